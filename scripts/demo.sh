@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Starts the demo: simulated site plus the live view of decoded readings. Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+exec node --import tsx scripts/demo.ts "$@"

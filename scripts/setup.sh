@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh machine that has only Node 20:
+# Debian packages (socat for RTU pty pairs, mbpoll as an independent Modbus client) and the pnpm workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v socat >/dev/null 2>&1 || missing+=(socat)
+command -v mbpoll >/dev/null 2>&1 || missing+=(mbpoll)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# pnpm comes through npx, pinned to the version in package.json's packageManager.
+pnpm_version=$(node -p "require('./package.json').packageManager.split('@')[1]")
+export HAZMON_PNPM="npx --yes pnpm@${pnpm_version}"
+$HAZMON_PNPM install --frozen-lockfile --reporter=append-only
