@@ -1,0 +1,56 @@
+/** Builds a simulated device from its model name and options; the option schemas double as the site file's. */
+
+import { z } from 'zod';
+import { AnalogInputModule, analogInputOptionsSchema } from './analog-input.ts';
+import type { ModbusSimulatedDevice } from './device.ts';
+import { HoneywellMidas, midasOptionsSchema } from './honeywell-midas.ts';
+import { HoneywellXnx, xnxOptionsSchema } from './honeywell-xnx.ts';
+import { IgdToc635, igdOptionsSchema } from './igd-toc-635.ts';
+import { MsaUltimaX, msaOptionsSchema } from './msa-ultima-x.ts';
+import { RegisterBank, registerBankOptionsSchema } from './register-bank.ts';
+import { ShutoffValve, shutoffValveOptionsSchema } from './shutoff-valve.ts';
+import { TankGauge, tankGaugeOptionsSchema } from './tank-gauge.ts';
+
+const variant = <TModel extends string, TOptions extends z.ZodType>(model: TModel, options: TOptions) =>
+  z.strictObject({
+    /** Unique in the site; names the device in output, errors and scenarios. */
+    id: z.string().min(1),
+    model: z.literal(model),
+    options: options.prefault({} as never),
+  });
+
+/** A device of any model with validated options: the `model` field selects the options schema. */
+export const deviceSpecSchema = z.discriminatedUnion('model', [
+  variant('honeywell-xnx', xnxOptionsSchema),
+  variant('honeywell-midas', midasOptionsSchema),
+  variant('msa-ultima-x', msaOptionsSchema),
+  variant('igd-toc-635', igdOptionsSchema),
+  variant('analog-input-4-20ma', analogInputOptionsSchema),
+  variant('tank-gauge', tankGaugeOptionsSchema),
+  variant('shutoff-valve', shutoffValveOptionsSchema),
+  variant('register-bank', registerBankOptionsSchema),
+]);
+export type DeviceSpec = z.input<typeof deviceSpecSchema>;
+
+/** Creates a device; throws a ZodError naming the field when the options are wrong. */
+export function createDevice(spec: DeviceSpec): ModbusSimulatedDevice {
+  const parsed = deviceSpecSchema.parse(spec);
+  switch (parsed.model) {
+    case 'honeywell-xnx':
+      return new HoneywellXnx(parsed.id, parsed.options);
+    case 'honeywell-midas':
+      return new HoneywellMidas(parsed.id, parsed.options);
+    case 'msa-ultima-x':
+      return new MsaUltimaX(parsed.id, parsed.options);
+    case 'igd-toc-635':
+      return new IgdToc635(parsed.id, parsed.options);
+    case 'analog-input-4-20ma':
+      return new AnalogInputModule(parsed.id, parsed.options);
+    case 'tank-gauge':
+      return new TankGauge(parsed.id, parsed.options);
+    case 'shutoff-valve':
+      return new ShutoffValve(parsed.id, parsed.options);
+    case 'register-bank':
+      return new RegisterBank(parsed.id, parsed.options);
+  }
+}

@@ -1,0 +1,21 @@
+/** The one error class of the simulators: a stable code plus a message that says where and why. */
+
+export type SimulatorErrorCode =
+  | 'HAZMON_SIM_QUANTITY_UNKNOWN'
+  | 'HAZMON_SIM_QUANTITY_READ_ONLY'
+  | 'HAZMON_SIM_DEVICE_INVALID'
+  | 'HAZMON_SIM_UNIT_INVALID'
+  | 'HAZMON_SCENARIO_INVALID'
+  | 'HAZMON_SITE_INVALID'
+  | 'HAZMON_SIM_PTY_FAILED'
+  | 'HAZMON_SIM_SERIAL_FAILED';
+
+export class SimulatorError extends Error {
+  readonly code: SimulatorErrorCode;
+
+  constructor(code: SimulatorErrorCode, message: string) {
+    super(message);
+    this.name = 'SimulatorError';
+    this.code = code;
+  }
+}

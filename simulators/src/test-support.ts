@@ -1,0 +1,54 @@
+/** Shared by the simulator tests: serve units over a real TCP socket and read them with a plain modbus-serial client. */
+
+import ModbusRTU from 'modbus-serial';
+import type { ModbusUnit } from './modbus/memory.ts';
+import { startModbusTcpServer, type RunningModbusTcpServer } from './modbus/tcp-server.ts';
+import { ModbusUnitHost } from './modbus/unit-host.ts';
+
+export interface TcpFixture {
+  server: RunningModbusTcpServer;
+  host: ModbusUnitHost;
+  /** A connected modbus-serial client addressing `unitId`. */
+  connect(unitId: number, timeoutMs?: number): Promise<ModbusRTU>;
+  close(): Promise<void>;
+}
+
+export async function serveOverTcp(units: Record<number, ModbusUnit>): Promise<TcpFixture> {
+  const host = new ModbusUnitHost();
+  for (const [unitId, unit] of Object.entries(units)) host.addUnit(Number(unitId), unit);
+  const server = await startModbusTcpServer(host, { port: 0 });
+  const clients: ModbusRTU[] = [];
+  return {
+    server,
+    host,
+    async connect(unitId, timeoutMs = 5000) {
+      const client = new ModbusRTU();
+      clients.push(client);
+      await client.connectTCP('127.0.0.1', { port: server.port });
+      client.setID(unitId);
+      client.setTimeout(timeoutMs);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => new Promise<void>((resolve) => (client.isOpen ? client.close(() => resolve()) : resolve()))));
+      await server.close();
+    },
+  };
+}
+
+/** Decodes two registers, high word first. */
+export function float32FromWords(high: number, low: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint16(0, high);
+  view.setUint16(2, low);
+  return view.getFloat32(0);
+}
+
+/** Polls until `condition` holds; fails with `what` after timeoutMs. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
