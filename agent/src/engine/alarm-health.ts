@@ -1,0 +1,101 @@
+/** Alarm-system health per site (EEMUA 191 / ISA-18.2): floods, chattering, stale alarms, average alarm rate. */
+import type { Alarm } from './alarm.ts';
+import type { EventSink } from './events.ts';
+
+export const FLOOD_WINDOW_MS = 10 * 60_000;
+export const FLOOD_COUNT = 10;
+export const CHATTER_WINDOW_MS = 60_000;
+export const CHATTER_COUNT = 3;
+export const STALE_ALARM_MS = 24 * 3_600_000;
+
+export interface AlarmSystemHealth {
+  readonly site: string;
+  /** Alarm activations (condition went active) since the engine started. */
+  readonly activations: number;
+  readonly firstActivation: number | null;
+  /** Activations per 10 minutes over [firstActivation, now]; about 1 is manageable for one operator. */
+  readonly averagePer10Min: number;
+  readonly floodEpisodes: number;
+  readonly inFlood: boolean;
+  /** Alarms that went active CHATTER_COUNT or more times within one minute, ever. */
+  readonly chatteringAlarms: readonly string[];
+  /** Alarms whose condition has been active for more than 24 h at `now`. */
+  readonly staleAlarms: readonly string[];
+}
+
+class SiteHealth {
+  recent: number[] = [];
+  activations = 0;
+  firstActivation = Number.NaN;
+  floodEpisodes = 0;
+  inFlood = false;
+  readonly chattering = new Set<string>();
+  readonly lastActivations = new Map<string, number[]>();
+}
+
+export class AlarmHealthTracker {
+  private readonly sites = new Map<string, SiteHealth>();
+
+  /** Records an activation; emits flood and chattering events as they begin. */
+  recordActivation(alarm: Alarm, time: number, sink: EventSink): void {
+    const site = this.site(alarm.site);
+    site.activations += 1;
+    if (Number.isNaN(site.firstActivation)) site.firstActivation = time;
+    site.recent.push(time);
+    this.trimFlood(site, alarm.site, time, sink);
+    if (!site.inFlood && site.recent.length >= FLOOD_COUNT) {
+      site.inFlood = true;
+      site.floodEpisodes += 1;
+      sink({ type: 'alarm_flood', time, site: alarm.site, phase: 'start', alarmsIn10Min: site.recent.length });
+    }
+    const times = site.lastActivations.get(alarm.id) ?? [];
+    times.push(time);
+    if (times.length > CHATTER_COUNT) times.shift();
+    site.lastActivations.set(alarm.id, times);
+    if (times.length === CHATTER_COUNT && time - times[0]! <= CHATTER_WINDOW_MS) {
+      site.chattering.add(alarm.id);
+      sink({ type: 'alarm_chattering', time, site: alarm.site, alarmId: alarm.id, activationsIn1Min: CHATTER_COUNT });
+    }
+  }
+
+  /** Time passing ends floods. */
+  advance(now: number, sink: EventSink): void {
+    for (const [name, site] of this.sites) this.trimFlood(site, name, now, sink);
+  }
+
+  report(siteName: string, now: number, alarms: Iterable<Alarm>): AlarmSystemHealth {
+    const site = this.site(siteName);
+    const staleAlarms: string[] = [];
+    for (const alarm of alarms) {
+      if (alarm.site === siteName && alarm.conditionActive && now - alarm.activeSince > STALE_ALARM_MS) staleAlarms.push(alarm.id);
+    }
+    const span = Number.isNaN(site.firstActivation) ? 0 : Math.max(now - site.firstActivation, FLOOD_WINDOW_MS);
+    return {
+      site: siteName,
+      activations: site.activations,
+      firstActivation: Number.isNaN(site.firstActivation) ? null : site.firstActivation,
+      averagePer10Min: span === 0 ? 0 : (site.activations * FLOOD_WINDOW_MS) / span,
+      floodEpisodes: site.floodEpisodes,
+      inFlood: site.inFlood,
+      chatteringAlarms: [...site.chattering].sort(),
+      staleAlarms: staleAlarms.sort(),
+    };
+  }
+
+  private trimFlood(site: SiteHealth, name: string, now: number, sink: EventSink): void {
+    while (site.recent.length > 0 && now - site.recent[0]! >= FLOOD_WINDOW_MS) site.recent.shift();
+    if (site.inFlood && site.recent.length < FLOOD_COUNT) {
+      site.inFlood = false;
+      sink({ type: 'alarm_flood', time: now, site: name, phase: 'end', alarmsIn10Min: site.recent.length });
+    }
+  }
+
+  private site(name: string): SiteHealth {
+    let site = this.sites.get(name);
+    if (site === undefined) {
+      site = new SiteHealth();
+      this.sites.set(name, site);
+    }
+    return site;
+  }
+}

@@ -1,0 +1,178 @@
+/** ISA-18.2 alarm life cycle of one alarm: states, shelving, suppression, out of service, latching and reset. */
+import { PRIORITY_COLOUR, type Priority } from './config.ts';
+import type { AlarmKind, AlarmMode, AlarmState, CommandResult, EventSink, OperatorCommand } from './events.ts';
+
+export interface AlarmSnapshot {
+  state: AlarmState;
+  mode: AlarmMode;
+  conditionActive: boolean;
+  activeSince: number;
+  shelvedUntil: number;
+  designSuppressed: boolean;
+}
+
+const OK: CommandResult = { ok: true };
+const refuse = (reason: string): CommandResult => ({ ok: false, reason });
+
+export class Alarm {
+  readonly id: string;
+  readonly pointId: string;
+  readonly site: string;
+  readonly rule: string;
+  readonly kind: AlarmKind;
+  readonly priority: Priority;
+  readonly latch: boolean;
+  state: AlarmState = 'normal';
+  mode: AlarmMode = 'in_service';
+  conditionActive = false;
+  activeSince = Number.NaN;
+  shelvedUntil = Number.NaN;
+  /** Suppressed by design because the point reports maintenance; lifted by the engine, not by a person. */
+  designSuppressed = false;
+
+  constructor(id: string, pointId: string, site: string, rule: string, kind: AlarmKind, priority: Priority, latch: boolean) {
+    this.id = id;
+    this.pointId = pointId;
+    this.site = site;
+    this.rule = rule;
+    this.kind = kind;
+    this.priority = priority;
+    this.latch = latch;
+  }
+
+  /** Condition from the rules; returns true when it went active (for actions and health figures). */
+  setCondition(active: boolean, time: number, value: number, why: string, sink: EventSink, coverage?: number): boolean {
+    if (active === this.conditionActive) return false;
+    const fromState = this.state;
+    this.conditionActive = active;
+    if (active) {
+      this.activeSince = time;
+      this.state = 'unacknowledged_active';
+    } else if (!this.latch) {
+      if (this.state === 'unacknowledged_active') this.state = 'unacknowledged_returned';
+      else if (this.state === 'acknowledged_active') this.state = 'normal';
+    }
+    if (this.state === 'normal') this.activeSince = Number.NaN;
+    this.emit(sink, time, fromState, this.mode, 'engine', why, value, coverage);
+    return active;
+  }
+
+  /** Applies an operator command; refused commands change nothing. Reset of actions is handled by the engine. */
+  command(command: OperatorCommand, sink: EventSink): CommandResult {
+    const fromState = this.state;
+    const fromMode = this.mode;
+    const reason = command.reason?.trim() ?? '';
+    switch (command.kind) {
+      case 'ack':
+        if (this.state === 'unacknowledged_active') this.state = 'acknowledged_active';
+        else if (this.state === 'unacknowledged_returned') this.state = 'normal';
+        else return refuse(`alarm ${this.id} is ${this.state}: nothing to acknowledge`);
+        break;
+      case 'reset':
+        if (!this.latch) return refuse(`alarm ${this.id} is not latched: it returns to normal by itself`);
+        if (this.conditionActive) return refuse(`alarm ${this.id}: condition still active, reset refused`);
+        if (this.state === 'normal') return refuse(`alarm ${this.id} is normal: nothing to reset`);
+        this.state = 'normal';
+        break;
+      case 'shelve':
+        if (reason === '') return refuse(`shelving ${this.id} needs a reason`);
+        if (command.until === undefined || !(command.until > command.time)) {
+          return refuse(`shelving ${this.id} needs an expiry after ${command.time}, got ${String(command.until)}`);
+        }
+        if (this.mode === 'out_of_service' || this.mode === 'suppressed') return refuse(`alarm ${this.id} is ${this.mode}: cannot shelve`);
+        this.mode = 'shelved';
+        this.shelvedUntil = command.until;
+        break;
+      case 'unshelve':
+        if (this.mode !== 'shelved') return refuse(`alarm ${this.id} is ${this.mode}, not shelved`);
+        this.mode = 'in_service';
+        this.shelvedUntil = Number.NaN;
+        break;
+      case 'suppress':
+      case 'remove_from_service': {
+        if (reason === '') return refuse(`${command.kind} of ${this.id} needs a reason`);
+        const to = command.kind === 'suppress' ? 'suppressed' : 'out_of_service';
+        if (this.mode === to) return refuse(`alarm ${this.id} is already ${to}`);
+        if (this.mode === 'out_of_service') return refuse(`alarm ${this.id} is out of service: return it to service first`);
+        this.mode = to;
+        this.shelvedUntil = Number.NaN;
+        break;
+      }
+      case 'unsuppress':
+      case 'return_to_service': {
+        const from = command.kind === 'unsuppress' ? 'suppressed' : 'out_of_service';
+        if (this.mode !== from) return refuse(`alarm ${this.id} is ${this.mode}, not ${from}`);
+        this.mode = this.designSuppressed ? 'suppressed' : 'in_service';
+        break;
+      }
+    }
+    if (this.state === 'normal' && !this.conditionActive) this.activeSince = Number.NaN;
+    this.emit(sink, command.time, fromState, fromMode, command.person, reason || command.kind, null);
+    return OK;
+  }
+
+  /** Time passing: a shelf that expired returns the alarm to service. */
+  expireShelf(now: number, sink: EventSink): void {
+    if (this.mode !== 'shelved' || now < this.shelvedUntil) return;
+    this.mode = 'in_service';
+    this.shelvedUntil = Number.NaN;
+    this.emit(sink, now, this.state, 'shelved', 'engine', 'shelve expired', null);
+  }
+
+  /** Suppression by design while the point is in maintenance (set and lifted by the engine). */
+  setDesignSuppression(on: boolean, time: number, sink: EventSink): void {
+    if (on === this.designSuppressed) return;
+    this.designSuppressed = on;
+    const fromMode = this.mode;
+    if (on && (this.mode === 'in_service' || this.mode === 'shelved')) this.mode = 'suppressed';
+    else if (!on && this.mode === 'suppressed') this.mode = 'in_service';
+    else return;
+    this.shelvedUntil = Number.NaN;
+    this.emit(sink, time, this.state, fromMode, 'engine', on ? 'point in maintenance' : 'point left maintenance', null);
+  }
+
+  snapshot(): AlarmSnapshot {
+    return {
+      state: this.state,
+      mode: this.mode,
+      conditionActive: this.conditionActive,
+      activeSince: this.activeSince,
+      shelvedUntil: this.shelvedUntil,
+      designSuppressed: this.designSuppressed,
+    };
+  }
+
+  restore(snapshot: AlarmSnapshot): void {
+    this.state = snapshot.state;
+    this.mode = snapshot.mode;
+    this.conditionActive = snapshot.conditionActive;
+    this.activeSince = snapshot.activeSince ?? Number.NaN;
+    this.shelvedUntil = snapshot.shelvedUntil ?? Number.NaN;
+    this.designSuppressed = snapshot.designSuppressed;
+  }
+
+  private emit(sink: EventSink, time: number, fromState: AlarmState, fromMode: AlarmMode, who: string, why: string, value: number | null, coverage?: number): void {
+    sink({
+      type: 'alarm',
+      time,
+      alarmId: this.id,
+      pointId: this.pointId,
+      site: this.site,
+      rule: this.rule,
+      kind: this.kind,
+      priority: this.priority,
+      colour: PRIORITY_COLOUR[this.priority],
+      fromState,
+      toState: this.state,
+      fromMode,
+      toMode: this.mode,
+      conditionActive: this.conditionActive,
+      latched: this.latch,
+      value,
+      ...(coverage === undefined ? {} : { coverage }),
+      who,
+      why,
+      annunciated: this.mode === 'in_service',
+    });
+  }
+}

@@ -1,0 +1,136 @@
+/** Rule-set configuration of the engine: plain data, a zod schema, and parse errors that name the field path. */
+import { z } from 'zod';
+import { EngineError } from './errors.ts';
+import { GAS_NAMES, PRESET_STANDARDS, PRESET_UNITS } from './gas-library.ts';
+
+export const PRIORITIES = ['emergency', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+/** Dashboard and regulator colours of each priority. */
+export const PRIORITY_COLOUR: Readonly<Record<Priority, 'red' | 'orange' | 'yellow' | 'blue'>> = {
+  emergency: 'red',
+  high: 'orange',
+  medium: 'yellow',
+  low: 'blue',
+};
+
+const priority = z.enum(PRIORITIES);
+const seconds = z.number().nonnegative();
+const limit = z.union([
+  z.number(),
+  z.strictObject({ value: z.number(), priority: priority.optional(), latch: z.boolean().optional() }),
+]);
+
+const windowRule = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  aggregate: z.enum(['avg', 'min', 'max', 'twa']),
+  windowS: z.number().positive().max(8 * 3600),
+  above: z.number().optional(),
+  below: z.number().optional(),
+  deadband: seconds.optional(),
+  onDelayS: seconds.optional(),
+  offDelayS: seconds.optional(),
+  /** Pane width; default 1 ms (raw, exact) up to 5 min windows, else windowS / 480. */
+  paneS: z.number().positive().optional(),
+  priority: priority.default('medium'),
+  latch: z.boolean().default(false),
+});
+
+const pointRules = z.strictObject({
+  id: z.string().min(1),
+  site: z.string().min(1).default('site'),
+  area: z.string().min(1).optional(),
+  unit: z.string().optional(),
+  preset: z
+    .strictObject({
+      gas: z.enum(GAS_NAMES),
+      unit: z.enum(PRESET_UNITS),
+      standard: z.enum(PRESET_STANDARDS).default('gbt50493'),
+      lelSource: z.enum(['table', 'iec']).default('table'),
+    })
+    .optional(),
+  limits: z.strictObject({ hihi: limit.optional(), hi: limit.optional(), lo: limit.optional(), lolo: limit.optional() }).default({}),
+  deadband: z.number().nonnegative().default(0),
+  onDelayS: seconds.default(0),
+  offDelayS: seconds.default(0),
+  windows: z.array(windowRule).default([]),
+  rate: z
+    .strictObject({
+      windowS: z.number().positive().max(8 * 3600),
+      risingPerMinute: z.number().positive().optional(),
+      fallingPerMinute: z.number().positive().optional(),
+      priority: priority.default('medium'),
+    })
+    .optional(),
+  exposure: z
+    .strictObject({
+      /** Limits in the point's unit; `true` takes them from the preset's gas. */
+      stel: z.union([z.number().positive(), z.literal(true)]).optional(),
+      twa: z.union([z.number().positive(), z.literal(true)]).optional(),
+      priority: priority.default('high'),
+    })
+    .optional(),
+  health: z
+    .strictObject({
+      staleS: z.number().positive().default(60),
+      stuck: z.strictObject({ epsilon: z.number().nonnegative(), forS: z.number().positive() }).optional(),
+      /** The value is a NAMUR NE43 loop current in mA: <= 3.6 or >= 21.0 is a device fault. */
+      ne43: z.boolean().default(false),
+      faultFlags: z.array(z.string()).default(['fault']),
+      priority: priority.default('high'),
+    })
+    .prefault({}),
+  /** Readings older than the point's latest by more than this are refused with a late_reading event. */
+  lateToleranceS: seconds.default(5),
+  /** How long a good value holds for time-weighted averages when no next reading comes. */
+  holdS: z.number().positive().default(60),
+  /** Expected reading interval; sizes raw window rings up front (they grow if readings come faster). */
+  expectedIntervalS: z.number().positive().default(1),
+});
+
+const votingGroup = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  site: z.string().min(1).default('site'),
+  area: z.string().min(1),
+  vote: z.enum(['1oo1', '1oo2', '2oo2', '2oo3', '1oo3']),
+  points: z.array(z.string()).min(1),
+  /** Which of each member's limit alarms counts as its trip vote. */
+  trip: z.enum(['hihi', 'hi', 'lo', 'lolo']).default('hi'),
+  onBadQuality: z.enum(['trip', 'ignore']).default('trip'),
+  priority: priority.default('emergency'),
+});
+
+const action = z.strictObject({
+  id: z.string().min(1),
+  kind: z.enum(['shutoff_valve', 'fan', 'siren', 'power_cut']),
+  output: z.string().min(1),
+  /** Alarm ids (`<point>/<rule>` or `vote/<group>`); any of them active triggers and latches the action. */
+  when: z.array(z.string()).min(1),
+});
+
+export const engineConfigSchema = z.strictObject({
+  points: z.array(pointRules),
+  votingGroups: z.array(votingGroup).default([]),
+  actions: z.array(action).default([]),
+});
+
+export type EngineConfigInput = z.input<typeof engineConfigSchema>;
+export type EngineConfig = z.output<typeof engineConfigSchema>;
+export type PointRules = z.output<typeof pointRules>;
+export type WindowRuleConfig = z.output<typeof windowRule>;
+export type VotingGroupConfig = z.output<typeof votingGroup>;
+export type ActionConfig = z.output<typeof action>;
+export type LimitConfig = z.output<typeof limit>;
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+}
+
+/** Validates plain data (e.g. parsed YAML); throws EngineError HAZMON_ENGINE_CONFIG_INVALID naming each bad field. */
+export function parseEngineConfig(input: unknown, where = 'engine config'): EngineConfig {
+  const result = engineConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `${where}: ${pathText(issue.path) || '(root)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
+  );
+  throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', lines.join('\n'));
+}

@@ -1,0 +1,133 @@
+/** Events the engine emits and operator commands it accepts: the engine's whole output and control surface. */
+import type { Priority } from './config.ts';
+
+export type AlarmState = 'normal' | 'unacknowledged_active' | 'acknowledged_active' | 'unacknowledged_returned';
+export type AlarmMode = 'in_service' | 'shelved' | 'suppressed' | 'out_of_service';
+export type AlarmKind = 'limit' | 'window' | 'rate' | 'exposure' | 'health' | 'vote';
+
+/** Every alarm transition (state, mode or condition) with time, who and why. */
+export interface AlarmEvent {
+  readonly type: 'alarm';
+  readonly time: number;
+  readonly alarmId: string;
+  /** Point id, or the voting group id for vote alarms. */
+  readonly pointId: string;
+  readonly site: string;
+  readonly rule: string;
+  readonly kind: AlarmKind;
+  readonly priority: Priority;
+  readonly colour: 'red' | 'orange' | 'yellow' | 'blue';
+  readonly fromState: AlarmState;
+  readonly toState: AlarmState;
+  readonly fromMode: AlarmMode;
+  readonly toMode: AlarmMode;
+  readonly conditionActive: boolean;
+  readonly latched: boolean;
+  /** The value that decided (reading, aggregate, rate, vote count); null for commands. */
+  readonly value: number | null;
+  /** Fraction of the window covered by readings, for time-weighted rules. */
+  readonly coverage?: number;
+  /** "engine" for condition changes and expiries, else the person who gave the command. */
+  readonly who: string;
+  readonly why: string;
+  /** False while shelved, suppressed or out of service: recorded, not shown as new. */
+  readonly annunciated: boolean;
+}
+
+/** A command for an output; the agent writes it to the device. */
+export interface ActionEvent {
+  readonly type: 'action';
+  readonly time: number;
+  readonly actionId: string;
+  readonly kind: 'shutoff_valve' | 'fan' | 'siren' | 'power_cut';
+  readonly output: string;
+  /** close / start / sound / cut when triggered; release after a person reset it. */
+  readonly command: 'close' | 'start' | 'sound' | 'cut' | 'release';
+  readonly alarmId: string | null;
+  readonly who: string;
+  readonly why: string;
+}
+
+export interface CommandRefusedEvent {
+  readonly type: 'command_refused';
+  readonly time: number;
+  readonly command: OperatorCommand['kind'];
+  readonly target: string;
+  readonly who: string;
+  readonly reason: string;
+}
+
+/** A reading older than the point's latest by more than its tolerance: refused, not merged. */
+export interface LateReadingEvent {
+  readonly type: 'late_reading';
+  readonly pointId: string;
+  readonly time: number;
+  readonly latestTime: number;
+  readonly lateByMs: number;
+}
+
+export interface InvalidReadingEvent {
+  readonly type: 'invalid_reading';
+  readonly pointId: string;
+  readonly time: number;
+  readonly why: string;
+}
+
+/** A voting member with bad quality that the group is configured to ignore. */
+export interface VoteIgnoredEvent {
+  readonly type: 'vote_ignored';
+  readonly time: number;
+  readonly groupId: string;
+  readonly pointId: string;
+  readonly ignored: boolean;
+  readonly why: string;
+}
+
+export interface AlarmFloodEvent {
+  readonly type: 'alarm_flood';
+  readonly time: number;
+  readonly site: string;
+  readonly phase: 'start' | 'end';
+  readonly alarmsIn10Min: number;
+}
+
+export interface AlarmChatteringEvent {
+  readonly type: 'alarm_chattering';
+  readonly time: number;
+  readonly site: string;
+  readonly alarmId: string;
+  readonly activationsIn1Min: number;
+}
+
+export type EngineEvent =
+  | AlarmEvent
+  | ActionEvent
+  | CommandRefusedEvent
+  | LateReadingEvent
+  | InvalidReadingEvent
+  | VoteIgnoredEvent
+  | AlarmFloodEvent
+  | AlarmChatteringEvent;
+
+export type EventSink = (event: EngineEvent) => void;
+
+export interface OperatorCommand {
+  readonly kind:
+    | 'ack'
+    | 'shelve'
+    | 'unshelve'
+    | 'suppress'
+    | 'unsuppress'
+    | 'remove_from_service'
+    | 'return_to_service'
+    | 'reset';
+  /** Alarm id, or for reset an alarm id or action id. */
+  readonly target: string;
+  readonly time: number;
+  readonly person: string;
+  readonly reason?: string;
+  /** Shelve only: when the alarm unshelves itself (epoch ms). */
+  readonly until?: number;
+}
+
+export type CommandResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };

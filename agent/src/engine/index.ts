@@ -1,0 +1,17 @@
+/** Public surface of the alarm engine (re-exported by @hazmon/agent). */
+export { AlarmEngine, FLAG_FAULT, REASON_CODES } from './engine.ts';
+export type { AlarmView, EngineSnapshot, EngineStats, ReadingBatch, RestoreResult, WindowValue } from './engine.ts';
+export { engineConfigSchema, parseEngineConfig, PRIORITIES, PRIORITY_COLOUR } from './config.ts';
+export type {
+  ActionConfig, EngineConfig, EngineConfigInput, LimitConfig, PointRules, Priority, VotingGroupConfig, WindowRuleConfig,
+} from './config.ts';
+export type {
+  ActionEvent, AlarmChatteringEvent, AlarmEvent, AlarmFloodEvent, AlarmKind, AlarmMode, AlarmState, CommandRefusedEvent,
+  CommandResult, EngineEvent, EventSink, InvalidReadingEvent, LateReadingEvent, OperatorCommand, VoteIgnoredEvent,
+} from './events.ts';
+export type { AlarmSystemHealth } from './alarm-health.ts';
+export { CHATTER_COUNT, CHATTER_WINDOW_MS, FLOOD_COUNT, FLOOD_WINDOW_MS, STALE_ALARM_MS } from './alarm-health.ts';
+export { GAS_LIBRARY, GAS_NAMES, MOLAR_VOLUME_L_20C, mgPerM3ToPpm, ppmToMgPerM3, presetLimits } from './gas-library.ts';
+export type { GasEntry, GasName, LelSource, PresetLimits, PresetStandard, PresetUnit } from './gas-library.ts';
+export { EngineError } from './errors.ts';
+export type { EngineErrorCode } from './errors.ts';

@@ -1,0 +1,215 @@
+/** One point's compiled rules and flat running state: built once from config, updated in place per reading. */
+import { Alarm } from './alarm.ts';
+import type { LimitConfig, PointRules, Priority } from './config.ts';
+import { ThresholdCondition } from './condition.ts';
+import { EngineError } from './errors.ts';
+import type { AlarmKind } from './events.ts';
+import { presetLimits, type PresetLimits } from './gas-library.ts';
+import { PaneWindow } from './window.ts';
+
+/** Windows up to this length keep raw readings (1 ms panes, exact); longer ones use windowMs / PANES_PER_WINDOW panes. */
+export const RAW_WINDOW_MAX_MS = 5 * 60_000;
+export const PANES_PER_WINDOW = 480;
+export const STEL_WINDOW_MS = 15 * 60_000;
+export const TWA_WINDOW_MS = 8 * 3_600_000;
+/** TWA panes of one minute, as the design asks. */
+const TWA_PANE_MS = 60_000;
+
+export const AGGREGATE_AVG = 0;
+export const AGGREGATE_MIN = 1;
+export const AGGREGATE_MAX = 2;
+export const AGGREGATE_TWA = 3;
+const AGGREGATE_CODES = { avg: AGGREGATE_AVG, min: AGGREGATE_MIN, max: AGGREGATE_MAX, twa: AGGREGATE_TWA } as const;
+
+export interface ValueRule {
+  readonly name: string;
+  readonly condition: ThresholdCondition;
+  readonly alarm: Alarm;
+}
+
+export interface WindowRule extends ValueRule {
+  readonly store: PaneWindow;
+  readonly aggregate: number;
+}
+
+export interface StuckRule {
+  readonly epsilon: number;
+  readonly forMs: number;
+  refValue: number;
+  refTime: number;
+  readonly alarm: Alarm;
+}
+
+export interface HealthAlarms {
+  readonly stale: Alarm;
+  readonly badQuality: Alarm;
+  readonly commsLoss: Alarm;
+  readonly deviceFault: Alarm;
+  readonly signalOutOfRange: Alarm;
+}
+
+const LIMIT_DEFAULTS = {
+  hihi: { above: true, priority: 'high' },
+  hi: { above: true, priority: 'medium' },
+  lo: { above: false, priority: 'medium' },
+  lolo: { above: false, priority: 'high' },
+} as const satisfies Record<string, { above: boolean; priority: Priority }>;
+
+function defaultPaneMs(windowMs: number): number {
+  return windowMs <= RAW_WINDOW_MAX_MS ? 1 : Math.max(1, Math.round(windowMs / PANES_PER_WINDOW));
+}
+
+export class PointRuntime {
+  readonly index: number;
+  readonly id: string;
+  readonly site: string;
+  readonly rules: PointRules;
+  /** Identity of the rules; a snapshot restores only into a point with the same fingerprint. */
+  readonly fingerprint: string;
+  readonly lateToleranceMs: number;
+  readonly staleMs: number;
+  readonly ne43: boolean;
+  readonly faultFlags: readonly string[];
+  lastTime = Number.NaN;
+  lastValue = Number.NaN;
+  lastQuality = -1;
+  lastGoodTime = Number.NaN;
+  /** Set when the latest reading reported maintenance (suppression by design). */
+  inMaintenance = false;
+  readonly limits: ValueRule[] = [];
+  readonly stores: PaneWindow[] = [];
+  readonly windowRules: WindowRule[] = [];
+  readonly rateRules: WindowRule[] = [];
+  readonly stuck: StuckRule | null;
+  readonly health: HealthAlarms;
+  readonly conditions: ThresholdCondition[] = [];
+  readonly alarms: Alarm[] = [];
+  /** Indices of the voting groups this point belongs to. */
+  readonly groups: number[] = [];
+
+  constructor(index: number, rules: PointRules, where: string) {
+    this.index = index;
+    this.id = rules.id;
+    this.site = rules.site;
+    this.rules = rules;
+    this.fingerprint = JSON.stringify(rules);
+    this.lateToleranceMs = rules.lateToleranceS * 1000;
+    this.staleMs = rules.health.staleS * 1000;
+    this.ne43 = rules.health.ne43;
+    this.faultFlags = rules.health.faultFlags;
+    const preset: PresetLimits = rules.preset
+      ? presetLimits(rules.preset.gas, rules.preset.unit, rules.preset.standard, rules.preset.lelSource)
+      : {};
+    if (rules.preset && rules.unit !== undefined && rules.unit !== rules.preset.unit) {
+      throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.preset.unit: "${rules.preset.unit}" differs from the point's unit "${rules.unit}"`);
+    }
+    this.compileLimits(rules, preset, where);
+    for (const [i, window] of rules.windows.entries()) {
+      const above = window.above !== undefined;
+      if (above === (window.below !== undefined)) {
+        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.windows[${i}]: give exactly one of "above" or "below" (rule "${window.name}")`);
+      }
+      const windowMs = window.windowS * 1000;
+      this.windowRules.push(
+        this.windowRule(window.name, 'window', AGGREGATE_CODES[window.aggregate], windowMs, window.paneS === undefined ? defaultPaneMs(windowMs) : window.paneS * 1000,
+          new ThresholdCondition(above, (window.above ?? window.below)!, window.deadband ?? 0, (window.onDelayS ?? 0) * 1000, (window.offDelayS ?? 0) * 1000),
+          window.priority, window.latch),
+      );
+    }
+    if (rules.rate) this.compileRate(rules.rate, where);
+    this.compileExposure(rules, preset, where);
+    const healthAlarm = (name: string, priority: Priority = rules.health.priority) => this.alarm(name, 'health', priority, false);
+    this.health = {
+      stale: healthAlarm('stale'),
+      badQuality: healthAlarm('bad_quality'),
+      commsLoss: healthAlarm('comms_loss'),
+      deviceFault: healthAlarm('device_fault'),
+      signalOutOfRange: healthAlarm('signal_out_of_range'),
+    };
+    this.stuck = rules.health.stuck
+      ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, refValue: Number.NaN, refTime: Number.NaN, alarm: healthAlarm('stuck', 'medium') }
+      : null;
+  }
+
+  /** Bad for voting and health: the latest reading is bad or no good reading came for staleS. */
+  get isBad(): boolean {
+    return this.lastQuality === 2 || this.health.stale.conditionActive;
+  }
+
+  /** Bytes of typed-array state held by this point's windows. */
+  get windowBytes(): number {
+    return this.stores.reduce((total, store) => total + store.stateBytes, 0);
+  }
+
+  private compileLimits(rules: PointRules, preset: PresetLimits, where: string): void {
+    const values: Partial<Record<keyof typeof LIMIT_DEFAULTS, number>> = {};
+    for (const name of ['hihi', 'hi', 'lo', 'lolo'] as const) {
+      const configured: LimitConfig | undefined = rules.limits[name];
+      const value = typeof configured === 'number' ? configured : (configured?.value ?? preset[name]);
+      if (value === undefined) continue;
+      values[name] = value;
+      const defaults = LIMIT_DEFAULTS[name];
+      const condition = new ThresholdCondition(defaults.above, value, rules.deadband, rules.onDelayS * 1000, rules.offDelayS * 1000);
+      const priority = typeof configured === 'object' ? (configured.priority ?? defaults.priority) : defaults.priority;
+      const latch = typeof configured === 'object' ? (configured.latch ?? false) : false;
+      this.limits.push({ name, condition, alarm: this.alarm(name, 'limit', priority, latch) });
+      this.conditions.push(condition);
+    }
+    const ordered = (['hihi', 'hi', 'lo', 'lolo'] as const).filter((name) => values[name] !== undefined);
+    for (let i = 1; i < ordered.length; i += 1) {
+      const higher = ordered[i - 1]!;
+      const lower = ordered[i]!;
+      if (!(values[higher]! > values[lower]!)) {
+        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.limits: ${higher} (${values[higher]}) must be above ${lower} (${values[lower]})`);
+      }
+    }
+  }
+
+  private compileRate(rate: NonNullable<PointRules['rate']>, where: string): void {
+    if (rate.risingPerMinute === undefined && rate.fallingPerMinute === undefined) {
+      throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.rate: give risingPerMinute and/or fallingPerMinute`);
+    }
+    const windowMs = rate.windowS * 1000;
+    if (rate.risingPerMinute !== undefined) {
+      this.rateRules.push(this.windowRule('rate_rising', 'rate', AGGREGATE_AVG, windowMs, defaultPaneMs(windowMs),
+        new ThresholdCondition(true, rate.risingPerMinute, 0, 0, 0), rate.priority, false));
+    }
+    if (rate.fallingPerMinute !== undefined) {
+      this.rateRules.push(this.windowRule('rate_falling', 'rate', AGGREGATE_AVG, windowMs, defaultPaneMs(windowMs),
+        new ThresholdCondition(false, -rate.fallingPerMinute, 0, 0, 0), rate.priority, false));
+    }
+  }
+
+  private compileExposure(rules: PointRules, preset: PresetLimits, where: string): void {
+    const exposure = rules.exposure;
+    if (!exposure) return;
+    for (const [name, windowMs, paneMs] of [['stel', STEL_WINDOW_MS, defaultPaneMs(STEL_WINDOW_MS)], ['twa', TWA_WINDOW_MS, TWA_PANE_MS]] as const) {
+      const configured = exposure[name];
+      if (configured === undefined) continue;
+      const limit = configured === true ? preset[name] : configured;
+      if (limit === undefined) {
+        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.exposure.${name}: true needs a preset gas with a ${name.toUpperCase()} limit`);
+      }
+      this.windowRules.push(this.windowRule(name, 'exposure', AGGREGATE_TWA, windowMs, paneMs,
+        new ThresholdCondition(true, limit, 0, 0, 0), exposure.priority, false));
+    }
+  }
+
+  private windowRule(name: string, kind: AlarmKind, aggregate: number, windowMs: number, paneMs: number, condition: ThresholdCondition, priority: Priority, latch: boolean): WindowRule {
+    const holdMs = this.rules.holdS * 1000;
+    let store = this.stores.find((s) => s.windowMs === windowMs && s.paneMs === paneMs);
+    if (store === undefined) {
+      const expected = paneMs === 1 ? windowMs / (this.rules.expectedIntervalS * 1000) : windowMs / paneMs;
+      store = new PaneWindow({ windowMs, paneMs, holdMs }, Math.ceil(expected) + 1);
+      this.stores.push(store);
+    }
+    this.conditions.push(condition);
+    return { name, store, aggregate, condition, alarm: this.alarm(name, kind, priority, latch) };
+  }
+
+  private alarm(rule: string, kind: AlarmKind, priority: Priority, latch: boolean): Alarm {
+    const alarm = new Alarm(`${this.id}/${rule}`, this.id, this.site, rule, kind, priority, latch);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}

@@ -1,0 +1,97 @@
+/** Property tests: every pane-window aggregate equals a naive recompute over random readings, gaps and window lengths. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { naiveAggregates } from './window-naive.ts';
+import { PaneWindow } from './window.ts';
+
+function close(actual: number, expected: number): boolean {
+  if (Number.isNaN(expected)) return Number.isNaN(actual);
+  return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
+}
+
+const readingsArbitrary = fc.array(
+  fc.record({
+    gapMs: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 200_000 })),
+    value: fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+    good: fc.integer({ min: 0, max: 9 }).map((n) => n < 8),
+    tickAfterMs: fc.integer({ min: 0, max: 50_000 }),
+  }),
+  { minLength: 1, maxLength: 150 },
+);
+
+describe('PaneWindow', () => {
+  it('equals a naive recompute after every reading and tick (raw and paned, random gaps and lengths)', () => {
+    fc.assert(
+      fc.property(
+        readingsArbitrary,
+        fc.integer({ min: 1, max: 120_000 }),
+        fc.constantFrom(1, 7, 1_000, 15_000),
+        fc.integer({ min: 1, max: 90_000 }),
+        (readings, windowMs, paneMs, holdMs) => {
+          const shape = { windowMs, paneMs, holdMs };
+          const window = new PaneWindow(shape, 2);
+          const times: number[] = [];
+          const values: number[] = [];
+          const good: boolean[] = [];
+          let t = 1_700_000_000_000;
+          readings.forEach((reading, i) => {
+            t += reading.gapMs;
+            window.add(t, reading.value, reading.good);
+            times.push(t);
+            values.push(reading.value);
+            good.push(reading.good);
+            // A later query must not run past the next reading: times never go backwards.
+            const nextGap = readings[i + 1]?.gapMs ?? reading.tickAfterMs;
+            for (const now of [t, t + Math.min(reading.tickAfterMs, nextGap)]) {
+              window.evict(now);
+              const expected = naiveAggregates(shape, times, values, good, times.length - 1, now);
+              const actual = {
+                count: window.readingCount,
+                average: window.average(),
+                minimum: window.minimum(),
+                maximum: window.maximum(),
+                oldestTime: window.oldestTime(),
+                oldestValue: window.oldestValue(),
+                integral: window.timeWeightedIntegral(now),
+                coveredMs: window.coveredMs(now),
+              };
+              for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+                if (!close(actual[key], expected[key])) {
+                  throw new Error(`${key} at ${now}: engine ${actual[key]} naive ${expected[key]}`);
+                }
+              }
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps memory bounded for an 8 h window with 1-minute panes however many readings arrive', () => {
+    const window = new PaneWindow({ windowMs: 8 * 3_600_000, paneMs: 60_000, holdMs: 10_000 }, 481);
+    const before = window.stateBytes;
+    for (let i = 0; i < 100_000; i += 1) window.add(i * 1_000, i % 17, true);
+    expect(window.stateBytes).toBe(before);
+    expect(window.readingCount).toBeLessThanOrEqual(8 * 3_600 + 60);
+  });
+
+  it('restores from a snapshot to the same aggregates', () => {
+    const shape = { windowMs: 60_000, paneMs: 1, holdMs: 5_000 };
+    const original = new PaneWindow(shape, 8);
+    for (let i = 0; i < 200; i += 1) original.add(i * 700, Math.sin(i) * 10, i % 9 !== 0);
+    const copy = new PaneWindow(shape, 8);
+    copy.restore(JSON.parse(JSON.stringify(original.snapshot())));
+    for (const now of [139_300, 150_000]) {
+      original.evict(now);
+      copy.evict(now);
+      expect(copy.readingCount).toBe(original.readingCount);
+      expect([copy.minimum(), copy.maximum(), copy.oldestTime()]).toEqual([original.minimum(), original.maximum(), original.oldestTime()]);
+      expect(copy.average()).toBeCloseTo(original.average(), 9);
+      expect(copy.timeWeightedIntegral(now)).toBeCloseTo(original.timeWeightedIntegral(now), 6);
+    }
+    original.add(160_000, 3, true);
+    copy.add(160_000, 3, true);
+    expect(copy.timeWeightedIntegral(170_000)).toBeCloseTo(original.timeWeightedIntegral(170_000), 6);
+  });
+});
