@@ -1,15 +1,19 @@
 /** Shared by the simulator tests: serve units over a real TCP socket and read them with a plain modbus-serial client. */
 
-import ModbusRTU from 'modbus-serial';
+import modbusSerial from 'modbus-serial';
 import type { ModbusUnit } from './modbus/memory.ts';
 import { startModbusTcpServer, type RunningModbusTcpServer } from './modbus/tcp-server.ts';
 import { ModbusUnitHost } from './modbus/unit-host.ts';
+
+// modbus-serial is CommonJS; under NodeNext its class is the `default` property.
+export const ModbusClient = modbusSerial.default;
+export type ModbusClient = InstanceType<typeof ModbusClient>;
 
 export interface TcpFixture {
   server: RunningModbusTcpServer;
   host: ModbusUnitHost;
   /** A connected modbus-serial client addressing `unitId`. */
-  connect(unitId: number, timeoutMs?: number): Promise<ModbusRTU>;
+  connect(unitId: number, timeoutMs?: number): Promise<ModbusClient>;
   close(): Promise<void>;
 }
 
@@ -17,12 +21,12 @@ export async function serveOverTcp(units: Record<number, ModbusUnit>): Promise<T
   const host = new ModbusUnitHost();
   for (const [unitId, unit] of Object.entries(units)) host.addUnit(Number(unitId), unit);
   const server = await startModbusTcpServer(host, { port: 0 });
-  const clients: ModbusRTU[] = [];
+  const clients: ModbusClient[] = [];
   return {
     server,
     host,
     async connect(unitId, timeoutMs = 5000) {
-      const client = new ModbusRTU();
+      const client = new ModbusClient();
       clients.push(client);
       await client.connectTCP('127.0.0.1', { port: server.port });
       client.setID(unitId);
