@@ -1,0 +1,272 @@
+/** Alarm events and audit rows: validated, numbered, hash-chained, group-committed; a promise resolves only once its row is durable. */
+import { AuditChainVerifier, GENESIS_HASH, auditRowHash } from './audit-chain.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { StoreError, quote } from './errors.ts';
+import type { DuckDBValue, JS } from '@duckdb/node-api';
+import { num, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
+import type { AlarmEventInput, AlarmEventRow, AlarmPriority, AuditInput, AuditRow, AuditVerification } from './types.ts';
+
+const PRIORITIES: ReadonlySet<AlarmPriority | null> = new Set(['emergency', 'high', 'medium', 'low', null]);
+const KIND_PATTERN = /^[a-z][a-z0-9_]*$/;
+/** Rows per INSERT statement; larger groups commit in several statements of one transaction. */
+const ROWS_PER_STATEMENT = 200;
+export const META_AUDIT_HEAD = 'audit_head_seq';
+
+interface Pending<I, R> {
+  readonly input: I;
+  readonly details: string | null;
+  readonly resolve: (row: R) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class DurableLog {
+  private alarmSeq = 0;
+  private auditSeq = 0;
+  private auditHead = GENESIS_HASH;
+  private pendingAlarms: Pending<AlarmEventInput, AlarmEventRow>[] = [];
+  private pendingAudit: Pending<AuditInput, AuditRow>[] = [];
+  private writing: Promise<void> | null = null;
+  alarmEventsWritten = 0;
+  auditRowsWritten = 0;
+
+  constructor(
+    private readonly connection: SerialConnection,
+    private readonly now: () => number,
+  ) {}
+
+  async load(): Promise<void> {
+    const [alarm] = await this.connection.rows('SELECT coalesce(max(seq), 0) AS seq FROM alarm_events');
+    this.alarmSeq = num(alarm?.seq);
+    const [audit] = await this.connection.rows('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    if (audit) {
+      this.auditSeq = num(audit.seq);
+      this.auditHead = String(audit.hash);
+    }
+  }
+
+  appendAlarmEvent(event: AlarmEventInput): Promise<AlarmEventRow> {
+    const details = validateAlarmEvent(event);
+    return new Promise((resolve, reject) => {
+      this.pendingAlarms.push({ input: event, details, resolve, reject });
+      this.kick();
+    });
+  }
+
+  appendAudit(entry: AuditInput): Promise<AuditRow> {
+    const details = validateAudit(entry);
+    return new Promise((resolve, reject) => {
+      this.pendingAudit.push({ input: entry, details, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Resolves once everything submitted so far is committed or failed. */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = this.drain().finally(() => {
+      this.writing = null;
+    });
+  }
+
+  /** One transaction per round holds every row submitted while the previous round was committing. */
+  private async drain(): Promise<void> {
+    while (this.pendingAlarms.length > 0 || this.pendingAudit.length > 0) {
+      const alarms = this.pendingAlarms;
+      const audits = this.pendingAudit;
+      this.pendingAlarms = [];
+      this.pendingAudit = [];
+      const writtenAt = this.now();
+      const alarmRows = alarms.map((pending, i): AlarmEventRow => ({
+        ...pending.input,
+        seq: this.alarmSeq + i + 1,
+        writtenAt,
+      }));
+      let head = this.auditHead;
+      const auditRows = audits.map((pending, i): AuditRow => {
+        const seq = this.auditSeq + i + 1;
+        const { time, who, action } = pending.input;
+        const target = pending.input.target ?? null;
+        const hash = auditRowHash({ seq, time, who, action, target, details: pending.details, prevHash: head });
+        const row: AuditRow = { seq, time, who, action, target, details: pending.input.details ?? null, prevHash: head, hash };
+        head = hash;
+        return row;
+      });
+      try {
+        await this.connection.transaction(async (tx) => {
+          for (let start = 0; start < alarmRows.length; start += ROWS_PER_STATEMENT) {
+            const slice = alarmRows.slice(start, start + ROWS_PER_STATEMENT);
+            await tx.run(
+              insertSql('alarm_events', 11, slice.length),
+              slice.flatMap((row, i) => alarmValues(row, alarms[start + i]?.details ?? null)),
+            );
+          }
+          for (let start = 0; start < auditRows.length; start += ROWS_PER_STATEMENT) {
+            const slice = auditRows.slice(start, start + ROWS_PER_STATEMENT);
+            await tx.run(
+              insertSql('audit_log', 8, slice.length),
+              slice.flatMap((row, i) => auditValues(row, audits[start + i]?.details ?? null)),
+            );
+          }
+          if (auditRows.length > 0) {
+            await tx.run('DELETE FROM store_meta WHERE key = $1', [META_AUDIT_HEAD]);
+            await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [META_AUDIT_HEAD, this.auditSeq + auditRows.length]);
+          }
+        });
+      } catch (cause) {
+        const error = new StoreError('HAZMON_STORE_WRITE_FAILED', `alarm event / audit commit failed: ${String(cause)}`, { cause });
+        for (const pending of [...alarms, ...audits]) pending.reject(error);
+        continue;
+      }
+      this.alarmSeq += alarmRows.length;
+      this.auditSeq += auditRows.length;
+      this.auditHead = head;
+      this.alarmEventsWritten += alarmRows.length;
+      this.auditRowsWritten += auditRows.length;
+      alarms.forEach((pending, i) => pending.resolve(alarmRows[i] as AlarmEventRow));
+      audits.forEach((pending, i) => pending.resolve(auditRows[i] as AuditRow));
+    }
+  }
+
+  async verifyAuditChain(): Promise<AuditVerification> {
+    await this.idle();
+    const verifier = new AuditChainVerifier();
+    const pageSize = 10_000;
+    let after = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      const rows = await this.connection.rows(
+        `SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log
+         WHERE seq > $1 ORDER BY seq, hash LIMIT ${pageSize}`,
+        [Number.isFinite(after) ? after : -1],
+      );
+      for (const row of rows) {
+        verifier.add({
+          seq: num(row.seq),
+          time: num(row.t),
+          who: String(row.who),
+          action: String(row.action),
+          target: strOrNull(row.target),
+          details: strOrNull(row.details),
+          prevHash: String(row.prev_hash),
+          hash: String(row.hash),
+        });
+      }
+      const last = rows.at(-1);
+      if (rows.length < pageSize || !last) break;
+      after = num(last.seq);
+    }
+    const [meta] = await this.connection.rows('SELECT max(value) AS head FROM store_meta WHERE key = $1', [META_AUDIT_HEAD]);
+    return verifier.finish(Math.max(num(meta?.head ?? 0), this.auditSeq));
+  }
+}
+
+function insertSql(table: string, columns: number, rows: number): string {
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const placeholders: string[] = [];
+    for (let c = 1; c <= columns; c++) placeholders.push(`$${r * columns + c}`);
+    tuples.push(`(${placeholders.join(', ')})`);
+  }
+  return `INSERT INTO ${table} VALUES ${tuples.join(', ')}`;
+}
+
+function alarmValues(row: AlarmEventRow, details: string | null): DuckDBValue[] {
+  return [
+    row.seq,
+    row.time,
+    row.pointId,
+    row.ruleId,
+    row.kind,
+    row.stateAfter,
+    row.priority ?? null,
+    row.who ?? null,
+    row.why ?? null,
+    details,
+    row.writtenAt,
+  ];
+}
+
+function auditValues(row: AuditRow, details: string | null): DuckDBValue[] {
+  return [row.seq, row.time, row.who, row.action, row.target, details, row.prevHash, row.hash];
+}
+
+export function alarmEventFromRow(row: SqlRow): AlarmEventRow {
+  return {
+    seq: num(row.seq),
+    time: num(row.t),
+    pointId: strOrNull(row.point_id),
+    ruleId: String(row.rule_id),
+    kind: String(row.kind),
+    stateAfter: String(row.state_after),
+    priority: strOrNull(row.priority) as AlarmPriority | null,
+    who: strOrNull(row.who),
+    why: strOrNull(row.why),
+    details: parseDetails(row.details),
+    writtenAt: num(row.written_at),
+  };
+}
+
+export function auditFromRow(row: SqlRow): AuditRow {
+  return {
+    seq: num(row.seq),
+    time: num(row.t),
+    who: String(row.who),
+    action: String(row.action),
+    target: strOrNull(row.target),
+    details: parseDetails(row.details),
+    prevHash: String(row.prev_hash),
+    hash: String(row.hash),
+  };
+}
+
+function parseDetails(text: JS | undefined): Record<string, unknown> | null {
+  return text === null || text === undefined ? null : (JSON.parse(String(text)) as Record<string, unknown>);
+}
+
+function requireTime(value: unknown, where: string): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new StoreError('HAZMON_STORE_BAD_EVENT', `${where}: ${quote(value)} must be epoch ms (a whole number >= 0)`);
+  }
+}
+
+function requireText(value: unknown, where: string, nullable: boolean): void {
+  if (nullable && (value === null || value === undefined)) return;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new StoreError('HAZMON_STORE_BAD_EVENT', `${where}: ${quote(value)} must be a non-empty string${nullable ? ' or null' : ''}`);
+  }
+}
+
+function detailsJson(details: unknown, where: string): string | null {
+  if (details === null || details === undefined) return null;
+  if (typeof details !== 'object' || Array.isArray(details)) {
+    throw new StoreError('HAZMON_STORE_BAD_EVENT', `${where}: ${quote(details)} must be an object or null`);
+  }
+  return canonicalJson(details, where);
+}
+
+function validateAlarmEvent(event: AlarmEventInput): string | null {
+  requireTime(event.time, 'appendAlarmEvent: time');
+  requireText(event.pointId, 'appendAlarmEvent: pointId', true);
+  requireText(event.ruleId, 'appendAlarmEvent: ruleId', false);
+  if (typeof event.kind !== 'string' || !KIND_PATTERN.test(event.kind)) {
+    throw new StoreError('HAZMON_STORE_BAD_EVENT', `appendAlarmEvent: kind ${quote(event.kind)} must be lower_snake_case (e.g. "raised")`);
+  }
+  requireText(event.stateAfter, 'appendAlarmEvent: stateAfter', false);
+  if (!PRIORITIES.has(event.priority ?? null)) {
+    throw new StoreError('HAZMON_STORE_BAD_EVENT', `appendAlarmEvent: priority ${quote(event.priority)} must be emergency, high, medium, low or null`);
+  }
+  requireText(event.who, 'appendAlarmEvent: who', true);
+  requireText(event.why, 'appendAlarmEvent: why', true);
+  return detailsJson(event.details, 'appendAlarmEvent: details');
+}
+
+function validateAudit(entry: AuditInput): string | null {
+  requireTime(entry.time, 'appendAudit: time');
+  requireText(entry.who, 'appendAudit: who', false);
+  requireText(entry.action, 'appendAudit: action', false);
+  requireText(entry.target, 'appendAudit: target', true);
+  return detailsJson(entry.details, 'appendAudit: details');
+}

@@ -1,0 +1,26 @@
+/** Public surface of the agent's DuckDB store. */
+export { HazmonStore } from './store.ts';
+export { StoreError, type StoreErrorCode } from './errors.ts';
+export { MIN_RAW_RETENTION_DAYS, type RetentionResult } from './retention.ts';
+export { REASON_CODE, type RollupLevel } from './schema.ts';
+export { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
+export type {
+  AggregateRow,
+  AlarmEventInput,
+  AlarmEventRow,
+  AlarmPriority,
+  AuditInput,
+  AuditProblem,
+  AuditRangeQuery,
+  AuditRow,
+  AuditVerification,
+  ExportRequest,
+  FlushLatencyHistogram,
+  RawReadingRow,
+  ReadingsResolution,
+  ReadingsResult,
+  StoreEvent,
+  StoreOptions,
+  StorePointDefinition,
+  StoreStats,
+} from './types.ts';

@@ -1,0 +1,249 @@
+/** Read side for the dashboard and the regulator API: raw or rolled-up readings, aggregates with completeness, cursors, exports. */
+import { QUALITY_CODE, type Quality } from '@hazmon/protocols';
+import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
+import { StoreError, quote } from './errors.ts';
+import type { PointRegistry } from './points.ts';
+import type { Watermarks } from './rollups.ts';
+import { REASON_BY_CODE, REASON_CODE, ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, type RollupLevel } from './schema.ts';
+import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
+import type {
+  AggregateRow,
+  AlarmEventRow,
+  AuditRangeQuery,
+  AuditRow,
+  ExportRequest,
+  RawReadingRow,
+  ReadingsResolution,
+  ReadingsResult,
+} from './types.ts';
+
+const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
+const MAX_RAW_ROWS = 1_000_000;
+const MAX_AGGREGATE_CELLS = 1_000_000;
+const MAX_PAGE = 10_000;
+
+function badRange(where: string, message: string): never {
+  throw new StoreError('HAZMON_STORE_BAD_RANGE', `${where}: ${message}`);
+}
+
+export function requireRange(from: number, to: number, where: string): void {
+  if (!Number.isSafeInteger(from) || from < 0) badRange(where, `from ${quote(from)} must be epoch ms (a whole number >= 0)`);
+  if (!Number.isSafeInteger(to) || to < 0) badRange(where, `to ${quote(to)} must be epoch ms (a whole number >= 0)`);
+  if (to <= from) badRange(where, `to ${to} must be after from ${from}`);
+}
+
+function requireCount(value: number, max: number, where: string, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) badRange(where, `${field} ${quote(value)} must be a whole number in 1..${max}`);
+}
+
+export async function rawReadings(
+  connection: SerialConnection,
+  pointIndex: number,
+  from: number,
+  to: number,
+  limit: number,
+): Promise<RawReadingRow[]> {
+  requireCount(limit, MAX_RAW_ROWS, 'readings', 'limit');
+  const rows = await connection.rows(
+    `SELECT r.t, r.source_t, r.value_scaled / p.value_divisor AS value, r.quality, r.reason
+     FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
+     WHERE r.point_idx = $1 AND r.t >= $2 AND r.t < $3
+     ORDER BY r.t LIMIT ${limit}`,
+    [pointIndex, from, to],
+  );
+  return rows.map((row) => ({
+    time: num(row.t),
+    sourceTime: numOrNull(row.source_t),
+    value: numOrNull(row.value),
+    quality: QUALITY_BY_CODE.get(num(row.quality)) ?? 'bad',
+    reason: REASON_BY_CODE.get(num(row.reason)) ?? null,
+  }));
+}
+
+export interface AggregateQuery {
+  readonly pointIndexes: readonly number[];
+  readonly from: number;
+  readonly to: number;
+  readonly intervalMs: number;
+}
+
+/** The coarsest rollup level whose buckets tile the requested intervals exactly. */
+function levelFor(from: number, intervalMs: number): RollupLevel {
+  for (const level of ['1d', '1h', '1m'] as const) {
+    const width = ROLLUP_WIDTH_MS[level];
+    if (intervalMs % width === 0 && from % width === 0) return level;
+  }
+  return '1m';
+}
+
+/**
+ * Min/avg/max/count/good count per point and interval, with completeness. Each stretch of time is read
+ * from the coarsest level that is complete there, then finer levels, then raw rows not yet rolled up;
+ * intervals without any reading are returned with count 0 and completeness 0, never left out.
+ */
+export async function aggregates(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  query: AggregateQuery,
+): Promise<AggregateRow[]> {
+  const { from, to, intervalMs, pointIndexes } = query;
+  const where = 'aggregates';
+  requireRange(from, to, where);
+  if (!Number.isSafeInteger(intervalMs) || intervalMs < MINUTE_MS || intervalMs % MINUTE_MS !== 0) {
+    badRange(where, `intervalMs ${quote(intervalMs)} must be a whole number of minutes (a multiple of ${MINUTE_MS})`);
+  }
+  if (from % MINUTE_MS !== 0) badRange(where, `from ${from} must fall on a minute boundary`);
+  if ((to - from) % intervalMs !== 0) badRange(where, `to - from (${to - from} ms) must be a whole number of intervals of ${intervalMs} ms`);
+  if (pointIndexes.length === 0) return [];
+  const cells = ((to - from) / intervalMs) * pointIndexes.length;
+  if (cells > MAX_AGGREGATE_CELLS) badRange(where, `${cells} point-intervals asked for; at most ${MAX_AGGREGATE_CELLS} per query`);
+
+  const parts: string[] = [];
+  let cursor = from;
+  const levels: RollupLevel[] = ['1d', '1h', '1m'];
+  for (const level of levels.slice(levels.indexOf(levelFor(from, intervalMs)))) {
+    const done = watermarks[level];
+    if (done === null) continue;
+    const end = Math.min(to, done);
+    if (end > cursor) {
+      parts.push(
+        `SELECT point_idx, bucket, min_value, max_value, sum_value, count, good_count FROM ${ROLLUP_TABLE[level]} WHERE bucket >= ${cursor} AND bucket < ${end}`,
+      );
+      cursor = end;
+    }
+  }
+  if (cursor < to) {
+    parts.push(`SELECT r.point_idx, r.t // ${MINUTE_MS} * ${MINUTE_MS} AS bucket,
+        min(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
+        max(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
+        sum(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
+        count(*), count(*) FILTER (WHERE r.quality = 0)
+      FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
+      WHERE r.t >= ${cursor} AND r.t < ${to}
+      GROUP BY r.point_idx, bucket, p.value_divisor`);
+  }
+  const pointList = pointIndexes.join(', ');
+  const rows = await connection.rows(`
+    WITH parts (point_idx, bucket, min_value, max_value, sum_value, count, good_count) AS (${parts.join('\nUNION ALL\n')}),
+    per_interval AS (
+      SELECT point_idx, ${from} + (bucket - ${from}) // ${intervalMs} * ${intervalMs} AS start,
+             min(min_value) AS min_value, max(max_value) AS max_value, sum(sum_value) AS sum_value,
+             sum(count) AS count, sum(good_count) AS good_count
+      FROM parts WHERE point_idx IN (${pointList}) GROUP BY ALL
+    ),
+    grid AS (SELECT p.point_idx, s.start FROM (SELECT unnest([${pointList}]) AS point_idx) p CROSS JOIN range(${from}, ${to}, ${intervalMs}) s(start))
+    SELECT g.point_idx, g.start, a.min_value, a.max_value, a.sum_value / nullif(a.good_count, 0) AS avg_value,
+           coalesce(a.count, 0) AS count, coalesce(a.good_count, 0) AS good_count
+    FROM grid g
+    LEFT JOIN per_interval a ON a.point_idx = g.point_idx AND a.start = g.start
+    ORDER BY g.point_idx, g.start`);
+  return rows.map((row) => {
+    const pointIndex = num(row.point_idx);
+    const start = num(row.start);
+    const end = Math.min(start + intervalMs, to);
+    const goodCount = num(row.good_count);
+    const expected = (end - start) / points.pollIntervalOf(pointIndex);
+    return {
+      pointId: points.idOf(pointIndex),
+      start,
+      end,
+      min: numOrNull(row.min_value),
+      avg: numOrNull(row.avg_value),
+      max: numOrNull(row.max_value),
+      count: num(row.count),
+      goodCount,
+      completeness: expected > 0 ? Math.min(1, goodCount / expected) : 0,
+    };
+  });
+}
+
+/** 'auto' picks a resolution that keeps a trend to a few thousand rows. */
+export function resolutionFor(requested: ReadingsResolution, from: number, to: number): 'raw' | RollupLevel {
+  if (requested !== 'auto') return requested;
+  const span = to - from;
+  if (span <= 6 * HOUR_MS) return 'raw';
+  if (span <= 8 * DAY_MS) return '1m';
+  if (span <= 400 * DAY_MS) return '1h';
+  return '1d';
+}
+
+export async function readings(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  pointId: string,
+  from: number,
+  to: number,
+  resolution: ReadingsResolution,
+  limit: number,
+): Promise<ReadingsResult> {
+  const pointIndex = points.require(pointId, 'readings');
+  requireRange(from, to, 'readings');
+  const chosen = resolutionFor(resolution, from, to);
+  if (chosen === 'raw') return { resolution: 'raw', rows: await rawReadings(connection, pointIndex, from, to, limit) };
+  const width = ROLLUP_WIDTH_MS[chosen];
+  const alignedFrom = Math.floor(from / width) * width;
+  const alignedTo = Math.ceil(to / width) * width;
+  const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width });
+  return { resolution: chosen, rows };
+}
+
+export async function alarmEventsAfter(connection: SerialConnection, afterSeq: number, limit: number): Promise<AlarmEventRow[]> {
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsAfter', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
+  requireCount(limit, MAX_PAGE, 'alarmEventsAfter', 'limit');
+  const rows = await connection.rows(`SELECT * FROM alarm_events WHERE seq > $1 ORDER BY seq LIMIT ${limit}`, [afterSeq]);
+  return rows.map(alarmEventFromRow);
+}
+
+export async function auditRows(connection: SerialConnection, query: AuditRangeQuery): Promise<AuditRow[]> {
+  const afterSeq = query.afterSeq ?? 0;
+  const fromTime = query.fromTime ?? 0;
+  const toTime = query.toTime ?? Number.MAX_SAFE_INTEGER;
+  const limit = query.limit ?? 1000;
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('auditRows', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
+  requireRange(fromTime, toTime, 'auditRows');
+  requireCount(limit, MAX_PAGE, 'auditRows', 'limit');
+  const rows = await connection.rows(
+    `SELECT * FROM audit_log WHERE seq > $1 AND t >= $2 AND t < $3 ORDER BY seq LIMIT ${limit}`,
+    [afterSeq, fromTime, toTime],
+  );
+  return rows.map(auditFromRow);
+}
+
+const REASON_TEXT_SQL = `CASE r.reason ${Object.entries(REASON_CODE)
+  .map(([reason, code]) => `WHEN ${code} THEN '${reason}'`)
+  .join(' ')} END`;
+
+function exportSelect(request: ExportRequest, pointIndexes: readonly number[] | null): string {
+  const { from, to } = request;
+  switch (request.what) {
+    case 'readings':
+      return `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, r.value_scaled / p.value_divisor AS value, p.unit,
+                CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_TEXT_SQL} AS reason
+              FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
+              WHERE r.t >= ${from} AND r.t < ${to}${pointIndexes ? ` AND r.point_idx IN (${pointIndexes.join(', ')})` : ''}
+              ORDER BY r.t, p.point_id`;
+    case 'alarm_events':
+      return `SELECT seq, t AS time_ms, point_id, rule_id, kind, state_after, priority, who, why, details, written_at AS written_at_ms
+              FROM alarm_events WHERE t >= ${from} AND t < ${to} ORDER BY seq`;
+    case 'audit_log':
+      return `SELECT seq, t AS time_ms, who, action, target, details, prev_hash, hash FROM audit_log WHERE t >= ${from} AND t < ${to} ORDER BY seq`;
+  }
+}
+
+/** COPY of a time range to CSV (with header) or Parquet (zstd). Returns the number of rows written. */
+export async function exportRange(connection: SerialConnection, points: PointRegistry, request: ExportRequest): Promise<number> {
+  requireRange(request.from, request.to, 'exportRange');
+  if (!['readings', 'alarm_events', 'audit_log'].includes(request.what)) {
+    badRange('exportRange', `what ${quote(request.what)} must be 'readings', 'alarm_events' or 'audit_log'`);
+  }
+  if (request.format !== 'csv' && request.format !== 'parquet') badRange('exportRange', `format ${quote(request.format)} must be 'csv' or 'parquet'`);
+  if (typeof request.path !== 'string' || request.path.length === 0) badRange('exportRange', `path ${quote(request.path)} must be a file path`);
+  const pointIndexes = request.pointIds ? request.pointIds.map((id) => points.require(id, 'exportRange')) : null;
+  const options = request.format === 'csv' ? 'FORMAT csv, HEADER' : 'FORMAT parquet, COMPRESSION zstd';
+  return connection.exclusive(async (raw) => {
+    const result = await raw.run(`COPY (${exportSelect(request, pointIndexes)}) TO ${sqlString(request.path)} (${options})`);
+    return num(result.rowsChanged);
+  });
+}

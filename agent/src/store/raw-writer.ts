@@ -1,0 +1,110 @@
+/** Moves queued raw readings into DuckDB through the appender, one reused data chunk at a time, and commits. */
+import {
+  BIGINT,
+  DuckDBDataChunk,
+  INTEGER,
+  UTINYINT,
+  type DuckDBAppender,
+  type DuckDBBigIntVector,
+  type DuckDBIntegerVector,
+  type DuckDBUTinyIntVector,
+} from '@duckdb/node-api';
+import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
+
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+export const CHUNK_ROWS = 2048;
+const RAW_COLUMN_TYPES = [INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT];
+
+/** Epoch ms -> bigint, reusing the last conversion: readings of one poll share a receive time. */
+class BigIntCache {
+  private lastNumber = Number.NaN;
+  private lastBigInt = 0n;
+
+  of(value: number): bigint {
+    if (value !== this.lastNumber) {
+      this.lastNumber = value;
+      this.lastBigInt = BigInt(value);
+    }
+    return this.lastBigInt;
+  }
+}
+
+export interface FlushResult {
+  readonly rows: number;
+  /** Largest receive time among the committed rows, or -Infinity when none. */
+  readonly maxTime: number;
+  /** Smallest receive time among the committed rows, or +Infinity when none. */
+  readonly minTime: number;
+}
+
+export class RawWriter {
+  private readonly chunk = DuckDBDataChunk.create(RAW_COLUMN_TYPES);
+  private readonly times = new BigIntCache();
+  private readonly sourceTimes = new BigIntCache();
+
+  constructor(
+    private readonly appender: DuckDBAppender,
+    private readonly queue: RawReadingQueue,
+  ) {}
+
+  /**
+   * Appends every waiting reading and commits (the appender flush is its own transaction, so the WAL is
+   * written and fsynced before this returns). Readings leave the queue only after the commit succeeded;
+   * on failure the appender is cleared and they stay queued for the next attempt.
+   */
+  flush(): FlushResult {
+    const rows = this.queue.depth;
+    let maxTime = Number.NEGATIVE_INFINITY;
+    let minTime = Number.POSITIVE_INFINITY;
+    if (rows === 0) return { rows, maxTime, minTime };
+    try {
+      for (let offset = 0; offset < rows; offset += CHUNK_ROWS) {
+        const count = Math.min(CHUNK_ROWS, rows - offset);
+        const [chunkMin, chunkMax] = this.fillChunk(offset, count);
+        if (chunkMax > maxTime) maxTime = chunkMax;
+        if (chunkMin < minTime) minTime = chunkMin;
+        this.appender.appendDataChunk(this.chunk);
+      }
+      this.appender.flushSync();
+    } catch (error) {
+      this.appender.clear();
+      throw error;
+    }
+    this.queue.consume(rows);
+    return { rows, maxTime, minTime };
+  }
+
+  private fillChunk(offset: number, count: number): [number, number] {
+    const { queue, chunk } = this;
+    chunk.reset();
+    chunk.rowCount = count;
+    const pointColumn = chunk.getColumnVector(0) as DuckDBIntegerVector;
+    const timeColumn = chunk.getColumnVector(1) as DuckDBBigIntVector;
+    const valueColumn = chunk.getColumnVector(2) as DuckDBIntegerVector;
+    const qualityColumn = chunk.getColumnVector(3) as DuckDBUTinyIntVector;
+    const sourceTimeColumn = chunk.getColumnVector(4) as DuckDBBigIntVector;
+    const reasonColumn = chunk.getColumnVector(5) as DuckDBUTinyIntVector;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let row = 0; row < count; row++) {
+      const slot = queue.slot(offset + row);
+      const time = queue.time[slot] ?? 0;
+      const flags = queue.flags[slot] ?? 0;
+      if (time > max) max = time;
+      if (time < min) min = time;
+      pointColumn.setItem(row, queue.pointIndex[slot] ?? 0);
+      timeColumn.setItem(row, this.times.of(time));
+      valueColumn.setItem(row, flags & HAS_VALUE ? (queue.valueScaled[slot] ?? 0) : null);
+      qualityColumn.setItem(row, queue.quality[slot] ?? 0);
+      sourceTimeColumn.setItem(row, flags & HAS_SOURCE_TIME ? this.sourceTimes.of(queue.sourceTime[slot] ?? 0) : null);
+      reasonColumn.setItem(row, queue.reason[slot] ?? 0);
+    }
+    pointColumn.flush();
+    timeColumn.flush();
+    valueColumn.flush();
+    qualityColumn.flush();
+    sourceTimeColumn.flush();
+    reasonColumn.flush();
+    return [min, max];
+  }
+}

@@ -1,0 +1,78 @@
+/** Small DuckDB helpers: a connection that runs one statement at a time, row conversion, literal quoting. */
+import type { DuckDBConnection, DuckDBValue, JS } from '@duckdb/node-api';
+
+export type SqlParams = readonly (DuckDBValue | undefined)[];
+export type SqlRow = Record<string, JS>;
+
+/**
+ * Serialises statements on one connection: a DuckDB connection runs one statement at a time, and
+ * BEGIN/COMMIT blocks must not interleave with other work on the same connection.
+ */
+export class SerialConnection {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly connection: DuckDBConnection) {}
+
+  /** Runs `work` after everything queued before it, whether that succeeded or failed. */
+  exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const result = this.tail.then(
+      () => work(this.connection),
+      () => work(this.connection),
+    );
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  run(sql: string, params: SqlParams = []): Promise<void> {
+    return this.exclusive(async (connection) => {
+      await connection.run(sql, toValues(params));
+    });
+  }
+
+  rows(sql: string, params: SqlParams = []): Promise<SqlRow[]> {
+    return this.exclusive((connection) => readRows(connection, sql, params));
+  }
+
+  /** BEGIN, the work, COMMIT; ROLLBACK when the work throws. Durable once this resolves (commit flushes the WAL). */
+  transaction<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.exclusive(async (connection) => {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await work(connection);
+        await connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+}
+
+export async function readRows(connection: DuckDBConnection, sql: string, params: SqlParams = []): Promise<SqlRow[]> {
+  const reader = await connection.runAndReadAll(sql, toValues(params));
+  return reader.getRowObjectsJS();
+}
+
+function toValues(params: SqlParams): DuckDBValue[] {
+  return params.map((value) => (value === undefined ? null : value));
+}
+
+export function num(value: JS | undefined): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  throw new TypeError(`expected a number from DuckDB, got ${String(value)}`);
+}
+
+export function numOrNull(value: JS | undefined): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+export function strOrNull(value: JS | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+/** A SQL string literal; used only where DuckDB takes no parameter (COPY targets). */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

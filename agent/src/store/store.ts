@@ -1,0 +1,389 @@
+/** HazmonStore: the agent's DuckDB store — raw ingest through the appender, durable alarm/audit log, rollups, retention, queries. */
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { Reading } from '@hazmon/protocols';
+import { DurableLog } from './durable-log.ts';
+import { StoreError, quote } from './errors.ts';
+import { PointRegistry, loadPoints, registerPoints } from './points.ts';
+import * as queries from './queries.ts';
+import { RawReadingQueue } from './raw-queue.ts';
+import { RawWriter } from './raw-writer.ts';
+import { applyRetention, retentionPolicy, type RetentionPolicy, type RetentionResult } from './retention.ts';
+import { RollupMaintainer } from './rollups.ts';
+import { META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
+import { SerialConnection, num } from './sql.ts';
+import type {
+  AggregateRow,
+  AlarmEventInput,
+  AlarmEventRow,
+  AuditInput,
+  AuditRangeQuery,
+  AuditRow,
+  AuditVerification,
+  ExportRequest,
+  ReadingsResolution,
+  ReadingsResult,
+  StoreEvent,
+  StoreOptions,
+  StorePointDefinition,
+  StoreStats,
+} from './types.ts';
+
+const FLUSH_LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] as const;
+/** Above this share of the queue the producer is told to slow down; below the lower one it is told all is well again. */
+const HIGH_WATER = 0.75;
+const LOW_WATER = 0.25;
+
+function positiveInteger(value: number | undefined, fallback: number, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < 1 || chosen > max) {
+    throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.${field}: ${quote(value)} must be a whole number in 1..${max}`);
+  }
+  return chosen;
+}
+
+export class HazmonStore {
+  private readonly points = new PointRegistry();
+  private readonly queue: RawReadingQueue;
+  private readonly rawWriter: RawWriter;
+  private readonly durable: DurableLog;
+  private readonly rollups: RollupMaintainer;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly latencyCounts = new Array<number>(FLUSH_LATENCY_BOUNDS_MS.length + 1).fill(0);
+  private latencySum = 0;
+  private rawAccepted = 0;
+  private rawRowsWritten = 0;
+  private rawDropped = 0;
+  private droppedUnreported = 0;
+  private batches = 0;
+  private lastFlushAt: number | null = null;
+  private latestCommittedTime = Number.NEGATIVE_INFINITY;
+  private queueHigh = false;
+  private flushScheduled = false;
+  private writableWaiters: (() => void)[] = [];
+  private rollupRunning: Promise<void> | null = null;
+  private retentionRunning: Promise<RetentionResult> | null = null;
+  private retentionRuns = 0;
+  private retentionDeletedRaw = 0;
+  private backgroundFailures = 0;
+  private lastError: string | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly ingestConnection: DuckDBConnection,
+    appender: DuckDBAppender,
+    private readonly durableConnection: SerialConnection,
+    private readonly maintenance: SerialConnection,
+    private readonly reads: SerialConnection,
+    private readonly options: Required<Pick<StoreOptions, 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'now'>> & {
+      readonly retention: RetentionPolicy;
+      readonly onEvent: ((event: StoreEvent) => void) | undefined;
+    },
+    queueCapacity: number,
+  ) {
+    this.queue = new RawReadingQueue(queueCapacity);
+    this.rawWriter = new RawWriter(appender, this.queue);
+    this.durable = new DurableLog(durableConnection, options.now);
+    this.rollups = new RollupMaintainer(maintenance);
+  }
+
+  /**
+   * Opens (creating if needed) the store file, checks options, loads points, sequence numbers and rollup
+   * watermarks, and starts the flush, rollup and retention timers.
+   *
+   *     const store = await HazmonStore.open({ path: '/var/lib/hazmon/site.duckdb', onEvent: raiseStoreAlarm });
+   *     await store.registerPoints([{ pointId: 'T1.LEL', unit: '%LEL', resolution: 0.1, pollIntervalMs: 1000 }]);
+   *     store.writeReading(reading);
+   */
+  static async open(options: StoreOptions): Promise<HazmonStore> {
+    const retention = retentionPolicy(options.rawRetentionDays, options.minuteRollupRetentionDays, options.coarseRollupRetentionDays);
+    const flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 1000);
+    const flushBatchRows = positiveInteger(options.flushBatchRows, 16_384, 'flushBatchRows');
+    const rollupIntervalMs = positiveInteger(options.rollupIntervalMs, 5000, 'rollupIntervalMs');
+    const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
+    const retentionIntervalMs = options.retentionIntervalMs ?? 3_600_000;
+    if (!Number.isSafeInteger(retentionIntervalMs) || retentionIntervalMs < 0) {
+      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.retentionIntervalMs: ${quote(options.retentionIntervalMs)} must be a whole number >= 0`);
+    }
+    const queueCapacity = options.queueCapacity ?? 262_144;
+    if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
+      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: ${quote(options.path)} must be a file path (the store must survive restarts)`);
+    }
+
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(options.path);
+    } catch (cause) {
+      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${String(cause)}`, { cause });
+    }
+    const maintenance = new SerialConnection(await instance.connect());
+    for (const statement of SCHEMA_DDL) await maintenance.run(statement);
+    const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
+    if (version?.v === null || version?.v === undefined) {
+      await maintenance.run('INSERT INTO store_meta VALUES ($1, $2)', [META_SCHEMA_VERSION, SCHEMA_VERSION]);
+    } else if (num(version.v) !== SCHEMA_VERSION) {
+      instance.closeSync();
+      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `${quote(options.path)} has store schema version ${num(version.v)}; this agent knows ${SCHEMA_VERSION}`);
+    }
+    const ingestConnection = await instance.connect();
+    const appender = await ingestConnection.createAppender('raw_readings');
+    const store = new HazmonStore(
+      instance,
+      ingestConnection,
+      appender,
+      new SerialConnection(await instance.connect()),
+      maintenance,
+      new SerialConnection(await instance.connect()),
+      { flushIntervalMs, flushBatchRows, rollupGraceMs, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
+      queueCapacity,
+    );
+    await loadPoints(maintenance, store.points);
+    await store.durable.load();
+    await store.rollups.load();
+    store.latestCommittedTime = (await store.rollups.latestRawTime()) ?? Number.NEGATIVE_INFINITY;
+    store.timers.push(setInterval(() => store.flush(), flushIntervalMs));
+    store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
+    if (retentionIntervalMs > 0) store.timers.push(setInterval(() => void store.runRetention().catch(() => undefined), retentionIntervalMs));
+    for (const timer of store.timers) timer.unref();
+    return store;
+  }
+
+  registerPoints(points: readonly StorePointDefinition[]): Promise<void> {
+    this.assertOpen('registerPoints');
+    return registerPoints(this.maintenance, this.points, points, this.options.now());
+  }
+
+  /**
+   * Queues one reading. Returns false when the queue is full: the reading is dropped and counted, and
+   * the drop is reported through onEvent. Throws StoreError for a reading that is wrong; nothing is stored then.
+   */
+  writeReading(reading: Reading): boolean {
+    this.assertOpen('writeReading');
+    if (!this.queue.offer(reading, this.points)) {
+      this.countDrop();
+      return false;
+    }
+    this.rawAccepted += 1;
+    const depth = this.queue.depth;
+    if (!this.queueHigh && depth >= this.queue.capacity * HIGH_WATER) {
+      this.queueHigh = true;
+      this.emit({ kind: 'queue_high', depth, capacity: this.queue.capacity });
+    }
+    if (depth >= this.options.flushBatchRows && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return true;
+  }
+
+  /** Queues readings in order; returns how many were accepted (the rest were dropped and counted). */
+  writeReadings(readings: readonly Reading[]): number {
+    let accepted = 0;
+    for (const reading of readings) if (this.writeReading(reading)) accepted += 1;
+    return accepted;
+  }
+
+  /** True while the queue is above its high-water mark: the producer should slow down or await whenWritable(). */
+  get backPressure(): boolean {
+    return this.queueHigh;
+  }
+
+  /** Resolves once the queue has drained below its low-water mark (at once if it is not above the high-water mark). */
+  whenWritable(): Promise<void> {
+    if (!this.queueHigh) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
+  }
+
+  /**
+   * Commits every queued reading now (the timer does this every flushIntervalMs). Returns the rows committed;
+   * 0 when the commit failed (the readings stay queued and the failure is reported through onEvent).
+   */
+  flush(): number {
+    this.flushScheduled = false;
+    if (this.closed || this.queue.depth === 0) return 0;
+    const started = performance.now();
+    let committed;
+    try {
+      committed = this.rawWriter.flush();
+    } catch (error) {
+      this.lastError = `flush: ${String(error)}`;
+      this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: String(error) });
+      return 0;
+    }
+    this.recordLatency(performance.now() - started);
+    this.batches += 1;
+    this.rawRowsWritten += committed.rows;
+    this.lastFlushAt = this.options.now();
+    if (committed.maxTime > this.latestCommittedTime) this.latestCommittedTime = committed.maxTime;
+    this.rollups.noteCommitted(committed.minTime);
+    if (this.queueHigh && this.queue.depth <= this.queue.capacity * LOW_WATER) {
+      this.queueHigh = false;
+      this.emit({ kind: 'queue_normal', depth: this.queue.depth, capacity: this.queue.capacity });
+      const waiters = this.writableWaiters;
+      this.writableWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    return committed.rows;
+  }
+
+  /** Resolves with the stored row once it is committed and its WAL record fsynced; see README "Durability". */
+  appendAlarmEvent(event: AlarmEventInput): Promise<AlarmEventRow> {
+    this.assertOpen('appendAlarmEvent');
+    return this.durable.appendAlarmEvent(event);
+  }
+
+  /** Resolves with the stored, hash-chained row once it is durable. */
+  appendAudit(entry: AuditInput): Promise<AuditRow> {
+    this.assertOpen('appendAudit');
+    return this.durable.appendAudit(entry);
+  }
+
+  verifyAuditChain(): Promise<AuditVerification> {
+    return this.durable.verifyAuditChain();
+  }
+
+  /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
+  readings(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingsResult> {
+    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000);
+  }
+
+  /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
+  aggregates(query: { pointIds?: readonly string[]; from: number; to: number; intervalMs: number }): Promise<AggregateRow[]> {
+    const pointIndexes = query.pointIds
+      ? query.pointIds.map((id) => this.points.require(id, 'aggregates'))
+      : Array.from({ length: this.points.size }, (_, index) => index);
+    return queries.aggregates(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes });
+  }
+
+  /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
+  alarmEventsAfter(afterSeq: number, limit = 1000): Promise<AlarmEventRow[]> {
+    return queries.alarmEventsAfter(this.reads, afterSeq, limit);
+  }
+
+  auditRows(query: AuditRangeQuery = {}): Promise<AuditRow[]> {
+    return queries.auditRows(this.reads, query);
+  }
+
+  /** Writes a time range to CSV or Parquet; returns the number of rows written. Commit first with flush() to include queued readings. */
+  exportRange(request: ExportRequest): Promise<number> {
+    return queries.exportRange(this.reads, this.points, request);
+  }
+
+  /** Rolls up every minute closed by the committed readings (the timer does this every rollupIntervalMs). */
+  rollUp(): Promise<void> {
+    if (this.rollupRunning) return this.rollupRunning;
+    const closedUntil = this.latestCommittedTime - this.options.rollupGraceMs;
+    this.rollupRunning = this.rollups
+      .rollUp(closedUntil)
+      .catch((error: unknown) => this.backgroundFailed('rollup', error))
+      .finally(() => {
+        this.rollupRunning = null;
+      });
+    return this.rollupRunning;
+  }
+
+  /** Deletes raw readings past the raw retention (never ones not yet rolled up) and rollups past theirs. */
+  runRetention(): Promise<RetentionResult> {
+    if (this.retentionRunning) return this.retentionRunning;
+    this.retentionRunning = applyRetention(this.maintenance, this.options.retention, this.options.now(), this.rollups.watermarks['1m'])
+      .then((result) => {
+        this.retentionRuns += 1;
+        this.retentionDeletedRaw += result.deletedRaw;
+        return result;
+      })
+      .catch((error: unknown) => {
+        this.backgroundFailed('retention', error);
+        throw error;
+      })
+      .finally(() => {
+        this.retentionRunning = null;
+      });
+    return this.retentionRunning;
+  }
+
+  /** Commits queued readings and folds the WAL into the database file. */
+  async checkpoint(): Promise<void> {
+    this.flush();
+    await this.durable.idle();
+    await this.maintenance.run('CHECKPOINT');
+  }
+
+  stats(): StoreStats {
+    return {
+      rawAccepted: this.rawAccepted,
+      rawRowsWritten: this.rawRowsWritten,
+      rawDropped: this.rawDropped,
+      batches: this.batches,
+      queueDepth: this.queue.depth,
+      queueCapacity: this.queue.capacity,
+      flushLatency: {
+        boundsMs: FLUSH_LATENCY_BOUNDS_MS,
+        counts: [...this.latencyCounts],
+        sumMs: this.latencySum,
+        count: this.batches,
+      },
+      lastFlushAt: this.lastFlushAt,
+      alarmEventsWritten: this.durable.alarmEventsWritten,
+      auditRowsWritten: this.durable.auditRowsWritten,
+      rollupRuns: this.rollups.runs,
+      retentionRuns: this.retentionRuns,
+      retentionDeletedRaw: this.retentionDeletedRaw,
+      backgroundFailures: this.backgroundFailures,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Commits what is queued, waits for pending alarm/audit writes and background jobs, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const timer of this.timers) clearInterval(timer);
+    this.flush();
+    this.closed = true;
+    await this.durable.idle();
+    await this.rollupRunning;
+    await this.retentionRunning?.catch(() => undefined);
+    this.ingestConnection.closeSync();
+    for (const connection of [this.durableConnection, this.maintenance, this.reads]) {
+      await connection.exclusive(async (raw) => raw.closeSync());
+    }
+    this.instance.closeSync();
+  }
+
+  private countDrop(): void {
+    this.rawDropped += 1;
+    this.droppedUnreported += 1;
+    if (this.droppedUnreported === 1) {
+      // One event per burst: everything dropped in the same turn of the event loop is reported together.
+      queueMicrotask(() => {
+        const dropped = this.droppedUnreported;
+        this.droppedUnreported = 0;
+        this.emit({ kind: 'readings_dropped', dropped, totalDropped: this.rawDropped });
+      });
+    }
+  }
+
+  private recordLatency(ms: number): void {
+    this.latencySum += ms;
+    let bucket = FLUSH_LATENCY_BOUNDS_MS.findIndex((bound) => ms <= bound);
+    if (bucket < 0) bucket = FLUSH_LATENCY_BOUNDS_MS.length;
+    this.latencyCounts[bucket] = (this.latencyCounts[bucket] ?? 0) + 1;
+  }
+
+  private backgroundFailed(job: 'rollup' | 'retention', error: unknown): void {
+    this.backgroundFailures += 1;
+    this.lastError = `${job}: ${String(error)}`;
+    this.emit({ kind: 'background_failed', job, message: String(error) });
+  }
+
+  private emit(event: StoreEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch (error) {
+      this.lastError = `onEvent threw: ${String(error)}`;
+    }
+  }
+
+  private assertOpen(where: string): void {
+    if (this.closed) throw new StoreError('HAZMON_STORE_CLOSED', `${where}: the store is closed`);
+  }
+}

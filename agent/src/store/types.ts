@@ -1,0 +1,191 @@
+/** Public shapes of the store: options, point metadata, alarm events, audit rows, query results, stats, events. */
+import type { Quality, QualityReasonCode } from '@hazmon/protocols';
+import type { RollupLevel } from './schema.ts';
+
+export interface StoreOptions {
+  /** Path of the DuckDB file; its directory must exist. One agent process per file. */
+  readonly path: string;
+  /** Raw readings older than this are deleted in the background. Default 30; shorter is refused (regulation: >= 30 days). */
+  readonly rawRetentionDays?: number;
+  /** 1-minute rollups kept this long. Default 1830 (five years); must not be shorter than the raw retention. */
+  readonly minuteRollupRetentionDays?: number;
+  /** Hourly and daily rollups are kept this long. Default null: forever. */
+  readonly coarseRollupRetentionDays?: number | null;
+  /** Capacity of the raw-reading queue (rounded up to a power of two). Default 262144 (26 s at 10k readings/s). */
+  readonly queueCapacity?: number;
+  /** Raw readings are committed at least this often. Default 500, at most 1000. */
+  readonly flushIntervalMs?: number;
+  /** A flush starts early once this many readings wait. Default 16384. */
+  readonly flushBatchRows?: number;
+  /** How often closed minutes are rolled up. Default 5000. */
+  readonly rollupIntervalMs?: number;
+  /** A minute is closed once a reading this much later than its end has been committed. Default 5000. */
+  readonly rollupGraceMs?: number;
+  /** How often retention runs. Default one hour; 0 turns the timer off (call runRetention yourself). */
+  readonly retentionIntervalMs?: number;
+  /** Clock for retention cut-offs and `written_at`; tests replace it. Default Date.now. */
+  readonly now?: () => number;
+  /** Store conditions that need a person: queue high, readings dropped, a failed flush or background job. */
+  readonly onEvent?: (event: StoreEvent) => void;
+}
+
+export type StoreEvent =
+  | { readonly kind: 'queue_high'; readonly depth: number; readonly capacity: number }
+  | { readonly kind: 'queue_normal'; readonly depth: number; readonly capacity: number }
+  | { readonly kind: 'readings_dropped'; readonly dropped: number; readonly totalDropped: number }
+  | { readonly kind: 'flush_failed'; readonly rows: number; readonly message: string }
+  | { readonly kind: 'background_failed'; readonly job: 'rollup' | 'retention'; readonly message: string };
+
+/** Point metadata: what the store needs plus every field provincial data-access specs ask for. */
+export interface StorePointDefinition {
+  readonly pointId: string;
+  readonly unit: string;
+  /** The device's resolution in engineering units (0.01, 0.1, 1, ...); values are stored rounded to it. */
+  readonly resolution: number;
+  /** Expected spacing of readings; completeness = good readings / (interval / pollIntervalMs). */
+  readonly pollIntervalMs: number;
+  readonly valueKind?: 'number' | 'boolean';
+  readonly description?: string | null;
+  readonly indicatorCode?: string | null;
+  readonly equipmentCode?: string | null;
+  readonly gatewayCode?: string | null;
+  readonly tagNumber?: string | null;
+  readonly lowLow?: number | null;
+  readonly low?: number | null;
+  readonly high?: number | null;
+  readonly highHigh?: number | null;
+  readonly rangeLow?: number | null;
+  readonly rangeHigh?: number | null;
+  readonly longitude?: number | null;
+  readonly latitude?: number | null;
+  readonly hazardSourceCode?: string | null;
+  readonly casNumber?: string | null;
+  readonly disabled?: { readonly by: string; readonly at: number; readonly reason: string } | null;
+}
+
+export type AlarmPriority = 'emergency' | 'high' | 'medium' | 'low';
+
+/** One alarm life-cycle transition as the engine or a person produced it; the store adds seq and writtenAt. */
+export interface AlarmEventInput {
+  /** Event time, epoch ms UTC. */
+  readonly time: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  /** raised | cleared | acknowledged | shelved | unshelved | reset | suppressed | action_commanded | ... (lower_snake_case). */
+  readonly kind: string;
+  readonly stateAfter: string;
+  readonly priority?: AlarmPriority | null;
+  readonly who?: string | null;
+  readonly why?: string | null;
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AlarmEventRow extends AlarmEventInput {
+  readonly seq: number;
+  readonly writtenAt: number;
+}
+
+export interface AuditInput {
+  readonly time: number;
+  readonly who: string;
+  readonly action: string;
+  readonly target?: string | null;
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AuditRow {
+  readonly seq: number;
+  readonly time: number;
+  readonly who: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly details: Readonly<Record<string, unknown>> | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditProblem {
+  readonly seq: number;
+  readonly problem: 'content_changed' | 'chain_broken' | 'missing' | 'duplicate';
+  readonly message: string;
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly rowsChecked: number;
+  readonly problems: readonly AuditProblem[];
+}
+
+export interface RawReadingRow {
+  readonly time: number;
+  readonly sourceTime: number | null;
+  readonly value: number | null;
+  readonly quality: Quality;
+  readonly reason: QualityReasonCode | null;
+}
+
+export interface AggregateRow {
+  readonly pointId: string;
+  /** Interval start, epoch ms UTC. */
+  readonly start: number;
+  readonly end: number;
+  /** Over good readings; null when the interval had none. */
+  readonly min: number | null;
+  readonly avg: number | null;
+  readonly max: number | null;
+  readonly count: number;
+  readonly goodCount: number;
+  /** goodCount / expected readings (interval length / poll interval), capped at 1. */
+  readonly completeness: number;
+}
+
+export type ReadingsResolution = 'raw' | RollupLevel | 'auto';
+
+export type ReadingsResult =
+  | { readonly resolution: 'raw'; readonly rows: readonly RawReadingRow[] }
+  | { readonly resolution: RollupLevel; readonly rows: readonly AggregateRow[] };
+
+export interface AuditRangeQuery {
+  readonly afterSeq?: number;
+  readonly fromTime?: number;
+  readonly toTime?: number;
+  readonly limit?: number;
+}
+
+export interface ExportRequest {
+  readonly what: 'readings' | 'alarm_events' | 'audit_log';
+  readonly format: 'csv' | 'parquet';
+  /** Target file; overwritten. */
+  readonly path: string;
+  readonly from: number;
+  readonly to: number;
+  /** Readings only; all points when omitted. */
+  readonly pointIds?: readonly string[];
+}
+
+export interface FlushLatencyHistogram {
+  /** Upper bounds in ms of each bucket; counts has one more entry for +Inf. Counts are per bucket, not cumulative. */
+  readonly boundsMs: readonly number[];
+  readonly counts: readonly number[];
+  readonly sumMs: number;
+  readonly count: number;
+}
+
+export interface StoreStats {
+  readonly rawAccepted: number;
+  /** Raw readings committed; every one of the first rawRowsWritten accepted readings is durable. */
+  readonly rawRowsWritten: number;
+  readonly rawDropped: number;
+  readonly batches: number;
+  readonly queueDepth: number;
+  readonly queueCapacity: number;
+  readonly flushLatency: FlushLatencyHistogram;
+  readonly lastFlushAt: number | null;
+  readonly alarmEventsWritten: number;
+  readonly auditRowsWritten: number;
+  readonly rollupRuns: number;
+  readonly retentionRuns: number;
+  readonly retentionDeletedRaw: number;
+  readonly backgroundFailures: number;
+  readonly lastError: string | null;
+}
