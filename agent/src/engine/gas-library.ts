@@ -85,10 +85,12 @@ function fromPercentVol(percentVol: number, gas: GasName, unit: PresetUnit, lelS
 }
 
 function fromMgPerM3(mgPerM3: number, gas: GasName, unit: PresetUnit, lelSource: LelSource): number {
+  if (unit === 'mg/m3') return mgPerM3;
   return fromPercentVol(mgPerM3ToPpm(mgPerM3, GAS_LIBRARY[gas].molarMass) / 10_000, gas, unit, lelSource);
 }
 
 function fromPercentLel(percentLel: number, gas: GasName, unit: PresetUnit, lelSource: LelSource): number {
+  if (unit === '%LEL') return percentLel;
   return fromPercentVol((percentLel / 100) * lelOf(gas, GAS_LIBRARY[gas], lelSource), gas, unit, lelSource);
 }
 

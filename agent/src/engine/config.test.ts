@@ -1,0 +1,46 @@
+/** Config tests: the schema's defaults, and errors that name the field path and quote the bad value. */
+import { describe, expect, it } from 'vitest';
+import { parseEngineConfig } from './config.ts';
+import { AlarmEngine } from './engine.ts';
+import { EngineError } from './errors.ts';
+
+function errorOf(action: () => unknown): EngineError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof EngineError) return error;
+    throw error;
+  }
+  throw new Error('expected an EngineError');
+}
+
+describe('parseEngineConfig', () => {
+  it('fills defaults', () => {
+    const config = parseEngineConfig({ points: [{ id: 'GT-1' }] });
+    expect(config.points[0]).toMatchObject({ site: 'site', deadband: 0, lateToleranceS: 5, health: { staleS: 60, ne43: false, faultFlags: ['fault'] } });
+    expect(config.votingGroups).toEqual([]);
+  });
+
+  it('names the field path and quotes the bad value', () => {
+    const error = errorOf(() => parseEngineConfig({ points: [{ id: 'GT-1' }, { id: 'GT-2', limits: { hi: 'high' } }] }, 'site.yaml'));
+    expect(error.code).toBe('HAZMON_ENGINE_CONFIG_INVALID');
+    expect(error.message).toContain('site.yaml: points[1].limits.hi');
+    expect(error.message).toContain('"high"');
+    expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 30_000, above: 1 }] }] })).message)
+      .toContain('points[0].windows[0].windowS');
+    expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', limts: {} }] })).message).toContain('limts');
+  });
+
+  it('the engine checks what the schema cannot: limit order, references, vote sizes, one direction per window', () => {
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 10, hihi: 5 } }] }, () => {})).message).toContain('points[0].limits: hihi (5) must be above hi (10)');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }, { id: 'A' }] }, () => {})).message).toContain('points[1].id: duplicate point id "A"');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).message)
+      .toContain('votingGroups[0].points[1]: unknown point "B"');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A'] }] }, () => {})).message)
+      .toContain('vote 2oo3 needs 3 points');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] }, () => {})).message)
+      .toContain('actions[0].when[0]: unknown alarm "A/hi"');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] }, () => {})).message)
+      .toContain('points[0].windows[0]: give exactly one of "above" or "below"');
+  });
+});

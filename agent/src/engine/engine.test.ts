@@ -1,0 +1,307 @@
+/** Rule tests: limits, windows, rate, health, voting, exposure, actions, input edge cases, snapshot/restore. */
+import type { Reading } from '@hazmon/protocols';
+import { describe, expect, it } from 'vitest';
+import { AlarmEngine } from './engine.ts';
+import type { AlarmEvent, EngineEvent } from './events.ts';
+
+const T0 = 1_700_000_000_000;
+
+function setup(config: unknown) {
+  const events: EngineEvent[] = [];
+  const engine = new AlarmEngine(config, (event) => events.push(event));
+  const feed = (pointId: string, seconds: number, value: number, extra: Partial<Reading> = {}) =>
+    engine.processReadings([{ pointId, value, unit: '', sourceTime: T0 + seconds * 1000, receiveTime: T0 + seconds * 1000, quality: 'good', ...extra }]);
+  const alarmEvents = (alarmId: string) => events.filter((e): e is AlarmEvent => e.type === 'alarm' && e.alarmId === alarmId);
+  const activations = (alarmId: string) => alarmEvents(alarmId).filter((e) => e.conditionActive && e.who === 'engine' && e.toState === 'unacknowledged_active');
+  return { engine, events, feed, alarmEvents, activations };
+}
+
+describe('limits', () => {
+  it('hi with deadband: activates at the limit, clears only below limit - deadband', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 50 }, deadband: 5 }] });
+    feed('P', 0, 49);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(false);
+    feed('P', 1, 50);
+    expect(engine.alarm('P/hi')).toMatchObject({ conditionActive: true, state: 'unacknowledged_active' });
+    feed('P', 2, 46);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    feed('P', 3, 44.9);
+    expect(engine.alarm('P/hi')).toMatchObject({ conditionActive: false, state: 'unacknowledged_returned' });
+    expect(alarmEvents('P/hi').map((e) => e.time)).toEqual([T0 + 1000, T0 + 3000]);
+  });
+
+  it('lo and lolo fire below their limits, hihi above', () => {
+    const { engine, feed } = setup({ points: [{ id: 'P', limits: { hihi: 90, hi: 60, lo: 20, lolo: 10 } }] });
+    feed('P', 0, 15);
+    expect([engine.alarm('P/lo')?.conditionActive, engine.alarm('P/lolo')?.conditionActive]).toEqual([true, false]);
+    feed('P', 1, 5);
+    expect(engine.alarm('P/lolo')?.conditionActive).toBe(true);
+    feed('P', 2, 95);
+    expect(['hihi', 'hi', 'lo', 'lolo'].map((r) => engine.alarm(`P/${r}`)?.conditionActive)).toEqual([true, true, false, false]);
+  });
+
+  it('on-delay: the condition must hold for the delay (ticks complete it); a dip restarts it', () => {
+    const { engine, feed, tick = (s: number) => engine.tick(T0 + s * 1000) } = { ...setup({ points: [{ id: 'P', limits: { hi: 50 }, onDelayS: 10 }] }) };
+    feed('P', 0, 60);
+    feed('P', 5, 40);
+    feed('P', 6, 60);
+    tick(15);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(false);
+    tick(16);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+  });
+
+  it('off-delay: the alarm clears only after the value stayed clear for the delay', () => {
+    const { engine, feed } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5 }] });
+    feed('P', 0, 60);
+    feed('P', 1, 40);
+    feed('P', 4, 40);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    feed('P', 6, 40);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(false);
+  });
+});
+
+describe('window aggregates and rate', () => {
+  const config = {
+    points: [{
+      id: 'P',
+      windows: [
+        { name: 'avg10', aggregate: 'avg', windowS: 10, above: 50 },
+        { name: 'max10', aggregate: 'max', windowS: 10, above: 80 },
+        { name: 'min10', aggregate: 'min', windowS: 10, below: 5 },
+        { name: 'twa10', aggregate: 'twa', windowS: 10, above: 30 },
+      ],
+      rate: { windowS: 60, risingPerMinute: 10 },
+    }],
+  };
+
+  it('avg / max / min / twa over 10 s compare to their limits', () => {
+    const { engine, feed } = setup(config);
+    feed('P', 0, 10);
+    feed('P', 1, 100);
+    expect(engine.windowValue('P', 'avg10').value).toBe(55);
+    expect(engine.alarm('P/avg10')?.conditionActive).toBe(true);
+    expect(engine.alarm('P/max10')?.conditionActive).toBe(true);
+    feed('P', 2, 0);
+    expect(engine.alarm('P/min10')?.conditionActive).toBe(true);
+    // TWA over (T0-8s, T0+2s]: 10 held 1 s, 100 held 1 s, 0 at the end: 55 over 2 s covered of 10.
+    const twa = engine.windowValue('P', 'twa10');
+    expect(twa.value).toBeCloseTo(55, 9);
+    expect(twa.coverage).toBeCloseTo(0.2, 9);
+    feed('P', 12, 1);
+    expect(engine.alarm('P/max10')?.conditionActive).toBe(false);
+  });
+
+  it('rate of change per minute over the window flags a rising leak before any absolute limit', () => {
+    const { engine, feed } = setup(config);
+    for (let s = 0; s <= 30; s += 1) feed('P', s, 1 + s * 0.1);
+    expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(false);
+    for (let s = 31; s <= 40; s += 1) feed('P', s, 4 + (s - 30) * 0.5);
+    expect(engine.windowValue('P', 'rate_rising').value).toBeGreaterThan(10);
+    expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
+  });
+});
+
+describe('health', () => {
+  const health = { staleS: 10, stuck: { epsilon: 0.01, forS: 20 } };
+
+  it('stale: silence raises it on ticks, also for a point that never reported; a good reading clears it', () => {
+    const { engine, feed } = setup({ points: [{ id: 'P', health }, { id: 'Q', health }] });
+    engine.tick(T0);
+    feed('P', 1, 5);
+    engine.tick(T0 + 10_999);
+    expect(engine.alarm('P/stale')?.conditionActive).toBe(false);
+    expect(engine.alarm('Q/stale')?.conditionActive).toBe(true);
+    engine.tick(T0 + 11_000);
+    expect(engine.alarm('P/stale')?.conditionActive).toBe(true);
+    feed('P', 12, 5);
+    expect(engine.alarm('P/stale')?.conditionActive).toBe(false);
+  });
+
+  it('stuck: no change beyond epsilon for forS', () => {
+    const { engine, feed } = setup({ points: [{ id: 'P', health }] });
+    for (let s = 0; s <= 19; s += 1) feed('P', s, 3 + (s % 2) * 0.005);
+    expect(engine.alarm('P/stuck')?.conditionActive).toBe(false);
+    feed('P', 20, 3.001);
+    expect(engine.alarm('P/stuck')?.conditionActive).toBe(true);
+    feed('P', 21, 3.5);
+    expect(engine.alarm('P/stuck')?.conditionActive).toBe(false);
+  });
+
+  it('NE43: loop current <= 3.6 or >= 21 mA is a signal alarm and bad quality, not a value', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { lo: 4.0 }, health: { ne43: true } }] });
+    feed('P', 0, 12);
+    feed('P', 1, 3.5);
+    expect(engine.alarm('P/signal_out_of_range')?.conditionActive).toBe(true);
+    expect(engine.alarm('P/bad_quality')?.conditionActive).toBe(true);
+    expect(engine.alarm('P/lo')?.conditionActive).toBe(false);
+    feed('P', 2, 21.5);
+    expect(alarmEvents('P/signal_out_of_range')).toHaveLength(1);
+    feed('P', 3, 12);
+    expect(engine.alarm('P/signal_out_of_range')?.conditionActive).toBe(false);
+  });
+
+  it('device fault from flags or reason, comms loss from timeout/connection, bad quality with its reason', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P' }] });
+    feed('P', 0, 1, { flags: { fault: true } });
+    expect(engine.alarm('P/device_fault')?.conditionActive).toBe(true);
+    feed('P', 1, 1);
+    expect(engine.alarm('P/device_fault')?.conditionActive).toBe(false);
+    feed('P', 2, 1, { quality: 'bad', reason: { code: 'device_fault', message: 'fault word 1003' } });
+    expect(engine.alarm('P/device_fault')?.conditionActive).toBe(true);
+    feed('P', 3, Number.NaN, { value: null, quality: 'bad', reason: { code: 'timeout', message: 'no answer' } });
+    expect(engine.alarm('P/comms_loss')?.conditionActive).toBe(true);
+    expect(alarmEvents('P/bad_quality').at(-1)?.why ?? '').toContain('bad');
+    feed('P', 4, 1, { value: null, quality: 'bad', reason: { code: 'connection', message: 'socket closed' } });
+    expect(alarmEvents('P/comms_loss').at(-1)?.why).toBe('comms loss (timeout)');
+    feed('P', 5, 1);
+    expect(['comms_loss', 'bad_quality', 'device_fault'].map((r) => engine.alarm(`P/${r}`)?.conditionActive)).toEqual([false, false, false]);
+  });
+
+  it('maintenance readings suppress the point alarms by design, and lift it after', () => {
+    const { engine, feed } = setup({ points: [{ id: 'P', limits: { hi: 5 } }] });
+    feed('P', 0, 1, { quality: 'uncertain', reason: { code: 'maintenance', message: 'check function' } });
+    expect(engine.alarm('P/hi')?.mode).toBe('suppressed');
+    feed('P', 1, 1);
+    expect(engine.alarm('P/hi')?.mode).toBe('in_service');
+  });
+});
+
+describe('voting', () => {
+  const group = (onBadQuality: 'trip' | 'ignore') => ({
+    points: ['A', 'B', 'C'].map((id) => ({ id, limits: { hi: 20 } })),
+    votingGroups: [{ id: 'tank-farm', area: 'tank-farm', vote: '2oo3', points: ['A', 'B', 'C'], trip: 'hi', onBadQuality }],
+  });
+
+  it('2oo3 trips with two detectors above hi, not with one', () => {
+    const { engine, feed } = setup(group('trip'));
+    feed('A', 0, 25);
+    feed('B', 0, 5);
+    feed('C', 0, 5);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+    feed('B', 1, 30);
+    expect(engine.alarm('vote/tank-farm')).toMatchObject({ conditionActive: true, priority: 'emergency' });
+  });
+
+  it('a bad-quality detector votes trip by default', () => {
+    const { engine, feed } = setup(group('trip'));
+    feed('A', 0, 25);
+    feed('B', 0, 5, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } });
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(true);
+  });
+
+  it('with "ignore" a bad detector does not vote, and that is reported as an event', () => {
+    const { engine, feed, events } = setup(group('ignore'));
+    feed('A', 0, 25);
+    feed('B', 0, 5, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } });
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+    expect(events.filter((e) => e.type === 'vote_ignored')).toMatchObject([{ pointId: 'B', ignored: true, groupId: 'tank-farm' }]);
+  });
+});
+
+describe('exposure', () => {
+  it('STEL and TWA are time-weighted with the covered fraction, limits from the gas preset', () => {
+    const { engine, feed, alarmEvents } = setup({
+      points: [{ id: 'CO-1', preset: { gas: 'CO', unit: 'mg/m3' }, exposure: { stel: true, twa: true }, holdS: 60 }],
+    });
+    for (let s = 0; s <= 600; s += 10) feed('CO-1', s, s < 300 ? 10 : 40);
+    const stel = engine.windowValue('CO-1', 'stel');
+    // 300 s at 10 and 300 s at 40 (the last reading has not held yet): 25 mg/m3 over 600 s of 900 s (+ pane slack).
+    expect(stel.value).toBeCloseTo(25, 6);
+    expect(stel.coverage).toBeGreaterThan(0.6);
+    expect(stel.coverage).toBeLessThanOrEqual(600 / 900);
+    for (let s = 610; s <= 900; s += 10) feed('CO-1', s, 40);
+    expect(engine.alarm('CO-1/stel')?.conditionActive).toBe(true);
+    expect(alarmEvents('CO-1/stel')[0]?.coverage).toBeGreaterThan(0);
+    expect(engine.windowValue('CO-1', 'twa').coverage).toBeLessThan(0.04);
+  });
+});
+
+describe('actions', () => {
+  const config = {
+    points: [{ id: 'GT-1', limits: { hihi: 50 }, deadband: 2 }],
+    actions: [{ id: 'SOV-1', kind: 'shutoff_valve', output: 'valve-1', when: ['GT-1/hihi'] }],
+  };
+
+  it('latches the command; reset is refused while the condition is active and accepted after, naming the person', () => {
+    const { engine, feed, events } = setup(config);
+    feed('GT-1', 0, 60);
+    expect(events.filter((e) => e.type === 'action')).toMatchObject([{ actionId: 'SOV-1', command: 'close', alarmId: 'GT-1/hihi' }]);
+    feed('GT-1', 1, 70);
+    expect(events.filter((e) => e.type === 'action')).toHaveLength(1);
+    const refused = engine.command({ kind: 'reset', target: 'SOV-1', time: T0 + 2000, person: 'Li Wei' });
+    expect(refused).toEqual({ ok: false, reason: expect.stringContaining('condition still active') });
+    expect(events.at(-1)).toMatchObject({ type: 'command_refused', who: 'Li Wei' });
+    feed('GT-1', 3, 10);
+    expect(engine.actionLatched('SOV-1')).toBe(true);
+    expect(engine.command({ kind: 'reset', target: 'SOV-1', time: T0 + 4000, person: '' }).ok).toBe(false);
+    expect(engine.command({ kind: 'reset', target: 'SOV-1', time: T0 + 4000, person: 'Li Wei', reason: 'leak fixed' })).toEqual({ ok: true });
+    expect(events.at(-1)).toMatchObject({ type: 'action', command: 'release', who: 'Li Wei', why: 'leak fixed' });
+    expect(engine.actionLatched('SOV-1')).toBe(false);
+  });
+});
+
+describe('input edge cases', () => {
+  it('late readings beyond the tolerance are refused with an event; within it they apply at the latest time', () => {
+    const { engine, feed, events } = setup({ points: [{ id: 'P', limits: { hi: 50 }, lateToleranceS: 5 }] });
+    feed('P', 100, 1);
+    feed('P', 90, 99);
+    expect(events.filter((e) => e.type === 'late_reading')).toEqual([{ type: 'late_reading', pointId: 'P', time: T0 + 90_000, latestTime: T0 + 100_000, lateByMs: 10_000 }]);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(false);
+    feed('P', 97, 99);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    expect(engine.stats()).toMatchObject({ late: 1, reordered: 1 });
+  });
+
+  it('exact duplicates are dropped and counted; NaN/Infinity become bad quality (decode); non-finite times are invalid', () => {
+    const { engine, feed, events } = setup({ points: [{ id: 'P', windows: [{ name: 'avg', aggregate: 'avg', windowS: 60, above: 100 }] }] });
+    feed('P', 0, 10);
+    feed('P', 0, 10);
+    expect(engine.stats().duplicates).toBe(1);
+    expect(engine.windowValue('P', 'avg').count).toBe(1);
+    feed('P', 1, Number.POSITIVE_INFINITY);
+    expect(engine.alarm('P/bad_quality')?.conditionActive).toBe(true);
+    expect(engine.windowValue('P', 'avg').value).toBe(10);
+    engine.processReadings([{ pointId: 'P', value: 1, unit: '', sourceTime: Number.NaN, receiveTime: 0, quality: 'good' }]);
+    engine.processReadings([{ pointId: 'nope', value: 1, unit: '', sourceTime: null, receiveTime: T0, quality: 'good' }]);
+    expect(events.filter((e) => e.type === 'invalid_reading').map((e) => e.pointId)).toEqual(['P', 'nope']);
+    expect(engine.stats()).toMatchObject({ nonFinite: 1, invalid: 2 });
+  });
+
+  it('the columnar batch gives the same events as Reading objects', () => {
+    const config = { points: [{ id: 'P', limits: { hi: 5 }, windows: [{ name: 'm', aggregate: 'max', windowS: 3, above: 8 }] }] };
+    const a = setup(config);
+    const b = setup(config);
+    const values = [1, 6, 9, 2, 2, 2, 2, 7];
+    values.forEach((v, s) => a.feed('P', s, v));
+    b.engine.processBatch({
+      length: values.length,
+      point: new Int32Array(values.length),
+      time: Float64Array.from(values, (_, s) => T0 + s * 1000),
+      value: Float64Array.from(values),
+      quality: new Uint8Array(values.length),
+    });
+    expect(b.events).toEqual(a.events);
+    expect(a.events.length).toBeGreaterThan(3);
+  });
+});
+
+describe('snapshot and restore', () => {
+  it('an engine restored from a snapshot continues exactly like the original; changed points are skipped', () => {
+    const rules = { id: 'P', limits: { hi: 50 }, onDelayS: 5, windows: [{ name: 'avg', aggregate: 'avg', windowS: 30, above: 40 }] };
+    const original = setup({ points: [rules, { id: 'Q', limits: { hi: 1 } }] });
+    for (let s = 0; s < 20; s += 1) original.feed('P', s, s * 3);
+    const snapshot = JSON.parse(JSON.stringify(original.engine.snapshot()));
+    const copy = setup({ points: [rules, { id: 'Q', limits: { hi: 2 } }] });
+    expect(copy.engine.restore(snapshot)).toEqual({ restored: ['P'], skipped: [{ id: 'Q', reason: 'rules changed' }] });
+    original.events.length = 0;
+    for (let s = 20; s < 40; s += 1) {
+      original.feed('P', s, 60 - s);
+      copy.feed('P', s, 60 - s);
+    }
+    expect(copy.events.filter((e) => e.type === 'alarm')).toEqual(original.events);
+    expect(copy.engine.windowValue('P', 'avg').value).toBeCloseTo(original.engine.windowValue('P', 'avg').value, 9);
+    expect(() => copy.engine.restore({ ...snapshot, version: 99 })).toThrow(/HAZMON|version 99/);
+  });
+});
