@@ -1,0 +1,380 @@
+/**
+ * One queue per Modbus line (a TCP connection or a serial port): one request in flight, a timeout on every
+ * request, retries, per-slave exponential back-off and reconnection after the connection is lost.
+ */
+import modbusSerial from 'modbus-serial';
+import type { QualityReasonCode } from '../reading.ts';
+
+export interface TcpLineConfig {
+  readonly id: string;
+  readonly kind: 'tcp';
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RtuLineConfig {
+  readonly id: string;
+  readonly kind: 'rtu';
+  readonly path: string;
+  readonly baudRate?: number;
+  readonly parity?: 'none' | 'even' | 'odd';
+  readonly dataBits?: 7 | 8;
+  readonly stopBits?: 1 | 2;
+}
+
+export type LineConfig = (TcpLineConfig | RtuLineConfig) & { readonly timing?: Partial<LineTiming> };
+
+/** Every figure a line's behaviour depends on; all in ms except retries. */
+export interface LineTiming {
+  /** No answer within this is a timeout (default 1000). */
+  readonly timeoutMs: number;
+  /** Extra attempts after a timeout or garbled frame; exceptions are answers and are not retried (default 1). */
+  readonly retries: number;
+  /** First back-off of a slave that timed out; doubles on every further failure (default 1000). */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** First wait before reconnecting a lost line; doubles while reconnecting fails (default 200). */
+  readonly reconnectBaseMs: number;
+  readonly reconnectMaxMs: number;
+}
+
+export const DEFAULT_LINE_TIMING: LineTiming = {
+  timeoutMs: 1000,
+  retries: 1,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 30_000,
+  reconnectBaseMs: 200,
+  reconnectMaxMs: 10_000,
+};
+
+/** Per-device request statistics, for /metrics. */
+export interface ModbusCounters {
+  /** Requests put on the wire, retries included. */
+  requests: number;
+  responses: number;
+  timeouts: number;
+  exceptions: number;
+  frameErrors: number;
+  connectionErrors: number;
+  retries: number;
+  /** Times a slave entered back-off. */
+  backoffs: number;
+  /** Requests answered from back-off without touching the line. */
+  skipped: number;
+  /** Poll ticks skipped because the previous cycle of the device had not finished. */
+  overruns: number;
+  writes: number;
+  writeFailures: number;
+}
+
+export function newCounters(): ModbusCounters {
+  return { requests: 0, responses: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectionErrors: 0, retries: 0, backoffs: 0, skipped: 0, overruns: 0, writes: 0, writeFailures: 0 };
+}
+
+/** The outcome of one job: register bytes or bits, or a failure with a reason code and detail. */
+export type JobOutcome =
+  | { readonly ok: true; readonly registers: Buffer | null; readonly bits: readonly boolean[] | null }
+  | { readonly ok: false; readonly code: QualityReasonCode; readonly detail: string };
+
+/** A request to run on a line. */
+export interface LineJob {
+  readonly unitId: number;
+  /** 1-4 read; 5, 6, 15, 16 write. */
+  readonly functionCode: 1 | 2 | 3 | 4 | 5 | 6 | 15 | 16;
+  readonly address: number;
+  readonly quantity: number;
+  /** Write payload: a coil state, one register, coil states or register words. */
+  readonly payload?: boolean | number | readonly boolean[] | readonly number[];
+  readonly counters: ModbusCounters;
+  /** Writes and their read-backs: jump the queue and are sent even to a slave in back-off. */
+  readonly urgent?: boolean;
+  readonly done: (outcome: JobOutcome) => void;
+}
+
+type Callback = (error: unknown, result: unknown) => void;
+
+// modbus-serial is CommonJS; under NodeNext its class is the default export's `default`.
+const ModbusClient = modbusSerial.default;
+type ModbusClient = InstanceType<typeof ModbusClient>;
+
+interface SlaveHealth {
+  failures: number;
+  until: number;
+}
+
+/** A serialized Modbus line. Jobs queue in order; urgent jobs (writes, commands) jump the queue. */
+export class ModbusLine {
+  readonly timing: LineTiming;
+  private client: ModbusClient | null = null;
+  private state: 'idle' | 'connecting' | 'open' | 'down' | 'stopped' = 'idle';
+  private readonly queue: LineJob[] = [];
+  private queueHead = 0;
+  private readonly urgent: LineJob[] = [];
+  private inFlight: { job: LineJob; attempt: number; token: number } | null = null;
+  private token = 0;
+  private reconnectDelay: number;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly slaves = new Map<number, SlaveHealth>();
+  private lastError = 'not connected yet';
+  /** Incremented on every successful (re)connect; tests and metrics read it. */
+  connects = 0;
+
+  constructor(readonly config: LineConfig, private readonly now: () => number = Date.now) {
+    this.timing = { ...DEFAULT_LINE_TIMING, ...config.timing };
+    this.reconnectDelay = this.timing.reconnectBaseMs;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Jobs waiting (not counting the one in flight). */
+  get pending(): number {
+    return this.queue.length - this.queueHead + this.urgent.length;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.failEverything('connection', 'line stopped');
+    await this.closeClient();
+  }
+
+  enqueue(job: LineJob): void {
+    if (this.state === 'stopped') {
+      job.done({ ok: false, code: 'connection', detail: 'line stopped' });
+      return;
+    }
+    if (job.urgent) this.urgent.push(job);
+    else this.queue.push(job);
+    this.pump();
+  }
+
+  private connect(): void {
+    this.state = 'connecting';
+    const client = new ModbusClient();
+    this.client = client;
+    client.setTimeout(this.timing.timeoutMs);
+    const { config } = this;
+    const opening =
+      config.kind === 'tcp'
+        ? client.connectTCP(config.host, { port: config.port })
+        : client.connectRTUBuffered(config.path, {
+            baudRate: config.baudRate ?? 19200,
+            parity: config.parity ?? 'even',
+            dataBits: config.dataBits ?? 8,
+            stopBits: config.stopBits ?? 1,
+          });
+    client.on('close', () => this.lost(client, 'connection closed by peer'));
+    client.on('error', (error: unknown) => this.lost(client, describeError(error)));
+    opening.then(
+      () => {
+        if (this.client !== client || this.state !== 'connecting') return;
+        this.state = 'open';
+        this.connects += 1;
+        this.reconnectDelay = this.timing.reconnectBaseMs;
+        this.pump();
+      },
+      (error: unknown) => this.lost(client, `connect failed: ${describeError(error)}`),
+    );
+  }
+
+  /** The connection is gone: fail what is in flight and queued (no silent gaps), then reconnect with back-off. */
+  private lost(client: ModbusClient, why: string): void {
+    if (this.client !== client || this.state === 'stopped' || this.state === 'down') return;
+    this.state = 'down';
+    this.lastError = why;
+    this.client = null;
+    destroyQuietly(client);
+    this.failEverything('connection', why);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.state === 'down') this.connect();
+    }, this.reconnectDelay);
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.timing.reconnectMaxMs);
+  }
+
+  private failEverything(code: QualityReasonCode, detail: string): void {
+    const flying = this.inFlight;
+    this.inFlight = null;
+    if (flying) this.finish(flying.job, { ok: false, code, detail });
+    for (let job = this.next(); job; job = this.next()) this.finish(job, { ok: false, code, detail });
+  }
+
+  private next(): LineJob | undefined {
+    const urgent = this.urgent.shift();
+    if (urgent) return urgent;
+    if (this.queueHead >= this.queue.length) return undefined;
+    const job = this.queue[this.queueHead]!;
+    this.queue[this.queueHead] = undefined as unknown as LineJob;
+    this.queueHead += 1;
+    // Compact now and then so the array does not grow without bound.
+    if (this.queueHead >= 1024 || this.queueHead === this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    return job;
+  }
+
+  private pump(): void {
+    while (this.inFlight === null) {
+      if (this.state !== 'open') {
+        // While the line is down every job fails at once with the reason; reconnecting runs on its timer.
+        if (this.state === 'down') {
+          for (let job = this.next(); job; job = this.next()) {
+            job.counters.connectionErrors += 1;
+            this.finish(job, { ok: false, code: 'connection', detail: `line ${this.config.id} down: ${this.lastError}` });
+          }
+        }
+        return;
+      }
+      const job = this.next();
+      if (!job) return;
+      const slave = this.slaves.get(job.unitId);
+      if (slave && slave.until > this.now() && !job.urgent) {
+        job.counters.skipped += 1;
+        const detail = `unit backed off for ${slave.until - this.now()} ms more after ${slave.failures} failed attempt(s)`;
+        this.finish(job, { ok: false, code: 'backoff', detail });
+        continue;
+      }
+      this.send(job, 0);
+    }
+  }
+
+  private send(job: LineJob, attempt: number): void {
+    const client = this.client!;
+    const token = ++this.token;
+    this.inFlight = { job, attempt, token };
+    job.counters.requests += 1;
+    const callback: Callback = (error, result) => this.answered(token, error, result);
+    const { unitId, address, quantity, payload } = job;
+    switch (job.functionCode) {
+      case 1:
+        return client.writeFC1(unitId, address, quantity, callback);
+      case 2:
+        return client.writeFC2(unitId, address, quantity, callback);
+      case 3:
+        return client.writeFC3(unitId, address, quantity, callback);
+      case 4:
+        return client.writeFC4(unitId, address, quantity, callback);
+      case 5:
+        return client.writeFC5(unitId, address, payload as boolean, callback);
+      case 6:
+        return client.writeFC6(unitId, address, payload as number, callback);
+      case 15:
+        return client.writeFC15(unitId, address, [...(payload as boolean[])], callback);
+      case 16:
+        return client.writeFC16(unitId, address, [...(payload as number[])], callback);
+    }
+  }
+
+  private answered(token: number, error: unknown, result: unknown): void {
+    const flying = this.inFlight;
+    // A late answer (after a timeout or a lost connection already settled the job) is dropped.
+    if (!flying || flying.token !== token) return;
+    this.inFlight = null;
+    const { job, attempt } = flying;
+    if (!error) {
+      job.counters.responses += 1;
+      this.slaves.delete(job.unitId);
+      const { data, buffer } = result as { data?: unknown; buffer?: Buffer };
+      const bitsRead = job.functionCode === 1 || job.functionCode === 2;
+      const registersRead = job.functionCode === 3 || job.functionCode === 4;
+      this.finish(job, {
+        ok: true,
+        registers: registersRead ? (buffer ?? null) : null,
+        bits: bitsRead ? (data as boolean[]) : null,
+      });
+      this.pump();
+      return;
+    }
+    const failure = classify(error, this.timing.timeoutMs);
+    if (failure.code === 'exception') job.counters.exceptions += 1;
+    else if (failure.code === 'timeout') job.counters.timeouts += 1;
+    else if (failure.code === 'frame') job.counters.frameErrors += 1;
+    else job.counters.connectionErrors += 1;
+    const slave = this.slaves.get(job.unitId);
+    // A slave already failing gets no retries, so probing a dead slave costs one timeout, not the whole budget.
+    const retryable = (failure.code === 'timeout' || failure.code === 'frame') && this.state === 'open';
+    if (retryable && attempt < this.timing.retries && !slave) {
+      job.counters.retries += 1;
+      this.send(job, attempt + 1);
+      return;
+    }
+    if (failure.code === 'timeout') this.backOff(job);
+    this.finish(job, { ok: false, code: failure.code, detail: failure.detail });
+    this.pump();
+  }
+
+  private backOff(job: LineJob): void {
+    const slave = this.slaves.get(job.unitId) ?? { failures: 0, until: 0 };
+    slave.failures += 1;
+    const delay = Math.min(this.timing.backoffBaseMs * 2 ** (slave.failures - 1), this.timing.backoffMaxMs);
+    slave.until = this.now() + delay;
+    this.slaves.set(job.unitId, slave);
+    job.counters.backoffs += 1;
+  }
+
+  private finish(job: LineJob, outcome: JobOutcome): void {
+    try {
+      job.done(outcome);
+    } catch (error) {
+      // A consumer's exception must not wedge the line; surface it without losing the queue.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  private async closeClient(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await new Promise<void>((resolve) => client.close(() => resolve()));
+  }
+}
+
+function destroyQuietly(client: ModbusClient): void {
+  try {
+    client.destroy(() => undefined);
+  } catch {
+    // Already torn down; nothing left to release.
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+/** Maps a modbus-serial error onto a reason code: exception, timeout, frame or connection. */
+function classify(error: unknown, timeoutMs: number): { code: QualityReasonCode; detail: string } {
+  const record = (error ?? {}) as { modbusCode?: unknown; errno?: unknown; message?: unknown };
+  if (typeof record.modbusCode === 'number') return { code: 'exception', detail: `exception ${record.modbusCode}: ${exceptionName(record.modbusCode)}` };
+  if (record.errno === 'ETIMEDOUT') return { code: 'timeout', detail: `timeout after ${timeoutMs} ms` };
+  const message = describeError(error);
+  if (record.errno === 'ECONNREFUSED' || /Port Not Open/i.test(message)) return { code: 'connection', detail: message };
+  return { code: 'frame', detail: message };
+}
+
+const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
+  1: 'illegal function',
+  2: 'illegal data address',
+  3: 'illegal data value',
+  4: 'slave device failure',
+  5: 'acknowledge',
+  6: 'slave device busy',
+  8: 'memory parity error',
+  10: 'gateway path unavailable',
+  11: 'gateway target failed to respond',
+};
+
+function exceptionName(code: number): string {
+  return EXCEPTION_NAMES[code] ?? 'unknown exception';
+}

@@ -1,0 +1,163 @@
+/** Turns responses and failures of planned requests into Readings, keeping each device's status-flag state. */
+import type { Quality, QualityReason, QualityReasonCode, Reading } from '../reading.ts';
+import type { ReadyDevice, ReadyPoint } from './device.ts';
+import { CATEGORY_BIT } from './device.ts';
+import { ne43Quality } from './ne43.ts';
+import type { PlannedRequest } from './plan.ts';
+import { referenceNumber } from './point.ts';
+
+const NO_WORD = -1;
+
+/** Quality and reason code a status category gives the measurements it governs, worst first. */
+const CATEGORY_EFFECT: readonly { bit: number; quality: Quality; code: QualityReasonCode; label: string }[] = [
+  { bit: CATEGORY_BIT.fault, quality: 'bad', code: 'device_fault', label: 'fault' },
+  { bit: CATEGORY_BIT.out_of_range, quality: 'bad', code: 'signal_out_of_range', label: 'out of range' },
+  { bit: CATEGORY_BIT.warm_up, quality: 'uncertain', code: 'warm_up', label: 'warm-up' },
+  { bit: CATEGORY_BIT.maintenance, quality: 'uncertain', code: 'maintenance', label: 'maintenance' },
+];
+
+/** Per-device decoding state: the last status word of each status point, its flags and the reason it gives. */
+export class DeviceReadings {
+  private readonly statusWord: Int32Array;
+  private readonly statusEffect: Int8Array;
+  private readonly statusFlags: (Readonly<Record<string, boolean>> | undefined)[];
+  private readonly statusReason: (QualityReason | undefined)[];
+
+  constructor(readonly device: ReadyDevice) {
+    const count = device.points.length;
+    this.statusWord = new Int32Array(count).fill(NO_WORD);
+    this.statusEffect = new Int8Array(count).fill(-1);
+    this.statusFlags = new Array(count).fill(undefined);
+    this.statusReason = new Array(count).fill(undefined);
+  }
+
+  /** Appends one reading per point of a successful request; registers hold the response bytes, bits the coil states. */
+  fromResponse(
+    request: PlannedRequest,
+    registers: Buffer | null,
+    bits: readonly boolean[] | null,
+    receiveTime: number,
+    out: Reading[],
+  ): void {
+    const { points, polled } = this.device;
+    const members = request.members;
+    // Status words first, so measurements of this very response get this cycle's flags.
+    for (let m = 0; m < members.length; m++) {
+      const index = polled[members[m]!]!;
+      const point = points[index]!;
+      if (point.spec.role === 'status' && registers) this.updateStatus(index, point, point.decode!(registers, request.offsets[m]! * 2));
+    }
+    for (let m = 0; m < members.length; m++) {
+      const index = polled[members[m]!]!;
+      const point = points[index]!;
+      const offset = request.offsets[m]!;
+      if (bits) {
+        out.push(this.reading(point, bits[offset] === true, receiveTime));
+      } else if (registers) {
+        out.push(this.registerReading(index, point, point.decode!(registers, offset * 2), receiveTime));
+      }
+    }
+  }
+
+  /** Appends a bad reading for every point of a failed request: silence is never all-clear. */
+  fromFailure(request: PlannedRequest, reason: QualityReason, receiveTime: number, out: Reading[]): void {
+    const { points, polled } = this.device;
+    for (const member of request.members) {
+      const point = points[polled[member]!]!;
+      out.push({ pointId: point.readingId, value: null, unit: point.spec.unit, sourceTime: null, receiveTime, quality: 'bad', reason });
+    }
+  }
+
+  /** The flags last decoded from a status point (undefined before its first good read). */
+  flagsOf(pointId: string): Readonly<Record<string, boolean>> | undefined {
+    const index = this.device.points.findIndex((point) => point.spec.id === pointId);
+    return index < 0 ? undefined : this.statusFlags[index];
+  }
+
+  private registerReading(index: number, point: ReadyPoint, raw: number, receiveTime: number): Reading {
+    const { spec } = point;
+    if (spec.type === 'bit') return this.reading(point, raw === 1, receiveTime);
+    if (spec.role === 'status') {
+      return { ...this.reading(point, raw, receiveTime), flags: this.statusFlags[index]! };
+    }
+    if (!Number.isFinite(raw)) {
+      return this.bad(point, receiveTime, 'decode', `${this.where(point)}: not a finite number (${raw})`, null);
+    }
+    let value = point.scaling.toEngineering(raw);
+    let own: Quality = 'good';
+    const milliamps = value;
+    if (point.loop) {
+      own = ne43Quality(milliamps);
+      value = point.loop.toEngineering(milliamps);
+      if (own === 'bad') {
+        const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA outside NE43 limits 3.6..21.0 mA`;
+        return this.bad(point, receiveTime, 'signal_out_of_range', message, null);
+      }
+    }
+    const governing = this.worstGoverning(point);
+    if (governing >= 0) {
+      const effect = CATEGORY_EFFECT[this.statusEffect[governing]!]!;
+      return { ...this.reading(point, value, receiveTime), quality: effect.quality, reason: this.statusReason[governing]! };
+    }
+    if (own === 'uncertain') {
+      const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA between NE43 valid band 3.8..20.5 mA and fault limits`;
+      return { ...this.reading(point, value, receiveTime), quality: 'uncertain', reason: { code: 'signal_out_of_range', message } };
+    }
+    return this.reading(point, value, receiveTime);
+  }
+
+  private reading(point: ReadyPoint, value: number | boolean, receiveTime: number): Reading {
+    return { pointId: point.readingId, value, unit: point.spec.unit, sourceTime: null, receiveTime, quality: 'good' };
+  }
+
+  private bad(point: ReadyPoint, receiveTime: number, code: QualityReasonCode, message: string, value: number | null): Reading {
+    return { pointId: point.readingId, value, unit: point.spec.unit, sourceTime: null, receiveTime, quality: 'bad', reason: { code, message } };
+  }
+
+  private where(point: ReadyPoint): string {
+    return `${this.device.label} ${point.spec.id} @${referenceNumber(point.spec.table, point.spec.address)}`;
+  }
+
+  /** Index of the governing status point with the worst effect, or -1 when none is raising anything. */
+  private worstGoverning(point: ReadyPoint): number {
+    let worst = -1;
+    let worstEffect = CATEGORY_EFFECT.length;
+    for (const index of point.governedBy) {
+      const effect = this.statusEffect[index]!;
+      if (effect >= 0 && effect < worstEffect) {
+        worst = index;
+        worstEffect = effect;
+      }
+    }
+    return worst;
+  }
+
+  /** Recomputes flags and reason only when the word changes; unchanged words reuse the same frozen objects. */
+  private updateStatus(index: number, point: ReadyPoint, word: number): void {
+    if (this.statusWord[index] === word) return;
+    this.statusWord[index] = word;
+    const flags: Record<string, boolean> = {};
+    let categories = 0;
+    const raisedBy: string[] = [];
+    for (const flag of point.flags) {
+      const field = (word >>> flag.shift) & flag.mask;
+      const set = field >= flag.low && field <= flag.high;
+      flags[flag.name] = set;
+      if (set && flag.categories !== 0) {
+        categories |= flag.categories;
+        raisedBy.push(flag.name);
+      }
+    }
+    this.statusFlags[index] = Object.freeze(flags);
+    const effect = CATEGORY_EFFECT.findIndex((candidate) => (categories & candidate.bit) !== 0);
+    this.statusEffect[index] = effect;
+    if (effect < 0) {
+      this.statusReason[index] = undefined;
+      return;
+    }
+    const { code, label } = CATEGORY_EFFECT[effect]!;
+    const hex = `0x${(word & 0xffff).toString(16).padStart(4, '0')}`;
+    const message = `${this.where(point)} = ${hex}: ${label} (${raisedBy.join(', ')})`;
+    this.statusReason[index] = Object.freeze({ code, message });
+  }
+}

@@ -1,0 +1,114 @@
+/** An in-process Modbus TCP server on 127.0.0.1 (ephemeral port) for this package's tests and benchmark. */
+import modbusSerial from 'modbus-serial';
+import type { Table } from './point.ts';
+
+/** One unit id's memory: 65536 of each table, all zero at start. */
+export interface UnitImage {
+  readonly holding: Uint16Array;
+  readonly input: Uint16Array;
+  readonly coil: Uint8Array;
+  readonly discrete_input: Uint8Array;
+}
+
+/** One register read the server saw (bit reads are served per bit by modbus-serial and are not logged). */
+export interface LoggedRead {
+  readonly unitId: number;
+  readonly table: 'holding' | 'input';
+  readonly address: number;
+  readonly quantity: number;
+}
+
+export interface TestServer {
+  readonly port: number;
+  unit(unitId: number): UnitImage;
+  /** Units that never answer (requests to them time out). */
+  readonly silentUnits: Set<number>;
+  /** `unit:table:address` -> exception code answered for any read or write touching that address. */
+  readonly exceptions: Map<string, number>;
+  /** Writes to these `unit:table:address` keys are acknowledged but not stored (for read-back mismatches). */
+  readonly ignoredWrites: Set<string>;
+  readonly reads: LoggedRead[];
+  /** Destroys every open client socket (the server keeps listening). */
+  dropConnections(): void;
+  close(): Promise<void>;
+}
+
+export function exceptionKey(unitId: number, table: Table, address: number): string {
+  return `${unitId}:${table}:${address}`;
+}
+
+const NEVER = new Promise<never>(() => undefined);
+
+/** Starts the server and resolves once it listens. */
+export async function startTestServer(): Promise<TestServer> {
+  const units = new Map<number, UnitImage>();
+  const silentUnits = new Set<number>();
+  const exceptions = new Map<string, number>();
+  const ignoredWrites = new Set<string>();
+  const reads: LoggedRead[] = [];
+  const unit = (unitId: number): UnitImage => {
+    let image = units.get(unitId);
+    if (!image) {
+      image = { holding: new Uint16Array(65536), input: new Uint16Array(65536), coil: new Uint8Array(65536), discrete_input: new Uint8Array(65536) };
+      units.set(unitId, image);
+    }
+    return image;
+  };
+  const refuse = (unitId: number, table: Table, address: number, quantity: number): Promise<never> | undefined => {
+    if (silentUnits.has(unitId)) return NEVER;
+    for (let a = address; a < address + quantity; a++) {
+      const code = exceptions.get(exceptionKey(unitId, table, a));
+      if (code !== undefined) return Promise.reject({ modbusErrorCode: code, msg: 'test exception' });
+    }
+    return undefined;
+  };
+  const readRegisters = (table: 'holding' | 'input') => (address: number, quantity: number, unitId: number) => {
+    reads.push({ unitId, table, address, quantity });
+    return refuse(unitId, table, address, quantity) ?? Promise.resolve(Array.from(unit(unitId)[table].subarray(address, address + quantity)));
+  };
+  const readRegister = (table: 'holding' | 'input') => (address: number, unitId: number) =>
+    readRegisters(table)(address, 1, unitId).then((values) => values[0]!);
+  const readBit = (table: 'coil' | 'discrete_input') => (address: number, unitId: number) =>
+    refuse(unitId, table, address, 1) ?? Promise.resolve(unit(unitId)[table][address] === 1);
+  const vector = {
+    getHoldingRegister: readRegister('holding'),
+    getInputRegister: readRegister('input'),
+    getMultipleHoldingRegisters: readRegisters('holding'),
+    getMultipleInputRegisters: readRegisters('input'),
+    getCoil: readBit('coil'),
+    getDiscreteInput: readBit('discrete_input'),
+    setRegister: (address: number, value: number, unitId: number) => {
+      const refused = refuse(unitId, 'holding', address, 1);
+      if (refused) return refused;
+      if (!ignoredWrites.has(exceptionKey(unitId, 'holding', address))) unit(unitId).holding[address] = value;
+      return Promise.resolve();
+    },
+    setCoil: (address: number, value: boolean, unitId: number) => {
+      const refused = refuse(unitId, 'coil', address, 1);
+      if (refused) return refused;
+      if (!ignoredWrites.has(exceptionKey(unitId, 'coil', address))) unit(unitId).coil[address] = value ? 1 : 0;
+      return Promise.resolve();
+    },
+  };
+  // modbus-serial treats port 0 as "use 502"; the string '0' reaches net.listen and picks a free port.
+  const server = new modbusSerial.ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number });
+  const internal = server as unknown as { _server: import('node:net').Server };
+  await new Promise<void>((resolve, reject) => {
+    server.on('initialized', () => resolve());
+    server.on('serverError', (error: Error | null) => reject(error ?? new Error('server error')));
+  });
+  const address = internal._server.address();
+  if (!address || typeof address === 'string') throw new Error('test server did not bind a TCP port');
+  return {
+    port: address.port,
+    unit,
+    silentUnits,
+    exceptions,
+    ignoredWrites,
+    reads,
+    dropConnections: () => {
+      for (const socket of server.socks.keys()) socket.destroy();
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
