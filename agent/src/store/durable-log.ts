@@ -45,16 +45,16 @@ export class DurableLog {
   }
 
   appendAlarmEvent(event: AlarmEventInput): Promise<AlarmEventRow> {
-    const details = validateAlarmEvent(event);
     return new Promise((resolve, reject) => {
+      const details = validateAlarmEvent(event);
       this.pendingAlarms.push({ input: event, details, resolve, reject });
       this.kick();
     });
   }
 
   appendAudit(entry: AuditInput): Promise<AuditRow> {
-    const details = validateAudit(entry);
     return new Promise((resolve, reject) => {
+      const details = validateAudit(entry);
       this.pendingAudit.push({ input: entry, details, resolve, reject });
       this.kick();
     });
@@ -69,6 +69,8 @@ export class DurableLog {
     if (this.writing) return;
     this.writing = this.drain().finally(() => {
       this.writing = null;
+      // Rows submitted by code that ran when the last round's promises resolved arrive after the loop's final check.
+      if (this.pendingAlarms.length > 0 || this.pendingAudit.length > 0) this.kick();
     });
   }
 

@@ -1,0 +1,262 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir, point, reading } from './fixtures/test-helpers.ts';
+import { HazmonStore } from './store.ts';
+import type { StoreEvent, StoreOptions } from './types.ts';
+
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function openStore(options: Partial<StoreOptions> = {}): Promise<{ store: HazmonStore; path: string }> {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const path = options.path ?? dir.file('store.duckdb');
+  const store = await HazmonStore.open({ retentionIntervalMs: 0, ...options, path });
+  cleanups.push(() => store.close());
+  return { store, path };
+}
+
+async function readBack<T>(path: string, sql: string): Promise<T[]> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('HazmonStore schema and ingest', () => {
+  it('creates the schema, keeps points and readings across a reopen', async () => {
+    const { store, path } = await openStore();
+    await store.registerPoints([point('T1.LEL'), point('T1.O2', { unit: '%VOL', resolution: 0.1 })]);
+    expect(store.writeReading(reading('T1.LEL', T0, 12.34))).toBe(true);
+    expect(store.writeReading(reading('T1.O2', T0, 20.9, { sourceTime: T0 - 7 }))).toBe(true);
+    expect(store.flush()).toBe(2);
+    await store.close();
+
+    const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    cleanups.push(() => reopened.close());
+    const lel = await reopened.readings('T1.LEL', T0, T0 + 1000);
+    const o2 = await reopened.readings('T1.O2', T0, T0 + 1000);
+    expect(lel.rows).toEqual([{ time: T0, sourceTime: null, value: 12.34, quality: 'good', reason: null }]);
+    expect(o2.rows).toEqual([{ time: T0, sourceTime: T0 - 7, value: 20.9, quality: 'good', reason: null }]);
+    // New points after the reopen get fresh indexes, not reused ones.
+    await reopened.registerPoints([point('T2.LEL')]);
+    reopened.writeReading(reading('T2.LEL', T0, 1));
+    reopened.flush();
+    expect((await reopened.readings('T2.LEL', T0, T0 + 1)).rows).toHaveLength(1);
+    expect((await reopened.readings('T1.LEL', T0, T0 + 1)).rows).toHaveLength(1);
+  });
+
+  it('ingests batches through the appender with quality, reason and null values intact', async () => {
+    const { store } = await openStore();
+    const ids = Array.from({ length: 50 }, (_, i) => `P${i}`);
+    await store.registerPoints(ids.map((id) => point(id)));
+    for (let second = 0; second < 100; second++) {
+      for (const [i, id] of ids.entries()) {
+        const bad = (second + i) % 17 === 0;
+        store.writeReading(
+          bad
+            ? reading(id, T0 + second * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } })
+            : reading(id, T0 + second * 1000, i + second / 100),
+        );
+      }
+    }
+    expect(store.flush()).toBe(5000);
+    const stats = store.stats();
+    expect(stats.rawRowsWritten).toBe(5000);
+    expect(stats.batches).toBe(1);
+    expect(stats.queueDepth).toBe(0);
+    expect(stats.flushLatency.counts.reduce((a, b) => a + b, 0)).toBe(1);
+    const p0 = await store.readings('P0', T0, T0 + 100_000);
+    expect(p0.rows).toHaveLength(100);
+    expect(p0.rows[0]).toEqual({ time: T0, sourceTime: null, value: null, quality: 'bad', reason: 'timeout' });
+    expect(p0.rows[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null });
+  });
+
+  it('keeps 1-minute, hourly and daily rollups equal to a SQL recompute from raw, late readings included', async () => {
+    const { store, path } = await openStore({ rollupGraceMs: 1 });
+    await store.registerPoints([point('A'), point('B', { resolution: 0.5 })]);
+    const start = Date.UTC(2026, 10, 22, 22, 0, 0);
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // 26 hours at one reading per 20 s per point, crossing a UTC day; some bad and uncertain.
+    for (let t = start; t < start + 26 * 3_600_000; t += 20_000) {
+      for (const id of ['A', 'B']) {
+        const r = random();
+        store.writeReading(
+          r < 0.05
+            ? reading(id, t, null, { quality: 'bad', reason: { code: 'frame', message: 'crc' } })
+            : reading(id, t, Math.round(random() * 10_000) / 100, { quality: r < 0.1 ? 'uncertain' : 'good' }),
+        );
+      }
+    }
+    store.flush();
+    await store.rollUp();
+    // A late reading for an already rolled minute reopens it.
+    store.writeReading(reading('A', start + 90_000, 99.99));
+    store.writeReading(reading('A', start + 27 * 3_600_000, 1));
+    store.flush();
+    await store.rollUp();
+    await store.close();
+
+    const mismatches = await readBack<{ n: bigint }>(
+      path,
+      `WITH expected AS (
+         SELECT r.point_idx, r.t // 60000 * 60000 AS bucket,
+                min(r.value_scaled) FILTER (WHERE quality = 0) / p.value_divisor AS mn,
+                max(r.value_scaled) FILTER (WHERE quality = 0) / p.value_divisor AS mx,
+                sum(r.value_scaled) FILTER (WHERE quality = 0) / p.value_divisor AS sm,
+                count(*) AS n, count(*) FILTER (WHERE quality = 0) AS g
+         FROM raw_readings r JOIN points p USING (point_idx)
+         WHERE r.t < (SELECT value FROM store_meta WHERE key = 'rollup_1m_complete_until') GROUP BY r.point_idx, bucket, p.value_divisor)
+       SELECT count(*) AS n FROM expected e FULL JOIN rollup_1m m ON m.point_idx = e.point_idx AND m.bucket = e.bucket
+       WHERE m.count IS DISTINCT FROM e.n OR m.good_count IS DISTINCT FROM e.g OR m.min_value IS DISTINCT FROM e.mn
+          OR m.max_value IS DISTINCT FROM e.mx OR abs(m.sum_value - e.sm) > 1e-6`,
+    );
+    expect(mismatches[0]?.n).toBe(0n);
+    const coarse = await readBack<{ level: string; n: bigint; rows: bigint }>(
+      path,
+      `WITH raw AS (SELECT r.point_idx, r.t, r.quality, r.value_scaled / p.value_divisor AS v FROM raw_readings r JOIN points p USING (point_idx)),
+       h AS (SELECT point_idx, t // 3600000 * 3600000 AS bucket, min(v) FILTER (WHERE quality = 0) AS mn, count(*) AS n, count(*) FILTER (WHERE quality = 0) AS g
+             FROM raw WHERE t < (SELECT value FROM store_meta WHERE key = 'rollup_1h_complete_until') GROUP BY ALL),
+       d AS (SELECT point_idx, t // 86400000 * 86400000 AS bucket, max(v) FILTER (WHERE quality = 0) AS mx, count(*) AS n
+             FROM raw WHERE t < (SELECT value FROM store_meta WHERE key = 'rollup_1d_complete_until') GROUP BY ALL)
+       SELECT '1h' AS level, count(*) FILTER (WHERE x.count IS DISTINCT FROM h.n OR x.good_count IS DISTINCT FROM h.g OR x.min_value IS DISTINCT FROM h.mn) AS n, count(*) AS rows
+         FROM h FULL JOIN rollup_1h x USING (point_idx, bucket)
+       UNION ALL
+       SELECT '1d', count(*) FILTER (WHERE y.count IS DISTINCT FROM d.n OR y.max_value IS DISTINCT FROM d.mx), count(*)
+         FROM d FULL JOIN rollup_1d y USING (point_idx, bucket)
+       ORDER BY level`,
+    );
+    expect(coarse.map((row) => [row.level, row.n])).toEqual([
+      ['1d', 0n],
+      ['1h', 0n],
+    ]);
+    // 26 h of data: hours and one full UTC day are rolled up.
+    expect(coarse.every((row) => row.rows > 0n)).toBe(true);
+  });
+
+  it('applies back-pressure, counts drops and reports them with a tiny queue', async () => {
+    const events: StoreEvent[] = [];
+    const { store } = await openStore({ queueCapacity: 8, flushIntervalMs: 1000, flushBatchRows: 1_000_000, onEvent: (e) => events.push(e) });
+    await store.registerPoints([point('P')]);
+    const accepted = store.writeReadings(Array.from({ length: 20 }, (_, i) => reading('P', T0 + i, i)));
+    expect(accepted).toBe(8);
+    expect(store.backPressure).toBe(true);
+    const writable = store.whenWritable();
+    await Promise.resolve();
+    const stats = store.stats();
+    expect(stats.rawDropped).toBe(12);
+    expect(stats.queueDepth).toBe(8);
+    expect(events).toContainEqual({ kind: 'queue_high', depth: 6, capacity: 8 });
+    expect(events).toContainEqual({ kind: 'readings_dropped', dropped: 12, totalDropped: 12 });
+    expect(store.flush()).toBe(8);
+    await writable;
+    expect(store.backPressure).toBe(false);
+    expect(events.at(-1)).toEqual({ kind: 'queue_normal', depth: 0, capacity: 8 });
+    expect((await store.readings('P', T0, T0 + 100)).rows.map((row) => row.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('has alarm events and audit rows on disk when their promises resolve', async () => {
+    const { store, path } = await openStore();
+    const event = await store.appendAlarmEvent({
+      time: T0,
+      pointId: 'T1.LEL',
+      ruleId: 'T1.LEL.hihi',
+      kind: 'raised',
+      stateAfter: 'unack_active',
+      priority: 'emergency',
+      who: 'engine',
+      why: '52.3 %LEL >= 50',
+      details: { value: 52.3, limit: 50 },
+    });
+    const audit = await store.appendAudit({ time: T0 + 5, who: 'officer.li', action: 'acknowledge', target: 'T1.LEL.hihi', details: { note: 'crew sent' } });
+    expect(event.seq).toBe(1);
+    expect(audit.seq).toBe(1);
+    // DuckDB allows one open instance per file, so read the file back after closing; kill -9 is covered in kill.test.ts.
+    await store.close();
+    const events = await readBack<{ seq: bigint; kind: string; details: string }>(path, 'SELECT seq, kind, details FROM alarm_events');
+    expect(events).toEqual([{ seq: 1n, kind: 'raised', details: '{"limit":50,"value":52.3}' }]);
+    const audits = await readBack<{ seq: bigint; hash: string }>(path, 'SELECT seq, hash FROM audit_log');
+    expect(audits).toEqual([{ seq: 1n, hash: audit.hash }]);
+  });
+
+  it('pages alarm events after a cursor and audit rows by range', async () => {
+    const { store } = await openStore();
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        store.appendAlarmEvent({ time: T0 + i, pointId: null, ruleId: 'area1.vote', kind: i % 2 ? 'cleared' : 'raised', stateAfter: 'x' }),
+      ),
+    );
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendAudit({ time: T0 + i * 1000, who: 'a', action: 'shelve' })));
+    const first = await store.alarmEventsAfter(0, 10);
+    const next = await store.alarmEventsAfter(first.at(-1)?.seq ?? -1, 100);
+    expect(first.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(next.map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 11));
+    expect(next[0]).toMatchObject({ seq: 11, time: T0 + 10, pointId: null, kind: 'raised', priority: null, details: null });
+    const audits = await store.auditRows({ fromTime: T0 + 2000, toTime: T0 + 5000 });
+    expect(audits.map((row) => row.seq)).toEqual([3, 4, 5]);
+  });
+
+  it('aggregates per interval with completeness, including intervals with no readings', async () => {
+    const { store } = await openStore({ rollupGraceMs: 1 });
+    await store.registerPoints([point('P', { pollIntervalMs: 10_000 })]);
+    // First minute complete (6 good readings), second minute half bad, third minute silent, fourth minute only raw.
+    for (let i = 0; i < 6; i++) store.writeReading(reading('P', T0 + i * 10_000, 10 + i));
+    for (let i = 0; i < 6; i++) {
+      store.writeReading(i < 3 ? reading('P', T0 + 60_000 + i * 10_000, 20) : reading('P', T0 + 60_000 + i * 10_000, null, { quality: 'bad' }));
+    }
+    store.writeReading(reading('P', T0 + 185_000, 30));
+    store.flush();
+    await store.rollUp();
+    const rows = await store.aggregates({ from: T0, to: T0 + 240_000, intervalMs: 60_000 });
+    expect(rows.map((r) => [r.start - T0, r.min, r.avg, r.max, r.count, r.goodCount, r.completeness])).toEqual([
+      [0, 10, 12.5, 15, 6, 6, 1],
+      [60_000, 20, 20, 20, 6, 3, 0.5],
+      [120_000, null, null, null, 0, 0, 0],
+      [180_000, 30, 30, 30, 1, 1, 1 / 6],
+    ]);
+    const trend = await store.readings('P', T0, T0 + 240_000, { resolution: '1m' });
+    expect(trend.resolution).toBe('1m');
+    expect(trend.rows).toHaveLength(4);
+  });
+
+  it('rejects bad inputs with clear errors and keeps what is stored', async () => {
+    const { store } = await openStore();
+    await store.registerPoints([point('P')]);
+    store.writeReading(reading('P', T0, 1));
+    store.flush();
+    expect(() => store.writeReading(reading('nope', T0, 1))).toThrow(/HAZMON|unknown point "nope"/);
+    expect(() => store.writeReading(reading('P', T0, Number.NaN))).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_BAD_READING', message: expect.stringContaining('value NaN') }));
+    expect(() => store.writeReading(reading('P', Number.NaN, 1))).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_BAD_READING' }));
+    expect(() => store.writeReading(reading('P', T0, null))).toThrowError(/may be null only for bad quality/);
+    expect(() => store.writeReading(reading('P', T0, 1e12))).toThrowError(/does not fit/);
+    await expect(store.readings('P', T0 + 10, T0)).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
+    await expect(store.aggregates({ from: T0, to: T0 + 90_000, intervalMs: 60_000 })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
+    await expect(store.readings('nope', T0, T0 + 1)).rejects.toMatchObject({ code: 'HAZMON_STORE_UNKNOWN_POINT' });
+    await expect(store.registerPoints([point('P', { resolution: 0.1 })])).rejects.toMatchObject({ code: 'HAZMON_STORE_POINT_CONFLICT' });
+    await expect(store.registerPoints([point('Q', { pollIntervalMs: 0 })])).rejects.toMatchObject({ code: 'HAZMON_STORE_POINT_INVALID' });
+    await expect(store.appendAlarmEvent({ time: T0, pointId: 'P', ruleId: 'r', kind: 'Raised!', stateAfter: 's' })).rejects.toMatchObject({
+      code: 'HAZMON_STORE_BAD_EVENT',
+    });
+    await expect(store.appendAudit({ time: T0, who: '', action: 'x' })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_EVENT' });
+    expect(store.stats()).toMatchObject({ rawAccepted: 1, rawRowsWritten: 1, queueDepth: 0, alarmEventsWritten: 0, auditRowsWritten: 0 });
+    expect((await store.readings('P', T0, T0 + 1)).rows.map((row) => row.value)).toEqual([1]);
+  });
+
+  it('refuses a raw retention shorter than 30 days', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    await expect(HazmonStore.open({ path: dir.file('x.duckdb'), rawRetentionDays: 7 })).rejects.toMatchObject({
+      code: 'HAZMON_STORE_RETENTION_TOO_SHORT',
+      message: expect.stringContaining('rawRetentionDays: 7 is shorter than the 30 days'),
+    });
+  });
+});
