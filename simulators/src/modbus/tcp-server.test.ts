@@ -34,8 +34,11 @@ function rawRequest(port: number, unitId: number, pdu: number[]): Promise<Buffer
 }
 
 describe('Modbus TCP server', () => {
-  let fixture: TcpFixture;
-  afterEach(async () => fixture.close());
+  let fixture: TcpFixture | undefined;
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
 
   it('answers FC 01, 02, 03, 04 from the unit memory', async () => {
     fixture = await serveOverTcp({ 1: bank() });
@@ -125,11 +128,12 @@ describe('Modbus TCP server', () => {
     });
 
     it('closeSocket: the server drops the connection', async () => {
-      fixture = await serveOverTcp({ 1: bank() });
-      fixture.host.setFault(1, 'closeSocket');
-      const client = await fixture.connect(1, 2000);
+      const served = await serveOverTcp({ 1: bank() });
+      fixture = served;
+      served.host.setFault(1, 'closeSocket');
+      const client = await served.connect(1, 2000);
       await expect(client.readHoldingRegisters(0, 1)).rejects.toBeDefined();
-      await waitFor('the connection to close', () => fixture.server.connectionCount() === 0);
+      await waitFor('the connection to close', () => served.server.connectionCount() === 0);
     });
 
     it('garbled: the MBAP length does not match the PDU', async () => {
