@@ -1,0 +1,62 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { point, reading, tempDir } from './fixtures/test-helpers.ts';
+import { HazmonStore } from './store.ts';
+
+const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function readFile(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('export', () => {
+  it('round-trips readings and alarm events through CSV and Parquet', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await HazmonStore.open({ path: dir.file('e.duckdb'), retentionIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    await store.registerPoints([point('A'), point("B'quote", { resolution: 0.1, unit: 'ppm' })]);
+    for (let i = 0; i < 30; i++) {
+      store.writeReading(reading('A', T0 + i * 1000, i / 100, { sourceTime: T0 + i * 1000 - 3 }));
+      store.writeReading(
+        i === 4 ? reading("B'quote", T0 + i * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 't' } }) : reading("B'quote", T0 + i * 1000, i / 10),
+      );
+    }
+    store.flush();
+    await store.appendAlarmEvent({ time: T0 + 5, pointId: 'A', ruleId: 'A.hi', kind: 'raised', stateAfter: 'unack_active', priority: 'high', details: { v: 1 } });
+
+    const from = T0 + 10_000;
+    const to = T0 + 20_000;
+    const csvPath = dir.file("out'1.csv");
+    const parquetPath = dir.file('out.parquet');
+    expect(await store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from, to })).toBe(20);
+    expect(await store.exportRange({ what: 'readings', format: 'parquet', path: parquetPath, from, to, pointIds: ['A'] })).toBe(10);
+    const eventsPath = dir.file('events.parquet');
+    expect(await store.exportRange({ what: 'alarm_events', format: 'parquet', path: eventsPath, from: T0, to: T0 + 60_000 })).toBe(1);
+
+    const stored = (await store.readings('A', from, to)).rows;
+    const fromCsv = await readFile(`SELECT * FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'A' ORDER BY time_ms`);
+    const fromParquet = await readFile(`SELECT * FROM read_parquet('${parquetPath}') ORDER BY time_ms`);
+    for (const exported of [fromCsv, fromParquet]) {
+      expect(exported.map((row) => [Number(row.time_ms), Number(row.source_time_ms), row.value, row.quality])).toEqual(
+        stored.map((row) => [row.time, row.sourceTime, row.value, row.quality]),
+      );
+    }
+    const bQuote = await readFile(`SELECT value, quality, reason, unit FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'B''quote' ORDER BY time_ms LIMIT 1`);
+    expect(bQuote).toEqual([{ value: 1, quality: 'good', reason: null, unit: 'ppm' }]);
+    const events = await readFile(`SELECT seq, kind, priority, details FROM read_parquet('${eventsPath}')`);
+    expect(events).toEqual([{ seq: 1n, kind: 'raised', priority: 'high', details: '{"v":1}' }]);
+    await expect(store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: to, to: from })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
+  });
+});

@@ -1,0 +1,57 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { point, reading, tempDir } from './fixtures/test-helpers.ts';
+import { HazmonStore } from './store.ts';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('retention', () => {
+  it('removes raw readings older than the raw retention, keeps their rollups, and lets ingest commit meanwhile', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await HazmonStore.open({ path: dir.file('r.duckdb'), retentionIntervalMs: 0, rollupGraceMs: 1, now: () => NOW });
+    cleanups.push(() => store.close());
+    const ids = Array.from({ length: 10 }, (_, i) => `P${i}`);
+    await store.registerPoints(ids.map((id) => point(id, { pollIntervalMs: 10_000 })));
+    const oldStart = NOW - 40 * DAY;
+    let oldRows = 0;
+    for (let t = oldStart; t < oldStart + 12 * 3_600_000; t += 10_000) {
+      for (const id of ids) oldRows += Number(store.writeReading(reading(id, t, 5)));
+    }
+    const recentStart = NOW - 60_000;
+    for (let t = recentStart; t < NOW; t += 10_000) for (const id of ids) store.writeReading(reading(id, t, 7));
+    store.flush();
+    await store.rollUp();
+
+    const retention = store.runRetention();
+    let retentionDone = false;
+    void retention.finally(() => {
+      retentionDone = true;
+    });
+    let flushesDuringRetention = 0;
+    let t = NOW;
+    while (!retentionDone) {
+      for (const id of ids) store.writeReading(reading(id, t, 9));
+      t += 1000;
+      if (store.flush() > 0 && !retentionDone) flushesDuringRetention += 1;
+      await nextTurn();
+    }
+    const result = await retention;
+    expect(result.deletedRaw).toBe(oldRows);
+    expect(result.slices).toBeGreaterThan(1);
+    expect(flushesDuringRetention).toBeGreaterThan(0);
+    expect(store.stats().rawRowsWritten).toBe(oldRows + 60 + (t - NOW) / 1000 * ids.length);
+
+    expect((await store.readings('P0', oldStart, oldStart + DAY)).rows).toEqual([]);
+    const kept = await store.aggregates({ pointIds: ['P0'], from: oldStart, to: oldStart + 12 * 3_600_000, intervalMs: 3_600_000 });
+    expect(kept).toHaveLength(12);
+    expect(kept.every((row) => row.count === 360 && row.avg === 5 && row.completeness === 1)).toBe(true);
+    expect((await store.readings('P0', recentStart, NOW)).rows.map((row) => row.value)).toEqual([7, 7, 7, 7, 7, 7]);
+    expect((await store.readings('P0', NOW, t)).rows.length).toBe((t - NOW) / 1000);
+  });
+});
