@@ -203,8 +203,12 @@ export class ModbusLine {
   private failEverything(code: QualityReasonCode, detail: string): void {
     const flying = this.inFlight;
     this.inFlight = null;
-    if (flying) this.finish(flying.job, { ok: false, code, detail });
-    for (let job = this.next(); job; job = this.next()) this.finish(job, { ok: false, code, detail });
+    const fail = (job: LineJob) => {
+      job.counters.connectionErrors += 1;
+      this.finish(job, { ok: false, code, detail });
+    };
+    if (flying) fail(flying.job);
+    for (let job = this.next(); job; job = this.next()) fail(job);
   }
 
   private next(): LineJob | undefined {

@@ -37,7 +37,7 @@ export function exceptionKey(unitId: number, table: Table, address: number): str
   return `${unitId}:${table}:${address}`;
 }
 
-const NEVER = new Promise<never>(() => undefined);
+type Reply<T> = (error: Error | null, value: T) => void;
 
 /** Starts the server and resolves once it listens. */
 export async function startTestServer(): Promise<TestServer> {
@@ -54,22 +54,35 @@ export async function startTestServer(): Promise<TestServer> {
     }
     return image;
   };
-  const refuse = (unitId: number, table: Table, address: number, quantity: number): Promise<never> | undefined => {
-    if (silentUnits.has(unitId)) return NEVER;
+  // Callback style throughout: modbus-serial's promise path cannot answer an exception for a multi-register read.
+  // Returns true when the request has been dealt with (silence or an exception).
+  const refused = (unitId: number, table: Table, address: number, quantity: number, reply: Reply<never>): boolean => {
+    if (silentUnits.has(unitId)) return true;
     for (let a = address; a < address + quantity; a++) {
       const code = exceptions.get(exceptionKey(unitId, table, a));
-      if (code !== undefined) return Promise.reject({ modbusErrorCode: code, msg: 'test exception' });
+      if (code !== undefined) {
+        reply(Object.assign(new Error('test exception'), { modbusErrorCode: code }), undefined as never);
+        return true;
+      }
     }
-    return undefined;
+    return false;
   };
-  const readRegisters = (table: 'holding' | 'input') => (address: number, quantity: number, unitId: number) => {
+  const readRegisters = (table: 'holding' | 'input') => (address: number, quantity: number, unitId: number, reply: Reply<number[]>) => {
     reads.push({ unitId, table, address, quantity });
-    return refuse(unitId, table, address, quantity) ?? Promise.resolve(Array.from(unit(unitId)[table].subarray(address, address + quantity)));
+    if (!refused(unitId, table, address, quantity, reply)) reply(null, Array.from(unit(unitId)[table].subarray(address, address + quantity)));
   };
-  const readRegister = (table: 'holding' | 'input') => (address: number, unitId: number) =>
-    readRegisters(table)(address, 1, unitId).then((values) => values[0]!);
-  const readBit = (table: 'coil' | 'discrete_input') => (address: number, unitId: number) =>
-    refuse(unitId, table, address, 1) ?? Promise.resolve(unit(unitId)[table][address] === 1);
+  const readRegister = (table: 'holding' | 'input') => (address: number, unitId: number, reply: Reply<number>) =>
+    readRegisters(table)(address, 1, unitId, (error, values) => reply(error, values?.[0] ?? 0));
+  const readBit = (table: 'coil' | 'discrete_input') => (address: number, unitId: number, reply: Reply<boolean>) => {
+    if (!refused(unitId, table, address, 1, reply)) reply(null, unit(unitId)[table][address] === 1);
+  };
+  const write =
+    <T>(table: 'holding' | 'coil', store: (image: UnitImage, address: number, value: T) => void) =>
+    (address: number, value: T, unitId: number, reply: (error: Error | null) => void) => {
+      if (refused(unitId, table, address, 1, reply)) return;
+      if (!ignoredWrites.has(exceptionKey(unitId, table, address))) store(unit(unitId), address, value);
+      reply(null);
+    };
   const vector = {
     getHoldingRegister: readRegister('holding'),
     getInputRegister: readRegister('input'),
@@ -77,18 +90,8 @@ export async function startTestServer(): Promise<TestServer> {
     getMultipleInputRegisters: readRegisters('input'),
     getCoil: readBit('coil'),
     getDiscreteInput: readBit('discrete_input'),
-    setRegister: (address: number, value: number, unitId: number) => {
-      const refused = refuse(unitId, 'holding', address, 1);
-      if (refused) return refused;
-      if (!ignoredWrites.has(exceptionKey(unitId, 'holding', address))) unit(unitId).holding[address] = value;
-      return Promise.resolve();
-    },
-    setCoil: (address: number, value: boolean, unitId: number) => {
-      const refused = refuse(unitId, 'coil', address, 1);
-      if (refused) return refused;
-      if (!ignoredWrites.has(exceptionKey(unitId, 'coil', address))) unit(unitId).coil[address] = value ? 1 : 0;
-      return Promise.resolve();
-    },
+    setRegister: write<number>('holding', (image, address, value) => (image.holding[address] = value)),
+    setCoil: write<boolean>('coil', (image, address, value) => (image.coil[address] = value ? 1 : 0)),
   };
   // modbus-serial treats port 0 as "use 502"; the string '0' reaches net.listen and picks a free port.
   const server = new modbusSerial.ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number });

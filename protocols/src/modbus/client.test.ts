@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Reading } from '../reading.ts';
+import { createModbusDevice } from '../profiles/device.ts';
+import { parseProfile } from '../profiles/load.ts';
+import { ModbusPoller } from './client.ts';
+import type { ReadyDevice } from './device.ts';
+import type { LineConfig } from './line.ts';
+import type { TestServer } from './test-server.ts';
+import { exceptionKey, startTestServer } from './test-server.ts';
+
+const PROFILE = parseProfile(
+  `
+model: test-detector
+defaults: { table: holding }
+health: { fault: [fault], warm_up: [warmUp] }
+points:
+  - { id: status, address: 0, type: uint16, intervalMs: 100, flags: { fault: 6, warmUp: 4 } }
+  - { id: concentration, address: 2, type: float32, order: CDAB, unit: ppm, intervalMs: 100 }
+  - { id: setpoint, address: 10, type: float32, unit: ppm, intervalMs: 100, writable: true }
+  - { id: relay, table: coil, address: 3, type: bool, intervalMs: 100, writable: true }
+`,
+  'test-detector.yaml',
+);
+
+const FAST = { timeoutMs: 300, retries: 1, backoffBaseMs: 600, backoffMaxMs: 2000, reconnectBaseMs: 50, reconnectMaxMs: 400 };
+
+let server: TestServer;
+let poller: ModbusPoller | undefined;
+let readings: Reading[];
+
+beforeEach(async () => {
+  server = await startTestServer();
+  readings = [];
+});
+
+afterEach(async () => {
+  await poller?.stop();
+  poller = undefined;
+  await server.close();
+});
+
+function device(id: string, unitId: number): ReadyDevice {
+  return createModbusDevice(PROFILE, { id, profile: 'test-detector', line: 'plant', unitId });
+}
+
+function startPoller(devices: ReadyDevice[], timing: Partial<typeof FAST> = FAST): ModbusPoller {
+  const line: LineConfig = { id: 'plant', kind: 'tcp', host: '127.0.0.1', port: server.port, timing };
+  poller = new ModbusPoller({ lines: [line], devices, onReadings: (batch) => readings.push(...batch) });
+  poller.start();
+  return poller;
+}
+
+function writeFloatCdab(unitId: number, address: number, value: number): void {
+  const bytes = Buffer.alloc(4);
+  bytes.writeFloatBE(value, 0);
+  server.unit(unitId).holding[address] = bytes.readUInt16BE(2);
+  server.unit(unitId).holding[address + 1] = bytes.readUInt16BE(0);
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const of = (pointId: string) => readings.filter((reading) => reading.pointId === pointId);
+
+describe('ModbusPoller over Modbus TCP on loopback', () => {
+  it('reads and decodes every point, with receive time and no source time', async () => {
+    writeFloatCdab(1, 2, 42.5);
+    server.unit(1).coil[3] = 1;
+    startPoller([device('gas-1', 1)]);
+    await waitFor(() => of('gas-1.concentration').length > 0 && of('gas-1.relay').length > 0, 'first readings');
+    const concentration = of('gas-1.concentration')[0]!;
+    expect(concentration).toMatchObject({ value: 42.5, unit: 'ppm', quality: 'good', sourceTime: null });
+    expect(concentration.reason).toBeUndefined();
+    expect(concentration.receiveTime).toBeGreaterThan(1_600_000_000_000);
+    expect(of('gas-1.relay')[0]).toMatchObject({ value: true, quality: 'good' });
+    expect(of('gas-1.status')[0]).toMatchObject({ value: 0, flags: { fault: false, warmUp: false } });
+    // status, concentration and setpoint (0..11, gap 6) are one request per cycle.
+    expect(server.reads.filter((read) => read.unitId === 1).every((read) => read.address === 0 && read.quantity === 12)).toBe(true);
+  });
+
+  it('turns a fault flag into bad device_fault and warm-up into uncertain readings of the measurements', async () => {
+    writeFloatCdab(1, 2, 5);
+    server.unit(1).holding[0] = 1 << 6;
+    startPoller([device('gas-1', 1)]);
+    await waitFor(() => of('gas-1.concentration').length > 0, 'a reading');
+    const faulty = of('gas-1.concentration')[0]!;
+    expect(faulty.quality).toBe('bad');
+    expect(faulty.value).toBe(5);
+    expect(faulty.reason?.code).toBe('device_fault');
+    expect(faulty.reason?.message).toContain('device gas-1 (unit 1) status @40001 = 0x0040: fault (fault)');
+    server.unit(1).holding[0] = 1 << 4;
+    await waitFor(() => of('gas-1.concentration').some((reading) => reading.quality === 'uncertain'), 'warm-up reading');
+    expect(of('gas-1.concentration').at(-1)?.reason?.code).toBe('warm_up');
+  });
+
+  it('times out a silent unit with a reason naming device, function and register, and keeps reading the others', async () => {
+    server.silentUnits.add(7);
+    writeFloatCdab(1, 2, 1);
+    const running = startPoller([device('gas-3', 7), device('gas-1', 1)]);
+    await waitFor(() => of('gas-3.concentration').filter((r) => r.reason?.code === 'backoff').length >= 3, 'back-off readings');
+    const timedOut = of('gas-3.concentration').find((reading) => reading.reason?.code === 'timeout')!;
+    expect(timedOut).toMatchObject({ quality: 'bad', value: null });
+    expect(timedOut.reason?.message).toBe('device gas-3 (unit 7) FC03 @40001 x12: timeout after 300 ms');
+    // Every point of the failed requests gets a bad reading, not only the first.
+    expect(of('gas-3.status').some((reading) => reading.reason?.code === 'timeout')).toBe(true);
+    expect(of('gas-3.relay').some((reading) => reading.quality === 'bad')).toBe(true);
+    const goodBefore = of('gas-1.concentration').filter((reading) => reading.quality === 'good').length;
+    await waitFor(() => of('gas-1.concentration').filter((reading) => reading.quality === 'good').length > goodBefore + 10, 'healthy unit keeps going');
+    const dead = running.counters('gas-3');
+    expect(dead.timeouts).toBeGreaterThan(0);
+    expect(dead.backoffs).toBeGreaterThan(0);
+    expect(dead.skipped).toBeGreaterThan(0);
+    // While backed off, the dead unit's requests do not reach the wire: far fewer sent than skipped.
+    expect(dead.requests).toBeLessThan(dead.skipped);
+    expect(running.counters('gas-1').timeouts).toBe(0);
+  });
+
+  it('reports an exception response as bad quality naming the register', async () => {
+    server.exceptions.set(exceptionKey(1, 'holding', 2), 2);
+    const running = startPoller([device('gas-1', 1)]);
+    await waitFor(() => of('gas-1.concentration').length > 0, 'a reading');
+    const reading = of('gas-1.concentration')[0]!;
+    expect(reading.quality).toBe('bad');
+    expect(reading.reason).toEqual({ code: 'exception', message: 'device gas-1 (unit 1) FC03 @40001 x12: exception 2: illegal data address' });
+    // The coil request is separate and unaffected.
+    expect(of('gas-1.relay')[0]?.quality).toBe('good');
+    expect(running.counters('gas-1').exceptions).toBeGreaterThan(0);
+    expect(running.counters('gas-1').retries).toBe(0);
+  });
+
+  it('fails the request in flight when the server closes the socket, then reconnects and reads again', async () => {
+    writeFloatCdab(1, 2, 3);
+    server.silentUnits.add(1);
+    // A long timeout: the in-flight request must fail from the closed socket, not from its timer.
+    const running = startPoller([device('gas-1', 1)], { ...FAST, timeoutMs: 10_000 });
+    const line = running.line('plant')!;
+    await waitFor(() => line.connects === 1 && server.reads.length > 0, 'a request in flight');
+    server.dropConnections();
+    await waitFor(() => of('gas-1.concentration').some((r) => r.reason?.code === 'connection'), 'connection readings');
+    const lost = of('gas-1.concentration').find((r) => r.reason?.code === 'connection')!;
+    expect(lost.reason?.message).toMatch(/^device gas-1 \(unit 1\) FC03 @40001 x12: /);
+    expect(running.counters('gas-1').timeouts).toBe(0);
+    server.silentUnits.delete(1);
+    await waitFor(() => line.connects >= 2, 'reconnection');
+    const after = readings.length;
+    await waitFor(() => readings.slice(after).some((r) => r.pointId === 'gas-1.concentration' && r.quality === 'good'), 'good readings again');
+    expect(of('gas-1.concentration').at(-1)).toMatchObject({ value: 3, quality: 'good' });
+  });
+
+  it('fails fast with connection readings while nothing listens, every cycle', async () => {
+    const port = server.port;
+    await server.close();
+    server = await startTestServer();
+    poller = new ModbusPoller({
+      lines: [{ id: 'plant', kind: 'tcp', host: '127.0.0.1', port, timing: FAST }],
+      devices: [device('gas-1', 1)],
+      onReadings: (batch) => readings.push(...batch),
+    });
+    poller.start();
+    await waitFor(() => of('gas-1.concentration').length >= 3, 'repeated bad readings');
+    expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad' && reading.reason?.code === 'connection')).toBe(true);
+  });
+
+  it('writes a coil and a float register and reads them back', async () => {
+    const running = startPoller([device('gas-1', 1)]);
+    await waitFor(() => running.line('plant')!.isOpen, 'connection');
+    await running.write('gas-1', 'relay', true);
+    expect(server.unit(1).coil[3]).toBe(1);
+    await running.write('gas-1', 'setpoint', 12.5);
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt16BE(server.unit(1).holding[10]!, 0);
+    bytes.writeUInt16BE(server.unit(1).holding[11]!, 2);
+    expect(bytes.readFloatBE(0)).toBe(12.5);
+    expect(running.counters('gas-1').writes).toBe(2);
+  });
+
+  it('names device and register when the read-back differs, and refuses points not declared writable', async () => {
+    server.ignoredWrites.add(exceptionKey(1, 'coil', 3));
+    const running = startPoller([device('gas-1', 1)]);
+    await waitFor(() => running.line('plant')!.isOpen, 'connection');
+    await expect(running.write('gas-1', 'relay', true)).rejects.toMatchObject({
+      code: 'HAZMON_MODBUS_READBACK_MISMATCH',
+      message: 'HAZMON_MODBUS_READBACK_MISMATCH: device gas-1 (unit 1) FC05 relay @00004: wrote [true], read back [false]',
+    });
+    await expect(running.write('gas-1', 'concentration', 1)).rejects.toMatchObject({ code: 'HAZMON_MODBUS_NOT_WRITABLE' });
+    server.exceptions.set(exceptionKey(1, 'holding', 10), 3);
+    await expect(running.write('gas-1', 'setpoint', 1)).rejects.toMatchObject({ code: 'HAZMON_MODBUS_WRITE_FAILED' });
+    expect(running.counters('gas-1').writeFailures).toBe(2);
+  });
+});
