@@ -162,6 +162,7 @@ function addTank(namespace: Namespace, folder: UAObject, device: TankDevice): Ta
       dataType: 'Boolean',
       accessLevel: 'CurrentRead | CurrentWrite',
       userAccessLevel: 'CurrentRead | CurrentWrite',
+      minimumSamplingInterval: 50,
       value: {
         get: () => new Variant({ dataType: DataType.Boolean, value: device.get(quantity) !== 0 }),
         set: (variant: Variant) => {

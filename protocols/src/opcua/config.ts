@@ -1,0 +1,93 @@
+/** OPC UA connection and point configuration: types, zod schemas and the parse function that names the bad field. */
+
+import { resolveNodeId } from 'node-opcua';
+import { z } from 'zod';
+import { OpcuaError } from './errors.ts';
+
+const nodeIdSchema = z.string().refine(
+  (text) => {
+    try {
+      resolveNodeId(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an OPC UA NodeId such as "ns=1;s=TankFarm.T101.Level" or "i=2258"' },
+);
+
+const deadbandSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('absolute'), value: z.number().nonnegative() }),
+  /** Percent of the node's EURange; the server refuses it for nodes without one. */
+  z.strictObject({ type: z.literal('percent'), value: z.number().min(0).max(100) }),
+]);
+
+export const opcuaPointSchema = z.strictObject({
+  id: z.string().min(1),
+  nodeId: nodeIdSchema,
+  /** Overrides the unit taken from the node's EngineeringUnits property. */
+  unit: z.string().optional(),
+  samplingIntervalMs: z.number().nonnegative().default(1000),
+  queueSize: z.number().int().positive().default(10),
+  deadband: deadbandSchema.optional(),
+});
+
+export const opcuaEndpointSchema = z.strictObject({
+  endpointUrl: z.string().regex(/^opc\.tcp:\/\/[^/]+/, { message: 'must start with opc.tcp://host:port' }),
+  securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+  /** Only Basic256Sha256 is offered for Sign/SignAndEncrypt; ignored with securityMode None. */
+  securityPolicy: z.enum(['Basic256Sha256']).default('Basic256Sha256'),
+  /** Absent: anonymous. */
+  user: z.strictObject({ userName: z.string().min(1), password: z.string() }).optional(),
+  /** Folder for the client's own certificate and trusted/rejected server certificates. Default: a folder under the OS temp dir. */
+  pkiDir: z.string().min(1).optional(),
+  /** Accept a server certificate that is not in the trusted folder yet (first-contact trust). Default false. */
+  trustUnknownServerCertificate: z.boolean().default(false),
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+});
+
+export const opcuaConnectionSchema = opcuaEndpointSchema.extend({
+  id: z.string().min(1),
+  publishingIntervalMs: z.number().positive().default(500),
+  /** Silence longer than this many keep-alive periods counts as a lost connection. Default 3. */
+  keepAliveMissesAllowed: z.number().int().positive().default(3),
+  reconnect: z
+    .strictObject({
+      initialDelayMs: z.number().int().positive().default(1000),
+      maxDelayMs: z.number().int().positive().default(30_000),
+    })
+    .default({ initialDelayMs: 1000, maxDelayMs: 30_000 }),
+  points: z.array(opcuaPointSchema).min(1),
+});
+
+export type OpcuaPointConfig = z.output<typeof opcuaPointSchema>;
+export type OpcuaEndpointConfig = z.output<typeof opcuaEndpointSchema>;
+export type OpcuaConnectionConfig = z.output<typeof opcuaConnectionSchema>;
+/** What a config file may leave out (defaults filled by the parse functions). */
+export type OpcuaEndpointInput = z.input<typeof opcuaEndpointSchema>;
+export type OpcuaConnectionInput = z.input<typeof opcuaConnectionSchema>;
+
+function parseWith<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.') || '(root)';
+  const value = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], input);
+  throw new OpcuaError('HAZMON_OPCUA_CONFIG_INVALID', `${where} ${path}: ${issue.message} (got ${JSON.stringify(value) ?? 'nothing'})`);
+}
+
+/** Validates an OPC UA connection config; `where` (file or section) prefixes the error message. */
+export function parseOpcuaConnection(input: unknown, where = 'opcua connection'): OpcuaConnectionConfig {
+  const config = parseWith(opcuaConnectionSchema, input, where);
+  const seen = new Set<string>();
+  config.points.forEach((point, index) => {
+    if (seen.has(point.id)) throw new OpcuaError('HAZMON_OPCUA_CONFIG_INVALID', `${where} points.${index}.id: point id appears twice (got "${point.id}")`);
+    seen.add(point.id);
+  });
+  return config;
+}
+
+/** Validates an endpoint config (as used by browseOpcuaVariables). */
+export function parseOpcuaEndpoint(input: unknown, where = 'opcua endpoint'): OpcuaEndpointConfig {
+  return parseWith(opcuaEndpointSchema, input, where);
+}

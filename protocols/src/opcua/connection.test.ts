@@ -1,0 +1,294 @@
+/** OPC UA client against the real tank farm server on 127.0.0.1: subscriptions, quality mapping, security, restart, browse, writes. */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTankFarm, tankNodeId, type RunningTankFarm, type TankVariableName } from '../../../simulators/src/opcua/index.ts';
+import type { Reading } from '../reading.ts';
+import { browseOpcuaVariables } from './browse.ts';
+import { parseOpcuaConnection, type OpcuaConnectionInput } from './config.ts';
+import { OpcuaConnection, createOpcuaConnection } from './connection.ts';
+import { OpcuaError } from './errors.ts';
+
+const OPERATOR = { userName: 'operator', password: 'tank-farm-secret' };
+let pkiRoot = '';
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  // one folder per test file: the server and client certificates are created once and reused by every test
+  pkiRoot = await mkdtemp(join(tmpdir(), 'hazmon-opcua-test-'));
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  await rm(pkiRoot, { recursive: true, force: true });
+});
+
+async function farmOnPort(port: number, levelMm = 1000): Promise<RunningTankFarm> {
+  const farm = await startTankFarm({
+    port,
+    tanks: [
+      { id: 'T101', heightMm: 12_000, levelMm, pressureKPa: 101.3, temperatureC: 18.5, inletFlowMmPerS: 5, outletFlowMmPerS: 4 },
+      { id: 'T102', heightMm: 8000, levelMm: 500, pressureKPa: 99, temperatureC: 21 },
+    ],
+    users: [OPERATOR],
+    allowAnonymous: true,
+    speed: 0,
+    pkiDir: join(pkiRoot, 'server'),
+  });
+  let stopped = false;
+  cleanups.push(async () => {
+    if (!stopped) await farm.stop();
+  });
+  const stop = farm.stop.bind(farm);
+  return {
+    ...farm,
+    stop: async () => {
+      stopped = true;
+      await stop();
+    },
+  };
+}
+
+function point(id: string, tank: string, variable: TankVariableName, extra: Record<string, unknown> = {}) {
+  return { id, nodeId: tankNodeId(tank, variable), samplingIntervalMs: 50, ...extra };
+}
+
+interface Collected {
+  connection: OpcuaConnection;
+  readings: Reading[];
+  batches: number[];
+}
+
+function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput> = {}): Collected {
+  const readings: Reading[] = [];
+  const batches: number[] = [];
+  const connection = createOpcuaConnection(
+    {
+      id: 'tank-farm',
+      endpointUrl: farm.endpointUrl,
+      pkiDir: join(pkiRoot, 'client'),
+      trustUnknownServerCertificate: true,
+      publishingIntervalMs: 100,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+      points: [point('t101.level', 'T101', 'Level'), point('t101.temperature', 'T101', 'Temperature'), point('t101.inlet', 'T101', 'InletValve')],
+      ...overrides,
+    },
+    {
+      onReadings: (batch) => {
+        batches.push(batch.length);
+        readings.push(...batch);
+      },
+    },
+  );
+  cleanups.push(() => connection.stop());
+  return { connection, readings, batches };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 25_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function lastOf(readings: Reading[], pointId: string, accept: (reading: Reading) => boolean): Reading | undefined {
+  return readings.findLast((reading) => reading.pointId === pointId && accept(reading));
+}
+
+describe('OpcuaConnection subscriptions', () => {
+  it('delivers changing values with units from EngineeringUnits, source timestamps and quality, batched per notification', async () => {
+    const farm = await farmOnPort(0);
+    const { connection, readings, batches } = connect(farm);
+    expect(await connection.start()).toEqual({ ok: true });
+
+    const first = await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.value === 1000));
+    expect(first).toMatchObject({ quality: 'good', unit: 'mm' });
+    expect(first.reason).toBeUndefined();
+    expect(first.sourceTime).not.toBeNull();
+    expect(first.sourceTime!).toBeLessThanOrEqual(first.receiveTime);
+    expect(await waitFor('temperature', () => lastOf(readings, 't101.temperature', () => true))).toMatchObject({ value: 18.5, unit: 'degC', quality: 'good' });
+    expect(await waitFor('inlet', () => lastOf(readings, 't101.inlet', () => true))).toMatchObject({ value: false, quality: 'good' });
+    // the initial values of all three points came in one notification message
+    expect(Math.max(...batches)).toBeGreaterThanOrEqual(3);
+
+    farm.tank('T101').set('inletOpen', 1);
+    farm.advance(10_000);
+    const risen = await waitFor('the risen level', () => lastOf(readings, 't101.level', (r) => r.value === 1050));
+    expect(risen.quality).toBe('good');
+    expect(risen.sourceTime!).toBeGreaterThanOrEqual(first.sourceTime!);
+  });
+
+  it('maps a Bad status to bad quality with the status name, endpoint and node in the reason', async () => {
+    const farm = await farmOnPort(0);
+    const { connection, readings } = connect(farm, { points: [{ id: 'level', nodeId: tankNodeId('T101', 'Level'), unit: 'mm-override', samplingIntervalMs: 50 }] });
+    await connection.start();
+    await waitFor('a good level', () => lastOf(readings, 'level', (r) => r.quality === 'good'));
+
+    farm.tank('T101').set('sensorFault', 1);
+    const bad = await waitFor('a bad level', () => lastOf(readings, 'level', (r) => r.quality === 'bad'));
+    expect(bad.unit).toBe('mm-override');
+    expect(bad.reason?.code).toBe('opcua_status');
+    expect(bad.reason?.message).toContain('BadSensorFailure');
+    expect(bad.reason?.message).toContain(farm.endpointUrl);
+    expect(bad.reason?.message).toContain('ns=1;s=TankFarm.T101.Level');
+
+    farm.tank('T101').set('sensorFault', 0);
+    const readingsBefore = readings.length;
+    await waitFor('good again', () => (readings.slice(readingsBefore).some((r) => r.quality === 'good') ? true : undefined));
+  });
+
+  it('reports a point whose node does not exist as bad instead of leaving it silent', async () => {
+    const farm = await farmOnPort(0);
+    const { connection, readings } = connect(farm, { points: [point('level', 'T101', 'Level'), { id: 'ghost', nodeId: 'ns=1;s=TankFarm.T999.Level' }] });
+    await connection.start();
+    const ghost = await waitFor('the ghost point', () => lastOf(readings, 'ghost', () => true));
+    expect(ghost.quality).toBe('bad');
+    expect(ghost.reason?.message).toContain('BadNodeIdUnknown');
+    expect(ghost.reason?.message).toContain('ns=1;s=TankFarm.T999.Level');
+    await waitFor('the real point', () => lastOf(readings, 'level', (r) => r.quality === 'good'));
+  });
+});
+
+describe('OpcuaConnection security', () => {
+  for (const securityMode of ['Sign', 'SignAndEncrypt'] as const) {
+    it(`connects with ${securityMode} (Basic256Sha256) and a user name/password and receives values`, async () => {
+      const farm = await farmOnPort(0);
+      const { connection, readings } = connect(farm, { securityMode, user: OPERATOR });
+      expect(await connection.start()).toEqual({ ok: true });
+      expect(connection.state).toBe('connected');
+      await waitFor('a level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1000));
+    });
+  }
+
+  it('refuses a wrong password with a clear error and reports the points bad', async () => {
+    const farm = await farmOnPort(0);
+    const errors: OpcuaError[] = [];
+    const { connection, readings } = connect(farm, { securityMode: 'SignAndEncrypt', user: { userName: 'operator', password: 'wrong' } });
+    const result = await connection.start();
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    errors.push(result.error);
+    expect(result.error).toBeInstanceOf(OpcuaError);
+    expect(result.error.code).toBe('HAZMON_OPCUA_AUTH_REJECTED');
+    expect(result.error.message).toContain(farm.endpointUrl);
+    expect(result.error.message).toContain('"operator"');
+    expect(readings.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection').map((r) => r.pointId).sort()).toEqual(['t101.inlet', 't101.level', 't101.temperature']);
+    expect(connection.state).toBe('reconnecting');
+  });
+});
+
+describe('OpcuaConnection reconnection', () => {
+  it('goes bad on server loss and delivers again from a new server on the same port', async () => {
+    const first = await farmOnPort(0);
+    const { connection, readings } = connect(first);
+    await connection.start();
+    await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1000));
+
+    const port = first.port;
+    const beforeStop = readings.length;
+    await first.stop();
+    await waitFor('all points bad', () => {
+      const after = readings.slice(beforeStop);
+      const bad = new Set(after.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection').map((r) => r.pointId));
+      return bad.size === 3 ? true : undefined;
+    });
+    expect(connection.state).toBe('reconnecting');
+
+    const second = await farmOnPort(port, 4321);
+    const again = await waitFor('values from the new server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), 60_000);
+    expect(again.unit).toBe('mm');
+    expect(connection.state).toBe('connected');
+    // and it keeps flowing: a change on the new server arrives too
+    second.tank('T101').set('level', 4400);
+    await waitFor('a change on the new server', () => lastOf(readings, 't101.level', (r) => r.value === 4400));
+  }, 90_000);
+});
+
+describe('browse and write', () => {
+  it('browse lists the tank variables with EngineeringUnits and EURange', async () => {
+    const farm = await farmOnPort(0);
+    const variables = await browseOpcuaVariables({ endpointUrl: farm.endpointUrl, pkiDir: join(pkiRoot, 'client') }, { startNodeId: 'ns=1;s=TankFarm' });
+    const byPath = new Map(variables.map((variable) => [variable.browsePath, variable]));
+    expect(byPath.get('T101/Level')).toEqual({
+      nodeId: 'ns=1;s=TankFarm.T101.Level',
+      browsePath: 'T101/Level',
+      dataType: 'Double',
+      writable: false,
+      engineeringUnits: { unit: 'mm', uneceCode: 'MMT', displayName: 'mm' },
+      euRange: { low: 0, high: 12_000 },
+    });
+    expect(byPath.get('T102/Level')?.euRange).toEqual({ low: 0, high: 8000 });
+    expect(byPath.get('T102/Pressure')?.engineeringUnits?.unit).toBe('kPa');
+    expect(byPath.get('T102/Temperature')?.engineeringUnits?.uneceCode).toBe('CEL');
+    expect(byPath.get('T101/InletValve')).toMatchObject({ dataType: 'Boolean', writable: true });
+    expect(byPath.get('T101/InletValve')?.engineeringUnits).toBeUndefined();
+    expect(variables.filter((variable) => variable.browsePath.startsWith('T101/')).length).toBe(5);
+  });
+
+  it('writes to InletValve return Good and change the physics; writing a read-only node returns its status', async () => {
+    const farm = await farmOnPort(0);
+    const { connection } = connect(farm);
+    await connection.start();
+    const tank = farm.tank('T101');
+
+    const opened = await connection.write('t101.inlet', true);
+    expect(opened).toMatchObject({ good: true, statusName: 'Good', nodeId: 'ns=1;s=TankFarm.T101.InletValve' });
+    expect(opened.error).toBeUndefined();
+    expect(tank.get('inletOpen')).toBe(1);
+    farm.advance(2000);
+    expect(tank.get('level')).toBe(1010);
+
+    const pump = await connection.write(tankNodeId('T101', 'OutletPump'), true);
+    expect(pump.good).toBe(true);
+    farm.advance(1000);
+    expect(tank.get('level')).toBe(1011);
+
+    const readOnly = await connection.write(tankNodeId('T101', 'Level'), 5);
+    expect(readOnly.good).toBe(false);
+    expect(readOnly.statusName).toMatch(/^Bad/);
+    expect(readOnly.error?.code).toBe('HAZMON_OPCUA_WRITE_REJECTED');
+    expect(readOnly.error?.message).toContain('ns=1;s=TankFarm.T101.Level');
+    expect(readOnly.error?.message).toContain(farm.endpointUrl);
+    expect(tank.get('level')).toBe(1011);
+
+    const wrongType = await connection.write('t101.inlet', 1);
+    expect(wrongType).toMatchObject({ good: false, statusName: 'BadTypeMismatch' });
+  });
+
+  it('reports a write while disconnected as BadNotConnected', async () => {
+    const farm = await farmOnPort(0);
+    const { connection } = connect(farm);
+    const result = await connection.write('t101.inlet', true);
+    expect(result).toMatchObject({ good: false, statusName: 'BadNotConnected' });
+    expect(result.error?.message).toContain('ns=1;s=TankFarm.T101.InletValve');
+  });
+});
+
+describe('parseOpcuaConnection', () => {
+  const valid = { id: 'farm', endpointUrl: 'opc.tcp://127.0.0.1:4840', points: [{ id: 'level', nodeId: 'ns=1;s=TankFarm.T101.Level' }] };
+
+  it('fills defaults', () => {
+    const config = parseOpcuaConnection(valid);
+    expect(config.securityMode).toBe('None');
+    expect(config.points[0]).toMatchObject({ samplingIntervalMs: 1000, queueSize: 10 });
+  });
+
+  it('names the field and quotes the value of a bad NodeId', () => {
+    const bad = { ...valid, points: [{ id: 'level', nodeId: 'TankFarm T101' }] };
+    expect(() => parseOpcuaConnection(bad, 'site.yaml opcua[0]')).toThrow(/site\.yaml opcua\[0\] points\.0\.nodeId: .*"TankFarm T101"/);
+  });
+
+  it('refuses duplicate point ids and a percent deadband above 100', () => {
+    expect(() => parseOpcuaConnection({ ...valid, points: [valid.points[0], valid.points[0]] })).toThrow(/points\.1\.id: point id appears twice \(got "level"\)/);
+    const deadband = { ...valid, points: [{ ...valid.points[0], deadband: { type: 'percent', value: 150 } }] };
+    expect(() => parseOpcuaConnection(deadband)).toThrow(/points\.0\.deadband\.value.*150/);
+  });
+});

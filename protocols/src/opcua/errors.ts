@@ -1,0 +1,24 @@
+/** Named errors of the OPC UA half of @hazmon/protocols, each with a stable code and a message naming endpoint and node. */
+
+export type OpcuaErrorCode =
+  | 'HAZMON_OPCUA_CONFIG_INVALID' // a connection or point config field is wrong
+  | 'HAZMON_OPCUA_CONNECT_FAILED' // no secure channel (server down, wrong endpoint, certificate refused)
+  | 'HAZMON_OPCUA_AUTH_REJECTED' // the server refused the user identity (wrong user name or password, anonymous not allowed)
+  | 'HAZMON_OPCUA_SUBSCRIBE_FAILED' // session up, but the subscription or a monitored item could not be created
+  | 'HAZMON_OPCUA_WRITE_REJECTED' // a write came back with a status that is not Good
+  | 'HAZMON_OPCUA_BROWSE_FAILED'; // browsing the address space failed
+
+export class OpcuaError extends Error {
+  override readonly name = 'OpcuaError';
+  readonly code: OpcuaErrorCode;
+
+  constructor(code: OpcuaErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.code = code;
+  }
+}
+
+/** The message of whatever a library threw, for quoting in our own errors. */
+export function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,17 @@
+/** Public surface of the OPC UA client (re-exported by @hazmon/protocols). */
+export type { BrowseOpcuaOptions, OpcuaVariableInfo } from './browse.ts';
+export { browseOpcuaVariables, listVariables } from './browse.ts';
+export type {
+  OpcuaConnectionConfig,
+  OpcuaConnectionInput,
+  OpcuaEndpointConfig,
+  OpcuaEndpointInput,
+  OpcuaPointConfig,
+} from './config.ts';
+export { opcuaConnectionSchema, opcuaEndpointSchema, opcuaPointSchema, parseOpcuaConnection, parseOpcuaEndpoint } from './config.ts';
+export type { OpcuaAttemptResult, OpcuaConnectionHandlers, OpcuaConnectionState, OpcuaWriteResult } from './connection.ts';
+export { OpcuaConnection, createOpcuaConnection } from './connection.ts';
+export { hazmonUnit, uneceCode } from './engineering-units.ts';
+export type { OpcuaErrorCode } from './errors.ts';
+export { OpcuaError } from './errors.ts';
+export { qualityOfStatus } from './status.ts';
