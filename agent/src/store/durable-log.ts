@@ -3,7 +3,7 @@ import { AuditChainVerifier, GENESIS_HASH, auditRowHash } from './audit-chain.ts
 import { canonicalJson } from './canonical-json.ts';
 import { StoreError, quote } from './errors.ts';
 import type { DuckDBValue, JS } from '@duckdb/node-api';
-import { num, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
+import { insertValuesSql, num, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
 import type { AlarmEventInput, AlarmEventRow, AlarmPriority, AuditInput, AuditRow, AuditVerification } from './types.ts';
 
 const PRIORITIES: ReadonlySet<AlarmPriority | null> = new Set(['emergency', 'high', 'medium', 'low', null]);
@@ -102,14 +102,14 @@ export class DurableLog {
           for (let start = 0; start < alarmRows.length; start += ROWS_PER_STATEMENT) {
             const slice = alarmRows.slice(start, start + ROWS_PER_STATEMENT);
             await tx.run(
-              insertSql('alarm_events', 11, slice.length),
+              insertValuesSql('alarm_events', 11, slice.length),
               slice.flatMap((row, i) => alarmValues(row, alarms[start + i]?.details ?? null)),
             );
           }
           for (let start = 0; start < auditRows.length; start += ROWS_PER_STATEMENT) {
             const slice = auditRows.slice(start, start + ROWS_PER_STATEMENT);
             await tx.run(
-              insertSql('audit_log', 8, slice.length),
+              insertValuesSql('audit_log', 8, slice.length),
               slice.flatMap((row, i) => auditValues(row, audits[start + i]?.details ?? null)),
             );
           }
@@ -163,16 +163,6 @@ export class DurableLog {
     const [meta] = await this.connection.rows('SELECT max(value) AS head FROM store_meta WHERE key = $1', [META_AUDIT_HEAD]);
     return verifier.finish(Math.max(num(meta?.head ?? 0), this.auditSeq));
   }
-}
-
-function insertSql(table: string, columns: number, rows: number): string {
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const placeholders: string[] = [];
-    for (let c = 1; c <= columns; c++) placeholders.push(`$${r * columns + c}`);
-    tuples.push(`(${placeholders.join(', ')})`);
-  }
-  return `INSERT INTO ${table} VALUES ${tuples.join(', ')}`;
 }
 
 function alarmValues(row: AlarmEventRow, details: string | null): DuckDBValue[] {

@@ -45,7 +45,7 @@ describe('export', () => {
     const eventsPath = dir.file('events.parquet');
     expect(await store.exportRange({ what: 'alarm_events', format: 'parquet', path: eventsPath, from: T0, to: T0 + 60_000 })).toBe(1);
 
-    const stored = (await store.readings('A', from, to)).rows;
+    const stored = await store.rawReadings('A', from, to);
     const fromCsv = await readFile(`SELECT * FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'A' ORDER BY time_ms`);
     const fromParquet = await readFile(`SELECT * FROM read_parquet('${parquetPath}') ORDER BY time_ms`);
     for (const exported of [fromCsv, fromParquet]) {

@@ -47,11 +47,11 @@ describe('retention', () => {
     expect(flushesDuringRetention).toBeGreaterThan(0);
     expect(store.stats().rawRowsWritten).toBe(oldRows + 60 + (t - NOW) / 1000 * ids.length);
 
-    expect((await store.readings('P0', oldStart, oldStart + DAY)).rows).toEqual([]);
+    expect(await store.rawReadings('P0', oldStart, oldStart + DAY)).toEqual([]);
     const kept = await store.aggregates({ pointIds: ['P0'], from: oldStart, to: oldStart + 12 * 3_600_000, intervalMs: 3_600_000 });
     expect(kept).toHaveLength(12);
     expect(kept.every((row) => row.count === 360 && row.avg === 5 && row.completeness === 1)).toBe(true);
-    expect((await store.readings('P0', recentStart, NOW)).rows.map((row) => row.value)).toEqual([7, 7, 7, 7, 7, 7]);
-    expect((await store.readings('P0', NOW, t)).rows.length).toBe((t - NOW) / 1000);
+    expect((await store.rawReadings('P0', recentStart, NOW)).map((row) => row.value)).toEqual([7, 7, 7, 7, 7, 7]);
+    expect((await store.rawReadings('P0', NOW, t)).length).toBe((t - NOW) / 1000);
   });
 });

@@ -76,3 +76,16 @@ export function strOrNull(value: JS | undefined): string | null {
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/** `INSERT INTO table [(columns)] VALUES ($1, ..), (..)` for `rows` rows of `columns` parameters each. */
+export function insertValuesSql(table: string, columns: number | readonly string[], rows: number): string {
+  const width = typeof columns === 'number' ? columns : columns.length;
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const placeholders: string[] = [];
+    for (let c = 1; c <= width; c++) placeholders.push(`$${r * width + c}`);
+    tuples.push(`(${placeholders.join(', ')})`);
+  }
+  const columnList = typeof columns === 'number' ? '' : ` (${columns.join(', ')})`;
+  return `INSERT INTO ${table}${columnList} VALUES ${tuples.join(', ')}`;
+}

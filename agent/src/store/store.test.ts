@@ -42,16 +42,16 @@ describe('HazmonStore schema and ingest', () => {
 
     const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
     cleanups.push(() => reopened.close());
-    const lel = await reopened.readings('T1.LEL', T0, T0 + 1000);
-    const o2 = await reopened.readings('T1.O2', T0, T0 + 1000);
-    expect(lel.rows).toEqual([{ time: T0, sourceTime: null, value: 12.34, quality: 'good', reason: null }]);
-    expect(o2.rows).toEqual([{ time: T0, sourceTime: T0 - 7, value: 20.9, quality: 'good', reason: null }]);
+    const lel = await reopened.rawReadings('T1.LEL', T0, T0 + 1000);
+    const o2 = await reopened.rawReadings('T1.O2', T0, T0 + 1000);
+    expect(lel).toEqual([{ time: T0, sourceTime: null, value: 12.34, quality: 'good', reason: null }]);
+    expect(o2).toEqual([{ time: T0, sourceTime: T0 - 7, value: 20.9, quality: 'good', reason: null }]);
     // New points after the reopen get fresh indexes, not reused ones.
     await reopened.registerPoints([point('T2.LEL')]);
     reopened.writeReading(reading('T2.LEL', T0, 1));
     reopened.flush();
-    expect((await reopened.readings('T2.LEL', T0, T0 + 1)).rows).toHaveLength(1);
-    expect((await reopened.readings('T1.LEL', T0, T0 + 1)).rows).toHaveLength(1);
+    expect(await reopened.rawReadings('T2.LEL', T0, T0 + 1)).toHaveLength(1);
+    expect(await reopened.rawReadings('T1.LEL', T0, T0 + 1)).toHaveLength(1);
   });
 
   it('ingests batches through the appender with quality, reason and null values intact', async () => {
@@ -74,10 +74,10 @@ describe('HazmonStore schema and ingest', () => {
     expect(stats.batches).toBe(1);
     expect(stats.queueDepth).toBe(0);
     expect(stats.flushLatency.counts.reduce((a, b) => a + b, 0)).toBe(1);
-    const p0 = await store.readings('P0', T0, T0 + 100_000);
-    expect(p0.rows).toHaveLength(100);
-    expect(p0.rows[0]).toEqual({ time: T0, sourceTime: null, value: null, quality: 'bad', reason: 'timeout' });
-    expect(p0.rows[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null });
+    const p0 = await store.rawReadings('P0', T0, T0 + 100_000);
+    expect(p0).toHaveLength(100);
+    expect(p0[0]).toEqual({ time: T0, sourceTime: null, value: null, quality: 'bad', reason: 'timeout' });
+    expect(p0[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null });
   });
 
   it('keeps 1-minute, hourly and daily rollups equal to a SQL recompute from raw, late readings included', async () => {
@@ -161,7 +161,7 @@ describe('HazmonStore schema and ingest', () => {
     await writable;
     expect(store.backPressure).toBe(false);
     expect(events.at(-1)).toEqual({ kind: 'queue_normal', depth: 0, capacity: 8 });
-    expect((await store.readings('P', T0, T0 + 100)).rows.map((row) => row.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect((await store.rawReadings('P', T0, T0 + 100)).map((row) => row.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('has alarm events and audit rows on disk when their promises resolve', async () => {
@@ -248,7 +248,7 @@ describe('HazmonStore schema and ingest', () => {
     });
     await expect(store.appendAudit({ time: T0, who: '', action: 'x' })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_EVENT' });
     expect(store.stats()).toMatchObject({ rawAccepted: 1, rawRowsWritten: 1, queueDepth: 0, alarmEventsWritten: 0, auditRowsWritten: 0 });
-    expect((await store.readings('P', T0, T0 + 1)).rows.map((row) => row.value)).toEqual([1]);
+    expect((await store.rawReadings('P', T0, T0 + 1)).map((row) => row.value)).toEqual([1]);
   });
 
   it('refuses a raw retention shorter than 30 days', async () => {

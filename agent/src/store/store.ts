@@ -20,6 +20,7 @@ import type {
   AuditRow,
   AuditVerification,
   ExportRequest,
+  RawReadingRow,
   ReadingsResolution,
   ReadingsResult,
   StoreEvent,
@@ -240,6 +241,11 @@ export class HazmonStore {
 
   verifyAuditChain(): Promise<AuditVerification> {
     return this.durable.verifyAuditChain();
+  }
+
+  /** Raw readings of one point with receive time in [from, to), oldest first. */
+  rawReadings(pointId: string, from: number, to: number, limit = 100_000): Promise<RawReadingRow[]> {
+    return this.readings(pointId, from, to, { resolution: 'raw', limit }).then((result) => (result.resolution === 'raw' ? [...result.rows] : []));
   }
 
   /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
