@@ -31,7 +31,20 @@ export interface WindowSnapshot {
   readonly straddler: [number, number, number];
 }
 
+/** Pane record layout: one Float64Array, PANE_FIELDS numbers per pane, so a reading touches one or two cache lines. */
 const PANE_FIELDS = 12;
+const F_INDEX = 0;
+const F_COUNT = 1;
+const F_SUM = 2;
+const F_MIN = 3;
+const F_MAX = 4;
+const F_FIRST_T = 5;
+const F_FIRST_V = 6;
+const F_LAST_T = 7;
+const F_LAST_V = 8;
+const F_LAST_END = 9;
+const F_TW_SUM = 10;
+const F_TW_COVER = 11;
 
 function nextPowerOfTwo(n: number): number {
   let size = 4;
@@ -45,20 +58,9 @@ export class PaneWindow implements WindowShape {
   readonly holdMs: number;
   private capacity = 0;
   private mask = 0;
-  private paneIndex: Float64Array = new Float64Array(0);
-  private count: Float64Array = new Float64Array(0);
-  private sum: Float64Array = new Float64Array(0);
-  private min: Float64Array = new Float64Array(0);
-  private max: Float64Array = new Float64Array(0);
-  private firstT: Float64Array = new Float64Array(0);
-  private firstV: Float64Array = new Float64Array(0);
-  private lastT: Float64Array = new Float64Array(0);
-  private lastV: Float64Array = new Float64Array(0);
-  private lastEnd: Float64Array = new Float64Array(0);
-  private twSum: Float64Array = new Float64Array(0);
-  private twCover: Float64Array = new Float64Array(0);
-  private minDeque: Int32Array = new Int32Array(0);
-  private maxDeque: Int32Array = new Int32Array(0);
+  private panes: Float64Array = new Float64Array(0);
+  /** Monotonic deques of pane sequence numbers: minima in [0, capacity), maxima in [capacity, 2 * capacity). */
+  private deques: Int32Array = new Int32Array(0);
   /** Sequence numbers: the oldest pane is `head`, the next new pane gets `tail`. */
   private head = 0;
   private tail = 0;
@@ -101,34 +103,37 @@ export class PaneWindow implements WindowShape {
       return;
     }
     const k = Math.ceil(t / this.paneMs) - 1;
-    let slot: number;
-    if (this.tail > this.head && this.paneIndex[(this.tail - 1) & this.mask] === k) {
-      slot = (this.tail - 1) & this.mask;
-      this.count[slot]! += 1;
-      this.sum[slot]! += v;
-      if (v < this.min[slot]!) this.min[slot] = v;
-      if (v > this.max[slot]!) this.max[slot] = v;
+    let panes = this.panes;
+    let base = ((this.tail - 1) & this.mask) * PANE_FIELDS;
+    if (this.tail > this.head && panes[base + F_INDEX] === k) {
+      panes[base + F_COUNT]! += 1;
+      panes[base + F_SUM]! += v;
+      if (v < panes[base + F_MIN]!) panes[base + F_MIN] = v;
+      if (v > panes[base + F_MAX]!) panes[base + F_MAX] = v;
     } else {
-      if (this.tail - this.head === this.capacity) this.grow();
-      slot = this.tail & this.mask;
-      this.paneIndex[slot] = k;
-      this.count[slot] = 1;
-      this.sum[slot] = v;
-      this.min[slot] = v;
-      this.max[slot] = v;
-      this.firstT[slot] = t;
-      this.firstV[slot] = v;
-      this.twSum[slot] = 0;
-      this.twCover[slot] = 0;
+      if (this.tail - this.head === this.capacity) {
+        this.allocate(this.capacity * 2);
+        panes = this.panes;
+      }
+      base = (this.tail & this.mask) * PANE_FIELDS;
+      panes[base + F_INDEX] = k;
+      panes[base + F_COUNT] = 1;
+      panes[base + F_SUM] = v;
+      panes[base + F_MIN] = v;
+      panes[base + F_MAX] = v;
+      panes[base + F_FIRST_T] = t;
+      panes[base + F_FIRST_V] = v;
+      panes[base + F_TW_SUM] = 0;
+      panes[base + F_TW_COVER] = 0;
       this.tail += 1;
     }
-    this.lastT[slot] = t;
-    this.lastV[slot] = v;
-    this.lastEnd[slot] = Number.NaN;
+    panes[base + F_LAST_T] = t;
+    panes[base + F_LAST_V] = v;
+    panes[base + F_LAST_END] = Number.NaN;
     this.runCount += 1;
     this.runSum += v;
-    this.pushExtreme(this.tail - 1, this.min[slot]!, true);
-    this.pushExtreme(this.tail - 1, this.max[slot]!, false);
+    this.pushMin(this.tail - 1, panes[base + F_MIN]!);
+    this.pushMax(this.tail - 1, panes[base + F_MAX]!);
     this.openT = t;
     this.openV = v;
     this.openSeq = this.tail - 1;
@@ -137,17 +142,19 @@ export class PaneWindow implements WindowShape {
   /** Drops panes that left the window at `now`; call before reading aggregates at a tick. */
   evict(now: number): void {
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
-    while (this.tail > this.head && this.paneIndex[this.head & this.mask]! < firstKept) {
-      const slot = this.head & this.mask;
-      this.runCount -= this.count[slot]!;
-      this.runSum -= this.sum[slot]!;
-      this.runTwSum -= this.twSum[slot]!;
-      this.runTwCover -= this.twCover[slot]!;
-      this.strS = this.lastT[slot]!;
-      this.strE = this.lastEnd[slot]!;
-      this.strV = this.lastV[slot]!;
-      if (this.minTail > this.minHead && this.minDeque[this.minHead & this.mask] === this.head) this.minHead += 1;
-      if (this.maxTail > this.maxHead && this.maxDeque[this.maxHead & this.mask] === this.head) this.maxHead += 1;
+    const panes = this.panes;
+    while (this.tail > this.head) {
+      const base = (this.head & this.mask) * PANE_FIELDS;
+      if (panes[base + F_INDEX]! >= firstKept) break;
+      this.runCount -= panes[base + F_COUNT]!;
+      this.runSum -= panes[base + F_SUM]!;
+      this.runTwSum -= panes[base + F_TW_SUM]!;
+      this.runTwCover -= panes[base + F_TW_COVER]!;
+      this.strS = panes[base + F_LAST_T]!;
+      this.strE = panes[base + F_LAST_END]!;
+      this.strV = panes[base + F_LAST_V]!;
+      if (this.minTail > this.minHead && this.deques[this.minHead & this.mask] === this.head) this.minHead += 1;
+      if (this.maxTail > this.maxHead && this.deques[this.capacity + (this.maxHead & this.mask)] === this.head) this.maxHead += 1;
       this.head += 1;
       this.evictionsSinceRecompute += 1;
     }
@@ -165,20 +172,20 @@ export class PaneWindow implements WindowShape {
   }
 
   minimum(): number {
-    return this.minTail > this.minHead ? this.min[this.minDeque[this.minHead & this.mask]! & this.mask]! : Number.NaN;
+    return this.minTail > this.minHead ? this.field(this.deques[this.minHead & this.mask]!, F_MIN) : Number.NaN;
   }
 
   maximum(): number {
-    return this.maxTail > this.maxHead ? this.max[this.maxDeque[this.maxHead & this.mask]! & this.mask]! : Number.NaN;
+    return this.maxTail > this.maxHead ? this.field(this.deques[this.capacity + (this.maxHead & this.mask)]!, F_MAX) : Number.NaN;
   }
 
   /** Oldest good reading in the window (for rate of change); NaN when empty. */
   oldestTime(): number {
-    return this.tail > this.head ? this.firstT[this.head & this.mask]! : Number.NaN;
+    return this.tail > this.head ? this.field(this.head, F_FIRST_T) : Number.NaN;
   }
 
   oldestValue(): number {
-    return this.tail > this.head ? this.firstV[this.head & this.mask]! : Number.NaN;
+    return this.tail > this.head ? this.field(this.head, F_FIRST_V) : Number.NaN;
   }
 
   /** Integral of the held value over (windowStart(now), now]; call evict(now) first. */
@@ -194,8 +201,8 @@ export class PaneWindow implements WindowShape {
   snapshot(): WindowSnapshot {
     const panes: number[][] = [];
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const slot = seq & this.mask;
-      panes.push(this.fieldArrays().map((field) => field[slot]!));
+      const base = (seq & this.mask) * PANE_FIELDS;
+      panes.push(Array.from(this.panes.subarray(base, base + PANE_FIELDS)));
     }
     return {
       shape: { windowMs: this.windowMs, paneMs: this.paneMs, holdMs: this.holdMs },
@@ -207,21 +214,22 @@ export class PaneWindow implements WindowShape {
   }
 
   restore(snapshot: WindowSnapshot): void {
-    this.allocate(nextPowerOfTwo(Math.max(this.capacity, snapshot.panes.length + 2)));
     this.head = 0;
     this.tail = 0;
+    this.allocate(nextPowerOfTwo(Math.max(this.capacity, snapshot.panes.length + 2)));
     this.minHead = this.minTail = this.maxHead = this.maxTail = 0;
     this.openSeq = -1;
+    const openT = snapshot.openT ?? Number.NaN;
     for (const pane of snapshot.panes) {
       if (pane.length !== PANE_FIELDS) throw new RangeError(`window pane has ${pane.length} fields, expected ${PANE_FIELDS}`);
-      const slot = this.tail & this.mask;
-      this.fieldArrays().forEach((field, i) => (field[slot] = pane[i]!));
-      this.pushExtreme(this.tail, this.min[slot]!, true);
-      this.pushExtreme(this.tail, this.max[slot]!, false);
-      if (this.lastT[slot] === snapshot.openT) this.openSeq = this.tail;
+      const base = (this.tail & this.mask) * PANE_FIELDS;
+      this.panes.set(pane.map((x) => x ?? Number.NaN), base);
+      this.pushMin(this.tail, this.panes[base + F_MIN]!);
+      this.pushMax(this.tail, this.panes[base + F_MAX]!);
+      if (this.panes[base + F_LAST_T] === openT) this.openSeq = this.tail;
       this.tail += 1;
     }
-    this.openT = snapshot.openT ?? Number.NaN;
+    this.openT = openT;
     this.openV = snapshot.openV ?? Number.NaN;
     [this.strS, this.strE, this.strV] = snapshot.straddler.map((x) => x ?? Number.NaN) as [number, number, number];
     this.recompute();
@@ -229,7 +237,11 @@ export class PaneWindow implements WindowShape {
 
   /** Bytes held in typed arrays by this window. */
   get stateBytes(): number {
-    return this.capacity * (PANE_FIELDS * 8 + 2 * 4);
+    return this.panes.byteLength + this.deques.byteLength;
+  }
+
+  private field(seq: number, offset: number): number {
+    return this.panes[(seq & this.mask) * PANE_FIELDS + offset]!;
   }
 
   private timeWeighted(now: number, integral: boolean): number {
@@ -253,10 +265,10 @@ export class PaneWindow implements WindowShape {
     const end = Math.min(t, this.openT + this.holdMs);
     const duration = Math.max(0, end - this.openT);
     if (this.openSeq >= this.head) {
-      const slot = this.openSeq & this.mask;
-      this.twSum[slot]! += duration * this.openV;
-      this.twCover[slot]! += duration;
-      this.lastEnd[slot] = end;
+      const base = (this.openSeq & this.mask) * PANE_FIELDS;
+      this.panes[base + F_TW_SUM]! += duration * this.openV;
+      this.panes[base + F_TW_COVER]! += duration;
+      this.panes[base + F_LAST_END] = end;
       this.runTwSum += duration * this.openV;
       this.runTwCover += duration;
     } else {
@@ -265,63 +277,52 @@ export class PaneWindow implements WindowShape {
     this.openT = Number.NaN;
   }
 
-  private pushExtreme(seq: number, value: number, isMin: boolean): void {
-    const deque = isMin ? this.minDeque : this.maxDeque;
-    const values = isMin ? this.min : this.max;
-    const dHead = isMin ? this.minHead : this.maxHead;
-    let dTail = isMin ? this.minTail : this.maxTail;
-    // The current pane may already sit at the back; take it off so it can be re-placed after its new extreme.
-    if (dTail > dHead && deque[(dTail - 1) & this.mask] === seq) dTail -= 1;
-    while (dTail > dHead) {
-      const back = values[deque[(dTail - 1) & this.mask]! & this.mask]!;
-      if (isMin ? back < value : back > value) break;
-      dTail -= 1;
-    }
-    deque[dTail & this.mask] = seq;
-    dTail += 1;
-    if (isMin) this.minTail = dTail;
-    else this.maxTail = dTail;
+  /** Keeps pane minima increasing from front to back; the current pane may already sit at the back. */
+  private pushMin(seq: number, value: number): void {
+    const deques = this.deques;
+    const mask = this.mask;
+    let tail = this.minTail;
+    if (tail > this.minHead && deques[(tail - 1) & mask] === seq) tail -= 1;
+    while (tail > this.minHead && this.field(deques[(tail - 1) & mask]!, F_MIN) >= value) tail -= 1;
+    deques[tail & mask] = seq;
+    this.minTail = tail + 1;
+  }
+
+  private pushMax(seq: number, value: number): void {
+    const deques = this.deques;
+    const mask = this.mask;
+    const offset = this.capacity;
+    let tail = this.maxTail;
+    if (tail > this.maxHead && deques[offset + ((tail - 1) & mask)] === seq) tail -= 1;
+    while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, F_MAX) <= value) tail -= 1;
+    deques[offset + (tail & mask)] = seq;
+    this.maxTail = tail + 1;
   }
 
   private recompute(): void {
     this.runCount = this.runSum = this.runTwSum = this.runTwCover = 0;
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const slot = seq & this.mask;
-      this.runCount += this.count[slot]!;
-      this.runSum += this.sum[slot]!;
-      this.runTwSum += this.twSum[slot]!;
-      this.runTwCover += this.twCover[slot]!;
+      const base = (seq & this.mask) * PANE_FIELDS;
+      this.runCount += this.panes[base + F_COUNT]!;
+      this.runSum += this.panes[base + F_SUM]!;
+      this.runTwSum += this.panes[base + F_TW_SUM]!;
+      this.runTwCover += this.panes[base + F_TW_COVER]!;
     }
     this.evictionsSinceRecompute = 0;
   }
 
-  private fieldArrays(): Float64Array[] {
-    return [
-      this.paneIndex, this.count, this.sum, this.min, this.max, this.firstT,
-      this.firstV, this.lastT, this.lastV, this.lastEnd, this.twSum, this.twCover,
-    ];
-  }
-
+  /** (Re)allocates for `capacity` panes, keeping live panes and deque entries at their sequence numbers. */
   private allocate(capacity: number): void {
-    const old = this.capacity === 0 ? null : { fields: this.fieldArrays(), mask: this.mask, min: this.minDeque, max: this.maxDeque };
+    const old = { panes: this.panes, deques: this.deques, mask: this.mask, capacity: this.capacity };
     this.capacity = capacity;
     this.mask = capacity - 1;
-    const fields = Array.from({ length: PANE_FIELDS }, () => new Float64Array(capacity));
-    [
-      this.paneIndex, this.count, this.sum, this.min, this.max, this.firstT,
-      this.firstV, this.lastT, this.lastV, this.lastEnd, this.twSum, this.twCover,
-    ] = fields as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-    this.minDeque = new Int32Array(capacity);
-    this.maxDeque = new Int32Array(capacity);
-    if (old === null) return;
+    this.panes = new Float64Array(capacity * PANE_FIELDS);
+    this.deques = new Int32Array(capacity * 2);
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      fields.forEach((field, i) => (field[seq & this.mask] = old.fields[i]![seq & old.mask]!));
+      const from = (seq & old.mask) * PANE_FIELDS;
+      this.panes.set(old.panes.subarray(from, from + PANE_FIELDS), (seq & this.mask) * PANE_FIELDS);
     }
-    for (let seq = this.minHead; seq < this.minTail; seq += 1) this.minDeque[seq & this.mask] = old.min[seq & old.mask]!;
-    for (let seq = this.maxHead; seq < this.maxTail; seq += 1) this.maxDeque[seq & this.mask] = old.max[seq & old.mask]!;
-  }
-
-  private grow(): void {
-    this.allocate(this.capacity * 2);
+    for (let seq = this.minHead; seq < this.minTail; seq += 1) this.deques[seq & this.mask] = old.deques[seq & old.mask]!;
+    for (let seq = this.maxHead; seq < this.maxTail; seq += 1) this.deques[capacity + (seq & this.mask)] = old.deques[old.capacity + (seq & old.mask)]!;
   }
 }
