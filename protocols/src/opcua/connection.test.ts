@@ -13,11 +13,14 @@ import { OpcuaError } from './errors.ts';
 
 const OPERATOR = { userName: 'operator', password: 'tank-farm-secret' };
 let pkiRoot = '';
+/** One server for the tests that do not stop it (starting node-opcua costs seconds); each test sets the tank state it needs. */
+let sharedFarm: RunningTankFarm;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   // one folder per test file: the server and client certificates are created once and reused by every test
   pkiRoot = await mkdtemp(join(tmpdir(), 'hazmon-opcua-test-'));
+  sharedFarm = await startFarm(0);
 });
 
 afterEach(async () => {
@@ -25,11 +28,12 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await sharedFarm?.stop();
   await rm(pkiRoot, { recursive: true, force: true });
 });
 
-async function farmOnPort(port: number, levelMm = 1000): Promise<RunningTankFarm> {
-  const farm = await startTankFarm({
+function startFarm(port: number, levelMm = 1000): Promise<RunningTankFarm> {
+  return startTankFarm({
     port,
     tanks: [
       { id: 'T101', heightMm: 12_000, levelMm, pressureKPa: 101.3, temperatureC: 18.5, inletFlowMmPerS: 5, outletFlowMmPerS: 4 },
@@ -40,6 +44,11 @@ async function farmOnPort(port: number, levelMm = 1000): Promise<RunningTankFarm
     speed: 0,
     pkiDir: join(pkiRoot, 'server'),
   });
+}
+
+/** A farm of a test's own, stopped after the test unless the test stopped it. */
+async function farmOnPort(port: number, levelMm = 1000): Promise<RunningTankFarm> {
+  const farm = await startFarm(port, levelMm);
   let stopped = false;
   cleanups.push(async () => {
     if (!stopped) await farm.stop();
@@ -52,6 +61,15 @@ async function farmOnPort(port: number, levelMm = 1000): Promise<RunningTankFarm
       await stop();
     },
   };
+}
+
+function resetTanks(farm: RunningTankFarm): void {
+  for (const id of ['T101', 'T102']) {
+    const tank = farm.tank(id);
+    for (const quantity of ['inletOpen', 'outletRunning', 'sensorFault']) tank.set(quantity, 0);
+  }
+  farm.tank('T101').set('level', 1000);
+  farm.tank('T102').set('level', 500);
 }
 
 function point(id: string, tank: string, variable: TankVariableName, extra: Record<string, unknown> = {}) {
@@ -105,7 +123,8 @@ function lastOf(readings: Reading[], pointId: string, accept: (reading: Reading)
 
 describe('OpcuaConnection subscriptions', () => {
   it('delivers changing values with units from EngineeringUnits, source timestamps and quality, batched per notification', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const { connection, readings, batches } = connect(farm);
     expect(await connection.start()).toEqual({ ok: true });
 
@@ -127,7 +146,8 @@ describe('OpcuaConnection subscriptions', () => {
   });
 
   it('maps a Bad status to bad quality with the status name, endpoint and node in the reason', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const { connection, readings } = connect(farm, { points: [{ id: 'level', nodeId: tankNodeId('T101', 'Level'), unit: 'mm-override', samplingIntervalMs: 50 }] });
     await connection.start();
     await waitFor('a good level', () => lastOf(readings, 'level', (r) => r.quality === 'good'));
@@ -146,7 +166,8 @@ describe('OpcuaConnection subscriptions', () => {
   });
 
   it('reports a point whose node does not exist as bad instead of leaving it silent', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const { connection, readings } = connect(farm, { points: [point('level', 'T101', 'Level'), { id: 'ghost', nodeId: 'ns=1;s=TankFarm.T999.Level' }] });
     await connection.start();
     const ghost = await waitFor('the ghost point', () => lastOf(readings, 'ghost', () => true));
@@ -160,7 +181,8 @@ describe('OpcuaConnection subscriptions', () => {
 describe('OpcuaConnection security', () => {
   for (const securityMode of ['Sign', 'SignAndEncrypt'] as const) {
     it(`connects with ${securityMode} (Basic256Sha256) and a user name/password and receives values`, async () => {
-      const farm = await farmOnPort(0);
+      const farm = sharedFarm;
+    resetTanks(farm);
       const { connection, readings } = connect(farm, { securityMode, user: OPERATOR });
       expect(await connection.start()).toEqual({ ok: true });
       expect(connection.state).toBe('connected');
@@ -169,7 +191,8 @@ describe('OpcuaConnection security', () => {
   }
 
   it('refuses a wrong password with a clear error and reports the points bad', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const errors: OpcuaError[] = [];
     const { connection, readings } = connect(farm, { securityMode: 'SignAndEncrypt', user: { userName: 'operator', password: 'wrong' } });
     const result = await connection.start();
@@ -214,7 +237,8 @@ describe('OpcuaConnection reconnection', () => {
 
 describe('browse and write', () => {
   it('browse lists the tank variables with EngineeringUnits and EURange', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const variables = await browseOpcuaVariables({ endpointUrl: farm.endpointUrl, pkiDir: join(pkiRoot, 'client') }, { startNodeId: 'ns=1;s=TankFarm' });
     const byPath = new Map(variables.map((variable) => [variable.browsePath, variable]));
     expect(byPath.get('T101/Level')).toEqual({
@@ -234,7 +258,8 @@ describe('browse and write', () => {
   });
 
   it('writes to InletValve return Good and change the physics; writing a read-only node returns its status', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const { connection } = connect(farm);
     await connection.start();
     const tank = farm.tank('T101');
@@ -264,7 +289,8 @@ describe('browse and write', () => {
   });
 
   it('reports a write while disconnected as BadNotConnected', async () => {
-    const farm = await farmOnPort(0);
+    const farm = sharedFarm;
+    resetTanks(farm);
     const { connection } = connect(farm);
     const result = await connection.write('t101.inlet', true);
     expect(result).toMatchObject({ good: false, statusName: 'BadNotConnected' });
