@@ -10,7 +10,7 @@ const POINTS = 10_000;
 const POINTS_PER_DEVICE = 100;
 const SECONDS = Number(process.env.HAZMON_BENCH_SECONDS ?? 300);
 /** Readings committed per flush: 10 s of the plant, as the store's early flush would do under a backlog. */
-const SECONDS_PER_COMMIT = 10;
+const SECONDS_PER_COMMIT = Number(process.env.HAZMON_BENCH_COMMIT_SECONDS ?? 10);
 const RESOLUTION = 0.01;
 const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
 
