@@ -28,6 +28,11 @@ const BAD = QUALITY_CODE.bad;
 const NE43_LOW_FAULT_MA = 3.6;
 const NE43_HIGH_FAULT_MA = 21.0;
 const SNAPSHOT_VERSION = 1;
+const HEALTH_BAD = 1;
+const HEALTH_COMMS = 2;
+const HEALTH_FAULT = 4;
+const HEALTH_SIGNAL = 8;
+const HEALTH_MAINTENANCE = 16;
 const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', power_cut: 'cut' } as const;
 
 /** Columnar input for the hot path; rows 0..length-1 are read. */
@@ -366,7 +371,7 @@ export class AlarmEngine {
       if (wanted !== null && !wanted.has(point.id)) continue;
       snapshot.points[point.id] = {
         fingerprint: point.fingerprint,
-        scalars: [point.lastTime, point.lastValue, point.lastQuality, point.lastGoodTime, point.inMaintenance ? 1 : 0, point.stuck?.refValue ?? Number.NaN, point.stuck?.refTime ?? Number.NaN],
+        scalars: [point.lastTime, point.lastValue, point.lastQuality, point.lastGoodTime, point.healthBits, point.stuck?.refValue ?? Number.NaN, point.stuck?.refTime ?? Number.NaN],
         conditions: point.conditions.map((condition) => condition.snapshot()),
         windows: point.stores.map((store) => store.snapshot()),
         alarms: Object.fromEntries(point.alarms.map((alarm) => [alarm.id, alarm.snapshot()])),
@@ -395,12 +400,12 @@ export class AlarmEngine {
       const point = this.points[this.pointIndex(id)];
       if (!unchanged(id, point, saved) || point === undefined) continue;
       const nan = (x: number | null | undefined) => x ?? Number.NaN;
-      const [lastTime, lastValue, lastQuality, lastGoodTime, inMaintenance, refValue, refTime] = saved.scalars.map(nan) as number[];
+      const [lastTime, lastValue, lastQuality, lastGoodTime, healthBits, refValue, refTime] = saved.scalars.map(nan) as number[];
       point.lastTime = lastTime!;
       point.lastValue = lastValue!;
       point.lastQuality = lastQuality!;
       point.lastGoodTime = lastGoodTime!;
-      point.inMaintenance = inMaintenance === 1;
+      point.healthBits = healthBits!;
       if (point.stuck !== null) {
         point.stuck.refValue = refValue!;
         point.stuck.refTime = refTime!;
@@ -470,24 +475,32 @@ export class AlarmEngine {
     this.sink({ type: 'action', time, actionId: id, kind, output, command, alarmId, who, why });
   }
 
+  /** Health alarms follow bits of the latest reading; the common case (nothing changed) touches no alarm. */
   private updateHealth(point: PointRuntime, t: number, v: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
-    const h = point.health;
-    const why = REASON_CODES[reason] ?? 'none';
-    if (h.badQuality.conditionActive !== (quality === BAD)) this.raise(h.badQuality, quality === BAD, t, v, `quality bad (${why})`);
-    const comms = COMMS_REASONS.has(reason);
-    if (h.commsLoss.conditionActive !== comms) this.raise(h.commsLoss, comms, t, v, comms ? `comms loss (${why})` : 'comms restored');
-    const fault = reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0;
-    if (h.deviceFault.conditionActive !== fault) this.raise(h.deviceFault, fault, t, v, fault ? 'device reports a fault' : 'device fault cleared');
-    if (h.signalOutOfRange.conditionActive !== signalFault) {
-      this.raise(h.signalOutOfRange, signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
-    }
-    const maintenance = reason === REASON_MAINTENANCE;
-    if (maintenance !== point.inMaintenance) {
-      point.inMaintenance = maintenance;
-      for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
+    const bits =
+      (quality === BAD ? HEALTH_BAD : 0) |
+      (COMMS_REASONS.has(reason) ? HEALTH_COMMS : 0) |
+      (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HEALTH_FAULT : 0) |
+      (signalFault ? HEALTH_SIGNAL : 0) |
+      (reason === REASON_MAINTENANCE ? HEALTH_MAINTENANCE : 0);
+    const changed = bits ^ point.healthBits;
+    point.healthBits = bits;
+    if (changed !== 0) {
+      const h = point.health;
+      const why = REASON_CODES[reason] ?? 'none';
+      if (changed & HEALTH_BAD) this.raise(h.badQuality, (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
+      if (changed & HEALTH_COMMS) this.raise(h.commsLoss, (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
+      if (changed & HEALTH_FAULT) this.raise(h.deviceFault, (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
+      if (changed & HEALTH_SIGNAL) {
+        this.raise(h.signalOutOfRange, signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
+      }
+      if (changed & HEALTH_MAINTENANCE) {
+        const maintenance = (bits & HEALTH_MAINTENANCE) !== 0;
+        for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
+      }
     }
     if (quality === GOOD) {
-      if (h.stale.conditionActive) this.raise(h.stale, false, t, v, 'good reading received');
+      if (point.health.stale.conditionActive) this.raise(point.health.stale, false, t, v, 'good reading received');
     } else {
       this.checkStale(point, t);
     }

@@ -74,8 +74,8 @@ export class PointRuntime {
   lastValue = Number.NaN;
   lastQuality = -1;
   lastGoodTime = Number.NaN;
-  /** Set when the latest reading reported maintenance (suppression by design). */
-  inMaintenance = false;
+  /** Health conditions of the latest reading as bits (bad, comms, fault, signal, maintenance); see engine.ts. */
+  healthBits = 0;
   readonly limits: ValueRule[] = [];
   readonly stores: PaneWindow[] = [];
   readonly windowRules: WindowRule[] = [];

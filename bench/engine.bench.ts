@@ -1,0 +1,200 @@
+/** Alarm-engine benchmark: throughput with a full rule set vs a naive re-scanning engine, window-length cost, batch latency, state size. */
+import { AlarmEngine, type ReadingBatch } from '../agent/src/engine/index.ts';
+
+const argIndex = process.argv.indexOf('--readings');
+const TOTAL_READINGS = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 10_000_000;
+const POINTS = 10_000;
+const INTERVAL_MS = 1_000;
+const T0 = 1_700_000_000_000;
+
+const fullRules = (id: string) => ({
+  id,
+  limits: { hihi: 90, hi: 70, lo: 10, lolo: 5 },
+  deadband: 2,
+  onDelayS: 2,
+  offDelayS: 2,
+  windows: [
+    { name: 'avg60', aggregate: 'avg', windowS: 60, above: 60 },
+    { name: 'max60', aggregate: 'max', windowS: 60, above: 85 },
+  ],
+  rate: { windowS: 60, risingPerMinute: 30 },
+  health: { staleS: 60, stuck: { epsilon: 0.001, forS: 300 } },
+});
+
+/** A deterministic signal per point: normal band with noise, and a 40-reading excursion past hi/hihi every 2000 readings. */
+function signal(point: number, round: number): number {
+  const excursion = (round + point * 37) % 2_000 < 40 ? 45 : 0;
+  return 40 + 8 * Math.sin(round / 60 + point) + ((point * 7_919 + round * 104_729) % 1_000) / 250 + excursion;
+}
+
+/** Columnar batch of `rounds` readings for each of `points` points, one round per interval. */
+function makeBatch(points: number, rounds: number): ReadingBatch & { time: Float64Array } {
+  const length = points * rounds;
+  const batch = {
+    length,
+    point: new Int32Array(length),
+    time: new Float64Array(length),
+    value: new Float64Array(length),
+    quality: new Uint8Array(length),
+  };
+  for (let r = 0; r < rounds; r += 1) {
+    for (let p = 0; p < points; p += 1) {
+      const i = r * points + p;
+      batch.point[i] = p;
+      batch.value[i] = signal(p, r);
+    }
+  }
+  return batch;
+}
+
+function setTimes(batch: { time: Float64Array; length: number }, points: number, firstRound: number, intervalMs: number): void {
+  for (let i = 0; i < batch.length; i += 1) batch.time[i] = T0 + (firstRound + Math.floor(i / points)) * intervalMs;
+}
+
+/** Feeds `total` readings in batches; returns readings per second of processBatch time only. */
+function throughput(engine: AlarmEngine, points: number, total: number, intervalMs: number, roundsPerBatch: number): number {
+  const batch = makeBatch(points, roundsPerBatch);
+  let elapsedNs = 0n;
+  let fed = 0;
+  for (let round = 0; fed < total; round += roundsPerBatch) {
+    setTimes(batch, points, round, intervalMs);
+    const start = process.hrtime.bigint();
+    engine.processBatch(batch);
+    elapsedNs += process.hrtime.bigint() - start;
+    fed += batch.length;
+  }
+  return fed / (Number(elapsedNs) / 1e9);
+}
+
+/** The baseline: same rules, but each reading re-scans its 60 s window (plain arrays, no deques or running sums). */
+class NaiveEngine {
+  private readonly times: number[][];
+  private readonly values: number[][];
+  private readonly starts: number[];
+  events = 0;
+  private readonly state: Uint8Array;
+
+  constructor(points: number) {
+    this.times = Array.from({ length: points }, () => []);
+    this.values = Array.from({ length: points }, () => []);
+    this.starts = new Array<number>(points).fill(0);
+    this.state = new Uint8Array(points * 8);
+  }
+
+  process(batch: ReadingBatch): void {
+    for (let i = 0; i < batch.length; i += 1) {
+      const p = batch.point[i]!;
+      const t = batch.time[i]!;
+      const v = batch.value[i]!;
+      const times = this.times[p]!;
+      const values = this.values[p]!;
+      times.push(t);
+      values.push(v);
+      let start = this.starts[p]!;
+      while (times[start]! <= t - 60_000) start += 1;
+      if (start > 1024) {
+        times.splice(0, start);
+        values.splice(0, start);
+        start = 0;
+      }
+      this.starts[p] = start;
+      let sum = 0;
+      let max = -Infinity;
+      for (let j = start; j < times.length; j += 1) {
+        sum += values[j]!;
+        if (values[j]! > max) max = values[j]!;
+      }
+      const n = times.length - start;
+      const rate = t > times[start]! ? ((v - values[start]!) * 60_000) / (t - times[start]!) : 0;
+      const flags = [v >= 90, v >= 70, v <= 10, v <= 5, sum / n >= 60, max >= 85, rate >= 30];
+      for (let k = 0; k < flags.length; k += 1) {
+        const bit = flags[k] ? 1 : 0;
+        if (this.state[p * 8 + k] !== bit) {
+          this.state[p * 8 + k] = bit;
+          this.events += 1;
+        }
+      }
+    }
+  }
+}
+
+function naiveThroughput(points: number, total: number): number {
+  const naive = new NaiveEngine(points);
+  const rounds = 10;
+  const batch = makeBatch(points, rounds);
+  let elapsedNs = 0n;
+  for (let round = 0, fed = 0; fed < total; round += rounds, fed += batch.length) {
+    setTimes(batch, points, round, INTERVAL_MS);
+    const start = process.hrtime.bigint();
+    naive.process(batch);
+    elapsedNs += process.hrtime.bigint() - start;
+  }
+  return Math.ceil(total / batch.length) * batch.length / (Number(elapsedNs) / 1e9);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const format = (n: number) => Math.round(n).toLocaleString('en-US');
+let events = 0;
+const sink = () => {
+  events += 1;
+};
+
+// 1. Throughput with the full rule set.
+const points = Array.from({ length: POINTS }, (_, i) => fullRules(`P${i}`));
+const heapBefore = process.memoryUsage().heapUsed;
+const engine = new AlarmEngine({ points }, sink);
+const fast = throughput(engine, POINTS, TOTAL_READINGS, INTERVAL_MS, 100);
+const heapAfter = process.memoryUsage().heapUsed;
+console.log(`engine, ${POINTS} points, full rule set: ${format(fast)} readings/s over ${format(TOTAL_READINGS)} readings (${format(events)} events)`);
+const fewPoints = 100;
+const inCache = throughput(new AlarmEngine({ points: points.slice(0, fewPoints) }, sink), fewPoints, Math.min(TOTAL_READINGS, 2_000_000), INTERVAL_MS, 1_000);
+console.log(`same rules, ${fewPoints} points (state fits in cache): ${format(inCache)} readings/s`);
+
+// 2. Naive baseline on fewer readings (its cost per reading grows with readings per window).
+const naiveReadings = Math.min(TOTAL_READINGS, 1_000_000);
+const naive = naiveThroughput(POINTS, naiveReadings);
+console.log(`naive re-scanning engine: ${format(naive)} readings/s over ${format(naiveReadings)} readings`);
+console.log(`per-reading cost ratio naive / engine: ${(fast / naive).toFixed(2)}`);
+
+// 3. Cost per reading as the window grows from 10 s to 8 h (1000 points, one reading per 10 s, 8.3 h of data).
+const windowEngine = (windowS: number) =>
+  new AlarmEngine({
+    points: Array.from({ length: 1_000 }, (_, i) => ({
+      id: `W${i}`, expectedIntervalS: 10,
+      windows: [{ name: 'avg', aggregate: 'avg', windowS, above: 60 }, { name: 'max', aggregate: 'max', windowS, above: 85 }],
+    })),
+  }, sink);
+const windowReadings = Math.min(TOTAL_READINGS, 3_000_000);
+const short = throughput(windowEngine(10), 1_000, windowReadings, 10_000, 100);
+const long = throughput(windowEngine(8 * 3600), 1_000, windowReadings, 10_000, 100);
+console.log(`window 10 s: ${format(short)} readings/s; window 8 h (60 s panes): ${format(long)} readings/s; cost ratio 8 h / 10 s: ${(short / long).toFixed(2)}`);
+
+// 4. Latency per batch at 100k readings/s: 10 ms of readings (1000) per batch, on the warmed-up full engine.
+const latencies: number[] = [];
+const latencyBatch = makeBatch(POINTS, 1);
+const sliceLength = 1_000;
+const firstRound = Math.ceil(TOTAL_READINGS / POINTS) + 10;
+for (let round = 0; round < 50; round += 1) {
+  setTimes(latencyBatch, POINTS, firstRound + round, INTERVAL_MS);
+  for (let offset = 0; offset < POINTS; offset += sliceLength) {
+    const view: ReadingBatch = {
+      length: sliceLength,
+      point: latencyBatch.point.subarray(offset, offset + sliceLength),
+      time: latencyBatch.time.subarray(offset, offset + sliceLength),
+      value: latencyBatch.value.subarray(offset, offset + sliceLength),
+      quality: latencyBatch.quality.subarray(offset, offset + sliceLength),
+    };
+    const start = process.hrtime.bigint();
+    engine.processBatch(view);
+    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+}
+latencies.sort((a, b) => a - b);
+console.log(`batch of ${sliceLength} readings (10 ms at 100k readings/s): p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms (target p99 < 1 ms)`);
+
+// 5. State per point.
+console.log(`state per point: ${format(engine.stateBytesPerPoint())} bytes (typed arrays + fixed rule fields, estimate); heap growth / point: ${format((heapAfter - heapBefore) / POINTS)} bytes`);
+console.log(`target: >= 10,000,000 readings/s on one core; measured ${format(fast)}`);
