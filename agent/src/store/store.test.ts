@@ -259,4 +259,18 @@ describe('HazmonStore schema and ingest', () => {
       message: expect.stringContaining('rawRetentionDays: 7 is shorter than the 30 days'),
     });
   });
+
+  it('refuses bad options with a clear error and leaves the file openable', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const path = dir.file('cfg.duckdb');
+    await expect(HazmonStore.open({ path, queueCapacity: 1 })).rejects.toMatchObject({
+      code: 'HAZMON_STORE_CONFIG_INVALID',
+      message: expect.stringContaining('queueCapacity: 1'),
+    });
+    await expect(HazmonStore.open({ path, flushIntervalMs: 5000 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
+    const store = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    expect(store.stats().queueCapacity).toBe(262_144);
+  });
 });

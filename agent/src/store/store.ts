@@ -117,13 +117,41 @@ export class HazmonStore {
     } catch (cause) {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${String(cause)}`, { cause });
     }
+    try {
+      return await HazmonStore.start(instance, options, queueCapacity, {
+        flushIntervalMs,
+        flushBatchRows,
+        rollupIntervalMs,
+        rollupGraceMs,
+        retentionIntervalMs,
+        retention,
+      });
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    }
+  }
+
+  private static async start(
+    instance: DuckDBInstance,
+    options: StoreOptions,
+    queueCapacity: number,
+    settings: {
+      flushIntervalMs: number;
+      flushBatchRows: number;
+      rollupIntervalMs: number;
+      rollupGraceMs: number;
+      retentionIntervalMs: number;
+      retention: RetentionPolicy;
+    },
+  ): Promise<HazmonStore> {
+    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, retention } = settings;
     const maintenance = new SerialConnection(await instance.connect());
     for (const statement of SCHEMA_DDL) await maintenance.run(statement);
     const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
     if (version?.v === null || version?.v === undefined) {
       await maintenance.run('INSERT INTO store_meta VALUES ($1, $2)', [META_SCHEMA_VERSION, SCHEMA_VERSION]);
     } else if (num(version.v) !== SCHEMA_VERSION) {
-      instance.closeSync();
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `${quote(options.path)} has store schema version ${num(version.v)}; this agent knows ${SCHEMA_VERSION}`);
     }
     const ingestConnection = await instance.connect();
@@ -345,6 +373,9 @@ export class HazmonStore {
     for (const timer of this.timers) clearInterval(timer);
     this.flush();
     this.closed = true;
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const resolve of waiters) resolve();
     await this.durable.idle();
     await this.rollupRunning;
     await this.retentionRunning?.catch(() => undefined);
