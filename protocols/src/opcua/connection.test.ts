@@ -190,6 +190,19 @@ describe('OpcuaConnection security', () => {
     });
   }
 
+  it('refuses a server certificate it does not trust yet when first-contact trust is off', async () => {
+    const farm = sharedFarm;
+    const strict = { securityMode: 'Sign' as const, user: OPERATOR, pkiDir: join(pkiRoot, 'client-strict'), trustUnknownServerCertificate: false };
+    const { connection, readings } = connect(farm, strict);
+    const result = await connection.start();
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('HAZMON_OPCUA_CONNECT_FAILED');
+    expect(result.error.message).toContain(farm.endpointUrl);
+    expect(result.error.message).toContain('BadCertificateUntrusted');
+    expect(readings.some((r) => r.quality === 'bad' && r.reason?.code === 'connection')).toBe(true);
+  });
+
   it('refuses a wrong password with a clear error and reports the points bad', async () => {
     const farm = sharedFarm;
     resetTanks(farm);
