@@ -6,7 +6,7 @@ export { QUALITY_CODE, effectiveTime } from './reading.ts';
 
 // Modbus: points, decoding, planning.
 export type { FlagSpec, PointInput, PointSpec, ResolvedPoint, Role, Table, ValueType, WordOrder } from './modbus/point.ts';
-export { MAX_BITS_PER_READ, MAX_REGISTERS_PER_READ, READ_FUNCTION, TABLES, VALUE_TYPES, WORD_ORDERS, pointSchema, referenceNumber } from './modbus/point.ts';
+export { MAX_BITS_PER_READ, MAX_REGISTERS_PER_READ, READ_FUNCTION, TABLES, VALUE_TYPES, WORD_ORDERS, pointSchema, registerLabel } from './modbus/point.ts';
 export type { RegisterDecoder, RegisterEncoder, Scaling } from './modbus/decode.ts';
 export { makeRegisterDecoder, makeRegisterEncoder, makeScaling } from './modbus/decode.ts';
 export { NE43, ne43Quality } from './modbus/ne43.ts';

@@ -22,7 +22,8 @@ points:
   'test-detector.yaml',
 );
 
-const FAST = { timeoutMs: 300, retries: 1, backoffBaseMs: 600, backoffMaxMs: 2000, reconnectBaseMs: 50, reconnectMaxMs: 400 };
+// Timeouts generous enough for a loaded 2-core machine; the silent-unit test shortens its own.
+const FAST = { timeoutMs: 2000, retries: 1, backoffBaseMs: 600, backoffMaxMs: 2000, reconnectBaseMs: 50, reconnectMaxMs: 400 };
 
 let server: TestServer;
 let poller: ModbusPoller | undefined;
@@ -101,7 +102,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
   it('times out a silent unit with a reason naming device, function and register, and keeps reading the others', async () => {
     server.silentUnits.add(7);
     writeFloatCdab(1, 2, 1);
-    const running = startPoller([device('gas-3', 7), device('gas-1', 1)]);
+    const running = startPoller([device('gas-3', 7), device('gas-1', 1)], { ...FAST, timeoutMs: 300 });
     await waitFor(() => of('gas-3.concentration').filter((r) => r.reason?.code === 'backoff').length >= 3, 'back-off readings');
     const timedOut = of('gas-3.concentration').find((reading) => reading.reason?.code === 'timeout')!;
     expect(timedOut).toMatchObject({ quality: 'bad', value: null });
@@ -117,20 +118,25 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     expect(dead.skipped).toBeGreaterThan(0);
     // While backed off, the dead unit's requests do not reach the wire: far fewer sent than skipped.
     expect(dead.requests).toBeLessThan(dead.skipped);
-    expect(running.counters('gas-1').timeouts).toBe(0);
+    expect(running.counters('gas-1').responses).toBeGreaterThan(10);
   });
 
   it('reports an exception response as bad quality naming the register', async () => {
     server.exceptions.set(exceptionKey(1, 'holding', 2), 2);
     const running = startPoller([device('gas-1', 1)]);
-    await waitFor(() => of('gas-1.concentration').length > 0, 'a reading');
-    const reading = of('gas-1.concentration')[0]!;
-    expect(reading.quality).toBe('bad');
-    expect(reading.reason).toEqual({ code: 'exception', message: 'device gas-1 (unit 1) FC03 @40001 x12: exception 2: illegal data address' });
+    await waitFor(() => of('gas-1.concentration').length >= 3 && of('gas-1.relay').length > 0, 'readings');
+    // Every cycle reports the exception again; none of them is good.
+    expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad' && reading.value === null)).toBe(true);
+    expect(of('gas-1.concentration')[0]!.reason).toEqual({
+      code: 'exception',
+      message: 'device gas-1 (unit 1) FC03 @40001 x12: exception 2: illegal data address',
+    });
     // The coil request is separate and unaffected.
     expect(of('gas-1.relay')[0]?.quality).toBe('good');
-    expect(running.counters('gas-1').exceptions).toBeGreaterThan(0);
-    expect(running.counters('gas-1').retries).toBe(0);
+    const counters = running.counters('gas-1');
+    expect(counters.exceptions).toBeGreaterThanOrEqual(3);
+    // Exceptions are answers: not retried.
+    expect(counters.retries).toBeLessThanOrEqual(counters.timeouts);
   });
 
   it('fails the request in flight when the server closes the socket, then reconnects and reads again', async () => {

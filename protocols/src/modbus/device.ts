@@ -1,6 +1,6 @@
 /** Turns checked point definitions plus a device's line and unit id into the ready-to-poll structure. */
 import type { FlagSpec, ResolvedPoint } from './point.ts';
-import { READ_FUNCTION, referenceNumber, typeWidth } from './point.ts';
+import { READ_FUNCTION, registerLabel, typeWidth } from './point.ts';
 import type { RegisterDecoder, Scaling } from './decode.ts';
 import { linearScaling, makeRegisterDecoder, makeScaling } from './decode.ts';
 import { NE43 } from './ne43.ts';
@@ -112,5 +112,5 @@ function compileFlag(name: string, flag: FlagSpec, categories: number): Compiled
 
 /** `FC03 @40003 x2`: function, first register as the manual numbers it, and quantity. */
 export function describeRequest(table: ResolvedPoint['table'], address: number, quantity: number): string {
-  return `FC${String(READ_FUNCTION[table]).padStart(2, '0')} @${referenceNumber(table, address)} x${quantity}`;
+  return `FC${String(READ_FUNCTION[table]).padStart(2, '0')} ${registerLabel(table, address)} x${quantity}`;
 }

@@ -138,11 +138,15 @@ export function typeWidth(type: ValueType): number {
   }
 }
 
-/** The number a manual prints for a table + protocol address: holding 2 -> 40003, coil 18 -> 00019 (six digits past 9999). */
-export function referenceNumber(table: Table, address: number): string {
+/**
+ * How messages name a register: the manual's five-digit reference while one exists (holding 2 -> `@40003`,
+ * coil 18 -> `@00019`). Past address 9998 vendors disagree on six-digit references (MSA's 440201 is protocol
+ * address 40201, Modicon's would be 40200), so the protocol address itself is printed: `address 40201`.
+ */
+export function registerLabel(table: Table, address: number): string {
+  if (address > 9998) return `address ${address}`;
   const prefix = { coil: '0', discrete_input: '1', input: '3', holding: '4' }[table];
-  const oneBased = address + 1;
-  return prefix + String(oneBased).padStart(oneBased > 9999 ? 5 : 4, '0');
+  return `@${prefix}${String(address + 1).padStart(4, '0')}`;
 }
 
 /** A problem found by a cross-field check, with the path below the point and the offending value. */

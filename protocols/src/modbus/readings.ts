@@ -4,7 +4,7 @@ import type { ReadyDevice, ReadyPoint } from './device.ts';
 import { CATEGORY_BIT } from './device.ts';
 import { ne43Quality } from './ne43.ts';
 import type { PlannedRequest } from './plan.ts';
-import { referenceNumber } from './point.ts';
+import { registerLabel } from './point.ts';
 
 const NO_WORD = -1;
 
@@ -115,7 +115,7 @@ export class DeviceReadings {
   }
 
   private where(point: ReadyPoint): string {
-    return `${this.device.label} ${point.spec.id} @${referenceNumber(point.spec.table, point.spec.address)}`;
+    return `${this.device.label} ${point.spec.id} ${registerLabel(point.spec.table, point.spec.address)}`;
   }
 
   /** Index of the governing status point with the worst effect, or -1 when none is raising anything. */

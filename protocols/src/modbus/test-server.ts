@@ -1,4 +1,4 @@
-/** An in-process Modbus TCP server on 127.0.0.1 (ephemeral port) for this package's tests and benchmark. */
+/** In-process Modbus servers for this package's tests and benchmark: TCP on 127.0.0.1 (ephemeral port) and RTU on a pty. */
 import modbusSerial from 'modbus-serial';
 import type { Table } from './point.ts';
 
@@ -18,8 +18,8 @@ export interface LoggedRead {
   readonly quantity: number;
 }
 
-export interface TestServer {
-  readonly port: number;
+/** The simulated memory and fault switches behind a test server. */
+export interface TestMemory {
   unit(unitId: number): UnitImage;
   /** Units that never answer (requests to them time out). */
   readonly silentUnits: Set<number>;
@@ -28,6 +28,10 @@ export interface TestServer {
   /** Writes to these `unit:table:address` keys are acknowledged but not stored (for read-back mismatches). */
   readonly ignoredWrites: Set<string>;
   readonly reads: LoggedRead[];
+}
+
+export interface TestServer extends TestMemory {
+  readonly port: number;
   /** Destroys every open client socket (the server keeps listening). */
   dropConnections(): void;
   close(): Promise<void>;
@@ -39,8 +43,8 @@ export function exceptionKey(unitId: number, table: Table, address: number): str
 
 type Reply<T> = (error: Error | null, value: T) => void;
 
-/** Starts the server and resolves once it listens. */
-export async function startTestServer(): Promise<TestServer> {
+/** The memory plus the modbus-serial service vector that serves it. */
+function createTestMemory(): { memory: TestMemory; vector: object } {
   const units = new Map<number, UnitImage>();
   const silentUnits = new Set<number>();
   const exceptions = new Map<string, number>();
@@ -93,6 +97,12 @@ export async function startTestServer(): Promise<TestServer> {
     setRegister: write<number>('holding', (image, address, value) => (image.holding[address] = value)),
     setCoil: write<boolean>('coil', (image, address, value) => (image.coil[address] = value ? 1 : 0)),
   };
+  return { memory: { unit, silentUnits, exceptions, ignoredWrites, reads }, vector };
+}
+
+/** Starts a Modbus TCP server on 127.0.0.1 and resolves once it listens. */
+export async function startTestServer(): Promise<TestServer> {
+  const { memory, vector } = createTestMemory();
   // modbus-serial treats port 0 as "use 502"; the string '0' reaches net.listen and picks a free port.
   const server = new modbusSerial.ServerTCP(vector, { host: '127.0.0.1', port: '0' as unknown as number });
   const internal = server as unknown as { _server: import('node:net').Server };
@@ -103,15 +113,27 @@ export async function startTestServer(): Promise<TestServer> {
   const address = internal._server.address();
   if (!address || typeof address === 'string') throw new Error('test server did not bind a TCP port');
   return {
+    ...memory,
     port: address.port,
-    unit,
-    silentUnits,
-    exceptions,
-    ignoredWrites,
-    reads,
     dropConnections: () => {
       for (const socket of server.socks.keys()) socket.destroy();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface TestRtuServer extends TestMemory {
+  close(): Promise<void>;
+}
+
+/** Starts a Modbus RTU slave set (any unit id) on a serial path, e.g. one end of a socat pty pair. */
+export async function startTestRtuServer(path: string): Promise<TestRtuServer> {
+  const { memory, vector } = createTestMemory();
+  const ServerSerial = modbusSerial.ServerSerial;
+  const server = new ServerSerial(vector as never, { path, baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1 });
+  await new Promise<void>((resolve, reject) => {
+    server.on('initialized', () => resolve());
+    server.on('error', (error: Error | null) => reject(error ?? new Error('serial server error')));
+  });
+  return { ...memory, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

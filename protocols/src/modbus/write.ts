@@ -3,7 +3,7 @@ import type { ReadyDevice, ReadyPoint } from './device.ts';
 import { makeRegisterEncoder } from './decode.ts';
 import { ModbusWriteError } from './errors.ts';
 import type { JobOutcome, LineJob, ModbusCounters, ModbusLine } from './line.ts';
-import { referenceNumber } from './point.ts';
+import { registerLabel } from './point.ts';
 
 type WriteFunction = 5 | 6 | 16;
 
@@ -29,7 +29,7 @@ function encodeRegisters(device: ReadyDevice, point: ReadyPoint, value: number):
   if (!Number.isFinite(raw) || (limit && (raw < limit[0] || raw > limit[1]))) {
     throw new ModbusWriteError(
       'HAZMON_MODBUS_NOT_WRITABLE',
-      `${device.label} ${spec.id} @${referenceNumber(spec.table, spec.address)}: ${value} is raw ${raw}, which does not fit ${spec.type}`,
+      `${device.label} ${spec.id} ${registerLabel(spec.table, spec.address)}: ${value} is raw ${raw}, which does not fit ${spec.type}`,
     );
   }
   const bytes = Buffer.alloc(point.width * 2);
@@ -51,7 +51,7 @@ export async function writePoint(
   counters: ModbusCounters,
 ): Promise<void> {
   const { spec } = point;
-  const register = `${spec.id} @${referenceNumber(spec.table, spec.address)}`;
+  const register = `${spec.id} ${registerLabel(spec.table, spec.address)}`;
   if (!spec.writable) throw new ModbusWriteError('HAZMON_MODBUS_NOT_WRITABLE', `${device.label} ${register} is not declared writable`);
   const coil = spec.table === 'coil';
   if (coil !== (typeof value === 'boolean')) {

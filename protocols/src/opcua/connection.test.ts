@@ -145,6 +145,31 @@ describe('OpcuaConnection subscriptions', () => {
     expect(risen.sourceTime!).toBeGreaterThanOrEqual(first.sourceTime!);
   });
 
+  it('applies absolute and percent deadbands at the server', async () => {
+    const farm = sharedFarm;
+    resetTanks(farm);
+    const { connection, readings } = connect(farm, {
+      points: [
+        point('every', 'T101', 'Level'),
+        point('absolute', 'T101', 'Level', { deadband: { type: 'absolute', value: 100 } }),
+        // 1 % of the EURange 0..12000 mm
+        point('percent', 'T101', 'Level', { deadband: { type: 'percent', value: 1 } }),
+      ],
+    });
+    await connection.start();
+    for (const id of ['every', 'absolute', 'percent']) await waitFor(`${id} initial`, () => lastOf(readings, id, (r) => r.value === 1000));
+
+    farm.tank('T101').set('level', 1050);
+    await waitFor('the small step without deadband', () => lastOf(readings, 'every', (r) => r.value === 1050));
+    farm.tank('T101').set('level', 1200);
+    for (const id of ['every', 'absolute', 'percent']) await waitFor(`${id} large step`, () => lastOf(readings, id, (r) => r.value === 1200));
+
+    const values = (id: string) => readings.filter((r) => r.pointId === id).map((r) => r.value);
+    expect(values('absolute')).toEqual([1000, 1200]);
+    expect(values('percent')).toEqual([1000, 1200]);
+    expect(values('every')).toContain(1050);
+  });
+
   it('maps a Bad status to bad quality with the status name, endpoint and node in the reason', async () => {
     const farm = sharedFarm;
     resetTanks(farm);
