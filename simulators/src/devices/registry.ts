@@ -11,30 +11,39 @@ import { RegisterBank, registerBankOptionsSchema } from './register-bank.ts';
 import { ShutoffValve, shutoffValveOptionsSchema } from './shutoff-valve.ts';
 import { TankGauge, tankGaugeOptionsSchema } from './tank-gauge.ts';
 
-const variant = <TModel extends string, TOptions extends z.ZodType>(model: TModel, options: TOptions) =>
+const variant = <TModel extends string, TOptions extends z.ZodType, TExtra extends z.ZodRawShape>(model: TModel, options: TOptions, extra: TExtra) =>
   z.strictObject({
     /** Unique in the site; names the device in output, errors and scenarios. */
     id: z.string().min(1),
     model: z.literal(model),
     options: options.prefault({} as never),
+    ...extra,
   });
 
-/** A device of any model with validated options: the `model` field selects the options schema. */
-export const deviceSpecSchema = z.discriminatedUnion('model', [
-  variant('honeywell-xnx', xnxOptionsSchema),
-  variant('honeywell-midas', midasOptionsSchema),
-  variant('msa-ultima-x', msaOptionsSchema),
-  variant('igd-toc-635', igdOptionsSchema),
-  variant('analog-input-4-20ma', analogInputOptionsSchema),
-  variant('tank-gauge', tankGaugeOptionsSchema),
-  variant('shutoff-valve', shutoffValveOptionsSchema),
-  variant('register-bank', registerBankOptionsSchema),
-]);
+/** A device entry of any model with validated options, plus `extra` fields (e.g. a site's unit id); `model` selects the options schema. */
+export function deviceSpecSchemaWith<TExtra extends z.ZodRawShape>(extra: TExtra) {
+  return z.discriminatedUnion('model', [
+    variant('honeywell-xnx', xnxOptionsSchema, extra),
+    variant('honeywell-midas', midasOptionsSchema, extra),
+    variant('msa-ultima-x', msaOptionsSchema, extra),
+    variant('igd-toc-635', igdOptionsSchema, extra),
+    variant('analog-input-4-20ma', analogInputOptionsSchema, extra),
+    variant('tank-gauge', tankGaugeOptionsSchema, extra),
+    variant('shutoff-valve', shutoffValveOptionsSchema, extra),
+    variant('register-bank', registerBankOptionsSchema, extra),
+  ]);
+}
+
+export const deviceSpecSchema = deviceSpecSchemaWith({});
 export type DeviceSpec = z.input<typeof deviceSpecSchema>;
 
 /** Creates a device; throws a ZodError naming the field when the options are wrong. */
 export function createDevice(spec: DeviceSpec): ModbusSimulatedDevice {
-  const parsed = deviceSpecSchema.parse(spec);
+  return createParsedDevice(deviceSpecSchema.parse(spec));
+}
+
+/** Creates a device from an entry already validated by a deviceSpecSchemaWith() schema. */
+export function createParsedDevice(parsed: z.output<typeof deviceSpecSchema>): ModbusSimulatedDevice {
   switch (parsed.model) {
     case 'honeywell-xnx':
       return new HoneywellXnx(parsed.id, parsed.options);
