@@ -141,7 +141,7 @@ describe('HazmonStore schema and ingest', () => {
     ]);
     // 26 h of data: hours and one full UTC day are rolled up.
     expect(coarse.every((row) => row.rows > 0n)).toBe(true);
-  });
+  }, 120_000);
 
   it('applies back-pressure, counts drops and reports them with a tiny queue', async () => {
     const events: StoreEvent[] = [];
