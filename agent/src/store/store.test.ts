@@ -155,6 +155,7 @@ describe('HazmonStore schema and ingest', () => {
     const stats = store.stats();
     expect(stats.rawDropped).toBe(12);
     expect(stats.queueDepth).toBe(8);
+    expect(stats.backPressure).toBe(true);
     expect(events).toContainEqual({ kind: 'queue_high', depth: 6, capacity: 8 });
     expect(events).toContainEqual({ kind: 'readings_dropped', dropped: 12, totalDropped: 12 });
     expect(store.flush()).toBe(8);

@@ -56,6 +56,7 @@ export class HazmonStore {
   private rawDropped = 0;
   private droppedUnreported = 0;
   private batches = 0;
+  private flushFailures = 0;
   private lastFlushAt: number | null = null;
   private latestCommittedTime = Number.NEGATIVE_INFINITY;
   private queueHigh = false;
@@ -205,7 +206,10 @@ export class HazmonStore {
     return true;
   }
 
-  /** Queues readings in order; returns how many were accepted (the rest were dropped and counted). */
+  /**
+   * Queues readings in order; returns how many were accepted (the rest were dropped and counted).
+   * Throws at the first bad reading; the readings before it stay queued.
+   */
   writeReadings(readings: readonly Reading[]): number {
     let accepted = 0;
     for (const reading of readings) if (this.writeReading(reading)) accepted += 1;
@@ -235,6 +239,7 @@ export class HazmonStore {
     try {
       committed = this.rawWriter.flush();
     } catch (error) {
+      this.flushFailures += 1;
       this.lastError = `flush: ${String(error)}`;
       this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: String(error) });
       return 0;
@@ -350,6 +355,8 @@ export class HazmonStore {
       batches: this.batches,
       queueDepth: this.queue.depth,
       queueCapacity: this.queue.capacity,
+      backPressure: this.queueHigh,
+      flushFailures: this.flushFailures,
       flushLatency: {
         boundsMs: FLUSH_LATENCY_BOUNDS_MS,
         counts: [...this.latencyCounts],

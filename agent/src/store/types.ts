@@ -179,6 +179,9 @@ export interface StoreStats {
   readonly batches: number;
   readonly queueDepth: number;
   readonly queueCapacity: number;
+  /** True from queue_high until queue_normal: the producer is being asked to slow down. */
+  readonly backPressure: boolean;
+  readonly flushFailures: number;
   readonly flushLatency: FlushLatencyHistogram;
   readonly lastFlushAt: number | null;
   readonly alarmEventsWritten: number;
