@@ -104,10 +104,12 @@ describe('golden decodes of hand-made register images', () => {
     expect(healthy.get('cellLifeHours')?.value).toBe(8760);
     expect(healthy.get('alarm1Threshold')?.value).toBe(20);
     expect(healthy.get('alarm2Threshold')?.value).toBe(40);
-    const fault = decode(midas, { holding: { ...base, 0: 0x0020 } });
+    const fault = decode(midas, { holding: { ...base, 0: 0x0020, 5: 17 } });
     expect(fault.get('concentration')).toMatchObject({ quality: 'bad', reason: { code: 'device_fault' } });
-    const faultCode = decode(midas, { holding: { ...base, 5: 17 } });
-    expect(faultCode.get('concentration')?.quality).toBe('bad');
+    expect(fault.get('faultCode')?.flags).toEqual({ faultCodeActive: true });
+    const warning = decode(midas, { holding: { ...base, 0: 0x0010, 5: 3 } });
+    expect(warning.get('status')?.flags).toMatchObject({ faultWarning: true, faultLevel: false });
+    expect(warning.get('concentration')?.quality).toBe('good');
   });
 
   it('msa-ultima-x: registers at 40000 + offset, warm-up uncertain, sensor missing bad', () => {
