@@ -158,6 +158,15 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     expect(of('gas-1.concentration').at(-1)).toMatchObject({ value: 3, quality: 'good' });
   });
 
+  it('reconnects a TCP line on which no unit answers at all (a half-open connection never closes by itself)', async () => {
+    server.silentUnits.add(1);
+    const running = startPoller([device('gas-1', 1)], { ...FAST, timeoutMs: 300, backoffBaseMs: 300 });
+    const line = running.line('plant')!;
+    await waitFor(() => line.connects >= 2, 'a reconnect after silence');
+    expect(running.counters('gas-1').timeouts).toBeGreaterThanOrEqual(3);
+    expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad')).toBe(true);
+  });
+
   it('fails fast with connection readings while nothing listens, every cycle', async () => {
     const port = server.port;
     await server.close();

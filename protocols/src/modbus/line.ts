@@ -93,6 +93,8 @@ export interface LineJob {
 
 type Callback = (error: unknown, result: unknown) => void;
 
+const SILENT_ATTEMPTS_BEFORE_RECONNECT = 3;
+
 // modbus-serial is CommonJS; under NodeNext its class is the default export's `default`.
 const ModbusClient = modbusSerial.default;
 type ModbusClient = InstanceType<typeof ModbusClient>;
@@ -116,6 +118,9 @@ export class ModbusLine {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly slaves = new Map<number, SlaveHealth>();
   private lastError = 'not connected yet';
+  private everLost = false;
+  /** Timed-out attempts since the last answer from any unit; a TCP line that hears nothing at all is reconnected. */
+  private silentAttempts = 0;
   /** Incremented on every successful (re)connect; tests and metrics read it. */
   connects = 0;
 
@@ -164,7 +169,8 @@ export class ModbusLine {
     const { config } = this;
     const opening =
       config.kind === 'tcp'
-        ? client.connectTCP(config.host, { port: config.port })
+        ? // The socket timeout bounds a connect that hangs; once connected it only fires harmless idle events.
+          client.connectTCP(config.host, { port: config.port, timeout: this.timing.timeoutMs })
         : client.connectRTUBuffered(config.path, {
             baudRate: config.baudRate ?? 19200,
             parity: config.parity ?? 'even',
@@ -190,6 +196,8 @@ export class ModbusLine {
     if (this.client !== client || this.state === 'stopped' || this.state === 'down') return;
     this.state = 'down';
     this.lastError = why;
+    this.everLost = true;
+    this.silentAttempts = 0;
     this.client = null;
     destroyQuietly(client);
     this.failEverything('connection', why);
@@ -229,8 +237,9 @@ export class ModbusLine {
   private pump(): void {
     while (this.inFlight === null) {
       if (this.state !== 'open') {
-        // While the line is down every job fails at once with the reason; reconnecting runs on its timer.
-        if (this.state === 'down') {
+        // While the line is down (or reconnecting after a loss) every job fails at once with the reason;
+        // only the very first connect is waited for, bounded by the connect timeout.
+        if (this.state === 'down' || (this.state === 'connecting' && this.everLost)) {
           for (let job = this.next(); job; job = this.next()) {
             job.counters.connectionErrors += 1;
             this.finish(job, { ok: false, code: 'connection', detail: `line ${this.config.id} down: ${this.lastError}` });
@@ -287,6 +296,7 @@ export class ModbusLine {
     if (!error) {
       job.counters.responses += 1;
       this.slaves.delete(job.unitId);
+      this.silentAttempts = 0;
       const { data, buffer } = result as { data?: unknown; buffer?: Buffer };
       const bitsRead = job.functionCode === 1 || job.functionCode === 2;
       const registersRead = job.functionCode === 3 || job.functionCode === 4;
@@ -300,7 +310,10 @@ export class ModbusLine {
     }
     const failure = classify(error, this.timing.timeoutMs);
     if (failure.code === 'exception') job.counters.exceptions += 1;
-    else if (failure.code === 'timeout') job.counters.timeouts += 1;
+    else if (failure.code === 'timeout') {
+      job.counters.timeouts += 1;
+      this.silentAttempts += 1;
+    }
     else if (failure.code === 'frame') job.counters.frameErrors += 1;
     else job.counters.connectionErrors += 1;
     const slave = this.slaves.get(job.unitId);
@@ -313,6 +326,11 @@ export class ModbusLine {
     }
     if (failure.code === 'timeout') this.backOff(job);
     this.finish(job, { ok: false, code: failure.code, detail: failure.detail });
+    if (this.config.kind === 'tcp' && this.silentAttempts >= SILENT_ATTEMPTS_BEFORE_RECONNECT && this.client) {
+      // A half-open connection (peer gone without a FIN) never closes by itself.
+      this.lost(this.client, `no answer from any unit for ${this.silentAttempts} attempts`);
+      return;
+    }
     this.pump();
   }
 
