@@ -74,6 +74,11 @@ export class RawWriter {
     return { rows, maxTime, minTime };
   }
 
+  /** Closes the appender; call after the last flush. */
+  close(): void {
+    this.appender.closeSync();
+  }
+
   private fillChunk(offset: number, count: number): [number, number] {
     const { queue, chunk } = this;
     chunk.reset();

@@ -46,12 +46,14 @@ describe('HazmonStore schema and ingest', () => {
     const o2 = await reopened.rawReadings('T1.O2', T0, T0 + 1000);
     expect(lel).toEqual([{ time: T0, sourceTime: null, value: 12.34, quality: 'good', reason: null }]);
     expect(o2).toEqual([{ time: T0, sourceTime: T0 - 7, value: 20.9, quality: 'good', reason: null }]);
-    // New points after the reopen get fresh indexes, not reused ones.
-    await reopened.registerPoints([point('T2.LEL')]);
+    // New points after the reopen get fresh indexes, not reused ones, also when registered concurrently.
+    await Promise.all([reopened.registerPoints([point('T2.LEL')]), reopened.registerPoints([point('T3.LEL'), point('T1.LEL')])]);
+    reopened.writeReading(reading('T3.LEL', T0, 3));
     reopened.writeReading(reading('T2.LEL', T0, 1));
     reopened.flush();
     expect(await reopened.rawReadings('T2.LEL', T0, T0 + 1)).toHaveLength(1);
     expect(await reopened.rawReadings('T1.LEL', T0, T0 + 1)).toHaveLength(1);
+    expect((await reopened.rawReadings('T3.LEL', T0, T0 + 1)).map((row) => row.value)).toEqual([3]);
   });
 
   it('ingests batches through the appender with quality, reason and null values intact', async () => {

@@ -69,6 +69,7 @@ export class HazmonStore {
   private backgroundFailures = 0;
   private lastError: string | null = null;
   private closed = false;
+  private registering: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -178,9 +179,12 @@ export class HazmonStore {
     return store;
   }
 
+  /** Adds points and updates metadata of known ones. Calls run one after another: indexes are handed out in order. */
   registerPoints(points: readonly StorePointDefinition[]): Promise<void> {
     this.assertOpen('registerPoints');
-    return registerPoints(this.maintenance, this.points, points, this.options.now());
+    const result = this.registering.then(() => registerPoints(this.maintenance, this.points, points, this.options.now()));
+    this.registering = result.catch(() => undefined);
+    return result;
   }
 
   /**
@@ -386,6 +390,8 @@ export class HazmonStore {
     await this.durable.idle();
     await this.rollupRunning;
     await this.retentionRunning?.catch(() => undefined);
+    await this.registering;
+    this.rawWriter.close();
     this.ingestConnection.closeSync();
     for (const connection of [this.durableConnection, this.maintenance, this.reads]) {
       await connection.exclusive(async (raw) => raw.closeSync());
