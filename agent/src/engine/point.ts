@@ -201,8 +201,10 @@ export class PointRuntime {
     if (store === undefined) {
       const expected = paneMs === 1 ? windowMs / (this.rules.expectedIntervalS * 1000) : windowMs / paneMs;
       store = new PaneWindow({ windowMs, paneMs, holdMs }, Math.ceil(expected) + 1);
+      store.tracksHeldValues = false;
       this.stores.push(store);
     }
+    if (aggregate === AGGREGATE_TWA) store.tracksHeldValues = true;
     this.conditions.push(condition);
     return { name, store, aggregate, condition, alarm: this.alarm(name, kind, priority, latch) };
   }

@@ -56,6 +56,8 @@ export class PaneWindow implements WindowShape {
   readonly windowMs: number;
   readonly paneMs: number;
   readonly holdMs: number;
+  /** Off when no time-weighted rule reads this window: skips the held-value bookkeeping per reading. */
+  tracksHeldValues = true;
   private capacity = 0;
   private mask = 0;
   private panes: Float64Array = new Float64Array(0);
@@ -96,7 +98,7 @@ export class PaneWindow implements WindowShape {
 
   /** Adds a reading; `good` false ends the held value without adding a pane. Times must not go backwards. */
   add(t: number, v: number, good: boolean): void {
-    this.closeOpenSegment(t);
+    if (this.tracksHeldValues) this.closeOpenSegment(t);
     this.evict(t);
     if (!good) {
       this.openT = Number.NaN;
