@@ -10,10 +10,10 @@ export interface RawSubscription {
   close(): Promise<void>;
 }
 
-export async function openRawSubscription(endpoint: OpcuaEndpointConfig, pkiDir: string, nodeIds: readonly string[], intervalMs: number): Promise<RawSubscription> {
+export async function openRawSubscription(endpoint: OpcuaEndpointConfig, pkiDir: string, nodeIds: readonly string[], samplingMs: number, publishingMs: number): Promise<RawSubscription> {
   const opened = await openOpcuaSession(endpoint, pkiDir);
   const subscription = await opened.session.createSubscription2({
-    requestedPublishingInterval: intervalMs,
+    requestedPublishingInterval: publishingMs,
     requestedMaxKeepAliveCount: 10,
     requestedLifetimeCount: 60,
     maxNotificationsPerPublish: 0,
@@ -24,6 +24,6 @@ export async function openRawSubscription(endpoint: OpcuaEndpointConfig, pkiDir:
     for (const data of message.notificationData ?? []) if (data instanceof DataChangeNotification) state.count += data.monitoredItems?.length ?? 0;
   });
   const items = nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
-  await subscription.monitorItems(items, { samplingInterval: intervalMs, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
+  await subscription.monitorItems(items, { samplingInterval: samplingMs, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
   return state;
 }

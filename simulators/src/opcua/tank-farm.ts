@@ -205,7 +205,7 @@ function addBulkVariables(namespace: Namespace, count: number): { publish(simMs:
   const bulkFolder = namespace.addFolder(namespace.addressSpace.rootFolder.objects, { browseName: 'Bulk', nodeId: 's=Bulk' });
   const variables: UAVariable[] = [];
   for (let index = 0; index < count; index++) {
-    variables.push(namespace.addVariable({ organizedBy: bulkFolder, browseName: `V${index}`, nodeId: `s=Bulk.V${index}`, dataType: 'Double' }));
+    variables.push(namespace.addVariable({ organizedBy: bulkFolder, browseName: `V${index}`, nodeId: `s=Bulk.V${index}`, dataType: 'Double', minimumSamplingInterval: 0 }));
   }
   const publish = (simMs: number): void => {
     const now = new Date();
