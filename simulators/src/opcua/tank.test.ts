@@ -7,29 +7,22 @@ import { TankDevice } from './tank.ts';
 const spec = { id: 'T1', heightMm: 1000, levelMm: 500, pressureKPa: 100, temperatureC: 20, inletFlowMmPerS: 10, outletFlowMmPerS: 4 };
 
 describe('TankDevice', () => {
-  it('rises at the inlet rate, falls at the pump rate, and nets both', () => {
-    const tank = new TankDevice(spec);
-    tank.set('inletOpen', 1);
-    tank.advance(2000);
-    expect(tank.get('level')).toBe(520);
-    tank.set('outletRunning', 1);
-    tank.advance(1000);
-    expect(tank.get('level')).toBe(526);
-    tank.set('inletOpen', 0);
-    tank.advance(500);
-    expect(tank.get('level')).toBe(524);
-  });
-
-  it('stays within 0..height', () => {
-    const tank = new TankDevice(spec);
-    tank.set('inletOpen', 1);
-    tank.advance(600_000);
-    expect(tank.get('level')).toBe(1000);
-    tank.set('inletOpen', 0);
-    tank.set('outletRunning', 1);
-    tank.advance(600_000);
-    expect(tank.get('level')).toBe(0);
-  });
+  /** Each step: set inlet and pump, advance, expect the level. */
+  const cases: { name: string; steps: [inletOpen: number, outletRunning: number, advanceMs: number, levelMm: number][] }[] = [
+    { name: 'rises at the inlet rate, falls at the pump rate, and nets both', steps: [[1, 0, 2000, 520], [1, 1, 1000, 526], [0, 1, 500, 524]] },
+    { name: 'stays within 0..height', steps: [[1, 0, 600_000, 1000], [0, 1, 600_000, 0]] },
+  ];
+  for (const { name, steps } of cases) {
+    it(name, () => {
+      const tank = new TankDevice(spec);
+      for (const [inletOpen, outletRunning, advanceMs, levelMm] of steps) {
+        tank.set('inletOpen', inletOpen);
+        tank.set('outletRunning', outletRunning);
+        tank.advance(advanceMs);
+        expect(tank.get('level')).toBe(levelMm);
+      }
+    });
+  }
 
   it('notifies on every change so the server can publish', () => {
     const tank = new TankDevice(spec);
