@@ -43,16 +43,9 @@ async function main(): Promise<number> {
     process.stderr.write(`hazmon-sim: cannot start ${sitePath}${code}:\n${(error as Error).message}\n`);
     return 1;
   }
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ site: site.name, endpoints: site.endpoints })}\n`);
-  } else {
-    process.stdout.write(`hazmon-sim: site "${site.name}" at ${site.clock.speed}x real time\n`);
-    for (const line of site.describe()) process.stdout.write(`  ${line}\n`);
-    process.stdout.write('hazmon-sim: ready (Ctrl-C stops)\n');
-  }
-
+  // Handlers go in before the endpoints are printed: a supervisor may signal as soon as it reads them.
   const running = site;
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       process.stderr.write(`hazmon-sim: ${signal}, stopping\n`);
       void running.stop().then(() => resolve(0));
@@ -60,6 +53,14 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ site: site.name, endpoints: site.endpoints })}\n`);
+  } else {
+    process.stdout.write(`hazmon-sim: site "${site.name}" at ${site.clock.speed}x real time\n`);
+    for (const line of site.describe()) process.stdout.write(`  ${line}\n`);
+    process.stdout.write('hazmon-sim: ready (Ctrl-C stops)\n');
+  }
+  return stopped;
 }
 
 process.exitCode = await main();
