@@ -41,6 +41,8 @@ export interface ReadyPoint {
   readonly flags: readonly CompiledFlag[];
   /** Indexes (into ReadyDevice.points) of the status points that set this measurement's quality. */
   readonly governedBy: readonly number[];
+  /** Index of the unit-code point that names this point's unit, or -1. */
+  readonly unitFrom: number;
 }
 
 export interface ReadyDevice {
@@ -85,12 +87,14 @@ export function buildReadyDevice(input: BuildDeviceInput): ReadyDevice {
       loop: spec.signal === 'ne43' && spec.range ? linearScaling([NE43.spanLowMa, NE43.spanHighMa], spec.range) : null,
       flags: Object.entries(spec.flags).map(([name, flag]) => compileFlag(name, flag, categoriesOf.get(name) ?? 0)),
       governedBy,
+      unitFrom: spec.unitFrom === null ? -1 : indexOf.get(spec.unitFrom)!,
     };
   });
   const polled = points.flatMap((point, index) => (point.spec.poll ? [index] : []));
   const items: PlanItem[] = polled.map((index) => {
     const { spec, width } = points[index]!;
-    return { table: spec.table, address: spec.address, width, intervalMs: spec.intervalMs, first: spec.role === 'status' };
+    const first = spec.role === 'status' || spec.units !== null;
+    return { table: spec.table, address: spec.address, width, intervalMs: spec.intervalMs, first };
   });
   return {
     id: input.id,

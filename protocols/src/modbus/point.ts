@@ -62,6 +62,10 @@ export const pointSchema = z.strictObject({
   flags: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), flagSchema).optional(),
   /** Ids of the status points whose flags set this measurement's quality; default: every status point. */
   status: z.array(z.string()).optional(),
+  /** On a unit-code register: code -> unit text (XNX 40011: 1 mg/m3, 3 %vol, 4 ppm, 5 %LEL). */
+  units: z.record(z.string().regex(/^[0-9]+$/, 'a unit code is a whole number'), z.string()).optional(),
+  /** Id of the unit-code point whose current code names this measurement's unit (overrides `unit` once read). */
+  unitFrom: z.string().optional(),
   /** false: never polled, only written (momentary command coils). */
   poll: z.boolean().optional(),
   writable: z.boolean().optional(),
@@ -89,6 +93,8 @@ export interface ResolvedPoint {
   readonly role: Role;
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly status: readonly string[] | null;
+  readonly units: Readonly<Record<string, string>> | null;
+  readonly unitFrom: string | null;
   readonly poll: boolean;
   readonly writable: boolean;
   readonly readBack: boolean;
@@ -114,6 +120,8 @@ export function resolvePoint(spec: PointSpec): ResolvedPoint {
     role: spec.role ?? (spec.flags ? 'status' : 'measurement'),
     flags: spec.flags ?? {},
     status: spec.status ?? null,
+    units: spec.units ?? null,
+    unitFrom: spec.unitFrom ?? null,
     poll: spec.poll ?? true,
     writable: spec.writable ?? false,
     readBack: spec.readBack ?? true,
@@ -204,6 +212,9 @@ export function checkPoint(point: PointSpec): PointProblem | undefined {
   }
   if (point.writable && point.table !== 'coil' && point.table !== 'holding') {
     return invalid('writable', `a ${point.table} cannot be written`, point.writable);
+  }
+  if (point.units && point.type !== 'uint16' && point.type !== 'int16') {
+    return invalid('units', `unit codes are 16-bit integers, not ${point.type}`, point.type);
   }
   if (point.writable && point.type === 'bit') {
     return invalid('writable', 'a single bit of a register cannot be written without touching its neighbours', point.writable);

@@ -22,6 +22,8 @@ export class DeviceReadings {
   private readonly statusEffect: Int8Array;
   private readonly statusFlags: (Readonly<Record<string, boolean>> | undefined)[];
   private readonly statusReason: (QualityReason | undefined)[];
+  /** Unit text last read from each unit-code point (undefined until read, or for an unknown code). */
+  private readonly unitText: (string | undefined)[];
 
   constructor(readonly device: ReadyDevice) {
     const count = device.points.length;
@@ -29,6 +31,7 @@ export class DeviceReadings {
     this.statusEffect = new Int8Array(count).fill(-1);
     this.statusFlags = new Array(count).fill(undefined);
     this.statusReason = new Array(count).fill(undefined);
+    this.unitText = new Array(count).fill(undefined);
   }
 
   /** Appends one reading per point of a successful request; registers hold the response bytes, bits the coil states. */
@@ -45,7 +48,9 @@ export class DeviceReadings {
     for (let m = 0; m < members.length; m++) {
       const index = polled[members[m]!]!;
       const point = points[index]!;
-      if (point.spec.role === 'status' && registers) this.updateStatus(index, point, point.decode!(registers, request.offsets[m]! * 2));
+      if (!registers) continue;
+      if (point.spec.role === 'status') this.updateStatus(index, point, point.decode!(registers, request.offsets[m]! * 2));
+      if (point.spec.units) this.unitText[index] = point.spec.units[point.decode!(registers, request.offsets[m]! * 2)];
     }
     for (let m = 0; m < members.length; m++) {
       const index = polled[members[m]!]!;
@@ -64,7 +69,7 @@ export class DeviceReadings {
     const { points, polled } = this.device;
     for (const member of request.members) {
       const point = points[polled[member]!]!;
-      out.push({ pointId: point.readingId, value: null, unit: point.spec.unit, sourceTime: null, receiveTime, quality: 'bad', reason });
+      out.push({ pointId: point.readingId, value: null, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason });
     }
   }
 
@@ -107,11 +112,16 @@ export class DeviceReadings {
   }
 
   private reading(point: ReadyPoint, value: number | boolean, receiveTime: number): Reading {
-    return { pointId: point.readingId, value, unit: point.spec.unit, sourceTime: null, receiveTime, quality: 'good' };
+    return { pointId: point.readingId, value, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good' };
   }
 
   private bad(point: ReadyPoint, receiveTime: number, code: QualityReasonCode, message: string, value: number | null): Reading {
-    return { pointId: point.readingId, value, unit: point.spec.unit, sourceTime: null, receiveTime, quality: 'bad', reason: { code, message } };
+    return { pointId: point.readingId, value, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason: { code, message } };
+  }
+
+  /** The device's own unit when it reports one (a ppm-configured transmitter must not read as %LEL), else the profile's. */
+  private unitOf(point: ReadyPoint): string {
+    return point.unitFrom < 0 ? point.spec.unit : (this.unitText[point.unitFrom] ?? point.spec.unit);
   }
 
   private where(point: ReadyPoint): string {

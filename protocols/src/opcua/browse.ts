@@ -44,6 +44,7 @@ export async function browseOpcuaVariables(endpointInput: unknown, options: Brow
     try {
       return await listVariables(opened.session, options);
     } catch (cause) {
+      if (cause instanceof OpcuaError) throw cause;
       throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `browsing ${endpoint.endpointUrl} from ${options.startNodeId ?? 'i=85'}: ${describeCause(cause)}`, { cause });
     } finally {
       await opened.close();
@@ -118,7 +119,7 @@ async function browseAll(session: ClientSession, nodeIds: string[]): Promise<Ref
   );
   const references: ReferenceDescription[][] = [];
   for (const [index, result] of results.entries()) {
-    if (result.statusCode.value !== StatusCodes.Good.value) throw new Error(`Browse of ${nodeIds[index]} returned ${result.statusCode.name}`);
+    if (result.statusCode.value !== StatusCodes.Good.value) throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `Browse of ${nodeIds[index]} returned ${result.statusCode.name}`);
     const list = [...(result.references ?? [])];
     let continuationPoint = result.continuationPoint;
     while (continuationPoint !== null && continuationPoint !== undefined && continuationPoint.length > 0) {

@@ -105,7 +105,9 @@ export class OpcuaConnection {
    * connection keeps retrying in the background (with backoff) until stop().
    */
   async start(): Promise<OpcuaAttemptResult> {
-    if (this.currentState !== 'idle') throw new Error(`OpcuaConnection "${this.config.id}": start() called in state ${this.currentState}`);
+    if (this.currentState !== 'idle') {
+      throw new OpcuaError('HAZMON_OPCUA_ALREADY_STARTED', `connection "${this.config.id}" to ${this.config.endpointUrl}: start() called in state ${this.currentState}`);
+    }
     this.setState('connecting');
     this.pki = await clientPkiFolder(this.config);
     this.watchdogTimer = setInterval(() => this.checkSilence(), WATCHDOG_PERIOD_MS);

@@ -6,7 +6,8 @@ export type OpcuaErrorCode =
   | 'HAZMON_OPCUA_AUTH_REJECTED' // the server refused the user identity (wrong user name or password, anonymous not allowed)
   | 'HAZMON_OPCUA_SUBSCRIBE_FAILED' // session up, but the subscription or a monitored item could not be created
   | 'HAZMON_OPCUA_WRITE_REJECTED' // a write came back with a status that is not Good
-  | 'HAZMON_OPCUA_BROWSE_FAILED'; // browsing the address space failed
+  | 'HAZMON_OPCUA_BROWSE_FAILED' // browsing the address space failed
+  | 'HAZMON_OPCUA_ALREADY_STARTED'; // start() called twice on one connection
 
 export class OpcuaError extends Error {
   override readonly name = 'OpcuaError';

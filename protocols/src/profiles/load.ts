@@ -189,6 +189,10 @@ export function checkProfilePoints(locator: Locator, points: readonly ProfilePoi
   for (const point of points) {
     const resolved = resolvePoint(point.spec);
     if (resolved.role === 'status') for (const name of Object.keys(resolved.flags)) flagNames.add(name);
+    const unitFrom = point.spec.unitFrom;
+    if (unitFrom !== undefined && !seen.get(unitFrom)?.spec.units) {
+      fail(locator, 'HAZMON_PROFILE_REFERENCE', [...where(point), 'unitFrom'], 'not the id of a point with unit codes', unitFrom);
+    }
     point.spec.status?.forEach((id, index) => {
       const target = seen.get(id);
       if (!target || resolvePoint(target.spec).role !== 'status') {

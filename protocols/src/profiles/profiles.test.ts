@@ -84,6 +84,10 @@ describe('golden decodes of hand-made register images', () => {
     expect(healthy.get('status')?.flags).toEqual({ alarm1: true, alarm2: false, warning: false, fault: false });
     expect(healthy.get('unitCode')?.value).toBe(5);
     expect(healthy.get('outputCurrent')).toMatchObject({ value: 8, unit: 'mA' });
+    const ppm = decode(xnx, { holding: { ...base, 10: 4 } });
+    expect(ppm.get('concentration')).toMatchObject({ value: 12.5, unit: 'ppm', quality: 'good' });
+    const unknownCode = decode(xnx, { holding: { ...base, 10: 99 } });
+    expect(unknownCode.get('concentration')?.unit).toBe('%LEL');
     const warning = decode(xnx, { holding: { ...base, 4: 999 } });
     expect(warning.get('concentration')?.quality).toBe('good');
     const fault = decode(xnx, { holding: { ...base, 4: 1234 } });
