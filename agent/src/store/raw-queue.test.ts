@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { point, reading } from './fixtures/test-helpers.ts';
+import { PointRegistry } from './points.ts';
+import { HAS_SOURCE_TIME, HAS_VALUE, RawReadingQueue } from './raw-queue.ts';
+import { REASON_CODE } from './schema.ts';
+
+function registry(): PointRegistry {
+  const points = new PointRegistry();
+  points.set(0, point('A').pointId, 100, 1000);
+  points.set(1, point('B').pointId, 10, 1000);
+  return points;
+}
+
+describe('RawReadingQueue', () => {
+  it('rounds the capacity up to a power of two and refuses silly ones', () => {
+    expect(new RawReadingQueue(5).capacity).toBe(8);
+    expect(() => new RawReadingQueue(1)).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_CONFIG_INVALID' }));
+  });
+
+  it('keeps readings in order across many wrap-arounds and refuses when full', () => {
+    const points = registry();
+    const queue = new RawReadingQueue(4);
+    let next = 0;
+    const seen: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      while (queue.offer(reading('A', next, next / 100), points)) next += 1;
+      expect(queue.depth).toBe(4);
+      const take = 1 + (round % 4);
+      for (let i = 0; i < take; i++) seen.push(queue.valueScaled[queue.slot(i)] ?? -1);
+      queue.consume(take);
+    }
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+  });
+
+  it('encodes scaling, flags, quality and reason', () => {
+    const points = registry();
+    const queue = new RawReadingQueue(8);
+    queue.offer(reading('B', 1000, 20.94, { sourceTime: 990 }), points);
+    queue.offer(reading('A', 1001, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points);
+    queue.offer(reading('A', 1002, true), points);
+    const [b, a, flag] = [queue.slot(0), queue.slot(1), queue.slot(2)];
+    expect([queue.pointIndex[b], queue.valueScaled[b], queue.flags[b], queue.sourceTime[b]]).toEqual([1, 209, HAS_VALUE | HAS_SOURCE_TIME, 990]);
+    expect([queue.flags[a], queue.quality[a], queue.reason[a]]).toEqual([0, 2, REASON_CODE.signal_out_of_range]);
+    expect(queue.valueScaled[flag]).toBe(100);
+  });
+});
