@@ -83,10 +83,10 @@ export class DeviceReadings {
     const { spec } = point;
     if (spec.type === 'bit') return this.reading(point, raw === 1, receiveTime);
     if (spec.role === 'status') {
-      return { ...this.reading(point, raw, receiveTime), flags: this.statusFlags[index]! };
+      return { pointId: point.readingId, value: raw, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good', flags: this.statusFlags[index]! };
     }
     if (!Number.isFinite(raw)) {
-      return this.bad(point, receiveTime, 'decode', `${this.where(point)}: not a finite number (${raw})`, null);
+      return this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` });
     }
     let value = point.scaling.toEngineering(raw);
     let own: Quality = 'good';
@@ -96,17 +96,17 @@ export class DeviceReadings {
       value = point.loop.toEngineering(milliamps);
       if (own === 'bad') {
         const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA outside NE43 limits 3.6..21.0 mA`;
-        return this.bad(point, receiveTime, 'signal_out_of_range', message, null);
+        return this.flagged(point, null, receiveTime, 'bad', { code: 'signal_out_of_range', message });
       }
     }
     const governing = this.worstGoverning(point);
     if (governing >= 0) {
       const effect = CATEGORY_EFFECT[this.statusEffect[governing]!]!;
-      return { ...this.reading(point, value, receiveTime), quality: effect.quality, reason: this.statusReason[governing]! };
+      return this.flagged(point, value, receiveTime, effect.quality, this.statusReason[governing]!);
     }
     if (own === 'uncertain') {
       const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA between NE43 valid band 3.8..20.5 mA and fault limits`;
-      return { ...this.reading(point, value, receiveTime), quality: 'uncertain', reason: { code: 'signal_out_of_range', message } };
+      return this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message });
     }
     return this.reading(point, value, receiveTime);
   }
@@ -115,8 +115,9 @@ export class DeviceReadings {
     return { pointId: point.readingId, value, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good' };
   }
 
-  private bad(point: ReadyPoint, receiveTime: number, code: QualityReasonCode, message: string, value: number | null): Reading {
-    return { pointId: point.readingId, value, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason: { code, message } };
+  /** A reading that is not good, with its reason. */
+  private flagged(point: ReadyPoint, value: number | null, receiveTime: number, quality: Quality, reason: QualityReason): Reading {
+    return { pointId: point.readingId, value, unit: this.unitOf(point), sourceTime: null, receiveTime, quality, reason };
   }
 
   /** The device's own unit when it reports one (a ppm-configured transmitter must not read as %LEL), else the profile's. */
