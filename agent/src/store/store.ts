@@ -174,7 +174,11 @@ export class HazmonStore {
     store.latestCommittedTime = (await store.rollups.latestRawTime()) ?? Number.NEGATIVE_INFINITY;
     store.timers.push(setInterval(() => store.flush(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
-    if (retentionIntervalMs > 0) store.timers.push(setInterval(() => void store.runRetention().catch(() => undefined), retentionIntervalMs));
+    const retain = (): void => void store.runRetention().catch(() => undefined);
+    if (retentionIntervalMs > 0) {
+      // Also once soon after start, so a gateway restarted more often than hourly still applies retention.
+      store.timers.push(setTimeout(retain, Math.min(retentionIntervalMs, 60_000)), setInterval(retain, retentionIntervalMs));
+    }
     for (const timer of store.timers) timer.unref();
     return store;
   }
@@ -381,7 +385,7 @@ export class HazmonStore {
   /** Commits what is queued, waits for pending alarm/audit writes and background jobs, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) clearTimeout(timer);
     this.flush();
     this.closed = true;
     const waiters = this.writableWaiters;
