@@ -44,7 +44,6 @@ export async function browseOpcuaVariables(endpointInput: unknown, options: Brow
     try {
       return await listVariables(opened.session, options);
     } catch (cause) {
-      if (cause instanceof OpcuaError) throw cause;
       throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `browsing ${endpoint.endpointUrl} from ${options.startNodeId ?? 'i=85'}: ${describeCause(cause)}`, { cause });
     } finally {
       await opened.close();
@@ -54,8 +53,8 @@ export async function browseOpcuaVariables(endpointInput: unknown, options: Brow
   }
 }
 
-/** The same walk on an open session. */
-export async function listVariables(session: ClientSession, options: BrowseOpcuaOptions = {}): Promise<OpcuaVariableInfo[]> {
+/** The walk on an open session; failures are plain errors that browseOpcuaVariables wraps with the endpoint. */
+async function listVariables(session: ClientSession, options: BrowseOpcuaOptions = {}): Promise<OpcuaVariableInfo[]> {
   const variables = await walk(session, options.startNodeId ?? 'i=85', options.maxDepth ?? 8);
   if (variables.length === 0) return [];
   const attributes = await session.read(
@@ -119,7 +118,7 @@ async function browseAll(session: ClientSession, nodeIds: string[]): Promise<Ref
   );
   const references: ReferenceDescription[][] = [];
   for (const [index, result] of results.entries()) {
-    if (result.statusCode.value !== StatusCodes.Good.value) throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `Browse of ${nodeIds[index]} returned ${result.statusCode.name}`);
+    if (result.statusCode.value !== StatusCodes.Good.value) throw new Error(`Browse of ${nodeIds[index]} returned ${result.statusCode.name}`);
     const list = [...(result.references ?? [])];
     let continuationPoint = result.continuationPoint;
     while (continuationPoint !== null && continuationPoint !== undefined && continuationPoint.length > 0) {

@@ -1,6 +1,6 @@
 /** Public surface of the OPC UA client (re-exported by @hazmon/protocols). */
 export type { BrowseOpcuaOptions, OpcuaVariableInfo } from './browse.ts';
-export { browseOpcuaVariables, listVariables } from './browse.ts';
+export { browseOpcuaVariables } from './browse.ts';
 export type {
   OpcuaConnectionConfig,
   OpcuaConnectionInput,

@@ -50,7 +50,9 @@ export interface RunningTankFarm {
   endpointUrl: string;
   port: number;
   tank(id: string): SimulatedDevice;
+  /** Steps the farm's clock by simMs (the shared clock, and so everything on it, when `clock` was given). */
   advance(simMs: number): void;
+  /** Shuts the server down (clients see the connection close) and removes its own temp PKI folder. */
   stop(): Promise<void>;
 }
 
