@@ -1,3 +1,4 @@
+/** The audit hash chain against rows edited and deleted with raw SQL. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditRowHash } from './audit-chain.ts';

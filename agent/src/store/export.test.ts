@@ -1,3 +1,4 @@
+/** CSV and Parquet exports read back with DuckDB. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { point, reading, tempDir } from './fixtures/test-helpers.ts';

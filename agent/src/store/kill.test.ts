@@ -1,3 +1,4 @@
+/** kill -9 of a writing child process: what survives in the reopened file. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';

@@ -1,3 +1,4 @@
+/** The bounded reading queue: ordering across wrap-around, refusal when full, encoding. */
 import { describe, expect, it } from 'vitest';
 import { point, reading } from './fixtures/test-helpers.ts';
 import { PointRegistry } from './points.ts';

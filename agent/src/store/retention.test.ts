@@ -1,3 +1,4 @@
+/** Retention removes old raw rows, keeps rollups, and lets ingest commit while it runs. */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { point, reading, tempDir } from './fixtures/test-helpers.ts';

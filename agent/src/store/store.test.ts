@@ -1,3 +1,4 @@
+/** HazmonStore against real DuckDB files: schema, ingest, rollups, back-pressure, durable events, queries, bad inputs. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, point, reading } from './fixtures/test-helpers.ts';
