@@ -1,6 +1,7 @@
 /** Shared by the simulator tests: serve units over a real TCP socket and read them with a plain modbus-serial client. */
 
 import modbusSerial from 'modbus-serial';
+import { afterEach } from 'vitest';
 import type { ModbusUnit } from './modbus/memory.ts';
 import { startModbusTcpServer, type RunningModbusTcpServer } from './modbus/tcp-server.ts';
 import { ModbusUnitHost } from './modbus/unit-host.ts';
@@ -55,4 +56,19 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Registers an afterEach that closes whatever `serve` started in the test; use once per describe block. */
+export function tcpFixtures(): { serve(units: Record<number, ModbusUnit>): Promise<TcpFixture> } {
+  let current: TcpFixture | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async serve(units) {
+      current = await serveOverTcp(units);
+      return current;
+    },
+  };
 }

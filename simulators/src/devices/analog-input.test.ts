@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { float32FromWords, serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { float32FromWords, tcpFixtures } from '../test-support.ts';
 import { AnalogInputModule, analogInputOptionsSchema } from './analog-input.ts';
 import { loopCurrentMa, NE43 } from './loop-current.ts';
 
 describe('analog-input-4-20ma', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('follows the concentration 4-20 mA over the channel range, as float mA and as microampere counts', async () => {
     const device = new AnalogInputModule('ai', analogInputOptionsSchema.parse({ channels: 3, ranges: { '2': { rangeMin: 0, rangeMax: 50 } } }));
     device.set('channel1.concentration', 50);
     device.set('channel2.concentration', 25);
-    fixture = await serveOverTcp({ 7: device });
+    const fixture = await tcp.serve({ 7: device });
     const client = await fixture.connect(7);
     const floats = (await client.readInputRegisters(0, 6)).data;
     expect(float32FromWords(floats[0]!, floats[1]!)).toBe(12);
@@ -30,7 +26,7 @@ describe('analog-input-4-20ma', () => {
     device.set('channel2.concentration', 150);
     device.set('channel3.wireBreak', 1);
     device.set('channel4.concentration', -20);
-    fixture = await serveOverTcp({ 7: device });
+    const fixture = await tcp.serve({ 7: device });
     const client = await fixture.connect(7);
     expect((await client.readInputRegisters(100, 4)).data).toEqual([3500, 21500, 0, 3800]);
   });

@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { float32FromWords, serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { float32FromWords, tcpFixtures } from '../test-support.ts';
 import { HoneywellMidas, MIDAS_STATUS, midasOptionsSchema } from './honeywell-midas.ts';
 
 describe('honeywell-midas over Modbus TCP', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('sends the concentration at 40003-40004 as CDAB (low word first)', async () => {
     const device = new HoneywellMidas('midas', midasOptionsSchema.parse({}));
     device.set('concentration', 7.25);
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const [low, high] = (await client.readHoldingRegisters(2, 2)).data;
     expect(float32FromWords(high!, low!)).toBe(7.25);
@@ -20,7 +16,7 @@ describe('honeywell-midas over Modbus TCP', () => {
 
   it('toggles the heartbeat bit 11 every 2 s of simulated time', async () => {
     const device = new HoneywellMidas('midas', midasOptionsSchema.parse({}));
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const heartbeat = async (): Promise<boolean> => ((await client.readHoldingRegisters(0, 1)).data[0]! & MIDAS_STATUS.heartbeat) !== 0;
     const seen = [await heartbeat()];
@@ -36,7 +32,7 @@ describe('honeywell-midas over Modbus TCP', () => {
   it('sets alarm bits and relays, fault state, fault code, temperature, cell life and thresholds', async () => {
     const device = new HoneywellMidas('midas', midasOptionsSchema.parse({ alarmThresholds: [10, 20], temperatureC: -5, cellLifeHours: 1200 }));
     device.set('concentration', 15);
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     let registers = (await client.readHoldingRegisters(0, 16)).data;
     expect(registers[0]).toBe(MIDAS_STATUS.alarm1 | MIDAS_STATUS.relay1);
@@ -57,7 +53,7 @@ describe('honeywell-midas over Modbus TCP', () => {
 
   it('reports warm-up in the state bits', async () => {
     const device = new HoneywellMidas('midas', midasOptionsSchema.parse({ warmUpMs: 1000 }));
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     expect((await client.readHoldingRegisters(0, 1)).data[0]! & MIDAS_STATUS.stateMask).toBe(MIDAS_STATUS.stateWarmUp);
   });

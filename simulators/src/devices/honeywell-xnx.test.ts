@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { float32FromWords, serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { float32FromWords, tcpFixtures } from '../test-support.ts';
 import { HoneywellXnx, XNX_STATUS, xnxOptionsSchema } from './honeywell-xnx.ts';
 
 describe('honeywell-xnx over Modbus TCP', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   async function readAll(device: HoneywellXnx): Promise<number[]> {
-    fixture ??= await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     return (await client.readHoldingRegisters(0, 38)).data;
   }
@@ -18,7 +14,7 @@ describe('honeywell-xnx over Modbus TCP', () => {
   it('puts the concentration at 40003-40004 as float32, the unit code at 40011 and the loop current at 40037-40038', async () => {
     const device = new HoneywellXnx('xnx', xnxOptionsSchema.parse({ unitCode: 5, rangeMax: 100 }));
     device.set('concentration', 12.5);
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const registers = (await client.readHoldingRegisters(0, 38)).data;
     expect(float32FromWords(registers[2]!, registers[3]!)).toBe(12.5);
@@ -29,7 +25,7 @@ describe('honeywell-xnx over Modbus TCP', () => {
 
   it('sets alarm 1 and alarm 2 bits as the concentration crosses the thresholds, and clears them below', async () => {
     const device = new HoneywellXnx('xnx', xnxOptionsSchema.parse({ alarmThresholds: [20, 40] }));
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const status = async (): Promise<number> => (await client.readHoldingRegisters(5, 1)).data[0]!;
     device.set('concentration', 25);
@@ -53,7 +49,7 @@ describe('honeywell-xnx over Modbus TCP', () => {
 
   it('shows warm-up as a warning that ends by itself after warmUpMs of simulated time', async () => {
     const device = new HoneywellXnx('xnx', xnxOptionsSchema.parse({ warmUpMs: 30_000 }));
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     expect((await client.readHoldingRegisters(4, 2)).data).toEqual([2, XNX_STATUS.warning]);
     device.advance(29_000);

@@ -1,13 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { tcpFixtures } from '../test-support.ts';
 import { IGD_COILS, IGD_STATUS, IgdToc635, igdOptionsSchema, igdRawFromLel } from './igd-toc-635.ts';
 
 describe('igd-toc-635', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('maps -10..110 %LEL linearly onto raw 0..1200', () => {
     expect([igdRawFromLel(-10), igdRawFromLel(0), igdRawFromLel(50), igdRawFromLel(110), igdRawFromLel(200)]).toEqual([0, 100, 600, 1200, 1200]);
@@ -20,7 +16,7 @@ describe('igd-toc-635', () => {
     device.set('channel3.disabled', 1);
     device.set('channel4.concentration', 120);
     device.set('channel4.commsFault', 1);
-    fixture = await serveOverTcp({ 5: device });
+    const fixture = await tcp.serve({ 5: device });
     const client = await fixture.connect(5);
     expect((await client.readInputRegisters(0, 4)).data).toEqual([350, 100, 100, 1200]);
     const status = (await client.readInputRegisters(3000, 4)).data;
@@ -35,14 +31,14 @@ describe('igd-toc-635', () => {
     const device = new IgdToc635('igd', igdOptionsSchema.parse({ channels: 2 }));
     device.set('channel1.concentration', -8);
     device.set('channel2.concentration', 45);
-    fixture = await serveOverTcp({ 5: device });
+    const fixture = await tcp.serve({ 5: device });
     const client = await fixture.connect(5);
     expect((await client.readInputRegisters(3000, 2)).data).toEqual([IGD_STATUS.underRange, IGD_STATUS.alarm1 | IGD_STATUS.alarm2 | IGD_STATUS.alarm3]);
   });
 
   it('holds mute on coil 1 (address 0) and clears latched alarms with coil 2 (address 1)', async () => {
     const device = new IgdToc635('igd', igdOptionsSchema.parse({ channels: 1, latchAlarms: true }));
-    fixture = await serveOverTcp({ 5: device });
+    const fixture = await tcp.serve({ 5: device });
     const client = await fixture.connect(5);
     device.set('channel1.concentration', 30);
     device.set('channel1.concentration', 0);

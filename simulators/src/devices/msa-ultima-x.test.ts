@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { float32FromWords, serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { float32FromWords, tcpFixtures } from '../test-support.ts';
 import { MSA_RESET_COIL, MSA_STATUS, MsaUltimaX, msaOptionsSchema } from './msa-ultima-x.ts';
 
 describe('msa-ultima-x', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('maps base+201 to protocol address 1201 with status bits, and base+207 to a float32 reading, MSW first', async () => {
     const device = new MsaUltimaX('msa', msaOptionsSchema.parse({ alarmThresholds: [10, 20, 40], rangeMax: 100 }));
     device.set('concentration', 30);
-    fixture = await serveOverTcp({ 3: device });
+    const fixture = await tcp.serve({ 3: device });
     const client = await fixture.connect(3);
     const registers = (await client.readHoldingRegisters(1200, 13)).data;
     expect(registers[1]).toBe(MSA_STATUS.lowAlarm | MSA_STATUS.midAlarm);
@@ -24,7 +20,7 @@ describe('msa-ultima-x', () => {
 
   it('keeps latched alarms until coil 19 (address 18) resets them', async () => {
     const device = new MsaUltimaX('msa', msaOptionsSchema.parse({ latchAlarms: true, alarmThresholds: [10, 20, 40] }));
-    fixture = await serveOverTcp({ 3: device });
+    const fixture = await tcp.serve({ 3: device });
     const client = await fixture.connect(3);
     const status = async (): Promise<number> => (await client.readHoldingRegisters(1201, 1)).data[0]!;
     device.set('concentration', 50);
@@ -37,7 +33,7 @@ describe('msa-ultima-x', () => {
 
   it('reports fault bits at base+202 and warm-up at base+201 bit 4', async () => {
     const device = new MsaUltimaX('msa', msaOptionsSchema.parse({ warmUpMs: 5000 }));
-    fixture = await serveOverTcp({ 3: device });
+    const fixture = await tcp.serve({ 3: device });
     const client = await fixture.connect(3);
     expect((await client.readHoldingRegisters(1201, 2)).data).toEqual([MSA_STATUS.warmUp, 0]);
     device.advance(5000);
@@ -49,7 +45,7 @@ describe('msa-ultima-x', () => {
   it('moves the whole map with baseAddress', async () => {
     const device = new MsaUltimaX('msa', msaOptionsSchema.parse({ baseAddress: 0 }));
     device.set('sensorFault', 1);
-    fixture = await serveOverTcp({ 3: device });
+    const fixture = await tcp.serve({ 3: device });
     const client = await fixture.connect(3);
     expect((await client.readHoldingRegisters(201, 1)).data[0]).toBe(MSA_STATUS.fault);
   });

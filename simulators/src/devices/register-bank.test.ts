@@ -1,13 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { tcpFixtures } from '../test-support.ts';
 import { RegisterBank } from './register-bank.ts';
 
 describe('register-bank', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('lays out each point in its word order', async () => {
     const device = new RegisterBank('bank', {
@@ -19,7 +15,7 @@ describe('register-bank', () => {
         { name: 'dcba', table: 'input', address: 1, type: 'float64', value: 1, wordOrder: 'DCBA' },
       ],
     });
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     expect((await client.readHoldingRegisters(0, 4)).data).toEqual([0xf5c3, 0x4048, 0x0102, 0x0304]);
     expect((await client.readInputRegisters(0, 5)).data).toEqual([0x0201, 0, 0, 0, 0xf03f]);
@@ -29,7 +25,7 @@ describe('register-bank', () => {
     const device = new RegisterBank('load', {
       generate: [{ namePrefix: 'p', count: 1000, table: 'holding', type: 'float32', start: 0, step: 1 }],
     });
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const values: number[] = [];
     for (let address = 0; address < 2000; address += 124) {

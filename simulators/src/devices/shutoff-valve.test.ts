@@ -1,13 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { tcpFixtures } from '../test-support.ts';
 import { ShutoffValve, shutoffValveOptionsSchema } from './shutoff-valve.ts';
 
 describe('shutoff-valve', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   function valve(): ShutoffValve {
     return new ShutoffValve('valve', shutoffValveOptionsSchema.parse({ travelTimeMs: 2000, slowTravelFactor: 4 }));
@@ -15,7 +11,7 @@ describe('shutoff-valve', () => {
 
   it('closes on a de-energized command coil and shows closed after the travel time of simulated time', async () => {
     const device = valve();
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const switches = async (): Promise<boolean[]> => (await client.readDiscreteInputs(0, 2)).data.slice(0, 2);
     expect(await switches()).toEqual([false, true]); // [closed, open]
@@ -56,7 +52,7 @@ describe('shutoff-valve', () => {
   it('commandIgnored: the write is acknowledged, nothing moves and the coil reads back the old state', async () => {
     const device = valve();
     device.set('commandIgnored', 1);
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     await client.writeCoil(0, false);
     device.advance(5000);

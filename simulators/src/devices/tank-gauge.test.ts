@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { float32FromWords, serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { float32FromWords, tcpFixtures } from '../test-support.ts';
 import { TankGauge, tankGaugeOptionsSchema } from './tank-gauge.ts';
 
 describe('tank-gauge', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('holds level, pressure and temperature as float32 holding registers 0-5', async () => {
     const device = new TankGauge('tank', tankGaugeOptionsSchema.parse({ levelMm: 4200, pressureKPa: 105.5, temperatureC: 18.25 }));
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     const registers = (await client.readHoldingRegisters(0, 6)).data;
     expect(float32FromWords(registers[0]!, registers[1]!)).toBe(4200);

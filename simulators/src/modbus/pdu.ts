@@ -37,53 +37,42 @@ export function handleRequestPdu(
   switch (functionCode) {
     case 0x01:
     case 0x02:
-      return readBits(unit, functionCode, req, reqOffset, reqLength, res, resOffset);
     case 0x03:
     case 0x04:
-      return readRegisters(unit, functionCode, req, reqOffset, reqLength, res, resOffset);
+      return read(unit, functionCode, req, reqOffset, reqLength, res, resOffset);
     case 0x05:
       return writeSingleCoil(unit, req, reqOffset, reqLength, res, resOffset);
     case 0x06:
       return writeSingleRegister(unit, req, reqOffset, reqLength, res, resOffset);
     case 0x0f:
-      return writeMultipleCoils(unit, req, reqOffset, reqLength, res, resOffset);
     case 0x10:
-      return writeMultipleRegisters(unit, req, reqOffset, reqLength, res, resOffset);
+      return writeMultiple(unit, functionCode, req, reqOffset, reqLength, res, resOffset);
     default:
       return writeException(functionCode, EXCEPTION_ILLEGAL_FUNCTION, res, resOffset);
   }
 }
 
-function readBits(unit: ModbusUnit, fc: number, req: Buffer, o: number, len: number, res: Buffer, r: number): number {
+/** FC01-04: one function; bits pack eight to a byte, registers go big-endian two bytes each. */
+function read(unit: ModbusUnit, fc: number, req: Buffer, o: number, len: number, res: Buffer, r: number): number {
   if (len !== 5) return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
+  const bits = fc <= 0x02;
   const address = req.readUInt16BE(o + 1);
   const quantity = req.readUInt16BE(o + 3);
-  if (quantity < 1 || quantity > MAX_READ_BITS) return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
-  const table = fc === 0x01 ? unit.memory.coils : unit.memory.discreteInputs;
+  if (quantity < 1 || quantity > (bits ? MAX_READ_BITS : MAX_READ_REGISTERS)) return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
+  const memory = unit.memory;
+  const table = fc === 0x01 ? memory.coils : fc === 0x02 ? memory.discreteInputs : fc === 0x03 ? memory.holdingRegisters : memory.inputRegisters;
   if (!table.isDefined(address, quantity)) return writeException(fc, EXCEPTION_ILLEGAL_DATA_ADDRESS, res, r);
-  const byteCount = (quantity + 7) >> 3;
+  const byteCount = bits ? (quantity + 7) >> 3 : quantity * 2;
   res[r] = fc;
   res[r + 1] = byteCount;
-  res.fill(0, r + 2, r + 2 + byteCount);
   const values = table.values;
-  for (let i = 0; i < quantity; i++) {
-    if (values[address + i] === 1) res[r + 2 + (i >> 3)]! |= 1 << (i & 7);
+  if (bits) {
+    res.fill(0, r + 2, r + 2 + byteCount);
+    for (let i = 0; i < quantity; i++) if (values[address + i] === 1) res[r + 2 + (i >> 3)]! |= 1 << (i & 7);
+  } else {
+    for (let i = 0; i < quantity; i++) res.writeUInt16BE(values[address + i]!, r + 2 + i * 2);
   }
   return 2 + byteCount;
-}
-
-function readRegisters(unit: ModbusUnit, fc: number, req: Buffer, o: number, len: number, res: Buffer, r: number): number {
-  if (len !== 5) return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
-  const address = req.readUInt16BE(o + 1);
-  const quantity = req.readUInt16BE(o + 3);
-  if (quantity < 1 || quantity > MAX_READ_REGISTERS) return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
-  const table = fc === 0x03 ? unit.memory.holdingRegisters : unit.memory.inputRegisters;
-  if (!table.isDefined(address, quantity)) return writeException(fc, EXCEPTION_ILLEGAL_DATA_ADDRESS, res, r);
-  res[r] = fc;
-  res[r + 1] = quantity * 2;
-  const values = table.values;
-  for (let i = 0; i < quantity; i++) res.writeUInt16BE(values[address + i]!, r + 2 + i * 2);
-  return 2 + quantity * 2;
 }
 
 /** Write responses echo the first five request bytes (function, address, value or quantity). */
@@ -112,30 +101,24 @@ function writeSingleRegister(unit: ModbusUnit, req: Buffer, o: number, len: numb
   return echoHeader(req, o, res, r);
 }
 
-function writeMultipleCoils(unit: ModbusUnit, req: Buffer, o: number, len: number, res: Buffer, r: number): number {
-  if (len < 6) return writeException(0x0f, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
+/** FC15 and FC16: quantity, byte count and frame length must agree before anything is written. */
+function writeMultiple(unit: ModbusUnit, fc: number, req: Buffer, o: number, len: number, res: Buffer, r: number): number {
+  if (len < 6) return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
+  const bits = fc === 0x0f;
   const address = req.readUInt16BE(o + 1);
   const quantity = req.readUInt16BE(o + 3);
   const byteCount = req[o + 5]!;
-  if (quantity < 1 || quantity > MAX_WRITE_BITS || byteCount !== (quantity + 7) >> 3 || len !== 6 + byteCount) {
-    return writeException(0x0f, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
+  const maxQuantity = bits ? MAX_WRITE_BITS : MAX_WRITE_REGISTERS;
+  const expectedBytes = bits ? (quantity + 7) >> 3 : quantity * 2;
+  if (quantity < 1 || quantity > maxQuantity || byteCount !== expectedBytes || len !== 6 + byteCount) {
+    return writeException(fc, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
   }
-  if (!unit.memory.coils.isWritable(address, quantity)) return writeException(0x0f, EXCEPTION_ILLEGAL_DATA_ADDRESS, res, r);
-  for (let i = 0; i < quantity; i++) unit.writeCoil(address + i, (req[o + 6 + (i >> 3)]! & (1 << (i & 7))) !== 0);
-  return echoHeader(req, o, res, r);
-}
-
-function writeMultipleRegisters(unit: ModbusUnit, req: Buffer, o: number, len: number, res: Buffer, r: number): number {
-  if (len < 6) return writeException(0x10, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
-  const address = req.readUInt16BE(o + 1);
-  const quantity = req.readUInt16BE(o + 3);
-  const byteCount = req[o + 5]!;
-  if (quantity < 1 || quantity > MAX_WRITE_REGISTERS || byteCount !== quantity * 2 || len !== 6 + byteCount) {
-    return writeException(0x10, EXCEPTION_ILLEGAL_DATA_VALUE, res, r);
+  const table = bits ? unit.memory.coils : unit.memory.holdingRegisters;
+  if (!table.isWritable(address, quantity)) return writeException(fc, EXCEPTION_ILLEGAL_DATA_ADDRESS, res, r);
+  if (bits) {
+    for (let i = 0; i < quantity; i++) unit.writeCoil(address + i, (req[o + 6 + (i >> 3)]! & (1 << (i & 7))) !== 0);
+  } else {
+    for (let i = 0; i < quantity; i++) unit.writeRegister(address + i, req.readUInt16BE(o + 6 + i * 2));
   }
-  if (!unit.memory.holdingRegisters.isWritable(address, quantity)) {
-    return writeException(0x10, EXCEPTION_ILLEGAL_DATA_ADDRESS, res, r);
-  }
-  for (let i = 0; i < quantity; i++) unit.writeRegister(address + i, req.readUInt16BE(o + 6 + i * 2));
   return echoHeader(req, o, res, r);
 }

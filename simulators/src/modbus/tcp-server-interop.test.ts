@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HoneywellMidas, midasOptionsSchema } from '../devices/honeywell-midas.ts';
 import { HoneywellXnx, xnxOptionsSchema } from '../devices/honeywell-xnx.ts';
 import { ShutoffValve, shutoffValveOptionsSchema } from '../devices/shutoff-valve.ts';
-import { serveOverTcp, type TcpFixture } from '../test-support.ts';
+import { tcpFixtures } from '../test-support.ts';
 
 const run = promisify(execFile);
 
@@ -15,11 +15,7 @@ async function mbpoll(port: number, unitId: number, args: string[]): Promise<str
 }
 
 describe('an independent Modbus client (mbpoll) reads the simulators', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('reads XNX float32 (big-endian words), Midas float32 (CDAB), and the valve limit switches', async () => {
     const xnx = new HoneywellXnx('xnx', xnxOptionsSchema.parse({}));
@@ -27,7 +23,7 @@ describe('an independent Modbus client (mbpoll) reads the simulators', () => {
     const valve = new ShutoffValve('valve', shutoffValveOptionsSchema.parse({ open: true }));
     xnx.set('concentration', 23.5);
     midas.set('concentration', 4.75);
-    fixture = await serveOverTcp({ 1: xnx, 2: midas, 3: valve });
+    const fixture = await tcp.serve({ 1: xnx, 2: midas, 3: valve });
     const port = fixture.server.port;
     // mbpoll's default float word order is low word first (CDAB); -B selects high word first (ABCD).
     expect((await mbpoll(port, 1, ['-t', '4:float', '-B', '-r', '2', '-c', '1'])).map(Number)).toEqual([23.5]);

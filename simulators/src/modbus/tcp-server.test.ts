@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegisterBank } from '../devices/register-bank.ts';
-import { serveOverTcp, waitFor, type TcpFixture } from '../test-support.ts';
+import { tcpFixtures, waitFor } from '../test-support.ts';
 
 function bank(): RegisterBank {
   return new RegisterBank('bank', {
@@ -34,14 +34,10 @@ function rawRequest(port: number, unitId: number, pdu: number[]): Promise<Buffer
 }
 
 describe('Modbus TCP server', () => {
-  let fixture: TcpFixture | undefined;
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+  const tcp = tcpFixtures();
 
   it('answers FC 01, 02, 03, 04 from the unit memory', async () => {
-    fixture = await serveOverTcp({ 1: bank() });
+    const fixture = await tcp.serve({ 1: bank() });
     const client = await fixture.connect(1);
     expect((await client.readCoils(0, 3)).data.slice(0, 3)).toEqual([true, false, true]);
     expect((await client.readDiscreteInputs(5, 1)).data[0]).toBe(true);
@@ -51,7 +47,7 @@ describe('Modbus TCP server', () => {
 
   it('applies FC 05, 06, 15, 16 writes and the device sees them', async () => {
     const device = bank();
-    fixture = await serveOverTcp({ 1: device });
+    const fixture = await tcp.serve({ 1: device });
     const client = await fixture.connect(1);
     await client.writeCoil(1, true);
     await client.writeCoils(0, [false, false, false]);
@@ -64,7 +60,7 @@ describe('Modbus TCP server', () => {
   });
 
   it('answers illegal data address for undefined or read-only addresses', async () => {
-    fixture = await serveOverTcp({ 1: bank() });
+    const fixture = await tcp.serve({ 1: bank() });
     const client = await fixture.connect(1);
     await expect(client.readHoldingRegisters(3, 2)).rejects.toMatchObject({ modbusCode: 2 });
     await expect(client.readInputRegisters(0, 1)).rejects.toMatchObject({ modbusCode: 2 });
@@ -72,7 +68,7 @@ describe('Modbus TCP server', () => {
   });
 
   it('answers illegal function and illegal data value like a device', async () => {
-    fixture = await serveOverTcp({ 1: bank() });
+    const fixture = await tcp.serve({ 1: bank() });
     const illegalFunction = await rawRequest(fixture.server.port, 1, [0x2b, 0x0e, 0x01, 0x00]);
     expect([...illegalFunction]).toEqual([0x12, 0x34, 0, 0, 0, 3, 1, 0xab, 0x01]);
     const tooMany = await rawRequest(fixture.server.port, 1, [0x03, 0, 0, 0, 126]);
@@ -83,7 +79,7 @@ describe('Modbus TCP server', () => {
 
   it('hosts several unit ids on one port and stays silent for unknown ones', async () => {
     const other = new RegisterBank('other', { points: [{ name: 'x', table: 'holding', address: 0, type: 'uint16', value: 7 }] });
-    fixture = await serveOverTcp({ 1: bank(), 2: other });
+    const fixture = await tcp.serve({ 1: bank(), 2: other });
     const first = await fixture.connect(1);
     const second = await fixture.connect(2);
     const unknown = await fixture.connect(9, 300);
@@ -93,7 +89,7 @@ describe('Modbus TCP server', () => {
   });
 
   it('counts requests per unit, function code, address and quantity, and resets', async () => {
-    fixture = await serveOverTcp({ 1: bank() });
+    const fixture = await tcp.serve({ 1: bank() });
     const client = await fixture.connect(1);
     for (let i = 0; i < 3; i++) await client.readHoldingRegisters(0, 4);
     await client.readHoldingRegisters(0, 2);
@@ -110,7 +106,7 @@ describe('Modbus TCP server', () => {
 
   describe('per-unit comms faults, toggled at run time', () => {
     it('noAnswer: the request times out, other units still answer, and clearing it restores answers', async () => {
-      fixture = await serveOverTcp({ 1: bank(), 2: bank() });
+      const fixture = await tcp.serve({ 1: bank(), 2: bank() });
       const dead = await fixture.connect(1, 300);
       const alive = await fixture.connect(2);
       fixture.host.setFault(1, 'noAnswer');
@@ -121,15 +117,14 @@ describe('Modbus TCP server', () => {
     });
 
     it('busy: exception 06', async () => {
-      fixture = await serveOverTcp({ 1: bank() });
+      const fixture = await tcp.serve({ 1: bank() });
       fixture.host.setFault(1, 'busy');
       const client = await fixture.connect(1);
       await expect(client.readHoldingRegisters(0, 1)).rejects.toMatchObject({ modbusCode: 6 });
     });
 
     it('closeSocket: the server drops the connection', async () => {
-      const served = await serveOverTcp({ 1: bank() });
-      fixture = served;
+      const served = await tcp.serve({ 1: bank() });
       served.host.setFault(1, 'closeSocket');
       const client = await served.connect(1, 2000);
       await expect(client.readHoldingRegisters(0, 1)).rejects.toBeDefined();
@@ -137,7 +132,7 @@ describe('Modbus TCP server', () => {
     });
 
     it('garbled: the MBAP length does not match the PDU', async () => {
-      fixture = await serveOverTcp({ 1: bank() });
+      const fixture = await tcp.serve({ 1: bank() });
       fixture.host.setFault(1, 'garbled');
       const reply = await rawRequest(fixture.server.port, 1, [0x03, 0, 0, 0, 2]);
       expect(reply.readUInt16BE(4)).not.toBe(reply.length - 6);
