@@ -271,6 +271,19 @@ describe('OpcuaConnection reconnection', () => {
     second.tank('T101').set('level', 4400);
     await waitFor('a change on the new server', () => lastOf(readings, 't101.level', (r) => r.value === 4400));
   }, 90_000);
+  it('reports points bad while the server is not there yet and connects once it appears', async () => {
+    const probe = await farmOnPort(0);
+    const port = probe.port;
+    await probe.stop();
+    const { connection, readings } = connect({ ...probe, endpointUrl: `opc.tcp://127.0.0.1:${port}` });
+    const result = await connection.start();
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('HAZMON_OPCUA_CONNECT_FAILED');
+    expect(readings.filter((r) => r.reason?.code === 'connection').length).toBeGreaterThanOrEqual(3);
+
+    await farmOnPort(port, 2222);
+    await waitFor('values once the server is up', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 2222), 60_000);
+  }, 90_000);
 });
 
 describe('browse and write', () => {
