@@ -1,78 +1,77 @@
 /** Oracle test: scenario readings go into a real DuckDB file; SQL window functions there must agree with the engine. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { loadScenarioFile, renderScenarioSignal, scenarioCommsFaultAt, scenarioQuantities } from '@hazmon/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmEngine } from './engine.ts';
 import type { EngineEvent } from './events.ts';
 
 const T0 = 1_700_000_000_000;
-const HI = 50;
-const AVG_LIMIT = 40;
 const HOLD_MS = 5_000;
+const STEP_MS = 1_000;
+/** Rendered past each scenario's own length (values hold) so the 10 and 15 min windows fill and slide. */
+const RENDER_MS = 1_500_000;
 /** 10 min and 15 min windows are paned (600 s / 480 = 1250 ms, 900 s / 480 = 1875 ms panes); 60 s is raw. */
 const PANED = { windowMs: 600_000, paneMs: 1_250 };
 const TWA = { windowMs: 900_000, paneMs: 1_875 };
+const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../simulators/scenarios');
 
-const pointRules = {
-  limits: { hi: HI },
-  holdS: HOLD_MS / 1000,
-  health: { staleS: 86_400 },
-  lateToleranceS: 0,
-  windows: [
-    { name: 'avg60', aggregate: 'avg', windowS: 60, above: AVG_LIMIT },
-    { name: 'max60', aggregate: 'max', windowS: 60, above: 55 },
-    { name: 'min60', aggregate: 'min', windowS: 60, below: 1 },
-    { name: 'avg600', aggregate: 'avg', windowS: 600, above: AVG_LIMIT },
-    { name: 'max600', aggregate: 'max', windowS: 600, above: 55 },
-    { name: 'twa900', aggregate: 'twa', windowS: 900, above: 30 },
-  ],
-};
-
-interface Scenario {
+interface OracleScenario {
   readonly name: string;
   readonly t: number[];
   readonly v: number[];
   readonly good: boolean[];
+  /** Limits placed inside each scenario's own range so that every scenario crosses them. */
+  readonly hi: number;
+  readonly avgLimit: number;
 }
 
-/** Deterministic PRNG (mulberry32) so every run replays the same scenarios. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
+function pointRules(scenario: OracleScenario) {
+  const span = scenario.hi - scenario.avgLimit;
+  return {
+    limits: { hi: scenario.hi },
+    holdS: HOLD_MS / 1000,
+    health: { staleS: 86_400 },
+    lateToleranceS: 0,
+    windows: [
+      { name: 'avg60', aggregate: 'avg', windowS: 60, above: scenario.avgLimit },
+      { name: 'max60', aggregate: 'max', windowS: 60, above: scenario.hi + span },
+      { name: 'min60', aggregate: 'min', windowS: 60, below: scenario.avgLimit - span },
+      { name: 'avg600', aggregate: 'avg', windowS: 600, above: scenario.avgLimit },
+      { name: 'max600', aggregate: 'max', windowS: 600, above: scenario.hi },
+      { name: 'twa900', aggregate: 'twa', windowS: 900, above: scenario.avgLimit },
+    ],
   };
 }
 
-const SHAPES: Record<string, (second: number, noise: number) => { value: number; good: boolean }> = {
-  'leak-ramp': (s, n) => ({ value: s < 300 ? 2 + n : 2 + (s - 300) * 0.1 + n, good: true }),
-  step: (s, n) => ({ value: s < 400 ? 5 + n : 62 + n, good: true }),
-  noise: (s, n) => ({ value: 30 + 25 * n, good: true }),
-  'sensor-fault': (s, n) => ({ value: 10 + n, good: !(s > 500 && s < 640) }),
-  chattering: (s, n) => ({ value: HI + 2 * Math.sin(s / 3) + n, good: true }),
-  overfill: (s, n) => ({ value: Math.min(100, 40 + s * 0.05 + n * 0.2), good: true }),
-};
-
-function generate(name: string, seed: number): Scenario {
-  const random = seeded(seed);
-  const scenario: Scenario = { name, t: [], v: [], good: [] };
-  let t = T0;
-  for (let i = 0; i < 1_100; i += 1) {
-    // Mostly 1 s with jitter, now and then a comms gap of 20-120 s.
-    t += random() < 0.01 ? 20_000 + Math.floor(random() * 100_000) : 700 + Math.floor(random() * 600);
-    const { value, good } = SHAPES[name]!((t - T0) / 1000, random() * 2 - 1);
-    scenario.t.push(t);
-    scenario.v.push(value);
-    scenario.good.push(good);
-  }
-  return scenario;
+/**
+ * The simulators' scenario files rendered with their pure renderScenarioSignal: the value quantity every STEP_MS,
+ * bad quality while the scenario's sensor fault or comms loss is on, and comms gaps (15 s dropped every 97 s) cut in.
+ */
+function fromSimulator(file: string): OracleScenario {
+  const scenario = loadScenarioFile(join(SCENARIO_DIR, file));
+  const quantity = scenarioQuantities(scenario).find((name) => name !== 'sensorFault') ?? 'concentration';
+  const options = { stepMs: STEP_MS, durationMs: RENDER_MS };
+  const fault = scenarioQuantities(scenario).includes('sensorFault') ? renderScenarioSignal(scenario, 'sensorFault', options) : null;
+  const result: OracleScenario & { hi: number; avgLimit: number } = { name: scenario.name, t: [], v: [], good: [], hi: 0, avgLimit: 0 };
+  renderScenarioSignal(scenario, quantity, options).forEach(({ simTimeMs, value }, i) => {
+    if (Math.floor(simTimeMs / 1000) % 97 >= 82) return;
+    result.t.push(T0 + simTimeMs);
+    result.v.push(value);
+    result.good.push(fault?.[i]?.value !== 1 && scenarioCommsFaultAt(scenario, simTimeMs) === 'none');
+  });
+  const goodValues = result.v.filter((_, i) => result.good[i]);
+  const low = Math.min(...goodValues);
+  const high = Math.max(...goodValues);
+  result.hi = low + 0.5 * (high - low);
+  result.avgLimit = low + 0.4 * (high - low);
+  return result;
 }
 
-const scenarios = Object.keys(SHAPES).map((name, i) => generate(name, 1_000 + i));
+const scenarios = readdirSync(SCENARIO_DIR).filter((file) => file.endsWith('.yaml')).sort().map(fromSimulator);
 
 type Row = { seq: number; values: number[] };
 
@@ -88,15 +87,16 @@ async function query(connection: DuckDBConnection, sql: string): Promise<Map<str
   return byScenario;
 }
 
-function engineRun(scenario: Scenario) {
+function engineRun(scenario: OracleScenario) {
   const events: EngineEvent[] = [];
-  const engine = new AlarmEngine({ points: [{ id: 'P', ...pointRules }] }, (event) => events.push(event));
+  const rules = pointRules(scenario);
+  const engine = new AlarmEngine({ points: [{ id: 'P', ...rules }] }, (event) => events.push(event));
   const perReading = new Map<number, Record<string, number>>();
   scenario.t.forEach((t, seq) => {
     engine.processReading(0, t, scenario.good[seq] ? scenario.v[seq]! : Number.NaN, scenario.good[seq] ? 0 : 2, 0, 0);
     if (!scenario.good[seq]) return;
     const record: Record<string, number> = {};
-    for (const rule of pointRules.windows) {
+    for (const rule of rules.windows) {
       const window = engine.windowValue('P', rule.name);
       record[rule.name] = window.value;
       record[`${rule.name}.count`] = window.count;
@@ -125,6 +125,15 @@ describe('engine vs DuckDB window functions on scenario data', () => {
     connection = await instance.connect();
     await connection.run('SET enable_progress_bar = false');
     await connection.run('CREATE TABLE readings (scenario VARCHAR, seq INTEGER, t BIGINT, v DOUBLE, good BOOLEAN)');
+    await connection.run('CREATE TABLE limits (scenario VARCHAR, hi DOUBLE, avg_limit DOUBLE)');
+    const limits = await connection.createAppender('limits');
+    for (const scenario of scenarios) {
+      limits.appendVarchar(scenario.name);
+      limits.appendDouble(scenario.hi);
+      limits.appendDouble(scenario.avgLimit);
+      limits.endRow();
+    }
+    limits.closeSync();
     const appender = await connection.createAppender('readings');
     for (const scenario of scenarios) {
       scenario.t.forEach((t, seq) => {
@@ -191,11 +200,11 @@ describe('engine vs DuckDB window functions on scenario data', () => {
     const crossings = await query(connection, `
       WITH g AS (SELECT scenario, seq, t, v, avg(v) OVER w AS a FROM readings WHERE good
                  WINDOW w AS (PARTITION BY scenario ORDER BY t RANGE BETWEEN 59999 PRECEDING AND CURRENT ROW)),
-      l AS (SELECT *, lag(v) OVER o AS pv, lag(a) OVER o AS pa FROM g WINDOW o AS (PARTITION BY scenario ORDER BY t))
-      SELECT scenario, seq, t,
-        CASE WHEN v >= ${HI} AND (pv IS NULL OR pv < ${HI}) THEN 1 ELSE 0 END,
-        CASE WHEN a >= ${AVG_LIMIT} AND (pa IS NULL OR pa < ${AVG_LIMIT}) THEN 1 ELSE 0 END
-      FROM l ORDER BY scenario, t`);
+      l AS (SELECT g.*, lag(v) OVER o AS pv, lag(a) OVER o AS pa FROM g WINDOW o AS (PARTITION BY scenario ORDER BY t))
+      SELECT l.scenario, seq, t,
+        CASE WHEN v >= hi AND (pv IS NULL OR pv < hi) THEN 1 ELSE 0 END,
+        CASE WHEN a >= avg_limit AND (pa IS NULL OR pa < avg_limit) THEN 1 ELSE 0 END
+      FROM l JOIN limits USING (scenario) ORDER BY l.scenario, t`);
     let total = 0;
     for (const scenario of scenarios) {
       const { activations } = engineRun(scenario);
