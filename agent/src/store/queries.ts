@@ -158,11 +158,11 @@ export async function aggregates(
   });
 }
 
-/** 'auto' picks a resolution that keeps a trend to a few thousand rows. */
-export function resolutionFor(requested: ReadingsResolution, from: number, to: number): 'raw' | RollupLevel {
+/** 'auto' keeps a trend to a few thousand rows, and uses rollups where raw rows may already be past retention. */
+export function resolutionFor(requested: ReadingsResolution, from: number, to: number, rawKeptFrom: number): 'raw' | RollupLevel {
   if (requested !== 'auto') return requested;
   const span = to - from;
-  if (span <= 6 * HOUR_MS) return 'raw';
+  if (span <= 6 * HOUR_MS && from >= rawKeptFrom) return 'raw';
   if (span <= 8 * DAY_MS) return '1m';
   if (span <= 400 * DAY_MS) return '1h';
   return '1d';
@@ -177,10 +177,11 @@ export async function readings(
   to: number,
   resolution: ReadingsResolution,
   limit: number,
+  rawKeptFrom: number,
 ): Promise<ReadingsResult> {
   const pointIndex = points.require(pointId, 'readings');
   requireRange(from, to, 'readings');
-  const chosen = resolutionFor(resolution, from, to);
+  const chosen = resolutionFor(resolution, from, to, rawKeptFrom);
   if (chosen === 'raw') return { resolution: 'raw', rows: await rawReadings(connection, pointIndex, from, to, limit) };
   const width = ROLLUP_WIDTH_MS[chosen];
   const alignedFrom = Math.floor(from / width) * width;

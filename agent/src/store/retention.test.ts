@@ -52,6 +52,10 @@ describe('retention', () => {
     const kept = await store.aggregates({ pointIds: ['P0'], from: oldStart, to: oldStart + 12 * 3_600_000, intervalMs: 3_600_000 });
     expect(kept).toHaveLength(12);
     expect(kept.every((row) => row.count === 360 && row.avg === 5 && row.completeness === 1)).toBe(true);
+    // A short window that old is served from rollups by 'auto', since its raw rows are gone.
+    const zoomed = await store.readings('P0', oldStart, oldStart + 3_600_000, { resolution: 'auto' });
+    expect(zoomed.resolution).toBe('1m');
+    expect(zoomed.rows).toHaveLength(60);
     expect((await store.rawReadings('P0', recentStart, NOW)).map((row) => row.value)).toEqual([7, 7, 7, 7, 7, 7]);
     expect((await store.rawReadings('P0', NOW, t)).length).toBe((t - NOW) / 1000);
   }, 120_000);

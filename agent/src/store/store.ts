@@ -9,7 +9,7 @@ import { RawReadingQueue } from './raw-queue.ts';
 import { RawWriter } from './raw-writer.ts';
 import { applyRetention, retentionPolicy, type RetentionPolicy, type RetentionResult } from './retention.ts';
 import { RollupMaintainer } from './rollups.ts';
-import { META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
+import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
 import { SerialConnection, num } from './sql.ts';
 import type {
   AggregateRow,
@@ -291,7 +291,8 @@ export class HazmonStore {
 
   /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
   readings(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingsResult> {
-    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000);
+    const rawKeptFrom = this.options.now() - this.options.retention.rawDays * DAY_MS;
+    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom);
   }
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
