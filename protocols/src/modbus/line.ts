@@ -133,11 +133,6 @@ export class ModbusLine {
     return this.state === 'open';
   }
 
-  /** Jobs waiting (not counting the one in flight). */
-  get pending(): number {
-    return this.queue.length - this.queueHead + this.urgent.length;
-  }
-
   start(): void {
     if (this.state !== 'idle') return;
     this.connect();
