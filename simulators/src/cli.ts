@@ -35,6 +35,16 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  // Signals are caught from the start: dying mid-start-up by a default handler would orphan the socat pty pairs.
+  let stopSite: ((signal: string) => void) | null = null;
+  let earlySignal: string | null = null;
+  const onSignal = (signal: string): void => {
+    if (stopSite === null) earlySignal = signal;
+    else stopSite(signal);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
   let site;
   try {
     site = await startSite(sitePath, speed === undefined ? {} : { speed });
@@ -43,16 +53,17 @@ async function main(): Promise<number> {
     process.stderr.write(`hazmon-sim: cannot start ${sitePath}${code}:\n${(error as Error).message}\n`);
     return 1;
   }
-  // Handlers go in before the endpoints are printed: a supervisor may signal as soon as it reads them.
   const running = site;
   const stopped = new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
+    stopSite = (signal: string): void => {
       process.stderr.write(`hazmon-sim: ${signal}, stopping\n`);
       void running.stop().then(() => resolve(0));
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  if (earlySignal !== null) {
+    stopSite!(earlySignal);
+    return stopped;
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ site: site.name, endpoints: site.endpoints })}\n`);
   } else {

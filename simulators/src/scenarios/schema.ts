@@ -40,7 +40,7 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   /** Seeds the noise; the same seed gives the same samples. */
   seed: z.number().int().default(1),
-  /** Length of the scenario in seconds (what renderers sample by default); values hold afterwards. */
+  /** Length of the scenario in seconds: how long a replay should sample. Effects keep their rule after it (ramps hold, open-ended noise goes on). */
   durationS: z.number().positive(),
   /** Values of driven quantities before any effect (default 0). */
   initial: z.record(z.string(), z.number()).default({}),
