@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobOutcome } from './line.ts';
-import { ModbusLine, newCounters } from './line.ts';
+import { ModbusLine, lineConfigSchema, newCounters } from './line.ts';
 import type { TestServer } from './test-server.ts';
 import { startTestServer } from './test-server.ts';
 
@@ -69,5 +69,14 @@ describe('ModbusLine back-off', () => {
     // poll-1 may already be on the wire; the urgent job overtakes everything still queued.
     expect(order.indexOf('write')).toBeLessThan(order.indexOf('poll-2'));
     expect(outcomes[2]).toMatchObject({ ok: false, code: 'timeout' });
+  });
+});
+
+describe('lineConfigSchema', () => {
+  it('accepts TCP and RTU lines and refuses unknown fields and bad ports', () => {
+    expect(lineConfigSchema.safeParse({ id: 'a', kind: 'tcp', host: '127.0.0.1', port: 502, timing: { timeoutMs: 500 } }).success).toBe(true);
+    expect(lineConfigSchema.safeParse({ id: 'b', kind: 'rtu', path: '/dev/ttyS1', baudRate: 19200, parity: 'even' }).success).toBe(true);
+    expect(lineConfigSchema.safeParse({ id: 'c', kind: 'tcp', host: '127.0.0.1', port: 70000 }).success).toBe(false);
+    expect(lineConfigSchema.safeParse({ id: 'd', kind: 'rtu', path: '/dev/ttyS1', speed: 9600 }).success).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
  * request, retries, per-slave exponential back-off and reconnection after the connection is lost.
  */
 import modbusSerial from 'modbus-serial';
+import { z } from 'zod';
 import type { QualityReasonCode } from '../reading.ts';
 
 export interface TcpLineConfig {
@@ -37,6 +38,32 @@ export interface LineTiming {
   readonly reconnectBaseMs: number;
   readonly reconnectMaxMs: number;
 }
+
+const timingSchema = z
+  .strictObject({
+    timeoutMs: z.number().int().min(10).max(60_000),
+    retries: z.number().int().min(0).max(10),
+    backoffBaseMs: z.number().int().min(0),
+    backoffMaxMs: z.number().int().min(0),
+    reconnectBaseMs: z.number().int().min(10),
+    reconnectMaxMs: z.number().int().min(10),
+  })
+  .partial();
+
+/** Validates a line entry of a site config (the agent's config loader uses it). */
+export const lineConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ id: z.string().min(1), kind: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535), timing: timingSchema.optional() }),
+  z.strictObject({
+    id: z.string().min(1),
+    kind: z.literal('rtu'),
+    path: z.string().min(1),
+    baudRate: z.number().int().positive().optional(),
+    parity: z.enum(['none', 'even', 'odd']).optional(),
+    dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
+    stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
+    timing: timingSchema.optional(),
+  }),
+]);
 
 export const DEFAULT_LINE_TIMING: LineTiming = {
   timeoutMs: 1000,
@@ -166,7 +193,8 @@ export class ModbusLine {
       config.kind === 'tcp'
         ? // The socket timeout bounds a connect that hangs; once connected it only fires harmless idle events.
           client.connectTCP(config.host, { port: config.port, timeout: this.timing.timeoutMs })
-        : client.connectRTUBuffered(config.path, {
+        : // Unset serial settings fall back to the Modbus serial-line defaults: 19200 baud, even parity, 8 data bits.
+          client.connectRTUBuffered(config.path, {
             baudRate: config.baudRate ?? 19200,
             parity: config.parity ?? 'even',
             dataBits: config.dataBits ?? 8,
