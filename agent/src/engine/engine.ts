@@ -3,11 +3,11 @@ import { QUALITY_CODE, effectiveTime, type QualityReasonCode, type Reading } fro
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
-import type { ConditionSnapshot } from './condition.ts';
+import { advanceCondition, stepCondition, type ConditionSnapshot } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PointRuntime, type WindowRule } from './point.ts';
-import type { WindowSnapshot } from './window.ts';
+import type { PaneWindow, WindowSnapshot } from './window.ts';
 
 /** Reason codes as small integers for the columnar batch; index 0 means no reason. */
 export const REASON_CODES: readonly (QualityReasonCode | 'none')[] = [
@@ -345,7 +345,9 @@ export class AlarmEngine {
     }
     const at = Math.max(now ?? point.lastTime, Number.isNaN(point.lastTime) ? -Infinity : point.lastTime);
     windowRule.store.evict(at);
-    const value = point.rateRules.includes(windowRule) ? this.rateOf(windowRule, point.lastGoodTime, point.lastValue) : this.aggregateOf(windowRule, at);
+    const value = point.rateRules.includes(windowRule)
+      ? this.rateOf(windowRule.store, point.lastGoodTime, point.lastValue)
+      : this.aggregateOf(windowRule.store, windowRule.aggregate, at);
     const store = windowRule.store;
     const span = at - store.windowStart(at);
     return { value, count: store.readingCount, coverage: windowRule.aggregate === AGGREGATE_TWA ? store.coveredMs(at) / span : Number.NaN };
@@ -416,6 +418,7 @@ export class AlarmEngine {
         const savedAlarm = saved.alarms[alarm.id];
         if (savedAlarm !== undefined) alarm.restore(savedAlarm);
       }
+      point.staleActive = point.health.stale.conditionActive;
     }
     for (const [id, saved] of Object.entries(snapshot.groups)) {
       const group = this.groups.find((g) => g.config.id === id);
@@ -500,7 +503,10 @@ export class AlarmEngine {
       }
     }
     if (quality === GOOD) {
-      if (point.health.stale.conditionActive) this.raise(point.health.stale, false, t, v, 'good reading received');
+      if (point.staleActive) {
+        point.staleActive = false;
+        this.raise(point.health.stale, false, t, v, 'good reading received');
+      }
     } else {
       this.checkStale(point, t);
     }
@@ -509,26 +515,35 @@ export class AlarmEngine {
   private checkStale(point: PointRuntime, now: number): void {
     const since = Number.isNaN(point.lastGoodTime) ? this.startTime : point.lastGoodTime;
     const stale = now - since >= point.staleMs;
-    if (stale && !point.health.stale.conditionActive) {
+    if (stale && !point.staleActive) {
+      point.staleActive = true;
       this.raise(point.health.stale, true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
   }
 
   private evaluateValueRules(point: PointRuntime, t: number, v: number): void {
-    for (let i = 0; i < point.limits.length; i += 1) {
-      const rule = point.limits[i]!;
-      if (rule.condition.update(v, t)) this.raise(rule.alarm, rule.condition.active, t, v, this.limitWhy(rule.name, rule.condition.active, v, rule.condition.limit));
+    const conditions = point.conditionData;
+    const limitOffsets = point.limitOffsets;
+    for (let i = 0; i < limitOffsets.length; i += 1) {
+      if (stepCondition(conditions, limitOffsets[i]!, v, t)) {
+        const rule = point.limits[i]!;
+        this.raise(rule.alarm, rule.condition.active, t, v, this.limitWhy(rule.name, rule.condition.active, v, rule.condition.limit));
+      }
     }
-    for (let i = 0; i < point.stores.length; i += 1) point.stores[i]!.add(t, v, true);
-    for (let i = 0; i < point.windowRules.length; i += 1) {
-      const rule = point.windowRules[i]!;
-      const aggregate = this.aggregateOf(rule, t);
-      if (rule.condition.update(aggregate, t)) this.raiseWindow(rule, t, aggregate);
+    const stores = point.stores;
+    for (let i = 0; i < stores.length; i += 1) stores[i]!.add(t, v, true);
+    const windowOffsets = point.windowOffsets;
+    for (let i = 0; i < windowOffsets.length; i += 1) {
+      const aggregate = this.aggregateOf(point.windowStores[i]!, point.windowAggregates[i]!, t);
+      if (stepCondition(conditions, windowOffsets[i]!, aggregate, t)) this.raiseWindow(point.windowRules[i]!, t, aggregate);
     }
-    for (let i = 0; i < point.rateRules.length; i += 1) {
-      const rule = point.rateRules[i]!;
-      const rate = this.rateOf(rule, t, v);
-      if (rule.condition.update(rate, t)) this.raise(rule.alarm, rule.condition.active, t, rate, `${rule.name} ${rate.toFixed(3)} per minute vs ${rule.condition.limit}`);
+    const rateOffsets = point.rateOffsets;
+    for (let i = 0; i < rateOffsets.length; i += 1) {
+      const rate = this.rateOf(point.rateStores[i]!, t, v);
+      if (stepCondition(conditions, rateOffsets[i]!, rate, t)) {
+        const rule = point.rateRules[i]!;
+        this.raise(rule.alarm, rule.condition.active, t, rate, `${rule.name} ${rate.toFixed(3)} per minute vs ${rule.condition.limit}`);
+      }
     }
     const stuck = point.stuck;
     if (stuck !== null) {
@@ -552,28 +567,30 @@ export class AlarmEngine {
     return `${name} ${active ? 'reached' : 'cleared'}: ${value} vs limit ${limit}`;
   }
 
-  private aggregateOf(rule: WindowRule, t: number): number {
-    const store = rule.store;
-    if (rule.aggregate === AGGREGATE_AVG) return store.average();
-    if (rule.aggregate === AGGREGATE_MIN) return store.minimum();
-    if (rule.aggregate === AGGREGATE_MAX) return store.maximum();
+  private aggregateOf(store: PaneWindow, aggregate: number, t: number): number {
+    if (aggregate === AGGREGATE_AVG) return store.average();
+    if (aggregate === AGGREGATE_MIN) return store.minimum();
+    if (aggregate === AGGREGATE_MAX) return store.maximum();
     return store.timeWeightedIntegral(t) / store.coveredMs(t);
   }
 
   /** Change per minute from the oldest good reading in the window to the latest. */
-  private rateOf(rule: WindowRule, t: number, v: number): number {
-    const oldestTime = rule.store.oldestTime();
-    return t > oldestTime ? ((v - rule.store.oldestValue()) * 60_000) / (t - oldestTime) : 0;
+  private rateOf(store: PaneWindow, t: number, v: number): number {
+    const oldestTime = store.oldestTime();
+    return t > oldestTime ? ((v - store.oldestValue()) * 60_000) / (t - oldestTime) : 0;
   }
 
   private advanceDelays(point: PointRuntime, t: number): void {
-    for (let i = 0; i < point.limits.length; i += 1) {
+    const conditions = point.conditionData;
+    for (let i = 0; i < point.limitOffsets.length; i += 1) {
+      if (!advanceCondition(conditions, point.limitOffsets[i]!, t)) continue;
       const rule = point.limits[i]!;
-      if (rule.condition.advance(t)) this.raise(rule.alarm, rule.condition.active, t, point.lastValue, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
+      this.raise(rule.alarm, rule.condition.active, t, point.lastValue, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
     }
-    for (let i = 0; i < point.windowRules.length; i += 1) {
+    for (let i = 0; i < point.windowOffsets.length; i += 1) {
+      if (!advanceCondition(conditions, point.windowOffsets[i]!, t)) continue;
       const rule = point.windowRules[i]!;
-      if (rule.condition.advance(t)) this.raise(rule.alarm, rule.condition.active, t, Number.NaN, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
+      this.raise(rule.alarm, rule.condition.active, t, Number.NaN, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
     }
   }
 

@@ -1,7 +1,7 @@
 /** One point's compiled rules and flat running state: built once from config, updated in place per reading. */
 import { Alarm } from './alarm.ts';
 import type { LimitConfig, PointRules, Priority } from './config.ts';
-import { ThresholdCondition } from './condition.ts';
+import { CONDITION_FIELDS, ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { AlarmKind } from './events.ts';
 import { presetLimits, type PresetLimits } from './gas-library.ts';
@@ -83,6 +83,16 @@ export class PointRuntime {
   readonly stuck: StuckRule | null;
   readonly health: HealthAlarms;
   readonly conditions: ThresholdCondition[] = [];
+  /** Every condition's state in one block; the hot path steps them by offset (see condition.ts). */
+  readonly conditionData: Float64Array;
+  readonly limitOffsets: Int32Array;
+  readonly windowOffsets: Int32Array;
+  readonly rateOffsets: Int32Array;
+  readonly windowAggregates: Uint8Array;
+  readonly windowStores: PaneWindow[];
+  readonly rateStores: PaneWindow[];
+  /** Mirrors the stale alarm's condition so good readings need not touch the alarm. */
+  staleActive = false;
   readonly alarms: Alarm[] = [];
   /** Indices of the voting groups this point belongs to. */
   readonly groups: number[] = [];
@@ -129,11 +139,20 @@ export class PointRuntime {
     this.stuck = rules.health.stuck
       ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, refValue: Number.NaN, refTime: Number.NaN, alarm: healthAlarm('stuck', 'medium') }
       : null;
+    this.conditionData = new Float64Array(this.conditions.length * CONDITION_FIELDS);
+    this.conditions.forEach((condition, i) => condition.packInto(this.conditionData, i * CONDITION_FIELDS));
+    const offsets = (list: ValueRule[]) => Int32Array.from(list, (rule) => rule.condition.offset);
+    this.limitOffsets = offsets(this.limits);
+    this.windowOffsets = offsets(this.windowRules);
+    this.rateOffsets = offsets(this.rateRules);
+    this.windowAggregates = Uint8Array.from(this.windowRules, (rule) => rule.aggregate);
+    this.windowStores = this.windowRules.map((rule) => rule.store);
+    this.rateStores = this.rateRules.map((rule) => rule.store);
   }
 
   /** Bad for voting and health: the latest reading is bad or no good reading came for staleS. */
   get isBad(): boolean {
-    return this.lastQuality === 2 || this.health.stale.conditionActive;
+    return this.lastQuality === 2 || this.staleActive;
   }
 
   /** Bytes of typed-array state held by this point's windows. */
