@@ -216,14 +216,14 @@ export class PointRuntime {
 
   private windowRule(name: string, kind: AlarmKind, aggregate: number, windowMs: number, paneMs: number, condition: ThresholdCondition, priority: Priority, latch: boolean): WindowRule {
     const holdMs = this.rules.holdS * 1000;
-    let store = this.stores.find((s) => s.windowMs === windowMs && s.paneMs === paneMs);
+    // Time-weighted rules get their own store: the others skip the held-value bookkeeping and its memory.
+    const tracksHeldValues = aggregate === AGGREGATE_TWA;
+    let store = this.stores.find((s) => s.windowMs === windowMs && s.paneMs === paneMs && s.tracksHeldValues === tracksHeldValues);
     if (store === undefined) {
       const expected = paneMs === 1 ? windowMs / (this.rules.expectedIntervalS * 1000) : windowMs / paneMs;
-      store = new PaneWindow({ windowMs, paneMs, holdMs }, Math.ceil(expected) + 1);
-      store.tracksHeldValues = false;
+      store = new PaneWindow({ windowMs, paneMs, holdMs, tracksHeldValues }, Math.ceil(expected) + 1);
       this.stores.push(store);
     }
-    if (aggregate === AGGREGATE_TWA) store.tracksHeldValues = true;
     this.conditions.push(condition);
     return { name, store, aggregate, condition, alarm: this.alarm(name, kind, priority, latch) };
   }

@@ -7,9 +7,9 @@
  * that is exactly (now - windowMs, now]: a raw window. With larger panes the span is at most one pane longer
  * than windowMs and equals it exactly when now - windowMs falls on a pane boundary.
  *
- * Panes are created only when a good reading falls in them, so a raw window stores one entry per reading
- * (ring grows by doubling if readings come faster than expected) and a paned window at most
- * ceil(windowMs / paneMs) + 1 entries (never grows).
+ * Panes are created only when a good reading falls in them. A raw window (paneMs = 1) stores each reading as a
+ * slim entry (time, value, and the held-value fields only if tracked); its ring grows by doubling if readings
+ * come faster than expected. A paned window stores at most ceil(windowMs / paneMs) + 1 full panes (never grows).
  *
  * Time-weighted integral: a good reading's value holds until the next reading of any quality, or for at most
  * holdMs. Each closed segment is credited whole to the pane where it started; the one segment that started
@@ -20,6 +20,8 @@ export interface WindowShape {
   readonly windowMs: number;
   readonly paneMs: number;
   readonly holdMs: number;
+  /** False when no time-weighted rule reads the window: skips the held-value bookkeeping. Default true. */
+  readonly tracksHeldValues?: boolean;
 }
 
 /** Plain-data copy of a window's state for snapshots; arrays list the panes oldest first. */
@@ -31,20 +33,14 @@ export interface WindowSnapshot {
   readonly straddler: [number, number, number];
 }
 
-/** Pane record layout: one Float64Array, PANE_FIELDS numbers per pane, so a reading touches one or two cache lines. */
-const PANE_FIELDS = 12;
-const F_INDEX = 0;
-const F_COUNT = 1;
-const F_SUM = 2;
-const F_MIN = 3;
-const F_MAX = 4;
-const F_FIRST_T = 5;
-const F_FIRST_V = 6;
-const F_LAST_T = 7;
-const F_LAST_V = 8;
-const F_LAST_END = 9;
-const F_TW_SUM = 10;
-const F_TW_COVER = 11;
+/**
+ * Entry layout in one Float64Array, `stride` numbers per entry, so a reading touches one or two cache lines.
+ * Paned: all twelve fields. Raw: time and value stand for every field (count 1, pane index from the time),
+ * followed by the three held-value fields when tracked.
+ */
+const PANED_FIELDS = 12;
+const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 };
+const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
 function nextPowerOfTwo(n: number): number {
   let size = 4;
@@ -56,14 +52,26 @@ export class PaneWindow implements WindowShape {
   readonly windowMs: number;
   readonly paneMs: number;
   readonly holdMs: number;
-  /** Off when no time-weighted rule reads this window: skips the held-value bookkeeping per reading. */
-  tracksHeldValues = true;
+  readonly tracksHeldValues: boolean;
+  /** One entry per reading, no merging: paneMs is 1. */
+  private readonly raw: boolean;
+  private readonly stride: number;
+  private readonly oSum: number;
+  private readonly oMin: number;
+  private readonly oMax: number;
+  private readonly oFirstT: number;
+  private readonly oFirstV: number;
+  private readonly oLastT: number;
+  private readonly oLastV: number;
+  private readonly oLastEnd: number;
+  private readonly oTwSum: number;
+  private readonly oTwCover: number;
   private capacity = 0;
   private mask = 0;
   private panes: Float64Array = new Float64Array(0);
-  /** Monotonic deques of pane sequence numbers: minima in [0, capacity), maxima in [capacity, 2 * capacity). */
+  /** Monotonic deques of entry sequence numbers: minima in [0, capacity), maxima in [capacity, 2 * capacity). */
   private deques: Int32Array = new Int32Array(0);
-  /** Sequence numbers: the oldest pane is `head`, the next new pane gets `tail`. */
+  /** Sequence numbers: the oldest entry is `head`, the next new entry gets `tail`. */
   private head = 0;
   private tail = 0;
   private minHead = 0;
@@ -79,7 +87,7 @@ export class PaneWindow implements WindowShape {
   private openT = Number.NaN;
   private openV = Number.NaN;
   private openSeq = -1;
-  /** The last segment that started in an evicted pane: start, end (NaN while open), value. */
+  /** The last segment that started in an evicted entry: start, end (NaN while open), value. */
   private strS = Number.NaN;
   private strE = Number.NaN;
   private strV = Number.NaN;
@@ -88,6 +96,20 @@ export class PaneWindow implements WindowShape {
     this.windowMs = shape.windowMs;
     this.paneMs = shape.paneMs;
     this.holdMs = shape.holdMs;
+    this.tracksHeldValues = shape.tracksHeldValues ?? true;
+    this.raw = shape.paneMs === 1;
+    const layout = this.raw ? RAW_LAYOUT : PANED_LAYOUT;
+    this.stride = this.raw ? (this.tracksHeldValues ? 5 : 2) : PANED_FIELDS;
+    this.oSum = layout.sum;
+    this.oMin = layout.min;
+    this.oMax = layout.max;
+    this.oFirstT = layout.firstT;
+    this.oFirstV = layout.firstV;
+    this.oLastT = layout.lastT;
+    this.oLastV = layout.lastV;
+    this.oLastEnd = layout.lastEnd;
+    this.oTwSum = layout.twSum;
+    this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
   }
 
@@ -96,7 +118,7 @@ export class PaneWindow implements WindowShape {
     return Math.floor((now - this.windowMs) / this.paneMs) * this.paneMs;
   }
 
-  /** Adds a reading; `good` false ends the held value without adding a pane. Times must not go backwards. */
+  /** Adds a reading; `good` false ends the held value without adding an entry. Times must not go backwards. */
   add(t: number, v: number, good: boolean): void {
     if (this.tracksHeldValues) this.closeOpenSegment(t);
     this.evict(t);
@@ -104,63 +126,71 @@ export class PaneWindow implements WindowShape {
       this.openT = Number.NaN;
       return;
     }
-    const k = Math.ceil(t / this.paneMs) - 1;
     let panes = this.panes;
-    let base = ((this.tail - 1) & this.mask) * PANE_FIELDS;
-    if (this.tail > this.head && panes[base + F_INDEX] === k) {
-      panes[base + F_COUNT]! += 1;
-      panes[base + F_SUM]! += v;
-      if (v < panes[base + F_MIN]!) panes[base + F_MIN] = v;
-      if (v > panes[base + F_MAX]!) panes[base + F_MAX] = v;
+    let base = ((this.tail - 1) & this.mask) * this.stride;
+    if (!this.raw && this.tail > this.head && panes[base + PANED_LAYOUT.index] === Math.ceil(t / this.paneMs) - 1) {
+      panes[base + PANED_LAYOUT.count]! += 1;
+      panes[base + this.oSum]! += v;
+      if (v < panes[base + this.oMin]!) panes[base + this.oMin] = v;
+      if (v > panes[base + this.oMax]!) panes[base + this.oMax] = v;
+      panes[base + this.oLastT] = t;
+      panes[base + this.oLastV] = v;
     } else {
       if (this.tail - this.head === this.capacity) {
         this.allocate(this.capacity * 2);
         panes = this.panes;
       }
-      base = (this.tail & this.mask) * PANE_FIELDS;
-      panes[base + F_INDEX] = k;
-      panes[base + F_COUNT] = 1;
-      panes[base + F_SUM] = v;
-      panes[base + F_MIN] = v;
-      panes[base + F_MAX] = v;
-      panes[base + F_FIRST_T] = t;
-      panes[base + F_FIRST_V] = v;
-      panes[base + F_TW_SUM] = 0;
-      panes[base + F_TW_COVER] = 0;
+      base = (this.tail & this.mask) * this.stride;
+      if (this.raw) {
+        panes[base] = t;
+        panes[base + 1] = v;
+      } else {
+        panes[base + PANED_LAYOUT.index] = Math.ceil(t / this.paneMs) - 1;
+        panes[base + PANED_LAYOUT.count] = 1;
+        panes.fill(v, base + this.oSum, base + this.oMax + 1);
+        panes[base + this.oFirstT] = t;
+        panes[base + this.oFirstV] = v;
+        panes[base + this.oLastT] = t;
+        panes[base + this.oLastV] = v;
+      }
+      if (this.tracksHeldValues) {
+        panes[base + this.oTwSum] = 0;
+        panes[base + this.oTwCover] = 0;
+      }
       this.tail += 1;
     }
-    panes[base + F_LAST_T] = t;
-    panes[base + F_LAST_V] = v;
-    panes[base + F_LAST_END] = Number.NaN;
+    if (this.tracksHeldValues) panes[base + this.oLastEnd] = Number.NaN;
     this.runCount += 1;
     this.runSum += v;
-    this.pushMin(this.tail - 1, panes[base + F_MIN]!);
-    this.pushMax(this.tail - 1, panes[base + F_MAX]!);
+    this.pushMin(this.tail - 1, panes[base + this.oMin]!);
+    this.pushMax(this.tail - 1, panes[base + this.oMax]!);
     this.openT = t;
     this.openV = v;
     this.openSeq = this.tail - 1;
   }
 
-  /** Drops panes that left the window at `now`; call before reading aggregates at a tick. */
+  /** Drops entries that left the window at `now`; call before reading aggregates at a tick. */
   evict(now: number): void {
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
     while (this.tail > this.head) {
-      const base = (this.head & this.mask) * PANE_FIELDS;
-      if (panes[base + F_INDEX]! >= firstKept) break;
-      this.runCount -= panes[base + F_COUNT]!;
-      this.runSum -= panes[base + F_SUM]!;
-      this.runTwSum -= panes[base + F_TW_SUM]!;
-      this.runTwCover -= panes[base + F_TW_COVER]!;
-      this.strS = panes[base + F_LAST_T]!;
-      this.strE = panes[base + F_LAST_END]!;
-      this.strV = panes[base + F_LAST_V]!;
+      const base = (this.head & this.mask) * this.stride;
+      if (this.paneIndexAt(base) >= firstKept) break;
+      this.runCount -= this.raw ? 1 : panes[base + PANED_LAYOUT.count]!;
+      this.runSum -= panes[base + this.oSum]!;
+      if (this.tracksHeldValues) {
+        this.runTwSum -= panes[base + this.oTwSum]!;
+        this.runTwCover -= panes[base + this.oTwCover]!;
+        this.strS = panes[base + this.oLastT]!;
+        this.strE = panes[base + this.oLastEnd]!;
+        this.strV = panes[base + this.oLastV]!;
+      }
       if (this.minTail > this.minHead && this.deques[this.minHead & this.mask] === this.head) this.minHead += 1;
       if (this.maxTail > this.maxHead && this.deques[this.capacity + (this.maxHead & this.mask)] === this.head) this.maxHead += 1;
       this.head += 1;
       this.evictionsSinceRecompute += 1;
     }
-    // Running sums lose a little precision with every subtraction; re-adding the live panes once per
+    // Running sums lose a little precision with every subtraction; re-adding the live entries once per
     // `capacity` evictions keeps the error bounded at O(1) amortized cost.
     if (this.evictionsSinceRecompute >= this.capacity) this.recompute();
   }
@@ -174,23 +204,23 @@ export class PaneWindow implements WindowShape {
   }
 
   minimum(): number {
-    return this.minTail > this.minHead ? this.field(this.deques[this.minHead & this.mask]!, F_MIN) : Number.NaN;
+    return this.minTail > this.minHead ? this.field(this.deques[this.minHead & this.mask]!, this.oMin) : Number.NaN;
   }
 
   maximum(): number {
-    return this.maxTail > this.maxHead ? this.field(this.deques[this.capacity + (this.maxHead & this.mask)]!, F_MAX) : Number.NaN;
+    return this.maxTail > this.maxHead ? this.field(this.deques[this.capacity + (this.maxHead & this.mask)]!, this.oMax) : Number.NaN;
   }
 
   /** Oldest good reading in the window (for rate of change); NaN when empty. */
   oldestTime(): number {
-    return this.tail > this.head ? this.field(this.head, F_FIRST_T) : Number.NaN;
+    return this.tail > this.head ? this.field(this.head, this.oFirstT) : Number.NaN;
   }
 
   oldestValue(): number {
-    return this.tail > this.head ? this.field(this.head, F_FIRST_V) : Number.NaN;
+    return this.tail > this.head ? this.field(this.head, this.oFirstV) : Number.NaN;
   }
 
-  /** Integral of the held value over (windowStart(now), now]; call evict(now) first. */
+  /** Integral of the held value over (windowStart(now), now]; call evict(now) first. Needs tracksHeldValues. */
   timeWeightedIntegral(now: number): number {
     return this.timeWeighted(now, true);
   }
@@ -203,11 +233,11 @@ export class PaneWindow implements WindowShape {
   snapshot(): WindowSnapshot {
     const panes: number[][] = [];
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const base = (seq & this.mask) * PANE_FIELDS;
-      panes.push(Array.from(this.panes.subarray(base, base + PANE_FIELDS)));
+      const base = (seq & this.mask) * this.stride;
+      panes.push(Array.from(this.panes.subarray(base, base + this.stride)));
     }
     return {
-      shape: { windowMs: this.windowMs, paneMs: this.paneMs, holdMs: this.holdMs },
+      shape: { windowMs: this.windowMs, paneMs: this.paneMs, holdMs: this.holdMs, tracksHeldValues: this.tracksHeldValues },
       panes,
       openT: this.openT,
       openV: this.openV,
@@ -223,12 +253,12 @@ export class PaneWindow implements WindowShape {
     this.openSeq = -1;
     const openT = snapshot.openT ?? Number.NaN;
     for (const pane of snapshot.panes) {
-      if (pane.length !== PANE_FIELDS) throw new RangeError(`window pane has ${pane.length} fields, expected ${PANE_FIELDS}`);
-      const base = (this.tail & this.mask) * PANE_FIELDS;
+      if (pane.length !== this.stride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.stride}`);
+      const base = (this.tail & this.mask) * this.stride;
       this.panes.set(pane.map((x) => x ?? Number.NaN), base);
-      this.pushMin(this.tail, this.panes[base + F_MIN]!);
-      this.pushMax(this.tail, this.panes[base + F_MAX]!);
-      if (this.panes[base + F_LAST_T] === openT) this.openSeq = this.tail;
+      this.pushMin(this.tail, this.panes[base + this.oMin]!);
+      this.pushMax(this.tail, this.panes[base + this.oMax]!);
+      if (this.panes[base + this.oLastT] === openT) this.openSeq = this.tail;
       this.tail += 1;
     }
     this.openT = openT;
@@ -242,8 +272,12 @@ export class PaneWindow implements WindowShape {
     return this.panes.byteLength + this.deques.byteLength;
   }
 
+  private paneIndexAt(base: number): number {
+    return this.raw ? Math.ceil(this.panes[base]!) - 1 : this.panes[base + PANED_LAYOUT.index]!;
+  }
+
   private field(seq: number, offset: number): number {
-    return this.panes[(seq & this.mask) * PANE_FIELDS + offset]!;
+    return this.panes[(seq & this.mask) * this.stride + offset]!;
   }
 
   private timeWeighted(now: number, integral: boolean): number {
@@ -267,10 +301,10 @@ export class PaneWindow implements WindowShape {
     const end = Math.min(t, this.openT + this.holdMs);
     const duration = Math.max(0, end - this.openT);
     if (this.openSeq >= this.head) {
-      const base = (this.openSeq & this.mask) * PANE_FIELDS;
-      this.panes[base + F_TW_SUM]! += duration * this.openV;
-      this.panes[base + F_TW_COVER]! += duration;
-      this.panes[base + F_LAST_END] = end;
+      const base = (this.openSeq & this.mask) * this.stride;
+      this.panes[base + this.oTwSum]! += duration * this.openV;
+      this.panes[base + this.oTwCover]! += duration;
+      this.panes[base + this.oLastEnd] = end;
       this.runTwSum += duration * this.openV;
       this.runTwCover += duration;
     } else {
@@ -279,13 +313,13 @@ export class PaneWindow implements WindowShape {
     this.openT = Number.NaN;
   }
 
-  /** Keeps pane minima increasing from front to back; the current pane may already sit at the back. */
+  /** Keeps entry minima increasing from front to back; the current pane may already sit at the back. */
   private pushMin(seq: number, value: number): void {
     const deques = this.deques;
     const mask = this.mask;
     let tail = this.minTail;
     if (tail > this.minHead && deques[(tail - 1) & mask] === seq) tail -= 1;
-    while (tail > this.minHead && this.field(deques[(tail - 1) & mask]!, F_MIN) >= value) tail -= 1;
+    while (tail > this.minHead && this.field(deques[(tail - 1) & mask]!, this.oMin) >= value) tail -= 1;
     deques[tail & mask] = seq;
     this.minTail = tail + 1;
   }
@@ -296,7 +330,7 @@ export class PaneWindow implements WindowShape {
     const offset = this.capacity;
     let tail = this.maxTail;
     if (tail > this.maxHead && deques[offset + ((tail - 1) & mask)] === seq) tail -= 1;
-    while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, F_MAX) <= value) tail -= 1;
+    while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMax) <= value) tail -= 1;
     deques[offset + (tail & mask)] = seq;
     this.maxTail = tail + 1;
   }
@@ -304,25 +338,26 @@ export class PaneWindow implements WindowShape {
   private recompute(): void {
     this.runCount = this.runSum = this.runTwSum = this.runTwCover = 0;
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const base = (seq & this.mask) * PANE_FIELDS;
-      this.runCount += this.panes[base + F_COUNT]!;
-      this.runSum += this.panes[base + F_SUM]!;
-      this.runTwSum += this.panes[base + F_TW_SUM]!;
-      this.runTwCover += this.panes[base + F_TW_COVER]!;
+      const base = (seq & this.mask) * this.stride;
+      this.runCount += this.raw ? 1 : this.panes[base + PANED_LAYOUT.count]!;
+      this.runSum += this.panes[base + this.oSum]!;
+      if (!this.tracksHeldValues) continue;
+      this.runTwSum += this.panes[base + this.oTwSum]!;
+      this.runTwCover += this.panes[base + this.oTwCover]!;
     }
     this.evictionsSinceRecompute = 0;
   }
 
-  /** (Re)allocates for `capacity` panes, keeping live panes and deque entries at their sequence numbers. */
+  /** (Re)allocates for `capacity` entries, keeping live entries and deque entries at their sequence numbers. */
   private allocate(capacity: number): void {
     const old = { panes: this.panes, deques: this.deques, mask: this.mask, capacity: this.capacity };
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.panes = new Float64Array(capacity * PANE_FIELDS);
+    this.panes = new Float64Array(capacity * this.stride);
     this.deques = new Int32Array(capacity * 2);
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const from = (seq & old.mask) * PANE_FIELDS;
-      this.panes.set(old.panes.subarray(from, from + PANE_FIELDS), (seq & this.mask) * PANE_FIELDS);
+      const from = (seq & old.mask) * this.stride;
+      this.panes.set(old.panes.subarray(from, from + this.stride), (seq & this.mask) * this.stride);
     }
     for (let seq = this.minHead; seq < this.minTail; seq += 1) this.deques[seq & this.mask] = old.deques[seq & old.mask]!;
     for (let seq = this.maxHead; seq < this.maxTail; seq += 1) this.deques[capacity + (seq & this.mask)] = old.deques[old.capacity + (seq & old.mask)]!;
