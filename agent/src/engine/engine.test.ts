@@ -1,7 +1,7 @@
 /** Rule tests: limits, windows, rate, health, voting, exposure, actions, input edge cases, snapshot/restore. */
 import type { Reading } from '@hazmon/protocols';
 import { describe, expect, it } from 'vitest';
-import { AlarmEngine } from './engine.ts';
+import { AlarmEngine, FLAG_FAULT, REASON_CODES } from './engine.ts';
 import type { AlarmEvent, EngineEvent } from './events.ts';
 
 const T0 = 1_700_000_000_000;
@@ -284,6 +284,24 @@ describe('input edge cases', () => {
     });
     expect(b.events).toEqual(a.events);
     expect(a.events.length).toBeGreaterThan(3);
+  });
+});
+
+describe('columnar reason and flag columns', () => {
+  it('reason codes and the fault flag bit raise the same health alarms as Reading fields', () => {
+    const { engine } = setup({ points: [{ id: 'A' }, { id: 'B' }] });
+    engine.processBatch({
+      length: 2,
+      point: Int32Array.from([0, 1]),
+      time: Float64Array.from([T0, T0]),
+      value: Float64Array.from([Number.NaN, 3]),
+      quality: Uint8Array.from([2, 0]),
+      reason: Uint8Array.from([REASON_CODES.indexOf('timeout'), 0]),
+      flags: Uint8Array.from([0, FLAG_FAULT]),
+    });
+    expect([engine.alarm('A/comms_loss')?.conditionActive, engine.alarm('A/bad_quality')?.conditionActive]).toEqual([true, true]);
+    expect([engine.alarm('B/device_fault')?.conditionActive, engine.alarm('B/bad_quality')?.conditionActive]).toEqual([true, false]);
+    expect(() => engine.processReading(5, T0, 1, 0, 0, 0)).toThrow(/point index 5 is not configured/);
   });
 });
 
