@@ -34,7 +34,7 @@ if (durationS !== undefined && !(durationS > 0)) {
 }
 
 const siteSpec = loadSiteFile(args.site);
-const deviceOptions = new Map(
+const deviceOptions = new Map<string, Record<string, unknown>>(
   [...siteSpec.tcp, ...siteSpec.rtu].flatMap((port) => port.devices).map((device) => [device.id, device.options ?? {}]),
 );
 
