@@ -47,7 +47,7 @@ describe('hazmon-sim', () => {
     await rtu.connectRTUBuffered(msa.path!, { baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1 });
     rtu.setID(msa.unitId!);
     rtu.setTimeout(5000);
-    expect((await rtu.readHoldingRegisters(1201, 1)).data).toEqual([0]);
+    expect((await rtu.readHoldingRegisters(40201, 1)).data).toEqual([0]);
     await new Promise<void>((resolve) => rtu.close(() => resolve()));
 
     sim.child.kill('SIGTERM');

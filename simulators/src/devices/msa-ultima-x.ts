@@ -1,24 +1,29 @@
-/** MSA Ultima X series over Modbus RTU: the manual's base 40000 sits at protocol address `baseAddress` (1000). */
+/** MSA Ultima X series over Modbus RTU: register 1000 holds the base (40000); base+N is protocol address base+N. */
 
 import { z } from 'zod';
 import { writeTyped } from './device.ts';
 import { GasDetector, gasDetectorOptionsSchema } from './gas-detector.ts';
 
+/** The manual's "ModBUS base address register": protocol address 1000, holding the base value itself. */
+export const MSA_BASE_REGISTER = 1000;
+/** Default base: the manual sends all five digits, so base+201 goes on the wire as protocol address 40201. */
+export const MSA_DEFAULT_BASE = 40000;
+
 export const msaOptionsSchema = gasDetectorOptionsSchema({
-  /** Protocol address of the manual's "base" (40000). */
-  baseAddress: z.number().int().min(0).max(65535 - 212).default(1000),
-  temperatureC: z.number().default(25),
+  /** Value of the base-address register; base+N is protocol address baseAddress+N. */
+  baseAddress: z.number().int().min(0).max(65535 - 212).default(MSA_DEFAULT_BASE),
 });
 export type MsaOptions = z.output<typeof msaOptionsSchema>;
 
-/** Offsets from the base; base+N is protocol address baseAddress+N. */
+/** Offsets from the base. */
 export const MSA_OFFSETS = {
   firstDefined: 200,
   status: 201,
   faultBits: 202,
-  concentration: 207,
-  temperature: 209,
-  outputCurrent: 211,
+  /** Gas readings of sensors 1-3 (float32, most significant word first); sensor 1 is `concentration`. */
+  gas1: 207,
+  gas2: 209,
+  gas3: 211,
   lastDefined: 212,
 } as const;
 export const MSA_STATUS = { fault: 1 << 0, warmUp: 1 << 4, lowAlarm: 1 << 5, midAlarm: 1 << 6, highAlarm: 1 << 7 } as const;
@@ -28,13 +33,22 @@ export const MSA_RESET_COIL = 18;
 
 export class MsaUltimaX extends GasDetector {
   private readonly base: number;
-  private readonly temperatureIndex: number;
+  private readonly gas2Index: number;
+  private readonly gas3Index: number;
 
   constructor(id: string, options: MsaOptions) {
-    super(id, 'msa-ultima-x', options, [10, 20, 40], [{ name: 'temperature', initial: options.temperatureC }]);
+    // Sensors 2 and 3 (Ultima X3) are plain values in the device's unit; alarms follow sensor 1 only.
+    super(id, 'msa-ultima-x', options, [10, 20, 40], [
+      { name: 'sensor2.concentration', initial: 0 },
+      { name: 'sensor3.concentration', initial: 0 },
+    ]);
     this.base = options.baseAddress;
-    this.temperatureIndex = this.indexOf('temperature');
-    this.memory.holdingRegisters.define(this.base + MSA_OFFSETS.firstDefined, MSA_OFFSETS.lastDefined - MSA_OFFSETS.firstDefined + 1, false);
+    this.gas2Index = this.indexOf('sensor2.concentration');
+    this.gas3Index = this.indexOf('sensor3.concentration');
+    const registers = this.memory.holdingRegisters;
+    registers.define(MSA_BASE_REGISTER, 1, false);
+    registers.set(MSA_BASE_REGISTER, this.base);
+    registers.define(this.base + MSA_OFFSETS.firstDefined, MSA_OFFSETS.lastDefined - MSA_OFFSETS.firstDefined + 1, false);
     this.memory.coils.define(MSA_RESET_COIL, 1, true);
     this.refresh();
   }
@@ -55,8 +69,8 @@ export class MsaUltimaX extends GasDetector {
     if (alarms & 4) status |= MSA_STATUS.highAlarm;
     registers.set(this.base + MSA_OFFSETS.status, status);
     registers.set(this.base + MSA_OFFSETS.faultBits, this.activeFaultCode(MSA_DEFAULT_FAULT_BITS));
-    writeTyped(registers, this.base + MSA_OFFSETS.concentration, 'float32', 'ABCD', this.concentration);
-    writeTyped(registers, this.base + MSA_OFFSETS.temperature, 'float32', 'ABCD', this.values[this.temperatureIndex]!);
-    writeTyped(registers, this.base + MSA_OFFSETS.outputCurrent, 'float32', 'ABCD', this.loopCurrent());
+    writeTyped(registers, this.base + MSA_OFFSETS.gas1, 'float32', 'ABCD', this.concentration);
+    writeTyped(registers, this.base + MSA_OFFSETS.gas2, 'float32', 'ABCD', this.values[this.gas2Index]!);
+    writeTyped(registers, this.base + MSA_OFFSETS.gas3, 'float32', 'ABCD', this.values[this.gas3Index]!);
   }
 }

@@ -46,17 +46,17 @@ describe('Modbus RTU slaves on a socat pty pair', () => {
     client.setTimeout(500);
     const reading = async (unitId: number): Promise<number> => {
       client!.setID(unitId);
-      const data = (await client!.readHoldingRegisters(1207, 2)).data;
+      const data = (await client!.readHoldingRegisters(40207, 2)).data;
       return float32FromWords(data[0]!, data[1]!);
     };
     expect(await reading(3)).toBe(12);
     expect(await reading(4)).toBe(34);
     client.setID(5);
-    await expect(client.readHoldingRegisters(1207, 2)).rejects.toMatchObject({ name: 'TransactionTimedOutError' });
+    await expect(client.readHoldingRegisters(40207, 2)).rejects.toMatchObject({ name: 'TransactionTimedOutError' });
     // The dead unit does not starve the others.
     expect(await reading(3)).toBe(12);
     expect(host.statistics.count({ unitId: 5 })).toBe(1);
-    expect(host.statistics.count({ functionCode: 3, address: 1207, quantity: 2 })).toBe(4);
+    expect(host.statistics.count({ functionCode: 3, address: 40207, quantity: 2 })).toBe(4);
   });
 
   it('garbled: the reply carries a bad CRC', async () => {
