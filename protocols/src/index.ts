@@ -2,7 +2,7 @@
 
 // The one reading shape.
 export type { Quality, QualityReason, QualityReasonCode, Reading } from './reading.ts';
-export { QUALITY_CODE, effectiveTime } from './reading.ts';
+export { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime } from './reading.ts';
 
 // Modbus: points, decoding, planning.
 export type { FlagSpec, PointInput, PointSpec, ResolvedPoint, Role, Table, ValueType, WordOrder } from './modbus/point.ts';

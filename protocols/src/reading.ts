@@ -44,6 +44,33 @@ export interface Reading {
 /** Compact codes for storage and typed arrays; stable across versions. */
 export const QUALITY_CODE: Readonly<Record<Quality, number>> = { good: 0, uncertain: 1, bad: 2 };
 
+/**
+ * Compact reason codes for storage and columnar batches; 0 stands for "no reason" (good readings).
+ * Append only: a stored code must keep its meaning for as long as rows with it exist.
+ */
+export const REASON_CODE: Readonly<Record<QualityReasonCode, number>> = {
+  timeout: 1,
+  exception: 2,
+  connection: 3,
+  frame: 4,
+  decode: 5,
+  device_fault: 6,
+  signal_out_of_range: 7,
+  warm_up: 8,
+  maintenance: 9,
+  opcua_status: 10,
+  backoff: 11,
+};
+
+/** REASON_CODE read backwards: index by the compact code; index 0 and unknown codes are undefined. */
+export const REASON_BY_CODE: readonly (QualityReasonCode | undefined)[] = Object.entries(REASON_CODE).reduce<(QualityReasonCode | undefined)[]>(
+  (byCode, [reason, code]) => {
+    byCode[code] = reason as QualityReasonCode;
+    return byCode;
+  },
+  [],
+);
+
 /** The time the engine should use: source time when the source has one, else the gateway's receive time. */
 export function effectiveTime(reading: Pick<Reading, 'sourceTime' | 'receiveTime'>): number {
   return reading.sourceTime ?? reading.receiveTime;

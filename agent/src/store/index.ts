@@ -2,7 +2,7 @@
 export { HazmonStore } from './store.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
 export { MIN_RAW_RETENTION_DAYS, type RetentionResult } from './retention.ts';
-export { REASON_CODE, type RollupLevel } from './schema.ts';
+export type { RollupLevel } from './schema.ts';
 export { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
 export type {
   AggregateRow,

@@ -1,10 +1,10 @@
 /** Read side for the dashboard and the regulator API: raw or rolled-up readings, aggregates with completeness, cursors, exports. */
-import { QUALITY_CODE, type Quality } from '@hazmon/protocols';
+import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, type Quality } from '@hazmon/protocols';
 import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
 import { StoreError, quote } from './errors.ts';
 import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
-import { REASON_BY_CODE, REASON_CODE, ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, type RollupLevel } from './schema.ts';
+import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
 import type {
   AggregateRow,
@@ -56,7 +56,7 @@ export async function rawReadings(
     sourceTime: numOrNull(row.source_t),
     value: numOrNull(row.value),
     quality: QUALITY_BY_CODE.get(num(row.quality)) ?? 'bad',
-    reason: REASON_BY_CODE.get(num(row.reason)) ?? null,
+    reason: REASON_BY_CODE[num(row.reason)] ?? null,
   }));
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { point, reading } from './fixtures/test-helpers.ts';
 import { PointRegistry } from './points.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, RawReadingQueue } from './raw-queue.ts';
-import { REASON_CODE } from './schema.ts';
+import { REASON_CODE } from '@hazmon/protocols';
 
 function registry(): PointRegistry {
   const points = new PointRegistry();

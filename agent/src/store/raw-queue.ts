@@ -1,8 +1,7 @@
 /** Bounded ring of encoded raw readings in preallocated typed arrays: validation and scaling happen here, once. */
-import { QUALITY_CODE, type Reading } from '@hazmon/protocols';
+import { QUALITY_CODE, REASON_CODE, type Reading } from '@hazmon/protocols';
 import { StoreError, quote } from './errors.ts';
 import type { PointRegistry } from './points.ts';
-import { REASON_CODE } from './schema.ts';
 
 const INT32_MAX = 2_147_483_647;
 /** Flags per slot. */

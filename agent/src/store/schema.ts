@@ -1,29 +1,5 @@
 /** DuckDB schema of the agent's store: tables, compact codes and the meta keys that survive restarts. */
-import type { QualityReasonCode } from '@hazmon/protocols';
-
 export const SCHEMA_VERSION = 1;
-
-/**
- * Stable one-byte codes for `QualityReasonCode` in `raw_readings.reason`; 0 means no reason.
- * Append only: a stored code must keep its meaning for as long as rows with it exist.
- */
-export const REASON_CODE: Readonly<Record<QualityReasonCode, number>> = {
-  timeout: 1,
-  exception: 2,
-  connection: 3,
-  frame: 4,
-  decode: 5,
-  device_fault: 6,
-  signal_out_of_range: 7,
-  warm_up: 8,
-  maintenance: 9,
-  opcua_status: 10,
-  backoff: 11,
-};
-
-export const REASON_BY_CODE: ReadonlyMap<number, QualityReasonCode> = new Map(
-  Object.entries(REASON_CODE).map(([reason, code]) => [code, reason as QualityReasonCode]),
-);
 
 /** Rollup levels: bucket width in ms, the table that holds them, and the finer level they are built from. */
 export const MINUTE_MS = 60_000;
