@@ -339,6 +339,13 @@ export class ModbusLine {
     }
     else if (failure.code === 'frame') job.counters.frameErrors += 1;
     else job.counters.connectionErrors += 1;
+    if (failure.code === 'frame' && this.config.kind === 'tcp' && this.client) {
+      // A malformed MBAP length leaves the TCP byte stream out of step: every later answer would be misparsed and
+      // surface as timeouts. Report the frame error, then reconnect to resynchronise instead of retrying.
+      this.finish(job, { ok: false, code: failure.code, detail: failure.detail });
+      this.lost(this.client, `garbled frame, reconnecting to resynchronise: ${failure.detail}`);
+      return;
+    }
     const slave = this.slaves.get(job.unitId);
     // A slave already failing gets no retries, so probing a dead slave costs one timeout, not the whole budget.
     const retryable = (failure.code === 'timeout' || failure.code === 'frame') && this.state === 'open';
