@@ -21,12 +21,15 @@ export { DEFAULT_LINE_TIMING, ModbusLine, lineConfigSchema } from './modbus/line
 export type { ModbusPollerOptions } from './modbus/client.ts';
 export { ModbusPoller } from './modbus/client.ts';
 export type { ConfigLocation, ModbusConfigErrorCode, ModbusWriteErrorCode } from './modbus/errors.ts';
-export { ModbusConfigError, ModbusWriteError } from './modbus/errors.ts';
+export { ModbusConfigError, ModbusWriteError, quote } from './modbus/errors.ts';
 
 // Device profiles (YAML data files) and devices built from them.
 export type { ModbusProfile, ProfilePoint, SerialSettings } from './profiles/profile.ts';
 export { profileSchema } from './profiles/profile.ts';
 export { PROFILES_DIR, listProfiles, loadProfile, parseProfile } from './profiles/load.ts';
+// Maps a field path of a parsed YAML document back to line:column (site configs use it too).
+export type { Locator } from './profiles/load.ts';
+export { formatPath, yamlLocator } from './profiles/load.ts';
 export type { CreateDeviceOptions, ModbusDeviceConfig, PointOverride } from './profiles/device.ts';
 export { createModbusDevice, deviceConfigSchema } from './profiles/device.ts';
 

@@ -34,7 +34,7 @@ export function fail(locator: Locator, code: ModbusConfigErrorCode, path: readon
 }
 
 /** A locator for YAML text: walks the document to the deepest node on the path and reports where it starts. */
-function yamlLocator(file: string, document: Document, lines: LineCounter): Locator {
+export function yamlLocator(file: string, document: Document, lines: LineCounter): Locator {
   return {
     file,
     at(path) {
