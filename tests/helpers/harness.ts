@@ -12,7 +12,7 @@ import {
   type Reading,
   type ReadyDevice,
 } from '@hazmon/protocols';
-import { startSite, type RunningSite, type SiteSpec } from '@hazmon/simulators';
+import { startSite, type RegisterBankOptions, type RunningSite, type SiteSpec } from '@hazmon/simulators';
 
 /** Polls `probe` until it returns something other than undefined/false; fails naming what it waited for. */
 export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000, everyMs = 20): Promise<T> {
@@ -91,6 +91,11 @@ export function trackResources(): <T extends { stop(): Promise<void> }>(resource
 /** A site started on manual simulated time (speed 0) unless the spec says otherwise. */
 export function startTestSite(site: string | SiteSpec, speed = 0): Promise<RunningSite> {
   return startSite(site, { speed });
+}
+
+/** A site with one register bank, device id `bank`, unit 1, on one Modbus TCP port (manual simulated time). */
+export function startBankSite(name: string, options: RegisterBankOptions): Promise<RunningSite> {
+  return startTestSite({ name, tcp: [{ name: 'bank', port: 0, devices: [{ id: 'bank', unitId: 1, model: 'register-bank', options }] }] });
 }
 
 /** The TCP line a client opens to reach a site's Modbus TCP device. */

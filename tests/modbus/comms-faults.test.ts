@@ -1,5 +1,5 @@
 /** Comms faults injected at the simulator reach the client as the right bad-quality reasons, and clear again. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QualityReasonCode } from '@hazmon/protocols';
 import type { CommsFault, RunningSite } from '@hazmon/simulators';
 import { profileDevice, startPolling, startTestSite, tcpLineFor, trackResources, type PollingRig } from '../helpers/harness.ts';
@@ -19,6 +19,9 @@ beforeAll(async () => {
   rig = track(startPolling([tcpLineFor(site, 'tank', 'plant', timing)], [profileDevice('tank-gauge', { id: 'tank', line: 'plant', unitId: 6 })]));
   await rig.log.next('tank.level', (reading) => reading.quality === 'good', 0);
 }, 60_000);
+
+// A failed case must not leave its fault on for the next one.
+afterEach(() => site.setCommsFault('tank', 'none'));
 
 const CASES: { fault: CommsFault; reasons: QualityReasonCode[]; detail: RegExp }[] = [
   // The peer closing the socket is a lost connection; requests meanwhile fail at once with the same reason.

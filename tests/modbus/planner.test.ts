@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MAX_REGISTERS_PER_READ, type ReadyDevice } from '@hazmon/protocols';
 import type { RunningSite } from '@hazmon/simulators';
-import { generatedDevice, startPolling, startTestSite, tcpLineFor, trackResources, waitFor } from '../helpers/harness.ts';
+import { generatedDevice, startBankSite, startPolling, startTestSite, tcpLineFor, trackResources, waitFor } from '../helpers/harness.ts';
 
 const track = trackResources();
 const LOAD_SITE = fileURLToPath(new URL('../../simulators/sites/load-1000.yaml', import.meta.url));
@@ -42,31 +42,15 @@ async function bankSite(points: readonly LayoutPoint[]): Promise<RunningSite> {
   for (const point of points) ends.set(point.table, Math.max(ends.get(point.table) ?? 0, point.address + 1));
   const isBit = (table: Table): boolean => table === 'coil' || table === 'discrete_input';
   return track(
-    await startTestSite({
-      name: 'planner',
-      tcp: [
-        {
-          name: 'bank',
-          port: 0,
-          devices: [
-            {
-              id: 'bank',
-              unitId: 1,
-              model: 'register-bank',
-              options: {
-                generate: [...ends].map(([table, end]) => ({
-                  namePrefix: table,
-                  count: end,
-                  table: BANK_TABLE[table],
-                  type: isBit(table) ? 'bool' : 'uint16',
-                  start: 1,
-                  step: isBit(table) ? 0 : 1,
-                })),
-              },
-            },
-          ],
-        },
-      ],
+    await startBankSite('planner', {
+      generate: [...ends].map(([table, end]) => ({
+        namePrefix: table,
+        count: end,
+        table: BANK_TABLE[table],
+        type: isBit(table) ? 'bool' : 'uint16',
+        start: 1,
+        step: isBit(table) ? 0 : 1,
+      })),
     }),
   );
 }

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WORD_ORDERS, type WordOrder } from '@hazmon/protocols';
 import type { RunningSite } from '@hazmon/simulators';
-import { generatedDevice, startPolling, startTestSite, tcpLineFor, trackResources, type PollingRig } from '../helpers/harness.ts';
+import { generatedDevice, startBankSite, startPolling, tcpLineFor, trackResources, type PollingRig } from '../helpers/harness.ts';
 
 const track = trackResources();
 
@@ -51,22 +51,8 @@ let rig: PollingRig;
 
 beforeAll(async () => {
   site = track(
-    await startTestSite({
-      name: 'word-orders',
-      tcp: [
-        {
-          name: 'bank',
-          port: 0,
-          devices: [
-            {
-              id: 'bank',
-              unitId: 1,
-              model: 'register-bank',
-              options: { points: slots.map((slot) => ({ name: slot.id, table: 'holding', address: slot.address, type: slot.type, value: VALUES[slot.type], wordOrder: slot.order })) },
-            },
-          ],
-        },
-      ],
+    await startBankSite('word-orders', {
+      points: slots.map((slot) => ({ name: slot.id, table: 'holding', address: slot.address, type: slot.type, value: VALUES[slot.type], wordOrder: slot.order })),
     }),
   );
   rig = track(
