@@ -1,8 +1,8 @@
 /** A threshold condition with deadband, on-delay and off-delay: the debounce every value rule shares. */
 
 /**
- * State lives in a Float64Array block of CONDITION_FIELDS numbers, so a point's conditions can share one array
- * (PointRuntime packs them) and the hot path steps them with plain functions, touching no objects.
+ * State lives in a Float64Array block of CONDITION_FIELDS numbers, so every condition of the engine shares one
+ * array (the engine packs them into a ConditionTable) and the hot path steps them by offset, touching no objects.
  */
 export const CONDITION_FIELDS = 8;
 const C_ABOVE = 0;
@@ -18,7 +18,7 @@ const C_ACTIVE = 6;
 const C_PENDING = 7;
 
 /** Feeds a value at time t; returns true when the debounced state changed. NaN values leave the raw state alone. */
-export function stepCondition(data: Float64Array, base: number, value: number, t: number): boolean {
+function stepCondition(data: Float64Array, base: number, value: number, t: number): boolean {
   const limit = data[base + C_LIMIT]!;
   if (data[base + C_ABOVE] === 1) {
     if (value >= limit) data[base + C_RAW] = 1;
@@ -29,7 +29,7 @@ export function stepCondition(data: Float64Array, base: number, value: number, t
 }
 
 /** Lets time pass without a value (ticks); returns true when a pending delay completed. */
-export function advanceCondition(data: Float64Array, base: number, t: number): boolean {
+function advanceCondition(data: Float64Array, base: number, t: number): boolean {
   const raw = data[base + C_RAW]!;
   if (raw === data[base + C_ACTIVE]) {
     data[base + C_PENDING] = Number.NaN;
@@ -44,6 +44,27 @@ export function advanceCondition(data: Float64Array, base: number, t: number): b
   data[base + C_ACTIVE] = raw;
   data[base + C_PENDING] = Number.NaN;
   return true;
+}
+
+/**
+ * Every condition of an engine in one block. The hot path calls these methods on the instance rather than
+ * imported functions: under tsx each access to an imported binding goes through a getter that costs several ns.
+ */
+export class ConditionTable {
+  readonly data: Float64Array;
+
+  constructor(conditions: readonly ThresholdCondition[]) {
+    this.data = new Float64Array(conditions.length * CONDITION_FIELDS);
+    conditions.forEach((condition, i) => condition.packInto(this.data, i * CONDITION_FIELDS));
+  }
+
+  step(base: number, value: number, t: number): boolean {
+    return stepCondition(this.data, base, value, t);
+  }
+
+  advance(base: number, t: number): boolean {
+    return advanceCondition(this.data, base, t);
+  }
 }
 
 export interface ConditionSnapshot {
@@ -73,14 +94,6 @@ export class ThresholdCondition {
   /** Offset of this condition's block in `packedData` once packed. */
   get offset(): number {
     return this.base;
-  }
-
-  update(value: number, t: number): boolean {
-    return stepCondition(this.data, this.base, value, t);
-  }
-
-  advance(t: number): boolean {
-    return advanceCondition(this.data, this.base, t);
   }
 
   /** Moves the state into a shared block at `base` (at compile time). */

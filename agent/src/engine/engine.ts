@@ -3,10 +3,10 @@ import { QUALITY_CODE, effectiveTime, type QualityReasonCode, type Reading } fro
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
-import { advanceCondition, stepCondition, type ConditionSnapshot } from './condition.ts';
+import { ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PointRuntime, type WindowRule } from './point.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PointRuntime, type ValueRule, type WindowRule } from './point.ts';
 import type { PaneWindow, WindowSnapshot } from './window.ts';
 
 /** Reason codes as small integers for the columnar batch; index 0 means no reason. */
@@ -19,7 +19,8 @@ const REASON_DECODE = REASON_INDEX.get('decode')!;
 const REASON_DEVICE_FAULT = REASON_INDEX.get('device_fault')!;
 const REASON_SIGNAL = REASON_INDEX.get('signal_out_of_range')!;
 const REASON_MAINTENANCE = REASON_INDEX.get('maintenance')!;
-const COMMS_REASONS = new Set(['timeout', 'connection', 'backoff'].map((code) => REASON_INDEX.get(code as QualityReasonCode)!));
+/** Bit r set: reason code r means comms loss (timeout, connection, backoff); a mask, so no Set lookup per reading. */
+const COMMS_REASON_BITS = (['timeout', 'connection', 'backoff'] as const).reduce((bits, code) => bits | (1 << REASON_INDEX.get(code)!), 0);
 /** Bit 0 of the batch's flags column: one of the point's fault flags is set. */
 export const FLAG_FAULT = 1;
 const GOOD = QUALITY_CODE.good;
@@ -34,6 +35,52 @@ const HEALTH_FAULT = 4;
 const HEALTH_SIGNAL = 8;
 const HEALTH_MAINTENANCE = 16;
 const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', power_cut: 'cut' } as const;
+/* The hot path below reads only module-local constants and instance fields: under tsx every access to an imported
+   binding (function or constant) goes through a getter costing several ns, as much as a whole rule step. */
+const AVG = AGGREGATE_AVG;
+const MIN = AGGREGATE_MIN;
+const MAX = AGGREGATE_MAX;
+const TWA = AGGREGATE_TWA;
+
+/**
+ * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
+ * touches one or two cache lines of it instead of a chain of per-point objects.
+ */
+const POINT_FIELDS = 16;
+const P_LAST_TIME = 0;
+const P_LAST_VALUE = 1;
+/** QUALITY_CODE of the latest reading; -1 before the first. */
+const P_LAST_QUALITY = 2;
+const P_LAST_GOOD_TIME = 3;
+/** Health conditions of the latest reading as HEALTH_* bits. */
+const P_HEALTH_BITS = 4;
+/** 1 while the stale alarm's condition is active: mirrored so good readings need not touch the alarm. */
+const P_STALE_ACTIVE = 5;
+/** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
+const P_STUCK_REF_VALUE = 6;
+const P_STUCK_REF_TIME = 7;
+/** 1 while the stuck alarm's condition is active (mirrored like stale). */
+const P_STUCK_ACTIVE = 8;
+const P_LATE_TOLERANCE_MS = 9;
+const P_STALE_MS = 10;
+const P_NE43 = 11;
+const P_STUCK_EPSILON = 12;
+/** NaN when the point has no stuck rule. */
+const P_STUCK_FOR_MS = 13;
+/** 1 when the point is a member of a voting group. */
+const P_IN_GROUP = 14;
+
+/**
+ * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
+ * (RULE_FIELDS Int32 per point give the boundaries), and its windows contiguous entries of `stores`.
+ */
+const RULE_FIELDS = 6;
+const R_LIMITS = 0;
+const R_WINDOWS = 1;
+const R_RATES = 2;
+const R_END = 3;
+const R_STORES = 4;
+const R_STORES_END = 5;
 
 /** Columnar input for the hot path; rows 0..length-1 are read. */
 export interface ReadingBatch {
@@ -152,6 +199,7 @@ class ActionRuntime {
 export class AlarmEngine {
   readonly config: EngineConfig;
   private readonly sink: EventSink;
+  /** Compiled rules and alarms per point: read when something changes, never on the common path. */
   private readonly points: PointRuntime[] = [];
   private readonly indexById = new Map<string, number>();
   private readonly alarmsById = new Map<string, Alarm>();
@@ -162,6 +210,17 @@ export class AlarmEngine {
   private readonly counters: EngineStats = { readings: 0, late: 0, reordered: 0, duplicates: 0, nonFinite: 0, invalid: 0 };
   /** First time the engine saw (reading or tick): a point that never reported goes stale staleS after it. */
   private startTime = Number.NaN;
+  /** Flat hot-path state (see POINT_FIELDS and RULE_FIELDS above). */
+  private readonly pointCount: number;
+  private readonly scalars: Float64Array;
+  private readonly ruleRanges: Int32Array;
+  private readonly conditionTable: ConditionTable;
+  /** Per rule slot: offset of its condition in conditionTable, index of its window in `stores` (-1 for limits), aggregate. */
+  private readonly slotCondition: Int32Array;
+  private readonly slotStore: Int32Array;
+  private readonly slotAggregate: Uint8Array;
+  private readonly slotRules: ValueRule[] = [];
+  private readonly stores: PaneWindow[] = [];
 
   /** `config` is plain data (e.g. parsed YAML); it is validated here. */
   constructor(config: unknown, sink: EventSink) {
@@ -176,6 +235,22 @@ export class AlarmEngine {
       this.points.push(point);
       for (const alarm of point.alarms) this.alarmsById.set(alarm.id, alarm);
     });
+    this.pointCount = this.points.length;
+    this.scalars = new Float64Array(this.pointCount * POINT_FIELDS);
+    this.ruleRanges = new Int32Array(this.pointCount * RULE_FIELDS);
+    const conditions: ThresholdCondition[] = [];
+    for (const point of this.points) {
+      this.initScalars(point);
+      conditions.push(...point.conditions);
+      this.addRuleSlots(point);
+    }
+    this.conditionTable = new ConditionTable(conditions);
+    this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.offset);
+    const storeIndex = new Map(this.stores.map((store, i) => [store, i]));
+    // Limit rules have no window: store -1, aggregate unused.
+    const windowRule = (rule: ValueRule): Partial<WindowRule> => rule;
+    this.slotStore = Int32Array.from(this.slotRules, (rule) => storeIndex.get(windowRule(rule).store!) ?? -1);
+    this.slotAggregate = Uint8Array.from(this.slotRules, (rule) => windowRule(rule).aggregate ?? 0);
     const pointById = (id: string, where: string): PointRuntime => {
       const index = this.indexById.get(id);
       if (index === undefined) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: ${where}: unknown point "${id}"`);
@@ -186,7 +261,10 @@ export class AlarmEngine {
       if (this.alarmsById.has(alarm.id)) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: votingGroups[${i}].id: duplicate group "${group.id}"`);
       const runtime = new VotingGroup(group, pointById, alarm, `votingGroups[${i}]`);
       this.alarmsById.set(alarm.id, alarm);
-      for (const member of runtime.members) member.groups.push(this.groups.length);
+      for (const member of runtime.members) {
+        member.groups.push(this.groups.length);
+        this.scalars[member.index * POINT_FIELDS + P_IN_GROUP] = 1;
+      }
       this.groups.push(runtime);
     });
     this.config.actions.forEach((action, i) => {
@@ -244,66 +322,73 @@ export class AlarmEngine {
     }
   }
 
-  /** One reading by dense point index. */
+  /**
+   * One reading by dense point index. The common case (good, in order, nothing changes) reads the point's
+   * scalar record, steps its conditions in the shared table and updates its windows; it allocates nothing.
+   */
   processReading(index: number, t: number, v: number, quality: number, reason: number, flags: number): void {
-    const point = this.points[index];
-    if (point === undefined) {
-      throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `processReading: point index ${index} is not configured (0..${this.points.length - 1})`);
+    if (index >>> 0 !== index || index >= this.pointCount) {
+      throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `processReading: point index ${index} is not configured (0..${this.pointCount - 1})`);
     }
     this.counters.readings += 1;
-    if (!Number.isFinite(t)) {
+    // x - x is 0 for every finite number and NaN for NaN and +-Infinity (cheaper than Number.isFinite here).
+    if (t - t !== 0) {
       this.counters.invalid += 1;
-      this.sink({ type: 'invalid_reading', pointId: point.id, time: t, why: `time ${t} is not a finite epoch-ms value` });
+      this.sink({ type: 'invalid_reading', pointId: this.points[index]!.id, time: t, why: `time ${t} is not a finite epoch-ms value` });
       return;
     }
     if (Number.isNaN(this.startTime)) this.startTime = t;
-    if (t < point.lastTime) {
-      const lateBy = point.lastTime - t;
-      if (lateBy > point.lateToleranceMs) {
+    const s = this.scalars;
+    const p = index * POINT_FIELDS;
+    const lastTime = s[p + P_LAST_TIME]!;
+    if (t < lastTime) {
+      const lateBy = lastTime - t;
+      if (lateBy > s[p + P_LATE_TOLERANCE_MS]!) {
         this.counters.late += 1;
-        this.sink({ type: 'late_reading', pointId: point.id, time: t, latestTime: point.lastTime, lateByMs: lateBy });
+        this.sink({ type: 'late_reading', pointId: this.points[index]!.id, time: t, latestTime: lastTime, lateByMs: lateBy });
         return;
       }
       this.counters.reordered += 1;
-      t = point.lastTime;
-    } else if (t === point.lastTime && v === point.lastValue && quality === point.lastQuality) {
+      t = lastTime;
+    } else if (t === lastTime && v === s[p + P_LAST_VALUE] && quality === s[p + P_LAST_QUALITY]) {
       this.counters.duplicates += 1;
       return;
     }
-    if (quality === GOOD && !Number.isFinite(v)) {
+    if (quality === GOOD && v - v !== 0) {
       this.counters.nonFinite += 1;
       quality = BAD;
       reason = REASON_DECODE;
     }
     let signalFault = reason === REASON_SIGNAL;
-    if (point.ne43 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
+    if (s[p + P_NE43] === 1 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
       signalFault = true;
       quality = BAD;
       reason = REASON_SIGNAL;
     }
-    point.lastTime = t;
-    point.lastValue = v;
-    point.lastQuality = quality;
-    const good = quality === GOOD;
-    this.updateHealth(point, t, v, quality, reason, flags, signalFault);
-    if (good) {
-      point.lastGoodTime = t;
-      this.evaluateValueRules(point, t, v);
+    s[p + P_LAST_TIME] = t;
+    s[p + P_LAST_VALUE] = v;
+    s[p + P_LAST_QUALITY] = quality;
+    this.updateHealth(index, t, v, quality, reason, flags, signalFault);
+    if (quality === GOOD) {
+      s[p + P_LAST_GOOD_TIME] = t;
+      this.evaluateValueRules(index, t, v);
     } else {
-      for (let i = 0; i < point.stores.length; i += 1) point.stores[i]!.add(t, v, false);
-      this.advanceDelays(point, t);
+      const r = index * RULE_FIELDS;
+      for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.stores[k]!.add(t, v, false);
+      this.advanceDelays(index, t);
     }
-    if (point.groups.length > 0) this.evaluateGroups(point, t);
+    if (s[p + P_IN_GROUP] === 1) this.evaluateGroups(index, t);
   }
 
   /** Time passing without readings: stale points, pending delays, shelf expiry, flood ends, votes. */
   tick(now: number): void {
     if (!Number.isFinite(now)) throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `tick: time ${now} is not finite`);
     if (Number.isNaN(this.startTime)) this.startTime = now;
-    for (const point of this.points) {
-      const t = Number.isNaN(point.lastTime) ? now : Math.max(now, point.lastTime);
-      this.checkStale(point, t);
-      this.advanceDelays(point, t);
+    for (let index = 0; index < this.pointCount; index += 1) {
+      const lastTime = this.scalars[index * POINT_FIELDS + P_LAST_TIME]!;
+      const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
+      this.checkStale(index, t);
+      this.advanceDelays(index, t);
     }
     for (const group of this.groups) this.evaluateGroup(group, now);
     for (const alarm of this.alarmsById.values()) alarm.expireShelf(now, this.sink);
@@ -338,42 +423,51 @@ export class AlarmEngine {
    * latest reading, or as of `now` if given (not before the latest reading).
    */
   windowValue(pointId: string, rule: string, now?: number): WindowValue {
-    const point = this.points[this.pointIndex(pointId)];
+    const index = this.pointIndex(pointId);
+    const point = this.points[index];
     const windowRule = point?.windowRules.find((r) => r.name === rule) ?? point?.rateRules.find((r) => r.name === rule);
     if (point === undefined || windowRule === undefined) {
       throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `windowValue: no window rule "${rule}" on point "${pointId}"`);
     }
-    const at = Math.max(now ?? point.lastTime, Number.isNaN(point.lastTime) ? -Infinity : point.lastTime);
+    const p = index * POINT_FIELDS;
+    const lastTime = this.scalars[p + P_LAST_TIME]!;
+    const at = Math.max(now ?? lastTime, Number.isNaN(lastTime) ? -Infinity : lastTime);
     windowRule.store.evict(at);
     const value = point.rateRules.includes(windowRule)
-      ? this.rateOf(windowRule.store, point.lastGoodTime, point.lastValue)
+      ? this.rateOf(windowRule.store, this.scalars[p + P_LAST_GOOD_TIME]!, this.scalars[p + P_LAST_VALUE]!)
       : this.aggregateOf(windowRule.store, windowRule.aggregate, at);
     const store = windowRule.store;
     const span = at - store.windowStart(at);
-    return { value, count: store.readingCount, coverage: windowRule.aggregate === AGGREGATE_TWA ? store.coveredMs(at) / span : Number.NaN };
+    return { value, count: store.readingCount, coverage: windowRule.aggregate === TWA ? store.coveredMs(at) / span : Number.NaN };
   }
 
   alarmSystemHealth(site: string, now: number): AlarmSystemHealth {
     return this.health.report(site, now, this.alarmsById.values());
   }
 
-  /** Approximate bytes of state per point (typed arrays of windows plus fixed per-rule fields). */
+  /**
+   * Bytes of typed-array state per point: the engine's scalar record, rule ranges, rule slots and conditions,
+   * plus its windows' rings. Objects built once from config (alarms, rule descriptions) are not counted here;
+   * the bench reports heap growth per point beside this figure.
+   */
   stateBytesPerPoint(): number {
-    const perRuleObject = 96;
-    let total = 0;
-    for (const point of this.points) total += point.windowBytes + (point.alarms.length + point.conditions.length) * perRuleObject + 256;
-    return total / Math.max(1, this.points.length);
+    const tables = this.scalars.byteLength + this.ruleRanges.byteLength + this.conditionTable.data.byteLength +
+      this.slotCondition.byteLength + this.slotStore.byteLength + this.slotAggregate.byteLength;
+    const windows = this.stores.reduce((total, store) => total + store.stateBytes, 0);
+    return (tables + windows) / Math.max(1, this.pointCount);
   }
 
   /** State of the given points (default all), voting groups and actions, as plain JSON-able data. */
   snapshot(pointIds?: readonly string[]): EngineSnapshot {
     const snapshot: EngineSnapshot = { version: SNAPSHOT_VERSION, points: {}, groups: {}, actions: {} };
     const wanted = pointIds === undefined ? null : new Set(pointIds);
+    const s = this.scalars;
     for (const point of this.points) {
       if (wanted !== null && !wanted.has(point.id)) continue;
+      const p = point.index * POINT_FIELDS;
       snapshot.points[point.id] = {
         fingerprint: point.fingerprint,
-        scalars: [point.lastTime, point.lastValue, point.lastQuality, point.lastGoodTime, point.healthBits, point.stuck?.refValue ?? Number.NaN, point.stuck?.refTime ?? Number.NaN],
+        scalars: [P_LAST_TIME, P_LAST_VALUE, P_LAST_QUALITY, P_LAST_GOOD_TIME, P_HEALTH_BITS, P_STUCK_REF_VALUE, P_STUCK_REF_TIME].map((field) => s[p + field]!),
         conditions: point.conditions.map((condition) => condition.snapshot()),
         windows: point.stores.map((store) => store.snapshot()),
         alarms: Object.fromEntries(point.alarms.map((alarm) => [alarm.id, alarm.snapshot()])),
@@ -398,19 +492,21 @@ export class AlarmEngine {
       else result.restored.push(id);
       return reason === null;
     };
+    const s = this.scalars;
     for (const [id, saved] of Object.entries(snapshot.points)) {
       const point = this.points[this.pointIndex(id)];
       if (!unchanged(id, point, saved) || point === undefined) continue;
       const nan = (x: number | null | undefined) => x ?? Number.NaN;
       const [lastTime, lastValue, lastQuality, lastGoodTime, healthBits, refValue, refTime] = saved.scalars.map(nan) as number[];
-      point.lastTime = lastTime!;
-      point.lastValue = lastValue!;
-      point.lastQuality = lastQuality!;
-      point.lastGoodTime = lastGoodTime!;
-      point.healthBits = healthBits!;
+      const p = point.index * POINT_FIELDS;
+      s[p + P_LAST_TIME] = lastTime!;
+      s[p + P_LAST_VALUE] = lastValue!;
+      s[p + P_LAST_QUALITY] = lastQuality!;
+      s[p + P_LAST_GOOD_TIME] = lastGoodTime!;
+      s[p + P_HEALTH_BITS] = healthBits!;
       if (point.stuck !== null) {
-        point.stuck.refValue = refValue!;
-        point.stuck.refTime = refTime!;
+        s[p + P_STUCK_REF_VALUE] = refValue!;
+        s[p + P_STUCK_REF_TIME] = refTime!;
       }
       point.conditions.forEach((condition, i) => condition.restore(saved.conditions[i]!));
       point.stores.forEach((store, i) => store.restore(saved.windows[i]!));
@@ -418,7 +514,8 @@ export class AlarmEngine {
         const savedAlarm = saved.alarms[alarm.id];
         if (savedAlarm !== undefined) alarm.restore(savedAlarm);
       }
-      point.staleActive = point.health.stale.conditionActive;
+      s[p + P_STALE_ACTIVE] = point.health.stale.conditionActive ? 1 : 0;
+      s[p + P_STUCK_ACTIVE] = point.stuck?.alarm.conditionActive ? 1 : 0;
     }
     for (const [id, saved] of Object.entries(snapshot.groups)) {
       const group = this.groups.find((g) => g.config.id === id);
@@ -432,6 +529,39 @@ export class AlarmEngine {
       action.latched = saved.latched;
     }
     return result;
+  }
+
+  /** Fills a point's scalar record from its rules; running values start as "never seen" (NaN, quality -1). */
+  private initScalars(point: PointRuntime): void {
+    const s = this.scalars;
+    const p = point.index * POINT_FIELDS;
+    s.fill(Number.NaN, p, p + POINT_FIELDS);
+    s[p + P_LAST_QUALITY] = -1;
+    s[p + P_HEALTH_BITS] = 0;
+    s[p + P_STALE_ACTIVE] = 0;
+    s[p + P_STUCK_ACTIVE] = 0;
+    s[p + P_IN_GROUP] = 0;
+    s[p + P_LATE_TOLERANCE_MS] = point.lateToleranceMs;
+    s[p + P_STALE_MS] = point.staleMs;
+    s[p + P_NE43] = point.ne43 ? 1 : 0;
+    s[p + P_STUCK_EPSILON] = point.stuck?.epsilon ?? Number.NaN;
+    s[p + P_STUCK_FOR_MS] = point.stuck?.forMs ?? Number.NaN;
+  }
+
+  /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */
+  private addRuleSlots(point: PointRuntime): void {
+    const r = point.index * RULE_FIELDS;
+    const ranges = this.ruleRanges;
+    ranges[r + R_LIMITS] = this.slotRules.length;
+    this.slotRules.push(...point.limits);
+    ranges[r + R_WINDOWS] = this.slotRules.length;
+    this.slotRules.push(...point.windowRules);
+    ranges[r + R_RATES] = this.slotRules.length;
+    this.slotRules.push(...point.rateRules);
+    ranges[r + R_END] = this.slotRules.length;
+    ranges[r + R_STORES] = this.stores.length;
+    this.stores.push(...point.stores);
+    ranges[r + R_STORES_END] = this.stores.length;
   }
 
   private view(alarm: Alarm): AlarmView {
@@ -478,89 +608,117 @@ export class AlarmEngine {
     this.sink({ type: 'action', time, actionId: id, kind, output, command, alarmId, who, why });
   }
 
+
   /** Health alarms follow bits of the latest reading; the common case (nothing changed) touches no alarm. */
-  private updateHealth(point: PointRuntime, t: number, v: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
+  private updateHealth(index: number, t: number, v: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
+    const s = this.scalars;
+    const p = index * POINT_FIELDS;
     const bits =
       (quality === BAD ? HEALTH_BAD : 0) |
-      (COMMS_REASONS.has(reason) ? HEALTH_COMMS : 0) |
+      (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HEALTH_COMMS : 0) |
       (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HEALTH_FAULT : 0) |
       (signalFault ? HEALTH_SIGNAL : 0) |
       (reason === REASON_MAINTENANCE ? HEALTH_MAINTENANCE : 0);
-    const changed = bits ^ point.healthBits;
-    point.healthBits = bits;
+    const changed = bits ^ s[p + P_HEALTH_BITS]!;
     if (changed !== 0) {
-      const h = point.health;
-      const why = REASON_CODES[reason] ?? 'none';
-      if (changed & HEALTH_BAD) this.raise(h.badQuality, (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
-      if (changed & HEALTH_COMMS) this.raise(h.commsLoss, (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
-      if (changed & HEALTH_FAULT) this.raise(h.deviceFault, (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
-      if (changed & HEALTH_SIGNAL) {
-        this.raise(h.signalOutOfRange, signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
-      }
-      if (changed & HEALTH_MAINTENANCE) {
-        const maintenance = (bits & HEALTH_MAINTENANCE) !== 0;
-        for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
-      }
+      s[p + P_HEALTH_BITS] = bits;
+      this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, reason, signalFault);
     }
     if (quality === GOOD) {
-      if (point.staleActive) {
-        point.staleActive = false;
-        this.raise(point.health.stale, false, t, v, 'good reading received');
+      if (s[p + P_STALE_ACTIVE] === 1) {
+        s[p + P_STALE_ACTIVE] = 0;
+        this.raise(this.points[index]!.health.stale, false, t, v, 'good reading received');
       }
     } else {
-      this.checkStale(point, t);
+      this.checkStale(index, t);
     }
   }
 
-  private checkStale(point: PointRuntime, now: number): void {
-    const since = Number.isNaN(point.lastGoodTime) ? this.startTime : point.lastGoodTime;
-    const stale = now - since >= point.staleMs;
-    if (stale && !point.staleActive) {
-      point.staleActive = true;
-      this.raise(point.health.stale, true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
+  private raiseHealthChanges(point: PointRuntime, changed: number, bits: number, t: number, v: number, reason: number, signalFault: boolean): void {
+    const h = point.health;
+    const why = REASON_CODES[reason] ?? 'none';
+    if (changed & HEALTH_BAD) this.raise(h.badQuality, (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
+    if (changed & HEALTH_COMMS) this.raise(h.commsLoss, (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
+    if (changed & HEALTH_FAULT) this.raise(h.deviceFault, (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
+    if (changed & HEALTH_SIGNAL) {
+      this.raise(h.signalOutOfRange, signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
+    }
+    if (changed & HEALTH_MAINTENANCE) {
+      const maintenance = (bits & HEALTH_MAINTENANCE) !== 0;
+      for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
     }
   }
 
-  private evaluateValueRules(point: PointRuntime, t: number, v: number): void {
-    const conditions = point.conditionData;
-    const limitOffsets = point.limitOffsets;
-    for (let i = 0; i < limitOffsets.length; i += 1) {
-      if (stepCondition(conditions, limitOffsets[i]!, v, t)) {
-        const rule = point.limits[i]!;
-        this.raise(rule.alarm, rule.condition.active, t, v, this.limitWhy(rule.name, rule.condition.active, v, rule.condition.limit));
-      }
+  private checkStale(index: number, now: number): void {
+    const s = this.scalars;
+    const p = index * POINT_FIELDS;
+    const lastGoodTime = s[p + P_LAST_GOOD_TIME]!;
+    const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
+    if (now - since >= s[p + P_STALE_MS]! && s[p + P_STALE_ACTIVE] === 0) {
+      s[p + P_STALE_ACTIVE] = 1;
+      this.raise(this.points[index]!.health.stale, true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
-    const stores = point.stores;
-    for (let i = 0; i < stores.length; i += 1) stores[i]!.add(t, v, true);
-    const windowOffsets = point.windowOffsets;
-    for (let i = 0; i < windowOffsets.length; i += 1) {
-      const aggregate = this.aggregateOf(point.windowStores[i]!, point.windowAggregates[i]!, t);
-      if (stepCondition(conditions, windowOffsets[i]!, aggregate, t)) this.raiseWindow(point.windowRules[i]!, t, aggregate);
+  }
+
+  /** A good value: limits, then every window takes the reading, then window and rate rules, then stuck detection. */
+  private evaluateValueRules(index: number, t: number, v: number): void {
+    const ranges = this.ruleRanges;
+    const r = index * RULE_FIELDS;
+    const windowsStart = ranges[r + R_WINDOWS]!;
+    const ratesStart = ranges[r + R_RATES]!;
+    const end = ranges[r + R_END]!;
+    const conditions = this.conditionTable;
+    const slotCondition = this.slotCondition;
+    for (let k = ranges[r + R_LIMITS]!; k < windowsStart; k += 1) {
+      if (conditions.step(slotCondition[k]!, v, t)) this.raiseLimit(this.slotRules[k]!, t, v);
     }
-    const rateOffsets = point.rateOffsets;
-    for (let i = 0; i < rateOffsets.length; i += 1) {
-      const rate = this.rateOf(point.rateStores[i]!, t, v);
-      if (stepCondition(conditions, rateOffsets[i]!, rate, t)) {
-        const rule = point.rateRules[i]!;
-        this.raise(rule.alarm, rule.condition.active, t, rate, `${rule.name} ${rate.toFixed(3)} per minute vs ${rule.condition.limit}`);
-      }
+    const stores = this.stores;
+    const storesEnd = ranges[r + R_STORES_END]!;
+    for (let k = ranges[r + R_STORES]!; k < storesEnd; k += 1) stores[k]!.add(t, v, true);
+    for (let k = windowsStart; k < ratesStart; k += 1) {
+      const store = stores[this.slotStore[k]!]!;
+      const aggregate = this.aggregateOf(store, this.slotAggregate[k]!, t);
+      if (conditions.step(slotCondition[k]!, aggregate, t)) this.raiseWindow(this.slotRules[k] as WindowRule, t, aggregate);
     }
-    const stuck = point.stuck;
-    if (stuck !== null) {
-      if (Number.isNaN(stuck.refTime) || Math.abs(v - stuck.refValue) > stuck.epsilon) {
-        stuck.refValue = v;
-        stuck.refTime = t;
-        if (stuck.alarm.conditionActive) this.raise(stuck.alarm, false, t, v, 'value moves again');
-      } else if (t - stuck.refTime >= stuck.forMs && !stuck.alarm.conditionActive) {
-        this.raise(stuck.alarm, true, t, v, `no change beyond ${stuck.epsilon} for ${Math.round((t - stuck.refTime) / 1000)} s`);
-      }
+    for (let k = ratesStart; k < end; k += 1) {
+      const rate = this.rateOf(stores[this.slotStore[k]!]!, t, v);
+      if (conditions.step(slotCondition[k]!, rate, t)) this.raiseRate(this.slotRules[k]!, t, rate);
     }
+    if (!Number.isNaN(this.scalars[index * POINT_FIELDS + P_STUCK_FOR_MS]!)) this.detectStuck(index, t, v);
+  }
+
+  /** Stuck / flatline: the value stayed within epsilon of a reference for forMs; the reference moves with the value. */
+  private detectStuck(index: number, t: number, v: number): void {
+    const s = this.scalars;
+    const p = index * POINT_FIELDS;
+    const refTime = s[p + P_STUCK_REF_TIME]!;
+    const epsilon = s[p + P_STUCK_EPSILON]!;
+    if (Number.isNaN(refTime) || Math.abs(v - s[p + P_STUCK_REF_VALUE]!) > epsilon) {
+      s[p + P_STUCK_REF_VALUE] = v;
+      s[p + P_STUCK_REF_TIME] = t;
+      if (s[p + P_STUCK_ACTIVE] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
+    } else if (t - refTime >= s[p + P_STUCK_FOR_MS]! && s[p + P_STUCK_ACTIVE] === 0) {
+      this.raiseStuck(index, true, t, v, `no change beyond ${epsilon} for ${Math.round((t - refTime) / 1000)} s`);
+    }
+  }
+
+  private raiseStuck(index: number, active: boolean, t: number, v: number, why: string): void {
+    this.scalars[index * POINT_FIELDS + P_STUCK_ACTIVE] = active ? 1 : 0;
+    this.raise(this.points[index]!.stuck!.alarm, active, t, v, why);
+  }
+
+  private raiseLimit(rule: ValueRule, t: number, v: number): void {
+    this.raise(rule.alarm, rule.condition.active, t, v, this.limitWhy(rule.name, rule.condition.active, v, rule.condition.limit));
   }
 
   private raiseWindow(rule: WindowRule, t: number, aggregate: number): void {
     const store = rule.store;
-    const coverage = rule.aggregate === AGGREGATE_TWA ? store.coveredMs(t) / (t - store.windowStart(t)) : undefined;
+    const coverage = rule.aggregate === TWA ? store.coveredMs(t) / (t - store.windowStart(t)) : undefined;
     this.raise(rule.alarm, rule.condition.active, t, aggregate, this.limitWhy(rule.name, rule.condition.active, aggregate, rule.condition.limit), coverage);
+  }
+
+  private raiseRate(rule: ValueRule, t: number, rate: number): void {
+    this.raise(rule.alarm, rule.condition.active, t, rate, `${rule.name} ${rate.toFixed(3)} per minute vs ${rule.condition.limit}`);
   }
 
   private limitWhy(name: string, active: boolean, value: number, limit: number): string {
@@ -568,9 +726,9 @@ export class AlarmEngine {
   }
 
   private aggregateOf(store: PaneWindow, aggregate: number, t: number): number {
-    if (aggregate === AGGREGATE_AVG) return store.average();
-    if (aggregate === AGGREGATE_MIN) return store.minimum();
-    if (aggregate === AGGREGATE_MAX) return store.maximum();
+    if (aggregate === AVG) return store.average();
+    if (aggregate === MIN) return store.minimum();
+    if (aggregate === MAX) return store.maximum();
     return store.timeWeightedIntegral(t) / store.coveredMs(t);
   }
 
@@ -580,22 +738,29 @@ export class AlarmEngine {
     return t > oldestTime ? ((v - store.oldestValue()) * 60_000) / (t - oldestTime) : 0;
   }
 
-  private advanceDelays(point: PointRuntime, t: number): void {
-    const conditions = point.conditionData;
-    for (let i = 0; i < point.limitOffsets.length; i += 1) {
-      if (!advanceCondition(conditions, point.limitOffsets[i]!, t)) continue;
-      const rule = point.limits[i]!;
-      this.raise(rule.alarm, rule.condition.active, t, point.lastValue, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
-    }
-    for (let i = 0; i < point.windowOffsets.length; i += 1) {
-      if (!advanceCondition(conditions, point.windowOffsets[i]!, t)) continue;
-      const rule = point.windowRules[i]!;
-      this.raise(rule.alarm, rule.condition.active, t, Number.NaN, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
+  /** Time passing without a good value: pending on- and off-delays of limit and window rules may complete. */
+  private advanceDelays(index: number, t: number): void {
+    const ranges = this.ruleRanges;
+    const r = index * RULE_FIELDS;
+    const windowsStart = ranges[r + R_WINDOWS]!;
+    const ratesStart = ranges[r + R_RATES]!;
+    for (let k = ranges[r + R_LIMITS]!; k < ratesStart; k += 1) {
+      if (!this.conditionTable.advance(this.slotCondition[k]!, t)) continue;
+      const rule = this.slotRules[k]!;
+      const value = k < windowsStart ? this.scalars[index * POINT_FIELDS + P_LAST_VALUE]! : Number.NaN;
+      this.raise(rule.alarm, rule.condition.active, t, value, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
     }
   }
 
-  private evaluateGroups(point: PointRuntime, t: number): void {
-    for (let i = 0; i < point.groups.length; i += 1) this.evaluateGroup(this.groups[point.groups[i]!]!, t);
+  /** Bad for voting: the latest reading is bad or no good reading came for staleS. */
+  private isBad(index: number): boolean {
+    const p = index * POINT_FIELDS;
+    return this.scalars[p + P_LAST_QUALITY] === BAD || this.scalars[p + P_STALE_ACTIVE] === 1;
+  }
+
+  private evaluateGroups(index: number, t: number): void {
+    const groups = this.points[index]!.groups;
+    for (let i = 0; i < groups.length; i += 1) this.evaluateGroup(this.groups[groups[i]!]!, t);
   }
 
   private evaluateGroup(group: VotingGroup, t: number): void {
@@ -603,7 +768,7 @@ export class AlarmEngine {
     const ignoreBad = group.config.onBadQuality === 'ignore';
     for (let i = 0; i < group.members.length; i += 1) {
       const member = group.members[i]!;
-      const bad = member.isBad;
+      const bad = this.isBad(member.index);
       if (ignoreBad && (bad ? 1 : 0) !== group.ignored[i]) {
         group.ignored[i] = bad ? 1 : 0;
         this.sink({
@@ -619,4 +784,3 @@ export class AlarmEngine {
     }
   }
 }
-

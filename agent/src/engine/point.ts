@@ -1,7 +1,7 @@
-/** One point's compiled rules and flat running state: built once from config, updated in place per reading. */
+/** One point's compiled rules: built once from config; the engine keeps the running scalars in its own flat tables. */
 import { Alarm } from './alarm.ts';
 import type { LimitConfig, PointRules, Priority } from './config.ts';
-import { CONDITION_FIELDS, ThresholdCondition } from './condition.ts';
+import { ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { AlarmKind } from './events.ts';
 import { presetLimits, type PresetLimits } from './gas-library.ts';
@@ -35,8 +35,6 @@ export interface WindowRule extends ValueRule {
 export interface StuckRule {
   readonly epsilon: number;
   readonly forMs: number;
-  refValue: number;
-  refTime: number;
   readonly alarm: Alarm;
 }
 
@@ -70,29 +68,14 @@ export class PointRuntime {
   readonly staleMs: number;
   readonly ne43: boolean;
   readonly faultFlags: readonly string[];
-  lastTime = Number.NaN;
-  lastValue = Number.NaN;
-  lastQuality = -1;
-  lastGoodTime = Number.NaN;
-  /** Health conditions of the latest reading as bits (bad, comms, fault, signal, maintenance); see engine.ts. */
-  healthBits = 0;
   readonly limits: ValueRule[] = [];
   readonly stores: PaneWindow[] = [];
   readonly windowRules: WindowRule[] = [];
   readonly rateRules: WindowRule[] = [];
   readonly stuck: StuckRule | null;
   readonly health: HealthAlarms;
+  /** Every value rule's condition; the engine packs them all into one ConditionTable. */
   readonly conditions: ThresholdCondition[] = [];
-  /** Every condition's state in one block; the hot path steps them by offset (see condition.ts). */
-  readonly conditionData: Float64Array;
-  readonly limitOffsets: Int32Array;
-  readonly windowOffsets: Int32Array;
-  readonly rateOffsets: Int32Array;
-  readonly windowAggregates: Uint8Array;
-  readonly windowStores: PaneWindow[];
-  readonly rateStores: PaneWindow[];
-  /** Mirrors the stale alarm's condition so good readings need not touch the alarm. */
-  staleActive = false;
   readonly alarms: Alarm[] = [];
   /** Indices of the voting groups this point belongs to. */
   readonly groups: number[] = [];
@@ -137,22 +120,8 @@ export class PointRuntime {
       signalOutOfRange: healthAlarm('signal_out_of_range'),
     };
     this.stuck = rules.health.stuck
-      ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, refValue: Number.NaN, refTime: Number.NaN, alarm: healthAlarm('stuck', 'medium') }
+      ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, alarm: healthAlarm('stuck', 'medium') }
       : null;
-    this.conditionData = new Float64Array(this.conditions.length * CONDITION_FIELDS);
-    this.conditions.forEach((condition, i) => condition.packInto(this.conditionData, i * CONDITION_FIELDS));
-    const offsets = (list: ValueRule[]) => Int32Array.from(list, (rule) => rule.condition.offset);
-    this.limitOffsets = offsets(this.limits);
-    this.windowOffsets = offsets(this.windowRules);
-    this.rateOffsets = offsets(this.rateRules);
-    this.windowAggregates = Uint8Array.from(this.windowRules, (rule) => rule.aggregate);
-    this.windowStores = this.windowRules.map((rule) => rule.store);
-    this.rateStores = this.rateRules.map((rule) => rule.store);
-  }
-
-  /** Bad for voting and health: the latest reading is bad or no good reading came for staleS. */
-  get isBad(): boolean {
-    return this.lastQuality === 2 || this.staleActive;
   }
 
   /** Bytes of typed-array state held by this point's windows. */
