@@ -1,0 +1,8 @@
+/** Public surface of the agent's config loader: the site config file, its checks and password hashes. */
+export { loadAgentConfig, parseAgentConfig } from './load.ts';
+export type { AgentConfig, LoadConfigOptions, ResolvedOutput } from './load.ts';
+export { HazmonConfigError, formatIssue } from './errors.ts';
+export type { ConfigIssue, ConfigIssueCode } from './errors.ts';
+export { OUTPUT_KINDS, USER_ROLES, configSections } from './schema.ts';
+export type { ApiConfig, OutputConfig, PointEntry, RetentionConfig, SiteConfig, UserConfig, UserRole } from './schema.ts';
+export { PASSWORD_HASH_PATTERN, hashPassword, verifyPassword } from './password.ts';

@@ -1,0 +1,151 @@
+/**
+ * Loads the agent's site config file into one resolved AgentConfig, or throws HazmonConfigError listing every problem
+ * with file, line:column, field path and the bad value.
+ *
+ * @example
+ * const config = loadAgentConfig('/etc/hazmon/site.yaml');
+ * new ModbusPoller(...config.devices); new AlarmEngine(config.engine, sink);
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { LineConfig, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
+import { yamlLocator } from '@hazmon/protocols';
+import { LineCounter, parseDocument } from 'yaml';
+import type { EngineConfig } from '../engine/index.ts';
+import type { StoreOptions, StorePointDefinition } from '../store/index.ts';
+import { buildCatalog } from './catalog.ts';
+import type { ConfigIssue } from './errors.ts';
+import { HazmonConfigError } from './errors.ts';
+import { IssueList } from './issues.ts';
+import { compileRules, tripValueOf } from './rules.ts';
+import type { ApiConfig, ConfigSectionName, ConfigSections, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
+import { configSections } from './schema.ts';
+import { storePointDefinitions } from './store-points.ts';
+
+export interface LoadConfigOptions {
+  /** Folder of device profiles; default the shipped `protocols/profiles/`. */
+  readonly profilesDir?: string;
+}
+
+/** An output with its trip value settled. */
+export type ResolvedOutput = OutputConfig & { readonly tripValue: boolean | number };
+
+export interface AgentConfig {
+  /** Absolute path of the file it came from. */
+  readonly file: string;
+  readonly site: SiteConfig;
+  readonly lines: readonly LineConfig[];
+  /** Ready to hand to a ModbusPoller: decoders and poll plans built. */
+  readonly devices: readonly ReadyDevice[];
+  readonly opcua: readonly OpcuaConnectionConfig[];
+  /** Parsed and compiled once by the engine; pass to `new AlarmEngine(config.engine, sink)`. */
+  readonly engine: EngineConfig;
+  /** Every point that produces readings, with its regulatory metadata. */
+  readonly storePoints: readonly StorePointDefinition[];
+  /** Store settings except the runtime's own callbacks; the path is absolute. */
+  readonly store: Required<Pick<StoreOptions, 'path' | 'rawRetentionDays' | 'minuteRollupRetentionDays' | 'coarseRollupRetentionDays'>>;
+  readonly outputs: readonly ResolvedOutput[];
+  readonly users: readonly UserConfig[];
+  readonly api: ApiConfig;
+  /** Alarm conditions the engine compiled, for summaries. */
+  readonly alarmCount: number;
+}
+
+const SECTION_NAMES = Object.keys(configSections) as ConfigSectionName[];
+
+/** Reads and loads a config file; `file` is resolved against the working directory. */
+export function loadAgentConfig(file: string, options: LoadConfigOptions = {}): AgentConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new HazmonConfigError(path, [{ code: 'HAZMON_CONFIG_UNREADABLE', file: path, path: '', line: 1, column: 1, problem: `cannot read the file (${reason})`, value: path }]);
+  }
+  return parseAgentConfig(text, path, options);
+}
+
+/** Loads config text; `file` names it in messages and anchors the relative store path. */
+export function parseAgentConfig(text: string, file: string, options: LoadConfigOptions = {}): AgentConfig {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const syntax = document.errors.map((error): ConfigIssue => {
+      const { line, col } = lines.linePos(error.pos[0]);
+      return { code: 'HAZMON_CONFIG_YAML', file, path: '', line, column: col, problem: error.message.split('\n')[0]!, value: error.code };
+    });
+    throw new HazmonConfigError(file, syntax);
+  }
+  const raw: unknown = document.toJS({ maxAliasCount: 1000 });
+  const issues = new IssueList(yamlLocator(file, document, lines), raw);
+  const sections = parseSections(raw, issues);
+  checkUniqueIds(sections, issues);
+  const catalog = sections.devices && sections.lines && sections.opcua ? buildCatalog(sections, file, options.profilesDir, issues) : null;
+  const rules = compileRules(sections, catalog, issues);
+  if (sections.retention && sections.retention.minuteRollupDays < sections.retention.rawDays) {
+    issues.add('HAZMON_CONFIG_INVALID', ['retention', 'minuteRollupDays'], `must not be shorter than rawDays (${sections.retention.rawDays})`);
+  }
+  if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, sortedByPlace(issues.issues));
+  return {
+    file,
+    site: sections.site,
+    lines: sections.lines,
+    devices: catalog.devices,
+    opcua: sections.opcua,
+    engine: rules.engine,
+    storePoints: storePointDefinitions(catalog, sections.points, rules.engine, sections.site),
+    store: {
+      path: resolve(dirname(file), sections.store.path),
+      rawRetentionDays: sections.retention.rawDays,
+      minuteRollupRetentionDays: sections.retention.minuteRollupDays,
+      coarseRollupRetentionDays: sections.retention.coarseRollupDays,
+    },
+    outputs: sections.outputs.map((output) => ({ ...output, tripValue: tripValueOf(output) })),
+    users: sections.users,
+    api: sections.api,
+    alarmCount: rules.alarmCount,
+  };
+}
+
+/** Parses each top-level section on its own; a section that fails is left out (and reported). */
+function parseSections(raw: unknown, issues: IssueList): Partial<ConfigSections> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.add('HAZMON_CONFIG_INVALID', [], 'the file must be a mapping of sections (site, lines, devices, points, ...)');
+    return {};
+  }
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(SECTION_NAMES as string[]).includes(key)) issues.add('HAZMON_CONFIG_INVALID', [key], `unknown section ${JSON.stringify(key)} (sections: ${SECTION_NAMES.join(', ')})`);
+  }
+  const sections: Partial<Record<ConfigSectionName, unknown>> = {};
+  for (const name of SECTION_NAMES) {
+    const parsed = configSections[name].safeParse(record[name]);
+    if (parsed.success) sections[name] = parsed.data;
+    else issues.addZod([name], parsed.error);
+  }
+  return sections as Partial<ConfigSections>;
+}
+
+function isComplete(sections: Partial<ConfigSections>): sections is ConfigSections {
+  return SECTION_NAMES.every((name) => sections[name] !== undefined);
+}
+
+function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): void {
+  const byId = (item: { id: string }) => item.id;
+  const list = <T>(section: string, items: readonly T[] | undefined, idOf: (item: T) => string, label: string) =>
+    issues.addDuplicates(items ?? [], idOf, (index) => [section, index, label === 'user' ? 'name' : 'id'], label);
+  issues.addDuplicates(sections.site?.areas ?? [], byId, (index) => ['site', 'areas', index, 'id'], 'area');
+  list('lines', sections.lines, byId, 'line');
+  list('devices', sections.devices, byId, 'device');
+  list('opcua', sections.opcua, byId, 'OPC UA connection');
+  list('points', sections.points, byId, 'point');
+  list('votingGroups', sections.votingGroups, byId, 'voting group');
+  list('actions', sections.actions, byId, 'action');
+  list('outputs', sections.outputs, byId, 'output');
+  list('users', sections.users, (user) => user.name, 'user');
+}
+
+function sortedByPlace(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+}

@@ -1,0 +1,176 @@
+/**
+ * Cross-references between points, voting groups, outputs and actions, and the engine's own checks run on the
+ * resulting rule set, each problem placed at the config field it comes from.
+ */
+import type { EngineConfig, EngineConfigInput } from '../engine/index.ts';
+import { AlarmEngine, EngineError } from '../engine/index.ts';
+import type { PointCatalog, SourcePoint } from './catalog.ts';
+import { inBrokenDevice, isBooleanPoint } from './catalog.ts';
+import type { IssueList, PathPart } from './issues.ts';
+import { parsePath, valueAt } from './issues.ts';
+import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
+
+type EnginePointInput = EngineConfigInput['points'][number];
+
+export interface CompiledRules {
+  readonly engine: EngineConfig;
+  /** Alarm conditions the engine compiled (limits, windows, rate, exposure, health, votes). */
+  readonly alarmCount: number;
+}
+
+const POINT_OWN_FIELDS = new Set(['id', 'site', 'area', 'unit']);
+
+/** Config path of a field the engine named in its own terms (`points[0].preset.unit` for the point at `pointIndex`). */
+function configPathOf(enginePath: PathPart[], pointIndex: number | undefined): PathPart[] {
+  if (enginePath[0] !== 'points' || typeof enginePath[1] !== 'number') return enginePath;
+  const index = pointIndex ?? enginePath[1];
+  const [field, ...rest] = enginePath.slice(2);
+  if (field === undefined) return ['points', index];
+  return POINT_OWN_FIELDS.has(String(field)) ? ['points', index, field, ...rest] : ['points', index, 'rules', field, ...rest];
+}
+
+/** Records each line of an EngineError; messages without a field path are placed on `fallback`. */
+function addEngineError(issues: IssueList, error: EngineError, input: EngineConfigInput, fallback: PathPart[], pointIndex?: number): void {
+  for (const line of error.message.split('\n')) {
+    const match = /^(?:[a-z ]+: )?((?:points|votingGroups|actions)\[\d+\][^:\s]*): (.*)$/s.exec(line);
+    if (!match) {
+      issues.add('HAZMON_CONFIG_RULES', fallback, line);
+      continue;
+    }
+    const enginePath = parsePath(match[1]!);
+    const problem = match[2]!.replace(/ \(got .*\)$/s, '');
+    issues.add('HAZMON_CONFIG_RULES', configPathOf(enginePath, pointIndex), problem, valueAt(input, enginePath));
+  }
+}
+
+function tryEngine(input: EngineConfigInput): AlarmEngine | EngineError {
+  try {
+    return new AlarmEngine(input, () => {});
+  } catch (error) {
+    if (error instanceof EngineError) return error;
+    throw error;
+  }
+}
+
+function sourceUnit(source: SourcePoint | undefined): string | undefined {
+  if (source === undefined) return undefined;
+  return source.source === 'modbus' ? source.point.unit || undefined : source.point.unit;
+}
+
+/** The engine's view of a point entry: the point's own id, area and unit, its rules, the preset completed from the point. */
+function enginePoint(entry: PointEntry, site: string, source: SourcePoint | undefined): EnginePointInput {
+  const unit = entry.unit ?? sourceUnit(source);
+  const { preset, ...rules } = entry.rules ?? {};
+  const point: EnginePointInput = { ...rules, id: entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }) };
+  // The engine's schema checks the completed preset; a missing gas or unit shows up there.
+  if (preset) return { ...point, preset: { ...preset, gas: preset.gas ?? entry.gas, unit: preset.unit ?? unit } as NonNullable<EnginePointInput['preset']> };
+  return point;
+}
+
+function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): EnginePointInput[] {
+  const areas = sections.site ? new Set(sections.site.areas.map((area) => area.id)) : null;
+  const site = sections.site?.id ?? 'site';
+  return (sections.points ?? []).map((entry, index) => {
+    const path: PathPart[] = ['points', index];
+    const source = catalog?.points.get(entry.id);
+    if (catalog && !source && !inBrokenDevice(catalog, entry.id)) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'id'], unknownPointProblem(catalog, entry.id));
+    if (areas && entry.area !== undefined && !areas.has(entry.area)) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'area'], `no area with this id in site.areas`);
+    const presetGas = entry.rules?.preset?.gas;
+    if (presetGas !== undefined && entry.gas !== undefined && presetGas !== entry.gas) {
+      issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'rules', 'preset', 'gas'], `differs from the point's gas ${JSON.stringify(entry.gas)}`);
+    }
+    if (entry.rules?.preset && presetGas === undefined && entry.gas === undefined) {
+      issues.add('HAZMON_CONFIG_INVALID', [...path, 'rules', 'preset'], 'a preset needs a gas: set gas on the point or in the preset');
+      return enginePoint({ ...entry, rules: { ...entry.rules, preset: undefined } }, site, source);
+    }
+    const point = enginePoint(entry, site, source);
+    const alone = tryEngine({ points: [point] });
+    if (alone instanceof EngineError) addEngineError(issues, alone, { points: [point] }, [...path, 'rules'], index);
+    return point;
+  });
+}
+
+function unknownPointProblem(catalog: PointCatalog, readingId: string): string {
+  const device = catalog.devices.find((candidate) => readingId.startsWith(`${candidate.id}.`));
+  if (device) return `device ${device.id} (${device.model}) has no polled point of this name (it has: ${device.points.filter((point) => point.spec.poll).map((point) => point.spec.id).join(', ')})`;
+  return 'no device or OPC UA point produces this reading id (Modbus points are named <device id>.<point id>, e.g. GD-101.concentration)';
+}
+
+function checkVotingGroups(sections: Partial<ConfigSections>, issues: IssueList): void {
+  const areas = sections.site ? new Set(sections.site.areas.map((area) => area.id)) : null;
+  const points = sections.points ? new Map(sections.points.map((entry) => [entry.id, entry])) : null;
+  (sections.votingGroups ?? []).forEach((group, index) => {
+    const path: PathPart[] = ['votingGroups', index];
+    if (areas && !areas.has(group.area)) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'area'], 'no area with this id in site.areas');
+    group.points.forEach((id, member) => {
+      const entry = points?.get(id);
+      if (points && !entry) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'points', member], 'not the id of an entry in points');
+      else if (entry && entry.area !== group.area) {
+        issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'points', member], `the point's area is ${JSON.stringify(entry.area ?? null)}, the group votes in ${JSON.stringify(group.area)}`);
+      }
+    });
+  });
+}
+
+function checkOutputs(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): void {
+  (sections.outputs ?? []).forEach((output, index) => {
+    const path: PathPart[] = ['outputs', index];
+    if (output.kind === 'shutoff_valve' && !output.feedback) issues.add('HAZMON_CONFIG_INVALID', path, 'a shut-off valve needs feedback: { closed, open } limit-switch points to verify it closed');
+    if (!catalog) return;
+    const command = resolvePoint(catalog, output.command, [...path, 'command'], issues);
+    if (command?.source === 'modbus') {
+      if (!command.point.writable) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'command'], 'this Modbus point is not writable');
+      else if (typeof tripValueOf(output) === 'number' && isBooleanPoint(command)) issues.add('HAZMON_CONFIG_INVALID', [...path, 'tripValue'], 'the command point is a coil or bit: give true or false');
+    }
+    for (const which of ['closed', 'open'] as const) {
+      const id = output.feedback?.[which];
+      if (id === undefined) continue;
+      const feedback = resolvePoint(catalog, id, [...path, 'feedback', which], issues);
+      // OPC UA data types are known only once connected; the runtime checks those.
+      if (feedback?.source === 'modbus' && !isBooleanPoint(feedback)) {
+        issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'feedback', which], `a limit switch must be a boolean point (this one is ${feedback.point.type})`);
+      }
+    }
+  });
+}
+
+function resolvePoint(catalog: PointCatalog, id: string, path: PathPart[], issues: IssueList): SourcePoint | undefined {
+  const point = catalog.points.get(id);
+  if (!point && !inBrokenDevice(catalog, id)) issues.add('HAZMON_CONFIG_REFERENCE', path, unknownPointProblem(catalog, id));
+  return point;
+}
+
+/** The value written to trip an output. */
+export function tripValueOf(output: OutputConfig): boolean | number {
+  return output.tripValue ?? output.kind !== 'shutoff_valve';
+}
+
+function checkActions(sections: Partial<ConfigSections>, issues: IssueList): void {
+  const outputs = sections.outputs ? new Map(sections.outputs.map((output) => [output.id, output])) : null;
+  (sections.actions ?? []).forEach((action, index) => {
+    const output = outputs?.get(action.output);
+    if (outputs && !output) issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index, 'output'], `no output with this id (outputs: ${[...outputs.keys()].join(', ') || 'none'})`);
+    else if (output && output.kind !== action.kind) issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index, 'kind'], `output ${output.id} is a ${output.kind}`);
+  });
+}
+
+/**
+ * Checks points, voting groups, outputs and actions against each other and the catalog, then compiles the whole rule
+ * set once in the engine. Returns null when any problem was found.
+ */
+export function compileRules(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): CompiledRules | null {
+  const before = issues.count;
+  const points = checkPointEntries(sections, catalog, issues);
+  checkVotingGroups(sections, issues);
+  checkOutputs(sections, catalog, issues);
+  checkActions(sections, issues);
+  if (issues.count > before || !sections.points || !sections.votingGroups || !sections.actions) return null;
+  const site = sections.site?.id ?? 'site';
+  const input: EngineConfigInput = { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions };
+  const engine = tryEngine(input);
+  if (engine instanceof EngineError) {
+    addEngineError(issues, engine, input, ['points']);
+    return null;
+  }
+  return { engine: engine.config, alarmCount: engine.alarms().length };
+}

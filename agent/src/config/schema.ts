@@ -1,0 +1,130 @@
+/** The site config file's sections as zod schemas, composed from the protocol, engine and store schemas rather than redefined. */
+import { deviceConfigSchema, lineConfigSchema, opcuaConnectionSchema } from '@hazmon/protocols';
+import { z } from 'zod';
+import { GAS_NAMES, engineConfigSchema } from '../engine/index.ts';
+import { MIN_RAW_RETENTION_DAYS } from '../store/index.ts';
+import { PASSWORD_HASH_PATTERN } from './password.ts';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id starts with a letter or digit and holds letters, digits, _ . -');
+const text = z.string().min(1);
+const finite = z.number().finite();
+
+const areaSchema = z.strictObject({
+  id,
+  name: text.optional(),
+  /** Major hazard source code of this area; its leak points inherit it. */
+  hazardSourceCode: text.optional(),
+});
+
+export const siteSchema = z.strictObject({
+  id,
+  name: text,
+  /** Gateway code the provincial platform assigned to this gateway. */
+  gatewayCode: text.optional(),
+  areas: z.array(areaSchema).default([]),
+});
+
+const enginePointSchema = engineConfigSchema.shape.points.element;
+/** The engine's preset, with gas and unit taken from the point when left out. */
+const presetSchema = enginePointSchema.shape.preset.unwrap().partial({ gas: true, unit: true });
+/** The engine's per-point rule set; id, site, area and unit come from the point entry. */
+export const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true }).extend({ preset: presetSchema.optional() });
+
+/** One monitored point: a reading id (`<device>.<point>` or an OPC UA point id), its rules and its regulatory metadata. */
+export const pointEntrySchema = z.strictObject({
+  id: text,
+  description: text.optional(),
+  /** Area of the site; voting groups only count detectors of their own area. */
+  area: text.optional(),
+  gas: z.enum(GAS_NAMES).optional(),
+  /** Default: the device point's unit. */
+  unit: z.string().optional(),
+  /** Stored values are rounded to this (engineering units). Default: 1 for booleans and unscaled integers, else 0.001. */
+  resolution: z.number().positive().finite().optional(),
+  indicatorCode: text.optional(),
+  equipmentCode: text.optional(),
+  tagNumber: text.optional(),
+  /** Measuring range; default the device point's range. */
+  range: z.tuple([finite, finite]).optional(),
+  longitude: z.number().min(-180).max(180).optional(),
+  latitude: z.number().min(-90).max(90).optional(),
+  /** Default: the area's. */
+  hazardSourceCode: text.optional(),
+  casNumber: z.string().regex(/^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$/, 'a CAS number looks like 74-82-8').optional(),
+  disabled: z.strictObject({ by: text, at: z.iso.datetime({ offset: true }), reason: text }).optional(),
+  rules: pointRulesSchema.optional(),
+});
+
+const engineVotingGroupSchema = engineConfigSchema.shape.votingGroups.unwrap().element;
+const engineActionSchema = engineConfigSchema.shape.actions.unwrap().element;
+/** The engine's voting group; its site is the config's site. */
+export const votingGroupSchema = engineVotingGroupSchema.omit({ site: true });
+export const actionSchema = engineActionSchema;
+export const OUTPUT_KINDS = engineActionSchema.shape.kind.options;
+
+export const outputSchema = z.strictObject({
+  id,
+  kind: z.enum(OUTPUT_KINDS),
+  /** The point written to trip the output: a writable Modbus point `<device>.<point>` or an OPC UA point id. */
+  command: text,
+  /** Value written to trip. Default false for a shut-off valve (fail-safe: de-energize to close), else true. */
+  tripValue: z.union([z.boolean(), finite]).optional(),
+  /** Limit switches read back after a trip; required for shut-off valves. */
+  feedback: z.strictObject({ closed: text, open: text }).optional(),
+  /** Closed (and not open) within this long after the command, or a shut-off discrepancy alarm. */
+  travelTimeS: z.number().positive().max(60).default(3),
+  /** Further write attempts when the command write itself fails. */
+  retries: z.number().int().min(0).max(10).default(2),
+});
+
+export const USER_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
+
+export const userSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_.-]*$/, 'a user name is lower-case letters, digits, _ . -'),
+  role: z.enum(USER_ROLES),
+  passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, 'not a password hash: make one with `hazmon hash-password`'),
+});
+
+export const retentionSchema = z.strictObject({
+  rawDays: z.number().int().min(MIN_RAW_RETENTION_DAYS, `raw readings must be kept at least ${MIN_RAW_RETENTION_DAYS} days (major hazard source rules)`).default(MIN_RAW_RETENTION_DAYS),
+  minuteRollupDays: z.number().int().positive().default(1830),
+  /** Hourly and daily rollups; null keeps them forever. */
+  coarseRollupDays: z.number().int().positive().nullable().default(null),
+});
+
+export const storeSectionSchema = z.strictObject({
+  /** DuckDB file; relative paths are taken from the config file's folder. */
+  path: text.default('hazmon.duckdb'),
+});
+
+export const apiSchema = z.strictObject({
+  host: text.default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(8080),
+});
+
+/** Every top-level section; each is checked on its own so one bad section does not hide the others' problems. */
+export const configSections = {
+  site: siteSchema,
+  lines: z.array(lineConfigSchema).default([]),
+  devices: z.array(deviceConfigSchema).default([]),
+  opcua: z.array(opcuaConnectionSchema).default([]),
+  points: z.array(pointEntrySchema).default([]),
+  votingGroups: z.array(votingGroupSchema).default([]),
+  actions: z.array(actionSchema).default([]),
+  outputs: z.array(outputSchema).default([]),
+  users: z.array(userSchema).default([]),
+  retention: retentionSchema.prefault({}),
+  store: storeSectionSchema.prefault({}),
+  api: apiSchema.prefault({}),
+} as const;
+
+export type ConfigSectionName = keyof typeof configSections;
+export type ConfigSections = { -readonly [K in ConfigSectionName]: z.output<(typeof configSections)[K]> };
+
+export type SiteConfig = z.output<typeof siteSchema>;
+export type PointEntry = z.output<typeof pointEntrySchema>;
+export type OutputConfig = z.output<typeof outputSchema>;
+export type UserRole = (typeof USER_ROLES)[number];
+export type UserConfig = z.output<typeof userSchema>;
+export type RetentionConfig = z.output<typeof retentionSchema>;
+export type ApiConfig = z.output<typeof apiSchema>;

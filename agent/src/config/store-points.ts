@@ -1,0 +1,79 @@
+/** Store point definitions for every point that produces readings, with the regulatory metadata of its point entry. */
+import { presetLimits } from '../engine/index.ts';
+import type { EngineConfig, LimitConfig } from '../engine/index.ts';
+import type { StorePointDefinition } from '../store/index.ts';
+import type { PointCatalog, SourcePoint } from './catalog.ts';
+import { isBooleanPoint } from './catalog.ts';
+import type { PointEntry, SiteConfig } from './schema.ts';
+
+/** Default resolution of numbers the device does not give a step for: fine enough for %LEL, ppm and mm alike. */
+const DEFAULT_RESOLUTION = 0.001;
+
+type Thresholds = Pick<StorePointDefinition, 'lowLow' | 'low' | 'high' | 'highHigh'>;
+
+function limitValue(limit: LimitConfig | undefined, preset: number | undefined): number | null {
+  if (limit === undefined) return preset ?? null;
+  return typeof limit === 'number' ? limit : limit.value;
+}
+
+/** The limits the engine alarms on: explicit ones over the preset's. */
+function thresholdsOf(rules: EngineConfig['points'][number] | undefined): Thresholds {
+  if (!rules) return { lowLow: null, low: null, high: null, highHigh: null };
+  const preset = rules.preset ? presetLimits(rules.preset.gas, rules.preset.unit, rules.preset.standard, rules.preset.lelSource) : {};
+  return {
+    lowLow: limitValue(rules.limits.lolo, preset.lolo),
+    low: limitValue(rules.limits.lo, preset.lo),
+    high: limitValue(rules.limits.hi, preset.hi),
+    highHigh: limitValue(rules.limits.hihi, preset.hihi),
+  };
+}
+
+function defaultResolution(source: SourcePoint): number {
+  if (isBooleanPoint(source)) return 1;
+  if (source.source === 'opcua') return DEFAULT_RESOLUTION;
+  const { point } = source;
+  const integer = point.type !== 'float32' && point.type !== 'float64';
+  return integer && point.scale === 1 && point.rawRange === null && point.signal === null ? 1 : DEFAULT_RESOLUTION;
+}
+
+function pollIntervalOf(source: SourcePoint): number {
+  if (source.source === 'modbus') return source.point.intervalMs;
+  // A sampling interval of 0 asks the server for its fastest rate; the publishing interval paces the readings.
+  return Math.max(1, Math.round(source.point.samplingIntervalMs || source.connection.publishingIntervalMs));
+}
+
+function unitOf(source: SourcePoint): string {
+  return source.source === 'modbus' ? source.point.unit : (source.point.unit ?? '');
+}
+
+/** One definition per catalog point, in catalog order. */
+export function storePointDefinitions(catalog: PointCatalog, entries: readonly PointEntry[], engine: EngineConfig, site: SiteConfig): StorePointDefinition[] {
+  const entryById = new Map(entries.map((entry) => [entry.id, entry]));
+  const rulesById = new Map(engine.points.map((rules) => [rules.id, rules]));
+  const areaById = new Map(site.areas.map((area) => [area.id, area]));
+  return [...catalog.points.values()].map((source): StorePointDefinition => {
+    const entry = entryById.get(source.id);
+    const range = entry?.range ?? (source.source === 'modbus' ? source.point.range : null);
+    const disabled = entry?.disabled;
+    return {
+      pointId: source.id,
+      unit: entry?.unit ?? unitOf(source),
+      resolution: entry?.resolution ?? defaultResolution(source),
+      pollIntervalMs: pollIntervalOf(source),
+      valueKind: isBooleanPoint(source) ? 'boolean' : 'number',
+      description: entry?.description ?? null,
+      indicatorCode: entry?.indicatorCode ?? null,
+      equipmentCode: entry?.equipmentCode ?? null,
+      gatewayCode: site.gatewayCode ?? null,
+      tagNumber: entry?.tagNumber ?? null,
+      ...thresholdsOf(rulesById.get(source.id)),
+      rangeLow: range?.[0] ?? null,
+      rangeHigh: range?.[1] ?? null,
+      longitude: entry?.longitude ?? null,
+      latitude: entry?.latitude ?? null,
+      hazardSourceCode: entry?.hazardSourceCode ?? (entry?.area === undefined ? null : (areaById.get(entry.area)?.hazardSourceCode ?? null)),
+      casNumber: entry?.casNumber ?? null,
+      disabled: disabled ? { by: disabled.by, at: Date.parse(disabled.at), reason: disabled.reason } : null,
+    };
+  });
+}
