@@ -12,16 +12,7 @@ export {
   MIDAS_STATUS,
   type MidasOptions,
 } from './devices/honeywell-midas.ts';
-export {
-  MSA_BASE_REGISTER,
-  MSA_DEFAULT_BASE,
-  MSA_DEFAULT_FAULT_BITS,
-  MSA_OFFSETS,
-  MSA_RESET_COIL,
-  MSA_STATUS,
-  MsaUltimaX,
-  type MsaOptions,
-} from './devices/msa-ultima-x.ts';
+export { MSA_DEFAULT_FAULT_BITS, MSA_OFFSETS, MSA_RESET_COIL, MSA_STATUS, MsaUltimaX, type MsaOptions } from './devices/msa-ultima-x.ts';
 export { IGD_COILS, IGD_REGISTERS, IGD_STATUS, IgdToc635, igdRawFromLel, type IgdOptions } from './devices/igd-toc-635.ts';
 export { AI_REGISTERS, AnalogInputModule, type AnalogInputOptions } from './devices/analog-input.ts';
 export { TANK_REGISTERS, TankGauge, type TankGaugeOptions } from './devices/tank-gauge.ts';
