@@ -1,5 +1,6 @@
 /** Rule tests: limits, windows, rate, health, voting, exposure, actions, input edge cases, snapshot/restore. */
 import type { Reading } from '@hazmon/protocols';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlarmEngine, FLAG_FAULT, REASON_CODES } from './engine.ts';
 import type { AlarmEvent, EngineEvent } from './events.ts';
@@ -321,5 +322,64 @@ describe('snapshot and restore', () => {
     expect(copy.events.filter((e) => e.type === 'alarm')).toEqual(original.events);
     expect(copy.engine.windowValue('P', 'avg').value).toBeCloseTo(original.engine.windowValue('P', 'avg').value, 9);
     expect(() => copy.engine.restore({ ...snapshot, version: 99 })).toThrow(/HAZMON|version 99/);
+  });
+});
+
+describe('engine-wide flat state', () => {
+  /** Rule sets that differ in which slots, windows and scalars they use, so an indexing slip shows. */
+  const ruleSets = [
+    { limits: { hihi: 90, hi: 70, lo: 10, lolo: 5 }, deadband: 2, onDelayS: 2, offDelayS: 3, health: { staleS: 20, stuck: { epsilon: 0.5, forS: 15 } } },
+    { windows: [{ name: 'avg20', aggregate: 'avg', windowS: 20, above: 60, onDelayS: 1 }, { name: 'min20', aggregate: 'min', windowS: 20, below: 15 }], rate: { windowS: 30, risingPerMinute: 40, fallingPerMinute: 40 } },
+    { limits: { hi: 50 }, windows: [{ name: 'max600', aggregate: 'max', windowS: 600, above: 80 }, { name: 'twa60', aggregate: 'twa', windowS: 60, above: 55 }], health: { staleS: 10, ne43: false, faultFlags: ['fault'] } },
+    { limits: { hi: 18, lo: 6 }, deadband: 0.5, health: { staleS: 30, ne43: true, stuck: { epsilon: 0.01, forS: 8 } } },
+  ];
+  const points = ruleSets.map((rules, i) => ({ id: `P${i}`, site: `site-${i}`, ...rules }));
+  const reasons = [undefined, 'timeout', 'device_fault', 'maintenance', 'signal_out_of_range'] as const;
+  const stepArbitrary = fc.record({
+    point: fc.integer({ min: 0, max: points.length - 1 }),
+    gapMs: fc.oneof(fc.constant(0), fc.integer({ min: -8_000, max: 4_000 }), fc.integer({ min: 0, max: 40_000 })),
+    value: fc.oneof(fc.double({ min: -5, max: 110, noNaN: true }), fc.constantFrom(3, 12, 20, 50, 70, 95, Number.NaN)),
+    quality: fc.constantFrom('good', 'good', 'good', 'uncertain', 'bad'),
+    reason: fc.constantFrom(...reasons),
+    fault: fc.boolean(),
+    tick: fc.integer({ min: 0, max: 9 }),
+  });
+
+  it('each point behaves exactly as in an engine of its own, whatever readings of other points come between', () => {
+    fc.assert(
+      fc.property(fc.array(stepArbitrary, { minLength: 1, maxLength: 300 }), (steps) => {
+        const shared = setup({ points });
+        const alone = points.map((point) => setup({ points: [point] }));
+        const everyEngine = [shared, ...alone];
+        for (const { engine } of everyEngine) engine.tick(T0);
+        let clock = T0;
+        for (const step of steps) {
+          clock += step.gapMs;
+          const id = `P${step.point}`;
+          const reading: Reading = {
+            pointId: id, value: step.value, unit: '', sourceTime: clock, receiveTime: clock, quality: step.quality,
+            ...(step.reason === undefined ? {} : { reason: { code: step.reason, message: 'generated' } }),
+            ...(step.fault ? { flags: { fault: true } } : {}),
+          };
+          shared.engine.processReadings([reading]);
+          alone[step.point]!.engine.processReadings([reading]);
+          if (step.tick === 0) for (const { engine } of everyEngine) engine.tick(clock);
+        }
+        const of = (events: EngineEvent[], i: number) =>
+          events.filter((e) => ('pointId' in e && e.pointId === `P${i}`) || ('site' in e && e.site === `site-${i}`));
+        points.forEach((point, i) => {
+          const own = alone[i]!;
+          expect(of(shared.events, i)).toEqual(own.events);
+          expect(shared.engine.alarms().filter((a) => a.pointId === point.id)).toEqual(own.engine.alarms());
+          expect(shared.engine.snapshot([point.id]).points).toEqual(own.engine.snapshot().points);
+        });
+        const sum = alone.map(({ engine }) => engine.stats()).reduce((a, b) => ({
+          readings: a.readings + b.readings, late: a.late + b.late, reordered: a.reordered + b.reordered,
+          duplicates: a.duplicates + b.duplicates, nonFinite: a.nonFinite + b.nonFinite, invalid: a.invalid + b.invalid,
+        }));
+        expect(shared.engine.stats()).toEqual(sum);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
