@@ -3,4 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-$HAZMON_PNPM run test
+mkdir -p .tmp && rm -f .tmp/vitest-results.json
+status=0
+$HAZMON_PNPM run test --reporter=default --reporter=json --outputFile.json=.tmp/vitest-results.json || status=$?
+# A closing line any CI reads the same way, whatever the reporter printed above it.
+if [ -f .tmp/vitest-results.json ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(".tmp/vitest-results.json", "utf8"));
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  '
+fi
+exit "$status"
