@@ -34,8 +34,12 @@ export function buildCatalog(sections: Partial<ConfigSections>, file: string, pr
   const profiles = new Map<string, ModbusProfile | ModbusConfigError>();
   const unitOwners = new Map<string, number>();
   const listed: SourcePoint[] = [];
+  const deviceIds = new Set<string>();
   (sections.devices ?? []).forEach((config, index) => {
     const path: PathPart[] = ['devices', index];
+    // A second device with the same id is reported as a duplicate; its points would only repeat that.
+    if (deviceIds.has(config.id)) return;
+    deviceIds.add(config.id);
     if (lines && !lines.has(config.line)) {
       issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'line'], `no line with this id (lines: ${[...lines.keys()].join(', ') || 'none'})`);
     }

@@ -28,6 +28,11 @@ function redacted(path: readonly PathPart[], value: unknown): unknown {
   return typeof last === 'string' && /password/i.test(last) && value !== undefined ? '<redacted>' : value;
 }
 
+/** Unknown fields that are a known mistake, with what to do instead. */
+const UNKNOWN_FIELD_HINTS: Readonly<Record<string, string>> = {
+  password: 'plain passwords are refused: put the output of `hazmon hash-password` in passwordHash',
+};
+
 export class IssueList {
   readonly issues: ConfigIssue[] = [];
 
@@ -47,7 +52,7 @@ export class IssueList {
     for (const issue of error.issues) {
       const path = [...base, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) this.add('HAZMON_CONFIG_INVALID', [...path, key], `unknown field ${JSON.stringify(key)}`);
+        for (const key of issue.keys) this.add('HAZMON_CONFIG_INVALID', [...path, key], UNKNOWN_FIELD_HINTS[key] ?? `unknown field ${JSON.stringify(key)}`);
       } else {
         this.add('HAZMON_CONFIG_INVALID', path, issue.message);
       }

@@ -84,6 +84,8 @@ function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCata
       return enginePoint({ ...entry, rules: { ...entry.rules, preset: undefined } }, site, source);
     }
     const point = enginePoint(entry, site, source);
+    // Without its source a preset has no unit to work in; the unknown id is reported already.
+    if (source === undefined && point.preset !== undefined && point.preset.unit === undefined) return point;
     const alone = tryEngine({ points: [point] });
     if (alone instanceof EngineError) addEngineError(issues, alone, { points: [point] }, [...path, 'rules'], index);
     return point;
@@ -156,15 +158,16 @@ function checkActions(sections: Partial<ConfigSections>, issues: IssueList): voi
 
 /**
  * Checks points, voting groups, outputs and actions against each other and the catalog, then compiles the whole rule
- * set once in the engine. Returns null when any problem was found.
+ * set once in the engine. Returns null when any problem was found (here or before).
  */
 export function compileRules(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): CompiledRules | null {
-  const before = issues.count;
   const points = checkPointEntries(sections, catalog, issues);
   checkVotingGroups(sections, issues);
   checkOutputs(sections, catalog, issues);
   checkActions(sections, issues);
-  if (issues.count > before || !sections.points || !sections.votingGroups || !sections.actions) return null;
+  // The whole-set checks (vote sizes, trip limits, action alarm ids) run on a file clean so far: on a broken one
+  // they would mostly repeat problems already reported.
+  if (issues.count > 0 || !sections.points || !sections.votingGroups || !sections.actions) return null;
   const site = sections.site?.id ?? 'site';
   const input: EngineConfigInput = { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions };
   const engine = tryEngine(input);

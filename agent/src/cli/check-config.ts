@@ -1,0 +1,43 @@
+/** `hazmon check-config FILE`: loads the config as the agent would, prints every problem or a summary; writes nothing. */
+import { parseArgs } from 'node:util';
+import { HazmonConfigError, formatIssue, loadAgentConfig } from '../config/index.ts';
+import type { AgentConfig } from '../config/index.ts';
+import type { Command } from './command.ts';
+import { EXIT, UsageError } from './command.ts';
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** One line saying what the agent would run. */
+export function configSummary(config: AgentConfig): string {
+  return [
+    count(config.lines.length, 'line'),
+    count(config.devices.length, 'device'),
+    count(config.opcua.length, 'OPC UA connection'),
+    `${count(config.storePoints.length, 'point')} (${config.engine.points.length} with rules)`,
+    count(config.alarmCount, 'rule'),
+    count(config.outputs.length, 'output'),
+    count(config.users.length, 'user'),
+  ].join(', ');
+}
+
+export const checkConfigCommand: Command = {
+  name: 'check-config',
+  usage: 'FILE',
+  summary: 'check a site config file and print every problem (exit 2) or a summary (exit 0)',
+  async run(args, io) {
+    const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
+    if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
+    try {
+      const config = loadAgentConfig(positionals[0]!);
+      io.stdout.write(`${config.file}: ok: ${configSummary(config)}\n`);
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof HazmonConfigError)) throw error;
+      for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
+      io.stderr.write(`${count(error.issues.length, 'problem')}: the agent would refuse to start with this file\n`);
+      return EXIT.configInvalid;
+    }
+  },
+};

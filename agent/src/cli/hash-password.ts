@@ -1,0 +1,76 @@
+/**
+ * `hazmon hash-password`: reads a password (hidden prompt on a terminal, else the first line of stdin) and prints its
+ * scrypt hash for a user's `passwordHash`; the password never appears on the command line or in shell history.
+ */
+import { parseArgs } from 'node:util';
+import { hashPassword } from '../config/index.ts';
+import type { CliIo, Command } from './command.ts';
+import { EXIT, UsageError } from './command.ts';
+
+const CTRL_C = '\u0003';
+const BACKSPACE = /[\u0008\u007f]/;
+
+/** Reads one line from a terminal without echoing it. */
+function readHidden(prompt: string, io: CliIo): Promise<string> {
+  const { stdin } = io;
+  io.stderr.write(prompt);
+  stdin.setRawMode?.(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  let typed = '';
+  return new Promise((resolve, reject) => {
+    const finish = (error: Error | null) => {
+      stdin.off('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      io.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(typed);
+    };
+    const onData = (chunk: string | Buffer) => {
+      for (const char of String(chunk)) {
+        if (char === '\r' || char === '\n') return finish(null);
+        if (char === CTRL_C) return finish(new UsageError('cancelled'));
+        if (BACKSPACE.test(char)) typed = typed.slice(0, -1);
+        else typed += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** The first line of piped input. */
+async function readFirstLine(io: CliIo): Promise<string> {
+  let text = '';
+  for await (const chunk of io.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+export const hashPasswordCommand: Command = {
+  name: 'hash-password',
+  usage: '',
+  summary: 'read a password (hidden prompt, or the first line of stdin) and print its hash for users[].passwordHash',
+  async run(args, io) {
+    const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
+    if (positionals.length > 0) throw new UsageError('takes no arguments: type the password at the prompt or pipe it in, never on the command line');
+    let password: string;
+    if (io.stdin.isTTY) {
+      password = await readHidden('Password: ', io);
+      if ((await readHidden('Again: ', io)) !== password) {
+        io.stderr.write('the two passwords differ\n');
+        return EXIT.failed;
+      }
+    } else {
+      password = await readFirstLine(io);
+    }
+    if (password.length === 0) {
+      io.stderr.write('an empty password is refused\n');
+      return EXIT.failed;
+    }
+    io.stdout.write(`${await hashPassword(password)}\n`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,41 @@
+/** The hazmon command line: picks the subcommand from the first words and maps usage problems to exit code 64. */
+import { checkConfigCommand } from './check-config.ts';
+import type { CliIo, Command } from './command.ts';
+import { EXIT, UsageError } from './command.ts';
+import { hashPasswordCommand } from './hash-password.ts';
+
+/** Every subcommand; `run`, `replay`, `export` and `audit verify` join this list. */
+export const COMMANDS: readonly Command[] = [checkConfigCommand, hashPasswordCommand];
+
+function usage(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((command) => `${command.name} ${command.usage}`.length));
+  const lines = commands.map((command) => `  hazmon ${`${command.name} ${command.usage}`.padEnd(width)}  ${command.summary}`);
+  return `usage:\n${lines.join('\n')}\n`;
+}
+
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+}
+
+/** Runs the subcommand `argv` names and returns the process exit code. */
+export async function runCli(argv: readonly string[], io: CliIo, commands: readonly Command[] = COMMANDS): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(usage(commands));
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  // Longest name first, so `audit verify` wins over a future `audit`.
+  const command = [...commands]
+    .sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)
+    .find((candidate) => candidate.name.split(' ').every((word, i) => argv[i] === word));
+  if (!command) {
+    io.stderr.write(`hazmon: unknown command ${JSON.stringify(argv[0])}\n${usage(commands)}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(argv.slice(command.name.split(' ').length), io);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !isParseArgsError(error)) throw error;
+    io.stderr.write(`hazmon ${command.name}: ${error.message}\nusage: hazmon ${command.name} ${command.usage}\n`);
+    return EXIT.usage;
+  }
+}
