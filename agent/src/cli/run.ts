@@ -14,7 +14,8 @@ function usage(commands: readonly Command[]): string {
 }
 
 function isParseArgsError(error: unknown): error is Error {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
 /** Runs the subcommand `argv` names and returns the process exit code. */
