@@ -119,6 +119,10 @@ export class PointRuntime {
       deviceFault: healthAlarm('device_fault'),
       signalOutOfRange: healthAlarm('signal_out_of_range'),
     };
+    for (const store of this.stores) {
+      const reads = (aggregate: number) => this.windowRules.some((rule) => rule.store === store && rule.aggregate === aggregate);
+      store.trackExtremes(reads(AGGREGATE_MIN), reads(AGGREGATE_MAX));
+    }
     this.stuck = rules.health.stuck
       ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, alarm: healthAlarm('stuck', 'medium') }
       : null;

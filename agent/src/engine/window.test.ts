@@ -32,20 +32,27 @@ describe('PaneWindow', () => {
         (readings, windowMs, paneMs, holdMs, tracksHeldValues) => {
           const shape = { windowMs, paneMs, holdMs, tracksHeldValues };
           const window = new PaneWindow(shape, 2);
+          // The same window keeping one extreme only, as the engine builds it when no rule reads the other.
+          const minimumOnly = new PaneWindow(shape, 2);
+          minimumOnly.trackExtremes(true, false);
+          const maximumOnly = new PaneWindow(shape, 2);
+          maximumOnly.trackExtremes(false, true);
           const times: number[] = [];
           const values: number[] = [];
           const good: boolean[] = [];
           let t = 1_700_000_000_000;
           readings.forEach((reading, i) => {
             t += reading.gapMs;
-            window.add(t, reading.value, reading.good);
+            for (const w of [window, minimumOnly, maximumOnly]) w.add(t, reading.value, reading.good);
             times.push(t);
             values.push(reading.value);
             good.push(reading.good);
             // A later query must not run past the next reading: times never go backwards.
             const nextGap = readings[i + 1]?.gapMs ?? reading.tickAfterMs;
             for (const now of [t, t + Math.min(reading.tickAfterMs, nextGap)]) {
-              window.evict(now);
+              for (const w of [window, minimumOnly, maximumOnly]) w.evict(now);
+              expect([minimumOnly.minimum(), maximumOnly.maximum()]).toEqual([window.minimum(), window.maximum()]);
+              expect([minimumOnly.readingCount, maximumOnly.average()]).toEqual([window.readingCount, window.average()]);
               const expected = naiveAggregates(shape, times, values, good, times.length - 1, now);
               const actual = {
                 count: window.readingCount,
@@ -71,6 +78,15 @@ describe('PaneWindow', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses to read an extreme it was built without', () => {
+    const window = new PaneWindow({ windowMs: 10_000, paneMs: 1, holdMs: 1_000 }, 4);
+    window.trackExtremes(false, true);
+    window.add(1_000, 5, true);
+    expect(window.maximum()).toBe(5);
+    expect(() => window.minimum()).toThrow(/minimum/);
+    expect(() => window.trackExtremes(true, true)).toThrow(/first reading/);
   });
 
   it('keeps memory bounded for an 8 h window with 1-minute panes however many readings arrive', () => {

@@ -74,6 +74,9 @@ export class PaneWindow implements WindowShape {
   /** Sequence numbers: the oldest entry is `head`, the next new entry gets `tail`. */
   private head = 0;
   private tail = 0;
+  /** Whether the min / max deques are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
+  private tracksMinimum = true;
+  private tracksMaximum = true;
   private minHead = 0;
   private minTail = 0;
   private maxHead = 0;
@@ -162,11 +165,21 @@ export class PaneWindow implements WindowShape {
     if (this.tracksHeldValues) panes[base + this.oLastEnd] = Number.NaN;
     this.runCount += 1;
     this.runSum += v;
-    this.pushMin(this.tail - 1, panes[base + this.oMin]!);
-    this.pushMax(this.tail - 1, panes[base + this.oMax]!);
+    if (this.tracksMinimum) this.pushMin(this.tail - 1, panes[base + this.oMin]!);
+    if (this.tracksMaximum) this.pushMax(this.tail - 1, panes[base + this.oMax]!);
     this.openT = t;
     this.openV = v;
     this.openSeq = this.tail - 1;
+  }
+
+  /**
+   * Keeps only the extremes some rule reads: each kept deque costs a push per reading and cache lines. Call at
+   * compile time, before the first reading.
+   */
+  trackExtremes(minimum: boolean, maximum: boolean): void {
+    if (this.tail !== 0) throw new RangeError('trackExtremes() after the first reading');
+    this.tracksMinimum = minimum;
+    this.tracksMaximum = maximum;
   }
 
   /** Drops entries that left the window at `now`; call before reading aggregates at a tick. */
@@ -204,10 +217,12 @@ export class PaneWindow implements WindowShape {
   }
 
   minimum(): number {
+    if (!this.tracksMinimum) throw new RangeError('minimum() of a window built without its minimum (trackExtremes)');
     return this.minTail > this.minHead ? this.field(this.deques[this.minHead & this.mask]!, this.oMin) : Number.NaN;
   }
 
   maximum(): number {
+    if (!this.tracksMaximum) throw new RangeError('maximum() of a window built without its maximum (trackExtremes)');
     return this.maxTail > this.maxHead ? this.field(this.deques[this.capacity + (this.maxHead & this.mask)]!, this.oMax) : Number.NaN;
   }
 
@@ -256,8 +271,8 @@ export class PaneWindow implements WindowShape {
       if (pane.length !== this.stride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.stride}`);
       const base = (this.tail & this.mask) * this.stride;
       this.panes.set(pane.map((x) => x ?? Number.NaN), base);
-      this.pushMin(this.tail, this.panes[base + this.oMin]!);
-      this.pushMax(this.tail, this.panes[base + this.oMax]!);
+      if (this.tracksMinimum) this.pushMin(this.tail, this.panes[base + this.oMin]!);
+      if (this.tracksMaximum) this.pushMax(this.tail, this.panes[base + this.oMax]!);
       if (this.panes[base + this.oLastT] === openT) this.openSeq = this.tail;
       this.tail += 1;
     }
