@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { HazmonConfigError, formatIssue, loadAgentConfig } from '../config/index.ts';
 import type { AgentConfig } from '../config/index.ts';
-import type { Command } from './command.ts';
+import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 
 function count(n: number, what: string): string {
@@ -22,22 +22,17 @@ export function configSummary(config: AgentConfig): string {
   ].join(', ');
 }
 
-export const checkConfigCommand: Command = {
-  name: 'check-config',
-  usage: 'FILE',
-  summary: 'check a site config file and print every problem (exit 2) or a summary (exit 0)',
-  async run(args, io) {
-    const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
-    if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
-    try {
-      const config = loadAgentConfig(positionals[0]!);
-      io.stdout.write(`${config.file}: ok: ${configSummary(config)}\n`);
-      return EXIT.ok;
-    } catch (error) {
-      if (!(error instanceof HazmonConfigError)) throw error;
-      for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
-      io.stderr.write(`${count(error.issues.length, 'problem')}: the agent would refuse to start with this file\n`);
-      return EXIT.configInvalid;
-    }
-  },
-};
+export async function checkConfig(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
+  try {
+    const config = loadAgentConfig(positionals[0]!);
+    io.stdout.write(`${config.file}: ok: ${configSummary(config)}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof HazmonConfigError)) throw error;
+    for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
+    io.stderr.write(`${count(error.issues.length, 'problem')}: the agent would refuse to start with this file\n`);
+    return EXIT.configInvalid;
+  }
+}

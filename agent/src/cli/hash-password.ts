@@ -3,8 +3,9 @@
  * scrypt hash for a user's `passwordHash`; the password never appears on the command line or in shell history.
  */
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../config/index.ts';
-import type { CliIo, Command } from './command.ts';
+// Not the config index: this command must not load the protocol stack (node-opcua prints to stdout on load).
+import { hashPassword } from '../config/password.ts';
+import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 
 const CTRL_C = '\u0003';
@@ -49,28 +50,23 @@ async function readFirstLine(io: CliIo): Promise<string> {
   return text.split(/\r?\n/)[0] ?? '';
 }
 
-export const hashPasswordCommand: Command = {
-  name: 'hash-password',
-  usage: '',
-  summary: 'read a password (hidden prompt, or the first line of stdin) and print its hash for users[].passwordHash',
-  async run(args, io) {
-    const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
-    if (positionals.length > 0) throw new UsageError('takes no arguments: type the password at the prompt or pipe it in, never on the command line');
-    let password: string;
-    if (io.stdin.isTTY) {
-      password = await readHidden('Password: ', io);
-      if ((await readHidden('Again: ', io)) !== password) {
-        io.stderr.write('the two passwords differ\n');
-        return EXIT.failed;
-      }
-    } else {
-      password = await readFirstLine(io);
-    }
-    if (password.length === 0) {
-      io.stderr.write('an empty password is refused\n');
+export async function hashPasswordCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
+  if (positionals.length > 0) throw new UsageError('takes no arguments: type the password at the prompt or pipe it in, never on the command line');
+  let password: string;
+  if (io.stdin.isTTY) {
+    password = await readHidden('Password: ', io);
+    if ((await readHidden('Again: ', io)) !== password) {
+      io.stderr.write('the two passwords differ\n');
       return EXIT.failed;
     }
-    io.stdout.write(`${await hashPassword(password)}\n`);
-    return EXIT.ok;
-  },
-};
+  } else {
+    password = await readFirstLine(io);
+  }
+  if (password.length === 0) {
+    io.stderr.write('an empty password is refused\n');
+    return EXIT.failed;
+  }
+  io.stdout.write(`${await hashPassword(password)}\n`);
+  return EXIT.ok;
+}

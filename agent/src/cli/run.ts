@@ -1,11 +1,25 @@
 /** The hazmon command line: picks the subcommand from the first words and maps usage problems to exit code 64. */
-import { checkConfigCommand } from './check-config.ts';
 import type { CliIo, Command } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
-import { hashPasswordCommand } from './hash-password.ts';
 
-/** Every subcommand; `run`, `replay`, `export` and `audit verify` join this list. */
-export const COMMANDS: readonly Command[] = [checkConfigCommand, hashPasswordCommand];
+/**
+ * Every subcommand; `run`, `replay`, `export` and `audit verify` join this list. Each loads its module only when
+ * chosen, so a small command does not pay for the protocol stack, DuckDB or the engine.
+ */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'check-config',
+    usage: 'FILE',
+    summary: 'check a site config file and print every problem (exit 2) or a summary (exit 0)',
+    run: async (args, io) => (await import('./check-config.ts')).checkConfig(args, io),
+  },
+  {
+    name: 'hash-password',
+    usage: '',
+    summary: 'read a password (hidden prompt, or the first line of stdin) and print its hash for users[].passwordHash',
+    run: async (args, io) => (await import('./hash-password.ts')).hashPasswordCommand(args, io),
+  },
+];
 
 function usage(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => `${command.name} ${command.usage}`.length));

@@ -1,0 +1,124 @@
+/** The hazmon command line, in process for dispatch and as a child process the way an integrator runs it. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadAgentConfig, verifyPassword } from '../config/index.ts';
+import { configSummary } from './check-config.ts';
+import type { CliIo } from './command.ts';
+import { EXIT } from './command.ts';
+import { runCli } from './run.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/hazmon.js', import.meta.url));
+const SAMPLE = fileURLToPath(new URL('../../examples/site.yaml', import.meta.url));
+const BAD_CASE = fileURLToPath(new URL('../config/testcases/several-problems-at-once/', import.meta.url));
+
+function bufferedIo(input = ''): CliIo & { out: () => string; err: () => string } {
+  const stdin = new PassThrough();
+  stdin.end(input);
+  let out = '';
+  let err = '';
+  return { stdin, stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, out: () => out, err: () => err };
+}
+
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function hazmon(args: string[], cwd: string, input?: string): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+    child.stdin!.end(input ?? '');
+  });
+}
+
+/** Names and sizes of every file under a folder, to show a command wrote nothing. */
+function listing(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => `${join(entry.parentPath, entry.name)}:${statSync(join(entry.parentPath, entry.name)).mtimeMs}`)
+    .sort();
+}
+
+describe('runCli (in process)', () => {
+  it('prints the usage for no command (exit 64) and for help (exit 0)', async () => {
+    const none = bufferedIo();
+    expect(await runCli([], none)).toBe(EXIT.usage);
+    expect(none.out()).toContain('hazmon check-config FILE');
+    const help = bufferedIo();
+    expect(await runCli(['--help'], help)).toBe(EXIT.ok);
+    expect(help.out()).toContain('hazmon hash-password');
+  });
+
+  it('refuses unknown commands, missing arguments and unknown options with exit 64', async () => {
+    const unknown = bufferedIo();
+    expect(await runCli(['chek-config', SAMPLE], unknown)).toBe(EXIT.usage);
+    expect(unknown.err()).toContain('unknown command "chek-config"');
+    const missing = bufferedIo();
+    expect(await runCli(['check-config'], missing)).toBe(EXIT.usage);
+    expect(missing.err()).toContain('usage: hazmon check-config FILE');
+    const option = bufferedIo();
+    expect(await runCli(['check-config', '--fast', SAMPLE], option)).toBe(EXIT.usage);
+    const argument = bufferedIo();
+    expect(await runCli(['hash-password', 'secret'], argument)).toBe(EXIT.usage);
+    expect(argument.err()).toContain('never on the command line');
+  });
+
+  it('dispatches multi-word commands to the longest matching name', async () => {
+    const calls: string[] = [];
+    const commands = ['audit', 'audit verify'].map((name) => ({ name, usage: '', summary: name, run: async (args: readonly string[]) => (calls.push(`${name}|${args.join(' ')}`), 0) }));
+    expect(await runCli(['audit', 'verify', '--from', '3'], bufferedIo(), commands)).toBe(0);
+    expect(await runCli(['audit', 'list'], bufferedIo(), commands)).toBe(0);
+    expect(calls).toEqual(['audit verify|--from 3', 'audit|list']);
+  });
+
+  it('hashes the first line of piped input and refuses an empty one', async () => {
+    const io = bufferedIo('s3cret pass\nignored\n');
+    expect(await runCli(['hash-password'], io)).toBe(EXIT.ok);
+    expect(await verifyPassword('s3cret pass', io.out().trim())).toBe(true);
+    const empty = bufferedIo('\n');
+    expect(await runCli(['hash-password'], empty)).toBe(EXIT.failed);
+    expect(empty.out()).toBe('');
+  });
+});
+
+describe('hazmon as a child process', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'hazmon-cli-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('check-config exits 0 on the sample with its summary, and writes nothing', async () => {
+    const before = [...listing(cwd), ...listing(join(SAMPLE, '..'))];
+    const result = await hazmon(['check-config', SAMPLE], cwd);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${SAMPLE}: ok: ${configSummary(loadAgentConfig(SAMPLE))}`);
+    expect([...listing(cwd), ...listing(join(SAMPLE, '..'))]).toEqual(before);
+  }, 90_000);
+
+  it('check-config exits 2 on a bad file and prints every problem as file:line:col, writing nothing', async () => {
+    const file = join(BAD_CASE, 'config.yaml');
+    const expected = (parse(readFileSync(join(BAD_CASE, 'expected.yaml'), 'utf8')) as { issues: { path: string; line: number; column: number }[] }).issues;
+    const before = [...listing(cwd), ...listing(BAD_CASE)];
+    const result = await hazmon(['check-config', file], cwd);
+    expect(result.code).toBe(EXIT.configInvalid);
+    for (const issue of expected) expect(result.stderr).toContain(`${file}:${issue.line}:${issue.column} ${issue.path}: `);
+    expect(result.stderr).toContain(`${expected.length} problems`);
+    expect(result.stdout).not.toContain('ok:');
+    expect([...listing(cwd), ...listing(BAD_CASE)]).toEqual(before);
+  }, 90_000);
+
+  it('hash-password prints a hash of the piped password', async () => {
+    const result = await hazmon(['hash-password'], cwd, 'from a pipe\n');
+    expect(result.code).toBe(0);
+    // Only the hash on stdout, so `hazmon hash-password > file` captures nothing else.
+    expect(result.stdout).toMatch(/^\$scrypt\$[^\n]+\n$/);
+    expect(await verifyPassword('from a pipe', result.stdout.trim())).toBe(true);
+  }, 90_000);
+});
