@@ -245,6 +245,7 @@ export class AlarmEngine {
       this.addRuleSlots(point);
     }
     this.conditionTable = new ConditionTable(conditions);
+    this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.offset);
     const storeIndex = new Map(this.stores.map((store, i) => [store, i]));
     // Limit rules have no window: store -1, aggregate unused.
@@ -546,6 +547,19 @@ export class AlarmEngine {
     s[p + P_NE43] = point.ne43 ? 1 : 0;
     s[p + P_STUCK_EPSILON] = point.stuck?.epsilon ?? Number.NaN;
     s[p + P_STUCK_FOR_MS] = point.stuck?.forMs ?? Number.NaN;
+  }
+
+  /** Puts every window's entries and deques side by side in two engine-wide arrays, in point order. */
+  private packWindows(): void {
+    const panes = new Float64Array(this.stores.reduce((total, store) => total + store.panesLength, 0));
+    const deques = new Int32Array(this.stores.reduce((total, store) => total + store.dequesLength, 0));
+    let panesBase = 0;
+    let dequesBase = 0;
+    for (const store of this.stores) {
+      store.packInto(panes, panesBase, deques, dequesBase);
+      panesBase += store.panesLength;
+      dequesBase += store.dequesLength;
+    }
   }
 
   /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */

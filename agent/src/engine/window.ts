@@ -68,9 +68,16 @@ export class PaneWindow implements WindowShape {
   private readonly oTwCover: number;
   private capacity = 0;
   private mask = 0;
+  /**
+   * Entries live in panes[pbase, pbase + capacity * stride): a private array, or a region of an engine-wide one
+   * (packInto) so that all windows sit side by side and a reading does not chase a pointer per array.
+   */
   private panes: Float64Array = new Float64Array(0);
-  /** Monotonic deques of entry sequence numbers: minima in [0, capacity), maxima in [capacity, 2 * capacity). */
+  private pbase = 0;
+  /** Monotonic deques of entry sequence numbers, each `capacity` long, at dmin / dmax in `deques` (when tracked). */
   private deques: Int32Array = new Int32Array(0);
+  private dmin = 0;
+  private dmax = 0;
   /** Sequence numbers: the oldest entry is `head`, the next new entry gets `tail`. */
   private head = 0;
   private tail = 0;
@@ -130,7 +137,7 @@ export class PaneWindow implements WindowShape {
       return;
     }
     let panes = this.panes;
-    let base = ((this.tail - 1) & this.mask) * this.stride;
+    let base = this.offsetOf(this.tail - 1);
     if (!this.raw && this.tail > this.head && panes[base + PANED_LAYOUT.index] === Math.ceil(t / this.paneMs) - 1) {
       panes[base + PANED_LAYOUT.count]! += 1;
       panes[base + this.oSum]! += v;
@@ -143,7 +150,7 @@ export class PaneWindow implements WindowShape {
         this.allocate(this.capacity * 2);
         panes = this.panes;
       }
-      base = (this.tail & this.mask) * this.stride;
+      base = this.offsetOf(this.tail);
       if (this.raw) {
         panes[base] = t;
         panes[base + 1] = v;
@@ -180,6 +187,7 @@ export class PaneWindow implements WindowShape {
     if (this.tail !== 0) throw new RangeError('trackExtremes() after the first reading');
     this.tracksMinimum = minimum;
     this.tracksMaximum = maximum;
+    this.allocate(this.capacity);
   }
 
   /** Drops entries that left the window at `now`; call before reading aggregates at a tick. */
@@ -187,7 +195,7 @@ export class PaneWindow implements WindowShape {
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
     while (this.tail > this.head) {
-      const base = (this.head & this.mask) * this.stride;
+      const base = this.offsetOf(this.head);
       if (this.paneIndexAt(base) >= firstKept) break;
       this.runCount -= this.raw ? 1 : panes[base + PANED_LAYOUT.count]!;
       this.runSum -= panes[base + this.oSum]!;
@@ -198,8 +206,8 @@ export class PaneWindow implements WindowShape {
         this.strE = panes[base + this.oLastEnd]!;
         this.strV = panes[base + this.oLastV]!;
       }
-      if (this.minTail > this.minHead && this.deques[this.minHead & this.mask] === this.head) this.minHead += 1;
-      if (this.maxTail > this.maxHead && this.deques[this.capacity + (this.maxHead & this.mask)] === this.head) this.maxHead += 1;
+      if (this.minTail > this.minHead && this.deques[this.dmin + (this.minHead & this.mask)] === this.head) this.minHead += 1;
+      if (this.maxTail > this.maxHead && this.deques[this.dmax + (this.maxHead & this.mask)] === this.head) this.maxHead += 1;
       this.head += 1;
       this.evictionsSinceRecompute += 1;
     }
@@ -218,12 +226,12 @@ export class PaneWindow implements WindowShape {
 
   minimum(): number {
     if (!this.tracksMinimum) throw new RangeError('minimum() of a window built without its minimum (trackExtremes)');
-    return this.minTail > this.minHead ? this.field(this.deques[this.minHead & this.mask]!, this.oMin) : Number.NaN;
+    return this.minTail > this.minHead ? this.field(this.deques[this.dmin + (this.minHead & this.mask)]!, this.oMin) : Number.NaN;
   }
 
   maximum(): number {
     if (!this.tracksMaximum) throw new RangeError('maximum() of a window built without its maximum (trackExtremes)');
-    return this.maxTail > this.maxHead ? this.field(this.deques[this.capacity + (this.maxHead & this.mask)]!, this.oMax) : Number.NaN;
+    return this.maxTail > this.maxHead ? this.field(this.deques[this.dmax + (this.maxHead & this.mask)]!, this.oMax) : Number.NaN;
   }
 
   /** Oldest good reading in the window (for rate of change); NaN when empty. */
@@ -248,7 +256,7 @@ export class PaneWindow implements WindowShape {
   snapshot(): WindowSnapshot {
     const panes: number[][] = [];
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const base = (seq & this.mask) * this.stride;
+      const base = this.offsetOf(seq);
       panes.push(Array.from(this.panes.subarray(base, base + this.stride)));
     }
     return {
@@ -263,13 +271,14 @@ export class PaneWindow implements WindowShape {
   restore(snapshot: WindowSnapshot): void {
     this.head = 0;
     this.tail = 0;
-    this.allocate(nextPowerOfTwo(Math.max(this.capacity, snapshot.panes.length + 2)));
+    const needed = nextPowerOfTwo(snapshot.panes.length + 2);
+    if (needed > this.capacity) this.allocate(needed);
     this.minHead = this.minTail = this.maxHead = this.maxTail = 0;
     this.openSeq = -1;
     const openT = snapshot.openT ?? Number.NaN;
     for (const pane of snapshot.panes) {
       if (pane.length !== this.stride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.stride}`);
-      const base = (this.tail & this.mask) * this.stride;
+      const base = this.offsetOf(this.tail);
       this.panes.set(pane.map((x) => x ?? Number.NaN), base);
       if (this.tracksMinimum) this.pushMin(this.tail, this.panes[base + this.oMin]!);
       if (this.tracksMaximum) this.pushMax(this.tail, this.panes[base + this.oMax]!);
@@ -282,9 +291,27 @@ export class PaneWindow implements WindowShape {
     this.recompute();
   }
 
-  /** Bytes held in typed arrays by this window. */
+  /** Numbers of storage this window needs: entries, and deque slots (see packInto). */
+  get panesLength(): number {
+    return this.capacity * this.stride;
+  }
+
+  get dequesLength(): number {
+    return this.capacity * ((this.tracksMinimum ? 1 : 0) + (this.tracksMaximum ? 1 : 0));
+  }
+
+  /**
+   * Moves the window into regions of shared arrays (panesLength numbers at pbase, dequesLength at dbase); the
+   * engine packs all its windows side by side this way. A window that later outgrows its region moves back to
+   * private arrays.
+   */
+  packInto(panes: Float64Array, pbase: number, deques: Int32Array, dbase: number): void {
+    this.relocate(panes, pbase, deques, dbase, this.capacity);
+  }
+
+  /** Bytes of typed-array storage this window holds. */
   get stateBytes(): number {
-    return this.panes.byteLength + this.deques.byteLength;
+    return this.panesLength * Float64Array.BYTES_PER_ELEMENT + this.dequesLength * Int32Array.BYTES_PER_ELEMENT;
   }
 
   private paneIndexAt(base: number): number {
@@ -292,7 +319,11 @@ export class PaneWindow implements WindowShape {
   }
 
   private field(seq: number, offset: number): number {
-    return this.panes[(seq & this.mask) * this.stride + offset]!;
+    return this.panes[this.offsetOf(seq) + offset]!;
+  }
+
+  private offsetOf(seq: number): number {
+    return this.pbase + (seq & this.mask) * this.stride;
   }
 
   private timeWeighted(now: number, integral: boolean): number {
@@ -316,7 +347,7 @@ export class PaneWindow implements WindowShape {
     const end = Math.min(t, this.openT + this.holdMs);
     const duration = Math.max(0, end - this.openT);
     if (this.openSeq >= this.head) {
-      const base = (this.openSeq & this.mask) * this.stride;
+      const base = this.offsetOf(this.openSeq);
       this.panes[base + this.oTwSum]! += duration * this.openV;
       this.panes[base + this.oTwCover]! += duration;
       this.panes[base + this.oLastEnd] = end;
@@ -332,17 +363,18 @@ export class PaneWindow implements WindowShape {
   private pushMin(seq: number, value: number): void {
     const deques = this.deques;
     const mask = this.mask;
+    const offset = this.dmin;
     let tail = this.minTail;
-    if (tail > this.minHead && deques[(tail - 1) & mask] === seq) tail -= 1;
-    while (tail > this.minHead && this.field(deques[(tail - 1) & mask]!, this.oMin) >= value) tail -= 1;
-    deques[tail & mask] = seq;
+    if (tail > this.minHead && deques[offset + ((tail - 1) & mask)] === seq) tail -= 1;
+    while (tail > this.minHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMin) >= value) tail -= 1;
+    deques[offset + (tail & mask)] = seq;
     this.minTail = tail + 1;
   }
 
   private pushMax(seq: number, value: number): void {
     const deques = this.deques;
     const mask = this.mask;
-    const offset = this.capacity;
+    const offset = this.dmax;
     let tail = this.maxTail;
     if (tail > this.maxHead && deques[offset + ((tail - 1) & mask)] === seq) tail -= 1;
     while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMax) <= value) tail -= 1;
@@ -353,7 +385,7 @@ export class PaneWindow implements WindowShape {
   private recompute(): void {
     this.runCount = this.runSum = this.runTwSum = this.runTwCover = 0;
     for (let seq = this.head; seq < this.tail; seq += 1) {
-      const base = (seq & this.mask) * this.stride;
+      const base = this.offsetOf(seq);
       this.runCount += this.raw ? 1 : this.panes[base + PANED_LAYOUT.count]!;
       this.runSum += this.panes[base + this.oSum]!;
       if (!this.tracksHeldValues) continue;
@@ -363,18 +395,27 @@ export class PaneWindow implements WindowShape {
     this.evictionsSinceRecompute = 0;
   }
 
-  /** (Re)allocates for `capacity` entries, keeping live entries and deque entries at their sequence numbers. */
+  /** (Re)allocates private arrays for `capacity` entries, keeping live entries and deque entries at their sequence numbers. */
   private allocate(capacity: number): void {
-    const old = { panes: this.panes, deques: this.deques, mask: this.mask, capacity: this.capacity };
+    const dequeCount = (this.tracksMinimum ? 1 : 0) + (this.tracksMaximum ? 1 : 0);
+    this.relocate(new Float64Array(capacity * this.stride), 0, new Int32Array(capacity * dequeCount), 0, capacity);
+  }
+
+  /** Moves entries and deques to the given storage with room for `capacity` entries. */
+  private relocate(panes: Float64Array, pbase: number, deques: Int32Array, dbase: number, capacity: number): void {
+    const old = { panes: this.panes, deques: this.deques, dmin: this.dmin, dmax: this.dmax, mask: this.mask };
+    const oldOffset = (seq: number) => this.offsetOf(seq);
+    const entries: [number, number][] = [];
+    for (let seq = this.head; seq < this.tail; seq += 1) entries.push([seq, oldOffset(seq)]);
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.panes = new Float64Array(capacity * this.stride);
-    this.deques = new Int32Array(capacity * 2);
-    for (let seq = this.head; seq < this.tail; seq += 1) {
-      const from = (seq & old.mask) * this.stride;
-      this.panes.set(old.panes.subarray(from, from + this.stride), (seq & this.mask) * this.stride);
-    }
-    for (let seq = this.minHead; seq < this.minTail; seq += 1) this.deques[seq & this.mask] = old.deques[seq & old.mask]!;
-    for (let seq = this.maxHead; seq < this.maxTail; seq += 1) this.deques[capacity + (seq & this.mask)] = old.deques[old.capacity + (seq & old.mask)]!;
+    this.panes = panes;
+    this.pbase = pbase;
+    this.deques = deques;
+    this.dmin = dbase;
+    this.dmax = dbase + (this.tracksMinimum ? capacity : 0);
+    for (const [seq, from] of entries) this.panes.set(old.panes.subarray(from, from + this.stride), this.offsetOf(seq));
+    for (let seq = this.minHead; seq < this.minTail; seq += 1) deques[this.dmin + (seq & this.mask)] = old.deques[old.dmin + (seq & old.mask)]!;
+    for (let seq = this.maxHead; seq < this.maxTail; seq += 1) deques[this.dmax + (seq & this.mask)] = old.deques[old.dmax + (seq & old.mask)]!;
   }
 }
