@@ -75,6 +75,9 @@ function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCata
     const source = catalog?.points.get(entry.id);
     if (catalog && !source && !inBrokenDevice(catalog, entry.id)) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'id'], unknownPointProblem(catalog, entry.id));
     if (areas && entry.area !== undefined && !areas.has(entry.area)) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'area'], `no area with this id in site.areas`);
+    if (source && isBooleanPoint(source) && entry.resolution !== undefined && entry.resolution !== 1) {
+      issues.add('HAZMON_CONFIG_INVALID', [...path, 'resolution'], 'a boolean point is stored as 0/1: its resolution is 1');
+    }
     const presetGas = entry.rules?.preset?.gas;
     if (presetGas !== undefined && entry.gas !== undefined && presetGas !== entry.gas) {
       issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'rules', 'preset', 'gas'], `differs from the point's gas ${JSON.stringify(entry.gas)}`);
