@@ -90,6 +90,36 @@ describe('runCli (in process)', () => {
   });
 });
 
+describe('hash-password on a terminal', () => {
+  /** A terminal stand-in: raw mode recorded, keystrokes fed as the user types them. */
+  function terminal(keys: string[]) {
+    const io = bufferedIo();
+    const stdin = new PassThrough();
+    const modes: boolean[] = [];
+    Object.assign(stdin, { isTTY: true, setRawMode: (mode: boolean) => modes.push(mode) });
+    stdin.on('resume', () => {
+      const next = keys.shift();
+      if (next !== undefined) setImmediate(() => stdin.write(next));
+    });
+    return { io: { ...io, stdin }, modes };
+  }
+
+  it('reads the password twice without echo, honouring backspace, and leaves raw mode', async () => {
+    const { io, modes } = terminal(['pa\u007fass\r', 'pass\r']);
+    expect(await runCli(['hash-password'], io)).toBe(EXIT.ok);
+    expect(await verifyPassword('pass', io.out().trim())).toBe(true);
+    expect(io.err()).not.toContain('pass\n');
+    expect(modes).toEqual([true, false, true, false]);
+  });
+
+  it('refuses two different entries', async () => {
+    const { io } = terminal(['one\r', 'two\r']);
+    expect(await runCli(['hash-password'], io)).toBe(EXIT.failed);
+    expect(io.err()).toContain('differ');
+    expect(io.out()).toBe('');
+  });
+});
+
 describe('hazmon as a child process', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'hazmon-cli-'));
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
