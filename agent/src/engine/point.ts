@@ -62,8 +62,6 @@ export class PointRuntime {
   readonly id: string;
   readonly site: string;
   readonly rules: PointRules;
-  /** Identity of the rules; a snapshot restores only into a point with the same fingerprint. */
-  readonly fingerprint: string;
   readonly lateToleranceMs: number;
   readonly staleMs: number;
   readonly ne43: boolean;
@@ -85,7 +83,6 @@ export class PointRuntime {
     this.id = rules.id;
     this.site = rules.site;
     this.rules = rules;
-    this.fingerprint = JSON.stringify(rules);
     this.lateToleranceMs = rules.lateToleranceS * 1000;
     this.staleMs = rules.health.staleS * 1000;
     this.ne43 = rules.health.ne43;
@@ -128,9 +125,12 @@ export class PointRuntime {
       : null;
   }
 
-  /** Bytes of typed-array state held by this point's windows. */
-  get windowBytes(): number {
-    return this.stores.reduce((total, store) => total + store.stateBytes, 0);
+  /**
+   * Identity of the rules; a snapshot restores only into a point with the same fingerprint. Computed when asked
+   * (snapshot and restore only) rather than kept: it is several hundred bytes per point.
+   */
+  get fingerprint(): string {
+    return JSON.stringify(this.rules);
   }
 
   private compileLimits(rules: PointRules, preset: PresetLimits, where: string): void {
