@@ -21,6 +21,11 @@ export function isBooleanPoint(point: SourcePoint): boolean {
   return point.source === 'modbus' && (point.point.type === 'bool' || point.point.type === 'bit');
 }
 
+/** The unit the point's readings carry at start ('' when the OPC UA server is to name it). */
+export function unitOf(point: SourcePoint): string {
+  return point.source === 'modbus' ? point.point.unit : (point.point.unit ?? '');
+}
+
 /** Whether a reference names a point of a device that failed to build (already reported). */
 export function inBrokenDevice(catalog: PointCatalog, readingId: string): boolean {
   const dot = readingId.indexOf('.');

@@ -66,7 +66,7 @@ export class IssueList {
       const key = idOf(item);
       const earlier = first.get(key);
       if (earlier === undefined) first.set(key, index);
-      else this.add('HAZMON_CONFIG_DUPLICATE', pathOf(index), `${label} id already used at ${formatPath(pathOf(earlier))}`, key);
+      else this.add('HAZMON_CONFIG_DUPLICATE', pathOf(index), `${label} already defined at ${formatPath(pathOf(earlier))}`, key);
     });
   }
 

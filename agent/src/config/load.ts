@@ -16,6 +16,7 @@ import type { StoreOptions, StorePointDefinition } from '../store/index.ts';
 import { buildCatalog } from './catalog.ts';
 import type { ConfigIssue } from './errors.ts';
 import { HazmonConfigError } from './errors.ts';
+import type { PathPart } from './issues.ts';
 import { IssueList } from './issues.ts';
 import { compileRules, tripValueOf } from './rules.ts';
 import type { ApiConfig, ConfigSectionName, ConfigSections, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
@@ -132,18 +133,17 @@ function isComplete(sections: Partial<ConfigSections>): sections is ConfigSectio
 }
 
 function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): void {
-  const byId = (item: { id: string }) => item.id;
-  const list = <T>(section: string, items: readonly T[] | undefined, idOf: (item: T) => string, label: string) =>
-    issues.addDuplicates(items ?? [], idOf, (index) => [section, index, label === 'user' ? 'name' : 'id'], label);
-  issues.addDuplicates(sections.site?.areas ?? [], byId, (index) => ['site', 'areas', index, 'id'], 'area');
-  list('lines', sections.lines, byId, 'line');
-  list('devices', sections.devices, byId, 'device');
-  list('opcua', sections.opcua, byId, 'OPC UA connection');
-  list('points', sections.points, byId, 'point');
-  list('votingGroups', sections.votingGroups, byId, 'voting group');
-  list('actions', sections.actions, byId, 'action');
-  list('outputs', sections.outputs, byId, 'output');
-  list('users', sections.users, (user) => user.name, 'user');
+  const list = (section: PathPart[], items: readonly { id: string }[] | undefined, label: string) =>
+    issues.addDuplicates(items ?? [], (item) => item.id, (index) => [...section, index, 'id'], label);
+  list(['site', 'areas'], sections.site?.areas, 'area');
+  list(['lines'], sections.lines, 'line');
+  list(['devices'], sections.devices, 'device');
+  list(['opcua'], sections.opcua, 'OPC UA connection');
+  list(['points'], sections.points, 'point');
+  list(['votingGroups'], sections.votingGroups, 'voting group');
+  list(['actions'], sections.actions, 'action');
+  list(['outputs'], sections.outputs, 'output');
+  issues.addDuplicates(sections.users ?? [], (user) => user.name, (index) => ['users', index, 'name'], 'user');
 }
 
 function sortedByPlace(issues: readonly ConfigIssue[]): ConfigIssue[] {

@@ -5,7 +5,7 @@
 import type { EngineConfig, EngineConfigInput } from '../engine/index.ts';
 import { AlarmEngine, EngineError } from '../engine/index.ts';
 import type { PointCatalog, SourcePoint } from './catalog.ts';
-import { inBrokenDevice, isBooleanPoint } from './catalog.ts';
+import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
 import { parsePath, valueAt } from './issues.ts';
 import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
@@ -52,14 +52,9 @@ function tryEngine(input: EngineConfigInput): AlarmEngine | EngineError {
   }
 }
 
-function sourceUnit(source: SourcePoint | undefined): string | undefined {
-  if (source === undefined) return undefined;
-  return source.source === 'modbus' ? source.point.unit || undefined : source.point.unit;
-}
-
 /** The engine's view of a point entry: the point's own id, area and unit, its rules, the preset completed from the point. */
 function enginePoint(entry: PointEntry, site: string, source: SourcePoint | undefined): EnginePointInput {
-  const unit = entry.unit ?? sourceUnit(source);
+  const unit = entry.unit ?? (source && (unitOf(source) || undefined));
   const { preset, ...rules } = entry.rules ?? {};
   const point: EnginePointInput = { ...rules, id: entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }) };
   // The engine's schema checks the completed preset; a missing gas or unit shows up there.

@@ -3,7 +3,7 @@ import { presetLimits } from '../engine/index.ts';
 import type { EngineConfig, LimitConfig } from '../engine/index.ts';
 import type { StorePointDefinition } from '../store/index.ts';
 import type { PointCatalog, SourcePoint } from './catalog.ts';
-import { isBooleanPoint } from './catalog.ts';
+import { isBooleanPoint, unitOf } from './catalog.ts';
 import type { PointEntry, SiteConfig } from './schema.ts';
 
 /** Default resolution of numbers the device does not give a step for: fine enough for %LEL, ppm and mm alike. */
@@ -40,10 +40,6 @@ function pollIntervalOf(source: SourcePoint): number {
   if (source.source === 'modbus') return source.point.intervalMs;
   // A sampling interval of 0 asks the server for its fastest rate; the publishing interval paces the readings.
   return Math.max(1, Math.round(source.point.samplingIntervalMs || source.connection.publishingIntervalMs));
-}
-
-function unitOf(source: SourcePoint): string {
-  return source.source === 'modbus' ? source.point.unit : (source.point.unit ?? '');
 }
 
 /** One definition per catalog point, in catalog order. */
