@@ -29,7 +29,7 @@ export { profileSchema } from './profiles/profile.ts';
 export { PROFILES_DIR, listProfiles, loadProfile, parseProfile } from './profiles/load.ts';
 // Maps a field path of a parsed YAML document back to line:column (site configs use it too).
 export type { Locator } from './profiles/load.ts';
-export { formatPath, yamlLocator } from './profiles/load.ts';
+export { formatPath, valueAt, yamlLocator } from './profiles/load.ts';
 export type { CreateDeviceOptions, ModbusDeviceConfig, PointOverride } from './profiles/device.ts';
 export { createModbusDevice, deviceConfigSchema } from './profiles/device.ts';
 

@@ -61,7 +61,8 @@ export function yamlLocator(file: string, document: Document, lines: LineCounter
   };
 }
 
-function valueAt(root: unknown, path: readonly PathPart[]): unknown {
+/** The value at a field path of parsed data, or undefined where the path leaves it. */
+export function valueAt(root: unknown, path: readonly PathPart[]): unknown {
   let value = root;
   for (const part of path) {
     if (value === null || typeof value !== 'object') return undefined;
