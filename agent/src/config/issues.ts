@@ -1,6 +1,6 @@
 /** Collects config problems at field paths and places each at its line:column in the YAML source. */
 import type { Locator } from '@hazmon/protocols';
-import { formatPath } from '@hazmon/protocols';
+import { formatPath, valueAt } from '@hazmon/protocols';
 import type { z } from 'zod';
 import type { ConfigIssue, ConfigIssueCode } from './errors.ts';
 
@@ -11,15 +11,6 @@ export function parsePath(text: string): PathPart[] {
   const parts: PathPart[] = [];
   for (const match of text.matchAll(/\[(\d+)\]|[^.[\]]+/g)) parts.push(match[1] === undefined ? match[0] : Number(match[1]));
   return parts;
-}
-
-export function valueAt(root: unknown, path: readonly PathPart[]): unknown {
-  let value = root;
-  for (const part of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PathPart, unknown>)[part];
-  }
-  return value;
 }
 
 /** Secrets are never echoed in a message, even when they are the bad value. */

@@ -2,12 +2,13 @@
  * Cross-references between points, voting groups, outputs and actions, and the engine's own checks run on the
  * resulting rule set, each problem placed at the config field it comes from.
  */
+import { valueAt } from '@hazmon/protocols';
 import type { EngineConfig, EngineConfigInput } from '../engine/index.ts';
 import { AlarmEngine, EngineError } from '../engine/index.ts';
 import type { PointCatalog, SourcePoint } from './catalog.ts';
 import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
-import { parsePath, valueAt } from './issues.ts';
+import { parsePath } from './issues.ts';
 import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
 
 type EnginePointInput = EngineConfigInput['points'][number];
