@@ -144,6 +144,9 @@ function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): v
   list(['actions'], sections.actions, 'action');
   list(['outputs'], sections.outputs, 'output');
   issues.addDuplicates(sections.users ?? [], (user) => user.name, (index) => ['users', index, 'name'], 'user');
+  // Two lines on one serial port would fight over it at run time.
+  const serial = (sections.lines ?? []).flatMap((line, index) => (line.kind === 'rtu' ? [{ path: line.path, index }] : []));
+  issues.addDuplicates(serial, (line) => line.path, (n) => ['lines', serial[n]!.index, 'path'], 'serial port');
 }
 
 function sortedByPlace(issues: readonly ConfigIssue[]): ConfigIssue[] {
