@@ -1,5 +1,5 @@
 /** The alarm engine: readings and ticks in, alarm, action and health events out; pure and replayable. */
-import { QUALITY_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
+import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
@@ -9,18 +9,17 @@ import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './e
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PointRuntime, type ValueRule, type WindowRule } from './point.ts';
 import type { PaneWindow, WindowSnapshot } from './window.ts';
 
-/** Reason codes as small integers for the columnar batch; index 0 means no reason. */
-export const REASON_CODES: readonly (QualityReasonCode | 'none')[] = [
-  'none', 'timeout', 'exception', 'connection', 'frame', 'decode', 'device_fault',
-  'signal_out_of_range', 'warm_up', 'maintenance', 'opcua_status', 'backoff',
-];
-const REASON_INDEX = new Map(REASON_CODES.map((code, i) => [code, i]));
-const REASON_DECODE = REASON_INDEX.get('decode')!;
-const REASON_DEVICE_FAULT = REASON_INDEX.get('device_fault')!;
-const REASON_SIGNAL = REASON_INDEX.get('signal_out_of_range')!;
-const REASON_MAINTENANCE = REASON_INDEX.get('maintenance')!;
+/**
+ * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
+ * the store's too), listed by code; index 0 means no reason.
+ */
+export const REASON_CODES: readonly (QualityReasonCode | 'none')[] = Array.from(REASON_BY_CODE, (code, i) => (i === 0 ? 'none' : code!));
+const REASON_DECODE = REASON_CODE.decode;
+const REASON_DEVICE_FAULT = REASON_CODE.device_fault;
+const REASON_SIGNAL = REASON_CODE.signal_out_of_range;
+const REASON_MAINTENANCE = REASON_CODE.maintenance;
 /** Bit r set: reason code r means comms loss (timeout, connection, backoff); a mask, so no Set lookup per reading. */
-const COMMS_REASON_BITS = (['timeout', 'connection', 'backoff'] as const).reduce((bits, code) => bits | (1 << REASON_INDEX.get(code)!), 0);
+const COMMS_REASON_BITS = (1 << REASON_CODE.timeout) | (1 << REASON_CODE.connection) | (1 << REASON_CODE.backoff);
 /** Bit 0 of the batch's flags column: one of the point's fault flags is set. */
 export const FLAG_FAULT = 1;
 const GOOD = QUALITY_CODE.good;
@@ -318,7 +317,7 @@ export class AlarmEngine {
       if (reading.flags !== undefined) {
         for (const name of this.points[index]!.faultFlags) if (reading.flags[name] === true) flagBits |= FLAG_FAULT;
       }
-      const reason = reading.reason === undefined ? 0 : (REASON_INDEX.get(reading.reason.code) ?? 0);
+      const reason = reading.reason === undefined ? 0 : (REASON_CODE[reading.reason.code] ?? 0);
       this.processReading(index, time, numeric, QUALITY_CODE[reading.quality], reason, flagBits);
     }
   }
