@@ -14,6 +14,8 @@ import type { PaneWindow, WindowSnapshot } from './window.ts';
  * the store's too), listed by code; index 0 means no reason.
  */
 export const REASON_CODES: readonly (QualityReasonCode | 'none')[] = Array.from(REASON_BY_CODE, (code, i) => (i === 0 ? 'none' : code!));
+/** A Map, not the object: a code string from untyped input such as "constructor" must not find a prototype member. */
+const REASON_INDEX = new Map<string, number>(Object.entries(REASON_CODE));
 const REASON_DECODE = REASON_CODE.decode;
 const REASON_DEVICE_FAULT = REASON_CODE.device_fault;
 const REASON_SIGNAL = REASON_CODE.signal_out_of_range;
@@ -317,7 +319,7 @@ export class AlarmEngine {
       if (reading.flags !== undefined) {
         for (const name of this.points[index]!.faultFlags) if (reading.flags[name] === true) flagBits |= FLAG_FAULT;
       }
-      const reason = reading.reason === undefined ? 0 : (REASON_CODE[reading.reason.code] ?? 0);
+      const reason = reading.reason === undefined ? 0 : (REASON_INDEX.get(reading.reason.code) ?? 0);
       this.processReading(index, time, numeric, QUALITY_CODE[reading.quality], reason, flagBits);
     }
   }
