@@ -84,6 +84,12 @@ export class PaneWindow implements WindowShape {
   /** Whether the min / max deques are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
   private tracksMinimum = true;
   private tracksMaximum = true;
+  /**
+   * The values at the deques' fronts (NaN when empty), kept beside them: the front entry sits anywhere in the ring,
+   * so reading it on every reading would cost a cache miss; it changes only when the front does.
+   */
+  private minValue = Number.NaN;
+  private maxValue = Number.NaN;
   private minHead = 0;
   private minTail = 0;
   private maxHead = 0;
@@ -194,6 +200,8 @@ export class PaneWindow implements WindowShape {
   evict(now: number): void {
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
+    const minFront = this.minHead;
+    const maxFront = this.maxHead;
     while (this.tail > this.head) {
       const base = this.offsetOf(this.head);
       if (this.paneIndexAt(base) >= firstKept) break;
@@ -211,6 +219,8 @@ export class PaneWindow implements WindowShape {
       this.head += 1;
       this.evictionsSinceRecompute += 1;
     }
+    if (this.minHead !== minFront) this.minValue = this.frontValue(this.dmin, this.minHead, this.minTail, this.oMin);
+    if (this.maxHead !== maxFront) this.maxValue = this.frontValue(this.dmax, this.maxHead, this.maxTail, this.oMax);
     // Running sums lose a little precision with every subtraction; re-adding the live entries once per
     // `capacity` evictions keeps the error bounded at O(1) amortized cost.
     if (this.evictionsSinceRecompute >= this.capacity) this.recompute();
@@ -226,12 +236,12 @@ export class PaneWindow implements WindowShape {
 
   minimum(): number {
     if (!this.tracksMinimum) throw new RangeError('minimum() of a window built without its minimum (trackExtremes)');
-    return this.minTail > this.minHead ? this.field(this.deques[this.dmin + (this.minHead & this.mask)]!, this.oMin) : Number.NaN;
+    return this.minValue;
   }
 
   maximum(): number {
     if (!this.tracksMaximum) throw new RangeError('maximum() of a window built without its maximum (trackExtremes)');
-    return this.maxTail > this.maxHead ? this.field(this.deques[this.dmax + (this.maxHead & this.mask)]!, this.oMax) : Number.NaN;
+    return this.maxValue;
   }
 
   /** Oldest good reading in the window (for rate of change); NaN when empty. */
@@ -274,6 +284,7 @@ export class PaneWindow implements WindowShape {
     const needed = nextPowerOfTwo(snapshot.panes.length + 2);
     if (needed > this.capacity) this.allocate(needed);
     this.minHead = this.minTail = this.maxHead = this.maxTail = 0;
+    this.minValue = this.maxValue = Number.NaN;
     this.openSeq = -1;
     const openT = snapshot.openT ?? Number.NaN;
     for (const pane of snapshot.panes) {
@@ -320,6 +331,10 @@ export class PaneWindow implements WindowShape {
 
   private field(seq: number, offset: number): number {
     return this.panes[this.offsetOf(seq) + offset]!;
+  }
+
+  private frontValue(dequeBase: number, front: number, back: number, offset: number): number {
+    return back > front ? this.field(this.deques[dequeBase + (front & this.mask)]!, offset) : Number.NaN;
   }
 
   private offsetOf(seq: number): number {
@@ -369,6 +384,7 @@ export class PaneWindow implements WindowShape {
     while (tail > this.minHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMin) >= value) tail -= 1;
     deques[offset + (tail & mask)] = seq;
     this.minTail = tail + 1;
+    if (tail === this.minHead) this.minValue = value;
   }
 
   private pushMax(seq: number, value: number): void {
@@ -380,6 +396,7 @@ export class PaneWindow implements WindowShape {
     while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMax) <= value) tail -= 1;
     deques[offset + (tail & mask)] = seq;
     this.maxTail = tail + 1;
+    if (tail === this.maxHead) this.maxValue = value;
   }
 
   private recompute(): void {
