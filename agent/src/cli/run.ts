@@ -8,6 +8,12 @@ import { EXIT, UsageError } from './command.ts';
  */
 export const COMMANDS: readonly Command[] = [
   {
+    name: 'run',
+    usage: 'CONFIG',
+    summary: 'run the agent: poll, alarm, shut off, store; one line per alarm event; stops on SIGINT/SIGTERM',
+    run: async (args, io) => (await import('./run-agent.ts')).runAgentCommand(args, io),
+  },
+  {
     name: 'check-config',
     usage: 'FILE',
     summary: 'check a site config file and print every problem (exit 2) or a summary (exit 0)',

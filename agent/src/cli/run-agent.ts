@@ -1,0 +1,62 @@
+/** `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event, stops on SIGINT/SIGTERM. */
+import { parseArgs } from 'node:util';
+import { HazmonConfigError, formatIssue, loadAgentConfig } from '../config/index.ts';
+import type { AgentEvent } from '../runtime/index.ts';
+import { Agent } from '../runtime/index.ts';
+import type { CliIo } from './command.ts';
+import { EXIT, UsageError } from './command.ts';
+
+/** One log line for an event worth a person's attention; null for the rest (late readings, vote bookkeeping). */
+export function eventLine(event: AgentEvent): string | null {
+  const at = (time: number) => new Date(time).toISOString();
+  switch (event.type) {
+    case 'alarm':
+      return `${at(event.time)} alarm ${event.alarmId} ${event.priority} ${event.fromState} -> ${event.toState}${event.fromMode === event.toMode ? '' : ` (${event.toMode})`} by ${event.who}: ${event.why}`;
+    case 'action':
+      return `${at(event.time)} action ${event.actionId} ${event.command} ${event.output} by ${event.who}: ${event.why}`;
+    case 'runtime_alarm':
+      return `${at(event.time)} alarm ${event.alarmId} ${event.priority} ${event.active ? 'active' : 'cleared'}: ${event.why}`;
+    case 'command_refused':
+      return `${at(event.time)} refused ${event.command} ${event.target} by ${event.who}: ${event.reason}`;
+    case 'alarm_flood':
+      return `${at(event.time)} alarm flood ${event.phase} at ${event.site}: ${event.alarmsIn10Min} alarms in 10 minutes`;
+    default:
+      return null;
+  }
+}
+
+/** Resolves with the first of the signals; the listeners are removed again. */
+function firstSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      for (const name of signals) process.off(name, handler);
+      resolve(signal);
+    };
+    for (const name of signals) process.on(name, handler);
+  });
+}
+
+export async function runAgentCommand(args: readonly string[], io: CliIo, until: Promise<unknown> = firstSignal(['SIGINT', 'SIGTERM'])): Promise<number> {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
+  let config;
+  try {
+    config = loadAgentConfig(positionals[0]!);
+  } catch (error) {
+    if (!(error instanceof HazmonConfigError)) throw error;
+    for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
+    io.stderr.write(`hazmon run: ${error.issues.length} problem(s) in ${positionals[0]}: not started\n`);
+    return EXIT.configInvalid;
+  }
+  const agent = await Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
+  agent.subscribe((event) => {
+    const line = eventLine(event);
+    if (line !== null) io.stdout.write(`${line}\n`);
+  });
+  io.stdout.write(`hazmon run: ${config.file}: started (${config.devices.length} devices, ${config.opcua.length} OPC UA connections, store ${config.store.path})\n`);
+  const signal = await until;
+  io.stdout.write(`hazmon run: ${typeof signal === 'string' ? `${signal}: ` : ''}stopping\n`);
+  await agent.stop();
+  io.stdout.write('hazmon run: stopped\n');
+  return EXIT.ok;
+}

@@ -1,0 +1,440 @@
+/**
+ * The agent's core loop: pollers and OPC UA connections feed the alarm engine and the store, engine events become
+ * durable alarm events and reach subscribers, and a close action drives a verified shut-off. The runtime owns time.
+ *
+ * @example
+ * const agent = await Agent.start(loadAgentConfig('/etc/hazmon/site.yaml'));
+ * const unsubscribe = agent.subscribe((event) => console.log(event));
+ * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
+ * await agent.stop();
+ */
+import type { OpcuaConnection, Reading } from '@hazmon/protocols';
+import { ModbusPoller, createOpcuaConnection } from '@hazmon/protocols';
+import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
+import { verifyPassword } from '../config/index.ts';
+import type { ActionEvent, CommandResult, EngineEvent, EngineStats, Priority } from '../engine/index.ts';
+import { AlarmEngine } from '../engine/index.ts';
+import type { AlarmEventInput, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
+import { HazmonStore } from '../store/index.ts';
+import { RuntimeError } from './errors.ts';
+import type { LatencySnapshot } from './latency.ts';
+import { LatencyHistogram } from './latency.ts';
+import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
+import { ShutoffValveController } from './shutoff.ts';
+
+/** An alarm the runtime raises itself (shut-off, device comms, poll overruns, store health), beside the engine's. */
+export interface RuntimeAlarmEvent {
+  readonly type: 'runtime_alarm';
+  readonly time: number;
+  /** `<output>/shutoff_discrepancy`, `<device>/comms_loss`, `<device>/poll_overrun`, `store/<problem>`. */
+  readonly alarmId: string;
+  readonly source: string;
+  readonly rule: string;
+  readonly active: boolean;
+  readonly priority: Priority;
+  readonly why: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export type AgentEvent = EngineEvent | RuntimeAlarmEvent;
+export type AgentListener = (event: AgentEvent) => void;
+
+/** A password check, or a user the caller (the dashboard's login) has already authenticated. */
+export type ResetCredentials =
+  | { readonly user: string; readonly password: string }
+  | { readonly authenticated: { readonly name: string; readonly role: UserRole } };
+
+export interface AgentOptions {
+  /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
+  readonly now?: () => number;
+  /** How often the engine is ticked so stale, delays and shelf expiry work without readings. Default 250. */
+  readonly tickIntervalMs?: number;
+  /** Store settings beyond the config's (queue size, flush interval); callbacks are the runtime's. */
+  readonly store?: Omit<Partial<StoreOptions>, 'path' | 'onEvent' | 'now'>;
+  /** Problems the runtime cannot put anywhere else (a failed store append); default stderr. */
+  readonly log?: (line: string) => void;
+}
+
+export interface AgentStats {
+  readonly readings: number;
+  /** Readings the store refused as wrong (each logged once per point) or dropped on a full queue. */
+  readonly storeRejected: number;
+  readonly storeDropped: number;
+  readonly lateReadings: number;
+  readonly invalidReadings: number;
+  readonly eventsPersisted: number;
+  readonly persistFailures: number;
+  /** Reading arrived -> engine decided, decided -> command written, command -> feedback confirmed (ms). */
+  readonly latency: { readonly decision: LatencySnapshot; readonly command: LatencySnapshot; readonly confirm: LatencySnapshot };
+  readonly shutoff: readonly ShutoffStats[];
+  readonly devicesInCommsLoss: readonly string[];
+  readonly engine: EngineStats;
+  readonly store: StoreStats;
+}
+
+const RESET_ROLES: readonly UserRole[] = ['supervisor', 'admin'];
+const COMMS_REASONS = new Set(['timeout', 'connection', 'backoff']);
+/** At most one poll-overrun alarm per device in this long: overruns come every poll while a line is slow. */
+const OVERRUN_REPORT_MS = 60_000;
+const HAZMON = 'hazmon';
+
+export class Agent {
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  private readonly listeners = new Set<AgentListener>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly enginePoints: ReadonlySet<string>;
+  private readonly deviceOfReading = new Map<string, string>();
+  private readonly devicesInCommsLoss = new Set<string>();
+  private readonly overrunsSeen = new Map<string, { count: number; reportedAt: number }>();
+  private readonly outputs = new Map<string, ResolvedOutput>();
+  private readonly valves = new Map<string, ShutoffValveController>();
+  private readonly valveByFeedback = new Map<string, ShutoffValveController>();
+  private readonly writers = new Map<string, OutputWriter>();
+  /** Alarm ids that tripped each latched action, for the audit's why. */
+  private readonly trippedBy = new Map<string, string[]>();
+  private readonly rejectedPoints = new Set<string>();
+  private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
+  private readonly connections: OpcuaConnection[] = [];
+  private readonly poller: ModbusPoller;
+  private readonly engine: AlarmEngine;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** When the readings (or tick) now being processed reached the gateway: the start of the shut-off latency. */
+  private arrivedAt = 0;
+  private stopped = false;
+  private counts = { readings: 0, storeRejected: 0, storeDropped: 0, lateReadings: 0, invalidReadings: 0, eventsPersisted: 0, persistFailures: 0 };
+
+  private constructor(
+    readonly config: AgentConfig,
+    readonly store: HazmonStore,
+    options: AgentOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.enginePoints = new Set(config.engine.points.map((point) => point.id));
+    for (const device of config.devices) for (const point of device.points) this.deviceOfReading.set(point.readingId, device.id);
+    this.engine = new AlarmEngine(config.engine, (event) => this.onEngineEvent(event));
+    this.poller = new ModbusPoller({ lines: config.lines, devices: config.devices, onReadings: (batch) => this.onReadings(batch, true), now: this.now });
+    for (const connection of config.opcua) {
+      this.connections.push(
+        createOpcuaConnection(connection, {
+          onReadings: (batch) => this.onReadings(batch, false),
+          onStateChange: (state) => this.onConnectionState(connection.id, state),
+        }),
+      );
+    }
+    for (const output of config.outputs) {
+      this.outputs.set(output.id, output);
+      this.writers.set(output.id, this.writerFor(output));
+      if (output.kind !== 'shutoff_valve') continue;
+      const valve = new ShutoffValveController(output, this.writers.get(output.id)!, {
+        now: this.now,
+        latency: this.latency,
+        audit: (action, target, details) => this.audit(action, target, { ...details, why: this.trippedBy.get(target) ?? [] }),
+        discrepancy: (discrepancy) => this.onDiscrepancy(discrepancy),
+        confirmed: (outputId, discrepancyRaised) => this.onConfirmed(outputId, discrepancyRaised),
+      });
+      this.valves.set(output.id, valve);
+      if (output.feedback) {
+        this.valveByFeedback.set(output.feedback.closed, valve);
+        this.valveByFeedback.set(output.feedback.open, valve);
+      }
+    }
+  }
+
+  /** Opens the store, registers the points, starts polling, OPC UA subscriptions and the engine tick. */
+  static async start(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
+    const holder: { agent?: Agent } = {};
+    const store = await HazmonStore.open({ ...options.store, ...config.store, ...(options.now ? { now: options.now } : {}), onEvent: (event) => holder.agent?.onStoreEvent(event) });
+    try {
+      await store.registerPoints(config.storePoints);
+      const agent = new Agent(config, store, options);
+      holder.agent = agent;
+      agent.run(options.tickIntervalMs ?? 250);
+      return agent;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  /** Every engine and runtime event, in order, as it happens; returns the unsubscribe function. */
+  subscribe(listener: AgentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resets a latched action for a supervisor or admin, once its trigger conditions have cleared (the engine's
+   * refusal is passed through). Audited either way. Releasing never reopens a valve.
+   */
+  async resetAction(actionId: string, credentials: ResetCredentials, reason = 'reset'): Promise<CommandResult> {
+    const user = await this.authenticate(credentials);
+    const who = 'authenticated' in credentials ? credentials.authenticated.name : credentials.user;
+    let result: CommandResult;
+    if (!user) result = { ok: false, reason: `unknown user or wrong password for ${JSON.stringify(who)}` };
+    else if (!RESET_ROLES.includes(user.role)) result = { ok: false, reason: `user ${JSON.stringify(user.name)} has role ${user.role}; resetting a latched action needs supervisor or admin` };
+    else result = this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: user.name, reason });
+    await this.audit('reset_action', actionId, { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: user?.role ?? null }, who);
+    return result;
+  }
+
+  /** Whether an action is latched (commanded and not yet reset). */
+  actionLatched(actionId: string): boolean {
+    return this.engine.actionLatched(actionId);
+  }
+
+  stats(): AgentStats {
+    return {
+      ...this.counts,
+      latency: { decision: this.latency.decision.snapshot(), command: this.latency.command.snapshot(), confirm: this.latency.confirm.snapshot() },
+      shutoff: [...this.valves.values()].map((valve) => valve.stats()),
+      devicesInCommsLoss: [...this.devicesInCommsLoss],
+      engine: this.engine.stats(),
+      store: this.store.stats(),
+    };
+  }
+
+  /** Stops polling and subscriptions, waits for pending durable writes, flushes and closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    for (const valve of this.valves.values()) valve.stop();
+    await Promise.all([this.poller.stop(), ...this.connections.map((connection) => connection.stop())]);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    this.store.flush();
+    await this.store.close();
+  }
+
+  private run(tickIntervalMs: number): void {
+    this.poller.start();
+    for (const connection of this.connections) void connection.start();
+    this.tickTimer = setInterval(() => this.tick(), tickIntervalMs);
+  }
+
+  private tick(): void {
+    const now = this.now();
+    this.arrivedAt = now;
+    this.engine.tick(now);
+    for (const device of this.config.devices) {
+      const overruns = this.poller.counters(device.id).overruns;
+      const seen = this.overrunsSeen.get(device.id) ?? { count: 0, reportedAt: -Infinity };
+      if (overruns > seen.count && now - seen.reportedAt >= OVERRUN_REPORT_MS) {
+        this.raise(`${device.id}/poll_overrun`, device.id, 'poll_overrun', true, 'low', `${device.label}: ${overruns - seen.count} poll cycle(s) skipped because the previous one had not finished (line too slow for the configured intervals)`, { overruns });
+        seen.reportedAt = now;
+      }
+      seen.count = overruns;
+      this.overrunsSeen.set(device.id, seen);
+    }
+  }
+
+  private onReadings(batch: Reading[], modbus: boolean): void {
+    if (this.stopped || batch.length === 0) return;
+    this.arrivedAt = this.now();
+    this.counts.readings += batch.length;
+    this.engine.processReadings(this.forEngine(batch));
+    for (const reading of batch) {
+      const valve = this.valveByFeedback.get(reading.pointId);
+      if (valve) valve.feedback(reading.pointId, reading.quality === 'good' && typeof reading.value === 'boolean' ? reading.value : null, reading.receiveTime);
+      this.storeReading(reading);
+    }
+    if (modbus) this.trackDeviceComms(batch);
+  }
+
+  /** Only points with rules go to the engine (it reports any other id as an invalid reading). */
+  private forEngine(batch: Reading[]): Reading[] {
+    for (const reading of batch) if (!this.enginePoints.has(reading.pointId)) return batch.filter((r) => this.enginePoints.has(r.pointId));
+    return batch;
+  }
+
+  private storeReading(reading: Reading): void {
+    try {
+      if (!this.store.writeReading(reading)) this.counts.storeDropped += 1;
+    } catch (error) {
+      this.counts.storeRejected += 1;
+      if (this.rejectedPoints.has(reading.pointId)) return;
+      this.rejectedPoints.add(reading.pointId);
+      this.raise(`store/reading_rejected`, null, 'reading_rejected', true, 'high', `store refused a reading of ${reading.pointId}: ${(error as Error).message}`, { pointId: reading.pointId });
+    }
+  }
+
+  /** One Modbus request's readings: all failed for a comms reason = the device is lost; anything else = it answers. */
+  private trackDeviceComms(batch: Reading[]): void {
+    const deviceId = this.deviceOfReading.get(batch[0]!.pointId);
+    if (deviceId === undefined) return;
+    const lost = batch.every((reading) => reading.quality === 'bad' && reading.reason !== undefined && COMMS_REASONS.has(reading.reason.code));
+    if (lost === this.devicesInCommsLoss.has(deviceId)) return;
+    const first = batch[0]!;
+    if (lost) {
+      this.devicesInCommsLoss.add(deviceId);
+      this.raise(`${deviceId}/comms_loss`, deviceId, 'comms_loss', true, 'high', `${first.reason!.code}: ${first.reason!.message}`, { reason: first.reason!.code });
+    } else {
+      this.devicesInCommsLoss.delete(deviceId);
+      this.raise(`${deviceId}/comms_loss`, deviceId, 'comms_loss', false, 'high', `${deviceId} answers again`, {});
+    }
+  }
+
+  private onConnectionState(connectionId: string, state: string): void {
+    const lost = state === 'reconnecting';
+    if (state !== 'reconnecting' && state !== 'connected') return;
+    if (lost === this.devicesInCommsLoss.has(connectionId)) return;
+    if (lost) this.devicesInCommsLoss.add(connectionId);
+    else this.devicesInCommsLoss.delete(connectionId);
+    this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', lost, 'high', lost ? `OPC UA connection ${connectionId} lost, reconnecting` : `OPC UA connection ${connectionId} connected`, {});
+  }
+
+  private onStoreEvent(event: StoreEvent): void {
+    switch (event.kind) {
+      case 'queue_high':
+        return this.raise('store/back_pressure', null, 'back_pressure', true, 'high', `store queue above its high-water mark (${event.depth} of ${event.capacity})`, { ...event });
+      case 'queue_normal':
+        return this.raise('store/back_pressure', null, 'back_pressure', false, 'high', `store queue drained (${event.depth} of ${event.capacity})`, { ...event });
+      case 'readings_dropped':
+        return this.raise('store/readings_dropped', null, 'readings_dropped', true, 'high', `store queue full: ${event.dropped} reading(s) dropped (${event.totalDropped} in all)`, { ...event });
+      case 'flush_failed':
+        return this.raise('store/flush_failed', null, 'flush_failed', true, 'high', `store commit of ${event.rows} reading(s) failed: ${event.message}`, { ...event });
+      case 'background_failed':
+        return this.raise(`store/${event.job}_failed`, null, `${event.job}_failed`, true, 'medium', `store ${event.job} failed: ${event.message}`, { ...event });
+    }
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    if (event.type === 'late_reading') this.counts.lateReadings += 1;
+    else if (event.type === 'invalid_reading') this.counts.invalidReadings += 1;
+    if (event.type === 'action') this.onAction(event);
+    this.publish(event);
+  }
+
+  private onAction(event: ActionEvent): void {
+    const output = this.outputs.get(event.output);
+    if (event.command === 'release') {
+      this.valves.get(event.output)?.release();
+      this.trippedBy.delete(event.output);
+      return;
+    }
+    this.trippedBy.set(event.output, event.alarmId === null ? [] : [event.alarmId]);
+    const valve = this.valves.get(event.output);
+    if (valve) return valve.trip(this.arrivedAt);
+    if (!output) return this.log(`hazmon: action ${event.actionId} names output ${event.output}, which is not configured`);
+    const writer = this.writers.get(output.id)!;
+    void writer(output.tripValue).then((result) => {
+      void this.audit(`${event.kind}_command`, output.id, { command: output.command, value: output.tripValue, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }), why: this.trippedBy.get(output.id) ?? [] });
+      if (!result.ok) this.raise(`${output.id}/command_failed`, output.id, 'command_failed', true, 'high', `${event.kind} command to ${output.command} failed: ${result.detail}`, {});
+    });
+  }
+
+  private onDiscrepancy(discrepancy: ShutoffDiscrepancy): void {
+    const { outputId, why, ...details } = discrepancy;
+    this.raise(`${outputId}/shutoff_discrepancy`, outputId, 'shutoff_discrepancy', true, 'emergency', why, { ...details, trippedBy: this.trippedBy.get(outputId) ?? [] });
+  }
+
+  private onConfirmed(outputId: string, discrepancyRaised: boolean): void {
+    const output = this.outputs.get(outputId)!;
+    const why = `${outputId} confirmed closed (${output.feedback?.closed} true, ${output.feedback?.open} false)`;
+    if (discrepancyRaised) this.raise(`${outputId}/shutoff_discrepancy`, outputId, 'shutoff_discrepancy', false, 'emergency', why, {});
+    this.raise(`${outputId}/shutoff_confirmed`, outputId, 'shutoff_confirmed', false, 'low', why, { trippedBy: this.trippedBy.get(outputId) ?? [] });
+  }
+
+  private raise(alarmId: string, source: string | null, rule: string, active: boolean, priority: Priority, why: string, details: Readonly<Record<string, unknown>>): void {
+    this.publish({ type: 'runtime_alarm', time: this.now(), alarmId, source: source ?? 'agent', rule, active, priority, why, details });
+  }
+
+  private publish(event: AgentEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log(`hazmon: event subscriber failed: ${(error as Error).message}`);
+      }
+    }
+    const row = storedEvent(event);
+    if (row) this.track(this.store.appendAlarmEvent(row).then(() => void (this.counts.eventsPersisted += 1)), `alarm event ${row.kind} ${row.ruleId}`);
+  }
+
+  private audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
+    return this.track(this.store.appendAudit({ time: this.now(), who, action, target, details }).then(() => undefined), `audit ${action} ${target}`);
+  }
+
+  /** Keeps a durable write in sight until it settles, so stop() waits for it; a failure is counted and logged. */
+  private track(promise: Promise<unknown>, what: string): Promise<void> {
+    const tracked = promise.then(
+      () => undefined,
+      (error: unknown) => {
+        this.counts.persistFailures += 1;
+        this.log(`hazmon: could not store ${what}: ${(error as Error).message}`);
+      },
+    );
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+    return tracked;
+  }
+
+  private async authenticate(credentials: ResetCredentials): Promise<{ name: string; role: UserRole } | null> {
+    if ('authenticated' in credentials) return credentials.authenticated;
+    const user = this.config.users.find((candidate) => candidate.name === credentials.user);
+    if (!user || !(await verifyPassword(credentials.password, user.passwordHash))) return null;
+    return { name: user.name, role: user.role };
+  }
+
+  /** How the command point of an output is written: a Modbus coil/register (with read-back) or an OPC UA node. */
+  private writerFor(output: ResolvedOutput): OutputWriter {
+    for (const device of this.config.devices) {
+      const point = device.points.find((candidate) => candidate.readingId === output.command);
+      if (!point) continue;
+      return (value) =>
+        this.poller.write(device.id, point.spec.id, value).then(
+          () => ({ ok: true }) as const,
+          (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
+        );
+    }
+    const index = this.config.opcua.findIndex((connection) => connection.points.some((point) => point.id === output.command));
+    if (index < 0) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${this.config.file}: outputs ${output.id}: command point ${JSON.stringify(output.command)} is produced by no Modbus device or OPC UA connection`);
+    return (value) =>
+      this.connections[index]!.write(output.command, value).then(
+        (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
+        (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
+      );
+  }
+}
+
+/** The durable row of an event; null for events only counted (late and invalid readings). */
+function storedEvent(event: AgentEvent): AlarmEventInput | null {
+  switch (event.type) {
+    case 'alarm':
+      return {
+        time: event.time,
+        pointId: event.pointId,
+        ruleId: event.rule,
+        kind: alarmTransition(event),
+        stateAfter: event.toState,
+        priority: event.priority,
+        who: event.who,
+        why: event.why,
+        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: event.value, mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated },
+      };
+    case 'action':
+      return { time: event.time, pointId: event.output, ruleId: event.actionId, kind: event.command === 'release' ? 'action_released' : 'action_commanded', stateAfter: event.command, priority: 'emergency', who: event.who, why: event.why, details: { alarmId: event.alarmId, actionKind: event.kind } };
+    case 'command_refused':
+      return { time: event.time, pointId: null, ruleId: event.target, kind: 'command_refused', stateAfter: 'unchanged', who: event.who, why: event.reason, details: { command: event.command } };
+    case 'runtime_alarm':
+      return { time: event.time, pointId: event.source, ruleId: event.rule, kind: event.active ? 'raised' : 'cleared', stateAfter: event.active ? 'active' : 'normal', priority: event.priority, who: HAZMON, why: event.why, details: { alarmId: event.alarmId, ...event.details } };
+    case 'vote_ignored':
+      return { time: event.time, pointId: event.pointId, ruleId: event.groupId, kind: 'vote_ignored', stateAfter: event.ignored ? 'ignored' : 'voting', who: HAZMON, why: event.why };
+    case 'alarm_flood':
+      return { time: event.time, pointId: null, ruleId: 'alarm_flood', kind: `flood_${event.phase}`, stateAfter: event.phase, who: HAZMON, why: `${event.alarmsIn10Min} alarms in 10 minutes at ${event.site}`, details: { site: event.site } };
+    case 'alarm_chattering':
+      return { time: event.time, pointId: null, ruleId: event.alarmId, kind: 'chattering', stateAfter: 'chattering', who: HAZMON, why: `${event.activationsIn1Min} activations in 1 minute`, details: { site: event.site } };
+    default:
+      return null;
+  }
+}
+
+/** The store's lower_snake_case word for an alarm transition. */
+function alarmTransition(event: Extract<AgentEvent, { type: 'alarm' }>): string {
+  if (event.fromMode !== event.toMode) return event.toMode === 'in_service' ? `${event.fromMode === 'shelved' ? 'unshelved' : 'returned_to_service'}` : event.toMode;
+  if (event.fromState === 'normal' && event.toState !== 'normal') return 'raised';
+  if (event.fromState === 'unacknowledged_active' && event.toState === 'acknowledged_active') return 'acknowledged';
+  if (event.who === 'engine') return event.conditionActive ? 'changed' : 'cleared';
+  return event.toState === 'normal' && event.fromState !== 'unacknowledged_returned' ? 'reset' : 'acknowledged';
+}

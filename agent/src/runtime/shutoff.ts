@@ -1,0 +1,233 @@
+/**
+ * Verified shut-off of one valve: writes the close command at once, confirms it through the limit switches within
+ * the travel time, raises a discrepancy with its reason otherwise, retries as configured, and never reopens.
+ */
+import type { ResolvedOutput } from '../config/index.ts';
+import type { LatencyHistogram } from './latency.ts';
+
+/** What a write to the output's command point came to; `detail` names device, register or node and why. */
+export type OutputWriteResult = { readonly ok: true } | { readonly ok: false; readonly detail: string };
+export type OutputWriter = (value: boolean | number) => Promise<OutputWriteResult>;
+
+/**
+ * stuck_open: the open switch still on after the travel time; feedback_broken: both switches false;
+ * feedback_inconsistent: both true; no_feedback: no good limit-switch reading since the command;
+ * command_ignored: the write failed or read back something else.
+ */
+export type ShutoffDiscrepancyReason = 'stuck_open' | 'feedback_broken' | 'feedback_inconsistent' | 'no_feedback' | 'command_ignored';
+
+export type ShutoffState = 'idle' | 'commanding' | 'verifying' | 'discrepancy' | 'confirmed';
+
+export interface ShutoffDiscrepancy {
+  readonly outputId: string;
+  readonly reason: ShutoffDiscrepancyReason;
+  readonly why: string;
+  readonly attempt: number;
+  readonly retriesLeft: number;
+  readonly closedSwitch: boolean | null;
+  readonly openSwitch: boolean | null;
+}
+
+export interface ShutoffHooks {
+  /** The gateway clock, epoch ms. */
+  now(): number;
+  /** An audit row (who = hazmon; the runtime adds the alarm ids that tripped the output). */
+  audit(action: 'shutoff_command' | 'shutoff_confirmed' | 'shutoff_discrepancy', outputId: string, details: Readonly<Record<string, unknown>>): void;
+  discrepancy(discrepancy: ShutoffDiscrepancy): void;
+  confirmed(outputId: string, discrepancyRaised: boolean): void;
+  readonly latency: { readonly decision: LatencyHistogram; readonly command: LatencyHistogram; readonly confirm: LatencyHistogram };
+}
+
+export interface ShutoffStats {
+  readonly outputId: string;
+  readonly state: ShutoffState;
+  readonly trips: number;
+  /** Command writes, first attempts and retries. */
+  readonly writes: number;
+  readonly retries: number;
+  readonly writeFailures: number;
+  readonly discrepancies: number;
+  readonly confirmations: number;
+}
+
+/** A write failure is retried after this pause, so a busy line gets a moment. */
+const WRITE_RETRY_DELAY_MS = 200;
+
+export class ShutoffValveController {
+  private state: ShutoffState = 'idle';
+  private closedSwitch: boolean | null = null;
+  private openSwitch: boolean | null = null;
+  private closedAt = -Infinity;
+  private openAt = -Infinity;
+  private firstWriteAt = Infinity;
+  private decidedAt = 0;
+  private commandedAt = 0;
+  private retriesUsed = 0;
+  private attempt = 0;
+  private discrepancyRaised = false;
+  private timer: NodeJS.Timeout | null = null;
+  private counts = { trips: 0, writes: 0, retries: 0, writeFailures: 0, discrepancies: 0, confirmations: 0 };
+
+  constructor(
+    readonly output: ResolvedOutput,
+    private readonly write: OutputWriter,
+    private readonly hooks: ShutoffHooks,
+  ) {}
+
+  /** The engine commanded close; `arrivedAt` is when the deciding reading (or tick) reached the gateway. */
+  trip(arrivedAt: number): void {
+    if (this.state !== 'idle') return;
+    this.counts.trips += 1;
+    this.decidedAt = this.hooks.now();
+    this.hooks.latency.decision.record(this.decidedAt - arrivedAt);
+    this.retriesUsed = 0;
+    this.attempt = 0;
+    this.discrepancyRaised = false;
+    this.firstWriteAt = Infinity;
+    this.sendCommand();
+  }
+
+  /** A limit-switch reading: `value` null when its quality is not good. */
+  feedback(pointId: string, value: boolean | null, receiveTime: number): void {
+    const feedback = this.output.feedback;
+    if (!feedback) return;
+    if (pointId === feedback.closed) {
+      this.closedSwitch = value;
+      this.closedAt = receiveTime;
+    } else if (pointId === feedback.open) {
+      this.openSwitch = value;
+      this.openAt = receiveTime;
+    } else return;
+    if ((this.state === 'verifying' || this.state === 'discrepancy') && this.confirmedByFeedback()) this.confirm();
+  }
+
+  /** The latch was reset by a person: stop watching. The valve is NOT reopened (that is done by hand on site). */
+  release(): void {
+    this.clearTimer();
+    this.state = 'idle';
+  }
+
+  stop(): void {
+    this.clearTimer();
+  }
+
+  stats(): ShutoffStats {
+    return { outputId: this.output.id, state: this.state, ...this.counts };
+  }
+
+  private sendCommand(): void {
+    this.state = this.state === 'discrepancy' ? 'discrepancy' : 'commanding';
+    this.attempt += 1;
+    this.counts.writes += 1;
+    const startedAt = this.hooks.now();
+    if (this.firstWriteAt === Infinity) this.firstWriteAt = startedAt;
+    const value = this.output.tripValue;
+    void this.write(value).then(
+      (result) => this.written(result, value),
+      (error: unknown) => this.written({ ok: false, detail: error instanceof Error ? error.message : String(error) }, value),
+    );
+  }
+
+  private written(result: OutputWriteResult, value: boolean | number): void {
+    if (this.state === 'idle' || this.state === 'confirmed') return;
+    const now = this.hooks.now();
+    const attempt = this.attempt;
+    this.hooks.audit('shutoff_command', this.output.id, { command: this.output.command, value, attempt, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }) });
+    if (!result.ok) {
+      this.counts.writeFailures += 1;
+      this.raise('command_ignored', `close command to ${this.output.command} not taken (attempt ${attempt}): ${result.detail}`);
+      if (this.retriesUsed < this.output.retries) this.retryAfter(WRITE_RETRY_DELAY_MS);
+      else this.armDeadline(this.output.travelTimeS * 1000);
+      return;
+    }
+    if (this.commandedAt < this.decidedAt) {
+      this.commandedAt = now;
+      this.hooks.latency.command.record(now - this.decidedAt);
+    }
+    if (this.state === 'commanding') this.state = 'verifying';
+    if (this.confirmedByFeedback()) this.confirm();
+    else this.armDeadline(this.output.travelTimeS * 1000);
+  }
+
+  private retryAfter(delayMs: number): void {
+    this.clearTimer();
+    this.retriesUsed += 1;
+    this.counts.retries += 1;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.state !== 'idle' && this.state !== 'confirmed') this.sendCommand();
+    }, delayMs);
+  }
+
+  private armDeadline(delayMs: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.deadlinePassed();
+    }, delayMs);
+  }
+
+  private deadlinePassed(): void {
+    if (this.state === 'idle' || this.state === 'confirmed' || this.confirmedByFeedback()) {
+      if (this.state !== 'idle' && this.state !== 'confirmed') this.confirm();
+      return;
+    }
+    const { reason, why } = this.classify();
+    this.raise(reason, why);
+    if (this.retriesUsed < this.output.retries) this.retryAfter(0);
+  }
+
+  /** Why the valve is not confirmed closed, from the switch readings since the first command write. */
+  private classify(): { reason: ShutoffDiscrepancyReason; why: string } {
+    const seconds = this.output.travelTimeS;
+    const closed = this.fresh(this.closedAt) ? this.closedSwitch : null;
+    const open = this.fresh(this.openAt) ? this.openSwitch : null;
+    const switches = `limit switches closed=${String(closed)} open=${String(open)}`;
+    const head = `${this.output.id} not confirmed closed ${seconds} s after the close command`;
+    if (closed === null || open === null) return { reason: 'no_feedback', why: `${head}: no good limit-switch reading since the command (${switches})` };
+    if (!closed && !open) return { reason: 'feedback_broken', why: `${head}: both limit switches false (${switches}): feedback wire broken` };
+    if (closed && open) return { reason: 'feedback_inconsistent', why: `${head}: both limit switches true (${switches})` };
+    return { reason: 'stuck_open', why: `${head}: valve still open (${switches}): stuck open` };
+  }
+
+  private raise(reason: ShutoffDiscrepancyReason, why: string): void {
+    this.state = 'discrepancy';
+    this.discrepancyRaised = true;
+    this.counts.discrepancies += 1;
+    const discrepancy: ShutoffDiscrepancy = {
+      outputId: this.output.id,
+      reason,
+      why,
+      attempt: this.attempt,
+      retriesLeft: this.output.retries - this.retriesUsed,
+      closedSwitch: this.closedSwitch,
+      openSwitch: this.openSwitch,
+    };
+    this.hooks.audit('shutoff_discrepancy', this.output.id, { reason, why, attempt: this.attempt, retriesLeft: discrepancy.retriesLeft });
+    this.hooks.discrepancy(discrepancy);
+  }
+
+  private confirm(): void {
+    this.clearTimer();
+    const now = this.hooks.now();
+    this.state = 'confirmed';
+    this.counts.confirmations += 1;
+    this.hooks.latency.confirm.record(now - this.firstWriteAt);
+    this.hooks.audit('shutoff_confirmed', this.output.id, { closed: this.output.feedback?.closed ?? null, open: this.output.feedback?.open ?? null, attempt: this.attempt, afterMs: now - this.firstWriteAt });
+    this.hooks.confirmed(this.output.id, this.discrepancyRaised);
+  }
+
+  /** Closed true and open false, both read after the first command write started. */
+  private confirmedByFeedback(): boolean {
+    return this.fresh(this.closedAt) && this.fresh(this.openAt) && this.closedSwitch === true && this.openSwitch === false;
+  }
+
+  private fresh(at: number): boolean {
+    return at >= this.firstWriteAt;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

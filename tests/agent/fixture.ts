@@ -1,0 +1,123 @@
+/** A simulated plant (gas detector + shut-off valve over Modbus TCP) and an agent config pointing at it, in a temp dir. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword, parseAgentConfig, type AgentConfig } from '@hazmon/agent';
+// Until agent/src/index.ts re-exports the runtime (its owner adds `export * from './runtime/index.ts'`).
+import { Agent, type AgentEvent } from '../../agent/src/runtime/index.ts';
+import { startSite, type RunningSite } from '@hazmon/simulators';
+
+export const PASSWORDS = { supervisor: 'sup-secret', viewer: 'view-secret' } as const;
+/** The lowest scrypt cost the config accepts: the tests check roles, not hash strength. */
+const TEST_COST = { ln: 10, r: 8, p: 1 };
+
+export interface PlantOptions {
+  /** Simulated ms per real ms: 4 makes the valve's 2 s stroke take 0.5 s. */
+  readonly speed?: number;
+  readonly travelTimeS?: number;
+  readonly retries?: number;
+}
+
+export interface Plant {
+  readonly site: RunningSite;
+  readonly config: AgentConfig;
+  readonly dir: string;
+  readonly yaml: string;
+  readonly events: AgentEvent[];
+  agent: Agent | null;
+  startAgent(): Promise<Agent>;
+  close(): Promise<void>;
+}
+
+export async function configYaml(port: number, storePath: string, options: PlantOptions = {}): Promise<string> {
+  const supervisor = await hashPassword(PASSWORDS.supervisor, TEST_COST);
+  const viewer = await hashPassword(PASSWORDS.viewer, TEST_COST);
+  return `
+site:
+  id: test-plant
+  name: Test plant
+  areas: [{ id: house, name: Compressor house }]
+lines:
+  - { id: plant, kind: tcp, host: 127.0.0.1, port: ${port}, timing: { timeoutMs: 500, retries: 0, backoffBaseMs: 300, backoffMaxMs: 600 } }
+devices:
+  - { id: GD-1, profile: honeywell-midas, line: plant, unitId: 1 }
+  - { id: XV-1, profile: shutoff-valve, line: plant, unitId: 2 }
+opcua: []
+points:
+  - id: GD-1.concentration
+    area: house
+    rules: { limits: { hi: 20, hihi: 40 }, deadband: 1 }
+actions:
+  - { id: close-gas, kind: shutoff_valve, output: XV-1, when: [GD-1.concentration/hihi] }
+outputs:
+  - id: XV-1
+    kind: shutoff_valve
+    command: XV-1.command
+    feedback: { closed: XV-1.closed, open: XV-1.open }
+    travelTimeS: ${options.travelTimeS ?? 3}
+    retries: ${options.retries ?? 2}
+users:
+  - { name: sup, role: supervisor, passwordHash: "${supervisor}" }
+  - { name: view, role: viewer, passwordHash: "${viewer}" }
+store:
+  path: ${JSON.stringify(storePath)}
+`;
+}
+
+export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
+  const site = await startSite({
+    name: 'agent-test',
+    speed: options.speed ?? 4,
+    tcp: [
+      {
+        name: 'plant',
+        devices: [
+          { id: 'GD-1', unitId: 1, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 0 } },
+          { id: 'XV-1', unitId: 2, model: 'shutoff-valve', options: { open: true, travelTimeMs: 2000 } },
+        ],
+      },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-'));
+  const port = site.endpoints.find((endpoint) => endpoint.deviceId === 'GD-1')!.port!;
+  const yaml = await configYaml(port, join(dir, 'site.duckdb'), options);
+  const file = join(dir, 'site.yaml');
+  writeFileSync(file, yaml);
+  const config = parseAgentConfig(yaml, file);
+  const events: AgentEvent[] = [];
+  const plant: Plant = {
+    site,
+    config,
+    dir,
+    yaml,
+    events,
+    agent: null,
+    async startAgent() {
+      plant.agent = await Agent.start(config, { store: { flushIntervalMs: 200 } });
+      plant.agent.subscribe((event) => events.push(event));
+      return plant.agent;
+    },
+    async close() {
+      await plant.agent?.stop();
+      await site.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return plant;
+}
+
+/** Polls until `probe` gives something; fails naming what it waited for. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | null, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = probe();
+    if (result !== undefined && result !== false && result !== null) return result;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The runtime alarm events with this id. */
+export function runtimeAlarms(events: readonly AgentEvent[], alarmId: string) {
+  return events.filter((event): event is Extract<AgentEvent, { type: 'runtime_alarm' }> => event.type === 'runtime_alarm' && event.alarmId === alarmId);
+}

@@ -1,0 +1,142 @@
+/** Verified shut-off through the whole agent: simulated detector and valve over Modbus TCP, a real DuckDB file. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { PASSWORDS, runtimeAlarms, startPlant, waitFor, type Plant } from './fixture.ts';
+
+let plant: Plant | null = null;
+
+afterEach(async () => {
+  await plant?.close();
+  plant = null;
+});
+
+/** Raises the detector's concentration in steps of 10, each held until the agent has polled it (a leak ramp). */
+async function rampLeak(current: Plant, to: number): Promise<void> {
+  const gas = current.site.device('GD-1');
+  for (let value = 10; value <= to; value += 10) {
+    gas.set('concentration', value);
+    const before = current.agent!.stats().readings;
+    // The Midas is polled once a second (several readings per poll): two more polls have seen the new value.
+    await waitFor(`GD-1 polled at ${value}`, () => current.agent!.stats().readings > before + 2 * 4);
+  }
+}
+
+describe('verified shut-off', () => {
+  it('leak ramp -> hihi -> coil written -> feedback confirms closed; audit and alarm events are durable', async () => {
+    plant = await startPlant({ speed: 4 });
+    const agent = await plant.startAgent();
+    const events = plant.events;
+    await rampLeak(plant, 60);
+    const hihi = await waitFor('hihi raised', () => events.find((e) => e.type === 'alarm' && e.alarmId === 'GD-1.concentration/hihi' && e.conditionActive));
+    const action = await waitFor('close action', () => events.find((e) => e.type === 'action' && e.command === 'close'));
+    expect(events.indexOf(action)).toBeGreaterThan(events.indexOf(hihi));
+    const hi = events.findIndex((e) => e.type === 'alarm' && e.alarmId === 'GD-1.concentration/hi' && e.conditionActive);
+    expect(hi).toBeGreaterThanOrEqual(0);
+    expect(hi).toBeLessThan(events.indexOf(hihi));
+    await waitFor('shut-off confirmed', () => runtimeAlarms(events, 'XV-1/shutoff_confirmed')[0]);
+    expect(plant.site.device('XV-1').get('command')).toBe(0);
+    expect(plant.site.device('XV-1').get('closedSwitch')).toBe(1);
+    expect(runtimeAlarms(events, 'XV-1/shutoff_discrepancy')).toEqual([]);
+    expect(agent.actionLatched('close-gas')).toBe(true);
+
+    const stats = agent.stats();
+    expect(stats.shutoff[0]).toMatchObject({ outputId: 'XV-1', state: 'confirmed', trips: 1, writes: 1, confirmations: 1, discrepancies: 0 });
+    for (const histogram of [stats.latency.decision, stats.latency.command, stats.latency.confirm]) expect(histogram.count).toBe(1);
+
+    const audit = await waitForRows(() => agent.store.auditRows({}), (rows) => rows.some((row) => row.action === 'shutoff_confirmed'));
+    const command = audit.find((row) => row.action === 'shutoff_command')!;
+    expect(command).toMatchObject({ who: 'hazmon', target: 'XV-1', details: { result: 'written', value: false, why: ['GD-1.concentration/hihi'] } });
+    expect(audit.find((row) => row.action === 'shutoff_confirmed')).toMatchObject({ who: 'hazmon', target: 'XV-1', details: { why: ['GD-1.concentration/hihi'] } });
+    expect(audit.findIndex((row) => row.action === 'shutoff_command')).toBeLessThan(audit.findIndex((row) => row.action === 'shutoff_confirmed'));
+
+    const stored = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.some((row) => row.ruleId === 'shutoff_confirmed'));
+    expect(stored.find((row) => row.ruleId === 'hihi' && row.kind === 'raised')).toMatchObject({ pointId: 'GD-1.concentration', stateAfter: 'unacknowledged_active' });
+    expect(stored.find((row) => row.kind === 'action_commanded')).toMatchObject({ pointId: 'XV-1', ruleId: 'close-gas', stateAfter: 'close' });
+    expect((await agent.store.verifyAuditChain()).ok).toBe(true);
+  }, 60_000);
+
+  it('stuck open -> emergency shutoff_discrepancy after the travel time, retried, latch kept', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 1, retries: 2 });
+    plant.site.device('XV-1').set('stuckOpen', 1);
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    expect(discrepancy).toMatchObject({ priority: 'emergency', active: true, details: { reason: 'stuck_open', openSwitch: true, closedSwitch: false } });
+    expect(discrepancy.why).toMatch(/stuck open/);
+    await waitFor('both retries used', () => agent.stats().shutoff[0]!.writes === 3 && runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
+    expect(agent.stats().shutoff[0]).toMatchObject({ retries: 2, state: 'discrepancy', confirmations: 0 });
+    expect(agent.actionLatched('close-gas')).toBe(true);
+    expect(plant.site.device('XV-1').get('command')).toBe(0);
+    const stored = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3);
+    expect(stored.find((row) => row.ruleId === 'shutoff_discrepancy')).toMatchObject({ pointId: 'XV-1', kind: 'raised', priority: 'emergency' });
+  }, 60_000);
+
+  it('feedback wire broken -> discrepancy naming both switches false', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 1, retries: 0 });
+    plant.site.device('XV-1').set('feedbackBroken', 1);
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    expect(discrepancy).toMatchObject({ priority: 'emergency', details: { reason: 'feedback_broken', openSwitch: false, closedSwitch: false } });
+    expect(discrepancy.why).toMatch(/both limit switches false/);
+    expect(agent.stats().shutoff[0]).toMatchObject({ writes: 1, retries: 0 });
+  }, 60_000);
+
+  it('command ignored -> read-back mismatch is a command_ignored discrepancy, retried as configured', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 1, retries: 1 });
+    plant.site.device('XV-1').set('commandIgnored', 1);
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    expect(discrepancy.details).toMatchObject({ reason: 'command_ignored' });
+    expect(discrepancy.why).toMatch(/read back/);
+    await waitFor('retry written', () => agent.stats().shutoff[0]!.writeFailures === 2);
+    const audit = await waitForRows(() => agent.store.auditRows({}), (rows) => rows.filter((row) => row.action === 'shutoff_command').length === 2);
+    expect(audit.filter((row) => row.action === 'shutoff_command').map((row) => row.details?.['result'])).toEqual(['failed', 'failed']);
+  }, 60_000);
+
+  it('reset: refused while active and for a viewer, accepted for a supervisor after it cleared; the valve stays closed; audited', async () => {
+    plant = await startPlant({ speed: 4 });
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+
+    const whileActive = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
+    expect(whileActive.ok).toBe(false);
+    plant.site.device('GD-1').set('concentration', 0);
+    await waitFor('hihi cleared', () => plant!.events.some((e) => e.type === 'alarm' && e.alarmId === 'GD-1.concentration/hihi' && !e.conditionActive));
+    const viewer = await agent.resetAction('close-gas', { user: 'view', password: PASSWORDS.viewer });
+    expect(viewer).toMatchObject({ ok: false, reason: expect.stringMatching(/role viewer/) });
+    const wrongPassword = await agent.resetAction('close-gas', { user: 'sup', password: 'guess' });
+    expect(wrongPassword.ok).toBe(false);
+    expect(agent.actionLatched('close-gas')).toBe(true);
+
+    const accepted = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
+    expect(accepted).toEqual({ ok: true });
+    expect(agent.actionLatched('close-gas')).toBe(false);
+    expect(plant.events.some((e) => e.type === 'action' && e.command === 'release' && e.who === 'sup')).toBe(true);
+    // Released, never reopened: the coil stays de-energized and the valve closed after further polls.
+    const writes = agent.stats().shutoff[0]!.writes;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(plant.site.device('XV-1').get('command')).toBe(0);
+    expect(plant.site.device('XV-1').get('closedSwitch')).toBe(1);
+    expect(agent.stats().shutoff[0]!.writes).toBe(writes);
+
+    const audit = (await agent.store.auditRows({})).filter((row) => row.action === 'reset_action');
+    expect(audit.map((row) => [row.who, row.details?.['result']])).toEqual([
+      ['sup', 'refused'],
+      ['view', 'refused'],
+      ['sup', 'refused'],
+      ['sup', 'accepted'],
+    ]);
+    expect(String(audit[0]!.details?.['reason'])).toMatch(/active/);
+  }, 60_000);
+});
+
+async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[]) => boolean, timeoutMs = 20_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await read();
+    if (done(rows) || Date.now() > deadline) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
