@@ -121,3 +121,13 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 export function runtimeAlarms(events: readonly AgentEvent[], alarmId: string) {
   return events.filter((event): event is Extract<AgentEvent, { type: 'runtime_alarm' }> => event.type === 'runtime_alarm' && event.alarmId === alarmId);
 }
+
+/** Re-reads rows (a store query) until `done` holds or the time is up; returns the last read either way. */
+export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[]) => boolean, timeoutMs = 20_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await read();
+    if (done(rows) || Date.now() > deadline) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

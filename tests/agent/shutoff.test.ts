@@ -1,6 +1,6 @@
 /** Verified shut-off through the whole agent: simulated detector and valve over Modbus TCP, a real DuckDB file. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { PASSWORDS, runtimeAlarms, startPlant, waitFor, type Plant } from './fixture.ts';
+import { PASSWORDS, runtimeAlarms, startPlant, waitFor, waitForRows, type Plant } from './fixture.ts';
 
 let plant: Plant | null = null;
 
@@ -52,6 +52,7 @@ describe('verified shut-off', () => {
     expect(stored.find((row) => row.ruleId === 'hihi' && row.kind === 'raised')).toMatchObject({ pointId: 'GD-1.concentration', stateAfter: 'unacknowledged_active' });
     expect(stored.find((row) => row.kind === 'action_commanded')).toMatchObject({ pointId: 'XV-1', ruleId: 'close-gas', stateAfter: 'close' });
     expect((await agent.store.verifyAuditChain()).ok).toBe(true);
+    expect(agent.stats().persistFailures).toBe(0);
   }, 60_000);
 
   it('stuck open -> emergency shutoff_discrepancy after the travel time, retried, latch kept', async () => {
@@ -131,12 +132,3 @@ describe('verified shut-off', () => {
     expect(String(audit[0]!.details?.['reason'])).toMatch(/active/);
   }, 60_000);
 });
-
-async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[]) => boolean, timeoutMs = 20_000): Promise<T[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await read();
-    if (done(rows) || Date.now() > deadline) return rows;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -411,7 +411,7 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         priority: event.priority,
         who: event.who,
         why: event.why,
-        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: event.value, mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated },
+        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: finiteOrNull(event.value), coverage: finiteOrNull(event.coverage), mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated },
       };
     case 'action':
       return { time: event.time, pointId: event.output, ruleId: event.actionId, kind: event.command === 'release' ? 'action_released' : 'action_commanded', stateAfter: event.command, priority: 'emergency', who: event.who, why: event.why, details: { alarmId: event.alarmId, actionKind: event.kind } };
@@ -428,6 +428,11 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
     default:
       return null;
   }
+}
+
+/** Health alarms carry NaN as their value; the store keeps JSON, so no value is null. */
+function finiteOrNull(value: number | null | undefined): number | null {
+  return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
 }
 
 /** The store's lower_snake_case word for an alarm transition. */

@@ -1,0 +1,63 @@
+/** `hazmon run CONFIG` as an integrator runs it: a child process against a simulated plant, stopped with SIGTERM. */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HazmonStore } from '@hazmon/agent';
+import { startPlant, waitFor, type Plant } from './fixture.ts';
+
+const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
+let plant: Plant | null = null;
+
+afterEach(async () => {
+  await plant?.close();
+  plant = null;
+});
+
+function runHazmon(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+describe('hazmon run', () => {
+  it('runs the agent, logs one line per alarm event, stops cleanly on SIGTERM with the events in the store', async () => {
+    plant = await startPlant({ speed: 4 });
+    const file = join(plant.dir, 'site.yaml');
+    const run = runHazmon(['run', file]);
+    try {
+      await waitFor('started', () => run.output.stdout.includes('started'), 30_000);
+      plant.site.device('GD-1').set('concentration', 60);
+      await waitFor('hihi logged', () => /alarm GD-1\.concentration\/hihi high normal -> unacknowledged_active/.test(run.output.stdout), 30_000);
+      await waitFor('shut-off confirmed logged', () => run.output.stdout.includes('alarm XV-1/shutoff_confirmed'), 30_000);
+      expect(run.output.stdout).toMatch(/action close-gas close XV-1 by engine/);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited, run.output.stderr).toBe(0);
+    expect(run.output.stdout).toMatch(/SIGTERM: stopping\nhazmon run: stopped\n$/);
+    // The process let go of the file: it opens here, with the events it wrote.
+    const store = await HazmonStore.open({ path: plant.config.store.path });
+    try {
+      const kinds = (await store.alarmEventsAfter(0)).map((row) => `${row.ruleId}:${row.kind}`);
+      expect(kinds).toContain('hihi:raised');
+      expect(kinds).toContain('shutoff_confirmed:cleared');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('refuses a bad config file with exit 2 and names the problem', async () => {
+    plant = await startPlant({ speed: 0 });
+    const file = join(plant.dir, 'bad.yaml');
+    writeFileSync(file, plant.yaml.replace('travelTimeS: 3', 'travelTimeS: -1'));
+    const run = runHazmon(['run', file]);
+    expect(await run.exited).toBe(2);
+    expect(run.output.stderr).toMatch(/bad\.yaml:\d+:\d+.*travelTimeS/);
+    expect(run.output.stdout).not.toMatch(/hazmon run: .*started/);
+  }, 60_000);
+});
