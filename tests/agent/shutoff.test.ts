@@ -95,6 +95,23 @@ describe('verified shut-off', () => {
     expect(audit.filter((row) => row.action === 'shutoff_command').map((row) => row.details?.['result'])).toEqual(['failed', 'failed']);
   }, 60_000);
 
+  it('a retry that gets through after a refused command confirms the close and clears the discrepancy', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 2, retries: 10 });
+    const valve = plant.site.device('XV-1');
+    valve.set('commandIgnored', 1);
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    valve.set('commandIgnored', 0);
+    const cleared = await waitFor('discrepancy cleared', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').find((event) => !event.active));
+    expect(cleared.why).toMatch(/confirmed closed/);
+    expect(valve.get('closedSwitch')).toBe(1);
+    const stats = agent.stats().shutoff[0]!;
+    expect(stats).toMatchObject({ state: 'confirmed', confirmations: 1 });
+    expect(stats.writeFailures).toBeGreaterThanOrEqual(1);
+    expect(stats.writes).toBe(stats.writeFailures + 1);
+  }, 60_000);
+
   it('reset: refused while active and for a viewer, accepted for a supervisor after it cleared; the valve stays closed; audited', async () => {
     plant = await startPlant({ speed: 4 });
     const agent = await plant.startAgent();
