@@ -1,6 +1,6 @@
 /** Verified shut-off through the whole agent: simulated detector and valve over Modbus TCP, a real DuckDB file. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { PASSWORDS, runtimeAlarms, startPlant, waitFor, waitForRows, type Plant } from './fixture.ts';
+import { PASSWORDS, runtimeAlarms, startPlant, waitFor, waitForRows, type Plant, type PlantOptions } from './fixture.ts';
 
 let plant: Plant | null = null;
 
@@ -18,6 +18,17 @@ async function rampLeak(current: Plant, to: number): Promise<void> {
     // The Midas is polled once a second (several readings per poll): two more polls have seen the new value.
     await waitFor(`GD-1 polled at ${value}`, () => current.agent!.stats().readings > before + 2 * 4);
   }
+}
+
+/** Starts the plant with a valve fault set, trips the valve with a leak, and waits for the first discrepancy. */
+async function tripWithValveFault(fault: 'stuckOpen' | 'feedbackBroken' | 'commandIgnored', options: PlantOptions) {
+  plant = await startPlant(options);
+  const valve = plant.site.device('XV-1');
+  valve.set(fault, 1);
+  const agent = await plant.startAgent();
+  plant.site.device('GD-1').set('concentration', 60);
+  const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+  return { agent, discrepancy, valve };
 }
 
 describe('verified shut-off', () => {
@@ -56,11 +67,7 @@ describe('verified shut-off', () => {
   }, 60_000);
 
   it('stuck open -> emergency shutoff_discrepancy after the travel time, retried, latch kept', async () => {
-    plant = await startPlant({ speed: 4, travelTimeS: 1, retries: 2 });
-    plant.site.device('XV-1').set('stuckOpen', 1);
-    const agent = await plant.startAgent();
-    plant.site.device('GD-1').set('concentration', 60);
-    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    const { agent, discrepancy } = await tripWithValveFault('stuckOpen', { speed: 4, travelTimeS: 1, retries: 2 });
     expect(discrepancy).toMatchObject({ priority: 'emergency', active: true, details: { reason: 'stuck_open', openSwitch: true, closedSwitch: false } });
     expect(discrepancy.why).toMatch(/stuck open/);
     await waitFor('both retries used', () => agent.stats().shutoff[0]!.writes === 3 && runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
@@ -72,36 +79,27 @@ describe('verified shut-off', () => {
   }, 60_000);
 
   it('feedback wire broken -> discrepancy naming both switches false', async () => {
-    plant = await startPlant({ speed: 4, travelTimeS: 1, retries: 0 });
-    plant.site.device('XV-1').set('feedbackBroken', 1);
-    const agent = await plant.startAgent();
-    plant.site.device('GD-1').set('concentration', 60);
-    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    const { agent, discrepancy } = await tripWithValveFault('feedbackBroken', { speed: 4, travelTimeS: 1, retries: 0 });
     expect(discrepancy).toMatchObject({ priority: 'emergency', details: { reason: 'feedback_broken', openSwitch: false, closedSwitch: false } });
     expect(discrepancy.why).toMatch(/both limit switches false/);
     expect(agent.stats().shutoff[0]).toMatchObject({ writes: 1, retries: 0 });
   }, 60_000);
 
   it('command ignored -> read-back mismatch is a command_ignored discrepancy, retried as configured', async () => {
-    plant = await startPlant({ speed: 4, travelTimeS: 1, retries: 1 });
-    plant.site.device('XV-1').set('commandIgnored', 1);
-    const agent = await plant.startAgent();
-    plant.site.device('GD-1').set('concentration', 60);
-    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    const { agent, discrepancy } = await tripWithValveFault('commandIgnored', { speed: 4, travelTimeS: 1, retries: 1 });
     expect(discrepancy.details).toMatchObject({ reason: 'command_ignored' });
     expect(discrepancy.why).toMatch(/read back/);
     await waitFor('retry written', () => agent.stats().shutoff[0]!.writeFailures === 2);
     const audit = await waitForRows(() => agent.store.auditRows({}), (rows) => rows.filter((row) => row.action === 'shutoff_command').length === 2);
     expect(audit.filter((row) => row.action === 'shutoff_command').map((row) => row.details?.['result'])).toEqual(['failed', 'failed']);
+    // Retries used up: the travel time passes and the discrepancy still says the command was not taken.
+    await waitFor('discrepancy after the travel time', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
+    expect(runtimeAlarms(plant.events, 'XV-1/shutoff_discrepancy').map((event) => event.details['reason'])).toEqual(['command_ignored', 'command_ignored', 'command_ignored']);
+    expect(agent.actionLatched('close-gas')).toBe(true);
   }, 60_000);
 
   it('a retry that gets through after a refused command confirms the close and clears the discrepancy', async () => {
-    plant = await startPlant({ speed: 4, travelTimeS: 2, retries: 10 });
-    const valve = plant.site.device('XV-1');
-    valve.set('commandIgnored', 1);
-    const agent = await plant.startAgent();
-    plant.site.device('GD-1').set('concentration', 60);
-    await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    const { agent, valve } = await tripWithValveFault('commandIgnored', { speed: 4, travelTimeS: 2, retries: 10 });
     valve.set('commandIgnored', 0);
     const cleared = await waitFor('discrepancy cleared', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').find((event) => !event.active));
     expect(cleared.why).toMatch(/confirmed closed/);

@@ -65,6 +65,8 @@ export class ShutoffValveController {
   private retriesUsed = 0;
   private attempt = 0;
   private discrepancyRaised = false;
+  /** Why the latest write failed; null once a write got through. */
+  private lastWriteError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private counts = { trips: 0, writes: 0, retries: 0, writeFailures: 0, discrepancies: 0, confirmations: 0 };
 
@@ -83,6 +85,7 @@ export class ShutoffValveController {
     this.retriesUsed = 0;
     this.attempt = 0;
     this.discrepancyRaised = false;
+    this.lastWriteError = null;
     this.firstWriteAt = Infinity;
     this.sendCommand();
   }
@@ -133,6 +136,7 @@ export class ShutoffValveController {
     const now = this.hooks.now();
     const attempt = this.attempt;
     this.hooks.audit('shutoff_command', this.output.id, { command: this.output.command, value, attempt, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }) });
+    this.lastWriteError = result.ok ? null : result.detail;
     if (!result.ok) {
       this.counts.writeFailures += 1;
       this.raise('command_ignored', `close command to ${this.output.command} not taken (attempt ${attempt}): ${result.detail}`);
@@ -184,6 +188,7 @@ export class ShutoffValveController {
     const open = this.fresh(this.openAt) ? this.openSwitch : null;
     const switches = `limit switches closed=${String(closed)} open=${String(open)}`;
     const head = `${this.output.id} not confirmed closed ${seconds} s after the close command`;
+    if (this.lastWriteError !== null) return { reason: 'command_ignored', why: `${head}: the command was not taken (${this.lastWriteError}); ${switches}` };
     if (closed === null || open === null) return { reason: 'no_feedback', why: `${head}: no good limit-switch reading since the command (${switches})` };
     if (!closed && !open) return { reason: 'feedback_broken', why: `${head}: both limit switches false (${switches}): feedback wire broken` };
     if (closed && open) return { reason: 'feedback_inconsistent', why: `${head}: both limit switches true (${switches})` };
