@@ -73,7 +73,7 @@ describe('verified shut-off', () => {
     await waitFor('both retries used', () => agent.stats().shutoff[0]!.writes === 3 && runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
     expect(agent.stats().shutoff[0]).toMatchObject({ retries: 2, state: 'discrepancy', confirmations: 0 });
     expect(agent.actionLatched('close-gas')).toBe(true);
-    expect(plant.site.device('XV-1').get('command')).toBe(0);
+    expect(plant!.site.device('XV-1').get('command')).toBe(0);
     const stored = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3);
     expect(stored.find((row) => row.ruleId === 'shutoff_discrepancy')).toMatchObject({ pointId: 'XV-1', kind: 'raised', priority: 'emergency' });
   }, 60_000);
@@ -94,7 +94,7 @@ describe('verified shut-off', () => {
     expect(audit.filter((row) => row.action === 'shutoff_command').map((row) => row.details?.['result'])).toEqual(['failed', 'failed']);
     // Retries used up: the travel time passes and the discrepancy still says the command was not taken.
     await waitFor('discrepancy after the travel time', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
-    expect(runtimeAlarms(plant.events, 'XV-1/shutoff_discrepancy').map((event) => event.details['reason'])).toEqual(['command_ignored', 'command_ignored', 'command_ignored']);
+    expect(runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').map((event) => event.details['reason'])).toEqual(['command_ignored', 'command_ignored', 'command_ignored']);
     expect(agent.actionLatched('close-gas')).toBe(true);
   }, 60_000);
 
