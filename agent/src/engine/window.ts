@@ -42,6 +42,24 @@ const PANED_FIELDS = 12;
 const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 };
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
+/**
+ * A window's running numbers sit in a header of HEADER_FIELDS numbers just before its entries in `panes`, not in
+ * object fields: V8 keeps each double-valued field in a box of its own, one more pointer to chase per field.
+ */
+const H_RUN_SUM = 0;
+const H_RUN_TW_SUM = 1;
+const H_RUN_TW_COVER = 2;
+const H_OPEN_T = 3;
+const H_OPEN_V = 4;
+const H_STR_S = 5;
+const H_STR_E = 6;
+const H_STR_V = 7;
+const H_MIN_VALUE = 8;
+const H_MAX_VALUE = 9;
+const HEADER_FIELDS = 10;
+/** Header values of an empty window: no sums, no open segment, no straddler, no extremes. */
+const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+
 function nextPowerOfTwo(n: number): number {
   let size = 4;
   while (size < n) size *= 2;
@@ -84,29 +102,14 @@ export class PaneWindow implements WindowShape {
   /** Whether the min / max deques are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
   private tracksMinimum = true;
   private tracksMaximum = true;
-  /**
-   * The values at the deques' fronts (NaN when empty), kept beside them: the front entry sits anywhere in the ring,
-   * so reading it on every reading would cost a cache miss; it changes only when the front does.
-   */
-  private minValue = Number.NaN;
-  private maxValue = Number.NaN;
   private minHead = 0;
   private minTail = 0;
   private maxHead = 0;
   private maxTail = 0;
   private runCount = 0;
-  private runSum = 0;
-  private runTwSum = 0;
-  private runTwCover = 0;
   private evictionsSinceRecompute = 0;
-  /** Latest good reading, whose value is still held (NaN when the latest reading was not good). */
-  private openT = Number.NaN;
-  private openV = Number.NaN;
+  /** Entry of the latest good reading, whose value is still held (see openT). */
   private openSeq = -1;
-  /** The last segment that started in an evicted entry: start, end (NaN while open), value. */
-  private strS = Number.NaN;
-  private strE = Number.NaN;
-  private strV = Number.NaN;
 
   constructor(shape: WindowShape, expectedPanes: number) {
     this.windowMs = shape.windowMs;
@@ -127,6 +130,7 @@ export class PaneWindow implements WindowShape {
     this.oTwSum = layout.twSum;
     this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
+    this.panes.set(EMPTY_HEADER, this.pbase);
   }
 
   /** Start (exclusive) of the window at `now`. */
@@ -304,7 +308,7 @@ export class PaneWindow implements WindowShape {
 
   /** Numbers of storage this window needs: entries, and deque slots (see packInto). */
   get panesLength(): number {
-    return this.capacity * this.stride;
+    return HEADER_FIELDS + this.capacity * this.stride;
   }
 
   get dequesLength(): number {
@@ -338,8 +342,34 @@ export class PaneWindow implements WindowShape {
   }
 
   private offsetOf(seq: number): number {
-    return this.pbase + (seq & this.mask) * this.stride;
+    return this.pbase + HEADER_FIELDS + (seq & this.mask) * this.stride;
   }
+
+  // Header numbers (see HEADER_FIELDS). Running sums of the live entries:
+  private get runSum(): number { return this.panes[this.pbase + H_RUN_SUM]!; }
+  private set runSum(value: number) { this.panes[this.pbase + H_RUN_SUM] = value; }
+  private get runTwSum(): number { return this.panes[this.pbase + H_RUN_TW_SUM]!; }
+  private set runTwSum(value: number) { this.panes[this.pbase + H_RUN_TW_SUM] = value; }
+  private get runTwCover(): number { return this.panes[this.pbase + H_RUN_TW_COVER]!; }
+  private set runTwCover(value: number) { this.panes[this.pbase + H_RUN_TW_COVER] = value; }
+  // Latest good reading, whose value is still held (NaN when the latest reading was not good):
+  private get openT(): number { return this.panes[this.pbase + H_OPEN_T]!; }
+  private set openT(value: number) { this.panes[this.pbase + H_OPEN_T] = value; }
+  private get openV(): number { return this.panes[this.pbase + H_OPEN_V]!; }
+  private set openV(value: number) { this.panes[this.pbase + H_OPEN_V] = value; }
+  // The last segment that started in an evicted entry: start, end (NaN while open), value:
+  private get strS(): number { return this.panes[this.pbase + H_STR_S]!; }
+  private set strS(value: number) { this.panes[this.pbase + H_STR_S] = value; }
+  private get strE(): number { return this.panes[this.pbase + H_STR_E]!; }
+  private set strE(value: number) { this.panes[this.pbase + H_STR_E] = value; }
+  private get strV(): number { return this.panes[this.pbase + H_STR_V]!; }
+  private set strV(value: number) { this.panes[this.pbase + H_STR_V] = value; }
+  // Values at the deques' fronts (NaN when empty): the front entry sits anywhere in the ring, so reading it on
+  // every reading would cost a cache miss; these change only when a front does:
+  private get minValue(): number { return this.panes[this.pbase + H_MIN_VALUE]!; }
+  private set minValue(value: number) { this.panes[this.pbase + H_MIN_VALUE] = value; }
+  private get maxValue(): number { return this.panes[this.pbase + H_MAX_VALUE]!; }
+  private set maxValue(value: number) { this.panes[this.pbase + H_MAX_VALUE] = value; }
 
   private timeWeighted(now: number, integral: boolean): number {
     const start = this.windowStart(now);
@@ -415,12 +445,12 @@ export class PaneWindow implements WindowShape {
   /** (Re)allocates private arrays for `capacity` entries, keeping live entries and deque entries at their sequence numbers. */
   private allocate(capacity: number): void {
     const dequeCount = (this.tracksMinimum ? 1 : 0) + (this.tracksMaximum ? 1 : 0);
-    this.relocate(new Float64Array(capacity * this.stride), 0, new Int32Array(capacity * dequeCount), 0, capacity);
+    this.relocate(new Float64Array(HEADER_FIELDS + capacity * this.stride), 0, new Int32Array(capacity * dequeCount), 0, capacity);
   }
 
-  /** Moves entries and deques to the given storage with room for `capacity` entries. */
+  /** Moves the header, entries and deques to the given storage with room for `capacity` entries. */
   private relocate(panes: Float64Array, pbase: number, deques: Int32Array, dbase: number, capacity: number): void {
-    const old = { panes: this.panes, deques: this.deques, dmin: this.dmin, dmax: this.dmax, mask: this.mask };
+    const old = { panes: this.panes, pbase: this.pbase, deques: this.deques, dmin: this.dmin, dmax: this.dmax, mask: this.mask };
     const oldOffset = (seq: number) => this.offsetOf(seq);
     const entries: [number, number][] = [];
     for (let seq = this.head; seq < this.tail; seq += 1) entries.push([seq, oldOffset(seq)]);
@@ -431,6 +461,7 @@ export class PaneWindow implements WindowShape {
     this.deques = deques;
     this.dmin = dbase;
     this.dmax = dbase + (this.tracksMinimum ? capacity : 0);
+    panes.set(old.panes.subarray(old.pbase, old.pbase + HEADER_FIELDS), pbase);
     for (const [seq, from] of entries) this.panes.set(old.panes.subarray(from, from + this.stride), this.offsetOf(seq));
     for (let seq = this.minHead; seq < this.minTail; seq += 1) deques[this.dmin + (seq & this.mask)] = old.deques[old.dmin + (seq & old.mask)]!;
     for (let seq = this.maxHead; seq < this.maxTail; seq += 1) deques[this.dmax + (seq & this.mask)] = old.deques[old.dmax + (seq & old.mask)]!;
