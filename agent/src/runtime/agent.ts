@@ -349,16 +349,18 @@ export class Agent {
       }
     }
     const row = storedEvent(event);
-    if (row) this.track(this.store.appendAlarmEvent(row).then(() => void (this.counts.eventsPersisted += 1)), `alarm event ${row.kind} ${row.ruleId}`);
+    if (row) void this.track(() => this.store.appendAlarmEvent(row).then(() => void (this.counts.eventsPersisted += 1)), `alarm event ${row.kind} ${row.ruleId}`);
   }
 
   private audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
-    return this.track(this.store.appendAudit({ time: this.now(), who, action, target, details }).then(() => undefined), `audit ${action} ${target}`);
+    const time = this.now();
+    return this.track(() => this.store.appendAudit({ time, who, action, target, details }), `audit ${action} ${target}`);
   }
 
   /** Keeps a durable write in sight until it settles, so stop() waits for it; a failure is counted and logged. */
-  private track(promise: Promise<unknown>, what: string): Promise<void> {
-    const tracked = promise.then(
+  private track(write: () => Promise<unknown>, what: string): Promise<void> {
+    // Started inside a promise so a store that is already closed (a late callback during stop) rejects, not throws.
+    const tracked = Promise.resolve().then(write).then(
       () => undefined,
       (error: unknown) => {
         this.counts.persistFailures += 1;

@@ -68,6 +68,7 @@ export class ShutoffValveController {
   /** Why the latest write failed; null once a write got through. */
   private lastWriteError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private counts = { trips: 0, writes: 0, retries: 0, writeFailures: 0, discrepancies: 0, confirmations: 0 };
 
   constructor(
@@ -110,7 +111,9 @@ export class ShutoffValveController {
     this.state = 'idle';
   }
 
+  /** The agent is stopping: a write still in flight is not audited or followed up any more. */
   stop(): void {
+    this.stopped = true;
     this.clearTimer();
   }
 
@@ -132,7 +135,7 @@ export class ShutoffValveController {
   }
 
   private written(result: OutputWriteResult, value: boolean | number): void {
-    if (this.state === 'idle' || this.state === 'confirmed') return;
+    if (this.stopped || this.state === 'idle' || this.state === 'confirmed') return;
     const now = this.hooks.now();
     const attempt = this.attempt;
     this.hooks.audit('shutoff_command', this.output.id, { command: this.output.command, value, attempt, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }) });
