@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword, parseAgentConfig, type AgentConfig } from '@hazmon/agent';
 // Until agent/src/index.ts re-exports the runtime (its owner adds `export * from './runtime/index.ts'`).
-import { Agent, type AgentEvent } from '../../agent/src/runtime/index.ts';
+import { Agent, type AgentEvent, type AgentOptions } from '../../agent/src/runtime/index.ts';
 import { startSite, type RunningSite } from '@hazmon/simulators';
 
 export const PASSWORDS = { supervisor: 'sup-secret', viewer: 'view-secret' } as const;
@@ -25,7 +25,7 @@ export interface Plant {
   readonly yaml: string;
   readonly events: AgentEvent[];
   agent: Agent | null;
-  startAgent(): Promise<Agent>;
+  startAgent(options?: AgentOptions): Promise<Agent>;
   close(): Promise<void>;
 }
 
@@ -92,8 +92,8 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
     yaml,
     events,
     agent: null,
-    async startAgent() {
-      plant.agent = await Agent.start(config, { store: { flushIntervalMs: 200 } });
+    async startAgent(options: AgentOptions = {}) {
+      plant.agent = await Agent.start(config, { store: { flushIntervalMs: 200 }, ...options });
       plant.agent.subscribe((event) => events.push(event));
       return plant.agent;
     },

@@ -40,4 +40,16 @@ describe('device health', () => {
     expect(pointComms[0]).toMatchObject({ kind: 'raised', priority: 'high', details: { value: null } });
     expect(agent.stats().persistFailures).toBe(0);
   }, 60_000);
+
+  it('a store queue that overflows raises store alarms and counts every dropped reading', async () => {
+    plant = await startPlant({ speed: 1 });
+    // A queue of 2 readings flushed once a second overflows at the first multi-point poll answer.
+    const agent = await plant.startAgent({ store: { queueCapacity: 2, flushIntervalMs: 1000, flushBatchRows: 1_000_000 } });
+    const dropped = await waitFor('readings_dropped alarm', () => runtimeAlarms(plant!.events, 'store/readings_dropped')[0]);
+    expect(dropped).toMatchObject({ active: true, priority: 'high', why: expect.stringMatching(/dropped/) });
+    expect(runtimeAlarms(plant.events, 'store/back_pressure')[0]).toMatchObject({ active: true });
+    const stats = agent.stats();
+    expect(stats.storeDropped).toBeGreaterThan(0);
+    expect(stats.storeDropped).toBe(stats.store.rawDropped);
+  }, 60_000);
 });
