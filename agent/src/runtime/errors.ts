@@ -1,8 +1,7 @@
 /** Errors of the agent runtime, each with a stable code. */
 
-export type RuntimeErrorCode =
-  | 'HAZMON_RUNTIME_OUTPUT_UNRESOLVED' // an output's command or feedback point is produced by no device or OPC UA connection
-  | 'HAZMON_RUNTIME_STATE'; // a method called in the wrong state (start twice, reset before start)
+/** HAZMON_RUNTIME_OUTPUT_UNRESOLVED: an output's command point is produced by no Modbus device or OPC UA connection. */
+export type RuntimeErrorCode = 'HAZMON_RUNTIME_OUTPUT_UNRESOLVED';
 
 export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
