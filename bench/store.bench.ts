@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Reading } from '@hazmon/protocols';
-import { HazmonStore } from '../agent/src/store/index.ts';
+import { HazmonStore } from '@hazmon/agent';
 
 const POINTS = 10_000;
 const POINTS_PER_DEVICE = 100;

@@ -1,4 +1,5 @@
-/** Public surface of @hazmon/agent: the alarm engine (pure), the DuckDB store and the configuration file. */
+/** Public surface of @hazmon/agent: the alarm engine (pure), the DuckDB store, the configuration file and the runtime that composes them. */
 export * from './engine/index.ts';
 export * from './store/index.ts';
 export * from './config/index.ts';
+export * from './runtime/index.ts';

@@ -2,9 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword, parseAgentConfig, type AgentConfig } from '@hazmon/agent';
+import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent, type AgentOptions } from '@hazmon/agent';
 // Until agent/src/index.ts re-exports the runtime (its owner adds `export * from './runtime/index.ts'`).
-import { Agent, type AgentEvent, type AgentOptions } from '../../agent/src/runtime/index.ts';
 import { startSite, type RunningSite } from '@hazmon/simulators';
 
 export const PASSWORDS = { supervisor: 'sup-secret', viewer: 'view-secret' } as const;

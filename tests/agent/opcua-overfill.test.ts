@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseAgentConfig } from '@hazmon/agent';
+import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, tankNodeId, type RunningSite } from '@hazmon/simulators';
-import { Agent, type AgentEvent } from '../../agent/src/runtime/index.ts';
 import { waitFor, waitForRows } from './fixture.ts';
 
 let site: RunningSite | null = null;
