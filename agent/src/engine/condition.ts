@@ -58,8 +58,12 @@ export class ConditionTable {
     conditions.forEach((condition, i) => condition.packInto(this.data, i * CONDITION_FIELDS));
   }
 
-  step(base: number, value: number, t: number): boolean {
-    return stepCondition(this.data, base, value, t);
+  /**
+   * Steps the condition at `base` with the value at source[valueAt] and the time at source[timeAt]. Numbers come
+   * in through an array because V8 boxes a double passed to a call it does not inline (an allocation per step).
+   */
+  stepFrom(base: number, source: Float64Array, valueAt: number, timeAt: number): boolean {
+    return stepCondition(this.data, base, source[valueAt]!, source[timeAt]!);
   }
 
   advance(base: number, t: number): boolean {

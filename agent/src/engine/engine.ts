@@ -6,8 +6,8 @@ import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGro
 import { ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PointRuntime, type ValueRule, type WindowRule } from './point.ts';
-import type { PaneWindow, WindowSnapshot } from './window.ts';
+import { PointRuntime, type ValueRule, type WindowRule } from './point.ts';
+import { AGGREGATE_TWA, RATE_PER_MINUTE, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -38,10 +38,8 @@ const HEALTH_MAINTENANCE = 16;
 const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', power_cut: 'cut' } as const;
 /* The hot path below reads only module-local constants and instance fields: under tsx every access to an imported
    binding (function or constant) goes through a getter costing several ns, as much as a whole rule step. */
-const AVG = AGGREGATE_AVG;
-const MIN = AGGREGATE_MIN;
-const MAX = AGGREGATE_MAX;
 const TWA = AGGREGATE_TWA;
+const RATE = RATE_PER_MINUTE;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -49,6 +47,7 @@ const TWA = AGGREGATE_TWA;
  */
 const POINT_FIELDS = 16;
 const P_LAST_TIME = 0;
+/** Right after the time: windows read the pair with addFrom(scalars, p + P_LAST_TIME). */
 const P_LAST_VALUE = 1;
 /** QUALITY_CODE of the latest reading; -1 before the first. */
 const P_LAST_QUALITY = 2;
@@ -222,6 +221,13 @@ export class AlarmEngine {
   private readonly slotAggregate: Uint8Array;
   private readonly slotRules: ValueRule[] = [];
   private readonly stores: PaneWindow[] = [];
+  /**
+   * The batch loop hands a reading's time and value over here rather than as arguments: V8 boxes a double
+   * passed to a call it does not inline, which would be two allocations per reading.
+   */
+  private readonly input = new Float64Array(2);
+  /** A window or rate rule's result, the time and the latest value (see updateWindows). */
+  private readonly ruleInput = new Float64Array(3);
 
   /** `config` is plain data (e.g. parsed YAML); it is validated here. */
   constructor(config: unknown, sink: EventSink) {
@@ -252,7 +258,7 @@ export class AlarmEngine {
     // Limit rules have no window: store -1, aggregate unused.
     const windowRule = (rule: ValueRule): Partial<WindowRule> => rule;
     this.slotStore = Int32Array.from(this.slotRules, (rule) => storeIndex.get(windowRule(rule).store!) ?? -1);
-    this.slotAggregate = Uint8Array.from(this.slotRules, (rule) => windowRule(rule).aggregate ?? 0);
+    this.slotAggregate = Uint8Array.from(this.slotRules, (rule) => (rule.alarm.kind === 'rate' ? RATE : (windowRule(rule).aggregate ?? 0)));
     const pointById = (id: string, where: string): PointRuntime => {
       const index = this.indexById.get(id);
       if (index === undefined) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: ${where}: unknown point "${id}"`);
@@ -298,8 +304,11 @@ export class AlarmEngine {
   /** Hot path: columnar readings, in time order per point. */
   processBatch(batch: ReadingBatch): void {
     const { point, time, value, quality, reason, flags } = batch;
+    const input = this.input;
     for (let i = 0; i < batch.length; i += 1) {
-      this.processReading(point[i]!, time[i]!, value[i]!, quality[i]!, reason === undefined ? 0 : reason[i]!, flags === undefined ? 0 : flags[i]!);
+      input[0] = time[i]!;
+      input[1] = value[i]!;
+      this.applyInput(point[i]!, quality[i]!, reason === undefined ? 0 : reason[i]!, flags === undefined ? 0 : flags[i]!);
     }
   }
 
@@ -329,6 +338,15 @@ export class AlarmEngine {
    * scalar record, steps its conditions in the shared table and updates its windows; it allocates nothing.
    */
   processReading(index: number, t: number, v: number, quality: number, reason: number, flags: number): void {
+    this.input[0] = t;
+    this.input[1] = v;
+    this.applyInput(index, quality, reason, flags);
+  }
+
+  /** processReading with the time and value in `input` (see there). */
+  private applyInput(index: number, quality: number, reason: number, flags: number): void {
+    let t = this.input[0]!;
+    const v = this.input[1]!;
     if (index >>> 0 !== index || index >= this.pointCount) {
       throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `processReading: point index ${index} is not configured (0..${this.pointCount - 1})`);
     }
@@ -370,13 +388,13 @@ export class AlarmEngine {
     s[p + P_LAST_TIME] = t;
     s[p + P_LAST_VALUE] = v;
     s[p + P_LAST_QUALITY] = quality;
-    this.updateHealth(index, t, v, quality, reason, flags, signalFault);
+    this.updateHealth(index, quality, reason, flags, signalFault);
     if (quality === GOOD) {
       s[p + P_LAST_GOOD_TIME] = t;
-      this.evaluateValueRules(index, t, v);
+      this.evaluateValueRules(index);
     } else {
       const r = index * RULE_FIELDS;
-      for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.stores[k]!.add(t, v, false);
+      for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.stores[k]!.addFrom(s, p + P_LAST_TIME, false);
       this.advanceDelays(index, t);
     }
     if (s[p + P_IN_GROUP] === 1) this.evaluateGroups(index, t);
@@ -435,9 +453,10 @@ export class AlarmEngine {
     const lastTime = this.scalars[p + P_LAST_TIME]!;
     const at = Math.max(now ?? lastTime, Number.isNaN(lastTime) ? -Infinity : lastTime);
     windowRule.store.evict(at);
-    const value = point.rateRules.includes(windowRule)
-      ? this.rateOf(windowRule.store, this.scalars[p + P_LAST_GOOD_TIME]!, this.scalars[p + P_LAST_VALUE]!)
-      : this.aggregateOf(windowRule.store, windowRule.aggregate, at);
+    const isRate = point.rateRules.includes(windowRule);
+    const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + P_LAST_GOOD_TIME]! : at, this.scalars[p + P_LAST_VALUE]!);
+    windowRule.store.ruleValueInto(isRate ? RATE : windowRule.aggregate, io);
+    const value = io[0]!;
     const store = windowRule.store;
     const span = at - store.windowStart(at);
     return { value, count: store.readingCount, coverage: windowRule.aggregate === TWA ? store.coveredMs(at) / span : Number.NaN };
@@ -625,9 +644,11 @@ export class AlarmEngine {
 
 
   /** Health alarms follow bits of the latest reading; the common case (nothing changed) touches no alarm. */
-  private updateHealth(index: number, t: number, v: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
+  private updateHealth(index: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
     const s = this.scalars;
     const p = index * POINT_FIELDS;
+    const t = s[p + P_LAST_TIME]!;
+    const v = s[p + P_LAST_VALUE]!;
     const bits =
       (quality === BAD ? HEALTH_BAD : 0) |
       (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HEALTH_COMMS : 0) |
@@ -675,37 +696,60 @@ export class AlarmEngine {
     }
   }
 
-  /** A good value: limits, then every window takes the reading, then window and rate rules, then stuck detection. */
-  private evaluateValueRules(index: number, t: number, v: number): void {
+  /**
+   * A good value: limits, then every window takes the reading, then window and rate rules, then stuck detection.
+   * The steps pass only the point index and read time and value from the point's record: a double passed to (or
+   * returned from) a call V8 does not inline is boxed, an allocation per reading.
+   */
+  private evaluateValueRules(index: number): void {
+    this.stepLimits(index);
+    this.updateWindows(index);
+    if (!Number.isNaN(this.scalars[index * POINT_FIELDS + P_STUCK_FOR_MS]!)) this.detectStuck(index);
+  }
+
+  private stepLimits(index: number): void {
+    const p = index * POINT_FIELDS;
+    const t = this.scalars[p + P_LAST_TIME]!;
+    const v = this.scalars[p + P_LAST_VALUE]!;
+    const r = index * RULE_FIELDS;
+    const end = this.ruleRanges[r + R_WINDOWS]!;
+    for (let k = this.ruleRanges[r + R_LIMITS]!; k < end; k += 1) {
+      if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.scalars, p + P_LAST_VALUE, p + P_LAST_TIME)) this.raiseLimit(this.slotRules[k]!, t, v);
+    }
+  }
+
+  private updateWindows(index: number): void {
+    const p = index * POINT_FIELDS;
+    const t = this.scalars[p + P_LAST_TIME]!;
+    const v = this.scalars[p + P_LAST_VALUE]!;
     const ranges = this.ruleRanges;
     const r = index * RULE_FIELDS;
-    const windowsStart = ranges[r + R_WINDOWS]!;
     const ratesStart = ranges[r + R_RATES]!;
     const end = ranges[r + R_END]!;
     const conditions = this.conditionTable;
     const slotCondition = this.slotCondition;
-    for (let k = ranges[r + R_LIMITS]!; k < windowsStart; k += 1) {
-      if (conditions.step(slotCondition[k]!, v, t)) this.raiseLimit(this.slotRules[k]!, t, v);
-    }
     const stores = this.stores;
     const storesEnd = ranges[r + R_STORES_END]!;
-    for (let k = ranges[r + R_STORES]!; k < storesEnd; k += 1) stores[k]!.add(t, v, true);
-    for (let k = windowsStart; k < ratesStart; k += 1) {
-      const store = stores[this.slotStore[k]!]!;
-      const aggregate = this.aggregateOf(store, this.slotAggregate[k]!, t);
-      if (conditions.step(slotCondition[k]!, aggregate, t)) this.raiseWindow(this.slotRules[k] as WindowRule, t, aggregate);
+    for (let k = ranges[r + R_STORES]!; k < storesEnd; k += 1) stores[k]!.addFrom(this.scalars, p + P_LAST_TIME, true);
+    // A window or rate rule's number goes from the window to its condition through `ruleInput` (result, time,
+    // latest value): see PaneWindow.ruleValueInto and ConditionTable.stepFrom.
+    const ruleInput = this.ruleInput;
+    ruleInput[1] = t;
+    ruleInput[2] = v;
+    for (let k = ranges[r + R_WINDOWS]!; k < end; k += 1) {
+      stores[this.slotStore[k]!]!.ruleValueInto(this.slotAggregate[k]!, ruleInput);
+      if (!conditions.stepFrom(slotCondition[k]!, ruleInput, 0, 1)) continue;
+      if (k < ratesStart) this.raiseWindow(this.slotRules[k] as WindowRule, t, ruleInput[0]!);
+      else this.raiseRate(this.slotRules[k]!, t, ruleInput[0]!);
     }
-    for (let k = ratesStart; k < end; k += 1) {
-      const rate = this.rateOf(stores[this.slotStore[k]!]!, t, v);
-      if (conditions.step(slotCondition[k]!, rate, t)) this.raiseRate(this.slotRules[k]!, t, rate);
-    }
-    if (!Number.isNaN(this.scalars[index * POINT_FIELDS + P_STUCK_FOR_MS]!)) this.detectStuck(index, t, v);
   }
 
   /** Stuck / flatline: the value stayed within epsilon of a reference for forMs; the reference moves with the value. */
-  private detectStuck(index: number, t: number, v: number): void {
+  private detectStuck(index: number): void {
     const s = this.scalars;
     const p = index * POINT_FIELDS;
+    const t = s[p + P_LAST_TIME]!;
+    const v = s[p + P_LAST_VALUE]!;
     const refTime = s[p + P_STUCK_REF_TIME]!;
     const epsilon = s[p + P_STUCK_EPSILON]!;
     if (Number.isNaN(refTime) || Math.abs(v - s[p + P_STUCK_REF_VALUE]!) > epsilon) {
@@ -738,19 +782,6 @@ export class AlarmEngine {
 
   private limitWhy(name: string, active: boolean, value: number, limit: number): string {
     return `${name} ${active ? 'reached' : 'cleared'}: ${value} vs limit ${limit}`;
-  }
-
-  private aggregateOf(store: PaneWindow, aggregate: number, t: number): number {
-    if (aggregate === AVG) return store.average();
-    if (aggregate === MIN) return store.minimum();
-    if (aggregate === MAX) return store.maximum();
-    return store.timeWeightedIntegral(t) / store.coveredMs(t);
-  }
-
-  /** Change per minute from the oldest good reading in the window to the latest. */
-  private rateOf(store: PaneWindow, t: number, v: number): number {
-    const oldestTime = store.oldestTime();
-    return t > oldestTime ? ((v - store.oldestValue()) * 60_000) / (t - oldestTime) : 0;
   }
 
   /** Time passing without a good value: pending on- and off-delays of limit and window rules may complete. */

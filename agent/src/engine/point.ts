@@ -5,7 +5,7 @@ import { ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { AlarmKind } from './events.ts';
 import { presetLimits, type PresetLimits } from './gas-library.ts';
-import { PaneWindow } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PaneWindow } from './window.ts';
 
 /** Windows up to this length keep raw readings (1 ms panes, exact); longer ones use windowMs / PANES_PER_WINDOW panes. */
 export const RAW_WINDOW_MAX_MS = 5 * 60_000;
@@ -15,10 +15,6 @@ export const TWA_WINDOW_MS = 8 * 3_600_000;
 /** TWA panes of one minute, as the design asks. */
 const TWA_PANE_MS = 60_000;
 
-export const AGGREGATE_AVG = 0;
-export const AGGREGATE_MIN = 1;
-export const AGGREGATE_MAX = 2;
-export const AGGREGATE_TWA = 3;
 const AGGREGATE_CODES = { avg: AGGREGATE_AVG, min: AGGREGATE_MIN, max: AGGREGATE_MAX, twa: AGGREGATE_TWA } as const;
 
 export interface ValueRule {

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { naiveAggregates } from './window-naive.ts';
-import { PaneWindow } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PaneWindow, RATE_PER_MINUTE } from './window.ts';
 
 /** Equal up to float rounding: relative to the result or to the magnitude of the terms summed (cancellation). */
 function close(actual: number, expected: number, termScale: number): boolean {
@@ -57,6 +57,16 @@ describe('PaneWindow', () => {
             for (const now of [t, t + Math.min(reading.tickAfterMs, nextGap)]) {
               for (const w of [window, minimumOnly, maximumOnly]) w.evict(now);
               const expected = naiveAggregates(shape, times, values, good, times.length - 1, now);
+              // The engine reads rule values through ruleValueInto: the same numbers as the named methods.
+              const io = Float64Array.of(Number.NaN, now, reading.value);
+              const ruleValue = (kind: number) => {
+                window.ruleValueInto(kind, io);
+                return io[0]!;
+              };
+              expect([ruleValue(AGGREGATE_AVG), ruleValue(AGGREGATE_MIN), ruleValue(AGGREGATE_MAX)]).toEqual([window.average(), window.minimum(), window.maximum()]);
+              if (tracksHeldValues) expect(ruleValue(AGGREGATE_TWA)).toBe(window.timeWeightedIntegral(now) / window.coveredMs(now));
+              const oldest = window.oldestTime();
+              expect(ruleValue(RATE_PER_MINUTE)).toBe(now > oldest ? ((reading.value - window.oldestValue()) * 60_000) / (now - oldest) : 0);
               for (const w of [window, minimumOnly, maximumOnly]) {
                 const actual = {
                   count: w.readingCount,

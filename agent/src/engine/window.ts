@@ -60,6 +60,16 @@ const HEADER_FIELDS = 10;
 /** Header values of an empty window: no sums, no open segment, no straddler, no extremes. */
 const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN];
 
+/** What a rule reads from a window (ruleValueInto): an aggregate, or the rate of change per minute. */
+export const AGGREGATE_AVG = 0;
+export const AGGREGATE_MIN = 1;
+export const AGGREGATE_MAX = 2;
+export const AGGREGATE_TWA = 3;
+export const RATE_PER_MINUTE = 4;
+
+/** Hands add()'s and evict()'s numbers to addFrom() and evictFrom(). */
+const ARGUMENTS = new Float64Array(2);
+
 function nextPowerOfTwo(n: number): number {
   let size = 4;
   while (size < n) size *= 2;
@@ -140,8 +150,20 @@ export class PaneWindow implements WindowShape {
 
   /** Adds a reading; `good` false ends the held value without adding an entry. Times must not go backwards. */
   add(t: number, v: number, good: boolean): void {
+    ARGUMENTS[0] = t;
+    ARGUMENTS[1] = v;
+    this.addFrom(ARGUMENTS, 0, good);
+  }
+
+  /**
+   * add() with the time at source[at] and the value at source[at + 1]: V8 boxes a double passed to a call it
+   * does not inline, so the engine hands over its point record instead of two numbers.
+   */
+  addFrom(source: Float64Array, at: number, good: boolean): void {
+    const t = source[at]!;
+    const v = source[at + 1]!;
     if (this.tracksHeldValues) this.closeOpenSegment(t);
-    this.evict(t);
+    this.evictFrom(source, at);
     if (!good) {
       this.openT = Number.NaN;
       return;
@@ -182,8 +204,8 @@ export class PaneWindow implements WindowShape {
     if (this.tracksHeldValues) panes[base + this.oLastEnd] = Number.NaN;
     this.runCount += 1;
     this.runSum += v;
-    if (this.tracksMinimum) this.pushMin(this.tail - 1, panes[base + this.oMin]!);
-    if (this.tracksMaximum) this.pushMax(this.tail - 1, panes[base + this.oMax]!);
+    if (this.tracksMinimum) this.pushMin(this.tail - 1);
+    if (this.tracksMaximum) this.pushMax(this.tail - 1);
     this.openT = t;
     this.openV = v;
     this.openSeq = this.tail - 1;
@@ -202,6 +224,13 @@ export class PaneWindow implements WindowShape {
 
   /** Drops entries that left the window at `now`; call before reading aggregates at a tick. */
   evict(now: number): void {
+    ARGUMENTS[0] = now;
+    this.evictFrom(ARGUMENTS, 0);
+  }
+
+  /** evict() with the time at source[at] (see addFrom). */
+  private evictFrom(source: Float64Array, at: number): void {
+    const now = source[at]!;
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
     const minFront = this.minHead;
@@ -246,6 +275,29 @@ export class PaneWindow implements WindowShape {
   maximum(): number {
     if (!this.tracksMaximum) throw new RangeError('maximum() of a window built without its maximum (trackExtremes)');
     return this.maxValue;
+  }
+
+  /**
+   * The number a rule compares: `kind` is an AGGREGATE_* code or RATE_PER_MINUTE (from the oldest good reading in
+   * the window to the latest). Reads the time at io[1] and, for the rate, the latest good value at io[2]; writes
+   * the result to io[0]. Numbers pass through `io` and the fields are read directly because V8 boxes a double
+   * passed to or returned from a call it does not inline (an allocation per reading on the hot path).
+   */
+  ruleValueInto(kind: number, io: Float64Array): void {
+    const t = io[1]!;
+    let result: number;
+    if (kind === AGGREGATE_AVG) result = this.runCount > 0 ? this.runSum / this.runCount : Number.NaN;
+    else if (kind === AGGREGATE_MIN) result = this.minimum();
+    else if (kind === AGGREGATE_MAX) result = this.maximum();
+    else if (kind === AGGREGATE_TWA) result = this.timeWeighted(t, true) / this.timeWeighted(t, false);
+    else if (this.tail > this.head) {
+      const base = this.offsetOf(this.head);
+      const oldestTime = this.panes[base + this.oFirstT]!;
+      result = t > oldestTime ? ((io[2]! - this.panes[base + this.oFirstV]!) * 60_000) / (t - oldestTime) : 0;
+    } else {
+      result = 0;
+    }
+    io[0] = result;
   }
 
   /** Oldest good reading in the window (for rate of change); NaN when empty. */
@@ -295,8 +347,8 @@ export class PaneWindow implements WindowShape {
       if (pane.length !== this.stride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.stride}`);
       const base = this.offsetOf(this.tail);
       this.panes.set(pane.map((x) => x ?? Number.NaN), base);
-      if (this.tracksMinimum) this.pushMin(this.tail, this.panes[base + this.oMin]!);
-      if (this.tracksMaximum) this.pushMax(this.tail, this.panes[base + this.oMax]!);
+      if (this.tracksMinimum) this.pushMin(this.tail);
+      if (this.tracksMaximum) this.pushMax(this.tail);
       if (this.panes[base + this.oLastT] === openT) this.openSeq = this.tail;
       this.tail += 1;
     }
@@ -405,7 +457,9 @@ export class PaneWindow implements WindowShape {
   }
 
   /** Keeps entry minima increasing from front to back; the current pane may already sit at the back. */
-  private pushMin(seq: number, value: number): void {
+  /** The entry's extreme is read here, not passed in (see addFrom). */
+  private pushMin(seq: number): void {
+    const value = this.field(seq, this.oMin);
     const deques = this.deques;
     const mask = this.mask;
     const offset = this.dmin;
@@ -417,7 +471,8 @@ export class PaneWindow implements WindowShape {
     if (tail === this.minHead) this.minValue = value;
   }
 
-  private pushMax(seq: number, value: number): void {
+  private pushMax(seq: number): void {
+    const value = this.field(seq, this.oMax);
     const deques = this.deques;
     const mask = this.mask;
     const offset = this.dmax;
