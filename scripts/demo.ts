@@ -1,27 +1,24 @@
 /**
- * The demo: runs a simulated site and shows, live, what hazmon's protocol clients decode from it.
- * It grows into simulators + agent + dashboard as those parts land; today it is simulators + protocol clients.
+ * The demo: runs the simulated demo site and the hazmon agent against it (protocol clients -> alarm engine ->
+ * verified shut-off -> DuckDB file), and shows live readings and alarm events. The dashboard joins it later.
  *
- * node --import tsx scripts/demo.ts [--site FILE] [--duration SECONDS] [--plain]
+ * node --import tsx scripts/demo.ts [--duration SECONDS] [--plain]
  */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  browseOpcuaVariables,
-  createModbusDevice,
-  createOpcuaConnection,
-  loadProfile,
-  ModbusPoller,
-  type LineConfig,
-  type OpcuaConnection,
-  type Reading,
-  type ReadyDevice,
-} from '@hazmon/protocols';
-import { loadSiteFile, startSite, type SiteEndpoint } from '@hazmon/simulators';
+import { parseDocument } from 'yaml';
+import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
+import type { Reading } from '@hazmon/protocols';
+import { startSite, type RunningSite } from '@hazmon/simulators';
+
+const SITE_FILE = fileURLToPath(new URL('../simulators/sites/demo.yaml', import.meta.url));
+const CONFIG_FILE = fileURLToPath(new URL('../agent/examples/site.yaml', import.meta.url));
+const STORE_DIR = fileURLToPath(new URL('../.tmp/demo/', import.meta.url));
+const RECENT_EVENTS = 12;
 
 const { values: args } = parseArgs({
   options: {
-    site: { type: 'string', default: fileURLToPath(new URL('../simulators/sites/demo.yaml', import.meta.url)) },
     duration: { type: 'string' },
     plain: { type: 'boolean', default: !process.stdout.isTTY },
   },
@@ -33,62 +30,58 @@ if (durationS !== undefined && !(durationS > 0)) {
   process.exit(2);
 }
 
-const siteSpec = loadSiteFile(args.site);
-const deviceOptions = new Map<string, Record<string, unknown>>(
-  [...siteSpec.tcp, ...siteSpec.rtu].flatMap((port) => port.devices).map((device) => [device.id, device.options ?? {}]),
-);
-
-/** Per-channel ranges of an analog input module in the site file become point overrides, as a gateway config would say them. */
-function analogChannelOverrides(options: Record<string, unknown>): Record<string, { range: [number, number] }> {
-  const ranges = (options.ranges ?? {}) as Record<string, { rangeMin: number; rangeMax: number }>;
-  return Object.fromEntries(Object.entries(ranges).map(([channel, range]) => [`channel${channel}`, { range: [range.rangeMin, range.rangeMax] }]));
+/**
+ * The sample config names placeholder ports and paths; the simulators pick free ones at start. Fill in what the
+ * site printed, exactly as an integrator would edit the file, and put the DuckDB file under .tmp/demo/.
+ */
+function configForSite(site: RunningSite, storePath: string): string {
+  const document = parseDocument(readFileSync(CONFIG_FILE, 'utf8'));
+  const endpointOf = new Map(site.endpoints.map((endpoint) => [endpoint.deviceId, endpoint]));
+  const devices = document.toJS().devices as { id: string; line: string }[];
+  const lines = document.toJS().lines as { id: string; kind: 'tcp' | 'rtu' }[];
+  lines.forEach((line, index) => {
+    const endpoint = endpointOf.get(devices.find((device) => device.line === line.id)?.id ?? '');
+    if (!endpoint) throw new Error(`demo: no simulated device on line ${line.id} of ${CONFIG_FILE}`);
+    if (line.kind === 'tcp') document.setIn(['lines', index, 'port'], endpoint.port);
+    else document.setIn(['lines', index, 'path'], endpoint.path);
+  });
+  const tankFarm = site.endpoints.find((endpoint) => endpoint.transport === 'opcua');
+  if (tankFarm) document.setIn(['opcua', 0, 'endpointUrl'], tankFarm.endpointUrl);
+  document.setIn(['store', 'path'], storePath);
+  return document.toString();
 }
 
-function modbusLineFor(endpoint: SiteEndpoint): LineConfig {
-  if (endpoint.transport === 'modbus-tcp') return { id: `tcp:${endpoint.port}`, kind: 'tcp', host: '127.0.0.1', port: endpoint.port! };
-  return { id: `rtu:${endpoint.path}`, kind: 'rtu', path: endpoint.path!, ...endpoint.serial };
-}
+rmSync(STORE_DIR, { recursive: true, force: true });
+mkdirSync(STORE_DIR, { recursive: true });
+const storePath = `${STORE_DIR}hazmon.duckdb`;
 
-const site = await startSite(args.site);
+const site = await startSite(SITE_FILE);
+const agent = await Agent.start(parseAgentConfig(configForSite(site, storePath), CONFIG_FILE));
+
 const latest = new Map<string, Reading>();
-const remember = (readings: Reading[]): void => {
-  for (const reading of readings) latest.set(reading.pointId, reading);
-};
+agent.subscribeReadings((batch) => {
+  for (const reading of batch) latest.set(reading.pointId, reading);
+});
+const recentEvents: string[] = [];
+agent.subscribe((event) => {
+  const line = describeEvent(event);
+  if (line === null) return;
+  recentEvents.push(line);
+  if (recentEvents.length > RECENT_EVENTS) recentEvents.shift();
+});
 
-const lines = new Map<string, LineConfig>();
-const devices: ReadyDevice[] = [];
-for (const endpoint of site.endpoints) {
-  if (endpoint.transport === 'opcua') continue;
-  const line = modbusLineFor(endpoint);
-  lines.set(line.id, line);
-  const options = deviceOptions.get(endpoint.deviceId) ?? {};
-  const channels = typeof options.channels === 'number' ? options.channels : undefined;
-  devices.push(
-    createModbusDevice(loadProfile(endpoint.model), {
-      id: endpoint.deviceId,
-      profile: endpoint.model,
-      line: line.id,
-      unitId: endpoint.unitId!,
-      ...(channels === undefined ? {} : { channels }),
-      ...(endpoint.model === 'analog-input-4-20ma' ? { points: analogChannelOverrides(options) } : {}),
-    }),
-  );
-}
-const poller = new ModbusPoller({ lines: [...lines.values()], devices, onReadings: remember });
-poller.start();
-
-// OPC UA points are found the way an integrator would find them for a config file: by browsing the server.
-const tankFarmUrls = new Set(site.endpoints.flatMap((endpoint) => (endpoint.endpointUrl ? [endpoint.endpointUrl] : [])));
-const opcuaConnections: OpcuaConnection[] = [];
-for (const endpointUrl of tankFarmUrls) {
-  const variables = await browseOpcuaVariables({ endpointUrl }, { startNodeId: 'ns=1;s=TankFarm' });
-  const points = variables.map((variable) => ({ id: variable.browsePath.replaceAll('/', '.'), nodeId: variable.nodeId }));
-  const connection = createOpcuaConnection(
-    { id: endpointUrl, endpointUrl, points },
-    { onReadings: remember, onError: (error) => console.error(`demo: ${error.message}`) },
-  );
-  opcuaConnections.push(connection);
-  await connection.start();
+function describeEvent(event: AgentEvent): string | null {
+  const at = new Date(event.time).toISOString().slice(11, 19);
+  switch (event.type) {
+    case 'alarm':
+      return `${at} ${event.priority.padEnd(9)} ${event.alarmId} ${event.fromState} -> ${event.toState} (${event.why})`;
+    case 'action':
+      return `${at} action    ${event.actionId} ${event.command} (${event.why})`;
+    case 'runtime_alarm':
+      return `${at} ${event.priority.padEnd(9)} ${event.alarmId} ${event.active ? 'active' : 'cleared'} (${event.why})`;
+    default:
+      return null;
+  }
 }
 
 function formatValue(reading: Reading): string {
@@ -97,27 +90,28 @@ function formatValue(reading: Reading): string {
   return Number.isInteger(reading.value) ? String(reading.value) : reading.value.toFixed(2);
 }
 
-function formatFlags(reading: Reading): string {
-  const raised = Object.entries(reading.flags ?? {}).filter(([, on]) => on).map(([name]) => name);
-  return raised.join(',');
-}
-
 function render(): string {
   const now = Date.now();
   const rows = [...latest.values()]
     .sort((a, b) => a.pointId.localeCompare(b.pointId))
     .map((reading) => {
       const age = ((now - reading.receiveTime) / 1000).toFixed(1);
+      const flags = Object.entries(reading.flags ?? {}).filter(([, on]) => on).map(([name]) => name).join(',');
       const why = reading.reason ? `${reading.reason.code}: ${reading.reason.message}` : '';
-      return `${reading.pointId.padEnd(30)} ${formatValue(reading).padStart(10)} ${reading.unit.padEnd(6)} ${reading.quality.padEnd(9)} ${age.padStart(5)}s  ${formatFlags(reading)} ${why}`;
+      return `${reading.pointId.padEnd(30)} ${formatValue(reading).padStart(10)} ${reading.unit.padEnd(6)} ${reading.quality.padEnd(9)} ${age.padStart(5)}s  ${flags} ${why}`;
     });
-  const header = `hazmon demo: site ${site.name}, ${latest.size} points, ${new Date(now).toISOString()}`;
-  return [header, `${'point'.padEnd(30)} ${'value'.padStart(10)} ${'unit'.padEnd(6)} ${'quality'.padEnd(9)} ${'age'.padStart(6)}  flags / reason`, ...rows].join('\n');
+  return [
+    `hazmon demo: site ${site.name}, ${latest.size} points, store ${storePath}, ${new Date(now).toISOString()}`,
+    `${'point'.padEnd(30)} ${'value'.padStart(10)} ${'unit'.padEnd(6)} ${'quality'.padEnd(9)} ${'age'.padStart(6)}  flags / reason`,
+    ...rows,
+    `-- latest alarm events (${agent.stats().eventsPersisted} stored) --`,
+    ...recentEvents,
+  ].join('\n');
 }
 
 console.log(site.describe().join('\n'));
 const screen = setInterval(() => {
-  // A terminal gets a refreshing table; a pipe or log file gets one block per second.
+  // A terminal gets a refreshing screen; a pipe or log file gets one block per second.
   process.stdout.write(args.plain ? `${render()}\n\n` : `\x1b[2J\x1b[H${render()}\n`);
 }, 1000);
 
@@ -126,7 +120,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(screen);
-  await Promise.all([poller.stop(), ...opcuaConnections.map((connection) => connection.stop())]);
+  await agent.stop();
   await site.stop();
   process.exit(0);
 }

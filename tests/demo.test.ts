@@ -1,4 +1,4 @@
-/** The README's demo command really shows decoded readings from every kind of simulated device. */
+/** The README's demo command really runs the agent against the simulated site and shows what it decodes. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,14 +25,17 @@ function lastTable(stdout: string): Map<string, string> {
 }
 
 describe('demo', () => {
-  it('polls Modbus TCP, Modbus RTU and OPC UA devices of the demo site and exits cleanly', async () => {
+  it('runs the agent on Modbus TCP, Modbus RTU and OPC UA devices of the demo site, stores to DuckDB and exits cleanly', async () => {
     const { code, stdout, stderr } = await runDemo(8);
     expect(code, stderr).toBe(0);
     const table = lastTable(stdout);
     // One point per transport: XNX over TCP, the IGD controller on the RTU line, a tank over OPC UA.
-    for (const pointId of ['GD-101.concentration', 'GC-1.detector1', 'T-101.Level']) {
+    for (const pointId of ['GD-101.concentration', 'GC-1.detector1', 'T-101.level']) {
       expect(table.get(pointId), `${pointId} in\n${stdout.slice(-3000)}`).toMatch(/\sgood\s/);
     }
     expect(table.get('LT-201.level')).toMatch(/\s6500 mm\s/);
+    // The oxygen channels read ambient air, so the demo does not open with a false low-oxygen alarm.
+    expect(table.get('AI-1.channel3')).toMatch(/\s20\.\d+ %VOL\s+good\s/);
+    expect(stdout).toMatch(/store \S+hazmon\.duckdb/);
   }, 60_000);
 });

@@ -38,6 +38,7 @@ export interface RuntimeAlarmEvent {
 
 export type AgentEvent = EngineEvent | RuntimeAlarmEvent;
 export type AgentListener = (event: AgentEvent) => void;
+export type ReadingsListener = (batch: readonly Reading[]) => void;
 
 /** A password check, or a user the caller (the dashboard's login) has already authenticated. */
 export type ResetCredentials =
@@ -82,6 +83,7 @@ export class Agent {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly listeners = new Set<AgentListener>();
+  private readonly readingListeners = new Set<ReadingsListener>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly enginePoints: ReadonlySet<string>;
   private readonly deviceOfReading = new Map<string, string>();
@@ -164,6 +166,12 @@ export class Agent {
     return () => this.listeners.delete(listener);
   }
 
+  /** Every batch of readings as it arrives, after the engine and the store have it (live views); returns the unsubscribe function. */
+  subscribeReadings(listener: ReadingsListener): () => void {
+    this.readingListeners.add(listener);
+    return () => this.readingListeners.delete(listener);
+  }
+
   /**
    * Resets a latched action for a supervisor or admin, once its trigger conditions have cleared (the engine's
    * refusal is passed through). Audited either way. Releasing never reopens a valve.
@@ -240,6 +248,13 @@ export class Agent {
       this.storeReading(reading);
     }
     if (modbus) this.trackDeviceComms(batch);
+    for (const listener of this.readingListeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        this.log(`hazmon: readings subscriber failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Only points with rules go to the engine (it reports any other id as an invalid reading). */
