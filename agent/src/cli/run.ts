@@ -3,7 +3,7 @@ import type { CliIo, Command } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 
 /**
- * Every subcommand; `run`, `replay`, `export` and `audit verify` join this list. Each loads its module only when
+ * Every subcommand; `replay` joins this list. Each loads its module only when
  * chosen, so a small command does not pay for the protocol stack, DuckDB or the engine.
  */
 export const COMMANDS: readonly Command[] = [
@@ -24,6 +24,18 @@ export const COMMANDS: readonly Command[] = [
     usage: '',
     summary: 'read a password (hidden prompt, or the first line of stdin) and print its hash for users[].passwordHash',
     run: async (args, io) => (await import('./hash-password.ts')).hashPasswordCommand(args, io),
+  },
+  {
+    name: 'audit verify',
+    usage: 'CONFIG',
+    summary: "check the store's audit hash chain: prints its head (exit 0) or one line per altered row (exit 1)",
+    run: async (args, io) => (await import('./audit-verify.ts')).auditVerifyCommand(args, io),
+  },
+  {
+    name: 'export',
+    usage: 'CONFIG --what WHAT --format csv|parquet --from ISO --to ISO [--points A,B] --out FILE [--force]',
+    summary: 'write readings, alarm_events or audit_log of [from, to) to a file and print the rows written',
+    run: async (args, io) => (await import('./export.ts')).exportCommand(args, io),
   },
 ];
 
