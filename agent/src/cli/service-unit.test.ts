@@ -1,0 +1,86 @@
+/** The systemd unit in agent/deploy/ cannot drift from the CLI: its ExecStart must name a real command with its arguments. */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from './run.ts';
+
+const AGENT = fileURLToPath(new URL('../../', import.meta.url));
+const UNIT = join(AGENT, 'deploy/hazmon.service');
+
+/** Section -> key -> values (systemd keys may repeat). Comments and blank lines are skipped. */
+function parseUnit(text: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | undefined;
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header) {
+      current = new Map();
+      sections.set(header[1]!, current);
+      continue;
+    }
+    const pair = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (!pair || !current) throw new Error(`${UNIT}:${index + 1}: not a key=value line inside a section: ${JSON.stringify(raw)}`);
+    current.set(pair[1]!, [...(current.get(pair[1]!) ?? []), pair[2]!]);
+  }
+  return sections;
+}
+
+/** Whether the agent's own sources (not tests) mention a word: a feature the unit must then use. */
+function sourcesMention(pattern: RegExp): boolean {
+  const folders = ['src/runtime', 'src/cli'].map((folder) => join(AGENT, folder));
+  return folders.some((folder) =>
+    readdirSync(folder, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+      .some((name) => pattern.test(readFileSync(join(folder, name), 'utf8'))),
+  );
+}
+
+describe('agent/deploy/hazmon.service', () => {
+  const unit = parseUnit(readFileSync(UNIT, 'utf8'));
+  const service = unit.get('Service') ?? new Map<string, string[]>();
+  const one = (key: string) => {
+    const values = service.get(key) ?? [];
+    expect(values, `[Service] ${key}`).toHaveLength(1);
+    return values[0]!;
+  };
+
+  it('starts the package bin with a command from the CLI table and exactly the arguments its usage names', () => {
+    const [node, script, ...args] = one('ExecStart').split(/\s+/);
+    expect(node).toMatch(/\/node$/);
+    const bin = (JSON.parse(readFileSync(join(AGENT, 'package.json'), 'utf8')) as { bin: { hazmon: string } }).bin.hazmon;
+    expect(script).toBe(`/opt/hazmon/agent/${bin.replace(/^\.\//, '')}`);
+    const command = COMMANDS.find((candidate) => candidate.name.split(' ').every((word, i) => args[i] === word));
+    expect(command, `ExecStart command ${JSON.stringify(args.join(' '))}`).toBeDefined();
+    const given = args.slice(command!.name.split(' ').length);
+    expect(given).toHaveLength(command!.usage.split(' ').filter((word) => word !== '').length);
+    expect(given.every((arg) => arg.startsWith('/'))).toBe(true);
+  });
+
+  it('uses sd_notify and a reload command only if the agent implements them', () => {
+    expect(one('Type')).toBe(sourcesMention(/NOTIFY_SOCKET|sd_notify/) ? 'notify' : 'simple');
+    expect(service.has('ExecReload')).toBe(sourcesMention(/SIGHUP/));
+  });
+
+  it('restarts forever, runs as its own user with serial access, and is hardened', () => {
+    expect(one('Restart')).toBe('always');
+    expect(one('RestartSec')).toBe('2');
+    expect(unit.get('Unit')?.get('StartLimitIntervalSec')).toEqual(['0']);
+    expect(one('User')).not.toBe('root');
+    expect(one('SupplementaryGroups')).toBe('dialout');
+    for (const [key, value] of [
+      ['NoNewPrivileges', 'true'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'true'],
+      ['PrivateTmp', 'true'],
+    ] as const) {
+      expect(one(key), key).toBe(value);
+    }
+    // The store's folder must be writable under ProtectSystem=strict; serial ports must stay visible.
+    expect(one('ReadWritePaths')).toBe(`/var/lib/${one('StateDirectory')}`);
+    expect(service.has('PrivateDevices')).toBe(false);
+    expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target']);
+  });
+});
