@@ -1,7 +1,9 @@
 /** A simulated plant (gas detector + shut-off valve over Modbus TCP) and an agent config pointing at it, in a temp dir. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent, type AgentOptions } from '@hazmon/agent';
 // Until agent/src/index.ts re-exports the runtime (its owner adds `export * from './runtime/index.ts'`).
 import { startSite, type RunningSite } from '@hazmon/simulators';
@@ -129,4 +131,16 @@ export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[])
     if (done(rows) || Date.now() > deadline) return rows;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
+
+/** `hazmon <args>` as a child process; its output is collected as it comes. */
+export function runHazmon(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output, exited };
 }

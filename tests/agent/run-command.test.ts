@@ -1,28 +1,16 @@
 /** `hazmon run CONFIG` as an integrator runs it: a child process against a simulated plant, stopped with SIGTERM. */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HazmonStore } from '@hazmon/agent';
-import { startPlant, waitFor, type Plant } from './fixture.ts';
+import { runHazmon, startPlant, waitFor, type Plant } from './fixture.ts';
 
-const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
 let plant: Plant | null = null;
 
 afterEach(async () => {
   await plant?.close();
   plant = null;
 });
-
-function runHazmon(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, output, exited };
-}
 
 describe('hazmon run', () => {
   it('runs the agent, logs one line per alarm event, stops cleanly on SIGTERM with the events in the store', async () => {

@@ -12,9 +12,9 @@ import type { OpcuaConnection, Reading } from '@hazmon/protocols';
 import { ModbusPoller, createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { verifyPassword } from '../config/index.ts';
-import type { ActionEvent, CommandResult, EngineEvent, EngineStats, Priority } from '../engine/index.ts';
+import type { ActionEvent, CommandResult, EngineEvent, EngineSnapshot, EngineStats, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
-import type { AlarmEventInput, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
+import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import { RuntimeError } from './errors.ts';
 import type { LatencySnapshot } from './latency.ts';
@@ -96,6 +96,13 @@ export class Agent {
   /** Alarm ids that tripped each latched action, for the audit's why. */
   private readonly trippedBy = new Map<string, string[]>();
   private readonly rejectedPoints = new Set<string>();
+  /**
+   * Latches restored at start, by action id: the trigger points whose conditions the fresh engine has not judged yet
+   * (point -> how long it must be read good first: its on-delay or longest window). Reset waits for them.
+   */
+  private readonly restoredLatches = new Map<string, ReadonlyMap<string, number>>();
+  /** First good reading since start of each trigger point of a restored latch. */
+  private readonly goodSince = new Map<string, number>();
   private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
   private readonly connections: OpcuaConnection[] = [];
   private readonly poller: ModbusPoller;
@@ -152,6 +159,7 @@ export class Agent {
       await store.registerPoints(config.storePoints);
       const agent = new Agent(config, store, options);
       holder.agent = agent;
+      await agent.restoreLatches(await store.latestActionEvents());
       agent.run(options.tickIntervalMs ?? 250);
       return agent;
     } catch (error) {
@@ -182,7 +190,9 @@ export class Agent {
     let result: CommandResult;
     if (!user) result = { ok: false, reason: `unknown user or wrong password for ${JSON.stringify(who)}` };
     else if (!RESET_ROLES.includes(user.role)) result = { ok: false, reason: `user ${JSON.stringify(user.name)} has role ${user.role}; resetting a latched action needs supervisor or admin` };
-    else result = this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: user.name, reason });
+    else result = this.unjudgedTriggers(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: user.name, reason });
+    // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
+    if (result.ok) await Promise.allSettled([...this.pending]);
     await this.audit('reset_action', actionId, { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: user?.role ?? null }, who);
     return result;
   }
@@ -215,6 +225,69 @@ export class Agent {
     await this.store.close();
   }
 
+  /**
+   * Latches the engine again for every action whose last stored event is `action_commanded` (the store's durable
+   * record), before polling starts, without commanding anything: the output was tripped before the restart. A latch
+   * is restored even when the action's rules changed since (a person must still reset it); one whose action is no
+   * longer configured is audited as not restored.
+   */
+  private async restoreLatches(latest: readonly AlarmEventRow[]): Promise<void> {
+    const current = this.engine.snapshot([]);
+    const restore: EngineSnapshot = { version: current.version, points: {}, groups: {}, actions: {} };
+    const audits: Promise<void>[] = [];
+    for (const row of latest) {
+      if (row.kind !== 'action_commanded') continue;
+      const alarmId = typeof row.details?.['alarmId'] === 'string' ? row.details['alarmId'] : null;
+      const details = { output: row.pointId, since: row.time, eventSeq: row.seq, why: row.why, trippedBy: alarmId === null ? [] : [alarmId] };
+      const action = this.config.engine.actions.find((candidate) => candidate.id === row.ruleId);
+      const saved = current.actions[row.ruleId];
+      if (action === undefined || saved === undefined) {
+        this.log(`hazmon: action ${row.ruleId} was latched before the restart (event seq ${row.seq}) but is no longer configured: not restored`);
+        audits.push(this.audit('latch_restore_skipped', row.ruleId, { ...details, reason: 'action no longer configured' }));
+        continue;
+      }
+      restore.actions[row.ruleId] = { fingerprint: saved.fingerprint, latched: true };
+      this.trippedBy.set(action.output, details.trippedBy);
+      this.restoredLatches.set(action.id, this.settleTimes(action.when));
+      audits.push(this.audit('latch_restored', action.id, details));
+    }
+    this.engine.restore(restore);
+    await Promise.all(audits);
+  }
+
+  /**
+   * How long each trigger point must be read good after a restart before the engine's verdict on it counts: its
+   * on-delay, or a window rule's span plus on-delay (a fresh engine starts with empty windows and no pending delays).
+   */
+  private settleTimes(alarmIds: readonly string[]): ReadonlyMap<string, number> {
+    const settle = new Map<string, number>();
+    for (const alarmId of alarmIds) {
+      const pointId = this.engine.alarm(alarmId)?.pointId;
+      const rules = this.config.engine.points.find((point) => point.id === pointId);
+      if (pointId === undefined || rules === undefined) continue;
+      const seconds = Math.max(rules.onDelayS, rules.rate?.windowS ?? 0, ...rules.windows.map((window) => window.windowS + (window.onDelayS ?? 0)));
+      settle.set(pointId, seconds * 1000);
+    }
+    return settle;
+  }
+
+  /** A restored latch's reset is refused until its trigger points have been read good long enough to judge them. */
+  private unjudgedTriggers(actionId: string): CommandResult | null {
+    const settle = this.restoredLatches.get(actionId);
+    if (settle === undefined || !this.engine.actionLatched(actionId)) return null;
+    const now = this.now();
+    const waiting = [...settle].filter(([pointId, ms]) => now - (this.goodSince.get(pointId) ?? Infinity) < ms);
+    if (waiting.length === 0) return null;
+    const names = waiting.map(([pointId, ms]) => `${pointId} (${ms / 1000} s of good readings needed)`).join(', ');
+    return { ok: false, reason: `action ${actionId} was latched before the agent restarted; its trigger condition is not judged yet: ${names}, reset refused` };
+  }
+
+  private noteGoodReadings(batch: readonly Reading[]): void {
+    for (const reading of batch) {
+      if (reading.quality === 'good' && !this.goodSince.has(reading.pointId)) this.goodSince.set(reading.pointId, reading.receiveTime);
+    }
+  }
+
   private run(tickIntervalMs: number): void {
     this.poller.start();
     for (const connection of this.connections) void connection.start();
@@ -242,6 +315,7 @@ export class Agent {
     this.arrivedAt = this.now();
     this.counts.readings += batch.length;
     this.engine.processReadings(this.forEngine(batch));
+    if (this.restoredLatches.size > 0) this.noteGoodReadings(batch);
     for (const reading of batch) {
       const valve = this.valveByFeedback.get(reading.pointId);
       if (valve) valve.feedback(reading.pointId, reading.quality === 'good' && typeof reading.value === 'boolean' ? reading.value : null, reading.receiveTime);
@@ -326,6 +400,7 @@ export class Agent {
     if (event.command === 'release') {
       this.valves.get(event.output)?.release();
       this.trippedBy.delete(event.output);
+      this.restoredLatches.delete(event.actionId);
       return;
     }
     this.trippedBy.set(event.output, event.alarmId === null ? [] : [event.alarmId]);

@@ -197,6 +197,16 @@ export async function alarmEventsAfter(connection: SerialConnection, afterSeq: n
   return rows.map(alarmEventFromRow);
 }
 
+/** Each action's latest `action_commanded` / `action_released` row: what a restarting agent must keep latched. */
+export async function latestActionEvents(connection: SerialConnection): Promise<AlarmEventRow[]> {
+  const rows = await connection.rows(
+    `SELECT * FROM alarm_events WHERE kind IN ('action_commanded', 'action_released')
+     QUALIFY row_number() OVER (PARTITION BY rule_id ORDER BY seq DESC) = 1 ORDER BY seq`,
+    [],
+  );
+  return rows.map(alarmEventFromRow);
+}
+
 export async function auditRows(connection: SerialConnection, query: AuditRangeQuery): Promise<AuditRow[]> {
   const afterSeq = query.afterSeq ?? 0;
   const fromTime = query.fromTime ?? 0;

@@ -209,6 +209,25 @@ describe('HazmonStore schema and ingest', () => {
     expect(audits.map((row) => row.seq)).toEqual([3, 4, 5]);
   });
 
+  it('latestActionEvents: the last commanded or released event of each action, surviving a reopen', async () => {
+    const { store, path } = await openStore();
+    const action = (time: number, ruleId: string, kind: string) =>
+      store.appendAlarmEvent({ time, pointId: 'XV-1', ruleId, kind, stateAfter: kind === 'action_released' ? 'release' : 'close' });
+    await action(T0, 'close-a', 'action_commanded');
+    await action(T0 + 1, 'close-b', 'action_commanded');
+    await store.appendAlarmEvent({ time: T0 + 2, pointId: 'XV-1', ruleId: 'close-a', kind: 'raised', stateAfter: 'active' });
+    await action(T0 + 3, 'close-a', 'action_released');
+    await action(T0 + 4, 'close-c', 'action_released');
+    await action(T0 + 5, 'close-c', 'action_commanded');
+    const latest = (rows: { ruleId: string; kind: string; time: number }[]) => rows.map((row) => [row.ruleId, row.kind, row.time - T0]);
+    const expected = [['close-b', 'action_commanded', 1], ['close-a', 'action_released', 3], ['close-c', 'action_commanded', 5]];
+    expect(latest(await store.latestActionEvents())).toEqual(expected);
+    await store.close();
+    const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    cleanups.push(() => reopened.close());
+    expect(latest(await reopened.latestActionEvents())).toEqual(expected);
+  });
+
   it('aggregates per interval with completeness, including intervals with no readings', async () => {
     const { store } = await openStore({ rollupGraceMs: 1 });
     await store.registerPoints([point('P', { pollIntervalMs: 10_000 })]);

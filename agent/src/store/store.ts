@@ -308,6 +308,11 @@ export class HazmonStore {
     return queries.alarmEventsAfter(this.reads, afterSeq, limit);
   }
 
+  /** The latest `action_commanded` or `action_released` event of each action (rule id), oldest first. */
+  latestActionEvents(): Promise<AlarmEventRow[]> {
+    return queries.latestActionEvents(this.reads);
+  }
+
   auditRows(query: AuditRangeQuery = {}): Promise<AuditRow[]> {
     return queries.auditRows(this.reads, query);
   }

@@ -1,0 +1,116 @@
+/** A latched shut-off survives an agent restart (stop, or SIGKILL of `hazmon run`) through the DuckDB file. */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Agent } from '@hazmon/agent';
+import { PASSWORDS, runHazmon, runtimeAlarms, startPlant, waitFor, type Plant } from './fixture.ts';
+
+const HIHI = 'GD-1.concentration/hihi';
+let plant: Plant | null = null;
+
+afterEach(async () => {
+  await plant?.close();
+  plant = null;
+});
+
+/** Stops the running agent and starts a new one on the same config and DuckDB file, with a fresh event list. */
+async function restart(current: Plant): Promise<Agent> {
+  await current.agent?.stop();
+  current.agent = null;
+  current.events.length = 0;
+  return current.startAgent();
+}
+
+function hihiSeen(current: Plant, active: boolean): boolean {
+  return current.events.some((e) => e.type === 'alarm' && e.alarmId === HIHI && e.conditionActive === active);
+}
+
+/** After a restart with the leak still on: latched, nothing re-commanded, the reset rules apply, release survives. */
+async function expectLatchRestored(current: Plant, agent: Agent): Promise<void> {
+  expect(agent.actionLatched('close-gas')).toBe(true);
+  const restored = (await agent.store.auditRows({})).filter((row) => row.action === 'latch_restored');
+  expect(restored).toHaveLength(1);
+  expect(restored[0]).toMatchObject({ who: 'hazmon', target: 'close-gas', details: { output: 'XV-1', trippedBy: [HIHI] } });
+
+  const early = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
+  expect(early.ok).toBe(false);
+  await waitFor('hihi active again in the new engine', () => hihiSeen(current, true));
+  const whileActive = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
+  expect(whileActive).toMatchObject({ ok: false, reason: expect.stringMatching(/condition still active/) });
+  expect(current.events.some((e) => e.type === 'action')).toBe(false);
+  expect(agent.stats().shutoff[0]).toMatchObject({ trips: 0, writes: 0 });
+  expect(current.site.device('XV-1').get('command')).toBe(0);
+
+  current.site.device('GD-1').set('concentration', 0);
+  await waitFor('hihi cleared', () => hihiSeen(current, false));
+  const viewer = await agent.resetAction('close-gas', { user: 'view', password: PASSWORDS.viewer });
+  expect(viewer).toMatchObject({ ok: false, reason: expect.stringMatching(/role viewer/) });
+  expect(agent.actionLatched('close-gas')).toBe(true);
+  expect(await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
+  expect(agent.actionLatched('close-gas')).toBe(false);
+  const resets = (await agent.store.auditRows({})).filter((row) => row.action === 'reset_action').map((row) => [row.who, row.details?.['result']]);
+  expect(resets.slice(-4)).toEqual([
+    ['sup', 'refused'],
+    ['sup', 'refused'],
+    ['view', 'refused'],
+    ['sup', 'accepted'],
+  ]);
+
+  const afterReset = await restart(current);
+  expect(afterReset.actionLatched('close-gas')).toBe(false);
+  expect((await afterReset.store.auditRows({})).filter((row) => row.action === 'latch_restored')).toHaveLength(1);
+  expect(current.site.device('XV-1').get('command')).toBe(0);
+  expect(current.site.device('XV-1').get('closedSwitch')).toBe(1);
+  expect((await afterReset.store.verifyAuditChain()).ok).toBe(true);
+}
+
+describe('latch across restarts', () => {
+  it('stop and start on the same file: the close stays latched until a supervisor resets it after the leak cleared', async () => {
+    plant = await startPlant({ speed: 4 });
+    const first = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+    expect(first.actionLatched('close-gas')).toBe(true);
+
+    const second = await restart(plant);
+    await expectLatchRestored(plant, second);
+  }, 90_000);
+
+  it('leak gone while the agent was down: a reset waits for a good reading of the trigger point, then is accepted', async () => {
+    plant = await startPlant({ speed: 4 });
+    await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+    await plant.agent!.stop();
+    plant.site.device('GD-1').set('concentration', 0);
+
+    const agent = await restart(plant);
+    const supervisor = { authenticated: { name: 'sup', role: 'supervisor' } } as const;
+    // No reading can have arrived yet (the reset runs before any socket I/O): the fresh engine knows nothing of the leak.
+    const unjudged = await agent.resetAction('close-gas', supervisor);
+    expect(unjudged).toMatchObject({ ok: false, reason: expect.stringMatching(/latched before the agent restarted.*GD-1\.concentration/) });
+    expect(agent.actionLatched('close-gas')).toBe(true);
+
+    let goodReadings = 0;
+    agent.subscribeReadings((batch) => (goodReadings += batch.filter((r) => r.pointId === 'GD-1.concentration' && r.quality === 'good').length));
+    await waitFor('a good GD-1 reading', () => goodReadings > 0);
+    expect(await agent.resetAction('close-gas', supervisor)).toEqual({ ok: true });
+    expect(agent.actionLatched('close-gas')).toBe(false);
+    expect(hihiSeen(plant, true)).toBe(false);
+  }, 90_000);
+
+  it('hazmon run killed with SIGKILL after the close was confirmed: the restarted agent is still latched', async () => {
+    plant = await startPlant({ speed: 4 });
+    const run = runHazmon(['run', join(plant.dir, 'site.yaml')]);
+    try {
+      await waitFor('started', () => run.output.stdout.includes('started'), 30_000);
+      plant.site.device('GD-1').set('concentration', 60);
+      await waitFor('shut-off confirmed logged', () => run.output.stdout.includes('alarm XV-1/shutoff_confirmed'), 30_000);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+    await run.exited;
+    expect(run.output.stdout).not.toContain('stopped');
+    const agent = await plant.startAgent();
+    await expectLatchRestored(plant, agent);
+  }, 90_000);
+});
