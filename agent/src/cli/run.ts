@@ -33,8 +33,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'export',
-    usage: 'CONFIG --what WHAT --format csv|parquet --from ISO --to ISO [--points A,B] --out FILE [--force]',
-    summary: 'write readings, alarm_events or audit_log of [from, to) to a file and print the rows written',
+    usage: 'CONFIG --what W --format F --from T --to T [--points IDS] --out FILE [--force]',
+    summary: 'write W = readings|alarm_events|audit_log in [from, to) as F = csv|parquet; T: ISO 8601, Z or an offset',
     run: async (args, io) => (await import('./export.ts')).exportCommand(args, io),
   },
 ];
