@@ -1,6 +1,6 @@
 /** `hazmon audit verify` against a real store file, run as a child process. */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HazmonStore } from '../store/index.ts';
 import { EXIT } from './command.ts';
@@ -76,6 +76,17 @@ describe('hazmon audit verify', () => {
     expect(await runCli(['audit', 'verify', config], io)).toBe(EXIT.failed);
     expect(io.err()).toContain(`no store file at ${storePath}`);
     expect(existsSync(storePath)).toBe(false);
+  }, 120_000);
+
+  it('prints the problems of an invalid config and exits 2', async () => {
+    const { config, file } = await site();
+    const broken = file('broken.yaml');
+    writeFileSync(broken, `${readFileSync(config, 'utf8')}\nstorage: {}\n`);
+    const io = bufferedIo();
+    expect(await runCli(['audit', 'verify', broken], io)).toBe(EXIT.configInvalid);
+    expect(io.err()).toContain(broken);
+    expect(io.err()).toContain('storage');
+    expect(io.out()).toBe('');
   }, 120_000);
 
   it('refuses a missing config argument with exit 64', async () => {
