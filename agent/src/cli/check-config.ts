@@ -1,9 +1,9 @@
 /** `hazmon check-config FILE`: loads the config as the agent would, prints every problem or a summary; writes nothing. */
 import { parseArgs } from 'node:util';
-import { HazmonConfigError, formatIssue, loadAgentConfig } from '../config/index.ts';
 import type { AgentConfig } from '../config/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
+import { loadConfigOrReport } from './load-config.ts';
 
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -25,14 +25,8 @@ export function configSummary(config: AgentConfig): string {
 export async function checkConfig(args: readonly string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
-  try {
-    const config = loadAgentConfig(positionals[0]!);
-    io.stdout.write(`${config.file}: ok: ${configSummary(config)}\n`);
-    return EXIT.ok;
-  } catch (error) {
-    if (!(error instanceof HazmonConfigError)) throw error;
-    for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
-    io.stderr.write(`${count(error.issues.length, 'problem')}: the agent would refuse to start with this file\n`);
-    return EXIT.configInvalid;
-  }
+  const config = loadConfigOrReport(positionals[0]!, io, (problems) => `${count(problems, 'problem')}: the agent would refuse to start with this file`);
+  if (config === null) return EXIT.configInvalid;
+  io.stdout.write(`${config.file}: ok: ${configSummary(config)}\n`);
+  return EXIT.ok;
 }

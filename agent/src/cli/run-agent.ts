@@ -1,10 +1,10 @@
 /** `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event, stops on SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
-import { HazmonConfigError, formatIssue, loadAgentConfig } from '../config/index.ts';
 import type { AgentEvent } from '../runtime/index.ts';
 import { Agent } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
+import { loadConfigOrReport } from './load-config.ts';
 
 /** One log line for an event worth a person's attention; null for the rest (late readings, vote bookkeeping). */
 export function eventLine(event: AgentEvent): string | null {
@@ -39,15 +39,8 @@ function firstSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals
 export async function runAgentCommand(args: readonly string[], io: CliIo, until: Promise<unknown> = firstSignal(['SIGINT', 'SIGTERM'])): Promise<number> {
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
-  let config;
-  try {
-    config = loadAgentConfig(positionals[0]!);
-  } catch (error) {
-    if (!(error instanceof HazmonConfigError)) throw error;
-    for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
-    io.stderr.write(`hazmon run: ${error.issues.length} problem(s) in ${positionals[0]}: not started\n`);
-    return EXIT.configInvalid;
-  }
+  const config = loadConfigOrReport(positionals[0]!, io, (problems) => `hazmon run: ${problems} problem(s) in ${positionals[0]}: not started`);
+  if (config === null) return EXIT.configInvalid;
   const agent = await Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
   agent.subscribe((event) => {
     const line = eventLine(event);

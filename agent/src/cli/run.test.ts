@@ -1,5 +1,4 @@
 /** The hazmon command line, in process for dispatch and as a child process the way an integrator runs it. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,36 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadAgentConfig, verifyPassword } from '../config/index.ts';
 import { configSummary } from './check-config.ts';
-import type { CliIo } from './command.ts';
 import { EXIT } from './command.ts';
+import { bufferedIo, hazmon } from './fixtures/store-site.ts';
 import { runCli } from './run.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/hazmon.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../examples/site.yaml', import.meta.url));
 const BAD_CASE = fileURLToPath(new URL('../config/testcases/several-problems-at-once/', import.meta.url));
-
-function bufferedIo(input = ''): CliIo & { out: () => string; err: () => string } {
-  const stdin = new PassThrough();
-  stdin.end(input);
-  let out = '';
-  let err = '';
-  return { stdin, stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, out: () => out, err: () => err };
-}
-
-interface ChildResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function hazmon(args: string[], cwd: string, input?: string): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-    child.stdin!.end(input ?? '');
-  });
-}
 
 /** Names and sizes of every file under a folder, to show a command wrote nothing. */
 function listing(folder: string): string[] {

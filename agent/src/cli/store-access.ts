@@ -1,6 +1,6 @@
 /** Opens the DuckDB store file a site config names, for commands run beside the agent (audit verify, export). */
 import { existsSync } from 'node:fs';
-import { HazmonConfigError, formatIssue, loadAgentConfig } from '../config/index.ts';
+import { loadConfigOrReport } from './load-config.ts';
 import type { AgentConfig } from '../config/index.ts';
 import { HazmonStore, StoreError } from '../store/index.ts';
 import type { CliIo } from './command.ts';
@@ -23,15 +23,8 @@ export async function withConfiguredStore(
   io: CliIo,
   use: (store: HazmonStore, config: AgentConfig) => Promise<number>,
 ): Promise<number> {
-  let config: AgentConfig;
-  try {
-    config = loadAgentConfig(configFile);
-  } catch (error) {
-    if (!(error instanceof HazmonConfigError)) throw error;
-    for (const issue of error.issues) io.stderr.write(`${formatIssue(issue)}\n`);
-    io.stderr.write(`hazmon ${commandName}: ${error.issues.length} problem(s) in ${configFile}: cannot find the store\n`);
-    return EXIT.configInvalid;
-  }
+  const config = loadConfigOrReport(configFile, io, (problems) => `hazmon ${commandName}: ${problems} problem(s) in ${configFile}: cannot find the store`);
+  if (config === null) return EXIT.configInvalid;
   const path = config.store.path;
   // Opening creates a missing file; a command that only reads must not leave an empty store behind a typo.
   if (!existsSync(path)) {
