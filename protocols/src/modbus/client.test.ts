@@ -6,6 +6,7 @@ import { ModbusPoller } from './client.ts';
 import type { ReadyDevice } from './device.ts';
 import type { LineConfig } from './line.ts';
 import type { TestServer } from './test-server.ts';
+import { registerLabel } from './point.ts';
 import { exceptionKey, startTestServer } from './test-server.ts';
 
 const PROFILE = parseProfile(
@@ -127,11 +128,14 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     await waitFor(() => of('gas-1.concentration').length >= 3 && of('gas-1.relay').length > 0, 'readings');
     // Every cycle reports the exception again; none of them is good.
     expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad' && reading.value === null)).toBe(true);
+    // The merged read bridged gaps, so it was split; the exception then names the point's own register.
     expect(of('gas-1.concentration')[0]!.reason).toEqual({
       code: 'exception',
-      message: 'device gas-1 (unit 1) FC03 @40001 x12: exception 2: illegal data address',
+      message: 'device gas-1 (unit 1) FC03 @40003 x2: exception 2: illegal data address',
     });
-    // The coil request is separate and unaffected.
+    // The other points of the refused merged read, and the separate coil request, are unaffected.
+    expect(of('gas-1.status').every((reading) => reading.quality === 'good')).toBe(true);
+    expect(of('gas-1.setpoint')[0]?.quality).toBe('good');
     expect(of('gas-1.relay')[0]?.quality).toBe('good');
     const counters = running.counters('gas-1');
     expect(counters.exceptions).toBeGreaterThanOrEqual(3);
@@ -206,5 +210,69 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     server.exceptions.set(exceptionKey(1, 'holding', 10), 3);
     await expect(running.write('gas-1', 'setpoint', 1)).rejects.toMatchObject({ code: 'HAZMON_MODBUS_WRITE_FAILED' });
     expect(running.counters('gas-1').writeFailures).toBe(2);
+  });
+});
+
+/** Points at 40001-40002 and 40006-40007, merged across the gap 40003-40005 (and 40009 when `orphan` is polled). */
+const GAPPY = parseProfile(
+  `
+model: gappy-transmitter
+defaults: { table: holding }
+points:
+  - { id: level, address: 0, type: uint32, intervalMs: 100 }
+  - { id: pressure, address: 5, type: uint32, intervalMs: 100 }
+  - { id: orphan, address: 8, type: uint16, intervalMs: 100, poll: false }
+`,
+  'gappy-transmitter.yaml',
+);
+
+function writeUint32(unitId: number, address: number, value: number): void {
+  server.unit(unitId).holding[address] = value >>> 16;
+  server.unit(unitId).holding[address + 1] = value & 0xffff;
+}
+
+function refuse(unitId: number, ...addresses: number[]): void {
+  for (const address of addresses) server.exceptions.set(exceptionKey(unitId, 'holding', address), 2);
+}
+
+describe('ModbusPoller on a device that refuses reads across undefined registers', () => {
+  it('splits the refused merged read gap-free, reports good values from the first cycle and keeps two reads per cycle', async () => {
+    refuse(1, 2, 3, 4);
+    writeUint32(1, 0, 123_456);
+    writeUint32(1, 5, 654_321);
+    const running = startPoller([createModbusDevice(GAPPY, { id: 'tank-1', profile: 'gappy-transmitter', line: 'plant', unitId: 1 })]);
+    await waitFor(() => of('tank-1.pressure').length >= 5, 'several cycles');
+    // The integrator sees nothing of the refusal: every reading, the first cycle's included, is good with its value.
+    expect(of('tank-1.level').every((reading) => reading.quality === 'good' && reading.value === 123_456)).toBe(true);
+    expect(of('tank-1.pressure').every((reading) => reading.quality === 'good' && reading.value === 654_321)).toBe(true);
+    const counters = running.counters('tank-1');
+    expect(counters.splits).toBe(1);
+    expect(counters.exceptions).toBe(1);
+    // One merged read (refused), then only the two gap-free reads, one pair per cycle.
+    const [merged, ...later] = server.reads.filter((read) => read.unitId === 1);
+    expect(merged).toMatchObject({ address: 0, quantity: 7 });
+    const levelReads = later.filter((read) => read.address === 0 && read.quantity === 2).length;
+    const pressureReads = later.filter((read) => read.address === 5 && read.quantity === 2).length;
+    expect(levelReads + pressureReads).toBe(later.length);
+    expect(Math.abs(levelReads - pressureReads)).toBeLessThanOrEqual(1);
+    expect(levelReads).toBeGreaterThanOrEqual(5);
+  });
+
+  it('still reports a point at a really undefined address bad, naming its register, while its neighbours read good', async () => {
+    refuse(1, 2, 3, 4, 7, 8);
+    writeUint32(1, 5, 77);
+    const gappy = createModbusDevice(GAPPY, { id: 'tank-2', profile: 'gappy-transmitter', line: 'plant', unitId: 1, points: { orphan: { poll: true } } });
+    const running = startPoller([gappy]);
+    await waitFor(() => of('tank-2.orphan').length >= 3, 'several cycles');
+    expect(of('tank-2.orphan').every((reading) => reading.quality === 'bad' && reading.value === null)).toBe(true);
+    expect(of('tank-2.orphan')[0]!.reason).toEqual({
+      code: 'exception',
+      message: `device tank-2 (unit 1) FC03 ${registerLabel('holding', 8)} x1: exception 2: illegal data address`,
+    });
+    expect(of('tank-2.pressure').every((reading) => reading.quality === 'good' && reading.value === 77)).toBe(true);
+    const counters = running.counters('tank-2');
+    expect(counters.splits).toBe(1);
+    // The merged read once, then the orphan's own read every cycle.
+    expect(counters.exceptions).toBe(of('tank-2.orphan').length + 1);
   });
 });

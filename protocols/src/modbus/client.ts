@@ -27,11 +27,19 @@ export interface ModbusPollerOptions {
   readonly now?: () => number;
 }
 
+/** Modbus exception 02: what devices answer for a read that touches an undefined register. */
+const ILLEGAL_DATA_ADDRESS = 2;
+
 /** A device being polled: its schedule position, decoding state and one reusable job per planned request. */
 class PolledDevice {
   readonly counters = newCounters();
   readonly readings: DeviceReadings;
   private readonly jobs = new Map<PlannedRequest, LineJob>();
+  /**
+   * Planned requests refused with exception 02, decided once each: the gap-free parts read in their place from then
+   * on, or the request alone when it bridged no gap (its refusal is a genuinely wrong address and stays visible).
+   */
+  private readonly splits = new Map<PlannedRequest, readonly PlannedRequest[]>();
   private tick = 0;
   private outstanding = 0;
   private startedAt = 0;
@@ -62,13 +70,25 @@ class PolledDevice {
     if (this.outstanding > 0) {
       this.counters.overruns += 1;
     } else {
-      this.outstanding = requests.length;
-      for (const request of requests) this.line.enqueue(this.jobFor(request));
+      for (const request of requests) {
+        const parts = this.splits.get(request);
+        if (parts) this.sendAll(parts);
+        else this.send(request);
+      }
     }
     this.tick += 1;
     // Ticks are anchored to the start time so intervals do not drift with processing time.
     const due = this.startedAt + this.tick * this.device.schedule.tickMs;
     this.timer = setTimeout(() => this.runTick(), Math.max(0, due - this.now()));
+  }
+
+  private send(request: PlannedRequest): void {
+    this.outstanding += 1;
+    this.line.enqueue(this.jobFor(request));
+  }
+
+  private sendAll(requests: readonly PlannedRequest[]): void {
+    for (const request of requests) this.send(request);
   }
 
   private jobFor(request: PlannedRequest): LineJob {
@@ -90,11 +110,27 @@ class PolledDevice {
 
   private settled(request: PlannedRequest, what: string, outcome: JobOutcome): void {
     this.outstanding = Math.max(0, this.outstanding - 1);
+    if (!outcome.ok && outcome.exceptionCode === ILLEGAL_DATA_ADDRESS && this.splitRefused(request)) return;
     const batch: Reading[] = [];
     const receiveTime = this.now();
     if (outcome.ok) this.readings.fromResponse(request, outcome.registers, outcome.bits, receiveTime, batch);
     else this.readings.fromFailure(request, { code: outcome.code, message: `${what}: ${outcome.detail}` }, receiveTime, batch);
     this.emit(batch);
+  }
+
+  /**
+   * Real devices answer a merged read that bridges undefined registers with exception 02 although each point alone is
+   * readable: read such a request gap-free from now on, starting with this cycle, so its points never go bad for it.
+   * Returns false when the request bridged no gap (or was already split), leaving the exception to be reported.
+   */
+  private splitRefused(request: PlannedRequest): boolean {
+    if (this.splits.has(request)) return false;
+    const parts = this.device.schedule.gapFree(request);
+    this.splits.set(request, parts.length > 1 ? parts : [request]);
+    if (parts.length < 2) return false;
+    this.counters.splits += 1;
+    this.sendAll(parts);
+    return true;
   }
 }
 

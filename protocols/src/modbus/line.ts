@@ -92,16 +92,18 @@ export interface ModbusCounters {
   overruns: number;
   writes: number;
   writeFailures: number;
+  /** Requests bridging unused registers that the device refused with exception 02 and that are now read gap-free. */
+  splits: number;
 }
 
 export function newCounters(): ModbusCounters {
-  return { requests: 0, responses: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectionErrors: 0, retries: 0, backoffs: 0, skipped: 0, overruns: 0, writes: 0, writeFailures: 0 };
+  return { requests: 0, responses: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectionErrors: 0, retries: 0, backoffs: 0, skipped: 0, overruns: 0, writes: 0, writeFailures: 0, splits: 0 };
 }
 
 /** The outcome of one job: register bytes or bits, or a failure with a reason code and detail. */
 export type JobOutcome =
   | { readonly ok: true; readonly registers: Buffer | null; readonly bits: readonly boolean[] | null }
-  | { readonly ok: false; readonly code: QualityReasonCode; readonly detail: string };
+  | { readonly ok: false; readonly code: QualityReasonCode; readonly detail: string; readonly exceptionCode?: number };
 
 /** A request to run on a line. */
 export interface LineJob {
@@ -355,7 +357,7 @@ export class ModbusLine {
       return;
     }
     if (failure.code === 'timeout') this.backOff(job);
-    this.finish(job, { ok: false, code: failure.code, detail: failure.detail });
+    this.finish(job, { ok: false, ...failure });
     if (this.config.kind === 'tcp' && this.silentAttempts >= SILENT_ATTEMPTS_BEFORE_RECONNECT && this.client) {
       // A half-open connection (peer gone without a FIN) never closes by itself.
       this.lost(this.client, `no answer from any unit for ${this.silentAttempts} attempts`);
@@ -406,9 +408,11 @@ function describeError(error: unknown): string {
 }
 
 /** Maps a modbus-serial error onto a reason code: exception, timeout, frame or connection. */
-function classify(error: unknown, timeoutMs: number): { code: QualityReasonCode; detail: string } {
+function classify(error: unknown, timeoutMs: number): { code: QualityReasonCode; detail: string; exceptionCode?: number } {
   const record = (error ?? {}) as { modbusCode?: unknown; errno?: unknown; message?: unknown };
-  if (typeof record.modbusCode === 'number') return { code: 'exception', detail: `exception ${record.modbusCode}: ${exceptionName(record.modbusCode)}` };
+  if (typeof record.modbusCode === 'number') {
+    return { code: 'exception', detail: `exception ${record.modbusCode}: ${exceptionName(record.modbusCode)}`, exceptionCode: record.modbusCode };
+  }
   if (record.errno === 'ETIMEDOUT') return { code: 'timeout', detail: `timeout after ${timeoutMs} ms` };
   const message = describeError(error);
   if (record.errno === 'ECONNREFUSED' || /Port Not Open/i.test(message)) return { code: 'connection', detail: message };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PlanItem } from './plan.ts';
-import { PollSchedule, planRequests } from './plan.ts';
+import { PollSchedule, planRequests, splitAtGaps } from './plan.ts';
 
 const holding = (address: number, width = 1, intervalMs = 1000, first = false): PlanItem => ({ table: 'holding', address, width, intervalMs, first });
 const all = (items: readonly PlanItem[]) => items.map((_, index) => index);
@@ -125,5 +125,25 @@ describe('PollSchedule', () => {
     for (let tick = 0; tick < 100; tick++) schedule.requestsAt(tick);
     expect(schedule.plannedSets).toBe(planned);
     expect(schedule.requestsAt(12)).toBe(schedule.requestsAt(24));
+  });
+});
+
+describe('splitAtGaps', () => {
+  it('cuts a request bridging gaps into contiguous runs of its points, with offsets into each run', () => {
+    const items = [holding(0, 2), holding(5, 2), holding(7), holding(12)];
+    const [merged] = planRequests(items, all(items));
+    expect(merged).toMatchObject({ address: 0, quantity: 13 });
+    const parts = splitAtGaps(items, merged!);
+    expect(parts.map((r) => [r.address, r.quantity, r.members, r.offsets])).toEqual([
+      [0, 2, [0], [0]],
+      [5, 3, [1, 2], [0, 2]],
+      [12, 1, [3], [0]],
+    ]);
+  });
+
+  it('keeps points sharing a register in one run and leaves a gap-free request whole', () => {
+    const items = [holding(3), holding(3), holding(4, 2)];
+    const [request] = planRequests(items, all(items));
+    expect(splitAtGaps(items, request!).map((r) => [r.address, r.quantity, r.members])).toEqual([[3, 3, [0, 1, 2]]]);
   });
 });

@@ -72,6 +72,30 @@ export function planRequests(items: readonly PlanItem[], chosen: readonly number
   }));
 }
 
+/**
+ * Splits a planned request into contiguous runs of its members' own registers or bits, dropping the gaps it bridged;
+ * a gap-free request comes back as the only element. Sub-requests never exceed the original's size limit.
+ */
+export function splitAtGaps(items: readonly PlanItem[], request: PlannedRequest): PlannedRequest[] {
+  const runs: PlannedRequest[] = [];
+  let start = 0;
+  while (start < request.members.length) {
+    const address = items[request.members[start]!]!.address;
+    let end = address;
+    let stop = start;
+    // Members are in address order; overlapping points (bits of one register) stay in one run.
+    while (stop < request.members.length && items[request.members[stop]!]!.address <= end) {
+      const item = items[request.members[stop]!]!;
+      end = Math.max(end, item.address + item.width);
+      stop += 1;
+    }
+    const members = request.members.slice(start, stop);
+    runs.push({ table: request.table, address, quantity: end - address, members, offsets: members.map((index) => items[index]!.address - address) });
+    start = stop;
+  }
+  return runs;
+}
+
 function compareItems(a: PlanItem, b: PlanItem): number {
   if (a.table !== b.table) return a.table < b.table ? -1 : 1;
   return a.address - b.address || a.width - b.width;
@@ -117,6 +141,11 @@ export class PollSchedule {
       this.plans.set(mask, plan);
     }
     return plan;
+  }
+
+  /** The request cut into gap-free sub-requests (see splitAtGaps); for a device that refuses reads across undefined registers. */
+  gapFree(request: PlannedRequest): PlannedRequest[] {
+    return splitAtGaps(this.items, request);
   }
 
   /** How many distinct due-sets have a plan so far (for tests and diagnostics). */
