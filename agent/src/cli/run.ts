@@ -3,7 +3,7 @@ import type { CliIo, Command } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 
 /**
- * Every subcommand; `replay` joins this list. Each loads its module only when
+ * Every subcommand. Each loads its module only when
  * chosen, so a small command does not pay for the protocol stack, DuckDB or the engine.
  */
 export const COMMANDS: readonly Command[] = [
@@ -36,6 +36,12 @@ export const COMMANDS: readonly Command[] = [
     usage: 'CONFIG --what W --format F --from T --to T [--points IDS] --out FILE [--force]',
     summary: 'write W = readings|alarm_events|audit_log in [from, to) as F = csv|parquet; T: ISO 8601, Z or an offset',
     run: async (args, io) => (await import('./export.ts')).exportCommand(args, io),
+  },
+  {
+    name: 'replay',
+    usage: 'CONFIG --rules NEW_CONFIG --from T --to T',
+    summary: "what-if: run CONFIG's stored readings in [from, to) through its rules and NEW_CONFIG's; print the alarm raises/clears that differ",
+    run: async (args, io) => (await import('./replay.ts')).replayCommand(args, io),
   },
 ];
 
