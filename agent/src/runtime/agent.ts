@@ -17,8 +17,8 @@ import { AlarmEngine } from '../engine/index.ts';
 import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import { RuntimeError } from './errors.ts';
-import type { LatencySnapshot } from './latency.ts';
-import { LatencyHistogram } from './latency.ts';
+import type { LatencySnapshot } from '../latency-histogram.ts';
+import { LatencyHistogram } from '../latency-histogram.ts';
 import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
 import { ShutoffValveController } from './shutoff.ts';
 

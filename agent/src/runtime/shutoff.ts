@@ -3,7 +3,7 @@
  * the travel time, raises a discrepancy with its reason otherwise, retries as configured, and never reopens.
  */
 import type { ResolvedOutput } from '../config/index.ts';
-import type { LatencyHistogram } from './latency.ts';
+import type { LatencyHistogram } from '../latency-histogram.ts';
 
 /** What a write to the output's command point came to; `detail` names device, register or node and why. */
 export type OutputWriteResult = { readonly ok: true } | { readonly ok: false; readonly detail: string };

@@ -28,6 +28,7 @@ import type {
   StorePointDefinition,
   StoreStats,
 } from './types.ts';
+import { LatencyHistogram } from '../latency-histogram.ts';
 
 const FLUSH_LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] as const;
 /** Above this share of the queue the producer is told to slow down; below the lower one it is told all is well again. */
@@ -49,8 +50,7 @@ export class HazmonStore {
   private readonly durable: DurableLog;
   private readonly rollups: RollupMaintainer;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly latencyCounts = new Array<number>(FLUSH_LATENCY_BOUNDS_MS.length + 1).fill(0);
-  private latencySum = 0;
+  private readonly flushLatency = new LatencyHistogram(FLUSH_LATENCY_BOUNDS_MS);
   private rawAccepted = 0;
   private rawRowsWritten = 0;
   private rawDropped = 0;
@@ -252,7 +252,7 @@ export class HazmonStore {
       this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: String(error) });
       return 0;
     }
-    this.recordLatency(performance.now() - started);
+    this.flushLatency.record(performance.now() - started);
     this.batches += 1;
     this.rawRowsWritten += committed.rows;
     this.lastFlushAt = this.options.now();
@@ -371,12 +371,7 @@ export class HazmonStore {
       queueCapacity: this.queue.capacity,
       backPressure: this.queueHigh,
       flushFailures: this.flushFailures,
-      flushLatency: {
-        boundsMs: FLUSH_LATENCY_BOUNDS_MS,
-        counts: [...this.latencyCounts],
-        sumMs: this.latencySum,
-        count: this.batches,
-      },
+      flushLatency: this.flushLatency.snapshot(),
       lastFlushAt: this.lastFlushAt,
       alarmEventsWritten: this.durable.alarmEventsWritten,
       auditRowsWritten: this.durable.auditRowsWritten,
@@ -420,13 +415,6 @@ export class HazmonStore {
         this.emit({ kind: 'readings_dropped', dropped, totalDropped: this.rawDropped });
       });
     }
-  }
-
-  private recordLatency(ms: number): void {
-    this.latencySum += ms;
-    let bucket = FLUSH_LATENCY_BOUNDS_MS.findIndex((bound) => ms <= bound);
-    if (bucket < 0) bucket = FLUSH_LATENCY_BOUNDS_MS.length;
-    this.latencyCounts[bucket] = (this.latencyCounts[bucket] ?? 0) + 1;
   }
 
   private backgroundFailed(job: 'rollup' | 'retention', error: unknown): void {

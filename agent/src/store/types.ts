@@ -1,6 +1,7 @@
 /** Public shapes of the store: options, point metadata, alarm events, audit rows, query results, stats, events. */
 import type { Quality, QualityReasonCode } from '@hazmon/protocols';
 import type { RollupLevel } from './schema.ts';
+import type { LatencySnapshot } from '../latency-histogram.ts';
 
 export interface StoreOptions {
   /** Path of the DuckDB file; its directory must exist. One agent process per file. */
@@ -163,13 +164,8 @@ export interface ExportRequest {
   readonly pointIds?: readonly string[];
 }
 
-export interface FlushLatencyHistogram {
-  /** Upper bounds in ms of each bucket; counts has one more entry for +Inf. Counts are per bucket, not cumulative. */
-  readonly boundsMs: readonly number[];
-  readonly counts: readonly number[];
-  readonly sumMs: number;
-  readonly count: number;
-}
+/** Flush latencies: counts per upper bound in ms, the last entry above every bound (see LatencyHistogram). */
+export type FlushLatencyHistogram = LatencySnapshot;
 
 export interface StoreStats {
   readonly rawAccepted: number;

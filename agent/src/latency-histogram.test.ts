@@ -1,6 +1,6 @@
 /** The latency histogram puts each sample in the first bucket whose bound it does not exceed. */
 import { describe, expect, it } from 'vitest';
-import { LATENCY_BOUNDS_MS, LatencyHistogram } from './latency.ts';
+import { LATENCY_BOUNDS_MS, LatencyHistogram } from './latency-histogram.ts';
 
 describe('LatencyHistogram', () => {
   it('counts samples per bucket, on the bound inclusive, above every bound in the last bucket', () => {
