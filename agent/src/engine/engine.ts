@@ -1,5 +1,5 @@
 /** The alarm engine: readings and ticks in, alarm, action and health events out; pure and replayable. */
-import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
+import { NE43, QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
@@ -26,9 +26,9 @@ const COMMS_REASON_BITS = (1 << REASON_CODE.timeout) | (1 << REASON_CODE.connect
 export const FLAG_FAULT = 1;
 const GOOD = QUALITY_CODE.good;
 const BAD = QUALITY_CODE.bad;
-/** NAMUR NE43 fault bands of a 4-20 mA loop. */
-const NE43_LOW_FAULT_MA = 3.6;
-const NE43_HIGH_FAULT_MA = 21.0;
+/** NAMUR NE43 fault bands of a 4-20 mA loop, the protocols' own figures (module-local for the hot path). */
+const NE43_LOW_FAULT_MA = NE43.faultLowMa;
+const NE43_HIGH_FAULT_MA = NE43.faultHighMa;
 const SNAPSHOT_VERSION = 1;
 const HEALTH_BAD = 1;
 const HEALTH_COMMS = 2;
