@@ -1,0 +1,250 @@
+/**
+ * kill -9 of `hazmon run` (a real child process) under load against real simulators: leaks trip a verified and a
+ * stuck shut-off, chattering points stream alarm events and 128 points stream raw readings; after the kill the
+ * DuckDB file opens, every durable alarm event and audit row is there, the audit chain verifies, and the raw loss per
+ * point is within the documented bound. Then the agent restarts on the same file.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HazmonStore, type AlarmEventRow } from '@hazmon/agent';
+import { startSite, type RunningSite } from '@hazmon/simulators';
+import { runHazmon, waitFor } from './fixture.ts';
+
+const PROBE = fileURLToPath(new URL('./fixtures/durable-probe.ts', import.meta.url));
+/** Background analog input modules, 8 channels each, every channel polled at POLL_MS in one request per module. */
+const MODULES = 16;
+const CHANNELS = 8;
+const CHATTERING_MODULES = 4;
+const POLL_MS = 200;
+/** `hazmon run` uses the store's default flush interval. */
+const FLUSH_MS = 500;
+/**
+ * What the store README says kill -9 may lose of raw readings: the queue since the last flush (at most one flush
+ * interval, the flush timer itself at most 1 s late) plus the one request in flight on the line. Per point that is
+ * this many polls; a count, so no wall clock is asserted.
+ */
+const RAW_LOSS_BOUND_PER_POINT = Math.ceil((1000 + FLUSH_MS) / POLL_MS) + 1;
+/** Event kinds the store keeps that `hazmon run` does not print (vote bookkeeping, chattering notices). */
+const UNPRINTED_KINDS = new Set(['vote_ignored', 'chattering']);
+const TIMING = '{ timeoutMs: 1000, retries: 0, backoffBaseMs: 300, backoffMaxMs: 600 }';
+
+const moduleIds = Array.from({ length: MODULES }, (_, i) => `AI-${i + 1}`);
+const channelIds = (moduleId: string) => Array.from({ length: CHANNELS }, (_, c) => `${moduleId}.channel${c + 1}`);
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Two leak detectors with a valve each (XV-2 sticks open) on one port; the analog input modules on another. */
+function startKillSite(): Promise<RunningSite> {
+  const chatter = { name: 'chatter', durationS: 3600, effects: [{ kind: 'chatter', quantity: 'channel1.concentration', setpoint: 50, amplitude: 20, periodS: 4 }] };
+  return startSite({
+    name: 'kill-under-load',
+    speed: 4,
+    tcp: [
+      {
+        name: 'plant',
+        devices: [
+          { id: 'GD-1', unitId: 1, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 0 } },
+          { id: 'GD-2', unitId: 2, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 0 } },
+          { id: 'XV-1', unitId: 3, model: 'shutoff-valve', options: { open: true, travelTimeMs: 2000 } },
+          { id: 'XV-2', unitId: 4, model: 'shutoff-valve', options: { open: true, travelTimeMs: 2000 } },
+        ],
+      },
+      {
+        name: 'bank',
+        devices: moduleIds.map((id, i) => ({ id, unitId: 10 + i, model: 'analog-input-4-20ma', ...(i < CHATTERING_MODULES ? { scenario: chatter } : {}) })),
+      },
+    ],
+  });
+}
+
+function configYaml(site: RunningSite, storePath: string): string {
+  const port = (deviceId: string) => site.endpoints.find((endpoint) => endpoint.deviceId === deviceId)!.port!;
+  const everyChannel = Object.fromEntries(Array.from({ length: CHANNELS }, (_, c) => [`channel${c + 1}`, { intervalMs: POLL_MS }]));
+  const leakRules = '{ limits: { hi: 20, hihi: 40 }, deadband: 1 }';
+  return `
+site: { id: kill-plant, name: Kill test plant, areas: [{ id: house }] }
+lines:
+  - { id: plant, kind: tcp, host: 127.0.0.1, port: ${port('GD-1')}, timing: ${TIMING} }
+  - { id: bank, kind: tcp, host: 127.0.0.1, port: ${port('AI-1')}, timing: ${TIMING} }
+devices:
+  - { id: GD-1, profile: honeywell-midas, line: plant, unitId: 1 }
+  - { id: GD-2, profile: honeywell-midas, line: plant, unitId: 2 }
+  - { id: XV-1, profile: shutoff-valve, line: plant, unitId: 3 }
+  - { id: XV-2, profile: shutoff-valve, line: plant, unitId: 4 }
+${moduleIds.map((id, i) => `  - { id: ${id}, profile: analog-input-4-20ma, line: bank, unitId: ${10 + i}, points: ${JSON.stringify(everyChannel)} }`).join('\n')}
+points:
+  - { id: GD-1.concentration, area: house, rules: ${leakRules} }
+  - { id: GD-2.concentration, area: house, rules: ${leakRules} }
+${moduleIds
+  .slice(0, CHATTERING_MODULES)
+  .map((id) => `  - { id: ${id}.channel1, area: house, rules: { limits: { hi: 60 }, deadband: 1 } }`)
+  .join('\n')}
+actions:
+  - { id: close-1, kind: shutoff_valve, output: XV-1, when: [GD-1.concentration/hihi] }
+  - { id: close-2, kind: shutoff_valve, output: XV-2, when: [GD-2.concentration/hihi] }
+outputs:
+  - { id: XV-1, kind: shutoff_valve, command: XV-1.command, feedback: { closed: XV-1.closed, open: XV-1.open }, travelTimeS: 2, retries: 3 }
+  - { id: XV-2, kind: shutoff_valve, command: XV-2.command, feedback: { closed: XV-2.closed, open: XV-2.open }, travelTimeS: 2, retries: 3 }
+store: { path: ${JSON.stringify(storePath)} }
+`;
+}
+
+/** Highest number the probe printed after `probe durable <what> `, or 0. */
+function durable(stdout: string, what: 'alarm' | 'audit' | 'raw'): number {
+  let max = 0;
+  for (const match of stdout.matchAll(new RegExp(`^probe durable ${what} (\\d+)$`, 'gm'))) max = Math.max(max, Number(match[1]));
+  return max;
+}
+
+/**
+ * The identity of each alarm event `hazmon run` printed, in print order: `time|id|state`, the same as
+ * storedSignature gives for its row (see eventLine in agent/src/cli/run-agent.ts).
+ */
+function printedSignatures(stdout: string): string[] {
+  const out: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const at = (iso: string | undefined) => Date.parse(iso!);
+    let m: RegExpMatchArray | null;
+    if ((m = /^(\S+) alarm flood (\S+) at /.exec(line))) out.push(`${at(m[1])}|alarm_flood|${m[2]}`);
+    else if ((m = /^(\S+) alarm (\S+) \S+ (active|cleared): /.exec(line))) out.push(`${at(m[1])}|${m[2]}|${m[3] === 'active' ? 'active' : 'normal'}`);
+    else if ((m = /^(\S+) alarm (\S+) \S+ \S+ -> (\S+)/.exec(line))) out.push(`${at(m[1])}|${m[2]}|${m[3]}`);
+    else if ((m = /^(\S+) action (\S+) (\S+) /.exec(line))) out.push(`${at(m[1])}|${m[2]}|${m[3]}`);
+    else if ((m = /^(\S+) refused \S+ (\S+) by /.exec(line))) out.push(`${at(m[1])}|${m[2]}|command_refused`);
+  }
+  return out;
+}
+
+function storedSignature(row: AlarmEventRow): string {
+  if (row.kind === 'action_commanded' || row.kind === 'action_released') return `${row.time}|${row.ruleId}|${row.stateAfter}`;
+  if (row.kind === 'command_refused') return `${row.time}|${row.ruleId}|command_refused`;
+  if (row.kind.startsWith('flood_')) return `${row.time}|alarm_flood|${row.stateAfter}`;
+  return `${row.time}|${String(row.details?.['alarmId'])}|${row.stateAfter}`;
+}
+
+/** Rows in raw_readings, read straight from the file (the store API reads one point at a time). */
+async function countRawRows(path: string): Promise<number> {
+  const instance = await DuckDBInstance.create(path);
+  try {
+    const connection = await instance.connect();
+    const [row] = (await connection.runAndReadAll('SELECT count(*) AS n FROM raw_readings')).getRowObjectsJS();
+    connection.closeSync();
+    return Number(row?.['n']);
+  } finally {
+    instance.closeSync();
+  }
+}
+
+describe('kill -9 of hazmon run under load', () => {
+  it('the file opens with every durable alarm event and audit row, a valid audit chain and raw loss within the bound; the agent restarts on it', async () => {
+    const site = await startKillSite();
+    cleanups.push(() => site.stop());
+    site.device('XV-2').set('stuckOpen', 1);
+    const dir = mkdtempSync(join(tmpdir(), 'hazmon-kill-agent-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const storePath = join(dir, 'site.duckdb');
+    const configPath = join(dir, 'site.yaml');
+    writeFileSync(configPath, configYaml(site, storePath));
+
+    const run = runHazmon(['run', configPath], ['--import', 'tsx', '--import', PROBE]);
+    cleanups.push(() => void (run.child.exitCode === null && run.child.signalCode === null && run.child.kill('SIGKILL')));
+    const out = run.output;
+    const failed = () => (run.child.exitCode !== null ? `exited ${run.child.exitCode}: ${out.stderr}` : '');
+    await waitFor('hazmon run started', () => failed() || out.stdout.includes(': started ('), 60_000);
+    expect(failed()).toBe('');
+    site.device('GD-1').set('concentration', 60);
+    site.device('GD-2').set('concentration', 60);
+
+    // Kill it mid-stream, once a good amount is durable: readings, chattering alarms, both trips and their audits.
+    await waitFor(
+      `load durable (raw ${durable(out.stdout, 'raw')}, alarms ${durable(out.stdout, 'alarm')}, audits ${durable(out.stdout, 'audit')}) ${failed()}`,
+      () =>
+        failed() ||
+        (out.stdout.includes('alarm XV-1/shutoff_confirmed') &&
+          out.stdout.includes('alarm XV-2/shutoff_discrepancy') &&
+          durable(out.stdout, 'raw') >= 40 * MODULES * CHANNELS &&
+          durable(out.stdout, 'alarm') >= 60 &&
+          durable(out.stdout, 'audit') >= 6),
+      120_000,
+    );
+    expect(failed()).toBe('');
+    // The probe's lines come right after a flush; a few more alarm lines move the kill off that moment.
+    const printedBefore = printedSignatures(out.stdout).length;
+    await waitFor('more alarm events printed', () => failed() || printedSignatures(out.stdout).length >= printedBefore + 3, 60_000);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(run.child.signalCode).toBe('SIGKILL');
+    // The agent is gone: what each module answered is final now.
+    const requests = new Map(moduleIds.map((id, i) => [id, site.unitHost(id).statistics.count({ unitId: 10 + i })]));
+
+    const ackedAlarms = durable(out.stdout, 'alarm');
+    const ackedAudits = durable(out.stdout, 'audit');
+    const ackedRaw = durable(out.stdout, 'raw');
+    const printed = printedSignatures(out.stdout);
+    expect(out.stdout).not.toContain('stopped');
+
+    // Every raw reading the store acknowledged as committed is in the file (all points, leak detectors and valves too).
+    expect(await countRawRows(storePath)).toBeGreaterThanOrEqual(ackedRaw);
+
+    const store = await HazmonStore.open({ path: storePath, retentionIntervalMs: 0 });
+    let closed = false;
+    cleanups.push(() => (closed ? undefined : store.close()));
+    const events = await store.alarmEventsAfter(0, 10_000);
+    const audits = await store.auditRows({ limit: 10_000 });
+    expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
+
+    // Alarm events: numbered without a gap, every one acknowledged durable is there, and the stored ones are exactly
+    // the printed ones from the first on, in order (the tail printed but not yet committed at the kill is missing).
+    expect(events.map((row) => row.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.length).toBeGreaterThanOrEqual(ackedAlarms);
+    const stored = events.filter((row) => !UNPRINTED_KINDS.has(row.kind)).map(storedSignature);
+    expect(stored).toEqual(printed.slice(0, stored.length));
+    expect(events.filter((row) => row.kind === 'action_commanded').map((row) => row.ruleId).sort()).toEqual(['close-1', 'close-2']);
+    expect(events.some((row) => row.ruleId === 'shutoff_discrepancy' && row.pointId === 'XV-2' && row.kind === 'raised')).toBe(true);
+
+    // Audit rows: gap-free, every acknowledged one there, both valves commanded.
+    expect(audits.map((row) => row.seq)).toEqual(audits.map((_, i) => i + 1));
+    expect(audits.length).toBeGreaterThanOrEqual(ackedAudits);
+    expect(new Set(audits.filter((row) => row.action === 'shutoff_command').map((row) => row.target))).toEqual(new Set(['XV-1', 'XV-2']));
+
+    // Raw readings: every reading acknowledged durable is there; per point, no more good readings than the module
+    // answered requests, and at most the bound fewer readings of any kind.
+    let storedRaw = 0;
+    const shortfalls: string[] = [];
+    for (const moduleId of moduleIds) {
+      const answered = requests.get(moduleId)!;
+      for (const pointId of channelIds(moduleId)) {
+        const rows = await store.rawReadings(pointId, 0, Number.MAX_SAFE_INTEGER, 100_000);
+        storedRaw += rows.length;
+        expect(rows.filter((row) => row.quality === 'good').length, `${pointId} good readings vs ${answered} requests`).toBeLessThanOrEqual(answered);
+        if (answered - rows.length > RAW_LOSS_BOUND_PER_POINT) shortfalls.push(`${pointId}: ${rows.length} stored of ${answered} answered`);
+      }
+    }
+    expect(shortfalls, `more than ${RAW_LOSS_BOUND_PER_POINT} readings lost per point`).toEqual([]);
+    expect(storedRaw).toBeGreaterThan(0);
+    await store.close();
+    closed = true;
+
+    // The agent starts again on the killed file: both latches restored (audited), alarms flowing again, clean stop.
+    const again = runHazmon(['run', configPath]);
+    cleanups.push(() => void (again.child.exitCode === null && again.child.signalCode === null && again.child.kill('SIGKILL')));
+    const chatterId = `${moduleIds[0]}.channel1/hi`;
+    await waitFor('restarted agent logging chatter alarms', () => again.child.exitCode !== null || again.output.stdout.includes(`alarm ${chatterId} `), 60_000);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    expect(again.output.stdout).toContain('hazmon run: stopped');
+
+    const reopened = await HazmonStore.open({ path: storePath, retentionIntervalMs: 0 });
+    cleanups.push(() => reopened.close());
+    expect(await reopened.verifyAuditChain()).toMatchObject({ ok: true });
+    const restored = (await reopened.auditRows({ afterSeq: audits.length })).filter((row) => row.action === 'latch_restored').map((row) => row.target);
+    expect(restored.sort()).toEqual(['close-1', 'close-2']);
+    expect((await reopened.alarmEventsAfter(events.length, 10_000)).length).toBeGreaterThan(0);
+  }, 240_000);
+});
