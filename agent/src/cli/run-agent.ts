@@ -1,7 +1,7 @@
 /** `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event, stops on SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
 import type { AgentEvent } from '../runtime/index.ts';
-import { Agent } from '../runtime/index.ts';
+import { Agent, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { loadConfigOrReport } from './load-config.ts';
@@ -46,10 +46,14 @@ export async function runAgentCommand(args: readonly string[], io: CliIo, until:
     const line = eventLine(event);
     if (line !== null) io.stdout.write(`${line}\n`);
   });
+  const service = await startServiceHooks(agent, { log: (line) => io.stderr.write(`${line}\n`) });
   io.stdout.write(`hazmon run: ${config.file}: started (${config.devices.length} devices, ${config.opcua.length} OPC UA connections, store ${config.store.path})\n`);
+  if (service.endpoint) io.stdout.write(`hazmon run: metrics at ${service.endpoint.url}/metrics, health at ${service.endpoint.url}/healthz\n`);
   const signal = await until;
   io.stdout.write(`hazmon run: ${typeof signal === 'string' ? `${signal}: ` : ''}stopping\n`);
+  service.stopping();
   await agent.stop();
+  await service.close();
   io.stdout.write('hazmon run: stopped\n');
   return EXIT.ok;
 }

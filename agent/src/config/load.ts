@@ -19,7 +19,7 @@ import { HazmonConfigError } from './errors.ts';
 import type { PathPart } from './issues.ts';
 import { IssueList } from './issues.ts';
 import { compileRules, tripValueOf } from './rules.ts';
-import type { ApiConfig, ConfigSectionName, ConfigSections, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
+import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
 import { configSections } from './schema.ts';
 import { storePointDefinitions } from './store-points.ts';
 
@@ -48,6 +48,11 @@ export interface AgentConfig {
   readonly outputs: readonly ResolvedOutput[];
   readonly users: readonly UserConfig[];
   readonly api: ApiConfig;
+  /** Where `hazmon run` serves /metrics and /healthz; null = not served. */
+  readonly metrics: MetricsListenConfig | null;
+  readonly health: HealthLimits;
+  /** The point written periodically toward a PLC; null = no heartbeat. */
+  readonly heartbeat: HeartbeatConfig | null;
   /** Alarm conditions the engine compiled, for summaries. */
   readonly alarmCount: number;
 }
@@ -105,6 +110,9 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     outputs: sections.outputs.map((output) => ({ ...output, tripValue: tripValueOf(output) })),
     users: sections.users,
     api: sections.api,
+    metrics: sections.metrics,
+    health: sections.health,
+    heartbeat: sections.heartbeat,
     alarmCount: rules.alarmCount,
   };
 }

@@ -118,11 +118,8 @@ function checkOutputs(sections: Partial<ConfigSections>, catalog: PointCatalog |
     const path: PathPart[] = ['outputs', index];
     if (output.kind === 'shutoff_valve' && !output.feedback) issues.add('HAZMON_CONFIG_INVALID', path, 'a shut-off valve needs feedback: { closed, open } limit-switch points to verify it closed');
     if (!catalog) return;
-    const command = resolvePoint(catalog, output.command, [...path, 'command'], issues);
-    if (command?.source === 'modbus') {
-      if (!command.point.writable) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'command'], 'this Modbus point is not writable');
-      else if (typeof tripValueOf(output) === 'number' && isBooleanPoint(command)) issues.add('HAZMON_CONFIG_INVALID', [...path, 'tripValue'], 'the command point is a coil or bit: give true or false');
-    }
+    const command = resolveWritablePoint(catalog, output.command, [...path, 'command'], issues);
+    if (command && typeof tripValueOf(output) === 'number' && isBooleanPoint(command)) issues.add('HAZMON_CONFIG_INVALID', [...path, 'tripValue'], 'the command point is a coil or bit: give true or false');
     for (const which of ['closed', 'open'] as const) {
       const id = output.feedback?.[which];
       if (id === undefined) continue;
@@ -133,6 +130,23 @@ function checkOutputs(sections: Partial<ConfigSections>, catalog: PointCatalog |
       }
     }
   });
+}
+
+/** The heartbeat point must be one the agent can write: a writable Modbus point or an OPC UA point. */
+function checkHeartbeat(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): void {
+  const heartbeat = sections.heartbeat;
+  if (!heartbeat || !catalog) return;
+  const point = resolveWritablePoint(catalog, heartbeat.point, ['heartbeat', 'point'], issues);
+  if (point?.source !== 'modbus' || heartbeat.mode === undefined || heartbeat.mode === (isBooleanPoint(point) ? 'toggle' : 'count')) return;
+  issues.add('HAZMON_CONFIG_INVALID', ['heartbeat', 'mode'], `the point is a ${point.point.type} ${point.point.table}: a coil or bit toggles, a register counts`);
+}
+
+/** A point the agent writes (output command, heartbeat); undefined (and reported) when unknown or not writable. */
+function resolveWritablePoint(catalog: PointCatalog, id: string, path: PathPart[], issues: IssueList): SourcePoint | undefined {
+  const point = resolvePoint(catalog, id, path, issues);
+  if (point?.source !== 'modbus' || point.point.writable) return point;
+  issues.add('HAZMON_CONFIG_REFERENCE', path, 'this Modbus point is not writable');
+  return undefined;
 }
 
 function resolvePoint(catalog: PointCatalog, id: string, path: PathPart[], issues: IssueList): SourcePoint | undefined {
@@ -163,6 +177,7 @@ export function compileRules(sections: Partial<ConfigSections>, catalog: PointCa
   const points = checkPointEntries(sections, catalog, issues);
   checkVotingGroups(sections, issues);
   checkOutputs(sections, catalog, issues);
+  checkHeartbeat(sections, catalog, issues);
   checkActions(sections, issues);
   // The whole-set checks (vote sizes, trip limits, action alarm ids) run on a file clean so far: on a broken one
   // they would mostly repeat problems already reported.

@@ -102,6 +102,33 @@ export const apiSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(8080),
 });
 
+/** The HTTP listener of `hazmon run` for GET /metrics (Prometheus text) and GET /healthz; absent = no listener. */
+export const metricsSchema = z.strictObject({
+  /** Loopback by default: expose it wider only behind a firewall, it has no authentication. */
+  host: text.default('127.0.0.1'),
+  /** 0 picks a free port (logged at start). 9464 is the usual exporter port. */
+  port: z.number().int().min(0).max(65535),
+});
+
+/** Limits past which the agent calls itself unhealthy (runtime alarm, /healthz 503, no systemd watchdog ping). */
+export const healthSchema = z.strictObject({
+  /** Event-loop delay that raises `agent/event_loop_lag` (polls, ticks and shut-offs all wait on the loop). */
+  eventLoopLagMs: z.number().int().min(10).max(60_000).default(500),
+  /** Queued readings not committed for this long = the store is failing. */
+  storeStallS: z.number().positive().max(3600).default(10),
+  /** No engine tick for this long = the agent is hung. */
+  tickStallS: z.number().positive().max(3600).default(5),
+});
+
+/** A value the agent writes to a PLC on a fixed period so the PLC can detect a dead gateway. */
+export const heartbeatSchema = z.strictObject({
+  /** A writable Modbus point `<device>.<point>` or an OPC UA point id. */
+  point: text,
+  /** toggle: true/false alternately; count: 1, 2, ... 32767, 0, 1, ... Default: toggle for a coil or OPC UA point, count for a register. */
+  mode: z.enum(['toggle', 'count']).optional(),
+  intervalS: z.number().min(0.1).max(3600).default(5),
+});
+
 /** Every top-level section; each is checked on its own so one bad section does not hide the others' problems. */
 export const configSections = {
   site: siteSchema,
@@ -116,6 +143,9 @@ export const configSections = {
   retention: retentionSchema.prefault({}),
   store: storeSectionSchema.prefault({}),
   api: apiSchema.prefault({}),
+  metrics: metricsSchema.nullable().default(null),
+  health: healthSchema.prefault({}),
+  heartbeat: heartbeatSchema.nullable().default(null),
 } as const;
 
 export type ConfigSectionName = keyof typeof configSections;
@@ -128,3 +158,6 @@ export type UserRole = (typeof USER_ROLES)[number];
 export type UserConfig = z.output<typeof userSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
 export type ApiConfig = z.output<typeof apiSchema>;
+export type MetricsListenConfig = z.output<typeof metricsSchema>;
+export type HealthLimits = z.output<typeof healthSchema>;
+export type HeartbeatConfig = z.output<typeof heartbeatSchema>;

@@ -2,7 +2,7 @@
 
 /**
  * State lives in a Float64Array block of CONDITION_FIELDS numbers, so every condition of the engine shares one
- * array (the engine packs them into a ConditionTable) and the hot path steps them by offset, touching no objects.
+ * array (the engine packs them into a ConditionTable) and the hot path steps them by index, touching no objects.
  */
 export const CONDITION_FIELDS = 8;
 const C_ABOVE = 0;
@@ -17,18 +17,25 @@ const C_ACTIVE = 6;
 /** When raw last differed from active; NaN while they agree. */
 const C_PENDING = 7;
 
-/** Feeds a value at time t; returns true when the debounced state changed. NaN values leave the raw state alone. */
-function stepCondition(data: Float64Array, base: number, value: number, t: number): boolean {
+/**
+ * The quiet interval of each condition, QUIET_FIELDS numbers in a dense array of their own: sign (1 for above,
+ * -1 for below) and [low, high). While `sign * value` lies in it, a step changes nothing (raw equals active, no
+ * delay pending, and the value stays on the same side of the band), so the hot path checks two numbers from one
+ * small array instead of stepping the whole block. Empty (low +Infinity) while a delay is pending.
+ */
+export const QUIET_FIELDS = 3;
+
+/** Sets raw from a value: 1 at or past the limit, 0 beyond the deadband back, unchanged in between and for NaN. */
+function setRaw(data: Float64Array, base: number, value: number): void {
   const limit = data[base + C_LIMIT]!;
   if (data[base + C_ABOVE] === 1) {
     if (value >= limit) data[base + C_RAW] = 1;
     else if (value < limit - data[base + C_DEADBAND]!) data[base + C_RAW] = 0;
   } else if (value <= limit) data[base + C_RAW] = 1;
   else if (value > limit + data[base + C_DEADBAND]!) data[base + C_RAW] = 0;
-  return advanceCondition(data, base, t);
 }
 
-/** Lets time pass without a value (ticks); returns true when a pending delay completed. */
+/** Lets time pass; returns true when a pending delay completed and the debounced state changed. */
 function advanceCondition(data: Float64Array, base: number, t: number): boolean {
   const raw = data[base + C_RAW]!;
   if (raw === data[base + C_ACTIVE]) {
@@ -47,27 +54,58 @@ function advanceCondition(data: Float64Array, base: number, t: number): boolean 
 }
 
 /**
- * Every condition of an engine in one block. The hot path calls these methods on the instance rather than
+ * Every condition of an engine in one block, by index. The engine calls these methods on the instance rather than
  * imported functions: under tsx each access to an imported binding goes through a getter that costs several ns.
  */
 export class ConditionTable {
   readonly data: Float64Array;
+  readonly quiet: Float64Array;
 
   constructor(conditions: readonly ThresholdCondition[]) {
     this.data = new Float64Array(conditions.length * CONDITION_FIELDS);
-    conditions.forEach((condition, i) => condition.packInto(this.data, i * CONDITION_FIELDS));
+    this.quiet = new Float64Array(conditions.length * QUIET_FIELDS);
+    conditions.forEach((condition, i) => condition.packInto(this, i));
   }
 
   /**
-   * Steps the condition at `base` with the value at source[valueAt] and the time at source[timeAt]. Numbers come
-   * in through an array because V8 boxes a double passed to a call it does not inline (an allocation per step).
+   * Steps condition i with the value at source[valueAt] and the time at source[timeAt]; true when its debounced
+   * state changed. Numbers come in through an array because V8 boxes a double passed to a call it does not inline.
    */
-  stepFrom(base: number, source: Float64Array, valueAt: number, timeAt: number): boolean {
-    return stepCondition(this.data, base, source[valueAt]!, source[timeAt]!);
+  stepFrom(i: number, source: Float64Array, valueAt: number, timeAt: number): boolean {
+    const base = i * CONDITION_FIELDS;
+    setRaw(this.data, base, source[valueAt]!);
+    const changed = advanceCondition(this.data, base, source[timeAt]!);
+    this.refreshQuiet(i);
+    return changed;
   }
 
-  advance(base: number, t: number): boolean {
-    return advanceCondition(this.data, base, t);
+  /** Lets time pass for condition i: a pending on- or off-delay may complete; true when the debounced state changed. */
+  advance(i: number, t: number): boolean {
+    const changed = advanceCondition(this.data, i * CONDITION_FIELDS, t);
+    this.refreshQuiet(i);
+    return changed;
+  }
+
+  /** Recomputes condition i's quiet interval from its state (see QUIET_FIELDS). */
+  refreshQuiet(i: number): void {
+    const d = this.data;
+    const base = i * CONDITION_FIELDS;
+    const q = i * QUIET_FIELDS;
+    const sign = d[base + C_ABOVE] === 1 ? 1 : -1;
+    const raw = d[base + C_RAW]!;
+    this.quiet[q] = sign;
+    if (raw !== d[base + C_ACTIVE] || !Number.isNaN(d[base + C_PENDING]!)) {
+      this.quiet[q + 1] = Number.POSITIVE_INFINITY;
+      this.quiet[q + 2] = Number.NEGATIVE_INFINITY;
+    } else if (raw === 1) {
+      // Stays raw while sign * value >= sign * limit - deadband (above: value >= limit - deadband; below: value <= limit + deadband).
+      this.quiet[q + 1] = sign * d[base + C_LIMIT]! - d[base + C_DEADBAND]!;
+      this.quiet[q + 2] = Number.POSITIVE_INFINITY;
+    } else {
+      // Stays clear while sign * value < sign * limit (above: value < limit; below: value > limit).
+      this.quiet[q + 1] = Number.NEGATIVE_INFINITY;
+      this.quiet[q + 2] = sign * d[base + C_LIMIT]!;
+    }
   }
 }
 
@@ -80,11 +118,16 @@ export interface ConditionSnapshot {
 /** Object view of one condition block, for compiling, querying and snapshots. */
 export class ThresholdCondition {
   private data: Float64Array = new Float64Array(CONDITION_FIELDS);
-  private base = 0;
+  private table: ConditionTable | null = null;
+  private tableIndex = 0;
 
   /** above true: active at value >= limit, clears below limit - deadband; false: active at <= limit, clears above limit + deadband. */
   constructor(above: boolean, limit: number, deadband: number, onDelayMs: number, offDelayMs: number) {
     this.data.set([above ? 1 : 0, limit, deadband, onDelayMs, offDelayMs, 0, 0, Number.NaN]);
+  }
+
+  private get base(): number {
+    return this.tableIndex * CONDITION_FIELDS;
   }
 
   get limit(): number {
@@ -95,16 +138,18 @@ export class ThresholdCondition {
     return this.data[this.base + C_ACTIVE] === 1;
   }
 
-  /** Offset of this condition's block in `packedData` once packed. */
-  get offset(): number {
-    return this.base;
+  /** Index of this condition in its ConditionTable once packed. */
+  get index(): number {
+    return this.tableIndex;
   }
 
-  /** Moves the state into a shared block at `base` (at compile time). */
-  packInto(data: Float64Array, base: number): void {
-    data.set(this.data.subarray(this.base, this.base + CONDITION_FIELDS), base);
-    this.data = data;
-    this.base = base;
+  /** Moves the state into the table as condition i (at compile time). */
+  packInto(table: ConditionTable, i: number): void {
+    table.data.set(this.data.subarray(this.base, this.base + CONDITION_FIELDS), i * CONDITION_FIELDS);
+    this.data = table.data;
+    this.table = table;
+    this.tableIndex = i;
+    table.refreshQuiet(i);
   }
 
   snapshot(): ConditionSnapshot {
@@ -116,5 +161,6 @@ export class ThresholdCondition {
     this.data[this.base + C_RAW] = snapshot.raw ? 1 : 0;
     this.data[this.base + C_ACTIVE] = snapshot.active ? 1 : 0;
     this.data[this.base + C_PENDING] = snapshot.pendingSince ?? Number.NaN;
+    this.table?.refreshQuiet(this.tableIndex);
   }
 }

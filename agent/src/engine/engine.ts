@@ -3,11 +3,11 @@ import { NE43, QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type Qu
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
-import { ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
+import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { PointRuntime, type ValueRule, type WindowRule } from './point.ts';
-import { AGGREGATE_TWA, RATE_PER_MINUTE, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, RATE_PER_MINUTE, RAW_WINDOW_LAYOUT, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -40,6 +40,23 @@ const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', 
    binding (function or constant) goes through a getter costing several ns, as much as a whole rule step. */
 const TWA = AGGREGATE_TWA;
 const RATE = RATE_PER_MINUTE;
+const AVG = AGGREGATE_AVG;
+const MIN = AGGREGATE_MIN;
+const MAX = AGGREGATE_MAX;
+const QUIET = QUIET_FIELDS;
+/** A raw window's header fields, stepped in place by evaluateValueRules (see PaneWindow.rawLayout). */
+const W_ENTRIES = RAW_WINDOW_LAYOUT.header;
+const W_RUN_SUM = RAW_WINDOW_LAYOUT.runSum;
+const W_RUN_COUNT = RAW_WINDOW_LAYOUT.runCount;
+const W_HEAD = RAW_WINDOW_LAYOUT.head;
+const W_TAIL = RAW_WINDOW_LAYOUT.tail;
+const W_MIN_HEAD = RAW_WINDOW_LAYOUT.minHead;
+const W_MIN_TAIL = RAW_WINDOW_LAYOUT.minTail;
+const W_MAX_HEAD = RAW_WINDOW_LAYOUT.maxHead;
+const W_MAX_TAIL = RAW_WINDOW_LAYOUT.maxTail;
+const W_MIN_VALUE = RAW_WINDOW_LAYOUT.minValue;
+const W_MAX_VALUE = RAW_WINDOW_LAYOUT.maxValue;
+const W_EVICTIONS = RAW_WINDOW_LAYOUT.evictions;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -221,6 +238,20 @@ export class AlarmEngine {
   private readonly slotAggregate: Uint8Array;
   private readonly slotRules: ValueRule[] = [];
   private readonly stores: PaneWindow[] = [];
+  /** The engine-wide arrays the windows are packed into (packWindows) and the condition table's data. */
+  private windowPanes = new Float64Array(0);
+  private windowDeques = new Int32Array(0);
+  private readonly conditionQuiet: Float64Array;
+  /**
+   * Per window (index into `stores`): where a raw window without held values sits in windowPanes / windowDeques,
+   * so the batch loop steps it in place; storeHeader -1 for windows it leaves to their own methods (paned,
+   * time-weighted, or moved to private arrays after outgrowing their region). See refreshStoreLayout.
+   */
+  private readonly storeHeader: Int32Array;
+  private readonly storeMinDeque: Int32Array;
+  private readonly storeMaxDeque: Int32Array;
+  private readonly storeMask: Int32Array;
+  private readonly storeWindowMs: Float64Array;
   /**
    * The batch loop hands a reading's time and value over here rather than as arguments: V8 boxes a double
    * passed to a call it does not inline, which would be two allocations per reading.
@@ -252,8 +283,15 @@ export class AlarmEngine {
       this.addRuleSlots(point);
     }
     this.conditionTable = new ConditionTable(conditions);
+    this.conditionQuiet = this.conditionTable.quiet;
+    const storeCount = this.stores.length;
+    this.storeHeader = new Int32Array(storeCount);
+    this.storeMinDeque = new Int32Array(storeCount);
+    this.storeMaxDeque = new Int32Array(storeCount);
+    this.storeMask = new Int32Array(storeCount);
+    this.storeWindowMs = Float64Array.from(this.stores, (store) => store.windowMs);
     this.packWindows();
-    this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.offset);
+    this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     const storeIndex = new Map(this.stores.map((store, i) => [store, i]));
     // Limit rules have no window: store -1, aggregate unused.
     const windowRule = (rule: ValueRule): Partial<WindowRule> => rule;
@@ -301,14 +339,41 @@ export class AlarmEngine {
     return { ...this.counters };
   }
 
-  /** Hot path: columnar readings, in time order per point. */
+  /**
+   * Hot path: columnar readings, in time order per point. The common reading (good, finite, newer than the point's
+   * latest, no reason or flag, on a point with no health condition, not stale, not NE43, in no voting group) goes
+   * straight to the value rules; every other one takes the full path (applyInput), which gives the same result
+   * for a common reading.
+   */
   processBatch(batch: ReadingBatch): void {
     const { point, time, value, quality, reason, flags } = batch;
     const input = this.input;
+    const s = this.scalars;
+    const pointCount = this.pointCount;
     for (let i = 0; i < batch.length; i += 1) {
-      input[0] = time[i]!;
-      input[1] = value[i]!;
-      this.applyInput(point[i]!, quality[i]!, reason === undefined ? 0 : reason[i]!, flags === undefined ? 0 : flags[i]!);
+      const index = point[i]!;
+      const t = time[i]!;
+      const v = value[i]!;
+      const q = quality[i]!;
+      const why = reason === undefined ? 0 : reason[i]!;
+      const flagBits = flags === undefined ? 0 : flags[i]!;
+      const p = index * POINT_FIELDS;
+      if (
+        index >>> 0 === index && index < pointCount && q === GOOD && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
+        t > s[p + P_LAST_TIME]! && s[p + P_HEALTH_BITS] === 0 && s[p + P_STALE_ACTIVE] === 0 && s[p + P_NE43] === 0 && s[p + P_IN_GROUP] === 0 &&
+        !Number.isNaN(this.startTime)
+      ) {
+        this.counters.readings += 1;
+        s[p + P_LAST_TIME] = t;
+        s[p + P_LAST_VALUE] = v;
+        s[p + P_LAST_QUALITY] = GOOD;
+        s[p + P_LAST_GOOD_TIME] = t;
+        this.evaluateValueRules(index);
+        continue;
+      }
+      input[0] = t;
+      input[1] = v;
+      this.applyInput(index, q, why, flagBits);
     }
   }
 
@@ -531,6 +596,8 @@ export class AlarmEngine {
       }
       point.conditions.forEach((condition, i) => condition.restore(saved.conditions[i]!));
       point.stores.forEach((store, i) => store.restore(saved.windows[i]!));
+      const r = point.index * RULE_FIELDS;
+      for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.refreshStoreLayout(k);
       for (const alarm of point.alarms) {
         const savedAlarm = saved.alarms[alarm.id];
         if (savedAlarm !== undefined) alarm.restore(savedAlarm);
@@ -580,6 +647,19 @@ export class AlarmEngine {
       panesBase += store.panesLength;
       dequesBase += store.dequesLength;
     }
+    this.windowPanes = panes;
+    this.windowDeques = deques;
+    for (let k = 0; k < this.stores.length; k += 1) this.refreshStoreLayout(k);
+  }
+
+  /** Notes where window k sits if the batch loop can step it in place (see storeHeader); call after it may have moved. */
+  private refreshStoreLayout(k: number): void {
+    const layout = this.stores[k]!.rawLayout();
+    const inPlace = layout !== null && layout.panes === this.windowPanes && layout.deques === this.windowDeques;
+    this.storeHeader[k] = inPlace ? layout.pbase : -1;
+    this.storeMinDeque[k] = layout?.dmin ?? -1;
+    this.storeMaxDeque[k] = layout?.dmax ?? -1;
+    this.storeMask[k] = layout?.mask ?? 0;
   }
 
   /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */
@@ -697,51 +777,157 @@ export class AlarmEngine {
   }
 
   /**
-   * A good value: limits, then every window takes the reading, then window and rate rules, then stuck detection.
-   * The steps pass only the point index and read time and value from the point's record: a double passed to (or
-   * returned from) a call V8 does not inline is boxed, an allocation per reading.
+   * A good value: every window takes the reading, then the limit, window and rate rules in slot order, then stuck
+   * detection. This is the per-reading work, written as one loop over typed arrays: raw windows without held
+   * values (every window up to 5 minutes that no time-weighted rule reads) are stepped in place through
+   * RAW_WINDOW_LAYOUT exactly as PaneWindow.add would (window.test.ts checks the two against each other), other
+   * windows through their methods; conditions are stepped in place and advance() is called only when a delay is
+   * pending or the state flips. Time and value come from the point's record and cross calls only through typed
+   * arrays: V8 boxes a double passed to (or returned from) a call it does not inline, an allocation per reading.
    */
   private evaluateValueRules(index: number): void {
-    this.stepLimits(index);
-    this.updateWindows(index);
-    if (!Number.isNaN(this.scalars[index * POINT_FIELDS + P_STUCK_FOR_MS]!)) this.detectStuck(index);
-  }
-
-  private stepLimits(index: number): void {
+    const s = this.scalars;
     const p = index * POINT_FIELDS;
-    const t = this.scalars[p + P_LAST_TIME]!;
-    const v = this.scalars[p + P_LAST_VALUE]!;
-    const r = index * RULE_FIELDS;
-    const end = this.ruleRanges[r + R_WINDOWS]!;
-    for (let k = this.ruleRanges[r + R_LIMITS]!; k < end; k += 1) {
-      if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.scalars, p + P_LAST_VALUE, p + P_LAST_TIME)) this.raiseLimit(this.slotRules[k]!, t, v);
-    }
-  }
-
-  private updateWindows(index: number): void {
-    const p = index * POINT_FIELDS;
-    const t = this.scalars[p + P_LAST_TIME]!;
-    const v = this.scalars[p + P_LAST_VALUE]!;
+    const t = s[p + P_LAST_TIME]!;
+    const v = s[p + P_LAST_VALUE]!;
     const ranges = this.ruleRanges;
     const r = index * RULE_FIELDS;
-    const ratesStart = ranges[r + R_RATES]!;
-    const end = ranges[r + R_END]!;
-    const conditions = this.conditionTable;
-    const slotCondition = this.slotCondition;
-    const stores = this.stores;
+    const panes = this.windowPanes;
+    const deques = this.windowDeques;
+    const storeHeader = this.storeHeader;
+    const storeMask = this.storeMask;
     const storesEnd = ranges[r + R_STORES_END]!;
-    for (let k = ranges[r + R_STORES]!; k < storesEnd; k += 1) stores[k]!.addFrom(this.scalars, p + P_LAST_TIME, true);
-    // A window or rate rule's number goes from the window to its condition through `ruleInput` (result, time,
-    // latest value): see PaneWindow.ruleValueInto and ConditionTable.stepFrom.
-    const ruleInput = this.ruleInput;
-    ruleInput[1] = t;
-    ruleInput[2] = v;
-    for (let k = ranges[r + R_WINDOWS]!; k < end; k += 1) {
-      stores[this.slotStore[k]!]!.ruleValueInto(this.slotAggregate[k]!, ruleInput);
-      if (!conditions.stepFrom(slotCondition[k]!, ruleInput, 0, 1)) continue;
-      if (k < ratesStart) this.raiseWindow(this.slotRules[k] as WindowRule, t, ruleInput[0]!);
-      else this.raiseRate(this.slotRules[k]!, t, ruleInput[0]!);
+    for (let k = ranges[r + R_STORES]!; k < storesEnd; k += 1) {
+      const h = storeHeader[k]!;
+      if (h < 0) {
+        this.stores[k]!.addFrom(s, p + P_LAST_TIME, true);
+        continue;
+      }
+      const mask = storeMask[k]!;
+      let head = panes[h + W_HEAD]!;
+      const tail = panes[h + W_TAIL]!;
+      const entries = h + W_ENTRIES;
+      const minDeque = this.storeMinDeque[k]!;
+      const maxDeque = this.storeMaxDeque[k]!;
+      // Evict entries whose pane (ceil(time) - 1 with 1 ms panes) left the window.
+      const firstKept = Math.floor(t - this.storeWindowMs[k]!);
+      let minHead = panes[h + W_MIN_HEAD]!;
+      let maxHead = panes[h + W_MAX_HEAD]!;
+      const minFront = minHead;
+      const maxFront = maxHead;
+      const minTail = panes[h + W_MIN_TAIL]!;
+      const maxTail = panes[h + W_MAX_TAIL]!;
+      let count = panes[h + W_RUN_COUNT]!;
+      let sum = panes[h + W_RUN_SUM]!;
+      while (tail > head) {
+        const e = entries + (head & mask) * 2;
+        if (Math.ceil(panes[e]!) - 1 >= firstKept) break;
+        count -= 1;
+        sum -= panes[e + 1]!;
+        if (minTail > minHead && deques[minDeque + (minHead & mask)] === head) minHead += 1;
+        if (maxTail > maxHead && deques[maxDeque + (maxHead & mask)] === head) maxHead += 1;
+        head += 1;
+      }
+      const evicted = head - panes[h + W_HEAD]!;
+      if (evicted > 0) {
+        panes[h + W_HEAD] = head;
+        panes[h + W_RUN_COUNT] = count;
+        panes[h + W_RUN_SUM] = sum;
+        if (minHead !== minFront) {
+          panes[h + W_MIN_HEAD] = minHead;
+          panes[h + W_MIN_VALUE] = minTail > minHead ? panes[entries + (deques[minDeque + (minHead & mask)]! & mask) * 2 + 1]! : Number.NaN;
+        }
+        if (maxHead !== maxFront) {
+          panes[h + W_MAX_HEAD] = maxHead;
+          panes[h + W_MAX_VALUE] = maxTail > maxHead ? panes[entries + (deques[maxDeque + (maxHead & mask)]! & mask) * 2 + 1]! : Number.NaN;
+        }
+        const evictions = panes[h + W_EVICTIONS]! + evicted;
+        panes[h + W_EVICTIONS] = evictions;
+        if (evictions > mask) {
+          this.stores[k]!.recompute();
+          count = panes[h + W_RUN_COUNT]!;
+          sum = panes[h + W_RUN_SUM]!;
+        }
+      }
+      if (tail - head > mask) {
+        // The ring is full (readings come faster than expectedIntervalS): the window's own add() grows it and moves it.
+        this.stores[k]!.addFrom(s, p + P_LAST_TIME, true);
+        this.refreshStoreLayout(k);
+        continue;
+      }
+      const e = entries + (tail & mask) * 2;
+      panes[e] = t;
+      panes[e + 1] = v;
+      panes[h + W_TAIL] = tail + 1;
+      panes[h + W_RUN_COUNT] = count + 1;
+      panes[h + W_RUN_SUM] = sum + v;
+      // Monotonic deques: drop entries the new one dominates; a new front also becomes the front value.
+      if (minDeque >= 0) {
+        let back = minTail;
+        while (back > minHead && panes[entries + (deques[minDeque + ((back - 1) & mask)]! & mask) * 2 + 1]! >= v) back -= 1;
+        deques[minDeque + (back & mask)] = tail;
+        panes[h + W_MIN_TAIL] = back + 1;
+        if (back === minHead) panes[h + W_MIN_VALUE] = v;
+      }
+      if (maxDeque >= 0) {
+        let back = maxTail;
+        while (back > maxHead && panes[entries + (deques[maxDeque + ((back - 1) & mask)]! & mask) * 2 + 1]! <= v) back -= 1;
+        deques[maxDeque + (back & mask)] = tail;
+        panes[h + W_MAX_TAIL] = back + 1;
+        if (back === maxHead) panes[h + W_MAX_VALUE] = v;
+      }
     }
+    const quiet = this.conditionQuiet;
+    const slotCondition = this.slotCondition;
+    const windowsStart = ranges[r + R_WINDOWS]!;
+    const end = ranges[r + R_END]!;
+    for (let k = ranges[r + R_LIMITS]!; k < end; k += 1) {
+      let x = v;
+      if (k >= windowsStart) {
+        const store = this.slotStore[k]!;
+        const h = storeHeader[store]!;
+        const aggregate = this.slotAggregate[k]!;
+        if (h < 0) {
+          const ruleInput = this.ruleInput;
+          ruleInput[1] = t;
+          ruleInput[2] = v;
+          this.stores[store]!.ruleValueInto(aggregate, ruleInput);
+          x = ruleInput[0]!;
+        } else if (aggregate === AVG) {
+          const count = panes[h + W_RUN_COUNT]!;
+          x = count > 0 ? panes[h + W_RUN_SUM]! / count : Number.NaN;
+        } else if (aggregate === MAX) {
+          x = panes[h + W_MAX_VALUE]!;
+        } else if (aggregate === MIN) {
+          x = panes[h + W_MIN_VALUE]!;
+        } else {
+          // Rate per minute from the oldest reading in the window to this one.
+          const head = panes[h + W_HEAD]!;
+          const e = h + W_ENTRIES + (head & storeMask[store]!) * 2;
+          const oldestTime = panes[e]!;
+          x = panes[h + W_TAIL]! > head && t > oldestTime ? ((v - panes[e + 1]!) * 60_000) / (t - oldestTime) : 0;
+        }
+      }
+      const c = slotCondition[k]!;
+      const q = c * QUIET;
+      const signed = quiet[q]! * x;
+      if (signed >= quiet[q + 1]! && signed < quiet[q + 2]!) continue;
+      const ruleInput = this.ruleInput;
+      ruleInput[0] = x;
+      ruleInput[1] = t;
+      if (this.conditionTable.stepFrom(c, ruleInput, 0, 1)) this.raiseRule(index, k);
+    }
+    if (!Number.isNaN(s[p + P_STUCK_FOR_MS]!)) this.detectStuck(index);
+  }
+
+  /** Rule slot k of a point changed state: its alarm follows, with the value compared (in ruleInput[0]) in `why`. */
+  private raiseRule(index: number, k: number): void {
+    const t = this.scalars[index * POINT_FIELDS + P_LAST_TIME]!;
+    const x = this.ruleInput[0]!;
+    const r = index * RULE_FIELDS;
+    if (k < this.ruleRanges[r + R_WINDOWS]!) this.raiseLimit(this.slotRules[k]!, t, x);
+    else if (k < this.ruleRanges[r + R_RATES]!) this.raiseWindow(this.slotRules[k] as WindowRule, t, x);
+    else this.raiseRate(this.slotRules[k]!, t, x);
   }
 
   /** Stuck / flatline: the value stayed within epsilon of a reference for forMs; the reference moves with the value. */

@@ -43,8 +43,9 @@ const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, fi
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
 /**
- * A window's running numbers sit in a header of HEADER_FIELDS numbers just before its entries in `panes`, not in
- * object fields: V8 keeps each double-valued field in a box of its own, one more pointer to chase per field.
+ * A window's running numbers and ring positions sit in a header of HEADER_FIELDS numbers just before its entries in
+ * `panes`, not in object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop
+ * steps a raw window in place through this layout (RAW_WINDOW_LAYOUT) without calling into the window.
  */
 const H_RUN_SUM = 0;
 const H_RUN_TW_SUM = 1;
@@ -56,9 +57,40 @@ const H_STR_E = 6;
 const H_STR_V = 7;
 const H_MIN_VALUE = 8;
 const H_MAX_VALUE = 9;
-const HEADER_FIELDS = 10;
-/** Header values of an empty window: no sums, no open segment, no straddler, no extremes. */
-const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+/** Sequence numbers: the oldest entry is `head`, the next new entry gets `tail`; likewise for the deques. */
+const H_HEAD = 10;
+const H_TAIL = 11;
+const H_MIN_HEAD = 12;
+const H_MIN_TAIL = 13;
+const H_MAX_HEAD = 14;
+const H_MAX_TAIL = 15;
+const H_RUN_COUNT = 16;
+const H_EVICTIONS = 17;
+/** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
+const H_OPEN_SEQ = 18;
+const HEADER_FIELDS = 19;
+/** Header values of an empty window: no sums, no open segment, no straddler, no extremes, no entries. */
+const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0, 0, 0, 0, 0, 0, 0, 0, -1];
+
+/**
+ * Offsets into the header of a raw window without held values (paneMs 1, entries of two numbers: time, value),
+ * for the engine's in-place stepping; see PaneWindow.rawLayout.
+ */
+export const RAW_WINDOW_LAYOUT = {
+  header: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
+  minHead: H_MIN_HEAD, minTail: H_MIN_TAIL, maxHead: H_MAX_HEAD, maxTail: H_MAX_TAIL, minValue: H_MIN_VALUE, maxValue: H_MAX_VALUE,
+  evictions: H_EVICTIONS,
+} as const;
+
+/** Where a raw window's storage is, for stepping it in place; dmin / dmax are -1 when that deque is not kept. */
+export interface RawWindowLayout {
+  readonly panes: Float64Array;
+  readonly pbase: number;
+  readonly deques: Int32Array;
+  readonly dmin: number;
+  readonly dmax: number;
+  readonly mask: number;
+}
 
 /** What a rule reads from a window (ruleValueInto): an aggregate, or the rate of change per minute. */
 export const AGGREGATE_AVG = 0;
@@ -106,20 +138,9 @@ export class PaneWindow implements WindowShape {
   private deques: Int32Array = new Int32Array(0);
   private dmin = 0;
   private dmax = 0;
-  /** Sequence numbers: the oldest entry is `head`, the next new entry gets `tail`. */
-  private head = 0;
-  private tail = 0;
   /** Whether the min / max deques are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
   private tracksMinimum = true;
   private tracksMaximum = true;
-  private minHead = 0;
-  private minTail = 0;
-  private maxHead = 0;
-  private maxTail = 0;
-  private runCount = 0;
-  private evictionsSinceRecompute = 0;
-  /** Entry of the latest good reading, whose value is still held (see openT). */
-  private openSeq = -1;
 
   constructor(shape: WindowShape, expectedPanes: number) {
     this.windowMs = shape.windowMs;
@@ -165,7 +186,7 @@ export class PaneWindow implements WindowShape {
     if (this.tracksHeldValues) this.closeOpenSegment(t);
     this.evictFrom(source, at);
     if (!good) {
-      this.openT = Number.NaN;
+      if (this.tracksHeldValues) this.openT = Number.NaN;
       return;
     }
     let panes = this.panes;
@@ -206,6 +227,8 @@ export class PaneWindow implements WindowShape {
     this.runSum += v;
     if (this.tracksMinimum) this.pushMin(this.tail - 1);
     if (this.tracksMaximum) this.pushMax(this.tail - 1);
+    // Only time-weighted aggregates read the held value (see timeWeighted).
+    if (!this.tracksHeldValues) return;
     this.openT = t;
     this.openV = v;
     this.openSeq = this.tail - 1;
@@ -254,8 +277,6 @@ export class PaneWindow implements WindowShape {
     }
     if (this.minHead !== minFront) this.minValue = this.frontValue(this.dmin, this.minHead, this.minTail, this.oMin);
     if (this.maxHead !== maxFront) this.maxValue = this.frontValue(this.dmax, this.maxHead, this.maxTail, this.oMax);
-    // Running sums lose a little precision with every subtraction; re-adding the live entries once per
-    // `capacity` evictions keeps the error bounded at O(1) amortized cost.
     if (this.evictionsSinceRecompute >= this.capacity) this.recompute();
   }
 
@@ -376,6 +397,15 @@ export class PaneWindow implements WindowShape {
     this.relocate(panes, pbase, deques, dbase, this.capacity);
   }
 
+  /**
+   * Storage of a raw window without held values, which the engine steps in place (RAW_WINDOW_LAYOUT); null for
+   * other windows. Valid until the window moves: after add() or restore(), ask again.
+   */
+  rawLayout(): RawWindowLayout | null {
+    if (!this.raw || this.tracksHeldValues) return null;
+    return { panes: this.panes, pbase: this.pbase, deques: this.deques, dmin: this.tracksMinimum ? this.dmin : -1, dmax: this.tracksMaximum ? this.dmax : -1, mask: this.mask };
+  }
+
   /** Bytes of typed-array storage this window holds. */
   get stateBytes(): number {
     return this.panesLength * Float64Array.BYTES_PER_ELEMENT + this.dequesLength * Int32Array.BYTES_PER_ELEMENT;
@@ -397,7 +427,26 @@ export class PaneWindow implements WindowShape {
     return this.pbase + HEADER_FIELDS + (seq & this.mask) * this.stride;
   }
 
-  // Header numbers (see HEADER_FIELDS). Running sums of the live entries:
+  // Header numbers (see HEADER_FIELDS). Ring and deque positions, live entry count, evictions since the sums were re-added:
+  private get head(): number { return this.panes[this.pbase + H_HEAD]!; }
+  private set head(value: number) { this.panes[this.pbase + H_HEAD] = value; }
+  private get tail(): number { return this.panes[this.pbase + H_TAIL]!; }
+  private set tail(value: number) { this.panes[this.pbase + H_TAIL] = value; }
+  private get minHead(): number { return this.panes[this.pbase + H_MIN_HEAD]!; }
+  private set minHead(value: number) { this.panes[this.pbase + H_MIN_HEAD] = value; }
+  private get minTail(): number { return this.panes[this.pbase + H_MIN_TAIL]!; }
+  private set minTail(value: number) { this.panes[this.pbase + H_MIN_TAIL] = value; }
+  private get maxHead(): number { return this.panes[this.pbase + H_MAX_HEAD]!; }
+  private set maxHead(value: number) { this.panes[this.pbase + H_MAX_HEAD] = value; }
+  private get maxTail(): number { return this.panes[this.pbase + H_MAX_TAIL]!; }
+  private set maxTail(value: number) { this.panes[this.pbase + H_MAX_TAIL] = value; }
+  private get runCount(): number { return this.panes[this.pbase + H_RUN_COUNT]!; }
+  private set runCount(value: number) { this.panes[this.pbase + H_RUN_COUNT] = value; }
+  private get evictionsSinceRecompute(): number { return this.panes[this.pbase + H_EVICTIONS]!; }
+  private set evictionsSinceRecompute(value: number) { this.panes[this.pbase + H_EVICTIONS] = value; }
+  private get openSeq(): number { return this.panes[this.pbase + H_OPEN_SEQ]!; }
+  private set openSeq(value: number) { this.panes[this.pbase + H_OPEN_SEQ] = value; }
+  // Running sums of the live entries:
   private get runSum(): number { return this.panes[this.pbase + H_RUN_SUM]!; }
   private set runSum(value: number) { this.panes[this.pbase + H_RUN_SUM] = value; }
   private get runTwSum(): number { return this.panes[this.pbase + H_RUN_TW_SUM]!; }
@@ -484,7 +533,11 @@ export class PaneWindow implements WindowShape {
     if (tail === this.maxHead) this.maxValue = value;
   }
 
-  private recompute(): void {
+  /**
+   * Re-adds the running sums from the live entries. Subtracting evicted entries loses a little precision each time;
+   * doing this once per `capacity` evictions keeps the error bounded at O(1) amortized cost.
+   */
+  recompute(): void {
     this.runCount = this.runSum = this.runTwSum = this.runTwCover = 0;
     for (let seq = this.head; seq < this.tail; seq += 1) {
       const base = this.offsetOf(seq);

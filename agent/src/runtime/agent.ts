@@ -8,7 +8,7 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
-import type { OpcuaConnection, Reading } from '@hazmon/protocols';
+import type { ModbusCounters, OpcuaConnection, Reading } from '@hazmon/protocols';
 import { ModbusPoller, createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { verifyPassword } from '../config/index.ts';
@@ -21,6 +21,10 @@ import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
 import { ShutoffValveController } from './shutoff.ts';
+import type { EventLoopLagSnapshot } from './event-loop.ts';
+import { EventLoopLagMonitor } from './event-loop.ts';
+import type { HeartbeatStats } from './heartbeat.ts';
+import { Heartbeat } from './heartbeat.ts';
 
 /** An alarm the runtime raises itself (shut-off, device comms, poll overruns, store health), beside the engine's. */
 export interface RuntimeAlarmEvent {
@@ -34,6 +38,16 @@ export interface RuntimeAlarmEvent {
   readonly priority: Priority;
   readonly why: string;
   readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** A runtime alarm raised or cleared from outside the core loop (event-loop lag, heartbeat); `source` null = the agent. */
+export type RuntimeAlarmInput = Omit<RuntimeAlarmEvent, 'type' | 'time' | 'source'> & { readonly source: string | null };
+
+/** One polled Modbus device: where it is and its request counters (live values copied at stats time). */
+export interface ModbusDeviceStats {
+  readonly deviceId: string;
+  readonly line: string;
+  readonly counters: Readonly<ModbusCounters>;
 }
 
 export type AgentEvent = EngineEvent | RuntimeAlarmEvent;
@@ -71,6 +85,18 @@ export interface AgentStats {
   readonly devicesInCommsLoss: readonly string[];
   readonly engine: EngineStats;
   readonly store: StoreStats;
+  /** Gateway clock when the agent started and when the engine was last ticked (epoch ms). */
+  readonly startedAt: number;
+  readonly lastTickAt: number;
+  /** Every Modbus write the agent made (outputs, heartbeat), command sent -> read back (ms). */
+  readonly writeLatency: LatencySnapshot;
+  readonly modbus: readonly ModbusDeviceStats[];
+  /** OPC UA connections, then Modbus devices, each once. */
+  readonly sources: readonly string[];
+  readonly eventLoop: EventLoopLagSnapshot;
+  readonly heartbeat: HeartbeatStats | null;
+  /** Runtime alarm ids now active (raised and not cleared). */
+  readonly runtimeAlarmsActive: readonly string[];
 }
 
 const RESET_ROLES: readonly UserRole[] = ['supervisor', 'admin'];
@@ -108,6 +134,12 @@ export class Agent {
   private readonly poller: ModbusPoller;
   private readonly engine: AlarmEngine;
   private tickTimer: NodeJS.Timeout | null = null;
+  private readonly writeLatency = new LatencyHistogram();
+  private readonly eventLoop: EventLoopLagMonitor;
+  private readonly heartbeat: Heartbeat | null;
+  private readonly runtimeAlarmsActive = new Set<string>();
+  private readonly startedAt: number;
+  private lastTickAt: number;
   /** When the readings (or tick) now being processed reached the gateway: the start of the shut-off latency. */
   private arrivedAt = 0;
   private stopped = false;
@@ -120,6 +152,8 @@ export class Agent {
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.startedAt = this.now();
+    this.lastTickAt = this.startedAt;
     this.enginePoints = new Set(config.engine.points.map((point) => point.id));
     for (const device of config.devices) for (const point of device.points) this.deviceOfReading.set(point.readingId, device.id);
     this.engine = new AlarmEngine(config.engine, (event) => this.onEngineEvent(event));
@@ -149,6 +183,10 @@ export class Agent {
         this.valveByFeedback.set(output.feedback.open, valve);
       }
     }
+    const raiseAlarm = (alarm: RuntimeAlarmInput) => this.raiseRuntimeAlarm(alarm);
+    this.eventLoop = new EventLoopLagMonitor({ limitMs: config.health.eventLoopLagMs, alarm: raiseAlarm });
+    const heartbeat = config.heartbeat;
+    this.heartbeat = heartbeat && new Heartbeat({ point: heartbeat.point, mode: heartbeat.mode ?? (this.isBooleanModbusPoint(heartbeat.point) === false ? 'count' : 'toggle'), intervalMs: heartbeat.intervalS * 1000, write: this.pointWriter(heartbeat.point, 'heartbeat'), alarm: raiseAlarm });
   }
 
   /** Opens the store, registers the points, starts polling, OPC UA subscriptions and the engine tick. */
@@ -210,7 +248,27 @@ export class Agent {
       devicesInCommsLoss: [...this.devicesInCommsLoss],
       engine: this.engine.stats(),
       store: this.store.stats(),
+      startedAt: this.startedAt,
+      lastTickAt: this.lastTickAt,
+      writeLatency: this.writeLatency.snapshot(),
+      modbus: this.config.devices.map((device) => ({ deviceId: device.id, line: device.line, counters: { ...this.poller.counters(device.id) } })),
+      sources: [...this.config.opcua.map((connection) => connection.id), ...this.config.devices.map((device) => device.id)],
+      eventLoop: this.eventLoop.snapshot(),
+      heartbeat: this.heartbeat?.stats() ?? null,
+      runtimeAlarmsActive: [...this.runtimeAlarmsActive],
     };
+  }
+
+  /** Engine alarms not in state normal, by priority (walks every alarm: for scrapes, not hot paths). */
+  activeAlarmsByPriority(): Map<Priority, number> {
+    const counts = new Map<Priority, number>();
+    for (const alarm of this.engine.alarms()) if (alarm.state !== 'normal') counts.set(alarm.priority, (counts.get(alarm.priority) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Raises or clears a runtime alarm like the agent's own: to subscribers and the store's alarm events. */
+  raiseRuntimeAlarm(alarm: RuntimeAlarmInput): void {
+    this.raise(alarm.alarmId, alarm.source, alarm.rule, alarm.active, alarm.priority, alarm.why, alarm.details);
   }
 
   /** Stops polling and subscriptions, waits for pending durable writes, flushes and closes the store. */
@@ -218,6 +276,8 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.eventLoop.stop();
+    await this.heartbeat?.stop();
     for (const valve of this.valves.values()) valve.stop();
     await Promise.all([this.poller.stop(), ...this.connections.map((connection) => connection.stop())]);
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
@@ -292,11 +352,14 @@ export class Agent {
     this.poller.start();
     for (const connection of this.connections) void connection.start();
     this.tickTimer = setInterval(() => this.tick(), tickIntervalMs);
+    this.eventLoop.start();
+    this.heartbeat?.start();
   }
 
   private tick(): void {
     const now = this.now();
     this.arrivedAt = now;
+    this.lastTickAt = now;
     this.engine.tick(now);
     for (const device of this.config.devices) {
       const overruns = this.poller.counters(device.id).overruns;
@@ -427,6 +490,8 @@ export class Agent {
   }
 
   private raise(alarmId: string, source: string | null, rule: string, active: boolean, priority: Priority, why: string, details: Readonly<Record<string, unknown>>): void {
+    if (active) this.runtimeAlarmsActive.add(alarmId);
+    else this.runtimeAlarmsActive.delete(alarmId);
     this.publish({ type: 'runtime_alarm', time: this.now(), alarmId, source: source ?? 'agent', rule, active, priority, why, details });
   }
 
@@ -471,22 +536,46 @@ export class Agent {
 
   /** How the command point of an output is written: a Modbus coil/register (with read-back) or an OPC UA node. */
   private writerFor(output: ResolvedOutput): OutputWriter {
-    for (const device of this.config.devices) {
-      const point = device.points.find((candidate) => candidate.readingId === output.command);
-      if (!point) continue;
-      return (value) =>
-        this.poller.write(device.id, point.spec.id, value).then(
-          () => ({ ok: true }) as const,
+    return this.pointWriter(output.command, `outputs ${output.id}: command point`);
+  }
+
+  /** Writes a point by reading id through its Modbus device (timed into writeLatency) or its OPC UA connection. */
+  private pointWriter(pointId: string, where: string): OutputWriter {
+    const modbus = this.modbusPoint(pointId);
+    if (modbus) {
+      const { device, point } = modbus;
+      return (value) => {
+        const started = this.now();
+        return this.poller.write(device.id, point.spec.id, value).then(
+          () => {
+            this.writeLatency.record(this.now() - started);
+            return { ok: true } as const;
+          },
           (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
         );
+      };
     }
-    const index = this.config.opcua.findIndex((connection) => connection.points.some((point) => point.id === output.command));
-    if (index < 0) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${this.config.file}: outputs ${output.id}: command point ${JSON.stringify(output.command)} is produced by no Modbus device or OPC UA connection`);
+    const index = this.config.opcua.findIndex((connection) => connection.points.some((point) => point.id === pointId));
+    if (index < 0) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${this.config.file}: ${where} ${JSON.stringify(pointId)} is produced by no Modbus device or OPC UA connection`);
     return (value) =>
-      this.connections[index]!.write(output.command, value).then(
+      this.connections[index]!.write(pointId, value).then(
         (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
         (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
       );
+  }
+
+  /** Whether a reading id is a coil or bit of a Modbus device; null when it is not a Modbus point. */
+  private isBooleanModbusPoint(pointId: string): boolean | null {
+    const type = this.modbusPoint(pointId)?.point.spec.type;
+    return type === undefined ? null : type === 'bool' || type === 'bit';
+  }
+
+  private modbusPoint(readingId: string) {
+    for (const device of this.config.devices) {
+      const point = device.points.find((candidate) => candidate.readingId === readingId);
+      if (point) return { device, point };
+    }
+    return undefined;
   }
 }
 

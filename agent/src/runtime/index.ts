@@ -1,6 +1,20 @@
 /** Public surface of the agent runtime: the core loop with verified shut-off. */
 export { Agent } from './agent.ts';
-export type { AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ResetCredentials, RuntimeAlarmEvent } from './agent.ts';
+export type { AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ModbusDeviceStats, ResetCredentials, RuntimeAlarmEvent, RuntimeAlarmInput } from './agent.ts';
+export { METRICS_CONTENT_TYPE, processStats, renderMetrics } from './metrics.ts';
+export type { MetricsInput, ProcessStats } from './metrics.ts';
+export { assessHealth } from './health.ts';
+export type { AgentHealth } from './health.ts';
+export { startMonitoringEndpoint } from './http-endpoint.ts';
+export type { MonitoringEndpoint, MonitoringEndpointOptions } from './http-endpoint.ts';
+export { SystemdNotifier } from './systemd-notify.ts';
+export type { SystemdNotifierOptions } from './systemd-notify.ts';
+export { startServiceHooks } from './service.ts';
+export type { ServiceHookOptions, ServiceHooks } from './service.ts';
+export { EVENT_LOOP_LAG_ALARM } from './event-loop.ts';
+export type { EventLoopLagSnapshot } from './event-loop.ts';
+export { HEARTBEAT_ALARM } from './heartbeat.ts';
+export type { HeartbeatMode, HeartbeatStats } from './heartbeat.ts';
 export { LATENCY_BOUNDS_MS, LatencyHistogram } from '../latency-histogram.ts';
 export type { LatencySnapshot } from '../latency-histogram.ts';
 export type { OutputWriteResult, ShutoffDiscrepancy, ShutoffDiscrepancyReason, ShutoffState, ShutoffStats } from './shutoff.ts';

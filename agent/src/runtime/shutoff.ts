@@ -16,7 +16,8 @@ export type OutputWriter = (value: boolean | number) => Promise<OutputWriteResul
  */
 export type ShutoffDiscrepancyReason = 'stuck_open' | 'feedback_broken' | 'feedback_inconsistent' | 'no_feedback' | 'command_ignored';
 
-export type ShutoffState = 'idle' | 'commanding' | 'verifying' | 'discrepancy' | 'confirmed';
+export const SHUTOFF_STATES = ['idle', 'commanding', 'verifying', 'discrepancy', 'confirmed'] as const;
+export type ShutoffState = (typeof SHUTOFF_STATES)[number];
 
 export interface ShutoffDiscrepancy {
   readonly outputId: string;

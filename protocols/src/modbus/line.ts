@@ -79,6 +79,8 @@ export interface ModbusCounters {
   /** Requests put on the wire, retries included. */
   requests: number;
   responses: number;
+  /** Sum over `responses` of the time from sending the request to its answer, ms (retries timed from their own send). */
+  responseMs: number;
   timeouts: number;
   exceptions: number;
   frameErrors: number;
@@ -97,7 +99,7 @@ export interface ModbusCounters {
 }
 
 export function newCounters(): ModbusCounters {
-  return { requests: 0, responses: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectionErrors: 0, retries: 0, backoffs: 0, skipped: 0, overruns: 0, writes: 0, writeFailures: 0, splits: 0 };
+  return { requests: 0, responses: 0, responseMs: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectionErrors: 0, retries: 0, backoffs: 0, skipped: 0, overruns: 0, writes: 0, writeFailures: 0, splits: 0 };
 }
 
 /** The outcome of one job: register bytes or bits, or a failure with a reason code and detail. */
@@ -141,7 +143,7 @@ export class ModbusLine {
   private readonly queue: LineJob[] = [];
   private queueHead = 0;
   private readonly urgent: LineJob[] = [];
-  private inFlight: { job: LineJob; attempt: number; token: number } | null = null;
+  private inFlight: { job: LineJob; attempt: number; token: number; sentAt: number } | null = null;
   private token = 0;
   private reconnectDelay: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -288,7 +290,7 @@ export class ModbusLine {
   private send(job: LineJob, attempt: number): void {
     const client = this.client!;
     const token = ++this.token;
-    this.inFlight = { job, attempt, token };
+    this.inFlight = { job, attempt, token, sentAt: this.now() };
     job.counters.requests += 1;
     const callback: Callback = (error, result) => this.answered(token, error, result);
     const { unitId, address, quantity, payload } = job;
@@ -320,6 +322,7 @@ export class ModbusLine {
     const { job, attempt } = flying;
     if (!error) {
       job.counters.responses += 1;
+      job.counters.responseMs += this.now() - flying.sentAt;
       this.slaves.delete(job.unitId);
       this.silentAttempts = 0;
       const { data, buffer } = result as { data?: unknown; buffer?: Buffer };

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RuntimeAlarmInput } from './agent.ts';
+import { EVENT_LOOP_LAG_ALARM, EventLoopLagMonitor } from './event-loop.ts';
+
+let monitor: EventLoopLagMonitor | null = null;
+
+afterEach(() => {
+  monitor?.stop();
+  monitor = null;
+});
+
+/** Blocks this thread, as a runaway computation in the agent would. */
+function blockLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+async function until(what: string, probe: () => boolean): Promise<void> {
+  for (let waited = 0; !probe(); waited += 20) {
+    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('EventLoopLagMonitor', () => {
+  it('raises once for a blocked loop with the measured delay, clears on the next calm window, and keeps the figures', async () => {
+    const alarms: RuntimeAlarmInput[] = [];
+    monitor = new EventLoopLagMonitor({ limitMs: 250, windowMs: 200, alarm: (alarm) => alarms.push(alarm) });
+    monitor.start();
+    await until('a first window', () => monitor!.snapshot().windows > 0);
+    expect(alarms).toEqual([]);
+    blockLoop(900);
+    await until('the alarm', () => alarms.length === 1);
+    expect(alarms[0]).toMatchObject({ alarmId: EVENT_LOOP_LAG_ALARM, active: true, priority: 'high', source: null });
+    const reported = alarms[0]!.details['maxMs'] as number;
+    expect(reported).toBeGreaterThan(250);
+    expect(alarms[0]!.why).toContain(`up to ${reported} ms (limit 250 ms)`);
+    expect(monitor.snapshot()).toMatchObject({ stalled: true, stalledWindows: 1 });
+    await until('the clear', () => alarms.length === 2);
+    expect(alarms[1]).toMatchObject({ alarmId: EVENT_LOOP_LAG_ALARM, active: false });
+    const snapshot = monitor.snapshot();
+    expect(snapshot.stalled).toBe(false);
+    expect(snapshot.maxEverMs).toBeGreaterThanOrEqual(reported - 1);
+    expect(snapshot.maxMs).toBeLessThanOrEqual(250);
+    expect(snapshot.p50Ms).toBeLessThanOrEqual(snapshot.p99Ms);
+  }, 30_000);
+
+  it('stays quiet while the loop is free, and stop() ends the windows', async () => {
+    const alarms: RuntimeAlarmInput[] = [];
+    monitor = new EventLoopLagMonitor({ limitMs: 2000, windowMs: 50, alarm: (alarm) => alarms.push(alarm) });
+    monitor.start();
+    await until('three windows', () => monitor!.snapshot().windows >= 3);
+    monitor.stop();
+    const windows = monitor.snapshot().windows;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(monitor.snapshot().windows).toBe(windows);
+    expect(alarms).toEqual([]);
+  }, 30_000);
+});

@@ -1,0 +1,92 @@
+/** Event-loop delay of the agent's process (perf_hooks), judged once per window: over the limit raises a runtime alarm, a calm window clears it. */
+import type { IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { RuntimeAlarmInput } from './agent.ts';
+
+export interface EventLoopLagSnapshot {
+  /** Delay percentiles and maximum of the last complete window, ms (0 before the first window ends). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Largest delay seen since the monitor started, ms. */
+  readonly maxEverMs: number;
+  /** Windows whose largest delay was over the limit. */
+  readonly stalledWindows: number;
+  readonly windows: number;
+  /** True from a window over the limit until a window under it. */
+  readonly stalled: boolean;
+}
+
+export interface EventLoopLagOptions {
+  /** A window whose largest delay exceeds this raises `agent/event_loop_lag`. */
+  readonly limitMs: number;
+  /** Length of one judging window. Default 1000. */
+  readonly windowMs?: number;
+  readonly alarm: (alarm: RuntimeAlarmInput) => void;
+}
+
+/** Sampling resolution of the delay histogram: delays shorter than this are not resolved (nor interesting). */
+const RESOLUTION_MS = 10;
+const NS_PER_MS = 1e6;
+
+export const EVENT_LOOP_LAG_ALARM = 'agent/event_loop_lag';
+
+export class EventLoopLagMonitor {
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private timer: NodeJS.Timeout | null = null;
+  private last = { p50Ms: 0, p99Ms: 0, maxMs: 0 };
+  private maxEverMs = 0;
+  private stalledWindows = 0;
+  private windows = 0;
+  private stalled = false;
+
+  constructor(private readonly options: EventLoopLagOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.histogram.enable();
+    this.timer = setInterval(() => this.judgeWindow(), this.options.windowMs ?? 1000);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.histogram.disable();
+  }
+
+  snapshot(): EventLoopLagSnapshot {
+    return { ...this.last, maxEverMs: this.maxEverMs, stalledWindows: this.stalledWindows, windows: this.windows, stalled: this.stalled };
+  }
+
+  /** Runs after a stall as soon as the loop is free again, so the stall is in the window it judges. */
+  private judgeWindow(): void {
+    const histogram = this.histogram;
+    // An empty window (no sample yet) reports NaN/huge values; count it as calm.
+    const samples = histogram.count > 0;
+    this.last = {
+      p50Ms: samples ? histogram.percentile(50) / NS_PER_MS : 0,
+      p99Ms: samples ? histogram.percentile(99) / NS_PER_MS : 0,
+      maxMs: samples ? histogram.max / NS_PER_MS : 0,
+    };
+    histogram.reset();
+    this.windows += 1;
+    if (this.last.maxMs > this.maxEverMs) this.maxEverMs = this.last.maxMs;
+    const over = this.last.maxMs > this.options.limitMs;
+    if (over) this.stalledWindows += 1;
+    if (over === this.stalled) return;
+    this.stalled = over;
+    const limitMs = this.options.limitMs;
+    const maxMs = Math.round(this.last.maxMs);
+    this.options.alarm({
+      alarmId: EVENT_LOOP_LAG_ALARM,
+      source: null,
+      rule: 'event_loop_lag',
+      active: over,
+      priority: 'high',
+      why: over
+        ? `event loop blocked for up to ${maxMs} ms (limit ${limitMs} ms): polls, engine ticks and shut-off commands were delayed`
+        : `event loop delay back under ${limitMs} ms (largest in the last window ${maxMs} ms)`,
+      details: { maxMs, p99Ms: Math.round(this.last.p99Ms), limitMs },
+    });
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The agent's statistics in the Prometheus text exposition format (version 0.0.4): counters end in `_total`, times are
+ * seconds, latency histograms become cumulative `le` buckets. Pure: no I/O, so any HTTP server can serve it.
+ *
+ * @example
+ * res.end(renderMetrics({ agent: agent.stats(), alarmsActive: agent.activeAlarmsByPriority(), process: processStats() }));
+ */
+import type { ModbusCounters } from '@hazmon/protocols';
+import type { Priority } from '../engine/index.ts';
+import { PRIORITIES } from '../engine/index.ts';
+import type { LatencySnapshot } from '../latency-histogram.ts';
+import type { AgentStats } from './agent.ts';
+import { SHUTOFF_STATES } from './shutoff.ts';
+
+export interface ProcessStats {
+  readonly residentBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+export interface MetricsInput {
+  readonly agent: AgentStats;
+  /** Engine alarms not in state normal, by priority; left out = not exported. */
+  readonly alarmsActive?: ReadonlyMap<Priority, number>;
+  readonly process?: ProcessStats;
+}
+
+/** The content type Prometheus expects for this format. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+type Labels = Readonly<Record<string, string>>;
+type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
+
+/** Modbus request counters exported per device: counter field -> metric name and help. */
+const MODBUS_COUNTERS: readonly (readonly [keyof ModbusCounters, string, string])[] = [
+  ['requests', 'modbus_requests_total', 'Modbus requests put on the wire, retries included'],
+  ['responses', 'modbus_responses_total', 'Modbus requests answered'],
+  ['timeouts', 'modbus_timeouts_total', 'Modbus requests that timed out'],
+  ['exceptions', 'modbus_exceptions_total', 'Modbus exception answers'],
+  ['frameErrors', 'modbus_frame_errors_total', 'Garbled Modbus answers (CRC, length)'],
+  ['connectionErrors', 'modbus_connection_errors_total', 'Modbus requests failed because the line was down'],
+  ['retries', 'modbus_retries_total', 'Modbus requests sent again after a timeout or garbled answer'],
+  ['backoffs', 'modbus_backoffs_total', 'Times a Modbus unit entered back-off after failing'],
+  ['skipped', 'modbus_skipped_total', 'Modbus requests answered from back-off without touching the line'],
+  ['overruns', 'modbus_poll_overruns_total', 'Poll cycles skipped because the previous cycle had not finished'],
+  ['writes', 'modbus_writes_total', 'Modbus writes (outputs, heartbeat)'],
+  ['writeFailures', 'modbus_write_failures_total', 'Modbus writes that failed or read back wrong'],
+  ['splits', 'modbus_split_requests_total', 'Merged reads refused with exception 02 and now read gap-free'],
+];
+
+const ENGINE_COUNTERS: readonly (readonly [keyof AgentStats['engine'], string, string])[] = [
+  ['readings', 'engine_readings_total', 'Readings the alarm engine processed'],
+  ['late', 'engine_late_readings_total', 'Readings the engine refused as older than the point latest beyond tolerance'],
+  ['reordered', 'engine_reordered_readings_total', 'Out-of-order readings accepted within tolerance'],
+  ['duplicates', 'engine_duplicate_readings_total', 'Repeated readings dropped by the engine'],
+  ['nonFinite', 'engine_non_finite_readings_total', 'NaN or infinite values turned into bad quality'],
+  ['invalid', 'engine_invalid_readings_total', 'Readings with a bad time or an unknown point id'],
+];
+
+const SHUTOFF_COUNTERS = [
+  ['trips', 'shutoff_trips_total', 'Shut-off valve trips'],
+  ['writes', 'shutoff_command_writes_total', 'Shut-off command writes, retries included'],
+  ['retries', 'shutoff_command_retries_total', 'Shut-off command writes repeated'],
+  ['writeFailures', 'shutoff_command_write_failures_total', 'Shut-off command writes that failed'],
+  ['discrepancies', 'shutoff_discrepancies_total', 'Shut-off discrepancy alarms raised'],
+  ['confirmations', 'shutoff_confirmations_total', 'Shut-offs confirmed closed by the limit switches'],
+] as const;
+
+/** Builds the exposition text family by family; every family gets its HELP and TYPE once. */
+class Exposition {
+  private readonly lines: string[] = [];
+
+  family(name: string, type: MetricType, help: string): this {
+    this.lines.push(`# HELP hazmon_${name} ${help.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}`, `# TYPE hazmon_${name} ${type}`);
+    return this;
+  }
+
+  sample(name: string, labels: Labels, value: number): this {
+    const pairs = Object.entries(labels).map(([key, text]) => `${key}="${escapeLabel(text)}"`);
+    this.lines.push(`hazmon_${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(value)}`);
+    return this;
+  }
+
+  /** One family with a single unlabelled sample. */
+  single(name: string, type: 'counter' | 'gauge', help: string, value: number): this {
+    return this.family(name, type, help).sample(name, {}, value);
+  }
+
+  /** A latency histogram per label set: cumulative `le` buckets in seconds, `+Inf` = every sample. */
+  histogram(name: string, help: string, series: readonly (readonly [Labels, LatencySnapshot])[]): this {
+    this.family(name, 'histogram', help);
+    for (const [labels, snapshot] of series) {
+      let cumulative = 0;
+      snapshot.boundsMs.forEach((boundMs, index) => {
+        cumulative += snapshot.counts[index] ?? 0;
+        this.sample(`${name}_bucket`, { ...labels, le: formatValue(boundMs / 1000) }, cumulative);
+      });
+      this.sample(`${name}_bucket`, { ...labels, le: '+Inf' }, snapshot.count);
+      this.sample(`${name}_sum`, labels, snapshot.sumMs / 1000);
+      this.sample(`${name}_count`, labels, snapshot.count);
+    }
+    return this;
+  }
+
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+/** Label values escape backslash, double quote and line feed. */
+function escapeLabel(text: string): string {
+  return text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  return String(value);
+}
+
+const seconds = (ms: number) => ms / 1000;
+const flag = (on: boolean) => (on ? 1 : 0);
+
+export function renderMetrics(input: MetricsInput): string {
+  const { agent } = input;
+  const { store } = agent;
+  const out = new Exposition();
+  out
+    .single('readings_total', 'counter', 'Readings received from every source, good or bad (readings/s: rate of this)', agent.readings)
+    .single('readings_late_total', 'counter', 'Readings refused as late by the engine', agent.lateReadings)
+    .single('readings_invalid_total', 'counter', 'Readings with a bad time or unknown point id', agent.invalidReadings)
+    .single('store_readings_rejected_total', 'counter', 'Readings the store refused as wrong', agent.storeRejected)
+    .single('store_readings_dropped_total', 'counter', 'Readings dropped because the store queue was full', agent.storeDropped)
+    .single('store_raw_accepted_total', 'counter', 'Readings queued for the store', store.rawAccepted)
+    .single('store_raw_rows_written_total', 'counter', 'Raw reading rows committed to DuckDB', store.rawRowsWritten)
+    .single('store_batches_total', 'counter', 'Store commits of queued readings', store.batches)
+    .single('store_flush_failures_total', 'counter', 'Store commits that failed (readings stay queued)', store.flushFailures)
+    .single('store_alarm_events_written_total', 'counter', 'Alarm events written to the store', store.alarmEventsWritten)
+    .single('store_audit_rows_written_total', 'counter', 'Audit rows written to the store', store.auditRowsWritten)
+    .single('store_background_failures_total', 'counter', 'Failed store rollup or retention runs', store.backgroundFailures)
+    .single('store_retention_deleted_raw_total', 'counter', 'Raw rows deleted by retention', store.retentionDeletedRaw)
+    .single('store_queue_depth', 'gauge', 'Readings queued for the store now', store.queueDepth)
+    .single('store_queue_capacity', 'gauge', 'Store queue size; readings beyond it are dropped', store.queueCapacity)
+    .single('store_back_pressure', 'gauge', '1 while the store queue is above its high-water mark', flag(store.backPressure))
+    .histogram('store_flush_duration_seconds', 'Time of one store commit', [[{}, store.flushLatency]]);
+  out.family('store_last_flush_timestamp_seconds', 'gauge', 'When the store last committed readings (Unix time)');
+  if (store.lastFlushAt !== null) out.sample('store_last_flush_timestamp_seconds', {}, seconds(store.lastFlushAt));
+  out
+    .single('events_persisted_total', 'counter', 'Alarm, action and runtime events made durable', agent.eventsPersisted)
+    .single('event_persist_failures_total', 'counter', 'Events or audit rows that could not be stored', agent.persistFailures)
+    .single('start_time_seconds', 'gauge', 'When the agent started (Unix time)', seconds(agent.startedAt))
+    .single('engine_last_tick_timestamp_seconds', 'gauge', 'When the alarm engine was last ticked (Unix time)', seconds(agent.lastTickAt));
+  for (const [field, name, help] of ENGINE_COUNTERS) out.single(name, 'counter', help, agent.engine[field]);
+
+  const lost = new Set(agent.devicesInCommsLoss);
+  out.family('device_up', 'gauge', '1 while a Modbus device or OPC UA connection answers, 0 in comms loss');
+  for (const source of agent.sources) out.sample('device_up', { device: source }, flag(!lost.has(source)));
+  for (const [field, name, help] of MODBUS_COUNTERS) {
+    out.family(name, 'counter', help);
+    for (const device of agent.modbus) out.sample(name, { device: device.deviceId, line: device.line }, device.counters[field]);
+  }
+  out.family('modbus_response_seconds', 'summary', 'Time from sending a Modbus request to its answer (mean: rate of _sum / rate of _count)');
+  for (const device of agent.modbus) {
+    const labels = { device: device.deviceId, line: device.line };
+    out.sample('modbus_response_seconds_sum', labels, seconds(device.counters.responseMs)).sample('modbus_response_seconds_count', labels, device.counters.responses);
+  }
+  out.histogram('write_duration_seconds', 'Modbus output and heartbeat writes, sent to read back', [[{}, agent.writeLatency]]);
+
+  out.histogram('shutoff_latency_seconds', 'Shut-off path: reading arrived to decision, decision to command written, command to confirmed closed', [
+    [{ stage: 'decision' }, agent.latency.decision],
+    [{ stage: 'command' }, agent.latency.command],
+    [{ stage: 'confirm' }, agent.latency.confirm],
+  ]);
+  for (const [field, name, help] of SHUTOFF_COUNTERS) {
+    out.family(name, 'counter', help);
+    for (const valve of agent.shutoff) out.sample(name, { output: valve.outputId }, valve[field]);
+  }
+  out.family('shutoff_state', 'gauge', '1 for the state each shut-off valve controller is in');
+  for (const valve of agent.shutoff) for (const state of SHUTOFF_STATES) out.sample('shutoff_state', { output: valve.outputId, state }, flag(valve.state === state));
+
+  const loop = agent.eventLoop;
+  out
+    .single('event_loop_lag_p50_seconds', 'gauge', 'Median event-loop delay over the last window', seconds(loop.p50Ms))
+    .single('event_loop_lag_p99_seconds', 'gauge', '99th percentile event-loop delay over the last window', seconds(loop.p99Ms))
+    .single('event_loop_lag_max_seconds', 'gauge', 'Largest event-loop delay over the last window', seconds(loop.maxMs))
+    .single('event_loop_stalled', 'gauge', '1 while the event-loop delay is over its limit (alarm agent/event_loop_lag)', flag(loop.stalled))
+    .single('event_loop_stalled_windows_total', 'counter', 'Windows whose largest event-loop delay was over the limit', loop.stalledWindows)
+    .single('runtime_alarms_active', 'gauge', 'Runtime alarms (comms loss, store, shut-off, heartbeat, event loop) now active', agent.runtimeAlarmsActive.length);
+  if (input.alarmsActive) {
+    out.family('alarms_active', 'gauge', 'Engine alarms not in state normal, by priority');
+    for (const priority of PRIORITIES) out.sample('alarms_active', { priority }, input.alarmsActive.get(priority) ?? 0);
+  }
+  if (agent.heartbeat) {
+    const labels = { point: agent.heartbeat.point };
+    out
+      .family('heartbeat_writes_total', 'counter', 'Heartbeat writes toward the PLC')
+      .sample('heartbeat_writes_total', labels, agent.heartbeat.writes)
+      .family('heartbeat_failures_total', 'counter', 'Heartbeat writes that failed')
+      .sample('heartbeat_failures_total', labels, agent.heartbeat.failures)
+      .family('heartbeat_failing', 'gauge', '1 from a failed heartbeat write until the next success')
+      .sample('heartbeat_failing', labels, flag(agent.heartbeat.failing));
+  }
+  if (input.process) {
+    out
+      .single('process_resident_memory_bytes', 'gauge', 'Resident set size of the agent process', input.process.residentBytes)
+      .single('process_heap_used_bytes', 'gauge', 'V8 heap in use', input.process.heapUsedBytes);
+  }
+  return out.text();
+}
+
+/** The current process's memory, for renderMetrics. */
+export function processStats(): ProcessStats {
+  return { residentBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed };
+}

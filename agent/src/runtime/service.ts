@@ -1,0 +1,61 @@
+/**
+ * What `hazmon run` adds around a running agent for a service manager and a monitoring system: the /metrics and
+ * /healthz listener (when the config has a `metrics` section) and systemd notifications (when NOTIFY_SOCKET is set).
+ *
+ * @example
+ * const service = await startServiceHooks(agent, { log });
+ * ... until SIGTERM ...
+ * service.stopping(); await agent.stop(); await service.close();
+ */
+import type { Agent } from './agent.ts';
+import type { AgentHealth } from './health.ts';
+import { assessHealth } from './health.ts';
+import type { MonitoringEndpoint } from './http-endpoint.ts';
+import { startMonitoringEndpoint } from './http-endpoint.ts';
+import { processStats, renderMetrics } from './metrics.ts';
+import type { SystemdNotifierOptions } from './systemd-notify.ts';
+import { SystemdNotifier } from './systemd-notify.ts';
+
+export interface ServiceHookOptions {
+  readonly log: (line: string) => void;
+  /** The agent's clock for health judgements; default Date.now. */
+  readonly now?: () => number;
+  /** Environment and programs for systemd notifications (tests). */
+  readonly systemd?: Omit<SystemdNotifierOptions, 'health' | 'log'>;
+}
+
+export interface ServiceHooks {
+  /** Where /metrics and /healthz are served; null when the config has no `metrics` section. */
+  readonly endpoint: MonitoringEndpoint | null;
+  health(): AgentHealth;
+  /** Tells systemd the agent is stopping and stops the watchdog; call before `agent.stop()`. */
+  stopping(): void;
+  /** Closes the listener and the notifier; call after `agent.stop()`. */
+  close(): Promise<void>;
+}
+
+export async function startServiceHooks(agent: Agent, options: ServiceHookOptions): Promise<ServiceHooks> {
+  const now = options.now ?? Date.now;
+  const health = () => assessHealth(agent.stats(), now(), agent.config.health);
+  const listen = agent.config.metrics;
+  const endpoint = listen
+    ? await startMonitoringEndpoint({
+        host: listen.host,
+        port: listen.port,
+        health,
+        metrics: () => renderMetrics({ agent: agent.stats(), alarmsActive: agent.activeAlarmsByPriority(), process: processStats() }),
+      })
+    : null;
+  const notifier = SystemdNotifier.fromEnvironment({ ...options.systemd, health, log: options.log });
+  const { devices, opcua } = agent.config;
+  notifier?.ready(`running: ${devices.length} Modbus devices, ${opcua.length} OPC UA connections${endpoint ? `, metrics at ${endpoint.url}/metrics` : ''}`);
+  return {
+    endpoint,
+    health,
+    stopping: () => notifier?.stopping(),
+    close: async () => {
+      await endpoint?.close();
+      await notifier?.close();
+    },
+  };
+}
