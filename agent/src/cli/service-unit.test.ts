@@ -61,6 +61,12 @@ describe('agent/deploy/hazmon.service', () => {
 
   it('uses sd_notify and a reload command only if the agent implements them', () => {
     expect(one('Type')).toBe(sourcesMention(/NOTIFY_SOCKET|sd_notify/) ? 'notify' : 'simple');
+    if (one('Type') === 'notify') {
+      // The agent's notifications are sent by a child process (socat), which only NotifyAccess=all lets through.
+      expect(one('NotifyAccess')).toBe('all');
+      expect(Number(one('WatchdogSec'))).toBeGreaterThan(0);
+      expect(sourcesMention(/WATCHDOG_USEC/)).toBe(true);
+    }
     expect(service.has('ExecReload')).toBe(sourcesMention(/SIGHUP/));
   });
 
