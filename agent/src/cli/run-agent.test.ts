@@ -1,0 +1,78 @@
+/** `hazmon run` as systemd runs it: a real child process with NOTIFY_SOCKET and WATCHDOG_USEC, serving /metrics and /healthz. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
+import { startNotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/hazmon.js', import.meta.url));
+
+let receiver: NotifyReceiver | null = null;
+let dir: string | null = null;
+let stopChild: (() => Promise<unknown>) | null = null;
+
+afterEach(async () => {
+  await stopChild?.();
+  stopChild = null;
+  await receiver?.stop();
+  receiver = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+async function until<T>(what: string, probe: () => T | undefined | null | false, state: () => string): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${state()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('hazmon run under systemd', () => {
+  it('says READY with a status, pings the watchdog, serves /metrics and /healthz on loopback, and says STOPPING on SIGTERM', async () => {
+    receiver = await startNotifyReceiver();
+    dir = mkdtempSync(join(tmpdir(), 'hazmon-run-service-'));
+    const config = join(dir, 'site.yaml');
+    writeFileSync(config, 'site: { id: svc, name: Service test }\nstore: { path: ./site.duckdb }\nmetrics: { port: 0 }\n');
+    const child = spawn(process.execPath, [BIN, 'run', config], {
+      env: { ...process.env, NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '200000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    stopChild = async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    };
+    const said = () => JSON.stringify(output);
+
+    const url = await until('the metrics address', () => /metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output.stdout)?.[1], said);
+    await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections, metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n/, 60_000);
+    await receiver.waitFor(/(WATCHDOG=1\n[^]*){2}/, 60_000);
+
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const body = await metrics.text();
+    expect(body).toMatch(/^# HELP hazmon_readings_total /m);
+    expect(body).toMatch(/^hazmon_store_queue_capacity \d+$/m);
+    expect(body).toMatch(/^hazmon_process_resident_memory_bytes \d+$/m);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ healthy: true, reasons: [] });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output.stdout).toContain('hazmon run: stopped');
+    const text = await receiver.waitFor(/STOPPING=1\nSTATUS=stopping\n/, 20_000);
+    // Nothing after STOPPING: no watchdog ping from an agent that is shutting down.
+    expect(text.slice(text.indexOf('STOPPING=1'))).toBe('STOPPING=1\nSTATUS=stopping\n');
+    await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+  }, 90_000);
+});
