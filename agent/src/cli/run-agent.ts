@@ -1,7 +1,11 @@
-/** `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event, stops on SIGINT/SIGTERM. */
+/**
+ * `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event, reloads CONFIG on
+ * SIGHUP (staying up on the previous config when the file is invalid or the change is refused), stops on SIGINT/SIGTERM.
+ */
 import { parseArgs } from 'node:util';
+import { formatIssue } from '../config/index.ts';
 import type { AgentEvent } from '../runtime/index.ts';
-import { Agent, startServiceHooks } from '../runtime/index.ts';
+import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { loadConfigOrReport } from './load-config.ts';
@@ -20,8 +24,34 @@ export function eventLine(event: AgentEvent): string | null {
       return `${at(event.time)} refused ${event.command} ${event.target} by ${event.who}: ${event.reason}`;
     case 'alarm_flood':
       return `${at(event.time)} alarm flood ${event.phase} at ${event.site}: ${event.alarmsIn10Min} alarms in 10 minutes`;
+    case 'config_reload':
+      return `${at(event.time)} config reload ${event.applied ? 'applied' : 'refused'} ${event.file} (${event.trigger}): ${event.why}`;
     default:
       return null;
+  }
+}
+
+/**
+ * Loads `file` again and hands it to the running agent. An invalid file is reported like at start (each problem with
+ * its line:col) and audited; a refused change is published by the agent (the event line names the field). Either
+ * way the agent runs on, unchanged; resolves whether it was applied.
+ */
+export async function reloadFromFile(agent: Agent, file: string, io: CliIo, trigger: string): Promise<boolean> {
+  const problems: string[] = [];
+  const config = loadConfigOrReport(file, io, (count, issues) => {
+    problems.push(...issues.map(formatIssue));
+    return `hazmon run: ${trigger}: ${count} problem(s) in ${file}: not reloaded, still running on the previous config`;
+  });
+  if (config === null) {
+    await agent.reloadRejected(file, trigger, problems);
+    return false;
+  }
+  try {
+    await agent.reload(config, trigger);
+    return true;
+  } catch (error) {
+    if (!(error instanceof RuntimeError)) io.stderr.write(`hazmon run: ${trigger}: reload of ${file} failed: ${(error as Error).message}\n`);
+    return false;
   }
 }
 
@@ -49,7 +79,11 @@ export async function runAgentCommand(args: readonly string[], io: CliIo, until:
   const service = await startServiceHooks(agent, { log: (line) => io.stderr.write(`${line}\n`) });
   io.stdout.write(`hazmon run: ${config.file}: started (${config.devices.length} devices, ${config.opcua.length} OPC UA connections, store ${config.store.path})\n`);
   if (service.endpoint) io.stdout.write(`hazmon run: metrics at ${service.endpoint.url}/metrics, health at ${service.endpoint.url}/healthz\n`);
+  // Each SIGHUP reloads the same file; the agent runs reloads one after another.
+  const onHangup = () => void reloadFromFile(agent, positionals[0]!, io, 'SIGHUP');
+  process.on('SIGHUP', onHangup);
   const signal = await until;
+  process.off('SIGHUP', onHangup);
   io.stdout.write(`hazmon run: ${typeof signal === 'string' ? `${signal}: ` : ''}stopping\n`);
   service.stopping();
   await agent.stop();

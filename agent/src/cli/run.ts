@@ -10,7 +10,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'run',
     usage: 'CONFIG',
-    summary: 'run the agent: poll, alarm, shut off, store; one line per alarm event; stops on SIGINT/SIGTERM',
+    summary: 'run the agent: poll, alarm, shut off, store; one line per alarm event; SIGHUP reloads CONFIG; stops on SIGINT/SIGTERM',
     run: async (args, io) => (await import('./run-agent.ts')).runAgentCommand(args, io),
   },
   {

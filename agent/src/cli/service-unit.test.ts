@@ -68,6 +68,7 @@ describe('agent/deploy/hazmon.service', () => {
       expect(sourcesMention(/WATCHDOG_USEC/)).toBe(true);
     }
     expect(service.has('ExecReload')).toBe(sourcesMention(/SIGHUP/));
+    if (service.has('ExecReload')) expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
   });
 
   it('restarts forever, runs as its own user with serial access, and is hardened', () => {

@@ -8,8 +8,8 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
-import type { ModbusCounters, OpcuaConnection, Reading } from '@hazmon/protocols';
-import { ModbusPoller, createOpcuaConnection } from '@hazmon/protocols';
+import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, Reading } from '@hazmon/protocols';
+import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { verifyPassword } from '../config/index.ts';
 import type { ActionEvent, CommandResult, EngineEvent, EngineSnapshot, EngineStats, Priority } from '../engine/index.ts';
@@ -21,6 +21,10 @@ import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
 import { ShutoffValveController } from './shutoff.ts';
+import type { ChangeSet, ReloadReport, SkippedState } from './reload.ts';
+import { changesBetween, configHash, fingerprints, fixedFieldChanges, reloadSummary } from './reload.ts';
+import type { Retiring } from './sources.ts';
+import { ModbusLines, SourceUnits } from './sources.ts';
 import type { EventLoopLagSnapshot } from './event-loop.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
 import type { HeartbeatStats } from './heartbeat.ts';
@@ -50,7 +54,19 @@ export interface ModbusDeviceStats {
   readonly counters: Readonly<ModbusCounters>;
 }
 
-export type AgentEvent = EngineEvent | RuntimeAlarmEvent;
+/** A config reload, applied (`report` set) or refused (the agent runs on as before; `why` says what was refused). */
+export interface ConfigReloadEvent {
+  readonly type: 'config_reload';
+  readonly time: number;
+  readonly file: string;
+  /** What asked for it: `SIGHUP`, or the caller's word. */
+  readonly trigger: string;
+  readonly applied: boolean;
+  readonly why: string;
+  readonly report: ReloadReport | null;
+}
+
+export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent;
 export type AgentListener = (event: AgentEvent) => void;
 export type ReadingsListener = (batch: readonly Reading[]) => void;
 
@@ -79,6 +95,11 @@ export interface AgentStats {
   readonly invalidReadings: number;
   readonly eventsPersisted: number;
   readonly persistFailures: number;
+  /**
+   * Bad readings (timeout, connection) of a line or OPC UA connection being stopped for a config reload: stored, not
+   * judged, since they say only that the agent stopped asking (the engine keeps its state; stale timers cover a gap).
+   */
+  readonly reloadStopReadings: number;
   /** Reading arrived -> engine decided, decided -> command written, command -> feedback confirmed (ms). */
   readonly latency: { readonly decision: LatencySnapshot; readonly command: LatencySnapshot; readonly confirm: LatencySnapshot };
   readonly shutoff: readonly ShutoffStats[];
@@ -111,7 +132,7 @@ export class Agent {
   private readonly listeners = new Set<AgentListener>();
   private readonly readingListeners = new Set<ReadingsListener>();
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly enginePoints: ReadonlySet<string>;
+  private enginePoints: ReadonlySet<string>;
   private readonly deviceOfReading = new Map<string, string>();
   private readonly devicesInCommsLoss = new Set<string>();
   private readonly overrunsSeen = new Map<string, { count: number; reportedAt: number }>();
@@ -123,16 +144,20 @@ export class Agent {
   private readonly trippedBy = new Map<string, string[]>();
   private readonly rejectedPoints = new Set<string>();
   /**
-   * Latches restored at start, by action id: the trigger points whose conditions the fresh engine has not judged yet
-   * (point -> how long it must be read good first: its on-delay or longest window). Reset waits for them.
+   * Latches restored at start or kept over a reload that reset their trigger points' state, by action id: the trigger
+   * points whose conditions the engine has not judged yet (point -> how long it must be read good first: its
+   * on-delay or longest window) and what reset them. Reset waits for them.
    */
-  private readonly restoredLatches = new Map<string, ReadonlyMap<string, number>>();
-  /** First good reading since start of each trigger point of a restored latch. */
+  private readonly restoredLatches = new Map<string, { readonly settle: ReadonlyMap<string, number>; readonly since: string }>();
+  /** First good reading since start (or since the reload that reset its state) of each trigger point of a restored latch. */
   private readonly goodSince = new Map<string, number>();
   private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
-  private readonly connections: OpcuaConnection[] = [];
-  private readonly poller: ModbusPoller;
-  private readonly engine: AlarmEngine;
+  private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => void connection.start(), stop: (connection) => connection.stop() });
+  private readonly poller: ModbusLines;
+  private engine: AlarmEngine;
+  private current: AgentConfig;
+  /** Reloads run one after another; stop() waits for the one under way. */
+  private reloading: Promise<unknown> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly writeLatency = new LatencyHistogram();
   private readonly eventLoop: EventLoopLagMonitor;
@@ -143,46 +168,25 @@ export class Agent {
   /** When the readings (or tick) now being processed reached the gateway: the start of the shut-off latency. */
   private arrivedAt = 0;
   private stopped = false;
-  private counts = { readings: 0, storeRejected: 0, storeDropped: 0, lateReadings: 0, invalidReadings: 0, eventsPersisted: 0, persistFailures: 0 };
+  private counts = { readings: 0, storeRejected: 0, storeDropped: 0, lateReadings: 0, invalidReadings: 0, eventsPersisted: 0, persistFailures: 0, reloadStopReadings: 0 };
 
   private constructor(
-    readonly config: AgentConfig,
+    config: AgentConfig,
     readonly store: HazmonStore,
     options: AgentOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.current = config;
     this.startedAt = this.now();
     this.lastTickAt = this.startedAt;
     this.enginePoints = new Set(config.engine.points.map((point) => point.id));
     for (const device of config.devices) for (const point of device.points) this.deviceOfReading.set(point.readingId, device.id);
     this.engine = new AlarmEngine(config.engine, (event) => this.onEngineEvent(event));
-    this.poller = new ModbusPoller({ lines: config.lines, devices: config.devices, onReadings: (batch) => this.onReadings(batch, true), now: this.now });
-    for (const connection of config.opcua) {
-      this.connections.push(
-        createOpcuaConnection(connection, {
-          onReadings: (batch) => this.onReadings(batch, false),
-          onStateChange: (state) => this.onConnectionState(connection.id, state),
-        }),
-      );
-    }
-    for (const output of config.outputs) {
-      this.outputs.set(output.id, output);
-      this.writers.set(output.id, this.writerFor(output));
-      if (output.kind !== 'shutoff_valve') continue;
-      const valve = new ShutoffValveController(output, this.writers.get(output.id)!, {
-        now: this.now,
-        latency: this.latency,
-        audit: (action, target, details) => this.audit(action, target, { ...details, why: this.trippedBy.get(target) ?? [] }),
-        discrepancy: (discrepancy) => this.onDiscrepancy(discrepancy),
-        confirmed: (outputId, discrepancyRaised) => this.onConfirmed(outputId, discrepancyRaised),
-      });
-      this.valves.set(output.id, valve);
-      if (output.feedback) {
-        this.valveByFeedback.set(output.feedback.closed, valve);
-        this.valveByFeedback.set(output.feedback.open, valve);
-      }
-    }
+    this.poller = new ModbusLines((batch, retiring) => this.onReadings(batch, true, retiring), this.now);
+    this.poller.replace(config.lines, config.devices);
+    this.replaceConnections(config.opcua);
+    for (const output of config.outputs) this.addOutput(output, this.writerFor(output));
     const raiseAlarm = (alarm: RuntimeAlarmInput) => this.raiseRuntimeAlarm(alarm);
     this.eventLoop = new EventLoopLagMonitor({ limitMs: config.health.eventLoopLagMs, alarm: raiseAlarm });
     const heartbeat = config.heartbeat;
@@ -235,6 +239,32 @@ export class Agent {
     return result;
   }
 
+  /** The config the agent runs on now (replaced by a reload). */
+  get config(): AgentConfig {
+    return this.current;
+  }
+
+  /**
+   * Takes over a changed config without a restart (`hazmon run` calls this on SIGHUP). Carried over: the rule state
+   * (windows, delays, alarm states, shelving) of every point, voting group and action whose rules are unchanged;
+   * every latch, whatever changed (an action whose rules changed is latched again; a latched action's output that
+   * changed is commanded again); Modbus lines (with their devices) and OPC UA connections whose definition is
+   * unchanged keep running, the others restart; a shut-off valve controller of an unchanged output keeps watching.
+   * Refused with HAZMON_RUNTIME_RELOAD_REFUSED, naming the field or action, for what cannot change at runtime (store,
+   * retention, listeners, health limits, heartbeat; removing a latched action); the agent then runs on unchanged.
+   * Audited (`config_reload` or `config_reload_refused`, who `hazmon`) and published as a `config_reload` event.
+   */
+  reload(next: AgentConfig, trigger = 'reload'): Promise<ReloadReport> {
+    const run = this.reloading.then(() => this.applyReload(next, trigger));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A reload that never reached the agent because the new file is invalid: audited and published like a refusal. */
+  reloadRejected(file: string, trigger: string, problems: readonly string[]): Promise<void> {
+    return this.refuseReload(file, trigger, `${problems.length} problem(s) in the file, still running on the previous config`, { problems });
+  }
+
   /** Whether an action is latched (commanded and not yet reset). */
   actionLatched(actionId: string): boolean {
     return this.engine.actionLatched(actionId);
@@ -278,11 +308,189 @@ export class Agent {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.eventLoop.stop();
     await this.heartbeat?.stop();
+    await this.reloading;
     for (const valve of this.valves.values()) valve.stop();
-    await Promise.all([this.poller.stop(), ...this.connections.map((connection) => connection.stop())]);
+    await Promise.all([this.poller.stop(), this.connections.stop()]);
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     this.store.flush();
     await this.store.close();
+  }
+
+  private async applyReload(next: AgentConfig, trigger: string): Promise<ReloadReport> {
+    const refuse = async (why: string): Promise<never> => {
+      await this.refuseReload(next.file, trigger, why);
+      throw new RuntimeError('HAZMON_RUNTIME_RELOAD_REFUSED', `${next.file}: ${why}; still running on the previous config`);
+    };
+    if (this.stopped) return refuse('the agent is stopping');
+    const fixed = fixedFieldChanges(this.config, next);
+    if (fixed.length > 0) return refuse(`${fixed.join(', ')} cannot change while the agent runs (restart it to apply)`);
+    const actionIds = new Set(next.engine.actions.map((action) => action.id));
+    const dropped = this.config.engine.actions.filter((action) => !actionIds.has(action.id) && this.engine.actionLatched(action.id)).map((action) => action.id);
+    if (dropped.length > 0) return refuse(`actions ${dropped.join(', ')}: latched, and a latch is released only by a person's reset; reset it before removing the action`);
+    let engine: AlarmEngine;
+    try {
+      engine = new AlarmEngine(next.engine, (event) => this.onEngineEvent(event));
+      // A point whose resolution changed is refused here (its stored rows are scaled by the old one), before any swap.
+      await this.store.registerPoints(next.storePoints);
+    } catch (error) {
+      return refuse((error as Error).message);
+    }
+    if (this.stopped) return refuse('the agent is stopping');
+    return this.swapConfig(next, trigger, engine);
+  }
+
+  /**
+   * The reload proper. Everything from the snapshot to the last swap is synchronous, so each reading is judged by
+   * exactly one of the two engines; the replaced sources stop (and their successors start) afterwards.
+   */
+  private async swapConfig(next: AgentConfig, trigger: string, engine: AlarmEngine): Promise<ReloadReport> {
+    const before = this.config;
+    const old = this.engine;
+    const opcua = this.replaceConnections(next.opcua);
+    const modbus = this.poller.replace(next.lines, next.devices);
+    const restored = engine.restore(old.snapshot());
+    const latched = next.engine.actions.filter((action) => old.actionLatched(action.id)).map((action) => action.id);
+    latchActions(engine, latched);
+    this.engine = engine;
+    this.current = next;
+    this.enginePoints = new Set(next.engine.points.map((point) => point.id));
+    this.deviceOfReading.clear();
+    for (const device of next.devices) for (const point of device.points) this.deviceOfReading.set(point.readingId, device.id);
+    const outputs = this.replaceOutputs(next.outputs);
+    this.forgetSources([...modbus.devices.removed, ...opcua.changes.removed], modbus.devices.restarted);
+    const carried = new Set(restored.restored);
+    const fresh = new Set(next.engine.points.map((point) => point.id).filter((id) => !carried.has(id)));
+    this.settleAfterReload(latched, fresh);
+    const recommanded = this.recommandLatched(before, latched, outputs);
+    const activeBefore = old.alarms().filter((alarm) => alarm.state !== 'normal');
+    const skipped: SkippedState[] = restored.skipped.map(({ id, reason }) => ({
+      id,
+      reason: id.startsWith('action/') && latched.includes(id.slice('action/'.length)) ? `${reason}; latch kept` : reason,
+      activeAlarms: activeBefore.filter((alarm) => alarm.pointId === id || alarm.id === id).map((alarm) => alarm.id),
+    }));
+    const report: ReloadReport = {
+      file: next.file,
+      trigger,
+      hashBefore: configHash(before),
+      hashAfter: configHash(next),
+      points: pointChanges(before, next, carried),
+      lines: modbus.lines,
+      devices: modbus.devices,
+      opcua: opcua.changes,
+      outputs,
+      skipped,
+      latched,
+      recommanded,
+    };
+    this.publish({ type: 'config_reload', time: this.now(), file: next.file, trigger, applied: true, why: reloadSummary(report), report });
+    const { file: _file, points, lines, devices, opcua: connections, outputs: outputChanges, ...rest } = report;
+    await Promise.all([
+      modbus.settled,
+      opcua.settled,
+      this.audit('config_reload', next.file, { ...rest, points: auditedChanges(points), lines: auditedChanges(lines), devices: auditedChanges(devices), opcua: auditedChanges(connections), outputs: auditedChanges(outputChanges) }),
+    ]);
+    return report;
+  }
+
+  private async refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    this.publish({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null });
+    await this.audit('config_reload_refused', file, { trigger, why, hashBefore: configHash(this.config), ...details });
+  }
+
+  private replaceConnections(configs: readonly OpcuaConnectionConfig[]) {
+    return this.connections.replace(fingerprints(configs), (id, retiring) =>
+      createOpcuaConnection(configs.find((config) => config.id === id), {
+        onReadings: (batch) => this.onReadings(batch, false, retiring),
+        onStateChange: (state) => {
+          if (!retiring()) this.onConnectionState(id, state);
+        },
+      }),
+    );
+  }
+
+  /** A kept output keeps its controller (a confirmation under way goes on); a changed one gets a new controller. */
+  private replaceOutputs(outputs: readonly ResolvedOutput[]): ChangeSet {
+    const changes = changesBetween(fingerprints([...this.outputs.values()]), fingerprints(outputs));
+    for (const id of [...changes.restarted, ...changes.removed]) {
+      this.valves.get(id)?.stop();
+      this.valves.delete(id);
+      this.writers.delete(id);
+      this.outputs.delete(id);
+    }
+    this.valveByFeedback.clear();
+    for (const valve of this.valves.values()) this.watchFeedback(valve);
+    for (const output of outputs) if (!this.outputs.has(output.id)) this.addOutput(output, this.writerFor(output));
+    return changes;
+  }
+
+  private addOutput(output: ResolvedOutput, writer: OutputWriter): void {
+    this.outputs.set(output.id, output);
+    this.writers.set(output.id, writer);
+    if (output.kind !== 'shutoff_valve') return;
+    const valve = new ShutoffValveController(output, writer, {
+      now: this.now,
+      latency: this.latency,
+      audit: (action, target, details) => this.audit(action, target, { ...details, why: this.trippedBy.get(target) ?? [] }),
+      discrepancy: (discrepancy) => this.onDiscrepancy(discrepancy),
+      confirmed: (outputId, discrepancyRaised) => this.onConfirmed(outputId, discrepancyRaised),
+    });
+    this.valves.set(output.id, valve);
+    this.watchFeedback(valve);
+  }
+
+  private watchFeedback(valve: ShutoffValveController): void {
+    const feedback = valve.output.feedback;
+    if (!feedback) return;
+    this.valveByFeedback.set(feedback.closed, valve);
+    this.valveByFeedback.set(feedback.open, valve);
+  }
+
+  /**
+   * A removed device or connection in comms loss has its alarm cleared (nothing is polled there any more, so nothing
+   * else would clear it); a restarted device's overrun count starts again with its new poller.
+   */
+  private forgetSources(removed: readonly string[], restarted: readonly string[]): void {
+    for (const id of removed) {
+      this.overrunsSeen.delete(id);
+      if (!this.devicesInCommsLoss.delete(id)) continue;
+      this.raise(`${id}/comms_loss`, id, 'comms_loss', false, 'high', `${id} removed from the config`, {});
+    }
+    for (const id of restarted) this.overrunsSeen.delete(id);
+  }
+
+  /**
+   * A latched action whose trigger points' state did not carry over (rules changed, new points) waits for them to be
+   * read good long enough before it may be reset, exactly as after a restart.
+   */
+  private settleAfterReload(latched: readonly string[], fresh: ReadonlySet<string>): void {
+    for (const pointId of fresh) this.goodSince.delete(pointId);
+    for (const actionId of latched) {
+      const action = this.config.engine.actions.find((candidate) => candidate.id === actionId)!;
+      const previous = this.restoredLatches.get(actionId);
+      const waiting = new Map([...this.settleTimes(action.when)].filter(([pointId]) => fresh.has(pointId) || previous?.settle.has(pointId)));
+      const resetHere = [...waiting.keys()].some((pointId) => fresh.has(pointId));
+      if (waiting.size === 0) this.restoredLatches.delete(actionId);
+      else this.restoredLatches.set(actionId, { settle: waiting, since: resetHere ? "the config reload that reset its trigger points' state" : previous!.since });
+    }
+  }
+
+  /**
+   * Latch means the output is held tripped: a latched action whose output changed (or which now names another
+   * output) has it commanded again through the new controller, verified as usual. Tripping is never an opening.
+   */
+  private recommandLatched(before: AgentConfig, latched: readonly string[], outputs: ChangeSet): string[] {
+    const changed = new Set([...outputs.restarted, ...outputs.added]);
+    const commanded = new Set<string>();
+    this.arrivedAt = this.now();
+    for (const actionId of latched) {
+      const action = this.config.engine.actions.find((candidate) => candidate.id === actionId)!;
+      const previous = before.engine.actions.find((candidate) => candidate.id === actionId)!.output;
+      if (previous !== action.output && !this.trippedBy.has(action.output)) this.trippedBy.set(action.output, this.trippedBy.get(previous) ?? []);
+      if ((!changed.has(action.output) && previous === action.output) || commanded.has(action.output)) continue;
+      commanded.add(action.output);
+      this.commandOutput(action.output, action.kind, action.id);
+    }
+    return [...commanded];
   }
 
   /**
@@ -292,26 +500,24 @@ export class Agent {
    * longer configured is audited as not restored.
    */
   private async restoreLatches(latest: readonly AlarmEventRow[]): Promise<void> {
-    const current = this.engine.snapshot([]);
-    const restore: EngineSnapshot = { version: current.version, points: {}, groups: {}, actions: {} };
+    const latched: string[] = [];
     const audits: Promise<void>[] = [];
     for (const row of latest) {
       if (row.kind !== 'action_commanded') continue;
       const alarmId = typeof row.details?.['alarmId'] === 'string' ? row.details['alarmId'] : null;
       const details = { output: row.pointId, since: row.time, eventSeq: row.seq, why: row.why, trippedBy: alarmId === null ? [] : [alarmId] };
       const action = this.config.engine.actions.find((candidate) => candidate.id === row.ruleId);
-      const saved = current.actions[row.ruleId];
-      if (action === undefined || saved === undefined) {
+      if (action === undefined) {
         this.log(`hazmon: action ${row.ruleId} was latched before the restart (event seq ${row.seq}) but is no longer configured: not restored`);
         audits.push(this.audit('latch_restore_skipped', row.ruleId, { ...details, reason: 'action no longer configured' }));
         continue;
       }
-      restore.actions[row.ruleId] = { fingerprint: saved.fingerprint, latched: true };
+      latched.push(action.id);
       this.trippedBy.set(action.output, details.trippedBy);
-      this.restoredLatches.set(action.id, this.settleTimes(action.when));
+      this.restoredLatches.set(action.id, { settle: this.settleTimes(action.when), since: 'the agent restarted' });
       audits.push(this.audit('latch_restored', action.id, details));
     }
-    this.engine.restore(restore);
+    latchActions(this.engine, latched);
     await Promise.all(audits);
   }
 
@@ -333,13 +539,13 @@ export class Agent {
 
   /** A restored latch's reset is refused until its trigger points have been read good long enough to judge them. */
   private unjudgedTriggers(actionId: string): CommandResult | null {
-    const settle = this.restoredLatches.get(actionId);
-    if (settle === undefined || !this.engine.actionLatched(actionId)) return null;
+    const restored = this.restoredLatches.get(actionId);
+    if (restored === undefined || !this.engine.actionLatched(actionId)) return null;
     const now = this.now();
-    const waiting = [...settle].filter(([pointId, ms]) => now - (this.goodSince.get(pointId) ?? Infinity) < ms);
+    const waiting = [...restored.settle].filter(([pointId, ms]) => now - (this.goodSince.get(pointId) ?? Infinity) < ms);
     if (waiting.length === 0) return null;
     const names = waiting.map(([pointId, ms]) => `${pointId} (${ms / 1000} s of good readings needed)`).join(', ');
-    return { ok: false, reason: `action ${actionId} was latched before the agent restarted; its trigger condition is not judged yet: ${names}, reset refused` };
+    return { ok: false, reason: `action ${actionId} was latched before ${restored.since}; its trigger condition is not judged yet: ${names}, reset refused` };
   }
 
   private noteGoodReadings(batch: readonly Reading[]): void {
@@ -350,7 +556,7 @@ export class Agent {
 
   private run(tickIntervalMs: number): void {
     this.poller.start();
-    for (const connection of this.connections) void connection.start();
+    this.connections.start();
     this.tickTimer = setInterval(() => this.tick(), tickIntervalMs);
     this.eventLoop.start();
     this.heartbeat?.start();
@@ -373,8 +579,9 @@ export class Agent {
     }
   }
 
-  private onReadings(batch: Reading[], modbus: boolean): void {
+  private onReadings(batch: Reading[], modbus: boolean, retiring: Retiring): void {
     if (this.stopped || batch.length === 0) return;
+    if (retiring() && batch.every(isCommsFailure)) return this.storeStopReadings(batch);
     this.arrivedAt = this.now();
     this.counts.readings += batch.length;
     this.engine.processReadings(this.forEngine(batch));
@@ -392,6 +599,12 @@ export class Agent {
         this.log(`hazmon: readings subscriber failed: ${(error as Error).message}`);
       }
     }
+  }
+
+  /** The failed requests of a source stopped for a reload: kept in the store as they are, not judged (see AgentStats). */
+  private storeStopReadings(batch: readonly Reading[]): void {
+    this.counts.reloadStopReadings += batch.length;
+    for (const reading of batch) this.storeReading(reading);
   }
 
   /** Only points with rules go to the engine (it reports any other id as an invalid reading). */
@@ -415,7 +628,7 @@ export class Agent {
   private trackDeviceComms(batch: Reading[]): void {
     const deviceId = this.deviceOfReading.get(batch[0]!.pointId);
     if (deviceId === undefined) return;
-    const lost = batch.every((reading) => reading.quality === 'bad' && reading.reason !== undefined && COMMS_REASONS.has(reading.reason.code));
+    const lost = batch.every(isCommsFailure);
     if (lost === this.devicesInCommsLoss.has(deviceId)) return;
     const first = batch[0]!;
     if (lost) {
@@ -459,7 +672,6 @@ export class Agent {
   }
 
   private onAction(event: ActionEvent): void {
-    const output = this.outputs.get(event.output);
     if (event.command === 'release') {
       this.valves.get(event.output)?.release();
       this.trippedBy.delete(event.output);
@@ -467,13 +679,19 @@ export class Agent {
       return;
     }
     this.trippedBy.set(event.output, event.alarmId === null ? [] : [event.alarmId]);
-    const valve = this.valves.get(event.output);
+    this.commandOutput(event.output, event.kind, event.actionId);
+  }
+
+  /** Puts an output in its trip state: a shut-off valve through its verifying controller, anything else written once. */
+  private commandOutput(outputId: string, kind: ActionEvent['kind'], actionId: string): void {
+    const valve = this.valves.get(outputId);
     if (valve) return valve.trip(this.arrivedAt);
-    if (!output) return this.log(`hazmon: action ${event.actionId} names output ${event.output}, which is not configured`);
+    const output = this.outputs.get(outputId);
+    if (!output) return this.log(`hazmon: action ${actionId} names output ${outputId}, which is not configured`);
     const writer = this.writers.get(output.id)!;
     void writer(output.tripValue).then((result) => {
-      void this.audit(`${event.kind}_command`, output.id, { command: output.command, value: output.tripValue, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }), why: this.trippedBy.get(output.id) ?? [] });
-      if (!result.ok) this.raise(`${output.id}/command_failed`, output.id, 'command_failed', true, 'high', `${event.kind} command to ${output.command} failed: ${result.detail}`, {});
+      void this.audit(`${kind}_command`, output.id, { command: output.command, value: output.tripValue, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }), why: this.trippedBy.get(output.id) ?? [] });
+      if (!result.ok) this.raise(`${output.id}/command_failed`, output.id, 'command_failed', true, 'high', `${kind} command to ${output.command} failed: ${result.detail}`, {});
     });
   }
 
@@ -555,10 +773,11 @@ export class Agent {
         );
       };
     }
-    const index = this.config.opcua.findIndex((connection) => connection.points.some((point) => point.id === pointId));
-    if (index < 0) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${this.config.file}: ${where} ${JSON.stringify(pointId)} is produced by no Modbus device or OPC UA connection`);
+    const connectionId = this.config.opcua.find((connection) => connection.points.some((point) => point.id === pointId))?.id;
+    if (connectionId === undefined) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${this.config.file}: ${where} ${JSON.stringify(pointId)} is produced by no Modbus device or OPC UA connection`);
+    // Looked up at each write: a reload may have replaced the connection.
     return (value) =>
-      this.connections[index]!.write(pointId, value).then(
+      Promise.resolve(this.connections.get(connectionId)).then((connection) => connection?.write(pointId, value) ?? Promise.reject(new Error(`OPC UA connection ${connectionId} is no longer configured`))).then(
         (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
         (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
       );
@@ -577,6 +796,45 @@ export class Agent {
     }
     return undefined;
   }
+}
+
+/** A reading that says only that the device or server did not answer (the request timed out, no connection, backoff). */
+function isCommsFailure(reading: Reading): boolean {
+  return reading.quality === 'bad' && reading.reason !== undefined && COMMS_REASONS.has(reading.reason.code);
+}
+
+/** Latches actions in an engine without commanding anything, whatever their rules were: only a person releases a latch. */
+function latchActions(engine: AlarmEngine, actionIds: readonly string[]): void {
+  const current = engine.snapshot([]);
+  const restore: EngineSnapshot = { version: current.version, points: {}, groups: {}, actions: {} };
+  for (const id of actionIds) {
+    const saved = current.actions[id];
+    if (saved !== undefined) restore.actions[id] = { fingerprint: saved.fingerprint, latched: true };
+  }
+  engine.restore(restore);
+}
+
+/** Every point that produces readings: kept = its rule state carried over (or it has no rules either side). */
+function pointChanges(before: AgentConfig, next: AgentConfig, carried: ReadonlySet<string>): ChangeSet {
+  const ids = (config: AgentConfig) => new Set(config.storePoints.map((point) => point.pointId));
+  const judged = (config: AgentConfig) => new Set(config.engine.points.map((point) => point.id));
+  const was = ids(before);
+  const is = ids(next);
+  const judgedBefore = judged(before);
+  const judgedNow = judged(next);
+  const stateKept = (id: string) => carried.has(id) || (!judgedBefore.has(id) && !judgedNow.has(id));
+  const common = [...is].filter((id) => was.has(id));
+  return {
+    kept: common.filter(stateKept),
+    restarted: common.filter((id) => !stateKept(id)),
+    added: [...is].filter((id) => !was.has(id)),
+    removed: [...was].filter((id) => !is.has(id)),
+  };
+}
+
+/** A change set with the kept ids counted rather than listed: audit rows stay small on a site of thousands of points. */
+function auditedChanges(changes: ChangeSet) {
+  return { kept: changes.kept.length, restarted: changes.restarted, added: changes.added, removed: changes.removed };
 }
 
 /** The durable row of an event; null for events only counted (late and invalid readings). */

@@ -1,0 +1,114 @@
+/** What a config reload changes: fields the running agent cannot take over, which parts restart, and the report. */
+import { createHash } from 'node:crypto';
+import type { AgentConfig } from '../config/index.ts';
+
+/** Ids of one kind of thing (points, lines, devices, connections, outputs) sorted by what a reload did to them. */
+export interface ChangeSet {
+  /** Same definition: running on (sources) or state carried over (points). */
+  readonly kept: readonly string[];
+  /** In both configs with a different definition: started afresh. */
+  readonly restarted: readonly string[];
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** Engine state not carried over by a reload: a point, `vote/<group>` or `action/<id>`, why, and its alarms then active. */
+export interface SkippedState {
+  readonly id: string;
+  readonly reason: string;
+  readonly activeAlarms: readonly string[];
+}
+
+export interface ReloadReport {
+  readonly file: string;
+  /** What asked for the reload (`SIGHUP`, or the caller's word). */
+  readonly trigger: string;
+  /** sha256 of the resolved config before and after (see configHash). */
+  readonly hashBefore: string;
+  readonly hashAfter: string;
+  /** Every point that produces readings: kept = engine state carried over; restarted = its rules changed. */
+  readonly points: ChangeSet;
+  readonly lines: ChangeSet;
+  /** Modbus devices: restarted when their line (or the device) changed, since a line is polled as one unit. */
+  readonly devices: ChangeSet;
+  readonly opcua: ChangeSet;
+  /** Outputs: a kept shut-off valve controller keeps watching a confirmation in progress. */
+  readonly outputs: ChangeSet;
+  readonly skipped: readonly SkippedState[];
+  /** Actions latched across the reload (latched again when their rules changed: only a person releases a latch). */
+  readonly latched: readonly string[];
+  /** Outputs of latched actions written again because the output (or the action's choice of output) changed. */
+  readonly recommanded: readonly string[];
+}
+
+/** Sorts ids by comparing each one's fingerprint before and after. */
+export function changesBetween(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ChangeSet {
+  const kept: string[] = [];
+  const restarted: string[] = [];
+  const added: string[] = [];
+  for (const [id, fingerprint] of after) {
+    const previous = before.get(id);
+    if (previous === undefined) added.push(id);
+    else if (previous === fingerprint) kept.push(id);
+    else restarted.push(id);
+  }
+  const removed = [...before.keys()].filter((id) => !after.has(id));
+  return { kept, restarted, added, removed };
+}
+
+/** id -> JSON of the whole definition: any difference at all restarts the thing. */
+export function fingerprints(items: readonly { readonly id: string }[]): Map<string, string> {
+  return new Map(items.map((item) => [item.id, JSON.stringify(item)]));
+}
+
+/**
+ * sha256 of the resolved config (file name left out): what the agent runs, so an edit of comments or layout alone
+ * keeps the hash, and two files that resolve alike share it.
+ */
+export function configHash(config: AgentConfig): string {
+  const { file: _file, ...resolved } = config;
+  return createHash('sha256').update(JSON.stringify(resolved), 'utf8').digest('hex');
+}
+
+/**
+ * Config fields a running agent cannot take over, by their path in the file: the store is opened once (path and
+ * retention), and the listeners, health limits and heartbeat are set up at start.
+ */
+export function fixedFieldChanges(before: AgentConfig, after: AgentConfig): string[] {
+  const store = (config: AgentConfig) => ({
+    path: config.store.path,
+    rawDays: config.store.rawRetentionDays,
+    minuteRollupDays: config.store.minuteRollupRetentionDays,
+    coarseRollupDays: config.store.coarseRollupRetentionDays,
+  });
+  const { path: pathBefore, ...retentionBefore } = store(before);
+  const { path: pathAfter, ...retentionAfter } = store(after);
+  return [
+    ...differingFields('store.path', pathBefore, pathAfter),
+    ...differingFields('retention', retentionBefore, retentionAfter),
+    ...differingFields('api', before.api, after.api),
+    ...differingFields('metrics', before.metrics, after.metrics),
+    ...differingFields('health', before.health, after.health),
+    ...differingFields('heartbeat', before.heartbeat, after.heartbeat),
+  ];
+}
+
+/** `path.key` for each key of two objects whose values differ; `path` itself when they are not both objects. */
+function differingFields(path: string, before: unknown, after: unknown): string[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  if (!isRecord(before) || !isRecord(after)) return [path];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).map((key) => `${path}.${key}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** One line for logs: counts of each change set and the state not carried over. */
+export function reloadSummary(report: ReloadReport): string {
+  const counts = (name: string, set: ChangeSet) => `${name} ${set.kept.length} kept, ${set.restarted.length} restarted, ${set.added.length} added, ${set.removed.length} removed`;
+  const skipped = report.skipped.length === 0 ? 'all engine state carried over' : `state not carried over: ${report.skipped.map((entry) => `${entry.id} (${entry.reason})`).join(', ')}`;
+  const latched = report.latched.length === 0 ? '' : `; latched: ${report.latched.join(', ')}`;
+  return `${counts('points', report.points)}; ${counts('devices', report.devices)}; ${counts('OPC UA', report.opcua)}; ${counts('outputs', report.outputs)}; ${skipped}${latched}`;
+}
