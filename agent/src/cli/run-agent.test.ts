@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
 import { startNotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
+import { until } from '../runtime/fixtures/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/hazmon.js', import.meta.url));
 
@@ -22,16 +23,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = null;
 });
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, state: () => string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${state()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('hazmon run under systemd', () => {
   it('says READY with a status, pings the watchdog, serves /metrics and /healthz on loopback, and says STOPPING on SIGTERM', async () => {
@@ -53,7 +44,7 @@ describe('hazmon run under systemd', () => {
     };
     const said = () => JSON.stringify(output);
 
-    const url = await until('the metrics address', () => /metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output.stdout)?.[1], said);
+    const url = await until('the metrics address', () => /metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output.stdout)?.[1], { timeoutMs: 60_000, state: said });
     await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections, metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n/, 60_000);
     await receiver.waitFor(/(WATCHDOG=1\n[^]*){2}/, 60_000);
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeAlarmInput } from './agent.ts';
 import { EVENT_LOOP_LAG_ALARM, EventLoopLagMonitor } from './event-loop.ts';
+import { until } from './fixtures/wait.ts';
 
 let monitor: EventLoopLagMonitor | null = null;
 
@@ -12,13 +13,6 @@ afterEach(() => {
 /** Blocks this thread, as a runaway computation in the agent would. */
 function blockLoop(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-async function until(what: string, probe: () => boolean): Promise<void> {
-  for (let waited = 0; !probe(); waited += 20) {
-    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('EventLoopLagMonitor', () => {

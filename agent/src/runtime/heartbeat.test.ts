@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeAlarmInput } from './agent.ts';
+import { until } from './fixtures/wait.ts';
 import { HEARTBEAT_ALARM, Heartbeat } from './heartbeat.ts';
 import type { OutputWriteResult } from './shutoff.ts';
 
@@ -23,13 +24,6 @@ function manualWriter() {
     answer: (result: OutputWriteResult) => answers.shift()!(result),
     pending: () => answers.length,
   };
-}
-
-async function until(what: string, probe: () => boolean): Promise<void> {
-  for (let waited = 0; !probe(); waited += 5) {
-    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('Heartbeat', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotifyReceiver } from './fixtures/notify-receiver.ts';
 import { startNotifyReceiver } from './fixtures/notify-receiver.ts';
+import { until } from './fixtures/wait.ts';
 import type { AgentHealth } from './health.ts';
 import { SystemdNotifier } from './systemd-notify.ts';
 
@@ -43,9 +44,7 @@ describe('SystemdNotifier', () => {
     const since = judged;
     await receiver.waitFor(/STATUS=unhealthy: store failing: 10 reading\(s\) queued; alarm engine not ticked for 9 s\n/);
     // Several more watchdog periods pass unhealthy: each is judged, none pinged, the status is not repeated.
-    const deadline = Date.now() + 20_000;
-    while (judged < since + 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(judged).toBeGreaterThanOrEqual(since + 5);
+    await until('five more unhealthy judgements', () => judged >= since + 5);
     health = HEALTHY;
     const text = await receiver.waitFor(/STATUS=unhealthy[^]*STATUS=running\n/);
     const unhealthyStretch = text.slice(text.indexOf('STATUS=unhealthy'), text.indexOf('STATUS=running\n', text.indexOf('STATUS=unhealthy')));
