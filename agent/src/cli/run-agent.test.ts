@@ -1,5 +1,6 @@
 /** `hazmon run` as systemd runs it: a real child process with NOTIFY_SOCKET and WATCHDOG_USEC, serving /metrics and /healthz. */
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,25 +25,30 @@ afterEach(async () => {
   dir = null;
 });
 
+/** `hazmon run` on a site with no devices and `metricsSection`, as a child of systemd (NOTIFY_SOCKET, WATCHDOG_USEC). */
+async function startHazmonRun(metricsSection: string) {
+  receiver = await startNotifyReceiver();
+  dir = mkdtempSync(join(tmpdir(), 'hazmon-run-service-'));
+  const config = join(dir, 'site.yaml');
+  writeFileSync(config, `site: { id: svc, name: Service test }\nstore: { path: ./site.duckdb }\n${metricsSection}\n`);
+  const child = spawn(process.execPath, [BIN, 'run', config], {
+    env: { ...process.env, NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '200000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  stopChild = async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  return { child, output, exited, receiver, said: () => JSON.stringify(output) };
+}
+
 describe('hazmon run under systemd', () => {
   it('says READY with a status, pings the watchdog, serves /metrics and /healthz on loopback, and says STOPPING on SIGTERM', async () => {
-    receiver = await startNotifyReceiver();
-    dir = mkdtempSync(join(tmpdir(), 'hazmon-run-service-'));
-    const config = join(dir, 'site.yaml');
-    writeFileSync(config, 'site: { id: svc, name: Service test }\nstore: { path: ./site.duckdb }\nmetrics: { port: 0 }\n');
-    const child = spawn(process.execPath, [BIN, 'run', config], {
-      env: { ...process.env, NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '200000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output = { stdout: '', stderr: '' };
-    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    stopChild = async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    };
-    const said = () => JSON.stringify(output);
+    const { child, output, exited, receiver, said } = await startHazmonRun('metrics: { port: 0 }');
 
     const url = await until('the metrics address', () => /metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output.stdout)?.[1], { timeoutMs: 60_000, state: said });
     await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections, metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n/, 60_000);
@@ -65,5 +71,22 @@ describe('hazmon run under systemd', () => {
     // Nothing after STOPPING: no watchdog ping from an agent that is shutting down.
     expect(text.slice(text.indexOf('STOPPING=1'))).toBe('STOPPING=1\nSTATUS=stopping\n');
     await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+  }, 90_000);
+
+  it('keeps monitoring when the metrics port is taken: a runtime alarm says why, READY still comes', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const { child, output, exited, receiver, said } = await startHazmonRun(`metrics: { port: ${port} }`);
+      await until('the metrics alarm', () => output.stdout.includes('alarm agent/metrics_unavailable medium active'), { timeoutMs: 60_000, state: said });
+      expect(output.stdout).toMatch(new RegExp(`cannot serve /metrics on 127\\.0\\.0\\.1:${port} \\(.*site\\.yaml: metrics\\): .*EADDRINUSE`));
+      expect(output.stderr).toMatch(/running without it/);
+      await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections\n/, 60_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   }, 90_000);
 });

@@ -11,7 +11,7 @@ export { startMonitoringEndpoint } from './http-endpoint.ts';
 export type { MonitoringEndpoint, MonitoringEndpointOptions } from './http-endpoint.ts';
 export { SystemdNotifier } from './systemd-notify.ts';
 export type { SystemdNotifierOptions } from './systemd-notify.ts';
-export { startServiceHooks } from './service.ts';
+export { METRICS_UNAVAILABLE_ALARM, startServiceHooks } from './service.ts';
 export type { ServiceHookOptions, ServiceHooks } from './service.ts';
 export { EVENT_LOOP_LAG_ALARM } from './event-loop.ts';
 export type { EventLoopLagSnapshot } from './event-loop.ts';

@@ -196,6 +196,8 @@ export function renderMetrics(input: MetricsInput): string {
       .sample('heartbeat_writes_total', labels, agent.heartbeat.writes)
       .family('heartbeat_failures_total', 'counter', 'Heartbeat writes that failed')
       .sample('heartbeat_failures_total', labels, agent.heartbeat.failures)
+      .family('heartbeat_skipped_total', 'counter', 'Heartbeats not written because the previous write was still pending')
+      .sample('heartbeat_skipped_total', labels, agent.heartbeat.skipped)
       .family('heartbeat_failing', 'gauge', '1 from a failed heartbeat write until the next success')
       .sample('heartbeat_failing', labels, flag(agent.heartbeat.failing));
   }

@@ -34,18 +34,34 @@ export interface ServiceHooks {
   close(): Promise<void>;
 }
 
+/**
+ * The /metrics listener of the config, or null. A listener that cannot bind (port taken) is a medium runtime alarm,
+ * not a reason to stop: monitoring and shut-off matter more than their metrics.
+ */
+async function startEndpoint(agent: Agent, health: () => AgentHealth, log: (line: string) => void): Promise<MonitoringEndpoint | null> {
+  const listen = agent.config.metrics;
+  if (!listen) return null;
+  try {
+    return await startMonitoringEndpoint({
+      host: listen.host,
+      port: listen.port,
+      health,
+      metrics: () => renderMetrics({ agent: agent.stats(), alarmsActive: agent.activeAlarmsByPriority(), process: processStats() }),
+    });
+  } catch (error) {
+    const why = `cannot serve /metrics on ${listen.host}:${listen.port} (${agent.config.file}: metrics): ${(error as Error).message}`;
+    log(`hazmon: ${why}; running without it`);
+    agent.raiseRuntimeAlarm({ alarmId: METRICS_UNAVAILABLE_ALARM, source: null, rule: 'metrics_unavailable', active: true, priority: 'medium', why, details: { host: listen.host, port: listen.port } });
+    return null;
+  }
+}
+
+export const METRICS_UNAVAILABLE_ALARM = 'agent/metrics_unavailable';
+
 export async function startServiceHooks(agent: Agent, options: ServiceHookOptions): Promise<ServiceHooks> {
   const now = options.now ?? Date.now;
   const health = () => assessHealth(agent.stats(), now(), agent.config.health);
-  const listen = agent.config.metrics;
-  const endpoint = listen
-    ? await startMonitoringEndpoint({
-        host: listen.host,
-        port: listen.port,
-        health,
-        metrics: () => renderMetrics({ agent: agent.stats(), alarmsActive: agent.activeAlarmsByPriority(), process: processStats() }),
-      })
-    : null;
+  const endpoint = await startEndpoint(agent, health, options.log);
   const notifier = SystemdNotifier.fromEnvironment({ ...options.systemd, health, log: options.log });
   const { devices, opcua } = agent.config;
   notifier?.ready(`running: ${devices.length} Modbus devices, ${opcua.length} OPC UA connections${endpoint ? `, metrics at ${endpoint.url}/metrics` : ''}`);
