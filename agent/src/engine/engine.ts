@@ -62,7 +62,7 @@ const W_EVICTIONS = RAW_WINDOW_LAYOUT.evictions;
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
  * touches one or two cache lines of it instead of a chain of per-point objects.
  */
-const POINT_FIELDS = 16;
+const POINT_FIELDS = 17;
 const P_LAST_TIME = 0;
 /** Right after the time: windows read the pair with addFrom(scalars, p + P_LAST_TIME). */
 const P_LAST_VALUE = 1;
@@ -86,6 +86,13 @@ const P_STUCK_EPSILON = 12;
 const P_STUCK_FOR_MS = 13;
 /** 1 when the point is a member of a voting group. */
 const P_IN_GROUP = 14;
+/**
+ * (low, high): while the value stays strictly inside, none of the point's limit conditions can change (the
+ * intersection of their quiet intervals, see QUIET_FIELDS), so one comparison pair stands for every limit rule.
+ * Empty while any limit has a delay pending. Kept by refreshLimitBand.
+ */
+const P_LIMIT_QUIET_LOW = 15;
+const P_LIMIT_QUIET_HIGH = 16;
 
 /**
  * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
@@ -292,6 +299,7 @@ export class AlarmEngine {
     this.storeWindowMs = Float64Array.from(this.stores, (store) => store.windowMs);
     this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
+    for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
     const storeIndex = new Map(this.stores.map((store, i) => [store, i]));
     // Limit rules have no window: store -1, aggregate unused.
     const windowRule = (rule: ValueRule): Partial<WindowRule> => rule;
@@ -595,6 +603,7 @@ export class AlarmEngine {
         s[p + P_STUCK_REF_TIME] = refTime!;
       }
       point.conditions.forEach((condition, i) => condition.restore(saved.conditions[i]!));
+      this.refreshLimitBand(point.index);
       point.stores.forEach((store, i) => store.restore(saved.windows[i]!));
       const r = point.index * RULE_FIELDS;
       for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.refreshStoreLayout(k);
@@ -881,7 +890,8 @@ export class AlarmEngine {
     const slotCondition = this.slotCondition;
     const windowsStart = ranges[r + R_WINDOWS]!;
     const end = ranges[r + R_END]!;
-    for (let k = ranges[r + R_LIMITS]!; k < end; k += 1) {
+    const limitsQuiet = v > s[p + P_LIMIT_QUIET_LOW]! && v < s[p + P_LIMIT_QUIET_HIGH]!;
+    for (let k = limitsQuiet ? windowsStart : ranges[r + R_LIMITS]!; k < end; k += 1) {
       let x = v;
       if (k >= windowsStart) {
         const store = this.slotStore[k]!;
@@ -917,7 +927,25 @@ export class AlarmEngine {
       ruleInput[1] = t;
       if (this.conditionTable.stepFrom(c, ruleInput, 0, 1)) this.raiseRule(index, k);
     }
+    if (!limitsQuiet) this.refreshLimitBand(index);
     if (!Number.isNaN(s[p + P_STUCK_FOR_MS]!)) this.detectStuck(index);
+  }
+
+  /** Recomputes P_LIMIT_QUIET_LOW / HIGH from the point's limit conditions; call after any of them stepped or advanced. */
+  private refreshLimitBand(index: number): void {
+    const quiet = this.conditionQuiet;
+    const r = index * RULE_FIELDS;
+    let low = Number.NEGATIVE_INFINITY;
+    let high = Number.POSITIVE_INFINITY;
+    for (let k = this.ruleRanges[r + R_LIMITS]!; k < this.ruleRanges[r + R_WINDOWS]!; k += 1) {
+      const q = this.slotCondition[k]! * QUIET;
+      // sign 1: quiet for value in [low, high); sign -1: for -value in [low, high), i.e. value in (-high, -low].
+      const positive = quiet[q] === 1;
+      low = Math.max(low, positive ? quiet[q + 1]! : -quiet[q + 2]!);
+      high = Math.min(high, positive ? quiet[q + 2]! : -quiet[q + 1]!);
+    }
+    this.scalars[index * POINT_FIELDS + P_LIMIT_QUIET_LOW] = low;
+    this.scalars[index * POINT_FIELDS + P_LIMIT_QUIET_HIGH] = high;
   }
 
   /** Rule slot k of a point changed state: its alarm follows, with the value compared (in ruleInput[0]) in `why`. */
@@ -982,6 +1010,7 @@ export class AlarmEngine {
       const value = k < windowsStart ? this.scalars[index * POINT_FIELDS + P_LAST_VALUE]! : Number.NaN;
       this.raise(rule.alarm, rule.condition.active, t, value, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
     }
+    this.refreshLimitBand(index);
   }
 
   /** Bad for voting: the latest reading is bad or no good reading came for staleS. */

@@ -538,15 +538,23 @@ export class PaneWindow implements WindowShape {
    * doing this once per `capacity` evictions keeps the error bounded at O(1) amortized cost.
    */
   recompute(): void {
-    this.runCount = this.runSum = this.runTwSum = this.runTwCover = 0;
-    for (let seq = this.head; seq < this.tail; seq += 1) {
+    const panes = this.panes;
+    let count = 0;
+    let sum = 0;
+    let twSum = 0;
+    let twCover = 0;
+    for (let seq = this.head, tail = this.tail; seq < tail; seq += 1) {
       const base = this.offsetOf(seq);
-      this.runCount += this.raw ? 1 : this.panes[base + PANED_LAYOUT.count]!;
-      this.runSum += this.panes[base + this.oSum]!;
+      count += this.raw ? 1 : panes[base + PANED_LAYOUT.count]!;
+      sum += panes[base + this.oSum]!;
       if (!this.tracksHeldValues) continue;
-      this.runTwSum += this.panes[base + this.oTwSum]!;
-      this.runTwCover += this.panes[base + this.oTwCover]!;
+      twSum += panes[base + this.oTwSum]!;
+      twCover += panes[base + this.oTwCover]!;
     }
+    this.runCount = count;
+    this.runSum = sum;
+    this.runTwSum = twSum;
+    this.runTwCover = twCover;
     this.evictionsSinceRecompute = 0;
   }
 
