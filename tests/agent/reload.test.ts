@@ -50,7 +50,8 @@ interface ReloadPlant {
   close(): Promise<void>;
 }
 
-async function startReloadPlant(speed = 4): Promise<ReloadPlant> {
+/** `valveStrokeMs`: simulated time the valve takes to close. */
+async function startReloadPlant(speed = 4, valveStrokeMs = 2000): Promise<ReloadPlant> {
   const site = await startSite({
     name: 'reload-test',
     speed,
@@ -59,7 +60,7 @@ async function startReloadPlant(speed = 4): Promise<ReloadPlant> {
         name: 'plant',
         devices: [
           { id: 'GD-1', unitId: 1, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 0 } },
-          { id: 'XV-1', unitId: 2, model: 'shutoff-valve', options: { open: true, travelTimeMs: 2000 } },
+          { id: 'XV-1', unitId: 2, model: 'shutoff-valve', options: { open: true, travelTimeMs: valveStrokeMs } },
         ],
       },
       { name: 'far', devices: [{ id: 'GD-2', unitId: 1, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 0 } }] },
@@ -196,8 +197,9 @@ describe('Agent.reload', () => {
     expect(raised).toMatchObject({ fromState: 'normal', toState: 'unacknowledged_active' });
     await plant.polled('GD-2.concentration', 2);
     expect(alarmEvents(plant.events, 'GD-2.concentration/hi')).toHaveLength(0);
-    // Two steps, each shorter than the 60 s stale time (a stale point would not be judged on its limits).
-    plant.clock.offset += 35_000;
+    // Steps shorter than the 60 s stale time (a stale point is not judged on its limits): GD-2 has been above its
+    // limit for 40 s of the agent's clock plus the real time since its first reading after the reload.
+    plant.clock.offset += 25_000;
     await plant.polled('GD-2.concentration', 2);
     expect(alarmEvents(plant.events, 'GD-2.concentration/hi')).toHaveLength(0);
     plant.clock.offset += 35_000;
@@ -219,13 +221,13 @@ describe('Agent.reload', () => {
   });
 
   it('keeps a latched shut-off latched (rules of its action changed too) and its valve controller watching; reset still needs a supervisor', async () => {
-    plant = await startReloadPlant(1);
-    const agent = await plant.start();
+    plant = await startReloadPlant(1, 6000);
+    const agent = await plant.start({ travelTimeS: 12 });
     plant.site.device('GD-1').set('concentration', 60);
     await waitFor('close commanded', () => plant!.events.find((event) => event.type === 'action' && event.command === 'close'));
-    // The valve takes 2 s to stroke: the reload comes while the controller waits for the limit switches.
-    expect(agent.stats().shutoff[0]!.state).not.toBe('confirmed');
-    const report = await agent.reload(plant.config({ closeWhen: '[GD-1.concentration/hihi, GD-2.concentration/hihi]' }), 'test');
+    // The valve takes 6 s to stroke: the reload comes while the controller waits for the limit switches.
+    const report = await agent.reload(plant.config({ closeWhen: '[GD-1.concentration/hihi, GD-2.concentration/hihi]', travelTimeS: 12 }), 'test');
+    expect(agent.stats().shutoff[0]!.state).toBe('verifying');
     expect(report.latched).toEqual(['close-gas']);
     expect(report.skipped).toContainEqual({ id: 'action/close-gas', reason: 'rules changed; latch kept', activeAlarms: [] });
     expect(report.outputs.kept).toEqual(['XV-1']);

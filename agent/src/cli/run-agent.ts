@@ -55,6 +55,27 @@ export async function reloadFromFile(agent: Agent, file: string, io: CliIo, trig
   }
 }
 
+/**
+ * Turns each SIGHUP into a reload of `file` once the agent runs; one that comes while it starts is held and run right
+ * after, rather than ending the process (SIGHUP's default). Reloads queue in the agent.
+ */
+function reloadOnHangup(file: string, io: CliIo): { ready(agent: Agent): void; dispose(): void } {
+  let running: Agent | null = null;
+  let held = false;
+  const onHangup = () => {
+    if (running) void reloadFromFile(running, file, io, 'SIGHUP');
+    else held = true;
+  };
+  process.on('SIGHUP', onHangup);
+  return {
+    ready(agent) {
+      running = agent;
+      if (held) onHangup();
+    },
+    dispose: () => process.off('SIGHUP', onHangup),
+  };
+}
+
 /** Resolves with the first of the signals; the listeners are removed again. */
 function firstSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -69,8 +90,12 @@ function firstSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals
 export async function runAgentCommand(args: readonly string[], io: CliIo, until: Promise<unknown> = firstSignal(['SIGINT', 'SIGTERM'])): Promise<number> {
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
+  const hangups = reloadOnHangup(positionals[0]!, io);
   const config = loadConfigOrReport(positionals[0]!, io, (problems) => `hazmon run: ${problems} problem(s) in ${positionals[0]}: not started`);
-  if (config === null) return EXIT.configInvalid;
+  if (config === null) {
+    hangups.dispose();
+    return EXIT.configInvalid;
+  }
   const agent = await Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
   agent.subscribe((event) => {
     const line = eventLine(event);
@@ -79,11 +104,9 @@ export async function runAgentCommand(args: readonly string[], io: CliIo, until:
   const service = await startServiceHooks(agent, { log: (line) => io.stderr.write(`${line}\n`) });
   io.stdout.write(`hazmon run: ${config.file}: started (${config.devices.length} devices, ${config.opcua.length} OPC UA connections, store ${config.store.path})\n`);
   if (service.endpoint) io.stdout.write(`hazmon run: metrics at ${service.endpoint.url}/metrics, health at ${service.endpoint.url}/healthz\n`);
-  // Each SIGHUP reloads the same file; the agent runs reloads one after another.
-  const onHangup = () => void reloadFromFile(agent, positionals[0]!, io, 'SIGHUP');
-  process.on('SIGHUP', onHangup);
+  hangups.ready(agent);
   const signal = await until;
-  process.off('SIGHUP', onHangup);
+  hangups.dispose();
   io.stdout.write(`hazmon run: ${typeof signal === 'string' ? `${signal}: ` : ''}stopping\n`);
   service.stopping();
   await agent.stop();

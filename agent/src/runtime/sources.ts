@@ -17,6 +17,8 @@ export interface UnitLifecycle<T> {
 
 class Unit<T> {
   retiring = false;
+  /** An OPC UA connection refuses a second start(): each unit is started once. */
+  started = false;
   readonly source: T;
 
   constructor(readonly fingerprint: string, build: (retiring: Retiring) => T) {
@@ -47,7 +49,7 @@ export class SourceUnits<T> {
     for (const id of changes.removed) this.units.delete(id);
     for (const [id, unit] of fresh) this.units.set(id, unit);
     const settled = Promise.all(retired.map((unit) => this.lifecycle.stop(unit.source))).then(() => {
-      if (this.running) for (const unit of fresh.values()) if (!unit.retiring) this.lifecycle.start(unit.source);
+      if (this.running) for (const unit of fresh.values()) if (!unit.retiring) this.startUnit(unit);
     });
     this.settling.add(settled);
     void settled.finally(() => this.settling.delete(settled));
@@ -61,7 +63,13 @@ export class SourceUnits<T> {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const unit of this.units.values()) this.lifecycle.start(unit.source);
+    for (const unit of this.units.values()) this.startUnit(unit);
+  }
+
+  private startUnit(unit: Unit<T>): void {
+    if (unit.started) return;
+    unit.started = true;
+    this.lifecycle.start(unit.source);
   }
 
   /** Waits for replacements under way, then stops every unit. */
