@@ -143,7 +143,7 @@ describe('/metrics of a running agent', () => {
 
     const health = await scrape(`${endpoint.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body)).toEqual({ healthy: true, reasons: [] });
+    expect(JSON.parse(health.body)).toEqual({ healthy: true, alive: true, reasons: [] });
     expect((await scrape(`${endpoint.url}/nothing`)).status).toBe(404);
   }, 60_000);
 
@@ -170,7 +170,9 @@ describe('/metrics of a running agent', () => {
     const raised = await waitFor('event loop lag alarm', () => lag(true));
     expect(raised).toMatchObject({ priority: 'high', why: expect.stringMatching(/event loop blocked for up to \d+ ms/) });
     // The next window is a second away: the agent is still judged stalled now.
-    expect(assessHealth(agent.stats(), Date.now(), limits).reasons.join()).toMatch(/event loop stalled: delays up to \d+ ms/);
+    const stalled = assessHealth(agent.stats(), Date.now(), limits);
+    expect(stalled).toMatchObject({ healthy: false, alive: false });
+    expect(stalled.reasons.join()).toMatch(/event loop stalled: delays up to \d+ ms/);
     const health = await scrape(`${endpoint.url}/healthz`);
     const body = JSON.parse(health.body) as { healthy: boolean; reasons: string[] };
     // On a loaded machine the calm window may come before the request is served; then it must say healthy.

@@ -62,7 +62,7 @@ describe('hazmon run under systemd', () => {
     expect(body).toMatch(/^hazmon_process_resident_memory_bytes \d+$/m);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ healthy: true, reasons: [] });
+    expect(await health.json()).toEqual({ healthy: true, alive: true, reasons: [] });
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -27,6 +27,11 @@ export interface EventLoopLagOptions {
 
 /** Sampling resolution of the delay histogram: delays shorter than this are not resolved (nor interesting). */
 const RESOLUTION_MS = 10;
+/**
+ * Period of the agent's own lateness probe. The histogram alone can lose a stall: when the window timer runs before
+ * the histogram's own timer after a block, reset() drops the pending sample. The probe is read by the judge first.
+ */
+const PROBE_MS = 50;
 const NS_PER_MS = 1e6;
 
 export const EVENT_LOOP_LAG_ALARM = 'agent/event_loop_lag';
@@ -34,6 +39,9 @@ export const EVENT_LOOP_LAG_ALARM = 'agent/event_loop_lag';
 export class EventLoopLagMonitor {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private timer: NodeJS.Timeout | null = null;
+  private probe: NodeJS.Timeout | null = null;
+  private probedAt = 0;
+  private windowLateMs = 0;
   private last = { p50Ms: 0, p99Ms: 0, maxMs: 0 };
   private maxEverMs = 0;
   private stalledWindows = 0;
@@ -45,12 +53,16 @@ export class EventLoopLagMonitor {
   start(): void {
     if (this.timer) return;
     this.histogram.enable();
+    this.probedAt = performance.now();
+    this.probe = setInterval(() => this.probeLateness(), PROBE_MS);
     this.timer = setInterval(() => this.judgeWindow(), this.options.windowMs ?? 1000);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.probe) clearInterval(this.probe);
     this.timer = null;
+    this.probe = null;
     this.histogram.disable();
   }
 
@@ -58,17 +70,28 @@ export class EventLoopLagMonitor {
     return { ...this.last, maxEverMs: this.maxEverMs, stalledWindows: this.stalledWindows, windows: this.windows, stalled: this.stalled };
   }
 
+  /** How much later than due the probe runs: a blocked loop shows here as the length of the block. */
+  private probeLateness(): void {
+    const now = performance.now();
+    const lateMs = now - this.probedAt - PROBE_MS;
+    if (lateMs > this.windowLateMs) this.windowLateMs = lateMs;
+    this.probedAt = now;
+  }
+
   /** Runs after a stall as soon as the loop is free again, so the stall is in the window it judges. */
   private judgeWindow(): void {
+    this.probeLateness();
     const histogram = this.histogram;
     // An empty window (no sample yet) reports NaN/huge values; count it as calm.
     const samples = histogram.count > 0;
+    const histogramMaxMs = samples ? histogram.max / NS_PER_MS : 0;
     this.last = {
       p50Ms: samples ? histogram.percentile(50) / NS_PER_MS : 0,
       p99Ms: samples ? histogram.percentile(99) / NS_PER_MS : 0,
-      maxMs: samples ? histogram.max / NS_PER_MS : 0,
+      maxMs: Math.max(histogramMaxMs, this.windowLateMs),
     };
     histogram.reset();
+    this.windowLateMs = 0;
     this.windows += 1;
     if (this.last.maxMs > this.maxEverMs) this.maxEverMs = this.last.maxMs;
     const over = this.last.maxMs > this.options.limitMs;

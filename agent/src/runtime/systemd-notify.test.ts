@@ -15,7 +15,7 @@ afterEach(async () => {
   receiver = null;
 });
 
-const HEALTHY: AgentHealth = { healthy: true, reasons: [] };
+const HEALTHY: AgentHealth = { healthy: true, alive: true, reasons: [] };
 
 describe('SystemdNotifier', () => {
   it('is not created without NOTIFY_SOCKET (run by hand or Type=simple)', () => {
@@ -40,9 +40,9 @@ describe('SystemdNotifier', () => {
     await receiver.waitFor(/^READY=1\nSTATUS=running: 3 devices\n/);
     await receiver.waitFor(/(WATCHDOG=1\n[^]*){3}/);
 
-    health = { healthy: false, reasons: ['store failing: 10 reading(s) queued', 'alarm engine not ticked for 9 s'] };
+    health = { healthy: false, alive: false, reasons: ['event loop stalled: delays up to 900 ms', 'alarm engine not ticked for 9 s'] };
     const since = judged;
-    await receiver.waitFor(/STATUS=unhealthy: store failing: 10 reading\(s\) queued; alarm engine not ticked for 9 s\n/);
+    await receiver.waitFor(/STATUS=unhealthy: event loop stalled: delays up to 900 ms; alarm engine not ticked for 9 s\n/);
     // Several more watchdog periods pass unhealthy: each is judged, none pinged, the status is not repeated.
     await until('five more unhealthy judgements', () => judged >= since + 5);
     health = HEALTHY;
@@ -50,9 +50,15 @@ describe('SystemdNotifier', () => {
     const unhealthyStretch = text.slice(text.indexOf('STATUS=unhealthy'), text.indexOf('STATUS=running\n', text.indexOf('STATUS=unhealthy')));
     expect(unhealthyStretch).not.toContain('WATCHDOG=1');
     expect(text.match(/STATUS=unhealthy/g)).toHaveLength(1);
-    expect(logged).toEqual([expect.stringMatching(/unhealthy: store failing.*systemd watchdog not pinged/)]);
+    expect(logged).toEqual([expect.stringMatching(/unhealthy: event loop stalled.*systemd watchdog not pinged/)]);
     // The recovery ping carries the new status with it.
     await receiver.waitFor(/STATUS=running\nWATCHDOG=1\n/);
+
+    // A failing store alone: still pinged (a restart would not mend it), the status says degraded.
+    health = { healthy: false, alive: true, reasons: ['store failing: 10 reading(s) queued'] };
+    const degraded = await receiver.waitFor(/STATUS=degraded: store failing: 10 reading\(s\) queued\nWATCHDOG=1\n(WATCHDOG=1\n){2}/);
+    expect(degraded.match(/STATUS=degraded/g)).toHaveLength(1);
+    expect(logged[1]).toBe('hazmon: degraded: store failing: 10 reading(s) queued');
 
     notifier!.stopping();
     await receiver.waitFor(/STOPPING=1\nSTATUS=stopping\n$/);

@@ -31,7 +31,8 @@ export class SystemdNotifier {
   private unconfirmed: string[] = [];
   private fallback = false;
   private watchdogTimer: NodeJS.Timeout | null = null;
-  private lastUnhealthy = '';
+  /** The STATUS last sent for a health problem; '' while healthy. */
+  private lastProblem = '';
   private closed = false;
 
   private constructor(
@@ -87,20 +88,19 @@ export class SystemdNotifier {
     this.watchdogTimer = null;
   }
 
-  /** Pings only a healthy agent; while unhealthy it says why in STATUS (once per change) and lets the watchdog fire. */
+  /**
+   * Pings only a live agent, so a hung one is restarted; any health problem is said in STATUS and the log once per
+   * change ("unhealthy" when hung, "degraded" when alive but e.g. the store is failing).
+   */
   private watchdogTick(): void {
     const health = this.options.health();
-    if (health.healthy) {
-      const recovered = this.lastUnhealthy !== '';
-      this.lastUnhealthy = '';
-      this.send(`${recovered ? 'STATUS=running\n' : ''}WATCHDOG=1\n`);
-      return;
-    }
-    const why = `unhealthy: ${health.reasons.join('; ')}`;
-    if (why === this.lastUnhealthy) return;
-    this.lastUnhealthy = why;
-    this.options.log(`hazmon: ${why}; systemd watchdog not pinged`);
-    this.send(`STATUS=${oneLine(why)}\n`);
+    const problem = health.healthy ? '' : `${health.alive ? 'degraded' : 'unhealthy'}: ${health.reasons.join('; ')}`;
+    const changed = problem !== this.lastProblem;
+    this.lastProblem = problem;
+    if (changed && problem !== '') this.options.log(`hazmon: ${problem}${health.alive ? '' : '; systemd watchdog not pinged'}`);
+    const status = changed ? `STATUS=${oneLine(problem || 'running')}\n` : '';
+    const ping = health.alive ? 'WATCHDOG=1\n' : '';
+    if (status || ping) this.send(status + ping);
   }
 
   private send(message: string): void {
