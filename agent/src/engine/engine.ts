@@ -57,6 +57,8 @@ const W_MAX_TAIL = RAW_WINDOW_LAYOUT.maxTail;
 const W_MIN_VALUE = RAW_WINDOW_LAYOUT.minValue;
 const W_MAX_VALUE = RAW_WINDOW_LAYOUT.maxValue;
 const W_EVICTIONS = RAW_WINDOW_LAYOUT.evictions;
+const W_MIN_FRONT = RAW_WINDOW_LAYOUT.minFront;
+const W_MAX_FRONT = RAW_WINDOW_LAYOUT.maxFront;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -822,10 +824,12 @@ export class AlarmEngine {
       const firstKept = Math.floor(t - this.storeWindowMs[k]!);
       let minHead = panes[h + W_MIN_HEAD]!;
       let maxHead = panes[h + W_MAX_HEAD]!;
-      const minFront = minHead;
-      const maxFront = maxHead;
+      const minHeadBefore = minHead;
+      const maxHeadBefore = maxHead;
       const minTail = panes[h + W_MIN_TAIL]!;
       const maxTail = panes[h + W_MAX_TAIL]!;
+      let minFront = panes[h + W_MIN_FRONT]!;
+      let maxFront = panes[h + W_MAX_FRONT]!;
       let count = panes[h + W_RUN_COUNT]!;
       let sum = panes[h + W_RUN_SUM]!;
       while (tail > head) {
@@ -833,8 +837,14 @@ export class AlarmEngine {
         if (Math.ceil(panes[e]!) - 1 >= firstKept) break;
         count -= 1;
         sum -= panes[e + 1]!;
-        if (minTail > minHead && deques[minDeque + (minHead & mask)] === head) minHead += 1;
-        if (maxTail > maxHead && deques[maxDeque + (maxHead & mask)] === head) maxHead += 1;
+        if (minFront === head) {
+          minHead += 1;
+          minFront = minTail > minHead ? deques[minDeque + (minHead & mask)]! : -1;
+        }
+        if (maxFront === head) {
+          maxHead += 1;
+          maxFront = maxTail > maxHead ? deques[maxDeque + (maxHead & mask)]! : -1;
+        }
         head += 1;
       }
       const evicted = head - panes[h + W_HEAD]!;
@@ -842,13 +852,15 @@ export class AlarmEngine {
         panes[h + W_HEAD] = head;
         panes[h + W_RUN_COUNT] = count;
         panes[h + W_RUN_SUM] = sum;
-        if (minHead !== minFront) {
+        if (minHead !== minHeadBefore) {
           panes[h + W_MIN_HEAD] = minHead;
-          panes[h + W_MIN_VALUE] = minTail > minHead ? panes[entries + (deques[minDeque + (minHead & mask)]! & mask) * 2 + 1]! : Number.NaN;
+          panes[h + W_MIN_FRONT] = minFront;
+          panes[h + W_MIN_VALUE] = minFront >= 0 ? panes[entries + (minFront & mask) * 2 + 1]! : Number.NaN;
         }
-        if (maxHead !== maxFront) {
+        if (maxHead !== maxHeadBefore) {
           panes[h + W_MAX_HEAD] = maxHead;
-          panes[h + W_MAX_VALUE] = maxTail > maxHead ? panes[entries + (deques[maxDeque + (maxHead & mask)]! & mask) * 2 + 1]! : Number.NaN;
+          panes[h + W_MAX_FRONT] = maxFront;
+          panes[h + W_MAX_VALUE] = maxFront >= 0 ? panes[entries + (maxFront & mask) * 2 + 1]! : Number.NaN;
         }
         const evictions = panes[h + W_EVICTIONS]! + evicted;
         panes[h + W_EVICTIONS] = evictions;
@@ -876,14 +888,20 @@ export class AlarmEngine {
         while (back > minHead && panes[entries + (deques[minDeque + ((back - 1) & mask)]! & mask) * 2 + 1]! >= v) back -= 1;
         deques[minDeque + (back & mask)] = tail;
         panes[h + W_MIN_TAIL] = back + 1;
-        if (back === minHead) panes[h + W_MIN_VALUE] = v;
+        if (back === minHead) {
+          panes[h + W_MIN_VALUE] = v;
+          panes[h + W_MIN_FRONT] = tail;
+        }
       }
       if (maxDeque >= 0) {
         let back = maxTail;
         while (back > maxHead && panes[entries + (deques[maxDeque + ((back - 1) & mask)]! & mask) * 2 + 1]! <= v) back -= 1;
         deques[maxDeque + (back & mask)] = tail;
         panes[h + W_MAX_TAIL] = back + 1;
-        if (back === maxHead) panes[h + W_MAX_VALUE] = v;
+        if (back === maxHead) {
+          panes[h + W_MAX_VALUE] = v;
+          panes[h + W_MAX_FRONT] = tail;
+        }
       }
     }
     const quiet = this.conditionQuiet;

@@ -68,9 +68,15 @@ const H_RUN_COUNT = 16;
 const H_EVICTIONS = 17;
 /** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
 const H_OPEN_SEQ = 18;
-const HEADER_FIELDS = 19;
+/**
+ * Sequence numbers at the deques' fronts (-1 when empty), beside their values: eviction compares the evicted
+ * entry with these instead of reading the deque, whose front sits anywhere in its ring (a cache miss per reading).
+ */
+const H_MIN_FRONT = 19;
+const H_MAX_FRONT = 20;
+const HEADER_FIELDS = 21;
 /** Header values of an empty window: no sums, no open segment, no straddler, no extremes, no entries. */
-const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0, 0, 0, 0, 0, 0, 0, 0, -1];
+const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1];
 
 /**
  * Offsets into the header of a raw window without held values (paneMs 1, entries of two numbers: time, value),
@@ -78,7 +84,7 @@ const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, N
  */
 export const RAW_WINDOW_LAYOUT = {
   header: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
-  minHead: H_MIN_HEAD, minTail: H_MIN_TAIL, maxHead: H_MAX_HEAD, maxTail: H_MAX_TAIL, minValue: H_MIN_VALUE, maxValue: H_MAX_VALUE,
+  minHead: H_MIN_HEAD, minTail: H_MIN_TAIL, maxHead: H_MAX_HEAD, maxTail: H_MAX_TAIL, minValue: H_MIN_VALUE, maxValue: H_MAX_VALUE, minFront: H_MIN_FRONT, maxFront: H_MAX_FRONT,
   evictions: H_EVICTIONS,
 } as const;
 
@@ -256,8 +262,8 @@ export class PaneWindow implements WindowShape {
     const now = source[at]!;
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
-    const minFront = this.minHead;
-    const maxFront = this.maxHead;
+    const minHeadBefore = this.minHead;
+    const maxHeadBefore = this.maxHead;
     while (this.tail > this.head) {
       const base = this.offsetOf(this.head);
       if (this.paneIndexAt(base) >= firstKept) break;
@@ -270,13 +276,19 @@ export class PaneWindow implements WindowShape {
         this.strE = panes[base + this.oLastEnd]!;
         this.strV = panes[base + this.oLastV]!;
       }
-      if (this.minTail > this.minHead && this.deques[this.dmin + (this.minHead & this.mask)] === this.head) this.minHead += 1;
-      if (this.maxTail > this.maxHead && this.deques[this.dmax + (this.maxHead & this.mask)] === this.head) this.maxHead += 1;
+      if (this.minFront === this.head) {
+        this.minHead += 1;
+        this.minFront = this.minTail > this.minHead ? this.deques[this.dmin + (this.minHead & this.mask)]! : -1;
+      }
+      if (this.maxFront === this.head) {
+        this.maxHead += 1;
+        this.maxFront = this.maxTail > this.maxHead ? this.deques[this.dmax + (this.maxHead & this.mask)]! : -1;
+      }
       this.head += 1;
       this.evictionsSinceRecompute += 1;
     }
-    if (this.minHead !== minFront) this.minValue = this.frontValue(this.dmin, this.minHead, this.minTail, this.oMin);
-    if (this.maxHead !== maxFront) this.maxValue = this.frontValue(this.dmax, this.maxHead, this.maxTail, this.oMax);
+    if (this.minHead !== minHeadBefore) this.minValue = this.frontValue(this.dmin, this.minHead, this.minTail, this.oMin);
+    if (this.maxHead !== maxHeadBefore) this.maxValue = this.frontValue(this.dmax, this.maxHead, this.maxTail, this.oMax);
     if (this.evictionsSinceRecompute >= this.capacity) this.recompute();
   }
 
@@ -362,6 +374,7 @@ export class PaneWindow implements WindowShape {
     if (needed > this.capacity) this.allocate(needed);
     this.minHead = this.minTail = this.maxHead = this.maxTail = 0;
     this.minValue = this.maxValue = Number.NaN;
+    this.minFront = this.maxFront = -1;
     this.openSeq = -1;
     const openT = snapshot.openT ?? Number.NaN;
     for (const pane of snapshot.panes) {
@@ -471,6 +484,10 @@ export class PaneWindow implements WindowShape {
   private set minValue(value: number) { this.panes[this.pbase + H_MIN_VALUE] = value; }
   private get maxValue(): number { return this.panes[this.pbase + H_MAX_VALUE]!; }
   private set maxValue(value: number) { this.panes[this.pbase + H_MAX_VALUE] = value; }
+  private get minFront(): number { return this.panes[this.pbase + H_MIN_FRONT]!; }
+  private set minFront(value: number) { this.panes[this.pbase + H_MIN_FRONT] = value; }
+  private get maxFront(): number { return this.panes[this.pbase + H_MAX_FRONT]!; }
+  private set maxFront(value: number) { this.panes[this.pbase + H_MAX_FRONT] = value; }
 
   private timeWeighted(now: number, integral: boolean): number {
     const start = this.windowStart(now);
@@ -517,7 +534,10 @@ export class PaneWindow implements WindowShape {
     while (tail > this.minHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMin) >= value) tail -= 1;
     deques[offset + (tail & mask)] = seq;
     this.minTail = tail + 1;
-    if (tail === this.minHead) this.minValue = value;
+    if (tail === this.minHead) {
+      this.minValue = value;
+      this.minFront = seq;
+    }
   }
 
   private pushMax(seq: number): void {
@@ -530,7 +550,10 @@ export class PaneWindow implements WindowShape {
     while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMax) <= value) tail -= 1;
     deques[offset + (tail & mask)] = seq;
     this.maxTail = tail + 1;
-    if (tail === this.maxHead) this.maxValue = value;
+    if (tail === this.maxHead) {
+      this.maxValue = value;
+      this.maxFront = seq;
+    }
   }
 
   /**
