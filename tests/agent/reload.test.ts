@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '@hazmon/protocols';
 import { Agent, RuntimeError, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
+import { bufferedIo } from '../../agent/src/cli/fixtures/store-site.ts';
 import { reloadFromFile } from '../../agent/src/cli/run-agent.ts';
 import { PASSWORDS, runHazmon, runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
 
@@ -311,10 +312,10 @@ describe('Agent.reload', () => {
     expect(agent.config).toBe(before);
 
     writeFileSync(plant.file, `${plant.yaml()}\nbogus: [\n`);
-    const io = { stdin: process.stdin, stdout: { text: '', write(text: string) { this.text += text; } }, stderr: { text: '', write(text: string) { this.text += text; } } };
+    const io = bufferedIo();
     expect(await reloadFromFile(agent, plant.file, io, 'SIGHUP')).toBe(false);
-    expect(io.stderr.text).toMatch(new RegExp(`${plant.file.replace(/[.]/g, '\\.')}:\\d+:\\d+`));
-    expect(io.stderr.text).toContain('not reloaded, still running on the previous config');
+    expect(io.err()).toMatch(new RegExp(`${plant.file.replace(/[.]/g, '\\.')}:\\d+:\\d+`));
+    expect(io.err()).toContain('not reloaded, still running on the previous config');
     expect(agent.config).toBe(before);
     await plant.polled('GD-1.concentration', 2);
 
