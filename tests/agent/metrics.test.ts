@@ -158,6 +158,24 @@ describe('/metrics of a running agent', () => {
     expect(up.filter((sample) => sample.value === 1)).toHaveLength(plant.config.devices.length);
   }, 60_000);
 
+  it('health names an engine that stopped ticking (not alive) and a store that does not commit (degraded, still alive)', async () => {
+    plant = await startPlant({ speed: 1 });
+    // Commits once a second: a snapshot between commits has readings queued; it is judged as if time had gone on.
+    const agent = await plant.startAgent({ store: { flushIntervalMs: 1000, flushBatchRows: 1_000_000 } });
+    await waitFor('readings queued', () => agent.stats().store.queueDepth > 0);
+    const stats = agent.stats();
+    const limits = plant.config.health;
+    expect(assessHealth(stats, stats.lastTickAt, limits)).toEqual({ healthy: true, alive: true, reasons: [] });
+    const storeLate = (stats.store.lastFlushAt ?? stats.startedAt) + limits.storeStallS * 1000 + 1000;
+    const degraded = assessHealth({ ...stats, lastTickAt: storeLate }, storeLate, limits);
+    expect(degraded).toMatchObject({ healthy: false, alive: true });
+    expect(degraded.reasons).toEqual([expect.stringMatching(new RegExp(`^store failing: ${stats.store.queueDepth} reading\\(s\\) queued and nothing committed for \\d+ s \\(limit ${limits.storeStallS} s\\)$`))]);
+    const tickLate = stats.lastTickAt + limits.tickStallS * 1000 + 1000;
+    const hung = assessHealth(stats, tickLate, limits);
+    expect(hung).toMatchObject({ healthy: false, alive: false });
+    expect(hung.reasons[0]).toMatch(new RegExp(`^alarm engine not ticked for \\d+ s \\(limit ${limits.tickStallS} s\\)$`));
+  }, 60_000);
+
   it('a stalled event loop raises agent/event_loop_lag, makes the agent unhealthy with the reason, and clears', async () => {
     plant = await startPlant({ speed: 1 });
     const agent = await plant.startAgent();
