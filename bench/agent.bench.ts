@@ -8,15 +8,16 @@
  * its own. Each run: WARMUP s, then MEASURE s measured.
  *
  * Figures, each beside a baseline measured in the same run:
- * - sustained readings/s into the store, every point polled each 100 ms (100k readings/s offered): rows DuckDB holds
- *   with a receive time in the window, counted in the file after a clean stop; also per CPU second of the agent.
+ * - sustained readings/s into the store, every point polled each 50 ms (200k readings/s offered): rows DuckDB holds
+ *   with a receive time in the window, counted in the file after a clean stop; also per CPU second of the agent, and
+ *   the time the store's flushes held the main thread (a poll that falls due meanwhile is skipped as an overrun).
  *   Baseline: the ModbusPoller alone (no engine, no store) on the same lines and devices.
  * - agent RSS with the 10,000 points polled each second (max over the window). Baseline: the poller alone.
  * - bytes on disk per raw reading after the closing checkpoint (file growth over the same store with its points
- *   registered and no reading, divided by the rows; from the 100 ms run). Baseline:
+ *   registered and no reading, divided by the rows; from the fast run). Baseline:
  *   the uncompressed width of a raw row (26 bytes).
  * Targets from shared/README.md. HAZMON_BENCH_WARMUP_S (default 3), HAZMON_BENCH_MEASURE_S (default 8) and
- * HAZMON_BENCH_FAST_POLL_MS (default 100) change the run.
+ * HAZMON_BENCH_FAST_POLL_MS (default 50) change the run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,8 +30,8 @@ const LINES = 10;
 const DEVICES_PER_LINE = 8;
 const POINTS_PER_DEVICE = 125;
 const POINTS = LINES * DEVICES_PER_LINE * POINTS_PER_DEVICE;
-/** 100 ms = the 100k readings/s of the target offered; lower it to look for the ceiling. */
-const FAST_POLL_MS = Number(process.env.HAZMON_BENCH_FAST_POLL_MS ?? 100);
+/** 50 ms offers 200k readings/s, more than the target, so the figure is what the agent sustains; 100 ms offers the target's 100k. */
+const FAST_POLL_MS = Number(process.env.HAZMON_BENCH_FAST_POLL_MS ?? 50);
 const SLOW_POLL_MS = 1000;
 const WARMUP_S = Number(process.env.HAZMON_BENCH_WARMUP_S ?? 3);
 const MEASURE_S = Number(process.env.HAZMON_BENCH_MEASURE_S ?? 8);
@@ -140,8 +141,9 @@ async function startSimulator(specPath: string): Promise<{ ports: number[]; stop
 function measure(mode: 'agent' | 'poller', configPath: string, profilesDir: string): MeasureResult {
   const [command, args] = nodeCommand(0, MEASURE, [mode, configPath, profilesDir, String(WARMUP_S), String(MEASURE_S)]);
   const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
-  const line = result.stdout.trim().split('\n').pop() ?? '';
-  if (result.status !== 0 || !line.startsWith('{')) throw new Error(`${mode} run failed (exit ${result.status ?? result.signal}): ${result.stdout}`);
+  // Libraries may log to stdout too (node-opcua warns about the Node version): take the result line.
+  const line = result.stdout.split('\n').findLast((candidate) => candidate.startsWith('{"mode"')) ?? '';
+  if (result.status !== 0 || line === '') throw new Error(`${mode} run failed (exit ${result.status ?? result.signal}): ${result.stdout}`);
   return JSON.parse(line) as MeasureResult;
 }
 
