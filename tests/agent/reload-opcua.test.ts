@@ -7,17 +7,11 @@ import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, tankNodeId, type RunningSite } from '@hazmon/simulators';
 import { runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
 
-let site: RunningSite | null = null;
-let agent: Agent | null = null;
-let dir: string | null = null;
+/** What a test started, stopped in reverse order after it. */
+const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
-  await agent?.stop();
-  await site?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  agent = null;
-  site = null;
-  dir = null;
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 /** Two connections to one tank farm, one tank each; the inlet of T-2 is cut on its level's hihi (written, not verified). */
@@ -48,16 +42,19 @@ store: { path: ${JSON.stringify(storePath)} }
 describe('reload with OPC UA connections', () => {
   it('keeps an unchanged connection delivering, restarts a changed one without a comms alarm, and writes through the new one', async () => {
     const tank = (id: string, inletFlowMmPerS: number) => ({ id, heightMm: 10000, levelMm: 9200, pressureKPa: 101, temperatureC: 15, inletFlowMmPerS });
-    site = await startSite({ name: 'yard', speed: 1, opcua: [{ name: 'farm', port: 0, tanks: [tank('T-1', 5), tank('T-2', 100)] }] });
+    const site: RunningSite = await startSite({ name: 'yard', speed: 1, opcua: [{ name: 'farm', port: 0, tanks: [tank('T-1', 5), tank('T-2', 100)] }] });
+    cleanups.push(() => site.stop());
     // A subscription reports changes only: T-1 fills slowly (below hihi for a minute) so its connection has news.
     site.device('T-1').set('inletOpen', 1);
-    dir = mkdtempSync(join(tmpdir(), 'hazmon-reload-opcua-'));
+    const dir = mkdtempSync(join(tmpdir(), 'hazmon-reload-opcua-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'site.yaml');
     const endpointUrl = site.endpoints[0]!.endpointUrl!;
     const storePath = join(dir, 'site.duckdb');
     const events: AgentEvent[] = [];
     const seen = new Map<string, number>();
-    agent = await Agent.start(parseAgentConfig(yardConfig(endpointUrl, storePath, 100), file), { store: { flushIntervalMs: 200 } });
+    const agent = await Agent.start(parseAgentConfig(yardConfig(endpointUrl, storePath, 100), file), { store: { flushIntervalMs: 200 } });
+    cleanups.push(() => agent.stop());
     agent.subscribe((event) => events.push(event));
     agent.subscribeReadings((batch) => {
       for (const reading of batch) if (reading.quality === 'good') seen.set(reading.pointId, (seen.get(reading.pointId) ?? 0) + 1);
@@ -73,8 +70,8 @@ describe('reload with OPC UA connections', () => {
 
     // The kept output's writer finds the restarted connection at write time.
     site.device('T-2').set('inletOpen', 1);
-    await waitFor('T-2 inlet cut by the agent', () => site!.device('T-2').get('inletOpen') === 0, 45_000);
-    const audit = await waitForRows(() => agent!.store.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
+    await waitFor('T-2 inlet cut by the agent', () => site.device('T-2').get('inletOpen') === 0, 45_000);
+    const audit = await waitForRows(() => agent.store.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
     expect(audit.find((row) => row.action === 'power_cut_command')).toMatchObject({ target: 'T-2-inlet', details: { result: 'written', why: ['T-2.level/hihi'] } });
     expect([...runtimeAlarms(events, 'farmA/comms_loss'), ...runtimeAlarms(events, 'farmB/comms_loss')]).toEqual([]);
     expect(agent.stats().reloadStopReadings).toBe(0);
