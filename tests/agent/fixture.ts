@@ -135,9 +135,9 @@ export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[])
 
 const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
 
-/** `hazmon <args>` as a child process (`nodeArgs` go to node, e.g. a preload); its output is collected as it comes. */
-export function runHazmon(args: string[], nodeArgs: readonly string[] = []) {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `hazmon <args>` as a child process; its output is collected as it comes. */
+export function runHazmon(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));

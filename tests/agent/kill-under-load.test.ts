@@ -7,14 +7,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HazmonStore, type AlarmEventRow } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
 import { runHazmon, waitFor } from './fixture.ts';
 
-const PROBE = fileURLToPath(new URL('./fixtures/durable-probe.ts', import.meta.url));
 /** Background analog input modules, 8 channels each, every channel polled at POLL_MS in one request per module. */
 const MODULES = 16;
 const CHANNELS = 8;
@@ -93,14 +91,22 @@ outputs:
   - { id: XV-1, kind: shutoff_valve, command: XV-1.command, feedback: { closed: XV-1.closed, open: XV-1.open }, travelTimeS: 2, retries: 3 }
   - { id: XV-2, kind: shutoff_valve, command: XV-2.command, feedback: { closed: XV-2.closed, open: XV-2.open }, travelTimeS: 2, retries: 3 }
 store: { path: ${JSON.stringify(storePath)} }
+metrics: { port: 0 }
 `;
 }
 
-/** Highest number the probe printed after `probe durable <what> `, or 0. */
-function durable(stdout: string, what: 'alarm' | 'audit' | 'raw'): number {
-  let max = 0;
-  for (const match of stdout.matchAll(new RegExp(`^probe durable ${what} (\\d+)$`, 'gm'))) max = Math.max(max, Number(match[1]));
-  return max;
+/** What the store has committed, from the agent's own counters (a commit counts only once it returned). */
+interface Durable {
+  readonly alarms: number;
+  readonly audits: number;
+  readonly raw: number;
+}
+
+/** Scrapes `/metrics` of the running agent for its store's committed counts. */
+async function scrapeDurable(metricsUrl: string): Promise<Durable> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const counter = (name: string) => Number(new RegExp(`^hazmon_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { alarms: counter('store_alarm_events_written_total'), audits: counter('store_audit_rows_written_total'), raw: counter('store_raw_rows_written_total') };
 }
 
 /**
@@ -152,45 +158,40 @@ describe('kill -9 of hazmon run under load', () => {
     const configPath = join(dir, 'site.yaml');
     writeFileSync(configPath, configYaml(site, storePath));
 
-    const run = runHazmon(['run', configPath], ['--import', 'tsx', '--import', PROBE]);
+    const run = runHazmon(['run', configPath]);
     cleanups.push(() => void (run.child.exitCode === null && run.child.signalCode === null && run.child.kill('SIGKILL')));
     const out = run.output;
     const failed = () => (run.child.exitCode !== null ? `exited ${run.child.exitCode}: ${out.stderr}` : '');
-    await waitFor('hazmon run started', () => failed() || out.stdout.includes(': started ('), 60_000);
+    const metricsUrl = await waitFor('hazmon run started with its metrics endpoint', () => failed() || /metrics at (\S+)\/metrics/.exec(out.stdout)?.[1], 60_000);
     expect(failed()).toBe('');
     site.device('GD-1').set('concentration', 60);
     site.device('GD-2').set('concentration', 60);
 
     // Kill it mid-stream, once a good amount is durable: readings, chattering alarms, both trips and their audits.
-    await waitFor(
-      `load durable (raw ${durable(out.stdout, 'raw')}, alarms ${durable(out.stdout, 'alarm')}, audits ${durable(out.stdout, 'audit')}) ${failed()}`,
-      () =>
-        failed() ||
-        (out.stdout.includes('alarm XV-1/shutoff_confirmed') &&
-          out.stdout.includes('alarm XV-2/shutoff_discrepancy') &&
-          durable(out.stdout, 'raw') >= 40 * MODULES * CHANNELS &&
-          durable(out.stdout, 'alarm') >= 60 &&
-          durable(out.stdout, 'audit') >= 6),
-      120_000,
-    );
-    expect(failed()).toBe('');
-    // The probe's lines come right after a flush; a few more alarm lines move the kill off that moment.
+    let acked = await scrapeDurable(metricsUrl);
+    const deadline = Date.now() + 120_000;
+    while (
+      !(out.stdout.includes('alarm XV-1/shutoff_confirmed') && out.stdout.includes('alarm XV-2/shutoff_discrepancy') && acked.raw >= 40 * MODULES * CHANNELS && acked.alarms >= 60 && acked.audits >= 6)
+    ) {
+      if (failed() || Date.now() > deadline) throw new Error(`no load before the kill (committed: ${JSON.stringify(acked)}) ${failed()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      acked = await scrapeDurable(metricsUrl);
+    }
+    // A few more alarm lines, so the kill does not follow a scrape by a fixed delay; what was acknowledged is the last scrape.
     const printedBefore = printedSignatures(out.stdout).length;
     await waitFor('more alarm events printed', () => failed() || printedSignatures(out.stdout).length >= printedBefore + 3, 60_000);
+    acked = await scrapeDurable(metricsUrl);
     run.child.kill('SIGKILL');
     await run.exited;
     expect(run.child.signalCode).toBe('SIGKILL');
     // The agent is gone: what each module answered is final now.
     const requests = new Map(moduleIds.map((id, i) => [id, site.unitHost(id).statistics.count({ unitId: 10 + i })]));
 
-    const ackedAlarms = durable(out.stdout, 'alarm');
-    const ackedAudits = durable(out.stdout, 'audit');
-    const ackedRaw = durable(out.stdout, 'raw');
     const printed = printedSignatures(out.stdout);
     expect(out.stdout).not.toContain('stopped');
 
     // Every raw reading the store acknowledged as committed is in the file (all points, leak detectors and valves too).
-    expect(await countRawRows(storePath)).toBeGreaterThanOrEqual(ackedRaw);
+    expect(await countRawRows(storePath)).toBeGreaterThanOrEqual(acked.raw);
 
     const store = await HazmonStore.open({ path: storePath, retentionIntervalMs: 0 });
     let closed = false;
@@ -202,7 +203,7 @@ describe('kill -9 of hazmon run under load', () => {
     // Alarm events: numbered without a gap, every one acknowledged durable is there, and the stored ones are exactly
     // the printed ones from the first on, in order (the tail printed but not yet committed at the kill is missing).
     expect(events.map((row) => row.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.length).toBeGreaterThanOrEqual(ackedAlarms);
+    expect(events.length).toBeGreaterThanOrEqual(acked.alarms);
     const stored = events.filter((row) => !UNPRINTED_KINDS.has(row.kind)).map(storedSignature);
     expect(stored).toEqual(printed.slice(0, stored.length));
     expect(events.filter((row) => row.kind === 'action_commanded').map((row) => row.ruleId).sort()).toEqual(['close-1', 'close-2']);
@@ -210,7 +211,7 @@ describe('kill -9 of hazmon run under load', () => {
 
     // Audit rows: gap-free, every acknowledged one there, both valves commanded.
     expect(audits.map((row) => row.seq)).toEqual(audits.map((_, i) => i + 1));
-    expect(audits.length).toBeGreaterThanOrEqual(ackedAudits);
+    expect(audits.length).toBeGreaterThanOrEqual(acked.audits);
     expect(new Set(audits.filter((row) => row.action === 'shutoff_command').map((row) => row.target))).toEqual(new Set(['XV-1', 'XV-2']));
 
     // Raw readings: every reading acknowledged durable is there; per point, no more good readings than the module
@@ -239,6 +240,9 @@ describe('kill -9 of hazmon run under load', () => {
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
     expect(again.output.stdout).toContain('hazmon run: stopped');
+
+    const verify = runHazmon(['audit', 'verify', configPath]);
+    expect(await verify.exited, verify.output.stdout + verify.output.stderr).toBe(0);
 
     const reopened = await HazmonStore.open({ path: storePath, retentionIntervalMs: 0 });
     cleanups.push(() => reopened.close());
