@@ -209,6 +209,11 @@ describe('Agent.reload', () => {
     // The active, unacknowledged GD-1 alarm goes on through a second reload and returns to normal from where it was.
     const second = await agent.reload(plant.config({ gd1Rules: delayed(20), gd2Rules: delayed(20) }), 'test');
     expect(second.skipped).toEqual([{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: ['GD-2.concentration/hi'] }]);
+    // The stored history closes the dropped GD-2 alarm rather than leaving it active for ever.
+    const discarded = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.some((row) => row.kind === 'state_discarded'));
+    expect(discarded.filter((row) => row.kind === 'state_discarded')).toMatchObject([
+      { pointId: 'GD-2.concentration', ruleId: 'hi', stateAfter: 'normal', who: 'hazmon', why: expect.stringContaining('rules changed'), details: { alarmId: 'GD-2.concentration/hi', stateBefore: 'unacknowledged_active' } },
+    ]);
     plant.site.device('GD-1').set('concentration', 0);
     const cleared = await waitFor('GD-1 hi returned', () => alarmEvents(plant!.events, 'GD-1.concentration/hi').find((event) => !event.conditionActive));
     expect(cleared).toMatchObject({ fromState: 'unacknowledged_active', toState: 'unacknowledged_returned' });

@@ -12,7 +12,7 @@ import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, Reading } 
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { verifyPassword } from '../config/index.ts';
-import type { ActionEvent, CommandResult, EngineEvent, EngineSnapshot, EngineStats, Priority } from '../engine/index.ts';
+import type { ActionEvent, AlarmView, CommandResult, EngineEvent, EngineSnapshot, EngineStats, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
 import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
@@ -368,6 +368,7 @@ export class Agent {
       reason: id.startsWith('action/') && latched.includes(id.slice('action/'.length)) ? `${reason}; latch kept` : reason,
       activeAlarms: activeBefore.filter((alarm) => alarm.pointId === id || alarm.id === id).map((alarm) => alarm.id),
     }));
+    this.recordDiscardedAlarms(activeBefore, skipped, trigger);
     const report: ReloadReport = {
       file: next.file,
       trigger,
@@ -390,6 +391,30 @@ export class Agent {
       this.audit('config_reload', next.file, { ...rest, points: auditedChanges(points), lines: auditedChanges(lines), devices: auditedChanges(devices), opcua: auditedChanges(connections), outputs: auditedChanges(outputChanges) }),
     ]);
     return report;
+  }
+
+  /**
+   * An alarm not normal whose state a reload dropped gets a `state_discarded` row in alarm_events, so the stored
+   * history does not leave it active for ever; if its condition still holds, the new rules raise it again.
+   */
+  private recordDiscardedAlarms(active: readonly AlarmView[], skipped: readonly SkippedState[], trigger: string): void {
+    const time = this.now();
+    for (const entry of skipped) {
+      for (const alarm of active) {
+        if (!entry.activeAlarms.includes(alarm.id)) continue;
+        this.persistEvent({
+          time,
+          pointId: alarm.pointId,
+          ruleId: alarm.rule,
+          kind: 'state_discarded',
+          stateAfter: 'normal',
+          priority: alarm.priority,
+          who: HAZMON,
+          why: `config reload (${trigger}): ${entry.reason}; judged afresh from the next readings`,
+          details: { alarmId: alarm.id, stateBefore: alarm.state, mode: alarm.mode },
+        });
+      }
+    }
   }
 
   private async refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
@@ -722,7 +747,11 @@ export class Agent {
       }
     }
     const row = storedEvent(event);
-    if (row) void this.track(() => this.store.appendAlarmEvent(row).then(() => void (this.counts.eventsPersisted += 1)), `alarm event ${row.kind} ${row.ruleId}`);
+    if (row) this.persistEvent(row);
+  }
+
+  private persistEvent(row: AlarmEventInput): void {
+    void this.track(() => this.store.appendAlarmEvent(row).then(() => void (this.counts.eventsPersisted += 1)), `alarm event ${row.kind} ${row.ruleId}`);
   }
 
   private audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
