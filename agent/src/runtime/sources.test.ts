@@ -1,7 +1,10 @@
-/** SourceUnits: which units a replace builds, stops and starts, and in what order (units are plain records here). */
+/** SourceUnits (plain records as units): what a replace builds, stops and starts, in what order; ModbusLines against simulators. */
 import { describe, expect, it } from 'vitest';
+import { startSite } from '@hazmon/simulators';
+import { parseAgentConfig } from '../config/index.ts';
+import { until } from './fixtures/wait.ts';
 import type { Retiring } from './sources.ts';
-import { SourceUnits } from './sources.ts';
+import { ModbusLines, SourceUnits } from './sources.ts';
 
 interface FakeSource {
   readonly name: string;
@@ -80,4 +83,63 @@ describe('SourceUnits', () => {
     // b was built while running but the set stopped before a's stop ended: b is never started, only stopped.
     expect(log).toEqual(['start a#1', 'stop a#1', 'stop b#2']);
   });
+});
+
+describe('ModbusLines against simulated detectors', () => {
+  it('restarts only the changed line, keeps the other polling with the same counters, and hands the cut-off requests over as retiring', async () => {
+    const site = await startSite({
+      name: 'lines',
+      speed: 1,
+      tcp: [
+        { name: 'a', devices: [{ id: 'GD-1', unitId: 1, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 5 } }] },
+        { name: 'b', devices: [{ id: 'GD-2', unitId: 1, model: 'honeywell-midas', options: { rangeMax: 100, concentration: 5 } }] },
+      ],
+    });
+    const port = (deviceId: string) => site.endpoints.find((endpoint) => endpoint.deviceId === deviceId)!.port!;
+    const config = (timeoutMs: number) =>
+      parseAgentConfig(
+        `
+site: { id: s, name: S, areas: [{ id: a }] }
+lines:
+  - { id: a, kind: tcp, host: 127.0.0.1, port: ${port('GD-1')} }
+  - { id: b, kind: tcp, host: 127.0.0.1, port: ${port('GD-2')}, timing: { timeoutMs: ${timeoutMs}, retries: 0 } }
+devices:
+  - { id: GD-1, profile: honeywell-midas, line: a, unitId: 1 }
+  - { id: GD-2, profile: honeywell-midas, line: b, unitId: 1 }
+points: []
+store: { path: unused.duckdb }
+`,
+        '/etc/hazmon/site.yaml',
+      );
+    const seen: { deviceId: string; good: boolean; reason: string | undefined; retiring: boolean }[] = [];
+    const lines = new ModbusLines((batch, retiring) => {
+      for (const reading of batch) seen.push({ deviceId: reading.pointId.split('.')[0]!, good: reading.quality === 'good', reason: reading.reason?.code, retiring: retiring() });
+    }, Date.now);
+    try {
+      const first = config(8000);
+      lines.replace(first.lines, first.devices);
+      lines.start();
+      await until('GD-1 read', () => seen.some((entry) => entry.deviceId === 'GD-1' && entry.good));
+      // GD-2 stops answering: its next request hangs (8 s timeout) until the line is stopped.
+      site.setCommsFault('GD-2', 'noAnswer');
+      const asked = site.unitHost('GD-2').statistics.count();
+      await until('a GD-2 request in flight', () => site.unitHost('GD-2').statistics.count() > asked);
+      const counters = lines.counters('GD-1');
+      const second = config(9000);
+      const { lines: changes, devices, settled } = lines.replace(second.lines, second.devices);
+      await settled;
+      expect(changes).toEqual({ kept: ['a'], restarted: ['b'], added: [], removed: [] });
+      expect(devices).toEqual({ kept: ['GD-1'], restarted: ['GD-2'], added: [], removed: [] });
+      const retired = seen.filter((entry) => entry.retiring);
+      expect(retired.length).toBeGreaterThan(0);
+      expect(retired.every((entry) => entry.deviceId === 'GD-2' && !entry.good && entry.reason === 'connection')).toBe(true);
+      expect(lines.counters('GD-1')).toBe(counters);
+      site.setCommsFault('GD-2', 'none');
+      const before = seen.length;
+      await until('GD-2 read good through the new line', () => seen.slice(before).some((entry) => entry.deviceId === 'GD-2' && entry.good && !entry.retiring));
+    } finally {
+      await lines.stop();
+      await site.stop();
+    }
+  }, 60_000);
 });
