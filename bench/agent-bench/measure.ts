@@ -57,13 +57,17 @@ function pollerOnly(): ModbusPoller {
   return new ModbusPoller({ lines: plan.lines, devices: plan.devices.map((device) => createModbusDevice(profile, device)), onReadings: count });
 }
 
-/** Creates the config's store with its points registered, checkpointed and closed; its size is what readings add to. */
+/**
+ * Size of a store beside the agent's with the same points registered and no reading (checkpointed, closed): what the
+ * readings add to. Made after the run, so the agent's own start registers its points fresh as on a first start.
+ */
 async function emptyStoreBytes(agentConfig: AgentConfig): Promise<number> {
-  const empty = await HazmonStore.open({ path: agentConfig.store.path, retentionIntervalMs: 0 });
+  const path = `${agentConfig.store.path}.empty.duckdb`;
+  const empty = await HazmonStore.open({ path, retentionIntervalMs: 0 });
   await empty.registerPoints(agentConfig.storePoints);
   await empty.checkpoint();
   await empty.close();
-  return statSync(agentConfig.store.path).size;
+  return statSync(path).size;
 }
 
 const loadStart = performance.now();
@@ -71,7 +75,6 @@ const config: AgentConfig | null = mode === 'agent' ? loadAgentConfig(configPath
 const poller = config === null ? pollerOnly() : null;
 const configLoadMs = performance.now() - loadStart;
 const rssConfiguredBytes = process.memoryUsage.rss();
-const emptyFileBytes = config === null ? 0 : await emptyStoreBytes(config);
 const agent = config === null ? null : await Agent.start(config, { log: (line) => process.stderr.write(`${line}\n`) });
 agent?.subscribeReadings(count);
 poller?.start();
@@ -116,7 +119,7 @@ if (agent && config && flushesAtStart) {
     inWindow: Number(row?.['in_window']),
     total: Number(row?.['total']),
     fileBytes: statSync(config.store.path).size,
-    emptyFileBytes,
+    emptyFileBytes: await emptyStoreBytes(config),
     dropped: stats.rawDropped,
     flushes: stats.flushLatency.count - flushesAtStart.count,
     flushMs: stats.flushLatency.sumMs - flushesAtStart.sumMs,
