@@ -1,17 +1,35 @@
 /**
- * `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event, reloads CONFIG on
- * SIGHUP (staying up on the previous config when the file is invalid or the change is refused), stops on SIGINT/SIGTERM.
+ * `hazmon run CONFIG`: loads the config (exit 2 when invalid), runs the agent, logs each alarm event once it is on disk
+ * (with its alarm_events seq), reloads CONFIG on SIGHUP (staying up on the previous config when the file is invalid or
+ * the change is refused), stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { formatIssue } from '../config/index.ts';
-import type { AgentEvent } from '../runtime/index.ts';
+import type { AgentEvent, EventDurability } from '../runtime/index.ts';
 import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { loadConfigOrReport } from './load-config.ts';
 
-/** One log line for an event worth a person's attention; null for the rest (late readings, vote bookkeeping). */
-export function eventLine(event: AgentEvent): string | null {
+/**
+ * One log line for an event worth a person's attention, null for the rest (late readings, vote bookkeeping); it ends
+ * with where the event is on disk: `[seq N]` (its committed alarm_events row) or `[NOT STORED: why]` when the append
+ * failed. Events the store does not keep as alarm events (config reloads: audited) have no mark.
+ */
+export function eventLine(event: AgentEvent, durability: EventDurability): string | null {
+  const line = eventText(event);
+  if (line === null) return null;
+  switch (durability.outcome) {
+    case 'stored':
+      return `${line} [seq ${durability.seq}]`;
+    case 'append_failed':
+      return `${line} [NOT STORED: ${durability.error}]`;
+    case 'not_stored':
+      return line;
+  }
+}
+
+function eventText(event: AgentEvent): string | null {
   const at = (time: number) => new Date(time).toISOString();
   switch (event.type) {
     case 'alarm':
@@ -97,8 +115,9 @@ export async function runAgentCommand(args: readonly string[], io: CliIo, until:
     return EXIT.configInvalid;
   }
   const agent = await Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
-  agent.subscribe((event) => {
-    const line = eventLine(event);
+  // The durable feed: a line printed is an event on disk (safety rule 3), never one a kill could still take back.
+  agent.subscribeDurable((event, durability) => {
+    const line = eventLine(event, durability);
     if (line !== null) io.stdout.write(`${line}\n`);
   });
   const service = await startServiceHooks(agent, { log: (line) => io.stderr.write(`${line}\n`) });

@@ -5,6 +5,7 @@
  * @example
  * const agent = await Agent.start(loadAgentConfig('/etc/hazmon/site.yaml'));
  * const unsubscribe = agent.subscribe((event) => console.log(event));
+ * agent.subscribeDurable((event, durability) => log(event, durability)); // once the event's row is committed
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
@@ -29,6 +30,8 @@ import type { EventLoopLagSnapshot } from './event-loop.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
 import type { HeartbeatStats } from './heartbeat.ts';
 import { Heartbeat } from './heartbeat.ts';
+import type { DurableListener, EventDurability } from './durable-feed.ts';
+import { appendFailed, DurableEventFeed } from './durable-feed.ts';
 
 /** An alarm the runtime raises itself (shut-off, device comms, poll overruns, store health), beside the engine's. */
 export interface RuntimeAlarmEvent {
@@ -68,6 +71,7 @@ export interface ConfigReloadEvent {
 
 export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent;
 export type AgentListener = (event: AgentEvent) => void;
+export type AgentDurableListener = DurableListener<AgentEvent>;
 export type ReadingsListener = (batch: readonly Reading[]) => void;
 
 /** A password check, or a user the caller (the dashboard's login) has already authenticated. */
@@ -131,6 +135,7 @@ export class Agent {
   private readonly log: (line: string) => void;
   private readonly listeners = new Set<AgentListener>();
   private readonly readingListeners = new Set<ReadingsListener>();
+  private readonly durableFeed: DurableEventFeed<AgentEvent>;
   private readonly pending = new Set<Promise<unknown>>();
   private enginePoints: ReadonlySet<string>;
   private readonly deviceOfReading = new Map<string, string>();
@@ -177,6 +182,7 @@ export class Agent {
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.durableFeed = new DurableEventFeed(this.log);
     this.current = config;
     this.startedAt = this.now();
     this.lastTickAt = this.startedAt;
@@ -210,10 +216,25 @@ export class Agent {
     }
   }
 
-  /** Every engine and runtime event, in order, as it happens; returns the unsubscribe function. */
+  /**
+   * Every engine and runtime event, in order, as it happens: before its `alarm_events` row is committed, so a kill
+   * right after may lose an event a listener saw. For live views and in-process reactions; whatever tells a person
+   * an event happened uses subscribeDurable. Returns the unsubscribe function.
+   */
   subscribe(listener: AgentListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The same events in the same order, each once its append to `alarm_events` has settled: `stored` with the row's
+   * seq (committed, survives kill -9), `not_stored` for events the store does not keep, `append_failed` (counted in
+   * persistFailures and logged) when the row is not on disk. An event waits for every earlier event's append, so a
+   * slow commit holds back the events after it (a few ms: the group commit). stop() delivers every queued event
+   * before it resolves. Returns the unsubscribe function.
+   */
+  subscribeDurable(listener: AgentDurableListener): () => void {
+    return this.durableFeed.subscribe(listener);
   }
 
   /** Every batch of readings as it arrives, after the engine and the store have it (live views); returns the unsubscribe function. */
@@ -301,7 +322,7 @@ export class Agent {
     this.raise(alarm.alarmId, alarm.source, alarm.rule, alarm.active, alarm.priority, alarm.why, alarm.details);
   }
 
-  /** Stops polling and subscriptions, waits for pending durable writes, flushes and closes the store. */
+  /** Stops polling and subscriptions, waits for pending durable writes (durable listeners hear each), flushes and closes the store. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -747,11 +768,21 @@ export class Agent {
       }
     }
     const row = storedEvent(event);
-    if (row) this.persistEvent(row);
+    if (row) this.persistEvent(row, this.durableFeed.awaitStore(event));
+    else this.durableFeed.passThrough(event);
   }
 
-  private persistEvent(row: AlarmEventInput): void {
-    void this.track(() => this.store.appendAlarmEvent(row).then(() => void (this.counts.eventsPersisted += 1)), `alarm event ${row.kind} ${row.ruleId}`);
+  /** Appends an alarm event row; `settled` hears the outcome (inside the tracked write, so stop() waits for it). */
+  private persistEvent(row: AlarmEventInput, settled?: (durability: EventDurability) => void): void {
+    void this.track(
+      () =>
+        this.store.appendAlarmEvent(row).then((stored) => {
+          this.counts.eventsPersisted += 1;
+          settled?.({ outcome: 'stored', seq: stored.seq });
+        }),
+      `alarm event ${row.kind} ${row.ruleId}`,
+      settled && ((error) => settled(appendFailed(error))),
+    );
   }
 
   private audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
@@ -759,14 +790,15 @@ export class Agent {
     return this.track(() => this.store.appendAudit({ time, who, action, target, details }), `audit ${action} ${target}`);
   }
 
-  /** Keeps a durable write in sight until it settles, so stop() waits for it; a failure is counted and logged. */
-  private track(write: () => Promise<unknown>, what: string): Promise<void> {
+  /** Keeps a durable write in sight until it settles, so stop() waits for it; a failure is counted, logged, then handed to onFailure. */
+  private track(write: () => Promise<unknown>, what: string, onFailure?: (error: unknown) => void): Promise<void> {
     // Started inside a promise so a store that is already closed (a late callback during stop) rejects, not throws.
     const tracked = Promise.resolve().then(write).then(
       () => undefined,
       (error: unknown) => {
         this.counts.persistFailures += 1;
         this.log(`hazmon: could not store ${what}: ${(error as Error).message}`);
+        onFailure?.(error);
       },
     );
     this.pending.add(tracked);

@@ -1,6 +1,7 @@
 /** Public surface of the agent runtime: the core loop with verified shut-off. */
 export { Agent } from './agent.ts';
-export type { AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ConfigReloadEvent, ModbusDeviceStats, ResetCredentials, RuntimeAlarmEvent, RuntimeAlarmInput } from './agent.ts';
+export type { AgentDurableListener, AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ConfigReloadEvent, ModbusDeviceStats, ResetCredentials, RuntimeAlarmEvent, RuntimeAlarmInput } from './agent.ts';
+export type { EventDurability } from './durable-feed.ts';
 export { configHash } from './reload.ts';
 export type { ChangeSet, ReloadReport, SkippedState } from './reload.ts';
 export { METRICS_CONTENT_TYPE, processStats, renderMetrics } from './metrics.ts';
