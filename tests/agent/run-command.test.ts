@@ -37,6 +37,10 @@ describe('hazmon run', () => {
       const kinds = (await store.alarmEventsAfter(0)).map((row) => `${row.ruleId}:${row.kind}`);
       expect(kinds).toContain('hihi:raised');
       expect(kinds).toContain('shutoff_confirmed:cleared');
+      // Each event line ends with the seq of its committed row (printed from the durable feed).
+      const printedSeq = Number(/^\S+ action close-gas close XV-1 by engine: .* \[seq (\d+)\]$/m.exec(run.output.stdout)?.[1]);
+      const row = (await store.alarmEventsAfter(0)).find((candidate) => candidate.seq === printedSeq);
+      expect(row).toMatchObject({ kind: 'action_commanded', ruleId: 'close-gas', pointId: 'XV-1' });
     } finally {
       await store.close();
     }
