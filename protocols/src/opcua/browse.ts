@@ -1,10 +1,12 @@
 /** Walks a server's address space from a start node and lists its variables with the facts needed to write point config. */
 
-import { AttributeIds, BrowseDirection, NodeClass, NodeClassMask, StatusCodes, type BrowseResult, type ClientSession, type ReferenceDescription } from 'node-opcua';
+import type { BrowseResult, ClientSession, ReferenceDescription } from 'node-opcua';
 import { parseOpcuaEndpoint } from './config.ts';
 import { hazmonUnit, readEngineeringInfo, uneceCode } from './engineering-units.ts';
 import { OpcuaError, describeCause } from './errors.ts';
+import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 import { clientPkiFolder, openOpcuaSession } from './session.ts';
+import { isGoodStatus } from './status.ts';
 
 export interface OpcuaVariableInfo {
   /** Ready for a point's `nodeId`, e.g. "ns=1;s=TankFarm.T101.Level". */
@@ -42,7 +44,7 @@ export async function browseOpcuaVariables(endpointInput: unknown, options: Brow
   try {
     const opened = await openOpcuaSession(endpoint, pki.dir);
     try {
-      return await listVariables(opened.session, options);
+      return await listVariables(await loadNodeOpcua(), opened.session, options);
     } catch (cause) {
       throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `browsing ${endpoint.endpointUrl} from ${options.startNodeId ?? 'i=85'}: ${describeCause(cause)}`, { cause });
     } finally {
@@ -54,8 +56,9 @@ export async function browseOpcuaVariables(endpointInput: unknown, options: Brow
 }
 
 /** The walk on an open session; failures are plain errors that browseOpcuaVariables wraps with the endpoint. */
-async function listVariables(session: ClientSession, options: BrowseOpcuaOptions = {}): Promise<OpcuaVariableInfo[]> {
-  const variables = await walk(session, options.startNodeId ?? 'i=85', options.maxDepth ?? 8);
+async function listVariables(opcua: NodeOpcua, session: ClientSession, options: BrowseOpcuaOptions): Promise<OpcuaVariableInfo[]> {
+  const { AttributeIds } = opcua;
+  const variables = await walk(opcua, session, options.startNodeId ?? 'i=85', options.maxDepth ?? 8);
   if (variables.length === 0) return [];
   const attributes = await session.read(
     variables.flatMap(({ nodeId }) => [
@@ -82,12 +85,12 @@ async function listVariables(session: ClientSession, options: BrowseOpcuaOptions
 }
 
 /** Breadth-first over Organizes/HasComponent (not properties), one Browse call per level. */
-async function walk(session: ClientSession, startNodeId: string, maxDepth: number): Promise<Found[]> {
+async function walk(opcua: NodeOpcua, session: ClientSession, startNodeId: string, maxDepth: number): Promise<Found[]> {
   const variables: Found[] = [];
   const visited = new Set<string>([startNodeId]);
   let level: Found[] = [{ nodeId: startNodeId, browsePath: '' }];
   for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
-    const results = await browseAll(session, level.map(({ nodeId }) => nodeId));
+    const results = await browseAll(opcua, session, level.map(({ nodeId }) => nodeId));
     const next: Found[] = [];
     results.forEach((references, index) => {
       const parent = level[index]!;
@@ -96,7 +99,7 @@ async function walk(session: ClientSession, startNodeId: string, maxDepth: numbe
         if (reference.referenceTypeId.toString() === HAS_PROPERTY || nodeId === SERVER_OBJECT || visited.has(nodeId)) continue;
         visited.add(nodeId);
         const found = { nodeId, browsePath: parent.browsePath === '' ? reference.browseName.name ?? '' : `${parent.browsePath}/${reference.browseName.name ?? ''}` };
-        if (reference.nodeClass === NodeClass.Variable) variables.push(found);
+        if (reference.nodeClass === opcua.NodeClass.Variable) variables.push(found);
         next.push(found);
       }
     });
@@ -105,7 +108,7 @@ async function walk(session: ClientSession, startNodeId: string, maxDepth: numbe
   return variables;
 }
 
-async function browseAll(session: ClientSession, nodeIds: string[]): Promise<ReferenceDescription[][]> {
+async function browseAll({ BrowseDirection, NodeClassMask }: NodeOpcua, session: ClientSession, nodeIds: string[]): Promise<ReferenceDescription[][]> {
   const results: BrowseResult[] = await session.browse(
     nodeIds.map((nodeId) => ({
       nodeId,
@@ -118,7 +121,7 @@ async function browseAll(session: ClientSession, nodeIds: string[]): Promise<Ref
   );
   const references: ReferenceDescription[][] = [];
   for (const [index, result] of results.entries()) {
-    if (result.statusCode.value !== StatusCodes.Good.value) throw new Error(`Browse of ${nodeIds[index]} returned ${result.statusCode.name}`);
+    if (!isGoodStatus(result.statusCode)) throw new Error(`Browse of ${nodeIds[index]} returned ${result.statusCode.name}`);
     const list = [...(result.references ?? [])];
     let continuationPoint = result.continuationPoint;
     while (continuationPoint !== null && continuationPoint !== undefined && continuationPoint.length > 0) {

@@ -1,20 +1,24 @@
 /** OPC UA connection and point configuration: types, zod schemas and the parse function that names the bad field. */
 
-import { resolveNodeId } from 'node-opcua';
 import { z } from 'zod';
 import { OpcuaError } from './errors.ts';
 
-const nodeIdSchema = z.string().refine(
-  (text) => {
-    try {
-      resolveNodeId(text);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not an OPC UA NodeId such as "ns=1;s=TankFarm.T101.Level" or "i=2258"' },
-);
+const MAX_NAMESPACE_INDEX = 0xffff;
+const MAX_NUMERIC_IDENTIFIER = 0xffffffff;
+/** OPC UA Part 6 NodeId text: optional `ns=<index>;` then `i=<uint32>`, `s=<text>`, `g=<guid>` or `b=<base64>`. */
+const NODE_ID_TEXT = /^(?:ns=(\d{1,5});)?(?:i=(\d{1,10})|s=.+|g=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|b=[A-Za-z0-9+/]+={0,2})$/s;
+
+/** Checks NodeId syntax here rather than with node-opcua's parser, so validating a config does not load node-opcua. */
+export function isNodeIdText(text: string): boolean {
+  const match = NODE_ID_TEXT.exec(text);
+  if (match === null) return false;
+  const [, namespace, numeric] = match;
+  return (namespace === undefined || Number(namespace) <= MAX_NAMESPACE_INDEX) && (numeric === undefined || Number(numeric) <= MAX_NUMERIC_IDENTIFIER);
+}
+
+const nodeIdSchema = z.string().refine(isNodeIdText, {
+  message: 'not an OPC UA NodeId such as "ns=1;s=TankFarm.T101.Level" or "i=2258"',
+});
 
 const deadbandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('absolute'), value: z.number().nonnegative() }),

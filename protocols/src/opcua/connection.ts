@@ -3,28 +3,14 @@
  * message, every point bad the moment the connection is lost, and a fresh client/session/subscription on reconnect.
  */
 
-import {
-  AttributeIds,
-  DataChangeFilter,
-  DataChangeNotification,
-  DataChangeTrigger,
-  DataType,
-  DeadbandType,
-  StatusCodes,
-  TimestampsToReturn,
-  resolveNodeId,
-  type ClientSession,
-  type ClientSubscription,
-  type DataValue,
-  type NotificationMessage,
-  type StatusCode,
-} from 'node-opcua';
+import type { ClientSession, ClientSubscription, DataType, DataValue, NotificationMessage, StatusCode } from 'node-opcua';
 import type { QualityReason, Reading } from '../reading.ts';
 import { parseOpcuaConnection, type OpcuaConnectionConfig, type OpcuaPointConfig } from './config.ts';
 import { hazmonUnit, readEngineeringInfo } from './engineering-units.ts';
 import { OpcuaError, describeCause } from './errors.ts';
+import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 import { clientPkiFolder, openOpcuaSession, type OpenedSession } from './session.ts';
-import { describeStatus, qualityOfStatus, scalarOf } from './status.ts';
+import { describeStatus, isGoodStatus, qualityOfStatus, scalarOf } from './status.ts';
 
 export type OpcuaConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -58,6 +44,7 @@ interface PointRuntime {
 
 /** What one successful attempt built; replaced wholesale after a loss. */
 interface LiveSession {
+  readonly opcua: NodeOpcua;
   readonly opened: OpenedSession;
   readonly subscription: ClientSubscription;
   readonly pointByHandle: Map<number, PointRuntime>;
@@ -129,6 +116,7 @@ export class OpcuaConnection {
   /** Writes a point (by point id) or any node (by NodeId text); never throws, the result carries the status. */
   async write(target: string, value: number | boolean): Promise<OpcuaWriteResult> {
     const nodeId = this.pointsById.get(target)?.config.nodeId ?? target;
+    const { AttributeIds, DataType, StatusCodes } = await loadNodeOpcua();
     const live = this.live;
     if (live === undefined) return this.writeResult(nodeId, value, StatusCodes.BadNotConnected, 'not connected');
     try {
@@ -145,7 +133,7 @@ export class OpcuaConnection {
   }
 
   private writeResult(nodeId: string, value: number | boolean, status: StatusCode, detail?: string): OpcuaWriteResult {
-    const good = status.value === StatusCodes.Good.value;
+    const good = isGoodStatus(status);
     const result = { nodeId, statusCode: status.value, statusName: status.name, good };
     if (good) return result;
     const where = `write of ${JSON.stringify(value)} to ${nodeId} at ${this.config.endpointUrl}`;
@@ -156,7 +144,7 @@ export class OpcuaConnection {
   private async dataTypeOf(live: LiveSession, nodeId: string): Promise<DataType> {
     let dataType = live.dataTypeByNodeId.get(nodeId);
     if (dataType === undefined) {
-      dataType = await live.opened.session.getBuiltInDataType(resolveNodeId(nodeId));
+      dataType = await live.opened.session.getBuiltInDataType(live.opcua.resolveNodeId(nodeId));
       live.dataTypeByNodeId.set(nodeId, dataType);
     }
     return dataType;
@@ -224,6 +212,7 @@ export class OpcuaConnection {
   }
 
   private async connectAndSubscribe(generation: number): Promise<LiveSession> {
+    const opcua = await loadNodeOpcua();
     const opened = await openOpcuaSession(this.config, this.pki!.dir);
     try {
       opened.client.on('connection_lost', () => this.lose(generation, 'the server closed the connection'));
@@ -240,6 +229,7 @@ export class OpcuaConnection {
       });
       const keepAliveMs = subscription.publishingInterval * subscription.maxKeepAliveCount;
       const live: LiveSession = {
+        opcua,
         opened,
         subscription,
         pointByHandle: new Map(),
@@ -281,6 +271,7 @@ export class OpcuaConnection {
       if (group === undefined) groups.set(key, [point]);
       else group.push(point);
     }
+    const { AttributeIds, DataChangeFilter, DataChangeTrigger, DeadbandType, TimestampsToReturn } = live.opcua;
     const setupReadings: Reading[] = [];
     for (const group of groups.values()) {
       const { samplingIntervalMs, queueSize, deadband } = group[0]!.config;
@@ -304,7 +295,7 @@ export class OpcuaConnection {
     live.early = undefined;
     for (const { clientHandle, value, receiveTime } of early) {
       const point = live.pointByHandle.get(clientHandle);
-      if (point !== undefined) setupReadings.push(this.toReading(point, value, receiveTime));
+      if (point !== undefined) setupReadings.push(this.toReading(live, point, value, receiveTime));
     }
     if (setupReadings.length > 0) this.handlers.onReadings(setupReadings);
   }
@@ -314,19 +305,20 @@ export class OpcuaConnection {
     const notifications = message.notificationData;
     if (notifications === null || notifications.length === 0) return;
     const receiveTime = live.lastActivityMs;
+    const { DataChangeNotification } = live.opcua;
     const readings: Reading[] = [];
     for (const notification of notifications) {
       if (!(notification instanceof DataChangeNotification) || notification.monitoredItems === null) continue;
       for (const item of notification.monitoredItems) {
         const point = live.pointByHandle.get(item.clientHandle);
-        if (point !== undefined) readings.push(this.toReading(point, item.value, receiveTime));
+        if (point !== undefined) readings.push(this.toReading(live, point, item.value, receiveTime));
         else live.early?.push({ clientHandle: item.clientHandle, value: item.value, receiveTime });
       }
     }
     if (readings.length > 0) this.handlers.onReadings(readings);
   }
 
-  private toReading(point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
+  private toReading(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
     const value = scalarOf(dataValue.value);
     const sourceTime = dataValue.sourceTimestamp === null ? null : dataValue.sourceTimestamp.getTime();
     const status = dataValue.statusCode;
@@ -334,7 +326,7 @@ export class OpcuaConnection {
       if (value !== undefined) return { pointId: point.config.id, value, unit: point.unit, sourceTime, receiveTime, quality: 'good' };
       const reason: QualityReason = {
         code: 'decode',
-        message: `${this.config.endpointUrl} node ${point.config.nodeId} sent ${DataType[dataValue.value.dataType]} that is not a scalar number or boolean`,
+        message: `${this.config.endpointUrl} node ${point.config.nodeId} sent ${live.opcua.DataType[dataValue.value.dataType]} that is not a scalar number or boolean`,
       };
       return { pointId: point.config.id, value: null, unit: point.unit, sourceTime, receiveTime, quality: 'bad', reason };
     }

@@ -1,6 +1,7 @@
 /** Reads the EngineeringUnits and EURange properties of variables and turns UNECE unit codes into hazmon unit names. */
 
-import { AttributeIds, StatusCodes, makeBrowsePath, type ClientSession, type EUInformation, type NodeIdLike, type Range } from 'node-opcua';
+import type { ClientSession, EUInformation, NodeIdLike, Range } from 'node-opcua';
+import { loadNodeOpcua } from './node-opcua.ts';
 
 /** hazmon spellings for common UNECE Recommendation 20 codes; other units keep the server's display name. */
 const UNIT_BY_UNECE_CODE: Readonly<Record<string, string>> = {
@@ -40,6 +41,7 @@ export interface EngineeringInfo {
 /** One TranslateBrowsePaths and one Read for all nodes; nodes without the properties get empty entries. */
 export async function readEngineeringInfo(session: ClientSession, nodeIds: readonly NodeIdLike[]): Promise<EngineeringInfo[]> {
   if (nodeIds.length === 0) return [];
+  const { AttributeIds, StatusCodes, makeBrowsePath } = await loadNodeOpcua();
   const paths = nodeIds.flatMap((nodeId) => [makeBrowsePath(nodeId, '.EngineeringUnits'), makeBrowsePath(nodeId, '.EURange')]);
   const translated = await session.translateBrowsePath(paths);
   const propertyIds = translated.map((result) => (result.statusCode === StatusCodes.Good ? result.targets?.[0]?.targetId : undefined));

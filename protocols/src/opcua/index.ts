@@ -1,4 +1,4 @@
-/** Public surface of the OPC UA client (re-exported by @hazmon/protocols). */
+/** Public surface of the OPC UA client (re-exported by @hazmon/protocols); importing it does not load node-opcua (see node-opcua.ts). */
 export type { BrowseOpcuaOptions, OpcuaVariableInfo } from './browse.ts';
 export { browseOpcuaVariables } from './browse.ts';
 export type {

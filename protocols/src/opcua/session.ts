@@ -3,17 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  MessageSecurityMode,
-  OPCUACertificateManager,
-  OPCUAClient,
-  SecurityPolicy,
-  UserTokenType,
-  type ClientSession,
-  type UserIdentityInfo,
-} from 'node-opcua';
+import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua';
 import type { OpcuaEndpointConfig } from './config.ts';
 import { OpcuaError, describeCause } from './errors.ts';
+import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 
 export interface OpenedSession {
   readonly client: OPCUAClient;
@@ -32,7 +25,7 @@ export async function clientPkiFolder(endpoint: OpcuaEndpointConfig): Promise<{ 
   return { dir, release: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function identityOf(endpoint: OpcuaEndpointConfig): UserIdentityInfo {
+function identityOf(endpoint: OpcuaEndpointConfig, { UserTokenType }: NodeOpcua): UserIdentityInfo {
   return endpoint.user === undefined
     ? { type: UserTokenType.Anonymous }
     : { type: UserTokenType.UserName, userName: endpoint.user.userName, password: endpoint.user.password };
@@ -48,6 +41,8 @@ function describeEndpoint(endpoint: OpcuaEndpointConfig): string {
  * Throws OpcuaError HAZMON_OPCUA_AUTH_REJECTED when the server refuses the identity, HAZMON_OPCUA_CONNECT_FAILED otherwise.
  */
 export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: string): Promise<OpenedSession> {
+  const opcua = await loadNodeOpcua();
+  const { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } = opcua;
   const secure = endpoint.securityMode !== 'None';
   const client = OPCUAClient.create({
     applicationName: 'hazmon',
@@ -77,7 +72,7 @@ export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: st
   }
   let session: ClientSession;
   try {
-    session = await client.createSession(identityOf(endpoint));
+    session = await client.createSession(identityOf(endpoint, opcua));
   } catch (cause) {
     await closeClient();
     const text = describeCause(cause);
