@@ -18,12 +18,13 @@ const C_ACTIVE = 6;
 const C_PENDING = 7;
 
 /**
- * The quiet interval of each condition, QUIET_FIELDS numbers in a dense array of their own: sign (1 for above,
- * -1 for below) and [low, high). While `sign * value` lies in it, a step changes nothing (raw equals active, no
- * delay pending, and the value stays on the same side of the band), so the hot path checks two numbers from one
- * small array instead of stepping the whole block. Empty (low +Infinity) while a delay is pending.
+ * The quiet interval of each condition, QUIET_FIELDS numbers (low, high) in a dense array of their own: while
+ * low < value < high, a step changes nothing (raw equals active, no delay pending, and the value stays on the same
+ * side of the band), so the hot path checks two numbers from one small array instead of stepping the whole block.
+ * Open at both ends: a value exactly on a bound takes the full step, which is always right. Empty (low +Infinity)
+ * while a delay is pending.
  */
-export const QUIET_FIELDS = 3;
+export const QUIET_FIELDS = 2;
 
 /** Sets raw from a value: 1 at or past the limit, 0 beyond the deadband back, unchanged in between and for NaN. */
 function setRaw(data: Float64Array, base: number, value: number): void {
@@ -91,21 +92,25 @@ export class ConditionTable {
     const d = this.data;
     const base = i * CONDITION_FIELDS;
     const q = i * QUIET_FIELDS;
-    const sign = d[base + C_ABOVE] === 1 ? 1 : -1;
     const raw = d[base + C_RAW]!;
-    this.quiet[q] = sign;
+    const limit = d[base + C_LIMIT]!;
+    const above = d[base + C_ABOVE] === 1;
+    let low = Number.NEGATIVE_INFINITY;
+    let high = Number.POSITIVE_INFINITY;
     if (raw !== d[base + C_ACTIVE] || !Number.isNaN(d[base + C_PENDING]!)) {
-      this.quiet[q + 1] = Number.POSITIVE_INFINITY;
-      this.quiet[q + 2] = Number.NEGATIVE_INFINITY;
+      low = Number.POSITIVE_INFINITY;
+      high = Number.NEGATIVE_INFINITY;
     } else if (raw === 1) {
-      // Stays raw while sign * value >= sign * limit - deadband (above: value >= limit - deadband; below: value <= limit + deadband).
-      this.quiet[q + 1] = sign * d[base + C_LIMIT]! - d[base + C_DEADBAND]!;
-      this.quiet[q + 2] = Number.POSITIVE_INFINITY;
+      // Stays raw until the value passes back beyond the deadband.
+      if (above) low = limit - d[base + C_DEADBAND]!;
+      else high = limit + d[base + C_DEADBAND]!;
+    } else if (above) {
+      high = limit;
     } else {
-      // Stays clear while sign * value < sign * limit (above: value < limit; below: value > limit).
-      this.quiet[q + 1] = Number.NEGATIVE_INFINITY;
-      this.quiet[q + 2] = sign * d[base + C_LIMIT]!;
+      low = limit;
     }
+    this.quiet[q] = low;
+    this.quiet[q + 1] = high;
   }
 }
 

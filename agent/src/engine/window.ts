@@ -47,36 +47,36 @@ const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, fi
  * `panes`, not in object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop
  * steps a raw window in place through this layout (RAW_WINDOW_LAYOUT) without calling into the window.
  */
-const H_RUN_SUM = 0;
-const H_RUN_TW_SUM = 1;
-const H_RUN_TW_COVER = 2;
-const H_OPEN_T = 3;
-const H_OPEN_V = 4;
-const H_STR_S = 5;
-const H_STR_E = 6;
-const H_STR_V = 7;
-const H_MIN_VALUE = 8;
-const H_MAX_VALUE = 9;
-/** Sequence numbers: the oldest entry is `head`, the next new entry gets `tail`; likewise for the deques. */
-const H_HEAD = 10;
-const H_TAIL = 11;
-const H_MIN_HEAD = 12;
-const H_MIN_TAIL = 13;
-const H_MAX_HEAD = 14;
-const H_MAX_TAIL = 15;
-const H_RUN_COUNT = 16;
-const H_EVICTIONS = 17;
-/** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
-const H_OPEN_SEQ = 18;
+/** Fields a reading of a raw window touches come first, so they share the header's first cache lines. */
+const H_HEAD = 0;
+const H_TAIL = 1;
+const H_RUN_COUNT = 2;
+const H_RUN_SUM = 3;
+const H_MAX_HEAD = 4;
+const H_MAX_TAIL = 5;
 /**
  * Sequence numbers at the deques' fronts (-1 when empty), beside their values: eviction compares the evicted
  * entry with these instead of reading the deque, whose front sits anywhere in its ring (a cache miss per reading).
  */
-const H_MIN_FRONT = 19;
-const H_MAX_FRONT = 20;
+const H_MAX_FRONT = 6;
+const H_MAX_VALUE = 7;
+const H_MIN_HEAD = 8;
+const H_MIN_TAIL = 9;
+const H_MIN_FRONT = 10;
+const H_MIN_VALUE = 11;
+const H_EVICTIONS = 12;
+const H_RUN_TW_SUM = 13;
+const H_RUN_TW_COVER = 14;
+const H_OPEN_T = 15;
+const H_OPEN_V = 16;
+/** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
+const H_OPEN_SEQ = 17;
+const H_STR_S = 18;
+const H_STR_E = 19;
+const H_STR_V = 20;
 const HEADER_FIELDS = 21;
-/** Header values of an empty window: no sums, no open segment, no straddler, no extremes, no entries. */
-const EMPTY_HEADER = [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1];
+/** Header values of an empty window: no entries, sums, extremes, open segment or straddler. */
+const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
 
 /**
  * Offsets into the header of a raw window without held values (paneMs 1, entries of two numbers: time, value),
