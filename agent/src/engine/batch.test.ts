@@ -27,21 +27,27 @@ function close(actual: number, expected: number): boolean {
 }
 
 describe('batch loop', () => {
-  it('raw windows, rules and events equal naive recomputes and the one-by-one path (ring growth, restore included)', () => {
+  it('raw and paned windows, rules and events equal naive recomputes and the one-by-one path (ring growth, restore included)', () => {
     fc.assert(
       fc.property(
         fc.array(stepArbitrary, { minLength: 1, maxLength: 250 }),
-        fc.integer({ min: 1, max: 120 }),
+        fc.oneof(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 1_200 })),
+        fc.constantFrom(undefined, 1, 7, 60),
         fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 0, max: 3 }),
         fc.integer({ min: 0, max: 250 }),
-        (steps, windowS, expectedIntervalS, delayS, restoreAt) => {
+        (steps, windowS, paneOption, expectedIntervalS, delayS, restoreAt) => {
+          // Raw windows (1 ms panes) up to 5 minutes unless panes are given; longer ones default to window / 480.
+          const defaultPaneMs = (ms: number) => (ms <= 300_000 ? 1 : Math.round(ms / 480));
+          const paneS = paneOption !== undefined && paneOption < windowS ? paneOption : undefined;
+          const windowShape = { windowMs: windowS * 1000, paneMs: paneS === undefined ? defaultPaneMs(windowS * 1000) : paneS * 1000, holdMs: 60_000 };
+          const rateShape = { ...windowShape, paneMs: defaultPaneMs(windowS * 1000) };
           const rules = {
             limits: { hihi: 90, hi: 70, lo: 10, lolo: 5 }, deadband: 2, onDelayS: delayS, offDelayS: delayS, expectedIntervalS,
             windows: [
-              { name: 'avg', aggregate: 'avg', windowS, above: 60, deadband: 1 },
-              { name: 'min', aggregate: 'min', windowS, below: 0 },
-              { name: 'max', aggregate: 'max', windowS, above: 85, onDelayS: delayS },
+              { name: 'avg', aggregate: 'avg', windowS, paneS, above: 60, deadband: 1 },
+              { name: 'min', aggregate: 'min', windowS, paneS, below: 0 },
+              { name: 'max', aggregate: 'max', windowS, paneS, above: 85, onDelayS: delayS },
             ],
             rate: { windowS, risingPerMinute: 30, fallingPerMinute: 30 },
             health: { staleS: 3_600, stuck: { epsilon: 0.5, forS: 30 } },
@@ -71,13 +77,14 @@ describe('batch loop', () => {
               if (last < 0) return;
               const id = i === 0 ? 'A' : 'B';
               const now = h.times[last]!;
-              const naive = naiveAggregates({ windowMs: windowS * 1000, paneMs: 1, holdMs: 60_000 }, h.times, h.values, h.good, last, now);
+              const naive = naiveAggregates(windowShape, h.times, h.values, h.good, last, now);
               expect(close(batched.windowValue(id, 'avg').value, naive.average)).toBe(true);
               expect(batched.windowValue(id, 'min').value).toBe(naive.minimum);
               expect(batched.windowValue(id, 'max').value).toBe(naive.maximum);
               expect(batched.windowValue(id, 'avg').count).toBe(naive.count);
-              if (h.good[last] && naive.count > 0) {
-                const rate = now > naive.oldestTime ? ((h.values[last]! - naive.oldestValue) * 60_000) / (now - naive.oldestTime) : 0;
+              const oldest = naiveAggregates(rateShape, h.times, h.values, h.good, last, now);
+              if (h.good[last] && oldest.count > 0) {
+                const rate = now > oldest.oldestTime ? ((h.values[last]! - oldest.oldestValue) * 60_000) / (now - oldest.oldestTime) : 0;
                 expect(close(batched.windowValue(id, 'rate_rising').value, rate)).toBe(true);
               }
             });
@@ -119,5 +126,28 @@ describe('batch loop', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('paned windows stepped in place', () => {
+  it('the extremes come from the next pane when the front pane leaves, and from the pane itself when a reading joins it', () => {
+    const engine = new AlarmEngine({
+      points: [{ id: 'A', windows: [{ name: 'max', aggregate: 'max', windowS: 60, paneS: 10, above: 85 }, { name: 'min', aggregate: 'min', windowS: 60, paneS: 10, below: -50 }] }],
+    }, () => undefined);
+    const feed = (seconds: number, value: number) =>
+      engine.processBatch({ length: 1, point: Int32Array.of(0), time: Float64Array.of(T0 + seconds * 1000), value: Float64Array.of(value), quality: Uint8Array.of(0) });
+    // Panes of 10 s: (0, 10] holds 90 and -40, (10, 20] holds 50 and -20.
+    feed(1, 90);
+    feed(2, -40);
+    feed(11, 50);
+    feed(12, -20);
+    expect([engine.windowValue('A', 'max').value, engine.windowValue('A', 'min').value]).toEqual([90, -40]);
+    // At 75 s the window is (10 s, 75 s]: the first pane left, the second is the front of both deques.
+    feed(75, 30);
+    expect([engine.windowValue('A', 'max').value, engine.windowValue('A', 'min').value]).toEqual([50, -20]);
+    expect(engine.windowValue('A', 'max').count).toBe(3);
+    // A reading that joins the latest pane moves its extremes.
+    feed(76, 70);
+    expect(engine.windowValue('A', 'max').value).toBe(70);
   });
 });

@@ -7,7 +7,7 @@ import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCon
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { PointRuntime, type ValueRule, type WindowRule } from './point.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, RATE_PER_MINUTE, RAW_WINDOW_LAYOUT, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -44,21 +44,32 @@ const AVG = AGGREGATE_AVG;
 const MIN = AGGREGATE_MIN;
 const MAX = AGGREGATE_MAX;
 const QUIET = QUIET_FIELDS;
-/** A raw window's header fields, stepped in place by evaluateValueRules (see PaneWindow.rawLayout). */
-const W_ENTRIES = RAW_WINDOW_LAYOUT.header;
-const W_RUN_SUM = RAW_WINDOW_LAYOUT.runSum;
-const W_RUN_COUNT = RAW_WINDOW_LAYOUT.runCount;
-const W_HEAD = RAW_WINDOW_LAYOUT.head;
-const W_TAIL = RAW_WINDOW_LAYOUT.tail;
-const W_MIN_HEAD = RAW_WINDOW_LAYOUT.minHead;
-const W_MIN_TAIL = RAW_WINDOW_LAYOUT.minTail;
-const W_MAX_HEAD = RAW_WINDOW_LAYOUT.maxHead;
-const W_MAX_TAIL = RAW_WINDOW_LAYOUT.maxTail;
-const W_MIN_VALUE = RAW_WINDOW_LAYOUT.minValue;
-const W_MAX_VALUE = RAW_WINDOW_LAYOUT.maxValue;
-const W_EVICTIONS = RAW_WINDOW_LAYOUT.evictions;
-const W_MIN_FRONT = RAW_WINDOW_LAYOUT.minFront;
-const W_MAX_FRONT = RAW_WINDOW_LAYOUT.maxFront;
+/** A window's header fields and a paned window's entry fields, stepped in place by evaluateValueRules (see PaneWindow.inPlaceLayout). */
+const W_ENTRIES = WINDOW_HEADER.length;
+const W_RUN_SUM = WINDOW_HEADER.runSum;
+const W_RUN_COUNT = WINDOW_HEADER.runCount;
+const W_HEAD = WINDOW_HEADER.head;
+const W_TAIL = WINDOW_HEADER.tail;
+const W_MIN_HEAD = WINDOW_HEADER.minHead;
+const W_MIN_TAIL = WINDOW_HEADER.minTail;
+const W_MAX_HEAD = WINDOW_HEADER.maxHead;
+const W_MAX_TAIL = WINDOW_HEADER.maxTail;
+const W_MIN_VALUE = WINDOW_HEADER.minValue;
+const W_MAX_VALUE = WINDOW_HEADER.maxValue;
+const W_EVICTIONS = WINDOW_HEADER.evictions;
+const W_MIN_FRONT = WINDOW_HEADER.minFront;
+const W_MAX_FRONT = WINDOW_HEADER.maxFront;
+const E_INDEX = PANED_LAYOUT.index;
+const E_COUNT = PANED_LAYOUT.count;
+const E_SUM = PANED_LAYOUT.sum;
+const E_MIN = PANED_LAYOUT.min;
+const E_MAX = PANED_LAYOUT.max;
+const E_FIRST_T = PANED_LAYOUT.firstT;
+const E_FIRST_V = PANED_LAYOUT.firstV;
+const E_LAST_T = PANED_LAYOUT.lastT;
+const E_LAST_V = PANED_LAYOUT.lastV;
+/** Entry numbers of a raw window: time, value. */
+const RAW_STRIDE = 2;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -252,15 +263,17 @@ export class AlarmEngine {
   private windowDeques = new Int32Array(0);
   private readonly conditionQuiet: Float64Array;
   /**
-   * Per window (index into `stores`): where a raw window without held values sits in windowPanes / windowDeques,
-   * so the batch loop steps it in place; storeHeader -1 for windows it leaves to their own methods (paned,
-   * time-weighted, or moved to private arrays after outgrowing their region). See refreshStoreLayout.
+   * Per window (index into `stores`): where a window without held values sits in windowPanes / windowDeques, so the
+   * batch loop steps it in place; storeHeader -1 for windows it leaves to their own methods (time-weighted, or
+   * moved to private arrays after outgrowing their region). See refreshStoreLayout.
    */
   private readonly storeHeader: Int32Array;
   private readonly storeMinDeque: Int32Array;
   private readonly storeMaxDeque: Int32Array;
   private readonly storeMask: Int32Array;
+  private readonly storeStride: Int32Array;
   private readonly storeWindowMs: Float64Array;
+  private readonly storePaneMs: Float64Array;
   /**
    * The batch loop hands a reading's time and value over here rather than as arguments: V8 boxes a double
    * passed to a call it does not inline, which would be two allocations per reading.
@@ -298,7 +311,9 @@ export class AlarmEngine {
     this.storeMinDeque = new Int32Array(storeCount);
     this.storeMaxDeque = new Int32Array(storeCount);
     this.storeMask = new Int32Array(storeCount);
+    this.storeStride = new Int32Array(storeCount);
     this.storeWindowMs = Float64Array.from(this.stores, (store) => store.windowMs);
+    this.storePaneMs = Float64Array.from(this.stores, (store) => store.paneMs);
     this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
@@ -669,12 +684,13 @@ export class AlarmEngine {
 
   /** Notes where window k sits if the batch loop can step it in place (see storeHeader); call after it may have moved. */
   private refreshStoreLayout(k: number): void {
-    const layout = this.stores[k]!.rawLayout();
+    const layout = this.stores[k]!.inPlaceLayout();
     const inPlace = layout !== null && layout.panes === this.windowPanes && layout.deques === this.windowDeques;
     this.storeHeader[k] = inPlace ? layout.pbase : -1;
     this.storeMinDeque[k] = layout?.dmin ?? -1;
     this.storeMaxDeque[k] = layout?.dmax ?? -1;
     this.storeMask[k] = layout?.mask ?? 0;
+    this.storeStride[k] = layout?.stride ?? 0;
   }
 
   /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */
@@ -793,10 +809,10 @@ export class AlarmEngine {
 
   /**
    * A good value: every window takes the reading, then the limit, window and rate rules in slot order, then stuck
-   * detection. This is the per-reading work, written as one loop over typed arrays: raw windows without held
-   * values (every window up to 5 minutes that no time-weighted rule reads) are stepped in place through
-   * RAW_WINDOW_LAYOUT exactly as PaneWindow.add would (window.test.ts checks the two against each other), other
-   * windows through their methods; conditions are stepped in place and advance() is called only when a delay is
+   * detection. This is the per-reading work, written as one loop over typed arrays: windows without held values
+   * (every window no time-weighted rule reads), raw or paned, are stepped in place through WINDOW_HEADER and
+   * PANED_LAYOUT exactly as PaneWindow.add would (batch.test.ts checks them against naive recomputes), the
+   * time-weighted ones through their methods; conditions are stepped in place and advance() is called only when a delay is
    * pending or the state flips. Time and value come from the point's record and cross calls only through typed
    * arrays: V8 boxes a double passed to (or returned from) a call it does not inline, an allocation per reading.
    */
@@ -819,13 +835,20 @@ export class AlarmEngine {
         continue;
       }
       const mask = storeMask[k]!;
+      const stride = this.storeStride[k]!;
+      const paned = stride !== RAW_STRIDE;
+      const paneMs = this.storePaneMs[k]!;
+      // A raw entry's value stands for its sum, minimum and maximum.
+      const oSum = paned ? E_SUM : 1;
+      const oMin = paned ? E_MIN : 1;
+      const oMax = paned ? E_MAX : 1;
       let head = panes[h + W_HEAD]!;
       const tail = panes[h + W_TAIL]!;
       const entries = h + W_ENTRIES;
       const minDeque = this.storeMinDeque[k]!;
       const maxDeque = this.storeMaxDeque[k]!;
-      // Evict entries whose pane (ceil(time) - 1 with 1 ms panes) left the window.
-      const firstKept = Math.floor(t - this.storeWindowMs[k]!);
+      // Evict entries whose pane left the window (a raw entry's pane is ceil(time) - 1: panes of 1 ms).
+      const firstKept = paned ? Math.floor((t - this.storeWindowMs[k]!) / paneMs) : Math.floor(t - this.storeWindowMs[k]!);
       let minHead = panes[h + W_MIN_HEAD]!;
       let maxHead = panes[h + W_MAX_HEAD]!;
       const minHeadBefore = minHead;
@@ -837,10 +860,10 @@ export class AlarmEngine {
       let count = panes[h + W_RUN_COUNT]!;
       let sum = panes[h + W_RUN_SUM]!;
       while (tail > head) {
-        const e = entries + (head & mask) * 2;
-        if (Math.ceil(panes[e]!) - 1 >= firstKept) break;
-        count -= 1;
-        sum -= panes[e + 1]!;
+        const e = entries + (head & mask) * stride;
+        if ((paned ? panes[e + E_INDEX]! : Math.ceil(panes[e]!) - 1) >= firstKept) break;
+        count -= paned ? panes[e + E_COUNT]! : 1;
+        sum -= panes[e + oSum]!;
         if (minFront === head) {
           minHead += 1;
           minFront = minTail > minHead ? deques[minDeque + (minHead & mask)]! : -1;
@@ -859,12 +882,12 @@ export class AlarmEngine {
         if (minHead !== minHeadBefore) {
           panes[h + W_MIN_HEAD] = minHead;
           panes[h + W_MIN_FRONT] = minFront;
-          panes[h + W_MIN_VALUE] = minFront >= 0 ? panes[entries + (minFront & mask) * 2 + 1]! : Number.NaN;
+          panes[h + W_MIN_VALUE] = minFront >= 0 ? panes[entries + (minFront & mask) * stride + oMin]! : Number.NaN;
         }
         if (maxHead !== maxHeadBefore) {
           panes[h + W_MAX_HEAD] = maxHead;
           panes[h + W_MAX_FRONT] = maxFront;
-          panes[h + W_MAX_VALUE] = maxFront >= 0 ? panes[entries + (maxFront & mask) * 2 + 1]! : Number.NaN;
+          panes[h + W_MAX_VALUE] = maxFront >= 0 ? panes[entries + (maxFront & mask) * stride + oMax]! : Number.NaN;
         }
         const evictions = panes[h + W_EVICTIONS]! + evicted;
         panes[h + W_EVICTIONS] = evictions;
@@ -874,37 +897,64 @@ export class AlarmEngine {
           sum = panes[h + W_RUN_SUM]!;
         }
       }
-      if (tail - head > mask) {
-        // The ring is full (readings come faster than expectedIntervalS): the window's own add() grows it and moves it.
-        this.stores[k]!.addFrom(s, p + P_LAST_TIME, true);
-        this.refreshStoreLayout(k);
-        continue;
+      // A paned window adds to its latest pane while the reading falls in it; otherwise a new entry.
+      const paneIndex = paned ? Math.ceil(t / paneMs) - 1 : 0;
+      let seq = tail - 1;
+      let e = entries + (seq & mask) * stride;
+      if (paned && tail > head && panes[e + E_INDEX] === paneIndex) {
+        panes[e + E_COUNT] = panes[e + E_COUNT]! + 1;
+        panes[e + E_SUM] = panes[e + E_SUM]! + v;
+        if (v < panes[e + E_MIN]!) panes[e + E_MIN] = v;
+        if (v > panes[e + E_MAX]!) panes[e + E_MAX] = v;
+        panes[e + E_LAST_T] = t;
+        panes[e + E_LAST_V] = v;
+      } else {
+        if (tail - head > mask) {
+          // The ring is full (readings come faster than expectedIntervalS): the window's own add() grows it and moves it.
+          this.stores[k]!.addFrom(s, p + P_LAST_TIME, true);
+          this.refreshStoreLayout(k);
+          continue;
+        }
+        seq = tail;
+        e = entries + (seq & mask) * stride;
+        if (paned) {
+          panes[e + E_INDEX] = paneIndex;
+          panes[e + E_COUNT] = 1;
+          panes[e + E_SUM] = panes[e + E_MIN] = panes[e + E_MAX] = v;
+          panes[e + E_FIRST_T] = panes[e + E_LAST_T] = t;
+          panes[e + E_FIRST_V] = panes[e + E_LAST_V] = v;
+        } else {
+          panes[e] = t;
+          panes[e + 1] = v;
+        }
+        panes[h + W_TAIL] = tail + 1;
       }
-      const e = entries + (tail & mask) * 2;
-      panes[e] = t;
-      panes[e + 1] = v;
-      panes[h + W_TAIL] = tail + 1;
       panes[h + W_RUN_COUNT] = count + 1;
       panes[h + W_RUN_SUM] = sum + v;
-      // Monotonic deques: drop entries the new one dominates; a new front also becomes the front value.
+      // Monotonic deques of entry extremes: drop the entries this one dominates (a grown pane is already at the
+      // back); a new front also becomes the front value.
       if (minDeque >= 0) {
+        const extreme = panes[e + oMin]!;
         let back = minTail;
-        while (back > minHead && panes[entries + (deques[minDeque + ((back - 1) & mask)]! & mask) * 2 + 1]! >= v) back -= 1;
-        deques[minDeque + (back & mask)] = tail;
+        if (back > minHead && deques[minDeque + ((back - 1) & mask)] === seq) back -= 1;
+        while (back > minHead && panes[entries + (deques[minDeque + ((back - 1) & mask)]! & mask) * stride + oMin]! >= extreme) back -= 1;
+        deques[minDeque + (back & mask)] = seq;
         panes[h + W_MIN_TAIL] = back + 1;
         if (back === minHead) {
-          panes[h + W_MIN_VALUE] = v;
-          panes[h + W_MIN_FRONT] = tail;
+          panes[h + W_MIN_VALUE] = extreme;
+          panes[h + W_MIN_FRONT] = seq;
         }
       }
       if (maxDeque >= 0) {
+        const extreme = panes[e + oMax]!;
         let back = maxTail;
-        while (back > maxHead && panes[entries + (deques[maxDeque + ((back - 1) & mask)]! & mask) * 2 + 1]! <= v) back -= 1;
-        deques[maxDeque + (back & mask)] = tail;
+        if (back > maxHead && deques[maxDeque + ((back - 1) & mask)] === seq) back -= 1;
+        while (back > maxHead && panes[entries + (deques[maxDeque + ((back - 1) & mask)]! & mask) * stride + oMax]! <= extreme) back -= 1;
+        deques[maxDeque + (back & mask)] = seq;
         panes[h + W_MAX_TAIL] = back + 1;
         if (back === maxHead) {
-          panes[h + W_MAX_VALUE] = v;
-          panes[h + W_MAX_FRONT] = tail;
+          panes[h + W_MAX_VALUE] = extreme;
+          panes[h + W_MAX_FRONT] = seq;
         }
       }
     }
@@ -935,7 +985,8 @@ export class AlarmEngine {
         } else {
           // Rate per minute from the oldest reading in the window to this one.
           const head = panes[h + W_HEAD]!;
-          const e = h + W_ENTRIES + (head & storeMask[store]!) * 2;
+          const stride = this.storeStride[store]!;
+          const e = h + W_ENTRIES + (head & storeMask[store]!) * stride + (stride === RAW_STRIDE ? 0 : E_FIRST_T);
           const oldestTime = panes[e]!;
           x = panes[h + W_TAIL]! > head && t > oldestTime ? ((v - panes[e + 1]!) * 60_000) / (t - oldestTime) : 0;
         }

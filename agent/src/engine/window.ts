@@ -39,13 +39,13 @@ export interface WindowSnapshot {
  * followed by the three held-value fields when tracked.
  */
 const PANED_FIELDS = 12;
-const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 };
+export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 } as const;
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
 /**
  * A window's running numbers and ring positions sit in a header of HEADER_FIELDS numbers just before its entries in
  * `panes`, not in object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop
- * steps a raw window in place through this layout (RAW_WINDOW_LAYOUT) without calling into the window.
+ * steps a window without held values in place through this layout (WINDOW_HEADER) without calling into the window.
  */
 /** Fields a reading of a raw window touches come first, so they share the header's first cache lines. */
 const H_HEAD = 0;
@@ -79,23 +79,25 @@ const HEADER_FIELDS = 21;
 const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
 
 /**
- * Offsets into the header of a raw window without held values (paneMs 1, entries of two numbers: time, value),
- * for the engine's in-place stepping; see PaneWindow.rawLayout.
+ * Offsets into the header of a window, for the engine's in-place stepping of windows without held values; entries
+ * follow the header, PANED_LAYOUT for a paned window, (time, value) for a raw one. See PaneWindow.inPlaceLayout.
  */
-export const RAW_WINDOW_LAYOUT = {
-  header: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
+export const WINDOW_HEADER = {
+  length: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
   minHead: H_MIN_HEAD, minTail: H_MIN_TAIL, maxHead: H_MAX_HEAD, maxTail: H_MAX_TAIL, minValue: H_MIN_VALUE, maxValue: H_MAX_VALUE, minFront: H_MIN_FRONT, maxFront: H_MAX_FRONT,
   evictions: H_EVICTIONS,
 } as const;
 
-/** Where a raw window's storage is, for stepping it in place; dmin / dmax are -1 when that deque is not kept. */
-export interface RawWindowLayout {
+/** Where a window's storage is, for stepping it in place; dmin / dmax are -1 when that deque is not kept. */
+export interface InPlaceLayout {
   readonly panes: Float64Array;
   readonly pbase: number;
   readonly deques: Int32Array;
   readonly dmin: number;
   readonly dmax: number;
   readonly mask: number;
+  /** Numbers per entry: 2 for a raw window (time, value), PANED_LAYOUT's 12 for a paned one. */
+  readonly stride: number;
 }
 
 /** What a rule reads from a window (ruleValueInto): an aggregate, or the rate of change per minute. */
@@ -411,12 +413,15 @@ export class PaneWindow implements WindowShape {
   }
 
   /**
-   * Storage of a raw window without held values, which the engine steps in place (RAW_WINDOW_LAYOUT); null for
-   * other windows. Valid until the window moves: after add() or restore(), ask again.
+   * Storage of a window without held values, which the engine steps in place (WINDOW_HEADER); null for windows
+   * that keep held values (time-weighted). Valid until the window moves: after add() or restore(), ask again.
    */
-  rawLayout(): RawWindowLayout | null {
-    if (!this.raw || this.tracksHeldValues) return null;
-    return { panes: this.panes, pbase: this.pbase, deques: this.deques, dmin: this.tracksMinimum ? this.dmin : -1, dmax: this.tracksMaximum ? this.dmax : -1, mask: this.mask };
+  inPlaceLayout(): InPlaceLayout | null {
+    if (this.tracksHeldValues) return null;
+    return {
+      panes: this.panes, pbase: this.pbase, deques: this.deques, dmin: this.tracksMinimum ? this.dmin : -1, dmax: this.tracksMaximum ? this.dmax : -1,
+      mask: this.mask, stride: this.stride,
+    };
   }
 
   /** Bytes of typed-array storage this window holds. */
