@@ -1,10 +1,7 @@
 /** The points dimension: string point id <-> small integer, the value scaling per point, and its metadata. */
 import { StoreError, quote } from './errors.ts';
-import type { DuckDBValue } from '@duckdb/node-api';
-import { insertValuesSql, num, type SerialConnection } from './sql.ts';
-
-/** 26 parameters a row; a few hundred rows per statement keeps 10k points to a handful of statements. */
-const POINTS_PER_INSERT = 200;
+import { BOOLEAN, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { num, type SerialConnection } from './sql.ts';
 import type { StorePointDefinition } from './types.ts';
 
 /** In-memory view of the `points` table; the hot path reads only the Map and the typed arrays. */
@@ -74,33 +71,65 @@ export async function loadPoints(connection: SerialConnection, registry: PointRe
   }
 }
 
-const METADATA_COLUMNS = [
-  'unit',
-  'resolution',
-  'value_divisor',
-  'poll_interval_ms',
-  'value_kind',
-  'description',
-  'indicator_code',
-  'equipment_code',
-  'gateway_code',
-  'tag_number',
-  'low_low',
-  'low',
-  'high',
-  'high_high',
-  'range_low',
-  'range_high',
-  'longitude',
-  'latitude',
-  'hazard_source_code',
-  'cas_number',
-  'disabled',
-  'disabled_by',
-  'disabled_at',
-  'disabled_reason',
-  'updated_at',
-] as const;
+/**
+ * The metadata columns in metadataValues' order, each with the type its values are bound as; the epoch-ms BIGINT
+ * columns are bound as DOUBLE (JS numbers, exact below 2^53) and cast on write.
+ */
+const METADATA_COLUMN_TYPES = {
+  unit: VARCHAR,
+  resolution: DOUBLE,
+  value_divisor: DOUBLE,
+  poll_interval_ms: INTEGER,
+  value_kind: VARCHAR,
+  description: VARCHAR,
+  indicator_code: VARCHAR,
+  equipment_code: VARCHAR,
+  gateway_code: VARCHAR,
+  tag_number: VARCHAR,
+  low_low: DOUBLE,
+  low: DOUBLE,
+  high: DOUBLE,
+  high_high: DOUBLE,
+  range_low: DOUBLE,
+  range_high: DOUBLE,
+  longitude: DOUBLE,
+  latitude: DOUBLE,
+  hazard_source_code: VARCHAR,
+  cas_number: VARCHAR,
+  disabled: BOOLEAN,
+  disabled_by: VARCHAR,
+  disabled_at: DOUBLE,
+  disabled_reason: VARCHAR,
+  updated_at: DOUBLE,
+} as const satisfies Record<string, DuckDBType>;
+const METADATA_COLUMNS = Object.keys(METADATA_COLUMN_TYPES);
+const KEYED_COLUMNS = ['point_idx', ...METADATA_COLUMNS];
+const KEYED_TYPES: DuckDBType[] = [INTEGER, ...Object.values(METADATA_COLUMN_TYPES)];
+const NEW_POINT_COLUMNS = ['point_idx', 'point_id', ...METADATA_COLUMNS];
+const NEW_POINT_TYPES: DuckDBType[] = [INTEGER, VARCHAR, ...Object.values(METADATA_COLUMN_TYPES)];
+
+/** `unnest($1) AS a, unnest($2) AS b, ..`: one list parameter per column, zipped back into rows. */
+function unnestColumns(columns: readonly string[]): string {
+  return columns.map((column, position) => `unnest($${position + 1}) AS ${column}`).join(', ');
+}
+
+const INSERT_POINTS_SQL = `INSERT INTO points (${NEW_POINT_COLUMNS.join(', ')}) SELECT ${unnestColumns(NEW_POINT_COLUMNS)}`;
+const UPDATE_POINTS_SQL =
+  `UPDATE points SET ${METADATA_COLUMNS.map((column) => `${column} = v.${column}`).join(', ')} ` +
+  `FROM (SELECT ${unnestColumns(KEYED_COLUMNS)}) AS v WHERE points.point_idx = v.point_idx`;
+
+/**
+ * Rows turned into one list per column, so one statement carries every point: DuckDB takes about a second to bind
+ * each few thousand scalar parameters of a VALUES list, which made 10k points cost seconds at every start.
+ */
+async function runWithColumnLists(connection: DuckDBConnection, sql: string, rows: readonly DuckDBValue[][], types: readonly DuckDBType[]): Promise<void> {
+  if (rows.length === 0) return;
+  await connection.run(
+    sql,
+    types.map((_, column) => listValue(rows.map((row) => row[column] ?? null))),
+    types.map((type) => LIST(type)),
+  );
+}
 
 function metadataValues(point: StorePointDefinition, updatedAt: number): DuckDBValue[] {
   return [
@@ -189,26 +218,19 @@ export async function registerPoints(
 
   const assigned: { index: number; point: StorePointDefinition }[] = [];
   const inserts: DuckDBValue[][] = [];
+  const updates: DuckDBValue[][] = [];
   let nextIndex = registry.size;
-  const setList = METADATA_COLUMNS.map((column, i) => `${column} = $${i + 1}`).join(', ');
   for (const point of points) {
     const values = metadataValues(point, now);
     const known = registry.indexOf(point.pointId);
     const index = known ?? nextIndex++;
     assigned.push({ index, point });
     if (known === undefined) inserts.push([index, point.pointId, ...values]);
+    else updates.push([index, ...values]);
   }
-  const insertColumns = ['point_idx', 'point_id', ...METADATA_COLUMNS];
   await connection.transaction(async (tx) => {
-    for (let start = 0; start < inserts.length; start += POINTS_PER_INSERT) {
-      const slice = inserts.slice(start, start + POINTS_PER_INSERT);
-      await tx.run(insertValuesSql('points', insertColumns, slice.length), slice.flat());
-    }
-    for (const { index, point } of assigned) {
-      if (index < registry.size) {
-        await tx.run(`UPDATE points SET ${setList} WHERE point_idx = $${METADATA_COLUMNS.length + 1}`, [...metadataValues(point, now), index]);
-      }
-    }
+    await runWithColumnLists(tx, INSERT_POINTS_SQL, inserts, NEW_POINT_TYPES);
+    await runWithColumnLists(tx, UPDATE_POINTS_SQL, updates, KEYED_TYPES);
   });
   for (const { index, point } of assigned) registry.set(index, point.pointId, divisorFor(point.resolution), point.pollIntervalMs);
 }

@@ -57,6 +57,34 @@ describe('HazmonStore schema and ingest', () => {
     expect((await reopened.rawReadings('T3.LEL', T0, T0 + 1)).map((row) => row.value)).toEqual([3]);
   });
 
+  it('re-registering updates the metadata of every known point (several statements of them) and inserts the new ones', async () => {
+    const { store, path } = await openStore();
+    const known = Array.from({ length: 450 }, (_, i) => `K${i}`);
+    await store.registerPoints(known.map((id) => point(id, { description: 'first', high: 10 })));
+    // Alternate set and unset fields so one statement carries both nulls and values in a column.
+    const again = known.map((id, i) =>
+      point(id, i % 2 === 0 ? { unit: 'ppm', description: `second ${i}`, pollIntervalMs: 5000, disabled: { by: 'op', at: T0, reason: 'calibration' } } : { tagNumber: `TAG-${i}` }),
+    );
+    await store.registerPoints([...again, point('NEW', { unit: 'mg/m3' })]);
+    await store.close();
+    const rows = await readBack<{ point_id: string; point_idx: number; unit: string; description: string | null; tag_number: string | null; high: number | null; poll_interval_ms: number; disabled: boolean; disabled_at: bigint | null }>(
+      path,
+      'SELECT point_id, point_idx, unit, description, tag_number, high, poll_interval_ms, disabled, disabled_at FROM points ORDER BY point_idx',
+    );
+    expect(rows).toHaveLength(451);
+    rows.slice(0, 450).forEach((row, i) => {
+      expect(row.point_id).toBe(`K${i}`);
+      expect(row.point_idx).toBe(i);
+      expect(row.high).toBeNull();
+      if (i % 2 === 0) {
+        expect(row).toMatchObject({ unit: 'ppm', description: `second ${i}`, tag_number: null, poll_interval_ms: 5000, disabled: true, disabled_at: BigInt(T0) });
+      } else {
+        expect(row).toMatchObject({ unit: '%LEL', description: null, tag_number: `TAG-${i}`, poll_interval_ms: 1000, disabled: false, disabled_at: null });
+      }
+    });
+    expect(rows[450]).toMatchObject({ point_id: 'NEW', point_idx: 450, unit: 'mg/m3' });
+  });
+
   it('ingests batches through the appender with quality, reason and null values intact', async () => {
     const { store } = await openStore();
     const ids = Array.from({ length: 50 }, (_, i) => `P${i}`);
