@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { LineConfig, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
+import type { LineConfig, Locator, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
 import { yamlLocator } from '@hazmon/protocols';
 import { LineCounter, parseDocument } from 'yaml';
 import type { EngineConfig } from '../engine/index.ts';
@@ -74,17 +74,8 @@ export function loadAgentConfig(file: string, options: LoadConfigOptions = {}): 
 
 /** Loads config text; `file` names it in messages and anchors the relative store path. */
 export function parseAgentConfig(text: string, file: string, options: LoadConfigOptions = {}): AgentConfig {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const syntax = document.errors.map((error): ConfigIssue => {
-      const { line, col } = lines.linePos(error.pos[0]);
-      return { code: 'HAZMON_CONFIG_YAML', file, path: '', line, column: col, problem: error.message.split('\n')[0]!, value: error.code };
-    });
-    throw new HazmonConfigError(file, syntax);
-  }
-  const raw: unknown = document.toJS({ maxAliasCount: 1000 });
-  const issues = new IssueList(yamlLocator(file, document, lines), raw);
+  const raw = parseYaml(text, file);
+  const issues = new IssueList(lazyYamlLocator(file, text), raw);
   const sections = parseSections(raw, issues);
   checkUniqueIds(sections, issues);
   const catalog = sections.devices && sections.lines && sections.opcua ? buildCatalog(sections, file, options.profilesDir, issues) : null;
@@ -114,6 +105,40 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     health: sections.health,
     heartbeat: sections.heartbeat,
     alarmCount: rules.alarmCount,
+  };
+}
+
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
+
+/** The file's data, or HazmonConfigError with every syntax error placed; the YAML Document (many times the text's size) is garbage on return. */
+function parseYaml(text: string, file: string): unknown {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
+  if (document.errors.length > 0) {
+    const syntax = document.errors.map((error): ConfigIssue => {
+      const { line, col } = lines.linePos(error.pos[0]);
+      return { code: 'HAZMON_CONFIG_YAML', file, path: '', line, column: col, problem: error.message.split('\n')[0]!, value: error.code };
+    });
+    throw new HazmonConfigError(file, syntax);
+  }
+  return document.toJS({ maxAliasCount: 1000 });
+}
+
+/**
+ * Places issues at line:column; the Document that needs is parsed again on the first issue rather than kept through a
+ * load that usually finds none (for 10k points it is ~100 MB the rest of the load could not reuse).
+ */
+function lazyYamlLocator(file: string, text: string): Locator {
+  let located: Locator | undefined;
+  return {
+    file,
+    at(path) {
+      if (located === undefined) {
+        const lines = new LineCounter();
+        located = yamlLocator(file, parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines }), lines);
+      }
+      return located.at(path);
+    },
   };
 }
 

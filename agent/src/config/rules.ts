@@ -63,10 +63,12 @@ function enginePoint(entry: PointEntry, site: string, source: SourcePoint | unde
   return point;
 }
 
-function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): EnginePointInput[] {
+/** The engine's point inputs, and the indexes of those worth compiling alone when the rule set has a problem to place. */
+function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): { points: EnginePointInput[]; checkable: number[] } {
   const areas = sections.site ? new Set(sections.site.areas.map((area) => area.id)) : null;
   const site = sections.site?.id ?? 'site';
-  return (sections.points ?? []).map((entry, index) => {
+  const checkable: number[] = [];
+  const points = (sections.points ?? []).map((entry, index) => {
     const path: PathPart[] = ['points', index];
     const source = catalog?.points.get(entry.id);
     if (catalog && !source && !inBrokenDevice(catalog, entry.id)) issues.add('HAZMON_CONFIG_REFERENCE', [...path, 'id'], unknownPointProblem(catalog, entry.id));
@@ -84,11 +86,19 @@ function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCata
     }
     const point = enginePoint(entry, site, source);
     // Without its source a preset has no unit to work in; the unknown id is reported already.
-    if (source === undefined && point.preset !== undefined && point.preset.unit === undefined) return point;
-    const alone = tryEngine({ points: [point] });
-    if (alone instanceof EngineError) addEngineError(issues, alone, { points: [point] }, [...path, 'rules'], index);
+    if (source !== undefined || point.preset === undefined || point.preset.unit !== undefined) checkable.push(index);
     return point;
   });
+  return { points, checkable };
+}
+
+/** Compiles each point's rules alone, so every rule problem is placed at its own point. */
+function checkPointsAlone(points: readonly EnginePointInput[], checkable: readonly number[], issues: IssueList): void {
+  for (const index of checkable) {
+    const alone: EngineConfigInput = { points: [points[index]!] };
+    const engine = tryEngine(alone);
+    if (engine instanceof EngineError) addEngineError(issues, engine, alone, ['points', index, 'rules'], index);
+  }
 }
 
 function unknownPointProblem(catalog: PointCatalog, readingId: string): string {
@@ -174,20 +184,22 @@ function checkActions(sections: Partial<ConfigSections>, issues: IssueList): voi
  * set once in the engine. Returns null when any problem was found (here or before).
  */
 export function compileRules(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): CompiledRules | null {
-  const points = checkPointEntries(sections, catalog, issues);
+  const { points, checkable } = checkPointEntries(sections, catalog, issues);
   checkVotingGroups(sections, issues);
   checkOutputs(sections, catalog, issues);
   checkHeartbeat(sections, catalog, issues);
   checkActions(sections, issues);
-  // The whole-set checks (vote sizes, trip limits, action alarm ids) run on a file clean so far: on a broken one
-  // they would mostly repeat problems already reported.
-  if (issues.count > 0 || !sections.points || !sections.votingGroups || !sections.actions) return null;
   const site = sections.site?.id ?? 'site';
-  const input: EngineConfigInput = { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions };
-  const engine = tryEngine(input);
-  if (engine instanceof EngineError) {
-    addEngineError(issues, engine, input, ['points']);
-    return null;
-  }
-  return { engine: engine.config, alarmCount: engine.alarms().length };
+  const input: EngineConfigInput | null =
+    sections.points && sections.votingGroups && sections.actions
+      ? { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions }
+      : null;
+  // A clean file compiles as a whole once; only a file with a problem pays for one engine per point (10k points: seconds).
+  const whole = input !== null && issues.count === 0 ? tryEngine(input) : null;
+  if (whole instanceof AlarmEngine) return { engine: whole.config, alarmCount: whole.alarms().length };
+  checkPointsAlone(points, checkable, issues);
+  // The whole-set problems (vote sizes, trip limits, action alarm ids) are reported only on a file clean otherwise:
+  // on a broken one they would mostly repeat problems already reported.
+  if (issues.count === 0 && whole instanceof EngineError) addEngineError(issues, whole, input!, ['points']);
+  return null;
 }
