@@ -27,7 +27,8 @@ describe('hazmon run', () => {
       run.child.kill('SIGTERM');
     }
     expect(await run.exited, run.output.stderr).toBe(0);
-    // node-opcua may print its Node-version banner at any moment, so only the order of our own lines is checked.
+    // Only the order of our own lines is checked: a library may print on stdout too (node-opcua's Node-version
+    // banner, once a config with OPC UA loads it).
     const stopping = run.output.stdout.indexOf('hazmon run: SIGTERM: stopping\n');
     expect(stopping).toBeGreaterThan(0);
     expect(run.output.stdout.indexOf('hazmon run: stopped\n')).toBeGreaterThan(stopping);

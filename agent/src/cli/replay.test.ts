@@ -54,8 +54,8 @@ const range = ['--from', iso(T0), '--to', iso(T0 + SERIES.length * 1000)];
 /** Engine time of the i-th reading (its source time), printed as the command prints it. */
 const printed = (i: number) => iso(T0 + i * 1000 - SOURCE_LAG_MS);
 /**
- * The command's own lines: in a child process node-opcua prints a timestamped Node version warning on stdout when
- * it loads (not from this command), which would make two runs differ.
+ * The command's own lines: a library may print on stdout too (node-opcua's timestamped Node-version warning once it
+ * loads, when a config has OPC UA), which would make two runs differ.
  */
 const replayLines = (stdout: string) =>
   stdout
