@@ -258,7 +258,7 @@ export class AlarmEngine {
   private readonly slotAggregate: Uint8Array;
   private readonly slotRules: ValueRule[] = [];
   private readonly stores: PaneWindow[] = [];
-  /** The engine-wide arrays the windows are packed into (packWindows) and the condition table's data. */
+  /** The engine-wide arrays the windows are packed into (packWindows), and the conditions' quiet intervals. */
   private windowPanes = new Float64Array(0);
   private windowDeques = new Int32Array(0);
   private readonly conditionQuiet: Float64Array;
@@ -812,9 +812,9 @@ export class AlarmEngine {
    * detection. This is the per-reading work, written as one loop over typed arrays: windows without held values
    * (every window no time-weighted rule reads), raw or paned, are stepped in place through WINDOW_HEADER and
    * PANED_LAYOUT exactly as PaneWindow.add would (batch.test.ts checks them against naive recomputes), the
-   * time-weighted ones through their methods; conditions are stepped in place and advance() is called only when a delay is
-   * pending or the state flips. Time and value come from the point's record and cross calls only through typed
-   * arrays: V8 boxes a double passed to (or returned from) a call it does not inline, an allocation per reading.
+   * time-weighted ones through their methods; a condition is stepped only when its value leaves its quiet interval
+   * (the limits all at once: the point's band). Time and value come from the point's record and cross calls only
+   * through typed arrays: V8 boxes a double passed to (or returned from) a call it does not inline.
    */
   private evaluateValueRules(index: number): void {
     const s = this.scalars;
