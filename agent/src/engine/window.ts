@@ -47,7 +47,7 @@ const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, fi
  * `panes`, not in object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop
  * steps a window without held values in place through this layout (WINDOW_HEADER) without calling into the window.
  */
-/** Fields a reading of a raw window touches come first, so they share the header's first cache lines. */
+/** Fields every reading touches come first, so they share the header's first cache lines. */
 const H_HEAD = 0;
 const H_TAIL = 1;
 const H_RUN_COUNT = 2;
