@@ -1,6 +1,6 @@
 /** The points dimension: string point id <-> small integer, the value scaling per point, and its metadata. */
 import { StoreError, quote } from './errors.ts';
-import { BOOLEAN, DOUBLE, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { num, type SerialConnection } from './sql.ts';
 import type { StorePointDefinition } from './types.ts';
 
@@ -108,27 +108,43 @@ const KEYED_TYPES: DuckDBType[] = [INTEGER, ...Object.values(METADATA_COLUMN_TYP
 const NEW_POINT_COLUMNS = ['point_idx', 'point_id', ...METADATA_COLUMNS];
 const NEW_POINT_TYPES: DuckDBType[] = [INTEGER, VARCHAR, ...Object.values(METADATA_COLUMN_TYPES)];
 
-/** `unnest($1) AS a, unnest($2) AS b, ..`: one list parameter per column, zipped back into rows. */
-function unnestColumns(columns: readonly string[]): string {
-  return columns.map((column, position) => `unnest($${position + 1}) AS ${column}`).join(', ');
-}
-
-const INSERT_POINTS_SQL = `INSERT INTO points (${NEW_POINT_COLUMNS.join(', ')}) SELECT ${unnestColumns(NEW_POINT_COLUMNS)}`;
+/**
+ * Points go in through an appender into a temporary staging table, then one INSERT and one UPDATE from it. Bound
+ * parameters (VALUES lists, or one list per column) cost seconds to bind for 10k points, and each bound value is a
+ * native DuckDB value that stays allocated until the JS garbage collector finalizes its wrapper: 10k points left
+ * ~100-150 MB more RSS that way. The appender writes the values straight into a data chunk.
+ */
+const STAGING_TABLE = 'points_staging';
+const INSERT_POINTS_SQL = `INSERT INTO points (${NEW_POINT_COLUMNS.join(', ')}) SELECT ${NEW_POINT_COLUMNS.join(', ')} FROM temp.${STAGING_TABLE}`;
 const UPDATE_POINTS_SQL =
   `UPDATE points SET ${METADATA_COLUMNS.map((column) => `${column} = v.${column}`).join(', ')} ` +
-  `FROM (SELECT ${unnestColumns(KEYED_COLUMNS)}) AS v WHERE points.point_idx = v.point_idx`;
+  `FROM temp.${STAGING_TABLE} AS v WHERE points.point_idx = v.point_idx`;
 
-/**
- * Rows turned into one list per column, so one statement carries every point: DuckDB takes about a second to bind
- * each few thousand scalar parameters of a VALUES list, which made 10k points cost seconds at every start.
- */
-async function runWithColumnLists(connection: DuckDBConnection, sql: string, rows: readonly DuckDBValue[][], types: readonly DuckDBType[]): Promise<void> {
+/** Appends one value with the appender call for its column's type (see METADATA_COLUMN_TYPES). */
+function appendTyped(appender: DuckDBAppender, value: DuckDBValue | undefined, type: DuckDBType): void {
+  if (value === null || value === undefined) appender.appendNull();
+  else if (type === INTEGER) appender.appendInteger(value as number);
+  else if (type === DOUBLE) appender.appendDouble(value as number);
+  else if (type === BOOLEAN) appender.appendBoolean(value as boolean);
+  else appender.appendVarchar(String(value));
+}
+
+/** Fills the staging table (created afresh, in the caller's transaction) with `rows`, then runs `sql` on it. */
+async function runFromStaging(connection: DuckDBConnection, sql: string, columns: readonly string[], types: readonly DuckDBType[], rows: readonly DuckDBValue[][]): Promise<void> {
   if (rows.length === 0) return;
-  await connection.run(
-    sql,
-    types.map((_, column) => listValue(rows.map((row) => row[column] ?? null))),
-    types.map((type) => LIST(type)),
-  );
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${STAGING_TABLE} (${columns.map((column, i) => `${column} ${types[i]!.toString()}`).join(', ')})`);
+  const appender = await connection.createAppender(STAGING_TABLE, 'main', 'temp');
+  try {
+    for (const row of rows) {
+      types.forEach((type, column) => appendTyped(appender, row[column], type));
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  await connection.run(sql);
+  await connection.run(`DROP TABLE temp.${STAGING_TABLE}`);
 }
 
 function metadataValues(point: StorePointDefinition, updatedAt: number): DuckDBValue[] {
@@ -229,8 +245,8 @@ export async function registerPoints(
     else updates.push([index, ...values]);
   }
   await connection.transaction(async (tx) => {
-    await runWithColumnLists(tx, INSERT_POINTS_SQL, inserts, NEW_POINT_TYPES);
-    await runWithColumnLists(tx, UPDATE_POINTS_SQL, updates, KEYED_TYPES);
+    await runFromStaging(tx, INSERT_POINTS_SQL, NEW_POINT_COLUMNS, NEW_POINT_TYPES, inserts);
+    await runFromStaging(tx, UPDATE_POINTS_SQL, KEYED_COLUMNS, KEYED_TYPES, updates);
   });
   for (const { index, point } of assigned) registry.set(index, point.pointId, divisorFor(point.resolution), point.pollIntervalMs);
 }
