@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { LineConfig, Locator, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
 import { yamlLocator } from '@hazmon/protocols';
-import { LineCounter, parseDocument } from 'yaml';
 import type { EngineConfig } from '../engine/index.ts';
 import type { StoreOptions, StorePointDefinition } from '../store/index.ts';
 import { buildCatalog } from './catalog.ts';
@@ -22,6 +21,7 @@ import { compileRules, tripValueOf } from './rules.ts';
 import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
 import { configSections } from './schema.ts';
 import { storePointDefinitions } from './store-points.ts';
+import { parseYamlDocument, readYamlData } from './yaml-data.ts';
 
 export interface LoadConfigOptions {
   /** Folder of device profiles; default the shipped `protocols/profiles/`. */
@@ -108,20 +108,16 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
   };
 }
 
-const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
-
-/** The file's data, or HazmonConfigError with every syntax error placed; the YAML Document (many times the text's size) is garbage on return. */
+/** The file's data, or HazmonConfigError with every syntax error placed. */
 function parseYaml(text: string, file: string): unknown {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
-  if (document.errors.length > 0) {
-    const syntax = document.errors.map((error): ConfigIssue => {
-      const { line, col } = lines.linePos(error.pos[0]);
-      return { code: 'HAZMON_CONFIG_YAML', file, path: '', line, column: col, problem: error.message.split('\n')[0]!, value: error.code };
-    });
-    throw new HazmonConfigError(file, syntax);
-  }
-  return document.toJS({ maxAliasCount: 1000 });
+  const read = readYamlData(text);
+  if ('data' in read) return read.data;
+  const { document, lines } = read.errors;
+  const syntax = document.errors.map((error): ConfigIssue => {
+    const { line, col } = lines.linePos(error.pos[0]);
+    return { code: 'HAZMON_CONFIG_YAML', file, path: '', line, column: col, problem: error.message.split('\n')[0]!, value: error.code };
+  });
+  throw new HazmonConfigError(file, syntax);
 }
 
 /**
@@ -134,8 +130,8 @@ function lazyYamlLocator(file: string, text: string): Locator {
     file,
     at(path) {
       if (located === undefined) {
-        const lines = new LineCounter();
-        located = yamlLocator(file, parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines }), lines);
+        const { document, lines } = parseYamlDocument(text);
+        located = yamlLocator(file, document, lines);
       }
       return located.at(path);
     },

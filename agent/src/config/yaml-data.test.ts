@@ -1,0 +1,71 @@
+/** readYamlData must read every text as yaml's core schema does, whichever parser does the reading. */
+import { describe, expect, it } from 'vitest';
+import { parseYamlDocument, readYamlData } from './yaml-data.ts';
+
+/** What the loader read before js-yaml: yaml's Document, its data or its first error. */
+function yamlAlone(text: string): { data: unknown } | { error: string } {
+  const { document } = parseYamlDocument(text);
+  return document.errors.length > 0 ? { error: document.errors[0]!.code } : { data: document.toJS({ maxAliasCount: 1000 }) };
+}
+
+function read(text: string): { data: unknown } | { error: string } {
+  const result = readYamlData(text);
+  return 'data' in result ? result : { error: result.errors.document.errors[0]!.code };
+}
+
+const SCALARS = [
+  'yes', 'no', 'on', 'off', 'y', 'True', 'TRUE', 'tRUE', 'false', '~', 'null', 'Null', 'NULL', '',
+  '12', '+12', '-12', '-0', '017', '09', '0o17', '+0o17', '0x1F', '0x1f', '-0x1F', '+0x1F', '0b101', '-0b1', '1_000', '0x', '12345678901234567890',
+  '1.5', '1.', '.5', '+.5', '-.5', '1e3', '1E+3', '-1.5e-3', '1.5e', '0.1_2', '.inf', '-.Inf', '+.INF', '.nan', '.NaN', '-.nan',
+  '2026-01-02', '2026-01-02T03:04:05Z', '1:20', '12:30:00', '"12"', "'yes'", '"\\x41"',
+];
+
+const DOCUMENTS = [
+  'b: &x {c: 1}\na: *x',
+  '<<: {c: 1}\na: 2',
+  'a: !!str 12',
+  'a: !!float 1',
+  'a: !!binary aGk=',
+  'a: !foo 1',
+  '%YAML 1.1\n---\na: yes',
+  '? [1, 2]\n: x',
+  '{[1, 2]: x}',
+  '[1, 2]: x',
+  '1: a\n"1": b',
+  `${'k'.repeat(1100)}: 1`,
+  '',
+  '# only a comment',
+  '__proto__: {x: 1}',
+  'a: [1,]\nb: {c: 1,}',
+  'a:\n- 1\n- 2',
+  'description: "what? a question: with marks! & ampersands"',
+];
+
+const SYNTAX_ERRORS = ['a: 1\na: 2', '{a: 1, a: 2}', 'a: [1, 2', 'a: b: c', 'a:\n\t- 1', 'a: 1\n---\nb: 2', 'a: "\\q"', 'a: @x', 'a: 1\n b: 2', '- a\nb: 1'];
+
+describe('readYamlData', () => {
+  it.each(SCALARS)('reads the scalar %j as yaml does', (scalar) => {
+    const text = `value: ${scalar}\nlist: [${scalar || '~'}]\n`;
+    expect(read(text)).toEqual(yamlAlone(text));
+  });
+
+  it.each(DOCUMENTS)('reads %j as yaml does', (text) => {
+    expect(read(text)).toEqual(yamlAlone(text));
+  });
+
+  it.each(SYNTAX_ERRORS)('leaves %j to yaml, which reports the error', (text) => {
+    const expected = yamlAlone(text);
+    expect(expected).toHaveProperty('error');
+    expect(read(text)).toEqual(expected);
+  });
+
+  it('reads ints in yaml core forms only: a sign or 0b makes a string', () => {
+    expect(read('a: [0x1F, 0o17, -0x1F, 0b101, +.5]')).toEqual({ data: { a: [31, 15, '-0x1F', '0b101', 0.5] } });
+  });
+
+  it('keeps -0 and NaN as numbers', () => {
+    const result = read('a: [-0, .nan]') as { data: { a: number[] } };
+    expect(Object.is(result.data.a[0], -0)).toBe(true);
+    expect(result.data.a[1]).toBeNaN();
+  });
+});
