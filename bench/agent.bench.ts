@@ -4,7 +4,8 @@
  * Plant: 10,000 int16 points (ppm, resolution 1: the device's own step) on 80 register banks of 125 registers, 8 banks
  * per Modbus TCP port, 10 lines; one read of 125 registers per device and cycle; every point has hi/hihi limits. The
  * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1; the
- * measured process (agent, or the baseline) is another child pinned to CPU 0 with `taskset`, so its RSS and CPU are
+ * measured process (agent, or the baseline) is another child pinned to CPU 0 with `taskset`, with the Node options of
+ * the systemd unit (agent/deploy/hazmon.service, `Environment=NODE_OPTIONS=`), so its RSS and CPU are
  * its own. Each run: WARMUP s, then MEASURE s measured.
  *
  * Figures, each beside a baseline measured in the same run:
@@ -20,7 +21,7 @@
  * HAZMON_BENCH_FAST_POLL_MS (default 50) change the run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +44,17 @@ const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const MEASURE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-/** `node --expose-gc --import tsx SCRIPT ...args`, pinned to one CPU when taskset works. */
+/** The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...`), so RSS is measured as deployed. */
+function deployedNodeOptions(): string[] {
+  const unit = readFileSync(fileURLToPath(new URL('../agent/deploy/hazmon.service', import.meta.url)), 'utf8');
+  const line = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
+  return line ? line[1]!.trim().split(/\s+/) : [];
+}
+const NODE_OPTIONS = deployedNodeOptions();
+
+/** `node --expose-gc [the unit's options] --import tsx SCRIPT ...args`, pinned to one CPU when taskset works. */
 function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
-  const node = [process.execPath, '--expose-gc', '--import', 'tsx', script, ...args];
+  const node = [process.execPath, '--expose-gc', ...NODE_OPTIONS, '--import', 'tsx', script, ...args];
   return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
 }
 
@@ -159,7 +168,8 @@ try {
   try {
     console.log(
       `agent end to end: ${fmt(POINTS)} points (${LINES} lines x ${DEVICES_PER_LINE} devices x ${POINTS_PER_DEVICE} registers), every point with hi/hihi limits; ` +
-        `${WARMUP_S} s warm-up + ${MEASURE_S} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}`,
+        `${WARMUP_S} s warm-up + ${MEASURE_S} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}; ` +
+        `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}`,
     );
     const run = (pollMs: number, name: string) => {
       const profiles = writeProfiles(dir, pollMs);

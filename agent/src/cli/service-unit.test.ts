@@ -1,4 +1,5 @@
 /** The systemd unit in agent/deploy/ cannot drift from the CLI: its ExecStart must name a real command with its arguments. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,14 @@ describe('agent/deploy/hazmon.service', () => {
     }
     expect(service.has('ExecReload')).toBe(sourcesMention(/SIGHUP/));
     if (service.has('ExecReload')) expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+  });
+
+  it('gives Node only options this Node accepts', () => {
+    const environment = (service.get('Environment') ?? []).filter((value) => value.startsWith('NODE_OPTIONS='));
+    expect(environment).toHaveLength(1);
+    const run = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: environment[0]!.slice('NODE_OPTIONS='.length) }, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('restarts forever, runs as its own user with serial access, and is hardened', () => {
