@@ -32,6 +32,11 @@ const DOCUMENTS = [
   '{[1, 2]: x}',
   '[1, 2]: x',
   '1: a\n"1": b',
+  '~: x',
+  'a: {null: x, Null: y}',
+  '- NULL : x',
+  '"null": x',
+  'true: x\n1.50: y\n0x10: z',
   `${'k'.repeat(1100)}: 1`,
   '',
   '# only a comment',
@@ -39,6 +44,8 @@ const DOCUMENTS = [
   'a: [1,]\nb: {c: 1,}',
   'a:\n- 1\n- 2',
   'description: "what? a question: with marks! & ampersands"',
+  'a: 1\r\nb: "x\r\n  y"\r\n',
+  'a: "\\N\\_\\e\\0 x\\\n  y"\nb: |2\n   x\nc: >+\n  x\n\n',
 ];
 
 const SYNTAX_ERRORS = ['a: 1\na: 2', '{a: 1, a: 2}', 'a: [1, 2', 'a: b: c', 'a:\n\t- 1', 'a: 1\n---\nb: 2', 'a: "\\q"', 'a: @x', 'a: 1\n b: 2', '- a\nb: 1'];

@@ -49,10 +49,11 @@ const YAML_CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
 /**
  * Text js-yaml would read otherwise than yaml, or that yaml may refuse where js-yaml does not: tags (`!`), anchors
  * (`&`, so aliases: yaml caps their expansion), directives (`%YAML 1.1` turns `yes` into true), explicit keys (`?`),
- * collections as keys (js-yaml names `[1, 2]` "1,2", yaml "[ 1, 2 ]") and lines past 1024 characters (yaml refuses an
- * implicit key that long). Quoted text can match too; that only costs the slower parse.
+ * collections as keys (js-yaml names `[1, 2]` "1,2", yaml "[ 1, 2 ]"), null keys (`~: x` is key "null" to js-yaml, ""
+ * to yaml) and lines past 1024 characters (yaml refuses an implicit key that long). Quoted text can match too; that
+ * only costs the slower parse.
  */
-const READ_BY_YAML_ONLY = /[!&]|^%|(?:^|[\s,[{])\?(?:[\s,\]}]|$)|[\]}][ \t]*:(?:[\s,\]}]|$)|^[^\n]{1025}/m;
+const READ_BY_YAML_ONLY = /[!&]|^%|(?:^|[\s,[{])(?:\?|~[ \t]*:|(?:[Nn]ull|NULL)[ \t]*:)(?:[\s,\]}]|$)|[\]}][ \t]*:(?:[\s,\]}]|$)|^[^\n]{1025}/m;
 
 /** What yaml makes of `text`, or, when yaml finds syntax errors, its Document holding them and the lines to place them. */
 export function readYamlData(text: string): { data: unknown } | { errors: ReturnType<typeof parseYamlDocument> } {
