@@ -44,9 +44,10 @@ function addEngineError(issues: IssueList, error: EngineError, input: EngineConf
   }
 }
 
-function tryEngine(input: EngineConfigInput): AlarmEngine | EngineError {
+/** The engine's judgement of a rule set (AlarmEngine.check: nothing compiled is kept), or its error. */
+function tryEngine(input: EngineConfigInput): ReturnType<typeof AlarmEngine.check> | EngineError {
   try {
-    return new AlarmEngine(input, () => {});
+    return AlarmEngine.check(input);
   } catch (error) {
     if (error instanceof EngineError) return error;
     throw error;
@@ -196,7 +197,7 @@ export function compileRules(sections: Partial<ConfigSections>, catalog: PointCa
       : null;
   // A clean file compiles as a whole once; only a file with a problem pays for one engine per point (10k points: seconds).
   const whole = input !== null && issues.count === 0 ? tryEngine(input) : null;
-  if (whole instanceof AlarmEngine) return { engine: whole.config, alarmCount: whole.alarms().length };
+  if (whole !== null && !(whole instanceof EngineError)) return { engine: whole.config, alarmCount: whole.alarmCount };
   checkPointsAlone(points, checkable, issues);
   // The whole-set problems (vote sizes, trip limits, action alarm ids) are reported only on a file clean otherwise:
   // on a broken one they would mostly repeat problems already reported.

@@ -44,3 +44,35 @@ describe('parseEngineConfig', () => {
       .toContain('points[0].windows[0]: give exactly one of "above" or "below"');
   });
 });
+
+describe('AlarmEngine.check', () => {
+  const valid = {
+    points: [
+      { id: 'A', limits: { hi: 10, hihi: 20 } },
+      { id: 'B', limits: { hi: 10 }, windows: [{ name: 'w', aggregate: 'max', windowS: 60, above: 5 }], health: { stuck: { epsilon: 0.1, forS: 60 } } },
+      { id: 'C', limits: { hi: 10 }, preset: { gas: 'CO', unit: 'ppm' }, exposure: { stel: true } },
+    ],
+    votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A', 'B', 'C'], trip: 'hi' }],
+    actions: [{ id: 'v', kind: 'shutoff_valve', output: 'o', when: ['vote/g', 'A/hihi'] }],
+  };
+  const invalid = [
+    { points: [{ id: 'A', limits: { hi: 10, hihi: 5 } }] },
+    { points: [{ id: 'A' }, { id: 'A' }] },
+    { points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] },
+    { points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A'] }] },
+    { points: [{ id: 'A' }, { id: 'B' }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'], trip: 'hi' }] },
+    { points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo1', points: ['A'] }, { id: 'g', area: 'x', vote: '1oo1', points: ['A'] }] },
+    { points: [{ id: 'A' }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] },
+    { points: [{ id: 'A', limits: { hi: 1 } }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }, { id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] },
+    { points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] },
+  ];
+
+  it('judges a rule set as the engine does: the same parsed config and alarm count, the same error for each problem', () => {
+    const engine = new AlarmEngine(valid, () => {});
+    expect(AlarmEngine.check(valid)).toEqual({ config: engine.config, alarmCount: engine.alarms().length });
+    for (const config of invalid) {
+      const expected = errorOf(() => new AlarmEngine(config, () => {}));
+      expect(errorOf(() => AlarmEngine.check(config)).message).toBe(expected.message);
+    }
+  });
+});

@@ -187,6 +187,41 @@ export interface RestoreResult {
   readonly skipped: { id: string; reason: string }[];
 }
 
+const invalid = (message: string) => new EngineError('HAZMON_ENGINE_CONFIG_INVALID', message);
+
+const duplicate = (field: string, what: string, id: string) => invalid(`engine config: ${field}: duplicate ${what} "${id}"`);
+const unknownPoint = (where: string, id: string) => invalid(`engine config: ${where}: unknown point "${id}"`);
+
+/**
+ * Members of a voting group and their trip alarms, or an error naming the field. Shared by the engine (points and
+ * alarms as objects) and AlarmEngine.check (as ids), so both judge a rule set alike.
+ */
+function resolveGroup<P extends { readonly id: string }, A>(
+  config: VotingGroupConfig,
+  where: string,
+  pointById: (id: string, where: string) => P,
+  tripAlarm: (point: P, limit: string) => A | undefined,
+): { required: number; members: P[]; tripAlarms: A[] } {
+  const [required, total] = config.vote.split('oo').map(Number) as [number, number];
+  if (config.points.length !== total) throw invalid(`${where}.points: vote ${config.vote} needs ${total} points, got ${config.points.length}`);
+  const members = config.points.map((id, i) => pointById(id, `${where}.points[${i}]`));
+  const tripAlarms = members.map((member, i) => {
+    const alarm = tripAlarm(member, config.trip);
+    if (alarm === undefined) throw invalid(`${where}.points[${i}]: point "${member.id}" has no "${config.trip}" limit to vote with`);
+    return alarm;
+  });
+  return { required, members, tripAlarms };
+}
+
+/** The alarms that trigger action i, or an error naming the unknown one (shared like resolveGroup). */
+function resolveTriggers<A>(action: ActionConfig, i: number, alarmById: (id: string) => A | undefined): A[] {
+  return action.when.map((alarmId, j) => {
+    const alarm = alarmById(alarmId);
+    if (alarm === undefined) throw invalid(`engine config: actions[${i}].when[${j}]: unknown alarm "${alarmId}"`);
+    return alarm;
+  });
+}
+
 class VotingGroup {
   readonly members: PointRuntime[];
   readonly tripAlarms: Alarm[];
@@ -200,19 +235,10 @@ class VotingGroup {
     readonly alarm: Alarm,
     where: string,
   ) {
-    const [required, total] = config.vote.split('oo').map(Number) as [number, number];
-    if (config.points.length !== total) {
-      throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.points: vote ${config.vote} needs ${total} points, got ${config.points.length}`);
-    }
-    this.required = required;
-    this.members = config.points.map((id, i) => points(id, `${where}.points[${i}]`));
-    this.tripAlarms = this.members.map((member, i) => {
-      const rule = member.limits.find((limit) => limit.name === config.trip);
-      if (rule === undefined) {
-        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.points[${i}]: point "${member.id}" has no "${config.trip}" limit to vote with`);
-      }
-      return rule.alarm;
-    });
+    const resolved = resolveGroup(config, where, points, (member, limit) => member.limits.find((rule) => rule.name === limit)?.alarm);
+    this.required = resolved.required;
+    this.members = resolved.members;
+    this.tripAlarms = resolved.tripAlarms;
     this.ignored = new Uint8Array(this.members.length);
     this.fingerprint = JSON.stringify(config);
   }
@@ -287,9 +313,7 @@ export class AlarmEngine {
     this.config = parseEngineConfig(config);
     this.sink = sink;
     this.config.points.forEach((rules, i) => {
-      if (this.indexById.has(rules.id)) {
-        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: points[${i}].id: duplicate point id "${rules.id}"`);
-      }
+      if (this.indexById.has(rules.id)) throw duplicate(`points[${i}].id`, 'point id', rules.id);
       const point = new PointRuntime(i, rules, `engine config: points[${i}]`);
       this.indexById.set(rules.id, i);
       this.points.push(point);
@@ -324,12 +348,12 @@ export class AlarmEngine {
     this.slotAggregate = Uint8Array.from(this.slotRules, (rule) => (rule.alarm.kind === 'rate' ? RATE : (windowRule(rule).aggregate ?? 0)));
     const pointById = (id: string, where: string): PointRuntime => {
       const index = this.indexById.get(id);
-      if (index === undefined) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: ${where}: unknown point "${id}"`);
+      if (index === undefined) throw unknownPoint(where, id);
       return this.points[index]!;
     };
     this.config.votingGroups.forEach((group, i) => {
       const alarm = new Alarm(`vote/${group.id}`, group.id, group.site, 'vote', 'vote', group.priority, false);
-      if (this.alarmsById.has(alarm.id)) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: votingGroups[${i}].id: duplicate group "${group.id}"`);
+      if (this.alarmsById.has(alarm.id)) throw duplicate(`votingGroups[${i}].id`, 'group', group.id);
       const runtime = new VotingGroup(group, pointById, alarm, `votingGroups[${i}]`);
       this.alarmsById.set(alarm.id, alarm);
       for (const member of runtime.members) {
@@ -339,16 +363,50 @@ export class AlarmEngine {
       this.groups.push(runtime);
     });
     this.config.actions.forEach((action, i) => {
-      if (this.actions.has(action.id)) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: actions[${i}].id: duplicate action "${action.id}"`);
+      if (this.actions.has(action.id)) throw duplicate(`actions[${i}].id`, 'action', action.id);
       const runtime = new ActionRuntime(action);
-      action.when.forEach((alarmId, j) => {
-        const alarm = this.alarmsById.get(alarmId);
-        if (alarm === undefined) throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `engine config: actions[${i}].when[${j}]: unknown alarm "${alarmId}"`);
+      for (const alarm of resolveTriggers(action, i, (id) => this.alarmsById.get(id))) {
         runtime.triggers.push(alarm);
         this.actionsByAlarm.set(alarm, [...(this.actionsByAlarm.get(alarm) ?? []), runtime]);
-      });
+      }
       this.actions.set(action.id, runtime);
     });
+  }
+
+  /**
+   * Judges a rule set exactly as the constructor does (same errors) without keeping what it compiles: each point's
+   * rules are compiled and dropped in turn, so a config check does not hold a whole second engine (~3-6 KB per
+   * point) until the running one is built. Returns the parsed config and the number of alarms an engine would have.
+   */
+  static check(config: unknown): { readonly config: EngineConfig; readonly alarmCount: number } {
+    const parsed = parseEngineConfig(config);
+    /** Point id -> limit name -> alarm id. */
+    const limitAlarms = new Map<string, ReadonlyMap<string, string>>();
+    const alarmIds = new Set<string>();
+    parsed.points.forEach((rules, i) => {
+      if (limitAlarms.has(rules.id)) throw duplicate(`points[${i}].id`, 'point id', rules.id);
+      const point = new PointRuntime(i, rules, `engine config: points[${i}]`);
+      limitAlarms.set(rules.id, new Map(point.limits.map((limit) => [limit.name, limit.alarm.id])));
+      for (const alarm of point.alarms) alarmIds.add(alarm.id);
+    });
+    parsed.votingGroups.forEach((group, i) => {
+      const alarmId = `vote/${group.id}`;
+      if (alarmIds.has(alarmId)) throw duplicate(`votingGroups[${i}].id`, 'group', group.id);
+      const pointById = (id: string, where: string) => {
+        const limits = limitAlarms.get(id);
+        if (limits === undefined) throw unknownPoint(where, id);
+        return { id, limits };
+      };
+      resolveGroup(group, `votingGroups[${i}]`, pointById, (member, limit) => member.limits.get(limit));
+      alarmIds.add(alarmId);
+    });
+    const actionIds = new Set<string>();
+    parsed.actions.forEach((action, i) => {
+      if (actionIds.has(action.id)) throw duplicate(`actions[${i}].id`, 'action', action.id);
+      resolveTriggers(action, i, (id) => (alarmIds.has(id) ? id : undefined));
+      actionIds.add(action.id);
+    });
+    return { config: parsed, alarmCount: alarmIds.size };
   }
 
   get pointIds(): string[] {
