@@ -6,7 +6,8 @@
  * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1; the
  * measured process (agent, or the baseline) is another child pinned to CPU 0 with `taskset`, with the Node options of
  * the systemd unit (agent/deploy/hazmon.service, `Environment=NODE_OPTIONS=`), so its RSS and CPU are
- * its own. Each run: WARMUP s, then MEASURE s measured.
+ * its own. Like the unit's agent, the measured script runs as a JavaScript bundle (agent/scripts/build.ts, written
+ * under agent/dist/ for the run), not through tsx. Each run: WARMUP s, then MEASURE s measured.
  *
  * Figures, each beside a baseline measured in the same run:
  * - sustained readings/s into the store, every point polled each 50 ms (200k readings/s offered): rows DuckDB holds
@@ -23,8 +24,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_BUNDLE, bundleAgent } from '../agent/scripts/build.ts';
 import type { MeasureResult } from './agent-bench/measure.ts';
 
 const LINES = 10;
@@ -41,7 +43,7 @@ const RAW_ROW_WIDTH = 4 + 8 + 4 + 1 + 8 + 1;
 const TARGET = { readingsPerS: 100_000, rssMb: 150, bytesPerReading: 4 };
 
 const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
-const MEASURE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
+const MEASURE_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...`), so RSS is measured as deployed. */
@@ -52,9 +54,10 @@ function deployedNodeOptions(): string[] {
 }
 const NODE_OPTIONS = deployedNodeOptions();
 
-/** `node --expose-gc [the unit's options] --import tsx SCRIPT ...args`, pinned to one CPU when taskset works. */
+/** `node --expose-gc [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
 function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
-  const node = [process.execPath, '--expose-gc', ...NODE_OPTIONS, '--import', 'tsx', script, ...args];
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const node = [process.execPath, '--expose-gc', ...NODE_OPTIONS, ...loader, script, ...args];
   return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
 }
 
@@ -147,8 +150,8 @@ async function startSimulator(specPath: string): Promise<{ ports: number[]; stop
 }
 
 /** One measured child run; its JSON line. */
-function measure(mode: 'agent' | 'poller', configPath: string, profilesDir: string): MeasureResult {
-  const [command, args] = nodeCommand(0, MEASURE, [mode, configPath, profilesDir, String(WARMUP_S), String(MEASURE_S)]);
+function measure(bundle: string, mode: 'agent' | 'poller', configPath: string, profilesDir: string): MeasureResult {
+  const [command, args] = nodeCommand(0, bundle, [mode, configPath, profilesDir, String(WARMUP_S), String(MEASURE_S)]);
   const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
   // Libraries may log to stdout too (node-opcua warns about the Node version): take the result line.
   const line = result.stdout.split('\n').findLast((candidate) => candidate.startsWith('{"mode"')) ?? '';
@@ -161,7 +164,11 @@ const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumF
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
+// Under agent/dist/ as the unit's bundle: its externals (DuckDB, serialport, node-opcua) resolve through agent/node_modules.
+const bundleDir = mkdtempSync(join(dirname(AGENT_BUNDLE), 'bench-'));
 try {
+  const measureBundle = join(bundleDir, 'measure.mjs');
+  await bundleAgent({ entry: MEASURE_SOURCE, outfile: measureBundle });
   const specPath = join(dir, 'site.json');
   writeFileSync(specPath, JSON.stringify(siteSpec()));
   const simulator = await startSimulator(specPath);
@@ -169,7 +176,7 @@ try {
     console.log(
       `agent end to end: ${fmt(POINTS)} points (${LINES} lines x ${DEVICES_PER_LINE} devices x ${POINTS_PER_DEVICE} registers), every point with hi/hihi limits; ` +
         `${WARMUP_S} s warm-up + ${MEASURE_S} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}; ` +
-        `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}`,
+        `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}; measured process runs a bundle without tsx`,
     );
     const run = (pollMs: number, name: string) => {
       const profiles = writeProfiles(dir, pollMs);
@@ -177,8 +184,8 @@ try {
       writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`)));
       const planPath = join(dir, `${name}-poller.json`);
       writeFileSync(planPath, JSON.stringify(pollerPlan(simulator.ports)));
-      const baseline = measure('poller', planPath, profiles);
-      const agent = measure('agent', configPath, profiles);
+      const baseline = measure(measureBundle, 'poller', planPath, profiles);
+      const agent = measure(measureBundle, 'agent', configPath, profiles);
       return { agent, baseline };
     };
 
@@ -216,4 +223,5 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
 }

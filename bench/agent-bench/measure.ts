@@ -1,5 +1,5 @@
 /**
- * Measured child of bench/agent.bench.ts: `measure.ts agent CONFIG.yaml PROFILES_DIR WARMUP_S MEASURE_S` runs the whole
+ * Measured child of bench/agent.bench.ts, which runs it bundled (as the gateway runs the agent): `measure.ts agent CONFIG.yaml PROFILES_DIR WARMUP_S MEASURE_S` runs the whole
  * Agent on the config; `measure.ts poller PLAN.json ...`, the baseline, a ModbusPoller alone on the same lines and
  * devices built straight from the profile (no agent config, engine or store). Both poll the simulator child and print
  * one JSON line:

@@ -137,7 +137,12 @@ const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url))
 
 /** `hazmon <args>` as a child process; its output is collected as it comes. */
 export function runHazmon(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runCommand(process.execPath, [BIN, ...args]);
+}
+
+/** A child process whose output is collected as it comes. */
+export function runCommand(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));

@@ -1,9 +1,10 @@
 /** The systemd unit in agent/deploy/ cannot drift from the CLI: its ExecStart must name a real command with its arguments. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { AGENT_BUNDLE, AGENT_ENTRY } from '../../scripts/build.ts';
 import { COMMANDS } from './run.ts';
 
 const AGENT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,11 +49,14 @@ describe('agent/deploy/hazmon.service', () => {
     return values[0]!;
   };
 
-  it('starts the package bin with a command from the CLI table and exactly the arguments its usage names', () => {
+  it('starts the build\'s bundle of the package bin\'s entry with a command from the CLI table and exactly the arguments its usage names', () => {
     const [node, script, ...args] = one('ExecStart').split(/\s+/);
     expect(node).toMatch(/\/node$/);
+    expect(script).toBe(`/opt/hazmon/agent/${relative(AGENT, AGENT_BUNDLE)}`);
+    // The bundle is built from the module the development bin runs through tsx: both are the same CLI.
     const bin = (JSON.parse(readFileSync(join(AGENT, 'package.json'), 'utf8')) as { bin: { hazmon: string } }).bin.hazmon;
-    expect(script).toBe(`/opt/hazmon/agent/${bin.replace(/^\.\//, '')}`);
+    const binEntry = /await import\('([^']+)'\)/.exec(readFileSync(join(AGENT, bin), 'utf8'))?.[1];
+    expect(binEntry && join(AGENT, 'bin', binEntry)).toBe(AGENT_ENTRY);
     const command = COMMANDS.find((candidate) => candidate.name.split(' ').every((word, i) => args[i] === word));
     expect(command, `ExecStart command ${JSON.stringify(args.join(' '))}`).toBeDefined();
     const given = args.slice(command!.name.split(' ').length);

@@ -1,7 +1,8 @@
 /** Loads device profiles from YAML and refuses bad ones with ModbusConfigError naming file, field path and line:column. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Document } from 'yaml';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -13,8 +14,11 @@ import { checkPoint, findOverlap, resolvePoint } from '../modbus/point.ts';
 import type { ModbusProfile, ProfilePoint } from './profile.ts';
 import { profilePointSchema, profileSchema } from './profile.ts';
 
-/** `protocols/profiles/`, where the shipped profiles live. */
-export const PROFILES_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
+/**
+ * `protocols/profiles/`, where the shipped profiles live. Found from where the package resolves (its `src/index.ts`),
+ * not from this module's URL: in the agent's bundle that URL is the bundle's.
+ */
+export const PROFILES_DIR = fileURLToPath(new URL('../profiles/', pathToFileURL(createRequire(import.meta.url).resolve('@hazmon/protocols'))));
 
 type PathPart = string | number;
 

@@ -1,0 +1,55 @@
+/** Bundles the agent's CLI into one ES module for the gateway, so the service runs plain JavaScript without tsx. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+
+/** Where the deployed unit's ExecStart expects the bundle (agent/deploy/hazmon.service). */
+export const AGENT_BUNDLE = fileURLToPath(new URL('../dist/hazmon.mjs', import.meta.url));
+export const AGENT_ENTRY = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+/**
+ * Packages left to Node's resolver at run time: native bindings cannot be bundled, and node-opcua is big and only
+ * loaded (`import('node-opcua')`) when the config has OPC UA servers. Each must be a dependency of @hazmon/agent, or
+ * pnpm's strict node_modules leaves it unresolvable from a bundle under agent/.
+ */
+export const BUNDLE_EXTERNALS = ['@duckdb/*', 'serialport', '@serialport/*', 'node-opcua', 'node-opcua-*'] as const;
+
+/**
+ * The bundle's CommonJS dependencies (modbus-serial, debug) `require` Node built-ins and the externals; an ES module
+ * has no `require`, so the bundle makes one relative to itself.
+ */
+const REQUIRE_BANNER = "import { createRequire as hazmonCreateRequire } from 'node:module';\nconst require = hazmonCreateRequire(import.meta.url);";
+
+export interface BundleOptions {
+  /** The TypeScript entry; the agent's CLI unless told. */
+  readonly entry?: string;
+  /**
+   * The .mjs to write. It must sit under agent/ (its externals resolve through agent/node_modules): a temp dir
+   * elsewhere finds no @duckdb/node-api.
+   */
+  readonly outfile: string;
+}
+
+/** Writes the bundle and returns esbuild's metafile (inputs bundled, imports left external). */
+export async function bundleAgent({ entry = AGENT_ENTRY, outfile }: BundleOptions): Promise<Metafile> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: [...BUNDLE_EXTERNALS],
+    banner: { js: REQUIRE_BANNER },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundleAgent({ outfile: AGENT_BUNDLE });
+  console.log(`wrote ${AGENT_BUNDLE}`);
+}
