@@ -165,6 +165,7 @@ const mb = (bytes: number) => bytes / 2 ** 20;
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
 // Under agent/dist/ as the unit's bundle: its externals (DuckDB, serialport, node-opcua) resolve through agent/node_modules.
+mkdirSync(dirname(AGENT_BUNDLE), { recursive: true });
 const bundleDir = mkdtempSync(join(dirname(AGENT_BUNDLE), 'bench-'));
 try {
   const measureBundle = join(bundleDir, 'measure.mjs');

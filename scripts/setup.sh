@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine that has only Node 20:
-# Debian packages (socat for RTU pty pairs, mbpoll as an independent Modbus client, strace to see which files the
-# agent's bundle opens) and the pnpm workspace.
+# Debian packages (socat for RTU pty pairs, mbpoll as an independent Modbus client) and the pnpm workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v mbpoll >/dev/null 2>&1 || missing+=(mbpoll)
-command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   sudo_cmd=()
