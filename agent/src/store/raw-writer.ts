@@ -42,21 +42,26 @@ export class RawWriter {
   private readonly times = new BigIntCache();
   private readonly sourceTimes = new BigIntCache();
 
+  /** A new appender being opened after a failed commit (see reopen); flushes wait for it. */
+  private reopening: Promise<void> | null = null;
+
   constructor(
-    private readonly appender: DuckDBAppender,
+    private appender: DuckDBAppender,
     private readonly queue: RawReadingQueue,
+    private readonly openAppender: () => Promise<DuckDBAppender>,
   ) {}
 
   /**
    * Appends every waiting reading and commits (the appender flush is its own transaction, so the WAL is
    * written and fsynced before this returns). Readings leave the queue only after the commit succeeded;
-   * on failure the appender is cleared and they stay queued for the next attempt.
+   * on failure they stay queued for the next attempt, which goes through a new appender (see reopen).
    */
   flush(): FlushResult {
     const rows = this.queue.depth;
     let maxTime = Number.NEGATIVE_INFINITY;
     let minTime = Number.POSITIVE_INFINITY;
     if (rows === 0) return { rows, maxTime, minTime };
+    if (this.reopening !== null) throw new Error(`raw_readings appender: being reopened after a failed commit; ${rows} readings stay queued`);
     try {
       for (let offset = 0; offset < rows; offset += CHUNK_ROWS) {
         const count = Math.min(CHUNK_ROWS, rows - offset);
@@ -67,7 +72,7 @@ export class RawWriter {
       }
       this.appender.flushSync();
     } catch (error) {
-      this.appender.clear();
+      this.reopen();
       throw error;
     }
     this.queue.consume(rows);
@@ -75,8 +80,32 @@ export class RawWriter {
   }
 
   /** Closes the appender; call after the last flush. */
-  close(): void {
+  async close(): Promise<void> {
+    await this.reopening;
     this.appender.closeSync();
+  }
+
+  /**
+   * DuckDB invalidates an appender whose flush failed: it takes no more rows and must be destroyed (C API
+   * duckdb_appender_flush). Without a new one every later flush would fail too, until a restart. The failed rows
+   * are dropped from the old appender (they are still queued) and a new appender is opened; if that fails, the
+   * next failed flush tries again.
+   */
+  private reopen(): void {
+    const broken = this.appender;
+    this.reopening = (async () => {
+      try {
+        broken.clear();
+        broken.closeSync();
+      } catch {
+        // Invalidated already: closing it only reports the same failure.
+      }
+      this.appender = await this.openAppender();
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.reopening = null;
+      });
   }
 
   private fillChunk(offset: number, count: number): [number, number] {

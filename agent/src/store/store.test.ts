@@ -1,5 +1,5 @@
 /** HazmonStore against real DuckDB files: schema, ingest, rollups, back-pressure, durable events, queries, bad inputs. */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, point, reading } from './fixtures/test-helpers.ts';
 import { HazmonStore } from './store.ts';
@@ -173,6 +173,30 @@ describe('HazmonStore schema and ingest', () => {
     // 26 h of data: hours and one full UTC day are rolled up.
     expect(coarse.every((row) => row.rows > 0n)).toBe(true);
   }, 120_000);
+
+  it('recovers from a failed commit with a new appender: the queued readings are stored once, later ones too', async () => {
+    const events: StoreEvent[] = [];
+    const { store } = await openStore({ flushIntervalMs: 1000, onEvent: (event) => events.push(event) });
+    await store.registerPoints([point('T1.LEL')]);
+    // A commit that fails (a full disk, say): DuckDB then takes no more rows through this appender.
+    const writer = (store as unknown as { rawWriter: { appender: DuckDBAppender } }).rawWriter;
+    const failing = writer.appender;
+    failing.flushSync = () => {
+      throw new Error('injected: disk full');
+    };
+    store.writeReading(reading('T1.LEL', T0, 1));
+    store.writeReading(reading('T1.LEL', T0 + 1000, 2));
+    expect(store.flush()).toBe(0);
+    expect(events.filter((event) => event.kind === 'flush_failed')).toHaveLength(1);
+    store.writeReading(reading('T1.LEL', T0 + 2000, 3));
+    // The next flushes (the explicit ones here, or the store's timer) go through a new appender once it is open.
+    for (let attempt = 0; attempt < 100 && store.stats().queueDepth > 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      store.flush();
+    }
+    expect(writer.appender).not.toBe(failing);
+    expect((await store.rawReadings('T1.LEL', T0, T0 + 3000)).map((row) => row.value)).toEqual([1, 2, 3]);
+  });
 
   it('applies back-pressure, counts drops and reports them with a tiny queue', async () => {
     const events: StoreEvent[] = [];

@@ -85,7 +85,7 @@ export class HazmonStore {
     queueCapacity: number,
   ) {
     this.queue = new RawReadingQueue(queueCapacity);
-    this.rawWriter = new RawWriter(appender, this.queue);
+    this.rawWriter = new RawWriter(appender, this.queue, () => ingestConnection.createAppender('raw_readings'));
     this.durable = new DurableLog(durableConnection, options.now);
     this.rollups = new RollupMaintainer(maintenance);
   }
@@ -396,7 +396,7 @@ export class HazmonStore {
     await this.rollupRunning;
     await this.retentionRunning?.catch(() => undefined);
     await this.registering;
-    this.rawWriter.close();
+    await this.rawWriter.close();
     this.ingestConnection.closeSync();
     for (const connection of [this.durableConnection, this.maintenance, this.reads]) {
       await connection.exclusive(async (raw) => raw.closeSync());
