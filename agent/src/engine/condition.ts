@@ -82,8 +82,10 @@ export class ConditionTable {
 
   /** Lets time pass for condition i: a pending on- or off-delay may complete; true when the debounced state changed. */
   advance(i: number, t: number): boolean {
+    const pendingBefore = this.data[i * CONDITION_FIELDS + C_PENDING]!;
     const changed = advanceCondition(this.data, i * CONDITION_FIELDS, t);
-    this.refreshQuiet(i);
+    // Time passing moves only the debounced state and the pending time: the quiet interval follows those alone.
+    if (changed || !Object.is(pendingBefore, this.data[i * CONDITION_FIELDS + C_PENDING])) this.refreshQuiet(i);
     return changed;
   }
 
