@@ -6,8 +6,9 @@ import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGro
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
+import { compileValueKernel, kernelShapeKey, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { PointRuntime, type ValueRule, type WindowRule } from './point.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_FIELDS, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -40,36 +41,20 @@ const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', 
    binding (function or constant) goes through a getter costing several ns, as much as a whole rule step. */
 const TWA = AGGREGATE_TWA;
 const RATE = RATE_PER_MINUTE;
-const AVG = AGGREGATE_AVG;
-const MIN = AGGREGATE_MIN;
-const MAX = AGGREGATE_MAX;
 const QUIET = QUIET_FIELDS;
-/** A window's header fields and a paned window's entry fields, stepped in place by evaluateValueRules (see PaneWindow.inPlaceLayout). */
-const W_ENTRIES = WINDOW_HEADER.length;
-const W_RUN_SUM = WINDOW_HEADER.runSum;
-const W_RUN_COUNT = WINDOW_HEADER.runCount;
-const W_HEAD = WINDOW_HEADER.head;
-const W_TAIL = WINDOW_HEADER.tail;
-const W_MIN_HEAD = WINDOW_HEADER.minHead;
-const W_MIN_TAIL = WINDOW_HEADER.minTail;
-const W_MAX_HEAD = WINDOW_HEADER.maxHead;
-const W_MAX_TAIL = WINDOW_HEADER.maxTail;
-const W_MIN_VALUE = WINDOW_HEADER.minValue;
-const W_MAX_VALUE = WINDOW_HEADER.maxValue;
-const W_EVICTIONS = WINDOW_HEADER.evictions;
-const W_MIN_FRONT = WINDOW_HEADER.minFront;
-const W_MAX_FRONT = WINDOW_HEADER.maxFront;
-const E_INDEX = PANED_LAYOUT.index;
-const E_COUNT = PANED_LAYOUT.count;
-const E_SUM = PANED_LAYOUT.sum;
-const E_MIN = PANED_LAYOUT.min;
-const E_MAX = PANED_LAYOUT.max;
-const E_FIRST_T = PANED_LAYOUT.firstT;
-const E_FIRST_V = PANED_LAYOUT.firstV;
-const E_LAST_T = PANED_LAYOUT.lastT;
-const E_LAST_V = PANED_LAYOUT.lastV;
 /** Entry numbers of a raw window: time, value. */
 const RAW_STRIDE = 2;
+
+/**
+ * Per window (index into `stores`), STORE_FIELDS numbers in one Int32Array: where the kernels find it. Header -1
+ * for a window left to its own methods (time-weighted, or moved to private arrays after outgrowing its region).
+ */
+const STORE_FIELDS = 4;
+const S_HEADER = 0;
+const S_MASK = 1;
+/** Offsets of the min / max deques in windowDeques, -1 when not kept. */
+const S_MIN_DEQUE = 2;
+const S_MAX_DEQUE = 3;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -109,15 +94,30 @@ const P_LIMIT_QUIET_HIGH = 16;
 
 /**
  * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
- * (RULE_FIELDS Int32 per point give the boundaries), and its windows contiguous entries of `stores`.
+ * (RULE_FIELDS Int32 per point give the boundaries), its windows contiguous entries of `stores` and its
+ * conditions contiguous entries of the ConditionTable from R_CONDITIONS on.
  */
-const RULE_FIELDS = 6;
+const RULE_FIELDS = 8;
 const R_LIMITS = 0;
 const R_WINDOWS = 1;
 const R_RATES = 2;
 const R_END = 3;
 const R_STORES = 4;
 const R_STORES_END = 5;
+const R_CONDITIONS = 6;
+
+/** Offsets and codes the compiled kernels read the engine's tables with (kernel.ts). */
+const KERNEL_LAYOUT: KernelLayout = {
+  pointFields: POINT_FIELDS, lastTime: P_LAST_TIME, lastValue: P_LAST_VALUE, limitQuietLow: P_LIMIT_QUIET_LOW, limitQuietHigh: P_LIMIT_QUIET_HIGH,
+  stuckRefValue: P_STUCK_REF_VALUE, stuckRefTime: P_STUCK_REF_TIME, stuckActive: P_STUCK_ACTIVE, stuckEpsilon: P_STUCK_EPSILON, stuckForMs: P_STUCK_FOR_MS,
+  ruleFields: RULE_FIELDS, ruleLimits: R_LIMITS, ruleStores: R_STORES, ruleConditions: R_CONDITIONS,
+  storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeMask: S_MASK, storeMinDeque: S_MIN_DEQUE, storeMaxDeque: S_MAX_DEQUE,
+  quietFields: QUIET_FIELDS,
+  header: WINDOW_HEADER,
+  paned: { ...PANED_LAYOUT, stride: PANED_FIELDS },
+  rawStride: RAW_STRIDE,
+  aggregates: { avg: AGGREGATE_AVG, min: AGGREGATE_MIN, max: AGGREGATE_MAX, rate: RATE_PER_MINUTE },
+};
 
 /** Columnar input for the hot path; rows 0..length-1 are read. */
 export interface ReadingBatch {
@@ -278,28 +278,20 @@ export class AlarmEngine {
   private readonly scalars: Float64Array;
   private readonly ruleRanges: Int32Array;
   private readonly conditionTable: ConditionTable;
-  /** Per rule slot: offset of its condition in conditionTable, index of its window in `stores` (-1 for limits), aggregate. */
+  /** Per rule slot: the index of its condition in conditionTable. */
   private readonly slotCondition: Int32Array;
-  private readonly slotStore: Int32Array;
-  private readonly slotAggregate: Uint8Array;
   private readonly slotRules: ValueRule[] = [];
   private readonly stores: PaneWindow[] = [];
   /** The engine-wide arrays the windows are packed into (packWindows), and the conditions' quiet intervals. */
   private windowPanes = new Float64Array(0);
   private windowDeques = new Int32Array(0);
   private readonly conditionQuiet: Float64Array;
-  /**
-   * Per window (index into `stores`): where a window without held values sits in windowPanes / windowDeques, so the
-   * batch loop steps it in place; storeHeader -1 for windows it leaves to their own methods (time-weighted, or
-   * moved to private arrays after outgrowing their region). See refreshStoreLayout.
-   */
-  private readonly storeHeader: Int32Array;
-  private readonly storeMinDeque: Int32Array;
-  private readonly storeMaxDeque: Int32Array;
-  private readonly storeMask: Int32Array;
-  private readonly storeStride: Int32Array;
-  private readonly storeWindowMs: Float64Array;
-  private readonly storePaneMs: Float64Array;
+  /** Where each window is for the kernels (STORE_FIELDS; see refreshStoreLayout), and its length and pane (2 numbers each). */
+  private readonly storeLayout: Int32Array;
+  private readonly storeSpan: Float64Array;
+  /** The compiled value-rule kernels, one per shape of rules, and each point's (kernel.ts). */
+  private readonly kernels: ValueKernel[] = [];
+  private readonly pointKernel: Int32Array;
   /**
    * The batch loop hands a reading's time and value over here rather than as arguments: V8 boxes a double
    * passed to a call it does not inline, which would be two allocations per reading.
@@ -325,27 +317,20 @@ export class AlarmEngine {
     const conditions: ThresholdCondition[] = [];
     for (const point of this.points) {
       this.initScalars(point);
+      this.ruleRanges[point.index * RULE_FIELDS + R_CONDITIONS] = conditions.length;
       conditions.push(...point.conditions);
       this.addRuleSlots(point);
     }
     this.conditionTable = new ConditionTable(conditions);
     this.conditionQuiet = this.conditionTable.quiet;
     const storeCount = this.stores.length;
-    this.storeHeader = new Int32Array(storeCount);
-    this.storeMinDeque = new Int32Array(storeCount);
-    this.storeMaxDeque = new Int32Array(storeCount);
-    this.storeMask = new Int32Array(storeCount);
-    this.storeStride = new Int32Array(storeCount);
-    this.storeWindowMs = Float64Array.from(this.stores, (store) => store.windowMs);
-    this.storePaneMs = Float64Array.from(this.stores, (store) => store.paneMs);
+    this.storeLayout = new Int32Array(storeCount * STORE_FIELDS);
+    this.storeSpan = new Float64Array(storeCount * 2);
+    this.stores.forEach((store, k) => this.storeSpan.set([store.windowMs, store.paneMs], k * 2));
     this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
-    const storeIndex = new Map(this.stores.map((store, i) => [store, i]));
-    // Limit rules have no window: store -1, aggregate unused.
-    const windowRule = (rule: ValueRule): Partial<WindowRule> => rule;
-    this.slotStore = Int32Array.from(this.slotRules, (rule) => storeIndex.get(windowRule(rule).store!) ?? -1);
-    this.slotAggregate = Uint8Array.from(this.slotRules, (rule) => (rule.alarm.kind === 'rate' ? RATE : (windowRule(rule).aggregate ?? 0)));
+    this.pointKernel = this.compileKernels();
     const pointById = (id: string, where: string): PointRuntime => {
       const index = this.indexById.get(id);
       if (index === undefined) throw unknownPoint(where, id);
@@ -621,7 +606,7 @@ export class AlarmEngine {
    */
   stateBytesPerPoint(): number {
     const tables = this.scalars.byteLength + this.ruleRanges.byteLength + this.conditionTable.data.byteLength +
-      this.slotCondition.byteLength + this.slotStore.byteLength + this.slotAggregate.byteLength;
+      this.conditionQuiet.byteLength + this.slotCondition.byteLength + this.storeLayout.byteLength + this.storeSpan.byteLength;
     const windows = this.stores.reduce((total, store) => total + store.stateBytes, 0);
     return (tables + windows) / Math.max(1, this.pointCount);
   }
@@ -721,6 +706,61 @@ export class AlarmEngine {
   }
 
   /**
+   * Compiles one kernel per distinct shape of a point's value rules (usually a handful for a whole plant) and
+   * returns each point's kernel index. The kernels read the engine's arrays directly and come back here only on
+   * the rare paths (a condition to step, stuck detection's full step, a ring to grow).
+   */
+  private compileKernels(): Int32Array {
+    const env: KernelEnv = {
+      scalars: this.scalars, ranges: this.ruleRanges, panes: this.windowPanes, deques: this.windowDeques, quiet: this.conditionQuiet,
+      storeLayout: this.storeLayout, storeSpan: this.storeSpan, stores: this.stores, ruleInput: this.ruleInput,
+      stepRule: (index, k, x) => {
+        this.ruleInput[0] = x;
+        this.ruleInput[1] = this.scalars[index * POINT_FIELDS + P_LAST_TIME]!;
+        if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.ruleInput, 0, 1)) this.raiseRule(index, k);
+      },
+      refreshLimitBand: (index) => this.refreshLimitBand(index),
+      detectStuck: (index) => this.detectStuck(index),
+      growStore: (k, at) => {
+        this.stores[k]!.addFrom(this.scalars, at, true);
+        this.refreshStoreLayout(k);
+      },
+    };
+    const byShape = new Map<string, number>();
+    return Int32Array.from(this.points, (point) => {
+      const shape = this.kernelShape(point);
+      const key = kernelShapeKey(shape);
+      let kernel = byShape.get(key);
+      if (kernel === undefined) {
+        kernel = this.kernels.length;
+        this.kernels.push(compileValueKernel(shape, KERNEL_LAYOUT)(env));
+        byShape.set(key, kernel);
+      }
+      return kernel;
+    });
+  }
+
+  /** The structure of a point's value rules, which its kernel is compiled from (numbers stay in the tables). */
+  private kernelShape(point: PointRuntime): KernelShape {
+    const firstCondition = this.ruleRanges[point.index * RULE_FIELDS + R_CONDITIONS]!;
+    const stores = point.stores.map((store) => {
+      const layout = store.inPlaceLayout();
+      return layout === null
+        ? { heldValues: true, paned: store.paneMs !== 1, minimum: false, maximum: false }
+        : { heldValues: false, paned: layout.stride !== RAW_STRIDE, minimum: layout.dmin >= 0, maximum: layout.dmax >= 0 };
+    });
+    const rule = (aggregate: number) => (windowRule: WindowRule) => ({
+      condition: windowRule.condition.index - firstCondition, store: point.stores.indexOf(windowRule.store), aggregate: aggregate < 0 ? windowRule.aggregate : aggregate,
+    });
+    return {
+      stores,
+      limits: point.limits.map((limit) => limit.condition.index - firstCondition),
+      rules: [...point.windowRules.map(rule(-1)), ...point.rateRules.map(rule(RATE))],
+      stuck: point.stuck !== null,
+    };
+  }
+
+  /**
    * Puts every window's entries and deques side by side in two engine-wide arrays, in point order. Each window's
    * region starts on a multiple of 8 numbers (64 bytes) so its header's first fields share one cache line.
    */
@@ -744,11 +784,11 @@ export class AlarmEngine {
   private refreshStoreLayout(k: number): void {
     const layout = this.stores[k]!.inPlaceLayout();
     const inPlace = layout !== null && layout.panes === this.windowPanes && layout.deques === this.windowDeques;
-    this.storeHeader[k] = inPlace ? layout.pbase : -1;
-    this.storeMinDeque[k] = layout?.dmin ?? -1;
-    this.storeMaxDeque[k] = layout?.dmax ?? -1;
-    this.storeMask[k] = layout?.mask ?? 0;
-    this.storeStride[k] = layout?.stride ?? 0;
+    const l = k * STORE_FIELDS;
+    this.storeLayout[l + S_HEADER] = inPlace ? layout.pbase : -1;
+    this.storeLayout[l + S_MASK] = layout?.mask ?? 0;
+    this.storeLayout[l + S_MIN_DEQUE] = layout?.dmin ?? -1;
+    this.storeLayout[l + S_MAX_DEQUE] = layout?.dmax ?? -1;
   }
 
   /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */
@@ -865,200 +905,9 @@ export class AlarmEngine {
     }
   }
 
-  /**
-   * A good value: every window takes the reading, then the limit, window and rate rules in slot order, then stuck
-   * detection. This is the per-reading work, written as one loop over typed arrays: windows without held values
-   * (every window no time-weighted rule reads), raw or paned, are stepped in place through WINDOW_HEADER and
-   * PANED_LAYOUT exactly as PaneWindow.add would (batch.test.ts checks them against naive recomputes), the
-   * time-weighted ones through their methods; a condition is stepped only when its value leaves its quiet interval
-   * (the limits all at once: the point's band). Time and value come from the point's record and cross calls only
-   * through typed arrays: V8 boxes a double passed to (or returned from) a call it does not inline.
-   */
+  /** A good value: every window of the point takes the reading, then its value rules and stuck detection (kernel.ts). */
   private evaluateValueRules(index: number): void {
-    const s = this.scalars;
-    const p = index * POINT_FIELDS;
-    const t = s[p + P_LAST_TIME]!;
-    const v = s[p + P_LAST_VALUE]!;
-    const ranges = this.ruleRanges;
-    const r = index * RULE_FIELDS;
-    const panes = this.windowPanes;
-    const deques = this.windowDeques;
-    const storeHeader = this.storeHeader;
-    const storeMask = this.storeMask;
-    const storesEnd = ranges[r + R_STORES_END]!;
-    for (let k = ranges[r + R_STORES]!; k < storesEnd; k += 1) {
-      const h = storeHeader[k]!;
-      if (h < 0) {
-        this.stores[k]!.addFrom(s, p + P_LAST_TIME, true);
-        continue;
-      }
-      const mask = storeMask[k]!;
-      const stride = this.storeStride[k]!;
-      const paned = stride !== RAW_STRIDE;
-      const paneMs = this.storePaneMs[k]!;
-      // A raw entry's value stands for its sum, minimum and maximum.
-      const oSum = paned ? E_SUM : 1;
-      const oMin = paned ? E_MIN : 1;
-      const oMax = paned ? E_MAX : 1;
-      let head = panes[h + W_HEAD]!;
-      const tail = panes[h + W_TAIL]!;
-      const entries = h + W_ENTRIES;
-      const minDeque = this.storeMinDeque[k]!;
-      const maxDeque = this.storeMaxDeque[k]!;
-      // Evict entries whose pane left the window (a raw entry's pane is ceil(time) - 1: panes of 1 ms).
-      const firstKept = paned ? Math.floor((t - this.storeWindowMs[k]!) / paneMs) : Math.floor(t - this.storeWindowMs[k]!);
-      let minHead = panes[h + W_MIN_HEAD]!;
-      let maxHead = panes[h + W_MAX_HEAD]!;
-      const minHeadBefore = minHead;
-      const maxHeadBefore = maxHead;
-      const minTail = panes[h + W_MIN_TAIL]!;
-      const maxTail = panes[h + W_MAX_TAIL]!;
-      let minFront = panes[h + W_MIN_FRONT]!;
-      let maxFront = panes[h + W_MAX_FRONT]!;
-      let count = panes[h + W_RUN_COUNT]!;
-      let sum = panes[h + W_RUN_SUM]!;
-      while (tail > head) {
-        const e = entries + (head & mask) * stride;
-        if ((paned ? panes[e + E_INDEX]! : Math.ceil(panes[e]!) - 1) >= firstKept) break;
-        count -= paned ? panes[e + E_COUNT]! : 1;
-        sum -= panes[e + oSum]!;
-        if (minFront === head) {
-          minHead += 1;
-          minFront = minTail > minHead ? deques[minDeque + (minHead & mask)]! : -1;
-        }
-        if (maxFront === head) {
-          maxHead += 1;
-          maxFront = maxTail > maxHead ? deques[maxDeque + (maxHead & mask)]! : -1;
-        }
-        head += 1;
-      }
-      const evicted = head - panes[h + W_HEAD]!;
-      if (evicted > 0) {
-        panes[h + W_HEAD] = head;
-        panes[h + W_RUN_COUNT] = count;
-        panes[h + W_RUN_SUM] = sum;
-        if (minHead !== minHeadBefore) {
-          panes[h + W_MIN_HEAD] = minHead;
-          panes[h + W_MIN_FRONT] = minFront;
-          panes[h + W_MIN_VALUE] = minFront >= 0 ? panes[entries + (minFront & mask) * stride + oMin]! : Number.NaN;
-        }
-        if (maxHead !== maxHeadBefore) {
-          panes[h + W_MAX_HEAD] = maxHead;
-          panes[h + W_MAX_FRONT] = maxFront;
-          panes[h + W_MAX_VALUE] = maxFront >= 0 ? panes[entries + (maxFront & mask) * stride + oMax]! : Number.NaN;
-        }
-        const evictions = panes[h + W_EVICTIONS]! + evicted;
-        panes[h + W_EVICTIONS] = evictions;
-        if (evictions > mask) {
-          this.stores[k]!.recompute();
-          count = panes[h + W_RUN_COUNT]!;
-          sum = panes[h + W_RUN_SUM]!;
-        }
-      }
-      // A paned window adds to its latest pane while the reading falls in it; otherwise a new entry.
-      const paneIndex = paned ? Math.ceil(t / paneMs) - 1 : 0;
-      let seq = tail - 1;
-      let e = entries + (seq & mask) * stride;
-      if (paned && tail > head && panes[e + E_INDEX] === paneIndex) {
-        panes[e + E_COUNT] = panes[e + E_COUNT]! + 1;
-        panes[e + E_SUM] = panes[e + E_SUM]! + v;
-        if (v < panes[e + E_MIN]!) panes[e + E_MIN] = v;
-        if (v > panes[e + E_MAX]!) panes[e + E_MAX] = v;
-        panes[e + E_LAST_T] = t;
-        panes[e + E_LAST_V] = v;
-      } else {
-        if (tail - head > mask) {
-          // The ring is full (readings come faster than expectedIntervalS): the window's own add() grows it and moves it.
-          this.stores[k]!.addFrom(s, p + P_LAST_TIME, true);
-          this.refreshStoreLayout(k);
-          continue;
-        }
-        seq = tail;
-        e = entries + (seq & mask) * stride;
-        if (paned) {
-          panes[e + E_INDEX] = paneIndex;
-          panes[e + E_COUNT] = 1;
-          panes[e + E_SUM] = panes[e + E_MIN] = panes[e + E_MAX] = v;
-          panes[e + E_FIRST_T] = panes[e + E_LAST_T] = t;
-          panes[e + E_FIRST_V] = panes[e + E_LAST_V] = v;
-        } else {
-          panes[e] = t;
-          panes[e + 1] = v;
-        }
-        panes[h + W_TAIL] = tail + 1;
-      }
-      panes[h + W_RUN_COUNT] = count + 1;
-      panes[h + W_RUN_SUM] = sum + v;
-      // Monotonic deques of entry extremes: drop the entries this one dominates (a grown pane is already at the
-      // back); a new front also becomes the front value.
-      if (minDeque >= 0) {
-        const extreme = panes[e + oMin]!;
-        let back = minTail;
-        if (back > minHead && deques[minDeque + ((back - 1) & mask)] === seq) back -= 1;
-        while (back > minHead && panes[entries + (deques[minDeque + ((back - 1) & mask)]! & mask) * stride + oMin]! >= extreme) back -= 1;
-        deques[minDeque + (back & mask)] = seq;
-        panes[h + W_MIN_TAIL] = back + 1;
-        if (back === minHead) {
-          panes[h + W_MIN_VALUE] = extreme;
-          panes[h + W_MIN_FRONT] = seq;
-        }
-      }
-      if (maxDeque >= 0) {
-        const extreme = panes[e + oMax]!;
-        let back = maxTail;
-        if (back > maxHead && deques[maxDeque + ((back - 1) & mask)] === seq) back -= 1;
-        while (back > maxHead && panes[entries + (deques[maxDeque + ((back - 1) & mask)]! & mask) * stride + oMax]! <= extreme) back -= 1;
-        deques[maxDeque + (back & mask)] = seq;
-        panes[h + W_MAX_TAIL] = back + 1;
-        if (back === maxHead) {
-          panes[h + W_MAX_VALUE] = extreme;
-          panes[h + W_MAX_FRONT] = seq;
-        }
-      }
-    }
-    const quiet = this.conditionQuiet;
-    const slotCondition = this.slotCondition;
-    const windowsStart = ranges[r + R_WINDOWS]!;
-    const end = ranges[r + R_END]!;
-    const limitsQuiet = v > s[p + P_LIMIT_QUIET_LOW]! && v < s[p + P_LIMIT_QUIET_HIGH]!;
-    for (let k = limitsQuiet ? windowsStart : ranges[r + R_LIMITS]!; k < end; k += 1) {
-      let x = v;
-      if (k >= windowsStart) {
-        const store = this.slotStore[k]!;
-        const h = storeHeader[store]!;
-        const aggregate = this.slotAggregate[k]!;
-        if (h < 0) {
-          const ruleInput = this.ruleInput;
-          ruleInput[1] = t;
-          ruleInput[2] = v;
-          this.stores[store]!.ruleValueInto(aggregate, ruleInput);
-          x = ruleInput[0]!;
-        } else if (aggregate === AVG) {
-          const count = panes[h + W_RUN_COUNT]!;
-          x = count > 0 ? panes[h + W_RUN_SUM]! / count : Number.NaN;
-        } else if (aggregate === MAX) {
-          x = panes[h + W_MAX_VALUE]!;
-        } else if (aggregate === MIN) {
-          x = panes[h + W_MIN_VALUE]!;
-        } else {
-          // Rate per minute from the oldest reading in the window to this one.
-          const head = panes[h + W_HEAD]!;
-          const stride = this.storeStride[store]!;
-          const e = h + W_ENTRIES + (head & storeMask[store]!) * stride + (stride === RAW_STRIDE ? 0 : E_FIRST_T);
-          const oldestTime = panes[e]!;
-          x = panes[h + W_TAIL]! > head && t > oldestTime ? ((v - panes[e + 1]!) * 60_000) / (t - oldestTime) : 0;
-        }
-      }
-      const c = slotCondition[k]!;
-      const q = c * QUIET;
-      if (x > quiet[q]! && x < quiet[q + 1]!) continue;
-      const ruleInput = this.ruleInput;
-      ruleInput[0] = x;
-      ruleInput[1] = t;
-      if (this.conditionTable.stepFrom(c, ruleInput, 0, 1)) this.raiseRule(index, k);
-    }
-    if (!limitsQuiet) this.refreshLimitBand(index);
-    if (!Number.isNaN(s[p + P_STUCK_FOR_MS]!)) this.detectStuck(index);
+    this.kernels[this.pointKernel[index]!]!(index);
   }
 
   /** Recomputes P_LIMIT_QUIET_LOW / HIGH from the point's limit conditions; call after any of them stepped or advanced. */

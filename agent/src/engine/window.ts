@@ -38,7 +38,7 @@ export interface WindowSnapshot {
  * Paned: all twelve fields. Raw: time and value stand for every field (count 1, pane index from the time),
  * followed by the three held-value fields when tracked.
  */
-const PANED_FIELDS = 12;
+export const PANED_FIELDS = 12;
 export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 } as const;
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
@@ -64,19 +64,18 @@ const H_MIN_HEAD = 8;
 const H_MIN_TAIL = 9;
 const H_MIN_FRONT = 10;
 const H_MIN_VALUE = 11;
-const H_EVICTIONS = 12;
-const H_RUN_TW_SUM = 13;
-const H_RUN_TW_COVER = 14;
-const H_OPEN_T = 15;
-const H_OPEN_V = 16;
+const H_RUN_TW_SUM = 12;
+const H_RUN_TW_COVER = 13;
+const H_OPEN_T = 14;
+const H_OPEN_V = 15;
 /** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
-const H_OPEN_SEQ = 17;
-const H_STR_S = 18;
-const H_STR_E = 19;
-const H_STR_V = 20;
-const HEADER_FIELDS = 21;
+const H_OPEN_SEQ = 16;
+const H_STR_S = 17;
+const H_STR_E = 18;
+const H_STR_V = 19;
+const HEADER_FIELDS = 20;
 /** Header values of an empty window: no entries, sums, extremes, open segment or straddler. */
-const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
+const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
 
 /**
  * Offsets into the header of a window, for the engine's in-place stepping of windows without held values; entries
@@ -85,7 +84,6 @@ const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0,
 export const WINDOW_HEADER = {
   length: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
   minHead: H_MIN_HEAD, minTail: H_MIN_TAIL, maxHead: H_MAX_HEAD, maxTail: H_MAX_TAIL, minValue: H_MIN_VALUE, maxValue: H_MAX_VALUE, minFront: H_MIN_FRONT, maxFront: H_MAX_FRONT,
-  evictions: H_EVICTIONS,
 } as const;
 
 /** Where a window's storage is, for stepping it in place; dmin / dmax are -1 when that deque is not kept. */
@@ -264,6 +262,7 @@ export class PaneWindow implements WindowShape {
     const now = source[at]!;
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
+    const headBefore = this.head;
     const minHeadBefore = this.minHead;
     const maxHeadBefore = this.maxHead;
     while (this.tail > this.head) {
@@ -287,11 +286,11 @@ export class PaneWindow implements WindowShape {
         this.maxFront = this.maxTail > this.maxHead ? this.deques[this.dmax + (this.maxHead & this.mask)]! : -1;
       }
       this.head += 1;
-      this.evictionsSinceRecompute += 1;
     }
     if (this.minHead !== minHeadBefore) this.minValue = this.frontValue(this.dmin, this.minHead, this.minTail, this.oMin);
     if (this.maxHead !== maxHeadBefore) this.maxValue = this.frontValue(this.dmax, this.maxHead, this.maxTail, this.oMax);
-    if (this.evictionsSinceRecompute >= this.capacity) this.recompute();
+    // Once per ring length of evictions (the head crossed a multiple of the capacity), see recompute().
+    if ((this.head & ~this.mask) !== (headBefore & ~this.mask)) this.recompute();
   }
 
   get readingCount(): number {
@@ -445,7 +444,7 @@ export class PaneWindow implements WindowShape {
     return this.pbase + HEADER_FIELDS + (seq & this.mask) * this.stride;
   }
 
-  // Header numbers (see HEADER_FIELDS). Ring and deque positions, live entry count, evictions since the sums were re-added:
+  // Header numbers (see HEADER_FIELDS). Ring and deque positions, live entry count:
   private get head(): number { return this.panes[this.pbase + H_HEAD]!; }
   private set head(value: number) { this.panes[this.pbase + H_HEAD] = value; }
   private get tail(): number { return this.panes[this.pbase + H_TAIL]!; }
@@ -460,8 +459,6 @@ export class PaneWindow implements WindowShape {
   private set maxTail(value: number) { this.panes[this.pbase + H_MAX_TAIL] = value; }
   private get runCount(): number { return this.panes[this.pbase + H_RUN_COUNT]!; }
   private set runCount(value: number) { this.panes[this.pbase + H_RUN_COUNT] = value; }
-  private get evictionsSinceRecompute(): number { return this.panes[this.pbase + H_EVICTIONS]!; }
-  private set evictionsSinceRecompute(value: number) { this.panes[this.pbase + H_EVICTIONS] = value; }
   private get openSeq(): number { return this.panes[this.pbase + H_OPEN_SEQ]!; }
   private set openSeq(value: number) { this.panes[this.pbase + H_OPEN_SEQ] = value; }
   // Running sums of the live entries:
@@ -583,7 +580,6 @@ export class PaneWindow implements WindowShape {
     this.runSum = sum;
     this.runTwSum = twSum;
     this.runTwCover = twCover;
-    this.evictionsSinceRecompute = 0;
   }
 
   /** (Re)allocates private arrays for `capacity` entries, keeping live entries and deque entries at their sequence numbers. */

@@ -1,0 +1,329 @@
+/** Per-reading rule evaluation compiled to straight-line JavaScript, one function per shape of a point's rules. */
+
+/**
+ * Why generated code: the work a good reading does (step the point's windows, compare limits, aggregates and rates
+ * with their quiet intervals, check stuck) is a handful of typed-array reads and writes. Written once for every
+ * shape, it pays for the generality on each reading (a loop over rule slots, a switch on the aggregate, loads of
+ * each window's kind and each rule's window); points with the same shape (the same windows, rules and aggregates,
+ * whatever their numbers) share one function with those decisions made at compile time, so a reading runs only the
+ * loads and comparisons its rules need. Only structure goes into the source (counts, flags, offsets): every number
+ * of the config (limits, window lengths, ring sizes) stays in the engine's typed arrays and is read at run time.
+ */
+
+/** One window of a point, as the kernel sees it. */
+export interface KernelStore {
+  /** Time-weighted (keeps held values): always stepped and read through its PaneWindow methods. */
+  readonly heldValues: boolean;
+  /** Panes longer than 1 ms (PANED_LAYOUT entries); otherwise raw (time, value) entries. */
+  readonly paned: boolean;
+  readonly minimum: boolean;
+  readonly maximum: boolean;
+}
+
+/** A window or rate rule: its condition's offset from the point's first condition, its window (index into `stores`), what it reads. */
+export interface KernelRule {
+  readonly condition: number;
+  readonly store: number;
+  readonly aggregate: number;
+}
+
+/** The shape of one point's value rules; points with equal shapes share a kernel. */
+export interface KernelShape {
+  readonly stores: readonly KernelStore[];
+  /** Condition offsets of the limit rules, in slot order. */
+  readonly limits: readonly number[];
+  /** Window and rate rules, in slot order after the limits. */
+  readonly rules: readonly KernelRule[];
+  readonly stuck: boolean;
+}
+
+/** Where the kernel finds things: field offsets and codes of the engine's tables (engine.ts owns them). */
+export interface KernelLayout {
+  readonly pointFields: number;
+  readonly lastTime: number;
+  readonly lastValue: number;
+  readonly limitQuietLow: number;
+  readonly limitQuietHigh: number;
+  readonly stuckRefValue: number;
+  readonly stuckRefTime: number;
+  readonly stuckActive: number;
+  readonly stuckEpsilon: number;
+  readonly stuckForMs: number;
+  readonly ruleFields: number;
+  readonly ruleLimits: number;
+  readonly ruleStores: number;
+  readonly ruleConditions: number;
+  readonly storeFields: number;
+  readonly storeHeader: number;
+  readonly storeMask: number;
+  readonly storeMinDeque: number;
+  readonly storeMaxDeque: number;
+  readonly quietFields: number;
+  readonly header: {
+    readonly length: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
+    readonly maxHead: number; readonly maxTail: number; readonly maxFront: number; readonly maxValue: number;
+    readonly minHead: number; readonly minTail: number; readonly minFront: number; readonly minValue: number;
+  };
+  readonly paned: {
+    readonly stride: number; readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
+    readonly firstT: number; readonly firstV: number; readonly lastT: number; readonly lastV: number;
+  };
+  readonly rawStride: number;
+  readonly aggregates: { readonly avg: number; readonly min: number; readonly max: number; readonly rate: number };
+}
+
+/** What a kernel reads and calls: the engine's arrays and the rare paths (a condition to step, a ring to grow). */
+export interface KernelEnv {
+  readonly scalars: Float64Array;
+  readonly ranges: Int32Array;
+  readonly panes: Float64Array;
+  readonly deques: Int32Array;
+  readonly quiet: Float64Array;
+  readonly storeLayout: Int32Array;
+  /** Per window: window length and pane length in ms. */
+  readonly storeSpan: Float64Array;
+  readonly stores: readonly {
+    addFrom(source: Float64Array, at: number, good: boolean): void;
+    ruleValueInto(kind: number, io: Float64Array): void;
+    recompute(): void;
+  }[];
+  /** ruleValueInto's io: [result, time, value]. */
+  readonly ruleInput: Float64Array;
+  /** Steps rule slot k of point `index` with value x (it left its quiet interval); raises its alarm if it changed. */
+  stepRule(index: number, k: number, x: number): void;
+  refreshLimitBand(index: number): void;
+  /** Stuck detection's full step (a reference to restart, or the duration to check). */
+  detectStuck(index: number): void;
+  /** Window k's ring is full: its own add() grows it (it moves to private arrays), then the engine notes where it went. */
+  growStore(k: number, at: number): void;
+}
+
+export type ValueKernel = (index: number) => void;
+
+/** A stable key for a shape: equal keys, equal kernels. */
+export function kernelShapeKey(shape: KernelShape): string {
+  return JSON.stringify(shape);
+}
+
+/** Compiles the kernel of one shape; call the result with the engine's arrays to get the per-reading function. */
+export function compileValueKernel(shape: KernelShape, layout: KernelLayout): (env: KernelEnv) => ValueKernel {
+  const source = kernelSource(shape, layout);
+  return new Function('env', source) as (env: KernelEnv) => ValueKernel;
+}
+
+/** The source of a kernel factory: `env` in, the per-reading function out. Exported for tests and for reading. */
+export function kernelSource(shape: KernelShape, layout: KernelLayout): string {
+  const L = layout;
+  const lines: string[] = [
+    'const { scalars: s, ranges, panes, deques, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
+    'return function evaluateValueRules(index) {',
+    `  const p = index * ${L.pointFields};`,
+    `  const t = s[p + ${L.lastTime}];`,
+    `  const v = s[p + ${L.lastValue}];`,
+    `  const r = index * ${L.ruleFields};`,
+    `  const storeBase = ranges[r + ${L.ruleStores}];`,
+    `  const slotBase = ranges[r + ${L.ruleLimits}];`,
+    `  const conditionBase = ranges[r + ${L.ruleConditions}];`,
+  ];
+  shape.stores.forEach((store, j) => lines.push(...storeStep(store, j, L)));
+  if (shape.limits.length > 0) {
+    lines.push(`  if (!(v > s[p + ${L.limitQuietLow}] && v < s[p + ${L.limitQuietHigh}])) {`);
+    shape.limits.forEach((condition, j) => lines.push(`    ${quietCheck(condition, `slotBase + ${j}`, 'v', L)}`));
+    lines.push('    env.refreshLimitBand(index);', '  }');
+  }
+  shape.rules.forEach((rule, i) => {
+    const store = shape.stores[rule.store]!;
+    const k = `k${rule.store}`;
+    const h = `h${rule.store}`;
+    const viaMethod = [`ruleInput[1] = t;`, `ruleInput[2] = v;`, `stores[${k}].ruleValueInto(${rule.aggregate}, ruleInput);`, `x = ruleInput[0];`].join(' ');
+    lines.push('  {', '    let x;');
+    if (store.heldValues) {
+      lines.push(`    ${viaMethod}`);
+    } else {
+      lines.push(`    if (${h} < 0) { ${viaMethod} }`, `    else { ${inPlaceRuleValue(rule.aggregate, store, k, h, L)} }`);
+    }
+    lines.push(`    ${quietCheck(rule.condition, `slotBase + ${shape.limits.length + i}`, 'x', L)}`, '  }');
+  });
+  if (shape.stuck) {
+    // The common case, a value that moved, only moves the reference; everything else takes the full step.
+    lines.push(
+      `  if (Math.abs(v - s[p + ${L.stuckRefValue}]) > s[p + ${L.stuckEpsilon}] && s[p + ${L.stuckActive}] === 0) {`,
+      `    s[p + ${L.stuckRefValue}] = v;`,
+      `    s[p + ${L.stuckRefTime}] = t;`,
+      '  } else {',
+      '    env.detectStuck(index);',
+      '  }',
+    );
+  }
+  lines.push('};');
+  return lines.join('\n');
+}
+
+/** `if x leaves the quiet interval of the point's condition at offset, step the slot`. */
+function quietCheck(offset: number, slot: string, x: string, L: KernelLayout): string {
+  return `{ const q = (conditionBase + ${offset}) * ${L.quietFields}; if (!(${x} > quiet[q] && ${x} < quiet[q + 1])) env.stepRule(index, ${slot}, ${x}); }`;
+}
+
+/** The value a rule compares, read from a window stepped in place (header at h). */
+function inPlaceRuleValue(aggregate: number, store: KernelStore, k: string, h: string, L: KernelLayout): string {
+  const H = L.header;
+  const A = L.aggregates;
+  if (aggregate === A.avg) return `const count = panes[${h} + ${H.runCount}]; x = count > 0 ? panes[${h} + ${H.runSum}] / count : NaN;`;
+  if (aggregate === A.max) return `x = panes[${h} + ${H.maxValue}];`;
+  if (aggregate === A.min) return `x = panes[${h} + ${H.minValue}];`;
+  if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
+  // Rate per minute from the oldest reading in the window to this one.
+  const stride = store.paned ? L.paned.stride : L.rawStride;
+  const first = store.paned ? L.paned.firstT : 0;
+  return [
+    `const head = panes[${h} + ${H.head}];`,
+    `const e = ${h} + ${H.length} + (head & layout[${k} * ${L.storeFields} + ${L.storeMask}]) * ${stride} + ${first};`,
+    'const oldestTime = panes[e];',
+    `x = panes[${h} + ${H.tail}] > head && t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
+  ].join(' ');
+}
+
+/**
+ * Window j of the point takes the reading: through its methods when it keeps held values or is not in place,
+ * otherwise in place, exactly as PaneWindow.add does (batch.test.ts holds the two equal): evict the entries whose
+ * pane left the window, then add to the latest pane or start an entry, then push onto the min / max deques.
+ */
+function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
+  const H = L.header;
+  const P = L.paned;
+  const k = `k${j}`;
+  const h = `h${j}`;
+  const lines = [`  const ${k} = storeBase + ${j};`];
+  if (store.heldValues) {
+    lines.push(`  const ${h} = -1;`, `  stores[${k}].addFrom(s, p + ${L.lastTime}, true);`);
+    return lines;
+  }
+  const stride = store.paned ? P.stride : L.rawStride;
+  /** Pane index of the entry at ring offset `at`: raw entries sit in pane ceil(time) - 1 (panes of 1 ms). */
+  const paneOf = (at: string) => (store.paned ? `panes[${at} + ${P.index}]` : `Math.ceil(panes[${at}]) - 1`);
+  const entryAt = (seq: string) => `entries + (${seq} & mask) * ${stride}`;
+  const oSum = store.paned ? P.sum : 1;
+  const oMin = store.paned ? P.min : 1;
+  const oMax = store.paned ? P.max : 1;
+  const firstKept = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
+  const extremes: [string, number, number, number, number, number, string, string][] = [];
+  if (store.maximum) extremes.push(['max', H.maxHead, H.maxTail, H.maxFront, H.maxValue, oMax, '<=', `layout[l + ${L.storeMaxDeque}]`]);
+  if (store.minimum) extremes.push(['min', H.minHead, H.minTail, H.minFront, H.minValue, oMin, '>=', `layout[l + ${L.storeMinDeque}]`]);
+  lines.push(
+    `  let ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
+    `  if (${h} < 0) stores[${k}].addFrom(s, p + ${L.lastTime}, true);`,
+    '  else {',
+    `    const h = ${h};`,
+    `    const l = ${k} * ${L.storeFields};`,
+    `    const mask = layout[l + ${L.storeMask}];`,
+    `    const entries = h + ${H.length};`,
+    `    let head = panes[h + ${H.head}];`,
+    `    const tail = panes[h + ${H.tail}];`,
+    `    const firstKept = ${firstKept};`,
+    `    if (tail > head && ${paneOf(entryAt('head'))} < firstKept) {`,
+    '      const headBefore = head;',
+    `      let count = panes[h + ${H.runCount}];`,
+    `      let sum = panes[h + ${H.runSum}];`,
+  );
+  for (const [name, headField, , frontField] of extremes) {
+    lines.push(`      let ${name}Head = panes[h + ${headField}];`, `      let ${name}Front = panes[h + ${frontField}];`, `      const ${name}HeadBefore = ${name}Head;`);
+  }
+  lines.push(
+    '      do {',
+    `        const e = ${entryAt('head')};`,
+    `        count -= ${store.paned ? `panes[e + ${P.count}]` : '1'};`,
+    `        sum -= panes[e + ${oSum}];`,
+  );
+  for (const [name, , tailField, , , , , deque] of extremes) {
+    lines.push(
+      `        if (${name}Front === head) {`,
+      `          ${name}Head += 1;`,
+      `          ${name}Front = panes[h + ${tailField}] > ${name}Head ? deques[${deque} + (${name}Head & mask)] : -1;`,
+      '        }',
+    );
+  }
+  lines.push(
+    '        head += 1;',
+    `      } while (tail > head && ${paneOf(entryAt('head'))} < firstKept);`,
+    `      panes[h + ${H.head}] = head;`,
+    `      panes[h + ${H.runCount}] = count;`,
+    `      panes[h + ${H.runSum}] = sum;`,
+  );
+  for (const [name, headField, , frontField, valueField, offset] of extremes) {
+    lines.push(
+      `      if (${name}Head !== ${name}HeadBefore) {`,
+      `        panes[h + ${headField}] = ${name}Head;`,
+      `        panes[h + ${frontField}] = ${name}Front;`,
+      `        panes[h + ${valueField}] = ${name}Front >= 0 ? panes[${entryAt(`${name}Front`)} + ${offset}] : NaN;`,
+      '      }',
+    );
+  }
+  lines.push(
+    // Once per ring length of evictions (the head crossed a multiple of the capacity) the sums are re-added, so
+    // rounding error stays bounded (PaneWindow.recompute).
+    `      if ((head & ~mask) !== (headBefore & ~mask)) stores[${k}].recompute();`,
+    '    }',
+  );
+  if (store.paned) {
+    lines.push(
+      `    const paneIndex = Math.ceil(t / spans[${k} * 2 + 1]) - 1;`,
+      '    let seq = tail - 1;',
+      `    let e = ${entryAt('seq')};`,
+      `    if (tail > head && panes[e + ${P.index}] === paneIndex) {`,
+      `      panes[e + ${P.count}] += 1;`,
+      `      panes[e + ${P.sum}] += v;`,
+      `      if (v < panes[e + ${P.min}]) panes[e + ${P.min}] = v;`,
+      `      if (v > panes[e + ${P.max}]) panes[e + ${P.max}] = v;`,
+      `      panes[e + ${P.lastT}] = t;`,
+      `      panes[e + ${P.lastV}] = v;`,
+      `    } else if (tail - head > mask) {`,
+      `      env.growStore(${k}, p + ${L.lastTime});`,
+      `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
+      '      seq = -1;',
+      '    } else {',
+      '      seq = tail;',
+      `      e = ${entryAt('seq')};`,
+      `      panes[e + ${P.index}] = paneIndex;`,
+      `      panes[e + ${P.count}] = 1;`,
+      `      panes[e + ${P.sum}] = panes[e + ${P.min}] = panes[e + ${P.max}] = v;`,
+      `      panes[e + ${P.firstT}] = panes[e + ${P.lastT}] = t;`,
+      `      panes[e + ${P.firstV}] = panes[e + ${P.lastV}] = v;`,
+      `      panes[h + ${H.tail}] = tail + 1;`,
+      '    }',
+    );
+  } else {
+    lines.push(
+      '    let seq = tail;',
+      `    const e = ${entryAt('seq')};`,
+      '    if (tail - head > mask) {',
+      `      env.growStore(${k}, p + ${L.lastTime});`,
+      `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
+      '      seq = -1;',
+      '    } else {',
+      '      panes[e] = t;',
+      '      panes[e + 1] = v;',
+      `      panes[h + ${H.tail}] = tail + 1;`,
+      '    }',
+    );
+  }
+  // seq -1: the window's own add() took the reading (ring grown); nothing more to do here.
+  lines.push('    if (seq >= 0) {', `      panes[h + ${H.runCount}] += 1;`, `      panes[h + ${H.runSum}] += v;`);
+  for (const [, headField, tailField, frontField, valueField, offset, dominated, deque] of extremes) {
+    lines.push(
+      '      {',
+      `        const d = ${deque};`,
+      `        const extreme = panes[e + ${offset}];`,
+      `        const front = panes[h + ${headField}];`,
+      `        let back = panes[h + ${tailField}];`,
+      // A grown pane is already at the back of its deques.
+      store.paned ? '        if (back > front && deques[d + ((back - 1) & mask)] === seq) back -= 1;' : '',
+      `        while (back > front && panes[entries + (deques[d + ((back - 1) & mask)] & mask) * ${stride} + ${offset}] ${dominated} extreme) back -= 1;`,
+      '        deques[d + (back & mask)] = seq;',
+      `        panes[h + ${tailField}] = back + 1;`,
+      `        if (back === front) { panes[h + ${valueField}] = extreme; panes[h + ${frontField}] = seq; }`,
+      '      }',
+    );
+  }
+  lines.push('    }', '  }');
+  return lines.filter((line) => line !== '');
+}
