@@ -8,7 +8,7 @@ import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { compileValueKernel, kernelShapeKey, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { PointRuntime, type ValueRule, type WindowRule } from './point.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_FIELDS, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -42,19 +42,14 @@ const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', 
 const TWA = AGGREGATE_TWA;
 const RATE = RATE_PER_MINUTE;
 const QUIET = QUIET_FIELDS;
-/** Entry numbers of a raw window: time, value. */
-const RAW_STRIDE = 2;
 
 /**
  * Per window (index into `stores`), STORE_FIELDS numbers in one Int32Array: where the kernels find it. Header -1
  * for a window left to its own methods (time-weighted, or moved to private arrays after outgrowing its region).
  */
-const STORE_FIELDS = 4;
+const STORE_FIELDS = 2;
 const S_HEADER = 0;
 const S_MASK = 1;
-/** Offsets of the min / max deques in windowDeques, -1 when not kept. */
-const S_MIN_DEQUE = 2;
-const S_MAX_DEQUE = 3;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -111,11 +106,10 @@ const KERNEL_LAYOUT: KernelLayout = {
   pointFields: POINT_FIELDS, lastTime: P_LAST_TIME, lastValue: P_LAST_VALUE, limitQuietLow: P_LIMIT_QUIET_LOW, limitQuietHigh: P_LIMIT_QUIET_HIGH,
   stuckRefValue: P_STUCK_REF_VALUE, stuckRefTime: P_STUCK_REF_TIME, stuckActive: P_STUCK_ACTIVE, stuckEpsilon: P_STUCK_EPSILON, stuckForMs: P_STUCK_FOR_MS,
   ruleFields: RULE_FIELDS, ruleLimits: R_LIMITS, ruleStores: R_STORES, ruleConditions: R_CONDITIONS,
-  storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeMask: S_MASK, storeMinDeque: S_MIN_DEQUE, storeMaxDeque: S_MAX_DEQUE,
+  storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeMask: S_MASK,
   quietFields: QUIET_FIELDS,
   header: WINDOW_HEADER,
-  paned: { ...PANED_LAYOUT, stride: PANED_FIELDS },
-  rawStride: RAW_STRIDE,
+  paned: PANED_LAYOUT,
   aggregates: { avg: AGGREGATE_AVG, min: AGGREGATE_MIN, max: AGGREGATE_MAX, rate: RATE_PER_MINUTE },
 };
 
@@ -284,7 +278,6 @@ export class AlarmEngine {
   private readonly stores: PaneWindow[] = [];
   /** The engine-wide arrays the windows are packed into (packWindows), and the conditions' quiet intervals. */
   private windowPanes = new Float64Array(0);
-  private windowDeques = new Int32Array(0);
   private readonly conditionQuiet: Float64Array;
   /** Where each window is for the kernels (STORE_FIELDS; see refreshStoreLayout), and its length and pane (2 numbers each). */
   private readonly storeLayout: Int32Array;
@@ -712,7 +705,7 @@ export class AlarmEngine {
    */
   private compileKernels(): Int32Array {
     const env: KernelEnv = {
-      scalars: this.scalars, ranges: this.ruleRanges, panes: this.windowPanes, deques: this.windowDeques, quiet: this.conditionQuiet,
+      scalars: this.scalars, ranges: this.ruleRanges, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storeSpan: this.storeSpan, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k, x) => {
         this.ruleInput[0] = x;
@@ -746,8 +739,8 @@ export class AlarmEngine {
     const stores = point.stores.map((store) => {
       const layout = store.inPlaceLayout();
       return layout === null
-        ? { heldValues: true, paned: store.paneMs !== 1, minimum: false, maximum: false }
-        : { heldValues: false, paned: layout.stride !== RAW_STRIDE, minimum: layout.dmin >= 0, maximum: layout.dmax >= 0 };
+        ? { heldValues: true, paned: store.paneMs !== 1, stride: 0, suffixMax: -1, suffixMin: -1 }
+        : { heldValues: false, paned: store.paneMs !== 1, stride: layout.stride, suffixMax: layout.suffixMax, suffixMin: layout.suffixMin };
     });
     const rule = (aggregate: number) => (windowRule: WindowRule) => ({
       condition: windowRule.condition.index - firstCondition, store: point.stores.indexOf(windowRule.store), aggregate: aggregate < 0 ? windowRule.aggregate : aggregate,
@@ -767,28 +760,22 @@ export class AlarmEngine {
   private packWindows(): void {
     const region = (store: PaneWindow) => Math.ceil(store.panesLength / 8) * 8;
     const panes = new Float64Array(this.stores.reduce((total, store) => total + region(store), 0));
-    const deques = new Int32Array(this.stores.reduce((total, store) => total + store.dequesLength, 0));
     let panesBase = 0;
-    let dequesBase = 0;
     for (const store of this.stores) {
-      store.packInto(panes, panesBase, deques, dequesBase);
+      store.packInto(panes, panesBase);
       panesBase += region(store);
-      dequesBase += store.dequesLength;
     }
     this.windowPanes = panes;
-    this.windowDeques = deques;
     for (let k = 0; k < this.stores.length; k += 1) this.refreshStoreLayout(k);
   }
 
   /** Notes where window k sits if the batch loop can step it in place (see storeHeader); call after it may have moved. */
   private refreshStoreLayout(k: number): void {
     const layout = this.stores[k]!.inPlaceLayout();
-    const inPlace = layout !== null && layout.panes === this.windowPanes && layout.deques === this.windowDeques;
+    const inPlace = layout !== null && layout.panes === this.windowPanes;
     const l = k * STORE_FIELDS;
     this.storeLayout[l + S_HEADER] = inPlace ? layout.pbase : -1;
     this.storeLayout[l + S_MASK] = layout?.mask ?? 0;
-    this.storeLayout[l + S_MIN_DEQUE] = layout?.dmin ?? -1;
-    this.storeLayout[l + S_MAX_DEQUE] = layout?.dmax ?? -1;
   }
 
   /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */

@@ -16,8 +16,10 @@ export interface KernelStore {
   readonly heldValues: boolean;
   /** Panes longer than 1 ms (PANED_LAYOUT entries); otherwise raw (time, value) entries. */
   readonly paned: boolean;
-  readonly minimum: boolean;
-  readonly maximum: boolean;
+  /** Numbers per entry, and the entry offsets of the suffix maximum / minimum (-1 when not kept; see window.ts H_BOUNDARY). */
+  readonly stride: number;
+  readonly suffixMax: number;
+  readonly suffixMin: number;
 }
 
 /** A window or rate rule: its condition's offset from the point's first condition, its window (index into `stores`), what it reads. */
@@ -56,19 +58,15 @@ export interface KernelLayout {
   readonly storeFields: number;
   readonly storeHeader: number;
   readonly storeMask: number;
-  readonly storeMinDeque: number;
-  readonly storeMaxDeque: number;
   readonly quietFields: number;
   readonly header: {
     readonly length: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
-    readonly maxHead: number; readonly maxTail: number; readonly maxFront: number; readonly maxValue: number;
-    readonly minHead: number; readonly minTail: number; readonly minFront: number; readonly minValue: number;
+    readonly boundary: number; readonly backMax: number; readonly backMin: number;
   };
   readonly paned: {
-    readonly stride: number; readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
+    readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
     readonly firstT: number; readonly firstV: number; readonly lastT: number; readonly lastV: number;
   };
-  readonly rawStride: number;
   readonly aggregates: { readonly avg: number; readonly min: number; readonly max: number; readonly rate: number };
 }
 
@@ -77,7 +75,6 @@ export interface KernelEnv {
   readonly scalars: Float64Array;
   readonly ranges: Int32Array;
   readonly panes: Float64Array;
-  readonly deques: Int32Array;
   readonly quiet: Float64Array;
   readonly storeLayout: Int32Array;
   /** Per window: window length and pane length in ms. */
@@ -86,6 +83,8 @@ export interface KernelEnv {
     addFrom(source: Float64Array, at: number, good: boolean): void;
     ruleValueInto(kind: number, io: Float64Array): void;
     recompute(): void;
+    flip(): void;
+    emptied(): void;
   }[];
   /** ruleValueInto's io: [result, time, value]. */
   readonly ruleInput: Float64Array;
@@ -115,7 +114,7 @@ export function compileValueKernel(shape: KernelShape, layout: KernelLayout): (e
 export function kernelSource(shape: KernelShape, layout: KernelLayout): string {
   const L = layout;
   const lines: string[] = [
-    'const { scalars: s, ranges, panes, deques, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
+    'const { scalars: s, ranges, panes, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
     'return function evaluateValueRules(index) {',
     `  const p = index * ${L.pointFields};`,
     `  const t = s[p + ${L.lastTime}];`,
@@ -168,16 +167,21 @@ function quietCheck(offset: number, slot: string, x: string, L: KernelLayout): s
 function inPlaceRuleValue(aggregate: number, store: KernelStore, k: string, h: string, L: KernelLayout): string {
   const H = L.header;
   const A = L.aggregates;
+  const entryAt = (seq: string) => `${h} + ${H.length} + (${seq} & layout[${k} * ${L.storeFields} + ${L.storeMask}]) * ${store.stride}`;
   if (aggregate === A.avg) return `const count = panes[${h} + ${H.runCount}]; x = count > 0 ? panes[${h} + ${H.runSum}] / count : NaN;`;
-  if (aggregate === A.max) return `x = panes[${h} + ${H.maxValue}];`;
-  if (aggregate === A.min) return `x = panes[${h} + ${H.minValue}];`;
+  if (aggregate === A.max || aggregate === A.min) {
+    // The front part's first suffix extreme against the back part's (PaneWindow.maximum / minimum).
+    const [pick, suffix, back] = aggregate === A.max ? ['max', store.suffixMax, H.backMax] : ['min', store.suffixMin, H.backMin];
+    return [
+      `const head = panes[${h} + ${H.head}];`,
+      `x = panes[${h} + ${H.tail}] === head ? NaN : head < panes[${h} + ${H.boundary}] ? Math.${pick}(panes[${entryAt('head')} + ${suffix}], panes[${h} + ${back}]) : panes[${h} + ${back}];`,
+    ].join(' ');
+  }
   if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
   // Rate per minute from the oldest reading in the window to this one.
-  const stride = store.paned ? L.paned.stride : L.rawStride;
-  const first = store.paned ? L.paned.firstT : 0;
   return [
     `const head = panes[${h} + ${H.head}];`,
-    `const e = ${h} + ${H.length} + (head & layout[${k} * ${L.storeFields} + ${L.storeMask}]) * ${stride} + ${first};`,
+    `const e = ${entryAt('head')} + ${store.paned ? L.paned.firstT : 0};`,
     'const oldestTime = panes[e];',
     `x = panes[${h} + ${H.tail}] > head && t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
   ].join(' ');
@@ -186,7 +190,8 @@ function inPlaceRuleValue(aggregate: number, store: KernelStore, k: string, h: s
 /**
  * Window j of the point takes the reading: through its methods when it keeps held values or is not in place,
  * otherwise in place, exactly as PaneWindow.add does (batch.test.ts holds the two equal): evict the entries whose
- * pane left the window, then add to the latest pane or start an entry, then push onto the min / max deques.
+ * pane left the window (flipping the extremes' front part when it runs empty), then add to the latest pane or
+ * start an entry, then raise the back part's extremes.
  */
 function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
   const H = L.header;
@@ -198,24 +203,17 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     lines.push(`  const ${h} = -1;`, `  stores[${k}].addFrom(s, p + ${L.lastTime}, true);`);
     return lines;
   }
-  const stride = store.paned ? P.stride : L.rawStride;
+  const extremes = store.suffixMax >= 0 || store.suffixMin >= 0;
   /** Pane index of the entry at ring offset `at`: raw entries sit in pane ceil(time) - 1 (panes of 1 ms). */
   const paneOf = (at: string) => (store.paned ? `panes[${at} + ${P.index}]` : `Math.ceil(panes[${at}]) - 1`);
-  const entryAt = (seq: string) => `entries + (${seq} & mask) * ${stride}`;
-  const oSum = store.paned ? P.sum : 1;
-  const oMin = store.paned ? P.min : 1;
-  const oMax = store.paned ? P.max : 1;
+  const entryAt = (seq: string) => `entries + (${seq} & mask) * ${store.stride}`;
   const firstKept = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
-  const extremes: [string, number, number, number, number, number, string, string][] = [];
-  if (store.maximum) extremes.push(['max', H.maxHead, H.maxTail, H.maxFront, H.maxValue, oMax, '<=', `layout[l + ${L.storeMaxDeque}]`]);
-  if (store.minimum) extremes.push(['min', H.minHead, H.minTail, H.minFront, H.minValue, oMin, '>=', `layout[l + ${L.storeMinDeque}]`]);
   lines.push(
     `  let ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
     `  if (${h} < 0) stores[${k}].addFrom(s, p + ${L.lastTime}, true);`,
     '  else {',
     `    const h = ${h};`,
-    `    const l = ${k} * ${L.storeFields};`,
-    `    const mask = layout[l + ${L.storeMask}];`,
+    `    const mask = layout[${k} * ${L.storeFields} + ${L.storeMask}];`,
     `    const entries = h + ${H.length};`,
     `    let head = panes[h + ${H.head}];`,
     `    const tail = panes[h + ${H.tail}];`,
@@ -224,65 +222,39 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     '      const headBefore = head;',
     `      let count = panes[h + ${H.runCount}];`,
     `      let sum = panes[h + ${H.runSum}];`,
-  );
-  for (const [name, headField, , frontField] of extremes) {
-    lines.push(`      let ${name}Head = panes[h + ${headField}];`, `      let ${name}Front = panes[h + ${frontField}];`, `      const ${name}HeadBefore = ${name}Head;`);
-  }
-  lines.push(
     '      do {',
     `        const e = ${entryAt('head')};`,
     `        count -= ${store.paned ? `panes[e + ${P.count}]` : '1'};`,
-    `        sum -= panes[e + ${oSum}];`,
-  );
-  for (const [name, , tailField, , , , , deque] of extremes) {
-    lines.push(
-      `        if (${name}Front === head) {`,
-      `          ${name}Head += 1;`,
-      `          ${name}Front = panes[h + ${tailField}] > ${name}Head ? deques[${deque} + (${name}Head & mask)] : -1;`,
-      '        }',
-    );
-  }
-  lines.push(
+    `        sum -= panes[e + ${store.paned ? P.sum : 1}];`,
+    extremes ? `        if (head === panes[h + ${H.boundary}]) { panes[h + ${H.head}] = head; stores[${k}].flip(); }` : '',
     '        head += 1;',
     `      } while (tail > head && ${paneOf(entryAt('head'))} < firstKept);`,
     `      panes[h + ${H.head}] = head;`,
     `      panes[h + ${H.runCount}] = count;`,
     `      panes[h + ${H.runSum}] = sum;`,
-  );
-  for (const [name, headField, , frontField, valueField, offset] of extremes) {
-    lines.push(
-      `      if (${name}Head !== ${name}HeadBefore) {`,
-      `        panes[h + ${headField}] = ${name}Head;`,
-      `        panes[h + ${frontField}] = ${name}Front;`,
-      `        panes[h + ${valueField}] = ${name}Front >= 0 ? panes[${entryAt(`${name}Front`)} + ${offset}] : NaN;`,
-      '      }',
-    );
-  }
-  lines.push(
+    extremes ? `      if (head > panes[h + ${H.boundary}]) stores[${k}].emptied();` : '',
     // Once per ring length of evictions (the head crossed a multiple of the capacity) the sums are re-added, so
     // rounding error stays bounded (PaneWindow.recompute).
     `      if ((head & ~mask) !== (headBefore & ~mask)) stores[${k}].recompute();`,
     '    }',
   );
+  // added: the reading went into the ring here (false: the ring was full and the window's own add() grew it).
   if (store.paned) {
     lines.push(
       `    const paneIndex = Math.ceil(t / spans[${k} * 2 + 1]) - 1;`,
-      '    let seq = tail - 1;',
-      `    let e = ${entryAt('seq')};`,
-      `    if (tail > head && panes[e + ${P.index}] === paneIndex) {`,
-      `      panes[e + ${P.count}] += 1;`,
-      `      panes[e + ${P.sum}] += v;`,
-      `      if (v < panes[e + ${P.min}]) panes[e + ${P.min}] = v;`,
-      `      if (v > panes[e + ${P.max}]) panes[e + ${P.max}] = v;`,
-      `      panes[e + ${P.lastT}] = t;`,
-      `      panes[e + ${P.lastV}] = v;`,
-      `    } else if (tail - head > mask) {`,
-      `      env.growStore(${k}, p + ${L.lastTime});`,
-      `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
-      '      seq = -1;',
+      `    const latest = ${entryAt('tail - 1')};`,
+      `    let added = true;`,
+      `    if (tail > head && panes[latest + ${P.index}] === paneIndex) {`,
+      `      panes[latest + ${P.count}] += 1;`,
+      `      panes[latest + ${P.sum}] += v;`,
+      `      if (v < panes[latest + ${P.min}]) panes[latest + ${P.min}] = v;`,
+      `      if (v > panes[latest + ${P.max}]) panes[latest + ${P.max}] = v;`,
+      `      panes[latest + ${P.lastT}] = t;`,
+      `      panes[latest + ${P.lastV}] = v;`,
+      '    } else if (tail - head > mask) {',
+      '      added = false;',
       '    } else {',
-      '      seq = tail;',
-      `      e = ${entryAt('seq')};`,
+      `      const e = ${entryAt('tail')};`,
       `      panes[e + ${P.index}] = paneIndex;`,
       `      panes[e + ${P.count}] = 1;`,
       `      panes[e + ${P.sum}] = panes[e + ${P.min}] = panes[e + ${P.max}] = v;`,
@@ -293,37 +265,27 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     );
   } else {
     lines.push(
-      '    let seq = tail;',
-      `    const e = ${entryAt('seq')};`,
-      '    if (tail - head > mask) {',
-      `      env.growStore(${k}, p + ${L.lastTime});`,
-      `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
-      '      seq = -1;',
-      '    } else {',
+      '    const added = tail - head <= mask;',
+      '    if (added) {',
+      `      const e = ${entryAt('tail')};`,
       '      panes[e] = t;',
       '      panes[e + 1] = v;',
       `      panes[h + ${H.tail}] = tail + 1;`,
       '    }',
     );
   }
-  // seq -1: the window's own add() took the reading (ring grown); nothing more to do here.
-  lines.push('    if (seq >= 0) {', `      panes[h + ${H.runCount}] += 1;`, `      panes[h + ${H.runSum}] += v;`);
-  for (const [, headField, tailField, frontField, valueField, offset, dominated, deque] of extremes) {
-    lines.push(
-      '      {',
-      `        const d = ${deque};`,
-      `        const extreme = panes[e + ${offset}];`,
-      `        const front = panes[h + ${headField}];`,
-      `        let back = panes[h + ${tailField}];`,
-      // A grown pane is already at the back of its deques.
-      store.paned ? '        if (back > front && deques[d + ((back - 1) & mask)] === seq) back -= 1;' : '',
-      `        while (back > front && panes[entries + (deques[d + ((back - 1) & mask)] & mask) * ${stride} + ${offset}] ${dominated} extreme) back -= 1;`,
-      '        deques[d + (back & mask)] = seq;',
-      `        panes[h + ${tailField}] = back + 1;`,
-      `        if (back === front) { panes[h + ${valueField}] = extreme; panes[h + ${frontField}] = seq; }`,
-      '      }',
-    );
-  }
-  lines.push('    }', '  }');
+  lines.push(
+    '    if (added) {',
+    `      panes[h + ${H.runCount}] += 1;`,
+    `      panes[h + ${H.runSum}] += v;`,
+    // The new entry, or the latest pane it joined, is in the back part.
+    store.suffixMax >= 0 ? `      if (v > panes[h + ${H.backMax}]) panes[h + ${H.backMax}] = v;` : '',
+    store.suffixMin >= 0 ? `      if (v < panes[h + ${H.backMin}]) panes[h + ${H.backMin}] = v;` : '',
+    '    } else {',
+    `      env.growStore(${k}, p + ${L.lastTime});`,
+    `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
+    '    }',
+    '  }',
+  );
   return lines.filter((line) => line !== '');
 }

@@ -39,9 +39,8 @@ describe('PaneWindow', () => {
           const maximumOnly = new PaneWindow(shape, 64);
           maximumOnly.trackExtremes(false, true);
           const sharedPanes = new Float64Array(3 + minimumOnly.panesLength + maximumOnly.panesLength).fill(Number.NaN);
-          const sharedDeques = new Int32Array(3 + minimumOnly.dequesLength + maximumOnly.dequesLength).fill(-1);
-          minimumOnly.packInto(sharedPanes, 3, sharedDeques, 3);
-          maximumOnly.packInto(sharedPanes, 3 + minimumOnly.panesLength, sharedDeques, 3 + minimumOnly.dequesLength);
+          minimumOnly.packInto(sharedPanes, 3);
+          maximumOnly.packInto(sharedPanes, 3 + minimumOnly.panesLength);
           const times: number[] = [];
           const values: number[] = [];
           const good: boolean[] = [];

@@ -36,9 +36,10 @@ export interface WindowSnapshot {
 /**
  * Entry layout in one Float64Array, `stride` numbers per entry, so a reading touches one or two cache lines.
  * Paned: all twelve fields. Raw: time and value stand for every field (count 1, pane index from the time),
- * followed by the three held-value fields when tracked.
+ * followed by the three held-value fields when tracked. Then, for each extreme a rule reads (maximum first), the
+ * entry's suffix extreme while it is in the front part of the ring (see `boundary`).
  */
-export const PANED_FIELDS = 12;
+const PANED_FIELDS = 12;
 export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 } as const;
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
@@ -47,35 +48,35 @@ const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, fi
  * `panes`, not in object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop
  * steps a window without held values in place through this layout (WINDOW_HEADER) without calling into the window.
  */
-/** Fields every reading touches come first, so they share the header's first cache lines. */
+/** Fields every reading touches come first, so they share the header's first cache line. */
 const H_HEAD = 0;
 const H_TAIL = 1;
 const H_RUN_COUNT = 2;
 const H_RUN_SUM = 3;
-const H_MAX_HEAD = 4;
-const H_MAX_TAIL = 5;
 /**
- * Sequence numbers at the deques' fronts (-1 when empty), beside their values: eviction compares the evicted
- * entry with these instead of reading the deque, whose front sits anywhere in its ring (a cache miss per reading).
+ * Minimum and maximum over a sliding window as two stacks in the ring itself, with no deque: entries before the
+ * boundary (the front part) carry the extreme from themselves to the boundary, computed when the front part ran
+ * empty and took over everything after it (a flip, once per ring length at most); entries after it (the back part)
+ * are summed up by one running extreme. The window's extreme is the front's first suffix extreme against the
+ * back's. Every access is at the head, the tail or the header: no pointer into the middle of the ring, so a
+ * reading touches the lines it touches anyway. A paned window keeps its latest pane in the back part, where a
+ * reading joining the pane only raises the back's extremes.
  */
-const H_MAX_FRONT = 6;
-const H_MAX_VALUE = 7;
-const H_MIN_HEAD = 8;
-const H_MIN_TAIL = 9;
-const H_MIN_FRONT = 10;
-const H_MIN_VALUE = 11;
-const H_RUN_TW_SUM = 12;
-const H_RUN_TW_COVER = 13;
-const H_OPEN_T = 14;
-const H_OPEN_V = 15;
+const H_BOUNDARY = 4;
+const H_BACK_MAX = 5;
+const H_BACK_MIN = 6;
+const H_RUN_TW_SUM = 7;
+const H_RUN_TW_COVER = 8;
+const H_OPEN_T = 9;
+const H_OPEN_V = 10;
 /** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
-const H_OPEN_SEQ = 16;
-const H_STR_S = 17;
-const H_STR_E = 18;
-const H_STR_V = 19;
-const HEADER_FIELDS = 20;
+const H_OPEN_SEQ = 11;
+const H_STR_S = 12;
+const H_STR_E = 13;
+const H_STR_V = 14;
+const HEADER_FIELDS = 15;
 /** Header values of an empty window: no entries, sums, extremes, open segment or straddler. */
-const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
+const EMPTY_HEADER = [0, 0, 0, 0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
 
 /**
  * Offsets into the header of a window, for the engine's in-place stepping of windows without held values; entries
@@ -83,19 +84,19 @@ const EMPTY_HEADER = [0, 0, 0, 0, 0, 0, -1, Number.NaN, 0, 0, -1, Number.NaN, 0,
  */
 export const WINDOW_HEADER = {
   length: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
-  minHead: H_MIN_HEAD, minTail: H_MIN_TAIL, maxHead: H_MAX_HEAD, maxTail: H_MAX_TAIL, minValue: H_MIN_VALUE, maxValue: H_MAX_VALUE, minFront: H_MIN_FRONT, maxFront: H_MAX_FRONT,
+  boundary: H_BOUNDARY, backMax: H_BACK_MAX, backMin: H_BACK_MIN,
 } as const;
 
-/** Where a window's storage is, for stepping it in place; dmin / dmax are -1 when that deque is not kept. */
+/** Where a window's storage is, for stepping it in place. */
 export interface InPlaceLayout {
   readonly panes: Float64Array;
   readonly pbase: number;
-  readonly deques: Int32Array;
-  readonly dmin: number;
-  readonly dmax: number;
   readonly mask: number;
-  /** Numbers per entry: 2 for a raw window (time, value), PANED_LAYOUT's 12 for a paned one. */
+  /** Numbers per entry: 2 for a raw window (time, value), PANED_LAYOUT's 12 for a paned one, plus the extremes'. */
   readonly stride: number;
+  /** Entry offsets of the suffix maximum and minimum (front part), -1 when the window does not keep that extreme. */
+  readonly suffixMax: number;
+  readonly suffixMin: number;
 }
 
 /** What a rule reads from a window (ruleValueInto): an aggregate, or the rate of change per minute. */
@@ -121,7 +122,11 @@ export class PaneWindow implements WindowShape {
   readonly tracksHeldValues: boolean;
   /** One entry per reading, no merging: paneMs is 1. */
   private readonly raw: boolean;
-  private readonly stride: number;
+  /** Numbers of an entry without the suffix extremes: what a snapshot keeps. */
+  private readonly dataStride: number;
+  private stride: number;
+  private oSuffixMax = -1;
+  private oSuffixMin = -1;
   private readonly oSum: number;
   private readonly oMin: number;
   private readonly oMax: number;
@@ -140,13 +145,9 @@ export class PaneWindow implements WindowShape {
    */
   private panes: Float64Array = new Float64Array(0);
   private pbase = 0;
-  /** Monotonic deques of entry sequence numbers, each `capacity` long, at dmin / dmax in `deques` (when tracked). */
-  private deques: Int32Array = new Int32Array(0);
-  private dmin = 0;
-  private dmax = 0;
-  /** Whether the min / max deques are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
-  private tracksMinimum = true;
-  private tracksMaximum = true;
+  /** Whether the minimum / maximum are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
+  private tracksMinimum = false;
+  private tracksMaximum = false;
 
   constructor(shape: WindowShape, expectedPanes: number) {
     this.windowMs = shape.windowMs;
@@ -155,7 +156,8 @@ export class PaneWindow implements WindowShape {
     this.tracksHeldValues = shape.tracksHeldValues ?? true;
     this.raw = shape.paneMs === 1;
     const layout = this.raw ? RAW_LAYOUT : PANED_LAYOUT;
-    this.stride = this.raw ? (this.tracksHeldValues ? 5 : 2) : PANED_FIELDS;
+    this.dataStride = this.raw ? (this.tracksHeldValues ? 5 : 2) : PANED_FIELDS;
+    this.stride = this.dataStride;
     this.oSum = layout.sum;
     this.oMin = layout.min;
     this.oMax = layout.max;
@@ -168,6 +170,7 @@ export class PaneWindow implements WindowShape {
     this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
     this.panes.set(EMPTY_HEADER, this.pbase);
+    this.trackExtremes(true, true);
   }
 
   /** Start (exclusive) of the window at `now`. */
@@ -231,8 +234,9 @@ export class PaneWindow implements WindowShape {
     if (this.tracksHeldValues) panes[base + this.oLastEnd] = Number.NaN;
     this.runCount += 1;
     this.runSum += v;
-    if (this.tracksMinimum) this.pushMin(this.tail - 1);
-    if (this.tracksMaximum) this.pushMax(this.tail - 1);
+    // The new entry, or the latest pane it joined, is in the back part.
+    if (this.tracksMaximum && v > this.backMax) this.backMax = v;
+    if (this.tracksMinimum && v < this.backMin) this.backMin = v;
     // Only time-weighted aggregates read the held value (see timeWeighted).
     if (!this.tracksHeldValues) return;
     this.openT = t;
@@ -241,13 +245,16 @@ export class PaneWindow implements WindowShape {
   }
 
   /**
-   * Keeps only the extremes some rule reads: each kept deque costs a push per reading and cache lines. Call at
-   * compile time, before the first reading.
+   * Keeps only the extremes some rule reads: each kept one costs a number per entry and a flip now and then. Call
+   * at compile time, before the first reading.
    */
   trackExtremes(minimum: boolean, maximum: boolean): void {
     if (this.tail !== 0) throw new RangeError('trackExtremes() after the first reading');
     this.tracksMinimum = minimum;
     this.tracksMaximum = maximum;
+    this.oSuffixMax = maximum ? this.dataStride : -1;
+    this.oSuffixMin = minimum ? this.dataStride + (maximum ? 1 : 0) : -1;
+    this.stride = this.dataStride + (minimum ? 1 : 0) + (maximum ? 1 : 0);
     this.allocate(this.capacity);
   }
 
@@ -263,8 +270,7 @@ export class PaneWindow implements WindowShape {
     const firstKept = Math.floor((now - this.windowMs) / this.paneMs);
     const panes = this.panes;
     const headBefore = this.head;
-    const minHeadBefore = this.minHead;
-    const maxHeadBefore = this.maxHead;
+    const extremes = this.tracksMaximum || this.tracksMinimum;
     while (this.tail > this.head) {
       const base = this.offsetOf(this.head);
       if (this.paneIndexAt(base) >= firstKept) break;
@@ -277,18 +283,10 @@ export class PaneWindow implements WindowShape {
         this.strE = panes[base + this.oLastEnd]!;
         this.strV = panes[base + this.oLastV]!;
       }
-      if (this.minFront === this.head) {
-        this.minHead += 1;
-        this.minFront = this.minTail > this.minHead ? this.deques[this.dmin + (this.minHead & this.mask)]! : -1;
-      }
-      if (this.maxFront === this.head) {
-        this.maxHead += 1;
-        this.maxFront = this.maxTail > this.maxHead ? this.deques[this.dmax + (this.maxHead & this.mask)]! : -1;
-      }
+      if (extremes && this.head === this.boundary) this.flip();
       this.head += 1;
     }
-    if (this.minHead !== minHeadBefore) this.minValue = this.frontValue(this.dmin, this.minHead, this.minTail, this.oMin);
-    if (this.maxHead !== maxHeadBefore) this.maxValue = this.frontValue(this.dmax, this.maxHead, this.maxTail, this.oMax);
+    if (extremes && this.head > this.boundary) this.emptied();
     // Once per ring length of evictions (the head crossed a multiple of the capacity), see recompute().
     if ((this.head & ~this.mask) !== (headBefore & ~this.mask)) this.recompute();
   }
@@ -303,12 +301,14 @@ export class PaneWindow implements WindowShape {
 
   minimum(): number {
     if (!this.tracksMinimum) throw new RangeError('minimum() of a window built without its minimum (trackExtremes)');
-    return this.minValue;
+    if (this.tail === this.head) return Number.NaN;
+    return this.head < this.boundary ? Math.min(this.field(this.head, this.oSuffixMin), this.backMin) : this.backMin;
   }
 
   maximum(): number {
     if (!this.tracksMaximum) throw new RangeError('maximum() of a window built without its maximum (trackExtremes)');
-    return this.maxValue;
+    if (this.tail === this.head) return Number.NaN;
+    return this.head < this.boundary ? Math.max(this.field(this.head, this.oSuffixMax), this.backMax) : this.backMax;
   }
 
   /**
@@ -357,7 +357,7 @@ export class PaneWindow implements WindowShape {
     const panes: number[][] = [];
     for (let seq = this.head; seq < this.tail; seq += 1) {
       const base = this.offsetOf(seq);
-      panes.push(Array.from(this.panes.subarray(base, base + this.stride)));
+      panes.push(Array.from(this.panes.subarray(base, base + this.dataStride)));
     }
     return {
       shape: { windowMs: this.windowMs, paneMs: this.paneMs, holdMs: this.holdMs, tracksHeldValues: this.tracksHeldValues },
@@ -373,17 +373,15 @@ export class PaneWindow implements WindowShape {
     this.tail = 0;
     const needed = nextPowerOfTwo(snapshot.panes.length + 2);
     if (needed > this.capacity) this.allocate(needed);
-    this.minHead = this.minTail = this.maxHead = this.maxTail = 0;
-    this.minValue = this.maxValue = Number.NaN;
-    this.minFront = this.maxFront = -1;
+    this.emptied();
     this.openSeq = -1;
     const openT = snapshot.openT ?? Number.NaN;
     for (const pane of snapshot.panes) {
-      if (pane.length !== this.stride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.stride}`);
+      if (pane.length !== this.dataStride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.dataStride}`);
       const base = this.offsetOf(this.tail);
       this.panes.set(pane.map((x) => x ?? Number.NaN), base);
-      if (this.tracksMinimum) this.pushMin(this.tail);
-      if (this.tracksMaximum) this.pushMax(this.tail);
+      this.backMax = Math.max(this.backMax, this.panes[base + this.oMax]!);
+      this.backMin = Math.min(this.backMin, this.panes[base + this.oMin]!);
       if (this.panes[base + this.oLastT] === openT) this.openSeq = this.tail;
       this.tail += 1;
     }
@@ -393,22 +391,17 @@ export class PaneWindow implements WindowShape {
     this.recompute();
   }
 
-  /** Numbers of storage this window needs: entries, and deque slots (see packInto). */
+  /** Numbers of storage this window needs: header and entries (see packInto). */
   get panesLength(): number {
     return HEADER_FIELDS + this.capacity * this.stride;
   }
 
-  get dequesLength(): number {
-    return this.capacity * ((this.tracksMinimum ? 1 : 0) + (this.tracksMaximum ? 1 : 0));
-  }
-
   /**
-   * Moves the window into regions of shared arrays (panesLength numbers at pbase, dequesLength at dbase); the
-   * engine packs all its windows side by side this way. A window that later outgrows its region moves back to
-   * private arrays.
+   * Moves the window into a region of a shared array (panesLength numbers at pbase); the engine packs all its
+   * windows side by side this way. A window that later outgrows its region moves back to a private array.
    */
-  packInto(panes: Float64Array, pbase: number, deques: Int32Array, dbase: number): void {
-    this.relocate(panes, pbase, deques, dbase, this.capacity);
+  packInto(panes: Float64Array, pbase: number): void {
+    this.relocate(panes, pbase, this.capacity);
   }
 
   /**
@@ -417,15 +410,12 @@ export class PaneWindow implements WindowShape {
    */
   inPlaceLayout(): InPlaceLayout | null {
     if (this.tracksHeldValues) return null;
-    return {
-      panes: this.panes, pbase: this.pbase, deques: this.deques, dmin: this.tracksMinimum ? this.dmin : -1, dmax: this.tracksMaximum ? this.dmax : -1,
-      mask: this.mask, stride: this.stride,
-    };
+    return { panes: this.panes, pbase: this.pbase, mask: this.mask, stride: this.stride, suffixMax: this.oSuffixMax, suffixMin: this.oSuffixMin };
   }
 
   /** Bytes of typed-array storage this window holds. */
   get stateBytes(): number {
-    return this.panesLength * Float64Array.BYTES_PER_ELEMENT + this.dequesLength * Int32Array.BYTES_PER_ELEMENT;
+    return this.panesLength * Float64Array.BYTES_PER_ELEMENT;
   }
 
   private paneIndexAt(base: number): number {
@@ -434,10 +424,6 @@ export class PaneWindow implements WindowShape {
 
   private field(seq: number, offset: number): number {
     return this.panes[this.offsetOf(seq) + offset]!;
-  }
-
-  private frontValue(dequeBase: number, front: number, back: number, offset: number): number {
-    return back > front ? this.field(this.deques[dequeBase + (front & this.mask)]!, offset) : Number.NaN;
   }
 
   private offsetOf(seq: number): number {
@@ -449,14 +435,13 @@ export class PaneWindow implements WindowShape {
   private set head(value: number) { this.panes[this.pbase + H_HEAD] = value; }
   private get tail(): number { return this.panes[this.pbase + H_TAIL]!; }
   private set tail(value: number) { this.panes[this.pbase + H_TAIL] = value; }
-  private get minHead(): number { return this.panes[this.pbase + H_MIN_HEAD]!; }
-  private set minHead(value: number) { this.panes[this.pbase + H_MIN_HEAD] = value; }
-  private get minTail(): number { return this.panes[this.pbase + H_MIN_TAIL]!; }
-  private set minTail(value: number) { this.panes[this.pbase + H_MIN_TAIL] = value; }
-  private get maxHead(): number { return this.panes[this.pbase + H_MAX_HEAD]!; }
-  private set maxHead(value: number) { this.panes[this.pbase + H_MAX_HEAD] = value; }
-  private get maxTail(): number { return this.panes[this.pbase + H_MAX_TAIL]!; }
-  private set maxTail(value: number) { this.panes[this.pbase + H_MAX_TAIL] = value; }
+  /** First entry of the back part (see H_BOUNDARY); the back part's extremes (-Infinity / +Infinity when empty): */
+  private get boundary(): number { return this.panes[this.pbase + H_BOUNDARY]!; }
+  private set boundary(value: number) { this.panes[this.pbase + H_BOUNDARY] = value; }
+  private get backMax(): number { return this.panes[this.pbase + H_BACK_MAX]!; }
+  private set backMax(value: number) { this.panes[this.pbase + H_BACK_MAX] = value; }
+  private get backMin(): number { return this.panes[this.pbase + H_BACK_MIN]!; }
+  private set backMin(value: number) { this.panes[this.pbase + H_BACK_MIN] = value; }
   private get runCount(): number { return this.panes[this.pbase + H_RUN_COUNT]!; }
   private set runCount(value: number) { this.panes[this.pbase + H_RUN_COUNT] = value; }
   private get openSeq(): number { return this.panes[this.pbase + H_OPEN_SEQ]!; }
@@ -480,17 +465,6 @@ export class PaneWindow implements WindowShape {
   private set strE(value: number) { this.panes[this.pbase + H_STR_E] = value; }
   private get strV(): number { return this.panes[this.pbase + H_STR_V]!; }
   private set strV(value: number) { this.panes[this.pbase + H_STR_V] = value; }
-  // Values at the deques' fronts (NaN when empty): the front entry sits anywhere in the ring, so reading it on
-  // every reading would cost a cache miss; these change only when a front does:
-  private get minValue(): number { return this.panes[this.pbase + H_MIN_VALUE]!; }
-  private set minValue(value: number) { this.panes[this.pbase + H_MIN_VALUE] = value; }
-  private get maxValue(): number { return this.panes[this.pbase + H_MAX_VALUE]!; }
-  private set maxValue(value: number) { this.panes[this.pbase + H_MAX_VALUE] = value; }
-  private get minFront(): number { return this.panes[this.pbase + H_MIN_FRONT]!; }
-  private set minFront(value: number) { this.panes[this.pbase + H_MIN_FRONT] = value; }
-  private get maxFront(): number { return this.panes[this.pbase + H_MAX_FRONT]!; }
-  private set maxFront(value: number) { this.panes[this.pbase + H_MAX_FRONT] = value; }
-
   private timeWeighted(now: number, integral: boolean): number {
     const start = this.windowStart(now);
     let total = integral ? this.runTwSum : this.runTwCover;
@@ -524,38 +498,30 @@ export class PaneWindow implements WindowShape {
     this.openT = Number.NaN;
   }
 
-  /** Keeps entry minima increasing from front to back; the current pane may already sit at the back. */
-  /** The entry's extreme is read here, not passed in (see addFrom). */
-  private pushMin(seq: number): void {
-    const value = this.field(seq, this.oMin);
-    const deques = this.deques;
-    const mask = this.mask;
-    const offset = this.dmin;
-    let tail = this.minTail;
-    if (tail > this.minHead && deques[offset + ((tail - 1) & mask)] === seq) tail -= 1;
-    while (tail > this.minHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMin) >= value) tail -= 1;
-    deques[offset + (tail & mask)] = seq;
-    this.minTail = tail + 1;
-    if (tail === this.minHead) {
-      this.minValue = value;
-      this.minFront = seq;
+  /**
+   * The front part ran empty: it takes over the back part (but a paned window's latest pane, which may still grow),
+   * each entry getting the extremes from itself to the new boundary. Each entry is flipped once, so O(1) amortized.
+   */
+  flip(): void {
+    const end = this.raw ? this.tail : this.tail - 1;
+    const panes = this.panes;
+    let max = Number.NEGATIVE_INFINITY;
+    let min = Number.POSITIVE_INFINITY;
+    for (let seq = end - 1; seq >= this.head; seq -= 1) {
+      const base = this.offsetOf(seq);
+      if (this.tracksMaximum) panes[base + this.oSuffixMax] = max = Math.max(max, panes[base + this.oMax]!);
+      if (this.tracksMinimum) panes[base + this.oSuffixMin] = min = Math.min(min, panes[base + this.oMin]!);
     }
+    this.boundary = end;
+    this.backMax = end < this.tail ? this.field(end, this.oMax) : Number.NEGATIVE_INFINITY;
+    this.backMin = end < this.tail ? this.field(end, this.oMin) : Number.POSITIVE_INFINITY;
   }
 
-  private pushMax(seq: number): void {
-    const value = this.field(seq, this.oMax);
-    const deques = this.deques;
-    const mask = this.mask;
-    const offset = this.dmax;
-    let tail = this.maxTail;
-    if (tail > this.maxHead && deques[offset + ((tail - 1) & mask)] === seq) tail -= 1;
-    while (tail > this.maxHead && this.field(deques[offset + ((tail - 1) & mask)]!, this.oMax) <= value) tail -= 1;
-    deques[offset + (tail & mask)] = seq;
-    this.maxTail = tail + 1;
-    if (tail === this.maxHead) {
-      this.maxValue = value;
-      this.maxFront = seq;
-    }
+  /** The last entry left (the head passed the boundary only then): both parts are empty. */
+  emptied(): void {
+    this.boundary = this.head;
+    this.backMax = Number.NEGATIVE_INFINITY;
+    this.backMin = Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -582,15 +548,14 @@ export class PaneWindow implements WindowShape {
     this.runTwCover = twCover;
   }
 
-  /** (Re)allocates private arrays for `capacity` entries, keeping live entries and deque entries at their sequence numbers. */
+  /** (Re)allocates a private array for `capacity` entries, keeping live entries at their sequence numbers. */
   private allocate(capacity: number): void {
-    const dequeCount = (this.tracksMinimum ? 1 : 0) + (this.tracksMaximum ? 1 : 0);
-    this.relocate(new Float64Array(HEADER_FIELDS + capacity * this.stride), 0, new Int32Array(capacity * dequeCount), 0, capacity);
+    this.relocate(new Float64Array(HEADER_FIELDS + capacity * this.stride), 0, capacity);
   }
 
-  /** Moves the header, entries and deques to the given storage with room for `capacity` entries. */
-  private relocate(panes: Float64Array, pbase: number, deques: Int32Array, dbase: number, capacity: number): void {
-    const old = { panes: this.panes, pbase: this.pbase, deques: this.deques, dmin: this.dmin, dmax: this.dmax, mask: this.mask };
+  /** Moves the header and entries to the given storage with room for `capacity` entries. */
+  private relocate(panes: Float64Array, pbase: number, capacity: number): void {
+    const old = { panes: this.panes, pbase: this.pbase };
     const oldOffset = (seq: number) => this.offsetOf(seq);
     const entries: [number, number][] = [];
     for (let seq = this.head; seq < this.tail; seq += 1) entries.push([seq, oldOffset(seq)]);
@@ -598,12 +563,7 @@ export class PaneWindow implements WindowShape {
     this.mask = capacity - 1;
     this.panes = panes;
     this.pbase = pbase;
-    this.deques = deques;
-    this.dmin = dbase;
-    this.dmax = dbase + (this.tracksMinimum ? capacity : 0);
     panes.set(old.panes.subarray(old.pbase, old.pbase + HEADER_FIELDS), pbase);
     for (const [seq, from] of entries) this.panes.set(old.panes.subarray(from, from + this.stride), this.offsetOf(seq));
-    for (let seq = this.minHead; seq < this.minTail; seq += 1) deques[this.dmin + (seq & this.mask)] = old.deques[old.dmin + (seq & old.mask)]!;
-    for (let seq = this.maxHead; seq < this.maxTail; seq += 1) deques[this.dmax + (seq & this.mask)] = old.deques[old.dmax + (seq & old.mask)]!;
   }
 }
