@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../config/index.ts';
-import { changesBetween, configHash, fingerprints, fixedFieldChanges, reloadSummary, type ReloadReport } from './reload.ts';
+import { changesBetween, configHash, fingerprintOf, fingerprints, fixedFieldChanges, reloadSummary, type ReloadReport } from './reload.ts';
 
 const BASE = readFileSync(fileURLToPath(new URL('../config/testcases/valid-minimal/config.yaml', import.meta.url)), 'utf8');
 const FILE = '/etc/hazmon/site.yaml';
@@ -20,6 +20,14 @@ describe('changesBetween', () => {
     const lines = load(BASE).lines;
     const moved = load(BASE.replace('port: 5020', 'port: 5021')).lines;
     expect(changesBetween(fingerprints(lines), fingerprints(moved))).toEqual({ kept: [], restarted: ['tcp'], added: [], removed: [] });
+  });
+
+  it('is a digest of fixed size, however large the definition (the agent keeps one per line until the next reload)', () => {
+    const small = fingerprintOf({ id: 'a' });
+    const large = fingerprintOf({ id: 'a', points: Array.from({ length: 10_000 }, (_, i) => ({ id: `p${i}`, address: i })) });
+    expect(large).toHaveLength(small.length);
+    expect(large).not.toBe(small);
+    expect(fingerprintOf({ id: 'a' })).toBe(small);
   });
 });
 

@@ -5,7 +5,7 @@
 import type { LineConfig, ModbusCounters, ReadyDevice, Reading } from '@hazmon/protocols';
 import { ModbusPoller } from '@hazmon/protocols';
 import type { ChangeSet } from './reload.ts';
-import { changesBetween } from './reload.ts';
+import { changesBetween, fingerprintOf } from './reload.ts';
 
 /** Whether the unit that produced a batch is being stopped for a reload (its last, failed requests come then). */
 export type Retiring = () => boolean;
@@ -94,7 +94,7 @@ export class ModbusLines {
   /** Takes over a config's lines and devices; devices are kept exactly when their line is. */
   replace(lines: readonly LineConfig[], devices: readonly ReadyDevice[]): { lines: ChangeSet; devices: ChangeSet; settled: Promise<void> } {
     const devicesOn = (lineId: string) => devices.filter((device) => device.line === lineId);
-    const next = new Map(lines.map((line) => [line.id, JSON.stringify({ line, devices: devicesOn(line.id) })]));
+    const next = new Map(lines.map((line) => [line.id, fingerprintOf({ line, devices: devicesOn(line.id) })]));
     const before = new Set(this.lineOfDevice.keys());
     const { changes, settled } = this.pollers.replace(next, (lineId, retiring) => {
       const line = lines.find((candidate) => candidate.id === lineId)!;
