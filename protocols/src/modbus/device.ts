@@ -77,25 +77,23 @@ export function buildReadyDevice(input: BuildDeviceInput): ReadyDevice {
   const statusIndexes = input.points.flatMap((point, index) => (point.role === 'status' ? [index] : []));
   const indexOf = new Map(input.points.map((point, index) => [point.id, index]));
   const points = input.points.map((spec): ReadyPoint => {
-    const governedBy = spec.role !== 'measurement' ? [] : spec.status ? spec.status.map((id) => indexOf.get(id)!) : statusIndexes;
+    const governedBy = spec.role !== 'measurement' ? NONE : spec.status ? spec.status.map((id) => indexOf.get(id)!) : statusIndexes;
+    const { width, decode, scaling, loop } = decodingOf(spec);
+    const flagEntries = Object.entries(spec.flags);
     return {
       spec,
       readingId: `${input.id}.${spec.id}`,
-      width: typeWidth(spec.type),
-      decode: spec.type === 'bool' ? null : makeRegisterDecoder(spec.type, spec.order, spec.bit),
-      scaling: makeScaling(spec),
-      loop: spec.signal === 'ne43' && spec.range ? linearScaling([NE43.spanLowMa, NE43.spanHighMa], spec.range) : null,
-      flags: Object.entries(spec.flags).map(([name, flag]) => compileFlag(name, flag, categoriesOf.get(name) ?? 0)),
+      width,
+      decode,
+      scaling,
+      loop,
+      flags: flagEntries.length === 0 ? NONE : flagEntries.map(([name, flag]) => compileFlag(name, flag, categoriesOf.get(name) ?? 0)),
       governedBy,
       unitFrom: spec.unitFrom === null ? -1 : indexOf.get(spec.unitFrom)!,
     };
   });
   const polled = points.flatMap((point, index) => (point.spec.poll ? [index] : []));
-  const items: PlanItem[] = polled.map((index) => {
-    const { spec, width } = points[index]!;
-    const first = spec.role === 'status' || spec.units !== null;
-    return { table: spec.table, address: spec.address, width, intervalMs: spec.intervalMs, first };
-  });
+  const items: PlanItem[] = polled.map((index) => decodingOf(points[index]!.spec).planItem);
   return {
     id: input.id,
     model: input.model,
@@ -106,6 +104,31 @@ export function buildReadyDevice(input: BuildDeviceInput): ReadyDevice {
     schedule: new PollSchedule(items, input.plan),
     label: `device ${input.id} (unit ${input.unitId})`,
   };
+}
+
+/** What decodes and plans a point: a function of its resolved definition alone, so devices of one profile share it. */
+interface PointDecoding extends Pick<ReadyPoint, 'width' | 'decode' | 'scaling' | 'loop'> {
+  readonly planItem: PlanItem;
+}
+
+const decodings = new WeakMap<ResolvedPoint, PointDecoding>();
+/** Shared by every point without flags or governing status points. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function decodingOf(spec: ResolvedPoint): PointDecoding {
+  let decoding = decodings.get(spec);
+  if (decoding === undefined) {
+    const width = typeWidth(spec.type);
+    decoding = {
+      width,
+      decode: spec.type === 'bool' ? null : makeRegisterDecoder(spec.type, spec.order, spec.bit),
+      scaling: makeScaling(spec),
+      loop: spec.signal === 'ne43' && spec.range ? linearScaling([NE43.spanLowMa, NE43.spanHighMa], spec.range) : null,
+      planItem: { table: spec.table, address: spec.address, width, intervalMs: spec.intervalMs, first: spec.role === 'status' || spec.units !== null },
+    };
+    decodings.set(spec, decoding);
+  }
+  return decoding;
 }
 
 function compileFlag(name: string, flag: FlagSpec, categories: number): CompiledFlag {

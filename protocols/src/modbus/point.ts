@@ -102,7 +102,22 @@ export interface ResolvedPoint {
 
 export const DEFAULT_INTERVAL_MS = 1000;
 
+/**
+ * Each spec object is resolved once: the devices built from one profile then share their points' resolved definitions
+ * instead of holding a copy per device (a plant of 80 identical register banks would keep 10,000 copies of 125).
+ */
+const resolvedSpecs = new WeakMap<PointSpec, ResolvedPoint>();
+
 export function resolvePoint(spec: PointSpec): ResolvedPoint {
+  let resolved = resolvedSpecs.get(spec);
+  if (resolved === undefined) {
+    resolved = resolveSpec(spec);
+    resolvedSpecs.set(spec, resolved);
+  }
+  return resolved;
+}
+
+function resolveSpec(spec: PointSpec): ResolvedPoint {
   return {
     id: spec.id,
     table: spec.table,

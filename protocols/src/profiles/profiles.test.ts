@@ -191,6 +191,19 @@ describe('device configs', () => {
     expect(() => createModbusDevice(profile, { id: 't', profile: 'tank-gauge', line: 'l', unitId: 300 })).toThrow(/unitId.*got 300/);
   });
 
+  it('shares what a point decodes with between devices of one profile, and gives an overridden point its own', () => {
+    const profile = loadProfile('tank-gauge');
+    const first = createModbusDevice(profile, { id: 'tank-1', profile: 'tank-gauge', line: 'l', unitId: 1 });
+    const second = createModbusDevice(profile, { id: 'tank-2', profile: 'tank-gauge', line: 'l', unitId: 2, points: { level: { scale: 0.1 } } });
+    const pressure = (device: ReadyDevice) => device.points.find((point) => point.spec.id === 'pressure')!;
+    const level = (device: ReadyDevice) => device.points.find((point) => point.spec.id === 'level')!;
+    expect(pressure(second).spec).toBe(pressure(first).spec);
+    expect(pressure(second).decode).toBe(pressure(first).decode);
+    expect([pressure(first).readingId, pressure(second).readingId]).toEqual(['tank-1.pressure', 'tank-2.pressure']);
+    expect(level(second).spec).not.toBe(level(first).spec);
+    expect([level(first).scaling.toEngineering(1500), level(second).scaling.toEngineering(1500)]).toEqual([1500, 150]);
+  });
+
   it('applies interval overrides to the plan', () => {
     const slow = device('tank-gauge', { points: { level: { intervalMs: 10_000 } } });
     expect(slow.schedule.tickMs).toBe(10_000);
