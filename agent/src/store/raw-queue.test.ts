@@ -33,6 +33,18 @@ describe('RawReadingQueue', () => {
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
   });
 
+  it('starts again at the first slot once emptied, and not while readings wait', () => {
+    const points = registry();
+    const queue = new RawReadingQueue(8);
+    for (let i = 0; i < 3; i++) queue.offer(reading('A', i, i), points);
+    queue.consume(2);
+    expect(queue.slot(0)).toBe(2);
+    queue.consume(1);
+    expect(queue.depth).toBe(0);
+    queue.offer(reading('A', 3, 3), points);
+    expect([queue.slot(0), queue.valueScaled[0]]).toEqual([0, 300]);
+  });
+
   it('encodes scaling, flags, quality and reason', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);
