@@ -35,6 +35,13 @@ const FLUSH_LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500]
 const HIGH_WATER = 0.75;
 const LOW_WATER = 0.25;
 
+/**
+ * DuckDB keeps memory its tasks freed in its allocator until a task's peak passes allocator_flush_threshold (default
+ * 128 MB, never reached by the agent's commits): what the startup checkpoint and each automatic checkpoint free is
+ * handed back to the system instead (agent bench, 10k points: ~5 MB less RSS; commits and throughput unchanged).
+ */
+const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = { allocator_flush_threshold: '8MB' };
+
 function positiveInteger(value: number | undefined, fallback: number, field: string, max = Number.MAX_SAFE_INTEGER): number {
   const chosen = value ?? fallback;
   if (!Number.isSafeInteger(chosen) || chosen < 1 || chosen > max) {
@@ -115,7 +122,7 @@ export class HazmonStore {
 
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(options.path);
+      instance = await DuckDBInstance.create(options.path, STORE_DUCKDB_SETTINGS);
     } catch (cause) {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${String(cause)}`, { cause });
     }
