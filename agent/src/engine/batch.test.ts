@@ -104,6 +104,7 @@ describe('batch loop', () => {
             const previous = h.times.length - 1;
             const duplicate = previous >= 0 && h.times[previous] === time && h.values[previous] === step.value && h.quality[previous] === step.quality;
             const reading: Reading = { pointId: step.point === 0 ? 'A' : 'B', value: step.value, unit: '', sourceTime: time, receiveTime: time, quality: step.quality };
+            const eventsBefore = singleEvents.length;
             single.processReadings([reading]);
             pending.push(reading);
             if (!duplicate) {
@@ -111,6 +112,20 @@ describe('batch loop', () => {
               h.values.push(step.value);
               h.quality.push(step.quality);
               h.good.push(step.quality === 'good');
+            }
+            // A window or rate rule that changed on this reading reports the value the kernel compared: it must be
+            // the naive aggregate (checks the kernels' own reads of the window, not only the window's state).
+            const last = h.times.length - 1;
+            const naive = naiveAggregates(windowShape, h.times, h.values, h.good, last, time);
+            const oldest = naiveAggregates(rateShape, h.times, h.values, h.good, last, time);
+            const expectedByRule: Record<string, number> = {
+              avg: naive.average, min: naive.minimum, max: naive.maximum,
+              rate_rising: time > oldest.oldestTime ? ((step.value - oldest.oldestValue) * 60_000) / (time - oldest.oldestTime) : 0,
+            };
+            expectedByRule.rate_falling = expectedByRule.rate_rising!;
+            for (const event of singleEvents.slice(eventsBefore)) {
+              if (event.type !== 'alarm' || event.who !== 'engine' || !(event.rule in expectedByRule) || step.quality !== 'good') continue;
+              expect(close(event.value!, expectedByRule[event.rule]!), `${event.rule} ${event.value} vs ${expectedByRule[event.rule]}`).toBe(true);
             }
             if (step.chunkEnd) flush();
           });
