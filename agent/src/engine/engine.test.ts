@@ -169,6 +169,37 @@ describe('health', () => {
   });
 });
 
+describe('health alarms made on first use', () => {
+  it('a health alarm never raised is listed as normal, takes commands, and keeps their state through a snapshot', () => {
+    const config = { points: [{ id: 'line/P', limits: { hi: 50 }, health: { staleS: 10 } }] };
+    const { engine, feed, alarmEvents } = setup(config);
+    expect(engine.alarm('line/P/comms_loss')).toMatchObject({ state: 'normal', mode: 'in_service', conditionActive: false, priority: 'high' });
+    expect(engine.alarms().map((alarm) => alarm.id).sort()).toEqual(
+      ['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'].map((rule) => `line/P/${rule}`).sort(),
+    );
+    expect(engine.alarm('line/P/no_such_rule')).toBeUndefined();
+    expect(engine.command({ kind: 'shelve', target: 'line/P/stale', time: T0, person: 'Li Wei', reason: 'sensor swap', until: T0 + 3_600_000 })).toEqual({ ok: true });
+    feed('line/P', 0, 10);
+    engine.tick(T0 + 20_000);
+    const raised = alarmEvents('line/P/stale').filter((e) => e.conditionActive);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ toMode: 'shelved', annunciated: false });
+    const restored = setup(config);
+    restored.engine.restore(JSON.parse(JSON.stringify(engine.snapshot())));
+    expect(restored.engine.alarm('line/P/stale')).toMatchObject({ mode: 'shelved', conditionActive: true });
+    expect(restored.engine.alarm('line/P/bad_quality')).toMatchObject({ state: 'normal', mode: 'in_service' });
+  });
+
+  it('a maintenance reading suppresses every health alarm of the point by design, used before or not', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 5 } }] });
+    feed('P', 0, 1, { quality: 'uncertain', reason: { code: 'maintenance', message: 'check function' } });
+    for (const rule of ['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range']) {
+      expect(engine.alarm(`P/${rule}`)?.mode).toBe('suppressed');
+      expect(alarmEvents(`P/${rule}`).map((e) => e.toMode)).toEqual(['suppressed']);
+    }
+  });
+});
+
 describe('voting', () => {
   const group = (onBadQuality: 'trip' | 'ignore') => ({
     points: ['A', 'B', 'C'].map((id) => ({ id, limits: { hi: 20 } })),

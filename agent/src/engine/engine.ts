@@ -7,7 +7,7 @@ import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCon
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { compileValueKernel, kernelShapeKey, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
-import { PointRuntime, type ValueRule, type WindowRule } from './point.ts';
+import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
@@ -343,7 +343,7 @@ export class AlarmEngine {
     this.config.actions.forEach((action, i) => {
       if (this.actions.has(action.id)) throw duplicate(`actions[${i}].id`, 'action', action.id);
       const runtime = new ActionRuntime(action);
-      for (const alarm of resolveTriggers(action, i, (id) => this.alarmsById.get(id))) {
+      for (const alarm of resolveTriggers(action, i, (id) => this.alarmsById.get(id) ?? this.healthAlarmById(id))) {
         runtime.triggers.push(alarm);
         this.actionsByAlarm.set(alarm, [...(this.actionsByAlarm.get(alarm) ?? []), runtime]);
       }
@@ -365,7 +365,7 @@ export class AlarmEngine {
       if (limitAlarms.has(rules.id)) throw duplicate(`points[${i}].id`, 'point id', rules.id);
       const point = new PointRuntime(i, rules, `engine config: points[${i}]`);
       limitAlarms.set(rules.id, new Map(point.limits.map((limit) => [limit.name, limit.alarm.id])));
-      for (const alarm of point.alarms) alarmIds.add(alarm.id);
+      for (const id of point.alarmIds) alarmIds.add(id);
     });
     parsed.votingGroups.forEach((group, i) => {
       const alarmId = `vote/${group.id}`;
@@ -552,11 +552,20 @@ export class AlarmEngine {
 
   alarm(alarmId: string): AlarmView | undefined {
     const alarm = this.alarmsById.get(alarmId);
-    return alarm === undefined ? undefined : this.view(alarm);
+    if (alarm !== undefined) return this.view(alarm);
+    const health = this.parseHealthAlarmId(alarmId);
+    return health === undefined ? undefined : this.uncreatedHealthView(health.point, health.rule);
   }
 
+  /** Every alarm, by point (rule alarms, health alarms, stuck), then the votes; health alarms never used are normal. */
   alarms(): AlarmView[] {
-    return [...this.alarmsById.values()].map((alarm) => this.view(alarm));
+    const views: AlarmView[] = [];
+    for (const point of this.points) {
+      for (const alarm of point.alarms) views.push(this.view(alarm));
+      for (const rule of HEALTH_RULES) if (point.createdHealthAlarm(rule) === undefined) views.push(this.uncreatedHealthView(point, rule));
+    }
+    for (const group of this.groups) views.push(this.view(group.alarm));
+    return views;
   }
 
   /** Whether an action is latched (commanded and not yet reset). */
@@ -660,11 +669,13 @@ export class AlarmEngine {
       point.stores.forEach((store, i) => store.restore(saved.windows[i]!));
       const r = point.index * RULE_FIELDS;
       for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.refreshStoreLayout(k);
+      // A health alarm in the snapshot was in use: it is created here to take its state.
+      for (const id of Object.keys(saved.alarms)) if (this.parseHealthAlarmId(id)?.point === point) this.healthAlarmById(id);
       for (const alarm of point.alarms) {
         const savedAlarm = saved.alarms[alarm.id];
         if (savedAlarm !== undefined) alarm.restore(savedAlarm);
       }
-      s[p + P_STALE_ACTIVE] = point.health.stale.conditionActive ? 1 : 0;
+      s[p + P_STALE_ACTIVE] = point.createdHealthAlarm('stale')?.conditionActive ? 1 : 0;
       s[p + P_STUCK_ACTIVE] = point.stuck?.alarm.conditionActive ? 1 : 0;
     }
     for (const [id, saved] of Object.entries(snapshot.groups)) {
@@ -794,6 +805,32 @@ export class AlarmEngine {
     ranges[r + R_STORES_END] = this.stores.length;
   }
 
+  /** A point's health alarm, created (and registered) on first use. */
+  private healthAlarm(point: PointRuntime, rule: HealthRule): Alarm {
+    return point.healthAlarm(rule, (alarm) => this.alarmsById.set(alarm.id, alarm));
+  }
+
+  /** The health alarm with this id ("<point>/<rule>"), created on first use; undefined when there is none. */
+  private healthAlarmById(alarmId: string): Alarm | undefined {
+    const health = this.parseHealthAlarmId(alarmId);
+    return health === undefined ? undefined : this.healthAlarm(health.point, health.rule);
+  }
+
+  private parseHealthAlarmId(alarmId: string): { point: PointRuntime; rule: HealthRule } | undefined {
+    const slash = alarmId.lastIndexOf('/');
+    const rule = alarmId.slice(slash + 1) as HealthRule;
+    const point = this.points[this.pointIndex(alarmId.slice(0, slash))];
+    return slash > 0 && point !== undefined && HEALTH_RULES.includes(rule) ? { point, rule } : undefined;
+  }
+
+  /** What a health alarm never used looks like: normal and in service. */
+  private uncreatedHealthView(point: PointRuntime, rule: HealthRule): AlarmView {
+    return {
+      id: `${point.id}/${rule}`, pointId: point.id, site: point.site, rule,
+      state: 'normal', mode: 'in_service', conditionActive: false, priority: point.healthPriority,
+    };
+  }
+
   private view(alarm: Alarm): AlarmView {
     return {
       id: alarm.id, pointId: alarm.pointId, site: alarm.site, rule: alarm.rule,
@@ -806,7 +843,7 @@ export class AlarmEngine {
       return { ok: false, reason: `${command.kind} ${command.target}: the person giving the command must be named` };
     }
     if (!Number.isFinite(command.time)) return { ok: false, reason: `${command.kind} ${command.target}: time ${command.time} is not finite` };
-    const alarm = this.alarmsById.get(command.target);
+    const alarm = this.alarmsById.get(command.target) ?? this.healthAlarmById(command.target);
     if (alarm !== undefined) return alarm.command(command, this.sink);
     const action = this.actions.get(command.target);
     if (action === undefined || command.kind !== 'reset') {
@@ -859,7 +896,7 @@ export class AlarmEngine {
     if (quality === GOOD) {
       if (s[p + P_STALE_ACTIVE] === 1) {
         s[p + P_STALE_ACTIVE] = 0;
-        this.raise(this.points[index]!.health.stale, false, t, v, 'good reading received');
+        this.raise(this.healthAlarm(this.points[index]!, 'stale'), false, t, v, 'good reading received');
       }
     } else {
       this.checkStale(index, t);
@@ -867,16 +904,18 @@ export class AlarmEngine {
   }
 
   private raiseHealthChanges(point: PointRuntime, changed: number, bits: number, t: number, v: number, reason: number, signalFault: boolean): void {
-    const h = point.health;
+    const h = (rule: HealthRule) => this.healthAlarm(point, rule);
     const why = REASON_CODES[reason] ?? 'none';
-    if (changed & HEALTH_BAD) this.raise(h.badQuality, (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
-    if (changed & HEALTH_COMMS) this.raise(h.commsLoss, (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
-    if (changed & HEALTH_FAULT) this.raise(h.deviceFault, (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
+    if (changed & HEALTH_BAD) this.raise(h('bad_quality'), (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
+    if (changed & HEALTH_COMMS) this.raise(h('comms_loss'), (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
+    if (changed & HEALTH_FAULT) this.raise(h('device_fault'), (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
     if (changed & HEALTH_SIGNAL) {
-      this.raise(h.signalOutOfRange, signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
+      this.raise(h('signal_out_of_range'), signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
     }
     if (changed & HEALTH_MAINTENANCE) {
       const maintenance = (bits & HEALTH_MAINTENANCE) !== 0;
+      // Suppression by design covers every alarm of the point, so each gets its event: none is left to create later.
+      for (const rule of HEALTH_RULES) h(rule);
       for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
     }
   }
@@ -888,7 +927,7 @@ export class AlarmEngine {
     const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
     if (now - since >= s[p + P_STALE_MS]! && s[p + P_STALE_ACTIVE] === 0) {
       s[p + P_STALE_ACTIVE] = 1;
-      this.raise(this.points[index]!.health.stale, true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
+      this.raise(this.healthAlarm(this.points[index]!, 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
   }
 

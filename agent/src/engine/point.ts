@@ -34,13 +34,9 @@ export interface StuckRule {
   readonly alarm: Alarm;
 }
 
-export interface HealthAlarms {
-  readonly stale: Alarm;
-  readonly badQuality: Alarm;
-  readonly commsLoss: Alarm;
-  readonly deviceFault: Alarm;
-  readonly signalOutOfRange: Alarm;
-}
+/** A point's health alarms, `<point>/<rule>`; each is created on first use (see PointRuntime.healthAlarm). */
+export const HEALTH_RULES = ['stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'] as const;
+export type HealthRule = (typeof HEALTH_RULES)[number];
 
 const LIMIT_DEFAULTS = {
   hihi: { above: true, priority: 'high' },
@@ -67,10 +63,16 @@ export class PointRuntime {
   readonly windowRules: WindowRule[] = [];
   readonly rateRules: WindowRule[] = [];
   readonly stuck: StuckRule | null;
-  readonly health: HealthAlarms;
+  readonly healthPriority: Priority;
   /** Every value rule's condition; the engine packs them all into one ConditionTable. */
   readonly conditions: ThresholdCondition[] = [];
-  readonly alarms: Alarm[] = [];
+  /** The alarms of the value rules, in rule order. */
+  private readonly ruleAlarms: Alarm[] = [];
+  /**
+   * Health alarms by HEALTH_RULES index, created on first use: most points never raise most of them, and five
+   * alarm objects per point are most of an engine's heap at 10k points.
+   */
+  private healthAlarms: (Alarm | undefined)[] | null = null;
   /** Indices of the voting groups this point belongs to. */
   readonly groups: number[] = [];
 
@@ -104,21 +106,50 @@ export class PointRuntime {
     }
     if (rules.rate) this.compileRate(rules.rate, where);
     this.compileExposure(rules, preset, where);
-    const healthAlarm = (name: string, priority: Priority = rules.health.priority) => this.alarm(name, 'health', priority, false);
-    this.health = {
-      stale: healthAlarm('stale'),
-      badQuality: healthAlarm('bad_quality'),
-      commsLoss: healthAlarm('comms_loss'),
-      deviceFault: healthAlarm('device_fault'),
-      signalOutOfRange: healthAlarm('signal_out_of_range'),
-    };
+    this.healthPriority = rules.health.priority;
+    // Arrays grown by push keep room for more entries (~150 bytes each); exact copies save ~0.5 KB per point.
+    this.limits = this.limits.slice();
+    this.stores = this.stores.slice();
+    this.windowRules = this.windowRules.slice();
+    this.rateRules = this.rateRules.slice();
+    this.conditions = this.conditions.slice();
+    this.ruleAlarms = this.ruleAlarms.slice();
     for (const store of this.stores) {
       const reads = (aggregate: number) => this.windowRules.some((rule) => rule.store === store && rule.aggregate === aggregate);
       store.trackExtremes(reads(AGGREGATE_MIN), reads(AGGREGATE_MAX));
     }
     this.stuck = rules.health.stuck
-      ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, alarm: healthAlarm('stuck', 'medium') }
+      ? { epsilon: rules.health.stuck.epsilon, forMs: rules.health.stuck.forS * 1000, alarm: new Alarm(`${this.id}/stuck`, this.id, this.site, 'stuck', 'health', 'medium', false) }
       : null;
+  }
+
+  /** Every alarm the point has now: rule alarms, the health alarms created so far (in HEALTH_RULES order), stuck. */
+  get alarms(): Alarm[] {
+    const created = this.healthAlarms?.filter((alarm) => alarm !== undefined) ?? [];
+    return [...this.ruleAlarms, ...created, ...(this.stuck ? [this.stuck.alarm] : [])];
+  }
+
+  /** Ids of every alarm the point can raise, created or not. */
+  get alarmIds(): string[] {
+    return [...this.ruleAlarms.map((alarm) => alarm.id), ...HEALTH_RULES.map((rule) => `${this.id}/${rule}`), ...(this.stuck ? [this.stuck.alarm.id] : [])];
+  }
+
+  /** The health alarm for `rule` if it was created. */
+  createdHealthAlarm(rule: HealthRule): Alarm | undefined {
+    return this.healthAlarms?.[HEALTH_RULES.indexOf(rule)];
+  }
+
+  /** The health alarm for `rule`, created now if it was not; `created` is told of a new one. */
+  healthAlarm(rule: HealthRule, created: (alarm: Alarm) => void): Alarm {
+    const slot = HEALTH_RULES.indexOf(rule);
+    this.healthAlarms ??= new Array<Alarm | undefined>(HEALTH_RULES.length);
+    let alarm = this.healthAlarms[slot];
+    if (alarm === undefined) {
+      alarm = new Alarm(`${this.id}/${rule}`, this.id, this.site, rule, 'health', this.healthPriority, false);
+      this.healthAlarms[slot] = alarm;
+      created(alarm);
+    }
+    return alarm;
   }
 
   /**
@@ -199,7 +230,7 @@ export class PointRuntime {
 
   private alarm(rule: string, kind: AlarmKind, priority: Priority, latch: boolean): Alarm {
     const alarm = new Alarm(`${this.id}/${rule}`, this.id, this.site, rule, kind, priority, latch);
-    this.alarms.push(alarm);
+    this.ruleAlarms.push(alarm);
     return alarm;
   }
 }
