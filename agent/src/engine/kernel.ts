@@ -104,10 +104,24 @@ export function kernelShapeKey(shape: KernelShape): string {
   return JSON.stringify(shape);
 }
 
-/** Compiles the kernel of one shape; call the result with the engine's arrays to get the per-reading function. */
+/** Compiled factories by layout and shape key, for the life of the process. */
+const compiled = new WeakMap<KernelLayout, Map<string, (env: KernelEnv) => ValueKernel>>();
+
+/**
+ * The kernel of one shape; call the result with the engine's arrays to get the per-reading function. Compiled once
+ * per process: every engine of the process (after a reload, a replay) shares the code and its optimization, so a
+ * new engine starts at full speed.
+ */
 export function compileValueKernel(shape: KernelShape, layout: KernelLayout): (env: KernelEnv) => ValueKernel {
-  const source = kernelSource(shape, layout);
-  return new Function('env', source) as (env: KernelEnv) => ValueKernel;
+  let byShape = compiled.get(layout);
+  if (byShape === undefined) compiled.set(layout, (byShape = new Map()));
+  const key = kernelShapeKey(shape);
+  let factory = byShape.get(key);
+  if (factory === undefined) {
+    factory = new Function('env', kernelSource(shape, layout)) as (env: KernelEnv) => ValueKernel;
+    byShape.set(key, factory);
+  }
+  return factory;
 }
 
 /** The source of a kernel factory: `env` in, the per-reading function out. Exported for tests and for reading. */
