@@ -1,7 +1,8 @@
 /** HazmonStore against real DuckDB files: schema, ingest, rollups, back-pressure, durable events, queries, bad inputs. */
+import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, point, reading } from './fixtures/test-helpers.ts';
+import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 import type { StoreEvent, StoreOptions } from './types.ts';
 
@@ -55,6 +56,22 @@ describe('HazmonStore schema and ingest', () => {
     expect(await reopened.rawReadings('T2.LEL', T0, T0 + 1)).toHaveLength(1);
     expect(await reopened.rawReadings('T1.LEL', T0, T0 + 1)).toHaveLength(1);
     expect((await reopened.rawReadings('T3.LEL', T0, T0 + 1)).map((row) => row.value)).toEqual([3]);
+  });
+
+  it('folds committed raw rows into the file every checkpointIntervalMs: the WAL empties while the store stays open', async () => {
+    const walBytes = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+    const periodic = await openStore({ checkpointIntervalMs: 50 });
+    const never = await openStore({ checkpointIntervalMs: 0 });
+    for (const { store } of [periodic, never]) {
+      await store.registerPoints([point('T1.LEL')]);
+      await store.checkpoint();
+      for (let i = 0; i < 1000; i++) store.writeReading(reading('T1.LEL', T0 + i, i / 100));
+      expect(store.flush()).toBe(1000);
+    }
+    await waitFor(() => walBytes(periodic.path) === 0, 'the periodic checkpoint to empty the WAL');
+    expect(walBytes(never.path)).toBeGreaterThan(0);
+    expect(await periodic.store.rawReadings('T1.LEL', T0, T0 + 1000)).toHaveLength(1000);
+    await expect(openStore({ checkpointIntervalMs: -1 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
   });
 
   it('re-registering updates the metadata of every known point (several statements of them) and inserts the new ones', async () => {

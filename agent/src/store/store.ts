@@ -42,6 +42,15 @@ const LOW_WATER = 0.25;
  */
 const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = { allocator_flush_threshold: '8MB' };
 
+/** An interval that 0 turns off. */
+function wholeNumberOrZero(value: number | undefined, fallback: number, field: string): number {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < 0) {
+    throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.${field}: ${quote(value)} must be a whole number >= 0`);
+  }
+  return chosen;
+}
+
 function positiveInteger(value: number | undefined, fallback: number, field: string, max = Number.MAX_SAFE_INTEGER): number {
   const chosen = value ?? fallback;
   if (!Number.isSafeInteger(chosen) || chosen < 1 || chosen > max) {
@@ -60,6 +69,9 @@ export class HazmonStore {
   private readonly flushLatency = new LatencyHistogram(FLUSH_LATENCY_BOUNDS_MS);
   private rawAccepted = 0;
   private rawRowsWritten = 0;
+  /** rawRowsWritten at the last periodic checkpoint. */
+  private rawRowsCheckpointed = 0;
+  private checkpointing = false;
   private rawDropped = 0;
   private droppedUnreported = 0;
   private batches = 0;
@@ -111,10 +123,8 @@ export class HazmonStore {
     const flushBatchRows = positiveInteger(options.flushBatchRows, 16_384, 'flushBatchRows');
     const rollupIntervalMs = positiveInteger(options.rollupIntervalMs, 5000, 'rollupIntervalMs');
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
-    const retentionIntervalMs = options.retentionIntervalMs ?? 3_600_000;
-    if (!Number.isSafeInteger(retentionIntervalMs) || retentionIntervalMs < 0) {
-      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.retentionIntervalMs: ${quote(options.retentionIntervalMs)} must be a whole number >= 0`);
-    }
+    const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
+    const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 10_000, 'checkpointIntervalMs');
     const queueCapacity = options.queueCapacity ?? 262_144;
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: ${quote(options.path)} must be a file path (the store must survive restarts)`);
@@ -133,6 +143,7 @@ export class HazmonStore {
         rollupIntervalMs,
         rollupGraceMs,
         retentionIntervalMs,
+        checkpointIntervalMs,
         retention,
       });
     } catch (error) {
@@ -151,10 +162,11 @@ export class HazmonStore {
       rollupIntervalMs: number;
       rollupGraceMs: number;
       retentionIntervalMs: number;
+      checkpointIntervalMs: number;
       retention: RetentionPolicy;
     },
   ): Promise<HazmonStore> {
-    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, retention } = settings;
+    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, retention } = settings;
     const maintenance = new SerialConnection(await instance.connect());
     for (const statement of SCHEMA_DDL) await maintenance.run(statement);
     const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
@@ -186,6 +198,7 @@ export class HazmonStore {
       // Also once soon after start, so a gateway restarted more often than hourly still applies retention.
       store.timers.push(setTimeout(retain, Math.min(retentionIntervalMs, 60_000)), setInterval(retain, retentionIntervalMs));
     }
+    if (checkpointIntervalMs > 0) store.timers.push(setInterval(() => void store.foldCommittedRows(), checkpointIntervalMs));
     for (const timer of store.timers) timer.unref();
     return store;
   }
@@ -359,6 +372,27 @@ export class HazmonStore {
         this.retentionRunning = null;
       });
     return this.retentionRunning;
+  }
+
+  /**
+   * Checkpoints when raw rows were committed since the last time, so they leave memory (see checkpointIntervalMs).
+   * A plain CHECKPOINT, which DuckDB refuses while another transaction runs (FORCE would make new ones wait, and the
+   * synchronous raw commit could then block the event loop that has to finish the transaction it waits for); a refused
+   * or failed one is left to the next turn: the rows are committed either way, and a store that cannot write shows
+   * in the flushes.
+   */
+  private async foldCommittedRows(): Promise<void> {
+    if (this.closed || this.checkpointing || this.rawRowsWritten === this.rawRowsCheckpointed) return;
+    this.checkpointing = true;
+    const written = this.rawRowsWritten;
+    try {
+      await this.maintenance.run('CHECKPOINT');
+      this.rawRowsCheckpointed = written;
+    } catch {
+      // Refused (a transaction was running) or failed: the next turn tries again.
+    } finally {
+      this.checkpointing = false;
+    }
   }
 
   /** Commits queued readings and folds the WAL into the database file. */
