@@ -153,7 +153,7 @@ export function kernelSource(shape: KernelShape, layout: KernelLayout): string {
     if (store.heldValues) {
       lines.push(`    ${viaMethod}`);
     } else {
-      lines.push(`    if (${h} < 0) { ${viaMethod} }`, `    else { ${inPlaceRuleValue(rule.aggregate, store, k, h, L)} }`);
+      lines.push(`    if (${h} < 0) { ${viaMethod} }`, `    else { ${inPlaceRuleValue(rule.aggregate, store, rule.store, L)} }`);
     }
     lines.push(`    ${quietCheck(rule.condition, `slotBase + ${shape.limits.length + i}`, 'x', L)}`, '  }');
   });
@@ -177,35 +177,35 @@ function quietCheck(offset: number, slot: string, x: string, L: KernelLayout): s
   return `{ const q = (conditionBase + ${offset}) * ${L.quietFields}; if (!(${x} > quiet[q] && ${x} < quiet[q + 1])) env.stepRule(index, ${slot}, ${x}); }`;
 }
 
-/** The value a rule compares, read from a window stepped in place (header at h). */
-function inPlaceRuleValue(aggregate: number, store: KernelStore, k: string, h: string, L: KernelLayout): string {
+/**
+ * The value a rule compares, from a window stepped in place: its header is at h<j>, and the step left its ring
+ * positions, count, sum and mask in head<j>, tail<j>, count<j>, sum<j>, mask<j>.
+ */
+function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: KernelLayout): string {
   const H = L.header;
   const A = L.aggregates;
-  const entryAt = (seq: string) => `${h} + ${H.length} + (${seq} & layout[${k} * ${L.storeFields} + ${L.storeMask}]) * ${store.stride}`;
-  if (aggregate === A.avg) return `const count = panes[${h} + ${H.runCount}]; x = count > 0 ? panes[${h} + ${H.runSum}] / count : NaN;`;
+  const entryAt = (seq: string) => `h${j} + ${H.length} + (${seq} & mask${j}) * ${store.stride}`;
+  if (aggregate === A.avg) return `x = count${j} > 0 ? sum${j} / count${j} : NaN;`;
   if (aggregate === A.max || aggregate === A.min) {
     // The front part's first suffix extreme against the back part's (PaneWindow.maximum / minimum).
     const [pick, suffix, back] = aggregate === A.max ? ['max', store.suffixMax, H.backMax] : ['min', store.suffixMin, H.backMin];
-    return [
-      `const head = panes[${h} + ${H.head}];`,
-      `x = panes[${h} + ${H.tail}] === head ? NaN : head < panes[${h} + ${H.boundary}] ? Math.${pick}(panes[${entryAt('head')} + ${suffix}], panes[${h} + ${back}]) : panes[${h} + ${back}];`,
-    ].join(' ');
+    return `x = tail${j} === head${j} ? NaN : head${j} < panes[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], panes[h${j} + ${back}]) : panes[h${j} + ${back}];`;
   }
   if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
   // Rate per minute from the oldest reading in the window to this one.
   return [
-    `const head = panes[${h} + ${H.head}];`,
-    `const e = ${entryAt('head')} + ${store.paned ? L.paned.firstT : 0};`,
+    `const e = ${entryAt(`head${j}`)} + ${store.paned ? L.paned.firstT : 0};`,
     'const oldestTime = panes[e];',
-    `x = panes[${h} + ${H.tail}] > head && t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
+    `x = tail${j} > head${j} && t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
   ].join(' ');
 }
 
 /**
  * Window j of the point takes the reading: through its methods when it keeps held values or is not in place,
- * otherwise in place, exactly as PaneWindow.add does (batch.test.ts holds the two equal): evict the entries whose
- * pane left the window (flipping the extremes' front part when it runs empty), then add to the latest pane or
- * start an entry, then raise the back part's extremes.
+ * otherwise in place, exactly as PaneWindow.add does (batch.test.ts and kernel.test.ts hold the two equal): evict
+ * the entries whose pane left the window (flipping the extremes' front part when it runs empty), then add to the
+ * latest pane or start an entry, then raise the back part's extremes. The numbers the rules read next stay in
+ * locals (head<j>, tail<j>, count<j>, sum<j>, mask<j>) rather than being read back from the header.
  */
 function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
   const H = L.header;
@@ -224,6 +224,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
   const firstKept = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
   lines.push(
     `  let ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
+    `  let head${j} = 0, tail${j} = 0, count${j} = 0, sum${j} = 0, mask${j} = 0;`,
     `  if (${h} < 0) stores[${k}].addFrom(s, p + ${L.lastTime}, true);`,
     '  else {',
     `    const h = ${h};`,
@@ -231,11 +232,11 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     `    const entries = h + ${H.length};`,
     `    let head = panes[h + ${H.head}];`,
     `    const tail = panes[h + ${H.tail}];`,
+    `    let count = panes[h + ${H.runCount}];`,
+    `    let sum = panes[h + ${H.runSum}];`,
     `    const firstKept = ${firstKept};`,
     `    if (tail > head && ${paneOf(entryAt('head'))} < firstKept) {`,
     '      const headBefore = head;',
-    `      let count = panes[h + ${H.runCount}];`,
-    `      let sum = panes[h + ${H.runSum}];`,
     '      do {',
     `        const e = ${entryAt('head')};`,
     `        count -= ${store.paned ? `panes[e + ${P.count}]` : '1'};`,
@@ -244,20 +245,25 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     '        head += 1;',
     `      } while (tail > head && ${paneOf(entryAt('head'))} < firstKept);`,
     `      panes[h + ${H.head}] = head;`,
-    `      panes[h + ${H.runCount}] = count;`,
-    `      panes[h + ${H.runSum}] = sum;`,
     extremes ? `      if (head > panes[h + ${H.boundary}]) stores[${k}].emptied();` : '',
     // Once per ring length of evictions (the head crossed a multiple of the capacity) the sums are re-added, so
-    // rounding error stays bounded (PaneWindow.recompute).
-    `      if ((head & ~mask) !== (headBefore & ~mask)) stores[${k}].recompute();`,
+    // rounding error stays bounded (PaneWindow.recompute, which reads and writes them in the header).
+    `      if ((head & ~mask) !== (headBefore & ~mask)) {`,
+    `        panes[h + ${H.runCount}] = count;`,
+    `        panes[h + ${H.runSum}] = sum;`,
+    `        stores[${k}].recompute();`,
+    `        count = panes[h + ${H.runCount}];`,
+    `        sum = panes[h + ${H.runSum}];`,
+    '      }',
     '    }',
   );
-  // added: the reading went into the ring here (false: the ring was full and the window's own add() grew it).
+  // added: the reading went into the ring here (false: the ring was full and the window's own add() grows it).
   if (store.paned) {
     lines.push(
       `    const paneIndex = Math.ceil(t / spans[${k} * 2 + 1]) - 1;`,
       `    const latest = ${entryAt('tail - 1')};`,
-      `    let added = true;`,
+      '    let added = true;',
+      `    let nextTail = tail;`,
       `    if (tail > head && panes[latest + ${P.index}] === paneIndex) {`,
       `      panes[latest + ${P.count}] += 1;`,
       `      panes[latest + ${P.sum}] += v;`,
@@ -274,28 +280,36 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
       `      panes[e + ${P.sum}] = panes[e + ${P.min}] = panes[e + ${P.max}] = v;`,
       `      panes[e + ${P.firstT}] = panes[e + ${P.lastT}] = t;`,
       `      panes[e + ${P.firstV}] = panes[e + ${P.lastV}] = v;`,
-      `      panes[h + ${H.tail}] = tail + 1;`,
+      '      nextTail = tail + 1;',
+      `      panes[h + ${H.tail}] = nextTail;`,
       '    }',
     );
   } else {
     lines.push(
       '    const added = tail - head <= mask;',
+      '    const nextTail = tail + 1;',
       '    if (added) {',
       `      const e = ${entryAt('tail')};`,
       '      panes[e] = t;',
       '      panes[e + 1] = v;',
-      `      panes[h + ${H.tail}] = tail + 1;`,
+      `      panes[h + ${H.tail}] = nextTail;`,
       '    }',
     );
   }
   lines.push(
     '    if (added) {',
-    `      panes[h + ${H.runCount}] += 1;`,
-    `      panes[h + ${H.runSum}] += v;`,
+    '      count += 1;',
+    '      sum += v;',
+    `      panes[h + ${H.runCount}] = count;`,
+    `      panes[h + ${H.runSum}] = sum;`,
     // The new entry, or the latest pane it joined, is in the back part.
     store.suffixMax >= 0 ? `      if (v > panes[h + ${H.backMax}]) panes[h + ${H.backMax}] = v;` : '',
     store.suffixMin >= 0 ? `      if (v < panes[h + ${H.backMin}]) panes[h + ${H.backMin}] = v;` : '',
+    `      head${j} = head; tail${j} = nextTail; count${j} = count; sum${j} = sum; mask${j} = mask;`,
     '    } else {',
+    // The eviction's sums go to the header before the window's own add() grows the ring.
+    `      panes[h + ${H.runCount}] = count;`,
+    `      panes[h + ${H.runSum}] = sum;`,
     `      env.growStore(${k}, p + ${L.lastTime});`,
     `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
     '    }',
