@@ -5,7 +5,7 @@
  * per Modbus TCP port, 10 lines; one read of 125 registers per device and cycle; every point has hi/hihi limits. The
  * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1; the
  * measured process (agent, or the baseline) is another child pinned to CPU 0 with `taskset`, with the Node options of
- * the systemd unit (agent/deploy/hazmon.service, `Environment=NODE_OPTIONS=`), so its RSS and CPU are
+ * the systemd unit (agent/deploy/hazmon.service, `Environment=NODE_OPTIONS=` and ExecStart's), so its RSS and CPU are
  * its own. Like the unit's agent, the measured script runs as a JavaScript bundle (agent/scripts/build.ts, written
  * under agent/dist/ for the run), not through tsx. Each run: WARMUP s, then MEASURE s measured.
  *
@@ -46,11 +46,16 @@ const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const MEASURE_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-/** The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...`), so RSS is measured as deployed. */
+/**
+ * The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...` and the options before the
+ * script in `ExecStart=`), so RSS is measured as deployed.
+ */
 function deployedNodeOptions(): string[] {
   const unit = readFileSync(fileURLToPath(new URL('../agent/deploy/hazmon.service', import.meta.url)), 'utf8');
-  const line = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
-  return line ? line[1]!.trim().split(/\s+/) : [];
+  const environment = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  const [, ...execStart] = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  const beforeScript = execStart.findIndex((word) => !word.startsWith('-'));
+  return [...environment, ...execStart.slice(0, Math.max(0, beforeScript))];
 }
 const NODE_OPTIONS = deployedNodeOptions();
 

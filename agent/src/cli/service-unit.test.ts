@@ -49,8 +49,15 @@ describe('agent/deploy/hazmon.service', () => {
     return values[0]!;
   };
 
+  /** ExecStart as node, the options before the script, the script and its arguments. */
+  const execStart = () => {
+    const [node, ...rest] = one('ExecStart').split(/\s+/);
+    const firstArgument = rest.findIndex((word) => !word.startsWith('-'));
+    return { node, nodeOptions: rest.slice(0, firstArgument), script: rest[firstArgument], args: rest.slice(firstArgument + 1) };
+  };
+
   it('starts the build\'s bundle of the package bin\'s entry with a command from the CLI table and exactly the arguments its usage names', () => {
-    const [node, script, ...args] = one('ExecStart').split(/\s+/);
+    const { node, script, args } = execStart();
     expect(node).toMatch(/\/node$/);
     expect(script).toBe(`/opt/hazmon/agent/${relative(AGENT, AGENT_BUNDLE)}`);
     // The bundle is built from the module the development bin runs through tsx: both are the same CLI.
@@ -76,10 +83,11 @@ describe('agent/deploy/hazmon.service', () => {
     if (service.has('ExecReload')) expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
   });
 
-  it('gives Node only options this Node accepts', () => {
+  it('gives Node only options this Node accepts, in NODE_OPTIONS (which refuses most V8 flags) and on the command line', () => {
     const environment = (service.get('Environment') ?? []).filter((value) => value.startsWith('NODE_OPTIONS='));
     expect(environment).toHaveLength(1);
-    const run = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: environment[0]!.slice('NODE_OPTIONS='.length) }, encoding: 'utf8' });
+    const env = { ...process.env, NODE_OPTIONS: environment[0]!.slice('NODE_OPTIONS='.length) };
+    const run = spawnSync(process.execPath, [...execStart().nodeOptions, '-e', '0'], { env, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });
