@@ -86,3 +86,12 @@ describe('value kernels', () => {
     );
   });
 });
+
+describe('kernel source', () => {
+  it('takes only integers and booleans from a shape', () => {
+    const shape = { stores: [], limits: [0], rules: [], stuck: false };
+    expect(() => compileValueKernel(shape, L)).not.toThrow();
+    const injected = { ...shape, limits: ['0]; process.exit(1); //' as unknown as number] };
+    expect(() => compileValueKernel(injected, L)).toThrow(/shape\.limits\[0\] is "0\]; process\.exit\(1\); \/\/", not an integer or a boolean/);
+  });
+});

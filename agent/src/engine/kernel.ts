@@ -126,6 +126,7 @@ export function compileValueKernel(shape: KernelShape, layout: KernelLayout): (e
 
 /** The source of a kernel factory: `env` in, the per-reading function out. Exported for tests and for reading. */
 export function kernelSource(shape: KernelShape, layout: KernelLayout): string {
+  assertStructureOnly(shape);
   const L = layout;
   const lines: string[] = [
     'const { scalars: s, ranges, panes, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
@@ -170,6 +171,17 @@ export function kernelSource(shape: KernelShape, layout: KernelLayout): string {
   }
   lines.push('};');
   return lines.join('\n');
+}
+
+/** Only integers and booleans may reach the generated source: a shape carries structure, never config text. */
+function assertStructureOnly(shape: KernelShape): void {
+  const check = (value: unknown, where: string): void => {
+    if (typeof value === 'boolean' || Number.isSafeInteger(value)) return;
+    if (Array.isArray(value)) value.forEach((item, i) => check(item, `${where}[${i}]`));
+    else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) check(item, `${where}.${key}`);
+    else throw new RangeError(`kernel shape: ${where} is ${JSON.stringify(value)}, not an integer or a boolean`);
+  };
+  check(shape, 'shape');
 }
 
 /** `if x leaves the quiet interval of the point's condition at offset, step the slot`. */
