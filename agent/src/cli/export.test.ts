@@ -1,10 +1,10 @@
 /** `hazmon export` against a real store file: CSV round trip as a child process, argument checks in process. */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HazmonStore } from '../store/index.ts';
 import { EXIT } from './command.ts';
-import { parseIsoTime } from './export.ts';
+import { parseIsoTime, replaceWhenComplete } from './export.ts';
 import { AUDIT_ROWS, POINTS, T0, bufferedIo, createSite, hazmon } from './fixtures/store-site.ts';
 import type { Site } from './fixtures/store-site.ts';
 import { runCli } from './run.ts';
@@ -45,6 +45,25 @@ describe('hazmon export (child process)', () => {
     expect(result.stderr).toContain(`--out ${JSON.stringify(out)} exists; add --force`);
     expect(readFileSync(out, 'utf8')).toBe('precious\n');
   }, 120_000);
+});
+
+describe('replaceWhenComplete', () => {
+  it('leaves the old file whole when the write fails half way, and no partial file behind', async () => {
+    const out = site.file('replaced.csv');
+    writeFileSync(out, 'old export\n');
+    await expect(replaceWhenComplete(out, async (partial) => {
+      writeFileSync(partial, 'half of a new ');
+      throw new Error('disk full');
+    })).rejects.toThrow('disk full');
+    expect(readFileSync(out, 'utf8')).toBe('old export\n');
+    expect(readdirSync(site.dir).filter((name) => name.includes('.partial-'))).toEqual([]);
+    expect(await replaceWhenComplete(out, async (partial) => {
+      writeFileSync(partial, 'new export\n');
+      return 1;
+    })).toBe(1);
+    expect(readFileSync(out, 'utf8')).toBe('new export\n');
+    expect(readdirSync(site.dir).filter((name) => name.includes('.partial-'))).toEqual([]);
+  });
 });
 
 describe('hazmon export (in process)', () => {

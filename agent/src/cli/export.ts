@@ -1,6 +1,6 @@
 /** `hazmon export CONFIG ...`: writes readings, alarm events or the audit log of a UTC time range to CSV or Parquet. */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExportRequest } from '../store/index.ts';
 import { StoreError } from '../store/index.ts';
@@ -74,12 +74,27 @@ export function parseExportArgs(args: readonly string[]): { configFile: string; 
   return { configFile: positionals[0]!, request: { what, format, path, from, to, ...(pointIds ? { pointIds } : {}) } };
 }
 
+/**
+ * Writes `path` through `write(partial)` into a partial file beside it, renamed over `path` only once complete: a
+ * failed or killed export leaves no half-written file in its place, and `--force` replaces the old one atomically.
+ */
+export async function replaceWhenComplete<T>(path: string, write: (partial: string) => Promise<T>): Promise<T> {
+  const partial = join(dirname(path), `.${basename(path)}.partial-${process.pid}`);
+  try {
+    const result = await write(partial);
+    renameSync(partial, path);
+    return result;
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
 export async function exportCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { configFile, request } = parseExportArgs(args);
   return withConfiguredStore('export', configFile, io, async (store) => {
     let rows: number;
     try {
-      rows = await store.exportRange(request);
+      rows = await replaceWhenComplete(request.path, (partial) => store.exportRange({ ...request, path: partial }));
     } catch (error) {
       if (error instanceof StoreError && error.code === 'HAZMON_STORE_UNKNOWN_POINT') throw new UsageError(`--points: ${error.message}`);
       throw error;
