@@ -8,7 +8,6 @@ import { AlarmEngine, EngineError } from '../engine/index.ts';
 import type { PointCatalog, SourcePoint } from './catalog.ts';
 import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
-import { parsePath } from './issues.ts';
 import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
 
 type EnginePointInput = EngineConfigInput['points'][number];
@@ -30,17 +29,12 @@ function configPathOf(enginePath: PathPart[], pointIndex: number | undefined): P
   return POINT_OWN_FIELDS.has(String(field)) ? ['points', index, field, ...rest] : ['points', index, 'rules', field, ...rest];
 }
 
-/** Records each line of an EngineError; messages without a field path are placed on `fallback`. */
+/** Records each problem of an EngineError at the config field it names; an error without problems goes on `fallback`. */
 function addEngineError(issues: IssueList, error: EngineError, input: EngineConfigInput, fallback: PathPart[], pointIndex?: number): void {
-  for (const line of error.message.split('\n')) {
-    const match = /^(?:[a-z ]+: )?((?:points|votingGroups|actions)\[\d+\][^:\s]*): (.*)$/s.exec(line);
-    if (!match) {
-      issues.add('HAZMON_CONFIG_RULES', fallback, line);
-      continue;
-    }
-    const enginePath = parsePath(match[1]!);
-    const problem = match[2]!.replace(/ \(got .*\)$/s, '');
-    issues.add('HAZMON_CONFIG_RULES', configPathOf(enginePath, pointIndex), problem, valueAt(input, enginePath));
+  if (error.problems.length === 0) issues.add('HAZMON_CONFIG_RULES', fallback, error.message);
+  for (const problem of error.problems) {
+    const enginePath = [...problem.path];
+    issues.add('HAZMON_CONFIG_RULES', configPathOf(enginePath, pointIndex), problem.message, valueAt(input, enginePath));
   }
 }
 

@@ -43,6 +43,16 @@ describe('parseEngineConfig', () => {
     expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] }, () => {})).message)
       .toContain('points[0].windows[0]: give exactly one of "above" or "below"');
   });
+
+  it('lists every problem with its field path, so callers place them without reading the message', () => {
+    expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', limits: { hi: 'high' } }, { id: 'B', windows: [{ name: 'w' }] }] })).problems.map((problem) => problem.path))
+      .toEqual([['points', 0, 'limits', 'hi'], ['points', 1, 'windows', 0, 'aggregate'], ['points', 1, 'windows', 0, 'windowS']]);
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).problems)
+      .toEqual([{ path: ['votingGroups', 0, 'points', 1], message: 'unknown point "B"' }]);
+    // The gas library's refusal is placed at the preset that asked for it.
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', unit: 'ppm', preset: { gas: 'O2', unit: 'ppm' } }] }, () => {})).problems)
+      .toEqual([{ path: ['points', 0, 'preset'], message: 'oxygen preset needs unit %VOL, got "ppm"' }]);
+  });
 });
 
 describe('AlarmEngine.check', () => {

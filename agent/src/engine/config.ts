@@ -1,6 +1,6 @@
 /** Rule-set configuration of the engine: plain data, a zod schema, and parse errors that name the field path. */
 import { z } from 'zod';
-import { EngineError } from './errors.ts';
+import { EngineError, pathText } from './errors.ts';
 import { GAS_NAMES, PRESET_STANDARDS, PRESET_UNITS } from './gas-library.ts';
 
 export const PRIORITIES = ['emergency', 'high', 'medium', 'low'] as const;
@@ -121,16 +121,13 @@ export type VotingGroupConfig = z.output<typeof votingGroup>;
 export type ActionConfig = z.output<typeof action>;
 export type LimitConfig = z.output<typeof limit>;
 
-function pathText(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
-}
-
 /** Validates plain data (e.g. parsed YAML); throws EngineError HAZMON_ENGINE_CONFIG_INVALID naming each bad field. */
 export function parseEngineConfig(input: unknown, where = 'engine config'): EngineConfig {
   const result = engineConfigSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => ({ path: issue.path.map((key) => (typeof key === 'number' ? key : String(key))), message: issue.message }));
   const lines = result.error.issues.map(
-    (issue) => `${where}: ${pathText(issue.path) || '(root)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
+    (issue, i) => `${where}: ${pathText(problems[i]!.path) || '(root)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
   );
-  throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', lines.join('\n'));
+  throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', lines.join('\n'), problems);
 }

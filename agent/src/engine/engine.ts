@@ -4,7 +4,7 @@ import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
-import { EngineError } from './errors.ts';
+import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { compileValueKernel, kernelShapeKey, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
@@ -181,10 +181,8 @@ export interface RestoreResult {
   readonly skipped: { id: string; reason: string }[];
 }
 
-const invalid = (message: string) => new EngineError('HAZMON_ENGINE_CONFIG_INVALID', message);
-
-const duplicate = (field: string, what: string, id: string) => invalid(`engine config: ${field}: duplicate ${what} "${id}"`);
-const unknownPoint = (where: string, id: string) => invalid(`engine config: ${where}: unknown point "${id}"`);
+const duplicate = (path: EnginePath, what: string, id: string) => configError(path, `duplicate ${what} "${id}"`);
+const unknownPoint = (path: EnginePath, id: string) => configError(path, `unknown point "${id}"`);
 
 /**
  * Members of a voting group and their trip alarms, or an error naming the field. Shared by the engine (points and
@@ -192,16 +190,16 @@ const unknownPoint = (where: string, id: string) => invalid(`engine config: ${wh
  */
 function resolveGroup<P extends { readonly id: string }, A>(
   config: VotingGroupConfig,
-  where: string,
-  pointById: (id: string, where: string) => P,
+  where: EnginePath,
+  pointById: (id: string, where: EnginePath) => P,
   tripAlarm: (point: P, limit: string) => A | undefined,
 ): { required: number; members: P[]; tripAlarms: A[] } {
   const [required, total] = config.vote.split('oo').map(Number) as [number, number];
-  if (config.points.length !== total) throw invalid(`${where}.points: vote ${config.vote} needs ${total} points, got ${config.points.length}`);
-  const members = config.points.map((id, i) => pointById(id, `${where}.points[${i}]`));
+  if (config.points.length !== total) throw configError([...where, 'points'], `vote ${config.vote} needs ${total} points, got ${config.points.length}`);
+  const members = config.points.map((id, i) => pointById(id, [...where, 'points', i]));
   const tripAlarms = members.map((member, i) => {
     const alarm = tripAlarm(member, config.trip);
-    if (alarm === undefined) throw invalid(`${where}.points[${i}]: point "${member.id}" has no "${config.trip}" limit to vote with`);
+    if (alarm === undefined) throw configError([...where, 'points', i], `point "${member.id}" has no "${config.trip}" limit to vote with`);
     return alarm;
   });
   return { required, members, tripAlarms };
@@ -211,7 +209,7 @@ function resolveGroup<P extends { readonly id: string }, A>(
 function resolveTriggers<A>(action: ActionConfig, i: number, alarmById: (id: string) => A | undefined): A[] {
   return action.when.map((alarmId, j) => {
     const alarm = alarmById(alarmId);
-    if (alarm === undefined) throw invalid(`engine config: actions[${i}].when[${j}]: unknown alarm "${alarmId}"`);
+    if (alarm === undefined) throw configError(['actions', i, 'when', j], `unknown alarm "${alarmId}"`);
     return alarm;
   });
 }
@@ -225,9 +223,9 @@ class VotingGroup {
 
   constructor(
     readonly config: VotingGroupConfig,
-    points: (id: string, where: string) => PointRuntime,
+    points: (id: string, where: EnginePath) => PointRuntime,
     readonly alarm: Alarm,
-    where: string,
+    where: EnginePath,
   ) {
     const resolved = resolveGroup(config, where, points, (member, limit) => member.limits.find((rule) => rule.name === limit)?.alarm);
     this.required = resolved.required;
@@ -298,8 +296,8 @@ export class AlarmEngine {
     this.config = parseEngineConfig(config);
     this.sink = sink;
     this.config.points.forEach((rules, i) => {
-      if (this.indexById.has(rules.id)) throw duplicate(`points[${i}].id`, 'point id', rules.id);
-      const point = new PointRuntime(i, rules, `engine config: points[${i}]`);
+      if (this.indexById.has(rules.id)) throw duplicate(['points', i, 'id'], 'point id', rules.id);
+      const point = new PointRuntime(i, rules);
       this.indexById.set(rules.id, i);
       this.points.push(point);
       for (const alarm of point.alarms) this.alarmsById.set(alarm.id, alarm);
@@ -324,15 +322,15 @@ export class AlarmEngine {
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
     this.pointKernel = this.compileKernels();
-    const pointById = (id: string, where: string): PointRuntime => {
+    const pointById = (id: string, where: EnginePath): PointRuntime => {
       const index = this.indexById.get(id);
       if (index === undefined) throw unknownPoint(where, id);
       return this.points[index]!;
     };
     this.config.votingGroups.forEach((group, i) => {
       const alarm = new Alarm(`vote/${group.id}`, group.id, group.site, 'vote', 'vote', group.priority, false);
-      if (this.alarmsById.has(alarm.id)) throw duplicate(`votingGroups[${i}].id`, 'group', group.id);
-      const runtime = new VotingGroup(group, pointById, alarm, `votingGroups[${i}]`);
+      if (this.alarmsById.has(alarm.id)) throw duplicate(['votingGroups', i, 'id'], 'group', group.id);
+      const runtime = new VotingGroup(group, pointById, alarm, ['votingGroups', i]);
       this.alarmsById.set(alarm.id, alarm);
       for (const member of runtime.members) {
         member.groups.push(this.groups.length);
@@ -341,7 +339,7 @@ export class AlarmEngine {
       this.groups.push(runtime);
     });
     this.config.actions.forEach((action, i) => {
-      if (this.actions.has(action.id)) throw duplicate(`actions[${i}].id`, 'action', action.id);
+      if (this.actions.has(action.id)) throw duplicate(['actions', i, 'id'], 'action', action.id);
       const runtime = new ActionRuntime(action);
       for (const alarm of resolveTriggers(action, i, (id) => this.alarmsById.get(id) ?? this.healthAlarmById(id))) {
         runtime.triggers.push(alarm);
@@ -362,25 +360,25 @@ export class AlarmEngine {
     const limitAlarms = new Map<string, ReadonlyMap<string, string>>();
     const alarmIds = new Set<string>();
     parsed.points.forEach((rules, i) => {
-      if (limitAlarms.has(rules.id)) throw duplicate(`points[${i}].id`, 'point id', rules.id);
-      const point = new PointRuntime(i, rules, `engine config: points[${i}]`);
+      if (limitAlarms.has(rules.id)) throw duplicate(['points', i, 'id'], 'point id', rules.id);
+      const point = new PointRuntime(i, rules);
       limitAlarms.set(rules.id, new Map(point.limits.map((limit) => [limit.name, limit.alarm.id])));
       for (const id of point.alarmIds) alarmIds.add(id);
     });
     parsed.votingGroups.forEach((group, i) => {
       const alarmId = `vote/${group.id}`;
-      if (alarmIds.has(alarmId)) throw duplicate(`votingGroups[${i}].id`, 'group', group.id);
-      const pointById = (id: string, where: string) => {
+      if (alarmIds.has(alarmId)) throw duplicate(['votingGroups', i, 'id'], 'group', group.id);
+      const pointById = (id: string, where: EnginePath) => {
         const limits = limitAlarms.get(id);
         if (limits === undefined) throw unknownPoint(where, id);
         return { id, limits };
       };
-      resolveGroup(group, `votingGroups[${i}]`, pointById, (member, limit) => member.limits.get(limit));
+      resolveGroup(group, ['votingGroups', i], pointById, (member, limit) => member.limits.get(limit));
       alarmIds.add(alarmId);
     });
     const actionIds = new Set<string>();
     parsed.actions.forEach((action, i) => {
-      if (actionIds.has(action.id)) throw duplicate(`actions[${i}].id`, 'action', action.id);
+      if (actionIds.has(action.id)) throw duplicate(['actions', i, 'id'], 'action', action.id);
       resolveTriggers(action, i, (id) => (alarmIds.has(id) ? id : undefined));
       actionIds.add(action.id);
     });

@@ -2,7 +2,7 @@
 import { Alarm } from './alarm.ts';
 import type { LimitConfig, PointRules, Priority } from './config.ts';
 import { ThresholdCondition } from './condition.ts';
-import { EngineError } from './errors.ts';
+import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { AlarmKind } from './events.ts';
 import { presetLimits, type PresetLimits } from './gas-library.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PaneWindow } from './window.ts';
@@ -45,6 +45,16 @@ const LIMIT_DEFAULTS = {
   lolo: { above: false, priority: 'high' },
 } as const satisfies Record<string, { above: boolean; priority: Priority }>;
 
+/** The preset's limits, or the gas library's refusal placed at the preset (`where`). */
+function presetAt(preset: NonNullable<PointRules['preset']>, where: EnginePath): PresetLimits {
+  try {
+    return presetLimits(preset.gas, preset.unit, preset.standard, preset.lelSource);
+  } catch (error) {
+    if (error instanceof EngineError) throw configError(where, error.message);
+    throw error;
+  }
+}
+
 function defaultPaneMs(windowMs: number): number {
   return windowMs <= RAW_WINDOW_MAX_MS ? 1 : Math.max(1, Math.round(windowMs / PANES_PER_WINDOW));
 }
@@ -76,7 +86,8 @@ export class PointRuntime {
   /** Indices of the voting groups this point belongs to. */
   readonly groups: number[] = [];
 
-  constructor(index: number, rules: PointRules, where: string) {
+  constructor(index: number, rules: PointRules) {
+    const where: EnginePath = ['points', index];
     this.index = index;
     this.id = rules.id;
     this.site = rules.site;
@@ -85,17 +96,15 @@ export class PointRuntime {
     this.staleMs = rules.health.staleS * 1000;
     this.ne43 = rules.health.ne43;
     this.faultFlags = rules.health.faultFlags;
-    const preset: PresetLimits = rules.preset
-      ? presetLimits(rules.preset.gas, rules.preset.unit, rules.preset.standard, rules.preset.lelSource)
-      : {};
+    const preset: PresetLimits = rules.preset ? presetAt(rules.preset, [...where, 'preset']) : {};
     if (rules.preset && rules.unit !== undefined && rules.unit !== rules.preset.unit) {
-      throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.preset.unit: "${rules.preset.unit}" differs from the point's unit "${rules.unit}"`);
+      throw configError([...where, 'preset', 'unit'], `"${rules.preset.unit}" differs from the point's unit "${rules.unit}"`);
     }
     this.compileLimits(rules, preset, where);
     for (const [i, window] of rules.windows.entries()) {
       const above = window.above !== undefined;
       if (above === (window.below !== undefined)) {
-        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.windows[${i}]: give exactly one of "above" or "below" (rule "${window.name}")`);
+        throw configError([...where, 'windows', i], `give exactly one of "above" or "below" (rule "${window.name}")`);
       }
       const windowMs = window.windowS * 1000;
       this.windowRules.push(
@@ -160,7 +169,7 @@ export class PointRuntime {
     return JSON.stringify(this.rules);
   }
 
-  private compileLimits(rules: PointRules, preset: PresetLimits, where: string): void {
+  private compileLimits(rules: PointRules, preset: PresetLimits, where: EnginePath): void {
     const values: Partial<Record<keyof typeof LIMIT_DEFAULTS, number>> = {};
     for (const name of ['hihi', 'hi', 'lo', 'lolo'] as const) {
       const configured: LimitConfig | undefined = rules.limits[name];
@@ -179,14 +188,14 @@ export class PointRuntime {
       const higher = ordered[i - 1]!;
       const lower = ordered[i]!;
       if (!(values[higher]! > values[lower]!)) {
-        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.limits: ${higher} (${values[higher]}) must be above ${lower} (${values[lower]})`);
+        throw configError([...where, 'limits'], `${higher} (${values[higher]}) must be above ${lower} (${values[lower]})`);
       }
     }
   }
 
-  private compileRate(rate: NonNullable<PointRules['rate']>, where: string): void {
+  private compileRate(rate: NonNullable<PointRules['rate']>, where: EnginePath): void {
     if (rate.risingPerMinute === undefined && rate.fallingPerMinute === undefined) {
-      throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.rate: give risingPerMinute and/or fallingPerMinute`);
+      throw configError([...where, 'rate'], 'give risingPerMinute and/or fallingPerMinute');
     }
     const windowMs = rate.windowS * 1000;
     if (rate.risingPerMinute !== undefined) {
@@ -199,7 +208,7 @@ export class PointRuntime {
     }
   }
 
-  private compileExposure(rules: PointRules, preset: PresetLimits, where: string): void {
+  private compileExposure(rules: PointRules, preset: PresetLimits, where: EnginePath): void {
     const exposure = rules.exposure;
     if (!exposure) return;
     for (const [name, windowMs, paneMs] of [['stel', STEL_WINDOW_MS, defaultPaneMs(STEL_WINDOW_MS)], ['twa', TWA_WINDOW_MS, TWA_PANE_MS]] as const) {
@@ -207,7 +216,7 @@ export class PointRuntime {
       if (configured === undefined) continue;
       const limit = configured === true ? preset[name] : configured;
       if (limit === undefined) {
-        throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `${where}.exposure.${name}: true needs a preset gas with a ${name.toUpperCase()} limit`);
+        throw configError([...where, 'exposure', name], `true needs a preset gas with a ${name.toUpperCase()} limit`);
       }
       this.windowRules.push(this.windowRule(name, 'exposure', AGGREGATE_TWA, windowMs, paneMs,
         new ThresholdCondition(true, limit, 0, 0, 0), exposure.priority, false));
