@@ -1,6 +1,7 @@
 /** OPC UA client against the real tank farm server on 127.0.0.1: subscriptions, quality mapping, security, restart, browse, writes. */
 
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +120,39 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 
 function lastOf(readings: Reading[], pointId: string, accept: (reading: Reading) => boolean): Reading | undefined {
   return readings.findLast((reading) => reading.pointId === pointId && accept(reading));
+}
+
+/**
+ * A TCP relay to the server that can go silent: silenced, it keeps both sockets open and drops whatever comes, as a
+ * hung server or a network that loses packets without resetting the connection does.
+ */
+async function silenceableRelay(targetPort: number): Promise<{ port: number; silence(silent: boolean): void; close(): Promise<void> }> {
+  let silent = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connectTcp(targetPort, '127.0.0.1');
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => {
+        if (!silent) to.write(chunk);
+      });
+      from.on('close', () => to.destroy());
+      from.on('error', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('relay: no port');
+  return {
+    port: address.port,
+    silence: (value) => {
+      silent = value;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('OpcuaConnection subscriptions', () => {
@@ -247,6 +281,33 @@ describe('OpcuaConnection security', () => {
 });
 
 describe('OpcuaConnection reconnection', () => {
+  it('reports every point bad when the server goes silent without closing the connection, and delivers again after', async () => {
+    const farm = await farmOnPort(0);
+    const relay = await silenceableRelay(farm.port);
+    cleanups.push(() => relay.close());
+    // Publishing every 100 ms, keep-alives every 10 publishing intervals, requests time out after 2 s: whichever
+    // notices first (node-opcua's request timeout, or the connection's silence watchdog at 1 s + 2 s), the points
+    // must go bad with a reason rather than keep their last good value.
+    const { connection, readings } = connect({ ...farm, endpointUrl: `opc.tcp://127.0.0.1:${relay.port}` }, { keepAliveMissesAllowed: 1, requestTimeoutMs: 2000 });
+    await connection.start();
+    await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1000));
+
+    const beforeSilence = readings.length;
+    relay.silence(true);
+    const lost = await waitFor('the points bad for silence', () => {
+      const after = readings.slice(beforeSilence);
+      const bad = after.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection');
+      return new Set(bad.map((r) => r.pointId)).size === 3 ? bad : undefined;
+    }, 30_000);
+    expect(lost[0]!.reason?.message).toMatch(new RegExp(`connection to opc\\.tcp://127\\.0\\.0\\.1:${relay.port} lost: .+; reconnecting`));
+    expect(connection.state).toBe('reconnecting');
+
+    relay.silence(false);
+    farm.tank('T101').set('level', 1234);
+    await waitFor('values again once the server answers', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1234), 60_000);
+    expect(connection.state).toBe('connected');
+  }, 120_000);
+
   it('goes bad on server loss and delivers again from a new server on the same port', async () => {
     const first = await farmOnPort(0);
     const { connection, readings } = connect(first);
