@@ -37,6 +37,12 @@ export interface LineTiming {
   /** First wait before reconnecting a lost line; doubles while reconnecting fails (default 200). */
   readonly reconnectBaseMs: number;
   readonly reconnectMaxMs: number;
+  /**
+   * RTU only: after a timeout or a garbled frame nothing is sent for this long (default 100), so that a late answer
+   * arrives while no request waits and is dropped. RTU frames carry no transaction id: arriving after the next
+   * request to the same unit and function, it would be taken for that one's answer, with other registers' values.
+   */
+  readonly quietAfterTimeoutMs: number;
 }
 
 const timingSchema = z
@@ -47,6 +53,7 @@ const timingSchema = z
     backoffMaxMs: z.number().int().min(0),
     reconnectBaseMs: z.number().int().min(10),
     reconnectMaxMs: z.number().int().min(10),
+    quietAfterTimeoutMs: z.number().int().min(0).max(60_000),
   })
   .partial();
 
@@ -72,6 +79,7 @@ export const DEFAULT_LINE_TIMING: LineTiming = {
   backoffMaxMs: 30_000,
   reconnectBaseMs: 200,
   reconnectMaxMs: 10_000,
+  quietAfterTimeoutMs: 100,
 };
 
 /** Per-device request statistics, for /metrics. */
@@ -143,7 +151,8 @@ export class ModbusLine {
   private readonly queue: LineJob[] = [];
   private queueHead = 0;
   private readonly urgent: LineJob[] = [];
-  private inFlight: { job: LineJob; attempt: number; token: number; sentAt: number } | null = null;
+  /** The request on the wire; `quiet` once an RTU line holds still after its timeout (see quietAfterTimeoutMs). */
+  private inFlight: { job: LineJob; attempt: number; token: number; sentAt: number; quiet?: boolean } | null = null;
   private token = 0;
   private reconnectDelay: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -318,6 +327,17 @@ export class ModbusLine {
     const flying = this.inFlight;
     // A late answer (after a timeout or a lost connection already settled the job) is dropped.
     if (!flying || flying.token !== token) return;
+    if (error && this.config.kind === 'rtu' && !flying.quiet && this.timing.quietAfterTimeoutMs > 0) {
+      const code = classify(error, this.timing.timeoutMs).code;
+      if (code === 'timeout' || code === 'frame') {
+        // The line stays busy (nothing else is sent) until the gap has passed: a late answer arriving meanwhile
+        // finds no request waiting and modbus-serial drops it. Settling then goes on as below.
+        const quietToken = ++this.token;
+        this.inFlight = { ...flying, token: quietToken, quiet: true };
+        setTimeout(() => this.answered(quietToken, error, result), this.timing.quietAfterTimeoutMs).unref();
+        return;
+      }
+    }
     this.inFlight = null;
     const { job, attempt } = flying;
     if (!error) {

@@ -1,3 +1,5 @@
+import { SerialPort } from 'serialport';
+import { crc16 } from '../../../simulators/src/modbus/crc16.ts';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +10,7 @@ import type { Reading } from '../reading.ts';
 import { createModbusDevice } from '../profiles/device.ts';
 import { loadProfile } from '../profiles/load.ts';
 import { ModbusPoller } from './client.ts';
+import { ModbusLine, newCounters, type JobOutcome } from './line.ts';
 import type { TestRtuServer } from './test-server.ts';
 import { startTestRtuServer } from './test-server.ts';
 
@@ -33,22 +36,23 @@ async function ptyPair(): Promise<{ client: string; server: string; close(): voi
 }
 
 let pair: Awaited<ReturnType<typeof ptyPair>>;
-let slaves: TestRtuServer;
-let poller: ModbusPoller | undefined;
-
-beforeEach(async () => {
-  pair = await ptyPair();
-  slaves = await startTestRtuServer(pair.server);
-});
-
-afterEach(async () => {
-  await poller?.stop();
-  poller = undefined;
-  await slaves.close();
-  pair.close();
-});
 
 describe('Modbus RTU over a socat pty pair', () => {
+  let slaves: TestRtuServer;
+  let poller: ModbusPoller | undefined;
+
+  beforeEach(async () => {
+    pair = await ptyPair();
+    slaves = await startTestRtuServer(pair.server);
+  });
+
+  afterEach(async () => {
+    await poller?.stop();
+    poller = undefined;
+    await slaves.close();
+    pair.close();
+  });
+
   it('polls two MSA Ultima X units on one line, backs off a dead one and keeps reading the other', async () => {
     const profile = loadProfile('msa-ultima-x');
     slaves.unit(3).holding[1000] = 40000;
@@ -77,4 +81,54 @@ describe('Modbus RTU over a socat pty pair', () => {
     expect(poller.counters('msa-9').backoffs).toBeGreaterThan(0);
     expect(poller.counters('msa-3').responses).toBeGreaterThanOrEqual(5);
   });
+});
+
+/**
+ * A slave that answers FC03 with each register holding its own address, after `delayMs`; the first request's
+ * answer comes `firstDelayMs` late instead.
+ */
+async function scriptedSlave(path: string, delayMs: number, firstDelayMs: number): Promise<{ close(): Promise<void> }> {
+  const port = new SerialPort({ path, baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  let pending = Buffer.alloc(0);
+  let answered = 0;
+  port.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 8) {
+      const request = pending.subarray(0, 8);
+      pending = pending.subarray(8);
+      const [unit, address, quantity] = [request[0]!, request.readUInt16BE(2), request.readUInt16BE(4)];
+      const answer = Buffer.alloc(5 + 2 * quantity);
+      answer.writeUInt8(unit, 0);
+      answer.writeUInt8(3, 1);
+      answer.writeUInt8(2 * quantity, 2);
+      for (let i = 0; i < quantity; i += 1) answer.writeUInt16BE(address + i, 3 + 2 * i);
+      answer.writeUInt16LE(crc16(answer, 0, answer.length - 2), answer.length - 2);
+      setTimeout(() => port.write(answer), answered === 0 ? firstDelayMs : delayMs);
+      answered += 1;
+    }
+  });
+  return { close: () => new Promise<void>((resolve) => port.close(() => resolve())) };
+}
+
+describe('Modbus RTU late answers', () => {
+  it('a late answer is not taken for the next request to the same unit and function: the line keeps quiet after a timeout', async () => {
+    pair = await ptyPair();
+    // Answers take 250 ms, the first 575 ms: past the 500 ms timeout, but before the next request's own answer.
+    const slave = await scriptedSlave(pair.server, 250, 575);
+    const line = new ModbusLine({ id: 'rs485', kind: 'rtu', path: pair.client, timing: { timeoutMs: 500, retries: 0, backoffBaseMs: 0 } });
+    try {
+      line.start();
+      const read = (address: number) =>
+        new Promise<JobOutcome>((done) => line.enqueue({ unitId: 1, functionCode: 3, address, quantity: 2, counters: newCounters(), done }));
+      const [first, second] = await Promise.all([read(100), read(200)]);
+      expect(first).toMatchObject({ ok: false, code: 'timeout' });
+      expect(second.ok).toBe(true);
+      if (second.ok) expect([second.registers!.readUInt16BE(0), second.registers!.readUInt16BE(2)]).toEqual([200, 201]);
+    } finally {
+      await line.stop();
+      await slave.close();
+      pair.close();
+    }
+  }, 30_000);
 });
