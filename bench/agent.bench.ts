@@ -5,7 +5,7 @@
  * per Modbus TCP port, 10 lines; one read of 125 registers per device and cycle; every point has hi/hihi limits. The
  * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1; the
  * measured process (agent, or the baseline) is another child pinned to CPU 0 with `taskset`, with the Node options of
- * the systemd unit (agent/deploy/hazmon.service, `Environment=NODE_OPTIONS=` and ExecStart's), so its RSS and CPU are
+ * the systemd unit (agent/deploy/hazmon.service: NODE_OPTIONS, ExecStart's options, its other Environment= lines), so its RSS and CPU are
  * its own. Like the unit's agent, the measured script runs as a JavaScript bundle (agent/scripts/build.ts, written
  * under agent/dist/ for the run), not through tsx. Each run: WARMUP s, then MEASURE s measured.
  *
@@ -46,18 +46,23 @@ const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const MEASURE_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
+const UNIT = readFileSync(fileURLToPath(new URL('../agent/deploy/hazmon.service', import.meta.url)), 'utf8');
+
 /**
  * The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...` and the options before the
  * script in `ExecStart=`), so RSS is measured as deployed.
  */
 function deployedNodeOptions(): string[] {
-  const unit = readFileSync(fileURLToPath(new URL('../agent/deploy/hazmon.service', import.meta.url)), 'utf8');
-  const environment = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
-  const [, ...execStart] = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  const environment = /^Environment=NODE_OPTIONS=(.*)$/m.exec(UNIT)?.[1]?.trim().split(/\s+/) ?? [];
+  const [, ...execStart] = /^ExecStart=(.*)$/m.exec(UNIT)?.[1]?.trim().split(/\s+/) ?? [];
   const beforeScript = execStart.findIndex((word) => !word.startsWith('-'));
   return [...environment, ...execStart.slice(0, Math.max(0, beforeScript))];
 }
 const NODE_OPTIONS = deployedNodeOptions();
+/** The unit's other `Environment=NAME=value` lines (glibc's malloc settings), given to the measured process. */
+const UNIT_ENVIRONMENT = Object.fromEntries(
+  [...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()]),
+);
 
 /** `node --expose-gc [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
 function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
@@ -157,7 +162,8 @@ async function startSimulator(specPath: string): Promise<{ ports: number[]; stop
 /** One measured child run; its JSON line. */
 function measure(bundle: string, mode: 'agent' | 'poller', configPath: string, profilesDir: string): MeasureResult {
   const [command, args] = nodeCommand(0, bundle, [mode, configPath, profilesDir, String(WARMUP_S), String(MEASURE_S)]);
-  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  const env = { ...process.env, ...UNIT_ENVIRONMENT };
+  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
   // Libraries may log to stdout too (node-opcua warns about the Node version): take the result line.
   const line = result.stdout.split('\n').findLast((candidate) => candidate.startsWith('{"mode"')) ?? '';
   if (result.status !== 0 || line === '') throw new Error(`${mode} run failed (exit ${result.status ?? result.signal}): ${result.stdout}`);
@@ -182,7 +188,8 @@ try {
     console.log(
       `agent end to end: ${fmt(POINTS)} points (${LINES} lines x ${DEVICES_PER_LINE} devices x ${POINTS_PER_DEVICE} registers), every point with hi/hihi limits; ` +
         `${WARMUP_S} s warm-up + ${MEASURE_S} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}; ` +
-        `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}; measured process runs a bundle without tsx`,
+        `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}; its environment: ${Object.entries(UNIT_ENVIRONMENT).map(([name, value]) => `${name}=${value}`).join(' ') || 'none'}; ` +
+        'measured process runs a bundle without tsx',
     );
     const run = (pollMs: number, name: string) => {
       const profiles = writeProfiles(dir, pollMs);
