@@ -23,6 +23,17 @@ export interface AlarmSystemHealth {
   readonly staleAlarms: readonly string[];
 }
 
+/** Plain-data copy of one site's figures, for engine snapshots (a reload keeps a flood or a count going). */
+export interface SiteHealthSnapshot {
+  recent: number[];
+  activations: number;
+  firstActivation: number | null;
+  floodEpisodes: number;
+  inFlood: boolean;
+  chattering: string[];
+  lastActivations: Record<string, number[]>;
+}
+
 class SiteHealth {
   recent: number[] = [];
   activations = 0;
@@ -55,6 +66,32 @@ export class AlarmHealthTracker {
     if (times.length === CHATTER_COUNT && time - times[0]! <= CHATTER_WINDOW_MS) {
       site.chattering.add(alarm.id);
       sink({ type: 'alarm_chattering', time, site: alarm.site, alarmId: alarm.id, activationsIn1Min: CHATTER_COUNT });
+    }
+  }
+
+  snapshot(): Record<string, SiteHealthSnapshot> {
+    const sites: Record<string, SiteHealthSnapshot> = {};
+    for (const [name, site] of this.sites) {
+      sites[name] = {
+        recent: [...site.recent], activations: site.activations, firstActivation: Number.isNaN(site.firstActivation) ? null : site.firstActivation,
+        floodEpisodes: site.floodEpisodes, inFlood: site.inFlood, chattering: [...site.chattering], lastActivations: Object.fromEntries(site.lastActivations),
+      };
+    }
+    return sites;
+  }
+
+  /** Takes over every site's figures from a snapshot; sites it does not name start afresh. */
+  restore(saved: Record<string, SiteHealthSnapshot>): void {
+    this.sites.clear();
+    for (const [name, copy] of Object.entries(saved)) {
+      const site = this.site(name);
+      site.recent = [...copy.recent];
+      site.activations = copy.activations;
+      site.firstActivation = copy.firstActivation ?? Number.NaN;
+      site.floodEpisodes = copy.floodEpisodes;
+      site.inFlood = copy.inFlood;
+      for (const alarmId of copy.chattering) site.chattering.add(alarmId);
+      for (const [alarmId, times] of Object.entries(copy.lastActivations)) site.lastActivations.set(alarmId, [...times]);
     }
   }
 

@@ -1,7 +1,7 @@
 /** The alarm engine: readings and ticks in, alarm, action and health events out; pure and replayable. */
 import { NE43, QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
-import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
+import { AlarmHealthTracker, type AlarmSystemHealth, type SiteHealthSnapshot } from './alarm-health.ts';
 import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError, configError, type EnginePath } from './errors.ts';
@@ -174,6 +174,8 @@ export interface EngineSnapshot {
   points: Record<string, PointSnapshot>;
   groups: Record<string, { fingerprint: string; ignored: number[]; alarm: AlarmSnapshot }>;
   actions: Record<string, { fingerprint: string; latched: boolean }>;
+  /** Alarm-system health figures per site (floods, chattering, counts); in full snapshots only. */
+  alarmSystem?: Record<string, SiteHealthSnapshot>;
 }
 
 export interface RestoreResult {
@@ -614,6 +616,7 @@ export class AlarmEngine {
   /** State of the given points (default all), voting groups and actions, as plain JSON-able data. */
   snapshot(pointIds?: readonly string[]): EngineSnapshot {
     const snapshot: EngineSnapshot = { version: SNAPSHOT_VERSION, points: {}, groups: {}, actions: {} };
+    if (pointIds === undefined) snapshot.alarmSystem = this.health.snapshot();
     const wanted = pointIds === undefined ? null : new Set(pointIds);
     const s = this.scalars;
     for (const point of this.points) {
@@ -687,6 +690,7 @@ export class AlarmEngine {
       if (!unchanged(`action/${id}`, action, saved) || action === undefined) continue;
       action.latched = saved.latched;
     }
+    if (snapshot.alarmSystem !== undefined) this.health.restore(snapshot.alarmSystem);
     return result;
   }
 
