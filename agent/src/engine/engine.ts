@@ -104,7 +104,7 @@ const R_CONDITIONS = 6;
 /** Offsets and codes the compiled kernels read the engine's tables with (kernel.ts). */
 export const KERNEL_LAYOUT: KernelLayout = {
   pointFields: POINT_FIELDS, lastTime: P_LAST_TIME, lastValue: P_LAST_VALUE, limitQuietLow: P_LIMIT_QUIET_LOW, limitQuietHigh: P_LIMIT_QUIET_HIGH,
-  stuckRefValue: P_STUCK_REF_VALUE, stuckRefTime: P_STUCK_REF_TIME, stuckActive: P_STUCK_ACTIVE, stuckEpsilon: P_STUCK_EPSILON, stuckForMs: P_STUCK_FOR_MS,
+  stuckRefValue: P_STUCK_REF_VALUE, stuckRefTime: P_STUCK_REF_TIME, stuckActive: P_STUCK_ACTIVE, stuckEpsilon: P_STUCK_EPSILON,
   ruleFields: RULE_FIELDS, ruleLimits: R_LIMITS, ruleStores: R_STORES, ruleConditions: R_CONDITIONS,
   storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeMask: S_MASK,
   quietFields: QUIET_FIELDS,

@@ -50,7 +50,6 @@ export interface KernelLayout {
   readonly stuckRefTime: number;
   readonly stuckActive: number;
   readonly stuckEpsilon: number;
-  readonly stuckForMs: number;
   readonly ruleFields: number;
   readonly ruleLimits: number;
   readonly ruleStores: number;
@@ -124,8 +123,8 @@ export function compileValueKernel(shape: KernelShape, layout: KernelLayout): (e
   return factory;
 }
 
-/** The source of a kernel factory: `env` in, the per-reading function out. Exported for tests and for reading. */
-export function kernelSource(shape: KernelShape, layout: KernelLayout): string {
+/** The source of a kernel factory: `env` in, the per-reading function out. */
+function kernelSource(shape: KernelShape, layout: KernelLayout): string {
   assertStructureOnly(shape);
   const L = layout;
   const lines: string[] = [
