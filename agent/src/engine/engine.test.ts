@@ -120,6 +120,31 @@ describe('health', () => {
     expect(engine.alarm('P/stale')?.conditionActive).toBe(false);
   });
 
+  it('stale, health bits, NE43 and voting send a batch reading to the full path, which clears and judges them', () => {
+    const { engine } = setup({
+      points: [{ id: 'P', health: { staleS: 10 } }, { id: 'I', health: { ne43: true } }, { id: 'G1', limits: { hi: 50 } }, { id: 'G2', limits: { hi: 50 } }],
+      votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['G1', 'G2'], trip: 'hi' }],
+    });
+    const batch = (point: number, seconds: number, value: number, quality = 0) =>
+      engine.processBatch({ length: 1, point: Int32Array.of(point), time: Float64Array.of(T0 + seconds * 1000), value: Float64Array.of(value), quality: Uint8Array.of(quality) });
+    batch(0, 0, 5);
+    engine.tick(T0 + 11_000);
+    expect(engine.alarm('P/stale')?.conditionActive).toBe(true);
+    batch(0, 12, 5);
+    expect(engine.alarm('P/stale')?.conditionActive).toBe(false);
+    batch(0, 13, 5, 2);
+    expect(engine.alarm('P/bad_quality')?.conditionActive).toBe(true);
+    batch(0, 14, 5);
+    expect(engine.alarm('P/bad_quality')?.conditionActive).toBe(false);
+    batch(1, 15, 12);
+    batch(1, 16, 2.5);
+    expect(engine.alarm('I/signal_out_of_range')?.conditionActive).toBe(true);
+    batch(2, 15, 10);
+    batch(3, 15, 10);
+    batch(2, 16, 60);
+    expect(engine.alarm('vote/g')?.conditionActive).toBe(true);
+  });
+
   it('stuck: no change beyond epsilon for forS', () => {
     const { engine, feed } = setup({ points: [{ id: 'P', health }] });
     for (let s = 0; s <= 19; s += 1) feed('P', s, 3 + (s % 2) * 0.005);
