@@ -70,6 +70,17 @@ describe('readYamlData', () => {
     expect(read('a: [0x1F, 0o17, -0x1F, 0b101, +.5]')).toEqual({ data: { a: [31, 15, '-0x1F', '0b101', 0.5] } });
   });
 
+  it('reports an alias to a missing anchor, and alias bombs, as errors at the alias instead of throwing', () => {
+    const text = 'a: 1\nb: *missing\n';
+    const result = readYamlData(text);
+    if ('data' in result) throw new Error('read an unresolved alias as data');
+    const [error] = result.errors.document.errors;
+    expect(error).toMatchObject({ code: 'BAD_ALIAS', message: expect.stringContaining('missing') });
+    expect(result.errors.lines.linePos(error!.pos[0])).toEqual({ line: 2, col: 4 });
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 4 }, (_, i) => `${'bcde'[i]}: &${'bcde'[i]} [${Array(10).fill(`*${'abcd'[i]}`).join(', ')}]`)].join('\n');
+    expect(read(bomb)).toEqual({ error: 'BAD_ALIAS' });
+  });
+
   it('keeps -0 and NaN as numbers', () => {
     const result = read('a: [-0, .nan]') as { data: { a: number[] } };
     expect(Object.is(result.data.a[0], -0)).toBe(true);

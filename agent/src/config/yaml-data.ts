@@ -5,7 +5,7 @@
  * those of yaml's YAML 1.2 core schema.
  */
 import jsYaml from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, YAMLParseError, isAlias, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
 
 const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
@@ -66,5 +66,32 @@ export function readYamlData(text: string): { data: unknown } | { errors: Return
     }
   }
   const parsed = parseYamlDocument(text);
-  return parsed.document.errors.length > 0 ? { errors: parsed } : { data: parsed.document.toJS({ maxAliasCount: 1000 }) };
+  if (parsed.document.errors.length > 0) return { errors: parsed };
+  try {
+    return { data: parsed.document.toJS({ maxAliasCount: 1000 }) };
+  } catch (error) {
+    // yaml resolves aliases only when it builds the data, and throws a plain ReferenceError for an alias to an
+    // anchor not set before it, or for too many aliases: reported like a syntax error, at the alias.
+    if (!(error instanceof ReferenceError)) throw error;
+    parsed.document.errors.push(new YAMLParseError(aliasPosition(parsed.document), 'BAD_ALIAS', error.message));
+    return { errors: parsed };
+  }
+}
+
+/** Where the first alias that does not resolve is (else the first alias at all): the offsets of its text. */
+function aliasPosition(document: Document.Parsed): [number, number] {
+  let first: [number, number] | undefined;
+  let unresolved: [number, number] | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      const range: [number, number] = [node.range?.[0] ?? 0, node.range?.[1] ?? 0];
+      first ??= range;
+      if (isAlias(node) && node.resolve(document) === undefined) {
+        unresolved = range;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return unresolved ?? first ?? [0, 0];
 }
