@@ -203,9 +203,11 @@ describe('health alarms made on first use', () => {
       ['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'].map((rule) => `line/P/${rule}`).sort(),
     );
     expect(engine.alarm('line/P/no_such_rule')).toBeUndefined();
+    expect(engine.alarmsNotNormal()).toEqual([]);
     expect(engine.command({ kind: 'shelve', target: 'line/P/stale', time: T0, person: 'Li Wei', reason: 'sensor swap', until: T0 + 3_600_000 })).toEqual({ ok: true });
     feed('line/P', 0, 10);
     engine.tick(T0 + 20_000);
+    expect(engine.alarmsNotNormal().map((alarm) => alarm.id)).toEqual(['line/P/stale']);
     const raised = alarmEvents('line/P/stale').filter((e) => e.conditionActive);
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ toMode: 'shelved', annunciated: false });

@@ -557,6 +557,13 @@ export class AlarmEngine {
     return health === undefined ? undefined : this.uncreatedHealthView(health.point, health.rule);
   }
 
+  /** Alarms not in state normal, without listing every alarm: only alarms in use (in alarmsById) can be. */
+  alarmsNotNormal(): AlarmView[] {
+    const views: AlarmView[] = [];
+    for (const alarm of this.alarmsById.values()) if (alarm.state !== 'normal') views.push(this.view(alarm));
+    return views;
+  }
+
   /** Every alarm, by point (rule alarms, health alarms, stuck), then the votes; health alarms never used are normal. */
   alarms(): AlarmView[] {
     const views: AlarmView[] = [];

@@ -313,10 +313,10 @@ export class Agent {
     };
   }
 
-  /** Engine alarms not in state normal, by priority (walks every alarm: for scrapes, not hot paths). */
+  /** Engine alarms not in state normal, by priority (walks the alarms in use: for scrapes, not hot paths). */
   activeAlarmsByPriority(): Map<Priority, number> {
     const counts = new Map<Priority, number>();
-    for (const alarm of this.engine.alarms()) if (alarm.state !== 'normal') counts.set(alarm.priority, (counts.get(alarm.priority) ?? 0) + 1);
+    for (const alarm of this.engine.alarmsNotNormal()) counts.set(alarm.priority, (counts.get(alarm.priority) ?? 0) + 1);
     return counts;
   }
 
