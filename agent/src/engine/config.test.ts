@@ -44,6 +44,19 @@ describe('parseEngineConfig', () => {
       .toContain('points[0].windows[0]: give exactly one of "above" or "below"');
   });
 
+  it('refuses a window named like another alarm of its point, and a group named like a health alarm', () => {
+    for (const name of ['stale', 'hi', 'stuck', 'rate_rising', 'avg']) {
+      const config = { points: [{ id: 'A', windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 1 }, { name, aggregate: 'max', windowS: 10, above: 1 }] }] };
+      for (const judge of [() => new AlarmEngine(config, () => {}), () => AlarmEngine.check(config)]) {
+        expect(errorOf(judge).problems).toEqual([{ path: ['points', 0, 'windows', 1, 'name'], message: expect.stringContaining(`"${name}" names another alarm of the point`) }]);
+      }
+    }
+    const clash = { points: [{ id: 'vote', limits: { hi: 5 } }], votingGroups: [{ id: 'stale', area: 'a', vote: '1oo1', points: ['vote'] }] };
+    for (const judge of [() => new AlarmEngine(clash, () => {}), () => AlarmEngine.check(clash)]) {
+      expect(errorOf(judge).problems).toEqual([{ path: ['votingGroups', 0, 'id'], message: 'duplicate group "stale"' }]);
+    }
+  });
+
   it('lists every problem with its field path, so callers place them without reading the message', () => {
     expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', limits: { hi: 'high' } }, { id: 'B', windows: [{ name: 'w' }] }] })).problems.map((problem) => problem.path))
       .toEqual([['points', 0, 'limits', 'hi'], ['points', 1, 'windows', 0, 'aggregate'], ['points', 1, 'windows', 0, 'windowS']]);

@@ -275,6 +275,17 @@ describe('exposure', () => {
     expect(alarmEvents('CO-1/stel')[0]?.coverage).toBeGreaterThan(0);
     expect(engine.windowValue('CO-1', 'twa').coverage).toBeLessThan(0.04);
   });
+
+  it('a time-weighted window with nothing covered has no value: the alarm keeps its state instead of clearing', () => {
+    // The running integral keeps a rounding remainder once its readings leave: divided by 0 covered time it was
+    // -Infinity here, which cleared the alarm on no data.
+    const { engine, alarmEvents } = setup({ points: [{ id: 'A', holdS: 20, windows: [{ name: 'w', aggregate: 'twa', windowS: 12, above: 60 }] }] });
+    for (const [ms, value] of [[0, 530 / 7], [1000, 83 / 7], [41_000, 0.5]] as const) {
+      engine.processReadings([{ pointId: 'A', value, unit: '', sourceTime: T0 + ms, receiveTime: T0 + ms, quality: 'good' }]);
+    }
+    expect(alarmEvents('A/w').map((e) => [e.conditionActive, e.value])).toEqual([[true, expect.closeTo(75.71, 2)]]);
+    expect(engine.alarm('A/w')?.conditionActive).toBe(true);
+  });
 });
 
 describe('actions', () => {

@@ -331,7 +331,8 @@ export class AlarmEngine {
     };
     this.config.votingGroups.forEach((group, i) => {
       const alarm = new Alarm(`vote/${group.id}`, group.id, group.site, 'vote', 'vote', group.priority, false);
-      if (this.alarmsById.has(alarm.id)) throw duplicate(['votingGroups', i, 'id'], 'group', group.id);
+      // A health alarm not created yet still owns its id.
+      if (this.alarmsById.has(alarm.id) || this.parseHealthAlarmId(alarm.id) !== undefined) throw duplicate(['votingGroups', i, 'id'], 'group', group.id);
       const runtime = new VotingGroup(group, pointById, alarm, ['votingGroups', i]);
       this.alarmsById.set(alarm.id, alarm);
       for (const member of runtime.members) {

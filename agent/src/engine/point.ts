@@ -47,6 +47,9 @@ const LIMIT_DEFAULTS = {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Rule names the engine gives alarms itself; a window may not take one. */
+const RESERVED_RULE_NAMES = ['hihi', 'hi', 'lo', 'lolo', 'rate_rising', 'rate_falling', 'stel', 'twa', 'stuck', ...HEALTH_RULES];
+
 /** The same entries in an array of exactly their number, or the shared empty array. */
 function exactCopy<T>(items: T[]): T[] {
   return items.length === 0 ? (NONE as unknown as T[]) : items.slice();
@@ -108,7 +111,13 @@ export class PointRuntime {
       throw configError([...where, 'preset', 'unit'], `"${rules.preset.unit}" differs from the point's unit "${rules.unit}"`);
     }
     this.compileLimits(rules, preset, where);
+    const taken = new Set<string>(RESERVED_RULE_NAMES);
     for (const [i, window] of rules.windows.entries()) {
+      // Each alarm of a point is "<point>/<rule>": a window named like another of its alarms would hide one of them.
+      if (taken.has(window.name)) {
+        throw configError([...where, 'windows', i, 'name'], `"${window.name}" names another alarm of the point: a window needs a name of its own, not a limit, health, stuck, rate or exposure rule's, nor another window's`);
+      }
+      taken.add(window.name);
       const above = window.above !== undefined;
       if (above === (window.below !== undefined)) {
         throw configError([...where, 'windows', i], `give exactly one of "above" or "below" (rule "${window.name}")`);

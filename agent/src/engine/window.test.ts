@@ -63,7 +63,9 @@ describe('PaneWindow', () => {
                 return io[0]!;
               };
               expect([ruleValue(AGGREGATE_AVG), ruleValue(AGGREGATE_MIN), ruleValue(AGGREGATE_MAX)]).toEqual([window.average(), window.minimum(), window.maximum()]);
-              if (tracksHeldValues) expect(ruleValue(AGGREGATE_TWA)).toBe(window.timeWeightedIntegral(now) / window.coveredMs(now));
+              // Nothing covered is no value (NaN), not the running integral's rounding remainder divided by 0.
+              const covered = window.coveredMs(now);
+              if (tracksHeldValues) expect(ruleValue(AGGREGATE_TWA)).toBe(covered > 0 ? window.timeWeightedIntegral(now) / covered : Number.NaN);
               const oldest = window.oldestTime();
               expect(ruleValue(RATE_PER_MINUTE)).toBe(now > oldest ? ((reading.value - window.oldestValue()) * 60_000) / (now - oldest) : 0);
               for (const w of [window, minimumOnly, maximumOnly]) {

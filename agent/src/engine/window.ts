@@ -323,7 +323,12 @@ export class PaneWindow implements WindowShape {
     if (kind === AGGREGATE_AVG) result = this.runCount > 0 ? this.runSum / this.runCount : Number.NaN;
     else if (kind === AGGREGATE_MIN) result = this.minimum();
     else if (kind === AGGREGATE_MAX) result = this.maximum();
-    else if (kind === AGGREGATE_TWA) result = this.timeWeighted(t, true) / this.timeWeighted(t, false);
+    else if (kind === AGGREGATE_TWA) {
+      // No covered time is no value (NaN leaves a condition as it is): the running integral keeps a rounding
+      // remainder after its entries leave, and remainder / 0 would be an infinity that clears or raises the alarm.
+      const covered = this.timeWeighted(t, false);
+      result = covered > 0 ? this.timeWeighted(t, true) / covered : Number.NaN;
+    }
     else if (this.tail > this.head) {
       const base = this.offsetOf(this.head);
       const oldestTime = this.panes[base + this.oFirstT]!;
