@@ -104,6 +104,26 @@ describe('window aggregates and rate', () => {
   });
 });
 
+describe('windowValue', () => {
+  it('looks past the latest reading without evicting what later readings are judged on', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'A', windows: [{ name: 'avg', aggregate: 'avg', windowS: 60, above: 60 }] }] });
+    feed('A', 0, 100);
+    feed('A', 1, 100);
+    expect(engine.windowValue('A', 'avg', T0 + 120_000)).toMatchObject({ value: Number.NaN, count: 0 });
+    feed('A', 2, 40);
+    expect(engine.windowValue('A', 'avg').value).toBeCloseTo(80, 9);
+    expect(alarmEvents('A/avg').map((e) => e.conditionActive)).toEqual([true]);
+  });
+
+  it('gives the rate to the latest good reading when the latest reading is bad', () => {
+    const { engine, feed } = setup({ points: [{ id: 'A', rate: { windowS: 60, risingPerMinute: 100 } }] });
+    feed('A', 0, 10);
+    feed('A', 30, 20);
+    feed('A', 40, 9999, { quality: 'bad', reason: { code: 'decode', message: 'garbled' } });
+    expect(engine.windowValue('A', 'rate_rising').value).toBeCloseTo(20, 9);
+  });
+});
+
 describe('health', () => {
   const health = { staleS: 10, stuck: { epsilon: 0.01, forS: 20 } };
 

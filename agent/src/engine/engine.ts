@@ -595,12 +595,14 @@ export class AlarmEngine {
     const p = index * POINT_FIELDS;
     const lastTime = this.scalars[p + P_LAST_TIME]!;
     const at = Math.max(now ?? lastTime, Number.isNaN(lastTime) ? -Infinity : lastTime);
-    windowRule.store.evict(at);
+    // Looking past the latest reading evicts on a copy: the live window must keep what later readings are judged on.
+    const store = at > lastTime ? windowRule.store.copy() : windowRule.store;
+    store.evict(at);
     const isRate = point.rateRules.includes(windowRule);
-    const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + P_LAST_GOOD_TIME]! : at, this.scalars[p + P_LAST_VALUE]!);
-    windowRule.store.ruleValueInto(isRate ? RATE : windowRule.aggregate, io);
+    // The rate runs to the latest good reading, which the window holds (the point's latest reading may be bad).
+    const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + P_LAST_GOOD_TIME]! : at, store.newestValue());
+    store.ruleValueInto(isRate ? RATE : windowRule.aggregate, io);
     const value = io[0]!;
-    const store = windowRule.store;
     const span = at - store.windowStart(at);
     return { value, count: store.readingCount, coverage: windowRule.aggregate === TWA ? store.coveredMs(at) / span : Number.NaN };
   }

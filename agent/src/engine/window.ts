@@ -348,6 +348,19 @@ export class PaneWindow implements WindowShape {
     return this.tail > this.head ? this.field(this.head, this.oFirstV) : Number.NaN;
   }
 
+  /** Latest good reading's value in the window; NaN when empty. */
+  newestValue(): number {
+    return this.tail > this.head ? this.field(this.tail - 1, this.oLastV) : Number.NaN;
+  }
+
+  /** An independent window with the same shape, extremes and entries (for looking ahead without touching this one). */
+  copy(): PaneWindow {
+    const copy = new PaneWindow(this, this.tail - this.head);
+    copy.trackExtremes(this.tracksMinimum, this.tracksMaximum);
+    copy.restore(this.snapshot());
+    return copy;
+  }
+
   /** Integral of the held value over (windowStart(now), now]; call evict(now) first. Needs tracksHeldValues. */
   timeWeightedIntegral(now: number): number {
     return this.timeWeighted(now, true);
