@@ -219,8 +219,8 @@ describe('health alarms made on first use', () => {
     const config = { points: [{ id: 'line/P', limits: { hi: 50 }, health: { staleS: 10 } }] };
     const { engine, feed, alarmEvents } = setup(config);
     expect(engine.alarm('line/P/comms_loss')).toMatchObject({ state: 'normal', mode: 'in_service', conditionActive: false, priority: 'high' });
-    expect(engine.alarms().map((alarm) => alarm.id).sort()).toEqual(
-      ['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'].map((rule) => `line/P/${rule}`).sort(),
+    expect(engine.alarms().map((alarm) => alarm.id)).toEqual(
+      ['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'].map((rule) => `line/P/${rule}`),
     );
     expect(engine.alarm('line/P/no_such_rule')).toBeUndefined();
     expect(engine.alarmsNotNormal()).toEqual([]);
@@ -228,6 +228,9 @@ describe('health alarms made on first use', () => {
     feed('line/P', 0, 10);
     engine.tick(T0 + 20_000);
     expect(engine.alarmsNotNormal().map((alarm) => alarm.id)).toEqual(['line/P/stale']);
+    // Listed in rule order whichever health alarms were made first.
+    engine.command({ kind: 'remove_from_service', target: 'line/P/device_fault', time: T0 + 21_000, person: 'Li Wei', reason: 'detector replaced' });
+    expect(engine.alarms().map((alarm) => alarm.rule)).toEqual(['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range']);
     const raised = alarmEvents('line/P/stale').filter((e) => e.conditionActive);
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ toMode: 'shelved', annunciated: false });

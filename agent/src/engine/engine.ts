@@ -569,8 +569,12 @@ export class AlarmEngine {
   alarms(): AlarmView[] {
     const views: AlarmView[] = [];
     for (const point of this.points) {
-      for (const alarm of point.alarms) views.push(this.view(alarm));
-      for (const rule of HEALTH_RULES) if (point.createdHealthAlarm(rule) === undefined) views.push(this.uncreatedHealthView(point, rule));
+      for (const alarm of point.ruleAlarms) views.push(this.view(alarm));
+      for (const rule of HEALTH_RULES) {
+        const alarm = point.createdHealthAlarm(rule);
+        views.push(alarm === undefined ? this.uncreatedHealthView(point, rule) : this.view(alarm));
+      }
+      if (point.stuck !== null) views.push(this.view(point.stuck.alarm));
     }
     for (const group of this.groups) views.push(this.view(group.alarm));
     return views;

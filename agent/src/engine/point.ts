@@ -87,7 +87,7 @@ export class PointRuntime {
   /** Every value rule's condition; the engine packs them all into one ConditionTable. */
   readonly conditions: ThresholdCondition[] = [];
   /** The alarms of the value rules, in rule order. */
-  private readonly ruleAlarms: Alarm[] = [];
+  readonly ruleAlarms: Alarm[] = [];
   /**
    * Health alarms by HEALTH_RULES index, created on first use: most points never raise most of them, and five
    * alarm objects per point are most of an engine's heap at 10k points.
