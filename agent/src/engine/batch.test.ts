@@ -1,7 +1,7 @@
 /**
- * The batch loop's in-place stepping (raw windows through their header layout, conditions through their quiet
- * intervals, the limit band) against the references: naive window recomputes, and the same readings given one
- * by one as Reading objects (the full path).
+ * The batch loop and its kernels (windows stepped in place, conditions through their quiet intervals, the limit
+ * band) against the references: naive window recomputes, and the same readings given one by one as Reading objects
+ * (the full path).
  */
 import type { Reading } from '@hazmon/protocols';
 import fc from 'fast-check';
@@ -156,7 +156,7 @@ describe('paned windows stepped in place', () => {
     feed(11, 50);
     feed(12, -20);
     expect([engine.windowValue('A', 'max').value, engine.windowValue('A', 'min').value]).toEqual([90, -40]);
-    // At 75 s the window is (10 s, 75 s]: the first pane left, the second is the front of both deques.
+    // At 75 s the window is (10 s, 75 s]: the first pane left, the second holds both extremes.
     feed(75, 30);
     expect([engine.windowValue('A', 'max').value, engine.windowValue('A', 'min').value]).toEqual([50, -20]);
     expect(engine.windowValue('A', 'max').count).toBe(3);

@@ -781,8 +781,8 @@ export class AlarmEngine {
   }
 
   /**
-   * Puts every window's entries and deques side by side in two engine-wide arrays, in point order. Each window's
-   * region starts on a multiple of 8 numbers (64 bytes) so its header's first fields share one cache line.
+   * Puts every window's header and entries side by side in one engine-wide array, in point order. Each window's
+   * region starts on a multiple of 8 numbers (64 bytes from the array's start) so its header's hot fields share a line.
    */
   private packWindows(): void {
     const region = (store: PaneWindow) => Math.ceil(store.panesLength / 8) * 8;

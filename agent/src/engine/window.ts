@@ -448,7 +448,7 @@ export class PaneWindow implements WindowShape {
     return this.pbase + HEADER_FIELDS + (seq & this.mask) * this.stride;
   }
 
-  // Header numbers (see HEADER_FIELDS). Ring and deque positions, live entry count:
+  // Header numbers (see HEADER_FIELDS). Ring positions, live entry count:
   private get head(): number { return this.panes[this.pbase + H_HEAD]!; }
   private set head(value: number) { this.panes[this.pbase + H_HEAD] = value; }
   private get tail(): number { return this.panes[this.pbase + H_TAIL]!; }
