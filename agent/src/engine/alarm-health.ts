@@ -35,7 +35,12 @@ export interface SiteHealthSnapshot {
 }
 
 class SiteHealth {
+  /**
+   * Activation times of the last 10 minutes: recent[recentStart..]. Expired times are skipped, not shifted out:
+   * a flood at a big plant holds hundreds of thousands, and Array.shift moves them all on every activation.
+   */
   recent: number[] = [];
+  recentStart = 0;
   activations = 0;
   firstActivation = Number.NaN;
   floodEpisodes = 0;
@@ -54,15 +59,16 @@ export class AlarmHealthTracker {
     if (Number.isNaN(site.firstActivation)) site.firstActivation = time;
     site.recent.push(time);
     this.trimFlood(site, alarm.site, time, sink);
-    if (!site.inFlood && site.recent.length >= FLOOD_COUNT) {
+    const inLast10Min = site.recent.length - site.recentStart;
+    if (!site.inFlood && inLast10Min >= FLOOD_COUNT) {
       site.inFlood = true;
       site.floodEpisodes += 1;
-      sink({ type: 'alarm_flood', time, site: alarm.site, phase: 'start', alarmsIn10Min: site.recent.length });
+      sink({ type: 'alarm_flood', time, site: alarm.site, phase: 'start', alarmsIn10Min: inLast10Min });
     }
-    const times = site.lastActivations.get(alarm.id) ?? [];
+    let times = site.lastActivations.get(alarm.id);
+    if (times === undefined) site.lastActivations.set(alarm.id, (times = []));
     times.push(time);
     if (times.length > CHATTER_COUNT) times.shift();
-    site.lastActivations.set(alarm.id, times);
     if (times.length === CHATTER_COUNT && time - times[0]! <= CHATTER_WINDOW_MS) {
       site.chattering.add(alarm.id);
       sink({ type: 'alarm_chattering', time, site: alarm.site, alarmId: alarm.id, activationsIn1Min: CHATTER_COUNT });
@@ -73,7 +79,7 @@ export class AlarmHealthTracker {
     const sites: Record<string, SiteHealthSnapshot> = {};
     for (const [name, site] of this.sites) {
       sites[name] = {
-        recent: [...site.recent], activations: site.activations, firstActivation: Number.isNaN(site.firstActivation) ? null : site.firstActivation,
+        recent: site.recent.slice(site.recentStart), activations: site.activations, firstActivation: Number.isNaN(site.firstActivation) ? null : site.firstActivation,
         floodEpisodes: site.floodEpisodes, inFlood: site.inFlood, chattering: [...site.chattering], lastActivations: Object.fromEntries(site.lastActivations),
       };
     }
@@ -86,6 +92,7 @@ export class AlarmHealthTracker {
     for (const [name, copy] of Object.entries(saved)) {
       const site = this.site(name);
       site.recent = [...copy.recent];
+      site.recentStart = 0;
       site.activations = copy.activations;
       site.firstActivation = copy.firstActivation ?? Number.NaN;
       site.floodEpisodes = copy.floodEpisodes;
@@ -120,10 +127,20 @@ export class AlarmHealthTracker {
   }
 
   private trimFlood(site: SiteHealth, name: string, now: number, sink: EventSink): void {
-    while (site.recent.length > 0 && now - site.recent[0]! >= FLOOD_WINDOW_MS) site.recent.shift();
-    if (site.inFlood && site.recent.length < FLOOD_COUNT) {
+    const recent = site.recent;
+    let start = site.recentStart;
+    while (start < recent.length && now - recent[start]! >= FLOOD_WINDOW_MS) start += 1;
+    // The skipped part goes once it outweighs the kept part: amortized O(1) per activation.
+    if (start > 0 && start >= recent.length - start) {
+      recent.copyWithin(0, start);
+      recent.length -= start;
+      start = 0;
+    }
+    site.recentStart = start;
+    const inLast10Min = recent.length - start;
+    if (site.inFlood && inLast10Min < FLOOD_COUNT) {
       site.inFlood = false;
-      sink({ type: 'alarm_flood', time: now, site: name, phase: 'end', alarmsIn10Min: site.recent.length });
+      sink({ type: 'alarm_flood', time: now, site: name, phase: 'end', alarmsIn10Min: inLast10Min });
     }
   }
 
