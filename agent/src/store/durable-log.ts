@@ -3,8 +3,9 @@ import { AuditChainVerifier, GENESIS_HASH, auditRowHash } from './audit-chain.ts
 import { canonicalJson } from './canonical-json.ts';
 import { StoreError, quote } from './errors.ts';
 import type { DuckDBValue, JS } from '@duckdb/node-api';
-import { insertValuesSql, num, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
+import { insertValuesSql, num, numOrNull, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
 import type { AlarmEventInput, AlarmEventRow, AlarmPriority, AuditInput, AuditRow, AuditVerification } from './types.ts';
+import { keyWindows, TEXT_ROWS_PER_WINDOW } from './windows.ts';
 
 const PRIORITIES: ReadonlySet<AlarmPriority | null> = new Set(['emergency', 'high', 'medium', 'low', null]);
 const KIND_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -136,13 +137,14 @@ export class DurableLog {
   async verifyAuditChain(): Promise<AuditVerification> {
     await this.idle();
     const verifier = new AuditChainVerifier();
-    const pageSize = 10_000;
-    let after = Number.NEGATIVE_INFINITY;
-    for (;;) {
+    const [range] = await this.connection.rows('SELECT min(seq) AS first, max(seq) AS last FROM audit_log');
+    const first = numOrNull(range?.first);
+    // Pages of seq ranges, not LIMITs: each is a small sort, and rows of one seq (duplicates) stay in one page.
+    const pages = first === null ? [] : keyWindows(this.connection, { table: 'audit_log', key: 'seq', where: '', from: first, to: num(range?.last) + 1, align: 1, maxRows: TEXT_ROWS_PER_WINDOW });
+    for await (const page of pages) {
       const rows = await this.connection.rows(
-        `SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log
-         WHERE seq > $1 ORDER BY seq, hash LIMIT ${pageSize}`,
-        [Number.isFinite(after) ? after : -1],
+        `SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log WHERE seq >= $1 AND seq < $2 ORDER BY seq, hash`,
+        [page.from, page.to],
       );
       for (const row of rows) {
         verifier.add({
@@ -156,9 +158,6 @@ export class DurableLog {
           hash: String(row.hash),
         });
       }
-      const last = rows.at(-1);
-      if (rows.length < pageSize || !last) break;
-      after = num(last.seq);
     }
     const [meta] = await this.connection.rows('SELECT max(value) AS head FROM store_meta WHERE key = $1', [META_AUDIT_HEAD]);
     return verifier.finish(Math.max(num(meta?.head ?? 0), this.auditSeq));

@@ -1,4 +1,7 @@
 /** Read side for the dashboard and the regulator API: raw or rolled-up readings, aggregates with completeness, cursors, exports. */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, type Quality } from '@hazmon/protocols';
 import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
 import { StoreError, quote } from './errors.ts';
@@ -16,11 +19,14 @@ import type {
   ReadingsResolution,
   ReadingsResult,
 } from './types.ts';
+import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } from './windows.ts';
 
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
 const MAX_RAW_ROWS = 1_000_000;
 const MAX_AGGREGATE_CELLS = 1_000_000;
 const MAX_PAGE = 10_000;
+/** DuckDB's Parquet writer holds a row group per thread in memory until it is full (default 122,880 rows): too much under a small memory_limit. */
+const PARQUET_ROW_GROUP_ROWS = 16_384;
 
 function badRange(where: string, message: string): never {
   throw new StoreError('HAZMON_STORE_BAD_RANGE', `${where}: ${message}`);
@@ -226,24 +232,72 @@ const REASON_TEXT_SQL = `CASE r.reason ${Object.entries(REASON_CODE)
   .map(([reason, code]) => `WHEN ${code} THEN '${reason}'`)
   .join(' ')} END`;
 
-function exportSelect(request: ExportRequest, pointIndexes: readonly number[] | null): string {
+/** What one export reads: the table, the key its windows split, the row filter, and the SELECT of one window. */
+interface ExportSource {
+  readonly table: string;
+  readonly key: string;
+  readonly where: string;
+  /** Rows per window: alarm events and audit rows carry free text, far wider than a reading. */
+  readonly maxRows: number;
+  readonly select: (window: KeyWindow) => string;
+}
+
+function exportSource(request: ExportRequest, pointIndexes: readonly number[] | null): ExportSource {
   const { from, to } = request;
   switch (request.what) {
-    case 'readings':
-      return `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, r.value_scaled / p.value_divisor AS value, p.unit,
+    case 'readings': {
+      const where = pointIndexes ? `r.point_idx IN (${pointIndexes.join(', ')})` : '';
+      return {
+        table: 'raw_readings r',
+        key: 'r.t',
+        where,
+        maxRows: ROWS_PER_WINDOW,
+        select: (window) => `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, r.value_scaled / p.value_divisor AS value, p.unit,
                 CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_TEXT_SQL} AS reason
               FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
-              WHERE r.t >= ${from} AND r.t < ${to}${pointIndexes ? ` AND r.point_idx IN (${pointIndexes.join(', ')})` : ''}
-              ORDER BY r.t, p.point_id`;
+              WHERE r.t >= ${window.from} AND r.t < ${window.to}${where ? ` AND ${where}` : ''}
+              ORDER BY r.t, p.point_id`,
+      };
+    }
     case 'alarm_events':
-      return `SELECT seq, t AS time_ms, point_id, rule_id, kind, state_after, priority, who, why, details, written_at AS written_at_ms
-              FROM alarm_events WHERE t >= ${from} AND t < ${to} ORDER BY seq`;
+      return {
+        table: 'alarm_events',
+        key: 'seq',
+        where: `t >= ${from} AND t < ${to}`,
+        maxRows: TEXT_ROWS_PER_WINDOW,
+        select: (window) => `SELECT seq, t AS time_ms, point_id, rule_id, kind, state_after, priority, who, why, details, written_at AS written_at_ms
+              FROM alarm_events WHERE t >= ${from} AND t < ${to} AND seq >= ${window.from} AND seq < ${window.to} ORDER BY seq`,
+      };
     case 'audit_log':
-      return `SELECT seq, t AS time_ms, who, action, target, details, prev_hash, hash FROM audit_log WHERE t >= ${from} AND t < ${to} ORDER BY seq`;
+      return {
+        table: 'audit_log',
+        key: 'seq',
+        where: `t >= ${from} AND t < ${to}`,
+        maxRows: TEXT_ROWS_PER_WINDOW,
+        select: (window) => `SELECT seq, t AS time_ms, who, action, target, details, prev_hash, hash FROM audit_log
+              WHERE t >= ${from} AND t < ${to} AND seq >= ${window.from} AND seq < ${window.to} ORDER BY seq`,
+      };
   }
 }
 
-/** COPY of a time range to CSV (with header) or Parquet (zstd). Returns the number of rows written. */
+/** The key range to split: the requested times for readings, the seq numbers of the rows in the time range otherwise. */
+async function exportKeyRange(connection: SerialConnection, request: ExportRequest, source: ExportSource): Promise<{ from: number; to: number } | null> {
+  if (request.what === 'readings') return { from: request.from, to: request.to };
+  const [row] = await connection.rows(`SELECT min(${source.key}) AS first, max(${source.key}) AS last FROM ${source.table} WHERE ${source.where}`);
+  const first = numOrNull(row?.first);
+  return first === null ? null : { from: first, to: num(row?.last) + 1 };
+}
+
+async function copyTo(connection: SerialConnection, select: string, path: string, options: string): Promise<number> {
+  return connection.exclusive(async (raw) => num((await raw.run(`COPY (${select}) TO ${sqlString(path)} (${options})`)).rowsChanged));
+}
+
+/**
+ * COPY of a time range to CSV (with header) or Parquet (zstd). Returns the number of rows written. A range of many
+ * rows is written in windows of at most ROWS_PER_WINDOW rows (each sorted on its own within the memory limit) to part
+ * files in a folder beside the target, then joined in order: CSV parts are concatenated, Parquet parts read back in
+ * file order into one file (a scan in insertion order, no sort).
+ */
 export async function exportRange(connection: SerialConnection, points: PointRegistry, request: ExportRequest): Promise<number> {
   requireRange(request.from, request.to, 'exportRange');
   if (!['readings', 'alarm_events', 'audit_log'].includes(request.what)) {
@@ -252,9 +306,33 @@ export async function exportRange(connection: SerialConnection, points: PointReg
   if (request.format !== 'csv' && request.format !== 'parquet') badRange('exportRange', `format ${quote(request.format)} must be 'csv' or 'parquet'`);
   if (typeof request.path !== 'string' || request.path.length === 0) badRange('exportRange', `path ${quote(request.path)} must be a file path`);
   const pointIndexes = request.pointIds ? request.pointIds.map((id) => points.require(id, 'exportRange')) : null;
-  const options = request.format === 'csv' ? 'FORMAT csv, HEADER' : 'FORMAT parquet, COMPRESSION zstd';
-  return connection.exclusive(async (raw) => {
-    const result = await raw.run(`COPY (${exportSelect(request, pointIndexes)}) TO ${sqlString(request.path)} (${options})`);
-    return num(result.rowsChanged);
-  });
+  const csv = request.format === 'csv';
+  const options = csv ? 'FORMAT csv, HEADER' : `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_ROWS}`;
+  const source = exportSource(request, pointIndexes);
+  const range = await exportKeyRange(connection, request, source);
+  const parts = mkdtempSync(`${request.path}.parts-`);
+  try {
+    const files: string[] = [];
+    let rows = 0;
+    if (range) {
+      const windows = keyWindows(connection, { ...source, ...range, align: 1 });
+      for await (const window of windows) {
+        const file = join(parts, `${String(files.length).padStart(9, '0')}.${request.format}`);
+        const partOptions = csv ? `FORMAT csv, HEADER ${files.length === 0}` : `FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_ROWS}`;
+        rows += await copyTo(connection, source.select(window), file, partOptions);
+        files.push(file);
+      }
+    }
+    if (files.length === 0) {
+      // Nothing in the range: an empty file that still has the header or the Parquet schema.
+      await copyTo(connection, source.select({ from: 0, to: 0, rows: 0 }), request.path, options);
+    } else if (csv) {
+      for (const [index, file] of files.entries()) await pipeline(createReadStream(file), createWriteStream(request.path, { flags: index === 0 ? 'w' : 'a' }));
+    } else {
+      await copyTo(connection, `SELECT * FROM read_parquet(${sqlString(join(parts, '*.parquet'))})`, request.path, options);
+    }
+    return rows;
+  } finally {
+    rmSync(parts, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,6 @@
 /** 1-minute rollups from raw, hourly from minutes, daily from hours; each level remembers up to where it is complete. */
 import { num, numOrNull, type SerialConnection } from './sql.ts';
+import { keyWindows, ROWS_PER_WINDOW } from './windows.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_TABLE, rollupWatermarkKey, type RollupLevel } from './schema.ts';
 
 const LEVELS: readonly RollupLevel[] = ['1m', '1h', '1d'];
@@ -71,6 +72,35 @@ export class RollupMaintainer {
     }
   }
 
+  /**
+   * Builds `level` over [from, to) in windows of at most ROWS_PER_WINDOW source rows (a catch-up over hours of raw rows
+   * would otherwise be one aggregate larger than the memory limit), each window in one transaction with the watermark.
+   * Buckets in [from, done) are rebuilt: the first transaction deletes them, and the watermark moves back to the end
+   * of each window built, so a crash meanwhile leaves the rest to rebuild at the next start.
+   */
+  private async build(level: RollupLevel, from: number, done: number, to: number): Promise<void> {
+    const source = level === '1m' ? { table: 'raw_readings', key: 't' } : { table: ROLLUP_TABLE[level === '1h' ? '1m' : '1h'], key: 'bucket' };
+    let rebuilding = from < done;
+    let cursor = from;
+    const dirtyAtStart = this.dirtyFrom[level];
+    const commitUntil = async (until: number): Promise<void> => {
+      await this.connection.transaction(async (tx) => {
+        if (rebuilding) await tx.run(`DELETE FROM ${ROLLUP_TABLE[level]} WHERE bucket >= $1 AND bucket < $2`, [from, done]);
+        await tx.run(BUILD_SQL[level], [cursor, until]);
+        await tx.run('DELETE FROM store_meta WHERE key = $1', [rollupWatermarkKey(level)]);
+        await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [rollupWatermarkKey(level), until]);
+      });
+      rebuilding = false;
+      cursor = until;
+      this.complete[level] = until;
+      // A late reading noted meanwhile (an earlier bucket) stays marked for the next run.
+      if (this.dirtyFrom[level] === dirtyAtStart) this.dirtyFrom[level] = Infinity;
+    };
+    const windows = keyWindows(this.connection, { ...source, where: '', from, to, align: WIDTH[level], maxRows: ROWS_PER_WINDOW });
+    for await (const window of windows) await commitUntil(window.to);
+    if (cursor < to) await commitUntil(to);
+  }
+
   /** Rolls every minute that ends at or before `closedUntil`, then the hours and days those complete. */
   async rollUp(closedUntil: number): Promise<void> {
     this.runs += 1;
@@ -85,18 +115,7 @@ export class RollupMaintainer {
       const done = this.complete[level] as number;
       const target = Math.max(done, floorTo(finerDone, WIDTH[level]));
       const rebuildFrom = Math.min(this.dirtyFrom[level], done);
-      if (target > rebuildFrom) {
-        await this.connection.transaction(async (tx) => {
-          if (rebuildFrom < done) {
-            await tx.run(`DELETE FROM ${ROLLUP_TABLE[level]} WHERE bucket >= $1 AND bucket < $2`, [rebuildFrom, done]);
-          }
-          await tx.run(BUILD_SQL[level], [rebuildFrom, target]);
-          await tx.run('DELETE FROM store_meta WHERE key = $1', [rollupWatermarkKey(level)]);
-          await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [rollupWatermarkKey(level), target]);
-        });
-        this.complete[level] = target;
-        this.dirtyFrom[level] = Infinity;
-      }
+      if (target > rebuildFrom) await this.build(level, rebuildFrom, done, target);
       finerDone = this.complete[level] as number;
     }
   }

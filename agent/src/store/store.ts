@@ -42,6 +42,11 @@ const LOW_WATER = 0.25;
  */
 const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = { allocator_flush_threshold: '8MB' };
 
+/** See StoreOptions.memoryLimitMb. */
+export const DEFAULT_STORE_MEMORY_LIMIT_MB = 24;
+export const MIN_STORE_MEMORY_LIMIT_MB = 16;
+export const MAX_STORE_MEMORY_LIMIT_MB = 65_536;
+
 /** An interval that 0 turns off. */
 function wholeNumberOrZero(value: number | undefined, fallback: number, field: string): number {
   const chosen = value ?? fallback;
@@ -51,12 +56,22 @@ function wholeNumberOrZero(value: number | undefined, fallback: number, field: s
   return chosen;
 }
 
-function positiveInteger(value: number | undefined, fallback: number, field: string, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInteger(value: number | undefined, fallback: number, field: string, max = Number.MAX_SAFE_INTEGER, min = 1): number {
   const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < 1 || chosen > max) {
-    throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.${field}: ${quote(value)} must be a whole number in 1..${max}`);
+  if (!Number.isSafeInteger(chosen) || chosen < min || chosen > max) {
+    throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.${field}: ${quote(value)} must be a whole number in ${min}..${max}`);
   }
   return chosen;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+
+/** DuckDB prints sizes as '22.8 MiB'. */
+function parseDuckdbBytes(text: string): number {
+  const match = /^([\d.]+)\s*([KMGT]i?B|B)$/.exec(text.trim());
+  const unit = match ? BYTE_UNITS[match[2]!] : undefined;
+  if (!match || unit === undefined) throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `DuckDB memory_limit ${quote(text)} is not a size this store reads`);
+  return Math.round(Number(match[1]) * unit);
 }
 
 export class HazmonStore {
@@ -126,13 +141,18 @@ export class HazmonStore {
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
     const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 10_000, 'checkpointIntervalMs');
     const queueCapacity = options.queueCapacity ?? 262_144;
+    const memoryLimitMb = positiveInteger(options.memoryLimitMb, DEFAULT_STORE_MEMORY_LIMIT_MB, 'memoryLimitMb', MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB);
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: ${quote(options.path)} must be a file path (the store must survive restarts)`);
     }
 
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(options.path, STORE_DUCKDB_SETTINGS);
+      instance = await DuckDBInstance.create(options.path, {
+        ...STORE_DUCKDB_SETTINGS,
+        memory_limit: `${memoryLimitMb}MiB`,
+        temp_directory: `${options.path}.tmp`,
+      });
     } catch (cause) {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${String(cause)}`, { cause });
     }
@@ -400,6 +420,14 @@ export class HazmonStore {
     this.flush();
     await this.durable.idle();
     await this.maintenance.run('CHECKPOINT');
+  }
+
+  /** DuckDB's memory_limit and what its buffer manager holds now (blocks, query state), in bytes. */
+  async duckdbMemory(): Promise<{ readonly limitBytes: number; readonly usedBytes: number }> {
+    const [row] = await this.reads.rows(
+      "SELECT (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') AS limit_text, (SELECT sum(memory_usage_bytes) FROM duckdb_memory()) AS used",
+    );
+    return { limitBytes: parseDuckdbBytes(String(row?.limit_text)), usedBytes: num(row?.used ?? 0) };
   }
 
   stats(): StoreStats {

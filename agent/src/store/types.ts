@@ -28,6 +28,11 @@ export interface StoreOptions {
    * (~50 bytes each: a minute of a 10k-point plant is ~30 MB).
    */
   readonly checkpointIntervalMs?: number;
+  /**
+   * DuckDB's memory_limit in MB: its buffer pool (blocks read or written, query state) gives blocks back above it,
+   * and large sorts and aggregates spill to `<path>.tmp`. Default 24.
+   */
+  readonly memoryLimitMb?: number;
   /** How often retention runs. Default one hour; 0 turns the timer off (call runRetention yourself). */
   readonly retentionIntervalMs?: number;
   /** Clock for retention cut-offs and `written_at`; tests replace it. Default Date.now. */
