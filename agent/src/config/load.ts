@@ -44,7 +44,7 @@ export interface AgentConfig {
   /** Every point that produces readings, with its regulatory metadata. */
   readonly storePoints: readonly StorePointDefinition[];
   /** Store settings except the runtime's own callbacks; the path is absolute. */
-  readonly store: Required<Pick<StoreOptions, 'path' | 'rawRetentionDays' | 'minuteRollupRetentionDays' | 'coarseRollupRetentionDays'>>;
+  readonly store: Required<Pick<StoreOptions, 'path' | 'memoryLimitMb' | 'rawRetentionDays' | 'minuteRollupRetentionDays' | 'coarseRollupRetentionDays'>>;
   readonly outputs: readonly ResolvedOutput[];
   readonly users: readonly UserConfig[];
   readonly api: ApiConfig;
@@ -94,6 +94,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     storePoints: storePointDefinitions(catalog, sections.points, rules.engine, sections.site),
     store: {
       path: resolve(dirname(file), sections.store.path),
+      memoryLimitMb: sections.store.memoryLimitMb,
       rawRetentionDays: sections.retention.rawDays,
       minuteRollupRetentionDays: sections.retention.minuteRollupDays,
       coarseRollupRetentionDays: sections.retention.coarseRollupDays,

@@ -2,7 +2,7 @@
 import { deviceConfigSchema, lineConfigSchema, opcuaConnectionSchema } from '@hazmon/protocols';
 import { z } from 'zod';
 import { GAS_NAMES, engineConfigSchema } from '../engine/index.ts';
-import { MIN_RAW_RETENTION_DAYS } from '../store/index.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_RAW_RETENTION_DAYS, MIN_STORE_MEMORY_LIMIT_MB } from '../store/index.ts';
 import { PASSWORD_HASH_PATTERN } from './password.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id starts with a letter or digit and holds letters, digits, _ . -');
@@ -95,6 +95,13 @@ export const retentionSchema = z.strictObject({
 export const storeSectionSchema = z.strictObject({
   /** DuckDB file; relative paths are taken from the config file's folder. */
   path: text.default('hazmon.duckdb'),
+  /** DuckDB's memory limit in MiB: what its cached blocks and query state may hold; large queries spill to `<path>.tmp`. */
+  memoryLimitMb: z
+    .number()
+    .int()
+    .min(MIN_STORE_MEMORY_LIMIT_MB, `DuckDB needs at least ${MIN_STORE_MEMORY_LIMIT_MB} MiB for the store's queries`)
+    .max(MAX_STORE_MEMORY_LIMIT_MB, `at most ${MAX_STORE_MEMORY_LIMIT_MB} MiB`)
+    .default(DEFAULT_STORE_MEMORY_LIMIT_MB),
 });
 
 export const apiSchema = z.strictObject({

@@ -80,20 +80,22 @@ export function configHash(config: AgentConfig): string {
 }
 
 /**
- * Config fields a running agent cannot take over, by their path in the file: the store is opened once (path and
- * retention), and the listeners, health limits and heartbeat are set up at start.
+ * Config fields a running agent cannot take over, by their path in the file: the store is opened once (path, memory
+ * limit and retention), and the listeners, health limits and heartbeat are set up at start.
  */
 export function fixedFieldChanges(before: AgentConfig, after: AgentConfig): string[] {
   const store = (config: AgentConfig) => ({
     path: config.store.path,
+    memoryLimitMb: config.store.memoryLimitMb,
     rawDays: config.store.rawRetentionDays,
     minuteRollupDays: config.store.minuteRollupRetentionDays,
     coarseRollupDays: config.store.coarseRollupRetentionDays,
   });
-  const { path: pathBefore, ...retentionBefore } = store(before);
-  const { path: pathAfter, ...retentionAfter } = store(after);
+  const { path: pathBefore, memoryLimitMb: limitBefore, ...retentionBefore } = store(before);
+  const { path: pathAfter, memoryLimitMb: limitAfter, ...retentionAfter } = store(after);
   return [
     ...differingFields('store.path', pathBefore, pathAfter),
+    ...differingFields('store.memoryLimitMb', limitBefore, limitAfter),
     ...differingFields('retention', retentionBefore, retentionAfter),
     ...differingFields('api', before.api, after.api),
     ...differingFields('metrics', before.metrics, after.metrics),

@@ -1,5 +1,5 @@
 /** Public surface of the agent's DuckDB store. */
-export { HazmonStore } from './store.ts';
+export { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore, MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB } from './store.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
 export { MIN_RAW_RETENTION_DAYS, type RetentionResult } from './retention.ts';
 export type { RollupLevel } from './schema.ts';
@@ -14,6 +14,7 @@ export type {
   AuditRangeQuery,
   AuditRow,
   AuditVerification,
+  DuckdbMemory,
   ExportRequest,
   FlushLatencyHistogram,
   RawReadingRow,

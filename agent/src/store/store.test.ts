@@ -361,8 +361,20 @@ describe('HazmonStore schema and ingest', () => {
       message: expect.stringContaining('queueCapacity: 1'),
     });
     await expect(HazmonStore.open({ path, flushIntervalMs: 5000 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
+    for (const memoryLimitMb of [8, 24.5]) {
+      await expect(HazmonStore.open({ path, memoryLimitMb })).rejects.toMatchObject({
+        code: 'HAZMON_STORE_CONFIG_INVALID',
+        message: expect.stringContaining(`memoryLimitMb: ${memoryLimitMb} must be a whole number in 16..`),
+      });
+    }
     const store = await HazmonStore.open({ path, retentionIntervalMs: 0 });
     cleanups.push(() => store.close());
     expect(store.stats().queueCapacity).toBe(262_144);
+    expect((await store.duckdbMemory()).limitBytes).toBe(24 * 2 ** 20);
+  });
+
+  it('gives DuckDB the configured memory limit and a spill folder beside the file', async () => {
+    const { store, path } = await openStore({ memoryLimitMb: 40 });
+    expect(await store.duckdbMemory()).toMatchObject({ limitBytes: 40 * 2 ** 20, tempDirectory: `${path}.tmp`, temporaryBytes: 0 });
   });
 });

@@ -13,6 +13,7 @@ import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schem
 import { SerialConnection, num } from './sql.ts';
 import type {
   AggregateRow,
+  DuckdbMemory,
   AlarmEventInput,
   AlarmEventRow,
   AuditInput,
@@ -422,12 +423,20 @@ export class HazmonStore {
     await this.maintenance.run('CHECKPOINT');
   }
 
-  /** DuckDB's memory_limit and what its buffer manager holds now (blocks, query state), in bytes. */
-  async duckdbMemory(): Promise<{ readonly limitBytes: number; readonly usedBytes: number }> {
+  /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
+  async duckdbMemory(): Promise<DuckdbMemory> {
     const [row] = await this.reads.rows(
-      "SELECT (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') AS limit_text, (SELECT sum(memory_usage_bytes) FROM duckdb_memory()) AS used",
+      `SELECT (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') AS limit_text,
+              (SELECT value FROM duckdb_settings() WHERE name = 'temp_directory') AS temp_directory,
+              sum(memory_usage_bytes) AS used, sum(temporary_storage_bytes) AS spilled
+       FROM duckdb_memory()`,
     );
-    return { limitBytes: parseDuckdbBytes(String(row?.limit_text)), usedBytes: num(row?.used ?? 0) };
+    return {
+      limitBytes: parseDuckdbBytes(String(row?.limit_text)),
+      usedBytes: num(row?.used ?? 0),
+      temporaryBytes: num(row?.spilled ?? 0),
+      tempDirectory: String(row?.temp_directory),
+    };
   }
 
   stats(): StoreStats {

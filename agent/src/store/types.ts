@@ -178,6 +178,17 @@ export interface ExportRequest {
 /** Flush latencies: counts per upper bound in ms, the last entry above every bound (see LatencyHistogram). */
 export type FlushLatencyHistogram = LatencySnapshot;
 
+/** DuckDB's own memory account (`HazmonStore.duckdbMemory()`). */
+export interface DuckdbMemory {
+  /** memory_limit (StoreOptions.memoryLimitMb). */
+  readonly limitBytes: number;
+  /** Held by DuckDB's buffer manager now: cached table blocks, query state. Process RSS adds its code and other allocations. */
+  readonly usedBytes: number;
+  /** Spilled to the temp directory by queries under way. */
+  readonly temporaryBytes: number;
+  readonly tempDirectory: string;
+}
+
 export interface StoreStats {
   readonly rawAccepted: number;
   /** Raw readings committed; every one of the first rawRowsWritten accepted readings is durable. */
