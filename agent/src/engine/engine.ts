@@ -8,7 +8,7 @@ import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { compileValueKernel, kernelShapeKey, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, RECOMPUTE_RINGS, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -53,9 +53,10 @@ const S_MASK = 1;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
- * touches one or two cache lines of it instead of a chain of per-point objects.
+ * touches one or two cache lines of it instead of a chain of per-point objects. What a good reading reads comes
+ * first (the batch loop's guard, then the kernel's fields); settings read only off that path are in pointSettings.
  */
-const POINT_FIELDS = 17;
+const POINT_FIELDS = 14;
 const P_LAST_TIME = 0;
 /** Right after the time: windows read the pair with addFrom(scalars, p + P_LAST_TIME). */
 const P_LAST_VALUE = 1;
@@ -66,26 +67,29 @@ const P_LAST_GOOD_TIME = 3;
 const P_HEALTH_BITS = 4;
 /** 1 while the stale alarm's condition is active: mirrored so good readings need not touch the alarm. */
 const P_STALE_ACTIVE = 5;
-/** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
-const P_STUCK_REF_VALUE = 6;
-const P_STUCK_REF_TIME = 7;
-/** 1 while the stuck alarm's condition is active (mirrored like stale). */
-const P_STUCK_ACTIVE = 8;
-const P_LATE_TOLERANCE_MS = 9;
-const P_STALE_MS = 10;
-const P_NE43 = 11;
-const P_STUCK_EPSILON = 12;
-/** NaN when the point has no stuck rule. */
-const P_STUCK_FOR_MS = 13;
+const P_NE43 = 6;
 /** 1 when the point is a member of a voting group. */
-const P_IN_GROUP = 14;
+const P_IN_GROUP = 7;
 /**
  * (low, high): while the value stays strictly inside, none of the point's limit conditions can change (the
  * intersection of their quiet intervals, see QUIET_FIELDS), so one comparison pair stands for every limit rule.
  * Empty while any limit has a delay pending. Kept by refreshLimitBand.
  */
-const P_LIMIT_QUIET_LOW = 15;
-const P_LIMIT_QUIET_HIGH = 16;
+const P_LIMIT_QUIET_LOW = 8;
+const P_LIMIT_QUIET_HIGH = 9;
+/** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
+const P_STUCK_REF_VALUE = 10;
+const P_STUCK_REF_TIME = 11;
+/** 1 while the stuck alarm's condition is active (mirrored like stale). */
+const P_STUCK_ACTIVE = 12;
+const P_STUCK_EPSILON = 13;
+
+/** A point's settings read off the good reading's path (late, stale, stuck for long enough), SETTING_FIELDS each. */
+const SETTING_FIELDS = 3;
+const SET_LATE_TOLERANCE_MS = 0;
+const SET_STALE_MS = 1;
+/** NaN when the point has no stuck rule. */
+const SET_STUCK_FOR_MS = 2;
 
 /**
  * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
@@ -108,6 +112,7 @@ export const KERNEL_LAYOUT: KernelLayout = {
   ruleFields: RULE_FIELDS, ruleLimits: R_LIMITS, ruleStores: R_STORES, ruleConditions: R_CONDITIONS,
   storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeMask: S_MASK,
   quietFields: QUIET_FIELDS,
+  recomputeRings: RECOMPUTE_RINGS,
   header: WINDOW_HEADER,
   paned: PANED_LAYOUT,
   aggregates: { avg: AGGREGATE_AVG, min: AGGREGATE_MIN, max: AGGREGATE_MAX, rate: RATE_PER_MINUTE },
@@ -270,6 +275,7 @@ export class AlarmEngine {
   /** Flat hot-path state (see POINT_FIELDS and RULE_FIELDS above). */
   private readonly pointCount: number;
   private readonly scalars: Float64Array;
+  private readonly pointSettings: Float64Array;
   private readonly ruleRanges: Int32Array;
   private readonly conditionTable: ConditionTable;
   /** Per rule slot: the index of its condition in conditionTable. */
@@ -306,6 +312,7 @@ export class AlarmEngine {
     });
     this.pointCount = this.points.length;
     this.scalars = new Float64Array(this.pointCount * POINT_FIELDS);
+    this.pointSettings = new Float64Array(this.pointCount * SETTING_FIELDS);
     this.ruleRanges = new Int32Array(this.pointCount * RULE_FIELDS);
     const conditions: ThresholdCondition[] = [];
     for (const point of this.points) {
@@ -490,7 +497,7 @@ export class AlarmEngine {
     const lastTime = s[p + P_LAST_TIME]!;
     if (t < lastTime) {
       const lateBy = lastTime - t;
-      if (lateBy > s[p + P_LATE_TOLERANCE_MS]!) {
+      if (lateBy > this.pointSettings[index * SETTING_FIELDS + SET_LATE_TOLERANCE_MS]!) {
         this.counters.late += 1;
         this.sink({ type: 'late_reading', pointId: this.points[index]!.id, time: t, latestTime: lastTime, lateByMs: lateBy });
         return;
@@ -621,7 +628,7 @@ export class AlarmEngine {
    * the bench reports heap growth per point beside this figure.
    */
   stateBytesPerPoint(): number {
-    const tables = this.scalars.byteLength + this.ruleRanges.byteLength + this.conditionTable.data.byteLength +
+    const tables = this.scalars.byteLength + this.pointSettings.byteLength + this.ruleRanges.byteLength + this.conditionTable.data.byteLength +
       this.conditionQuiet.byteLength + this.slotCondition.byteLength + this.storeLayout.byteLength + this.storeSpan.byteLength;
     const windows = this.stores.reduce((total, store) => total + store.stateBytes, 0);
     return (tables + windows) / Math.max(1, this.pointCount);
@@ -718,11 +725,9 @@ export class AlarmEngine {
     s[p + P_STALE_ACTIVE] = 0;
     s[p + P_STUCK_ACTIVE] = 0;
     s[p + P_IN_GROUP] = 0;
-    s[p + P_LATE_TOLERANCE_MS] = point.lateToleranceMs;
-    s[p + P_STALE_MS] = point.staleMs;
     s[p + P_NE43] = point.ne43 ? 1 : 0;
     s[p + P_STUCK_EPSILON] = point.stuck?.epsilon ?? Number.NaN;
-    s[p + P_STUCK_FOR_MS] = point.stuck?.forMs ?? Number.NaN;
+    this.pointSettings.set([point.lateToleranceMs, point.staleMs, point.stuck?.forMs ?? Number.NaN], point.index * SETTING_FIELDS);
   }
 
   /**
@@ -941,7 +946,7 @@ export class AlarmEngine {
     const p = index * POINT_FIELDS;
     const lastGoodTime = s[p + P_LAST_GOOD_TIME]!;
     const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
-    if (now - since >= s[p + P_STALE_MS]! && s[p + P_STALE_ACTIVE] === 0) {
+    if (now - since >= this.pointSettings[index * SETTING_FIELDS + SET_STALE_MS]! && s[p + P_STALE_ACTIVE] === 0) {
       s[p + P_STALE_ACTIVE] = 1;
       this.raise(this.healthAlarm(this.points[index]!, 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
@@ -989,7 +994,7 @@ export class AlarmEngine {
       s[p + P_STUCK_REF_VALUE] = v;
       s[p + P_STUCK_REF_TIME] = t;
       if (s[p + P_STUCK_ACTIVE] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
-    } else if (t - refTime >= s[p + P_STUCK_FOR_MS]! && s[p + P_STUCK_ACTIVE] === 0) {
+    } else if (t - refTime >= this.pointSettings[index * SETTING_FIELDS + SET_STUCK_FOR_MS]! && s[p + P_STUCK_ACTIVE] === 0) {
       this.raiseStuck(index, true, t, v, `no change beyond ${epsilon} for ${Math.round((t - refTime) / 1000)} s`);
     }
   }

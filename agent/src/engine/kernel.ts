@@ -58,6 +58,8 @@ export interface KernelLayout {
   readonly storeHeader: number;
   readonly storeMask: number;
   readonly quietFields: number;
+  /** Ring lengths of evictions between two re-adds of a window's running sums (window.ts RECOMPUTE_RINGS). */
+  readonly recomputeRings: number;
   readonly header: {
     readonly length: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
     readonly boundary: number; readonly backMax: number; readonly backMin: number;
@@ -229,10 +231,14 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     return lines;
   }
   const extremes = store.suffixMax >= 0 || store.suffixMin >= 0;
-  /** Pane index of the entry at ring offset `at`: raw entries sit in pane ceil(time) - 1 (panes of 1 ms). */
-  const paneOf = (at: string) => (store.paned ? `panes[${at} + ${P.index}]` : `Math.ceil(panes[${at}]) - 1`);
   const entryAt = (seq: string) => `entries + (${seq} & mask) * ${store.stride}`;
-  const firstKept = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
+  /**
+   * Whether the entry at ring offset `at` left the window. A pane leaves when its index is below the first kept
+   * (`cut`); a raw entry sits in pane ceil(time) - 1 (panes of 1 ms), and ceil(time) - 1 < floor(t - window) holds
+   * exactly when time <= floor(t - window), which spares a rounding per check.
+   */
+  const leftWindow = (at: string) => (store.paned ? `panes[${at} + ${P.index}] < cut` : `panes[${at}] <= cut`);
+  const cut = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
   lines.push(
     `  let ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
     `  let head${j} = 0, tail${j} = 0, count${j} = 0, sum${j} = 0, mask${j} = 0;`,
@@ -245,8 +251,8 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     `    const tail = panes[h + ${H.tail}];`,
     `    let count = panes[h + ${H.runCount}];`,
     `    let sum = panes[h + ${H.runSum}];`,
-    `    const firstKept = ${firstKept};`,
-    `    if (tail > head && ${paneOf(entryAt('head'))} < firstKept) {`,
+    `    const cut = ${cut};`,
+    `    if (tail > head && ${leftWindow(entryAt('head'))}) {`,
     '      const headBefore = head;',
     '      do {',
     `        const e = ${entryAt('head')};`,
@@ -254,12 +260,13 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     `        sum -= panes[e + ${store.paned ? P.sum : 1}];`,
     extremes ? `        if (head === panes[h + ${H.boundary}]) { panes[h + ${H.head}] = head; stores[${k}].flip(); }` : '',
     '        head += 1;',
-    `      } while (tail > head && ${paneOf(entryAt('head'))} < firstKept);`,
+    `      } while (tail > head && ${leftWindow(entryAt('head'))});`,
     `      panes[h + ${H.head}] = head;`,
     extremes ? `      if (head > panes[h + ${H.boundary}]) stores[${k}].emptied();` : '',
-    // Once per ring length of evictions (the head crossed a multiple of the capacity) the sums are re-added, so
-    // rounding error stays bounded (PaneWindow.recompute, which reads and writes them in the header).
-    `      if ((head & ~mask) !== (headBefore & ~mask)) {`,
+    // Once per RECOMPUTE_RINGS ring lengths of evictions (the head crossed a multiple of that) the sums are
+    // re-added, so rounding error stays bounded (PaneWindow.recompute, which reads and writes them in the header).
+    `      const period = (mask + 1) * ${L.recomputeRings} - 1;`,
+    `      if ((head & ~period) !== (headBefore & ~period)) {`,
     `        panes[h + ${H.runCount}] = count;`,
     `        panes[h + ${H.runSum}] = sum;`,
     `        stores[${k}].recompute();`,
