@@ -47,9 +47,12 @@ const QUIET = QUIET_FIELDS;
  * Per window (index into `stores`), STORE_FIELDS numbers in one Int32Array: where the kernels find it. Header -1
  * for a window left to its own methods (time-weighted, or moved to private arrays after outgrowing its region).
  */
-const STORE_FIELDS = 2;
+const STORE_FIELDS = 3;
 const S_HEADER = 0;
-const S_MASK = 1;
+const S_ENTRIES = 1;
+const S_MASK = 2;
+/** Numbers per window header in windowHeaders: WINDOW_HEADER.length rounded up to whole 64-byte lines. */
+const HEADER_SLOT = Math.ceil(WINDOW_HEADER.length / 8) * 8;
 
 /**
  * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
@@ -110,7 +113,7 @@ export const KERNEL_LAYOUT: KernelLayout = {
   pointFields: POINT_FIELDS, lastTime: P_LAST_TIME, lastValue: P_LAST_VALUE, limitQuietLow: P_LIMIT_QUIET_LOW, limitQuietHigh: P_LIMIT_QUIET_HIGH,
   stuckRefValue: P_STUCK_REF_VALUE, stuckRefTime: P_STUCK_REF_TIME, stuckActive: P_STUCK_ACTIVE, stuckEpsilon: P_STUCK_EPSILON,
   ruleFields: RULE_FIELDS, ruleLimits: R_LIMITS, ruleStores: R_STORES, ruleConditions: R_CONDITIONS,
-  storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeMask: S_MASK,
+  storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeEntries: S_ENTRIES, storeMask: S_MASK,
   quietFields: QUIET_FIELDS,
   recomputeRings: RECOMPUTE_RINGS,
   header: WINDOW_HEADER,
@@ -284,6 +287,7 @@ export class AlarmEngine {
   private readonly stores: PaneWindow[] = [];
   /** The engine-wide arrays the windows are packed into (packWindows), and the conditions' quiet intervals. */
   private windowPanes = new Float64Array(0);
+  private windowHeaders = new Float64Array(0);
   private readonly conditionQuiet: Float64Array;
   /** Where each window is for the kernels (STORE_FIELDS; see refreshStoreLayout), and its length and pane (2 numbers each). */
   private readonly storeLayout: Int32Array;
@@ -737,7 +741,7 @@ export class AlarmEngine {
    */
   private compileKernels(): Int32Array {
     const env: KernelEnv = {
-      scalars: this.scalars, ranges: this.ruleRanges, panes: this.windowPanes, quiet: this.conditionQuiet,
+      scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storeSpan: this.storeSpan, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k, x) => {
         this.ruleInput[0] = x;
@@ -786,18 +790,21 @@ export class AlarmEngine {
   }
 
   /**
-   * Puts every window's header and entries side by side in one engine-wide array, in point order. Each window's
-   * region starts on a multiple of 8 numbers (64 bytes from the array's start) so its header's hot fields share a line.
+   * Puts every window's entries side by side in one engine-wide array and every header in another, both in point
+   * order: a batch in point order reads the headers as one stream. Each region starts on a multiple of 8 numbers
+   * (64 bytes from the array's start), so a header's hot fields share a line.
    */
   private packWindows(): void {
     const region = (store: PaneWindow) => Math.ceil(store.panesLength / 8) * 8;
     const panes = new Float64Array(this.stores.reduce((total, store) => total + region(store), 0));
+    const headers = new Float64Array(this.stores.length * HEADER_SLOT);
     let panesBase = 0;
-    for (const store of this.stores) {
-      store.packInto(panes, panesBase);
+    this.stores.forEach((store, k) => {
+      store.packInto(panes, panesBase, headers, k * HEADER_SLOT);
       panesBase += region(store);
-    }
+    });
     this.windowPanes = panes;
+    this.windowHeaders = headers;
     for (let k = 0; k < this.stores.length; k += 1) this.refreshStoreLayout(k);
   }
 
@@ -806,7 +813,8 @@ export class AlarmEngine {
     const layout = this.stores[k]!.inPlaceLayout();
     const inPlace = layout !== null && layout.panes === this.windowPanes;
     const l = k * STORE_FIELDS;
-    this.storeLayout[l + S_HEADER] = inPlace ? layout.pbase : -1;
+    this.storeLayout[l + S_HEADER] = inPlace ? layout.hbase : -1;
+    this.storeLayout[l + S_ENTRIES] = inPlace ? layout.pbase : -1;
     this.storeLayout[l + S_MASK] = layout?.mask ?? 0;
   }
 

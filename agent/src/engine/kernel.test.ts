@@ -11,8 +11,9 @@ import { naiveAggregates } from './window-naive.ts';
 
 const L = KERNEL_LAYOUT;
 const T0 = 1_700_000_000_000;
-/** Where the window's region starts in the shared array: not 0, as for most windows of an engine. */
+/** Where the window's region and header start in the shared arrays: not 0, as for most windows of an engine. */
 const REGION_AT = 8;
+const HEADER_AT = 16;
 
 describe('value kernels', () => {
   it('hand every rule the aggregate of a naive recompute (raw and paned, min / max kept or not, ring growth)', () => {
@@ -30,11 +31,13 @@ describe('value kernels', () => {
           const store = new PaneWindow(shape, expectedEntries);
           store.trackExtremes(minimum, maximum);
           const panes = new Float64Array(REGION_AT + store.panesLength);
-          store.packInto(panes, REGION_AT);
+          const headers = new Float64Array(HEADER_AT + L.header.length);
+          store.packInto(panes, REGION_AT, headers, HEADER_AT);
           const storeLayout = new Int32Array(L.storeFields);
           const noteLayout = () => {
             const layout = store.inPlaceLayout()!;
-            storeLayout[L.storeHeader] = layout.panes === panes ? layout.pbase : -1;
+            storeLayout[L.storeHeader] = layout.panes === panes ? layout.hbase : -1;
+            storeLayout[L.storeEntries] = layout.pbase;
             storeLayout[L.storeMask] = layout.mask;
             return layout;
           };
@@ -44,7 +47,7 @@ describe('value kernels', () => {
           const scalars = new Float64Array(L.pointFields);
           const handed = new Map<number, number>();
           const env: KernelEnv = {
-            scalars, ranges: new Int32Array(L.ruleFields), panes,
+            scalars, ranges: new Int32Array(L.ruleFields), headers, panes,
             quiet: new Float64Array(rules.length * L.quietFields).fill(Number.POSITIVE_INFINITY).map((x, i) => (i % 2 === 0 ? x : -x)),
             storeLayout, storeSpan: Float64Array.of(shape.windowMs, shape.paneMs), stores: [store], ruleInput: new Float64Array(3),
             stepRule: (_index, k, x) => handed.set(k, x),

@@ -56,6 +56,7 @@ export interface KernelLayout {
   readonly ruleConditions: number;
   readonly storeFields: number;
   readonly storeHeader: number;
+  readonly storeEntries: number;
   readonly storeMask: number;
   readonly quietFields: number;
   /** Ring lengths of evictions between two re-adds of a window's running sums (window.ts RECOMPUTE_RINGS). */
@@ -75,6 +76,8 @@ export interface KernelLayout {
 export interface KernelEnv {
   readonly scalars: Float64Array;
   readonly ranges: Int32Array;
+  /** Window headers (WINDOW_HEADER) and entries, engine-wide. */
+  readonly headers: Float64Array;
   readonly panes: Float64Array;
   readonly quiet: Float64Array;
   readonly storeLayout: Int32Array;
@@ -130,7 +133,7 @@ function kernelSource(shape: KernelShape, layout: KernelLayout): string {
   assertStructureOnly(shape);
   const L = layout;
   const lines: string[] = [
-    'const { scalars: s, ranges, panes, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
+    'const { scalars: s, ranges, headers, panes, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
     'return function evaluateValueRules(index) {',
     `  const p = index * ${L.pointFields};`,
     `  const t = s[p + ${L.lastTime}];`,
@@ -192,17 +195,17 @@ function quietCheck(offset: number, slot: string, x: string, L: KernelLayout): s
 
 /**
  * The value a rule compares, from a window stepped in place: its header is at h<j>, and the step left its ring
- * positions, count, sum and mask in head<j>, tail<j>, count<j>, sum<j>, mask<j>.
+ * positions, count, sum, entries and mask in head<j>, tail<j>, count<j>, sum<j>, entries<j>, mask<j>.
  */
 function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: KernelLayout): string {
   const H = L.header;
   const A = L.aggregates;
-  const entryAt = (seq: string) => `h${j} + ${H.length} + (${seq} & mask${j}) * ${store.stride}`;
+  const entryAt = (seq: string) => `entries${j} + (${seq} & mask${j}) * ${store.stride}`;
   if (aggregate === A.avg) return `x = count${j} > 0 ? sum${j} / count${j} : NaN;`;
   if (aggregate === A.max || aggregate === A.min) {
     // The front part's first suffix extreme against the back part's (PaneWindow.maximum / minimum).
     const [pick, suffix, back] = aggregate === A.max ? ['max', store.suffixMax, H.backMax] : ['min', store.suffixMin, H.backMin];
-    return `x = tail${j} === head${j} ? NaN : head${j} < panes[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], panes[h${j} + ${back}]) : panes[h${j} + ${back}];`;
+    return `x = tail${j} === head${j} ? NaN : head${j} < headers[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], headers[h${j} + ${back}]) : headers[h${j} + ${back}];`;
   }
   if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
   // Rate per minute from the oldest reading in the window to this one.
@@ -218,7 +221,7 @@ function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: K
  * otherwise in place, exactly as PaneWindow.add does (batch.test.ts and kernel.test.ts hold the two equal): evict
  * the entries whose pane left the window (flipping the extremes' front part when it runs empty), then add to the
  * latest pane or start an entry, then raise the back part's extremes. The numbers the rules read next stay in
- * locals (head<j>, tail<j>, count<j>, sum<j>, mask<j>) rather than being read back from the header.
+ * locals (head<j>, tail<j>, count<j>, sum<j>, entries<j>, mask<j>) rather than being read back from the header.
  */
 function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
   const H = L.header;
@@ -241,16 +244,16 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
   const cut = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
   lines.push(
     `  let ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
-    `  let head${j} = 0, tail${j} = 0, count${j} = 0, sum${j} = 0, mask${j} = 0;`,
+    `  let head${j} = 0, tail${j} = 0, count${j} = 0, sum${j} = 0, entries${j} = 0, mask${j} = 0;`,
     `  if (${h} < 0) stores[${k}].addFrom(s, p + ${L.lastTime}, true);`,
     '  else {',
     `    const h = ${h};`,
     `    const mask = layout[${k} * ${L.storeFields} + ${L.storeMask}];`,
-    `    const entries = h + ${H.length};`,
-    `    let head = panes[h + ${H.head}];`,
-    `    const tail = panes[h + ${H.tail}];`,
-    `    let count = panes[h + ${H.runCount}];`,
-    `    let sum = panes[h + ${H.runSum}];`,
+    `    const entries = layout[${k} * ${L.storeFields} + ${L.storeEntries}];`,
+    `    let head = headers[h + ${H.head}];`,
+    `    const tail = headers[h + ${H.tail}];`,
+    `    let count = headers[h + ${H.runCount}];`,
+    `    let sum = headers[h + ${H.runSum}];`,
     `    const cut = ${cut};`,
     `    if (tail > head && ${leftWindow(entryAt('head'))}) {`,
     '      const headBefore = head;',
@@ -258,20 +261,20 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     `        const e = ${entryAt('head')};`,
     `        count -= ${store.paned ? `panes[e + ${P.count}]` : '1'};`,
     `        sum -= panes[e + ${store.paned ? P.sum : 1}];`,
-    extremes ? `        if (head === panes[h + ${H.boundary}]) { panes[h + ${H.head}] = head; stores[${k}].flip(); }` : '',
+    extremes ? `        if (head === headers[h + ${H.boundary}]) { headers[h + ${H.head}] = head; stores[${k}].flip(); }` : '',
     '        head += 1;',
     `      } while (tail > head && ${leftWindow(entryAt('head'))});`,
-    `      panes[h + ${H.head}] = head;`,
-    extremes ? `      if (head > panes[h + ${H.boundary}]) stores[${k}].emptied();` : '',
+    `      headers[h + ${H.head}] = head;`,
+    extremes ? `      if (head > headers[h + ${H.boundary}]) stores[${k}].emptied();` : '',
     // Once per RECOMPUTE_RINGS ring lengths of evictions (the head crossed a multiple of that) the sums are
     // re-added, so rounding error stays bounded (PaneWindow.recompute, which reads and writes them in the header).
     `      const period = (mask + 1) * ${L.recomputeRings} - 1;`,
     `      if ((head & ~period) !== (headBefore & ~period)) {`,
-    `        panes[h + ${H.runCount}] = count;`,
-    `        panes[h + ${H.runSum}] = sum;`,
+    `        headers[h + ${H.runCount}] = count;`,
+    `        headers[h + ${H.runSum}] = sum;`,
     `        stores[${k}].recompute();`,
-    `        count = panes[h + ${H.runCount}];`,
-    `        sum = panes[h + ${H.runSum}];`,
+    `        count = headers[h + ${H.runCount}];`,
+    `        sum = headers[h + ${H.runSum}];`,
     '      }',
     '    }',
   );
@@ -299,7 +302,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
       `      panes[e + ${P.firstT}] = panes[e + ${P.lastT}] = t;`,
       `      panes[e + ${P.firstV}] = panes[e + ${P.lastV}] = v;`,
       '      nextTail = tail + 1;',
-      `      panes[h + ${H.tail}] = nextTail;`,
+      `      headers[h + ${H.tail}] = nextTail;`,
       '    }',
     );
   } else {
@@ -310,7 +313,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
       `      const e = ${entryAt('tail')};`,
       '      panes[e] = t;',
       '      panes[e + 1] = v;',
-      `      panes[h + ${H.tail}] = nextTail;`,
+      `      headers[h + ${H.tail}] = nextTail;`,
       '    }',
     );
   }
@@ -318,16 +321,16 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     '    if (added) {',
     '      count += 1;',
     '      sum += v;',
-    `      panes[h + ${H.runCount}] = count;`,
-    `      panes[h + ${H.runSum}] = sum;`,
+    `      headers[h + ${H.runCount}] = count;`,
+    `      headers[h + ${H.runSum}] = sum;`,
     // The new entry, or the latest pane it joined, is in the back part.
-    store.suffixMax >= 0 ? `      if (v > panes[h + ${H.backMax}]) panes[h + ${H.backMax}] = v;` : '',
-    store.suffixMin >= 0 ? `      if (v < panes[h + ${H.backMin}]) panes[h + ${H.backMin}] = v;` : '',
-    `      head${j} = head; tail${j} = nextTail; count${j} = count; sum${j} = sum; mask${j} = mask;`,
+    store.suffixMax >= 0 ? `      if (v > headers[h + ${H.backMax}]) headers[h + ${H.backMax}] = v;` : '',
+    store.suffixMin >= 0 ? `      if (v < headers[h + ${H.backMin}]) headers[h + ${H.backMin}] = v;` : '',
+    `      head${j} = head; tail${j} = nextTail; count${j} = count; sum${j} = sum; entries${j} = entries; mask${j} = mask;`,
     '    } else {',
     // The eviction's sums go to the header before the window's own add() grows the ring.
-    `      panes[h + ${H.runCount}] = count;`,
-    `      panes[h + ${H.runSum}] = sum;`,
+    `      headers[h + ${H.runCount}] = count;`,
+    `      headers[h + ${H.runSum}] = sum;`,
     `      env.growStore(${k}, p + ${L.lastTime});`,
     `      ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
     '    }',

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { naiveAggregates } from './window-naive.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PaneWindow, RATE_PER_MINUTE } from './window.ts';
+import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PaneWindow, RATE_PER_MINUTE, WINDOW_HEADER } from './window.ts';
 
 /** Equal up to float rounding: relative to the result or to the magnitude of the terms summed (cancellation). */
 function close(actual: number, expected: number, termScale: number): boolean {
@@ -39,8 +39,9 @@ describe('PaneWindow', () => {
           const maximumOnly = new PaneWindow(shape, 64);
           maximumOnly.trackExtremes(false, true);
           const sharedPanes = new Float64Array(3 + minimumOnly.panesLength + maximumOnly.panesLength).fill(Number.NaN);
-          minimumOnly.packInto(sharedPanes, 3);
-          maximumOnly.packInto(sharedPanes, 3 + minimumOnly.panesLength);
+          const sharedHeaders = new Float64Array(5 + 2 * WINDOW_HEADER.length).fill(Number.NaN);
+          minimumOnly.packInto(sharedPanes, 3, sharedHeaders, 5);
+          maximumOnly.packInto(sharedPanes, 3 + minimumOnly.panesLength, sharedHeaders, 5 + WINDOW_HEADER.length);
           const times: number[] = [];
           const values: number[] = [];
           const good: boolean[] = [];

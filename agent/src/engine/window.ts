@@ -44,9 +44,11 @@ export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
 /**
- * A window's running numbers and ring positions sit in a header of HEADER_FIELDS numbers just before its entries in
- * `panes`, not in object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop
- * steps a window without held values in place through this layout (WINDOW_HEADER) without calling into the window.
+ * A window's running numbers and ring positions sit in a header of HEADER_FIELDS numbers in a Float64Array, not in
+ * object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop steps a window
+ * without held values in place through this layout (WINDOW_HEADER) without calling into the window. The header is
+ * apart from the entries: the engine packs all headers side by side in point order (packInto), so the batch loop
+ * reads them as one stream, which the hardware prefetches, rather than one more line at each window's region.
  */
 /** Fields every reading touches come first, so they share the header's first cache line. */
 const H_HEAD = 0;
@@ -101,8 +103,11 @@ export const WINDOW_HEADER = {
 
 /** Where a window's storage is, for stepping it in place. */
 export interface InPlaceLayout {
+  /** Entries at panes[pbase...], header at header[hbase...]. */
   readonly panes: Float64Array;
   readonly pbase: number;
+  readonly header: Float64Array;
+  readonly hbase: number;
   readonly mask: number;
   /** Numbers per entry: 2 for a raw window (time, value), PANED_LAYOUT's 12 for a paned one, plus the extremes'. */
   readonly stride: number;
@@ -157,6 +162,9 @@ export class PaneWindow implements WindowShape {
    */
   private panes: Float64Array = new Float64Array(0);
   private pbase = 0;
+  /** The header: header[hbase, hbase + HEADER_FIELDS), a private array until packInto. */
+  private header: Float64Array = new Float64Array(HEADER_FIELDS);
+  private hbase = 0;
   /** Whether the minimum / maximum are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
   private tracksMinimum = false;
   private tracksMaximum = false;
@@ -181,7 +189,7 @@ export class PaneWindow implements WindowShape {
     this.oTwSum = layout.twSum;
     this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
-    this.panes.set(EMPTY_HEADER, this.pbase);
+    this.header.set(EMPTY_HEADER);
     this.trackExtremes(true, true);
   }
 
@@ -422,16 +430,20 @@ export class PaneWindow implements WindowShape {
     this.recompute();
   }
 
-  /** Numbers of storage this window needs: header and entries (see packInto). */
+  /** Numbers of storage this window's entries need (see packInto); the header needs WINDOW_HEADER.length more. */
   get panesLength(): number {
-    return HEADER_FIELDS + this.capacity * this.stride;
+    return this.capacity * this.stride;
   }
 
   /**
-   * Moves the window into a region of a shared array (panesLength numbers at pbase); the engine packs all its
-   * windows side by side this way. A window that later outgrows its region moves back to a private array.
+   * Moves the entries into a region of a shared array (panesLength numbers at pbase) and the header into another
+   * (WINDOW_HEADER.length numbers at hbase); the engine packs all its windows side by side this way. A window that
+   * later outgrows its region moves its entries back to a private array; the header stays.
    */
-  packInto(panes: Float64Array, pbase: number): void {
+  packInto(panes: Float64Array, pbase: number, headers: Float64Array, hbase: number): void {
+    headers.set(this.header.subarray(this.hbase, this.hbase + HEADER_FIELDS), hbase);
+    this.header = headers;
+    this.hbase = hbase;
     this.relocate(panes, pbase, this.capacity);
   }
 
@@ -441,12 +453,14 @@ export class PaneWindow implements WindowShape {
    */
   inPlaceLayout(): InPlaceLayout | null {
     if (this.tracksHeldValues) return null;
-    return { panes: this.panes, pbase: this.pbase, mask: this.mask, stride: this.stride, suffixMax: this.oSuffixMax, suffixMin: this.oSuffixMin };
+    return {
+      panes: this.panes, pbase: this.pbase, header: this.header, hbase: this.hbase, mask: this.mask, stride: this.stride, suffixMax: this.oSuffixMax, suffixMin: this.oSuffixMin,
+    };
   }
 
   /** Bytes of typed-array storage this window holds. */
   get stateBytes(): number {
-    return this.panesLength * Float64Array.BYTES_PER_ELEMENT;
+    return (HEADER_FIELDS + this.panesLength) * Float64Array.BYTES_PER_ELEMENT;
   }
 
   private paneIndexAt(base: number): number {
@@ -458,44 +472,44 @@ export class PaneWindow implements WindowShape {
   }
 
   private offsetOf(seq: number): number {
-    return this.pbase + HEADER_FIELDS + (seq & this.mask) * this.stride;
+    return this.pbase + (seq & this.mask) * this.stride;
   }
 
   // Header numbers (see HEADER_FIELDS). Ring positions, live entry count:
-  private get head(): number { return this.panes[this.pbase + H_HEAD]!; }
-  private set head(value: number) { this.panes[this.pbase + H_HEAD] = value; }
-  private get tail(): number { return this.panes[this.pbase + H_TAIL]!; }
-  private set tail(value: number) { this.panes[this.pbase + H_TAIL] = value; }
+  private get head(): number { return this.header[this.hbase + H_HEAD]!; }
+  private set head(value: number) { this.header[this.hbase + H_HEAD] = value; }
+  private get tail(): number { return this.header[this.hbase + H_TAIL]!; }
+  private set tail(value: number) { this.header[this.hbase + H_TAIL] = value; }
   /** First entry of the back part (see H_BOUNDARY); the back part's extremes (-Infinity / +Infinity when empty): */
-  private get boundary(): number { return this.panes[this.pbase + H_BOUNDARY]!; }
-  private set boundary(value: number) { this.panes[this.pbase + H_BOUNDARY] = value; }
-  private get backMax(): number { return this.panes[this.pbase + H_BACK_MAX]!; }
-  private set backMax(value: number) { this.panes[this.pbase + H_BACK_MAX] = value; }
-  private get backMin(): number { return this.panes[this.pbase + H_BACK_MIN]!; }
-  private set backMin(value: number) { this.panes[this.pbase + H_BACK_MIN] = value; }
-  private get runCount(): number { return this.panes[this.pbase + H_RUN_COUNT]!; }
-  private set runCount(value: number) { this.panes[this.pbase + H_RUN_COUNT] = value; }
-  private get openSeq(): number { return this.panes[this.pbase + H_OPEN_SEQ]!; }
-  private set openSeq(value: number) { this.panes[this.pbase + H_OPEN_SEQ] = value; }
+  private get boundary(): number { return this.header[this.hbase + H_BOUNDARY]!; }
+  private set boundary(value: number) { this.header[this.hbase + H_BOUNDARY] = value; }
+  private get backMax(): number { return this.header[this.hbase + H_BACK_MAX]!; }
+  private set backMax(value: number) { this.header[this.hbase + H_BACK_MAX] = value; }
+  private get backMin(): number { return this.header[this.hbase + H_BACK_MIN]!; }
+  private set backMin(value: number) { this.header[this.hbase + H_BACK_MIN] = value; }
+  private get runCount(): number { return this.header[this.hbase + H_RUN_COUNT]!; }
+  private set runCount(value: number) { this.header[this.hbase + H_RUN_COUNT] = value; }
+  private get openSeq(): number { return this.header[this.hbase + H_OPEN_SEQ]!; }
+  private set openSeq(value: number) { this.header[this.hbase + H_OPEN_SEQ] = value; }
   // Running sums of the live entries:
-  private get runSum(): number { return this.panes[this.pbase + H_RUN_SUM]!; }
-  private set runSum(value: number) { this.panes[this.pbase + H_RUN_SUM] = value; }
-  private get runTwSum(): number { return this.panes[this.pbase + H_RUN_TW_SUM]!; }
-  private set runTwSum(value: number) { this.panes[this.pbase + H_RUN_TW_SUM] = value; }
-  private get runTwCover(): number { return this.panes[this.pbase + H_RUN_TW_COVER]!; }
-  private set runTwCover(value: number) { this.panes[this.pbase + H_RUN_TW_COVER] = value; }
+  private get runSum(): number { return this.header[this.hbase + H_RUN_SUM]!; }
+  private set runSum(value: number) { this.header[this.hbase + H_RUN_SUM] = value; }
+  private get runTwSum(): number { return this.header[this.hbase + H_RUN_TW_SUM]!; }
+  private set runTwSum(value: number) { this.header[this.hbase + H_RUN_TW_SUM] = value; }
+  private get runTwCover(): number { return this.header[this.hbase + H_RUN_TW_COVER]!; }
+  private set runTwCover(value: number) { this.header[this.hbase + H_RUN_TW_COVER] = value; }
   // Latest good reading, whose value is still held (NaN when the latest reading was not good):
-  private get openT(): number { return this.panes[this.pbase + H_OPEN_T]!; }
-  private set openT(value: number) { this.panes[this.pbase + H_OPEN_T] = value; }
-  private get openV(): number { return this.panes[this.pbase + H_OPEN_V]!; }
-  private set openV(value: number) { this.panes[this.pbase + H_OPEN_V] = value; }
+  private get openT(): number { return this.header[this.hbase + H_OPEN_T]!; }
+  private set openT(value: number) { this.header[this.hbase + H_OPEN_T] = value; }
+  private get openV(): number { return this.header[this.hbase + H_OPEN_V]!; }
+  private set openV(value: number) { this.header[this.hbase + H_OPEN_V] = value; }
   // The last segment that started in an evicted entry: start, end (NaN while open), value:
-  private get strS(): number { return this.panes[this.pbase + H_STR_S]!; }
-  private set strS(value: number) { this.panes[this.pbase + H_STR_S] = value; }
-  private get strE(): number { return this.panes[this.pbase + H_STR_E]!; }
-  private set strE(value: number) { this.panes[this.pbase + H_STR_E] = value; }
-  private get strV(): number { return this.panes[this.pbase + H_STR_V]!; }
-  private set strV(value: number) { this.panes[this.pbase + H_STR_V] = value; }
+  private get strS(): number { return this.header[this.hbase + H_STR_S]!; }
+  private set strS(value: number) { this.header[this.hbase + H_STR_S] = value; }
+  private get strE(): number { return this.header[this.hbase + H_STR_E]!; }
+  private set strE(value: number) { this.header[this.hbase + H_STR_E] = value; }
+  private get strV(): number { return this.header[this.hbase + H_STR_V]!; }
+  private set strV(value: number) { this.header[this.hbase + H_STR_V] = value; }
   private timeWeighted(now: number, integral: boolean): number {
     const start = this.windowStart(now);
     let total = integral ? this.runTwSum : this.runTwCover;
@@ -581,20 +595,18 @@ export class PaneWindow implements WindowShape {
 
   /** (Re)allocates a private array for `capacity` entries, keeping live entries at their sequence numbers. */
   private allocate(capacity: number): void {
-    this.relocate(new Float64Array(HEADER_FIELDS + capacity * this.stride), 0, capacity);
+    this.relocate(new Float64Array(capacity * this.stride), 0, capacity);
   }
 
-  /** Moves the header and entries to the given storage with room for `capacity` entries. */
+  /** Moves the entries to the given storage with room for `capacity` entries. */
   private relocate(panes: Float64Array, pbase: number, capacity: number): void {
-    const old = { panes: this.panes, pbase: this.pbase };
-    const oldOffset = (seq: number) => this.offsetOf(seq);
+    const oldPanes = this.panes;
     const entries: [number, number][] = [];
-    for (let seq = this.head; seq < this.tail; seq += 1) entries.push([seq, oldOffset(seq)]);
+    for (let seq = this.head; seq < this.tail; seq += 1) entries.push([seq, this.offsetOf(seq)]);
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.panes = panes;
     this.pbase = pbase;
-    panes.set(old.panes.subarray(old.pbase, old.pbase + HEADER_FIELDS), pbase);
-    for (const [seq, from] of entries) this.panes.set(old.panes.subarray(from, from + this.stride), this.offsetOf(seq));
+    for (const [seq, from] of entries) this.panes.set(oldPanes.subarray(from, from + this.stride), this.offsetOf(seq));
   }
 }
