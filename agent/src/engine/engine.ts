@@ -423,6 +423,11 @@ export class AlarmEngine {
     const input = this.input;
     const s = this.scalars;
     const pointCount = this.pointCount;
+    // In locals: after each call out of the loop V8 would load and check the fields of `this` again.
+    const kernels = this.kernels;
+    const pointKernel = this.pointKernel;
+    const counters = this.counters;
+    let started = !Number.isNaN(this.startTime);
     for (let i = 0; i < batch.length; i += 1) {
       const index = point[i]!;
       const t = time[i]!;
@@ -434,19 +439,20 @@ export class AlarmEngine {
       if (
         index >>> 0 === index && index < pointCount && q === GOOD && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
         t > s[p + P_LAST_TIME]! && s[p + P_HEALTH_BITS] === 0 && s[p + P_STALE_ACTIVE] === 0 && s[p + P_NE43] === 0 && s[p + P_IN_GROUP] === 0 &&
-        !Number.isNaN(this.startTime)
+        started
       ) {
-        this.counters.readings += 1;
+        counters.readings += 1;
         s[p + P_LAST_TIME] = t;
         s[p + P_LAST_VALUE] = v;
         s[p + P_LAST_QUALITY] = GOOD;
         s[p + P_LAST_GOOD_TIME] = t;
-        this.evaluateValueRules(index);
+        kernels[pointKernel[index]!]!(index);
         continue;
       }
       input[0] = t;
       input[1] = v;
       this.applyInput(index, q, why, flagBits);
+      started = !Number.isNaN(this.startTime);
     }
   }
 
