@@ -1,6 +1,6 @@
 /** ISA-18.2 alarm life cycle of one alarm: states, shelving, suppression, out of service, latching and reset. */
 import { PRIORITY_COLOUR, type Priority } from './config.ts';
-import type { AlarmKind, AlarmMode, AlarmState, CommandResult, EventSink, OperatorCommand } from './events.ts';
+import type { AlarmEvent, AlarmKind, AlarmMode, AlarmState, CommandResult, EventSink, OperatorCommand } from './events.ts';
 
 export interface AlarmSnapshot {
   state: AlarmState;
@@ -152,7 +152,8 @@ export class Alarm {
   }
 
   private emit(sink: EventSink, time: number, fromState: AlarmState, fromMode: AlarmMode, who: string, why: string, value: number | null, coverage?: number): void {
-    sink({
+    // One literal per case rather than a spread of the optional field: a spread makes V8 build the object key by key.
+    const event: AlarmEvent = {
       type: 'alarm',
       time,
       alarmId: this.id,
@@ -169,10 +170,10 @@ export class Alarm {
       conditionActive: this.conditionActive,
       latched: this.latch,
       value,
-      ...(coverage === undefined ? {} : { coverage }),
       who,
       why,
       annunciated: this.mode === 'in_service',
-    });
+    };
+    sink(coverage === undefined ? event : { ...event, coverage });
   }
 }
