@@ -20,6 +20,10 @@
  *   the uncompressed width of a raw row (26 bytes).
  * Targets from shared/README.md. HAZMON_BENCH_WARMUP_S (default 3), HAZMON_BENCH_MEASURE_S (default 8) and
  * HAZMON_BENCH_FAST_POLL_MS (default 50) change the run.
+ *
+ * Soak (opt-in, not in CI): HAZMON_SOAK=1 [HAZMON_SOAK_MIN=10] runs only the agent with the 10,000 points polled each
+ * second for that many minutes and prints its RSS and DuckDB's buffer-manager bytes every 30 s, then the growth over
+ * the second half (the part a memory_limit must hold flat), beside the poller alone over the same time.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +45,7 @@ const MEASURE_S = Number(process.env.HAZMON_BENCH_MEASURE_S ?? 8);
 /** point_idx INTEGER + t BIGINT + value_scaled INTEGER + quality UTINYINT + source_t BIGINT + reason UTINYINT. */
 const RAW_ROW_WIDTH = 4 + 8 + 4 + 1 + 8 + 1;
 const TARGET = { readingsPerS: 100_000, rssMb: 150, bytesPerReading: 4 };
+const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
 
 const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const MEASURE_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
@@ -160,8 +165,8 @@ async function startSimulator(specPath: string): Promise<{ ports: number[]; stop
 }
 
 /** One measured child run; its JSON line. */
-function measure(bundle: string, mode: 'agent' | 'poller', configPath: string, profilesDir: string): MeasureResult {
-  const [command, args] = nodeCommand(0, bundle, [mode, configPath, profilesDir, String(WARMUP_S), String(MEASURE_S)]);
+function measure(bundle: string, mode: 'agent' | 'poller', configPath: string, profilesDir: string, measureS = MEASURE_S): MeasureResult {
+  const [command, args] = nodeCommand(0, bundle, [mode, configPath, profilesDir, String(WARMUP_S), String(measureS)]);
   const env = { ...process.env, ...UNIT_ENVIRONMENT };
   const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
   // Libraries may log to stdout too (node-opcua warns about the Node version): take the result line.
@@ -173,6 +178,23 @@ function measure(bundle: string, mode: 'agent' | 'poller', configPath: string, p
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
 const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mb = (bytes: number) => bytes / 2 ** 20;
+
+/** The soak's curve: RSS every 30 s and the growth over the second half, beside the poller alone (a short run). */
+function soak({ agent, baseline }: { agent: MeasureResult; baseline: MeasureResult }): void {
+  console.log(`\nsoak: ${fmt(POINTS)} points polled each second for ${SOAK_MIN} min; RSS and DuckDB buffer-manager MB every 30 s`);
+  for (const sample of agent.samples) {
+    console.log(`  ${String(sample.atS).padStart(5)} s  RSS ${fmt(mb(sample.rssBytes), 1)} MB  DuckDB ${fmt(mb(sample.duckdbBytes ?? 0), 1)} MB`);
+  }
+  const half = agent.samples.filter((sample) => sample.atS >= (SOAK_MIN! * 60) / 2);
+  const first = half[0];
+  const last = half.at(-1);
+  if (first && last) {
+    console.log(
+      `  growth over the second half (${first.atS}-${last.atS} s): ${fmt(mb(last.rssBytes - first.rssBytes), 1)} MB RSS; max ${fmt(mb(agent.rssMaxBytes), 1)} MB ` +
+        `(baseline poller alone: ${fmt(mb(baseline.rssMaxBytes), 1)} MB max; target <= ${TARGET.rssMb} MB); ${fmt(perSecond(agent.store!.inWindow, agent.windowMs))} readings/s stored`,
+    );
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
 // Under agent/dist/ as the unit's bundle: its externals (DuckDB, serialport, node-opcua) resolve through agent/node_modules.
@@ -191,46 +213,49 @@ try {
         `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}; its environment: ${Object.entries(UNIT_ENVIRONMENT).map(([name, value]) => `${name}=${value}`).join(' ') || 'none'}; ` +
         'measured process runs a bundle without tsx',
     );
-    const run = (pollMs: number, name: string) => {
+    const run = (pollMs: number, name: string, measureS = MEASURE_S) => {
       const profiles = writeProfiles(dir, pollMs);
       const configPath = join(dir, `${name}.yaml`);
       writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`)));
       const planPath = join(dir, `${name}-poller.json`);
       writeFileSync(planPath, JSON.stringify(pollerPlan(simulator.ports)));
-      const baseline = measure(measureBundle, 'poller', planPath, profiles);
-      const agent = measure(measureBundle, 'agent', configPath, profiles);
+      const baseline = measure(measureBundle, 'poller', planPath, profiles, SOAK_MIN === null ? measureS : MEASURE_S);
+      const agent = measure(measureBundle, 'agent', configPath, profiles, measureS);
       return { agent, baseline };
     };
+    if (SOAK_MIN !== null) {
+      soak(run(SLOW_POLL_MS, 'soak', SOAK_MIN * 60));
+    } else {
+      const fast = run(FAST_POLL_MS, 'fast');
+      const store = fast.agent.store!;
+      const stored = perSecond(store.inWindow, fast.agent.windowMs);
+      const polled = perSecond(fast.baseline.received, fast.baseline.windowMs);
+      const storedPerCpu = store.inWindow / (fast.agent.cpuMs / 1000);
+      const polledPerCpu = fast.baseline.received / (fast.baseline.cpuMs / 1000);
+      const core = (result: MeasureResult) => `${fmt((result.cpuMs / result.windowMs) * 100)} % of a core`;
+      console.log(`\nreadings/s, every point each ${FAST_POLL_MS} ms (${fmt(perSecond(POINTS, FAST_POLL_MS))}/s offered)`);
+      console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fast.baseline)})`);
+      console.log(`  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fast.agent)}); ${fmt(store.dropped)} dropped`);
+      console.log(`  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`);
+      console.log(
+        `  store flushes in the window         : ${store.flushes}, ${fmt(store.flushMs)} ms on the main thread (${fmt((store.flushMs / fast.agent.windowMs) * 100, 1)} % of the window), longest ${fmt(store.flushMaxMs)} ms`,
+      );
 
-    const fast = run(FAST_POLL_MS, 'fast');
-    const store = fast.agent.store!;
-    const stored = perSecond(store.inWindow, fast.agent.windowMs);
-    const polled = perSecond(fast.baseline.received, fast.baseline.windowMs);
-    const storedPerCpu = store.inWindow / (fast.agent.cpuMs / 1000);
-    const polledPerCpu = fast.baseline.received / (fast.baseline.cpuMs / 1000);
-    const core = (result: MeasureResult) => `${fmt((result.cpuMs / result.windowMs) * 100)} % of a core`;
-    console.log(`\nreadings/s, every point each ${FAST_POLL_MS} ms (${fmt(perSecond(POINTS, FAST_POLL_MS))}/s offered)`);
-    console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fast.baseline)})`);
-    console.log(`  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fast.agent)}); ${fmt(store.dropped)} dropped`);
-    console.log(`  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`);
-    console.log(
-      `  store flushes in the window         : ${store.flushes}, ${fmt(store.flushMs)} ms on the main thread (${fmt((store.flushMs / fast.agent.windowMs) * 100, 1)} % of the window), longest ${fmt(store.flushMaxMs)} ms`,
-    );
+      const bytesPerReading = (store.fileBytes - store.emptyFileBytes) / store.total;
+      console.log(
+        `\nbytes on disk per raw reading after the closing checkpoint: ${fmt(bytesPerReading, 2)} (growth over the store with its points registered: ` +
+          `${fmt(mb(store.fileBytes - store.emptyFileBytes), 2)} MB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
+      );
+      console.log(`  baseline uncompressed row           : ${RAW_ROW_WIDTH} bytes; ratio ${fmt(bytesPerReading / RAW_ROW_WIDTH, 3)}x  (target <= ${TARGET.bytesPerReading})`);
 
-    const bytesPerReading = (store.fileBytes - store.emptyFileBytes) / store.total;
-    console.log(
-      `\nbytes on disk per raw reading after the closing checkpoint: ${fmt(bytesPerReading, 2)} (growth over the store with its points registered: ` +
-        `${fmt(mb(store.fileBytes - store.emptyFileBytes), 2)} MB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
-    );
-    console.log(`  baseline uncompressed row           : ${RAW_ROW_WIDTH} bytes; ratio ${fmt(bytesPerReading / RAW_ROW_WIDTH, 3)}x  (target <= ${TARGET.bytesPerReading})`);
-
-    const slow = run(SLOW_POLL_MS, 'slow');
-    const rss = (result: MeasureResult) =>
-      `${fmt(mb(result.rssMaxBytes), 1)} MB max (modules loaded ${fmt(mb(result.rssImportedBytes), 1)} MB, configured ${fmt(mb(result.rssConfiguredBytes), 1)} MB, live heap at the end ${fmt(mb(result.heapLiveEndBytes), 1)} MB)`;
-    console.log(`\nRSS with ${fmt(POINTS)} points polled each second; the agent's config of ${fmt(POINTS)} points loaded in ${fmt(slow.agent.configLoadMs)} ms`);
-    console.log(`  baseline ModbusPoller alone         : ${rss(slow.baseline)}, ${fmt(perSecond(slow.baseline.received, slow.baseline.windowMs))} readings/s`);
-    console.log(`  agent                               : ${rss(slow.agent)}, ${fmt(perSecond(slow.agent.store!.inWindow, slow.agent.windowMs))} readings/s stored, ${core(slow.agent)}`);
-    console.log(`  ratio agent / poller alone          : ${fmt(slow.agent.rssMaxBytes / slow.baseline.rssMaxBytes, 2)}x  (target <= ${TARGET.rssMb} MB)`);
+      const slow = run(SLOW_POLL_MS, 'slow');
+      const rss = (result: MeasureResult) =>
+        `${fmt(mb(result.rssMaxBytes), 1)} MB max (modules loaded ${fmt(mb(result.rssImportedBytes), 1)} MB, configured ${fmt(mb(result.rssConfiguredBytes), 1)} MB, live heap at the end ${fmt(mb(result.heapLiveEndBytes), 1)} MB)`;
+      console.log(`\nRSS with ${fmt(POINTS)} points polled each second; the agent's config of ${fmt(POINTS)} points loaded in ${fmt(slow.agent.configLoadMs)} ms`);
+      console.log(`  baseline ModbusPoller alone         : ${rss(slow.baseline)}, ${fmt(perSecond(slow.baseline.received, slow.baseline.windowMs))} readings/s`);
+      console.log(`  agent                               : ${rss(slow.agent)}, ${fmt(perSecond(slow.agent.store!.inWindow, slow.agent.windowMs))} readings/s stored, ${core(slow.agent)}`);
+      console.log(`  ratio agent / poller alone          : ${fmt(slow.agent.rssMaxBytes / slow.baseline.rssMaxBytes, 2)}x  (target <= ${TARGET.rssMb} MB)`);
+    }
   } finally {
     await simulator.stop();
   }

@@ -25,6 +25,8 @@ export interface MeasureResult {
   readonly rssMaxBytes: number;
   /** Heap still reachable at the end of the window (after a full GC; the child runs with --expose-gc). */
   readonly heapLiveEndBytes: number;
+  /** RSS (and, for the agent, DuckDB's buffer manager) every SAMPLE_S seconds from the start of the window: the soak's curve. */
+  readonly samples: readonly { readonly atS: number; readonly rssBytes: number; readonly duckdbBytes: number | null }[];
   /** Agent only. */
   readonly store?: {
     /** Rows in raw_readings with a receive time in the window, all rows, readings dropped. */
@@ -86,9 +88,20 @@ const flushesAtStart = agent?.stats().store.flushLatency;
 const cpuAtStart = process.cpuUsage();
 let rssMaxBytes = 0;
 const windowEnd = windowStart + Number(measureS) * 1000;
+/** A soak (a window of minutes) prints a sample every 30 s as it goes; the default run samples every 2 s. */
+const SAMPLE_S = Number(measureS) >= 120 ? 30 : 2;
+const samples: { atS: number; rssBytes: number; duckdbBytes: number | null }[] = [];
+let nextSampleAt = windowStart;
 while (Date.now() < windowEnd) {
   await sleep(250);
-  rssMaxBytes = Math.max(rssMaxBytes, process.memoryUsage.rss());
+  const rssBytes = process.memoryUsage.rss();
+  rssMaxBytes = Math.max(rssMaxBytes, rssBytes);
+  if (Date.now() >= nextSampleAt) {
+    const sample = { atS: Math.round((Date.now() - windowStart) / 1000), rssBytes, duckdbBytes: agent ? (await agent.store.duckdbMemory()).usedBytes : null };
+    samples.push(sample);
+    if (SAMPLE_S >= 30) process.stderr.write(`soak ${mode} ${JSON.stringify(sample)}\n`);
+    nextSampleAt += SAMPLE_S * 1000;
+  }
 }
 const actualEnd = Date.now();
 const cpu = process.cpuUsage(cpuAtStart);
@@ -102,6 +115,7 @@ const base = {
   received: received - receivedAtStart,
   cpuMs: (cpu.user + cpu.system) / 1000,
   rssMaxBytes,
+  samples,
   heapLiveEndBytes: process.memoryUsage().heapUsed,
 } as const;
 

@@ -124,6 +124,16 @@ describe(`store queries under the default memory_limit (${DEFAULT_STORE_MEMORY_L
     expect(limited.map((row) => row.time)).toEqual(rows.slice(0, 1000).map((row) => row.time));
   }, 120_000);
 
+  it('drops the blocks a query left cached at the next checkpoint, and puts the limit back', async () => {
+    await store.exportRange({ what: 'readings', format: 'csv', path: dir.file('cache.csv'), from: T0, to: T0 + 3 * DAY_MS });
+    const cached = await store.duckdbMemory();
+    expect(cached.usedBytes).toBeGreaterThan(4 * 2 ** 20);
+    await store.checkpoint();
+    const released = await store.duckdbMemory();
+    expect(released.limitBytes).toBe(LIMIT_BYTES);
+    expect(released.usedBytes).toBeLessThan(cached.usedBytes / 4);
+  }, 120_000);
+
   it('verifies an audit chain larger than the limit', async () => {
     const verification = await store.verifyAuditChain();
     await expectWithinLimit();

@@ -46,6 +46,8 @@ const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = { allocator_flus
 /** See StoreOptions.memoryLimitMb. */
 export const DEFAULT_STORE_MEMORY_LIMIT_MB = 24;
 export const MIN_STORE_MEMORY_LIMIT_MB = 16;
+/** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
+const RELEASE_LIMIT_MIB = 1;
 export const MAX_STORE_MEMORY_LIMIT_MB = 65_536;
 
 /** An interval that 0 turns off. */
@@ -88,6 +90,10 @@ export class HazmonStore {
   /** rawRowsWritten at the last periodic checkpoint. */
   private rawRowsCheckpointed = 0;
   private checkpointing = false;
+  /** True while releaseCachedBlocks() has DuckDB's limit lowered: raw flushes wait (see there). */
+  private releasingBlocks = false;
+  private releaseRunning: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
   private rawDropped = 0;
   private droppedUnreported = 0;
   private batches = 0;
@@ -113,7 +119,7 @@ export class HazmonStore {
     private readonly durableConnection: SerialConnection,
     private readonly maintenance: SerialConnection,
     private readonly reads: SerialConnection,
-    private readonly options: Required<Pick<StoreOptions, 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'now'>> & {
+    private readonly options: Required<Pick<StoreOptions, 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
     },
@@ -165,6 +171,7 @@ export class HazmonStore {
         rollupGraceMs,
         retentionIntervalMs,
         checkpointIntervalMs,
+        memoryLimitMb,
         retention,
       });
     } catch (error) {
@@ -184,10 +191,11 @@ export class HazmonStore {
       rollupGraceMs: number;
       retentionIntervalMs: number;
       checkpointIntervalMs: number;
+      memoryLimitMb: number;
       retention: RetentionPolicy;
     },
   ): Promise<HazmonStore> {
-    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, retention } = settings;
+    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, memoryLimitMb, retention } = settings;
     const maintenance = new SerialConnection(await instance.connect());
     for (const statement of SCHEMA_DDL) await maintenance.run(statement);
     const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
@@ -205,7 +213,7 @@ export class HazmonStore {
       new SerialConnection(await instance.connect()),
       maintenance,
       new SerialConnection(await instance.connect()),
-      { flushIntervalMs, flushBatchRows, rollupGraceMs, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
+      { flushIntervalMs, flushBatchRows, rollupGraceMs, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
       queueCapacity,
     );
     await loadPoints(maintenance, store.points);
@@ -282,7 +290,7 @@ export class HazmonStore {
    */
   flush(): number {
     this.flushScheduled = false;
-    if (this.closed || this.queue.depth === 0) return 0;
+    if (this.closed || this.releasingBlocks || this.queue.depth === 0) return 0;
     const started = performance.now();
     let committed;
     try {
@@ -409,6 +417,7 @@ export class HazmonStore {
     try {
       await this.maintenance.run('CHECKPOINT');
       this.rawRowsCheckpointed = written;
+      await this.releaseCachedBlocks();
     } catch {
       // Refused (a transaction was running) or failed: the next turn tries again.
     } finally {
@@ -416,11 +425,46 @@ export class HazmonStore {
     }
   }
 
-  /** Commits queued readings and folds the WAL into the database file. */
+  /**
+   * Drops the blocks DuckDB keeps cached once a checkpoint wrote them (they are on disk and are read again when a
+   * query needs them): otherwise they fill its buffer pool up to memory_limit, which the RSS of a gateway running for
+   * hours then carries. Lowering memory_limit makes DuckDB evict every block not in use (it refuses, after evicting
+   * what it could, when more than the low value is in use), and the limit goes back at once. Nothing else may
+   * allocate in DuckDB meanwhile, or it would meet the lowered limit: the maintenance, read and durable connections
+   * are held first (a job or query under way is waited for; an alarm append waits the few ms of the two statements),
+   * and a raw flush falling due returns without committing (its readings stay queued for the next flush).
+   */
+  private releaseCachedBlocks(): Promise<void> {
+    this.releaseRunning ??= this.lowerLimitForAMoment().finally(() => {
+      this.releaseRunning = null;
+    });
+    return this.releaseRunning;
+  }
+
+  private async lowerLimitForAMoment(): Promise<void> {
+    // Maintenance first and durable last: what may take long (a rollup, an export) is waited for before the alarm
+    // appends are held.
+    await this.maintenance.exclusive((connection) =>
+      this.reads.exclusive(() =>
+        this.durableConnection.exclusive(async () => {
+          this.releasingBlocks = true;
+          try {
+            await connection.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'`).catch(() => undefined);
+          } finally {
+            await connection.run(`SET memory_limit = '${this.options.memoryLimitMb}MiB'`);
+            this.releasingBlocks = false;
+          }
+        }),
+      ),
+    );
+  }
+
+  /** Commits queued readings, folds the WAL into the database file and drops the blocks it wrote from memory. */
   async checkpoint(): Promise<void> {
     this.flush();
     await this.durable.idle();
     await this.maintenance.run('CHECKPOINT');
+    await this.releaseCachedBlocks();
   }
 
   /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
@@ -462,9 +506,14 @@ export class HazmonStore {
   }
 
   /** Commits what is queued, waits for pending alarm/audit writes and background jobs, then closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
+    await this.releaseRunning?.catch(() => undefined);
     this.flush();
     this.closed = true;
     const waiters = this.writableWaiters;
