@@ -47,73 +47,86 @@ const QUIET = QUIET_FIELDS;
  * Per window (index into `stores`), STORE_FIELDS numbers in one Int32Array: where the kernels find it. Header -1
  * for a window left to its own methods (time-weighted, or moved to private arrays after outgrowing its region).
  */
-const STORE_FIELDS = 3;
-const S_HEADER = 0;
-const S_ENTRIES = 1;
-const S_MASK = 2;
+const enum StoreField {
+  Header = 0,
+  Entries = 1,
+  Mask = 2,
+  Count = 3,
+}
 /** Numbers per window header in windowHeaders: WINDOW_HEADER.length rounded up to whole 64-byte lines. */
 const HEADER_SLOT = Math.ceil(WINDOW_HEADER.length / 8) * 8;
 
+/*
+ * The field offsets below are const enums, which the TypeScript transform writes into the code as numbers: V8
+ * loads and checks a module-level constant at each use, a few instructions on every reading of the batch loop.
+ */
+
 /**
- * Running scalars of every point in one engine-wide Float64Array, POINT_FIELDS numbers per point: a reading
+ * Running scalars of every point in one engine-wide Float64Array, PointField.Count numbers per point: a reading
  * touches one or two cache lines of it instead of a chain of per-point objects. What a good reading reads comes
  * first (the batch loop's guard, then the kernel's fields); settings read only off that path are in pointSettings.
  */
-const POINT_FIELDS = 14;
-const P_LAST_TIME = 0;
-/** Right after the time: windows read the pair with addFrom(scalars, p + P_LAST_TIME). */
-const P_LAST_VALUE = 1;
-/** QUALITY_CODE of the latest reading; -1 before the first. */
-const P_LAST_QUALITY = 2;
-const P_LAST_GOOD_TIME = 3;
-/** Health conditions of the latest reading as HEALTH_* bits. */
-const P_HEALTH_BITS = 4;
-/** 1 while the stale alarm's condition is active: mirrored so good readings need not touch the alarm. */
-const P_STALE_ACTIVE = 5;
-const P_NE43 = 6;
-/** 1 when the point is a member of a voting group. */
-const P_IN_GROUP = 7;
-/**
- * (low, high): while the value stays strictly inside, none of the point's limit conditions can change (the
- * intersection of their quiet intervals, see QUIET_FIELDS), so one comparison pair stands for every limit rule.
- * Empty while any limit has a delay pending. Kept by refreshLimitBand.
- */
-const P_LIMIT_QUIET_LOW = 8;
-const P_LIMIT_QUIET_HIGH = 9;
-/** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
-const P_STUCK_REF_VALUE = 10;
-const P_STUCK_REF_TIME = 11;
-/** 1 while the stuck alarm's condition is active (mirrored like stale). */
-const P_STUCK_ACTIVE = 12;
-const P_STUCK_EPSILON = 13;
+const enum PointField {
+  LastTime = 0,
+  /** Right after the time: windows read the pair with addFrom(scalars, p + PointField.LastTime). */
+  LastValue = 1,
+  /** QUALITY_CODE of the latest reading; -1 before the first. */
+  LastQuality = 2,
+  LastGoodTime = 3,
+  /** Health conditions of the latest reading as HEALTH_* bits. */
+  HealthBits = 4,
+  /** 1 while the stale alarm's condition is active: mirrored so good readings need not touch the alarm. */
+  StaleActive = 5,
+  Ne43 = 6,
+  /** 1 when the point is a member of a voting group. */
+  InGroup = 7,
+  /**
+   * (low, high): while the value stays strictly inside, none of the point's limit conditions can change (the
+   * intersection of their quiet intervals, see QUIET_FIELDS), so one comparison pair stands for every limit rule.
+   * Empty while any limit has a delay pending. Kept by refreshLimitBand.
+   */
+  LimitQuietLow = 8,
+  LimitQuietHigh = 9,
+  /** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
+  StuckRefValue = 10,
+  StuckRefTime = 11,
+  /** 1 while the stuck alarm's condition is active (mirrored like stale). */
+  StuckActive = 12,
+  StuckEpsilon = 13,
+  Count = 14,
+}
 
-/** A point's settings read off the good reading's path (late, stale, stuck for long enough), SETTING_FIELDS each. */
-const SETTING_FIELDS = 3;
-const SET_LATE_TOLERANCE_MS = 0;
-const SET_STALE_MS = 1;
-/** NaN when the point has no stuck rule. */
-const SET_STUCK_FOR_MS = 2;
+/** A point's settings read off the good reading's path (late, stale, stuck for long enough), SettingField.Count each. */
+const enum SettingField {
+  LateToleranceMs = 0,
+  StaleMs = 1,
+  /** NaN when the point has no stuck rule. */
+  StuckForMs = 2,
+  Count = 3,
+}
 
 /**
  * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
- * (RULE_FIELDS Int32 per point give the boundaries), its windows contiguous entries of `stores` and its
- * conditions contiguous entries of the ConditionTable from R_CONDITIONS on.
+ * (RuleField.Count Int32 per point give the boundaries), its windows contiguous entries of `stores` and its
+ * conditions contiguous entries of the ConditionTable from RuleField.Conditions on.
  */
-const RULE_FIELDS = 8;
-const R_LIMITS = 0;
-const R_WINDOWS = 1;
-const R_RATES = 2;
-const R_END = 3;
-const R_STORES = 4;
-const R_STORES_END = 5;
-const R_CONDITIONS = 6;
+const enum RuleField {
+  Limits = 0,
+  Windows = 1,
+  Rates = 2,
+  End = 3,
+  Stores = 4,
+  StoresEnd = 5,
+  Conditions = 6,
+  Count = 8,
+}
 
 /** Offsets and codes the compiled kernels read the engine's tables with (kernel.ts). */
 export const KERNEL_LAYOUT: KernelLayout = {
-  pointFields: POINT_FIELDS, lastTime: P_LAST_TIME, lastValue: P_LAST_VALUE, limitQuietLow: P_LIMIT_QUIET_LOW, limitQuietHigh: P_LIMIT_QUIET_HIGH,
-  stuckRefValue: P_STUCK_REF_VALUE, stuckRefTime: P_STUCK_REF_TIME, stuckActive: P_STUCK_ACTIVE, stuckEpsilon: P_STUCK_EPSILON,
-  ruleFields: RULE_FIELDS, ruleLimits: R_LIMITS, ruleStores: R_STORES, ruleConditions: R_CONDITIONS,
-  storeFields: STORE_FIELDS, storeHeader: S_HEADER, storeEntries: S_ENTRIES, storeMask: S_MASK,
+  pointFields: PointField.Count, lastTime: PointField.LastTime, lastValue: PointField.LastValue, limitQuietLow: PointField.LimitQuietLow, limitQuietHigh: PointField.LimitQuietHigh,
+  stuckRefValue: PointField.StuckRefValue, stuckRefTime: PointField.StuckRefTime, stuckActive: PointField.StuckActive, stuckEpsilon: PointField.StuckEpsilon,
+  ruleFields: RuleField.Count, ruleLimits: RuleField.Limits, ruleStores: RuleField.Stores, ruleConditions: RuleField.Conditions,
+  storeFields: StoreField.Count, storeHeader: StoreField.Header, storeEntries: StoreField.Entries, storeMask: StoreField.Mask,
   quietFields: QUIET_FIELDS,
   recomputeRings: RECOMPUTE_RINGS,
   header: WINDOW_HEADER,
@@ -275,7 +288,7 @@ export class AlarmEngine {
   private readonly counters: EngineStats = { readings: 0, late: 0, reordered: 0, duplicates: 0, nonFinite: 0, invalid: 0 };
   /** First time the engine saw (reading or tick): a point that never reported goes stale staleS after it. */
   private startTime = Number.NaN;
-  /** Flat hot-path state (see POINT_FIELDS and RULE_FIELDS above). */
+  /** Flat hot-path state (see PointField.Count and RuleField.Count above). */
   private readonly pointCount: number;
   private readonly scalars: Float64Array;
   private readonly pointSettings: Float64Array;
@@ -289,7 +302,7 @@ export class AlarmEngine {
   private windowPanes = new Float64Array(0);
   private windowHeaders = new Float64Array(0);
   private readonly conditionQuiet: Float64Array;
-  /** Where each window is for the kernels (STORE_FIELDS; see refreshStoreLayout), and its length and pane (2 numbers each). */
+  /** Where each window is for the kernels (StoreField.Count; see refreshStoreLayout), and its length and pane (2 numbers each). */
   private readonly storeLayout: Int32Array;
   private readonly storeSpan: Float64Array;
   /** The compiled value-rule kernels, one per shape of rules, and each point's (kernel.ts). */
@@ -315,20 +328,20 @@ export class AlarmEngine {
       for (const alarm of point.alarms) this.alarmsById.set(alarm.id, alarm);
     });
     this.pointCount = this.points.length;
-    this.scalars = new Float64Array(this.pointCount * POINT_FIELDS);
-    this.pointSettings = new Float64Array(this.pointCount * SETTING_FIELDS);
-    this.ruleRanges = new Int32Array(this.pointCount * RULE_FIELDS);
+    this.scalars = new Float64Array(this.pointCount * PointField.Count);
+    this.pointSettings = new Float64Array(this.pointCount * SettingField.Count);
+    this.ruleRanges = new Int32Array(this.pointCount * RuleField.Count);
     const conditions: ThresholdCondition[] = [];
     for (const point of this.points) {
       this.initScalars(point);
-      this.ruleRanges[point.index * RULE_FIELDS + R_CONDITIONS] = conditions.length;
+      this.ruleRanges[point.index * RuleField.Count + RuleField.Conditions] = conditions.length;
       conditions.push(...point.conditions);
       this.addRuleSlots(point);
     }
     this.conditionTable = new ConditionTable(conditions);
     this.conditionQuiet = this.conditionTable.quiet;
     const storeCount = this.stores.length;
-    this.storeLayout = new Int32Array(storeCount * STORE_FIELDS);
+    this.storeLayout = new Int32Array(storeCount * StoreField.Count);
     this.storeSpan = new Float64Array(storeCount * 2);
     this.stores.forEach((store, k) => this.storeSpan.set([store.windowMs, store.paneMs], k * 2));
     this.packWindows();
@@ -348,7 +361,7 @@ export class AlarmEngine {
       this.alarmsById.set(alarm.id, alarm);
       for (const member of runtime.members) {
         member.groups.push(this.groups.length);
-        this.scalars[member.index * POINT_FIELDS + P_IN_GROUP] = 1;
+        this.scalars[member.index * PointField.Count + PointField.InGroup] = 1;
       }
       this.groups.push(runtime);
     });
@@ -435,17 +448,17 @@ export class AlarmEngine {
       const q = quality[i]!;
       const why = reason === undefined ? 0 : reason[i]!;
       const flagBits = flags === undefined ? 0 : flags[i]!;
-      const p = index * POINT_FIELDS;
+      const p = index * PointField.Count;
       if (
         index >>> 0 === index && index < pointCount && q === GOOD && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
-        t > s[p + P_LAST_TIME]! && s[p + P_HEALTH_BITS] === 0 && s[p + P_STALE_ACTIVE] === 0 && s[p + P_NE43] === 0 && s[p + P_IN_GROUP] === 0 &&
+        t > s[p + PointField.LastTime]! && s[p + PointField.HealthBits] === 0 && s[p + PointField.StaleActive] === 0 && s[p + PointField.Ne43] === 0 && s[p + PointField.InGroup] === 0 &&
         started
       ) {
         counters.readings += 1;
-        s[p + P_LAST_TIME] = t;
-        s[p + P_LAST_VALUE] = v;
-        s[p + P_LAST_QUALITY] = GOOD;
-        s[p + P_LAST_GOOD_TIME] = t;
+        s[p + PointField.LastTime] = t;
+        s[p + PointField.LastValue] = v;
+        s[p + PointField.LastQuality] = GOOD;
+        s[p + PointField.LastGoodTime] = t;
         kernels[pointKernel[index]!]!(index);
         continue;
       }
@@ -503,18 +516,18 @@ export class AlarmEngine {
     }
     if (Number.isNaN(this.startTime)) this.startTime = t;
     const s = this.scalars;
-    const p = index * POINT_FIELDS;
-    const lastTime = s[p + P_LAST_TIME]!;
+    const p = index * PointField.Count;
+    const lastTime = s[p + PointField.LastTime]!;
     if (t < lastTime) {
       const lateBy = lastTime - t;
-      if (lateBy > this.pointSettings[index * SETTING_FIELDS + SET_LATE_TOLERANCE_MS]!) {
+      if (lateBy > this.pointSettings[index * SettingField.Count + SettingField.LateToleranceMs]!) {
         this.counters.late += 1;
         this.sink({ type: 'late_reading', pointId: this.points[index]!.id, time: t, latestTime: lastTime, lateByMs: lateBy });
         return;
       }
       this.counters.reordered += 1;
       t = lastTime;
-    } else if (t === lastTime && v === s[p + P_LAST_VALUE] && quality === s[p + P_LAST_QUALITY]) {
+    } else if (t === lastTime && v === s[p + PointField.LastValue] && quality === s[p + PointField.LastQuality]) {
       this.counters.duplicates += 1;
       return;
     }
@@ -524,24 +537,24 @@ export class AlarmEngine {
       reason = REASON_DECODE;
     }
     let signalFault = reason === REASON_SIGNAL;
-    if (s[p + P_NE43] === 1 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
+    if (s[p + PointField.Ne43] === 1 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
       signalFault = true;
       quality = BAD;
       reason = REASON_SIGNAL;
     }
-    s[p + P_LAST_TIME] = t;
-    s[p + P_LAST_VALUE] = v;
-    s[p + P_LAST_QUALITY] = quality;
+    s[p + PointField.LastTime] = t;
+    s[p + PointField.LastValue] = v;
+    s[p + PointField.LastQuality] = quality;
     this.updateHealth(index, quality, reason, flags, signalFault);
     if (quality === GOOD) {
-      s[p + P_LAST_GOOD_TIME] = t;
+      s[p + PointField.LastGoodTime] = t;
       this.evaluateValueRules(index);
     } else {
-      const r = index * RULE_FIELDS;
-      for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.stores[k]!.addFrom(s, p + P_LAST_TIME, false);
+      const r = index * RuleField.Count;
+      for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.stores[k]!.addFrom(s, p + PointField.LastTime, false);
       this.advanceDelays(index, t);
     }
-    if (s[p + P_IN_GROUP] === 1) this.evaluateGroups(index, t);
+    if (s[p + PointField.InGroup] === 1) this.evaluateGroups(index, t);
   }
 
   /** Time passing without readings: stale points, pending delays, shelf expiry, flood ends, votes. */
@@ -549,7 +562,7 @@ export class AlarmEngine {
     if (!Number.isFinite(now)) throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `tick: time ${now} is not finite`);
     if (Number.isNaN(this.startTime)) this.startTime = now;
     for (let index = 0; index < this.pointCount; index += 1) {
-      const lastTime = this.scalars[index * POINT_FIELDS + P_LAST_TIME]!;
+      const lastTime = this.scalars[index * PointField.Count + PointField.LastTime]!;
       const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
       this.checkStale(index, t);
       this.advanceDelays(index, t);
@@ -613,15 +626,15 @@ export class AlarmEngine {
     if (point === undefined || windowRule === undefined) {
       throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `windowValue: no window rule "${rule}" on point "${pointId}"`);
     }
-    const p = index * POINT_FIELDS;
-    const lastTime = this.scalars[p + P_LAST_TIME]!;
+    const p = index * PointField.Count;
+    const lastTime = this.scalars[p + PointField.LastTime]!;
     const at = Math.max(now ?? lastTime, Number.isNaN(lastTime) ? -Infinity : lastTime);
     // Looking past the latest reading evicts on a copy: the live window must keep what later readings are judged on.
     const store = at > lastTime ? windowRule.store.copy() : windowRule.store;
     store.evict(at);
     const isRate = point.rateRules.includes(windowRule);
     // The rate runs to the latest good reading, which the window holds (the point's latest reading may be bad).
-    const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + P_LAST_GOOD_TIME]! : at, store.newestValue());
+    const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + PointField.LastGoodTime]! : at, store.newestValue());
     store.ruleValueInto(isRate ? RATE : windowRule.aggregate, io);
     const value = io[0]!;
     const span = at - store.windowStart(at);
@@ -652,10 +665,10 @@ export class AlarmEngine {
     const s = this.scalars;
     for (const point of this.points) {
       if (wanted !== null && !wanted.has(point.id)) continue;
-      const p = point.index * POINT_FIELDS;
+      const p = point.index * PointField.Count;
       snapshot.points[point.id] = {
         fingerprint: point.fingerprint,
-        scalars: [P_LAST_TIME, P_LAST_VALUE, P_LAST_QUALITY, P_LAST_GOOD_TIME, P_HEALTH_BITS, P_STUCK_REF_VALUE, P_STUCK_REF_TIME].map((field) => s[p + field]!),
+        scalars: [PointField.LastTime, PointField.LastValue, PointField.LastQuality, PointField.LastGoodTime, PointField.HealthBits, PointField.StuckRefValue, PointField.StuckRefTime].map((field) => s[p + field]!),
         conditions: point.conditions.map((condition) => condition.snapshot()),
         windows: point.stores.map((store) => store.snapshot()),
         alarms: Object.fromEntries(point.alarms.map((alarm) => [alarm.id, alarm.snapshot()])),
@@ -686,29 +699,29 @@ export class AlarmEngine {
       if (!unchanged(id, point, saved) || point === undefined) continue;
       const nan = (x: number | null | undefined) => x ?? Number.NaN;
       const [lastTime, lastValue, lastQuality, lastGoodTime, healthBits, refValue, refTime] = saved.scalars.map(nan) as number[];
-      const p = point.index * POINT_FIELDS;
-      s[p + P_LAST_TIME] = lastTime!;
-      s[p + P_LAST_VALUE] = lastValue!;
-      s[p + P_LAST_QUALITY] = lastQuality!;
-      s[p + P_LAST_GOOD_TIME] = lastGoodTime!;
-      s[p + P_HEALTH_BITS] = healthBits!;
+      const p = point.index * PointField.Count;
+      s[p + PointField.LastTime] = lastTime!;
+      s[p + PointField.LastValue] = lastValue!;
+      s[p + PointField.LastQuality] = lastQuality!;
+      s[p + PointField.LastGoodTime] = lastGoodTime!;
+      s[p + PointField.HealthBits] = healthBits!;
       if (point.stuck !== null) {
-        s[p + P_STUCK_REF_VALUE] = refValue!;
-        s[p + P_STUCK_REF_TIME] = refTime!;
+        s[p + PointField.StuckRefValue] = refValue!;
+        s[p + PointField.StuckRefTime] = refTime!;
       }
       point.conditions.forEach((condition, i) => condition.restore(saved.conditions[i]!));
       this.refreshLimitBand(point.index);
       point.stores.forEach((store, i) => store.restore(saved.windows[i]!));
-      const r = point.index * RULE_FIELDS;
-      for (let k = this.ruleRanges[r + R_STORES]!; k < this.ruleRanges[r + R_STORES_END]!; k += 1) this.refreshStoreLayout(k);
+      const r = point.index * RuleField.Count;
+      for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.refreshStoreLayout(k);
       // A health alarm in the snapshot was in use: it is created here to take its state.
       for (const id of Object.keys(saved.alarms)) if (this.parseHealthAlarmId(id)?.point === point) this.healthAlarmById(id);
       for (const alarm of point.alarms) {
         const savedAlarm = saved.alarms[alarm.id];
         if (savedAlarm !== undefined) alarm.restore(savedAlarm);
       }
-      s[p + P_STALE_ACTIVE] = point.createdHealthAlarm('stale')?.conditionActive ? 1 : 0;
-      s[p + P_STUCK_ACTIVE] = point.stuck?.alarm.conditionActive ? 1 : 0;
+      s[p + PointField.StaleActive] = point.createdHealthAlarm('stale')?.conditionActive ? 1 : 0;
+      s[p + PointField.StuckActive] = point.stuck?.alarm.conditionActive ? 1 : 0;
     }
     for (const [id, saved] of Object.entries(snapshot.groups)) {
       const group = this.groups.find((g) => g.config.id === id);
@@ -728,16 +741,16 @@ export class AlarmEngine {
   /** Fills a point's scalar record from its rules; running values start as "never seen" (NaN, quality -1). */
   private initScalars(point: PointRuntime): void {
     const s = this.scalars;
-    const p = point.index * POINT_FIELDS;
-    s.fill(Number.NaN, p, p + POINT_FIELDS);
-    s[p + P_LAST_QUALITY] = -1;
-    s[p + P_HEALTH_BITS] = 0;
-    s[p + P_STALE_ACTIVE] = 0;
-    s[p + P_STUCK_ACTIVE] = 0;
-    s[p + P_IN_GROUP] = 0;
-    s[p + P_NE43] = point.ne43 ? 1 : 0;
-    s[p + P_STUCK_EPSILON] = point.stuck?.epsilon ?? Number.NaN;
-    this.pointSettings.set([point.lateToleranceMs, point.staleMs, point.stuck?.forMs ?? Number.NaN], point.index * SETTING_FIELDS);
+    const p = point.index * PointField.Count;
+    s.fill(Number.NaN, p, p + PointField.Count);
+    s[p + PointField.LastQuality] = -1;
+    s[p + PointField.HealthBits] = 0;
+    s[p + PointField.StaleActive] = 0;
+    s[p + PointField.StuckActive] = 0;
+    s[p + PointField.InGroup] = 0;
+    s[p + PointField.Ne43] = point.ne43 ? 1 : 0;
+    s[p + PointField.StuckEpsilon] = point.stuck?.epsilon ?? Number.NaN;
+    this.pointSettings.set([point.lateToleranceMs, point.staleMs, point.stuck?.forMs ?? Number.NaN], point.index * SettingField.Count);
   }
 
   /**
@@ -751,7 +764,7 @@ export class AlarmEngine {
       storeLayout: this.storeLayout, storeSpan: this.storeSpan, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k, x) => {
         this.ruleInput[0] = x;
-        this.ruleInput[1] = this.scalars[index * POINT_FIELDS + P_LAST_TIME]!;
+        this.ruleInput[1] = this.scalars[index * PointField.Count + PointField.LastTime]!;
         if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.ruleInput, 0, 1)) this.raiseRule(index, k);
       },
       refreshLimitBand: (index) => this.refreshLimitBand(index),
@@ -777,7 +790,7 @@ export class AlarmEngine {
 
   /** The structure of a point's value rules, which its kernel is compiled from (numbers stay in the tables). */
   private kernelShape(point: PointRuntime): KernelShape {
-    const firstCondition = this.ruleRanges[point.index * RULE_FIELDS + R_CONDITIONS]!;
+    const firstCondition = this.ruleRanges[point.index * RuleField.Count + RuleField.Conditions]!;
     const stores = point.stores.map((store) => {
       const layout = store.inPlaceLayout();
       return layout === null
@@ -818,26 +831,26 @@ export class AlarmEngine {
   private refreshStoreLayout(k: number): void {
     const layout = this.stores[k]!.inPlaceLayout();
     const inPlace = layout !== null && layout.panes === this.windowPanes;
-    const l = k * STORE_FIELDS;
-    this.storeLayout[l + S_HEADER] = inPlace ? layout.hbase : -1;
-    this.storeLayout[l + S_ENTRIES] = inPlace ? layout.pbase : -1;
-    this.storeLayout[l + S_MASK] = layout?.mask ?? 0;
+    const l = k * StoreField.Count;
+    this.storeLayout[l + StoreField.Header] = inPlace ? layout.hbase : -1;
+    this.storeLayout[l + StoreField.Entries] = inPlace ? layout.pbase : -1;
+    this.storeLayout[l + StoreField.Mask] = layout?.mask ?? 0;
   }
 
   /** Appends a point's rules to the slot list (limits, windows, rates) and its windows to `stores`. */
   private addRuleSlots(point: PointRuntime): void {
-    const r = point.index * RULE_FIELDS;
+    const r = point.index * RuleField.Count;
     const ranges = this.ruleRanges;
-    ranges[r + R_LIMITS] = this.slotRules.length;
+    ranges[r + RuleField.Limits] = this.slotRules.length;
     this.slotRules.push(...point.limits);
-    ranges[r + R_WINDOWS] = this.slotRules.length;
+    ranges[r + RuleField.Windows] = this.slotRules.length;
     this.slotRules.push(...point.windowRules);
-    ranges[r + R_RATES] = this.slotRules.length;
+    ranges[r + RuleField.Rates] = this.slotRules.length;
     this.slotRules.push(...point.rateRules);
-    ranges[r + R_END] = this.slotRules.length;
-    ranges[r + R_STORES] = this.stores.length;
+    ranges[r + RuleField.End] = this.slotRules.length;
+    ranges[r + RuleField.Stores] = this.stores.length;
     this.stores.push(...point.stores);
-    ranges[r + R_STORES_END] = this.stores.length;
+    ranges[r + RuleField.StoresEnd] = this.stores.length;
   }
 
   /** A point's health alarm, created (and registered) on first use. */
@@ -914,23 +927,23 @@ export class AlarmEngine {
   /** Health alarms follow bits of the latest reading; the common case (nothing changed) touches no alarm. */
   private updateHealth(index: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
     const s = this.scalars;
-    const p = index * POINT_FIELDS;
-    const t = s[p + P_LAST_TIME]!;
-    const v = s[p + P_LAST_VALUE]!;
+    const p = index * PointField.Count;
+    const t = s[p + PointField.LastTime]!;
+    const v = s[p + PointField.LastValue]!;
     const bits =
       (quality === BAD ? HEALTH_BAD : 0) |
       (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HEALTH_COMMS : 0) |
       (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HEALTH_FAULT : 0) |
       (signalFault ? HEALTH_SIGNAL : 0) |
       (reason === REASON_MAINTENANCE ? HEALTH_MAINTENANCE : 0);
-    const changed = bits ^ s[p + P_HEALTH_BITS]!;
+    const changed = bits ^ s[p + PointField.HealthBits]!;
     if (changed !== 0) {
-      s[p + P_HEALTH_BITS] = bits;
+      s[p + PointField.HealthBits] = bits;
       this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, reason, signalFault);
     }
     if (quality === GOOD) {
-      if (s[p + P_STALE_ACTIVE] === 1) {
-        s[p + P_STALE_ACTIVE] = 0;
+      if (s[p + PointField.StaleActive] === 1) {
+        s[p + PointField.StaleActive] = 0;
         this.raise(this.healthAlarm(this.points[index]!, 'stale'), false, t, v, 'good reading received');
       }
     } else {
@@ -957,11 +970,11 @@ export class AlarmEngine {
 
   private checkStale(index: number, now: number): void {
     const s = this.scalars;
-    const p = index * POINT_FIELDS;
-    const lastGoodTime = s[p + P_LAST_GOOD_TIME]!;
+    const p = index * PointField.Count;
+    const lastGoodTime = s[p + PointField.LastGoodTime]!;
     const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
-    if (now - since >= this.pointSettings[index * SETTING_FIELDS + SET_STALE_MS]! && s[p + P_STALE_ACTIVE] === 0) {
-      s[p + P_STALE_ACTIVE] = 1;
+    if (now - since >= this.pointSettings[index * SettingField.Count + SettingField.StaleMs]! && s[p + PointField.StaleActive] === 0) {
+      s[p + PointField.StaleActive] = 1;
       this.raise(this.healthAlarm(this.points[index]!, 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
   }
@@ -971,50 +984,50 @@ export class AlarmEngine {
     this.kernels[this.pointKernel[index]!]!(index);
   }
 
-  /** Recomputes P_LIMIT_QUIET_LOW / HIGH from the point's limit conditions; call after any of them stepped or advanced. */
+  /** Recomputes PointField.LimitQuietLow / HIGH from the point's limit conditions; call after any of them stepped or advanced. */
   private refreshLimitBand(index: number): void {
     const quiet = this.conditionQuiet;
-    const r = index * RULE_FIELDS;
+    const r = index * RuleField.Count;
     let low = Number.NEGATIVE_INFINITY;
     let high = Number.POSITIVE_INFINITY;
-    for (let k = this.ruleRanges[r + R_LIMITS]!; k < this.ruleRanges[r + R_WINDOWS]!; k += 1) {
+    for (let k = this.ruleRanges[r + RuleField.Limits]!; k < this.ruleRanges[r + RuleField.Windows]!; k += 1) {
       const q = this.slotCondition[k]! * QUIET;
       low = Math.max(low, quiet[q]!);
       high = Math.min(high, quiet[q + 1]!);
     }
-    this.scalars[index * POINT_FIELDS + P_LIMIT_QUIET_LOW] = low;
-    this.scalars[index * POINT_FIELDS + P_LIMIT_QUIET_HIGH] = high;
+    this.scalars[index * PointField.Count + PointField.LimitQuietLow] = low;
+    this.scalars[index * PointField.Count + PointField.LimitQuietHigh] = high;
   }
 
   /** Rule slot k of a point changed state: its alarm follows, with the value compared (in ruleInput[0]) in `why`. */
   private raiseRule(index: number, k: number): void {
-    const t = this.scalars[index * POINT_FIELDS + P_LAST_TIME]!;
+    const t = this.scalars[index * PointField.Count + PointField.LastTime]!;
     const x = this.ruleInput[0]!;
-    const r = index * RULE_FIELDS;
-    if (k < this.ruleRanges[r + R_WINDOWS]!) this.raiseLimit(this.slotRules[k]!, t, x);
-    else if (k < this.ruleRanges[r + R_RATES]!) this.raiseWindow(this.slotRules[k] as WindowRule, t, x);
+    const r = index * RuleField.Count;
+    if (k < this.ruleRanges[r + RuleField.Windows]!) this.raiseLimit(this.slotRules[k]!, t, x);
+    else if (k < this.ruleRanges[r + RuleField.Rates]!) this.raiseWindow(this.slotRules[k] as WindowRule, t, x);
     else this.raiseRate(this.slotRules[k]!, t, x);
   }
 
   /** Stuck / flatline: the value stayed within epsilon of a reference for forMs; the reference moves with the value. */
   private detectStuck(index: number): void {
     const s = this.scalars;
-    const p = index * POINT_FIELDS;
-    const t = s[p + P_LAST_TIME]!;
-    const v = s[p + P_LAST_VALUE]!;
-    const refTime = s[p + P_STUCK_REF_TIME]!;
-    const epsilon = s[p + P_STUCK_EPSILON]!;
-    if (Number.isNaN(refTime) || Math.abs(v - s[p + P_STUCK_REF_VALUE]!) > epsilon) {
-      s[p + P_STUCK_REF_VALUE] = v;
-      s[p + P_STUCK_REF_TIME] = t;
-      if (s[p + P_STUCK_ACTIVE] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
-    } else if (t - refTime >= this.pointSettings[index * SETTING_FIELDS + SET_STUCK_FOR_MS]! && s[p + P_STUCK_ACTIVE] === 0) {
+    const p = index * PointField.Count;
+    const t = s[p + PointField.LastTime]!;
+    const v = s[p + PointField.LastValue]!;
+    const refTime = s[p + PointField.StuckRefTime]!;
+    const epsilon = s[p + PointField.StuckEpsilon]!;
+    if (Number.isNaN(refTime) || Math.abs(v - s[p + PointField.StuckRefValue]!) > epsilon) {
+      s[p + PointField.StuckRefValue] = v;
+      s[p + PointField.StuckRefTime] = t;
+      if (s[p + PointField.StuckActive] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
+    } else if (t - refTime >= this.pointSettings[index * SettingField.Count + SettingField.StuckForMs]! && s[p + PointField.StuckActive] === 0) {
       this.raiseStuck(index, true, t, v, `no change beyond ${epsilon} for ${Math.round((t - refTime) / 1000)} s`);
     }
   }
 
   private raiseStuck(index: number, active: boolean, t: number, v: number, why: string): void {
-    this.scalars[index * POINT_FIELDS + P_STUCK_ACTIVE] = active ? 1 : 0;
+    this.scalars[index * PointField.Count + PointField.StuckActive] = active ? 1 : 0;
     this.raise(this.points[index]!.stuck!.alarm, active, t, v, why);
   }
 
@@ -1039,13 +1052,13 @@ export class AlarmEngine {
   /** Time passing without a good value: pending on- and off-delays of limit and window rules may complete. */
   private advanceDelays(index: number, t: number): void {
     const ranges = this.ruleRanges;
-    const r = index * RULE_FIELDS;
-    const windowsStart = ranges[r + R_WINDOWS]!;
-    const ratesStart = ranges[r + R_RATES]!;
-    for (let k = ranges[r + R_LIMITS]!; k < ratesStart; k += 1) {
+    const r = index * RuleField.Count;
+    const windowsStart = ranges[r + RuleField.Windows]!;
+    const ratesStart = ranges[r + RuleField.Rates]!;
+    for (let k = ranges[r + RuleField.Limits]!; k < ratesStart; k += 1) {
       if (!this.conditionTable.advance(this.slotCondition[k]!, t)) continue;
       const rule = this.slotRules[k]!;
-      const value = k < windowsStart ? this.scalars[index * POINT_FIELDS + P_LAST_VALUE]! : Number.NaN;
+      const value = k < windowsStart ? this.scalars[index * PointField.Count + PointField.LastValue]! : Number.NaN;
       this.raise(rule.alarm, rule.condition.active, t, value, `${rule.name} ${rule.condition.active ? 'on' : 'off'}-delay elapsed`);
     }
     this.refreshLimitBand(index);
@@ -1053,8 +1066,8 @@ export class AlarmEngine {
 
   /** Bad for voting: the latest reading is bad or no good reading came for staleS. */
   private isBad(index: number): boolean {
-    const p = index * POINT_FIELDS;
-    return this.scalars[p + P_LAST_QUALITY] === BAD || this.scalars[p + P_STALE_ACTIVE] === 1;
+    const p = index * PointField.Count;
+    return this.scalars[p + PointField.LastQuality] === BAD || this.scalars[p + PointField.StaleActive] === 1;
   }
 
   private evaluateGroups(index: number, t: number): void {
