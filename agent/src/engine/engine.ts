@@ -53,7 +53,7 @@ const enum StoreField {
   Mask = 2,
   Count = 3,
 }
-/** Numbers per window header in windowHeaders: WINDOW_HEADER.length rounded up to whole 64-byte lines. */
+/** Numbers per window header in windowHeaders: WINDOW_HEADER.length rounded up to a whole 64-byte line. */
 const HEADER_SLOT = Math.ceil(WINDOW_HEADER.length / 8) * 8;
 
 /*
@@ -816,10 +816,12 @@ export class AlarmEngine {
   private packWindows(): void {
     const region = (store: PaneWindow) => Math.ceil(store.panesLength / 8) * 8;
     const panes = new Float64Array(this.stores.reduce((total, store) => total + region(store), 0));
-    const headers = new Float64Array(this.stores.length * HEADER_SLOT);
+    // The headers the batch loop reads, then the held-value ones it never reads.
+    const heldBase = this.stores.length * HEADER_SLOT;
+    const headers = new Float64Array(heldBase + this.stores.length * WINDOW_HEADER.heldLength);
     let panesBase = 0;
     this.stores.forEach((store, k) => {
-      store.packInto(panes, panesBase, headers, k * HEADER_SLOT);
+      store.packInto(panes, panesBase, headers, k * HEADER_SLOT, heldBase + k * WINDOW_HEADER.heldLength);
       panesBase += region(store);
     });
     this.windowPanes = panes;

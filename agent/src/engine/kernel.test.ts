@@ -31,8 +31,8 @@ describe('value kernels', () => {
           const store = new PaneWindow(shape, expectedEntries);
           store.trackExtremes(minimum, maximum);
           const panes = new Float64Array(REGION_AT + store.panesLength);
-          const headers = new Float64Array(HEADER_AT + L.header.length);
-          store.packInto(panes, REGION_AT, headers, HEADER_AT);
+          const headers = new Float64Array(HEADER_AT + L.header.length + L.header.heldLength);
+          store.packInto(panes, REGION_AT, headers, HEADER_AT, HEADER_AT + L.header.length);
           const storeLayout = new Int32Array(L.storeFields);
           const noteLayout = () => {
             const layout = store.inPlaceLayout()!;

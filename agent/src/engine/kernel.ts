@@ -62,7 +62,7 @@ export interface KernelLayout {
   /** Ring lengths of evictions between two re-adds of a window's running sums (window.ts RECOMPUTE_RINGS). */
   readonly recomputeRings: number;
   readonly header: {
-    readonly length: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
+    readonly length: number; readonly heldLength: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
     readonly boundary: number; readonly backMax: number; readonly backMin: number;
   };
   readonly paned: {

@@ -39,9 +39,10 @@ describe('PaneWindow', () => {
           const maximumOnly = new PaneWindow(shape, 64);
           maximumOnly.trackExtremes(false, true);
           const sharedPanes = new Float64Array(3 + minimumOnly.panesLength + maximumOnly.panesLength).fill(Number.NaN);
-          const sharedHeaders = new Float64Array(5 + 2 * WINDOW_HEADER.length).fill(Number.NaN);
-          minimumOnly.packInto(sharedPanes, 3, sharedHeaders, 5);
-          maximumOnly.packInto(sharedPanes, 3 + minimumOnly.panesLength, sharedHeaders, 5 + WINDOW_HEADER.length);
+          const headerLength = WINDOW_HEADER.length + WINDOW_HEADER.heldLength;
+          const sharedHeaders = new Float64Array(5 + 2 * headerLength).fill(Number.NaN);
+          minimumOnly.packInto(sharedPanes, 3, sharedHeaders, 5, 5 + WINDOW_HEADER.length);
+          maximumOnly.packInto(sharedPanes, 3 + minimumOnly.panesLength, sharedHeaders, 5 + headerLength, 5 + headerLength + WINDOW_HEADER.length);
           const times: number[] = [];
           const values: number[] = [];
           const good: boolean[] = [];

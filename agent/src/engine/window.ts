@@ -49,8 +49,9 @@ const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, fi
  * without held values in place through this layout (WINDOW_HEADER) without calling into the window. The header is
  * apart from the entries: the engine packs all headers side by side in point order (packInto), so the batch loop
  * reads them as one stream, which the hardware prefetches, rather than one more line at each window's region.
+ * What only time-weighted windows use (held values) is in a second header of HELD_FIELDS numbers, packed apart
+ * again, so that the stream the batch loop reads is one 64-byte line per window.
  */
-/** Fields every reading touches come first, so they share the header's first cache line. */
 const H_HEAD = 0;
 const H_TAIL = 1;
 const H_RUN_COUNT = 2;
@@ -67,18 +68,21 @@ const H_RUN_SUM = 3;
 const H_BOUNDARY = 4;
 const H_BACK_MAX = 5;
 const H_BACK_MIN = 6;
-const H_RUN_TW_SUM = 7;
-const H_RUN_TW_COVER = 8;
-const H_OPEN_T = 9;
-const H_OPEN_V = 10;
+const HEADER_FIELDS = 7;
+/** Offsets in the held-value header. */
+const G_RUN_TW_SUM = 0;
+const G_RUN_TW_COVER = 1;
+const G_OPEN_T = 2;
+const G_OPEN_V = 3;
 /** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
-const H_OPEN_SEQ = 11;
-const H_STR_S = 12;
-const H_STR_E = 13;
-const H_STR_V = 14;
-const HEADER_FIELDS = 15;
-/** Header values of an empty window: no entries, sums, extremes, open segment or straddler. */
-const EMPTY_HEADER = [0, 0, 0, 0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
+const G_OPEN_SEQ = 4;
+const G_STR_S = 5;
+const G_STR_E = 6;
+const G_STR_V = 7;
+const HELD_FIELDS = 8;
+/** Header values of an empty window: no entries, sums or extremes; then no open segment or straddler. */
+const EMPTY_HEADER = [0, 0, 0, 0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+const EMPTY_HELD = [0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
 
 /**
  * The running sums are re-added from the entries once per RECOMPUTE_RINGS ring lengths of evictions (recompute):
@@ -97,7 +101,7 @@ function recomputePeriodMask(mask: number): number {
  * follow the header, PANED_LAYOUT for a paned window, (time, value) for a raw one. See PaneWindow.inPlaceLayout.
  */
 export const WINDOW_HEADER = {
-  length: HEADER_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
+  length: HEADER_FIELDS, heldLength: HELD_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
   boundary: H_BOUNDARY, backMax: H_BACK_MAX, backMin: H_BACK_MIN,
 } as const;
 
@@ -162,9 +166,10 @@ export class PaneWindow implements WindowShape {
    */
   private panes: Float64Array = new Float64Array(0);
   private pbase = 0;
-  /** The header: header[hbase, hbase + HEADER_FIELDS), a private array until packInto. */
-  private header: Float64Array = new Float64Array(HEADER_FIELDS);
+  /** The header: header[hbase, hbase + HEADER_FIELDS), and the held-value one at header[gbase...]: a private array until packInto. */
+  private header: Float64Array = new Float64Array(HEADER_FIELDS + HELD_FIELDS);
   private hbase = 0;
+  private gbase = HEADER_FIELDS;
   /** Whether the minimum / maximum are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
   private tracksMinimum = false;
   private tracksMaximum = false;
@@ -189,7 +194,8 @@ export class PaneWindow implements WindowShape {
     this.oTwSum = layout.twSum;
     this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
-    this.header.set(EMPTY_HEADER);
+    this.header.set(EMPTY_HEADER, this.hbase);
+    this.header.set(EMPTY_HELD, this.gbase);
     this.trackExtremes(true, true);
   }
 
@@ -436,14 +442,17 @@ export class PaneWindow implements WindowShape {
   }
 
   /**
-   * Moves the entries into a region of a shared array (panesLength numbers at pbase) and the header into another
-   * (WINDOW_HEADER.length numbers at hbase); the engine packs all its windows side by side this way. A window that
-   * later outgrows its region moves its entries back to a private array; the header stays.
+   * Moves the entries into a region of a shared array (panesLength numbers at pbase) and the headers into another
+   * (WINDOW_HEADER.length numbers at hbase, WINDOW_HEADER.heldLength at gbase); the engine packs all its windows
+   * side by side this way. A window that later outgrows its region moves its entries back to a private array; the
+   * headers stay.
    */
-  packInto(panes: Float64Array, pbase: number, headers: Float64Array, hbase: number): void {
+  packInto(panes: Float64Array, pbase: number, headers: Float64Array, hbase: number, gbase: number): void {
     headers.set(this.header.subarray(this.hbase, this.hbase + HEADER_FIELDS), hbase);
+    headers.set(this.header.subarray(this.gbase, this.gbase + HELD_FIELDS), gbase);
     this.header = headers;
     this.hbase = hbase;
+    this.gbase = gbase;
     this.relocate(panes, pbase, this.capacity);
   }
 
@@ -460,7 +469,7 @@ export class PaneWindow implements WindowShape {
 
   /** Bytes of typed-array storage this window holds. */
   get stateBytes(): number {
-    return (HEADER_FIELDS + this.panesLength) * Float64Array.BYTES_PER_ELEMENT;
+    return (HEADER_FIELDS + HELD_FIELDS + this.panesLength) * Float64Array.BYTES_PER_ELEMENT;
   }
 
   private paneIndexAt(base: number): number {
@@ -489,27 +498,27 @@ export class PaneWindow implements WindowShape {
   private set backMin(value: number) { this.header[this.hbase + H_BACK_MIN] = value; }
   private get runCount(): number { return this.header[this.hbase + H_RUN_COUNT]!; }
   private set runCount(value: number) { this.header[this.hbase + H_RUN_COUNT] = value; }
-  private get openSeq(): number { return this.header[this.hbase + H_OPEN_SEQ]!; }
-  private set openSeq(value: number) { this.header[this.hbase + H_OPEN_SEQ] = value; }
+  private get openSeq(): number { return this.header[this.gbase + G_OPEN_SEQ]!; }
+  private set openSeq(value: number) { this.header[this.gbase + G_OPEN_SEQ] = value; }
   // Running sums of the live entries:
   private get runSum(): number { return this.header[this.hbase + H_RUN_SUM]!; }
   private set runSum(value: number) { this.header[this.hbase + H_RUN_SUM] = value; }
-  private get runTwSum(): number { return this.header[this.hbase + H_RUN_TW_SUM]!; }
-  private set runTwSum(value: number) { this.header[this.hbase + H_RUN_TW_SUM] = value; }
-  private get runTwCover(): number { return this.header[this.hbase + H_RUN_TW_COVER]!; }
-  private set runTwCover(value: number) { this.header[this.hbase + H_RUN_TW_COVER] = value; }
+  private get runTwSum(): number { return this.header[this.gbase + G_RUN_TW_SUM]!; }
+  private set runTwSum(value: number) { this.header[this.gbase + G_RUN_TW_SUM] = value; }
+  private get runTwCover(): number { return this.header[this.gbase + G_RUN_TW_COVER]!; }
+  private set runTwCover(value: number) { this.header[this.gbase + G_RUN_TW_COVER] = value; }
   // Latest good reading, whose value is still held (NaN when the latest reading was not good):
-  private get openT(): number { return this.header[this.hbase + H_OPEN_T]!; }
-  private set openT(value: number) { this.header[this.hbase + H_OPEN_T] = value; }
-  private get openV(): number { return this.header[this.hbase + H_OPEN_V]!; }
-  private set openV(value: number) { this.header[this.hbase + H_OPEN_V] = value; }
+  private get openT(): number { return this.header[this.gbase + G_OPEN_T]!; }
+  private set openT(value: number) { this.header[this.gbase + G_OPEN_T] = value; }
+  private get openV(): number { return this.header[this.gbase + G_OPEN_V]!; }
+  private set openV(value: number) { this.header[this.gbase + G_OPEN_V] = value; }
   // The last segment that started in an evicted entry: start, end (NaN while open), value:
-  private get strS(): number { return this.header[this.hbase + H_STR_S]!; }
-  private set strS(value: number) { this.header[this.hbase + H_STR_S] = value; }
-  private get strE(): number { return this.header[this.hbase + H_STR_E]!; }
-  private set strE(value: number) { this.header[this.hbase + H_STR_E] = value; }
-  private get strV(): number { return this.header[this.hbase + H_STR_V]!; }
-  private set strV(value: number) { this.header[this.hbase + H_STR_V] = value; }
+  private get strS(): number { return this.header[this.gbase + G_STR_S]!; }
+  private set strS(value: number) { this.header[this.gbase + G_STR_S] = value; }
+  private get strE(): number { return this.header[this.gbase + G_STR_E]!; }
+  private set strE(value: number) { this.header[this.gbase + G_STR_E] = value; }
+  private get strV(): number { return this.header[this.gbase + G_STR_V]!; }
+  private set strV(value: number) { this.header[this.gbase + G_STR_V] = value; }
   private timeWeighted(now: number, integral: boolean): number {
     const start = this.windowStart(now);
     let total = integral ? this.runTwSum : this.runTwCover;
