@@ -117,7 +117,9 @@ const enum RuleField {
   End = 3,
   Stores = 4,
   StoresEnd = 5,
+  /** The point's first window or rate condition; its limit conditions are elsewhere in the table, from LimitConditions on. */
   Conditions = 6,
+  LimitConditions = 7,
   Count = 8,
 }
 
@@ -125,7 +127,7 @@ const enum RuleField {
 export const KERNEL_LAYOUT: KernelLayout = {
   pointFields: PointField.Count, lastTime: PointField.LastTime, lastValue: PointField.LastValue, limitQuietLow: PointField.LimitQuietLow, limitQuietHigh: PointField.LimitQuietHigh,
   stuckRefValue: PointField.StuckRefValue, stuckRefTime: PointField.StuckRefTime, stuckActive: PointField.StuckActive, stuckEpsilon: PointField.StuckEpsilon,
-  ruleFields: RuleField.Count, ruleLimits: RuleField.Limits, ruleStores: RuleField.Stores, ruleConditions: RuleField.Conditions,
+  ruleFields: RuleField.Count, ruleLimits: RuleField.Limits, ruleStores: RuleField.Stores, ruleConditions: RuleField.Conditions, ruleLimitConditions: RuleField.LimitConditions,
   storeFields: StoreField.Count, storeHeader: StoreField.Header, storeEntries: StoreField.Entries, storeMask: StoreField.Mask,
   quietFields: QUIET_FIELDS,
   recomputeRings: RECOMPUTE_RINGS,
@@ -331,14 +333,21 @@ export class AlarmEngine {
     this.scalars = new Float64Array(this.pointCount * PointField.Count);
     this.pointSettings = new Float64Array(this.pointCount * SettingField.Count);
     this.ruleRanges = new Int32Array(this.pointCount * RuleField.Count);
-    const conditions: ThresholdCondition[] = [];
+    // Window and rate conditions first, limit conditions after all of them: a good reading reads the quiet intervals
+    // of the first kind as one stream, the limits' only when its value leaves the point's limit band.
+    const ruleConditions: ThresholdCondition[] = [];
+    const limitConditions: ThresholdCondition[] = [];
     for (const point of this.points) {
       this.initScalars(point);
-      this.ruleRanges[point.index * RuleField.Count + RuleField.Conditions] = conditions.length;
-      conditions.push(...point.conditions);
+      const r = point.index * RuleField.Count;
+      const limits = new Set(point.limits.map((limit) => limit.condition));
+      this.ruleRanges[r + RuleField.Conditions] = ruleConditions.length;
+      this.ruleRanges[r + RuleField.LimitConditions] = limitConditions.length;
+      for (const condition of point.conditions) (limits.has(condition) ? limitConditions : ruleConditions).push(condition);
       this.addRuleSlots(point);
     }
-    this.conditionTable = new ConditionTable(conditions);
+    for (let r = RuleField.LimitConditions; r < this.ruleRanges.length; r += RuleField.Count) this.ruleRanges[r]! += ruleConditions.length;
+    this.conditionTable = new ConditionTable([...ruleConditions, ...limitConditions]);
     this.conditionQuiet = this.conditionTable.quiet;
     const storeCount = this.stores.length;
     this.storeLayout = new Int32Array(storeCount * StoreField.Count);
@@ -802,7 +811,7 @@ export class AlarmEngine {
     });
     return {
       stores,
-      limits: point.limits.map((limit) => limit.condition.index - firstCondition),
+      limits: point.limits.map((limit) => limit.condition.index - this.ruleRanges[point.index * RuleField.Count + RuleField.LimitConditions]!),
       rules: [...point.windowRules.map(rule(-1)), ...point.rateRules.map(rule(RATE))],
       stuck: point.stuck !== null,
     };

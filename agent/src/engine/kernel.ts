@@ -22,7 +22,7 @@ export interface KernelStore {
   readonly suffixMin: number;
 }
 
-/** A window or rate rule: its condition's offset from the point's first condition, its window (index into `stores`), what it reads. */
+/** A window or rate rule: its condition's offset from the point's first window or rate condition, its window (index into `stores`), what it reads. */
 export interface KernelRule {
   readonly condition: number;
   readonly store: number;
@@ -32,7 +32,7 @@ export interface KernelRule {
 /** The shape of one point's value rules; points with equal shapes share a kernel. */
 export interface KernelShape {
   readonly stores: readonly KernelStore[];
-  /** Condition offsets of the limit rules, in slot order. */
+  /** Condition offsets of the limit rules from the point's first limit condition, in slot order. */
   readonly limits: readonly number[];
   /** Window and rate rules, in slot order after the limits. */
   readonly rules: readonly KernelRule[];
@@ -54,6 +54,7 @@ export interface KernelLayout {
   readonly ruleLimits: number;
   readonly ruleStores: number;
   readonly ruleConditions: number;
+  readonly ruleLimitConditions: number;
   readonly storeFields: number;
   readonly storeHeader: number;
   readonly storeEntries: number;
@@ -146,7 +147,8 @@ function kernelSource(shape: KernelShape, layout: KernelLayout): string {
   shape.stores.forEach((store, j) => lines.push(...storeStep(store, j, L)));
   if (shape.limits.length > 0) {
     lines.push(`  if (!(v > s[p + ${L.limitQuietLow}] && v < s[p + ${L.limitQuietHigh}])) {`);
-    shape.limits.forEach((condition, j) => lines.push(`    ${quietCheck(condition, `slotBase + ${j}`, 'v', L)}`));
+    lines.push(`    const limitBase = ranges[r + ${L.ruleLimitConditions}];`);
+    shape.limits.forEach((condition, j) => lines.push(`    ${quietCheck('limitBase', condition, `slotBase + ${j}`, 'v', L)}`));
     lines.push('    env.refreshLimitBand(index);', '  }');
   }
   shape.rules.forEach((rule, i) => {
@@ -160,7 +162,7 @@ function kernelSource(shape: KernelShape, layout: KernelLayout): string {
     } else {
       lines.push(`    if (${h} < 0) { ${viaMethod} }`, `    else { ${inPlaceRuleValue(rule.aggregate, store, rule.store, L)} }`);
     }
-    lines.push(`    ${quietCheck(rule.condition, `slotBase + ${shape.limits.length + i}`, 'x', L)}`, '  }');
+    lines.push(`    ${quietCheck('conditionBase', rule.condition, `slotBase + ${shape.limits.length + i}`, 'x', L)}`, '  }');
   });
   if (shape.stuck) {
     // The common case, a value that moved, only moves the reference; everything else takes the full step.
@@ -188,9 +190,9 @@ function assertStructureOnly(shape: KernelShape): void {
   check(shape, 'shape');
 }
 
-/** `if x leaves the quiet interval of the point's condition at offset, step the slot`. */
-function quietCheck(offset: number, slot: string, x: string, L: KernelLayout): string {
-  return `{ const q = (conditionBase + ${offset}) * ${L.quietFields}; if (!(${x} > quiet[q] && ${x} < quiet[q + 1])) env.stepRule(index, ${slot}, ${x}); }`;
+/** `if x leaves the quiet interval of the condition at base + offset, step the slot`. */
+function quietCheck(base: string, offset: number, slot: string, x: string, L: KernelLayout): string {
+  return `{ const q = (${base} + ${offset}) * ${L.quietFields}; if (!(${x} > quiet[q] && ${x} < quiet[q + 1])) env.stepRule(index, ${slot}, ${x}); }`;
 }
 
 /**
