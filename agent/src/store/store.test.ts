@@ -373,6 +373,32 @@ describe('HazmonStore schema and ingest', () => {
     expect((await store.duckdbMemory()).limitBytes).toBe(24 * 2 ** 20);
   });
 
+  it('stores every reading and alarm event while checkpoints lower the memory limit for a moment, and restores it', async () => {
+    const events: StoreEvent[] = [];
+    const { store, path } = await openStore({ checkpointIntervalMs: 0, onEvent: (event) => events.push(event) });
+    await store.registerPoints([point('A'), point('B')]);
+    const pending: Promise<unknown>[] = [];
+    let written = 0;
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 500; i++, written++) store.writeReading(reading(written % 2 === 0 ? 'A' : 'B', T0 + written, written % 1000));
+      // A flush that falls while the limit is lowered commits nothing; its readings go with a later one.
+      store.flush();
+      // A plain CHECKPOINT is refused while another transaction runs; the eviction then waits for the next one.
+      if (round % 3 === 0) pending.push(store.checkpoint().catch(() => undefined));
+      pending.push(store.appendAlarmEvent({ time: T0 + round, pointId: 'A', ruleId: 'A.hi', kind: 'raised', stateAfter: 'unack_active' }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(pending);
+    expect((await store.duckdbMemory()).limitBytes).toBe(24 * 2 ** 20);
+    await store.close();
+    expect(events.filter((event) => event.kind === 'flush_failed')).toEqual([]);
+    const [counts] = await readBack<{ readings: bigint; alarms: bigint }>(
+      path,
+      'SELECT (SELECT count(*) FROM raw_readings) AS readings, (SELECT count(*) FROM alarm_events) AS alarms',
+    );
+    expect(counts).toEqual({ readings: BigInt(written), alarms: 40n });
+  });
+
   it('gives DuckDB the configured memory limit and a spill folder beside the file', async () => {
     const { store, path } = await openStore({ memoryLimitMb: 40 });
     expect(await store.duckdbMemory()).toMatchObject({ limitBytes: 40 * 2 ** 20, tempDirectory: `${path}.tmp`, temporaryBytes: 0 });
