@@ -558,13 +558,14 @@ export class PaneWindow implements WindowShape {
    */
   flip(): void {
     const end = this.raw ? this.tail : this.tail - 1;
-    const panes = this.panes;
+    // Fields in locals: the loop walks the whole ring once per ring length of readings, the engine's longest loop.
+    const { panes, pbase, mask, stride, oMax, oMin, oSuffixMax, oSuffixMin } = this;
     let max = Number.NEGATIVE_INFINITY;
     let min = Number.POSITIVE_INFINITY;
-    for (let seq = end - 1; seq >= this.head; seq -= 1) {
-      const base = this.offsetOf(seq);
-      if (this.tracksMaximum) panes[base + this.oSuffixMax] = max = Math.max(max, panes[base + this.oMax]!);
-      if (this.tracksMinimum) panes[base + this.oSuffixMin] = min = Math.min(min, panes[base + this.oMin]!);
+    for (let seq = end - 1, head = this.head; seq >= head; seq -= 1) {
+      const base = pbase + (seq & mask) * stride;
+      if (oSuffixMax >= 0) panes[base + oSuffixMax] = max = Math.max(max, panes[base + oMax]!);
+      if (oSuffixMin >= 0) panes[base + oSuffixMin] = min = Math.min(min, panes[base + oMin]!);
     }
     this.boundary = end;
     this.backMax = end < this.tail ? this.field(end, this.oMax) : Number.NEGATIVE_INFINITY;
@@ -583,18 +584,18 @@ export class PaneWindow implements WindowShape {
    * doing this once per RECOMPUTE_RINGS * `capacity` evictions keeps the error bounded at O(1) amortized cost.
    */
   recompute(): void {
-    const panes = this.panes;
+    const { panes, pbase, mask, stride, raw, oSum, tracksHeldValues, oTwSum, oTwCover } = this;
     let count = 0;
     let sum = 0;
     let twSum = 0;
     let twCover = 0;
     for (let seq = this.head, tail = this.tail; seq < tail; seq += 1) {
-      const base = this.offsetOf(seq);
-      count += this.raw ? 1 : panes[base + PANED_LAYOUT.count]!;
-      sum += panes[base + this.oSum]!;
-      if (!this.tracksHeldValues) continue;
-      twSum += panes[base + this.oTwSum]!;
-      twCover += panes[base + this.oTwCover]!;
+      const base = pbase + (seq & mask) * stride;
+      count += raw ? 1 : panes[base + PANED_LAYOUT.count]!;
+      sum += panes[base + oSum]!;
+      if (!tracksHeldValues) continue;
+      twSum += panes[base + oTwSum]!;
+      twCover += panes[base + oTwCover]!;
     }
     this.runCount = count;
     this.runSum = sum;
