@@ -12,7 +12,7 @@ describe('alarm floods', () => {
     const alarms = Array.from({ length: 5 }, (_, i) => new Alarm(`P${i}/hi`, `P${i}`, 'north', 'hi', 'limit', 'high', false));
     const step = fc.record({ gapMs: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 2 * FLOOD_WINDOW_MS }), fc.constantFrom(60_000, FLOOD_WINDOW_MS / 2, FLOOD_WINDOW_MS)), alarm: fc.nat(4), tickOnly: fc.boolean() });
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), fc.nat(399), (steps, restoreAt) => {
+      fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), fc.nat(399), fc.boolean(), (steps, restoreAt, sameTracker) => {
         let tracker = new AlarmHealthTracker();
         const events: EngineEvent[] = [];
         const sink = (event: EngineEvent) => events.push(event);
@@ -24,7 +24,9 @@ describe('alarm floods', () => {
           now += gapMs;
           if (i === restoreAt) {
             const copy = JSON.parse(JSON.stringify(tracker.snapshot())) as ReturnType<AlarmHealthTracker['snapshot']>;
-            tracker = new AlarmHealthTracker();
+            // The same tracker, after a different history, or a new one.
+            if (sameTracker) tracker.recordActivation(alarms[0]!, now - 1, () => {});
+            else tracker = new AlarmHealthTracker();
             tracker.restore(copy);
           }
           if (!tickOnly) times.push(now);

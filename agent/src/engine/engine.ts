@@ -920,6 +920,7 @@ export class AlarmEngine {
   private raise(alarm: Alarm, active: boolean, t: number, value: number, why: string, coverage?: number): void {
     if (!alarm.setCondition(active, t, value, why, this.sink, coverage)) return;
     this.health.recordActivation(alarm, t, this.sink);
+    if (this.actionsByAlarm.size === 0) return;
     const actions = this.actionsByAlarm.get(alarm);
     if (actions === undefined || alarm.mode === 'out_of_service') return;
     for (const action of actions) {
