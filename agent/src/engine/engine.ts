@@ -445,10 +445,12 @@ export class AlarmEngine {
     const input = this.input;
     const s = this.scalars;
     const pointCount = this.pointCount;
-    // In locals: after each call out of the loop V8 would load and check the fields of `this` again.
+    // In locals: after each call out of the loop V8 would load and check the fields of `this` (and the module's
+    // constants) again.
     const kernels = this.kernels;
     const pointKernel = this.pointKernel;
     const counters = this.counters;
+    const good = GOOD;
     let started = !Number.isNaN(this.startTime);
     for (let i = 0; i < batch.length; i += 1) {
       const index = point[i]!;
@@ -459,14 +461,14 @@ export class AlarmEngine {
       const flagBits = flags === undefined ? 0 : flags[i]!;
       const p = index * PointField.Count;
       if (
-        index >>> 0 === index && index < pointCount && q === GOOD && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
+        index >>> 0 === index && index < pointCount && q === good && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
         t > s[p + PointField.LastTime]! && s[p + PointField.HealthBits] === 0 && s[p + PointField.StaleActive] === 0 && s[p + PointField.Ne43] === 0 && s[p + PointField.InGroup] === 0 &&
         started
       ) {
         counters.readings += 1;
         s[p + PointField.LastTime] = t;
         s[p + PointField.LastValue] = v;
-        s[p + PointField.LastQuality] = GOOD;
+        s[p + PointField.LastQuality] = good;
         s[p + PointField.LastGoodTime] = t;
         kernels[pointKernel[index]!]!(index);
         continue;
