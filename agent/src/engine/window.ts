@@ -44,42 +44,47 @@ export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT
 const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
 
 /**
- * A window's running numbers and ring positions sit in a header of HEADER_FIELDS numbers in a Float64Array, not in
+ * A window's running numbers and ring positions sit in a header of Header.Count numbers in a Float64Array, not in
  * object fields: V8 keeps each double-valued field in a box of its own, and the engine's batch loop steps a window
  * without held values in place through this layout (WINDOW_HEADER) without calling into the window. The header is
  * apart from the entries: the engine packs all headers side by side in point order (packInto), so the batch loop
  * reads them as one stream, which the hardware prefetches, rather than one more line at each window's region.
- * What only time-weighted windows use (held values) is in a second header of HELD_FIELDS numbers, packed apart
+ * What only time-weighted windows use (held values) is in a second header of Held.Count numbers, packed apart
  * again, so that the stream the batch loop reads is one 64-byte line per window.
  */
-const H_HEAD = 0;
-const H_TAIL = 1;
-const H_RUN_COUNT = 2;
-const H_RUN_SUM = 3;
-/**
- * Minimum and maximum over a sliding window as two stacks in the ring itself, with no deque: entries before the
- * boundary (the front part) carry the extreme from themselves to the boundary, computed when the front part ran
- * empty and took over everything after it (a flip, once per ring length at most); entries after it (the back part)
- * are summed up by one running extreme. The window's extreme is the front's first suffix extreme against the
- * back's. Every access is at the head, the tail or the header: no pointer into the middle of the ring, so a
- * reading touches the lines it touches anyway. A paned window keeps its latest pane in the back part, where a
- * reading joining the pane only raises the back's extremes.
- */
-const H_BOUNDARY = 4;
-const H_BACK_MAX = 5;
-const H_BACK_MIN = 6;
-const HEADER_FIELDS = 7;
+const enum Header {
+  /** Fields every reading touches, in the header's one cache line. */
+  Head = 0,
+  Tail = 1,
+  RunCount = 2,
+  RunSum = 3,
+  /**
+   * Minimum and maximum over a sliding window as two stacks in the ring itself, with no deque: entries before the
+   * boundary (the front part) carry the extreme from themselves to the boundary, computed when the front part ran
+   * empty and took over everything after it (a flip, once per ring length at most); entries after it (the back part)
+   * are summed up by one running extreme. The window's extreme is the front's first suffix extreme against the
+   * back's. Every access is at the head, the tail or the header: no pointer into the middle of the ring, so a
+   * reading touches the lines it touches anyway. A paned window keeps its latest pane in the back part, where a
+   * reading joining the pane only raises the back's extremes.
+   */
+  Boundary = 4,
+  BackMax = 5,
+  BackMin = 6,
+  Count = 7,
+}
 /** Offsets in the held-value header. */
-const G_RUN_TW_SUM = 0;
-const G_RUN_TW_COVER = 1;
-const G_OPEN_T = 2;
-const G_OPEN_V = 3;
-/** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
-const G_OPEN_SEQ = 4;
-const G_STR_S = 5;
-const G_STR_E = 6;
-const G_STR_V = 7;
-const HELD_FIELDS = 8;
+const enum Held {
+  RunTwSum = 0,
+  RunTwCover = 1,
+  OpenT = 2,
+  OpenV = 3,
+  /** Entry of the latest good reading, whose value is still held (see openT); -1 for none. */
+  OpenSeq = 4,
+  StrS = 5,
+  StrE = 6,
+  StrV = 7,
+  Count = 8,
+}
 /** Header values of an empty window: no entries, sums or extremes; then no open segment or straddler. */
 const EMPTY_HEADER = [0, 0, 0, 0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 const EMPTY_HELD = [0, 0, Number.NaN, Number.NaN, -1, Number.NaN, Number.NaN, Number.NaN];
@@ -101,8 +106,8 @@ function recomputePeriodMask(mask: number): number {
  * follow the header, PANED_LAYOUT for a paned window, (time, value) for a raw one. See PaneWindow.inPlaceLayout.
  */
 export const WINDOW_HEADER = {
-  length: HEADER_FIELDS, heldLength: HELD_FIELDS, runSum: H_RUN_SUM, runCount: H_RUN_COUNT, head: H_HEAD, tail: H_TAIL,
-  boundary: H_BOUNDARY, backMax: H_BACK_MAX, backMin: H_BACK_MIN,
+  length: Header.Count, heldLength: Held.Count, runSum: Header.RunSum, runCount: Header.RunCount, head: Header.Head, tail: Header.Tail,
+  boundary: Header.Boundary, backMax: Header.BackMax, backMin: Header.BackMin,
 } as const;
 
 /** Where a window's storage is, for stepping it in place. */
@@ -166,10 +171,10 @@ export class PaneWindow implements WindowShape {
    */
   private panes: Float64Array = new Float64Array(0);
   private pbase = 0;
-  /** The header: header[hbase, hbase + HEADER_FIELDS), and the held-value one at header[gbase...]: a private array until packInto. */
-  private header: Float64Array = new Float64Array(HEADER_FIELDS + HELD_FIELDS);
+  /** The header: header[hbase, hbase + Header.Count), and the held-value one at header[gbase...]: a private array until packInto. */
+  private header: Float64Array = new Float64Array(Header.Count + Held.Count);
   private hbase = 0;
-  private gbase = HEADER_FIELDS;
+  private gbase = Header.Count;
   /** Whether the minimum / maximum are kept; a window no min (max) rule reads skips that work (see trackExtremes). */
   private tracksMinimum = false;
   private tracksMaximum = false;
@@ -448,8 +453,8 @@ export class PaneWindow implements WindowShape {
    * headers stay.
    */
   packInto(panes: Float64Array, pbase: number, headers: Float64Array, hbase: number, gbase: number): void {
-    headers.set(this.header.subarray(this.hbase, this.hbase + HEADER_FIELDS), hbase);
-    headers.set(this.header.subarray(this.gbase, this.gbase + HELD_FIELDS), gbase);
+    headers.set(this.header.subarray(this.hbase, this.hbase + Header.Count), hbase);
+    headers.set(this.header.subarray(this.gbase, this.gbase + Held.Count), gbase);
     this.header = headers;
     this.hbase = hbase;
     this.gbase = gbase;
@@ -469,7 +474,7 @@ export class PaneWindow implements WindowShape {
 
   /** Bytes of typed-array storage this window holds. */
   get stateBytes(): number {
-    return (HEADER_FIELDS + HELD_FIELDS + this.panesLength) * Float64Array.BYTES_PER_ELEMENT;
+    return (Header.Count + Held.Count + this.panesLength) * Float64Array.BYTES_PER_ELEMENT;
   }
 
   private paneIndexAt(base: number): number {
@@ -484,41 +489,41 @@ export class PaneWindow implements WindowShape {
     return this.pbase + (seq & this.mask) * this.stride;
   }
 
-  // Header numbers (see HEADER_FIELDS). Ring positions, live entry count:
-  private get head(): number { return this.header[this.hbase + H_HEAD]!; }
-  private set head(value: number) { this.header[this.hbase + H_HEAD] = value; }
-  private get tail(): number { return this.header[this.hbase + H_TAIL]!; }
-  private set tail(value: number) { this.header[this.hbase + H_TAIL] = value; }
-  /** First entry of the back part (see H_BOUNDARY); the back part's extremes (-Infinity / +Infinity when empty): */
-  private get boundary(): number { return this.header[this.hbase + H_BOUNDARY]!; }
-  private set boundary(value: number) { this.header[this.hbase + H_BOUNDARY] = value; }
-  private get backMax(): number { return this.header[this.hbase + H_BACK_MAX]!; }
-  private set backMax(value: number) { this.header[this.hbase + H_BACK_MAX] = value; }
-  private get backMin(): number { return this.header[this.hbase + H_BACK_MIN]!; }
-  private set backMin(value: number) { this.header[this.hbase + H_BACK_MIN] = value; }
-  private get runCount(): number { return this.header[this.hbase + H_RUN_COUNT]!; }
-  private set runCount(value: number) { this.header[this.hbase + H_RUN_COUNT] = value; }
-  private get openSeq(): number { return this.header[this.gbase + G_OPEN_SEQ]!; }
-  private set openSeq(value: number) { this.header[this.gbase + G_OPEN_SEQ] = value; }
+  // Header numbers (see Header.Count). Ring positions, live entry count:
+  private get head(): number { return this.header[this.hbase + Header.Head]!; }
+  private set head(value: number) { this.header[this.hbase + Header.Head] = value; }
+  private get tail(): number { return this.header[this.hbase + Header.Tail]!; }
+  private set tail(value: number) { this.header[this.hbase + Header.Tail] = value; }
+  /** First entry of the back part (see Header.Boundary); the back part's extremes (-Infinity / +Infinity when empty): */
+  private get boundary(): number { return this.header[this.hbase + Header.Boundary]!; }
+  private set boundary(value: number) { this.header[this.hbase + Header.Boundary] = value; }
+  private get backMax(): number { return this.header[this.hbase + Header.BackMax]!; }
+  private set backMax(value: number) { this.header[this.hbase + Header.BackMax] = value; }
+  private get backMin(): number { return this.header[this.hbase + Header.BackMin]!; }
+  private set backMin(value: number) { this.header[this.hbase + Header.BackMin] = value; }
+  private get runCount(): number { return this.header[this.hbase + Header.RunCount]!; }
+  private set runCount(value: number) { this.header[this.hbase + Header.RunCount] = value; }
+  private get openSeq(): number { return this.header[this.gbase + Held.OpenSeq]!; }
+  private set openSeq(value: number) { this.header[this.gbase + Held.OpenSeq] = value; }
   // Running sums of the live entries:
-  private get runSum(): number { return this.header[this.hbase + H_RUN_SUM]!; }
-  private set runSum(value: number) { this.header[this.hbase + H_RUN_SUM] = value; }
-  private get runTwSum(): number { return this.header[this.gbase + G_RUN_TW_SUM]!; }
-  private set runTwSum(value: number) { this.header[this.gbase + G_RUN_TW_SUM] = value; }
-  private get runTwCover(): number { return this.header[this.gbase + G_RUN_TW_COVER]!; }
-  private set runTwCover(value: number) { this.header[this.gbase + G_RUN_TW_COVER] = value; }
+  private get runSum(): number { return this.header[this.hbase + Header.RunSum]!; }
+  private set runSum(value: number) { this.header[this.hbase + Header.RunSum] = value; }
+  private get runTwSum(): number { return this.header[this.gbase + Held.RunTwSum]!; }
+  private set runTwSum(value: number) { this.header[this.gbase + Held.RunTwSum] = value; }
+  private get runTwCover(): number { return this.header[this.gbase + Held.RunTwCover]!; }
+  private set runTwCover(value: number) { this.header[this.gbase + Held.RunTwCover] = value; }
   // Latest good reading, whose value is still held (NaN when the latest reading was not good):
-  private get openT(): number { return this.header[this.gbase + G_OPEN_T]!; }
-  private set openT(value: number) { this.header[this.gbase + G_OPEN_T] = value; }
-  private get openV(): number { return this.header[this.gbase + G_OPEN_V]!; }
-  private set openV(value: number) { this.header[this.gbase + G_OPEN_V] = value; }
+  private get openT(): number { return this.header[this.gbase + Held.OpenT]!; }
+  private set openT(value: number) { this.header[this.gbase + Held.OpenT] = value; }
+  private get openV(): number { return this.header[this.gbase + Held.OpenV]!; }
+  private set openV(value: number) { this.header[this.gbase + Held.OpenV] = value; }
   // The last segment that started in an evicted entry: start, end (NaN while open), value:
-  private get strS(): number { return this.header[this.gbase + G_STR_S]!; }
-  private set strS(value: number) { this.header[this.gbase + G_STR_S] = value; }
-  private get strE(): number { return this.header[this.gbase + G_STR_E]!; }
-  private set strE(value: number) { this.header[this.gbase + G_STR_E] = value; }
-  private get strV(): number { return this.header[this.gbase + G_STR_V]!; }
-  private set strV(value: number) { this.header[this.gbase + G_STR_V] = value; }
+  private get strS(): number { return this.header[this.gbase + Held.StrS]!; }
+  private set strS(value: number) { this.header[this.gbase + Held.StrS] = value; }
+  private get strE(): number { return this.header[this.gbase + Held.StrE]!; }
+  private set strE(value: number) { this.header[this.gbase + Held.StrE] = value; }
+  private get strV(): number { return this.header[this.gbase + Held.StrV]!; }
+  private set strV(value: number) { this.header[this.gbase + Held.StrV] = value; }
   private timeWeighted(now: number, integral: boolean): number {
     const start = this.windowStart(now);
     let total = integral ? this.runTwSum : this.runTwCover;
