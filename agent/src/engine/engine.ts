@@ -73,27 +73,33 @@ const enum PointField {
   /** QUALITY_CODE of the latest reading; -1 before the first. */
   LastQuality = 2,
   LastGoodTime = 3,
-  /** Health conditions of the latest reading as HEALTH_* bits. */
-  HealthBits = 4,
-  /** 1 while the stale alarm's condition is active: mirrored so good readings need not touch the alarm. */
-  StaleActive = 5,
-  Ne43 = 6,
-  /** 1 when the point is a member of a voting group. */
-  InGroup = 7,
+  /** PointFlag bits; 0 (the common case) lets a good reading take the kernel straight away. */
+  Flags = 4,
   /**
    * (low, high): while the value stays strictly inside, none of the point's limit conditions can change (the
    * intersection of their quiet intervals, see QUIET_FIELDS), so one comparison pair stands for every limit rule.
    * Empty while any limit has a delay pending. Kept by refreshLimitBand.
    */
-  LimitQuietLow = 8,
-  LimitQuietHigh = 9,
+  LimitQuietLow = 5,
+  LimitQuietHigh = 6,
   /** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
-  StuckRefValue = 10,
-  StuckRefTime = 11,
-  /** 1 while the stuck alarm's condition is active (mirrored like stale). */
-  StuckActive = 12,
-  StuckEpsilon = 13,
-  Count = 14,
+  StuckRefValue = 7,
+  StuckRefTime = 8,
+  /** 1 while the stuck alarm's condition is active (mirrored so good readings need not touch the alarm). */
+  StuckActive = 9,
+  StuckEpsilon = 10,
+  Count = 11,
+}
+
+/** Bits of PointField.Flags: what sends a reading of the point down the full path. */
+const enum PointFlag {
+  /** The health conditions of the latest reading (HEALTH_* bits). */
+  Health = 0x1f,
+  /** The stale alarm's condition is active (mirrored so good readings need not touch the alarm). */
+  Stale = 0x20,
+  Ne43 = 0x40,
+  /** The point is a member of a voting group. */
+  InGroup = 0x80,
 }
 
 /** A point's settings read off the good reading's path (late, stale, stuck for long enough), SettingField.Count each. */
@@ -370,7 +376,7 @@ export class AlarmEngine {
       this.alarmsById.set(alarm.id, alarm);
       for (const member of runtime.members) {
         member.groups.push(this.groups.length);
-        this.scalars[member.index * PointField.Count + PointField.InGroup] = 1;
+        this.scalars[member.index * PointField.Count + PointField.Flags]! |= PointFlag.InGroup;
       }
       this.groups.push(runtime);
     });
@@ -462,8 +468,7 @@ export class AlarmEngine {
       const p = index * PointField.Count;
       if (
         index >>> 0 === index && index < pointCount && q === good && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
-        t > s[p + PointField.LastTime]! && s[p + PointField.HealthBits] === 0 && s[p + PointField.StaleActive] === 0 && s[p + PointField.Ne43] === 0 && s[p + PointField.InGroup] === 0 &&
-        started
+        t > s[p + PointField.LastTime]! && s[p + PointField.Flags] === 0 && started
       ) {
         counters.readings += 1;
         s[p + PointField.LastTime] = t;
@@ -548,7 +553,7 @@ export class AlarmEngine {
       reason = REASON_DECODE;
     }
     let signalFault = reason === REASON_SIGNAL;
-    if (s[p + PointField.Ne43] === 1 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
+    if ((s[p + PointField.Flags]! & PointFlag.Ne43) !== 0 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
       signalFault = true;
       quality = BAD;
       reason = REASON_SIGNAL;
@@ -565,7 +570,7 @@ export class AlarmEngine {
       for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.stores[k]!.addFrom(s, p + PointField.LastTime, false);
       this.advanceDelays(index, t);
     }
-    if (s[p + PointField.InGroup] === 1) this.evaluateGroups(index, t);
+    if ((s[p + PointField.Flags]! & PointFlag.InGroup) !== 0) this.evaluateGroups(index, t);
   }
 
   /** Time passing without readings: stale points, pending delays, shelf expiry, flood ends, votes. */
@@ -679,7 +684,10 @@ export class AlarmEngine {
       const p = point.index * PointField.Count;
       snapshot.points[point.id] = {
         fingerprint: point.fingerprint,
-        scalars: [PointField.LastTime, PointField.LastValue, PointField.LastQuality, PointField.LastGoodTime, PointField.HealthBits, PointField.StuckRefValue, PointField.StuckRefTime].map((field) => s[p + field]!),
+        scalars: [
+          s[p + PointField.LastTime]!, s[p + PointField.LastValue]!, s[p + PointField.LastQuality]!, s[p + PointField.LastGoodTime]!,
+          s[p + PointField.Flags]! & PointFlag.Health, s[p + PointField.StuckRefValue]!, s[p + PointField.StuckRefTime]!,
+        ],
         conditions: point.conditions.map((condition) => condition.snapshot()),
         windows: point.stores.map((store) => store.snapshot()),
         alarms: Object.fromEntries(point.alarms.map((alarm) => [alarm.id, alarm.snapshot()])),
@@ -715,7 +723,7 @@ export class AlarmEngine {
       s[p + PointField.LastValue] = lastValue!;
       s[p + PointField.LastQuality] = lastQuality!;
       s[p + PointField.LastGoodTime] = lastGoodTime!;
-      s[p + PointField.HealthBits] = healthBits!;
+      this.setFlags(p, PointFlag.Health, healthBits! & PointFlag.Health);
       if (point.stuck !== null) {
         s[p + PointField.StuckRefValue] = refValue!;
         s[p + PointField.StuckRefTime] = refTime!;
@@ -731,7 +739,7 @@ export class AlarmEngine {
         const savedAlarm = saved.alarms[alarm.id];
         if (savedAlarm !== undefined) alarm.restore(savedAlarm);
       }
-      s[p + PointField.StaleActive] = point.createdHealthAlarm('stale')?.conditionActive ? 1 : 0;
+      this.setFlags(p, PointFlag.Stale, point.createdHealthAlarm('stale')?.conditionActive ? PointFlag.Stale : 0);
       s[p + PointField.StuckActive] = point.stuck?.alarm.conditionActive ? 1 : 0;
     }
     for (const [id, saved] of Object.entries(snapshot.groups)) {
@@ -749,17 +757,19 @@ export class AlarmEngine {
     return result;
   }
 
+  /** Sets the PointFlag bits under `mask` of the point record at p to `bits`. */
+  private setFlags(p: number, mask: number, bits: number): void {
+    this.scalars[p + PointField.Flags] = (this.scalars[p + PointField.Flags]! & ~mask) | bits;
+  }
+
   /** Fills a point's scalar record from its rules; running values start as "never seen" (NaN, quality -1). */
   private initScalars(point: PointRuntime): void {
     const s = this.scalars;
     const p = point.index * PointField.Count;
     s.fill(Number.NaN, p, p + PointField.Count);
     s[p + PointField.LastQuality] = -1;
-    s[p + PointField.HealthBits] = 0;
-    s[p + PointField.StaleActive] = 0;
+    s[p + PointField.Flags] = point.ne43 ? PointFlag.Ne43 : 0;
     s[p + PointField.StuckActive] = 0;
-    s[p + PointField.InGroup] = 0;
-    s[p + PointField.Ne43] = point.ne43 ? 1 : 0;
     s[p + PointField.StuckEpsilon] = point.stuck?.epsilon ?? Number.NaN;
     this.pointSettings.set([point.lateToleranceMs, point.staleMs, point.stuck?.forMs ?? Number.NaN], point.index * SettingField.Count);
   }
@@ -950,14 +960,14 @@ export class AlarmEngine {
       (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HEALTH_FAULT : 0) |
       (signalFault ? HEALTH_SIGNAL : 0) |
       (reason === REASON_MAINTENANCE ? HEALTH_MAINTENANCE : 0);
-    const changed = bits ^ s[p + PointField.HealthBits]!;
+    const changed = bits ^ (s[p + PointField.Flags]! & PointFlag.Health);
     if (changed !== 0) {
-      s[p + PointField.HealthBits] = bits;
+      this.setFlags(p, PointFlag.Health, bits);
       this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, reason, signalFault);
     }
     if (quality === GOOD) {
-      if (s[p + PointField.StaleActive] === 1) {
-        s[p + PointField.StaleActive] = 0;
+      if ((s[p + PointField.Flags]! & PointFlag.Stale) !== 0) {
+        this.setFlags(p, PointFlag.Stale, 0);
         this.raise(this.healthAlarm(this.points[index]!, 'stale'), false, t, v, 'good reading received');
       }
     } else {
@@ -987,8 +997,8 @@ export class AlarmEngine {
     const p = index * PointField.Count;
     const lastGoodTime = s[p + PointField.LastGoodTime]!;
     const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
-    if (now - since >= this.pointSettings[index * SettingField.Count + SettingField.StaleMs]! && s[p + PointField.StaleActive] === 0) {
-      s[p + PointField.StaleActive] = 1;
+    if (now - since >= this.pointSettings[index * SettingField.Count + SettingField.StaleMs]! && (s[p + PointField.Flags]! & PointFlag.Stale) === 0) {
+      this.setFlags(p, PointFlag.Stale, PointFlag.Stale);
       this.raise(this.healthAlarm(this.points[index]!, 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
   }
@@ -1081,7 +1091,7 @@ export class AlarmEngine {
   /** Bad for voting: the latest reading is bad or no good reading came for staleS. */
   private isBad(index: number): boolean {
     const p = index * PointField.Count;
-    return this.scalars[p + PointField.LastQuality] === BAD || this.scalars[p + PointField.StaleActive] === 1;
+    return this.scalars[p + PointField.LastQuality] === BAD || (this.scalars[p + PointField.Flags]! & PointFlag.Stale) !== 0;
   }
 
   private evaluateGroups(index: number, t: number): void {
