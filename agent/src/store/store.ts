@@ -41,7 +41,17 @@ const LOW_WATER = 0.25;
  * 128 MB, never reached by the agent's commits): what the startup checkpoint and each automatic checkpoint free is
  * handed back to the system instead (agent bench, 10k points: ~5 MB less RSS; commits and throughput unchanged).
  */
-const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = { allocator_flush_threshold: '8MB' };
+const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
+  allocator_flush_threshold: '8MB',
+  /**
+   * One thread for DuckDB's queries, whatever the core count: what a sort, aggregate or Parquet writer holds grows with
+   * the threads running it, so under the memory limit a 4-core gateway would fail exports that pass here (with 2 the
+   * Parquet export of memory-limit.test.ts ran out of memory now and then on a loaded machine); and an export or a
+   * rollup catch-up never takes more than one core from the polling and the engine. Ingest is not a query (the
+   * appender runs on the event loop's thread), and RSS was the same (bench, 3 alternated runs each).
+   */
+  threads: '1',
+};
 
 /** See StoreOptions.memoryLimitMb. */
 export const DEFAULT_STORE_MEMORY_LIMIT_MB = 24;
