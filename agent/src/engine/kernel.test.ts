@@ -98,4 +98,14 @@ describe('kernel source', () => {
     const injected = { ...shape, limits: ['0]; process.exit(1); //' as unknown as number] };
     expect(() => compileValueKernel(injected, L)).toThrow(/shape\.limits\[0\] is "0\]; process\.exit\(1\); \/\/", not an integer or a boolean/);
   });
+
+  it('is compiled anew for each engine, from a source V8 cannot take for an earlier one', () => {
+    const shape = { stores: [], limits: [0], rules: [], stuck: true };
+    const [first, second] = [compileValueKernel(shape, L), compileValueKernel(shape, L)];
+    expect(first).not.toBe(second);
+    expect(first.toString()).not.toBe(second.toString());
+    // The same code apart from the closing comment.
+    const withoutComment = (kernel: unknown) => String(kernel).replace(/\/\/ compilation \d+\n?\}$/, '');
+    expect(withoutComment(first)).toBe(withoutComment(second));
+  });
 });

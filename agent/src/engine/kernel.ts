@@ -109,24 +109,28 @@ export function kernelShapeKey(shape: KernelShape): string {
   return JSON.stringify(shape);
 }
 
-/** Compiled factories by layout and shape key, for the life of the process. */
-const compiled = new WeakMap<KernelLayout, Map<string, (env: KernelEnv) => ValueKernel>>();
+/** Kernel sources by layout and shape key, for the life of the process. */
+const sources = new WeakMap<KernelLayout, Map<string, string>>();
+let compilations = 0;
 
 /**
- * The kernel of one shape; call the result with the engine's arrays to get the per-reading function. Compiled once
- * per process: every engine of the process (after a reload, a replay) shares the code and its optimization, so a
- * new engine starts at full speed.
+ * The kernel of one shape for one engine; call the result with the engine's arrays to get the per-reading function.
+ * Every call compiles a function of its own (the source ends with a comment numbering the compilation, so that V8's
+ * cache of dynamic functions does not hand back an earlier one): V8 optimizes a closure for the arrays it closes
+ * over (their addresses and lengths as constants) only while it is the one closure of its function. When a second
+ * engine (a reload, a replay) shared the function, every kernel of both ran generic code, ~30 % slower.
  */
 export function compileValueKernel(shape: KernelShape, layout: KernelLayout): (env: KernelEnv) => ValueKernel {
-  let byShape = compiled.get(layout);
-  if (byShape === undefined) compiled.set(layout, (byShape = new Map()));
+  let byShape = sources.get(layout);
+  if (byShape === undefined) sources.set(layout, (byShape = new Map()));
   const key = kernelShapeKey(shape);
-  let factory = byShape.get(key);
-  if (factory === undefined) {
-    factory = new Function('env', kernelSource(shape, layout)) as (env: KernelEnv) => ValueKernel;
-    byShape.set(key, factory);
+  let source = byShape.get(key);
+  if (source === undefined) {
+    source = kernelSource(shape, layout);
+    byShape.set(key, source);
   }
-  return factory;
+  compilations += 1;
+  return new Function('env', `${source}\n// compilation ${compilations}`) as (env: KernelEnv) => ValueKernel;
 }
 
 /** The source of a kernel factory: `env` in, the per-reading function out. */
