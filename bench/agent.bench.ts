@@ -190,7 +190,7 @@ function soak({ agent, baseline }: { agent: MeasureResult; baseline: MeasureResu
   const last = half.at(-1);
   if (first && last) {
     console.log(
-      `  growth over the second half (${first.atS}-${last.atS} s): ${fmt(mb(last.rssBytes - first.rssBytes), 1)} MB RSS; max ${fmt(mb(agent.rssMaxBytes), 1)} MB ` +
+      `  growth over the second half (${first.atS}-${last.atS} s): ${fmt(mb(last.rssBytes - first.rssBytes), 1)} MB RSS; max ${fmt(mb(agent.rssMaxBytes), 1)} MB at ${fmt(agent.rssMaxAtS)} s ` +
         `(baseline poller alone: ${fmt(mb(baseline.rssMaxBytes), 1)} MB max; target <= ${TARGET.rssMb} MB); ${fmt(perSecond(agent.store!.inWindow, agent.windowMs))} readings/s stored`,
     );
   }

@@ -23,6 +23,8 @@ export interface MeasureResult {
   readonly received: number;
   readonly cpuMs: number;
   readonly rssMaxBytes: number;
+  /** Seconds into the window when rssMaxBytes was seen. */
+  readonly rssMaxAtS: number;
   /** Heap still reachable at the end of the window (after a full GC; the child runs with --expose-gc). */
   readonly heapLiveEndBytes: number;
   /** RSS (and, for the agent, DuckDB's buffer manager) every SAMPLE_S seconds from the start of the window: the soak's curve. */
@@ -87,6 +89,7 @@ const receivedAtStart = received;
 const flushesAtStart = agent?.stats().store.flushLatency;
 const cpuAtStart = process.cpuUsage();
 let rssMaxBytes = 0;
+let rssMaxAtS = 0;
 const windowEnd = windowStart + Number(measureS) * 1000;
 /** A soak (a window of minutes) prints a sample every 30 s as it goes; the default run samples every 2 s. */
 const SAMPLE_S = Number(measureS) >= 120 ? 30 : 2;
@@ -95,7 +98,10 @@ let nextSampleAt = windowStart;
 while (Date.now() < windowEnd) {
   await sleep(250);
   const rssBytes = process.memoryUsage.rss();
-  rssMaxBytes = Math.max(rssMaxBytes, rssBytes);
+  if (rssBytes > rssMaxBytes) {
+    rssMaxBytes = rssBytes;
+    rssMaxAtS = (Date.now() - windowStart) / 1000;
+  }
   if (Date.now() >= nextSampleAt) {
     const sample = { atS: Math.round((Date.now() - windowStart) / 1000), rssBytes, duckdbBytes: agent ? (await agent.store.duckdbMemory()).usedBytes : null };
     samples.push(sample);
@@ -115,6 +121,7 @@ const base = {
   received: received - receivedAtStart,
   cpuMs: (cpu.user + cpu.system) / 1000,
   rssMaxBytes,
+  rssMaxAtS,
   samples,
   heapLiveEndBytes: process.memoryUsage().heapUsed,
 } as const;

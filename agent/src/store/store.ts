@@ -53,12 +53,12 @@ const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
   threads: '1',
 };
 
-/** See StoreOptions.memoryLimitMb. */
+/** StoreOptions.memoryLimitMb: the default (README "Memory limit" says why 24), and the range accepted. */
 export const DEFAULT_STORE_MEMORY_LIMIT_MB = 24;
 export const MIN_STORE_MEMORY_LIMIT_MB = 16;
+export const MAX_STORE_MEMORY_LIMIT_MB = 65_536;
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
-export const MAX_STORE_MEMORY_LIMIT_MB = 65_536;
 
 /** An interval that 0 turns off. */
 function wholeNumberOrZero(value: number | undefined, fallback: number, field: string): number {
@@ -296,7 +296,8 @@ export class HazmonStore {
 
   /**
    * Commits every queued reading now (the timer does this every flushIntervalMs). Returns the rows committed;
-   * 0 when the commit failed (the readings stay queued and the failure is reported through onEvent).
+   * 0 when the commit failed (the readings stay queued and the failure is reported through onEvent), and 0 while
+   * releaseCachedBlocks() has DuckDB's limit lowered (a few ms; the readings stay queued for the next flush).
    */
   flush(): number {
     this.flushScheduled = false;
