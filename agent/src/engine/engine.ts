@@ -312,7 +312,7 @@ export class AlarmEngine {
   private readonly conditionQuiet: Float64Array;
   /** Where each window is for the kernels (StoreField.Count; see refreshStoreLayout), and its length and pane (2 numbers each). */
   private readonly storeLayout: Int32Array;
-  private readonly storeSpan: Float64Array;
+  private readonly storePaneMs: Float64Array;
   /** The compiled value-rule kernels, one per shape of rules, and each point's (kernel.ts). */
   private readonly kernels: ValueKernel[] = [];
   private readonly pointKernel: Int32Array;
@@ -357,8 +357,7 @@ export class AlarmEngine {
     this.conditionQuiet = this.conditionTable.quiet;
     const storeCount = this.stores.length;
     this.storeLayout = new Int32Array(storeCount * StoreField.Count);
-    this.storeSpan = new Float64Array(storeCount * 2);
-    this.stores.forEach((store, k) => this.storeSpan.set([store.windowMs, store.paneMs], k * 2));
+    this.storePaneMs = Float64Array.from(this.stores, (store) => store.paneMs);
     this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
@@ -668,7 +667,7 @@ export class AlarmEngine {
    */
   stateBytesPerPoint(): number {
     const tables = this.scalars.byteLength + this.pointSettings.byteLength + this.ruleRanges.byteLength + this.conditionTable.data.byteLength +
-      this.conditionQuiet.byteLength + this.slotCondition.byteLength + this.storeLayout.byteLength + this.storeSpan.byteLength;
+      this.conditionQuiet.byteLength + this.slotCondition.byteLength + this.storeLayout.byteLength + this.storePaneMs.byteLength;
     const windows = this.stores.reduce((total, store) => total + store.stateBytes, 0);
     return (tables + windows) / Math.max(1, this.pointCount);
   }
@@ -782,7 +781,7 @@ export class AlarmEngine {
   private compileKernels(): Int32Array {
     const env: KernelEnv = {
       scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
-      storeLayout: this.storeLayout, storeSpan: this.storeSpan, stores: this.stores, ruleInput: this.ruleInput,
+      storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k, x) => {
         this.ruleInput[0] = x;
         this.ruleInput[1] = this.scalars[index * PointField.Count + PointField.LastTime]!;

@@ -49,7 +49,7 @@ describe('value kernels', () => {
           const env: KernelEnv = {
             scalars, ranges: new Int32Array(L.ruleFields), headers, panes,
             quiet: new Float64Array(rules.length * L.quietFields).fill(Number.POSITIVE_INFINITY).map((x, i) => (i % 2 === 0 ? x : -x)),
-            storeLayout, storeSpan: Float64Array.of(shape.windowMs, shape.paneMs), stores: [store], ruleInput: new Float64Array(3),
+            storeLayout, storePaneMs: Float64Array.of(shape.paneMs), stores: [store], ruleInput: new Float64Array(3),
             stepRule: (_index, k, x) => handed.set(k, x),
             refreshLimitBand: () => {},
             detectStuck: () => {},

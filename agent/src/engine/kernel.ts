@@ -64,7 +64,7 @@ export interface KernelLayout {
   readonly recomputeRings: number;
   readonly header: {
     readonly length: number; readonly heldLength: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
-    readonly boundary: number; readonly backMax: number; readonly backMin: number;
+    readonly boundary: number; readonly backMax: number; readonly backMin: number; readonly windowMs: number;
   };
   readonly paned: {
     readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
@@ -82,8 +82,8 @@ export interface KernelEnv {
   readonly panes: Float64Array;
   readonly quiet: Float64Array;
   readonly storeLayout: Int32Array;
-  /** Per window: window length and pane length in ms. */
-  readonly storeSpan: Float64Array;
+  /** Per window: pane length in ms (the window's length is in its header). */
+  readonly storePaneMs: Float64Array;
   readonly stores: readonly {
     addFrom(source: Float64Array, at: number, good: boolean): void;
     ruleValueInto(kind: number, io: Float64Array): void;
@@ -138,7 +138,7 @@ function kernelSource(shape: KernelShape, layout: KernelLayout): string {
   assertStructureOnly(shape);
   const L = layout;
   const lines: string[] = [
-    'const { scalars: s, ranges, headers, panes, quiet, storeLayout: layout, storeSpan: spans, stores, ruleInput } = env;',
+    'const { scalars: s, ranges, headers, panes, quiet, storeLayout: layout, storePaneMs: paneMs, stores, ruleInput } = env;',
     'return function evaluateValueRules(index) {',
     `  const p = index * ${L.pointFields};`,
     `  const t = s[p + ${L.lastTime}];`,
@@ -247,7 +247,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
    * exactly when time <= floor(t - window), which spares a rounding per check.
    */
   const leftWindow = (at: string) => (store.paned ? `panes[${at} + ${P.index}] < cut` : `panes[${at}] <= cut`);
-  const cut = store.paned ? `Math.floor((t - spans[${k} * 2]) / spans[${k} * 2 + 1])` : `Math.floor(t - spans[${k} * 2])`;
+  const cut = store.paned ? `Math.floor((t - headers[h + ${H.windowMs}]) / paneMs[${k}])` : `Math.floor(t - headers[h + ${H.windowMs}])`;
   lines.push(
     `  let ${h} = layout[${k} * ${L.storeFields} + ${L.storeHeader}];`,
     `  let head${j} = 0, tail${j} = 0, count${j} = 0, sum${j} = 0, entries${j} = 0, mask${j} = 0;`,
@@ -287,7 +287,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
   // added: the reading went into the ring here (false: the ring was full and the window's own add() grows it).
   if (store.paned) {
     lines.push(
-      `    const paneIndex = Math.ceil(t / spans[${k} * 2 + 1]) - 1;`,
+      `    const paneIndex = Math.ceil(t / paneMs[${k}]) - 1;`,
       `    const latest = ${entryAt('tail - 1')};`,
       '    let added = true;',
       `    let nextTail = tail;`,

@@ -70,7 +70,9 @@ const enum Header {
   Boundary = 4,
   BackMax = 5,
   BackMin = 6,
-  Count = 7,
+  /** The window's length, a constant: here because the batch loop reads it with the rest, not from an array apart. */
+  WindowMs = 7,
+  Count = 8,
 }
 /** Offsets in the held-value header. */
 const enum Held {
@@ -107,7 +109,7 @@ function recomputePeriodMask(mask: number): number {
  */
 export const WINDOW_HEADER = {
   length: Header.Count, heldLength: Held.Count, runSum: Header.RunSum, runCount: Header.RunCount, head: Header.Head, tail: Header.Tail,
-  boundary: Header.Boundary, backMax: Header.BackMax, backMin: Header.BackMin,
+  boundary: Header.Boundary, backMax: Header.BackMax, backMin: Header.BackMin, windowMs: Header.WindowMs,
 } as const;
 
 /** Where a window's storage is, for stepping it in place. */
@@ -200,6 +202,7 @@ export class PaneWindow implements WindowShape {
     this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
     this.header.set(EMPTY_HEADER, this.hbase);
+    this.header[this.hbase + Header.WindowMs] = this.windowMs;
     this.header.set(EMPTY_HELD, this.gbase);
     this.trackExtremes(true, true);
   }
