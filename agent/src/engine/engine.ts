@@ -44,8 +44,9 @@ const RATE = RATE_PER_MINUTE;
 const QUIET = QUIET_FIELDS;
 
 /**
- * Per window (index into `stores`), STORE_FIELDS numbers in one Int32Array: where the kernels find it. Header -1
- * for a window left to its own methods (time-weighted, or moved to private arrays after outgrowing its region).
+ * Per window (index into `stores`), StoreField.Count numbers in one Int32Array: where the kernels find its header
+ * and entries, and its ring mask. Header -1 for a window left to its own methods (time-weighted, or moved to
+ * private arrays after outgrowing its region).
  */
 const enum StoreField {
   Header = 0,
@@ -113,8 +114,9 @@ const enum SettingField {
 
 /**
  * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
- * (RuleField.Count Int32 per point give the boundaries), its windows contiguous entries of `stores` and its
- * conditions contiguous entries of the ConditionTable from RuleField.Conditions on.
+ * (RuleField.Count Int32 per point give the boundaries), its windows contiguous entries of `stores`, its window and
+ * rate conditions contiguous entries of the ConditionTable from RuleField.Conditions on and its limit conditions
+ * from RuleField.LimitConditions on.
  */
 const enum RuleField {
   Limits = 0,
@@ -310,7 +312,7 @@ export class AlarmEngine {
   private windowPanes = new Float64Array(0);
   private windowHeaders = new Float64Array(0);
   private readonly conditionQuiet: Float64Array;
-  /** Where each window is for the kernels (StoreField.Count; see refreshStoreLayout), and its length and pane (2 numbers each). */
+  /** Where each window is for the kernels (StoreField.Count; see refreshStoreLayout), and its pane length. */
   private readonly storeLayout: Int32Array;
   private readonly storePaneMs: Float64Array;
   /** The compiled value-rule kernels, one per shape of rules, and each point's (kernel.ts). */
