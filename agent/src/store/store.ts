@@ -156,7 +156,7 @@ export class HazmonStore {
     const rollupIntervalMs = positiveInteger(options.rollupIntervalMs, 5000, 'rollupIntervalMs');
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
-    const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 10_000, 'checkpointIntervalMs');
+    const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 5000, 'checkpointIntervalMs');
     const queueCapacity = options.queueCapacity ?? 262_144;
     const memoryLimitMb = positiveInteger(options.memoryLimitMb, DEFAULT_STORE_MEMORY_LIMIT_MB, 'memoryLimitMb', MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB);
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
