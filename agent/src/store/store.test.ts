@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
-import { HazmonStore } from './store.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore } from './store.ts';
 import type { StoreEvent, StoreOptions } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -370,7 +370,7 @@ describe('HazmonStore schema and ingest', () => {
     const store = await HazmonStore.open({ path, retentionIntervalMs: 0 });
     cleanups.push(() => store.close());
     expect(store.stats().queueCapacity).toBe(262_144);
-    expect((await store.duckdbMemory()).limitBytes).toBe(24 * 2 ** 20);
+    expect((await store.duckdbMemory()).limitBytes).toBe(DEFAULT_STORE_MEMORY_LIMIT_MB * 2 ** 20);
   });
 
   it('stores every reading and alarm event while checkpoints lower the memory limit for a moment, and restores it', async () => {
@@ -389,7 +389,7 @@ describe('HazmonStore schema and ingest', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(pending);
-    expect((await store.duckdbMemory()).limitBytes).toBe(24 * 2 ** 20);
+    expect((await store.duckdbMemory()).limitBytes).toBe(DEFAULT_STORE_MEMORY_LIMIT_MB * 2 ** 20);
     await store.close();
     expect(events.filter((event) => event.kind === 'flush_failed')).toEqual([]);
     const [counts] = await readBack<{ readings: bigint; alarms: bigint }>(

@@ -2,7 +2,7 @@
 import { num, type SerialConnection } from './sql.ts';
 
 /**
- * Rows one sort, aggregate, COPY or DELETE handles at a time: at the default 24 MiB limit a sort of 100k export rows
+ * Rows one sort, aggregate, COPY or DELETE handles at a time: at a 24 MiB limit a sort of 100k export rows
  * (point id and unit strings included) stays in memory, 600k did not (bench on 20M rows; see README "Memory").
  */
 export const ROWS_PER_WINDOW = 50_000;
