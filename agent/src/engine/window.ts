@@ -114,10 +114,9 @@ export const WINDOW_HEADER = {
 
 /** Where a window's storage is, for stepping it in place. */
 export interface InPlaceLayout {
-  /** Entries at panes[pbase...], header at header[hbase...]. */
+  /** Entries at panes[pbase...]; the header at hbase of the array the window was packed into (packInto). */
   readonly panes: Float64Array;
   readonly pbase: number;
-  readonly header: Float64Array;
   readonly hbase: number;
   readonly mask: number;
   /** Numbers per entry: 2 for a raw window (time, value), PANED_LAYOUT's 12 for a paned one, plus the extremes'. */
@@ -471,7 +470,7 @@ export class PaneWindow implements WindowShape {
   inPlaceLayout(): InPlaceLayout | null {
     if (this.tracksHeldValues) return null;
     return {
-      panes: this.panes, pbase: this.pbase, header: this.header, hbase: this.hbase, mask: this.mask, stride: this.stride, suffixMax: this.oSuffixMax, suffixMin: this.oSuffixMin,
+      panes: this.panes, pbase: this.pbase, hbase: this.hbase, mask: this.mask, stride: this.stride, suffixMax: this.oSuffixMax, suffixMin: this.oSuffixMin,
     };
   }
 
