@@ -343,19 +343,19 @@ export class AlarmEngine {
     this.ruleRanges = new Int32Array(this.pointCount * RuleField.Count);
     // Window and rate conditions first, limit conditions after all of them: a good reading reads the quiet intervals
     // of the first kind as one stream, the limits' only when its value leaves the point's limit band.
-    const ruleConditions: ThresholdCondition[] = [];
-    const limitConditions: ThresholdCondition[] = [];
+    const conditions: ThresholdCondition[] = [];
     for (const point of this.points) {
       this.initScalars(point);
-      const r = point.index * RuleField.Count;
       const limits = new Set(point.limits.map((limit) => limit.condition));
-      this.ruleRanges[r + RuleField.Conditions] = ruleConditions.length;
-      this.ruleRanges[r + RuleField.LimitConditions] = limitConditions.length;
-      for (const condition of point.conditions) (limits.has(condition) ? limitConditions : ruleConditions).push(condition);
+      this.ruleRanges[point.index * RuleField.Count + RuleField.Conditions] = conditions.length;
+      conditions.push(...point.conditions.filter((condition) => !limits.has(condition)));
       this.addRuleSlots(point);
     }
-    for (let r = RuleField.LimitConditions; r < this.ruleRanges.length; r += RuleField.Count) this.ruleRanges[r]! += ruleConditions.length;
-    this.conditionTable = new ConditionTable([...ruleConditions, ...limitConditions]);
+    for (const point of this.points) {
+      this.ruleRanges[point.index * RuleField.Count + RuleField.LimitConditions] = conditions.length;
+      conditions.push(...point.limits.map((limit) => limit.condition));
+    }
+    this.conditionTable = new ConditionTable(conditions);
     this.conditionQuiet = this.conditionTable.quiet;
     const storeCount = this.stores.length;
     this.storeLayout = new Int32Array(storeCount * StoreField.Count);
