@@ -95,4 +95,28 @@ describe('Agent.subscribeDurable', () => {
     cleanups.push(() => reopened.close());
     expect((await reopened.alarmEventsAfter(0, 1000)).map((row) => [row.seq, row.details?.['alarmId']])).toEqual(names.map((name, i) => [i + 1, `probe/${name}`]));
   }, 60_000);
+
+  it('goes on storing alarm events after DuckDB invalidated the database, with a store alarm until the file is open again', async () => {
+    const { agent } = await startBareAgent();
+    const durable: [AgentEvent, EventDurability][] = [];
+    agent.subscribeDurable((event, durability) => durable.push([event, durability]));
+    agent.raiseRuntimeAlarm(probeAlarm('before'));
+    await waitFor('the first event stored', () => durable.length === 1);
+    // DuckDB's switch for testing a fatal checkpoint (the store's own tests: agent/src/store/reopen.test.ts).
+    const storeConnection = (agent.store as unknown as { maintenance: { run(sql: string): Promise<void> } }).maintenance;
+    await storeConnection.run(`SET debug_checkpoint_abort = 'before_header'`);
+    await expect(agent.store.checkpoint()).rejects.toThrow(/FATAL/);
+    agent.raiseRuntimeAlarm(probeAlarm('during'));
+
+    const storeAlarm = (active: boolean) => ([event]: [AgentEvent, EventDurability]) => event.type === 'runtime_alarm' && event.alarmId === 'store/database_invalidated' && event.active === active;
+    await waitFor('the store alarm cleared', () => durable.some(storeAlarm(false)));
+    expect(durable.findIndex(storeAlarm(true))).toBeLessThan(durable.findIndex(storeAlarm(false)));
+    await waitFor('the held event handed on', () => durable.some(([event]) => alarmIdOf(event) === 'probe/during'));
+    expect(durable.map(([, durability]) => durability.outcome)).toEqual(durable.map(() => 'stored'));
+    const rows = await agent.store.alarmEventsAfter(0);
+    expect(rows.map((row) => row.seq)).toEqual(durable.map(([, durability]) => (durability.outcome === 'stored' ? durability.seq : null)).sort((a, b) => a! - b!));
+    expect(rows.map((row) => row.details?.['alarmId'])).toEqual(expect.arrayContaining(['probe/before', 'probe/during', 'store/database_invalidated']));
+    expect(agent.stats().persistFailures).toBe(0);
+    expect(agent.store.stats().databaseReopens).toBe(1);
+  }, 60_000);
 });

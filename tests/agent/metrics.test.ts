@@ -106,7 +106,7 @@ describe('/metrics of a running agent', () => {
     expect(first.status).toBe(200);
     expect(first.type).toMatch(/^text\/plain; version=0\.0\.4/);
     const before = parseExposition(first.body);
-    for (const family of ['hazmon_readings_total', 'hazmon_store_queue_depth', 'hazmon_store_readings_dropped_total', 'hazmon_store_flush_duration_seconds', 'hazmon_modbus_response_seconds', 'hazmon_modbus_poll_overruns_total', 'hazmon_write_duration_seconds', 'hazmon_shutoff_latency_seconds', 'hazmon_device_up', 'hazmon_event_loop_lag_p99_seconds', 'hazmon_alarms_active']) {
+    for (const family of ['hazmon_readings_total', 'hazmon_store_queue_depth', 'hazmon_store_readings_dropped_total', 'hazmon_store_flush_duration_seconds', 'hazmon_store_database_reopens_total', 'hazmon_modbus_response_seconds', 'hazmon_modbus_poll_overruns_total', 'hazmon_write_duration_seconds', 'hazmon_shutoff_latency_seconds', 'hazmon_device_up', 'hazmon_event_loop_lag_p99_seconds', 'hazmon_alarms_active']) {
       expect(before.get(family)?.samples.length, family).toBeGreaterThan(0);
     }
     const up = before.get('hazmon_device_up')!.samples;

@@ -710,6 +710,12 @@ export class Agent {
         return this.raise('store/flush_failed', null, 'flush_failed', true, 'high', `store commit of ${event.rows} reading(s) failed: ${event.message}`, { ...event });
       case 'background_failed':
         return this.raise(`store/${event.job}_failed`, null, `${event.job}_failed`, true, 'medium', `store ${event.job} failed: ${event.message}`, { ...event });
+      case 'database_invalidated':
+        return this.raise('store/database_invalidated', null, 'database_invalidated', true, 'high', `DuckDB invalidated the store's database; opening it again, writes wait meanwhile: ${event.message}`, { ...event });
+      case 'database_reopen_failed':
+        return this.raise('store/database_invalidated', null, 'database_invalidated', true, 'high', `the store's database could not be opened again (${event.attempts} attempts); nothing is stored: ${event.message}`, { ...event });
+      case 'database_reopened':
+        return this.raise('store/database_invalidated', null, 'database_invalidated', false, 'high', `the store's database is open again (${event.reopens} reopen(s) since start); held writes are committed`, { ...event });
     }
   }
 

@@ -12,6 +12,16 @@ const KIND_PATTERN = /^[a-z][a-z0-9_]*$/;
 /** Rows per INSERT statement; larger groups commit in several statements of one transaction. */
 const ROWS_PER_STATEMENT = 200;
 export const META_AUDIT_HEAD = 'audit_head_seq';
+/** Rounds committed again after reopens in a row before its rows are failed (a database that fails at each commit). */
+const MAX_FATAL_RETRIES = 3;
+
+/** How the log waits out the store's reopening of a database DuckDB invalidated (HazmonStore.afterFailure). */
+export interface DatabaseRecovery {
+  /** Resolves once no reopen is under way. */
+  settled(): Promise<void>;
+  /** After a failed commit: true once the database was opened again (and load() ran); false when it was not invalidated or could not be opened. */
+  reopenedAfter(error: unknown): Promise<boolean>;
+}
 
 interface Pending<I, R> {
   readonly input: I;
@@ -33,6 +43,7 @@ export class DurableLog {
   constructor(
     private readonly connection: SerialConnection,
     private readonly now: () => number,
+    private readonly recovery: DatabaseRecovery,
   ) {}
 
   async load(): Promise<void> {
@@ -75,9 +86,15 @@ export class DurableLog {
     });
   }
 
-  /** One transaction per round holds every row submitted while the previous round was committing. */
+  /**
+   * One transaction per round holds every row submitted while the previous round was committing. A round that failed
+   * because DuckDB invalidated the database waits for the store to open it again, then is committed again, unless the
+   * seq numbers on disk show it was committed before the fatal error (an automatic checkpoint after the commit).
+   */
   private async drain(): Promise<void> {
+    let fatalRetries = 0;
     while (this.pendingAlarms.length > 0 || this.pendingAudit.length > 0) {
+      await this.recovery.settled();
       const alarms = this.pendingAlarms;
       const audits = this.pendingAudit;
       this.pendingAlarms = [];
@@ -99,39 +116,62 @@ export class DurableLog {
         return row;
       });
       try {
-        await this.connection.transaction(async (tx) => {
-          for (let start = 0; start < alarmRows.length; start += ROWS_PER_STATEMENT) {
-            const slice = alarmRows.slice(start, start + ROWS_PER_STATEMENT);
-            await tx.run(
-              insertValuesSql('alarm_events', 11, slice.length),
-              slice.flatMap((row, i) => alarmValues(row, alarms[start + i]?.details ?? null)),
-            );
-          }
-          for (let start = 0; start < auditRows.length; start += ROWS_PER_STATEMENT) {
-            const slice = auditRows.slice(start, start + ROWS_PER_STATEMENT);
-            await tx.run(
-              insertValuesSql('audit_log', 8, slice.length),
-              slice.flatMap((row, i) => auditValues(row, audits[start + i]?.details ?? null)),
-            );
-          }
-          if (auditRows.length > 0) {
-            await tx.run('DELETE FROM store_meta WHERE key = $1', [META_AUDIT_HEAD]);
-            await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [META_AUDIT_HEAD, this.auditSeq + auditRows.length]);
-          }
-        });
+        await this.commit(alarms, alarmRows, audits, auditRows);
       } catch (cause) {
-        const error = new StoreError('HAZMON_STORE_WRITE_FAILED', `alarm event / audit commit failed: ${String(cause)}`, { cause });
-        for (const pending of [...alarms, ...audits]) pending.reject(error);
-        continue;
+        const reopened = fatalRetries < MAX_FATAL_RETRIES && (await this.recovery.reopenedAfter(cause));
+        if (!reopened) {
+          const error = new StoreError('HAZMON_STORE_WRITE_FAILED', `alarm event / audit commit failed: ${String(cause)}`, { cause });
+          for (const pending of [...alarms, ...audits]) pending.reject(error);
+          continue;
+        }
+        fatalRetries += 1;
+        // The reopen loaded the seq numbers and audit head from disk.
+        const lastAlarm = alarmRows.at(-1);
+        const committed = lastAlarm ? this.alarmSeq >= lastAlarm.seq : this.auditSeq >= (auditRows.at(-1)?.seq ?? Infinity);
+        if (!committed) {
+          this.pendingAlarms.unshift(...alarms);
+          this.pendingAudit.unshift(...audits);
+          continue;
+        }
       }
-      this.alarmSeq += alarmRows.length;
-      this.auditSeq += auditRows.length;
+      fatalRetries = 0;
+      this.alarmSeq = Math.max(this.alarmSeq, alarmRows.at(-1)?.seq ?? 0);
+      this.auditSeq = Math.max(this.auditSeq, auditRows.at(-1)?.seq ?? 0);
       this.auditHead = head;
       this.alarmEventsWritten += alarmRows.length;
       this.auditRowsWritten += auditRows.length;
       alarms.forEach((pending, i) => pending.resolve(alarmRows[i] as AlarmEventRow));
       audits.forEach((pending, i) => pending.resolve(auditRows[i] as AuditRow));
     }
+  }
+
+  private commit(
+    alarms: readonly Pending<AlarmEventInput, AlarmEventRow>[],
+    alarmRows: readonly AlarmEventRow[],
+    audits: readonly Pending<AuditInput, AuditRow>[],
+    auditRows: readonly AuditRow[],
+  ): Promise<void> {
+    return this.connection.transaction(async (tx) => {
+      for (let start = 0; start < alarmRows.length; start += ROWS_PER_STATEMENT) {
+        const slice = alarmRows.slice(start, start + ROWS_PER_STATEMENT);
+        await tx.run(
+          insertValuesSql('alarm_events', 11, slice.length),
+          slice.flatMap((row, i) => alarmValues(row, alarms[start + i]?.details ?? null)),
+        );
+      }
+      for (let start = 0; start < auditRows.length; start += ROWS_PER_STATEMENT) {
+        const slice = auditRows.slice(start, start + ROWS_PER_STATEMENT);
+        await tx.run(
+          insertValuesSql('audit_log', 8, slice.length),
+          slice.flatMap((row, i) => auditValues(row, audits[start + i]?.details ?? null)),
+        );
+      }
+      const lastAudit = auditRows.at(-1);
+      if (lastAudit) {
+        await tx.run('DELETE FROM store_meta WHERE key = $1', [META_AUDIT_HEAD]);
+        await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [META_AUDIT_HEAD, lastAudit.seq]);
+      }
+    });
   }
 
   async verifyAuditChain(): Promise<AuditVerification> {

@@ -22,6 +22,21 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * DuckDB invalidates the whole database after a fatal error (a checkpoint that cannot get its memory or write its
+ * blocks, a failed WAL write): every later statement fails with "database has been invalidated" until the file is
+ * opened again.
+ */
+export function isFatalDuckdbError(error: unknown): boolean {
+  // The appender reports its commit's failed automatic checkpoint without the "FATAL Error" prefix.
+  return /\bFATAL Error\b|database has been invalidated/.test(String(error)) || committedDespiteError(error);
+}
+
+/** A commit whose automatic checkpoint failed (fatal): the rows are on disk, as DuckDB's message says, though it threw. */
+export function committedDespiteError(error: unknown): boolean {
+  return /COMMIT succeeded and is durable/.test(String(error));
+}
+
 /** Quotes a value for an error message the way a person would want to read it back. */
 export function quote(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

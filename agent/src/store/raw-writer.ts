@@ -9,6 +9,7 @@ import {
   type DuckDBIntegerVector,
   type DuckDBUTinyIntVector,
 } from '@duckdb/node-api';
+import { committedDespiteError } from './errors.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -35,6 +36,8 @@ export interface FlushResult {
   readonly maxTime: number;
   /** Smallest receive time among the committed rows, or +Infinity when none. */
   readonly minTime: number;
+  /** The fatal error DuckDB raised after the commit (its automatic checkpoint failed); the rows are committed. */
+  readonly fatalAfterCommit?: unknown;
 }
 
 export class RawWriter {
@@ -54,7 +57,9 @@ export class RawWriter {
   /**
    * Appends every waiting reading and commits (the appender flush is its own transaction, so the WAL is
    * written and fsynced before this returns). Readings leave the queue only after the commit succeeded;
-   * on failure they stay queued for the next attempt, which goes through a new appender (see reopen).
+   * on failure they stay queued for the next attempt, which goes through a new appender (see reopen). A commit that
+   * DuckDB reports durable though its automatic checkpoint then failed counts as committed (a retry would store the
+   * rows twice): the error comes back in fatalAfterCommit.
    */
   flush(): FlushResult {
     const rows = this.queue.depth;
@@ -72,6 +77,10 @@ export class RawWriter {
       }
       this.appender.flushSync();
     } catch (error) {
+      if (committedDespiteError(error)) {
+        this.queue.consume(rows);
+        return { rows, maxTime, minTime, fatalAfterCommit: error };
+      }
       this.reopen();
       throw error;
     }
@@ -86,6 +95,20 @@ export class RawWriter {
   }
 
   /**
+   * Closes the appender of an invalidated database (its rows still queued), before the store closes its connection.
+   * Flushes must not run until attach().
+   */
+  async detach(): Promise<void> {
+    await this.reopening;
+    discard(this.appender);
+  }
+
+  /** Opens the appender on the store's new ingest connection after it reopened the database. */
+  async attach(): Promise<void> {
+    this.appender = await this.openAppender();
+  }
+
+  /**
    * DuckDB invalidates an appender whose flush failed: it takes no more rows and must be destroyed (C API
    * duckdb_appender_flush). Without a new one every later flush would fail too, until a restart. The failed rows
    * are dropped from the old appender (they are still queued) and a new appender is opened; if that fails, the
@@ -94,12 +117,7 @@ export class RawWriter {
   private reopen(): void {
     const broken = this.appender;
     this.reopening = (async () => {
-      try {
-        broken.clear();
-        broken.closeSync();
-      } catch {
-        // Invalidated already: closing it only reports the same failure.
-      }
+      discard(broken);
       this.appender = await this.openAppender();
     })()
       .catch(() => undefined)
@@ -140,5 +158,15 @@ export class RawWriter {
     sourceTimeColumn.flush();
     reasonColumn.flush();
     return [min, max];
+  }
+}
+
+/** Drops an appender's unflushed rows and closes it; one that failed is invalidated and closing only repeats why. */
+function discard(appender: DuckDBAppender): void {
+  try {
+    appender.clear();
+    appender.closeSync();
+  } catch {
+    // Invalidated already.
   }
 }

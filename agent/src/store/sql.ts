@@ -11,7 +11,17 @@ export type SqlRow = Record<string, JS>;
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly connection: DuckDBConnection) {}
+  constructor(private connection: DuckDBConnection) {}
+
+  /**
+   * Puts a connection to a reopened database in place of the current one, which it returns (for closing). Call it
+   * only from inside exclusive(), so no statement runs on either meanwhile.
+   */
+  swap(connection: DuckDBConnection): DuckDBConnection {
+    const previous = this.connection;
+    this.connection = connection;
+    return previous;
+  }
 
   /** Runs `work` after everything queued before it, whether that succeeded or failed. */
   exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {

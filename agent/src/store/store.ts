@@ -2,7 +2,7 @@
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { Reading } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
-import { StoreError, quote } from './errors.ts';
+import { StoreError, isFatalDuckdbError, quote } from './errors.ts';
 import { PointRegistry, loadPoints, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
 import { RawReadingQueue } from './raw-queue.ts';
@@ -64,6 +64,22 @@ export const MIN_STORE_MEMORY_LIMIT_MB = 16;
 export const MAX_STORE_MEMORY_LIMIT_MB = 65_536;
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
+/** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */
+const REOPEN_ATTEMPTS = 3;
+const REOPEN_BACKOFF_MS = 1000;
+
+async function openInstance(path: string, memoryLimitMb: number): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(path, { ...STORE_DUCKDB_SETTINGS, memory_limit: `${memoryLimitMb}MiB`, temp_directory: `${path}.tmp` });
+}
+
+/** Closes what belonged to an invalidated database; closing may only repeat that it is invalidated. */
+function closeQuietly(handle: { closeSync(): void }): void {
+  try {
+    handle.closeSync();
+  } catch {
+    // Invalidated already.
+  }
+}
 
 /** An interval that 0 turns off. */
 function wholeNumberOrZero(value: number | undefined, fallback: number, field: string): number {
@@ -123,26 +139,34 @@ export class HazmonStore {
   private retentionRuns = 0;
   private retentionDeletedRaw = 0;
   private backgroundFailures = 0;
+  /** The reopen under way after DuckDB invalidated the database (afterFailure); resolves true once writes can go on. */
+  private recovering: Promise<boolean> | null = null;
+  /** From DuckDB's fatal error until a reopen succeeded: any failure then starts another reopen. */
+  private databaseLost = false;
+  private databaseReopens = 0;
   private lastError: string | null = null;
   private closed = false;
   private registering: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly ingestConnection: DuckDBConnection,
+    private instance: DuckDBInstance,
+    private ingestConnection: DuckDBConnection,
     appender: DuckDBAppender,
     private readonly durableConnection: SerialConnection,
     private readonly maintenance: SerialConnection,
     private readonly reads: SerialConnection,
-    private readonly options: Required<Pick<StoreOptions, 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'memoryLimitMb' | 'now'>> & {
+    private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
     },
     queueCapacity: number,
   ) {
     this.queue = new RawReadingQueue(queueCapacity);
-    this.rawWriter = new RawWriter(appender, this.queue, () => ingestConnection.createAppender('raw_readings'));
-    this.durable = new DurableLog(durableConnection, options.now);
+    this.rawWriter = new RawWriter(appender, this.queue, () => this.ingestConnection.createAppender('raw_readings'));
+    this.durable = new DurableLog(durableConnection, options.now, {
+      settled: async () => void (await this.recovering),
+      reopenedAfter: (error) => this.afterFailure(error),
+    });
     this.rollups = new RollupMaintainer(maintenance);
   }
 
@@ -170,11 +194,7 @@ export class HazmonStore {
 
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(options.path, {
-        ...STORE_DUCKDB_SETTINGS,
-        memory_limit: `${memoryLimitMb}MiB`,
-        temp_directory: `${options.path}.tmp`,
-      });
+      instance = await openInstance(options.path, memoryLimitMb);
     } catch (cause) {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${String(cause)}`, { cause });
     }
@@ -228,7 +248,7 @@ export class HazmonStore {
       new SerialConnection(await instance.connect()),
       maintenance,
       new SerialConnection(await instance.connect()),
-      { flushIntervalMs, flushBatchRows, rollupGraceMs, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
+      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
       queueCapacity,
     );
     await loadPoints(maintenance, store.points);
@@ -302,11 +322,12 @@ export class HazmonStore {
   /**
    * Commits every queued reading now (the timer does this every flushIntervalMs). Returns the rows committed;
    * 0 when the commit failed (the readings stay queued and the failure is reported through onEvent), and 0 while
-   * releaseCachedBlocks() has DuckDB's limit lowered (a few ms; the readings stay queued for the next flush).
+   * releaseCachedBlocks() has DuckDB's limit lowered (a few ms; the readings stay queued for the next flush) or
+   * while the store opens the file again after DuckDB invalidated the database (see afterFailure).
    */
   flush(): number {
     this.flushScheduled = false;
-    if (this.closed || this.releasingBlocks || this.queue.depth === 0) return 0;
+    if (this.closed || this.releasingBlocks || this.recovering || this.queue.depth === 0) return 0;
     const started = performance.now();
     let committed;
     try {
@@ -315,8 +336,10 @@ export class HazmonStore {
       this.flushFailures += 1;
       this.lastError = `flush: ${String(error)}`;
       this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: String(error) });
+      void this.afterFailure(error);
       return 0;
     }
+    if (committed.fatalAfterCommit !== undefined) void this.afterFailure(committed.fatalAfterCommit);
     this.flushLatency.record(performance.now() - started);
     this.batches += 1;
     this.rawRowsWritten += committed.rows;
@@ -434,8 +457,9 @@ export class HazmonStore {
       await this.maintenance.run('CHECKPOINT');
       this.rawRowsCheckpointed = written;
       await this.releaseCachedBlocks();
-    } catch {
-      // Refused (a transaction was running) or failed: the next turn tries again.
+    } catch (error) {
+      // Refused (a transaction was running) or failed: the next turn tries again, unless the database is lost.
+      void this.afterFailure(error);
     } finally {
       this.checkpointing = false;
     }
@@ -467,8 +491,12 @@ export class HazmonStore {
           try {
             await connection.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'`).catch(() => undefined);
           } finally {
-            await connection.run(`SET memory_limit = '${this.options.memoryLimitMb}MiB'`);
-            this.releasingBlocks = false;
+            try {
+              await connection.run(`SET memory_limit = '${this.options.memoryLimitMb}MiB'`);
+            } finally {
+              // Flushes go on even when the limit could not be put back (the next checkpoint turn tries again).
+              this.releasingBlocks = false;
+            }
           }
         }),
       ),
@@ -479,8 +507,87 @@ export class HazmonStore {
   async checkpoint(): Promise<void> {
     this.flush();
     await this.durable.idle();
-    await this.maintenance.run('CHECKPOINT');
+    try {
+      await this.maintenance.run('CHECKPOINT');
+    } catch (error) {
+      void this.afterFailure(error);
+      throw error;
+    }
     await this.releaseCachedBlocks();
+  }
+
+  /**
+   * Called with every failure of a write or a background job. When DuckDB has invalidated the database (a fatal error:
+   * a checkpoint that could not get its memory, a failed WAL write), opens the file again: without that every later
+   * commit would fail until the agent restarted. What was committed is in the file and its WAL; raw readings wait in
+   * the queue (flushes pause) and alarm events and audit rows in the durable log meanwhile. Everyone who saw the
+   * failure shares one reopen; true once writes can go on. When every attempt failed, the next failed write (the
+   * raw flush runs every flushIntervalMs) starts another round.
+   */
+  private afterFailure(error: unknown): Promise<boolean> {
+    if (this.closed || !(this.databaseLost || isFatalDuckdbError(error))) return Promise.resolve(false);
+    this.recovering ??= this.reopenDatabase(String(error)).finally(() => {
+      this.recovering = null;
+    });
+    return this.recovering;
+  }
+
+  private async reopenDatabase(message: string): Promise<boolean> {
+    if (!this.databaseLost && (await this.databaseAnswers())) return true;
+    this.lastError = `database invalidated: ${message}`;
+    if (!this.databaseLost) this.emit({ kind: 'database_invalidated', message });
+    this.databaseLost = true;
+    let failure = '';
+    for (let attempt = 1; attempt <= REOPEN_ATTEMPTS; attempt++) {
+      try {
+        await this.swapDatabase();
+        await this.durable.load();
+        await this.rollups.load();
+        this.databaseReopens += 1;
+        this.databaseLost = false;
+        this.emit({ kind: 'database_reopened', reopens: this.databaseReopens });
+        return true;
+      } catch (error) {
+        failure = String(error);
+        this.lastError = `database reopen ${attempt} of ${REOPEN_ATTEMPTS}: ${failure}`;
+        if (attempt < REOPEN_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, attempt * REOPEN_BACKOFF_MS));
+      }
+    }
+    this.emit({ kind: 'database_reopen_failed', attempts: REOPEN_ATTEMPTS, message: failure });
+    return false;
+  }
+
+  /** False when DuckDB has invalidated the database (a statement on it fails); a failure noticed late may find it reopened. */
+  private databaseAnswers(): Promise<boolean> {
+    return this.maintenance.run('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Closes every handle on the invalidated database (which frees the file) and opens it again in their place. */
+  private async swapDatabase(): Promise<void> {
+    await this.rawWriter.detach();
+    await this.maintenance.exclusive((maintenance) =>
+      this.reads.exclusive((reads) =>
+        this.durableConnection.exclusive(async (durable) => {
+          for (const handle of [maintenance, reads, durable, this.ingestConnection, this.instance]) closeQuietly(handle);
+          const instance = await openInstance(this.options.path, this.options.memoryLimitMb);
+          try {
+            const fresh = [await instance.connect(), await instance.connect(), await instance.connect(), await instance.connect()] as const;
+            this.maintenance.swap(fresh[0]);
+            this.reads.swap(fresh[1]);
+            this.durableConnection.swap(fresh[2]);
+            this.ingestConnection = fresh[3];
+          } catch (error) {
+            instance.closeSync();
+            throw error;
+          }
+          this.instance = instance;
+        }),
+      ),
+    );
+    await this.rawWriter.attach();
   }
 
   /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
@@ -517,6 +624,7 @@ export class HazmonStore {
       retentionRuns: this.retentionRuns,
       retentionDeletedRaw: this.retentionDeletedRaw,
       backgroundFailures: this.backgroundFailures,
+      databaseReopens: this.databaseReopens,
       lastError: this.lastError,
     };
   }
@@ -529,6 +637,7 @@ export class HazmonStore {
 
   private async closeOnce(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
+    await this.recovering;
     await this.releaseRunning?.catch(() => undefined);
     this.flush();
     this.closed = true;
@@ -564,6 +673,7 @@ export class HazmonStore {
     this.backgroundFailures += 1;
     this.lastError = `${job}: ${String(error)}`;
     this.emit({ kind: 'background_failed', job, message: String(error) });
+    void this.afterFailure(error);
   }
 
   private emit(event: StoreEvent): void {

@@ -31,7 +31,7 @@ export interface StoreOptions {
   readonly checkpointIntervalMs?: number;
   /**
    * DuckDB's memory_limit in MB: its buffer pool (blocks read or written, query state) gives blocks back above it,
-   * and large sorts and aggregates spill to `<path>.tmp`. Default 24.
+   * and large sorts and aggregates spill to `<path>.tmp`. Default 128 (DEFAULT_STORE_MEMORY_LIMIT_MB).
    */
   readonly memoryLimitMb?: number;
   /** How often retention runs. Default one hour; 0 turns the timer off (call runRetention yourself). */
@@ -47,7 +47,13 @@ export type StoreEvent =
   | { readonly kind: 'queue_normal'; readonly depth: number; readonly capacity: number }
   | { readonly kind: 'readings_dropped'; readonly dropped: number; readonly totalDropped: number }
   | { readonly kind: 'flush_failed'; readonly rows: number; readonly message: string }
-  | { readonly kind: 'background_failed'; readonly job: 'rollup' | 'retention'; readonly message: string };
+  | { readonly kind: 'background_failed'; readonly job: 'rollup' | 'retention'; readonly message: string }
+  /** DuckDB invalidated the database (a fatal error): nothing is written until the store has opened the file again. */
+  | { readonly kind: 'database_invalidated'; readonly message: string }
+  /** Opened again: writes go on; readings, alarm events and audit rows held meanwhile are committed now. */
+  | { readonly kind: 'database_reopened'; readonly reopens: number }
+  /** Every attempt to open the file again failed; the next failed write starts another round. */
+  | { readonly kind: 'database_reopen_failed'; readonly attempts: number; readonly message: string };
 
 /** Point metadata: what the store needs plus every field provincial data-access specs ask for. */
 export interface StorePointDefinition {
@@ -209,5 +215,7 @@ export interface StoreStats {
   readonly retentionRuns: number;
   readonly retentionDeletedRaw: number;
   readonly backgroundFailures: number;
+  /** Times the store opened the file again after DuckDB invalidated the database. */
+  readonly databaseReopens: number;
   readonly lastError: string | null;
 }
