@@ -114,9 +114,10 @@ async function scriptedSlave(path: string, delayMs: number, firstDelayMs: number
 describe('Modbus RTU late answers', () => {
   it('a late answer is not taken for the next request to the same unit and function: the line keeps quiet after a timeout', async () => {
     pair = await ptyPair();
-    // Answers take 250 ms, the first 575 ms: past the 500 ms timeout, but before the next request's own answer.
-    const slave = await scriptedSlave(pair.server, 250, 575);
-    const line = new ModbusLine({ id: 'rs485', kind: 'rtu', path: pair.client, timing: { timeoutMs: 500, retries: 0, backoffBaseMs: 0 } });
+    // Answers take 250 ms, the first 750 ms: past the 500 ms timeout, inside the quiet gap after it (until 1000 ms),
+    // 250 ms from either edge so that timers running late on a loaded machine do not move it out.
+    const slave = await scriptedSlave(pair.server, 250, 750);
+    const line = new ModbusLine({ id: 'rs485', kind: 'rtu', path: pair.client, timing: { timeoutMs: 500, retries: 0, backoffBaseMs: 0, quietAfterTimeoutMs: 500 } });
     try {
       line.start();
       const read = (address: number) =>
