@@ -784,8 +784,7 @@ export class AlarmEngine {
     const env: KernelEnv = {
       scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
-      stepRule: (index, k, x) => {
-        this.ruleInput[0] = x;
+      stepRule: (index, k) => {
         this.ruleInput[1] = this.scalars[index * PointField.Count + PointField.LastTime]!;
         if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.ruleInput, 0, 1)) this.raiseRule(index, k);
       },

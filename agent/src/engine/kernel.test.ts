@@ -46,11 +46,12 @@ describe('value kernels', () => {
             .map((aggregate, condition) => ({ condition, store: 0, aggregate }));
           const scalars = new Float64Array(L.pointFields);
           const handed = new Map<number, number>();
+          const ruleInput = new Float64Array(3);
           const env: KernelEnv = {
             scalars, ranges: new Int32Array(L.ruleFields), headers, panes,
             quiet: new Float64Array(rules.length * L.quietFields).fill(Number.POSITIVE_INFINITY).map((x, i) => (i % 2 === 0 ? x : -x)),
-            storeLayout, storePaneMs: Float64Array.of(shape.paneMs), stores: [store], ruleInput: new Float64Array(3),
-            stepRule: (_index, k, x) => handed.set(k, x),
+            storeLayout, storePaneMs: Float64Array.of(shape.paneMs), stores: [store], ruleInput,
+            stepRule: (_index, k) => handed.set(k, ruleInput[0]!),
             refreshLimitBand: () => {},
             detectStuck: () => {},
             growStore: (_k, at) => {

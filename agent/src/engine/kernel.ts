@@ -93,8 +93,13 @@ export interface KernelEnv {
   }[];
   /** ruleValueInto's io: [result, time, value]. */
   readonly ruleInput: Float64Array;
-  /** Steps rule slot k of point `index` with value x (it left its quiet interval); raises its alarm if it changed. */
-  stepRule(index: number, k: number, x: number): void;
+  /**
+   * Steps rule slot k of point `index` with the value in ruleInput[0] (it left its quiet interval); raises its alarm
+   * if it changed. The value comes through the array, not as an argument: V8 boxes a double passed to a call it does
+   * not inline, and the optimized kernel made that box (a heap allocation) on every reading, before the quiet check,
+   * not only when the call was taken.
+   */
+  stepRule(index: number, k: number): void;
   refreshLimitBand(index: number): void;
   /** Stuck detection's full step (a reference to restart, or the duration to check). */
   detectStuck(index: number): void;
@@ -196,29 +201,32 @@ function assertStructureOnly(shape: KernelShape): void {
 
 /** `if x leaves the quiet interval of the condition at base + offset, step the slot`. */
 function quietCheck(base: string, offset: number, slot: string, x: string, L: KernelLayout): string {
-  return `{ const q = (${base} + ${offset}) * ${L.quietFields}; if (!(${x} > quiet[q] && ${x} < quiet[q + 1])) env.stepRule(index, ${slot}, ${x}); }`;
+  return `{ const q = (${base} + ${offset}) * ${L.quietFields}; if (!(${x} > quiet[q] && ${x} < quiet[q + 1])) { ruleInput[0] = ${x}; env.stepRule(index, ${slot}); } }`;
 }
 
 /**
  * The value a rule compares, from a window stepped in place: its header is at h<j>, and the step left its ring
- * positions, count, sum, entries and mask in head<j>, tail<j>, count<j>, sum<j>, entries<j>, mask<j>.
+ * positions, count, sum, entries and mask in head<j>, tail<j>, count<j>, sum<j>, entries<j>, mask<j>. The step has
+ * just added the reading, so the window is not empty (tail > head, count >= 1): no case for an empty window, whose
+ * `NaN` would be a load of a global (the kernel is a plain function) that V8 leaves untyped, and the value then a
+ * boxed number, allocated on every reading.
  */
 function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: KernelLayout): string {
   const H = L.header;
   const A = L.aggregates;
   const entryAt = (seq: string) => `entries${j} + (${seq} & mask${j}) * ${store.stride}`;
-  if (aggregate === A.avg) return `x = count${j} > 0 ? sum${j} / count${j} : NaN;`;
+  if (aggregate === A.avg) return `x = sum${j} / count${j};`;
   if (aggregate === A.max || aggregate === A.min) {
     // The front part's first suffix extreme against the back part's (PaneWindow.maximum / minimum).
     const [pick, suffix, back] = aggregate === A.max ? ['max', store.suffixMax, H.backMax] : ['min', store.suffixMin, H.backMin];
-    return `x = tail${j} === head${j} ? NaN : head${j} < headers[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], headers[h${j} + ${back}]) : headers[h${j} + ${back}];`;
+    return `x = head${j} < headers[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], headers[h${j} + ${back}]) : headers[h${j} + ${back}];`;
   }
   if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
   // Rate per minute from the oldest reading in the window to this one.
   return [
     `const e = ${entryAt(`head${j}`)} + ${store.paned ? L.paned.firstT : 0};`,
     'const oldestTime = panes[e];',
-    `x = tail${j} > head${j} && t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
+    `x = t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
   ].join(' ');
 }
 
