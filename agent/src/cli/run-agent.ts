@@ -105,16 +105,26 @@ function firstSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals
   });
 }
 
+/**
+ * Loads the file and starts the agent on it; null when the file is invalid (its problems printed). Apart so the
+ * loaded config (with the store's point definitions, ~2 MB at 10k points) is not held by the command's frame for as
+ * long as the agent runs: the agent keeps what it needs (RunningConfig).
+ */
+async function startAgent(file: string, io: CliIo): Promise<Agent | null> {
+  const config = loadConfigOrReport(file, io, (problems) => `hazmon run: ${problems} problem(s) in ${file}: not started`);
+  return config && Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
+}
+
 export async function runAgentCommand(args: readonly string[], io: CliIo, until: Promise<unknown> = firstSignal(['SIGINT', 'SIGTERM'])): Promise<number> {
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
   const hangups = reloadOnHangup(positionals[0]!, io);
-  const config = loadConfigOrReport(positionals[0]!, io, (problems) => `hazmon run: ${problems} problem(s) in ${positionals[0]}: not started`);
-  if (config === null) {
+  const agent = await startAgent(positionals[0]!, io);
+  if (agent === null) {
     hangups.dispose();
     return EXIT.configInvalid;
   }
-  const agent = await Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
+  const { config } = agent;
   // The durable feed: a line printed is an event on disk (safety rule 3), never one a kill could still take back.
   agent.subscribeDurable((event, durability) => {
     const line = eventLine(event, durability);

@@ -22,8 +22,8 @@ import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
 import { ShutoffValveController } from './shutoff.ts';
-import type { ChangeSet, ReloadReport, SkippedState } from './reload.ts';
-import { changesBetween, configHash, fingerprints, fixedFieldChanges, reloadSummary } from './reload.ts';
+import type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
+import { changesBetween, fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from './reload.ts';
 import type { Retiring } from './sources.ts';
 import { ModbusLines, SourceUnits } from './sources.ts';
 import type { EventLoopLagSnapshot } from './event-loop.ts';
@@ -160,7 +160,7 @@ export class Agent {
   private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => void connection.start(), stop: (connection) => connection.stop() });
   private readonly poller: ModbusLines;
   private engine: AlarmEngine;
-  private current: AgentConfig;
+  private current: RunningConfig;
   /** Reloads run one after another; stop() waits for the one under way. */
   private reloading: Promise<unknown> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | null = null;
@@ -183,7 +183,7 @@ export class Agent {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.durableFeed = new DurableEventFeed(this.log);
-    this.current = config;
+    this.current = runningConfig(config);
     this.startedAt = this.now();
     this.lastTickAt = this.startedAt;
     this.enginePoints = new Set(config.engine.points.map((point) => point.id));
@@ -263,8 +263,8 @@ export class Agent {
     return result;
   }
 
-  /** The config the agent runs on now (replaced by a reload). */
-  get config(): AgentConfig {
+  /** The config the agent runs on now (replaced by a reload), without the store's point definitions (see RunningConfig). */
+  get config(): RunningConfig {
     return this.current;
   }
 
@@ -376,7 +376,7 @@ export class Agent {
     const latched = next.engine.actions.filter((action) => old.actionLatched(action.id)).map((action) => action.id);
     latchActions(engine, latched);
     this.engine = engine;
-    this.current = next;
+    this.current = runningConfig(next);
     this.enginePoints = new Set(next.engine.points.map((point) => point.id));
     this.deviceOfReading.clear();
     for (const device of next.devices) for (const point of device.points) this.deviceOfReading.set(point.readingId, device.id);
@@ -396,9 +396,9 @@ export class Agent {
     const report: ReloadReport = {
       file: next.file,
       trigger,
-      hashBefore: configHash(before),
-      hashAfter: configHash(next),
-      points: pointChanges(before, next, carried),
+      hashBefore: before.hash,
+      hashAfter: this.current.hash,
+      points: pointChanges(before, this.current, carried),
       lines: modbus.lines,
       devices: modbus.devices,
       opcua: opcua.changes,
@@ -443,7 +443,7 @@ export class Agent {
 
   private async refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
     this.publish({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null });
-    await this.audit('config_reload_refused', file, { trigger, why, hashBefore: configHash(this.config), ...details });
+    await this.audit('config_reload_refused', file, { trigger, why, hashBefore: this.config.hash, ...details });
   }
 
   private replaceConnections(configs: readonly OpcuaConnectionConfig[]) {
@@ -527,7 +527,7 @@ export class Agent {
    * Latch means the output is held tripped: a latched action whose output changed (or which now names another
    * output) has it commanded again through the new controller, verified as usual. Tripping is never an opening.
    */
-  private recommandLatched(before: AgentConfig, latched: readonly string[], outputs: ChangeSet): string[] {
+  private recommandLatched(before: RunningConfig, latched: readonly string[], outputs: ChangeSet): string[] {
     const changed = new Set([...outputs.restarted, ...outputs.added]);
     const commanded = new Set<string>();
     this.arrivedAt = this.now();
@@ -885,11 +885,10 @@ function latchActions(engine: AlarmEngine, actionIds: readonly string[]): void {
 }
 
 /** Every point that produces readings: kept = its rule state carried over (or it has no rules either side). */
-function pointChanges(before: AgentConfig, next: AgentConfig, carried: ReadonlySet<string>): ChangeSet {
-  const ids = (config: AgentConfig) => new Set(config.storePoints.map((point) => point.pointId));
-  const judged = (config: AgentConfig) => new Set(config.engine.points.map((point) => point.id));
-  const was = ids(before);
-  const is = ids(next);
+function pointChanges(before: RunningConfig, next: RunningConfig, carried: ReadonlySet<string>): ChangeSet {
+  const judged = (config: RunningConfig) => new Set(config.engine.points.map((point) => point.id));
+  const was = new Set(before.readingPoints);
+  const is = new Set(next.readingPoints);
   const judgedBefore = judged(before);
   const judgedNow = judged(next);
   const stateKept = (id: string) => carried.has(id) || (!judgedBefore.has(id) && !judgedNow.has(id));

@@ -3,7 +3,7 @@ export { Agent } from './agent.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ConfigReloadEvent, ModbusDeviceStats, ResetCredentials, RuntimeAlarmEvent, RuntimeAlarmInput } from './agent.ts';
 export type { EventDurability } from './durable-feed.ts';
 export { configHash } from './reload.ts';
-export type { ChangeSet, ReloadReport, SkippedState } from './reload.ts';
+export type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
 export { METRICS_CONTENT_TYPE, processStats, renderMetrics } from './metrics.ts';
 export type { MetricsInput, ProcessStats } from './metrics.ts';
 export { assessHealth } from './health.ts';

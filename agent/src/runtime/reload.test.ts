@@ -1,9 +1,10 @@
 /** What a reload may change and how changes are sorted, on configs loaded from text like the agent's own. */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../config/index.ts';
-import { changesBetween, configHash, fingerprintOf, fingerprints, fixedFieldChanges, reloadSummary, type ReloadReport } from './reload.ts';
+import { changesBetween, configHash, fingerprintOf, fingerprints, fixedFieldChanges, reloadSummary, runningConfig, type ReloadReport } from './reload.ts';
 
 const BASE = readFileSync(fileURLToPath(new URL('../config/testcases/valid-minimal/config.yaml', import.meta.url)), 'utf8');
 const FILE = '/etc/hazmon/site.yaml';
@@ -39,6 +40,29 @@ describe('configHash', () => {
     expect(configHash(base)).toMatch(/^[0-9a-f]{64}$/);
     const changed = load(BASE.replace('vote: 1oo2', 'vote: 2oo2'));
     expect(configHash(changed)).not.toBe(configHash(base));
+  });
+
+  it('hashes the text JSON.stringify gives for the resolved config, fed piece by piece', () => {
+    const { file: _file, ...resolved } = load(BASE);
+    const whole = createHash('sha256').update(JSON.stringify(resolved), 'utf8').digest('hex');
+    expect(configHash(load(BASE))).toBe(whole);
+    // Fields left undefined and array holes come out as JSON.stringify writes them (omitted, null).
+    const sparse = { ...load(BASE), site: { ...load(BASE).site, gatewayCode: undefined }, users: [undefined] } as unknown as ReturnType<typeof load>;
+    const { file: _sparseFile, ...sparseResolved } = sparse;
+    expect(configHash(sparse)).toBe(createHash('sha256').update(JSON.stringify(sparseResolved), 'utf8').digest('hex'));
+  });
+});
+
+describe('runningConfig', () => {
+  it('keeps the hash and the reading point ids instead of the store point definitions', () => {
+    const config = load(BASE);
+    const running = runningConfig(config);
+    expect('storePoints' in running).toBe(false);
+    expect(running.readingPoints).toEqual(config.storePoints.map((point) => point.pointId));
+    expect(running.readingPoints.length).toBeGreaterThan(0);
+    expect(configHash(running)).toBe(configHash(config));
+    expect(fixedFieldChanges(running, config)).toEqual([]);
+    expect(running.engine).toBe(config.engine);
   });
 });
 
