@@ -1,37 +1,42 @@
 /**
- * End to end: simulated Modbus devices -> the whole Agent (poller, engine, store) -> a DuckDB file, on one core.
+ * End to end: simulated Modbus devices -> `hazmon run` (poller, engine, store) -> a DuckDB file, on one core.
  *
  * Plant: 10,000 int16 points (ppm, resolution 1: the device's own step) on 80 register banks of 125 registers, 8 banks
  * per Modbus TCP port, 10 lines; one read of 125 registers per device and cycle; every point has hi/hihi limits. The
- * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1; the
- * measured process (agent, or the baseline) is another child pinned to CPU 0 with `taskset`, with the Node options of
- * the systemd unit (agent/deploy/hazmon.service: NODE_OPTIONS, ExecStart's options, its other Environment= lines), so its RSS and CPU are
- * its own. Like the unit's agent, the measured script runs as a JavaScript bundle (agent/scripts/build.ts, written
- * under agent/dist/ for the run), not through tsx. Each run: WARMUP s, then MEASURE s measured.
+ * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1. The
+ * measured process is the agent exactly as the systemd unit starts it: `node [the unit's Node options] hazmon.mjs run
+ * site.yaml` (the bundle of agent/scripts/build.ts, written under agent/dist/ for the run) with the unit's environment,
+ * pinned to CPU 0 with `taskset`. The config holds the plant (a `profiles.dir` with the bench's register bank) and a
+ * loopback /metrics listener, scraped at the window's start and end for the store's figures. Nothing is added to the
+ * process for measuring: its RSS (anonymous and file-backed pages) is read from /proc/PID/status every 50 ms from its
+ * spawn to its exit, its CPU time from /proc/PID/stat. Each run: WARMUP s after "started", MEASURE s measured, then
+ * SIGTERM (the agent commits and closes the store) and the file is read.
  *
  * Figures, each beside a baseline measured in the same run:
  * - sustained readings/s into the store, every point polled each 50 ms (200k readings/s offered): rows DuckDB holds
- *   with a receive time in the window, counted in the file after a clean stop; also per CPU second of the agent, and
- *   the time the store's flushes held the main thread (a poll that falls due meanwhile is skipped as an overrun).
+ *   with a receive time in the window, counted in the file after the stop; also per CPU second of the agent, and the
+ *   time the store's commits held the main thread (a poll that falls due meanwhile is skipped as an overrun).
  *   Baseline: the ModbusPoller alone (no engine, no store) on the same lines and devices.
- * - agent RSS with the 10,000 points polled each second (max over the window). Baseline: the poller alone.
+ * - agent RSS with the 10,000 points polled each second: the max over the whole run (start-up, window, stop) and the
+ *   window's samples. Baseline: the poller alone.
  * - bytes on disk per raw reading after the closing checkpoint (file growth over the same store with its points
- *   registered and no reading, divided by the rows; from the fast run). Baseline:
- *   the uncompressed width of a raw row (26 bytes).
- * Targets from shared/README.md. HAZMON_BENCH_WARMUP_S (default 3), HAZMON_BENCH_MEASURE_S (default 8) and
- * HAZMON_BENCH_FAST_POLL_MS (default 50) change the run.
+ *   registered and no reading, divided by the rows; from the fast run). Baseline: the uncompressed width of a raw row.
+ * Targets from shared/README.md ("MB" there is read as 10^6 bytes: 150 MB = 143.05 MiB; figures here are MiB).
+ * HAZMON_BENCH_WARMUP_S (default 3), HAZMON_BENCH_MEASURE_S (default 8) and HAZMON_BENCH_FAST_POLL_MS (default 50)
+ * change the run.
  *
  * Soak (opt-in, not in CI): HAZMON_SOAK=1 [HAZMON_SOAK_MIN=10] runs only the agent with the 10,000 points polled each
- * second for that many minutes and prints its RSS and DuckDB's buffer-manager bytes every 30 s, then the growth over
- * the second half (the part a memory_limit must hold flat), beside the poller alone over the same time.
+ * second for that many minutes and prints its RSS (anonymous / file-backed) and V8 heap in use every 30 s, then the
+ * growth over the second half and the max with when it was seen, beside the poller alone.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_BUNDLE, bundleAgent } from '../agent/scripts/build.ts';
-import type { MeasureResult } from './agent-bench/measure.ts';
+import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
+import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
 
 const LINES = 10;
 const DEVICES_PER_LINE = 8;
@@ -44,11 +49,14 @@ const WARMUP_S = Number(process.env.HAZMON_BENCH_WARMUP_S ?? 3);
 const MEASURE_S = Number(process.env.HAZMON_BENCH_MEASURE_S ?? 8);
 /** point_idx INTEGER + t BIGINT + value_scaled INTEGER + quality UTINYINT + source_t BIGINT + reason UTINYINT. */
 const RAW_ROW_WIDTH = 4 + 8 + 4 + 1 + 8 + 1;
-const TARGET = { readingsPerS: 100_000, rssMb: 150, bytesPerReading: 4 };
+/** RSS target: 150 MB = 150,000,000 bytes, for the whole run, momentary peaks included. */
+const TARGET = { readingsPerS: 100_000, rssBytes: 150_000_000, bytesPerReading: 4 };
+/** How often the measured process's RSS is read. */
+const SAMPLE_MS = 50;
 const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
 
 const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
-const MEASURE_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
+const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 const UNIT = readFileSync(fileURLToPath(new URL('../agent/deploy/hazmon.service', import.meta.url)), 'utf8');
@@ -69,10 +77,10 @@ const UNIT_ENVIRONMENT = Object.fromEntries(
   [...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()]),
 );
 
-/** `node --expose-gc [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
+/** `node [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
 function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const node = [process.execPath, '--expose-gc', ...NODE_OPTIONS, ...loader, script, ...args];
+  const node = [process.execPath, ...NODE_OPTIONS, ...loader, script, ...args];
   return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
 }
 
@@ -123,7 +131,7 @@ function pollerPlan(ports: readonly number[]) {
   };
 }
 
-function agentConfig(ports: readonly number[], storePath: string): string {
+function agentConfig(ports: readonly number[], storePath: string, profilesDir: string): string {
   const plan = pollerPlan(ports);
   const points = plan.devices.flatMap((device) =>
     Array.from({ length: POINTS_PER_DEVICE }, (_, p) => `  - { id: ${device.id}.p${p + 1}, rules: { limits: { hi: 2000, hihi: 4000 }, deadband: 10 } }`),
@@ -137,6 +145,8 @@ ${list(plan.devices)}
 points:
 ${points.join('\n')}
 store: { path: ${JSON.stringify(storePath)} }
+profiles: { dir: ${JSON.stringify(profilesDir)} }
+metrics: { host: 127.0.0.1, port: 0 }
 `;
 }
 
@@ -164,36 +174,147 @@ async function startSimulator(specPath: string): Promise<{ ports: number[]; stop
   };
 }
 
-/** One measured child run; its JSON line. */
-function measure(bundle: string, mode: 'agent' | 'poller', configPath: string, profilesDir: string, measureS = MEASURE_S): MeasureResult {
-  const [command, args] = nodeCommand(0, bundle, [mode, configPath, profilesDir, String(WARMUP_S), String(measureS)]);
-  const env = { ...process.env, ...UNIT_ENVIRONMENT };
-  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
-  // Libraries may log to stdout too (node-opcua warns about the Node version): take the result line.
-  const line = result.stdout.split('\n').findLast((candidate) => candidate.startsWith('{"mode"')) ?? '';
-  if (result.status !== 0 || line === '') throw new Error(`${mode} run failed (exit ${result.status ?? result.signal}): ${result.stdout}`);
-  return JSON.parse(line) as MeasureResult;
-}
-
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
 const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mb = (bytes: number) => bytes / 2 ** 20;
+const mib = (bytes: number) => bytes / 2 ** 20;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The soak's curve: RSS every 30 s and the growth over the second half, beside the poller alone (a short run). */
-function soak({ agent, baseline }: { agent: MeasureResult; baseline: MeasureResult }): void {
-  console.log(`\nsoak: ${fmt(POINTS)} points polled each second for ${SOAK_MIN} min; RSS and DuckDB buffer-manager MB every 30 s`);
-  for (const sample of agent.samples) {
-    console.log(`  ${String(sample.atS).padStart(5)} s  RSS ${fmt(mb(sample.rssBytes), 1)} MB  DuckDB ${fmt(mb(sample.duckdbBytes ?? 0), 1)} MB`);
+/** Resolves with the first stdout line matching `pattern`; rejects when the child exits first. */
+function lineMatching(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = pattern.exec(text);
+      if (match) {
+        child.stdout!.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what}: exited with ${code} first; stdout so far: ${text}`)));
+  });
+}
+
+/** The value of an unlabelled sample in Prometheus text. */
+function metric(text: string, name: string): number {
+  const match = new RegExp(`^hazmon_${name} (\\S+)$`, 'm').exec(text);
+  if (!match) throw new Error(`no hazmon_${name} in /metrics`);
+  return Number(match[1]);
+}
+
+/** Every `le` bucket of an unlabelled histogram: [bound s, cumulative count]. */
+function buckets(text: string, name: string): [number, number][] {
+  return [...text.matchAll(new RegExp(`^hazmon_${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(([, le, count]) => [le === '+Inf' ? Infinity : Number(le), Number(count)]);
+}
+
+const scrape = async (url: string) => (await fetch(url)).text();
+
+interface AgentRun {
+  readonly windowMs: number;
+  readonly cpuMs: number;
+  /** Every sample from spawn to exit, and when the window began and ended (ms from spawn). */
+  readonly samples: readonly MemorySample[];
+  readonly windowFromMs: number;
+  readonly windowToMs: number;
+  readonly stopAtMs: number;
+  readonly startedAtMs: number;
+  readonly store: StoreFigures;
+  readonly dropped: number;
+  /** Store commits in the window: how many, time in them, the smallest bucket bound holding the longest. */
+  readonly flushes: number;
+  readonly flushMs: number;
+  readonly flushLongestUpToMs: number;
+  /** V8 heap in use at the window's end (from /metrics). */
+  readonly heapUsedBytes: number;
+}
+
+/** `hazmon run CONFIG` as the unit runs it, measured from outside; `everyS` prints a sample line that often (the soak). */
+async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null): Promise<AgentRun> {
+  const [command, args] = nodeCommand(0, bundle, ['run', configPath]);
+  const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const memory = sampleMemory(child.pid!, SAMPLE_MS);
+  const spawnedAt = performance.now();
+  const sinceSpawn = () => performance.now() - spawnedAt;
+  try {
+    const [, url] = await lineMatching(child, /metrics at (\S+)\/metrics/, 'hazmon run');
+    const startedAtMs = sinceSpawn();
+    const metricsUrl = `${url}/metrics`;
+    await sleep(WARMUP_S * 1000);
+    const windowStart = Date.now();
+    const windowFromMs = sinceSpawn();
+    const cpuAtStart = cpuMsOf(child.pid!);
+    const before = await scrape(metricsUrl);
+    const windowEnd = windowStart + measureS * 1000;
+    for (let next = windowStart + (everyS ?? measureS) * 1000; everyS !== null && next <= windowEnd; next += everyS * 1000) {
+      await sleep(next - Date.now());
+      const now = memoryOf(child.pid!);
+      const heap = metric(await scrape(metricsUrl), 'process_heap_used_bytes');
+      if (now) console.log(`  ${fmt((next - windowStart) / 1000).padStart(5)} s  RSS ${fmt(mib(now.rssBytes), 1)} MiB (anonymous ${fmt(mib(now.anonBytes), 1)}, file-backed ${fmt(mib(now.fileBytes), 1)}), V8 heap used ${fmt(mib(heap), 1)}`);
+    }
+    await sleep(windowEnd - Date.now());
+    const after = await scrape(metricsUrl);
+    const actualEnd = Date.now();
+    const windowToMs = sinceSpawn();
+    const cpuMs = cpuMsOf(child.pid!) - cpuAtStart;
+    const stopAtMs = sinceSpawn();
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) throw new Error(`hazmon run exited with ${code}`);
+    memory.stop();
+    const flushCount = (text: string) => metric(text, 'store_flush_duration_seconds_count');
+    const flushes = flushCount(after) - flushCount(before);
+    const countsBefore = new Map(buckets(before, 'store_flush_duration_seconds'));
+    const longest = buckets(after, 'store_flush_duration_seconds').find(([le, count]) => count - (countsBefore.get(le) ?? 0) === flushes)?.[0] ?? Infinity;
+    const figures = spawnSync(process.execPath, [...NODE_OPTIONS, helper, 'store', configPath, String(windowStart), String(actualEnd)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (figures.status !== 0) throw new Error(`store figures failed (exit ${figures.status ?? figures.signal})`);
+    return {
+      windowMs: actualEnd - windowStart,
+      cpuMs,
+      samples: memory.samples,
+      windowFromMs,
+      windowToMs,
+      stopAtMs,
+      startedAtMs,
+      store: JSON.parse(figures.stdout.split('\n').findLast((line) => line.startsWith('{'))!) as StoreFigures,
+      dropped: metric(after, 'store_readings_dropped_total'),
+      flushes,
+      flushMs: (metric(after, 'store_flush_duration_seconds_sum') - metric(before, 'store_flush_duration_seconds_sum')) * 1000,
+      flushLongestUpToMs: longest * 1000,
+      heapUsedBytes: metric(after, 'process_heap_used_bytes'),
+    };
+  } finally {
+    memory.stop();
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
-  const half = agent.samples.filter((sample) => sample.atS >= (SOAK_MIN! * 60) / 2);
-  const first = half[0];
-  const last = half.at(-1);
-  if (first && last) {
-    console.log(
-      `  growth over the second half (${first.atS}-${last.atS} s): ${fmt(mb(last.rssBytes - first.rssBytes), 1)} MB RSS; max ${fmt(mb(agent.rssMaxBytes), 1)} MB at ${fmt(agent.rssMaxAtS)} s ` +
-        `(baseline poller alone: ${fmt(mb(baseline.rssMaxBytes), 1)} MB max; target <= ${TARGET.rssMb} MB); ${fmt(perSecond(agent.store!.inWindow, agent.windowMs))} readings/s stored`,
-    );
-  }
+}
+
+/** The poller alone (the baseline), measured from outside the same way. */
+async function runPoller(helper: string, planPath: string, profiles: string, measureS: number): Promise<PollerResult & { readonly rssMaxBytes: number }> {
+  const [command, args] = nodeCommand(0, helper, ['poller', planPath, profiles, String(WARMUP_S), String(measureS)]);
+  const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const memory = sampleMemory(child.pid!, SAMPLE_MS);
+  const [line] = await lineMatching(child, /\{"received".*\}\n/, 'poller');
+  memory.stop();
+  return { ...(JSON.parse(line) as PollerResult), rssMaxBytes: Math.max(...memory.samples.map((sample) => sample.rssBytes)) };
+}
+
+/** Max RSS of the samples and where it was seen; the window's min / median / max; the closing phase's max. */
+function rssFigures(run: AgentRun) {
+  const max = run.samples.reduce((best, sample) => (sample.rssBytes > best.rssBytes ? sample : best));
+  const phase = max.atMs < run.startedAtMs ? 'start-up' : max.atMs < run.windowFromMs ? 'warm-up' : max.atMs <= run.windowToMs ? 'window' : 'stop';
+  const window = run.samples.filter((sample) => sample.atMs >= run.windowFromMs && sample.atMs <= run.windowToMs).map((sample) => sample.rssBytes).sort((a, b) => a - b);
+  return { max, phase, windowMin: window[0]!, windowMedian: window[Math.floor(window.length / 2)]!, windowMax: window.at(-1)! };
+}
+
+const verdict = (bytes: number) => `${fmt(bytes / 1e6, 1)} MB decimal: ${bytes <= TARGET.rssBytes ? 'within' : 'OVER'} the target of ${fmt(TARGET.rssBytes / 1e6)} MB (${fmt(mib(TARGET.rssBytes), 2)} MiB)`;
+
+function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, indent = '  '): void {
+  const rss = rssFigures(run);
+  console.log(`${indent}agent max over the whole run        : ${fmt(mib(rss.max.rssBytes), 1)} MiB at ${fmt(rss.max.atMs / 1000, 1)} s (${rss.phase}; anonymous ${fmt(mib(rss.max.anonBytes), 1)}, file-backed ${fmt(mib(rss.max.fileBytes), 1)}) = ${verdict(rss.max.rssBytes)}`);
+  console.log(`${indent}agent in the window (every ${SAMPLE_MS} ms)   : min ${fmt(mib(rss.windowMin), 1)}, median ${fmt(mib(rss.windowMedian), 1)}, max ${fmt(mib(rss.windowMax), 1)} MiB; V8 heap used at its end ${fmt(mib(run.heapUsedBytes), 1)} MiB`);
+  console.log(`${indent}baseline ModbusPoller alone         : ${fmt(mib(baseline.rssMaxBytes), 1)} MiB max; ratio agent / poller ${fmt(rss.max.rssBytes / baseline.rssMaxBytes, 2)}x`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
@@ -201,60 +322,72 @@ const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
 mkdirSync(dirname(AGENT_BUNDLE), { recursive: true });
 const bundleDir = mkdtempSync(join(dirname(AGENT_BUNDLE), 'bench-'));
 try {
-  const measureBundle = join(bundleDir, 'measure.mjs');
-  await bundleAgent({ entry: MEASURE_SOURCE, outfile: measureBundle });
+  const agentBundle = join(bundleDir, 'hazmon.mjs');
+  const helperBundle = join(bundleDir, 'measure.mjs');
+  await Promise.all([bundleAgent({ outfile: agentBundle }), bundleAgent({ entry: HELPER_SOURCE, outfile: helperBundle })]);
   const specPath = join(dir, 'site.json');
   writeFileSync(specPath, JSON.stringify(siteSpec()));
   const simulator = await startSimulator(specPath);
   try {
     console.log(
       `agent end to end: ${fmt(POINTS)} points (${LINES} lines x ${DEVICES_PER_LINE} devices x ${POINTS_PER_DEVICE} registers), every point with hi/hihi limits; ` +
-        `${WARMUP_S} s warm-up + ${MEASURE_S} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}; ` +
-        `Node options of the systemd unit: ${NODE_OPTIONS.join(' ') || 'none'}; its environment: ${Object.entries(UNIT_ENVIRONMENT).map(([name, value]) => `${name}=${value}`).join(' ') || 'none'}; ` +
-        'measured process runs a bundle without tsx',
+        `${WARMUP_S} s warm-up + ${SOAK_MIN === null ? MEASURE_S : SOAK_MIN * 60} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}; ` +
+        `measured: \`node ${NODE_OPTIONS.join(' ')} hazmon.mjs run site.yaml\` with ${Object.entries(UNIT_ENVIRONMENT).map(([name, value]) => `${name}=${value}`).join(' ') || 'no other environment'} (the systemd unit's), ` +
+        `RSS read from /proc every ${SAMPLE_MS} ms from spawn to exit`,
     );
-    const run = (pollMs: number, name: string, measureS = MEASURE_S) => {
+    const prepare = (pollMs: number, name: string) => {
       const profiles = writeProfiles(dir, pollMs);
       const configPath = join(dir, `${name}.yaml`);
-      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`)));
+      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles));
       const planPath = join(dir, `${name}-poller.json`);
       writeFileSync(planPath, JSON.stringify(pollerPlan(simulator.ports)));
-      const baseline = measure(measureBundle, 'poller', planPath, profiles, SOAK_MIN === null ? measureS : MEASURE_S);
-      const agent = measure(measureBundle, 'agent', configPath, profiles, measureS);
-      return { agent, baseline };
+      return { profiles, configPath, planPath };
     };
     if (SOAK_MIN !== null) {
-      soak(run(SLOW_POLL_MS, 'soak', SOAK_MIN * 60));
+      const soak = prepare(SLOW_POLL_MS, 'soak');
+      const baseline = await runPoller(helperBundle, soak.planPath, soak.profiles, MEASURE_S);
+      console.log(`\nsoak: ${fmt(POINTS)} points polled each second for ${SOAK_MIN} min; every 30 s:`);
+      const agent = await runAgent(agentBundle, helperBundle, soak.configPath, SOAK_MIN * 60, 30);
+      const half = agent.samples.filter((sample) => sample.atMs >= agent.windowFromMs + (agent.windowToMs - agent.windowFromMs) / 2 && sample.atMs <= agent.windowToMs);
+      const average = (samples: readonly MemorySample[], key: 'rssBytes' | 'anonBytes' | 'fileBytes') => samples.reduce((sum, sample) => sum + sample[key], 0) / samples.length;
+      // Growth as the mean of the second half's last minute less that of its first minute: single samples swing with each checkpoint.
+      const firstMinute = half.filter((sample) => sample.atMs < half[0]!.atMs + 60_000);
+      const lastMinute = half.filter((sample) => sample.atMs > half.at(-1)!.atMs - 60_000);
+      const growth = (key: 'rssBytes' | 'anonBytes' | 'fileBytes') => fmt(mib(average(lastMinute, key) - average(firstMinute, key)), 1);
+      console.log(`  growth over the second half (mean of its last minute less its first): RSS ${growth('rssBytes')} MiB (anonymous ${growth('anonBytes')}, file-backed ${growth('fileBytes')})`);
+      printRss(agent, baseline);
+      console.log(`  ${fmt(perSecond(agent.store.inWindow, agent.windowMs))} readings/s stored, ${fmt(agent.dropped)} dropped`);
     } else {
-      const fast = run(FAST_POLL_MS, 'fast');
-      const store = fast.agent.store!;
-      const stored = perSecond(store.inWindow, fast.agent.windowMs);
-      const polled = perSecond(fast.baseline.received, fast.baseline.windowMs);
-      const storedPerCpu = store.inWindow / (fast.agent.cpuMs / 1000);
-      const polledPerCpu = fast.baseline.received / (fast.baseline.cpuMs / 1000);
-      const core = (result: MeasureResult) => `${fmt((result.cpuMs / result.windowMs) * 100)} % of a core`;
+      const fast = prepare(FAST_POLL_MS, 'fast');
+      const fastBaseline = await runPoller(helperBundle, fast.planPath, fast.profiles, MEASURE_S);
+      const fastAgent = await runAgent(agentBundle, helperBundle, fast.configPath, MEASURE_S, null);
+      const stored = perSecond(fastAgent.store.inWindow, fastAgent.windowMs);
+      const polled = perSecond(fastBaseline.received, fastBaseline.windowMs);
+      const storedPerCpu = fastAgent.store.inWindow / (fastAgent.cpuMs / 1000);
+      const polledPerCpu = fastBaseline.received / (fastBaseline.cpuMs / 1000);
+      const core = (cpuMs: number, windowMs: number) => `${fmt((cpuMs / windowMs) * 100)} % of a core`;
       console.log(`\nreadings/s, every point each ${FAST_POLL_MS} ms (${fmt(perSecond(POINTS, FAST_POLL_MS))}/s offered)`);
-      console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fast.baseline)})`);
-      console.log(`  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fast.agent)}); ${fmt(store.dropped)} dropped`);
+      console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fastBaseline.cpuMs, fastBaseline.windowMs)})`);
+      console.log(`  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fastAgent.cpuMs, fastAgent.windowMs)}); ${fmt(fastAgent.dropped)} dropped`);
       console.log(`  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`);
       console.log(
-        `  store flushes in the window         : ${store.flushes}, ${fmt(store.flushMs)} ms on the main thread (${fmt((store.flushMs / fast.agent.windowMs) * 100, 1)} % of the window), longest ${fmt(store.flushMaxMs)} ms`,
+        `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms on the main thread (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
       );
+      console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
 
+      const { store } = fastAgent;
       const bytesPerReading = (store.fileBytes - store.emptyFileBytes) / store.total;
       console.log(
         `\nbytes on disk per raw reading after the closing checkpoint: ${fmt(bytesPerReading, 2)} (growth over the store with its points registered: ` +
-          `${fmt(mb(store.fileBytes - store.emptyFileBytes), 2)} MB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
+          `${fmt(mib(store.fileBytes - store.emptyFileBytes), 2)} MiB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
       );
       console.log(`  baseline uncompressed row           : ${RAW_ROW_WIDTH} bytes; ratio ${fmt(bytesPerReading / RAW_ROW_WIDTH, 3)}x  (target <= ${TARGET.bytesPerReading})`);
 
-      const slow = run(SLOW_POLL_MS, 'slow');
-      const rss = (result: MeasureResult) =>
-        `${fmt(mb(result.rssMaxBytes), 1)} MB max (modules loaded ${fmt(mb(result.rssImportedBytes), 1)} MB, configured ${fmt(mb(result.rssConfiguredBytes), 1)} MB, live heap at the end ${fmt(mb(result.heapLiveEndBytes), 1)} MB)`;
-      console.log(`\nRSS with ${fmt(POINTS)} points polled each second; the agent's config of ${fmt(POINTS)} points loaded in ${fmt(slow.agent.configLoadMs)} ms`);
-      console.log(`  baseline ModbusPoller alone         : ${rss(slow.baseline)}, ${fmt(perSecond(slow.baseline.received, slow.baseline.windowMs))} readings/s`);
-      console.log(`  agent                               : ${rss(slow.agent)}, ${fmt(perSecond(slow.agent.store!.inWindow, slow.agent.windowMs))} readings/s stored, ${core(slow.agent)}`);
-      console.log(`  ratio agent / poller alone          : ${fmt(slow.agent.rssMaxBytes / slow.baseline.rssMaxBytes, 2)}x  (target <= ${TARGET.rssMb} MB)`);
+      const slow = prepare(SLOW_POLL_MS, 'slow');
+      const slowBaseline = await runPoller(helperBundle, slow.planPath, slow.profiles, MEASURE_S);
+      const slowAgent = await runAgent(agentBundle, helperBundle, slow.configPath, MEASURE_S, null);
+      console.log(`\nRSS with ${fmt(POINTS)} points polled each second (${fmt(perSecond(slowAgent.store.inWindow, slowAgent.windowMs))} readings/s stored, ${core(slowAgent.cpuMs, slowAgent.windowMs)})`);
+      printRss(slowAgent, slowBaseline);
     }
   } finally {
     await simulator.stop();

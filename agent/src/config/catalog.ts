@@ -1,4 +1,6 @@
 /** Builds the config's Modbus devices from their profiles and lists every point that will produce readings, by reading id. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { LineConfig, ModbusProfile, OpcuaConnectionConfig, OpcuaPointConfig, ReadyDevice, ResolvedPoint } from '@hazmon/protocols';
 import { ModbusConfigError, createModbusDevice, loadProfile, quote } from '@hazmon/protocols';
 import type { ConfigSections } from './schema.ts';
@@ -40,6 +42,7 @@ export function buildCatalog(sections: Partial<ConfigSections>, file: string, pr
   const unitOwners = new Map<string, number>();
   const listed: SourcePoint[] = [];
   const deviceIds = new Set<string>();
+  const siteProfiles = siteProfilesDir(sections, file, issues);
   (sections.devices ?? []).forEach((config, index) => {
     const path: PathPart[] = ['devices', index];
     // A second device with the same id is reported as a duplicate; its points would only repeat that.
@@ -55,7 +58,7 @@ export function buildCatalog(sections: Partial<ConfigSections>, file: string, pr
     let profile = profiles.get(config.profile);
     if (profile === undefined) {
       try {
-        profile = loadProfile(config.profile, profilesDir);
+        profile = loadProfile(config.profile, siteProfiles !== null && existsSync(join(siteProfiles, `${config.profile}.yaml`)) ? siteProfiles : profilesDir);
       } catch (error) {
         if (!(error instanceof ModbusConfigError)) throw error;
         profile = error;
@@ -87,6 +90,16 @@ export function buildCatalog(sections: Partial<ConfigSections>, file: string, pr
   issues.addDuplicates(listed, (point) => point.id, (index) => listed[index]!.path, 'reading point');
   for (const point of listed) if (!catalog.points.has(point.id)) catalog.points.set(point.id, point);
   return catalog;
+}
+
+/** The `profiles.dir` folder resolved from the config file's folder; null when not given or not a folder (reported). */
+function siteProfilesDir(sections: Partial<ConfigSections>, file: string, issues: IssueList): string | null {
+  const dir = sections.profiles?.dir;
+  if (dir === undefined) return null;
+  const path = resolve(dirname(file), dir);
+  if (existsSync(path) && statSync(path).isDirectory()) return path;
+  issues.add('HAZMON_CONFIG_INVALID', ['profiles', 'dir'], `no such folder (${path})`, dir);
+  return null;
 }
 
 /** The profile layer's problem text with its code; where it is, when that is another file (a profile). */

@@ -1,8 +1,9 @@
 /** The sample site config loads into a usable AgentConfig; cross-reference errors name path and line:column. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AlarmEngine, presetLimits } from '../engine/index.ts';
 import type { EngineEvent } from '../engine/index.ts';
 import type { ConfigIssue } from './index.ts';
@@ -134,5 +135,55 @@ describe('cross-reference errors', () => {
     expect(() => loadAgentConfig(join(dirname(SAMPLE), 'no-such-site.yaml'))).toThrow(/cannot read the file \(ENOENT\).*HAZMON_CONFIG_UNREADABLE/s);
     expect(issuesOf('').map((issue) => [issue.path, issue.line])).toEqual([['', 1]]);
     expect(issuesOf('- just\n- a list\n').map((issue) => issue.code)).toEqual(['HAZMON_CONFIG_INVALID']);
+  });
+});
+
+describe('profiles.dir: the site own device profiles', () => {
+  const folders: string[] = [];
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** A config file in a fresh folder with a `my-profiles/` folder holding one model not shipped with hazmon. */
+  function siteWithOwnProfile(profilesSection: string): string {
+    const folder = mkdtempSync(join(tmpdir(), 'hazmon-profiles-'));
+    folders.push(folder);
+    mkdirSync(join(folder, 'my-profiles'));
+    writeFileSync(
+      join(folder, 'my-profiles', 'plant-bank.yaml'),
+      'model: plant-bank\ndescription: three gas readings in ppm\ndefaults: { table: holding }\npoints:\n  - { id: "p{n}", address: 0, repeat: { count: 3, step: 1 }, type: int16, unit: ppm }\n',
+    );
+    const file = join(folder, 'site.yaml');
+    writeFileSync(
+      file,
+      `site: { id: t, name: Test site }
+lines:
+  - { id: tcp, kind: tcp, host: 127.0.0.1, port: 5020 }
+devices:
+  - { id: BANK-1, profile: plant-bank, line: tcp, unitId: 1 }
+  - { id: GD-1, profile: honeywell-xnx, line: tcp, unitId: 2 }
+${profilesSection}
+`,
+    );
+    return file;
+  }
+
+  it('takes a model from the folder and any other from the shipped profiles', () => {
+    const config = loadAgentConfig(siteWithOwnProfile('profiles: { dir: my-profiles }'));
+    expect(config.devices.find((device) => device.id === 'BANK-1')?.points.map((point) => point.readingId)).toEqual(['BANK-1.p1', 'BANK-1.p2', 'BANK-1.p3']);
+    expect(config.storePoints.map((point) => point.pointId)).toContain('GD-1.concentration');
+  });
+
+  it('reports a folder that is not there at profiles.dir, and without it the model is unknown', () => {
+    const missing = siteWithOwnProfile('profiles: { dir: no-such-folder }');
+    expect(() => loadAgentConfig(missing)).toThrow(HazmonConfigError);
+    try {
+      loadAgentConfig(missing);
+    } catch (error) {
+      const issues = (error as HazmonConfigError).issues;
+      expect(issues.find((issue) => issue.path === 'profiles.dir')).toMatchObject({ code: 'HAZMON_CONFIG_INVALID', line: 7 });
+      expect(issues.find((issue) => issue.path === 'profiles.dir')?.problem).toContain(join(dirname(missing), 'no-such-folder'));
+      expect(issues.some((issue) => issue.path === 'devices[0].profile')).toBe(true);
+    }
   });
 });

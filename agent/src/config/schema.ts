@@ -136,6 +136,15 @@ export const heartbeatSchema = z.strictObject({
   intervalS: z.number().min(0.1).max(3600).default(5),
 });
 
+/** Where the site's own device profiles are: models not shipped with hazmon, or a shipped model adapted. */
+export const profilesSchema = z.strictObject({
+  /**
+   * Folder of `<model>.yaml` profiles (relative paths from the config file's folder); a model found there is used
+   * instead of the shipped one of that name, any other model comes from the shipped profiles.
+   */
+  dir: text,
+});
+
 /** Every top-level section; each is checked on its own so one bad section does not hide the others' problems. */
 export const configSections = {
   site: siteSchema,
@@ -153,6 +162,7 @@ export const configSections = {
   metrics: metricsSchema.nullable().default(null),
   health: healthSchema.prefault({}),
   heartbeat: heartbeatSchema.nullable().default(null),
+  profiles: profilesSchema.nullable().default(null),
 } as const;
 
 export type ConfigSectionName = keyof typeof configSections;
