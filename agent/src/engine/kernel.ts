@@ -88,7 +88,6 @@ export interface KernelEnv {
     addFrom(source: Float64Array, at: number, good: boolean): void;
     ruleValueInto(kind: number, io: Float64Array): void;
     recompute(): void;
-    flip(): void;
     emptied(): void;
   }[];
   /** ruleValueInto's io: [result, time, value]. */
@@ -275,7 +274,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     `        const e = ${entryAt('head')};`,
     `        count -= ${store.paned ? `panes[e + ${P.count}]` : '1'};`,
     `        sum -= panes[e + ${store.paned ? P.sum : 1}];`,
-    extremes ? `        if (head === headers[h + ${H.boundary}]) { headers[h + ${H.head}] = head; stores[${k}].flip(); }` : '',
+    ...(extremes ? flipInPlace(store, L) : []),
     '        head += 1;',
     `      } while (tail > head && ${leftWindow(entryAt('head'))});`,
     `      headers[h + ${H.head}] = head;`,
@@ -351,4 +350,35 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     '  }',
   );
   return lines.filter((line) => line !== '');
+}
+
+/**
+ * The eviction reached the boundary (`head`, about to leave, is the front part's last entry): the front part takes
+ * over everything after it, as PaneWindow.flip does (but a paned window's latest pane, which may still grow), each
+ * entry getting the extremes from itself to the new boundary. Written out per window shape rather than called:
+ * the walk covers the whole ring once per ring length of readings, and the generic method spent ~65 instructions
+ * per entry on reading its fields and checking its array, the specialized loop two thirds of that.
+ */
+function flipInPlace(store: KernelStore, L: KernelLayout): string[] {
+  const H = L.header;
+  const [valueMax, valueMin] = store.paned ? [L.paned.max, L.paned.min] : [1, 1];
+  const entryAt = (seq: string) => `entries + (${seq} & mask) * ${store.stride}`;
+  const lines = [
+    `        if (head === headers[h + ${H.boundary}]) {`,
+    `          const end = ${store.paned ? 'tail - 1' : 'tail'};`,
+    '          let max = -Infinity, min = Infinity;',
+    // Down to the entry after `head`: head leaves right after the flip, so its own extremes would never be read.
+    '          for (let seq = end - 1; seq > head; seq -= 1) {',
+    `            const f = ${entryAt('seq')};`,
+  ];
+  if (store.suffixMax >= 0) lines.push(`            panes[f + ${store.suffixMax}] = max = Math.max(max, panes[f + ${valueMax}]);`);
+  if (store.suffixMin >= 0) lines.push(`            panes[f + ${store.suffixMin}] = min = Math.min(min, panes[f + ${valueMin}]);`);
+  lines.push('          }', `          headers[h + ${H.boundary}] = end;`);
+  if (store.paned) {
+    lines.push(`          headers[h + ${H.backMax}] = panes[${entryAt('end')} + ${valueMax}];`, `          headers[h + ${H.backMin}] = panes[${entryAt('end')} + ${valueMin}];`);
+  } else {
+    lines.push(`          headers[h + ${H.backMax}] = -Infinity;`, `          headers[h + ${H.backMin}] = Infinity;`);
+  }
+  lines.push('        }');
+  return lines;
 }
