@@ -175,3 +175,54 @@ describe('paned windows stepped in place', () => {
     expect(engine.windowValue('A', 'max').value).toBe(70);
   });
 });
+
+describe('batch loop with several rule shapes', () => {
+  // Three shapes: all inline, in a switch; seven: the batch loop runs the four commonest inline and calls the others.
+  it.each([3, 7])('points of %i shapes give the events and state of the one-by-one path', (shapeCount) => {
+    const shapes = [
+      { limits: { hi: 70, lo: 10 }, deadband: 2 },
+      { windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 60 }] },
+      { windows: [{ name: 'max', aggregate: 'max', windowS: 10, above: 85 }] },
+      { windows: [{ name: 'min', aggregate: 'min', windowS: 10, paneS: 2, below: 5 }] },
+      { rate: { windowS: 10, risingPerMinute: 30 } },
+      { limits: { hi: 70 }, health: { stuck: { epsilon: 0.5, forS: 5 } } },
+      { limits: { hihi: 90 }, onDelayS: 1, windows: [{ name: 'avg', aggregate: 'avg', windowS: 30, above: 60 }, { name: 'max', aggregate: 'max', windowS: 30, above: 85 }] },
+    ];
+    const config = { points: shapes.slice(0, shapeCount).flatMap((rules, shape) => Array.from({ length: shape + 1 }, (_, n) => ({ id: `S${shape}-${n}`, ...rules }))) };
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ point: fc.nat(config.points.length - 1), gapMs: fc.integer({ min: 0, max: 3_000 }), value: fc.constantFrom(0, 4, 20, 50, 65, 72, 88, 95), chunkEnd: fc.boolean() }), { maxLength: 400 }),
+        (steps) => {
+          const batchEvents: EngineEvent[] = [];
+          const batched = new AlarmEngine(config, (event) => batchEvents.push(event));
+          const singleEvents: EngineEvent[] = [];
+          const single = new AlarmEngine(config, (event) => singleEvents.push(event));
+          const pending: { point: number; time: number; value: number }[] = [];
+          const flush = () => {
+            batched.processBatch({
+              length: pending.length,
+              point: Int32Array.from(pending, (r) => r.point),
+              time: Float64Array.from(pending, (r) => r.time),
+              value: Float64Array.from(pending, (r) => r.value),
+              quality: new Uint8Array(pending.length),
+            });
+            pending.length = 0;
+          };
+          let time = T0;
+          for (const step of steps) {
+            time += step.gapMs;
+            const pointId = config.points[step.point]!.id;
+            single.processReadings([{ pointId, value: step.value, unit: '', sourceTime: time, receiveTime: time, quality: 'good' }]);
+            pending.push({ point: batched.pointIndex(pointId), time, value: step.value });
+            if (step.chunkEnd) flush();
+          }
+          flush();
+          expect(batchEvents).toEqual(singleEvents);
+          expect(batched.snapshot()).toEqual(single.snapshot());
+          expect(batched.stats()).toEqual(single.stats());
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -6,7 +6,7 @@ import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGro
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
-import { compileValueKernel, kernelShapeKey, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
+import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, RECOMPUTE_RINGS, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
@@ -54,6 +54,11 @@ const enum StoreField {
   Mask = 2,
   Count = 3,
 }
+/**
+ * Kernels the batch loop runs inline, the commonest by points: a plant usually has a handful of rule shapes, and
+ * each inlined one makes the loop bigger (past V8's limit for optimizing a function it would run unoptimized).
+ */
+const INLINED_KERNELS = 4;
 /** Numbers per window header in windowHeaders: WINDOW_HEADER.length rounded up to a whole 64-byte line. */
 const HEADER_SLOT = Math.ceil(WINDOW_HEADER.length / 8) * 8;
 
@@ -133,7 +138,8 @@ const enum RuleField {
 
 /** Offsets and codes the compiled kernels read the engine's tables with (kernel.ts). */
 export const KERNEL_LAYOUT: KernelLayout = {
-  pointFields: PointField.Count, lastTime: PointField.LastTime, lastValue: PointField.LastValue, limitQuietLow: PointField.LimitQuietLow, limitQuietHigh: PointField.LimitQuietHigh,
+  pointFields: PointField.Count, lastTime: PointField.LastTime, lastValue: PointField.LastValue, lastQuality: PointField.LastQuality,
+  lastGoodTime: PointField.LastGoodTime, flags: PointField.Flags, good: GOOD, limitQuietLow: PointField.LimitQuietLow, limitQuietHigh: PointField.LimitQuietHigh,
   stuckRefValue: PointField.StuckRefValue, stuckRefTime: PointField.StuckRefTime, stuckActive: PointField.StuckActive, stuckEpsilon: PointField.StuckEpsilon,
   ruleFields: RuleField.Count, ruleLimits: RuleField.Limits, ruleStores: RuleField.Stores, ruleConditions: RuleField.Conditions, ruleLimitConditions: RuleField.LimitConditions,
   storeFields: StoreField.Count, storeHeader: StoreField.Header, storeEntries: StoreField.Entries, storeMask: StoreField.Mask,
@@ -318,8 +324,10 @@ export class AlarmEngine {
   /** The compiled value-rule kernels, one per shape of rules, and each point's (kernel.ts). */
   private readonly kernels: ValueKernel[] = [];
   private readonly pointKernel: Int32Array;
+  /** processBatch's loop over common readings, with the commonest kernels inline (kernel.ts compileBatchLoop). */
+  private readonly batchLoop: BatchLoop;
   /**
-   * The batch loop hands a reading's time and value over here rather than as arguments: V8 boxes a double
+   * processBatch hands a reading's time and value to the full path here rather than as arguments: V8 boxes a double
    * passed to a call it does not inline, which would be two allocations per reading.
    */
   private readonly input = new Float64Array(2);
@@ -363,7 +371,7 @@ export class AlarmEngine {
     this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
-    this.pointKernel = this.compileKernels();
+    ({ pointKernel: this.pointKernel, batchLoop: this.batchLoop } = this.compileKernels());
     const pointById = (id: string, where: EnginePath): PointRuntime => {
       const index = this.indexById.get(id);
       if (index === undefined) throw unknownPoint(where, id);
@@ -444,45 +452,23 @@ export class AlarmEngine {
   /**
    * Hot path: columnar readings, in time order per point. The common reading (good, finite, newer than the point's
    * latest, no reason or flag, on a point with no health condition, not stale, not NE43, in no voting group) goes
-   * straight to the value rules; every other one takes the full path (applyInput), which gives the same result
-   * for a common reading.
+   * straight to the value rules in the generated batch loop; every other one takes the full path (applyInput),
+   * which gives the same result for a common reading.
    */
   processBatch(batch: ReadingBatch): void {
     const { point, time, value, quality, reason, flags } = batch;
     const input = this.input;
-    const s = this.scalars;
-    const pointCount = this.pointCount;
-    // In locals: after each call out of the loop V8 would load and check the fields of `this` (and the module's
-    // constants) again.
-    const kernels = this.kernels;
-    const pointKernel = this.pointKernel;
     const counters = this.counters;
-    const good = GOOD;
-    let started = !Number.isNaN(this.startTime);
+    const batchLoop = this.batchLoop;
     for (let i = 0; i < batch.length; i += 1) {
-      const index = point[i]!;
-      const t = time[i]!;
-      const v = value[i]!;
-      const q = quality[i]!;
-      const why = reason === undefined ? 0 : reason[i]!;
-      const flagBits = flags === undefined ? 0 : flags[i]!;
-      const p = index * PointField.Count;
-      if (
-        index >>> 0 === index && index < pointCount && q === good && (why | flagBits) === 0 && t - t === 0 && v - v === 0 &&
-        t > s[p + PointField.LastTime]! && s[p + PointField.Flags] === 0 && started
-      ) {
-        counters.readings += 1;
-        s[p + PointField.LastTime] = t;
-        s[p + PointField.LastValue] = v;
-        s[p + PointField.LastQuality] = good;
-        s[p + PointField.LastGoodTime] = t;
-        kernels[pointKernel[index]!]!(index);
-        continue;
+      // Before the engine's first reading or tick the full path sets the start time (stale counts from it).
+      if (!Number.isNaN(this.startTime)) {
+        i = batchLoop(batch, i, counters);
+        if (i === batch.length) break;
       }
-      input[0] = t;
-      input[1] = v;
-      this.applyInput(index, q, why, flagBits);
-      started = !Number.isNaN(this.startTime);
+      input[0] = time[i]!;
+      input[1] = value[i]!;
+      this.applyInput(point[i]!, quality[i]!, reason === undefined ? 0 : reason[i]!, flags === undefined ? 0 : flags[i]!);
     }
   }
 
@@ -776,11 +762,12 @@ export class AlarmEngine {
   }
 
   /**
-   * Compiles one kernel per distinct shape of a point's value rules (usually a handful for a whole plant) and
-   * returns each point's kernel index. The kernels read the engine's arrays directly and come back here only on
-   * the rare paths (a condition to step, stuck detection's full step, a ring to grow).
+   * Compiles one kernel per distinct shape of a point's value rules (usually a handful for a whole plant) and the
+   * batch loop with the commonest inline; returns each point's kernel index and the loop. The kernels read the
+   * engine's arrays directly and come back here only on the rare paths (a condition to step, stuck detection's full
+   * step, a ring to grow).
    */
-  private compileKernels(): Int32Array {
+  private compileKernels(): { pointKernel: Int32Array; batchLoop: BatchLoop } {
     const env: KernelEnv = {
       scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
@@ -796,17 +783,26 @@ export class AlarmEngine {
       },
     };
     const byShape = new Map<string, number>();
-    return Int32Array.from(this.points, (point) => {
+    const shapes: KernelShape[] = [];
+    const pointKernel = Int32Array.from(this.points, (point) => {
       const shape = this.kernelShape(point);
       const key = kernelShapeKey(shape);
       let kernel = byShape.get(key);
       if (kernel === undefined) {
         kernel = this.kernels.length;
         this.kernels.push(compileValueKernel(shape, KERNEL_LAYOUT)(env));
+        shapes.push(shape);
         byShape.set(key, kernel);
       }
       return kernel;
     });
+    const pointsOf = new Int32Array(shapes.length);
+    for (const kernel of pointKernel) pointsOf[kernel]! += 1;
+    const inlined: InlinedKernel[] = shapes
+      .map((shape, kernel) => ({ kernel, shape }))
+      .sort((a, b) => pointsOf[b.kernel]! - pointsOf[a.kernel]! || a.kernel - b.kernel)
+      .slice(0, INLINED_KERNELS);
+    return { pointKernel, batchLoop: compileBatchLoop(inlined, this.kernels.length, KERNEL_LAYOUT)(env, pointKernel, this.kernels) };
   }
 
   /** The structure of a point's value rules, which its kernel is compiled from (numbers stay in the tables). */
