@@ -122,6 +122,7 @@ export class DurableLog {
         if (!reopened) {
           const error = new StoreError('HAZMON_STORE_WRITE_FAILED', `alarm event / audit commit failed: ${String(cause)}`, { cause });
           for (const pending of [...alarms, ...audits]) pending.reject(error);
+          fatalRetries = 0;
           continue;
         }
         fatalRetries += 1;
