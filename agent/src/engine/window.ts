@@ -487,8 +487,13 @@ export class PaneWindow implements WindowShape {
     return this.panes[this.offsetOf(seq) + offset]!;
   }
 
+  /**
+   * Entry `seq` sits at ring slot ~seq & mask: newest first in memory, so that flip(), which walks from the newest
+   * entry back, reads the ring upwards (downwards its loads missed the cache, see kernel.ts ringEntry). ~ works on the
+   * low 32 bits, which is all the mask keeps of a sequence number up to 2^53.
+   */
   private offsetOf(seq: number): number {
-    return this.pbase + (seq & this.mask) * this.stride;
+    return this.pbase + (~seq & this.mask) * this.stride;
   }
 
   // Header numbers (see Header.Count). Ring positions, live entry count:
@@ -570,7 +575,7 @@ export class PaneWindow implements WindowShape {
     let max = Number.NEGATIVE_INFINITY;
     let min = Number.POSITIVE_INFINITY;
     for (let seq = end - 1, head = this.head; seq >= head; seq -= 1) {
-      const base = pbase + (seq & mask) * stride;
+      const base = pbase + (~seq & mask) * stride;
       if (oSuffixMax >= 0) panes[base + oSuffixMax] = max = Math.max(max, panes[base + oMax]!);
       if (oSuffixMin >= 0) panes[base + oSuffixMin] = min = Math.min(min, panes[base + oMin]!);
     }
@@ -597,7 +602,7 @@ export class PaneWindow implements WindowShape {
     let twSum = 0;
     let twCover = 0;
     for (let seq = this.head, tail = this.tail; seq < tail; seq += 1) {
-      const base = pbase + (seq & mask) * stride;
+      const base = pbase + (~seq & mask) * stride;
       count += raw ? 1 : panes[base + PANED_LAYOUT.count]!;
       sum += panes[base + oSum]!;
       if (!tracksHeldValues) continue;
