@@ -48,3 +48,26 @@ describe('alarm floods', () => {
     );
   });
 });
+
+describe('chattering alarms', () => {
+  it('count the activations a restore brings back, not those the alarm saw before it', () => {
+    const alarm = new Alarm('P/hi', 'P', 'north', 'hi', 'limit', 'high', false);
+    const tracker = new AlarmHealthTracker();
+    const events: EngineEvent[] = [];
+    const sink = (event: EngineEvent) => events.push(event);
+    tracker.recordActivation(alarm, T0, sink);
+    const saved = JSON.parse(JSON.stringify(tracker.snapshot())) as ReturnType<AlarmHealthTracker['snapshot']>;
+    // After the snapshot the alarm goes active twice more, far apart: no chattering.
+    tracker.recordActivation(alarm, T0 + 100_000, sink);
+    tracker.recordActivation(alarm, T0 + 200_000, sink);
+    tracker.restore(saved);
+    // Restored: one activation at T0. Two more within the minute make three: chattering on the third only.
+    tracker.recordActivation(alarm, T0 + 30_000, sink);
+    expect(events.filter((event) => event.type === 'alarm_chattering')).toEqual([]);
+    tracker.recordActivation(alarm, T0 + 40_000, sink);
+    expect(events.filter((event) => event.type === 'alarm_chattering')).toEqual([
+      { type: 'alarm_chattering', time: T0 + 40_000, site: 'north', alarmId: 'P/hi', activationsIn1Min: 3 },
+    ]);
+    expect(tracker.snapshot()['north']?.lastActivations).toEqual({ 'P/hi': [T0, T0 + 30_000, T0 + 40_000] });
+  });
+});

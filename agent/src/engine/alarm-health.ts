@@ -51,6 +51,8 @@ class SiteHealth {
 
 export class AlarmHealthTracker {
   private readonly sites = new Map<string, SiteHealth>();
+  /** Identifies the current lists of activation times (a new object on restore), see Alarm.activationTimesOf. */
+  private lists: object = {};
   private lastSiteName = '';
   private lastSite: SiteHealth | undefined;
 
@@ -67,8 +69,14 @@ export class AlarmHealthTracker {
       site.floodEpisodes += 1;
       sink({ type: 'alarm_flood', time, site: alarm.site, phase: 'start', alarmsIn10Min: inLast10Min });
     }
-    let times = site.lastActivations.get(alarm.id);
-    if (times === undefined) site.lastActivations.set(alarm.id, (times = []));
+    // The alarm keeps a reference to its list while the lists are this tracker's (restore() replaces them).
+    let times = alarm.activationTimes;
+    if (alarm.activationTimesOf !== this.lists) {
+      times = site.lastActivations.get(alarm.id) ?? [];
+      site.lastActivations.set(alarm.id, times);
+      alarm.activationTimes = times;
+      alarm.activationTimesOf = this.lists;
+    }
     times.push(time);
     if (times.length > CHATTER_COUNT) times.shift();
     if (times.length === CHATTER_COUNT && time - times[0]! <= CHATTER_WINDOW_MS) {
@@ -92,6 +100,7 @@ export class AlarmHealthTracker {
   restore(saved: Record<string, SiteHealthSnapshot>): void {
     this.sites.clear();
     this.lastSite = undefined;
+    this.lists = {};
     for (const [name, copy] of Object.entries(saved)) {
       const site = this.site(name);
       site.recent = [...copy.recent];

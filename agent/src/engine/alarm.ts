@@ -29,6 +29,12 @@ export class Alarm {
   shelvedUntil = Number.NaN;
   /** Suppressed by design because the point reports maintenance; lifted by the engine, not by a person. */
   designSuppressed = false;
+  /**
+   * The alarm-health tracker's list of this alarm's latest activation times, and the tracker state it belongs to
+   * (AlarmHealthTracker.recordActivation): an activation finds it here rather than by id in a map of every alarm.
+   */
+  activationTimes: number[] = [];
+  activationTimesOf: object | null = null;
 
   constructor(id: string, pointId: string, site: string, rule: string, kind: AlarmKind, priority: Priority, latch: boolean) {
     this.id = id;
