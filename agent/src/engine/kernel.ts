@@ -286,12 +286,13 @@ function assertStructureOnly(shape: KernelShape): void {
 }
 
 /**
- * Where entry `seq` of a ring sits (PaneWindow.offsetOf): newest first in memory, sequence numbers descending as
- * addresses ascend, so that a flip, which walks the ring from the newest entry back, reads it upwards: at 10k
- * points its loads missed the cache downwards, and its share of the batch loop's time fell from ~11 % to ~5 %.
+ * Where entry `seq` of a window's ring sits (PaneWindow.offsetOf, slotOrder): a raw window's entries newest first in
+ * memory, so that a flip, which walks the ring from the newest entry back, reads it upwards (at 10k points its
+ * loads missed the cache downwards; the walk's share of the batch loop's time fell from ~11 % to ~5 %); a paned
+ * window's oldest first.
  */
-function ringEntry(entries: string, seq: string, mask: string, stride: number): string {
-  return `${entries} + (~(${seq}) & ${mask}) * ${stride}`;
+function ringEntry(store: KernelStore, entries: string, seq: string, mask: string): string {
+  return `${entries} + (${store.paned ? '' : '~'}(${seq}) & ${mask}) * ${store.stride}`;
 }
 
 /** `if x leaves the quiet interval of the condition at base + offset, step the slot`. */
@@ -309,7 +310,7 @@ function quietCheck(base: string, offset: number, slot: string, x: string, L: Ke
 function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: KernelLayout): string {
   const H = L.header;
   const A = L.aggregates;
-  const entryAt = (seq: string) => ringEntry(`entries${j}`, seq, `mask${j}`, store.stride);
+  const entryAt = (seq: string) => ringEntry(store, `entries${j}`, seq, `mask${j}`);
   if (aggregate === A.avg) return `x = sum${j} / count${j};`;
   if (aggregate === A.max || aggregate === A.min) {
     // The front part's first suffix extreme against the back part's (PaneWindow.maximum / minimum).
@@ -343,7 +344,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     return lines;
   }
   const extremes = store.suffixMax >= 0 || store.suffixMin >= 0;
-  const entryAt = (seq: string) => ringEntry('entries', seq, 'mask', store.stride);
+  const entryAt = (seq: string) => ringEntry(store, 'entries', seq, 'mask');
   /**
    * Whether the entry at ring offset `at` left the window. A pane leaves when its index is below the first kept
    * (`cut`); a raw entry sits in pane ceil(time) - 1 (panes of 1 ms), and ceil(time) - 1 < floor(t - window) holds
@@ -458,7 +459,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
 function flipInPlace(store: KernelStore, L: KernelLayout): string[] {
   const H = L.header;
   const [valueMax, valueMin] = store.paned ? [L.paned.max, L.paned.min] : [1, 1];
-  const entryAt = (seq: string) => ringEntry('entries', seq, 'mask', store.stride);
+  const entryAt = (seq: string) => ringEntry(store, 'entries', seq, 'mask');
   const lines = [
     `        if (head === headers[h + ${H.boundary}]) {`,
     `          const end = ${store.paned ? 'tail - 1' : 'tail'};`,
