@@ -12,6 +12,8 @@ export interface AlarmSnapshot {
 }
 
 const OK: CommandResult = { ok: true };
+/** Every alarm's activationTimes until the tracker hands it its list: one frozen array, not one per alarm. */
+const NOT_TAKEN = Object.freeze([]) as unknown as number[];
 const refuse = (reason: string): CommandResult => ({ ok: false, reason });
 
 export class Alarm {
@@ -33,7 +35,7 @@ export class Alarm {
    * The alarm-health tracker's list of this alarm's latest activation times, and the tracker state it belongs to
    * (AlarmHealthTracker.recordActivation): an activation finds it here rather than by id in a map of every alarm.
    */
-  activationTimes: number[] = [];
+  activationTimes: number[] = NOT_TAKEN;
   activationTimesOf: object | null = null;
 
   constructor(id: string, pointId: string, site: string, rule: string, kind: AlarmKind, priority: Priority, latch: boolean) {
