@@ -23,13 +23,13 @@ export class StoreError extends Error {
 }
 
 /**
- * DuckDB invalidates the whole database after a fatal error (a checkpoint that cannot get its memory or write its
- * blocks, a failed WAL write): every later statement fails with "database has been invalidated" until the file is
- * opened again.
+ * DuckDB invalidates the database after a fatal error (a checkpoint that cannot get its memory or write its blocks, a
+ * failed WAL write): every later statement fails ('Database "store" has been invalidated ...', or for a database opened
+ * directly 'FATAL Error: ... database has been invalidated') until the file is opened again.
  */
 export function isFatalDuckdbError(error: unknown): boolean {
   // The appender reports its commit's failed automatic checkpoint without the "FATAL Error" prefix.
-  return /\bFATAL Error\b|database has been invalidated/.test(String(error)) || committedDespiteError(error);
+  return /\bFATAL Error\b|has been invalidated/i.test(String(error)) || committedDespiteError(error);
 }
 
 /** A commit whose automatic checkpoint failed (fatal): the rows are on disk, as DuckDB's message says, though it threw. */
