@@ -24,6 +24,8 @@ export class Alarm {
   readonly kind: AlarmKind;
   readonly priority: Priority;
   readonly latch: boolean;
+  /** PRIORITY_COLOUR of the priority, looked up once: a keyed load by the priority string on every event went megamorphic. */
+  readonly colour: AlarmEvent['colour'];
   state: AlarmState = 'normal';
   mode: AlarmMode = 'in_service';
   conditionActive = false;
@@ -46,6 +48,7 @@ export class Alarm {
     this.kind = kind;
     this.priority = priority;
     this.latch = latch;
+    this.colour = PRIORITY_COLOUR[priority];
   }
 
   /** Condition from the rules; returns true when it went active (for actions and health figures). */
@@ -170,7 +173,7 @@ export class Alarm {
       rule: this.rule,
       kind: this.kind,
       priority: this.priority,
-      colour: PRIORITY_COLOUR[this.priority],
+      colour: this.colour,
       fromState,
       toState: this.state,
       fromMode,

@@ -89,6 +89,15 @@ export class ConditionTable {
     return changed;
   }
 
+  /** Whether condition i's debounced state is active. */
+  isActive(i: number): boolean {
+    return this.data[i * CONDITION_FIELDS + C_ACTIVE] === 1;
+  }
+
+  limitOf(i: number): number {
+    return this.data[i * CONDITION_FIELDS + C_LIMIT]!;
+  }
+
   /** Recomputes condition i's quiet interval from its state (see QUIET_FIELDS). */
   refreshQuiet(i: number): void {
     const d = this.data;

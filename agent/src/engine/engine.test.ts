@@ -63,6 +63,37 @@ describe('limits', () => {
   });
 });
 
+describe('alarm event texts and colours', () => {
+  it('limit, window and rate events say which rule, the value compared and its limit, in their priority colour', () => {
+    const { feed, alarmEvents } = setup({
+      points: [{
+        id: 'P', limits: { hi: { value: 50, priority: 'low' }, hihi: { value: 90, priority: 'emergency' } },
+        windows: [{ name: 'max10', aggregate: 'max', windowS: 10, above: 70, priority: 'high' }],
+        rate: { windowS: 60, risingPerMinute: 30 },
+      }],
+    });
+    feed('P', 0, 40);
+    feed('P', 1, 55.5);
+    feed('P', 2, 95.25);
+    feed('P', 3, 20);
+    const summary = (alarmId: string) => alarmEvents(alarmId).map((e) => [e.conditionActive, e.value, e.why, e.colour]);
+    expect(summary('P/hi')).toEqual([[true, 55.5, 'hi reached: 55.5 vs limit 50', 'blue'], [false, 20, 'hi cleared: 20 vs limit 50', 'blue']]);
+    expect(summary('P/hihi')).toEqual([[true, 95.25, 'hihi reached: 95.25 vs limit 90', 'red'], [false, 20, 'hihi cleared: 20 vs limit 90', 'red']]);
+    expect(summary('P/max10')).toEqual([[true, 95.25, 'max10 reached: 95.25 vs limit 70', 'orange']]);
+    const rate = alarmEvents('P/rate_rising');
+    expect(rate.length).toBeGreaterThan(0);
+    for (const e of rate) expect([e.why, e.colour]).toEqual([`rate_rising ${e.value!.toFixed(3)} per minute vs 30`, 'yellow']);
+  });
+
+  it('a completed off-delay says so, with the condition it left', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5 }] });
+    feed('P', 0, 60);
+    feed('P', 1, 40);
+    engine.tick(T0 + 7000);
+    expect(alarmEvents('P/hi').map((e) => [e.conditionActive, e.why])).toEqual([[true, 'hi reached: 60 vs limit 50'], [false, 'hi off-delay elapsed']]);
+  });
+});
+
 describe('window aggregates and rate', () => {
   const config = {
     points: [{
