@@ -38,7 +38,7 @@ export interface StoreOptions {
   readonly retentionIntervalMs?: number;
   /** Clock for retention cut-offs and `written_at`; tests replace it. Default Date.now. */
   readonly now?: () => number;
-  /** Store conditions that need a person: queue high, readings dropped, a failed flush or background job. */
+  /** Store conditions that need a person: queue high, readings dropped, a failed flush or background job, a database DuckDB invalidated (and its reopening). */
   readonly onEvent?: (event: StoreEvent) => void;
 }
 
