@@ -34,8 +34,6 @@ export interface FlushResult {
   readonly rows: number;
   /** Largest receive time among the committed rows, or -Infinity when none. */
   readonly maxTime: number;
-  /** Smallest receive time among the committed rows, or +Infinity when none. */
-  readonly minTime: number;
   /** The fatal error DuckDB raised after the commit (its automatic checkpoint failed); the rows are committed. */
   readonly fatalAfterCommit?: unknown;
 }
@@ -52,6 +50,8 @@ export class RawWriter {
     private appender: DuckDBAppender,
     private readonly queue: RawReadingQueue,
     private readonly openAppender: () => Promise<DuckDBAppender>,
+    /** Told of every commit's rows (the queue's first `rows`) before they leave the queue. */
+    private readonly committed: (queue: RawReadingQueue, rows: number) => void,
   ) {}
 
   /**
@@ -64,28 +64,26 @@ export class RawWriter {
   flush(): FlushResult {
     const rows = this.queue.depth;
     let maxTime = Number.NEGATIVE_INFINITY;
-    let minTime = Number.POSITIVE_INFINITY;
-    if (rows === 0) return { rows, maxTime, minTime };
+    if (rows === 0) return { rows, maxTime };
     if (this.reopening !== null) throw new Error(`raw_readings appender: being reopened after a failed commit; ${rows} readings stay queued`);
     try {
       for (let offset = 0; offset < rows; offset += CHUNK_ROWS) {
         const count = Math.min(CHUNK_ROWS, rows - offset);
-        const [chunkMin, chunkMax] = this.fillChunk(offset, count);
+        const chunkMax = this.fillChunk(offset, count);
         if (chunkMax > maxTime) maxTime = chunkMax;
-        if (chunkMin < minTime) minTime = chunkMin;
         this.appender.appendDataChunk(this.chunk);
       }
       this.appender.flushSync();
     } catch (error) {
       if (committedDespiteError(error)) {
-        this.queue.consume(rows);
-        return { rows, maxTime, minTime, fatalAfterCommit: error };
+        this.consumeCommitted(rows);
+        return { rows, maxTime, fatalAfterCommit: error };
       }
       this.reopen();
       throw error;
     }
-    this.queue.consume(rows);
-    return { rows, maxTime, minTime };
+    this.consumeCommitted(rows);
+    return { rows, maxTime };
   }
 
   /** Closes the appender; call after the last flush. */
@@ -126,7 +124,14 @@ export class RawWriter {
       });
   }
 
-  private fillChunk(offset: number, count: number): [number, number] {
+  /** Hands the committed rows to `committed` (the rollups' sums), then lets them leave the queue. */
+  private consumeCommitted(rows: number): void {
+    this.committed(this.queue, rows);
+    this.queue.consume(rows);
+  }
+
+  /** Returns the largest receive time among the rows. */
+  private fillChunk(offset: number, count: number): number {
     const { queue, chunk } = this;
     chunk.reset();
     chunk.rowCount = count;
@@ -136,14 +141,12 @@ export class RawWriter {
     const qualityColumn = chunk.getColumnVector(3) as DuckDBUTinyIntVector;
     const sourceTimeColumn = chunk.getColumnVector(4) as DuckDBBigIntVector;
     const reasonColumn = chunk.getColumnVector(5) as DuckDBUTinyIntVector;
-    let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     for (let row = 0; row < count; row++) {
       const slot = queue.slot(offset + row);
       const time = queue.time[slot] ?? 0;
       const flags = queue.flags[slot] ?? 0;
       if (time > max) max = time;
-      if (time < min) min = time;
       pointColumn.setItem(row, queue.pointIndex[slot] ?? 0);
       timeColumn.setItem(row, this.times.of(time));
       valueColumn.setItem(row, flags & HAS_VALUE ? (queue.valueScaled[slot] ?? 0) : null);
@@ -157,7 +160,7 @@ export class RawWriter {
     qualityColumn.flush();
     sourceTimeColumn.flush();
     reasonColumn.flush();
-    return [min, max];
+    return max;
   }
 }
 

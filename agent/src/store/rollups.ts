@@ -1,20 +1,34 @@
 /** 1-minute rollups from raw, hourly from minutes, daily from hours; each level remembers up to where it is complete. */
-import { num, numOrNull, type SerialConnection } from './sql.ts';
+import { BIGINT, DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBAppender, type DuckDBConnection, type DuckDBDoubleVector, type DuckDBIntegerVector, type DuckDBBigIntVector } from '@duckdb/node-api';
+import { QUALITY_CODE } from '@hazmon/protocols';
+import { BucketSums, OpenBuckets } from './open-buckets.ts';
+import type { PointRegistry } from './points.ts';
+import type { RawReadingQueue } from './raw-queue.ts';
+import { CHUNK_ROWS } from './raw-writer.ts';
+import { closeQuietly, num, numOrNull, type SerialConnection } from './sql.ts';
 import { keyWindows, ROWS_PER_WINDOW } from './windows.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_TABLE, rollupWatermarkKey, type RollupLevel } from './schema.ts';
 
 const LEVELS: readonly RollupLevel[] = ['1m', '1h', '1d'];
 const WIDTH: Readonly<Record<RollupLevel, number>> = { '1m': MINUTE_MS, '1h': HOUR_MS, '1d': DAY_MS };
+const COARSER: Readonly<Record<RollupLevel, RollupLevel | null>> = { '1m': '1h', '1h': '1d', '1d': null };
+/**
+ * Buckets kept in memory per level: a minute is closed rollupGraceMs plus up to rollupIntervalMs after its end, so two
+ * are open at a time, more while a long job (an export) holds the maintenance connection. 240 kB each at 10k points.
+ */
+const MAX_OPEN: Readonly<Record<RollupLevel, number>> = { '1m': 6, '1h': 2, '1d': 2 };
+const GOOD = QUALITY_CODE.good;
+const ROLLUP_COLUMN_TYPES = [INTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, INTEGER, INTEGER];
 
 const floorTo = (time: number, width: number): number => Math.floor(time / width) * width;
 
 const MINUTE_FROM_RAW = `
 INSERT INTO rollup_1m
 SELECT r.point_idx, r.t // ${MINUTE_MS} * ${MINUTE_MS} AS bucket,
-       min(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
-       max(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
-       sum(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
-       count(*), count(*) FILTER (WHERE r.quality = 0)
+       min(r.value_scaled) FILTER (WHERE r.quality = ${GOOD}) / p.value_divisor,
+       max(r.value_scaled) FILTER (WHERE r.quality = ${GOOD}) / p.value_divisor,
+       sum(r.value_scaled) FILTER (WHERE r.quality = ${GOOD}) / p.value_divisor,
+       count(*), count(*) FILTER (WHERE r.quality = ${GOOD})
 FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
 WHERE r.t >= $1 AND r.t < $2
 GROUP BY r.point_idx, bucket, p.value_divisor`;
@@ -35,70 +49,90 @@ const BUILD_SQL: Readonly<Record<RollupLevel, string>> = {
 
 export type Watermarks = Readonly<Record<RollupLevel, number | null>>;
 
+/**
+ * Keeps the rollup tables complete up to a watermark per level. Buckets are closed from sums kept in memory as raw
+ * rows commit (OpenBuckets): their rows are appended in one transaction with the watermark, no aggregate runs. What
+ * memory does not hold is built in SQL from the finer table, window by window: the buckets the store held rows of
+ * at start-up or after a reopen, buckets dropped for room, and buckets reopened by a late reading.
+ */
 export class RollupMaintainer {
   /** Bucket start below which each level is complete; null until the first raw rows were rolled. */
   private readonly complete: Record<RollupLevel, number | null> = { '1m': null, '1h': null, '1d': null };
   /** Earliest bucket start that must be rebuilt because readings arrived for an already rolled minute. */
   private readonly dirtyFrom: Record<RollupLevel, number> = { '1m': Infinity, '1h': Infinity, '1d': Infinity };
+  private readonly open: Readonly<Record<RollupLevel, OpenBuckets>> = {
+    '1m': new OpenBuckets(MINUTE_MS, MAX_OPEN['1m']),
+    '1h': new OpenBuckets(HOUR_MS, MAX_OPEN['1h']),
+    '1d': new OpenBuckets(DAY_MS, MAX_OPEN['1d']),
+  };
+  /** Raw rows with a receive time before this are late: their minute is rolled or being rolled. */
+  private lateBefore = Number.NEGATIVE_INFINITY;
+  private chunk: DuckDBDataChunk | null = null;
+  private readonly appenders = new Map<RollupLevel, { readonly connection: DuckDBConnection; readonly appender: DuckDBAppender }>();
   runs = 0;
+  /** Buckets closed from the sums in memory, and windows built in SQL (each one aggregate over the finer table). */
+  bucketsFromMemory = 0;
+  sqlBuilds = 0;
 
-  constructor(private readonly connection: SerialConnection) {}
+  constructor(
+    private readonly connection: SerialConnection,
+    private readonly points: PointRegistry,
+  ) {}
 
   get watermarks(): Watermarks {
     return { ...this.complete };
   }
 
-  async load(): Promise<void> {
+  /**
+   * Reads the watermarks and starts the sums in memory after the latest raw row the store holds (its minute, hour and
+   * day are built in SQL when they close). Returns that receive time, or null when no raw row is past the watermark.
+   */
+  async load(): Promise<number | null> {
     const rows = await this.connection.rows('SELECT key, max(value) AS value FROM store_meta GROUP BY key');
     for (const level of LEVELS) {
       const row = rows.find((candidate) => candidate.key === rollupWatermarkKey(level));
       this.complete[level] = row ? num(row.value) : null;
+      this.dirtyFrom[level] = Infinity;
     }
-  }
-
-  /** Latest committed receive time (for a restart: nothing in memory yet). */
-  async latestRawTime(): Promise<number | null> {
-    const since = this.complete['1m'] ?? 0;
-    const [row] = await this.connection.rows('SELECT max(t) AS t FROM raw_readings WHERE t >= $1', [since]);
-    return numOrNull(row?.t);
-  }
-
-  /** Called after each raw commit with the oldest receive time it held: late rows reopen their rolled buckets. */
-  noteCommitted(minTime: number): void {
-    const minuteDone = this.complete['1m'];
-    if (minuteDone === null || minTime >= minuteDone) return;
+    const rolledUntil = this.complete['1m'];
+    const [latest] = await this.connection.rows('SELECT max(t) AS t FROM raw_readings WHERE t >= $1', [rolledUntil ?? 0]);
+    const latestRaw = numOrNull(latest?.t);
+    this.lateBefore = rolledUntil ?? Number.NEGATIVE_INFINITY;
+    let knownFrom = latestRaw !== null ? floorTo(latestRaw, MINUTE_MS) + MINUTE_MS : (rolledUntil ?? Number.NEGATIVE_INFINITY);
     for (const level of LEVELS) {
-      this.dirtyFrom[level] = Math.min(this.dirtyFrom[level], floorTo(minTime, WIDTH[level]));
+      // A coarser bucket is known from the first one all of whose finer buckets are.
+      knownFrom = Math.ceil(knownFrom / WIDTH[level]) * WIDTH[level];
+      this.open[level].reset(knownFrom);
     }
+    return latestRaw;
   }
 
   /**
-   * Builds `level` over [from, to) in windows of at most ROWS_PER_WINDOW source rows (a catch-up over hours of raw rows
-   * would otherwise be one aggregate larger than the memory limit), each window in one transaction with the watermark.
-   * Buckets in [from, done) are rebuilt: the first transaction deletes them, and the watermark moves back to the end
-   * of each window built, so a crash meanwhile leaves the rest to rebuild at the next start.
+   * Adds the raw rows the writer just committed (the queue's first `rows`) to their minutes' sums. A row of a minute
+   * rolled or being rolled marks it, its hour and day for a rebuild instead.
    */
-  private async build(level: RollupLevel, from: number, done: number, to: number): Promise<void> {
-    const source = level === '1m' ? { table: 'raw_readings', key: 't' } : { table: ROLLUP_TABLE[level === '1h' ? '1m' : '1h'], key: 'bucket' };
-    let rebuilding = from < done;
-    let cursor = from;
-    const dirtyAtStart = this.dirtyFrom[level];
-    const commitUntil = async (until: number): Promise<void> => {
-      await this.connection.transaction(async (tx) => {
-        if (rebuilding) await tx.run(`DELETE FROM ${ROLLUP_TABLE[level]} WHERE bucket >= $1 AND bucket < $2`, [from, done]);
-        await tx.run(BUILD_SQL[level], [cursor, until]);
-        await tx.run('DELETE FROM store_meta WHERE key = $1', [rollupWatermarkKey(level)]);
-        await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [rollupWatermarkKey(level), until]);
-      });
-      rebuilding = false;
-      cursor = until;
-      this.complete[level] = until;
-      // A late reading noted meanwhile (an earlier bucket) stays marked for the next run.
-      if (this.dirtyFrom[level] === dirtyAtStart) this.dirtyFrom[level] = Infinity;
-    };
-    const windows = keyWindows(this.connection, { ...source, where: '', from, to, align: WIDTH[level], maxRows: ROWS_PER_WINDOW });
-    for await (const window of windows) await commitUntil(window.to);
-    if (cursor < to) await commitUntil(to);
+  addCommitted(queue: RawReadingQueue, rows: number): void {
+    const minutes = this.open['1m'];
+    const pointCount = this.points.size;
+    let late = Number.POSITIVE_INFINITY;
+    let bucketStart = Number.NaN;
+    let sums: BucketSums | null = null;
+    for (let i = 0; i < rows; i++) {
+      const slot = queue.slot(i);
+      const time = queue.time[slot]!;
+      if (time < this.lateBefore) {
+        if (time < late) late = time;
+        continue;
+      }
+      if (!(time >= bucketStart && time < bucketStart + MINUTE_MS)) {
+        bucketStart = floorTo(time, MINUTE_MS);
+        sums = minutes.sumsFor(bucketStart, pointCount);
+      }
+      sums?.addReading(queue.pointIndex[slot]!, queue.valueScaled[slot]!, queue.quality[slot] === GOOD);
+    }
+    if (late !== Number.POSITIVE_INFINITY) {
+      for (const level of LEVELS) this.dirtyFrom[level] = Math.min(this.dirtyFrom[level], floorTo(late, WIDTH[level]));
+    }
   }
 
   /** Rolls every minute that ends at or before `closedUntil`, then the hours and days those complete. */
@@ -114,9 +148,171 @@ export class RollupMaintainer {
     for (const level of LEVELS) {
       const done = this.complete[level] as number;
       const target = Math.max(done, floorTo(finerDone, WIDTH[level]));
+      // From here on a committed row of these minutes is late (the build may not see it).
+      if (level === '1m') this.lateBefore = Math.max(this.lateBefore, target);
       const rebuildFrom = Math.min(this.dirtyFrom[level], done);
-      if (target > rebuildFrom) await this.build(level, rebuildFrom, done, target);
+      if (rebuildFrom < done) await this.buildInSql(level, rebuildFrom, done, done);
+      if (target > done) await this.close(level, done, target);
       finerDone = this.complete[level] as number;
     }
   }
+
+  /**
+   * Closes the buckets of `level` in [from, to) in order: from memory where it holds them (an empty one only moves the
+   * watermark), in SQL where it does not (consecutive ones together).
+   */
+  private async close(level: RollupLevel, from: number, to: number): Promise<void> {
+    const width = WIDTH[level];
+    let pending = from;
+    let pendingInSql = false;
+    const settlePending = async (until: number): Promise<void> => {
+      if (pending < until) await (pendingInSql ? this.buildInSql(level, pending, pending, until) : this.commitWatermark(level, until));
+      pending = until;
+    };
+    for (let bucket = from; bucket < to; bucket += width) {
+      const taken = this.open[level].take(bucket);
+      if (taken === null || taken === 'empty') {
+        const inSql = taken === null;
+        if (inSql !== pendingInSql) await settlePending(bucket);
+        pendingInSql = inSql;
+        continue;
+      }
+      await settlePending(bucket);
+      await this.closeFromMemory(level, bucket, taken);
+      pending = bucket + width;
+    }
+    await settlePending(to);
+  }
+
+  private async closeFromMemory(level: RollupLevel, bucket: number, sums: BucketSums): Promise<void> {
+    const width = WIDTH[level];
+    try {
+      await this.connection.transaction(async (tx) => {
+        await this.appendRows(tx, level, bucket, sums);
+        await setWatermark(tx, level, bucket + width);
+      });
+    } catch (error) {
+      // The sums are gone with the failed transaction: the next run builds the bucket in SQL.
+      this.open[level].markUnknown(bucket, bucket + width);
+      this.open[level].release(sums);
+      throw error;
+    }
+    this.complete[level] = bucket + width;
+    this.bucketsFromMemory += 1;
+    const coarser = COARSER[level];
+    if (coarser !== null) {
+      const into = this.open[coarser].sumsFor(floorTo(bucket, WIDTH[coarser]), sums.points);
+      if (into !== null) {
+        for (let point = 0; point < sums.points; point++) if (sums.count[point]! > 0) into.addBucket(point, sums);
+      }
+    }
+    this.open[level].release(sums);
+  }
+
+  /**
+   * Appends a bucket's rows through the level's appender on the transaction's connection: a flush joins the open
+   * transaction. One appender per level and connection, kept: the native side of a closed one is freed only when
+   * the garbage collector finalizes its wrapper, which in the agent's small heap could take many minutes.
+   */
+  private async appendRows(tx: DuckDBConnection, level: RollupLevel, bucket: number, sums: BucketSums): Promise<void> {
+    const kept = this.appenders.get(level);
+    const appender = kept?.connection === tx ? kept.appender : await tx.createAppender(ROLLUP_TABLE[level]);
+    this.appenders.set(level, { connection: tx, appender });
+    const chunk = (this.chunk ??= DuckDBDataChunk.create(ROLLUP_COLUMN_TYPES));
+    try {
+      let point = 0;
+      while (point < sums.points) {
+        point = this.fillChunk(chunk, BigInt(bucket), sums, point);
+        if (chunk.rowCount > 0) appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } catch (error) {
+      // A failed flush invalidates the appender (C API duckdb_appender_flush): the next bucket opens a new one.
+      this.appenders.delete(level);
+      throw error;
+    }
+  }
+
+  /** Fills the chunk with the rows of the points from `point` on that had readings; returns the point to go on from. */
+  private fillChunk(chunk: DuckDBDataChunk, bucket: bigint, sums: BucketSums, point: number): number {
+    chunk.reset();
+    chunk.rowCount = CHUNK_ROWS;
+    const columns = ROLLUP_COLUMN_TYPES.map((_, index) => chunk.getColumnVector(index));
+    const [pointColumn, bucketColumn, minColumn, maxColumn, sumColumn, countColumn, goodColumn] = columns as [
+      DuckDBIntegerVector,
+      DuckDBBigIntVector,
+      DuckDBDoubleVector,
+      DuckDBDoubleVector,
+      DuckDBDoubleVector,
+      DuckDBIntegerVector,
+      DuckDBIntegerVector,
+    ];
+    let row = 0;
+    for (; point < sums.points && row < CHUNK_ROWS; point++) {
+      const count = sums.count[point]!;
+      if (count === 0) continue;
+      const good = sums.good[point]!;
+      const divisor = this.points.divisorOf(point);
+      pointColumn.setItem(row, point);
+      bucketColumn.setItem(row, bucket);
+      minColumn.setItem(row, good > 0 ? sums.min[point]! / divisor : null);
+      maxColumn.setItem(row, good > 0 ? sums.max[point]! / divisor : null);
+      sumColumn.setItem(row, good > 0 ? sums.sum[point]! / divisor : null);
+      countColumn.setItem(row, count);
+      goodColumn.setItem(row, good);
+      row += 1;
+    }
+    for (const column of columns) column.flush();
+    // After the flush: a new row count drops the chunk's vector objects, not the values written to them.
+    chunk.rowCount = row;
+    return point;
+  }
+
+  /** Closes the kept appenders; call before their connection closes (the store's close, a reopen). */
+  closeAppenders(): void {
+    for (const { appender } of this.appenders.values()) closeQuietly(appender);
+    this.appenders.clear();
+  }
+
+  private async commitWatermark(level: RollupLevel, until: number): Promise<void> {
+    await this.connection.transaction((tx) => setWatermark(tx, level, until));
+    this.complete[level] = until;
+  }
+
+  /**
+   * Builds `level` over [from, to) from the finer table in windows of at most ROWS_PER_WINDOW source rows (a catch-up
+   * over hours of raw rows would otherwise be one aggregate larger than the memory limit), each window in one
+   * transaction with the watermark. Buckets in [from, done) are rebuilt: the first transaction deletes them, and the
+   * watermark moves back to the end of each window built, so a crash meanwhile leaves the rest to rebuild at the next
+   * start. The coarser level's buckets over the range can no longer be closed from memory.
+   */
+  private async buildInSql(level: RollupLevel, from: number, done: number, to: number): Promise<void> {
+    const coarser = COARSER[level];
+    if (coarser !== null) this.open[coarser].markUnknown(Math.max(from, this.complete[coarser] ?? from), to);
+    const source = level === '1m' ? { table: 'raw_readings', key: 't' } : { table: ROLLUP_TABLE[level === '1h' ? '1m' : '1h'], key: 'bucket' };
+    let rebuilding = from < done;
+    let cursor = from;
+    const dirtyAtStart = this.dirtyFrom[level];
+    const commitUntil = async (until: number): Promise<void> => {
+      await this.connection.transaction(async (tx) => {
+        if (rebuilding) await tx.run(`DELETE FROM ${ROLLUP_TABLE[level]} WHERE bucket >= $1 AND bucket < $2`, [from, done]);
+        await tx.run(BUILD_SQL[level], [cursor, until]);
+        await setWatermark(tx, level, until);
+      });
+      this.sqlBuilds += 1;
+      // A late reading noted meanwhile (an earlier bucket) stays marked for the next run.
+      if (rebuilding && this.dirtyFrom[level] === dirtyAtStart) this.dirtyFrom[level] = Infinity;
+      rebuilding = false;
+      cursor = until;
+      this.complete[level] = until;
+    };
+    const windows = keyWindows(this.connection, { ...source, where: '', from, to, align: WIDTH[level], maxRows: ROWS_PER_WINDOW });
+    for await (const window of windows) await commitUntil(window.to);
+    if (cursor < to) await commitUntil(to);
+  }
+}
+
+async function setWatermark(tx: DuckDBConnection, level: RollupLevel, until: number): Promise<void> {
+  await tx.run('DELETE FROM store_meta WHERE key = $1', [rollupWatermarkKey(level)]);
+  await tx.run('INSERT INTO store_meta VALUES ($1, $2)', [rollupWatermarkKey(level), until]);
 }

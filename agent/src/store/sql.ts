@@ -59,6 +59,15 @@ export class SerialConnection {
   }
 }
 
+/** Closes a DuckDB handle whose database may be invalidated already (closing it then only repeats why). */
+export function closeQuietly(handle: { closeSync(): void }): void {
+  try {
+    handle.closeSync();
+  } catch {
+    // Invalidated already.
+  }
+}
+
 export async function readRows(connection: DuckDBConnection, sql: string, params: SqlParams = []): Promise<SqlRow[]> {
   const reader = await connection.runAndReadAll(sql, toValues(params));
   return reader.getRowObjectsJS();

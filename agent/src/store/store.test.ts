@@ -33,6 +33,47 @@ async function readBack<T>(path: string, sql: string): Promise<T[]> {
   }
 }
 
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/** A good, uncertain or bad (no value) reading with a value in 0..100 at two decimals. */
+function randomReading(random: () => number, id: string, t: number) {
+  const r = random();
+  return r < 0.05
+    ? reading(id, t, null, { quality: 'bad', reason: { code: 'frame', message: 'crc' } })
+    : reading(id, t, Math.round(random() * 10_000) / 100, { quality: r < 0.1 ? 'uncertain' : 'good' });
+}
+
+/**
+ * Per rollup level: rows of the level that differ from a recompute straight from raw (missing or extra rows
+ * included), below the level's watermark, and the rows compared. min / max / counts exact; sums within 1e-9 relative
+ * (an hour's sum from its minutes' sums in SQL adds rounded quotients; from memory it divides once).
+ */
+async function rollupMismatches(path: string): Promise<{ level: string; mismatches: bigint; rows: bigint }[]> {
+  return readBack(
+    path,
+    `WITH raw AS (SELECT r.*, p.value_divisor FROM raw_readings r JOIN points p USING (point_idx)),
+     expected AS (
+       SELECT level, point_idx, t // width * width AS bucket,
+              min(value_scaled) FILTER (WHERE quality = 0) / value_divisor AS mn,
+              max(value_scaled) FILTER (WHERE quality = 0) / value_divisor AS mx,
+              sum(value_scaled) FILTER (WHERE quality = 0) / value_divisor AS sm,
+              count(*) AS n, count(*) FILTER (WHERE quality = 0) AS g
+       FROM raw, (VALUES ('1m', 60000), ('1h', 3600000), ('1d', 86400000)) AS levels(level, width)
+       WHERE t < (SELECT max(value) FROM store_meta WHERE key = 'rollup_' || level || '_complete_until')
+       GROUP BY level, point_idx, bucket, value_divisor),
+     actual AS (SELECT '1m' AS level, * FROM rollup_1m UNION ALL SELECT '1h', * FROM rollup_1h UNION ALL SELECT '1d', * FROM rollup_1d)
+     SELECT level,
+            count(*) FILTER (WHERE a.count IS DISTINCT FROM e.n OR a.good_count IS DISTINCT FROM e.g OR a.min_value IS DISTINCT FROM e.mn
+              OR a.max_value IS DISTINCT FROM e.mx OR (a.sum_value IS NULL) <> (e.sm IS NULL) OR abs(a.sum_value - e.sm) > 1e-9 * greatest(1, abs(e.sm))) AS mismatches,
+            count(*) AS rows
+     FROM expected e FULL JOIN actual a USING (level, point_idx, bucket)
+     GROUP BY level ORDER BY level`,
+  );
+}
+
 describe('HazmonStore schema and ingest', () => {
   it('creates the schema, keeps points and readings across a reopen', async () => {
     const { store, path } = await openStore();
@@ -132,19 +173,10 @@ describe('HazmonStore schema and ingest', () => {
     const { store, path } = await openStore({ rollupGraceMs: 1 });
     await store.registerPoints([point('A'), point('B', { resolution: 0.5 })]);
     const start = Date.UTC(2026, 10, 22, 22, 0, 0);
-    let seed = 7;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    // 26 hours at one reading per 20 s per point, crossing a UTC day; some bad and uncertain.
-    for (let t = start; t < start + 26 * 3_600_000; t += 20_000) {
-      for (const id of ['A', 'B']) {
-        const r = random();
-        store.writeReading(
-          r < 0.05
-            ? reading(id, t, null, { quality: 'bad', reason: { code: 'frame', message: 'crc' } })
-            : reading(id, t, Math.round(random() * 10_000) / 100, { quality: r < 0.1 ? 'uncertain' : 'good' }),
-        );
-      }
-    }
+    const random = seeded(7);
+    // 26 hours at one reading per 20 s per point, crossing a UTC day, written at once: more minutes than the store
+    // keeps open in memory, so most are built in SQL.
+    for (let t = start; t < start + 26 * 3_600_000; t += 20_000) for (const id of ['A', 'B']) store.writeReading(randomReading(random, id, t));
     store.flush();
     await store.rollUp();
     // A late reading for an already rolled minute reopens it.
@@ -152,43 +184,73 @@ describe('HazmonStore schema and ingest', () => {
     store.writeReading(reading('A', start + 27 * 3_600_000, 1));
     store.flush();
     await store.rollUp();
+    expect(store.stats().rollupSqlBuilds).toBeGreaterThan(0);
     await store.close();
 
-    const mismatches = await readBack<{ n: bigint }>(
-      path,
-      `WITH expected AS (
-         SELECT r.point_idx, r.t // 60000 * 60000 AS bucket,
-                min(r.value_scaled) FILTER (WHERE quality = 0) / p.value_divisor AS mn,
-                max(r.value_scaled) FILTER (WHERE quality = 0) / p.value_divisor AS mx,
-                sum(r.value_scaled) FILTER (WHERE quality = 0) / p.value_divisor AS sm,
-                count(*) AS n, count(*) FILTER (WHERE quality = 0) AS g
-         FROM raw_readings r JOIN points p USING (point_idx)
-         WHERE r.t < (SELECT value FROM store_meta WHERE key = 'rollup_1m_complete_until') GROUP BY r.point_idx, bucket, p.value_divisor)
-       SELECT count(*) AS n FROM expected e FULL JOIN rollup_1m m ON m.point_idx = e.point_idx AND m.bucket = e.bucket
-       WHERE m.count IS DISTINCT FROM e.n OR m.good_count IS DISTINCT FROM e.g OR m.min_value IS DISTINCT FROM e.mn
-          OR m.max_value IS DISTINCT FROM e.mx OR abs(m.sum_value - e.sm) > 1e-6`,
-    );
-    expect(mismatches[0]?.n).toBe(0n);
-    const coarse = await readBack<{ level: string; n: bigint; rows: bigint }>(
-      path,
-      `WITH raw AS (SELECT r.point_idx, r.t, r.quality, r.value_scaled / p.value_divisor AS v FROM raw_readings r JOIN points p USING (point_idx)),
-       h AS (SELECT point_idx, t // 3600000 * 3600000 AS bucket, min(v) FILTER (WHERE quality = 0) AS mn, count(*) AS n, count(*) FILTER (WHERE quality = 0) AS g
-             FROM raw WHERE t < (SELECT value FROM store_meta WHERE key = 'rollup_1h_complete_until') GROUP BY ALL),
-       d AS (SELECT point_idx, t // 86400000 * 86400000 AS bucket, max(v) FILTER (WHERE quality = 0) AS mx, count(*) AS n
-             FROM raw WHERE t < (SELECT value FROM store_meta WHERE key = 'rollup_1d_complete_until') GROUP BY ALL)
-       SELECT '1h' AS level, count(*) FILTER (WHERE x.count IS DISTINCT FROM h.n OR x.good_count IS DISTINCT FROM h.g OR x.min_value IS DISTINCT FROM h.mn) AS n, count(*) AS rows
-         FROM h FULL JOIN rollup_1h x USING (point_idx, bucket)
-       UNION ALL
-       SELECT '1d', count(*) FILTER (WHERE y.count IS DISTINCT FROM d.n OR y.max_value IS DISTINCT FROM d.mx), count(*)
-         FROM d FULL JOIN rollup_1d y USING (point_idx, bucket)
-       ORDER BY level`,
-    );
-    expect(coarse.map((row) => [row.level, row.n])).toEqual([
+    const levels = await rollupMismatches(path);
+    expect(levels.map((level) => [level.level, level.mismatches])).toEqual([
       ['1d', 0n],
       ['1h', 0n],
+      ['1m', 0n],
     ]);
     // 26 h of data: hours and one full UTC day are rolled up.
-    expect(coarse.every((row) => row.rows > 0n)).toBe(true);
+    expect(levels.every((level) => level.rows > 0n)).toBe(true);
+  }, 120_000);
+
+  it('closes minutes, hours and days from the sums kept as readings commit, equal to a SQL recompute, across a late reading and a restart', async () => {
+    const { store, path } = await openStore({ rollupGraceMs: 1 });
+    await store.registerPoints([point('A'), point('B', { resolution: 0.5 }), point('C', { resolution: 1 })]);
+    const start = Date.UTC(2026, 10, 22, 22, 57, 10);
+    const random = seeded(3);
+    const ids = ['A', 'B', 'C'];
+    // Readings every 10 s, committed every 30 s and rolled up every 2 minutes, as the timers do; over two UTC hours
+    // and a day's end. D is registered in the middle of a minute, after its sums were sized.
+    const write = async (target: HazmonStore, from: number, to: number): Promise<void> => {
+      for (let t = from; t < to; t += 10_000) {
+        if (t === start + 40 * 60_000 + 20_000) {
+          await target.registerPoints([point('D')]);
+          ids.push('D');
+        }
+        for (const id of ids) target.writeReading(randomReading(random, id, t));
+        if ((t - from) % 30_000 === 20_000) target.flush();
+        if ((t - from) % 120_000 === 110_000) await target.rollUp();
+      }
+      target.flush();
+      await target.rollUp();
+    };
+    await write(store, start, start + 130 * 60_000);
+    const whole = store.stats();
+    // The last reading at 01:07:00 closes minutes 22:57 .. 01:05 (129), hours 22:00 .. 00:00 (3) and the 22nd: all
+    // from memory, no aggregate.
+    expect([whole.rollupSqlBuilds, whole.rollupBucketsFromMemory]).toEqual([0, 129 + 3 + 1]);
+
+    // A late reading for a rolled minute of the open hour: that minute is rebuilt in SQL, and so is its hour.
+    store.writeReading(reading('A', start + 125 * 60_000, 1234.5));
+    await write(store, start + 130 * 60_000, start + 140 * 60_000);
+    expect(store.stats().rollupSqlBuilds).toBeGreaterThan(0);
+    await store.close();
+
+    // A restart in the middle of a minute: the minute, hour and day it fell in are built in SQL, later ones from memory.
+    const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0, rollupGraceMs: 1 });
+    cleanups.push(() => reopened.close());
+    await write(reopened, start + 140 * 60_000 + 5_000, start + 190 * 60_000);
+    expect(reopened.stats().rollupSqlBuilds).toBeGreaterThan(0);
+    expect(reopened.stats().rollupBucketsFromMemory).toBeGreaterThan(40);
+    await reopened.close();
+
+    const levels = await rollupMismatches(path);
+    expect(levels.map((level) => [level.level, level.mismatches])).toEqual([
+      ['1d', 0n],
+      ['1h', 0n],
+      ['1m', 0n],
+    ]);
+    // Up to the last reading at 02:07:05 (after the restart readings fall on :05, :15, ...): minutes 22:57 .. 02:06 of
+    // A, B, C (190 each) and of D from 23:37 (150); hours 22:00 .. 01:00 (4 each, D 3); the 22nd (D's too).
+    expect(levels.map((level) => [level.level, level.rows])).toEqual([
+      ['1d', 4n],
+      ['1h', 4n * 3n + 3n],
+      ['1m', 190n * 3n + 150n],
+    ]);
   }, 120_000);
 
   it('recovers from a failed commit with a new appender: the queued readings are stored once, later ones too', async () => {

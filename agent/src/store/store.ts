@@ -11,7 +11,7 @@ import { RawWriter } from './raw-writer.ts';
 import { applyRetention, retentionPolicy, type RetentionPolicy, type RetentionResult } from './retention.ts';
 import { RollupMaintainer } from './rollups.ts';
 import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
-import { SerialConnection, num, sqlString } from './sql.ts';
+import { SerialConnection, closeQuietly, num, sqlString } from './sql.ts';
 import type {
   AggregateRow,
   DuckdbMemory,
@@ -107,15 +107,6 @@ async function connectToStore(instance: DuckDBInstance): Promise<DuckDBConnectio
   return connection;
 }
 
-/** Closes what belonged to an invalidated database; closing may only repeat that it is invalidated. */
-function closeQuietly(handle: { closeSync(): void }): void {
-  try {
-    handle.closeSync();
-  } catch {
-    // Invalidated already.
-  }
-}
-
 /** An interval that 0 turns off. */
 function wholeNumberOrZero(value: number | undefined, fallback: number, field: string): number {
   const chosen = value ?? fallback;
@@ -197,12 +188,17 @@ export class HazmonStore {
     queueCapacity: number,
   ) {
     this.queue = new RawReadingQueue(queueCapacity);
-    this.rawWriter = new RawWriter(appender, this.queue, () => this.ingestConnection.createAppender('raw_readings'));
+    this.rawWriter = new RawWriter(
+      appender,
+      this.queue,
+      () => this.ingestConnection.createAppender('raw_readings'),
+      (queue, rows) => this.rollups.addCommitted(queue, rows),
+    );
     this.durable = new DurableLog(durableConnection, options.now, {
       settled: async () => void (await this.recovering),
       reopenedAfter: (error) => this.afterFailure(error),
     });
-    this.rollups = new RollupMaintainer(maintenance);
+    this.rollups = new RollupMaintainer(maintenance, this.points);
   }
 
   /**
@@ -288,8 +284,7 @@ export class HazmonStore {
     );
     await loadPoints(maintenance, store.points);
     await store.durable.load();
-    await store.rollups.load();
-    store.latestCommittedTime = (await store.rollups.latestRawTime()) ?? Number.NEGATIVE_INFINITY;
+    store.latestCommittedTime = (await store.rollups.load()) ?? Number.NEGATIVE_INFINITY;
     store.timers.push(setInterval(() => store.flush(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
     const retain = (): void => void store.runRetention().catch(() => undefined);
@@ -380,7 +375,6 @@ export class HazmonStore {
     this.rawRowsWritten += committed.rows;
     this.lastFlushAt = this.options.now();
     if (committed.maxTime > this.latestCommittedTime) this.latestCommittedTime = committed.maxTime;
-    this.rollups.noteCommitted(committed.minTime);
     if (this.queueHigh && this.queue.depth <= this.queue.capacity * LOW_WATER) {
       this.queueHigh = false;
       this.emit({ kind: 'queue_normal', depth: this.queue.depth, capacity: this.queue.capacity });
@@ -609,6 +603,7 @@ export class HazmonStore {
     await this.maintenance.exclusive((maintenance) =>
       this.reads.exclusive((reads) =>
         this.durableConnection.exclusive(async (durable) => {
+          this.rollups.closeAppenders();
           for (const handle of [maintenance, reads, durable, this.ingestConnection, this.instance]) closeQuietly(handle);
           const instance = await openInstance(this.options.path, this.options.memoryLimitMb);
           try {
@@ -659,6 +654,8 @@ export class HazmonStore {
       alarmEventsWritten: this.durable.alarmEventsWritten,
       auditRowsWritten: this.durable.auditRowsWritten,
       rollupRuns: this.rollups.runs,
+      rollupBucketsFromMemory: this.rollups.bucketsFromMemory,
+      rollupSqlBuilds: this.rollups.sqlBuilds,
       retentionRuns: this.retentionRuns,
       retentionDeletedRaw: this.retentionDeletedRaw,
       backgroundFailures: this.backgroundFailures,
@@ -687,6 +684,7 @@ export class HazmonStore {
     await this.retentionRunning?.catch(() => undefined);
     await this.registering;
     await this.rawWriter.close();
+    this.rollups.closeAppenders();
     this.ingestConnection.closeSync();
     for (const connection of [this.durableConnection, this.maintenance, this.reads]) {
       await connection.exclusive(async (raw) => raw.closeSync());

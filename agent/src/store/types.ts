@@ -212,6 +212,10 @@ export interface StoreStats {
   readonly alarmEventsWritten: number;
   readonly auditRowsWritten: number;
   readonly rollupRuns: number;
+  /** Rollup buckets closed from the sums kept in memory as rows committed (no aggregate over the finer table). */
+  readonly rollupBucketsFromMemory: number;
+  /** Rollup windows built by an aggregate over the finer table (catch-up after a start, a late reading). */
+  readonly rollupSqlBuilds: number;
   readonly retentionRuns: number;
   readonly retentionDeletedRaw: number;
   readonly backgroundFailures: number;
