@@ -138,6 +138,7 @@ export function renderMetrics(input: MetricsInput): string {
     .single('store_audit_rows_written_total', 'counter', 'Audit rows written to the store', store.auditRowsWritten)
     .single('store_background_failures_total', 'counter', 'Failed store rollup or retention runs', store.backgroundFailures)
     .single('store_database_reopens_total', 'counter', 'Times the store opened its file again after DuckDB invalidated the database', store.databaseReopens)
+    .single('store_scheduled_reopens_total', 'counter', 'Times the store closed and opened its file to drop DuckDB row group metadata', store.scheduledReopens)
     .single('store_retention_deleted_raw_total', 'counter', 'Raw rows deleted by retention', store.retentionDeletedRaw)
     .single('store_queue_depth', 'gauge', 'Readings queued for the store now', store.queueDepth)
     .single('store_queue_capacity', 'gauge', 'Store queue size; readings beyond it are dropped', store.queueCapacity)

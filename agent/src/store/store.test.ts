@@ -253,6 +253,47 @@ describe('HazmonStore schema and ingest', () => {
     ]);
   }, 120_000);
 
+  it('closes and opens its file every reopenAfterRows rows, after a checkpoint, losing no reading, alarm event or rollup', async () => {
+    const { store, path } = await openStore({ reopenAfterRows: 2000, checkpointIntervalMs: 10, rollupGraceMs: 1 });
+    await store.registerPoints([point('A'), point('B', { resolution: 0.5 })]);
+    const start = Date.UTC(2026, 10, 22, 10, 0, 0);
+    const random = seeded(5);
+    const appended: Promise<unknown>[] = [];
+    let t = start;
+    // Flushes fall due while a reopen has the handles closed, too.
+    const flusher = setInterval(() => store.flush(), 1);
+    cleanups.push(() => clearInterval(flusher));
+    // 100 s of readings a round, an alarm event every 10 s, flushes and rollups as the timers do, until 3 reopens
+    // and an hour is closed.
+    for (let round = 0; round < 500 && (store.stats().scheduledReopens < 3 || t < start + 62 * 60_000); round++) {
+      for (let i = 0; i < 100; i++, t += 1000) {
+        for (const id of ['A', 'B']) store.writeReading(randomReading(random, id, t));
+        if (i % 10 === 0) appended.push(store.appendAlarmEvent({ time: t, pointId: 'A', ruleId: 'hi', kind: 'raised', stateAfter: 'unack' }));
+        if (i % 25 === 0) store.flush();
+      }
+      await store.rollUp();
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await Promise.all(appended);
+    await waitFor(() => store.flush() === 0 && store.stats().queueDepth === 0, 'the queue to empty');
+    await store.rollUp();
+    const stats = store.stats();
+    expect(stats.scheduledReopens).toBeGreaterThanOrEqual(3);
+    expect([stats.databaseReopens, stats.flushFailures]).toEqual([0, 0]);
+    expect(stats.rawRowsWritten).toBe(((t - start) / 1000) * 2);
+    // The sums in memory outlive a reopen: every bucket closed from them, none rebuilt in SQL.
+    expect(stats.rollupSqlBuilds).toBe(0);
+    expect(stats.rollupBucketsFromMemory).toBeGreaterThan(0);
+    await store.close();
+
+    const [counts] = await readBack<{ raw: bigint; events: bigint }>(path, 'SELECT (SELECT count(*) FROM raw_readings) AS raw, (SELECT count(*) FROM alarm_events) AS events');
+    expect(counts).toEqual({ raw: BigInt(stats.rawRowsWritten), events: BigInt(appended.length) });
+    expect((await rollupMismatches(path)).map((level) => [level.level, level.mismatches])).toEqual([
+      ['1h', 0n],
+      ['1m', 0n],
+    ]);
+  }, 120_000);
+
   it('recovers from a failed commit with a new appender: the queued readings are stored once, later ones too', async () => {
     const events: StoreEvent[] = [];
     const { store } = await openStore({ flushIntervalMs: 1000, onEvent: (event) => events.push(event) });

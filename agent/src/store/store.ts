@@ -170,6 +170,11 @@ export class HazmonStore {
   /** From DuckDB's fatal error until a reopen succeeded: any failure then starts another reopen. */
   private databaseLost = false;
   private databaseReopens = 0;
+  /** True while swapDatabase() has the handles closed: raw flushes wait (their readings stay queued). */
+  private swapping = false;
+  /** rawRowsCheckpointed when the file was last opened (for reopenAfterRows). */
+  private rowsAtOpen = 0;
+  private scheduledReopens = 0;
   private lastError: string | null = null;
   private closed = false;
   private registering: Promise<void> = Promise.resolve();
@@ -181,7 +186,7 @@ export class HazmonStore {
     private readonly durableConnection: SerialConnection,
     private readonly maintenance: SerialConnection,
     private readonly reads: SerialConnection,
-    private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'memoryLimitMb' | 'now'>> & {
+    private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
     },
@@ -217,6 +222,7 @@ export class HazmonStore {
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
     const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 5000, 'checkpointIntervalMs');
+    const reopenAfterRows = wholeNumberOrZero(options.reopenAfterRows, 4_000_000, 'reopenAfterRows');
     const queueCapacity = options.queueCapacity ?? 262_144;
     const memoryLimitMb = positiveInteger(options.memoryLimitMb, DEFAULT_STORE_MEMORY_LIMIT_MB, 'memoryLimitMb', MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB);
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
@@ -237,6 +243,7 @@ export class HazmonStore {
         rollupGraceMs,
         retentionIntervalMs,
         checkpointIntervalMs,
+        reopenAfterRows,
         memoryLimitMb,
         retention,
       });
@@ -257,11 +264,12 @@ export class HazmonStore {
       rollupGraceMs: number;
       retentionIntervalMs: number;
       checkpointIntervalMs: number;
+      reopenAfterRows: number;
       memoryLimitMb: number;
       retention: RetentionPolicy;
     },
   ): Promise<HazmonStore> {
-    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, memoryLimitMb, retention } = settings;
+    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, reopenAfterRows, memoryLimitMb, retention } = settings;
     const maintenance = new SerialConnection(await connectToStore(instance));
     for (const statement of SCHEMA_DDL) await maintenance.run(statement);
     const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
@@ -279,7 +287,7 @@ export class HazmonStore {
       new SerialConnection(await connectToStore(instance)),
       maintenance,
       new SerialConnection(await connectToStore(instance)),
-      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
+      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
       queueCapacity,
     );
     await loadPoints(maintenance, store.points);
@@ -357,7 +365,7 @@ export class HazmonStore {
    */
   flush(): number {
     this.flushScheduled = false;
-    if (this.closed || this.releasingBlocks || this.recovering || this.queue.depth === 0) return 0;
+    if (this.closed || this.releasingBlocks || this.swapping || this.recovering || this.queue.depth === 0) return 0;
     const started = performance.now();
     let committed;
     try {
@@ -485,13 +493,32 @@ export class HazmonStore {
     try {
       await this.maintenance.run(`CHECKPOINT ${STORE_CATALOG}`);
       this.rawRowsCheckpointed = written;
-      await this.releaseCachedBlocks();
+      const { reopenAfterRows } = this.options;
+      if (reopenAfterRows > 0 && written - this.rowsAtOpen >= reopenAfterRows) await this.reopenToDropMetadata();
+      else await this.releaseCachedBlocks();
     } catch (error) {
       // Refused (a transaction was running) or failed: the next turn tries again, unless the database is lost.
       void this.afterFailure(error);
     } finally {
       this.checkpointing = false;
     }
+  }
+
+  /**
+   * Closes the file and opens it again (StoreOptions.reopenAfterRows): DuckDB drops what it kept in memory of the row
+   * groups it checkpointed, and its cached blocks. Nothing is lost or rebuilt: every commit is in the file, the rollup
+   * sums in memory stay right. Raw flushes wait the milliseconds it takes (readings stay queued), alarm appends and
+   * queries wait on their connections. A reopen that fails has closed the old handles: the path of an invalidated
+   * database takes over (event, agent alarm, retries).
+   */
+  private async reopenToDropMetadata(): Promise<void> {
+    try {
+      await this.swapDatabase();
+    } catch (error) {
+      void this.afterFailure(error, true);
+      return;
+    }
+    this.scheduledReopens += 1;
   }
 
   /**
@@ -553,8 +580,8 @@ export class HazmonStore {
    * failure shares one reopen; true once writes can go on. When every attempt failed, the next failed write (the
    * raw flush runs every flushIntervalMs) starts another round.
    */
-  private afterFailure(error: unknown): Promise<boolean> {
-    if (this.closed || !(this.databaseLost || isFatalDuckdbError(error))) return Promise.resolve(false);
+  private afterFailure(error: unknown, handlesClosed = false): Promise<boolean> {
+    if (this.closed || !(handlesClosed || this.databaseLost || isFatalDuckdbError(error))) return Promise.resolve(false);
     this.recovering ??= this.reopenDatabase(String(error)).finally(() => {
       this.recovering = null;
     });
@@ -597,30 +624,39 @@ export class HazmonStore {
     );
   }
 
-  /** Closes every handle on the invalidated database (which frees the file) and opens it again in their place. */
+  /**
+   * Closes every handle on the database (which frees the file) and opens it again in their place, holding the
+   * maintenance, read and durable connections (what runs on them is waited for) and pausing raw flushes meanwhile.
+   */
   private async swapDatabase(): Promise<void> {
-    await this.rawWriter.detach();
     await this.maintenance.exclusive((maintenance) =>
       this.reads.exclusive((reads) =>
         this.durableConnection.exclusive(async (durable) => {
-          this.rollups.closeAppenders();
-          for (const handle of [maintenance, reads, durable, this.ingestConnection, this.instance]) closeQuietly(handle);
-          const instance = await openInstance(this.options.path, this.options.memoryLimitMb);
+          this.swapping = true;
           try {
-            const fresh = [await connectToStore(instance), await connectToStore(instance), await connectToStore(instance), await connectToStore(instance)] as const;
-            this.maintenance.swap(fresh[0]);
-            this.reads.swap(fresh[1]);
-            this.durableConnection.swap(fresh[2]);
-            this.ingestConnection = fresh[3];
-          } catch (error) {
-            instance.closeSync();
-            throw error;
+            await this.rawWriter.detach();
+            this.rollups.closeAppenders();
+            for (const handle of [maintenance, reads, durable, this.ingestConnection, this.instance]) closeQuietly(handle);
+            const instance = await openInstance(this.options.path, this.options.memoryLimitMb);
+            try {
+              const fresh = [await connectToStore(instance), await connectToStore(instance), await connectToStore(instance), await connectToStore(instance)] as const;
+              this.maintenance.swap(fresh[0]);
+              this.reads.swap(fresh[1]);
+              this.durableConnection.swap(fresh[2]);
+              this.ingestConnection = fresh[3];
+            } catch (error) {
+              instance.closeSync();
+              throw error;
+            }
+            this.instance = instance;
+            this.rowsAtOpen = this.rawRowsCheckpointed;
+            await this.rawWriter.attach();
+          } finally {
+            this.swapping = false;
           }
-          this.instance = instance;
         }),
       ),
     );
-    await this.rawWriter.attach();
   }
 
   /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
@@ -660,6 +696,7 @@ export class HazmonStore {
       retentionDeletedRaw: this.retentionDeletedRaw,
       backgroundFailures: this.backgroundFailures,
       databaseReopens: this.databaseReopens,
+      scheduledReopens: this.scheduledReopens,
       lastError: this.lastError,
     };
   }
