@@ -169,19 +169,26 @@ export class RollupMaintainer {
       if (pending < until) await (pendingInSql ? this.buildInSql(level, pending, pending, until) : this.commitWatermark(level, until));
       pending = until;
     };
-    for (let bucket = from; bucket < to; bucket += width) {
-      const taken = this.open[level].take(bucket);
-      if (taken === null || taken === 'empty') {
-        const inSql = taken === null;
-        if (inSql !== pendingInSql) await settlePending(bucket);
-        pendingInSql = inSql;
-        continue;
+    try {
+      for (let bucket = from; bucket < to; bucket += width) {
+        const taken = this.open[level].take(bucket);
+        if (taken === null || taken === 'empty') {
+          const inSql = taken === null;
+          if (inSql !== pendingInSql) await settlePending(bucket);
+          pendingInSql = inSql;
+          continue;
+        }
+        await settlePending(bucket);
+        await this.closeFromMemory(level, bucket, taken);
+        pending = bucket + width;
       }
-      await settlePending(bucket);
-      await this.closeFromMemory(level, bucket, taken);
-      pending = bucket + width;
+      await settlePending(to);
+    } catch (error) {
+      // What was taken and not written (sums, or the marks of buckets to build in SQL) is gone: the next run builds
+      // everything not yet complete in SQL.
+      this.open[level].markUnknown(Math.max(pending, this.complete[level] ?? pending), to);
+      throw error;
     }
-    await settlePending(to);
   }
 
   private async closeFromMemory(level: RollupLevel, bucket: number, sums: BucketSums): Promise<void> {
@@ -192,8 +199,6 @@ export class RollupMaintainer {
         await setWatermark(tx, level, bucket + width);
       });
     } catch (error) {
-      // The sums are gone with the failed transaction: the next run builds the bucket in SQL.
-      this.open[level].markUnknown(bucket, bucket + width);
       this.open[level].release(sums);
       throw error;
     }
