@@ -523,8 +523,11 @@ describe('HazmonStore schema and ingest', () => {
     expect(counts).toEqual({ readings: BigInt(written), alarms: 40n });
   });
 
-  it('gives DuckDB the configured memory limit and a spill folder beside the file', async () => {
+  it('gives DuckDB the configured memory limit, a spill folder beside the file, one thread and no vacuum tasks', async () => {
     const { store, path } = await openStore({ memoryLimitMb: 40 });
     expect(await store.duckdbMemory()).toMatchObject({ limitBytes: 40 * 2 ** 20, tempDirectory: `${path}.tmp`, temporaryBytes: 0 });
+    const reads = (store as unknown as { reads: { rows(sql: string): Promise<Record<string, unknown>[]> } }).reads;
+    const [settings] = await reads.rows("SELECT current_setting('threads') AS threads, current_setting('max_vacuum_tasks') AS vacuum");
+    expect(settings).toEqual({ threads: 1n, vacuum: 0n });
   });
 });
