@@ -80,9 +80,9 @@ export class BucketSums {
 }
 
 /**
- * The open buckets of one rollup level. A bucket is known here when every row of it went through add... since the
- * bucket began: at or after `trackedFrom` (what the store held at start-up is not in memory), not dropped for room,
- * and not marked `unknown` (a finer bucket of it was built in SQL). `take` answers which: the sums, 'empty' (known,
+ * The open buckets of one rollup level. A bucket is known here when every row of it went through its sums: it starts
+ * at or after `trackedFrom` (what the store held at start-up is not in memory), was not dropped for room,
+ * and is not marked `unknown` (a finer bucket of it was built in SQL). `take` answers which: the sums, 'empty' (known,
  * no row) or null (build it in SQL).
  */
 export class OpenBuckets {

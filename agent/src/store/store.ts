@@ -183,6 +183,8 @@ export class HazmonStore {
   /** rawRowsCheckpointed when the file was last opened (for reopenAfterRows). */
   private rowsAtOpen = 0;
   private scheduledReopens = 0;
+  /** The reopen under way for reopenAfterRows (close() waits for it); it never rejects. */
+  private scheduledReopen: Promise<void> | null = null;
   private lastError: string | null = null;
   private closed = false;
   private registering: Promise<void> = Promise.resolve();
@@ -501,9 +503,17 @@ export class HazmonStore {
     try {
       await this.maintenance.run(`CHECKPOINT ${STORE_CATALOG}`);
       this.rawRowsCheckpointed = written;
+      // close() may have begun meanwhile: a reopen now would open the file again behind it.
+      if (this.closed) return;
       const { reopenAfterRows } = this.options;
-      if (reopenAfterRows > 0 && written - this.rowsAtOpen >= reopenAfterRows) await this.reopenToDropMetadata();
-      else await this.releaseCachedBlocks();
+      if (reopenAfterRows > 0 && written - this.rowsAtOpen >= reopenAfterRows) {
+        this.scheduledReopen = this.reopenToDropMetadata().finally(() => {
+          this.scheduledReopen = null;
+        });
+        await this.scheduledReopen;
+      } else {
+        await this.releaseCachedBlocks();
+      }
     } catch (error) {
       // Refused (a transaction was running) or failed: the next turn tries again, unless the database is lost.
       void this.afterFailure(error);
@@ -719,6 +729,8 @@ export class HazmonStore {
     for (const timer of this.timers) clearTimeout(timer);
     await this.recovering;
     await this.releaseRunning?.catch(() => undefined);
+    // The last flush must not meet a reopen's closed handles (it would leave the queue uncommitted).
+    await this.scheduledReopen;
     this.flush();
     this.closed = true;
     const waiters = this.writableWaiters;

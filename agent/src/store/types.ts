@@ -33,7 +33,7 @@ export interface StoreOptions {
    * Raw rows after which the store closes its file and opens it again, right after a checkpoint. Default 4,000,000
    * (~7 min at 10k readings/s); 0 never. DuckDB keeps what it knows of every row group it checkpointed since the file
    * was opened in memory for good (~0.25 MiB per million raw rows: at 10k points polled each second ~200 MiB a day);
-   * only closing the database drops it. The reopen takes milliseconds and loses nothing (see README "Memory").
+   * only closing the database drops it. The reopen takes milliseconds and loses nothing (store README, Memory limit).
    */
   readonly reopenAfterRows?: number;
   /**
