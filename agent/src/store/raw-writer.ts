@@ -10,6 +10,7 @@ import {
   type DuckDBUTinyIntVector,
 } from '@duckdb/node-api';
 import { committedDespiteError } from './errors.ts';
+import { discardAppender } from './sql.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -98,7 +99,7 @@ export class RawWriter {
    */
   async detach(): Promise<void> {
     await this.reopening;
-    discard(this.appender);
+    discardAppender(this.appender);
   }
 
   /** Opens the appender on the store's new ingest connection after it reopened the database. */
@@ -115,7 +116,7 @@ export class RawWriter {
   private reopen(): void {
     const broken = this.appender;
     this.reopening = (async () => {
-      discard(broken);
+      discardAppender(broken);
       this.appender = await this.openAppender();
     })()
       .catch(() => undefined)
@@ -161,15 +162,5 @@ export class RawWriter {
     sourceTimeColumn.flush();
     reasonColumn.flush();
     return max;
-  }
-}
-
-/** Drops an appender's unflushed rows and closes it; one that failed is invalidated and closing only repeats why. */
-function discard(appender: DuckDBAppender): void {
-  try {
-    appender.clear();
-    appender.closeSync();
-  } catch {
-    // Invalidated already.
   }
 }

@@ -5,7 +5,7 @@ import { BucketSums, OpenBuckets } from './open-buckets.ts';
 import type { PointRegistry } from './points.ts';
 import type { RawReadingQueue } from './raw-queue.ts';
 import { CHUNK_ROWS } from './raw-writer.ts';
-import { closeQuietly, num, numOrNull, type SerialConnection } from './sql.ts';
+import { closeQuietly, discardAppender, num, numOrNull, type SerialConnection } from './sql.ts';
 import { keyWindows, ROWS_PER_WINDOW } from './windows.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_TABLE, rollupWatermarkKey, type RollupLevel } from './schema.ts';
 
@@ -232,7 +232,9 @@ export class RollupMaintainer {
       }
       appender.flushSync();
     } catch (error) {
-      // A failed flush invalidates the appender (C API duckdb_appender_flush): the next bucket opens a new one.
+      // A failed flush invalidates the appender (C API duckdb_appender_flush), and rows appended before a failure must
+      // not reach the table later: it is discarded, and the next bucket opens a new one.
+      discardAppender(appender);
       this.appenders.delete(level);
       throw error;
     }

@@ -1,5 +1,5 @@
 /** Small DuckDB helpers: a connection that runs one statement at a time, row conversion, literal quoting. */
-import type { DuckDBConnection, DuckDBValue, JS } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue, JS } from '@duckdb/node-api';
 
 export type SqlParams = readonly (DuckDBValue | undefined)[];
 export type SqlRow = Record<string, JS>;
@@ -63,6 +63,19 @@ export class SerialConnection {
 export function closeQuietly(handle: { closeSync(): void }): void {
   try {
     handle.closeSync();
+  } catch {
+    // Invalidated already.
+  }
+}
+
+/**
+ * Drops an appender's unflushed rows and closes it (closing alone would flush them, and so would the GC's finalizer
+ * of one left behind); one that failed is invalidated and closing only repeats why.
+ */
+export function discardAppender(appender: DuckDBAppender): void {
+  try {
+    appender.clear();
+    appender.closeSync();
   } catch {
     // Invalidated already.
   }
