@@ -3,6 +3,7 @@
  * appends its rows, where an aggregate over a minute of raw rows (600k at 10k points polled each second) would hold
  * several MiB of hash tables for as long as it runs (agent/src/runtime/README.md, Memory).
  */
+import { floorTo } from './schema.ts';
 
 /**
  * One bucket's min / max / sum over good readings and counts, indexed by point_idx, in the store's scaled steps
@@ -131,7 +132,7 @@ export class OpenBuckets {
 
   /** Marks every bucket overlapping [from, to) as not known here: a finer bucket in it was built in SQL. */
   markUnknown(from: number, to: number): void {
-    for (let bucket = Math.floor(from / this.width) * this.width; bucket < to; bucket += this.width) this.forget(bucket);
+    for (let bucket = floorTo(from, this.width); bucket < to; bucket += this.width) this.forget(bucket);
   }
 
   /**

@@ -7,7 +7,7 @@ import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
 import { StoreError, quote } from './errors.ts';
 import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
-import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, type RollupLevel } from './schema.ts';
+import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
 import type {
   AggregateRow,
@@ -190,7 +190,7 @@ export async function readings(
   const chosen = resolutionFor(resolution, from, to, rawKeptFrom);
   if (chosen === 'raw') return { resolution: 'raw', rows: await rawReadings(connection, pointIndex, from, to, limit) };
   const width = ROLLUP_WIDTH_MS[chosen];
-  const alignedFrom = Math.floor(from / width) * width;
+  const alignedFrom = floorTo(from, width);
   const alignedTo = Math.ceil(to / width) * width;
   const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width });
   return { resolution: chosen, rows };

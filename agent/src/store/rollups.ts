@@ -7,10 +7,9 @@ import type { RawReadingQueue } from './raw-queue.ts';
 import { CHUNK_ROWS } from './raw-writer.ts';
 import { closeQuietly, discardAppender, num, numOrNull, type SerialConnection } from './sql.ts';
 import { keyWindows, ROWS_PER_WINDOW } from './windows.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_TABLE, rollupWatermarkKey, type RollupLevel } from './schema.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_TABLE, ROLLUP_WIDTH_MS, floorTo, rollupWatermarkKey, type RollupLevel } from './schema.ts';
 
 const LEVELS: readonly RollupLevel[] = ['1m', '1h', '1d'];
-const WIDTH: Readonly<Record<RollupLevel, number>> = { '1m': MINUTE_MS, '1h': HOUR_MS, '1d': DAY_MS };
 const COARSER: Readonly<Record<RollupLevel, RollupLevel | null>> = { '1m': '1h', '1h': '1d', '1d': null };
 /**
  * Buckets kept in memory per level: a minute is closed rollupGraceMs plus up to rollupIntervalMs after its end, so two
@@ -19,8 +18,6 @@ const COARSER: Readonly<Record<RollupLevel, RollupLevel | null>> = { '1m': '1h',
 const MAX_OPEN: Readonly<Record<RollupLevel, number>> = { '1m': 6, '1h': 2, '1d': 2 };
 const GOOD = QUALITY_CODE.good;
 const ROLLUP_COLUMN_TYPES = [INTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, INTEGER, INTEGER];
-
-const floorTo = (time: number, width: number): number => Math.floor(time / width) * width;
 
 const MINUTE_FROM_RAW = `
 INSERT INTO rollup_1m
@@ -35,7 +32,7 @@ GROUP BY r.point_idx, bucket, p.value_divisor`;
 
 const coarserFromFiner = (level: RollupLevel, finer: RollupLevel): string => `
 INSERT INTO ${ROLLUP_TABLE[level]}
-SELECT point_idx, bucket // ${WIDTH[level]} * ${WIDTH[level]} AS coarse,
+SELECT point_idx, bucket // ${ROLLUP_WIDTH_MS[level]} * ${ROLLUP_WIDTH_MS[level]} AS coarse,
        min(min_value), max(max_value), sum(sum_value), sum(count), sum(good_count)
 FROM ${ROLLUP_TABLE[finer]}
 WHERE bucket >= $1 AND bucket < $2
@@ -101,7 +98,7 @@ export class RollupMaintainer {
     let knownFrom = latestRaw !== null ? floorTo(latestRaw, MINUTE_MS) + MINUTE_MS : (rolledUntil ?? Number.NEGATIVE_INFINITY);
     for (const level of LEVELS) {
       // A coarser bucket is known from the first one all of whose finer buckets are.
-      knownFrom = Math.ceil(knownFrom / WIDTH[level]) * WIDTH[level];
+      knownFrom = Math.ceil(knownFrom / ROLLUP_WIDTH_MS[level]) * ROLLUP_WIDTH_MS[level];
       this.open[level].reset(knownFrom);
     }
     return latestRaw;
@@ -131,7 +128,7 @@ export class RollupMaintainer {
       sums?.addReading(queue.pointIndex[slot]!, queue.valueScaled[slot]!, queue.quality[slot] === GOOD);
     }
     if (late !== Number.POSITIVE_INFINITY) {
-      for (const level of LEVELS) this.dirtyFrom[level] = Math.min(this.dirtyFrom[level], floorTo(late, WIDTH[level]));
+      for (const level of LEVELS) this.dirtyFrom[level] = Math.min(this.dirtyFrom[level], floorTo(late, ROLLUP_WIDTH_MS[level]));
     }
   }
 
@@ -142,12 +139,12 @@ export class RollupMaintainer {
       const [row] = await this.connection.rows('SELECT min(t) AS t FROM raw_readings');
       const first = numOrNull(row?.t);
       if (first === null) return;
-      for (const level of LEVELS) this.complete[level] = floorTo(first, WIDTH[level]);
+      for (const level of LEVELS) this.complete[level] = floorTo(first, ROLLUP_WIDTH_MS[level]);
     }
     let finerDone = floorTo(closedUntil, MINUTE_MS);
     for (const level of LEVELS) {
       const done = this.complete[level] as number;
-      const target = Math.max(done, floorTo(finerDone, WIDTH[level]));
+      const target = Math.max(done, floorTo(finerDone, ROLLUP_WIDTH_MS[level]));
       // From here on a committed row of these minutes is late (the build may not see it).
       if (level === '1m') this.lateBefore = Math.max(this.lateBefore, target);
       const rebuildFrom = Math.min(this.dirtyFrom[level], done);
@@ -162,7 +159,7 @@ export class RollupMaintainer {
    * watermark), in SQL where it does not (consecutive ones together).
    */
   private async close(level: RollupLevel, from: number, to: number): Promise<void> {
-    const width = WIDTH[level];
+    const width = ROLLUP_WIDTH_MS[level];
     let pending = from;
     let pendingInSql = false;
     const settlePending = async (until: number): Promise<void> => {
@@ -192,7 +189,7 @@ export class RollupMaintainer {
   }
 
   private async closeFromMemory(level: RollupLevel, bucket: number, sums: BucketSums): Promise<void> {
-    const width = WIDTH[level];
+    const width = ROLLUP_WIDTH_MS[level];
     try {
       await this.connection.transaction(async (tx) => {
         await this.appendRows(tx, level, bucket, sums);
@@ -206,7 +203,7 @@ export class RollupMaintainer {
     this.bucketsFromMemory += 1;
     const coarser = COARSER[level];
     if (coarser !== null) {
-      const into = this.open[coarser].sumsFor(floorTo(bucket, WIDTH[coarser]), sums.points);
+      const into = this.open[coarser].sumsFor(floorTo(bucket, ROLLUP_WIDTH_MS[coarser]), sums.points);
       if (into !== null) {
         for (let point = 0; point < sums.points; point++) if (sums.count[point]! > 0) into.addBucket(point, sums);
       }
@@ -313,7 +310,7 @@ export class RollupMaintainer {
       cursor = until;
       this.complete[level] = until;
     };
-    const windows = keyWindows(this.connection, { ...source, where: '', from, to, align: WIDTH[level], maxRows: ROWS_PER_WINDOW });
+    const windows = keyWindows(this.connection, { ...source, where: '', from, to, align: ROLLUP_WIDTH_MS[level], maxRows: ROWS_PER_WINDOW });
     for await (const window of windows) await commitUntil(window.to);
     if (cursor < to) await commitUntil(to);
   }

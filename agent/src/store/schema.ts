@@ -8,6 +8,8 @@ export const DAY_MS = 86_400_000;
 
 export type RollupLevel = '1m' | '1h' | '1d';
 export const ROLLUP_WIDTH_MS: Readonly<Record<RollupLevel, number>> = { '1m': MINUTE_MS, '1h': HOUR_MS, '1d': DAY_MS };
+/** Start of the bucket (window, step) of `width` ms that holds `time`. */
+export const floorTo = (time: number, width: number): number => Math.floor(time / width) * width;
 export const ROLLUP_TABLE: Readonly<Record<RollupLevel, string>> = { '1m': 'rollup_1m', '1h': 'rollup_1h', '1d': 'rollup_1d' };
 
 /** `store_meta` keys; each rollup level keeps the bucket start up to which it is complete. */

@@ -1,4 +1,5 @@
 /** Splits a key range of a table into windows of a bounded row count, so each heavy statement fits DuckDB's memory_limit. */
+import { floorTo } from './schema.ts';
 import { num, type SerialConnection } from './sql.ts';
 
 /**
@@ -28,8 +29,6 @@ export interface KeyWindow {
   readonly to: number;
   readonly rows: number;
 }
-
-const floorTo = (value: number, step: number): number => Math.floor(value / step) * step;
 
 /**
  * Windows [from, to) covering the range in order, each with at most `maxRows` rows unless one aligned step alone holds
