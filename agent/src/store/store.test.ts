@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
+import { CHUNK_ROWS } from './raw-writer.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore } from './store.ts';
 import type { StoreEvent, StoreOptions } from './types.ts';
 
@@ -272,6 +273,41 @@ describe('HazmonStore schema and ingest', () => {
     const [level] = await rollupMismatches(path);
     // Minutes 10:00 .. 10:10 closed (the last reading, 10:11:55, leaves 10:11 open), every one right.
     expect(level).toEqual({ level: '1m', mismatches: 0n, rows: 22n });
+  }, 60_000);
+
+  it('closes a minute of more points than a chunk in several commits; rows a crash left past the watermark are read by no one and replaced', async () => {
+    const { store, path } = await openStore({ rollupGraceMs: 1 });
+    const ids = Array.from({ length: 2 * CHUNK_ROWS + 100 }, (_, index) => `P${index}`);
+    await store.registerPoints(ids.map((id) => point(id)));
+    const start = Date.UTC(2026, 10, 22, 10, 0, 0);
+    const random = seeded(5);
+    const writeMinute = (target: HazmonStore, minute: number): void => {
+      for (let t = start + minute * 60_000; t < start + (minute + 1) * 60_000; t += 20_000) for (const id of ids) target.writeReading(randomReading(random, id, t));
+      target.flush();
+    };
+    writeMinute(store, 0);
+    writeMinute(store, 1);
+    await store.rollUp();
+    expect([store.stats().rollupBucketsFromMemory, store.stats().rollupSqlBuilds]).toEqual([1, 0]);
+    // Minute 1 is only in memory when the process dies; the first chunk of its close had committed (wrong values, so
+    // a row kept would show), its last, with the watermark, had not.
+    await store.close();
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(`INSERT INTO rollup_1m SELECT point_idx, ${start + 60_000}, -1, -1, -1, 99, 99 FROM points WHERE point_idx < ${CHUNK_ROWS}`);
+    connection.closeSync();
+    instance.closeSync();
+
+    const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0, rollupGraceMs: 1 });
+    cleanups.push(() => reopened.close());
+    const [first] = await reopened.aggregates({ pointIds: ['P0'], from: start + 60_000, to: start + 120_000, intervalMs: 60_000 });
+    expect(first?.count).toBe(3);
+    writeMinute(reopened, 2);
+    await reopened.rollUp();
+    expect(reopened.stats().rollupSqlBuilds).toBeGreaterThan(0);
+    await reopened.close();
+    const [level] = await rollupMismatches(path);
+    expect(level).toEqual({ level: '1m', mismatches: 0n, rows: BigInt(2 * ids.length) });
   }, 60_000);
 
   it('closes and opens its file every reopenAfterRows rows, after a checkpoint, losing no reading, alarm event or rollup', async () => {
