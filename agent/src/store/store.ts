@@ -232,7 +232,7 @@ export class HazmonStore {
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
     const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 5000, 'checkpointIntervalMs');
-    const reopenAfterRows = wholeNumberOrZero(options.reopenAfterRows, 4_000_000, 'reopenAfterRows');
+    const reopenAfterRows = wholeNumberOrZero(options.reopenAfterRows, 1_000_000, 'reopenAfterRows');
     const queueCapacity = options.queueCapacity ?? 262_144;
     const memoryLimitMb = positiveInteger(options.memoryLimitMb, DEFAULT_STORE_MEMORY_LIMIT_MB, 'memoryLimitMb', MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB);
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
