@@ -52,7 +52,9 @@ function tryEngine(input: EngineConfigInput): ReturnType<typeof AlarmEngine.chec
 function enginePoint(entry: PointEntry, site: string, source: SourcePoint | undefined): EnginePointInput {
   const unit = entry.unit ?? (source && (unitOf(source) || undefined));
   const { preset, ...rules } = entry.rules ?? {};
-  const point: EnginePointInput = { ...rules, id: entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }) };
+  // The source's id is the same text as the entry's: taking its string keeps one copy per point where the engine,
+  // the pollers and the store hold it.
+  const point: EnginePointInput = { ...rules, id: source?.id ?? entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }) };
   // The engine's schema checks the completed preset; a missing gas or unit shows up there.
   if (preset) return { ...point, preset: { ...preset, gas: preset.gas ?? entry.gas, unit: preset.unit ?? unit } as NonNullable<EnginePointInput['preset']> };
   return point;

@@ -21,6 +21,28 @@ describe('parseEngineConfig', () => {
     expect(config.votingGroups).toEqual([]);
   });
 
+  it('points with equal parts share one frozen object for each; the rest stay their own', () => {
+    const windows = [{ name: 'avg', aggregate: 'avg', windowS: 60, above: 10 }];
+    const config = parseEngineConfig({
+      points: [
+        { id: 'A', limits: { hi: 10, hihi: 20 }, windows },
+        { id: 'B', limits: { hi: 10, hihi: 20 }, windows: structuredClone(windows) },
+        { id: 'C', limits: { hi: 10, hihi: 25 }, windows, health: { ne43: true } },
+      ],
+    });
+    const [a, b, c] = config.points as [typeof config.points[0], typeof config.points[0], typeof config.points[0]];
+    expect(b.limits).toBe(a.limits);
+    expect(b.windows).toBe(a.windows);
+    expect(b.health).toBe(a.health);
+    expect(c.windows).toBe(a.windows);
+    expect(c.limits).not.toBe(a.limits);
+    expect(c.limits).toEqual({ hi: 10, hihi: 25 });
+    expect(c.health).not.toBe(a.health);
+    expect(c.health.ne43).toBe(true);
+    expect(a.health.ne43).toBe(false);
+    expect(Object.isFrozen(a.limits) && Object.isFrozen(a.windows[0])).toBe(true);
+  });
+
   it('names the field path and quotes the bad value', () => {
     const error = errorOf(() => parseEngineConfig({ points: [{ id: 'GT-1' }, { id: 'GT-2', limits: { hi: 'high' } }] }, 'site.yaml'));
     expect(error.code).toBe('HAZMON_ENGINE_CONFIG_INVALID');

@@ -133,14 +133,34 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * Points of a site mostly carry the same limits, windows and health settings: each part equal (as JSON, the rules'
+ * fingerprint) to one seen before is replaced by that one, before the whole is frozen. At 10k points with one rule set,
+ * ~2 MB less heap for as long as the rules are kept.
+ */
+function shareEqualParts(points: EngineConfig['points']): void {
+  const seen = new Map<string, unknown>();
+  for (const point of points) {
+    const parts = point as Record<string, unknown>;
+    for (const [key, value] of Object.entries(parts)) {
+      if (typeof value !== 'object' || value === null) continue;
+      const text = `${key}=${JSON.stringify(value)}`;
+      const shared = seen.get(text);
+      if (shared === undefined) seen.set(text, value);
+      else parts[key] = shared;
+    }
+  }
+}
+
+/**
  * Validates plain data (e.g. parsed YAML); throws EngineError HAZMON_ENGINE_CONFIG_INVALID naming each bad field.
- * The result is deeply frozen, and given back as it is when passed in again (the agent's config check parses a rule
- * set that the engine then takes: one copy, ~3 MB at 10k points, instead of two).
+ * The result is deeply frozen, its points share equal parts (shareEqualParts), and it is given back as it is when
+ * passed in again (the agent's config check parses a rule set that the engine then takes: one copy, not two).
  */
 export function parseEngineConfig(input: unknown, where = 'engine config'): EngineConfig {
   if (typeof input === 'object' && input !== null && parsedConfigs.has(input)) return input as EngineConfig;
   const result = engineConfigSchema.safeParse(input, { reportInput: true });
   if (result.success) {
+    shareEqualParts(result.data.points);
     parsedConfigs.add(deepFreeze(result.data));
     return result.data;
   }

@@ -384,7 +384,7 @@ export class AlarmEngine {
       const runtime = new VotingGroup(group, pointById, alarm, ['votingGroups', i]);
       this.alarmsById.set(alarm.id, alarm);
       for (const member of runtime.members) {
-        member.groups.push(this.groups.length);
+        member.groups = [...member.groups, this.groups.length];
         this.scalars[member.index * PointField.Count + PointField.Flags]! |= PointFlag.InGroup;
       }
       this.groups.push(runtime);

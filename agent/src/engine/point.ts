@@ -93,8 +93,8 @@ export class PointRuntime {
    * alarm objects per point are most of an engine's heap at 10k points.
    */
   private healthAlarms: (Alarm | undefined)[] | null = null;
-  /** Indices of the voting groups this point belongs to. */
-  readonly groups: number[] = [];
+  /** Indices of the voting groups this point belongs to (most points belong to none: one shared empty list). */
+  groups: readonly number[] = NONE;
 
   constructor(index: number, rules: PointRules) {
     const where: EnginePath = ['points', index];
