@@ -1,21 +1,20 @@
 /** Moves queued raw readings into DuckDB through the appender, one reused data chunk at a time, and commits. */
-import {
-  BIGINT,
-  DuckDBDataChunk,
-  INTEGER,
-  UTINYINT,
-  type DuckDBAppender,
-  type DuckDBBigIntVector,
-  type DuckDBIntegerVector,
-  type DuckDBUTinyIntVector,
-} from '@duckdb/node-api';
+import { BIGINT, INTEGER, UTINYINT, type DuckDBAppender } from '@duckdb/node-api';
+import { CHUNK_ROWS, ColumnChunk, nullableColumn, setValid } from './chunk.ts';
 import { committedDespiteError } from './errors.ts';
 import { discardAppender } from './sql.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
 
-/** DuckDB's vector size: a data chunk holds at most this many rows. */
-export const CHUNK_ROWS = 2048;
-const RAW_COLUMN_TYPES = [INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT];
+/** The rows of one raw chunk, in the order of raw_readings' columns. */
+class RawColumns {
+  readonly point = { items: new Int32Array(CHUNK_ROWS) };
+  readonly time = { items: new BigInt64Array(CHUNK_ROWS) };
+  readonly value = nullableColumn(new Int32Array(CHUNK_ROWS));
+  readonly quality = { items: new Uint8Array(CHUNK_ROWS) };
+  readonly sourceTime = nullableColumn(new BigInt64Array(CHUNK_ROWS));
+  readonly reason = { items: new Uint8Array(CHUNK_ROWS) };
+  readonly chunk = new ColumnChunk([INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT], [this.point, this.time, this.value, this.quality, this.sourceTime, this.reason]);
+}
 
 /** Epoch ms -> bigint, reusing the last conversion: readings of one poll share a receive time. */
 class BigIntCache {
@@ -40,7 +39,7 @@ export interface FlushResult {
 }
 
 export class RawWriter {
-  private readonly chunk = DuckDBDataChunk.create(RAW_COLUMN_TYPES);
+  private readonly columns = new RawColumns();
   private readonly times = new BigIntCache();
   private readonly sourceTimes = new BigIntCache();
 
@@ -72,7 +71,7 @@ export class RawWriter {
         const count = Math.min(CHUNK_ROWS, rows - offset);
         const chunkMax = this.fillChunk(offset, count);
         if (chunkMax > maxTime) maxTime = chunkMax;
-        this.appender.appendDataChunk(this.chunk);
+        this.appender.appendDataChunk(this.columns.chunk.chunk);
       }
       this.appender.flushSync();
     } catch (error) {
@@ -131,36 +130,31 @@ export class RawWriter {
     this.queue.consume(rows);
   }
 
-  /** Returns the largest receive time among the rows. */
+  /** Fills the chunk with `count` queued rows from `offset` on; returns the largest receive time among them. */
   private fillChunk(offset: number, count: number): number {
-    const { queue, chunk } = this;
-    chunk.reset();
-    chunk.rowCount = count;
-    const pointColumn = chunk.getColumnVector(0) as DuckDBIntegerVector;
-    const timeColumn = chunk.getColumnVector(1) as DuckDBBigIntVector;
-    const valueColumn = chunk.getColumnVector(2) as DuckDBIntegerVector;
-    const qualityColumn = chunk.getColumnVector(3) as DuckDBUTinyIntVector;
-    const sourceTimeColumn = chunk.getColumnVector(4) as DuckDBBigIntVector;
-    const reasonColumn = chunk.getColumnVector(5) as DuckDBUTinyIntVector;
+    const { queue } = this;
+    const { point, time, value, quality, sourceTime, reason, chunk } = this.columns;
+    chunk.clearValidity();
     let max = Number.NEGATIVE_INFINITY;
     for (let row = 0; row < count; row++) {
       const slot = queue.slot(offset + row);
-      const time = queue.time[slot] ?? 0;
-      const flags = queue.flags[slot] ?? 0;
-      if (time > max) max = time;
-      pointColumn.setItem(row, queue.pointIndex[slot] ?? 0);
-      timeColumn.setItem(row, this.times.of(time));
-      valueColumn.setItem(row, flags & HAS_VALUE ? (queue.valueScaled[slot] ?? 0) : null);
-      qualityColumn.setItem(row, queue.quality[slot] ?? 0);
-      sourceTimeColumn.setItem(row, flags & HAS_SOURCE_TIME ? this.sourceTimes.of(queue.sourceTime[slot] ?? 0) : null);
-      reasonColumn.setItem(row, queue.reason[slot] ?? 0);
+      const receiveTime = queue.time[slot]!;
+      const flags = queue.flags[slot]!;
+      if (receiveTime > max) max = receiveTime;
+      point.items[row] = queue.pointIndex[slot]!;
+      time.items[row] = this.times.of(receiveTime);
+      quality.items[row] = queue.quality[slot]!;
+      reason.items[row] = queue.reason[slot]!;
+      if (flags & HAS_VALUE) {
+        value.items[row] = queue.valueScaled[slot]!;
+        setValid(value.valid, row);
+      }
+      if (flags & HAS_SOURCE_TIME) {
+        sourceTime.items[row] = this.sourceTimes.of(queue.sourceTime[slot]!);
+        setValid(sourceTime.valid, row);
+      }
     }
-    pointColumn.flush();
-    timeColumn.flush();
-    valueColumn.flush();
-    qualityColumn.flush();
-    sourceTimeColumn.flush();
-    reasonColumn.flush();
+    chunk.seal(count);
     return max;
   }
 }

@@ -1,10 +1,10 @@
 /** 1-minute rollups from raw, hourly from minutes, daily from hours; each level remembers up to where it is complete. */
-import { BIGINT, DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBAppender, type DuckDBConnection, type DuckDBDoubleVector, type DuckDBIntegerVector, type DuckDBBigIntVector } from '@duckdb/node-api';
+import { BIGINT, DOUBLE, INTEGER, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { QUALITY_CODE } from '@hazmon/protocols';
+import { CHUNK_ROWS, ColumnChunk, nullableColumn, setValid } from './chunk.ts';
 import { BucketSums, OpenBuckets } from './open-buckets.ts';
 import type { PointRegistry } from './points.ts';
 import type { RawReadingQueue } from './raw-queue.ts';
-import { CHUNK_ROWS } from './raw-writer.ts';
 import { closeQuietly, discardAppender, num, numOrNull, type SerialConnection } from './sql.ts';
 import { keyWindows, ROWS_PER_WINDOW } from './windows.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_TABLE, ROLLUP_WIDTH_MS, floorTo, rollupWatermarkKey, type RollupLevel } from './schema.ts';
@@ -17,7 +17,21 @@ const COARSER: Readonly<Record<RollupLevel, RollupLevel | null>> = { '1m': '1h',
  */
 const MAX_OPEN: Readonly<Record<RollupLevel, number>> = { '1m': 6, '1h': 2, '1d': 2 };
 const GOOD = QUALITY_CODE.good;
-const ROLLUP_COLUMN_TYPES = [INTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, INTEGER, INTEGER];
+
+/** The rows of one rollup chunk, in the order of the rollup tables' columns; min, max and sum are NULL without a good reading. */
+class RollupColumns {
+  readonly point = { items: new Int32Array(CHUNK_ROWS) };
+  readonly bucket = { items: new BigInt64Array(CHUNK_ROWS) };
+  readonly min = nullableColumn(new Float64Array(CHUNK_ROWS));
+  readonly max = nullableColumn(new Float64Array(CHUNK_ROWS));
+  readonly sum = nullableColumn(new Float64Array(CHUNK_ROWS));
+  readonly count = { items: new Int32Array(CHUNK_ROWS) };
+  readonly good = { items: new Int32Array(CHUNK_ROWS) };
+  readonly chunk = new ColumnChunk(
+    [INTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, INTEGER, INTEGER],
+    [this.point, this.bucket, this.min, this.max, this.sum, this.count, this.good],
+  );
+}
 
 const MINUTE_FROM_RAW = `
 INSERT INTO rollup_1m
@@ -66,7 +80,8 @@ export class RollupMaintainer {
   };
   /** Raw rows with a receive time before this are late: their minute is rolled or being rolled. */
   private lateBefore = Number.NEGATIVE_INFINITY;
-  private chunk: DuckDBDataChunk | null = null;
+  /** Made when the first bucket is closed from memory (~90 kB). */
+  private columns: RollupColumns | null = null;
   private readonly appenders = new Map<RollupLevel, { readonly connection: DuckDBConnection; readonly appender: DuckDBAppender }>();
   runs = 0;
   /** Buckets closed from the sums in memory, and windows built in SQL (each one aggregate over the finer table). */
@@ -229,10 +244,10 @@ export class RollupMaintainer {
     const kept = this.appenders.get(level);
     const appender = kept?.connection === tx ? kept.appender : await tx.createAppender(ROLLUP_TABLE[level]);
     this.appenders.set(level, { connection: tx, appender });
-    const chunk = (this.chunk ??= DuckDBDataChunk.create(ROLLUP_COLUMN_TYPES));
+    const columns = (this.columns ??= new RollupColumns());
     try {
-      const next = this.fillChunk(chunk, BigInt(bucket), sums, from);
-      if (chunk.rowCount > 0) appender.appendDataChunk(chunk);
+      const { next, rows } = this.fillChunk(columns, BigInt(bucket), sums, from);
+      if (rows > 0) appender.appendDataChunk(columns.chunk.chunk);
       appender.flushSync();
       return next;
     } catch (error) {
@@ -244,39 +259,34 @@ export class RollupMaintainer {
     }
   }
 
-  /** Fills the chunk with the rows of the points from `point` on that had readings; returns the point to go on from. */
-  private fillChunk(chunk: DuckDBDataChunk, bucket: bigint, sums: BucketSums, point: number): number {
-    chunk.reset();
-    chunk.rowCount = CHUNK_ROWS;
-    const columns = ROLLUP_COLUMN_TYPES.map((_, index) => chunk.getColumnVector(index));
-    const [pointColumn, bucketColumn, minColumn, maxColumn, sumColumn, countColumn, goodColumn] = columns as [
-      DuckDBIntegerVector,
-      DuckDBBigIntVector,
-      DuckDBDoubleVector,
-      DuckDBDoubleVector,
-      DuckDBDoubleVector,
-      DuckDBIntegerVector,
-      DuckDBIntegerVector,
-    ];
+  /**
+   * Fills the chunk with the rows of the points from `point` on that had readings; returns the point to go on from
+   * and the rows filled.
+   */
+  private fillChunk(columns: RollupColumns, bucket: bigint, sums: BucketSums, point: number): { next: number; rows: number } {
+    columns.chunk.clearValidity();
     let row = 0;
     for (; point < sums.points && row < CHUNK_ROWS; point++) {
       const count = sums.count[point]!;
       if (count === 0) continue;
       const good = sums.good[point]!;
-      const divisor = this.points.divisorOf(point);
-      pointColumn.setItem(row, point);
-      bucketColumn.setItem(row, bucket);
-      minColumn.setItem(row, good > 0 ? sums.min[point]! / divisor : null);
-      maxColumn.setItem(row, good > 0 ? sums.max[point]! / divisor : null);
-      sumColumn.setItem(row, good > 0 ? sums.sum[point]! / divisor : null);
-      countColumn.setItem(row, count);
-      goodColumn.setItem(row, good);
+      columns.point.items[row] = point;
+      columns.bucket.items[row] = bucket;
+      columns.count.items[row] = count;
+      columns.good.items[row] = good;
+      if (good > 0) {
+        const divisor = this.points.divisorOf(point);
+        columns.min.items[row] = sums.min[point]! / divisor;
+        columns.max.items[row] = sums.max[point]! / divisor;
+        columns.sum.items[row] = sums.sum[point]! / divisor;
+        setValid(columns.min.valid, row);
+        setValid(columns.max.valid, row);
+        setValid(columns.sum.valid, row);
+      }
       row += 1;
     }
-    for (const column of columns) column.flush();
-    // After the flush: a new row count drops the chunk's vector objects, not the values written to them.
-    chunk.rowCount = row;
-    return point;
+    columns.chunk.seal(row);
+    return { next: point, rows: row };
   }
 
   /** Closes the kept appenders; call before their connection closes (the store's close, a reopen). */

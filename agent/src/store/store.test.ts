@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
-import { CHUNK_ROWS } from './raw-writer.ts';
+import { CHUNK_ROWS } from './chunk.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore } from './store.ts';
 import type { StoreEvent, StoreOptions } from './types.ts';
 
@@ -168,6 +168,30 @@ describe('HazmonStore schema and ingest', () => {
     expect(p0).toHaveLength(100);
     expect(p0[0]).toEqual({ time: T0, sourceTime: null, value: null, quality: 'bad', reason: 'timeout' });
     expect(p0[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null });
+  });
+
+  it('gives each chunk of a flush its own NULLs: values and source times across chunk boundaries', async () => {
+    const { store } = await openStore();
+    await store.registerPoints([point('A')]);
+    // 2048 rows make a chunk: the first full of values and source times, the second of neither, then a few with both.
+    const kinds = [...Array<'full'>(CHUNK_ROWS).fill('full'), ...Array<'empty'>(CHUNK_ROWS).fill('empty'), ...Array<'full'>(7).fill('full')];
+    kinds.forEach((kind, i) => {
+      const time = T0 + i * 1000;
+      store.writeReading(
+        kind === 'full'
+          ? reading('A', time, i / 100, { sourceTime: time - 5 })
+          : reading('A', time, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }),
+      );
+    });
+    expect(store.flush()).toBe(kinds.length);
+    const rows = await store.rawReadings('A', T0, T0 + kinds.length * 1000);
+    expect(rows).toHaveLength(kinds.length);
+    const wrong = rows.filter((row, i) =>
+      kinds[i] === 'full'
+        ? row.value !== i / 100 || row.sourceTime !== row.time - 5 || row.quality !== 'good'
+        : row.value !== null || row.sourceTime !== null || row.reason !== 'timeout',
+    );
+    expect(wrong).toEqual([]);
   });
 
   it('keeps 1-minute, hourly and daily rollups equal to a SQL recompute from raw, late readings included', async () => {
