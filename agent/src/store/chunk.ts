@@ -6,7 +6,7 @@
  * glibc heap grew ~0.6 MiB per 10 s between full GCs). Here the rows go into the writer's own arrays and are copied
  * into the chunk's vectors with the C API's copy functions: nothing is allocated per chunk.
  */
-import { DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBDataChunk, type DuckDBAppender, type DuckDBType } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -34,7 +34,7 @@ export function setValid(valid: Uint32Array, row: number): void {
 
 /** A data chunk and the columns that fill it, in the order of the chunk's types. */
 export class ColumnChunk {
-  readonly chunk: DuckDBDataChunk;
+  private readonly chunk: DuckDBDataChunk;
 
   constructor(
     types: readonly DuckDBType[],
@@ -61,5 +61,10 @@ export class ColumnChunk {
       duckdb.copy_data_to_vector_validity(vector, 0, valid.buffer, 0, Math.ceil(rows / 32) * 4);
     });
     duckdb.data_chunk_set_size(native, rows);
+  }
+
+  /** Appends the rows sealed last. */
+  appendTo(appender: DuckDBAppender): void {
+    appender.appendDataChunk(this.chunk);
   }
 }

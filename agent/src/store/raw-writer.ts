@@ -71,7 +71,7 @@ export class RawWriter {
         const count = Math.min(CHUNK_ROWS, rows - offset);
         const chunkMax = this.fillChunk(offset, count);
         if (chunkMax > maxTime) maxTime = chunkMax;
-        this.appender.appendDataChunk(this.columns.chunk.chunk);
+        this.columns.chunk.appendTo(this.appender);
       }
       this.appender.flushSync();
     } catch (error) {

@@ -247,7 +247,7 @@ export class RollupMaintainer {
     const columns = (this.columns ??= new RollupColumns());
     try {
       const { next, rows } = this.fillChunk(columns, BigInt(bucket), sums, from);
-      if (rows > 0) appender.appendDataChunk(columns.chunk.chunk);
+      if (rows > 0) columns.chunk.appendTo(appender);
       appender.flushSync();
       return next;
     } catch (error) {
