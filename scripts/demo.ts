@@ -78,7 +78,7 @@ function describeEvent(event: AgentEvent): string | null {
     case 'action':
       return `${at} action    ${event.actionId} ${event.command} (${event.why})`;
     case 'runtime_alarm':
-      return `${at} ${event.priority.padEnd(9)} ${event.alarmId} ${event.active ? 'active' : 'cleared'} (${event.why})`;
+      return `${at} ${event.priority.padEnd(9)} ${event.alarmId} ${event.transition} -> ${event.toState} (${event.why})`;
     default:
       return null;
   }

@@ -54,7 +54,7 @@ describe('Agent.subscribeDurable', () => {
     // The in-process feed has it at once; the durable one only after the commit.
     expect(immediate.map(alarmIdOf)).toEqual(['probe/first']);
     expect(durable).toEqual([]);
-    // Not an alarm event (audited instead): passes through, but not ahead of the append before it.
+    // Not an alarm event (audited instead): handed on once its audit row is committed, not ahead of the append before it.
     const reloadAudited = agent.reloadRejected(file, 'test', ['points[0]: a problem']);
     // The store refuses an empty why at once, before the earlier commits return.
     agent.raiseRuntimeAlarm(probeAlarm('refused', ''));
@@ -70,7 +70,7 @@ describe('Agent.subscribeDurable', () => {
     expect(rows).toHaveLength(2);
     expect(durable.map(([, durability]) => durability)).toEqual([
       { outcome: 'stored', seq: seqOf('probe/first') },
-      { outcome: 'not_stored' },
+      { outcome: 'audited', auditSeq: (await agent.store.auditRows({})).find((row) => row.action === 'config_reload_refused')?.seq },
       { outcome: 'append_failed', error: expect.stringMatching(/appendAlarmEvent: why: "" must be a non-empty string/) },
       { outcome: 'stored', seq: seqOf('probe/second') },
     ]);

@@ -9,6 +9,8 @@ import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentEven
 import { startSite, type RunningSite } from '@hazmon/simulators';
 
 export const PASSWORDS = { supervisor: 'sup-secret', viewer: 'view-secret' } as const;
+/** A users section with one supervisor, for configs whose actions need someone who may reset them (no password is checked). */
+export const RESETTER_YAML = 'users: [{ name: sup, role: supervisor, passwordHash: "$scrypt$ln=15,r=8,p=1$PdXUWB8qZK9kNJqYZkxm2Q$/WU9quEgCVUELL4DWlh1L6wy4zzqTQ1DArmBS4y1WsA" }]';
 /** The lowest scrypt cost the config accepts: the tests check roles, not hash strength. */
 const TEST_COST = { ln: 10, r: 8, p: 1 };
 

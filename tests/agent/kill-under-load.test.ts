@@ -12,7 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HazmonStore, type AlarmEventRow } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
-import { runHazmon, waitFor } from './fixture.ts';
+import { RESETTER_YAML, runHazmon, waitFor } from './fixture.ts';
 
 /** Background analog input modules, 8 channels each, every channel polled at POLL_MS in one request per module. */
 const MODULES = 16;
@@ -93,6 +93,7 @@ outputs:
   - { id: XV-2, kind: shutoff_valve, command: XV-2.command, feedback: { closed: XV-2.closed, open: XV-2.open }, travelTimeS: 2, retries: 3 }
 store: { path: ${JSON.stringify(storePath)} }
 metrics: { port: 0 }
+${RESETTER_YAML}
 `;
 }
 
@@ -129,8 +130,7 @@ function printedEvents(stdout: string): PrintedEvent[] {
     let m: RegExpMatchArray | null;
     let signature: string;
     if ((m = /^(\S+) alarm flood (\S+) at /.exec(line))) signature = `${at(m[1])}|alarm_flood|${m[2]}`;
-    else if ((m = /^(\S+) alarm (\S+) \S+ (active|cleared): /.exec(line))) signature = `${at(m[1])}|${m[2]}|${m[3] === 'active' ? 'active' : 'normal'}`;
-    else if ((m = /^(\S+) alarm (\S+) \S+ \S+ -> (\S+)/.exec(line))) signature = `${at(m[1])}|${m[2]}|${m[3]}`;
+    else if ((m = /^(\S+) alarm (\S+) \S+ \S+(?: \(\d+ times\))? -> ([a-z_]+)/.exec(line))) signature = `${at(m[1])}|${m[2]}|${m[3]}`;
     else if ((m = /^(\S+) action (\S+) (\S+) /.exec(line))) signature = `${at(m[1])}|${m[2]}|${m[3]}`;
     else if ((m = /^(\S+) refused \S+ (\S+) by /.exec(line))) signature = `${at(m[1])}|${m[2]}|command_refused`;
     else continue;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, tankNodeId, type RunningSite } from '@hazmon/simulators';
-import { waitFor, waitForRows } from './fixture.ts';
+import { RESETTER_YAML, waitFor, waitForRows } from './fixture.ts';
 
 let site: RunningSite | null = null;
 let agent: Agent | null = null;
@@ -47,6 +47,7 @@ actions:
 outputs:
   - { id: T-1-inlet, kind: power_cut, command: T-1.inlet, tripValue: false }
 store: { path: ${JSON.stringify(storePath)} }
+${RESETTER_YAML}
 `;
 }
 

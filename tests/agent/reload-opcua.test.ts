@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, tankNodeId, type RunningSite } from '@hazmon/simulators';
-import { runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
+import { RESETTER_YAML, runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
 
 /** What a test started, stopped in reverse order after it. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -36,6 +36,7 @@ actions:
 outputs:
   - { id: T-2-inlet, kind: power_cut, command: T-2.inlet, tripValue: false }
 store: { path: ${JSON.stringify(storePath)} }
+${RESETTER_YAML}
 `;
 }
 

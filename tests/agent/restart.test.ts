@@ -20,6 +20,14 @@ async function restart(current: Plant): Promise<Agent> {
   return current.startAgent();
 }
 
+/** Resolves once the agent has had a good reading of the leak detector. */
+async function goodReading(agent: Agent): Promise<void> {
+  let goodReadings = 0;
+  const unsubscribe = agent.subscribeReadings((batch) => (goodReadings += batch.filter((r) => r.pointId === 'GD-1.concentration' && r.quality === 'good').length));
+  await waitFor('a good GD-1 reading', () => goodReadings > 0);
+  unsubscribe();
+}
+
 function hihiSeen(current: Plant, active: boolean): boolean {
   return current.events.some((e) => e.type === 'alarm' && e.alarmId === HIHI && e.conditionActive === active);
 }
@@ -31,12 +39,19 @@ async function expectLatchRestored(current: Plant, agent: Agent): Promise<void> 
   expect(restored).toHaveLength(1);
   expect(restored[0]).toMatchObject({ who: 'hazmon', target: 'close-gas', details: { output: 'XV-1', trippedBy: [HIHI] } });
 
+  // The latch and the leak's alarm stand again, as they were: nothing is announced anew.
+  const standing = agent.alarmsNotNormal();
+  expect(standing.runtime.find((alarm) => alarm.id === 'close-gas/latched')).toMatchObject({ state: 'unacknowledged_active', conditionActive: true, source: 'XV-1' });
+  expect(standing.engine.find((alarm) => alarm.id === HIHI)).toMatchObject({ state: 'unacknowledged_active', conditionActive: true });
+
   const early = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
   expect(early.ok).toBe(false);
-  await waitFor('hihi active again in the new engine', () => hihiSeen(current, true));
+  await goodReading(agent);
   const whileActive = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
   expect(whileActive).toMatchObject({ ok: false, reason: expect.stringMatching(/condition still active/) });
   expect(current.events.some((e) => e.type === 'action')).toBe(false);
+  expect(current.events.some((e) => e.type === 'alarm' && e.alarmId === HIHI)).toBe(false);
+  expect(current.events.some((e) => e.type === 'runtime_alarm' && e.transition === 'raised')).toBe(false);
   expect(agent.stats().shutoff[0]).toMatchObject({ trips: 0, writes: 0 });
   expect(current.site.device('XV-1').get('command')).toBe(0);
 
@@ -90,9 +105,7 @@ describe('latch across restarts', () => {
     expect(unjudged).toMatchObject({ ok: false, reason: expect.stringMatching(/latched before the agent restarted.*GD-1\.concentration/) });
     expect(agent.actionLatched('close-gas')).toBe(true);
 
-    let goodReadings = 0;
-    agent.subscribeReadings((batch) => (goodReadings += batch.filter((r) => r.pointId === 'GD-1.concentration' && r.quality === 'good').length));
-    await waitFor('a good GD-1 reading', () => goodReadings > 0);
+    await goodReading(agent);
     expect(await agent.resetAction('close-gas', supervisor)).toEqual({ ok: true });
     expect(agent.actionLatched('close-gas')).toBe(false);
     expect(hihiSeen(plant, true)).toBe(false);

@@ -37,7 +37,8 @@ describe('hazmon run', () => {
     try {
       const kinds = (await store.alarmEventsAfter(0)).map((row) => `${row.ruleId}:${row.kind}`);
       expect(kinds).toContain('hihi:raised');
-      expect(kinds).toContain('shutoff_confirmed:cleared');
+      expect(kinds).toContain('shutoff_confirmed:notice');
+      expect(kinds).toContain('latched:raised');
       // Each event line ends with the seq of its committed row (printed from the durable feed).
       const printedSeq = Number(/^\S+ action close-gas close XV-1 by engine: .* \[seq (\d+)\]$/m.exec(run.output.stdout)?.[1]);
       const row = (await store.alarmEventsAfter(0)).find((candidate) => candidate.seq === printedSeq);

@@ -79,7 +79,7 @@ describe('hazmon run under systemd', () => {
     try {
       const { port } = taken.address() as AddressInfo;
       const { child, output, exited, receiver, said } = await startHazmonRun(`metrics: { port: ${port} }`);
-      await until('the metrics alarm', () => output.stdout.includes('alarm agent/metrics_unavailable medium active'), { timeoutMs: 60_000, state: said });
+      await until('the metrics alarm', () => output.stdout.includes('alarm agent/metrics_unavailable medium raised'), { timeoutMs: 60_000, state: said });
       expect(output.stdout).toMatch(new RegExp(`cannot serve /metrics on 127\\.0\\.0\\.1:${port} \\(.*site\\.yaml: metrics\\): .*EADDRINUSE`));
       expect(output.stderr).toMatch(/running without it/);
       await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections\n/, 60_000);

@@ -14,7 +14,7 @@ import { loadConfigOrReport } from './load-config.ts';
 /**
  * One log line for an event worth a person's attention, null for the rest (late readings, vote bookkeeping); it ends
  * with where the event is on disk: `[seq N]` (its committed alarm_events row) or `[NOT STORED: why]` when the append
- * failed. Events the store does not keep as alarm events (config reloads: audited) have no mark.
+ * failed, `[audit seq N]` for events kept as audit rows (config reloads). Events the store does not keep have no mark.
  */
 export function eventLine(event: AgentEvent, durability: EventDurability): string | null {
   const line = eventText(event);
@@ -22,6 +22,8 @@ export function eventLine(event: AgentEvent, durability: EventDurability): strin
   switch (durability.outcome) {
     case 'stored':
       return `${line} [seq ${durability.seq}]`;
+    case 'audited':
+      return `${line} [audit seq ${durability.auditSeq}]`;
     case 'append_failed':
       return `${line} [NOT STORED: ${durability.error}]`;
     case 'not_stored':
@@ -37,7 +39,7 @@ function eventText(event: AgentEvent): string | null {
     case 'action':
       return `${at(event.time)} action ${event.actionId} ${event.command} ${event.output} by ${event.who}: ${event.why}`;
     case 'runtime_alarm':
-      return `${at(event.time)} alarm ${event.alarmId} ${event.priority} ${event.active ? 'active' : 'cleared'}: ${event.why}`;
+      return `${at(event.time)} alarm ${event.alarmId} ${event.priority} ${event.transition}${event.occurrences > 1 ? ` (${event.occurrences} times)` : ''} -> ${event.toState}${event.transition === 'acknowledged' ? ` by ${event.who}` : ''}: ${event.why}`;
     case 'command_refused':
       return `${at(event.time)} refused ${event.command} ${event.target} by ${event.who}: ${event.reason}`;
     case 'alarm_flood':

@@ -3,6 +3,6 @@ export { loadAgentConfig, parseAgentConfig } from './load.ts';
 export type { AgentConfig, LoadConfigOptions, ResolvedOutput } from './load.ts';
 export { HazmonConfigError, formatIssue } from './errors.ts';
 export type { ConfigIssue, ConfigIssueCode } from './errors.ts';
-export { OUTPUT_KINDS, USER_ROLES, configSections } from './schema.ts';
+export { OUTPUT_KINDS, RESET_ROLES, USER_ROLES, configSections } from './schema.ts';
 export type { ApiConfig, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, PointEntry, RetentionConfig, SiteConfig, UserConfig, UserRole } from './schema.ts';
 export { PASSWORD_HASH_PATTERN, hashPassword, verifyPassword } from './password.ts';

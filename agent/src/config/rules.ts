@@ -9,6 +9,7 @@ import type { PointCatalog, SourcePoint } from './catalog.ts';
 import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
 import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
+import { RESET_ROLES } from './schema.ts';
 
 type EnginePointInput = EngineConfigInput['points'][number];
 
@@ -169,7 +170,12 @@ export function tripValueOf(output: OutputConfig): boolean | number {
 
 function checkActions(sections: Partial<ConfigSections>, issues: IssueList): void {
   const outputs = sections.outputs ? new Map(sections.outputs.map((output) => [output.id, output])) : null;
+  // Every action latches, and only a person with a reset role releases a latch: without one it would hold for good.
+  const resetters = sections.users?.filter((user) => RESET_ROLES.includes(user.role));
   (sections.actions ?? []).forEach((action, index) => {
+    if (resetters?.length === 0) {
+      issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index], `action ${action.id} latches ${action.output} and only a user with role ${RESET_ROLES.join(' or ')} may reset it, but users has none: add one`);
+    }
     const output = outputs?.get(action.output);
     if (outputs && !output) issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index, 'output'], `no output with this id (outputs: ${[...outputs.keys()].join(', ') || 'none'})`);
     else if (output && output.kind !== action.kind) issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index, 'kind'], `output ${output.id} is a ${output.kind}`);

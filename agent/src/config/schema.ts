@@ -78,6 +78,8 @@ export const outputSchema = z.strictObject({
 });
 
 export const USER_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
+/** Roles that may reset a latched action (and so release a shut-off). */
+export const RESET_ROLES: readonly (typeof USER_ROLES)[number][] = ['supervisor', 'admin'];
 
 export const userSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_.-]*$/, 'a user name is lower-case letters, digits, _ . -'),

@@ -184,6 +184,8 @@ export class Alarm {
       who,
       why,
       annunciated: this.mode === 'in_service',
+      activeSince: this.activeSince,
+      shelvedUntil: this.shelvedUntil,
     };
     sink(coverage === undefined ? event : { ...event, coverage });
   }

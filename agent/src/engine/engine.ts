@@ -36,6 +36,8 @@ const HEALTH_COMMS = 2;
 const HEALTH_FAULT = 4;
 const HEALTH_SIGNAL = 8;
 const HEALTH_MAINTENANCE = 16;
+/** The point-record health bit behind each health alarm that follows the latest reading. */
+const HEALTH_BIT_OF_RULE: Readonly<Record<string, number>> = { bad_quality: HEALTH_BAD, comms_loss: HEALTH_COMMS, device_fault: HEALTH_FAULT, signal_out_of_range: HEALTH_SIGNAL };
 const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', power_cut: 'cut' } as const;
 /* The hot path below reads only module-local constants and instance fields: under tsx every access to an imported
    binding (function or constant) goes through a getter costing several ns, as much as a whole rule step. */
@@ -218,6 +220,27 @@ export interface EngineSnapshot {
 export interface RestoreResult {
   readonly restored: string[];
   readonly skipped: { id: string; reason: string }[];
+}
+
+/**
+ * An alarm's life-cycle state as a previous run of the engine left it (the agent reads it back from the alarm
+ * journal): what a restart must not lose, an acknowledgement, a shelf with its expiry, a removal from service.
+ */
+export interface SavedAlarmState {
+  readonly alarmId: string;
+  readonly state: Alarm['state'];
+  readonly mode: Alarm['mode'];
+  readonly conditionActive: boolean;
+  /** Epoch ms; NaN when unknown. */
+  readonly activeSince: number;
+  /** Epoch ms; required when mode is shelved. */
+  readonly shelvedUntil: number;
+}
+
+export interface AlarmStateRestore {
+  readonly restored: string[];
+  /** Saved states this engine cannot take: the alarm must be closed in the journal (`state_discarded`). */
+  readonly discarded: { readonly alarmId: string; readonly reason: string }[];
 }
 
 const duplicate = (path: EnginePath, what: string, id: string) => configError(path, `duplicate ${what} "${id}"`);
@@ -742,6 +765,55 @@ export class AlarmEngine {
     }
     if (snapshot.alarmSystem !== undefined) this.health.restore(snapshot.alarmSystem);
     return result;
+  }
+
+  /**
+   * Restores alarm states saved by a previous run into this engine before it has judged any reading. An alarm whose
+   * condition was active gets its condition back as active too (threshold state, health bit or stale flag), so the
+   * first readings judge it as they would have without the restart: still active changes nothing (an acknowledged
+   * alarm is not announced again), back to normal clears it with an event. Stuck detection has a reference value
+   * that is not saved: an active stuck alarm is discarded and judged afresh.
+   */
+  restoreAlarmStates(saved: readonly SavedAlarmState[]): AlarmStateRestore {
+    const result: AlarmStateRestore = { restored: [], discarded: [] };
+    for (const entry of saved) {
+      const alarm = this.alarmsById.get(entry.alarmId) ?? this.healthAlarmById(entry.alarmId);
+      const problem =
+        alarm === undefined ? 'no longer configured'
+        : entry.mode === 'shelved' && !Number.isFinite(entry.shelvedUntil) ? 'shelved without a known expiry'
+        : entry.conditionActive && !this.restoreCondition(alarm) ? 'its condition is not saved and is judged afresh'
+        : null;
+      if (problem !== null || alarm === undefined) {
+        result.discarded.push({ alarmId: entry.alarmId, reason: problem ?? 'no longer configured' });
+        continue;
+      }
+      alarm.restore({ state: entry.state, mode: entry.mode, conditionActive: entry.conditionActive, activeSince: entry.activeSince, shelvedUntil: entry.mode === 'shelved' ? entry.shelvedUntil : Number.NaN, designSuppressed: false });
+      result.restored.push(entry.alarmId);
+    }
+    return result;
+  }
+
+  /** Sets the condition behind an alarm active; false when it cannot be (stuck: its reference is not saved). */
+  private restoreCondition(alarm: Alarm): boolean {
+    // A vote is judged from its members' alarms on their next readings: its own active state is all it keeps.
+    if (alarm.kind === 'vote') return true;
+    const point = this.points[this.pointIndex(alarm.pointId)];
+    if (point === undefined) return false;
+    const p = point.index * PointField.Count;
+    const health = HEALTH_BIT_OF_RULE[alarm.rule];
+    if (health !== undefined && alarm.kind === 'health') {
+      this.setFlags(p, health, health);
+      return true;
+    }
+    if (alarm.rule === 'stale' && alarm.kind === 'health') {
+      this.setFlags(p, PointFlag.Stale, PointFlag.Stale);
+      return true;
+    }
+    const rule = [...point.limits, ...point.windowRules, ...point.rateRules].find((candidate) => candidate.alarm === alarm);
+    if (rule === undefined) return false;
+    rule.condition.restore({ raw: true, active: true, pendingSince: Number.NaN });
+    this.refreshLimitBand(point.index);
+    return true;
   }
 
   /** Sets the PointFlag bits under `mask` of the point record at p to `bits`. */

@@ -32,6 +32,10 @@ export interface AlarmEvent {
   readonly why: string;
   /** False while shelved, suppressed or out of service: recorded, not shown as new. */
   readonly annunciated: boolean;
+  /** When the condition went active (epoch ms), NaN while normal. */
+  readonly activeSince: number;
+  /** When a shelf expires (epoch ms), NaN unless shelved. */
+  readonly shelvedUntil: number;
 }
 
 /** A command for an output; the agent writes it to the device. */

@@ -12,8 +12,8 @@
 import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
-import { verifyPassword } from '../config/index.ts';
-import type { ActionEvent, AlarmView, CommandResult, EngineEvent, EngineSnapshot, EngineStats, Priority } from '../engine/index.ts';
+import { RESET_ROLES, verifyPassword } from '../config/index.ts';
+import type { ActionEvent, AlarmMode, AlarmState, AlarmView, CommandResult, EngineEvent, EngineSnapshot, EngineStats, OperatorCommand, Priority, SavedAlarmState } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
 import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
@@ -31,24 +31,11 @@ import { EventLoopLagMonitor } from './event-loop.ts';
 import type { HeartbeatStats } from './heartbeat.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { DurableListener, EventDurability } from './durable-feed.ts';
+import type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmView, SavedRuntimeAlarm } from './runtime-alarms.ts';
+import { RuntimeAlarms } from './runtime-alarms.ts';
+
+export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
 import { appendFailed, DurableEventFeed } from './durable-feed.ts';
-
-/** An alarm the runtime raises itself (shut-off, device comms, poll overruns, store health), beside the engine's. */
-export interface RuntimeAlarmEvent {
-  readonly type: 'runtime_alarm';
-  readonly time: number;
-  /** `<output>/shutoff_discrepancy`, `<device>/comms_loss`, `<device>/poll_overrun`, `store/<problem>`. */
-  readonly alarmId: string;
-  readonly source: string;
-  readonly rule: string;
-  readonly active: boolean;
-  readonly priority: Priority;
-  readonly why: string;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
-/** A runtime alarm raised or cleared from outside the core loop (event-loop lag, heartbeat); `source` null = the agent. */
-export type RuntimeAlarmInput = Omit<RuntimeAlarmEvent, 'type' | 'time' | 'source'> & { readonly source: string | null };
 
 /** One polled Modbus device: where it is and its request counters (live values copied at stats time). */
 export interface ModbusDeviceStats {
@@ -124,7 +111,10 @@ export interface AgentStats {
   readonly runtimeAlarmsActive: readonly string[];
 }
 
-const RESET_ROLES: readonly UserRole[] = ['supervisor', 'admin'];
+const ACK_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
+
+/** An operator command on one alarm, as a caller gives it: the agent adds the time and the authenticated person. */
+export type AlarmCommandRequest = Omit<OperatorCommand, 'time' | 'person' | 'kind'> & { readonly kind: Exclude<OperatorCommand['kind'], 'reset'> };
 const COMMS_REASONS = new Set(['timeout', 'connection', 'backoff']);
 /** At most one poll-overrun alarm per device in this long: overruns come every poll while a line is slow. */
 const OVERRUN_REPORT_MS = 60_000;
@@ -170,7 +160,7 @@ export class Agent {
   private readonly writeLatency = new LatencyHistogram();
   private readonly eventLoop: EventLoopLagMonitor;
   private readonly heartbeat: Heartbeat | null;
-  private readonly runtimeAlarmsActive = new Set<string>();
+  private readonly runtimeAlarms: RuntimeAlarms;
   private readonly startedAt: number;
   private lastTickAt: number;
   /** When the readings (or tick) now being processed reached the gateway: the start of the shut-off latency. */
@@ -186,6 +176,7 @@ export class Agent {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.durableFeed = new DurableEventFeed(this.log);
+    this.runtimeAlarms = new RuntimeAlarms(this.now, (event) => this.publish(event));
     this.current = runningConfig(config);
     this.startedAt = this.now();
     this.lastTickAt = this.startedAt;
@@ -212,7 +203,9 @@ export class Agent {
       await store.checkpoint();
       const agent = new Agent(config, store, options);
       holder.agent = agent;
-      await agent.restoreLatches(await store.latestActionEvents());
+      const latched = await agent.restoreLatches(await store.latestActionEvents());
+      agent.restoreAlarmStates(await store.latestAlarmStates());
+      agent.holdRestoredLatches(latched);
       agent.run(options.tickIntervalMs ?? 250);
       return agent;
     } catch (error) {
@@ -265,6 +258,33 @@ export class Agent {
     return result;
   }
 
+  /**
+   * An operator command on an alarm: acknowledge (operator and up), shelve, unshelve, suppress, unsuppress, remove
+   * from or return to service (supervisor and up). Runtime alarms (comms, shut-off, store) are only acknowledged.
+   * Audited either way; an accepted command's alarm event is on disk before this resolves, so the state it set
+   * survives a restart or kill -9.
+   */
+  async commandAlarm(request: AlarmCommandRequest, credentials: ResetCredentials): Promise<CommandResult> {
+    const user = await this.authenticate(credentials);
+    const who = 'authenticated' in credentials ? credentials.authenticated.name : credentials.user;
+    const needed = request.kind === 'ack' ? ACK_ROLES : RESET_ROLES;
+    const reason = request.reason?.trim() ?? '';
+    let result: CommandResult;
+    if (!user) result = { ok: false, reason: `unknown user or wrong password for ${JSON.stringify(who)}` };
+    else if (!needed.includes(user.role)) result = { ok: false, reason: `user ${JSON.stringify(user.name)} has role ${user.role}; ${request.kind} needs ${needed.join(' or ')}` };
+    else if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
+      result = request.kind === 'ack' ? this.runtimeAlarms.acknowledge(request.target, user.name, reason) : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
+    } else result = this.engine.command({ ...request, time: this.now(), person: user.name });
+    if (result.ok) await Promise.allSettled([...this.pending]);
+    await this.audit('alarm_command', request.target, { command: request.kind, result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: user?.role ?? null, ...(request.until === undefined ? {} : { until: request.until }) }, who);
+    return result;
+  }
+
+  /** Every alarm not normal: the engine's (with their modes) and the runtime's. */
+  alarmsNotNormal(): { readonly engine: AlarmView[]; readonly runtime: RuntimeAlarmView[] } {
+    return { engine: this.engine.alarmsNotNormal(), runtime: this.runtimeAlarms.list() };
+  }
+
   /** The config the agent runs on now (replaced by a reload), without the store's point definitions (see RunningConfig). */
   get config(): RunningConfig {
     return this.current;
@@ -311,7 +331,7 @@ export class Agent {
       sources: [...this.config.opcua.map((connection) => connection.id), ...this.config.devices.map((device) => device.id)],
       eventLoop: this.eventLoop.snapshot(),
       heartbeat: this.heartbeat?.stats() ?? null,
-      runtimeAlarmsActive: [...this.runtimeAlarmsActive],
+      runtimeAlarmsActive: this.runtimeAlarms.activeIds(),
     };
   }
 
@@ -324,7 +344,7 @@ export class Agent {
 
   /** Raises or clears a runtime alarm like the agent's own: to subscribers and the store's alarm events. */
   raiseRuntimeAlarm(alarm: RuntimeAlarmInput): void {
-    this.raise(alarm.alarmId, alarm.source, alarm.rule, alarm.active, alarm.priority, alarm.why, alarm.details);
+    this.runtimeAlarms.set(alarm);
   }
 
   /** Stops polling and subscriptions, waits for pending durable writes (durable listeners hear each), flushes and closes the store. */
@@ -408,12 +428,12 @@ export class Agent {
       latched,
       recommanded,
     };
-    this.publish({ type: 'config_reload', time: this.now(), file: next.file, trigger, applied: true, why: reloadSummary(report), report });
     const { file: _file, points, lines, devices, opcua: connections, outputs: outputChanges, ...rest } = report;
+    const audited = { ...rest, points: auditedChanges(points), lines: auditedChanges(lines), devices: auditedChanges(devices), opcua: auditedChanges(connections), outputs: auditedChanges(outputChanges) };
     await Promise.all([
       modbus.settled,
       opcua.settled,
-      this.audit('config_reload', next.file, { ...rest, points: auditedChanges(points), lines: auditedChanges(lines), devices: auditedChanges(devices), opcua: auditedChanges(connections), outputs: auditedChanges(outputChanges) }),
+      this.publishAudited({ type: 'config_reload', time: this.now(), file: next.file, trigger, applied: true, why: reloadSummary(report), report }, 'config_reload', next.file, audited),
     ]);
     return report;
   }
@@ -442,9 +462,20 @@ export class Agent {
     }
   }
 
-  private async refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
-    this.publish({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null });
-    await this.audit('config_reload_refused', file, { trigger, why, hashBefore: this.config.hash, ...details });
+  private refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    return this.publishAudited({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null }, 'config_reload_refused', file, { trigger, why, hashBefore: this.config.hash, ...details });
+  }
+
+  /** An event whose record is an audit row: live listeners hear it at once, durable ones once the row is committed. */
+  private publishAudited(event: ConfigReloadEvent, action: string, target: string, details: Readonly<Record<string, unknown>>): Promise<void> {
+    this.notifyListeners(event);
+    const settled = this.durableFeed.awaitStore(event);
+    const time = this.now();
+    return this.track(
+      () => this.store.appendAudit({ time, who: HAZMON, action, target, details }).then((row) => settled({ outcome: 'audited', auditSeq: row.seq })),
+      `audit ${action} ${target}`,
+      (error) => settled(appendFailed(error)),
+    );
   }
 
   private replaceConnections(configs: readonly OpcuaConnectionConfig[]) {
@@ -482,7 +513,7 @@ export class Agent {
       latency: this.latency,
       audit: (action, target, details) => this.audit(action, target, { ...details, why: this.trippedBy.get(target) ?? [] }),
       discrepancy: (discrepancy) => this.onDiscrepancy(discrepancy),
-      confirmed: (outputId, discrepancyRaised) => this.onConfirmed(outputId, discrepancyRaised),
+      confirmed: (outputId) => this.onConfirmed(outputId),
     });
     this.valves.set(output.id, valve);
     this.watchFeedback(valve);
@@ -549,7 +580,7 @@ export class Agent {
    * is restored even when the action's rules changed since (a person must still reset it); one whose action is no
    * longer configured is audited as not restored.
    */
-  private async restoreLatches(latest: readonly AlarmEventRow[]): Promise<void> {
+  private async restoreLatches(latest: readonly AlarmEventRow[]): Promise<string[]> {
     const latched: string[] = [];
     const audits: Promise<void>[] = [];
     for (const row of latest) {
@@ -569,6 +600,76 @@ export class Agent {
     }
     latchActions(this.engine, latched);
     await Promise.all(audits);
+    return latched;
+  }
+
+  /**
+   * After a restart a latched action stands as an alarm again and its valve's feedback is watched: a valve that does
+   * not read closed within its travel time raises the discrepancy and is commanded closed again.
+   */
+  private holdRestoredLatches(latched: readonly string[]): void {
+    for (const actionId of latched) {
+      const action = this.config.engine.actions.find((candidate) => candidate.id === actionId)!;
+      if (!this.runtimeAlarms.active(latchAlarmId(actionId))) this.raiseLatchAlarm(actionId, action.output, 'latched before the agent restarted');
+      this.valves.get(action.output)?.watch();
+    }
+  }
+
+  /**
+   * Takes back what the journal says the previous run left of each alarm: acknowledged, shelved (until its expiry),
+   * out of service, still standing. The engine's alarms get their conditions back, so the first readings judge them
+   * without announcing an acknowledged alarm again; runtime alarms that this run watches again (device comms, a
+   * latched valve's discrepancy, the latch) stand until their watcher clears them. Anything else is closed in the
+   * journal with a `state_discarded` row, as a reload does.
+   */
+  private restoreAlarmStates(rows: readonly AlarmEventRow[]): void {
+    const engineStates: SavedAlarmState[] = [];
+    const runtime: SavedRuntimeAlarm[] = [];
+    const discarded: { row: AlarmEventRow; reason: string }[] = [];
+    for (const row of rows) {
+      const details = row.details ?? {};
+      const alarmId = String(details['alarmId']);
+      const state = alarmStateOf(row.stateAfter);
+      if (state === null) discarded.push({ row, reason: `state ${JSON.stringify(row.stateAfter)} is not an alarm state` });
+      else if ('alarmKind' in details) engineStates.push(savedEngineAlarm(row, alarmId, state));
+      else if (this.watchesAfterRestart(alarmId)) runtime.push({ alarmId, source: row.pointId ?? 'agent', rule: row.ruleId, priority: row.priority ?? 'high', state, occurrences: numberOr(details['occurrences'], 1), time: row.time, why: row.why ?? '' });
+      else discarded.push({ row, reason: 'raised by the previous run, which alone watched its condition' });
+    }
+    const restored = this.engine.restoreAlarmStates(engineStates);
+    const byId = new Map(rows.map((row) => [String(row.details?.['alarmId']), row]));
+    for (const { alarmId, reason } of restored.discarded) discarded.push({ row: byId.get(alarmId)!, reason });
+    this.runtimeAlarms.restore(runtime);
+    for (const alarm of runtime) if (alarm.rule === 'comms_loss' && alarm.state !== 'unacknowledged_returned') this.devicesInCommsLoss.add(alarm.source);
+    const time = this.now();
+    for (const { row, reason } of discarded) {
+      this.persistEvent({
+        time,
+        pointId: row.pointId,
+        ruleId: row.ruleId,
+        kind: 'state_discarded',
+        stateAfter: 'normal',
+        priority: row.priority ?? null,
+        who: HAZMON,
+        why: `agent restarted: ${reason}; judged afresh from the next readings`,
+        details: { alarmId: row.details?.['alarmId'], stateBefore: row.stateAfter, mode: row.details?.['mode'] ?? null, eventSeq: row.seq },
+      });
+    }
+  }
+
+  /** Runtime alarms this run watches from its start: a source's comms, a latched valve's discrepancy, a latch. */
+  private watchesAfterRestart(alarmId: string): boolean {
+    const slash = alarmId.lastIndexOf('/');
+    const owner = alarmId.slice(0, slash);
+    switch (alarmId.slice(slash + 1)) {
+      case 'comms_loss':
+        return this.modbusDevices.has(owner) || this.config.opcua.some((connection) => connection.id === owner);
+      case 'shutoff_discrepancy':
+        return this.config.engine.actions.some((action) => action.output === owner && this.engine.actionLatched(action.id));
+      case 'latched':
+        return this.engine.actionLatched(owner);
+      default:
+        return false;
+    }
   }
 
   /**
@@ -734,10 +835,17 @@ export class Agent {
       this.valves.get(event.output)?.release();
       this.trippedBy.delete(event.output);
       this.restoredLatches.delete(event.actionId);
+      this.runtimeAlarms.clear(latchAlarmId(event.actionId), `${event.actionId} reset by ${event.who}: ${event.why}`);
       return;
     }
     this.trippedBy.set(event.output, event.alarmId === null ? [] : [event.alarmId]);
+    this.raiseLatchAlarm(event.actionId, event.output, event.alarmId === null ? event.why : `tripped by ${event.alarmId}`);
     this.commandOutput(event.output, event.kind, event.actionId);
+  }
+
+  /** A latched action stands as an alarm until a person resets it: the output is held tripped meanwhile. */
+  private raiseLatchAlarm(actionId: string, output: string, why: string): void {
+    this.runtimeAlarms.raise(latchAlarmId(actionId), output, 'latched', 'high', `${actionId} latched, ${output} held tripped until a supervisor resets it (${why})`, { actionId, output });
   }
 
   /** Puts an output in its trip state: a shut-off valve through its verifying controller, anything else written once. */
@@ -758,20 +866,25 @@ export class Agent {
     this.raise(`${outputId}/shutoff_discrepancy`, outputId, 'shutoff_discrepancy', true, 'emergency', why, { ...details, trippedBy: this.trippedBy.get(outputId) ?? [] });
   }
 
-  private onConfirmed(outputId: string, discrepancyRaised: boolean): void {
+  private onConfirmed(outputId: string): void {
     const output = this.outputs.get(outputId)!;
     const why = `${outputId} confirmed closed (${output.feedback?.closed} true, ${output.feedback?.open} false)`;
-    if (discrepancyRaised) this.raise(`${outputId}/shutoff_discrepancy`, outputId, 'shutoff_discrepancy', false, 'emergency', why, {});
-    this.raise(`${outputId}/shutoff_confirmed`, outputId, 'shutoff_confirmed', false, 'low', why, { trippedBy: this.trippedBy.get(outputId) ?? [] });
+    this.runtimeAlarms.clear(`${outputId}/shutoff_discrepancy`, why);
+    this.runtimeAlarms.notice(`${outputId}/shutoff_confirmed`, outputId, 'shutoff_confirmed', 'low', why, { trippedBy: this.trippedBy.get(outputId) ?? [] });
   }
 
   private raise(alarmId: string, source: string | null, rule: string, active: boolean, priority: Priority, why: string, details: Readonly<Record<string, unknown>>): void {
-    if (active) this.runtimeAlarmsActive.add(alarmId);
-    else this.runtimeAlarmsActive.delete(alarmId);
-    this.publish({ type: 'runtime_alarm', time: this.now(), alarmId, source: source ?? 'agent', rule, active, priority, why, details });
+    this.runtimeAlarms.set({ alarmId, source, rule, active, priority, why, details });
   }
 
   private publish(event: AgentEvent): void {
+    this.notifyListeners(event);
+    const row = storedEvent(event);
+    if (row) this.persistEvent(row, this.durableFeed.awaitStore(event));
+    else this.durableFeed.passThrough(event);
+  }
+
+  private notifyListeners(event: AgentEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -779,9 +892,6 @@ export class Agent {
         this.log(`hazmon: event subscriber failed: ${(error as Error).message}`);
       }
     }
-    const row = storedEvent(event);
-    if (row) this.persistEvent(row, this.durableFeed.awaitStore(event));
-    else this.durableFeed.passThrough(event);
   }
 
   /** Appends an alarm event row; `settled` hears the outcome (inside the tracked write, so stop() waits for it). */
@@ -922,14 +1032,14 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         priority: event.priority,
         who: event.who,
         why: event.why,
-        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: finiteOrNull(event.value), coverage: finiteOrNull(event.coverage), mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated },
+        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: finiteOrNull(event.value), coverage: finiteOrNull(event.coverage), mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated, activeSince: finiteOrNull(event.activeSince), shelvedUntil: finiteOrNull(event.shelvedUntil) },
       };
     case 'action':
       return { time: event.time, pointId: event.output, ruleId: event.actionId, kind: event.command === 'release' ? 'action_released' : 'action_commanded', stateAfter: event.command, priority: 'emergency', who: event.who, why: event.why, details: { alarmId: event.alarmId, actionKind: event.kind } };
     case 'command_refused':
       return { time: event.time, pointId: null, ruleId: event.target, kind: 'command_refused', stateAfter: 'unchanged', who: event.who, why: event.reason, details: { command: event.command } };
     case 'runtime_alarm':
-      return { time: event.time, pointId: event.source, ruleId: event.rule, kind: event.active ? 'raised' : 'cleared', stateAfter: event.active ? 'active' : 'normal', priority: event.priority, who: HAZMON, why: event.why, details: { alarmId: event.alarmId, ...event.details } };
+      return { time: event.time, pointId: event.source, ruleId: event.rule, kind: event.transition, stateAfter: event.toState, priority: event.priority, who: event.who, why: event.why, details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active } };
     case 'vote_ignored':
       return { time: event.time, pointId: event.pointId, ruleId: event.groupId, kind: 'vote_ignored', stateAfter: event.ignored ? 'ignored' : 'voting', who: HAZMON, why: event.why };
     case 'alarm_flood':
@@ -953,4 +1063,31 @@ function alarmTransition(event: Extract<AgentEvent, { type: 'alarm' }>): string 
   if (event.fromState === 'unacknowledged_active' && event.toState === 'acknowledged_active') return 'acknowledged';
   if (event.who === 'engine') return event.conditionActive ? 'changed' : 'cleared';
   return event.toState === 'normal' && event.fromState !== 'unacknowledged_returned' ? 'reset' : 'acknowledged';
+}
+
+function latchAlarmId(actionId: string): string {
+  return `${actionId}/latched`;
+}
+
+const ALARM_STATES: ReadonlySet<string> = new Set<AlarmState>(['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned']);
+
+/** A journal row's state as an ISA-18.2 state; runtime rows of earlier versions said `active`. */
+function alarmStateOf(stateAfter: string): AlarmState | null {
+  if (stateAfter === 'active') return 'unacknowledged_active';
+  return ALARM_STATES.has(stateAfter) ? (stateAfter as AlarmState) : null;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/**
+ * An engine alarm's state from its latest journal row. Suppression by design (who: engine) is not carried: the
+ * point's next reading says whether it is still in maintenance.
+ */
+function savedEngineAlarm(row: AlarmEventRow, alarmId: string, state: AlarmState): SavedAlarmState {
+  const details = row.details ?? {};
+  const mode = (details['mode'] === 'suppressed' && row.who === 'engine' ? 'in_service' : details['mode'] ?? 'in_service') as AlarmMode;
+  const conditionActive = details['conditionActive'] === true;
+  return { alarmId, state, mode, conditionActive, activeSince: conditionActive ? numberOr(details['activeSince'], row.time) : Number.NaN, shelvedUntil: numberOr(details['shelvedUntil'], Number.NaN) };
 }

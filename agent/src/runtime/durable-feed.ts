@@ -4,7 +4,9 @@
 export type EventDurability =
   /** Committed (WAL written and fsynced): `seq` is the row's `alarm_events.seq`. */
   | { readonly outcome: 'stored'; readonly seq: number }
-  /** An event the store does not keep as an alarm event (late and invalid readings, config reloads: audited instead). */
+  /** An event kept as an audit row instead (config reloads): `auditSeq` is the row's `audit_log.seq`. */
+  | { readonly outcome: 'audited'; readonly auditSeq: number }
+  /** An event the store does not keep (late and invalid readings). */
   | { readonly outcome: 'not_stored' }
   /** The append failed (counted in `persistFailures` and logged): the event is not on disk. */
   | { readonly outcome: 'append_failed'; readonly error: string };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RuntimeAlarmInput } from './agent.ts';
+import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 import { EVENT_LOOP_LAG_ALARM, EventLoopLagMonitor } from './event-loop.ts';
 import { until } from './fixtures/wait.ts';
 

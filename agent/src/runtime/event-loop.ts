@@ -1,7 +1,7 @@
 /** Event-loop delay of the agent's process (perf_hooks), judged once per window: over the limit raises a runtime alarm, a calm window clears it. */
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { RuntimeAlarmInput } from './agent.ts';
+import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 
 export interface EventLoopLagSnapshot {
   /** Delay percentiles and maximum of the last complete window, ms (0 before the first window ends). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RuntimeAlarmInput } from './agent.ts';
+import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 import { until } from './fixtures/wait.ts';
 import { HEARTBEAT_ALARM, Heartbeat } from './heartbeat.ts';
 import type { OutputWriteResult } from './shutoff.ts';

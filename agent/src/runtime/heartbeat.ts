@@ -1,5 +1,5 @@
 /** A value written to a PLC on a fixed period (a toggling coil or a counting register) so the PLC can tell a dead gateway from a quiet one. */
-import type { RuntimeAlarmInput } from './agent.ts';
+import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 import type { OutputWriter } from './shutoff.ts';
 
 export type HeartbeatMode = 'toggle' | 'count';

@@ -1,6 +1,7 @@
 /** Public surface of the agent runtime: the core loop with verified shut-off. */
 export { Agent } from './agent.ts';
-export type { AgentDurableListener, AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ConfigReloadEvent, ModbusDeviceStats, ResetCredentials, RuntimeAlarmEvent, RuntimeAlarmInput } from './agent.ts';
+export type { AgentDurableListener, AlarmCommandRequest, AgentEvent, AgentListener, AgentOptions, ReadingsListener, AgentStats, ConfigReloadEvent, ModbusDeviceStats, ResetCredentials } from './agent.ts';
+export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, RuntimeAlarmView } from './runtime-alarms.ts';
 export type { EventDurability } from './durable-feed.ts';
 export { configHash } from './reload.ts';
 export type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';

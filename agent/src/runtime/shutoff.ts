@@ -12,9 +12,10 @@ export type OutputWriter = (value: boolean | number) => Promise<OutputWriteResul
 /**
  * stuck_open: the open switch still on after the travel time; feedback_broken: both switches false;
  * feedback_inconsistent: both true; no_feedback: no good limit-switch reading since the command;
- * command_ignored: the write failed or read back something else.
+ * command_ignored: the write failed or read back something else; opened_under_latch: a valve confirmed closed (or
+ * latched before a restart) reads open while its action is still latched.
  */
-export type ShutoffDiscrepancyReason = 'stuck_open' | 'feedback_broken' | 'feedback_inconsistent' | 'no_feedback' | 'command_ignored';
+export type ShutoffDiscrepancyReason = 'stuck_open' | 'feedback_broken' | 'feedback_inconsistent' | 'no_feedback' | 'command_ignored' | 'opened_under_latch';
 
 export const SHUTOFF_STATES = ['idle', 'commanding', 'verifying', 'discrepancy', 'confirmed'] as const;
 export type ShutoffState = (typeof SHUTOFF_STATES)[number];
@@ -35,7 +36,7 @@ export interface ShutoffHooks {
   /** An audit row (who = hazmon; the runtime adds the alarm ids that tripped the output). */
   audit(action: 'shutoff_command' | 'shutoff_confirmed' | 'shutoff_discrepancy', outputId: string, details: Readonly<Record<string, unknown>>): void;
   discrepancy(discrepancy: ShutoffDiscrepancy): void;
-  confirmed(outputId: string, discrepancyRaised: boolean): void;
+  confirmed(outputId: string): void;
   readonly latency: { readonly decision: LatencyHistogram; readonly command: LatencyHistogram; readonly confirm: LatencyHistogram };
 }
 
@@ -65,7 +66,6 @@ export class ShutoffValveController {
   private commandedAt = 0;
   private retriesUsed = 0;
   private attempt = 0;
-  private discrepancyRaised = false;
   /** Why the latest write failed; null once a write got through. */
   private lastWriteError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -84,12 +84,41 @@ export class ShutoffValveController {
     this.counts.trips += 1;
     this.decidedAt = this.hooks.now();
     this.hooks.latency.decision.record(this.decidedAt - arrivedAt);
+    this.restartSequence();
+    this.sendCommand();
+  }
+
+  private restartSequence(): void {
     this.retriesUsed = 0;
     this.attempt = 0;
-    this.discrepancyRaised = false;
     this.lastWriteError = null;
     this.firstWriteAt = Infinity;
+  }
+
+  /** Reopened by hand, or moved by itself, while the latch holds: the emergency discrepancy, and close it again. */
+  private openedUnderLatch(): void {
+    const switches = `limit switches closed=${String(this.closedSwitch)} open=${String(this.openSwitch)}`;
+    this.restartSequence();
+    this.raise('opened_under_latch', `${this.output.id} reads open (${switches}) while its shut-off is latched: commanding it closed again`);
+    this.decidedAt = this.hooks.now();
     this.sendCommand();
+  }
+
+  /** A good limit-switch reading says the valve is not closed. */
+  private readsOpen(): boolean {
+    return this.closedSwitch === false || this.openSwitch === true;
+  }
+
+  /**
+   * The action was latched before the agent restarted: nothing is written while the limit switches confirm the valve
+   * closed within its travel time; otherwise the discrepancy is raised and the close command sent again.
+   */
+  watch(): void {
+    if (this.state !== 'idle') return;
+    this.restartSequence();
+    this.firstWriteAt = this.hooks.now();
+    this.state = 'verifying';
+    this.armDeadline(this.output.travelTimeS * 1000);
   }
 
   /** A limit-switch reading: `value` null when its quality is not good. */
@@ -104,6 +133,7 @@ export class ShutoffValveController {
       this.openAt = receiveTime;
     } else return;
     if ((this.state === 'verifying' || this.state === 'discrepancy') && this.confirmedByFeedback()) this.confirm();
+    else if (this.state === 'confirmed' && value !== null && this.readsOpen()) this.openedUnderLatch();
   }
 
   /** The latch was reset by a person: stop watching. The valve is NOT reopened (that is done by hand on site). */
@@ -182,7 +212,8 @@ export class ShutoffValveController {
     }
     const { reason, why } = this.classify();
     this.raise(reason, why);
-    if (this.retriesUsed < this.output.retries) this.retryAfter(0);
+    if (this.attempt === 0) this.sendCommand();
+    else if (this.retriesUsed < this.output.retries) this.retryAfter(0);
   }
 
   /** Why the valve is not confirmed closed, from the switch readings since the first command write. */
@@ -191,7 +222,7 @@ export class ShutoffValveController {
     const closed = this.fresh(this.closedAt) ? this.closedSwitch : null;
     const open = this.fresh(this.openAt) ? this.openSwitch : null;
     const switches = `limit switches closed=${String(closed)} open=${String(open)}`;
-    const head = `${this.output.id} not confirmed closed ${seconds} s after the close command`;
+    const head = `${this.output.id} not confirmed closed ${seconds} s after ${this.attempt === 0 ? 'the agent restarted with its shut-off latched' : 'the close command'}`;
     if (this.lastWriteError !== null) return { reason: 'command_ignored', why: `${head}: the command was not taken (${this.lastWriteError}); ${switches}` };
     if (closed === null || open === null) return { reason: 'no_feedback', why: `${head}: no good limit-switch reading since the command (${switches})` };
     if (!closed && !open) return { reason: 'feedback_broken', why: `${head}: both limit switches false (${switches}): feedback wire broken` };
@@ -201,7 +232,6 @@ export class ShutoffValveController {
 
   private raise(reason: ShutoffDiscrepancyReason, why: string): void {
     this.state = 'discrepancy';
-    this.discrepancyRaised = true;
     this.counts.discrepancies += 1;
     const discrepancy: ShutoffDiscrepancy = {
       outputId: this.output.id,
@@ -221,9 +251,10 @@ export class ShutoffValveController {
     const now = this.hooks.now();
     this.state = 'confirmed';
     this.counts.confirmations += 1;
-    this.hooks.latency.confirm.record(now - this.firstWriteAt);
+    // A restart's watch wrote nothing: there is no command latency to record.
+    if (this.attempt > 0) this.hooks.latency.confirm.record(now - this.firstWriteAt);
     this.hooks.audit('shutoff_confirmed', this.output.id, { closed: this.output.feedback?.closed ?? null, open: this.output.feedback?.open ?? null, attempt: this.attempt, afterMs: now - this.firstWriteAt });
-    this.hooks.confirmed(this.output.id, this.discrepancyRaised);
+    this.hooks.confirmed(this.output.id);
   }
 
   /** Closed true and open false, both read after the first command write started. */

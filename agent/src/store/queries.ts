@@ -213,6 +213,26 @@ export async function latestActionEvents(connection: SerialConnection): Promise<
   return rows.map(alarmEventFromRow);
 }
 
+/** Rows that are not a step of an alarm's life cycle, though some carry an alarm id (an action names its trigger). */
+const NOT_ALARM_STATE_KINDS = ['action_commanded', 'action_released', 'command_refused', 'vote_ignored', 'flood_start', 'flood_end', 'chattering', 'notice'];
+
+/**
+ * Each alarm's latest life-cycle row, where that leaves it not normal or not in service: what a restarting agent
+ * takes back (acknowledged, shelved, out of service, still standing). Alarms are told apart by `details.alarmId`.
+ */
+export async function latestAlarmStates(connection: SerialConnection): Promise<AlarmEventRow[]> {
+  const rows = await connection.rows(
+    `SELECT * FROM (
+       SELECT * FROM alarm_events
+       WHERE kind NOT IN (${NOT_ALARM_STATE_KINDS.map(sqlString).join(', ')}) AND json_extract_string(details, '$.alarmId') IS NOT NULL
+       QUALIFY row_number() OVER (PARTITION BY json_extract_string(details, '$.alarmId') ORDER BY seq DESC) = 1
+     ) WHERE state_after <> 'normal' OR coalesce(json_extract_string(details, '$.mode'), 'in_service') <> 'in_service'
+     ORDER BY seq`,
+    [],
+  );
+  return rows.map(alarmEventFromRow);
+}
+
 export async function auditRows(connection: SerialConnection, query: AuditRangeQuery): Promise<AuditRow[]> {
   const afterSeq = query.afterSeq ?? 0;
   const fromTime = query.fromTime ?? 0;

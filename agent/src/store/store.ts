@@ -448,6 +448,11 @@ export class HazmonStore {
     return queries.latestActionEvents(this.reads);
   }
 
+  /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service (see queries.latestAlarmStates). */
+  latestAlarmStates(): Promise<AlarmEventRow[]> {
+    return queries.latestAlarmStates(this.reads);
+  }
+
   auditRows(query: AuditRangeQuery = {}): Promise<AuditRow[]> {
     return queries.auditRows(this.reads, query);
   }
