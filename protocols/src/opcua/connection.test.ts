@@ -1,10 +1,10 @@
 /** OPC UA client against the real tank farm server on 127.0.0.1: subscriptions, quality mapping, security, restart, browse, writes. */
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLinkRelay } from '../../../simulators/src/net/link-relay.ts';
 import { startTankFarm, tankNodeId, type RunningTankFarm, type TankVariableName } from '../../../simulators/src/opcua/index.ts';
 import type { Reading } from '../reading.ts';
 import { browseOpcuaVariables } from './browse.ts';
@@ -122,39 +122,6 @@ function lastOf(readings: Reading[], pointId: string, accept: (reading: Reading)
   return readings.findLast((reading) => reading.pointId === pointId && accept(reading));
 }
 
-/**
- * A TCP relay to the server that can go silent: silenced, it keeps both sockets open and drops whatever comes, as a
- * hung server or a network that loses packets without resetting the connection does.
- */
-async function silenceableRelay(targetPort: number): Promise<{ port: number; silence(silent: boolean): void; close(): Promise<void> }> {
-  let silent = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connectTcp(targetPort, '127.0.0.1');
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-      sockets.add(from);
-      from.on('data', (chunk) => {
-        if (!silent) to.write(chunk);
-      });
-      from.on('close', () => to.destroy());
-      from.on('error', () => to.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('relay: no port');
-  return {
-    port: address.port,
-    silence: (value) => {
-      silent = value;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe('OpcuaConnection subscriptions', () => {
   it('delivers changing values with units from EngineeringUnits, source timestamps and quality, batched per notification', async () => {
     const farm = sharedFarm;
@@ -198,7 +165,8 @@ describe('OpcuaConnection subscriptions', () => {
     farm.tank('T101').set('level', 1200);
     for (const id of ['every', 'absolute', 'percent']) await waitFor(`${id} large step`, () => lastOf(readings, id, (r) => r.value === 1200));
 
-    const values = (id: string) => readings.filter((r) => r.pointId === id).map((r) => r.value);
+    // restatements repeat a value; the changes are what the deadband filters
+    const values = (id: string) => readings.filter((r) => r.pointId === id).map((r) => r.value).filter((value, index, all) => index === 0 || value !== all[index - 1]);
     expect(values('absolute')).toEqual([1000, 1200]);
     expect(values('percent')).toEqual([1000, 1200]);
     expect(values('every')).toContain(1050);
@@ -222,6 +190,22 @@ describe('OpcuaConnection subscriptions', () => {
     farm.tank('T101').set('sensorFault', 0);
     const readingsBefore = readings.length;
     await waitFor('good again', () => (readings.slice(readingsBefore).some((r) => r.quality === 'good') ? true : undefined));
+  });
+
+  it('restates a value that does not change, once per keep-alive period, while the subscription is alive', async () => {
+    const farm = sharedFarm;
+    resetTanks(farm);
+    // publishing every 100 ms, keep-alive count 10: the subscription proves itself alive at least once a second
+    const { connection, readings } = connect(farm);
+    await connection.start();
+    const first = await waitFor('the first temperature', () => lastOf(readings, 't101.temperature', () => true));
+    const restated = await waitFor('three restatements of the steady temperature', () => {
+      const again = readings.filter((r) => r.pointId === 't101.temperature' && r.receiveTime > first.receiveTime);
+      return again.length >= 3 ? again : undefined;
+    }, 10_000);
+    for (const reading of restated) expect(reading).toMatchObject({ value: 18.5, quality: 'good', unit: 'degC', sourceTime: first.sourceTime, restated: true });
+    const gaps = restated.map((reading, index) => reading.receiveTime - (index === 0 ? first.receiveTime : restated[index - 1]!.receiveTime));
+    for (const gap of gaps) expect(gap).toBeLessThan(2500);
   });
 
   it('reports a point whose node does not exist as bad instead of leaving it silent', async () => {
@@ -283,7 +267,7 @@ describe('OpcuaConnection security', () => {
 describe('OpcuaConnection reconnection', () => {
   it('reports every point bad when the server goes silent without closing the connection, and delivers again after', async () => {
     const farm = await farmOnPort(0);
-    const relay = await silenceableRelay(farm.port);
+    const relay = await startLinkRelay(farm.port);
     cleanups.push(() => relay.close());
     // Publishing every 100 ms, keep-alives every 10 publishing intervals, requests time out after 2 s: whichever
     // notices first (node-opcua's request timeout, or the connection's silence watchdog at 1 s + 2 s), the points
@@ -307,6 +291,22 @@ describe('OpcuaConnection reconnection', () => {
     await waitFor('values again once the server answers', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1234), 60_000);
     expect(connection.state).toBe('connected');
   }, 120_000);
+
+  it('restates the unchanged values it gets again after the link drops with the server still running', async () => {
+    const farm = await farmOnPort(0);
+    const relay = await startLinkRelay(farm.port);
+    cleanups.push(() => relay.close());
+    const { connection, readings } = connect({ ...farm, endpointUrl: `opc.tcp://127.0.0.1:${relay.port}` });
+    await connection.start();
+    const before = await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1000));
+
+    const beforeDrop = readings.length;
+    relay.drop();
+    const lost = await waitFor('the level bad for the dropped link', () => readings.slice(beforeDrop).find((r) => r.pointId === 't101.level' && r.reason?.code === 'connection'));
+    const again = await waitFor('the level again', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.receiveTime > lost.receiveTime), 30_000);
+    // the server kept its value and its source timestamp: what the gateway knows now is that it still holds
+    expect(again).toMatchObject({ value: 1000, sourceTime: before.sourceTime, restated: true });
+  }, 60_000);
 
   it('goes bad on server loss and delivers again from a new server on the same port', async () => {
     const first = await farmOnPort(0);

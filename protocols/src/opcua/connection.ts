@@ -50,6 +50,10 @@ interface LiveSession {
   readonly pointByHandle: Map<number, PointRuntime>;
   readonly dataTypeByNodeId: Map<string, DataType>;
   readonly silenceLimitMs: number;
+  /** A value the subscription has not repeated for this long is restated (see deliver); the keep-alive period. */
+  readonly restateAfterMs: number;
+  /** What the subscription last said of each point in this session (its latest reading or restatement). */
+  readonly stated: Map<PointRuntime, Reading>;
   lastActivityMs: number;
   /**
    * Notifications that came in before their CreateMonitoredItems call returned (the first publish response can
@@ -235,6 +239,8 @@ export class OpcuaConnection {
         pointByHandle: new Map(),
         dataTypeByNodeId: new Map(),
         silenceLimitMs: keepAliveMs * this.config.keepAliveMissesAllowed + this.config.requestTimeoutMs,
+        restateAfterMs: keepAliveMs,
+        stated: new Map(),
         lastActivityMs: Date.now(),
         early: [],
       };
@@ -300,14 +306,17 @@ export class OpcuaConnection {
     if (setupReadings.length > 0) this.handlers.onReadings(setupReadings);
   }
 
+  /**
+   * Every publish response, keep-alives included, proves the subscription alive. It reports changes only, so a value
+   * it has not repeated for restateAfterMs is restated as still holding: a steady value stays fresh, and a silent
+   * subscription (no restatements, then the silence watchdog) still goes stale.
+   */
   private deliver(live: LiveSession, message: NotificationMessage): void {
-    live.lastActivityMs = Date.now();
-    const notifications = message.notificationData;
-    if (notifications === null || notifications.length === 0) return;
-    const receiveTime = live.lastActivityMs;
+    const receiveTime = Date.now();
+    live.lastActivityMs = receiveTime;
     const { DataChangeNotification } = live.opcua;
     const readings: Reading[] = [];
-    for (const notification of notifications) {
+    for (const notification of message.notificationData ?? []) {
       if (!(notification instanceof DataChangeNotification) || notification.monitoredItems === null) continue;
       for (const item of notification.monitoredItems) {
         const point = live.pointByHandle.get(item.clientHandle);
@@ -315,10 +324,27 @@ export class OpcuaConnection {
         else live.early?.push({ clientHandle: item.clientHandle, value: item.value, receiveTime });
       }
     }
+    for (const [point, stated] of live.stated) {
+      if (receiveTime - stated.receiveTime >= live.restateAfterMs) readings.push(this.remember(live, point, { ...stated, receiveTime, restated: true }));
+    }
     if (readings.length > 0) this.handlers.onReadings(readings);
   }
 
+  /**
+   * A monitored item's first value in a session is its current value, whenever it last changed (after a reconnect
+   * often before the loss): restated, so it counts as of now and restores the point.
+   */
   private toReading(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
+    const reading = this.readingOf(live, point, dataValue, receiveTime);
+    return this.remember(live, point, live.stated.has(point) ? reading : { ...reading, restated: true });
+  }
+
+  private remember(live: LiveSession, point: PointRuntime, reading: Reading): Reading {
+    live.stated.set(point, reading);
+    return reading;
+  }
+
+  private readingOf(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
     const value = scalarOf(dataValue.value);
     const sourceTime = dataValue.sourceTimestamp === null ? null : dataValue.sourceTimestamp.getTime();
     const status = dataValue.statusCode;
