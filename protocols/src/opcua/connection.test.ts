@@ -81,11 +81,14 @@ interface Collected {
   connection: OpcuaConnection;
   readings: Reading[];
   batches: number[];
+  /** Every onError call, with the gateway time it came. */
+  errors: { error: OpcuaError; at: number }[];
 }
 
 function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput> = {}): Collected {
   const readings: Reading[] = [];
   const batches: number[] = [];
+  const errors: { error: OpcuaError; at: number }[] = [];
   const connection = createOpcuaConnection(
     {
       id: 'tank-farm',
@@ -102,10 +105,11 @@ function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput>
         batches.push(batch.length);
         readings.push(...batch);
       },
+      onError: (error) => errors.push({ error, at: Date.now() }),
     },
   );
   cleanups.push(() => connection.stop());
-  return { connection, readings, batches };
+  return { connection, readings, batches, errors };
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 25_000): Promise<T> {
@@ -332,6 +336,31 @@ describe('OpcuaConnection reconnection', () => {
     second.tank('T101').set('level', 4400);
     await waitFor('a change on the new server', () => lastOf(readings, 't101.level', (r) => r.value === 4400));
   }, 90_000);
+  it('counts a loss once and, with the default back-off, delivers within about a second of the server coming back', async () => {
+    const first = await farmOnPort(0);
+    const { connection, readings, errors } = connect(first, { reconnect: undefined });
+    await connection.start();
+    await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good'));
+
+    const port = first.port;
+    const stoppedAt = Date.now();
+    await first.stop();
+    // long enough for a back-off that doubles without a cap to reach several seconds
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const losses = errors.filter(({ error }) => / lost: /.test(error.message));
+    expect(losses.map(({ error }) => error.message)).toHaveLength(1);
+    const attempts = errors.filter(({ at }) => at >= stoppedAt).map(({ at }) => at);
+    const waits = attempts.slice(1).map((at, index) => at - attempts[index]!);
+    // still backing off while the server stays down: the first wait is the shortest
+    expect(waits[0]!).toBeLessThan(Math.max(...waits));
+
+    const second = await farmOnPort(port, 4321);
+    const backAt = Date.now();
+    const again = await waitFor('values from the restarted server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), 30_000);
+    expect(again.receiveTime - backAt).toBeLessThan(2000);
+    await second.stop();
+  }, 90_000);
+
   it('reports points bad while the server is not there yet and connects once it appears', async () => {
     const probe = await farmOnPort(0);
     const port = probe.port;

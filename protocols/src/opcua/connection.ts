@@ -197,8 +197,10 @@ export class OpcuaConnection {
     if (generation !== this.generation || this.currentState === 'stopped') return;
     const live = this.live;
     this.live = undefined;
-    if (live !== undefined) void live.opened.close();
+    // fail() first: it moves to a new generation, so the events of closing the old session (session_closed, close)
+    // are not taken for a second loss, which would be reported twice and double the back-off
     this.fail(new OpcuaError('HAZMON_OPCUA_CONNECT_FAILED', `connection to ${this.config.endpointUrl} lost: ${what}; reconnecting`));
+    if (live !== undefined) void live.opened.close();
   }
 
   /** A server that stops answering without closing the socket still sends keep-alives; their absence is a loss. */
