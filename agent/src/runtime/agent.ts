@@ -9,7 +9,7 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
-import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, Reading } from '@hazmon/protocols';
+import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, OpcuaConnectionState, OpcuaError, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { verifyPassword } from '../config/index.ts';
@@ -451,8 +451,8 @@ export class Agent {
     return this.connections.replace(fingerprints(configs), (id, retiring) =>
       createOpcuaConnection(configs.find((config) => config.id === id), {
         onReadings: (batch) => this.onReadings(batch, false, retiring),
-        onStateChange: (state) => {
-          if (!retiring()) this.onConnectionState(id, state);
+        onStateChange: (state, cause) => {
+          if (!retiring()) this.onConnectionState(id, state, cause);
         },
       }),
     );
@@ -692,13 +692,15 @@ export class Agent {
     }
   }
 
-  private onConnectionState(connectionId: string, state: string): void {
-    const lost = state === 'reconnecting';
-    if (state !== 'reconnecting' && state !== 'connected') return;
-    if (lost === this.devicesInCommsLoss.has(connectionId)) return;
-    if (lost) this.devicesInCommsLoss.add(connectionId);
-    else this.devicesInCommsLoss.delete(connectionId);
-    this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', lost, 'high', lost ? `OPC UA connection ${connectionId} lost, reconnecting` : `OPC UA connection ${connectionId} connected`, {});
+  /** Raised with the cause (and raised again when the cause changes while reconnecting), cleared once connected. */
+  private onConnectionState(connectionId: string, state: OpcuaConnectionState, cause: OpcuaError | undefined): void {
+    if (state === 'connected' && this.devicesInCommsLoss.delete(connectionId)) {
+      this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', false, 'high', `OPC UA connection ${connectionId} connected`, {});
+    } else if (state === 'reconnecting') {
+      this.devicesInCommsLoss.add(connectionId);
+      const why = `OPC UA connection ${connectionId} down, reconnecting: ${cause?.message ?? 'cause unknown'}`;
+      this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', true, 'high', why, { code: cause?.code ?? null });
+    }
   }
 
   private onStoreEvent(event: StoreEvent): void {

@@ -244,9 +244,11 @@ describe('OpcuaConnection security', () => {
     const result = await connection.start();
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.code).toBe('HAZMON_OPCUA_CONNECT_FAILED');
+    expect(result.error.code).toBe('HAZMON_OPCUA_CERTIFICATE_REJECTED');
     expect(result.error.message).toContain(farm.endpointUrl);
     expect(result.error.message).toContain('BadCertificateUntrusted');
+    // what to do: which certificate (filed under rejected/ by the client) to move into which folder
+    expect(result.error.message).toMatch(new RegExp(`move ${join(strict.pkiDir, 'rejected')}/.+\\.pem into ${join(strict.pkiDir, 'trusted', 'certs')}`));
     expect(readings.some((r) => r.quality === 'bad' && r.reason?.code === 'connection')).toBe(true);
   });
 

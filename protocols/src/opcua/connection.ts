@@ -19,7 +19,8 @@ export interface OpcuaConnectionHandlers {
   onReadings(readings: Reading[]): void;
   /** Every failed attempt and every loss, for logs; the points have already been reported bad. */
   onError?(error: OpcuaError): void;
-  onStateChange?(state: OpcuaConnectionState): void;
+  /** `cause`: why it is `reconnecting`; called again while reconnecting when the cause changes (e.g. server up, certificate refused). */
+  onStateChange?(state: OpcuaConnectionState, cause?: OpcuaError): void;
 }
 
 export type OpcuaAttemptResult = { readonly ok: true } | { readonly ok: false; readonly error: OpcuaError };
@@ -72,6 +73,7 @@ export class OpcuaConnection {
   private readonly points: PointRuntime[];
   private readonly pointsById = new Map<string, PointRuntime>();
   private currentState: OpcuaConnectionState = 'idle';
+  private stateCause: OpcuaError | undefined;
   /** Bumped by every attempt, loss and stop; events from an older generation are ignored. */
   private generation = 0;
   private failures = 0;
@@ -154,10 +156,11 @@ export class OpcuaConnection {
     return dataType;
   }
 
-  private setState(state: OpcuaConnectionState): void {
-    if (this.currentState === state) return;
+  private setState(state: OpcuaConnectionState, cause?: OpcuaError): void {
+    if (this.currentState === state && cause?.message === this.stateCause?.message) return;
     this.currentState = state;
-    this.handlers.onStateChange?.(state);
+    this.stateCause = cause;
+    this.handlers.onStateChange?.(state, cause);
   }
 
   private async attempt(): Promise<OpcuaAttemptResult> {
@@ -185,7 +188,7 @@ export class OpcuaConnection {
     this.generation++;
     this.handlers.onReadings(this.connectionReadings(error.message));
     this.handlers.onError?.(error);
-    this.setState('reconnecting');
+    this.setState('reconnecting', error);
     const { initialDelayMs, maxDelayMs } = this.config.reconnect;
     const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.failures, 20));
     this.failures++;
