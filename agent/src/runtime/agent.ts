@@ -15,7 +15,7 @@ import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { verifyPassword } from '../config/index.ts';
 import type { ActionEvent, AlarmView, CommandResult, EngineEvent, EngineSnapshot, EngineStats, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
-import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
+import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StorePointDefinition, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import { RuntimeError } from './errors.ts';
 import type { LatencySnapshot } from '../latency-histogram.ts';
@@ -152,6 +152,11 @@ export class Agent {
   private readonly trippedBy = new Map<string, string[]>();
   private readonly rejectedPoints = new Set<string>();
   /**
+   * OPC UA points without a unit in the config, by id: their unit comes from the node's EngineeringUnits once
+   * connected, and is registered in the store (exports read it there) with the first reading that names one.
+   */
+  private serverUnits = new Map<string, StorePointDefinition>();
+  /**
    * Latches restored at start or kept over a reload that reset their trigger points' state, by action id: the trigger
    * points whose conditions the engine has not judged yet (point -> how long it must be read good first: its
    * on-delay or longest window) and what reset them. Reset waits for them.
@@ -194,6 +199,7 @@ export class Agent {
     this.poller = new ModbusLines((batch, retiring) => this.onReadings(batch, true, retiring), this.now);
     this.poller.replace(config.lines, config.devices);
     this.replaceConnections(config.opcua);
+    this.awaitServerUnits(config);
     for (const output of config.outputs) this.addOutput(output, this.writerFor(output));
     const raiseAlarm = (alarm: RuntimeAlarmInput) => this.raiseRuntimeAlarm(alarm);
     this.eventLoop = new EventLoopLagMonitor({ limitMs: config.health.eventLoopLagMs, alarm: raiseAlarm });
@@ -379,6 +385,8 @@ export class Agent {
     latchActions(engine, latched);
     this.engine = engine;
     this.current = runningConfig(next);
+    // the reload registered the points again, without the units the servers named
+    this.awaitServerUnits(next);
     this.modbusDevices.clear();
     for (const device of next.devices) this.modbusDevices.add(device.id);
     const outputs = this.replaceOutputs(next.outputs);
@@ -642,12 +650,27 @@ export class Agent {
       this.storeReading(reading);
     }
     if (modbus) this.trackDeviceComms(batch);
+    else if (this.serverUnits.size > 0) this.registerServerUnits(batch);
     for (const listener of this.readingListeners) {
       try {
         listener(batch);
       } catch (error) {
         this.log(`hazmon: readings subscriber failed: ${(error as Error).message}`);
       }
+    }
+  }
+
+  private awaitServerUnits(config: AgentConfig): void {
+    const opcuaIds = new Set(config.opcua.flatMap((connection) => connection.points.map((point) => point.id)));
+    this.serverUnits = new Map(config.storePoints.filter((point) => point.unit === '' && opcuaIds.has(point.pointId)).map((point) => [point.pointId, point]));
+  }
+
+  private registerServerUnits(batch: readonly Reading[]): void {
+    for (const reading of batch) {
+      const point = this.serverUnits.get(reading.pointId);
+      if (point === undefined || reading.unit === '') continue;
+      this.serverUnits.delete(reading.pointId);
+      void this.track(() => this.store.registerPoints([{ ...point, unit: reading.unit }]), `the unit ${reading.unit} of ${reading.pointId} named by its OPC UA server`);
     }
   }
 
