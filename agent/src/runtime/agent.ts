@@ -165,7 +165,7 @@ export class Agent {
   /** First good reading since start (or since the reload that reset its state) of each trigger point of a restored latch. */
   private readonly goodSince = new Map<string, number>();
   private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
-  private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => void connection.start(), stop: (connection) => connection.stop() });
+  private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => connection.start(), stop: (connection) => connection.stop() });
   private readonly poller: ModbusLines;
   private engine: AlarmEngine;
   private current: RunningConfig;
@@ -614,9 +614,12 @@ export class Agent {
 
   private run(tickIntervalMs: number): void {
     this.poller.start();
-    this.connections.start();
+    const opcuaStarted = this.connections.start();
     this.tickTimer = setInterval(() => this.tick(), tickIntervalMs);
-    this.eventLoop.start();
+    // node-opcua's start-up (loading it, the first session) blocks the loop for up to a second: a start, not a stall
+    void opcuaStarted.then(() => {
+      if (!this.stopped) this.eventLoop.start();
+    });
     this.heartbeat?.start();
   }
 
