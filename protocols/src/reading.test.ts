@@ -6,6 +6,10 @@ describe('effectiveTime', () => {
     expect(effectiveTime({ sourceTime: 1_000, receiveTime: 2_000 })).toBe(1_000);
     expect(effectiveTime({ sourceTime: null, receiveTime: 2_000 })).toBe(2_000);
   });
+
+  it('counts a restated value as of its receive time, not its older source time', () => {
+    expect(effectiveTime({ sourceTime: 1_000, receiveTime: 9_000, restated: true })).toBe(9_000);
+  });
 });
 
 describe('reason codes', () => {

@@ -39,6 +39,12 @@ export interface Reading {
   readonly reason?: QualityReason;
   /** Named status flags decoded from the device's status/fault words (e.g. alarm1, fault, heartbeat). */
   readonly flags?: Readonly<Record<string, boolean>>;
+  /**
+   * The source confirmed at receiveTime that a value it stated earlier still holds (OPC UA: a monitored item's value
+   * delivered again on (re)subscribing, or repeated while its subscription is alive, which reports changes only).
+   * sourceTime stays the time the source stamped on the value; the reading counts as of receiveTime.
+   */
+  readonly restated?: true;
 }
 
 /** Compact codes for storage and typed arrays; stable across versions. */
@@ -71,7 +77,10 @@ export const REASON_BY_CODE: readonly (QualityReasonCode | undefined)[] = Object
   [],
 );
 
-/** The time the engine should use: source time when the source has one, else the gateway's receive time. */
-export function effectiveTime(reading: Pick<Reading, 'sourceTime' | 'receiveTime'>): number {
-  return reading.sourceTime ?? reading.receiveTime;
+/**
+ * The time the engine should use: source time when the source has one, else the gateway's receive time; a restated
+ * value counts as of its receive time (its source time is older than what the gateway knows of it).
+ */
+export function effectiveTime(reading: Pick<Reading, 'sourceTime' | 'receiveTime' | 'restated'>): number {
+  return reading.restated === true ? reading.receiveTime : (reading.sourceTime ?? reading.receiveTime);
 }

@@ -64,4 +64,7 @@ export {
   type TankVariableName,
 } from './opcua/index.ts';
 
+// Network faults between a client and a simulated server.
+export { startLinkRelay, type LinkRelay } from './net/link-relay.ts';
+
 export { SimulatorError, type SimulatorErrorCode } from './errors.ts';

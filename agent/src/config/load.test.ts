@@ -62,6 +62,7 @@ describe('the sample config (agent/examples/site.yaml)', () => {
   it('settles outputs, users, retention, the store path and the API', () => {
     expect(config.outputs).toEqual([expect.objectContaining({ id: 'XV-301', command: 'XV-301.command', tripValue: false })]);
     expect(config.store.path).toBe(join(dirname(SAMPLE), 'hazmon.duckdb'));
+    expect(config.opcua.map((connection) => connection.pkiDir)).toEqual([join(dirname(SAMPLE), 'opcua-pki')]);
     expect(config.store.rawRetentionDays).toBeGreaterThanOrEqual(30);
     expect(config.api.host).toBe('127.0.0.1');
     expect(config.users.map((user) => user.role)).toEqual(['admin']);
@@ -185,5 +186,26 @@ ${profilesSection}
       expect(issues.find((issue) => issue.path === 'profiles.dir')?.problem).toContain(join(dirname(missing), 'no-such-folder'));
       expect(issues.some((issue) => issue.path === 'devices[0].profile')).toBe(true);
     }
+  });
+});
+
+describe('OPC UA PKI folders', () => {
+  const site = (connection: string, store: string) => `
+site: { id: yard, name: Yard, areas: [{ id: yard, name: Yard }] }
+lines: []
+devices: []
+opcua:
+  - { id: farm, endpointUrl: "opc.tcp://127.0.0.1:4840", points: [{ id: T.level, nodeId: "ns=1;s=T.Level" }]${connection} }
+store: { path: ${store} }
+`;
+
+  it('resolves a relative pkiDir from the config file folder, as store.path', () => {
+    const config = parseAgentConfig(site(', pkiDir: certs/opcua', 'data/site.duckdb'), '/etc/hazmon/site.yaml');
+    expect(config.opcua[0]!.pkiDir).toBe('/etc/hazmon/certs/opcua');
+  });
+
+  it('keeps the PKI beside the store by default, so trust survives a restart', () => {
+    const config = parseAgentConfig(site('', '/var/lib/hazmon/site.duckdb'), '/etc/hazmon/site.yaml');
+    expect(config.opcua[0]!.pkiDir).toBe('/var/lib/hazmon/opcua-pki');
   });
 });

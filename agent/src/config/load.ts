@@ -7,7 +7,7 @@
  * new ModbusPoller(...config.devices); new AlarmEngine(config.engine, sink);
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { LineConfig, Locator, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
 import { yamlLocator } from '@hazmon/protocols';
 import type { EngineConfig } from '../engine/index.ts';
@@ -72,7 +72,19 @@ export function loadAgentConfig(file: string, options: LoadConfigOptions = {}): 
   return parseAgentConfig(text, path, options);
 }
 
-/** Loads config text; `file` names it in messages and anchors the relative store path. */
+/** The folder, beside the store, of the OPC UA clients' certificates and trust lists when a connection names none. */
+const DEFAULT_OPCUA_PKI_DIR = 'opcua-pki';
+
+/**
+ * An OPC UA connection's PKI folder: relative to the config file's folder, as `store.path` is; by default a folder
+ * beside the store, so the client certificate a server was told to trust, and the server certificates trusted,
+ * survive a restart (and sit where the service may write).
+ */
+function opcuaPkiDir(file: string, storePath: string, pkiDir: string | undefined): string {
+  return pkiDir === undefined ? join(dirname(storePath), DEFAULT_OPCUA_PKI_DIR) : resolve(dirname(file), pkiDir);
+}
+
+/** Loads config text; `file` names it in messages and anchors the relative store path and OPC UA PKI folders. */
 export function parseAgentConfig(text: string, file: string, options: LoadConfigOptions = {}): AgentConfig {
   const raw = parseYaml(text, file);
   const issues = new IssueList(lazyYamlLocator(file, text), raw);
@@ -84,16 +96,17 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     issues.add('HAZMON_CONFIG_INVALID', ['retention', 'minuteRollupDays'], `must not be shorter than rawDays (${sections.retention.rawDays})`);
   }
   if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, sortedByPlace(issues.issues));
+  const storePath = resolve(dirname(file), sections.store.path);
   return {
     file,
     site: sections.site,
     lines: sections.lines,
     devices: catalog.devices,
-    opcua: sections.opcua,
+    opcua: sections.opcua.map((connection) => ({ ...connection, pkiDir: opcuaPkiDir(file, storePath, connection.pkiDir) })),
     engine: rules.engine,
     storePoints: storePointDefinitions(catalog, sections.points, rules.engine, sections.site),
     store: {
-      path: resolve(dirname(file), sections.store.path),
+      path: storePath,
       memoryLimitMb: sections.store.memoryLimitMb,
       rawRetentionDays: sections.retention.rawDays,
       minuteRollupRetentionDays: sections.retention.minuteRollupDays,

@@ -325,6 +325,11 @@ export class AlarmEngine {
   private readonly actionsByAlarm = new Map<Alarm, ActionRuntime[]>();
   private readonly health = new AlarmHealthTracker();
   private readonly counters: EngineStats = { readings: 0, late: 0, reordered: 0, duplicates: 0, nonFinite: 0, invalid: 0 };
+  /**
+   * The reason message of the Reading being processed (processReadings only; batches carry codes): a bad-quality
+   * alarm quotes it, so the source's own words (an OPC UA status name, the node) reach the alarm text.
+   */
+  private reasonMessage: string | undefined;
   /** First time the engine saw (reading or tick): a point that never reported goes stale staleS after it. */
   private startTime = Number.NaN;
   /** Flat hot-path state (see PointField.Count and RuleField.Count above). */
@@ -512,7 +517,9 @@ export class AlarmEngine {
         for (const name of this.points[index]!.faultFlags) if (reading.flags[name] === true) flagBits |= FLAG_FAULT;
       }
       const reason = reading.reason === undefined ? 0 : (REASON_INDEX.get(reading.reason.code) ?? 0);
+      this.reasonMessage = reading.reason?.message;
       this.processReading(index, time, numeric, QUALITY_CODE[reading.quality], reason, flagBits);
+      this.reasonMessage = undefined;
     }
   }
 
@@ -1046,7 +1053,7 @@ export class AlarmEngine {
   private raiseHealthChanges(point: PointRuntime, changed: number, bits: number, t: number, v: number, reason: number, signalFault: boolean): void {
     const h = (rule: HealthRule) => this.healthAlarm(point, rule);
     const why = REASON_CODES[reason] ?? 'none';
-    if (changed & HEALTH_BAD) this.raise(h('bad_quality'), (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
+    if (changed & HEALTH_BAD) this.raise(h('bad_quality'), (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})${this.reasonMessage === undefined ? '' : `: ${this.reasonMessage}`}` : 'quality no longer bad');
     if (changed & HEALTH_COMMS) this.raise(h('comms_loss'), (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
     if (changed & HEALTH_FAULT) this.raise(h('device_fault'), (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
     if (changed & HEALTH_SIGNAL) {

@@ -9,13 +9,13 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
-import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, Reading } from '@hazmon/protocols';
+import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, OpcuaConnectionState, OpcuaError, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { RESET_ROLES, verifyPassword } from '../config/index.ts';
 import type { ActionEvent, AlarmMode, AlarmState, AlarmView, CommandResult, EngineEvent, EngineSnapshot, EngineStats, OperatorCommand, Priority, SavedAlarmState } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
-import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StoreStats } from '../store/index.ts';
+import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StorePointDefinition, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import { RuntimeError } from './errors.ts';
 import type { LatencySnapshot } from '../latency-histogram.ts';
@@ -142,6 +142,11 @@ export class Agent {
   private readonly trippedBy = new Map<string, string[]>();
   private readonly rejectedPoints = new Set<string>();
   /**
+   * OPC UA points without a unit in the config, by id: their unit comes from the node's EngineeringUnits once
+   * connected, and is registered in the store (exports read it there) with the first reading that names one.
+   */
+  private serverUnits = new Map<string, StorePointDefinition>();
+  /**
    * Latches restored at start or kept over a reload that reset their trigger points' state, by action id: the trigger
    * points whose conditions the engine has not judged yet (point -> how long it must be read good first: its
    * on-delay or longest window) and what reset them. Reset waits for them.
@@ -150,7 +155,7 @@ export class Agent {
   /** First good reading since start (or since the reload that reset its state) of each trigger point of a restored latch. */
   private readonly goodSince = new Map<string, number>();
   private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
-  private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => void connection.start(), stop: (connection) => connection.stop() });
+  private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => connection.start(), stop: (connection) => connection.stop() });
   private readonly poller: ModbusLines;
   private engine: AlarmEngine;
   private current: RunningConfig;
@@ -185,6 +190,7 @@ export class Agent {
     this.poller = new ModbusLines((batch, retiring) => this.onReadings(batch, true, retiring), this.now);
     this.poller.replace(config.lines, config.devices);
     this.replaceConnections(config.opcua);
+    this.awaitServerUnits(config);
     for (const output of config.outputs) this.addOutput(output, this.writerFor(output));
     const raiseAlarm = (alarm: RuntimeAlarmInput) => this.raiseRuntimeAlarm(alarm);
     this.eventLoop = new EventLoopLagMonitor({ limitMs: config.health.eventLoopLagMs, alarm: raiseAlarm });
@@ -399,6 +405,8 @@ export class Agent {
     latchActions(engine, latched);
     this.engine = engine;
     this.current = runningConfig(next);
+    // the reload registered the points again, without the units the servers named
+    this.awaitServerUnits(next);
     this.modbusDevices.clear();
     for (const device of next.devices) this.modbusDevices.add(device.id);
     const outputs = this.replaceOutputs(next.outputs);
@@ -482,8 +490,8 @@ export class Agent {
     return this.connections.replace(fingerprints(configs), (id, retiring) =>
       createOpcuaConnection(configs.find((config) => config.id === id), {
         onReadings: (batch) => this.onReadings(batch, false, retiring),
-        onStateChange: (state) => {
-          if (!retiring()) this.onConnectionState(id, state);
+        onStateChange: (state, cause) => {
+          if (!retiring()) this.onConnectionState(id, state, cause);
         },
       }),
     );
@@ -707,9 +715,12 @@ export class Agent {
 
   private run(tickIntervalMs: number): void {
     this.poller.start();
-    this.connections.start();
+    const opcuaStarted = this.connections.start();
     this.tickTimer = setInterval(() => this.tick(), tickIntervalMs);
-    this.eventLoop.start();
+    // node-opcua's start-up (loading it, the first session) blocks the loop for up to a second: a start, not a stall
+    void opcuaStarted.then(() => {
+      if (!this.stopped) this.eventLoop.start();
+    });
     this.heartbeat?.start();
   }
 
@@ -743,12 +754,27 @@ export class Agent {
       this.storeReading(reading);
     }
     if (modbus) this.trackDeviceComms(batch);
+    else if (this.serverUnits.size > 0) this.registerServerUnits(batch);
     for (const listener of this.readingListeners) {
       try {
         listener(batch);
       } catch (error) {
         this.log(`hazmon: readings subscriber failed: ${(error as Error).message}`);
       }
+    }
+  }
+
+  private awaitServerUnits(config: AgentConfig): void {
+    const opcuaIds = new Set(config.opcua.flatMap((connection) => connection.points.map((point) => point.id)));
+    this.serverUnits = new Map(config.storePoints.filter((point) => point.unit === '' && opcuaIds.has(point.pointId)).map((point) => [point.pointId, point]));
+  }
+
+  private registerServerUnits(batch: readonly Reading[]): void {
+    for (const reading of batch) {
+      const point = this.serverUnits.get(reading.pointId);
+      if (point === undefined || reading.unit === '') continue;
+      this.serverUnits.delete(reading.pointId);
+      void this.track(() => this.store.registerPoints([{ ...point, unit: reading.unit }]), `the unit ${reading.unit} of ${reading.pointId} named by its OPC UA server`);
     }
   }
 
@@ -793,13 +819,15 @@ export class Agent {
     }
   }
 
-  private onConnectionState(connectionId: string, state: string): void {
-    const lost = state === 'reconnecting';
-    if (state !== 'reconnecting' && state !== 'connected') return;
-    if (lost === this.devicesInCommsLoss.has(connectionId)) return;
-    if (lost) this.devicesInCommsLoss.add(connectionId);
-    else this.devicesInCommsLoss.delete(connectionId);
-    this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', lost, 'high', lost ? `OPC UA connection ${connectionId} lost, reconnecting` : `OPC UA connection ${connectionId} connected`, {});
+  /** Raised with the cause (and raised again when the cause changes while reconnecting), cleared once connected. */
+  private onConnectionState(connectionId: string, state: OpcuaConnectionState, cause: OpcuaError | undefined): void {
+    if (state === 'connected' && this.devicesInCommsLoss.delete(connectionId)) {
+      this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', false, 'high', `OPC UA connection ${connectionId} connected`, {});
+    } else if (state === 'reconnecting') {
+      this.devicesInCommsLoss.add(connectionId);
+      const why = `OPC UA connection ${connectionId} down, reconnecting: ${cause?.message ?? 'cause unknown'}`;
+      this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', true, 'high', why, { code: cause?.code ?? null });
+    }
   }
 
   private onStoreEvent(event: StoreEvent): void {

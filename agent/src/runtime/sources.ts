@@ -11,7 +11,8 @@ import { changesBetween, fingerprintOf } from './reload.ts';
 export type Retiring = () => boolean;
 
 export interface UnitLifecycle<T> {
-  start(source: T): void;
+  /** May resolve once the source's start-up is over (an OPC UA connection's first attempt). */
+  start(source: T): Promise<unknown> | void;
   stop(source: T): Promise<void>;
 }
 
@@ -60,16 +61,17 @@ export class SourceUnits<T> {
     return this.units.get(id)?.source;
   }
 
-  start(): void {
+  /** Resolves once every unit's start-up is over, failed or not. */
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    for (const unit of this.units.values()) this.startUnit(unit);
+    await Promise.allSettled([...this.units.values()].map((unit) => this.startUnit(unit)));
   }
 
-  private startUnit(unit: Unit<T>): void {
+  private startUnit(unit: Unit<T>): Promise<unknown> | void {
     if (unit.started) return;
     unit.started = true;
-    this.lifecycle.start(unit.source);
+    return this.lifecycle.start(unit.source);
   }
 
   /** Waits for replacements under way, then stops every unit. */
@@ -113,7 +115,7 @@ export class ModbusLines {
   }
 
   start(): void {
-    this.pollers.start();
+    void this.pollers.start();
   }
 
   stop(): Promise<void> {

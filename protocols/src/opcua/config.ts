@@ -55,12 +55,16 @@ export const opcuaConnectionSchema = opcuaEndpointSchema.extend({
   publishingIntervalMs: z.number().positive().default(500),
   /** Silence longer than this many keep-alive periods counts as a lost connection. Default 3. */
   keepAliveMissesAllowed: z.number().int().positive().default(3),
+  /**
+   * Waits between attempts, doubling from initialDelayMs up to maxDelayMs. An attempt at a server that is down is a
+   * refused connection, cheap for both sides, and the wait is blindness after the server is back: so 1 s at most.
+   */
   reconnect: z
     .strictObject({
-      initialDelayMs: z.number().int().positive().default(1000),
-      maxDelayMs: z.number().int().positive().default(30_000),
+      initialDelayMs: z.number().int().positive().default(250),
+      maxDelayMs: z.number().int().positive().default(1000),
     })
-    .default({ initialDelayMs: 1000, maxDelayMs: 30_000 }),
+    .default({ initialDelayMs: 250, maxDelayMs: 1000 }),
   points: z.array(opcuaPointSchema).min(1),
 });
 

@@ -1,10 +1,10 @@
 /** OPC UA client against the real tank farm server on 127.0.0.1: subscriptions, quality mapping, security, restart, browse, writes. */
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLinkRelay } from '../../../simulators/src/net/link-relay.ts';
 import { startTankFarm, tankNodeId, type RunningTankFarm, type TankVariableName } from '../../../simulators/src/opcua/index.ts';
 import type { Reading } from '../reading.ts';
 import { browseOpcuaVariables } from './browse.ts';
@@ -81,11 +81,14 @@ interface Collected {
   connection: OpcuaConnection;
   readings: Reading[];
   batches: number[];
+  /** Every onError call, with the gateway time it came. */
+  errors: { error: OpcuaError; at: number }[];
 }
 
 function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput> = {}): Collected {
   const readings: Reading[] = [];
   const batches: number[] = [];
+  const errors: { error: OpcuaError; at: number }[] = [];
   const connection = createOpcuaConnection(
     {
       id: 'tank-farm',
@@ -102,10 +105,11 @@ function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput>
         batches.push(batch.length);
         readings.push(...batch);
       },
+      onError: (error) => errors.push({ error, at: Date.now() }),
     },
   );
   cleanups.push(() => connection.stop());
-  return { connection, readings, batches };
+  return { connection, readings, batches, errors };
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 25_000): Promise<T> {
@@ -120,39 +124,6 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 
 function lastOf(readings: Reading[], pointId: string, accept: (reading: Reading) => boolean): Reading | undefined {
   return readings.findLast((reading) => reading.pointId === pointId && accept(reading));
-}
-
-/**
- * A TCP relay to the server that can go silent: silenced, it keeps both sockets open and drops whatever comes, as a
- * hung server or a network that loses packets without resetting the connection does.
- */
-async function silenceableRelay(targetPort: number): Promise<{ port: number; silence(silent: boolean): void; close(): Promise<void> }> {
-  let silent = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connectTcp(targetPort, '127.0.0.1');
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-      sockets.add(from);
-      from.on('data', (chunk) => {
-        if (!silent) to.write(chunk);
-      });
-      from.on('close', () => to.destroy());
-      from.on('error', () => to.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('relay: no port');
-  return {
-    port: address.port,
-    silence: (value) => {
-      silent = value;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 describe('OpcuaConnection subscriptions', () => {
@@ -198,7 +169,8 @@ describe('OpcuaConnection subscriptions', () => {
     farm.tank('T101').set('level', 1200);
     for (const id of ['every', 'absolute', 'percent']) await waitFor(`${id} large step`, () => lastOf(readings, id, (r) => r.value === 1200));
 
-    const values = (id: string) => readings.filter((r) => r.pointId === id).map((r) => r.value);
+    // restatements repeat a value; the changes are what the deadband filters
+    const values = (id: string) => readings.filter((r) => r.pointId === id).map((r) => r.value).filter((value, index, all) => index === 0 || value !== all[index - 1]);
     expect(values('absolute')).toEqual([1000, 1200]);
     expect(values('percent')).toEqual([1000, 1200]);
     expect(values('every')).toContain(1050);
@@ -222,6 +194,22 @@ describe('OpcuaConnection subscriptions', () => {
     farm.tank('T101').set('sensorFault', 0);
     const readingsBefore = readings.length;
     await waitFor('good again', () => (readings.slice(readingsBefore).some((r) => r.quality === 'good') ? true : undefined));
+  });
+
+  it('restates a value that does not change, once per keep-alive period, while the subscription is alive', async () => {
+    const farm = sharedFarm;
+    resetTanks(farm);
+    // publishing every 100 ms, keep-alive count 10: the subscription proves itself alive at least once a second
+    const { connection, readings } = connect(farm);
+    await connection.start();
+    const first = await waitFor('the first temperature', () => lastOf(readings, 't101.temperature', () => true));
+    const restated = await waitFor('three restatements of the steady temperature', () => {
+      const again = readings.filter((r) => r.pointId === 't101.temperature' && r.receiveTime > first.receiveTime);
+      return again.length >= 3 ? again : undefined;
+    }, 10_000);
+    for (const reading of restated) expect(reading).toMatchObject({ value: 18.5, quality: 'good', unit: 'degC', sourceTime: first.sourceTime, restated: true });
+    const gaps = restated.map((reading, index) => reading.receiveTime - (index === 0 ? first.receiveTime : restated[index - 1]!.receiveTime));
+    for (const gap of gaps) expect(gap).toBeLessThan(2500);
   });
 
   it('reports a point whose node does not exist as bad instead of leaving it silent', async () => {
@@ -256,9 +244,11 @@ describe('OpcuaConnection security', () => {
     const result = await connection.start();
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.code).toBe('HAZMON_OPCUA_CONNECT_FAILED');
+    expect(result.error.code).toBe('HAZMON_OPCUA_CERTIFICATE_REJECTED');
     expect(result.error.message).toContain(farm.endpointUrl);
     expect(result.error.message).toContain('BadCertificateUntrusted');
+    // what to do: which certificate (filed under rejected/ by the client) to move into which folder
+    expect(result.error.message).toMatch(new RegExp(`move ${join(strict.pkiDir, 'rejected')}/.+\\.pem into ${join(strict.pkiDir, 'trusted', 'certs')}`));
     expect(readings.some((r) => r.quality === 'bad' && r.reason?.code === 'connection')).toBe(true);
   });
 
@@ -283,7 +273,7 @@ describe('OpcuaConnection security', () => {
 describe('OpcuaConnection reconnection', () => {
   it('reports every point bad when the server goes silent without closing the connection, and delivers again after', async () => {
     const farm = await farmOnPort(0);
-    const relay = await silenceableRelay(farm.port);
+    const relay = await startLinkRelay(farm.port);
     cleanups.push(() => relay.close());
     // Publishing every 100 ms, keep-alives every 10 publishing intervals, requests time out after 2 s: whichever
     // notices first (node-opcua's request timeout, or the connection's silence watchdog at 1 s + 2 s), the points
@@ -307,6 +297,22 @@ describe('OpcuaConnection reconnection', () => {
     await waitFor('values again once the server answers', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1234), 60_000);
     expect(connection.state).toBe('connected');
   }, 120_000);
+
+  it('restates the unchanged values it gets again after the link drops with the server still running', async () => {
+    const farm = await farmOnPort(0);
+    const relay = await startLinkRelay(farm.port);
+    cleanups.push(() => relay.close());
+    const { connection, readings } = connect({ ...farm, endpointUrl: `opc.tcp://127.0.0.1:${relay.port}` });
+    await connection.start();
+    const before = await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1000));
+
+    const beforeDrop = readings.length;
+    relay.drop();
+    const lost = await waitFor('the level bad for the dropped link', () => readings.slice(beforeDrop).find((r) => r.pointId === 't101.level' && r.reason?.code === 'connection'));
+    const again = await waitFor('the level again', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.receiveTime > lost.receiveTime), 30_000);
+    // the server kept its value and its source timestamp: what the gateway knows now is that it still holds
+    expect(again).toMatchObject({ value: 1000, sourceTime: before.sourceTime, restated: true });
+  }, 60_000);
 
   it('goes bad on server loss and delivers again from a new server on the same port', async () => {
     const first = await farmOnPort(0);
@@ -332,6 +338,31 @@ describe('OpcuaConnection reconnection', () => {
     second.tank('T101').set('level', 4400);
     await waitFor('a change on the new server', () => lastOf(readings, 't101.level', (r) => r.value === 4400));
   }, 90_000);
+  it('counts a loss once and, with the default back-off, delivers within about a second of the server coming back', async () => {
+    const first = await farmOnPort(0);
+    const { connection, readings, errors } = connect(first, { reconnect: undefined });
+    await connection.start();
+    await waitFor('the first level', () => lastOf(readings, 't101.level', (r) => r.quality === 'good'));
+
+    const port = first.port;
+    const stoppedAt = Date.now();
+    await first.stop();
+    // long enough for a back-off that doubles without a cap to reach several seconds
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const losses = errors.filter(({ error }) => / lost: /.test(error.message));
+    expect(losses.map(({ error }) => error.message)).toHaveLength(1);
+    const attempts = errors.filter(({ at }) => at >= stoppedAt).map(({ at }) => at);
+    const waits = attempts.slice(1).map((at, index) => at - attempts[index]!);
+    // still backing off while the server stays down: the first wait is the shortest
+    expect(waits[0]!).toBeLessThan(Math.max(...waits));
+
+    const second = await farmOnPort(port, 4321);
+    const backAt = Date.now();
+    const again = await waitFor('values from the restarted server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), 30_000);
+    expect(again.receiveTime - backAt).toBeLessThan(2000);
+    await second.stop();
+  }, 90_000);
+
   it('reports points bad while the server is not there yet and connects once it appears', async () => {
     const probe = await farmOnPort(0);
     const port = probe.port;

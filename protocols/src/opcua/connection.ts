@@ -19,7 +19,8 @@ export interface OpcuaConnectionHandlers {
   onReadings(readings: Reading[]): void;
   /** Every failed attempt and every loss, for logs; the points have already been reported bad. */
   onError?(error: OpcuaError): void;
-  onStateChange?(state: OpcuaConnectionState): void;
+  /** `cause`: why it is `reconnecting`; called again while reconnecting when the cause changes (e.g. server up, certificate refused). */
+  onStateChange?(state: OpcuaConnectionState, cause?: OpcuaError): void;
 }
 
 export type OpcuaAttemptResult = { readonly ok: true } | { readonly ok: false; readonly error: OpcuaError };
@@ -50,6 +51,10 @@ interface LiveSession {
   readonly pointByHandle: Map<number, PointRuntime>;
   readonly dataTypeByNodeId: Map<string, DataType>;
   readonly silenceLimitMs: number;
+  /** A value the subscription has not repeated for this long is restated (see deliver); the keep-alive period. */
+  readonly restateAfterMs: number;
+  /** What the subscription last said of each point in this session (its latest reading or restatement). */
+  readonly stated: Map<PointRuntime, Reading>;
   lastActivityMs: number;
   /**
    * Notifications that came in before their CreateMonitoredItems call returned (the first publish response can
@@ -68,6 +73,7 @@ export class OpcuaConnection {
   private readonly points: PointRuntime[];
   private readonly pointsById = new Map<string, PointRuntime>();
   private currentState: OpcuaConnectionState = 'idle';
+  private stateCause: OpcuaError | undefined;
   /** Bumped by every attempt, loss and stop; events from an older generation are ignored. */
   private generation = 0;
   private failures = 0;
@@ -150,10 +156,11 @@ export class OpcuaConnection {
     return dataType;
   }
 
-  private setState(state: OpcuaConnectionState): void {
-    if (this.currentState === state) return;
+  private setState(state: OpcuaConnectionState, cause?: OpcuaError): void {
+    if (this.currentState === state && cause?.message === this.stateCause?.message) return;
     this.currentState = state;
-    this.handlers.onStateChange?.(state);
+    this.stateCause = cause;
+    this.handlers.onStateChange?.(state, cause);
   }
 
   private async attempt(): Promise<OpcuaAttemptResult> {
@@ -181,7 +188,7 @@ export class OpcuaConnection {
     this.generation++;
     this.handlers.onReadings(this.connectionReadings(error.message));
     this.handlers.onError?.(error);
-    this.setState('reconnecting');
+    this.setState('reconnecting', error);
     const { initialDelayMs, maxDelayMs } = this.config.reconnect;
     const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(this.failures, 20));
     this.failures++;
@@ -193,8 +200,10 @@ export class OpcuaConnection {
     if (generation !== this.generation || this.currentState === 'stopped') return;
     const live = this.live;
     this.live = undefined;
-    if (live !== undefined) void live.opened.close();
+    // fail() first: it moves to a new generation, so the events of closing the old session (session_closed, close)
+    // are not taken for a second loss, which would be reported twice and double the back-off
     this.fail(new OpcuaError('HAZMON_OPCUA_CONNECT_FAILED', `connection to ${this.config.endpointUrl} lost: ${what}; reconnecting`));
+    if (live !== undefined) void live.opened.close();
   }
 
   /** A server that stops answering without closing the socket still sends keep-alives; their absence is a loss. */
@@ -235,6 +244,8 @@ export class OpcuaConnection {
         pointByHandle: new Map(),
         dataTypeByNodeId: new Map(),
         silenceLimitMs: keepAliveMs * this.config.keepAliveMissesAllowed + this.config.requestTimeoutMs,
+        restateAfterMs: keepAliveMs,
+        stated: new Map(),
         lastActivityMs: Date.now(),
         early: [],
       };
@@ -300,14 +311,17 @@ export class OpcuaConnection {
     if (setupReadings.length > 0) this.handlers.onReadings(setupReadings);
   }
 
+  /**
+   * Every publish response, keep-alives included, proves the subscription alive. It reports changes only, so a value
+   * it has not repeated for restateAfterMs is restated as still holding: a steady value stays fresh, and a silent
+   * subscription (no restatements, then the silence watchdog) still goes stale.
+   */
   private deliver(live: LiveSession, message: NotificationMessage): void {
-    live.lastActivityMs = Date.now();
-    const notifications = message.notificationData;
-    if (notifications === null || notifications.length === 0) return;
-    const receiveTime = live.lastActivityMs;
+    const receiveTime = Date.now();
+    live.lastActivityMs = receiveTime;
     const { DataChangeNotification } = live.opcua;
     const readings: Reading[] = [];
-    for (const notification of notifications) {
+    for (const notification of message.notificationData ?? []) {
       if (!(notification instanceof DataChangeNotification) || notification.monitoredItems === null) continue;
       for (const item of notification.monitoredItems) {
         const point = live.pointByHandle.get(item.clientHandle);
@@ -315,10 +329,27 @@ export class OpcuaConnection {
         else live.early?.push({ clientHandle: item.clientHandle, value: item.value, receiveTime });
       }
     }
+    for (const [point, stated] of live.stated) {
+      if (receiveTime - stated.receiveTime >= live.restateAfterMs) readings.push(this.remember(live, point, { ...stated, receiveTime, restated: true }));
+    }
     if (readings.length > 0) this.handlers.onReadings(readings);
   }
 
+  /**
+   * A monitored item's first value in a session is its current value, whenever it last changed (after a reconnect
+   * often before the loss): restated, so it counts as of now and restores the point.
+   */
   private toReading(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
+    const reading = this.readingOf(live, point, dataValue, receiveTime);
+    return this.remember(live, point, live.stated.has(point) ? reading : { ...reading, restated: true });
+  }
+
+  private remember(live: LiveSession, point: PointRuntime, reading: Reading): Reading {
+    live.stated.set(point, reading);
+    return reading;
+  }
+
+  private readingOf(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
     const value = scalarOf(dataValue.value);
     const sourceTime = dataValue.sourceTimestamp === null ? null : dataValue.sourceTimestamp.getTime();
     const status = dataValue.statusCode;

@@ -1,6 +1,6 @@
 /** Opens a node-opcua client and session from an endpoint config: security mode, user identity, PKI folder, fail-fast retries. */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua';
@@ -17,6 +17,12 @@ export interface OpenedSession {
 
 /** Status names with which a server refuses the identity rather than the channel. */
 const IDENTITY_REFUSALS = /BadUserAccessDenied|BadIdentityToken|BadUserSignatureInvalid|BadSecurityPolicyRejected/;
+/** node-opcua's words when the client itself refuses the server's certificate (it then files it under rejected/). */
+const SERVER_CERTIFICATE_REFUSED = /server Certificate verification failed/i;
+/** Status names with which a server refuses the client's certificate while opening the channel. */
+const CLIENT_CERTIFICATE_REFUSALS = /BadSecurityChecksFailed|BadCertificate\w*|BadNoValidCertificates/;
+/** Where node-opcua keeps the client's own certificate in its PKI folder. */
+const CLIENT_CERTIFICATE = join('own', 'certs', 'client_certificate.pem');
 
 /** A PKI folder for one client instance: the configured one, or a fresh one under the OS temp dir removed by `release()`. */
 export async function clientPkiFolder(endpoint: OpcuaEndpointConfig): Promise<{ dir: string; release(): Promise<void> }> {
@@ -31,6 +37,33 @@ function identityOf(endpoint: OpcuaEndpointConfig, { UserTokenType }: NodeOpcua)
     : { type: UserTokenType.UserName, userName: endpoint.user.userName, password: endpoint.user.password };
 }
 
+/** A failed channel, with what to do when it is a certificate that is not trusted (which one, into which folder). */
+async function channelError(endpoint: OpcuaEndpointConfig, pkiDir: string, cause: unknown): Promise<OpcuaError> {
+  const text = describeCause(cause);
+  const failed = `cannot open a secure channel to ${describeEndpoint(endpoint)}: ${text}`;
+  if (SERVER_CERTIFICATE_REFUSED.test(text)) {
+    const rejected = await newestFile(join(pkiDir, 'rejected'));
+    const which = rejected === undefined ? `the server's certificate from ${join(pkiDir, 'rejected')}` : rejected;
+    const todo = `hazmon does not trust the server's certificate: check that it is the server's, then move ${which} into ${join(pkiDir, 'trusted', 'certs')} (or set trustUnknownServerCertificate: true to trust it on first contact)`;
+    return new OpcuaError('HAZMON_OPCUA_CERTIFICATE_REJECTED', `${failed}; ${todo}`, { cause });
+  }
+  if (endpoint.securityMode !== 'None' && CLIENT_CERTIFICATE_REFUSALS.test(text)) {
+    const todo = `the server does not trust hazmon's client certificate: add ${join(pkiDir, CLIENT_CERTIFICATE)} to the server's trusted certificates`;
+    return new OpcuaError('HAZMON_OPCUA_CERTIFICATE_REJECTED', `${failed}; ${todo}`, { cause });
+  }
+  return new OpcuaError('HAZMON_OPCUA_CONNECT_FAILED', failed, { cause });
+}
+
+/** The most recently written file in a folder (node-opcua files a refused certificate there), if any. */
+async function newestFile(dir: string): Promise<string | undefined> {
+  try {
+    const files = await Promise.all((await readdir(dir)).map(async (name) => ({ path: join(dir, name), modified: (await stat(join(dir, name))).mtimeMs })));
+    return files.sort((a, b) => b.modified - a.modified)[0]?.path;
+  } catch {
+    return undefined;
+  }
+}
+
 function describeEndpoint(endpoint: OpcuaEndpointConfig): string {
   const who = endpoint.user === undefined ? 'anonymous' : `user "${endpoint.user.userName}"`;
   return `${endpoint.endpointUrl} (security ${endpoint.securityMode}, ${who})`;
@@ -38,7 +71,8 @@ function describeEndpoint(endpoint: OpcuaEndpointConfig): string {
 
 /**
  * One connect + createSession attempt, no retries (the caller owns the retry policy).
- * Throws OpcuaError HAZMON_OPCUA_AUTH_REJECTED when the server refuses the identity, HAZMON_OPCUA_CONNECT_FAILED otherwise.
+ * Throws OpcuaError HAZMON_OPCUA_AUTH_REJECTED when the server refuses the identity, HAZMON_OPCUA_CERTIFICATE_REJECTED
+ * when either side does not trust the other's certificate, HAZMON_OPCUA_CONNECT_FAILED otherwise.
  */
 export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: string): Promise<OpenedSession> {
   const opcua = await loadNodeOpcua();
@@ -68,7 +102,7 @@ export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: st
     await client.connect(endpoint.endpointUrl);
   } catch (cause) {
     await closeClient();
-    throw new OpcuaError('HAZMON_OPCUA_CONNECT_FAILED', `cannot open a secure channel to ${describeEndpoint(endpoint)}: ${describeCause(cause)}`, { cause });
+    throw await channelError(endpoint, pkiDir, cause);
   }
   let session: ClientSession;
   try {

@@ -42,6 +42,8 @@ export interface TankFarmOptions {
    * Default: a fresh folder under the OS temp dir, removed by stop(). Pass one folder to reuse a certificate across farms.
    */
   pkiDir?: string;
+  /** Accept a client certificate the server has not trusted yet. Default true; false plays a server that must be told to trust hazmon. */
+  trustUnknownClientCertificate?: boolean;
   /** Extra Double variables `ns=1;s=Bulk.V<i>` whose values change on every advance, for load tests. Default 0. */
   bulkVariables?: number;
 }
@@ -100,7 +102,7 @@ export async function startTankFarm(options: TankFarmOptions): Promise<RunningTa
     hostname: '127.0.0.1',
     registerServerMethod: RegisterServerMethod.HIDDEN,
     serverInfo: { applicationUri: TANK_FARM_APPLICATION_URI, productUri: 'hazmon-tank-farm', applicationName: { text: 'hazmon tank farm' } },
-    serverCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true }),
+    serverCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: options.trustUnknownClientCertificate ?? true }),
     securityModes: [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
     securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
     allowAnonymous: options.allowAnonymous ?? users.length === 0,

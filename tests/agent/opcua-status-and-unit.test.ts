@@ -1,0 +1,60 @@
+/**
+ * What an OPC UA server says reaches alarms and exports, against a real tank farm: a Bad status keeps its name (and
+ * the node) in the bad-quality alarm, and a point's unit taken from the node's EngineeringUnits fills the export's
+ * unit column.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
+import { startTankFarm, tankNodeId } from '@hazmon/simulators';
+import { waitFor } from './fixture.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('OPC UA status names and units in the agent', () => {
+  it('quotes the Bad status name in the alarm and exports the unit the server names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hazmon-opcua-status-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1000, pressureKPa: 101, temperatureC: 15 }] });
+    cleanups.push(() => farm.stop());
+    const yaml = `
+site: { id: yard, name: Yard, areas: [{ id: yard, name: Yard }] }
+lines: []
+devices: []
+opcua:
+  - id: farm
+    endpointUrl: ${farm.endpointUrl}
+    publishingIntervalMs: 100
+    points:
+      - { id: T-1.level, nodeId: "${tankNodeId('T-1', 'Level')}", samplingIntervalMs: 100 }
+points:
+  - { id: T-1.level, area: yard, rules: { limits: { hihi: 9500 } } }
+store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
+`;
+    const startedAt = Date.now();
+    const agent = await Agent.start(parseAgentConfig(yaml, join(dir, 'site.yaml')), { store: { flushIntervalMs: 100 } });
+    cleanups.push(() => agent.stop());
+    const events: AgentEvent[] = [];
+    agent.subscribe((event) => events.push(event));
+    await waitFor('the first level', () => agent.stats().readings > 0, 30_000);
+
+    farm.tank('T-1').set('sensorFault', 1);
+    const bad = await waitFor('the bad-quality alarm', () => events.find((event) => event.type === 'alarm' && event.alarmId === 'T-1.level/bad_quality' && event.conditionActive), 20_000);
+    expect(bad.type === 'alarm' && bad.why).toContain('BadSensorFailure');
+    expect(bad.type === 'alarm' && bad.why).toContain(tankNodeId('T-1', 'Level'));
+
+    agent.store.flush();
+    const csv = join(dir, 'readings.csv');
+    expect(await agent.store.exportRange({ what: 'readings', format: 'csv', path: csv, from: startedAt, to: Date.now() + 1000 })).toBeGreaterThan(0);
+    const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');
+    const unitColumn = header!.split(',').indexOf('unit');
+    expect(unitColumn).toBeGreaterThanOrEqual(0);
+    expect(new Set(rows.map((row) => row.split(',')[unitColumn]))).toEqual(new Set(['mm']));
+  }, 60_000);
+});
