@@ -111,6 +111,26 @@ describe('latch across restarts', () => {
     expect(hihiSeen(plant, true)).toBe(false);
   }, 90_000);
 
+  it('valve reopened by hand while the agent was down: the restored latch raises the emergency discrepancy and closes it again', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 2, retries: 1 });
+    await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+    await plant.agent!.stop();
+    plant.site.device('XV-1').set('command', 1);
+    await waitFor('valve open on site', () => plant!.site.device('XV-1').get('openSwitch') === 1);
+
+    const agent = await restart(plant);
+    const discrepancy = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    expect(discrepancy).toMatchObject({ transition: 'raised', priority: 'emergency', details: { reason: 'stuck_open', openSwitch: true } });
+    expect(discrepancy.why).toMatch(/after the agent restarted with its shut-off latched/);
+    await waitFor('closed again and confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+    expect(plant.site.device('XV-1').get('closedSwitch')).toBe(1);
+    expect(runtimeAlarms(plant.events, 'XV-1/shutoff_discrepancy').map((event) => event.transition)).toEqual(['raised', 'cleared']);
+    expect(agent.stats().shutoff[0]).toMatchObject({ writes: 1, state: 'confirmed' });
+    expect(agent.actionLatched('close-gas')).toBe(true);
+  }, 90_000);
+
   it('hazmon run killed with SIGKILL after the close was confirmed: the restarted agent is still latched', async () => {
     plant = await startPlant({ speed: 4 });
     const run = runHazmon(['run', join(plant.dir, 'site.yaml')]);

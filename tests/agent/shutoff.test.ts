@@ -74,8 +74,45 @@ describe('verified shut-off', () => {
     expect(agent.stats().shutoff[0]).toMatchObject({ retries: 2, state: 'discrepancy', confirmations: 0 });
     expect(agent.actionLatched('close-gas')).toBe(true);
     expect(plant!.site.device('XV-1').get('command')).toBe(0);
+    // One alarm, one life cycle: raised once, then updated with each retry, never raised again.
     const stored = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3);
-    expect(stored.find((row) => row.ruleId === 'shutoff_discrepancy')).toMatchObject({ pointId: 'XV-1', kind: 'raised', priority: 'emergency' });
+    const rows = stored.filter((row) => row.ruleId === 'shutoff_discrepancy');
+    expect(rows.map((row) => [row.kind, row.stateAfter, row.details?.['occurrences'], row.details?.['attempt']])).toEqual([
+      ['raised', 'unacknowledged_active', 1, 1],
+      ['updated', 'unacknowledged_active', 2, 2],
+      ['updated', 'unacknowledged_active', 3, 3],
+    ]);
+    expect(rows[0]).toMatchObject({ pointId: 'XV-1', priority: 'emergency' });
+
+    // Acknowledged like any other alarm; a later retry's update does not make it unacknowledged again.
+    expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'view', password: PASSWORDS.viewer })).toMatchObject({ ok: false, reason: expect.stringMatching(/role viewer/) });
+    expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
+    const acked = (await agent.store.alarmEventsAfter(0)).filter((row) => row.ruleId === 'shutoff_discrepancy').at(-1);
+    expect(acked).toMatchObject({ kind: 'acknowledged', stateAfter: 'acknowledged_active', who: 'sup', why: 'crew sent' });
+    // Freed by hand, the valve closes on the standing command: the confirmation ends the alarm (acknowledged, so normal).
+    plant!.site.device('XV-1').set('stuckOpen', 0);
+    const cleared = await waitFor('discrepancy cleared', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').find((event) => event.transition === 'cleared'));
+    expect(cleared).toMatchObject({ toState: 'normal', active: false });
+    expect(agent.alarmsNotNormal().runtime.map((alarm) => alarm.id)).toEqual(['close-gas/latched']);
+  }, 60_000);
+
+  it('a valve reopened by hand under the latch: the emergency discrepancy, closed again, cleared once confirmed', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 2, retries: 1 });
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+    const writes = agent.stats().shutoff[0]!.writes;
+
+    plant.site.device('XV-1').set('command', 1);
+    const raised = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    expect(raised).toMatchObject({ transition: 'raised', priority: 'emergency', details: { reason: 'opened_under_latch' } });
+    expect(raised.why).toMatch(/reads open .* while its shut-off is latched/);
+    await waitFor('confirmed closed again', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[1]);
+    expect(plant.site.device('XV-1').get('command')).toBe(0);
+    expect(plant.site.device('XV-1').get('closedSwitch')).toBe(1);
+    expect(agent.stats().shutoff[0]!.writes).toBeGreaterThan(writes);
+    expect(runtimeAlarms(plant.events, 'XV-1/shutoff_discrepancy').map((event) => event.transition)).toEqual(['raised', 'cleared']);
+    expect(agent.actionLatched('close-gas')).toBe(true);
   }, 60_000);
 
   it('feedback wire broken -> discrepancy naming both switches false', async () => {
