@@ -36,7 +36,7 @@ async function sampleDeviceUp(agent: Agent, during: () => Promise<void>): Promis
   return seen;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('device comms health', () => {
   it.each<[CommsFault]>([['garbled'], ['truncated']])('%s answers for 4 s: one comms alarm, device down throughout, back after the return hold', async (fault) => {
