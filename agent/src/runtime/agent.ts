@@ -650,7 +650,8 @@ export class Agent {
       if (valve) valve.feedback(reading.pointId, reading.quality === 'good' && typeof reading.value === 'boolean' ? reading.value : null, reading.receiveTime);
       this.storeReading(reading);
     }
-    if (modbus) this.deviceComms.onRequest(modbus, this.arrivedAt);
+    // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
+    if (modbus && !retiring()) this.deviceComms.onRequest(modbus, this.arrivedAt);
     for (const listener of this.readingListeners) {
       try {
         listener(batch);
