@@ -18,7 +18,7 @@ export type { BuildDeviceInput, HealthCategory, HealthMap, ReadyDevice, ReadyPoi
 export { buildReadyDevice } from './modbus/device.ts';
 export type { LineConfig, LineTiming, ModbusCounters, RtuLineConfig, TcpLineConfig } from './modbus/line.ts';
 export { DEFAULT_LINE_TIMING, ModbusLine, lineConfigSchema } from './modbus/line.ts';
-export type { ModbusPollerOptions } from './modbus/client.ts';
+export type { ModbusPollerOptions, PollOutcome } from './modbus/client.ts';
 export { ModbusPoller } from './modbus/client.ts';
 export type { ConfigLocation, ModbusConfigErrorCode, ModbusWriteErrorCode } from './modbus/errors.ts';
 export { ModbusConfigError, ModbusWriteError, quote } from './modbus/errors.ts';

@@ -39,6 +39,8 @@ const CASES: { device: string; fault: CommsFault; reasons: QualityReasonCode[]; 
   // The peer closing the socket is a lost connection; requests meanwhile fail at once with the same reason.
   { device: 'tank', fault: 'closeSocket', reasons: ['connection'], detail: /(closed|down|reset|ECONN)/i },
   { device: 'tank', fault: 'garbled', reasons: ['frame'] },
+  // An MBAP protocol id other than 0 is not Modbus: refused, never taken for the registers' values.
+  { device: 'tank', fault: 'wrongProtocolId', reasons: ['frame'], detail: /MBAP protocol id 1, not Modbus/ },
   // Exception 06 "server device busy" is an answer: reported with the device and register, not retried.
   { device: 'tank', fault: 'busy', reasons: ['exception'], detail: /exception 6/ },
   // Three silent attempts in a row make the TCP line reconnect (a half-open connection never closes by itself).

@@ -49,8 +49,8 @@ export function parseReplayArgs(args: readonly string[]): ReplayRequest {
 }
 
 function toReading(pointId: string, unit: string, row: RawReadingRow): Reading {
-  // The store keeps the reason code only; the message says so rather than inventing the original text.
-  const reason = row.quality !== 'good' && row.reason !== null ? { code: row.reason, message: `stored reading of ${pointId}: ${row.reason}` } : undefined;
+  // Rows of schema 1 files have the code only: the message then says so rather than inventing the original text.
+  const reason = row.quality !== 'good' && row.reason !== null ? { code: row.reason, message: row.reasonText ?? `stored reading of ${pointId}: ${row.reason}` } : undefined;
   return {
     pointId,
     value: row.value,

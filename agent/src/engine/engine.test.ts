@@ -228,10 +228,12 @@ describe('health', () => {
     feed('P', 2, 1, { quality: 'bad', reason: { code: 'device_fault', message: 'fault word 1003' } });
     expect(engine.alarm('P/device_fault')?.conditionActive).toBe(true);
     feed('P', 3, Number.NaN, { value: null, quality: 'bad', reason: { code: 'timeout', message: 'no answer' } });
+    // A timeout carries no fault word: the device fault raised before stays raised.
+    expect(engine.alarm('P/device_fault')?.conditionActive).toBe(true);
     expect(engine.alarm('P/comms_loss')?.conditionActive).toBe(true);
     expect(alarmEvents('P/bad_quality').at(-1)?.why ?? '').toContain('bad');
     feed('P', 4, 1, { value: null, quality: 'bad', reason: { code: 'connection', message: 'socket closed' } });
-    expect(alarmEvents('P/comms_loss').at(-1)?.why).toBe('comms loss (timeout)');
+    expect(alarmEvents('P/comms_loss').at(-1)?.why).toBe('comms loss (timeout: no answer)');
     feed('P', 5, 1);
     expect(['comms_loss', 'bad_quality', 'device_fault'].map((r) => engine.alarm(`P/${r}`)?.conditionActive)).toEqual([false, false, false]);
   });

@@ -23,6 +23,11 @@ const REASON_SIGNAL = REASON_CODE.signal_out_of_range;
 const REASON_MAINTENANCE = REASON_CODE.maintenance;
 /** Bit r set: reason code r means comms loss (timeout, connection, backoff); a mask, so no Set lookup per reading. */
 const COMMS_REASON_BITS = (1 << REASON_CODE.timeout) | (1 << REASON_CODE.connection) | (1 << REASON_CODE.backoff);
+/**
+ * Bit r set: a bad reading with reason code r carries nothing the device measured or reported (no answer, a refused
+ * or garbled request, an undecodable value), so it cannot tell that a device fault has ended.
+ */
+const NO_DEVICE_WORD_REASON_BITS = COMMS_REASON_BITS | (1 << REASON_CODE.exception) | (1 << REASON_CODE.frame) | (1 << REASON_CODE.decode);
 /** Bit 0 of the batch's flags column: one of the point's fault flags is set. */
 export const FLAG_FAULT = 1;
 const GOOD = QUALITY_CODE.good;
@@ -325,11 +330,6 @@ export class AlarmEngine {
   private readonly actionsByAlarm = new Map<Alarm, ActionRuntime[]>();
   private readonly health = new AlarmHealthTracker();
   private readonly counters: EngineStats = { readings: 0, late: 0, reordered: 0, duplicates: 0, nonFinite: 0, invalid: 0 };
-  /**
-   * The reason message of the Reading being processed (processReadings only; batches carry codes): a bad-quality
-   * alarm quotes it, so the source's own words (an OPC UA status name, the node) reach the alarm text.
-   */
-  private reasonMessage: string | undefined;
   /** First time the engine saw (reading or tick): a point that never reported goes stale staleS after it. */
   private startTime = Number.NaN;
   /** Flat hot-path state (see PointField.Count and RuleField.Count above). */
@@ -359,6 +359,11 @@ export class AlarmEngine {
    * passed to a call it does not inline, which would be two allocations per reading.
    */
   private readonly input = new Float64Array(2);
+  /**
+   * The reason message of the Reading being processed (processReadings), for the why of the health alarms it raises:
+   * the columnar batch carries codes only. A field, not a per-point array: it is read in the same call.
+   */
+  private reasonText: string | undefined = undefined;
   /** A window or rate rule's result, the time and the latest value (see updateWindows). */
   private readonly ruleInput = new Float64Array(3);
 
@@ -517,10 +522,10 @@ export class AlarmEngine {
         for (const name of this.points[index]!.faultFlags) if (reading.flags[name] === true) flagBits |= FLAG_FAULT;
       }
       const reason = reading.reason === undefined ? 0 : (REASON_INDEX.get(reading.reason.code) ?? 0);
-      this.reasonMessage = reading.reason?.message;
+      this.reasonText = reading.reason?.message;
       this.processReading(index, time, numeric, QUALITY_CODE[reading.quality], reason, flagBits);
-      this.reasonMessage = undefined;
     }
+    this.reasonText = undefined;
   }
 
   /**
@@ -569,7 +574,8 @@ export class AlarmEngine {
       quality = BAD;
       reason = REASON_DECODE;
     }
-    let signalFault = reason === REASON_SIGNAL;
+    // An uncertain reading with this reason lies between the valid band and the fault bands: a measurement, not a fault.
+    let signalFault = reason === REASON_SIGNAL && quality === BAD;
     if ((s[p + PointField.Flags]! & PointFlag.Ne43) !== 0 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
       signalFault = true;
       quality = BAD;
@@ -1029,16 +1035,22 @@ export class AlarmEngine {
     const p = index * PointField.Count;
     const t = s[p + PointField.LastTime]!;
     const v = s[p + PointField.LastValue]!;
-    const bits =
+    const held = s[p + PointField.Flags]! & PointFlag.Health;
+    let bits =
       (quality === BAD ? HEALTH_BAD : 0) |
       (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HEALTH_COMMS : 0) |
       (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HEALTH_FAULT : 0) |
       (signalFault ? HEALTH_SIGNAL : 0) |
       (reason === REASON_MAINTENANCE ? HEALTH_MAINTENANCE : 0);
-    const changed = bits ^ (s[p + PointField.Flags]! & PointFlag.Health);
+    // A bad reading is no measurement: it never clears a signal alarm, nor a device fault unless it comes from the device's words.
+    if (quality === BAD) {
+      bits |= held & HEALTH_SIGNAL;
+      if (reason < 32 && ((NO_DEVICE_WORD_REASON_BITS >>> reason) & 1) !== 0) bits |= held & HEALTH_FAULT;
+    }
+    const changed = bits ^ held;
     if (changed !== 0) {
       this.setFlags(p, PointFlag.Health, bits);
-      this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, reason, signalFault);
+      this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, quality, reason);
     }
     if (quality === GOOD) {
       if ((s[p + PointField.Flags]! & PointFlag.Stale) !== 0) {
@@ -1050,14 +1062,16 @@ export class AlarmEngine {
     }
   }
 
-  private raiseHealthChanges(point: PointRuntime, changed: number, bits: number, t: number, v: number, reason: number, signalFault: boolean): void {
+  private raiseHealthChanges(point: PointRuntime, changed: number, bits: number, t: number, v: number, quality: number, reason: number): void {
     const h = (rule: HealthRule) => this.healthAlarm(point, rule);
-    const why = REASON_CODES[reason] ?? 'none';
-    if (changed & HEALTH_BAD) this.raise(h('bad_quality'), (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})${this.reasonMessage === undefined ? '' : `: ${this.reasonMessage}`}` : 'quality no longer bad');
+    const code = REASON_CODES[reason] ?? 'none';
+    const why = this.reasonText === undefined ? code : `${code}: ${this.reasonText}`;
+    if (changed & HEALTH_BAD) this.raise(h('bad_quality'), (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
     if (changed & HEALTH_COMMS) this.raise(h('comms_loss'), (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
     if (changed & HEALTH_FAULT) this.raise(h('device_fault'), (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
     if (changed & HEALTH_SIGNAL) {
-      this.raise(h('signal_out_of_range'), signalFault, t, v, signalFault ? `signal out of range (NE43: <= ${NE43_LOW_FAULT_MA} or >= ${NE43_HIGH_FAULT_MA} mA)` : 'signal back in range');
+      const active = (bits & HEALTH_SIGNAL) !== 0;
+      this.raise(h('signal_out_of_range'), active, t, v, active ? `signal out of range (${this.signalWhy(point, v, why)})` : `signal back in range (${quality === GOOD ? 'good reading' : why})`);
     }
     if (changed & HEALTH_MAINTENANCE) {
       const maintenance = (bits & HEALTH_MAINTENANCE) !== 0;
@@ -1065,6 +1079,13 @@ export class AlarmEngine {
       for (const rule of HEALTH_RULES) h(rule);
       for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
     }
+  }
+
+  /** The measured current and the NE43 band it fell in when the engine judged the current itself, else the reading's reason. */
+  private signalWhy(point: PointRuntime, milliamps: number, reasonWhy: string): string {
+    if (!point.ne43 || Number.isNaN(milliamps)) return reasonWhy;
+    const band = milliamps <= NE43_LOW_FAULT_MA ? `<= ${NE43_LOW_FAULT_MA} mA` : `>= ${NE43_HIGH_FAULT_MA} mA`;
+    return `loop current ${milliamps.toFixed(2)} mA in the NE43 fault band ${band}`;
   }
 
   private checkStale(index: number, now: number): void {

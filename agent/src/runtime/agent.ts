@@ -9,7 +9,7 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
-import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, OpcuaConnectionState, OpcuaError, Reading } from '@hazmon/protocols';
+import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, OpcuaConnectionState, OpcuaError, PollOutcome, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
 import { RESET_ROLES, verifyPassword } from '../config/index.ts';
@@ -36,6 +36,7 @@ import { RuntimeAlarms } from './runtime-alarms.ts';
 
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
 import { appendFailed, DurableEventFeed } from './durable-feed.ts';
+import { DeviceCommsHealth } from './device-comms.ts';
 
 /** One polled Modbus device: where it is and its request counters (live values copied at stats time). */
 export interface ModbusDeviceStats {
@@ -75,6 +76,8 @@ export interface AgentOptions {
   readonly store?: Omit<Partial<StoreOptions>, 'path' | 'onEvent' | 'now'>;
   /** Problems the runtime cannot put anywhere else (a failed store append); default stderr. */
   readonly log?: (line: string) => void;
+  /** How long a Modbus device in comms loss must answer validly, with no failure, before its alarm clears. Default 5000. */
+  readonly commsReturnHoldMs?: number;
 }
 
 export interface AgentStats {
@@ -94,7 +97,10 @@ export interface AgentStats {
   /** Reading arrived -> engine decided, decided -> command written, command -> feedback confirmed (ms). */
   readonly latency: { readonly decision: LatencySnapshot; readonly command: LatencySnapshot; readonly confirm: LatencySnapshot };
   readonly shutoff: readonly ShutoffStats[];
+  /** Modbus devices and OPC UA connections in comms loss (`<id>/comms_loss` raised). */
   readonly devicesInCommsLoss: readonly string[];
+  /** Modbus devices refusing at least one poll request with an exception (`<device>/modbus_exception` raised). */
+  readonly devicesRefusingRequests: readonly string[];
   readonly engine: EngineStats;
   readonly store: StoreStats;
   /** Gateway clock when the agent started and when the engine was last ticked (epoch ms). */
@@ -116,6 +122,7 @@ const ACK_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
 /** An operator command on one alarm, as a caller gives it: the agent adds the time and the authenticated person. */
 export type AlarmCommandRequest = Omit<OperatorCommand, 'time' | 'person' | 'kind'> & { readonly kind: Exclude<OperatorCommand['kind'], 'reset'> };
 const COMMS_REASONS = new Set(['timeout', 'connection', 'backoff']);
+const COMMS_RETURN_HOLD_MS = 5000;
 /** At most one poll-overrun alarm per device in this long: overruns come every poll while a line is slow. */
 const OVERRUN_REPORT_MS = 60_000;
 const HAZMON = 'hazmon';
@@ -127,12 +134,9 @@ export class Agent {
   private readonly readingListeners = new Set<ReadingsListener>();
   private readonly durableFeed: DurableEventFeed<AgentEvent>;
   private readonly pending = new Set<Promise<unknown>>();
-  /**
-   * Ids of the polled Modbus devices. A Modbus reading id is `<device>.<point>` and device ids hold no dot, so a batch's
-   * device is read off its first id: a map from each of 10k reading ids cost ~0.45 MB of heap.
-   */
-  private readonly modbusDevices = new Set<string>();
-  private readonly devicesInCommsLoss = new Set<string>();
+  private readonly deviceComms: DeviceCommsHealth;
+  /** OPC UA connections in comms loss (Modbus devices: deviceComms). */
+  private readonly connectionsInCommsLoss = new Set<string>();
   private readonly overrunsSeen = new Map<string, { count: number; reportedAt: number }>();
   private readonly outputs = new Map<string, ResolvedOutput>();
   private readonly valves = new Map<string, ShutoffValveController>();
@@ -185,9 +189,12 @@ export class Agent {
     this.current = runningConfig(config);
     this.startedAt = this.now();
     this.lastTickAt = this.startedAt;
-    for (const device of config.devices) this.modbusDevices.add(device.id);
+    this.deviceComms = new DeviceCommsHealth({
+      returnHoldMs: options.commsReturnHoldMs ?? COMMS_RETURN_HOLD_MS,
+      raise: (alarm) => this.raise(alarm.alarmId, alarm.deviceId, alarm.rule, alarm.active, 'high', alarm.why, alarm.details),
+    });
     this.engine = new AlarmEngine(config.engine, (event) => this.onEngineEvent(event));
-    this.poller = new ModbusLines((batch, retiring) => this.onReadings(batch, true, retiring), this.now);
+    this.poller = new ModbusLines((batch, retiring, outcome) => this.onReadings(batch, retiring, outcome), this.now);
     this.poller.replace(config.lines, config.devices);
     this.replaceConnections(config.opcua);
     this.awaitServerUnits(config);
@@ -327,7 +334,8 @@ export class Agent {
       ...this.counts,
       latency: { decision: this.latency.decision.snapshot(), command: this.latency.command.snapshot(), confirm: this.latency.confirm.snapshot() },
       shutoff: [...this.valves.values()].map((valve) => valve.stats()),
-      devicesInCommsLoss: [...this.devicesInCommsLoss],
+      devicesInCommsLoss: [...this.connectionsInCommsLoss, ...this.deviceComms.lost()],
+      devicesRefusingRequests: this.deviceComms.refusing(),
       engine: this.engine.stats(),
       store: this.store.stats(),
       startedAt: this.startedAt,
@@ -407,8 +415,6 @@ export class Agent {
     this.current = runningConfig(next);
     // the reload registered the points again, without the units the servers named
     this.awaitServerUnits(next);
-    this.modbusDevices.clear();
-    for (const device of next.devices) this.modbusDevices.add(device.id);
     const outputs = this.replaceOutputs(next.outputs);
     this.forgetSources([...modbus.devices.removed, ...opcua.changes.removed], modbus.devices.restarted);
     const carried = new Set(restored.restored);
@@ -489,7 +495,7 @@ export class Agent {
   private replaceConnections(configs: readonly OpcuaConnectionConfig[]) {
     return this.connections.replace(fingerprints(configs), (id, retiring) =>
       createOpcuaConnection(configs.find((config) => config.id === id), {
-        onReadings: (batch) => this.onReadings(batch, false, retiring),
+        onReadings: (batch) => this.onReadings(batch, retiring),
         onStateChange: (state, cause) => {
           if (!retiring()) this.onConnectionState(id, state, cause);
         },
@@ -541,7 +547,8 @@ export class Agent {
   private forgetSources(removed: readonly string[], restarted: readonly string[]): void {
     for (const id of removed) {
       this.overrunsSeen.delete(id);
-      if (!this.devicesInCommsLoss.delete(id)) continue;
+      this.deviceComms.forget(id, `${id} removed from the config`);
+      if (!this.connectionsInCommsLoss.delete(id)) continue;
       this.raise(`${id}/comms_loss`, id, 'comms_loss', false, 'high', `${id} removed from the config`, {});
     }
     for (const id of restarted) this.overrunsSeen.delete(id);
@@ -647,7 +654,11 @@ export class Agent {
     const byId = new Map(rows.map((row) => [String(row.details?.['alarmId']), row]));
     for (const { alarmId, reason } of restored.discarded) discarded.push({ row: byId.get(alarmId)!, reason });
     this.runtimeAlarms.restore(runtime);
-    for (const alarm of runtime) if (alarm.rule === 'comms_loss' && alarm.state !== 'unacknowledged_returned') this.devicesInCommsLoss.add(alarm.source);
+    for (const alarm of runtime) {
+      if (alarm.rule !== 'comms_loss' || alarm.state === 'unacknowledged_returned') continue;
+      if (this.config.opcua.some((connection) => connection.id === alarm.source)) this.connectionsInCommsLoss.add(alarm.source);
+      else this.deviceComms.restoreLost(alarm.source, alarm.time);
+    }
     const time = this.now();
     for (const { row, reason } of discarded) {
       this.persistEvent({
@@ -670,7 +681,7 @@ export class Agent {
     const owner = alarmId.slice(0, slash);
     switch (alarmId.slice(slash + 1)) {
       case 'comms_loss':
-        return this.modbusDevices.has(owner) || this.config.opcua.some((connection) => connection.id === owner);
+        return this.config.devices.some((device) => device.id === owner) || this.config.opcua.some((connection) => connection.id === owner);
       case 'shutoff_discrepancy':
         return this.config.engine.actions.some((action) => action.output === owner && this.engine.actionLatched(action.id));
       case 'latched':
@@ -729,6 +740,7 @@ export class Agent {
     this.arrivedAt = now;
     this.lastTickAt = now;
     this.engine.tick(now);
+    this.deviceComms.tick(now);
     for (const device of this.config.devices) {
       const overruns = this.poller.counters(device.id).overruns;
       const seen = this.overrunsSeen.get(device.id) ?? { count: 0, reportedAt: -Infinity };
@@ -741,7 +753,8 @@ export class Agent {
     }
   }
 
-  private onReadings(batch: Reading[], modbus: boolean, retiring: Retiring): void {
+  /** A batch of readings: one Modbus request's (with its outcome) or one OPC UA notification's. */
+  private onReadings(batch: Reading[], retiring: Retiring, modbus?: PollOutcome): void {
     if (this.stopped || batch.length === 0) return;
     if (retiring() && batch.every(isCommsFailure)) return this.storeStopReadings(batch);
     this.arrivedAt = this.now();
@@ -753,8 +766,9 @@ export class Agent {
       if (valve) valve.feedback(reading.pointId, reading.quality === 'good' && typeof reading.value === 'boolean' ? reading.value : null, reading.receiveTime);
       this.storeReading(reading);
     }
-    if (modbus) this.trackDeviceComms(batch);
-    else if (this.serverUnits.size > 0) this.registerServerUnits(batch);
+    // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
+    if (modbus && !retiring()) this.deviceComms.onRequest(modbus, this.arrivedAt);
+    else if (!modbus && this.serverUnits.size > 0) this.registerServerUnits(batch);
     for (const listener of this.readingListeners) {
       try {
         listener(batch);
@@ -802,29 +816,12 @@ export class Agent {
     }
   }
 
-  /** One Modbus request's readings: all failed for a comms reason = the device is lost; anything else = it answers. */
-  private trackDeviceComms(batch: Reading[]): void {
-    const firstId = batch[0]!.pointId;
-    const deviceId = firstId.slice(0, firstId.indexOf('.'));
-    if (!this.modbusDevices.has(deviceId)) return;
-    const lost = batch.every(isCommsFailure);
-    if (lost === this.devicesInCommsLoss.has(deviceId)) return;
-    const first = batch[0]!;
-    if (lost) {
-      this.devicesInCommsLoss.add(deviceId);
-      this.raise(`${deviceId}/comms_loss`, deviceId, 'comms_loss', true, 'high', `${first.reason!.code}: ${first.reason!.message}`, { reason: first.reason!.code });
-    } else {
-      this.devicesInCommsLoss.delete(deviceId);
-      this.raise(`${deviceId}/comms_loss`, deviceId, 'comms_loss', false, 'high', `${deviceId} answers again`, {});
-    }
-  }
-
-  /** Raised with the cause (and raised again when the cause changes while reconnecting), cleared once connected. */
+  /** Raised with the cause (updated when the cause changes while reconnecting), cleared once connected. */
   private onConnectionState(connectionId: string, state: OpcuaConnectionState, cause: OpcuaError | undefined): void {
-    if (state === 'connected' && this.devicesInCommsLoss.delete(connectionId)) {
+    if (state === 'connected' && this.connectionsInCommsLoss.delete(connectionId)) {
       this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', false, 'high', `OPC UA connection ${connectionId} connected`, {});
     } else if (state === 'reconnecting') {
-      this.devicesInCommsLoss.add(connectionId);
+      this.connectionsInCommsLoss.add(connectionId);
       const why = `OPC UA connection ${connectionId} down, reconnecting: ${cause?.message ?? 'cause unknown'}`;
       this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', true, 'high', why, { code: cause?.code ?? null });
     }

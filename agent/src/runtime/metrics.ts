@@ -153,8 +153,8 @@ export function renderMetrics(input: MetricsInput): string {
     .single('engine_last_tick_timestamp_seconds', 'gauge', 'When the alarm engine was last ticked (Unix time)', seconds(agent.lastTickAt));
   for (const [field, name, help] of ENGINE_COUNTERS) out.single(name, 'counter', help, agent.engine[field]);
 
-  const lost = new Set(agent.devicesInCommsLoss);
-  out.family('device_up', 'gauge', '1 while a Modbus device or OPC UA connection answers, 0 in comms loss');
+  const lost = new Set([...agent.devicesInCommsLoss, ...agent.devicesRefusingRequests]);
+  out.family('device_up', 'gauge', '1 while a Modbus device or OPC UA connection answers, 0 in comms loss or while it refuses a request with an exception');
   for (const source of agent.sources) out.sample('device_up', { device: source }, flag(!lost.has(source)));
   for (const [field, name, help] of MODBUS_COUNTERS) {
     out.family(name, 'counter', help);

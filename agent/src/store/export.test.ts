@@ -54,8 +54,8 @@ describe('export', () => {
         stored.map((row) => [row.time, row.sourceTime, row.value, row.quality]),
       );
     }
-    const bQuote = await readFile(`SELECT value, quality, reason, unit FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'B''quote' ORDER BY time_ms LIMIT 1`);
-    expect(bQuote).toEqual([{ value: 1, quality: 'good', reason: null, unit: 'ppm' }]);
+    const bQuote = await readFile(`SELECT value, quality, reason, reason_message, unit FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'B''quote' ORDER BY time_ms LIMIT 1`);
+    expect(bQuote).toEqual([{ value: 1, quality: 'good', reason: null, reason_message: null, unit: 'ppm' }]);
     const events = await readFile(`SELECT seq, kind, priority, details FROM read_parquet('${eventsPath}')`);
     expect(events).toEqual([{ seq: 1n, kind: 'raised', priority: 'high', details: '{"v":1}' }]);
     await expect(store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: to, to: from })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });

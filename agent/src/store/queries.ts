@@ -42,6 +42,9 @@ function requireCount(value: number, max: number, where: string, field: string):
   if (!Number.isSafeInteger(value) || value < 1 || value > max) badRange(where, `${field} ${quote(value)} must be a whole number in 1..${max}`);
 }
 
+/** The reason message of a raw row `r` as `x.text` (NULL for good readings and rows stored before messages were kept). */
+const REASON_TEXT_JOIN = 'LEFT JOIN reason_texts x ON r.reason_text <> 0 AND x.text_id = r.reason_text';
+
 export async function rawReadings(
   connection: SerialConnection,
   pointIndex: number,
@@ -51,8 +54,8 @@ export async function rawReadings(
 ): Promise<RawReadingRow[]> {
   requireCount(limit, MAX_RAW_ROWS, 'readings', 'limit');
   const rows = await connection.rows(
-    `SELECT r.t, r.source_t, r.value_scaled / p.value_divisor AS value, r.quality, r.reason
-     FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
+    `SELECT r.t, r.source_t, r.value_scaled / p.value_divisor AS value, r.quality, r.reason, x.text AS reason_text
+     FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx ${REASON_TEXT_JOIN}
      WHERE r.point_idx = $1 AND r.t >= $2 AND r.t < $3
      ORDER BY r.t LIMIT ${limit}`,
     [pointIndex, from, to],
@@ -63,6 +66,7 @@ export async function rawReadings(
     value: numOrNull(row.value),
     quality: QUALITY_BY_CODE.get(num(row.quality)) ?? 'bad',
     reason: REASON_BY_CODE[num(row.reason)] ?? null,
+    reasonText: row.reason_text === null || row.reason_text === undefined ? null : String(row.reason_text),
   }));
 }
 
@@ -248,7 +252,7 @@ export async function auditRows(connection: SerialConnection, query: AuditRangeQ
   return rows.map(auditFromRow);
 }
 
-const REASON_TEXT_SQL = `CASE r.reason ${Object.entries(REASON_CODE)
+const REASON_NAME_SQL = `CASE r.reason ${Object.entries(REASON_CODE)
   .map(([reason, code]) => `WHEN ${code} THEN '${reason}'`)
   .join(' ')} END`;
 
@@ -273,8 +277,8 @@ function exportSource(request: ExportRequest, pointIndexes: readonly number[] | 
         where,
         maxRows: ROWS_PER_WINDOW,
         select: (window) => `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, r.value_scaled / p.value_divisor AS value, p.unit,
-                CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_TEXT_SQL} AS reason
-              FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
+                CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_NAME_SQL} AS reason, x.text AS reason_message
+              FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx ${REASON_TEXT_JOIN}
               WHERE r.t >= ${window.from} AND r.t < ${window.to}${where ? ` AND ${where}` : ''}
               ORDER BY r.t, p.point_id`,
       };

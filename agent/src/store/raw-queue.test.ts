@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { point, reading } from './fixtures/test-helpers.ts';
 import { PointRegistry } from './points.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, RawReadingQueue } from './raw-queue.ts';
+import { ReasonTexts } from './reason-texts.ts';
 import { REASON_CODE } from '@hazmon/protocols';
 
 function registry(): PointRegistry {
@@ -13,6 +14,8 @@ function registry(): PointRegistry {
 }
 
 describe('RawReadingQueue', () => {
+  const texts = new ReasonTexts(1);
+
   it('rounds the capacity up to a power of two and refuses silly ones', () => {
     expect(new RawReadingQueue(5).capacity).toBe(8);
     expect(() => new RawReadingQueue(1)).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_CONFIG_INVALID' }));
@@ -24,7 +27,7 @@ describe('RawReadingQueue', () => {
     let next = 0;
     const seen: number[] = [];
     for (let round = 0; round < 10; round++) {
-      while (queue.offer(reading('A', next, next / 100), points)) next += 1;
+      while (queue.offer(reading('A', next, next / 100), points, texts)) next += 1;
       expect(queue.depth).toBe(4);
       const take = 1 + (round % 4);
       for (let i = 0; i < take; i++) seen.push(queue.valueScaled[queue.slot(i)] ?? -1);
@@ -36,22 +39,25 @@ describe('RawReadingQueue', () => {
   it('starts again at the first slot once emptied, and not while readings wait', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);
-    for (let i = 0; i < 3; i++) queue.offer(reading('A', i, i), points);
+    for (let i = 0; i < 3; i++) queue.offer(reading('A', i, i), points, texts);
     queue.consume(2);
     expect(queue.slot(0)).toBe(2);
     queue.consume(1);
     expect(queue.depth).toBe(0);
-    queue.offer(reading('A', 3, 3), points);
+    queue.offer(reading('A', 3, 3), points, texts);
     expect([queue.slot(0), queue.valueScaled[0]]).toEqual([0, 300]);
   });
 
-  it('encodes scaling, flags, quality and reason', () => {
+  it('encodes scaling, flags, quality, reason and the reason text id (one id per distinct text)', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);
-    queue.offer(reading('B', 1000, 20.94, { sourceTime: 990 }), points);
-    queue.offer(reading('A', 1001, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points);
-    queue.offer(reading('A', 1002, true), points);
-    const [b, a, flag] = [queue.slot(0), queue.slot(1), queue.slot(2)];
+    const texts = new ReasonTexts(7);
+    queue.offer(reading('B', 1000, 20.94, { sourceTime: 990 }), points, texts);
+    queue.offer(reading('A', 1001, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points, texts);
+    queue.offer(reading('A', 1002, true), points, texts);
+    queue.offer(reading('A', 1003, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points, texts);
+    const [b, a, flag, again] = [queue.slot(0), queue.slot(1), queue.slot(2), queue.slot(3)];
+    expect([queue.reasonText[b], queue.reasonText[a], queue.reasonText[flag], queue.reasonText[again]]).toEqual([0, 7, 0, 7]);
     expect([queue.pointIndex[b], queue.valueScaled[b], queue.flags[b], queue.sourceTime[b]]).toEqual([1, 209, HAS_VALUE | HAS_SOURCE_TIME, 990]);
     expect([queue.flags[a], queue.quality[a], queue.reason[a]]).toEqual([0, 2, REASON_CODE.signal_out_of_range]);
     expect(queue.valueScaled[flag]).toBe(100);

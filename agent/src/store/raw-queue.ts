@@ -2,6 +2,7 @@
 import { QUALITY_CODE, REASON_CODE, type Reading } from '@hazmon/protocols';
 import { StoreError, quote } from './errors.ts';
 import type { PointRegistry } from './points.ts';
+import type { ReasonTexts } from './reason-texts.ts';
 
 const INT32_MAX = 2_147_483_647;
 /** Flags per slot. */
@@ -18,6 +19,8 @@ export class RawReadingQueue {
   readonly quality: Uint8Array;
   /** 0 when the reading has no reason (good readings). */
   readonly reason: Uint8Array;
+  /** The reason message's id in reason_texts; 0 when the reading has no reason. */
+  readonly reasonText: Int32Array;
   readonly flags: Uint8Array;
   /** Counts since the queue was last empty; depth = written - read. */
   private written = 0;
@@ -35,6 +38,7 @@ export class RawReadingQueue {
     this.valueScaled = new Int32Array(this.capacity);
     this.quality = new Uint8Array(this.capacity);
     this.reason = new Uint8Array(this.capacity);
+    this.reasonText = new Int32Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
   }
 
@@ -65,7 +69,7 @@ export class RawReadingQueue {
    * Validates and encodes one reading into the next slot. Returns false, storing nothing, when the queue is full.
    * Throws StoreError for a reading that is wrong (unknown point, NaN, missing time): nothing is stored either.
    */
-  offer(reading: Reading, points: PointRegistry): boolean {
+  offer(reading: Reading, points: PointRegistry, texts: ReasonTexts): boolean {
     const index = points.require(reading.pointId, 'writeReading');
     const { value, receiveTime, sourceTime } = reading;
     const quality = QUALITY_CODE[reading.quality];
@@ -98,6 +102,7 @@ export class RawReadingQueue {
     this.valueScaled[slot] = scaled;
     this.quality[slot] = quality;
     this.reason[slot] = reason;
+    this.reasonText[slot] = reason === 0 ? 0 : texts.idOf(reading.reason!.message);
     this.flags[slot] = (value === null ? 0 : HAS_VALUE) | (sourceTime === null ? 0 : HAS_SOURCE_TIME);
     this.written += 1;
     return true;

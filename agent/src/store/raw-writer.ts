@@ -4,6 +4,13 @@ import { CHUNK_ROWS, ColumnChunk, nullableColumn, setValid } from './chunk.ts';
 import { committedDespiteError } from './errors.ts';
 import { discardAppender } from './sql.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
+import type { ReasonTexts } from './reason-texts.ts';
+
+/** The ingest connection's appenders: raw_readings, and reason_texts for the messages its rows reference. */
+export interface RawAppenders {
+  readonly readings: DuckDBAppender;
+  readonly texts: DuckDBAppender;
+}
 
 /** The rows of one raw chunk, in the order of raw_readings' columns. */
 class RawColumns {
@@ -13,7 +20,11 @@ class RawColumns {
   readonly quality = { items: new Uint8Array(CHUNK_ROWS) };
   readonly sourceTime = nullableColumn(new BigInt64Array(CHUNK_ROWS));
   readonly reason = { items: new Uint8Array(CHUNK_ROWS) };
-  readonly chunk = new ColumnChunk([INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT], [this.point, this.time, this.value, this.quality, this.sourceTime, this.reason]);
+  readonly reasonText = { items: new Int32Array(CHUNK_ROWS) };
+  readonly chunk = new ColumnChunk(
+    [INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT, INTEGER],
+    [this.point, this.time, this.value, this.quality, this.sourceTime, this.reason, this.reasonText],
+  );
 }
 
 /** Epoch ms -> bigint, reusing the last conversion: readings of one poll share a receive time. */
@@ -47,9 +58,10 @@ export class RawWriter {
   private reopening: Promise<void> | null = null;
 
   constructor(
-    private appender: DuckDBAppender,
+    private appenders: RawAppenders,
     private readonly queue: RawReadingQueue,
-    private readonly openAppender: () => Promise<DuckDBAppender>,
+    private readonly texts: ReasonTexts,
+    private readonly openAppenders: () => Promise<RawAppenders>,
     /** Told of every commit's rows (the queue's first `rows`) before they leave the queue. */
     private readonly committed: (queue: RawReadingQueue, rows: number) => void,
   ) {}
@@ -67,13 +79,14 @@ export class RawWriter {
     if (rows === 0) return { rows, maxTime };
     if (this.reopening !== null) throw new Error(`raw_readings appender: being reopened after a failed commit; ${rows} readings stay queued`);
     try {
+      this.texts.commitPending(this.appenders.texts);
       for (let offset = 0; offset < rows; offset += CHUNK_ROWS) {
         const count = Math.min(CHUNK_ROWS, rows - offset);
         const chunkMax = this.fillChunk(offset, count);
         if (chunkMax > maxTime) maxTime = chunkMax;
-        this.columns.chunk.appendTo(this.appender);
+        this.columns.chunk.appendTo(this.appenders.readings);
       }
-      this.appender.flushSync();
+      this.appenders.readings.flushSync();
     } catch (error) {
       if (committedDespiteError(error)) {
         this.consumeCommitted(rows);
@@ -89,7 +102,8 @@ export class RawWriter {
   /** Closes the appender; call after the last flush. */
   async close(): Promise<void> {
     await this.reopening;
-    this.appender.closeSync();
+    this.appenders.texts.closeSync();
+    this.appenders.readings.closeSync();
   }
 
   /**
@@ -98,12 +112,12 @@ export class RawWriter {
    */
   async detach(): Promise<void> {
     await this.reopening;
-    discardAppender(this.appender);
+    discardAppenders(this.appenders);
   }
 
-  /** Opens the appender on the store's new ingest connection after it reopened the database. */
+  /** Opens the appenders on the store's new ingest connection after it reopened the database. */
   async attach(): Promise<void> {
-    this.appender = await this.openAppender();
+    this.appenders = await this.openAppenders();
   }
 
   /**
@@ -113,10 +127,10 @@ export class RawWriter {
    * next failed flush tries again.
    */
   private reopen(): void {
-    const broken = this.appender;
+    const broken = this.appenders;
     this.reopening = (async () => {
-      discardAppender(broken);
-      this.appender = await this.openAppender();
+      discardAppenders(broken);
+      this.appenders = await this.openAppenders();
     })()
       .catch(() => undefined)
       .finally(() => {
@@ -133,7 +147,7 @@ export class RawWriter {
   /** Fills the chunk with `count` queued rows from `offset` on; returns the largest receive time among them. */
   private fillChunk(offset: number, count: number): number {
     const { queue } = this;
-    const { point, time, value, quality, sourceTime, reason, chunk } = this.columns;
+    const { point, time, value, quality, sourceTime, reason, reasonText, chunk } = this.columns;
     chunk.clearValidity();
     let max = Number.NEGATIVE_INFINITY;
     for (let row = 0; row < count; row++) {
@@ -145,6 +159,7 @@ export class RawWriter {
       time.items[row] = this.times.of(receiveTime);
       quality.items[row] = queue.quality[slot]!;
       reason.items[row] = queue.reason[slot]!;
+      reasonText.items[row] = queue.reasonText[slot]!;
       if (flags & HAS_VALUE) {
         value.items[row] = queue.valueScaled[slot]!;
         setValid(value.valid, row);
@@ -157,4 +172,9 @@ export class RawWriter {
     chunk.seal(count);
     return max;
   }
+}
+
+function discardAppenders(appenders: RawAppenders): void {
+  discardAppender(appenders.texts);
+  discardAppender(appenders.readings);
 }

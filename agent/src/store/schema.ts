@@ -1,5 +1,5 @@
 /** DuckDB schema of the agent's store: tables, compact codes and the meta keys that survive restarts. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Rollup levels: bucket width in ms, the table that holds them, and the finer level they are built from. */
 export const MINUTE_MS = 60_000;
@@ -67,7 +67,15 @@ CREATE TABLE IF NOT EXISTS raw_readings (
   value_scaled INTEGER,           -- value * points.value_divisor, rounded; NULL when the reading has no value
   quality      UTINYINT NOT NULL, -- QUALITY_CODE: 0 good, 1 uncertain, 2 bad
   source_t     BIGINT,            -- source time, epoch ms UTC; NULL when the source has no clock
-  reason       UTINYINT NOT NULL  -- REASON_CODE; 0 = no reason (good readings): NOT NULL keeps the appender off its slow null path
+  reason       UTINYINT NOT NULL, -- REASON_CODE; 0 = no reason (good readings): NOT NULL keeps the appender off its slow null path
+  reason_text  INTEGER DEFAULT 0  -- reason_texts.text_id of the reason message; 0 = none (good readings, rows of schema 1)
+);`,
+  // Schema 1 files: the column comes last, as in the CREATE above.
+  `ALTER TABLE raw_readings ADD COLUMN IF NOT EXISTS reason_text INTEGER DEFAULT 0;`,
+  `
+CREATE TABLE IF NOT EXISTS reason_texts (
+  text_id INTEGER NOT NULL, -- 1, 2, 3, ...; a text seen again after the store forgot it gets another id
+  text    VARCHAR NOT NULL  -- the reason message, naming device, function and register
 );`,
   rollupTable('rollup_1m'),
   rollupTable('rollup_1h'),

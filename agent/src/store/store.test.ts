@@ -75,6 +75,45 @@ async function rollupMismatches(path: string): Promise<{ level: string; mismatch
   );
 }
 
+describe('reason messages', () => {
+  it('keeps each bad reading\'s message once in reason_texts, across a reopen, and reads a schema 1 file', async () => {
+    const { store, path } = await openStore();
+    await store.registerPoints([point('T1.LEL')]);
+    const refused = 'device GD-1 (unit 1) FC03 @40001 x6: exception 2: illegal data address';
+    store.writeReading(reading('T1.LEL', T0, null, { quality: 'bad', reason: { code: 'exception', message: refused } }));
+    store.writeReading(reading('T1.LEL', T0 + 1, null, { quality: 'bad', reason: { code: 'exception', message: refused } }));
+    store.writeReading(reading('T1.LEL', T0 + 2, 5));
+    expect(store.flush()).toBe(3);
+    await store.close();
+
+    const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    reopened.writeReading(reading('T1.LEL', T0 + 3, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }));
+    reopened.flush();
+    expect((await reopened.rawReadings('T1.LEL', T0, T0 + 10)).map((row) => [row.reason, row.reasonText])).toEqual([
+      ['exception', refused],
+      ['exception', refused],
+      [null, null],
+      ['timeout', 'no answer'],
+    ]);
+    await reopened.close();
+    // One row per distinct text; good readings reference none.
+    expect(await readBack(path, 'SELECT text_id, text FROM reason_texts ORDER BY text_id')).toEqual([
+      { text_id: 1, text: refused },
+      { text_id: 2, text: 'no answer' },
+    ]);
+
+    // A file of schema 1 (no reason_text column) opens, gains the column and reads its old rows without a message.
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run("ALTER TABLE raw_readings DROP COLUMN reason_text; DROP TABLE reason_texts; UPDATE store_meta SET value = 1 WHERE key = 'schema_version'");
+    connection.closeSync();
+    instance.closeSync();
+    const upgraded = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    cleanups.push(() => upgraded.close());
+    expect((await upgraded.rawReadings('T1.LEL', T0, T0 + 10)).map((row) => row.reasonText)).toEqual([null, null, null, null]);
+  });
+});
+
 describe('HazmonStore schema and ingest', () => {
   it('creates the schema, keeps points and readings across a reopen', async () => {
     const { store, path } = await openStore();
@@ -88,8 +127,8 @@ describe('HazmonStore schema and ingest', () => {
     cleanups.push(() => reopened.close());
     const lel = await reopened.rawReadings('T1.LEL', T0, T0 + 1000);
     const o2 = await reopened.rawReadings('T1.O2', T0, T0 + 1000);
-    expect(lel).toEqual([{ time: T0, sourceTime: null, value: 12.34, quality: 'good', reason: null }]);
-    expect(o2).toEqual([{ time: T0, sourceTime: T0 - 7, value: 20.9, quality: 'good', reason: null }]);
+    expect(lel).toEqual([{ time: T0, sourceTime: null, value: 12.34, quality: 'good', reason: null, reasonText: null }]);
+    expect(o2).toEqual([{ time: T0, sourceTime: T0 - 7, value: 20.9, quality: 'good', reason: null, reasonText: null }]);
     // New points after the reopen get fresh indexes, not reused ones, also when registered concurrently.
     await Promise.all([reopened.registerPoints([point('T2.LEL')]), reopened.registerPoints([point('T3.LEL'), point('T1.LEL')])]);
     reopened.writeReading(reading('T3.LEL', T0, 3));
@@ -166,8 +205,8 @@ describe('HazmonStore schema and ingest', () => {
     expect(stats.flushLatency.counts.reduce((a, b) => a + b, 0)).toBe(1);
     const p0 = await store.rawReadings('P0', T0, T0 + 100_000);
     expect(p0).toHaveLength(100);
-    expect(p0[0]).toEqual({ time: T0, sourceTime: null, value: null, quality: 'bad', reason: 'timeout' });
-    expect(p0[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null });
+    expect(p0[0]).toEqual({ time: T0, sourceTime: null, value: null, quality: 'bad', reason: 'timeout', reasonText: 'no answer' });
+    expect(p0[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null, reasonText: null });
   });
 
   it('gives each chunk of a flush its own NULLs: values and source times across chunk boundaries', async () => {
@@ -382,8 +421,8 @@ describe('HazmonStore schema and ingest', () => {
     const { store } = await openStore({ flushIntervalMs: 1000, onEvent: (event) => events.push(event) });
     await store.registerPoints([point('T1.LEL')]);
     // A commit that fails (a full disk, say): DuckDB then takes no more rows through this appender.
-    const writer = (store as unknown as { rawWriter: { appender: DuckDBAppender } }).rawWriter;
-    const failing = writer.appender;
+    const writer = (store as unknown as { rawWriter: { appenders: { readings: DuckDBAppender } } }).rawWriter;
+    const failing = writer.appenders.readings;
     failing.flushSync = () => {
       throw new Error('injected: disk full');
     };
@@ -397,7 +436,7 @@ describe('HazmonStore schema and ingest', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       store.flush();
     }
-    expect(writer.appender).not.toBe(failing);
+    expect(writer.appenders.readings).not.toBe(failing);
     expect((await store.rawReadings('T1.LEL', T0, T0 + 3000)).map((row) => row.value)).toEqual([1, 2, 3]);
   });
 

@@ -1,13 +1,14 @@
 /** HazmonStore: the agent's DuckDB store — raw ingest through the appender, durable alarm/audit log, rollups, retention, queries. */
 import { existsSync } from 'node:fs';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Reading } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
 import { StoreError, isFatalDuckdbError, quote } from './errors.ts';
 import { PointRegistry, loadPoints, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
 import { RawReadingQueue } from './raw-queue.ts';
-import { RawWriter } from './raw-writer.ts';
+import { RawWriter, type RawAppenders } from './raw-writer.ts';
+import { ReasonTexts } from './reason-texts.ts';
 import { applyRetention, retentionPolicy, type RetentionPolicy, type RetentionResult } from './retention.ts';
 import { RollupMaintainer } from './rollups.ts';
 import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
@@ -146,6 +147,7 @@ export class HazmonStore {
   private readonly points = new PointRegistry();
   private readonly queue: RawReadingQueue;
   private readonly rawWriter: RawWriter;
+  private readonly reasonTexts: ReasonTexts;
   private readonly durable: DurableLog;
   private readonly rollups: RollupMaintainer;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -192,7 +194,8 @@ export class HazmonStore {
   private constructor(
     private instance: DuckDBInstance,
     private ingestConnection: DuckDBConnection,
-    appender: DuckDBAppender,
+    appenders: RawAppenders,
+    nextReasonTextId: number,
     private readonly durableConnection: SerialConnection,
     private readonly maintenance: SerialConnection,
     private readonly reads: SerialConnection,
@@ -203,10 +206,12 @@ export class HazmonStore {
     queueCapacity: number,
   ) {
     this.queue = new RawReadingQueue(queueCapacity);
+    this.reasonTexts = new ReasonTexts(nextReasonTextId);
     this.rawWriter = new RawWriter(
-      appender,
+      appenders,
       this.queue,
-      () => this.ingestConnection.createAppender('raw_readings'),
+      this.reasonTexts,
+      () => openRawAppenders(this.ingestConnection),
       (queue, rows) => this.rollups.addCommitted(queue, rows),
     );
     this.durable = new DurableLog(durableConnection, options.now, {
@@ -285,15 +290,19 @@ export class HazmonStore {
     const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
     if (version?.v === null || version?.v === undefined) {
       await maintenance.run('INSERT INTO store_meta VALUES ($1, $2)', [META_SCHEMA_VERSION, SCHEMA_VERSION]);
+    } else if (num(version.v) === SCHEMA_VERSION - 1) {
+      // Version 1 files lack raw_readings.reason_text; the DDL above added it (0 in old rows: no text kept).
+      await maintenance.run('UPDATE store_meta SET value = $2 WHERE key = $1', [META_SCHEMA_VERSION, SCHEMA_VERSION]);
     } else if (num(version.v) !== SCHEMA_VERSION) {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `${quote(options.path)} has store schema version ${num(version.v)}; this agent knows ${SCHEMA_VERSION}`);
     }
     const ingestConnection = await connectToStore(instance);
-    const appender = await ingestConnection.createAppender('raw_readings');
+    const [lastText] = await maintenance.rows('SELECT max(text_id) AS id FROM reason_texts');
     const store = new HazmonStore(
       instance,
       ingestConnection,
-      appender,
+      await openRawAppenders(ingestConnection),
+      (lastText?.id === null || lastText?.id === undefined ? 0 : num(lastText.id)) + 1,
       new SerialConnection(await connectToStore(instance)),
       maintenance,
       new SerialConnection(await connectToStore(instance)),
@@ -329,7 +338,7 @@ export class HazmonStore {
    */
   writeReading(reading: Reading): boolean {
     this.assertOpen('writeReading');
-    if (!this.queue.offer(reading, this.points)) {
+    if (!this.queue.offer(reading, this.points, this.reasonTexts)) {
       this.countDrop();
       return false;
     }
@@ -785,4 +794,8 @@ export class HazmonStore {
   private assertOpen(where: string): void {
     if (this.closed) throw new StoreError('HAZMON_STORE_CLOSED', `${where}: the store is closed`);
   }
+}
+
+async function openRawAppenders(connection: DuckDBConnection): Promise<RawAppenders> {
+  return { readings: await connection.createAppender('raw_readings'), texts: await connection.createAppender('reason_texts') };
 }

@@ -149,6 +149,8 @@ export interface RawReadingRow {
   readonly value: number | null;
   readonly quality: Quality;
   readonly reason: QualityReasonCode | null;
+  /** The reason message (device, function, register, code); null for good readings and rows of schema 1 files. */
+  readonly reasonText: string | null;
 }
 
 export interface AggregateRow {

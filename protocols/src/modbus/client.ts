@@ -7,7 +7,7 @@
  * poller.start();
  * await poller.write('valve-1', 'command', false);
  */
-import type { Reading } from '../reading.ts';
+import type { QualityReasonCode, Reading } from '../reading.ts';
 import type { ReadyDevice } from './device.ts';
 import { describeRequest } from './device.ts';
 import { ModbusWriteError } from './errors.ts';
@@ -18,11 +18,23 @@ import { READ_FUNCTION } from './point.ts';
 import { DeviceReadings } from './readings.ts';
 import { writePoint } from './write.ts';
 
+/**
+ * What one poll request came to, beside its readings: an answer with data (`failure` null) or the failure, with the
+ * exception code when the device refused it. `failure.message` names the device, function and register.
+ */
+export interface PollOutcome {
+  readonly deviceId: string;
+  readonly functionCode: number;
+  readonly address: number;
+  readonly quantity: number;
+  readonly failure: { readonly code: QualityReasonCode; readonly message: string; readonly exceptionCode?: number } | null;
+}
+
 export interface ModbusPollerOptions {
   readonly lines: readonly LineConfig[];
   readonly devices: readonly ReadyDevice[];
-  /** Called once per request with the readings of its points (fresh array and objects each time). */
-  readonly onReadings: (readings: Reading[]) => void;
+  /** Called once per request with the readings of its points (fresh array and objects each time) and what it came to. */
+  readonly onReadings: (readings: Reading[], outcome: PollOutcome) => void;
   /** Wall clock for receive times; epoch ms UTC. */
   readonly now?: () => number;
 }
@@ -35,6 +47,8 @@ class PolledDevice {
   readonly counters = newCounters();
   readonly readings: DeviceReadings;
   private readonly jobs = new Map<PlannedRequest, LineJob>();
+  /** The outcome of each planned request answered with data: the same object every time. */
+  private readonly answered = new Map<PlannedRequest, PollOutcome>();
   /**
    * Planned requests refused with exception 02, decided once each: the gap-free parts read in their place from then
    * on, or the request alone when it bridged no gap (its refusal is a genuinely wrong address and stays visible).
@@ -48,7 +62,7 @@ class PolledDevice {
   constructor(
     readonly device: ReadyDevice,
     readonly line: ModbusLine,
-    private readonly emit: (readings: Reading[]) => void,
+    private readonly emit: (readings: Reading[], outcome: PollOutcome) => void,
     private readonly now: () => number,
   ) {
     this.readings = new DeviceReadings(device);
@@ -113,9 +127,24 @@ class PolledDevice {
     if (!outcome.ok && outcome.exceptionCode === ILLEGAL_DATA_ADDRESS && this.splitRefused(request)) return;
     const batch: Reading[] = [];
     const receiveTime = this.now();
-    if (outcome.ok) this.readings.fromResponse(request, outcome.registers, outcome.bits, receiveTime, batch);
-    else this.readings.fromFailure(request, { code: outcome.code, message: `${what}: ${outcome.detail}` }, receiveTime, batch);
-    this.emit(batch);
+    if (outcome.ok) {
+      this.readings.fromResponse(request, outcome.registers, outcome.bits, receiveTime, batch);
+      this.emit(batch, this.answeredOutcome(request));
+      return;
+    }
+    const reason = { code: outcome.code, message: `${what}: ${outcome.detail}` };
+    this.readings.fromFailure(request, reason, receiveTime, batch);
+    const failure = outcome.exceptionCode === undefined ? reason : { ...reason, exceptionCode: outcome.exceptionCode };
+    this.emit(batch, { ...this.answeredOutcome(request), failure });
+  }
+
+  private answeredOutcome(request: PlannedRequest): PollOutcome {
+    let outcome = this.answered.get(request);
+    if (!outcome) {
+      outcome = Object.freeze({ deviceId: this.device.id, functionCode: READ_FUNCTION[request.table], address: request.address, quantity: request.quantity, failure: null });
+      this.answered.set(request, outcome);
+    }
+    return outcome;
   }
 
   /**

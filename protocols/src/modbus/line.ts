@@ -5,6 +5,7 @@
 import modbusSerial from 'modbus-serial';
 import { z } from 'zod';
 import type { QualityReasonCode } from '../reading.ts';
+import { ScreenedTcpPort } from './tcp-port.ts';
 
 export interface TcpLineConfig {
   readonly id: string;
@@ -198,14 +199,15 @@ export class ModbusLine {
 
   private connect(): void {
     this.state = 'connecting';
-    const client = new ModbusClient();
+    const { config } = this;
+    // Over TCP our own port screens each frame (modbus-serial's would take a non-Modbus protocol id for an answer).
+    const port = config.kind === 'tcp' ? new ScreenedTcpPort({ host: config.host, port: config.port, connectTimeoutMs: this.timing.timeoutMs }, (detail) => this.refusedFrame(client, detail)) : undefined;
+    const client = new ModbusClient(port);
     this.client = client;
     client.setTimeout(this.timing.timeoutMs);
-    const { config } = this;
     const opening =
       config.kind === 'tcp'
-        ? // The socket timeout bounds a connect that hangs; once connected it only fires harmless idle events.
-          client.connectTCP(config.host, { port: config.port, timeout: this.timing.timeoutMs })
+        ? new Promise<void>((resolve, reject) => client.open((error: unknown) => (error ? reject(error) : resolve())))
         : // Unset serial settings fall back to the Modbus serial-line defaults: 19200 baud, even parity, 8 data bits.
           client.connectRTUBuffered(config.path, {
             baudRate: config.baudRate ?? 19200,
@@ -225,6 +227,12 @@ export class ModbusLine {
       },
       (error: unknown) => this.lost(client, `connect failed: ${describeError(error)}`),
     );
+  }
+
+  /** The port refused a frame as not Modbus: the request in flight failed with a frame error (settled as any other). */
+  private refusedFrame(client: ModbusClient, detail: string): void {
+    if (this.client !== client || this.inFlight === null || this.inFlight.quiet) return;
+    this.answered(this.inFlight.token, new Error(`frame refused: ${detail}`), undefined);
   }
 
   /** The connection is gone: fail what is in flight and queued (no silent gaps), then reconnect with back-off. */

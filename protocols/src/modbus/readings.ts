@@ -2,7 +2,7 @@
 import type { Quality, QualityReason, QualityReasonCode, Reading } from '../reading.ts';
 import type { ReadyDevice, ReadyPoint } from './device.ts';
 import { CATEGORY_BIT } from './device.ts';
-import { ne43Quality } from './ne43.ts';
+import { NE43, ne43Quality } from './ne43.ts';
 import type { PlannedRequest } from './plan.ts';
 import { registerLabel } from './point.ts';
 
@@ -95,7 +95,8 @@ export class DeviceReadings {
       own = ne43Quality(milliamps);
       value = point.loop.toEngineering(milliamps);
       if (own === 'bad') {
-        const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA outside NE43 limits 3.6..21.0 mA`;
+        const band = milliamps >= NE43.faultHighMa ? `>= ${NE43.faultHighMa} mA` : `<= ${NE43.faultLowMa} mA`;
+        const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA in the NE43 fault band ${band}`;
         return this.flagged(point, null, receiveTime, 'bad', { code: 'signal_out_of_range', message });
       }
     }
@@ -105,7 +106,7 @@ export class DeviceReadings {
       return this.flagged(point, value, receiveTime, effect.quality, this.statusReason[governing]!);
     }
     if (own === 'uncertain') {
-      const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA between NE43 valid band 3.8..20.5 mA and fault limits`;
+      const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA outside the NE43 valid band ${NE43.validLowMa}..${NE43.validHighMa} mA, not in a fault band`;
       return this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message });
     }
     return this.reading(point, value, receiveTime);

@@ -155,7 +155,7 @@ describe('golden decodes of hand-made register images', () => {
     expect(decoded.get('channel2')).toMatchObject({ quality: 'uncertain', reason: { code: 'signal_out_of_range' } });
     expect(decoded.get('channel2')?.value).toBeCloseTo(-1.875, 5);
     expect(decoded.get('channel3')).toMatchObject({ value: null, quality: 'bad', reason: { code: 'signal_out_of_range' } });
-    expect(decoded.get('channel3')?.reason?.message).toBe('device dev (unit 1) channel3 @30005: loop current 2.00 mA outside NE43 limits 3.6..21.0 mA');
+    expect(decoded.get('channel3')?.reason?.message).toBe('device dev (unit 1) channel3 @30005: loop current 2.00 mA in the NE43 fault band <= 3.6 mA');
     expect(decoded.get('channel4')).toMatchObject({ value: null, quality: 'bad' });
     expect(decoded.get('channel5')).toMatchObject({ value: 100, unit: 'ppm', quality: 'good' });
   });

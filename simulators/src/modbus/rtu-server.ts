@@ -4,7 +4,7 @@ import { SerialPort } from 'serialport';
 import { SimulatorError } from '../errors.ts';
 import { MAX_PDU_LENGTH } from './pdu.ts';
 import { appendCrc, expectedRequestLength, hasValidCrc, interFrameSilenceMs, type SerialFormat } from './rtu-framing.ts';
-import { ResponseAction, type ModbusUnitHost, type ResponseOutcome } from './unit-host.ts';
+import { ResponseAction, TRUNCATED_BYTES, type ModbusUnitHost, type ResponseOutcome } from './unit-host.ts';
 
 export interface ModbusRtuServerOptions extends Partial<SerialFormat> {
   path: string;
@@ -64,7 +64,7 @@ export async function startModbusRtuServer(units: ModbusUnitHost, options: Modbu
     scratch.copy(response, 0, 0, 1 + outcome.length);
     appendCrc(response, frameLength);
     if (outcome.action === ResponseAction.RespondGarbled) response[frameLength - 1]! ^= 0xff;
-    port.write(response);
+    port.write(outcome.action === ResponseAction.RespondTruncated ? response.subarray(0, frameLength - TRUNCATED_BYTES) : response);
   };
 
   const consumeFrames = (): void => {

@@ -2,7 +2,7 @@
 
 import net from 'node:net';
 import type { ModbusUnitHost, ResponseOutcome } from './unit-host.ts';
-import { ResponseAction } from './unit-host.ts';
+import { ResponseAction, TRUNCATED_BYTES, WRONG_PROTOCOL_ID } from './unit-host.ts';
 import { MAX_PDU_LENGTH } from './pdu.ts';
 
 const MBAP_LENGTH = 7;
@@ -93,11 +93,12 @@ function serveConnection(socket: net.Socket, units: ModbusUnitHost): void {
       // socket.write keeps a reference until flushed, so each response gets its own exactly-sized copy.
       const response = Buffer.allocUnsafe(MBAP_LENGTH + outcome.length);
       pending.copy(response, 0, frameStart, frameStart + 4); // transaction and protocol id
+      if (outcome.action === ResponseAction.RespondWrongProtocolId) response.writeUInt16BE(WRONG_PROTOCOL_ID, 2);
       const lengthField = 1 + outcome.length;
       response.writeUInt16BE(outcome.action === ResponseAction.RespondGarbled ? lengthField - 2 : lengthField, 4);
       response[6] = unitId;
       scratch.copy(response, MBAP_LENGTH, MBAP_LENGTH, MBAP_LENGTH + outcome.length);
-      socket.write(response);
+      socket.write(outcome.action === ResponseAction.RespondTruncated ? response.subarray(0, response.length - TRUNCATED_BYTES) : response);
     }
     pending.copyWithin(0, offset, pendingLength);
     pendingLength -= offset;

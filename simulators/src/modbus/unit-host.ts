@@ -7,12 +7,23 @@ import { RequestStatistics } from './statistics.ts';
 
 /**
  * none: answer normally; noAnswer: stay silent; closeSocket: drop the TCP connection (silence on RTU);
- * garbled: send a corrupt frame (bad CRC on RTU, wrong MBAP length on TCP); busy: exception 06.
+ * garbled: send a corrupt frame (bad CRC on RTU, wrong MBAP length on TCP); busy: exception 06;
+ * truncated: send the answer without its last 3 bytes (the MBAP length still counts them);
+ * wrongProtocolId: TCP only, the answer's MBAP protocol id is 1, not Modbus' 0 (RTU frames have none: answered normally).
  */
-export type CommsFault = 'none' | 'noAnswer' | 'closeSocket' | 'garbled' | 'busy';
-export const COMMS_FAULTS: readonly CommsFault[] = ['none', 'noAnswer', 'closeSocket', 'garbled', 'busy'];
+export type CommsFault = 'none' | 'noAnswer' | 'closeSocket' | 'garbled' | 'busy' | 'truncated' | 'wrongProtocolId';
+export const COMMS_FAULTS: readonly CommsFault[] = ['none', 'noAnswer', 'closeSocket', 'garbled', 'busy', 'truncated', 'wrongProtocolId'];
 
-export const ResponseAction = { Respond: 0, NoAnswer: 1, CloseConnection: 2, RespondGarbled: 3 } as const;
+export const ResponseAction = { Respond: 0, NoAnswer: 1, CloseConnection: 2, RespondGarbled: 3, RespondTruncated: 4, RespondWrongProtocolId: 5 } as const;
+/** Bytes a truncated answer lacks. */
+export const TRUNCATED_BYTES = 3;
+/** What a wrongProtocolId answer carries as MBAP protocol id. */
+export const WRONG_PROTOCOL_ID = 1;
+const FAULTED_RESPONSE: Readonly<Partial<Record<CommsFault, ResponseAction>>> = {
+  garbled: ResponseAction.RespondGarbled,
+  truncated: ResponseAction.RespondTruncated,
+  wrongProtocolId: ResponseAction.RespondWrongProtocolId,
+};
 export type ResponseAction = (typeof ResponseAction)[keyof typeof ResponseAction];
 
 /** Filled by ModbusUnitHost.process; reused by each transport so a request allocates nothing. */
@@ -77,6 +88,6 @@ export class ModbusUnitHost {
       return;
     }
     outcome.length = handleRequestPdu(unit, req, reqOffset, reqLength, res, resOffset);
-    outcome.action = fault === 'garbled' ? ResponseAction.RespondGarbled : ResponseAction.Respond;
+    outcome.action = FAULTED_RESPONSE[fault] ?? ResponseAction.Respond;
   }
 }

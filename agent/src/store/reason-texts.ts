@@ -1,0 +1,46 @@
+/**
+ * The reason messages of readings that are not good, stored once each in `reason_texts` and referenced from raw rows by
+ * a small id: a device failing for an hour repeats one message thousands of times. Good readings carry id 0 and cost
+ * nothing here.
+ */
+import type { DuckDBAppender } from '@duckdb/node-api';
+
+/** Distinct texts remembered in memory; past this the memory starts afresh and a text seen again gets a new id. */
+const REMEMBERED_TEXTS = 4096;
+
+export class ReasonTexts {
+  private readonly ids = new Map<string, number>();
+  /** Texts given an id and not yet committed, in id order. */
+  private pending: { id: number; text: string }[] = [];
+
+  /** `nextId`: one past the largest id in the file (1 for a new file). */
+  constructor(private nextId: number) {}
+
+  /** The id of a text, handing out a new one (committed before the rows that use it) for a text not remembered. */
+  idOf(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      // Messages can carry changing figures (a back-off's remaining ms): memory stays bounded, the table takes repeats.
+      if (this.ids.size >= REMEMBERED_TEXTS) this.ids.clear();
+      id = this.nextId++;
+      this.ids.set(text, id);
+      this.pending.push({ id, text });
+    }
+    return id;
+  }
+
+  /**
+   * Commits the texts handed out since the last call through `appender` (its flush is its own transaction), so every
+   * raw row committed after it finds its text. On failure they stay pending for the next flush.
+   */
+  commitPending(appender: DuckDBAppender): void {
+    if (this.pending.length === 0) return;
+    for (const { id, text } of this.pending) {
+      appender.appendInteger(id);
+      appender.appendVarchar(text);
+      appender.endRow();
+    }
+    appender.flushSync();
+    this.pending = [];
+  }
+}
