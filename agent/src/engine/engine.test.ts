@@ -90,7 +90,85 @@ describe('alarm event texts and colours', () => {
     feed('P', 0, 60);
     feed('P', 1, 40);
     engine.tick(T0 + 7000);
-    expect(alarmEvents('P/hi').map((e) => [e.conditionActive, e.why])).toEqual([[true, 'hi reached: 60 vs limit 50'], [false, 'hi off-delay elapsed']]);
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value, e.why])).toEqual([
+      [T0, true, 60, 'hi reached: 60 vs limit 50'],
+      [T0 + 6000, false, 40, 'hi cleared: 40 vs limit 50 (off-delay elapsed)'],
+    ]);
+  });
+});
+
+describe('delays', () => {
+  const summary = (events: EngineEvent[]) => events.filter((e): e is AlarmEvent => e.type === 'alarm').map((e) => [e.alarmId, e.time, e.conditionActive, e.value, e.why]);
+
+  it('a delay that ran out completes at its due time before the next reading, with or without a tick between', () => {
+    const config = { points: [{ id: 'P', limits: { hi: 25 }, onDelayS: 2.5 }] };
+    const plain = setup(config);
+    plain.feed('P', 0, 25.2);
+    plain.feed('P', 3.18, 23.09);
+    const ticked = setup(config);
+    ticked.feed('P', 0, 25.2);
+    ticked.engine.tick(T0 + 3000);
+    ticked.feed('P', 3.18, 23.09);
+    expect(summary(plain.events)).toEqual([
+      ['P/hi', T0 + 2500, true, 25.2, 'hi reached: 25.2 vs limit 25 (on-delay elapsed)'],
+      ['P/hi', T0 + 3180, false, 23.09, 'hi cleared: 23.09 vs limit 25'],
+    ]);
+    expect(summary(ticked.events)).toEqual(summary(plain.events));
+  });
+
+  it('a bad reading does not complete an off-delay: it restarts from the next clear good value', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5, health: { staleS: 3_600 } }] });
+    feed('P', 0, 60);
+    feed('P', 1, 40);
+    feed('P', 3, 9999, { quality: 'bad', reason: { code: 'decode', message: 'garbled' } });
+    engine.tick(T0 + 10_000);
+    feed('P', 12, 40, { quality: 'uncertain' });
+    engine.tick(T0 + 20_000);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    feed('P', 21, 40);
+    feed('P', 25, 40);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    feed('P', 26, 40);
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0, true, 60], [T0 + 26_000, false, 40]]);
+  });
+
+  it('an off-delay that ran out before a bad reading completes at its due time, with the clear value', () => {
+    const { feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5 }] });
+    feed('P', 0, 60);
+    feed('P', 1, 40);
+    feed('P', 9, 9999, { quality: 'bad', reason: { code: 'decode', message: 'garbled' } });
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0, true, 60], [T0 + 6000, false, 40]]);
+  });
+
+  it('limit and window alarms do not depend on the tick cadence (values on the limits, delays straddling ticks)', () => {
+    const limits = [10, 25, 25.5, 40];
+    const step = fc.record({
+      gapMs: fc.oneof(fc.integer({ min: 0, max: 4_000 }), fc.constantFrom(500, 1_000, 2_500, 3_000)),
+      value: fc.oneof(fc.constantFrom(...limits, 23, 27, 24, 39, 41, 9), fc.double({ min: 0, max: 50, noNaN: true })),
+      quality: fc.constantFrom('good', 'good', 'good', 'bad', 'uncertain'),
+      ticks: fc.array(fc.integer({ min: 0, max: 4_000 }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.constantFrom(0, 1, 2.5, 3), fc.constantFrom(0, 1.5, 2.5), (steps, onDelayS, offDelayS) => {
+        const config = {
+          points: [{
+            id: 'P', limits: { hihi: 40, hi: 25, lo: 10 }, deadband: 0.5, onDelayS, offDelayS, health: { staleS: 3_600 },
+            windows: [{ name: 'avg', aggregate: 'avg', windowS: 5, above: 25.5, onDelayS, offDelayS }],
+          }],
+        };
+        const untouched = setup(config);
+        const ticked = setup(config);
+        let t = T0;
+        for (const { gapMs, value, quality, ticks } of steps) {
+          // Ticks anywhere between the previous reading and this one, in time order.
+          for (const tickGap of [...ticks].sort((a, b) => a - b)) if (tickGap < gapMs) ticked.engine.tick(t + tickGap);
+          t += gapMs;
+          for (const { engine } of [untouched, ticked]) engine.processReadings([{ pointId: 'P', value, unit: '', sourceTime: t, receiveTime: t, quality: quality as Reading['quality'] }]);
+        }
+        expect(summary(ticked.events)).toEqual(summary(untouched.events));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -545,6 +545,7 @@ export class AlarmEngine {
       quality = BAD;
       reason = REASON_SIGNAL;
     }
+    this.completeDelays(index, t);
     s[p + PointField.LastTime] = t;
     s[p + PointField.LastValue] = v;
     s[p + PointField.LastQuality] = quality;
@@ -555,7 +556,7 @@ export class AlarmEngine {
     } else {
       const r = index * RuleField.Count;
       for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.stores[k]!.addFrom(s, p + PointField.LastTime, false);
-      this.advanceDelays(index, t);
+      this.suspendOffDelays(index);
     }
     if ((s[p + PointField.Flags]! & PointFlag.InGroup) !== 0) this.evaluateGroups(index, t);
   }
@@ -568,7 +569,7 @@ export class AlarmEngine {
       const lastTime = this.scalars[index * PointField.Count + PointField.LastTime]!;
       const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
       this.checkStale(index, t);
-      this.advanceDelays(index, t);
+      this.completeDelays(index, t);
     }
     for (const group of this.groups) this.evaluateGroup(group, now);
     for (const alarm of this.alarmsById.values()) alarm.expireShelf(now, this.sink);
@@ -772,7 +773,11 @@ export class AlarmEngine {
       scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k) => {
-        this.ruleInput[1] = this.scalars[index * PointField.Count + PointField.LastTime]!;
+        const t = this.scalars[index * PointField.Count + PointField.LastTime]!;
+        // A rule with a delay pending steps on every reading (its quiet interval is empty): the first step of the
+        // reading completes the point's due delays, before any rule takes the new value.
+        this.completeDelays(index, t);
+        this.ruleInput[1] = t;
         if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.ruleInput, 0, 1)) this.raiseRule(index, k);
       },
       refreshLimitBand: (index) => this.refreshLimitBand(index),
@@ -1070,20 +1075,40 @@ export class AlarmEngine {
     return name + (active ? ' reached: ' : ' cleared: ') + value + ' vs limit ' + limit;
   }
 
-  /** Time passing without a good value: pending on- and off-delays of limit and window rules may complete. */
-  private advanceDelays(index: number, t: number): void {
-    const ranges = this.ruleRanges;
+  /**
+   * The point's pending delays that ran out by `t` complete at their due times, each with the value that started it,
+   * before anything at `t` is applied: the outcome must not depend on when the next reading or tick comes (live and
+   * replay agree).
+   */
+  private completeDelays(index: number, t: number): void {
     const r = index * RuleField.Count;
-    const windowsStart = ranges[r + RuleField.Windows]!;
-    const ratesStart = ranges[r + RuleField.Rates]!;
-    for (let k = ranges[r + RuleField.Limits]!; k < ratesStart; k += 1) {
-      const condition = this.slotCondition[k]!;
-      if (!this.conditionTable.advance(condition, t)) continue;
-      const rule = this.slotRules[k]!;
+    const first = this.ruleRanges[r + RuleField.Limits]!;
+    const end = this.ruleRanges[r + RuleField.Rates]!;
+    let completed = false;
+    // In due-time order (then slot order), as ticks at every due time would complete them.
+    for (;;) {
+      let next = -1;
+      let nextDue = t;
+      for (let k = first; k < end; k += 1) {
+        const due = this.conditionTable.dueTime(this.slotCondition[k]!);
+        if (due < nextDue || (due === nextDue && next < 0)) [next, nextDue] = [k, due];
+      }
+      if (next < 0) break;
+      completed = true;
+      const condition = this.slotCondition[next]!;
+      this.conditionTable.completeDue(condition, t);
+      const rule = this.slotRules[next]!;
       const active = this.conditionTable.isActive(condition);
-      const value = k < windowsStart ? this.scalars[index * PointField.Count + PointField.LastValue]! : Number.NaN;
-      this.raise(rule.alarm, active, t, value, `${rule.name} ${active ? 'on' : 'off'}-delay elapsed`);
+      const value = this.conditionTable.pendingValueOf(condition);
+      this.raise(rule.alarm, active, nextDue, value, `${this.limitWhy(rule.name, active, value, this.conditionTable.limitOf(condition))} (${active ? 'on' : 'off'}-delay elapsed)`);
     }
+    if (completed) this.refreshLimitBand(index);
+  }
+
+  /** A reading whose value is not used (bad, uncertain) suspends the point's pending off-delays: a bad reading never clears an alarm. */
+  private suspendOffDelays(index: number): void {
+    const r = index * RuleField.Count;
+    for (let k = this.ruleRanges[r + RuleField.Limits]!; k < this.ruleRanges[r + RuleField.Rates]!; k += 1) this.conditionTable.suspendOffDelay(this.slotCondition[k]!);
     this.refreshLimitBand(index);
   }
 
