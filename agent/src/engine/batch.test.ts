@@ -92,7 +92,7 @@ describe('batch loop', () => {
               expect(batched.windowValue(id, 'avg').count).toBe(naive.count);
               const oldest = naiveAggregates(rateShape, h.times, h.values, h.good, last, now);
               if (h.good[last] && oldest.count > 0) {
-                const rate = now > oldest.oldestTime ? ((h.values[last]! - oldest.oldestValue) * 60_000) / (now - oldest.oldestTime) : 0;
+                const rate = now > oldest.oldestTime ? ((h.values[last]! - oldest.oldestValue) * 60_000) / (now - oldest.oldestTime) : Number.NaN;
                 expect(close(batched.windowValue(id, 'rate_rising').value, rate)).toBe(true);
               }
             });
@@ -129,7 +129,7 @@ describe('batch loop', () => {
             const oldest = naiveAggregates(rateShape, h.times, h.values, h.good, last, time);
             const expectedByRule: Record<string, number> = {
               avg: naive.average, min: naive.minimum, max: naive.maximum,
-              rate_rising: time > oldest.oldestTime ? ((step.value - oldest.oldestValue) * 60_000) / (time - oldest.oldestTime) : 0,
+              rate_rising: time > oldest.oldestTime ? ((step.value - oldest.oldestValue) * 60_000) / (time - oldest.oldestTime) : Number.NaN,
             };
             expectedByRule.rate_falling = expectedByRule.rate_rising!;
             for (const event of singleEvents.slice(eventsBefore)) {

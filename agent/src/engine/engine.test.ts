@@ -213,6 +213,20 @@ describe('window aggregates and rate', () => {
   });
 });
 
+describe('rate over a window without elapsed time', () => {
+  it('a window holding one good reading has no rate: a rate alarm keeps its state across a gap', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', rate: { windowS: 10, risingPerMinute: 10 }, health: { staleS: 3_600 } }] });
+    feed('P', 0, 0);
+    feed('P', 5, 10);
+    expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
+    feed('P', 100, 10);
+    expect(engine.windowValue('P', 'rate_rising').value).toBeNaN();
+    expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
+    feed('P', 101, 10);
+    expect(alarmEvents('P/rate_rising').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0 + 5000, true, 120], [T0 + 101_000, false, 0]]);
+  });
+});
+
 describe('windowValue', () => {
   it('looks past the latest reading without evicting what later readings are judged on', () => {
     const { engine, feed, alarmEvents } = setup({ points: [{ id: 'A', windows: [{ name: 'avg', aggregate: 'avg', windowS: 60, above: 60 }] }] });

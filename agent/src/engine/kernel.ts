@@ -318,11 +318,13 @@ function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: K
     return `x = head${j} < headers[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], headers[h${j} + ${back}]) : headers[h${j} + ${back}];`;
   }
   if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
-  // Rate per minute from the oldest reading in the window to this one.
+  // Rate per minute from the oldest reading in the window to this one. Without time between them (the window holds
+  // this reading alone, or readings of one millisecond) there is no rate: elapsed / elapsed is 0 / 0, a NaN that
+  // leaves the condition as it is, computed rather than loaded as the global NaN (see above).
   return [
     `const e = ${entryAt(`head${j}`)} + ${store.paned ? L.paned.firstT : 0};`,
-    'const oldestTime = panes[e];',
-    `x = t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
+    'const elapsed = t - panes[e];',
+    `x = elapsed > 0 ? ((v - panes[e + 1]) * 60000) / elapsed : elapsed / elapsed;`,
   ].join(' ');
 }
 

@@ -69,7 +69,7 @@ describe('PaneWindow', () => {
               const covered = window.coveredMs(now);
               if (tracksHeldValues) expect(ruleValue(AGGREGATE_TWA)).toBe(covered > 0 ? window.timeWeightedIntegral(now) / covered : Number.NaN);
               const oldest = window.oldestTime();
-              expect(ruleValue(RATE_PER_MINUTE)).toBe(now > oldest ? ((reading.value - window.oldestValue()) * 60_000) / (now - oldest) : 0);
+              expect(ruleValue(RATE_PER_MINUTE)).toBe(now > oldest ? ((reading.value - window.oldestValue()) * 60_000) / (now - oldest) : Number.NaN);
               for (const w of [window, minimumOnly, maximumOnly]) {
                 const actual = {
                   count: w.readingCount,

@@ -357,7 +357,7 @@ export class PaneWindow implements WindowShape {
 
   /**
    * The number a rule compares: `kind` is an AGGREGATE_* code or RATE_PER_MINUTE (from the oldest good reading in
-   * the window to the latest). Reads the time at io[1] and, for the rate, the latest good value at io[2]; writes
+   * the window to the latest; NaN, no value, without time between them). Reads the time at io[1] and, for the rate, the latest good value at io[2]; writes
    * the result to io[0]. Numbers pass through `io` and the fields are read directly because V8 boxes a double
    * passed to or returned from a call it does not inline (an allocation per reading on the hot path).
    */
@@ -374,11 +374,12 @@ export class PaneWindow implements WindowShape {
       result = covered > 0 ? this.timeWeighted(t, true) / covered : Number.NaN;
     }
     else if (this.tail > this.head) {
+      // A window holding one good reading (no time elapsed) has no rate: NaN, which leaves the condition as it is.
       const base = this.offsetOf(this.head);
       const oldestTime = this.panes[base + this.oFirstT]!;
-      result = t > oldestTime ? ((io[2]! - this.panes[base + this.oFirstV]!) * 60_000) / (t - oldestTime) : 0;
+      result = t > oldestTime ? ((io[2]! - this.panes[base + this.oFirstV]!) * 60_000) / (t - oldestTime) : Number.NaN;
     } else {
-      result = 0;
+      result = Number.NaN;
     }
     io[0] = result;
   }
