@@ -82,7 +82,37 @@ describe('alarm event texts and colours', () => {
     expect(summary('P/max10')).toEqual([[true, 95.25, 'max10 reached: 95.25 vs limit 70', 'orange']]);
     const rate = alarmEvents('P/rate_rising');
     expect(rate.length).toBeGreaterThan(0);
-    for (const e of rate) expect([e.why, e.colour]).toEqual([`rate_rising ${e.value!.toFixed(3)} per minute vs 30`, 'yellow']);
+    for (const e of rate) expect([e.why, e.colour]).toEqual([`rate_rising ${Number(e.value!.toPrecision(6))} per minute vs 30`, 'yellow']);
+  });
+
+  it('texts show values at the point\'s resolution, or without float noise; the events keep the numbers', () => {
+    const config = (resolution?: number) => ({
+      points: [{ id: 'P', preset: { gas: 'H2S', unit: 'ppm' }, ...(resolution === undefined ? {} : { resolution }), windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 45 }], health: { stuck: { epsilon: 0.05, forS: 5 } } }],
+    });
+    const texts = (resolution?: number) => {
+      const { feed, events } = setup(config(resolution));
+      feed('P', 0, 39.99999761581421);
+      feed('P', 1, 54.900001525878906);
+      feed('P', 2, 54.900001525878906);
+      feed('P', 8, 54.900001525878906);
+      return events.filter((e): e is AlarmEvent => e.type === 'alarm').map((e) => [e.alarmId, e.value, e.why]);
+    };
+    // H2S in ppm: the preset's limits are 10 and 20 mg/m3 converted (7.053990610328638 and 14.107981220657276 ppm).
+    expect(texts()).toEqual([
+      ['P/hihi', 39.99999761581421, 'hihi reached: 40 vs limit 14.108'],
+      ['P/hi', 39.99999761581421, 'hi reached: 40 vs limit 7.05399'],
+      ['P/avg', (39.99999761581421 + 54.900001525878906) / 2, 'avg reached: 47.45 vs limit 45'],
+      ['P/stuck', 54.900001525878906, 'no change beyond 0.05 for 7 s'],
+    ]);
+    expect(texts(0.1).map(([, , why]) => why)).toEqual(['hihi reached: 40.0 vs limit 14.1', 'hi reached: 40.0 vs limit 7.1', 'avg reached: 47.4 vs limit 45.0', 'no change beyond 0.1 for 7 s']);
+  });
+
+  it('a resolution formats texts only: a snapshot restores into the point with another one', () => {
+    const saved = setup({ points: [{ id: 'P', limits: { hi: 50 }, resolution: 0.01 }] });
+    saved.feed('P', 0, 60);
+    const restored = setup({ points: [{ id: 'P', limits: { hi: 50 }, resolution: 0.1 }] });
+    expect(restored.engine.restore(saved.engine.snapshot())).toEqual({ restored: ['P'], skipped: [] });
+    expect(restored.engine.alarm('P/hi')?.conditionActive).toBe(true);
   });
 
   it('a completed off-delay says so, with the condition it left', () => {

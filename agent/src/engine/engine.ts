@@ -6,6 +6,7 @@ import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGro
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
+import { formatValue } from './format.ts';
 import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, RECOMPUTE_RINGS, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
@@ -1037,9 +1038,9 @@ export class AlarmEngine {
     const active = this.conditionTable.isActive(condition);
     const limit = this.conditionTable.limitOf(condition);
     const rule = this.slotRules[k]!;
-    if (k < this.ruleRanges[r + RuleField.Windows]!) this.raise(rule.alarm, active, t, x, this.limitWhy(rule.name, active, x, limit));
-    else if (k < this.ruleRanges[r + RuleField.Rates]!) this.raiseWindow(rule as WindowRule, active, limit, t, x);
-    else this.raise(rule.alarm, active, t, x, `${rule.name} ${x.toFixed(3)} per minute vs ${limit}`);
+    if (k < this.ruleRanges[r + RuleField.Windows]!) this.raise(rule.alarm, active, t, x, this.limitWhy(index, rule.name, active, x, limit));
+    else if (k < this.ruleRanges[r + RuleField.Rates]!) this.raiseWindow(index, rule as WindowRule, active, limit, t, x);
+    else this.raise(rule.alarm, active, t, x, `${rule.name} ${this.format(index, x)} per minute vs ${this.format(index, limit)}`);
   }
 
   /** Stuck / flatline: the value stayed within epsilon of a reference for forMs; the reference moves with the value. */
@@ -1055,7 +1056,7 @@ export class AlarmEngine {
       s[p + PointField.StuckRefTime] = t;
       if (s[p + PointField.StuckActive] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
     } else if (t - refTime >= this.pointSettings[index * SettingField.Count + SettingField.StuckForMs]! && s[p + PointField.StuckActive] === 0) {
-      this.raiseStuck(index, true, t, v, `no change beyond ${epsilon} for ${Math.round((t - refTime) / 1000)} s`);
+      this.raiseStuck(index, true, t, v, `no change beyond ${this.format(index, epsilon)} for ${Math.round((t - refTime) / 1000)} s`);
     }
   }
 
@@ -1064,15 +1065,23 @@ export class AlarmEngine {
     this.raise(this.points[index]!.stuck!.alarm, active, t, v, why);
   }
 
-  private raiseWindow(rule: WindowRule, active: boolean, limit: number, t: number, aggregate: number): void {
+  private raiseWindow(index: number, rule: WindowRule, active: boolean, limit: number, t: number, aggregate: number): void {
     const store = rule.store;
     const coverage = rule.aggregate === TWA ? store.coveredMs(t) / (t - store.windowStart(t)) : undefined;
-    this.raise(rule.alarm, active, t, aggregate, this.limitWhy(rule.name, active, aggregate, limit), coverage);
+    this.raise(rule.alarm, active, t, aggregate, this.limitWhy(index, rule.name, active, aggregate, limit), coverage);
   }
 
-  /** The same text as `${name} ${active ? 'reached' : 'cleared'}: ${value} vs limit ${limit}`, in four string additions rather than six. */
-  private limitWhy(name: string, active: boolean, value: number, limit: number): string {
-    return name + (active ? ' reached: ' : ' cleared: ') + value + ' vs limit ' + limit;
+  /**
+   * `${name} ${active ? 'reached' : 'cleared'}: ${value} vs limit ${limit}` with the numbers at the point's
+   * resolution (see format), in four string additions rather than six.
+   */
+  private limitWhy(index: number, name: string, active: boolean, value: number, limit: number): string {
+    return name + (active ? ' reached: ' : ' cleared: ') + this.format(index, value) + ' vs limit ' + this.format(index, limit);
+  }
+
+  /** A number of point `index` as a person reads it in a `why` text; the event keeps the number itself. */
+  private format(index: number, value: number): string {
+    return formatValue(value, this.points[index]!.resolution);
   }
 
   /**
@@ -1100,7 +1109,7 @@ export class AlarmEngine {
       const rule = this.slotRules[next]!;
       const active = this.conditionTable.isActive(condition);
       const value = this.conditionTable.pendingValueOf(condition);
-      this.raise(rule.alarm, active, nextDue, value, `${this.limitWhy(rule.name, active, value, this.conditionTable.limitOf(condition))} (${active ? 'on' : 'off'}-delay elapsed)`);
+      this.raise(rule.alarm, active, nextDue, value, `${this.limitWhy(index, rule.name, active, value, this.conditionTable.limitOf(condition))} (${active ? 'on' : 'off'}-delay elapsed)`);
     }
     if (completed) this.refreshLimitBand(index);
   }
