@@ -23,10 +23,19 @@ const C_PENDING_VALUE = 8;
  * The quiet interval of each condition, QUIET_FIELDS numbers (low, high) in a dense array of their own: while
  * low < value < high, a step changes nothing (raw equals active, no delay pending, and the value stays on the same
  * side of the band), so the hot path checks two numbers from one small array instead of stepping the whole block.
- * Open at both ends: a value exactly on a bound takes the full step, which is always right. Empty (low +Infinity)
- * while a delay is pending.
+ * Open at both ends and a little narrower (QUIET_MARGIN): a value on or close to a bound takes the full step, which
+ * is always right. Empty (low +Infinity) while a delay is pending.
  */
 export const QUIET_FIELDS = 2;
+
+/**
+ * How far inside its bounds a quiet interval ends, relative to the bound (at least 1): a window's running sum
+ * carries the rounding of its additions and evictions (51 alone in a window could read 50.99999999999999), so an
+ * aggregate this close to a bound takes the full step, where the engine compares it recomputed exactly
+ * (PaneWindow.exactRuleValueInto). 2^-30 (~1e-9) is ~1e3 times the running sums' error bound between their
+ * recomputes for values up to ~1e3 times the bound; a value steadily that close takes the full step on every reading.
+ */
+const QUIET_MARGIN = 2 ** -30;
 
 /** Sets raw from a value: 1 at or past the limit, 0 beyond the deadband back, unchanged in between and for NaN. */
 function setRaw(data: Float64Array, base: number, value: number): void {
@@ -157,8 +166,9 @@ export class ConditionTable {
     } else {
       low = limit;
     }
-    this.quiet[q] = low;
-    this.quiet[q + 1] = high;
+    // Infinite bounds (no bound, or the empty interval) stay as they are.
+    this.quiet[q] = low + Math.max(Math.abs(low), 1) * QUIET_MARGIN;
+    this.quiet[q + 1] = high - Math.max(Math.abs(high), 1) * QUIET_MARGIN;
   }
 }
 

@@ -243,6 +243,66 @@ describe('window aggregates and rate', () => {
   });
 });
 
+describe('aggregates at a limit', () => {
+  const batchOf = (engine: AlarmEngine, seconds: number, value: number) =>
+    engine.processBatch({ length: 1, point: Int32Array.of(0), time: Float64Array.of(T0 + seconds * 1000), value: Float64Array.of(value), quality: Uint8Array.of(0) });
+
+  it('a window holding only the value 51 averages 51 and raises above: 51 (running sums round; one path and the batch loop)', () => {
+    // Added and evicted as running sums, 28.7, 43.1 and 30.4 leave 50.999999999999986 for the two 51s.
+    const readings: [number, number][] = [[0, 28.7], [1, 43.1], [2, 30.4], [3, 51], [12.5, 51]];
+    const config = { points: [{ id: 'P', windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 51 }] }] };
+    const single = setup(config);
+    for (const [seconds, value] of readings) single.feed('P', seconds, value);
+    const batched = setup(config);
+    for (const [seconds, value] of readings) batchOf(batched.engine, seconds, value);
+    for (const { engine, alarmEvents } of [single, batched]) {
+      expect(engine.windowValue('P', 'avg').value).toBe(51);
+      expect(alarmEvents('P/avg').map((e) => [e.time, e.conditionActive, e.value, e.why])).toEqual([[T0 + 12_500, true, 51, 'avg reached: 51 vs limit 51']]);
+    }
+  });
+
+  it('an 8 h TWA after a gap is the value held since, exactly: twa: 10 raises on readings of 10', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', exposure: { twa: 10 }, health: { staleS: 86_400 } }] });
+    for (let s = 0; s < 7_200; s += 60) feed('P', s, 8.2);
+    // 7 h of silence, then 10 for more than the hour that brings the window past the 8.2s: their running integral
+    // left 9.999999999999998.
+    for (let s = 7_200 + 7 * 3_600; s <= 7_200 + 8 * 3_600 + 300; s += 60) feed('P', s, 10);
+    expect(engine.windowValue('P', 'twa').value).toBe(10);
+    expect(alarmEvents('P/twa').at(-1)).toMatchObject({ conditionActive: true, value: 10 });
+  });
+
+  it('avg and twa of values sitting exactly on the limit raise above and below alike, whatever came before', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5_000, max: 5_000 }).map((n) => n / 100), { maxLength: 40 }),
+        fc.integer({ min: -10_000, max: 10_000 }).map((n) => n / 10),
+        fc.constantFrom(1, 3, 10),
+        fc.constantFrom(undefined, 0.5, 2),
+        fc.integer({ min: 1, max: 997 }),
+        fc.boolean(),
+        (before, limit, windowS, paneS, stride, batch) => {
+          // Raw windows, or panes that sum several readings each.
+          const rules = (side: 'above' | 'below') => [
+            { name: `avg_${side}`, aggregate: 'avg', windowS, paneS, [side]: limit },
+            { name: `twa_${side}`, aggregate: 'twa', windowS, paneS, [side]: limit },
+          ];
+          const { engine, feed } = setup({ points: [{ id: 'P', windows: [...rules('above'), ...rules('below')], health: { staleS: 3_600 } }] });
+          const feedAny = (seconds: number, value: number) => (batch ? batchOf(engine, seconds, value) : feed('P', seconds, value));
+          before.forEach((value, i) => feedAny(i * 0.7, value));
+          // The limit value at irregular times (0.1 to 1 s apart) for two window lengths and more: the window then holds it alone.
+          const start = before.length * 0.7;
+          for (let s = 0, i = 0; s <= 2 * windowS + 4; i += 1, s += (100 + ((i * stride) % 900)) / 1000) feedAny(start + s, limit);
+          for (const name of ['avg_above', 'twa_above', 'avg_below', 'twa_below']) {
+            expect(engine.windowValue('P', name).value, name).toBe(limit);
+            expect(engine.alarm(`P/${name}`)?.conditionActive, name).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('rate over a window without elapsed time', () => {
   it('a window holding one good reading has no rate: a rate alarm keeps its state across a gap', () => {
     const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', rate: { windowS: 10, risingPerMinute: 10 }, health: { staleS: 3_600 } }] });

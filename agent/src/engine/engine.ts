@@ -640,7 +640,7 @@ export class AlarmEngine {
     const isRate = point.rateRules.includes(windowRule);
     // The rate runs to the latest good reading, which the window holds (the point's latest reading may be bad).
     const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + PointField.LastGoodTime]! : at, store.newestValue());
-    store.ruleValueInto(isRate ? RATE : windowRule.aggregate, io);
+    store.exactRuleValueInto(isRate ? RATE : windowRule.aggregate, io);
     const value = io[0]!;
     const span = at - store.windowStart(at);
     return { value, count: store.readingCount, coverage: windowRule.aggregate === TWA ? store.coveredMs(at) / span : Number.NaN };
@@ -779,6 +779,12 @@ export class AlarmEngine {
         // reading completes the point's due delays, before any rule takes the new value.
         this.completeDelays(index, t);
         this.ruleInput[1] = t;
+        const r = index * RuleField.Count;
+        if (k >= this.ruleRanges[r + RuleField.Windows]! && k < this.ruleRanges[r + RuleField.Rates]!) {
+          // A window rule's running aggregate carries rounding: the step takes it exactly (see QUIET_MARGIN).
+          const rule = this.slotRules[k] as WindowRule;
+          rule.store.exactRuleValueInto(rule.aggregate, this.ruleInput);
+        }
         if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.ruleInput, 0, 1)) this.raiseRule(index, k);
       },
       refreshLimitBand: (index) => this.refreshLimitBand(index),
