@@ -569,8 +569,9 @@ export class AlarmEngine {
     for (let index = 0; index < this.pointCount; index += 1) {
       const lastTime = this.scalars[index * PointField.Count + PointField.LastTime]!;
       const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
-      this.checkStale(index, t);
+      // Delays that ran out complete first: they are due at or before `t`.
       this.completeDelays(index, t);
+      this.checkStale(index, t);
     }
     for (const group of this.groups) this.evaluateGroup(group, now);
     for (const alarm of this.alarmsById.values()) alarm.expireShelf(now, this.sink);
@@ -1106,7 +1107,10 @@ export class AlarmEngine {
       let nextDue = t;
       for (let k = first; k < end; k += 1) {
         const due = this.conditionTable.dueTime(this.slotCondition[k]!);
-        if (due < nextDue || (due === nextDue && next < 0)) [next, nextDue] = [k, due];
+        if (due < nextDue || (due === nextDue && next < 0)) {
+          next = k;
+          nextDue = due;
+        }
       }
       if (next < 0) break;
       completed = true;
