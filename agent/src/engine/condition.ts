@@ -37,6 +37,11 @@ export const QUIET_FIELDS = 2;
  */
 const QUIET_MARGIN = 2 ** -30;
 
+/** QUIET_MARGIN at a bound; 0 for an infinite one (no bound, or the empty interval), which stays as it is. */
+function quietMargin(bound: number): number {
+  return Number.isFinite(bound) ? Math.max(Math.abs(bound), 1) * QUIET_MARGIN : 0;
+}
+
 /** Sets raw from a value: 1 at or past the limit, 0 beyond the deadband back, unchanged in between and for NaN. */
 function setRaw(data: Float64Array, base: number, value: number): void {
   const limit = data[base + C_LIMIT]!;
@@ -166,9 +171,8 @@ export class ConditionTable {
     } else {
       low = limit;
     }
-    // Infinite bounds (no bound, or the empty interval) stay as they are.
-    this.quiet[q] = low + Math.max(Math.abs(low), 1) * QUIET_MARGIN;
-    this.quiet[q + 1] = high - Math.max(Math.abs(high), 1) * QUIET_MARGIN;
+    this.quiet[q] = low + quietMargin(low);
+    this.quiet[q + 1] = high - quietMargin(high);
   }
 }
 
