@@ -36,7 +36,7 @@ export interface WindowSnapshot {
 /**
  * Entry layout in one Float64Array, `stride` numbers per entry, so a reading touches one or two cache lines.
  * Paned: all fourteen fields. Raw: time and value stand for every field (count 1, pane index from the time),
- * followed by the three held-value fields when tracked. Then, for each extreme a rule reads (maximum first), the
+ * followed by the four held-value fields when tracked. Then, for each extreme a rule reads (maximum first), the
  * entry's suffix extreme while it is in the front part of the ring (see `boundary`).
  */
 const PANED_FIELDS = 14;
@@ -436,8 +436,8 @@ export class PaneWindow implements WindowShape {
 
   /**
    * The number a rule compares: `kind` is an AGGREGATE_* code or RATE_PER_MINUTE (from the oldest good reading in
-   * the window to the latest; NaN, no value, without time between them). Reads the time at io[1] and, for the rate, the latest good value at io[2]; writes
-   * the result to io[0]. Numbers pass through `io` and the fields are read directly because V8 boxes a double
+   * the window to the latest; NaN, no value, without time between them). Reads the time at io[1] and, for the
+   * rate, the latest good value at io[2]; writes the result to io[0]. Numbers pass through `io` and the fields are read directly because V8 boxes a double
    * passed to or returned from a call it does not inline (an allocation per reading on the hot path).
    */
   ruleValueInto(kind: number, io: Float64Array): void {
