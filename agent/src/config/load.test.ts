@@ -59,6 +59,15 @@ describe('the sample config (agent/examples/site.yaml)', () => {
     expect(config.storePoints.find((point) => point.pointId === 'XV-301.closed')).toMatchObject({ valueKind: 'boolean', resolution: 1 });
   });
 
+  it("hands the engine each point's resolution, the store's, so alarm texts show values at it", () => {
+    const resolutionOf = (pointId: string) => config.engine.points.find((point) => point.id === pointId)?.resolution;
+    for (const storePoint of config.storePoints) {
+      if (config.engine.points.some((point) => point.id === storePoint.pointId)) expect(resolutionOf(storePoint.pointId), storePoint.pointId).toBe(storePoint.resolution);
+    }
+    const explicit = parseAgentConfig(replaceOnce(sampleText, '    tagNumber: GT-101', '    tagNumber: GT-101\n    resolution: 0.1'), SAMPLE);
+    expect(explicit.engine.points.find((point) => point.id === 'GD-101.concentration')?.resolution).toBe(0.1);
+  });
+
   it('settles outputs, users, retention, the store path and the API', () => {
     expect(config.outputs).toEqual([expect.objectContaining({ id: 'XV-301', command: 'XV-301.command', tripValue: false })]);
     expect(config.store.path).toBe(join(dirname(SAMPLE), 'hazmon.duckdb'));

@@ -10,6 +10,7 @@ import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
 import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
 import { RESET_ROLES } from './schema.ts';
+import { resolutionOf } from './store-points.ts';
 
 type EnginePointInput = EngineConfigInput['points'][number];
 
@@ -19,7 +20,7 @@ export interface CompiledRules {
   readonly alarmCount: number;
 }
 
-const POINT_OWN_FIELDS = new Set(['id', 'site', 'area', 'unit']);
+const POINT_OWN_FIELDS = new Set(['id', 'site', 'area', 'unit', 'resolution']);
 
 /** Config path of a field the engine named in its own terms (`points[0].preset.unit` for the point at `pointIndex`). */
 function configPathOf(enginePath: PathPart[], pointIndex: number | undefined): PathPart[] {
@@ -49,13 +50,20 @@ function tryEngine(input: EngineConfigInput): ReturnType<typeof AlarmEngine.chec
   }
 }
 
-/** The engine's view of a point entry: the point's own id, area and unit, its rules, the preset completed from the point. */
+/**
+ * The engine's view of a point entry: the point's own id, area, unit and resolution (the store's: alarm texts show
+ * values at it), its rules, the preset completed from the point.
+ */
 function enginePoint(entry: PointEntry, site: string, source: SourcePoint | undefined): EnginePointInput {
   const unit = entry.unit ?? (source && (unitOf(source) || undefined));
+  const resolution = source ? resolutionOf(entry, source) : entry.resolution;
   const { preset, ...rules } = entry.rules ?? {};
   // The source's id is the same text as the entry's: taking its string keeps one copy per point where the engine,
   // the pollers and the store hold it.
-  const point: EnginePointInput = { ...rules, id: source?.id ?? entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }) };
+  const point: EnginePointInput = {
+    ...rules, id: source?.id ?? entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }),
+    ...(resolution === undefined ? {} : { resolution }),
+  };
   // The engine's schema checks the completed preset; a missing gas or unit shows up there.
   if (preset) return { ...point, preset: { ...preset, gas: preset.gas ?? entry.gas, unit: preset.unit ?? unit } as NonNullable<EnginePointInput['preset']> };
   return point;

@@ -27,8 +27,8 @@ export const siteSchema = z.strictObject({
 const enginePointSchema = engineConfigSchema.shape.points.element;
 /** The engine's preset, with gas and unit taken from the point when left out. */
 const presetSchema = enginePointSchema.shape.preset.unwrap().partial({ gas: true, unit: true });
-/** The engine's per-point rule set; id, site, area and unit come from the point entry. */
-export const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true }).extend({ preset: presetSchema.optional() });
+/** The engine's per-point rule set; id, site, area, unit and resolution come from the point entry. */
+export const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true, resolution: true }).extend({ preset: presetSchema.optional() });
 
 /** One monitored point: a reading id (`<device>.<point>` or an OPC UA point id), its rules and its regulatory metadata. */
 export const pointEntrySchema = z.strictObject({
@@ -39,7 +39,10 @@ export const pointEntrySchema = z.strictObject({
   gas: z.enum(GAS_NAMES).optional(),
   /** Default: the device point's unit. */
   unit: z.string().optional(),
-  /** Stored values are rounded to this (engineering units). Default: 1 for booleans and unscaled integers, else 0.001. */
+  /**
+   * Stored values are rounded to this (engineering units), and alarm texts show values at it. Default: 1 for booleans
+   * and unscaled integers, else 0.001.
+   */
   resolution: z.number().positive().finite().optional(),
   indicatorCode: text.optional(),
   equipmentCode: text.optional(),

@@ -28,6 +28,11 @@ function thresholdsOf(rules: EngineConfig['points'][number] | undefined): Thresh
   };
 }
 
+/** The point's resolution: the entry's, else a default from its source. The store and the engine's texts use it. */
+export function resolutionOf(entry: PointEntry | undefined, source: SourcePoint): number {
+  return entry?.resolution ?? defaultResolution(source);
+}
+
 function defaultResolution(source: SourcePoint): number {
   if (isBooleanPoint(source)) return 1;
   if (source.source === 'opcua') return DEFAULT_RESOLUTION;
@@ -54,7 +59,7 @@ export function storePointDefinitions(catalog: PointCatalog, entries: readonly P
     return {
       pointId: source.id,
       unit: entry?.unit ?? unitOf(source),
-      resolution: entry?.resolution ?? defaultResolution(source),
+      resolution: resolutionOf(entry, source),
       pollIntervalMs: pollIntervalOf(source),
       valueKind: isBooleanPoint(source) ? 'boolean' : 'number',
       description: entry?.description ?? null,

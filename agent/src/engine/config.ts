@@ -40,6 +40,8 @@ const pointRules = z.strictObject({
   site: z.string().min(1).default('site'),
   area: z.string().min(1).optional(),
   unit: z.string().optional(),
+  /** Step of the device's values (0.01, 0.1, 1, ...): numbers in event texts are shown at it; the events keep the numbers. */
+  resolution: z.number().positive().finite().optional(),
   preset: z
     .strictObject({
       gas: z.enum(GAS_NAMES),

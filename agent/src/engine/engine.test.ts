@@ -82,7 +82,37 @@ describe('alarm event texts and colours', () => {
     expect(summary('P/max10')).toEqual([[true, 95.25, 'max10 reached: 95.25 vs limit 70', 'orange']]);
     const rate = alarmEvents('P/rate_rising');
     expect(rate.length).toBeGreaterThan(0);
-    for (const e of rate) expect([e.why, e.colour]).toEqual([`rate_rising ${e.value!.toFixed(3)} per minute vs 30`, 'yellow']);
+    for (const e of rate) expect([e.why, e.colour]).toEqual([`rate_rising ${Number(e.value!.toPrecision(6))} per minute vs 30`, 'yellow']);
+  });
+
+  it('texts show values at the point\'s resolution, or without float noise; the events keep the numbers', () => {
+    const config = (resolution?: number) => ({
+      points: [{ id: 'P', preset: { gas: 'H2S', unit: 'ppm' }, ...(resolution === undefined ? {} : { resolution }), windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 45 }], health: { stuck: { epsilon: 0.05, forS: 5 } } }],
+    });
+    const texts = (resolution?: number) => {
+      const { feed, events } = setup(config(resolution));
+      feed('P', 0, 39.99999761581421);
+      feed('P', 1, 54.900001525878906);
+      feed('P', 2, 54.900001525878906);
+      feed('P', 8, 54.900001525878906);
+      return events.filter((e): e is AlarmEvent => e.type === 'alarm').map((e) => [e.alarmId, e.value, e.why]);
+    };
+    // H2S in ppm: the preset's limits are 10 and 20 mg/m3 converted (7.053990610328638 and 14.107981220657276 ppm).
+    expect(texts()).toEqual([
+      ['P/hihi', 39.99999761581421, 'hihi reached: 40 vs limit 14.108'],
+      ['P/hi', 39.99999761581421, 'hi reached: 40 vs limit 7.05399'],
+      ['P/avg', (39.99999761581421 + 54.900001525878906) / 2, 'avg reached: 47.45 vs limit 45'],
+      ['P/stuck', 54.900001525878906, 'no change beyond 0.05 for 7 s'],
+    ]);
+    expect(texts(0.1).map(([, , why]) => why)).toEqual(['hihi reached: 40.0 vs limit 14.1', 'hi reached: 40.0 vs limit 7.1', 'avg reached: 47.4 vs limit 45.0', 'no change beyond 0.1 for 7 s']);
+  });
+
+  it('a resolution formats texts only: a snapshot restores into the point with another one', () => {
+    const saved = setup({ points: [{ id: 'P', limits: { hi: 50 }, resolution: 0.01 }] });
+    saved.feed('P', 0, 60);
+    const restored = setup({ points: [{ id: 'P', limits: { hi: 50 }, resolution: 0.1 }] });
+    expect(restored.engine.restore(saved.engine.snapshot())).toEqual({ restored: ['P'], skipped: [] });
+    expect(restored.engine.alarm('P/hi')?.conditionActive).toBe(true);
   });
 
   it('a completed off-delay says so, with the condition it left', () => {
@@ -90,7 +120,85 @@ describe('alarm event texts and colours', () => {
     feed('P', 0, 60);
     feed('P', 1, 40);
     engine.tick(T0 + 7000);
-    expect(alarmEvents('P/hi').map((e) => [e.conditionActive, e.why])).toEqual([[true, 'hi reached: 60 vs limit 50'], [false, 'hi off-delay elapsed']]);
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value, e.why])).toEqual([
+      [T0, true, 60, 'hi reached: 60 vs limit 50'],
+      [T0 + 6000, false, 40, 'hi cleared: 40 vs limit 50 (off-delay elapsed)'],
+    ]);
+  });
+});
+
+describe('delays', () => {
+  const summary = (events: EngineEvent[]) => events.filter((e): e is AlarmEvent => e.type === 'alarm').map((e) => [e.alarmId, e.time, e.conditionActive, e.value, e.why]);
+
+  it('a delay that ran out completes at its due time before the next reading, with or without a tick between', () => {
+    const config = { points: [{ id: 'P', limits: { hi: 25 }, onDelayS: 2.5 }] };
+    const plain = setup(config);
+    plain.feed('P', 0, 25.2);
+    plain.feed('P', 3.18, 23.09);
+    const ticked = setup(config);
+    ticked.feed('P', 0, 25.2);
+    ticked.engine.tick(T0 + 3000);
+    ticked.feed('P', 3.18, 23.09);
+    expect(summary(plain.events)).toEqual([
+      ['P/hi', T0 + 2500, true, 25.2, 'hi reached: 25.2 vs limit 25 (on-delay elapsed)'],
+      ['P/hi', T0 + 3180, false, 23.09, 'hi cleared: 23.09 vs limit 25'],
+    ]);
+    expect(summary(ticked.events)).toEqual(summary(plain.events));
+  });
+
+  it('a bad reading does not complete an off-delay: it restarts from the next clear good value', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5, health: { staleS: 3_600 } }] });
+    feed('P', 0, 60);
+    feed('P', 1, 40);
+    feed('P', 3, 9999, { quality: 'bad', reason: { code: 'decode', message: 'garbled' } });
+    engine.tick(T0 + 10_000);
+    feed('P', 12, 40, { quality: 'uncertain' });
+    engine.tick(T0 + 20_000);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    feed('P', 21, 40);
+    feed('P', 25, 40);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+    feed('P', 26, 40);
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0, true, 60], [T0 + 26_000, false, 40]]);
+  });
+
+  it('an off-delay that ran out before a bad reading completes at its due time, with the clear value', () => {
+    const { feed, alarmEvents } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5 }] });
+    feed('P', 0, 60);
+    feed('P', 1, 40);
+    feed('P', 9, 9999, { quality: 'bad', reason: { code: 'decode', message: 'garbled' } });
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0, true, 60], [T0 + 6000, false, 40]]);
+  });
+
+  it('limit and window alarms do not depend on the tick cadence (values on the limits, delays straddling ticks)', () => {
+    const limits = [10, 25, 25.5, 40];
+    const step = fc.record({
+      gapMs: fc.oneof(fc.integer({ min: 0, max: 4_000 }), fc.constantFrom(500, 1_000, 2_500, 3_000)),
+      value: fc.oneof(fc.constantFrom(...limits, 23, 27, 24, 39, 41, 9), fc.double({ min: 0, max: 50, noNaN: true })),
+      quality: fc.constantFrom('good', 'good', 'good', 'bad', 'uncertain'),
+      ticks: fc.array(fc.integer({ min: 0, max: 4_000 }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.constantFrom(0, 1, 2.5, 3), fc.constantFrom(0, 1.5, 2.5), (steps, onDelayS, offDelayS) => {
+        const config = {
+          points: [{
+            id: 'P', limits: { hihi: 40, hi: 25, lo: 10 }, deadband: 0.5, onDelayS, offDelayS, health: { staleS: 3_600 },
+            windows: [{ name: 'avg', aggregate: 'avg', windowS: 5, above: 25.5, onDelayS, offDelayS }],
+          }],
+        };
+        const untouched = setup(config);
+        const ticked = setup(config);
+        let t = T0;
+        for (const { gapMs, value, quality, ticks } of steps) {
+          // Ticks anywhere between the previous reading and this one, in time order.
+          for (const tickGap of [...ticks].sort((a, b) => a - b)) if (tickGap < gapMs) ticked.engine.tick(t + tickGap);
+          t += gapMs;
+          for (const { engine } of [untouched, ticked]) engine.processReadings([{ pointId: 'P', value, unit: '', sourceTime: t, receiveTime: t, quality: quality as Reading['quality'] }]);
+        }
+        expect(summary(ticked.events)).toEqual(summary(untouched.events));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -132,6 +240,80 @@ describe('window aggregates and rate', () => {
     for (let s = 31; s <= 40; s += 1) feed('P', s, 4 + (s - 30) * 0.5);
     expect(engine.windowValue('P', 'rate_rising').value).toBeGreaterThan(10);
     expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
+  });
+});
+
+describe('aggregates at a limit', () => {
+  const batchOf = (engine: AlarmEngine, seconds: number, value: number) =>
+    engine.processBatch({ length: 1, point: Int32Array.of(0), time: Float64Array.of(T0 + seconds * 1000), value: Float64Array.of(value), quality: Uint8Array.of(0) });
+
+  it('a window holding only the value 51 averages 51 and raises above: 51 (running sums round; one path and the batch loop)', () => {
+    // Added and evicted as running sums, 28.7, 43.1 and 30.4 leave 50.999999999999986 for the two 51s.
+    const readings: [number, number][] = [[0, 28.7], [1, 43.1], [2, 30.4], [3, 51], [12.5, 51]];
+    const config = { points: [{ id: 'P', windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 51 }] }] };
+    const single = setup(config);
+    for (const [seconds, value] of readings) single.feed('P', seconds, value);
+    const batched = setup(config);
+    for (const [seconds, value] of readings) batchOf(batched.engine, seconds, value);
+    for (const { engine, alarmEvents } of [single, batched]) {
+      expect(engine.windowValue('P', 'avg').value).toBe(51);
+      expect(alarmEvents('P/avg').map((e) => [e.time, e.conditionActive, e.value, e.why])).toEqual([[T0 + 12_500, true, 51, 'avg reached: 51 vs limit 51']]);
+    }
+  });
+
+  it('an 8 h TWA after a gap is the value held since, exactly: twa: 10 raises on readings of 10', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', exposure: { twa: 10 }, health: { staleS: 86_400 } }] });
+    for (let s = 0; s < 7_200; s += 60) feed('P', s, 8.2);
+    // 7 h of silence, then 10 for more than the hour that brings the window past the 8.2s: their running integral
+    // left 9.999999999999998.
+    for (let s = 7_200 + 7 * 3_600; s <= 7_200 + 8 * 3_600 + 300; s += 60) feed('P', s, 10);
+    expect(engine.windowValue('P', 'twa').value).toBe(10);
+    expect(alarmEvents('P/twa').at(-1)).toMatchObject({ conditionActive: true, value: 10 });
+  });
+
+  it('avg and twa of values sitting exactly on the limit raise above and below alike, whatever came before', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5_000, max: 5_000 }).map((n) => n / 100), { maxLength: 40 }),
+        fc.integer({ min: -10_000, max: 10_000 }).map((n) => n / 10),
+        fc.constantFrom(1, 3, 10),
+        fc.constantFrom(undefined, 0.5, 2),
+        fc.integer({ min: 1, max: 997 }),
+        fc.boolean(),
+        (before, limit, windowS, paneS, stride, batch) => {
+          // Raw windows, or panes that sum several readings each.
+          const rules = (side: 'above' | 'below') => [
+            { name: `avg_${side}`, aggregate: 'avg', windowS, paneS, [side]: limit },
+            { name: `twa_${side}`, aggregate: 'twa', windowS, paneS, [side]: limit },
+          ];
+          const { engine, feed } = setup({ points: [{ id: 'P', windows: [...rules('above'), ...rules('below')], health: { staleS: 3_600 } }] });
+          const feedAny = (seconds: number, value: number) => (batch ? batchOf(engine, seconds, value) : feed('P', seconds, value));
+          before.forEach((value, i) => feedAny(i * 0.7, value));
+          // The limit value at irregular times (0.1 to 1 s apart) for two window lengths and more: the window then holds it alone.
+          const start = before.length * 0.7;
+          for (let s = 0, i = 0; s <= 2 * windowS + 4; i += 1, s += (100 + ((i * stride) % 900)) / 1000) feedAny(start + s, limit);
+          for (const name of ['avg_above', 'twa_above', 'avg_below', 'twa_below']) {
+            expect(engine.windowValue('P', name).value, name).toBe(limit);
+            expect(engine.alarm(`P/${name}`)?.conditionActive, name).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('rate over a window without elapsed time', () => {
+  it('a window holding one good reading has no rate: a rate alarm keeps its state across a gap', () => {
+    const { engine, feed, alarmEvents } = setup({ points: [{ id: 'P', rate: { windowS: 10, risingPerMinute: 10 }, health: { staleS: 3_600 } }] });
+    feed('P', 0, 0);
+    feed('P', 5, 10);
+    expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
+    feed('P', 100, 10);
+    expect(engine.windowValue('P', 'rate_rising').value).toBeNaN();
+    expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
+    feed('P', 101, 10);
+    expect(alarmEvents('P/rate_rising').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0 + 5000, true, 120], [T0 + 101_000, false, 0]]);
   });
 });
 

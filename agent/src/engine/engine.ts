@@ -6,6 +6,7 @@ import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGro
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
 import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
+import { formatValue } from './format.ts';
 import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, RECOMPUTE_RINGS, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
@@ -581,6 +582,7 @@ export class AlarmEngine {
       quality = BAD;
       reason = REASON_SIGNAL;
     }
+    this.completeDelays(index, t);
     s[p + PointField.LastTime] = t;
     s[p + PointField.LastValue] = v;
     s[p + PointField.LastQuality] = quality;
@@ -591,7 +593,7 @@ export class AlarmEngine {
     } else {
       const r = index * RuleField.Count;
       for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.stores[k]!.addFrom(s, p + PointField.LastTime, false);
-      this.advanceDelays(index, t);
+      this.suspendOffDelays(index);
     }
     if ((s[p + PointField.Flags]! & PointFlag.InGroup) !== 0) this.evaluateGroups(index, t);
   }
@@ -603,8 +605,9 @@ export class AlarmEngine {
     for (let index = 0; index < this.pointCount; index += 1) {
       const lastTime = this.scalars[index * PointField.Count + PointField.LastTime]!;
       const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
+      // Delays that ran out complete first: they are due at or before `t`.
+      this.completeDelays(index, t);
       this.checkStale(index, t);
-      this.advanceDelays(index, t);
     }
     for (const group of this.groups) this.evaluateGroup(group, now);
     for (const alarm of this.alarmsById.values()) alarm.expireShelf(now, this.sink);
@@ -674,7 +677,7 @@ export class AlarmEngine {
     const isRate = point.rateRules.includes(windowRule);
     // The rate runs to the latest good reading, which the window holds (the point's latest reading may be bad).
     const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + PointField.LastGoodTime]! : at, store.newestValue());
-    store.ruleValueInto(isRate ? RATE : windowRule.aggregate, io);
+    store.exactRuleValueInto(isRate ? RATE : windowRule.aggregate, io);
     const value = io[0]!;
     const span = at - store.windowStart(at);
     return { value, count: store.readingCount, coverage: windowRule.aggregate === TWA ? store.coveredMs(at) / span : Number.NaN };
@@ -857,7 +860,17 @@ export class AlarmEngine {
       scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k) => {
-        this.ruleInput[1] = this.scalars[index * PointField.Count + PointField.LastTime]!;
+        const t = this.scalars[index * PointField.Count + PointField.LastTime]!;
+        // A rule with a delay pending steps on every reading (its quiet interval is empty): the first step of the
+        // reading completes the point's due delays, before any rule takes the new value.
+        this.completeDelays(index, t);
+        this.ruleInput[1] = t;
+        const r = index * RuleField.Count;
+        if (k >= this.ruleRanges[r + RuleField.Windows]! && k < this.ruleRanges[r + RuleField.Rates]!) {
+          // A window rule's running aggregate carries rounding: the step takes it exactly (see QUIET_MARGIN).
+          const rule = this.slotRules[k] as WindowRule;
+          rule.store.exactRuleValueInto(rule.aggregate, this.ruleInput);
+        }
         if (this.conditionTable.stepFrom(this.slotCondition[k]!, this.ruleInput, 0, 1)) this.raiseRule(index, k);
       },
       refreshLimitBand: (index) => this.refreshLimitBand(index),
@@ -1132,9 +1145,9 @@ export class AlarmEngine {
     const active = this.conditionTable.isActive(condition);
     const limit = this.conditionTable.limitOf(condition);
     const rule = this.slotRules[k]!;
-    if (k < this.ruleRanges[r + RuleField.Windows]!) this.raise(rule.alarm, active, t, x, this.limitWhy(rule.name, active, x, limit));
-    else if (k < this.ruleRanges[r + RuleField.Rates]!) this.raiseWindow(rule as WindowRule, active, limit, t, x);
-    else this.raise(rule.alarm, active, t, x, `${rule.name} ${x.toFixed(3)} per minute vs ${limit}`);
+    if (k < this.ruleRanges[r + RuleField.Windows]!) this.raise(rule.alarm, active, t, x, this.limitWhy(index, rule.name, active, x, limit));
+    else if (k < this.ruleRanges[r + RuleField.Rates]!) this.raiseWindow(index, rule as WindowRule, active, limit, t, x);
+    else this.raise(rule.alarm, active, t, x, `${rule.name} ${this.format(index, x)} per minute vs ${this.format(index, limit)}`);
   }
 
   /** Stuck / flatline: the value stayed within epsilon of a reference for forMs; the reference moves with the value. */
@@ -1150,7 +1163,7 @@ export class AlarmEngine {
       s[p + PointField.StuckRefTime] = t;
       if (s[p + PointField.StuckActive] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
     } else if (t - refTime >= this.pointSettings[index * SettingField.Count + SettingField.StuckForMs]! && s[p + PointField.StuckActive] === 0) {
-      this.raiseStuck(index, true, t, v, `no change beyond ${epsilon} for ${Math.round((t - refTime) / 1000)} s`);
+      this.raiseStuck(index, true, t, v, `no change beyond ${this.format(index, epsilon)} for ${Math.round((t - refTime) / 1000)} s`);
     }
   }
 
@@ -1159,31 +1172,62 @@ export class AlarmEngine {
     this.raise(this.points[index]!.stuck!.alarm, active, t, v, why);
   }
 
-  private raiseWindow(rule: WindowRule, active: boolean, limit: number, t: number, aggregate: number): void {
+  private raiseWindow(index: number, rule: WindowRule, active: boolean, limit: number, t: number, aggregate: number): void {
     const store = rule.store;
     const coverage = rule.aggregate === TWA ? store.coveredMs(t) / (t - store.windowStart(t)) : undefined;
-    this.raise(rule.alarm, active, t, aggregate, this.limitWhy(rule.name, active, aggregate, limit), coverage);
+    this.raise(rule.alarm, active, t, aggregate, this.limitWhy(index, rule.name, active, aggregate, limit), coverage);
   }
 
-  /** The same text as `${name} ${active ? 'reached' : 'cleared'}: ${value} vs limit ${limit}`, in four string additions rather than six. */
-  private limitWhy(name: string, active: boolean, value: number, limit: number): string {
-    return name + (active ? ' reached: ' : ' cleared: ') + value + ' vs limit ' + limit;
+  /**
+   * `${name} ${active ? 'reached' : 'cleared'}: ${value} vs limit ${limit}` with the numbers at the point's
+   * resolution (see format), in four string additions rather than six.
+   */
+  private limitWhy(index: number, name: string, active: boolean, value: number, limit: number): string {
+    return name + (active ? ' reached: ' : ' cleared: ') + this.format(index, value) + ' vs limit ' + this.format(index, limit);
   }
 
-  /** Time passing without a good value: pending on- and off-delays of limit and window rules may complete. */
-  private advanceDelays(index: number, t: number): void {
-    const ranges = this.ruleRanges;
+  /** A number of point `index` as a person reads it in a `why` text; the event keeps the number itself. */
+  private format(index: number, value: number): string {
+    return formatValue(value, this.points[index]!.resolution);
+  }
+
+  /**
+   * The point's pending delays that ran out by `t` complete at their due times, each with the value that started it,
+   * before anything at `t` is applied: the outcome must not depend on when the next reading or tick comes (live and
+   * replay agree).
+   */
+  private completeDelays(index: number, t: number): void {
     const r = index * RuleField.Count;
-    const windowsStart = ranges[r + RuleField.Windows]!;
-    const ratesStart = ranges[r + RuleField.Rates]!;
-    for (let k = ranges[r + RuleField.Limits]!; k < ratesStart; k += 1) {
-      const condition = this.slotCondition[k]!;
-      if (!this.conditionTable.advance(condition, t)) continue;
-      const rule = this.slotRules[k]!;
+    const first = this.ruleRanges[r + RuleField.Limits]!;
+    const end = this.ruleRanges[r + RuleField.Rates]!;
+    let completed = false;
+    // In due-time order (then slot order), as ticks at every due time would complete them.
+    for (;;) {
+      let next = -1;
+      let nextDue = t;
+      for (let k = first; k < end; k += 1) {
+        const due = this.conditionTable.dueTime(this.slotCondition[k]!);
+        if (due < nextDue || (due === nextDue && next < 0)) {
+          next = k;
+          nextDue = due;
+        }
+      }
+      if (next < 0) break;
+      completed = true;
+      const condition = this.slotCondition[next]!;
+      this.conditionTable.completeDue(condition, t);
+      const rule = this.slotRules[next]!;
       const active = this.conditionTable.isActive(condition);
-      const value = k < windowsStart ? this.scalars[index * PointField.Count + PointField.LastValue]! : Number.NaN;
-      this.raise(rule.alarm, active, t, value, `${rule.name} ${active ? 'on' : 'off'}-delay elapsed`);
+      const value = this.conditionTable.pendingValueOf(condition);
+      this.raise(rule.alarm, active, nextDue, value, `${this.limitWhy(index, rule.name, active, value, this.conditionTable.limitOf(condition))} (${active ? 'on' : 'off'}-delay elapsed)`);
     }
+    if (completed) this.refreshLimitBand(index);
+  }
+
+  /** A reading whose value is not used (bad, uncertain) suspends the point's pending off-delays: a bad reading never clears an alarm. */
+  private suspendOffDelays(index: number): void {
+    const r = index * RuleField.Count;
+    for (let k = this.ruleRanges[r + RuleField.Limits]!; k < this.ruleRanges[r + RuleField.Rates]!; k += 1) this.conditionTable.suspendOffDelay(this.slotCondition[k]!);
     this.refreshLimitBand(index);
   }
 

@@ -74,7 +74,7 @@ export interface KernelLayout {
   };
   readonly paned: {
     readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
-    readonly firstT: number; readonly firstV: number; readonly lastT: number; readonly lastV: number;
+    readonly firstT: number; readonly firstV: number; readonly lastT: number; readonly lastV: number; readonly sumError: number;
   };
   readonly aggregates: { readonly avg: number; readonly min: number; readonly max: number; readonly rate: number };
 }
@@ -318,11 +318,13 @@ function inPlaceRuleValue(aggregate: number, store: KernelStore, j: number, L: K
     return `x = head${j} < headers[h${j} + ${H.boundary}] ? Math.${pick}(panes[${entryAt(`head${j}`)} + ${suffix}], headers[h${j} + ${back}]) : headers[h${j} + ${back}];`;
   }
   if (aggregate !== A.rate) throw new RangeError(`kernel: aggregate ${aggregate} is read through the window's methods, not in place`);
-  // Rate per minute from the oldest reading in the window to this one.
+  // Rate per minute from the oldest reading in the window to this one. Without time between them (the window holds
+  // this reading alone, or readings of one millisecond) there is no rate: elapsed / elapsed is 0 / 0, a NaN that
+  // leaves the condition as it is, computed rather than loaded as the global NaN (see above).
   return [
     `const e = ${entryAt(`head${j}`)} + ${store.paned ? L.paned.firstT : 0};`,
-    'const oldestTime = panes[e];',
-    `x = t > oldestTime ? ((v - panes[e + 1]) * 60000) / (t - oldestTime) : 0;`,
+    'const elapsed = t - panes[e];',
+    `x = elapsed > 0 ? ((v - panes[e + 1]) * 60000) / elapsed : elapsed / elapsed;`,
   ].join(' ');
 }
 
@@ -374,6 +376,8 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
     ...(extremes ? flipInPlace(store, L) : []),
     '        head += 1;',
     `      } while (tail > head && ${leftWindow(entryAt('head'))});`,
+    // Nothing left: the sums are exactly 0, not what rounding left of the subtractions (PaneWindow.resetSums).
+    '      if (head === tail) { count = 0; sum = 0; }',
     `      headers[h + ${H.head}] = head;`,
     extremes ? `      if (head > headers[h + ${H.boundary}]) stores[${k}].emptied();` : '',
     // Once per RECOMPUTE_RINGS ring lengths of evictions (the head crossed a multiple of that) the sums are
@@ -397,7 +401,11 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
       `    let nextTail = tail;`,
       `    if (tail > head && panes[latest + ${P.index}] === paneIndex) {`,
       `      panes[latest + ${P.count}] += 1;`,
-      `      panes[latest + ${P.sum}] += v;`,
+      // The pane's sum with its rounding error kept apart (Neumaier), as PaneWindow.add does.
+      `      const paneSum = panes[latest + ${P.sum}];`,
+      '      const joined = paneSum + v;',
+      `      panes[latest + ${P.sumError}] += Math.abs(paneSum) >= Math.abs(v) ? paneSum - joined + v : v - joined + paneSum;`,
+      `      panes[latest + ${P.sum}] = joined;`,
       `      if (v < panes[latest + ${P.min}]) panes[latest + ${P.min}] = v;`,
       `      if (v > panes[latest + ${P.max}]) panes[latest + ${P.max}] = v;`,
       `      panes[latest + ${P.lastT}] = t;`,
@@ -408,6 +416,7 @@ function storeStep(store: KernelStore, j: number, L: KernelLayout): string[] {
       `      const e = ${entryAt('tail')};`,
       `      panes[e + ${P.index}] = paneIndex;`,
       `      panes[e + ${P.count}] = 1;`,
+      `      panes[e + ${P.sumError}] = 0;`,
       `      panes[e + ${P.sum}] = panes[e + ${P.min}] = panes[e + ${P.max}] = v;`,
       `      panes[e + ${P.firstT}] = panes[e + ${P.lastT}] = t;`,
       `      panes[e + ${P.firstV}] = panes[e + ${P.lastV}] = v;`,

@@ -78,6 +78,8 @@ export class PointRuntime {
   readonly staleMs: number;
   readonly ne43: boolean;
   readonly faultFlags: readonly string[];
+  /** Step of the point's values, for the numbers of event texts (format.ts); undefined: significant digits. */
+  readonly resolution: number | undefined;
   readonly limits: ValueRule[] = [];
   readonly stores: PaneWindow[] = [];
   readonly windowRules: WindowRule[] = [];
@@ -106,6 +108,7 @@ export class PointRuntime {
     this.staleMs = rules.health.staleS * 1000;
     this.ne43 = rules.health.ne43;
     this.faultFlags = rules.health.faultFlags;
+    this.resolution = rules.resolution;
     const preset: PresetLimits = rules.preset ? presetAt(rules.preset, [...where, 'preset']) : {};
     if (rules.preset && rules.unit !== undefined && rules.unit !== rules.preset.unit) {
       throw configError([...where, 'preset', 'unit'], `"${rules.preset.unit}" differs from the point's unit "${rules.unit}"`);
@@ -183,7 +186,8 @@ export class PointRuntime {
    * (snapshot and restore only) rather than kept: it is several hundred bytes per point.
    */
   get fingerprint(): string {
-    return JSON.stringify(this.rules);
+    // The resolution only formats texts: a state saved under another one still holds.
+    return JSON.stringify({ ...this.rules, resolution: undefined });
   }
 
   private compileLimits(rules: PointRules, preset: PresetLimits, where: EnginePath): void {

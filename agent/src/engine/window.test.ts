@@ -69,7 +69,7 @@ describe('PaneWindow', () => {
               const covered = window.coveredMs(now);
               if (tracksHeldValues) expect(ruleValue(AGGREGATE_TWA)).toBe(covered > 0 ? window.timeWeightedIntegral(now) / covered : Number.NaN);
               const oldest = window.oldestTime();
-              expect(ruleValue(RATE_PER_MINUTE)).toBe(now > oldest ? ((reading.value - window.oldestValue()) * 60_000) / (now - oldest) : 0);
+              expect(ruleValue(RATE_PER_MINUTE)).toBe(now > oldest ? ((reading.value - window.oldestValue()) * 60_000) / (now - oldest) : Number.NaN);
               for (const w of [window, minimumOnly, maximumOnly]) {
                 const actual = {
                   count: w.readingCount,
@@ -92,6 +92,34 @@ describe('PaneWindow', () => {
               }
             }
           });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('exactRuleValueInto: an avg or twa of equal values is that value, whatever left the window before (raw and paned)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { maxLength: 60 }),
+        fc.oneof(fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 100), fc.double({ min: -1e4, max: 1e4, noNaN: true })),
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.constantFrom(1, 7, 1_000, 60_000),
+        fc.integer({ min: 1, max: 997 }),
+        (before, value, count, paneMs, stride) => {
+          const shape = { windowMs: 600_000, paneMs, holdMs: 5_000 };
+          const window = new PaneWindow(shape, 8);
+          let t = 1_700_000_000_000;
+          for (const other of before) window.add((t += 900), other, true);
+          // Past the window, then `count` readings at irregular intervals (1 ms to 1 s apart).
+          t += 700_000;
+          for (let i = 0; i < count; i += 1) window.add((t += 1 + ((i * stride) % 1_000)), value, true);
+          const io = Float64Array.of(Number.NaN, t + 500, value);
+          for (const kind of [AGGREGATE_AVG, AGGREGATE_TWA]) {
+            window.exactRuleValueInto(kind, io);
+            // -0 and 0 alike: no limit tells them apart.
+            expect(io[0] === value, `${kind === AGGREGATE_AVG ? 'avg' : 'twa'} ${io[0]} vs ${value}`).toBe(true);
+          }
         },
       ),
       { numRuns: 300 },

@@ -35,13 +35,19 @@ export interface WindowSnapshot {
 
 /**
  * Entry layout in one Float64Array, `stride` numbers per entry, so a reading touches one or two cache lines.
- * Paned: all twelve fields. Raw: time and value stand for every field (count 1, pane index from the time),
- * followed by the three held-value fields when tracked. Then, for each extreme a rule reads (maximum first), the
+ * Paned: all fourteen fields. Raw: time and value stand for every field (count 1, pane index from the time),
+ * followed by the four held-value fields when tracked. Then, for each extreme a rule reads (maximum first), the
  * entry's suffix extreme while it is in the front part of the ring (see `boundary`).
  */
-const PANED_FIELDS = 12;
-export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11 } as const;
-const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4 };
+const PANED_FIELDS = 14;
+/**
+ * sumError and twSumError: the rounding errors of the entry's sum and time-weighted sum (each product's and each
+ * addition's), summed apart, so an exact recompute (exactRuleValueInto) has them. A raw entry's value is exact.
+ */
+export const PANED_LAYOUT = { index: 0, count: 1, sum: 2, min: 3, max: 4, firstT: 5, firstV: 6, lastT: 7, lastV: 8, lastEnd: 9, twSum: 10, twCover: 11, sumError: 12, twSumError: 13 } as const;
+const RAW_LAYOUT = { index: -1, count: -1, sum: 1, min: 1, max: 1, firstT: 0, firstV: 1, lastT: 0, lastV: 1, lastEnd: 2, twSum: 3, twCover: 4, twSumError: 5 };
+/** Numbers of a raw entry that keeps held values (time, value, lastEnd, twSum, twCover, twSumError). */
+const RAW_HELD_FIELDS = 6;
 
 /**
  * A window's running numbers and ring positions sit in a header of Header.Count numbers in a Float64Array, not in
@@ -133,6 +139,70 @@ export const AGGREGATE_MAX = 2;
 export const AGGREGATE_TWA = 3;
 export const RATE_PER_MINUTE = 4;
 
+/** 2^27 + 1: splits a double into two halves whose products are exact (Dekker). */
+const SPLITTER = 134_217_729;
+
+/** The rounding error of sum = a + b: a + b - sum, exactly (Fast2Sum on the larger first, as Neumaier sums). */
+function additionError(a: number, b: number, sum: number): number {
+  return Math.abs(a) >= Math.abs(b) ? a - sum + b : b - sum + a;
+}
+
+/** The rounding error of product = a * b: a * b - product, exactly (Dekker's product; JavaScript has no fused multiply-add). */
+function productError(a: number, b: number, product: number): number {
+  const aSplit = SPLITTER * a;
+  const aHigh = aSplit - (aSplit - a);
+  const aLow = a - aHigh;
+  const bSplit = SPLITTER * b;
+  const bHigh = bSplit - (bSplit - b);
+  const bLow = b - bHigh;
+  return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+
+/** array[sumAt] += a * b, the product's and the addition's rounding errors added to array[errorAt]. */
+function accumulateProduct(array: Float64Array, sumAt: number, errorAt: number, a: number, b: number): void {
+  const product = a * b;
+  const sum = array[sumAt]! + product;
+  array[errorAt]! += productError(a, b, product) + additionError(array[sumAt]!, product, sum);
+  array[sumAt] = sum;
+}
+
+/**
+ * A sum kept as a rounded value and the rounding errors of its additions (Neumaier), divided with the remainder
+ * taken into account: the average of n equal values is that value, which a plain sum and division miss (0.1 added
+ * 10 times is 0.9999999999999999; 12.027 * 7134 / 7134 is 12.026999999999997). For rare paths only.
+ */
+class ExactSum {
+  private high = 0;
+  private low = 0;
+
+  add(x: number): void {
+    const sum = this.high + x;
+    this.low += additionError(this.high, x, sum);
+    this.high = sum;
+  }
+
+  /** Adds a * b exactly: the product and its rounding error. */
+  addProduct(a: number, b: number): void {
+    const product = a * b;
+    this.add(product);
+    this.low += productError(a, b, product);
+  }
+
+  value(): number {
+    return this.high + this.low;
+  }
+
+  /** (high + low) / divisor, correctly rounded but for ties: the quotient's remainder, exact by Dekker's product, corrects it. */
+  dividedBy(divisor: number): number {
+    const quotient = this.high / divisor;
+    const product = quotient * divisor;
+    return quotient + (this.high - product - productError(quotient, divisor, product) + this.low) / divisor;
+  }
+}
+
+/** The held segments clipped to the window (PaneWindow.clipHeldSegments): straddler ms, value, open segment ms, value. */
+const CLIPPED = new Float64Array(4);
+
 /** Hands add()'s and evict()'s numbers to addFrom() and evictFrom(). */
 const ARGUMENTS = new Float64Array(2);
 
@@ -152,7 +222,7 @@ export class PaneWindow implements WindowShape {
   /**
    * -1 for a raw window, whose entries sit newest first in memory (slot ~seq & mask), so that flip(), which walks
    * from the newest entry back, reads the ring upwards: at 10k points its loads missed the cache downwards (see
-   * kernel.ts ringEntry). 0 for a paned window, oldest first: its entries are 1.6 cache lines, and each reading
+   * kernel.ts ringEntry). 0 for a paned window, oldest first: its entries are ~2 cache lines, and each reading
    * writes a new one after the latest and reads the head's successor, which the hardware prefetches upwards only
    * (newest first, a 15-minute window ran ~10 % slower). The XOR works on the low 32 bits, which is all the mask
    * keeps of a sequence number up to 2^53.
@@ -172,6 +242,7 @@ export class PaneWindow implements WindowShape {
   private readonly oLastV: number;
   private readonly oLastEnd: number;
   private readonly oTwSum: number;
+  private readonly oTwSumError: number;
   private readonly oTwCover: number;
   private capacity = 0;
   private mask = 0;
@@ -197,7 +268,7 @@ export class PaneWindow implements WindowShape {
     this.raw = shape.paneMs === 1;
     this.slotOrder = this.raw ? -1 : 0;
     const layout = this.raw ? RAW_LAYOUT : PANED_LAYOUT;
-    this.dataStride = this.raw ? (this.tracksHeldValues ? 5 : 2) : PANED_FIELDS;
+    this.dataStride = this.raw ? (this.tracksHeldValues ? RAW_HELD_FIELDS : 2) : PANED_FIELDS;
     this.stride = this.dataStride;
     this.oSum = layout.sum;
     this.oMin = layout.min;
@@ -208,6 +279,7 @@ export class PaneWindow implements WindowShape {
     this.oLastV = layout.lastV;
     this.oLastEnd = layout.lastEnd;
     this.oTwSum = layout.twSum;
+    this.oTwSumError = layout.twSumError;
     this.oTwCover = layout.twCover;
     this.allocate(nextPowerOfTwo(expectedPanes + 2));
     this.header.set(EMPTY_HEADER, this.hbase);
@@ -245,7 +317,10 @@ export class PaneWindow implements WindowShape {
     let base = this.offsetOf(this.tail - 1);
     if (!this.raw && this.tail > this.head && panes[base + PANED_LAYOUT.index] === Math.ceil(t / this.paneMs) - 1) {
       panes[base + PANED_LAYOUT.count]! += 1;
-      panes[base + this.oSum]! += v;
+      const paneSum = panes[base + PANED_LAYOUT.sum]!;
+      const joined = paneSum + v;
+      panes[base + PANED_LAYOUT.sumError]! += additionError(paneSum, v, joined);
+      panes[base + PANED_LAYOUT.sum] = joined;
       if (v < panes[base + this.oMin]!) panes[base + this.oMin] = v;
       if (v > panes[base + this.oMax]!) panes[base + this.oMax] = v;
       panes[base + this.oLastT] = t;
@@ -262,6 +337,7 @@ export class PaneWindow implements WindowShape {
       } else {
         panes[base + PANED_LAYOUT.index] = Math.ceil(t / this.paneMs) - 1;
         panes[base + PANED_LAYOUT.count] = 1;
+        panes[base + PANED_LAYOUT.sumError] = 0;
         panes.fill(v, base + this.oSum, base + this.oMax + 1);
         panes[base + this.oFirstT] = t;
         panes[base + this.oFirstV] = v;
@@ -270,6 +346,7 @@ export class PaneWindow implements WindowShape {
       }
       if (this.tracksHeldValues) {
         panes[base + this.oTwSum] = 0;
+        panes[base + this.oTwSumError] = 0;
         panes[base + this.oTwCover] = 0;
       }
       this.tail += 1;
@@ -330,6 +407,8 @@ export class PaneWindow implements WindowShape {
       this.head += 1;
     }
     if (extremes && this.head > this.boundary) this.emptied();
+    // Nothing left: the sums are exactly 0, not what rounding left of the subtractions (a gap would carry it on).
+    if (this.head === this.tail) this.resetSums();
     // Once per RECOMPUTE_RINGS ring lengths of evictions (the head crossed a multiple of that), see recompute().
     const period = recomputePeriodMask(this.mask);
     if ((this.head & ~period) !== (headBefore & ~period)) this.recompute();
@@ -357,8 +436,8 @@ export class PaneWindow implements WindowShape {
 
   /**
    * The number a rule compares: `kind` is an AGGREGATE_* code or RATE_PER_MINUTE (from the oldest good reading in
-   * the window to the latest). Reads the time at io[1] and, for the rate, the latest good value at io[2]; writes
-   * the result to io[0]. Numbers pass through `io` and the fields are read directly because V8 boxes a double
+   * the window to the latest; NaN, no value, without time between them). Reads the time at io[1] and, for the
+   * rate, the latest good value at io[2]; writes the result to io[0]. Numbers pass through `io` and the fields are read directly because V8 boxes a double
    * passed to or returned from a call it does not inline (an allocation per reading on the hot path).
    */
   ruleValueInto(kind: number, io: Float64Array): void {
@@ -374,13 +453,52 @@ export class PaneWindow implements WindowShape {
       result = covered > 0 ? this.timeWeighted(t, true) / covered : Number.NaN;
     }
     else if (this.tail > this.head) {
+      // A window holding one good reading (no time elapsed) has no rate: NaN, which leaves the condition as it is.
       const base = this.offsetOf(this.head);
       const oldestTime = this.panes[base + this.oFirstT]!;
-      result = t > oldestTime ? ((io[2]! - this.panes[base + this.oFirstV]!) * 60_000) / (t - oldestTime) : 0;
+      result = t > oldestTime ? ((io[2]! - this.panes[base + this.oFirstV]!) * 60_000) / (t - oldestTime) : Number.NaN;
     } else {
-      result = 0;
+      result = Number.NaN;
     }
     io[0] = result;
+  }
+
+  /**
+   * ruleValueInto with the sums re-added from the entries, compensated, and a correctly rounded division: the
+   * aggregate exactly as the values in the window give it (a window of equal values gives that value), where the
+   * running sums carry the rounding of every addition and eviction since their last recompute. O(entries): the engine
+   * calls it only for a value close to a limit (see condition.ts QUIET_MARGIN) and on request (windowValue).
+   */
+  exactRuleValueInto(kind: number, io: Float64Array): void {
+    if (kind !== AGGREGATE_AVG && kind !== AGGREGATE_TWA) {
+      this.ruleValueInto(kind, io);
+      return;
+    }
+    const sum = new ExactSum();
+    const covered = new ExactSum();
+    for (let seq = this.head; seq < this.tail; seq += 1) {
+      const base = this.offsetOf(seq);
+      if (kind === AGGREGATE_AVG) {
+        sum.add(this.panes[base + this.oSum]!);
+        if (!this.raw) sum.add(this.panes[base + PANED_LAYOUT.sumError]!);
+      } else {
+        sum.add(this.panes[base + this.oTwSum]!);
+        sum.add(this.panes[base + this.oTwSumError]!);
+        covered.add(this.panes[base + this.oTwCover]!);
+      }
+    }
+    if (kind === AGGREGATE_AVG) {
+      io[0] = this.runCount > 0 ? sum.dividedBy(this.runCount) : Number.NaN;
+      return;
+    }
+    this.clipHeldSegments(io[1]!);
+    sum.addProduct(CLIPPED[0]!, CLIPPED[1]!);
+    sum.addProduct(CLIPPED[2]!, CLIPPED[3]!);
+    covered.add(CLIPPED[0]!);
+    covered.add(CLIPPED[2]!);
+    // No covered time is no value, as in ruleValueInto.
+    const coveredMs = covered.value();
+    io[0] = coveredMs > 0 ? sum.dividedBy(coveredMs) : Number.NaN;
   }
 
   /** Oldest good reading in the window (for rate of change); NaN when empty. */
@@ -538,19 +656,26 @@ export class PaneWindow implements WindowShape {
   private get strV(): number { return this.header[this.gbase + Held.StrV]!; }
   private set strV(value: number) { this.header[this.gbase + Held.StrV] = value; }
   private timeWeighted(now: number, integral: boolean): number {
+    this.clipHeldSegments(now);
+    return integral ? this.runTwSum + CLIPPED[0]! * CLIPPED[1]! + CLIPPED[2]! * CLIPPED[3]! : this.runTwCover + CLIPPED[0]! + CLIPPED[2]!;
+  }
+
+  /**
+   * The held segments not credited to entries, clipped to (windowStart(now), now], into CLIPPED: the straddler's
+   * covered ms and value, then the still-open segment's (the latest good reading's); 0 and 0 for one that is not there.
+   */
+  private clipHeldSegments(now: number): void {
     const start = this.windowStart(now);
-    let total = integral ? this.runTwSum : this.runTwCover;
+    CLIPPED.fill(0);
     const openInWindow = this.openSeq >= this.head && !Number.isNaN(this.openT);
     if (!Number.isNaN(this.strE)) {
-      const covered = Math.max(0, this.strE - Math.max(this.strS, start));
-      total += integral ? covered * this.strV : covered;
+      CLIPPED[0] = Math.max(0, this.strE - Math.max(this.strS, start));
+      CLIPPED[1] = this.strV;
     }
     if (!Number.isNaN(this.openT) && (openInWindow || Number.isNaN(this.strE))) {
-      const end = Math.min(now, this.openT + this.holdMs);
-      const covered = Math.max(0, end - Math.max(this.openT, start));
-      total += integral ? covered * this.openV : covered;
+      CLIPPED[2] = Math.max(0, Math.min(now, this.openT + this.holdMs) - Math.max(this.openT, start));
+      CLIPPED[3] = this.openV;
     }
-    return total;
   }
 
   private closeOpenSegment(t: number): void {
@@ -559,7 +684,7 @@ export class PaneWindow implements WindowShape {
     const duration = Math.max(0, end - this.openT);
     if (this.openSeq >= this.head) {
       const base = this.offsetOf(this.openSeq);
-      this.panes[base + this.oTwSum]! += duration * this.openV;
+      accumulateProduct(this.panes, base + this.oTwSum, base + this.oTwSumError, duration, this.openV);
       this.panes[base + this.oTwCover]! += duration;
       this.panes[base + this.oLastEnd] = end;
       this.runTwSum += duration * this.openV;
@@ -588,6 +713,14 @@ export class PaneWindow implements WindowShape {
     this.boundary = end;
     this.backMax = end < this.tail ? this.field(end, this.oMax) : Number.NEGATIVE_INFINITY;
     this.backMin = end < this.tail ? this.field(end, this.oMin) : Number.POSITIVE_INFINITY;
+  }
+
+  /** The window ran empty: its running sums are exactly 0. */
+  resetSums(): void {
+    this.runCount = 0;
+    this.runSum = 0;
+    this.runTwSum = 0;
+    this.runTwCover = 0;
   }
 
   /** The last entry left (the head passed the boundary only then): both parts are empty. */
