@@ -182,7 +182,7 @@ describe('Agent.reload', () => {
     await plant.polled('GD-2.concentration', 2);
     expect(alarmEvents(plant.events, 'GD-1.concentration/hi')).toHaveLength(0);
 
-    const hashBefore = (await import('@hazmon/agent')).configHash(agent.config);
+    const hashBefore = agent.config.hash;
     const report = await agent.reload(plant.config({ gd1Rules: delayed(20), gd2Rules: delayed(25) }), 'test');
     expect(report.points.kept).toContain('GD-1.concentration');
     expect(report.points.restarted).toEqual(['GD-2.concentration']);

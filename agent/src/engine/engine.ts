@@ -204,6 +204,10 @@ export interface AlarmView {
   readonly mode: Alarm['mode'];
   readonly conditionActive: boolean;
   readonly priority: Alarm['priority'];
+  /** When the condition went active (epoch ms), null while normal. */
+  readonly activeSince: number | null;
+  /** When a shelf expires (epoch ms), null unless shelved. */
+  readonly shelvedUntil: number | null;
 }
 
 interface PointSnapshot {
@@ -637,6 +641,13 @@ export class AlarmEngine {
     return views;
   }
 
+  /** Alarms not normal or not in service (shelved, suppressed, out of service): what a person has to know of. */
+  alarmsOfInterest(): AlarmView[] {
+    const views: AlarmView[] = [];
+    for (const alarm of this.alarmsById.values()) if (alarm.state !== 'normal' || alarm.mode !== 'in_service') views.push(this.view(alarm));
+    return views;
+  }
+
   /** Every alarm, by point (rule alarms, health alarms, stuck), then the votes; health alarms never used are normal. */
   alarms(): AlarmView[] {
     const views: AlarmView[] = [];
@@ -992,7 +1003,7 @@ export class AlarmEngine {
   private uncreatedHealthView(point: PointRuntime, rule: HealthRule): AlarmView {
     return {
       id: `${point.id}/${rule}`, pointId: point.id, site: point.site, rule,
-      state: 'normal', mode: 'in_service', conditionActive: false, priority: point.healthPriority,
+      state: 'normal', mode: 'in_service', conditionActive: false, priority: point.healthPriority, activeSince: null, shelvedUntil: null,
     };
   }
 
@@ -1000,6 +1011,7 @@ export class AlarmEngine {
     return {
       id: alarm.id, pointId: alarm.pointId, site: alarm.site, rule: alarm.rule,
       state: alarm.state, mode: alarm.mode, conditionActive: alarm.conditionActive, priority: alarm.priority,
+      activeSince: Number.isNaN(alarm.activeSince) ? null : alarm.activeSince, shelvedUntil: Number.isNaN(alarm.shelvedUntil) ? null : alarm.shelvedUntil,
     };
   }
 

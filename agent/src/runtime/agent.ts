@@ -1,6 +1,19 @@
 /**
- * The agent's core loop: pollers and OPC UA connections feed the alarm engine and the store, engine events become
- * durable alarm events and reach subscribers, and a close action drives a verified shut-off. The runtime owns time.
+ * The agent: the composition root of the gateway's core loop. Pollers and OPC UA connections feed the alarm engine
+ * and the store; engine events and runtime alarms go through the event journal; a close action drives a verified
+ * shut-off. Each job is a service of its own (below); this class wires them, routes readings and owns time.
+ * Callers use it through AgentApi.
+ *
+ * | service | job |
+ * |---|---|
+ * | EventJournal | events to listeners and the store, durable delivery, audit rows |
+ * | RuntimeAlarms | the runtime's own alarms with the ISA-18.2 life cycle |
+ * | SourceHealth | Modbus device and OPC UA connection comms, poll overruns |
+ * | OutputDriver | outputs tripped, shut-off valves verified |
+ * | LatchGuard | latch alarms, latches restored at start, reset checks |
+ * | Access | users, passwords, roles |
+ * | LatestValues | each point's latest reading |
+ * | restoreAlarmStates | alarm states taken back from the journal at start |
  *
  * @example
  * const agent = await Agent.start(loadAgentConfig('/etc/hazmon/site.yaml'));
@@ -9,34 +22,47 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
-import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, OpcuaConnectionState, OpcuaError, PollOutcome, Reading } from '@hazmon/protocols';
+import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
-import type { AgentConfig, ResolvedOutput, UserRole } from '../config/index.ts';
-import { RESET_ROLES, verifyPassword } from '../config/index.ts';
-import type { ActionEvent, AlarmMode, AlarmState, AlarmView, CommandResult, EngineEvent, EngineSnapshot, EngineStats, OperatorCommand, Priority, SavedAlarmState } from '../engine/index.ts';
+import type { AgentConfig } from '../config/index.ts';
+import type { AlarmView, CommandResult, EngineEvent, EngineStats, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
-import type { AlarmEventInput, AlarmEventRow, StoreEvent, StoreOptions, StorePointDefinition, StoreStats } from '../store/index.ts';
+import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
-import { RuntimeError } from './errors.ts';
 import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
-import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
-import { ShutoffValveController } from './shutoff.ts';
-import type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
-import { changesBetween, fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from './reload.ts';
-import type { Retiring } from './sources.ts';
-import { ModbusLines, SourceUnits } from './sources.ts';
+import { Access, ACK_ROLES, nameOf, RESET_ROLES } from './access.ts';
+import { restoreAlarmStates } from './alarm-restore.ts';
+import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
+import { publicConfig } from './api.ts';
+import { RuntimeError } from './errors.ts';
 import type { EventLoopLagSnapshot } from './event-loop.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
+import { EventJournal, HAZMON } from './event-journal.ts';
+import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
+import type { AgentHealth } from './health.ts';
+import { assessHealth } from './health.ts';
 import type { HeartbeatStats } from './heartbeat.ts';
 import { Heartbeat } from './heartbeat.ts';
-import type { DurableListener, EventDurability } from './durable-feed.ts';
-import type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmView, SavedRuntimeAlarm } from './runtime-alarms.ts';
+import { LatchGuard, latchActions } from './latch-guard.ts';
+import type { LatestValue } from './latest-values.ts';
+import { LatestValues } from './latest-values.ts';
+import { OutputDriver } from './outputs.ts';
+import { PointWriters } from './point-writers.ts';
+import type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
+import { fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from './reload.ts';
+import type { RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
 import { RuntimeAlarms } from './runtime-alarms.ts';
+import type { ShutoffStats } from './shutoff.ts';
+import type { Retiring } from './sources.ts';
+import { ModbusLines, SourceUnits } from './sources.ts';
+import { SourceHealth } from './source-health.ts';
+import { storeEventAlarm } from './store-alarms.ts';
 
+export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
-import { appendFailed, DurableEventFeed } from './durable-feed.ts';
-import { DeviceCommsHealth } from './device-comms.ts';
+/** The credentials a reset takes (kept under its first name). */
+export type ResetCredentials = Credentials;
 
 /** One polled Modbus device: where it is and its request counters (live values copied at stats time). */
 export interface ModbusDeviceStats {
@@ -44,28 +70,6 @@ export interface ModbusDeviceStats {
   readonly line: string;
   readonly counters: Readonly<ModbusCounters>;
 }
-
-/** A config reload, applied (`report` set) or refused (the agent runs on as before; `why` says what was refused). */
-export interface ConfigReloadEvent {
-  readonly type: 'config_reload';
-  readonly time: number;
-  readonly file: string;
-  /** What asked for it: `SIGHUP`, or the caller's word. */
-  readonly trigger: string;
-  readonly applied: boolean;
-  readonly why: string;
-  readonly report: ReloadReport | null;
-}
-
-export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent;
-export type AgentListener = (event: AgentEvent) => void;
-export type AgentDurableListener = DurableListener<AgentEvent>;
-export type ReadingsListener = (batch: readonly Reading[]) => void;
-
-/** A password check, or a user the caller (the dashboard's login) has already authenticated. */
-export type ResetCredentials =
-  | { readonly user: string; readonly password: string }
-  | { readonly authenticated: { readonly name: string; readonly role: UserRole } };
 
 export interface AgentOptions {
   /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
@@ -117,65 +121,45 @@ export interface AgentStats {
   readonly runtimeAlarmsActive: readonly string[];
 }
 
-const ACK_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
-
-/** An operator command on one alarm, as a caller gives it: the agent adds the time and the authenticated person. */
-export type AlarmCommandRequest = Omit<OperatorCommand, 'time' | 'person' | 'kind'> & { readonly kind: Exclude<OperatorCommand['kind'], 'reset'> };
 const COMMS_REASONS = new Set(['timeout', 'connection', 'backoff']);
 const COMMS_RETURN_HOLD_MS = 5000;
-/** At most one poll-overrun alarm per device in this long: overruns come every poll while a line is slow. */
-const OVERRUN_REPORT_MS = 60_000;
-const HAZMON = 'hazmon';
 
-export class Agent {
+export class Agent implements AgentApi {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
-  private readonly listeners = new Set<AgentListener>();
+  private readonly journal: EventJournal;
+  private readonly runtimeAlarms: RuntimeAlarms;
+  private readonly access: Access;
+  private readonly sources: SourceHealth;
+  private readonly writers: PointWriters;
+  private readonly outputs: OutputDriver;
+  private readonly latches: LatchGuard;
+  private readonly latest: LatestValues;
   private readonly readingListeners = new Set<ReadingsListener>();
-  private readonly durableFeed: DurableEventFeed<AgentEvent>;
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly deviceComms: DeviceCommsHealth;
-  /** OPC UA connections in comms loss (Modbus devices: deviceComms). */
-  private readonly connectionsInCommsLoss = new Set<string>();
-  private readonly overrunsSeen = new Map<string, { count: number; reportedAt: number }>();
-  private readonly outputs = new Map<string, ResolvedOutput>();
-  private readonly valves = new Map<string, ShutoffValveController>();
-  private readonly valveByFeedback = new Map<string, ShutoffValveController>();
-  private readonly writers = new Map<string, OutputWriter>();
-  /** Alarm ids that tripped each latched action, for the audit's why. */
-  private readonly trippedBy = new Map<string, string[]>();
   private readonly rejectedPoints = new Set<string>();
   /**
    * OPC UA points without a unit in the config, by id: their unit comes from the node's EngineeringUnits once
    * connected, and is registered in the store (exports read it there) with the first reading that names one.
    */
   private serverUnits = new Map<string, StorePointDefinition>();
-  /**
-   * Latches restored at start or kept over a reload that reset their trigger points' state, by action id: the trigger
-   * points whose conditions the engine has not judged yet (point -> how long it must be read good first: its
-   * on-delay or longest window) and what reset them. Reset waits for them.
-   */
-  private readonly restoredLatches = new Map<string, { readonly settle: ReadonlyMap<string, number>; readonly since: string }>();
-  /** First good reading since start (or since the reload that reset its state) of each trigger point of a restored latch. */
-  private readonly goodSince = new Map<string, number>();
   private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
   private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => connection.start(), stop: (connection) => connection.stop() });
   private readonly poller: ModbusLines;
   private engine: AlarmEngine;
   private current: RunningConfig;
+  private currentPublic: PublicConfig;
   /** Reloads run one after another; stop() waits for the one under way. */
   private reloading: Promise<unknown> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly writeLatency = new LatencyHistogram();
   private readonly eventLoop: EventLoopLagMonitor;
   private readonly heartbeat: Heartbeat | null;
-  private readonly runtimeAlarms: RuntimeAlarms;
   private readonly startedAt: number;
   private lastTickAt: number;
   /** When the readings (or tick) now being processed reached the gateway: the start of the shut-off latency. */
   private arrivedAt = 0;
   private stopped = false;
-  private counts = { readings: 0, storeRejected: 0, storeDropped: 0, lateReadings: 0, invalidReadings: 0, eventsPersisted: 0, persistFailures: 0, reloadStopReadings: 0 };
+  private counts = { readings: 0, storeRejected: 0, storeDropped: 0, lateReadings: 0, invalidReadings: 0, reloadStopReadings: 0 };
 
   private constructor(
     config: AgentConfig,
@@ -184,31 +168,36 @@ export class Agent {
   ) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-    this.durableFeed = new DurableEventFeed(this.log);
-    this.runtimeAlarms = new RuntimeAlarms(this.now, (event) => this.publish(event));
     this.current = runningConfig(config);
+    this.currentPublic = publicConfig(this.current);
     this.startedAt = this.now();
     this.lastTickAt = this.startedAt;
-    this.deviceComms = new DeviceCommsHealth({
-      returnHoldMs: options.commsReturnHoldMs ?? COMMS_RETURN_HOLD_MS,
-      raise: (alarm) => this.raise(alarm.alarmId, alarm.deviceId, alarm.rule, alarm.active, 'high', alarm.why, alarm.details),
-    });
+    this.journal = new EventJournal(store, this.now, this.log);
+    this.runtimeAlarms = new RuntimeAlarms(this.now, (event) => this.journal.publish(event));
+    this.access = new Access(() => this.current.users);
+    this.sources = new SourceHealth(this.runtimeAlarms, options.commsReturnHoldMs ?? COMMS_RETURN_HOLD_MS);
+    this.latest = new LatestValues(this.current.readingPoints);
     this.engine = new AlarmEngine(config.engine, (event) => this.onEngineEvent(event));
     this.poller = new ModbusLines((batch, retiring, outcome) => this.onReadings(batch, retiring, outcome), this.now);
+    this.writers = new PointWriters({ now: this.now, config: () => this.current, poller: this.poller, connections: this.connections, writeLatency: this.writeLatency });
+    this.outputs = new OutputDriver(
+      { now: this.now, journal: this.journal, runtimeAlarms: this.runtimeAlarms, latency: this.latency, log: this.log, writerFor: (output) => this.writers.writerFor(output.command, `outputs ${output.id}: command point`) },
+      config.outputs,
+    );
+    this.latches = new LatchGuard({ now: this.now, engine: () => this.engine, config: () => this.current, journal: this.journal, runtimeAlarms: this.runtimeAlarms, outputs: this.outputs, log: this.log });
     this.poller.replace(config.lines, config.devices);
     this.replaceConnections(config.opcua);
     this.awaitServerUnits(config);
-    for (const output of config.outputs) this.addOutput(output, this.writerFor(output));
     const raiseAlarm = (alarm: RuntimeAlarmInput) => this.raiseRuntimeAlarm(alarm);
     this.eventLoop = new EventLoopLagMonitor({ limitMs: config.health.eventLoopLagMs, alarm: raiseAlarm });
     const heartbeat = config.heartbeat;
-    this.heartbeat = heartbeat && new Heartbeat({ point: heartbeat.point, mode: heartbeat.mode ?? (this.isBooleanModbusPoint(heartbeat.point) === false ? 'count' : 'toggle'), intervalMs: heartbeat.intervalS * 1000, write: this.pointWriter(heartbeat.point, 'heartbeat'), alarm: raiseAlarm });
+    this.heartbeat = heartbeat && new Heartbeat({ point: heartbeat.point, mode: heartbeat.mode ?? (this.writers.isBooleanModbusPoint(heartbeat.point) === false ? 'count' : 'toggle'), intervalMs: heartbeat.intervalS * 1000, write: this.writers.writerFor(heartbeat.point, 'heartbeat'), alarm: raiseAlarm });
   }
 
-  /** Opens the store, registers the points, starts polling, OPC UA subscriptions and the engine tick. */
+  /** Opens the store, registers the points, takes back latches and alarm states, starts polling, subscriptions and the tick. */
   static async start(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
     const holder: { agent?: Agent } = {};
-    const store = await HazmonStore.open({ ...options.store, ...config.store, ...(options.now ? { now: options.now } : {}), onEvent: (event) => holder.agent?.onStoreEvent(event) });
+    const store = await HazmonStore.open({ ...options.store, ...config.store, ...(options.now ? { now: options.now } : {}), onEvent: (event) => holder.agent?.raiseRuntimeAlarm(storeEventAlarm(event)) });
     try {
       await store.registerPoints(config.storePoints);
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
@@ -216,9 +205,9 @@ export class Agent {
       await store.checkpoint();
       const agent = new Agent(config, store, options);
       holder.agent = agent;
-      const latched = await agent.restoreLatches(await store.latestActionEvents());
-      agent.restoreAlarmStates(await store.latestAlarmStates());
-      agent.holdRestoredLatches(latched);
+      const latched = await agent.latches.restore(await store.latestActionEvents());
+      agent.restoreAlarms(await store.latestAlarmStates());
+      agent.latches.hold(latched);
       agent.run(options.tickIntervalMs ?? 250);
       return agent;
     } catch (error) {
@@ -233,19 +222,18 @@ export class Agent {
    * an event happened uses subscribeDurable. Returns the unsubscribe function.
    */
   subscribe(listener: AgentListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.journal.subscribe(listener);
   }
 
   /**
-   * The same events in the same order, each once its append to `alarm_events` has settled: `stored` with the row's
-   * seq (committed, survives kill -9), `not_stored` for events the store does not keep, `append_failed` (counted in
-   * persistFailures and logged) when the row is not on disk. An event waits for every earlier event's append, so a
-   * slow commit holds back the events after it (a few ms: the group commit). stop() delivers every queued event
-   * before it resolves. Returns the unsubscribe function.
+   * The same events in the same order, each once its append has settled: `stored` with the row's seq (committed,
+   * survives kill -9), `audited` with the audit row's seq (config reloads), `not_stored` for events the store does not
+   * keep, `append_failed` (counted in persistFailures and logged) when the row is not on disk. An event waits for
+   * every earlier event's append, so a slow commit holds back the events after it (a few ms: the group commit).
+   * stop() delivers every queued event before it resolves. Returns the unsubscribe function.
    */
   subscribeDurable(listener: AgentDurableListener): () => void {
-    return this.durableFeed.subscribe(listener);
+    return this.journal.subscribeDurable(listener);
   }
 
   /** Every batch of readings as it arrives, after the engine and the store have it (live views); returns the unsubscribe function. */
@@ -258,16 +246,13 @@ export class Agent {
    * Resets a latched action for a supervisor or admin, once its trigger conditions have cleared (the engine's
    * refusal is passed through). Audited either way. Releasing never reopens a valve.
    */
-  async resetAction(actionId: string, credentials: ResetCredentials, reason = 'reset'): Promise<CommandResult> {
-    const user = await this.authenticate(credentials);
-    const who = 'authenticated' in credentials ? credentials.authenticated.name : credentials.user;
-    let result: CommandResult;
-    if (!user) result = { ok: false, reason: `unknown user or wrong password for ${JSON.stringify(who)}` };
-    else if (!RESET_ROLES.includes(user.role)) result = { ok: false, reason: `user ${JSON.stringify(user.name)} has role ${user.role}; resetting a latched action needs supervisor or admin` };
-    else result = this.unjudgedTriggers(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: user.name, reason });
+  async resetAction(actionId: string, credentials: Credentials, reason = 'reset'): Promise<CommandResult> {
+    const access = await this.access.authorize(credentials, RESET_ROLES, 'resetting a latched action');
+    const result: CommandResult =
+      'refused' in access ? { ok: false, reason: access.refused } : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }));
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
-    if (result.ok) await Promise.allSettled([...this.pending]);
-    await this.audit('reset_action', actionId, { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: user?.role ?? null }, who);
+    if (result.ok) await this.journal.settled();
+    await this.journal.audit('reset_action', actionId, { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: access.user?.role ?? null }, nameOf(credentials));
     return result;
   }
 
@@ -277,30 +262,47 @@ export class Agent {
    * Audited either way; an accepted command's alarm event is on disk before this resolves, so the state it set
    * survives a restart or kill -9.
    */
-  async commandAlarm(request: AlarmCommandRequest, credentials: ResetCredentials): Promise<CommandResult> {
-    const user = await this.authenticate(credentials);
-    const who = 'authenticated' in credentials ? credentials.authenticated.name : credentials.user;
-    const needed = request.kind === 'ack' ? ACK_ROLES : RESET_ROLES;
+  async commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult> {
+    const access = await this.access.authorize(credentials, request.kind === 'ack' ? ACK_ROLES : RESET_ROLES, request.kind);
     const reason = request.reason?.trim() ?? '';
     let result: CommandResult;
-    if (!user) result = { ok: false, reason: `unknown user or wrong password for ${JSON.stringify(who)}` };
-    else if (!needed.includes(user.role)) result = { ok: false, reason: `user ${JSON.stringify(user.name)} has role ${user.role}; ${request.kind} needs ${needed.join(' or ')}` };
+    if ('refused' in access) result = { ok: false, reason: access.refused };
     else if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
-      result = request.kind === 'ack' ? this.runtimeAlarms.acknowledge(request.target, user.name, reason) : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
-    } else result = this.engine.command({ ...request, time: this.now(), person: user.name });
-    if (result.ok) await Promise.allSettled([...this.pending]);
-    await this.audit('alarm_command', request.target, { command: request.kind, result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: user?.role ?? null, ...(request.until === undefined ? {} : { until: request.until }) }, who);
+      result = request.kind === 'ack' ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason) : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
+    } else result = this.engine.command({ ...request, time: this.now(), person: access.user.name });
+    if (result.ok) await this.journal.settled();
+    await this.journal.audit('alarm_command', request.target, { command: request.kind, result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: access.user?.role ?? null, ...(request.until === undefined ? {} : { until: request.until }) }, nameOf(credentials));
     return result;
   }
 
-  /** Every alarm not normal: the engine's (with their modes) and the runtime's. */
+  alarms(): AlarmList {
+    return { engine: this.engine.alarmsOfInterest(), runtime: this.runtimeAlarms.list() };
+  }
+
+  /** Engine alarms not normal (any mode) and runtime alarms not normal. */
   alarmsNotNormal(): { readonly engine: AlarmView[]; readonly runtime: RuntimeAlarmView[] } {
     return { engine: this.engine.alarmsNotNormal(), runtime: this.runtimeAlarms.list() };
   }
 
-  /** The config the agent runs on now (replaced by a reload), without the store's point definitions (see RunningConfig). */
-  get config(): RunningConfig {
-    return this.current;
+  alarm(alarmId: string): AlarmView | RuntimeAlarmView | undefined {
+    return this.engine.alarm(alarmId) ?? this.runtimeAlarms.list().find((alarm) => alarm.id === alarmId);
+  }
+
+  latestValues(pointIds?: readonly string[]): LatestValue[] {
+    return this.latest.list(pointIds);
+  }
+
+  authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
+    return this.access.authenticate(name, password);
+  }
+
+  health(): AgentHealth {
+    return assessHealth(this.stats(), this.now(), this.current.health);
+  }
+
+  /** The config the agent runs on now (replaced by a reload), without secrets. */
+  get config(): PublicConfig {
+    return this.currentPublic;
   }
 
   /**
@@ -330,19 +332,21 @@ export class Agent {
   }
 
   stats(): AgentStats {
+    const config = this.current;
     return {
       ...this.counts,
+      ...this.journal.counts,
       latency: { decision: this.latency.decision.snapshot(), command: this.latency.command.snapshot(), confirm: this.latency.confirm.snapshot() },
-      shutoff: [...this.valves.values()].map((valve) => valve.stats()),
-      devicesInCommsLoss: [...this.connectionsInCommsLoss, ...this.deviceComms.lost()],
-      devicesRefusingRequests: this.deviceComms.refusing(),
+      shutoff: this.outputs.stats(),
+      devicesInCommsLoss: this.sources.lost(),
+      devicesRefusingRequests: this.sources.refusing(),
       engine: this.engine.stats(),
       store: this.store.stats(),
       startedAt: this.startedAt,
       lastTickAt: this.lastTickAt,
       writeLatency: this.writeLatency.snapshot(),
-      modbus: this.config.devices.map((device) => ({ deviceId: device.id, line: device.line, counters: { ...this.poller.counters(device.id) } })),
-      sources: [...this.config.opcua.map((connection) => connection.id), ...this.config.devices.map((device) => device.id)],
+      modbus: config.devices.map((device) => ({ deviceId: device.id, line: device.line, counters: { ...this.poller.counters(device.id) } })),
+      sources: [...config.opcua.map((connection) => connection.id), ...config.devices.map((device) => device.id)],
       eventLoop: this.eventLoop.snapshot(),
       heartbeat: this.heartbeat?.stats() ?? null,
       runtimeAlarmsActive: this.runtimeAlarms.activeIds(),
@@ -369,9 +373,9 @@ export class Agent {
     this.eventLoop.stop();
     await this.heartbeat?.stop();
     await this.reloading;
-    for (const valve of this.valves.values()) valve.stop();
+    this.outputs.stop();
     await Promise.all([this.poller.stop(), this.connections.stop()]);
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.journal.drain();
     this.store.flush();
     await this.store.close();
   }
@@ -382,10 +386,10 @@ export class Agent {
       throw new RuntimeError('HAZMON_RUNTIME_RELOAD_REFUSED', `${next.file}: ${why}; still running on the previous config`);
     };
     if (this.stopped) return refuse('the agent is stopping');
-    const fixed = fixedFieldChanges(this.config, next);
+    const fixed = fixedFieldChanges(this.current, next);
     if (fixed.length > 0) return refuse(`${fixed.join(', ')} cannot change while the agent runs (restart it to apply)`);
     const actionIds = new Set(next.engine.actions.map((action) => action.id));
-    const dropped = this.config.engine.actions.filter((action) => !actionIds.has(action.id) && this.engine.actionLatched(action.id)).map((action) => action.id);
+    const dropped = this.current.engine.actions.filter((action) => !actionIds.has(action.id) && this.engine.actionLatched(action.id)).map((action) => action.id);
     if (dropped.length > 0) return refuse(`actions ${dropped.join(', ')}: latched, and a latch is released only by a person's reset; reset it before removing the action`);
     let engine: AlarmEngine;
     try {
@@ -404,7 +408,7 @@ export class Agent {
    * exactly one of the two engines; the replaced sources stop (and their successors start) afterwards.
    */
   private async swapConfig(next: AgentConfig, trigger: string, engine: AlarmEngine): Promise<ReloadReport> {
-    const before = this.config;
+    const before = this.current;
     const old = this.engine;
     const opcua = this.replaceConnections(next.opcua);
     const modbus = this.poller.replace(next.lines, next.devices);
@@ -413,14 +417,21 @@ export class Agent {
     latchActions(engine, latched);
     this.engine = engine;
     this.current = runningConfig(next);
+    this.currentPublic = publicConfig(this.current);
+    this.latest.resize(this.current.readingPoints);
     // the reload registered the points again, without the units the servers named
     this.awaitServerUnits(next);
-    const outputs = this.replaceOutputs(next.outputs);
-    this.forgetSources([...modbus.devices.removed, ...opcua.changes.removed], modbus.devices.restarted);
+    const outputs = this.outputs.replace(next.outputs);
+    this.sources.forget([...modbus.devices.removed, ...opcua.changes.removed], modbus.devices.restarted);
     const carried = new Set(restored.restored);
     const fresh = new Set(next.engine.points.map((point) => point.id).filter((id) => !carried.has(id)));
-    this.settleAfterReload(latched, fresh);
-    const recommanded = this.recommandLatched(before, latched, outputs);
+    this.latches.settleAfterReload(latched, fresh);
+    this.arrivedAt = this.now();
+    const recommanded = this.outputs.recommand(
+      latched.map((id) => ({ action: next.engine.actions.find((action) => action.id === id)!, previousOutput: before.engine.actions.find((action) => action.id === id)!.output })),
+      outputs,
+      this.arrivedAt,
+    );
     const activeBefore = old.alarms().filter((alarm) => alarm.state !== 'normal');
     const skipped: SkippedState[] = restored.skipped.map(({ id, reason }) => ({
       id,
@@ -447,7 +458,7 @@ export class Agent {
     await Promise.all([
       modbus.settled,
       opcua.settled,
-      this.publishAudited({ type: 'config_reload', time: this.now(), file: next.file, trigger, applied: true, why: reloadSummary(report), report }, 'config_reload', next.file, audited),
+      this.journal.publishAudited({ type: 'config_reload', time: this.now(), file: next.file, trigger, applied: true, why: reloadSummary(report), report }, 'config_reload', next.file, audited),
     ]);
     return report;
   }
@@ -461,7 +472,7 @@ export class Agent {
     for (const entry of skipped) {
       for (const alarm of active) {
         if (!entry.activeAlarms.includes(alarm.id)) continue;
-        this.persistEvent({
+        this.journal.persist({
           time,
           pointId: alarm.pointId,
           ruleId: alarm.rule,
@@ -477,19 +488,7 @@ export class Agent {
   }
 
   private refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
-    return this.publishAudited({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null }, 'config_reload_refused', file, { trigger, why, hashBefore: this.config.hash, ...details });
-  }
-
-  /** An event whose record is an audit row: live listeners hear it at once, durable ones once the row is committed. */
-  private publishAudited(event: ConfigReloadEvent, action: string, target: string, details: Readonly<Record<string, unknown>>): Promise<void> {
-    this.notifyListeners(event);
-    const settled = this.durableFeed.awaitStore(event);
-    const time = this.now();
-    return this.track(
-      () => this.store.appendAudit({ time, who: HAZMON, action, target, details }).then((row) => settled({ outcome: 'audited', auditSeq: row.seq })),
-      `audit ${action} ${target}`,
-      (error) => settled(appendFailed(error)),
-    );
+    return this.journal.publishAudited({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null }, 'config_reload_refused', file, { trigger, why, hashBefore: this.current.hash, ...details });
   }
 
   private replaceConnections(configs: readonly OpcuaConnectionConfig[]) {
@@ -497,230 +496,36 @@ export class Agent {
       createOpcuaConnection(configs.find((config) => config.id === id), {
         onReadings: (batch) => this.onReadings(batch, retiring),
         onStateChange: (state, cause) => {
-          if (!retiring()) this.onConnectionState(id, state, cause);
+          if (!retiring()) this.sources.onConnectionState(id, state, cause);
         },
       }),
     );
   }
 
-  /** A kept output keeps its controller (a confirmation under way goes on); a changed one gets a new controller. */
-  private replaceOutputs(outputs: readonly ResolvedOutput[]): ChangeSet {
-    const changes = changesBetween(fingerprints([...this.outputs.values()]), fingerprints(outputs));
-    for (const id of [...changes.restarted, ...changes.removed]) {
-      this.valves.get(id)?.stop();
-      this.valves.delete(id);
-      this.writers.delete(id);
-      this.outputs.delete(id);
-    }
-    this.valveByFeedback.clear();
-    for (const valve of this.valves.values()) this.watchFeedback(valve);
-    for (const output of outputs) if (!this.outputs.has(output.id)) this.addOutput(output, this.writerFor(output));
-    return changes;
-  }
-
-  private addOutput(output: ResolvedOutput, writer: OutputWriter): void {
-    this.outputs.set(output.id, output);
-    this.writers.set(output.id, writer);
-    if (output.kind !== 'shutoff_valve') return;
-    const valve = new ShutoffValveController(output, writer, {
-      now: this.now,
-      latency: this.latency,
-      audit: (action, target, details) => this.audit(action, target, { ...details, why: this.trippedBy.get(target) ?? [] }),
-      discrepancy: (discrepancy) => this.onDiscrepancy(discrepancy),
-      confirmed: (outputId) => this.onConfirmed(outputId),
-    });
-    this.valves.set(output.id, valve);
-    this.watchFeedback(valve);
-  }
-
-  private watchFeedback(valve: ShutoffValveController): void {
-    const feedback = valve.output.feedback;
-    if (!feedback) return;
-    this.valveByFeedback.set(feedback.closed, valve);
-    this.valveByFeedback.set(feedback.open, valve);
-  }
-
-  /**
-   * A removed device or connection in comms loss has its alarm cleared (nothing is polled there any more, so nothing
-   * else would clear it); a restarted device's overrun count starts again with its new poller.
-   */
-  private forgetSources(removed: readonly string[], restarted: readonly string[]): void {
-    for (const id of removed) {
-      this.overrunsSeen.delete(id);
-      this.deviceComms.forget(id, `${id} removed from the config`);
-      if (!this.connectionsInCommsLoss.delete(id)) continue;
-      this.raise(`${id}/comms_loss`, id, 'comms_loss', false, 'high', `${id} removed from the config`, {});
-    }
-    for (const id of restarted) this.overrunsSeen.delete(id);
-  }
-
-  /**
-   * A latched action whose trigger points' state did not carry over (rules changed, new points) waits for them to be
-   * read good long enough before it may be reset, exactly as after a restart.
-   */
-  private settleAfterReload(latched: readonly string[], fresh: ReadonlySet<string>): void {
-    for (const pointId of fresh) this.goodSince.delete(pointId);
-    for (const actionId of latched) {
-      const action = this.config.engine.actions.find((candidate) => candidate.id === actionId)!;
-      const previous = this.restoredLatches.get(actionId);
-      const waiting = new Map([...this.settleTimes(action.when)].filter(([pointId]) => fresh.has(pointId) || previous?.settle.has(pointId)));
-      const resetHere = [...waiting.keys()].some((pointId) => fresh.has(pointId));
-      if (waiting.size === 0) this.restoredLatches.delete(actionId);
-      else this.restoredLatches.set(actionId, { settle: waiting, since: resetHere ? "the config reload that reset its trigger points' state" : previous!.since });
-    }
-  }
-
-  /**
-   * Latch means the output is held tripped: a latched action whose output changed (or which now names another
-   * output) has it commanded again through the new controller, verified as usual. Tripping is never an opening.
-   */
-  private recommandLatched(before: RunningConfig, latched: readonly string[], outputs: ChangeSet): string[] {
-    const changed = new Set([...outputs.restarted, ...outputs.added]);
-    const commanded = new Set<string>();
-    this.arrivedAt = this.now();
-    for (const actionId of latched) {
-      const action = this.config.engine.actions.find((candidate) => candidate.id === actionId)!;
-      const previous = before.engine.actions.find((candidate) => candidate.id === actionId)!.output;
-      if (previous !== action.output && !this.trippedBy.has(action.output)) this.trippedBy.set(action.output, this.trippedBy.get(previous) ?? []);
-      if ((!changed.has(action.output) && previous === action.output) || commanded.has(action.output)) continue;
-      commanded.add(action.output);
-      this.commandOutput(action.output, action.kind, action.id);
-    }
-    return [...commanded];
-  }
-
-  /**
-   * Latches the engine again for every action whose last stored event is `action_commanded` (the store's durable
-   * record), before polling starts, without commanding anything: the output was tripped before the restart. A latch
-   * is restored even when the action's rules changed since (a person must still reset it); one whose action is no
-   * longer configured is audited as not restored.
-   */
-  private async restoreLatches(latest: readonly AlarmEventRow[]): Promise<string[]> {
-    const latched: string[] = [];
-    const audits: Promise<void>[] = [];
-    for (const row of latest) {
-      if (row.kind !== 'action_commanded') continue;
-      const alarmId = typeof row.details?.['alarmId'] === 'string' ? row.details['alarmId'] : null;
-      const details = { output: row.pointId, since: row.time, eventSeq: row.seq, why: row.why, trippedBy: alarmId === null ? [] : [alarmId] };
-      const action = this.config.engine.actions.find((candidate) => candidate.id === row.ruleId);
-      if (action === undefined) {
-        this.log(`hazmon: action ${row.ruleId} was latched before the restart (event seq ${row.seq}) but is no longer configured: not restored`);
-        audits.push(this.audit('latch_restore_skipped', row.ruleId, { ...details, reason: 'action no longer configured' }));
-        continue;
-      }
-      latched.push(action.id);
-      this.trippedBy.set(action.output, details.trippedBy);
-      this.restoredLatches.set(action.id, { settle: this.settleTimes(action.when), since: 'the agent restarted' });
-      audits.push(this.audit('latch_restored', action.id, details));
-    }
-    latchActions(this.engine, latched);
-    await Promise.all(audits);
-    return latched;
-  }
-
-  /**
-   * After a restart a latched action stands as an alarm again and its valve's feedback is watched: a valve that does
-   * not read closed within its travel time raises the discrepancy and is commanded closed again.
-   */
-  private holdRestoredLatches(latched: readonly string[]): void {
-    for (const actionId of latched) {
-      const action = this.config.engine.actions.find((candidate) => candidate.id === actionId)!;
-      if (!this.runtimeAlarms.active(latchAlarmId(actionId))) this.raiseLatchAlarm(actionId, action.output, 'latched before the agent restarted');
-      this.valves.get(action.output)?.watch();
-    }
-  }
-
-  /**
-   * Takes back what the journal says the previous run left of each alarm: acknowledged, shelved (until its expiry),
-   * out of service, still standing. The engine's alarms get their conditions back, so the first readings judge them
-   * without announcing an acknowledged alarm again; runtime alarms that this run watches again (device comms, a
-   * latched valve's discrepancy, the latch) stand until their watcher clears them. Anything else is closed in the
-   * journal with a `state_discarded` row, as a reload does.
-   */
-  private restoreAlarmStates(rows: readonly AlarmEventRow[]): void {
-    const engineStates: SavedAlarmState[] = [];
-    const runtime: SavedRuntimeAlarm[] = [];
-    const discarded: { row: AlarmEventRow; reason: string }[] = [];
-    for (const row of rows) {
-      const details = row.details ?? {};
-      const alarmId = String(details['alarmId']);
-      const state = alarmStateOf(row.stateAfter);
-      if (state === null) discarded.push({ row, reason: `state ${JSON.stringify(row.stateAfter)} is not an alarm state` });
-      else if ('alarmKind' in details) engineStates.push(savedEngineAlarm(row, alarmId, state));
-      else if (this.watchesAfterRestart(alarmId)) runtime.push({ alarmId, source: row.pointId ?? 'agent', rule: row.ruleId, priority: row.priority ?? 'high', state, occurrences: numberOr(details['occurrences'], 1), time: row.time, why: row.why ?? '' });
-      else discarded.push({ row, reason: 'raised by the previous run, which alone watched its condition' });
-    }
-    const restored = this.engine.restoreAlarmStates(engineStates);
-    const byId = new Map(rows.map((row) => [String(row.details?.['alarmId']), row]));
-    for (const { alarmId, reason } of restored.discarded) discarded.push({ row: byId.get(alarmId)!, reason });
-    this.runtimeAlarms.restore(runtime);
-    for (const alarm of runtime) {
-      if (alarm.rule !== 'comms_loss' || alarm.state === 'unacknowledged_returned') continue;
-      if (this.config.opcua.some((connection) => connection.id === alarm.source)) this.connectionsInCommsLoss.add(alarm.source);
-      else this.deviceComms.restoreLost(alarm.source, alarm.time);
-    }
-    const time = this.now();
-    for (const { row, reason } of discarded) {
-      this.persistEvent({
-        time,
-        pointId: row.pointId,
-        ruleId: row.ruleId,
-        kind: 'state_discarded',
-        stateAfter: 'normal',
-        priority: row.priority ?? null,
-        who: HAZMON,
-        why: `agent restarted: ${reason}; judged afresh from the next readings`,
-        details: { alarmId: row.details?.['alarmId'], stateBefore: row.stateAfter, mode: row.details?.['mode'] ?? null, eventSeq: row.seq },
-      });
+  /** Alarm states the journal holds from the previous run (see alarm-restore.ts). */
+  private restoreAlarms(rows: readonly AlarmEventRow[]): void {
+    const config = this.current;
+    const isConnection = (id: string) => config.opcua.some((connection) => connection.id === id);
+    const restored = restoreAlarmStates(rows, { engine: this.engine, runtimeAlarms: this.runtimeAlarms, journal: this.journal, now: this.now, watches: (alarmId) => this.watchesAfterRestart(alarmId) });
+    for (const alarm of restored) {
+      if (alarm.rule === 'comms_loss' && alarm.state !== 'unacknowledged_returned') this.sources.restoreLoss(alarm, isConnection(alarm.source));
     }
   }
 
   /** Runtime alarms this run watches from its start: a source's comms, a latched valve's discrepancy, a latch. */
   private watchesAfterRestart(alarmId: string): boolean {
+    const config = this.current;
     const slash = alarmId.lastIndexOf('/');
     const owner = alarmId.slice(0, slash);
     switch (alarmId.slice(slash + 1)) {
       case 'comms_loss':
-        return this.config.devices.some((device) => device.id === owner) || this.config.opcua.some((connection) => connection.id === owner);
+        return config.devices.some((device) => device.id === owner) || config.opcua.some((connection) => connection.id === owner);
       case 'shutoff_discrepancy':
-        return this.config.engine.actions.some((action) => action.output === owner && this.engine.actionLatched(action.id));
+        return config.engine.actions.some((action) => action.output === owner && this.engine.actionLatched(action.id));
       case 'latched':
         return this.engine.actionLatched(owner);
       default:
         return false;
-    }
-  }
-
-  /**
-   * How long each trigger point must be read good after a restart before the engine's verdict on it counts: its
-   * on-delay, or a window rule's span plus on-delay (a fresh engine starts with empty windows and no pending delays).
-   */
-  private settleTimes(alarmIds: readonly string[]): ReadonlyMap<string, number> {
-    const settle = new Map<string, number>();
-    for (const alarmId of alarmIds) {
-      const pointId = this.engine.alarm(alarmId)?.pointId;
-      const rules = this.config.engine.points.find((point) => point.id === pointId);
-      if (pointId === undefined || rules === undefined) continue;
-      const seconds = Math.max(rules.onDelayS, rules.rate?.windowS ?? 0, ...rules.windows.map((window) => window.windowS + (window.onDelayS ?? 0)));
-      settle.set(pointId, seconds * 1000);
-    }
-    return settle;
-  }
-
-  /** A restored latch's reset is refused until its trigger points have been read good long enough to judge them. */
-  private unjudgedTriggers(actionId: string): CommandResult | null {
-    const restored = this.restoredLatches.get(actionId);
-    if (restored === undefined || !this.engine.actionLatched(actionId)) return null;
-    const now = this.now();
-    const waiting = [...restored.settle].filter(([pointId, ms]) => now - (this.goodSince.get(pointId) ?? Infinity) < ms);
-    if (waiting.length === 0) return null;
-    const names = waiting.map(([pointId, ms]) => `${pointId} (${ms / 1000} s of good readings needed)`).join(', ');
-    return { ok: false, reason: `action ${actionId} was latched before ${restored.since}; its trigger condition is not judged yet: ${names}, reset refused` };
-  }
-
-  private noteGoodReadings(batch: readonly Reading[]): void {
-    for (const reading of batch) {
-      if (reading.quality === 'good' && !this.goodSince.has(reading.pointId)) this.goodSince.set(reading.pointId, reading.receiveTime);
     }
   }
 
@@ -740,17 +545,7 @@ export class Agent {
     this.arrivedAt = now;
     this.lastTickAt = now;
     this.engine.tick(now);
-    this.deviceComms.tick(now);
-    for (const device of this.config.devices) {
-      const overruns = this.poller.counters(device.id).overruns;
-      const seen = this.overrunsSeen.get(device.id) ?? { count: 0, reportedAt: -Infinity };
-      if (overruns > seen.count && now - seen.reportedAt >= OVERRUN_REPORT_MS) {
-        this.raise(`${device.id}/poll_overrun`, device.id, 'poll_overrun', true, 'low', `${device.label}: ${overruns - seen.count} poll cycle(s) skipped because the previous one had not finished (line too slow for the configured intervals)`, { overruns });
-        seen.reportedAt = now;
-      }
-      seen.count = overruns;
-      this.overrunsSeen.set(device.id, seen);
-    }
+    this.sources.tick(now, this.current.devices, (deviceId) => this.poller.counters(deviceId).overruns);
   }
 
   /** A batch of readings: one Modbus request's (with its outcome) or one OPC UA notification's. */
@@ -760,14 +555,14 @@ export class Agent {
     this.arrivedAt = this.now();
     this.counts.readings += batch.length;
     this.engine.processReadings(this.forEngine(batch));
-    if (this.restoredLatches.size > 0) this.noteGoodReadings(batch);
+    this.latches.noteReadings(batch);
     for (const reading of batch) {
-      const valve = this.valveByFeedback.get(reading.pointId);
-      if (valve) valve.feedback(reading.pointId, reading.quality === 'good' && typeof reading.value === 'boolean' ? reading.value : null, reading.receiveTime);
+      this.outputs.feedback(reading);
+      this.latest.note(reading);
       this.storeReading(reading);
     }
     // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
-    if (modbus && !retiring()) this.deviceComms.onRequest(modbus, this.arrivedAt);
+    if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
     else if (!modbus && this.serverUnits.size > 0) this.registerServerUnits(batch);
     for (const listener of this.readingListeners) {
       try {
@@ -788,7 +583,7 @@ export class Agent {
       const point = this.serverUnits.get(reading.pointId);
       if (point === undefined || reading.unit === '') continue;
       this.serverUnits.delete(reading.pointId);
-      void this.track(() => this.store.registerPoints([{ ...point, unit: reading.unit }]), `the unit ${reading.unit} of ${reading.pointId} named by its OPC UA server`);
+      void this.journal.track(() => this.store.registerPoints([{ ...point, unit: reading.unit }]), `the unit ${reading.unit} of ${reading.pointId} named by its OPC UA server`);
     }
   }
 
@@ -812,214 +607,27 @@ export class Agent {
       this.counts.storeRejected += 1;
       if (this.rejectedPoints.has(reading.pointId)) return;
       this.rejectedPoints.add(reading.pointId);
-      this.raise(`store/reading_rejected`, null, 'reading_rejected', true, 'high', `store refused a reading of ${reading.pointId}: ${(error as Error).message}`, { pointId: reading.pointId });
-    }
-  }
-
-  /** Raised with the cause (updated when the cause changes while reconnecting), cleared once connected. */
-  private onConnectionState(connectionId: string, state: OpcuaConnectionState, cause: OpcuaError | undefined): void {
-    if (state === 'connected' && this.connectionsInCommsLoss.delete(connectionId)) {
-      this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', false, 'high', `OPC UA connection ${connectionId} connected`, {});
-    } else if (state === 'reconnecting') {
-      this.connectionsInCommsLoss.add(connectionId);
-      const why = `OPC UA connection ${connectionId} down, reconnecting: ${cause?.message ?? 'cause unknown'}`;
-      this.raise(`${connectionId}/comms_loss`, connectionId, 'comms_loss', true, 'high', why, { code: cause?.code ?? null });
-    }
-  }
-
-  private onStoreEvent(event: StoreEvent): void {
-    switch (event.kind) {
-      case 'queue_high':
-        return this.raise('store/back_pressure', null, 'back_pressure', true, 'high', `store queue above its high-water mark (${event.depth} of ${event.capacity})`, { ...event });
-      case 'queue_normal':
-        return this.raise('store/back_pressure', null, 'back_pressure', false, 'high', `store queue drained (${event.depth} of ${event.capacity})`, { ...event });
-      case 'readings_dropped':
-        return this.raise('store/readings_dropped', null, 'readings_dropped', true, 'high', `store queue full: ${event.dropped} reading(s) dropped (${event.totalDropped} in all)`, { ...event });
-      case 'flush_failed':
-        return this.raise('store/flush_failed', null, 'flush_failed', true, 'high', `store commit of ${event.rows} reading(s) failed: ${event.message}`, { ...event });
-      case 'background_failed':
-        return this.raise(`store/${event.job}_failed`, null, `${event.job}_failed`, true, 'medium', `store ${event.job} failed: ${event.message}`, { ...event });
-      case 'database_invalidated':
-        return this.raise('store/database_invalidated', null, 'database_invalidated', true, 'high', `DuckDB invalidated the store's database; opening it again, writes wait meanwhile: ${event.message}`, { ...event });
-      case 'database_reopen_failed':
-        return this.raise('store/database_invalidated', null, 'database_invalidated', true, 'high', `the store's database could not be opened again (${event.attempts} attempts); nothing is stored: ${event.message}`, { ...event });
-      case 'database_reopened':
-        return this.raise('store/database_invalidated', null, 'database_invalidated', false, 'high', `the store's database is open again (${event.reopens} reopen(s) since start); held writes are committed`, { ...event });
+      this.runtimeAlarms.raise('store/reading_rejected', 'agent', 'reading_rejected', 'high', `store refused a reading of ${reading.pointId}: ${(error as Error).message}`, { pointId: reading.pointId });
     }
   }
 
   private onEngineEvent(event: EngineEvent): void {
     if (event.type === 'late_reading') this.counts.lateReadings += 1;
     else if (event.type === 'invalid_reading') this.counts.invalidReadings += 1;
-    if (event.type === 'action') this.onAction(event);
-    this.publish(event);
-  }
-
-  private onAction(event: ActionEvent): void {
-    if (event.command === 'release') {
-      this.valves.get(event.output)?.release();
-      this.trippedBy.delete(event.output);
-      this.restoredLatches.delete(event.actionId);
-      this.runtimeAlarms.clear(latchAlarmId(event.actionId), `${event.actionId} reset by ${event.who}: ${event.why}`);
-      return;
+    else if (event.type === 'action' && event.command === 'release') {
+      this.outputs.release(event.output);
+      this.latches.released(event.actionId, event.who, event.why);
+    } else if (event.type === 'action') {
+      this.latches.latched(event.actionId, event.output, event.alarmId === null ? event.why : `tripped by ${event.alarmId}`);
+      this.outputs.trip(event, this.arrivedAt);
     }
-    this.trippedBy.set(event.output, event.alarmId === null ? [] : [event.alarmId]);
-    this.raiseLatchAlarm(event.actionId, event.output, event.alarmId === null ? event.why : `tripped by ${event.alarmId}`);
-    this.commandOutput(event.output, event.kind, event.actionId);
-  }
-
-  /** A latched action stands as an alarm until a person resets it: the output is held tripped meanwhile. */
-  private raiseLatchAlarm(actionId: string, output: string, why: string): void {
-    this.runtimeAlarms.raise(latchAlarmId(actionId), output, 'latched', 'high', `${actionId} latched, ${output} held tripped until a supervisor resets it (${why})`, { actionId, output });
-  }
-
-  /** Puts an output in its trip state: a shut-off valve through its verifying controller, anything else written once. */
-  private commandOutput(outputId: string, kind: ActionEvent['kind'], actionId: string): void {
-    const valve = this.valves.get(outputId);
-    if (valve) return valve.trip(this.arrivedAt);
-    const output = this.outputs.get(outputId);
-    if (!output) return this.log(`hazmon: action ${actionId} names output ${outputId}, which is not configured`);
-    const writer = this.writers.get(output.id)!;
-    void writer(output.tripValue).then((result) => {
-      void this.audit(`${kind}_command`, output.id, { command: output.command, value: output.tripValue, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }), why: this.trippedBy.get(output.id) ?? [] });
-      if (!result.ok) this.raise(`${output.id}/command_failed`, output.id, 'command_failed', true, 'high', `${kind} command to ${output.command} failed: ${result.detail}`, {});
-    });
-  }
-
-  private onDiscrepancy(discrepancy: ShutoffDiscrepancy): void {
-    const { outputId, why, ...details } = discrepancy;
-    this.raise(`${outputId}/shutoff_discrepancy`, outputId, 'shutoff_discrepancy', true, 'emergency', why, { ...details, trippedBy: this.trippedBy.get(outputId) ?? [] });
-  }
-
-  private onConfirmed(outputId: string): void {
-    const output = this.outputs.get(outputId)!;
-    const why = `${outputId} confirmed closed (${output.feedback?.closed} true, ${output.feedback?.open} false)`;
-    this.runtimeAlarms.clear(`${outputId}/shutoff_discrepancy`, why);
-    this.runtimeAlarms.notice(`${outputId}/shutoff_confirmed`, outputId, 'shutoff_confirmed', 'low', why, { trippedBy: this.trippedBy.get(outputId) ?? [] });
-  }
-
-  private raise(alarmId: string, source: string | null, rule: string, active: boolean, priority: Priority, why: string, details: Readonly<Record<string, unknown>>): void {
-    this.runtimeAlarms.set({ alarmId, source, rule, active, priority, why, details });
-  }
-
-  private publish(event: AgentEvent): void {
-    this.notifyListeners(event);
-    const row = storedEvent(event);
-    if (row) this.persistEvent(row, this.durableFeed.awaitStore(event));
-    else this.durableFeed.passThrough(event);
-  }
-
-  private notifyListeners(event: AgentEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.log(`hazmon: event subscriber failed: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  /** Appends an alarm event row; `settled` hears the outcome (inside the tracked write, so stop() waits for it). */
-  private persistEvent(row: AlarmEventInput, settled?: (durability: EventDurability) => void): void {
-    void this.track(
-      () =>
-        this.store.appendAlarmEvent(row).then((stored) => {
-          this.counts.eventsPersisted += 1;
-          settled?.({ outcome: 'stored', seq: stored.seq });
-        }),
-      `alarm event ${row.kind} ${row.ruleId}`,
-      settled && ((error) => settled(appendFailed(error))),
-    );
-  }
-
-  private audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
-    const time = this.now();
-    return this.track(() => this.store.appendAudit({ time, who, action, target, details }), `audit ${action} ${target}`);
-  }
-
-  /** Keeps a durable write in sight until it settles, so stop() waits for it; a failure is counted, logged, then handed to onFailure. */
-  private track(write: () => Promise<unknown>, what: string, onFailure?: (error: unknown) => void): Promise<void> {
-    // Started inside a promise so a store that is already closed (a late callback during stop) rejects, not throws.
-    const tracked = Promise.resolve().then(write).then(
-      () => undefined,
-      (error: unknown) => {
-        this.counts.persistFailures += 1;
-        this.log(`hazmon: could not store ${what}: ${(error as Error).message}`);
-        onFailure?.(error);
-      },
-    );
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
-    return tracked;
-  }
-
-  private async authenticate(credentials: ResetCredentials): Promise<{ name: string; role: UserRole } | null> {
-    if ('authenticated' in credentials) return credentials.authenticated;
-    const user = this.config.users.find((candidate) => candidate.name === credentials.user);
-    if (!user || !(await verifyPassword(credentials.password, user.passwordHash))) return null;
-    return { name: user.name, role: user.role };
-  }
-
-  /** How the command point of an output is written: a Modbus coil/register (with read-back) or an OPC UA node. */
-  private writerFor(output: ResolvedOutput): OutputWriter {
-    return this.pointWriter(output.command, `outputs ${output.id}: command point`);
-  }
-
-  /** Writes a point by reading id through its Modbus device (timed into writeLatency) or its OPC UA connection. */
-  private pointWriter(pointId: string, where: string): OutputWriter {
-    const modbus = this.modbusPoint(pointId);
-    if (modbus) {
-      const { device, point } = modbus;
-      return (value) => {
-        const started = this.now();
-        return this.poller.write(device.id, point.spec.id, value).then(
-          () => {
-            this.writeLatency.record(this.now() - started);
-            return { ok: true } as const;
-          },
-          (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
-        );
-      };
-    }
-    const connectionId = this.config.opcua.find((connection) => connection.points.some((point) => point.id === pointId))?.id;
-    if (connectionId === undefined) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${this.config.file}: ${where} ${JSON.stringify(pointId)} is produced by no Modbus device or OPC UA connection`);
-    // Looked up at each write: a reload may have replaced the connection.
-    return (value) =>
-      Promise.resolve(this.connections.get(connectionId)).then((connection) => connection?.write(pointId, value) ?? Promise.reject(new Error(`OPC UA connection ${connectionId} is no longer configured`))).then(
-        (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
-        (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
-      );
-  }
-
-  /** Whether a reading id is a coil or bit of a Modbus device; null when it is not a Modbus point. */
-  private isBooleanModbusPoint(pointId: string): boolean | null {
-    const type = this.modbusPoint(pointId)?.point.spec.type;
-    return type === undefined ? null : type === 'bool' || type === 'bit';
-  }
-
-  private modbusPoint(readingId: string) {
-    for (const device of this.config.devices) {
-      const point = device.points.find((candidate) => candidate.readingId === readingId);
-      if (point) return { device, point };
-    }
-    return undefined;
+    this.journal.publish(event);
   }
 }
 
 /** A reading that says only that the device or server did not answer (the request timed out, no connection, backoff). */
 function isCommsFailure(reading: Reading): boolean {
   return reading.quality === 'bad' && reading.reason !== undefined && COMMS_REASONS.has(reading.reason.code);
-}
-
-/** Latches actions in an engine without commanding anything, whatever their rules were: only a person releases a latch. */
-function latchActions(engine: AlarmEngine, actionIds: readonly string[]): void {
-  const current = engine.snapshot([]);
-  const restore: EngineSnapshot = { version: current.version, points: {}, groups: {}, actions: {} };
-  for (const id of actionIds) {
-    const saved = current.actions[id];
-    if (saved !== undefined) restore.actions[id] = { fingerprint: saved.fingerprint, latched: true };
-  }
-  engine.restore(restore);
 }
 
 /** Every point that produces readings: kept = its rule state carried over (or it has no rules either side). */
@@ -1042,77 +650,4 @@ function pointChanges(before: RunningConfig, next: RunningConfig, carried: Reado
 /** A change set with the kept ids counted rather than listed: audit rows stay small on a site of thousands of points. */
 function auditedChanges(changes: ChangeSet) {
   return { kept: changes.kept.length, restarted: changes.restarted, added: changes.added, removed: changes.removed };
-}
-
-/** The durable row of an event; null for events only counted (late and invalid readings). */
-function storedEvent(event: AgentEvent): AlarmEventInput | null {
-  switch (event.type) {
-    case 'alarm':
-      return {
-        time: event.time,
-        pointId: event.pointId,
-        ruleId: event.rule,
-        kind: alarmTransition(event),
-        stateAfter: event.toState,
-        priority: event.priority,
-        who: event.who,
-        why: event.why,
-        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: finiteOrNull(event.value), coverage: finiteOrNull(event.coverage), mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated, activeSince: finiteOrNull(event.activeSince), shelvedUntil: finiteOrNull(event.shelvedUntil) },
-      };
-    case 'action':
-      return { time: event.time, pointId: event.output, ruleId: event.actionId, kind: event.command === 'release' ? 'action_released' : 'action_commanded', stateAfter: event.command, priority: 'emergency', who: event.who, why: event.why, details: { alarmId: event.alarmId, actionKind: event.kind } };
-    case 'command_refused':
-      return { time: event.time, pointId: null, ruleId: event.target, kind: 'command_refused', stateAfter: 'unchanged', who: event.who, why: event.reason, details: { command: event.command } };
-    case 'runtime_alarm':
-      return { time: event.time, pointId: event.source, ruleId: event.rule, kind: event.transition, stateAfter: event.toState, priority: event.priority, who: event.who, why: event.why, details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active } };
-    case 'vote_ignored':
-      return { time: event.time, pointId: event.pointId, ruleId: event.groupId, kind: 'vote_ignored', stateAfter: event.ignored ? 'ignored' : 'voting', who: HAZMON, why: event.why };
-    case 'alarm_flood':
-      return { time: event.time, pointId: null, ruleId: 'alarm_flood', kind: `flood_${event.phase}`, stateAfter: event.phase, who: HAZMON, why: `${event.alarmsIn10Min} alarms in 10 minutes at ${event.site}`, details: { site: event.site } };
-    case 'alarm_chattering':
-      return { time: event.time, pointId: null, ruleId: event.alarmId, kind: 'chattering', stateAfter: 'chattering', who: HAZMON, why: `${event.activationsIn1Min} activations in 1 minute`, details: { site: event.site } };
-    default:
-      return null;
-  }
-}
-
-/** Health alarms carry NaN as their value; the store keeps JSON, so no value is null. */
-function finiteOrNull(value: number | null | undefined): number | null {
-  return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
-}
-
-/** The store's lower_snake_case word for an alarm transition. */
-function alarmTransition(event: Extract<AgentEvent, { type: 'alarm' }>): string {
-  if (event.fromMode !== event.toMode) return event.toMode === 'in_service' ? `${event.fromMode === 'shelved' ? 'unshelved' : 'returned_to_service'}` : event.toMode;
-  if (event.fromState === 'normal' && event.toState !== 'normal') return 'raised';
-  if (event.fromState === 'unacknowledged_active' && event.toState === 'acknowledged_active') return 'acknowledged';
-  if (event.who === 'engine') return event.conditionActive ? 'changed' : 'cleared';
-  return event.toState === 'normal' && event.fromState !== 'unacknowledged_returned' ? 'reset' : 'acknowledged';
-}
-
-function latchAlarmId(actionId: string): string {
-  return `${actionId}/latched`;
-}
-
-const ALARM_STATES: ReadonlySet<string> = new Set<AlarmState>(['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned']);
-
-/** A journal row's state as an ISA-18.2 state; runtime rows of earlier versions said `active`. */
-function alarmStateOf(stateAfter: string): AlarmState | null {
-  if (stateAfter === 'active') return 'unacknowledged_active';
-  return ALARM_STATES.has(stateAfter) ? (stateAfter as AlarmState) : null;
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
-
-/**
- * An engine alarm's state from its latest journal row. Suppression by design (who: engine) is not carried: the
- * point's next reading says whether it is still in maintenance.
- */
-function savedEngineAlarm(row: AlarmEventRow, alarmId: string, state: AlarmState): SavedAlarmState {
-  const details = row.details ?? {};
-  const mode = (details['mode'] === 'suppressed' && row.who === 'engine' ? 'in_service' : details['mode'] ?? 'in_service') as AlarmMode;
-  const conditionActive = details['conditionActive'] === true;
-  return { alarmId, state, mode, conditionActive, activeSince: conditionActive ? numberOr(details['activeSince'], row.time) : Number.NaN, shelvedUntil: numberOr(details['shelvedUntil'], Number.NaN) };
 }

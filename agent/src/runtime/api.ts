@@ -1,0 +1,64 @@
+/**
+ * AgentApi: the one way into a running agent for the web server, the CLI and cross-package tests. It stays valid
+ * across config reloads (nothing it hands out holds the engine or the config of the moment), gives no secrets, and
+ * every command names the acting person's credentials.
+ */
+import type { AlarmView, CommandResult } from '../engine/index.ts';
+import type { AgentStats } from './agent.ts';
+import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
+import type { AgentHealth } from './health.ts';
+import type { LatestValue } from './latest-values.ts';
+import type { RunningConfig } from './reload.ts';
+import type { RuntimeAlarmView } from './runtime-alarms.ts';
+
+/** A user as the config names it, without the password hash. */
+export interface PublicUser {
+  readonly name: string;
+  readonly role: AuthenticatedUser['role'];
+}
+
+/** The running config without secrets: users without password hashes, OPC UA connections without passwords. */
+export type PublicConfig = Omit<RunningConfig, 'users' | 'opcua'> & {
+  readonly users: readonly PublicUser[];
+  readonly opcua: readonly (Omit<RunningConfig['opcua'][number], 'user'> & { readonly user?: { readonly userName: string } })[];
+};
+
+/** Every alarm a person has to know of: engine alarms not normal or not in service, runtime alarms not normal. */
+export interface AlarmList {
+  readonly engine: readonly AlarmView[];
+  readonly runtime: readonly RuntimeAlarmView[];
+}
+
+export interface AgentApi {
+  /** The config running now, without secrets; follows reloads. */
+  readonly config: PublicConfig;
+  /** Every event as it happens (before it is on disk): for live views. Returns the unsubscribe function. */
+  subscribe(listener: AgentListener): () => void;
+  /** Every event once its row is committed (or its append failed), in order: for what tells a person. */
+  subscribeDurable(listener: AgentDurableListener): () => void;
+  /** Every batch of readings as it arrives. */
+  subscribeReadings(listener: ReadingsListener): () => void;
+  alarms(): AlarmList;
+  /** One alarm by id, engine or runtime; undefined when there is none. */
+  alarm(alarmId: string): AlarmView | RuntimeAlarmView | undefined;
+  /** Acknowledge (operator and up), shelve, unshelve, suppress, out of service and back (supervisor and up); audited. */
+  commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult>;
+  /** Resets a latched action (supervisor and up) once its trigger conditions cleared; audited. Never reopens a valve. */
+  resetAction(actionId: string, credentials: Credentials, reason?: string): Promise<CommandResult>;
+  actionLatched(actionId: string): boolean;
+  /** The latest reading of each point asked for (default all) since the agent started. */
+  latestValues(pointIds?: readonly string[]): LatestValue[];
+  /** The user with this name and password, or null. */
+  authenticate(name: string, password: string): Promise<AuthenticatedUser | null>;
+  stats(): AgentStats;
+  health(): AgentHealth;
+}
+
+/** The config without secrets. */
+export function publicConfig(config: RunningConfig): PublicConfig {
+  return {
+    ...config,
+    users: config.users.map(({ name, role }) => ({ name, role })),
+    opcua: config.opcua.map(({ user, ...connection }) => (user === undefined ? connection : { ...connection, user: { userName: user.userName } })),
+  };
+}

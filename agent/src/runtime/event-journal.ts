@@ -1,0 +1,155 @@
+/**
+ * The agent's event journal: every event goes to the live listeners at once and to the store's `alarm_events` (or
+ * the audit log), and reaches the durable listeners once its row is committed. It keeps every write in sight, so a
+ * command can wait for its own event to be on disk and stop() for all of them.
+ */
+import type { AlarmEventInput, HazmonStore } from '../store/index.ts';
+import type { DurableListener, EventDurability } from './durable-feed.ts';
+import { appendFailed, DurableEventFeed } from './durable-feed.ts';
+import type { AgentEvent, AgentListener, ConfigReloadEvent } from './events.ts';
+
+export const HAZMON = 'hazmon';
+
+export class EventJournal {
+  private readonly listeners = new Set<AgentListener>();
+  private readonly durableFeed: DurableEventFeed<AgentEvent>;
+  private readonly pending = new Set<Promise<unknown>>();
+  readonly counts = { eventsPersisted: 0, persistFailures: 0 };
+
+  constructor(
+    private readonly store: HazmonStore,
+    private readonly now: () => number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.durableFeed = new DurableEventFeed(log);
+  }
+
+  subscribe(listener: AgentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  subscribeDurable(listener: DurableListener<AgentEvent>): () => void {
+    return this.durableFeed.subscribe(listener);
+  }
+
+  /** To the live listeners now; its row (if the store keeps one) appended; durable listeners hear it once settled. */
+  publish(event: AgentEvent): void {
+    this.notifyListeners(event);
+    const row = storedEvent(event);
+    if (row) this.persist(row, this.durableFeed.awaitStore(event));
+    else this.durableFeed.passThrough(event);
+  }
+
+  /** An event whose record is an audit row: live listeners hear it at once, durable ones once the row is committed. */
+  publishAudited(event: ConfigReloadEvent, action: string, target: string, details: Readonly<Record<string, unknown>>): Promise<void> {
+    this.notifyListeners(event);
+    const settled = this.durableFeed.awaitStore(event);
+    const time = this.now();
+    return this.track(
+      () => this.store.appendAudit({ time, who: HAZMON, action, target, details }).then((row) => settled({ outcome: 'audited', auditSeq: row.seq })),
+      `audit ${action} ${target}`,
+      (error) => settled(appendFailed(error)),
+    );
+  }
+
+  /** Appends an alarm event row; `settled` hears the outcome (inside the tracked write, so drain() waits for it). */
+  persist(row: AlarmEventInput, settled?: (durability: EventDurability) => void): void {
+    void this.track(
+      () =>
+        this.store.appendAlarmEvent(row).then((stored) => {
+          this.counts.eventsPersisted += 1;
+          settled?.({ outcome: 'stored', seq: stored.seq });
+        }),
+      `alarm event ${row.kind} ${row.ruleId}`,
+      settled && ((error) => settled(appendFailed(error))),
+    );
+  }
+
+  audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
+    const time = this.now();
+    return this.track(() => this.store.appendAudit({ time, who, action, target, details }), `audit ${action} ${target}`);
+  }
+
+  /** Keeps a durable write in sight until it settles; a failure is counted, logged, then handed to onFailure. */
+  track(write: () => Promise<unknown>, what: string, onFailure?: (error: unknown) => void): Promise<void> {
+    // Started inside a promise so a store that is already closed (a late callback during stop) rejects, not throws.
+    const tracked = Promise.resolve().then(write).then(
+      () => undefined,
+      (error: unknown) => {
+        this.counts.persistFailures += 1;
+        this.log(`hazmon: could not store ${what}: ${(error as Error).message}`);
+        onFailure?.(error);
+      },
+    );
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+    return tracked;
+  }
+
+  /** Resolves once every write started so far has settled (an accepted command's event is then on disk). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Resolves once no write is pending, including writes started by the ones settling meanwhile. */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private notifyListeners(event: AgentEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log(`hazmon: event subscriber failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** The durable row of an event; null for events only counted (late and invalid readings). */
+function storedEvent(event: AgentEvent): AlarmEventInput | null {
+  switch (event.type) {
+    case 'alarm':
+      return {
+        time: event.time,
+        pointId: event.pointId,
+        ruleId: event.rule,
+        kind: alarmTransition(event),
+        stateAfter: event.toState,
+        priority: event.priority,
+        who: event.who,
+        why: event.why,
+        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: finiteOrNull(event.value), coverage: finiteOrNull(event.coverage), mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated, activeSince: finiteOrNull(event.activeSince), shelvedUntil: finiteOrNull(event.shelvedUntil) },
+      };
+    case 'action':
+      return { time: event.time, pointId: event.output, ruleId: event.actionId, kind: event.command === 'release' ? 'action_released' : 'action_commanded', stateAfter: event.command, priority: 'emergency', who: event.who, why: event.why, details: { alarmId: event.alarmId, actionKind: event.kind } };
+    case 'command_refused':
+      return { time: event.time, pointId: null, ruleId: event.target, kind: 'command_refused', stateAfter: 'unchanged', who: event.who, why: event.reason, details: { command: event.command } };
+    case 'runtime_alarm':
+      return { time: event.time, pointId: event.source, ruleId: event.rule, kind: event.transition, stateAfter: event.toState, priority: event.priority, who: event.who, why: event.why, details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active } };
+    case 'vote_ignored':
+      return { time: event.time, pointId: event.pointId, ruleId: event.groupId, kind: 'vote_ignored', stateAfter: event.ignored ? 'ignored' : 'voting', who: HAZMON, why: event.why };
+    case 'alarm_flood':
+      return { time: event.time, pointId: null, ruleId: 'alarm_flood', kind: `flood_${event.phase}`, stateAfter: event.phase, who: HAZMON, why: `${event.alarmsIn10Min} alarms in 10 minutes at ${event.site}`, details: { site: event.site } };
+    case 'alarm_chattering':
+      return { time: event.time, pointId: null, ruleId: event.alarmId, kind: 'chattering', stateAfter: 'chattering', who: HAZMON, why: `${event.activationsIn1Min} activations in 1 minute`, details: { site: event.site } };
+    default:
+      return null;
+  }
+}
+
+/** Health alarms carry NaN as their value; the store keeps JSON, so no value is null. */
+function finiteOrNull(value: number | null | undefined): number | null {
+  return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/** The store's lower_snake_case word for an alarm transition. */
+function alarmTransition(event: Extract<AgentEvent, { type: 'alarm' }>): string {
+  if (event.fromMode !== event.toMode) return event.toMode === 'in_service' ? `${event.fromMode === 'shelved' ? 'unshelved' : 'returned_to_service'}` : event.toMode;
+  if (event.fromState === 'normal' && event.toState !== 'normal') return 'raised';
+  if (event.fromState === 'unacknowledged_active' && event.toState === 'acknowledged_active') return 'acknowledged';
+  if (event.who === 'engine') return event.conditionActive ? 'changed' : 'cleared';
+  return event.toState === 'normal' && event.fromState !== 'unacknowledged_returned' ? 'reset' : 'acknowledged';
+}

@@ -1,0 +1,36 @@
+/** What the agent publishes and takes from callers: its events, listeners, credentials and alarm commands. */
+import type { Reading } from '@hazmon/protocols';
+import type { UserRole } from '../config/index.ts';
+import type { EngineEvent, OperatorCommand } from '../engine/index.ts';
+import type { DurableListener } from './durable-feed.ts';
+import type { ReloadReport } from './reload.ts';
+import type { RuntimeAlarmEvent } from './runtime-alarms.ts';
+
+/** A config reload, applied (`report` set) or refused (the agent runs on as before; `why` says what was refused). */
+export interface ConfigReloadEvent {
+  readonly type: 'config_reload';
+  readonly time: number;
+  readonly file: string;
+  /** What asked for it: `SIGHUP`, or the caller's word. */
+  readonly trigger: string;
+  readonly applied: boolean;
+  readonly why: string;
+  readonly report: ReloadReport | null;
+}
+
+export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent;
+export type AgentListener = (event: AgentEvent) => void;
+export type AgentDurableListener = DurableListener<AgentEvent>;
+export type ReadingsListener = (batch: readonly Reading[]) => void;
+
+/** A person the caller (the dashboard's login) has already authenticated. */
+export interface AuthenticatedUser {
+  readonly name: string;
+  readonly role: UserRole;
+}
+
+/** A password check, or a user the caller has already authenticated. */
+export type Credentials = { readonly user: string; readonly password: string } | { readonly authenticated: AuthenticatedUser };
+
+/** An operator command on one alarm, as a caller gives it: the agent adds the time and the authenticated person. */
+export type AlarmCommandRequest = Omit<OperatorCommand, 'time' | 'person' | 'kind'> & { readonly kind: Exclude<OperatorCommand['kind'], 'reset'> };

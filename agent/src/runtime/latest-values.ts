@@ -1,0 +1,99 @@
+/**
+ * The latest reading of every point, for a page that opens or a regulator's pull: kept in typed arrays indexed by
+ * point (a few bytes per point, nothing retained per reading), the reason kept only while a point is not good.
+ */
+import type { Quality, QualityReason, Reading } from '@hazmon/protocols';
+import { QUALITY_CODE } from '@hazmon/protocols';
+
+export interface LatestValue {
+  readonly pointId: string;
+  /** null when the point has not reported since the agent started, or its latest reading had no value. */
+  readonly value: number | boolean | null;
+  readonly quality: Quality | null;
+  readonly reason: QualityReason | null;
+  /** Epoch ms UTC as the source stamped it; null when the source has no clock. */
+  readonly sourceTime: number | null;
+  /** Epoch ms UTC when the gateway received it; null before the first reading. */
+  readonly receiveTime: number | null;
+}
+
+/** QUALITY_CODE read backwards. */
+const QUALITIES: readonly Quality[] = (Object.keys(QUALITY_CODE) as Quality[]).sort((a, b) => QUALITY_CODE[a] - QUALITY_CODE[b]);
+const NONE = 255;
+const NUMBER = 0;
+const FALSE = 1;
+const TRUE = 2;
+const EMPTY = 3;
+
+export class LatestValues {
+  private indexOf = new Map<string, number>();
+  private ids: readonly string[] = [];
+  private values = new Float64Array(0);
+  private sourceTimes = new Float64Array(0);
+  private receiveTimes = new Float64Array(0);
+  private qualities = new Uint8Array(0);
+  /** NUMBER, FALSE, TRUE or EMPTY (no value). */
+  private kinds = new Uint8Array(0);
+  private readonly reasons = new Map<number, QualityReason>();
+
+  constructor(pointIds: readonly string[]) {
+    this.resize(pointIds);
+  }
+
+  /** The points after a config reload: kept points keep their latest value, new ones start empty. */
+  resize(pointIds: readonly string[]): void {
+    const previous = { indexOf: this.indexOf, values: this.values, sourceTimes: this.sourceTimes, receiveTimes: this.receiveTimes, qualities: this.qualities, kinds: this.kinds, reasons: new Map(this.reasons) };
+    const count = pointIds.length;
+    this.ids = [...pointIds];
+    this.indexOf = new Map(pointIds.map((id, i) => [id, i]));
+    this.values = new Float64Array(count);
+    this.sourceTimes = new Float64Array(count).fill(Number.NaN);
+    this.receiveTimes = new Float64Array(count).fill(Number.NaN);
+    this.qualities = new Uint8Array(count).fill(NONE);
+    this.kinds = new Uint8Array(count).fill(EMPTY);
+    this.reasons.clear();
+    pointIds.forEach((id, i) => {
+      const j = previous.indexOf.get(id);
+      if (j === undefined) return;
+      this.values[i] = previous.values[j]!;
+      this.sourceTimes[i] = previous.sourceTimes[j]!;
+      this.receiveTimes[i] = previous.receiveTimes[j]!;
+      this.qualities[i] = previous.qualities[j]!;
+      this.kinds[i] = previous.kinds[j]!;
+      const reason = previous.reasons.get(j);
+      if (reason) this.reasons.set(i, reason);
+    });
+  }
+
+  note(reading: Reading): void {
+    const i = this.indexOf.get(reading.pointId);
+    if (i === undefined) return;
+    const value = reading.value;
+    this.kinds[i] = value === null ? EMPTY : value === true ? TRUE : value === false ? FALSE : NUMBER;
+    this.values[i] = typeof value === 'number' ? value : 0;
+    this.sourceTimes[i] = reading.sourceTime ?? Number.NaN;
+    this.receiveTimes[i] = reading.receiveTime;
+    this.qualities[i] = QUALITY_CODE[reading.quality];
+    if (reading.reason) this.reasons.set(i, reading.reason);
+    else if (this.reasons.size > 0) this.reasons.delete(i);
+  }
+
+  /** The latest value of each point asked for (default all), in config order; unknown ids are left out. */
+  list(pointIds?: readonly string[]): LatestValue[] {
+    const indices = pointIds === undefined ? this.ids.map((_, i) => i) : pointIds.map((id) => this.indexOf.get(id)).filter((i): i is number => i !== undefined);
+    return indices.map((i) => this.at(i));
+  }
+
+  private at(i: number): LatestValue {
+    const kind = this.kinds[i]!;
+    const finite = (time: number) => (Number.isNaN(time) ? null : time);
+    return {
+      pointId: this.ids[i]!,
+      value: kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : this.values[i]!,
+      quality: QUALITIES[this.qualities[i]!] ?? null,
+      reason: this.reasons.get(i) ?? null,
+      sourceTime: finite(this.sourceTimes[i]!),
+      receiveTime: finite(this.receiveTimes[i]!),
+    };
+  }
+}
