@@ -1,0 +1,44 @@
+/** AgentApi through a running agent on a simulated plant: no secrets out, latest values, alarms of interest, across a reload. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentApi } from '@hazmon/agent';
+import { parseAgentConfig } from '@hazmon/agent';
+import { PASSWORDS, startPlant, waitFor, type Plant } from './fixture.ts';
+
+let plant: Plant | null = null;
+
+afterEach(async () => {
+  await plant?.close();
+  plant = null;
+});
+
+describe('AgentApi', () => {
+  it('gives the config without password hashes, latest values, shelved alarms and authentication, and stays valid across a reload', async () => {
+    plant = await startPlant({ speed: 4 });
+    const api: AgentApi = await plant.startAgent();
+    expect(JSON.stringify(api.config)).not.toMatch(/scrypt|passwordHash/);
+    expect(api.config.users).toEqual([
+      { name: 'sup', role: 'supervisor' },
+      { name: 'view', role: 'viewer' },
+    ]);
+
+    plant.site.device('GD-1').set('concentration', 12.5);
+    const latest = await waitFor('GD-1 read at 12.5', () => api.latestValues(['GD-1.concentration']).find((value) => value.value === 12.5));
+    expect(latest).toMatchObject({ pointId: 'GD-1.concentration', quality: 'good', reason: null });
+    expect(latest.receiveTime).toBeGreaterThan(0);
+    expect(api.latestValues(['nope'])).toEqual([]);
+    expect(api.latestValues().map((value) => value.pointId)).toContain('XV-1.closed');
+
+    expect(await api.authenticate('sup', PASSWORDS.supervisor)).toEqual({ name: 'sup', role: 'supervisor' });
+    expect(await api.authenticate('sup', 'guess')).toBeNull();
+
+    const until = Date.now() + 60_000;
+    expect(await api.commandAlarm({ kind: 'shelve', target: 'GD-1.concentration/hihi', reason: 'calibration', until }, { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
+    expect(api.alarms().engine).toEqual([expect.objectContaining({ id: 'GD-1.concentration/hihi', state: 'normal', mode: 'shelved', shelvedUntil: until })]);
+
+    // A reload replaces the engine: what the caller holds still answers from the one now running.
+    await (plant.agent as NonNullable<Plant['agent']>).reload(parseAgentConfig(plant.yaml.replace('travelTimeS: 3', 'travelTimeS: 4'), plant.config.file), 'test');
+    expect(api.alarm('GD-1.concentration/hihi')).toMatchObject({ mode: 'shelved', shelvedUntil: until });
+    expect(api.latestValues(['GD-1.concentration'])[0]).toMatchObject({ value: 12.5 });
+    expect(api.health()).toMatchObject({ alive: true });
+  }, 60_000);
+});
