@@ -2,7 +2,7 @@
 import { deviceConfigSchema, lineConfigSchema, opcuaConnectionSchema } from '@hazmon/protocols';
 import { z } from 'zod';
 import { GAS_NAMES, engineConfigSchema } from '../engine/index.ts';
-import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_RAW_RETENTION_DAYS, MIN_STORE_MEMORY_LIMIT_MB } from '../store/index.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_RAW_RETENTION_DAYS, MIN_STORE_MEMORY_LIMIT_MB } from '../store/limits.ts';
 import { PASSWORD_HASH_PATTERN } from './password.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id starts with a letter or digit and holds letters, digits, _ . -');

@@ -1,7 +1,8 @@
 /** Public surface of the agent's DuckDB store. */
-export { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore, MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB } from './store.ts';
+export { HazmonStore } from './store.ts';
+export { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_RAW_RETENTION_DAYS, MIN_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 export { StoreError, type StoreErrorCode } from './errors.ts';
-export { MIN_RAW_RETENTION_DAYS, type RetentionResult } from './retention.ts';
+export type { RetentionResult } from './retention.ts';
 export type { RollupLevel } from './schema.ts';
 export { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
 export type {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRowHash, GENESIS_HASH } from './audit-chain.ts';
 import { point, tempDir } from './fixtures/test-helpers.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './schema.ts';
-import { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore } from './store.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
+import { HazmonStore } from './store.ts';
 
 const T0 = Date.UTC(2026, 9, 1, 0, 0, 0);
 /** Raw readings: POINTS points read every 2 min for STEPS polls (25 h: hours and a day to roll up), plus one point read every 2 ms (a replay's worst read). */

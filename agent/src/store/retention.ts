@@ -3,9 +3,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { StoreError, quote } from './errors.ts';
 import { num, numOrNull, type SerialConnection } from './sql.ts';
 import { DAY_MS, HOUR_MS } from './schema.ts';
+import { MIN_RAW_RETENTION_DAYS } from './limits.ts';
 
-/** The regulation: electronic records kept for at least 30 days. */
-export const MIN_RAW_RETENTION_DAYS = 30;
 
 export interface RetentionPolicy {
   readonly rawDays: number;

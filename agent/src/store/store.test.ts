@@ -4,7 +4,8 @@ import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
 import { CHUNK_ROWS } from './chunk.ts';
-import { DEFAULT_STORE_MEMORY_LIMIT_MB, HazmonStore } from './store.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
+import { HazmonStore } from './store.ts';
 import type { StoreEvent, StoreOptions } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);

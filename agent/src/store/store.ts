@@ -32,6 +32,7 @@ import type {
   StoreStats,
 } from './types.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 
 const FLUSH_LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] as const;
 /** Above this share of the queue the producer is told to slow down; below the lower one it is told all is well again. */
@@ -63,15 +64,6 @@ const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
   max_vacuum_tasks: '0',
 };
 
-/**
- * StoreOptions.memoryLimitMb: the default and the range accepted. Wide on purpose: a CHECKPOINT that cannot get its
- * memory under the limit invalidates the whole DuckDB database (a FATAL error; every later write fails until the
- * file is opened again), which CI hit at 24 MiB. RSS is held down by evicting the cached blocks after each
- * checkpoint (releaseCachedBlocks), not by the limit (README "Memory limit").
- */
-export const DEFAULT_STORE_MEMORY_LIMIT_MB = 128;
-export const MIN_STORE_MEMORY_LIMIT_MB = 16;
-export const MAX_STORE_MEMORY_LIMIT_MB = 65_536;
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
 /** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */

@@ -1,4 +1,8 @@
-/** node-opcua (~90 MB, a Node-version warning on stdout) loads only when an OPC UA connection or browse needs it, not with @hazmon/agent or a CLI command. */
+/**
+ * Entry points load only what they need: the engine and the config load neither DuckDB nor node-opcua; node-opcua
+ * (~90 MB, a Node-version warning on stdout) loads only when an OPC UA connection or browse needs it, not with
+ * @hazmon/agent or a CLI command.
+ */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +33,32 @@ function runProbe(): Promise<string> {
     );
   });
 }
+
+/** In a fresh process: which heavy packages are in the CommonJS module cache (native bindings included) after importing `entry`. */
+function heavyPackagesAfter(entry: string): Promise<Record<string, boolean>> {
+  const probe = `
+import { createRequire } from 'node:module';
+const files = () => Object.keys(createRequire(import.meta.url).cache);
+await import(${JSON.stringify(entry)});
+console.log('PROBE ' + JSON.stringify({ duckdb: files().some((file) => file.includes('/@duckdb/')), opcua: files().some((file) => file.includes('/node-opcua')) }));
+`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: TESTS_PACKAGE, timeout: 120_000 }, (error, stdout, stderr) => {
+      const line = /^PROBE (.*)$/m.exec(stdout)?.[1];
+      if (error || line === undefined) reject(new Error(`probe of ${entry} failed: ${error?.message ?? stdout}\n${stderr}`));
+      else resolve(JSON.parse(line) as Record<string, boolean>);
+    });
+  });
+}
+
+describe('what each entry point loads', () => {
+  it('@hazmon/agent/engine and @hazmon/agent/config load neither DuckDB nor node-opcua; @hazmon/agent/store loads DuckDB', async () => {
+    expect(await heavyPackagesAfter('@hazmon/agent/engine')).toEqual({ duckdb: false, opcua: false });
+    expect(await heavyPackagesAfter('@hazmon/agent/config')).toEqual({ duckdb: false, opcua: false });
+    // The probe sees DuckDB when it is loaded.
+    expect(await heavyPackagesAfter('@hazmon/agent/store')).toEqual({ duckdb: true, opcua: false });
+  }, 120_000);
+});
 
 describe('node-opcua is loaded lazily', () => {
   it('importing @hazmon/agent leaves node-opcua out of the module cache; loadNodeOpcua brings it in', async () => {
