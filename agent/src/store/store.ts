@@ -27,6 +27,7 @@ import type {
   ReadingsResolution,
   ReadingsResult,
   StoreEvent,
+  StoreFaultHooks,
   StoreOptions,
   StorePointDefinition,
   StoreStats,
@@ -202,6 +203,7 @@ export class HazmonStore {
     private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
+      readonly faults: StoreFaultHooks | undefined;
     },
     queueCapacity: number,
   ) {
@@ -213,6 +215,7 @@ export class HazmonStore {
       this.reasonTexts,
       () => openRawAppenders(this.ingestConnection),
       (queue, rows) => this.rollups.addCommitted(queue, rows),
+      options.faults?.beforeRawCommit,
     );
     this.durable = new DurableLog(durableConnection, options.now, {
       settled: async () => void (await this.recovering),
@@ -306,12 +309,13 @@ export class HazmonStore {
       new SerialConnection(await connectToStore(instance)),
       maintenance,
       new SerialConnection(await connectToStore(instance)),
-      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
+      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent, faults: options.faults },
       queueCapacity,
     );
     await loadPoints(maintenance, store.points);
     await store.durable.load();
     store.latestCommittedTime = (await store.rollups.load()) ?? Number.NEGATIVE_INFINITY;
+    options.faults?.opened?.({ run: (sql) => maintenance.run(sql), rows: (sql) => maintenance.rows(sql) });
     store.timers.push(setInterval(() => store.flush(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
     const retain = (): void => void store.runRetention().catch(() => undefined);
