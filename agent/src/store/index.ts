@@ -6,6 +6,7 @@ export type { RollupLevel } from './schema.ts';
 export { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
 export type {
   AggregateRow,
+  AggregatesQuery,
   AlarmEventInput,
   AlarmEventRow,
   AlarmPriority,
@@ -25,5 +26,6 @@ export type {
   StoreFaultHooks,
   StoreOptions,
   StorePointDefinition,
+  StoreReader,
   StoreStats,
 } from './types.ts';

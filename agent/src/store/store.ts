@@ -15,6 +15,7 @@ import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schem
 import { SerialConnection, closeQuietly, num, sqlString } from './sql.ts';
 import type {
   AggregateRow,
+  AggregatesQuery,
   DuckdbMemory,
   AlarmEventInput,
   AlarmEventRow,
@@ -30,6 +31,7 @@ import type {
   StoreFaultHooks,
   StoreOptions,
   StorePointDefinition,
+  StoreReader,
   StoreStats,
 } from './types.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
@@ -215,6 +217,14 @@ export class HazmonStore {
   private scheduledReopens = 0;
   private lastError: string | null = null;
   private registering: Promise<void> = Promise.resolve();
+  /** reader(): closures over the store's queries, so the object it hands out reaches nothing else. */
+  private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
+    readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
+    aggregates: (query) => this.aggregates(query),
+    alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
+    auditRows: (query) => this.auditRows(query),
+    latestAlarmStates: () => this.latestAlarmStates(),
+  });
 
   private constructor(
     private instance: DuckDBInstance,
@@ -456,6 +466,14 @@ export class HazmonStore {
     return this.durable.verifyAuditChain();
   }
 
+  /**
+   * The store's queries and nothing else, for a web server or an API: on the store's read connection, with its row
+   * caps; nothing in it writes or closes the store. The same object every time.
+   */
+  reader(): StoreReader {
+    return this.readOnly;
+  }
+
   /** Raw readings of one point with receive time in [from, to), oldest first. */
   rawReadings(pointId: string, from: number, to: number, limit = 100_000): Promise<RawReadingRow[]> {
     return this.readings(pointId, from, to, { resolution: 'raw', limit }).then((result) => (result.resolution === 'raw' ? [...result.rows] : []));
@@ -468,7 +486,7 @@ export class HazmonStore {
   }
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
-  aggregates(query: { pointIds?: readonly string[]; from: number; to: number; intervalMs: number }): Promise<AggregateRow[]> {
+  aggregates(query: AggregatesQuery): Promise<AggregateRow[]> {
     const pointIndexes = query.pointIds
       ? query.pointIds.map((id) => this.points.require(id, 'aggregates'))
       : Array.from({ length: this.points.size }, (_, index) => index);

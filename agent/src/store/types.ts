@@ -77,6 +77,29 @@ export interface FaultDrillDatabase {
   rows(sql: string): Promise<Record<string, unknown>[]>;
 }
 
+/**
+ * The store's queries and nothing else (HazmonStore.reader()): for a web server or an API, which must neither write
+ * nor close the store. The row caps are the store's (queries.ts).
+ */
+export interface StoreReader {
+  /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
+  readings(pointId: string, from: number, to: number, options?: { resolution?: ReadingsResolution; limit?: number }): Promise<ReadingsResult>;
+  /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
+  aggregates(query: AggregatesQuery): Promise<AggregateRow[]>;
+  /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
+  alarmEventsAfter(afterSeq: number, limit?: number): Promise<AlarmEventRow[]>;
+  auditRows(query?: AuditRangeQuery): Promise<AuditRow[]>;
+  /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service. */
+  latestAlarmStates(): Promise<AlarmEventRow[]>;
+}
+
+export interface AggregatesQuery {
+  readonly pointIds?: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly intervalMs: number;
+}
+
 export type StoreEvent =
   | { readonly kind: 'queue_high'; readonly depth: number; readonly capacity: number }
   | { readonly kind: 'queue_normal'; readonly depth: number; readonly capacity: number }
