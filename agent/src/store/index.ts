@@ -7,6 +7,7 @@ export type { RollupLevel } from './schema.ts';
 export { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
 export type {
   AggregateRow,
+  AggregatesQuery,
   AlarmEventInput,
   AlarmEventRow,
   AlarmPriority,
@@ -17,12 +18,15 @@ export type {
   AuditVerification,
   DuckdbMemory,
   ExportRequest,
+  FaultDrillDatabase,
   FlushLatencyHistogram,
   RawReadingRow,
   ReadingsResolution,
   ReadingsResult,
   StoreEvent,
+  StoreFaultHooks,
   StoreOptions,
   StorePointDefinition,
+  StoreReader,
   StoreStats,
 } from './types.ts';

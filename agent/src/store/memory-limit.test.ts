@@ -46,8 +46,8 @@ async function seed(): Promise<void> {
   await withDuckDb(path, async (run) => {
     const value = (i: string) => `(hash(${i}) % 5000)::INTEGER`;
     await run(`INSERT INTO raw_readings SELECT (i % ${POINTS})::INTEGER, ${T0} + (i // ${POINTS}) * ${STEP_MS}, ${value('i')},
-      CASE WHEN i % 97 = 0 THEN 2 ELSE 0 END, ${T0} + (i // ${POINTS}) * ${STEP_MS} - 3, CASE WHEN i % 97 = 0 THEN 1 ELSE 0 END FROM range(${POINTS * STEPS}) r(i)`);
-    await run(`INSERT INTO raw_readings SELECT ${POINTS}, ${T0} + i * ${DENSE_STEP_MS}, ${value('i')}, 0, NULL, 0 FROM range(${DENSE_ROWS}) r(i)`);
+      CASE WHEN i % 97 = 0 THEN 2 ELSE 0 END, ${T0} + (i // ${POINTS}) * ${STEP_MS} - 3, CASE WHEN i % 97 = 0 THEN 1 ELSE 0 END, 0 FROM range(${POINTS * STEPS}) r(i)`);
+    await run(`INSERT INTO raw_readings SELECT ${POINTS}, ${T0} + i * ${DENSE_STEP_MS}, ${value('i')}, 0, NULL, 0, 0 FROM range(${DENSE_ROWS}) r(i)`);
     await run(`INSERT INTO alarm_events SELECT i + 1, ${T0} + i * 10, 'P' || (i % ${POINTS}), 'P' || (i % ${POINTS}) || '.hi', 'raised', 'unack_active',
       'high', NULL, repeat('w', 200), NULL, ${T0} + i * 10 FROM range(${EVENT_ROWS}) r(i)`);
     const values: string[] = [];
@@ -87,7 +87,7 @@ describe(`store queries under a ${LIMIT_MB} MiB memory_limit (the default is ${D
     expect(await store.exportRange({ what: 'readings', format: 'csv', path: csv, from: T0, to: T0 + 3 * DAY_MS })).toBe(RAW_ROWS);
     await expectWithinLimit();
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('point_id,time_ms,source_time_ms,value,unit,quality,reason');
+    expect(lines[0]).toBe('point_id,time_ms,source_time_ms,value,unit,quality,reason,reason_message');
     expect(lines.length).toBe(RAW_ROWS + 1);
     let previous: [number, string] = [0, ''];
     for (let i = 1; i < lines.length; i++) {

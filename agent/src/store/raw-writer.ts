@@ -64,6 +64,8 @@ export class RawWriter {
     private readonly openAppenders: () => Promise<RawAppenders>,
     /** Told of every commit's rows (the queue's first `rows`) before they leave the queue. */
     private readonly committed: (queue: RawReadingQueue, rows: number) => void,
+    /** StoreFaultHooks.beforeRawCommit. */
+    private readonly beforeCommit: () => void = () => undefined,
   ) {}
 
   /**
@@ -86,6 +88,7 @@ export class RawWriter {
         if (chunkMax > maxTime) maxTime = chunkMax;
         this.columns.chunk.appendTo(this.appenders.readings);
       }
+      this.beforeCommit();
       this.appenders.readings.flushSync();
     } catch (error) {
       if (committedDespiteError(error)) {

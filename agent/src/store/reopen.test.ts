@@ -1,8 +1,8 @@
 /** The store after DuckDB invalidates its database (a fatal error): it opens the file again and loses nothing it took. */
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
-import type { SerialConnection } from './sql.ts';
+import { databaseDrill, tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
+import type { FaultDrillDatabase } from './types.ts';
 import { HazmonStore } from './store.ts';
 import type { AlarmEventInput, StoreEvent } from './types.ts';
 
@@ -13,28 +13,27 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function openStore(): Promise<{ store: HazmonStore; path: string; events: StoreEvent[] }> {
+async function openStore(): Promise<{ store: HazmonStore; path: string; events: StoreEvent[]; database: FaultDrillDatabase }> {
   const dir = tempDir();
   cleanups.push(dir.remove);
   const path = dir.file('store.duckdb');
   const events: StoreEvent[] = [];
+  const drill = databaseDrill();
   // Checkpoints and flushes only when the test asks, so it decides which statement meets the fatal error.
-  const store = await HazmonStore.open({ path, retentionIntervalMs: 0, checkpointIntervalMs: 0, flushIntervalMs: 1000, onEvent: (event) => events.push(event) });
+  const store = await HazmonStore.open({ path, retentionIntervalMs: 0, checkpointIntervalMs: 0, flushIntervalMs: 1000, onEvent: (event) => events.push(event), faults: drill.faults });
   cleanups.push(() => store.close());
   await store.registerPoints([point('T1.LEL')]);
-  return { store, path, events };
+  return { store, path, events, database: drill.database() };
 }
 
 /**
  * DuckDB's own switch for testing a fatal checkpoint: the checkpoint throws a FATAL error before it writes the file's
- * header, and DuckDB invalidates the database as it does when a checkpoint runs out of memory. Set on a connection
- * the store holds (the setting belongs to the instance, so a reopened database starts without it).
+ * header, and DuckDB invalidates the database as it does when a checkpoint runs out of memory. The setting belongs
+ * to the instance, so a reopened database starts without it.
  */
-function abortCheckpoints(store: HazmonStore, options: { onEveryCommit?: boolean } = {}): Promise<void> {
-  const maintenance = (store as unknown as { maintenance: SerialConnection }).maintenance;
-  return maintenance
-    .run(`SET debug_checkpoint_abort = 'before_header'`)
-    .then(() => (options.onEveryCommit ? maintenance.run(`SET checkpoint_threshold = '1B'`) : undefined));
+async function abortCheckpoints(database: FaultDrillDatabase, options: { onEveryCommit?: boolean } = {}): Promise<void> {
+  await database.run(`SET debug_checkpoint_abort = 'before_header'`);
+  if (options.onEveryCommit) await database.run(`SET checkpoint_threshold = '1B'`);
 }
 
 const alarm = (n: number): AlarmEventInput => ({ time: T0 + n, pointId: 'T1.LEL', ruleId: 'T1.LEL/hi', kind: 'raised', stateAfter: 'unack_active', priority: 'high', why: `excursion ${n}` });
@@ -55,13 +54,13 @@ async function expectComplete(store: HazmonStore, readings: number, alarms: numb
 
 describe('HazmonStore after DuckDB invalidated its database', () => {
   it('opens the file again after a fatal checkpoint; readings, alarm events and audit rows taken meanwhile are committed', async () => {
-    const { store, path, events } = await openStore();
+    const { store, path, events, database } = await openStore();
     writeReadings(store, 0, 100);
     expect(store.flush()).toBe(100);
     await store.appendAlarmEvent(alarm(0));
     await store.appendAudit({ time: T0, who: 'op1', action: 'acknowledge', target: 'T1.LEL/hi' });
 
-    await abortCheckpoints(store);
+    await abortCheckpoints(database);
     await expect(store.checkpoint()).rejects.toThrow(/invalidated|FATAL/);
     // Taken while the store reopens: the readings wait in the queue, the alarm event and audit row in the durable log.
     writeReadings(store, 100, 50);
@@ -81,15 +80,15 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
   });
 
   it('does not write twice what DuckDB committed before its automatic checkpoint failed', async () => {
-    const { store, events } = await openStore();
+    const { store, events, database } = await openStore();
     writeReadings(store, 0, 10);
     expect(store.flush()).toBe(10);
-    await abortCheckpoints(store, { onEveryCommit: true });
+    await abortCheckpoints(database, { onEveryCommit: true });
     // The durable log's commit succeeds, then its automatic checkpoint fails fatally: the row is on disk once.
     expect((await store.appendAlarmEvent(alarm(0))).seq).toBe(1);
     expect(store.stats().databaseReopens).toBe(1);
 
-    await abortCheckpoints(store, { onEveryCommit: true });
+    await abortCheckpoints(database, { onEveryCommit: true });
     writeReadings(store, 10, 20);
     // The appender's commit, the same way: the rows leave the queue as committed.
     expect(store.flush()).toBe(20);
@@ -101,11 +100,11 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
   });
 
   it('reports a reopen that fails, and reopens at the next failed write once the file can be opened', async () => {
-    const { store, path, events } = await openStore();
+    const { store, path, events, database } = await openStore();
     writeReadings(store, 0, 10);
     expect(store.flush()).toBe(10);
     await store.appendAlarmEvent(alarm(0));
-    await abortCheckpoints(store);
+    await abortCheckpoints(database);
     // DuckDB keeps the file it opened; a folder in its place makes every attempt to open it again fail.
     renameSync(path, `${path}.moved`);
     mkdirSync(path);

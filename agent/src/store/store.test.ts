@@ -1,8 +1,8 @@
 /** HazmonStore against real DuckDB files: schema, ingest, rollups, back-pressure, durable events, queries, bad inputs. */
 import { existsSync, statSync } from 'node:fs';
-import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
+import { databaseDrill, tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
 import { CHUNK_ROWS } from './chunk.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 import { HazmonStore } from './store.ts';
@@ -319,18 +319,18 @@ describe('HazmonStore schema and ingest', () => {
   }, 120_000);
 
   it('builds in SQL, on the next run, what a failed rollup run had taken from memory', async () => {
-    const { store, path } = await openStore({ rollupGraceMs: 1 });
+    const drill = databaseDrill();
+    const { store, path } = await openStore({ rollupGraceMs: 1, faults: drill.faults });
     await store.registerPoints([point('A'), point('B')]);
     const start = Date.UTC(2026, 10, 22, 10, 0, 0);
     const random = seeded(9);
     // 12 minutes committed before any rollup: more than memory keeps open, so the oldest are marked for SQL.
     for (let t = start; t < start + 12 * 60_000; t += 5000) for (const id of ['A', 'B']) store.writeReading(randomReading(random, id, t));
     store.flush();
-    const maintenance = (store as unknown as { maintenance: { run(sql: string): Promise<void> } }).maintenance;
-    await maintenance.run('ALTER TABLE rollup_1m RENAME TO rollup_1m_away');
+    await drill.database().run('ALTER TABLE rollup_1m RENAME TO rollup_1m_away');
     await store.rollUp();
     expect(store.stats().backgroundFailures).toBe(1);
-    await maintenance.run('ALTER TABLE rollup_1m_away RENAME TO rollup_1m');
+    await drill.database().run('ALTER TABLE rollup_1m_away RENAME TO rollup_1m');
     await store.rollUp();
     expect(store.stats().backgroundFailures).toBe(1);
     await store.close();
@@ -419,14 +419,16 @@ describe('HazmonStore schema and ingest', () => {
 
   it('recovers from a failed commit with a new appender: the queued readings are stored once, later ones too', async () => {
     const events: StoreEvent[] = [];
-    const { store } = await openStore({ flushIntervalMs: 1000, onEvent: (event) => events.push(event) });
-    await store.registerPoints([point('T1.LEL')]);
-    // A commit that fails (a full disk, say): DuckDB then takes no more rows through this appender.
-    const writer = (store as unknown as { rawWriter: { appenders: { readings: DuckDBAppender } } }).rawWriter;
-    const failing = writer.appenders.readings;
-    failing.flushSync = () => {
+    let commitsToFail = 1;
+    // A commit that fails (a full disk, say), after its rows went into the appender: DuckDB then takes no more rows
+    // through that appender, and rows left in it would be committed twice by a later flush.
+    const beforeRawCommit = (): void => {
+      if (commitsToFail === 0) return;
+      commitsToFail -= 1;
       throw new Error('injected: disk full');
     };
+    const { store } = await openStore({ flushIntervalMs: 1000, onEvent: (event) => events.push(event), faults: { beforeRawCommit } });
+    await store.registerPoints([point('T1.LEL')]);
     store.writeReading(reading('T1.LEL', T0, 1));
     store.writeReading(reading('T1.LEL', T0 + 1000, 2));
     expect(store.flush()).toBe(0);
@@ -437,7 +439,6 @@ describe('HazmonStore schema and ingest', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       store.flush();
     }
-    expect(writer.appenders.readings).not.toBe(failing);
     expect((await store.rawReadings('T1.LEL', T0, T0 + 3000)).map((row) => row.value)).toEqual([1, 2, 3]);
   });
 
@@ -626,10 +627,10 @@ describe('HazmonStore schema and ingest', () => {
   });
 
   it('gives DuckDB the configured memory limit, a spill folder beside the file, one thread and no vacuum tasks', async () => {
-    const { store, path } = await openStore({ memoryLimitMb: 40 });
+    const drill = databaseDrill();
+    const { store, path } = await openStore({ memoryLimitMb: 40, faults: drill.faults });
     expect(await store.duckdbMemory()).toMatchObject({ limitBytes: 40 * 2 ** 20, tempDirectory: `${path}.tmp`, temporaryBytes: 0 });
-    const reads = (store as unknown as { reads: { rows(sql: string): Promise<Record<string, unknown>[]> } }).reads;
-    const [settings] = await reads.rows("SELECT current_setting('threads') AS threads, current_setting('max_vacuum_tasks') AS vacuum");
+    const [settings] = await drill.database().rows("SELECT current_setting('threads') AS threads, current_setting('max_vacuum_tasks') AS vacuum");
     expect(settings).toEqual({ threads: 1n, vacuum: 0n });
   });
 });

@@ -15,6 +15,7 @@ import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schem
 import { SerialConnection, closeQuietly, num, sqlString } from './sql.ts';
 import type {
   AggregateRow,
+  AggregatesQuery,
   DuckdbMemory,
   AlarmEventInput,
   AlarmEventRow,
@@ -27,8 +28,10 @@ import type {
   ReadingsResolution,
   ReadingsResult,
   StoreEvent,
+  StoreFaultHooks,
   StoreOptions,
   StorePointDefinition,
+  StoreReader,
   StoreStats,
 } from './types.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
@@ -135,6 +138,39 @@ function parseDuckdbBytes(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
+/**
+ * What the store's DuckDB handles are doing, one thing at a time; each change is made by one method (pausingFlushes,
+ * beginRecovery, markInvalidated, endRecovery, markClosed). Raw flushes commit only in 'open' and 'lost' (a flush
+ * failing in 'lost' starts the next round of reopens); in the other modes they return and the readings stay queued.
+ */
+type StoreMode =
+  | { readonly name: 'open' }
+  /** releaseCachedBlocks has DuckDB's memory_limit lowered: nothing else may allocate in DuckDB. */
+  | { readonly name: 'releasing_blocks' }
+  /** reopenAfterRows: every handle is being closed and the file opened again. */
+  | { readonly name: 'reopening' }
+  /**
+   * After a failure: checking whether DuckDB invalidated the database (`invalidated` false), or opening the file again
+   * (true). `done` resolves true once writes can go on; alarm events and audit rows wait for it.
+   */
+  | { readonly name: 'recovering'; readonly invalidated: boolean; readonly done: Promise<boolean> }
+  /** Invalidated, and every attempt of the last round to open the file again failed. */
+  | { readonly name: 'lost' }
+  /**
+   * From close()'s last flush on. `recovery` is a reopen that flush started: the alarm events and audit rows still
+   * pending wait for it before their last commit.
+   */
+  | { readonly name: 'closed'; readonly recovery: Promise<boolean> | null };
+
+/** The modes a raw flush commits in, and so the ones pausingFlushes pauses. */
+type FlushingMode = Extract<StoreMode, { name: 'open' | 'lost' }>;
+
+const OPEN: StoreMode = { name: 'open' };
+
+function commitsFlushes(mode: StoreMode): mode is FlushingMode {
+  return mode.name === 'open' || mode.name === 'lost';
+}
+
 export class HazmonStore {
   private readonly points = new PointRegistry();
   private readonly queue: RawReadingQueue;
@@ -148,9 +184,9 @@ export class HazmonStore {
   private rawRowsWritten = 0;
   /** rawRowsWritten at the last periodic checkpoint. */
   private rawRowsCheckpointed = 0;
-  private checkpointing = false;
-  /** True while releaseCachedBlocks() has DuckDB's limit lowered: raw flushes wait (see there). */
-  private releasingBlocks = false;
+  private mode: StoreMode = OPEN;
+  /** The periodic checkpoint under way, with the release or reopen after it (close() waits for it). */
+  private checkpointRunning: Promise<void> | null = null;
   private releaseRunning: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private rawDropped = 0;
@@ -167,21 +203,20 @@ export class HazmonStore {
   private retentionRuns = 0;
   private retentionDeletedRaw = 0;
   private backgroundFailures = 0;
-  /** The reopen under way after DuckDB invalidated the database (afterFailure); resolves true once writes can go on. */
-  private recovering: Promise<boolean> | null = null;
-  /** From DuckDB's fatal error until a reopen succeeded: any failure then starts another reopen. */
-  private databaseLost = false;
   private databaseReopens = 0;
-  /** True while swapDatabase() has the handles closed: raw flushes wait (their readings stay queued). */
-  private swapping = false;
   /** rawRowsCheckpointed when the file was last opened (for reopenAfterRows). */
   private rowsAtOpen = 0;
   private scheduledReopens = 0;
-  /** The reopen under way for reopenAfterRows (close() waits for it); it never rejects. */
-  private scheduledReopen: Promise<void> | null = null;
   private lastError: string | null = null;
-  private closed = false;
   private registering: Promise<void> = Promise.resolve();
+  /** reader(): closures over the store's queries, so the object it hands out reaches nothing else. */
+  private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
+    readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
+    aggregates: (query) => this.aggregates(query),
+    alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
+    auditRows: (query) => this.auditRows(query),
+    latestAlarmStates: () => this.latestAlarmStates(),
+  });
 
   private constructor(
     private instance: DuckDBInstance,
@@ -194,6 +229,7 @@ export class HazmonStore {
     private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
+      readonly faults: StoreFaultHooks | undefined;
     },
     queueCapacity: number,
   ) {
@@ -205,9 +241,10 @@ export class HazmonStore {
       this.reasonTexts,
       () => openRawAppenders(this.ingestConnection),
       (queue, rows) => this.rollups.addCommitted(queue, rows),
+      options.faults?.beforeRawCommit,
     );
     this.durable = new DurableLog(durableConnection, options.now, {
-      settled: async () => void (await this.recovering),
+      settled: async () => void (await this.reopenUnderWay()),
       reopenedAfter: (error) => this.afterFailure(error),
     });
     this.rollups = new RollupMaintainer(maintenance, this.points);
@@ -298,12 +335,13 @@ export class HazmonStore {
       new SerialConnection(await connectToStore(instance)),
       maintenance,
       new SerialConnection(await connectToStore(instance)),
-      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent },
+      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent, faults: options.faults },
       queueCapacity,
     );
     await loadPoints(maintenance, store.points);
     await store.durable.load();
     store.latestCommittedTime = (await store.rollups.load()) ?? Number.NEGATIVE_INFINITY;
+    options.faults?.opened?.({ run: (sql) => maintenance.run(sql), rows: (sql) => maintenance.rows(sql) });
     store.timers.push(setInterval(() => store.flush(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
     const retain = (): void => void store.runRetention().catch(() => undefined);
@@ -376,7 +414,7 @@ export class HazmonStore {
    */
   flush(): number {
     this.flushScheduled = false;
-    if (this.closed || this.releasingBlocks || this.swapping || this.recovering || this.queue.depth === 0) return 0;
+    if (!commitsFlushes(this.mode) || this.queue.depth === 0) return 0;
     const started = performance.now();
     let committed;
     try {
@@ -420,6 +458,14 @@ export class HazmonStore {
     return this.durable.verifyAuditChain();
   }
 
+  /**
+   * The store's queries and nothing else, for a web server or an API: on the store's read connection, with its row
+   * caps; nothing in it writes or closes the store. The same object every time.
+   */
+  reader(): StoreReader {
+    return this.readOnly;
+  }
+
   /** Raw readings of one point with receive time in [from, to), oldest first. */
   rawReadings(pointId: string, from: number, to: number, limit = 100_000): Promise<RawReadingRow[]> {
     return this.readings(pointId, from, to, { resolution: 'raw', limit }).then((result) => (result.resolution === 'raw' ? [...result.rows] : []));
@@ -432,7 +478,7 @@ export class HazmonStore {
   }
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
-  aggregates(query: { pointIds?: readonly string[]; from: number; to: number; intervalMs: number }): Promise<AggregateRow[]> {
+  aggregates(query: AggregatesQuery): Promise<AggregateRow[]> {
     const pointIndexes = query.pointIds
       ? query.pointIds.map((id) => this.points.require(id, 'aggregates'))
       : Array.from({ length: this.points.size }, (_, index) => index);
@@ -502,29 +548,28 @@ export class HazmonStore {
    * or failed one is left to the next turn: the rows are committed either way, and a store that cannot write shows
    * in the flushes.
    */
-  private async foldCommittedRows(): Promise<void> {
-    if (this.closed || this.checkpointing || this.rawRowsWritten === this.rawRowsCheckpointed) return;
-    this.checkpointing = true;
+  private foldCommittedRows(): Promise<void> {
+    if (this.rawRowsWritten === this.rawRowsCheckpointed) return Promise.resolve();
+    this.checkpointRunning ??= this.checkpointThenRelease().finally(() => {
+      this.checkpointRunning = null;
+    });
+    return this.checkpointRunning;
+  }
+
+  private async checkpointThenRelease(): Promise<void> {
     const written = this.rawRowsWritten;
     try {
       await this.maintenance.run(`CHECKPOINT ${STORE_CATALOG}`);
       this.rawRowsCheckpointed = written;
-      // close() may have begun meanwhile: a reopen now would open the file again behind it.
-      if (this.closed) return;
       const { reopenAfterRows } = this.options;
       if (reopenAfterRows > 0 && written - this.rowsAtOpen >= reopenAfterRows) {
-        this.scheduledReopen = this.reopenToDropMetadata().finally(() => {
-          this.scheduledReopen = null;
-        });
-        await this.scheduledReopen;
+        await this.reopenToDropMetadata();
       } else {
         await this.releaseCachedBlocks();
       }
     } catch (error) {
       // Refused (a transaction was running) or failed: the next turn tries again, unless the database is lost.
       void this.afterFailure(error);
-    } finally {
-      this.checkpointing = false;
     }
   }
 
@@ -535,14 +580,19 @@ export class HazmonStore {
    * queries wait on their connections. A reopen that fails has closed the old handles: the path of an invalidated
    * database takes over (event, agent alarm, retries).
    */
-  private async reopenToDropMetadata(): Promise<void> {
-    try {
-      await this.swapDatabase();
-    } catch (error) {
-      void this.afterFailure(error, true);
-      return;
-    }
-    this.scheduledReopens += 1;
+  private reopenToDropMetadata(): Promise<void> {
+    return this.holdingConnections((...handles) =>
+      this.pausingFlushes('reopening', async () => {
+        try {
+          await this.swapDatabase(...handles);
+        } catch (error) {
+          // Straight from 'reopening' to 'recovering': no flush may meet the closed handles in between.
+          void this.afterFailure(error, true);
+          return;
+        }
+        this.scheduledReopens += 1;
+      }),
+    );
   }
 
   /**
@@ -561,26 +611,41 @@ export class HazmonStore {
     return this.releaseRunning;
   }
 
-  private async lowerLimitForAMoment(): Promise<void> {
-    // Maintenance first and durable last: what may take long (a rollup, an export) is waited for before the alarm
-    // appends are held.
-    await this.maintenance.exclusive((connection) =>
-      this.reads.exclusive(() =>
-        this.durableConnection.exclusive(async () => {
-          this.releasingBlocks = true;
-          try {
-            await connection.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'`).catch(() => undefined);
-          } finally {
-            try {
-              await connection.run(`SET memory_limit = '${this.options.memoryLimitMb}MiB'`);
-            } finally {
-              // Flushes go on even when the limit could not be put back (the next checkpoint turn tries again).
-              this.releasingBlocks = false;
-            }
-          }
-        }),
-      ),
+  private lowerLimitForAMoment(): Promise<void> {
+    return this.holdingConnections((maintenance) =>
+      this.pausingFlushes('releasing_blocks', async () => {
+        try {
+          await maintenance.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'`).catch(() => undefined);
+        } finally {
+          // Flushes go on even when the limit could not be put back (the next checkpoint turn tries again).
+          await maintenance.run(`SET memory_limit = '${this.options.memoryLimitMb}MiB'`);
+        }
+      }),
     );
+  }
+
+  /**
+   * Runs `work` holding the maintenance, read and durable connections (what runs on them is waited for), in that
+   * order: what may take long (a rollup, an export) is waited for before the alarm appends are held.
+   */
+  private holdingConnections(work: (maintenance: DuckDBConnection, reads: DuckDBConnection, durable: DuckDBConnection) => Promise<void>): Promise<void> {
+    return this.maintenance.exclusive((maintenance) => this.reads.exclusive((reads) => this.durableConnection.exclusive((durable) => work(maintenance, reads, durable))));
+  }
+
+  /**
+   * 'open' or 'lost' -> `paused` for the length of `work`, then back: raw flushes return without committing meanwhile.
+   * A store recovering keeps its mode, which pauses them as well; one that `work` sent recovering, or that was closed
+   * meanwhile, stays so.
+   */
+  private async pausingFlushes(paused: 'releasing_blocks' | 'reopening', work: () => Promise<void>): Promise<void> {
+    const resume = this.mode;
+    if (!commitsFlushes(resume)) return work();
+    this.mode = { name: paused };
+    try {
+      await work();
+    } finally {
+      if (this.mode.name === paused) this.mode = resume;
+    }
   }
 
   /** Commits queued readings, folds the WAL into the database file and drops the blocks it wrote from memory. */
@@ -605,26 +670,61 @@ export class HazmonStore {
    * raw flush runs every flushIntervalMs) starts another round.
    */
   private afterFailure(error: unknown, handlesClosed = false): Promise<boolean> {
-    if (this.closed || !(handlesClosed || this.databaseLost || isFatalDuckdbError(error))) return Promise.resolve(false);
-    this.recovering ??= this.reopenDatabase(String(error)).finally(() => {
-      this.recovering = null;
-    });
-    return this.recovering;
+    const { mode } = this;
+    if (mode.name === 'closed') return Promise.resolve(false);
+    const invalidated = mode.name === 'lost' || (mode.name === 'recovering' && mode.invalidated);
+    if (!(handlesClosed || invalidated || isFatalDuckdbError(error))) return Promise.resolve(false);
+    if (mode.name === 'recovering') return mode.done;
+    return this.beginRecovery(String(error), invalidated);
   }
 
-  private async reopenDatabase(message: string): Promise<boolean> {
-    if (!this.databaseLost && (await this.databaseAnswers())) return true;
+  /** Any mode but 'closed' or 'recovering' -> 'recovering' until the reopen is over (endRecovery). */
+  private beginRecovery(message: string, invalidated: boolean): Promise<boolean> {
+    // The first step runs a microtask later, once the mode below is set: everything it does sees 'recovering'.
+    const done = Promise.resolve()
+      .then(() => this.reopenDatabase(message, invalidated))
+      .then((reopened) => {
+        this.endRecovery(reopened);
+        return reopened;
+      });
+    this.mode = { name: 'recovering', invalidated, done };
+    return done;
+  }
+
+  /** 'recovering' (still checking) -> 'recovering' (invalidated: a later failure joins the reopen whatever it was). */
+  private markInvalidated(message: string): void {
+    this.emit({ kind: 'database_invalidated', message });
+    if (this.mode.name === 'recovering') this.mode = { ...this.mode, invalidated: true };
+  }
+
+  /** 'recovering' -> 'open' once writes can go on, else 'lost'; a store closed meanwhile stays closed. */
+  private endRecovery(reopened: boolean): void {
+    if (this.mode.name !== 'closed') this.mode = reopened ? OPEN : { name: 'lost' };
+  }
+
+  /** Any mode -> 'closed', keeping a reopen under way for the last alarm events and audit rows. */
+  private markClosed(): void {
+    this.mode = { name: 'closed', recovery: this.reopenUnderWay() };
+  }
+
+  /** The reopen under way after a failure, if any: what the durable log and close() wait for. */
+  private reopenUnderWay(): Promise<boolean> | null {
+    const { mode } = this;
+    if (mode.name === 'recovering') return mode.done;
+    return mode.name === 'closed' ? mode.recovery : null;
+  }
+
+  private async reopenDatabase(message: string, invalidated: boolean): Promise<boolean> {
+    if (!invalidated && (await this.databaseAnswers())) return true;
     this.lastError = `database invalidated: ${message}`;
-    if (!this.databaseLost) this.emit({ kind: 'database_invalidated', message });
-    this.databaseLost = true;
+    if (!invalidated) this.markInvalidated(message);
     let failure = '';
     for (let attempt = 1; attempt <= REOPEN_ATTEMPTS; attempt++) {
       try {
-        await this.swapDatabase();
+        await this.holdingConnections((...handles) => this.swapDatabase(...handles));
         await this.durable.load();
         await this.rollups.load();
         this.databaseReopens += 1;
-        this.databaseLost = false;
         this.emit({ kind: 'database_reopened', reopens: this.databaseReopens });
         return true;
       } catch (error) {
@@ -649,38 +749,27 @@ export class HazmonStore {
   }
 
   /**
-   * Closes every handle on the database (which frees the file) and opens it again in their place, holding the
-   * maintenance, read and durable connections (what runs on them is waited for) and pausing raw flushes meanwhile.
+   * Closes every handle on the database (which frees the file) and opens it again in their place. Call it holding
+   * the connections (holdingConnections), with raw flushes paused.
    */
-  private async swapDatabase(): Promise<void> {
-    await this.maintenance.exclusive((maintenance) =>
-      this.reads.exclusive((reads) =>
-        this.durableConnection.exclusive(async (durable) => {
-          this.swapping = true;
-          try {
-            await this.rawWriter.detach();
-            this.rollups.closeAppenders();
-            for (const handle of [maintenance, reads, durable, this.ingestConnection, this.instance]) closeQuietly(handle);
-            const instance = await openInstance(this.options.path, this.options.memoryLimitMb);
-            try {
-              const fresh = [await connectToStore(instance), await connectToStore(instance), await connectToStore(instance), await connectToStore(instance)] as const;
-              this.maintenance.swap(fresh[0]);
-              this.reads.swap(fresh[1]);
-              this.durableConnection.swap(fresh[2]);
-              this.ingestConnection = fresh[3];
-            } catch (error) {
-              instance.closeSync();
-              throw error;
-            }
-            this.instance = instance;
-            this.rowsAtOpen = this.rawRowsCheckpointed;
-            await this.rawWriter.attach();
-          } finally {
-            this.swapping = false;
-          }
-        }),
-      ),
-    );
+  private async swapDatabase(maintenance: DuckDBConnection, reads: DuckDBConnection, durable: DuckDBConnection): Promise<void> {
+    await this.rawWriter.detach();
+    this.rollups.closeAppenders();
+    for (const handle of [maintenance, reads, durable, this.ingestConnection, this.instance]) closeQuietly(handle);
+    const instance = await openInstance(this.options.path, this.options.memoryLimitMb);
+    try {
+      const fresh = [await connectToStore(instance), await connectToStore(instance), await connectToStore(instance), await connectToStore(instance)] as const;
+      this.maintenance.swap(fresh[0]);
+      this.reads.swap(fresh[1]);
+      this.durableConnection.swap(fresh[2]);
+      this.ingestConnection = fresh[3];
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    }
+    this.instance = instance;
+    this.rowsAtOpen = this.rawRowsCheckpointed;
+    await this.rawWriter.attach();
   }
 
   /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
@@ -732,13 +821,14 @@ export class HazmonStore {
   }
 
   private async closeOnce(): Promise<void> {
+    // No checkpoint starts from here on (only its timer starts one), so none can reopen the file behind close().
     for (const timer of this.timers) clearTimeout(timer);
-    await this.recovering;
+    // The last flush must commit: not meet the closed handles of a reopen, nor a moment of lowered memory_limit.
+    await this.checkpointRunning;
     await this.releaseRunning?.catch(() => undefined);
-    // The last flush must not meet a reopen's closed handles (it would leave the queue uncommitted).
-    await this.scheduledReopen;
+    await this.reopenUnderWay();
     this.flush();
-    this.closed = true;
+    this.markClosed();
     const waiters = this.writableWaiters;
     this.writableWaiters = [];
     for (const resolve of waiters) resolve();
@@ -784,7 +874,7 @@ export class HazmonStore {
   }
 
   private assertOpen(where: string): void {
-    if (this.closed) throw new StoreError('HAZMON_STORE_CLOSED', `${where}: the store is closed`);
+    if (this.mode.name === 'closed') throw new StoreError('HAZMON_STORE_CLOSED', `${where}: the store is closed`);
   }
 }
 

@@ -48,6 +48,56 @@ export interface StoreOptions {
   readonly now?: () => number;
   /** Store conditions that need a person: queue high, readings dropped, a failed flush or background job, a database DuckDB invalidated (and its reopening). */
   readonly onEvent?: (event: StoreEvent) => void;
+  /** Fault injection for tests and fault drills; a store in service has none. */
+  readonly faults?: StoreFaultHooks;
+}
+
+/**
+ * Where a test or a fault drill may make the store fail, fixed when the store opens (StoreOptions.faults), so that
+ * no test has to reach into the store's private fields.
+ */
+export interface StoreFaultHooks {
+  /**
+   * Called before each raw commit (the appender's flush), after the rows were appended. What it throws fails that
+   * commit as a DuckDB error would: the readings stay queued and the next flush goes through a new appender.
+   */
+  readonly beforeRawCommit?: () => void;
+  /**
+   * Called once the store has opened its file, with a way to run statements on the database it has open (also after
+   * a reopen), in turn with the store's background jobs: DuckDB's own fault switches (`SET debug_checkpoint_abort =
+   * 'before_header'` makes the next checkpoint fail fatally, which invalidates the database), a table renamed away to
+   * make a job fail, a setting read back.
+   */
+  readonly opened?: (database: FaultDrillDatabase) => void;
+}
+
+/** The store's database as StoreFaultHooks.opened hands it out. */
+export interface FaultDrillDatabase {
+  run(sql: string): Promise<void>;
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * The store's queries and nothing else (HazmonStore.reader()): for a web server or an API, which must neither write
+ * nor close the store. The row caps are the store's (queries.ts).
+ */
+export interface StoreReader {
+  /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
+  readings(pointId: string, from: number, to: number, options?: { resolution?: ReadingsResolution; limit?: number }): Promise<ReadingsResult>;
+  /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
+  aggregates(query: AggregatesQuery): Promise<AggregateRow[]>;
+  /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
+  alarmEventsAfter(afterSeq: number, limit?: number): Promise<AlarmEventRow[]>;
+  auditRows(query?: AuditRangeQuery): Promise<AuditRow[]>;
+  /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service. */
+  latestAlarmStates(): Promise<AlarmEventRow[]>;
+}
+
+export interface AggregatesQuery {
+  readonly pointIds?: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly intervalMs: number;
 }
 
 export type StoreEvent =

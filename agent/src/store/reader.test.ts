@@ -1,0 +1,75 @@
+/** HazmonStore.reader(): the read-only facade a web server gets, against a real DuckDB file. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir, point, reading } from './fixtures/test-helpers.ts';
+import { HazmonStore } from './store.ts';
+import type { AlarmEventInput } from './types.ts';
+
+const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function openStore(): Promise<HazmonStore> {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const store = await HazmonStore.open({ path: dir.file('reader.duckdb'), retentionIntervalMs: 0 });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+const lifeCycle = (n: number, kind: string, stateAfter: string): AlarmEventInput => ({
+  time: T0 + n,
+  pointId: 'T1.LEL',
+  ruleId: 'T1.LEL/hi',
+  kind,
+  stateAfter,
+  priority: 'high',
+  details: { alarmId: 'T1.LEL/hi' },
+});
+
+describe('HazmonStore.reader()', () => {
+  it('has the five queries and nothing that writes or closes, and cannot be given more', async () => {
+    const store = await openStore();
+    const reader = store.reader();
+    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'auditRows', 'latestAlarmStates', 'readings']);
+    for (const name of ['close', 'flush', 'writeReading', 'appendAlarmEvent', 'appendAudit', 'registerPoints', 'checkpoint', 'exportRange', 'runRetention']) {
+      expect(name in reader, name).toBe(false);
+    }
+    expect(Object.isFrozen(reader)).toBe(true);
+    expect(store.reader()).toBe(reader);
+  });
+
+  it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {
+    const store = await openStore();
+    await store.registerPoints([point('T1.LEL')]);
+    for (let second = 0; second < 120; second++) store.writeReading(reading('T1.LEL', T0 + second * 1000, second % 10));
+    store.flush();
+    await store.appendAlarmEvent(lifeCycle(1, 'raised', 'unack_active'));
+    await store.appendAlarmEvent(lifeCycle(2, 'acknowledged', 'ack_active'));
+    await store.appendAudit({ time: T0 + 3, who: 'officer.li', action: 'acknowledge', target: 'T1.LEL/hi' });
+    const reader = store.reader();
+
+    const raw = await reader.readings('T1.LEL', T0, T0 + 5000);
+    expect(raw.resolution === 'raw' && raw.rows.map((row) => row.value)).toEqual([0, 1, 2, 3, 4]);
+    const minutes = await reader.aggregates({ pointIds: ['T1.LEL'], from: T0, to: T0 + 120_000, intervalMs: 60_000 });
+    expect(minutes.map((row) => [row.start, row.count, row.min, row.max])).toEqual([
+      [T0, 60, 0, 9],
+      [T0 + 60_000, 60, 0, 9],
+    ]);
+    expect((await reader.alarmEventsAfter(1)).map((row) => [row.seq, row.kind])).toEqual([[2, 'acknowledged']]);
+    expect((await reader.auditRows()).map((row) => [row.seq, row.who, row.action])).toEqual([[1, 'officer.li', 'acknowledge']]);
+    expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
+  });
+
+  it("keeps the store's row caps: a page of 10,000 events or audit rows, 1,000,000 readings", async () => {
+    const store = await openStore();
+    await store.registerPoints([point('T1.LEL')]);
+    const reader = store.reader();
+    await expect(reader.alarmEventsAfter(0, 10_000)).resolves.toEqual([]);
+    await expect(reader.alarmEventsAfter(0, 10_001)).rejects.toThrow(/limit 10001 must be a whole number in 1\.\.10000/);
+    await expect(reader.auditRows({ limit: 10_001 })).rejects.toThrow(/limit 10001 must be a whole number in 1\.\.10000/);
+    await expect(reader.readings('T1.LEL', T0, T0 + 1000, { limit: 1_000_001 })).rejects.toThrow(/limit 1000001 must be a whole number in 1\.\.1000000/);
+  });
+});
