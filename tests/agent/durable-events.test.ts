@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent, HazmonStore, parseAgentConfig, type AgentEvent, type EventDurability, type RuntimeAlarmInput } from '@hazmon/agent';
+import { Agent, HazmonStore, parseAgentConfig, type AgentEvent, type EventDurability, type FaultDrillDatabase, type RuntimeAlarmInput } from '@hazmon/agent';
 import { waitFor } from './fixture.ts';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** An agent on a site with no devices: every event here is raised by the test through the runtime alarm path. */
-async function startBareAgent(onLog: (line: string) => void = () => undefined): Promise<{ agent: Agent; file: string; storePath: string; logged: string[] }> {
+async function startBareAgent(onLog: (line: string) => void = () => undefined): Promise<{ agent: Agent; file: string; storePath: string; logged: string[]; drill: FaultDrillDatabase }> {
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-durable-events-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'site.yaml');
@@ -23,14 +23,18 @@ async function startBareAgent(onLog: (line: string) => void = () => undefined): 
   const yaml = `site: { id: durable, name: Durable events }\nstore: { path: ${JSON.stringify(storePath)} }\n`;
   writeFileSync(file, yaml);
   const logged: string[] = [];
+  let drill: FaultDrillDatabase | undefined;
   const agent = await Agent.start(parseAgentConfig(yaml, file), {
+    store: { faults: { opened: (database) => (drill = database) } },
     log: (line) => {
       logged.push(line);
       onLog(line);
     },
   });
   cleanups.push(() => agent.stop());
-  return { agent, file, storePath, logged };
+  const opened = drill;
+  if (opened === undefined) throw new Error('the store did not hand out its fault drill');
+  return { agent, file, storePath, logged, drill: opened };
 }
 
 function probeAlarm(name: string, why = `probe ${name}`): RuntimeAlarmInput {
@@ -97,14 +101,13 @@ describe('Agent.subscribeDurable', () => {
   }, 60_000);
 
   it('goes on storing alarm events after DuckDB invalidated the database, with a store alarm until the file is open again', async () => {
-    const { agent } = await startBareAgent();
+    const { agent, drill } = await startBareAgent();
     const durable: [AgentEvent, EventDurability][] = [];
     agent.subscribeDurable((event, durability) => durable.push([event, durability]));
     agent.raiseRuntimeAlarm(probeAlarm('before'));
     await waitFor('the first event stored', () => durable.length === 1);
     // DuckDB's switch for testing a fatal checkpoint (the store's own tests: agent/src/store/reopen.test.ts).
-    const storeConnection = (agent.store as unknown as { maintenance: { run(sql: string): Promise<void> } }).maintenance;
-    await storeConnection.run(`SET debug_checkpoint_abort = 'before_header'`);
+    await drill.run(`SET debug_checkpoint_abort = 'before_header'`);
     await expect(agent.store.checkpoint()).rejects.toThrow(/invalidated|FATAL/);
     agent.raiseRuntimeAlarm(probeAlarm('during'));
 
