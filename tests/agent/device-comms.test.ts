@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderMetrics, type Agent } from '@hazmon/agent';
 import type { CommsFault } from '@hazmon/simulators';
-import { runtimeAlarms, startPlant, waitFor, waitForRows, type Plant } from './fixture.ts';
+import { rawRows, runtimeAlarms, startPlant, waitFor, waitForRows, type Plant } from './fixture.ts';
 
 let plant: Plant | null = null;
 
@@ -95,7 +95,7 @@ describe('device comms health', () => {
     const pointAlarm = await waitFor('point bad_quality', () => plant!.events.find((e) => e.type === 'alarm' && e.alarmId === 'GD-1.concentration/bad_quality' && e.conditionActive));
     expect(pointAlarm).toMatchObject({ why: expect.stringMatching(/^quality bad \(exception: device GD-1 \(unit 1\) FC03 @40001 x\d+: exception 6/) });
     // The store keeps each bad reading's message, not only its code.
-    const stored = await waitForRows(() => agent.store.rawReadings('GD-1.concentration', 0, Date.now() + 60_000), (rows) => rows.some((row) => row.reason === 'exception'));
+    const stored = await waitForRows(() => rawRows(agent.reader, 'GD-1.concentration', 0, Date.now() + 60_000), (rows) => rows.some((row) => row.reason === 'exception'));
     expect(stored.find((row) => row.reason === 'exception')?.reasonText).toMatch(/^device GD-1 \(unit 1\) FC03 @40001 x\d+: exception 6: slave device busy$/);
 
     plant.site.setCommsFault('GD-1', 'none');

@@ -69,12 +69,12 @@ describe('Agent.subscribeDurable', () => {
     // The premise: the refusal was settled (and logged) while the first commit was still under way.
     expect(handedOnWhenRefused).toBe(0);
     expect(durable.map(([event]) => alarmIdOf(event))).toEqual(['probe/first', 'config_reload', 'probe/refused', 'probe/second']);
-    const rows = await agent.store.alarmEventsAfter(0);
+    const rows = await agent.reader.alarmEventsAfter(0);
     const seqOf = (alarmId: string) => rows.find((row) => row.details?.['alarmId'] === alarmId)?.seq;
     expect(rows).toHaveLength(2);
     expect(durable.map(([, durability]) => durability)).toEqual([
       { outcome: 'stored', seq: seqOf('probe/first') },
-      { outcome: 'audited', auditSeq: (await agent.store.auditRows({})).find((row) => row.action === 'config_reload_refused')?.seq },
+      { outcome: 'audited', auditSeq: (await agent.reader.auditRows({})).find((row) => row.action === 'config_reload_refused')?.seq },
       { outcome: 'append_failed', error: expect.stringMatching(/appendAlarmEvent: why: "" must be a non-empty string/) },
       { outcome: 'stored', seq: seqOf('probe/second') },
     ]);
@@ -108,7 +108,7 @@ describe('Agent.subscribeDurable', () => {
     await waitFor('the first event stored', () => durable.length === 1);
     // DuckDB's switch for testing a fatal checkpoint (the store's own tests: agent/src/store/reopen.test.ts).
     await drill.run(`SET debug_checkpoint_abort = 'before_header'`);
-    await expect(agent.store.checkpoint()).rejects.toThrow(/invalidated|FATAL/);
+    await expect(drill.run('CHECKPOINT store')).rejects.toThrow(/invalidated|FATAL/);
     agent.raiseRuntimeAlarm(probeAlarm('during'));
 
     const storeAlarm = (active: boolean) => ([event]: [AgentEvent, EventDurability]) => event.type === 'runtime_alarm' && event.alarmId === 'store/database_invalidated' && event.active === active;
@@ -116,10 +116,10 @@ describe('Agent.subscribeDurable', () => {
     expect(durable.findIndex(storeAlarm(true))).toBeLessThan(durable.findIndex(storeAlarm(false)));
     await waitFor('the held event handed on', () => durable.some(([event]) => alarmIdOf(event) === 'probe/during'));
     expect(durable.map(([, durability]) => durability.outcome)).toEqual(durable.map(() => 'stored'));
-    const rows = await agent.store.alarmEventsAfter(0);
+    const rows = await agent.reader.alarmEventsAfter(0);
     expect(rows.map((row) => row.seq)).toEqual(durable.map(([, durability]) => (durability.outcome === 'stored' ? durability.seq : null)).sort((a, b) => a! - b!));
     expect(rows.map((row) => row.details?.['alarmId'])).toEqual(expect.arrayContaining(['probe/before', 'probe/during', 'store/database_invalidated']));
     expect(agent.stats().persistFailures).toBe(0);
-    expect(agent.store.stats().databaseReopens).toBe(1);
+    expect(agent.stats().store.databaseReopens).toBe(1);
   }, 60_000);
 });

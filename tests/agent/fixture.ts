@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent, type AgentOptions } from '@hazmon/agent';
+import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent, type AgentOptions, type RawReadingRow, type StoreReader } from '@hazmon/agent';
 // Until agent/src/index.ts re-exports the runtime (its owner adds `export * from './runtime/index.ts'`).
 import { startSite, type RunningSite } from '@hazmon/simulators';
 
@@ -123,6 +123,12 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 /** The runtime alarm events with this id. */
 export function runtimeAlarms(events: readonly AgentEvent[], alarmId: string) {
   return events.filter((event): event is Extract<AgentEvent, { type: 'runtime_alarm' }> => event.type === 'runtime_alarm' && event.alarmId === alarmId);
+}
+
+/** The committed raw readings of one point with receive time in [from, to), oldest first. */
+export async function rawRows(reader: StoreReader, pointId: string, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<RawReadingRow[]> {
+  const result = await reader.readings(pointId, from, to, { resolution: 'raw' });
+  return result.resolution === 'raw' ? [...result.rows] : [];
 }
 
 /** Re-reads rows (a store query) until `done` holds or the time is up; returns the last read either way. */

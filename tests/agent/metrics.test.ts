@@ -198,7 +198,7 @@ describe('/metrics of a running agent', () => {
     if (!body.healthy) expect(body.reasons.join()).toMatch(/event loop stalled/);
     await waitFor('lag alarm cleared', () => lag(false));
     expect(parseExposition(metricsOf(agent)).get('hazmon_event_loop_stalled_windows_total')!.samples[0]!.value).toBeGreaterThanOrEqual(1);
-    const rows = await waitForRows(() => agent.store.alarmEventsAfter(0), (found) => found.filter((row) => row.ruleId === 'event_loop_lag').length === 2);
+    const rows = await waitForRows(() => agent.reader.alarmEventsAfter(0), (found) => found.filter((row) => row.ruleId === 'event_loop_lag').length === 2);
     expect(rows.filter((row) => row.ruleId === 'event_loop_lag').map((row) => row.kind)).toEqual(['raised', 'cleared']);
   }, 60_000);
 });

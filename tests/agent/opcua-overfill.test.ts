@@ -68,7 +68,7 @@ describe('OPC UA tank overfill', () => {
     const level = tank.get('level');
     expect(level).toBeGreaterThanOrEqual(9500);
     expect(events.some((e) => e.type === 'action' && e.actionId === 'stop-filling' && e.command === 'cut')).toBe(true);
-    const audit = await waitForRows(() => agent!.store.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
+    const audit = await waitForRows(() => agent!.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
     expect(audit.find((row) => row.action === 'power_cut_command')).toMatchObject({ who: 'hazmon', target: 'T-1-inlet', details: { result: 'written', value: false, why: ['T-1.level/hihi'] } });
     // Filling stopped: the level holds where the write caught it.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startTankFarm, tankNodeId } from '@hazmon/simulators';
-import { waitFor } from './fixture.ts';
+import { rawRows, waitFor, waitForRows } from './fixture.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -49,9 +49,9 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
     expect(bad.type === 'alarm' && bad.why).toContain('BadSensorFailure');
     expect(bad.type === 'alarm' && bad.why).toContain(tankNodeId('T-1', 'Level'));
 
-    agent.store.flush();
+    await waitForRows(() => rawRows(agent.reader, 'T-1.level', startedAt), (rows) => rows.some((row) => row.quality === 'bad'));
     const csv = join(dir, 'readings.csv');
-    expect(await agent.store.exportRange({ what: 'readings', format: 'csv', path: csv, from: startedAt, to: Date.now() + 1000 })).toBeGreaterThan(0);
+    expect(await agent.reader.exportRange({ what: 'readings', format: 'csv', path: csv, from: startedAt, to: Date.now() + 1000 })).toBeGreaterThan(0);
     const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');
     const unitColumn = header!.split(',').indexOf('unit');
     expect(unitColumn).toBeGreaterThanOrEqual(0);

@@ -8,7 +8,7 @@ import { Agent, RuntimeError, hashPassword, parseAgentConfig, type AgentConfig, 
 import { startSite, type RunningSite } from '@hazmon/simulators';
 import { bufferedIo } from '../../agent/src/cli/fixtures/store-site.ts';
 import { reloadFromFile } from '../../agent/src/cli/run-agent.ts';
-import { PASSWORDS, runHazmon, runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
+import { PASSWORDS, rawRows, runHazmon, runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
 
 /** What differs between the configs of one test: each field is the YAML of that part. */
 interface SiteVariant {
@@ -210,7 +210,7 @@ describe('Agent.reload', () => {
     const second = await agent.reload(plant.config({ gd1Rules: delayed(20), gd2Rules: delayed(20) }), 'test');
     expect(second.skipped).toEqual([{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: ['GD-2.concentration/hi'] }]);
     // The stored history closes the dropped GD-2 alarm rather than leaving it active for ever.
-    const discarded = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.some((row) => row.kind === 'state_discarded'));
+    const discarded = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.some((row) => row.kind === 'state_discarded'));
     expect(discarded.filter((row) => row.kind === 'state_discarded')).toMatchObject([
       { pointId: 'GD-2.concentration', ruleId: 'hi', stateAfter: 'normal', who: 'hazmon', why: expect.stringContaining('rules changed'), details: { alarmId: 'GD-2.concentration/hi', stateBefore: 'unacknowledged_active' } },
     ]);
@@ -219,7 +219,7 @@ describe('Agent.reload', () => {
     expect(cleared).toMatchObject({ fromState: 'unacknowledged_active', toState: 'unacknowledged_returned' });
     expect(alarmEvents(plant.events, 'GD-1.concentration/hi').filter((event) => event.fromState === 'normal')).toHaveLength(1);
 
-    const audits = (await agent.store.auditRows({})).filter((row) => row.action === 'config_reload');
+    const audits = (await agent.reader.auditRows({})).filter((row) => row.action === 'config_reload');
     expect(audits).toHaveLength(2);
     expect(audits[0]).toMatchObject({ who: 'hazmon', target: plant.file, details: { trigger: 'test', hashBefore, hashAfter: report.hashAfter, points: { restarted: ['GD-2.concentration'] }, skipped: [{ id: 'GD-2.concentration', reason: 'rules changed' }] } });
     const published = plant.events.filter((event) => event.type === 'config_reload');
@@ -252,7 +252,7 @@ describe('Agent.reload', () => {
     expect(await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
     expect(agent.actionLatched('close-gas')).toBe(false);
     expect(plant.site.device('XV-1').get('openSwitch')).toBe(0);
-    const commands = (await agent.store.auditRows({})).filter((row) => row.action === 'shutoff_command');
+    const commands = (await agent.reader.auditRows({})).filter((row) => row.action === 'shutoff_command');
     expect(commands).toHaveLength(1);
   });
 
@@ -270,7 +270,7 @@ describe('Agent.reload', () => {
     expect(report.recommanded).toEqual(['XV-1']);
     // The new controller writes the close again and confirms it through the limit switches (the valve is closed).
     await waitFor('confirmed again', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[1]);
-    const commands = (await agent.store.auditRows({})).filter((row) => row.action === 'shutoff_command');
+    const commands = (await agent.reader.auditRows({})).filter((row) => row.action === 'shutoff_command');
     expect(commands.map((row) => row.details?.['why'])).toEqual([['GD-1.concentration/hihi'], ['GD-1.concentration/hihi']]);
     const refused = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
     expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/config reload.*GD-1\.concentration \(30 s of good readings needed\)/) });
@@ -299,7 +299,7 @@ describe('Agent.reload', () => {
     await plant.polled('GD-3.concentration', 3);
     await plant.polled('GD-1.concentration', 2);
     expect(far.count()).toBe(requestsAfterReload);
-    const stored = await waitForRows(() => agent.store.rawReadings('GD-3.concentration', 0, Number.MAX_SAFE_INTEGER), (rows) => rows.some((row) => row.value === 7));
+    const stored = await waitForRows(() => rawRows(agent.reader, 'GD-3.concentration', 0, Number.MAX_SAFE_INTEGER), (rows) => rows.some((row) => row.value === 7));
     expect(stored.some((row) => row.value === 7 && row.time >= first.receiveTime)).toBe(true);
     // The bad readings of requests cut off by stopping `far` are stored, counted and not judged as a comms loss.
     expect(runtimeAlarms(plant.events, 'GD-2/comms_loss').filter((event) => event.active)).toEqual([]);
@@ -324,7 +324,7 @@ describe('Agent.reload', () => {
     expect(agent.config).toBe(before);
     await plant.polled('GD-1.concentration', 2);
 
-    const refused = (await agent.store.auditRows({})).filter((row) => row.action === 'config_reload_refused');
+    const refused = (await agent.reader.auditRows({})).filter((row) => row.action === 'config_reload_refused');
     expect(refused.map((row) => row.details?.['trigger'])).toEqual(['test', 'SIGHUP']);
     expect(String(refused[1]!.details?.['problems'])).toMatch(/site\.yaml:\d+:\d+/);
 

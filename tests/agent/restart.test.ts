@@ -35,7 +35,7 @@ function hihiSeen(current: Plant, active: boolean): boolean {
 /** After a restart with the leak still on: latched, nothing re-commanded, the reset rules apply, release survives. */
 async function expectLatchRestored(current: Plant, agent: Agent): Promise<void> {
   expect(agent.actionLatched('close-gas')).toBe(true);
-  const restored = (await agent.store.auditRows({})).filter((row) => row.action === 'latch_restored');
+  const restored = (await agent.reader.auditRows({})).filter((row) => row.action === 'latch_restored');
   expect(restored).toHaveLength(1);
   expect(restored[0]).toMatchObject({ who: 'hazmon', target: 'close-gas', details: { output: 'XV-1', trippedBy: [HIHI] } });
 
@@ -62,7 +62,7 @@ async function expectLatchRestored(current: Plant, agent: Agent): Promise<void> 
   expect(agent.actionLatched('close-gas')).toBe(true);
   expect(await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
   expect(agent.actionLatched('close-gas')).toBe(false);
-  const resets = (await agent.store.auditRows({})).filter((row) => row.action === 'reset_action').map((row) => [row.who, row.details?.['result']]);
+  const resets = (await agent.reader.auditRows({})).filter((row) => row.action === 'reset_action').map((row) => [row.who, row.details?.['result']]);
   expect(resets.slice(-4)).toEqual([
     ['sup', 'refused'],
     ['sup', 'refused'],
@@ -72,10 +72,10 @@ async function expectLatchRestored(current: Plant, agent: Agent): Promise<void> 
 
   const afterReset = await restart(current);
   expect(afterReset.actionLatched('close-gas')).toBe(false);
-  expect((await afterReset.store.auditRows({})).filter((row) => row.action === 'latch_restored')).toHaveLength(1);
+  expect((await afterReset.reader.auditRows({})).filter((row) => row.action === 'latch_restored')).toHaveLength(1);
   expect(current.site.device('XV-1').get('command')).toBe(0);
   expect(current.site.device('XV-1').get('closedSwitch')).toBe(1);
-  expect((await afterReset.store.verifyAuditChain()).ok).toBe(true);
+  expect((await afterReset.reader.verifyAuditChain()).ok).toBe(true);
 }
 
 describe('latch across restarts', () => {

@@ -53,16 +53,16 @@ describe('verified shut-off', () => {
     expect(stats.shutoff[0]).toMatchObject({ outputId: 'XV-1', state: 'confirmed', trips: 1, writes: 1, confirmations: 1, discrepancies: 0 });
     for (const histogram of [stats.latency.decision, stats.latency.command, stats.latency.confirm]) expect(histogram.count).toBe(1);
 
-    const audit = await waitForRows(() => agent.store.auditRows({}), (rows) => rows.some((row) => row.action === 'shutoff_confirmed'));
+    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'shutoff_confirmed'));
     const command = audit.find((row) => row.action === 'shutoff_command')!;
     expect(command).toMatchObject({ who: 'hazmon', target: 'XV-1', details: { result: 'written', value: false, why: ['GD-1.concentration/hihi'] } });
     expect(audit.find((row) => row.action === 'shutoff_confirmed')).toMatchObject({ who: 'hazmon', target: 'XV-1', details: { why: ['GD-1.concentration/hihi'] } });
     expect(audit.findIndex((row) => row.action === 'shutoff_command')).toBeLessThan(audit.findIndex((row) => row.action === 'shutoff_confirmed'));
 
-    const stored = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.some((row) => row.ruleId === 'shutoff_confirmed'));
+    const stored = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.some((row) => row.ruleId === 'shutoff_confirmed'));
     expect(stored.find((row) => row.ruleId === 'hihi' && row.kind === 'raised')).toMatchObject({ pointId: 'GD-1.concentration', stateAfter: 'unacknowledged_active' });
     expect(stored.find((row) => row.kind === 'action_commanded')).toMatchObject({ pointId: 'XV-1', ruleId: 'close-gas', stateAfter: 'close' });
-    expect((await agent.store.verifyAuditChain()).ok).toBe(true);
+    expect((await agent.reader.verifyAuditChain()).ok).toBe(true);
     expect(agent.stats().persistFailures).toBe(0);
   }, 60_000);
 
@@ -75,7 +75,7 @@ describe('verified shut-off', () => {
     expect(agent.actionLatched('close-gas')).toBe(true);
     expect(plant!.site.device('XV-1').get('command')).toBe(0);
     // One alarm, one life cycle: raised once, then updated with each retry, never raised again.
-    const stored = await waitForRows(() => agent.store.alarmEventsAfter(0), (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3);
+    const stored = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3);
     const rows = stored.filter((row) => row.ruleId === 'shutoff_discrepancy');
     expect(rows.map((row) => [row.kind, row.stateAfter, row.details?.['occurrences'], row.details?.['attempt']])).toEqual([
       ['raised', 'unacknowledged_active', 1, 1],
@@ -87,7 +87,7 @@ describe('verified shut-off', () => {
     // Acknowledged like any other alarm; a later retry's update does not make it unacknowledged again.
     expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'view', password: PASSWORDS.viewer })).toMatchObject({ ok: false, reason: expect.stringMatching(/role viewer/) });
     expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
-    const acked = (await agent.store.alarmEventsAfter(0)).filter((row) => row.ruleId === 'shutoff_discrepancy').at(-1);
+    const acked = (await agent.reader.alarmEventsAfter(0)).filter((row) => row.ruleId === 'shutoff_discrepancy').at(-1);
     expect(acked).toMatchObject({ kind: 'acknowledged', stateAfter: 'acknowledged_active', who: 'sup', why: 'crew sent' });
     // Freed by hand, the valve closes on the standing command: the confirmation ends the alarm (acknowledged, so normal).
     plant!.site.device('XV-1').set('stuckOpen', 0);
@@ -127,7 +127,7 @@ describe('verified shut-off', () => {
     expect(discrepancy.details).toMatchObject({ reason: 'command_ignored' });
     expect(discrepancy.why).toMatch(/read back/);
     await waitFor('retry written', () => agent.stats().shutoff[0]!.writeFailures === 2);
-    const audit = await waitForRows(() => agent.store.auditRows({}), (rows) => rows.filter((row) => row.action === 'shutoff_command').length === 2);
+    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.filter((row) => row.action === 'shutoff_command').length === 2);
     expect(audit.filter((row) => row.action === 'shutoff_command').map((row) => row.details?.['result'])).toEqual(['failed', 'failed']);
     // Retries used up: the travel time passes and the discrepancy still says the command was not taken.
     await waitFor('discrepancy after the travel time', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
@@ -174,7 +174,7 @@ describe('verified shut-off', () => {
     expect(plant.site.device('XV-1').get('closedSwitch')).toBe(1);
     expect(agent.stats().shutoff[0]!.writes).toBe(writes);
 
-    const audit = (await agent.store.auditRows({})).filter((row) => row.action === 'reset_action');
+    const audit = (await agent.reader.auditRows({})).filter((row) => row.action === 'reset_action');
     expect(audit.map((row) => [row.who, row.details?.['result']])).toEqual([
       ['sup', 'refused'],
       ['view', 'refused'],

@@ -27,7 +27,7 @@ import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
 import type { AlarmView, CommandResult, EngineEvent, EngineStats, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
-import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreStats } from '../store/index.ts';
+import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader, StoreStats } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
@@ -161,11 +161,14 @@ export class Agent implements AgentApi {
   private stopped = false;
   private counts = { readings: 0, storeRejected: 0, storeDropped: 0, lateReadings: 0, invalidReadings: 0, reloadStopReadings: 0 };
 
+  readonly reader: StoreReader;
+
   private constructor(
     config: AgentConfig,
-    readonly store: HazmonStore,
+    private readonly store: HazmonStore,
     options: AgentOptions,
   ) {
+    this.reader = store.reader();
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.current = runningConfig(config);

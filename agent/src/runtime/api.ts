@@ -4,6 +4,7 @@
  * every command names the acting person's credentials.
  */
 import type { AlarmView, CommandResult } from '../engine/index.ts';
+import type { StoreReader } from '../store/index.ts';
 import type { AgentStats } from './agent.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
 import type { AgentHealth } from './health.ts';
@@ -32,6 +33,8 @@ export interface AlarmList {
 export interface AgentApi {
   /** The config running now, without secrets; follows reloads. */
   readonly config: PublicConfig;
+  /** The store's reads (readings, aggregates, alarm events after a cursor, audit rows, exports): no writes, no close. */
+  readonly reader: StoreReader;
   /** Every event as it happens (before it is on disk): for live views. Returns the unsubscribe function. */
   subscribe(listener: AgentListener): () => void;
   /** Every event once its row is committed (or its append failed), in order: for what tells a person. */

@@ -216,6 +216,8 @@ export class HazmonStore {
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
     auditRows: (query) => this.auditRows(query),
     latestAlarmStates: () => this.latestAlarmStates(),
+    verifyAuditChain: () => this.verifyAuditChain(),
+    exportRange: (request) => this.exportRange(request),
   });
 
   private constructor(

@@ -91,6 +91,10 @@ export interface StoreReader {
   auditRows(query?: AuditRangeQuery): Promise<AuditRow[]>;
   /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service. */
   latestAlarmStates(): Promise<AlarmEventRow[]>;
+  /** Checks the audit log's hash chain: its head, or each altered row. */
+  verifyAuditChain(): Promise<AuditVerification>;
+  /** Writes a time range of committed rows to CSV or Parquet; returns the number of rows written. */
+  exportRange(request: ExportRequest): Promise<number>;
 }
 
 export interface AggregatesQuery {
