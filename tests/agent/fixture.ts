@@ -137,14 +137,15 @@ export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[])
 
 const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
 
-/** `hazmon <args>` as a child process; its output is collected as it comes. */
-export function runHazmon(args: string[]) {
-  return runCommand(process.execPath, [BIN, ...args]);
+/** `hazmon <args>` as a child process; its output is collected as it comes; its stdin is `input` (default: nothing). */
+export function runHazmon(args: string[], input?: string) {
+  return runCommand(process.execPath, [BIN, ...args], input);
 }
 
 /** A child process whose output is collected as it comes. */
-export function runCommand(command: string, args: string[]) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCommand(command: string, args: string[], input?: string) {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(input ?? '');
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
