@@ -19,6 +19,8 @@ export interface PlantOptions {
   readonly speed?: number;
   readonly travelTimeS?: number;
   readonly retries?: number;
+  /** Configure the valve with its closed limit switch only, as a valve that has no open switch. */
+  readonly closedSwitchOnly?: boolean;
 }
 
 export interface Plant {
@@ -56,7 +58,7 @@ outputs:
   - id: XV-1
     kind: shutoff_valve
     command: XV-1.command
-    feedback: { closed: XV-1.closed, open: XV-1.open }
+    feedback: ${options.closedSwitchOnly ? '{ closed: XV-1.closed }' : '{ closed: XV-1.closed, open: XV-1.open }'}
     travelTimeS: ${options.travelTimeS ?? 3}
     retries: ${options.retries ?? 2}
 users:

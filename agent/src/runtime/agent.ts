@@ -537,7 +537,7 @@ export class Agent {
     const feedback = valve.output.feedback;
     if (!feedback) return;
     this.valveByFeedback.set(feedback.closed, valve);
-    this.valveByFeedback.set(feedback.open, valve);
+    if (feedback.open !== undefined) this.valveByFeedback.set(feedback.open, valve);
   }
 
   /**
@@ -893,7 +893,8 @@ export class Agent {
 
   private onConfirmed(outputId: string): void {
     const output = this.outputs.get(outputId)!;
-    const why = `${outputId} confirmed closed (${output.feedback?.closed} true, ${output.feedback?.open} false)`;
+    const open = output.feedback?.open;
+    const why = `${outputId} confirmed closed (${output.feedback?.closed} true${open === undefined ? '' : `, ${open} false`})`;
     this.runtimeAlarms.clear(`${outputId}/shutoff_discrepancy`, why);
     this.runtimeAlarms.notice(`${outputId}/shutoff_confirmed`, outputId, 'shutoff_confirmed', 'low', why, { trippedBy: this.trippedBy.get(outputId) ?? [] });
   }
