@@ -48,7 +48,7 @@ describe('hazmon browse', () => {
     // Only YAML on stdout: node-opcua's own log lines went to stderr.
     expect(stdout.split('\n').filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('- {'))).toEqual([]);
     expect(stdout).toContain(`# TankFarm/T-1/Level: Double, unit mm, EURange 0..10000, read-only\n- { id: TankFarm.T-1.Level, nodeId: "${tankNodeId('T-1', 'Level')}", unit: mm }\n`);
-    expect(stdout).toContain('# TankFarm/T-1/InletValve: Boolean, writable\n');
+    expect(stdout).toContain(`# TankFarm/T-1/InletValve: Boolean, writable\n- { id: TankFarm.T-1.InletValve, nodeId: "${tankNodeId('T-1', 'InletValve')}", type: bool }\n`);
 
     const pasted = stdout.split('\n').map((line) => `      ${line}`).join('\n');
     const yaml = `
@@ -62,6 +62,7 @@ ${pasted}
 store: { path: ${JSON.stringify(join(dir, 'pasted.duckdb'))} }
 `;
     const config = parseAgentConfig(yaml, join(dir, 'pasted.yaml'));
+    expect(config.storePoints.find((point) => point.pointId === 'TankFarm.T-1.InletValve')).toMatchObject({ valueKind: 'boolean' });
     expect(config.opcua[0]!.points.map((point) => point.id).sort()).toEqual(
       ['InletValve', 'Level', 'OutletPump', 'Pressure', 'Temperature'].map((name) => `TankFarm.T-1.${name}`),
     );

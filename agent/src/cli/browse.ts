@@ -111,6 +111,7 @@ export function pointEntriesYaml(variables: readonly OpcuaVariableInfo[]): strin
       const about = describeVariable(variable);
       if (!READABLE_TYPES.has(variable.dataType)) return `${about}: not a number or boolean, hazmon cannot read it as a point\n`;
       const fields = [`id: ${yamlScalar(pointIdOf(variable.browsePath))}`, `nodeId: ${JSON.stringify(variable.nodeId)}`];
+      if (variable.dataType === 'Boolean') fields.push('type: bool');
       if (variable.engineeringUnits) fields.push(`unit: ${yamlScalar(variable.engineeringUnits.unit)}`);
       return `${about}\n- { ${fields.join(', ')} }\n`;
     })
