@@ -120,8 +120,7 @@ export function pointEntriesYaml(variables: readonly OpcuaVariableInfo[]): strin
 
 export async function browseCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { endpoint, startNodeId, maxDepth, userName } = parseBrowseArgs(args);
-  const password = userName === undefined ? undefined : await readPassword(`Password of ${userName}: `, io);
-  const withUser = userName === undefined ? endpoint : { ...endpoint, user: { userName, password: password! } };
+  const withUser = userName === undefined ? endpoint : { ...endpoint, user: { userName, password: await readPassword(`Password of ${userName}: `, io) } };
   let variables: OpcuaVariableInfo[];
   try {
     variables = await browseOpcuaVariables(withUser, { startNodeId, maxDepth }, 'hazmon browse');
@@ -133,7 +132,7 @@ export async function browseCommand(args: readonly string[], io: CliIo): Promise
   io.stdout.write(
     `# ${variables.length} variables of ${endpoint.endpointUrl} under ${startNodeId} (depth ${maxDepth}).\n` +
       `# Paste under the points: of an opcua connection with this endpointUrl; rename the ids as the site names them\n` +
-      `# (each is a reading id, unique across the config); the unit, when given, overrides the server's.\n` +
+      `# (each is a reading id, unique across the config); a unit written here overrides the one the server names.\n` +
       pointEntriesYaml(variables),
   );
   return EXIT.ok;

@@ -27,8 +27,10 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'browse',
-    usage: 'ENDPOINT [--security-mode M] [--security-policy P] [--user NAME] [--pki-dir DIR] [--trust-unknown-server-certificate] [--timeout-ms N] [--start NODEID] [--depth N]',
-    summary: "list an OPC UA server's variables (node id, data type, unit) as point entries to paste under an opcua connection's points:; --user asks for the password",
+    usage: 'ENDPOINT [--security-mode M --pki-dir DIR] [--user NAME] [--start NODEID] [...]',
+    summary:
+      "print an OPC UA server's variables (node id, data type, unit) as entries to paste under an opcua connection's points:; " +
+      'also --security-policy P, --trust-unknown-server-certificate, --timeout-ms N, --depth N; --user asks for the password',
     run: async (args, io) => (await import('./browse.ts')).browseCommand(args, io),
   },
   {
