@@ -19,6 +19,8 @@ export interface PlantOptions {
   readonly speed?: number;
   readonly travelTimeS?: number;
   readonly retries?: number;
+  /** Configure the valve with its closed limit switch only, as a valve that has no open switch. */
+  readonly closedSwitchOnly?: boolean;
 }
 
 export interface Plant {
@@ -56,7 +58,7 @@ outputs:
   - id: XV-1
     kind: shutoff_valve
     command: XV-1.command
-    feedback: { closed: XV-1.closed, open: XV-1.open }
+    feedback: ${options.closedSwitchOnly ? '{ closed: XV-1.closed }' : '{ closed: XV-1.closed, open: XV-1.open }'}
     travelTimeS: ${options.travelTimeS ?? 3}
     retries: ${options.retries ?? 2}
 users:
@@ -143,14 +145,15 @@ export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[])
 
 const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
 
-/** `hazmon <args>` as a child process; its output is collected as it comes. */
-export function runHazmon(args: string[]) {
-  return runCommand(process.execPath, [BIN, ...args]);
+/** `hazmon <args>` as a child process; its output is collected as it comes; its stdin is `input` (default: nothing). */
+export function runHazmon(args: string[], input?: string) {
+  return runCommand(process.execPath, [BIN, ...args], input);
 }
 
 /** A child process whose output is collected as it comes. */
-export function runCommand(command: string, args: string[]) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCommand(command: string, args: string[], input?: string) {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(input ?? '');
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));

@@ -184,3 +184,33 @@ describe('verified shut-off', () => {
     expect(String(audit[0]!.details?.['reason'])).toMatch(/active/);
   }, 60_000);
 });
+
+describe('verified shut-off of a valve with a closed switch only', () => {
+  it('the closed switch alone confirms the close; reopened under the latch, it is the emergency discrepancy and closed again', async () => {
+    plant = await startPlant({ speed: 4, travelTimeS: 2, retries: 1, closedSwitchOnly: true });
+    const agent = await plant.startAgent();
+    plant.site.device('GD-1').set('concentration', 60);
+    const confirmed = await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
+    expect(confirmed.why).toBe('XV-1 confirmed closed (XV-1.closed true)');
+    expect(agent.stats().shutoff[0]).toMatchObject({ state: 'confirmed', writes: 1, confirmations: 1, discrepancies: 0 });
+    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'shutoff_confirmed'));
+    expect(audit.find((row) => row.action === 'shutoff_confirmed')?.details).toMatchObject({ closed: 'XV-1.closed', open: null });
+
+    plant.site.device('XV-1').set('command', 1);
+    const raised = await waitFor('discrepancy', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy')[0]);
+    expect(raised).toMatchObject({ priority: 'emergency', details: { reason: 'opened_under_latch', closedSwitch: false, openSwitch: null } });
+    expect(raised.why).toMatch(/reads open \(closed switch false, no open switch\) while its shut-off is latched/);
+    await waitFor('confirmed closed again', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[1]);
+    expect(plant.site.device('XV-1').get('closedSwitch')).toBe(1);
+    expect(runtimeAlarms(plant.events, 'XV-1/shutoff_discrepancy').map((event) => event.transition)).toEqual(['raised', 'cleared']);
+  }, 60_000);
+
+  it('stuck: the closed switch not changing within the travel time is the emergency discrepancy, retried, latch kept', async () => {
+    const { agent, discrepancy } = await tripWithValveFault('stuckOpen', { speed: 4, travelTimeS: 1, retries: 1, closedSwitchOnly: true });
+    expect(discrepancy).toMatchObject({ priority: 'emergency', active: true, details: { reason: 'not_closed', closedSwitch: false, openSwitch: null } });
+    expect(discrepancy.why).toMatch(/XV-1 not confirmed closed 1 s after the close command: the closed switch did not change \(closed switch false, no open switch\)/);
+    await waitFor('the retry used', () => agent.stats().shutoff[0]!.writes === 2 && runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 2);
+    expect(agent.stats().shutoff[0]).toMatchObject({ state: 'discrepancy', confirmations: 0 });
+    expect(agent.actionLatched('close-gas')).toBe(true);
+  }, 60_000);
+});

@@ -28,13 +28,13 @@ describe('hazmon export (child process)', () => {
     expect(result.stdout).toContain(`10 rows written to ${out} (readings, csv, ${iso(from)} to ${iso(to)})`);
 
     const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
-    expect(header).toBe('point_id,time_ms,source_time_ms,value,unit,quality,reason,reason_message');
+    expect(header).toBe('point_id,time_ms,source_time_ms,value,value_bool,unit,quality,reason,reason_message');
     const store = await HazmonStore.open({ path: site.storePath, retentionIntervalMs: 0 });
     const stored = await store.rawReadings(POINTS[1], from, to);
     await store.close();
     expect(stored).toHaveLength(10);
-    const exported = lines.map((line) => line.split(',')).map(([pointId, time, sourceTime, value, unit, quality, reason, message]) => [pointId, Number(time), Number(sourceTime), Number(value), unit, quality, reason, message]);
-    expect(exported).toEqual(stored.map((row) => [POINTS[1], row.time, row.sourceTime, row.value, '%LEL', row.quality, '', '']));
+    const exported = lines.map((line) => line.split(',')).map(([pointId, time, sourceTime, value, valueBool, unit, quality, reason, message]) => [pointId, Number(time), Number(sourceTime), Number(value), valueBool, unit, quality, reason, message]);
+    expect(exported).toEqual(stored.map((row) => [POINTS[1], row.time, row.sourceTime, row.value, '', '%LEL', row.quality, '', '']));
   }, 120_000);
 
   it('refuses an --out that exists without --force (exit 64), leaving the file alone', async () => {

@@ -50,18 +50,18 @@ async function readFirstLine(io: CliIo): Promise<string> {
   return text.split(/\r?\n/)[0] ?? '';
 }
 
+/** A password typed at a hidden prompt on a terminal, else the first line of piped input: never on the command line. */
+export function readPassword(prompt: string, io: CliIo): Promise<string> {
+  return io.stdin.isTTY ? readHidden(prompt, io) : readFirstLine(io);
+}
+
 export async function hashPasswordCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
   if (positionals.length > 0) throw new UsageError('takes no arguments: type the password at the prompt or pipe it in, never on the command line');
-  let password: string;
-  if (io.stdin.isTTY) {
-    password = await readHidden('Password: ', io);
-    if ((await readHidden('Again: ', io)) !== password) {
-      io.stderr.write('the two passwords differ\n');
-      return EXIT.failed;
-    }
-  } else {
-    password = await readFirstLine(io);
+  const password = await readPassword('Password: ', io);
+  if (io.stdin.isTTY && (await readHidden('Again: ', io)) !== password) {
+    io.stderr.write('the two passwords differ\n');
+    return EXIT.failed;
   }
   if (password.length === 0) {
     io.stderr.write('an empty password is refused\n');

@@ -26,6 +26,14 @@ export const COMMANDS: readonly Command[] = [
     run: async (args, io) => (await import('./hash-password.ts')).hashPasswordCommand(args, io),
   },
   {
+    name: 'browse',
+    usage: 'ENDPOINT [--security-mode M --pki-dir DIR] [--user NAME] [--start NODEID] [...]',
+    summary:
+      "print an OPC UA server's variables (node id, data type, unit) as entries to paste under an opcua connection's points:; " +
+      'also --security-policy P, --trust-unknown-server-certificate, --timeout-ms N, --depth N; --user asks for the password',
+    run: async (args, io) => (await import('./browse.ts')).browseCommand(args, io),
+  },
+  {
     name: 'audit verify',
     usage: 'CONFIG',
     summary: "check the store's audit hash chain: prints its head (exit 0) or one line per altered row (exit 1)",

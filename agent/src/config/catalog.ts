@@ -19,8 +19,9 @@ export interface PointCatalog {
   readonly brokenDevices: Set<string>;
 }
 
+/** A coil, discrete input or register bit, or an OPC UA point declared `type: bool`. */
 export function isBooleanPoint(point: SourcePoint): boolean {
-  return point.source === 'modbus' && (point.point.type === 'bool' || point.point.type === 'bit');
+  return point.source === 'modbus' ? point.point.type === 'bool' || point.point.type === 'bit' : point.point.type === 'bool';
 }
 
 /** The unit the point's readings carry at start ('' when the OPC UA server is to name it). */

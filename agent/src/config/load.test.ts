@@ -93,6 +93,20 @@ describe('the sample config (agent/examples/site.yaml)', () => {
   });
 });
 
+describe('shut-off valve feedback', () => {
+  it('takes a valve with a closed switch only: feedback { closed } without open', () => {
+    const config = parseAgentConfig(replaceOnce(sampleText, 'feedback: { closed: XV-301.closed, open: XV-301.open }', 'feedback: { closed: XV-301.closed }'), SAMPLE);
+    expect(config.outputs[0]!.feedback).toEqual({ closed: 'XV-301.closed' });
+  });
+
+  it('still needs the closed switch, and a valve without feedback is refused', () => {
+    const openOnly = issuesOf(replaceOnce(sampleText, 'feedback: { closed: XV-301.closed, open: XV-301.open }', 'feedback: { open: XV-301.open }'));
+    expect(openOnly.map((issue) => issue.path)).toEqual(['outputs[0].feedback.closed']);
+    const none = issuesOf(replaceOnce(sampleText, '    feedback: { closed: XV-301.closed, open: XV-301.open }\n', ''));
+    expect(none.map((issue) => [issue.path, issue.problem])).toEqual([['outputs[0]', expect.stringContaining('open may be left out when the valve has a closed switch only')]]);
+  });
+});
+
 describe('cross-reference errors', () => {
   const cases: { name: string; from: string; to: string; needle: string; path: string; code: ConfigIssue['code'] }[] = [
     { name: 'a device on a missing line', from: 'line: line-1, unitId: 3 }', to: 'line: line-9, unitId: 3 }', needle: 'line-9', path: 'devices[5].line', code: 'HAZMON_CONFIG_REFERENCE' },

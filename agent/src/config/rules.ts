@@ -132,7 +132,7 @@ function checkVotingGroups(sections: Partial<ConfigSections>, issues: IssueList)
 function checkOutputs(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): void {
   (sections.outputs ?? []).forEach((output, index) => {
     const path: PathPart[] = ['outputs', index];
-    if (output.kind === 'shutoff_valve' && !output.feedback) issues.add('HAZMON_CONFIG_INVALID', path, 'a shut-off valve needs feedback: { closed, open } limit-switch points to verify it closed');
+    if (output.kind === 'shutoff_valve' && !output.feedback) issues.add('HAZMON_CONFIG_INVALID', path, 'a shut-off valve needs feedback: { closed, open } limit-switch points to verify it closed (open may be left out when the valve has a closed switch only)');
     if (!catalog) return;
     const command = resolveWritablePoint(catalog, output.command, [...path, 'command'], issues);
     if (command && typeof tripValueOf(output) === 'number' && isBooleanPoint(command)) issues.add('HAZMON_CONFIG_INVALID', [...path, 'tripValue'], 'the command point is a coil or bit: give true or false');

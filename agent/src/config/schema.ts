@@ -72,9 +72,9 @@ export const outputSchema = z.strictObject({
   command: text,
   /** Value written to trip. Default false for a shut-off valve (fail-safe: de-energize to close), else true. */
   tripValue: z.union([z.boolean(), finite]).optional(),
-  /** Limit switches read back after a trip; required for shut-off valves. */
-  feedback: z.strictObject({ closed: text, open: text }).optional(),
-  /** Closed (and not open) within this long after the command, or a shut-off discrepancy alarm. */
+  /** Limit switches read back after a trip; required for shut-off valves. `open` is left out for a valve with a closed switch only. */
+  feedback: z.strictObject({ closed: text, open: text.optional() }).optional(),
+  /** Closed (and not open, when there is an open switch) within this long after the command, or a shut-off discrepancy alarm. */
   travelTimeS: z.number().positive().max(60).default(3),
   /** Further write attempts when the command write itself fails. */
   retries: z.number().int().min(0).max(10).default(2),

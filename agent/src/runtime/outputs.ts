@@ -128,7 +128,7 @@ export class OutputDriver {
     const feedback = valve.output.feedback;
     if (!feedback) return;
     this.valveByFeedback.set(feedback.closed, valve);
-    this.valveByFeedback.set(feedback.open, valve);
+    if (feedback.open !== undefined) this.valveByFeedback.set(feedback.open, valve);
   }
 
   /** Puts an output in its trip state: a shut-off valve through its verifying controller, anything else written once. */
@@ -151,7 +151,8 @@ export class OutputDriver {
 
   private onConfirmed(outputId: string): void {
     const output = this.outputs.get(outputId)!;
-    const why = `${outputId} confirmed closed (${output.feedback?.closed} true, ${output.feedback?.open} false)`;
+    const open = output.feedback?.open;
+    const why = `${outputId} confirmed closed (${output.feedback?.closed} true${open === undefined ? '' : `, ${open} false`})`;
     this.deps.runtimeAlarms.clear(`${outputId}/shutoff_discrepancy`, why);
     this.deps.runtimeAlarms.notice(`${outputId}/shutoff_confirmed`, outputId, 'shutoff_confirmed', 'low', why, { trippedBy: this.trippedBy.get(outputId) ?? [] });
   }

@@ -1,6 +1,7 @@
 /**
  * Verified shut-off of one valve: writes the close command at once, confirms it through the limit switches within
- * the travel time, raises a discrepancy with its reason otherwise, retries as configured, and never reopens.
+ * the travel time, raises a discrepancy with its reason otherwise, retries as configured, and never reopens. A valve
+ * with a closed switch only is confirmed by that switch alone.
  */
 import type { ResolvedOutput } from '../config/index.ts';
 import type { LatencyHistogram } from '../latency-histogram.ts';
@@ -11,11 +12,12 @@ export type OutputWriter = (value: boolean | number) => Promise<OutputWriteResul
 
 /**
  * stuck_open: the open switch still on after the travel time; feedback_broken: both switches false;
- * feedback_inconsistent: both true; no_feedback: no good limit-switch reading since the command;
+ * feedback_inconsistent: both true; not_closed: a valve with a closed switch only, still false after the travel time
+ * (stuck or a broken wire: there is no open switch to tell which); no_feedback: no good limit-switch reading since the command;
  * command_ignored: the write failed or read back something else; opened_under_latch: a valve confirmed closed (or
  * latched before a restart) reads open while its action is still latched.
  */
-export type ShutoffDiscrepancyReason = 'stuck_open' | 'feedback_broken' | 'feedback_inconsistent' | 'no_feedback' | 'command_ignored' | 'opened_under_latch';
+export type ShutoffDiscrepancyReason = 'stuck_open' | 'feedback_broken' | 'feedback_inconsistent' | 'not_closed' | 'no_feedback' | 'command_ignored' | 'opened_under_latch';
 
 export const SHUTOFF_STATES = ['idle', 'commanding', 'verifying', 'discrepancy', 'confirmed'] as const;
 export type ShutoffState = (typeof SHUTOFF_STATES)[number];
@@ -27,6 +29,7 @@ export interface ShutoffDiscrepancy {
   readonly attempt: number;
   readonly retriesLeft: number;
   readonly closedSwitch: boolean | null;
+  /** Always null for a valve with a closed switch only. */
   readonly openSwitch: boolean | null;
 }
 
@@ -97,7 +100,7 @@ export class ShutoffValveController {
 
   /** Reopened by hand, or moved by itself, while the latch holds: the emergency discrepancy, and close it again. */
   private openedUnderLatch(): void {
-    const switches = `limit switches closed=${String(this.closedSwitch)} open=${String(this.openSwitch)}`;
+    const switches = this.describeSwitches(this.closedSwitch, this.openSwitch);
     this.restartSequence();
     this.raise('opened_under_latch', `${this.output.id} reads open (${switches}) while its shut-off is latched: commanding it closed again`);
     this.decidedAt = this.hooks.now();
@@ -221,10 +224,11 @@ export class ShutoffValveController {
     const seconds = this.output.travelTimeS;
     const closed = this.fresh(this.closedAt) ? this.closedSwitch : null;
     const open = this.fresh(this.openAt) ? this.openSwitch : null;
-    const switches = `limit switches closed=${String(closed)} open=${String(open)}`;
+    const switches = this.describeSwitches(closed, open);
     const head = `${this.output.id} not confirmed closed ${seconds} s after ${this.attempt === 0 ? 'the agent restarted with its shut-off latched' : 'the close command'}`;
     if (this.lastWriteError !== null) return { reason: 'command_ignored', why: `${head}: the command was not taken (${this.lastWriteError}); ${switches}` };
-    if (closed === null || open === null) return { reason: 'no_feedback', why: `${head}: no good limit-switch reading since the command (${switches})` };
+    if (closed === null || (this.hasOpenSwitch() && open === null)) return { reason: 'no_feedback', why: `${head}: no good limit-switch reading since the command (${switches})` };
+    if (!this.hasOpenSwitch()) return { reason: 'not_closed', why: `${head}: the closed switch did not change (${switches}): stuck, or its feedback wire broken` };
     if (!closed && !open) return { reason: 'feedback_broken', why: `${head}: both limit switches false (${switches}): feedback wire broken` };
     if (closed && open) return { reason: 'feedback_inconsistent', why: `${head}: both limit switches true (${switches})` };
     return { reason: 'stuck_open', why: `${head}: valve still open (${switches}): stuck open` };
@@ -257,9 +261,18 @@ export class ShutoffValveController {
     this.hooks.confirmed(this.output.id);
   }
 
-  /** Closed true and open false, both read after the first command write started. */
+  /** Closed true and open false (when there is an open switch), read after the first command write started. */
   private confirmedByFeedback(): boolean {
-    return this.fresh(this.closedAt) && this.fresh(this.openAt) && this.closedSwitch === true && this.openSwitch === false;
+    const closed = this.fresh(this.closedAt) && this.closedSwitch === true;
+    return closed && (!this.hasOpenSwitch() || (this.fresh(this.openAt) && this.openSwitch === false));
+  }
+
+  private hasOpenSwitch(): boolean {
+    return this.output.feedback?.open !== undefined;
+  }
+
+  private describeSwitches(closed: boolean | null, open: boolean | null): string {
+    return this.hasOpenSwitch() ? `limit switches closed=${String(closed)} open=${String(open)}` : `closed switch ${String(closed)}, no open switch`;
   }
 
   private fresh(at: number): boolean {

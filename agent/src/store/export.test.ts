@@ -1,4 +1,5 @@
 /** CSV and Parquet exports read back with DuckDB. */
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { point, reading, tempDir } from './fixtures/test-helpers.ts';
@@ -59,5 +60,37 @@ describe('export', () => {
     const events = await readFile(`SELECT seq, kind, priority, details FROM read_parquet('${eventsPath}')`);
     expect(events).toEqual([{ seq: 1n, kind: 'raised', priority: 'high', details: '{"v":1}' }]);
     await expect(store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: to, to: from })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
+  });
+
+  it('exports a boolean point (coil, input, OPC UA type: bool) in value_bool: true/false in CSV, BOOLEAN in Parquet', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await HazmonStore.open({ path: dir.file('b.duckdb'), retentionIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    await store.registerPoints([point('XV.closed', { valueKind: 'boolean', resolution: 1, unit: '' }), point('GD.c')]);
+    store.writeReading(reading('XV.closed', T0, false, { unit: '' }));
+    store.writeReading(reading('XV.closed', T0 + 1000, true, { unit: '' }));
+    store.writeReading(reading('XV.closed', T0 + 2000, null, { unit: '', quality: 'bad', reason: { code: 'timeout', message: 't' } }));
+    store.writeReading(reading('GD.c', T0, 12.5));
+    store.flush();
+    const csvPath = dir.file('b.csv');
+    const parquetPath = dir.file('b.parquet');
+    expect(await store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: T0, to: T0 + 3000 })).toBe(4);
+    expect(await store.exportRange({ what: 'readings', format: 'parquet', path: parquetPath, from: T0, to: T0 + 3000 })).toBe(4);
+    const csvLines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    expect(csvLines.map((line) => line.split(',').slice(0, 5).join(','))).toEqual([
+      'point_id,time_ms,source_time_ms,value,value_bool',
+      `GD.c,${T0},,12.5,`,
+      `XV.closed,${T0},,,false`,
+      `XV.closed,${T0 + 1000},,,true`,
+      `XV.closed,${T0 + 2000},,,`,
+    ]);
+    const fromParquet = await readFile(`SELECT point_id, value, value_bool, typeof(value_bool) AS type FROM read_parquet('${parquetPath}') ORDER BY point_id, time_ms`);
+    expect(fromParquet).toEqual([
+      { point_id: 'GD.c', value: 12.5, value_bool: null, type: 'BOOLEAN' },
+      { point_id: 'XV.closed', value: null, value_bool: false, type: 'BOOLEAN' },
+      { point_id: 'XV.closed', value: null, value_bool: true, type: 'BOOLEAN' },
+      { point_id: 'XV.closed', value: null, value_bool: null, type: 'BOOLEAN' },
+    ]);
   });
 });

@@ -256,6 +256,13 @@ const REASON_NAME_SQL = `CASE r.reason ${Object.entries(REASON_CODE)
   .map(([reason, code]) => `WHEN ${code} THEN '${reason}'`)
   .join(' ')} END`;
 
+/**
+ * A reading's value in two typed columns: `value` (DOUBLE, engineering units) for number points, `value_bool`
+ * (BOOLEAN: true/false in CSV) for boolean points (coils, inputs, bits, OPC UA `type: bool`); each NULL for the other kind.
+ */
+const EXPORTED_VALUES = `CASE WHEN p.value_kind = 'boolean' THEN NULL ELSE r.value_scaled / p.value_divisor END AS value,
+                CASE WHEN p.value_kind = 'boolean' THEN r.value_scaled <> 0 END AS value_bool`;
+
 /** What one export reads: the table, the key its windows split, the row filter, and the SELECT of one window. */
 interface ExportSource {
   readonly table: string;
@@ -276,7 +283,7 @@ function exportSource(request: ExportRequest, pointIndexes: readonly number[] | 
         key: 'r.t',
         where,
         maxRows: ROWS_PER_WINDOW,
-        select: (window) => `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, r.value_scaled / p.value_divisor AS value, p.unit,
+        select: (window) => `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, ${EXPORTED_VALUES}, p.unit,
                 CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_NAME_SQL} AS reason, x.text AS reason_message
               FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx ${REASON_TEXT_JOIN}
               WHERE r.t >= ${window.from} AND r.t < ${window.to}${where ? ` AND ${where}` : ''}

@@ -29,6 +29,13 @@ const deadbandSchema = z.discriminatedUnion('type', [
 export const opcuaPointSchema = z.strictObject({
   id: z.string().min(1),
   nodeId: nodeIdSchema,
+  /**
+   * What the node's values are: `bool` for a Boolean node, so the store keeps and exports its readings as booleans
+   * (its registration is fixed once rows exist, and the server may be out of reach when the agent starts, so it is
+   * declared here rather than learned); a value of another type from a `bool` point is a bad reading. `hazmon browse`
+   * prints it for Boolean nodes. Default `number`.
+   */
+  type: z.enum(['number', 'bool']).default('number'),
   /** Overrides the unit taken from the node's EngineeringUnits property. */
   unit: z.string().optional(),
   samplingIntervalMs: z.number().nonnegative().default(1000),

@@ -353,6 +353,13 @@ export class OpcuaConnection {
     const value = scalarOf(dataValue.value);
     const sourceTime = dataValue.sourceTimestamp === null ? null : dataValue.sourceTimestamp.getTime();
     const status = dataValue.statusCode;
+    if (point.config.type === 'bool' && value !== undefined && typeof value !== 'boolean') {
+      const reason: QualityReason = {
+        code: 'decode',
+        message: `${this.config.endpointUrl} node ${point.config.nodeId} sent ${live.opcua.DataType[dataValue.value.dataType]} ${value} but point ${point.config.id} is declared type: bool`,
+      };
+      return { pointId: point.config.id, value: null, unit: point.unit, sourceTime, receiveTime, quality: 'bad', reason };
+    }
     if (status.value >>> 30 === 0) {
       if (value !== undefined) return { pointId: point.config.id, value, unit: point.unit, sourceTime, receiveTime, quality: 'good' };
       const reason: QualityReason = {
