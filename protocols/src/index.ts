@@ -21,7 +21,7 @@ export { DEFAULT_LINE_TIMING, ModbusLine, lineConfigSchema } from './modbus/line
 export type { ModbusPollerOptions, PollOutcome } from './modbus/client.ts';
 export { ModbusPoller } from './modbus/client.ts';
 export type { ConfigLocation, ModbusConfigErrorCode, ModbusWriteErrorCode } from './modbus/errors.ts';
-export { ModbusConfigError, ModbusWriteError, quote } from './modbus/errors.ts';
+export { ModbusConfigError, ModbusWriteError } from './modbus/errors.ts';
 
 // Device profiles (YAML data files) and devices built from them.
 export type { ModbusProfile, ProfilePoint, SerialSettings } from './profiles/profile.ts';

@@ -1,6 +1,7 @@
 /** The hazmon-sim command: runs a site file and prints where each device listens; Ctrl-C (SIGINT/SIGTERM) stops it. */
 
 import { parseArgs } from 'node:util';
+import { messageOf } from '@hazmon/errors';
 import { SimulatorError } from './errors.ts';
 import { startSite } from './site/start-site.ts';
 
@@ -16,7 +17,7 @@ async function main(): Promise<number> {
       options: { speed: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
     });
   } catch (error) {
-    process.stderr.write(`hazmon-sim: ${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`hazmon-sim: ${messageOf(error)}\n${USAGE}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
     site = await startSite(sitePath, speed === undefined ? {} : { speed });
   } catch (error) {
     const code = error instanceof SimulatorError ? ` [${error.code}]` : '';
-    process.stderr.write(`hazmon-sim: cannot start ${sitePath}${code}:\n${(error as Error).message}\n`);
+    process.stderr.write(`hazmon-sim: cannot start ${sitePath}${code}:\n${messageOf(error)}\n`);
     return 1;
   }
   const running = site;

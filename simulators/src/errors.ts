@@ -1,4 +1,5 @@
 /** The one error class of the simulators: a stable code plus a message that says where and why. */
+import { HazmonError } from '@hazmon/errors';
 
 export type SimulatorErrorCode =
   | 'HAZMON_SIM_QUANTITY_UNKNOWN'
@@ -10,12 +11,6 @@ export type SimulatorErrorCode =
   | 'HAZMON_SIM_PTY_FAILED'
   | 'HAZMON_SIM_SERIAL_FAILED';
 
-export class SimulatorError extends Error {
-  readonly code: SimulatorErrorCode;
-
-  constructor(code: SimulatorErrorCode, message: string) {
-    super(message);
-    this.name = 'SimulatorError';
-    this.code = code;
-  }
+export class SimulatorError extends HazmonError<SimulatorErrorCode> {
+  override readonly name = 'SimulatorError';
 }

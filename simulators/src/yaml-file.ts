@@ -1,6 +1,7 @@
 /** Reads a YAML data file and validates it with a zod schema; errors name the file, the field path and the problem. */
 
 import { readFileSync } from 'node:fs';
+import { messageOf } from '@hazmon/errors';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SimulatorError, type SimulatorErrorCode } from './errors.ts';
@@ -25,7 +26,7 @@ export function loadYamlFile<TSchema extends z.ZodType>(path: string, schema: TS
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new SimulatorError(code, `${path}: cannot read the file (${(error as Error).message})`);
+    throw new SimulatorError(code, `${path}: cannot read the file (${messageOf(error)})`, { cause: error });
   }
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {

@@ -88,7 +88,7 @@ describe('OPC UA comms alarm cause', () => {
 
   it('names a wrong password', async () => {
     const { why, stored } = await commsAlarm('password', { endpointUrl: farm.endpointUrl, user: { userName: 'operator', password: 'wrong' } });
-    expect(why).toContain('HAZMON_OPCUA_AUTH_REJECTED');
+    // The code is the alarm's details.code; the why is the sentence for a person.
     expect(why).toContain('"operator"');
     expect(why).toContain('BadUserAccessDenied');
     expect(stored.details).toMatchObject({ code: 'HAZMON_OPCUA_AUTH_REJECTED' });

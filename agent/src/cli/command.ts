@@ -1,4 +1,5 @@
 /** What a hazmon subcommand is: a name, a usage line and a function from arguments to an exit code. */
+import { HazmonError } from '@hazmon/errors';
 
 /** Streams a command talks to; the real process's in production, buffers in tests. */
 export interface CliIo {
@@ -28,7 +29,10 @@ export interface Command {
 }
 
 /** A usage problem the dispatcher prints with the command's usage line. */
-export class UsageError extends Error {
+export class UsageError extends HazmonError<'HAZMON_CLI_USAGE'> {
   override readonly name = 'UsageError';
-  readonly code = 'HAZMON_CLI_USAGE';
+
+  constructor(message: string) {
+    super('HAZMON_CLI_USAGE', message);
+  }
 }

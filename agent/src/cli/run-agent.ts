@@ -4,6 +4,7 @@
  * the change is refused), stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { messageOf } from '@hazmon/errors';
 import { formatIssue } from '../config/index.ts';
 import type { AgentEvent, EventDurability } from '../runtime/index.ts';
 import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
@@ -70,7 +71,7 @@ export async function reloadFromFile(agent: Agent, file: string, io: CliIo, trig
     await agent.reload(config, trigger);
     return true;
   } catch (error) {
-    if (!(error instanceof RuntimeError)) io.stderr.write(`hazmon run: ${trigger}: reload of ${file} failed: ${(error as Error).message}\n`);
+    if (!(error instanceof RuntimeError)) io.stderr.write(`hazmon run: ${trigger}: reload of ${file} failed: ${messageOf(error)}\n`);
     return false;
   }
 }

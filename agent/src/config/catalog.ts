@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LineConfig, ModbusProfile, OpcuaConnectionConfig, OpcuaPointConfig, ReadyDevice, ResolvedPoint } from '@hazmon/protocols';
-import { ModbusConfigError, createModbusDevice, loadProfile, quote } from '@hazmon/protocols';
+import { ModbusConfigError, createModbusDevice, loadProfile } from '@hazmon/protocols';
 import type { ConfigSections } from './schema.ts';
 import type { IssueList, PathPart } from './issues.ts';
 import { parsePath } from './issues.ts';
@@ -105,9 +105,6 @@ function siteProfilesDir(sections: Partial<ConfigSections>, file: string, issues
 
 /** The profile layer's problem text with its code; where it is, when that is another file (a profile). */
 function describe(error: ModbusConfigError, file: string): string {
-  const { location } = error;
-  const where = location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
-  const prefix = `${error.code}: ${where} ${location.path || '(root)'}: `;
-  const problem = error.message.slice(prefix.length, error.message.length - ` (got ${quote(error.value)})`.length);
-  return location.file === file ? `${error.code}: ${problem}` : `${error.code}: ${problem} (in ${where} ${location.path})`;
+  const problem = `${error.code}: ${error.problem}`;
+  return error.location.file === file ? problem : `${problem} (in ${error.where} ${error.location.path})`;
 }

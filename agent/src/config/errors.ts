@@ -1,5 +1,5 @@
 /** The config loader's one error: every problem found in the file, each with file, line:column, field path and the bad value. */
-import { quote } from '@hazmon/protocols';
+import { HazmonError, quote } from '@hazmon/errors';
 
 /** What kind of problem an issue is; stable, for tests and tooling. */
 export type ConfigIssueCode =
@@ -28,14 +28,14 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 /** A config file that cannot be used: the agent refuses to start. */
-export class HazmonConfigError extends Error {
+export class HazmonConfigError extends HazmonError<'HAZMON_CONFIG_INVALID'> {
   override readonly name = 'HazmonConfigError';
-  readonly code = 'HAZMON_CONFIG_INVALID';
+  /** Every problem, each with its own code (YAML, schema, reference, ...); the error's code says only "refused". */
   readonly issues: readonly ConfigIssue[];
 
   constructor(file: string, issues: readonly ConfigIssue[]) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`HAZMON_CONFIG_INVALID: ${file}: ${count}\n${issues.map(formatIssue).join('\n')}`);
+    super('HAZMON_CONFIG_INVALID', `${file}: ${count}\n${issues.map(formatIssue).join('\n')}`);
     this.issues = issues;
   }
 }

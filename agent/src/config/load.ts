@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { messageOf } from '@hazmon/errors';
 import type { LineConfig, Locator, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
 import { yamlLocator } from '@hazmon/protocols';
 import type { EngineConfig } from '../engine/index.ts';
@@ -66,7 +67,7 @@ export function loadAgentConfig(file: string, options: LoadConfigOptions = {}): 
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    const reason = (error as NodeJS.ErrnoException).code ?? messageOf(error);
     throw new HazmonConfigError(path, [{ code: 'HAZMON_CONFIG_UNREADABLE', file: path, path: '', line: 1, column: 1, problem: `cannot read the file (${reason})`, value: path }]);
   }
   return parseAgentConfig(text, path, options);

@@ -1,4 +1,5 @@
 /** Named errors of the alarm engine, each with a stable code; config errors list their problems by field path. */
+import { HazmonError } from '@hazmon/errors';
 
 export type EngineErrorCode =
   | 'HAZMON_ENGINE_CONFIG_INVALID'
@@ -14,15 +15,13 @@ export interface EngineProblem {
   readonly message: string;
 }
 
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
+export class EngineError extends HazmonError<EngineErrorCode> {
+  override readonly name = 'EngineError';
   /** For HAZMON_ENGINE_CONFIG_INVALID: every problem with its field, so a caller places them without reading the message. */
   readonly problems: readonly EngineProblem[];
 
   constructor(code: EngineErrorCode, message: string, problems: readonly EngineProblem[] = []) {
-    super(message);
-    this.name = 'EngineError';
-    this.code = code;
+    super(code, message);
     this.problems = problems;
   }
 }

@@ -22,6 +22,7 @@
  * await agent.resetAction('close-gas-header', { user: 'li.wei', password });
  * await agent.stop();
  */
+import { messageOf } from '@hazmon/errors';
 import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
@@ -400,7 +401,7 @@ export class Agent implements AgentApi {
       // A point whose resolution changed is refused here (its stored rows are scaled by the old one), before any swap.
       await this.store.registerPoints(next.storePoints);
     } catch (error) {
-      return refuse((error as Error).message);
+      return refuse(messageOf(error));
     }
     if (this.stopped) return refuse('the agent is stopping');
     return this.swapConfig(next, trigger, engine);
@@ -571,7 +572,7 @@ export class Agent implements AgentApi {
       try {
         listener(batch);
       } catch (error) {
-        this.log(`hazmon: readings subscriber failed: ${(error as Error).message}`);
+        this.log(`hazmon: readings subscriber failed: ${messageOf(error)}`);
       }
     }
   }
@@ -610,7 +611,7 @@ export class Agent implements AgentApi {
       this.counts.storeRejected += 1;
       if (this.rejectedPoints.has(reading.pointId)) return;
       this.rejectedPoints.add(reading.pointId);
-      this.runtimeAlarms.raise('store/reading_rejected', 'agent', 'reading_rejected', 'high', `store refused a reading of ${reading.pointId}: ${(error as Error).message}`, { pointId: reading.pointId });
+      this.runtimeAlarms.raise('store/reading_rejected', 'agent', 'reading_rejected', 'high', `store refused a reading of ${reading.pointId}: ${messageOf(error)}`, { pointId: reading.pointId });
     }
   }
 

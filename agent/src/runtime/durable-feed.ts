@@ -1,4 +1,5 @@
 /** The agent's events in publish order, each handed on only once the store's append for it has settled. */
+import { messageOf } from '@hazmon/errors';
 
 /** What became of an event's `alarm_events` row by the time a durable listener gets the event. */
 export type EventDurability =
@@ -89,7 +90,7 @@ export class DurableEventFeed<E> {
       try {
         listener(event, durability);
       } catch (error) {
-        this.log(`hazmon: durable event subscriber failed: ${(error as Error).message}`);
+        this.log(`hazmon: durable event subscriber failed: ${messageOf(error)}`);
       }
     }
   }
@@ -97,5 +98,5 @@ export class DurableEventFeed<E> {
 
 /** The durability of an append that failed with `error`. */
 export function appendFailed(error: unknown): EventDurability {
-  return { outcome: 'append_failed', error: error instanceof Error ? error.message : String(error) };
+  return { outcome: 'append_failed', error: messageOf(error) };
 }

@@ -1,4 +1,5 @@
 /** Errors of the agent runtime, each with a stable code. */
+import { HazmonError } from '@hazmon/errors';
 
 /**
  * HAZMON_RUNTIME_OUTPUT_UNRESOLVED: an output's command point is produced by no Modbus device or OPC UA connection.
@@ -7,12 +8,6 @@
  */
 export type RuntimeErrorCode = 'HAZMON_RUNTIME_OUTPUT_UNRESOLVED' | 'HAZMON_RUNTIME_RELOAD_REFUSED';
 
-export class RuntimeError extends Error {
+export class RuntimeError extends HazmonError<RuntimeErrorCode> {
   override readonly name = 'RuntimeError';
-  readonly code: RuntimeErrorCode;
-
-  constructor(code: RuntimeErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
-  }
 }

@@ -3,6 +3,7 @@
  * the audit log), and reaches the durable listeners once its row is committed. It keeps every write in sight, so a
  * command can wait for its own event to be on disk and stop() for all of them.
  */
+import { messageOf } from '@hazmon/errors';
 import type { AlarmEventInput, HazmonStore } from '../store/index.ts';
 import type { DurableListener, EventDurability } from './durable-feed.ts';
 import { appendFailed, DurableEventFeed } from './durable-feed.ts';
@@ -78,7 +79,7 @@ export class EventJournal {
       () => undefined,
       (error: unknown) => {
         this.counts.persistFailures += 1;
-        this.log(`hazmon: could not store ${what}: ${(error as Error).message}`);
+        this.log(`hazmon: could not store ${what}: ${messageOf(error)}`);
         onFailure?.(error);
       },
     );
@@ -102,7 +103,7 @@ export class EventJournal {
       try {
         listener(event);
       } catch (error) {
-        this.log(`hazmon: event subscriber failed: ${(error as Error).message}`);
+        this.log(`hazmon: event subscriber failed: ${messageOf(error)}`);
       }
     }
   }

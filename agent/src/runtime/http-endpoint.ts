@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { messageOf } from '@hazmon/errors';
 import type { AgentHealth } from './health.ts';
 import { METRICS_CONTENT_TYPE } from './metrics.ts';
 
@@ -52,7 +53,7 @@ function answer(request: IncomingMessage, response: ServerResponse, options: Mon
       return send(response, health.healthy ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
     }
   } catch (error) {
-    return send(response, 500, 'text/plain; charset=utf-8', `hazmon: ${path} failed: ${(error as Error).message}\n`);
+    return send(response, 500, 'text/plain; charset=utf-8', `hazmon: ${path} failed: ${messageOf(error)}\n`);
   }
   send(response, 404, 'text/plain; charset=utf-8', `no ${JSON.stringify(path)} here: GET /metrics or /healthz\n`);
 }

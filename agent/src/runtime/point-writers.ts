@@ -1,4 +1,5 @@
 /** Writes a point by its reading id: through its Modbus device (with read-back, timed) or its OPC UA connection. */
+import { messageOf } from '@hazmon/errors';
 import type { OpcuaConnection } from '@hazmon/protocols';
 import type { LatencyHistogram } from '../latency-histogram.ts';
 import { RuntimeError } from './errors.ts';
@@ -30,7 +31,7 @@ export class PointWriters {
             this.deps.writeLatency.record(this.deps.now() - started);
             return { ok: true } as const;
           },
-          (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
+          (error: unknown) => ({ ok: false, detail: messageOf(error) }) as const,
         );
       };
     }
@@ -41,7 +42,7 @@ export class PointWriters {
     return (value) =>
       Promise.resolve(this.deps.connections.get(connectionId)).then((connection) => connection?.write(pointId, value) ?? Promise.reject(new Error(`OPC UA connection ${connectionId} is no longer configured`))).then(
         (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
-        (error: unknown) => ({ ok: false, detail: (error as Error).message }) as const,
+        (error: unknown) => ({ ok: false, detail: messageOf(error) }) as const,
       );
   }
 

@@ -7,6 +7,7 @@
  * ... until SIGTERM ...
  * service.stopping(); await agent.stop(); await service.close();
  */
+import { messageOf } from '@hazmon/errors';
 import type { Agent } from './agent.ts';
 import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
@@ -49,7 +50,7 @@ async function startEndpoint(agent: Agent, health: () => AgentHealth, log: (line
       metrics: () => renderMetrics({ agent: agent.stats(), alarmsActive: agent.activeAlarmsByPriority(), process: processStats() }),
     });
   } catch (error) {
-    const why = `cannot serve /metrics on ${listen.host}:${listen.port} (${agent.config.file}: metrics): ${(error as Error).message}`;
+    const why = `cannot serve /metrics on ${listen.host}:${listen.port} (${agent.config.file}: metrics): ${messageOf(error)}`;
     log(`hazmon: ${why}; running without it`);
     agent.raiseRuntimeAlarm({ alarmId: METRICS_UNAVAILABLE_ALARM, source: null, rule: 'metrics_unavailable', active: true, priority: 'medium', why, details: { host: listen.host, port: listen.port } });
     return null;

@@ -3,6 +3,7 @@
  * the travel time, raises a discrepancy with its reason otherwise, retries as configured, and never reopens. A valve
  * with a closed switch only is confirmed by that switch alone.
  */
+import { messageOf } from '@hazmon/errors';
 import type { ResolvedOutput } from '../config/index.ts';
 import type { LatencyHistogram } from '../latency-histogram.ts';
 
@@ -164,7 +165,7 @@ export class ShutoffValveController {
     const value = this.output.tripValue;
     void this.write(value).then(
       (result) => this.written(result, value),
-      (error: unknown) => this.written({ ok: false, detail: error instanceof Error ? error.message : String(error) }, value),
+      (error: unknown) => this.written({ ok: false, detail: messageOf(error) }, value),
     );
   }
 

@@ -1,5 +1,6 @@
 /** Canonical JSON (sorted keys, no whitespace) so a hash over it is the same wherever it is recomputed. */
-import { StoreError, quote } from './errors.ts';
+import { quote } from '@hazmon/errors';
+import { StoreError } from './errors.ts';
 
 export function canonicalJson(value: unknown, where: string): string {
   return JSON.stringify(canonicalize(value, where));

@@ -1,7 +1,8 @@
 /** Alarm events and audit rows: validated, numbered, hash-chained, group-committed; a promise resolves only once its row is durable. */
 import { AuditChainVerifier, GENESIS_HASH, auditRowHash } from './audit-chain.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { StoreError, quote } from './errors.ts';
+import { messageOf, quote } from '@hazmon/errors';
+import { StoreError } from './errors.ts';
 import type { DuckDBValue, JS } from '@duckdb/node-api';
 import { insertValuesSql, num, numOrNull, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
 import type { AlarmEventInput, AlarmEventRow, AlarmPriority, AuditInput, AuditRow, AuditVerification } from './types.ts';
@@ -120,7 +121,7 @@ export class DurableLog {
       } catch (cause) {
         const reopened = fatalRetries < MAX_FATAL_RETRIES && (await this.recovery.reopenedAfter(cause));
         if (!reopened) {
-          const error = new StoreError('HAZMON_STORE_WRITE_FAILED', `alarm event / audit commit failed: ${String(cause)}`, { cause });
+          const error = new StoreError('HAZMON_STORE_WRITE_FAILED', `alarm event / audit commit failed: ${messageOf(cause)}`, { cause });
           for (const pending of [...alarms, ...audits]) pending.reject(error);
           fatalRetries = 0;
           continue;

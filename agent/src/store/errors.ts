@@ -1,4 +1,5 @@
 /** The store's one error class: a stable code plus a message that quotes the bad value and says where. */
+import { HazmonError, messageOf } from '@hazmon/errors';
 
 export type StoreErrorCode =
   | 'HAZMON_STORE_CONFIG_INVALID'
@@ -12,14 +13,8 @@ export type StoreErrorCode =
   | 'HAZMON_STORE_CLOSED'
   | 'HAZMON_STORE_WRITE_FAILED';
 
-export class StoreError extends Error {
+export class StoreError extends HazmonError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /**
@@ -29,21 +24,10 @@ export class StoreError extends Error {
  */
 export function isFatalDuckdbError(error: unknown): boolean {
   // The appender reports its commit's failed automatic checkpoint without the "FATAL Error" prefix.
-  return /\bFATAL Error\b|has been invalidated/i.test(String(error)) || committedDespiteError(error);
+  return /\bFATAL Error\b|has been invalidated/i.test(messageOf(error)) || committedDespiteError(error);
 }
 
 /** A commit whose automatic checkpoint failed (fatal): the rows are on disk, as DuckDB's message says, though it threw. */
 export function committedDespiteError(error: unknown): boolean {
-  return /COMMIT succeeded and is durable/.test(String(error));
-}
-
-/** Quotes a value for an error message the way a person would want to read it back. */
-export function quote(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
+  return /COMMIT succeeded and is durable/.test(messageOf(error));
 }

@@ -1,5 +1,6 @@
 /** The points dimension: string point id <-> small integer, the value scaling per point, and its metadata. */
-import { StoreError, quote } from './errors.ts';
+import { quote } from '@hazmon/errors';
+import { StoreError } from './errors.ts';
 import { BOOLEAN, DOUBLE, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { num, type SerialConnection } from './sql.ts';
 import type { StorePointDefinition } from './types.ts';

@@ -1,6 +1,7 @@
 /** Bounded ring of encoded raw readings in preallocated typed arrays: validation and scaling happen here, once. */
 import { QUALITY_CODE, REASON_CODE, type Reading } from '@hazmon/protocols';
-import { StoreError, quote } from './errors.ts';
+import { quote } from '@hazmon/errors';
+import { StoreError } from './errors.ts';
 import type { PointRegistry } from './points.ts';
 import type { ReasonTexts } from './reason-texts.ts';
 

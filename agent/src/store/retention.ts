@@ -1,6 +1,7 @@
 /** Background retention: deletes old raw readings and rollups in slices so ingest keeps committing in between. */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { StoreError, quote } from './errors.ts';
+import { quote } from '@hazmon/errors';
+import { StoreError } from './errors.ts';
 import { num, numOrNull, type SerialConnection } from './sql.ts';
 import { DAY_MS, HOUR_MS } from './schema.ts';
 import { MIN_RAW_RETENTION_DAYS } from './limits.ts';

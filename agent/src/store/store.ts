@@ -1,9 +1,10 @@
 /** HazmonStore: the agent's DuckDB store — raw ingest through the appender, durable alarm/audit log, rollups, retention, queries. */
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { messageOf, quote } from '@hazmon/errors';
 import type { Reading } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
-import { StoreError, isFatalDuckdbError, quote } from './errors.ts';
+import { StoreError, isFatalDuckdbError } from './errors.ts';
 import { PointRegistry, loadPoints, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
 import { RawReadingQueue } from './raw-queue.ts';
@@ -279,7 +280,7 @@ export class HazmonStore {
     try {
       instance = await openInstance(options.path, memoryLimitMb);
     } catch (cause) {
-      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${String(cause)}`, { cause });
+      throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `StoreOptions.path: cannot open ${quote(options.path)}: ${messageOf(cause)}`, { cause });
     }
     try {
       return await HazmonStore.start(instance, options, queueCapacity, {
@@ -423,8 +424,8 @@ export class HazmonStore {
       committed = this.rawWriter.flush();
     } catch (error) {
       this.flushFailures += 1;
-      this.lastError = `flush: ${String(error)}`;
-      this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: String(error) });
+      this.lastError = `flush: ${messageOf(error)}`;
+      this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: messageOf(error) });
       void this.afterFailure(error);
       return 0;
     }
@@ -677,7 +678,7 @@ export class HazmonStore {
     const invalidated = mode.name === 'lost' || (mode.name === 'recovering' && mode.invalidated);
     if (!(handlesClosed || invalidated || isFatalDuckdbError(error))) return Promise.resolve(false);
     if (mode.name === 'recovering') return mode.done;
-    return this.beginRecovery(String(error), invalidated);
+    return this.beginRecovery(messageOf(error), invalidated);
   }
 
   /** Any mode but 'closed' or 'recovering' -> 'recovering' until the reopen is over (endRecovery). */
@@ -730,7 +731,7 @@ export class HazmonStore {
         this.emit({ kind: 'database_reopened', reopens: this.databaseReopens });
         return true;
       } catch (error) {
-        failure = String(error);
+        failure = messageOf(error);
         this.lastError = `database reopen ${attempt} of ${REOPEN_ATTEMPTS}: ${failure}`;
         if (attempt < REOPEN_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, attempt * REOPEN_BACKOFF_MS));
       }
@@ -862,8 +863,8 @@ export class HazmonStore {
 
   private backgroundFailed(job: 'rollup' | 'retention', error: unknown): void {
     this.backgroundFailures += 1;
-    this.lastError = `${job}: ${String(error)}`;
-    this.emit({ kind: 'background_failed', job, message: String(error) });
+    this.lastError = `${job}: ${messageOf(error)}`;
+    this.emit({ kind: 'background_failed', job, message: messageOf(error) });
     void this.afterFailure(error);
   }
 
@@ -871,7 +872,7 @@ export class HazmonStore {
     try {
       this.options.onEvent?.(event);
     } catch (error) {
-      this.lastError = `onEvent threw: ${String(error)}`;
+      this.lastError = `onEvent threw: ${messageOf(error)}`;
     }
   }
 

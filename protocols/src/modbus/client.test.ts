@@ -204,7 +204,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     await waitFor(() => running.line('plant')!.isOpen, 'connection');
     await expect(running.write('gas-1', 'relay', true)).rejects.toMatchObject({
       code: 'HAZMON_MODBUS_READBACK_MISMATCH',
-      message: 'HAZMON_MODBUS_READBACK_MISMATCH: device gas-1 (unit 1) FC05 relay @00004: wrote [true], read back [false]',
+      message: 'device gas-1 (unit 1) FC05 relay @00004: wrote [true], read back [false]',
     });
     await expect(running.write('gas-1', 'concentration', 1)).rejects.toMatchObject({ code: 'HAZMON_MODBUS_NOT_WRITABLE' });
     server.exceptions.set(exceptionKey(1, 'holding', 10), 3);

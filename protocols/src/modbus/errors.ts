@@ -1,4 +1,5 @@
 /** Named errors of the Modbus half of @hazmon/protocols, each with a stable code. */
+import { HazmonError, quote } from '@hazmon/errors';
 
 /** Stable codes for configuration problems found at set-up (profiles, point definitions, device configs). */
 export type ModbusConfigErrorCode =
@@ -21,17 +22,21 @@ export interface ConfigLocation {
 }
 
 /** A profile, point or device definition that cannot be used; refused at set-up, never at poll time. */
-export class ModbusConfigError extends Error {
+export class ModbusConfigError extends HazmonError<ModbusConfigErrorCode> {
   override readonly name = 'ModbusConfigError';
-  readonly code: ModbusConfigErrorCode;
   readonly location: ConfigLocation;
+  /** `file` or `file:line:column`. */
+  readonly where: string;
+  /** What is wrong, without place or value, for a caller that places the problem itself (the agent's config check). */
+  readonly problem: string;
   readonly value: unknown;
 
   constructor(code: ModbusConfigErrorCode, location: ConfigLocation, problem: string, value: unknown) {
     const where = location.line === undefined ? location.file : `${location.file}:${location.line}:${location.column ?? 1}`;
-    super(`${code}: ${where} ${location.path || '(root)'}: ${problem} (got ${quote(value)})`);
-    this.code = code;
+    super(code, `${where} ${location.path || '(root)'}: ${problem} (got ${quote(value)})`);
     this.location = location;
+    this.where = where;
+    this.problem = problem;
     this.value = value;
   }
 }
@@ -43,27 +48,6 @@ export type ModbusWriteErrorCode =
   | 'HAZMON_MODBUS_NOT_WRITABLE'; // the point is not declared writable or the value does not fit
 
 /** A write that did not take effect; the message names device, unit, function and register. */
-export class ModbusWriteError extends Error {
+export class ModbusWriteError extends HazmonError<ModbusWriteErrorCode> {
   override readonly name = 'ModbusWriteError';
-  readonly code: ModbusWriteErrorCode;
-
-  constructor(code: ModbusWriteErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
-  }
-}
-
-/** Renders a bad value for a message: strings quoted, objects as JSON, kept short. */
-export function quote(value: unknown): string {
-  let text: string;
-  if (typeof value === 'string') text = JSON.stringify(value);
-  else if (value === undefined) text = 'nothing';
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

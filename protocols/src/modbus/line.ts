@@ -4,6 +4,7 @@
  */
 import modbusSerial from 'modbus-serial';
 import { z } from 'zod';
+import { messageOf } from '@hazmon/errors';
 import type { QualityReasonCode } from '../reading.ts';
 import { ScreenedTcpPort } from './tcp-port.ts';
 
@@ -216,7 +217,7 @@ export class ModbusLine {
             stopBits: config.stopBits ?? 1,
           });
     client.on('close', () => this.lost(client, 'connection closed by peer'));
-    client.on('error', (error: unknown) => this.lost(client, describeError(error)));
+    client.on('error', (error: unknown) => this.lost(client, messageOf(error)));
     opening.then(
       () => {
         if (this.client !== client || this.state !== 'connecting') return;
@@ -225,7 +226,7 @@ export class ModbusLine {
         this.reconnectDelay = this.timing.reconnectBaseMs;
         this.pump();
       },
-      (error: unknown) => this.lost(client, `connect failed: ${describeError(error)}`),
+      (error: unknown) => this.lost(client, `connect failed: ${messageOf(error)}`),
     );
   }
 
@@ -432,12 +433,6 @@ function destroyQuietly(client: ModbusClient): void {
   }
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
-  return String(error);
-}
-
 /** Maps a modbus-serial error onto a reason code: exception, timeout, frame or connection. */
 function classify(error: unknown, timeoutMs: number): { code: QualityReasonCode; detail: string; exceptionCode?: number } {
   const record = (error ?? {}) as { modbusCode?: unknown; errno?: unknown; message?: unknown };
@@ -445,7 +440,7 @@ function classify(error: unknown, timeoutMs: number): { code: QualityReasonCode;
     return { code: 'exception', detail: `exception ${record.modbusCode}: ${exceptionName(record.modbusCode)}`, exceptionCode: record.modbusCode };
   }
   if (record.errno === 'ETIMEDOUT') return { code: 'timeout', detail: `timeout after ${timeoutMs} ms` };
-  const message = describeError(error);
+  const message = messageOf(error);
   if (record.errno === 'ECONNREFUSED' || /Port Not Open/i.test(message)) return { code: 'connection', detail: message };
   return { code: 'frame', detail: message };
 }

@@ -1,9 +1,10 @@
 /** Walks a server's address space from a start node and lists its variables with the facts needed to write point config. */
 
 import type { BrowseResult, ClientSession, ReferenceDescription } from 'node-opcua';
+import { messageOf } from '@hazmon/errors';
 import { parseOpcuaEndpoint } from './config.ts';
 import { hazmonUnit, readEngineeringInfo, uneceCode } from './engineering-units.ts';
-import { OpcuaError, describeCause } from './errors.ts';
+import { OpcuaError } from './errors.ts';
 import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 import { clientPkiFolder, openOpcuaSession } from './session.ts';
 import { isGoodStatus } from './status.ts';
@@ -46,7 +47,7 @@ export async function browseOpcuaVariables(endpointInput: unknown, options: Brow
     try {
       return await listVariables(await loadNodeOpcua(), opened.session, options);
     } catch (cause) {
-      throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `browsing ${endpoint.endpointUrl} from ${options.startNodeId ?? 'i=85'}: ${describeCause(cause)}`, { cause });
+      throw new OpcuaError('HAZMON_OPCUA_BROWSE_FAILED', `browsing ${endpoint.endpointUrl} from ${options.startNodeId ?? 'i=85'}: ${messageOf(cause)}`, { cause });
     } finally {
       await opened.close();
     }

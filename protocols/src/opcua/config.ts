@@ -1,5 +1,6 @@
 /** OPC UA connection and point configuration: types, zod schemas and the parse function that names the bad field. */
 
+import { quote } from '@hazmon/errors';
 import { z } from 'zod';
 import { OpcuaError } from './errors.ts';
 
@@ -88,7 +89,7 @@ function parseWith<T extends z.ZodType>(schema: T, input: unknown, where: string
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String).join('.') || '(root)';
   const value = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], input);
-  throw new OpcuaError('HAZMON_OPCUA_CONFIG_INVALID', `${where} ${path}: ${issue.message} (got ${JSON.stringify(value) ?? 'nothing'})`);
+  throw new OpcuaError('HAZMON_OPCUA_CONFIG_INVALID', `${where} ${path}: ${issue.message} (got ${quote(value)})`);
 }
 
 /** Validates an OPC UA connection config; `where` (file or section) prefixes the error message. */
@@ -96,7 +97,7 @@ export function parseOpcuaConnection(input: unknown, where = 'opcua connection')
   const config = parseWith(opcuaConnectionSchema, input, where);
   const seen = new Set<string>();
   config.points.forEach((point, index) => {
-    if (seen.has(point.id)) throw new OpcuaError('HAZMON_OPCUA_CONFIG_INVALID', `${where} points.${index}.id: point id appears twice (got "${point.id}")`);
+    if (seen.has(point.id)) throw new OpcuaError('HAZMON_OPCUA_CONFIG_INVALID', `${where} points.${index}.id: point id appears twice (got ${quote(point.id)})`);
     seen.add(point.id);
   });
   return config;

@@ -4,10 +4,11 @@
  */
 
 import type { ClientSession, ClientSubscription, DataType, DataValue, NotificationMessage, StatusCode } from 'node-opcua';
+import { messageOf } from '@hazmon/errors';
 import type { QualityReason, Reading } from '../reading.ts';
 import { parseOpcuaConnection, type OpcuaConnectionConfig, type OpcuaPointConfig } from './config.ts';
 import { hazmonUnit, readEngineeringInfo } from './engineering-units.ts';
-import { OpcuaError, describeCause } from './errors.ts';
+import { OpcuaError } from './errors.ts';
 import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 import { clientPkiFolder, openOpcuaSession, type OpenedSession } from './session.ts';
 import { describeStatus, isGoodStatus, qualityOfStatus, scalarOf } from './status.ts';
@@ -134,7 +135,7 @@ export class OpcuaConnection {
       const status = await live.opened.session.write({ nodeId, attributeId: AttributeIds.Value, value: { value: { dataType, value } } });
       return this.writeResult(nodeId, value, status);
     } catch (cause) {
-      return this.writeResult(nodeId, value, StatusCodes.BadCommunicationError, describeCause(cause));
+      return this.writeResult(nodeId, value, StatusCodes.BadCommunicationError, messageOf(cause));
     }
   }
 
@@ -157,7 +158,7 @@ export class OpcuaConnection {
   }
 
   private setState(state: OpcuaConnectionState, cause?: OpcuaError): void {
-    if (this.currentState === state && cause?.message === this.stateCause?.message) return;
+    if (this.currentState === state && cause?.toString() === this.stateCause?.toString()) return;
     this.currentState = state;
     this.stateCause = cause;
     this.handlers.onStateChange?.(state, cause);
@@ -176,7 +177,7 @@ export class OpcuaConnection {
       this.setState('connected');
       return { ok: true };
     } catch (cause) {
-      const error = cause instanceof OpcuaError ? cause : new OpcuaError('HAZMON_OPCUA_CONNECT_FAILED', `${this.config.endpointUrl}: ${describeCause(cause)}`, { cause });
+      const error = cause instanceof OpcuaError ? cause : new OpcuaError('HAZMON_OPCUA_CONNECT_FAILED', `${this.config.endpointUrl}: ${messageOf(cause)}`, { cause });
       if (generation === this.generation) this.fail(error);
       return { ok: false, error };
     }
@@ -186,7 +187,7 @@ export class OpcuaConnection {
   private fail(error: OpcuaError): void {
     if (this.currentState === 'stopped') return;
     this.generation++;
-    this.handlers.onReadings(this.connectionReadings(error.message));
+    this.handlers.onReadings(this.connectionReadings(error.toString()));
     this.handlers.onError?.(error);
     this.setState('reconnecting', error);
     const { initialDelayMs, maxDelayMs } = this.config.reconnect;
@@ -258,7 +259,7 @@ export class OpcuaConnection {
     } catch (cause) {
       await opened.close();
       if (cause instanceof OpcuaError) throw cause;
-      throw new OpcuaError('HAZMON_OPCUA_SUBSCRIBE_FAILED', `cannot subscribe at ${this.config.endpointUrl}: ${describeCause(cause)}`, { cause });
+      throw new OpcuaError('HAZMON_OPCUA_SUBSCRIBE_FAILED', `cannot subscribe at ${this.config.endpointUrl}: ${messageOf(cause)}`, { cause });
     }
   }
 

@@ -1,4 +1,5 @@
 /** Named errors of the OPC UA half of @hazmon/protocols, each with a stable code and a message naming endpoint and node. */
+import { HazmonError } from '@hazmon/errors';
 
 export type OpcuaErrorCode =
   | 'HAZMON_OPCUA_CONFIG_INVALID' // a connection or point config field is wrong
@@ -10,17 +11,6 @@ export type OpcuaErrorCode =
   | 'HAZMON_OPCUA_BROWSE_FAILED' // browsing the address space failed
   | 'HAZMON_OPCUA_ALREADY_STARTED'; // start() called twice on one connection
 
-export class OpcuaError extends Error {
+export class OpcuaError extends HazmonError<OpcuaErrorCode> {
   override readonly name = 'OpcuaError';
-  readonly code: OpcuaErrorCode;
-
-  constructor(code: OpcuaErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
-  }
-}
-
-/** The message of whatever a library threw, for quoting in our own errors. */
-export function describeCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -4,8 +4,9 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua';
+import { messageOf } from '@hazmon/errors';
 import type { OpcuaEndpointConfig } from './config.ts';
-import { OpcuaError, describeCause } from './errors.ts';
+import { OpcuaError } from './errors.ts';
 import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 
 export interface OpenedSession {
@@ -39,7 +40,7 @@ function identityOf(endpoint: OpcuaEndpointConfig, { UserTokenType }: NodeOpcua)
 
 /** A failed channel, with what to do when it is a certificate that is not trusted (which one, into which folder). */
 async function channelError(endpoint: OpcuaEndpointConfig, pkiDir: string, cause: unknown): Promise<OpcuaError> {
-  const text = describeCause(cause);
+  const text = messageOf(cause);
   const failed = `cannot open a secure channel to ${describeEndpoint(endpoint)}: ${text}`;
   if (SERVER_CERTIFICATE_REFUSED.test(text)) {
     const rejected = await newestFile(join(pkiDir, 'rejected'));
@@ -109,7 +110,7 @@ export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: st
     session = await client.createSession(identityOf(endpoint, opcua));
   } catch (cause) {
     await closeClient();
-    const text = describeCause(cause);
+    const text = messageOf(cause);
     const code = IDENTITY_REFUSALS.test(text) ? 'HAZMON_OPCUA_AUTH_REJECTED' : 'HAZMON_OPCUA_CONNECT_FAILED';
     throw new OpcuaError(code, `server refused a session for ${describeEndpoint(endpoint)}: ${text}`, { cause });
   }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ModbusConfigError, quote } from '../modbus/errors.ts';
+import { quote } from '@hazmon/errors';
+import { ModbusConfigError } from '../modbus/errors.ts';
 import { parseProfile } from './load.ts';
 
 /** Telegraf-style corpus: testcases/<case>/{profile.yaml, expected.yaml}, each a bad profile and the error it must raise. */
