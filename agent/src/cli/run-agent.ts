@@ -4,7 +4,6 @@
  * the change is refused), stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { formatIssue } from '../config/index.ts';
 import type { AgentEvent, EventDurability } from '../runtime/index.ts';
 import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
@@ -58,8 +57,8 @@ function eventText(event: AgentEvent): string | null {
  */
 export async function reloadFromFile(agent: Agent, file: string, io: CliIo, trigger: string): Promise<boolean> {
   const problems: string[] = [];
-  const config = loadConfigOrReport(file, io, (count, issues) => {
-    problems.push(...issues.map(formatIssue));
+  const config = loadConfigOrReport(file, io, (count, listing) => {
+    problems.push(...listing);
     return `hazmon run: ${trigger}: ${count} problem(s) in ${file}: not reloaded, still running on the previous config`;
   });
   if (config === null) {

@@ -95,7 +95,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
   if (sections.retention && sections.retention.minuteRollupDays < sections.retention.rawDays) {
     issues.add('HAZMON_CONFIG_INVALID', ['retention', 'minuteRollupDays'], `must not be shorter than rawDays (${sections.retention.rawDays})`);
   }
-  if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, sortedByPlace(issues.issues));
+  if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, issues.listed, issues.count);
   const storePath = resolve(dirname(file), sections.store.path);
   return {
     file,
@@ -190,8 +190,4 @@ function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): v
   // Two lines on one serial port would fight over it at run time.
   const serial = (sections.lines ?? []).flatMap((line, index) => (line.kind === 'rtu' ? [{ path: line.path, index }] : []));
   issues.addDuplicates(serial, (line) => line.path, (n) => ['lines', serial[n]!.index, 'path'], 'serial port');
-}
-
-function sortedByPlace(issues: readonly ConfigIssue[]): ConfigIssue[] {
-  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
 }
