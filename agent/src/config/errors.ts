@@ -4,6 +4,7 @@ import { quote } from '@hazmon/protocols';
 /** What kind of problem an issue is; stable, for tests and tooling. */
 export type ConfigIssueCode =
   | 'HAZMON_CONFIG_UNREADABLE' // the file cannot be read
+  | 'HAZMON_CONFIG_TOO_LARGE' // the file is larger than MAX_CONFIG_FILE_BYTES
   | 'HAZMON_CONFIG_YAML' // not valid YAML
   | 'HAZMON_CONFIG_INVALID' // a field has a wrong type or value, is missing, or is unknown
   | 'HAZMON_CONFIG_DUPLICATE' // an id used twice

@@ -1,5 +1,5 @@
 /** Public surface of the agent's config loader: the site config file, its checks and password hashes. */
-export { loadAgentConfig, parseAgentConfig } from './load.ts';
+export { MAX_CONFIG_FILE_BYTES, loadAgentConfig, parseAgentConfig } from './load.ts';
 export type { AgentConfig, LoadConfigOptions, ResolvedOutput } from './load.ts';
 export { HazmonConfigError, MAX_LISTED_PROBLEMS, formatIssue, problemListing } from './errors.ts';
 export type { ConfigIssue, ConfigIssueCode } from './errors.ts';
