@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { messageOf } from '@hazmon/errors';
-import { formatIssue } from '../config/index.ts';
 import type { AgentEvent, EventDurability } from '../runtime/index.ts';
 import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
@@ -59,8 +58,8 @@ function eventText(event: AgentEvent): string | null {
  */
 export async function reloadFromFile(agent: Agent, file: string, io: CliIo, trigger: string): Promise<boolean> {
   const problems: string[] = [];
-  const config = loadConfigOrReport(file, io, (count, issues) => {
-    problems.push(...issues.map(formatIssue));
+  const config = loadConfigOrReport(file, io, (count, listing) => {
+    problems.push(...listing);
     return `hazmon run: ${trigger}: ${count} problem(s) in ${file}: not reloaded, still running on the previous config`;
   });
   if (config === null) {

@@ -1,7 +1,7 @@
 /** Public surface of the agent's config loader: the site config file, its checks and password hashes. */
-export { loadAgentConfig, parseAgentConfig } from './load.ts';
+export { MAX_CONFIG_FILE_BYTES, loadAgentConfig, parseAgentConfig } from './load.ts';
 export type { AgentConfig, LoadConfigOptions, ResolvedOutput } from './load.ts';
-export { HazmonConfigError, formatIssue } from './errors.ts';
+export { HazmonConfigError, MAX_LISTED_PROBLEMS, formatIssue, problemListing } from './errors.ts';
 export type { ConfigIssue, ConfigIssueCode } from './errors.ts';
 export { OUTPUT_KINDS, RESET_ROLES, USER_ROLES, configSections } from './schema.ts';
 export type { ApiConfig, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, PointEntry, RetentionConfig, SiteConfig, UserConfig, UserRole } from './schema.ts';

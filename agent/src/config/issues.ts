@@ -3,6 +3,7 @@ import type { Locator } from '@hazmon/protocols';
 import { formatPath, valueAt } from '@hazmon/protocols';
 import type { z } from 'zod';
 import type { ConfigIssue, ConfigIssueCode } from './errors.ts';
+import { MAX_LISTED_PROBLEMS } from './errors.ts';
 
 export type PathPart = string | number;
 
@@ -24,8 +25,18 @@ const UNKNOWN_FIELD_HINTS: Readonly<Record<string, string>> = {
   password: 'plain passwords are refused: put the output of `hazmon hash-password` in passwordHash',
 };
 
+/** Whether `a` comes after `b` in the file. */
+function isPlacedAfter(a: ConfigIssue, b: ConfigIssue): boolean {
+  return a.line > b.line || (a.line === b.line && a.column > b.column);
+}
+
 export class IssueList {
-  readonly issues: ConfigIssue[] = [];
+  /**
+   * The MAX_LISTED_PROBLEMS issues placed first in the file (those at one place in the order found); any other is only
+   * counted, so a file with a million problems is checked in the memory of a hundred.
+   */
+  private readonly firstByPlace: ConfigIssue[] = [];
+  private found = 0;
 
   constructor(
     private readonly locator: Locator,
@@ -35,7 +46,16 @@ export class IssueList {
   /** Records a problem at `path`; the bad value is read from the source unless given. */
   add(code: ConfigIssueCode, path: readonly PathPart[], problem: string, value: unknown = valueAt(this.raw, path)): void {
     const { line = 1, column = 1 } = this.locator.at(path);
-    this.issues.push({ code, file: this.locator.file, path: formatPath(path), line, column, problem, value: redacted(path, value) });
+    this.found++;
+    this.keepIfAmongFirst({ code, file: this.locator.file, path: formatPath(path), line, column, problem, value: redacted(path, value) });
+  }
+
+  private keepIfAmongFirst(issue: ConfigIssue): void {
+    let after = this.firstByPlace.length;
+    while (after > 0 && isPlacedAfter(this.firstByPlace[after - 1]!, issue)) after--;
+    if (after >= MAX_LISTED_PROBLEMS) return;
+    this.firstByPlace.splice(after, 0, issue);
+    if (this.firstByPlace.length > MAX_LISTED_PROBLEMS) this.firstByPlace.pop();
   }
 
   /** Records every zod issue of a section parsed at `base`; unknown keys are placed on the key itself. */
@@ -61,7 +81,13 @@ export class IssueList {
     });
   }
 
+  /** Every problem recorded. */
   get count(): number {
-    return this.issues.length;
+    return this.found;
+  }
+
+  /** The problems to list, in file order: the first MAX_LISTED_PROBLEMS. */
+  get listed(): readonly ConfigIssue[] {
+    return this.firstByPlace;
   }
 }

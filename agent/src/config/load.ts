@@ -6,7 +6,7 @@
  * const config = loadAgentConfig('/etc/hazmon/site.yaml');
  * new ModbusPoller(...config.devices); new AlarmEngine(config.engine, sink);
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { messageOf } from '@hazmon/errors';
 import type { LineConfig, Locator, OpcuaConnectionConfig, ReadyDevice } from '@hazmon/protocols';
@@ -60,15 +60,41 @@ export interface AgentConfig {
 
 const SECTION_NAMES = Object.keys(configSections) as ConfigSectionName[];
 
+/**
+ * The largest config file loaded. A site of 10,000 gas detectors, each device and point written out in full
+ * (generated-configs.ts: largeSite), is 5.1 MiB; the limit leaves three times that. Checking a file costs memory in
+ * proportion to its size (yaml's Document, needed to place problems, takes ~70 bytes per byte of a file of problems),
+ * so past the limit it is refused before it is read.
+ */
+export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** HazmonConfigError for a file of `bytes`, when that is over MAX_CONFIG_FILE_BYTES. */
+function refuseOversized(file: string, bytes: number): void {
+  if (bytes <= MAX_CONFIG_FILE_BYTES) return;
+  const problem = `the file is ${bytes} bytes (${mebibytes(bytes)}), over the ${MAX_CONFIG_FILE_BYTES} bytes (${mebibytes(MAX_CONFIG_FILE_BYTES)}) a config file may have; a site of 10,000 points needs about 5 MiB`;
+  throw new HazmonConfigError(file, [{ code: 'HAZMON_CONFIG_TOO_LARGE', file, path: '', line: 1, column: 1, problem, value: bytes }]);
+}
+
 /** Reads and loads a config file; `file` is resolved against the working directory. */
 export function loadAgentConfig(file: string, options: LoadConfigOptions = {}): AgentConfig {
   const path = resolve(file);
   let text: string;
+  let descriptor: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    descriptor = openSync(path, 'r');
+    // Sized on the open file, so what is read is the file that was measured.
+    refuseOversized(path, fstatSync(descriptor).size);
+    text = readFileSync(descriptor, 'utf8');
   } catch (error) {
+    if (error instanceof HazmonConfigError) throw error;
     const reason = (error as NodeJS.ErrnoException).code ?? messageOf(error);
     throw new HazmonConfigError(path, [{ code: 'HAZMON_CONFIG_UNREADABLE', file: path, path: '', line: 1, column: 1, problem: `cannot read the file (${reason})`, value: path }]);
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor);
   }
   return parseAgentConfig(text, path, options);
 }
@@ -87,6 +113,7 @@ function opcuaPkiDir(file: string, storePath: string, pkiDir: string | undefined
 
 /** Loads config text; `file` names it in messages and anchors the relative store path and OPC UA PKI folders. */
 export function parseAgentConfig(text: string, file: string, options: LoadConfigOptions = {}): AgentConfig {
+  refuseOversized(file, Buffer.byteLength(text, 'utf8'));
   const raw = parseYaml(text, file);
   const issues = new IssueList(lazyYamlLocator(file, text), raw);
   const sections = parseSections(raw, issues);
@@ -96,7 +123,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
   if (sections.retention && sections.retention.minuteRollupDays < sections.retention.rawDays) {
     issues.add('HAZMON_CONFIG_INVALID', ['retention', 'minuteRollupDays'], `must not be shorter than rawDays (${sections.retention.rawDays})`);
   }
-  if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, sortedByPlace(issues.issues));
+  if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, issues.listed, issues.count);
   const storePath = resolve(dirname(file), sections.store.path);
   return {
     file,
@@ -191,8 +218,4 @@ function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): v
   // Two lines on one serial port would fight over it at run time.
   const serial = (sections.lines ?? []).flatMap((line, index) => (line.kind === 'rtu' ? [{ path: line.path, index }] : []));
   issues.addDuplicates(serial, (line) => line.path, (n) => ['lines', serial[n]!.index, 'path'], 'serial port');
-}
-
-function sortedByPlace(issues: readonly ConfigIssue[]): ConfigIssue[] {
-  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -1,10 +1,16 @@
 /** readYamlData must read every text as yaml's core schema does, whichever parser does the reading. */
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { parseYamlDocument, readYamlData } from './yaml-data.ts';
+
+/** yaml on its own, checking unique keys itself, as the loader used it before js-yaml. */
+function yamlReference(text: string) {
+  return parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+}
 
 /** What the loader read before js-yaml: yaml's Document, its data or its first error. */
 function yamlAlone(text: string): { data: unknown } | { error: string } {
-  const { document } = parseYamlDocument(text);
+  const document = yamlReference(text);
   return document.errors.length > 0 ? { error: document.errors[0]!.code } : { data: document.toJS({ maxAliasCount: 1000 }) };
 }
 
@@ -48,6 +54,12 @@ const DOCUMENTS = [
   'a: "\\N\\_\\e\\0 x\\\n  y"\nb: |2\n   x\nc: >+\n  x\n\n',
 ];
 
+/** Repeated keys in every form yaml's unique-keys check compares, beside other errors, or not repeated after all. */
+const REPEATED_KEYS = [
+  'a: 1\na: 2', '{a: 1, a: 2}', '&x a: 1\na: 2', 'a: 1\n!!str a: 2', '1: x\n"1": y', '1: x\n0x1: y', '.nan: 1\n.nan: 2', '~: 1\nnull: 2',
+  '"a": 1\n\'a\': 2', '? a\n: 1\n? a\n: 2', 'x:\n  a: 1\n  b: 2\n  a: 3\ny: [b: 1, b: 2]\nx: 5', 'a: [1, 2\na: 3', '- {a: 1, a: 2, b: 3}\n- a: 1\n  a: @x', 'a:\n\t- 1\na: 2',
+];
+
 const SYNTAX_ERRORS = ['a: 1\na: 2', '{a: 1, a: 2}', 'a: [1, 2', 'a: b: c', 'a:\n\t- 1', 'a: 1\n---\nb: 2', 'a: "\\q"', 'a: @x', 'a: 1\n b: 2', '- a\nb: 1'];
 
 describe('readYamlData', () => {
@@ -64,6 +76,11 @@ describe('readYamlData', () => {
     const expected = yamlAlone(text);
     expect(expected).toHaveProperty('error');
     expect(read(text)).toEqual(expected);
+  });
+
+  it.each(REPEATED_KEYS)('reports the repeated keys of %j where and in the order yaml does', (text) => {
+    const errors = (document: { errors: { code: string; pos: [number, number]; message: string }[] }) => document.errors.map(({ code, pos, message }) => ({ code, pos, message }));
+    expect(errors(parseYamlDocument(text).document)).toEqual(errors(yamlReference(text)));
   });
 
   it('reads ints in yaml core forms only: a sign or 0b makes a string', () => {

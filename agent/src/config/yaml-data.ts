@@ -5,15 +5,51 @@
  * those of yaml's YAML 1.2 core schema.
  */
 import jsYaml from 'js-yaml';
-import { LineCounter, YAMLParseError, isAlias, parseDocument, visit } from 'yaml';
+import { LineCounter, YAMLParseError, isAlias, isScalar, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
 
-const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true } as const;
+/**
+ * yaml's own unique-keys check compares each key with every earlier key of its map (quadratic in a map's size); keys are
+ * checked here instead, by one pass with a set per map, and the error yaml would give is added at the same place.
+ */
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: false } as const;
 
 /** yaml's full parse: the Document with its syntax errors, and the counter that turns their offsets into line:col. */
 export function parseYamlDocument(text: string): { document: Document.Parsed; lines: LineCounter } {
   const lines = new LineCounter();
-  return { document: parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines }), lines };
+  const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
+  addDuplicateKeyErrors(document);
+  return { document, lines };
+}
+
+/**
+ * yaml's DUPLICATE_KEY errors with `uniqueKeys: true` (a scalar key whose value equals an earlier key's by ===), each
+ * placed at the repeated key and put in offset order among the other errors, as yaml reports them while it composes.
+ */
+function addDuplicateKeyErrors(document: Document.Parsed): void {
+  const duplicates: YAMLParseError[] = [];
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        // NaN never equals itself, so yaml never calls two .nan keys the same.
+        if (!isScalar(key) || Number.isNaN(key.value)) continue;
+        if (seen.has(key.value)) {
+          const offset = key.range?.[0] ?? 0;
+          duplicates.push(new YAMLParseError([offset, offset + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+        } else seen.add(key.value);
+      }
+    },
+  });
+  if (duplicates.length === 0) return;
+  const others = document.errors.splice(0);
+  duplicates.sort((a, b) => a.pos[0] - b.pos[0]);
+  let next = 0;
+  for (const error of others) {
+    while (next < duplicates.length && duplicates[next]!.pos[0] < error.pos[0]) document.errors.push(duplicates[next++]!);
+    document.errors.push(error);
+  }
+  document.errors.push(...duplicates.slice(next));
 }
 
 /** A js-yaml scalar type resolving exactly the plain scalars yaml's core schema resolves under `tag`. */

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Document } from 'yaml';
+import type { Document, Pair, YAMLMap } from 'yaml';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ModbusConfigErrorCode } from '../modbus/errors.ts';
@@ -37,8 +37,22 @@ export function fail(locator: Locator, code: ModbusConfigErrorCode, path: readon
   throw new ModbusConfigError(code, { file: locator.file, path: formatPath(path), ...locator.at(path) }, problem, value);
 }
 
-/** A locator for YAML text: walks the document to the deepest node on the path and reports where it starts. */
+/**
+ * A locator for YAML text: walks the document to the deepest node on the path and reports where it starts. Each map's
+ * keys are indexed on its first lookup, so placing many fields of one large map costs once its size, not each time.
+ */
 export function yamlLocator(file: string, document: Document, lines: LineCounter): Locator {
+  const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairAt = (map: YAMLMap, key: PathPart): Pair | undefined => {
+    let index = pairsByKey.get(map);
+    if (index === undefined) {
+      index = new Map();
+      // The first of two keys that read alike (1 and "1") wins, as it did for a search from the start.
+      for (const pair of map.items) if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
+      pairsByKey.set(map, index);
+    }
+    return index.get(String(key));
+  };
   return {
     file,
     at(path) {
@@ -47,7 +61,7 @@ export function yamlLocator(file: string, document: Document, lines: LineCounter
       for (const part of path) {
         let child: unknown;
         if (isMap(node)) {
-          const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part));
+          const pair = pairAt(node, part);
           if (!pair) break;
           start = (pair.key as { range?: [number] }).range?.[0] ?? start;
           child = pair.value;
