@@ -126,7 +126,7 @@ export async function browseCommand(args: readonly string[], io: CliIo): Promise
     variables = await browseOpcuaVariables(withUser, { startNodeId, maxDepth }, 'hazmon browse');
   } catch (error) {
     if (!(error instanceof OpcuaError)) throw error;
-    io.stderr.write(`hazmon browse: ${error.message}\n`);
+    io.stderr.write(`hazmon browse: ${String(error)}\n`);
     return EXIT.failed;
   }
   io.stdout.write(

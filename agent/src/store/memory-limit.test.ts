@@ -87,7 +87,7 @@ describe(`store queries under a ${LIMIT_MB} MiB memory_limit (the default is ${D
     expect(await store.exportRange({ what: 'readings', format: 'csv', path: csv, from: T0, to: T0 + 3 * DAY_MS })).toBe(RAW_ROWS);
     await expectWithinLimit();
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('point_id,time_ms,source_time_ms,value,unit,quality,reason,reason_message');
+    expect(lines[0]).toBe('point_id,time_ms,source_time_ms,value,value_bool,unit,quality,reason,reason_message');
     expect(lines.length).toBe(RAW_ROWS + 1);
     let previous: [number, string] = [0, ''];
     for (let i = 1; i < lines.length; i++) {
