@@ -5,7 +5,7 @@
  * per Modbus TCP port, 10 lines; one read of 125 registers per device and cycle; every point has hi/hihi limits. The
  * simulators run in a child process (random walk of 30 % of the points by one step each second) pinned to CPU 1. The
  * measured process is the agent exactly as the systemd unit starts it: `node [the unit's Node options] hazmon.mjs run
- * site.yaml` (the bundle of agent/scripts/build.ts, written under agent/dist/ for the run) with the unit's environment,
+ * site.yaml` (the bundle of gateway/scripts/build.ts, written under agent/dist/ for the run) with the unit's environment,
  * pinned to CPU 0 with `taskset`. The config holds the plant (a `profiles.dir` with the bench's register bank) and a
  * loopback /metrics listener, scraped at the window's start and end for the store's figures. Nothing is added to the
  * process for measuring: its RSS (anonymous and file-backed pages) is read from /proc/PID/status every 50 ms from its
@@ -34,7 +34,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_BUNDLE, bundleAgent } from '../agent/scripts/build.ts';
+import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
 import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
 
@@ -59,7 +59,7 @@ const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-const UNIT = readFileSync(fileURLToPath(new URL('../agent/deploy/hazmon.service', import.meta.url)), 'utf8');
+const UNIT = readFileSync(fileURLToPath(new URL('../gateway/deploy/hazmon.service', import.meta.url)), 'utf8');
 
 /**
  * The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...` and the options before the
@@ -319,12 +319,12 @@ function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, ind
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
 // Under agent/dist/ as the unit's bundle: its externals (DuckDB, serialport, node-opcua) resolve through agent/node_modules.
-mkdirSync(dirname(AGENT_BUNDLE), { recursive: true });
-const bundleDir = mkdtempSync(join(dirname(AGENT_BUNDLE), 'bench-'));
+mkdirSync(dirname(GATEWAY_BUNDLE), { recursive: true });
+const bundleDir = mkdtempSync(join(dirname(GATEWAY_BUNDLE), 'bench-'));
 try {
   const agentBundle = join(bundleDir, 'hazmon.mjs');
   const helperBundle = join(bundleDir, 'measure.mjs');
-  await Promise.all([bundleAgent({ outfile: agentBundle }), bundleAgent({ entry: HELPER_SOURCE, outfile: helperBundle })]);
+  await Promise.all([bundleGateway({ outfile: agentBundle }), bundleGateway({ entry: HELPER_SOURCE, outfile: helperBundle })]);
   const specPath = join(dir, 'site.json');
   writeFileSync(specPath, JSON.stringify(siteSpec()));
   const simulator = await startSimulator(specPath);

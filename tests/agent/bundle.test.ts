@@ -1,25 +1,25 @@
-/** The gateway's bundle (agent/scripts/build.ts): built without tsx, then run as the service runs it. */
+/** The gateway's bundle (gateway/scripts/build.ts): built without tsx, then run as the service runs it. */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BUNDLE, BUNDLE_EXTERNALS, bundleAgent } from '../../agent/scripts/build.ts';
+import { GATEWAY_BUNDLE, BUNDLE_EXTERNALS, bundleGateway } from '../../gateway/scripts/build.ts';
 import { runCommand, startPlant, waitFor, type Plant } from './fixture.ts';
 
 const EXAMPLE_SITE = fileURLToPath(new URL('../../agent/examples/site.yaml', import.meta.url));
 
 let dir = '';
 let bundle = '';
-let metafile: Awaited<ReturnType<typeof bundleAgent>>;
+let metafile: Awaited<ReturnType<typeof bundleGateway>>;
 let plant: Plant | null = null;
 
 beforeAll(async () => {
   // Under agent/dist/ as deployed: the externals resolve through agent/node_modules only.
-  mkdirSync(dirname(AGENT_BUNDLE), { recursive: true });
-  dir = mkdtempSync(join(dirname(AGENT_BUNDLE), 'test-'));
+  mkdirSync(dirname(GATEWAY_BUNDLE), { recursive: true });
+  dir = mkdtempSync(join(dirname(GATEWAY_BUNDLE), 'test-'));
   bundle = join(dir, 'hazmon.mjs');
-  metafile = await bundleAgent({ outfile: bundle });
+  metafile = await bundleGateway({ outfile: bundle });
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -143,7 +143,7 @@ export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[])
   }
 }
 
-const BIN = fileURLToPath(new URL('../../agent/bin/hazmon.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../gateway/bin/hazmon.js', import.meta.url));
 
 /** `hazmon <args>` as a child process; its output is collected as it comes; its stdin is `input` (default: nothing). */
 export function runHazmon(args: string[], input?: string) {

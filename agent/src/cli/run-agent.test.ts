@@ -10,7 +10,7 @@ import type { NotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
 import { startNotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
 import { until } from '../runtime/fixtures/wait.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/hazmon.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../gateway/bin/hazmon.js', import.meta.url));
 
 let receiver: NotifyReceiver | null = null;
 let dir: string | null = null;

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { messageOf } from '@hazmon/errors';
-import type { AgentEvent, EventDurability } from '../runtime/index.ts';
+import type { AgentEvent, AgentServer, EventDurability, RunningServer } from '../runtime/index.ts';
 import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
@@ -117,7 +117,37 @@ async function startAgent(file: string, io: CliIo): Promise<Agent | null> {
   return config && Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
 }
 
-export async function runAgentCommand(args: readonly string[], io: CliIo, until: Promise<unknown> = firstSignal(['SIGINT', 'SIGTERM'])): Promise<number> {
+/** What the composing process gives `hazmon run`: the servers to start beside the agent, and (tests) when to stop. */
+export interface RunAgentOptions {
+  readonly servers?: readonly AgentServer[];
+  readonly until?: Promise<unknown>;
+}
+
+export const SERVER_UNAVAILABLE_ALARM = 'agent/server_unavailable';
+
+/**
+ * Starts each server with the agent's AgentApi. One that cannot start (a port taken, a certificate missing) is a
+ * runtime alarm: the agent goes on monitoring without it.
+ */
+async function startServers(agent: Agent, servers: readonly AgentServer[], io: CliIo): Promise<RunningServer[]> {
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const running: RunningServer[] = [];
+  for (const server of servers) {
+    try {
+      const started = await server.start(agent, log);
+      running.push(started);
+      io.stdout.write(`hazmon run: ${server.name} at ${started.address}\n`);
+    } catch (error) {
+      const why = `${server.name} could not start: ${messageOf(error)}`;
+      log(`hazmon: ${why}; running without it`);
+      agent.raiseRuntimeAlarm({ alarmId: SERVER_UNAVAILABLE_ALARM, source: null, rule: 'server_unavailable', active: true, priority: 'high', why, details: { server: server.name } });
+    }
+  }
+  return running;
+}
+
+export async function runAgentCommand(args: readonly string[], io: CliIo, options: RunAgentOptions = {}): Promise<number> {
+  const until = options.until ?? firstSignal(['SIGINT', 'SIGTERM']);
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError(`give exactly one config file (got ${positionals.length})`);
   const hangups = reloadOnHangup(positionals[0]!, io);
@@ -135,11 +165,13 @@ export async function runAgentCommand(args: readonly string[], io: CliIo, until:
   const service = await startServiceHooks(agent, { log: (line) => io.stderr.write(`${line}\n`) });
   io.stdout.write(`hazmon run: ${config.file}: started (${config.devices.length} devices, ${config.opcua.length} OPC UA connections, store ${config.store.path})\n`);
   if (service.endpoint) io.stdout.write(`hazmon run: metrics at ${service.endpoint.url}/metrics, health at ${service.endpoint.url}/healthz\n`);
+  const servers = await startServers(agent, options.servers ?? [], io);
   hangups.ready(agent);
   const signal = await until;
   hangups.dispose();
   io.stdout.write(`hazmon run: ${typeof signal === 'string' ? `${signal}: ` : ''}stopping\n`);
   service.stopping();
+  await Promise.allSettled(servers.map((server) => server.close()));
   await agent.stop();
   await service.close();
   io.stdout.write('hazmon run: stopped\n');

@@ -57,6 +57,24 @@ export interface AgentApi {
   health(): AgentHealth;
 }
 
+/**
+ * A server run in the agent's process beside it (the web server): it reads and commands through the AgentApi it is
+ * handed, and nothing else. The process that composes them (`hazmon run`) starts each after the agent and closes
+ * each before the agent stops.
+ */
+export interface AgentServer {
+  /** What it is, for log lines: e.g. `web server`. */
+  readonly name: string;
+  /** Starts serving; resolves once it serves. A rejection leaves the agent monitoring without this server. */
+  start(api: AgentApi, log: (line: string) => void): Promise<RunningServer>;
+}
+
+export interface RunningServer {
+  /** Where it serves, for the start-up line: e.g. `https://0.0.0.0:8443`. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
 /** The config without secrets. */
 export function publicConfig(config: RunningConfig): PublicConfig {
   return {

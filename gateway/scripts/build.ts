@@ -1,17 +1,17 @@
-/** Bundles the agent's CLI into one ES module for the gateway, so the service runs plain JavaScript without tsx. */
+/** Bundles the hazmon command into one ES module for the gateway, so the service runs plain JavaScript without tsx. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 
-/** Where the deployed unit's ExecStart expects the bundle (agent/deploy/hazmon.service). */
-export const AGENT_BUNDLE = fileURLToPath(new URL('../dist/hazmon.mjs', import.meta.url));
-export const AGENT_ENTRY = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+/** Where the deployed unit's ExecStart expects the bundle (gateway/deploy/hazmon.service). */
+export const GATEWAY_BUNDLE = fileURLToPath(new URL('../dist/hazmon.mjs', import.meta.url));
+export const GATEWAY_ENTRY = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 /**
  * Packages left to Node's resolver at run time: native bindings cannot be bundled, and node-opcua is big and only
- * loaded (`import('node-opcua')`) when the config has OPC UA servers. Each must be a dependency of @hazmon/agent, or
- * pnpm's strict node_modules leaves it unresolvable from a bundle under agent/.
+ * loaded (`import('node-opcua')`) when the config has OPC UA servers. Each must be a dependency of @hazmon/gateway, or
+ * pnpm's strict node_modules leaves it unresolvable from a bundle under gateway/.
  */
 export const BUNDLE_EXTERNALS = ['@duckdb/*', 'serialport', '@serialport/*', 'node-opcua', 'node-opcua-*'] as const;
 
@@ -22,17 +22,17 @@ export const BUNDLE_EXTERNALS = ['@duckdb/*', 'serialport', '@serialport/*', 'no
 const REQUIRE_BANNER = "import { createRequire as hazmonCreateRequire } from 'node:module';\nconst require = hazmonCreateRequire(import.meta.url);";
 
 export interface BundleOptions {
-  /** The TypeScript entry; the agent's CLI unless told. */
+  /** The TypeScript entry; the hazmon command unless told. */
   readonly entry?: string;
   /**
-   * The .mjs to write. It must sit under agent/ (its externals resolve through agent/node_modules): a temp dir
+   * The .mjs to write. It must sit under gateway/ (its externals resolve through gateway/node_modules): a temp dir
    * elsewhere finds no @duckdb/node-api.
    */
   readonly outfile: string;
 }
 
 /** Writes the bundle and returns esbuild's metafile (inputs bundled, imports left external). */
-export async function bundleAgent({ entry = AGENT_ENTRY, outfile }: BundleOptions): Promise<Metafile> {
+export async function bundleGateway({ entry = GATEWAY_ENTRY, outfile }: BundleOptions): Promise<Metafile> {
   mkdirSync(dirname(outfile), { recursive: true });
   const result = await build({
     entryPoints: [entry],
@@ -55,6 +55,6 @@ export async function bundleAgent({ entry = AGENT_ENTRY, outfile }: BundleOption
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await bundleAgent({ outfile: AGENT_BUNDLE });
-  console.log(`wrote ${AGENT_BUNDLE}`);
+  await bundleGateway({ outfile: GATEWAY_BUNDLE });
+  console.log(`wrote ${GATEWAY_BUNDLE}`);
 }

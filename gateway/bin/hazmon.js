@@ -2,4 +2,4 @@
 // Runs the TypeScript sources directly through tsx so the command needs no build step.
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/cli/main.ts');
+await import('../src/main.ts');

@@ -1,14 +1,15 @@
-/** The systemd unit in agent/deploy/ cannot drift from the CLI: its ExecStart must name a real command with its arguments. */
+/** The systemd unit in gateway/deploy/ cannot drift from the CLI: its ExecStart must name a real command with its arguments. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AGENT_BUNDLE, AGENT_ENTRY } from '../../scripts/build.ts';
-import { COMMANDS } from './run.ts';
+import { hazmonCommands } from '@hazmon/agent/cli';
+import { GATEWAY_BUNDLE, GATEWAY_ENTRY } from '../scripts/build.ts';
 
-const AGENT = fileURLToPath(new URL('../../', import.meta.url));
-const UNIT = join(AGENT, 'deploy/hazmon.service');
+const GATEWAY = fileURLToPath(new URL('../', import.meta.url));
+const AGENT = fileURLToPath(new URL('../../agent/', import.meta.url));
+const UNIT = join(GATEWAY, 'deploy/hazmon.service');
 
 /** Section -> key -> values (systemd keys may repeat). Comments and blank lines are skipped. */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {
@@ -40,7 +41,7 @@ function sourcesMention(pattern: RegExp): boolean {
   );
 }
 
-describe('agent/deploy/hazmon.service', () => {
+describe('gateway/deploy/hazmon.service', () => {
   const unit = parseUnit(readFileSync(UNIT, 'utf8'));
   const service = unit.get('Service') ?? new Map<string, string[]>();
   const one = (key: string) => {
@@ -59,12 +60,12 @@ describe('agent/deploy/hazmon.service', () => {
   it('starts the build\'s bundle of the package bin\'s entry with a command from the CLI table and exactly the arguments its usage names', () => {
     const { node, script, args } = execStart();
     expect(node).toMatch(/\/node$/);
-    expect(script).toBe(`/opt/hazmon/agent/${relative(AGENT, AGENT_BUNDLE)}`);
+    expect(script).toBe(`/opt/hazmon/gateway/${relative(GATEWAY, GATEWAY_BUNDLE)}`);
     // The bundle is built from the module the development bin runs through tsx: both are the same CLI.
-    const bin = (JSON.parse(readFileSync(join(AGENT, 'package.json'), 'utf8')) as { bin: { hazmon: string } }).bin.hazmon;
-    const binEntry = /await import\('([^']+)'\)/.exec(readFileSync(join(AGENT, bin), 'utf8'))?.[1];
-    expect(binEntry && join(AGENT, 'bin', binEntry)).toBe(AGENT_ENTRY);
-    const command = COMMANDS.find((candidate) => candidate.name.split(' ').every((word, i) => args[i] === word));
+    const bin = (JSON.parse(readFileSync(join(GATEWAY, 'package.json'), 'utf8')) as { bin: { hazmon: string } }).bin.hazmon;
+    const binEntry = /await import\('([^']+)'\)/.exec(readFileSync(join(GATEWAY, bin), 'utf8'))?.[1];
+    expect(binEntry && join(GATEWAY, 'bin', binEntry)).toBe(GATEWAY_ENTRY);
+    const command = hazmonCommands().find((candidate) => candidate.name.split(' ').every((word, i) => args[i] === word));
     expect(command, `ExecStart command ${JSON.stringify(args.join(' '))}`).toBeDefined();
     const given = args.slice(command!.name.split(' ').length);
     expect(given).toHaveLength(command!.usage.split(' ').filter((word) => word !== '').length);
