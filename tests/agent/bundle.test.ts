@@ -34,11 +34,11 @@ function runBundle(args: string[]) {
   return runCommand(process.execPath, [bundle, ...args]);
 }
 
-describe('agent bundle', () => {
+describe('gateway bundle', () => {
   // With no tsx input and nothing left to import but builtins and the declared externals, the bundle cannot load tsx.
   it('bundles the CLI with no tsx inside and only builtins and the declared externals left to import', () => {
     const inputs = Object.keys(metafile.inputs);
-    expect(inputs.some((input) => input.endsWith('agent/src/cli/main.ts'))).toBe(true);
+    expect(inputs.some((input) => input.endsWith('gateway/src/main.ts'))).toBe(true);
     expect(inputs.some((input) => input.endsWith('agent/src/cli/run-agent.ts'))).toBe(true);
     expect(inputs.filter((input) => /[/\\]tsx[/\\@]/.test(input))).toEqual([]);
     const external = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path));
