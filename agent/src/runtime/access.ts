@@ -1,11 +1,20 @@
 /** Who may do what: password checks against the config's users and the roles each command needs. */
 import type { UserConfig, UserRole } from '../config/index.ts';
 import { RESET_ROLES, verifyPassword } from '../config/index.ts';
-import type { AuthenticatedUser, Credentials } from './events.ts';
+import type { AlarmCommandRequest, AuthenticatedUser, Credentials } from './events.ts';
 
-/** Roles that may acknowledge an alarm; shelving, suppressing, taking out of service and resetting need RESET_ROLES. */
-export const ACK_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
+/**
+ * Roles that may acknowledge, shelve and unshelve an alarm: the operator's tools for the alarm in front of them (a
+ * shelf always expires). Suppressing, taking out of service and resetting a latch need RESET_ROLES (supervisor, admin).
+ */
+export const OPERATOR_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
+const OPERATOR_COMMANDS: ReadonlySet<AlarmCommandRequest['kind']> = new Set(['ack', 'shelve', 'unshelve']);
 export { RESET_ROLES };
+
+/** The roles that may give an alarm command. */
+export function rolesFor(kind: AlarmCommandRequest['kind']): readonly UserRole[] {
+  return OPERATOR_COMMANDS.has(kind) ? OPERATOR_ROLES : RESET_ROLES;
+}
 
 /** The user the credentials name, or why they are refused. */
 export type Authorization = { readonly user: AuthenticatedUser } | { readonly refused: string; readonly user: AuthenticatedUser | null };

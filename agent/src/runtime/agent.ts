@@ -32,7 +32,7 @@ import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader, St
 import { HazmonStore } from '../store/index.ts';
 import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
-import { Access, ACK_ROLES, nameOf, RESET_ROLES } from './access.ts';
+import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
 import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
 import { publicConfig } from './api.ts';
@@ -261,13 +261,13 @@ export class Agent implements AgentApi {
   }
 
   /**
-   * An operator command on an alarm: acknowledge (operator and up), shelve, unshelve, suppress, unsuppress, remove
+   * An operator command on an alarm: acknowledge, shelve, unshelve (operator and up), suppress, unsuppress, remove
    * from or return to service (supervisor and up). Runtime alarms (comms, shut-off, store) are only acknowledged.
    * Audited either way; an accepted command's alarm event is on disk before this resolves, so the state it set
    * survives a restart or kill -9.
    */
   async commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult> {
-    const access = await this.access.authorize(credentials, request.kind === 'ack' ? ACK_ROLES : RESET_ROLES, request.kind);
+    const access = await this.access.authorize(credentials, rolesFor(request.kind), request.kind);
     const reason = request.reason?.trim() ?? '';
     let result: CommandResult;
     if ('refused' in access) result = { ok: false, reason: access.refused };

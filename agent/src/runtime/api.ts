@@ -44,7 +44,7 @@ export interface AgentApi {
   alarms(): AlarmList;
   /** One alarm by id, engine or runtime; undefined when there is none. */
   alarm(alarmId: string): AlarmView | RuntimeAlarmView | undefined;
-  /** Acknowledge (operator and up), shelve, unshelve, suppress, out of service and back (supervisor and up); audited. */
+  /** Acknowledge, shelve, unshelve (operator and up); suppress, out of service and back (supervisor and up); audited. */
   commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult>;
   /** Resets a latched action (supervisor and up) once its trigger conditions cleared; audited. Never reopens a valve. */
   resetAction(actionId: string, credentials: Credentials, reason?: string): Promise<CommandResult>;
