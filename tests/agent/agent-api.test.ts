@@ -32,6 +32,15 @@ describe('AgentApi', () => {
     expect(await api.authenticate('sup', 'guess')).toBeNull();
 
     const until = Date.now() + 60_000;
+    const refused = await api.commandAlarm({ kind: 'shelve', target: 'GD-1.concentration/hihi', reason: 'calibration', until }, { user: 'view', password: PASSWORDS.viewer });
+    expect(refused).toEqual({ ok: false, reason: 'user "view" has role viewer; shelve needs operator or supervisor or admin' });
+    const outOfService = await api.commandAlarm({ kind: 'remove_from_service', target: 'GD-1.concentration/hi', reason: 'sensor swap' }, { user: 'view', password: PASSWORDS.viewer });
+    expect(outOfService).toMatchObject({ ok: false, reason: expect.stringMatching(/remove_from_service needs supervisor or admin/) });
+    const audited = await api.reader.auditRows({});
+    expect(audited.filter((row) => row.action === 'alarm_command').map((row) => [row.who, row.details?.['command'], row.details?.['result']])).toEqual([
+      ['view', 'shelve', 'refused'],
+      ['view', 'remove_from_service', 'refused'],
+    ]);
     expect(await api.commandAlarm({ kind: 'shelve', target: 'GD-1.concentration/hihi', reason: 'calibration', until }, { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
     expect(api.alarms().engine).toEqual([expect.objectContaining({ id: 'GD-1.concentration/hihi', state: 'normal', mode: 'shelved', shelvedUntil: until })]);
 
