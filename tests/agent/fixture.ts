@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent, type AgentOptions, type RawReadingRow, type StoreReader } from '@hazmon/agent';
 // Until agent/src/index.ts re-exports the runtime (its owner adds `export * from './runtime/index.ts'`).
-import { startSite, type RunningSite } from '@hazmon/simulators';
+import { startSite, startTankFarm, type RunningSite } from '@hazmon/simulators';
+import { afterEach } from 'vitest';
 
 export const PASSWORDS = { supervisor: 'sup-secret', viewer: 'view-secret' } as const;
 /** A users section with one supervisor, for configs whose actions need someone who may reset them (no password is checked). */
@@ -159,4 +160,22 @@ export function runCommand(command: string, args: string[], input?: string) {
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output, exited };
+}
+
+/** Registers an afterEach that runs the cleanups pushed during a test, last first; returns the push. */
+export function cleanupsAfterEach(): (cleanup: () => Promise<void> | void) => void {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return (cleanup) => void cleanups.push(cleanup);
+}
+
+/** A temp dir and an OPC UA tank farm with one tank T-1 (level 1000 of 10,000 mm) in it, both cleaned up after the test. */
+export async function startOneTankFarm(prefix: string, cleanup: (step: () => Promise<void> | void) => void) {
+  const dir = mkdtempSync(join(tmpdir(), `hazmon-${prefix}-`));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1000, pressureKPa: 101, temperatureC: 15 }] });
+  cleanup(() => farm.stop());
+  return { dir, farm };
 }

@@ -3,21 +3,16 @@
  * file: registered as a boolean point, true/false in CSV, BOOLEAN in Parquet; a Double sent to a `bool` point is a
  * bad reading naming the node, never a stored number.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent, parseAgentConfig, type AgentConfig } from '@hazmon/agent';
 import type { Reading } from '@hazmon/protocols';
-import { startTankFarm, tankNodeId } from '@hazmon/simulators';
-import { rawRows, waitFor, waitForRows } from './fixture.ts';
+import { tankNodeId } from '@hazmon/simulators';
+import { cleanupsAfterEach, rawRows, startOneTankFarm, waitFor, waitForRows } from './fixture.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsAfterEach();
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -32,10 +27,7 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 describe('OPC UA booleans in the store', () => {
   it('keeps inletOpen declared type: bool as a boolean point: true/false in CSV, BOOLEAN in Parquet', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hazmon-opcua-bool-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1000, pressureKPa: 101, temperatureC: 15 }] });
-    cleanups.push(() => farm.stop());
+    const { dir, farm } = await startOneTankFarm('opcua-bool', cleanup);
     const config: AgentConfig = parseAgentConfig(
       `
 site: { id: yard, name: Yard }
@@ -56,7 +48,7 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
 
     const startedAt = Date.now();
     const agent = await Agent.start(config, { store: { flushIntervalMs: 100 } });
-    cleanups.push(() => agent.stop());
+    cleanup(() => agent.stop());
     const readings: Reading[] = [];
     agent.subscribeReadings((batch) => readings.push(...batch));
     await waitFor('the inlet read closed', () => readings.some((reading) => reading.pointId === 'T-1.inlet' && reading.value === false));

@@ -3,25 +3,17 @@
  * the first session) blocks the loop before the agent runs, so lag is measured once the sources have started.
  * A fresh process (node-opcua not loaded yet) against a real tank farm.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTankFarm, tankNodeId } from '@hazmon/simulators';
-import { runHazmon, waitFor } from './fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { tankNodeId } from '@hazmon/simulators';
+import { cleanupsAfterEach, runHazmon, startOneTankFarm, waitFor } from './fixture.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsAfterEach();
 
 describe('hazmon run with OPC UA', () => {
   it('raises no event-loop lag alarm for its start-up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hazmon-opcua-start-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1000, pressureKPa: 101, temperatureC: 15 }] });
-    cleanups.push(() => farm.stop());
+    const { dir, farm } = await startOneTankFarm('opcua-start', cleanup);
     const file = join(dir, 'site.yaml');
     writeFileSync(
       file,
@@ -40,7 +32,7 @@ store: { path: site.duckdb }
 `,
     );
     const run = runHazmon(['run', file]);
-    cleanups.push(() => void (run.child.exitCode === null && run.child.signalCode === null && run.child.kill('SIGKILL')));
+    cleanup(() => void (run.child.exitCode === null && run.child.signalCode === null && run.child.kill('SIGKILL')));
     await waitFor('started', () => run.child.exitCode !== null || run.output.stdout.includes('started'), 60_000);
     // a few lag windows (1 s each) once running
     await new Promise((resolve) => setTimeout(resolve, 4000));

@@ -3,26 +3,18 @@
  * the node) in the bad-quality alarm, and a point's unit taken from the node's EngineeringUnits fills the export's
  * unit column.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
-import { startTankFarm, tankNodeId } from '@hazmon/simulators';
-import { rawRows, waitFor, waitForRows } from './fixture.ts';
+import { tankNodeId } from '@hazmon/simulators';
+import { cleanupsAfterEach, rawRows, startOneTankFarm, waitFor, waitForRows } from './fixture.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsAfterEach();
 
 describe('OPC UA status names and units in the agent', () => {
   it('quotes the Bad status name in the alarm and exports the unit the server names', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hazmon-opcua-status-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1000, pressureKPa: 101, temperatureC: 15 }] });
-    cleanups.push(() => farm.stop());
+    const { dir, farm } = await startOneTankFarm('opcua-status', cleanup);
     const yaml = `
 site: { id: yard, name: Yard, areas: [{ id: yard, name: Yard }] }
 lines: []
@@ -39,7 +31,7 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
 `;
     const startedAt = Date.now();
     const agent = await Agent.start(parseAgentConfig(yaml, join(dir, 'site.yaml')), { store: { flushIntervalMs: 100 } });
-    cleanups.push(() => agent.stop());
+    cleanup(() => agent.stop());
     const events: AgentEvent[] = [];
     agent.subscribe((event) => events.push(event));
     await waitFor('the first level', () => agent.stats().readings > 0, 30_000);
