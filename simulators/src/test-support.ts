@@ -18,7 +18,7 @@ export interface TcpFixture {
   close(): Promise<void>;
 }
 
-export async function serveOverTcp(units: Record<number, ModbusUnit>): Promise<TcpFixture> {
+async function serveOverTcp(units: Record<number, ModbusUnit>): Promise<TcpFixture> {
   const host = new ModbusUnitHost();
   for (const [unitId, unit] of Object.entries(units)) host.addUnit(Number(unitId), unit);
   const server = await startModbusTcpServer(host, { port: 0 });

@@ -34,7 +34,7 @@ export interface Plant {
   close(): Promise<void>;
 }
 
-export async function configYaml(port: number, storePath: string, options: PlantOptions = {}): Promise<string> {
+async function configYaml(port: number, storePath: string, options: PlantOptions = {}): Promise<string> {
   const supervisor = await hashPassword(PASSWORDS.supervisor, TEST_COST);
   const viewer = await hashPassword(PASSWORDS.viewer, TEST_COST);
   return `

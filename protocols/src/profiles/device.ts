@@ -16,7 +16,7 @@ import { checkProfilePoints, fail, failOnIssues } from './load.ts';
 import type { ModbusProfile, ProfilePoint } from './profile.ts';
 
 /** What a device config may change per point. */
-export const pointOverrideSchema = pointSchema
+const pointOverrideSchema = pointSchema
   .pick({ intervalMs: true, range: true, rawRange: true, unit: true, scale: true, offset: true, poll: true, order: true, description: true })
   .partial();
 export type PointOverride = z.input<typeof pointOverrideSchema>;
