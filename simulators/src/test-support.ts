@@ -49,15 +49,6 @@ export function float32FromWords(high: number, low: number): number {
   return view.getFloat32(0);
 }
 
-/** Polls until `condition` holds; fails with `what` after timeoutMs. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Registers an afterEach that closes whatever `serve` started in the test; use once per describe block. */
 export function tcpFixtures(): { serve(units: Record<number, ModbusUnit>): Promise<TcpFixture> } {
   let current: TcpFixture | undefined;
