@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '@hazmon/protocols';
 import { Agent, RuntimeError, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
-import { bufferedIo } from '../../agent/src/cli/fixtures/store-site.ts';
+import { bufferedIo } from '../../agent/test/fixtures/cli/store-site.ts';
 import { reloadFromFile } from '../../agent/src/cli/run-agent.ts';
 import { PASSWORDS, rawRows, runHazmon, runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
 

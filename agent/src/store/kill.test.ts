@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { waitFor } from '@hazmon/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from './fixtures/test-helpers.ts';
+import { tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
-const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../../test/fixtures/store/kill-child.ts', import.meta.url));
 const POINTS = 100;
 const PER_TICK = 200;
 const TICK_MS = 20;

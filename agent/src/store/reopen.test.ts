@@ -2,7 +2,7 @@
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { waitFor } from '@hazmon/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseDrill, tempDir, point, reading } from './fixtures/test-helpers.ts';
+import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import type { FaultDrillDatabase } from './types.ts';
 import { HazmonStore } from './store.ts';
 import type { AlarmEventInput, StoreEvent } from './types.ts';

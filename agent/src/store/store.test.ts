@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { waitFor } from '@hazmon/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseDrill, tempDir, point, reading } from './fixtures/test-helpers.ts';
+import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { CHUNK_ROWS } from './chunk.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 import { HazmonStore } from './store.ts';
