@@ -10,7 +10,7 @@ import { startTankFarm, tankNodeId, type RunningTankFarm, type TankVariableName 
 import type { Reading } from '../reading.ts';
 import { browseOpcuaVariables } from './browse.ts';
 import { parseOpcuaConnection, type OpcuaConnectionInput } from './config.ts';
-import { OpcuaConnection, createOpcuaConnection } from './connection.ts';
+import { type OpcuaConnection, createOpcuaConnection } from './connection.ts';
 import { OpcuaError } from './errors.ts';
 
 const OPERATOR = { userName: 'operator', password: 'tank-farm-secret' };

@@ -8,7 +8,6 @@
 import { z } from 'zod';
 import type { ReadyDevice } from '../modbus/device.ts';
 import { buildReadyDevice } from '../modbus/device.ts';
-import { ModbusConfigError } from '../modbus/errors.ts';
 import type { PlanOptions } from '../modbus/plan.ts';
 import { checkPoint, pointSchema, resolvePoint } from '../modbus/point.ts';
 import type { Locator } from './load.ts';
