@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: type-check of the whole workspace, then every vitest suite (unit and cross-package).
+# Runs every test: type-check of the whole workspace, the layering check, unused code and dependencies (knip), lint and format (Biome), then every vitest suite (unit and cross-package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SiteEndpoint } from './site/start-site.ts';
-import { float32FromWords, ModbusClient, waitFor } from './test-support.ts';
+import { waitFor } from '@hazmon/test-support';
+import { float32FromWords, ModbusClient } from './test-support.ts';
 
 const bin = fileURLToPath(new URL('../bin/hazmon-sim.js', import.meta.url));
 const demo = fileURLToPath(new URL('../sites/demo.yaml', import.meta.url));
@@ -28,7 +29,7 @@ describe('hazmon-sim', () => {
 
   it('runs the demo site, a client reads a detector and an RTU line, and SIGTERM stops it cleanly', async () => {
     const sim = run([demo, '--json', '--speed', '0']);
-    await waitFor('hazmon-sim to print its endpoints', () => sim.stdout().includes('"endpoints"'), 60_000);
+    await waitFor('hazmon-sim to print its endpoints', () => sim.stdout().includes('"endpoints"'), { timeoutMs: 60_000 });
     const line = sim.stdout().split('\n').find((text) => text.startsWith('{'))!;
     const { site, endpoints } = JSON.parse(line) as { site: string; endpoints: SiteEndpoint[] };
     expect(site).toBe('demo');
@@ -59,7 +60,7 @@ describe('hazmon-sim', () => {
 
   it('prints the table of endpoints without --json', async () => {
     const sim = run([demo, '--speed', '0']);
-    await waitFor('the ready line', () => sim.stdout().includes('ready'), 60_000);
+    await waitFor('the ready line', () => sim.stdout().includes('ready'), { timeoutMs: 60_000 });
     expect(sim.stdout()).toMatch(/GD-101\s+honeywell-xnx\s+modbus-tcp 127\.0\.0\.1:\d+ unit 1\s+scenario leak-ramp/);
     sim.child.kill('SIGINT');
     expect(await sim.exited).toBe(0);

@@ -18,7 +18,7 @@ export interface TcpFixture {
   close(): Promise<void>;
 }
 
-export async function serveOverTcp(units: Record<number, ModbusUnit>): Promise<TcpFixture> {
+async function serveOverTcp(units: Record<number, ModbusUnit>): Promise<TcpFixture> {
   const host = new ModbusUnitHost();
   for (const [unitId, unit] of Object.entries(units)) host.addUnit(Number(unitId), unit);
   const server = await startModbusTcpServer(host, { port: 0 });
@@ -47,15 +47,6 @@ export function float32FromWords(high: number, low: number): number {
   view.setUint16(0, high);
   view.setUint16(2, low);
   return view.getFloat32(0);
-}
-
-/** Polls until `condition` holds; fails with `what` after timeoutMs. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Registers an afterEach that closes whatever `serve` started in the test; use once per describe block. */

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { SimulatorError, type SimulatorErrorCode } from './errors.ts';
 
 /** `effects[2].to` style path for people. */
-export function fieldPath(path: readonly PropertyKey[]): string {
+function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
   return out === '' ? '(top level)' : out;

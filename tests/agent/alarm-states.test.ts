@@ -42,7 +42,7 @@ describe('alarm states across a restart', () => {
     const hihi = await waitFor('hihi active while shelved', () => alarmEvents(plant!.events, HIHI).find((event) => event.conditionActive));
     expect(hihi).toMatchObject({ toMode: 'shelved', annunciated: false });
     expect(alarmEvents(plant.events, HI)).toEqual([]);
-    const expired = await waitFor('shelf expired', () => alarmEvents(plant!.events, HIHI).find((event) => event.toMode === 'in_service'), 20_000);
+    const expired = await waitFor('shelf expired', () => alarmEvents(plant!.events, HIHI).find((event) => event.toMode === 'in_service'), { timeoutMs: 20_000 });
     expect(expired).toMatchObject({ who: 'engine', why: 'shelve expired', annunciated: true });
     expect(expired.time).toBeGreaterThanOrEqual(until);
 

@@ -70,7 +70,7 @@ store: { path: ${JSON.stringify(join(dir, 'pasted.duckdb'))} }
     try {
       const levels: unknown[] = [];
       agent.subscribeReadings((batch) => levels.push(...batch.filter((reading) => reading.pointId === 'TankFarm.T-1.Level' && reading.quality === 'good').map((reading) => reading.value)));
-      expect(await waitFor('a good level reading', () => levels[0], 30_000)).toBe(1234);
+      expect(await waitFor('a good level reading', () => levels[0], { timeoutMs: 30_000 })).toBe(1234);
     } finally {
       await agent.stop();
     }

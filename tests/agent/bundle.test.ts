@@ -59,9 +59,9 @@ describe('gateway bundle', () => {
     plant = await startPlant({ speed: 4 });
     const run = runBundle(['run', join(plant.dir, 'site.yaml')]);
     try {
-      await waitFor('started', () => run.output.stdout.includes('started'), 30_000);
+      await waitFor('started', () => run.output.stdout.includes('started'), { timeoutMs: 30_000 });
       plant.site.device('GD-1').set('concentration', 60);
-      await waitFor('hihi logged', () => /alarm GD-1\.concentration\/hihi high normal -> unacknowledged_active/.test(run.output.stdout), 30_000);
+      await waitFor('hihi logged', () => /alarm GD-1\.concentration\/hihi high normal -> unacknowledged_active/.test(run.output.stdout), { timeoutMs: 30_000 });
     } finally {
       run.child.kill('SIGTERM');
     }

@@ -35,7 +35,7 @@ export interface Plant {
   close(): Promise<void>;
 }
 
-export async function configYaml(port: number, storePath: string, options: PlantOptions = {}): Promise<string> {
+async function configYaml(port: number, storePath: string, options: PlantOptions = {}): Promise<string> {
   const supervisor = await hashPassword(PASSWORDS.supervisor, TEST_COST);
   const viewer = await hashPassword(PASSWORDS.viewer, TEST_COST);
   return `
@@ -112,16 +112,8 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
   return plant;
 }
 
-/** Polls until `probe` gives something; fails naming what it waited for. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | null, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = probe();
-    if (result !== undefined && result !== false && result !== null) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+// Re-exported so the agent tests keep importing everything they share from this fixture.
+export { waitFor } from '@hazmon/test-support';
 
 /** The runtime alarm events with this id. */
 export function runtimeAlarms(events: readonly AgentEvent[], alarmId: string) {

@@ -176,7 +176,7 @@ describe('kill -9 of hazmon run under load', () => {
     cleanups.push(() => void (run.child.exitCode === null && run.child.signalCode === null && run.child.kill('SIGKILL')));
     const out = run.output;
     const failed = () => (run.child.exitCode !== null ? `exited ${run.child.exitCode}: ${out.stderr}` : '');
-    const metricsUrl = await waitFor('hazmon run started with its metrics endpoint', () => failed() || /metrics at (\S+)\/metrics/.exec(out.stdout)?.[1], 60_000);
+    const metricsUrl = await waitFor('hazmon run started with its metrics endpoint', () => failed() || /metrics at (\S+)\/metrics/.exec(out.stdout)?.[1], { timeoutMs: 60_000 });
     expect(failed()).toBe('');
     site.device('GD-1').set('concentration', 60);
     site.device('GD-2').set('concentration', 60);
@@ -193,7 +193,7 @@ describe('kill -9 of hazmon run under load', () => {
     }
     // A few more alarm lines, so the kill does not follow a scrape by a fixed delay; what was acknowledged is the last scrape.
     const printedBefore = printedEvents(out.stdout).length;
-    await waitFor('more alarm events printed', () => failed() || printedEvents(out.stdout).length >= printedBefore + 3, 60_000);
+    await waitFor('more alarm events printed', () => failed() || printedEvents(out.stdout).length >= printedBefore + 3, { timeoutMs: 60_000 });
     acked = await scrapeDurable(metricsUrl);
     run.child.kill('SIGKILL');
     await run.exited;
@@ -257,7 +257,7 @@ describe('kill -9 of hazmon run under load', () => {
     const again = runHazmon(['run', configPath]);
     cleanups.push(() => void (again.child.exitCode === null && again.child.signalCode === null && again.child.kill('SIGKILL')));
     const chatterId = `${moduleIds[0]}.channel1/hi`;
-    await waitFor('restarted agent logging chatter alarms', () => again.child.exitCode !== null || again.output.stdout.includes(`alarm ${chatterId} `), 60_000);
+    await waitFor('restarted agent logging chatter alarms', () => again.child.exitCode !== null || again.output.stdout.includes(`alarm ${chatterId} `), { timeoutMs: 60_000 });
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
     expect(again.output.stdout).toContain('hazmon run: stopped');

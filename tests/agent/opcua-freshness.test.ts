@@ -66,7 +66,7 @@ describe('OPC UA point freshness in the agent', () => {
   it('a value that holds steady is not stale while its subscription is alive', async () => {
     const { relay } = await steadyFarmBehindRelay();
     const { agent, events } = await startAgent(`opc.tcp://127.0.0.1:${relay.port}`);
-    await waitFor('the first level', () => agent.stats().readings > 0, 30_000);
+    await waitFor('the first level', () => agent.stats().readings > 0, { timeoutMs: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, STALE_S * 1000 * 3));
     expect(alarmEvents(events, 'T-101.level/stale')).toEqual([]);
   }, 60_000);
@@ -74,15 +74,15 @@ describe('OPC UA point freshness in the agent', () => {
   it('after the link drops with the server running, the value delivered again restores the point at the time of the reconnect', async () => {
     const { relay } = await steadyFarmBehindRelay();
     const { agent, events } = await startAgent(`opc.tcp://127.0.0.1:${relay.port}`);
-    await waitFor('the first level', () => agent.stats().readings > 0, 30_000);
+    await waitFor('the first level', () => agent.stats().readings > 0, { timeoutMs: 30_000 });
     // the value's source time falls behind the gateway's clock by more than the late tolerance (5 s)
     await new Promise((resolve) => setTimeout(resolve, 6000));
 
     relay.drop();
-    const lost = await waitFor('comms loss on the point', () => alarmEvents(events, 'T-101.level/comms_loss').find((event) => event.conditionActive), 20_000);
-    const connected = await waitFor('the connection back', () => events.find((event) => event.type === 'runtime_alarm' && event.alarmId === 'farm/comms_loss' && !event.active), 20_000);
-    const restored = await waitFor('comms restored on the point', () => alarmEvents(events, 'T-101.level/comms_loss').find((event) => !event.conditionActive), 5000);
-    await waitFor('bad quality cleared', () => alarmEvents(events, 'T-101.level/bad_quality').find((event) => !event.conditionActive), 5000);
+    const lost = await waitFor('comms loss on the point', () => alarmEvents(events, 'T-101.level/comms_loss').find((event) => event.conditionActive), { timeoutMs: 20_000 });
+    const connected = await waitFor('the connection back', () => events.find((event) => event.type === 'runtime_alarm' && event.alarmId === 'farm/comms_loss' && !event.active), { timeoutMs: 20_000 });
+    const restored = await waitFor('comms restored on the point', () => alarmEvents(events, 'T-101.level/comms_loss').find((event) => !event.conditionActive), { timeoutMs: 5000 });
+    await waitFor('bad quality cleared', () => alarmEvents(events, 'T-101.level/bad_quality').find((event) => !event.conditionActive), { timeoutMs: 5000 });
     expect(restored.time).toBeGreaterThan(lost.time);
     expect(Math.abs(restored.time - connected.time)).toBeLessThan(1000);
     expect(agent.stats().lateReadings).toBe(0);

@@ -63,8 +63,8 @@ describe('OPC UA tank overfill', () => {
     agent.subscribe((event) => events.push(event));
     tank.set('inletOpen', 1);
 
-    await waitFor('hihi raised', () => events.find((e) => e.type === 'alarm' && e.alarmId === 'T-1.level/hihi' && e.conditionActive), 45_000);
-    await waitFor('inlet closed by the agent', () => tank.get('inletOpen') === 0, 20_000);
+    await waitFor('hihi raised', () => events.find((e) => e.type === 'alarm' && e.alarmId === 'T-1.level/hihi' && e.conditionActive), { timeoutMs: 45_000 });
+    await waitFor('inlet closed by the agent', () => tank.get('inletOpen') === 0, { timeoutMs: 20_000 });
     const level = tank.get('level');
     expect(level).toBeGreaterThanOrEqual(9500);
     expect(events.some((e) => e.type === 'action' && e.actionId === 'stop-filling' && e.command === 'cut')).toBe(true);

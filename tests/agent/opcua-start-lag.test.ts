@@ -33,7 +33,7 @@ store: { path: site.duckdb }
     );
     const run = runHazmon(['run', file]);
     cleanup(() => void (run.child.exitCode === null && run.child.signalCode === null && run.child.kill('SIGKILL')));
-    await waitFor('started', () => run.child.exitCode !== null || run.output.stdout.includes('started'), 60_000);
+    await waitFor('started', () => run.child.exitCode !== null || run.output.stdout.includes('started'), { timeoutMs: 60_000 });
     // a few lag windows (1 s each) once running
     await new Promise((resolve) => setTimeout(resolve, 4000));
     run.child.kill('SIGTERM');

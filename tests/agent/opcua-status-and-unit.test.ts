@@ -34,10 +34,10 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
     cleanup(() => agent.stop());
     const events: AgentEvent[] = [];
     agent.subscribe((event) => events.push(event));
-    await waitFor('the first level', () => agent.stats().readings > 0, 30_000);
+    await waitFor('the first level', () => agent.stats().readings > 0, { timeoutMs: 30_000 });
 
     farm.tank('T-1').set('sensorFault', 1);
-    const bad = await waitFor('the bad-quality alarm', () => events.find((event) => event.type === 'alarm' && event.alarmId === 'T-1.level/bad_quality' && event.conditionActive), 20_000);
+    const bad = await waitFor('the bad-quality alarm', () => events.find((event) => event.type === 'alarm' && event.alarmId === 'T-1.level/bad_quality' && event.conditionActive), { timeoutMs: 20_000 });
     expect(bad.type === 'alarm' && bad.why).toContain('BadSensorFailure');
     expect(bad.type === 'alarm' && bad.why).toContain(tankNodeId('T-1', 'Level'));
 

@@ -60,18 +60,18 @@ describe('reload with OPC UA connections', () => {
     agent.subscribeReadings((batch) => {
       for (const reading of batch) if (reading.quality === 'good') seen.set(reading.pointId, (seen.get(reading.pointId) ?? 0) + 1);
     });
-    await waitFor('both tanks read', () => (seen.get('T-1.level') ?? 0) > 0 && (seen.get('T-2.level') ?? 0) > 0, 45_000);
+    await waitFor('both tanks read', () => (seen.get('T-1.level') ?? 0) > 0 && (seen.get('T-2.level') ?? 0) > 0, { timeoutMs: 45_000 });
 
     const report = await agent.reload(parseAgentConfig(yardConfig(endpointUrl, storePath, 200), file), 'test');
     expect(report.opcua).toEqual({ kept: ['farmA'], restarted: ['farmB'], added: [], removed: [] });
     expect(report.outputs.kept).toEqual(['T-2-inlet']);
     expect(report.skipped).toEqual([]);
     const afterReload = { t1: seen.get('T-1.level')!, t2: seen.get('T-2.level')! };
-    await waitFor('both tanks read again', () => seen.get('T-1.level')! > afterReload.t1 && seen.get('T-2.level')! > afterReload.t2, 45_000);
+    await waitFor('both tanks read again', () => seen.get('T-1.level')! > afterReload.t1 && seen.get('T-2.level')! > afterReload.t2, { timeoutMs: 45_000 });
 
     // The kept output's writer finds the restarted connection at write time.
     site.device('T-2').set('inletOpen', 1);
-    await waitFor('T-2 inlet cut by the agent', () => site.device('T-2').get('inletOpen') === 0, 45_000);
+    await waitFor('T-2 inlet cut by the agent', () => site.device('T-2').get('inletOpen') === 0, { timeoutMs: 45_000 });
     const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
     expect(audit.find((row) => row.action === 'power_cut_command')).toMatchObject({ target: 'T-2-inlet', details: { result: 'written', why: ['T-2.level/hihi'] } });
     expect([...runtimeAlarms(events, 'farmA/comms_loss'), ...runtimeAlarms(events, 'farmB/comms_loss')]).toEqual([]);

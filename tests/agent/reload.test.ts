@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '@hazmon/protocols';
 import { Agent, RuntimeError, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
-import { bufferedIo } from '../../agent/src/cli/fixtures/store-site.ts';
+import { bufferedIo } from '../../agent/test/fixtures/cli/store-site.ts';
 import { reloadFromFile } from '../../agent/src/cli/run-agent.ts';
 import { PASSWORDS, rawRows, runHazmon, runtimeAlarms, waitFor, waitForRows } from './fixture.ts';
 
@@ -351,17 +351,17 @@ describe('hazmon run and SIGHUP', () => {
     writeFileSync(running.file, running.yaml());
     const hazmon = runHazmon(['run', running.file]);
     try {
-      await waitFor('started', () => hazmon.output.stdout.includes('started'), 60_000).catch((error: Error) => {
+      await waitFor('started', () => hazmon.output.stdout.includes('started'), { timeoutMs: 60_000 }).catch((error: Error) => {
         throw new Error(`${error.message}; stderr: ${hazmon.output.stderr}`);
       });
       writeFileSync(running.file, running.yaml({ gd2Rules: '{ limits: { hi: 25, hihi: 40 } }' }));
       hazmon.child.kill('SIGHUP');
-      const applied = await waitFor('reload applied', () => /config reload applied .*site\.yaml \(SIGHUP\): points \d+ kept, 1 restarted.*/.exec(hazmon.output.stdout), 30_000);
+      const applied = await waitFor('reload applied', () => /config reload applied .*site\.yaml \(SIGHUP\): points \d+ kept, 1 restarted.*/.exec(hazmon.output.stdout), { timeoutMs: 30_000 });
       expect(applied[0]).toContain('GD-2.concentration (rules changed)');
 
       writeFileSync(running.file, 'site: [\n');
       hazmon.child.kill('SIGHUP');
-      await waitFor('reload refused', () => hazmon.output.stdout.includes('config reload refused'), 30_000);
+      await waitFor('reload refused', () => hazmon.output.stdout.includes('config reload refused'), { timeoutMs: 30_000 });
       expect(hazmon.output.stderr).toMatch(/site\.yaml:\d+:\d+/);
       expect(hazmon.output.stderr).toContain('not reloaded, still running on the previous config');
       expect(hazmon.child.exitCode).toBeNull();

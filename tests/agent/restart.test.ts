@@ -135,9 +135,9 @@ describe('latch across restarts', () => {
     plant = await startPlant({ speed: 4 });
     const run = runHazmon(['run', join(plant.dir, 'site.yaml')]);
     try {
-      await waitFor('started', () => run.output.stdout.includes('started'), 30_000);
+      await waitFor('started', () => run.output.stdout.includes('started'), { timeoutMs: 30_000 });
       plant.site.device('GD-1').set('concentration', 60);
-      await waitFor('shut-off confirmed logged', () => run.output.stdout.includes('alarm XV-1/shutoff_confirmed'), 30_000);
+      await waitFor('shut-off confirmed logged', () => run.output.stdout.includes('alarm XV-1/shutoff_confirmed'), { timeoutMs: 30_000 });
     } finally {
       run.child.kill('SIGKILL');
     }

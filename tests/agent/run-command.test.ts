@@ -18,10 +18,10 @@ describe('hazmon run', () => {
     const file = join(plant.dir, 'site.yaml');
     const run = runHazmon(['run', file]);
     try {
-      await waitFor('started', () => run.output.stdout.includes('started'), 30_000);
+      await waitFor('started', () => run.output.stdout.includes('started'), { timeoutMs: 30_000 });
       plant.site.device('GD-1').set('concentration', 60);
-      await waitFor('hihi logged', () => /alarm GD-1\.concentration\/hihi high normal -> unacknowledged_active/.test(run.output.stdout), 30_000);
-      await waitFor('shut-off confirmed logged', () => run.output.stdout.includes('alarm XV-1/shutoff_confirmed'), 30_000);
+      await waitFor('hihi logged', () => /alarm GD-1\.concentration\/hihi high normal -> unacknowledged_active/.test(run.output.stdout), { timeoutMs: 30_000 });
+      await waitFor('shut-off confirmed logged', () => run.output.stdout.includes('alarm XV-1/shutoff_confirmed'), { timeoutMs: 30_000 });
       expect(run.output.stdout).toMatch(/action close-gas close XV-1 by engine/);
     } finally {
       run.child.kill('SIGTERM');

@@ -13,17 +13,7 @@ import {
   type ReadyDevice,
 } from '@hazmon/protocols';
 import { startSite, type RegisterBankOptions, type RunningSite, type SiteSpec } from '@hazmon/simulators';
-
-/** Polls `probe` until it returns something other than undefined/false; fails naming what it waited for. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = probe();
-    if (result !== undefined && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+import { waitFor } from '@hazmon/test-support';
 
 /** Every reading a poller emitted, in order, with the latest per point id. */
 export class ReadingLog {
@@ -52,11 +42,10 @@ export class ReadingLog {
 
   /** Waits for a reading of pointId received after `since` that satisfies the predicate (the last such one). */
   next(pointId: string, predicate: (reading: Reading) => boolean, since = this.mark(), timeoutMs = 20_000): Promise<Reading> {
-    return waitFor(
-      `a reading of ${pointId} that matches, after #${since} (latest: ${JSON.stringify(this.latest(pointId))})`,
-      () => this.of(pointId, since).findLast(predicate),
+    return waitFor(`a reading of ${pointId} that matches, after #${since}`, () => this.of(pointId, since).findLast(predicate), {
       timeoutMs,
-    );
+      state: () => `latest: ${JSON.stringify(this.latest(pointId))}`,
+    });
   }
 
   /**
@@ -65,7 +54,7 @@ export class ReadingLog {
    */
   current(pointId: string, timeoutMs = 20_000): Promise<Reading> {
     const since = this.mark();
-    return waitFor(`two readings of ${pointId} after #${since}`, () => this.of(pointId, since)[1], timeoutMs);
+    return waitFor(`two readings of ${pointId} after #${since}`, () => this.of(pointId, since)[1], { timeoutMs });
   }
 
   /** Waits until every point id has a reading after `since`; returns the latest of each. */

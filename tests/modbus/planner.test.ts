@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MAX_REGISTERS_PER_READ, type ReadyDevice } from '@hazmon/protocols';
 import type { RunningSite } from '@hazmon/simulators';
-import { generatedDevice, startBankSite, startPolling, startTestSite, tcpLineFor, trackResources, waitFor } from '../helpers/harness.ts';
+import { waitFor } from '@hazmon/test-support';
+import { generatedDevice, startBankSite, startPolling, startTestSite, tcpLineFor, trackResources } from '../helpers/harness.ts';
 
 const track = trackResources();
 const LOAD_SITE = fileURLToPath(new URL('../../simulators/sites/load-1000.yaml', import.meta.url));

@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LineTiming, Reading } from '@hazmon/protocols';
 import type { RunningSite } from '@hazmon/simulators';
-import { profileDevice, rtuLineFor, startPolling, startTestSite, trackResources, waitFor, type PollingRig } from '../helpers/harness.ts';
+import { waitFor } from '@hazmon/test-support';
+import { profileDevice, rtuLineFor, startPolling, startTestSite, trackResources, type PollingRig } from '../helpers/harness.ts';
 
 const track = trackResources();
 const INTERVAL_MS = 200;
@@ -54,7 +55,7 @@ describe('RTU line with a dead slave', () => {
     await waitFor('3 s of readings from the dead slave', () => {
       const dead = rig.log.of(`${DEAD}.gas1`);
       return dead.length > 3 && dead.at(-1)!.receiveTime - dead[0]!.receiveTime >= 3000;
-    }, 30_000);
+    }, { timeoutMs: 30_000 });
 
     const dead = rig.log.of(`${DEAD}.gas1`);
     for (const reading of dead) {

@@ -4,8 +4,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HazmonStore } from '../store/index.ts';
 import { EXIT } from './command.ts';
-import { AUDIT_ROWS, bufferedIo, createSite, hazmon } from './fixtures/store-site.ts';
-import type { Site } from './fixtures/store-site.ts';
+import { AUDIT_ROWS, bufferedIo, createSite, hazmon } from '../../test/fixtures/cli/store-site.ts';
+import type { Site } from '../../test/fixtures/cli/store-site.ts';
 import { runCli } from './run.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];

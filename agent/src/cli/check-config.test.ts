@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sampleWithUnknownFields } from '../config/generated-configs.ts';
 import { MAX_CONFIG_FILE_BYTES, MAX_LISTED_PROBLEMS } from '../config/index.ts';
 import { EXIT } from './command.ts';
-import { bufferedIo, hazmon } from './fixtures/store-site.ts';
+import { bufferedIo, hazmon } from '../../test/fixtures/cli/store-site.ts';
 import { runCli } from './run.ts';
 
 describe('check-config', () => {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HazmonStore } from '../store/index.ts';
 import { EXIT } from './command.ts';
 import { parseIsoTime, replaceWhenComplete } from './export.ts';
-import { AUDIT_ROWS, POINTS, T0, bufferedIo, createSite, hazmon } from './fixtures/store-site.ts';
-import type { Site } from './fixtures/store-site.ts';
+import { AUDIT_ROWS, POINTS, T0, bufferedIo, createSite, hazmon } from '../../test/fixtures/cli/store-site.ts';
+import type { Site } from '../../test/fixtures/cli/store-site.ts';
 import { runCli } from './run.ts';
 
 let site: Site;

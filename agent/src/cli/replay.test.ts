@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HazmonStore } from '../store/index.ts';
 import { EXIT } from './command.ts';
-import { T0, bufferedIo, hazmon } from './fixtures/store-site.ts';
+import { T0, bufferedIo, hazmon } from '../../test/fixtures/cli/store-site.ts';
 import { runCli } from './run.ts';
 
 const MINIMAL_CONFIG = fileURLToPath(new URL('../config/testcases/valid-minimal/config.yaml', import.meta.url));

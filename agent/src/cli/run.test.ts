@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { loadAgentConfig, verifyPassword } from '../config/index.ts';
 import { configSummary } from './check-config.ts';
 import { EXIT } from './command.ts';
-import { bufferedIo, hazmon } from './fixtures/store-site.ts';
+import { bufferedIo, hazmon } from '../../test/fixtures/cli/store-site.ts';
 import { runCli } from './run.ts';
 
 const SAMPLE = fileURLToPath(new URL('../../examples/site.yaml', import.meta.url));

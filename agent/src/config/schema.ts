@@ -16,7 +16,7 @@ const areaSchema = z.strictObject({
   hazardSourceCode: text.optional(),
 });
 
-export const siteSchema = z.strictObject({
+const siteSchema = z.strictObject({
   id,
   name: text,
   /** Gateway code the provincial platform assigned to this gateway. */
@@ -28,10 +28,10 @@ const enginePointSchema = engineConfigSchema.shape.points.element;
 /** The engine's preset, with gas and unit taken from the point when left out. */
 const presetSchema = enginePointSchema.shape.preset.unwrap().partial({ gas: true, unit: true });
 /** The engine's per-point rule set; id, site, area, unit and resolution come from the point entry. */
-export const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true, resolution: true }).extend({ preset: presetSchema.optional() });
+const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true, resolution: true }).extend({ preset: presetSchema.optional() });
 
 /** One monitored point: a reading id (`<device>.<point>` or an OPC UA point id), its rules and its regulatory metadata. */
-export const pointEntrySchema = z.strictObject({
+const pointEntrySchema = z.strictObject({
   id: text,
   description: text.optional(),
   /** Area of the site; voting groups only count detectors of their own area. */
@@ -61,11 +61,11 @@ export const pointEntrySchema = z.strictObject({
 const engineVotingGroupSchema = engineConfigSchema.shape.votingGroups.unwrap().element;
 const engineActionSchema = engineConfigSchema.shape.actions.unwrap().element;
 /** The engine's voting group; its site is the config's site. */
-export const votingGroupSchema = engineVotingGroupSchema.omit({ site: true });
-export const actionSchema = engineActionSchema;
+const votingGroupSchema = engineVotingGroupSchema.omit({ site: true });
+const actionSchema = engineActionSchema;
 export const OUTPUT_KINDS = engineActionSchema.shape.kind.options;
 
-export const outputSchema = z.strictObject({
+const outputSchema = z.strictObject({
   id,
   kind: z.enum(OUTPUT_KINDS),
   /** The point written to trip the output: a writable Modbus point `<device>.<point>` or an OPC UA point id. */
@@ -84,20 +84,20 @@ export const USER_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const
 /** Roles that may reset a latched action (and so release a shut-off). */
 export const RESET_ROLES: readonly (typeof USER_ROLES)[number][] = ['supervisor', 'admin'];
 
-export const userSchema = z.strictObject({
+const userSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_.-]*$/, 'a user name is lower-case letters, digits, _ . -'),
   role: z.enum(USER_ROLES),
   passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, 'not a password hash: make one with `hazmon hash-password`'),
 });
 
-export const retentionSchema = z.strictObject({
+const retentionSchema = z.strictObject({
   rawDays: z.number().int().min(MIN_RAW_RETENTION_DAYS, `raw readings must be kept at least ${MIN_RAW_RETENTION_DAYS} days (major hazard source rules)`).default(MIN_RAW_RETENTION_DAYS),
   minuteRollupDays: z.number().int().positive().default(1830),
   /** Hourly and daily rollups; null keeps them forever. */
   coarseRollupDays: z.number().int().positive().nullable().default(null),
 });
 
-export const storeSectionSchema = z.strictObject({
+const storeSectionSchema = z.strictObject({
   /** DuckDB file; relative paths are taken from the config file's folder. */
   path: text.default('hazmon.duckdb'),
   /** DuckDB's memory limit in MiB: what its cached blocks and query state may hold; large queries spill to `<path>.tmp`. */
@@ -109,13 +109,13 @@ export const storeSectionSchema = z.strictObject({
     .default(DEFAULT_STORE_MEMORY_LIMIT_MB),
 });
 
-export const apiSchema = z.strictObject({
+const apiSchema = z.strictObject({
   host: text.default('127.0.0.1'),
   port: z.number().int().min(1).max(65535).default(8080),
 });
 
 /** The HTTP listener of `hazmon run` for GET /metrics (Prometheus text) and GET /healthz; absent = no listener. */
-export const metricsSchema = z.strictObject({
+const metricsSchema = z.strictObject({
   /** Loopback by default: expose it wider only behind a firewall, it has no authentication. */
   host: text.default('127.0.0.1'),
   /** 0 picks a free port (logged at start). 9464 is the usual exporter port. */
@@ -123,7 +123,7 @@ export const metricsSchema = z.strictObject({
 });
 
 /** Limits past which the agent calls itself unhealthy (runtime alarm, /healthz 503, no systemd watchdog ping). */
-export const healthSchema = z.strictObject({
+const healthSchema = z.strictObject({
   /** Event-loop delay that raises `agent/event_loop_lag` (polls, ticks and shut-offs all wait on the loop). */
   eventLoopLagMs: z.number().int().min(10).max(60_000).default(500),
   /** Queued readings not committed for this long = the store is failing. */
@@ -133,7 +133,7 @@ export const healthSchema = z.strictObject({
 });
 
 /** A value the agent writes to a PLC on a fixed period so the PLC can detect a dead gateway. */
-export const heartbeatSchema = z.strictObject({
+const heartbeatSchema = z.strictObject({
   /** A writable Modbus point `<device>.<point>` or an OPC UA point id. */
   point: text,
   /** toggle: true/false alternately; count: 1, 2, ... 32767, 0, 1, ... Default: toggle for a coil or OPC UA point, count for a register. */
@@ -142,7 +142,7 @@ export const heartbeatSchema = z.strictObject({
 });
 
 /** Where the site's own device profiles are: models not shipped with hazmon, or a shipped model adapted. */
-export const profilesSchema = z.strictObject({
+const profilesSchema = z.strictObject({
   /**
    * Folder of `<model>.yaml` profiles (relative paths from the config file's folder); a model found there is used
    * instead of the shipped one of that name, any other model comes from the shipped profiles.

@@ -7,7 +7,7 @@ import type { AlarmCommandRequest, AuthenticatedUser, Credentials } from './even
  * Roles that may acknowledge, shelve and unshelve an alarm: the operator's tools for the alarm in front of them (a
  * shelf always expires). Suppressing, taking out of service and resetting a latch need RESET_ROLES (supervisor, admin).
  */
-export const OPERATOR_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
+const OPERATOR_ROLES: readonly UserRole[] = ['operator', 'supervisor', 'admin'];
 const OPERATOR_COMMANDS: ReadonlySet<AlarmCommandRequest['kind']> = new Set(['ack', 'shelve', 'unshelve']);
 export { RESET_ROLES };
 

@@ -23,27 +23,24 @@
  * await agent.stop();
  */
 import { messageOf } from '@hazmon/errors';
-import type { ModbusCounters, OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading } from '@hazmon/protocols';
+import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
-import type { AlarmView, CommandResult, EngineEvent, EngineStats, Priority } from '../engine/index.ts';
+import type { AlarmView, CommandResult, EngineEvent, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
-import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader, StoreStats } from '../store/index.ts';
+import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
-import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
 import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
-import type { EventLoopLagSnapshot } from './event-loop.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
-import type { HeartbeatStats } from './heartbeat.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
 import type { LatestValue } from './latest-values.ts';
@@ -54,23 +51,12 @@ import type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './rel
 import { fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from './reload.ts';
 import type { RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
 import { RuntimeAlarms } from './runtime-alarms.ts';
-import type { ShutoffStats } from './shutoff.ts';
 import type { Retiring } from './sources.ts';
 import { ModbusLines, SourceUnits } from './sources.ts';
 import { SourceHealth } from './source-health.ts';
+import type { AgentStats } from './stats.ts';
 import { storeEventAlarm } from './store-alarms.ts';
 
-export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';
-export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
-/** The credentials a reset takes (kept under its first name). */
-export type ResetCredentials = Credentials;
-
-/** One polled Modbus device: where it is and its request counters (live values copied at stats time). */
-export interface ModbusDeviceStats {
-  readonly deviceId: string;
-  readonly line: string;
-  readonly counters: Readonly<ModbusCounters>;
-}
 
 export interface AgentOptions {
   /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
@@ -83,43 +69,6 @@ export interface AgentOptions {
   readonly log?: (line: string) => void;
   /** How long a Modbus device in comms loss must answer validly, with no failure, before its alarm clears. Default 5000. */
   readonly commsReturnHoldMs?: number;
-}
-
-export interface AgentStats {
-  readonly readings: number;
-  /** Readings the store refused as wrong (each logged once per point) or dropped on a full queue. */
-  readonly storeRejected: number;
-  readonly storeDropped: number;
-  readonly lateReadings: number;
-  readonly invalidReadings: number;
-  readonly eventsPersisted: number;
-  readonly persistFailures: number;
-  /**
-   * Bad readings (timeout, connection) of a line or OPC UA connection being stopped for a config reload: stored, not
-   * judged, since they say only that the agent stopped asking (the engine keeps its state; stale timers cover a gap).
-   */
-  readonly reloadStopReadings: number;
-  /** Reading arrived -> engine decided, decided -> command written, command -> feedback confirmed (ms). */
-  readonly latency: { readonly decision: LatencySnapshot; readonly command: LatencySnapshot; readonly confirm: LatencySnapshot };
-  readonly shutoff: readonly ShutoffStats[];
-  /** Modbus devices and OPC UA connections in comms loss (`<id>/comms_loss` raised). */
-  readonly devicesInCommsLoss: readonly string[];
-  /** Modbus devices refusing at least one poll request with an exception (`<device>/modbus_exception` raised). */
-  readonly devicesRefusingRequests: readonly string[];
-  readonly engine: EngineStats;
-  readonly store: StoreStats;
-  /** Gateway clock when the agent started and when the engine was last ticked (epoch ms). */
-  readonly startedAt: number;
-  readonly lastTickAt: number;
-  /** Every Modbus write the agent made (outputs, heartbeat), command sent -> read back (ms). */
-  readonly writeLatency: LatencySnapshot;
-  readonly modbus: readonly ModbusDeviceStats[];
-  /** OPC UA connections, then Modbus devices, each once. */
-  readonly sources: readonly string[];
-  readonly eventLoop: EventLoopLagSnapshot;
-  readonly heartbeat: HeartbeatStats | null;
-  /** Runtime alarm ids now active (raised and not cleared). */
-  readonly runtimeAlarmsActive: readonly string[];
 }
 
 const COMMS_REASONS = new Set(['timeout', 'connection', 'backoff']);

@@ -5,7 +5,7 @@
  */
 import type { AlarmView, CommandResult } from '../engine/index.ts';
 import type { StoreReader } from '../store/index.ts';
-import type { AgentStats } from './agent.ts';
+import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import type { LatestValue } from './latest-values.ts';

@@ -1,6 +1,6 @@
 /** Whether the agent is doing its job: engine ticking, event loop not stalled, store committing. Feeds /healthz and the systemd watchdog. */
 import type { HealthLimits } from '../config/index.ts';
-import type { AgentStats } from './agent.ts';
+import type { AgentStats } from './stats.ts';
 
 export interface AgentHealth {
   readonly healthy: boolean;

@@ -1,6 +1,7 @@
 /** Public surface of the agent runtime: the core loop with verified shut-off. */
 export { Agent } from './agent.ts';
-export type { AgentOptions, AgentStats, ModbusDeviceStats, ResetCredentials } from './agent.ts';
+export type { AgentOptions } from './agent.ts';
+export type { AgentStats, ModbusDeviceStats } from './stats.ts';
 export type { AgentApi, AgentServer, AlarmList, PublicConfig, PublicUser, RunningServer } from './api.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';
 export type { LatestValue } from './latest-values.ts';

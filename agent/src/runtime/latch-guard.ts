@@ -29,7 +29,7 @@ interface UnjudgedLatch {
   readonly since: string;
 }
 
-export function latchAlarmId(actionId: string): string {
+function latchAlarmId(actionId: string): string {
   return `${actionId}/latched`;
 }
 

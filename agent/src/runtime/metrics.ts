@@ -9,7 +9,7 @@ import type { ModbusCounters } from '@hazmon/protocols';
 import type { Priority } from '../engine/index.ts';
 import { PRIORITIES } from '../engine/index.ts';
 import type { LatencySnapshot } from '../latency-histogram.ts';
-import type { AgentStats } from './agent.ts';
+import type { AgentStats } from './stats.ts';
 import { SHUTOFF_STATES } from './shutoff.ts';
 
 export interface ProcessStats {

@@ -2,7 +2,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditRowHash } from './audit-chain.ts';
-import { tempDir } from './fixtures/test-helpers.ts';
+import { tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);

@@ -12,7 +12,7 @@ const PRIORITIES: ReadonlySet<AlarmPriority | null> = new Set(['emergency', 'hig
 const KIND_PATTERN = /^[a-z][a-z0-9_]*$/;
 /** Rows per INSERT statement; larger groups commit in several statements of one transaction. */
 const ROWS_PER_STATEMENT = 200;
-export const META_AUDIT_HEAD = 'audit_head_seq';
+const META_AUDIT_HEAD = 'audit_head_seq';
 /** Rounds committed again after reopens in a row before its rows are failed (a database that fails at each commit). */
 const MAX_FATAL_RETRIES = 3;
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { point, reading, tempDir } from './fixtures/test-helpers.ts';
+import { point, reading, tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);

@@ -2,11 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { waitFor } from '@hazmon/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, waitFor } from './fixtures/test-helpers.ts';
+import { tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
-const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../../test/fixtures/store/kill-child.ts', import.meta.url));
 const POINTS = 100;
 const PER_TICK = 200;
 const TICK_MS = 20;
@@ -49,7 +50,10 @@ describe('kill -9', () => {
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 
     // Kill it under load: several raw flushes and a good number of durable alarm events behind it.
-    await waitFor(() => child.exitCode !== null || (last(lines, 'durable') >= 5 * PER_TICK && last(lines, 'audit') >= 20), `child progress (stderr: ${stderr})`, 120_000);
+    await waitFor('child progress', () => child.exitCode !== null || (last(lines, 'durable') >= 5 * PER_TICK && last(lines, 'audit') >= 20), {
+      timeoutMs: 120_000,
+      state: () => `stderr: ${stderr}`,
+    });
     expect(child.exitCode).toBeNull();
     child.kill('SIGKILL');
     await exited;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRowHash, GENESIS_HASH } from './audit-chain.ts';
-import { point, tempDir } from './fixtures/test-helpers.ts';
+import { point, tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './schema.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 import { HazmonStore } from './store.ts';

@@ -185,7 +185,7 @@ function divisorFor(resolution: number): number {
   return Math.abs(divisor - rounded) < 1e-9 * Math.max(1, rounded) ? rounded : divisor;
 }
 
-export function validatePoint(point: StorePointDefinition, where: string): void {
+function validatePoint(point: StorePointDefinition, where: string): void {
   const fail = (field: string, value: unknown, why: string): never => {
     throw new StoreError('HAZMON_STORE_POINT_INVALID', `${where}.${field}: ${quote(value)} ${why}`);
   };

@@ -33,7 +33,7 @@ function badRange(where: string, message: string): never {
   throw new StoreError('HAZMON_STORE_BAD_RANGE', `${where}: ${message}`);
 }
 
-export function requireRange(from: number, to: number, where: string): void {
+function requireRange(from: number, to: number, where: string): void {
   if (!Number.isSafeInteger(from) || from < 0) badRange(where, `from ${quote(from)} must be epoch ms (a whole number >= 0)`);
   if (!Number.isSafeInteger(to) || to < 0) badRange(where, `to ${quote(to)} must be epoch ms (a whole number >= 0)`);
   if (to <= from) badRange(where, `to ${to} must be after from ${from}`);
@@ -46,7 +46,7 @@ function requireCount(value: number, max: number, where: string, field: string):
 /** The reason message of a raw row `r` as `x.text` (NULL for good readings and rows stored before messages were kept). */
 const REASON_TEXT_JOIN = 'LEFT JOIN reason_texts x ON r.reason_text <> 0 AND x.text_id = r.reason_text';
 
-export async function rawReadings(
+async function rawReadings(
   connection: SerialConnection,
   pointIndex: number,
   from: number,
@@ -170,7 +170,7 @@ export async function aggregates(
 }
 
 /** 'auto' keeps a trend to a few thousand rows, and uses rollups where raw rows may already be past retention. */
-export function resolutionFor(requested: ReadingsResolution, from: number, to: number, rawKeptFrom: number): 'raw' | RollupLevel {
+function resolutionFor(requested: ReadingsResolution, from: number, to: number, rawKeptFrom: number): 'raw' | RollupLevel {
   if (requested !== 'auto') return requested;
   const span = to - from;
   if (span <= 6 * HOUR_MS && from >= rawKeptFrom) return 'raw';

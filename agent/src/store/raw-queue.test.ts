@@ -1,6 +1,6 @@
 /** The bounded reading queue: ordering across wrap-around, refusal when full, encoding. */
 import { describe, expect, it } from 'vitest';
-import { point, reading } from './fixtures/test-helpers.ts';
+import { point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { PointRegistry } from './points.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, RawReadingQueue } from './raw-queue.ts';
 import { ReasonTexts } from './reason-texts.ts';

@@ -1,6 +1,6 @@
 /** HazmonStore.reader(): the read-only facade a web server gets, against a real DuckDB file. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, point, reading } from './fixtures/test-helpers.ts';
+import { tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 import type { AlarmEventInput } from './types.ts';
 

@@ -1,7 +1,8 @@
 /** The store after DuckDB invalidates its database (a fatal error): it opens the file again and loses nothing it took. */
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
+import { waitFor } from '@hazmon/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseDrill, tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
+import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import type { FaultDrillDatabase } from './types.ts';
 import { HazmonStore } from './store.ts';
 import type { AlarmEventInput, StoreEvent } from './types.ts';
@@ -92,7 +93,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     writeReadings(store, 10, 20);
     // The appender's commit, the same way: the rows leave the queue as committed.
     expect(store.flush()).toBe(20);
-    await waitFor(() => store.stats().databaseReopens === 2, 'the second reopen');
+    await waitFor('the second reopen', () => store.stats().databaseReopens === 2);
     expect(store.stats().queueDepth).toBe(0);
     await store.appendAudit({ time: T0, who: 'op1', action: 'acknowledge', target: 'T1.LEL/hi' });
     await expectComplete(store, 30, 1, 1);
@@ -109,7 +110,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     renameSync(path, `${path}.moved`);
     mkdirSync(path);
     await expect(store.checkpoint()).rejects.toThrow(/invalidated|FATAL/);
-    await waitFor(() => events.some((event) => event.kind === 'database_reopen_failed'), 'database_reopen_failed');
+    await waitFor('database_reopen_failed', () => events.some((event) => event.kind === 'database_reopen_failed'));
     expect(events.find((event) => event.kind === 'database_reopen_failed')).toMatchObject({ attempts: 3 });
     expect(store.stats().databaseReopens).toBe(0);
 
@@ -117,7 +118,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     renameSync(`${path}.moved`, path);
     writeReadings(store, 10, 5);
     expect(store.flush()).toBe(0); // fails on the lost database, starts another round
-    await waitFor(() => store.stats().databaseReopens === 1, 'the reopen once the file is back');
+    await waitFor('the reopen once the file is back', () => store.stats().databaseReopens === 1);
     expect(store.flush()).toBe(5);
     await store.appendAlarmEvent(alarm(1));
     await expectComplete(store, 15, 2, 0);

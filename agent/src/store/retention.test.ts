@@ -1,7 +1,7 @@
 /** Retention removes old raw rows, keeps rollups, and lets ingest commit while it runs. */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { point, reading, tempDir } from './fixtures/test-helpers.ts';
+import { point, reading, tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
 const DAY = 86_400_000;

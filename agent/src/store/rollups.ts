@@ -2,7 +2,7 @@
 import { BIGINT, DOUBLE, INTEGER, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { QUALITY_CODE } from '@hazmon/protocols';
 import { CHUNK_ROWS, ColumnChunk, nullableColumn, setValid } from './chunk.ts';
-import { BucketSums, OpenBuckets } from './open-buckets.ts';
+import { type BucketSums, OpenBuckets } from './open-buckets.ts';
 import type { PointRegistry } from './points.ts';
 import type { RawReadingQueue } from './raw-queue.ts';
 import { closeQuietly, discardAppender, num, numOrNull, type SerialConnection } from './sql.ts';

@@ -81,7 +81,7 @@ export function discardAppender(appender: DuckDBAppender): void {
   }
 }
 
-export async function readRows(connection: DuckDBConnection, sql: string, params: SqlParams = []): Promise<SqlRow[]> {
+async function readRows(connection: DuckDBConnection, sql: string, params: SqlParams = []): Promise<SqlRow[]> {
   const reader = await connection.runAndReadAll(sql, toValues(params));
   return reader.getRowObjectsJS();
 }

@@ -1,8 +1,9 @@
 /** HazmonStore against real DuckDB files: schema, ingest, rollups, back-pressure, durable events, queries, bad inputs. */
 import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { waitFor } from '@hazmon/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseDrill, tempDir, point, reading, waitFor } from './fixtures/test-helpers.ts';
+import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { CHUNK_ROWS } from './chunk.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 import { HazmonStore } from './store.ts';
@@ -150,7 +151,7 @@ describe('HazmonStore schema and ingest', () => {
       for (let i = 0; i < 1000; i++) store.writeReading(reading('T1.LEL', T0 + i, i / 100));
       expect(store.flush()).toBe(1000);
     }
-    await waitFor(() => walBytes(periodic.path) === 0, 'the periodic checkpoint to empty the WAL');
+    await waitFor('the periodic checkpoint to empty the WAL', () => walBytes(periodic.path) === 0);
     expect(walBytes(never.path)).toBeGreaterThan(0);
     expect(await periodic.store.rawReadings('T1.LEL', T0, T0 + 1000)).toHaveLength(1000);
     await expect(openStore({ checkpointIntervalMs: -1 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
@@ -396,7 +397,7 @@ describe('HazmonStore schema and ingest', () => {
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
     await Promise.all(appended);
-    await waitFor(() => store.flush() === 0 && store.stats().queueDepth === 0, 'the queue to empty');
+    await waitFor('the queue to empty', () => store.flush() === 0 && store.stats().queueDepth === 0);
     await store.rollUp();
     const stats = store.stats();
     expect(stats.scheduledReopens).toBeGreaterThanOrEqual(3);

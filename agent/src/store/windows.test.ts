@@ -1,7 +1,7 @@
 /** keyWindows against a real DuckDB file: dense and sparse stretches, alignment, a step fuller than the window. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './fixtures/test-helpers.ts';
+import { tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { SerialConnection, num } from './sql.ts';
 import { keyWindows, type KeyWindow, type WindowScan } from './windows.ts';
 

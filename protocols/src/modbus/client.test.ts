@@ -1,3 +1,4 @@
+import { waitFor } from '@hazmon/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../reading.ts';
 import { createModbusDevice } from '../profiles/device.ts';
@@ -59,14 +60,6 @@ function writeFloatCdab(unitId: number, address: number, value: number): void {
   server.unit(unitId).holding[address + 1] = bytes.readUInt16BE(0);
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const of = (pointId: string) => readings.filter((reading) => reading.pointId === pointId);
 
 describe('ModbusPoller over Modbus TCP on loopback', () => {
@@ -74,7 +67,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     writeFloatCdab(1, 2, 42.5);
     server.unit(1).coil[3] = 1;
     startPoller([device('gas-1', 1)]);
-    await waitFor(() => of('gas-1.concentration').length > 0 && of('gas-1.relay').length > 0, 'first readings');
+    await waitFor('first readings', () => of('gas-1.concentration').length > 0 && of('gas-1.relay').length > 0);
     const concentration = of('gas-1.concentration')[0]!;
     expect(concentration).toMatchObject({ value: 42.5, unit: 'ppm', quality: 'good', sourceTime: null });
     expect(concentration.reason).toBeUndefined();
@@ -89,14 +82,14 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     writeFloatCdab(1, 2, 5);
     server.unit(1).holding[0] = 1 << 6;
     startPoller([device('gas-1', 1)]);
-    await waitFor(() => of('gas-1.concentration').length > 0, 'a reading');
+    await waitFor('a reading', () => of('gas-1.concentration').length > 0);
     const faulty = of('gas-1.concentration')[0]!;
     expect(faulty.quality).toBe('bad');
     expect(faulty.value).toBe(5);
     expect(faulty.reason?.code).toBe('device_fault');
     expect(faulty.reason?.message).toContain('device gas-1 (unit 1) status @40001 = 0x0040: fault (fault)');
     server.unit(1).holding[0] = 1 << 4;
-    await waitFor(() => of('gas-1.concentration').some((reading) => reading.quality === 'uncertain'), 'warm-up reading');
+    await waitFor('warm-up reading', () => of('gas-1.concentration').some((reading) => reading.quality === 'uncertain'));
     expect(of('gas-1.concentration').at(-1)?.reason?.code).toBe('warm_up');
   });
 
@@ -104,7 +97,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     server.silentUnits.add(7);
     writeFloatCdab(1, 2, 1);
     const running = startPoller([device('gas-3', 7), device('gas-1', 1)], { ...FAST, timeoutMs: 300 });
-    await waitFor(() => of('gas-3.concentration').filter((r) => r.reason?.code === 'backoff').length >= 3, 'back-off readings');
+    await waitFor('back-off readings', () => of('gas-3.concentration').filter((r) => r.reason?.code === 'backoff').length >= 3);
     const timedOut = of('gas-3.concentration').find((reading) => reading.reason?.code === 'timeout')!;
     expect(timedOut).toMatchObject({ quality: 'bad', value: null });
     expect(timedOut.reason?.message).toBe('device gas-3 (unit 7) FC03 @40001 x12: timeout after 300 ms');
@@ -112,7 +105,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     expect(of('gas-3.status').some((reading) => reading.reason?.code === 'timeout')).toBe(true);
     expect(of('gas-3.relay').some((reading) => reading.quality === 'bad')).toBe(true);
     const goodBefore = of('gas-1.concentration').filter((reading) => reading.quality === 'good').length;
-    await waitFor(() => of('gas-1.concentration').filter((reading) => reading.quality === 'good').length > goodBefore + 10, 'healthy unit keeps going');
+    await waitFor('healthy unit keeps going', () => of('gas-1.concentration').filter((reading) => reading.quality === 'good').length > goodBefore + 10);
     const dead = running.counters('gas-3');
     expect(dead.timeouts).toBeGreaterThan(0);
     expect(dead.backoffs).toBeGreaterThan(0);
@@ -125,7 +118,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
   it('reports an exception response as bad quality naming the register', async () => {
     server.exceptions.set(exceptionKey(1, 'holding', 2), 2);
     const running = startPoller([device('gas-1', 1)]);
-    await waitFor(() => of('gas-1.concentration').length >= 3 && of('gas-1.relay').length > 0, 'readings');
+    await waitFor('readings', () => of('gas-1.concentration').length >= 3 && of('gas-1.relay').length > 0);
     // Every cycle reports the exception again; none of them is good.
     expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad' && reading.value === null)).toBe(true);
     // The merged read bridged gaps, so it was split; the exception then names the point's own register.
@@ -149,16 +142,16 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     // A long timeout: the in-flight request must fail from the closed socket, not from its timer.
     const running = startPoller([device('gas-1', 1)], { ...FAST, timeoutMs: 10_000 });
     const line = running.line('plant')!;
-    await waitFor(() => line.connects === 1 && server.reads.length > 0, 'a request in flight');
+    await waitFor('a request in flight', () => line.connects === 1 && server.reads.length > 0);
     server.dropConnections();
-    await waitFor(() => of('gas-1.concentration').some((r) => r.reason?.code === 'connection'), 'connection readings');
+    await waitFor('connection readings', () => of('gas-1.concentration').some((r) => r.reason?.code === 'connection'));
     const lost = of('gas-1.concentration').find((r) => r.reason?.code === 'connection')!;
     expect(lost.reason?.message).toMatch(/^device gas-1 \(unit 1\) FC03 @40001 x12: /);
     expect(running.counters('gas-1').timeouts).toBe(0);
     server.silentUnits.delete(1);
-    await waitFor(() => line.connects >= 2, 'reconnection');
+    await waitFor('reconnection', () => line.connects >= 2);
     const after = readings.length;
-    await waitFor(() => readings.slice(after).some((r) => r.pointId === 'gas-1.concentration' && r.quality === 'good'), 'good readings again');
+    await waitFor('good readings again', () => readings.slice(after).some((r) => r.pointId === 'gas-1.concentration' && r.quality === 'good'));
     expect(of('gas-1.concentration').at(-1)).toMatchObject({ value: 3, quality: 'good' });
   });
 
@@ -166,7 +159,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     server.silentUnits.add(1);
     const running = startPoller([device('gas-1', 1)], { ...FAST, timeoutMs: 300, backoffBaseMs: 300 });
     const line = running.line('plant')!;
-    await waitFor(() => line.connects >= 2, 'a reconnect after silence');
+    await waitFor('a reconnect after silence', () => line.connects >= 2);
     expect(running.counters('gas-1').timeouts).toBeGreaterThanOrEqual(3);
     expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad')).toBe(true);
   });
@@ -181,13 +174,13 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
       onReadings: (batch) => readings.push(...batch),
     });
     poller.start();
-    await waitFor(() => of('gas-1.concentration').length >= 3, 'repeated bad readings');
+    await waitFor('repeated bad readings', () => of('gas-1.concentration').length >= 3);
     expect(of('gas-1.concentration').every((reading) => reading.quality === 'bad' && reading.reason?.code === 'connection')).toBe(true);
   });
 
   it('writes a coil and a float register and reads them back', async () => {
     const running = startPoller([device('gas-1', 1)]);
-    await waitFor(() => running.line('plant')!.isOpen, 'connection');
+    await waitFor('connection', () => running.line('plant')!.isOpen);
     await running.write('gas-1', 'relay', true);
     expect(server.unit(1).coil[3]).toBe(1);
     await running.write('gas-1', 'setpoint', 12.5);
@@ -201,7 +194,7 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
   it('names device and register when the read-back differs, and refuses points not declared writable', async () => {
     server.ignoredWrites.add(exceptionKey(1, 'coil', 3));
     const running = startPoller([device('gas-1', 1)]);
-    await waitFor(() => running.line('plant')!.isOpen, 'connection');
+    await waitFor('connection', () => running.line('plant')!.isOpen);
     await expect(running.write('gas-1', 'relay', true)).rejects.toMatchObject({
       code: 'HAZMON_MODBUS_READBACK_MISMATCH',
       message: 'device gas-1 (unit 1) FC05 relay @00004: wrote [true], read back [false]',
@@ -241,7 +234,7 @@ describe('ModbusPoller on a device that refuses reads across undefined registers
     writeUint32(1, 0, 123_456);
     writeUint32(1, 5, 654_321);
     const running = startPoller([createModbusDevice(GAPPY, { id: 'tank-1', profile: 'gappy-transmitter', line: 'plant', unitId: 1 })]);
-    await waitFor(() => of('tank-1.pressure').length >= 5, 'several cycles');
+    await waitFor('several cycles', () => of('tank-1.pressure').length >= 5);
     // The integrator sees nothing of the refusal: every reading, the first cycle's included, is good with its value.
     expect(of('tank-1.level').every((reading) => reading.quality === 'good' && reading.value === 123_456)).toBe(true);
     expect(of('tank-1.pressure').every((reading) => reading.quality === 'good' && reading.value === 654_321)).toBe(true);
@@ -263,7 +256,7 @@ describe('ModbusPoller on a device that refuses reads across undefined registers
     writeUint32(1, 5, 77);
     const gappy = createModbusDevice(GAPPY, { id: 'tank-2', profile: 'gappy-transmitter', line: 'plant', unitId: 1, points: { orphan: { poll: true } } });
     const running = startPoller([gappy]);
-    await waitFor(() => of('tank-2.orphan').length >= 3, 'several cycles');
+    await waitFor('several cycles', () => of('tank-2.orphan').length >= 3);
     expect(of('tank-2.orphan').every((reading) => reading.quality === 'bad' && reading.value === null)).toBe(true);
     expect(of('tank-2.orphan')[0]!.reason).toEqual({
       code: 'exception',

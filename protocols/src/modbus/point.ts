@@ -13,7 +13,7 @@ export const WORD_ORDERS = ['ABCD', 'CDAB', 'BADC', 'DCBA'] as const;
 export type WordOrder = (typeof WORD_ORDERS)[number];
 
 /** What a point is for: measurements get their quality from the device's status flags. */
-export const ROLES = ['measurement', 'status', 'info', 'command'] as const;
+const ROLES = ['measurement', 'status', 'info', 'command'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Function code that reads each table. */
@@ -28,7 +28,7 @@ const finite = z.number().finite();
 const pair = z.tuple([finite, finite]);
 
 /** A flag is one bit of a status word, or a bit field whose value lies in an inclusive range (fault numbers, levels). */
-export const flagSchema = z.union([
+const flagSchema = z.union([
   z.number().int().min(0).max(15),
   z.strictObject({ bits: z.tuple([z.number().int().min(0).max(15), z.number().int().min(0).max(15)]), in: pair }),
 ]);
@@ -100,7 +100,7 @@ export interface ResolvedPoint {
   readonly readBack: boolean;
 }
 
-export const DEFAULT_INTERVAL_MS = 1000;
+const DEFAULT_INTERVAL_MS = 1000;
 
 /**
  * Each spec object is resolved once: the devices built from one profile then share their points' resolved definitions

@@ -3,13 +3,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@hazmon/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLinkRelay } from '../../../simulators/src/net/link-relay.ts';
 import { startTankFarm, tankNodeId, type RunningTankFarm, type TankVariableName } from '../../../simulators/src/opcua/index.ts';
 import type { Reading } from '../reading.ts';
 import { browseOpcuaVariables } from './browse.ts';
 import { parseOpcuaConnection, type OpcuaConnectionInput } from './config.ts';
-import { OpcuaConnection, createOpcuaConnection } from './connection.ts';
+import { type OpcuaConnection, createOpcuaConnection } from './connection.ts';
 import { OpcuaError } from './errors.ts';
 
 const OPERATOR = { userName: 'operator', password: 'tank-farm-secret' };
@@ -112,16 +113,6 @@ function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput>
   return { connection, readings, batches, errors };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 25_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function lastOf(readings: Reading[], pointId: string, accept: (reading: Reading) => boolean): Reading | undefined {
   return readings.findLast((reading) => reading.pointId === pointId && accept(reading));
 }
@@ -206,7 +197,7 @@ describe('OpcuaConnection subscriptions', () => {
     const restated = await waitFor('three restatements of the steady temperature', () => {
       const again = readings.filter((r) => r.pointId === 't101.temperature' && r.receiveTime > first.receiveTime);
       return again.length >= 3 ? again : undefined;
-    }, 10_000);
+    }, { timeoutMs: 10_000 });
     for (const reading of restated) expect(reading).toMatchObject({ value: 18.5, quality: 'good', unit: 'degC', sourceTime: first.sourceTime, restated: true });
     const gaps = restated.map((reading, index) => reading.receiveTime - (index === 0 ? first.receiveTime : restated[index - 1]!.receiveTime));
     for (const gap of gaps) expect(gap).toBeLessThan(2500);
@@ -288,13 +279,13 @@ describe('OpcuaConnection reconnection', () => {
       const after = readings.slice(beforeSilence);
       const bad = after.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection');
       return new Set(bad.map((r) => r.pointId)).size === 3 ? bad : undefined;
-    }, 30_000);
+    }, { timeoutMs: 30_000 });
     expect(lost[0]!.reason?.message).toMatch(new RegExp(`connection to opc\\.tcp://127\\.0\\.0\\.1:${relay.port} lost: .+; reconnecting`));
     expect(connection.state).toBe('reconnecting');
 
     relay.silence(false);
     farm.tank('T101').set('level', 1234);
-    await waitFor('values again once the server answers', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1234), 60_000);
+    await waitFor('values again once the server answers', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 1234), { timeoutMs: 60_000 });
     expect(connection.state).toBe('connected');
   }, 120_000);
 
@@ -309,7 +300,7 @@ describe('OpcuaConnection reconnection', () => {
     const beforeDrop = readings.length;
     relay.drop();
     const lost = await waitFor('the level bad for the dropped link', () => readings.slice(beforeDrop).find((r) => r.pointId === 't101.level' && r.reason?.code === 'connection'));
-    const again = await waitFor('the level again', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.receiveTime > lost.receiveTime), 30_000);
+    const again = await waitFor('the level again', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.receiveTime > lost.receiveTime), { timeoutMs: 30_000 });
     // the server kept its value and its source timestamp: what the gateway knows now is that it still holds
     expect(again).toMatchObject({ value: 1000, sourceTime: before.sourceTime, restated: true });
   }, 60_000);
@@ -331,7 +322,7 @@ describe('OpcuaConnection reconnection', () => {
     expect(connection.state).toBe('reconnecting');
 
     const second = await farmOnPort(port, 4321);
-    const again = await waitFor('values from the new server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), 60_000);
+    const again = await waitFor('values from the new server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), { timeoutMs: 60_000 });
     expect(again.unit).toBe('mm');
     expect(connection.state).toBe('connected');
     // and it keeps flowing: a change on the new server arrives too
@@ -358,7 +349,7 @@ describe('OpcuaConnection reconnection', () => {
 
     const second = await farmOnPort(port, 4321);
     const backAt = Date.now();
-    const again = await waitFor('values from the restarted server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), 30_000);
+    const again = await waitFor('values from the restarted server', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 4321), { timeoutMs: 30_000 });
     expect(again.receiveTime - backAt).toBeLessThan(2000);
     await second.stop();
   }, 90_000);
@@ -374,7 +365,7 @@ describe('OpcuaConnection reconnection', () => {
     expect(readings.filter((r) => r.reason?.code === 'connection').length).toBeGreaterThanOrEqual(3);
 
     await farmOnPort(port, 2222);
-    await waitFor('values once the server is up', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 2222), 60_000);
+    await waitFor('values once the server is up', () => lastOf(readings, 't101.level', (r) => r.quality === 'good' && r.value === 2222), { timeoutMs: 60_000 });
   }, 90_000);
 });
 

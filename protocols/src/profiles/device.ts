@@ -8,7 +8,6 @@
 import { z } from 'zod';
 import type { ReadyDevice } from '../modbus/device.ts';
 import { buildReadyDevice } from '../modbus/device.ts';
-import { ModbusConfigError } from '../modbus/errors.ts';
 import type { PlanOptions } from '../modbus/plan.ts';
 import { checkPoint, pointSchema, resolvePoint } from '../modbus/point.ts';
 import type { Locator } from './load.ts';
@@ -16,7 +15,7 @@ import { checkProfilePoints, fail, failOnIssues } from './load.ts';
 import type { ModbusProfile, ProfilePoint } from './profile.ts';
 
 /** What a device config may change per point. */
-export const pointOverrideSchema = pointSchema
+const pointOverrideSchema = pointSchema
   .pick({ intervalMs: true, range: true, rawRange: true, unit: true, scale: true, offset: true, poll: true, order: true, description: true })
   .partial();
 export type PointOverride = z.input<typeof pointOverrideSchema>;

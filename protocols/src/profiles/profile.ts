@@ -6,7 +6,7 @@ import type { PointSpec } from '../modbus/point.ts';
 import { pointSchema } from '../modbus/point.ts';
 
 /** A profile point may stand for several channels: `{n}` in its texts runs 1..count, the address steps by `step`. */
-export const repeatSchema = z.strictObject({
+const repeatSchema = z.strictObject({
   count: z.number().int().min(1).max(256),
   step: z.number().int().min(0).max(1000),
 });
@@ -14,14 +14,14 @@ export const repeatSchema = z.strictObject({
 export const profilePointSchema = pointSchema.extend({ repeat: repeatSchema.optional() });
 
 /** Fields that apply to every point unless the point sets them. */
-export const pointDefaultsSchema = z.strictObject({
+const pointDefaultsSchema = z.strictObject({
   table: pointSchema.shape.table.optional(),
   order: pointSchema.shape.order,
   intervalMs: pointSchema.shape.intervalMs,
   unit: pointSchema.shape.unit,
 });
 
-export const serialSchema = z.strictObject({
+const serialSchema = z.strictObject({
   baudRate: z.number().int().positive(),
   parity: z.enum(['none', 'even', 'odd']),
   dataBits: z.union([z.literal(7), z.literal(8)]),

@@ -9,7 +9,7 @@ const channelRangeSchema = z
   .strictObject({ rangeMin: z.number().default(0), rangeMax: z.number().default(100) })
   .refine((range) => range.rangeMax > range.rangeMin, { message: 'rangeMax must be above rangeMin', path: ['rangeMax'] });
 
-export const MAX_AI_CHANNELS = 50;
+const MAX_AI_CHANNELS = 50;
 
 export const analogInputOptionsSchema = z.strictObject({
   channels: z.number().int().min(1).max(MAX_AI_CHANNELS).default(8),

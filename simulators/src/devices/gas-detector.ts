@@ -33,8 +33,6 @@ export function gasDetectorOptionsSchema<TExtra extends z.ZodRawShape>(extra: TE
 const baseOptionsSchema = gasDetectorOptionsSchema({});
 export type GasDetectorOptions = z.output<typeof baseOptionsSchema>;
 
-export const GAS_QUANTITIES = ['concentration', 'sensorFault', 'warmUp', 'warning', 'faultCode'] as const;
-
 export abstract class GasDetector extends ModbusDevice {
   protected readonly alarms: ThresholdAlarms;
   protected readonly concentrationIndex = 0;

@@ -19,5 +19,5 @@ export function loopCurrentMa(value: number, rangeMin: number, rangeMax: number,
   if (fault) return NE43.faultLowMa;
   const ma = 4 + (16 * (value - rangeMin)) / (rangeMax - rangeMin);
   if (ma > NE43.maxValidMa) return NE43.faultHighMa;
-  return ma < NE43.minValidMa ? NE43.minValidMa : ma;
+  return Math.max(ma, NE43.minValidMa);
 }

@@ -49,7 +49,7 @@ interface ResolvedPoint {
 }
 
 /** Expands `generate` blocks into points. */
-export function registerBankPoints(options: z.output<typeof registerBankOptionsSchema>): RegisterBankPoint[] {
+function registerBankPoints(options: z.output<typeof registerBankOptionsSchema>): RegisterBankPoint[] {
   const points = [...options.points];
   for (const block of options.generate) {
     const width = block.type === 'bool' ? 1 : registerCount(block.type);

@@ -2,9 +2,9 @@
 
 import type { ModbusUnit } from './memory.ts';
 
-export const EXCEPTION_ILLEGAL_FUNCTION = 0x01;
-export const EXCEPTION_ILLEGAL_DATA_ADDRESS = 0x02;
-export const EXCEPTION_ILLEGAL_DATA_VALUE = 0x03;
+const EXCEPTION_ILLEGAL_FUNCTION = 0x01;
+const EXCEPTION_ILLEGAL_DATA_ADDRESS = 0x02;
+const EXCEPTION_ILLEGAL_DATA_VALUE = 0x03;
 export const EXCEPTION_SERVER_DEVICE_BUSY = 0x06;
 
 /** Largest PDU the protocol allows (function code + 252 data bytes). */

@@ -1,7 +1,8 @@
 import net from 'node:net';
+import { waitFor } from '@hazmon/test-support';
 import { describe, expect, it } from 'vitest';
 import { RegisterBank } from '../devices/register-bank.ts';
-import { tcpFixtures, waitFor } from '../test-support.ts';
+import { tcpFixtures } from '../test-support.ts';
 
 function bank(): RegisterBank {
   return new RegisterBank('bank', {

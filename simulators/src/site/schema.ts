@@ -7,7 +7,7 @@ import { COMMS_FAULTS } from '../modbus/unit-host.ts';
 /** A scenario file path (relative to the site file) or an inline scenario. */
 const scenarioReference = z.union([z.string().min(1), z.record(z.string(), z.unknown())]);
 
-export const siteDeviceSchema = deviceSpecSchemaWith({
+const siteDeviceSchema = deviceSpecSchemaWith({
   unitId: z.number().int().min(1).max(247),
   scenario: scenarioReference.optional(),
   /** Comms fault in force from the start (tests and demos of a dead slave). */

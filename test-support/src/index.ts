@@ -1,0 +1,2 @@
+/** Public surface of @hazmon/test-support, a devDependency of the packages whose tests use it. */
+export { waitFor, type WaitOptions } from './wait-for.ts';
