@@ -7,9 +7,10 @@ import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCon
 import { EngineError, configError, type EnginePath } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { formatValue } from './format.ts';
-import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelLayout, type KernelShape, type ValueKernel } from './kernel.ts';
+import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelShape, type ValueKernel } from './kernel.ts';
+import { FLAG_FAULT, KERNEL_LAYOUT, PointField, PointFlag, RuleField, SettingField, StoreField, type ReadingBatch } from './layout.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
-import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PANED_LAYOUT, RATE_PER_MINUTE, RECOMPUTE_RINGS, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_TWA, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -29,8 +30,6 @@ const COMMS_REASON_BITS = (1 << REASON_CODE.timeout) | (1 << REASON_CODE.connect
  * or garbled request, an undecodable value), so it cannot tell that a device fault has ended.
  */
 const NO_DEVICE_WORD_REASON_BITS = COMMS_REASON_BITS | (1 << REASON_CODE.exception) | (1 << REASON_CODE.frame) | (1 << REASON_CODE.decode);
-/** Bit 0 of the batch's flags column: one of the point's fault flags is set. */
-export const FLAG_FAULT = 1;
 const GOOD = QUALITY_CODE.good;
 const BAD = QUALITY_CODE.bad;
 /** NAMUR NE43 fault bands of a 4-20 mA loop, the protocols' own figures (module-local for the hot path). */
@@ -52,127 +51,12 @@ const RATE = RATE_PER_MINUTE;
 const QUIET = QUIET_FIELDS;
 
 /**
- * Per window (index into `stores`), StoreField.Count numbers in one Int32Array: where the kernels find its header
- * and entries, and its ring mask. Header -1 for a window left to its own methods (time-weighted, or moved to
- * private arrays after outgrowing its region).
- */
-const enum StoreField {
-  Header = 0,
-  Entries = 1,
-  Mask = 2,
-  Count = 3,
-}
-/**
  * Kernels the batch loop runs inline, the commonest by points: a plant usually has a handful of rule shapes, and
  * each inlined one makes the loop bigger (past V8's limit for optimizing a function it would run unoptimized).
  */
 const INLINED_KERNELS = 4;
 /** Numbers per window header in windowHeaders: WINDOW_HEADER.length rounded up to a whole 64-byte line. */
 const HEADER_SLOT = Math.ceil(WINDOW_HEADER.length / 8) * 8;
-
-/*
- * The field offsets below are const enums, which the TypeScript transform writes into the code as numbers: V8
- * loads and checks a module-level constant at each use, a few instructions on every reading of the batch loop.
- */
-
-/**
- * Running scalars of every point in one engine-wide Float64Array, PointField.Count numbers per point: a reading
- * touches one or two cache lines of it instead of a chain of per-point objects. What a good reading reads comes
- * first (the batch loop's guard, then the kernel's fields); settings read only off that path are in pointSettings.
- */
-const enum PointField {
-  LastTime = 0,
-  /** Right after the time: windows read the pair with addFrom(scalars, p + PointField.LastTime). */
-  LastValue = 1,
-  /** QUALITY_CODE of the latest reading; -1 before the first. */
-  LastQuality = 2,
-  LastGoodTime = 3,
-  /** PointFlag bits; 0 (the common case) lets a good reading take the kernel straight away. */
-  Flags = 4,
-  /**
-   * (low, high): while the value stays strictly inside, none of the point's limit conditions can change (the
-   * intersection of their quiet intervals, see QUIET_FIELDS), so one comparison pair stands for every limit rule.
-   * Empty while any limit has a delay pending. Kept by refreshLimitBand.
-   */
-  LimitQuietLow = 5,
-  LimitQuietHigh = 6,
-  /** Stuck detection: the reference value and since when the value stayed within epsilon of it (NaN: none yet). */
-  StuckRefValue = 7,
-  StuckRefTime = 8,
-  /** 1 while the stuck alarm's condition is active (mirrored so good readings need not touch the alarm). */
-  StuckActive = 9,
-  StuckEpsilon = 10,
-  Count = 11,
-}
-
-/** Bits of PointField.Flags: what sends a reading of the point down the full path. */
-const enum PointFlag {
-  /** The health conditions of the latest reading (HEALTH_* bits). */
-  Health = 0x1f,
-  /** The stale alarm's condition is active (mirrored so good readings need not touch the alarm). */
-  Stale = 0x20,
-  Ne43 = 0x40,
-  /** The point is a member of a voting group. */
-  InGroup = 0x80,
-}
-
-/** A point's settings read off the good reading's path (late, stale, stuck for long enough), SettingField.Count each. */
-const enum SettingField {
-  LateToleranceMs = 0,
-  StaleMs = 1,
-  /** NaN when the point has no stuck rule. */
-  StuckForMs = 2,
-  Count = 3,
-}
-
-/**
- * A point's value rules are contiguous slots of the engine-wide slot arrays: limits, then windows, then rates
- * (RuleField.Count Int32 per point give the boundaries), its windows contiguous entries of `stores`, its window and
- * rate conditions contiguous entries of the ConditionTable from RuleField.Conditions on and its limit conditions
- * from RuleField.LimitConditions on.
- */
-const enum RuleField {
-  Limits = 0,
-  Windows = 1,
-  Rates = 2,
-  End = 3,
-  Stores = 4,
-  StoresEnd = 5,
-  /** The point's first window or rate condition; its limit conditions are elsewhere in the table, from LimitConditions on. */
-  Conditions = 6,
-  LimitConditions = 7,
-  Count = 8,
-}
-
-/** Offsets and codes the compiled kernels read the engine's tables with (kernel.ts). */
-export const KERNEL_LAYOUT: KernelLayout = {
-  pointFields: PointField.Count, lastTime: PointField.LastTime, lastValue: PointField.LastValue, lastQuality: PointField.LastQuality,
-  lastGoodTime: PointField.LastGoodTime, flags: PointField.Flags, good: GOOD, limitQuietLow: PointField.LimitQuietLow, limitQuietHigh: PointField.LimitQuietHigh,
-  stuckRefValue: PointField.StuckRefValue, stuckRefTime: PointField.StuckRefTime, stuckActive: PointField.StuckActive, stuckEpsilon: PointField.StuckEpsilon,
-  ruleFields: RuleField.Count, ruleLimits: RuleField.Limits, ruleStores: RuleField.Stores, ruleConditions: RuleField.Conditions, ruleLimitConditions: RuleField.LimitConditions,
-  storeFields: StoreField.Count, storeHeader: StoreField.Header, storeEntries: StoreField.Entries, storeMask: StoreField.Mask,
-  quietFields: QUIET_FIELDS,
-  recomputeRings: RECOMPUTE_RINGS,
-  header: WINDOW_HEADER,
-  paned: PANED_LAYOUT,
-  aggregates: { avg: AGGREGATE_AVG, min: AGGREGATE_MIN, max: AGGREGATE_MAX, rate: RATE_PER_MINUTE },
-};
-
-/** Columnar input for the hot path; rows 0..length-1 are read. */
-export interface ReadingBatch {
-  readonly length: number;
-  /** Dense point index from engine.pointIndex(id). */
-  readonly point: Int32Array;
-  /** Epoch ms UTC (source time when trustworthy, else receive time). */
-  readonly time: Float64Array;
-  readonly value: Float64Array;
-  /** QUALITY_CODE: 0 good, 1 uncertain, 2 bad. */
-  readonly quality: Uint8Array;
-  /** Index into REASON_CODES; omitted means none. */
-  readonly reason?: Uint8Array;
-  /** FLAG_FAULT bit; omitted means none. */
-  readonly flags?: Uint8Array;
-}
 
 export interface EngineStats {
   readings: number;
