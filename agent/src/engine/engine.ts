@@ -2,14 +2,15 @@
 import { NE43, QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
 import { Alarm, type AlarmSnapshot } from './alarm.ts';
 import { AlarmHealthTracker, type AlarmSystemHealth, type SiteHealthSnapshot } from './alarm-health.ts';
-import { parseEngineConfig, type ActionConfig, type EngineConfig, type VotingGroupConfig } from './config.ts';
+import type { ActionConfig, EngineConfig, VotingGroupConfig } from './config.ts';
 import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
-import { EngineError, configError, type EnginePath } from './errors.ts';
+import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { formatValue } from './format.ts';
 import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelShape, type ValueKernel } from './kernel.ts';
 import { FLAG_FAULT, KERNEL_LAYOUT, PointField, PointFlag, RuleField, SettingField, StoreField, type ReadingBatch } from './layout.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
+import { checkRuleSet, voteOf, type CheckedRuleSet } from './validate.ts';
 import { AGGREGATE_TWA, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
 
 /**
@@ -142,57 +143,18 @@ export interface AlarmStateRestore {
   readonly discarded: { readonly alarmId: string; readonly reason: string }[];
 }
 
-const duplicate = (path: EnginePath, what: string, id: string) => configError(path, `duplicate ${what} "${id}"`);
-const unknownPoint = (path: EnginePath, id: string) => configError(path, `unknown point "${id}"`);
-
-/**
- * Members of a voting group and their trip alarms, or an error naming the field. Shared by the engine (points and
- * alarms as objects) and AlarmEngine.check (as ids), so both judge a rule set alike.
- */
-function resolveGroup<P extends { readonly id: string }, A>(
-  config: VotingGroupConfig,
-  where: EnginePath,
-  pointById: (id: string, where: EnginePath) => P,
-  tripAlarm: (point: P, limit: string) => A | undefined,
-): { required: number; members: P[]; tripAlarms: A[] } {
-  const [required, total] = config.vote.split('oo').map(Number) as [number, number];
-  if (config.points.length !== total) throw configError([...where, 'points'], `vote ${config.vote} needs ${total} points, got ${config.points.length}`);
-  const members = config.points.map((id, i) => pointById(id, [...where, 'points', i]));
-  const tripAlarms = members.map((member, i) => {
-    const alarm = tripAlarm(member, config.trip);
-    if (alarm === undefined) throw configError([...where, 'points', i], `point "${member.id}" has no "${config.trip}" limit to vote with`);
-    return alarm;
-  });
-  return { required, members, tripAlarms };
-}
-
-/** The alarms that trigger action i, or an error naming the unknown one (shared like resolveGroup). */
-function resolveTriggers<A>(action: ActionConfig, i: number, alarmById: (id: string) => A | undefined): A[] {
-  return action.when.map((alarmId, j) => {
-    const alarm = alarmById(alarmId);
-    if (alarm === undefined) throw configError(['actions', i, 'when', j], `unknown alarm "${alarmId}"`);
-    return alarm;
-  });
-}
-
 class VotingGroup {
-  readonly members: PointRuntime[];
-  readonly tripAlarms: Alarm[];
-  readonly required: number;
   readonly ignored: Uint8Array;
   readonly fingerprint: string;
 
   constructor(
     readonly config: VotingGroupConfig,
-    points: (id: string, where: EnginePath) => PointRuntime,
+    readonly required: number,
+    readonly members: readonly PointRuntime[],
+    readonly tripAlarms: readonly Alarm[],
     readonly alarm: Alarm,
-    where: EnginePath,
   ) {
-    const resolved = resolveGroup(config, where, points, (member, limit) => member.limits.find((rule) => rule.name === limit)?.alarm);
-    this.required = resolved.required;
-    this.members = resolved.members;
-    this.tripAlarms = resolved.tripAlarms;
-    this.ignored = new Uint8Array(this.members.length);
+    this.ignored = new Uint8Array(members.length);
     this.fingerprint = JSON.stringify(config);
   }
 }
@@ -267,17 +229,14 @@ export class AlarmEngine {
   /** A window or rate rule's result, the time and the latest value (see updateWindows). */
   private readonly ruleInput = new Float64Array(3);
 
-  /** `config` is plain data (e.g. parsed YAML); it is validated here. */
+  /** `config` is plain data (e.g. parsed YAML); it is validated here (checkRuleSet). */
   constructor(config: unknown, sink: EventSink) {
-    this.config = parseEngineConfig(config);
-    this.sink = sink;
-    this.config.points.forEach((rules, i) => {
-      if (this.indexById.has(rules.id)) throw duplicate(['points', i, 'id'], 'point id', rules.id);
-      const point = new PointRuntime(i, rules);
-      this.indexById.set(rules.id, i);
+    this.config = checkRuleSet(config, (point) => {
+      this.indexById.set(point.id, point.index);
       this.points.push(point);
       for (const alarm of point.alarms) this.alarmsById.set(alarm.id, alarm);
-    });
+    }).config;
+    this.sink = sink;
     this.pointCount = this.points.length;
     this.scalars = new Float64Array(this.pointCount * PointField.Count);
     this.pointSettings = new Float64Array(this.pointCount * SettingField.Count);
@@ -305,32 +264,27 @@ export class AlarmEngine {
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
     for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
     ({ pointKernel: this.pointKernel, batchLoop: this.batchLoop } = this.compileKernels());
-    const pointById = (id: string, where: EnginePath): PointRuntime => {
-      const index = this.indexById.get(id);
-      if (index === undefined) throw unknownPoint(where, id);
-      return this.points[index]!;
-    };
-    this.config.votingGroups.forEach((group, i) => {
+    // checkRuleSet has checked every id the groups and actions name.
+    for (const group of this.config.votingGroups) {
+      const members = group.points.map((id) => this.points[this.pointIndex(id)]!);
+      const tripAlarms = members.map((member) => member.limits.find((rule) => rule.name === group.trip)!.alarm);
       const alarm = new Alarm(`vote/${group.id}`, group.id, group.site, 'vote', 'vote', group.priority, false);
-      // A health alarm not created yet still owns its id.
-      if (this.alarmsById.has(alarm.id) || this.parseHealthAlarmId(alarm.id) !== undefined) throw duplicate(['votingGroups', i, 'id'], 'group', group.id);
-      const runtime = new VotingGroup(group, pointById, alarm, ['votingGroups', i]);
       this.alarmsById.set(alarm.id, alarm);
-      for (const member of runtime.members) {
+      for (const member of members) {
         member.groups = [...member.groups, this.groups.length];
-        this.scalars[member.index * PointField.Count + PointField.Flags]! |= PointFlag.InGroup;
+        this.setFlags(member.index * PointField.Count, PointFlag.InGroup, PointFlag.InGroup);
       }
-      this.groups.push(runtime);
-    });
-    this.config.actions.forEach((action, i) => {
-      if (this.actions.has(action.id)) throw duplicate(['actions', i, 'id'], 'action', action.id);
-      const runtime = new ActionRuntime(action);
-      for (const alarm of resolveTriggers(action, i, (id) => this.alarmsById.get(id) ?? this.healthAlarmById(id))) {
-        runtime.triggers.push(alarm);
-        this.actionsByAlarm.set(alarm, [...(this.actionsByAlarm.get(alarm) ?? []), runtime]);
+      this.groups.push(new VotingGroup(group, voteOf(group).required, members, tripAlarms, alarm));
+    }
+    for (const config of this.config.actions) {
+      const action = new ActionRuntime(config);
+      for (const alarmId of config.when) {
+        const alarm = (this.alarmsById.get(alarmId) ?? this.healthAlarmById(alarmId))!;
+        action.triggers.push(alarm);
+        this.actionsByAlarm.set(alarm, [...(this.actionsByAlarm.get(alarm) ?? []), action]);
       }
-      this.actions.set(action.id, runtime);
-    });
+      this.actions.set(config.id, action);
+    }
   }
 
   /**
@@ -338,35 +292,8 @@ export class AlarmEngine {
    * rules are compiled and dropped in turn, so a config check does not hold a whole second engine (~3-6 KB per
    * point) until the running one is built. Returns the parsed config and the number of alarms an engine would have.
    */
-  static check(config: unknown): { readonly config: EngineConfig; readonly alarmCount: number } {
-    const parsed = parseEngineConfig(config);
-    /** Point id -> limit name -> alarm id. */
-    const limitAlarms = new Map<string, ReadonlyMap<string, string>>();
-    const alarmIds = new Set<string>();
-    parsed.points.forEach((rules, i) => {
-      if (limitAlarms.has(rules.id)) throw duplicate(['points', i, 'id'], 'point id', rules.id);
-      const point = new PointRuntime(i, rules);
-      limitAlarms.set(rules.id, new Map(point.limits.map((limit) => [limit.name, limit.alarm.id])));
-      for (const id of point.alarmIds) alarmIds.add(id);
-    });
-    parsed.votingGroups.forEach((group, i) => {
-      const alarmId = `vote/${group.id}`;
-      if (alarmIds.has(alarmId)) throw duplicate(['votingGroups', i, 'id'], 'group', group.id);
-      const pointById = (id: string, where: EnginePath) => {
-        const limits = limitAlarms.get(id);
-        if (limits === undefined) throw unknownPoint(where, id);
-        return { id, limits };
-      };
-      resolveGroup(group, ['votingGroups', i], pointById, (member, limit) => member.limits.get(limit));
-      alarmIds.add(alarmId);
-    });
-    const actionIds = new Set<string>();
-    parsed.actions.forEach((action, i) => {
-      if (actionIds.has(action.id)) throw duplicate(['actions', i, 'id'], 'action', action.id);
-      resolveTriggers(action, i, (id) => (alarmIds.has(id) ? id : undefined));
-      actionIds.add(action.id);
-    });
-    return { config: parsed, alarmCount: alarmIds.size };
+  static check(config: unknown): CheckedRuleSet {
+    return checkRuleSet(config);
   }
 
   get pointIds(): string[] {
