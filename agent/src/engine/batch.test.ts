@@ -6,8 +6,9 @@
 import { QUALITY_CODE, type Reading } from '@hazmon/protocols';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AlarmEngine, type EngineSnapshot } from './engine.ts';
+import { AlarmEngine } from './engine.ts';
 import type { EngineEvent } from './events.ts';
+import type { EngineSnapshot } from './snapshot.ts';
 import { naiveAggregates } from './window-naive.ts';
 
 const T0 = 1_700_000_000_000;

@@ -1,17 +1,18 @@
 /** The alarm engine: readings and ticks in, alarm, action and health events out; pure and replayable. */
 import { NE43, QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime, type QualityReasonCode, type Reading } from '@hazmon/protocols';
-import { Alarm, type AlarmSnapshot } from './alarm.ts';
-import { AlarmHealthTracker, type AlarmSystemHealth, type SiteHealthSnapshot } from './alarm-health.ts';
+import { Alarm } from './alarm.ts';
+import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import type { ActionConfig, EngineConfig, VotingGroupConfig } from './config.ts';
-import { QUIET_FIELDS, ConditionTable, type ConditionSnapshot, type ThresholdCondition } from './condition.ts';
+import { QUIET_FIELDS, ConditionTable, type ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
 import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
 import { formatValue } from './format.ts';
 import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelShape, type ValueKernel } from './kernel.ts';
-import { FLAG_FAULT, KERNEL_LAYOUT, PointField, PointFlag, RuleField, SettingField, StoreField, type ReadingBatch } from './layout.ts';
+import { FLAG_FAULT, HealthBit, KERNEL_LAYOUT, PointField, PointFlag, RuleField, SettingField, StoreField, setPointFlags, type ReadingBatch } from './layout.ts';
 import { HEALTH_RULES, PointRuntime, type HealthRule, type ValueRule, type WindowRule } from './point.ts';
+import { restoreAlarmStates, restoreSnapshot, takeSnapshot, type AlarmStateRestore, type EngineSnapshot, type RestoreResult, type SavedAlarmState, type SnapshotSubject } from './snapshot.ts';
 import { checkRuleSet, voteOf, type CheckedRuleSet } from './validate.ts';
-import { AGGREGATE_TWA, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow, type WindowSnapshot } from './window.ts';
+import { AGGREGATE_TWA, RATE_PER_MINUTE, WINDOW_HEADER, type PaneWindow } from './window.ts';
 
 /**
  * Reason codes as small integers for the columnar batch: the compact codes of @hazmon/protocols (`REASON_CODE`,
@@ -36,14 +37,6 @@ const BAD = QUALITY_CODE.bad;
 /** NAMUR NE43 fault bands of a 4-20 mA loop, the protocols' own figures (module-local for the hot path). */
 const NE43_LOW_FAULT_MA = NE43.faultLowMa;
 const NE43_HIGH_FAULT_MA = NE43.faultHighMa;
-const SNAPSHOT_VERSION = 1;
-const HEALTH_BAD = 1;
-const HEALTH_COMMS = 2;
-const HEALTH_FAULT = 4;
-const HEALTH_SIGNAL = 8;
-const HEALTH_MAINTENANCE = 16;
-/** The point-record health bit behind each health alarm that follows the latest reading. */
-const HEALTH_BIT_OF_RULE: Readonly<Record<string, number>> = { bad_quality: HEALTH_BAD, comms_loss: HEALTH_COMMS, device_fault: HEALTH_FAULT, signal_out_of_range: HEALTH_SIGNAL };
 const ACTION_COMMANDS = { shutoff_valve: 'close', fan: 'start', siren: 'sound', power_cut: 'cut' } as const;
 /* The hot path below reads only module-local constants and instance fields: under tsx every access to an imported
    binding (function or constant) goes through a getter costing several ns, as much as a whole rule step. */
@@ -100,48 +93,6 @@ export interface AlarmView {
   readonly shelvedUntil: number | null;
 }
 
-interface PointSnapshot {
-  fingerprint: string;
-  scalars: number[];
-  conditions: ConditionSnapshot[];
-  windows: WindowSnapshot[];
-  alarms: Record<string, AlarmSnapshot>;
-}
-
-export interface EngineSnapshot {
-  version: number;
-  points: Record<string, PointSnapshot>;
-  groups: Record<string, { fingerprint: string; ignored: number[]; alarm: AlarmSnapshot }>;
-  actions: Record<string, { fingerprint: string; latched: boolean }>;
-  /** Alarm-system health figures per site (floods, chattering, counts); in full snapshots only. */
-  alarmSystem?: Record<string, SiteHealthSnapshot>;
-}
-
-export interface RestoreResult {
-  readonly restored: string[];
-  readonly skipped: { id: string; reason: string }[];
-}
-
-/**
- * An alarm's life-cycle state as a previous run of the engine left it (the agent reads it back from the alarm
- * journal): what a restart must not lose, an acknowledgement, a shelf with its expiry, a removal from service.
- */
-export interface SavedAlarmState {
-  readonly alarmId: string;
-  readonly state: Alarm['state'];
-  readonly mode: Alarm['mode'];
-  readonly conditionActive: boolean;
-  /** Epoch ms; NaN when unknown. */
-  readonly activeSince: number;
-  /** Epoch ms; required when mode is shelved. */
-  readonly shelvedUntil: number;
-}
-
-export interface AlarmStateRestore {
-  readonly restored: string[];
-  /** Saved states this engine cannot take: the alarm must be closed in the journal (`state_discarded`). */
-  readonly discarded: { readonly alarmId: string; readonly reason: string }[];
-}
 
 class VotingGroup {
   readonly ignored: Uint8Array;
@@ -272,7 +223,7 @@ export class AlarmEngine {
       this.alarmsById.set(alarm.id, alarm);
       for (const member of members) {
         member.groups = [...member.groups, this.groups.length];
-        this.setFlags(member.index * PointField.Count, PointFlag.InGroup, PointFlag.InGroup);
+        setPointFlags(this.scalars, member.index * PointField.Count, PointFlag.InGroup, PointFlag.InGroup);
       }
       this.groups.push(new VotingGroup(group, voteOf(group).required, members, tripAlarms, alarm));
     }
@@ -571,143 +522,43 @@ export class AlarmEngine {
     return (tables + windows) / Math.max(1, this.pointCount);
   }
 
-  /** State of the given points (default all), voting groups and actions, as plain JSON-able data. */
+  /** State of the given points (default all), voting groups and actions, as plain JSON-able data (snapshot.ts). */
   snapshot(pointIds?: readonly string[]): EngineSnapshot {
-    const snapshot: EngineSnapshot = { version: SNAPSHOT_VERSION, points: {}, groups: {}, actions: {} };
-    if (pointIds === undefined) snapshot.alarmSystem = this.health.snapshot();
-    const wanted = pointIds === undefined ? null : new Set(pointIds);
-    const s = this.scalars;
-    for (const point of this.points) {
-      if (wanted !== null && !wanted.has(point.id)) continue;
-      const p = point.index * PointField.Count;
-      snapshot.points[point.id] = {
-        fingerprint: point.fingerprint,
-        scalars: [
-          s[p + PointField.LastTime]!, s[p + PointField.LastValue]!, s[p + PointField.LastQuality]!, s[p + PointField.LastGoodTime]!,
-          s[p + PointField.Flags]! & PointFlag.Health, s[p + PointField.StuckRefValue]!, s[p + PointField.StuckRefTime]!,
-        ],
-        conditions: point.conditions.map((condition) => condition.snapshot()),
-        windows: point.stores.map((store) => store.snapshot()),
-        alarms: Object.fromEntries(point.alarms.map((alarm) => [alarm.id, alarm.snapshot()])),
-      };
-    }
-    for (const group of this.groups) {
-      snapshot.groups[group.config.id] = { fingerprint: group.fingerprint, ignored: [...group.ignored], alarm: group.alarm.snapshot() };
-    }
-    for (const [id, action] of this.actions) snapshot.actions[id] = { fingerprint: action.fingerprint, latched: action.latched };
-    return snapshot;
+    return takeSnapshot(this.snapshotSubject(), pointIds);
   }
 
   /** Restores every point, group and action whose rules are unchanged (same fingerprint); reports the rest as skipped. */
   restore(snapshot: EngineSnapshot): RestoreResult {
-    if (snapshot?.version !== SNAPSHOT_VERSION) {
-      throw new EngineError('HAZMON_ENGINE_SNAPSHOT_INVALID', `restore: snapshot version ${JSON.stringify(snapshot?.version)} is not ${SNAPSHOT_VERSION}`);
-    }
-    const result: RestoreResult = { restored: [], skipped: [] };
-    const unchanged = (id: string, current: { fingerprint: string } | undefined, saved: { fingerprint: string }): boolean => {
-      const reason = current === undefined ? 'no longer configured' : current.fingerprint !== saved.fingerprint ? 'rules changed' : null;
-      if (reason !== null) result.skipped.push({ id, reason });
-      else result.restored.push(id);
-      return reason === null;
-    };
-    const s = this.scalars;
-    for (const [id, saved] of Object.entries(snapshot.points)) {
-      const point = this.points[this.pointIndex(id)];
-      if (!unchanged(id, point, saved) || point === undefined) continue;
-      const nan = (x: number | null | undefined) => x ?? Number.NaN;
-      const [lastTime, lastValue, lastQuality, lastGoodTime, healthBits, refValue, refTime] = saved.scalars.map(nan) as number[];
-      const p = point.index * PointField.Count;
-      s[p + PointField.LastTime] = lastTime!;
-      s[p + PointField.LastValue] = lastValue!;
-      s[p + PointField.LastQuality] = lastQuality!;
-      s[p + PointField.LastGoodTime] = lastGoodTime!;
-      this.setFlags(p, PointFlag.Health, healthBits! & PointFlag.Health);
-      if (point.stuck !== null) {
-        s[p + PointField.StuckRefValue] = refValue!;
-        s[p + PointField.StuckRefTime] = refTime!;
-      }
-      point.conditions.forEach((condition, i) => condition.restore(saved.conditions[i]!));
-      this.refreshLimitBand(point.index);
-      point.stores.forEach((store, i) => store.restore(saved.windows[i]!));
-      const r = point.index * RuleField.Count;
-      for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.refreshStoreLayout(k);
-      // A health alarm in the snapshot was in use: it is created here to take its state.
-      for (const id of Object.keys(saved.alarms)) if (this.parseHealthAlarmId(id)?.point === point) this.healthAlarmById(id);
-      for (const alarm of point.alarms) {
-        const savedAlarm = saved.alarms[alarm.id];
-        if (savedAlarm !== undefined) alarm.restore(savedAlarm);
-      }
-      this.setFlags(p, PointFlag.Stale, point.createdHealthAlarm('stale')?.conditionActive ? PointFlag.Stale : 0);
-      s[p + PointField.StuckActive] = point.stuck?.alarm.conditionActive ? 1 : 0;
-    }
-    for (const [id, saved] of Object.entries(snapshot.groups)) {
-      const group = this.groups.find((g) => g.config.id === id);
-      if (!unchanged(`vote/${id}`, group, saved) || group === undefined) continue;
-      group.ignored.set(saved.ignored);
-      group.alarm.restore(saved.alarm);
-    }
-    for (const [id, saved] of Object.entries(snapshot.actions)) {
-      const action = this.actions.get(id);
-      if (!unchanged(`action/${id}`, action, saved) || action === undefined) continue;
-      action.latched = saved.latched;
-    }
-    if (snapshot.alarmSystem !== undefined) this.health.restore(snapshot.alarmSystem);
-    return result;
+    return restoreSnapshot(this.snapshotSubject(), snapshot);
   }
 
   /**
-   * Restores alarm states saved by a previous run into this engine before it has judged any reading. An alarm whose
-   * condition was active gets its condition back as active too (threshold state, health bit or stale flag), so the
-   * first readings judge it as they would have without the restart: still active changes nothing (an acknowledged
-   * alarm is not announced again), back to normal clears it with an event. Stuck detection has a reference value
-   * that is not saved: an active stuck alarm is discarded and judged afresh.
+   * Restores alarm states a previous run left in the alarm journal, before the engine judges any reading (see
+   * snapshot.ts restoreAlarmStates).
    */
   restoreAlarmStates(saved: readonly SavedAlarmState[]): AlarmStateRestore {
-    const result: AlarmStateRestore = { restored: [], discarded: [] };
-    for (const entry of saved) {
-      const alarm = this.alarmsById.get(entry.alarmId) ?? this.healthAlarmById(entry.alarmId);
-      const problem =
-        alarm === undefined ? 'no longer configured'
-        : entry.mode === 'shelved' && !Number.isFinite(entry.shelvedUntil) ? 'shelved without a known expiry'
-        : entry.conditionActive && !this.restoreCondition(alarm) ? 'its condition is not saved and is judged afresh'
-        : null;
-      if (problem !== null || alarm === undefined) {
-        result.discarded.push({ alarmId: entry.alarmId, reason: problem ?? 'no longer configured' });
-        continue;
-      }
-      alarm.restore({ state: entry.state, mode: entry.mode, conditionActive: entry.conditionActive, activeSince: entry.activeSince, shelvedUntil: entry.mode === 'shelved' ? entry.shelvedUntil : Number.NaN, designSuppressed: false });
-      result.restored.push(entry.alarmId);
-    }
-    return result;
+    return restoreAlarmStates(this.snapshotSubject(), saved);
   }
 
-  /** Sets the condition behind an alarm active; false when it cannot be (stuck: its reference is not saved). */
-  private restoreCondition(alarm: Alarm): boolean {
-    // A vote is judged from its members' alarms on their next readings: its own active state is all it keeps.
-    if (alarm.kind === 'vote') return true;
-    const point = this.points[this.pointIndex(alarm.pointId)];
-    if (point === undefined) return false;
-    const p = point.index * PointField.Count;
-    const health = HEALTH_BIT_OF_RULE[alarm.rule];
-    if (health !== undefined && alarm.kind === 'health') {
-      this.setFlags(p, health, health);
-      return true;
-    }
-    if (alarm.rule === 'stale' && alarm.kind === 'health') {
-      this.setFlags(p, PointFlag.Stale, PointFlag.Stale);
-      return true;
-    }
-    const rule = [...point.limits, ...point.windowRules, ...point.rateRules].find((candidate) => candidate.alarm === alarm);
-    if (rule === undefined) return false;
-    rule.condition.restore({ raw: true, active: true, pendingSince: Number.NaN });
-    this.refreshLimitBand(point.index);
-    return true;
+  private snapshotSubject(): SnapshotSubject {
+    return {
+      points: this.points, scalars: this.scalars, groups: this.groups, actions: this.actions, health: this.health,
+      point: (pointId) => this.points[this.pointIndex(pointId)],
+      alarm: (alarmId) => this.alarmsById.get(alarmId) ?? this.healthAlarmById(alarmId),
+      healthAlarmOf: (point, alarmId) => {
+        const health = this.parseHealthAlarmId(alarmId);
+        if (health?.point === point) this.healthAlarm(point, health.rule);
+      },
+      refreshPoint: (index) => {
+        this.refreshLimitBand(index);
+        const r = index * RuleField.Count;
+        for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.refreshStoreLayout(k);
+      },
+    };
   }
 
-  /** Sets the PointFlag bits under `mask` of the point record at p to `bits`. */
-  private setFlags(p: number, mask: number, bits: number): void {
-    this.scalars[p + PointField.Flags] = (this.scalars[p + PointField.Flags]! & ~mask) | bits;
-  }
+
+
 
   /** Fills a point's scalar record from its rules; running values start as "never seen" (NaN, quality -1). */
   private initScalars(point: PointRuntime): void {
@@ -923,24 +774,24 @@ export class AlarmEngine {
     const v = s[p + PointField.LastValue]!;
     const held = s[p + PointField.Flags]! & PointFlag.Health;
     let bits =
-      (quality === BAD ? HEALTH_BAD : 0) |
-      (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HEALTH_COMMS : 0) |
-      (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HEALTH_FAULT : 0) |
-      (signalFault ? HEALTH_SIGNAL : 0) |
-      (reason === REASON_MAINTENANCE ? HEALTH_MAINTENANCE : 0);
+      (quality === BAD ? HealthBit.Bad : 0) |
+      (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HealthBit.Comms : 0) |
+      (reason === REASON_DEVICE_FAULT || (flags & FLAG_FAULT) !== 0 ? HealthBit.Fault : 0) |
+      (signalFault ? HealthBit.Signal : 0) |
+      (reason === REASON_MAINTENANCE ? HealthBit.Maintenance : 0);
     // A bad reading is no measurement: it never clears a signal alarm, nor a device fault unless it comes from the device's words.
     if (quality === BAD) {
-      bits |= held & HEALTH_SIGNAL;
-      if (reason < 32 && ((NO_DEVICE_WORD_REASON_BITS >>> reason) & 1) !== 0) bits |= held & HEALTH_FAULT;
+      bits |= held & HealthBit.Signal;
+      if (reason < 32 && ((NO_DEVICE_WORD_REASON_BITS >>> reason) & 1) !== 0) bits |= held & HealthBit.Fault;
     }
     const changed = bits ^ held;
     if (changed !== 0) {
-      this.setFlags(p, PointFlag.Health, bits);
+      setPointFlags(this.scalars, p, PointFlag.Health, bits);
       this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, quality, reason);
     }
     if (quality === GOOD) {
       if ((s[p + PointField.Flags]! & PointFlag.Stale) !== 0) {
-        this.setFlags(p, PointFlag.Stale, 0);
+        setPointFlags(this.scalars, p, PointFlag.Stale, 0);
         this.raise(this.healthAlarm(this.points[index]!, 'stale'), false, t, v, 'good reading received');
       }
     } else {
@@ -952,15 +803,15 @@ export class AlarmEngine {
     const h = (rule: HealthRule) => this.healthAlarm(point, rule);
     const code = REASON_CODES[reason] ?? 'none';
     const why = this.reasonText === undefined ? code : `${code}: ${this.reasonText}`;
-    if (changed & HEALTH_BAD) this.raise(h('bad_quality'), (bits & HEALTH_BAD) !== 0, t, v, (bits & HEALTH_BAD) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
-    if (changed & HEALTH_COMMS) this.raise(h('comms_loss'), (bits & HEALTH_COMMS) !== 0, t, v, (bits & HEALTH_COMMS) !== 0 ? `comms loss (${why})` : 'comms restored');
-    if (changed & HEALTH_FAULT) this.raise(h('device_fault'), (bits & HEALTH_FAULT) !== 0, t, v, (bits & HEALTH_FAULT) !== 0 ? 'device reports a fault' : 'device fault cleared');
-    if (changed & HEALTH_SIGNAL) {
-      const active = (bits & HEALTH_SIGNAL) !== 0;
+    if (changed & HealthBit.Bad) this.raise(h('bad_quality'), (bits & HealthBit.Bad) !== 0, t, v, (bits & HealthBit.Bad) !== 0 ? `quality bad (${why})` : 'quality no longer bad');
+    if (changed & HealthBit.Comms) this.raise(h('comms_loss'), (bits & HealthBit.Comms) !== 0, t, v, (bits & HealthBit.Comms) !== 0 ? `comms loss (${why})` : 'comms restored');
+    if (changed & HealthBit.Fault) this.raise(h('device_fault'), (bits & HealthBit.Fault) !== 0, t, v, (bits & HealthBit.Fault) !== 0 ? 'device reports a fault' : 'device fault cleared');
+    if (changed & HealthBit.Signal) {
+      const active = (bits & HealthBit.Signal) !== 0;
       this.raise(h('signal_out_of_range'), active, t, v, active ? `signal out of range (${this.signalWhy(point, v, why)})` : `signal back in range (${quality === GOOD ? 'good reading' : why})`);
     }
-    if (changed & HEALTH_MAINTENANCE) {
-      const maintenance = (bits & HEALTH_MAINTENANCE) !== 0;
+    if (changed & HealthBit.Maintenance) {
+      const maintenance = (bits & HealthBit.Maintenance) !== 0;
       // Suppression by design covers every alarm of the point, so each gets its event: none is left to create later.
       for (const rule of HEALTH_RULES) h(rule);
       for (const alarm of point.alarms) alarm.setDesignSuppression(maintenance, t, this.sink);
@@ -980,7 +831,7 @@ export class AlarmEngine {
     const lastGoodTime = s[p + PointField.LastGoodTime]!;
     const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
     if (now - since >= this.pointSettings[index * SettingField.Count + SettingField.StaleMs]! && (s[p + PointField.Flags]! & PointFlag.Stale) === 0) {
-      this.setFlags(p, PointFlag.Stale, PointFlag.Stale);
+      setPointFlags(this.scalars, p, PointFlag.Stale, PointFlag.Stale);
       this.raise(this.healthAlarm(this.points[index]!, 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
   }

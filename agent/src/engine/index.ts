@@ -1,6 +1,7 @@
 /** Public surface of the alarm engine (re-exported by @hazmon/agent). */
 export { AlarmEngine, REASON_CODES } from './engine.ts';
-export type { AlarmView, EngineSnapshot, EngineStats, RestoreResult, SavedAlarmState, AlarmStateRestore, WindowValue } from './engine.ts';
+export type { AlarmView, EngineStats, WindowValue } from './engine.ts';
+export type { AlarmStateRestore, EngineSnapshot, RestoreResult, SavedAlarmState } from './snapshot.ts';
 export { FLAG_FAULT } from './layout.ts';
 export type { ReadingBatch } from './layout.ts';
 export { engineConfigSchema, parseEngineConfig, PRIORITIES, PRIORITY_COLOUR } from './config.ts';

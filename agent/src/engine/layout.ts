@@ -74,13 +74,28 @@ export const enum PointField {
 
 /** Bits of PointField.Flags: what sends a reading of the point down the full path. */
 export const enum PointFlag {
-  /** The health conditions of the latest reading (HEALTH_* bits). */
+  /** The health conditions of the latest reading (HealthBit). */
   Health = 0x1f,
   /** The stale alarm's condition is active (mirrored so good readings need not touch the alarm). */
   Stale = 0x20,
   Ne43 = 0x40,
   /** The point is a member of a voting group. */
   InGroup = 0x80,
+}
+
+/** Bits of PointFlag.Health: the health conditions of the point's latest reading. */
+export const enum HealthBit {
+  Bad = 1,
+  Comms = 2,
+  Fault = 4,
+  Signal = 8,
+  /** The reading's reason is maintenance: every alarm of the point is suppressed by design. */
+  Maintenance = 16,
+}
+
+/** Sets the PointFlag bits under `mask` of the point record at p to `bits`. */
+export function setPointFlags(scalars: Float64Array, p: number, mask: number, bits: number): void {
+  scalars[p + PointField.Flags] = (scalars[p + PointField.Flags]! & ~mask) | bits;
 }
 
 /** A point's settings read off the good reading's path (late, stale, stuck for long enough), SettingField.Count each. */
