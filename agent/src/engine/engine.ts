@@ -217,7 +217,7 @@ export class AlarmEngine {
     ({ pointKernel: this.pointKernel, batchLoop: this.batchLoop } = this.compileKernels());
     // checkRuleSet has checked every id the groups and actions name.
     for (const group of this.config.votingGroups) {
-      const members = group.points.map((id) => this.points[this.pointIndex(id)]!);
+      const members = group.points.map((id) => this.pointAt(this.pointIndex(id)));
       const tripAlarms = members.map((member) => member.limits.find((rule) => rule.name === group.trip)!.alarm);
       const alarm = new Alarm(`vote/${group.id}`, group.id, group.site, 'vote', 'vote', group.priority, false);
       this.alarmsById.set(alarm.id, alarm);
@@ -313,7 +313,7 @@ export class AlarmEngine {
       const reason = reading.reason === undefined ? 0 : (REASON_INDEX.get(reading.reason.code) ?? 0);
       let flagBits = 0;
       if (reading.flags !== undefined) {
-        for (const name of this.points[index]!.faultFlags) if (reading.flags[name] === true) flagBits |= FLAG_FAULT;
+        for (const name of this.pointAt(index).faultFlags) if (reading.flags[name] === true) flagBits |= FLAG_FAULT;
       }
       if (typeof numeric !== 'number' || typeof time !== 'number' || quality === undefined) {
         // Untyped input the columns would convert (a value given as a string compares unlike its number): alone, in order.
@@ -366,18 +366,18 @@ export class AlarmEngine {
     // x - x is 0 for every finite number and NaN for NaN and +-Infinity (cheaper than Number.isFinite here).
     if (t - t !== 0) {
       this.counters.invalid += 1;
-      this.sink({ type: 'invalid_reading', pointId: this.points[index]!.id, time: t, why: `time ${t} is not a finite epoch-ms value` });
+      this.sink({ type: 'invalid_reading', pointId: this.pointAt(index).id, time: t, why: `time ${t} is not a finite epoch-ms value` });
       return;
     }
     if (Number.isNaN(this.startTime)) this.startTime = t;
     const s = this.scalars;
     const p = index * PointField.Count;
-    const lastTime = s[p + PointField.LastTime]!;
+    const lastTime = this.scalar(index, PointField.LastTime);
     if (t < lastTime) {
       const lateBy = lastTime - t;
-      if (lateBy > this.pointSettings[index * SettingField.Count + SettingField.LateToleranceMs]!) {
+      if (lateBy > this.setting(index, SettingField.LateToleranceMs)) {
         this.counters.late += 1;
-        this.sink({ type: 'late_reading', pointId: this.points[index]!.id, time: t, latestTime: lastTime, lateByMs: lateBy });
+        this.sink({ type: 'late_reading', pointId: this.pointAt(index).id, time: t, latestTime: lastTime, lateByMs: lateBy });
         return;
       }
       this.counters.reordered += 1;
@@ -393,7 +393,7 @@ export class AlarmEngine {
     }
     // An uncertain reading with this reason lies between the valid band and the fault bands: a measurement, not a fault.
     let signalFault = reason === REASON_SIGNAL && quality === BAD;
-    if ((s[p + PointField.Flags]! & PointFlag.Ne43) !== 0 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
+    if ((this.scalar(index, PointField.Flags) & PointFlag.Ne43) !== 0 && quality !== BAD && (v <= NE43_LOW_FAULT_MA || v >= NE43_HIGH_FAULT_MA)) {
       signalFault = true;
       quality = BAD;
       reason = REASON_SIGNAL;
@@ -407,11 +407,10 @@ export class AlarmEngine {
       s[p + PointField.LastGoodTime] = t;
       this.evaluateValueRules(index);
     } else {
-      const r = index * RuleField.Count;
-      for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.stores[k]!.addFrom(s, p + PointField.LastTime, false);
+      for (let k = this.ruleRange(index, RuleField.Stores); k < this.ruleRange(index, RuleField.StoresEnd); k += 1) this.stores[k]!.addFrom(s, p + PointField.LastTime, false);
       this.suspendOffDelays(index);
     }
-    if ((s[p + PointField.Flags]! & PointFlag.InGroup) !== 0) this.evaluateGroups(index, t);
+    if ((this.scalar(index, PointField.Flags) & PointFlag.InGroup) !== 0) this.evaluateGroups(index, t);
   }
 
   /** Time passing without readings: stale points, pending delays, shelf expiry, flood ends, votes. */
@@ -419,7 +418,7 @@ export class AlarmEngine {
     if (!Number.isFinite(now)) throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `tick: time ${now} is not finite`);
     if (Number.isNaN(this.startTime)) this.startTime = now;
     for (let index = 0; index < this.pointCount; index += 1) {
-      const lastTime = this.scalars[index * PointField.Count + PointField.LastTime]!;
+      const lastTime = this.scalar(index, PointField.LastTime);
       const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
       // Delays that ran out complete first: they are due at or before `t`.
       this.completeDelays(index, t);
@@ -491,15 +490,14 @@ export class AlarmEngine {
     if (point === undefined || windowRule === undefined) {
       throw new EngineError('HAZMON_ENGINE_INPUT_INVALID', `windowValue: no window rule "${rule}" on point "${pointId}"`);
     }
-    const p = index * PointField.Count;
-    const lastTime = this.scalars[p + PointField.LastTime]!;
+    const lastTime = this.scalar(index, PointField.LastTime);
     const at = Math.max(now ?? lastTime, Number.isNaN(lastTime) ? -Infinity : lastTime);
     // Looking past the latest reading evicts on a copy: the live window must keep what later readings are judged on.
     const store = at > lastTime ? windowRule.store.copy() : windowRule.store;
     store.evict(at);
     const isRate = point.rateRules.includes(windowRule);
     // The rate runs to the latest good reading, which the window holds (the point's latest reading may be bad).
-    const io = Float64Array.of(Number.NaN, isRate ? this.scalars[p + PointField.LastGoodTime]! : at, store.newestValue());
+    const io = Float64Array.of(Number.NaN, isRate ? this.scalar(index, PointField.LastGoodTime) : at, store.newestValue());
     store.exactRuleValueInto(isRate ? RATE : windowRule.aggregate, io);
     const value = io[0]!;
     const span = at - store.windowStart(at);
@@ -551,8 +549,7 @@ export class AlarmEngine {
       },
       refreshPoint: (index) => {
         this.refreshLimitBand(index);
-        const r = index * RuleField.Count;
-        for (let k = this.ruleRanges[r + RuleField.Stores]!; k < this.ruleRanges[r + RuleField.StoresEnd]!; k += 1) this.refreshStoreLayout(k);
+        for (let k = this.ruleRange(index, RuleField.Stores); k < this.ruleRange(index, RuleField.StoresEnd); k += 1) this.refreshStoreLayout(k);
       },
     };
   }
@@ -583,13 +580,12 @@ export class AlarmEngine {
       scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
       storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
       stepRule: (index, k) => {
-        const t = this.scalars[index * PointField.Count + PointField.LastTime]!;
+        const t = this.scalar(index, PointField.LastTime);
         // A rule with a delay pending steps on every reading (its quiet interval is empty): the first step of the
         // reading completes the point's due delays, before any rule takes the new value.
         this.completeDelays(index, t);
         this.ruleInput[1] = t;
-        const r = index * RuleField.Count;
-        if (k >= this.ruleRanges[r + RuleField.Windows]! && k < this.ruleRanges[r + RuleField.Rates]!) {
+        if (k >= this.ruleRange(index, RuleField.Windows) && k < this.ruleRange(index, RuleField.Rates)) {
           // A window rule's running aggregate carries rounding: the step takes it exactly (see QUIET_MARGIN).
           const rule = this.slotRules[k] as WindowRule;
           rule.store.exactRuleValueInto(rule.aggregate, this.ruleInput);
@@ -628,7 +624,7 @@ export class AlarmEngine {
 
   /** The structure of a point's value rules, which its kernel is compiled from (numbers stay in the tables). */
   private kernelShape(point: PointRuntime): KernelShape {
-    const firstCondition = this.ruleRanges[point.index * RuleField.Count + RuleField.Conditions]!;
+    const firstCondition = this.ruleRange(point.index, RuleField.Conditions);
     const stores = point.stores.map((store) => {
       const layout = store.inPlaceLayout();
       return layout === null
@@ -640,7 +636,7 @@ export class AlarmEngine {
     });
     return {
       stores,
-      limits: point.limits.map((limit) => limit.condition.index - this.ruleRanges[point.index * RuleField.Count + RuleField.LimitConditions]!),
+      limits: point.limits.map((limit) => limit.condition.index - this.ruleRange(point.index, RuleField.LimitConditions)),
       rules: [...point.windowRules.map(rule(-1)), ...point.rateRules.map(rule(RATE))],
       stuck: point.stuck !== null,
     };
@@ -691,6 +687,26 @@ export class AlarmEngine {
     ranges[r + RuleField.Stores] = this.stores.length;
     this.stores.push(...point.stores);
     ranges[r + RuleField.StoresEnd] = this.stores.length;
+  }
+
+  /** Point `index`: an index the caller has checked (applyInput) or taken from the engine's own tables. */
+  private pointAt(index: number): PointRuntime {
+    return this.points[index]!;
+  }
+
+  /** Field `field` of point `index`'s record (PointField). */
+  private scalar(index: number, field: PointField): number {
+    return this.scalars[index * PointField.Count + field]!;
+  }
+
+  /** Setting `field` of point `index` (SettingField). */
+  private setting(index: number, field: SettingField): number {
+    return this.pointSettings[index * SettingField.Count + field]!;
+  }
+
+  /** Boundary `field` of point `index`'s rule slots, windows or conditions (RuleField). */
+  private ruleRange(index: number, field: RuleField): number {
+    return this.ruleRanges[index * RuleField.Count + field]!;
   }
 
   /** A point's health alarm, created (and registered) on first use. */
@@ -768,11 +784,10 @@ export class AlarmEngine {
 
   /** Health alarms follow bits of the latest reading; the common case (nothing changed) touches no alarm. */
   private updateHealth(index: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
-    const s = this.scalars;
     const p = index * PointField.Count;
-    const t = s[p + PointField.LastTime]!;
-    const v = s[p + PointField.LastValue]!;
-    const held = s[p + PointField.Flags]! & PointFlag.Health;
+    const t = this.scalar(index, PointField.LastTime);
+    const v = this.scalar(index, PointField.LastValue);
+    const held = this.scalar(index, PointField.Flags) & PointFlag.Health;
     let bits =
       (quality === BAD ? HealthBit.Bad : 0) |
       (reason < 32 && ((COMMS_REASON_BITS >>> reason) & 1) !== 0 ? HealthBit.Comms : 0) |
@@ -787,12 +802,12 @@ export class AlarmEngine {
     const changed = bits ^ held;
     if (changed !== 0) {
       setPointFlags(this.scalars, p, PointFlag.Health, bits);
-      this.raiseHealthChanges(this.points[index]!, changed, bits, t, v, quality, reason);
+      this.raiseHealthChanges(this.pointAt(index), changed, bits, t, v, quality, reason);
     }
     if (quality === GOOD) {
-      if ((s[p + PointField.Flags]! & PointFlag.Stale) !== 0) {
+      if ((this.scalar(index, PointField.Flags) & PointFlag.Stale) !== 0) {
         setPointFlags(this.scalars, p, PointFlag.Stale, 0);
-        this.raise(this.healthAlarm(this.points[index]!, 'stale'), false, t, v, 'good reading received');
+        this.raise(this.healthAlarm(this.pointAt(index), 'stale'), false, t, v, 'good reading received');
       }
     } else {
       this.checkStale(index, t);
@@ -826,13 +841,12 @@ export class AlarmEngine {
   }
 
   private checkStale(index: number, now: number): void {
-    const s = this.scalars;
     const p = index * PointField.Count;
-    const lastGoodTime = s[p + PointField.LastGoodTime]!;
+    const lastGoodTime = this.scalar(index, PointField.LastGoodTime);
     const since = Number.isNaN(lastGoodTime) ? this.startTime : lastGoodTime;
-    if (now - since >= this.pointSettings[index * SettingField.Count + SettingField.StaleMs]! && (s[p + PointField.Flags]! & PointFlag.Stale) === 0) {
+    if (now - since >= this.setting(index, SettingField.StaleMs) && (this.scalar(index, PointField.Flags) & PointFlag.Stale) === 0) {
       setPointFlags(this.scalars, p, PointFlag.Stale, PointFlag.Stale);
-      this.raise(this.healthAlarm(this.points[index]!, 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
+      this.raise(this.healthAlarm(this.pointAt(index), 'stale'), true, now, now - since, `no good reading for ${Math.round((now - since) / 1000)} s`);
     }
   }
 
@@ -844,10 +858,9 @@ export class AlarmEngine {
   /** Recomputes PointField.LimitQuietLow / HIGH from the point's limit conditions; call after any of them stepped or advanced. */
   private refreshLimitBand(index: number): void {
     const quiet = this.conditionQuiet;
-    const r = index * RuleField.Count;
     let low = Number.NEGATIVE_INFINITY;
     let high = Number.POSITIVE_INFINITY;
-    for (let k = this.ruleRanges[r + RuleField.Limits]!; k < this.ruleRanges[r + RuleField.Windows]!; k += 1) {
+    for (let k = this.ruleRange(index, RuleField.Limits); k < this.ruleRange(index, RuleField.Windows); k += 1) {
       const q = this.slotCondition[k]! * QUIET;
       low = Math.max(low, quiet[q]!);
       high = Math.min(high, quiet[q + 1]!);
@@ -862,15 +875,14 @@ export class AlarmEngine {
    * less to load per event (each is a cache miss at 10k points).
    */
   private raiseRule(index: number, k: number): void {
-    const t = this.scalars[index * PointField.Count + PointField.LastTime]!;
+    const t = this.scalar(index, PointField.LastTime);
     const x = this.ruleInput[0]!;
-    const r = index * RuleField.Count;
     const condition = this.slotCondition[k]!;
     const active = this.conditionTable.isActive(condition);
     const limit = this.conditionTable.limitOf(condition);
     const rule = this.slotRules[k]!;
-    if (k < this.ruleRanges[r + RuleField.Windows]!) this.raise(rule.alarm, active, t, x, this.limitWhy(index, rule.name, active, x, limit));
-    else if (k < this.ruleRanges[r + RuleField.Rates]!) this.raiseWindow(index, rule as WindowRule, active, limit, t, x);
+    if (k < this.ruleRange(index, RuleField.Windows)) this.raise(rule.alarm, active, t, x, this.limitWhy(index, rule.name, active, x, limit));
+    else if (k < this.ruleRange(index, RuleField.Rates)) this.raiseWindow(index, rule as WindowRule, active, limit, t, x);
     else this.raise(rule.alarm, active, t, x, `${rule.name} ${this.format(index, x)} per minute vs ${this.format(index, limit)}`);
   }
 
@@ -878,22 +890,22 @@ export class AlarmEngine {
   private detectStuck(index: number): void {
     const s = this.scalars;
     const p = index * PointField.Count;
-    const t = s[p + PointField.LastTime]!;
-    const v = s[p + PointField.LastValue]!;
-    const refTime = s[p + PointField.StuckRefTime]!;
-    const epsilon = s[p + PointField.StuckEpsilon]!;
-    if (Number.isNaN(refTime) || Math.abs(v - s[p + PointField.StuckRefValue]!) > epsilon) {
+    const t = this.scalar(index, PointField.LastTime);
+    const v = this.scalar(index, PointField.LastValue);
+    const refTime = this.scalar(index, PointField.StuckRefTime);
+    const epsilon = this.scalar(index, PointField.StuckEpsilon);
+    if (Number.isNaN(refTime) || Math.abs(v - this.scalar(index, PointField.StuckRefValue)) > epsilon) {
       s[p + PointField.StuckRefValue] = v;
       s[p + PointField.StuckRefTime] = t;
       if (s[p + PointField.StuckActive] === 1) this.raiseStuck(index, false, t, v, 'value moves again');
-    } else if (t - refTime >= this.pointSettings[index * SettingField.Count + SettingField.StuckForMs]! && s[p + PointField.StuckActive] === 0) {
+    } else if (t - refTime >= this.setting(index, SettingField.StuckForMs) && s[p + PointField.StuckActive] === 0) {
       this.raiseStuck(index, true, t, v, `no change beyond ${this.format(index, epsilon)} for ${Math.round((t - refTime) / 1000)} s`);
     }
   }
 
   private raiseStuck(index: number, active: boolean, t: number, v: number, why: string): void {
     this.scalars[index * PointField.Count + PointField.StuckActive] = active ? 1 : 0;
-    this.raise(this.points[index]!.stuck!.alarm, active, t, v, why);
+    this.raise(this.pointAt(index).stuck!.alarm, active, t, v, why);
   }
 
   private raiseWindow(index: number, rule: WindowRule, active: boolean, limit: number, t: number, aggregate: number): void {
@@ -912,7 +924,7 @@ export class AlarmEngine {
 
   /** A number of point `index` as a person reads it in a `why` text; the event keeps the number itself. */
   private format(index: number, value: number): string {
-    return formatValue(value, this.points[index]!.resolution);
+    return formatValue(value, this.pointAt(index).resolution);
   }
 
   /**
@@ -921,9 +933,8 @@ export class AlarmEngine {
    * replay agree).
    */
   private completeDelays(index: number, t: number): void {
-    const r = index * RuleField.Count;
-    const first = this.ruleRanges[r + RuleField.Limits]!;
-    const end = this.ruleRanges[r + RuleField.Rates]!;
+    const first = this.ruleRange(index, RuleField.Limits);
+    const end = this.ruleRange(index, RuleField.Rates);
     let completed = false;
     // In due-time order (then slot order), as ticks at every due time would complete them.
     for (;;) {
@@ -950,20 +961,18 @@ export class AlarmEngine {
 
   /** A reading whose value is not used (bad, uncertain) suspends the point's pending off-delays: a bad reading never clears an alarm. */
   private suspendOffDelays(index: number): void {
-    const r = index * RuleField.Count;
-    for (let k = this.ruleRanges[r + RuleField.Limits]!; k < this.ruleRanges[r + RuleField.Rates]!; k += 1) this.conditionTable.suspendOffDelay(this.slotCondition[k]!);
+    for (let k = this.ruleRange(index, RuleField.Limits); k < this.ruleRange(index, RuleField.Rates); k += 1) this.conditionTable.suspendOffDelay(this.slotCondition[k]!);
     this.refreshLimitBand(index);
   }
 
   /** Bad for voting: the latest reading is bad or no good reading came for staleS. */
   private isBad(index: number): boolean {
-    const p = index * PointField.Count;
-    return this.scalars[p + PointField.LastQuality] === BAD || (this.scalars[p + PointField.Flags]! & PointFlag.Stale) !== 0;
+    return this.scalar(index, PointField.LastQuality) === BAD || (this.scalar(index, PointField.Flags) & PointFlag.Stale) !== 0;
   }
 
   private evaluateGroups(index: number, t: number): void {
-    const groups = this.points[index]!.groups;
-    for (let i = 0; i < groups.length; i += 1) this.evaluateGroup(this.groups[groups[i]!]!, t);
+    const groups = this.pointAt(index).groups;
+    for (const group of groups) this.evaluateGroup(this.groups[group]!, t);
   }
 
   private evaluateGroup(group: VotingGroup, t: number): void {
