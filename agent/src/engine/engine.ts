@@ -93,7 +93,6 @@ export interface AlarmView {
   readonly shelvedUntil: number | null;
 }
 
-
 class VotingGroup {
   readonly ignored: Uint8Array;
   readonly fingerprint: string;
@@ -139,7 +138,7 @@ export class AlarmEngine {
   private readonly counters: EngineStats = { readings: 0, late: 0, reordered: 0, duplicates: 0, nonFinite: 0, invalid: 0 };
   /** First time the engine saw (reading or tick): a point that never reported goes stale staleS after it. */
   private startTime = Number.NaN;
-  /** Flat hot-path state (see PointField.Count and RuleField.Count above). */
+  /** Flat hot-path state (layout.ts: PointField, SettingField, RuleField). */
   private readonly pointCount: number;
   private readonly scalars: Float64Array;
   private readonly pointSettings: Float64Array;
@@ -554,9 +553,6 @@ export class AlarmEngine {
     };
   }
 
-
-
-
   /** Fills a point's scalar record from its rules; running values start as "never seen" (NaN, quality -1). */
   private initScalars(point: PointRuntime): void {
     const s = this.scalars;
@@ -780,7 +776,6 @@ export class AlarmEngine {
     const { id, kind, output } = action.config;
     this.sink({ type: 'action', time, actionId: id, kind, output, command, alarmId, who, why });
   }
-
 
   /** Health alarms follow bits of the latest reading; the common case (nothing changed) touches no alarm. */
   private updateHealth(index: number, quality: number, reason: number, flags: number, signalFault: boolean): void {
