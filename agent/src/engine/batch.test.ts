@@ -1,13 +1,14 @@
 /**
  * The batch loop and its kernels (windows stepped in place, conditions through their quiet intervals, the limit
- * band) against the references: naive window recomputes, and the same readings given one by one as Reading objects
- * (the full path).
+ * band) against the references: naive window recomputes, and the same readings given one by one to the full path
+ * (processReading).
  */
-import type { Reading } from '@hazmon/protocols';
+import { QUALITY_CODE, type Reading } from '@hazmon/protocols';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AlarmEngine, type EngineSnapshot } from './engine.ts';
+import { AlarmEngine } from './engine.ts';
 import type { EngineEvent } from './events.ts';
+import type { EngineSnapshot } from './snapshot.ts';
 import { naiveAggregates } from './window-naive.ts';
 
 const T0 = 1_700_000_000_000;
@@ -114,7 +115,7 @@ describe('batch loop', () => {
             const duplicate = previous >= 0 && h.times[previous] === time && h.values[previous] === step.value && h.quality[previous] === step.quality;
             const reading: Reading = { pointId: step.point === 0 ? 'A' : 'B', value: step.value, unit: '', sourceTime: time, receiveTime: time, quality: step.quality };
             const eventsBefore = singleEvents.length;
-            single.processReadings([reading]);
+            single.processReading(single.pointIndex(reading.pointId), time, step.value, QUALITY_CODE[step.quality], 0, 0);
             pending.push(reading);
             if (!duplicate) {
               h.times.push(time);
@@ -214,7 +215,7 @@ describe('batch loop with several rule shapes', () => {
           for (const step of steps) {
             time += step.gapMs;
             const pointId = config.points[step.point]!.id;
-            single.processReadings([{ pointId, value: step.value, unit: '', sourceTime: time, receiveTime: time, quality: 'good' }]);
+            single.processReading(single.pointIndex(pointId), time, step.value, QUALITY_CODE.good, 0, 0);
             pending.push({ point: batched.pointIndex(pointId), time, value: step.value });
             if (step.chunkEnd) flush();
           }
@@ -226,5 +227,58 @@ describe('batch loop with several rule shapes', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('processReadings', () => {
+  it('gives a long array of Reading objects (unknown points, reasons with messages, fault flags) the events and state of one reading a call', () => {
+    const readingArbitrary = fc.record({
+      pointId: fc.constantFrom('A', 'B', 'nope'),
+      gapMs: fc.integer({ min: 0, max: 3_000 }),
+      value: fc.oneof(fc.double({ min: -20, max: 120, noNaN: true }), fc.constantFrom(12, 60, 71, 90, 92), fc.constant(null), fc.boolean()),
+      quality: fc.constantFrom('good', 'good', 'good', 'uncertain', 'bad'),
+      reason: fc.option(fc.record({ code: fc.constantFrom('timeout', 'decode', 'device_fault', 'maintenance', 'exception'), message: fc.string({ maxLength: 8 }) }), { nil: undefined }),
+      fault: fc.boolean(),
+    });
+    const config = {
+      points: ['A', 'B'].map((id) => ({
+        id, limits: { hi: 70, hihi: 90 }, deadband: 2, onDelayS: 1,
+        windows: [{ name: 'avg10', aggregate: 'avg', windowS: 10, above: 60 }],
+        health: { staleS: 5, faultFlags: ['fault'] },
+      })),
+    };
+    fc.assert(
+      // More readings than processReadings' columns hold (256), so a call runs several batches.
+      fc.property(fc.array(readingArbitrary, { minLength: 1, maxLength: 700 }), (steps) => {
+        let time = T0;
+        const readings: Reading[] = steps.map(({ pointId, gapMs, value, quality, reason, fault }) => {
+          time += gapMs;
+          return { pointId, value, unit: '', sourceTime: time, receiveTime: time, quality: quality as Reading['quality'], ...(reason === undefined ? {} : { reason }), flags: { fault } } as Reading;
+        });
+        const allEvents: EngineEvent[] = [];
+        const oneEvents: EngineEvent[] = [];
+        const all = new AlarmEngine(config, (event) => allEvents.push(event));
+        const one = new AlarmEngine(config, (event) => oneEvents.push(event));
+        all.processReadings(readings);
+        for (const reading of readings) one.processReadings([reading]);
+        expect(allEvents).toEqual(oneEvents);
+        expect(all.snapshot()).toEqual(one.snapshot());
+        expect(all.stats()).toEqual(one.stats());
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('quotes each reading its own reason message when a batch raises health alarms on several points', () => {
+    const events: EngineEvent[] = [];
+    const engine = new AlarmEngine({ points: [{ id: 'A' }, { id: 'B' }] }, (event) => events.push(event));
+    const bad = (pointId: string, message: string): Reading => ({ pointId, value: null, unit: '', sourceTime: T0, receiveTime: T0, quality: 'bad', reason: { code: 'exception', message } });
+    engine.processReadings([bad('A', 'exception 2 at A'), { pointId: 'nope', value: 1, unit: '', sourceTime: T0, receiveTime: T0, quality: 'good' }, bad('B', 'exception 4 at B')]);
+    const whys = events.map((event) => `${event.type} ${'why' in event ? event.why : ''}`);
+    expect(whys).toEqual([
+      'alarm quality bad (exception: exception 2 at A)',
+      'invalid_reading unknown point "nope"',
+      'alarm quality bad (exception: exception 4 at B)',
+    ]);
   });
 });

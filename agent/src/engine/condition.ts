@@ -4,7 +4,7 @@
  * State lives in a Float64Array block of CONDITION_FIELDS numbers, so every condition of the engine shares one
  * array (the engine packs them into a ConditionTable) and the hot path steps them by index, touching no objects.
  */
-export const CONDITION_FIELDS = 9;
+const CONDITION_FIELDS = 9;
 const C_ABOVE = 0;
 const C_LIMIT = 1;
 const C_DEADBAND = 2;

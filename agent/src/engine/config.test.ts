@@ -60,6 +60,9 @@ describe('parseEngineConfig', () => {
       .toContain('votingGroups[0].points[1]: unknown point "B"');
     expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A'] }] }, () => {})).message)
       .toContain('vote 2oo3 needs 3 points');
+    // Every member is looked up before any member's trip limit is.
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).message)
+      .toContain('votingGroups[0].points[1]: unknown point "B"');
     expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] }, () => {})).message)
       .toContain('actions[0].when[0]: unknown alarm "A/hi"');
     expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] }, () => {})).message)

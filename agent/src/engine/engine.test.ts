@@ -2,7 +2,8 @@
 import type { Reading } from '@hazmon/protocols';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AlarmEngine, FLAG_FAULT, REASON_CODES } from './engine.ts';
+import { AlarmEngine, REASON_CODES } from './engine.ts';
+import { FLAG_FAULT } from './layout.ts';
 import type { AlarmEvent, EngineEvent } from './events.ts';
 
 const T0 = 1_700_000_000_000;

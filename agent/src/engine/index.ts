@@ -1,6 +1,9 @@
 /** Public surface of the alarm engine (re-exported by @hazmon/agent). */
-export { AlarmEngine, FLAG_FAULT, REASON_CODES } from './engine.ts';
-export type { AlarmView, EngineSnapshot, EngineStats, ReadingBatch, RestoreResult, SavedAlarmState, AlarmStateRestore, WindowValue } from './engine.ts';
+export { AlarmEngine, REASON_CODES } from './engine.ts';
+export type { AlarmView, EngineStats, WindowValue } from './engine.ts';
+export type { AlarmStateRestore, EngineSnapshot, RestoreResult, SavedAlarmState } from './snapshot.ts';
+export { FLAG_FAULT } from './layout.ts';
+export type { ReadingBatch } from './layout.ts';
 export { engineConfigSchema, parseEngineConfig, PRIORITIES, PRIORITY_COLOUR } from './config.ts';
 export type {
   ActionConfig, EngineConfig, EngineConfigInput, LimitConfig, PointRules, Priority, VotingGroupConfig, WindowRuleConfig,

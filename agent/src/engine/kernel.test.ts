@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_LAYOUT } from './engine.ts';
+import { KERNEL_LAYOUT } from './layout.ts';
 import { compileValueKernel, type KernelEnv, type KernelRule } from './kernel.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, PaneWindow, RATE_PER_MINUTE } from './window.ts';
 import { naiveAggregates } from './window-naive.ts';

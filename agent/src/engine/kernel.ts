@@ -1,5 +1,5 @@
 /** Per-reading rule evaluation compiled to straight-line JavaScript, one function per shape of a point's rules. */
-import type { ReadingBatch } from './engine.ts';
+import type { KernelLayout, ReadingBatch } from './layout.ts';
 
 /**
  * Why generated code: the work a good reading does (step the point's windows, compare limits, aggregates and rates
@@ -38,45 +38,6 @@ export interface KernelShape {
   /** Window and rate rules, in slot order after the limits. */
   readonly rules: readonly KernelRule[];
   readonly stuck: boolean;
-}
-
-/** Where the kernel finds things: field offsets and codes of the engine's tables (engine.ts owns them). */
-export interface KernelLayout {
-  readonly pointFields: number;
-  readonly lastTime: number;
-  readonly lastValue: number;
-  readonly lastQuality: number;
-  readonly lastGoodTime: number;
-  readonly flags: number;
-  /** QUALITY_CODE of a good reading. */
-  readonly good: number;
-  readonly limitQuietLow: number;
-  readonly limitQuietHigh: number;
-  readonly stuckRefValue: number;
-  readonly stuckRefTime: number;
-  readonly stuckActive: number;
-  readonly stuckEpsilon: number;
-  readonly ruleFields: number;
-  readonly ruleLimits: number;
-  readonly ruleStores: number;
-  readonly ruleConditions: number;
-  readonly ruleLimitConditions: number;
-  readonly storeFields: number;
-  readonly storeHeader: number;
-  readonly storeEntries: number;
-  readonly storeMask: number;
-  readonly quietFields: number;
-  /** Ring lengths of evictions between two re-adds of a window's running sums (window.ts RECOMPUTE_RINGS). */
-  readonly recomputeRings: number;
-  readonly header: {
-    readonly length: number; readonly heldLength: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
-    readonly boundary: number; readonly backMax: number; readonly backMin: number; readonly windowMs: number;
-  };
-  readonly paned: {
-    readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
-    readonly firstT: number; readonly firstV: number; readonly lastT: number; readonly lastV: number; readonly sumError: number;
-  };
-  readonly aggregates: { readonly avg: number; readonly min: number; readonly max: number; readonly rate: number };
 }
 
 /** What a kernel reads and calls: the engine's arrays and the rare paths (a condition to step, a ring to grow). */

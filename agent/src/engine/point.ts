@@ -8,10 +8,10 @@ import { presetLimits, type PresetLimits } from './gas-library.ts';
 import { AGGREGATE_AVG, AGGREGATE_MAX, AGGREGATE_MIN, AGGREGATE_TWA, PaneWindow } from './window.ts';
 
 /** Windows up to this length keep raw readings (1 ms panes, exact); longer ones use windowMs / PANES_PER_WINDOW panes. */
-export const RAW_WINDOW_MAX_MS = 5 * 60_000;
-export const PANES_PER_WINDOW = 480;
-export const STEL_WINDOW_MS = 15 * 60_000;
-export const TWA_WINDOW_MS = 8 * 3_600_000;
+const RAW_WINDOW_MAX_MS = 5 * 60_000;
+const PANES_PER_WINDOW = 480;
+const STEL_WINDOW_MS = 15 * 60_000;
+const TWA_WINDOW_MS = 8 * 3_600_000;
 /** TWA panes of one minute, as the design asks. */
 const TWA_PANE_MS = 60_000;
 
