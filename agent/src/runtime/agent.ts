@@ -34,7 +34,7 @@ import type { LatencySnapshot } from '../latency-histogram.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, ACK_ROLES, nameOf, RESET_ROLES } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
-import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
+import type { AgentApi, AlarmList, PublicConfig, SessionAuditEntry } from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import type { EventLoopLagSnapshot } from './event-loop.ts';
@@ -298,6 +298,10 @@ export class Agent implements AgentApi {
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
     return this.access.authenticate(name, password);
+  }
+
+  auditSession(entry: SessionAuditEntry): Promise<void> {
+    return this.journal.audit(`session_${entry.action}`, entry.address, { role: entry.role ?? null }, entry.who);
   }
 
   health(): AgentHealth {
