@@ -22,13 +22,20 @@ export const ROLE_NAMES = Object.keys(USERS) as Role[];
 
 const TEST_COST = { ln: 10, r: 8, p: 1 };
 
-/** The plant's config with an operator and an admin added and the web server on a free loopback port. */
+/** Alarms of the plant's gas point: `lo` stands while the gas is 0, `hi` and `hihi` (which latches close-gas) come with a leak. */
+export const ALARMS = { lo: 'GD-1.concentration/lo', hi: 'GD-1.concentration/hi', hihi: 'GD-1.concentration/hihi' } as const;
+
+/**
+ * The plant's config with an operator and an admin added, a `lo` limit (an alarm that stands from the start, so
+ * there are three alarms to command), and the web server on a free loopback port.
+ */
 async function webConfigYaml(yaml: string): Promise<string> {
   const operator = await hashPassword(USERS.operator.password, TEST_COST);
   const admin = await hashPassword(USERS.admin.password, TEST_COST);
   const users = `users:\n  - { name: op, role: operator, passwordHash: "${operator}" }\n  - { name: root, role: admin, passwordHash: "${admin}" }\n`;
   expect(yaml).toContain('users:\n');
-  return `${yaml.replace('users:\n', users)}\napi: { host: 127.0.0.1, port: 0 }\n`;
+  expect(yaml).toContain('limits: { hi: 20, hihi: 40 }');
+  return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }')}\napi: { host: 127.0.0.1, port: 0 }\n`;
 }
 
 export interface WebPlant {
@@ -144,9 +151,9 @@ export class WebClient {
   }
 }
 
-/** The audit rows written since `afterSeq`. */
+/** The audit rows people caused since `afterSeq` (the agent's own, who `hazmon`, such as a shut-off it commanded, left out). */
 export async function auditRowsAfter(agent: Agent, afterSeq: number): Promise<AuditRow[]> {
-  return agent.reader.auditRows({ afterSeq });
+  return (await agent.reader.auditRows({ afterSeq })).filter((row) => row.who !== 'hazmon');
 }
 
 /** The seq of the last audit row (0 when none). */
