@@ -22,6 +22,8 @@ export const ROLE_NAMES = Object.keys(USERS) as Role[];
 
 const TEST_COST = { ln: 10, r: 8, p: 1 };
 
+const DEFAULT_API_YAML = '{ host: 127.0.0.1, port: 0 }';
+
 /** Alarms of the plant's gas point: `lo` stands while the gas is 0, `hi` and `hihi` (which latches close-gas) come with a leak. */
 export const ALARMS = { lo: 'GD-1.concentration/lo', hi: 'GD-1.concentration/hi', hihi: 'GD-1.concentration/hihi' } as const;
 
@@ -29,13 +31,13 @@ export const ALARMS = { lo: 'GD-1.concentration/lo', hi: 'GD-1.concentration/hi'
  * The plant's config with an operator and an admin added, a `lo` limit (an alarm that stands from the start, so
  * there are three alarms to command), and the web server on a free loopback port.
  */
-async function webConfigYaml(yaml: string): Promise<string> {
+export async function webConfigYaml(yaml: string, api = DEFAULT_API_YAML): Promise<string> {
   const operator = await hashPassword(USERS.operator.password, TEST_COST);
   const admin = await hashPassword(USERS.admin.password, TEST_COST);
   const users = `users:\n  - { name: op, role: operator, passwordHash: "${operator}" }\n  - { name: root, role: admin, passwordHash: "${admin}" }\n`;
   expect(yaml).toContain('users:\n');
   expect(yaml).toContain('limits: { hi: 20, hihi: 40 }');
-  return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }')}\napi: { host: 127.0.0.1, port: 0 }\n`;
+  return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }')}\napi: ${api}\n`;
 }
 
 export interface WebPlant {
@@ -46,10 +48,11 @@ export interface WebPlant {
   close(): Promise<void>;
 }
 
-export async function startWebPlant(options: DashboardOptions = {}): Promise<WebPlant> {
+/** The plant with the agent and its web server started; `api` is the config's api section (YAML flow). */
+export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML): Promise<WebPlant> {
   const plant = await startPlant({ speed: 4 });
   try {
-    const config = parseAgentConfig(await webConfigYaml(plant.yaml), join(plant.dir, 'site.yaml'));
+    const config = parseAgentConfig(await webConfigYaml(plant.yaml, api), join(plant.dir, 'site.yaml'));
     const agent = await Agent.start(config, { store: { flushIntervalMs: 200 } });
     plant.agent = agent;
     agent.subscribe((event) => plant.events.push(event));
