@@ -6,7 +6,9 @@
  * only the latest of each point in each window (250 ms) goes out, so a point polled at 10 Hz costs a browser four
  * messages a second, and nothing is subscribed while no stream is open.
  */
-import type { AgentApi, AlarmEventRow, LatestValue } from '@hazmon/agent';
+import type { AgentApi, AlarmEventRow, LatestValue, ReadingsListener } from '@hazmon/agent';
+
+type Reading = Parameters<ReadingsListener>[0][number];
 
 export interface ReadingUpdate {
   readonly pointId: string;
@@ -46,7 +48,8 @@ export class LiveFeed {
   private tailSeq = 0;
   private committedSeq = 0;
   private tailRead: Promise<void> | null = null;
-  private readonly window = new Map<string, ReadingUpdate>();
+  /** The latest reading of each point in the current window, kept as the agent handed it (no copy per reading). */
+  private readonly window = new Map<string, Reading>();
   private stopReadings: (() => void) | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
 
@@ -107,7 +110,8 @@ export class LiveFeed {
       .catch((error: unknown) => this.log(`web server: reading alarm events after ${this.tailSeq} failed: ${String(error)}`))
       .finally(() => {
         this.tailRead = null;
-        if (this.tailSeq < this.committedSeq && this.clients.size > 0) this.readTail();
+        if (this.clients.size === 0) this.tailSeq = Math.max(this.tailSeq, this.committedSeq);
+        else if (this.tailSeq < this.committedSeq) this.readTail();
       });
   }
 
@@ -123,14 +127,14 @@ export class LiveFeed {
 
   private startReadings(): void {
     this.stopReadings = this.api.subscribeReadings((batch) => {
-      for (const reading of batch) this.window.set(reading.pointId, { pointId: reading.pointId, value: reading.value, quality: reading.quality, time: reading.receiveTime });
+      for (const reading of batch) this.window.set(reading.pointId, reading);
     });
     this.flushTimer = setInterval(() => this.flushReadings(), READING_WINDOW_MS);
   }
 
   private flushReadings(): void {
     if (this.window.size === 0) return;
-    const updates = [...this.window.values()];
+    const updates = [...this.window.values()].map((reading): ReadingUpdate => ({ pointId: reading.pointId, value: reading.value, quality: reading.quality, time: reading.receiveTime }));
     this.window.clear();
     for (const client of this.clients) client.readings(updates);
   }

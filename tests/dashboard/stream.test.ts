@@ -2,6 +2,7 @@
  * GET /api/v1/stream on the real server in the real agent: alarm events with their store seq as id, readings coalesced
  * per point, and a reconnect with Last-Event-ID that gets every missed alarm event once before the live ones.
  */
+import { MAX_STREAMS } from '@hazmon/dashboard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, waitForRows } from '../agent/fixture.ts';
 import { SseStream } from './sse-client.ts';
@@ -91,6 +92,22 @@ describe('the live stream', () => {
       expect(((await response.json()) as { error: { field: string } }).error.field.toLowerCase()).toBe('last-event-id');
     }
   });
+
+  it('holds at most 64 streams (503 beyond), and a client going away frees its place', async () => {
+    const streams = await Promise.all(Array.from({ length: MAX_STREAMS }, () => SseStream.open(browser.base, browser.sessionCookie!)));
+    const refused = await fetch(`${web.base}/api/v1/stream`, { headers: { Cookie: browser.sessionCookie! } });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: { code: 'HAZMON_API_BUSY' } });
+    await Promise.all(streams.map((stream) => stream.close()));
+    // The server hears of each disconnect a moment later: retry until a place is free, within the test's time.
+    let status = 0;
+    while (status !== 200) {
+      const response = await fetch(`${web.base}/api/v1/stream`, { headers: { Cookie: browser.sessionCookie! } });
+      status = response.status;
+      await response.body?.cancel();
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }, 30_000);
 
   it('ends when its session is signed out', async () => {
     const other = new WebClient(web.base, await DocumentCheck.load(web.base));
