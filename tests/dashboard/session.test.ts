@@ -1,7 +1,7 @@
 /** The server's shape and access over a real socket: the document, headers, the error shape, sign-in, sessions, CSRF, back-off, audit rows. */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApiDocument } from '@hazmon/dashboard';
+import { createDashboardServer, openApiDocument } from '@hazmon/dashboard';
 import { auditRowsAfter, DocumentCheck, lastAuditSeq, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
 
 let web: WebPlant;
@@ -77,6 +77,28 @@ describe('sessions', () => {
       ['session_logout', 'op'],
     ]);
     expect(rows[0]!.target).toBe('127.0.0.1');
+  });
+
+  it('ends a session after 30 idle minutes and 12 h after sign-in, on the server clock', async () => {
+    const clock = { now: Date.now() };
+    const server = await createDashboardServer({ now: () => clock.now }).start(web.agent, () => undefined);
+    try {
+      const browser = new WebClient(server.address, document);
+      await browser.login(USERS.viewer);
+      clock.now += 29 * 60_000;
+      expect((await browser.request('GET', '/api/v1/session')).status).toBe(200);
+      clock.now += 30 * 60_000;
+      expect((await browser.request('GET', '/api/v1/session')).status).toBe(401);
+      await browser.login(USERS.viewer);
+      for (let minutes = 0; minutes < 12 * 60 - 25; minutes += 25) {
+        clock.now += 25 * 60_000;
+        expect((await browser.request('GET', '/api/v1/alarms')).status).toBe(200);
+      }
+      clock.now += 25 * 60_000;
+      expect((await browser.request('GET', '/api/v1/alarms')).status).toBe(401);
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses a state change without the Origin of this server or without the session CSRF token', async () => {
