@@ -77,6 +77,17 @@ describe('the sample config (agent/examples/site.yaml)', () => {
     expect(config.users.map((user) => user.role)).toEqual(['admin']);
   });
 
+  it('serves plain HTTP only on loopback unless told otherwise, and takes TLS files relative to the config file', () => {
+    const withApi = (api: string) => replaceOnce(sampleText, 'api:\n  host: 127.0.0.1\n  port: 8080\n', `api: ${api}\n`);
+    expect(issuesOf(withApi('{ host: 0.0.0.0, port: 8080 }'))).toEqual([expect.objectContaining({ path: 'api.host', problem: expect.stringContaining('api.allowPlainHttp') })]);
+    expect(parseAgentConfig(withApi('{ host: 0.0.0.0, allowPlainHttp: true }'), SAMPLE).api).toEqual({ host: '0.0.0.0', port: 8080, allowPlainHttp: true });
+    expect(parseAgentConfig(withApi('{ host: "::1" }'), SAMPLE).api.allowPlainHttp).toBe(false);
+    const tls = parseAgentConfig(withApi('{ host: 0.0.0.0, port: 8443, tls: { cert: tls/cert.pem, key: /etc/hazmon/key.pem } }'), SAMPLE).api;
+    expect(tls.tls).toEqual({ cert: join(dirname(SAMPLE), 'tls/cert.pem'), key: '/etc/hazmon/key.pem' });
+    expect(issuesOf(withApi('{ tls: { cert: c.pem } }'))).toEqual([expect.objectContaining({ path: 'api.tls.key' })]);
+    expect(issuesOf(withApi('{ allowPlainHttp: "yes" }'))).toEqual([expect.objectContaining({ path: 'api.allowPlainHttp' })]);
+  });
+
   it('holds the documented demo password as a hash, never in plain', async () => {
     expect(sampleText).not.toMatch(/^\s*password:/m);
     expect(await verifyPassword('change-me', config.users[0]!.passwordHash)).toBe(true);

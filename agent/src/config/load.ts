@@ -142,7 +142,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     },
     outputs: sections.outputs.map((output) => ({ ...output, tripValue: tripValueOf(output) })),
     users: sections.users,
-    api: sections.api,
+    api: sections.api.tls === undefined ? sections.api : { ...sections.api, tls: { cert: resolve(dirname(file), sections.api.tls.cert), key: resolve(dirname(file), sections.api.tls.key) } },
     metrics: sections.metrics,
     health: sections.health,
     heartbeat: sections.heartbeat,

@@ -109,10 +109,27 @@ const storeSectionSchema = z.strictObject({
     .default(DEFAULT_STORE_MEMORY_LIMIT_MB),
 });
 
-const apiSchema = z.strictObject({
-  host: text.default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535).default(8080),
-});
+/** True for an address only this machine can reach: plain HTTP there cannot be sniffed on the plant network. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The web server of `hazmon run` (the dashboard and the regulator API). */
+const apiSchema = z
+  .strictObject({
+    host: text.default('127.0.0.1'),
+    /** 0 picks a free port (logged at start). */
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Serve HTTPS with this certificate and key (PEM files, relative paths from the config file's folder). */
+    tls: z.strictObject({ cert: text, key: text }).optional(),
+    /** Serve plain HTTP on a host other than loopback: passwords and session cookies cross the network readable (warned at start). */
+    allowPlainHttp: z.boolean().default(false),
+  })
+  .superRefine((api, context) => {
+    if (api.tls === undefined && !api.allowPlainHttp && !isLoopbackHost(api.host)) {
+      context.addIssue({ code: 'custom', path: ['host'], message: `plain HTTP off loopback would send passwords readable: give api.tls { cert, key }, or set api.allowPlainHttp: true` });
+    }
+  });
 
 /** The HTTP listener of `hazmon run` for GET /metrics (Prometheus text) and GET /healthz; absent = no listener. */
 const metricsSchema = z.strictObject({

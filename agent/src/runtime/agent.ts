@@ -33,7 +33,7 @@ import { HazmonStore } from '../store/index.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
-import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
+import type { AgentApi, AlarmList, PublicConfig, SessionAuditEntry } from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
@@ -247,6 +247,10 @@ export class Agent implements AgentApi {
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
     return this.access.authenticate(name, password);
+  }
+
+  auditSession(entry: SessionAuditEntry): Promise<void> {
+    return this.journal.audit(`session_${entry.action}`, entry.address, { role: entry.role ?? null }, entry.who);
   }
 
   health(): AgentHealth {

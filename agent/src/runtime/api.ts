@@ -30,6 +30,15 @@ export interface AlarmList {
   readonly runtime: readonly RuntimeAlarmView[];
 }
 
+/** A sign-in at a server, as the audit log keeps it: `who` is the name given, whether or not it checked out. */
+export interface SessionAuditEntry {
+  readonly who: string;
+  readonly action: 'login' | 'login_failed' | 'login_throttled' | 'logout';
+  /** The client's address. */
+  readonly address: string;
+  readonly role?: AuthenticatedUser['role'];
+}
+
 export interface AgentApi {
   /** The config running now, without secrets; follows reloads. */
   readonly config: PublicConfig;
@@ -53,6 +62,8 @@ export interface AgentApi {
   latestValues(pointIds?: readonly string[]): LatestValue[];
   /** The user with this name and password, or null. */
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null>;
+  /** Writes a server's sign-in, refused sign-in or sign-out to the audit log (`session_<action>`, target the address). */
+  auditSession(entry: SessionAuditEntry): Promise<void>;
   stats(): AgentStats;
   health(): AgentHealth;
 }

@@ -2,11 +2,12 @@
 export { Agent } from './agent.ts';
 export type { AgentOptions } from './agent.ts';
 export type { AgentStats, ModbusDeviceStats } from './stats.ts';
-export type { AgentApi, AgentServer, AlarmList, PublicConfig, PublicUser, RunningServer } from './api.ts';
+export type { AgentApi, AgentServer, AlarmList, PublicConfig, PublicUser, RunningServer, SessionAuditEntry } from './api.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';
 export type { LatestValue } from './latest-values.ts';
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, RuntimeAlarmView } from './runtime-alarms.ts';
 export type { EventDurability } from './durable-feed.ts';
+export { rolesFor } from './access.ts';
 export { configHash } from './reload.ts';
 export type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
 export { METRICS_CONTENT_TYPE, processStats, renderMetrics } from './metrics.ts';

@@ -1,0 +1,64 @@
+/**
+ * Who may call what: a session from the cookie (401 without one), on every state-changing request the Origin and the
+ * session's CSRF token (403), then the role (403). The roles come from the agent's own rules, so the API never
+ * allows what the agent would refuse.
+ */
+import { RESET_ROLES, rolesFor, USER_ROLES, type UserRole } from '@hazmon/agent';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { AppEnv, ContextOf } from './context.ts';
+import { ApiError } from './errors.ts';
+import { sameToken } from './sessions.ts';
+
+/** What each kind of route needs. */
+export const ROLES = {
+  /** Alarms, points, alarm history, the live stream. */
+  read: USER_ROLES,
+  /** Acknowledge, shelve, unshelve: the operator's tools for the alarm in front of them. */
+  handleAlarms: rolesFor('shelve'),
+  /** Out of service and back in service. */
+  serviceAlarms: rolesFor('remove_from_service'),
+  /** Release a latched action (a shut-off): never reopens a valve. */
+  resetAction: RESET_ROLES,
+} as const satisfies Record<string, readonly UserRole[]>;
+
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** The session cookie's name: `__Host-` under TLS, so a sibling host or plain-HTTP page cannot set it. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-hazmon_session' : 'hazmon_session';
+}
+
+/** The client's address as the socket gives it. */
+export function clientAddress(c: Context<AppEnv>): string {
+  return c.env.incoming.socket.remoteAddress ?? 'unknown';
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Refuses a state-changing request whose Origin is not this server's own (a page of another site posting here). */
+export function requireSameOrigin(c: Context<AppEnv>): void {
+  const origin = c.req.header('Origin');
+  if (origin === undefined) throw new ApiError('HAZMON_API_CSRF', 'a state-changing request must carry an Origin header', 'Origin');
+  if (origin !== new URL(c.req.url).origin) throw new ApiError('HAZMON_API_CSRF', `Origin ${origin} is not this server's`, 'Origin');
+}
+
+/** Middleware: a live session whose role is one of `roles`; for unsafe methods also the same origin and the CSRF token. */
+export function allow(roles: readonly UserRole[], contextOf: ContextOf): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const context = contextOf();
+    const id = getCookie(c, sessionCookieName(context.secure));
+    const session = id === undefined ? undefined : context.sessions.touch(id);
+    if (id === undefined || session === undefined) throw new ApiError('HAZMON_API_UNAUTHENTICATED', 'sign in first: POST /api/v1/session', 'session');
+    if (!SAFE_METHODS.has(c.req.method)) {
+      requireSameOrigin(c);
+      const token = c.req.header(CSRF_HEADER);
+      if (token === undefined || !sameToken(token, session.csrfToken))
+        throw new ApiError('HAZMON_API_CSRF', `${CSRF_HEADER} is missing or not this session's (GET /api/v1/session gives it)`, CSRF_HEADER);
+    }
+    if (!roles.includes(session.user.role)) throw new ApiError('HAZMON_API_FORBIDDEN', `user ${session.user.name} has role ${session.user.role}; this needs ${roles.join(' or ')}`, 'role');
+    c.set('session', session);
+    c.set('sessionId', id);
+    await next();
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The one JSON error shape of every 4xx and 5xx answer, `{ error: { code, message, field? } }`, and the one place
+ * where error codes map to HTTP statuses. Nothing here puts a stack trace or an internal message in a response.
+ */
+import { HazmonError, isHazmonError, messageOf } from '@hazmon/errors';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+
+export type ApiErrorCode =
+  | 'HAZMON_API_INVALID'
+  | 'HAZMON_API_UNAUTHENTICATED'
+  | 'HAZMON_API_FORBIDDEN'
+  | 'HAZMON_API_CSRF'
+  | 'HAZMON_API_NOT_FOUND'
+  | 'HAZMON_API_REFUSED'
+  | 'HAZMON_API_TOO_LARGE'
+  | 'HAZMON_API_THROTTLED'
+  | 'HAZMON_API_BUSY'
+  | 'HAZMON_API_INTERNAL';
+
+/** The status of each code: the only table that turns an error into an HTTP status. */
+const STATUS_OF: Readonly<Record<ApiErrorCode, ContentfulStatusCode>> = {
+  HAZMON_API_INVALID: 400,
+  HAZMON_API_UNAUTHENTICATED: 401,
+  HAZMON_API_FORBIDDEN: 403,
+  HAZMON_API_CSRF: 403,
+  HAZMON_API_NOT_FOUND: 404,
+  /** The agent refused a well-formed command (the alarm is not in a state that allows it, a latch whose trigger holds). */
+  HAZMON_API_REFUSED: 409,
+  HAZMON_API_TOO_LARGE: 413,
+  HAZMON_API_THROTTLED: 429,
+  HAZMON_API_BUSY: 503,
+  HAZMON_API_INTERNAL: 500,
+};
+
+/** An error a route answers with: its code picks the status; `field` names the offending param, header or body path. */
+export class ApiError extends HazmonError<ApiErrorCode> {
+  override readonly name = 'ApiError';
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    readonly field?: string,
+    /** Seconds the client should wait before trying again (429), sent as Retry-After. */
+    readonly retryAfterS?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
+}
+
+export interface ErrorAnswer {
+  readonly status: ContentfulStatusCode;
+  readonly body: ErrorBody;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The answer to whatever a route threw. ApiErrors keep their code; Hono's own 4xx (malformed JSON) becomes
+ * HAZMON_API_INVALID on the body; a hazmon error from the agent keeps its code and message as
+ * a 500; anything else is a 500 that says only that the fault is logged (`log` gets the message).
+ */
+export function errorAnswer(error: unknown, log: (line: string) => void): ErrorAnswer {
+  if (error instanceof ApiError) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) } };
+    return { status: STATUS_OF[error.code], body, headers: error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) } };
+  }
+  if (error instanceof HTTPException && error.status < 500) return errorAnswer(new ApiError('HAZMON_API_INVALID', error.message, 'body'), log);
+  log(`web server: ${isHazmonError(error) ? String(error) : messageOf(error)}`);
+  if (isHazmonError(error)) return { status: STATUS_OF.HAZMON_API_INTERNAL, body: { error: { code: error.code, message: error.message } }, headers: {} };
+  return { status: STATUS_OF.HAZMON_API_INTERNAL, body: { error: { code: 'HAZMON_API_INTERNAL', message: 'internal error (logged by the gateway)' } }, headers: {} };
+}
+
+/** Where a request part lives, for a field name when zod's path is empty (the whole body, say). */
+export type RequestPart = 'json' | 'query' | 'param' | 'header' | 'cookie' | 'form';
+const PART_NAMES: Readonly<Record<RequestPart, string>> = { json: 'body', query: 'query', param: 'params', header: 'headers', cookie: 'cookies', form: 'body' };
+
+/** The first problem zod found, as an ApiError naming its field: the param, query or header name, or the body path. */
+export function validationError(error: ZodError, part: RequestPart): ApiError {
+  const issue = error.issues[0];
+  if (issue === undefined) return new ApiError('HAZMON_API_INVALID', `the ${PART_NAMES[part]} is invalid`, PART_NAMES[part]);
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  const field = path.length === 0 ? PART_NAMES[part] : path.map(String).join('.');
+  const message = issue.code === 'unrecognized_keys' ? 'is not a field of this request' : issue.message;
+  return new ApiError('HAZMON_API_INVALID', `${field}: ${message}`, field);
+}

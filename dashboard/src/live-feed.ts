@@ -1,0 +1,149 @@
+/**
+ * What the live streams share: one reader of the alarm events the agent commits, and one coalescer of readings.
+ *
+ * Alarm events: the agent's durable feed says when a row is committed (its seq); one tail read of the store per burst
+ * gives the rows, sent to every stream in seq order, so a live event has the very shape a replayed one has. Readings:
+ * only the latest of each point in each window (250 ms) goes out, so a point polled at 10 Hz costs a browser four
+ * messages a second, and nothing is subscribed while no stream is open.
+ */
+import type { AgentApi, AlarmEventRow, LatestValue, ReadingsListener } from '@hazmon/agent';
+
+type Reading = Parameters<ReadingsListener>[0][number];
+
+export interface ReadingUpdate {
+  readonly pointId: string;
+  readonly value: number | boolean | null;
+  readonly quality: NonNullable<LatestValue['quality']>;
+  readonly time: number;
+}
+
+export interface LiveClient {
+  alarmEvents(rows: readonly AlarmEventRow[]): void;
+  readings(updates: readonly ReadingUpdate[]): void;
+}
+
+export const TAIL_PAGE = 1000;
+const READING_WINDOW_MS = 250;
+
+/** The highest stored seq: `alarmEventsAfter(x, 1)` is empty exactly for x >= it, so search for the first such x. */
+async function lastStoredSeq(api: AgentApi): Promise<number> {
+  const beyond = async (seq: number) => (await api.reader.alarmEventsAfter(seq, 1)).length === 0;
+  let low = 0;
+  let high = 1;
+  while (!(await beyond(high))) {
+    low = high;
+    high *= 2;
+  }
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (await beyond(middle)) high = middle;
+    else low = middle;
+  }
+  return (await beyond(low)) ? low : high;
+}
+
+export class LiveFeed {
+  private readonly clients = new Set<LiveClient>();
+  /** The last seq read from the store (or skipped while no stream was open). */
+  private tailSeq = 0;
+  private committedSeq = 0;
+  private tailRead: Promise<void> | null = null;
+  /** The latest reading of each point in the current window, kept as the agent handed it (no copy per reading). */
+  private readonly window = new Map<string, Reading>();
+  private stopReadings: (() => void) | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly api: AgentApi,
+    private readonly log: (line: string) => void,
+    private readonly stopDurable: () => void,
+  ) {}
+
+  /** Subscribes to the agent's committed events, then finds where the store ends: no event falls between the two. */
+  static async start(api: AgentApi, log: (line: string) => void): Promise<LiveFeed> {
+    let feed: LiveFeed | null = null;
+    const early: number[] = [];
+    const stopDurable = api.subscribeDurable((_event, durability) => {
+      if (durability.outcome !== 'stored') return;
+      if (feed) feed.committed(durability.seq);
+      else early.push(durability.seq);
+    });
+    const last = await lastStoredSeq(api);
+    const started = new LiveFeed(api, log, stopDurable);
+    started.tailSeq = Math.max(last, ...early);
+    started.committedSeq = started.tailSeq;
+    feed = started;
+    return started;
+  }
+
+  /** The seq a stream opened now starts after: every later event reaches it. */
+  get position(): number {
+    return this.tailSeq;
+  }
+
+  add(client: LiveClient): () => void {
+    this.clients.add(client);
+    if (this.clients.size === 1) this.startReadings();
+    return () => {
+      this.clients.delete(client);
+      if (this.clients.size === 0) this.stopReadingsAndFlush();
+    };
+  }
+
+  close(): void {
+    this.stopDurable();
+    this.clients.clear();
+    this.stopReadingsAndFlush();
+  }
+
+  private committed(seq: number): void {
+    this.committedSeq = Math.max(this.committedSeq, seq);
+    // With no stream open there is nobody to send to: move on, so the first stream opened later starts at "now".
+    if (this.clients.size === 0 && this.tailRead === null) this.tailSeq = this.committedSeq;
+    else this.readTail();
+  }
+
+  /** One tail read at a time; commits during a read are picked up by one more read after it. */
+  private readTail(): void {
+    if (this.tailRead) return;
+    this.tailRead = this.readCommitted()
+      .catch((error: unknown) => this.log(`web server: reading alarm events after ${this.tailSeq} failed: ${String(error)}`))
+      .finally(() => {
+        this.tailRead = null;
+        if (this.clients.size === 0) this.tailSeq = Math.max(this.tailSeq, this.committedSeq);
+        else if (this.tailSeq < this.committedSeq) this.readTail();
+      });
+  }
+
+  private async readCommitted(): Promise<void> {
+    while (this.tailSeq < this.committedSeq) {
+      const rows = await this.api.reader.alarmEventsAfter(this.tailSeq, TAIL_PAGE);
+      const last = rows.at(-1);
+      if (last === undefined) return;
+      this.tailSeq = last.seq;
+      for (const client of this.clients) client.alarmEvents(rows);
+    }
+  }
+
+  private startReadings(): void {
+    this.stopReadings = this.api.subscribeReadings((batch) => {
+      for (const reading of batch) this.window.set(reading.pointId, reading);
+    });
+    this.flushTimer = setInterval(() => this.flushReadings(), READING_WINDOW_MS);
+  }
+
+  private flushReadings(): void {
+    if (this.window.size === 0) return;
+    const updates = [...this.window.values()].map((reading): ReadingUpdate => ({ pointId: reading.pointId, value: reading.value, quality: reading.quality, time: reading.receiveTime }));
+    this.window.clear();
+    for (const client of this.clients) client.readings(updates);
+  }
+
+  private stopReadingsAndFlush(): void {
+    this.stopReadings?.();
+    this.stopReadings = null;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    this.window.clear();
+  }
+}

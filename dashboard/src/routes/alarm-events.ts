@@ -1,0 +1,30 @@
+/** Alarm history in pages by store seq: ordered, resumable from any page's `next`, no gaps and no repeats. */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { allow, ROLES } from '../access.ts';
+import type { AppEnv, ContextOf } from '../context.ts';
+import { checkCursor } from '../cursor.ts';
+import { ALARM_EVENT_PAGE, AlarmEventPageSchema, AlarmEventsQuery } from '../schemas.ts';
+import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
+
+export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/alarm-events',
+      summary: 'Stored alarm events with seq > after, oldest first; pass `next` as `after` for the following page',
+      description: `Roles: ${ROLES.read.join(', ')}.`,
+      middleware: [allow(ROLES.read, contextOf)] as const,
+      security: SESSION_SECURITY,
+      request: { query: AlarmEventsQuery },
+      responses: { 200: { description: 'A page of events', content: json(AlarmEventPageSchema) }, ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { api } = contextOf();
+      const query = c.req.valid('query');
+      const after = Number(query.after ?? 0);
+      await checkCursor(api.reader, after, 'after');
+      const events = await api.reader.alarmEventsAfter(after, Number(query.limit ?? ALARM_EVENT_PAGE.default));
+      return c.json({ events, next: events.at(-1)?.seq ?? after }, 200);
+    },
+  );
+}

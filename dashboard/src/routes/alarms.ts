@@ -1,0 +1,132 @@
+/** The alarm list and the commands a person gives an alarm or a latched action; the agent checks, applies and audits each. */
+import type { AlarmCommandRequest, UserRole } from '@hazmon/agent';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { HonoRequest } from 'hono';
+import type { z } from 'zod';
+import { allow, ROLES } from '../access.ts';
+import type { AppEnv, ContextOf } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { AckBody, ActionIdParams, AlarmIdParams, AlarmListSchema, CommandAccepted, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
+import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
+
+const MINUTE_MS = 60_000;
+
+/** One alarm command route: its path word, the agent's command, who may, its body and how the body becomes the command. */
+interface AlarmCommand<Body extends z.ZodType> {
+  readonly path: string;
+  readonly kind: AlarmCommandRequest['kind'];
+  readonly roles: readonly UserRole[];
+  readonly summary: string;
+  readonly body: Body;
+  readonly fields: (body: z.output<Body>, now: number) => Pick<AlarmCommandRequest, 'reason' | 'until'>;
+}
+
+const reasonOnly = (body: { reason?: string | undefined }) => (body.reason === undefined ? {} : { reason: body.reason });
+
+const ACK: AlarmCommand<typeof AckBody> = {
+  path: 'ack',
+  kind: 'ack',
+  roles: ROLES.handleAlarms,
+  summary: 'Acknowledge an alarm, with an optional comment',
+  body: AckBody,
+  fields: (body) => (body.comment === undefined ? {} : { reason: body.comment }),
+};
+const SHELVE: AlarmCommand<typeof ShelveBody> = {
+  path: 'shelve',
+  kind: 'shelve',
+  roles: ROLES.handleAlarms,
+  summary: 'Shelve an alarm for 1..1440 minutes, with the reason',
+  body: ShelveBody,
+  fields: (body, now) => ({ reason: body.reason, until: now + body.minutes * MINUTE_MS }),
+};
+const UNSHELVE: AlarmCommand<typeof OptionalReasonBody> = { path: 'unshelve', kind: 'unshelve', roles: ROLES.handleAlarms, summary: 'Unshelve an alarm', body: OptionalReasonBody, fields: reasonOnly };
+const OUT_OF_SERVICE: AlarmCommand<typeof ReasonBody> = {
+  path: 'out-of-service',
+  kind: 'remove_from_service',
+  roles: ROLES.serviceAlarms,
+  summary: 'Take an alarm out of service, with the reason',
+  body: ReasonBody,
+  fields: reasonOnly,
+};
+const RETURN_TO_SERVICE: AlarmCommand<typeof OptionalReasonBody> = {
+  path: 'return-to-service',
+  kind: 'return_to_service',
+  roles: ROLES.serviceAlarms,
+  summary: 'Return an alarm to service',
+  body: OptionalReasonBody,
+  fields: reasonOnly,
+};
+
+function rolesText(roles: readonly UserRole[]): string {
+  return `Roles: ${roles.join(', ')}.`;
+}
+
+function registerAlarmCommand<Body extends z.ZodType>(app: OpenAPIHono<AppEnv>, contextOf: ContextOf, command: AlarmCommand<Body>): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: `/api/v1/alarms/{alarmId}/${command.path}`,
+      summary: command.summary,
+      description: `${rolesText(command.roles)} Audited, accepted or refused.`,
+      middleware: [allow(command.roles, contextOf)] as const,
+      security: STATE_CHANGE_SECURITY,
+      request: { params: AlarmIdParams, body: { required: true, content: json(command.body) } },
+      responses: { 200: { description: 'Applied', content: json(CommandAccepted) }, ...errorResponses(400, 401, 403, 404, 409, 413) },
+    }),
+    async (c) => {
+      const { api, now } = contextOf();
+      // Hono's types cannot follow a route declared over a generic body; the validators ran on AlarmIdParams and command.body.
+      const request = c.req as HonoRequest<string, { param: z.output<typeof AlarmIdParams>; json: z.output<Body> }>;
+      const { alarmId } = request.valid('param');
+      if (api.alarm(alarmId) === undefined) throw new ApiError('HAZMON_API_NOT_FOUND', `no alarm ${alarmId}`, 'alarmId');
+      const body = request.valid('json');
+      const result = await api.commandAlarm({ kind: command.kind, target: alarmId, ...command.fields(body, now()) }, { authenticated: c.get('session').user });
+      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+}
+
+export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/alarms',
+      summary: 'Every alarm a person has to know of: engine alarms not normal or not in service, runtime alarms not normal',
+      description: rolesText(ROLES.read),
+      middleware: [allow(ROLES.read, contextOf)] as const,
+      security: SESSION_SECURITY,
+      responses: { 200: { description: 'The alarms', content: json(AlarmListSchema) }, ...errorResponses(401, 403) },
+    }),
+    (c) => {
+      const { engine, runtime } = contextOf().api.alarms();
+      return c.json({ engine: [...engine], runtime: [...runtime] }, 200);
+    },
+  );
+  registerAlarmCommand(app, contextOf, ACK);
+  registerAlarmCommand(app, contextOf, SHELVE);
+  registerAlarmCommand(app, contextOf, UNSHELVE);
+  registerAlarmCommand(app, contextOf, OUT_OF_SERVICE);
+  registerAlarmCommand(app, contextOf, RETURN_TO_SERVICE);
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/actions/{actionId}/reset',
+      summary: 'Release a latched action (a shut-off) once its trigger conditions cleared; never reopens a valve',
+      description: `${rolesText(ROLES.resetAction)} Audited, accepted or refused.`,
+      middleware: [allow(ROLES.resetAction, contextOf)] as const,
+      security: STATE_CHANGE_SECURITY,
+      request: { params: ActionIdParams, body: { required: true, content: json(ReasonBody) } },
+      responses: { 200: { description: 'Released', content: json(CommandAccepted) }, ...errorResponses(400, 401, 403, 404, 409, 413) },
+    }),
+    async (c) => {
+      const { api } = contextOf();
+      const { actionId } = c.req.valid('param');
+      if (!api.config.engine.actions.some((action) => action.id === actionId)) throw new ApiError('HAZMON_API_NOT_FOUND', `no action ${actionId}`, 'actionId');
+      const result = await api.resetAction(actionId, { authenticated: c.get('session').user }, c.req.valid('json').reason);
+      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+}

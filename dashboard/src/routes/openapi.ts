@@ -1,0 +1,30 @@
+/** Pieces every route declaration shares: JSON content, the error responses, the security requirements. */
+import type { ZodType } from 'zod';
+import { ErrorSchema } from '../schemas.ts';
+
+export function json<S extends ZodType>(schema: S) {
+  return { 'application/json': { schema } } as const;
+}
+
+const ERROR_DESCRIPTIONS = {
+  400: 'Invalid input: `field` names the param, header or body path',
+  401: 'No live session',
+  403: "The role may not, or the Origin / CSRF token is not this session's",
+  404: 'No such alarm or action',
+  409: 'The agent refused the command (its reason is the message)',
+  413: 'The body is over the size cap',
+  429: 'Too many failed sign-ins: Retry-After says when to try again',
+  503: 'Too many live streams open',
+} as const;
+
+type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** The error responses a route may give, each in the one error shape. */
+export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S) {
+  return Object.fromEntries(statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status], content: json(ErrorSchema) }])) as {
+    [K in S[number]]: { description: string; content: ReturnType<typeof json<typeof ErrorSchema>> };
+  };
+}
+
+export const SESSION_SECURITY = [{ session: [] }];
+export const STATE_CHANGE_SECURITY = [{ session: [], csrf: [] }];

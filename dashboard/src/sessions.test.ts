@@ -1,0 +1,66 @@
+/** Sessions end 30 min after the last request or 12 h after sign-in, on sign-out, and are kept only as hashes. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_LIMITS, sameToken, SessionStore } from './sessions.ts';
+
+const USER = { name: 'op', role: 'operator' } as const;
+const MINUTE = 60_000;
+
+function clock() {
+  const state = { now: 1_000_000 };
+  return { state, now: () => state.now };
+}
+
+describe('SessionStore', () => {
+  it('ends a session after 30 min without a request; each request restarts that clock', () => {
+    const { state, now } = clock();
+    const sessions = new SessionStore(now);
+    const { id } = sessions.create(USER);
+    state.now += 29 * MINUTE;
+    expect(sessions.touch(id)?.user).toEqual(USER);
+    state.now += 29 * MINUTE;
+    expect(sessions.touch(id)).toBeDefined();
+    state.now += 30 * MINUTE;
+    expect(sessions.touch(id)).toBeUndefined();
+  });
+
+  it('ends a session 12 h after sign-in however busy it is', () => {
+    const { state, now } = clock();
+    const sessions = new SessionStore(now);
+    const { id, session } = sessions.create(USER);
+    for (let elapsed = 0; elapsed < 12 * 60 - 20; elapsed += 20) {
+      state.now += 20 * MINUTE;
+      expect(sessions.touch(id), `${elapsed + 20} min`).toBeDefined();
+    }
+    expect(sessions.expiresAt(session)).toBe(session.createdAt + DEFAULT_SESSION_LIMITS.absoluteMs);
+    state.now = session.createdAt + DEFAULT_SESSION_LIMITS.absoluteMs;
+    expect(sessions.touch(id)).toBeUndefined();
+  });
+
+  it('ends a session on sign-out, which a stream holding it sees', () => {
+    const { now } = clock();
+    const sessions = new SessionStore(now);
+    const { id, session } = sessions.create(USER);
+    expect(sessions.alive(session)).toBe(true);
+    sessions.end(id);
+    expect(sessions.touch(id)).toBeUndefined();
+    expect(sessions.alive(session)).toBe(false);
+  });
+
+  it('hands out unguessable ids and tokens, different each time, and finds nothing by a made-up id', () => {
+    const { now } = clock();
+    const sessions = new SessionStore(now);
+    const first = sessions.create(USER);
+    const second = sessions.create(USER);
+    expect(first.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.id).not.toBe(second.id);
+    expect(first.session.csrfToken).not.toBe(second.session.csrfToken);
+    expect(sessions.touch(first.session.csrfToken)).toBeUndefined();
+    expect(sessions.touch('x'.repeat(43))).toBeUndefined();
+  });
+
+  it('compares tokens whole', () => {
+    expect(sameToken('abc', 'abc')).toBe(true);
+    expect(sameToken('abc', 'abd')).toBe(false);
+    expect(sameToken('ab', 'abc')).toBe(false);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * GET /api/v1/stream on the real server in the real agent: alarm events with their store seq as id, readings coalesced
+ * per point, and a reconnect with Last-Event-ID that gets every missed alarm event once before the live ones.
+ */
+import { MAX_STREAMS } from '@hazmon/dashboard';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor, waitForRows } from '../agent/fixture.ts';
+import { SseStream } from './sse-client.ts';
+import { ALARMS, DocumentCheck, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
+
+let web: WebPlant;
+let browser: WebClient;
+
+const storedSeqs = async (after: number) => (await web.agent.reader.alarmEventsAfter(after, 10_000)).map((row) => row.seq);
+const setGas = (value: number) => web.plant.site.device('GD-1').set('concentration', value);
+const alarmState = (id: string) => web.agent.alarms().engine.find((alarm) => alarm.id === id);
+
+beforeAll(async () => {
+  web = await startWebPlant();
+  browser = new WebClient(web.base, await DocumentCheck.load(web.base));
+  expect((await browser.login(USERS.viewer)).status).toBe(200);
+  await waitFor('lo raised at gas 0', () => alarmState(ALARMS.lo)?.conditionActive);
+}, 60_000);
+
+afterAll(async () => {
+  await web?.close();
+});
+
+describe('the live stream', () => {
+  it('sends alarm events as they are stored, with their seq as the id, and readings at most once per point per 250 ms', async () => {
+    const stream = await SseStream.open(browser.base, browser.sessionCookie!);
+    const hello = await stream.until('hello', (s) => s.events.find((event) => event.event === 'hello'));
+    const start = Number(hello.id);
+    expect(start).toBe((await storedSeqs(0)).at(-1));
+    setGas(30);
+    const raised = await stream.until('hi raised', (s) => s.alarmEvents().find((event) => event.row.details.alarmId === ALARMS.hi && event.row.kind === 'raised'));
+    expect(raised.id).toBe(String(raised.row.seq));
+    const stored = await storedSeqs(start);
+    expect(stream.alarmEvents().map((event) => event.row.seq)).toEqual(stored.slice(0, stream.alarmEvents().length));
+
+    const readingsFrom = Date.now();
+    const firstReadings = stream.events.filter((event) => event.event === 'readings').length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const readings = stream.events.filter((event) => event.event === 'readings').slice(firstReadings);
+    const elapsed = Date.now() - readingsFrom;
+    expect(readings.length).toBeGreaterThan(0);
+    // One message per 250 ms window at most, each naming a point once.
+    expect(readings.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
+    for (const message of readings) {
+      const ids = (JSON.parse(message.data) as { pointId: string }[]).map((update) => update.pointId);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    const gas = readings.flatMap((message) => JSON.parse(message.data) as { pointId: string; value: number }[]).filter((update) => update.pointId === 'GD-1.concentration');
+    expect(gas.at(-1)?.value).toBeCloseTo(30, 0);
+    await stream.close();
+  });
+
+  it('after a disconnect, a reconnect with Last-Event-ID gets each missed alarm event once, then the live ones', async () => {
+    const first = await SseStream.open(browser.base, browser.sessionCookie!);
+    await first.until('hello', (s) => s.events.find((event) => event.event === 'hello'));
+    setGas(0);
+    await first.until('hi cleared', (s) => s.alarmEvents().find((event) => event.row.details.alarmId === ALARMS.hi && event.row.kind === 'cleared'));
+    const lastSeen = first.alarmEvents().at(-1)!.id;
+    await first.close();
+
+    // While disconnected: a leak past hihi (hi, hihi, the shut-off) and its end.
+    setGas(45);
+    await waitFor('hihi raised', () => alarmState(ALARMS.hihi)?.conditionActive);
+    setGas(0);
+    await waitFor('hihi cleared', () => alarmState(ALARMS.hihi)?.conditionActive === false);
+    const missed = await waitForRows(() => storedSeqs(Number(lastSeen)), (rows) => rows.length >= 4);
+    expect(missed.length).toBeGreaterThanOrEqual(4);
+
+    const second = await SseStream.open(browser.base, browser.sessionCookie!, lastSeen);
+    await second.until('the missed events', (s) => s.alarmEvents().length >= missed.length);
+    setGas(30);
+    await waitFor('hi raised again', () => alarmState(ALARMS.hi)?.conditionActive);
+    const afterLive = await waitForRows(() => storedSeqs(Number(lastSeen)), (rows) => rows.length > missed.length);
+    await second.until('the live events', (s) => s.alarmEvents().length >= afterLive.length);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const received = second.alarmEvents().map((event) => event.row.seq);
+    expect(received).toEqual(await storedSeqs(Number(lastSeen)));
+    expect(new Set(received).size).toBe(received.length);
+    expect(second.alarmEvents().every((event) => event.id === String(event.row.seq))).toBe(true);
+    await second.close();
+  }, 60_000);
+
+  it('refuses a Last-Event-ID that names no stored event, or is not a seq, naming the header', async () => {
+    for (const lastEventId of ['99999999', 'abc', '-1', '1e3']) {
+      const response = await fetch(`${web.base}/api/v1/stream`, { headers: { Cookie: browser.sessionCookie!, 'Last-Event-ID': lastEventId } });
+      expect(response.status, lastEventId).toBe(400);
+      expect(((await response.json()) as { error: { field: string } }).error.field.toLowerCase()).toBe('last-event-id');
+    }
+  });
+
+  it('holds at most 64 streams (503 beyond), and a client going away frees its place', async () => {
+    const streams = await Promise.all(Array.from({ length: MAX_STREAMS }, () => SseStream.open(browser.base, browser.sessionCookie!)));
+    const refused = await fetch(`${web.base}/api/v1/stream`, { headers: { Cookie: browser.sessionCookie! } });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: { code: 'HAZMON_API_BUSY' } });
+    await Promise.all(streams.map((stream) => stream.close()));
+    // The server hears of each disconnect a moment later: retry until a place is free, within the test's time.
+    let status = 0;
+    while (status !== 200) {
+      const response = await fetch(`${web.base}/api/v1/stream`, { headers: { Cookie: browser.sessionCookie! } });
+      status = response.status;
+      await response.body?.cancel();
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }, 30_000);
+
+  it('ends when its session is signed out', async () => {
+    const other = new WebClient(web.base, await DocumentCheck.load(web.base));
+    await other.login(USERS.operator);
+    const stream = await SseStream.open(other.base, other.sessionCookie!);
+    await stream.until('readings', (s) => s.events.some((event) => event.event === 'readings'));
+    expect((await other.request('DELETE', '/api/v1/session')).status).toBe(204);
+    await stream.until('the end of the stream', (s) => s.ended, 5_000);
+  });
+});

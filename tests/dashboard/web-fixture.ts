@@ -1,0 +1,166 @@
+/**
+ * The real web server in a real agent on the simulated plant (tests/agent/fixture.ts), and a client that talks to it
+ * over a real socket the way a browser does: the session cookie, the Origin header, the CSRF token. Every JSON answer
+ * the client receives is checked against the OpenAPI document the server serves.
+ */
+import { join } from 'node:path';
+import { Agent, hashPassword, parseAgentConfig, type AuditRow } from '@hazmon/agent';
+import { createDashboardServer, OPENAPI_PATH, type DashboardOptions } from '@hazmon/dashboard';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { expect } from 'vitest';
+import { PASSWORDS, startPlant, type Plant } from '../agent/fixture.ts';
+
+/** One user per role; the plant's config already has `sup` (supervisor) and `view` (viewer). */
+export const USERS = {
+  viewer: { name: 'view', password: PASSWORDS.viewer },
+  operator: { name: 'op', password: 'op-secret' },
+  supervisor: { name: 'sup', password: PASSWORDS.supervisor },
+  admin: { name: 'root', password: 'root-secret' },
+} as const;
+export type Role = keyof typeof USERS;
+export const ROLE_NAMES = Object.keys(USERS) as Role[];
+
+const TEST_COST = { ln: 10, r: 8, p: 1 };
+
+const DEFAULT_API_YAML = '{ host: 127.0.0.1, port: 0 }';
+
+/** Alarms of the plant's gas point: `lo` stands while the gas is 0, `hi` and `hihi` (which latches close-gas) come with a leak. */
+export const ALARMS = { lo: 'GD-1.concentration/lo', hi: 'GD-1.concentration/hi', hihi: 'GD-1.concentration/hihi' } as const;
+
+/**
+ * The plant's config with an operator and an admin added, a `lo` limit (an alarm that stands from the start, so
+ * there are three alarms to command), and the web server on a free loopback port.
+ */
+export async function webConfigYaml(yaml: string, api = DEFAULT_API_YAML): Promise<string> {
+  const operator = await hashPassword(USERS.operator.password, TEST_COST);
+  const admin = await hashPassword(USERS.admin.password, TEST_COST);
+  const users = `users:\n  - { name: op, role: operator, passwordHash: "${operator}" }\n  - { name: root, role: admin, passwordHash: "${admin}" }\n`;
+  expect(yaml).toContain('users:\n');
+  expect(yaml).toContain('limits: { hi: 20, hihi: 40 }');
+  return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }')}\napi: ${api}\n`;
+}
+
+export interface WebPlant {
+  readonly plant: Plant;
+  readonly agent: Agent;
+  readonly base: string;
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** The plant with the agent and its web server started; `api` is the config's api section (YAML flow). */
+export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML): Promise<WebPlant> {
+  const plant = await startPlant({ speed: 4 });
+  try {
+    const config = parseAgentConfig(await webConfigYaml(plant.yaml, api), join(plant.dir, 'site.yaml'));
+    const agent = await Agent.start(config, { store: { flushIntervalMs: 200 } });
+    plant.agent = agent;
+    agent.subscribe((event) => plant.events.push(event));
+    const logs: string[] = [];
+    const server = await createDashboardServer(options).start(agent, (line) => logs.push(line));
+    return {
+      plant,
+      agent,
+      base: server.address,
+      logs,
+      async close() {
+        await server.close();
+        await plant.close();
+      },
+    };
+  } catch (error) {
+    await plant.close();
+    throw error;
+  }
+}
+
+/** Checks answers against the served OpenAPI document: each path, method and status is declared, each JSON body matches. */
+export class DocumentCheck {
+  private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly templates: { template: string; pattern: RegExp }[];
+
+  constructor(readonly document: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }) {
+    this.ajv.addSchema(document, 'openapi');
+    this.templates = Object.keys(document.paths).map((template) => ({ template, pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+  }
+
+  static async load(base: string): Promise<DocumentCheck> {
+    const response = await fetch(`${base}${OPENAPI_PATH}`);
+    expect(response.status).toBe(200);
+    return new DocumentCheck((await response.json()) as DocumentCheck['document']);
+  }
+
+  check(method: string, path: string, status: number, body: unknown): void {
+    const pathname = new URL(path, 'http://x').pathname;
+    const template = this.templates.find((candidate) => candidate.pattern.test(pathname))?.template;
+    expect(template, `${pathname} in the OpenAPI document`).toBeDefined();
+    const operation = this.document.paths[template!]![method.toLowerCase()];
+    expect(operation, `${method} ${template} in the OpenAPI document`).toBeDefined();
+    const response = operation!.responses[String(status)];
+    expect(response, `status ${status} of ${method} ${template} in the OpenAPI document`).toBeDefined();
+    if (response!.content?.['application/json'] === undefined) return;
+    const pointer = ['paths', template!, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema'].map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+    let validate = this.validators.get(pointer);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `openapi#/${pointer}` });
+      this.validators.set(pointer, validate);
+    }
+    expect(validate(body), `${method} ${path} ${status} body matches the document: ${this.ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+}
+
+export interface Answer<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+/** A browser's view of the API: its cookie jar (the session cookie), its Origin, and the CSRF token once signed in. */
+export class WebClient {
+  private cookie: string | null = null;
+  csrfToken: string | null = null;
+
+  constructor(
+    readonly base: string,
+    private readonly document: DocumentCheck,
+  ) {}
+
+  async login(user: { readonly name: string; readonly password: string }): Promise<Answer<{ name: string; role: string; csrfToken: string }>> {
+    const answer = await this.request<{ name: string; role: string; csrfToken: string }>('POST', '/api/v1/session', { body: { name: user.name, password: user.password } });
+    if (answer.status === 200) this.csrfToken = answer.body.csrfToken;
+    return answer;
+  }
+
+  /** Sends the cookie, Origin and the CSRF token unless `headers` overrides them; a body is sent as JSON. */
+  async request<T = unknown>(method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+    const headers: Record<string, string> = { Origin: this.base };
+    if (this.cookie) headers['Cookie'] = this.cookie;
+    if (this.csrfToken) headers['X-CSRF-Token'] = this.csrfToken;
+    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${this.base}${path}`, { method, headers: { ...headers, ...options.headers }, ...(body === undefined ? {} : { body }) });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.includes('Max-Age=0') ? null : setCookie.split(';')[0]!;
+    const text = await response.text();
+    const parsed: unknown = response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
+    this.document.check(method, path, response.status, parsed);
+    expect(response.headers.get('x-hazmon-api-version')).toBe('1');
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  get sessionCookie(): string | null {
+    return this.cookie;
+  }
+}
+
+/** The audit rows people caused since `afterSeq` (the agent's own, who `hazmon`, such as a shut-off it commanded, left out). */
+export async function auditRowsAfter(agent: Agent, afterSeq: number): Promise<AuditRow[]> {
+  return (await agent.reader.auditRows({ afterSeq })).filter((row) => row.who !== 'hazmon');
+}
+
+/** The seq of the last audit row (0 when none). */
+export async function lastAuditSeq(agent: Agent): Promise<number> {
+  const rows = await agent.reader.auditRows({ limit: 10_000 });
+  return rows.at(-1)?.seq ?? 0;
+}
