@@ -67,6 +67,8 @@ users:
   - { name: view, role: viewer, passwordHash: "${viewer}" }
 store:
   path: ${JSON.stringify(storePath)}
+# Tests run side by side: the web server takes a free port, not 8080.
+api: { port: 0 }
 `;
 }
 

@@ -93,6 +93,7 @@ outputs:
   - { id: XV-2, kind: shutoff_valve, command: XV-2.command, feedback: { closed: XV-2.closed, open: XV-2.open }, travelTimeS: 2, retries: 3 }
 store: { path: ${JSON.stringify(storePath)} }
 metrics: { port: 0 }
+api: { port: 0 }
 ${RESETTER_YAML}
 `;
 }

@@ -29,6 +29,7 @@ opcua:
 points:
   - { id: T-1.level, area: yard, rules: { limits: { hihi: 9500 } } }
 store: { path: site.duckdb }
+api: { port: 0 }
 `,
     );
     const run = runHazmon(['run', file]);

@@ -114,6 +114,7 @@ users:
   - { name: view, role: viewer, passwordHash: "${hashes.viewer}" }
 store:
   path: ${JSON.stringify(variant.storePath ?? join(dir, 'site.duckdb'))}
+api: { port: 0 }
 `;
     },
     config(variant = {}) {

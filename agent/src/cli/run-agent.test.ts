@@ -30,7 +30,7 @@ async function startHazmonRun(metricsSection: string) {
   receiver = await startNotifyReceiver();
   dir = mkdtempSync(join(tmpdir(), 'hazmon-run-service-'));
   const config = join(dir, 'site.yaml');
-  writeFileSync(config, `site: { id: svc, name: Service test }\nstore: { path: ./site.duckdb }\n${metricsSection}\n`);
+  writeFileSync(config, `site: { id: svc, name: Service test }\nstore: { path: ./site.duckdb }\napi: { port: 0 }\n${metricsSection}\n`);
   const child = spawn(process.execPath, [BIN, 'run', config], {
     env: { ...process.env, NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '200000' },
     stdio: ['ignore', 'pipe', 'pipe'],
