@@ -10,6 +10,8 @@ import { startSite, startTankFarm, type RunningSite } from '@hazmon/simulators';
 import { afterEach } from 'vitest';
 
 export const PASSWORDS = { supervisor: 'sup-secret', viewer: 'view-secret' } as const;
+/** The plant config's api section: tests run side by side, so the web server takes a free port, not 8080. */
+export const PLANT_API = 'api: { port: 0 }';
 /** A users section with one supervisor, for configs whose actions need someone who may reset them (no password is checked). */
 export const RESETTER_YAML = 'users: [{ name: sup, role: supervisor, passwordHash: "$scrypt$ln=15,r=8,p=1$PdXUWB8qZK9kNJqYZkxm2Q$/WU9quEgCVUELL4DWlh1L6wy4zzqTQ1DArmBS4y1WsA" }]';
 /** The lowest scrypt cost the config accepts: the tests check roles, not hash strength. */
@@ -67,8 +69,7 @@ users:
   - { name: view, role: viewer, passwordHash: "${viewer}" }
 store:
   path: ${JSON.stringify(storePath)}
-# Tests run side by side: the web server takes a free port, not 8080.
-api: { port: 0 }
+${PLANT_API}
 `;
 }
 

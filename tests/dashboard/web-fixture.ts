@@ -8,7 +8,7 @@ import { Agent, hashPassword, parseAgentConfig, type AuditRow } from '@hazmon/ag
 import { createDashboardServer, OPENAPI_PATH, type DashboardOptions } from '@hazmon/dashboard';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
-import { PASSWORDS, startPlant, type Plant } from '../agent/fixture.ts';
+import { PASSWORDS, PLANT_API, startPlant, type Plant } from '../agent/fixture.ts';
 
 /** One user per role; the plant's config already has `sup` (supervisor) and `view` (viewer). */
 export const USERS = {
@@ -37,7 +37,7 @@ export async function webConfigYaml(yaml: string, api = DEFAULT_API_YAML): Promi
   const users = `users:\n  - { name: op, role: operator, passwordHash: "${operator}" }\n  - { name: root, role: admin, passwordHash: "${admin}" }\n`;
   expect(yaml).toContain('users:\n');
   expect(yaml).toContain('limits: { hi: 20, hihi: 40 }');
-  return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }')}\napi: ${api}\n`;
+  return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }').replace(PLANT_API, `api: ${api}`)}\n`;
 }
 
 export interface WebPlant {
