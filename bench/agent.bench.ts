@@ -133,9 +133,7 @@ function pollerPlan(ports: readonly number[]) {
 
 function agentConfig(ports: readonly number[], storePath: string, profilesDir: string): string {
   const plan = pollerPlan(ports);
-  const points = plan.devices.flatMap((device) =>
-    Array.from({ length: POINTS_PER_DEVICE }, (_, p) => `  - { id: ${device.id}.p${p + 1}, rules: { limits: { hi: 2000, hihi: 4000 }, deadband: 10 } }`),
-  );
+  const points = plan.devices.flatMap((device) => Array.from({ length: POINTS_PER_DEVICE }, (_, p) => `  - { id: ${device.id}.p${p + 1}, rules: { limits: { hi: 2000, hihi: 4000 }, deadband: 10 } }`));
   const list = (items: readonly object[]) => items.map((item) => `  - ${JSON.stringify(item)}`).join('\n');
   return `site: { id: bench, name: Agent bench }
 lines:
@@ -251,7 +249,10 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
       await sleep(next - Date.now());
       const now = memoryOf(child.pid!);
       const heap = metric(await scrape(metricsUrl), 'process_heap_used_bytes');
-      if (now) console.log(`  ${fmt((next - windowStart) / 1000).padStart(5)} s  RSS ${fmt(mib(now.rssBytes), 1)} MiB (anonymous ${fmt(mib(now.anonBytes), 1)}, file-backed ${fmt(mib(now.fileBytes), 1)}), V8 heap used ${fmt(mib(heap), 1)}`);
+      if (now)
+        console.log(
+          `  ${fmt((next - windowStart) / 1000).padStart(5)} s  RSS ${fmt(mib(now.rssBytes), 1)} MiB (anonymous ${fmt(mib(now.anonBytes), 1)}, file-backed ${fmt(mib(now.fileBytes), 1)}), V8 heap used ${fmt(mib(heap), 1)}`,
+        );
     }
     await sleep(windowEnd - Date.now());
     const after = await scrape(metricsUrl);
@@ -304,16 +305,24 @@ async function runPoller(helper: string, planPath: string, profiles: string, mea
 function rssFigures(run: AgentRun) {
   const max = run.samples.reduce((best, sample) => (sample.rssBytes > best.rssBytes ? sample : best));
   const phase = max.atMs < run.startedAtMs ? 'start-up' : max.atMs < run.windowFromMs ? 'warm-up' : max.atMs <= run.windowToMs ? 'window' : 'stop';
-  const window = run.samples.filter((sample) => sample.atMs >= run.windowFromMs && sample.atMs <= run.windowToMs).map((sample) => sample.rssBytes).sort((a, b) => a - b);
+  const window = run.samples
+    .filter((sample) => sample.atMs >= run.windowFromMs && sample.atMs <= run.windowToMs)
+    .map((sample) => sample.rssBytes)
+    .sort((a, b) => a - b);
   return { max, phase, windowMin: window[0]!, windowMedian: window[Math.floor(window.length / 2)]!, windowMax: window.at(-1)! };
 }
 
-const verdict = (bytes: number) => `${fmt(bytes / 1e6, 1)} MB decimal: ${bytes <= TARGET.rssBytes ? 'within' : 'OVER'} the target of ${fmt(TARGET.rssBytes / 1e6)} MB (${fmt(mib(TARGET.rssBytes), 2)} MiB)`;
+const verdict = (bytes: number) =>
+  `${fmt(bytes / 1e6, 1)} MB decimal: ${bytes <= TARGET.rssBytes ? 'within' : 'OVER'} the target of ${fmt(TARGET.rssBytes / 1e6)} MB (${fmt(mib(TARGET.rssBytes), 2)} MiB)`;
 
 function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, indent = '  '): void {
   const rss = rssFigures(run);
-  console.log(`${indent}agent max over the whole run        : ${fmt(mib(rss.max.rssBytes), 1)} MiB at ${fmt(rss.max.atMs / 1000, 1)} s (${rss.phase}; anonymous ${fmt(mib(rss.max.anonBytes), 1)}, file-backed ${fmt(mib(rss.max.fileBytes), 1)}) = ${verdict(rss.max.rssBytes)}`);
-  console.log(`${indent}agent in the window (every ${SAMPLE_MS} ms)   : min ${fmt(mib(rss.windowMin), 1)}, median ${fmt(mib(rss.windowMedian), 1)}, max ${fmt(mib(rss.windowMax), 1)} MiB; V8 heap used at its end ${fmt(mib(run.heapUsedBytes), 1)} MiB`);
+  console.log(
+    `${indent}agent max over the whole run        : ${fmt(mib(rss.max.rssBytes), 1)} MiB at ${fmt(rss.max.atMs / 1000, 1)} s (${rss.phase}; anonymous ${fmt(mib(rss.max.anonBytes), 1)}, file-backed ${fmt(mib(rss.max.fileBytes), 1)}) = ${verdict(rss.max.rssBytes)}`,
+  );
+  console.log(
+    `${indent}agent in the window (every ${SAMPLE_MS} ms)   : min ${fmt(mib(rss.windowMin), 1)}, median ${fmt(mib(rss.windowMedian), 1)}, max ${fmt(mib(rss.windowMax), 1)} MiB; V8 heap used at its end ${fmt(mib(run.heapUsedBytes), 1)} MiB`,
+  );
   console.log(`${indent}baseline ModbusPoller alone         : ${fmt(mib(baseline.rssMaxBytes), 1)} MiB max; ratio agent / poller ${fmt(rss.max.rssBytes / baseline.rssMaxBytes, 2)}x`);
 }
 
@@ -332,7 +341,11 @@ try {
     console.log(
       `agent end to end: ${fmt(POINTS)} points (${LINES} lines x ${DEVICES_PER_LINE} devices x ${POINTS_PER_DEVICE} registers), every point with hi/hihi limits; ` +
         `${WARMUP_S} s warm-up + ${SOAK_MIN === null ? MEASURE_S : SOAK_MIN * 60} s measured per run; ${pinnable ? 'measured process pinned to CPU 0, simulators to CPU 1' : 'taskset not available: nothing pinned'}; ` +
-        `measured: \`node ${NODE_OPTIONS.join(' ')} hazmon.mjs run site.yaml\` with ${Object.entries(UNIT_ENVIRONMENT).map(([name, value]) => `${name}=${value}`).join(' ') || 'no other environment'} (the systemd unit's), ` +
+        `measured: \`node ${NODE_OPTIONS.join(' ')} hazmon.mjs run site.yaml\` with ${
+          Object.entries(UNIT_ENVIRONMENT)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(' ') || 'no other environment'
+        } (the systemd unit's), ` +
         `RSS read from /proc every ${SAMPLE_MS} ms from spawn to exit`,
     );
     const prepare = (pollMs: number, name: string) => {
@@ -368,8 +381,12 @@ try {
       const core = (cpuMs: number, windowMs: number) => `${fmt((cpuMs / windowMs) * 100)} % of a core`;
       console.log(`\nreadings/s, every point each ${FAST_POLL_MS} ms (${fmt(perSecond(POINTS, FAST_POLL_MS))}/s offered)`);
       console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fastBaseline.cpuMs, fastBaseline.windowMs)})`);
-      console.log(`  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fastAgent.cpuMs, fastAgent.windowMs)}); ${fmt(fastAgent.dropped)} dropped`);
-      console.log(`  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`);
+      console.log(
+        `  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fastAgent.cpuMs, fastAgent.windowMs)}); ${fmt(fastAgent.dropped)} dropped`,
+      );
+      console.log(
+        `  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`,
+      );
       console.log(
         `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms on the main thread (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
       );
@@ -386,7 +403,9 @@ try {
       const slow = prepare(SLOW_POLL_MS, 'slow');
       const slowBaseline = await runPoller(helperBundle, slow.planPath, slow.profiles, MEASURE_S);
       const slowAgent = await runAgent(agentBundle, helperBundle, slow.configPath, MEASURE_S, null);
-      console.log(`\nRSS with ${fmt(POINTS)} points polled each second (${fmt(perSecond(slowAgent.store.inWindow, slowAgent.windowMs))} readings/s stored, ${core(slowAgent.cpuMs, slowAgent.windowMs)})`);
+      console.log(
+        `\nRSS with ${fmt(POINTS)} points polled each second (${fmt(perSecond(slowAgent.store.inWindow, slowAgent.windowMs))} readings/s stored, ${core(slowAgent.cpuMs, slowAgent.windowMs)})`,
+      );
       printRss(slowAgent, slowBaseline);
     }
   } finally {

@@ -106,7 +106,9 @@ async function main(): Promise<void> {
       console.log(`  ${name.padEnd(42)} ${Math.round(m.perSecond).toLocaleString('en-US').padStart(9)} notifications/s  ${m.cpuMicrosPerNotification.toFixed(2).padStart(7)} µs CPU each`);
     row('baseline: raw node-opcua callback', baseline);
     row('ours: OpcuaConnection -> Reading[]', ours);
-    console.log(`  ratio ours/baseline: throughput ${(ours.perSecond / baseline.perSecond).toFixed(2)}x, CPU per notification ${(ours.cpuMicrosPerNotification / baseline.cpuMicrosPerNotification).toFixed(2)}x`);
+    console.log(
+      `  ratio ours/baseline: throughput ${(ours.perSecond / baseline.perSecond).toFixed(2)}x, CPU per notification ${(ours.cpuMicrosPerNotification / baseline.cpuMicrosPerNotification).toFixed(2)}x`,
+    );
   } finally {
     child.stdin!.end();
     await new Promise((resolve) => child.once('exit', resolve));

@@ -99,9 +99,7 @@ async function storePath(dir: string): Promise<{ rate: { wall: number; cpu: numb
 async function rowByRowBaseline(dir: string): Promise<{ wall: number; cpu: number }> {
   const instance = await DuckDBInstance.create(join(dir, 'baseline.duckdb'));
   const connection = await instance.connect();
-  await connection.run(
-    'CREATE TABLE raw (point_idx INTEGER NOT NULL, t BIGINT NOT NULL, value_scaled INTEGER, quality UTINYINT NOT NULL, source_t BIGINT, reason UTINYINT NOT NULL)',
-  );
+  await connection.run('CREATE TABLE raw (point_idx INTEGER NOT NULL, t BIGINT NOT NULL, value_scaled INTEGER, quality UTINYINT NOT NULL, source_t BIGINT, reason UTINYINT NOT NULL)');
   const appender = await connection.createAppender('raw');
   const watch = new Stopwatch();
   let rows = 0;

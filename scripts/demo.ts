@@ -96,7 +96,10 @@ function render(): string {
     .sort((a, b) => a.pointId.localeCompare(b.pointId))
     .map((reading) => {
       const age = ((now - reading.receiveTime) / 1000).toFixed(1);
-      const flags = Object.entries(reading.flags ?? {}).filter(([, on]) => on).map(([name]) => name).join(',');
+      const flags = Object.entries(reading.flags ?? {})
+        .filter(([, on]) => on)
+        .map(([name]) => name)
+        .join(',');
       const why = reading.reason ? `${reading.reason.code}: ${reading.reason.message}` : '';
       return `${reading.pointId.padEnd(30)} ${formatValue(reading).padStart(10)} ${reading.unit.padEnd(6)} ${reading.quality.padEnd(9)} ${age.padStart(5)}s  ${flags} ${why}`;
     });

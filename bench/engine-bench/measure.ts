@@ -127,9 +127,16 @@ function readingsThroughput(engine: AlarmEngine, pointIds: readonly string[], to
     const time = T0 + round * intervalMs;
     const requests: Reading[][] = [];
     for (let first = 0; first < pointIds.length; first += AGENT_BATCH) {
-      requests.push(pointIds.slice(first, first + AGENT_BATCH).map((pointId, j) => ({
-        pointId, value: signal(first + j, round), unit: '%LEL', sourceTime: null, receiveTime: time, quality: 'good',
-      })));
+      requests.push(
+        pointIds.slice(first, first + AGENT_BATCH).map((pointId, j) => ({
+          pointId,
+          value: signal(first + j, round),
+          unit: '%LEL',
+          sourceTime: null,
+          receiveTime: time,
+          quality: 'good',
+        })),
+      );
     }
     const run = () => {
       for (const readings of requests) engine.processReadings(readings);
@@ -225,12 +232,20 @@ const engine = new AlarmEngine({ points }, sink);
 collectGarbage();
 const heapPerPoint = (process.memoryUsage().heapUsed - heapBefore) / POINTS;
 // 2 M readings (200 s of data) first: the kernels compile and the 60 s windows fill; then TOTAL_READINGS timed.
-const agentPath = readingsThroughput(new AlarmEngine({ points }, sink), points.map((point) => point.id), TOTAL_READINGS, INTERVAL_MS, 2_000_000);
+const agentPath = readingsThroughput(
+  new AlarmEngine({ points }, sink),
+  points.map((point) => point.id),
+  TOTAL_READINGS,
+  INTERVAL_MS,
+  2_000_000,
+);
 const AGENT_PATH = `processReadings, Reading[] batches of ${AGENT_BATCH} (the agent's path)`;
 console.log(`engine, ${POINTS} points, full rule set, ${AGENT_PATH}: ${formatRate(agentPath)} over ${format(TOTAL_READINGS)} readings after 2,000,000 untimed`);
 events = 0;
 const fast = throughput(engine, POINTS, TOTAL_READINGS, INTERVAL_MS, 100, 2_000_000);
-console.log(`engine, ${POINTS} points, full rule set, processBatch, columnar batches of 1,000,000: ${formatRate(fast)} over ${format(TOTAL_READINGS)} readings after 2,000,000 untimed (${format(events)} events)`);
+console.log(
+  `engine, ${POINTS} points, full rule set, processBatch, columnar batches of 1,000,000: ${formatRate(fast)} over ${format(TOTAL_READINGS)} readings after 2,000,000 untimed (${format(events)} events)`,
+);
 const fewPoints = 100;
 const inCache = throughput(new AlarmEngine({ points: points.slice(0, fewPoints) }, sink), fewPoints, Math.min(TOTAL_READINGS, 5_000_000), INTERVAL_MS, 10_000, 1_000_000);
 console.log(`same rules, ${fewPoints} points (state fits in cache), processBatch: ${formatRate(inCache)}`);
@@ -245,14 +260,26 @@ console.log(`engine / naive throughput (10k points, same run): ${(fast.wall / na
 // Windows up to 5 minutes keep raw readings, longer ones panes of window / 480; the kernels step both in place, so
 // the cost is flat within each kind, with one step between them.
 const windowEngine = (windowS: number) =>
-  new AlarmEngine({
-    points: Array.from({ length: 1_000 }, (_, i) => ({
-      id: `W${i}`, expectedIntervalS: 10,
-      windows: [{ name: 'avg', aggregate: 'avg', windowS, above: 60 }, { name: 'max', aggregate: 'max', windowS, above: 85 }],
-    })),
-  }, sink);
+  new AlarmEngine(
+    {
+      points: Array.from({ length: 1_000 }, (_, i) => ({
+        id: `W${i}`,
+        expectedIntervalS: 10,
+        windows: [
+          { name: 'avg', aggregate: 'avg', windowS, above: 60 },
+          { name: 'max', aggregate: 'max', windowS, above: 85 },
+        ],
+      })),
+    },
+    sink,
+  );
 const windowReadings = Math.min(TOTAL_READINGS, 3_000_000);
-const windowLengths: readonly (readonly [label: string, windowS: number])[] = [['10 s', 10], ['5 min', 300], ['15 min (panes 1.875 s)', 900], ['8 h (panes 60 s)', 8 * 3600]];
+const windowLengths: readonly (readonly [label: string, windowS: number])[] = [
+  ['10 s', 10],
+  ['5 min', 300],
+  ['15 min (panes 1.875 s)', 900],
+  ['8 h (panes 60 s)', 8 * 3600],
+];
 const windowRates = windowLengths.map(([label, windowS]) => [label, throughput(windowEngine(windowS), 1_000, windowReadings, 10_000, 100)] as const);
 const rateOf = (label: string) => windowRates.find(([name]) => name.startsWith(label))![1];
 const costRatio = (long: string, short: string) => (rateOf(short).cpu / rateOf(long).cpu).toFixed(2);
@@ -288,5 +315,7 @@ latencies.sort((a, b) => a - b);
 console.log(`batch of ${sliceLength} readings (10 ms at 100k readings/s): p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms (target p99 < 1 ms)`);
 
 // 5. State per point.
-console.log(`state per point: ${format(engine.stateBytesPerPoint())} bytes of typed arrays (engine tables + window rings) + ${format(heapPerPoint)} bytes of JS heap retained after construction (rule and alarm objects, ids, parsed config)`);
+console.log(
+  `state per point: ${format(engine.stateBytesPerPoint())} bytes of typed arrays (engine tables + window rings) + ${format(heapPerPoint)} bytes of JS heap retained after construction (rule and alarm objects, ids, parsed config)`,
+);
 console.log(`target: >= 10,000,000 readings/s on one core; measured on ${AGENT_PATH} ${formatRate(agentPath)}`);

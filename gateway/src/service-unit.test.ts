@@ -57,7 +57,7 @@ describe('gateway/deploy/hazmon.service', () => {
     return { node, nodeOptions: rest.slice(0, firstArgument), script: rest[firstArgument], args: rest.slice(firstArgument + 1) };
   };
 
-  it('starts the build\'s bundle of the package bin\'s entry with a command from the CLI table and exactly the arguments its usage names', () => {
+  it("starts the build's bundle of the package bin's entry with a command from the CLI table and exactly the arguments its usage names", () => {
     const { node, script, args } = execStart();
     expect(node).toMatch(/\/node$/);
     expect(script).toBe(`/opt/hazmon/gateway/${relative(GATEWAY, GATEWAY_BUNDLE)}`);

@@ -69,13 +69,10 @@ export const REASON_CODE: Readonly<Record<QualityReasonCode, number>> = {
 };
 
 /** REASON_CODE read backwards: index by the compact code; index 0 and unknown codes are undefined. */
-export const REASON_BY_CODE: readonly (QualityReasonCode | undefined)[] = Object.entries(REASON_CODE).reduce<(QualityReasonCode | undefined)[]>(
-  (byCode, [reason, code]) => {
-    byCode[code] = reason as QualityReasonCode;
-    return byCode;
-  },
-  [],
-);
+export const REASON_BY_CODE: readonly (QualityReasonCode | undefined)[] = Object.entries(REASON_CODE).reduce<(QualityReasonCode | undefined)[]>((byCode, [reason, code]) => {
+  byCode[code] = reason as QualityReasonCode;
+  return byCode;
+}, []);
 
 /**
  * The time the engine should use: source time when the source has one, else the gateway's receive time; a restated

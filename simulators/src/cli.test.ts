@@ -30,7 +30,10 @@ describe('hazmon-sim', () => {
   it('runs the demo site, a client reads a detector and an RTU line, and SIGTERM stops it cleanly', async () => {
     const sim = run([demo, '--json', '--speed', '0']);
     await waitFor('hazmon-sim to print its endpoints', () => sim.stdout().includes('"endpoints"'), { timeoutMs: 60_000 });
-    const line = sim.stdout().split('\n').find((text) => text.startsWith('{'))!;
+    const line = sim
+      .stdout()
+      .split('\n')
+      .find((text) => text.startsWith('{'))!;
     const { site, endpoints } = JSON.parse(line) as { site: string; endpoints: SiteEndpoint[] };
     expect(site).toBe('demo');
 

@@ -9,16 +9,7 @@ export type WordOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
 export const WORD_ORDERS: readonly WordOrder[] = ['ABCD', 'CDAB', 'BADC', 'DCBA'];
 
 export type RegisterValueType = 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'int64' | 'uint64' | 'float64';
-export const REGISTER_VALUE_TYPES: readonly RegisterValueType[] = [
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'float32',
-  'int64',
-  'uint64',
-  'float64',
-];
+export const REGISTER_VALUE_TYPES: readonly RegisterValueType[] = ['int16', 'uint16', 'int32', 'uint32', 'float32', 'int64', 'uint64', 'float64'];
 
 export function registerCount(type: RegisterValueType): number {
   switch (type) {
@@ -97,13 +88,7 @@ function swapsBytes(order: WordOrder): boolean {
 }
 
 /** Writes `value` as `type` into registers[offset..] in the given order. 16-bit types ignore word order except the byte swap. */
-export function encodeRegisters(
-  type: RegisterValueType,
-  order: WordOrder,
-  value: number,
-  registers: Uint16Array,
-  offset: number,
-): void {
+export function encodeRegisters(type: RegisterValueType, order: WordOrder, value: number, registers: Uint16Array, offset: number): void {
   writeBigEndian(type, value);
   const words = registerCount(type);
   const swap = swapsBytes(order);

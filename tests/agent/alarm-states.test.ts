@@ -59,9 +59,19 @@ describe('alarm states across a restart', () => {
     await waitFor('hi raised', () => alarmEvents(plant!.events, HI)[0]);
 
     const agent = await restartOn(plant, plant.yaml.replace('limits: { hi: 20, hihi: 40 }', 'limits: { hihi: 40 }'));
-    const rows = await waitForRows(() => agent.reader.alarmEventsAfter(0), (all) => all.some((row) => row.kind === 'state_discarded'));
+    const rows = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (all) => all.some((row) => row.kind === 'state_discarded'),
+    );
     expect(rows.filter((row) => row.kind === 'state_discarded')).toEqual([
-      expect.objectContaining({ pointId: 'GD-1.concentration', ruleId: 'hi', stateAfter: 'normal', who: 'hazmon', why: expect.stringMatching(/agent restarted: no longer configured/), details: expect.objectContaining({ alarmId: HI, stateBefore: 'unacknowledged_active' }) }),
+      expect.objectContaining({
+        pointId: 'GD-1.concentration',
+        ruleId: 'hi',
+        stateAfter: 'normal',
+        who: 'hazmon',
+        why: expect.stringMatching(/agent restarted: no longer configured/),
+        details: expect.objectContaining({ alarmId: HI, stateBefore: 'unacknowledged_active' }),
+      }),
     ]);
     expect(agent.alarmsNotNormal().engine).toEqual([]);
   }, 60_000);

@@ -18,7 +18,14 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hazmon-browse-'));
-  farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), users: [USER], allowAnonymous: true, tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1234, pressureKPa: 101, temperatureC: 15 }] });
+  farm = await startTankFarm({
+    port: 0,
+    speed: 0,
+    pkiDir: join(dir, 'server-pki'),
+    users: [USER],
+    allowAnonymous: true,
+    tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1234, pressureKPa: 101, temperatureC: 15 }],
+  });
 });
 
 afterAll(async () => {
@@ -50,7 +57,10 @@ describe('hazmon browse', () => {
     expect(stdout).toContain(`# TankFarm/T-1/Level: Double, unit mm, EURange 0..10000, read-only\n- { id: TankFarm.T-1.Level, nodeId: "${tankNodeId('T-1', 'Level')}", unit: mm }\n`);
     expect(stdout).toContain(`# TankFarm/T-1/InletValve: Boolean, writable\n- { id: TankFarm.T-1.InletValve, nodeId: "${tankNodeId('T-1', 'InletValve')}", type: bool }\n`);
 
-    const pasted = stdout.split('\n').map((line) => `      ${line}`).join('\n');
+    const pasted = stdout
+      .split('\n')
+      .map((line) => `      ${line}`)
+      .join('\n');
     const yaml = `
 site: { id: yard, name: Yard }
 opcua:
@@ -63,9 +73,7 @@ store: { path: ${JSON.stringify(join(dir, 'pasted.duckdb'))} }
 `;
     const config = parseAgentConfig(yaml, join(dir, 'pasted.yaml'));
     expect(config.storePoints.find((point) => point.pointId === 'TankFarm.T-1.InletValve')).toMatchObject({ valueKind: 'boolean' });
-    expect(config.opcua[0]!.points.map((point) => point.id).sort()).toEqual(
-      ['InletValve', 'Level', 'OutletPump', 'Pressure', 'Temperature'].map((name) => `TankFarm.T-1.${name}`),
-    );
+    expect(config.opcua[0]!.points.map((point) => point.id).sort()).toEqual(['InletValve', 'Level', 'OutletPump', 'Pressure', 'Temperature'].map((name) => `TankFarm.T-1.${name}`));
     const agent = await Agent.start(config, { store: { flushIntervalMs: 100 } });
     try {
       const levels: unknown[] = [];

@@ -42,8 +42,7 @@ describe('gateway bundle', () => {
     expect(inputs.some((input) => input.endsWith('agent/src/cli/run-agent.ts'))).toBe(true);
     expect(inputs.filter((input) => /[/\\]tsx[/\\@]/.test(input))).toEqual([]);
     const external = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path));
-    const declared = (path: string) =>
-      BUNDLE_EXTERNALS.some((pattern) => (pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern || path.startsWith(`${pattern}/`)));
+    const declared = (path: string) => BUNDLE_EXTERNALS.some((pattern) => (pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern || path.startsWith(`${pattern}/`)));
     const builtin = (path: string) => builtinModules.includes(path.replace(/^node:/, ''));
     expect(external.filter((path) => !declared(path) && !builtin(path))).toEqual([]);
     expect(external).toContain('@duckdb/node-api');

@@ -20,7 +20,9 @@ const RETURN_HOLD_MS = 1500;
 const COMMS = 'GD-1/comms_loss';
 
 function deviceUp(agent: Agent, deviceId: string): number {
-  const line = renderMetrics({ agent: agent.stats() }).split('\n').find((text) => text.startsWith(`hazmon_device_up{device="${deviceId}"}`));
+  const line = renderMetrics({ agent: agent.stats() })
+    .split('\n')
+    .find((text) => text.startsWith(`hazmon_device_up{device="${deviceId}"}`));
   return Number(line?.split(' ')[1]);
 }
 
@@ -39,25 +41,32 @@ async function sampleDeviceUp(agent: Agent, during: () => Promise<void>): Promis
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('device comms health', () => {
-  it.each<[CommsFault]>([['garbled'], ['truncated']])('%s answers for 4 s: one comms alarm, device down throughout, back after the return hold', async (fault) => {
-    plant = await startPlant({ speed: 1 });
-    const agent = await plant.startAgent({ commsReturnHoldMs: RETURN_HOLD_MS });
-    await waitFor('first good polls', () => agent.stats().readings > 10);
+  it.each<[CommsFault]>([['garbled'], ['truncated']])(
+    '%s answers for 4 s: one comms alarm, device down throughout, back after the return hold',
+    async (fault) => {
+      plant = await startPlant({ speed: 1 });
+      const agent = await plant.startAgent({ commsReturnHoldMs: RETURN_HOLD_MS });
+      await waitFor('first good polls', () => agent.stats().readings > 10);
 
-    plant.site.setCommsFault('GD-1', fault);
-    await waitFor('comms alarm', () => runtimeAlarms(plant!.events, COMMS)[0]);
-    const during = await sampleDeviceUp(agent, () => sleep(4000));
-    const raised = runtimeAlarms(plant.events, COMMS);
-    expect(raised.map((event) => event.active), 'raised once, never cleared by a garbage answer').toEqual([true]);
-    expect(raised[0]!.why).toMatch(/GD-1 \(unit 1\) FC03 @40001/);
-    expect(new Set(during)).toEqual(new Set([0]));
+      plant.site.setCommsFault('GD-1', fault);
+      await waitFor('comms alarm', () => runtimeAlarms(plant!.events, COMMS)[0]);
+      const during = await sampleDeviceUp(agent, () => sleep(4000));
+      const raised = runtimeAlarms(plant.events, COMMS);
+      expect(
+        raised.map((event) => event.active),
+        'raised once, never cleared by a garbage answer',
+      ).toEqual([true]);
+      expect(raised[0]!.why).toMatch(/GD-1 \(unit 1\) FC03 @40001/);
+      expect(new Set(during)).toEqual(new Set([0]));
 
-    plant.site.setCommsFault('GD-1', 'none');
-    const cleared = await waitFor('comms alarm cleared', () => runtimeAlarms(plant!.events, COMMS).find((event) => !event.active));
-    expect(cleared.why).toMatch(/GD-1 answers again .*\d+ failed request\(s\)/);
-    expect(deviceUp(agent, 'GD-1')).toBe(1);
-    expect(runtimeAlarms(plant.events, COMMS)).toHaveLength(2);
-  }, 60_000);
+      plant.site.setCommsFault('GD-1', 'none');
+      const cleared = await waitFor('comms alarm cleared', () => runtimeAlarms(plant!.events, COMMS).find((event) => !event.active));
+      expect(cleared.why).toMatch(/GD-1 answers again .*\d+ failed request\(s\)/);
+      expect(deviceUp(agent, 'GD-1')).toBe(1);
+      expect(runtimeAlarms(plant.events, COMMS)).toHaveLength(2);
+    },
+    60_000,
+  );
 
   it('a link that answers between failures keeps one alarm until it has answered for the return hold', async () => {
     plant = await startPlant({ speed: 1 });
@@ -95,7 +104,10 @@ describe('device comms health', () => {
     const pointAlarm = await waitFor('point bad_quality', () => plant!.events.find((e) => e.type === 'alarm' && e.alarmId === 'GD-1.concentration/bad_quality' && e.conditionActive));
     expect(pointAlarm).toMatchObject({ why: expect.stringMatching(/^quality bad \(exception: device GD-1 \(unit 1\) FC03 @40001 x\d+: exception 6/) });
     // The store keeps each bad reading's message, not only its code.
-    const stored = await waitForRows(() => rawRows(agent.reader, 'GD-1.concentration', 0, Date.now() + 60_000), (rows) => rows.some((row) => row.reason === 'exception'));
+    const stored = await waitForRows(
+      () => rawRows(agent.reader, 'GD-1.concentration', 0, Date.now() + 60_000),
+      (rows) => rows.some((row) => row.reason === 'exception'),
+    );
     expect(stored.find((row) => row.reason === 'exception')?.reasonText).toMatch(/^device GD-1 \(unit 1\) FC03 @40001 x\d+: exception 6: slave device busy$/);
 
     plant.site.setCommsFault('GD-1', 'none');

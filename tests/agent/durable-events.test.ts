@@ -111,7 +111,10 @@ describe('Agent.subscribeDurable', () => {
     await expect(drill.run('CHECKPOINT store')).rejects.toThrow(/invalidated|FATAL/);
     agent.raiseRuntimeAlarm(probeAlarm('during'));
 
-    const storeAlarm = (active: boolean) => ([event]: [AgentEvent, EventDurability]) => event.type === 'runtime_alarm' && event.alarmId === 'store/database_invalidated' && event.active === active;
+    const storeAlarm =
+      (active: boolean) =>
+      ([event]: [AgentEvent, EventDurability]) =>
+        event.type === 'runtime_alarm' && event.alarmId === 'store/database_invalidated' && event.active === active;
     await waitFor('the store alarm cleared', () => durable.some(storeAlarm(false)));
     expect(durable.findIndex(storeAlarm(true))).toBeLessThan(durable.findIndex(storeAlarm(false)));
     await waitFor('the held event handed on', () => durable.some(([event]) => alarmIdOf(event) === 'probe/during'));

@@ -33,7 +33,10 @@ describe('device health', () => {
     await waitFor('engine comms_loss cleared', () => events.find((e) => e.type === 'alarm' && e.alarmId === 'GD-1.concentration/comms_loss' && !e.conditionActive));
     expect(agent.stats().devicesInCommsLoss).toEqual([]);
 
-    const stored = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.some((row) => row.pointId === 'GD-1' && row.kind === 'cleared'));
+    const stored = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (rows) => rows.some((row) => row.pointId === 'GD-1' && row.kind === 'cleared'),
+    );
     const comms = stored.filter((row) => row.pointId === 'GD-1' && row.ruleId === 'comms_loss').map((row) => row.kind);
     expect(comms).toEqual(['raised', 'cleared']);
     const pointComms = stored.filter((row) => row.pointId === 'GD-1.concentration' && row.ruleId === 'comms_loss');

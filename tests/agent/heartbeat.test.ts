@@ -75,7 +75,10 @@ store: { path: ./hb.duckdb }
     await waitFor('writes reach the PLC again', () => coilWrites() > writesWhileDead);
     expect(agent.stats().heartbeat!.failures).toBeGreaterThanOrEqual(1);
 
-    const rows = await waitForRows(() => agent!.reader.alarmEventsAfter(0), (found) => found.filter((row) => row.ruleId === 'heartbeat_failed').length === 2);
+    const rows = await waitForRows(
+      () => agent!.reader.alarmEventsAfter(0),
+      (found) => found.filter((row) => row.ruleId === 'heartbeat_failed').length === 2,
+    );
     expect(rows.filter((row) => row.ruleId === 'heartbeat_failed').map((row) => [row.pointId, row.kind])).toEqual([
       ['PLC-1.command', 'raised'],
       ['PLC-1.command', 'cleared'],

@@ -228,7 +228,12 @@ describe('kill -9 of hazmon run under load', () => {
     const stored = events.filter((row) => !UNPRINTED_KINDS.has(row.kind));
     expect(printed.map((event) => event.seq)).toEqual(stored.slice(0, printed.length).map((row) => row.seq));
     expect(printed.length).toBeGreaterThanOrEqual(printedBefore + 3);
-    expect(events.filter((row) => row.kind === 'action_commanded').map((row) => row.ruleId).sort()).toEqual(['close-1', 'close-2']);
+    expect(
+      events
+        .filter((row) => row.kind === 'action_commanded')
+        .map((row) => row.ruleId)
+        .sort(),
+    ).toEqual(['close-1', 'close-2']);
     expect(events.some((row) => row.ruleId === 'shutoff_discrepancy' && row.pointId === 'XV-2' && row.kind === 'raised')).toBe(true);
 
     // Audit rows: gap-free, every acknowledged one there, both valves commanded.

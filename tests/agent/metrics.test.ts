@@ -106,7 +106,20 @@ describe('/metrics of a running agent', () => {
     expect(first.status).toBe(200);
     expect(first.type).toMatch(/^text\/plain; version=0\.0\.4/);
     const before = parseExposition(first.body);
-    for (const family of ['hazmon_readings_total', 'hazmon_store_queue_depth', 'hazmon_store_readings_dropped_total', 'hazmon_store_flush_duration_seconds', 'hazmon_store_database_reopens_total', 'hazmon_modbus_response_seconds', 'hazmon_modbus_poll_overruns_total', 'hazmon_write_duration_seconds', 'hazmon_shutoff_latency_seconds', 'hazmon_device_up', 'hazmon_event_loop_lag_p99_seconds', 'hazmon_alarms_active']) {
+    for (const family of [
+      'hazmon_readings_total',
+      'hazmon_store_queue_depth',
+      'hazmon_store_readings_dropped_total',
+      'hazmon_store_flush_duration_seconds',
+      'hazmon_store_database_reopens_total',
+      'hazmon_modbus_response_seconds',
+      'hazmon_modbus_poll_overruns_total',
+      'hazmon_write_duration_seconds',
+      'hazmon_shutoff_latency_seconds',
+      'hazmon_device_up',
+      'hazmon_event_loop_lag_p99_seconds',
+      'hazmon_alarms_active',
+    ]) {
       expect(before.get(family)?.samples.length, family).toBeGreaterThan(0);
     }
     const up = before.get('hazmon_device_up')!.samples;
@@ -169,7 +182,9 @@ describe('/metrics of a running agent', () => {
     const storeLate = (stats.store.lastFlushAt ?? stats.startedAt) + limits.storeStallS * 1000 + 1000;
     const degraded = assessHealth({ ...stats, lastTickAt: storeLate }, storeLate, limits);
     expect(degraded).toMatchObject({ healthy: false, alive: true });
-    expect(degraded.reasons).toEqual([expect.stringMatching(new RegExp(`^store failing: ${stats.store.queueDepth} reading\\(s\\) queued and nothing committed for \\d+ s \\(limit ${limits.storeStallS} s\\)$`))]);
+    expect(degraded.reasons).toEqual([
+      expect.stringMatching(new RegExp(`^store failing: ${stats.store.queueDepth} reading\\(s\\) queued and nothing committed for \\d+ s \\(limit ${limits.storeStallS} s\\)$`)),
+    ]);
     const tickLate = stats.lastTickAt + limits.tickStallS * 1000 + 1000;
     const hung = assessHealth(stats, tickLate, limits);
     expect(hung).toMatchObject({ healthy: false, alive: false });
@@ -198,7 +213,10 @@ describe('/metrics of a running agent', () => {
     if (!body.healthy) expect(body.reasons.join()).toMatch(/event loop stalled/);
     await waitFor('lag alarm cleared', () => lag(false));
     expect(parseExposition(metricsOf(agent)).get('hazmon_event_loop_stalled_windows_total')!.samples[0]!.value).toBeGreaterThanOrEqual(1);
-    const rows = await waitForRows(() => agent.reader.alarmEventsAfter(0), (found) => found.filter((row) => row.ruleId === 'event_loop_lag').length === 2);
+    const rows = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (found) => found.filter((row) => row.ruleId === 'event_loop_lag').length === 2,
+    );
     expect(rows.filter((row) => row.ruleId === 'event_loop_lag').map((row) => row.kind)).toEqual(['raised', 'cleared']);
   }, 60_000);
 });

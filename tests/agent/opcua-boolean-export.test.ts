@@ -60,9 +60,18 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
     await waitFor('a level reading', () => readings.some((reading) => reading.pointId === 'T-1.level' && reading.quality === 'good'));
 
     // Every reading seen above is committed before the export reads the file.
-    await waitForRows(() => rawRows(agent.reader, 'T-1.inlet', startedAt), (rows) => new Set(rows.map((row) => row.value)).size >= 2);
-    await waitForRows(() => rawRows(agent.reader, 'T-1.level-as-bool', startedAt), (rows) => rows.length > 0);
-    await waitForRows(() => rawRows(agent.reader, 'T-1.level', startedAt), (rows) => rows.some((row) => row.quality === 'good'));
+    await waitForRows(
+      () => rawRows(agent.reader, 'T-1.inlet', startedAt),
+      (rows) => new Set(rows.map((row) => row.value)).size >= 2,
+    );
+    await waitForRows(
+      () => rawRows(agent.reader, 'T-1.level-as-bool', startedAt),
+      (rows) => rows.length > 0,
+    );
+    await waitForRows(
+      () => rawRows(agent.reader, 'T-1.level', startedAt),
+      (rows) => rows.some((row) => row.quality === 'good'),
+    );
     const to = Date.now() + 1000;
     const csv = join(dir, 'readings.csv');
     const parquet = join(dir, 'readings.parquet');

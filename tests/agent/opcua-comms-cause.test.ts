@@ -57,7 +57,10 @@ store: { path: ${JSON.stringify(join(caseDir, 'site.duckdb'))} }
     const events: AgentEvent[] = [];
     agent.subscribe((event) => events.push(event));
     const raised = await waitFor('the comms alarm', () => events.find((event) => event.type === 'runtime_alarm' && event.alarmId === 'farm/comms_loss' && event.active), { timeoutMs: 30_000 });
-    const rows = await waitForRows(() => agent.reader.alarmEventsAfter(0), (found) => found.some((row) => row.ruleId === 'comms_loss'));
+    const rows = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (found) => found.some((row) => row.ruleId === 'comms_loss'),
+    );
     return { why: raised.type === 'runtime_alarm' ? raised.why : '', journal: eventLine(raised, { outcome: 'not_stored' }), stored: rows.find((row) => row.ruleId === 'comms_loss')! };
   } finally {
     await agent.stop();

@@ -53,7 +53,11 @@ ${RESETTER_YAML}
 
 describe('OPC UA tank overfill', () => {
   it('level rising -> hihi -> inlet written closed over OPC UA -> the level stops; command audited', async () => {
-    site = await startSite({ name: 'yard', speed: 1, opcua: [{ name: 'farm', port: 0, tanks: [{ id: 'T-1', heightMm: 10000, levelMm: 9200, pressureKPa: 101, temperatureC: 15, inletFlowMmPerS: 100 }] }] });
+    site = await startSite({
+      name: 'yard',
+      speed: 1,
+      opcua: [{ name: 'farm', port: 0, tanks: [{ id: 'T-1', heightMm: 10000, levelMm: 9200, pressureKPa: 101, temperatureC: 15, inletFlowMmPerS: 100 }] }],
+    });
     const tank = site.device('T-1');
     dir = mkdtempSync(join(tmpdir(), 'hazmon-overfill-'));
     const file = join(dir, 'site.yaml');
@@ -68,7 +72,10 @@ describe('OPC UA tank overfill', () => {
     const level = tank.get('level');
     expect(level).toBeGreaterThanOrEqual(9500);
     expect(events.some((e) => e.type === 'action' && e.actionId === 'stop-filling' && e.command === 'cut')).toBe(true);
-    const audit = await waitForRows(() => agent!.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
+    const audit = await waitForRows(
+      () => agent!.reader.auditRows({}),
+      (rows) => rows.some((row) => row.action === 'power_cut_command'),
+    );
     expect(audit.find((row) => row.action === 'power_cut_command')).toMatchObject({ who: 'hazmon', target: 'T-1-inlet', details: { result: 'written', value: false, why: ['T-1.level/hihi'] } });
     // Filling stopped: the level holds where the write caught it.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -37,11 +37,16 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
     await waitFor('the first level', () => agent.stats().readings > 0, { timeoutMs: 30_000 });
 
     farm.tank('T-1').set('sensorFault', 1);
-    const bad = await waitFor('the bad-quality alarm', () => events.find((event) => event.type === 'alarm' && event.alarmId === 'T-1.level/bad_quality' && event.conditionActive), { timeoutMs: 20_000 });
+    const bad = await waitFor('the bad-quality alarm', () => events.find((event) => event.type === 'alarm' && event.alarmId === 'T-1.level/bad_quality' && event.conditionActive), {
+      timeoutMs: 20_000,
+    });
     expect(bad.type === 'alarm' && bad.why).toContain('BadSensorFailure');
     expect(bad.type === 'alarm' && bad.why).toContain(tankNodeId('T-1', 'Level'));
 
-    await waitForRows(() => rawRows(agent.reader, 'T-1.level', startedAt), (rows) => rows.some((row) => row.quality === 'bad'));
+    await waitForRows(
+      () => rawRows(agent.reader, 'T-1.level', startedAt),
+      (rows) => rows.some((row) => row.quality === 'bad'),
+    );
     const csv = join(dir, 'readings.csv');
     expect(await agent.reader.exportRange({ what: 'readings', format: 'csv', path: csv, from: startedAt, to: Date.now() + 1000 })).toBeGreaterThan(0);
     const [header, ...rows] = readFileSync(csv, 'utf8').trim().split('\n');

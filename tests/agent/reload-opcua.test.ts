@@ -72,7 +72,10 @@ describe('reload with OPC UA connections', () => {
     // The kept output's writer finds the restarted connection at write time.
     site.device('T-2').set('inletOpen', 1);
     await waitFor('T-2 inlet cut by the agent', () => site.device('T-2').get('inletOpen') === 0, { timeoutMs: 45_000 });
-    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'power_cut_command'));
+    const audit = await waitForRows(
+      () => agent.reader.auditRows({}),
+      (rows) => rows.some((row) => row.action === 'power_cut_command'),
+    );
     expect(audit.find((row) => row.action === 'power_cut_command')).toMatchObject({ target: 'T-2-inlet', details: { result: 'written', why: ['T-2.level/hihi'] } });
     expect([...runtimeAlarms(events, 'farmA/comms_loss'), ...runtimeAlarms(events, 'farmB/comms_loss')]).toEqual([]);
     expect(agent.stats().reloadStopReadings).toBe(0);

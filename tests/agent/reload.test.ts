@@ -211,9 +211,19 @@ describe('Agent.reload', () => {
     const second = await agent.reload(plant.config({ gd1Rules: delayed(20), gd2Rules: delayed(20) }), 'test');
     expect(second.skipped).toEqual([{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: ['GD-2.concentration/hi'] }]);
     // The stored history closes the dropped GD-2 alarm rather than leaving it active for ever.
-    const discarded = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.some((row) => row.kind === 'state_discarded'));
+    const discarded = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (rows) => rows.some((row) => row.kind === 'state_discarded'),
+    );
     expect(discarded.filter((row) => row.kind === 'state_discarded')).toMatchObject([
-      { pointId: 'GD-2.concentration', ruleId: 'hi', stateAfter: 'normal', who: 'hazmon', why: expect.stringContaining('rules changed'), details: { alarmId: 'GD-2.concentration/hi', stateBefore: 'unacknowledged_active' } },
+      {
+        pointId: 'GD-2.concentration',
+        ruleId: 'hi',
+        stateAfter: 'normal',
+        who: 'hazmon',
+        why: expect.stringContaining('rules changed'),
+        details: { alarmId: 'GD-2.concentration/hi', stateBefore: 'unacknowledged_active' },
+      },
     ]);
     plant.site.device('GD-1').set('concentration', 0);
     const cleared = await waitFor('GD-1 hi returned', () => alarmEvents(plant!.events, 'GD-1.concentration/hi').find((event) => !event.conditionActive));
@@ -222,7 +232,11 @@ describe('Agent.reload', () => {
 
     const audits = (await agent.reader.auditRows({})).filter((row) => row.action === 'config_reload');
     expect(audits).toHaveLength(2);
-    expect(audits[0]).toMatchObject({ who: 'hazmon', target: plant.file, details: { trigger: 'test', hashBefore, hashAfter: report.hashAfter, points: { restarted: ['GD-2.concentration'] }, skipped: [{ id: 'GD-2.concentration', reason: 'rules changed' }] } });
+    expect(audits[0]).toMatchObject({
+      who: 'hazmon',
+      target: plant.file,
+      details: { trigger: 'test', hashBefore, hashAfter: report.hashAfter, points: { restarted: ['GD-2.concentration'] }, skipped: [{ id: 'GD-2.concentration', reason: 'rules changed' }] },
+    });
     const published = plant.events.filter((event) => event.type === 'config_reload');
     expect(published.map((event) => event.type === 'config_reload' && event.applied)).toEqual([true, true]);
   });
@@ -302,7 +316,10 @@ describe('Agent.reload', () => {
     await plant.polled('GD-3.concentration', 3);
     await plant.polled('GD-1.concentration', 2);
     expect(far.count()).toBe(requestsAfterReload);
-    const stored = await waitForRows(() => rawRows(agent.reader, 'GD-3.concentration', 0, Number.MAX_SAFE_INTEGER), (rows) => rows.some((row) => row.value === 7));
+    const stored = await waitForRows(
+      () => rawRows(agent.reader, 'GD-3.concentration', 0, Number.MAX_SAFE_INTEGER),
+      (rows) => rows.some((row) => row.value === 7),
+    );
     expect(stored.some((row) => row.value === 7 && row.time >= first.receiveTime)).toBe(true);
     // The bad readings of requests cut off by stopping `far` are stored, counted and not judged as a comms loss.
     expect(runtimeAlarms(plant.events, 'GD-2/comms_loss').filter((event) => event.active)).toEqual([]);

@@ -53,13 +53,19 @@ describe('verified shut-off', () => {
     expect(stats.shutoff[0]).toMatchObject({ outputId: 'XV-1', state: 'confirmed', trips: 1, writes: 1, confirmations: 1, discrepancies: 0 });
     for (const histogram of [stats.latency.decision, stats.latency.command, stats.latency.confirm]) expect(histogram.count).toBe(1);
 
-    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'shutoff_confirmed'));
+    const audit = await waitForRows(
+      () => agent.reader.auditRows({}),
+      (rows) => rows.some((row) => row.action === 'shutoff_confirmed'),
+    );
     const command = audit.find((row) => row.action === 'shutoff_command')!;
     expect(command).toMatchObject({ who: 'hazmon', target: 'XV-1', details: { result: 'written', value: false, why: ['GD-1.concentration/hihi'] } });
     expect(audit.find((row) => row.action === 'shutoff_confirmed')).toMatchObject({ who: 'hazmon', target: 'XV-1', details: { why: ['GD-1.concentration/hihi'] } });
     expect(audit.findIndex((row) => row.action === 'shutoff_command')).toBeLessThan(audit.findIndex((row) => row.action === 'shutoff_confirmed'));
 
-    const stored = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.some((row) => row.ruleId === 'shutoff_confirmed'));
+    const stored = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (rows) => rows.some((row) => row.ruleId === 'shutoff_confirmed'),
+    );
     expect(stored.find((row) => row.ruleId === 'hihi' && row.kind === 'raised')).toMatchObject({ pointId: 'GD-1.concentration', stateAfter: 'unacknowledged_active' });
     expect(stored.find((row) => row.kind === 'action_commanded')).toMatchObject({ pointId: 'XV-1', ruleId: 'close-gas', stateAfter: 'close' });
     expect((await agent.reader.verifyAuditChain()).ok).toBe(true);
@@ -75,7 +81,10 @@ describe('verified shut-off', () => {
     expect(agent.actionLatched('close-gas')).toBe(true);
     expect(plant!.site.device('XV-1').get('command')).toBe(0);
     // One alarm, one life cycle: raised once, then updated with each retry, never raised again.
-    const stored = await waitForRows(() => agent.reader.alarmEventsAfter(0), (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3);
+    const stored = await waitForRows(
+      () => agent.reader.alarmEventsAfter(0),
+      (rows) => rows.filter((row) => row.ruleId === 'shutoff_discrepancy').length === 3,
+    );
     const rows = stored.filter((row) => row.ruleId === 'shutoff_discrepancy');
     expect(rows.map((row) => [row.kind, row.stateAfter, row.details?.['occurrences'], row.details?.['attempt']])).toEqual([
       ['raised', 'unacknowledged_active', 1, 1],
@@ -85,7 +94,10 @@ describe('verified shut-off', () => {
     expect(rows[0]).toMatchObject({ pointId: 'XV-1', priority: 'emergency' });
 
     // Acknowledged like any other alarm; a later retry's update does not make it unacknowledged again.
-    expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'view', password: PASSWORDS.viewer })).toMatchObject({ ok: false, reason: expect.stringMatching(/role viewer/) });
+    expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'view', password: PASSWORDS.viewer })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/role viewer/),
+    });
     expect(await agent.commandAlarm({ kind: 'ack', target: 'XV-1/shutoff_discrepancy', reason: 'crew sent' }, { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
     const acked = (await agent.reader.alarmEventsAfter(0)).filter((row) => row.ruleId === 'shutoff_discrepancy').at(-1);
     expect(acked).toMatchObject({ kind: 'acknowledged', stateAfter: 'acknowledged_active', who: 'sup', why: 'crew sent' });
@@ -127,7 +139,10 @@ describe('verified shut-off', () => {
     expect(discrepancy.details).toMatchObject({ reason: 'command_ignored' });
     expect(discrepancy.why).toMatch(/read back/);
     await waitFor('retry written', () => agent.stats().shutoff[0]!.writeFailures === 2);
-    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.filter((row) => row.action === 'shutoff_command').length === 2);
+    const audit = await waitForRows(
+      () => agent.reader.auditRows({}),
+      (rows) => rows.filter((row) => row.action === 'shutoff_command').length === 2,
+    );
     expect(audit.filter((row) => row.action === 'shutoff_command').map((row) => row.details?.['result'])).toEqual(['failed', 'failed']);
     // Retries used up: the travel time passes and the discrepancy still says the command was not taken.
     await waitFor('discrepancy after the travel time', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_discrepancy').length === 3);
@@ -193,7 +208,10 @@ describe('verified shut-off of a valve with a closed switch only', () => {
     const confirmed = await waitFor('shut-off confirmed', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[0]);
     expect(confirmed.why).toBe('XV-1 confirmed closed (XV-1.closed true)');
     expect(agent.stats().shutoff[0]).toMatchObject({ state: 'confirmed', writes: 1, confirmations: 1, discrepancies: 0 });
-    const audit = await waitForRows(() => agent.reader.auditRows({}), (rows) => rows.some((row) => row.action === 'shutoff_confirmed'));
+    const audit = await waitForRows(
+      () => agent.reader.auditRows({}),
+      (rows) => rows.some((row) => row.action === 'shutoff_confirmed'),
+    );
     expect(audit.find((row) => row.action === 'shutoff_confirmed')?.details).toMatchObject({ closed: 'XV-1.closed', open: null });
 
     plant.site.device('XV-1').set('command', 1);

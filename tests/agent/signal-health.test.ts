@@ -86,7 +86,10 @@ describe('NE43 signal health through the agent', () => {
     await waitFor('point comms loss', () => events.slice(mark).find((event) => event.type === 'alarm' && event.alarmId === 'AI-1.channel1/comms_loss' && event.conditionActive));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const duringLoss = events.slice(mark).filter((event): event is AlarmEvent => event.type === 'alarm' && (event.alarmId === SIGNAL || event.alarmId === 'AI-1.channel1/hi'));
-    expect(duringLoss.filter((event) => !event.conditionActive), 'nothing cleared by bad readings').toEqual([]);
+    expect(
+      duringLoss.filter((event) => !event.conditionActive),
+      'nothing cleared by bad readings',
+    ).toEqual([]);
     expect(alarmsOf(events, SIGNAL).at(-1)!.conditionActive).toBe(true);
     expect(alarmsOf(events, 'AI-1.channel1/hi').at(-1)!.conditionActive).toBe(true);
 

@@ -60,7 +60,13 @@ function brokenBody(spec: BodySpec): fc.Arbitrary<{ body: unknown; field: string
   const valid = fc.record(spec.valid);
   const names = Object.keys(spec.valid);
   const wrongValue = fc.constantFrom(...Object.keys(spec.bad)).chain((field) => fc.tuple(valid, spec.bad[field]!).map(([body, value]) => ({ body: { ...body, [field]: value }, field })));
-  const unknownField = fc.tuple(valid, fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom('__proto__', 'constructor', 'toString')).filter((name) => !names.includes(name)), fc.jsonValue()).map(([body, field, value]) => ({ body: { ...body, [field]: value }, field }));
+  const unknownField = fc
+    .tuple(
+      valid,
+      fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom('__proto__', 'constructor', 'toString')).filter((name) => !names.includes(name)),
+      fc.jsonValue(),
+    )
+    .map(([body, field, value]) => ({ body: { ...body, [field]: value }, field }));
   const kinds = [wrongValue, unknownField];
   if (spec.required.length > 0) {
     kinds.push(fc.tuple(valid, fc.constantFrom(...spec.required)).map(([body, field]) => ({ body: Object.fromEntries(Object.entries(body).filter(([name]) => name !== field)), field })));
@@ -104,9 +110,13 @@ describe('command bodies', () => {
   it('a body that is no JSON object (an array, a string, a number, null) is a 400 naming the body', async () => {
     const before = await snapshot();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.string(), fc.double(), fc.boolean(), fc.constant(null)), fc.constantFrom(...SPECS.map((spec) => spec.path)), async (body, path) => {
-        expectRefusal(await admin.request('POST', path, { rawBody: JSON.stringify(body) }), 'body', `${path} ${JSON.stringify(body)}`);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.string(), fc.double(), fc.boolean(), fc.constant(null)),
+        fc.constantFrom(...SPECS.map((spec) => spec.path)),
+        async (body, path) => {
+          expectRefusal(await admin.request('POST', path, { rawBody: JSON.stringify(body) }), 'body', `${path} ${JSON.stringify(body)}`);
+        },
+      ),
       { numRuns: RUNS },
     );
     await expectUnchanged(before);
@@ -127,7 +137,10 @@ describe('command bodies', () => {
 describe('query params of GET /api/v1/alarm-events', () => {
   const notASeq = fc.oneof(
     fc.integer({ max: -1 }).map(String),
-    fc.double({ noNaN: true }).filter((value) => !Number.isInteger(value)).map(String),
+    fc
+      .double({ noNaN: true })
+      .filter((value) => !Number.isInteger(value))
+      .map(String),
     fc.bigInt({ min: 10n ** 15n, max: 10n ** 30n }).map(String),
     fc.constantFrom('', '01', '1e3', ' 1', '0x10', 'NaN', 'Infinity', '١٢'),
     fc.string().filter((text) => !/^(0|[1-9][0-9]{0,14})$/.test(text)),
@@ -138,7 +151,12 @@ describe('query params of GET /api/v1/alarm-events', () => {
     const broken = fc.oneof(
       notASeq.map((value) => ({ params: { after: value }, field: 'after' })),
       badLimit.map((value) => ({ params: { after: '0', limit: value }, field: 'limit' })),
-      fc.tuple(fc.string({ minLength: 1, maxLength: 20 }).filter((name) => name !== 'after' && name !== 'limit'), fc.string()).map(([name, value]) => ({ params: { [name]: value }, field: name })),
+      fc
+        .tuple(
+          fc.string({ minLength: 1, maxLength: 20 }).filter((name) => name !== 'after' && name !== 'limit'),
+          fc.string(),
+        )
+        .map(([name, value]) => ({ params: { [name]: value }, field: name })),
     );
     await fc.assert(
       fc.asyncProperty(broken, async ({ params, field }) => {

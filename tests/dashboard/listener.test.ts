@@ -16,7 +16,29 @@ let cert: string;
 
 beforeAll(() => {
   tlsDir = mkdtempSync(join(tmpdir(), 'hazmon-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(tlsDir, 'key.pem'),
+      '-out',
+      join(tlsDir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   cert = join(tlsDir, 'cert.pem');
 });
 
@@ -57,7 +79,9 @@ describe('the listener', () => {
   });
 
   it('refuses to start when a TLS file cannot be read, naming the field', async () => {
-    await expect(startWebPlant({}, `{ port: 0, tls: { cert: ${JSON.stringify(join(tlsDir, 'missing.pem'))}, key: ${JSON.stringify(join(tlsDir, 'key.pem'))} } }`)).rejects.toThrow(/api\.tls\.cert: cannot read/);
+    await expect(startWebPlant({}, `{ port: 0, tls: { cert: ${JSON.stringify(join(tlsDir, 'missing.pem'))}, key: ${JSON.stringify(join(tlsDir, 'key.pem'))} } }`)).rejects.toThrow(
+      /api\.tls\.cert: cannot read/,
+    );
   });
 
   it('warns at start when api.allowPlainHttp serves plain HTTP off loopback', async () => {

@@ -23,7 +23,10 @@ beforeAll(async () => {
   }
   await waitFor('lo raised at gas 0', () => engineAlarm(ALARMS.lo)?.state === 'unacknowledged_active');
   web.plant.site.device('GD-1').set('concentration', 45);
-  await waitFor('hi and hihi raised, lo returned', () => engineAlarm(ALARMS.hihi)?.state === 'unacknowledged_active' && engineAlarm(ALARMS.hi)?.state === 'unacknowledged_active' && engineAlarm(ALARMS.lo)?.state === 'unacknowledged_returned');
+  await waitFor(
+    'hi and hihi raised, lo returned',
+    () => engineAlarm(ALARMS.hihi)?.state === 'unacknowledged_active' && engineAlarm(ALARMS.hi)?.state === 'unacknowledged_active' && engineAlarm(ALARMS.lo)?.state === 'unacknowledged_returned',
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -39,7 +42,10 @@ describe('reads', () => {
   });
 
   it('GET /api/v1/points gives each configured point with its device, area, unit and latest value', async () => {
-    const answer = await sessions.viewer.request<{ points: { id: string; device: string; area: string | null; unit: string | null; value: unknown; quality: string; receiveTime: number }[] }>('GET', '/api/v1/points');
+    const answer = await sessions.viewer.request<{ points: { id: string; device: string; area: string | null; unit: string | null; value: unknown; quality: string; receiveTime: number }[] }>(
+      'GET',
+      '/api/v1/points',
+    );
     expect(answer.status).toBe(200);
     const gas = answer.body.points.find((point) => point.id === 'GD-1.concentration');
     expect(gas).toMatchObject({ device: 'GD-1', area: 'house', quality: 'good', receiveTime: expect.any(Number) });
@@ -89,7 +95,13 @@ const ACK_TARGETS: Partial<Record<Role, string>> = { operator: ALARMS.hi, superv
 describe('the route x role matrix', () => {
   it('answers 401 without a session on every route but sign-in and the document', async () => {
     const anonymous = new WebClient(web.base, document);
-    const routes = [...ROUTES, { method: 'POST', path: `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, body: {} }, { method: 'POST', path: '/api/v1/actions/close-gas/reset', body: { reason: 'x' } }, { method: 'DELETE', path: '/api/v1/session' }, { method: 'GET', path: '/api/v1/stream' }];
+    const routes = [
+      ...ROUTES,
+      { method: 'POST', path: `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, body: {} },
+      { method: 'POST', path: '/api/v1/actions/close-gas/reset', body: { reason: 'x' } },
+      { method: 'DELETE', path: '/api/v1/session' },
+      { method: 'GET', path: '/api/v1/stream' },
+    ];
     for (const route of routes) {
       const answer = await anonymous.request(route.method, route.path, route.body === undefined ? {} : { body: route.body });
       expect(answer, `${route.method} ${route.path}`).toMatchObject({ status: 401, body: { error: { code: 'HAZMON_API_UNAUTHENTICATED', field: 'session' } } });
@@ -100,7 +112,13 @@ describe('the route x role matrix', () => {
     for (const role of ROLE_NAMES) {
       const routes: MatrixRoute[] = [...ROUTES];
       const ackTarget = ACK_TARGETS[role] ?? ALARMS.hi;
-      routes.push({ method: 'POST', path: `/api/v1/alarms/${encodeURIComponent(ackTarget)}/ack`, body: { comment: `seen by ${role}` }, roles: ['operator', 'supervisor', 'admin'], audit: { action: 'alarm_command', target: ackTarget, command: 'ack' } });
+      routes.push({
+        method: 'POST',
+        path: `/api/v1/alarms/${encodeURIComponent(ackTarget)}/ack`,
+        body: { comment: `seen by ${role}` },
+        roles: ['operator', 'supervisor', 'admin'],
+        audit: { action: 'alarm_command', target: ackTarget, command: 'ack' },
+      });
       for (const route of routes) {
         const before = await lastAuditSeq(web.agent);
         const alarmsBefore = JSON.stringify(web.agent.alarms().engine);
@@ -115,7 +133,14 @@ describe('the route x role matrix', () => {
         }
         expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(200);
         if (route.audit) {
-          expect(rows, what).toEqual([expect.objectContaining({ action: route.audit.action, target: route.audit.target, who: USERS[role].name, details: expect.objectContaining({ command: route.audit.command, result: 'accepted', role }) })]);
+          expect(rows, what).toEqual([
+            expect.objectContaining({
+              action: route.audit.action,
+              target: route.audit.target,
+              who: USERS[role].name,
+              details: expect.objectContaining({ command: route.audit.command, result: 'accepted', role }),
+            }),
+          ]);
         } else expect(rows, what).toEqual([]);
       }
     }
@@ -141,7 +166,9 @@ describe('alarm commands', () => {
     const before = await lastAuditSeq(web.agent);
     const refused = await sessions.admin.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/unshelve`, { body: {} });
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', message: expect.stringContaining('not shelved') } } });
-    expect(await auditRowsAfter(web.agent, before)).toEqual([expect.objectContaining({ action: 'alarm_command', who: 'root', details: expect.objectContaining({ command: 'unshelve', result: 'refused' }) })]);
+    expect(await auditRowsAfter(web.agent, before)).toEqual([
+      expect.objectContaining({ action: 'alarm_command', who: 'root', details: expect.objectContaining({ command: 'unshelve', result: 'refused' }) }),
+    ]);
     const unknown = await sessions.admin.request('POST', '/api/v1/alarms/GD-9.nothing%2Fhi/ack', { body: {} });
     expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'HAZMON_API_NOT_FOUND', field: 'alarmId' } } });
   });

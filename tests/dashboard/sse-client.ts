@@ -22,7 +22,10 @@ export class SseStream {
   /** Opens the stream with the client's cookie and, to resume, a Last-Event-ID. */
   static async open(base: string, cookie: string, lastEventId?: string): Promise<SseStream> {
     const abort = new AbortController();
-    const response = await fetch(`${base}/api/v1/stream`, { headers: { Cookie: cookie, Accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) }, signal: abort.signal });
+    const response = await fetch(`${base}/api/v1/stream`, {
+      headers: { Cookie: cookie, Accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) },
+      signal: abort.signal,
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const stream = new SseStream(response);

@@ -68,14 +68,20 @@ describe('the live stream', () => {
     await waitFor('hihi raised', () => alarmState(ALARMS.hihi)?.conditionActive);
     setGas(0);
     await waitFor('hihi cleared', () => alarmState(ALARMS.hihi)?.conditionActive === false);
-    const missed = await waitForRows(() => storedSeqs(Number(lastSeen)), (rows) => rows.length >= 4);
+    const missed = await waitForRows(
+      () => storedSeqs(Number(lastSeen)),
+      (rows) => rows.length >= 4,
+    );
     expect(missed.length).toBeGreaterThanOrEqual(4);
 
     const second = await SseStream.open(browser.base, browser.sessionCookie!, lastSeen);
     await second.until('the missed events', (s) => s.alarmEvents().length >= missed.length);
     setGas(30);
     await waitFor('hi raised again', () => alarmState(ALARMS.hi)?.conditionActive);
-    const afterLive = await waitForRows(() => storedSeqs(Number(lastSeen)), (rows) => rows.length > missed.length);
+    const afterLive = await waitForRows(
+      () => storedSeqs(Number(lastSeen)),
+      (rows) => rows.length > missed.length,
+    );
     await second.until('the live events', (s) => s.alarmEvents().length >= afterLive.length);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const received = second.alarmEvents().map((event) => event.row.seq);

@@ -100,7 +100,9 @@ export class DocumentCheck {
     const response = operation!.responses[String(status)];
     expect(response, `status ${status} of ${method} ${template} in the OpenAPI document`).toBeDefined();
     if (response!.content?.['application/json'] === undefined) return;
-    const pointer = ['paths', template!, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema'].map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+    const pointer = ['paths', template!, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema']
+      .map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1'))
+      .join('/');
     let validate = this.validators.get(pointer);
     if (!validate) {
       validate = this.ajv.compile({ $ref: `openapi#/${pointer}` });

@@ -86,12 +86,20 @@ async function requestsAtSimulator(site: RunningSite, device: ReadyDevice, cycle
   return statistics.count({ unitId: 1 });
 }
 
-const range = (count: number, first: number, step: number, table: Table = 'holding'): LayoutPoint[] =>
-  Array.from({ length: count }, (_, index) => ({ table, address: first + index * step }));
+const range = (count: number, first: number, step: number, table: Table = 'holding'): LayoutPoint[] => Array.from({ length: count }, (_, index) => ({ table, address: first + index * step }));
 
 const LAYOUTS: { name: string; points: LayoutPoint[]; minimal: number }[] = [
   { name: 'contiguous registers beyond 125', points: range(300, 0, 1), minimal: Math.ceil(300 / MAX_REGISTERS_PER_READ) },
-  { name: 'registers with small gaps', points: range(100, 0, 5), minimal: minimalReads(range(100, 0, 5).map((p) => p.address), 1, 125, 10) },
+  {
+    name: 'registers with small gaps',
+    points: range(100, 0, 5),
+    minimal: minimalReads(
+      range(100, 0, 5).map((p) => p.address),
+      1,
+      125,
+      10,
+    ),
+  },
   { name: 'two blocks with a large gap', points: [...range(10, 0, 1), ...range(10, 500, 1)], minimal: 2 },
   {
     name: 'mixed tables',
@@ -158,5 +166,3 @@ describe('request planning counted at the simulator', () => {
     expect(statistics.count({ unitId: 2, functionCode: 1 })).toBe(CYCLES);
   }, 60_000);
 });
-
-

@@ -52,10 +52,14 @@ beforeAll(async () => {
 describe('RTU line with a dead slave', () => {
   it('reports the dead slave bad every cycle, keeps the live ones good and on time, and backs the dead one off', async () => {
     // A few seconds of polling: enough for the back-off to reach its cap.
-    await waitFor('3 s of readings from the dead slave', () => {
-      const dead = rig.log.of(`${DEAD}.gas1`);
-      return dead.length > 3 && dead.at(-1)!.receiveTime - dead[0]!.receiveTime >= 3000;
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      '3 s of readings from the dead slave',
+      () => {
+        const dead = rig.log.of(`${DEAD}.gas1`);
+        return dead.length > 3 && dead.at(-1)!.receiveTime - dead[0]!.receiveTime >= 3000;
+      },
+      { timeoutMs: 30_000 },
+    );
 
     const dead = rig.log.of(`${DEAD}.gas1`);
     for (const reading of dead) {

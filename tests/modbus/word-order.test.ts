@@ -59,8 +59,14 @@ beforeAll(async () => {
     startPolling(
       [tcpLineFor(site, 'bank', 'bank')],
       [
-        generatedDevice(profileWith('matched-orders', (slot) => slot.order), { id: 'matched', line: 'bank', unitId: 1 }),
-        generatedDevice(profileWith('mismatched-orders', (slot) => otherOrder(slot.order)), { id: 'mismatched', line: 'bank', unitId: 1 }),
+        generatedDevice(
+          profileWith('matched-orders', (slot) => slot.order),
+          { id: 'matched', line: 'bank', unitId: 1 },
+        ),
+        generatedDevice(
+          profileWith('mismatched-orders', (slot) => otherOrder(slot.order)),
+          { id: 'mismatched', line: 'bank', unitId: 1 },
+        ),
       ],
     ),
   );

@@ -33,7 +33,9 @@ describe('hazmon export (child process)', () => {
     const stored = await store.rawReadings(POINTS[1], from, to);
     await store.close();
     expect(stored).toHaveLength(10);
-    const exported = lines.map((line) => line.split(',')).map(([pointId, time, sourceTime, value, valueBool, unit, quality, reason, message]) => [pointId, Number(time), Number(sourceTime), Number(value), valueBool, unit, quality, reason, message]);
+    const exported = lines
+      .map((line) => line.split(','))
+      .map(([pointId, time, sourceTime, value, valueBool, unit, quality, reason, message]) => [pointId, Number(time), Number(sourceTime), Number(value), valueBool, unit, quality, reason, message]);
     expect(exported).toEqual(stored.map((row) => [POINTS[1], row.time, row.sourceTime, row.value, '', '%LEL', row.quality, '', '']));
   }, 120_000);
 
@@ -51,16 +53,20 @@ describe('replaceWhenComplete', () => {
   it('leaves the old file whole when the write fails half way, and no partial file behind', async () => {
     const out = site.file('replaced.csv');
     writeFileSync(out, 'old export\n');
-    await expect(replaceWhenComplete(out, async (partial) => {
-      writeFileSync(partial, 'half of a new ');
-      throw new Error('disk full');
-    })).rejects.toThrow('disk full');
+    await expect(
+      replaceWhenComplete(out, async (partial) => {
+        writeFileSync(partial, 'half of a new ');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
     expect(readFileSync(out, 'utf8')).toBe('old export\n');
     expect(readdirSync(site.dir).filter((name) => name.includes('.partial-'))).toEqual([]);
-    expect(await replaceWhenComplete(out, async (partial) => {
-      writeFileSync(partial, 'new export\n');
-      return 1;
-    })).toBe(1);
+    expect(
+      await replaceWhenComplete(out, async (partial) => {
+        writeFileSync(partial, 'new export\n');
+        return 1;
+      }),
+    ).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe('new export\n');
     expect(readdirSync(site.dir).filter((name) => name.includes('.partial-'))).toEqual([]);
   });

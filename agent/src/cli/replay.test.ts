@@ -38,7 +38,10 @@ beforeAll(async () => {
   try {
     await store.registerPoints([RISING, STEADY].map((pointId) => ({ pointId, unit: '%LEL', resolution: 0.1, pollIntervalMs: 1000 })));
     for (const [i, value] of SERIES.entries()) {
-      for (const [pointId, v] of [[RISING, value], [STEADY, 5]] as const) {
+      for (const [pointId, v] of [
+        [RISING, value],
+        [STEADY, 5],
+      ] as const) {
         store.writeReading({ pointId, value: v, unit: '%LEL', sourceTime: T0 + i * 1000 - SOURCE_LAG_MS, receiveTime: T0 + i * 1000, quality: 'good' });
       }
     }
@@ -87,7 +90,12 @@ describe('hazmon replay (in process)', () => {
   it('prints the same transitions as only with current rules when the configs swap', async () => {
     const io = bufferedIo();
     expect(await runCli(['replay', file('new.yaml'), '--rules', file('current.yaml'), ...range], io)).toBe(EXIT.ok);
-    expect(io.out().split('\n').filter((line) => line.startsWith('- '))).toHaveLength(2);
+    expect(
+      io
+        .out()
+        .split('\n')
+        .filter((line) => line.startsWith('- ')),
+    ).toHaveLength(2);
     expect(io.out()).toContain('2 alarm transitions differ (0 only with new rules, 2 only with current rules)');
   }, 120_000);
 

@@ -79,9 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
   // Longest name first, so `audit verify` wins over a future `audit`.
-  const command = [...commands]
-    .sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)
-    .find((candidate) => candidate.name.split(' ').every((word, i) => argv[i] === word));
+  const command = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length).find((candidate) => candidate.name.split(' ').every((word, i) => argv[i] === word));
   if (!command) {
     io.stderr.write(`hazmon: unknown command ${JSON.stringify(argv[0])}\n${usage(commands)}`);
     return EXIT.usage;

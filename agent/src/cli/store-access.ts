@@ -17,12 +17,7 @@ const LOCK_HOLDER = /Conflicting lock is held in (.+?)(?: by user|\. See also|$)
  * to `use`, closing it afterwards. The agent's background jobs (rollups, retention) are not started: the command only
  * reads. A missing file or one held by a running agent is an exit 1 with one line naming the file.
  */
-export async function withConfiguredStore(
-  commandName: string,
-  configFile: string,
-  io: CliIo,
-  use: (store: HazmonStore, config: AgentConfig) => Promise<number>,
-): Promise<number> {
+export async function withConfiguredStore(commandName: string, configFile: string, io: CliIo, use: (store: HazmonStore, config: AgentConfig) => Promise<number>): Promise<number> {
   const config = loadConfigOrReport(configFile, io, (problems) => `hazmon ${commandName}: ${problems} problem(s) in ${configFile}: cannot find the store`);
   if (config === null) return EXIT.configInvalid;
   const path = config.store.path;

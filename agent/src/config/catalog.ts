@@ -88,7 +88,12 @@ export function buildCatalog(sections: Partial<ConfigSections>, file: string, pr
   (sections.opcua ?? []).forEach((connection, c) => {
     connection.points.forEach((point, p) => listed.push({ source: 'opcua', id: point.id, path: ['opcua', c, 'points', p, 'id'], connection, point }));
   });
-  issues.addDuplicates(listed, (point) => point.id, (index) => listed[index]!.path, 'reading point');
+  issues.addDuplicates(
+    listed,
+    (point) => point.id,
+    (index) => listed[index]!.path,
+    'reading point',
+  );
   for (const point of listed) if (!catalog.points.has(point.id)) catalog.points.set(point.id, point);
   return catalog;
 }

@@ -57,7 +57,8 @@ function apply(root: unknown, change: Mutation): void {
     if (Array.isArray(list) && list.length > 0) list.push(structuredClone(list[0]));
   } else {
     const target = container[key];
-    if (target !== null && typeof target === 'object' && !Array.isArray(target)) Object.defineProperty(target, change.key, { value: change.value, enumerable: true, writable: true, configurable: true });
+    if (target !== null && typeof target === 'object' && !Array.isArray(target))
+      Object.defineProperty(target, change.key, { value: change.value, enumerable: true, writable: true, configurable: true });
   }
 }
 

@@ -24,7 +24,10 @@ const DEVICES_PER_LINE = 200;
  */
 export function largeSite(pointCount: number): string {
   const lineCount = Math.ceil(pointCount / DEVICES_PER_LINE);
-  const lines = Array.from({ length: lineCount }, (_, line) => `  - { id: line-${line}, kind: tcp, host: 10.0.${Math.floor(line / 250)}.${(line % 250) + 1}, port: 502, timing: { timeoutMs: 1000, retries: 1 } }\n`);
+  const lines = Array.from(
+    { length: lineCount },
+    (_, line) => `  - { id: line-${line}, kind: tcp, host: 10.0.${Math.floor(line / 250)}.${(line % 250) + 1}, port: 502, timing: { timeoutMs: 1000, retries: 1 } }\n`,
+  );
   const devices: string[] = [];
   const points: string[] = [];
   for (let index = 0; index < pointCount; index++) {

@@ -122,13 +122,48 @@ describe('cross-reference errors', () => {
   const cases: { name: string; from: string; to: string; needle: string; path: string; code: ConfigIssue['code'] }[] = [
     { name: 'a device on a missing line', from: 'line: line-1, unitId: 3 }', to: 'line: line-9, unitId: 3 }', needle: 'line-9', path: 'devices[5].line', code: 'HAZMON_CONFIG_REFERENCE' },
     { name: 'a point no device produces', from: '- id: GD-201.gas1', to: '- id: GD-201.gas7', needle: 'GD-201.gas7', path: 'points[5].id', code: 'HAZMON_CONFIG_REFERENCE' },
-    { name: 'a voting member that is not a point entry', from: 'AI-1.channel1, AI-1.channel2]', to: 'AI-1.channel1, AI-1.channel4]', needle: 'AI-1.channel4]', path: 'votingGroups[0].points[2]', code: 'HAZMON_CONFIG_REFERENCE' },
+    {
+      name: 'a voting member that is not a point entry',
+      from: 'AI-1.channel1, AI-1.channel2]',
+      to: 'AI-1.channel1, AI-1.channel4]',
+      needle: 'AI-1.channel4]',
+      path: 'votingGroups[0].points[2]',
+      code: 'HAZMON_CONFIG_REFERENCE',
+    },
     { name: 'an action on a missing output', from: 'output: XV-301,', to: 'output: XV-302,', needle: 'XV-302', path: 'actions[0].output', code: 'HAZMON_CONFIG_REFERENCE' },
-    { name: 'a feedback point that is not a boolean', from: 'open: XV-301.open }', to: 'open: LT-201.level }', needle: 'LT-201.level }', path: 'outputs[0].feedback.open', code: 'HAZMON_CONFIG_REFERENCE' },
-    { name: 'a command point that does not exist', from: 'command: XV-301.command', to: 'command: XV-301.comand', needle: 'XV-301.comand', path: 'outputs[0].command', code: 'HAZMON_CONFIG_REFERENCE' },
-    { name: 'a duplicate point entry', from: '- id: GC-1.detector1', to: '- id: GD-201.gas1', needle: 'GD-201.gas1\n    area: compressor-house\n    gas: C3H8', path: 'points[6].id', code: 'HAZMON_CONFIG_DUPLICATE' },
+    {
+      name: 'a feedback point that is not a boolean',
+      from: 'open: XV-301.open }',
+      to: 'open: LT-201.level }',
+      needle: 'LT-201.level }',
+      path: 'outputs[0].feedback.open',
+      code: 'HAZMON_CONFIG_REFERENCE',
+    },
+    {
+      name: 'a command point that does not exist',
+      from: 'command: XV-301.command',
+      to: 'command: XV-301.comand',
+      needle: 'XV-301.comand',
+      path: 'outputs[0].command',
+      code: 'HAZMON_CONFIG_REFERENCE',
+    },
+    {
+      name: 'a duplicate point entry',
+      from: '- id: GC-1.detector1',
+      to: '- id: GD-201.gas1',
+      needle: 'GD-201.gas1\n    area: compressor-house\n    gas: C3H8',
+      path: 'points[6].id',
+      code: 'HAZMON_CONFIG_DUPLICATE',
+    },
     { name: 'an unknown field (typo)', from: '    tagNumber: GT-102', to: '    tagNumbr: GT-102', needle: 'GT-102', path: 'points[1].tagNumbr', code: 'HAZMON_CONFIG_INVALID' },
-    { name: 'an action naming an alarm that no rule raises', from: 'GD-201.gas1/hihi]', to: 'GD-201.gas1/hihihi]', needle: 'GD-201.gas1/hihihi', path: 'actions[0].when[1]', code: 'HAZMON_CONFIG_RULES' },
+    {
+      name: 'an action naming an alarm that no rule raises',
+      from: 'GD-201.gas1/hihi]',
+      to: 'GD-201.gas1/hihihi]',
+      needle: 'GD-201.gas1/hihihi',
+      path: 'actions[0].when[1]',
+      code: 'HAZMON_CONFIG_RULES',
+    },
   ];
   for (const { name, from, to, needle, path, code } of cases) {
     it(name, () => {

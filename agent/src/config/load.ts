@@ -205,7 +205,12 @@ function isComplete(sections: Partial<ConfigSections>): sections is ConfigSectio
 
 function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): void {
   const list = (section: PathPart[], items: readonly { id: string }[] | undefined, label: string) =>
-    issues.addDuplicates(items ?? [], (item) => item.id, (index) => [...section, index, 'id'], label);
+    issues.addDuplicates(
+      items ?? [],
+      (item) => item.id,
+      (index) => [...section, index, 'id'],
+      label,
+    );
   list(['site', 'areas'], sections.site?.areas, 'area');
   list(['lines'], sections.lines, 'line');
   list(['devices'], sections.devices, 'device');
@@ -214,8 +219,18 @@ function checkUniqueIds(sections: Partial<ConfigSections>, issues: IssueList): v
   list(['votingGroups'], sections.votingGroups, 'voting group');
   list(['actions'], sections.actions, 'action');
   list(['outputs'], sections.outputs, 'output');
-  issues.addDuplicates(sections.users ?? [], (user) => user.name, (index) => ['users', index, 'name'], 'user');
+  issues.addDuplicates(
+    sections.users ?? [],
+    (user) => user.name,
+    (index) => ['users', index, 'name'],
+    'user',
+  );
   // Two lines on one serial port would fight over it at run time.
   const serial = (sections.lines ?? []).flatMap((line, index) => (line.kind === 'rtu' ? [{ path: line.path, index }] : []));
-  issues.addDuplicates(serial, (line) => line.path, (n) => ['lines', serial[n]!.index, 'path'], 'serial port');
+  issues.addDuplicates(
+    serial,
+    (line) => line.path,
+    (n) => ['lines', serial[n]!.index, 'path'],
+    'serial port',
+  );
 }

@@ -61,7 +61,11 @@ function enginePoint(entry: PointEntry, site: string, source: SourcePoint | unde
   // The source's id is the same text as the entry's: taking its string keeps one copy per point where the engine,
   // the pollers and the store hold it.
   const point: EnginePointInput = {
-    ...rules, id: source?.id ?? entry.id, site, ...(entry.area === undefined ? {} : { area: entry.area }), ...(unit === undefined ? {} : { unit }),
+    ...rules,
+    id: source?.id ?? entry.id,
+    site,
+    ...(entry.area === undefined ? {} : { area: entry.area }),
+    ...(unit === undefined ? {} : { unit }),
     ...(resolution === undefined ? {} : { resolution }),
   };
   // The engine's schema checks the completed preset; a missing gas or unit shows up there.
@@ -109,7 +113,11 @@ function checkPointsAlone(points: readonly EnginePointInput[], checkable: readon
 
 function unknownPointProblem(catalog: PointCatalog, readingId: string): string {
   const device = catalog.devices.find((candidate) => readingId.startsWith(`${candidate.id}.`));
-  if (device) return `device ${device.id} (${device.model}) has no polled point of this name (it has: ${device.points.filter((point) => point.spec.poll).map((point) => point.spec.id).join(', ')})`;
+  if (device)
+    return `device ${device.id} (${device.model}) has no polled point of this name (it has: ${device.points
+      .filter((point) => point.spec.poll)
+      .map((point) => point.spec.id)
+      .join(', ')})`;
   return 'no device or OPC UA point produces this reading id (Modbus points are named <device id>.<point id>, e.g. GD-101.concentration)';
 }
 
@@ -132,10 +140,16 @@ function checkVotingGroups(sections: Partial<ConfigSections>, issues: IssueList)
 function checkOutputs(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): void {
   (sections.outputs ?? []).forEach((output, index) => {
     const path: PathPart[] = ['outputs', index];
-    if (output.kind === 'shutoff_valve' && !output.feedback) issues.add('HAZMON_CONFIG_INVALID', path, 'a shut-off valve needs feedback: { closed, open } limit-switch points to verify it closed (open may be left out when the valve has a closed switch only)');
+    if (output.kind === 'shutoff_valve' && !output.feedback)
+      issues.add(
+        'HAZMON_CONFIG_INVALID',
+        path,
+        'a shut-off valve needs feedback: { closed, open } limit-switch points to verify it closed (open may be left out when the valve has a closed switch only)',
+      );
     if (!catalog) return;
     const command = resolveWritablePoint(catalog, output.command, [...path, 'command'], issues);
-    if (command && typeof tripValueOf(output) === 'number' && isBooleanPoint(command)) issues.add('HAZMON_CONFIG_INVALID', [...path, 'tripValue'], 'the command point is a coil or bit: give true or false');
+    if (command && typeof tripValueOf(output) === 'number' && isBooleanPoint(command))
+      issues.add('HAZMON_CONFIG_INVALID', [...path, 'tripValue'], 'the command point is a coil or bit: give true or false');
     for (const which of ['closed', 'open'] as const) {
       const id = output.feedback?.[which];
       if (id === undefined) continue;
@@ -182,7 +196,11 @@ function checkActions(sections: Partial<ConfigSections>, issues: IssueList): voi
   const resetters = sections.users?.filter((user) => RESET_ROLES.includes(user.role));
   (sections.actions ?? []).forEach((action, index) => {
     if (resetters?.length === 0) {
-      issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index], `action ${action.id} latches ${action.output} and only a user with role ${RESET_ROLES.join(' or ')} may reset it, but users has none: add one`);
+      issues.add(
+        'HAZMON_CONFIG_REFERENCE',
+        ['actions', index],
+        `action ${action.id} latches ${action.output} and only a user with role ${RESET_ROLES.join(' or ')} may reset it, but users has none: add one`,
+      );
     }
     const output = outputs?.get(action.output);
     if (outputs && !output) issues.add('HAZMON_CONFIG_REFERENCE', ['actions', index, 'output'], `no output with this id (outputs: ${[...outputs.keys()].join(', ') || 'none'})`);
@@ -202,9 +220,7 @@ export function compileRules(sections: Partial<ConfigSections>, catalog: PointCa
   checkActions(sections, issues);
   const site = sections.site?.id ?? 'site';
   const input: EngineConfigInput | null =
-    sections.points && sections.votingGroups && sections.actions
-      ? { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions }
-      : null;
+    sections.points && sections.votingGroups && sections.actions ? { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions } : null;
   // A clean file compiles as a whole once; only a file with a problem pays for one engine per point (10k points: seconds).
   const whole = input !== null && issues.count === 0 ? tryEngine(input) : null;
   if (whole !== null && !(whole instanceof EngineError)) return { engine: whole.config, alarmCount: whole.alarmCount };

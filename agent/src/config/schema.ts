@@ -53,7 +53,10 @@ const pointEntrySchema = z.strictObject({
   latitude: z.number().min(-90).max(90).optional(),
   /** Default: the area's. */
   hazardSourceCode: text.optional(),
-  casNumber: z.string().regex(/^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$/, 'a CAS number looks like 74-82-8').optional(),
+  casNumber: z
+    .string()
+    .regex(/^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$/, 'a CAS number looks like 74-82-8')
+    .optional(),
   disabled: z.strictObject({ by: text, at: z.iso.datetime({ offset: true }), reason: text }).optional(),
   rules: pointRulesSchema.optional(),
 });

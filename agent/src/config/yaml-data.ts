@@ -75,7 +75,10 @@ const YAML_CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
       { test: /^0x[0-9a-fA-F]+$/, value: (text) => parseInt(text.slice(2), 16) },
     ]),
     coreScalar('tag:yaml.org,2002:float', [
-      { test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, value: (text) => (text.endsWith('nan') || text.endsWith('NaN') || text.endsWith('NAN') ? NaN : text[0] === '-' ? -Infinity : Infinity) },
+      {
+        test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+        value: (text) => (text.endsWith('nan') || text.endsWith('NaN') || text.endsWith('NAN') ? NaN : text[0] === '-' ? -Infinity : Infinity),
+      },
       { test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, value: parseFloat },
       { test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, value: parseFloat },
     ]),

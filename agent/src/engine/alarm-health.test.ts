@@ -10,7 +10,11 @@ const T0 = 1_700_000_000_000;
 describe('alarm floods', () => {
   it('start and end exactly when a naive count of the last 10 minutes crosses 10, through snapshots too', () => {
     const alarms = Array.from({ length: 5 }, (_, i) => new Alarm(`P${i}/hi`, `P${i}`, 'north', 'hi', 'limit', 'high', false));
-    const step = fc.record({ gapMs: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 2 * FLOOD_WINDOW_MS }), fc.constantFrom(60_000, FLOOD_WINDOW_MS / 2, FLOOD_WINDOW_MS)), alarm: fc.nat(4), tickOnly: fc.boolean() });
+    const step = fc.record({
+      gapMs: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 2 * FLOOD_WINDOW_MS }), fc.constantFrom(60_000, FLOOD_WINDOW_MS / 2, FLOOD_WINDOW_MS)),
+      alarm: fc.nat(4),
+      tickOnly: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), fc.nat(399), fc.boolean(), (steps, restoreAt, sameTracker) => {
         let tracker = new AlarmHealthTracker();
@@ -65,9 +69,7 @@ describe('chattering alarms', () => {
     tracker.recordActivation(alarm, T0 + 30_000, sink);
     expect(events.filter((event) => event.type === 'alarm_chattering')).toEqual([]);
     tracker.recordActivation(alarm, T0 + 40_000, sink);
-    expect(events.filter((event) => event.type === 'alarm_chattering')).toEqual([
-      { type: 'alarm_chattering', time: T0 + 40_000, site: 'north', alarmId: 'P/hi', activationsIn1Min: 3 },
-    ]);
+    expect(events.filter((event) => event.type === 'alarm_chattering')).toEqual([{ type: 'alarm_chattering', time: T0 + 40_000, site: 'north', alarmId: 'P/hi', activationsIn1Min: 3 }]);
     expect(tracker.snapshot()['north']?.lastActivations).toEqual({ 'P/hi': [T0, T0 + 30_000, T0 + 40_000] });
   });
 });

@@ -89,8 +89,13 @@ export class AlarmHealthTracker {
     const sites: Record<string, SiteHealthSnapshot> = {};
     for (const [name, site] of this.sites) {
       sites[name] = {
-        recent: site.recent.slice(site.recentStart), activations: site.activations, firstActivation: Number.isNaN(site.firstActivation) ? null : site.firstActivation,
-        floodEpisodes: site.floodEpisodes, inFlood: site.inFlood, chattering: [...site.chattering], lastActivations: Object.fromEntries(site.lastActivations),
+        recent: site.recent.slice(site.recentStart),
+        activations: site.activations,
+        firstActivation: Number.isNaN(site.firstActivation) ? null : site.firstActivation,
+        floodEpisodes: site.floodEpisodes,
+        inFlood: site.inFlood,
+        chattering: [...site.chattering],
+        lastActivations: Object.fromEntries(site.lastActivations),
       };
     }
     return sites;

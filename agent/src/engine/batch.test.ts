@@ -53,7 +53,11 @@ describe('batch loop', () => {
           const windowShape = { windowMs: windowS * 1000, paneMs: paneS === undefined ? defaultPaneMs(windowS * 1000) : paneS * 1000, holdMs: 60_000 };
           const rateShape = { ...windowShape, paneMs: defaultPaneMs(windowS * 1000) };
           const rules = {
-            limits: { hihi: 90, hi: 70, lo: 10, lolo: 5 }, deadband: 2, onDelayS: delayS, offDelayS: delayS, expectedIntervalS,
+            limits: { hihi: 90, hi: 70, lo: 10, lolo: 5 },
+            deadband: 2,
+            onDelayS: delayS,
+            offDelayS: delayS,
+            expectedIntervalS,
             windows: [
               { name: 'avg', aggregate: 'avg', windowS, paneS, above: 60, deadband: 1 },
               { name: 'min', aggregate: 'min', windowS, paneS, below: 0 },
@@ -62,7 +66,12 @@ describe('batch loop', () => {
             rate: { windowS, risingPerMinute: 30, fallingPerMinute: 30 },
             health: { staleS: 3_600, stuck: { epsilon: 0.5, forS: 30 } },
           };
-          const config = { points: [{ id: 'A', ...rules }, { id: 'B', ...rules }] };
+          const config = {
+            points: [
+              { id: 'A', ...rules },
+              { id: 'B', ...rules },
+            ],
+          };
           const batchEvents: EngineEvent[] = [];
           let batched = new AlarmEngine(config, (event) => batchEvents.push(event));
           const singleEvents: EngineEvent[] = [];
@@ -130,7 +139,9 @@ describe('batch loop', () => {
             const naive = naiveAggregates(windowShape, h.times, h.values, h.good, last, time);
             const oldest = naiveAggregates(rateShape, h.times, h.values, h.good, last, time);
             const expectedByRule: Record<string, number> = {
-              avg: naive.average, min: naive.minimum, max: naive.maximum,
+              avg: naive.average,
+              min: naive.minimum,
+              max: naive.maximum,
               rate_rising: time > oldest.oldestTime ? ((step.value - oldest.oldestValue) * 60_000) / (time - oldest.oldestTime) : Number.NaN,
             };
             expectedByRule.rate_falling = expectedByRule.rate_rising!;
@@ -158,9 +169,20 @@ describe('batch loop', () => {
 
 describe('paned windows stepped in place', () => {
   it('the extremes come from the next pane when the front pane leaves, and from the pane itself when a reading joins it', () => {
-    const engine = new AlarmEngine({
-      points: [{ id: 'A', windows: [{ name: 'max', aggregate: 'max', windowS: 60, paneS: 10, above: 85 }, { name: 'min', aggregate: 'min', windowS: 60, paneS: 10, below: -50 }] }],
-    }, () => undefined);
+    const engine = new AlarmEngine(
+      {
+        points: [
+          {
+            id: 'A',
+            windows: [
+              { name: 'max', aggregate: 'max', windowS: 60, paneS: 10, above: 85 },
+              { name: 'min', aggregate: 'min', windowS: 60, paneS: 10, below: -50 },
+            ],
+          },
+        ],
+      },
+      () => undefined,
+    );
     const feed = (seconds: number, value: number) =>
       engine.processBatch({ length: 1, point: Int32Array.of(0), time: Float64Array.of(T0 + seconds * 1000), value: Float64Array.of(value), quality: Uint8Array.of(0) });
     // Panes of 10 s: (0, 10] holds 90 and -40, (10, 20] holds 50 and -20.
@@ -189,12 +211,21 @@ describe('batch loop with several rule shapes', () => {
       { windows: [{ name: 'min', aggregate: 'min', windowS: 10, paneS: 2, below: 5 }] },
       { rate: { windowS: 10, risingPerMinute: 30 } },
       { limits: { hi: 70 }, health: { stuck: { epsilon: 0.5, forS: 5 } } },
-      { limits: { hihi: 90 }, onDelayS: 1, windows: [{ name: 'avg', aggregate: 'avg', windowS: 30, above: 60 }, { name: 'max', aggregate: 'max', windowS: 30, above: 85 }] },
+      {
+        limits: { hihi: 90 },
+        onDelayS: 1,
+        windows: [
+          { name: 'avg', aggregate: 'avg', windowS: 30, above: 60 },
+          { name: 'max', aggregate: 'max', windowS: 30, above: 85 },
+        ],
+      },
     ];
     const config = { points: shapes.slice(0, shapeCount).flatMap((rules, shape) => Array.from({ length: shape + 1 }, (_, n) => ({ id: `S${shape}-${n}`, ...rules }))) };
     fc.assert(
       fc.property(
-        fc.array(fc.record({ point: fc.nat(config.points.length - 1), gapMs: fc.integer({ min: 0, max: 3_000 }), value: fc.constantFrom(0, 4, 20, 50, 65, 72, 88, 95), chunkEnd: fc.boolean() }), { maxLength: 400 }),
+        fc.array(fc.record({ point: fc.nat(config.points.length - 1), gapMs: fc.integer({ min: 0, max: 3_000 }), value: fc.constantFrom(0, 4, 20, 50, 65, 72, 88, 95), chunkEnd: fc.boolean() }), {
+          maxLength: 400,
+        }),
         (steps) => {
           const batchEvents: EngineEvent[] = [];
           const batched = new AlarmEngine(config, (event) => batchEvents.push(event));
@@ -242,7 +273,10 @@ describe('processReadings', () => {
     });
     const config = {
       points: ['A', 'B'].map((id) => ({
-        id, limits: { hi: 70, hihi: 90 }, deadband: 2, onDelayS: 1,
+        id,
+        limits: { hi: 70, hihi: 90 },
+        deadband: 2,
+        onDelayS: 1,
         windows: [{ name: 'avg10', aggregate: 'avg', windowS: 10, above: 60 }],
         health: { staleS: 5, faultFlags: ['fault'] },
       })),
@@ -275,10 +309,6 @@ describe('processReadings', () => {
     const bad = (pointId: string, message: string): Reading => ({ pointId, value: null, unit: '', sourceTime: T0, receiveTime: T0, quality: 'bad', reason: { code: 'exception', message } });
     engine.processReadings([bad('A', 'exception 2 at A'), { pointId: 'nope', value: 1, unit: '', sourceTime: T0, receiveTime: T0, quality: 'good' }, bad('B', 'exception 4 at B')]);
     const whys = events.map((event) => `${event.type} ${'why' in event ? event.why : ''}`);
-    expect(whys).toEqual([
-      'alarm quality bad (exception: exception 2 at A)',
-      'invalid_reading unknown point "nope"',
-      'alarm quality bad (exception: exception 4 at B)',
-    ]);
+    expect(whys).toEqual(['alarm quality bad (exception: exception 2 at A)', 'invalid_reading unknown point "nope"', 'alarm quality bad (exception: exception 4 at B)']);
   });
 });

@@ -30,7 +30,7 @@ describe('parseEngineConfig', () => {
         { id: 'C', limits: { hi: 10, hihi: 25 }, windows, health: { ne43: true } },
       ],
     });
-    const [a, b, c] = config.points as [typeof config.points[0], typeof config.points[0], typeof config.points[0]];
+    const [a, b, c] = config.points as [(typeof config.points)[0], (typeof config.points)[0], (typeof config.points)[0]];
     expect(b.limits).toBe(a.limits);
     expect(b.windows).toBe(a.windows);
     expect(b.health).toBe(a.health);
@@ -48,30 +48,44 @@ describe('parseEngineConfig', () => {
     expect(error.code).toBe('HAZMON_ENGINE_CONFIG_INVALID');
     expect(error.message).toContain('site.yaml: points[1].limits.hi');
     expect(error.message).toContain('"high"');
-    expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 30_000, above: 1 }] }] })).message)
-      .toContain('points[0].windows[0].windowS');
+    expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 30_000, above: 1 }] }] })).message).toContain('points[0].windows[0].windowS');
     expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', limts: {} }] })).message).toContain('limts');
   });
 
   it('the engine checks what the schema cannot: limit order, references, vote sizes, one direction per window', () => {
     expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 10, hihi: 5 } }] }, () => {})).message).toContain('points[0].limits: hihi (5) must be above hi (10)');
     expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }, { id: 'A' }] }, () => {})).message).toContain('points[1].id: duplicate point id "A"');
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).message)
-      .toContain('votingGroups[0].points[1]: unknown point "B"');
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A'] }] }, () => {})).message)
-      .toContain('vote 2oo3 needs 3 points');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).message).toContain(
+      'votingGroups[0].points[1]: unknown point "B"',
+    );
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A'] }] }, () => {})).message).toContain(
+      'vote 2oo3 needs 3 points',
+    );
     // Every member is looked up before any member's trip limit is.
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).message)
-      .toContain('votingGroups[0].points[1]: unknown point "B"');
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] }, () => {})).message)
-      .toContain('actions[0].when[0]: unknown alarm "A/hi"');
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] }, () => {})).message)
-      .toContain('points[0].windows[0]: give exactly one of "above" or "below"');
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).message).toContain(
+      'votingGroups[0].points[1]: unknown point "B"',
+    );
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A' }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] }, () => {})).message).toContain(
+      'actions[0].when[0]: unknown alarm "A/hi"',
+    );
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] }, () => {})).message).toContain(
+      'points[0].windows[0]: give exactly one of "above" or "below"',
+    );
   });
 
   it('refuses a window named like another alarm of its point, and a group named like a health alarm', () => {
     for (const name of ['stale', 'hi', 'stuck', 'rate_rising', 'avg']) {
-      const config = { points: [{ id: 'A', windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 1 }, { name, aggregate: 'max', windowS: 10, above: 1 }] }] };
+      const config = {
+        points: [
+          {
+            id: 'A',
+            windows: [
+              { name: 'avg', aggregate: 'avg', windowS: 10, above: 1 },
+              { name, aggregate: 'max', windowS: 10, above: 1 },
+            ],
+          },
+        ],
+      };
       for (const judge of [() => new AlarmEngine(config, () => {}), () => AlarmEngine.check(config)]) {
         expect(errorOf(judge).problems).toEqual([{ path: ['points', 0, 'windows', 1, 'name'], message: expect.stringContaining(`"${name}" names another alarm of the point`) }]);
       }
@@ -83,13 +97,27 @@ describe('parseEngineConfig', () => {
   });
 
   it('lists every problem with its field path, so callers place them without reading the message', () => {
-    expect(errorOf(() => parseEngineConfig({ points: [{ id: 'A', limits: { hi: 'high' } }, { id: 'B', windows: [{ name: 'w' }] }] })).problems.map((problem) => problem.path))
-      .toEqual([['points', 0, 'limits', 'hi'], ['points', 1, 'windows', 0, 'aggregate'], ['points', 1, 'windows', 0, 'windowS']]);
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).problems)
-      .toEqual([{ path: ['votingGroups', 0, 'points', 1], message: 'unknown point "B"' }]);
+    expect(
+      errorOf(() =>
+        parseEngineConfig({
+          points: [
+            { id: 'A', limits: { hi: 'high' } },
+            { id: 'B', windows: [{ name: 'w' }] },
+          ],
+        }),
+      ).problems.map((problem) => problem.path),
+    ).toEqual([
+      ['points', 0, 'limits', 'hi'],
+      ['points', 1, 'windows', 0, 'aggregate'],
+      ['points', 1, 'windows', 0, 'windowS'],
+    ]);
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] }, () => {})).problems).toEqual([
+      { path: ['votingGroups', 0, 'points', 1], message: 'unknown point "B"' },
+    ]);
     // The gas library's refusal is placed at the preset that asked for it.
-    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', unit: 'ppm', preset: { gas: 'O2', unit: 'ppm' } }] }, () => {})).problems)
-      .toEqual([{ path: ['points', 0, 'preset'], message: 'oxygen preset needs unit %VOL, got "ppm"' }]);
+    expect(errorOf(() => new AlarmEngine({ points: [{ id: 'A', unit: 'ppm', preset: { gas: 'O2', unit: 'ppm' } }] }, () => {})).problems).toEqual([
+      { path: ['points', 0, 'preset'], message: 'oxygen preset needs unit %VOL, got "ppm"' },
+    ]);
   });
 });
 
@@ -109,9 +137,21 @@ describe('AlarmEngine.check', () => {
     { points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'] }] },
     { points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '2oo3', points: ['A'] }] },
     { points: [{ id: 'A' }, { id: 'B' }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['A', 'B'], trip: 'hi' }] },
-    { points: [{ id: 'A', limits: { hi: 1 } }], votingGroups: [{ id: 'g', area: 'x', vote: '1oo1', points: ['A'] }, { id: 'g', area: 'x', vote: '1oo1', points: ['A'] }] },
+    {
+      points: [{ id: 'A', limits: { hi: 1 } }],
+      votingGroups: [
+        { id: 'g', area: 'x', vote: '1oo1', points: ['A'] },
+        { id: 'g', area: 'x', vote: '1oo1', points: ['A'] },
+      ],
+    },
     { points: [{ id: 'A' }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] },
-    { points: [{ id: 'A', limits: { hi: 1 } }], actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }, { id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] }] },
+    {
+      points: [{ id: 'A', limits: { hi: 1 } }],
+      actions: [
+        { id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] },
+        { id: 'v', kind: 'fan', output: 'o', when: ['A/hi'] },
+      ],
+    },
     { points: [{ id: 'A', windows: [{ name: 'w', aggregate: 'avg', windowS: 1 }] }] },
   ];
 

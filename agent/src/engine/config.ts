@@ -15,15 +15,15 @@ export const PRIORITY_COLOUR: Readonly<Record<Priority, 'red' | 'orange' | 'yell
 
 const priority = z.enum(PRIORITIES);
 const seconds = z.number().nonnegative();
-const limit = z.union([
-  z.number(),
-  z.strictObject({ value: z.number(), priority: priority.optional(), latch: z.boolean().optional() }),
-]);
+const limit = z.union([z.number(), z.strictObject({ value: z.number(), priority: priority.optional(), latch: z.boolean().optional() })]);
 
 const windowRule = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/),
   aggregate: z.enum(['avg', 'min', 'max', 'twa']),
-  windowS: z.number().positive().max(8 * 3600),
+  windowS: z
+    .number()
+    .positive()
+    .max(8 * 3600),
   above: z.number().optional(),
   below: z.number().optional(),
   deadband: seconds.optional(),
@@ -57,7 +57,10 @@ const pointRules = z.strictObject({
   windows: z.array(windowRule).default([]),
   rate: z
     .strictObject({
-      windowS: z.number().positive().max(8 * 3600),
+      windowS: z
+        .number()
+        .positive()
+        .max(8 * 3600),
       risingPerMinute: z.number().positive().optional(),
       fallingPerMinute: z.number().positive().optional(),
       priority: priority.default('medium'),

@@ -67,28 +67,45 @@ describe('limits', () => {
 describe('alarm event texts and colours', () => {
   it('limit, window and rate events say which rule, the value compared and its limit, in their priority colour', () => {
     const { feed, alarmEvents } = setup({
-      points: [{
-        id: 'P', limits: { hi: { value: 50, priority: 'low' }, hihi: { value: 90, priority: 'emergency' } },
-        windows: [{ name: 'max10', aggregate: 'max', windowS: 10, above: 70, priority: 'high' }],
-        rate: { windowS: 60, risingPerMinute: 30 },
-      }],
+      points: [
+        {
+          id: 'P',
+          limits: { hi: { value: 50, priority: 'low' }, hihi: { value: 90, priority: 'emergency' } },
+          windows: [{ name: 'max10', aggregate: 'max', windowS: 10, above: 70, priority: 'high' }],
+          rate: { windowS: 60, risingPerMinute: 30 },
+        },
+      ],
     });
     feed('P', 0, 40);
     feed('P', 1, 55.5);
     feed('P', 2, 95.25);
     feed('P', 3, 20);
     const summary = (alarmId: string) => alarmEvents(alarmId).map((e) => [e.conditionActive, e.value, e.why, e.colour]);
-    expect(summary('P/hi')).toEqual([[true, 55.5, 'hi reached: 55.5 vs limit 50', 'blue'], [false, 20, 'hi cleared: 20 vs limit 50', 'blue']]);
-    expect(summary('P/hihi')).toEqual([[true, 95.25, 'hihi reached: 95.25 vs limit 90', 'red'], [false, 20, 'hihi cleared: 20 vs limit 90', 'red']]);
+    expect(summary('P/hi')).toEqual([
+      [true, 55.5, 'hi reached: 55.5 vs limit 50', 'blue'],
+      [false, 20, 'hi cleared: 20 vs limit 50', 'blue'],
+    ]);
+    expect(summary('P/hihi')).toEqual([
+      [true, 95.25, 'hihi reached: 95.25 vs limit 90', 'red'],
+      [false, 20, 'hihi cleared: 20 vs limit 90', 'red'],
+    ]);
     expect(summary('P/max10')).toEqual([[true, 95.25, 'max10 reached: 95.25 vs limit 70', 'orange']]);
     const rate = alarmEvents('P/rate_rising');
     expect(rate.length).toBeGreaterThan(0);
     for (const e of rate) expect([e.why, e.colour]).toEqual([`rate_rising ${Number(e.value!.toPrecision(6))} per minute vs 30`, 'yellow']);
   });
 
-  it('texts show values at the point\'s resolution, or without float noise; the events keep the numbers', () => {
+  it("texts show values at the point's resolution, or without float noise; the events keep the numbers", () => {
     const config = (resolution?: number) => ({
-      points: [{ id: 'P', preset: { gas: 'H2S', unit: 'ppm' }, ...(resolution === undefined ? {} : { resolution }), windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 45 }], health: { stuck: { epsilon: 0.05, forS: 5 } } }],
+      points: [
+        {
+          id: 'P',
+          preset: { gas: 'H2S', unit: 'ppm' },
+          ...(resolution === undefined ? {} : { resolution }),
+          windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 45 }],
+          health: { stuck: { epsilon: 0.05, forS: 5 } },
+        },
+      ],
     });
     const texts = (resolution?: number) => {
       const { feed, events } = setup(config(resolution));
@@ -160,7 +177,10 @@ describe('delays', () => {
     feed('P', 25, 40);
     expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
     feed('P', 26, 40);
-    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0, true, 60], [T0 + 26_000, false, 40]]);
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([
+      [T0, true, 60],
+      [T0 + 26_000, false, 40],
+    ]);
   });
 
   it('an off-delay that ran out before a bad reading completes at its due time, with the clear value', () => {
@@ -168,7 +188,10 @@ describe('delays', () => {
     feed('P', 0, 60);
     feed('P', 1, 40);
     feed('P', 9, 9999, { quality: 'bad', reason: { code: 'decode', message: 'garbled' } });
-    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0, true, 60], [T0 + 6000, false, 40]]);
+    expect(alarmEvents('P/hi').map((e) => [e.time, e.conditionActive, e.value])).toEqual([
+      [T0, true, 60],
+      [T0 + 6000, false, 40],
+    ]);
   });
 
   it('limit and window alarms do not depend on the tick cadence (values on the limits, delays straddling ticks)', () => {
@@ -182,10 +205,17 @@ describe('delays', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.constantFrom(0, 1, 2.5, 3), fc.constantFrom(0, 1.5, 2.5), (steps, onDelayS, offDelayS) => {
         const config = {
-          points: [{
-            id: 'P', limits: { hihi: 40, hi: 25, lo: 10 }, deadband: 0.5, onDelayS, offDelayS, health: { staleS: 3_600 },
-            windows: [{ name: 'avg', aggregate: 'avg', windowS: 5, above: 25.5, onDelayS, offDelayS }],
-          }],
+          points: [
+            {
+              id: 'P',
+              limits: { hihi: 40, hi: 25, lo: 10 },
+              deadband: 0.5,
+              onDelayS,
+              offDelayS,
+              health: { staleS: 3_600 },
+              windows: [{ name: 'avg', aggregate: 'avg', windowS: 5, above: 25.5, onDelayS, offDelayS }],
+            },
+          ],
         };
         const untouched = setup(config);
         const ticked = setup(config);
@@ -205,16 +235,18 @@ describe('delays', () => {
 
 describe('window aggregates and rate', () => {
   const config = {
-    points: [{
-      id: 'P',
-      windows: [
-        { name: 'avg10', aggregate: 'avg', windowS: 10, above: 50 },
-        { name: 'max10', aggregate: 'max', windowS: 10, above: 80 },
-        { name: 'min10', aggregate: 'min', windowS: 10, below: 5 },
-        { name: 'twa10', aggregate: 'twa', windowS: 10, above: 30 },
-      ],
-      rate: { windowS: 60, risingPerMinute: 10 },
-    }],
+    points: [
+      {
+        id: 'P',
+        windows: [
+          { name: 'avg10', aggregate: 'avg', windowS: 10, above: 50 },
+          { name: 'max10', aggregate: 'max', windowS: 10, above: 80 },
+          { name: 'min10', aggregate: 'min', windowS: 10, below: 5 },
+          { name: 'twa10', aggregate: 'twa', windowS: 10, above: 30 },
+        ],
+        rate: { windowS: 60, risingPerMinute: 10 },
+      },
+    ],
   };
 
   it('avg / max / min / twa over 10 s compare to their limits', () => {
@@ -250,7 +282,13 @@ describe('aggregates at a limit', () => {
 
   it('a window holding only the value 51 averages 51 and raises above: 51 (running sums round; one path and the batch loop)', () => {
     // Added and evicted as running sums, 28.7, 43.1 and 30.4 leave 50.999999999999986 for the two 51s.
-    const readings: [number, number][] = [[0, 28.7], [1, 43.1], [2, 30.4], [3, 51], [12.5, 51]];
+    const readings: [number, number][] = [
+      [0, 28.7],
+      [1, 43.1],
+      [2, 30.4],
+      [3, 51],
+      [12.5, 51],
+    ];
     const config = { points: [{ id: 'P', windows: [{ name: 'avg', aggregate: 'avg', windowS: 10, above: 51 }] }] };
     const single = setup(config);
     for (const [seconds, value] of readings) single.feed('P', seconds, value);
@@ -275,7 +313,10 @@ describe('aggregates at a limit', () => {
   it('avg and twa of values sitting exactly on the limit raise above and below alike, whatever came before', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: -5_000, max: 5_000 }).map((n) => n / 100), { maxLength: 40 }),
+        fc.array(
+          fc.integer({ min: -5_000, max: 5_000 }).map((n) => n / 100),
+          { maxLength: 40 },
+        ),
         fc.integer({ min: -10_000, max: 10_000 }).map((n) => n / 10),
         fc.constantFrom(1, 3, 10),
         fc.constantFrom(undefined, 0.5, 2),
@@ -314,7 +355,10 @@ describe('rate over a window without elapsed time', () => {
     expect(engine.windowValue('P', 'rate_rising').value).toBeNaN();
     expect(engine.alarm('P/rate_rising')?.conditionActive).toBe(true);
     feed('P', 101, 10);
-    expect(alarmEvents('P/rate_rising').map((e) => [e.time, e.conditionActive, e.value])).toEqual([[T0 + 5000, true, 120], [T0 + 101_000, false, 0]]);
+    expect(alarmEvents('P/rate_rising').map((e) => [e.time, e.conditionActive, e.value])).toEqual([
+      [T0 + 5000, true, 120],
+      [T0 + 101_000, false, 0],
+    ]);
   });
 });
 
@@ -342,7 +386,12 @@ describe('health', () => {
   const health = { staleS: 10, stuck: { epsilon: 0.01, forS: 20 } };
 
   it('stale: silence raises it on ticks, also for a point that never reported; a good reading clears it', () => {
-    const { engine, feed } = setup({ points: [{ id: 'P', health }, { id: 'Q', health }] });
+    const { engine, feed } = setup({
+      points: [
+        { id: 'P', health },
+        { id: 'Q', health },
+      ],
+    });
     engine.tick(T0);
     feed('P', 1, 5);
     engine.tick(T0 + 10_999);
@@ -356,7 +405,12 @@ describe('health', () => {
 
   it('stale, health bits, NE43 and voting send a batch reading to the full path, which clears and judges them', () => {
     const { engine } = setup({
-      points: [{ id: 'P', health: { staleS: 10 } }, { id: 'I', health: { ne43: true } }, { id: 'G1', limits: { hi: 50 } }, { id: 'G2', limits: { hi: 50 } }],
+      points: [
+        { id: 'P', health: { staleS: 10 } },
+        { id: 'I', health: { ne43: true } },
+        { id: 'G1', limits: { hi: 50 } },
+        { id: 'G2', limits: { hi: 50 } },
+      ],
       votingGroups: [{ id: 'g', area: 'x', vote: '1oo2', points: ['G1', 'G2'], trip: 'hi' }],
     });
     const batch = (point: number, seconds: number, value: number, quality = 0) =>
@@ -435,9 +489,7 @@ describe('health alarms made on first use', () => {
     const config = { points: [{ id: 'line/P', limits: { hi: 50 }, health: { staleS: 10 } }] };
     const { engine, feed, alarmEvents } = setup(config);
     expect(engine.alarm('line/P/comms_loss')).toMatchObject({ state: 'normal', mode: 'in_service', conditionActive: false, priority: 'high' });
-    expect(engine.alarms().map((alarm) => alarm.id)).toEqual(
-      ['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'].map((rule) => `line/P/${rule}`),
-    );
+    expect(engine.alarms().map((alarm) => alarm.id)).toEqual(['hi', 'stale', 'bad_quality', 'comms_loss', 'device_fault', 'signal_out_of_range'].map((rule) => `line/P/${rule}`));
     expect(engine.alarm('line/P/no_such_rule')).toBeUndefined();
     expect(engine.alarmsNotNormal()).toEqual([]);
     expect(engine.command({ kind: 'shelve', target: 'line/P/stale', time: T0, person: 'Li Wei', reason: 'sensor swap', until: T0 + 3_600_000 })).toEqual({ ok: true });
@@ -519,7 +571,11 @@ describe('exposure', () => {
     // The running integral keeps a rounding remainder once its readings leave: divided by 0 covered time it was
     // -Infinity here, which cleared the alarm on no data.
     const { engine, alarmEvents } = setup({ points: [{ id: 'A', holdS: 20, windows: [{ name: 'w', aggregate: 'twa', windowS: 12, above: 60 }] }] });
-    for (const [ms, value] of [[0, 530 / 7], [1000, 83 / 7], [41_000, 0.5]] as const) {
+    for (const [ms, value] of [
+      [0, 530 / 7],
+      [1000, 83 / 7],
+      [41_000, 0.5],
+    ] as const) {
       engine.processReadings([{ pointId: 'A', value, unit: '', sourceTime: T0 + ms, receiveTime: T0 + ms, quality: 'good' }]);
     }
     expect(alarmEvents('A/w').map((e) => [e.conditionActive, e.value])).toEqual([[true, expect.closeTo(75.71, 2)]]);
@@ -637,8 +693,21 @@ describe('engine-wide flat state', () => {
   /** Rule sets that differ in which slots, windows and scalars they use, so an indexing slip shows. */
   const ruleSets = [
     { limits: { hihi: 90, hi: 70, lo: 10, lolo: 5 }, deadband: 2, onDelayS: 2, offDelayS: 3, health: { staleS: 20, stuck: { epsilon: 0.5, forS: 15 } } },
-    { windows: [{ name: 'avg20', aggregate: 'avg', windowS: 20, above: 60, onDelayS: 1 }, { name: 'min20', aggregate: 'min', windowS: 20, below: 15 }], rate: { windowS: 30, risingPerMinute: 40, fallingPerMinute: 40 } },
-    { limits: { hi: 50 }, windows: [{ name: 'max600', aggregate: 'max', windowS: 600, above: 80 }, { name: 'twa60', aggregate: 'twa', windowS: 60, above: 55 }], health: { staleS: 10, ne43: false, faultFlags: ['fault'] } },
+    {
+      windows: [
+        { name: 'avg20', aggregate: 'avg', windowS: 20, above: 60, onDelayS: 1 },
+        { name: 'min20', aggregate: 'min', windowS: 20, below: 15 },
+      ],
+      rate: { windowS: 30, risingPerMinute: 40, fallingPerMinute: 40 },
+    },
+    {
+      limits: { hi: 50 },
+      windows: [
+        { name: 'max600', aggregate: 'max', windowS: 600, above: 80 },
+        { name: 'twa60', aggregate: 'twa', windowS: 60, above: 55 },
+      ],
+      health: { staleS: 10, ne43: false, faultFlags: ['fault'] },
+    },
     { limits: { hi: 18, lo: 6 }, deadband: 0.5, health: { staleS: 30, ne43: true, stuck: { epsilon: 0.01, forS: 8 } } },
   ];
   const points = ruleSets.map((rules, i) => ({ id: `P${i}`, site: `site-${i}`, ...rules }));
@@ -665,7 +734,12 @@ describe('engine-wide flat state', () => {
           clock += step.gapMs;
           const id = `P${step.point}`;
           const reading: Reading = {
-            pointId: id, value: step.value, unit: '', sourceTime: clock, receiveTime: clock, quality: step.quality,
+            pointId: id,
+            value: step.value,
+            unit: '',
+            sourceTime: clock,
+            receiveTime: clock,
+            quality: step.quality,
             ...(step.reason === undefined ? {} : { reason: { code: step.reason, message: 'generated' } }),
             ...(step.fault ? { flags: { fault: true } } : {}),
           };
@@ -673,18 +747,23 @@ describe('engine-wide flat state', () => {
           alone[step.point]!.engine.processReadings([reading]);
           if (step.tick === 0) for (const { engine } of everyEngine) engine.tick(clock);
         }
-        const of = (events: EngineEvent[], i: number) =>
-          events.filter((e) => ('pointId' in e && e.pointId === `P${i}`) || ('site' in e && e.site === `site-${i}`));
+        const of = (events: EngineEvent[], i: number) => events.filter((e) => ('pointId' in e && e.pointId === `P${i}`) || ('site' in e && e.site === `site-${i}`));
         points.forEach((point, i) => {
           const own = alone[i]!;
           expect(of(shared.events, i)).toEqual(own.events);
           expect(shared.engine.alarms().filter((a) => a.pointId === point.id)).toEqual(own.engine.alarms());
           expect(shared.engine.snapshot([point.id]).points).toEqual(own.engine.snapshot().points);
         });
-        const sum = alone.map(({ engine }) => engine.stats()).reduce((a, b) => ({
-          readings: a.readings + b.readings, late: a.late + b.late, reordered: a.reordered + b.reordered,
-          duplicates: a.duplicates + b.duplicates, nonFinite: a.nonFinite + b.nonFinite, invalid: a.invalid + b.invalid,
-        }));
+        const sum = alone
+          .map(({ engine }) => engine.stats())
+          .reduce((a, b) => ({
+            readings: a.readings + b.readings,
+            late: a.late + b.late,
+            reordered: a.reordered + b.reordered,
+            duplicates: a.duplicates + b.duplicates,
+            nonFinite: a.nonFinite + b.nonFinite,
+            invalid: a.invalid + b.invalid,
+          }));
         expect(shared.engine.stats()).toEqual(sum);
       }),
       { numRuns: 150 },

@@ -172,8 +172,13 @@ export class AlarmEngine {
   private reasonText: string | undefined = undefined;
   /** processReadings' readings as columns, reused, so that they take the batch loop; with each row's reason message. */
   private readonly readingRows = {
-    length: 0, point: new Int32Array(READING_ROWS), time: new Float64Array(READING_ROWS), value: new Float64Array(READING_ROWS),
-    quality: new Uint8Array(READING_ROWS), reason: new Uint8Array(READING_ROWS), flags: new Uint8Array(READING_ROWS),
+    length: 0,
+    point: new Int32Array(READING_ROWS),
+    time: new Float64Array(READING_ROWS),
+    value: new Float64Array(READING_ROWS),
+    quality: new Uint8Array(READING_ROWS),
+    reason: new Uint8Array(READING_ROWS),
+    flags: new Uint8Array(READING_ROWS),
   };
   private readonly readingReasonTexts = new Array<string | undefined>(READING_ROWS).fill(undefined);
   /** A window or rate rule's result, the time and the latest value (see updateWindows). */
@@ -513,8 +518,15 @@ export class AlarmEngine {
    * the bench reports heap growth per point beside this figure.
    */
   stateBytesPerPoint(): number {
-    const tables = this.scalars.byteLength + this.pointSettings.byteLength + this.ruleRanges.byteLength + this.conditionTable.data.byteLength +
-      this.conditionQuiet.byteLength + this.slotCondition.byteLength + this.storeLayout.byteLength + this.storePaneMs.byteLength;
+    const tables =
+      this.scalars.byteLength +
+      this.pointSettings.byteLength +
+      this.ruleRanges.byteLength +
+      this.conditionTable.data.byteLength +
+      this.conditionQuiet.byteLength +
+      this.slotCondition.byteLength +
+      this.storeLayout.byteLength +
+      this.storePaneMs.byteLength;
     const windows = this.stores.reduce((total, store) => total + store.stateBytes, 0);
     return (tables + windows) / Math.max(1, this.pointCount);
   }
@@ -539,7 +551,11 @@ export class AlarmEngine {
 
   private snapshotSubject(): SnapshotSubject {
     return {
-      points: this.points, scalars: this.scalars, groups: this.groups, actions: this.actions, health: this.health,
+      points: this.points,
+      scalars: this.scalars,
+      groups: this.groups,
+      actions: this.actions,
+      health: this.health,
       point: (pointId) => this.points[this.pointIndex(pointId)],
       alarm: (alarmId) => this.alarmsById.get(alarmId) ?? this.healthAlarmById(alarmId),
       healthAlarmOf: (point, alarmId) => {
@@ -573,8 +589,15 @@ export class AlarmEngine {
    */
   private compileKernels(): { pointKernel: Int32Array; batchLoop: BatchLoop } {
     const env: KernelEnv = {
-      scalars: this.scalars, ranges: this.ruleRanges, headers: this.windowHeaders, panes: this.windowPanes, quiet: this.conditionQuiet,
-      storeLayout: this.storeLayout, storePaneMs: this.storePaneMs, stores: this.stores, ruleInput: this.ruleInput,
+      scalars: this.scalars,
+      ranges: this.ruleRanges,
+      headers: this.windowHeaders,
+      panes: this.windowPanes,
+      quiet: this.conditionQuiet,
+      storeLayout: this.storeLayout,
+      storePaneMs: this.storePaneMs,
+      stores: this.stores,
+      ruleInput: this.ruleInput,
       stepRule: (index, k) => {
         const t = this.scalar(index, PointField.LastTime);
         // A rule with a delay pending steps on every reading (its quiet interval is empty): the first step of the
@@ -628,7 +651,9 @@ export class AlarmEngine {
         : { heldValues: false, paned: store.paneMs !== 1, stride: layout.stride, suffixMax: layout.suffixMax, suffixMin: layout.suffixMin };
     });
     const rule = (aggregate: number) => (windowRule: WindowRule) => ({
-      condition: windowRule.condition.index - firstCondition, store: point.stores.indexOf(windowRule.store), aggregate: aggregate < 0 ? windowRule.aggregate : aggregate,
+      condition: windowRule.condition.index - firstCondition,
+      store: point.stores.indexOf(windowRule.store),
+      aggregate: aggregate < 0 ? windowRule.aggregate : aggregate,
     });
     return {
       stores,
@@ -726,16 +751,31 @@ export class AlarmEngine {
   /** What a health alarm never used looks like: normal and in service. */
   private uncreatedHealthView(point: PointRuntime, rule: HealthRule): AlarmView {
     return {
-      id: `${point.id}/${rule}`, pointId: point.id, site: point.site, rule,
-      state: 'normal', mode: 'in_service', conditionActive: false, priority: point.healthPriority, activeSince: null, shelvedUntil: null,
+      id: `${point.id}/${rule}`,
+      pointId: point.id,
+      site: point.site,
+      rule,
+      state: 'normal',
+      mode: 'in_service',
+      conditionActive: false,
+      priority: point.healthPriority,
+      activeSince: null,
+      shelvedUntil: null,
     };
   }
 
   private view(alarm: Alarm): AlarmView {
     return {
-      id: alarm.id, pointId: alarm.pointId, site: alarm.site, rule: alarm.rule,
-      state: alarm.state, mode: alarm.mode, conditionActive: alarm.conditionActive, priority: alarm.priority,
-      activeSince: Number.isNaN(alarm.activeSince) ? null : alarm.activeSince, shelvedUntil: Number.isNaN(alarm.shelvedUntil) ? null : alarm.shelvedUntil,
+      id: alarm.id,
+      pointId: alarm.pointId,
+      site: alarm.site,
+      rule: alarm.rule,
+      state: alarm.state,
+      mode: alarm.mode,
+      conditionActive: alarm.conditionActive,
+      priority: alarm.priority,
+      activeSince: Number.isNaN(alarm.activeSince) ? null : alarm.activeSince,
+      shelvedUntil: Number.isNaN(alarm.shelvedUntil) ? null : alarm.shelvedUntil,
     };
   }
 
@@ -979,7 +1019,11 @@ export class AlarmEngine {
       if (ignoreBad && (bad ? 1 : 0) !== group.ignored[i]) {
         group.ignored[i] = bad ? 1 : 0;
         this.sink({
-          type: 'vote_ignored', time: t, groupId: group.config.id, pointId: member.id, ignored: bad,
+          type: 'vote_ignored',
+          time: t,
+          groupId: group.config.id,
+          pointId: member.id,
+          ignored: bad,
           why: bad ? 'bad quality or stale: vote ignored as configured' : 'quality good again: votes again',
         });
       }

@@ -1,10 +1,7 @@
 /** Named errors of the alarm engine, each with a stable code; config errors list their problems by field path. */
 import { HazmonError } from '@hazmon/errors';
 
-export type EngineErrorCode =
-  | 'HAZMON_ENGINE_CONFIG_INVALID'
-  | 'HAZMON_ENGINE_INPUT_INVALID'
-  | 'HAZMON_ENGINE_SNAPSHOT_INVALID';
+export type EngineErrorCode = 'HAZMON_ENGINE_CONFIG_INVALID' | 'HAZMON_ENGINE_INPUT_INVALID' | 'HAZMON_ENGINE_SNAPSHOT_INVALID';
 
 /** Path of a field in the engine's config, e.g. ['points', 1, 'limits', 'hi']. */
 export type EnginePath = readonly (string | number)[];

@@ -103,28 +103,12 @@ export interface AlarmChatteringEvent {
   readonly activationsIn1Min: number;
 }
 
-export type EngineEvent =
-  | AlarmEvent
-  | ActionEvent
-  | CommandRefusedEvent
-  | LateReadingEvent
-  | InvalidReadingEvent
-  | VoteIgnoredEvent
-  | AlarmFloodEvent
-  | AlarmChatteringEvent;
+export type EngineEvent = AlarmEvent | ActionEvent | CommandRefusedEvent | LateReadingEvent | InvalidReadingEvent | VoteIgnoredEvent | AlarmFloodEvent | AlarmChatteringEvent;
 
 export type EventSink = (event: EngineEvent) => void;
 
 export interface OperatorCommand {
-  readonly kind:
-    | 'ack'
-    | 'shelve'
-    | 'unshelve'
-    | 'suppress'
-    | 'unsuppress'
-    | 'remove_from_service'
-    | 'return_to_service'
-    | 'reset';
+  readonly kind: 'ack' | 'shelve' | 'unshelve' | 'suppress' | 'unsuppress' | 'remove_from_service' | 'return_to_service' | 'reset';
   /** Alarm id, or for reset an alarm id or action id. */
   readonly target: string;
   readonly time: number;

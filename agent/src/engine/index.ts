@@ -6,11 +6,31 @@ export { FLAG_FAULT } from './layout.ts';
 export type { ReadingBatch } from './layout.ts';
 export { engineConfigSchema, parseEngineConfig, PRIORITIES, PRIORITY_COLOUR } from './config.ts';
 export type {
-  ActionConfig, EngineConfig, EngineConfigInput, LimitConfig, PointRules, Priority, VotingGroupConfig, WindowRuleConfig,
+  ActionConfig,
+  EngineConfig,
+  EngineConfigInput,
+  LimitConfig,
+  PointRules,
+  Priority,
+  VotingGroupConfig,
+  WindowRuleConfig,
 } from './config.ts';
 export type {
-  ActionEvent, AlarmChatteringEvent, AlarmEvent, AlarmFloodEvent, AlarmKind, AlarmMode, AlarmState, CommandRefusedEvent,
-  CommandResult, EngineEvent, EventSink, InvalidReadingEvent, LateReadingEvent, OperatorCommand, VoteIgnoredEvent,
+  ActionEvent,
+  AlarmChatteringEvent,
+  AlarmEvent,
+  AlarmFloodEvent,
+  AlarmKind,
+  AlarmMode,
+  AlarmState,
+  CommandRefusedEvent,
+  CommandResult,
+  EngineEvent,
+  EventSink,
+  InvalidReadingEvent,
+  LateReadingEvent,
+  OperatorCommand,
+  VoteIgnoredEvent,
 } from './events.ts';
 export type { AlarmSystemHealth } from './alarm-health.ts';
 export { CHATTER_COUNT, CHATTER_WINDOW_MS, FLOOD_COUNT, FLOOD_WINDOW_MS, STALE_ALARM_MS } from './alarm-health.ts';

@@ -19,7 +19,13 @@ describe('value kernels', () => {
   it('hand every rule the aggregate of a naive recompute (raw and paned, min / max kept or not, ring growth)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ gapMs: fc.oneof(fc.constant(0), fc.constantFrom(500, 1_000), fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: 0, max: 90_000 })), value: fc.double({ min: -50, max: 50, noNaN: true }) }), { minLength: 1, maxLength: 300 }),
+        fc.array(
+          fc.record({
+            gapMs: fc.oneof(fc.constant(0), fc.constantFrom(500, 1_000), fc.integer({ min: 1, max: 3_000 }), fc.integer({ min: 0, max: 90_000 })),
+            value: fc.double({ min: -50, max: 50, noNaN: true }),
+          }),
+          { minLength: 1, maxLength: 300 },
+        ),
         fc.integer({ min: 1, max: 120 }),
         fc.constantFrom(1, 1_000, 7_000),
         fc.boolean(),
@@ -42,15 +48,24 @@ describe('value kernels', () => {
             return layout;
           };
           const layout = noteLayout();
-          const rules: KernelRule[] = [AGGREGATE_AVG, RATE_PER_MINUTE, ...(minimum ? [AGGREGATE_MIN] : []), ...(maximum ? [AGGREGATE_MAX] : [])]
-            .map((aggregate, condition) => ({ condition, store: 0, aggregate }));
+          const rules: KernelRule[] = [AGGREGATE_AVG, RATE_PER_MINUTE, ...(minimum ? [AGGREGATE_MIN] : []), ...(maximum ? [AGGREGATE_MAX] : [])].map((aggregate, condition) => ({
+            condition,
+            store: 0,
+            aggregate,
+          }));
           const scalars = new Float64Array(L.pointFields);
           const handed = new Map<number, number>();
           const ruleInput = new Float64Array(3);
           const env: KernelEnv = {
-            scalars, ranges: new Int32Array(L.ruleFields), headers, panes,
+            scalars,
+            ranges: new Int32Array(L.ruleFields),
+            headers,
+            panes,
             quiet: new Float64Array(rules.length * L.quietFields).fill(Number.POSITIVE_INFINITY).map((x, i) => (i % 2 === 0 ? x : -x)),
-            storeLayout, storePaneMs: Float64Array.of(shape.paneMs), stores: [store], ruleInput,
+            storeLayout,
+            storePaneMs: Float64Array.of(shape.paneMs),
+            stores: [store],
+            ruleInput,
             stepRule: (_index, k) => handed.set(k, ruleInput[0]!),
             refreshLimitBand: () => {},
             detectStuck: () => {},
@@ -74,7 +89,14 @@ describe('value kernels', () => {
             scalars[L.lastValue] = reading.value;
             handed.clear();
             kernel(0);
-            const naive = naiveAggregates(shape, times, values, times.map(() => true), times.length - 1, t);
+            const naive = naiveAggregates(
+              shape,
+              times,
+              values,
+              times.map(() => true),
+              times.length - 1,
+              t,
+            );
             const rate = t > naive.oldestTime ? ((reading.value - naive.oldestValue) * 60_000) / (t - naive.oldestTime) : Number.NaN;
             const expected = { [AGGREGATE_AVG]: naive.average, [RATE_PER_MINUTE]: rate, [AGGREGATE_MIN]: naive.minimum, [AGGREGATE_MAX]: naive.maximum };
             rules.forEach((rule, k) => {

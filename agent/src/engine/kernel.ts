@@ -185,7 +185,11 @@ export interface InlinedKernel {
  * re-checks of its arrays after each call: ~60 of ~775 instructions per reading with the full rule set. The engine
  * inlines only its commonest shapes (usually one or a few), so the function stays small enough for V8 to optimize.
  */
-export function compileBatchLoop(inlined: readonly InlinedKernel[], kernelCount: number, layout: KernelLayout): (env: KernelEnv, pointKernel: Int32Array, kernels: readonly ValueKernel[]) => BatchLoop {
+export function compileBatchLoop(
+  inlined: readonly InlinedKernel[],
+  kernelCount: number,
+  layout: KernelLayout,
+): (env: KernelEnv, pointKernel: Int32Array, kernels: readonly ValueKernel[]) => BatchLoop {
   inlined.forEach(({ kernel, shape }) => {
     assertStructureOnly(shape);
     if (!Number.isSafeInteger(kernel)) throw new RangeError(`batch loop: kernel ${JSON.stringify(kernel)} is not an integer`);
@@ -231,8 +235,11 @@ export function compileBatchLoop(inlined: readonly InlinedKernel[], kernelCount:
   }
   lines.push('  }', '  return i;', '};');
   compilations += 1;
-  return new Function('env', 'pointKernel', 'kernels', `${lines.join('\n')}\n// compilation ${compilations}`) as
-    (env: KernelEnv, pointKernel: Int32Array, kernels: readonly ValueKernel[]) => BatchLoop;
+  return new Function('env', 'pointKernel', 'kernels', `${lines.join('\n')}\n// compilation ${compilations}`) as (
+    env: KernelEnv,
+    pointKernel: Int32Array,
+    kernels: readonly ValueKernel[],
+  ) => BatchLoop;
 }
 
 /** Only integers and booleans may reach the generated source: a shape carries structure, never config text. */

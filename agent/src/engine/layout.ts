@@ -155,23 +155,56 @@ export interface KernelLayout {
   /** Ring lengths of evictions between two re-adds of a window's running sums (window.ts RECOMPUTE_RINGS). */
   readonly recomputeRings: number;
   readonly header: {
-    readonly length: number; readonly heldLength: number; readonly head: number; readonly tail: number; readonly runCount: number; readonly runSum: number;
-    readonly boundary: number; readonly backMax: number; readonly backMin: number; readonly windowMs: number;
+    readonly length: number;
+    readonly heldLength: number;
+    readonly head: number;
+    readonly tail: number;
+    readonly runCount: number;
+    readonly runSum: number;
+    readonly boundary: number;
+    readonly backMax: number;
+    readonly backMin: number;
+    readonly windowMs: number;
   };
   readonly paned: {
-    readonly index: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number;
-    readonly firstT: number; readonly firstV: number; readonly lastT: number; readonly lastV: number; readonly sumError: number;
+    readonly index: number;
+    readonly count: number;
+    readonly sum: number;
+    readonly min: number;
+    readonly max: number;
+    readonly firstT: number;
+    readonly firstV: number;
+    readonly lastT: number;
+    readonly lastV: number;
+    readonly sumError: number;
   };
   readonly aggregates: { readonly avg: number; readonly min: number; readonly max: number; readonly rate: number };
 }
 
 /** Offsets and codes the compiled kernels read the engine's tables with (kernel.ts). */
 export const KERNEL_LAYOUT: KernelLayout = {
-  pointFields: PointField.Count, lastTime: PointField.LastTime, lastValue: PointField.LastValue, lastQuality: PointField.LastQuality,
-  lastGoodTime: PointField.LastGoodTime, flags: PointField.Flags, good: QUALITY_CODE.good, limitQuietLow: PointField.LimitQuietLow, limitQuietHigh: PointField.LimitQuietHigh,
-  stuckRefValue: PointField.StuckRefValue, stuckRefTime: PointField.StuckRefTime, stuckActive: PointField.StuckActive, stuckEpsilon: PointField.StuckEpsilon,
-  ruleFields: RuleField.Count, ruleLimits: RuleField.Limits, ruleStores: RuleField.Stores, ruleConditions: RuleField.Conditions, ruleLimitConditions: RuleField.LimitConditions,
-  storeFields: StoreField.Count, storeHeader: StoreField.Header, storeEntries: StoreField.Entries, storeMask: StoreField.Mask,
+  pointFields: PointField.Count,
+  lastTime: PointField.LastTime,
+  lastValue: PointField.LastValue,
+  lastQuality: PointField.LastQuality,
+  lastGoodTime: PointField.LastGoodTime,
+  flags: PointField.Flags,
+  good: QUALITY_CODE.good,
+  limitQuietLow: PointField.LimitQuietLow,
+  limitQuietHigh: PointField.LimitQuietHigh,
+  stuckRefValue: PointField.StuckRefValue,
+  stuckRefTime: PointField.StuckRefTime,
+  stuckActive: PointField.StuckActive,
+  stuckEpsilon: PointField.StuckEpsilon,
+  ruleFields: RuleField.Count,
+  ruleLimits: RuleField.Limits,
+  ruleStores: RuleField.Stores,
+  ruleConditions: RuleField.Conditions,
+  ruleLimitConditions: RuleField.LimitConditions,
+  storeFields: StoreField.Count,
+  storeHeader: StoreField.Header,
+  storeEntries: StoreField.Entries,
+  storeMask: StoreField.Mask,
   quietFields: QUIET_FIELDS,
   recomputeRings: RECOMPUTE_RINGS,
   header: WINDOW_HEADER,

@@ -71,7 +71,10 @@ function fromSimulator(file: string): OracleScenario {
   return result;
 }
 
-const scenarios = readdirSync(SCENARIO_DIR).filter((file) => file.endsWith('.yaml')).sort().map(fromSimulator);
+const scenarios = readdirSync(SCENARIO_DIR)
+  .filter((file) => file.endsWith('.yaml'))
+  .sort()
+  .map(fromSimulator);
 
 type Row = { seq: number; values: number[] };
 
@@ -155,10 +158,13 @@ describe('engine vs DuckDB window functions on scenario data', () => {
   });
 
   it('raw 60 s avg / max / min / count equal RANGE window functions, at every good reading', async () => {
-    const sql = await query(connection, `
+    const sql = await query(
+      connection,
+      `
       SELECT scenario, seq, avg(v) OVER w, max(v) OVER w, min(v) OVER w, count(*) OVER w
       FROM readings WHERE good
-      WINDOW w AS (PARTITION BY scenario ORDER BY t RANGE BETWEEN 59999 PRECEDING AND CURRENT ROW)`);
+      WINDOW w AS (PARTITION BY scenario ORDER BY t RANGE BETWEEN 59999 PRECEDING AND CURRENT ROW)`,
+    );
     for (const scenario of scenarios) {
       const { perReading } = engineRun(scenario);
       const rows = sql.get(scenario.name)!;
@@ -171,19 +177,25 @@ describe('engine vs DuckDB window functions on scenario data', () => {
   });
 
   it('paned 10 min avg / max and 15 min time-weighted average equal SQL over the pane-aligned window', async () => {
-    const paned = await query(connection, `
+    const paned = await query(
+      connection,
+      `
       WITH g AS (SELECT * FROM readings WHERE good)
       SELECT a.scenario, a.seq, avg(b.v), max(b.v), count(*)
       FROM g a JOIN g b ON b.scenario = a.scenario AND b.t <= a.t
         AND b.t > floor((a.t - ${PANED.windowMs}) / ${PANED.paneMs}.0) * ${PANED.paneMs}
-      GROUP BY a.scenario, a.seq`);
-    const twa = await query(connection, `
+      GROUP BY a.scenario, a.seq`,
+    );
+    const twa = await query(
+      connection,
+      `
       WITH s AS (SELECT *, lead(t) OVER (PARTITION BY scenario ORDER BY t) AS next_t FROM readings),
       q AS (SELECT scenario, seq, t AS now, floor((t - ${TWA.windowMs}) / ${TWA.paneMs}.0) * ${TWA.paneMs} AS start FROM readings WHERE good),
       c AS (SELECT q.scenario, q.seq, s.v,
               greatest(0, least(coalesce(s.next_t, q.now), s.t + ${HOLD_MS}, q.now) - greatest(s.t, q.start)) AS held
             FROM q JOIN s ON s.scenario = q.scenario AND s.good AND s.t <= q.now)
-      SELECT scenario, seq, sum(v * held) / sum(held) FROM c GROUP BY scenario, seq`);
+      SELECT scenario, seq, sum(v * held) / sum(held) FROM c GROUP BY scenario, seq`,
+    );
     for (const scenario of scenarios) {
       const { perReading } = engineRun(scenario);
       for (const { seq, values } of paned.get(scenario.name)!) {
@@ -197,14 +209,17 @@ describe('engine vs DuckDB window functions on scenario data', () => {
   });
 
   it('hi and 60 s average limit crossings (no deadband, no delay) happen at the times SQL finds', async () => {
-    const crossings = await query(connection, `
+    const crossings = await query(
+      connection,
+      `
       WITH g AS (SELECT scenario, seq, t, v, avg(v) OVER w AS a FROM readings WHERE good
                  WINDOW w AS (PARTITION BY scenario ORDER BY t RANGE BETWEEN 59999 PRECEDING AND CURRENT ROW)),
       l AS (SELECT g.*, lag(v) OVER o AS pv, lag(a) OVER o AS pa FROM g WINDOW o AS (PARTITION BY scenario ORDER BY t))
       SELECT l.scenario, seq, t,
         CASE WHEN v >= hi AND (pv IS NULL OR pv < hi) THEN 1 ELSE 0 END,
         CASE WHEN a >= avg_limit AND (pa IS NULL OR pa < avg_limit) THEN 1 ELSE 0 END
-      FROM l JOIN limits USING (scenario) ORDER BY l.scenario, t`);
+      FROM l JOIN limits USING (scenario) ORDER BY l.scenario, t`,
+    );
     let total = 0;
     for (const scenario of scenarios) {
       const { activations } = engineRun(scenario);

@@ -118,7 +118,10 @@ export class PointRuntime {
     for (const [i, window] of rules.windows.entries()) {
       // Each alarm of a point is "<point>/<rule>": a window named like another of its alarms would hide one of them.
       if (taken.has(window.name)) {
-        throw configError([...where, 'windows', i, 'name'], `"${window.name}" names another alarm of the point: a window needs a name of its own, not a limit, health, stuck, rate or exposure rule's, nor another window's`);
+        throw configError(
+          [...where, 'windows', i, 'name'],
+          `"${window.name}" names another alarm of the point: a window needs a name of its own, not a limit, health, stuck, rate or exposure rule's, nor another window's`,
+        );
       }
       taken.add(window.name);
       const above = window.above !== undefined;
@@ -127,9 +130,16 @@ export class PointRuntime {
       }
       const windowMs = window.windowS * 1000;
       this.windowRules.push(
-        this.windowRule(window.name, 'window', AGGREGATE_CODES[window.aggregate], windowMs, window.paneS === undefined ? defaultPaneMs(windowMs) : window.paneS * 1000,
+        this.windowRule(
+          window.name,
+          'window',
+          AGGREGATE_CODES[window.aggregate],
+          windowMs,
+          window.paneS === undefined ? defaultPaneMs(windowMs) : window.paneS * 1000,
           new ThresholdCondition(above, (window.above ?? window.below)!, window.deadband ?? 0, (window.onDelayS ?? 0) * 1000, (window.offDelayS ?? 0) * 1000),
-          window.priority, window.latch),
+          window.priority,
+          window.latch,
+        ),
       );
     }
     if (rules.rate) this.compileRate(rules.rate, where);
@@ -220,27 +230,29 @@ export class PointRuntime {
     }
     const windowMs = rate.windowS * 1000;
     if (rate.risingPerMinute !== undefined) {
-      this.rateRules.push(this.windowRule('rate_rising', 'rate', AGGREGATE_AVG, windowMs, defaultPaneMs(windowMs),
-        new ThresholdCondition(true, rate.risingPerMinute, 0, 0, 0), rate.priority, false));
+      this.rateRules.push(this.windowRule('rate_rising', 'rate', AGGREGATE_AVG, windowMs, defaultPaneMs(windowMs), new ThresholdCondition(true, rate.risingPerMinute, 0, 0, 0), rate.priority, false));
     }
     if (rate.fallingPerMinute !== undefined) {
-      this.rateRules.push(this.windowRule('rate_falling', 'rate', AGGREGATE_AVG, windowMs, defaultPaneMs(windowMs),
-        new ThresholdCondition(false, -rate.fallingPerMinute, 0, 0, 0), rate.priority, false));
+      this.rateRules.push(
+        this.windowRule('rate_falling', 'rate', AGGREGATE_AVG, windowMs, defaultPaneMs(windowMs), new ThresholdCondition(false, -rate.fallingPerMinute, 0, 0, 0), rate.priority, false),
+      );
     }
   }
 
   private compileExposure(rules: PointRules, preset: PresetLimits, where: EnginePath): void {
     const exposure = rules.exposure;
     if (!exposure) return;
-    for (const [name, windowMs, paneMs] of [['stel', STEL_WINDOW_MS, defaultPaneMs(STEL_WINDOW_MS)], ['twa', TWA_WINDOW_MS, TWA_PANE_MS]] as const) {
+    for (const [name, windowMs, paneMs] of [
+      ['stel', STEL_WINDOW_MS, defaultPaneMs(STEL_WINDOW_MS)],
+      ['twa', TWA_WINDOW_MS, TWA_PANE_MS],
+    ] as const) {
       const configured = exposure[name];
       if (configured === undefined) continue;
       const limit = configured === true ? preset[name] : configured;
       if (limit === undefined) {
         throw configError([...where, 'exposure', name], `true needs a preset gas with a ${name.toUpperCase()} limit`);
       }
-      this.windowRules.push(this.windowRule(name, 'exposure', AGGREGATE_TWA, windowMs, paneMs,
-        new ThresholdCondition(true, limit, 0, 0, 0), exposure.priority, false));
+      this.windowRules.push(this.windowRule(name, 'exposure', AGGREGATE_TWA, windowMs, paneMs, new ThresholdCondition(true, limit, 0, 0, 0), exposure.priority, false));
     }
   }
 

@@ -86,8 +86,13 @@ export function takeSnapshot(engine: SnapshotSubject, pointIds?: readonly string
     snapshot.points[point.id] = {
       fingerprint: point.fingerprint,
       scalars: [
-        s[p + PointField.LastTime]!, s[p + PointField.LastValue]!, s[p + PointField.LastQuality]!, s[p + PointField.LastGoodTime]!,
-        s[p + PointField.Flags]! & PointFlag.Health, s[p + PointField.StuckRefValue]!, s[p + PointField.StuckRefTime]!,
+        s[p + PointField.LastTime]!,
+        s[p + PointField.LastValue]!,
+        s[p + PointField.LastQuality]!,
+        s[p + PointField.LastGoodTime]!,
+        s[p + PointField.Flags]! & PointFlag.Health,
+        s[p + PointField.StuckRefValue]!,
+        s[p + PointField.StuckRefTime]!,
       ],
       conditions: point.conditions.map((condition) => condition.snapshot()),
       windows: point.stores.map((store) => store.snapshot()),
@@ -169,15 +174,25 @@ export function restoreAlarmStates(engine: SnapshotSubject, saved: readonly Save
   for (const entry of saved) {
     const alarm = engine.alarm(entry.alarmId);
     const problem =
-      alarm === undefined ? 'no longer configured'
-      : entry.mode === 'shelved' && !Number.isFinite(entry.shelvedUntil) ? 'shelved without a known expiry'
-      : entry.conditionActive && !restoreCondition(engine, alarm) ? 'its condition is not saved and is judged afresh'
-      : null;
+      alarm === undefined
+        ? 'no longer configured'
+        : entry.mode === 'shelved' && !Number.isFinite(entry.shelvedUntil)
+          ? 'shelved without a known expiry'
+          : entry.conditionActive && !restoreCondition(engine, alarm)
+            ? 'its condition is not saved and is judged afresh'
+            : null;
     if (problem !== null || alarm === undefined) {
       result.discarded.push({ alarmId: entry.alarmId, reason: problem ?? 'no longer configured' });
       continue;
     }
-    alarm.restore({ state: entry.state, mode: entry.mode, conditionActive: entry.conditionActive, activeSince: entry.activeSince, shelvedUntil: entry.mode === 'shelved' ? entry.shelvedUntil : Number.NaN, designSuppressed: false });
+    alarm.restore({
+      state: entry.state,
+      mode: entry.mode,
+      conditionActive: entry.conditionActive,
+      activeSince: entry.activeSince,
+      shelvedUntil: entry.mode === 'shelved' ? entry.shelvedUntil : Number.NaN,
+      designSuppressed: false,
+    });
     result.restored.push(entry.alarmId);
   }
   return result;

@@ -16,18 +16,17 @@ export interface NaiveAggregates {
  * Aggregates over (start, now] of readings 0..last (times ascending), with start = the pane-aligned window start.
  * Scans the whole history: O(n) per call on purpose.
  */
-export function naiveAggregates(
-  shape: WindowShape,
-  times: ArrayLike<number>,
-  values: ArrayLike<number>,
-  good: ArrayLike<boolean | number>,
-  last: number,
-  now: number,
-): NaiveAggregates {
+export function naiveAggregates(shape: WindowShape, times: ArrayLike<number>, values: ArrayLike<number>, good: ArrayLike<boolean | number>, last: number, now: number): NaiveAggregates {
   const start = Math.floor((now - shape.windowMs) / shape.paneMs) * shape.paneMs;
   const result: NaiveAggregates = {
-    count: 0, average: Number.NaN, minimum: Number.NaN, maximum: Number.NaN,
-    oldestTime: Number.NaN, oldestValue: Number.NaN, integral: 0, coveredMs: 0,
+    count: 0,
+    average: Number.NaN,
+    minimum: Number.NaN,
+    maximum: Number.NaN,
+    oldestTime: Number.NaN,
+    oldestValue: Number.NaN,
+    integral: 0,
+    coveredMs: 0,
   };
   let sum = 0;
   for (let i = 0; i <= last; i += 1) {

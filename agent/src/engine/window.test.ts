@@ -102,7 +102,10 @@ describe('PaneWindow', () => {
     fc.assert(
       fc.property(
         fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { maxLength: 60 }),
-        fc.oneof(fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 100), fc.double({ min: -1e4, max: 1e4, noNaN: true })),
+        fc.oneof(
+          fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 100),
+          fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+        ),
         fc.integer({ min: 1, max: 2_000 }),
         fc.constantFrom(1, 7, 1_000, 60_000),
         fc.integer({ min: 1, max: 997 }),

@@ -114,8 +114,16 @@ function recomputePeriodMask(mask: number): number {
  * follow the header, PANED_LAYOUT for a paned window, (time, value) for a raw one. See PaneWindow.inPlaceLayout.
  */
 export const WINDOW_HEADER = {
-  length: Header.Count, heldLength: Held.Count, runSum: Header.RunSum, runCount: Header.RunCount, head: Header.Head, tail: Header.Tail,
-  boundary: Header.Boundary, backMax: Header.BackMax, backMin: Header.BackMin, windowMs: Header.WindowMs,
+  length: Header.Count,
+  heldLength: Held.Count,
+  runSum: Header.RunSum,
+  runCount: Header.RunCount,
+  head: Header.Head,
+  tail: Header.Tail,
+  boundary: Header.Boundary,
+  backMax: Header.BackMax,
+  backMin: Header.BackMin,
+  windowMs: Header.WindowMs,
 } as const;
 
 /** Where a window's storage is, for stepping it in place. */
@@ -451,8 +459,7 @@ export class PaneWindow implements WindowShape {
       // remainder after its entries leave, and remainder / 0 would be an infinity that clears or raises the alarm.
       const covered = this.timeWeighted(t, false);
       result = covered > 0 ? this.timeWeighted(t, true) / covered : Number.NaN;
-    }
-    else if (this.tail > this.head) {
+    } else if (this.tail > this.head) {
       // A window holding one good reading (no time elapsed) has no rate: NaN, which leaves the condition as it is.
       const base = this.offsetOf(this.head);
       const oldestTime = this.panes[base + this.oFirstT]!;
@@ -559,7 +566,10 @@ export class PaneWindow implements WindowShape {
     for (const pane of snapshot.panes) {
       if (pane.length !== this.dataStride) throw new RangeError(`window entry has ${pane.length} fields, expected ${this.dataStride}`);
       const base = this.offsetOf(this.tail);
-      this.panes.set(pane.map((x) => x ?? Number.NaN), base);
+      this.panes.set(
+        pane.map((x) => x ?? Number.NaN),
+        base,
+      );
       this.backMax = Math.max(this.backMax, this.panes[base + this.oMax]!);
       this.backMin = Math.min(this.backMin, this.panes[base + this.oMin]!);
       if (this.panes[base + this.oLastT] === openT) this.openSeq = this.tail;
@@ -598,7 +608,13 @@ export class PaneWindow implements WindowShape {
   inPlaceLayout(): InPlaceLayout | null {
     if (this.tracksHeldValues) return null;
     return {
-      panes: this.panes, pbase: this.pbase, hbase: this.hbase, mask: this.mask, stride: this.stride, suffixMax: this.oSuffixMax, suffixMin: this.oSuffixMin,
+      panes: this.panes,
+      pbase: this.pbase,
+      hbase: this.hbase,
+      mask: this.mask,
+      stride: this.stride,
+      suffixMax: this.oSuffixMax,
+      suffixMin: this.oSuffixMin,
     };
   }
 
@@ -621,40 +637,100 @@ export class PaneWindow implements WindowShape {
   }
 
   // Header numbers (see Header.Count). Ring positions, live entry count:
-  private get head(): number { return this.header[this.hbase + Header.Head]!; }
-  private set head(value: number) { this.header[this.hbase + Header.Head] = value; }
-  private get tail(): number { return this.header[this.hbase + Header.Tail]!; }
-  private set tail(value: number) { this.header[this.hbase + Header.Tail] = value; }
+  private get head(): number {
+    return this.header[this.hbase + Header.Head]!;
+  }
+  private set head(value: number) {
+    this.header[this.hbase + Header.Head] = value;
+  }
+  private get tail(): number {
+    return this.header[this.hbase + Header.Tail]!;
+  }
+  private set tail(value: number) {
+    this.header[this.hbase + Header.Tail] = value;
+  }
   /** First entry of the back part (see Header.Boundary); the back part's extremes (-Infinity / +Infinity when empty): */
-  private get boundary(): number { return this.header[this.hbase + Header.Boundary]!; }
-  private set boundary(value: number) { this.header[this.hbase + Header.Boundary] = value; }
-  private get backMax(): number { return this.header[this.hbase + Header.BackMax]!; }
-  private set backMax(value: number) { this.header[this.hbase + Header.BackMax] = value; }
-  private get backMin(): number { return this.header[this.hbase + Header.BackMin]!; }
-  private set backMin(value: number) { this.header[this.hbase + Header.BackMin] = value; }
-  private get runCount(): number { return this.header[this.hbase + Header.RunCount]!; }
-  private set runCount(value: number) { this.header[this.hbase + Header.RunCount] = value; }
-  private get openSeq(): number { return this.header[this.gbase + Held.OpenSeq]!; }
-  private set openSeq(value: number) { this.header[this.gbase + Held.OpenSeq] = value; }
+  private get boundary(): number {
+    return this.header[this.hbase + Header.Boundary]!;
+  }
+  private set boundary(value: number) {
+    this.header[this.hbase + Header.Boundary] = value;
+  }
+  private get backMax(): number {
+    return this.header[this.hbase + Header.BackMax]!;
+  }
+  private set backMax(value: number) {
+    this.header[this.hbase + Header.BackMax] = value;
+  }
+  private get backMin(): number {
+    return this.header[this.hbase + Header.BackMin]!;
+  }
+  private set backMin(value: number) {
+    this.header[this.hbase + Header.BackMin] = value;
+  }
+  private get runCount(): number {
+    return this.header[this.hbase + Header.RunCount]!;
+  }
+  private set runCount(value: number) {
+    this.header[this.hbase + Header.RunCount] = value;
+  }
+  private get openSeq(): number {
+    return this.header[this.gbase + Held.OpenSeq]!;
+  }
+  private set openSeq(value: number) {
+    this.header[this.gbase + Held.OpenSeq] = value;
+  }
   // Running sums of the live entries:
-  private get runSum(): number { return this.header[this.hbase + Header.RunSum]!; }
-  private set runSum(value: number) { this.header[this.hbase + Header.RunSum] = value; }
-  private get runTwSum(): number { return this.header[this.gbase + Held.RunTwSum]!; }
-  private set runTwSum(value: number) { this.header[this.gbase + Held.RunTwSum] = value; }
-  private get runTwCover(): number { return this.header[this.gbase + Held.RunTwCover]!; }
-  private set runTwCover(value: number) { this.header[this.gbase + Held.RunTwCover] = value; }
+  private get runSum(): number {
+    return this.header[this.hbase + Header.RunSum]!;
+  }
+  private set runSum(value: number) {
+    this.header[this.hbase + Header.RunSum] = value;
+  }
+  private get runTwSum(): number {
+    return this.header[this.gbase + Held.RunTwSum]!;
+  }
+  private set runTwSum(value: number) {
+    this.header[this.gbase + Held.RunTwSum] = value;
+  }
+  private get runTwCover(): number {
+    return this.header[this.gbase + Held.RunTwCover]!;
+  }
+  private set runTwCover(value: number) {
+    this.header[this.gbase + Held.RunTwCover] = value;
+  }
   // Latest good reading, whose value is still held (NaN when the latest reading was not good):
-  private get openT(): number { return this.header[this.gbase + Held.OpenT]!; }
-  private set openT(value: number) { this.header[this.gbase + Held.OpenT] = value; }
-  private get openV(): number { return this.header[this.gbase + Held.OpenV]!; }
-  private set openV(value: number) { this.header[this.gbase + Held.OpenV] = value; }
+  private get openT(): number {
+    return this.header[this.gbase + Held.OpenT]!;
+  }
+  private set openT(value: number) {
+    this.header[this.gbase + Held.OpenT] = value;
+  }
+  private get openV(): number {
+    return this.header[this.gbase + Held.OpenV]!;
+  }
+  private set openV(value: number) {
+    this.header[this.gbase + Held.OpenV] = value;
+  }
   // The last segment that started in an evicted entry: start, end (NaN while open), value:
-  private get strS(): number { return this.header[this.gbase + Held.StrS]!; }
-  private set strS(value: number) { this.header[this.gbase + Held.StrS] = value; }
-  private get strE(): number { return this.header[this.gbase + Held.StrE]!; }
-  private set strE(value: number) { this.header[this.gbase + Held.StrE] = value; }
-  private get strV(): number { return this.header[this.gbase + Held.StrV]!; }
-  private set strV(value: number) { this.header[this.gbase + Held.StrV] = value; }
+  private get strS(): number {
+    return this.header[this.gbase + Held.StrS]!;
+  }
+  private set strS(value: number) {
+    this.header[this.gbase + Held.StrS] = value;
+  }
+  private get strE(): number {
+    return this.header[this.gbase + Held.StrE]!;
+  }
+  private set strE(value: number) {
+    this.header[this.gbase + Held.StrE] = value;
+  }
+  private get strV(): number {
+    return this.header[this.gbase + Held.StrV]!;
+  }
+  private set strV(value: number) {
+    this.header[this.gbase + Held.StrV] = value;
+  }
   private timeWeighted(now: number, integral: boolean): number {
     this.clipHeldSegments(now);
     return integral ? this.runTwSum + CLIPPED[0]! * CLIPPED[1]! + CLIPPED[2]! * CLIPPED[3]! : this.runTwCover + CLIPPED[0]! + CLIPPED[2]!;

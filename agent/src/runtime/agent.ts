@@ -57,7 +57,6 @@ import { SourceHealth } from './source-health.ts';
 import type { AgentStats } from './stats.ts';
 import { storeEventAlarm } from './store-alarms.ts';
 
-
 export interface AgentOptions {
   /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
   readonly now?: () => number;
@@ -134,23 +133,51 @@ export class Agent implements AgentApi {
     this.poller = new ModbusLines((batch, retiring, outcome) => this.onReadings(batch, retiring, outcome), this.now);
     this.writers = new PointWriters({ now: this.now, config: () => this.current, poller: this.poller, connections: this.connections, writeLatency: this.writeLatency });
     this.outputs = new OutputDriver(
-      { now: this.now, journal: this.journal, runtimeAlarms: this.runtimeAlarms, latency: this.latency, log: this.log, writerFor: (output) => this.writers.writerFor(output.command, `outputs ${output.id}: command point`) },
+      {
+        now: this.now,
+        journal: this.journal,
+        runtimeAlarms: this.runtimeAlarms,
+        latency: this.latency,
+        log: this.log,
+        writerFor: (output) => this.writers.writerFor(output.command, `outputs ${output.id}: command point`),
+      },
       config.outputs,
     );
-    this.latches = new LatchGuard({ now: this.now, engine: () => this.engine, config: () => this.current, journal: this.journal, runtimeAlarms: this.runtimeAlarms, outputs: this.outputs, log: this.log });
+    this.latches = new LatchGuard({
+      now: this.now,
+      engine: () => this.engine,
+      config: () => this.current,
+      journal: this.journal,
+      runtimeAlarms: this.runtimeAlarms,
+      outputs: this.outputs,
+      log: this.log,
+    });
     this.poller.replace(config.lines, config.devices);
     this.replaceConnections(config.opcua);
     this.awaitServerUnits(config);
     const raiseAlarm = (alarm: RuntimeAlarmInput) => this.raiseRuntimeAlarm(alarm);
     this.eventLoop = new EventLoopLagMonitor({ limitMs: config.health.eventLoopLagMs, alarm: raiseAlarm });
     const heartbeat = config.heartbeat;
-    this.heartbeat = heartbeat && new Heartbeat({ point: heartbeat.point, mode: heartbeat.mode ?? (this.writers.isBooleanModbusPoint(heartbeat.point) === false ? 'count' : 'toggle'), intervalMs: heartbeat.intervalS * 1000, write: this.writers.writerFor(heartbeat.point, 'heartbeat'), alarm: raiseAlarm });
+    this.heartbeat =
+      heartbeat &&
+      new Heartbeat({
+        point: heartbeat.point,
+        mode: heartbeat.mode ?? (this.writers.isBooleanModbusPoint(heartbeat.point) === false ? 'count' : 'toggle'),
+        intervalMs: heartbeat.intervalS * 1000,
+        write: this.writers.writerFor(heartbeat.point, 'heartbeat'),
+        alarm: raiseAlarm,
+      });
   }
 
   /** Opens the store, registers the points, takes back latches and alarm states, starts polling, subscriptions and the tick. */
   static async start(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
     const holder: { agent?: Agent } = {};
-    const store = await HazmonStore.open({ ...options.store, ...config.store, ...(options.now ? { now: options.now } : {}), onEvent: (event) => holder.agent?.raiseRuntimeAlarm(storeEventAlarm(event)) });
+    const store = await HazmonStore.open({
+      ...options.store,
+      ...config.store,
+      ...(options.now ? { now: options.now } : {}),
+      onEvent: (event) => holder.agent?.raiseRuntimeAlarm(storeEventAlarm(event)),
+    });
     try {
       await store.registerPoints(config.storePoints);
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
@@ -202,10 +229,17 @@ export class Agent implements AgentApi {
   async resetAction(actionId: string, credentials: Credentials, reason = 'reset'): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, RESET_ROLES, 'resetting a latched action');
     const result: CommandResult =
-      'refused' in access ? { ok: false, reason: access.refused } : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }));
+      'refused' in access
+        ? { ok: false, reason: access.refused }
+        : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }));
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
     if (result.ok) await this.journal.settled();
-    await this.journal.audit('reset_action', actionId, { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: access.user?.role ?? null }, nameOf(credentials));
+    await this.journal.audit(
+      'reset_action',
+      actionId,
+      { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: access.user?.role ?? null },
+      nameOf(credentials),
+    );
     return result;
   }
 
@@ -221,10 +255,24 @@ export class Agent implements AgentApi {
     let result: CommandResult;
     if ('refused' in access) result = { ok: false, reason: access.refused };
     else if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
-      result = request.kind === 'ack' ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason) : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
+      result =
+        request.kind === 'ack'
+          ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
+          : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
     } else result = this.engine.command({ ...request, time: this.now(), person: access.user.name });
     if (result.ok) await this.journal.settled();
-    await this.journal.audit('alarm_command', request.target, { command: request.kind, result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: access.user?.role ?? null, ...(request.until === undefined ? {} : { until: request.until }) }, nameOf(credentials));
+    await this.journal.audit(
+      'alarm_command',
+      request.target,
+      {
+        command: request.kind,
+        result: result.ok ? 'accepted' : 'refused',
+        reason: result.ok ? reason : result.reason,
+        role: access.user?.role ?? null,
+        ...(request.until === undefined ? {} : { until: request.until }),
+      },
+      nameOf(credentials),
+    );
     return result;
   }
 
@@ -411,7 +459,14 @@ export class Agent implements AgentApi {
       recommanded,
     };
     const { file: _file, points, lines, devices, opcua: connections, outputs: outputChanges, ...rest } = report;
-    const audited = { ...rest, points: auditedChanges(points), lines: auditedChanges(lines), devices: auditedChanges(devices), opcua: auditedChanges(connections), outputs: auditedChanges(outputChanges) };
+    const audited = {
+      ...rest,
+      points: auditedChanges(points),
+      lines: auditedChanges(lines),
+      devices: auditedChanges(devices),
+      opcua: auditedChanges(connections),
+      outputs: auditedChanges(outputChanges),
+    };
     await Promise.all([
       modbus.settled,
       opcua.settled,
@@ -445,17 +500,25 @@ export class Agent implements AgentApi {
   }
 
   private refuseReload(file: string, trigger: string, why: string, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
-    return this.journal.publishAudited({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null }, 'config_reload_refused', file, { trigger, why, hashBefore: this.current.hash, ...details });
+    return this.journal.publishAudited({ type: 'config_reload', time: this.now(), file, trigger, applied: false, why, report: null }, 'config_reload_refused', file, {
+      trigger,
+      why,
+      hashBefore: this.current.hash,
+      ...details,
+    });
   }
 
   private replaceConnections(configs: readonly OpcuaConnectionConfig[]) {
     return this.connections.replace(fingerprints(configs), (id, retiring) =>
-      createOpcuaConnection(configs.find((config) => config.id === id), {
-        onReadings: (batch) => this.onReadings(batch, retiring),
-        onStateChange: (state, cause) => {
-          if (!retiring()) this.sources.onConnectionState(id, state, cause);
+      createOpcuaConnection(
+        configs.find((config) => config.id === id),
+        {
+          onReadings: (batch) => this.onReadings(batch, retiring),
+          onStateChange: (state, cause) => {
+            if (!retiring()) this.sources.onConnectionState(id, state, cause);
+          },
         },
-      }),
+      ),
     );
   }
 
@@ -463,7 +526,13 @@ export class Agent implements AgentApi {
   private restoreAlarms(rows: readonly AlarmEventRow[]): void {
     const config = this.current;
     const isConnection = (id: string) => config.opcua.some((connection) => connection.id === id);
-    const restored = restoreAlarmStates(rows, { engine: this.engine, runtimeAlarms: this.runtimeAlarms, journal: this.journal, now: this.now, watches: (alarmId) => this.watchesAfterRestart(alarmId) });
+    const restored = restoreAlarmStates(rows, {
+      engine: this.engine,
+      runtimeAlarms: this.runtimeAlarms,
+      journal: this.journal,
+      now: this.now,
+      watches: (alarmId) => this.watchesAfterRestart(alarmId),
+    });
     for (const alarm of restored) {
       if (alarm.rule === 'comms_loss' && alarm.state !== 'unacknowledged_returned') this.sources.restoreLoss(alarm, isConnection(alarm.source));
     }

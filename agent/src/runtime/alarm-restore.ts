@@ -31,7 +31,17 @@ export function restoreAlarmStates(rows: readonly AlarmEventRow[], deps: AlarmRe
     const state = alarmStateOf(row.stateAfter);
     if (state === null) discarded.push({ row, reason: `state ${JSON.stringify(row.stateAfter)} is not an alarm state` });
     else if ('alarmKind' in details) engineStates.push(savedEngineAlarm(row, alarmId, state));
-    else if (deps.watches(alarmId)) runtime.push({ alarmId, source: row.pointId ?? 'agent', rule: row.ruleId, priority: row.priority ?? 'high', state, occurrences: numberOr(details['occurrences'], 1), time: row.time, why: row.why ?? '' });
+    else if (deps.watches(alarmId))
+      runtime.push({
+        alarmId,
+        source: row.pointId ?? 'agent',
+        rule: row.ruleId,
+        priority: row.priority ?? 'high',
+        state,
+        occurrences: numberOr(details['occurrences'], 1),
+        time: row.time,
+        why: row.why ?? '',
+      });
     else discarded.push({ row, reason: 'raised by the previous run, which alone watched its condition' });
   }
   const restored = deps.engine.restoreAlarmStates(engineStates);

@@ -60,7 +60,14 @@ export class DeviceCommsHealth {
     const key = `FC${outcome.functionCode}@${outcome.address}x${outcome.quantity}`;
     if (failure?.exceptionCode !== undefined) this.refused(outcome.deviceId, state, key, failure.message, failure.exceptionCode);
     else if (state.refused.delete(key) && state.refused.size === 0) {
-      this.options.raise({ alarmId: `${outcome.deviceId}/modbus_exception`, deviceId: outcome.deviceId, rule: 'modbus_exception', active: false, why: `${outcome.deviceId} answers every request with data again`, details: {} });
+      this.options.raise({
+        alarmId: `${outcome.deviceId}/modbus_exception`,
+        deviceId: outcome.deviceId,
+        rule: 'modbus_exception',
+        active: false,
+        why: `${outcome.deviceId} answers every request with data again`,
+        details: {},
+      });
     }
   }
 

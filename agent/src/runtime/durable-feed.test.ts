@@ -61,12 +61,7 @@ describe('DurableEventFeed', () => {
 
     // A big commit under way makes the next appends wait for their group commit; a refused row settles at once.
     const bigCommit = Array.from({ length: 5000 }, (_, i) => store.appendAudit({ time: 1_700_000_000_000 + i, who: 'load', action: 'probe', target: `row-${i}` }));
-    const published = [
-      publish('first', alarmRow('first')),
-      publish('refused', alarmRow('refused', 'Not Snake Case')),
-      publish('reload', null),
-      publish('second', alarmRow('second')),
-    ];
+    const published = [publish('first', alarmRow('first')), publish('refused', alarmRow('refused', 'Not Snake Case')), publish('reload', null), publish('second', alarmRow('second'))];
     await Promise.all([...published, ...bigCommit]);
 
     // The premise: the store settled the refusal ahead of the earlier append, and nobody heard of it until then.

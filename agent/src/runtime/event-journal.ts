@@ -75,14 +75,16 @@ export class EventJournal {
   /** Keeps a durable write in sight until it settles; a failure is counted, logged, then handed to onFailure. */
   track(write: () => Promise<unknown>, what: string, onFailure?: (error: unknown) => void): Promise<void> {
     // Started inside a promise so a store that is already closed (a late callback during stop) rejects, not throws.
-    const tracked = Promise.resolve().then(write).then(
-      () => undefined,
-      (error: unknown) => {
-        this.counts.persistFailures += 1;
-        this.log(`hazmon: could not store ${what}: ${messageOf(error)}`);
-        onFailure?.(error);
-      },
-    );
+    const tracked = Promise.resolve()
+      .then(write)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.counts.persistFailures += 1;
+          this.log(`hazmon: could not store ${what}: ${messageOf(error)}`);
+          onFailure?.(error);
+        },
+      );
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
     return tracked;
@@ -122,20 +124,70 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         priority: event.priority,
         who: event.who,
         why: event.why,
-        details: { alarmId: event.alarmId, site: event.site, alarmKind: event.kind, value: finiteOrNull(event.value), coverage: finiteOrNull(event.coverage), mode: event.toMode, conditionActive: event.conditionActive, latched: event.latched, annunciated: event.annunciated, activeSince: finiteOrNull(event.activeSince), shelvedUntil: finiteOrNull(event.shelvedUntil) },
+        details: {
+          alarmId: event.alarmId,
+          site: event.site,
+          alarmKind: event.kind,
+          value: finiteOrNull(event.value),
+          coverage: finiteOrNull(event.coverage),
+          mode: event.toMode,
+          conditionActive: event.conditionActive,
+          latched: event.latched,
+          annunciated: event.annunciated,
+          activeSince: finiteOrNull(event.activeSince),
+          shelvedUntil: finiteOrNull(event.shelvedUntil),
+        },
       };
     case 'action':
-      return { time: event.time, pointId: event.output, ruleId: event.actionId, kind: event.command === 'release' ? 'action_released' : 'action_commanded', stateAfter: event.command, priority: 'emergency', who: event.who, why: event.why, details: { alarmId: event.alarmId, actionKind: event.kind } };
+      return {
+        time: event.time,
+        pointId: event.output,
+        ruleId: event.actionId,
+        kind: event.command === 'release' ? 'action_released' : 'action_commanded',
+        stateAfter: event.command,
+        priority: 'emergency',
+        who: event.who,
+        why: event.why,
+        details: { alarmId: event.alarmId, actionKind: event.kind },
+      };
     case 'command_refused':
       return { time: event.time, pointId: null, ruleId: event.target, kind: 'command_refused', stateAfter: 'unchanged', who: event.who, why: event.reason, details: { command: event.command } };
     case 'runtime_alarm':
-      return { time: event.time, pointId: event.source, ruleId: event.rule, kind: event.transition, stateAfter: event.toState, priority: event.priority, who: event.who, why: event.why, details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active } };
+      return {
+        time: event.time,
+        pointId: event.source,
+        ruleId: event.rule,
+        kind: event.transition,
+        stateAfter: event.toState,
+        priority: event.priority,
+        who: event.who,
+        why: event.why,
+        details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active },
+      };
     case 'vote_ignored':
       return { time: event.time, pointId: event.pointId, ruleId: event.groupId, kind: 'vote_ignored', stateAfter: event.ignored ? 'ignored' : 'voting', who: HAZMON, why: event.why };
     case 'alarm_flood':
-      return { time: event.time, pointId: null, ruleId: 'alarm_flood', kind: `flood_${event.phase}`, stateAfter: event.phase, who: HAZMON, why: `${event.alarmsIn10Min} alarms in 10 minutes at ${event.site}`, details: { site: event.site } };
+      return {
+        time: event.time,
+        pointId: null,
+        ruleId: 'alarm_flood',
+        kind: `flood_${event.phase}`,
+        stateAfter: event.phase,
+        who: HAZMON,
+        why: `${event.alarmsIn10Min} alarms in 10 minutes at ${event.site}`,
+        details: { site: event.site },
+      };
     case 'alarm_chattering':
-      return { time: event.time, pointId: null, ruleId: event.alarmId, kind: 'chattering', stateAfter: 'chattering', who: HAZMON, why: `${event.activationsIn1Min} activations in 1 minute`, details: { site: event.site } };
+      return {
+        time: event.time,
+        pointId: null,
+        ruleId: event.alarmId,
+        kind: 'chattering',
+        stateAfter: 'chattering',
+        who: HAZMON,
+        why: `${event.activationsIn1Min} activations in 1 minute`,
+        details: { site: event.site },
+      };
     default:
       return null;
   }

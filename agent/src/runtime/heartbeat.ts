@@ -90,6 +90,14 @@ export class Heartbeat {
 
   private report(failing: boolean, why: string): void {
     this.failing = failing;
-    this.options.alarm({ alarmId: HEARTBEAT_ALARM, source: this.options.point, rule: 'heartbeat_failed', active: failing, priority: 'high', why, details: { point: this.options.point, failures: this.failures } });
+    this.options.alarm({
+      alarmId: HEARTBEAT_ALARM,
+      source: this.options.point,
+      rule: 'heartbeat_failed',
+      active: failing,
+      priority: 'high',
+      why,
+      details: { point: this.options.point, failures: this.failures },
+    });
   }
 }

@@ -42,7 +42,15 @@ export class LatestValues {
 
   /** The points after a config reload: kept points keep their latest value, new ones start empty. */
   resize(pointIds: readonly string[]): void {
-    const previous = { indexOf: this.indexOf, values: this.values, sourceTimes: this.sourceTimes, receiveTimes: this.receiveTimes, qualities: this.qualities, kinds: this.kinds, reasons: new Map(this.reasons) };
+    const previous = {
+      indexOf: this.indexOf,
+      values: this.values,
+      sourceTimes: this.sourceTimes,
+      receiveTimes: this.receiveTimes,
+      qualities: this.qualities,
+      kinds: this.kinds,
+      reasons: new Map(this.reasons),
+    };
     const count = pointIds.length;
     this.ids = [...pointIds];
     this.indexOf = new Map(pointIds.map((id, i) => [id, i]));

@@ -87,7 +87,11 @@ export class OutputDriver {
    * output) has it commanded again through the new controller, verified as usual. Tripping is never an opening.
    * `latched` pairs each latched action with its output before and after the reload.
    */
-  recommand(latched: readonly { readonly action: { readonly id: string; readonly kind: ActionEvent['kind']; readonly output: string }; readonly previousOutput: string }[], changes: ChangeSet, arrivedAt: number): string[] {
+  recommand(
+    latched: readonly { readonly action: { readonly id: string; readonly kind: ActionEvent['kind']; readonly output: string }; readonly previousOutput: string }[],
+    changes: ChangeSet,
+    arrivedAt: number,
+  ): string[] {
     const changed = new Set([...changes.restarted, ...changes.added]);
     const commanded = new Set<string>();
     for (const { action, previousOutput } of latched) {
@@ -139,7 +143,13 @@ export class OutputDriver {
     if (!output) return this.deps.log(`hazmon: action ${actionId} names output ${outputId}, which is not configured`);
     const writer = this.writers.get(output.id)!;
     void writer(output.tripValue).then((result) => {
-      void this.deps.journal.audit(`${kind}_command`, output.id, { command: output.command, value: output.tripValue, result: result.ok ? 'written' : 'failed', ...(result.ok ? {} : { error: result.detail }), why: this.trippedBy.get(output.id) ?? [] });
+      void this.deps.journal.audit(`${kind}_command`, output.id, {
+        command: output.command,
+        value: output.tripValue,
+        result: result.ok ? 'written' : 'failed',
+        ...(result.ok ? {} : { error: result.detail }),
+        why: this.trippedBy.get(output.id) ?? [],
+      });
       if (!result.ok) this.deps.runtimeAlarms.raise(`${output.id}/command_failed`, output.id, 'command_failed', 'high', `${kind} command to ${output.command} failed: ${result.detail}`);
     });
   }

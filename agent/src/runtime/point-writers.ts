@@ -37,13 +37,16 @@ export class PointWriters {
     }
     const config = this.deps.config();
     const connectionId = config.opcua.find((connection) => connection.points.some((point) => point.id === pointId))?.id;
-    if (connectionId === undefined) throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${config.file}: ${where} ${JSON.stringify(pointId)} is produced by no Modbus device or OPC UA connection`);
+    if (connectionId === undefined)
+      throw new RuntimeError('HAZMON_RUNTIME_OUTPUT_UNRESOLVED', `${config.file}: ${where} ${JSON.stringify(pointId)} is produced by no Modbus device or OPC UA connection`);
     // Looked up at each write: a reload may have replaced the connection.
     return (value) =>
-      Promise.resolve(this.deps.connections.get(connectionId)).then((connection) => connection?.write(pointId, value) ?? Promise.reject(new Error(`OPC UA connection ${connectionId} is no longer configured`))).then(
-        (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
-        (error: unknown) => ({ ok: false, detail: messageOf(error) }) as const,
-      );
+      Promise.resolve(this.deps.connections.get(connectionId))
+        .then((connection) => connection?.write(pointId, value) ?? Promise.reject(new Error(`OPC UA connection ${connectionId} is no longer configured`)))
+        .then(
+          (result) => (result.good ? ({ ok: true } as const) : ({ ok: false, detail: `OPC UA ${result.nodeId}: ${result.statusName}${result.error ? `: ${result.error.message}` : ''}` } as const)),
+          (error: unknown) => ({ ok: false, detail: messageOf(error) }) as const,
+        );
   }
 
   /** Whether a reading id is a coil or bit of a Modbus device; null when it is not a Modbus point. */

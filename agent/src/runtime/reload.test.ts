@@ -12,8 +12,16 @@ const load = (text: string) => parseAgentConfig(text, FILE);
 
 describe('changesBetween', () => {
   it('sorts ids into kept, restarted (other fingerprint), added and removed, in the order of the new set', () => {
-    const before = new Map([['a', '1'], ['b', '2'], ['c', '3']]);
-    const after = new Map([['d', '4'], ['b', '2'], ['a', '9']]);
+    const before = new Map([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
+    const after = new Map([
+      ['d', '4'],
+      ['b', '2'],
+      ['a', '9'],
+    ]);
     expect(changesBetween(before, after)).toEqual({ kept: ['b'], restarted: ['a'], added: ['d'], removed: ['c'] });
   });
 
@@ -81,7 +89,11 @@ health: { eventLoopLagMs: 800 }
 
   it('lets rules, devices, outputs and users change', () => {
     const base = load(BASE);
-    const changed = load(BASE.replace('vote: 1oo2', 'vote: 2oo2').replace('unitId: 2 }', 'unitId: 7 }').replace(/feedback: \{[^}]*\} \}/, 'feedback: { closed: XV-1.closed, open: XV-1.open }, travelTimeS: 9 }'));
+    const changed = load(
+      BASE.replace('vote: 1oo2', 'vote: 2oo2')
+        .replace('unitId: 2 }', 'unitId: 7 }')
+        .replace(/feedback: \{[^}]*\} \}/, 'feedback: { closed: XV-1.closed, open: XV-1.open }, travelTimeS: 9 }'),
+    );
     expect(configHash(changed)).not.toBe(configHash(base));
     expect(fixedFieldChanges(base, changed)).toEqual([]);
   });
@@ -91,10 +103,18 @@ describe('reloadSummary', () => {
   it('counts each change set and names the state not carried over', () => {
     const none = { kept: [], restarted: [], added: [], removed: [] };
     const report: ReloadReport = {
-      file: FILE, trigger: 'SIGHUP', hashBefore: 'a', hashAfter: 'b',
+      file: FILE,
+      trigger: 'SIGHUP',
+      hashBefore: 'a',
+      hashAfter: 'b',
       points: { kept: ['GD-1.concentration'], restarted: ['GD-2.concentration'], added: [], removed: ['GD-3.concentration'] },
-      lines: none, devices: { ...none, kept: ['GD-1', 'GD-2'] }, opcua: none, outputs: { ...none, kept: ['XV-1'] },
-      skipped: [{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: [] }], latched: ['shut'], recommanded: [],
+      lines: none,
+      devices: { ...none, kept: ['GD-1', 'GD-2'] },
+      opcua: none,
+      outputs: { ...none, kept: ['XV-1'] },
+      skipped: [{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: [] }],
+      latched: ['shut'],
+      recommanded: [],
     };
     expect(reloadSummary(report)).toBe(
       'points 1 kept, 1 restarted, 0 added, 1 removed; devices 2 kept, 0 restarted, 0 added, 0 removed; OPC UA 0 kept, 0 restarted, 0 added, 0 removed; ' +

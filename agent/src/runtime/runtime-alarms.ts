@@ -152,7 +152,17 @@ export class RuntimeAlarms {
 
   /** Every alarm not normal: standing ones and cleared ones waiting for an acknowledgement. */
   list(): RuntimeAlarmView[] {
-    return [...this.alarms].map(([id, standing]) => ({ id, source: standing.source, rule: standing.rule, priority: standing.priority, state: standing.state, conditionActive: standing.conditionActive, occurrences: standing.occurrences, since: standing.since, why: standing.why }));
+    return [...this.alarms].map(([id, standing]) => ({
+      id,
+      source: standing.source,
+      rule: standing.rule,
+      priority: standing.priority,
+      state: standing.state,
+      conditionActive: standing.conditionActive,
+      occurrences: standing.occurrences,
+      since: standing.since,
+      why: standing.why,
+    }));
   }
 
   /**

@@ -52,7 +52,15 @@ async function startEndpoint(agent: Agent, health: () => AgentHealth, log: (line
   } catch (error) {
     const why = `cannot serve /metrics on ${listen.host}:${listen.port} (${agent.config.file}: metrics): ${messageOf(error)}`;
     log(`hazmon: ${why}; running without it`);
-    agent.raiseRuntimeAlarm({ alarmId: METRICS_UNAVAILABLE_ALARM, source: null, rule: 'metrics_unavailable', active: true, priority: 'medium', why, details: { host: listen.host, port: listen.port } });
+    agent.raiseRuntimeAlarm({
+      alarmId: METRICS_UNAVAILABLE_ALARM,
+      source: null,
+      rule: 'metrics_unavailable',
+      active: true,
+      priority: 'medium',
+      why,
+      details: { host: listen.host, port: listen.port },
+    });
     return null;
   }
 }

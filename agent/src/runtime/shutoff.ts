@@ -258,7 +258,12 @@ export class ShutoffValveController {
     this.counts.confirmations += 1;
     // A restart's watch wrote nothing: there is no command latency to record.
     if (this.attempt > 0) this.hooks.latency.confirm.record(now - this.firstWriteAt);
-    this.hooks.audit('shutoff_confirmed', this.output.id, { closed: this.output.feedback?.closed ?? null, open: this.output.feedback?.open ?? null, attempt: this.attempt, afterMs: now - this.firstWriteAt });
+    this.hooks.audit('shutoff_confirmed', this.output.id, {
+      closed: this.output.feedback?.closed ?? null,
+      open: this.output.feedback?.open ?? null,
+      attempt: this.attempt,
+      afterMs: now - this.firstWriteAt,
+    });
     this.hooks.confirmed(this.output.id);
   }
 

@@ -46,7 +46,14 @@ export class SourceHealth {
       const count = overruns(device.id);
       const seen = this.overrunsSeen.get(device.id) ?? { count: 0, reportedAt: -Infinity };
       if (count > seen.count && now - seen.reportedAt >= OVERRUN_REPORT_MS) {
-        this.runtimeAlarms.raise(`${device.id}/poll_overrun`, device.id, 'poll_overrun', 'low', `${device.label}: ${count - seen.count} poll cycle(s) skipped because the previous one had not finished (line too slow for the configured intervals)`, { overruns: count });
+        this.runtimeAlarms.raise(
+          `${device.id}/poll_overrun`,
+          device.id,
+          'poll_overrun',
+          'low',
+          `${device.label}: ${count - seen.count} poll cycle(s) skipped because the previous one had not finished (line too slow for the configured intervals)`,
+          { overruns: count },
+        );
         seen.reportedAt = now;
       }
       seen.count = count;

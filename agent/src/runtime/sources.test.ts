@@ -31,11 +31,24 @@ function harness() {
 describe('SourceUnits', () => {
   it('stops a replaced unit before its successor starts, leaves an unchanged one running and marks only the old one retiring', async () => {
     const { log, units, build, holdStops, releaseStops } = harness();
-    await units.replace(new Map([['a', 'A1'], ['b', 'B1']]), build).settled;
+    await units.replace(
+      new Map([
+        ['a', 'A1'],
+        ['b', 'B1'],
+      ]),
+      build,
+    ).settled;
     units.start();
     const before = units.get('a')!;
     holdStops(true);
-    const { changes, settled } = units.replace(new Map([['a', 'A2'], ['b', 'B1'], ['c', 'C1']]), build);
+    const { changes, settled } = units.replace(
+      new Map([
+        ['a', 'A2'],
+        ['b', 'B1'],
+        ['c', 'C1'],
+      ]),
+      build,
+    );
     expect(changes).toEqual({ kept: ['b'], restarted: ['a'], added: ['c'], removed: [] });
     expect(before.retiring()).toBe(true);
     expect(units.get('a')!.name).toBe('a#3');
@@ -57,7 +70,15 @@ describe('SourceUnits', () => {
       if (id === 'c') throw new RangeError('device c names line x, which is not defined');
       return build(id, retiring);
     };
-    expect(() => units.replace(new Map([['a', 'A2'], ['c', 'C1']]), failing)).toThrow(/line x/);
+    expect(() =>
+      units.replace(
+        new Map([
+          ['a', 'A2'],
+          ['c', 'C1'],
+        ]),
+        failing,
+      ),
+    ).toThrow(/line x/);
     expect(units.get('a')!.name).toBe('a#1');
     expect(units.get('a')!.retiring()).toBe(false);
     expect(units.get('c')).toBeUndefined();

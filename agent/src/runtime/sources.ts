@@ -22,7 +22,10 @@ class Unit<T> {
   started = false;
   readonly source: T;
 
-  constructor(readonly fingerprint: string, build: (retiring: Retiring) => T) {
+  constructor(
+    readonly fingerprint: string,
+    build: (retiring: Retiring) => T,
+  ) {
     this.source = build(() => this.retiring);
   }
 }

@@ -50,4 +50,3 @@ export interface AgentStats {
   /** Runtime alarm ids now active (raised and not cleared). */
   readonly runtimeAlarmsActive: readonly string[];
 }
-

@@ -3,7 +3,15 @@ import type { StoreEvent } from '../store/index.ts';
 import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 
 export function storeEventAlarm(event: StoreEvent): RuntimeAlarmInput {
-  const alarm = (name: string, active: boolean, priority: RuntimeAlarmInput['priority'], why: string): RuntimeAlarmInput => ({ alarmId: `store/${name}`, source: null, rule: name, active, priority, why, details: { ...event } });
+  const alarm = (name: string, active: boolean, priority: RuntimeAlarmInput['priority'], why: string): RuntimeAlarmInput => ({
+    alarmId: `store/${name}`,
+    source: null,
+    rule: name,
+    active,
+    priority,
+    why,
+    details: { ...event },
+  });
   switch (event.kind) {
     case 'queue_high':
       return alarm('back_pressure', true, 'high', `store queue above its high-water mark (${event.depth} of ${event.capacity})`);

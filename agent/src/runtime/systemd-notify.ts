@@ -123,14 +123,17 @@ export class SystemdNotifier {
     forwarder.once('error', (error) => {
       this.forwarder = null;
       this.fallback = true;
-      this.options.log(`hazmon: cannot start socat for systemd notifications (${(error as NodeJS.ErrnoException).code ?? error.message}); sending each through systemd-notify instead (install socat for reliable delivery)`);
+      this.options.log(
+        `hazmon: cannot start socat for systemd notifications (${(error as NodeJS.ErrnoException).code ?? error.message}); sending each through systemd-notify instead (install socat for reliable delivery)`,
+      );
       const resend = this.unconfirmed;
       this.unconfirmed = [];
       for (const message of resend) this.sendOnce(message);
     });
     forwarder.once('close', (code) => {
       if (this.forwarder === forwarder) this.forwarder = null;
-      if (!this.closed && forwarder.pid !== undefined && code !== null && code !== 0) this.options.log(`hazmon: socat forwarding systemd notifications to ${this.socket} exited ${code}: ${stderr.trim()}`);
+      if (!this.closed && forwarder.pid !== undefined && code !== null && code !== 0)
+        this.options.log(`hazmon: socat forwarding systemd notifications to ${this.socket} exited ${code}: ${stderr.trim()}`);
     });
     return forwarder;
   }

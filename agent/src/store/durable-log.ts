@@ -101,11 +101,13 @@ export class DurableLog {
       this.pendingAlarms = [];
       this.pendingAudit = [];
       const writtenAt = this.now();
-      const alarmRows = alarms.map((pending, i): AlarmEventRow => ({
-        ...pending.input,
-        seq: this.alarmSeq + i + 1,
-        writtenAt,
-      }));
+      const alarmRows = alarms.map(
+        (pending, i): AlarmEventRow => ({
+          ...pending.input,
+          seq: this.alarmSeq + i + 1,
+          writtenAt,
+        }),
+      );
       let head = this.auditHead;
       const auditRows = audits.map((pending, i): AuditRow => {
         const seq = this.auditSeq + i + 1;
@@ -184,10 +186,7 @@ export class DurableLog {
     // Pages of seq ranges, not LIMITs: each is a small sort, and rows of one seq (duplicates) stay in one page.
     const pages = first === null ? [] : keyWindows(this.connection, { table: 'audit_log', key: 'seq', where: '', from: first, to: num(range?.last) + 1, align: 1, maxRows: TEXT_ROWS_PER_WINDOW });
     for await (const page of pages) {
-      const rows = await this.connection.rows(
-        `SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log WHERE seq >= $1 AND seq < $2 ORDER BY seq, hash`,
-        [page.from, page.to],
-      );
+      const rows = await this.connection.rows(`SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log WHERE seq >= $1 AND seq < $2 ORDER BY seq, hash`, [page.from, page.to]);
       for (const row of rows) {
         verifier.add({
           seq: num(row.seq),
@@ -207,19 +206,7 @@ export class DurableLog {
 }
 
 function alarmValues(row: AlarmEventRow, details: string | null): DuckDBValue[] {
-  return [
-    row.seq,
-    row.time,
-    row.pointId,
-    row.ruleId,
-    row.kind,
-    row.stateAfter,
-    row.priority ?? null,
-    row.who ?? null,
-    row.why ?? null,
-    details,
-    row.writtenAt,
-  ];
+  return [row.seq, row.time, row.pointId, row.ruleId, row.kind, row.stateAfter, row.priority ?? null, row.who ?? null, row.why ?? null, details, row.writtenAt];
 }
 
 function auditValues(row: AuditRow, details: string | null): DuckDBValue[] {

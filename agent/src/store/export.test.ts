@@ -31,9 +31,7 @@ describe('export', () => {
     await store.registerPoints([point('A'), point("B'quote", { resolution: 0.1, unit: 'ppm' })]);
     for (let i = 0; i < 30; i++) {
       store.writeReading(reading('A', T0 + i * 1000, i / 100, { sourceTime: T0 + i * 1000 - 3 }));
-      store.writeReading(
-        i === 4 ? reading("B'quote", T0 + i * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 't' } }) : reading("B'quote", T0 + i * 1000, i / 10),
-      );
+      store.writeReading(i === 4 ? reading("B'quote", T0 + i * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 't' } }) : reading("B'quote", T0 + i * 1000, i / 10));
     }
     store.flush();
     await store.appendAlarmEvent({ time: T0 + 5, pointId: 'A', ruleId: 'A.hi', kind: 'raised', stateAfter: 'unack_active', priority: 'high', details: { v: 1 } });
@@ -51,9 +49,7 @@ describe('export', () => {
     const fromCsv = await readFile(`SELECT * FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'A' ORDER BY time_ms`);
     const fromParquet = await readFile(`SELECT * FROM read_parquet('${parquetPath}') ORDER BY time_ms`);
     for (const exported of [fromCsv, fromParquet]) {
-      expect(exported.map((row) => [Number(row.time_ms), Number(row.source_time_ms), row.value, row.quality])).toEqual(
-        stored.map((row) => [row.time, row.sourceTime, row.value, row.quality]),
-      );
+      expect(exported.map((row) => [Number(row.time_ms), Number(row.source_time_ms), row.value, row.quality])).toEqual(stored.map((row) => [row.time, row.sourceTime, row.value, row.quality]));
     }
     const bQuote = await readFile(`SELECT value, quality, reason, reason_message, unit FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'B''quote' ORDER BY time_ms LIMIT 1`);
     expect(bQuote).toEqual([{ value: 1, quality: 'good', reason: null, reason_message: null, unit: 'ppm' }]);

@@ -25,10 +25,7 @@ export class PointRegistry {
   require(pointId: string, where: string): number {
     const index = this.indexById.get(pointId);
     if (index === undefined) {
-      throw new StoreError(
-        'HAZMON_STORE_UNKNOWN_POINT',
-        `${where}: unknown point ${quote(pointId)}; register it with registerPoints() first`,
-      );
+      throw new StoreError('HAZMON_STORE_UNKNOWN_POINT', `${where}: unknown point ${quote(pointId)}; register it with registerPoints() first`);
     }
     return index;
   }
@@ -117,9 +114,7 @@ const NEW_POINT_TYPES: DuckDBType[] = [INTEGER, VARCHAR, ...Object.values(METADA
  */
 const STAGING_TABLE = 'points_staging';
 const INSERT_POINTS_SQL = `INSERT INTO points (${NEW_POINT_COLUMNS.join(', ')}) SELECT ${NEW_POINT_COLUMNS.join(', ')} FROM temp.${STAGING_TABLE}`;
-const UPDATE_POINTS_SQL =
-  `UPDATE points SET ${METADATA_COLUMNS.map((column) => `${column} = v.${column}`).join(', ')} ` +
-  `FROM temp.${STAGING_TABLE} AS v WHERE points.point_idx = v.point_idx`;
+const UPDATE_POINTS_SQL = `UPDATE points SET ${METADATA_COLUMNS.map((column) => `${column} = v.${column}`).join(', ')} ` + `FROM temp.${STAGING_TABLE} AS v WHERE points.point_idx = v.point_idx`;
 
 /** Appends one value with the appender call for its column's type (see METADATA_COLUMN_TYPES). */
 function appendTyped(appender: DuckDBAppender, value: DuckDBValue | undefined, type: DuckDBType): void {
@@ -204,12 +199,7 @@ function validatePoint(point: StorePointDefinition, where: string): void {
  * Inserts new points and updates the metadata of known ones, in one transaction.
  * A known point's resolution cannot change: its stored rows are scaled by it.
  */
-export async function registerPoints(
-  connection: SerialConnection,
-  registry: PointRegistry,
-  points: readonly StorePointDefinition[],
-  now: number,
-): Promise<void> {
+export async function registerPoints(connection: SerialConnection, registry: PointRegistry, points: readonly StorePointDefinition[], now: number): Promise<void> {
   const seen = new Set<string>();
   points.forEach((point, position) => {
     const where = `registerPoints: points[${position}]`;
@@ -219,9 +209,7 @@ export async function registerPoints(
     }
     seen.add(point.pointId);
   });
-  const existing = new Map(
-    (await connection.rows('SELECT point_id, resolution FROM points')).map((row) => [String(row.point_id), num(row.resolution)]),
-  );
+  const existing = new Map((await connection.rows('SELECT point_id, resolution FROM points')).map((row) => [String(row.point_id), num(row.resolution)]));
   points.forEach((point, position) => {
     const stored = existing.get(point.pointId);
     if (stored !== undefined && stored !== point.resolution) {

@@ -10,16 +10,7 @@ import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
-import type {
-  AggregateRow,
-  AlarmEventRow,
-  AuditRangeQuery,
-  AuditRow,
-  ExportRequest,
-  RawReadingRow,
-  ReadingsResolution,
-  ReadingsResult,
-} from './types.ts';
+import type { AggregateRow, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
 import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } from './windows.ts';
 
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
@@ -46,13 +37,7 @@ function requireCount(value: number, max: number, where: string, field: string):
 /** The reason message of a raw row `r` as `x.text` (NULL for good readings and rows stored before messages were kept). */
 const REASON_TEXT_JOIN = 'LEFT JOIN reason_texts x ON r.reason_text <> 0 AND x.text_id = r.reason_text';
 
-async function rawReadings(
-  connection: SerialConnection,
-  pointIndex: number,
-  from: number,
-  to: number,
-  limit: number,
-): Promise<RawReadingRow[]> {
+async function rawReadings(connection: SerialConnection, pointIndex: number, from: number, to: number, limit: number): Promise<RawReadingRow[]> {
   requireCount(limit, MAX_RAW_ROWS, 'readings', 'limit');
   const rows = await connection.rows(
     `SELECT r.t, r.source_t, r.value_scaled / p.value_divisor AS value, r.quality, r.reason, x.text AS reason_text
@@ -92,12 +77,7 @@ function levelFor(from: number, intervalMs: number): RollupLevel {
  * from the coarsest level that is complete there, then finer levels, then raw rows not yet rolled up;
  * intervals without any reading are returned with count 0 and completeness 0, never left out.
  */
-export async function aggregates(
-  connection: SerialConnection,
-  points: PointRegistry,
-  watermarks: Watermarks,
-  query: AggregateQuery,
-): Promise<AggregateRow[]> {
+export async function aggregates(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, query: AggregateQuery): Promise<AggregateRow[]> {
   const { from, to, intervalMs, pointIndexes } = query;
   const where = 'aggregates';
   requireRange(from, to, where);
@@ -118,9 +98,7 @@ export async function aggregates(
     if (done === null) continue;
     const end = Math.min(to, done);
     if (end > cursor) {
-      parts.push(
-        `SELECT point_idx, bucket, min_value, max_value, sum_value, count, good_count FROM ${ROLLUP_TABLE[level]} WHERE bucket >= ${cursor} AND bucket < ${end}`,
-      );
+      parts.push(`SELECT point_idx, bucket, min_value, max_value, sum_value, count, good_count FROM ${ROLLUP_TABLE[level]} WHERE bucket >= ${cursor} AND bucket < ${end}`);
       cursor = end;
     }
   }
@@ -246,10 +224,7 @@ export async function auditRows(connection: SerialConnection, query: AuditRangeQ
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('auditRows', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
   requireRange(fromTime, toTime, 'auditRows');
   requireCount(limit, MAX_PAGE, 'auditRows', 'limit');
-  const rows = await connection.rows(
-    `SELECT * FROM audit_log WHERE seq > $1 AND t >= $2 AND t < $3 ORDER BY seq LIMIT ${limit}`,
-    [afterSeq, fromTime, toTime],
-  );
+  const rows = await connection.rows(`SELECT * FROM audit_log WHERE seq > $1 AND t >= $2 AND t < $3 ORDER BY seq LIMIT ${limit}`, [afterSeq, fromTime, toTime]);
   return rows.map(auditFromRow);
 }
 

@@ -21,10 +21,7 @@ class RawColumns {
   readonly sourceTime = nullableColumn(new BigInt64Array(CHUNK_ROWS));
   readonly reason = { items: new Uint8Array(CHUNK_ROWS) };
   readonly reasonText = { items: new Int32Array(CHUNK_ROWS) };
-  readonly chunk = new ColumnChunk(
-    [INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT, INTEGER],
-    [this.point, this.time, this.value, this.quality, this.sourceTime, this.reason, this.reasonText],
-  );
+  readonly chunk = new ColumnChunk([INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT, INTEGER], [this.point, this.time, this.value, this.quality, this.sourceTime, this.reason, this.reasonText]);
 }
 
 /** Epoch ms -> bigint, reusing the last conversion: readings of one poll share a receive time. */

@@ -46,7 +46,7 @@ describe('retention', () => {
     expect(result.deletedRaw).toBe(oldRows);
     expect(result.slices).toBeGreaterThan(1);
     expect(flushesDuringRetention).toBeGreaterThan(0);
-    expect(store.stats().rawRowsWritten).toBe(oldRows + 60 + (t - NOW) / 1000 * ids.length);
+    expect(store.stats().rawRowsWritten).toBe(oldRows + 60 + ((t - NOW) / 1000) * ids.length);
 
     expect(await store.rawReadings('P0', oldStart, oldStart + DAY)).toEqual([]);
     const kept = await store.aggregates({ pointIds: ['P0'], from: oldStart, to: oldStart + 12 * 3_600_000, intervalMs: 3_600_000 });

@@ -6,18 +6,13 @@ import { num, numOrNull, type SerialConnection } from './sql.ts';
 import { DAY_MS, HOUR_MS } from './schema.ts';
 import { MIN_RAW_RETENTION_DAYS } from './limits.ts';
 
-
 export interface RetentionPolicy {
   readonly rawDays: number;
   readonly minuteRollupDays: number;
   readonly coarseRollupDays: number | null;
 }
 
-export function retentionPolicy(
-  rawDays: number | undefined,
-  minuteRollupDays: number | undefined,
-  coarseRollupDays: number | null | undefined,
-): RetentionPolicy {
+export function retentionPolicy(rawDays: number | undefined, minuteRollupDays: number | undefined, coarseRollupDays: number | null | undefined): RetentionPolicy {
   const raw = rawDays ?? MIN_RAW_RETENTION_DAYS;
   if (!(Number.isFinite(raw) && raw >= MIN_RAW_RETENTION_DAYS)) {
     throw new StoreError(
@@ -49,12 +44,7 @@ export interface RetentionResult {
  * Deletes raw rows older than the policy allows, one hour of data per statement, yielding to the event
  * loop between statements; never deletes raw minutes that are not yet rolled up.
  */
-export async function applyRetention(
-  connection: SerialConnection,
-  policy: RetentionPolicy,
-  now: number,
-  minuteRollupsCompleteUntil: number | null,
-): Promise<RetentionResult> {
+export async function applyRetention(connection: SerialConnection, policy: RetentionPolicy, now: number, minuteRollupsCompleteUntil: number | null): Promise<RetentionResult> {
   const rawCutoff = Math.min(now - policy.rawDays * DAY_MS, minuteRollupsCompleteUntil ?? Number.NEGATIVE_INFINITY);
   let deletedRaw = 0;
   let slices = 0;

@@ -27,10 +27,7 @@ class RollupColumns {
   readonly sum = nullableColumn(new Float64Array(CHUNK_ROWS));
   readonly count = { items: new Int32Array(CHUNK_ROWS) };
   readonly good = { items: new Int32Array(CHUNK_ROWS) };
-  readonly chunk = new ColumnChunk(
-    [INTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, INTEGER, INTEGER],
-    [this.point, this.bucket, this.min, this.max, this.sum, this.count, this.good],
-  );
+  readonly chunk = new ColumnChunk([INTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, INTEGER, INTEGER], [this.point, this.bucket, this.min, this.max, this.sum, this.count, this.good]);
 }
 
 const MINUTE_FROM_RAW = `

@@ -78,7 +78,7 @@ async function rollupMismatches(path: string): Promise<{ level: string; mismatch
 }
 
 describe('reason messages', () => {
-  it('keeps each bad reading\'s message once in reason_texts, across a reopen, and reads a schema 1 file', async () => {
+  it("keeps each bad reading's message once in reason_texts, across a reopen, and reads a schema 1 file", async () => {
     const { store, path } = await openStore();
     await store.registerPoints([point('T1.LEL')]);
     const refused = 'device GD-1 (unit 1) FC03 @40001 x6: exception 2: illegal data address';
@@ -167,10 +167,17 @@ describe('HazmonStore schema and ingest', () => {
     );
     await store.registerPoints([...again, point('NEW', { unit: 'mg/m3' })]);
     await store.close();
-    const rows = await readBack<{ point_id: string; point_idx: number; unit: string; description: string | null; tag_number: string | null; high: number | null; poll_interval_ms: number; disabled: boolean; disabled_at: bigint | null }>(
-      path,
-      'SELECT point_id, point_idx, unit, description, tag_number, high, poll_interval_ms, disabled, disabled_at FROM points ORDER BY point_idx',
-    );
+    const rows = await readBack<{
+      point_id: string;
+      point_idx: number;
+      unit: string;
+      description: string | null;
+      tag_number: string | null;
+      high: number | null;
+      poll_interval_ms: number;
+      disabled: boolean;
+      disabled_at: bigint | null;
+    }>(path, 'SELECT point_id, point_idx, unit, description, tag_number, high, poll_interval_ms, disabled, disabled_at FROM points ORDER BY point_idx');
     expect(rows).toHaveLength(451);
     rows.slice(0, 450).forEach((row, i) => {
       expect(row.point_id).toBe(`K${i}`);
@@ -192,11 +199,7 @@ describe('HazmonStore schema and ingest', () => {
     for (let second = 0; second < 100; second++) {
       for (const [i, id] of ids.entries()) {
         const bad = (second + i) % 17 === 0;
-        store.writeReading(
-          bad
-            ? reading(id, T0 + second * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } })
-            : reading(id, T0 + second * 1000, i + second / 100),
-        );
+        store.writeReading(bad ? reading(id, T0 + second * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }) : reading(id, T0 + second * 1000, i + second / 100));
       }
     }
     expect(store.flush()).toBe(5000);
@@ -218,19 +221,13 @@ describe('HazmonStore schema and ingest', () => {
     const kinds = [...Array<'full'>(CHUNK_ROWS).fill('full'), ...Array<'empty'>(CHUNK_ROWS).fill('empty'), ...Array<'full'>(7).fill('full')];
     kinds.forEach((kind, i) => {
       const time = T0 + i * 1000;
-      store.writeReading(
-        kind === 'full'
-          ? reading('A', time, i / 100, { sourceTime: time - 5 })
-          : reading('A', time, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }),
-      );
+      store.writeReading(kind === 'full' ? reading('A', time, i / 100, { sourceTime: time - 5 }) : reading('A', time, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }));
     });
     expect(store.flush()).toBe(kinds.length);
     const rows = await store.rawReadings('A', T0, T0 + kinds.length * 1000);
     expect(rows).toHaveLength(kinds.length);
     const wrong = rows.filter((row, i) =>
-      kinds[i] === 'full'
-        ? row.value !== i / 100 || row.sourceTime !== row.time - 5 || row.quality !== 'good'
-        : row.value !== null || row.sourceTime !== null || row.reason !== 'timeout',
+      kinds[i] === 'full' ? row.value !== i / 100 || row.sourceTime !== row.time - 5 || row.quality !== 'good' : row.value !== null || row.sourceTime !== null || row.reason !== 'timeout',
     );
     expect(wrong).toEqual([]);
   });
@@ -491,11 +488,7 @@ describe('HazmonStore schema and ingest', () => {
 
   it('pages alarm events after a cursor and audit rows by range', async () => {
     const { store } = await openStore();
-    await Promise.all(
-      Array.from({ length: 25 }, (_, i) =>
-        store.appendAlarmEvent({ time: T0 + i, pointId: null, ruleId: 'area1.vote', kind: i % 2 ? 'cleared' : 'raised', stateAfter: 'x' }),
-      ),
-    );
+    await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendAlarmEvent({ time: T0 + i, pointId: null, ruleId: 'area1.vote', kind: i % 2 ? 'cleared' : 'raised', stateAfter: 'x' })));
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.appendAudit({ time: T0 + i * 1000, who: 'a', action: 'shelve' })));
     const first = await store.alarmEventsAfter(0, 10);
     const next = await store.alarmEventsAfter(first.at(-1)?.seq ?? -1, 100);
@@ -508,8 +501,7 @@ describe('HazmonStore schema and ingest', () => {
 
   it('latestActionEvents: the last commanded or released event of each action, surviving a reopen', async () => {
     const { store, path } = await openStore();
-    const action = (time: number, ruleId: string, kind: string) =>
-      store.appendAlarmEvent({ time, pointId: 'XV-1', ruleId, kind, stateAfter: kind === 'action_released' ? 'release' : 'close' });
+    const action = (time: number, ruleId: string, kind: string) => store.appendAlarmEvent({ time, pointId: 'XV-1', ruleId, kind, stateAfter: kind === 'action_released' ? 'release' : 'close' });
     await action(T0, 'close-a', 'action_commanded');
     await action(T0 + 1, 'close-b', 'action_commanded');
     await store.appendAlarmEvent({ time: T0 + 2, pointId: 'XV-1', ruleId: 'close-a', kind: 'raised', stateAfter: 'active' });
@@ -517,7 +509,11 @@ describe('HazmonStore schema and ingest', () => {
     await action(T0 + 4, 'close-c', 'action_released');
     await action(T0 + 5, 'close-c', 'action_commanded');
     const latest = (rows: { ruleId: string; kind: string; time: number }[]) => rows.map((row) => [row.ruleId, row.kind, row.time - T0]);
-    const expected = [['close-b', 'action_commanded', 1], ['close-a', 'action_released', 3], ['close-c', 'action_commanded', 5]];
+    const expected = [
+      ['close-b', 'action_commanded', 1],
+      ['close-a', 'action_released', 3],
+      ['close-c', 'action_commanded', 5],
+    ];
     expect(latest(await store.latestActionEvents())).toEqual(expected);
     await store.close();
     const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
@@ -620,10 +616,7 @@ describe('HazmonStore schema and ingest', () => {
     expect((await store.duckdbMemory()).limitBytes).toBe(DEFAULT_STORE_MEMORY_LIMIT_MB * 2 ** 20);
     await store.close();
     expect(events.filter((event) => event.kind === 'flush_failed')).toEqual([]);
-    const [counts] = await readBack<{ readings: bigint; alarms: bigint }>(
-      path,
-      'SELECT (SELECT count(*) FROM raw_readings) AS readings, (SELECT count(*) FROM alarm_events) AS alarms',
-    );
+    const [counts] = await readBack<{ readings: bigint; alarms: bigint }>(path, 'SELECT (SELECT count(*) FROM raw_readings) AS readings, (SELECT count(*) FROM alarm_events) AS alarms');
     expect(counts).toEqual({ readings: BigInt(written), alarms: 40n });
   });
 

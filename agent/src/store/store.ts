@@ -482,9 +482,7 @@ export class HazmonStore {
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]> {
-    const pointIndexes = query.pointIds
-      ? query.pointIds.map((id) => this.points.require(id, 'aggregates'))
-      : Array.from({ length: this.points.size }, (_, index) => index);
+    const pointIndexes = query.pointIds ? query.pointIds.map((id) => this.points.require(id, 'aggregates')) : Array.from({ length: this.points.size }, (_, index) => index);
     return queries.aggregates(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes });
   }
 

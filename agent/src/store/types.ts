@@ -224,9 +224,7 @@ export interface AggregateRow {
 
 export type ReadingsResolution = 'raw' | RollupLevel | 'auto';
 
-export type ReadingsResult =
-  | { readonly resolution: 'raw'; readonly rows: readonly RawReadingRow[] }
-  | { readonly resolution: RollupLevel; readonly rows: readonly AggregateRow[] };
+export type ReadingsResult = { readonly resolution: 'raw'; readonly rows: readonly RawReadingRow[] } | { readonly resolution: RollupLevel; readonly rows: readonly AggregateRow[] };
 
 export interface AuditRangeQuery {
   readonly afterSeq?: number;

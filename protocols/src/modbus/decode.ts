@@ -98,7 +98,6 @@ export interface Scaling {
 
 const IDENTITY: Scaling = { toEngineering: (raw) => raw, toRaw: (engineering) => engineering };
 
-
 /**
  * Builds the point's scaling once: rawRange -> range linearly, else raw * scale + offset.
  * NE43 points use this for counts -> mA, check the band, then map with `loopScaling`.

@@ -18,16 +18,12 @@ afterEach(async () => {
 });
 
 describe('ModbusLine back-off', () => {
-  it('doubles a silent slave\'s back-off on every failed probe, up to the cap, and forgets it after an answer', async () => {
+  it("doubles a silent slave's back-off on every failed probe, up to the cap, and forgets it after an answer", async () => {
     let now = 1_000_000;
-    line = new ModbusLine(
-      { id: 'l', kind: 'tcp', host: '127.0.0.1', port: server.port, timing: { timeoutMs: 200, retries: 0, backoffBaseMs: 400, backoffMaxMs: 1000 } },
-      () => now,
-    );
+    line = new ModbusLine({ id: 'l', kind: 'tcp', host: '127.0.0.1', port: server.port, timing: { timeoutMs: 200, retries: 0, backoffBaseMs: 400, backoffMaxMs: 1000 } }, () => now);
     line.start();
     const counters = newCounters();
-    const read = (unitId = 5) =>
-      new Promise<JobOutcome>((resolve) => line!.enqueue({ unitId, functionCode: 3, address: 0, quantity: 1, counters, done: resolve }));
+    const read = (unitId = 5) => new Promise<JobOutcome>((resolve) => line!.enqueue({ unitId, functionCode: 3, address: 0, quantity: 1, counters, done: resolve }));
     // Another unit answers in between, as on a real line; a line where nobody answers is reconnected instead.
     const others = async () => expect((await read(1)).ok).toBe(true);
     const detail = (outcome: JobOutcome) => (outcome.ok ? 'ok' : `${outcome.code}: ${outcome.detail}`);
@@ -60,9 +56,7 @@ describe('ModbusLine back-off', () => {
     const counters = newCounters();
     const order: string[] = [];
     const job = (name: string, urgent: boolean, unitId = 1) =>
-      new Promise<JobOutcome>((resolve) =>
-        line!.enqueue({ unitId, functionCode: 3, address: 0, quantity: 1, counters, urgent, done: (outcome) => (order.push(name), resolve(outcome)) }),
-      );
+      new Promise<JobOutcome>((resolve) => line!.enqueue({ unitId, functionCode: 3, address: 0, quantity: 1, counters, urgent, done: (outcome) => (order.push(name), resolve(outcome)) }));
     server.silentUnits.add(2);
     await job('dead', false, 2);
     const outcomes = await Promise.all([job('poll-1', false), job('poll-2', false), job('write', true, 2)]);

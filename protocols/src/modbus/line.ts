@@ -109,7 +109,22 @@ export interface ModbusCounters {
 }
 
 export function newCounters(): ModbusCounters {
-  return { requests: 0, responses: 0, responseMs: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectionErrors: 0, retries: 0, backoffs: 0, skipped: 0, overruns: 0, writes: 0, writeFailures: 0, splits: 0 };
+  return {
+    requests: 0,
+    responses: 0,
+    responseMs: 0,
+    timeouts: 0,
+    exceptions: 0,
+    frameErrors: 0,
+    connectionErrors: 0,
+    retries: 0,
+    backoffs: 0,
+    skipped: 0,
+    overruns: 0,
+    writes: 0,
+    writeFailures: 0,
+    splits: 0,
+  };
 }
 
 /** The outcome of one job: register bytes or bits, or a failure with a reason code and detail. */
@@ -166,7 +181,10 @@ export class ModbusLine {
   /** Incremented on every successful (re)connect; tests and metrics read it. */
   connects = 0;
 
-  constructor(readonly config: LineConfig, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly config: LineConfig,
+    private readonly now: () => number = Date.now,
+  ) {
     this.timing = { ...DEFAULT_LINE_TIMING, ...config.timing };
     this.reconnectDelay = this.timing.reconnectBaseMs;
   }
@@ -202,7 +220,8 @@ export class ModbusLine {
     this.state = 'connecting';
     const { config } = this;
     // Over TCP our own port screens each frame (modbus-serial's would take a non-Modbus protocol id for an answer).
-    const port = config.kind === 'tcp' ? new ScreenedTcpPort({ host: config.host, port: config.port, connectTimeoutMs: this.timing.timeoutMs }, (detail) => this.refusedFrame(client, detail)) : undefined;
+    const port =
+      config.kind === 'tcp' ? new ScreenedTcpPort({ host: config.host, port: config.port, connectTimeoutMs: this.timing.timeoutMs }, (detail) => this.refusedFrame(client, detail)) : undefined;
     const client = new ModbusClient(port);
     this.client = client;
     client.setTimeout(this.timing.timeoutMs);
@@ -370,8 +389,7 @@ export class ModbusLine {
     else if (failure.code === 'timeout') {
       job.counters.timeouts += 1;
       this.silentAttempts += 1;
-    }
-    else if (failure.code === 'frame') job.counters.frameErrors += 1;
+    } else if (failure.code === 'frame') job.counters.frameErrors += 1;
     else job.counters.connectionErrors += 1;
     if (failure.code === 'frame' && this.config.kind === 'tcp' && this.client) {
       // A malformed MBAP length leaves the TCP byte stream out of step: every later answer would be misparsed and

@@ -46,12 +46,7 @@ export function planRequests(items: readonly PlanItem[], chosen: readonly number
     const limit = bits ? (options.maxBits ?? MAX_BITS_PER_READ) : (options.maxRegisters ?? MAX_REGISTERS_PER_READ);
     const gap = bits ? (options.maxGapBits ?? 64) : (options.maxGapRegisters ?? 10);
     const end = item.address + item.width;
-    const fits =
-      current !== undefined &&
-      options.strategy !== 'single' &&
-      current.table === item.table &&
-      item.address - current.end <= gap &&
-      Math.max(current.end, end) - current.address <= limit;
+    const fits = current !== undefined && options.strategy !== 'single' && current.table === item.table && item.address - current.end <= gap && Math.max(current.end, end) - current.address <= limit;
     if (fits && current) {
       current.end = Math.max(current.end, end);
       current.members.push(index);

@@ -28,10 +28,7 @@ const finite = z.number().finite();
 const pair = z.tuple([finite, finite]);
 
 /** A flag is one bit of a status word, or a bit field whose value lies in an inclusive range (fault numbers, levels). */
-const flagSchema = z.union([
-  z.number().int().min(0).max(15),
-  z.strictObject({ bits: z.tuple([z.number().int().min(0).max(15), z.number().int().min(0).max(15)]), in: pair }),
-]);
+const flagSchema = z.union([z.number().int().min(0).max(15), z.strictObject({ bits: z.tuple([z.number().int().min(0).max(15), z.number().int().min(0).max(15)]), in: pair })]);
 export type FlagSpec = z.output<typeof flagSchema>;
 
 export const pointSchema = z.strictObject({

@@ -35,13 +35,7 @@ export class DeviceReadings {
   }
 
   /** Appends one reading per point of a successful request; registers hold the response bytes, bits the coil states. */
-  fromResponse(
-    request: PlannedRequest,
-    registers: Buffer | null,
-    bits: readonly boolean[] | null,
-    receiveTime: number,
-    out: Reading[],
-  ): void {
+  fromResponse(request: PlannedRequest, registers: Buffer | null, bits: readonly boolean[] | null, receiveTime: number, out: Reading[]): void {
     const { points, polled } = this.device;
     const members = request.members;
     // Status words first, so measurements of this very response get this cycle's flags.

@@ -120,8 +120,7 @@ describe('Modbus RTU late answers', () => {
     const line = new ModbusLine({ id: 'rs485', kind: 'rtu', path: pair.client, timing: { timeoutMs: 500, retries: 0, backoffBaseMs: 0, quietAfterTimeoutMs: 500 } });
     try {
       line.start();
-      const read = (address: number) =>
-        new Promise<JobOutcome>((done) => line.enqueue({ unitId: 1, functionCode: 3, address, quantity: 2, counters: newCounters(), done }));
+      const read = (address: number) => new Promise<JobOutcome>((done) => line.enqueue({ unitId: 1, functionCode: 3, address, quantity: 2, counters: newCounters(), done }));
       const [first, second] = await Promise.all([read(100), read(200)]);
       expect(first).toMatchObject({ ok: false, code: 'timeout' });
       expect(second.ok).toBe(true);

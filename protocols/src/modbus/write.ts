@@ -27,10 +27,7 @@ function encodeRegisters(device: ReadyDevice, point: ReadyPoint, value: number):
   };
   const limit = limits[spec.type];
   if (!Number.isFinite(raw) || (limit && (raw < limit[0] || raw > limit[1]))) {
-    throw new ModbusWriteError(
-      'HAZMON_MODBUS_NOT_WRITABLE',
-      `${device.label} ${spec.id} ${registerLabel(spec.table, spec.address)}: ${value} is raw ${raw}, which does not fit ${spec.type}`,
-    );
+    throw new ModbusWriteError('HAZMON_MODBUS_NOT_WRITABLE', `${device.label} ${spec.id} ${registerLabel(spec.table, spec.address)}: ${value} is raw ${raw}, which does not fit ${spec.type}`);
   }
   const bytes = Buffer.alloc(point.width * 2);
   makeRegisterEncoder(spec.type, spec.order)(raw, bytes, 0);
@@ -43,13 +40,7 @@ function encodeRegisters(device: ReadyDevice, point: ReadyPoint, value: number):
  * Writes `value` (engineering units for registers, boolean for coils) to a writable point and, unless the
  * profile says the device clears it by itself, reads it back and compares the raw words.
  */
-export async function writePoint(
-  line: ModbusLine,
-  device: ReadyDevice,
-  point: ReadyPoint,
-  value: number | boolean,
-  counters: ModbusCounters,
-): Promise<void> {
+export async function writePoint(line: ModbusLine, device: ReadyDevice, point: ReadyPoint, value: number | boolean, counters: ModbusCounters): Promise<void> {
   const { spec } = point;
   const register = `${spec.id} ${registerLabel(spec.table, spec.address)}`;
   if (!spec.writable) throw new ModbusWriteError('HAZMON_MODBUS_NOT_WRITABLE', `${device.label} ${register} is not declared writable`);

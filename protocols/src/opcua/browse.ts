@@ -69,7 +69,10 @@ async function listVariables(opcua: NodeOpcua, session: ClientSession, options: 
   );
   const dataTypeIds = variables.map((_, index) => attributes[2 * index]!.value.value);
   const dataTypeNames = await session.read(dataTypeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.BrowseName })));
-  const engineering = await readEngineeringInfo(session, variables.map(({ nodeId }) => nodeId));
+  const engineering = await readEngineeringInfo(
+    session,
+    variables.map(({ nodeId }) => nodeId),
+  );
   return variables.map((variable, index) => {
     const units = engineering[index]!.engineeringUnits;
     const range = engineering[index]!.euRange;
@@ -91,7 +94,11 @@ async function walk(opcua: NodeOpcua, session: ClientSession, startNodeId: strin
   const visited = new Set<string>([startNodeId]);
   let level: Found[] = [{ nodeId: startNodeId, browsePath: '' }];
   for (let depth = 0; depth < maxDepth && level.length > 0; depth++) {
-    const results = await browseAll(opcua, session, level.map(({ nodeId }) => nodeId));
+    const results = await browseAll(
+      opcua,
+      session,
+      level.map(({ nodeId }) => nodeId),
+    );
     const next: Found[] = [];
     results.forEach((references, index) => {
       const parent = level[index]!;
@@ -99,7 +106,7 @@ async function walk(opcua: NodeOpcua, session: ClientSession, startNodeId: strin
         const nodeId = reference.nodeId.toString();
         if (reference.referenceTypeId.toString() === HAS_PROPERTY || nodeId === SERVER_OBJECT || visited.has(nodeId)) continue;
         visited.add(nodeId);
-        const found = { nodeId, browsePath: parent.browsePath === '' ? reference.browseName.name ?? '' : `${parent.browsePath}/${reference.browseName.name ?? ''}` };
+        const found = { nodeId, browsePath: parent.browsePath === '' ? (reference.browseName.name ?? '') : `${parent.browsePath}/${reference.browseName.name ?? ''}` };
         if (reference.nodeClass === opcua.NodeClass.Variable) variables.push(found);
         next.push(found);
       }

@@ -14,20 +14,7 @@ const VALID = [
   'ns=65535;i=4294967295',
 ];
 
-const INVALID = [
-  'TankFarm T101',
-  '',
-  'i=',
-  'i=12a',
-  's=',
-  'ns=1;',
-  'ns=x;s=Level',
-  'ns=65536;i=1',
-  'i=4294967296',
-  'g=72962B91-FA75-4AE6-8D28',
-  'ns=1;x=Level',
-  ' ns=1;s=Level',
-];
+const INVALID = ['TankFarm T101', '', 'i=', 'i=12a', 's=', 'ns=1;', 'ns=x;s=Level', 'ns=65536;i=1', 'i=4294967296', 'g=72962B91-FA75-4AE6-8D28', 'ns=1;x=Level', ' ns=1;s=Level'];
 
 describe('isNodeIdText', () => {
   it('accepts the NodeId forms of OPC UA Part 6, each of which node-opcua also resolves to what the text says', () => {

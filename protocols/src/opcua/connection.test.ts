@@ -161,7 +161,11 @@ describe('OpcuaConnection subscriptions', () => {
     for (const id of ['every', 'absolute', 'percent']) await waitFor(`${id} large step`, () => lastOf(readings, id, (r) => r.value === 1200));
 
     // restatements repeat a value; the changes are what the deadband filters
-    const values = (id: string) => readings.filter((r) => r.pointId === id).map((r) => r.value).filter((value, index, all) => index === 0 || value !== all[index - 1]);
+    const values = (id: string) =>
+      readings
+        .filter((r) => r.pointId === id)
+        .map((r) => r.value)
+        .filter((value, index, all) => index === 0 || value !== all[index - 1]);
     expect(values('absolute')).toEqual([1000, 1200]);
     expect(values('percent')).toEqual([1000, 1200]);
     expect(values('every')).toContain(1050);
@@ -194,10 +198,14 @@ describe('OpcuaConnection subscriptions', () => {
     const { connection, readings } = connect(farm);
     await connection.start();
     const first = await waitFor('the first temperature', () => lastOf(readings, 't101.temperature', () => true));
-    const restated = await waitFor('three restatements of the steady temperature', () => {
-      const again = readings.filter((r) => r.pointId === 't101.temperature' && r.receiveTime > first.receiveTime);
-      return again.length >= 3 ? again : undefined;
-    }, { timeoutMs: 10_000 });
+    const restated = await waitFor(
+      'three restatements of the steady temperature',
+      () => {
+        const again = readings.filter((r) => r.pointId === 't101.temperature' && r.receiveTime > first.receiveTime);
+        return again.length >= 3 ? again : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     for (const reading of restated) expect(reading).toMatchObject({ value: 18.5, quality: 'good', unit: 'degC', sourceTime: first.sourceTime, restated: true });
     const gaps = restated.map((reading, index) => reading.receiveTime - (index === 0 ? first.receiveTime : restated[index - 1]!.receiveTime));
     for (const gap of gaps) expect(gap).toBeLessThan(2500);
@@ -220,7 +228,7 @@ describe('OpcuaConnection security', () => {
   for (const securityMode of ['Sign', 'SignAndEncrypt'] as const) {
     it(`connects with ${securityMode} (Basic256Sha256) and a user name/password and receives values`, async () => {
       const farm = sharedFarm;
-    resetTanks(farm);
+      resetTanks(farm);
       const { connection, readings } = connect(farm, { securityMode, user: OPERATOR });
       expect(await connection.start()).toEqual({ ok: true });
       expect(connection.state).toBe('connected');
@@ -256,7 +264,12 @@ describe('OpcuaConnection security', () => {
     expect(result.error.code).toBe('HAZMON_OPCUA_AUTH_REJECTED');
     expect(result.error.message).toContain(farm.endpointUrl);
     expect(result.error.message).toContain('"operator"');
-    expect(readings.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection').map((r) => r.pointId).sort()).toEqual(['t101.inlet', 't101.level', 't101.temperature']);
+    expect(
+      readings
+        .filter((r) => r.quality === 'bad' && r.reason?.code === 'connection')
+        .map((r) => r.pointId)
+        .sort(),
+    ).toEqual(['t101.inlet', 't101.level', 't101.temperature']);
     expect(connection.state).toBe('reconnecting');
   });
 });
@@ -275,11 +288,15 @@ describe('OpcuaConnection reconnection', () => {
 
     const beforeSilence = readings.length;
     relay.silence(true);
-    const lost = await waitFor('the points bad for silence', () => {
-      const after = readings.slice(beforeSilence);
-      const bad = after.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection');
-      return new Set(bad.map((r) => r.pointId)).size === 3 ? bad : undefined;
-    }, { timeoutMs: 30_000 });
+    const lost = await waitFor(
+      'the points bad for silence',
+      () => {
+        const after = readings.slice(beforeSilence);
+        const bad = after.filter((r) => r.quality === 'bad' && r.reason?.code === 'connection');
+        return new Set(bad.map((r) => r.pointId)).size === 3 ? bad : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(lost[0]!.reason?.message).toMatch(new RegExp(`connection to opc\\.tcp://127\\.0\\.0\\.1:${relay.port} lost: .+; reconnecting`));
     expect(connection.state).toBe('reconnecting');
 

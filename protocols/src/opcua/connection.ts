@@ -266,7 +266,10 @@ export class OpcuaConnection {
   /** Points without a unit in the config take it from the node's EngineeringUnits property. */
   private async resolveUnits(session: ClientSession): Promise<void> {
     const unresolved = this.points.filter((point) => point.config.unit === undefined);
-    const infos = await readEngineeringInfo(session, unresolved.map((point) => point.config.nodeId));
+    const infos = await readEngineeringInfo(
+      session,
+      unresolved.map((point) => point.config.nodeId),
+    );
     unresolved.forEach((point, index) => {
       const units = infos[index]?.engineeringUnits;
       if (units !== undefined) point.unit = hazmonUnit(units);

@@ -33,9 +33,7 @@ export async function clientPkiFolder(endpoint: OpcuaEndpointConfig): Promise<{ 
 }
 
 function identityOf(endpoint: OpcuaEndpointConfig, { UserTokenType }: NodeOpcua): UserIdentityInfo {
-  return endpoint.user === undefined
-    ? { type: UserTokenType.Anonymous }
-    : { type: UserTokenType.UserName, userName: endpoint.user.userName, password: endpoint.user.password };
+  return endpoint.user === undefined ? { type: UserTokenType.Anonymous } : { type: UserTokenType.UserName, userName: endpoint.user.userName, password: endpoint.user.password };
 }
 
 /** A failed channel, with what to do when it is a certificate that is not trusted (which one, into which folder). */

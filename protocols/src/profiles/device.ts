@@ -15,9 +15,7 @@ import { checkProfilePoints, fail, failOnIssues } from './load.ts';
 import type { ModbusProfile, ProfilePoint } from './profile.ts';
 
 /** What a device config may change per point. */
-const pointOverrideSchema = pointSchema
-  .pick({ intervalMs: true, range: true, rawRange: true, unit: true, scale: true, offset: true, poll: true, order: true, description: true })
-  .partial();
+const pointOverrideSchema = pointSchema.pick({ intervalMs: true, range: true, rawRange: true, unit: true, scale: true, offset: true, poll: true, order: true, description: true }).partial();
 export type PointOverride = z.input<typeof pointOverrideSchema>;
 
 const planSchema = z.strictObject({

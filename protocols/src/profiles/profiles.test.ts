@@ -56,23 +56,13 @@ const cdab = (address: number, [high, low]: number[]) => ({ [address]: low!, [ad
 
 describe('shipped profiles', () => {
   it('all seven models load', () => {
-    expect(listProfiles()).toEqual([
-      'analog-input-4-20ma',
-      'honeywell-midas',
-      'honeywell-xnx',
-      'igd-toc-635',
-      'msa-ultima-x',
-      'shutoff-valve',
-      'tank-gauge',
-    ]);
+    expect(listProfiles()).toEqual(['analog-input-4-20ma', 'honeywell-midas', 'honeywell-xnx', 'igd-toc-635', 'msa-ultima-x', 'shutoff-valve', 'tank-gauge']);
     for (const model of listProfiles()) expect(loadProfile(model).model).toBe(model);
   });
 
   it('refuses an unknown model naming the known ones', () => {
     expect(() => loadProfile('honeywell-xyz')).toThrow(ModbusConfigError);
-    expect(() => loadProfile('honeywell-xyz')).toThrow(
-      expect.objectContaining({ code: 'HAZMON_PROFILE_NOT_FOUND', message: expect.stringMatching(/known: analog-input-4-20ma/) }),
-    );
+    expect(() => loadProfile('honeywell-xyz')).toThrow(expect.objectContaining({ code: 'HAZMON_PROFILE_NOT_FOUND', message: expect.stringMatching(/known: analog-input-4-20ma/) }));
   });
 });
 
@@ -180,9 +170,7 @@ describe('golden decodes of hand-made register images', () => {
 describe('device configs', () => {
   it('refuses an override of a point the profile lacks, naming the config path', () => {
     const profile = loadProfile('tank-gauge');
-    expect(() =>
-      createModbusDevice(profile, { id: 'tank-1', profile: 'tank-gauge', line: 'l', unitId: 1, points: { volume: { unit: 'm3' } } }, { file: 'site.yaml', path: ['devices', 0] }),
-    ).toThrow(
+    expect(() => createModbusDevice(profile, { id: 'tank-1', profile: 'tank-gauge', line: 'l', unitId: 1, points: { volume: { unit: 'm3' } } }, { file: 'site.yaml', path: ['devices', 0] })).toThrow(
       expect.objectContaining({
         code: 'HAZMON_DEVICE_INVALID',
         message: 'site.yaml devices[0].points.volume: profile tank-gauge has no such point (got "volume")',
@@ -192,9 +180,7 @@ describe('device configs', () => {
 
   it('refuses a bad override value and a bad unit id', () => {
     const profile = loadProfile('tank-gauge');
-    expect(() => createModbusDevice(profile, { id: 't', profile: 'tank-gauge', line: 'l', unitId: 1, points: { level: { intervalMs: 0 } } })).toThrow(
-      /points\.level\.intervalMs/,
-    );
+    expect(() => createModbusDevice(profile, { id: 't', profile: 'tank-gauge', line: 'l', unitId: 1, points: { level: { intervalMs: 0 } } })).toThrow(/points\.level\.intervalMs/);
     expect(() => createModbusDevice(profile, { id: 't', profile: 'tank-gauge', line: 'l', unitId: 300 })).toThrow(/unitId.*got 300/);
   });
 

@@ -10,16 +10,7 @@ describe('the format sample in protocols/profiles/README.md', () => {
     const sample = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(sample).toBeDefined();
     const profile = parseProfile(sample!, 'README.md');
-    expect(profile.points.map((point) => point.spec.id)).toEqual([
-      'status',
-      'concentration',
-      'detector1',
-      'detector2',
-      'detector3',
-      'detector4',
-      'loop1',
-      'reset',
-    ]);
+    expect(profile.points.map((point) => point.spec.id)).toEqual(['status', 'concentration', 'detector1', 'detector2', 'detector3', 'detector4', 'loop1', 'reset']);
     const device = createModbusDevice(profile, { id: 'd', profile: 'example-detector', line: 'l', unitId: 1 });
     expect(device.polled).toHaveLength(7);
   });

@@ -61,9 +61,7 @@ export class AnalogInputModule extends ModbusDevice {
     const fieldCount = FIELDS.length;
     for (let channel = 0; channel < this.options.channels; channel++) {
       const base = channel * fieldCount;
-      const current = this.flag(base + WIRE_BREAK)
-        ? 0
-        : loopCurrentMa(this.values[base + CONCENTRATION]!, this.rangeMin[channel]!, this.rangeMax[channel]!, this.flag(base + SENSOR_FAULT));
+      const current = this.flag(base + WIRE_BREAK) ? 0 : loopCurrentMa(this.values[base + CONCENTRATION]!, this.rangeMin[channel]!, this.rangeMax[channel]!, this.flag(base + SENSOR_FAULT));
       this.values[base + CURRENT] = current;
       writeTyped(registers, AI_REGISTERS.firstCurrent + channel * 2, 'float32', this.options.wordOrder, current);
       registers.set(AI_REGISTERS.firstCounts + channel, Math.min(0xffff, Math.round(current * this.options.countsPerMa)));

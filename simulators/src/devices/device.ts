@@ -12,15 +12,7 @@ export interface SimulatedDevice {
   advance(simMs: number): void;
 }
 
-export type DeviceModel =
-  | 'honeywell-xnx'
-  | 'honeywell-midas'
-  | 'msa-ultima-x'
-  | 'igd-toc-635'
-  | 'analog-input-4-20ma'
-  | 'tank-gauge'
-  | 'shutoff-valve'
-  | 'register-bank';
+export type DeviceModel = 'honeywell-xnx' | 'honeywell-midas' | 'msa-ultima-x' | 'igd-toc-635' | 'analog-input-4-20ma' | 'tank-gauge' | 'shutoff-valve' | 'register-bank';
 
 export interface ModbusSimulatedDevice extends SimulatedDevice, ModbusUnit {
   readonly id: string;
@@ -68,10 +60,7 @@ export abstract class ModbusDevice implements ModbusSimulatedDevice {
   protected indexOf(quantity: string): number {
     const index = this.indexByName.get(quantity);
     if (index === undefined) {
-      throw new SimulatorError(
-        'HAZMON_SIM_QUANTITY_UNKNOWN',
-        `device "${this.id}" (${this.model}) has no quantity "${quantity}"; known: ${this.quantityNames().join(', ')}`,
-      );
+      throw new SimulatorError('HAZMON_SIM_QUANTITY_UNKNOWN', `device "${this.id}" (${this.model}) has no quantity "${quantity}"; known: ${this.quantityNames().join(', ')}`);
     }
     return index;
   }

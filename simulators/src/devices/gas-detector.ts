@@ -19,15 +19,13 @@ const gasDetectorShape = {
 
 /** Options schema of a gas detector model: the shared options plus the model's own. */
 export function gasDetectorOptionsSchema<TExtra extends z.ZodRawShape>(extra: TExtra) {
-  return z
-    .strictObject({ ...gasDetectorShape, ...extra })
-    .refine(
-      (options) => {
-        const range = options as unknown as { rangeMin: number; rangeMax: number };
-        return range.rangeMax > range.rangeMin;
-      },
-      { message: 'rangeMax must be above rangeMin', path: ['rangeMax'] },
-    );
+  return z.strictObject({ ...gasDetectorShape, ...extra }).refine(
+    (options) => {
+      const range = options as unknown as { rangeMin: number; rangeMax: number };
+      return range.rangeMax > range.rangeMin;
+    },
+    { message: 'rangeMax must be above rangeMin', path: ['rangeMax'] },
+  );
 }
 
 const baseOptionsSchema = gasDetectorOptionsSchema({});

@@ -43,10 +43,16 @@ export class HoneywellMidas extends GasDetector {
   private readonly cellLifeIndex: number;
 
   constructor(id: string, options: MidasOptions) {
-    super(id, 'honeywell-midas', options, [20, 40], [
-      { name: 'temperature', initial: options.temperatureC },
-      { name: 'cellLifeHours', initial: options.cellLifeHours },
-    ]);
+    super(
+      id,
+      'honeywell-midas',
+      options,
+      [20, 40],
+      [
+        { name: 'temperature', initial: options.temperatureC },
+        { name: 'cellLifeHours', initial: options.cellLifeHours },
+      ],
+    );
     this.temperatureIndex = this.indexOf('temperature');
     this.cellLifeIndex = this.indexOf('cellLifeHours');
     const registers = this.memory.holdingRegisters;

@@ -44,13 +44,7 @@ export class HoneywellXnx extends GasDetector {
     if (alarms & 2) status |= XNX_STATUS.alarm2;
     if (warning) status |= XNX_STATUS.warning;
     if (this.faulted) status |= XNX_STATUS.fault;
-    const event = this.faulted
-      ? this.activeFaultCode(XNX_EVENTS.defaultFault)
-      : warning
-        ? this.warmingUp
-          ? XNX_EVENTS.warmUp
-          : XNX_EVENTS.warning
-        : 0;
+    const event = this.faulted ? this.activeFaultCode(XNX_EVENTS.defaultFault) : warning ? (this.warmingUp ? XNX_EVENTS.warmUp : XNX_EVENTS.warning) : 0;
     writeTyped(registers, XNX_REGISTERS.concentration, 'float32', 'ABCD', this.concentration);
     registers.set(XNX_REGISTERS.eventNumber, event);
     registers.set(XNX_REGISTERS.status, status);

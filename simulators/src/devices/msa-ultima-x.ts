@@ -11,7 +11,12 @@ export const MSA_DEFAULT_BASE = 40000;
 
 export const msaOptionsSchema = gasDetectorOptionsSchema({
   /** Value of the base-address register; base+N is protocol address baseAddress+N. */
-  baseAddress: z.number().int().min(0).max(65535 - 212).default(MSA_DEFAULT_BASE),
+  baseAddress: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535 - 212)
+    .default(MSA_DEFAULT_BASE),
 });
 export type MsaOptions = z.output<typeof msaOptionsSchema>;
 
@@ -38,10 +43,16 @@ export class MsaUltimaX extends GasDetector {
 
   constructor(id: string, options: MsaOptions) {
     // Sensors 2 and 3 (Ultima X3) are plain values in the device's unit; alarms follow sensor 1 only.
-    super(id, 'msa-ultima-x', options, [10, 20, 40], [
-      { name: 'sensor2.concentration', initial: 0 },
-      { name: 'sensor3.concentration', initial: 0 },
-    ]);
+    super(
+      id,
+      'msa-ultima-x',
+      options,
+      [10, 20, 40],
+      [
+        { name: 'sensor2.concentration', initial: 0 },
+        { name: 'sensor3.concentration', initial: 0 },
+      ],
+    );
     this.base = options.baseAddress;
     this.gas2Index = this.indexOf('sensor2.concentration');
     this.gas3Index = this.indexOf('sensor3.concentration');

@@ -16,20 +16,8 @@ export type ShutoffValveOptions = z.output<typeof shutoffValveOptionsSchema>;
 export const VALVE_COILS = { command: 0 } as const;
 export const VALVE_DISCRETE_INPUTS = { closed: 0, open: 1 } as const;
 
-const QUANTITIES = [
-  'command',
-  'position',
-  'closedSwitch',
-  'openSwitch',
-  'travelTimeMs',
-  'stuckOpen',
-  'slowTravel',
-  'feedbackBroken',
-  'commandIgnored',
-] as const;
-const [COMMAND, POSITION, CLOSED_SWITCH, OPEN_SWITCH, TRAVEL_TIME, STUCK_OPEN, SLOW_TRAVEL, FEEDBACK_BROKEN, COMMAND_IGNORED] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8,
-];
+const QUANTITIES = ['command', 'position', 'closedSwitch', 'openSwitch', 'travelTimeMs', 'stuckOpen', 'slowTravel', 'feedbackBroken', 'commandIgnored'] as const;
+const [COMMAND, POSITION, CLOSED_SWITCH, OPEN_SWITCH, TRAVEL_TIME, STUCK_OPEN, SLOW_TRAVEL, FEEDBACK_BROKEN, COMMAND_IGNORED] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 const READ_ONLY = new Set<string>(['position', 'closedSwitch', 'openSwitch']);
 
 /**

@@ -25,14 +25,7 @@ export function writeException(functionCode: number, exceptionCode: number, res:
  * Handles the request PDU req[reqOffset, reqOffset+reqLength) and writes the response PDU at res[resOffset];
  * returns the response PDU length. `res` must have MAX_PDU_LENGTH bytes free. Allocates nothing.
  */
-export function handleRequestPdu(
-  unit: ModbusUnit,
-  req: Buffer,
-  reqOffset: number,
-  reqLength: number,
-  res: Buffer,
-  resOffset: number,
-): number {
+export function handleRequestPdu(unit: ModbusUnit, req: Buffer, reqOffset: number, reqLength: number, res: Buffer, resOffset: number): number {
   const functionCode = req[reqOffset] ?? 0;
   switch (functionCode) {
     case 0x01:

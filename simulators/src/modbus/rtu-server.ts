@@ -35,11 +35,7 @@ export async function startModbusRtuServer(units: ModbusUnitHost, options: Modbu
   };
   const port = new SerialPort({ path: options.path, ...format, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
-    port.open((error) =>
-      error
-        ? reject(new SimulatorError('HAZMON_SIM_SERIAL_FAILED', `cannot open serial line "${options.path}": ${error.message}`))
-        : resolve(),
-    ),
+    port.open((error) => (error ? reject(new SimulatorError('HAZMON_SIM_SERIAL_FAILED', `cannot open serial line "${options.path}": ${error.message}`)) : resolve())),
   );
   const silenceMs = Math.max(interFrameSilenceMs(format), options.minSilenceMs ?? 20);
   const pending = Buffer.alloc(512);

@@ -18,7 +18,10 @@ export async function startLinkRelay(targetPort: number): Promise<LinkRelay> {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connectTcp(targetPort, '127.0.0.1');
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       sockets.add(from);
       from.on('data', (chunk) => {
         if (!silent) to.write(chunk);

@@ -9,8 +9,21 @@ const spec = { id: 'T1', heightMm: 1000, levelMm: 500, pressureKPa: 100, tempera
 describe('TankDevice', () => {
   /** Each step: set inlet and pump, advance, expect the level. */
   const cases: { name: string; steps: [inletOpen: number, outletRunning: number, advanceMs: number, levelMm: number][] }[] = [
-    { name: 'rises at the inlet rate, falls at the pump rate, and nets both', steps: [[1, 0, 2000, 520], [1, 1, 1000, 526], [0, 1, 500, 524]] },
-    { name: 'stays within 0..height', steps: [[1, 0, 600_000, 1000], [0, 1, 600_000, 0]] },
+    {
+      name: 'rises at the inlet rate, falls at the pump rate, and nets both',
+      steps: [
+        [1, 0, 2000, 520],
+        [1, 1, 1000, 526],
+        [0, 1, 500, 524],
+      ],
+    },
+    {
+      name: 'stays within 0..height',
+      steps: [
+        [1, 0, 600_000, 1000],
+        [0, 1, 600_000, 0],
+      ],
+    },
   ];
   for (const { name, steps } of cases) {
     it(name, () => {

@@ -32,7 +32,11 @@ const effectSchema = z.discriminatedUnion('kind', [
   /** Rises at ratePerS from the value before it (default quantity `level`), up to `max`; holds after the window. */
   z.strictObject({ kind: z.literal('overfill'), quantity: quantity.default('level'), ratePerS: z.number(), max: z.number().optional(), ...window }),
   /** The device's comms fail this way for the window (Modbus devices only). */
-  z.strictObject({ kind: z.literal('commsLoss'), mode: z.enum(COMMS_FAULTS.filter((fault) => fault !== 'none') as ['noAnswer', 'closeSocket', 'garbled', 'busy', 'truncated', 'wrongProtocolId']), ...window }),
+  z.strictObject({
+    kind: z.literal('commsLoss'),
+    mode: z.enum(COMMS_FAULTS.filter((fault) => fault !== 'none') as ['noAnswer', 'closeSocket', 'garbled', 'busy', 'truncated', 'wrongProtocolId']),
+    ...window,
+  }),
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from './load.ts';
 import { renderScenarioSignal, scenarioCommsFaultAt, scenarioQuantities, scenarioValueAt } from './signal.ts';
 
-const scenario = (effects: unknown[], extra: Record<string, unknown> = {}) =>
-  parseScenario({ name: 'test', durationS: 100, effects, ...extra }, 'test scenario');
+const scenario = (effects: unknown[], extra: Record<string, unknown> = {}) => parseScenario({ name: 'test', durationS: 100, effects, ...extra }, 'test scenario');
 
 describe('scenario signals', () => {
   it('ramps linearly and holds the final value', () => {
@@ -47,9 +46,7 @@ describe('scenario signals', () => {
   it('overfills at a rate up to the maximum', () => {
     const overfill = scenario([{ kind: 'overfill', startS: 0, ratePerS: 100, max: 8500 }], { initial: { level: 8000 } });
     expect(scenarioQuantities(overfill)).toEqual(['level']);
-    expect(renderScenarioSignal(overfill, 'level', { stepMs: 2000, durationMs: 8000 }).map((sample) => sample.value)).toEqual([
-      8000, 8200, 8400, 8500, 8500,
-    ]);
+    expect(renderScenarioSignal(overfill, 'level', { stepMs: 2000, durationMs: 8000 }).map((sample) => sample.value)).toEqual([8000, 8200, 8400, 8500, 8500]);
   });
 
   it('raises sensorFault for its window and reports comms faults by time', () => {

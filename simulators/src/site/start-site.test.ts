@@ -143,7 +143,10 @@ describe('startSite', () => {
     });
 
     it('a scenario driving a quantity the device lacks, and a broken scenario file named by its own path', async () => {
-      const wrong = writeSite('wrong-quantity.yaml', `name: s\ntcp:\n  - name: p\n    devices:\n      - { id: T, unitId: 1, model: shutoff-valve, scenario: ${join(sitesDir, '../scenarios/overfill.yaml')} }\n`);
+      const wrong = writeSite(
+        'wrong-quantity.yaml',
+        `name: s\ntcp:\n  - name: p\n    devices:\n      - { id: T, unitId: 1, model: shutoff-valve, scenario: ${join(sitesDir, '../scenarios/overfill.yaml')} }\n`,
+      );
       await expect(startSite(wrong)).rejects.toThrow(/wrong-quantity\.yaml: tcp\[0\]\.devices\[0\]\.scenario: scenario "overfill" drives "level"/);
       writeSite('broken-scenario.yaml', 'name: x\ndurationS: -1\neffects: []\n');
       const site2 = writeSite('uses-broken.yaml', 'name: s\ntcp:\n  - name: p\n    devices:\n      - { id: a, unitId: 1, model: tank-gauge, scenario: broken-scenario.yaml }\n');
