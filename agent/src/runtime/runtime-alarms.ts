@@ -167,8 +167,8 @@ export class RuntimeAlarms {
 
   /**
    * Takes back states a previous run left in the journal, announcing nothing: a condition that still holds is
-   * reported again as an update of the same activation, one that ended is cleared by whoever watches it, or by
-   * `closeUnwatched`.
+   * reported again as an update of the same activation, one that ended is cleared by whoever watches it (the caller
+   * restores only the alarms this run watches; see alarm-restore.ts).
    */
   restore(saved: readonly SavedRuntimeAlarm[]): void {
     for (const entry of saved) {
