@@ -9,6 +9,7 @@ import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError, errorAnswer, validationError } from './errors.ts';
 import { registerAlarmEventRoutes } from './routes/alarm-events.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
+import { registerHandlingRoutes } from './routes/handling.ts';
 import { registerPointRoutes } from './routes/points.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
@@ -81,6 +82,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerPointRoutes(app, contextOf);
   registerAlarmEventRoutes(app, contextOf);
   registerStreamRoutes(app, contextOf);
+  registerHandlingRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

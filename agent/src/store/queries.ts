@@ -197,7 +197,7 @@ export async function latestActionEvents(connection: SerialConnection): Promise<
 }
 
 /** Rows that are not a step of an alarm's life cycle, though some carry an alarm id (an action names its trigger). */
-const NOT_ALARM_STATE_KINDS = ['action_commanded', 'action_released', 'command_refused', 'vote_ignored', 'flood_start', 'flood_end', 'chattering', 'notice'];
+const NOT_ALARM_STATE_KINDS = ['action_commanded', 'action_released', 'command_refused', 'vote_ignored', 'flood_start', 'flood_end', 'chattering', 'notice', 'handled'];
 
 /**
  * Each alarm's latest life-cycle row, where that leaves it not normal or not in service: what a restarting agent

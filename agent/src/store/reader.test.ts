@@ -48,6 +48,7 @@ describe('HazmonStore.reader()', () => {
     store.flush();
     await store.appendAlarmEvent(lifeCycle(1, 'raised', 'unack_active'));
     await store.appendAlarmEvent(lifeCycle(2, 'acknowledged', 'ack_active'));
+    await store.appendAlarmEvent(lifeCycle(3, 'handled', 'ack_active'));
     await store.appendAudit({ time: T0 + 3, who: 'officer.li', action: 'acknowledge', target: 'T1.LEL/hi' });
     const reader = store.reader();
 
@@ -58,8 +59,12 @@ describe('HazmonStore.reader()', () => {
       [T0, 60, 0, 9],
       [T0 + 60_000, 60, 0, 9],
     ]);
-    expect((await reader.alarmEventsAfter(1)).map((row) => [row.seq, row.kind])).toEqual([[2, 'acknowledged']]);
+    expect((await reader.alarmEventsAfter(1)).map((row) => [row.seq, row.kind])).toEqual([
+      [2, 'acknowledged'],
+      [3, 'handled'],
+    ]);
     expect((await reader.auditRows()).map((row) => [row.seq, row.who, row.action])).toEqual([[1, 'officer.li', 'acknowledge']]);
+    // A handling record is no life-cycle step: the state a restart takes back is still the acknowledgement's.
     expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
   });
 
