@@ -13,6 +13,7 @@ import { registerHandlingRoutes } from './routes/handling.ts';
 import { registerPointRoutes } from './routes/points.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
+import { registerTrendRoutes } from './routes/trends.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
@@ -83,6 +84,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerAlarmEventRoutes(app, contextOf);
   registerStreamRoutes(app, contextOf);
   registerHandlingRoutes(app, contextOf);
+  registerTrendRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

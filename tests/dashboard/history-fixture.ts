@@ -9,6 +9,7 @@ import { waitFor } from '../agent/fixture.ts';
 import { ALARMS, auditRowsAfter, DocumentCheck, lastAuditSeq, ROLE_NAMES, startWebPlant, USERS, WebClient, type Role, type WebPlant } from './web-fixture.ts';
 
 export const GAS = 'GD-1.concentration';
+export const DAY_MS = 86_400_000;
 
 export interface SignedIn {
   readonly web: WebPlant;

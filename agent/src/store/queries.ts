@@ -10,7 +10,7 @@ import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
-import type { AggregateRow, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
+import type { AggregateRow, AlarmEventRangeQuery, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
 import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } from './windows.ts';
 
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
@@ -183,6 +183,17 @@ export async function alarmEventsAfter(connection: SerialConnection, afterSeq: n
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsAfter', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
   requireCount(limit, MAX_PAGE, 'alarmEventsAfter', 'limit');
   const rows = await connection.rows(`SELECT * FROM alarm_events WHERE seq > $1 ORDER BY seq LIMIT ${limit}`, [afterSeq]);
+  return rows.map(alarmEventFromRow);
+}
+
+export async function alarmEventsInRange(connection: SerialConnection, query: AlarmEventRangeQuery): Promise<AlarmEventRow[]> {
+  const afterSeq = query.afterSeq ?? 0;
+  const limit = query.limit ?? 1000;
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsInRange', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
+  requireRange(query.from, query.to, 'alarmEventsInRange');
+  requireCount(limit, MAX_PAGE, 'alarmEventsInRange', 'limit');
+  const points = query.pointIds === undefined ? '' : `AND point_id IN (${query.pointIds.length === 0 ? 'NULL' : query.pointIds.map(sqlString).join(', ')})`;
+  const rows = await connection.rows(`SELECT * FROM alarm_events WHERE seq > $1 AND t >= $2 AND t < $3 ${points} ORDER BY seq LIMIT ${limit}`, [afterSeq, query.from, query.to]);
   return rows.map(alarmEventFromRow);
 }
 
