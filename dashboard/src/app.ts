@@ -9,6 +9,7 @@ import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError, errorAnswer, validationError } from './errors.ts';
 import { registerAlarmEventRoutes } from './routes/alarm-events.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
 import { registerHandlingRoutes } from './routes/handling.ts';
 import { registerPointRoutes } from './routes/points.ts';
 import { registerSessionRoutes } from './routes/session.ts';
@@ -85,6 +86,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerStreamRoutes(app, contextOf);
   registerHandlingRoutes(app, contextOf);
   registerTrendRoutes(app, contextOf);
+  registerAuditRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

@@ -1,8 +1,21 @@
-/** Query params the history routes share: epoch-ms times, a time range with its span checked. */
+/** Query params the history routes share: epoch-ms times, a time range with its span checked, a page size. */
 import { z } from '@hono/zod-openapi';
 
 /** Epoch ms UTC as a query param: a whole number written plainly (no sign, exponent or leading zeros). */
 export const epochMs = z.string().regex(/^(0|[1-9][0-9]{0,14})$/, 'epoch ms UTC (a whole number >= 0)');
+
+/** A page size 1..max as a query param. */
+export function pageSize(max: number, defaultSize: number) {
+  return z
+    .string()
+    .regex(/^[1-9][0-9]{0,5}$/, `a whole number 1..${max}`)
+    .refine((text) => Number(text) <= max, `at most ${max}`)
+    .optional()
+    .openapi({ description: `Rows per page, 1..${max}, default ${defaultSize}` });
+}
+
+/** A short free-text filter: an exact name (`who`, `action`). */
+export const filterText = z.string().min(1).max(100);
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
