@@ -8,6 +8,7 @@ import { CSRF_HEADER, sessionCookieName } from './access.ts';
 import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError, errorAnswer, validationError } from './errors.ts';
 import { registerAlarmEventRoutes } from './routes/alarm-events.ts';
+import { registerAlarmHealthRoutes } from './routes/alarm-health.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerHandlingRoutes } from './routes/handling.ts';
@@ -87,6 +88,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerHandlingRoutes(app, contextOf);
   registerTrendRoutes(app, contextOf);
   registerAuditRoutes(app, contextOf);
+  registerAlarmHealthRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {
