@@ -1,10 +1,11 @@
 /**
  * The handling record on the real server in the real agent, real DuckDB file: stored as a `handled` alarm event
- * (who, when, the three texts) before the answer, audited, listed with the alarm events, no step of the alarm's life
- * cycle; 404 for an unknown alarm; the role matrix (operator and up).
+ * (who, when, the three texts) before the answer, audited, listed with the alarm events and sent on the live stream,
+ * no step of the alarm's life cycle; 404 for an unknown alarm; the role matrix (operator and up).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsOfKind, expectRoleMatrix, expectUnauthenticated, GAS, gasSpike, type MatrixRoute, type SignedIn, startSignedIn } from './history-fixture.ts';
+import { SseStream } from './sse-client.ts';
 import { ALARMS, auditRowsAfter, lastAuditSeq } from './web-fixture.ts';
 
 let signedIn: SignedIn;
@@ -24,6 +25,7 @@ describe('POST /api/v1/alarms/{alarmId}/handling', () => {
   it('stores the record as a `handled` alarm event (who, when, the three texts) before answering, audits it, and lists it with the events', async () => {
     const { web, sessions } = signedIn;
     const before = await lastAuditSeq(web.agent);
+    const stream = await SseStream.open(web.base, sessions.viewer.sessionCookie!);
     const sent = Date.now();
     const answer = await sessions.operator.request('POST', handlingPath(ALARMS.hihi), { body: handling('op') });
     expect(answer).toMatchObject({ status: 200, body: { ok: true } });
@@ -36,6 +38,10 @@ describe('POST /api/v1/alarms/{alarmId}/handling', () => {
     ]);
     const listed = await sessions.viewer.request<{ events: { seq: number; kind: string }[] }>('GET', `/api/v1/alarm-events?after=${stored!.seq - 1}&limit=1`);
     expect(listed.body.events).toEqual([expect.objectContaining({ seq: stored!.seq, kind: 'handled' })]);
+    // The live stream sends it too, with its seq as the id: a record made on one screen shows on the others.
+    const live = await stream.until('the handled event on the stream', (received) => received.alarmEvents().find((event) => event.row.kind === 'handled'));
+    expect(live).toMatchObject({ id: String(stored!.seq), row: { seq: stored!.seq, details: { alarmId: ALARMS.hihi } } });
+    await stream.close();
     // No step of the alarm's life cycle: the state a restart takes back is not the record's.
     expect((await web.agent.reader.latestAlarmStates()).every((row) => row.kind !== 'handled')).toBe(true);
   });

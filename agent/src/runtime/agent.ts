@@ -287,26 +287,18 @@ export class Agent implements AgentApi {
     if ('refused' in access) result = { ok: false, reason: access.refused };
     else if (alarm === undefined) result = { ok: false, reason: `no alarm ${alarmId}` };
     else {
-      let stored = false;
-      const pointId = 'pointId' in alarm ? alarm.pointId : alarm.source;
-      this.journal.persist(
-        {
-          time: this.now(),
-          pointId,
-          ruleId: alarm.rule,
-          kind: 'handled',
-          stateAfter: alarm.state,
-          priority: alarm.priority,
-          who: access.user.name,
-          why: handling.result,
-          details: { alarmId, ...handling },
-        },
-        (durability) => {
-          stored = durability.outcome === 'stored';
-        },
-      );
-      await this.journal.settled();
-      result = stored ? { ok: true } : { ok: false, reason: 'the handling record could not be stored' };
+      const durability = await this.journal.publishRecord({
+        type: 'alarm_handled',
+        time: this.now(),
+        alarmId,
+        pointId: 'pointId' in alarm ? alarm.pointId : alarm.source,
+        rule: alarm.rule,
+        priority: alarm.priority,
+        state: alarm.state,
+        who: access.user.name,
+        ...handling,
+      });
+      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the handling record could not be stored' };
     }
     await this.journal.audit(
       'alarm_handling',
