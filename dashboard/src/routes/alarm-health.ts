@@ -4,10 +4,13 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { alarmHealth, HEALTH_FIGURES } from '../alarm-health.ts';
+import { ApiError } from '../errors.ts';
 import { checkSpan, DAY_MS, epochMs, MINUTE_MS } from '../query-params.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
 
 const EVENT_PAGE = 10_000;
+/** Events one request reads at most (they are held in memory to count): a busier range is refused, to be split. */
+const MAX_EVENTS = 200_000;
 
 const AlarmHealthQuery = z
   .strictObject({
@@ -60,6 +63,7 @@ export function registerAlarmHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: C
       for (;;) {
         const page = await api.reader.alarmEventsInRange({ from, to, afterSeq: events.at(-1)?.seq ?? 0, limit: EVENT_PAGE });
         events.push(...page);
+        if (events.length > MAX_EVENTS) throw new ApiError('HAZMON_API_INVALID', `to: the range holds more than ${MAX_EVENTS} alarm events; ask for a shorter one`, 'to');
         if (page.length < EVENT_PAGE) break;
       }
       return c.json({ from, to, ...alarmHealth(events, from, to) }, 200);
