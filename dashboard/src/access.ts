@@ -18,6 +18,8 @@ export const ROLES = {
   handleAlarms: rolesFor('shelve'),
   /** Out of service and back in service. */
   serviceAlarms: rolesFor('remove_from_service'),
+  /** The audit log and the alarm-system health: supervision of people and of the alarm system, not operation. */
+  supervise: rolesFor('remove_from_service'),
   /** Release a latched action (a shut-off): never reopens a valve. */
   resetAction: RESET_ROLES,
 } as const satisfies Record<string, readonly UserRole[]>;

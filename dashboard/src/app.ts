@@ -8,10 +8,14 @@ import { CSRF_HEADER, sessionCookieName } from './access.ts';
 import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError, errorAnswer, validationError } from './errors.ts';
 import { registerAlarmEventRoutes } from './routes/alarm-events.ts';
+import { registerAlarmHealthRoutes } from './routes/alarm-health.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerHandlingRoutes } from './routes/handling.ts';
 import { registerPointRoutes } from './routes/points.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
+import { registerTrendRoutes } from './routes/trends.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
@@ -81,6 +85,10 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerPointRoutes(app, contextOf);
   registerAlarmEventRoutes(app, contextOf);
   registerStreamRoutes(app, contextOf);
+  registerHandlingRoutes(app, contextOf);
+  registerTrendRoutes(app, contextOf);
+  registerAuditRoutes(app, contextOf);
+  registerAlarmHealthRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

@@ -108,7 +108,7 @@ export const AlarmEventsQuery = z.strictObject({
     .openapi({ description: `Events per page, default ${ALARM_EVENT_PAGE.default}` }),
 });
 
-const AlarmEventSchema = z
+export const AlarmEventSchema = z
   .object({
     seq: z.number().int(),
     time: z.number(),

@@ -42,6 +42,8 @@ function eventText(event: AgentEvent): string | null {
       return `${at(event.time)} alarm ${event.alarmId} ${event.priority} ${event.transition}${event.occurrences > 1 ? ` (${event.occurrences} times)` : ''} -> ${event.toState}${event.transition === 'acknowledged' ? ` by ${event.who}` : ''}: ${event.why}`;
     case 'command_refused':
       return `${at(event.time)} refused ${event.command} ${event.target} by ${event.who}: ${event.reason}`;
+    case 'alarm_handled':
+      return `${at(event.time)} handled ${event.alarmId} by ${event.who}: ${event.result}`;
     case 'alarm_flood':
       return `${at(event.time)} alarm flood ${event.phase} at ${event.site}: ${event.alarmsIn10Min} alarms in 10 minutes`;
     case 'config_reload':

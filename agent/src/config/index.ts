@@ -6,3 +6,4 @@ export type { ConfigIssue, ConfigIssueCode } from './errors.ts';
 export { OUTPUT_KINDS, RESET_ROLES, USER_ROLES, configSections, isLoopbackHost } from './schema.ts';
 export type { ApiConfig, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, PointEntry, RetentionConfig, SiteConfig, UserConfig, UserRole } from './schema.ts';
 export { PASSWORD_HASH_PATTERN, hashPassword, verifyPassword } from './password.ts';
+export { thresholdsOf } from './store-points.ts';

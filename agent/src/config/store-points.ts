@@ -17,7 +17,7 @@ function limitValue(limit: LimitConfig | undefined, preset: number | undefined):
 }
 
 /** The limits the engine alarms on: explicit ones over the preset's. */
-function thresholdsOf(rules: EngineConfig['points'][number] | undefined): Thresholds {
+export function thresholdsOf(rules: EngineConfig['points'][number] | undefined): Thresholds {
   if (!rules) return { lowLow: null, low: null, high: null, highHigh: null };
   const preset = rules.preset ? presetLimits(rules.preset.gas, rules.preset.unit, rules.preset.standard, rules.preset.lelSource) : {};
   return {

@@ -33,7 +33,7 @@ import { HazmonStore } from '../store/index.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
-import type { AgentApi, AlarmList, PublicConfig, SessionAuditEntry } from './api.ts';
+import type { AgentApi, AlarmHandling, AlarmList, PublicConfig, SessionAuditEntry } from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
@@ -271,6 +271,39 @@ export class Agent implements AgentApi {
         role: access.user?.role ?? null,
         ...(request.until === undefined ? {} : { until: request.until }),
       },
+      nameOf(credentials),
+    );
+    return result;
+  }
+
+  /**
+   * A handling record (operator and up) for an alarm the agent knows: an `alarm_events` row of kind `handled`, so it
+   * is in the alarm's history and the regulator's feed; it resolves ok only once the row is committed. Audited either way.
+   */
+  async recordHandling(alarmId: string, handling: AlarmHandling, credentials: Credentials): Promise<CommandResult> {
+    const access = await this.access.authorize(credentials, rolesFor('ack'), 'recording how an alarm was handled');
+    const alarm = this.alarm(alarmId);
+    let result: CommandResult;
+    if ('refused' in access) result = { ok: false, reason: access.refused };
+    else if (alarm === undefined) result = { ok: false, reason: `no alarm ${alarmId}` };
+    else {
+      const durability = await this.journal.publishRecord({
+        type: 'alarm_handled',
+        time: this.now(),
+        alarmId,
+        pointId: 'pointId' in alarm ? alarm.pointId : alarm.source,
+        rule: alarm.rule,
+        priority: alarm.priority,
+        state: alarm.state,
+        who: access.user.name,
+        ...handling,
+      });
+      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the handling record could not be stored' };
+    }
+    await this.journal.audit(
+      'alarm_handling',
+      alarmId,
+      { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? { handling } : { reason: result.reason }), role: access.user?.role ?? null },
       nameOf(credentials),
     );
     return result;

@@ -39,6 +39,13 @@ export interface SessionAuditEntry {
   readonly role?: AuthenticatedUser['role'];
 }
 
+/** The closed loop regulators keep per alarm: what the person found, what they did, how it ended. */
+export interface AlarmHandling {
+  readonly found: string;
+  readonly done: string;
+  readonly result: string;
+}
+
 export interface AgentApi {
   /** The config running now, without secrets; follows reloads. */
   readonly config: PublicConfig;
@@ -57,6 +64,11 @@ export interface AgentApi {
   commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult>;
   /** Resets a latched action (supervisor and up) once its trigger conditions cleared; audited. Never reopens a valve. */
   resetAction(actionId: string, credentials: Credentials, reason?: string): Promise<CommandResult>;
+  /**
+   * Records how a person handled an alarm (operator and up): what was found, what was done, the result. An
+   * `alarm_events` row of kind `handled`, committed before this resolves, and an `alarm_handling` audit row.
+   */
+  recordHandling(alarmId: string, handling: AlarmHandling, credentials: Credentials): Promise<CommandResult>;
   actionLatched(actionId: string): boolean;
   /** The latest reading of each point asked for (default all) since the agent started. */
   latestValues(pointIds?: readonly string[]): LatestValue[];

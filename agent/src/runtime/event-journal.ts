@@ -7,7 +7,7 @@ import { messageOf } from '@hazmon/errors';
 import type { AlarmEventInput, HazmonStore } from '../store/index.ts';
 import type { DurableListener, EventDurability } from './durable-feed.ts';
 import { appendFailed, DurableEventFeed } from './durable-feed.ts';
-import type { AgentEvent, AgentListener, ConfigReloadEvent } from './events.ts';
+import type { AgentEvent, AgentListener, AlarmHandledEvent, ConfigReloadEvent } from './events.ts';
 
 export const HAZMON = 'hazmon';
 
@@ -40,6 +40,21 @@ export class EventJournal {
     const row = storedEvent(event);
     if (row) this.persist(row, this.durableFeed.awaitStore(event));
     else this.durableFeed.passThrough(event);
+  }
+
+  /**
+   * A person's record, published like any event; resolves with its durability once its row's append has settled, so
+   * the person is told "stored" only when it is.
+   */
+  publishRecord(event: AlarmHandledEvent): Promise<EventDurability> {
+    this.notifyListeners(event);
+    const settled = this.durableFeed.awaitStore(event);
+    return new Promise((resolve) =>
+      this.persist(handledRow(event), (durability) => {
+        settled(durability);
+        resolve(durability);
+      }),
+    );
   }
 
   /** An event whose record is an audit row: live listeners hear it at once, durable ones once the row is committed. */
@@ -177,6 +192,8 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         why: `${event.alarmsIn10Min} alarms in 10 minutes at ${event.site}`,
         details: { site: event.site },
       };
+    case 'alarm_handled':
+      return handledRow(event);
     case 'alarm_chattering':
       return {
         time: event.time,
@@ -191,6 +208,20 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
     default:
       return null;
   }
+}
+
+function handledRow(event: AlarmHandledEvent): AlarmEventInput {
+  return {
+    time: event.time,
+    pointId: event.pointId,
+    ruleId: event.rule,
+    kind: 'handled',
+    stateAfter: event.state,
+    priority: event.priority,
+    who: event.who,
+    why: event.result,
+    details: { alarmId: event.alarmId, found: event.found, done: event.done, result: event.result },
+  };
 }
 
 /** Health alarms carry NaN as their value; the store keeps JSON, so no value is null. */

@@ -1,7 +1,7 @@
 /** What the agent publishes and takes from callers: its events, listeners, credentials and alarm commands. */
 import type { Reading } from '@hazmon/protocols';
 import type { UserRole } from '../config/index.ts';
-import type { EngineEvent, OperatorCommand } from '../engine/index.ts';
+import type { EngineEvent, OperatorCommand, Priority } from '../engine/index.ts';
 import type { DurableListener } from './durable-feed.ts';
 import type { ReloadReport } from './reload.ts';
 import type { RuntimeAlarmEvent } from './runtime-alarms.ts';
@@ -18,7 +18,23 @@ export interface ConfigReloadEvent {
   readonly report: ReloadReport | null;
 }
 
-export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent;
+/** A person's handling record for an alarm (the closed loop regulators keep): what was found, what was done, the result. */
+export interface AlarmHandledEvent {
+  readonly type: 'alarm_handled';
+  readonly time: number;
+  readonly alarmId: string;
+  readonly pointId: string;
+  readonly rule: string;
+  readonly priority: Priority;
+  /** The alarm's state when the record was made. */
+  readonly state: string;
+  readonly who: string;
+  readonly found: string;
+  readonly done: string;
+  readonly result: string;
+}
+
+export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent | AlarmHandledEvent;
 export type AgentListener = (event: AgentEvent) => void;
 export type AgentDurableListener = DurableListener<AgentEvent>;
 export type ReadingsListener = (batch: readonly Reading[]) => void;

@@ -9,6 +9,7 @@ export type {
   AggregateRow,
   AggregatesQuery,
   AlarmEventInput,
+  AlarmEventRangeQuery,
   AlarmEventRow,
   AlarmPriority,
   AuditInput,

@@ -10,7 +10,7 @@ import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
-import type { AggregateRow, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
+import type { AggregateRow, AlarmEventRangeQuery, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
 import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } from './windows.ts';
 
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
@@ -186,6 +186,17 @@ export async function alarmEventsAfter(connection: SerialConnection, afterSeq: n
   return rows.map(alarmEventFromRow);
 }
 
+export async function alarmEventsInRange(connection: SerialConnection, query: AlarmEventRangeQuery): Promise<AlarmEventRow[]> {
+  const afterSeq = query.afterSeq ?? 0;
+  const limit = query.limit ?? 1000;
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsInRange', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
+  requireRange(query.from, query.to, 'alarmEventsInRange');
+  requireCount(limit, MAX_PAGE, 'alarmEventsInRange', 'limit');
+  const points = query.pointIds === undefined ? '' : `AND point_id IN (${query.pointIds.length === 0 ? 'NULL' : query.pointIds.map(sqlString).join(', ')})`;
+  const rows = await connection.rows(`SELECT * FROM alarm_events WHERE seq > $1 AND t >= $2 AND t < $3 ${points} ORDER BY seq LIMIT ${limit}`, [afterSeq, query.from, query.to]);
+  return rows.map(alarmEventFromRow);
+}
+
 /** Each action's latest `action_commanded` / `action_released` row: what a restarting agent must keep latched. */
 export async function latestActionEvents(connection: SerialConnection): Promise<AlarmEventRow[]> {
   const rows = await connection.rows(
@@ -197,7 +208,7 @@ export async function latestActionEvents(connection: SerialConnection): Promise<
 }
 
 /** Rows that are not a step of an alarm's life cycle, though some carry an alarm id (an action names its trigger). */
-const NOT_ALARM_STATE_KINDS = ['action_commanded', 'action_released', 'command_refused', 'vote_ignored', 'flood_start', 'flood_end', 'chattering', 'notice'];
+const NOT_ALARM_STATE_KINDS = ['action_commanded', 'action_released', 'command_refused', 'vote_ignored', 'flood_start', 'flood_end', 'chattering', 'notice', 'handled'];
 
 /**
  * Each alarm's latest life-cycle row, where that leaves it not normal or not in service: what a restarting agent

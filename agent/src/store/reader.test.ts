@@ -33,7 +33,7 @@ describe('HazmonStore.reader()', () => {
   it('has the queries and nothing that writes or closes, and cannot be given more', async () => {
     const store = await openStore();
     const reader = store.reader();
-    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'auditRows', 'exportRange', 'latestAlarmStates', 'readings', 'verifyAuditChain']);
+    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'alarmEventsInRange', 'auditRows', 'exportRange', 'latestAlarmStates', 'readings', 'verifyAuditChain']);
     for (const name of ['close', 'flush', 'writeReading', 'appendAlarmEvent', 'appendAudit', 'registerPoints', 'checkpoint', 'runRetention']) {
       expect(name in reader, name).toBe(false);
     }
@@ -48,6 +48,7 @@ describe('HazmonStore.reader()', () => {
     store.flush();
     await store.appendAlarmEvent(lifeCycle(1, 'raised', 'unack_active'));
     await store.appendAlarmEvent(lifeCycle(2, 'acknowledged', 'ack_active'));
+    await store.appendAlarmEvent(lifeCycle(3, 'handled', 'ack_active'));
     await store.appendAudit({ time: T0 + 3, who: 'officer.li', action: 'acknowledge', target: 'T1.LEL/hi' });
     const reader = store.reader();
 
@@ -58,8 +59,15 @@ describe('HazmonStore.reader()', () => {
       [T0, 60, 0, 9],
       [T0 + 60_000, 60, 0, 9],
     ]);
-    expect((await reader.alarmEventsAfter(1)).map((row) => [row.seq, row.kind])).toEqual([[2, 'acknowledged']]);
+    expect((await reader.alarmEventsAfter(1)).map((row) => [row.seq, row.kind])).toEqual([
+      [2, 'acknowledged'],
+      [3, 'handled'],
+    ]);
+    expect((await reader.alarmEventsInRange({ from: T0 + 2, to: T0 + 4 })).map((row) => row.seq)).toEqual([2, 3]);
+    expect((await reader.alarmEventsInRange({ from: T0, to: T0 + 4, pointIds: ['T1.LEL'], afterSeq: 1, limit: 1 })).map((row) => row.seq)).toEqual([2]);
+    expect(await reader.alarmEventsInRange({ from: T0, to: T0 + 4, pointIds: ['T2.LEL'] })).toEqual([]);
     expect((await reader.auditRows()).map((row) => [row.seq, row.who, row.action])).toEqual([[1, 'officer.li', 'acknowledge']]);
+    // A handling record is no life-cycle step: the state a restart takes back is still the acknowledgement's.
     expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
   });
 

@@ -215,6 +215,7 @@ export class HazmonStore {
     readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
     aggregates: (query) => this.aggregates(query),
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
+    alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query),
     auditRows: (query) => this.auditRows(query),
     latestAlarmStates: () => this.latestAlarmStates(),
     verifyAuditChain: () => this.verifyAuditChain(),

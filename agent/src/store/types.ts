@@ -88,6 +88,8 @@ export interface StoreReader {
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]>;
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
   alarmEventsAfter(afterSeq: number, limit?: number): Promise<AlarmEventRow[]>;
+  /** Alarm events with time in [from, to) and seq > afterSeq (of the given points, all when omitted), oldest first: a range read in pages. */
+  alarmEventsInRange(query: AlarmEventRangeQuery): Promise<AlarmEventRow[]>;
   auditRows(query?: AuditRangeQuery): Promise<AuditRow[]>;
   /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service. */
   latestAlarmStates(): Promise<AlarmEventRow[]>;
@@ -95,6 +97,14 @@ export interface StoreReader {
   verifyAuditChain(): Promise<AuditVerification>;
   /** Writes a time range of committed rows to CSV or Parquet; returns the number of rows written. */
   exportRange(request: ExportRequest): Promise<number>;
+}
+
+export interface AlarmEventRangeQuery {
+  readonly from: number;
+  readonly to: number;
+  readonly pointIds?: readonly string[];
+  readonly afterSeq?: number;
+  readonly limit?: number;
 }
 
 export interface AggregatesQuery {

@@ -17,7 +17,7 @@ interface PointMetadata {
 /** Per config (a reload hands out a new object), each reading point's device, area and unit, worked out once. */
 const metadataByConfig = new WeakMap<PublicConfig, ReadonlyMap<string, PointMetadata>>();
 
-function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
+export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
   const known = metadataByConfig.get(config);
   if (known) return known;
   const rules = new Map(config.engine.points.map((point) => [point.id, point]));

@@ -1,0 +1,41 @@
+/** Trend downsampling on made-up rows: a one-reading spike survives as its bucket's max, averages weigh by count, bad readings do not count. */
+import type { AggregateRow, RawReadingRow } from '@hazmon/agent';
+import { describe, expect, it } from 'vitest';
+import { downsample } from './downsample.ts';
+
+const raw = (time: number, value: number | null, quality: RawReadingRow['quality'] = 'good'): RawReadingRow => ({ time, sourceTime: null, value, quality, reason: null, reasonText: null });
+const hour = (start: number, min: number, max: number, avg: number, goodCount: number): AggregateRow => ({
+  pointId: 'P',
+  start,
+  end: start + 3_600_000,
+  min,
+  max,
+  avg,
+  count: goodCount,
+  goodCount,
+  completeness: 1,
+});
+
+describe('downsample', () => {
+  it('keeps a single spike among a thousand flat readings as its bucket max; the average barely moves', () => {
+    const rows = Array.from({ length: 1000 }, (_, index) => raw(index * 1000, index === 700 ? 45 : 0));
+    const buckets = downsample({ resolution: 'raw', rows }, 0, 250_000);
+    expect(buckets.map((bucket) => bucket.max)).toEqual([0, 0, 45, 0]);
+    expect(buckets[2]).toMatchObject({ start: 500_000, min: 0, count: 250 });
+    expect(buckets[2]!.avg).toBeCloseTo(45 / 250);
+  });
+
+  it('leaves out bad readings and empty buckets', () => {
+    const buckets = downsample({ resolution: 'raw', rows: [raw(0, 5), raw(1000, 99, 'bad'), raw(2000, null, 'uncertain'), raw(9000, 7)] }, 0, 3000);
+    expect(buckets).toEqual([
+      { start: 0, min: 5, max: 5, avg: 5, count: 1 },
+      { start: 9000, min: 7, max: 7, avg: 7, count: 1 },
+    ]);
+  });
+
+  it('weighs rollup averages by their good readings, and puts a row aligned before `from` in the first bucket', () => {
+    const from = 1_800_000;
+    const buckets = downsample({ resolution: '1h', rows: [hour(0, 1, 3, 2, 3600), hour(3_600_000, 0, 10, 8, 1200)] }, from, 7_200_000);
+    expect(buckets).toEqual([{ start: from, min: 0, max: 10, avg: (2 * 3600 + 8 * 1200) / 4800, count: 4800 }]);
+  });
+});
