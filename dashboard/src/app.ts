@@ -12,6 +12,7 @@ import { registerAlarmRoutes } from './routes/alarms.ts';
 import { registerPointRoutes } from './routes/points.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
@@ -76,11 +77,17 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
     name: CSRF_HEADER,
     description: 'The csrfToken of GET /api/v1/session; state-changing requests also need this server as Origin',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'regulatorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A read-only regulator token issued by an admin (POST /api/v1/tokens); reaches the regulator routes only',
+  });
   registerSessionRoutes(app, contextOf);
   registerAlarmRoutes(app, contextOf);
   registerPointRoutes(app, contextOf);
   registerAlarmEventRoutes(app, contextOf);
   registerStreamRoutes(app, contextOf);
+  registerTokenRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

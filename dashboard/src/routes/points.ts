@@ -2,11 +2,12 @@
 import type { LatestValue, PublicConfig } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from 'zod';
-import { allow, ROLES } from '../access.ts';
+import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
+import { allowRegulator } from '../regulator-access.ts';
 import type { PointSchema } from '../schemas.ts';
 import { PointListSchema } from '../schemas.ts';
-import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
+import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 interface PointMetadata {
   readonly device: string | null;
@@ -55,9 +56,9 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       method: 'get',
       path: '/api/v1/points',
       summary: 'Every configured point with its device, area, unit and latest reading (null before the first since start)',
-      description: `Roles: ${ROLES.read.join(', ')}.`,
-      middleware: [allow(ROLES.read, contextOf)] as const,
-      security: SESSION_SECURITY,
+      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
+      middleware: [allowRegulator(contextOf)] as const,
+      security: REGULATOR_SECURITY,
       responses: { 200: { description: 'The points', content: json(PointListSchema) }, ...errorResponses(401, 403) },
     }),
     (c) => {
