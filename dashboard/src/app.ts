@@ -10,6 +10,7 @@ import { ApiError, errorAnswer, validationError } from './errors.ts';
 import { registerAlarmEventRoutes } from './routes/alarm-events.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
 import { registerPointRoutes } from './routes/points.ts';
+import { registerRegulatorRoutes } from './routes/regulator.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
@@ -88,6 +89,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerAlarmEventRoutes(app, contextOf);
   registerStreamRoutes(app, contextOf);
   registerTokenRoutes(app, contextOf);
+  registerRegulatorRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

@@ -73,11 +73,11 @@ async function serve(plant: Plant, config: AgentConfig, options: DashboardOption
   };
 }
 
-/** The plant with the agent and its web server started; `api` is the config's api section (YAML flow). */
-export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML): Promise<WebPlant> {
+/** The plant with the agent and its web server started; `api` is the config's api section (YAML flow); `edit` changes the config's text. */
+export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML, edit = (yaml: string) => yaml): Promise<WebPlant> {
   const plant = await startPlant({ speed: 4 });
   try {
-    return await serve(plant, parseAgentConfig(await webConfigYaml(plant.yaml, api), join(plant.dir, 'site.yaml')), options);
+    return await serve(plant, parseAgentConfig(edit(await webConfigYaml(plant.yaml, api)), join(plant.dir, 'site.yaml')), options);
   } catch (error) {
     await plant.close();
     throw error;

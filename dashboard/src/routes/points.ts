@@ -5,43 +5,74 @@ import type { z } from 'zod';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import type { PointSchema } from '../schemas.ts';
-import { PointListSchema } from '../schemas.ts';
+import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
+import { type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
+
+type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
 
 interface PointMetadata {
   readonly device: string | null;
   readonly area: string | null;
   readonly unit: string | null;
+  readonly gas: string | null;
+  /** The limits in force (the engine's, from the config's rules); null where none is set. */
+  readonly thresholds: Thresholds;
+  /** The device point's measuring range. */
+  readonly range: readonly [number, number] | null;
 }
 
-/** Per config (a reload hands out a new object), each reading point's device, area and unit, worked out once. */
+type Limit = PublicConfig['engine']['points'][number]['limits']['hi'];
+
+function limitValue(limit: Limit): number | null {
+  if (limit === undefined) return null;
+  return typeof limit === 'number' ? limit : limit.value;
+}
+
+/** Per config (a reload hands out a new object), each reading point's device, area, unit, thresholds and range, worked out once. */
 const metadataByConfig = new WeakMap<PublicConfig, ReadonlyMap<string, PointMetadata>>();
 
-function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
+export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
   const known = metadataByConfig.get(config);
   if (known) return known;
   const rules = new Map(config.engine.points.map((point) => [point.id, point]));
-  const source = new Map<string, { device: string; unit: string | null }>();
-  for (const device of config.devices) for (const point of device.points) source.set(point.readingId, { device: device.id, unit: point.spec.unit });
-  for (const connection of config.opcua) for (const point of connection.points) source.set(point.id, { device: connection.id, unit: point.unit ?? null });
+  const source = new Map<string, { device: string; unit: string | null; range: readonly [number, number] | null }>();
+  for (const device of config.devices) for (const point of device.points) source.set(point.readingId, { device: device.id, unit: point.spec.unit, range: point.spec.range ?? null });
+  for (const connection of config.opcua) for (const point of connection.points) source.set(point.id, { device: connection.id, unit: point.unit ?? null, range: null });
   const metadata = new Map(
     config.readingPoints.map((id): [string, PointMetadata] => {
       const rule = rules.get(id);
       const from = source.get(id);
-      return [id, { device: from?.device ?? null, area: rule?.area ?? null, unit: rule?.unit ?? from?.unit ?? null }];
+      const limits = rule?.limits ?? {};
+      return [
+        id,
+        {
+          device: from?.device ?? null,
+          area: rule?.area ?? null,
+          unit: rule?.unit ?? from?.unit ?? null,
+          gas: rule?.preset?.gas ?? null,
+          thresholds: { lolo: limitValue(limits.lolo), lo: limitValue(limits.lo), hi: limitValue(limits.hi), hihi: limitValue(limits.hihi) },
+          range: from?.range ?? null,
+        },
+      ];
     }),
   );
   metadataByConfig.set(config, metadata);
   return metadata;
 }
 
-function pointView(latest: LatestValue, metadata: PointMetadata | undefined): z.input<typeof PointSchema> {
+const NO_THRESHOLDS: Thresholds = { lolo: null, lo: null, hi: null, hihi: null };
+
+function pointView(latest: LatestValue, metadata: PointMetadata | undefined, outOfService: readonly OutOfService[]): z.input<typeof RegulatorPointSchema> {
   return {
     id: latest.pointId,
     device: metadata?.device ?? null,
     area: metadata?.area ?? null,
     unit: metadata?.unit ?? null,
+    gas: metadata?.gas ?? null,
+    thresholds: metadata?.thresholds ?? NO_THRESHOLDS,
+    range: metadata?.range ? [...metadata.range] : null,
+    outOfService: [...outOfService],
     value: latest.value,
     quality: latest.quality,
     reason: latest.reason,
@@ -55,16 +86,17 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/points',
-      summary: 'Every configured point with its device, area, unit and latest reading (null before the first since start)',
+      summary: 'Every configured point: device, area, unit, gas, thresholds in force, range, out-of-service alarms, latest reading (null before the first since start)',
       description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
-      responses: { 200: { description: 'The points', content: json(PointListSchema) }, ...errorResponses(401, 403) },
+      responses: { 200: { description: 'The points', content: json(RegulatorPointListSchema) }, ...errorResponses(401, 403) },
     }),
-    (c) => {
+    async (c) => {
       const { api } = contextOf();
       const metadata = pointMetadata(api.config);
-      return c.json({ points: api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId))) }, 200);
+      const outOfService = await outOfServiceByPoint(api);
+      return c.json({ points: api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId), outOfService.get(latest.pointId) ?? [])) }, 200);
     },
   );
 }
