@@ -23,6 +23,19 @@ const SITE_YAML = `site:
       - { name: methane, quantityT: 30, criticalQuantityT: 50, beta: 1.5 }
 `;
 
+/** The gas point's provincial indicator metadata, as the config gives it. */
+const INDICATOR_YAML = `    area: house
+    indicatorCode: 1101100012NR0001
+    equipmentCode: EQ-GD-1
+    tagNumber: GT-101
+    range: [0, 100]
+    longitude: 118.78
+    latitude: 32.04
+    hazardSourceCode: HS-01
+    casNumber: 74-82-8
+    disabled: { by: zhang, at: "2026-01-05T08:00:00+08:00", reason: sensor replaced }
+`;
+
 let web: WebPlant;
 let document: DocumentCheck;
 const sessions = {} as Record<Role, WebClient>;
@@ -39,7 +52,7 @@ const minute = (time: number) => Math.floor(time / 60_000) * 60_000;
 const iso = (time: number) => new Date(time).toISOString();
 
 beforeAll(async () => {
-  web = await startWebPlant({}, undefined, (yaml) => yaml.replace('site:\n  id: test-plant\n  name: Test plant\n', SITE_YAML));
+  web = await startWebPlant({}, undefined, (yaml) => yaml.replace('site:\n  id: test-plant\n  name: Test plant\n', SITE_YAML).replace('    area: house\n', INDICATOR_YAML));
   document = await DocumentCheck.load(web.base);
   for (const role of ROLE_NAMES) {
     sessions[role] = new WebClient(web.base, document);
@@ -78,20 +91,37 @@ describe('GET /api/v1/site', () => {
 });
 
 describe('GET /api/v1/points', () => {
-  it('gives each point its thresholds in force, range and the disable record of an alarm out of service', async () => {
+  it('gives each point its thresholds in force, its indicator metadata and the disable records', async () => {
     expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/out-of-service`, { body: { reason: 'detector recalibration' } })).status).toBe(200);
     interface Point {
       id: string;
       thresholds: Record<string, number | null>;
-      range: number[] | null;
       outOfService: { alarmId: string; by: string | null; at: number; reason: string | null }[];
     }
     const answer = await pull<{ points: Point[] }>('/api/v1/points');
     expect(answer.status).toBe(200);
     const gas = answer.body.points.find((point) => point.id === 'GD-1.concentration')!;
     expect(gas.thresholds).toEqual({ lolo: null, lo: 10, hi: 20, hihi: 40 });
+    expect(gas).toMatchObject({
+      indicatorCode: '1101100012NR0001',
+      equipmentCode: 'EQ-GD-1',
+      gatewayCode: 'GW-0001',
+      tagNumber: 'GT-101',
+      range: [0, 100],
+      longitude: 118.78,
+      latitude: 32.04,
+      hazardSourceCode: 'HS-01',
+      casNumber: '74-82-8',
+      pollIntervalMs: expect.any(Number),
+      disabled: { by: 'zhang', at: Date.parse('2026-01-05T00:00:00Z'), reason: 'sensor replaced' },
+    });
     expect(gas.outOfService).toEqual([{ alarmId: ALARMS.lo, by: 'sup', at: expect.any(Number), reason: 'detector recalibration' }]);
-    expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({ thresholds: { lolo: null, lo: null, hi: null, hihi: null }, outOfService: [] });
+    expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({
+      thresholds: { lolo: null, lo: null, hi: null, hihi: null },
+      indicatorCode: null,
+      disabled: null,
+      outOfService: [],
+    });
     // Out of service, lo no longer colours the site.
     expect((await pull<SiteAnswer>('/api/v1/site')).body.warningGrade).toBe('normal');
     expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/return-to-service`, { body: {} })).status).toBe(200);

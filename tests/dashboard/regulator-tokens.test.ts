@@ -3,7 +3,8 @@
  * disk), lists them without secrets and revokes one, each audited; a token reaches the regulator routes and nothing
  * else; a bad, revoked or expired token is a 401; tokens survive a restart.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALARMS, auditRowsAfter, DocumentCheck, lastAuditSeq, ROLE_NAMES, startWebPlant, USERS, WebClient, type Role, type WebPlant } from './web-fixture.ts';
@@ -150,5 +151,17 @@ describe('regulator tokens', () => {
     expect(await bearer(expiring.secret)('GET', '/api/v1/points')).toMatchObject({ status: 401, body: { error: { field: 'Authorization' } } });
     expect((await bearer(revoked.secret)('GET', '/api/v1/points')).status).toBe(401);
     expect((await sessions.admin.request<{ tokens: Token[] }>('GET', '/api/v1/tokens')).body.tokens).toHaveLength(3);
+  }, 60_000);
+
+  it('a token file that is no token list is moved aside and logged; the agent starts and refuses every token', async () => {
+    const file = `${web.plant.config.store.path}.regulator-tokens.json`;
+    writeFileSync(file, '[{"id": 1}]');
+    const logs: string[] = [];
+    web = await web.restart({ log: (line) => logs.push(line) });
+    await signIn();
+    expect(logs.some((line) => line.includes('is no regulator token list'))).toBe(true);
+    expect(readdirSync(dirname(file)).filter((name) => name.startsWith(`${basename(file)}.unreadable-`))).toHaveLength(1);
+    expect((await bearer(lasting.secret)('GET', '/api/v1/points')).status).toBe(401);
+    expect((await sessions.admin.request<{ tokens: Token[] }>('GET', '/api/v1/tokens')).body.tokens).toEqual([]);
   }, 60_000);
 });

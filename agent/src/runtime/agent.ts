@@ -58,6 +58,10 @@ import { SourceHealth } from './source-health.ts';
 import type { AgentStats } from './stats.ts';
 import { storeEventAlarm } from './store-alarms.ts';
 
+function logToStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 export interface AgentOptions {
   /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
   readonly now?: () => number;
@@ -121,7 +125,7 @@ export class Agent implements AgentApi {
   ) {
     this.reader = store.reader();
     this.now = options.now ?? Date.now;
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = options.log ?? logToStderr;
     this.current = runningConfig(config);
     this.currentPublic = publicConfig(this.current);
     this.startedAt = this.now();
@@ -185,7 +189,7 @@ export class Agent implements AgentApi {
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
       // points) until the WAL reaches DuckDB's checkpoint_threshold; nothing else writes yet.
       await store.checkpoint();
-      const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now), options);
+      const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, options.log ?? logToStderr), options);
       holder.agent = agent;
       const latched = await agent.latches.restore(await store.latestActionEvents());
       agent.restoreAlarms(await store.latestAlarmStates());

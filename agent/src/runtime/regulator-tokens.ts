@@ -6,6 +6,8 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { messageOf } from '@hazmon/errors';
+import { z } from 'zod';
 import type { UserRole } from '../config/index.ts';
 
 /** Who may issue, list and revoke regulator tokens. */
@@ -29,10 +31,22 @@ export interface RegulatorTokenView {
   readonly revokedBy: string | null;
 }
 
-interface StoredToken extends RegulatorTokenView {
-  /** base64url SHA-256 of the secret. */
-  readonly secretHash: string;
-}
+const storedTokensSchema = z.array(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    createdBy: z.string(),
+    createdAt: z.number(),
+    lastUsedAt: z.number().nullable(),
+    expiresAt: z.number().nullable(),
+    revokedAt: z.number().nullable(),
+    revokedBy: z.string().nullable(),
+    /** base64url SHA-256 of the secret. */
+    secretHash: z.string(),
+  }),
+);
+
+type StoredToken = z.output<typeof storedTokensSchema>[number];
 
 const SECRET_BYTES = 32;
 /** A use is written to the file at most this often per token (a pull every few seconds must not rewrite it each time). */
@@ -57,15 +71,26 @@ export class RegulatorTokens {
     private readonly now: () => number,
   ) {}
 
-  /** The tokens of this file; none when it does not exist yet. */
-  static async open(file: string, now: () => number): Promise<RegulatorTokens> {
-    let tokens: StoredToken[] = [];
+  /**
+   * The tokens of this file; none when it does not exist yet. A file that cannot be read as a token list is moved
+   * aside (`.unreadable-<time>`, logged) and every token refused until an admin issues new ones: the agent monitors on.
+   */
+  static async open(file: string, now: () => number, log: (line: string) => void): Promise<RegulatorTokens> {
+    let text: string;
     try {
-      tokens = JSON.parse(await readFile(file, 'utf8')) as StoredToken[];
+      text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new RegulatorTokens(file, [], now);
+      throw error;
     }
-    return new RegulatorTokens(file, tokens, now);
+    try {
+      return new RegulatorTokens(file, storedTokensSchema.parse(JSON.parse(text)), now);
+    } catch (error) {
+      const aside = `${file}.unreadable-${now()}`;
+      await rename(file, aside);
+      log(`hazmon: ${file} is no regulator token list (${messageOf(error)}); moved to ${aside}, every regulator token is refused until new ones are issued`);
+      return new RegulatorTokens(file, [], now);
+    }
   }
 
   list(): RegulatorTokenView[] {

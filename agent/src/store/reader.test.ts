@@ -33,12 +33,40 @@ describe('HazmonStore.reader()', () => {
   it('has the queries and nothing that writes or closes, and cannot be given more', async () => {
     const store = await openStore();
     const reader = store.reader();
-    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'auditRows', 'exportRange', 'latestAlarmStates', 'readings', 'verifyAuditChain']);
+    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'auditRows', 'exportRange', 'latestAlarmStates', 'pointDefinitions', 'readings', 'verifyAuditChain']);
     for (const name of ['close', 'flush', 'writeReading', 'appendAlarmEvent', 'appendAudit', 'registerPoints', 'checkpoint', 'runRetention']) {
       expect(name in reader, name).toBe(false);
     }
     expect(Object.isFrozen(reader)).toBe(true);
     expect(store.reader()).toBe(reader);
+  });
+
+  it('gives back every registered point with its metadata as registered, in catalog order', async () => {
+    const store = await openStore();
+    const full = {
+      ...point('T1.LEL'),
+      valueKind: 'number' as const,
+      description: 'tank 1 gas',
+      indicatorCode: 'IC-1',
+      equipmentCode: 'EQ-1',
+      gatewayCode: 'GW-1',
+      tagNumber: 'GT-1',
+      lowLow: null,
+      low: 5,
+      high: 25,
+      highHigh: 50,
+      rangeLow: 0,
+      rangeHigh: 100,
+      longitude: 118.78,
+      latitude: 32.04,
+      hazardSourceCode: 'HS-1',
+      casNumber: '74-82-8',
+      disabled: { by: 'zhang', at: T0, reason: 'sensor replaced' },
+    };
+    await store.registerPoints([full, point('T2.LEL')]);
+    const [first, second] = await store.reader().pointDefinitions();
+    expect(first).toEqual(full);
+    expect(second).toMatchObject({ pointId: 'T2.LEL', indicatorCode: null, disabled: null });
   });
 
   it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {

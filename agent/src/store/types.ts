@@ -95,6 +95,8 @@ export interface StoreReader {
   verifyAuditChain(): Promise<AuditVerification>;
   /** Writes a time range of committed rows to CSV or Parquet; returns the number of rows written. */
   exportRange(request: ExportRequest): Promise<number>;
+  /** Every registered point with its regulatory metadata (indicator codes, thresholds, range, disable record), in catalog order. */
+  pointDefinitions(): Promise<StorePointDefinition[]>;
 }
 
 export interface AggregatesQuery {

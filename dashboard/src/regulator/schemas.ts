@@ -89,7 +89,18 @@ export const RegulatorPointSchema = PointSchema.extend({
   thresholds: z
     .object({ lolo: threshold, lo: threshold, hi: threshold, hihi: threshold })
     .openapi({ description: "The limits in force (the config's rules), low-low / low / high / high-high; null where none" }),
-  range: z.array(z.number()).length(2).nullable().openapi({ description: "The device point's measuring range [low, high]" }),
+  description: z.string().nullable(),
+  indicatorCode: z.string().nullable().openapi({ description: 'TARGET_CODE' }),
+  equipmentCode: z.string().nullable().openapi({ description: 'EQUIP_CODE' }),
+  gatewayCode: z.string().nullable().openapi({ description: 'GATEWAY_CODE' }),
+  tagNumber: z.string().nullable().openapi({ description: 'BIT_NO' }),
+  range: z.array(z.number()).length(2).nullable().openapi({ description: "The measuring range [low, high] (LOW_VALUE..TOP_VALUE): the config's, else the device point's" }),
+  longitude: z.number().nullable(),
+  latitude: z.number().nullable(),
+  hazardSourceCode: z.string().nullable(),
+  casNumber: z.string().nullable(),
+  pollIntervalMs: z.number().nullable().openapi({ description: 'Expected spacing of readings: completeness counts against it' }),
+  disabled: z.object({ by: z.string(), at: z.number(), reason: z.string() }).nullable().openapi({ description: "The config's disable record of the point (STOP_PSN, STOP_TIME, STOP_REMARK)" }),
   outOfService: z
     .array(z.object({ alarmId: z.string(), by: z.string().nullable(), at: z.number(), reason: z.string().nullable() }))
     .openapi({ description: 'Its alarms out of service: who took each out, when, why (the disable record)' }),

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { allowRegulator } from '../regulator-access.ts';
+import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
 import { type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
@@ -18,8 +19,6 @@ interface PointMetadata {
   readonly gas: string | null;
   /** The limits in force (the engine's, from the config's rules); null where none is set. */
   readonly thresholds: Thresholds;
-  /** The device point's measuring range. */
-  readonly range: readonly [number, number] | null;
 }
 
 type Limit = PublicConfig['engine']['points'][number]['limits']['hi'];
@@ -29,16 +28,16 @@ function limitValue(limit: Limit): number | null {
   return typeof limit === 'number' ? limit : limit.value;
 }
 
-/** Per config (a reload hands out a new object), each reading point's device, area, unit, thresholds and range, worked out once. */
+/** Per config (a reload hands out a new object), each reading point's device, area, unit, gas and thresholds, worked out once. */
 const metadataByConfig = new WeakMap<PublicConfig, ReadonlyMap<string, PointMetadata>>();
 
 export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
   const known = metadataByConfig.get(config);
   if (known) return known;
   const rules = new Map(config.engine.points.map((point) => [point.id, point]));
-  const source = new Map<string, { device: string; unit: string | null; range: readonly [number, number] | null }>();
-  for (const device of config.devices) for (const point of device.points) source.set(point.readingId, { device: device.id, unit: point.spec.unit, range: point.spec.range ?? null });
-  for (const connection of config.opcua) for (const point of connection.points) source.set(point.id, { device: connection.id, unit: point.unit ?? null, range: null });
+  const source = new Map<string, { device: string; unit: string | null }>();
+  for (const device of config.devices) for (const point of device.points) source.set(point.readingId, { device: device.id, unit: point.spec.unit });
+  for (const connection of config.opcua) for (const point of connection.points) source.set(point.id, { device: connection.id, unit: point.unit ?? null });
   const metadata = new Map(
     config.readingPoints.map((id): [string, PointMetadata] => {
       const rule = rules.get(id);
@@ -52,7 +51,6 @@ export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMe
           unit: rule?.unit ?? from?.unit ?? null,
           gas: rule?.preset?.gas ?? null,
           thresholds: { lolo: limitValue(limits.lolo), lo: limitValue(limits.lo), hi: limitValue(limits.hi), hihi: limitValue(limits.hihi) },
-          range: from?.range ?? null,
         },
       ];
     }),
@@ -63,7 +61,7 @@ export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMe
 
 const NO_THRESHOLDS: Thresholds = { lolo: null, lo: null, hi: null, hihi: null };
 
-function pointView(latest: LatestValue, metadata: PointMetadata | undefined, outOfService: readonly OutOfService[]): z.input<typeof RegulatorPointSchema> {
+function pointView(latest: LatestValue, metadata: PointMetadata | undefined, indicator: Indicator, outOfService: readonly OutOfService[]): z.input<typeof RegulatorPointSchema> {
   return {
     id: latest.pointId,
     device: metadata?.device ?? null,
@@ -71,7 +69,7 @@ function pointView(latest: LatestValue, metadata: PointMetadata | undefined, out
     unit: metadata?.unit ?? null,
     gas: metadata?.gas ?? null,
     thresholds: metadata?.thresholds ?? NO_THRESHOLDS,
-    range: metadata?.range ? [...metadata.range] : null,
+    ...indicator,
     outOfService: [...outOfService],
     value: latest.value,
     quality: latest.quality,
@@ -86,7 +84,7 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/points',
-      summary: 'Every configured point: device, area, unit, gas, thresholds in force, range, out-of-service alarms, latest reading (null before the first since start)',
+      summary: 'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, out-of-service alarms, latest reading (null before the first since start)',
       description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
@@ -95,8 +93,9 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     async (c) => {
       const { api } = contextOf();
       const metadata = pointMetadata(api.config);
-      const outOfService = await outOfServiceByPoint(api);
-      return c.json({ points: api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId), outOfService.get(latest.pointId) ?? [])) }, 200);
+      const [indicators, outOfService] = await Promise.all([indicatorsOf(api), outOfServiceByPoint(api)]);
+      const points = api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId), indicators.get(latest.pointId) ?? NO_INDICATOR, outOfService.get(latest.pointId) ?? []));
+      return c.json({ points }, 200);
     },
   );
 }
