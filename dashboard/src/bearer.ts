@@ -7,7 +7,8 @@ import type { Context } from 'hono';
 import type { AppContext, AppEnv } from './context.ts';
 import { ApiError } from './errors.ts';
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
+/** The scheme name is case-insensitive (RFC 9110 11.1); the token is base64url. */
+const BEARER = /^Bearer +([A-Za-z0-9_-]{1,200})$/i;
 
 /** The live token the request carries; undefined when it carries no Authorization header; a 401 for any other. */
 export function bearerToken(c: Context<AppEnv>, context: AppContext): RegulatorTokenView | undefined {

@@ -103,6 +103,8 @@ describe('regulator tokens', () => {
   it('a token reads the regulator routes and records its last use; it is refused (403) on every other route', async () => {
     const send = bearer(lasting.secret);
     for (const path of ['/api/v1/points', '/api/v1/alarm-events?limit=2']) expect((await send('GET', path)).status, path).toBe(200);
+    const lowerCaseScheme = await new WebClient(web.base, document).request('GET', '/api/v1/points', { headers: { Authorization: `bearer ${lasting.secret}` } });
+    expect(lowerCaseScheme.status).toBe(200);
     const listed = (await sessions.admin.request<{ tokens: Token[] }>('GET', '/api/v1/tokens')).body.tokens.find((token) => token.id === lasting.token.id);
     expect(listed?.lastUsedAt).toEqual(expect.any(Number));
     const before = await lastAuditSeq(web.agent);
@@ -121,7 +123,7 @@ describe('regulator tokens', () => {
 
   it('a bad token or a malformed Authorization header is a 401 naming Authorization', async () => {
     const anonymous = new WebClient(web.base, document);
-    for (const header of [`Bearer ${'A'.repeat(43)}`, `Bearer ${lasting.secret}x`, `Basic ${lasting.secret}`, 'Bearer', `bearer ${lasting.secret}`]) {
+    for (const header of [`Bearer ${'A'.repeat(43)}`, `Bearer ${lasting.secret}x`, `Basic ${lasting.secret}`, 'Bearer', `Bearer ${lasting.secret.slice(1)}`, `Bearer ${lasting.secret}=`]) {
       const answer = await anonymous.request('GET', '/api/v1/points', { headers: { Authorization: header } });
       expect(answer, header).toMatchObject({ status: 401, body: { error: { code: 'HAZMON_API_UNAUTHENTICATED', field: 'Authorization' } } });
     }
