@@ -251,6 +251,7 @@ describe('the regulator route x credential matrix', () => {
 
 describe('generated query params', () => {
   const AGGREGATE_PARAMS = ['points', 'interval', 'from', 'to', 'limit'] as const;
+  const DEVICE_PARAMS = ['from', 'to'] as const;
   const EXPORT_PARAMS = ['what', 'format', 'from', 'to'] as const;
   const value = fc.oneof(
     fc.string({ maxLength: 40 }),
@@ -263,6 +264,7 @@ describe('generated query params', () => {
   for (const [path, names] of [
     ['/api/v1/aggregates', AGGREGATE_PARAMS],
     ['/api/v1/export', EXPORT_PARAMS],
+    ['/api/v1/devices', DEVICE_PARAMS],
   ] as const) {
     it(`${path}: a 200 or a 400 naming a param, never a 5xx`, async () => {
       await fc.assert(
@@ -277,4 +279,34 @@ describe('generated query params', () => {
       );
     }, 60_000);
   }
+});
+
+describe('GET /api/v1/devices over a period', () => {
+  interface Devices {
+    period: { from: string; to: string };
+    devices: { id: string; comms: string; disconnections: number; offlineHours: number }[];
+  }
+  const gd1 = (answer: Answer<Devices>) => answer.body.devices.find((device) => device.id === 'GD-1')!;
+
+  it('counts a comms loss as one disconnection and its time as offline hours, from the stored comms_loss events', async () => {
+    const from = iso(Date.now());
+    web.plant.site.setCommsFault('GD-1', 'garbled');
+    await waitFor('GD-1 in comms loss', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'comms_loss', { timeoutMs: 20_000 });
+    const lostAt = Date.now();
+    web.plant.site.setCommsFault('GD-1', 'none');
+    await waitFor('GD-1 back', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'ok', { timeoutMs: 30_000 });
+    const backAt = Date.now();
+    const answer = await pull<Devices>(`/api/v1/devices?from=${from}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.period.from).toBe(from);
+    expect(gd1(answer).disconnections).toBe(1);
+    // Offline from the alarm until the return hold (5 s) had passed: within what the test saw, give or take a poll.
+    expect(gd1(answer).offlineHours * 3_600_000).toBeGreaterThan(backAt - lostAt - 2000);
+    expect(gd1(answer).offlineHours * 3_600_000).toBeLessThan(backAt - Date.parse(from) + 1000);
+    // Without a period: the last 30 days up to now.
+    const { period } = (await pull<Devices>('/api/v1/devices')).body;
+    expect(Date.parse(period.to) - Date.parse(period.from)).toBe(30 * 86_400_000);
+    expect(await pull(`/api/v1/devices?from=${from}&to=${from}`)).toMatchObject({ status: 400, body: { error: { field: 'from' } } });
+    expect(await pull('/api/v1/devices?from=2020-01-01T00:00:00Z&to=2022-01-01T00:00:00Z')).toMatchObject({ status: 400, body: { error: { field: 'to' } } });
+  }, 60_000);
 });

@@ -33,7 +33,7 @@ describe('HazmonStore.reader()', () => {
   it('has the queries and nothing that writes or closes, and cannot be given more', async () => {
     const store = await openStore();
     const reader = store.reader();
-    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'auditRows', 'exportRange', 'latestAlarmStates', 'pointDefinitions', 'readings', 'verifyAuditChain']);
+    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'auditRows', 'exportRange', 'latestAlarmStates', 'pointDefinitions', 'readings', 'ruleHistory', 'verifyAuditChain']);
     for (const name of ['close', 'flush', 'writeReading', 'appendAlarmEvent', 'appendAudit', 'registerPoints', 'checkpoint', 'runRetention']) {
       expect(name in reader, name).toBe(false);
     }
@@ -67,6 +67,31 @@ describe('HazmonStore.reader()', () => {
     const [first, second] = await store.reader().pointDefinitions();
     expect(first).toEqual(full);
     expect(second).toMatchObject({ pointId: 'T2.LEL', indicatorCode: null, disabled: null });
+  });
+
+  it("gives a rule's history over a range: each source's latest row before it, then every row in it", async () => {
+    const store = await openStore();
+    const comms = (time: number, source: string, active: boolean) =>
+      store.appendAlarmEvent({
+        time,
+        pointId: source,
+        ruleId: 'comms_loss',
+        kind: active ? 'raised' : 'cleared',
+        stateAfter: active ? 'unacknowledged_active' : 'unacknowledged_returned',
+        details: { conditionActive: active },
+      });
+    await comms(T0, 'GD-1', true);
+    await comms(T0 + 1000, 'GD-1', false);
+    await comms(T0 + 2000, 'GD-2', true);
+    await comms(T0 + 5000, 'GD-1', true);
+    await comms(T0 + 9000, 'GD-1', false);
+    await store.appendAlarmEvent(lifeCycle(6000, 'raised', 'unacknowledged_active'));
+    const rows = await store.reader().ruleHistory('comms_loss', T0 + 3000, T0 + 9000);
+    expect(rows.map((row) => [row.pointId, row.time - T0])).toEqual([
+      ['GD-1', 1000],
+      ['GD-2', 2000],
+      ['GD-1', 5000],
+    ]);
   });
 
   it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {

@@ -220,6 +220,7 @@ export class HazmonStore {
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
     pointDefinitions: () => readPointDefinitions(this.reads),
+    ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
   });
 
   private constructor(

@@ -25,6 +25,8 @@ const DeviceSchema = z
     kind: z.enum(['modbus', 'opcua']),
     comms: z.enum(['ok', 'comms_loss', 'refusing_requests']),
     lastGoodReadingAt: z.number().nullable().openapi({ description: 'The latest receive time of a good reading of any of its points since start' }),
+    disconnections: z.number().int().openapi({ description: 'Comms losses that began in the period' }),
+    offlineHours: z.number().openapi({ description: 'Hours of the period in comms loss' }),
     counters: z
       .object({ requests: z.number(), responses: z.number(), timeouts: z.number(), exceptions: z.number(), connectionErrors: z.number() })
       .nullable()
@@ -32,10 +34,20 @@ const DeviceSchema = z
   })
   .openapi('Device');
 
-export const DeviceListSchema = z.object({ devices: z.array(DeviceSchema) }).openapi('DeviceList');
+export const DeviceListSchema = z
+  .object({ period: z.object({ from: z.string(), to: z.string() }).openapi({ description: 'The period of disconnections and offlineHours, ISO 8601 UTC' }), devices: z.array(DeviceSchema) })
+  .openapi('DeviceList');
 
 /** A UTC instant as ISO 8601 with Z or an offset. */
 const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T00:00:00Z' });
+
+export const DEVICE_PERIOD_DEFAULT_DAYS = 30;
+export const DEVICE_PERIOD_MAX_DAYS = 366;
+
+export const DevicesQuery = z.strictObject({
+  from: instant.optional().openapi({ description: `Start of the period; default ${DEVICE_PERIOD_DEFAULT_DAYS} days before to` }),
+  to: instant.optional().openapi({ description: `End of the period (excluded, at most now); default now; at most ${DEVICE_PERIOD_MAX_DAYS} days after from` }),
+});
 
 export const AGGREGATE_INTERVALS = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export const AGGREGATE_PAGE = { default: 1000, max: 10_000 } as const;

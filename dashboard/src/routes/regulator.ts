@@ -12,13 +12,27 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { commsScores } from '../regulator/comms-history.ts';
 import { majorHazardGrade, warningGrades } from '../regulator/grades.ts';
-import { AGGREGATE_INTERVALS, AGGREGATE_PAGE, AggregatePageSchema, AggregatesQuery, DeviceListSchema, EXPORT_MAX_DAYS, ExportQuery, SiteSchema } from '../regulator/schemas.ts';
+import {
+  AGGREGATE_INTERVALS,
+  AGGREGATE_PAGE,
+  AggregatePageSchema,
+  AggregatesQuery,
+  DEVICE_PERIOD_DEFAULT_DAYS,
+  DEVICE_PERIOD_MAX_DAYS,
+  DeviceListSchema,
+  DevicesQuery,
+  EXPORT_MAX_DAYS,
+  ExportQuery,
+  SiteSchema,
+} from '../regulator/schemas.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 import { pointMetadata } from './points.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const;
 
 function regulatorRoute<const Path extends string>(path: Path, summary: string) {
@@ -72,12 +86,19 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
 
   app.openapi(
     createRoute({
-      ...regulatorRoute('/api/v1/devices', 'Each Modbus device and OPC UA connection: comms state, last good reading, request counters'),
+      ...regulatorRoute('/api/v1/devices', 'Each Modbus device and OPC UA connection: comms state, last good reading, disconnections and offline hours over a period, request counters'),
       middleware,
-      responses: { 200: { description: 'The devices', content: json(DeviceListSchema) }, ...errorResponses(401, 403) },
+      request: { query: DevicesQuery },
+      responses: { 200: { description: 'The devices', content: json(DeviceListSchema) }, ...errorResponses(400, 401, 403) },
     }),
-    (c) => {
-      const { api } = contextOf();
+    async (c) => {
+      const { api, now } = contextOf();
+      const query = c.req.valid('query');
+      const to = query.to === undefined ? now() : Math.min(Date.parse(query.to), now());
+      const from = query.from === undefined ? to - DEVICE_PERIOD_DEFAULT_DAYS * DAY_MS : Date.parse(query.from);
+      if (query.from !== undefined && to <= from) throw new ApiError('HAZMON_API_INVALID', 'from: must be before to and before now', 'from');
+      if (to - from > DEVICE_PERIOD_MAX_DAYS * DAY_MS) throw new ApiError('HAZMON_API_INVALID', `to: at most ${DEVICE_PERIOD_MAX_DAYS} days after from`, 'to');
+      const scores = commsScores(await api.reader.ruleHistory('comms_loss', from, to), from, to);
       const stats = api.stats();
       const metadata = pointMetadata(api.config);
       const lastGood = new Map<string, number>();
@@ -95,13 +116,15 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
           kind: opcua.has(id) ? ('opcua' as const) : ('modbus' as const),
           comms: lost.has(id) ? ('comms_loss' as const) : refusing.has(id) ? ('refusing_requests' as const) : ('ok' as const),
           lastGoodReadingAt: lastGood.get(id) ?? null,
+          disconnections: scores.get(id)?.disconnections ?? 0,
+          offlineHours: (scores.get(id)?.offlineMs ?? 0) / HOUR_MS,
           counters:
             counters === undefined
               ? null
               : { requests: counters.requests, responses: counters.responses, timeouts: counters.timeouts, exceptions: counters.exceptions, connectionErrors: counters.connectionErrors },
         };
       });
-      return c.json({ devices }, 200);
+      return c.json({ period: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, devices }, 200);
     },
   );
 
