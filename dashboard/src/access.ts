@@ -3,9 +3,10 @@
  * session's CSRF token (403), then the role (403). The roles come from the agent's own rules, so the API never
  * allows what the agent would refuse.
  */
-import { RESET_ROLES, rolesFor, USER_ROLES, type UserRole } from '@hazmon/agent';
+import { REGULATOR_TOKEN_ROLES, RESET_ROLES, rolesFor, USER_ROLES, type UserRole } from '@hazmon/agent';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { bearerToken } from './bearer.ts';
 import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError } from './errors.ts';
 import { sameToken } from './sessions.ts';
@@ -22,6 +23,8 @@ export const ROLES = {
   supervise: rolesFor('remove_from_service'),
   /** Release a latched action (a shut-off): never reopens a valve. */
   resetAction: RESET_ROLES,
+  /** Issue, list and revoke regulator tokens. */
+  manageTokens: REGULATOR_TOKEN_ROLES,
 } as const satisfies Record<string, readonly UserRole[]>;
 
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -49,6 +52,8 @@ export function requireSameOrigin(c: Context<AppEnv>): void {
 export function allow(roles: readonly UserRole[], contextOf: ContextOf): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const context = contextOf();
+    const token = bearerToken(c, context);
+    if (token !== undefined) throw new ApiError('HAZMON_API_FORBIDDEN', `regulator token ${token.name} is read-only and reaches only the regulator routes`, 'Authorization');
     const id = getCookie(c, sessionCookieName(context.secure));
     const session = id === undefined ? undefined : context.sessions.touch(id);
     if (id === undefined || session === undefined) throw new ApiError('HAZMON_API_UNAUTHENTICATED', 'sign in first: POST /api/v1/session', 'session');

@@ -13,9 +13,11 @@ import { registerAlarmRoutes } from './routes/alarms.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerHandlingRoutes } from './routes/handling.ts';
 import { registerPointRoutes } from './routes/points.ts';
+import { registerRegulatorRoutes } from './routes/regulator.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
@@ -80,6 +82,11 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
     name: CSRF_HEADER,
     description: 'The csrfToken of GET /api/v1/session; state-changing requests also need this server as Origin',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'regulatorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A read-only regulator token issued by an admin (POST /api/v1/tokens); reaches the regulator routes only',
+  });
   registerSessionRoutes(app, contextOf);
   registerAlarmRoutes(app, contextOf);
   registerPointRoutes(app, contextOf);
@@ -89,6 +96,8 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerTrendRoutes(app, contextOf);
   registerAuditRoutes(app, contextOf);
   registerAlarmHealthRoutes(app, contextOf);
+  registerTokenRoutes(app, contextOf);
+  registerRegulatorRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

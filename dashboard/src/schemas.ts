@@ -91,8 +91,6 @@ export const PointSchema = z
   })
   .openapi('Point');
 
-export const PointListSchema = z.object({ points: z.array(PointSchema) }).openapi('PointList');
-
 /** A store seq as a query param: a whole number written plainly (no sign, exponent or leading zeros). */
 const seq = z.string().regex(/^(0|[1-9][0-9]{0,14})$/, 'a whole number >= 0 (an alarm event seq)');
 

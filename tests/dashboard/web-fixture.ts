@@ -4,7 +4,7 @@
  * the client receives is checked against the OpenAPI document the server serves.
  */
 import { join } from 'node:path';
-import { Agent, hashPassword, parseAgentConfig, type AuditRow } from '@hazmon/agent';
+import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentOptions, type AuditRow } from '@hazmon/agent';
 import { createDashboardServer, OPENAPI_PATH, type DashboardOptions } from '@hazmon/dashboard';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
@@ -45,29 +45,39 @@ export interface WebPlant {
   readonly agent: Agent;
   readonly base: string;
   readonly logs: string[];
+  /** Stops the server and the agent and starts both again on the same store and config (the agent with `agentOptions`). */
+  restart(agentOptions?: AgentOptions): Promise<WebPlant>;
   close(): Promise<void>;
 }
 
-/** The plant with the agent and its web server started; `api` is the config's api section (YAML flow). */
-export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML): Promise<WebPlant> {
+async function serve(plant: Plant, config: AgentConfig, options: DashboardOptions, agentOptions: AgentOptions = {}): Promise<WebPlant> {
+  const agent = await Agent.start(config, { store: { flushIntervalMs: 200 }, ...agentOptions });
+  plant.agent = agent;
+  agent.subscribe((event) => plant.events.push(event));
+  const logs: string[] = [];
+  const server = await createDashboardServer(options).start(agent, (line) => logs.push(line));
+  return {
+    plant,
+    agent,
+    base: server.address,
+    logs,
+    async restart(nextOptions) {
+      await server.close();
+      await agent.stop();
+      return serve(plant, config, options, nextOptions);
+    },
+    async close() {
+      await server.close();
+      await plant.close();
+    },
+  };
+}
+
+/** The plant with the agent and its web server started; `api` is the config's api section (YAML flow); `edit` changes the config's text. */
+export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML, edit = (yaml: string) => yaml): Promise<WebPlant> {
   const plant = await startPlant({ speed: 4 });
   try {
-    const config = parseAgentConfig(await webConfigYaml(plant.yaml, api), join(plant.dir, 'site.yaml'));
-    const agent = await Agent.start(config, { store: { flushIntervalMs: 200 } });
-    plant.agent = agent;
-    agent.subscribe((event) => plant.events.push(event));
-    const logs: string[] = [];
-    const server = await createDashboardServer(options).start(agent, (line) => logs.push(line));
-    return {
-      plant,
-      agent,
-      base: server.address,
-      logs,
-      async close() {
-        await server.close();
-        await plant.close();
-      },
-    };
+    return await serve(plant, parseAgentConfig(edit(await webConfigYaml(plant.yaml, api)), join(plant.dir, 'site.yaml')), options);
   } catch (error) {
     await plant.close();
     throw error;

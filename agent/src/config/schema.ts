@@ -16,12 +16,33 @@ const areaSchema = z.strictObject({
   hazardSourceCode: text.optional(),
 });
 
+const substanceSchema = z.strictObject({
+  name: text,
+  casNumber: text.optional(),
+  /** q: the largest quantity present, tonnes. */
+  quantityT: z.number().nonnegative().finite(),
+  /** Q: the critical quantity of GB 18218, tonnes. */
+  criticalQuantityT: z.number().positive().finite(),
+  /** beta: the correction factor of the substance's hazard class. */
+  beta: z.number().positive().finite(),
+});
+
+const majorHazardSchema = z.strictObject({
+  /** alpha: the correction for people exposed nearby. */
+  alpha: z.number().positive().finite(),
+  substances: z.array(substanceSchema).min(1),
+});
+
 const siteSchema = z.strictObject({
   id,
   name: text,
   /** Gateway code the provincial platform assigned to this gateway. */
   gatewayCode: text.optional(),
+  /** The enterprise as the regulator knows it: its code (keyed by the administrative code, e.g. 1101100012NR) and name. */
+  enterprise: z.strictObject({ code: text, name: text }).optional(),
   areas: z.array(areaSchema).default([]),
+  /** The site's hazardous-chemical inventories, for the major-hazard grade (R = alpha * sum(beta_i q_i / Q_i), GB 18218). */
+  majorHazard: majorHazardSchema.optional(),
 });
 
 const enginePointSchema = engineConfigSchema.shape.points.element;

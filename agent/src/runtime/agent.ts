@@ -33,7 +33,8 @@ import { HazmonStore } from '../store/index.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
-import type { AgentApi, AlarmHandling, AlarmList, PublicConfig, SessionAuditEntry } from './api.ts';
+import { REGULATOR_TOKEN_ROLES, RegulatorTokens, regulatorTokenFile, type RegulatorTokenView } from './regulator-tokens.ts';
+import type { AgentApi, AlarmHandling, AlarmList, PublicConfig, RegulatorTokenCreated, RegulatorTokenRequest, SessionAuditEntry } from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
@@ -56,6 +57,10 @@ import { ModbusLines, SourceUnits } from './sources.ts';
 import { SourceHealth } from './source-health.ts';
 import type { AgentStats } from './stats.ts';
 import { storeEventAlarm } from './store-alarms.ts';
+
+function logToStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
 
 export interface AgentOptions {
   /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
@@ -115,11 +120,12 @@ export class Agent implements AgentApi {
   private constructor(
     config: AgentConfig,
     private readonly store: HazmonStore,
+    private readonly tokens: RegulatorTokens,
     options: AgentOptions,
   ) {
     this.reader = store.reader();
     this.now = options.now ?? Date.now;
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = options.log ?? logToStderr;
     this.current = runningConfig(config);
     this.currentPublic = publicConfig(this.current);
     this.startedAt = this.now();
@@ -183,7 +189,7 @@ export class Agent implements AgentApi {
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
       // points) until the WAL reaches DuckDB's checkpoint_threshold; nothing else writes yet.
       await store.checkpoint();
-      const agent = new Agent(config, store, options);
+      const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, options.log ?? logToStderr), options);
       holder.agent = agent;
       const latched = await agent.latches.restore(await store.latestActionEvents());
       agent.restoreAlarms(await store.latestAlarmStates());
@@ -332,6 +338,40 @@ export class Agent implements AgentApi {
 
   auditSession(entry: SessionAuditEntry): Promise<void> {
     return this.journal.audit(`session_${entry.action}`, entry.address, { role: entry.role ?? null }, entry.who);
+  }
+
+  regulatorTokens(): RegulatorTokenView[] {
+    return this.tokens.list();
+  }
+
+  async createRegulatorToken(request: RegulatorTokenRequest, credentials: Credentials): Promise<RegulatorTokenCreated | { readonly ok: false; readonly reason: string }> {
+    const access = await this.access.authorize(credentials, REGULATOR_TOKEN_ROLES, 'issuing a regulator token');
+    if ('refused' in access) {
+      await this.journal.audit('regulator_token_created', request.name, { result: 'refused', reason: access.refused }, nameOf(credentials));
+      return { ok: false, reason: access.refused };
+    }
+    const expiresAt = request.expiresInDays === undefined ? null : this.now() + request.expiresInDays * 86_400_000;
+    const { token, secret } = await this.tokens.create(request.name, access.user.name, expiresAt);
+    await this.journal.audit('regulator_token_created', token.id, { result: 'accepted', name: token.name, expiresAt, role: access.user.role }, access.user.name);
+    return { ok: true, token, secret };
+  }
+
+  async revokeRegulatorToken(tokenId: string, credentials: Credentials): Promise<CommandResult> {
+    const access = await this.access.authorize(credentials, REGULATOR_TOKEN_ROLES, 'revoking a regulator token');
+    let result: CommandResult;
+    if ('refused' in access) result = { ok: false, reason: access.refused };
+    else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : { ok: false, reason: `no live regulator token ${tokenId}` };
+    await this.journal.audit(
+      'regulator_token_revoked',
+      tokenId,
+      { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? {} : { reason: result.reason }), role: access.user?.role ?? null },
+      nameOf(credentials),
+    );
+    return result;
+  }
+
+  useRegulatorToken(secret: string): RegulatorTokenView | undefined {
+    return this.tokens.use(secret);
   }
 
   health(): AgentHealth {

@@ -9,6 +9,7 @@ import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import type { LatestValue } from './latest-values.ts';
+import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
 
@@ -78,6 +79,27 @@ export interface AgentApi {
   auditSession(entry: SessionAuditEntry): Promise<void>;
   stats(): AgentStats;
   health(): AgentHealth;
+  /** Regulator tokens, revoked ones too, without secrets. */
+  regulatorTokens(): RegulatorTokenView[];
+  /** Issues a read-only regulator token (admin); audited `regulator_token_created`. The secret is returned here once and kept nowhere. */
+  createRegulatorToken(request: RegulatorTokenRequest, credentials: Credentials): Promise<RegulatorTokenCreated | { readonly ok: false; readonly reason: string }>;
+  /** Revokes a token (admin); audited `regulator_token_revoked`, accepted or refused. */
+  revokeRegulatorToken(tokenId: string, credentials: Credentials): Promise<CommandResult>;
+  /** The live (not revoked, not expired) token of this secret, its last use recorded; undefined for any other. */
+  useRegulatorToken(secret: string): RegulatorTokenView | undefined;
+}
+
+export interface RegulatorTokenRequest {
+  /** Who holds it, e.g. the bureau's name. */
+  readonly name: string;
+  /** Refused from this many days after creation on; none: no expiry. */
+  readonly expiresInDays?: number;
+}
+
+export interface RegulatorTokenCreated {
+  readonly ok: true;
+  readonly token: RegulatorTokenView;
+  readonly secret: string;
 }
 
 /**

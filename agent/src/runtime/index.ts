@@ -2,7 +2,9 @@
 export { Agent } from './agent.ts';
 export type { AgentOptions } from './agent.ts';
 export type { AgentStats, ModbusDeviceStats } from './stats.ts';
-export type { AgentApi, AgentServer, AlarmHandling, AlarmList, PublicConfig, PublicUser, RunningServer, SessionAuditEntry } from './api.ts';
+export type { AgentApi, AgentServer, AlarmHandling, AlarmList, PublicConfig, PublicUser, RegulatorTokenCreated, RegulatorTokenRequest, RunningServer, SessionAuditEntry } from './api.ts';
+export { REGULATOR_TOKEN_ROLES } from './regulator-tokens.ts';
+export type { RegulatorTokenView } from './regulator-tokens.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';
 export type { LatestValue } from './latest-values.ts';
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, RuntimeAlarmView } from './runtime-alarms.ts';

@@ -2,7 +2,7 @@
 import { quote } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
 import { BOOLEAN, DOUBLE, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { num, type SerialConnection } from './sql.ts';
+import { num, numOrNull, strOrNull, type SerialConnection } from './sql.ts';
 import type { StorePointDefinition } from './types.ts';
 
 /** In-memory view of the `points` table; the hot path reads only the Map and the typed arrays. */
@@ -67,6 +67,34 @@ export async function loadPoints(connection: SerialConnection, registry: PointRe
   for (const row of rows) {
     registry.set(num(row.point_idx), String(row.point_id), num(row.value_divisor), num(row.poll_interval_ms));
   }
+}
+
+/** Every registered point with its metadata, in point_idx order: what a regulator's indicator table is filled from. */
+export async function readPointDefinitions(connection: SerialConnection): Promise<StorePointDefinition[]> {
+  const rows = await connection.rows('SELECT * FROM points ORDER BY point_idx');
+  return rows.map((row) => ({
+    pointId: String(row.point_id),
+    unit: String(row.unit),
+    resolution: num(row.resolution),
+    pollIntervalMs: num(row.poll_interval_ms),
+    valueKind: row.value_kind === 'boolean' ? 'boolean' : 'number',
+    description: strOrNull(row.description),
+    indicatorCode: strOrNull(row.indicator_code),
+    equipmentCode: strOrNull(row.equipment_code),
+    gatewayCode: strOrNull(row.gateway_code),
+    tagNumber: strOrNull(row.tag_number),
+    lowLow: numOrNull(row.low_low),
+    low: numOrNull(row.low),
+    high: numOrNull(row.high),
+    highHigh: numOrNull(row.high_high),
+    rangeLow: numOrNull(row.range_low),
+    rangeHigh: numOrNull(row.range_high),
+    longitude: numOrNull(row.longitude),
+    latitude: numOrNull(row.latitude),
+    hazardSourceCode: strOrNull(row.hazard_source_code),
+    casNumber: strOrNull(row.cas_number),
+    disabled: row.disabled === true ? { by: String(row.disabled_by), at: num(row.disabled_at), reason: String(row.disabled_reason) } : null,
+  }));
 }
 
 /**

@@ -197,6 +197,27 @@ export async function alarmEventsInRange(connection: SerialConnection, query: Al
   return rows.map(alarmEventFromRow);
 }
 
+/** Rows ruleHistory returns at most: a comms alarm is raised once per loss and updated while it stands. */
+const MAX_RULE_HISTORY_ROWS = 100_000;
+
+/**
+ * The rows of one rule (e.g. `comms_loss`) that tell its state over [from, to): each source's latest row before
+ * from, then every row in [from, to), by seq.
+ */
+export async function ruleHistory(connection: SerialConnection, ruleId: string, from: number, to: number): Promise<AlarmEventRow[]> {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) badRange('ruleHistory', `[${quote(from)}, ${quote(to)}) is not a time range`);
+  const rows = await connection.rows(
+    `SELECT * FROM (
+       SELECT * FROM alarm_events WHERE rule_id = $1 AND t < $2 QUALIFY row_number() OVER (PARTITION BY point_id ORDER BY seq DESC) = 1
+       UNION ALL
+       SELECT * FROM alarm_events WHERE rule_id = $1 AND t >= $2 AND t < $3
+     ) ORDER BY seq LIMIT ${MAX_RULE_HISTORY_ROWS + 1}`,
+    [ruleId, from, to],
+  );
+  if (rows.length > MAX_RULE_HISTORY_ROWS) badRange('ruleHistory', `over ${MAX_RULE_HISTORY_ROWS} rows of ${quote(ruleId)}: ask a shorter range`);
+  return rows.map(alarmEventFromRow);
+}
+
 /** Each action's latest `action_commanded` / `action_released` row: what a restarting agent must keep latched. */
 export async function latestActionEvents(connection: SerialConnection): Promise<AlarmEventRow[]> {
   const rows = await connection.rows(

@@ -33,12 +33,76 @@ describe('HazmonStore.reader()', () => {
   it('has the queries and nothing that writes or closes, and cannot be given more', async () => {
     const store = await openStore();
     const reader = store.reader();
-    expect(Object.keys(reader).sort()).toEqual(['aggregates', 'alarmEventsAfter', 'alarmEventsInRange', 'auditRows', 'exportRange', 'latestAlarmStates', 'readings', 'verifyAuditChain']);
+    expect(Object.keys(reader).sort()).toEqual([
+      'aggregates',
+      'alarmEventsAfter',
+      'alarmEventsInRange',
+      'auditRows',
+      'exportRange',
+      'latestAlarmStates',
+      'pointDefinitions',
+      'readings',
+      'ruleHistory',
+      'verifyAuditChain',
+    ]);
     for (const name of ['close', 'flush', 'writeReading', 'appendAlarmEvent', 'appendAudit', 'registerPoints', 'checkpoint', 'runRetention']) {
       expect(name in reader, name).toBe(false);
     }
     expect(Object.isFrozen(reader)).toBe(true);
     expect(store.reader()).toBe(reader);
+  });
+
+  it('gives back every registered point with its metadata as registered, in catalog order', async () => {
+    const store = await openStore();
+    const full = {
+      ...point('T1.LEL'),
+      valueKind: 'number' as const,
+      description: 'tank 1 gas',
+      indicatorCode: 'IC-1',
+      equipmentCode: 'EQ-1',
+      gatewayCode: 'GW-1',
+      tagNumber: 'GT-1',
+      lowLow: null,
+      low: 5,
+      high: 25,
+      highHigh: 50,
+      rangeLow: 0,
+      rangeHigh: 100,
+      longitude: 118.78,
+      latitude: 32.04,
+      hazardSourceCode: 'HS-1',
+      casNumber: '74-82-8',
+      disabled: { by: 'zhang', at: T0, reason: 'sensor replaced' },
+    };
+    await store.registerPoints([full, point('T2.LEL')]);
+    const [first, second] = await store.reader().pointDefinitions();
+    expect(first).toEqual(full);
+    expect(second).toMatchObject({ pointId: 'T2.LEL', indicatorCode: null, disabled: null });
+  });
+
+  it("gives a rule's history over a range: each source's latest row before it, then every row in it", async () => {
+    const store = await openStore();
+    const comms = (time: number, source: string, active: boolean) =>
+      store.appendAlarmEvent({
+        time,
+        pointId: source,
+        ruleId: 'comms_loss',
+        kind: active ? 'raised' : 'cleared',
+        stateAfter: active ? 'unacknowledged_active' : 'unacknowledged_returned',
+        details: { conditionActive: active },
+      });
+    await comms(T0, 'GD-1', true);
+    await comms(T0 + 1000, 'GD-1', false);
+    await comms(T0 + 2000, 'GD-2', true);
+    await comms(T0 + 5000, 'GD-1', true);
+    await comms(T0 + 9000, 'GD-1', false);
+    await store.appendAlarmEvent(lifeCycle(6000, 'raised', 'unacknowledged_active'));
+    const rows = await store.reader().ruleHistory('comms_loss', T0 + 3000, T0 + 9000);
+    expect(rows.map((row) => [row.pointId, row.time - T0])).toEqual([
+      ['GD-1', 1000],
+      ['GD-2', 2000],
+      ['GD-1', 5000],
+    ]);
   });
 
   it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {

@@ -5,7 +5,7 @@ import { messageOf, quote } from '@hazmon/errors';
 import type { Reading } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
 import { StoreError, isFatalDuckdbError } from './errors.ts';
-import { PointRegistry, loadPoints, registerPoints } from './points.ts';
+import { PointRegistry, loadPoints, readPointDefinitions, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
 import { RawReadingQueue } from './raw-queue.ts';
 import { RawWriter, type RawAppenders } from './raw-writer.ts';
@@ -220,6 +220,8 @@ export class HazmonStore {
     latestAlarmStates: () => this.latestAlarmStates(),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
+    pointDefinitions: () => readPointDefinitions(this.reads),
+    ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
   });
 
   private constructor(

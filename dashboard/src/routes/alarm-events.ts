@@ -1,10 +1,11 @@
 /** Alarm history in pages by store seq: ordered, resumable from any page's `next`, no gaps and no repeats. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { allow, ROLES } from '../access.ts';
+import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
+import { allowRegulator } from '../regulator-access.ts';
 import { checkCursor } from '../cursor.ts';
 import { ALARM_EVENT_PAGE, AlarmEventPageSchema, AlarmEventsQuery } from '../schemas.ts';
-import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
+import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
@@ -12,9 +13,9 @@ export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
       method: 'get',
       path: '/api/v1/alarm-events',
       summary: 'Stored alarm events with seq > after, oldest first; pass `next` as `after` for the following page',
-      description: `Roles: ${ROLES.read.join(', ')}.`,
-      middleware: [allow(ROLES.read, contextOf)] as const,
-      security: SESSION_SECURITY,
+      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
+      middleware: [allowRegulator(contextOf)] as const,
+      security: REGULATOR_SECURITY,
       request: { query: AlarmEventsQuery },
       responses: { 200: { description: 'A page of events', content: json(AlarmEventPageSchema) }, ...errorResponses(400, 401, 403) },
     }),

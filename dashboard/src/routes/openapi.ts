@@ -8,9 +8,9 @@ export function json<S extends ZodType>(schema: S) {
 
 const ERROR_DESCRIPTIONS = {
   400: 'Invalid input: `field` names the param, header or body path',
-  401: 'No live session',
-  403: "The role may not, or the Origin / CSRF token is not this session's",
-  404: 'No such alarm or action',
+  401: 'No live session, or a regulator token unknown, expired or revoked',
+  403: "The role may not, the Origin / CSRF token is not this session's, or a regulator token on a route not for regulators",
+  404: 'No such alarm, action or token',
   409: 'The agent refused the command (its reason is the message)',
   413: 'The body is over the size cap',
   429: 'Too many failed sign-ins: Retry-After says when to try again',
@@ -27,4 +27,6 @@ export function errorResponses<const S extends readonly ErrorStatus[]>(...status
 }
 
 export const SESSION_SECURITY = [{ session: [] }];
+/** The read-only regulator routes: a regulator token or a session. */
+export const REGULATOR_SECURITY: Record<string, string[]>[] = [{ regulatorToken: [] }, { session: [] }];
 export const STATE_CHANGE_SECURITY = [{ session: [], csrf: [] }];

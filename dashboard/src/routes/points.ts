@@ -2,19 +2,33 @@
 import type { LatestValue, PublicConfig } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from 'zod';
-import { allow, ROLES } from '../access.ts';
+import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import type { PointSchema } from '../schemas.ts';
-import { PointListSchema } from '../schemas.ts';
-import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
+import { allowRegulator } from '../regulator-access.ts';
+import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
+import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
+import { type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
+import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
+
+type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
 
 interface PointMetadata {
   readonly device: string | null;
   readonly area: string | null;
   readonly unit: string | null;
+  readonly gas: string | null;
+  /** The limits in force (the engine's, from the config's rules); null where none is set. */
+  readonly thresholds: Thresholds;
 }
 
-/** Per config (a reload hands out a new object), each reading point's device, area and unit, worked out once. */
+type Limit = PublicConfig['engine']['points'][number]['limits']['hi'];
+
+function limitValue(limit: Limit): number | null {
+  if (limit === undefined) return null;
+  return typeof limit === 'number' ? limit : limit.value;
+}
+
+/** Per config (a reload hands out a new object), each reading point's device, area, unit, gas and thresholds, worked out once. */
 const metadataByConfig = new WeakMap<PublicConfig, ReadonlyMap<string, PointMetadata>>();
 
 export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
@@ -28,19 +42,35 @@ export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMe
     config.readingPoints.map((id): [string, PointMetadata] => {
       const rule = rules.get(id);
       const from = source.get(id);
-      return [id, { device: from?.device ?? null, area: rule?.area ?? null, unit: rule?.unit ?? from?.unit ?? null }];
+      const limits = rule?.limits ?? {};
+      return [
+        id,
+        {
+          device: from?.device ?? null,
+          area: rule?.area ?? null,
+          unit: rule?.unit ?? from?.unit ?? null,
+          gas: rule?.preset?.gas ?? null,
+          thresholds: { lolo: limitValue(limits.lolo), lo: limitValue(limits.lo), hi: limitValue(limits.hi), hihi: limitValue(limits.hihi) },
+        },
+      ];
     }),
   );
   metadataByConfig.set(config, metadata);
   return metadata;
 }
 
-function pointView(latest: LatestValue, metadata: PointMetadata | undefined): z.input<typeof PointSchema> {
+const NO_THRESHOLDS: Thresholds = { lolo: null, lo: null, hi: null, hihi: null };
+
+function pointView(latest: LatestValue, metadata: PointMetadata | undefined, indicator: Indicator, outOfService: readonly OutOfService[]): z.input<typeof RegulatorPointSchema> {
   return {
     id: latest.pointId,
     device: metadata?.device ?? null,
     area: metadata?.area ?? null,
     unit: metadata?.unit ?? null,
+    gas: metadata?.gas ?? null,
+    thresholds: metadata?.thresholds ?? NO_THRESHOLDS,
+    ...indicator,
+    outOfService: [...outOfService],
     value: latest.value,
     quality: latest.quality,
     reason: latest.reason,
@@ -54,16 +84,18 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/points',
-      summary: 'Every configured point with its device, area, unit and latest reading (null before the first since start)',
-      description: `Roles: ${ROLES.read.join(', ')}.`,
-      middleware: [allow(ROLES.read, contextOf)] as const,
-      security: SESSION_SECURITY,
-      responses: { 200: { description: 'The points', content: json(PointListSchema) }, ...errorResponses(401, 403) },
+      summary: 'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, out-of-service alarms, latest reading (null before the first since start)',
+      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
+      middleware: [allowRegulator(contextOf)] as const,
+      security: REGULATOR_SECURITY,
+      responses: { 200: { description: 'The points', content: json(RegulatorPointListSchema) }, ...errorResponses(401, 403) },
     }),
-    (c) => {
+    async (c) => {
       const { api } = contextOf();
       const metadata = pointMetadata(api.config);
-      return c.json({ points: api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId))) }, 200);
+      const [indicators, outOfService] = await Promise.all([indicatorsOf(api), outOfServiceByPoint(api)]);
+      const points = api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId), indicators.get(latest.pointId) ?? NO_INDICATOR, outOfService.get(latest.pointId) ?? []));
+      return c.json({ points }, 200);
     },
   );
 }

@@ -55,7 +55,7 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>, contextOf: Conte
       summary: 'Who am I: name, role and the CSRF token of this session',
       middleware: [allow(ROLES.read, contextOf)] as const,
       security: SESSION_SECURITY,
-      responses: { 200: { description: 'The session', content: json(SessionSchema) }, ...errorResponses(401) },
+      responses: { 200: { description: 'The session', content: json(SessionSchema) }, ...errorResponses(401, 403) },
     }),
     (c) => c.json(sessionView(contextOf(), c.get('session')), 200),
   );

@@ -1,0 +1,82 @@
+/** The warning-grade rule (dashboard.md) and the major-hazard grade bounds (README.md) on hand-made alarm lists. */
+import type { AlarmList, AlarmView, PublicConfig } from '@hazmon/agent';
+import { describe, expect, it } from 'vitest';
+import { majorHazardGrade, warningGrades } from './grades.ts';
+
+const config = {
+  site: { id: 's', name: 'S', areas: [{ id: 'tank-farm' }, { id: 'kitchen' }] },
+  engine: {
+    points: [
+      { id: 'GD-1', area: 'tank-farm' },
+      { id: 'GD-2', area: 'kitchen' },
+      { id: 'GD-3', area: 'kitchen' },
+    ],
+    votingGroups: [{ id: 'farm-vote', area: 'tank-farm' }],
+    actions: [{ id: 'close', when: ['vote/farm-vote'] }],
+  },
+} as unknown as PublicConfig;
+
+function alarm(pointId: string, priority: AlarmView['priority'], state: AlarmView['state'] = 'unacknowledged_active', mode: AlarmView['mode'] = 'in_service'): AlarmView {
+  return { id: `${pointId}/hi`, pointId, site: 's', rule: 'hi', state, mode, priority, conditionActive: true, activeSince: 0, shelvedUntil: null };
+}
+
+const list = (...engine: AlarmView[]): AlarmList => ({ engine, runtime: [] });
+const notLatched = () => false;
+
+describe('warningGrades', () => {
+  it('is normal everywhere without an active alarm; a returned alarm does not count', () => {
+    const grades = warningGrades(config, list(alarm('GD-1', 'emergency', 'unacknowledged_returned')), notLatched);
+    expect(grades.site).toBe('normal');
+    expect([...grades.areas]).toEqual([
+      ['tank-farm', 'normal'],
+      ['kitchen', 'normal'],
+    ]);
+  });
+
+  it("gives each area its highest active alarm's colour, acknowledged or not, and the site its areas' highest", () => {
+    const grades = warningGrades(config, list(alarm('GD-1', 'low'), alarm('GD-2', 'medium', 'acknowledged_active'), alarm('GD-3', 'high')), notLatched);
+    expect(grades.areas.get('tank-farm')).toBe('blue');
+    expect(grades.areas.get('kitchen')).toBe('orange');
+    expect(grades.site).toBe('orange');
+  });
+
+  it('leaves out shelved, suppressed and out-of-service alarms', () => {
+    const grades = warningGrades(
+      config,
+      list(
+        alarm('GD-1', 'emergency', 'unacknowledged_active', 'shelved'),
+        alarm('GD-2', 'emergency', 'acknowledged_active', 'out_of_service'),
+        alarm('GD-3', 'high', 'unacknowledged_active', 'suppressed'),
+      ),
+      notLatched,
+    );
+    expect(grades.site).toBe('normal');
+  });
+
+  it('counts a latched shut-off as emergency in the area of its trigger (a voting group here)', () => {
+    const grades = warningGrades(config, list(alarm('GD-2', 'low')), (id) => id === 'close');
+    expect(grades.areas.get('tank-farm')).toBe('red');
+    expect(grades.areas.get('kitchen')).toBe('blue');
+    expect(grades.site).toBe('red');
+  });
+});
+
+describe('majorHazardGrade', () => {
+  const grade = (r: number) => majorHazardGrade({ alpha: 1, substances: [{ name: 'x', quantityT: r, criticalQuantityT: 1, beta: 1 }] }).grade;
+
+  it('is grade 1 from R 100, 2 from 50, 3 from 10, else 4', () => {
+    expect([grade(150), grade(100), grade(99.9), grade(50), grade(49.9), grade(10), grade(9.9), grade(0)]).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+  });
+
+  it('is alpha times the sum of beta q / Q', () => {
+    const result = majorHazardGrade({
+      alpha: 2,
+      substances: [
+        { name: 'chlorine', quantityT: 40, criticalQuantityT: 5, beta: 4 },
+        { name: 'methane', quantityT: 30, criticalQuantityT: 50, beta: 1.5 },
+      ],
+    });
+    expect(result.r).toBeCloseTo(65.8, 6);
+    expect(result.grade).toBe(2);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The live warning grade per area and for the site (dashboard.md, "Warning grade", ours) and the major-hazard grade
+ * (README.md: R = alpha * sum(beta_i q_i / Q_i); R >= 100 grade 1, 50-100 grade 2, 10-50 grade 3, < 10 grade 4).
+ */
+import { type AlarmList, type PublicConfig, PRIORITY_COLOUR } from '@hazmon/agent';
+
+export const WARNING_GRADES = ['red', 'orange', 'yellow', 'blue', 'normal'] as const;
+export type WarningGrade = (typeof WARNING_GRADES)[number];
+
+const ACTIVE_STATES: ReadonlySet<string> = new Set(['unacknowledged_active', 'acknowledged_active']);
+
+/** The higher of two grades: red is highest, normal lowest. */
+function higher(a: WarningGrade, b: WarningGrade): WarningGrade {
+  return WARNING_GRADES.indexOf(a) <= WARNING_GRADES.indexOf(b) ? a : b;
+}
+
+/** The area of each point and voting group (an engine alarm's pointId), per config. */
+function areaOf(config: PublicConfig): (pointId: string) => string | undefined {
+  const areas = new Map<string, string>();
+  for (const point of config.engine.points) if (point.area !== undefined) areas.set(point.id, point.area);
+  for (const group of config.engine.votingGroups) areas.set(group.id, group.area);
+  return (pointId) => areas.get(pointId);
+}
+
+/** The point or voting group of an alarm id an action names: `<point>/<rule>` or `vote/<group>`. */
+function ownerOf(alarmId: string): string {
+  return alarmId.startsWith('vote/') ? alarmId.slice('vote/'.length) : alarmId.slice(0, alarmId.lastIndexOf('/'));
+}
+
+export interface WarningGrades {
+  readonly site: WarningGrade;
+  /** Per configured area; alarms of points in no area count for the site only. */
+  readonly areas: ReadonlyMap<string, WarningGrade>;
+}
+
+/**
+ * An active in-service alarm (unacknowledged or acknowledged; not shelved, suppressed or out of service) gives its
+ * priority's colour to its area; a latched or discrepant shut-off counts as emergency in the areas of its triggers.
+ */
+export function warningGrades(config: PublicConfig, alarms: AlarmList, latched: (actionId: string) => boolean): WarningGrades {
+  const areas = new Map<string, WarningGrade>(config.site.areas.map((area) => [area.id, 'normal']));
+  let site: WarningGrade = 'normal';
+  const area = areaOf(config);
+  const raise = (pointId: string | undefined, grade: WarningGrade) => {
+    site = higher(site, grade);
+    const id = pointId === undefined ? undefined : area(pointId);
+    if (id !== undefined) areas.set(id, higher(areas.get(id) ?? 'normal', grade));
+  };
+  for (const alarm of alarms.engine) if (alarm.mode === 'in_service' && ACTIVE_STATES.has(alarm.state)) raise(alarm.pointId, PRIORITY_COLOUR[alarm.priority]);
+  for (const action of config.engine.actions) {
+    if (!latched(action.id)) continue;
+    raise(undefined, 'red');
+    for (const alarmId of action.when) raise(ownerOf(alarmId), 'red');
+  }
+  // A discrepant shut-off (not closed, feedback broken, command ignored) is an emergency wherever the valve is.
+  if (alarms.runtime.some((alarm) => alarm.rule === 'shutoff_discrepancy' && ACTIVE_STATES.has(alarm.state))) site = 'red';
+  return { site, areas };
+}
+
+export interface MajorHazardGrade {
+  readonly r: number;
+  readonly grade: 1 | 2 | 3 | 4;
+}
+
+export function majorHazardGrade(inventory: NonNullable<PublicConfig['site']['majorHazard']>): MajorHazardGrade {
+  const r = inventory.alpha * inventory.substances.reduce((sum, substance) => sum + (substance.beta * substance.quantityT) / substance.criticalQuantityT, 0);
+  return { r, grade: r >= 100 ? 1 : r >= 50 ? 2 : r >= 10 ? 3 : 4 };
+}

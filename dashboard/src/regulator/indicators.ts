@@ -1,0 +1,70 @@
+/**
+ * Each point's provincial indicator metadata (Jiangsu WC_ENT_CGQ / WC_ENT_LEAKPOINT and the like) as the store
+ * registered it from the config: codes, tag number, range, coordinates, hazard source, CAS number, the disable record.
+ */
+import type { AgentApi, PublicConfig, StorePointDefinition } from '@hazmon/agent';
+
+export interface Indicator {
+  readonly description: string | null;
+  readonly indicatorCode: string | null;
+  readonly equipmentCode: string | null;
+  readonly gatewayCode: string | null;
+  readonly tagNumber: string | null;
+  readonly range: [number, number] | null;
+  readonly longitude: number | null;
+  readonly latitude: number | null;
+  readonly hazardSourceCode: string | null;
+  readonly casNumber: string | null;
+  readonly pollIntervalMs: number | null;
+  readonly disabled: { readonly by: string; readonly at: number; readonly reason: string } | null;
+}
+
+export const NO_INDICATOR: Indicator = {
+  description: null,
+  indicatorCode: null,
+  equipmentCode: null,
+  gatewayCode: null,
+  tagNumber: null,
+  range: null,
+  longitude: null,
+  latitude: null,
+  hazardSourceCode: null,
+  casNumber: null,
+  pollIntervalMs: null,
+  disabled: null,
+};
+
+function indicatorOf(point: StorePointDefinition): Indicator {
+  return {
+    description: point.description ?? null,
+    indicatorCode: point.indicatorCode ?? null,
+    equipmentCode: point.equipmentCode ?? null,
+    gatewayCode: point.gatewayCode ?? null,
+    tagNumber: point.tagNumber ?? null,
+    range: point.rangeLow == null || point.rangeHigh == null ? null : [point.rangeLow, point.rangeHigh],
+    longitude: point.longitude ?? null,
+    latitude: point.latitude ?? null,
+    hazardSourceCode: point.hazardSourceCode ?? null,
+    casNumber: point.casNumber ?? null,
+    pollIntervalMs: point.pollIntervalMs,
+    disabled: point.disabled ?? null,
+  };
+}
+
+/**
+ * Read from the store once per config: the running config leaves the store's point definitions out (megabytes at
+ * 10k points), and they change only with the config (a reload registers them again and hands out a new config).
+ */
+const byConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string, Indicator>>>();
+
+export function indicatorsOf(api: AgentApi): Promise<ReadonlyMap<string, Indicator>> {
+  const config = api.config;
+  let indicators = byConfig.get(config);
+  if (indicators === undefined) {
+    indicators = api.reader.pointDefinitions().then((points) => new Map(points.map((point) => [point.pointId, indicatorOf(point)])));
+    // A failed read is not kept: the next request tries again.
+    indicators.catch(() => byConfig.delete(config));
+    byConfig.set(config, indicators);
+  }
+  return indicators;
+}

@@ -1,0 +1,121 @@
+/** Queries and answers of the regulator pull API (zod, so the requests are validated and the document generated from the same declarations). */
+import { z } from '@hono/zod-openapi';
+import { PointSchema } from '../schemas.ts';
+import { WARNING_GRADES } from './grades.ts';
+
+const grade = z.enum(WARNING_GRADES).openapi({ description: 'The highest colour of the active in-service alarms; normal without one' });
+
+export const SiteSchema = z
+  .object({
+    enterprise: z.object({ code: z.string(), name: z.string() }).nullable(),
+    site: z.object({ id: z.string(), name: z.string(), gatewayCode: z.string().nullable() }),
+    warningGrade: grade,
+    areas: z.array(z.object({ id: z.string(), name: z.string().nullable(), hazardSourceCode: z.string().nullable(), warningGrade: grade })),
+    majorHazard: z
+      .object({ r: z.number(), grade: z.number().int().min(1).max(4).openapi({ description: 'R >= 100: 1; 50-100: 2; 10-50: 3; < 10: 4' }) })
+      .nullable()
+      .openapi({ description: 'From site.majorHazard; null when the config has no inventories' }),
+    time: z.number().openapi({ description: 'When the grades were taken, epoch ms UTC' }),
+  })
+  .openapi('Site');
+
+const DeviceSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['modbus', 'opcua']),
+    comms: z.enum(['ok', 'comms_loss', 'refusing_requests']),
+    lastGoodReadingAt: z.number().nullable().openapi({ description: 'The latest receive time of a good reading of any of its points since start' }),
+    disconnections: z.number().int().openapi({ description: 'Comms losses that began in the period' }),
+    offlineHours: z.number().openapi({ description: 'Hours of the period in comms loss' }),
+    counters: z
+      .object({ requests: z.number(), responses: z.number(), timeouts: z.number(), exceptions: z.number(), connectionErrors: z.number() })
+      .nullable()
+      .openapi({ description: 'Modbus request counters since start; null for OPC UA' }),
+  })
+  .openapi('Device');
+
+export const DeviceListSchema = z
+  .object({ period: z.object({ from: z.string(), to: z.string() }).openapi({ description: 'The period of disconnections and offlineHours, ISO 8601 UTC' }), devices: z.array(DeviceSchema) })
+  .openapi('DeviceList');
+
+/** A UTC instant as ISO 8601 with Z or an offset. */
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T00:00:00Z' });
+
+export const DEVICE_PERIOD_DEFAULT_DAYS = 30;
+export const DEVICE_PERIOD_MAX_DAYS = 366;
+
+export const DevicesQuery = z.strictObject({
+  from: instant.optional().openapi({ description: `Start of the period; default ${DEVICE_PERIOD_DEFAULT_DAYS} days before to` }),
+  to: instant.optional().openapi({ description: `End of the period (excluded, at most now); default now; at most ${DEVICE_PERIOD_MAX_DAYS} days after from` }),
+});
+
+export const AGGREGATE_INTERVALS = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
+export const AGGREGATE_PAGE = { default: 1000, max: 10_000 } as const;
+
+export const AggregatesQuery = z.strictObject({
+  points: z.string().max(100_000).optional().openapi({ description: 'Point ids, comma-separated; all points when left out' }),
+  interval: z.enum(['1m', '1h', '1d']),
+  from: instant.openapi({ description: 'Start, a whole interval in UTC (e.g. on the hour for 1h)' }),
+  to: instant.openapi({ description: 'End (excluded), a whole number of intervals after from' }),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}$/, `a whole number 1..${AGGREGATE_PAGE.max}`)
+    .refine((text) => Number(text) <= AGGREGATE_PAGE.max, `at most ${AGGREGATE_PAGE.max}`)
+    .optional()
+    .openapi({ description: `Rows per page at most (points x buckets), default ${AGGREGATE_PAGE.default}` }),
+});
+
+const AggregateSchema = z
+  .object({
+    pointId: z.string(),
+    start: z.string().openapi({ description: 'Bucket start, ISO 8601 UTC' }),
+    min: z.number().nullable(),
+    avg: z.number().nullable(),
+    max: z.number().nullable(),
+    count: z.number().int(),
+    completeness: z.number().min(0).max(1).openapi({ description: 'Good readings / expected readings (bucket length / poll interval), capped at 1' }),
+  })
+  .openapi('Aggregate');
+
+export const AggregatePageSchema = z
+  .object({
+    interval: z.enum(['1m', '1h', '1d']),
+    rows: z.array(AggregateSchema),
+    next: z.string().nullable().openapi({ description: 'Pass as `from` (same `to`) for the next page; null on the last' }),
+  })
+  .openapi('AggregatePage');
+
+export const EXPORT_MAX_DAYS = 31;
+
+export const ExportQuery = z.strictObject({
+  what: z.enum(['readings', 'alarm_events']),
+  format: z.enum(['csv', 'parquet']),
+  from: instant,
+  to: instant.openapi({ description: `End (excluded); at most ${EXPORT_MAX_DAYS} days after from` }),
+});
+
+const threshold = z.number().nullable();
+
+export const RegulatorPointSchema = PointSchema.extend({
+  gas: z.string().nullable().openapi({ description: "The gas of the point's preset" }),
+  thresholds: z
+    .object({ lolo: threshold, lo: threshold, hi: threshold, hihi: threshold })
+    .openapi({ description: "The limits in force (the config's rules), low-low / low / high / high-high; null where none" }),
+  description: z.string().nullable(),
+  indicatorCode: z.string().nullable().openapi({ description: 'TARGET_CODE' }),
+  equipmentCode: z.string().nullable().openapi({ description: 'EQUIP_CODE' }),
+  gatewayCode: z.string().nullable().openapi({ description: 'GATEWAY_CODE' }),
+  tagNumber: z.string().nullable().openapi({ description: 'BIT_NO' }),
+  range: z.array(z.number()).length(2).nullable().openapi({ description: "The measuring range [low, high] (LOW_VALUE..TOP_VALUE): the config's, else the device point's" }),
+  longitude: z.number().nullable(),
+  latitude: z.number().nullable(),
+  hazardSourceCode: z.string().nullable(),
+  casNumber: z.string().nullable(),
+  pollIntervalMs: z.number().nullable().openapi({ description: 'Expected spacing of readings: completeness counts against it' }),
+  disabled: z.object({ by: z.string(), at: z.number(), reason: z.string() }).nullable().openapi({ description: "The config's disable record of the point (STOP_PSN, STOP_TIME, STOP_REMARK)" }),
+  outOfService: z
+    .array(z.object({ alarmId: z.string(), by: z.string().nullable(), at: z.number(), reason: z.string().nullable() }))
+    .openapi({ description: 'Its alarms out of service: who took each out, when, why (the disable record)' }),
+}).openapi('RegulatorPoint');
+
+export const RegulatorPointListSchema = z.object({ points: z.array(RegulatorPointSchema) }).openapi('PointList');

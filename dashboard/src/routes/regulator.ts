@@ -1,0 +1,198 @@
+/**
+ * The regulator pull API (read-only, a regulator token or a session): the site with its live warning grades and
+ * major-hazard grade, device comms, aggregates with completeness, and exports streamed from a temporary file.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { ROLES } from '../access.ts';
+import type { AppEnv, ContextOf } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { commsScores } from '../regulator/comms-history.ts';
+import { majorHazardGrade, warningGrades } from '../regulator/grades.ts';
+import {
+  AGGREGATE_INTERVALS,
+  AGGREGATE_PAGE,
+  AggregatePageSchema,
+  AggregatesQuery,
+  DEVICE_PERIOD_DEFAULT_DAYS,
+  DEVICE_PERIOD_MAX_DAYS,
+  DeviceListSchema,
+  DevicesQuery,
+  EXPORT_MAX_DAYS,
+  ExportQuery,
+  SiteSchema,
+} from '../regulator/schemas.ts';
+import { allowRegulator } from '../regulator-access.ts';
+import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
+import { pointMetadata } from './points.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const;
+
+function regulatorRoute<const Path extends string>(path: Path, summary: string) {
+  return { method: 'get', path, summary, description: `A regulator token, or a session of role ${ROLES.read.join(', ')}. Read-only.`, security: REGULATOR_SECURITY } as const;
+}
+
+/** from and to as epoch ms: from at or after 1970 and before to. */
+function timeRange(query: { from: string; to: string }): { from: number; to: number } {
+  const from = Date.parse(query.from);
+  const to = Date.parse(query.to);
+  if (from < 0) throw new ApiError('HAZMON_API_INVALID', 'from: before 1970-01-01T00:00:00Z', 'from');
+  if (to <= from) throw new ApiError('HAZMON_API_INVALID', 'to: must be after from', 'to');
+  return { from, to };
+}
+
+/** The point ids asked for, each configured, or every point. */
+function pointIds(text: string | undefined, configured: readonly string[]): string[] {
+  if (text === undefined) return [...configured];
+  const known = new Set(configured);
+  const ids = [...new Set(text.split(','))];
+  const unknown = ids.find((id) => !known.has(id));
+  if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${JSON.stringify(unknown.slice(0, 200))}`, 'points');
+  return ids;
+}
+
+export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
+  const middleware = allowRegulator(contextOf);
+  app.openapi(
+    createRoute({
+      ...regulatorRoute('/api/v1/site', 'Enterprise and site identity, areas, the live warning grade per area and site, the major-hazard grade'),
+      middleware,
+      responses: { 200: { description: 'The site', content: json(SiteSchema) }, ...errorResponses(401, 403) },
+    }),
+    (c) => {
+      const { api, now } = contextOf();
+      const { site } = api.config;
+      const grades = warningGrades(api.config, api.alarms(), (actionId) => api.actionLatched(actionId));
+      return c.json(
+        {
+          enterprise: site.enterprise ?? null,
+          site: { id: site.id, name: site.name, gatewayCode: site.gatewayCode ?? null },
+          warningGrade: grades.site,
+          areas: site.areas.map((area) => ({ id: area.id, name: area.name ?? null, hazardSourceCode: area.hazardSourceCode ?? null, warningGrade: grades.areas.get(area.id) ?? 'normal' })),
+          majorHazard: site.majorHazard === undefined ? null : majorHazardGrade(site.majorHazard),
+          time: now(),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...regulatorRoute('/api/v1/devices', 'Each Modbus device and OPC UA connection: comms state, last good reading, disconnections and offline hours over a period, request counters'),
+      middleware,
+      request: { query: DevicesQuery },
+      responses: { 200: { description: 'The devices', content: json(DeviceListSchema) }, ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { api, now } = contextOf();
+      const query = c.req.valid('query');
+      const to = query.to === undefined ? now() : Math.min(Date.parse(query.to), now());
+      const from = query.from === undefined ? to - DEVICE_PERIOD_DEFAULT_DAYS * DAY_MS : Date.parse(query.from);
+      if (query.from !== undefined && to <= from) throw new ApiError('HAZMON_API_INVALID', 'from: must be before to and before now', 'from');
+      if (to - from > DEVICE_PERIOD_MAX_DAYS * DAY_MS) throw new ApiError('HAZMON_API_INVALID', `to: at most ${DEVICE_PERIOD_MAX_DAYS} days after from`, 'to');
+      const scores = commsScores(await api.reader.ruleHistory('comms_loss', from, to), from, to);
+      const stats = api.stats();
+      const metadata = pointMetadata(api.config);
+      const lastGood = new Map<string, number>();
+      for (const latest of api.latestValues()) {
+        const device = metadata.get(latest.pointId)?.device;
+        if (device && latest.quality === 'good' && latest.receiveTime !== null) lastGood.set(device, Math.max(lastGood.get(device) ?? 0, latest.receiveTime));
+      }
+      const opcua = new Set(api.config.opcua.map((connection) => connection.id));
+      const lost = new Set(stats.devicesInCommsLoss);
+      const refusing = new Set(stats.devicesRefusingRequests);
+      const devices = stats.sources.map((id) => {
+        const counters = stats.modbus.find((device) => device.deviceId === id)?.counters;
+        return {
+          id,
+          kind: opcua.has(id) ? ('opcua' as const) : ('modbus' as const),
+          comms: lost.has(id) ? ('comms_loss' as const) : refusing.has(id) ? ('refusing_requests' as const) : ('ok' as const),
+          lastGoodReadingAt: lastGood.get(id) ?? null,
+          disconnections: scores.get(id)?.disconnections ?? 0,
+          offlineHours: (scores.get(id)?.offlineMs ?? 0) / HOUR_MS,
+          counters:
+            counters === undefined
+              ? null
+              : { requests: counters.requests, responses: counters.responses, timeouts: counters.timeouts, exceptions: counters.exceptions, connectionErrors: counters.connectionErrors },
+        };
+      });
+      return c.json({ period: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, devices }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...regulatorRoute('/api/v1/aggregates', 'Min, avg, max, count and completeness per point and UTC bucket, in pages by time'),
+      middleware,
+      request: { query: AggregatesQuery },
+      responses: { 200: { description: 'A page of buckets', content: json(AggregatePageSchema) }, ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { api } = contextOf();
+      const query = c.req.valid('query');
+      const intervalMs = AGGREGATE_INTERVALS[query.interval];
+      const { from, to } = timeRange(query);
+      if (from % intervalMs !== 0) throw new ApiError('HAZMON_API_INVALID', `from: must start a whole ${query.interval} interval in UTC`, 'from');
+      if ((to - from) % intervalMs !== 0) throw new ApiError('HAZMON_API_INVALID', `to: must be a whole number of ${query.interval} intervals after from`, 'to');
+      const ids = pointIds(query.points, api.config.readingPoints);
+      const limit = Number(query.limit ?? AGGREGATE_PAGE.default);
+      if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
+      const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
+      const rows = ids.length === 0 ? [] : await api.reader.aggregates({ pointIds: ids, from, to: pageTo, intervalMs });
+      return c.json(
+        {
+          interval: query.interval,
+          rows: rows.map((row) => ({ pointId: row.pointId, start: new Date(row.start).toISOString(), min: row.min, avg: row.avg, max: row.max, count: row.count, completeness: row.completeness })),
+          next: pageTo < to ? new Date(pageTo).toISOString() : null,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...regulatorRoute('/api/v1/export', `Readings or alarm events of a time range (at most ${EXPORT_MAX_DAYS} days) as CSV or Parquet, streamed`),
+      middleware,
+      request: { query: ExportQuery },
+      responses: {
+        200: {
+          description: 'The file, as an attachment',
+          content: { [EXPORT_TYPES.csv]: { schema: z.string() }, [EXPORT_TYPES.parquet]: { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { api } = contextOf();
+      const query = c.req.valid('query');
+      const { from, to } = timeRange(query);
+      if (to - from > EXPORT_MAX_DAYS * DAY_MS) throw new ApiError('HAZMON_API_INVALID', `to: at most ${EXPORT_MAX_DAYS} days after from`, 'to');
+      const dir = await mkdtemp(join(tmpdir(), 'hazmon-export-'));
+      const name = `${query.what}-${query.from}-${query.to}.${query.format}`.replaceAll(':', '');
+      const path = join(dir, name);
+      const removeDir = () => rm(dir, { recursive: true, force: true });
+      try {
+        await api.reader.exportRange({ what: query.what, format: query.format, path, from, to });
+      } catch (error) {
+        await removeDir();
+        throw error;
+      }
+      const file = createReadStream(path);
+      // Closed when read to the end, or when the client goes away: the file is deleted either way.
+      file.once('close', () => void removeDir());
+      return c.body(Readable.toWeb(file) as WebReadableStream<Uint8Array> as unknown as ReadableStream, 200, {
+        'Content-Type': EXPORT_TYPES[query.format],
+        'Content-Disposition': `attachment; filename="${name}"`,
+      });
+    },
+  );
+}

@@ -1,0 +1,312 @@
+/**
+ * The regulator pull API on the real server in the real agent on the simulated plant, with a regulator token: the
+ * site with its warning and major-hazard grades, points with thresholds and the disable record, devices, aggregates
+ * paged by time, exports read back; the route x credential matrix; generated bad query params (4xx naming the field,
+ * never a 5xx). Every JSON answer is checked against the served OpenAPI document.
+ */
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../agent/fixture.ts';
+import { ALARMS, DocumentCheck, ROLE_NAMES, startWebPlant, USERS, WebClient, type Answer, type Role, type WebPlant } from './web-fixture.ts';
+
+const SITE_YAML = `site:
+  id: test-plant
+  name: Test plant
+  gatewayCode: GW-0001
+  enterprise: { code: 1101100012NR, name: Test Chemical Co. }
+  majorHazard:
+    alpha: 2
+    substances:
+      - { name: chlorine, casNumber: 7782-50-5, quantityT: 40, criticalQuantityT: 5, beta: 4 }
+      - { name: methane, quantityT: 30, criticalQuantityT: 50, beta: 1.5 }
+`;
+
+/** The gas point's provincial indicator metadata, as the config gives it. */
+const INDICATOR_YAML = `    area: house
+    indicatorCode: 1101100012NR0001
+    equipmentCode: EQ-GD-1
+    tagNumber: GT-101
+    range: [0, 100]
+    longitude: 118.78
+    latitude: 32.04
+    hazardSourceCode: HS-01
+    casNumber: 74-82-8
+    disabled: { by: zhang, at: "2026-01-05T08:00:00+08:00", reason: sensor replaced }
+`;
+
+let web: WebPlant;
+let document: DocumentCheck;
+const sessions = {} as Record<Role, WebClient>;
+let secret: string;
+let revokedSecret: string;
+
+/** GET with `Authorization: Bearer <token>` and nothing else. */
+function pull<T = unknown>(path: string, token = secret): Promise<Answer<T>> {
+  return new WebClient(web.base, document).request<T>('GET', path, { headers: { Authorization: `Bearer ${token}` } });
+}
+
+const engineAlarm = (id: string) => web.agent.alarms().engine.find((alarm) => alarm.id === id);
+const minute = (time: number) => Math.floor(time / 60_000) * 60_000;
+const iso = (time: number) => new Date(time).toISOString();
+
+beforeAll(async () => {
+  web = await startWebPlant({}, undefined, (yaml) => yaml.replace('site:\n  id: test-plant\n  name: Test plant\n', SITE_YAML).replace('    area: house\n', INDICATOR_YAML));
+  document = await DocumentCheck.load(web.base);
+  for (const role of ROLE_NAMES) {
+    sessions[role] = new WebClient(web.base, document);
+    expect((await sessions[role].login(USERS[role])).status).toBe(200);
+  }
+  secret = (await sessions.admin.request<{ secret: string }>('POST', '/api/v1/tokens', { body: { name: 'bureau' } })).body.secret;
+  const revoked = await sessions.admin.request<{ secret: string; token: { id: string } }>('POST', '/api/v1/tokens', { body: { name: 'old' } });
+  revokedSecret = revoked.body.secret;
+  expect((await sessions.admin.request('DELETE', `/api/v1/tokens/${revoked.body.token.id}`)).status).toBe(200);
+  await waitFor('lo raised at gas 0', () => engineAlarm(ALARMS.lo)?.state === 'unacknowledged_active');
+}, 90_000);
+
+afterAll(async () => {
+  await web?.close();
+});
+
+interface SiteAnswer {
+  enterprise: { code: string; name: string } | null;
+  site: { id: string; gatewayCode: string | null };
+  warningGrade: string;
+  areas: { id: string; warningGrade: string }[];
+  majorHazard: { r: number; grade: number } | null;
+}
+
+describe('GET /api/v1/site', () => {
+  it('gives the identity from the config, the warning grade of the live alarms and the major-hazard grade', async () => {
+    const quiet = await pull<SiteAnswer>('/api/v1/site');
+    expect(quiet.status).toBe(200);
+    expect(quiet.body).toMatchObject({ enterprise: { code: '1101100012NR', name: 'Test Chemical Co.' }, site: { id: 'test-plant', gatewayCode: 'GW-0001' } });
+    expect(quiet.body.majorHazard?.r).toBeCloseTo(65.8, 6);
+    expect(quiet.body.majorHazard?.grade).toBe(2);
+    // lo (medium) stands at gas 0 in the house.
+    expect(quiet.body.warningGrade).toBe('yellow');
+    expect(quiet.body.areas).toEqual([{ id: 'house', name: 'Compressor house', hazardSourceCode: null, warningGrade: 'yellow' }]);
+  });
+});
+
+describe('GET /api/v1/points', () => {
+  it('gives each point its thresholds in force, its indicator metadata and the disable records', async () => {
+    expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/out-of-service`, { body: { reason: 'detector recalibration' } })).status).toBe(200);
+    interface Point {
+      id: string;
+      thresholds: Record<string, number | null>;
+      outOfService: { alarmId: string; by: string | null; at: number; reason: string | null }[];
+    }
+    const answer = await pull<{ points: Point[] }>('/api/v1/points');
+    expect(answer.status).toBe(200);
+    const gas = answer.body.points.find((point) => point.id === 'GD-1.concentration')!;
+    expect(gas.thresholds).toEqual({ lolo: null, lo: 10, hi: 20, hihi: 40 });
+    expect(gas).toMatchObject({
+      indicatorCode: '1101100012NR0001',
+      equipmentCode: 'EQ-GD-1',
+      gatewayCode: 'GW-0001',
+      tagNumber: 'GT-101',
+      range: [0, 100],
+      longitude: 118.78,
+      latitude: 32.04,
+      hazardSourceCode: 'HS-01',
+      casNumber: '74-82-8',
+      pollIntervalMs: expect.any(Number),
+      disabled: { by: 'zhang', at: Date.parse('2026-01-05T00:00:00Z'), reason: 'sensor replaced' },
+    });
+    expect(gas.outOfService).toEqual([{ alarmId: ALARMS.lo, by: 'sup', at: expect.any(Number), reason: 'detector recalibration' }]);
+    expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({
+      thresholds: { lolo: null, lo: null, hi: null, hihi: null },
+      indicatorCode: null,
+      disabled: null,
+      outOfService: [],
+    });
+    // Out of service, lo no longer colours the site.
+    expect((await pull<SiteAnswer>('/api/v1/site')).body.warningGrade).toBe('normal');
+    expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/return-to-service`, { body: {} })).status).toBe(200);
+  });
+});
+
+describe('GET /api/v1/devices', () => {
+  it('gives each device its comms state, last good reading and request counters', async () => {
+    const answer = await pull<{ devices: { id: string; kind: string; comms: string; lastGoodReadingAt: number | null; counters: { requests: number } | null }[] }>('/api/v1/devices');
+    expect(answer.status).toBe(200);
+    expect(answer.body.devices.map((device) => device.id).sort()).toEqual(['GD-1', 'XV-1']);
+    for (const device of answer.body.devices) {
+      expect(device).toMatchObject({ kind: 'modbus', comms: 'ok', lastGoodReadingAt: expect.any(Number) });
+      expect(device.counters!.requests).toBeGreaterThan(0);
+    }
+  });
+});
+
+interface AggregatePage {
+  rows: { pointId: string; start: string; min: number | null; avg: number | null; max: number | null; count: number; completeness: number }[];
+  next: string | null;
+}
+
+describe('GET /api/v1/aggregates', () => {
+  it('gives min, avg, max, count and completeness per point and minute', async () => {
+    const start = minute(Date.now());
+    await waitFor(
+      'readings this minute stored',
+      async () => ((await pull<AggregatePage>(`/api/v1/aggregates?points=GD-1.concentration&interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}`)).body.rows[0]?.count ?? 0) > 0,
+    );
+    const answer = await pull<AggregatePage>(`/api/v1/aggregates?points=GD-1.concentration&interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.next).toBeNull();
+    expect(answer.body.rows).toEqual([
+      { pointId: 'GD-1.concentration', start: iso(start), min: expect.any(Number), avg: expect.any(Number), max: expect.any(Number), count: expect.any(Number), completeness: expect.any(Number) },
+    ]);
+    expect(answer.body.rows[0]!.completeness).toBeGreaterThan(0);
+    expect(answer.body.rows[0]!.completeness).toBeLessThanOrEqual(1);
+  }, 30_000);
+
+  it('pages by time: each page holds at most `limit` rows, `next` chains the pages, no bucket twice or missing', async () => {
+    const to = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+    const from = to - 5 * 3_600_000;
+    const points = 'GD-1.concentration,XV-1.closed';
+    const starts: string[] = [];
+    let cursor: string | null = iso(from);
+    let pages = 0;
+    while (cursor !== null) {
+      const page: Answer<AggregatePage> = await pull<AggregatePage>(`/api/v1/aggregates?points=${points}&interval=1h&from=${cursor}&to=${iso(to)}&limit=5`);
+      expect(page.status).toBe(200);
+      expect(page.body.rows.length).toBeLessThanOrEqual(5);
+      starts.push(...page.body.rows.map((row) => `${row.pointId}@${row.start}`));
+      cursor = page.body.next;
+      pages += 1;
+    }
+    expect(pages).toBe(3);
+    expect(new Set(starts).size).toBe(10);
+    expect(starts).toHaveLength(10);
+  });
+
+  it('names the field of a range that is not whole intervals or an unknown point', async () => {
+    const start = minute(Date.now());
+    for (const [query, field] of [
+      [`interval=1h&from=${iso(start + 60_000)}&to=${iso(start + 3_660_000)}`, 'from'],
+      [`interval=1m&from=${iso(start)}&to=${iso(start + 90_000)}`, 'to'],
+      [`interval=1m&from=${iso(start)}&to=${iso(start)}`, 'to'],
+      [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&points=nope`, 'points'],
+      [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&limit=1`, 'limit'],
+      [`interval=5m&from=${iso(start)}&to=${iso(start + 60_000)}`, 'interval'],
+      [`interval=1m&from=yesterday&to=${iso(start + 60_000)}`, 'from'],
+      [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&page=2`, 'page'],
+    ] as const) {
+      expect(await pull(`/api/v1/aggregates?${query}`), query).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field } } });
+    }
+  });
+});
+
+describe('GET /api/v1/export', () => {
+  const exportDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('hazmon-export-'));
+
+  it('streams readings as CSV and alarm events as Parquet, and deletes the temporary file', async () => {
+    const before = exportDirs();
+    const to = Date.now() + 1000;
+    const csv = await new WebClient(web.base, document).request<string>('GET', `/api/v1/export?what=readings&format=csv&from=${iso(to - 600_000)}&to=${iso(to)}`, {
+      headers: { Authorization: `Bearer ${secret}` },
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="readings-.*\.csv"$/);
+    const lines = csv.body.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    expect(csv.body).toContain('GD-1.concentration');
+
+    const response = await fetch(`${web.base}/api/v1/export?what=alarm_events&format=parquet&from=${iso(to - 600_000)}&to=${iso(to)}`, { headers: { Authorization: `Bearer ${secret}` } });
+    expect(response.status).toBe(200);
+    const parquet = Buffer.from(await response.arrayBuffer());
+    expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
+    expect(parquet.subarray(-4).toString()).toBe('PAR1');
+    await waitFor('temporary export files deleted', () => exportDirs().length <= before.length);
+  });
+
+  it('refuses a range over 31 days, naming to', async () => {
+    expect(await pull('/api/v1/export?what=readings&format=csv&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z')).toMatchObject({ status: 400, body: { error: { field: 'to' } } });
+  });
+});
+
+describe('the regulator route x credential matrix', () => {
+  const start = minute(Date.now());
+  const ROUTES = [
+    '/api/v1/site',
+    '/api/v1/points',
+    '/api/v1/devices',
+    '/api/v1/alarm-events?limit=3',
+    `/api/v1/aggregates?interval=1m&from=${iso(start - 60_000)}&to=${iso(start)}`,
+    `/api/v1/export?what=alarm_events&format=csv&from=${iso(start - 60_000)}&to=${iso(start)}`,
+  ];
+
+  it('no credentials 401; a bad or revoked token 401; a token 200; a session of every role 200', async () => {
+    for (const path of ROUTES) {
+      expect(await new WebClient(web.base, document).request('GET', path), path).toMatchObject({ status: 401, body: { error: { code: 'HAZMON_API_UNAUTHENTICATED', field: 'session' } } });
+      for (const token of [revokedSecret, 'A'.repeat(43)]) expect(await pull(path, token), path).toMatchObject({ status: 401, body: { error: { field: 'Authorization' } } });
+      expect((await pull(path)).status, path).toBe(200);
+      for (const role of ROLE_NAMES) expect((await sessions[role].request('GET', path)).status, `${role} ${path}`).toBe(200);
+    }
+  });
+});
+
+describe('generated query params', () => {
+  const AGGREGATE_PARAMS = ['points', 'interval', 'from', 'to', 'limit'] as const;
+  const DEVICE_PARAMS = ['from', 'to'] as const;
+  const EXPORT_PARAMS = ['what', 'format', 'from', 'to'] as const;
+  const value = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom('1m', '1h', '1d', 'csv', 'parquet', 'readings', 'alarm_events', '0', '-1', '99999', '1e3', 'GD-1.concentration', ',', ''),
+    fc.date({ min: new Date(-1e14), max: new Date(3e14), noInvalidDate: true }).map((date) => date.toISOString()),
+    fc.date({ min: new Date('2026-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }).map((date) => new Date(Math.floor(date.getTime() / 3_600_000) * 3_600_000).toISOString()),
+  );
+  const query = (names: readonly string[]) => fc.dictionary(fc.oneof(fc.constantFrom(...names), fc.string({ minLength: 1, maxLength: 8 })), value, { maxKeys: 6 });
+
+  for (const [path, names] of [
+    ['/api/v1/aggregates', AGGREGATE_PARAMS],
+    ['/api/v1/export', EXPORT_PARAMS],
+    ['/api/v1/devices', DEVICE_PARAMS],
+  ] as const) {
+    it(`${path}: a 200 or a 400 naming a param, never a 5xx`, async () => {
+      await fc.assert(
+        fc.asyncProperty(query(names), async (params) => {
+          const search = new URLSearchParams(params).toString();
+          const answer = await pull<{ error?: { field?: string } }>(`${path}?${search}`);
+          if (answer.status === 200) return;
+          expect(answer.status, search).toBe(400);
+          expect(Object.keys(params).concat([...names]), search).toContain(answer.body.error?.field);
+        }),
+        { numRuns: 60 },
+      );
+    }, 60_000);
+  }
+});
+
+describe('GET /api/v1/devices over a period', () => {
+  interface Devices {
+    period: { from: string; to: string };
+    devices: { id: string; comms: string; disconnections: number; offlineHours: number }[];
+  }
+  const gd1 = (answer: Answer<Devices>) => answer.body.devices.find((device) => device.id === 'GD-1')!;
+
+  it('counts a comms loss as one disconnection and its time as offline hours, from the stored comms_loss events', async () => {
+    const from = iso(Date.now());
+    web.plant.site.setCommsFault('GD-1', 'garbled');
+    await waitFor('GD-1 in comms loss', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'comms_loss', { timeoutMs: 20_000 });
+    const lostAt = Date.now();
+    web.plant.site.setCommsFault('GD-1', 'none');
+    await waitFor('GD-1 back', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'ok', { timeoutMs: 30_000 });
+    const backAt = Date.now();
+    const answer = await pull<Devices>(`/api/v1/devices?from=${from}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.period.from).toBe(from);
+    expect(gd1(answer).disconnections).toBe(1);
+    // Offline from the alarm until the return hold (5 s) had passed: within what the test saw, give or take a poll.
+    expect(gd1(answer).offlineHours * 3_600_000).toBeGreaterThan(backAt - lostAt - 2000);
+    expect(gd1(answer).offlineHours * 3_600_000).toBeLessThan(backAt - Date.parse(from) + 1000);
+    // Without a period: the last 30 days up to now.
+    const { period } = (await pull<Devices>('/api/v1/devices')).body;
+    expect(Date.parse(period.to) - Date.parse(period.from)).toBe(30 * 86_400_000);
+    expect(await pull(`/api/v1/devices?from=${from}&to=${from}`)).toMatchObject({ status: 400, body: { error: { field: 'from' } } });
+    expect(await pull('/api/v1/devices?from=2020-01-01T00:00:00Z&to=2022-01-01T00:00:00Z')).toMatchObject({ status: 400, body: { error: { field: 'to' } } });
+  }, 60_000);
+});
