@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
-import { ALARMS, auditRowsAfter, DocumentCheck, lastAuditSeq, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
+import { ALARMS, DocumentCheck, expectNoMarks, peoplesMarks, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
 
 let web: WebPlant;
 let admin: WebClient;
@@ -74,22 +74,6 @@ function brokenBody(spec: BodySpec): fc.Arbitrary<{ body: unknown; field: string
   return fc.oneof(...kinds);
 }
 
-/**
- * What a bad request must not change: people's audit rows, the alarm events people caused, the alarms the agent holds.
- * The plant runs on meanwhile: events of the engine and the agent itself (a lag alarm on a busy machine) may come.
- */
-async function snapshot() {
-  const byPeople = (await web.agent.reader.alarmEventsAfter(0, 10_000)).filter((row) => row.who !== 'engine' && row.who !== 'hazmon');
-  return { audit: await lastAuditSeq(web.agent), events: byPeople.length, alarms: JSON.stringify(web.agent.alarms().engine) };
-}
-
-async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
-  expect(await auditRowsAfter(web.agent, before.audit)).toEqual([]);
-  const after = await snapshot();
-  expect(after.events).toBe(before.events);
-  expect(after.alarms).toBe(before.alarms);
-}
-
 function expectRefusal(answer: { status: number; body: unknown }, field: string, what: string): void {
   expect(answer.status, what).toBeGreaterThanOrEqual(400);
   expect(answer.status, what).toBeLessThan(500);
@@ -99,7 +83,7 @@ function expectRefusal(answer: { status: number; body: unknown }, field: string,
 describe('command bodies', () => {
   for (const spec of SPECS) {
     it(`POST ${spec.path}: one broken field is a 400 naming it, and changes nothing`, async () => {
-      const before = await snapshot();
+      const before = await peoplesMarks(web.agent);
       await fc.assert(
         fc.asyncProperty(brokenBody(spec), async ({ body, field }) => {
           const answer = await admin.request('POST', spec.path, { rawBody: JSON.stringify(body) });
@@ -107,12 +91,12 @@ describe('command bodies', () => {
         }),
         { numRuns: RUNS },
       );
-      await expectUnchanged(before);
+      await expectNoMarks(web.agent, before);
     }, 60_000);
   }
 
   it('a body that is no JSON object (an array, a string, a number, null) is a 400 naming the body', async () => {
-    const before = await snapshot();
+    const before = await peoplesMarks(web.agent);
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.string(), fc.double(), fc.boolean(), fc.constant(null)),
@@ -123,18 +107,18 @@ describe('command bodies', () => {
       ),
       { numRuns: RUNS },
     );
-    await expectUnchanged(before);
+    await expectNoMarks(web.agent, before);
   }, 60_000);
 
   it('an alarm id past 200 characters is a 400 naming alarmId', async () => {
-    const before = await snapshot();
+    const before = await peoplesMarks(web.agent);
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 201, maxLength: 1000 }), async (alarmId) => {
         expectRefusal(await admin.request('POST', `/api/v1/alarms/${encodeURIComponent(alarmId)}/ack`, { body: {} }), 'alarmId', alarmId.slice(0, 50));
       }),
       { numRuns: 20 },
     );
-    await expectUnchanged(before);
+    await expectNoMarks(web.agent, before);
   }, 60_000);
 });
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
-import { ALARMS, auditRowsAfter, DocumentCheck, lastAuditSeq, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
+import { ALARMS, DocumentCheck, expectNoMarks, peoplesMarks, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
 
 let web: WebPlant;
 let admin: WebClient;
@@ -25,18 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await web?.close();
 });
-
-/** What a bad request must not change: people's audit rows, stored alarm events, the alarms the agent holds. */
-async function snapshot() {
-  return { audit: await lastAuditSeq(web.agent), events: (await web.agent.reader.alarmEventsAfter(0, 10_000)).length, alarms: JSON.stringify(web.agent.alarms().engine) };
-}
-
-async function expectUnchanged(before: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
-  expect(await auditRowsAfter(web.agent, before.audit)).toEqual([]);
-  const after = await snapshot();
-  expect(after.events).toBe(before.events);
-  expect(after.alarms).toBe(before.alarms);
-}
 
 function expectRefusal(answer: { status: number; body: unknown }, field: string, what: string): void {
   expect(answer.status, what).toBeGreaterThanOrEqual(400);
@@ -63,7 +51,7 @@ describe('POST /api/v1/alarms/{alarmId}/handling', () => {
         )
         .map(([body, field, value]) => ({ body: { ...body, [field]: value }, field })),
     );
-    const before = await snapshot();
+    const before = await peoplesMarks(web.agent);
     await fc.assert(
       fc.asyncProperty(broken, async ({ body, field }) => {
         const answer = await admin.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/handling`, { rawBody: JSON.stringify(body) });
@@ -71,7 +59,7 @@ describe('POST /api/v1/alarms/{alarmId}/handling', () => {
       }),
       { numRuns: RUNS },
     );
-    await expectUnchanged(before);
+    await expectNoMarks(web.agent, before);
   }, 60_000);
 });
 
@@ -127,7 +115,7 @@ describe('query params', () => {
           )
           .map(([name, value]) => ({ params: { ...spec.valid(), [name]: value }, field: name })),
       );
-      const before = await snapshot();
+      const before = await peoplesMarks(web.agent);
       await fc.assert(
         fc.asyncProperty(broken, async ({ params, field }) => {
           const query = new URLSearchParams(params).toString();
@@ -135,7 +123,7 @@ describe('query params', () => {
         }),
         { numRuns: RUNS },
       );
-      await expectUnchanged(before);
+      await expectNoMarks(web.agent, before);
     }, 60_000);
   }
 });

@@ -176,3 +176,22 @@ export async function lastAuditSeq(agent: Agent): Promise<number> {
   const rows = await agent.reader.auditRows({ limit: 10_000 });
   return rows.at(-1)?.seq ?? 0;
 }
+
+/**
+ * What a refused request must not change: people's audit rows, the alarm events people caused, the modes people set.
+ * The plant runs on meanwhile: the engine and the agent raise and clear alarms themselves (a poll timing out on a busy
+ * machine), so alarm states are judged through the events people caused (an acknowledgement is one).
+ */
+export async function peoplesMarks(agent: Agent) {
+  const byPeople = (await agent.reader.alarmEventsAfter(0, 10_000)).filter((row) => row.who !== 'engine' && row.who !== 'hazmon');
+  const modes = agent.alarms().engine.map(({ id, mode, shelvedUntil }) => ({ id, mode, shelvedUntil }));
+  return { audit: await lastAuditSeq(agent), events: byPeople.length, modes: JSON.stringify(modes) };
+}
+
+/** Fails unless nothing of peoplesMarks changed since `before`. */
+export async function expectNoMarks(agent: Agent, before: Awaited<ReturnType<typeof peoplesMarks>>): Promise<void> {
+  expect(await auditRowsAfter(agent, before.audit)).toEqual([]);
+  const after = await peoplesMarks(agent);
+  expect(after.events).toBe(before.events);
+  expect(after.modes).toBe(before.modes);
+}
