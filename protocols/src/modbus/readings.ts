@@ -1,5 +1,6 @@
 /** Turns responses and failures of planned requests into Readings, keeping each device's status-flag state. */
 import type { Quality, QualityReason, QualityReasonCode, Reading } from '../reading.ts';
+import type { ReadingRowBuffer } from '../reading-rows.ts';
 import type { ReadyDevice, ReadyPoint } from './device.ts';
 import { CATEGORY_BIT } from './device.ts';
 import { NE43, ne43Quality } from './ne43.ts';
@@ -34,14 +35,12 @@ export class DeviceReadings {
     this.unitText = new Array(count).fill(undefined);
   }
 
-  /** Appends one reading per point of a successful request; registers hold the response bytes, bits the coil states. */
-  fromResponse(
-    request: PlannedRequest,
-    registers: Buffer | null,
-    bits: readonly boolean[] | null,
-    receiveTime: number,
-    out: Reading[],
-  ): void {
+  /**
+   * Appends one row per point of a successful request, with the consumer's index of each device point (`pointIndex`);
+   * registers hold the response bytes, bits the coil states.
+   */
+  fromResponse(request: PlannedRequest, registers: Buffer | null, bits: readonly boolean[] | null, pointIndex: Int32Array, out: ReadingRowBuffer): void {
+    const receiveTime = out.receiveTime;
     const { points, polled } = this.device;
     const members = request.members;
     // Status words first, so measurements of this very response get this cycle's flags.
@@ -57,19 +56,21 @@ export class DeviceReadings {
       const point = points[index]!;
       const offset = request.offsets[m]!;
       if (bits) {
-        out.push(this.reading(point, bits[offset] === true, receiveTime));
+        out.addReading(pointIndex[index]!, this.reading(point, bits[offset] === true, receiveTime));
       } else if (registers) {
-        out.push(this.registerReading(index, point, point.decode!(registers, offset * 2), receiveTime));
+        out.addReading(pointIndex[index]!, this.registerReading(index, point, point.decode!(registers, offset * 2), receiveTime));
       }
     }
   }
 
-  /** Appends a bad reading for every point of a failed request: silence is never all-clear. */
-  fromFailure(request: PlannedRequest, reason: QualityReason, receiveTime: number, out: Reading[]): void {
+  /** Appends a bad row for every point of a failed request: silence is never all-clear. */
+  fromFailure(request: PlannedRequest, reason: QualityReason, pointIndex: Int32Array, out: ReadingRowBuffer): void {
     const { points, polled } = this.device;
+    const receiveTime = out.receiveTime;
     for (const member of request.members) {
-      const point = points[polled[member]!]!;
-      out.push({ pointId: point.readingId, value: null, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason });
+      const index = polled[member]!;
+      const point = points[index]!;
+      out.addReading(pointIndex[index]!, { pointId: point.readingId, value: null, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason });
     }
   }
 
