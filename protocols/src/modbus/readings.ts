@@ -58,7 +58,7 @@ export class DeviceReadings {
       if (bits) {
         out.addReading(pointIndex[index]!, this.reading(point, bits[offset] === true, receiveTime));
       } else if (registers) {
-        out.addReading(pointIndex[index]!, this.registerReading(index, point, point.decode!(registers, offset * 2), receiveTime));
+        this.addRegister(index, point, point.decode!(registers, offset * 2), pointIndex[index]!, out);
       }
     }
   }
@@ -80,14 +80,19 @@ export class DeviceReadings {
     return index < 0 ? undefined : this.statusFlags[index];
   }
 
-  private registerReading(index: number, point: ReadyPoint, raw: number, receiveTime: number): Reading {
+  /**
+   * Appends a register point's row: a plain row (no object) for a good number, the Reading for anything else
+   * (a bit, a status word with its flags, a value that is not good).
+   */
+  private addRegister(index: number, point: ReadyPoint, raw: number, consumer: number, out: ReadingRowBuffer): void {
     const { spec } = point;
-    if (spec.type === 'bit') return this.reading(point, raw === 1, receiveTime);
+    const receiveTime = out.receiveTime;
+    if (spec.type === 'bit') return out.addReading(consumer, this.reading(point, raw === 1, receiveTime));
     if (spec.role === 'status') {
-      return { pointId: point.readingId, value: raw, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good', flags: this.statusFlags[index]! };
+      return out.addReading(consumer, { pointId: point.readingId, value: raw, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good', flags: this.statusFlags[index]! });
     }
     if (!Number.isFinite(raw)) {
-      return this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` });
+      return out.addReading(consumer, this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` }));
     }
     let value = point.scaling.toEngineering(raw);
     let own: Quality = 'good';
@@ -98,19 +103,19 @@ export class DeviceReadings {
       if (own === 'bad') {
         const band = milliamps >= NE43.faultHighMa ? `>= ${NE43.faultHighMa} mA` : `<= ${NE43.faultLowMa} mA`;
         const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA in the NE43 fault band ${band}`;
-        return this.flagged(point, null, receiveTime, 'bad', { code: 'signal_out_of_range', message });
+        return out.addReading(consumer, this.flagged(point, null, receiveTime, 'bad', { code: 'signal_out_of_range', message }));
       }
     }
     const governing = this.worstGoverning(point);
     if (governing >= 0) {
       const effect = CATEGORY_EFFECT[this.statusEffect[governing]!]!;
-      return this.flagged(point, value, receiveTime, effect.quality, this.statusReason[governing]!);
+      return out.addReading(consumer, this.flagged(point, value, receiveTime, effect.quality, this.statusReason[governing]!));
     }
     if (own === 'uncertain') {
       const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA outside the NE43 valid band ${NE43.validLowMa}..${NE43.validHighMa} mA, not in a fault band`;
-      return this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message });
+      return out.addReading(consumer, this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message }));
     }
-    return this.reading(point, value, receiveTime);
+    out.addValue(consumer, point.readingId, this.unitOf(point), value);
   }
 
   private reading(point: ReadyPoint, value: number | boolean, receiveTime: number): Reading {
