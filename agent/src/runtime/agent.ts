@@ -592,7 +592,7 @@ export class Agent implements AgentApi {
       if (!queued) this.counts.storeDropped += 1;
     } catch (error) {
       this.counts.storeRejected += 1;
-      const pointId = reading?.pointId ?? rows.readingAt(row).pointId;
+      const pointId = rows.readingAt(row).pointId;
       if (this.rejectedPoints.has(pointId)) return;
       this.rejectedPoints.add(pointId);
       this.runtimeAlarms.raise('store/reading_rejected', 'agent', 'reading_rejected', 'high', `store refused a reading of ${pointId}: ${messageOf(error)}`, { pointId });

@@ -36,10 +36,6 @@ export class PointRoutes {
     return route;
   }
 
-  idOf(route: number): string {
-    return this.ids[route]!;
-  }
-
   /** Resolves every route again: after the engine, the store's points, the latest values or the outputs changed. */
   refresh(): void {
     for (let route = 0; route < this.ids.length; route += 1) this.resolve(route);
