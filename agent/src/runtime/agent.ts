@@ -517,18 +517,21 @@ export class Agent implements AgentApi {
     const rows = this.notificationRows;
     rows.reset(this.now());
     for (const reading of batch) rows.addReading(this.routes.indexOf(reading.pointId), reading);
-    this.onRows(rows, retiring);
-    if (this.serverUnits.size > 0 && !this.stopped) this.registerServerUnits(batch);
+    if (this.onRows(rows, retiring) && this.serverUnits.size > 0) this.registerServerUnits(batch);
   }
 
   /**
    * A batch of readings as rows by route (`routes`): one Modbus request's (with its outcome) or one OPC UA
    * notification's. Plain rows (good numbers) reach the engine, the latest values and the store as numbers; Reading
-   * objects are built only for a limit switch's controller, a latch awaiting readings and the subscribers.
+   * objects are built only for a limit switch's controller, a latch awaiting readings and the subscribers. Returns
+   * false when the rows were not judged (the agent stopping, a retiring source's last failed requests).
    */
-  private onRows(rows: ReadingRows, retiring: Retiring, modbus?: PollOutcome): void {
-    if (this.stopped || rows.length === 0) return;
-    if (retiring() && onlyCommsFailures(rows)) return this.storeStopReadings(rows);
+  private onRows(rows: ReadingRows, retiring: Retiring, modbus?: PollOutcome): boolean {
+    if (this.stopped || rows.length === 0) return false;
+    if (retiring() && onlyCommsFailures(rows)) {
+      this.storeStopReadings(rows);
+      return false;
+    }
     this.arrivedAt = this.now();
     this.counts.readings += rows.length;
     const routes = this.routes;
@@ -548,8 +551,11 @@ export class Agent implements AgentApi {
     }
     // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
     if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
-    if (this.readingListeners.size === 0) return;
-    readings ??= rows.readings();
+    if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
+    return true;
+  }
+
+  private notifyReadingListeners(readings: readonly Reading[]): void {
     for (const listener of this.readingListeners) {
       try {
         listener(readings);
