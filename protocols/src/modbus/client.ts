@@ -1,9 +1,11 @@
 /**
  * ModbusPoller: polls ready devices on their lines on each device's schedule and hands every request's readings
- * to one callback, good or bad, every cycle.
+ * to one callback, good or bad, every cycle: as Reading objects (`onReadings`), or as rows (`onRows`) where a good
+ * number is only the consumer's index of its point and the value, with no object (the agent's hot path).
  *
  * @example
  * const poller = new ModbusPoller({ lines: [{ id: 'plant', kind: 'tcp', host: '127.0.0.1', port }], devices, onReadings: (batch) => store(batch) });
+ * const rowsPoller = new ModbusPoller({ lines, devices, pointIndex: (id) => routes.indexOf(id), onRows: (rows, outcome) => route(rows) });
  * poller.start();
  * await poller.write('valve-1', 'command', false);
  */
