@@ -25,13 +25,20 @@
  * HAZMON_BENCH_WARMUP_S (default 3), HAZMON_BENCH_MEASURE_S (default 8) and HAZMON_BENCH_FAST_POLL_MS (default 50)
  * change the run.
  *
+ * Old against new on this shared machine (load swings figures 1.5-2x between runs, so two benches minutes apart
+ * compare nothing): HAZMON_BENCH_BASELINE_BUNDLE=PATH (a hazmon.mjs built by gateway/scripts/build.ts from the old
+ * commit, in a tree with its node_modules) alternates that bundle and this tree's at the fast poll,
+ * HAZMON_BENCH_ROUNDS (default 3) pairs in turn, each order equally often, printing each run's figures with the load
+ * average and the median ratio new / old per CPU second. HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with
+ * `--cpu-prof` into DIR (profiling slows it: figures of such a run are not the agent's).
+ *
  * Soak (opt-in, not in CI): HAZMON_SOAK=1 [HAZMON_SOAK_MIN=10] runs only the agent with the 10,000 points polled each
  * second for that many minutes and prints its RSS (anonymous / file-backed) and V8 heap in use every 30 s, then the
  * growth over the second half and the max with when it was seen, beside the poller alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
@@ -54,6 +61,9 @@ const TARGET = { readingsPerS: 100_000, rssBytes: 150_000_000, bytesPerReading: 
 /** How often the measured process's RSS is read. */
 const SAMPLE_MS = 50;
 const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
+const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
+const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
+const PROFILE_OPTIONS = process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : [];
 
 const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
@@ -78,9 +88,9 @@ const UNIT_ENVIRONMENT = Object.fromEntries(
 );
 
 /** `node [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
-function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
+function nodeCommand(cpu: number, script: string, args: readonly string[], extraOptions: readonly string[] = []): [string, string[]] {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const node = [process.execPath, ...NODE_OPTIONS, ...loader, script, ...args];
+  const node = [process.execPath, ...NODE_OPTIONS, ...extraOptions, ...loader, script, ...args];
   return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
 }
 
@@ -229,7 +239,7 @@ interface AgentRun {
 
 /** `hazmon run CONFIG` as the unit runs it, measured from outside; `everyS` prints a sample line that often (the soak). */
 async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null): Promise<AgentRun> {
-  const [command, args] = nodeCommand(0, bundle, ['run', configPath]);
+  const [command, args] = nodeCommand(0, bundle, ['run', configPath], PROFILE_OPTIONS);
   const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
@@ -326,6 +336,28 @@ function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, ind
   console.log(`${indent}baseline ModbusPoller alone         : ${fmt(mib(baseline.rssMaxBytes), 1)} MiB max; ratio agent / poller ${fmt(rss.max.rssBytes / baseline.rssMaxBytes, 2)}x`);
 }
 
+/**
+ * Runs the old and the new bundle in turn, ROUNDS pairs, each order equally often, each run on a store of its own;
+ * prints every run's figures with the load average before it, then the median of the pairs' ratios new / old.
+ */
+async function alternate(baselineBundle: string, agentBundle: string, helper: string, configFor: (name: string) => string): Promise<void> {
+  const perCpu: Record<'old' | 'new', number[]> = { old: [], new: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const which of round % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
+      const load = loadavg()[0]!;
+      const run = await runAgent(which === 'old' ? baselineBundle : agentBundle, helper, configFor(`${which}-${round}`), MEASURE_S, null);
+      const storedPerCpu = run.store.inWindow / (run.cpuMs / 1000);
+      perCpu[which].push(storedPerCpu);
+      console.log(
+        `  round ${round + 1} ${which.padEnd(3)}: ${fmt(perSecond(run.store.inWindow, run.windowMs))} readings/s stored, ${fmt(storedPerCpu)} per CPU second, ` +
+          `${fmt(mib(rssFigures(run).max.rssBytes), 1)} MiB max RSS, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
+      );
+    }
+  }
+  const ratios = perCpu.new.map((value, i) => value / perCpu.old[i]!).sort((a, b) => a - b);
+  console.log(`  new / old per CPU second, by round: median ${fmt(ratios[Math.floor(ratios.length / 2)]!, 2)}x (${ratios.map((ratio) => fmt(ratio, 2)).join(', ')})`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
 // Under agent/dist/ as the unit's bundle: its externals (DuckDB, serialport, node-opcua) resolve through agent/node_modules.
 mkdirSync(dirname(GATEWAY_BUNDLE), { recursive: true });
@@ -348,13 +380,16 @@ try {
         } (the systemd unit's), ` +
         `RSS read from /proc every ${SAMPLE_MS} ms from spawn to exit`,
     );
-    const prepare = (pollMs: number, name: string) => {
-      const profiles = writeProfiles(dir, pollMs);
+    const configFor = (name: string, profiles: string) => {
       const configPath = join(dir, `${name}.yaml`);
       writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles));
+      return configPath;
+    };
+    const prepare = (pollMs: number, name: string) => {
+      const profiles = writeProfiles(dir, pollMs);
       const planPath = join(dir, `${name}-poller.json`);
       writeFileSync(planPath, JSON.stringify(pollerPlan(simulator.ports)));
-      return { profiles, configPath, planPath };
+      return { profiles, configPath: configFor(name, profiles), planPath };
     };
     if (SOAK_MIN !== null) {
       const soak = prepare(SLOW_POLL_MS, 'soak');
@@ -373,6 +408,10 @@ try {
     } else {
       const fast = prepare(FAST_POLL_MS, 'fast');
       const fastBaseline = await runPoller(helperBundle, fast.planPath, fast.profiles, MEASURE_S);
+      if (BASELINE_BUNDLE !== undefined) {
+        console.log(`\nold (${BASELINE_BUNDLE}) against new (this tree), alternated, every point each ${FAST_POLL_MS} ms:`);
+        await alternate(BASELINE_BUNDLE, agentBundle, helperBundle, (name) => configFor(name, fast.profiles));
+      }
       const fastAgent = await runAgent(agentBundle, helperBundle, fast.configPath, MEASURE_S, null);
       const stored = perSecond(fastAgent.store.inWindow, fastAgent.windowMs);
       const polled = perSecond(fastBaseline.received, fastBaseline.windowMs);

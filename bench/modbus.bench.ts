@@ -2,7 +2,7 @@
  * Modbus TCP over loopback: points per second with the request planner against one request per point
  * (the baseline), both measured in this run against the same in-process server.
  */
-import type { Reading } from '../protocols/src/reading.ts';
+import { ReadingRowBuffer } from '../protocols/src/reading-rows.ts';
 import type { ReadyDevice } from '../protocols/src/modbus/device.ts';
 import { buildReadyDevice } from '../protocols/src/modbus/device.ts';
 import type { JobOutcome } from '../protocols/src/modbus/line.ts';
@@ -33,6 +33,9 @@ function devices(strategy: PlanStrategy): ReadyDevice[] {
 async function measure(line: ModbusLine, strategy: PlanStrategy): Promise<{ pointsPerSecond: number; requests: number; cycles: number }> {
   const ready = devices(strategy);
   const states = ready.map((device) => new DeviceReadings(device));
+  const noIndex = ready.map((device) => new Int32Array(device.points.length).fill(-1));
+  const rowsByRequest = new Map<object, ReadingRowBuffer>();
+  const rowsOf = (request: object) => rowsByRequest.get(request) ?? rowsByRequest.set(request, new ReadingRowBuffer(0)).get(request)!;
   const counters = newCounters();
   let readings = 0;
   let cycles = 0;
@@ -52,9 +55,10 @@ async function measure(line: ModbusLine, strategy: PlanStrategy): Promise<{ poin
                 counters,
                 done: (outcome: JobOutcome) => {
                   if (!outcome.ok) return reject(new Error(`${device.label}: ${outcome.detail}`));
-                  const batch: Reading[] = [];
-                  states[d]!.fromResponse(request, outcome.registers, outcome.bits, Date.now(), batch);
-                  readings += batch.length;
+                  const rows = rowsOf(request);
+                  rows.reset(Date.now());
+                  states[d]!.fromResponse(request, outcome.registers, outcome.bits, noIndex[d]!, rows);
+                  readings += rows.length;
                   resolve();
                 },
               }),

@@ -1,8 +1,8 @@
 /**
  * Helper child of bench/agent.bench.ts, run bundled like the agent. Two modes, each printing one JSON line:
  * - `poller PLAN.json PROFILES_DIR WARMUP_S MEASURE_S`: the baseline, a ModbusPoller alone on the agent's lines and
- *   devices built straight from the profile (no agent config, engine or store, no DuckDB loaded); readings received
- *   and CPU time over the window. Its RSS is sampled from outside, as the agent's is.
+ *   devices built straight from the profile (no agent config, engine or store, no DuckDB loaded), handing out rows
+ *   as it does to the agent; readings received and CPU time over the window. Its RSS is sampled from outside, as the agent's is.
  * - `store CONFIG.yaml FROM TO`: after `hazmon run` stopped, the rows its DuckDB file holds with a receive time in
  *   [FROM, TO), all rows, the file's size, and the size of a store beside it with the same points registered and no
  *   reading (what the readings add to).
@@ -32,7 +32,9 @@ async function pollerAlone(planPath: string, profilesDir: string, warmupS: numbe
   const profile = parseProfile(readFileSync(file, 'utf8'), file);
   const plan = JSON.parse(readFileSync(planPath, 'utf8')) as { lines: LineConfig[]; devices: ModbusDeviceConfig[] };
   let received = 0;
-  const poller = new ModbusPoller({ lines: plan.lines, devices: plan.devices.map((device) => createModbusDevice(profile, device)), onReadings: (batch) => void (received += batch.length) });
+  // Rows, as the agent takes them: the poller's own cost, with no Reading objects for good values.
+  const devices = plan.devices.map((device) => createModbusDevice(profile, device));
+  const poller = new ModbusPoller({ lines: plan.lines, devices, pointIndex: () => -1, onRows: (rows) => void (received += rows.length) });
   poller.start();
   await sleep(warmupS * 1000);
   const start = Date.now();

@@ -3,6 +3,9 @@
 // The one reading shape.
 export type { Quality, QualityReason, QualityReasonCode, Reading } from './reading.ts';
 export { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, effectiveTime } from './reading.ts';
+// A batch of readings as rows, plain good numbers without an object each.
+export type { ReadingRows } from './reading-rows.ts';
+export { ReadingRowBuffer } from './reading-rows.ts';
 
 // Modbus: points, decoding, planning.
 export type { FlagSpec, PointInput, PointSpec, ResolvedPoint, Role, Table, ValueType, WordOrder } from './modbus/point.ts';

@@ -3,7 +3,7 @@
  * band) against the references: naive window recomputes, and the same readings given one by one to the full path
  * (processReading).
  */
-import { QUALITY_CODE, type Reading } from '@hazmon/protocols';
+import { QUALITY_CODE, ReadingRowBuffer, type Reading } from '@hazmon/protocols';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlarmEngine } from './engine.ts';
@@ -298,6 +298,53 @@ describe('processReadings', () => {
         expect(allEvents).toEqual(oneEvents);
         expect(all.snapshot()).toEqual(one.snapshot());
         expect(all.stats()).toEqual(one.stats());
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('processRows: plain rows and rows with a Reading, by resolved index, as processReadings takes the same readings; points without rules skipped', () => {
+    const rowArbitrary = fc.record({
+      route: fc.constantFrom(0, 1, 2),
+      value: fc.oneof(fc.double({ min: -20, max: 120, noNaN: true }), fc.constantFrom(12, 60, 71, 90, 92), fc.constant(null), fc.boolean()),
+      quality: fc.constantFrom('good', 'good', 'good', 'uncertain', 'bad'),
+      reason: fc.option(fc.record({ code: fc.constantFrom('timeout', 'decode', 'device_fault'), message: fc.string({ maxLength: 8 }) }), { nil: undefined }),
+      fault: fc.boolean(),
+    });
+    const ids = ['A', 'B', 'no-rules'];
+    const config = {
+      points: ['A', 'B'].map((id) => ({
+        id,
+        limits: { hi: 70, hihi: 90 },
+        deadband: 2,
+        onDelayS: 1,
+        windows: [{ name: 'avg10', aggregate: 'avg', windowS: 10, above: 60 }],
+        health: { staleS: 5, faultFlags: ['fault'] },
+      })),
+    };
+    fc.assert(
+      fc.property(fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 3_000 }), rows: fc.array(rowArbitrary, { maxLength: 300 }) }), { minLength: 1, maxLength: 6 }), (batches) => {
+        const rowsEvents: EngineEvent[] = [];
+        const readingsEvents: EngineEvent[] = [];
+        const byRows = new AlarmEngine(config, (event) => rowsEvents.push(event));
+        const byReadings = new AlarmEngine(config, (event) => readingsEvents.push(event));
+        const engineIndex = Int32Array.from(ids, (id) => byRows.pointIndex(id));
+        const rows = new ReadingRowBuffer(4);
+        let time = T0;
+        for (const batch of batches) {
+          time += batch.gapMs;
+          rows.reset(time);
+          for (const { route, value, quality, reason, fault } of batch.rows) {
+            const pointId = ids[route]!;
+            if (quality === 'good' && typeof value === 'number' && reason === undefined && !fault) rows.addValue(route, pointId, '', value);
+            else rows.addReading(route, { pointId, value, unit: '', sourceTime: null, receiveTime: time, quality, ...(reason === undefined ? {} : { reason }), flags: { fault } } as Reading);
+          }
+          byRows.processRows(rows, engineIndex);
+          byReadings.processReadings(rows.readings().filter((reading) => reading.pointId !== 'no-rules'));
+        }
+        expect(rowsEvents).toEqual(readingsEvents);
+        expect(byRows.snapshot()).toEqual(byReadings.snapshot());
+        expect(byRows.stats()).toEqual(byReadings.stats());
       }),
       { numRuns: 40 },
     );

@@ -23,8 +23,8 @@
  * await agent.stop();
  */
 import { messageOf } from '@hazmon/errors';
-import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading } from '@hazmon/protocols';
-import { createOpcuaConnection } from '@hazmon/protocols';
+import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading, ReadingRows } from '@hazmon/protocols';
+import { ReadingRowBuffer, createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
 import type { AlarmView, CommandResult, EngineEvent, Priority } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
@@ -47,6 +47,7 @@ import { LatchGuard, latchActions } from './latch-guard.ts';
 import type { LatestValue } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
+import { PointRoutes } from './point-routes.ts';
 import { PointWriters } from './point-writers.ts';
 import type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
 import { fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from './reload.ts';
@@ -89,6 +90,15 @@ export class Agent implements AgentApi {
   private readonly outputs: OutputDriver;
   private readonly latches: LatchGuard;
   private readonly latest: LatestValues;
+  /** Each point's engine index, store index, latest-values slot, resolved once (sources hand readings over by route). */
+  private readonly routes = new PointRoutes({
+    engineIndex: (pointId) => this.engine.pointIndex(pointId),
+    storeIndex: (pointId) => this.store.pointIndex(pointId),
+    latestSlot: (pointId) => this.latest.slotOf(pointId),
+    isFeedback: (pointId) => this.outputs.isFeedback(pointId),
+  });
+  /** An OPC UA notification's readings as rows (refilled by the next one). */
+  private readonly notificationRows = new ReadingRowBuffer(64);
   private readonly readingListeners = new Set<ReadingsListener>();
   private readonly rejectedPoints = new Set<string>();
   /**
@@ -136,7 +146,11 @@ export class Agent implements AgentApi {
     this.sources = new SourceHealth(this.runtimeAlarms, options.commsReturnHoldMs ?? COMMS_RETURN_HOLD_MS);
     this.latest = new LatestValues(this.current.readingPoints);
     this.engine = new AlarmEngine(config.engine, (event) => this.onEngineEvent(event));
-    this.poller = new ModbusLines((batch, retiring, outcome) => this.onReadings(batch, retiring, outcome), this.now);
+    this.poller = new ModbusLines(
+      (rows, retiring, outcome) => this.onRows(rows, retiring, outcome),
+      (pointId) => this.routes.indexOf(pointId),
+      this.now,
+    );
     this.writers = new PointWriters({ now: this.now, config: () => this.current, poller: this.poller, connections: this.connections, writeLatency: this.writeLatency });
     this.outputs = new OutputDriver(
       {
@@ -500,6 +514,7 @@ export class Agent implements AgentApi {
     // the reload registered the points again, without the units the servers named
     this.awaitServerUnits(next);
     const outputs = this.outputs.replace(next.outputs);
+    this.routes.refresh();
     this.sources.forget([...modbus.devices.removed, ...opcua.changes.removed], modbus.devices.restarted);
     const carried = new Set(restored.restored);
     const fresh = new Set(next.engine.points.map((point) => point.id).filter((id) => !carried.has(id)));
@@ -586,7 +601,7 @@ export class Agent implements AgentApi {
       createOpcuaConnection(
         configs.find((config) => config.id === id),
         {
-          onReadings: (batch) => this.onReadings(batch, retiring),
+          onReadings: (batch) => this.onNotification(batch, retiring),
           onStateChange: (state, cause) => {
             if (!retiring()) this.sources.onConnectionState(id, state, cause);
           },
@@ -647,25 +662,53 @@ export class Agent implements AgentApi {
     this.sources.tick(now, this.current.devices, (deviceId) => this.poller.counters(deviceId).overruns);
   }
 
-  /** A batch of readings: one Modbus request's (with its outcome) or one OPC UA notification's. */
-  private onReadings(batch: Reading[], retiring: Retiring, modbus?: PollOutcome): void {
-    if (this.stopped || batch.length === 0) return;
-    if (retiring() && batch.every(isCommsFailure)) return this.storeStopReadings(batch);
+  /** An OPC UA notification's readings: as rows, each point's route looked up by id (not yet resolved once). */
+  private onNotification(batch: readonly Reading[], retiring: Retiring): void {
+    const rows = this.notificationRows;
+    rows.reset(this.now());
+    for (const reading of batch) rows.addReading(this.routes.indexOf(reading.pointId), reading);
+    if (this.onRows(rows, retiring) && this.serverUnits.size > 0) this.registerServerUnits(batch);
+  }
+
+  /**
+   * A batch of readings as rows by route (`routes`): one Modbus request's (with its outcome) or one OPC UA
+   * notification's. Plain rows (good numbers) reach the engine, the latest values and the store as numbers; Reading
+   * objects are built only for a limit switch's controller, a latch awaiting readings and the subscribers. Returns
+   * false when the rows were not judged (the agent stopping, a retiring source's last failed requests).
+   */
+  private onRows(rows: ReadingRows, retiring: Retiring, modbus?: PollOutcome): boolean {
+    if (this.stopped || rows.length === 0) return false;
+    if (retiring() && onlyCommsFailures(rows)) {
+      this.storeStopReadings(rows);
+      return false;
+    }
     this.arrivedAt = this.now();
-    this.counts.readings += batch.length;
-    this.engine.processReadings(this.forEngine(batch));
-    this.latches.noteReadings(batch);
-    for (const reading of batch) {
-      this.outputs.feedback(reading);
-      this.latest.note(reading);
-      this.storeReading(reading);
+    this.counts.readings += rows.length;
+    const routes = this.routes;
+    this.engine.processRows(rows, routes.engine);
+    let readings: Reading[] | undefined;
+    if (this.latches.awaitingReadings) this.latches.noteReadings((readings = rows.readings()));
+    for (let row = 0; row < rows.length; row += 1) {
+      const route = rows.point[row]!;
+      const reading = rows.objectAt(row);
+      if (routes.feedback[route] === 1) this.outputs.feedback(reading ?? rows.readingAt(row));
+      const slot = routes.latest[route] ?? -1;
+      if (slot >= 0) {
+        if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!);
+        else this.latest.noteAt(slot, reading);
+      }
+      this.storeRow(rows, row);
     }
     // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
     if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
-    else if (!modbus && this.serverUnits.size > 0) this.registerServerUnits(batch);
+    if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
+    return true;
+  }
+
+  private notifyReadingListeners(readings: readonly Reading[]): void {
     for (const listener of this.readingListeners) {
       try {
-        listener(batch);
+        listener(readings);
       } catch (error) {
         this.log(`hazmon: readings subscriber failed: ${messageOf(error)}`);
       }
@@ -687,26 +730,28 @@ export class Agent implements AgentApi {
   }
 
   /** The failed requests of a source stopped for a reload: kept in the store as they are, not judged (see AgentStats). */
-  private storeStopReadings(batch: readonly Reading[]): void {
-    this.counts.reloadStopReadings += batch.length;
-    for (const reading of batch) this.storeReading(reading);
+  private storeStopReadings(rows: ReadingRows): void {
+    this.counts.reloadStopReadings += rows.length;
+    for (let row = 0; row < rows.length; row += 1) this.storeRow(rows, row);
   }
 
-  /** Only points with rules go to the engine (it reports any other id as an invalid reading). */
-  private forEngine(batch: Reading[]): Reading[] {
-    const engine = this.engine;
-    for (const reading of batch) if (engine.pointIndex(reading.pointId) < 0) return batch.filter((r) => engine.pointIndex(r.pointId) >= 0);
-    return batch;
-  }
-
-  private storeReading(reading: Reading): void {
+  /** A row to the store by the store's index of its point; a point the store does not know is refused as before. */
+  private storeRow(rows: ReadingRows, row: number): void {
+    const route = rows.point[row]!;
+    const index = this.routes.store[route] ?? -1;
+    const reading = rows.objectAt(row);
     try {
-      if (!this.store.writeReading(reading)) this.counts.storeDropped += 1;
+      let queued: boolean;
+      if (index < 0) queued = this.store.writeReading(reading ?? rows.readingAt(row));
+      else if (reading === undefined) queued = this.store.writeValue(index, rows.receiveTime, rows.value[row]!);
+      else queued = this.store.writeReadingAt(index, reading);
+      if (!queued) this.counts.storeDropped += 1;
     } catch (error) {
       this.counts.storeRejected += 1;
-      if (this.rejectedPoints.has(reading.pointId)) return;
-      this.rejectedPoints.add(reading.pointId);
-      this.runtimeAlarms.raise('store/reading_rejected', 'agent', 'reading_rejected', 'high', `store refused a reading of ${reading.pointId}: ${messageOf(error)}`, { pointId: reading.pointId });
+      const pointId = rows.readingAt(row).pointId;
+      if (this.rejectedPoints.has(pointId)) return;
+      this.rejectedPoints.add(pointId);
+      this.runtimeAlarms.raise('store/reading_rejected', 'agent', 'reading_rejected', 'high', `store refused a reading of ${pointId}: ${messageOf(error)}`, { pointId });
     }
   }
 
@@ -724,9 +769,13 @@ export class Agent implements AgentApi {
   }
 }
 
-/** A reading that says only that the device or server did not answer (the request timed out, no connection, backoff). */
-function isCommsFailure(reading: Reading): boolean {
-  return reading.quality === 'bad' && reading.reason !== undefined && COMMS_REASONS.has(reading.reason.code);
+/** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */
+function onlyCommsFailures(rows: ReadingRows): boolean {
+  for (let row = 0; row < rows.length; row += 1) {
+    const reading = rows.objectAt(row);
+    if (reading === undefined || reading.quality !== 'bad' || reading.reason === undefined || !COMMS_REASONS.has(reading.reason.code)) return false;
+  }
+  return true;
 }
 
 /** Every point that produces readings: kept = its rule state carried over (or it has no rules either side). */

@@ -121,6 +121,11 @@ export class LatchGuard {
   }
 
   /** Readings as they arrive: the first good one of each point counts for the latches still unjudged. */
+  /** Whether noteReadings wants the readings (a latch waits for its trigger points' good readings). */
+  get awaitingReadings(): boolean {
+    return this.unjudged.size > 0;
+  }
+
   noteReadings(batch: readonly Reading[]): void {
     if (this.unjudged.size === 0) return;
     for (const reading of batch) {

@@ -20,6 +20,7 @@ export interface LatestValue {
 /** QUALITY_CODE read backwards. */
 const QUALITIES: readonly Quality[] = (Object.keys(QUALITY_CODE) as Quality[]).sort((a, b) => QUALITY_CODE[a] - QUALITY_CODE[b]);
 const NONE = 255;
+const GOOD = QUALITY_CODE.good;
 const NUMBER = 0;
 const FALSE = 1;
 const TRUE = 2;
@@ -73,9 +74,13 @@ export class LatestValues {
     });
   }
 
-  note(reading: Reading): void {
-    const i = this.indexOf.get(reading.pointId);
-    if (i === undefined) return;
+  /** The slot of a point (what `noteAt` and `noteValue` take), -1 for a point not kept; changes with `resize`. */
+  slotOf(pointId: string): number {
+    return this.indexOf.get(pointId) ?? -1;
+  }
+
+  /** A reading of the point in slot `i` (`slotOf`). */
+  noteAt(i: number, reading: Reading): void {
     const value = reading.value;
     this.kinds[i] = value === null ? EMPTY : value === true ? TRUE : value === false ? FALSE : NUMBER;
     this.values[i] = typeof value === 'number' ? value : 0;
@@ -84,6 +89,16 @@ export class LatestValues {
     this.qualities[i] = QUALITY_CODE[reading.quality];
     if (reading.reason) this.reasons.set(i, reading.reason);
     else if (this.reasons.size > 0) this.reasons.delete(i);
+  }
+
+  /** A good number with no source time or reason (`ReadingRows`' plain row) of the point in slot `i`: no object. */
+  noteValue(i: number, receiveTime: number, value: number): void {
+    this.kinds[i] = NUMBER;
+    this.values[i] = value;
+    this.sourceTimes[i] = Number.NaN;
+    this.receiveTimes[i] = receiveTime;
+    this.qualities[i] = GOOD;
+    if (this.reasons.size > 0) this.reasons.delete(i);
   }
 
   /** The latest value of each point asked for (default all), in config order; unknown ids are left out. */

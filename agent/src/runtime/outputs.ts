@@ -61,6 +61,11 @@ export class OutputDriver {
     this.valves.get(outputId)?.watch();
   }
 
+  /** Whether the point is a limit switch of a valve (its readings must reach `feedback`). */
+  isFeedback(pointId: string): boolean {
+    return this.valveByFeedback.has(pointId);
+  }
+
   /** A reading of a limit switch goes to its valve's controller. */
   feedback(reading: Reading): void {
     const valve = this.valveByFeedback.get(reading.pointId);

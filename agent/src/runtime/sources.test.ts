@@ -133,9 +133,13 @@ store: { path: unused.duckdb }
         '/etc/hazmon/site.yaml',
       );
     const seen: { deviceId: string; good: boolean; reason: string | undefined; retiring: boolean }[] = [];
-    const lines = new ModbusLines((batch, retiring) => {
-      for (const reading of batch) seen.push({ deviceId: reading.pointId.split('.')[0]!, good: reading.quality === 'good', reason: reading.reason?.code, retiring: retiring() });
-    }, Date.now);
+    const lines = new ModbusLines(
+      (rows, retiring) => {
+        for (const reading of rows.readings()) seen.push({ deviceId: reading.pointId.split('.')[0]!, good: reading.quality === 'good', reason: reading.reason?.code, retiring: retiring() });
+      },
+      () => -1,
+      Date.now,
+    );
     try {
       const first = config(8000);
       lines.replace(first.lines, first.devices);

@@ -2,7 +2,7 @@
  * The agent's reading sources as units started and stopped on their own (one Modbus poller per line, one OPC UA
  * connection each), so a config reload restarts only the units whose definition changed and the rest keep running.
  */
-import type { LineConfig, ModbusCounters, PollOutcome, ReadyDevice, Reading } from '@hazmon/protocols';
+import type { LineConfig, ModbusCounters, PollOutcome, ReadingRows, ReadyDevice } from '@hazmon/protocols';
 import { ModbusPoller } from '@hazmon/protocols';
 import type { ChangeSet } from './reload.ts';
 import { changesBetween, fingerprintOf } from './reload.ts';
@@ -92,7 +92,9 @@ export class ModbusLines {
   private readonly lineOfDevice = new Map<string, string>();
 
   constructor(
-    private readonly onReadings: (batch: Reading[], retiring: Retiring, outcome: PollOutcome) => void,
+    private readonly onRows: (rows: ReadingRows, retiring: Retiring, outcome: PollOutcome) => void,
+    /** A point's index in the rows (`ReadingRows.point`), asked once per point when its line's poller is built. */
+    private readonly pointIndex: (readingId: string) => number,
     private readonly now: () => number,
   ) {}
 
@@ -103,7 +105,7 @@ export class ModbusLines {
     const before = new Set(this.lineOfDevice.keys());
     const { changes, settled } = this.pollers.replace(next, (lineId, retiring) => {
       const line = lines.find((candidate) => candidate.id === lineId)!;
-      return new ModbusPoller({ lines: [line], devices: devicesOn(lineId), onReadings: (batch, outcome) => this.onReadings(batch, retiring, outcome), now: this.now });
+      return new ModbusPoller({ lines: [line], devices: devicesOn(lineId), onRows: (rows, outcome) => this.onRows(rows, retiring, outcome), pointIndex: this.pointIndex, now: this.now });
     });
     const keptLines = new Set(changes.kept);
     this.lineOfDevice.clear();

@@ -27,7 +27,7 @@ describe('RawReadingQueue', () => {
     let next = 0;
     const seen: number[] = [];
     for (let round = 0; round < 10; round++) {
-      while (queue.offer(reading('A', next, next / 100), points, texts)) next += 1;
+      while (queue.offer(0, reading('A', next, next / 100), points, texts)) next += 1;
       expect(queue.depth).toBe(4);
       const take = 1 + (round % 4);
       for (let i = 0; i < take; i++) seen.push(queue.valueScaled[queue.slot(i)] ?? -1);
@@ -39,12 +39,12 @@ describe('RawReadingQueue', () => {
   it('starts again at the first slot once emptied, and not while readings wait', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);
-    for (let i = 0; i < 3; i++) queue.offer(reading('A', i, i), points, texts);
+    for (let i = 0; i < 3; i++) queue.offer(0, reading('A', i, i), points, texts);
     queue.consume(2);
     expect(queue.slot(0)).toBe(2);
     queue.consume(1);
     expect(queue.depth).toBe(0);
-    queue.offer(reading('A', 3, 3), points, texts);
+    queue.offer(0, reading('A', 3, 3), points, texts);
     expect([queue.slot(0), queue.valueScaled[0]]).toEqual([0, 300]);
   });
 
@@ -52,14 +52,27 @@ describe('RawReadingQueue', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);
     const texts = new ReasonTexts(7);
-    queue.offer(reading('B', 1000, 20.94, { sourceTime: 990 }), points, texts);
-    queue.offer(reading('A', 1001, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points, texts);
-    queue.offer(reading('A', 1002, true), points, texts);
-    queue.offer(reading('A', 1003, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points, texts);
+    queue.offer(1, reading('B', 1000, 20.94, { sourceTime: 990 }), points, texts);
+    queue.offer(0, reading('A', 1001, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points, texts);
+    queue.offer(0, reading('A', 1002, true), points, texts);
+    queue.offer(0, reading('A', 1003, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }), points, texts);
     const [b, a, flag, again] = [queue.slot(0), queue.slot(1), queue.slot(2), queue.slot(3)];
     expect([queue.reasonText[b], queue.reasonText[a], queue.reasonText[flag], queue.reasonText[again]]).toEqual([0, 7, 0, 7]);
     expect([queue.pointIndex[b], queue.valueScaled[b], queue.flags[b], queue.sourceTime[b]]).toEqual([1, 209, HAS_VALUE | HAS_SOURCE_TIME, 990]);
     expect([queue.flags[a], queue.quality[a], queue.reason[a]]).toEqual([0, 2, REASON_CODE.signal_out_of_range]);
     expect(queue.valueScaled[flag]).toBe(100);
+  });
+
+  it('encodes a good number by point index as offer does the same reading', () => {
+    const points = registry();
+    const queue = new RawReadingQueue(8);
+    queue.offerValue(1, 1000, 20.94, points);
+    queue.offer(1, reading('B', 1000, 20.94), points, texts);
+    const columns = [queue.pointIndex, queue.time, queue.sourceTime, queue.valueScaled, queue.quality, queue.reason, queue.reasonText, queue.flags];
+    expect(columns.map((column) => column[queue.slot(0)])).toEqual(columns.map((column) => column[queue.slot(1)]));
+    expect(() => queue.offerValue(1, 1001, Number.NaN, points)).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_BAD_READING' }));
+    expect(() => queue.offerValue(1, 1001.5, 1, points)).toThrowError(/point "B" receiveTime/);
+    expect(() => queue.offerValue(9, 1001, 1, points)).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_UNKNOWN_POINT' }));
+    expect(queue.depth).toBe(2);
   });
 });

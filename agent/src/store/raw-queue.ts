@@ -67,49 +67,76 @@ export class RawReadingQueue {
   }
 
   /**
-   * Validates and encodes one reading into the next slot. Returns false, storing nothing, when the queue is full.
-   * Throws StoreError for a reading that is wrong (unknown point, NaN, missing time): nothing is stored either.
+   * Validates and encodes one reading of the point at `index` into the next slot. Returns false, storing nothing,
+   * when the queue is full. Throws StoreError for a reading that is wrong (NaN, missing time): nothing is stored either.
    */
-  offer(reading: Reading, points: PointRegistry, texts: ReasonTexts): boolean {
-    const index = points.require(reading.pointId, 'writeReading');
+  offer(index: number, reading: Reading, points: PointRegistry, texts: ReasonTexts): boolean {
     const { value, receiveTime, sourceTime } = reading;
     const quality = QUALITY_CODE[reading.quality];
-    if (quality === undefined) badReading(reading, 'quality', reading.quality, "must be 'good', 'uncertain' or 'bad'");
-    if (!Number.isSafeInteger(receiveTime) || receiveTime < 0) badReading(reading, 'receiveTime', receiveTime, 'must be epoch ms (a whole number >= 0)');
+    if (quality === undefined) badReading(reading.pointId, 'quality', reading.quality, "must be 'good', 'uncertain' or 'bad'");
+    checkTime(reading.pointId, 'receiveTime', receiveTime);
     if (sourceTime !== null && (!Number.isSafeInteger(sourceTime) || sourceTime < 0)) {
-      badReading(reading, 'sourceTime', sourceTime, 'must be epoch ms (a whole number >= 0) or null');
+      badReading(reading.pointId, 'sourceTime', sourceTime, 'must be epoch ms (a whole number >= 0) or null');
     }
     let scaled = 0;
     if (value === null) {
-      if (quality !== QUALITY_CODE.bad) badReading(reading, 'value', value, `may be null only for bad quality, not ${quote(reading.quality)}`);
+      if (quality !== QUALITY_CODE.bad) badReading(reading.pointId, 'value', value, `may be null only for bad quality, not ${quote(reading.quality)}`);
     } else {
-      const numeric = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-      if (typeof numeric !== 'number' || !Number.isFinite(numeric)) badReading(reading, 'value', value, 'must be a finite number, a boolean or null');
-      scaled = Math.round(numeric * points.divisorOf(index));
-      if (scaled > INT32_MAX || scaled < -INT32_MAX) {
-        badReading(reading, 'value', value, `does not fit the point's resolution ${1 / points.divisorOf(index)} (stored as a 32-bit step count)`);
-      }
+      scaled = scaledValue(reading.pointId, typeof value === 'boolean' ? (value ? 1 : 0) : value, points.divisorOf(index));
     }
     let reason = 0;
     if (reading.reason !== undefined) {
       reason = REASON_CODE[reading.reason.code] ?? -1;
-      if (reason < 0) badReading(reading, 'reason.code', reading.reason.code, 'is not a known QualityReasonCode');
+      if (reason < 0) badReading(reading.pointId, 'reason.code', reading.reason.code, 'is not a known QualityReasonCode');
     }
-    if (this.written - this.read >= this.capacity) return false;
+    if (this.full) return false;
+    const reasonText = reason === 0 ? 0 : texts.idOf(reading.reason!.message);
+    this.put(index, receiveTime, sourceTime, scaled, quality, reason, reasonText, value !== null);
+    return true;
+  }
+
+  /** `offer` for a good number of the point at `index` received at `receiveTime`, with no source time or reason. */
+  offerValue(index: number, receiveTime: number, value: number, points: PointRegistry): boolean {
+    const pointId = points.idOf(index); // throws for an index the store never handed out
+    checkTime(pointId, 'receiveTime', receiveTime);
+    const scaled = scaledValue(pointId, value, points.divisorOf(index));
+    if (this.full) return false;
+    this.put(index, receiveTime, null, scaled, QUALITY_CODE.good, 0, 0, true);
+    return true;
+  }
+
+  private get full(): boolean {
+    return this.written - this.read >= this.capacity;
+  }
+
+  private put(index: number, time: number, sourceTime: number | null, scaled: number, quality: number, reason: number, reasonText: number, hasValue: boolean): void {
     const slot = this.written & this.mask;
     this.pointIndex[slot] = index;
-    this.time[slot] = receiveTime;
+    this.time[slot] = time;
     this.sourceTime[slot] = sourceTime ?? 0;
     this.valueScaled[slot] = scaled;
     this.quality[slot] = quality;
     this.reason[slot] = reason;
-    this.reasonText[slot] = reason === 0 ? 0 : texts.idOf(reading.reason!.message);
-    this.flags[slot] = (value === null ? 0 : HAS_VALUE) | (sourceTime === null ? 0 : HAS_SOURCE_TIME);
+    this.reasonText[slot] = reasonText;
+    this.flags[slot] = (hasValue ? HAS_VALUE : 0) | (sourceTime === null ? 0 : HAS_SOURCE_TIME);
     this.written += 1;
-    return true;
   }
 }
 
-function badReading(reading: Reading, field: string, value: unknown, why: string): never {
-  throw new StoreError('HAZMON_STORE_BAD_READING', `writeReading: point ${quote(reading.pointId)} ${field} ${quote(value)} ${why}`);
+function checkTime(pointId: string, field: string, time: number): void {
+  if (!Number.isSafeInteger(time) || time < 0) badReading(pointId, field, time, 'must be epoch ms (a whole number >= 0)');
+}
+
+/** The value as a step count at the point's resolution (1 / divisor); throws when it is not finite or does not fit. */
+function scaledValue(pointId: string, numeric: number, divisor: number): number {
+  if (typeof numeric !== 'number' || !Number.isFinite(numeric)) badReading(pointId, 'value', numeric, 'must be a finite number, a boolean or null');
+  const scaled = Math.round(numeric * divisor);
+  if (scaled > INT32_MAX || scaled < -INT32_MAX) {
+    badReading(pointId, 'value', numeric, `does not fit the point's resolution ${1 / divisor} (stored as a 32-bit step count)`);
+  }
+  return scaled;
+}
+
+function badReading(pointId: string, field: string, value: unknown, why: string): never {
+  throw new StoreError('HAZMON_STORE_BAD_READING', `writeReading: point ${quote(pointId)} ${field} ${quote(value)} ${why}`);
 }

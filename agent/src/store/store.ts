@@ -374,7 +374,32 @@ export class HazmonStore {
    */
   writeReading(reading: Reading): boolean {
     this.assertOpen('writeReading');
-    if (!this.queue.offer(reading, this.points, this.reasonTexts)) {
+    return this.queued(this.queue.offer(this.points.require(reading.pointId, 'writeReading'), reading, this.points, this.reasonTexts));
+  }
+
+  /** The store's index of a point (what `writeReadingAt` and `writeValue` take); -1 for a point not registered. */
+  pointIndex(pointId: string): number {
+    return this.points.indexOf(pointId) ?? -1;
+  }
+
+  /** writeReading for a reading of the point the caller resolved once (`pointIndex`): no lookup by id. */
+  writeReadingAt(pointIndex: number, reading: Reading): boolean {
+    this.assertOpen('writeReading');
+    return this.queued(this.queue.offer(pointIndex, reading, this.points, this.reasonTexts));
+  }
+
+  /**
+   * writeReading for a good number with no source time or reason (`ReadingRows`' plain row) of the point at
+   * `pointIndex`, received at `receiveTime`: no object, no lookup by id.
+   */
+  writeValue(pointIndex: number, receiveTime: number, value: number): boolean {
+    this.assertOpen('writeReading');
+    return this.queued(this.queue.offerValue(pointIndex, receiveTime, value, this.points));
+  }
+
+  /** Counts a reading queued or dropped (`accepted` false: the queue was full), watches the queue's depth. */
+  private queued(accepted: boolean): boolean {
+    if (!accepted) {
       this.countDrop();
       return false;
     }

@@ -63,6 +63,33 @@ function writeFloatCdab(unitId: number, address: number, value: number): void {
 const of = (pointId: string) => readings.filter((reading) => reading.pointId === pointId);
 
 describe('ModbusPoller over Modbus TCP on loopback', () => {
+  it('hands rows to onRows: good numbers plain (no object), with the index pointIndex gave each point; other rows with their Reading', async () => {
+    writeFloatCdab(1, 2, 42.5);
+    server.unit(1).coil[3] = 1;
+    const ids = ['gas-1.status', 'gas-1.concentration', 'gas-1.setpoint', 'gas-1.relay'];
+    const rows: { point: number; plain: boolean; reading: Reading }[] = [];
+    const line: LineConfig = { id: 'plant', kind: 'tcp', host: '127.0.0.1', port: server.port, timing: FAST };
+    poller = new ModbusPoller({
+      lines: [line],
+      devices: [device('gas-1', 1)],
+      pointIndex: (readingId) => ids.indexOf(readingId),
+      onRows: (batch) => {
+        for (let row = 0; row < batch.length; row++) rows.push({ point: batch.point[row]!, plain: batch.objectAt(row) === undefined, reading: batch.readingAt(row) });
+      },
+    });
+    poller.start();
+    await waitFor('a row of every point', () => ids.every((_, point) => rows.some((row) => row.point === point)));
+    const first = (point: number) => rows.find((row) => row.point === point)!;
+    expect(first(1)).toMatchObject({ plain: true, reading: { pointId: 'gas-1.concentration', value: 42.5, unit: 'ppm', quality: 'good', sourceTime: null } });
+    expect(first(1).reading.receiveTime).toBeGreaterThan(1_600_000_000_000);
+    // A status word keeps its flags, a coil its boolean: both need the object.
+    expect(first(0)).toMatchObject({ plain: false, reading: { flags: { fault: false, warmUp: false } } });
+    expect(first(3)).toMatchObject({ plain: false, reading: { value: true } });
+    server.unit(1).holding[0] = 1 << 6;
+    await waitFor('a concentration under a fault', () => rows.some((row) => row.point === 1 && row.reading.quality === 'bad'));
+    expect(rows.find((row) => row.point === 1 && row.reading.quality === 'bad')).toMatchObject({ plain: false, reading: { reason: { code: 'device_fault' } } });
+  });
+
   it('reads and decodes every point, with receive time and no source time', async () => {
     writeFloatCdab(1, 2, 42.5);
     server.unit(1).coil[3] = 1;

@@ -1,13 +1,17 @@
 /**
  * ModbusPoller: polls ready devices on their lines on each device's schedule and hands every request's readings
- * to one callback, good or bad, every cycle.
+ * to one callback, good or bad, every cycle: as Reading objects (`onReadings`), or as rows (`onRows`) where a good
+ * number is only the consumer's index of its point and the value, with no object (the agent's hot path).
  *
  * @example
  * const poller = new ModbusPoller({ lines: [{ id: 'plant', kind: 'tcp', host: '127.0.0.1', port }], devices, onReadings: (batch) => store(batch) });
+ * const rowsPoller = new ModbusPoller({ lines, devices, pointIndex: (id) => routes.indexOf(id), onRows: (rows, outcome) => route(rows) });
  * poller.start();
  * await poller.write('valve-1', 'command', false);
  */
 import type { QualityReasonCode, Reading } from '../reading.ts';
+import type { ReadingRows } from '../reading-rows.ts';
+import { ReadingRowBuffer } from '../reading-rows.ts';
 import type { ReadyDevice } from './device.ts';
 import { describeRequest } from './device.ts';
 import { ModbusWriteError } from './errors.ts';
@@ -30,14 +34,30 @@ export interface PollOutcome {
   readonly failure: { readonly code: QualityReasonCode; readonly message: string; readonly exceptionCode?: number } | null;
 }
 
-export interface ModbusPollerOptions {
+interface PollerBase {
   readonly lines: readonly LineConfig[];
   readonly devices: readonly ReadyDevice[];
-  /** Called once per request with the readings of its points (fresh array and objects each time) and what it came to. */
-  readonly onReadings: (readings: Reading[], outcome: PollOutcome) => void;
   /** Wall clock for receive times; epoch ms UTC. */
   readonly now?: () => number;
 }
+
+/** A request's readings as objects, or as rows (no object per plain reading): one of the two callbacks. */
+export type ModbusPollerOptions = PollerBase &
+  (
+    | {
+        /** Called once per request with the readings of its points (fresh array and objects each time) and what it came to. */
+        readonly onReadings: (readings: Reading[], outcome: PollOutcome) => void;
+      }
+    | {
+        /**
+         * Called once per request with its points' rows and what it came to. The rows are the request's own and are
+         * refilled by its next answer: read them in the call, keep only objects built from them.
+         */
+        readonly onRows: (rows: ReadingRows, outcome: PollOutcome) => void;
+        /** The consumer's index of a point (`ReadingRows.point`), asked once per point when the poller is built; -1 for none. */
+        readonly pointIndex: (readingId: string) => number;
+      }
+  );
 
 /** Modbus exception 02: what devices answer for a read that touches an undefined register. */
 const ILLEGAL_DATA_ADDRESS = 2;
@@ -46,7 +66,11 @@ const ILLEGAL_DATA_ADDRESS = 2;
 class PolledDevice {
   readonly counters = newCounters();
   readonly readings: DeviceReadings;
+  /** The consumer's index of each of the device's points. */
+  private readonly pointIndex: Int32Array;
   private readonly jobs = new Map<PlannedRequest, LineJob>();
+  /** Each request's rows, refilled by its every answer. */
+  private readonly rows = new Map<PlannedRequest, ReadingRowBuffer>();
   /** The outcome of each planned request answered with data: the same object every time. */
   private readonly answered = new Map<PlannedRequest, PollOutcome>();
   /**
@@ -62,10 +86,12 @@ class PolledDevice {
   constructor(
     readonly device: ReadyDevice,
     readonly line: ModbusLine,
-    private readonly emit: (readings: Reading[], outcome: PollOutcome) => void,
+    private readonly emit: (rows: ReadingRows, outcome: PollOutcome) => void,
+    pointIndex: (readingId: string) => number,
     private readonly now: () => number,
   ) {
     this.readings = new DeviceReadings(device);
+    this.pointIndex = Int32Array.from(device.points, (point) => pointIndex(point.readingId));
   }
 
   start(): void {
@@ -125,17 +151,26 @@ class PolledDevice {
   private settled(request: PlannedRequest, what: string, outcome: JobOutcome): void {
     this.outstanding = Math.max(0, this.outstanding - 1);
     if (!outcome.ok && outcome.exceptionCode === ILLEGAL_DATA_ADDRESS && this.splitRefused(request)) return;
-    const batch: Reading[] = [];
-    const receiveTime = this.now();
+    const rows = this.rowsOf(request);
+    rows.reset(this.now());
     if (outcome.ok) {
-      this.readings.fromResponse(request, outcome.registers, outcome.bits, receiveTime, batch);
-      this.emit(batch, this.answeredOutcome(request));
+      this.readings.fromResponse(request, outcome.registers, outcome.bits, this.pointIndex, rows);
+      this.emit(rows, this.answeredOutcome(request));
       return;
     }
     const reason = { code: outcome.code, message: `${what}: ${outcome.detail}` };
-    this.readings.fromFailure(request, reason, receiveTime, batch);
+    this.readings.fromFailure(request, reason, this.pointIndex, rows);
     const failure = outcome.exceptionCode === undefined ? reason : { ...reason, exceptionCode: outcome.exceptionCode };
-    this.emit(batch, { ...this.answeredOutcome(request), failure });
+    this.emit(rows, { ...this.answeredOutcome(request), failure });
+  }
+
+  private rowsOf(request: PlannedRequest): ReadingRowBuffer {
+    let rows = this.rows.get(request);
+    if (!rows) {
+      rows = new ReadingRowBuffer(request.members.length);
+      this.rows.set(request, rows);
+    }
+    return rows;
   }
 
   private answeredOutcome(request: PlannedRequest): PollOutcome {
@@ -163,6 +198,13 @@ class PolledDevice {
   }
 }
 
+const noIndex = () => -1;
+
+/** A consumer of objects fed from rows: every row becomes a Reading. */
+function objectsTo(onReadings: (readings: Reading[], outcome: PollOutcome) => void): (rows: ReadingRows, outcome: PollOutcome) => void {
+  return (rows, outcome) => onReadings(rows.readings(), outcome);
+}
+
 export class ModbusPoller {
   private readonly lines = new Map<string, ModbusLine>();
   private readonly polled = new Map<string, PolledDevice>();
@@ -170,6 +212,7 @@ export class ModbusPoller {
 
   constructor(options: ModbusPollerOptions) {
     const now = options.now ?? Date.now;
+    const { emit, pointIndex } = 'onRows' in options ? { emit: options.onRows, pointIndex: options.pointIndex } : { emit: objectsTo(options.onReadings), pointIndex: noIndex };
     for (const config of options.lines) {
       if (this.lines.has(config.id)) throw new RangeError(`line ${JSON.stringify(config.id)} is defined twice`);
       this.lines.set(config.id, new ModbusLine(config, now));
@@ -178,7 +221,7 @@ export class ModbusPoller {
       const line = this.lines.get(device.line);
       if (!line) throw new RangeError(`device ${JSON.stringify(device.id)} names line ${JSON.stringify(device.line)}, which is not defined`);
       if (this.polled.has(device.id)) throw new RangeError(`device ${JSON.stringify(device.id)} is defined twice`);
-      this.polled.set(device.id, new PolledDevice(device, line, options.onReadings, now));
+      this.polled.set(device.id, new PolledDevice(device, line, emit, pointIndex, now));
     }
   }
 

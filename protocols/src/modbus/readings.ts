@@ -1,5 +1,6 @@
 /** Turns responses and failures of planned requests into Readings, keeping each device's status-flag state. */
 import type { Quality, QualityReason, QualityReasonCode, Reading } from '../reading.ts';
+import type { ReadingRowBuffer } from '../reading-rows.ts';
 import type { ReadyDevice, ReadyPoint } from './device.ts';
 import { CATEGORY_BIT } from './device.ts';
 import { NE43, ne43Quality } from './ne43.ts';
@@ -34,8 +35,12 @@ export class DeviceReadings {
     this.unitText = new Array(count).fill(undefined);
   }
 
-  /** Appends one reading per point of a successful request; registers hold the response bytes, bits the coil states. */
-  fromResponse(request: PlannedRequest, registers: Buffer | null, bits: readonly boolean[] | null, receiveTime: number, out: Reading[]): void {
+  /**
+   * Appends one row per point of a successful request, with the consumer's index of each device point (`pointIndex`);
+   * registers hold the response bytes, bits the coil states.
+   */
+  fromResponse(request: PlannedRequest, registers: Buffer | null, bits: readonly boolean[] | null, pointIndex: Int32Array, out: ReadingRowBuffer): void {
+    const receiveTime = out.receiveTime;
     const { points, polled } = this.device;
     const members = request.members;
     // Status words first, so measurements of this very response get this cycle's flags.
@@ -51,19 +56,21 @@ export class DeviceReadings {
       const point = points[index]!;
       const offset = request.offsets[m]!;
       if (bits) {
-        out.push(this.reading(point, bits[offset] === true, receiveTime));
+        out.addReading(pointIndex[index]!, this.reading(point, bits[offset] === true, receiveTime));
       } else if (registers) {
-        out.push(this.registerReading(index, point, point.decode!(registers, offset * 2), receiveTime));
+        this.addRegister(index, point, point.decode!(registers, offset * 2), pointIndex[index]!, out);
       }
     }
   }
 
-  /** Appends a bad reading for every point of a failed request: silence is never all-clear. */
-  fromFailure(request: PlannedRequest, reason: QualityReason, receiveTime: number, out: Reading[]): void {
+  /** Appends a bad row for every point of a failed request: silence is never all-clear. */
+  fromFailure(request: PlannedRequest, reason: QualityReason, pointIndex: Int32Array, out: ReadingRowBuffer): void {
     const { points, polled } = this.device;
+    const receiveTime = out.receiveTime;
     for (const member of request.members) {
-      const point = points[polled[member]!]!;
-      out.push({ pointId: point.readingId, value: null, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason });
+      const index = polled[member]!;
+      const point = points[index]!;
+      out.addReading(pointIndex[index]!, { pointId: point.readingId, value: null, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'bad', reason });
     }
   }
 
@@ -73,14 +80,19 @@ export class DeviceReadings {
     return index < 0 ? undefined : this.statusFlags[index];
   }
 
-  private registerReading(index: number, point: ReadyPoint, raw: number, receiveTime: number): Reading {
+  /**
+   * Appends a register point's row: a plain row (no object) for a good number, the Reading for anything else
+   * (a bit, a status word with its flags, a value that is not good).
+   */
+  private addRegister(index: number, point: ReadyPoint, raw: number, consumer: number, out: ReadingRowBuffer): void {
     const { spec } = point;
-    if (spec.type === 'bit') return this.reading(point, raw === 1, receiveTime);
+    const receiveTime = out.receiveTime;
+    if (spec.type === 'bit') return out.addReading(consumer, this.reading(point, raw === 1, receiveTime));
     if (spec.role === 'status') {
-      return { pointId: point.readingId, value: raw, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good', flags: this.statusFlags[index]! };
+      return out.addReading(consumer, { pointId: point.readingId, value: raw, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good', flags: this.statusFlags[index]! });
     }
     if (!Number.isFinite(raw)) {
-      return this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` });
+      return out.addReading(consumer, this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` }));
     }
     let value = point.scaling.toEngineering(raw);
     let own: Quality = 'good';
@@ -91,19 +103,19 @@ export class DeviceReadings {
       if (own === 'bad') {
         const band = milliamps >= NE43.faultHighMa ? `>= ${NE43.faultHighMa} mA` : `<= ${NE43.faultLowMa} mA`;
         const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA in the NE43 fault band ${band}`;
-        return this.flagged(point, null, receiveTime, 'bad', { code: 'signal_out_of_range', message });
+        return out.addReading(consumer, this.flagged(point, null, receiveTime, 'bad', { code: 'signal_out_of_range', message }));
       }
     }
     const governing = this.worstGoverning(point);
     if (governing >= 0) {
       const effect = CATEGORY_EFFECT[this.statusEffect[governing]!]!;
-      return this.flagged(point, value, receiveTime, effect.quality, this.statusReason[governing]!);
+      return out.addReading(consumer, this.flagged(point, value, receiveTime, effect.quality, this.statusReason[governing]!));
     }
     if (own === 'uncertain') {
       const message = `${this.where(point)}: loop current ${milliamps.toFixed(2)} mA outside the NE43 valid band ${NE43.validLowMa}..${NE43.validHighMa} mA, not in a fault band`;
-      return this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message });
+      return out.addReading(consumer, this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message }));
     }
-    return this.reading(point, value, receiveTime);
+    out.addValue(consumer, point.readingId, this.unitOf(point), value);
   }
 
   private reading(point: ReadyPoint, value: number | boolean, receiveTime: number): Reading {

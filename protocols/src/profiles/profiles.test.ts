@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../reading.ts';
+import { ReadingRowBuffer } from '../reading-rows.ts';
 import type { ReadyDevice } from '../modbus/device.ts';
 import { ModbusConfigError } from '../modbus/errors.ts';
 import { isBitTable } from '../modbus/point.ts';
@@ -19,19 +20,21 @@ interface Image {
 /** Decodes the image exactly as a poll of tick 0 (every polled point) would, without a network. */
 function decode(device: ReadyDevice, image: Image): Map<string, Reading> {
   const state = new DeviceReadings(device);
-  const out: Reading[] = [];
+  const noIndex = new Int32Array(device.points.length).fill(-1);
+  const rows = new ReadingRowBuffer(0);
+  rows.reset(1_700_000_000_000);
   for (const request of device.schedule.requestsAt(0)) {
     const table = image[request.table] ?? {};
     if (isBitTable(request.table)) {
       const bits = Array.from({ length: request.quantity }, (_, i) => table[request.address + i] === 1);
-      state.fromResponse(request, null, bits, 1_700_000_000_000, out);
+      state.fromResponse(request, null, bits, noIndex, rows);
     } else {
       const bytes = Buffer.alloc(request.quantity * 2);
       for (let i = 0; i < request.quantity; i++) bytes.writeUInt16BE(table[request.address + i] ?? 0, i * 2);
-      state.fromResponse(request, bytes, null, 1_700_000_000_000, out);
+      state.fromResponse(request, bytes, null, noIndex, rows);
     }
   }
-  return new Map(out.map((reading) => [reading.pointId.slice(device.id.length + 1), reading]));
+  return new Map(rows.readings().map((reading) => [reading.pointId.slice(device.id.length + 1), reading]));
 }
 
 function device(model: string, extra: Partial<ModbusDeviceConfig> = {}): ReadyDevice {
