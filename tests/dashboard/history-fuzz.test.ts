@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../agent/fixture.ts';
-import { ALARMS, DocumentCheck, expectNoMarks, peoplesMarks, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
+import { ALARMS, expectNoMarks, peoplesMarks, startWebPlantWithAdmin, type WebClient, type WebPlant } from './web-fixture.ts';
 
 let web: WebPlant;
 let admin: WebClient;
@@ -16,10 +15,7 @@ const GAS = 'GD-1.concentration';
 const DAY_MS = 86_400_000;
 
 beforeAll(async () => {
-  web = await startWebPlant();
-  admin = new WebClient(web.base, await DocumentCheck.load(web.base));
-  expect((await admin.login(USERS.admin)).status).toBe(200);
-  await waitFor('lo raised at gas 0', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.lo));
+  ({ web, admin } = await startWebPlantWithAdmin());
 }, 60_000);
 
 afterAll(async () => {

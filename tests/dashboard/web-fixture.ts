@@ -8,7 +8,7 @@ import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentOpti
 import { createDashboardServer, OPENAPI_PATH, type DashboardOptions } from '@hazmon/dashboard';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
-import { PASSWORDS, PLANT_API, startPlant, type Plant } from '../agent/fixture.ts';
+import { PASSWORDS, PLANT_API, startPlant, waitFor, type Plant } from '../agent/fixture.ts';
 
 /** One user per role; the plant's config already has `sup` (supervisor) and `view` (viewer). */
 export const USERS = {
@@ -194,4 +194,13 @@ export async function expectNoMarks(agent: Agent, before: Awaited<ReturnType<typ
   const after = await peoplesMarks(agent);
   expect(after.events).toBe(before.events);
   expect(after.modes).toBe(before.modes);
+}
+
+/** The web plant with an admin signed in, once the `lo` alarm stands (gas 0): what the fuzz tests start from. */
+export async function startWebPlantWithAdmin(): Promise<{ readonly web: WebPlant; readonly admin: WebClient }> {
+  const web = await startWebPlant();
+  const admin = new WebClient(web.base, await DocumentCheck.load(web.base));
+  expect((await admin.login(USERS.admin)).status).toBe(200);
+  await waitFor('lo raised at gas 0', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.lo));
+  return { web, admin };
 }
