@@ -5,25 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { Agent, parseAgentConfig, type AgentConfig } from '@hazmon/agent';
 import type { Reading } from '@hazmon/protocols';
 import { tankNodeId } from '@hazmon/simulators';
+import { queryExportedFiles } from '../../agent/test/fixtures/store/test-helpers.ts';
 import { cleanupsAfterEach, rawRows, startOneTankFarm, waitFor, waitForRows } from './fixture.ts';
 
 const cleanup = cleanupsAfterEach();
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('OPC UA booleans in the store', () => {
   it('keeps inletOpen declared type: bool as a boolean point: true/false in CSV, BOOLEAN in Parquet', async () => {
@@ -87,12 +76,12 @@ store: { path: ${JSON.stringify(join(dir, 'site.duckdb'))} }
     expect(rows.filter((row) => row['point_id'] === 'T-1.level').every((row) => Number(row['value']) === 1000 && row['value_bool'] === '')).toBe(true);
     expect(rows.filter((row) => row['point_id'] === 'T-1.level-as-bool').every((row) => row['quality'] === 'bad' && row['value_bool'] === '')).toBe(true);
 
-    const types = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${parquet}')) WHERE column_name IN ('value', 'value_bool')`);
+    const types = await queryExportedFiles(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${parquet}')) WHERE column_name IN ('value', 'value_bool')`);
     expect(types).toEqual([
       { column_name: 'value', column_type: 'DOUBLE' },
       { column_name: 'value_bool', column_type: 'BOOLEAN' },
     ]);
-    const stored = await query(`SELECT DISTINCT value_bool FROM read_parquet('${parquet}') WHERE point_id = 'T-1.inlet' ORDER BY value_bool`);
+    const stored = await queryExportedFiles(`SELECT DISTINCT value_bool FROM read_parquet('${parquet}') WHERE point_id = 'T-1.inlet' ORDER BY value_bool`);
     expect(stored).toEqual([{ value_bool: false }, { value_bool: true }]);
   }, 60_000);
 });

@@ -1,5 +1,4 @@
 /** `hazmon export` against a real store file: CSV round trip as a child process, argument checks in process. */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HazmonStore } from '../store/index.ts';
@@ -7,6 +6,7 @@ import { EXIT } from './command.ts';
 import { parseIsoTime, replaceWhenComplete } from './export.ts';
 import { AUDIT_ROWS, POINTS, T0, bufferedIo, createSite, hazmon } from '../../test/fixtures/cli/store-site.ts';
 import type { Site } from '../../test/fixtures/cli/store-site.ts';
+import { queryExportedFiles } from '../../test/fixtures/store/test-helpers.ts';
 import { runCli } from './run.ts';
 
 let site: Site;
@@ -81,11 +81,7 @@ describe('hazmon export (in process)', () => {
     const io = bufferedIo();
     expect(await runCli(['export', ...base(out), '--force'], io)).toBe(EXIT.ok);
     expect(io.out()).toContain(`${AUDIT_ROWS} rows written to ${out}`);
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    const rows = (await connection.runAndReadAll(`SELECT seq, who FROM read_parquet('${out}') ORDER BY seq`)).getRowObjectsJS();
-    connection.closeSync();
-    instance.closeSync();
+    const rows = await queryExportedFiles(`SELECT seq, who FROM read_parquet('${out}') ORDER BY seq`);
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: AUDIT_ROWS }, (_, i) => i + 1));
   }, 120_000);
 

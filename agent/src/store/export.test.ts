@@ -1,8 +1,7 @@
 /** CSV and Parquet exports read back with DuckDB. */
 import { readFileSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { point, reading, tempDir } from '../../test/fixtures/store/test-helpers.ts';
+import { point, queryExportedFiles, reading, tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
@@ -10,17 +9,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function readFile(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('export', () => {
   it('round-trips readings and alarm events through CSV and Parquet', async () => {
@@ -46,14 +34,16 @@ describe('export', () => {
     expect(await store.exportRange({ what: 'alarm_events', format: 'parquet', path: eventsPath, from: T0, to: T0 + 60_000 })).toBe(1);
 
     const stored = await store.rawReadings('A', from, to);
-    const fromCsv = await readFile(`SELECT * FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'A' ORDER BY time_ms`);
-    const fromParquet = await readFile(`SELECT * FROM read_parquet('${parquetPath}') ORDER BY time_ms`);
+    const fromCsv = await queryExportedFiles(`SELECT * FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'A' ORDER BY time_ms`);
+    const fromParquet = await queryExportedFiles(`SELECT * FROM read_parquet('${parquetPath}') ORDER BY time_ms`);
     for (const exported of [fromCsv, fromParquet]) {
       expect(exported.map((row) => [Number(row.time_ms), Number(row.source_time_ms), row.value, row.quality])).toEqual(stored.map((row) => [row.time, row.sourceTime, row.value, row.quality]));
     }
-    const bQuote = await readFile(`SELECT value, quality, reason, reason_message, unit FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'B''quote' ORDER BY time_ms LIMIT 1`);
+    const bQuote = await queryExportedFiles(
+      `SELECT value, quality, reason, reason_message, unit FROM read_csv('${csvPath.replaceAll("'", "''")}') WHERE point_id = 'B''quote' ORDER BY time_ms LIMIT 1`,
+    );
     expect(bQuote).toEqual([{ value: 1, quality: 'good', reason: null, reason_message: null, unit: 'ppm' }]);
-    const events = await readFile(`SELECT seq, kind, priority, details FROM read_parquet('${eventsPath}')`);
+    const events = await queryExportedFiles(`SELECT seq, kind, priority, details FROM read_parquet('${eventsPath}')`);
     expect(events).toEqual([{ seq: 1n, kind: 'raised', priority: 'high', details: '{"v":1}' }]);
     await expect(store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: to, to: from })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
   });
@@ -81,7 +71,7 @@ describe('export', () => {
       `XV.closed,${T0 + 1000},,,true`,
       `XV.closed,${T0 + 2000},,,`,
     ]);
-    const fromParquet = await readFile(`SELECT point_id, value, value_bool, typeof(value_bool) AS type FROM read_parquet('${parquetPath}') ORDER BY point_id, time_ms`);
+    const fromParquet = await queryExportedFiles(`SELECT point_id, value, value_bool, typeof(value_bool) AS type FROM read_parquet('${parquetPath}') ORDER BY point_id, time_ms`);
     expect(fromParquet).toEqual([
       { point_id: 'GD.c', value: 12.5, value_bool: null, type: 'BOOLEAN' },
       { point_id: 'XV.closed', value: null, value_bool: false, type: 'BOOLEAN' },
