@@ -36,6 +36,17 @@ function close(actual: number, expected: number): boolean {
   return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
 }
 
+/** Points A and B with limits (deadband, on-delay), a 10 s average and health settings: the readings and rows comparisons' rules. */
+const POINTS_A_B_WITH_HEALTH = {
+  points: ['A', 'B'].map((id) => ({
+    id,
+    limits: { hi: 70, hihi: 90 },
+    deadband: 2,
+    onDelayS: 1,
+    windows: [{ name: 'avg10', aggregate: 'avg', windowS: 10, above: 60 }],
+    health: { staleS: 5, faultFlags: ['fault'] },
+  })),
+};
 describe('batch loop', () => {
   it('raw and paned windows, rules and events equal naive recomputes and the one-by-one path (ring growth, restore included)', () => {
     fc.assert(
@@ -271,16 +282,7 @@ describe('processReadings', () => {
       reason: fc.option(fc.record({ code: fc.constantFrom('timeout', 'decode', 'device_fault', 'maintenance', 'exception'), message: fc.string({ maxLength: 8 }) }), { nil: undefined }),
       fault: fc.boolean(),
     });
-    const config = {
-      points: ['A', 'B'].map((id) => ({
-        id,
-        limits: { hi: 70, hihi: 90 },
-        deadband: 2,
-        onDelayS: 1,
-        windows: [{ name: 'avg10', aggregate: 'avg', windowS: 10, above: 60 }],
-        health: { staleS: 5, faultFlags: ['fault'] },
-      })),
-    };
+    const config = POINTS_A_B_WITH_HEALTH;
     fc.assert(
       // More readings than processReadings' columns hold (256), so a call runs several batches.
       fc.property(fc.array(readingArbitrary, { minLength: 1, maxLength: 700 }), (steps) => {
@@ -312,16 +314,7 @@ describe('processReadings', () => {
       fault: fc.boolean(),
     });
     const ids = ['A', 'B', 'no-rules'];
-    const config = {
-      points: ['A', 'B'].map((id) => ({
-        id,
-        limits: { hi: 70, hihi: 90 },
-        deadband: 2,
-        onDelayS: 1,
-        windows: [{ name: 'avg10', aggregate: 'avg', windowS: 10, above: 60 }],
-        health: { staleS: 5, faultFlags: ['fault'] },
-      })),
-    };
+    const config = POINTS_A_B_WITH_HEALTH;
     fc.assert(
       fc.property(fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 3_000 }), rows: fc.array(rowArbitrary, { maxLength: 300 }) }), { minLength: 1, maxLength: 6 }), (batches) => {
         const rowsEvents: EngineEvent[] = [];
