@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
-import { startNotifyReceiver } from '../runtime/fixtures/notify-receiver.ts';
-import { until } from '../runtime/fixtures/wait.ts';
+import type { NotifyReceiver } from '../../test/fixtures/runtime/notify-receiver.ts';
+import { startNotifyReceiver } from '../../test/fixtures/runtime/notify-receiver.ts';
+import { waitFor } from '@hazmon/test-support';
 
 const BIN = fileURLToPath(new URL('../../../gateway/bin/hazmon.js', import.meta.url));
 
@@ -50,7 +50,7 @@ describe('hazmon run under systemd', () => {
   it('says READY with a status, pings the watchdog, serves /metrics and /healthz on loopback, and says STOPPING on SIGTERM', async () => {
     const { child, output, exited, receiver, said } = await startHazmonRun('metrics: { port: 0 }');
 
-    const url = await until('the metrics address', () => /metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output.stdout)?.[1], { timeoutMs: 60_000, state: said });
+    const url = await waitFor('the metrics address', () => /metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output.stdout)?.[1], { timeoutMs: 60_000, state: said });
     await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections, metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n/, 60_000);
     await receiver.waitFor(/(WATCHDOG=1\n[^]*){2}/, 60_000);
 
@@ -79,7 +79,7 @@ describe('hazmon run under systemd', () => {
     try {
       const { port } = taken.address() as AddressInfo;
       const { child, output, exited, receiver, said } = await startHazmonRun(`metrics: { port: ${port} }`);
-      await until('the metrics alarm', () => output.stdout.includes('alarm agent/metrics_unavailable medium raised'), { timeoutMs: 60_000, state: said });
+      await waitFor('the metrics alarm', () => output.stdout.includes('alarm agent/metrics_unavailable medium raised'), { timeoutMs: 60_000, state: said });
       expect(output.stdout).toMatch(new RegExp(`cannot serve /metrics on 127\\.0\\.0\\.1:${port} \\(.*site\\.yaml: metrics\\): .*EADDRINUSE`));
       expect(output.stderr).toMatch(/running without it/);
       await receiver.waitFor(/READY=1\nSTATUS=running: 0 Modbus devices, 0 OPC UA connections\n/, 60_000);

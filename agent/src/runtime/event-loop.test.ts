@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 import { EVENT_LOOP_LAG_ALARM, EventLoopLagMonitor } from './event-loop.ts';
-import { until } from './fixtures/wait.ts';
+import { waitFor } from '@hazmon/test-support';
 
 let monitor: EventLoopLagMonitor | null = null;
 
@@ -20,16 +20,16 @@ describe('EventLoopLagMonitor', () => {
     const alarms: RuntimeAlarmInput[] = [];
     monitor = new EventLoopLagMonitor({ limitMs: 250, windowMs: 200, alarm: (alarm) => alarms.push(alarm) });
     monitor.start();
-    await until('a first window', () => monitor!.snapshot().windows > 0);
+    await waitFor('a first window', () => monitor!.snapshot().windows > 0);
     expect(alarms).toEqual([]);
     blockLoop(900);
-    await until('the alarm', () => alarms.length === 1);
+    await waitFor('the alarm', () => alarms.length === 1);
     expect(alarms[0]).toMatchObject({ alarmId: EVENT_LOOP_LAG_ALARM, active: true, priority: 'high', source: null });
     const reported = alarms[0]!.details['maxMs'] as number;
     expect(reported).toBeGreaterThan(250);
     expect(alarms[0]!.why).toContain(`up to ${reported} ms (limit 250 ms)`);
     expect(monitor.snapshot()).toMatchObject({ stalled: true, stalledWindows: 1 });
-    await until('the clear', () => alarms.length === 2);
+    await waitFor('the clear', () => alarms.length === 2);
     expect(alarms[1]).toMatchObject({ alarmId: EVENT_LOOP_LAG_ALARM, active: false });
     const snapshot = monitor.snapshot();
     expect(snapshot.stalled).toBe(false);
@@ -42,7 +42,7 @@ describe('EventLoopLagMonitor', () => {
     const alarms: RuntimeAlarmInput[] = [];
     monitor = new EventLoopLagMonitor({ limitMs: 2000, windowMs: 50, alarm: (alarm) => alarms.push(alarm) });
     monitor.start();
-    await until('three windows', () => monitor!.snapshot().windows >= 3);
+    await waitFor('three windows', () => monitor!.snapshot().windows >= 3);
     monitor.stop();
     const windows = monitor.snapshot().windows;
     await new Promise((resolve) => setTimeout(resolve, 200));

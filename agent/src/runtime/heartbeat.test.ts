@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeAlarmInput } from './runtime-alarms.ts';
-import { until } from './fixtures/wait.ts';
+import { waitFor } from '@hazmon/test-support';
 import { HEARTBEAT_ALARM, Heartbeat } from './heartbeat.ts';
 import type { OutputWriteResult } from './shutoff.ts';
 
@@ -32,12 +32,12 @@ describe('Heartbeat', () => {
     heartbeat = new Heartbeat({ point: 'PLC.hb', mode: 'count', intervalMs: 10, write: writer.write, alarm: () => {} });
     heartbeat.start();
     expect(writer.written).toEqual([1]);
-    await until('beats skipped while the first write is pending', () => heartbeat!.stats().skipped >= 3);
+    await waitFor('beats skipped while the first write is pending', () => heartbeat!.stats().skipped >= 3);
     expect(writer.pending()).toBe(1);
     writer.answer({ ok: true });
-    await until('the second write', () => writer.written.length === 2);
+    await waitFor('the second write', () => writer.written.length === 2);
     writer.answer({ ok: true });
-    await until('the third write', () => writer.written.length === 3);
+    await waitFor('the third write', () => writer.written.length === 3);
     expect(writer.written).toEqual([1, 2, 3]);
     expect(heartbeat.stats()).toMatchObject({ writes: 3, failures: 0, lastValue: 2 });
     writer.answer({ ok: true });
@@ -66,10 +66,10 @@ describe('Heartbeat', () => {
     heartbeat.start();
     const results: OutputWriteResult[] = [{ ok: false, detail: 'PLC unit 7 coil 00001: timeout' }, { ok: false, detail: 'PLC unit 7 coil 00001: timeout' }, { ok: true }];
     for (const [index, result] of results.entries()) {
-      await until(`write ${index + 1}`, () => writer.pending() === 1 && writer.written.length === index + 1);
+      await waitFor(`write ${index + 1}`, () => writer.pending() === 1 && writer.written.length === index + 1);
       writer.answer(result);
     }
-    await until('the clear', () => alarms.length === 2);
+    await waitFor('the clear', () => alarms.length === 2);
     expect(writer.written.slice(0, 3)).toEqual([true, false, true]);
     expect(alarms.map((alarm) => [alarm.alarmId, alarm.active, alarm.source])).toEqual([
       [HEARTBEAT_ALARM, true, 'PLC.hb'],
@@ -77,7 +77,7 @@ describe('Heartbeat', () => {
     ]);
     expect(alarms[0]!.why).toContain('PLC unit 7 coil 00001: timeout');
     expect(heartbeat.stats()).toMatchObject({ failures: 2, failing: false, lastValue: true });
-    await until('the next write', () => writer.pending() === 1);
+    await waitFor('the next write', () => writer.pending() === 1);
     writer.answer({ ok: true });
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { startSite } from '@hazmon/simulators';
 import { parseAgentConfig } from '../config/index.ts';
-import { until } from './fixtures/wait.ts';
+import { waitFor } from '@hazmon/test-support';
 import type { Retiring } from './sources.ts';
 import { ModbusLines, SourceUnits } from './sources.ts';
 
@@ -144,11 +144,11 @@ store: { path: unused.duckdb }
       const first = config(8000);
       lines.replace(first.lines, first.devices);
       lines.start();
-      await until('GD-1 read', () => seen.some((entry) => entry.deviceId === 'GD-1' && entry.good));
+      await waitFor('GD-1 read', () => seen.some((entry) => entry.deviceId === 'GD-1' && entry.good));
       // GD-2 stops answering: its next request hangs (8 s timeout) until the line is stopped.
       site.setCommsFault('GD-2', 'noAnswer');
       const asked = site.unitHost('GD-2').statistics.count();
-      await until('a GD-2 request in flight', () => site.unitHost('GD-2').statistics.count() > asked);
+      await waitFor('a GD-2 request in flight', () => site.unitHost('GD-2').statistics.count() > asked);
       const counters = lines.counters('GD-1');
       const second = config(9000);
       const { lines: changes, devices, settled } = lines.replace(second.lines, second.devices);
@@ -161,7 +161,7 @@ store: { path: unused.duckdb }
       expect(lines.counters('GD-1')).toBe(counters);
       site.setCommsFault('GD-2', 'none');
       const before = seen.length;
-      await until('GD-2 read good through the new line', () => seen.slice(before).some((entry) => entry.deviceId === 'GD-2' && entry.good && !entry.retiring));
+      await waitFor('GD-2 read good through the new line', () => seen.slice(before).some((entry) => entry.deviceId === 'GD-2' && entry.good && !entry.retiring));
     } finally {
       await lines.stop();
       await site.stop();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NotifyReceiver } from './fixtures/notify-receiver.ts';
-import { startNotifyReceiver } from './fixtures/notify-receiver.ts';
-import { until } from './fixtures/wait.ts';
+import type { NotifyReceiver } from '../../test/fixtures/runtime/notify-receiver.ts';
+import { startNotifyReceiver } from '../../test/fixtures/runtime/notify-receiver.ts';
+import { waitFor } from '@hazmon/test-support';
 import type { AgentHealth } from './health.ts';
 import { SystemdNotifier } from './systemd-notify.ts';
 
@@ -44,7 +44,7 @@ describe('SystemdNotifier', () => {
     const since = judged;
     await receiver.waitFor(/STATUS=unhealthy: event loop stalled: delays up to 900 ms; alarm engine not ticked for 9 s\n/);
     // Several more watchdog periods pass unhealthy: each is judged, none pinged, the status is not repeated.
-    await until('five more unhealthy judgements', () => judged >= since + 5);
+    await waitFor('five more unhealthy judgements', () => judged >= since + 5);
     health = HEALTHY;
     const text = await receiver.waitFor(/STATUS=unhealthy[^]*STATUS=running\n/);
     const unhealthyStretch = text.slice(text.indexOf('STATUS=unhealthy'), text.indexOf('STATUS=running\n', text.indexOf('STATUS=unhealthy')));
