@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', '.tmp', 'screenshots');
 /** The 1024 px tablet the issue names, landscape. */
-export const VIEWPORT = { width: 1024, height: 768 } as const;
+const VIEWPORT = { width: 1024, height: 768 } as const;
 
 /** Chromium with sound allowed without a click (headless Chromium allows it anyway; the flag says so for a headed run). */
 export function launchChromium(): Promise<Browser> {
@@ -55,7 +55,7 @@ export async function newPage(browser: Browser, { autoplayPolicy = false }: { re
 /** Writes .tmp/screenshots/<name>-<lang>.png, the language being the page's own (<html lang>). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const lang = await page.evaluate(() => document.documentElement.lang);
+  const lang = await page.locator('html').getAttribute('lang');
   const path = join(SCREENSHOTS, `${name}-${lang}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
@@ -82,8 +82,8 @@ export async function signInWithoutGesture(page: Page, base: string, user: { rea
 }
 
 /** The page's audio state (<html data-audible>): "off", a priority, "silenced" or "blocked". */
-export function audible(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => document.documentElement.dataset['audible']);
+export function audible(page: Page): Promise<string | null> {
+  return page.locator('html').getAttribute('data-audible');
 }
 
 export interface Relay {

@@ -32,8 +32,29 @@ afterAll(async () => {
 });
 
 describe('the dashboard in Chromium', () => {
+  it('is served by the web server under its CSP: no inline script or style, hashed assets cached for a year', async () => {
+    const index = await fetch(`${web.base}/alarms`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await index.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/);
+    const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((match) => match[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) {
+      const asset = await fetch(`${web.base}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+    expect((await fetch(`${web.base}/api/v1/nothing`)).status).toBe(404);
+  });
+
   it("shows the server's message for a refused sign-in, then the overview with the plant's point", async () => {
     const page = await newPage(browser);
+    const refusedByCsp: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refusedByCsp.push(message.text());
+    });
     await page.goto(relay.url);
     await screenshot(page, 'login');
     await page.locator('input[name="name"]').fill(USERS.operator.name);
@@ -48,6 +69,7 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('[data-testid="area-house"] [data-testid="grade"]').textContent()).toMatch(/预警|正常/);
     await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
     await screenshot(page, 'overview');
+    expect(refusedByCsp).toEqual([]);
     await page.context().close();
   });
 
