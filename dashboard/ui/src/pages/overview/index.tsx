@@ -22,7 +22,8 @@ function PointRow({ point, pointAlarms, isStale }: { readonly point: Point; read
         </div>
       </td>
       <td>
-        <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />
+        {/* A last-known "good" is not good now: while the stream is down the quality says stale. */}
+        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />}
       </td>
       <td>
         {pointAlarms.length === 0
@@ -47,32 +48,35 @@ export function Overview() {
   return (
     <section class="page">
       <h1>{t('overview.title')}</h1>
-      {[...byArea].map(([areaId, areaPoints]) => {
-        const area = areaId === null ? undefined : areaInfo.get(areaId);
-        const grade: WarningGrade = area?.warningGrade ?? 'normal';
-        return (
-          <section key={areaId ?? ''} class={`area area-${grade}`} data-testid={`area-${areaId ?? 'none'}`}>
-            <h2>
-              {area?.name ?? areaId ?? t('overview.noArea')} <GradeMark grade={grade} />
-            </h2>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('overview.point')}</th>
-                  <th scope="col">{t('overview.value')}</th>
-                  <th scope="col">{t('overview.quality')}</th>
-                  <th scope="col">{t('overview.alarm')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {areaPoints.map((point) => (
-                  <PointRow key={point.id} point={point} pointAlarms={activeAlarms.filter((alarm) => alarm.pointId === point.id)} isStale={isStale} />
-                ))}
-              </tbody>
-            </table>
-          </section>
-        );
-      })}
+      {/* The site's areas first; points in no area (device diagnostics) last. */}
+      {[...byArea]
+        .sort(([a], [b]) => (a === null ? 1 : 0) - (b === null ? 1 : 0))
+        .map(([areaId, areaPoints]) => {
+          const area = areaId === null ? undefined : areaInfo.get(areaId);
+          const grade: WarningGrade = area?.warningGrade ?? 'normal';
+          return (
+            <section key={areaId ?? ''} class={`area area-${grade}`} data-testid={`area-${areaId ?? 'none'}`}>
+              <h2>
+                {area?.name ?? areaId ?? t('overview.noArea')} <GradeMark grade={grade} />
+              </h2>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('overview.point')}</th>
+                    <th scope="col">{t('overview.value')}</th>
+                    <th scope="col">{t('overview.quality')}</th>
+                    <th scope="col">{t('overview.alarm')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {areaPoints.map((point) => (
+                    <PointRow key={point.id} point={point} pointAlarms={activeAlarms.filter((alarm) => alarm.pointId === point.id)} isStale={isStale} />
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          );
+        })}
     </section>
   );
 }
