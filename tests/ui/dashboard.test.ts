@@ -64,7 +64,7 @@ describe('the dashboard in Chromium', () => {
     await signIn(page, relay.url, USERS.operator);
     const point = page.locator('[data-testid="point-GD-1.concentration"]');
     await expect.poll(() => point.count(), POLL).toBe(1);
-    await expect.poll(() => point.locator('[data-testid="value"]').textContent(), POLL).toMatch(/^\d+\.\d$/);
+    await expect.poll(() => point.locator('[data-testid="value"]').textContent(), POLL).toMatch(/^\d+(\.\d{1,2})?$/);
     // The area's grade in words beside its colour: `lo` (in service, active) gives its priority's colour.
     expect(await page.locator('[data-testid="area-house"] [data-testid="grade"]').textContent()).toMatch(/预警|正常/);
     await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
@@ -136,6 +136,9 @@ describe('the dashboard in Chromium', () => {
     await screenshot(page, 'alarms');
     await page.locator('[data-testid="language"]').selectOption('zh-CN');
     await expect.poll(() => page.locator('nav a[href="/alarms"]').textContent(), POLL).toBe('报警');
+    await page.locator('[data-testid="high-contrast"]').click();
+    expect(await page.locator('html').getAttribute('class')).toContain('high-contrast');
+    await screenshot(page, 'alarms-high-contrast');
     await page.context().close();
   });
 

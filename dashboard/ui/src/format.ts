@@ -16,12 +16,13 @@ export function utcTooltip(ms: number): string {
     .replace(/\.\d+Z$/, '')}`;
 }
 
-/** Decimal places when the point does not say its resolution: the gas detectors' usual 0.1. */
-const DEFAULT_DECIMALS = 1;
+/** Decimal places at most when the point does not say its resolution: enough for 0.01 steps, no float noise. */
+const DEFAULT_MAX_DECIMALS = 2;
 
+/** At the point's resolution (decimal places) when known, fixed; otherwise rounded, without trailing zeros. */
 export function formatValue(value: number | boolean | null, resolution?: number | null): string {
   if (value === null) return t('value.none');
   if (typeof value === 'boolean') return value ? t('value.on') : t('value.off');
-  const decimals = resolution ?? DEFAULT_DECIMALS;
-  return new Intl.NumberFormat(language.value, { minimumFractionDigits: decimals, maximumFractionDigits: decimals, useGrouping: false }).format(value);
+  const digits = resolution == null ? { minimumFractionDigits: 0, maximumFractionDigits: DEFAULT_MAX_DECIMALS } : { minimumFractionDigits: resolution, maximumFractionDigits: resolution };
+  return new Intl.NumberFormat(language.value, { ...digits, useGrouping: false }).format(value);
 }

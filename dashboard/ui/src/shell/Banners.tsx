@@ -28,7 +28,6 @@ export function SoundBlockedBanner() {
   if (audible.value !== 'blocked') return null;
   return (
     <button type="button" class="banner banner-warning banner-button" data-testid="enable-sound" onClick={enableSound}>
-      <span aria-hidden="true">🔇 </span>
       {t('sound.blocked')}
     </button>
   );

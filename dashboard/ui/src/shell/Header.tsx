@@ -31,7 +31,7 @@ export function Header({ user }: { readonly user: Session }) {
             <option value="en">English</option>
           </select>
         </label>
-        <button type="button" aria-pressed={highContrast.value} onClick={toggleContrast}>
+        <button type="button" data-testid="high-contrast" aria-pressed={highContrast.value} onClick={toggleContrast}>
           {t('header.highContrast')}
         </button>
         <button type="button" onClick={() => void signOut()}>
