@@ -5,8 +5,20 @@ import { language, t } from './i18n/index.ts';
 /** The site's IANA time zone from GET /api/v1/site when it says one; the browser's until then. */
 export const timeZone = signal<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
 
+/** YYYY-MM-DD HH:mm:ss in both languages: "12/6/26" means different days to different readers. */
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(language.value, { timeZone: timeZone.value, dateStyle: 'short', timeStyle: 'medium', hour12: false }).format(ms);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: timeZone.value,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(ms);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((candidate) => candidate.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
 }
 
 export function utcTooltip(ms: number): string {
