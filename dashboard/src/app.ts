@@ -18,6 +18,7 @@ import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerUiRoutes } from './ui-files.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
@@ -100,6 +101,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerRegulatorRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
+  registerUiRoutes(app);
   const respond = (error: unknown, c: Context<AppEnv>) => {
     const answer = errorAnswer(error, contextOf().log);
     return c.json(answer.body, answer.status, answer.headers);
