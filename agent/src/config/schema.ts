@@ -133,6 +133,8 @@ export const OUTPUT_KINDS = engineActionSchema.shape.kind.options;
 
 const outputSchema = z.strictObject({
   id,
+  /** What the people on site call it, e.g. 厨房燃气紧急切断阀: shown with its actions. */
+  name: text.optional(),
   kind: z.enum(OUTPUT_KINDS),
   /** The point written to trip the output: a writable Modbus point `<device>.<point>` or an OPC UA point id. */
   command: text,
