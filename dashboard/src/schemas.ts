@@ -120,6 +120,9 @@ const ActionSchema = z
   })
   .openapi('Action');
 
+/** A route that takes no query params: an unknown one is refused by name (a misspelt filter must not pass as "all"). */
+export const NoQuery = z.strictObject({});
+
 export const ActionListSchema = z.object({ actions: z.array(ActionSchema) }).openapi('ActionList');
 
 export const PointSchema = z

@@ -86,8 +86,12 @@ describe('site.plan and point positions', () => {
   });
 
   it('names site.plan.image for a missing file or another kind of file', () => {
-    expect(problems(yaml({ site: '  plan: { image: gone.png, width: 10, height: 10 }' }))).toEqual([expect.objectContaining({ path: 'site.plan.image', problem: expect.stringContaining('no such file') })]);
-    expect(problems(yaml({ site: '  plan: { image: plan.gif, width: 10, height: 10 }' }))).toEqual([expect.objectContaining({ path: 'site.plan.image', problem: expect.stringContaining('.svg, .png or .jpg') })]);
+    expect(problems(yaml({ site: '  plan: { image: gone.png, width: 10, height: 10 }' }))).toEqual([
+      expect.objectContaining({ path: 'site.plan.image', problem: expect.stringContaining('no such file') }),
+    ]);
+    expect(problems(yaml({ site: '  plan: { image: plan.gif, width: 10, height: 10 }' }))).toEqual([
+      expect.objectContaining({ path: 'site.plan.image', problem: expect.stringContaining('.svg, .png or .jpg') }),
+    ]);
   });
 
   it('names the coordinate of a position off the plan, and a position without a plan', () => {
@@ -125,7 +129,8 @@ describe('area presets', () => {
   });
 
   it("lets a point's own rules override what the preset gives", () => {
-    const points = '  - { id: GD-1.concentration, area: kitchen-1, gas: CH4, rules: { limits: { hi: 20 } } }\n  - { id: GD-2.concentration, area: kitchen-1, gas: CH4, rules: { preset: { standard: gbt50493 }, limits: { hihi: 40 } } }';
+    const points =
+      '  - { id: GD-1.concentration, area: kitchen-1, gas: CH4, rules: { limits: { hi: 20 } } }\n  - { id: GD-2.concentration, area: kitchen-1, gas: CH4, rules: { preset: { standard: gbt50493 }, limits: { hihi: 40 } } }';
     const config = load({ points });
     expect(config.storePoints.find((point) => point.pointId === 'GD-1.concentration')).toMatchObject({ high: 20, highHigh: 50 });
     expect(config.storePoints.find((point) => point.pointId === 'GD-2.concentration')).toMatchObject({ high: 25, highHigh: 40 });

@@ -103,7 +103,8 @@ export function areaInterlocks(sections: Partial<ConfigSections>, points: readon
   site.areas.forEach((area, index) => {
     const path: PathPart[] = ['site', 'areas', index, 'interlock'];
     if (area.interlock === undefined) return;
-    if (area.kind === undefined) return issues.add('HAZMON_CONFIG_INVALID', path, `an interlock needs the area's kind (${Object.keys(AREA_PRESETS).join(', ')}): its preset says which alarm trips which output`);
+    if (area.kind === undefined)
+      return issues.add('HAZMON_CONFIG_INVALID', path, `an interlock needs the area's kind (${Object.keys(AREA_PRESETS).join(', ')}): its preset says which alarm trips which output`);
     if (resetters?.length === 0) issues.add('HAZMON_CONFIG_REFERENCE', path, `the interlock latches and only a user with role ${RESET_ROLES.join(' or ')} may reset it, but users has none: add one`);
     const preset = AREA_PRESETS[area.kind];
     const members = points.filter((point) => point.area === area.id);

@@ -259,7 +259,6 @@ export type ConfigSectionName = keyof typeof configSections;
 export type ConfigSections = { -readonly [K in ConfigSectionName]: z.output<(typeof configSections)[K]> };
 
 export type SiteConfig = z.output<typeof siteSchema>;
-export type AreaConfig = z.output<typeof areaSchema>;
 export type AlarmHelpConfig = z.output<typeof alarmHelpSchema>;
 export type PointEntry = z.output<typeof pointEntrySchema>;
 export type OutputConfig = z.output<typeof outputSchema>;

@@ -89,11 +89,7 @@ export function actionViews(sources: ActionViewSources): ActionView[] {
       return { alarmId, state: alarm?.state ?? null, conditionActive: alarm?.conditionActive ?? false };
     });
     const active = triggers.filter((trigger) => trigger.conditionActive).map((trigger) => trigger.alarmId);
-    const resetRefusal = !latched
-      ? `${action.id} is not latched`
-      : active.length > 0
-        ? `the trigger condition is still active: ${active.join(', ')}`
-        : sources.refusesReset(action.id);
+    const resetRefusal = !latched ? `${action.id} is not latched` : active.length > 0 ? `the trigger condition is still active: ${active.join(', ')}` : sources.refusesReset(action.id);
     return {
       id: action.id,
       name: output.name ?? null,

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { AckBody, ActionIdParams, ActionListSchema, AlarmIdParams, AlarmListSchema, CommandAccepted, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
+import { AckBody, ActionIdParams, ActionListSchema, AlarmIdParams, AlarmListSchema, CommandAccepted, NoQuery, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
 const MINUTE_MS = 60_000;
@@ -119,9 +119,18 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       description: rolesText(ROLES.read),
       middleware: [allow(ROLES.read, contextOf)] as const,
       security: SESSION_SECURITY,
-      responses: { 200: { description: 'The actions', content: json(ActionListSchema) }, ...errorResponses(401, 403) },
+      request: { query: NoQuery },
+      responses: { 200: { description: 'The actions', content: json(ActionListSchema) }, ...errorResponses(400, 401, 403) },
     }),
-    (c) => c.json({ actions: contextOf().api.actions().map((action) => ({ ...action, trippedBy: [...action.trippedBy], triggers: [...action.triggers] })) }, 200),
+    (c) =>
+      c.json(
+        {
+          actions: contextOf()
+            .api.actions()
+            .map((action) => ({ ...action, trippedBy: [...action.trippedBy], triggers: [...action.triggers] })),
+        },
+        200,
+      ),
   );
 
   app.openapi(

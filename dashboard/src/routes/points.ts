@@ -91,7 +91,8 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/points',
-      summary: 'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start)',
+      summary:
+        'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start)',
       description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
