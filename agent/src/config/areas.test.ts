@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetLimits } from '../engine/index.ts';
 import type { AgentConfig } from './index.ts';
-import { alarmHelpOf, AREA_PRESETS, HazmonConfigError, parseAgentConfig } from './index.ts';
+import { AREA_PRESETS, alarmHelpOf, formatIssue, HazmonConfigError, parseAgentConfig } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-areas-'));
 const file = join(dir, 'site.yaml');
@@ -96,8 +96,8 @@ describe('site.plan and point positions', () => {
 
   it('names the coordinate of a position off the plan, and a position without a plan', () => {
     expect(problems(yaml({ site: plan, points: positioned(1001, 501) }))).toEqual([
-      expect.objectContaining({ path: 'points[0].position.x', problem: 'outside the plan: its width is 1000' }),
-      expect.objectContaining({ path: 'points[0].position.y', problem: 'outside the plan: its height is 500' }),
+      expect.objectContaining({ path: 'points[0].position.x', problem: 'GD-1.concentration is outside the plan: its width is 1000' }),
+      expect.objectContaining({ path: 'points[0].position.y', problem: 'GD-1.concentration is outside the plan: its height is 500' }),
     ]);
     expect(problems(yaml({ points: positioned(1, 1) }))).toEqual([expect.objectContaining({ path: 'points[0].position', problem: expect.stringContaining('site.plan is not configured') })]);
   });
@@ -156,6 +156,18 @@ describe('area presets', () => {
     ]);
   });
 
+  it('prints, as check-config does, the file, line, path and the area by id', () => {
+    try {
+      parseAgentConfig(yaml({ points: '  - { id: GD-1.concentration, area: kitchen-1, gas: CH4 }' }), file);
+      expect.unreachable('the config loaded');
+    } catch (error) {
+      expect(error).toBeInstanceOf(HazmonConfigError);
+      expect(formatIssue((error as HazmonConfigError).issues[0]!)).toMatch(
+        new RegExp(`^${file}:7:\\d+ site\\.areas\\[0\\]\\.interlock\\.outputs\\[0\\]: area kitchen-1: the kitchen preset trips a shutoff_valve on vote`),
+      );
+    }
+  });
+
   it('refuses an unknown kind at the area', () => {
     expect(problems(yaml({ areas: '    - { id: kitchen-1, kind: canteen }\n    - { id: nh3-room }' }))).toEqual([expect.objectContaining({ path: 'site.areas[0].kind' })]);
   });
@@ -189,6 +201,6 @@ describe('alarm help', () => {
 
   it('names a help key that is not a rule of the point', () => {
     const points = '  - { id: GD-1.concentration, area: kitchen-1, gas: CH4, help: { hj: { cause: typo } } }\n  - { id: GD-2.concentration, area: kitchen-1, gas: CH4 }';
-    expect(problems(yaml({ points }))).toEqual([expect.objectContaining({ path: 'points[0].help.hj', problem: expect.stringContaining('not a rule of this point') })]);
+    expect(problems(yaml({ points }))).toEqual([expect.objectContaining({ path: 'points[0].help.hj', problem: expect.stringContaining('not a rule of point GD-1.concentration') })]);
   });
 });

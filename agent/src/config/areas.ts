@@ -105,7 +105,8 @@ export function areaInterlocks(sections: Partial<ConfigSections>, points: readon
     if (area.interlock === undefined) return;
     if (area.kind === undefined)
       return issues.add('HAZMON_CONFIG_INVALID', path, `an interlock needs the area's kind (${Object.keys(AREA_PRESETS).join(', ')}): its preset says which alarm trips which output`);
-    if (resetters?.length === 0) issues.add('HAZMON_CONFIG_REFERENCE', path, `the interlock latches and only a user with role ${RESET_ROLES.join(' or ')} may reset it, but users has none: add one`);
+    if (resetters?.length === 0)
+      issues.add('HAZMON_CONFIG_REFERENCE', path, `area ${area.id}: the interlock latches and only a user with role ${RESET_ROLES.join(' or ')} may reset it, but users has none: add one`);
     const preset = AREA_PRESETS[area.kind];
     const members = points.filter((point) => point.area === area.id);
     const voteId = area.id;
@@ -128,13 +129,13 @@ export function areaInterlocks(sections: Partial<ConfigSections>, points: readon
     area.interlock.outputs.forEach((outputId, member) => {
       const at = [...path, 'outputs', member];
       const output = outputs?.get(outputId);
-      if (outputs && !output) return issues.add('HAZMON_CONFIG_REFERENCE', at, `no output with this id (outputs: ${[...outputs.keys()].join(', ') || 'none'})`);
+      if (outputs && !output) return issues.add('HAZMON_CONFIG_REFERENCE', at, `area ${area.id}: no output with this id (outputs: ${[...outputs.keys()].join(', ') || 'none'})`);
       if (!output) return;
       const actionId = `${area.id}.${outputId}`;
-      if (actionIds.has(actionId)) return issues.add('HAZMON_CONFIG_DUPLICATE', at, `the preset's action ${actionId} has the id of an action in actions`);
+      if (actionIds.has(actionId)) return issues.add('HAZMON_CONFIG_DUPLICATE', at, `area ${area.id}: the preset's action ${actionId} has the id of an action in actions`);
       const trigger = preset.trips[output.kind];
       const when = triggers(trigger);
-      if (typeof when === 'string') return issues.add('HAZMON_CONFIG_REFERENCE', at, `the ${area.kind} preset trips a ${output.kind} on ${trigger}, but ${when}`);
+      if (typeof when === 'string') return issues.add('HAZMON_CONFIG_REFERENCE', at, `area ${area.id}: the ${area.kind} preset trips a ${output.kind} on ${trigger}, but ${when}`);
       generated.actions.push({ id: actionId, kind: output.kind, output: outputId, when });
     });
   });
@@ -150,7 +151,7 @@ export function checkHelp(sections: Partial<ConfigSections>, issues: IssueList):
     if (entry.help === undefined) return;
     const rules = new Set<string>([HELP_ALL, ...RESERVED_RULE_NAMES, ...(entry.rules?.windows ?? []).map((window) => window.name)]);
     for (const rule of Object.keys(entry.help)) {
-      if (!rules.has(rule)) issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'help', rule], `not a rule of this point (${[...rules].join(', ')})`, rule);
+      if (!rules.has(rule)) issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'help', rule], `not a rule of point ${entry.id} (${[...rules].join(', ')})`, rule);
     }
     table.points[entry.id] = entry.help;
   });

@@ -26,11 +26,11 @@ export function checkPlan(sections: Partial<ConfigSections>, file: string, issue
     const position = entry.position;
     if (position === undefined) return;
     if (sections.site !== undefined && plan === undefined) {
-      issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'position'], 'a position is on the site plan, and site.plan is not configured');
+      issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'position'], `${entry.id}: a position is on the site plan, and site.plan is not configured`);
       return;
     }
-    if (plan !== undefined && position.x > plan.width) issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'position', 'x'], `outside the plan: its width is ${plan.width}`);
-    if (plan !== undefined && position.y > plan.height) issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'position', 'y'], `outside the plan: its height is ${plan.height}`);
+    if (plan !== undefined && position.x > plan.width) issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'position', 'x'], `${entry.id} is outside the plan: its width is ${plan.width}`);
+    if (plan !== undefined && position.y > plan.height) issues.add('HAZMON_CONFIG_INVALID', ['points', index, 'position', 'y'], `${entry.id} is outside the plan: its height is ${plan.height}`);
     positions[entry.id] = { x: position.x, y: position.y };
   });
   return { image, positions };
