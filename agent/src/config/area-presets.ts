@@ -71,6 +71,28 @@ const HEALTH_HELP: Readonly<Record<string, AlarmHelp>> = {
   },
 };
 
+/** Help of the alarms the agent raises about its outputs, whatever the area. */
+const OUTPUT_HELP: Readonly<Record<string, AlarmHelp>> = {
+  latched: {
+    cause: '联锁动作已触发并保持（闭锁）：切断阀保持关闭、风机或断电保持动作状态。',
+    consequence: '在有权限的人员复位前，联锁不会释放；系统不会自动开阀。',
+    responseMinutes: 10,
+    action: '查明并消除触发原因，确认触发报警已恢复正常后，由主管在系统中复位；燃气阀需到现场手动开启。',
+  },
+  shutoff_discrepancy: {
+    cause: '切断阀收到关闭命令后，阀位反馈在规定时间内未确认关闭（卡阻、反馈线断开或命令未执行）。',
+    consequence: '介质可能仍在流动，切断没有完成。',
+    responseMinutes: 1,
+    action: '立即到现场手动关闭阀门或上游总阀，检查阀门执行机构和限位开关接线。',
+  },
+  command_failed: {
+    cause: '联锁输出命令写入失败（通信故障或设备拒绝）。',
+    consequence: '风机、声光报警或断电可能没有动作。',
+    responseMinutes: 2,
+    action: '到现场手动执行该动作，并检查输出设备的通信。',
+  },
+};
+
 const OUTPUTS_BY_LIMIT: Readonly<Record<OutputKind, InterlockTrigger>> = { shutoff_valve: 'hihi', fan: 'hi', siren: 'hi', power_cut: 'hihi' };
 
 export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
@@ -207,4 +229,9 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
 /** The preset's help for one rule of an area of this kind: its own, else the shared health help. */
 export function presetHelp(kind: AreaKind, rule: string): AlarmHelp | undefined {
   return AREA_PRESETS[kind].help[rule] ?? HEALTH_HELP[rule];
+}
+
+/** The help of an alarm the agent raises itself (`<action>/latched`, `<output>/shutoff_discrepancy`, `<device>/comms_loss`, ...), by its rule. */
+export function agentHelp(rule: string): AlarmHelp | undefined {
+  return OUTPUT_HELP[rule] ?? HEALTH_HELP[rule];
 }

@@ -190,6 +190,8 @@ describe('alarm help', () => {
     expect(alarmHelpOf(config, { pointId: 'kitchen-1', rule: 'vote' })?.cause).toContain('GB 16808-2025');
     expect(alarmHelpOf(config, { pointId: 'NH-1.concentration', rule: 'stale' })?.consequence).toEqual(expect.any(String));
     expect(alarmHelpOf(config, { source: 'XV-1', rule: 'shutoff_discrepancy' })?.responseMinutes).toBe(1);
+    expect(alarmHelpOf(config, { source: 'GD-1', rule: 'comms_loss' })?.cause).toContain('通信中断');
+    expect(alarmHelpOf(config, { source: 'agent', rule: 'reading_rejected' })).toBeNull();
     expect(alarmHelpOf(config, { pointId: 'XV-1.closed', rule: 'hi' })).toBeNull();
   });
 

@@ -6,7 +6,7 @@
 import type { ActionConfig, EngineConfig, EngineConfigInput, PresetStandard, VotingGroupConfig } from '../engine/index.ts';
 import { presetLimits, RESERVED_RULE_NAMES } from '../engine/index.ts';
 import type { AlarmHelp, AreaKind, InterlockTrigger } from './area-presets.ts';
-import { AREA_PRESETS, presetHelp } from './area-presets.ts';
+import { AREA_PRESETS, agentHelp, presetHelp } from './area-presets.ts';
 import type { IssueList, PathPart } from './issues.ts';
 import type { AlarmHelpConfig, ConfigSections, PointEntry, SiteConfig } from './schema.ts';
 import { pointRulesSchema, RESET_ROLES } from './schema.ts';
@@ -27,28 +27,6 @@ export interface ResolvedAlarmHelp {
   readonly responseMinutes: number | null;
   readonly action: string | null;
 }
-
-/** Help of the alarms the agent raises about its outputs, whatever the area. */
-const OUTPUT_HELP: Readonly<Record<string, AlarmHelp>> = {
-  latched: {
-    cause: '联锁动作已触发并保持（闭锁）：切断阀保持关闭、风机或断电保持动作状态。',
-    consequence: '在有权限的人员复位前，联锁不会释放；系统不会自动开阀。',
-    responseMinutes: 10,
-    action: '查明并消除触发原因，确认触发报警已恢复正常后，由主管在系统中复位；燃气阀需到现场手动开启。',
-  },
-  shutoff_discrepancy: {
-    cause: '切断阀收到关闭命令后，阀位反馈在规定时间内未确认关闭（卡阻、反馈线断开或命令未执行）。',
-    consequence: '介质可能仍在流动，切断没有完成。',
-    responseMinutes: 1,
-    action: '立即到现场手动关闭阀门或上游总阀，检查阀门执行机构和限位开关接线。',
-  },
-  command_failed: {
-    cause: '联锁输出命令写入失败（通信故障或设备拒绝）。',
-    consequence: '风机、声光报警或断电可能没有动作。',
-    responseMinutes: 2,
-    action: '到现场手动执行该动作，并检查输出设备的通信。',
-  },
-};
 
 function areaKinds(site: SiteConfig): Map<string, AreaKind> {
   return new Map(site.areas.flatMap((area) => (area.kind === undefined ? [] : [[area.id, area.kind] as const])));
@@ -186,12 +164,12 @@ function kindOf(config: HelpSource, id: string): AreaKind | undefined {
 
 /**
  * The help of an alarm, field by field: the point's help for its rule, else the point's `all`, else the preset of the
- * point's area; a vote's: its group's, else the preset's. An alarm of the agent about an output (latched, shut-off
- * discrepancy, command failed) has the help of that rule. Null when nothing gives any.
+ * point's area; a vote's: its group's, else the preset's. An alarm the agent raises itself (a latch, a shut-off
+ * discrepancy, a failed command, a device's comms loss) has the help of its rule. Null when nothing gives any.
  */
 export function alarmHelpOf(config: HelpSource, alarm: { readonly pointId: string; readonly rule: string } | { readonly source: string; readonly rule: string }): ResolvedAlarmHelp | null {
   let layers: (AlarmHelp | undefined)[];
-  if (!('pointId' in alarm)) layers = [OUTPUT_HELP[alarm.rule]];
+  if (!('pointId' in alarm)) layers = [agentHelp(alarm.rule)];
   else {
     const kind = kindOf(config, alarm.pointId);
     const preset = kind === undefined ? undefined : presetHelp(kind, alarm.rule);
