@@ -114,6 +114,17 @@ describe('GET /api/v1/site/plan', () => {
       expect(answer.body).toBe(PLAN_SVG);
     }
   });
+
+  it('is a 404 naming site.plan.image when the image went away after start, and serves it again once back', async () => {
+    const image = join(planDir, 'plan.svg');
+    rmSync(image);
+    try {
+      expect(await pull('/api/v1/site/plan')).toMatchObject({ status: 404, body: { error: { code: 'HAZMON_API_NOT_FOUND', message: expect.stringContaining('site.plan.image') } } });
+    } finally {
+      writeFileSync(image, PLAN_SVG);
+    }
+    expect((await pull('/api/v1/site/plan')).status).toBe(200);
+  });
 });
 
 describe('GET /api/v1/points', () => {

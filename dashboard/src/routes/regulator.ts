@@ -110,8 +110,15 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const plan = contextOf().api.config.site.plan;
       if (plan === undefined) throw new ApiError('HAZMON_API_NOT_FOUND', 'the config names no site plan (site.plan)', 'path');
       const type = PLAN_IMAGE_TYPES[extname(plan.image).toLowerCase() as keyof typeof PLAN_IMAGE_TYPES];
+      let image: Buffer;
+      try {
+        image = await readFile(plan.image);
+      } catch (error) {
+        // Checked at start and at each reload; gone since (deleted, permissions taken away) it is a 404 saying so.
+        throw new ApiError('HAZMON_API_NOT_FOUND', `the site plan image cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): check site.plan.image`, 'path');
+      }
       // An SVG is a document: served under its own policy it can load nothing and run no script, even opened by itself.
-      return c.body(new Uint8Array(await readFile(plan.image)), 200, { 'Content-Type': type, 'Content-Security-Policy': PLAN_POLICY });
+      return c.body(new Uint8Array(image), 200, { 'Content-Type': type, 'Content-Security-Policy': PLAN_POLICY });
     },
   );
 
