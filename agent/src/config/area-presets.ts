@@ -107,20 +107,20 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
     trips: { shutoff_valve: 'vote', fan: 'vote', siren: 'hi', power_cut: 'vote' },
     help: {
       hi: {
-        cause: '厨房可燃气体浓度达到一级报警值（25 %LEL）：燃气管道、阀门、灶具接口泄漏或熄火。',
+        cause: '厨房可燃气体浓度达到一级报警值：燃气管道、阀门、灶具接口泄漏或熄火。',
         consequence: '继续积聚可达到爆炸下限，遇明火或电火花可能爆炸。',
         responseMinutes: 5,
         action: '停止用火，开窗通风，不要开关电器；关闭燃气阀门，用检漏液查找漏点；通知燃气公司。',
       },
       hihi: {
-        cause: '厨房可燃气体浓度达到二级报警值（50 %LEL）：严重泄漏。',
+        cause: '厨房可燃气体浓度达到二级报警值：严重泄漏。',
         consequence: '接近爆炸下限，随时可能爆炸。',
         responseMinutes: 1,
         action: '立即疏散人员，禁止一切火源和电器操作；确认燃气切断阀已关闭；在安全处报警（119 与燃气公司）。',
       },
       vote: {
         cause: '两个及以上探测器同时报警，燃气泄漏得到确认（GB 16808-2025 5.5.1.8）。',
-        consequence: '联动关闭燃气紧急切断阀并启动排风机；泄漏未处理前不得恢复供气。',
+        consequence: '按联锁关闭燃气紧急切断阀、启动排风机；泄漏未处理前不得恢复供气。',
         responseMinutes: 2,
         action: '疏散人员，确认切断阀已关闭（阀位反馈）、排风机已运行；查明并消除漏点后，由主管在系统中复位，再到现场手动开阀。',
       },
@@ -135,14 +135,14 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
     trips: { shutoff_valve: 'hihi', fan: 'hi', siren: 'hi', power_cut: 'hihi' },
     help: {
       hi: {
-        cause: '机房氨气浓度达到 150 ppm：制冷系统阀门、法兰、压缩机轴封等处泄漏（GB 50072）。',
+        cause: '机房氨气浓度达到报警值（GB 50072：150 ppm）：制冷系统阀门、法兰、压缩机轴封等处泄漏。',
         consequence: '氨有毒并有强烈刺激性，浓度继续升高会危害人员并可能达到爆炸范围。',
         responseMinutes: 5,
         action: '确认事故排风机已启动；人员佩戴防护用品，查找并隔离泄漏点；无关人员撤离机房。',
       },
       hihi: {
-        cause: '机房氨气浓度达到 25 %LEL（约 37500 ppm）：大量泄漏。',
-        consequence: '已联动切断机房非防爆电源；存在中毒和爆炸危险。',
+        cause: '机房氨气浓度达到断电值（GB 50072：25 %LEL，约 37500 ppm）：大量泄漏。',
+        consequence: '按联锁切断机房电源；存在中毒和爆炸危险。',
         responseMinutes: 1,
         action: '立即撤离，启动应急预案；佩戴正压式空气呼吸器方可进入；确认断电和排风状态，消除泄漏后由主管复位。',
       },
@@ -165,7 +165,7 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
       },
       hihi: {
         cause: '除尘系统达到联锁值：压差或入口温度超限，或持续检测到火花。',
-        consequence: '已联动停止风机、关闭隔离阀；存在粉尘燃烧或爆炸危险。',
+        consequence: '按联锁停止风机、关闭隔离阀；存在粉尘燃烧或爆炸危险。',
         responseMinutes: 2,
         action: '撤离无关人员，确认风机已停、隔离阀已关（阀位反馈）；排除点火源和积尘后由主管复位。',
       },
@@ -188,7 +188,7 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
       },
       hihi: {
         cause: '储罐达到高高限：液位、压力或温度超出安全值。',
-        consequence: '已联动关闭进料切断阀；有冒罐、泄漏或超压危险。',
+        consequence: '按联锁关闭进料切断阀；有冒罐、泄漏或超压危险。',
         responseMinutes: 2,
         action: '确认进料阀已关闭（阀位反馈），停止相关作业；启动冷却或倒罐；查明原因后由主管复位。',
       },
@@ -218,7 +218,7 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
       },
       hihi: {
         cause: '可燃或有毒气体浓度达到二级报警值：严重泄漏。',
-        consequence: '爆炸或中毒危险；已按配置联动切断。',
+        consequence: '爆炸或中毒危险；按联锁切断。',
         responseMinutes: 2,
         action: '撤离无关人员，切断泄漏源，启动应急预案；处理完毕后由主管复位。',
       },
