@@ -65,6 +65,21 @@ describe('GET /api/v1/actions', () => {
     expect(action.resetRefusal).toContain(ALARMS.hihi);
   }, 40_000);
 
+  it('after a restart shows the restored latch, still in discrepancy, and allows the reset once the gas is gone; the reset leaves it normal', async () => {
+    web = await web.restart();
+    viewer = new WebClient(web.base, await DocumentCheck.load(web.base));
+    expect((await viewer.login(USERS.viewer)).status).toBe(200);
+    await waitFor('the restored latch in discrepancy', async () => (await valveAction()).state === 'discrepancy', { timeoutMs: 30_000 });
+    expect(await valveAction()).toMatchObject({ latched: true, resetAllowed: false });
+    web.plant.site.device('GD-1').set('concentration', 0);
+    await waitFor('reset allowed', async () => (await valveAction()).resetAllowed, { timeoutMs: 30_000 });
+    expect((await valveAction()).resetRefusal).toBeNull();
+    const supervisor = new WebClient(web.base, await DocumentCheck.load(web.base));
+    expect((await supervisor.login(USERS.supervisor)).status).toBe(200);
+    expect((await supervisor.request('POST', `/api/v1/actions/${ACTION}/reset`, { body: { reason: 'valve freed, leak fixed' } })).status).toBe(200);
+    expect(await valveAction()).toMatchObject({ state: 'normal', latched: false, discrepancy: null, resetAllowed: false });
+  }, 90_000);
+
   it('refuses an unknown query param by name', async () => {
     expect(await viewer.request('GET', '/api/v1/actions?state=latched')).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field: 'state' } } });
   });

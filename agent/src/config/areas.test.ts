@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { presetLimits } from '../engine/index.ts';
+import type { EngineEvent } from '../engine/index.ts';
+import { AlarmEngine, presetLimits } from '../engine/index.ts';
 import type { AgentConfig } from './index.ts';
 import { AREA_PRESETS, alarmHelpOf, formatIssue, HazmonConfigError, parseAgentConfig } from './index.ts';
 
@@ -113,6 +114,22 @@ describe('area presets', () => {
     expect(config.engine.actions).toEqual([
       { id: 'kitchen-1.XV-1', kind: 'shutoff_valve', output: 'XV-1', when: ['vote/kitchen-1'] },
       { id: 'kitchen-1.FAN-1', kind: 'fan', output: 'FAN-1', when: ['vote/kitchen-1'] },
+    ]);
+  });
+
+  it('runs in the engine: one kitchen detector at hi sounds nothing of the interlock, the second confirms and trips valve and fan', () => {
+    const actions: EngineEvent[] = [];
+    const engine = new AlarmEngine(load().engine, (event) => {
+      if (event.type === 'action') actions.push(event);
+    });
+    const reading = (device: string, value: number, time: number) => ({ pointId: `${device}.concentration`, value, unit: '%LEL', sourceTime: null, receiveTime: time, quality: 'good' as const });
+    engine.processReadings([reading('GD-1', 30, 1_000), reading('GD-2', 0, 1_000), reading('NH-1', 0, 1_000)]);
+    expect(engine.alarm('GD-1.concentration/hi')?.state).toBe('unacknowledged_active');
+    expect(actions).toEqual([]);
+    engine.processReadings([reading('GD-2', 30, 2_000)]);
+    expect(actions.map((event) => event.type === 'action' && [event.actionId, event.command])).toEqual([
+      ['kitchen-1.XV-1', 'close'],
+      ['kitchen-1.FAN-1', 'start'],
     ]);
   });
 
