@@ -125,7 +125,11 @@ export function restoreSnapshot(engine: SnapshotSubject, snapshot: EngineSnapsho
   const result: RestoreResult = { restored: [], skipped: [], limitsMoved: [] };
   type Identity = { readonly fingerprint: string; readonly fingerprintBesideLimitValues?: string };
   const unchanged = (id: string, current: Identity | undefined, saved: Identity): boolean => {
-    const limitsOnly = current !== undefined && current.fingerprint !== saved.fingerprint && current.fingerprintBesideLimitValues !== undefined && current.fingerprintBesideLimitValues === saved.fingerprintBesideLimitValues;
+    const limitsOnly =
+      current !== undefined &&
+      current.fingerprint !== saved.fingerprint &&
+      current.fingerprintBesideLimitValues !== undefined &&
+      current.fingerprintBesideLimitValues === saved.fingerprintBesideLimitValues;
     const reason = current === undefined ? 'no longer configured' : current.fingerprint !== saved.fingerprint && !limitsOnly ? 'rules changed' : null;
     if (reason !== null) result.skipped.push({ id, reason });
     else result.restored.push(id);

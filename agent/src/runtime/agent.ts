@@ -34,7 +34,18 @@ import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
 import { REGULATOR_TOKEN_ROLES, RegulatorTokens, regulatorTokenFile, type RegulatorTokenView } from './regulator-tokens.ts';
-import type { AgentApi, AlarmHandling, AlarmList, PublicConfig, RegulatorTokenCreated, RegulatorTokenRequest, SessionAuditEntry, ThresholdChangeRequest, ThresholdChangeResult, ThresholdOverview } from './api.ts';
+import type {
+  AgentApi,
+  AlarmHandling,
+  AlarmList,
+  PublicConfig,
+  RegulatorTokenCreated,
+  RegulatorTokenRequest,
+  SessionAuditEntry,
+  ThresholdChangeRequest,
+  ThresholdChangeResult,
+  ThresholdOverview,
+} from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';

@@ -2,7 +2,21 @@
 export { Agent } from './agent.ts';
 export type { AgentOptions } from './agent.ts';
 export type { AgentStats, ModbusDeviceStats } from './stats.ts';
-export type { AgentApi, AgentServer, AlarmHandling, AlarmList, PublicConfig, PublicUser, RegulatorTokenCreated, RegulatorTokenRequest, RunningServer, SessionAuditEntry, ThresholdChangeRequest, ThresholdChangeResult, ThresholdOverview } from './api.ts';
+export type {
+  AgentApi,
+  AgentServer,
+  AlarmHandling,
+  AlarmList,
+  PublicConfig,
+  PublicUser,
+  RegulatorTokenCreated,
+  RegulatorTokenRequest,
+  RunningServer,
+  SessionAuditEntry,
+  ThresholdChangeRequest,
+  ThresholdChangeResult,
+  ThresholdOverview,
+} from './api.ts';
 export { REGULATOR_TOKEN_ROLES } from './regulator-tokens.ts';
 export type { RegulatorTokenView } from './regulator-tokens.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';

@@ -1,5 +1,5 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
-import type { LatestValue, PublicConfig } from '@hazmon/agent';
+import { type LatestValue, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import { ROLES } from '../access.ts';
@@ -17,15 +17,8 @@ interface PointMetadata {
   readonly area: string | null;
   readonly unit: string | null;
   readonly gas: string | null;
-  /** The limits in force (the engine's, from the config's rules); null where none is set. */
+  /** The limits in force (the engine's: explicit over the preset's, threshold overrides laid over them); null where none. */
   readonly thresholds: Thresholds;
-}
-
-type Limit = PublicConfig['engine']['points'][number]['limits']['hi'];
-
-function limitValue(limit: Limit): number | null {
-  if (limit === undefined) return null;
-  return typeof limit === 'number' ? limit : limit.value;
 }
 
 /** Per config (a reload hands out a new object), each reading point's device, area, unit, gas and thresholds, worked out once. */
@@ -42,7 +35,7 @@ export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMe
     config.readingPoints.map((id): [string, PointMetadata] => {
       const rule = rules.get(id);
       const from = source.get(id);
-      const limits = rule?.limits ?? {};
+      const limits = thresholdsOf(rule);
       return [
         id,
         {
@@ -50,7 +43,7 @@ export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMe
           area: rule?.area ?? null,
           unit: rule?.unit ?? from?.unit ?? null,
           gas: rule?.preset?.gas ?? null,
-          thresholds: { lolo: limitValue(limits.lolo), lo: limitValue(limits.lo), hi: limitValue(limits.hi), hihi: limitValue(limits.hihi) },
+          thresholds: { lolo: limits.lowLow ?? null, lo: limits.low ?? null, hi: limits.high ?? null, hihi: limits.highHigh ?? null },
         },
       ];
     }),
