@@ -60,6 +60,27 @@ export type ThresholdHistoryEntry = z.output<typeof historySchema>;
 
 const fileSchema = z.object({ version: z.literal(1), overrides: z.array(overrideSchema), history: z.array(historySchema) });
 
+type OverridesFile = z.output<typeof fileSchema>;
+
+function emptyFile(): OverridesFile {
+  return { version: 1, overrides: [], history: [] };
+}
+
+/**
+ * What an overrides file holds (empty when there is none); reads only. Throws SyntaxError or ZodError for a file
+ * that is no overrides file, the file system's error when it cannot be read.
+ */
+export async function readThresholdOverrides(file: string): Promise<OverridesFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile();
+    throw error;
+  }
+  return fileSchema.parse(JSON.parse(text));
+}
+
 /** The history keeps this many entries (the audit log keeps all of them). */
 const HISTORY_LIMIT = 1000;
 
@@ -164,7 +185,7 @@ export class ThresholdOverrides {
 
   private constructor(
     private readonly file: string,
-    private state: z.output<typeof fileSchema>,
+    private state: OverridesFile,
   ) {}
 
   /**
@@ -172,20 +193,16 @@ export class ThresholdOverrides {
    * aside (`.unreadable-<time>`, logged): the config file's limits are in force, the agent monitors on.
    */
   static async open(file: string, now: () => number, log: (line: string) => void): Promise<ThresholdOverrides> {
-    let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      return new ThresholdOverrides(file, await readThresholdOverrides(file));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ThresholdOverrides(file, { version: 1, overrides: [], history: [] });
+      if (error instanceof SyntaxError || error instanceof z.ZodError) {
+        const aside = `${file}.unreadable-${now()}`;
+        await rename(file, aside);
+        log(`hazmon: ${file} holds no threshold overrides (${messageOf(error)}); moved to ${aside}, the config file's limits are in force`);
+        return new ThresholdOverrides(file, emptyFile());
+      }
       throw error;
-    }
-    try {
-      return new ThresholdOverrides(file, fileSchema.parse(JSON.parse(text)));
-    } catch (error) {
-      const aside = `${file}.unreadable-${now()}`;
-      await rename(file, aside);
-      log(`hazmon: ${file} holds no threshold overrides (${messageOf(error)}); moved to ${aside}, the config file's limits are in force`);
-      return new ThresholdOverrides(file, { version: 1, overrides: [], history: [] });
     }
   }
 
