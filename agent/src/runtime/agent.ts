@@ -528,6 +528,7 @@ export class Agent implements AgentApi {
       if (value === undefined) continue;
       const old = before[limit];
       if (old === null) return { ok: false, reason: `point ${pointId} has no ${limit} limit; a threshold change moves a limit the point has` };
+      if (value !== null && !Number.isFinite(value)) return { ok: false, reason: `${limit} must be a finite number, got ${value}` };
       const existing = overrides.find((override) => override.pointId === pointId && override.limit === limit);
       if (value === null && existing === undefined) return { ok: false, reason: `${pointId} ${limit} has no override to remove: ${old} is the config file's value` };
       const configValue = existing?.configValue ?? old;
