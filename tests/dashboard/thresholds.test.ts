@@ -92,7 +92,10 @@ describe('a threshold change through the reload path', () => {
     expect(moved.status).toBe(200);
     // hi moved above the gas (25): the next readings clear it, as the engine clears any alarm
     await waitFor('hi cleared against its new limit', () => stateOf(ALARMS.hi) === 'normal');
-    const hiRows = (await eventsAfter(seq)).filter((row) => row.ruleId === 'hi');
+    const hiRows = await waitFor('the clear committed', async () => {
+      const rows = (await eventsAfter(seq)).filter((row) => row.ruleId === 'hi');
+      return rows.length > 0 && rows;
+    });
     expect(hiRows.map((row) => [row.kind, row.who, row.stateAfter])).toEqual([[expect.not.stringMatching(/state_discarded/), 'engine', 'normal']]);
 
     const back = await sessions.supervisor.request('PUT', THRESHOLDS, { body: { hi: null, reason: 'back to the design value' } });

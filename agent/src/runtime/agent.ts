@@ -453,7 +453,10 @@ export class Agent implements AgentApi {
     return run;
   }
 
-  /** Drops the overrides the config file no longer leaves in force (see threshold-overrides.ts): file, history and audit. */
+  /**
+   * Drops the overrides the config file no longer leaves in force (see threshold-overrides.ts): file, history and
+   * audit. A file that cannot be written is logged, never a reason to stop monitoring.
+   */
   private async retireOverrides(overridden: OverriddenConfig, trigger: string): Promise<void> {
     if (overridden.retired.length === 0) return;
     const time = this.now();
@@ -467,7 +470,12 @@ export class Agent implements AgentApi {
       why,
       kind: 'retired',
     }));
-    await this.thresholdOverrides.replace(overridden.inForce, entries);
+    try {
+      await this.thresholdOverrides.replace(overridden.inForce, entries);
+    } catch (error) {
+      // The file's values are in force either way; the stale overrides are retired again at the next start or reload.
+      this.log(`hazmon: ${thresholdOverrideFile(this.current.store.path)} could not be written (${messageOf(error)}); the retired overrides stay in it until the next start or reload`);
+    }
     for (const { override, why } of overridden.retired) {
       this.log(`hazmon: threshold override ${override.pointId} ${override.limit} = ${override.value} (by ${override.by}) retired at ${trigger}: ${why}`);
       await this.journal.audit('threshold_override_retired', override.pointId, { limit: override.limit, value: override.value, configValue: override.configValue, by: override.by, why, trigger });
@@ -522,7 +530,9 @@ export class Agent implements AgentApi {
     const after = { ...before };
     const time = this.now();
     const entries: ThresholdHistoryEntry[] = [];
-    let overrides = [...this.thresholdOverrides.overrides];
+    // Only those in force now: one retired while its file could not be written is not carried on.
+    const running = new Map(this.current.engine.points.map((point) => [point.id, point]));
+    let overrides = this.thresholdOverrides.overrides.filter((override) => limitsOf(running.get(override.pointId))[override.limit] === override.value);
     for (const limit of LIMIT_NAMES) {
       const value = change[limit];
       if (value === undefined) continue;

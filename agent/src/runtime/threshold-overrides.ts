@@ -181,8 +181,6 @@ export function applyOverrides(config: AgentConfig, overrides: readonly Threshol
 
 /** The overrides file of one store: what is in force and the history of changes. */
 export class ThresholdOverrides {
-  private saving: Promise<void> = Promise.resolve();
-
   private constructor(
     private readonly file: string,
     private state: OverridesFile,
@@ -215,13 +213,14 @@ export class ThresholdOverrides {
     return this.state.history;
   }
 
-  /** Replaces the overrides in force and appends to the history; on disk (fsynced) when this resolves. */
-  replace(overrides: readonly ThresholdOverride[], entries: readonly ThresholdHistoryEntry[]): Promise<void> {
-    this.state = { version: 1, overrides: [...overrides], history: [...this.state.history, ...entries].slice(-HISTORY_LIMIT) };
-    const text = JSON.stringify(this.state);
-    const write = () => writeDurably(this.file, text);
-    this.saving = this.saving.then(write, write);
-    return this.saving;
+  /**
+   * Replaces the overrides in force and appends to the history: on disk (fsynced) when this resolves, and taken over
+   * only then (a failed write leaves the list as it was). The agent makes these calls one after another.
+   */
+  async replace(overrides: readonly ThresholdOverride[], entries: readonly ThresholdHistoryEntry[]): Promise<void> {
+    const next: OverridesFile = { version: 1, overrides: [...overrides], history: [...this.state.history, ...entries].slice(-HISTORY_LIMIT) };
+    await writeDurably(this.file, JSON.stringify(next));
+    this.state = next;
   }
 }
 
