@@ -3,7 +3,7 @@
  * session's CSRF token (403), then the role (403). The roles come from the agent's own rules, so the API never
  * allows what the agent would refuse.
  */
-import { REGULATOR_TOKEN_ROLES, RESET_ROLES, rolesFor, USER_ROLES, type UserRole } from '@hazmon/agent';
+import { REGULATOR_TOKEN_ROLES, RESET_ROLES, rolesFor, THRESHOLD_ROLES, USER_ROLES, type UserRole } from '@hazmon/agent';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { bearerToken } from './bearer.ts';
@@ -25,7 +25,23 @@ export const ROLES = {
   resetAction: RESET_ROLES,
   /** Issue, list and revoke regulator tokens. */
   manageTokens: REGULATOR_TOKEN_ROLES,
+  /** Move a point's limits at run time; read the threshold overrides and their history. */
+  changeThresholds: THRESHOLD_ROLES,
+  /** The users, their roles and this table. */
+  listUsers: REGULATOR_TOKEN_ROLES,
 } as const satisfies Record<string, readonly UserRole[]>;
+
+/** What each entry of ROLES lets a person do, in words: the admin page's role table (GET /api/v1/users). */
+export const ROLE_DUTIES: Readonly<Record<keyof typeof ROLES, string>> = {
+  read: 'see alarms, points, trends, alarm history and the live stream',
+  handleAlarms: 'acknowledge, shelve and unshelve an alarm; record how it was handled',
+  serviceAlarms: 'take an alarm out of service and back',
+  supervise: 'read the audit log and the alarm-system health',
+  resetAction: 'release a latched action (a shut-off) once its trigger cleared',
+  manageTokens: 'issue, list and revoke regulator tokens',
+  changeThresholds: "change a point's limits at run time; read the threshold changes",
+  listUsers: 'list the users and their roles',
+};
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 

@@ -17,8 +17,10 @@ import { registerRegulatorRoutes } from './routes/regulator.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
+import { registerThresholdRoutes } from './routes/thresholds.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerUiRoutes } from './ui-files.ts';
+import { registerUserRoutes } from './routes/users.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
@@ -100,6 +102,8 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerAuditRoutes(app, contextOf);
   registerAlarmHealthRoutes(app, contextOf);
   registerTokenRoutes(app, contextOf);
+  registerThresholdRoutes(app, contextOf);
+  registerUserRoutes(app, contextOf);
   registerRegulatorRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));

@@ -16,7 +16,7 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-const reason = z.string().trim().min(1).max(500);
+export const reason = z.string().trim().min(1).max(500);
 const optionalReason = reason.optional();
 const id = z.string().min(1).max(200);
 
@@ -32,6 +32,7 @@ export const SessionSchema = z
   .openapi('Session');
 
 export const AlarmIdParams = z.object({ alarmId: id.openapi({ param: { name: 'alarmId', in: 'path' }, example: 'GD-101.concentration/hihi' }) });
+export const PointIdParams = z.object({ pointId: id.openapi({ param: { name: 'pointId', in: 'path' }, example: 'GD-101.concentration' }) });
 export const ActionIdParams = z.object({ actionId: id.openapi({ param: { name: 'actionId', in: 'path' }, example: 'close-gas-header' }) });
 
 export const AckBody = z.strictObject({ comment: z.string().trim().max(500).optional() }).openapi('Acknowledge');

@@ -171,8 +171,9 @@ afterEach(async () => {
 describe('Agent.reload', () => {
   it("carries over the on-delay and alarm state of an unchanged point; a changed point's state starts afresh; audited", async () => {
     plant = await startReloadPlant();
-    const delayed = (hi: number) => `{ limits: { hi: ${hi}, hihi: 90 }, deadband: 1, onDelayS: 60 }`;
-    const agent = await plant.start({ gd1Rules: delayed(20), gd2Rules: delayed(20) });
+    // A change of limit values alone keeps a point's state (the engine's limitsMoved): GD-2's deadband changes.
+    const delayed = (deadband: number) => `{ limits: { hi: 20, hihi: 90 }, deadband: ${deadband}, onDelayS: 60 }`;
+    const agent = await plant.start({ gd1Rules: delayed(1), gd2Rules: delayed(1) });
     plant.site.device('GD-1').set('concentration', 30);
     plant.site.device('GD-2').set('concentration', 30);
     await readAs(plant, 'GD-1.concentration', 30);
@@ -184,7 +185,7 @@ describe('Agent.reload', () => {
     expect(alarmEvents(plant.events, 'GD-1.concentration/hi')).toHaveLength(0);
 
     const hashBefore = agent.config.hash;
-    const report = await agent.reload(plant.config({ gd1Rules: delayed(20), gd2Rules: delayed(25) }), 'test');
+    const report = await agent.reload(plant.config({ gd1Rules: delayed(1), gd2Rules: delayed(2) }), 'test');
     expect(report.points.kept).toContain('GD-1.concentration');
     expect(report.points.restarted).toEqual(['GD-2.concentration']);
     expect(report.skipped).toEqual([{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: [] }]);
@@ -208,7 +209,7 @@ describe('Agent.reload', () => {
     await waitFor('GD-2 hi raised after its own on-delay', () => alarmEvents(plant!.events, 'GD-2.concentration/hi')[0]);
 
     // The active, unacknowledged GD-1 alarm goes on through a second reload and returns to normal from where it was.
-    const second = await agent.reload(plant.config({ gd1Rules: delayed(20), gd2Rules: delayed(20) }), 'test');
+    const second = await agent.reload(plant.config({ gd1Rules: delayed(1), gd2Rules: delayed(1) }), 'test');
     expect(second.skipped).toEqual([{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: ['GD-2.concentration/hi'] }]);
     // The stored history closes the dropped GD-2 alarm rather than leaving it active for ever.
     const discarded = await waitForRows(

@@ -1,6 +1,8 @@
 /** `hazmon check-config FILE`: loads the config as the agent would, prints every problem or a summary; writes nothing. */
 import { parseArgs } from 'node:util';
+import { messageOf } from '@hazmon/errors';
 import type { AgentConfig } from '../config/index.ts';
+import { applyOverrides, readThresholdOverrides, thresholdOverrideFile } from '../runtime/threshold-overrides.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { loadConfigOrReport } from './load-config.ts';
@@ -31,5 +33,28 @@ export async function checkConfig(args: readonly string[], io: CliIo): Promise<n
   const config = loadConfigOrReport(positionals[0]!, io, (problems) => `${count(problems, 'problem')}: the agent would refuse to start with this file`);
   if (config === null) return EXIT.configInvalid;
   io.stdout.write(`${config.file}: ok: ${configSummary(config)}\n`);
+  await reportThresholdOverrides(config, io);
   return EXIT.ok;
+}
+
+/**
+ * The thresholds people changed at run time that the agent would lay over this file's limits (the overrides file
+ * beside the store), and those it would retire because the file's value changed or no longer fits.
+ */
+async function reportThresholdOverrides(config: AgentConfig, io: CliIo): Promise<void> {
+  const file = thresholdOverrideFile(config.store.path);
+  let overrides: Awaited<ReturnType<typeof readThresholdOverrides>>['overrides'];
+  try {
+    overrides = (await readThresholdOverrides(file)).overrides;
+  } catch (error) {
+    io.stdout.write(`${file}: unreadable (${messageOf(error)}): the agent would move it aside and run on this file's limits\n`);
+    return;
+  }
+  if (overrides.length === 0) return;
+  const { inForce, retired } = applyOverrides(config, overrides);
+  io.stdout.write(`${count(inForce.length, 'threshold override')} in force over this file's limits (${file}):\n`);
+  for (const override of inForce) {
+    io.stdout.write(`  ${override.pointId} ${override.limit} = ${override.value} (file: ${override.configValue}) by ${override.by} at ${new Date(override.at).toISOString()}: ${override.reason}\n`);
+  }
+  for (const { override, why } of retired) io.stdout.write(`  ${override.pointId} ${override.limit} = ${override.value} by ${override.by}: retired at the next start or reload: ${why}\n`);
 }

@@ -129,7 +129,7 @@ describe('alarm event texts and colours', () => {
     const saved = setup({ points: [{ id: 'P', limits: { hi: 50 }, resolution: 0.01 }] });
     saved.feed('P', 0, 60);
     const restored = setup({ points: [{ id: 'P', limits: { hi: 50 }, resolution: 0.1 }] });
-    expect(restored.engine.restore(saved.engine.snapshot())).toEqual({ restored: ['P'], skipped: [] });
+    expect(restored.engine.restore(saved.engine.snapshot())).toEqual({ restored: ['P'], skipped: [], limitsMoved: [] });
     expect(restored.engine.alarm('P/hi')?.conditionActive).toBe(true);
   });
 
@@ -676,8 +676,8 @@ describe('snapshot and restore', () => {
     const original = setup({ points: [rules, { id: 'Q', limits: { hi: 1 } }] });
     for (let s = 0; s < 20; s += 1) original.feed('P', s, s * 3);
     const snapshot = JSON.parse(JSON.stringify(original.engine.snapshot()));
-    const copy = setup({ points: [rules, { id: 'Q', limits: { hi: 2 } }] });
-    expect(copy.engine.restore(snapshot)).toEqual({ restored: ['P'], skipped: [{ id: 'Q', reason: 'rules changed' }] });
+    const copy = setup({ points: [rules, { id: 'Q', limits: { hi: 1 }, deadband: 0.5 }] });
+    expect(copy.engine.restore(snapshot)).toEqual({ restored: ['P'], skipped: [{ id: 'Q', reason: 'rules changed' }], limitsMoved: [] });
     original.events.length = 0;
     for (let s = 20; s < 40; s += 1) {
       original.feed('P', s, 60 - s);
@@ -686,6 +686,39 @@ describe('snapshot and restore', () => {
     expect(copy.events.filter((e) => e.type === 'alarm')).toEqual(original.events);
     expect(copy.engine.windowValue('P', 'avg').value).toBeCloseTo(original.engine.windowValue('P', 'avg').value, 9);
     expect(() => copy.engine.restore({ ...snapshot, version: 99 })).toThrow(/HAZMON|version 99/);
+  });
+
+  it('a point whose limit values only moved keeps its state: the alarm of an unmoved limit as it was, a moved one judged by the next reading', () => {
+    const rules = (hi: number, hihi: number) => ({
+      points: [{ id: 'P', limits: { hi, hihi: { value: hihi, priority: 'emergency' } }, deadband: 1, windows: [{ name: 'avg', aggregate: 'avg', windowS: 30, above: 40 }] }],
+    });
+    const original = setup(rules(50, 80));
+    for (let s = 0; s < 10; s += 1) original.feed('P', s, 60);
+    expect(original.engine.command({ kind: 'ack', target: 'P/hi', time: T0 + 10_000, person: 'li', reason: 'seen' })).toEqual({ ok: true });
+    const snapshot = original.engine.snapshot();
+
+    const hihiMoved = setup(rules(50, 90));
+    expect(hihiMoved.engine.restore(snapshot)).toEqual({ restored: ['P'], skipped: [], limitsMoved: ['P'] });
+    hihiMoved.feed('P', 11, 60);
+    expect(hihiMoved.engine.alarm('P/hi')).toMatchObject({ state: 'acknowledged_active', conditionActive: true });
+    expect(hihiMoved.engine.windowValue('P', 'avg').value).toBeCloseTo(60, 9);
+    expect(hihiMoved.events).toEqual([]);
+
+    const hiAbove = setup(rules(70, 80));
+    expect(hiAbove.engine.restore(snapshot).limitsMoved).toEqual(['P']);
+    expect(hiAbove.engine.alarm('P/hi')).toMatchObject({ state: 'acknowledged_active', conditionActive: true });
+    hiAbove.feed('P', 11, 60);
+    expect(hiAbove.engine.alarm('P/hi')).toMatchObject({ state: 'normal', conditionActive: false });
+    expect(hiAbove.alarmEvents('P/hi').map((e) => [e.who, e.toState])).toEqual([['engine', 'normal']]);
+
+    const hiStillBelow = setup(rules(55, 80));
+    hiStillBelow.engine.restore(snapshot);
+    hiStillBelow.feed('P', 11, 60);
+    expect(hiStillBelow.engine.alarm('P/hi')).toMatchObject({ state: 'acknowledged_active', conditionActive: true });
+    expect(hiStillBelow.events).toEqual([]);
+
+    const priorityChanged = setup({ points: [{ ...rules(50, 80).points[0]!, limits: { hi: 50, hihi: { value: 80, priority: 'high' } } }] });
+    expect(priorityChanged.engine.restore(snapshot)).toEqual({ restored: [], skipped: [{ id: 'P', reason: 'rules changed' }], limitsMoved: [] });
   });
 });
 

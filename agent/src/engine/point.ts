@@ -200,6 +200,14 @@ export class PointRuntime {
     return JSON.stringify({ ...this.rules, resolution: undefined });
   }
 
+  /**
+   * The rules with the limits' values left out (each limit's name, priority and latch kept): a point whose limits
+   * only moved (a threshold changed at run time) keeps its state, and its moved limits judge the next reading.
+   */
+  get fingerprintBesideLimitValues(): string {
+    return JSON.stringify({ ...this.rules, resolution: undefined, limits: this.limits.map(({ name, alarm }) => [name, alarm.priority, alarm.latch]) });
+  }
+
   private compileLimits(rules: PointRules, preset: PresetLimits, where: EnginePath): void {
     const values: Partial<Record<keyof typeof LIMIT_DEFAULTS, number>> = {};
     for (const name of ['hihi', 'hi', 'lo', 'lolo'] as const) {

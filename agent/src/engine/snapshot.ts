@@ -16,6 +16,8 @@ const HEALTH_BIT_OF_RULE: Readonly<Record<string, number>> = { bad_quality: Heal
 
 export interface PointSnapshot {
   fingerprint: string;
+  /** PointRuntime.fingerprintBesideLimitValues: equal while only limit values differ. */
+  fingerprintBesideLimitValues: string;
   scalars: number[];
   conditions: ConditionSnapshot[];
   windows: WindowSnapshot[];
@@ -34,6 +36,8 @@ export interface EngineSnapshot {
 export interface RestoreResult {
   readonly restored: string[];
   readonly skipped: { id: string; reason: string }[];
+  /** Points restored although limit values differ (the rest of their rules equal): their moved limits judge the next reading. */
+  readonly limitsMoved: string[];
 }
 
 /**
@@ -85,6 +89,7 @@ export function takeSnapshot(engine: SnapshotSubject, pointIds?: readonly string
     const p = point.index * PointField.Count;
     snapshot.points[point.id] = {
       fingerprint: point.fingerprint,
+      fingerprintBesideLimitValues: point.fingerprintBesideLimitValues,
       scalars: [
         s[p + PointField.LastTime]!,
         s[p + PointField.LastValue]!,
@@ -106,16 +111,29 @@ export function takeSnapshot(engine: SnapshotSubject, pointIds?: readonly string
   return snapshot;
 }
 
-/** Restores every point, group and action whose rules are unchanged (same fingerprint); reports the rest as skipped. */
+/**
+ * Restores every point, group and action whose rules are unchanged (same fingerprint); reports the rest as skipped.
+ * A point whose rules differ only in limit values is restored too: its alarms keep their states (an acknowledged
+ * standing alarm stays acknowledged) and each condition keeps whether it was active, now against its new limit, so
+ * the next reading judges a moved limit as the engine judges any reading (clears, with deadband and off-delay, or
+ * raises); it is listed in `restored` and in `limitsMoved`.
+ */
 export function restoreSnapshot(engine: SnapshotSubject, snapshot: EngineSnapshot): RestoreResult {
   if (snapshot?.version !== SNAPSHOT_VERSION) {
     throw new EngineError('HAZMON_ENGINE_SNAPSHOT_INVALID', `restore: snapshot version ${JSON.stringify(snapshot?.version)} is not ${SNAPSHOT_VERSION}`);
   }
-  const result: RestoreResult = { restored: [], skipped: [] };
-  const unchanged = (id: string, current: { fingerprint: string } | undefined, saved: { fingerprint: string }): boolean => {
-    const reason = current === undefined ? 'no longer configured' : current.fingerprint !== saved.fingerprint ? 'rules changed' : null;
+  const result: RestoreResult = { restored: [], skipped: [], limitsMoved: [] };
+  type Identity = { readonly fingerprint: string; readonly fingerprintBesideLimitValues?: string };
+  const unchanged = (id: string, current: Identity | undefined, saved: Identity): boolean => {
+    const limitsOnly =
+      current !== undefined &&
+      current.fingerprint !== saved.fingerprint &&
+      current.fingerprintBesideLimitValues !== undefined &&
+      current.fingerprintBesideLimitValues === saved.fingerprintBesideLimitValues;
+    const reason = current === undefined ? 'no longer configured' : current.fingerprint !== saved.fingerprint && !limitsOnly ? 'rules changed' : null;
     if (reason !== null) result.skipped.push({ id, reason });
     else result.restored.push(id);
+    if (limitsOnly) result.limitsMoved.push(id);
     return reason === null;
   };
   const s = engine.scalars;

@@ -34,7 +34,18 @@ import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
 import { restoreAlarmStates } from './alarm-restore.ts';
 import { REGULATOR_TOKEN_ROLES, RegulatorTokens, regulatorTokenFile, type RegulatorTokenView } from './regulator-tokens.ts';
-import type { AgentApi, AlarmHandling, AlarmList, PublicConfig, RegulatorTokenCreated, RegulatorTokenRequest, SessionAuditEntry } from './api.ts';
+import type {
+  AgentApi,
+  AlarmHandling,
+  AlarmList,
+  PublicConfig,
+  RegulatorTokenCreated,
+  RegulatorTokenRequest,
+  SessionAuditEntry,
+  ThresholdChangeRequest,
+  ThresholdChangeResult,
+  ThresholdOverview,
+} from './api.ts';
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
@@ -60,6 +71,19 @@ import { ModbusLines, SourceUnits } from './sources.ts';
 import { SourceHealth } from './source-health.ts';
 import type { AgentStats } from './stats.ts';
 import { storeEventAlarm } from './store-alarms.ts';
+import {
+  applyOverrides,
+  LIMIT_NAMES,
+  type LimitName,
+  limitProblem,
+  limitsOf,
+  type OverriddenConfig,
+  THRESHOLD_ROLES,
+  type ThresholdHistoryEntry,
+  ThresholdOverrides,
+  thresholdOverrideFile,
+  withLimits,
+} from './threshold-overrides.ts';
 
 function logToStderr(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -133,6 +157,7 @@ export class Agent implements AgentApi {
     config: AgentConfig,
     private readonly store: HazmonStore,
     private readonly tokens: RegulatorTokens,
+    private readonly thresholdOverrides: ThresholdOverrides,
     options: AgentOptions,
   ) {
     this.reader = store.reader();
@@ -192,7 +217,11 @@ export class Agent implements AgentApi {
   }
 
   /** Opens the store, registers the points, takes back latches and alarm states, starts polling, subscriptions and the tick. */
-  static async start(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
+  static async start(fileConfig: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
+    const log = options.log ?? logToStderr;
+    const thresholdOverrides = await ThresholdOverrides.open(thresholdOverrideFile(fileConfig.store.path), options.now ?? Date.now, log);
+    const overridden = applyOverrides(fileConfig, thresholdOverrides.overrides);
+    const config = overridden.config;
     const holder: { agent?: Agent } = {};
     const store = await HazmonStore.open({
       ...options.store,
@@ -205,8 +234,9 @@ export class Agent implements AgentApi {
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
       // points) until the WAL reaches DuckDB's checkpoint_threshold; nothing else writes yet.
       await store.checkpoint();
-      const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, options.log ?? logToStderr), options);
+      const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, log), thresholdOverrides, options);
       holder.agent = agent;
+      await agent.retireOverrides(overridden, 'start');
       const latched = await agent.latches.restore(await store.latestActionEvents());
       agent.restoreAlarms(await store.latestAlarmStates());
       agent.latches.hold(latched);
@@ -410,9 +440,143 @@ export class Agent implements AgentApi {
    * Audited (`config_reload` or `config_reload_refused`, who `hazmon`) and published as a `config_reload` event.
    */
   reload(next: AgentConfig, trigger = 'reload'): Promise<ReloadReport> {
-    const run = this.reloading.then(() => this.applyReload(next, trigger));
+    return this.oneReloadAtATime(async () => {
+      const overridden = applyOverrides(next, this.thresholdOverrides.overrides);
+      const report = await this.applyReload(overridden.config, trigger);
+      await this.retireOverrides(overridden, `config reload (${trigger})`);
+      return report;
+    });
+  }
+
+  /** Runs reloads and threshold changes one after another; stop() waits for the one under way. */
+  private oneReloadAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.reloading.then(work);
     this.reloading = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Drops the overrides the config file no longer leaves in force (see threshold-overrides.ts): file, history and
+   * audit. A file that cannot be written is logged, never a reason to stop monitoring.
+   */
+  private async retireOverrides(overridden: OverriddenConfig, trigger: string): Promise<void> {
+    if (overridden.retired.length === 0) return;
+    const time = this.now();
+    const entries: ThresholdHistoryEntry[] = overridden.retired.map(({ override, why }) => ({
+      time,
+      pointId: override.pointId,
+      limit: override.limit,
+      old: override.value,
+      new: limitsOf(this.current.engine.points.find((point) => point.id === override.pointId))[override.limit],
+      who: HAZMON,
+      why,
+      kind: 'retired',
+    }));
+    try {
+      await this.thresholdOverrides.replace(overridden.inForce, entries);
+    } catch (error) {
+      // The file's values are in force either way; the stale overrides are retired again at the next start or reload.
+      this.log(`hazmon: ${thresholdOverrideFile(this.current.store.path)} could not be written (${messageOf(error)}); the retired overrides stay in it until the next start or reload`);
+    }
+    for (const { override, why } of overridden.retired) {
+      this.log(`hazmon: threshold override ${override.pointId} ${override.limit} = ${override.value} (by ${override.by}) retired at ${trigger}: ${why}`);
+      await this.journal.audit('threshold_override_retired', override.pointId, { limit: override.limit, value: override.value, configValue: override.configValue, by: override.by, why, trigger });
+    }
+  }
+
+  /**
+   * Moves a point's limits (supervisor or admin) through the reload path, so windows and alarm states are kept: an
+   * alarm whose limit did not move stays as it is, one whose limit moved is judged against its new limit by the next
+   * reading. Validated (a limit the point has, lolo < lo < hi < hihi, within the point's range), kept in the
+   * overrides file (fsynced) and audited (`threshold_change`: old, new, who, why) before this resolves; a refusal is
+   * audited too.
+   */
+  async changeThresholds(pointId: string, change: ThresholdChangeRequest, credentials: Credentials): Promise<ThresholdChangeResult> {
+    const access = await this.access.authorize(credentials, THRESHOLD_ROLES, 'changing a threshold');
+    const reason = change.reason.trim();
+    const result: ThresholdChangeResult & { changes?: readonly ThresholdHistoryEntry[] } =
+      'refused' in access
+        ? { ok: false, reason: access.refused }
+        : reason === ''
+          ? { ok: false, reason: 'a threshold change needs a reason' }
+          : await this.oneReloadAtATime(() => this.applyThresholdChange(pointId, change, reason, access.user.name));
+    await this.journal.audit(
+      'threshold_change',
+      pointId,
+      {
+        result: result.ok ? 'accepted' : 'refused',
+        reason: result.ok ? reason : result.reason,
+        role: access.user?.role ?? null,
+        ...(result.ok ? { changes: result.changes?.map(({ limit, old, new: value }) => ({ limit, old, new: value })) } : { asked: limitsAsked(change) }),
+      },
+      nameOf(credentials),
+    );
+    if (!result.ok) return result;
+    return { ok: true, thresholds: result.thresholds };
+  }
+
+  thresholdOverview(): ThresholdOverview {
+    return { inForce: this.thresholdOverrides.overrides, history: this.thresholdOverrides.history };
+  }
+
+  private async applyThresholdChange(
+    pointId: string,
+    change: ThresholdChangeRequest,
+    reason: string,
+    who: string,
+  ): Promise<(ThresholdChangeResult & { ok: true; changes: readonly ThresholdHistoryEntry[] }) | { ok: false; reason: string }> {
+    if (this.stopped) return { ok: false, reason: 'the agent is stopping' };
+    const rules = this.current.engine.points.find((point) => point.id === pointId);
+    if (rules === undefined) return { ok: false, reason: `point ${pointId} has no alarm rules: no limit to change` };
+    const before = limitsOf(rules);
+    const after = { ...before };
+    const time = this.now();
+    const entries: ThresholdHistoryEntry[] = [];
+    // Only those in force now: one retired while its file could not be written is not carried on.
+    const running = new Map(this.current.engine.points.map((point) => [point.id, point]));
+    let overrides = this.thresholdOverrides.overrides.filter((override) => limitsOf(running.get(override.pointId))[override.limit] === override.value);
+    for (const limit of LIMIT_NAMES) {
+      const value = change[limit];
+      if (value === undefined) continue;
+      const old = before[limit];
+      if (old === null) return { ok: false, reason: `point ${pointId} has no ${limit} limit; a threshold change moves a limit the point has` };
+      if (value !== null && !Number.isFinite(value)) return { ok: false, reason: `${limit} must be a finite number, got ${value}` };
+      const existing = overrides.find((override) => override.pointId === pointId && override.limit === limit);
+      if (value === null && existing === undefined) return { ok: false, reason: `${pointId} ${limit} has no override to remove: ${old} is the config file's value` };
+      const configValue = existing?.configValue ?? old;
+      after[limit] = value ?? configValue;
+      overrides = overrides.filter((override) => override !== existing);
+      if (after[limit] !== configValue) overrides.push({ pointId, limit, value: after[limit], configValue, by: who, at: time, reason });
+      if (after[limit] !== old) entries.push({ time, pointId, limit, old, new: after[limit], who, why: reason, kind: value === null ? 'removed' : 'changed' });
+    }
+    if (entries.length === 0) return { ok: false, reason: `nothing changes: ${pointId} has these limits already` };
+    const definitions = new Map((await this.reader.pointDefinitions()).map((definition) => [definition.pointId, definition]));
+    const definition = definitions.get(pointId);
+    const problem = limitProblem(after, [definition?.rangeLow ?? null, definition?.rangeHigh ?? null]);
+    if (problem !== null) return { ok: false, reason: `${pointId}: ${problem}` };
+    const applied = await this.applyLimits(pointId, after, definitions, `threshold change by ${who}`);
+    if (applied !== null) return { ok: false, reason: applied };
+    try {
+      await this.thresholdOverrides.replace(overrides, entries);
+    } catch (error) {
+      // Not on disk: the change must not stand either (a restart would silently undo what the person was told).
+      await this.applyLimits(pointId, before, definitions, `threshold change by ${who} undone`);
+      return { ok: false, reason: `the threshold overrides file could not be written (${messageOf(error)}); the limits are as before` };
+    }
+    return { ok: true, thresholds: after, changes: entries };
+  }
+
+  /** The running config with one point's limits set, through the reload path; null when applied, else why not. */
+  private async applyLimits(pointId: string, limits: Record<LimitName, number | null>, definitions: ReadonlyMap<string, StorePointDefinition>, trigger: string): Promise<string | null> {
+    const { hash: _hash, readingPoints, ...running } = this.current;
+    const storePoints = readingPoints.map((id) => definitions.get(id)).filter((definition) => definition !== undefined);
+    if (storePoints.length !== readingPoints.length) return 'the store has not registered every configured point yet';
+    try {
+      await this.applyReload({ ...running, ...withLimits(running.engine, storePoints, new Map([[pointId, limits]])) }, trigger);
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    }
   }
 
   /** A reload that never reached the agent because the new file is invalid: audited and published like a refusal. */
@@ -815,4 +979,9 @@ function pointChanges(before: RunningConfig, next: RunningConfig, carried: Reado
 /** A change set with the kept ids counted rather than listed: audit rows stay small on a site of thousands of points. */
 function auditedChanges(changes: ChangeSet) {
   return { kept: changes.kept.length, restarted: changes.restarted, added: changes.added, removed: changes.removed };
+}
+
+/** The limits a refused change asked for, for its audit row. */
+function limitsAsked(change: ThresholdChangeRequest): Partial<Record<LimitName, number | null>> {
+  return Object.fromEntries(LIMIT_NAMES.filter((limit) => change[limit] !== undefined).map((limit) => [limit, change[limit]]));
 }

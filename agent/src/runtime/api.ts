@@ -13,6 +13,18 @@ import type { LatestValue } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
+import type { LimitName, ThresholdChange, ThresholdHistoryEntry, ThresholdOverride } from './threshold-overrides.ts';
+
+/** A threshold change as a person asks for it: the limits to move (null: back to the config file's value) and why. */
+export type ThresholdChangeRequest = ThresholdChange & { readonly reason: string };
+
+export type ThresholdChangeResult = { readonly ok: true; readonly thresholds: Readonly<Record<LimitName, number | null>> } | { readonly ok: false; readonly reason: string };
+
+/** The overrides in force (over the config file's limits) and the history of changes, oldest first. */
+export interface ThresholdOverview {
+  readonly inForce: readonly ThresholdOverride[];
+  readonly history: readonly ThresholdHistoryEntry[];
+}
 
 /** A user as the config names it, without the password hash. */
 export interface PublicUser {
@@ -71,6 +83,14 @@ export interface AgentApi {
    * `alarm_events` row of kind `handled`, committed before this resolves, and an `alarm_handling` audit row.
    */
   recordHandling(alarmId: string, handling: AlarmHandling, credentials: Credentials): Promise<CommandResult>;
+  /**
+   * Moves a point's limits at run time (supervisor and up) through the reload path, keeping windows and alarm
+   * states; kept in `<store>.threshold-overrides.json` over the config file's limits and audited (`threshold_change`)
+   * before this resolves. Refused (and audited) for a limit the point lacks, a broken order or a value off its range.
+   */
+  changeThresholds(pointId: string, change: ThresholdChangeRequest, credentials: Credentials): Promise<ThresholdChangeResult>;
+  /** The threshold overrides in force and the history of changes. */
+  thresholdOverview(): ThresholdOverview;
   actionLatched(actionId: string): boolean;
   /** Each configured action: its output, state, the valve's feedback, its triggers, whether a reset would be accepted now. */
   actions(): ActionView[];

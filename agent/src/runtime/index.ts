@@ -2,7 +2,21 @@
 export { Agent } from './agent.ts';
 export type { AgentOptions } from './agent.ts';
 export type { AgentStats, ModbusDeviceStats } from './stats.ts';
-export type { AgentApi, AgentServer, AlarmHandling, AlarmList, PublicConfig, PublicUser, RegulatorTokenCreated, RegulatorTokenRequest, RunningServer, SessionAuditEntry } from './api.ts';
+export type {
+  AgentApi,
+  AgentServer,
+  AlarmHandling,
+  AlarmList,
+  PublicConfig,
+  PublicUser,
+  RegulatorTokenCreated,
+  RegulatorTokenRequest,
+  RunningServer,
+  SessionAuditEntry,
+  ThresholdChangeRequest,
+  ThresholdChangeResult,
+  ThresholdOverview,
+} from './api.ts';
 export { REGULATOR_TOKEN_ROLES } from './regulator-tokens.ts';
 export type { RegulatorTokenView } from './regulator-tokens.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener } from './events.ts';
@@ -11,6 +25,8 @@ export type { ActionState, ActionView, LimitSwitchView } from './action-views.ts
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, RuntimeAlarmView } from './runtime-alarms.ts';
 export type { EventDurability } from './durable-feed.ts';
 export { rolesFor } from './access.ts';
+export { LIMIT_NAMES, THRESHOLD_ROLES, thresholdOverrideFile } from './threshold-overrides.ts';
+export type { LimitName, ThresholdHistoryEntry, ThresholdOverride } from './threshold-overrides.ts';
 export { configHash } from './reload.ts';
 export type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
 export { METRICS_CONTENT_TYPE, processStats, renderMetrics } from './metrics.ts';

@@ -118,7 +118,7 @@ export const RegulatorPointSchema = PointSchema.extend({
   gas: z.string().nullable().openapi({ description: "The gas of the point's preset" }),
   thresholds: z
     .object({ lolo: threshold, lo: threshold, hi: threshold, hihi: threshold })
-    .openapi({ description: "The limits in force (the config's rules: a limit given, else its gas preset's), low-low / low / high / high-high; null where none" }),
+    .openapi({ description: "The limits in force (the config's rules, explicit over the preset's, threshold overrides laid over them), low-low / low / high / high-high; null where none" }),
   description: z.string().nullable(),
   indicatorCode: z.string().nullable().openapi({ description: 'TARGET_CODE' }),
   equipmentCode: z.string().nullable().openapi({ description: 'EQUIP_CODE' }),

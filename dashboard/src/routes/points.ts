@@ -17,7 +17,7 @@ interface PointMetadata {
   readonly area: string | null;
   readonly unit: string | null;
   readonly gas: string | null;
-  /** The limits in force (the engine's, from the config's rules: a limit given, else its gas preset's); null where none is set. */
+  /** The limits in force (the engine's: explicit over the preset's, threshold overrides laid over them); null where none. */
   readonly thresholds: Thresholds;
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Thresholds changed at run time by a supervisor or admin, through the agent (which checks the role again, applies the
+ * change through its reload path, keeps it in its overrides file and audits it), and their history.
+ */
+import { LIMIT_NAMES } from '@hazmon/agent';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { allow, ROLES } from '../access.ts';
+import type { AppEnv, ContextOf } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { PointIdParams, reason } from '../schemas.ts';
+import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
+
+const limitValue = z.number().min(-1e9).max(1e9);
+const limitChange = limitValue.nullable().optional().openapi({ description: "The new limit; null: back to the config file's value; left out: unchanged" });
+
+const ThresholdChangeBody = z
+  .strictObject({ lolo: limitChange, lo: limitChange, hi: limitChange, hihi: limitChange, reason })
+  .refine((body) => LIMIT_NAMES.some((limit) => body[limit] !== undefined), { message: 'give at least one of lolo, lo, hi, hihi' })
+  .openapi('ThresholdChange');
+
+const limitsInForce = z.object({ lolo: z.number().nullable(), lo: z.number().nullable(), hi: z.number().nullable(), hihi: z.number().nullable() });
+const limitName = z.enum(LIMIT_NAMES);
+
+const ThresholdOverrideSchema = z
+  .object({
+    pointId: z.string(),
+    limit: limitName,
+    value: z.number(),
+    configValue: z.number().openapi({ description: "The config file's value it replaced; the override holds while the file keeps that value" }),
+    by: z.string(),
+    at: z.number(),
+    reason: z.string(),
+  })
+  .openapi('ThresholdOverride');
+
+const ThresholdHistorySchema = z
+  .object({
+    time: z.number(),
+    pointId: z.string(),
+    limit: limitName,
+    old: z.number().nullable(),
+    new: z.number().nullable(),
+    who: z.string(),
+    why: z.string(),
+    kind: z.enum(['changed', 'removed', 'retired']).openapi({ description: "changed or removed by a person; retired by the agent when the config file's value took over" }),
+  })
+  .openapi('ThresholdHistoryEntry');
+
+const description = `Roles: ${ROLES.changeThresholds.join(', ')}.`;
+
+export function registerThresholdRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/v1/points/{pointId}/thresholds',
+      summary: "Move a point's limits at run time (kept over restarts, over the config file's values)",
+      description: `${description} Each of lolo, lo, hi, hihi a number, null (back to the config file's value) or left out; a limit the point has; lolo < lo < hi < hihi; within the point's range. Applied through the agent's reload path (alarm states and windows kept), kept in the overrides file and audited (\`threshold_change\`) before the answer; a refusal is a 409, audited.`,
+      middleware: [allow(ROLES.changeThresholds, contextOf)] as const,
+      security: STATE_CHANGE_SECURITY,
+      request: { params: PointIdParams, body: { required: true, content: json(ThresholdChangeBody) } },
+      responses: {
+        200: { description: 'Applied', content: json(z.object({ ok: z.literal(true), thresholds: limitsInForce }).openapi('ThresholdChangeApplied')) },
+        ...errorResponses(400, 401, 403, 404, 409, 413),
+      },
+    }),
+    async (c) => {
+      const { api } = contextOf();
+      const { pointId } = c.req.valid('param');
+      if (!api.config.readingPoints.includes(pointId)) throw new ApiError('HAZMON_API_NOT_FOUND', `no point ${pointId}`, 'pointId');
+      const result = await api.changeThresholds(pointId, c.req.valid('json'), { authenticated: c.get('session').user });
+      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      return c.json({ ok: true as const, thresholds: result.thresholds }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/threshold-changes',
+      summary: 'The threshold overrides in force and the history of changes (who, when, old, new, why), newest first',
+      description: `${description} The history keeps the last 1000 changes; the audit log (\`threshold_change\`, \`threshold_override_retired\`) keeps all.`,
+      middleware: [allow(ROLES.changeThresholds, contextOf)] as const,
+      security: SESSION_SECURITY,
+      responses: {
+        200: {
+          description: 'Overrides and history',
+          content: json(z.object({ inForce: z.array(ThresholdOverrideSchema), history: z.array(ThresholdHistorySchema) }).openapi('ThresholdChanges')),
+        },
+        ...errorResponses(401, 403),
+      },
+    }),
+    (c) => {
+      const { inForce, history } = contextOf().api.thresholdOverview();
+      return c.json({ inForce: [...inForce], history: [...history].reverse() }, 200);
+    },
+  );
+}

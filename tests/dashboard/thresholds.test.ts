@@ -1,0 +1,274 @@
+/**
+ * Thresholds changed at run time through the real server in the real agent on the simulated plant: an alarm whose
+ * limit did not move keeps its state, a moved one is judged again by the engine (never dropped); the limits in force
+ * in points, trends and the regulator's points; refusals (409, audited, nothing changes); the overrides file kept
+ * over a restart and retired by a config file change to the same limit; the route x role matrix of the new routes
+ * (users included); fast-check on the body.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AlarmEventRow, parseAgentConfig, thresholdOverrideFile } from '@hazmon/agent';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../agent/fixture.ts';
+import {
+  ALARMS,
+  auditRowsAfter,
+  DocumentCheck,
+  expectNoMarks,
+  lastAuditSeq,
+  peoplesMarks,
+  ROLE_NAMES,
+  type Role,
+  startWebPlant,
+  USERS,
+  WebClient,
+  type WebPlant,
+  webConfigYaml,
+} from './web-fixture.ts';
+
+const POINT = 'GD-1.concentration';
+const THRESHOLDS = `/api/v1/points/${encodeURIComponent(POINT)}/thresholds`;
+/** The gas point gets a measuring range, so a limit off it can be refused. */
+const withRange = (yaml: string) => yaml.replace(`  - id: ${POINT}\n    area: house\n`, `  - id: ${POINT}\n    area: house\n    range: [0, 100]\n`);
+
+type Limits = { lolo: number | null; lo: number | null; hi: number | null; hihi: number | null };
+
+let web: WebPlant;
+let document: DocumentCheck;
+const sessions = {} as Record<Role, WebClient>;
+
+async function signIn(): Promise<void> {
+  document = await DocumentCheck.load(web.base);
+  for (const role of ROLE_NAMES) {
+    sessions[role] = new WebClient(web.base, document);
+    expect((await sessions[role].login(USERS[role])).status).toBe(200);
+  }
+}
+
+const stateOf = (alarmId: string) => web.agent.alarm(alarmId)?.state ?? 'normal';
+
+async function pointLimits(client: WebClient = sessions.viewer): Promise<Limits> {
+  const answer = await client.request<{ points: { id: string; thresholds: Limits }[] }>('GET', '/api/v1/points');
+  expect(answer.status).toBe(200);
+  return answer.body.points.find((point) => point.id === POINT)!.thresholds;
+}
+
+async function eventsAfter(seq: number): Promise<AlarmEventRow[]> {
+  return (await web.agent.reader.alarmEventsAfter(seq, 10_000)).filter((row) => row.pointId === POINT);
+}
+
+async function lastEventSeq(): Promise<number> {
+  return (await web.agent.reader.alarmEventsAfter(0, 10_000)).at(-1)?.seq ?? 0;
+}
+
+beforeAll(async () => {
+  web = await startWebPlant({}, undefined, withRange);
+  await signIn();
+  await waitFor('lo raised at gas 0', () => stateOf(ALARMS.lo) === 'unacknowledged_active');
+  web.plant.site.device('GD-1').set('concentration', 25);
+  await waitFor('hi raised at gas 25', () => stateOf(ALARMS.hi) === 'unacknowledged_active');
+}, 90_000);
+
+afterAll(async () => {
+  await web?.close();
+});
+
+describe('a threshold change through the reload path', () => {
+  it('keeps the state of an alarm whose limit did not move and has the engine judge the one whose limit moved', async () => {
+    expect((await sessions.operator.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, { body: { comment: 'crew sent' } })).status).toBe(200);
+    expect(stateOf(ALARMS.hi)).toBe('acknowledged_active');
+    const seq = await lastEventSeq();
+    const audit = await lastAuditSeq(web.agent);
+
+    const raised = await sessions.supervisor.request<{ thresholds: Limits }>('PUT', THRESHOLDS, { body: { hihi: 45, reason: 'new detector position' } });
+    expect(raised).toMatchObject({ status: 200, body: { ok: true, thresholds: { lolo: null, lo: 10, hi: 20, hihi: 45 } } });
+    // hi's limit did not move: still acknowledged and standing, not announced again, no state dropped
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(stateOf(ALARMS.hi)).toBe('acknowledged_active');
+    expect((await eventsAfter(seq)).filter((row) => row.kind === 'state_discarded' || (row.ruleId === 'hi' && row.kind === 'raised'))).toEqual([]);
+
+    const moved = await sessions.admin.request('PUT', THRESHOLDS, { body: { hi: 30, reason: 'hi above the working level' } });
+    expect(moved.status).toBe(200);
+    // hi moved above the gas (25): the next readings clear it, as the engine clears any alarm
+    await waitFor('hi cleared against its new limit', () => stateOf(ALARMS.hi) === 'normal');
+    const hiRows = await waitFor('the clear committed', async () => {
+      const rows = (await eventsAfter(seq)).filter((row) => row.ruleId === 'hi');
+      return rows.length > 0 && rows;
+    });
+    expect(hiRows.map((row) => [row.kind, row.who, row.stateAfter])).toEqual([[expect.not.stringMatching(/state_discarded/), 'engine', 'normal']]);
+
+    const back = await sessions.supervisor.request('PUT', THRESHOLDS, { body: { hi: null, reason: 'back to the design value' } });
+    expect(back).toMatchObject({ status: 200, body: { thresholds: { hi: 20, hihi: 45 } } });
+    await waitFor('hi raised again at its design limit', () => stateOf(ALARMS.hi) === 'unacknowledged_active');
+
+    const rows = (await auditRowsAfter(web.agent, audit)).filter((row) => row.action === 'threshold_change');
+    expect(rows.map((row) => [row.who, row.target, row.details])).toEqual([
+      ['sup', POINT, { result: 'accepted', reason: 'new detector position', role: 'supervisor', changes: [{ limit: 'hihi', old: 40, new: 45 }] }],
+      ['root', POINT, { result: 'accepted', reason: 'hi above the working level', role: 'admin', changes: [{ limit: 'hi', old: 20, new: 30 }] }],
+      ['sup', POINT, { result: 'accepted', reason: 'back to the design value', role: 'supervisor', changes: [{ limit: 'hi', old: 30, new: 20 }] }],
+    ]);
+    expect((await web.agent.reader.auditRows({ afterSeq: audit })).filter((row) => row.action === 'config_reload')).toHaveLength(3);
+  }, 60_000);
+
+  it('shows the limits in force in points, trends and the regulator points, and the overrides with their history', async () => {
+    const expected = { lolo: null, lo: 10, hi: 20, hihi: 45 };
+    expect(await pointLimits()).toEqual(expected);
+    const now = Date.now();
+    const trend = await sessions.viewer.request<{ series: { limits: Limits }[] }>('GET', `/api/v1/trends?points=${POINT}&from=${now - 600_000}&to=${now}`);
+    expect(trend.status).toBe(200);
+    expect(trend.body.series[0]!.limits).toEqual(expected);
+    const secret = (await sessions.admin.request<{ secret: string }>('POST', '/api/v1/tokens', { body: { name: 'bureau' } })).body.secret;
+    const regulator = new WebClient(web.base, document);
+    const pulled = await regulator.request<{ points: { id: string; thresholds: Limits }[] }>('GET', '/api/v1/points', { headers: { Authorization: `Bearer ${secret}` } });
+    expect(pulled.body.points.find((point) => point.id === POINT)!.thresholds).toEqual(expected);
+
+    const changes = await sessions.supervisor.request<{ inForce: unknown[]; history: unknown[] }>('GET', '/api/v1/threshold-changes');
+    expect(changes.status).toBe(200);
+    expect(changes.body.inForce).toEqual([{ pointId: POINT, limit: 'hihi', value: 45, configValue: 40, by: 'sup', at: expect.any(Number), reason: 'new detector position' }]);
+    expect(changes.body.history).toEqual([
+      expect.objectContaining({ limit: 'hi', old: 30, new: 20, who: 'sup', kind: 'removed' }),
+      expect.objectContaining({ limit: 'hi', old: 20, new: 30, who: 'root', kind: 'changed', why: 'hi above the working level' }),
+      expect.objectContaining({ limit: 'hihi', old: 40, new: 45, who: 'sup', kind: 'changed' }),
+    ]);
+    const file = JSON.parse(readFileSync(thresholdOverrideFile(web.plant.config.store.path), 'utf8')) as { overrides: unknown[] };
+    expect(file.overrides).toEqual(changes.body.inForce);
+  });
+
+  it('refuses a limit the point lacks, a broken order, a value off the range, nothing to change: 409, audited, nothing changes', async () => {
+    const before = await pointLimits();
+    const audit = await lastAuditSeq(web.agent);
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [{ lolo: 1 }, /no lolo limit/],
+      [{ lo: 25 }, /lo \(25\) must be below hi \(20\)/],
+      [{ hihi: 150 }, /hihi \(150\) is outside the point's range 0\.\.100/],
+      [{ lo: null }, /no override to remove/],
+      [{ hi: 20 }, /nothing changes/],
+    ];
+    for (const [limits, reason] of refusals) {
+      const answer = await sessions.admin.request('PUT', THRESHOLDS, { body: { ...limits, reason: 'try' } });
+      expect(answer, JSON.stringify(limits)).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', message: expect.stringMatching(reason) } } });
+    }
+    const rows = await auditRowsAfter(web.agent, audit);
+    expect(rows.map((row) => [row.action, row.details?.['result'], row.details?.['asked']])).toEqual(refusals.map(([limits]) => ['threshold_change', 'refused', limits]));
+    expect(await pointLimits()).toEqual(before);
+    const unknown = await sessions.admin.request('PUT', `/api/v1/points/${encodeURIComponent('GD-9.concentration')}/thresholds`, { body: { hi: 5, reason: 'x' } });
+    expect(unknown).toMatchObject({ status: 404, body: { error: { field: 'pointId' } } });
+  });
+});
+
+describe('the route x role matrix of the thresholds and users routes', () => {
+  const routes = [
+    { method: 'PUT', path: THRESHOLDS, body: { hi: 21, reason: 'matrix' }, roles: ['supervisor', 'admin'] },
+    { method: 'GET', path: '/api/v1/threshold-changes', roles: ['supervisor', 'admin'] },
+    { method: 'GET', path: '/api/v1/users', roles: ['admin'] },
+  ] as const;
+
+  it('401 without a session; 403 for a role that may not (no audit row, nothing changes); 200 for one that may', async () => {
+    const anonymous = new WebClient(web.base, document);
+    for (const route of routes) {
+      const answer = await anonymous.request(route.method, route.path, 'body' in route ? { body: route.body } : {});
+      expect(answer, route.path).toMatchObject({ status: 401, body: { error: { code: 'HAZMON_API_UNAUTHENTICATED' } } });
+    }
+    for (const role of ROLE_NAMES) {
+      for (const route of routes) {
+        const marks = await peoplesMarks(web.agent);
+        const limits = await pointLimits();
+        // each allowed PUT moves hi away from 21 and back, so every role's call changes something
+        const body = 'body' in route ? { body: { ...route.body, hi: limits.hi === 21 ? 20 : 21 } } : {};
+        const answer = await sessions[role].request(route.method, route.path, body);
+        const what = `${role}: ${route.method} ${route.path}`;
+        if (!(route.roles as readonly string[]).includes(role)) {
+          expect(answer, what).toMatchObject({ status: 403, body: { error: { code: 'HAZMON_API_FORBIDDEN', field: 'role' } } });
+          await expectNoMarks(web.agent, marks);
+          expect(await pointLimits()).toEqual(limits);
+          continue;
+        }
+        expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(200);
+        const rows = await auditRowsAfter(web.agent, marks.audit);
+        expect(rows.map((row) => [row.action, row.who])).toEqual(route.method === 'PUT' ? [['threshold_change', USERS[role].name]] : []);
+      }
+    }
+    // the agent checks the role itself too
+    const refused = await web.agent.changeThresholds(POINT, { hi: 22, reason: 'x' }, { authenticated: { name: 'op', role: 'operator' } });
+    expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/role operator; changing a threshold needs supervisor or admin/) });
+  }, 60_000);
+
+  it('GET /api/v1/users lists the users with their roles, never a hash, and what each role may do', async () => {
+    const answer = await sessions.admin.request<{ users: unknown[]; permissions: { duty: string; roles: string[] }[] }>('GET', '/api/v1/users');
+    expect(answer.body.users).toEqual(
+      expect.arrayContaining([
+        { name: 'op', role: 'operator' },
+        { name: 'root', role: 'admin' },
+        { name: 'sup', role: 'supervisor' },
+        { name: 'view', role: 'viewer' },
+      ]),
+    );
+    expect(JSON.stringify(answer.body)).not.toMatch(/scrypt|passwordHash/);
+    expect(answer.body.permissions).toContainEqual({ duty: expect.stringMatching(/change a point's limits/), roles: ['supervisor', 'admin'] });
+    expect(answer.body.permissions).toContainEqual({ duty: expect.stringMatching(/acknowledge/), roles: ['operator', 'supervisor', 'admin'] });
+  });
+});
+
+describe('the request body', () => {
+  const limitNames = ['lolo', 'lo', 'hi', 'hihi'] as const;
+  const badLimit = fc.oneof(
+    fc.string(),
+    fc.boolean(),
+    fc.array(fc.integer(), { maxLength: 3 }),
+    fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+    fc.double({ min: 1e9, noNaN: true, noDefaultInfinity: true }).filter((value) => value > 1e9),
+    fc.constantFrom(1e308, -1e308, -2e9),
+  );
+  const badReason = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant(''), fc.stringMatching(/^[ \t\n]{1,10}$/), fc.string({ minLength: 501, maxLength: 2000 }));
+  const validReason = fc.string({ minLength: 1, maxLength: 500 }).filter((text) => text.trim().length > 0);
+  const broken = fc.oneof(
+    fc.tuple(fc.constantFrom(...limitNames), badLimit, validReason).map(([limit, value, reason]) => ({ body: { [limit]: value, reason } as unknown, field: limit })),
+    badReason.map((reason) => ({ body: { hi: 21, reason } as unknown, field: 'reason' })),
+    fc.constant({ body: { hi: 21 } as unknown, field: 'reason' }),
+    fc.constant({ body: { reason: 'no limit given' } as unknown, field: 'body' }),
+    fc
+      .tuple(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((name) => ![...limitNames, 'reason'].includes(name as never)),
+        fc.jsonValue(),
+      )
+      .map(([name, value]) => ({ body: { hi: 21, reason: 'x', [name]: value } as unknown, field: name })),
+    fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)).map((body) => ({ body, field: 'body' })),
+  );
+
+  it('one broken field is a 400 naming it, never a 5xx, and nothing changes', async () => {
+    const marks = await peoplesMarks(web.agent);
+    const limits = await pointLimits();
+    await fc.assert(
+      fc.asyncProperty(broken, async ({ body, field }) => {
+        const answer = await sessions.admin.request('PUT', THRESHOLDS, { rawBody: JSON.stringify(body) });
+        const what = JSON.stringify(body).slice(0, 200);
+        expect(answer.status, what).toBe(400);
+        expect(answer.body, what).toMatchObject({ error: { code: 'HAZMON_API_INVALID', message: expect.any(String), field } });
+      }),
+      { numRuns: 80 },
+    );
+    await expectNoMarks(web.agent, marks);
+    expect(await pointLimits()).toEqual(limits);
+  }, 60_000);
+});
+
+describe('over a restart and a config file change', () => {
+  it('keeps the override over a restart; a config file change to the same limit retires it, audited', async () => {
+    web = await web.restart();
+    await signIn();
+    expect((await pointLimits()).hihi).toBe(45);
+    const audit = await lastAuditSeq(web.agent);
+    const file = join(web.plant.dir, 'site.yaml');
+    const edited = withRange(await webConfigYaml(web.plant.yaml)).replace('limits: { lo: 10, hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 50 }');
+    expect(edited).toContain('hihi: 50');
+    writeFileSync(file, edited);
+    await web.agent.reload(parseAgentConfig(edited, file), 'test');
+    expect((await pointLimits()).hihi).toBe(50);
+    const changes = await sessions.admin.request<{ inForce: { limit: string }[]; history: { kind: string; limit: string; old: number; new: number }[] }>('GET', '/api/v1/threshold-changes');
+    expect(changes.body.inForce.map((override) => override.limit)).not.toContain('hihi');
+    expect(changes.body.history[0]).toMatchObject({ kind: 'retired', limit: 'hihi', old: 45, new: 50, who: 'hazmon' });
+    const retired = (await web.agent.reader.auditRows({ afterSeq: audit })).filter((row) => row.action === 'threshold_override_retired');
+    expect(retired).toEqual([expect.objectContaining({ who: 'hazmon', target: POINT, details: expect.objectContaining({ limit: 'hihi', value: 45, configValue: 40 }) })]);
+  }, 90_000);
+});
