@@ -17,6 +17,8 @@ export const ROLES = {
   read: USER_ROLES,
   /** Acknowledge, shelve, unshelve: the operator's tools for the alarm in front of them. */
   handleAlarms: rolesFor('shelve'),
+  /** Bump-test and calibration records: who tested the detector in front of them. */
+  recordUpkeep: rolesFor('ack'),
   /** Out of service and back in service. */
   serviceAlarms: rolesFor('remove_from_service'),
   /** The audit log and the alarm-system health: supervision of people and of the alarm system, not operation. */

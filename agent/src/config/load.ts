@@ -19,7 +19,7 @@ import { HazmonConfigError } from './errors.ts';
 import type { PathPart } from './issues.ts';
 import { IssueList } from './issues.ts';
 import { compileRules, tripValueOf } from './rules.ts';
-import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
+import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UpkeepIntervals, UserConfig } from './schema.ts';
 import { configSections } from './schema.ts';
 import { storePointDefinitions } from './store-points.ts';
 import { parseYamlDocument, readYamlData } from './yaml-data.ts';
@@ -40,6 +40,8 @@ export interface AgentConfig {
   /** Ready to hand to a ModbusPoller: decoders and poll plans built. */
   readonly devices: readonly ReadyDevice[];
   readonly opcua: readonly OpcuaConnectionConfig[];
+  /** Bump-test and calibration intervals by Modbus device id (`devices[].upkeep`); devices without are left out. */
+  readonly upkeep: Readonly<Record<string, UpkeepIntervals>>;
   /** Parsed and compiled once by the engine; pass to `new AlarmEngine(config.engine, sink)`. */
   readonly engine: EngineConfig;
   /** Every point that produces readings, with its regulatory metadata. */
@@ -131,6 +133,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     lines: sections.lines,
     devices: catalog.devices,
     opcua: sections.opcua.map((connection) => ({ ...connection, pkiDir: opcuaPkiDir(file, storePath, connection.pkiDir) })),
+    upkeep: Object.fromEntries(sections.devices.flatMap((device) => (device.upkeep === undefined ? [] : [[device.id, device.upkeep]]))),
     engine: rules.engine,
     storePoints: storePointDefinitions(catalog, sections.points, rules.engine, sections.site),
     store: {

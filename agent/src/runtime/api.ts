@@ -6,7 +6,7 @@
 import type { AlarmView, CommandResult } from '../engine/index.ts';
 import type { StoreReader } from '../store/index.ts';
 import type { AgentStats } from './stats.ts';
-import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
+import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import type { LatestValue } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
@@ -70,6 +70,11 @@ export interface AgentApi {
    * `alarm_events` row of kind `handled`, committed before this resolves, and an `alarm_handling` audit row.
    */
   recordHandling(alarmId: string, handling: AlarmHandling, credentials: Credentials): Promise<CommandResult>;
+  /**
+   * Records a detector's bump test or calibration (operator and up): an `alarm_events` row of rule `upkeep` (point id =
+   * the device id, kind = the record's), committed before this resolves, and a `device_upkeep` audit row.
+   */
+  recordUpkeep(deviceId: string, record: UpkeepRecord, credentials: Credentials): Promise<CommandResult>;
   actionLatched(actionId: string): boolean;
   /** The latest reading of each point asked for (default all) since the agent started. */
   latestValues(pointIds?: readonly string[]): LatestValue[];
