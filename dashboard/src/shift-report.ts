@@ -27,6 +27,20 @@ function alarmIdOf(event: AlarmEventRow): string {
   return text(event.details, 'alarmId') ?? event.ruleId;
 }
 
+/**
+ * People's acknowledgements, each with when its alarm went active: the alarm's latest `raised` row before it in the
+ * range, else the activeSince the row carries (an alarm raised before the range); null when neither tells.
+ */
+function acknowledgements(events: readonly AlarmEventRow[]): { event: AlarmEventRow; raisedAt: number | null }[] {
+  const raisedAt = new Map<string, number>();
+  const acknowledged: { event: AlarmEventRow; raisedAt: number | null }[] = [];
+  for (const event of events) {
+    if (event.kind === 'raised') raisedAt.set(alarmIdOf(event), event.time);
+    if (event.kind === 'acknowledged' && !SYSTEM.has(event.who ?? '')) acknowledged.push({ event, raisedAt: raisedAt.get(alarmIdOf(event)) ?? numberOf(event.details, 'activeSince') });
+  }
+  return acknowledged;
+}
+
 /** What the stored events of a range say about it, in time order. */
 export function shiftEvents(events: readonly AlarmEventRow[]) {
   const raised = events.filter((event) => event.kind === 'raised');
@@ -34,12 +48,12 @@ export function shiftEvents(events: readonly AlarmEventRow[]) {
   const base = (event: AlarmEventRow) => ({ seq: event.seq, time: event.time, alarmId: alarmIdOf(event), pointId: event.pointId, who: event.who ?? null });
   return {
     raised: { total: raised.length, byPriority },
-    acknowledgements: events
-      .filter((event) => event.kind === 'acknowledged' && !SYSTEM.has(event.who ?? ''))
-      .map((event) => {
-        const activeSince = numberOf(event.details, 'activeSince');
-        return { ...base(event), priority: event.priority ?? null, comment: event.why ?? null, secondsToAcknowledge: activeSince === null ? null : Math.max(0, (event.time - activeSince) / 1000) };
-      }),
+    acknowledgements: acknowledgements(events).map(({ event, raisedAt }) => ({
+      ...base(event),
+      priority: event.priority ?? null,
+      comment: event.why ?? null,
+      secondsToAcknowledge: raisedAt === null ? null : Math.max(0, (event.time - raisedAt) / 1000),
+    })),
     handling: events
       .filter((event) => event.kind === 'handled')
       .map((event) => ({ ...base(event), found: text(event.details, 'found') ?? '', done: text(event.details, 'done') ?? '', result: text(event.details, 'result') ?? '' })),

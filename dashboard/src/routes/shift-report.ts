@@ -34,7 +34,7 @@ const ShiftReportSchema = z
         ...eventBase,
         priority: z.string().nullable(),
         comment: z.string().nullable(),
-        secondsToAcknowledge: z.number().nullable().openapi({ description: 'From the alarm going active to this acknowledgement' }),
+        secondsToAcknowledge: z.number().nullable().openapi({ description: 'From the alarm being raised (its raised event in the range, else its activeSince) to this acknowledgement' }),
       }),
     ),
     handling: z.array(z.object({ ...eventBase, found: z.string(), done: z.string(), result: z.string() })).openapi({ description: 'Handling records (the closed loop)' }),
