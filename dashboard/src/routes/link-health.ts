@@ -23,7 +23,7 @@ const LinkHealthDaySchema = z
   .object({
     deviceId: z.string(),
     day: z.string().openapi({ description: 'UTC day, YYYY-MM-DD' }),
-    onlineHours: z.number().openapi({ description: 'Hours of the day (up to now) not in comms loss' }),
+    onlineHours: z.number().openapi({ description: 'Hours of the day (up to now) not in comms loss; time the gateway was down is not offline but shows as readings missing' }),
     offlineHours: z.number().openapi({ description: 'Hours of the day in comms loss (from the stored comms_loss events)' }),
     disconnections: z.number().int().openapi({ description: 'Comms losses that began in the day' }),
     readingsReceived: z.number().int().openapi({ description: 'Readings of its points stored in the day, any quality' }),
