@@ -216,6 +216,7 @@ interface ShiftReport {
   handling: { alarmId: string; who: string | null; result: string }[];
   modeChanges: { alarmId: string; kind: string; who: string | null; reason: string | null }[];
   actions: { kind: string; actionId: string | null; alarmId: string }[];
+  upkeep: { deviceId: string; kind: string; who: string | null }[];
   commsLosses: { deviceId: string; disconnections: number }[];
   points: { pointId: string; max: number | null; count: number }[];
   standing: { alarmId: string; mode: string }[];
@@ -240,6 +241,8 @@ describe('GET /api/v1/shift-report', () => {
     expect(report.modeChanges).toContainEqual(expect.objectContaining({ alarmId: ALARMS.lo, kind: 'shelved', who: 'op', reason: 'sensor at zero' }));
     expect(report.actions).toContainEqual(expect.objectContaining({ kind: 'action_commanded', actionId: 'close-gas', alarmId: ALARMS.hihi }));
     expect(report.commsLosses.map((loss) => loss.deviceId)).toContain('GD-1');
+    // The records of the upkeep tests above, entered in the range.
+    expect(report.upkeep).toContainEqual(expect.objectContaining({ deviceId: 'GD-1', kind: 'bump_test', who: 'op' }));
     expect(report.points).toEqual([expect.objectContaining({ pointId: GAS, max: 45, count: expect.any(Number) })]);
     // At the end the latch's hihi (acknowledged, condition gone) is no longer active; lo stands, shelved.
     expect(report.standing).toContainEqual(expect.objectContaining({ alarmId: ALARMS.lo, mode: 'shelved' }));

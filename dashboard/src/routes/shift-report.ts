@@ -6,7 +6,9 @@ import { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS } from '../query-params.
 import { eventsInRange } from '../range-events.ts';
 import { commsScores } from '../regulator/comms-history.ts';
 import { MODE_CHANGE_KINDS, shiftEvents, standingAt } from '../shift-report.ts';
+import { upkeepRecords } from '../upkeep.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
+import { UpkeepRecordSchema } from './upkeep.ts';
 
 const SHIFT_REPORT_MAX_DAYS = 31;
 /** Monitored points whose min / max / avg one report lists at most (a printed page holds far fewer). */
@@ -44,6 +46,7 @@ const ShiftReportSchema = z
     actions: z
       .array(z.object({ ...eventBase, kind: z.string(), actionId: z.string().nullable(), command: z.string().nullable(), reason: z.string().nullable() }))
       .openapi({ description: 'Shut-off actions commanded and released (action_commanded, action_released; alarmId = the trigger) and latched alarms reset (reset)' }),
+    upkeep: z.array(UpkeepRecordSchema).openapi({ description: 'Bump tests and calibrations entered in the range' }),
     commsLosses: z.array(z.object({ deviceId: z.string(), disconnections: z.number().int(), offlineHours: z.number() })).openapi({ description: 'Devices in comms loss at some time of the range' }),
     points: z
       .array(z.object({ pointId: z.string(), min: z.number().nullable(), avg: z.number().nullable(), max: z.number().nullable(), count: z.number().int(), completeness: z.number() }))
@@ -91,7 +94,10 @@ export function registerShiftReportRoutes(app: OpenAPIHono<AppEnv>, contextOf: C
         const row = byPoint.get(pointId);
         return { pointId, min: row?.min ?? null, avg: row?.avg ?? null, max: row?.max ?? null, count: row?.count ?? 0, completeness: row?.completeness ?? 0 };
       });
-      return c.json({ from, to, ...shiftEvents(events), commsLosses, points, pointsTruncated: monitored.length > listed.length, standing: standingAt(latestStates) }, 200);
+      return c.json(
+        { from, to, ...shiftEvents(events), upkeep: upkeepRecords(events), commsLosses, points, pointsTruncated: monitored.length > listed.length, standing: standingAt(latestStates) },
+        200,
+      );
     },
   );
 }

@@ -36,7 +36,7 @@ const UpkeepBody = z
 
 const UpkeepQuery = z.strictObject({ device: z.string().min(1).max(200).optional().openapi({ description: 'One detector only' }) });
 
-const RecordSchema = z
+export const UpkeepRecordSchema = z
   .object({
     seq: z.number().int().openapi({ description: 'Its alarm_events seq' }),
     deviceId: z.string(),
@@ -51,7 +51,7 @@ const RecordSchema = z
   .openapi('UpkeepRecord');
 
 const DueSchema = z.object({
-  last: RecordSchema.nullable(),
+  last: UpkeepRecordSchema.nullable(),
   nextDue: z.number().nullable().openapi({ description: "The last record's nextDue, else its at + the interval (a failed one: its at); null without a record or interval" }),
   overdue: z.boolean().openapi({ description: 'Now at or past nextDue, or an interval is set and none was ever recorded' }),
 });
@@ -68,7 +68,7 @@ const DetectorUpkeepSchema = z
   .openapi('DetectorUpkeep');
 
 const UpkeepListSchema = z
-  .object({ time: z.number(), detectors: z.array(DetectorUpkeepSchema), records: z.array(RecordSchema).openapi({ description: 'Every record, newest first' }) })
+  .object({ time: z.number(), detectors: z.array(DetectorUpkeepSchema), records: z.array(UpkeepRecordSchema).openapi({ description: 'Every record, newest first' }) })
   .openapi('UpkeepList');
 
 export function registerUpkeepRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
