@@ -17,6 +17,8 @@ export const ROLES = {
   read: USER_ROLES,
   /** Acknowledge, shelve, unshelve: the operator's tools for the alarm in front of them. */
   handleAlarms: rolesFor('shelve'),
+  /** Bump-test and calibration records: who tested the detector in front of them. */
+  recordUpkeep: rolesFor('ack'),
   /** Out of service and back in service. */
   serviceAlarms: rolesFor('remove_from_service'),
   /** The audit log and the alarm-system health: supervision of people and of the alarm system, not operation. */
@@ -35,6 +37,7 @@ export const ROLES = {
 export const ROLE_DUTIES: Readonly<Record<keyof typeof ROLES, string>> = {
   read: 'see alarms, points, trends, alarm history and the live stream',
   handleAlarms: 'acknowledge, shelve and unshelve an alarm; record how it was handled',
+  recordUpkeep: "record a detector's bump test or calibration",
   serviceAlarms: 'take an alarm out of service and back',
   supervise: 'read the audit log and the alarm-system health',
   resetAction: 'release a latched action (a shut-off) once its trigger cleared',

@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { apiDocsHtml, type OpenApiDocument } from './api-docs.ts';
 import { CSRF_HEADER, sessionCookieName } from './access.ts';
 import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError, errorAnswer, validationError } from './errors.ts';
@@ -12,19 +13,24 @@ import { registerAlarmHealthRoutes } from './routes/alarm-health.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerHandlingRoutes } from './routes/handling.ts';
+import { registerLinkHealthRoutes } from './routes/link-health.ts';
 import { registerPointRoutes } from './routes/points.ts';
 import { registerRegulatorRoutes } from './routes/regulator.ts';
 import { registerSessionRoutes } from './routes/session.ts';
+import { registerShiftReportRoutes } from './routes/shift-report.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
 import { registerThresholdRoutes } from './routes/thresholds.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerUiRoutes } from './ui-files.ts';
 import { registerUserRoutes } from './routes/users.ts';
+import { registerUpkeepRoutes } from './routes/upkeep.ts';
 
 export const API_VERSION = '1';
 export const API_VERSION_HEADER = 'X-Hazmon-Api-Version';
 export const OPENAPI_PATH = '/api/v1/openapi.json';
+/** The human-readable docs, written from the same document. */
+const API_DOCS_PATH = '/api/docs';
 /** Request bodies at most: the largest command (a shelve with a 500-character reason) is well under 1 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -105,9 +111,15 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerThresholdRoutes(app, contextOf);
   registerUserRoutes(app, contextOf);
   registerRegulatorRoutes(app, contextOf);
-  let document: unknown;
+  registerUpkeepRoutes(app, contextOf);
+  registerLinkHealthRoutes(app, contextOf);
+  registerShiftReportRoutes(app, contextOf);
+  let document: ReturnType<typeof documentOf> | undefined;
+  let docsPage: string | undefined;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
   registerUiRoutes(app);
+  // The generator's path items are a closed type; the page reads them as the plain JSON they are.
+  app.get(API_DOCS_PATH, (c) => c.html((docsPage ??= apiDocsHtml((document ??= documentOf(app)) as unknown as OpenApiDocument)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {
     const answer = errorAnswer(error, contextOf().log);
     return c.json(answer.body, answer.status, answer.headers);

@@ -49,6 +49,33 @@ const SPECS: readonly BodySpec[] = [
   { path: alarmPath('out-of-service'), valid: { reason: validReason }, bad: { reason: badReason }, required: ['reason'] },
   { path: alarmPath('return-to-service'), valid: { reason: validReason }, bad: { reason: badReason }, required: [] },
   { path: '/api/v1/actions/close-gas/reset', valid: { reason: validReason }, bad: { reason: badReason }, required: ['reason'] },
+  {
+    path: '/api/v1/devices/GD-1/upkeep',
+    // Valid times long past, a due date after them: only the broken field can be what the answer names.
+    valid: {
+      kind: fc.constantFrom('bump_test', 'calibration'),
+      at: fc.integer({ min: 0, max: 10 ** 12 }),
+      result: fc.constantFrom('pass', 'fail', 'adjusted'),
+      notes: validReason,
+      nextDue: fc.integer({ min: 10 ** 12 + 1, max: 2 * 10 ** 12 }),
+    },
+    bad: {
+      kind: fc.oneof(notAString, fc.constantFrom('', 'bump', 'Calibration', 'proof_test')),
+      at: fc.oneof(
+        badMinutes.filter((value) => typeof value !== 'number' || !Number.isInteger(value) || value > 8.64e15),
+        fc.integer({ max: -1 }),
+      ),
+      result: fc.oneof(notAString, fc.constantFrom('', 'ok', 'PASS')),
+      notes: fc.oneof(notAString, fc.constant(''), fc.string({ minLength: 2001, maxLength: 3000 })),
+      nextDue: fc.oneof(
+        fc.integer({ max: -1 }),
+        fc.string(),
+        fc.constant(null),
+        fc.double({ min: 1, max: 1e12, noNaN: true }).filter((value) => !Number.isInteger(value)),
+      ),
+    },
+    required: ['kind', 'at', 'result'],
+  },
 ];
 
 /** A body with exactly one thing wrong, and the field the answer must name. */

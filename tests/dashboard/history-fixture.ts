@@ -23,10 +23,10 @@ function engineAlarm(web: WebPlant, id: string): AlarmView | undefined {
   return web.agent.alarms().engine.find((alarm) => alarm.id === id);
 }
 
-/** The web plant, a client signed in for each role, the `lo` alarm standing (gas 0). */
-export async function startSignedIn(): Promise<SignedIn> {
+/** The web plant (its config text changed by `edit`), a client signed in for each role, the `lo` alarm standing (gas 0). */
+export async function startSignedIn(edit?: (yaml: string) => string): Promise<SignedIn> {
   const startedAt = Date.now();
-  const web = await startWebPlant();
+  const web = await startWebPlant({}, undefined, edit);
   const document = await DocumentCheck.load(web.base);
   const sessions = {} as Record<Role, WebClient>;
   for (const role of ROLE_NAMES) {

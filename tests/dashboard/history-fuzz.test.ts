@@ -96,6 +96,8 @@ const SPECS: readonly QuerySpec[] = [
     bad: { from: notATime, to: notATime, after: notATime, limit: badCount(1000), who: fc.constantFrom('', 'x'.repeat(101)) },
   },
   { path: '/api/v1/alarm-health', valid: range, bad: { from: notATime, to: fc.oneof(notATime, badTo) } },
+  { path: '/api/v1/shift-report', valid: range, bad: { from: notATime, to: fc.oneof(notATime, badTo, fc.constant(String(Date.now() + 31 * DAY_MS))) } },
+  { path: '/api/v1/upkeep', valid: () => ({ device: 'GD-1' }), bad: { device: fc.constantFrom('', 'x'.repeat(201)) } },
 ];
 
 describe('query params', () => {

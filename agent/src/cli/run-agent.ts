@@ -44,6 +44,8 @@ function eventText(event: AgentEvent): string | null {
       return `${at(event.time)} refused ${event.command} ${event.target} by ${event.who}: ${event.reason}`;
     case 'alarm_handled':
       return `${at(event.time)} handled ${event.alarmId} by ${event.who}: ${event.result}`;
+    case 'upkeep_recorded':
+      return `${at(event.time)} ${event.kind} of ${event.deviceId} at ${at(event.at)} by ${event.who}: ${event.result}`;
     case 'alarm_flood':
       return `${at(event.time)} alarm flood ${event.phase} at ${event.site}: ${event.alarmsIn10Min} alarms in 10 minutes`;
     case 'config_reload':

@@ -72,7 +72,8 @@ export function buildCatalog(sections: Partial<ConfigSections>, file: string, pr
       return;
     }
     try {
-      const device = createModbusDevice(profile, config, { file, path });
+      const { upkeep: _upkeep, ...deviceConfig } = config;
+      const device = createModbusDevice(profile, deviceConfig, { file, path });
       catalog.devices.push(device);
       for (const point of device.points) {
         if (point.spec.poll) listed.push({ source: 'modbus', id: point.readingId, path: [...path, 'id'], device, point: point.spec });

@@ -23,7 +23,7 @@ import { IssueList } from './issues.ts';
 import type { PlanPosition } from './plan.ts';
 import { checkPlan } from './plan.ts';
 import { compileRules, tripValueOf } from './rules.ts';
-import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
+import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UpkeepIntervals, UserConfig } from './schema.ts';
 import { configSections } from './schema.ts';
 import { storePointDefinitions } from './store-points.ts';
 import { parseYamlDocument, readYamlData } from './yaml-data.ts';
@@ -44,6 +44,8 @@ export interface AgentConfig {
   /** Ready to hand to a ModbusPoller: decoders and poll plans built. */
   readonly devices: readonly ReadyDevice[];
   readonly opcua: readonly OpcuaConnectionConfig[];
+  /** Bump-test and calibration intervals by Modbus device id (`devices[].upkeep`); devices without are left out. */
+  readonly upkeep: Readonly<Record<string, UpkeepIntervals>>;
   /** Parsed and compiled once by the engine; pass to `new AlarmEngine(config.engine, sink)`. */
   readonly engine: EngineConfig;
   /** Every point that produces readings, with its regulatory metadata. */
@@ -141,6 +143,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     lines: sections.lines,
     devices: catalog.devices,
     opcua: sections.opcua.map((connection) => ({ ...connection, pkiDir: opcuaPkiDir(file, storePath, connection.pkiDir) })),
+    upkeep: Object.fromEntries(sections.devices.flatMap((device) => (device.upkeep === undefined ? [] : [[device.id, device.upkeep]]))),
     engine: rules.engine,
     storePoints: storePointDefinitions(catalog, sections.points, rules.engine, sections.site),
     store: {

@@ -235,11 +235,23 @@ const profilesSchema = z.strictObject({
   dir: text,
 });
 
+/**
+ * How often a detector is bump-tested and calibrated (the plant's maintenance plan, from the maker's manual): the next
+ * due date of each is the last record's plus this many days, unless the record names its own.
+ */
+const upkeepIntervalsSchema = z.strictObject({
+  bumpTestDays: z.number().int().min(1).max(3660).optional(),
+  calibrationDays: z.number().int().min(1).max(3660).optional(),
+});
+
+/** A Modbus device (the protocol's fields) with the agent's own: its upkeep intervals. */
+const deviceEntrySchema = deviceConfigSchema.extend({ upkeep: upkeepIntervalsSchema.optional() });
+
 /** Every top-level section; each is checked on its own so one bad section does not hide the others' problems. */
 export const configSections = {
   site: siteSchema,
   lines: z.array(lineConfigSchema).default([]),
-  devices: z.array(deviceConfigSchema).default([]),
+  devices: z.array(deviceEntrySchema).default([]),
   opcua: z.array(opcuaConnectionSchema).default([]),
   points: z.array(pointEntrySchema).default([]),
   votingGroups: z.array(votingGroupSchema).default([]),
@@ -269,3 +281,4 @@ export type ApiConfig = z.output<typeof apiSchema>;
 export type MetricsListenConfig = z.output<typeof metricsSchema>;
 export type HealthLimits = z.output<typeof healthSchema>;
 export type HeartbeatConfig = z.output<typeof heartbeatSchema>;
+export type UpkeepIntervals = z.output<typeof upkeepIntervalsSchema>;

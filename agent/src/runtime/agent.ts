@@ -50,7 +50,7 @@ import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
-import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
+import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -356,6 +356,28 @@ export class Agent implements AgentApi {
       'alarm_handling',
       alarmId,
       { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? { handling } : { reason: result.reason }), role: access.user?.role ?? null },
+      nameOf(credentials),
+    );
+    return result;
+  }
+
+  /**
+   * A bump test or calibration of a Modbus device (operator and up): an `alarm_events` row of rule `upkeep` and the
+   * record's kind, point id the device's, committed before this resolves ok. Audited `device_upkeep` either way.
+   */
+  async recordUpkeep(deviceId: string, record: UpkeepRecord, credentials: Credentials): Promise<CommandResult> {
+    const access = await this.access.authorize(credentials, rolesFor('ack'), 'recording a bump test or calibration');
+    let result: CommandResult;
+    if ('refused' in access) result = { ok: false, reason: access.refused };
+    else if (!this.config.devices.some((device) => device.id === deviceId)) result = { ok: false, reason: `no Modbus device ${deviceId}` };
+    else {
+      const durability = await this.journal.publishRecord({ type: 'upkeep_recorded', time: this.now(), deviceId, who: access.user.name, ...record });
+      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the upkeep record could not be stored' };
+    }
+    await this.journal.audit(
+      'device_upkeep',
+      deviceId,
+      { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? { record } : { reason: result.reason }), role: access.user?.role ?? null },
       nameOf(credentials),
     );
     return result;

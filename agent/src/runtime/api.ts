@@ -7,7 +7,7 @@ import type { AlarmView, CommandResult } from '../engine/index.ts';
 import type { StoreReader } from '../store/index.ts';
 import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
-import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
+import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import type { LatestValue } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
@@ -91,6 +91,11 @@ export interface AgentApi {
   changeThresholds(pointId: string, change: ThresholdChangeRequest, credentials: Credentials): Promise<ThresholdChangeResult>;
   /** The threshold overrides in force and the history of changes. */
   thresholdOverview(): ThresholdOverview;
+  /**
+   * Records a detector's bump test or calibration (operator and up): an `alarm_events` row of rule `upkeep` (point id =
+   * the device id, kind = the record's), committed before this resolves, and a `device_upkeep` audit row.
+   */
+  recordUpkeep(deviceId: string, record: UpkeepRecord, credentials: Credentials): Promise<CommandResult>;
   actionLatched(actionId: string): boolean;
   /** Each configured action: its output, state, the valve's feedback, its triggers, whether a reset would be accepted now. */
   actions(): ActionView[];

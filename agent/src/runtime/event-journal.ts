@@ -7,9 +7,11 @@ import { messageOf } from '@hazmon/errors';
 import type { AlarmEventInput, HazmonStore } from '../store/index.ts';
 import type { DurableListener, EventDurability } from './durable-feed.ts';
 import { appendFailed, DurableEventFeed } from './durable-feed.ts';
-import type { AgentEvent, AgentListener, AlarmHandledEvent, ConfigReloadEvent } from './events.ts';
+import type { AgentEvent, AgentListener, AlarmHandledEvent, ConfigReloadEvent, PersonRecordEvent, UpkeepRecordedEvent } from './events.ts';
 
 export const HAZMON = 'hazmon';
+/** The rule id of upkeep rows (bump tests, calibrations) in `alarm_events`; their point id is the device's id. */
+export const UPKEEP_RULE = 'upkeep';
 
 export class EventJournal {
   private readonly listeners = new Set<AgentListener>();
@@ -46,11 +48,11 @@ export class EventJournal {
    * A person's record, published like any event; resolves with its durability once its row's append has settled, so
    * the person is told "stored" only when it is.
    */
-  publishRecord(event: AlarmHandledEvent): Promise<EventDurability> {
+  publishRecord(event: PersonRecordEvent): Promise<EventDurability> {
     this.notifyListeners(event);
     const settled = this.durableFeed.awaitStore(event);
     return new Promise((resolve) =>
-      this.persist(handledRow(event), (durability) => {
+      this.persist(event.type === 'alarm_handled' ? handledRow(event) : upkeepRow(event), (durability) => {
         settled(durability);
         resolve(durability);
       }),
@@ -194,6 +196,8 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
       };
     case 'alarm_handled':
       return handledRow(event);
+    case 'upkeep_recorded':
+      return upkeepRow(event);
     case 'alarm_chattering':
       return {
         time: event.time,
@@ -221,6 +225,19 @@ function handledRow(event: AlarmHandledEvent): AlarmEventInput {
     who: event.who,
     why: event.result,
     details: { alarmId: event.alarmId, found: event.found, done: event.done, result: event.result },
+  };
+}
+
+function upkeepRow(event: UpkeepRecordedEvent): AlarmEventInput {
+  return {
+    time: event.time,
+    pointId: event.deviceId,
+    ruleId: UPKEEP_RULE,
+    kind: event.kind,
+    stateAfter: event.result,
+    who: event.who,
+    why: event.notes ?? event.result,
+    details: { at: event.at, result: event.result, notes: event.notes ?? null, nextDue: event.nextDue ?? null },
   };
 }
 

@@ -18,6 +18,17 @@ export interface ConfigReloadEvent {
   readonly report: ReloadReport | null;
 }
 
+/** A bump test or a calibration of a detector. */
+export interface UpkeepRecord {
+  readonly kind: 'bump_test' | 'calibration';
+  /** When the work was done, epoch ms UTC. */
+  readonly at: number;
+  readonly result: 'pass' | 'fail' | 'adjusted';
+  readonly notes?: string;
+  /** The next due date the person set, epoch ms UTC; without it the device's `upkeep` interval gives it. */
+  readonly nextDue?: number;
+}
+
 /** A person's handling record for an alarm (the closed loop regulators keep): what was found, what was done, the result. */
 export interface AlarmHandledEvent {
   readonly type: 'alarm_handled';
@@ -34,7 +45,19 @@ export interface AlarmHandledEvent {
   readonly result: string;
 }
 
-export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent | AlarmHandledEvent;
+/** A detector's bump test or calibration as a person recorded it (UpkeepRecord, with the device, who and when entered). */
+export interface UpkeepRecordedEvent extends UpkeepRecord {
+  readonly type: 'upkeep_recorded';
+  /** When it was entered, epoch ms UTC (`at` is when the work was done). */
+  readonly time: number;
+  readonly deviceId: string;
+  readonly who: string;
+}
+
+/** A person's record that the agent stores before telling them it is stored. */
+export type PersonRecordEvent = AlarmHandledEvent | UpkeepRecordedEvent;
+
+export type AgentEvent = EngineEvent | RuntimeAlarmEvent | ConfigReloadEvent | PersonRecordEvent;
 export type AgentListener = (event: AgentEvent) => void;
 export type AgentDurableListener = DurableListener<AgentEvent>;
 export type ReadingsListener = (batch: readonly Reading[]) => void;

@@ -232,18 +232,20 @@ export async function latestActionEvents(connection: SerialConnection): Promise<
 const NOT_ALARM_STATE_KINDS = ['action_commanded', 'action_released', 'command_refused', 'vote_ignored', 'flood_start', 'flood_end', 'chattering', 'notice', 'handled'];
 
 /**
- * Each alarm's latest life-cycle row, where that leaves it not normal or not in service: what a restarting agent
- * takes back (acknowledged, shelved, out of service, still standing). Alarms are told apart by `details.alarmId`.
+ * Each alarm's latest life-cycle row (of those before `before`, default all), where that leaves it not normal or not
+ * in service: what a restarting agent takes back (acknowledged, shelved, out of service, still standing), or what
+ * stood at a past time. Alarms are told apart by `details.alarmId`.
  */
-export async function latestAlarmStates(connection: SerialConnection): Promise<AlarmEventRow[]> {
+export async function latestAlarmStates(connection: SerialConnection, before = Number.MAX_SAFE_INTEGER): Promise<AlarmEventRow[]> {
+  if (!Number.isSafeInteger(before)) badRange('latestAlarmStates', `before ${quote(before)} must be a whole number`);
   const rows = await connection.rows(
     `SELECT * FROM (
        SELECT * FROM alarm_events
-       WHERE kind NOT IN (${NOT_ALARM_STATE_KINDS.map(sqlString).join(', ')}) AND json_extract_string(details, '$.alarmId') IS NOT NULL
+       WHERE t < $1 AND kind NOT IN (${NOT_ALARM_STATE_KINDS.map(sqlString).join(', ')}) AND json_extract_string(details, '$.alarmId') IS NOT NULL
        QUALIFY row_number() OVER (PARTITION BY json_extract_string(details, '$.alarmId') ORDER BY seq DESC) = 1
      ) WHERE state_after <> 'normal' OR coalesce(json_extract_string(details, '$.mode'), 'in_service') <> 'in_service'
      ORDER BY seq`,
-    [],
+    [before],
   );
   return rows.map(alarmEventFromRow);
 }

@@ -217,7 +217,7 @@ export class HazmonStore {
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
     alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query),
     auditRows: (query) => this.auditRows(query),
-    latestAlarmStates: () => this.latestAlarmStates(),
+    latestAlarmStates: (before) => this.latestAlarmStates(before),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
     pointDefinitions: () => readPointDefinitions(this.reads),
@@ -524,9 +524,9 @@ export class HazmonStore {
     return queries.latestActionEvents(this.reads);
   }
 
-  /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service (see queries.latestAlarmStates). */
-  latestAlarmStates(): Promise<AlarmEventRow[]> {
-    return queries.latestAlarmStates(this.reads);
+  /** Each alarm's latest life-cycle row (before `before`, default all) where it left the alarm not normal or not in service (see queries.latestAlarmStates). */
+  latestAlarmStates(before?: number): Promise<AlarmEventRow[]> {
+    return queries.latestAlarmStates(this.reads, before);
   }
 
   auditRows(query: AuditRangeQuery = {}): Promise<AuditRow[]> {

@@ -91,8 +91,8 @@ export interface StoreReader {
   /** Alarm events with time in [from, to) and seq > afterSeq (of the given points, all when omitted), oldest first: a range read in pages. */
   alarmEventsInRange(query: AlarmEventRangeQuery): Promise<AlarmEventRow[]>;
   auditRows(query?: AuditRangeQuery): Promise<AuditRow[]>;
-  /** Each alarm's latest life-cycle row where it left the alarm not normal or not in service. */
-  latestAlarmStates(): Promise<AlarmEventRow[]>;
+  /** Each alarm's latest life-cycle row (of those with time before `before`, default all) where it left the alarm not normal or not in service. */
+  latestAlarmStates(before?: number): Promise<AlarmEventRow[]>;
   /** Checks the audit log's hash chain: its head, or each altered row. */
   verifyAuditChain(): Promise<AuditVerification>;
   /** Writes a time range of committed rows to CSV or Parquet; returns the number of rows written. */

@@ -49,6 +49,14 @@ const DeviceSchema = z
       .object({ requests: z.number(), responses: z.number(), timeouts: z.number(), exceptions: z.number(), connectionErrors: z.number() })
       .nullable()
       .openapi({ description: 'Modbus request counters since start; null for OPC UA' }),
+    faults: z
+      .array(z.object({ pointId: z.string(), quality: z.string(), reason: z.string().nullable(), message: z.string().nullable() }))
+      .openapi({ description: 'Its points whose latest reading is not good, with the reason' }),
+    sensorLifeHours: z.number().nullable().openapi({ description: 'Remaining sensor life the device reports; null where it reports none' }),
+    upkeep: z
+      .object({ bumpTestDue: z.number().nullable(), calibrationDue: z.number().nullable(), overdue: z.boolean() })
+      .nullable()
+      .openapi({ description: "A detector's next bump test and calibration (epoch ms UTC) and whether either is overdue (GET /api/v1/upkeep); null for other devices" }),
   })
   .openapi('Device');
 
@@ -57,7 +65,7 @@ export const DeviceListSchema = z
   .openapi('DeviceList');
 
 /** A UTC instant as ISO 8601 with Z or an offset. */
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T00:00:00Z' });
+export const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T00:00:00Z' });
 
 export const DEVICE_PERIOD_DEFAULT_DAYS = 30;
 export const DEVICE_PERIOD_MAX_DAYS = 366;

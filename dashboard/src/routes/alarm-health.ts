@@ -1,16 +1,11 @@
 /** Alarm-system health for supervisors: the EEMUA 191 / ISA-18.2 figures of a time range, from the stored alarm events. */
-import type { AlarmEventRow } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { alarmHealth, HEALTH_FIGURES } from '../alarm-health.ts';
-import { ApiError } from '../errors.ts';
 import { checkSpan, DAY_MS, epochMs, MINUTE_MS } from '../query-params.ts';
+import { eventsInRange } from '../range-events.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
-
-const EVENT_PAGE = 10_000;
-/** Events one request reads at most (they are held in memory to count): a busier range is refused, to be split. */
-const MAX_EVENTS = 200_000;
 
 const AlarmHealthQuery = z
   .strictObject({
@@ -59,13 +54,7 @@ export function registerAlarmHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: C
       const query = c.req.valid('query');
       const from = Number(query.from);
       const to = Number(query.to);
-      const events: AlarmEventRow[] = [];
-      for (;;) {
-        const page = await api.reader.alarmEventsInRange({ from, to, afterSeq: events.at(-1)?.seq ?? 0, limit: EVENT_PAGE });
-        events.push(...page);
-        if (events.length > MAX_EVENTS) throw new ApiError('HAZMON_API_INVALID', `to: the range holds more than ${MAX_EVENTS} alarm events; ask for a shorter one`, 'to');
-        if (page.length < EVENT_PAGE) break;
-      }
+      const events = await eventsInRange(api.reader, from, to);
       return c.json({ from, to, ...alarmHealth(events, from, to) }, 200);
     },
   );

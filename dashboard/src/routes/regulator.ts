@@ -29,8 +29,10 @@ import {
   SiteSchema,
 } from '../regulator/schemas.ts';
 import { allowRegulator } from '../regulator-access.ts';
+import { type DetectorUpkeep, detectorUpkeep } from '../upkeep.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 import { pointMetadata } from './points.ts';
+import { storedUpkeep } from './upkeep.ts';
 
 const DAY_MS = 86_400_000;
 const PLAN_PATH = '/api/v1/site/plan';
@@ -38,12 +40,12 @@ const PLAN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data
 const HOUR_MS = 3_600_000;
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const;
 
-function regulatorRoute<const Path extends string>(path: Path, summary: string) {
+export function regulatorRoute<const Path extends string>(path: Path, summary: string) {
   return { method: 'get', path, summary, description: `A regulator token, or a session of role ${ROLES.read.join(', ')}. Read-only.`, security: REGULATOR_SECURITY } as const;
 }
 
 /** from and to as epoch ms: from at or after 1970 and before to. */
-function timeRange(query: { from: string; to: string }): { from: number; to: number } {
+export function timeRange(query: { from: string; to: string }): { from: number; to: number } {
   const from = Date.parse(query.from);
   const to = Date.parse(query.to);
   if (from < 0) throw new ApiError('HAZMON_API_INVALID', 'from: before 1970-01-01T00:00:00Z', 'from');
@@ -59,6 +61,12 @@ function pointIds(text: string | undefined, configured: readonly string[]): stri
   const unknown = ids.find((id) => !known.has(id));
   if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${JSON.stringify(unknown.slice(0, 200))}`, 'points');
   return ids;
+}
+
+/** A detector's upkeep as the devices list gives it. */
+function upkeepDue(detector: DetectorUpkeep | undefined) {
+  if (detector === undefined) return null;
+  return { bumpTestDue: detector.bumpTest.nextDue, calibrationDue: detector.calibration.nextDue, overdue: detector.bumpTest.overdue || detector.calibration.overdue };
 }
 
 export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
@@ -139,11 +147,17 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const scores = commsScores(await api.reader.ruleHistory('comms_loss', from, to), from, to);
       const stats = api.stats();
       const metadata = pointMetadata(api.config);
+      const latestValues = api.latestValues();
       const lastGood = new Map<string, number>();
-      for (const latest of api.latestValues()) {
+      const faults = new Map<string, { pointId: string; quality: string; reason: string | null; message: string | null }[]>();
+      for (const latest of latestValues) {
         const device = metadata.get(latest.pointId)?.device;
-        if (device && latest.quality === 'good' && latest.receiveTime !== null) lastGood.set(device, Math.max(lastGood.get(device) ?? 0, latest.receiveTime));
+        if (!device || latest.quality === null) continue;
+        if (latest.quality === 'good' && latest.receiveTime !== null) lastGood.set(device, Math.max(lastGood.get(device) ?? 0, latest.receiveTime));
+        if (latest.quality !== 'good')
+          faults.set(device, [...(faults.get(device) ?? []), { pointId: latest.pointId, quality: latest.quality, reason: latest.reason?.code ?? null, message: latest.reason?.message ?? null }]);
       }
+      const upkeep = new Map(detectorUpkeep(api.config, await storedUpkeep(contextOf), latestValues, now()).map((detector) => [detector.deviceId, detector]));
       const opcua = new Set(api.config.opcua.map((connection) => connection.id));
       const lost = new Set(stats.devicesInCommsLoss);
       const refusing = new Set(stats.devicesRefusingRequests);
@@ -160,6 +174,9 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
             counters === undefined
               ? null
               : { requests: counters.requests, responses: counters.responses, timeouts: counters.timeouts, exceptions: counters.exceptions, connectionErrors: counters.connectionErrors },
+          faults: faults.get(id) ?? [],
+          sensorLifeHours: upkeep.get(id)?.sensorLifeHours ?? null,
+          upkeep: upkeepDue(upkeep.get(id)),
         };
       });
       return c.json({ period: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, devices }, 200);

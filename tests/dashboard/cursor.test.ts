@@ -1,0 +1,72 @@
+/**
+ * The alarm-events cursor as a property, on the real server in the real agent (real DuckDB file): while people
+ * append events (handling records, acknowledgements) between and during a client's page requests, the client pages
+ * through `GET /api/v1/alarm-events?after=&limit=` with random page sizes; the pages joined equal the stored table
+ * after the start, in seq order: no gap, no repeat.
+ */
+import type { AlarmEventRow } from '@hazmon/agent';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALARMS, type WebClient, type WebPlant, startWebPlantWithAdmin } from './web-fixture.ts';
+
+let web: WebPlant;
+let admin: WebClient;
+
+beforeAll(async () => {
+  ({ web, admin } = await startWebPlantWithAdmin());
+}, 60_000);
+
+afterAll(async () => {
+  await web?.close();
+});
+
+interface Page {
+  events: AlarmEventRow[];
+  next: number;
+}
+
+/** One step of the run: a page request of `limit`, with `appends` records sent at the same time. */
+const step = fc.record({ limit: fc.integer({ min: 1, max: 7 }), appends: fc.integer({ min: 0, max: 3 }), ack: fc.boolean() });
+
+function append(index: number, ack: boolean): Promise<unknown> {
+  const alarmId = encodeURIComponent(ALARMS.lo);
+  if (ack) return admin.request('POST', `/api/v1/alarms/${alarmId}/ack`, { body: { comment: `cursor run ${index}` } });
+  return admin.request('POST', `/api/v1/alarms/${alarmId}/handling`, { body: { found: `run ${index}`, done: 'nothing', result: 'checked' } });
+}
+
+describe('GET /api/v1/alarm-events while events are appended', () => {
+  it('pages joined equal the stored table: no gap, no repeat', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        const [last] = (await web.agent.reader.alarmEventsAfter(0, 10_000)).slice(-1);
+        const start = last?.seq ?? 0;
+        const received: AlarmEventRow[] = [];
+        let after = start;
+        let appended = 0;
+        let handled = 0;
+        for (const { limit, appends, ack } of steps) {
+          if (!ack) handled += appends;
+          const writes = Array.from({ length: appends }, () => append(appended++, ack));
+          const page = await admin.request<Page>('GET', `/api/v1/alarm-events?after=${after}&limit=${limit}`);
+          expect(page.status).toBe(200);
+          expect(page.body.events.length).toBeLessThanOrEqual(limit);
+          received.push(...page.body.events);
+          after = page.body.next;
+          await Promise.all(writes);
+        }
+        // Every append answered (so is stored); read on to the end.
+        for (;;) {
+          const page = await admin.request<Page>('GET', `/api/v1/alarm-events?after=${after}&limit=5`);
+          received.push(...page.body.events);
+          if (page.body.events.length === 0) break;
+          after = page.body.next;
+        }
+        const stored = (await web.agent.reader.alarmEventsAfter(start, 10_000)).filter((row) => row.seq <= after);
+        expect(received.map((row) => row.seq)).toEqual(stored.map((row) => row.seq));
+        expect(received).toEqual(stored);
+        expect(received.filter((row) => row.kind === 'handled' && row.who === 'root')).toHaveLength(handled);
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+});
