@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+$HAZMON_PNPM run build:ui
 exec node --import tsx scripts/demo.ts "$@"

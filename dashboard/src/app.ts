@@ -19,6 +19,7 @@ import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
 import { registerThresholdRoutes } from './routes/thresholds.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerUiRoutes } from './ui-files.ts';
 import { registerUserRoutes } from './routes/users.ts';
 
 export const API_VERSION = '1';
@@ -36,8 +37,9 @@ const DOCUMENT_CONFIG = {
   },
 };
 
+const CSP_HEADER = 'Content-Security-Policy';
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  [CSP_HEADER]: "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -47,7 +49,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 function securityHeaders(contextOf: ContextOf): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+    // A route's own policy is stricter (the site plan's SVG may run nothing): it stays.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (name !== CSP_HEADER || !c.res.headers.has(name)) c.res.headers.set(name, value);
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
     if (contextOf().secure) c.res.headers.set('Strict-Transport-Security', 'max-age=31536000');
   };
@@ -104,6 +107,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   registerRegulatorRoutes(app, contextOf);
   let document: unknown;
   app.get(OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
+  registerUiRoutes(app);
   const respond = (error: unknown, c: Context<AppEnv>) => {
     const answer = errorAnswer(error, contextOf().log);
     return c.json(answer.body, answer.status, answer.headers);

@@ -45,6 +45,16 @@ export const CommandAccepted = z.object({ ok: z.literal(true) }).openapi('Comman
 const priority = z.enum(['emergency', 'high', 'medium', 'low']);
 const alarmState = z.enum(['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned']);
 
+const AlarmHelpSchema = z
+  .object({
+    cause: z.string().nullable(),
+    consequence: z.string().nullable(),
+    responseMinutes: z.number().nullable().openapi({ description: 'Minutes within which someone must act' }),
+    action: z.string().nullable().openapi({ description: 'What to do' }),
+  })
+  .nullable()
+  .openapi('AlarmHelp', { description: "From the config: the point's help for the rule, its help for all rules, the preset of its area's kind; null when none gives any" });
+
 const EngineAlarmSchema = z
   .object({
     id: z.string(),
@@ -57,6 +67,7 @@ const EngineAlarmSchema = z
     priority,
     activeSince: z.number().nullable(),
     shelvedUntil: z.number().nullable(),
+    help: AlarmHelpSchema,
   })
   .openapi('EngineAlarm');
 
@@ -71,12 +82,49 @@ const RuntimeAlarmSchema = z
     occurrences: z.number().int(),
     since: z.number(),
     why: z.string(),
+    help: AlarmHelpSchema,
   })
   .openapi('RuntimeAlarm');
 
 export const AlarmListSchema = z.object({ engine: z.array(EngineAlarmSchema), runtime: z.array(RuntimeAlarmSchema) }).openapi('AlarmList');
 
 const quality = z.enum(['good', 'uncertain', 'bad']);
+
+const LimitSwitchSchema = z
+  .object({
+    pointId: z.string(),
+    value: z.boolean().nullable().openapi({ description: 'null before a good boolean reading' }),
+    quality: quality.nullable(),
+    sourceTime: z.number().nullable(),
+    receiveTime: z.number().nullable(),
+  })
+  .openapi('LimitSwitch');
+
+const ActionSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable().openapi({ description: "The output's name in the config" }),
+    kind: z.enum(['shutoff_valve', 'fan', 'siren', 'power_cut']),
+    output: z.object({ id: z.string(), command: z.string().openapi({ description: 'The point written to trip it' }), tripValue: z.union([z.boolean(), z.number()]) }),
+    state: z.enum(['normal', 'commanded', 'confirmed', 'discrepancy', 'latched']).openapi({
+      description:
+        'normal: not latched; commanded: close sent, feedback not yet confirming; confirmed: limit switches say closed; discrepancy: not confirmed in the travel time, or a write failed; latched: held tripped without feedback to confirm',
+    }),
+    latched: z.boolean(),
+    latchedSince: z.number().nullable().openapi({ description: 'Epoch ms UTC the latch began; null while not latched' }),
+    trippedBy: z.array(z.string()).openapi({ description: 'The alarms that tripped it, while latched' }),
+    discrepancy: z.string().nullable().openapi({ description: 'Why the standing discrepancy or failed command, null when none' }),
+    feedback: z.object({ closed: LimitSwitchSchema, open: LimitSwitchSchema.nullable() }).nullable().openapi({ description: "A valve's limit switches as last read; null without feedback" }),
+    triggers: z.array(z.object({ alarmId: z.string(), state: alarmState.nullable(), conditionActive: z.boolean() })).openapi({ description: 'The alarms whose activation trips it, as they stand' }),
+    resetAllowed: z.boolean(),
+    resetRefusal: z.string().nullable().openapi({ description: 'Why a reset would be refused now; null when it would be accepted' }),
+  })
+  .openapi('Action');
+
+/** A route that takes no query params: an unknown one is refused by name (a misspelt filter must not pass as "all"). */
+export const NoQuery = z.strictObject({});
+
+export const ActionListSchema = z.object({ actions: z.array(ActionSchema) }).openapi('ActionList');
 
 export const PointSchema = z
   .object({

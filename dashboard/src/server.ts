@@ -64,7 +64,7 @@ export function createDashboardServer(options: DashboardOptions = {}): AgentServ
       const live = await LiveFeed.start(api, log);
       const context: AppContext = {
         api,
-        sessions: new SessionStore(now, options.sessionLimits ?? DEFAULT_SESSION_LIMITS),
+        sessions: new SessionStore(now, () => api.config.users, options.sessionLimits ?? DEFAULT_SESSION_LIMITS),
         throttle: new LoginThrottle(now, options.throttleLimits ?? { user: USER_LIMITS, address: ADDRESS_LIMITS }),
         live,
         secure,

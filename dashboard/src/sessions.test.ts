@@ -1,9 +1,13 @@
-/** Sessions end 30 min after the last request or 12 h after sign-in, on sign-out, and are kept only as hashes. */
+/**
+ * Sessions end 30 min after the last request or 12 h after sign-in, on sign-out and when the user leaves the config;
+ * they take the role the config gives now, and are kept only as hashes.
+ */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SESSION_LIMITS, sameToken, SessionStore } from './sessions.ts';
 
 const USER = { name: 'op', role: 'operator' } as const;
 const MINUTE = 60_000;
+const CONFIG_USERS = () => [USER];
 
 function clock() {
   const state = { now: 1_000_000 };
@@ -13,7 +17,7 @@ function clock() {
 describe('SessionStore', () => {
   it('ends a session after 30 min without a request; each request restarts that clock', () => {
     const { state, now } = clock();
-    const sessions = new SessionStore(now);
+    const sessions = new SessionStore(now, CONFIG_USERS);
     const { id } = sessions.create(USER);
     state.now += 29 * MINUTE;
     expect(sessions.touch(id)?.user).toEqual(USER);
@@ -25,7 +29,7 @@ describe('SessionStore', () => {
 
   it('ends a session 12 h after sign-in however busy it is', () => {
     const { state, now } = clock();
-    const sessions = new SessionStore(now);
+    const sessions = new SessionStore(now, CONFIG_USERS);
     const { id, session } = sessions.create(USER);
     for (let elapsed = 0; elapsed < 12 * 60 - 20; elapsed += 20) {
       state.now += 20 * MINUTE;
@@ -38,7 +42,7 @@ describe('SessionStore', () => {
 
   it('ends a session on sign-out, which a stream holding it sees', () => {
     const { now } = clock();
-    const sessions = new SessionStore(now);
+    const sessions = new SessionStore(now, CONFIG_USERS);
     const { id, session } = sessions.create(USER);
     expect(sessions.alive(session)).toBe(true);
     sessions.end(id);
@@ -46,9 +50,23 @@ describe('SessionStore', () => {
     expect(sessions.alive(session)).toBe(false);
   });
 
+  it('takes the role the config gives now, and ends when a reload removes the user', () => {
+    const { now } = clock();
+    const users: { name: string; role: 'viewer' | 'operator' }[] = [{ name: 'op', role: 'operator' }];
+    const sessions = new SessionStore(now, () => users);
+    const { id, session } = sessions.create(USER);
+    users[0] = { name: 'op', role: 'viewer' };
+    expect(sessions.touch(id)?.user).toEqual({ name: 'op', role: 'viewer' });
+    users.length = 0;
+    expect(sessions.alive(session)).toBe(false);
+    expect(sessions.touch(id)).toBeUndefined();
+    users.push({ name: 'op', role: 'operator' });
+    expect(sessions.touch(id), 'a session that ended stays ended when the name comes back').toBeUndefined();
+  });
+
   it('hands out unguessable ids and tokens, different each time, and finds nothing by a made-up id', () => {
     const { now } = clock();
-    const sessions = new SessionStore(now);
+    const sessions = new SessionStore(now, CONFIG_USERS);
     const first = sessions.create(USER);
     const second = sessions.create(USER);
     expect(first.id).toMatch(/^[A-Za-z0-9_-]{43}$/);

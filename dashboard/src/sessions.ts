@@ -1,10 +1,11 @@
 /**
  * Signed-in people, in memory: the browser holds an opaque random id, the server only its SHA-256 (a heap dump or a
  * log line of the map gives no usable cookie). A session ends after 30 min without a request or 12 h after sign-in,
- * whichever comes first, and on sign-out; a restart ends them all.
+ * whichever comes first, on sign-out, and when its user leaves the config; a restart ends them all. A session takes
+ * its user's role from the config running now, so a reload that lowers a role takes effect on the next request.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuthenticatedUser } from '@hazmon/agent';
+import type { AuthenticatedUser, PublicUser } from '@hazmon/agent';
 
 export interface SessionLimits {
   readonly idleMs: number;
@@ -14,7 +15,8 @@ export interface SessionLimits {
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 3600_000 };
 
 export interface Session {
-  readonly user: AuthenticatedUser;
+  /** Its role follows the config's (see SessionStore.touch). */
+  user: AuthenticatedUser;
   /** Sent back in X-CSRF-Token on every state-changing request: a cross-site form cannot read it. */
   readonly csrfToken: string;
   readonly createdAt: number;
@@ -34,6 +36,8 @@ export class SessionStore {
 
   constructor(
     private readonly now: () => number,
+    /** The config's users now: a session of a user no longer there ends, a changed role applies at once. */
+    private readonly usersNow: () => readonly PublicUser[],
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
   ) {}
 
@@ -47,23 +51,32 @@ export class SessionStore {
     return { id, session };
   }
 
-  /** The live session of this id, its idle clock restarted; undefined (and forgotten) once expired. */
+  /**
+   * The live session of this id, its idle clock restarted and its role the config's; undefined (and forgotten) once
+   * expired or once its user has left the config.
+   */
   touch(id: string): Session | undefined {
     const key = digest(id);
     const session = this.byDigest.get(key);
     if (session === undefined) return undefined;
     const time = this.now();
-    if (this.expired(session, time)) {
+    const user = this.configured(session);
+    if (this.expired(session, time) || user === undefined) {
+      session.ended = true;
       this.byDigest.delete(key);
       return undefined;
     }
+    if (user.role !== session.user.role) session.user = { name: user.name, role: user.role };
     session.lastSeenAt = time;
     return session;
   }
 
-  /** True while the session is neither expired nor ended, without restarting its idle clock (a live stream checks this). */
+  /**
+   * True while the session is neither expired nor ended and its user is still in the config, without restarting its
+   * idle clock (a live stream checks this).
+   */
   alive(session: Session): boolean {
-    return !session.ended && !this.expired(session, this.now());
+    return !session.ended && !this.expired(session, this.now()) && this.configured(session) !== undefined;
   }
 
   end(id: string): void {
@@ -80,6 +93,10 @@ export class SessionStore {
 
   get maxAgeS(): number {
     return Math.floor(this.limits.absoluteMs / 1000);
+  }
+
+  private configured(session: Session): PublicUser | undefined {
+    return this.usersNow().find((user) => user.name === session.user.name);
   }
 
   private expired(session: Session, time: number): boolean {

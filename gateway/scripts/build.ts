@@ -1,5 +1,5 @@
 /** Bundles the hazmon command into one ES module for the gateway, so the service runs plain JavaScript without tsx. */
-import { mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -54,7 +54,16 @@ export async function bundleGateway({ entry = GATEWAY_ENTRY, outfile }: BundleOp
   return result.metafile;
 }
 
+/** The built browser UI (`pnpm run build:ui`) and where the bundle's web server looks for it (dashboard/src/ui-files.ts). */
+const UI_BUILD = fileURLToPath(new URL('../../dashboard/ui/dist', import.meta.url));
+const GATEWAY_UI = fileURLToPath(new URL('../dist/ui', import.meta.url));
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await bundleGateway({ outfile: GATEWAY_BUNDLE });
   console.log(`wrote ${GATEWAY_BUNDLE}`);
+  rmSync(GATEWAY_UI, { recursive: true, force: true });
+  if (existsSync(UI_BUILD)) {
+    cpSync(UI_BUILD, GATEWAY_UI, { recursive: true });
+    console.log(`copied the browser UI to ${GATEWAY_UI}`);
+  } else console.warn(`no browser UI at ${UI_BUILD}: run pnpm run build:ui first, or the web server answers / with a 503 page`);
 }

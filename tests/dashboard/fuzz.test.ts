@@ -151,3 +151,16 @@ describe('query params of GET /api/v1/alarm-events', () => {
     );
   }, 60_000);
 });
+
+describe('query params of GET /api/v1/actions', () => {
+  it('takes none: any param is a 400 naming it, never a 5xx', async () => {
+    const param = fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 40 }));
+    await fc.assert(
+      fc.asyncProperty(param, async ([name, value]) => {
+        const query = new URLSearchParams({ [name]: value }).toString();
+        expectRefusal(await admin.request('GET', `/api/v1/actions?${query}`), name, query);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 60_000);
+});

@@ -14,8 +14,15 @@ const sessions = {} as Record<Role, WebClient>;
 
 const engineAlarm = (id: string): AlarmView | undefined => web.agent.alarms().engine.find((alarm) => alarm.id === id);
 
+/** The house as a process area (its preset's help for hi and hihi), the gas point's own help for lo, the valve named. */
+const withHelp = (yaml: string) =>
+  yaml
+    .replace('areas: [{ id: house, name: Compressor house }]', 'areas: [{ id: house, name: Compressor house, kind: process }]')
+    .replace('    area: house\n', '    area: house\n    help: { lo: { cause: 量程下限漂移, responseMinutes: 60 }, all: { action: 通知值班长 } }\n')
+    .replace('  - id: XV-1\n    kind: shutoff_valve\n', '  - id: XV-1\n    name: 燃气总管切断阀\n    kind: shutoff_valve\n');
+
 beforeAll(async () => {
-  web = await startWebPlant();
+  web = await startWebPlant({}, undefined, withHelp);
   document = await DocumentCheck.load(web.base);
   for (const role of ROLE_NAMES) {
     sessions[role] = new WebClient(web.base, document);
@@ -41,6 +48,21 @@ describe('reads', () => {
     expect(answer.body.engine.find((alarm) => alarm.id === ALARMS.hihi)).toMatchObject({ pointId: 'GD-1.concentration', priority: expect.any(String), conditionActive: true });
   });
 
+  it("GET /api/v1/alarms gives each alarm its help: the point's own over its area preset's, field by field", async () => {
+    type Help = { cause: string | null; consequence: string | null; responseMinutes: number | null; action: string | null } | null;
+    const answer = await sessions.viewer.request<{ engine: (AlarmView & { help: Help })[]; runtime: { id: string; help: Help }[] }>('GET', '/api/v1/alarms');
+    const help = (id: string) => answer.body.engine.find((alarm) => alarm.id === id)?.help;
+    expect(help(ALARMS.lo)).toEqual({ cause: '量程下限漂移', consequence: null, responseMinutes: 60, action: '通知值班长' });
+    expect(help(ALARMS.hihi)).toEqual({ cause: expect.stringContaining('二级报警值'), consequence: expect.any(String), responseMinutes: 2, action: '通知值班长' });
+    await waitFor('close-gas latched', () => web.agent.actionLatched('close-gas'));
+    const latched = await sessions.viewer.request<{ runtime: { id: string; help: Help }[] }>('GET', '/api/v1/alarms');
+    expect(latched.body.runtime.find((alarm) => alarm.id === 'close-gas/latched')?.help).toMatchObject({ action: expect.stringContaining('复位') });
+  });
+
+  it('GET /api/v1/site/plan is a 404 naming the path when the config has no plan', async () => {
+    expect(await sessions.viewer.request('GET', '/api/v1/site/plan')).toMatchObject({ status: 404, body: { error: { code: 'HAZMON_API_NOT_FOUND', field: 'path' } } });
+  });
+
   it('GET /api/v1/points gives each configured point with its device, area, unit and latest value', async () => {
     const answer = await sessions.viewer.request<{ points: { id: string; device: string; area: string | null; unit: string | null; value: unknown; quality: string; receiveTime: number }[] }>(
       'GET',
@@ -56,6 +78,23 @@ describe('reads', () => {
     expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({ device: 'XV-1', area: null });
   });
 });
+
+interface LimitSwitch {
+  pointId: string;
+  value: boolean | null;
+  quality: string | null;
+  sourceTime: number | null;
+  receiveTime: number | null;
+}
+
+interface ActionAnswer {
+  id: string;
+  state: string;
+  latched: boolean;
+  latchedSince: number | null;
+  feedback: { closed: LimitSwitch; open: LimitSwitch | null } | null;
+  resetAllowed: boolean;
+}
 
 interface MatrixRoute {
   readonly method: string;
@@ -82,6 +121,7 @@ const ROUTES: readonly MatrixRoute[] = [
   { method: 'GET', path: '/api/v1/session', roles: everyone },
   { method: 'GET', path: '/api/v1/alarms', roles: everyone },
   { method: 'GET', path: '/api/v1/points', roles: everyone },
+  { method: 'GET', path: '/api/v1/actions', roles: everyone },
   { method: 'GET', path: '/api/v1/alarm-events?limit=5', roles: everyone },
   alarmCommand(ALARMS.hi, 'shelve', 'shelve', { reason: 'detector swap', minutes: 30 }, operators),
   alarmCommand(ALARMS.hi, 'unshelve', 'unshelve', { reason: 'swap done' }, operators),
@@ -175,8 +215,29 @@ describe('alarm commands', () => {
 
   it('resets the latched shut-off once the gas is gone (supervisor; 403 for viewer and operator), refuses while it is not latched, 404 for an unknown action', async () => {
     await waitFor('close-gas latched', () => web.agent.actionLatched('close-gas'));
+    const action = async () => (await sessions.viewer.request<{ actions: ActionAnswer[] }>('GET', '/api/v1/actions')).body.actions.find((candidate) => candidate.id === 'close-gas')!;
+    await waitFor('the valve confirmed closed', async () => (await action()).state === 'confirmed');
+    const confirmed = await action();
+    expect(confirmed).toMatchObject({
+      name: '燃气总管切断阀',
+      kind: 'shutoff_valve',
+      output: { id: 'XV-1', command: 'XV-1.command', tripValue: false },
+      latched: true,
+      latchedSince: expect.any(Number),
+      trippedBy: [ALARMS.hihi],
+      discrepancy: null,
+      triggers: [{ alarmId: ALARMS.hihi, state: expect.any(String), conditionActive: true }],
+      resetAllowed: false,
+      resetRefusal: expect.stringContaining(ALARMS.hihi),
+    });
+    expect(confirmed.feedback).toEqual({
+      closed: { pointId: 'XV-1.closed', value: true, quality: 'good', sourceTime: null, receiveTime: expect.any(Number) },
+      open: { pointId: 'XV-1.open', value: false, quality: 'good', sourceTime: null, receiveTime: expect.any(Number) },
+    });
+    expect(confirmed.latchedSince).toBeLessThanOrEqual(confirmed.feedback!.closed.receiveTime!);
     web.plant.site.device('GD-1').set('concentration', 0);
     await waitFor('hihi condition cleared', () => engineAlarm(ALARMS.hihi)?.conditionActive === false || engineAlarm(ALARMS.hihi) === undefined);
+    expect(await action()).toMatchObject({ state: 'confirmed', latched: true, resetAllowed: true, resetRefusal: null, triggers: [{ alarmId: ALARMS.hihi, conditionActive: false }] });
     const before = await lastAuditSeq(web.agent);
     for (const role of ['viewer', 'operator'] as const) {
       const forbidden = await sessions[role].request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'may I?' } });
@@ -186,6 +247,7 @@ describe('alarm commands', () => {
     const reset = await sessions.supervisor.request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'leak fixed, header checked' } });
     expect(reset.status, JSON.stringify(reset.body)).toBe(200);
     expect(web.agent.actionLatched('close-gas')).toBe(false);
+    expect(await action()).toMatchObject({ state: 'normal', latched: false, latchedSince: null, trippedBy: [], resetAllowed: false, resetRefusal: 'close-gas is not latched' });
     const again = await sessions.admin.request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'again' } });
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED' } } });
     expect((await auditRowsAfter(web.agent, before)).map((row) => [row.action, row.target, row.who, row.details?.['result']])).toEqual([

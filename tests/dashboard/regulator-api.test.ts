@@ -4,16 +4,24 @@
  * paged by time, exports read back; the route x credential matrix; generated bad query params (4xx naming the field,
  * never a 5xx). Every JSON answer is checked against the served OpenAPI document.
  */
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
 import { ALARMS, DocumentCheck, ROLE_NAMES, startWebPlant, USERS, WebClient, type Answer, type Role, type WebPlant } from './web-fixture.ts';
 
+/** The site plan: an SVG with a script in it, which the served policy must keep from running. */
+const PLAN_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 600"><script>alert(1)</script><rect width="800" height="600"/></svg>';
+const planDir = mkdtempSync(join(tmpdir(), 'hazmon-plan-'));
+writeFileSync(join(planDir, 'plan.svg'), PLAN_SVG);
+
 const SITE_YAML = `site:
   id: test-plant
   name: Test plant
+  timeZone: Europe/Berlin
+  plan: { image: ${JSON.stringify(join(planDir, 'plan.svg'))}, width: 800, height: 600 }
   gatewayCode: GW-0001
   enterprise: { code: 1101100012NR, name: Test Chemical Co. }
   majorHazard:
@@ -25,6 +33,7 @@ const SITE_YAML = `site:
 
 /** The gas point's provincial indicator metadata, as the config gives it. */
 const INDICATOR_YAML = `    area: house
+    position: { x: 120.5, y: 600 }
     indicatorCode: 1101100012NR0001
     equipmentCode: EQ-GD-1
     tagNumber: GT-101
@@ -67,6 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await web?.close();
+  rmSync(planDir, { recursive: true, force: true });
 });
 
 interface SiteAnswer {
@@ -81,17 +91,44 @@ describe('GET /api/v1/site', () => {
   it('gives the identity from the config, the warning grade of the live alarms and the major-hazard grade', async () => {
     const quiet = await pull<SiteAnswer>('/api/v1/site');
     expect(quiet.status).toBe(200);
-    expect(quiet.body).toMatchObject({ enterprise: { code: '1101100012NR', name: 'Test Chemical Co.' }, site: { id: 'test-plant', gatewayCode: 'GW-0001' } });
+    expect(quiet.body).toMatchObject({
+      enterprise: { code: '1101100012NR', name: 'Test Chemical Co.' },
+      site: { id: 'test-plant', gatewayCode: 'GW-0001', timeZone: 'Europe/Berlin' },
+      plan: { url: '/api/v1/site/plan', width: 800, height: 600 },
+    });
     expect(quiet.body.majorHazard?.r).toBeCloseTo(65.8, 6);
     expect(quiet.body.majorHazard?.grade).toBe(2);
     // lo (medium) stands at gas 0 in the house.
     expect(quiet.body.warningGrade).toBe('yellow');
-    expect(quiet.body.areas).toEqual([{ id: 'house', name: 'Compressor house', hazardSourceCode: null, warningGrade: 'yellow' }]);
+    expect(quiet.body.areas).toEqual([{ id: 'house', name: 'Compressor house', kind: null, hazardSourceCode: null, warningGrade: 'yellow' }]);
+  });
+});
+
+describe('GET /api/v1/site/plan', () => {
+  it('serves the plan image as it is on disk, an SVG under a policy that runs no script and loads nothing', async () => {
+    for (const answer of [await pull<string>('/api/v1/site/plan'), await sessions.viewer.request<string>('GET', '/api/v1/site/plan')]) {
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toBe('image/svg+xml');
+      expect(answer.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.body).toBe(PLAN_SVG);
+    }
+  });
+
+  it('is a 404 naming site.plan.image when the image went away after start, and serves it again once back', async () => {
+    const image = join(planDir, 'plan.svg');
+    rmSync(image);
+    try {
+      expect(await pull('/api/v1/site/plan')).toMatchObject({ status: 404, body: { error: { code: 'HAZMON_API_NOT_FOUND', message: expect.stringContaining('site.plan.image') } } });
+    } finally {
+      writeFileSync(image, PLAN_SVG);
+    }
+    expect((await pull('/api/v1/site/plan')).status).toBe(200);
   });
 });
 
 describe('GET /api/v1/points', () => {
-  it('gives each point its thresholds in force, its indicator metadata and the disable records', async () => {
+  it('gives each point its thresholds in force, its indicator metadata, its plan position and the disable records', async () => {
     expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/out-of-service`, { body: { reason: 'detector recalibration' } })).status).toBe(200);
     interface Point {
       id: string;
@@ -112,6 +149,7 @@ describe('GET /api/v1/points', () => {
       latitude: 32.04,
       hazardSourceCode: 'HS-01',
       casNumber: '74-82-8',
+      position: { x: 120.5, y: 600 },
       pollIntervalMs: expect.any(Number),
       disabled: { by: 'zhang', at: Date.parse('2026-01-05T00:00:00Z'), reason: 'sensor replaced' },
     });
@@ -119,6 +157,7 @@ describe('GET /api/v1/points', () => {
     expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({
       thresholds: { lolo: null, lo: null, hi: null, hihi: null },
       indicatorCode: null,
+      position: null,
       disabled: null,
       outOfService: [],
     });
@@ -232,6 +271,7 @@ describe('the regulator route x credential matrix', () => {
   const start = minute(Date.now());
   const ROUTES = [
     '/api/v1/site',
+    '/api/v1/site/plan',
     '/api/v1/points',
     '/api/v1/devices',
     '/api/v1/alarm-events?limit=3',

@@ -13,7 +13,16 @@ beforeAll(async () => {
   site = track(
     await startTestSite({
       name: 'comms-faults',
-      tcp: [{ name: 'plant', port: 0, devices: [{ id: 'tank', ...TANK }] }],
+      tcp: [
+        {
+          name: 'plant',
+          port: 0,
+          devices: [
+            { id: 'tank', ...TANK },
+            { id: 'neighbour', ...TANK, unitId: 7 },
+          ],
+        },
+      ],
       rtu: [{ name: 'rs485', path: 'pty', baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1, devices: [{ id: 'tank-rtu', ...TANK }] }],
     }),
   );
@@ -21,11 +30,16 @@ beforeAll(async () => {
   rig = track(
     startPolling(
       [tcpLineFor(site, 'tank', 'plant', timing), rtuLineFor(site, 'tank-rtu', 'rs485', timing)],
-      [profileDevice('tank-gauge', { id: 'tank', line: 'plant', unitId: 6 }), profileDevice('tank-gauge', { id: 'tank-rtu', line: 'rs485', unitId: 6 })],
+      [
+        profileDevice('tank-gauge', { id: 'tank', line: 'plant', unitId: 6 }),
+        profileDevice('tank-gauge', { id: 'neighbour', line: 'plant', unitId: 7 }),
+        profileDevice('tank-gauge', { id: 'tank-rtu', line: 'rs485', unitId: 6 }),
+      ],
     ),
   );
   await rig.log.next('tank.level', (reading) => reading.quality === 'good', 0);
   await rig.log.next('tank-rtu.level', (reading) => reading.quality === 'good', 0);
+  await rig.log.next('neighbour.level', (reading) => reading.quality === 'good', 0);
 }, 60_000);
 
 // A failed case must not leave its fault on for the next one.
@@ -73,4 +87,18 @@ describe('comms faults at the simulator', () => {
     },
     60_000,
   );
+});
+
+describe('a garbled answer on a shared TCP line', () => {
+  it('resynchronises the connection without counting the other units on the line as lost', async () => {
+    const since = rig.log.mark();
+    site.setCommsFault('tank', 'garbled');
+    // Several garbled answers, each followed by a fresh connection.
+    for (let frames = 0; frames < 3; frames += 1) await rig.log.next('tank.level', (reading) => reading.reason?.code === 'frame', rig.log.mark());
+    site.setCommsFault('tank', 'none');
+    await rig.log.next('tank.level', (reading) => reading.quality === 'good', rig.log.mark(), 30_000);
+    const neighbour = rig.log.of('neighbour.level', since);
+    expect(neighbour.length).toBeGreaterThan(0);
+    expect(neighbour.filter((reading) => reading.quality !== 'good').map((reading) => reading.reason?.message)).toEqual([]);
+  }, 60_000);
 });

@@ -19,6 +19,9 @@ export function configSummary(config: AgentConfig): string {
     count(config.opcua.length, 'OPC UA connection'),
     `${count(config.storePoints.length, 'point')} (${config.engine.points.length} with rules)`,
     count(config.alarmCount, 'rule'),
+    // Counted after the area presets: an interlock's generated voting group and actions show here.
+    count(config.engine.votingGroups.length, 'voting group'),
+    count(config.engine.actions.length, 'action'),
     count(config.outputs.length, 'output'),
     count(config.users.length, 'user'),
   ].join(', ');

@@ -7,3 +7,9 @@ export { OUTPUT_KINDS, RESET_ROLES, USER_ROLES, configSections, isLoopbackHost }
 export type { ApiConfig, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, PointEntry, RetentionConfig, SiteConfig, UserConfig, UserRole } from './schema.ts';
 export { PASSWORD_HASH_PATTERN, hashPassword, verifyPassword } from './password.ts';
 export { thresholdsOf } from './store-points.ts';
+export { AREA_KINDS, AREA_PRESETS } from './area-presets.ts';
+export type { AlarmHelp, AreaKind } from './area-presets.ts';
+export { alarmHelpOf } from './areas.ts';
+export type { AlarmHelpTable, HelpSource, ResolvedAlarmHelp } from './areas.ts';
+export { PLAN_IMAGE_TYPES } from './schema.ts';
+export type { PlanPosition } from './plan.ts';

@@ -13,11 +13,15 @@ import type { LineConfig, Locator, OpcuaConnectionConfig, ReadyDevice } from '@h
 import { yamlLocator } from '@hazmon/protocols';
 import type { EngineConfig } from '../engine/index.ts';
 import type { StoreOptions, StorePointDefinition } from '../store/index.ts';
+import type { AlarmHelpTable } from './areas.ts';
+import { checkHelp } from './areas.ts';
 import { buildCatalog } from './catalog.ts';
 import type { ConfigIssue } from './errors.ts';
 import { HazmonConfigError } from './errors.ts';
 import type { PathPart } from './issues.ts';
 import { IssueList } from './issues.ts';
+import type { PlanPosition } from './plan.ts';
+import { checkPlan } from './plan.ts';
 import { compileRules, tripValueOf } from './rules.ts';
 import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UserConfig } from './schema.ts';
 import { configSections } from './schema.ts';
@@ -54,6 +58,10 @@ export interface AgentConfig {
   readonly health: HealthLimits;
   /** The point written periodically toward a PLC; null = no heartbeat. */
   readonly heartbeat: HeartbeatConfig | null;
+  /** Each point's place on the site plan (`site.plan`, whose image path is absolute here), by point id. */
+  readonly positions: Readonly<Record<string, PlanPosition>>;
+  /** The help the config gives for alarms beyond the area presets (alarmHelpOf resolves an alarm's). */
+  readonly alarmHelp: AlarmHelpTable;
   /** Alarm conditions the engine compiled, for summaries. */
   readonly alarmCount: number;
 }
@@ -120,6 +128,8 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
   checkUniqueIds(sections, issues);
   const catalog = sections.devices && sections.lines && sections.opcua ? buildCatalog(sections, file, options.profilesDir, issues) : null;
   const rules = compileRules(sections, catalog, issues);
+  const plan = checkPlan(sections, file, issues);
+  const alarmHelp = checkHelp(sections, issues);
   if (sections.retention && sections.retention.minuteRollupDays < sections.retention.rawDays) {
     issues.add('HAZMON_CONFIG_INVALID', ['retention', 'minuteRollupDays'], `must not be shorter than rawDays (${sections.retention.rawDays})`);
   }
@@ -127,7 +137,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
   const storePath = resolve(dirname(file), sections.store.path);
   return {
     file,
-    site: sections.site,
+    site: sections.site.plan === undefined ? sections.site : { ...sections.site, plan: { ...sections.site.plan, image: plan.image! } },
     lines: sections.lines,
     devices: catalog.devices,
     opcua: sections.opcua.map((connection) => ({ ...connection, pkiDir: opcuaPkiDir(file, storePath, connection.pkiDir) })),
@@ -146,6 +156,8 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     metrics: sections.metrics,
     health: sections.health,
     heartbeat: sections.heartbeat,
+    positions: plan.positions,
+    alarmHelp,
     alarmCount: rules.alarmCount,
   };
 }

@@ -5,6 +5,7 @@
 import { valueAt } from '@hazmon/protocols';
 import type { EngineConfig, EngineConfigInput } from '../engine/index.ts';
 import { AlarmEngine, EngineError } from '../engine/index.ts';
+import { areaInterlocks, pointsWithAreaDefaults } from './areas.ts';
 import type { PointCatalog, SourcePoint } from './catalog.ts';
 import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
@@ -213,14 +214,21 @@ function checkActions(sections: Partial<ConfigSections>, issues: IssueList): voi
  * set once in the engine. Returns null when any problem was found (here or before).
  */
 export function compileRules(sections: Partial<ConfigSections>, catalog: PointCatalog | null, issues: IssueList): CompiledRules | null {
-  const { points, checkable } = checkPointEntries(sections, catalog, issues);
+  const { points, checkable } = checkPointEntries({ ...sections, points: pointsWithAreaDefaults(sections) }, catalog, issues);
   checkVotingGroups(sections, issues);
   checkOutputs(sections, catalog, issues);
   checkHeartbeat(sections, catalog, issues);
   checkActions(sections, issues);
+  const interlocks = areaInterlocks(sections, points, issues);
   const site = sections.site?.id ?? 'site';
   const input: EngineConfigInput | null =
-    sections.points && sections.votingGroups && sections.actions ? { points, votingGroups: sections.votingGroups.map((group) => ({ ...group, site })), actions: sections.actions } : null;
+    sections.points && sections.votingGroups && sections.actions
+      ? {
+          points,
+          votingGroups: [...sections.votingGroups.map(({ help: _help, ...group }) => ({ ...group, site })), ...interlocks.votingGroups],
+          actions: [...sections.actions, ...interlocks.actions],
+        }
+      : null;
   // A clean file compiles as a whole once; only a file with a problem pays for one engine per point (10k points: seconds).
   const whole = input !== null && issues.count === 0 ? tryEngine(input) : null;
   if (whole !== null && !(whole instanceof EngineError)) return { engine: whole.config, alarmCount: whole.alarmCount };

@@ -3,17 +3,31 @@ import { deviceConfigSchema, lineConfigSchema, opcuaConnectionSchema } from '@ha
 import { z } from 'zod';
 import { GAS_NAMES, engineConfigSchema } from '../engine/index.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_RAW_RETENTION_DAYS, MIN_STORE_MEMORY_LIMIT_MB } from '../store/limits.ts';
+import { AREA_KINDS } from './area-presets.ts';
 import { PASSWORD_HASH_PATTERN } from './password.ts';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an id starts with a letter or digit and holds letters, digits, _ . -');
 const text = z.string().min(1);
 const finite = z.number().finite();
 
+/** What an alarm means for the person in front of it: shown beside the alarm. Any subset; the rest comes from the area's preset. */
+export const alarmHelpSchema = z.strictObject({
+  cause: text.optional(),
+  consequence: text.optional(),
+  /** Minutes within which someone must act. */
+  responseMinutes: z.number().positive().max(1440).optional(),
+  action: text.optional(),
+});
+
 const areaSchema = z.strictObject({
   id,
   name: text.optional(),
   /** Major hazard source code of this area; its leak points inherit it. */
   hazardSourceCode: text.optional(),
+  /** The kind of area: its preset (area-presets.ts) gives the area's gas points their standard and every alarm of the area its help. */
+  kind: z.enum(AREA_KINDS).optional(),
+  /** Outputs the area's preset trips, each by the alarms the preset names for its kind of output. */
+  interlock: z.strictObject({ outputs: z.array(id).min(1) }).optional(),
 });
 
 const substanceSchema = z.strictObject({
@@ -33,9 +47,33 @@ const majorHazardSchema = z.strictObject({
   substances: z.array(substanceSchema).min(1),
 });
 
+/** True for a time zone name this Node's Intl knows (`Asia/Shanghai`, `UTC`); offsets such as `+08:00` are refused: a zone keeps its rules through the year. */
+function isTimeZoneName(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const PLAN_IMAGE_TYPES = { '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' } as const;
+
+/** The site plan ("one map"): an image whose coordinates, in plan units from its top left, place the points. */
+const planSchema = z.strictObject({
+  /** The image file, relative to the config file's folder. */
+  image: text.regex(/\.(svg|png|jpe?g)$/i, 'a plan image is a .svg, .png or .jpg file'),
+  width: z.number().positive().finite(),
+  height: z.number().positive().finite(),
+});
+
 const siteSchema = z.strictObject({
   id,
   name: text,
+  /** IANA time zone the dashboard shows times in (stored times stay UTC). */
+  timeZone: z.string().refine(isTimeZoneName, 'not an IANA time zone name (e.g. Asia/Shanghai, UTC)').default('Asia/Shanghai'),
+  plan: planSchema.optional(),
   /** Gateway code the provincial platform assigned to this gateway. */
   gatewayCode: text.optional(),
   /** The enterprise as the regulator knows it: its code (keyed by the administrative code, e.g. 1101100012NR) and name. */
@@ -49,7 +87,7 @@ const enginePointSchema = engineConfigSchema.shape.points.element;
 /** The engine's preset, with gas and unit taken from the point when left out. */
 const presetSchema = enginePointSchema.shape.preset.unwrap().partial({ gas: true, unit: true });
 /** The engine's per-point rule set; id, site, area, unit and resolution come from the point entry. */
-const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true, resolution: true }).extend({ preset: presetSchema.optional() });
+export const pointRulesSchema = enginePointSchema.omit({ id: true, site: true, area: true, unit: true, resolution: true }).extend({ preset: presetSchema.optional() });
 
 /** One monitored point: a reading id (`<device>.<point>` or an OPC UA point id), its rules and its regulatory metadata. */
 const pointEntrySchema = z.strictObject({
@@ -80,17 +118,23 @@ const pointEntrySchema = z.strictObject({
     .optional(),
   disabled: z.strictObject({ by: text, at: z.iso.datetime({ offset: true }), reason: text }).optional(),
   rules: pointRulesSchema.optional(),
+  /** Where the point is on the site plan, in plan units from its top left. */
+  position: z.strictObject({ x: z.number().nonnegative().finite(), y: z.number().nonnegative().finite() }).optional(),
+  /** Help for the point's alarms by rule (hi, hihi, lo, lolo, stale, comms_loss, a window's name, ...); `all` for every alarm of the point. Field by field over the area preset's. */
+  help: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a rule name (hi, hihi, stale, ...) or all'), alarmHelpSchema).optional(),
 });
 
 const engineVotingGroupSchema = engineConfigSchema.shape.votingGroups.unwrap().element;
 const engineActionSchema = engineConfigSchema.shape.actions.unwrap().element;
 /** The engine's voting group; its site is the config's site. */
-const votingGroupSchema = engineVotingGroupSchema.omit({ site: true });
+const votingGroupSchema = engineVotingGroupSchema.omit({ site: true }).extend({ help: alarmHelpSchema.optional() });
 const actionSchema = engineActionSchema;
 export const OUTPUT_KINDS = engineActionSchema.shape.kind.options;
 
 const outputSchema = z.strictObject({
   id,
+  /** What the people on site call it, e.g. 厨房燃气紧急切断阀: shown with its actions. */
+  name: text.optional(),
   kind: z.enum(OUTPUT_KINDS),
   /** The point written to trip the output: a writable Modbus point `<device>.<point>` or an OPC UA point id. */
   command: text,
@@ -215,6 +259,7 @@ export type ConfigSectionName = keyof typeof configSections;
 export type ConfigSections = { -readonly [K in ConfigSectionName]: z.output<(typeof configSections)[K]> };
 
 export type SiteConfig = z.output<typeof siteSchema>;
+export type AlarmHelpConfig = z.output<typeof alarmHelpSchema>;
 export type PointEntry = z.output<typeof pointEntrySchema>;
 export type OutputConfig = z.output<typeof outputSchema>;
 export type UserRole = (typeof USER_ROLES)[number];

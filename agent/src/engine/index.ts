@@ -37,4 +37,5 @@ export { CHATTER_COUNT, CHATTER_WINDOW_MS, FLOOD_COUNT, FLOOD_WINDOW_MS, STALE_A
 export { GAS_LIBRARY, GAS_NAMES, MOLAR_VOLUME_L_20C, mgPerM3ToPpm, ppmToMgPerM3, presetLimits } from './gas-library.ts';
 export type { GasEntry, GasName, LelSource, PresetLimits, PresetStandard, PresetUnit } from './gas-library.ts';
 export { EngineError } from './errors.ts';
+export { RESERVED_RULE_NAMES } from './point.ts';
 export type { EngineErrorCode } from './errors.ts';

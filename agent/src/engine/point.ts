@@ -48,7 +48,7 @@ const LIMIT_DEFAULTS = {
 const NONE: readonly never[] = Object.freeze([]);
 
 /** Rule names the engine gives alarms itself; a window may not take one. */
-const RESERVED_RULE_NAMES = ['hihi', 'hi', 'lo', 'lolo', 'rate_rising', 'rate_falling', 'stel', 'twa', 'stuck', ...HEALTH_RULES];
+export const RESERVED_RULE_NAMES = ['hihi', 'hi', 'lo', 'lolo', 'rate_rising', 'rate_falling', 'stel', 'twa', 'stuck', ...HEALTH_RULES];
 
 /** The same entries in an array of exactly their number, or the shared empty array. */
 function exactCopy<T>(items: T[]): T[] {

@@ -29,10 +29,27 @@ export class Access {
     return { name: user.name, role: user.role };
   }
 
-  /** Checks the credentials and that the user's role is one of `roles`, for `what` (named in the refusal). */
+  /**
+   * Checks the credentials and that the user's role is one of `roles`, for `what` (named in the refusal). A person the
+   * caller authenticated earlier (a dashboard session) is looked up again: the config running now gives the role, and
+   * a user a reload removed is refused.
+   */
   async authorize(credentials: Credentials, roles: readonly UserRole[], what: string): Promise<Authorization> {
-    const user = 'authenticated' in credentials ? credentials.authenticated : await this.authenticate(credentials.user, credentials.password);
+    if ('authenticated' in credentials) {
+      const user = this.configured(credentials.authenticated.name);
+      return user === null ? { refused: `user ${JSON.stringify(credentials.authenticated.name)} is no longer in the config`, user: null } : this.permit(user, roles, what);
+    }
+    const user = await this.authenticate(credentials.user, credentials.password);
     if (user === null) return { refused: `unknown user or wrong password for ${JSON.stringify(nameOf(credentials))}`, user: null };
+    return this.permit(user, roles, what);
+  }
+
+  private configured(name: string): AuthenticatedUser | null {
+    const user = this.users().find((candidate) => candidate.name === name);
+    return user === undefined ? null : { name: user.name, role: user.role };
+  }
+
+  private permit(user: AuthenticatedUser, roles: readonly UserRole[], what: string): Authorization {
     if (!roles.includes(user.role)) return { refused: `user ${JSON.stringify(user.name)} has role ${user.role}; ${what} needs ${roles.join(' or ')}`, user };
     return { user };
   }

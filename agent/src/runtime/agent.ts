@@ -58,6 +58,8 @@ import { LatchGuard, latchActions } from './latch-guard.ts';
 import type { LatestValue } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
+import type { ActionView } from './action-views.ts';
+import { actionViews } from './action-views.ts';
 import { PointRoutes } from './point-routes.ts';
 import { PointWriters } from './point-writers.ts';
 import type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
@@ -585,6 +587,21 @@ export class Agent implements AgentApi {
   /** Whether an action is latched (commanded and not yet reset). */
   actionLatched(actionId: string): boolean {
     return this.engine.actionLatched(actionId);
+  }
+
+  actions(): ActionView[] {
+    return actionViews({
+      config: this.current,
+      latched: (actionId) => this.engine.actionLatched(actionId),
+      alarm: (alarmId) => this.engine.alarm(alarmId),
+      runtimeAlarms: this.runtimeAlarms.list(),
+      output: (outputId) => this.outputs.condition(outputId),
+      latest: (pointIds) => this.latest.list(pointIds),
+      refusesReset: (actionId) => {
+        const refusal = this.latches.refusesReset(actionId);
+        return refusal === null || refusal.ok ? null : refusal.reason;
+      },
+    });
   }
 
   stats(): AgentStats {

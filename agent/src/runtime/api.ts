@@ -5,6 +5,7 @@
  */
 import type { AlarmView, CommandResult } from '../engine/index.ts';
 import type { StoreReader } from '../store/index.ts';
+import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener } from './events.ts';
 import type { AgentHealth } from './health.ts';
@@ -91,6 +92,8 @@ export interface AgentApi {
   /** The threshold overrides in force and the history of changes. */
   thresholdOverview(): ThresholdOverview;
   actionLatched(actionId: string): boolean;
+  /** Each configured action: its output, state, the valve's feedback, its triggers, whether a reset would be accepted now. */
+  actions(): ActionView[];
   /** The latest reading of each point asked for (default all) since the agent started. */
   latestValues(pointIds?: readonly string[]): LatestValue[];
   /** The user with this name and password, or null. */

@@ -11,7 +11,7 @@ import type { EventJournal } from './event-journal.ts';
 import type { ChangeSet } from './reload.ts';
 import { changesBetween, fingerprints } from './reload.ts';
 import type { RuntimeAlarms } from './runtime-alarms.ts';
-import type { OutputWriter, ShutoffDiscrepancy, ShutoffStats } from './shutoff.ts';
+import type { OutputWriter, ShutoffDiscrepancy, ShutoffState, ShutoffStats } from './shutoff.ts';
 import { ShutoffValveController } from './shutoff.ts';
 
 export interface OutputDriverDeps {
@@ -106,6 +106,11 @@ export class OutputDriver {
       this.command(action.output, action.kind, action.id, arrivedAt);
     }
     return [...commanded];
+  }
+
+  /** A valve's controller state (null for another kind of output), and the alarms that tripped the output while it is held. */
+  condition(outputId: string): { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[] } {
+    return { valve: this.valves.get(outputId)?.stats().state ?? null, trippedBy: this.trippedBy.get(outputId) ?? [] };
   }
 
   stats(): ShutoffStats[] {

@@ -1,4 +1,5 @@
 /** Queries and answers of the regulator pull API (zod, so the requests are validated and the document generated from the same declarations). */
+import { AREA_KINDS } from '@hazmon/agent';
 import { z } from '@hono/zod-openapi';
 import { PointSchema } from '../schemas.ts';
 import { WARNING_GRADES } from './grades.ts';
@@ -8,9 +9,26 @@ const grade = z.enum(WARNING_GRADES).openapi({ description: 'The highest colour 
 export const SiteSchema = z
   .object({
     enterprise: z.object({ code: z.string(), name: z.string() }).nullable(),
-    site: z.object({ id: z.string(), name: z.string(), gatewayCode: z.string().nullable() }),
+    site: z.object({
+      id: z.string(),
+      name: z.string(),
+      gatewayCode: z.string().nullable(),
+      timeZone: z.string().openapi({ description: 'IANA time zone the dashboard shows times in (times in the API are UTC)', example: 'Asia/Shanghai' }),
+    }),
+    plan: z
+      .object({ url: z.string().openapi({ example: '/api/v1/site/plan' }), width: z.number(), height: z.number() })
+      .nullable()
+      .openapi({ description: 'The site plan: its image and its size in plan units (point positions are in them, from the top left); null without one' }),
     warningGrade: grade,
-    areas: z.array(z.object({ id: z.string(), name: z.string().nullable(), hazardSourceCode: z.string().nullable(), warningGrade: grade })),
+    areas: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string().nullable(),
+        kind: z.enum(AREA_KINDS).nullable().openapi({ description: 'The preset of the area, null without one' }),
+        hazardSourceCode: z.string().nullable(),
+        warningGrade: grade,
+      }),
+    ),
     majorHazard: z
       .object({ r: z.number(), grade: z.number().int().min(1).max(4).openapi({ description: 'R >= 100: 1; 50-100: 2; 10-50: 3; < 10: 4' }) })
       .nullable()
@@ -112,6 +130,7 @@ export const RegulatorPointSchema = PointSchema.extend({
   hazardSourceCode: z.string().nullable(),
   casNumber: z.string().nullable(),
   pollIntervalMs: z.number().nullable().openapi({ description: 'Expected spacing of readings: completeness counts against it' }),
+  position: z.object({ x: z.number(), y: z.number() }).nullable().openapi({ description: 'On the site plan, in plan units from its top left; null when not placed' }),
   disabled: z.object({ by: z.string(), at: z.number(), reason: z.string() }).nullable().openapi({ description: "The config's disable record of the point (STOP_PSN, STOP_TIME, STOP_REMARK)" }),
   outOfService: z
     .array(z.object({ alarmId: z.string(), by: z.string().nullable(), at: z.number(), reason: z.string().nullable() }))

@@ -1,12 +1,12 @@
 /** The alarm list and the commands a person gives an alarm or a latched action; the agent checks, applies and audits each. */
-import type { AlarmCommandRequest, UserRole } from '@hazmon/agent';
+import { type AlarmCommandRequest, alarmHelpOf, type UserRole } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { HonoRequest } from 'hono';
 import type { z } from 'zod';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { AckBody, ActionIdParams, AlarmIdParams, AlarmListSchema, CommandAccepted, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
+import { AckBody, ActionIdParams, ActionListSchema, AlarmIdParams, AlarmListSchema, CommandAccepted, NoQuery, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
 const MINUTE_MS = 60_000;
@@ -99,8 +99,10 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       responses: { 200: { description: 'The alarms', content: json(AlarmListSchema) }, ...errorResponses(401, 403) },
     }),
     (c) => {
-      const { engine, runtime } = contextOf().api.alarms();
-      return c.json({ engine: [...engine], runtime: [...runtime] }, 200);
+      const { api } = contextOf();
+      const { engine, runtime } = api.alarms();
+      const config = api.config;
+      return c.json({ engine: engine.map((alarm) => ({ ...alarm, help: alarmHelpOf(config, alarm) })), runtime: runtime.map((alarm) => ({ ...alarm, help: alarmHelpOf(config, alarm) })) }, 200);
     },
   );
   registerAlarmCommand(app, contextOf, ACK);
@@ -108,6 +110,28 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
   registerAlarmCommand(app, contextOf, UNSHELVE);
   registerAlarmCommand(app, contextOf, OUT_OF_SERVICE);
   registerAlarmCommand(app, contextOf, RETURN_TO_SERVICE);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/actions',
+      summary: "Each configured action (shut-off valve, fan, siren, power cut): its output, state, the valve's limit switches, the alarms that trip it, whether a reset would be accepted now",
+      description: rolesText(ROLES.read),
+      middleware: [allow(ROLES.read, contextOf)] as const,
+      security: SESSION_SECURITY,
+      request: { query: NoQuery },
+      responses: { 200: { description: 'The actions', content: json(ActionListSchema) }, ...errorResponses(400, 401, 403) },
+    }),
+    (c) =>
+      c.json(
+        {
+          actions: contextOf()
+            .api.actions()
+            .map((action) => ({ ...action, trippedBy: [...action.trippedBy], triggers: [...action.triggers] })),
+        },
+        200,
+      ),
+  );
 
   app.openapi(
     createRoute({

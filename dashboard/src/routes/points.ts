@@ -1,5 +1,5 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
-import { type LatestValue, type PublicConfig, thresholdsOf } from '@hazmon/agent';
+import { type LatestValue, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import { ROLES } from '../access.ts';
@@ -54,7 +54,13 @@ export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMe
 
 const NO_THRESHOLDS: Thresholds = { lolo: null, lo: null, hi: null, hihi: null };
 
-function pointView(latest: LatestValue, metadata: PointMetadata | undefined, indicator: Indicator, outOfService: readonly OutOfService[]): z.input<typeof RegulatorPointSchema> {
+function pointView(
+  latest: LatestValue,
+  metadata: PointMetadata | undefined,
+  indicator: Indicator,
+  outOfService: readonly OutOfService[],
+  position: PlanPosition | undefined,
+): z.input<typeof RegulatorPointSchema> {
   return {
     id: latest.pointId,
     device: metadata?.device ?? null,
@@ -63,6 +69,7 @@ function pointView(latest: LatestValue, metadata: PointMetadata | undefined, ind
     gas: metadata?.gas ?? null,
     thresholds: metadata?.thresholds ?? NO_THRESHOLDS,
     ...indicator,
+    position: position ?? null,
     outOfService: [...outOfService],
     value: latest.value,
     quality: latest.quality,
@@ -77,7 +84,8 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/points',
-      summary: 'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, out-of-service alarms, latest reading (null before the first since start)',
+      summary:
+        'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start)',
       description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
@@ -87,7 +95,10 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const { api } = contextOf();
       const metadata = pointMetadata(api.config);
       const [indicators, outOfService] = await Promise.all([indicatorsOf(api), outOfServiceByPoint(api)]);
-      const points = api.latestValues().map((latest) => pointView(latest, metadata.get(latest.pointId), indicators.get(latest.pointId) ?? NO_INDICATOR, outOfService.get(latest.pointId) ?? []));
+      const { positions } = api.config;
+      const points = api
+        .latestValues()
+        .map((latest) => pointView(latest, metadata.get(latest.pointId), indicators.get(latest.pointId) ?? NO_INDICATOR, outOfService.get(latest.pointId) ?? [], positions[latest.pointId]));
       return c.json({ points }, 200);
     },
   );

@@ -3,11 +3,12 @@
  * major-hazard grade, device comms, aggregates with completeness, and exports streamed from a temporary file.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { PLAN_IMAGE_TYPES } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -32,6 +33,8 @@ import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 import { pointMetadata } from './points.ts';
 
 const DAY_MS = 86_400_000;
+const PLAN_PATH = '/api/v1/site/plan';
+const PLAN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 const HOUR_MS = 3_600_000;
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const;
 
@@ -73,14 +76,49 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       return c.json(
         {
           enterprise: site.enterprise ?? null,
-          site: { id: site.id, name: site.name, gatewayCode: site.gatewayCode ?? null },
+          site: { id: site.id, name: site.name, gatewayCode: site.gatewayCode ?? null, timeZone: site.timeZone },
+          plan: site.plan === undefined ? null : { url: PLAN_PATH, width: site.plan.width, height: site.plan.height },
           warningGrade: grades.site,
-          areas: site.areas.map((area) => ({ id: area.id, name: area.name ?? null, hazardSourceCode: area.hazardSourceCode ?? null, warningGrade: grades.areas.get(area.id) ?? 'normal' })),
+          areas: site.areas.map((area) => ({
+            id: area.id,
+            name: area.name ?? null,
+            kind: area.kind ?? null,
+            hazardSourceCode: area.hazardSourceCode ?? null,
+            warningGrade: grades.areas.get(area.id) ?? 'normal',
+          })),
           majorHazard: site.majorHazard === undefined ? null : majorHazardGrade(site.majorHazard),
           time: now(),
         },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...regulatorRoute(PLAN_PATH, 'The site plan image named in site.plan (SVG served with a policy that runs no script)'),
+      middleware,
+      responses: {
+        200: {
+          description: 'The image',
+          content: Object.fromEntries([...new Set(Object.values(PLAN_IMAGE_TYPES))].map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
+        },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const plan = contextOf().api.config.site.plan;
+      if (plan === undefined) throw new ApiError('HAZMON_API_NOT_FOUND', 'the config names no site plan (site.plan)', 'path');
+      const type = PLAN_IMAGE_TYPES[extname(plan.image).toLowerCase() as keyof typeof PLAN_IMAGE_TYPES];
+      let image: Buffer;
+      try {
+        image = await readFile(plan.image);
+      } catch (error) {
+        // Checked at start and at each reload; gone since (deleted, permissions taken away) it is a 404 saying so.
+        throw new ApiError('HAZMON_API_NOT_FOUND', `the site plan image cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): check site.plan.image`, 'path');
+      }
+      // An SVG is a document: served under its own policy it can load nothing and run no script, even opened by itself.
+      return c.body(new Uint8Array(image), 200, { 'Content-Type': type, 'Content-Security-Policy': PLAN_POLICY });
     },
   );
 

@@ -175,7 +175,11 @@ export class ModbusLine {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly slaves = new Map<number, SlaveHealth>();
   private lastError = 'not connected yet';
-  private everLost = false;
+  /**
+   * Queued jobs wait for the connect under way (the first one, or a resynchronisation after a garbled frame) instead of
+   * failing at once; bounded by the connect timeout. After a loss they fail at once with its reason (no silent gaps).
+   */
+  private queueWaitsForConnect = true;
   /** Timed-out attempts since the last answer from any unit; a TCP line that hears nothing at all is reconnected. */
   private silentAttempts = 0;
   /** Incremented on every successful (re)connect; tests and metrics read it. */
@@ -260,7 +264,7 @@ export class ModbusLine {
     if (this.client !== client || this.state === 'stopped' || this.state === 'down') return;
     this.state = 'down';
     this.lastError = why;
-    this.everLost = true;
+    this.queueWaitsForConnect = false;
     this.silentAttempts = 0;
     this.client = null;
     destroyQuietly(client);
@@ -270,6 +274,20 @@ export class ModbusLine {
       if (this.state === 'down') this.connect();
     }, this.reconnectDelay);
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.timing.reconnectMaxMs);
+  }
+
+  /**
+   * A fresh connection for a byte stream out of step. The line was not lost: the other units' queued jobs wait for the
+   * new connection rather than fail as a comms loss; if it cannot be made, that is a loss (see `lost`).
+   */
+  private resynchronise(client: ModbusClient, why: string): void {
+    if (this.client !== client || this.state !== 'open') return;
+    this.lastError = why;
+    this.silentAttempts = 0;
+    this.client = null;
+    destroyQuietly(client);
+    this.queueWaitsForConnect = true;
+    this.connect();
   }
 
   private failEverything(code: QualityReasonCode, detail: string): void {
@@ -301,9 +319,8 @@ export class ModbusLine {
   private pump(): void {
     while (this.inFlight === null) {
       if (this.state !== 'open') {
-        // While the line is down (or reconnecting after a loss) every job fails at once with the reason;
-        // only the very first connect is waited for, bounded by the connect timeout.
-        if (this.state === 'down' || (this.state === 'connecting' && this.everLost)) {
+        // While the line is down (or reconnecting after a loss) every job fails at once with the reason.
+        if (this.state === 'down' || (this.state === 'connecting' && !this.queueWaitsForConnect)) {
           for (let job = this.next(); job; job = this.next()) {
             job.counters.connectionErrors += 1;
             this.finish(job, { ok: false, code: 'connection', detail: `line ${this.config.id} down: ${this.lastError}` });
@@ -395,7 +412,7 @@ export class ModbusLine {
       // A malformed MBAP length leaves the TCP byte stream out of step: every later answer would be misparsed and
       // surface as timeouts. Report the frame error, then reconnect to resynchronise instead of retrying.
       this.finish(job, { ok: false, code: failure.code, detail: failure.detail });
-      this.lost(this.client, `garbled frame, reconnecting to resynchronise: ${failure.detail}`);
+      this.resynchronise(this.client, `garbled frame, reconnecting to resynchronise: ${failure.detail}`);
       return;
     }
     const slave = this.slaves.get(job.unitId);

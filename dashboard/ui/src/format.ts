@@ -1,0 +1,40 @@
+/** Times in the site's time zone (UTC in the tooltip) and values at the point's resolution, in the chosen language. */
+import { signal } from '@preact/signals';
+import { language, t } from './i18n/index.ts';
+
+/** The site's IANA time zone from GET /api/v1/site when it says one; the browser's until then. */
+export const timeZone = signal<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
+
+/** YYYY-MM-DD HH:mm:ss in both languages: "12/6/26" means different days to different readers. */
+export function formatTime(ms: number): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: timeZone.value,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(ms);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((candidate) => candidate.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
+
+export function utcTooltip(ms: number): string {
+  return `UTC ${new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')}`;
+}
+
+/** Decimal places at most when the point does not say its resolution: enough for 0.01 steps, no float noise. */
+const DEFAULT_MAX_DECIMALS = 2;
+
+/** At the point's resolution (decimal places) when known, fixed; otherwise rounded, without trailing zeros. */
+export function formatValue(value: number | boolean | null, resolution?: number | null): string {
+  if (value === null) return t('value.none');
+  if (typeof value === 'boolean') return value ? t('value.on') : t('value.off');
+  const digits = resolution == null ? { minimumFractionDigits: 0, maximumFractionDigits: DEFAULT_MAX_DECIMALS } : { minimumFractionDigits: resolution, maximumFractionDigits: resolution };
+  return new Intl.NumberFormat(language.value, { ...digits, useGrouping: false }).format(value);
+}

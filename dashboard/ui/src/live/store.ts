@@ -1,0 +1,115 @@
+/**
+ * The live state every page reads: points' latest values, the active alarms, the site, and the stream's health. The
+ * first load is GET /api/v1/points, /alarms and /site; then one EventSource on /api/v1/stream keeps them current.
+ * `readings` patch the values; an `alarm` event reloads the alarm list (its rows carry the event, the list the state).
+ * When the stream drops, `connection` says since when and every value counts as stale until the stream is back and
+ * the lists are reloaded: silence is never "all clear".
+ */
+import { batch, computed, signal } from '@preact/signals';
+import { api, restoreSession, session } from '../api/client.ts';
+import type { AlarmList, Point, ReadingUpdate, Site } from '../api/types.ts';
+import { timeZone } from '../format.ts';
+
+export type Connection = { readonly state: 'connecting' } | { readonly state: 'live' } | { readonly state: 'down'; readonly since: number };
+
+export const points = signal<ReadonlyMap<string, Point>>(new Map());
+export const alarms = signal<AlarmList>({ engine: [], runtime: [] });
+export const site = signal<Site | null>(null);
+export const connection = signal<Connection>({ state: 'connecting' });
+/** True while values may be old: the stream is not (yet, or no longer) live. */
+export const stale = computed(() => connection.value.state !== 'live');
+
+const STREAM_PATH = '/api/v1/stream';
+/** After the browser gave up (an HTTP error such as a restart's 401 or a 503), a new stream is tried this often. */
+const REOPEN_MS = 3000;
+const ALARM_RELOAD_DELAY_MS = 100;
+
+export async function reloadAlarms(): Promise<void> {
+  alarms.value = await api.get<AlarmList>('/api/v1/alarms');
+}
+
+async function reloadPoints(): Promise<void> {
+  const answer = await api.get<{ points: Point[] }>('/api/v1/points');
+  points.value = new Map(answer.points.map((point) => [point.id, point]));
+}
+
+async function reloadSite(): Promise<void> {
+  const answer = await api.get<Site>('/api/v1/site');
+  site.value = answer;
+  if (answer.site.timeZone) timeZone.value = answer.site.timeZone;
+}
+
+function applyReadings(updates: readonly ReadingUpdate[]): void {
+  const next = new Map(points.value);
+  for (const update of updates) {
+    const point = next.get(update.pointId);
+    if (point) next.set(update.pointId, { ...point, value: update.value, quality: update.quality, receiveTime: update.time, reason: update.quality === 'good' ? null : point.reason });
+  }
+  points.value = next;
+}
+
+function markDown(): void {
+  if (connection.value.state !== 'down') connection.value = { state: 'down', since: Date.now() };
+}
+
+let source: EventSource | null = null;
+let reopenTimer: ReturnType<typeof setTimeout> | null = null;
+let alarmReload: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleAlarmReload(): void {
+  if (alarmReload !== null) return;
+  alarmReload = setTimeout(() => {
+    alarmReload = null;
+    reloadAlarms().catch(markDown);
+  }, ALARM_RELOAD_DELAY_MS);
+}
+
+function open(): void {
+  const stream = new EventSource(STREAM_PATH);
+  source = stream;
+  // `hello` comes first on every (re)connection: whatever happened while away is in the lists reloaded now.
+  stream.addEventListener('hello', () => {
+    Promise.all([reloadAlarms(), reloadPoints(), reloadSite()])
+      .then(() => {
+        if (source === stream) connection.value = { state: 'live' };
+      })
+      .catch(markDown);
+  });
+  stream.addEventListener('alarm', scheduleAlarmReload);
+  stream.addEventListener('readings', (event) => applyReadings(JSON.parse((event as MessageEvent<string>).data) as ReadingUpdate[]));
+  stream.addEventListener('error', () => {
+    markDown();
+    // The browser retries by itself (with Last-Event-ID) after a network drop; after an HTTP error it gives up.
+    if (stream.readyState === EventSource.CLOSED) reopenLater();
+  });
+}
+
+function reopenLater(): void {
+  source?.close();
+  source = null;
+  reopenTimer ??= setTimeout(() => {
+    reopenTimer = null;
+    // A restarted server has forgotten the session: the login page comes back instead of a stream refused forever.
+    void restoreSession().then(() => {
+      if (session.value) open();
+    }, reopenLater);
+  }, REOPEN_MS);
+}
+
+export function startLive(): void {
+  if (source || reopenTimer) return;
+  connection.value = { state: 'connecting' };
+  open();
+}
+
+export function stopLive(): void {
+  source?.close();
+  source = null;
+  if (reopenTimer) clearTimeout(reopenTimer);
+  reopenTimer = null;
+  batch(() => {
+    points.value = new Map();
+    alarms.value = { engine: [], runtime: [] };
+    connection.value = { state: 'connecting' };
+  });
+}

@@ -1,0 +1,5 @@
+import { Placeholder } from '../../shell/Placeholder.tsx';
+
+export default function Page() {
+  return <Placeholder title="nav.health" />;
+}

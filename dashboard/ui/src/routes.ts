@@ -1,0 +1,27 @@
+/**
+ * The page table: one line per page. Each page is its own module under pages/<page>/ (its default export is the page
+ * component), loaded when first opened so the first page stays small. Add a page by adding its folder and one line here
+ * (and its `nav.*` label in both catalogs).
+ */
+import { lazy } from 'preact-iso';
+import type { ComponentType } from 'preact';
+import type { MessageKey } from './i18n/index.ts';
+import { Overview } from './pages/overview/index.tsx';
+
+export interface PageRoute {
+  readonly path: string;
+  readonly label: MessageKey;
+  readonly page: ComponentType;
+}
+
+export const PAGES: readonly PageRoute[] = [
+  { path: '/', label: 'nav.overview', page: Overview },
+  { path: '/alarms', label: 'nav.alarms', page: lazy(() => import('./pages/alarms/index.tsx')) },
+  { path: '/trends', label: 'nav.trends', page: lazy(() => import('./pages/trends/index.tsx')) },
+  { path: '/valves', label: 'nav.valves', page: lazy(() => import('./pages/valves/index.tsx')) },
+  { path: '/upkeep', label: 'nav.upkeep', page: lazy(() => import('./pages/upkeep/index.tsx')) },
+  { path: '/health', label: 'nav.health', page: lazy(() => import('./pages/health/index.tsx')) },
+  { path: '/audit', label: 'nav.audit', page: lazy(() => import('./pages/audit/index.tsx')) },
+  { path: '/shift-report', label: 'nav.shiftReport', page: lazy(() => import('./pages/shift-report/index.tsx')) },
+  { path: '/admin', label: 'nav.admin', page: lazy(() => import('./pages/admin/index.tsx')) },
+];

@@ -1,0 +1,50 @@
+import { signal } from '@preact/signals';
+import { useLocation } from 'preact-iso';
+import { type Session, signOut } from '../api/client.ts';
+import { type LANGUAGES, language, setLanguage, t } from '../i18n/index.ts';
+import { site } from '../live/store.ts';
+import { PAGES } from '../routes.ts';
+
+const CONTRAST_KEY = 'hazmon.highContrast';
+const highContrast = signal(localStorage.getItem(CONTRAST_KEY) === '1');
+document.documentElement.classList.toggle('high-contrast', highContrast.value);
+
+function toggleContrast(): void {
+  highContrast.value = !highContrast.value;
+  localStorage.setItem(CONTRAST_KEY, highContrast.value ? '1' : '0');
+  document.documentElement.classList.toggle('high-contrast', highContrast.value);
+}
+
+export function Header({ user }: { readonly user: Session }) {
+  const { path } = useLocation();
+  return (
+    <header class="header">
+      <div class="header-top">
+        <strong class="site-name">{site.value?.site.name ?? t('app.name')}</strong>
+        <span class="user" data-testid="user">
+          {t('header.user', { name: user.name, role: t(`role.${user.role}`) })}
+        </span>
+        <label class="language">
+          <span class="visually-hidden">{t('header.language')}</span>
+          <select data-testid="language" value={language.value} onChange={(event) => setLanguage(event.currentTarget.value as (typeof LANGUAGES)[number])}>
+            <option value="zh-CN">中文</option>
+            <option value="en">English</option>
+          </select>
+        </label>
+        <button type="button" data-testid="high-contrast" aria-pressed={highContrast.value} onClick={toggleContrast}>
+          {t('header.highContrast')}
+        </button>
+        <button type="button" onClick={() => void signOut()}>
+          {t('header.signOut')}
+        </button>
+      </div>
+      <nav aria-label={t('header.navigation')}>
+        {PAGES.map((page) => (
+          <a key={page.path} href={page.path} aria-current={page.path === path ? 'page' : undefined}>
+            {t(page.label)}
+          </a>
+        ))}
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * The dashboard in Chromium against the real agent on the simulated plant (tests/dashboard/web-fixture.ts), through a
+ * relay that can cut the connection. The plant starts with `lo` standing unacknowledged (gas 0); a leak (gas 30)
+ * raises `hi`. The tests run in order on one plant.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@hazmon/test-support';
+import { ALARMS, startWebPlant, USERS, type WebPlant } from '../dashboard/web-fixture.ts';
+import { audible, launchChromium, newPage, type Relay, screenshot, signIn, signInWithoutGesture, startRelay } from './browser.ts';
+
+let web: WebPlant;
+let relay: Relay;
+let browser: Browser;
+
+const setGas = (value: number) => web.plant.site.device('GD-1').set('concentration', value);
+const priorityOf = (alarmId: string) => web.agent.alarms().engine.find((alarm) => alarm.id === alarmId)?.priority;
+const alarmRow = (page: Page, alarmId: string) => page.locator(`[data-testid="alarm-${alarmId}"]`);
+const POLL = { timeout: 20_000 } as const;
+
+beforeAll(async () => {
+  web = await startWebPlant();
+  relay = await startRelay(web.base);
+  browser = await launchChromium();
+  await waitFor('lo raised at gas 0', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.lo && alarm.state === 'unacknowledged_active'));
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await relay?.close();
+  await web?.close();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('is served by the web server under its CSP: no inline script or style, hashed assets cached for a year', async () => {
+    const index = await fetch(`${web.base}/alarms`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await index.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/);
+    const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((match) => match[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) {
+      const asset = await fetch(`${web.base}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+    expect((await fetch(`${web.base}/api/v1/nothing`)).status).toBe(404);
+  });
+
+  it("shows the server's message for a refused sign-in, then the overview with the plant's point", async () => {
+    const page = await newPage(browser);
+    const refusedByCsp: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refusedByCsp.push(message.text());
+    });
+    await page.goto(relay.url);
+    await screenshot(page, 'login');
+    await page.locator('input[name="name"]').fill(USERS.operator.name);
+    await page.locator('input[name="password"]').fill('wrong');
+    await page.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('[data-testid="login-error"]').textContent(), POLL).toMatch(/登录失败：.+/);
+    await signIn(page, relay.url, USERS.operator);
+    const point = page.locator('[data-testid="point-GD-1.concentration"]');
+    await expect.poll(() => point.count(), POLL).toBe(1);
+    await expect.poll(() => point.locator('[data-testid="value"]').textContent(), POLL).toMatch(/^\d+(\.\d{1,2})?$/);
+    // The area's grade in words beside its colour: `lo` (in service, active) gives its priority's colour.
+    expect(await page.locator('[data-testid="area-house"] [data-testid="grade"]').textContent()).toMatch(/预警|正常/);
+    await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
+    await screenshot(page, 'overview');
+    expect(refusedByCsp).toEqual([]);
+    await page.context().close();
+  });
+
+  it('asks for a click where the browser blocks sound, and sounds after it', async () => {
+    const page = await newPage(browser, { autoplayPolicy: true });
+    await signInWithoutGesture(page, relay.url, USERS.operator);
+    await expect.poll(() => audible(page), POLL).toBe('blocked');
+    await screenshot(page, 'sound-blocked');
+    await page.locator('[data-testid="enable-sound"]').click();
+    await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
+    await page.context().close();
+  });
+
+  it('silences without acknowledging; a leak raises a new alarm that shows and sounds again; acknowledging with a comment stops the sound', async () => {
+    const page = await newPage(browser);
+    await signIn(page, relay.url, USERS.operator);
+    await page.locator('nav a[href="/alarms"]').click();
+    await expect.poll(() => alarmRow(page, ALARMS.lo).count(), POLL).toBe(1);
+    await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
+    await page.locator('[data-testid="silence"]').click();
+    await expect.poll(() => audible(page), POLL).toBe('silenced');
+    expect(web.agent.alarms().engine.find((alarm) => alarm.id === ALARMS.lo)?.state).toBe('unacknowledged_active');
+
+    setGas(30);
+    await expect.poll(() => alarmRow(page, ALARMS.hi).count(), POLL).toBe(1);
+    await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.hi));
+    await expect.poll(() => page.locator('[data-testid="first-out"]').textContent(), POLL).toContain(ALARMS.lo);
+    await screenshot(page, 'alarms');
+
+    for (const alarmId of [ALARMS.hi, ALARMS.lo]) {
+      const row = alarmRow(page, alarmId);
+      await row.locator('input').fill(`checked ${alarmId} on site`);
+      await row.locator('[data-testid="acknowledge"]').click();
+      await expect.poll(() => row.locator('[data-testid="acknowledge"]').count(), POLL).toBe(0);
+    }
+    await expect.poll(() => audible(page), POLL).toBe('off');
+    const acks = (await web.agent.reader.alarmEventsAfter(0, 10_000)).filter((row) => row.who === USERS.operator.name);
+    expect(JSON.stringify(acks)).toContain(`checked ${ALARMS.hi} on site`);
+    await page.context().close();
+  });
+
+  it('shows a viewer the alarms without an Acknowledge button', async () => {
+    setGas(0);
+    await waitFor('lo raised again', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.lo && alarm.state.startsWith('unacknowledged')));
+    const page = await newPage(browser);
+    await signIn(page, relay.url, USERS.viewer);
+    await page.goto(`${relay.url}/alarms`);
+    await expect.poll(() => alarmRow(page, ALARMS.lo).count(), POLL).toBe(1);
+    expect(await page.locator('[data-testid="acknowledge"]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('switches to English and back, and keeps the choice over a reload', async () => {
+    const page = await newPage(browser);
+    await signIn(page, relay.url, USERS.supervisor);
+    expect(await page.locator('nav a[href="/alarms"]').textContent()).toBe('报警');
+    await page.locator('[data-testid="language"]').selectOption('en');
+    await expect.poll(() => page.locator('nav a[href="/alarms"]').textContent(), POLL).toBe('Alarms');
+    await screenshot(page, 'overview');
+    await page.reload();
+    await expect.poll(() => page.locator('nav a[href="/alarms"]').textContent(), POLL).toBe('Alarms');
+    await page.locator('nav a[href="/alarms"]').click();
+    await expect.poll(() => alarmRow(page, ALARMS.lo).count(), POLL).toBe(1);
+    await screenshot(page, 'alarms');
+    await page.locator('[data-testid="language"]').selectOption('zh-CN');
+    await expect.poll(() => page.locator('nav a[href="/alarms"]').textContent(), POLL).toBe('报警');
+    await page.locator('[data-testid="high-contrast"]').click();
+    expect(await page.locator('html').getAttribute('class')).toContain('high-contrast');
+    await screenshot(page, 'alarms-high-contrast');
+    await page.context().close();
+  });
+
+  it('marks every value stale with a red banner when the connection drops, and recovers by itself', async () => {
+    const page = await newPage(browser);
+    await signIn(page, relay.url, USERS.operator);
+    const point = page.locator('[data-testid="point-GD-1.concentration"]');
+    await expect.poll(() => point.count(), POLL).toBe(1);
+    expect(await page.locator('[data-testid="stale"]').count()).toBe(0);
+
+    await relay.cut();
+    await expect.poll(() => page.locator('[data-testid="connection-lost"]').count(), POLL).toBe(1);
+    expect(await point.locator('[data-testid="stale"]').count()).toBe(1);
+    expect(await page.locator('[data-testid="connection-lost"]').textContent()).toContain('实时连接中断');
+    await screenshot(page, 'connection-lost');
+
+    // While away, a leak: the page must show it after reconnecting, not only new events.
+    setGas(30);
+    await waitFor('hi raised while the page was away', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.hi && alarm.state === 'unacknowledged_active'));
+    await relay.restore();
+    await expect.poll(() => page.locator('[data-testid="connection-lost"]').count(), POLL).toBe(0);
+    expect(await page.locator('[data-testid="stale"]').count()).toBe(0);
+    await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.hi));
+    await page.context().close();
+  });
+});
