@@ -194,9 +194,13 @@ describe('the route x role matrix of the thresholds and users routes', () => {
         expect(rows.map((row) => [row.action, row.who])).toEqual(route.method === 'PUT' ? [['threshold_change', USERS[role].name]] : []);
       }
     }
-    // the agent checks the role itself too
+    // the agent checks the role itself too, and audits the refusal
+    const auditBefore = await lastAuditSeq(web.agent);
     const refused = await web.agent.changeThresholds(POINT, { hi: 22, reason: 'x' }, { authenticated: { name: 'op', role: 'operator' } });
     expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/role operator; changing a threshold needs supervisor or admin/) });
+    expect((await auditRowsAfter(web.agent, auditBefore)).map((row) => [row.action, row.who, row.details?.['result'], row.details?.['role']])).toEqual([
+      ['threshold_change', 'op', 'refused', 'operator'],
+    ]);
   }, 60_000);
 
   it('GET /api/v1/users lists the users with their roles, never a hash, and what each role may do', async () => {
