@@ -746,6 +746,7 @@ export class Agent implements AgentApi {
       opcua: opcua.changes,
       outputs,
       skipped,
+      limitsMoved: restored.limitsMoved,
       latched,
       recommanded,
     };
