@@ -40,6 +40,7 @@ const tankSchema = z.strictObject({
   temperatureC: z.number(),
   inletFlowMmPerS: z.number().nonnegative().optional(),
   outletFlowMmPerS: z.number().nonnegative().optional(),
+  inletTravelTimeMs: z.number().nonnegative().optional(),
   scenario: scenarioReference.optional(),
 });
 
