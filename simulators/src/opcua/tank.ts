@@ -15,6 +15,8 @@ export interface TankSpec {
   outletFlowMmPerS?: number;
   /** Stroke time of the inlet valve (simulated ms); its limit switches follow the position. Default 0: it moves at once. */
   inletTravelTimeMs?: number;
+  /** The inlet valve starts open (a tank being filled). Default false. */
+  inletOpen?: boolean;
 }
 
 /**
@@ -55,8 +57,8 @@ export class TankDevice implements SimulatedDevice {
       level: spec.levelMm,
       pressure: spec.pressureKPa,
       temperature: spec.temperatureC,
-      inletOpen: 0,
-      inletPosition: 0,
+      inletOpen: spec.inletOpen === true ? 1 : 0,
+      inletPosition: spec.inletOpen === true ? 1 : 0,
       inletStuck: 0,
       outletRunning: 0,
       sensorFault: 0,

@@ -41,6 +41,7 @@ const tankSchema = z.strictObject({
   inletFlowMmPerS: z.number().nonnegative().optional(),
   outletFlowMmPerS: z.number().nonnegative().optional(),
   inletTravelTimeMs: z.number().nonnegative().optional(),
+  inletOpen: z.boolean().optional(),
   scenario: scenarioReference.optional(),
 });
 
