@@ -36,10 +36,14 @@ describe('demo', () => {
       }
 
       await waitFor('the overfill closing T-101 inlet', () => /action close-T-101-inlet close T-101-inlet by engine: T-101\.level\/hihi active/.test(stdout), { timeoutMs: STORY_TIMEOUT_MS, state });
-      await waitFor('the inlet confirmed closed by its limit switches', () => /T-101-inlet\/shutoff_confirmed .*T-101-inlet confirmed closed \(T-101\.inlet-closed true, T-101\.inlet-open false\)/.test(stdout), {
-        timeoutMs: STORY_TIMEOUT_MS,
-        state,
-      });
+      await waitFor(
+        'the inlet confirmed closed by its limit switches',
+        () => /T-101-inlet\/shutoff_confirmed .*T-101-inlet confirmed closed \(T-101\.inlet-closed true, T-101\.inlet-open false\)/.test(stdout),
+        {
+          timeoutMs: STORY_TIMEOUT_MS,
+          state,
+        },
+      );
       expect(stdout).not.toMatch(/shutoff_discrepancy.*T-101-inlet/);
     } finally {
       child.kill('SIGTERM');

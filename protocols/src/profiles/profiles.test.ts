@@ -59,17 +59,7 @@ const cdab = (address: number, [high, low]: number[]) => ({ [address]: low!, [ad
 
 describe('shipped profiles', () => {
   it('all nine models load', () => {
-    expect(listProfiles()).toEqual([
-      'analog-input-4-20ma',
-      'dust-collector',
-      'honeywell-midas',
-      'honeywell-xnx',
-      'igd-toc-635',
-      'motor-starter',
-      'msa-ultima-x',
-      'shutoff-valve',
-      'tank-gauge',
-    ]);
+    expect(listProfiles()).toEqual(['analog-input-4-20ma', 'dust-collector', 'honeywell-midas', 'honeywell-xnx', 'igd-toc-635', 'motor-starter', 'msa-ultima-x', 'shutoff-valve', 'tank-gauge']);
     for (const model of listProfiles()) expect(loadProfile(model).model).toBe(model);
   });
 

@@ -69,7 +69,9 @@ describe('scenario signals', () => {
       { durationS: 10, loop: true },
     );
     const round = renderScenarioSignal(story, 'c', { stepMs: 1000, durationMs: 9000 }).map((sample) => sample.value);
-    const next = renderScenarioSignal(story, 'c', { stepMs: 1000, durationMs: 19_000 }).map((sample) => sample.value).slice(10);
+    const next = renderScenarioSignal(story, 'c', { stepMs: 1000, durationMs: 19_000 })
+      .map((sample) => sample.value)
+      .slice(10);
     expect(round).toEqual([0, 0, 0, 10, 20, 30, 40, 40, 40, 40]);
     expect(next).toEqual(round);
     expect([8000, 9000, 18_000, 19_000].map((t) => scenarioCommsFaultAt(story, t))).toEqual(['noAnswer', 'none', 'noAnswer', 'none']);
