@@ -1,7 +1,7 @@
 /** The demo plant's agent config (agent/examples/demo-plant.yaml) matches its simulated site (simulators/sites/demo-plant.yaml). */
 import { fileURLToPath } from 'node:url';
 import { loadAgentConfig, verifyPassword } from '@hazmon/agent';
-import { loadSiteFile } from '@hazmon/simulators';
+import { loadSiteFile, parseScenario, scenarioCommsFaultAt, scenarioValueAt, type Scenario } from '@hazmon/simulators';
 import { describe, expect, it } from 'vitest';
 
 const CONFIG_FILE = fileURLToPath(new URL('../agent/examples/demo-plant.yaml', import.meta.url));
@@ -42,5 +42,57 @@ describe('the demo plant', () => {
       ['admin', 'admin'],
     ]);
     for (const user of config.users) expect(await verifyPassword(`demo-${user.name}`, user.passwordHash), user.name).toBe(true);
+  });
+
+  describe("the story (the site's looping scenarios, against the config's setpoints)", () => {
+    const scenarioOf = (deviceId: string): Scenario => {
+      const devices = [...site.tcp, ...site.rtu].flatMap((port) => port.devices);
+      const tanks = site.opcua.flatMap((farm) => farm.tanks);
+      const reference = [...devices, ...tanks].find((device) => device.id === deviceId)?.scenario;
+      if (typeof reference !== 'object') throw new Error(`${deviceId} has no inline scenario`);
+      return parseScenario(reference, `${SITE_FILE}: ${deviceId}`);
+    };
+    /** The setpoint in force (a preset's, or the point's own limits), as the store registers it for the regulator. */
+    const limitOf = (pointId: string, rule: 'hi' | 'hihi'): number => {
+      const point = config.storePoints.find((candidate) => candidate.pointId === pointId)!;
+      return (rule === 'hi' ? point.high : point.highHigh)!;
+    };
+    const at = (scenario: Scenario, quantity: string, seconds: number) => scenarioValueAt(scenario, quantity, seconds * 1000);
+    const ROUND_S = 240;
+
+    it('plays in rounds of 4 minutes, every scenario of the same length', () => {
+      const stories = [...site.tcp, ...site.rtu].flatMap((port) => port.devices).filter((device) => device.scenario !== undefined);
+      expect(stories.map((device) => device.id)).toEqual(['NH3-02', 'KD-1', 'KD-2', 'KV-1', 'DC-1', 'PD-03', 'PD-05']);
+      for (const id of [...stories.map((device) => device.id), 'T-101']) expect(scenarioOf(id), id).toMatchObject({ durationS: ROUND_S, loop: true });
+    });
+
+    it('overfills T-101 past hi-hi within 20 s of each round, and brings it back under hi before the round ends', () => {
+      const overfill = scenarioOf('T-101');
+      expect(at(overfill, 'level', 18)).toBeGreaterThan(limitOf('T-101.level', 'hihi'));
+      expect(at(overfill, 'level', ROUND_S - 1)).toBeLessThan(limitOf('T-101.level', 'hi'));
+      expect(at(overfill, 'level', ROUND_S + 18)).toBe(at(overfill, 'level', 18));
+    });
+
+    it('takes NH3-02 past 150 ppm, both kitchen detectors past hi while KV-1 sticks, then frees the valve while they still read high', () => {
+      expect(Math.max(...[55, 60, 70, 80].map((s) => at(scenarioOf('NH3-02'), 'concentration', s)))).toBeGreaterThan(limitOf('NH3-02.concentration', 'hi'));
+      expect(limitOf('NH3-02.concentration', 'hi')).toBeCloseTo(150, 6);
+      const bothHigh = (s: number) => ['KD-1', 'KD-2'].every((id) => at(scenarioOf(id), 'concentration', s) > limitOf(`${id}.concentration`, 'hi'));
+      const tripS = Array.from({ length: ROUND_S }, (_, s) => s).find(bothHigh)!;
+      const valve = scenarioOf('KV-1');
+      expect(at(valve, 'stuckOpen', tripS)).toBe(1);
+      const freedS = Array.from({ length: ROUND_S }, (_, s) => s).find((s) => s > tripS && at(valve, 'stuckOpen', s) === 0)!;
+      expect(bothHigh(freedS)).toBe(true);
+      expect(bothHigh(ROUND_S - 1)).toBe(false);
+    });
+
+    it("sparks at the dust collector, faults PD-03 and silences PD-05 for a while, all clear again at the round's end", () => {
+      const dust = scenarioOf('DC-1');
+      expect(at(dust, 'spark', 121)).toBe(1);
+      expect(at(dust, 'spark', ROUND_S - 1)).toBe(0);
+      expect(at(scenarioOf('PD-03'), 'sensorFault', 170)).toBe(1);
+      expect(at(scenarioOf('PD-03'), 'sensorFault', ROUND_S - 1)).toBe(0);
+      expect(scenarioCommsFaultAt(scenarioOf('PD-05'), 190_000)).toBe('noAnswer');
+      expect(scenarioCommsFaultAt(scenarioOf('PD-05'), (ROUND_S - 1) * 1000)).toBe('none');
+    });
   });
 });

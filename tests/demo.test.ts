@@ -23,6 +23,7 @@ describe('demo', () => {
     const state = () => `stdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-2000)}`;
     try {
       const address = await waitFor('the dashboard address', () => /hazmon demo: dashboard at (http:\/\/\S+)\//.exec(stdout)?.[1], { timeoutMs: STORY_TIMEOUT_MS, state });
+      let viewerCookie = '';
       const logins = [...stdout.matchAll(/^ {2}(\w+) +password (\S+)$/gm)].map(([, name, password]) => ({ name: name!, password: password! }));
       expect(logins.map((login) => login.name)).toEqual(['viewer', 'operator', 'supervisor', 'admin']);
       for (const login of logins) {
@@ -33,7 +34,14 @@ describe('demo', () => {
         });
         expect(response.status, `sign-in of ${login.name}`).toBe(200);
         expect(await response.json()).toMatchObject({ name: login.name, role: login.name });
+        if (login.name === 'viewer') viewerCookie = response.headers.get('set-cookie')!.split(';')[0]!;
       }
+      // The regulator's view of the site: the inventories give R = 1.5 * (2 * 300/50 + 800/500 + 2 * 20/10) = 26.4, grade 3.
+      const siteResponse = await fetch(`${address}/api/v1/site`, { headers: { Cookie: viewerCookie } });
+      expect(siteResponse.status).toBe(200);
+      const siteBody = (await siteResponse.json()) as { majorHazard: { r: number; grade: number } | null };
+      expect(siteBody.majorHazard?.r).toBeCloseTo(26.4, 6);
+      expect(siteBody.majorHazard?.grade).toBe(3);
 
       await waitFor('the overfill closing T-101 inlet', () => /action close-T-101-inlet close T-101-inlet by engine: T-101\.level\/hihi active/.test(stdout), { timeoutMs: STORY_TIMEOUT_MS, state });
       await waitFor(
