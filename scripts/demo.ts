@@ -4,12 +4,14 @@
  * Prints the dashboard's address and the demo logins, then one line per alarm event; the plant's story loops every
  * 4 minutes. Ctrl-C stops both.
  *
- * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT]
+ * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT] [--dir DIR]
  *   --port: the dashboard's port; default 8080, or the next free one (0: any free port)
+ *   --dir: where the demo writes its config and DuckDB file, emptied at start; default .tmp/demo/
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
@@ -18,7 +20,7 @@ import { startSite, type RunningSite } from '@hazmon/simulators';
 const SITE_FILE = fileURLToPath(new URL('../simulators/sites/demo-plant.yaml', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('../agent/examples/demo-plant.yaml', import.meta.url));
 const HAZMON = fileURLToPath(new URL('../gateway/bin/hazmon.js', import.meta.url));
-const DEMO_DIR = fileURLToPath(new URL('../.tmp/demo/', import.meta.url));
+const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../.tmp/demo/', import.meta.url));
 /** Kept from one run to the next: the agent's OPC UA client certificate is made once, not at every start. */
 const OPCUA_PKI_DIR = fileURLToPath(new URL('../.tmp/demo-opcua-pki/', import.meta.url));
 const DASHBOARD_PORT = 8080;
@@ -27,7 +29,7 @@ const PORT_ATTEMPTS = 20;
 /** The demo config's users (agent/examples/demo-plant.yaml): each one's password is demo-<name>. */
 const DEMO_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
 
-const { values: args } = parseArgs({ options: { duration: { type: 'string' }, port: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { duration: { type: 'string' }, port: { type: 'string' }, dir: { type: 'string' } } });
 
 function fail(message: string): never {
   console.error(`demo: ${message}`);
@@ -92,12 +94,13 @@ function banner(address: string): string {
   ].join('\n');
 }
 
-rmSync(DEMO_DIR, { recursive: true, force: true });
-mkdirSync(DEMO_DIR, { recursive: true });
-const configPath = `${DEMO_DIR}demo-plant.yaml`;
+const demoDir = resolve(args.dir ?? DEFAULT_DEMO_DIR);
+rmSync(demoDir, { recursive: true, force: true });
+mkdirSync(demoDir, { recursive: true });
+const configPath = join(demoDir, 'demo-plant.yaml');
 const port = await dashboardPort();
 const site = await startSite(SITE_FILE);
-writeFileSync(configPath, configForSite(site, `${DEMO_DIR}hazmon.duckdb`, port));
+writeFileSync(configPath, configForSite(site, join(demoDir, 'hazmon.duckdb'), port));
 console.log(`hazmon demo: ${site.endpoints.length} simulated devices of site ${site.name}; config ${configPath}`);
 
 // The gateway's `hazmon run`, in its own process as on a gateway: the agent, its web server, DuckDB.

@@ -4,6 +4,9 @@
  * dashboard answers at the printed address, the printed demo logins sign in, and the demo stops cleanly.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@hazmon/test-support';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +16,9 @@ const STORY_TIMEOUT_MS = 90_000;
 
 describe('demo', () => {
   it('plays the tank overfill on the demo plant, serves the dashboard with the printed logins, and stops cleanly', async () => {
-    // --duration bounds the run should the test fail before stopping it; --port 0 keeps clear of a demo already running.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--duration', '150', '--port', '0'], { cwd: repoRoot });
+    // --duration bounds the run should the test fail before stopping it; --port 0 and --dir keep clear of a demo already running.
+    const dir = mkdtempSync(join(tmpdir(), 'hazmon-demo-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--duration', '150', '--port', '0', '--dir', dir], { cwd: repoRoot });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -53,10 +57,13 @@ describe('demo', () => {
         },
       );
       expect(stdout).not.toMatch(/shutoff_discrepancy.*T-101-inlet/);
+      expect(stdout).toContain(`store ${join(dir, 'hazmon.duckdb')}`);
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited, state()).toBe(0);
+    const code = await exited;
+    rmSync(dir, { recursive: true, force: true });
+    expect(code, state()).toBe(0);
     expect(stdout).toMatch(/hazmon run: stopped/);
   }, 180_000);
 });
