@@ -104,7 +104,9 @@ writeFileSync(configPath, configForSite(site, join(demoDir, 'hazmon.duckdb'), po
 console.log(`hazmon demo: ${site.endpoints.length} simulated devices of site ${site.name}; config ${configPath}`);
 
 // The gateway's `hazmon run`, in its own process as on a gateway: the agent, its web server, DuckDB.
-const hazmon = spawn(process.execPath, [HAZMON, 'run', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+// Its own process group: a Ctrl-C in the terminal reaches the demo alone, which stops hazmon with one SIGTERM (hazmon
+// run stops on the first signal and would die on a second one, mid-stop).
+const hazmon = spawn(process.execPath, [HAZMON, 'run', configPath], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 let pending = '';
 hazmon.stdout.setEncoding('utf8');
 hazmon.stdout.on('data', (chunk: string) => {
@@ -118,7 +120,14 @@ hazmon.stdout.on('data', (chunk: string) => {
   }
 });
 
-const stopHazmon = (): void => void hazmon.kill('SIGTERM');
+let stopping = false;
+const stopHazmon = (): void => {
+  if (stopping) return;
+  stopping = true;
+  hazmon.kill('SIGTERM');
+};
+// Should the demo itself end otherwise (an error), hazmon does not outlive it.
+process.on('exit', () => hazmon.exitCode === null && hazmon.signalCode === null && hazmon.kill('SIGKILL'));
 process.on('SIGINT', stopHazmon);
 process.on('SIGTERM', stopHazmon);
 if (durationS !== undefined) setTimeout(stopHazmon, durationS * 1000).unref();

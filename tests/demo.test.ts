@@ -24,6 +24,7 @@ describe('demo', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let code: number | null = null;
     const state = () => `stdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-2000)}`;
     try {
       const address = await waitFor('the dashboard address', () => /hazmon demo: dashboard at (http:\/\/\S+)\//.exec(stdout)?.[1], { timeoutMs: STORY_TIMEOUT_MS, state });
@@ -60,9 +61,9 @@ describe('demo', () => {
       expect(stdout).toContain(`store ${join(dir, 'hazmon.duckdb')}`);
     } finally {
       child.kill('SIGTERM');
+      code = await exited;
+      rmSync(dir, { recursive: true, force: true });
     }
-    const code = await exited;
-    rmSync(dir, { recursive: true, force: true });
     expect(code, state()).toBe(0);
     expect(stdout).toMatch(/hazmon run: stopped/);
   }, 180_000);
