@@ -6,12 +6,12 @@
  *
  * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT] [--dir DIR]
  *   --port: the dashboard's port; default 8080, or the next free one (0: any free port)
- *   --dir: where the demo writes its config and DuckDB file, emptied at start; default .tmp/demo/
+ *   --dir: where the demo writes its config and DuckDB file (both made afresh at start); default .tmp/demo/
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
@@ -23,6 +23,7 @@ const HAZMON = fileURLToPath(new URL('../gateway/bin/hazmon.js', import.meta.url
 const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../.tmp/demo/', import.meta.url));
 /** Kept from one run to the next: the agent's OPC UA client certificate is made once, not at every start. */
 const OPCUA_PKI_DIR = fileURLToPath(new URL('../.tmp/demo-opcua-pki/', import.meta.url));
+const STORE_FILE = 'hazmon.duckdb';
 const DASHBOARD_PORT = 8080;
 /** Ports tried after 8080 before giving up. */
 const PORT_ATTEMPTS = 20;
@@ -95,12 +96,14 @@ function banner(address: string): string {
 }
 
 const demoDir = resolve(args.dir ?? DEFAULT_DEMO_DIR);
-rmSync(demoDir, { recursive: true, force: true });
-mkdirSync(demoDir, { recursive: true });
 const configPath = join(demoDir, 'demo-plant.yaml');
+const storePath = join(demoDir, STORE_FILE);
+mkdirSync(demoDir, { recursive: true });
+// A fresh store each run; only what the demo itself made goes (the store and its sidecars, the config): --dir may name any folder.
+for (const name of readdirSync(demoDir)) if (name.startsWith(STORE_FILE) || name === basename(configPath)) rmSync(join(demoDir, name), { recursive: true, force: true });
 const port = await dashboardPort();
 const site = await startSite(SITE_FILE);
-writeFileSync(configPath, configForSite(site, join(demoDir, 'hazmon.duckdb'), port));
+writeFileSync(configPath, configForSite(site, storePath, port));
 console.log(`hazmon demo: ${site.endpoints.length} simulated devices of site ${site.name}; config ${configPath}`);
 
 // The gateway's `hazmon run`, in its own process as on a gateway: the agent, its web server, DuckDB.
