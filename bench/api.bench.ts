@@ -39,7 +39,7 @@ import { startSite } from '@hazmon/simulators';
 import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import { ApiClient, quantile, SseReader, type Timed } from './api-bench/client.ts';
 import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
-import { agentConfig, bankProfile, fmt, lineMatching, metric, mib, nodeCommand, plantPointIds, POINTS, sleep, startSimulator, UNIT_ENVIRONMENT, writeProfiles } from './agent-bench/plant.ts';
+import { agentConfig, bankProfile, fmt, lineMatching, metric, mib, nodeCommand, onCpu, plantPointIds, POINTS, sleep, startSimulator, UNIT_ENVIRONMENT, writeProfiles } from './agent-bench/plant.ts';
 import { sampleMemory } from './agent-bench/process-memory.ts';
 
 const env = process.env;
@@ -222,18 +222,21 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
     const cursors = spreadOver(REQUESTS);
     const auditCursors = spreadOver(Math.ceil(REQUESTS / 4));
     const spans = trendSpans(REQUESTS);
-    const bare = await bareQueryTimes(storePath, {
-      aggregatePoints,
-      hourFrom,
-      dayFrom: prepared.aggregateDay,
-      hourRepeats,
-      dayRepeats,
-      eventCursors: cursors,
-      auditCursors,
-      rareWho: prepared.rareWho,
-    });
+    // The baselines run on the agent's CPU, as the agent's queries will.
+    const bare = await onCpu(0, () =>
+      bareQueryTimes(storePath, {
+        aggregatePoints,
+        hourFrom,
+        dayFrom: prepared.aggregateDay,
+        hourRepeats,
+        dayRepeats,
+        eventCursors: cursors,
+        auditCursors,
+        rareWho: prepared.rareWho,
+      }),
+    );
     const pageMs = Math.floor(AGGREGATE_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
-    const store = await storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs });
+    const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs }));
 
     const agent = await startAgent(bundle, configPath);
     try {

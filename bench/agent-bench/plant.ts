@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -176,3 +177,17 @@ export function metric(text: string, name: string): number {
 export const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const mib = (bytes: number) => bytes / 2 ** 20;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` with this process (every thread, and the threads it starts meanwhile, such as DuckDB's) on `cpu` only,
+ * then on every CPU again: a baseline measured where the agent runs, under the same share of a loaded machine.
+ */
+export async function onCpu<T>(cpu: number, work: () => Promise<T>): Promise<T> {
+  const pin = (list: string) => pinnable && spawnSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' });
+  pin(String(cpu));
+  try {
+    return await work();
+  } finally {
+    pin(`0-${Math.max(0, availableParallelism() - 1)}`);
+  }
+}
