@@ -6,7 +6,7 @@
  */
 
 /** Epoch ms with sub-ms resolution, comparable with the agent's Date.now() on the same machine. */
-const nowMs = () => performance.timeOrigin + performance.now();
+export const nowMs = () => performance.timeOrigin + performance.now();
 
 export interface Timed<T> {
   readonly status: number;
