@@ -26,6 +26,8 @@
  * The history (2-4) is written into the agent's file first (bench/api-bench/history.ts); phases 1-4 run on the
  * plant polled each second, phase 1 first with the streams open, then 2-4 with them closed.
  *
+ * The default run took 6-11 min on the shared 2-core machine at load 10-21 (the whole-day aggregate pull alone 55-160 s
+ * while the route pages it by 10,000 rows); the figures print as each phase ends.
  * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives the loaded ingest run one kind of client only (default both).
  * HAZMON_BENCH_DAY_PULLS (default 1; 0 skips the day) sets the whole-day aggregate pulls.
  * HAZMON_BENCH_ALARMS (default 1000), HAZMON_BENCH_HISTORY_EVENTS (100000), HAZMON_BENCH_REQUESTS (requests per
