@@ -5,6 +5,7 @@
  * the chain intact, and the shift report shows both and prints to an A4 PDF. Operators and viewers are not offered
  * the supervisor's pages. The tests run in order on one plant.
  */
+import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
@@ -81,7 +82,7 @@ describe('the supervision pages in Chromium', () => {
     await expect.poll(() => ackRow.count(), POLL).toBe(1);
     const cells = await ackRow.locator('td').allTextContents();
     expect(cells[1]).toContain(USERS.supervisor.name);
-    expect(cells[2]).toContain('ack');
+    expect(cells[2]).toBe('报警操作确认');
     expect(cells[3]).toBe(ALARMS.hi);
     expect(cells[4]).toBe('已执行');
     await screenshot(page, 'audit');
@@ -90,7 +91,22 @@ describe('the supervision pages in Chromium', () => {
     await page.locator('[data-testid="filter-action"]').selectOption('alarm_handling');
     await page.locator('[data-testid="filter-apply"]').click();
     await expect.poll(() => page.locator('tr[data-action]').count(), POLL).toBe(1);
-    expect(await page.locator('tr[data-action="alarm_handling"]').count()).toBe(1);
+    expect(await page.locator('tr[data-action="alarm_handling"]').textContent()).toContain(HANDLING.result);
+
+    // A custom range is typed in the site's time, 24-hour; an end before the start is refused in words.
+    const from = page.locator('[data-testid="range-from"]');
+    const to = page.locator('[data-testid="range-to"]');
+    expect(await from.inputValue()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    const [start, end] = [await from.inputValue(), await to.inputValue()];
+    await to.fill(start);
+    await page.locator('[data-testid="range-apply"]').click();
+    expect(await page.locator('.range-picker [role="alert"]').textContent()).toBe('结束时间必须晚于开始时间');
+    // A year ahead: the end the preset showed is cut to the minute and could fall before the rows of this minute.
+    await to.fill(`${Number(end.slice(0, 4)) + 1}${end.slice(4)}`);
+    await page.locator('[data-testid="range-apply"]').click();
+    await expect.poll(() => page.locator('[data-testid="range-apply"]').getAttribute('aria-pressed'), POLL).toBe('true');
+    expect(await page.locator('.range-picker [role="alert"]').count()).toBe(0);
+    await expect.poll(() => page.locator('tr[data-action="alarm_handling"]').count(), POLL).toBe(1);
     await inEnglish(page);
     await expect.poll(() => page.locator('[data-testid="chain-ok"]').textContent(), POLL).toMatch(/Audit chain intact/);
     await screenshot(page, 'audit');
@@ -135,10 +151,10 @@ describe('the supervision pages in Chromium', () => {
     expect(await page.locator('[data-testid="alarm-banner"]').isVisible()).toBe(false);
     expect(await page.locator('[data-testid="print"]').isVisible()).toBe(false);
     expect(await page.locator('[data-testid="report-header"]').isVisible()).toBe(true);
-    await screenshot(page, 'shift-report-print');
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+    writeFileSync((await screenshot(page, 'shift-report-print')).replace(/\.png$/, '.pdf'), pdf);
 
     await page.emulateMedia({ media: 'screen' });
     await inEnglish(page);

@@ -105,6 +105,7 @@ export const zhCN = {
       shutoff_confirmed: '切断阀关闭确认',
       shutoff_discrepancy: '切断阀动作不一致',
     },
+    commands: { ack: '确认', shelve: '搁置', unshelve: '取消搁置', suppress: '抑制', unsuppress: '取消抑制', remove_from_service: '停用', return_to_service: '恢复投用', reset: '复位' },
     results: { accepted: '已执行', refused: '被拒绝', written: '已下发', failed: '失败' },
     chainOk: '审计链完整',
     rowsChecked: '已校验 {{count}} 条记录，未发现篡改或缺失。',

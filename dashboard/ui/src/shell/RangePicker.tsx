@@ -6,6 +6,9 @@ import { useSignal } from '@preact/signals';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { fromSiteInput, toSiteInput } from './site-time.ts';
 
+/** Typed as formatTime shows times (24-hour, in the site's zone): a datetime-local input would follow the browser's locale, often with AM/PM. */
+const TIME_PATTERN = 'YYYY-MM-DD HH:mm';
+
 export interface Range {
   readonly from: number;
   readonly to: number;
@@ -30,23 +33,27 @@ export function RangePicker({
   readonly range: Range;
   readonly onChange: (range: Range, chosen: string) => void;
 }) {
-  const from = useSignal(toSiteInput(range.from));
-  const to = useSignal(toSiteInput(range.to));
+  // What the person typed; null shows the range in force (in the site's zone, which may arrive after the first render).
+  const from = useSignal<string | null>(null);
+  const to = useSignal<string | null>(null);
   const error = useSignal<string | null>(null);
   const applyCustom = (event: Event) => {
     event.preventDefault();
-    const start = fromSiteInput(from.value);
-    const end = fromSiteInput(to.value);
+    const start = fromSiteInput(from.value ?? toSiteInput(range.from));
+    const end = fromSiteInput(to.value ?? toSiteInput(range.to));
     if (start === null || end === null) error.value = t('range.invalid');
     else if (end <= start) error.value = t('range.endBeforeStart');
     else {
       error.value = null;
+      from.value = null;
+      to.value = null;
       onChange({ from: start, to: end }, 'custom');
     }
   };
   return (
     <form class="range-picker" onSubmit={applyCustom} data-testid="range-picker">
-      <div class="range-presets" role="group" aria-label={t('range.presets')}>
+      <fieldset class="range-presets">
+        <legend class="visually-hidden">{t('range.presets')}</legend>
         {presets.map((preset) => (
           <button
             key={preset.key}
@@ -54,24 +61,23 @@ export function RangePicker({
             aria-pressed={chosen === preset.key}
             data-testid={`range-${preset.key}`}
             onClick={() => {
-              const next = preset.range();
-              from.value = toSiteInput(next.from);
-              to.value = toSiteInput(next.to);
+              from.value = null;
+              to.value = null;
               error.value = null;
-              onChange(next, preset.key);
+              onChange(preset.range(), preset.key);
             }}
           >
             {t(preset.label)}
           </button>
         ))}
-      </div>
+      </fieldset>
       <label>
         {t('range.from')}
-        <input type="datetime-local" data-testid="range-from" value={from.value} onInput={(event) => (from.value = event.currentTarget.value)} />
+        <input data-testid="range-from" class="range-time" placeholder={TIME_PATTERN} value={from.value ?? toSiteInput(range.from)} onInput={(event) => (from.value = event.currentTarget.value)} />
       </label>
       <label>
         {t('range.to')}
-        <input type="datetime-local" data-testid="range-to" value={to.value} onInput={(event) => (to.value = event.currentTarget.value)} />
+        <input data-testid="range-to" class="range-time" placeholder={TIME_PATTERN} value={to.value ?? toSiteInput(range.to)} onInput={(event) => (to.value = event.currentTarget.value)} />
       </label>
       <button type="submit" aria-pressed={chosen === 'custom'} data-testid="range-apply">
         {t('range.apply')}

@@ -30,14 +30,14 @@ export function fromSiteWallClock(wall: number): number {
   return wall - (siteWallClock(first) - first);
 }
 
-/** `YYYY-MM-DDTHH:mm` for a datetime-local input, in the site's zone. */
+/** `YYYY-MM-DD HH:mm` in the site's zone, for a time typed in a range picker. */
 export function toSiteInput(ms: number): string {
-  return formatTime(ms).slice(0, 16).replace(' ', 'T');
+  return formatTime(ms).slice(0, 16);
 }
 
-/** A datetime-local input's value read in the site's zone; null when it is not a time. */
+/** A typed `YYYY-MM-DD HH:mm` (or with a T) read in the site's zone; null when it is not a time. */
 export function fromSiteInput(value: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(value.trim());
   if (!match) return null;
   const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
   return fromSiteWallClock(Date.UTC(year, month - 1, day, hour, minute));

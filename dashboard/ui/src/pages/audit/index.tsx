@@ -36,6 +36,8 @@ const KNOWN_ACTIONS = [
   'shutoff_discrepancy',
 ] as const;
 
+const KNOWN_COMMANDS = ['ack', 'shelve', 'unshelve', 'suppress', 'unsuppress', 'remove_from_service', 'return_to_service', 'reset'];
+
 function actionName(action: string): string {
   return (KNOWN_ACTIONS as readonly string[]).includes(action) ? t(`audit.actions.${action}` as MessageKey) : action;
 }
@@ -43,6 +45,13 @@ function actionName(action: string): string {
 function text(details: AuditRow['details'], key: string): string | null {
   const value = details?.[key];
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** What the person gave as the reason: a command's reason or comment, a refusal's reason, a handling record's result. */
+function reasonOf(details: AuditRow['details']): string | null {
+  const handling = details?.['handling'];
+  const handled = typeof handling === 'object' && handling !== null ? text(handling as Record<string, unknown>, 'result') : null;
+  return text(details, 'reason') ?? handled ?? text(details, 'why');
 }
 
 function Result({ row }: { readonly row: AuditRow }) {
@@ -77,7 +86,7 @@ function ChainStatus({ chain }: { readonly chain: AuditPage['chain'] }) {
   );
 }
 
-export default function AuditPage() {
+export default function AuditLogPage() {
   const chosen = useSignal('24h');
   const range = useSignal<Range>(PRESETS[0]!.range());
   const who = useSignal('');
@@ -181,13 +190,13 @@ export default function AuditPage() {
                   </td>
                   <td>
                     {actionName(row.action)}
-                    {command && <div class="muted">{command}</div>}
+                    {command && <div class="muted">{KNOWN_COMMANDS.includes(command) ? t(`audit.commands.${command}` as MessageKey) : command}</div>}
                   </td>
                   <td class="wrap">{row.target ?? '—'}</td>
                   <td>
                     <Result row={row} />
                   </td>
-                  <td class="wrap">{text(row.details, 'reason') ?? text(row.details, 'why') ?? '—'}</td>
+                  <td class="wrap">{reasonOf(row.details) ?? '—'}</td>
                 </tr>
               );
             })}

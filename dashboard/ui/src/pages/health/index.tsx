@@ -11,6 +11,7 @@ import { t } from '../../i18n/index.ts';
 import { lastPreset, type Range, RangePicker } from '../../shell/RangePicker.tsx';
 import { DAY_MS, HOUR_MS } from '../../shell/site-time.ts';
 import { PriorityOf } from '../../shell/marks.tsx';
+import { PointLink } from '../../shell/PointLink.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { BarChart } from './BarChart.tsx';
 import './health.css';
@@ -23,10 +24,6 @@ const FLOOD_ALARMS = 10;
 const CHATTER_ALARMS = 3;
 
 const PRESETS = [lastPreset('24h', 'health.last24h', DAY_MS), lastPreset('7d', 'health.last7d', 7 * DAY_MS), lastPreset('30d', 'health.last30d', 30 * DAY_MS)];
-
-function trendHref(pointId: string, range: Range): string {
-  return `/trends?points=${encodeURIComponent(pointId)}&from=${range.from}&to=${range.to}`;
-}
 
 function Verdict({ within }: { readonly within: boolean }) {
   return <span class={`mark ${within ? 'verdict-ok' : 'verdict-over'}`}>{within ? t('health.within') : t('health.over')}</span>;
@@ -41,11 +38,6 @@ function Figure({ label, value, benchmark, within, testId }: { readonly label: s
       <Verdict within={within} />
     </div>
   );
-}
-
-function PointLink({ pointId, range }: { readonly pointId: string | null; readonly range: Range }) {
-  if (pointId === null) return <span>—</span>;
-  return <a href={trendHref(pointId, range)}>{pointId}</a>;
 }
 
 function StandingTable({ alarms, range, testId }: { readonly alarms: readonly StandingAlarm[]; readonly range: Range; readonly testId: string }) {
@@ -101,7 +93,7 @@ function Report({ health, range }: { readonly health: AlarmHealth; readonly rang
         <Figure
           testId="figure-per-10-min"
           label={t('health.per10Min')}
-          value={health.averagePer10Min.toFixed(2)}
+          value={health.averagePer10Min.toFixed(health.averagePer10Min < 0.1 ? 3 : 2)}
           benchmark={t('health.benchmarkPer10Min', { limit: MANAGEABLE_PER_10_MIN })}
           within={health.averagePer10Min <= MANAGEABLE_PER_10_MIN}
         />

@@ -14,6 +14,7 @@ import { formatTime, formatValue, timeZone, utcTooltip } from '../../format.ts';
 import { type MessageKey, t } from '../../i18n/index.ts';
 import { points, site } from '../../live/store.ts';
 import { PriorityMark, PriorityOf } from '../../shell/marks.tsx';
+import { PointLink } from '../../shell/PointLink.tsx';
 import { type Range, RangePicker } from '../../shell/RangePicker.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { SHIFT_PRESETS } from './shifts.ts';
@@ -34,11 +35,6 @@ function duration(seconds: number | null): string {
   if (seconds === null) return '—';
   const whole = Math.round(seconds);
   return whole < 60 ? t('shiftReport.seconds', { seconds: whole }) : t('shiftReport.minutes', { minutes: Math.floor(whole / 60), seconds: whole % 60 });
-}
-
-function PointLink({ pointId }: { readonly pointId: string | null }) {
-  if (pointId === null) return <span>—</span>;
-  return <a href={`/trends?points=${encodeURIComponent(pointId)}`}>{pointId}</a>;
 }
 
 function Part({ title, empty, testId, children }: { readonly title: MessageKey; readonly empty: boolean; readonly testId: string; readonly children: ComponentChildren }) {
@@ -237,7 +233,7 @@ function Report({ report }: { readonly report: ShiftReport }) {
             {report.points.map((point) => (
               <tr key={point.pointId}>
                 <td>
-                  <PointLink pointId={point.pointId} />
+                  <PointLink pointId={point.pointId} range={report} />
                 </td>
                 <td>
                   {formatValue(point.min)} {unitOf(point.pointId)}
@@ -264,7 +260,7 @@ function Report({ report }: { readonly report: ShiftReport }) {
               <tr key={alarm.alarmId}>
                 <td class="wrap">{alarm.alarmId}</td>
                 <td>
-                  <PointLink pointId={alarm.pointId} />
+                  <PointLink pointId={alarm.pointId} range={report} />
                 </td>
                 <td>
                   <PriorityOf priority={alarm.priority} />
