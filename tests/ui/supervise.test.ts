@@ -34,7 +34,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   await waitFor('lo raised at gas 0', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.lo && alarm.state === 'unacknowledged_active'));
   setGas(30);
-  await waitFor('hi raised by the leak', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.hi && alarm.state === 'unacknowledged_active'), 30_000);
+  await waitFor('hi raised by the leak', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.hi && alarm.state === 'unacknowledged_active'), { timeoutMs: 30_000 });
   const supervisor = new WebClient(web.base, await DocumentCheck.load(web.base));
   expect((await supervisor.login(USERS.supervisor)).status).toBe(200);
   const alarmPath = `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}`;
