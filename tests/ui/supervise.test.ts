@@ -69,6 +69,8 @@ describe('the supervision pages in Chromium', () => {
     await inEnglish(page);
     await expect.poll(() => page.locator('h1').textContent(), POLL).toBe('Alarm-system health');
     await screenshot(page, 'health');
+    await page.locator('[data-testid="high-contrast"]').click();
+    await screenshot(page, 'health-high-contrast');
     await page.context().close();
   });
 

@@ -118,7 +118,7 @@ export const en: Catalog = {
     },
     results: { accepted: 'Accepted', refused: 'Refused', written: 'Written', failed: 'Failed' },
     chainOk: 'Audit chain intact',
-    rowsChecked: '{{count}} rows checked: nothing altered or missing.',
+    rowsChecked: 'Rows checked: {{count}}; nothing altered or missing.',
     chainBroken: 'Audit chain broken: {{count}} problems ({{checked}} rows checked). The log may have been tampered with: report it now.',
     problem: 'Row {{seq}}: {{problem}}',
     problems: { content_changed: 'content changed', chain_broken: 'chain broken', missing: 'missing', duplicate: 'duplicated' },
@@ -134,7 +134,7 @@ export const en: Catalog = {
     result: 'Result',
     reason: 'Reason / comment',
     loadMore: 'Load more',
-    end: 'All {{count}} rows shown',
+    end: 'Shown: {{count}}; nothing more matches.',
   },
   shiftReport: {
     title: 'Shift report',
