@@ -164,6 +164,20 @@ describe('the supervision pages in Chromium', () => {
     await screenshot(page, 'shift-report');
     await page.emulateMedia({ media: 'print' });
     await screenshot(page, 'shift-report-print');
+
+    // The shift presets start on the site's shift changes in the site's zone (the default Asia/Shanghai; the machine runs
+    // on UTC): 8 h at 00, 08, 16; 12 h at 08, 20.
+    await page.emulateMedia({ media: 'screen' });
+    const range = page.locator('[data-testid="report-range"]');
+    for (const [preset, hours] of [
+      ['previous8h', '(00|08|16)'],
+      ['previous12h', '(08|20)'],
+    ] as const) {
+      await page.locator(`[data-testid="range-${preset}"]`).click();
+      await expect.poll(() => range.textContent(), POLL).toMatch(new RegExp(`^Shift: \\S+ ${hours}:00:00 to \\S+ ${hours}:00:00 \\(Asia/Shanghai\\)`));
+    }
+    await page.locator('[data-testid="range-current8h"]').click();
+    await expect.poll(() => range.textContent(), POLL).toMatch(/^Shift: \S+ (00|08|16):00:00 to /);
     await page.context().close();
   });
 
