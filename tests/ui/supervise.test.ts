@@ -115,6 +115,31 @@ describe('the supervision pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('pages the audit log with Load more, from where the last page stopped', async () => {
+    const page = await newPage(browser);
+    // Pages of 2 rows instead of 100, so the plant's few rows make several pages.
+    await page.route('**/api/v1/audit?*', (route) =>
+      route.continue({
+        url: route
+          .request()
+          .url()
+          .replace(/limit=\d+/, 'limit=2'),
+      }),
+    );
+    await signIn(page, web.base, USERS.supervisor);
+    await page.goto(`${web.base}/audit`);
+    const rows = page.locator('tr[data-action]');
+    await expect.poll(() => rows.count(), POLL).toBe(2);
+    const total = (await web.agent.reader.auditRows({ limit: 10_000 })).filter((row) => row.time >= Date.now() - 24 * 3_600_000).length;
+    expect(total).toBeGreaterThan(4);
+    await page.locator('[data-testid="load-more"]').click();
+    await expect.poll(() => rows.count(), POLL).toBe(4);
+    const seqs = await rows.evaluateAll((cells) => cells.map((row) => Number(row.getAttribute('data-testid')!.replace('audit-', ''))));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(4);
+    await page.context().close();
+  });
+
   it('shows a broken chain as a red banner naming each row', async () => {
     const page = await newPage(browser);
     // The store's chain cannot be broken under a running agent; the page's part is showing what the server says.
