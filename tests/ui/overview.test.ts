@@ -82,7 +82,7 @@ describe('the overview', () => {
       await screenshot(page, 'overview-page');
       await page.context().close();
     }
-  });
+  }, 90_000);
 });
 
 describe('the site plan', () => {
@@ -104,7 +104,7 @@ describe('the site plan', () => {
     await waitFor('hi raised', () => alarm(ALARMS.hi)?.state === 'unacknowledged_active');
     const hi = alarm(ALARMS.hi)!.priority;
     await expect.poll(() => marker.getAttribute('data-state'), POLL).toBe(`priority-${hi}`);
-    await expect.poll(() => marker.locator('[data-testid="marker-word"]').textContent(), POLL).toBe({ emergency: '紧急', high: '高', medium: '中', low: '低' }[hi]);
+    await expect.poll(() => marker.locator('[data-testid="marker-word"]').textContent(), POLL).toBe(`${{ emergency: '紧急', high: '高', medium: '中', low: '低' }[hi]}优先级 · 报警未确认`);
     await expect.poll(() => page.locator('h1 [data-testid="grade"]').getAttribute('class'), POLL).toContain(`grade-${GRADE_OF_PRIORITY[hi]}`);
     await screenshot(page, 'plan');
     await page.locator('[data-testid="high-contrast"]').click();
@@ -117,7 +117,9 @@ describe('the site plan', () => {
 
     await page.locator('[data-testid="language"]').selectOption('en');
     await page.locator('nav a[href="/plan"]').click();
-    await expect.poll(() => marker.locator('[data-testid="marker-word"]').textContent(), POLL).toBe({ emergency: 'Emergency', high: 'High', medium: 'Medium', low: 'Low' }[hi]);
+    await expect
+      .poll(() => marker.locator('[data-testid="marker-word"]').textContent(), POLL)
+      .toBe(`${{ emergency: 'Emergency', high: 'High', medium: 'Medium', low: 'Low' }[hi]} priority · Active, unacknowledged`);
     await screenshot(page, 'plan');
     await page.context().close();
   });

@@ -39,7 +39,7 @@ export interface Point {
   readonly area: string | null;
   readonly unit: string | null;
   readonly gas: string | null;
-  /** Decimal places to show; when the server gives none, formatValue picks a safe default. */
+  /** The step values are stored at (0.1: one decimal); formatValue shows values at it, or picks a safe default without one. */
   readonly resolution?: number | null;
   readonly value: number | boolean | null;
   readonly quality: Quality | null;

@@ -81,6 +81,7 @@ export const en: Catalog = {
     none: 'No site plan is configured (site.plan in the config).',
     unplaced: 'Points not placed on the plan',
     normal: 'Normal',
+    alarmWord: '{{priority}} priority · {{state}}',
   },
   valves: {
     title: 'Valves and interlocks',

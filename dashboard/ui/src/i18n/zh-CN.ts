@@ -80,6 +80,7 @@ export const zhCN = {
     none: '未配置厂区平面图（配置文件中的 site.plan）。',
     unplaced: '未标注在平面图上的测点',
     normal: '正常',
+    alarmWord: '{{priority}}优先级 · {{state}}',
   },
   valves: {
     title: '切断阀与联锁',

@@ -3,7 +3,8 @@
  * changes (a comms loss is a runtime alarm). A device in comms loss, with a fault, or with upkeep overdue is listed on
  * top in red with what is wrong; a failed read says so instead of showing an old table as if it were current.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { signal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { ApiError, api } from '../../api/client.ts';
 import type { Device } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
@@ -11,6 +12,19 @@ import { alarms } from '../../live/store.ts';
 import { Time } from '../../shell/Time.tsx';
 
 const REFRESH_MS = 5000;
+
+/** The last answer of GET /api/v1/devices while the overview is open; null before it. */
+const devices = signal<readonly Device[] | null>(null);
+const failure = signal<string | null>(null);
+
+/** Why a point's latest reading is not good, as its device reports it (the stream's readings carry no reason). */
+export function faultMessageOf(pointId: string): string | null {
+  for (const device of devices.value ?? []) {
+    const fault = device.faults.find((candidate) => candidate.pointId === pointId);
+    if (fault) return fault.message ?? fault.reason;
+  }
+  return null;
+}
 
 /** What is wrong with a device, in words; empty when nothing is. */
 function problemsOf(device: Device): string[] {
@@ -69,8 +83,6 @@ function DeviceRow({ device }: { readonly device: Device }) {
 }
 
 export function DeviceHealth() {
-  const [devices, setDevices] = useState<readonly Device[] | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
   const alarmList = alarms.value;
   useEffect(() => {
     let live = true;
@@ -78,10 +90,12 @@ export function DeviceHealth() {
       api.get<{ devices: Device[] }>('/api/v1/devices').then(
         (answer) => {
           if (!live) return;
-          setDevices(answer.devices);
-          setFailure(null);
+          devices.value = answer.devices;
+          failure.value = null;
         },
-        (error: unknown) => live && setFailure(error instanceof ApiError ? error.message : t('error.network')),
+        (error: unknown) => {
+          if (live) failure.value = error instanceof ApiError ? error.message : t('error.network');
+        },
       );
     void load();
     const timer = setInterval(load, REFRESH_MS);
@@ -90,12 +104,13 @@ export function DeviceHealth() {
       clearInterval(timer);
     };
   }, [alarmList]);
-  const troubled = (devices ?? []).filter((device) => problemsOf(device).length > 0);
+  const known = devices.value;
+  const troubled = (known ?? []).filter((device) => problemsOf(device).length > 0);
   return (
     <section class="devices" data-testid="device-health" aria-labelledby="device-health-title">
-      {failure && (
+      {failure.value && (
         <p class="form-error" role="alert" data-testid="devices-failed">
-          {t('overview.devices.loadFailed', { message: failure })}
+          {t('overview.devices.loadFailed', { message: failure.value })}
         </p>
       )}
       {troubled.length > 0 && (
@@ -113,9 +128,9 @@ export function DeviceHealth() {
       <details open={troubled.length > 0 || undefined}>
         <summary>
           <h2 id="device-health-title">{t('overview.devices.title')}</h2>
-          {devices && troubled.length === 0 && <span class="mark quality-good">{t('overview.devices.allOk', { count: devices.length })}</span>}
+          {known && troubled.length === 0 && <span class="mark quality-good">{t('overview.devices.allOk', { count: known.length })}</span>}
         </summary>
-        {devices && (
+        {known && (
           <table>
             <thead>
               <tr>
@@ -128,7 +143,7 @@ export function DeviceHealth() {
               </tr>
             </thead>
             <tbody>
-              {devices.map((device) => (
+              {known.map((device) => (
                 <DeviceRow key={device.id} device={device} />
               ))}
             </tbody>

@@ -9,7 +9,7 @@ import { t } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
 import { GradeMark, PriorityMark, QualityMark, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
-import { DeviceHealth } from './DeviceHealth.tsx';
+import { DeviceHealth, faultMessageOf } from './DeviceHealth.tsx';
 import { activeAlarmsOf, staleSince, trendHref, useTicking } from './point-state.ts';
 import './overview.css';
 
@@ -23,7 +23,13 @@ function PointRow({ point, pointAlarms }: { readonly point: Point; readonly poin
       </th>
       <td class={`value${isStale ? ' is-stale' : ''}`}>
         <a href={trendHref(point.id)} class="value-link" title={t('overview.openTrend', { id: point.id })}>
-          <span data-testid="value">{formatValue(point.value, point.resolution)}</span> <span data-testid="unit">{point.unit ?? ''}</span>
+          <span data-testid="value">{formatValue(point.value, point.resolution)}</span>
+          {point.value !== null && point.unit && (
+            <>
+              {' '}
+              <span data-testid="unit">{point.unit}</span>
+            </>
+          )}
         </a>
         {isStale && (
           <span class="stale-mark" data-testid="stale">
@@ -42,7 +48,7 @@ function PointRow({ point, pointAlarms }: { readonly point: Point; readonly poin
       </td>
       <td>
         {/* A last-known "good" is not good now: a stale value's quality says stale. */}
-        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />}
+        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? faultMessageOf(point.id)} />}
       </td>
       <td data-testid="alarm-state">
         {pointAlarms.length === 0

@@ -15,7 +15,7 @@ import './plan.css';
 /** A marker's state: the worst active alarm's priority, else a stale or not-good value, else normal. */
 function markerState(point: Point, pointAlarms: readonly EngineAlarm[]): { readonly css: string; readonly word: string } {
   const worst = pointAlarms[0];
-  if (worst) return { css: `priority-${worst.priority}`, word: t(`priority.${worst.priority}`) };
+  if (worst) return { css: `priority-${worst.priority}`, word: t('plan.alarmWord', { priority: t(`priority.${worst.priority}`), state: t(`state.${worst.state}`) }) };
   if (staleSince(point) !== null) return { css: 'stale', word: t('connection.stale') };
   if (point.quality !== 'good') return { css: `quality-${point.quality ?? 'none'}`, word: t(`quality.${point.quality ?? 'none'}`) };
   return { css: 'normal', word: t('plan.normal') };
@@ -24,7 +24,7 @@ function markerState(point: Point, pointAlarms: readonly EngineAlarm[]): { reado
 function Marker({ point, x, y, scale }: { readonly point: Point; readonly x: number; readonly y: number; readonly scale: number }) {
   const state = markerState(point, activeAlarmsOf(point.id, alarms.value.engine));
   const label = `${point.id} ${formatValue(point.value, point.resolution)} ${point.unit ?? ''}`.trim();
-  const radius = 11 * scale;
+  const radius = 16 * scale;
   return (
     <a href={trendHref(point.id)} class={`marker marker-${state.css}`} data-testid={`marker-${point.id}`} data-state={state.css} aria-label={`${label} ${state.word}`}>
       <title>{`${label} — ${state.word}`}</title>
@@ -34,10 +34,10 @@ function Marker({ point, x, y, scale }: { readonly point: Point; readonly x: num
       ) : (
         <circle cx={x} cy={y} r={radius} class="marker-shape" />
       )}
-      <text x={x + radius * 1.6} y={y - radius * 0.2} class="marker-label" font-size={16 * scale}>
+      <text x={x + radius * 1.6} y={y - radius * 0.2} class="marker-label" font-size={22 * scale}>
         {label}
       </text>
-      <text x={x + radius * 1.6} y={y + radius * 1.3} class="marker-label marker-word" font-size={15 * scale} data-testid="marker-word">
+      <text x={x + radius * 1.6} y={y + radius * 1.3} class="marker-label marker-word" font-size={20 * scale} data-testid="marker-word">
         {state.word}
       </text>
     </a>
@@ -52,8 +52,8 @@ export default function PlanPage() {
   const all = [...points.value.values()];
   const placed = all.filter((point) => point.position);
   const unplaced = all.filter((point) => !point.position);
-  // Labels at a size readable at 1024 px whatever the plan's units.
-  const scale = plan ? Math.max(plan.width, plan.height) / 1000 : 1;
+  // Plan units per screen pixel with the plan about 1000 px wide: labels stay readable whatever the plan's units.
+  const scale = plan ? plan.width / 1000 : 1;
   return (
     <section class="page">
       <h1>
