@@ -6,7 +6,7 @@
 import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { PRIORITIES, type EngineAlarm, type Point } from '../../api/types.ts';
-import { connection } from '../../live/store.ts';
+import { connection, stale } from '../../live/store.ts';
 
 /** Poll intervals a point may miss before its value counts as stale (one late poll on a busy line is normal). */
 const STALE_POLLS = 3;
@@ -15,7 +15,7 @@ const DEFAULT_POLL_MS = 5000;
 const TICK_MS = 1000;
 
 /** The wall clock, ticking while a page that judges staleness is open. */
-export const now = signal(Date.now());
+const now = signal(Date.now());
 let tickers = 0;
 let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -35,9 +35,10 @@ export function useTicking(): void {
 
 /** Since when the point's value is stale, or null while it is current. */
 export function staleSince(point: Point): number | null {
-  const link = connection.value;
-  if (link.state === 'down') return Math.min(link.since, point.receiveTime ?? link.since);
-  if (link.state !== 'live') return point.receiveTime;
+  if (stale.value) {
+    const link = connection.value;
+    return point.receiveTime ?? (link.state === 'down' ? link.since : null);
+  }
   if (point.receiveTime === null) return null;
   const limit = STALE_POLLS * (point.pollIntervalMs ?? DEFAULT_POLL_MS);
   return now.value - point.receiveTime > limit ? point.receiveTime : null;
