@@ -164,6 +164,10 @@ describe('the valves page', () => {
     expect(await card.locator(`[data-testid="trigger-${ALARMS.hihi}"]`).textContent()).toContain('条件仍存在');
     expect(await card.locator('[data-testid="reset-status"]').textContent()).toContain('现在不能复位');
     expect(await page.locator('[data-testid="reset"]').count()).toBe(0);
+    await screenshot(page, 'valves-latched');
+    await page.locator('[data-testid="language"]').selectOption('en');
+    await expect.poll(() => card.locator('[data-testid="action-state"]').textContent(), POLL).toBe('Closed, confirmed');
+    await screenshot(page, 'valves-latched');
     await page.context().close();
   }, 60_000);
 
@@ -187,6 +191,7 @@ describe('the valves page', () => {
 
     await page.locator('[data-testid="language"]').selectOption('en');
     await expect.poll(() => card.locator('[data-testid="action-state"]').textContent(), POLL).toBe('Normal');
+    expect(await page.locator('[data-testid="valves-message"]').textContent()).toContain(`Reset ${ACTION}`);
     await screenshot(page, 'valves');
     await page.context().close();
   }, 90_000);

@@ -77,7 +77,7 @@ function Triggers({ action }: { readonly action: Action }) {
 }
 
 /** The confirmation: the condition, the feedback and who resets, and a reason for the audit log. */
-function ResetDialog({ action, onDone, onCancel }: { readonly action: Action; readonly onDone: (message: string) => void; readonly onCancel: () => void }) {
+function ResetDialog({ action, onDone, onCancel }: { readonly action: Action; readonly onDone: () => void; readonly onCancel: () => void }) {
   const reason = useSignal('');
   const failure = useSignal<string | null>(null);
   const busy = useSignal(false);
@@ -87,7 +87,7 @@ function ResetDialog({ action, onDone, onCancel }: { readonly action: Action; re
     busy.value = true;
     try {
       await api.post(`/api/v1/actions/${encodeURIComponent(action.id)}/reset`, { reason: reason.value.trim() });
-      onDone(t('valves.resetDone', { id: action.id }));
+      onDone();
     } catch (error) {
       failure.value = t('valves.failed', { message: failureText(error) });
     } finally {
@@ -125,7 +125,7 @@ function ResetDialog({ action, onDone, onCancel }: { readonly action: Action; re
   );
 }
 
-function ActionCard({ action, canReset, onMessage }: { readonly action: Action; readonly canReset: boolean; readonly onMessage: (message: string) => void }) {
+function ActionCard({ action, canReset, onReset }: { readonly action: Action; readonly canReset: boolean; readonly onReset: (actionId: string) => void }) {
   const [confirming, setConfirming] = useState(false);
   return (
     <article class={`action-card action-card-${action.state}`} data-testid={`action-${action.id}`}>
@@ -173,9 +173,9 @@ function ActionCard({ action, canReset, onMessage }: { readonly action: Action; 
           <ResetDialog
             action={action}
             onCancel={() => setConfirming(false)}
-            onDone={(message) => {
+            onDone={() => {
               setConfirming(false);
-              onMessage(message);
+              onReset(action.id);
             }}
           />
         ) : (
@@ -190,7 +190,8 @@ function ActionCard({ action, canReset, onMessage }: { readonly action: Action; 
 export default function ValvesPage() {
   const [actions, setActions] = useState<readonly Action[] | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  // The action last reset here: its message is rendered in the language shown now.
+  const [resetId, setResetId] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
   const alarmList = alarms.value;
   const role = session.value?.role;
@@ -220,9 +221,9 @@ export default function ValvesPage() {
           {failure}
         </p>
       )}
-      {message && (
+      {resetId && (
         <p role="status" data-testid="valves-message">
-          {message}
+          {t('valves.resetDone', { id: resetId })}
         </p>
       )}
       {actions === null ? (
@@ -236,8 +237,8 @@ export default function ValvesPage() {
               key={action.id}
               action={action}
               canReset={role !== undefined && CAN.reset(role)}
-              onMessage={(text) => {
-                setMessage(text);
+              onReset={(actionId) => {
+                setResetId(actionId);
                 setReloads((count) => count + 1);
               }}
             />
