@@ -25,10 +25,9 @@ function PointRow({ point, pointAlarms }: { readonly point: Point; readonly poin
         <a href={trendHref(point.id)} class="value-link" title={t('overview.openTrend', { id: point.id })}>
           <span data-testid="value">{formatValue(point.value, point.resolution)}</span>
           {point.value !== null && point.unit && (
-            <>
-              {' '}
-              <span data-testid="unit">{point.unit}</span>
-            </>
+            <span class="unit" data-testid="unit">
+              {point.unit}
+            </span>
           )}
         </a>
         {isStale && (
