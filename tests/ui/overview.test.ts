@@ -196,3 +196,30 @@ describe('the valves page', () => {
     await page.context().close();
   }, 90_000);
 });
+
+describe('a plant without a plan, its detector never bump-tested', () => {
+  const DEVICE = '  - { id: GD-1, profile: honeywell-midas, line: plant, unitId: 1 }\n';
+  let bare: WebPlant;
+
+  beforeAll(async () => {
+    bare = await startWebPlant({}, undefined, (yaml) => {
+      expect(yaml).toContain(DEVICE);
+      return yaml.replace(DEVICE, '  - { id: GD-1, profile: honeywell-midas, line: plant, unitId: 1, upkeep: { bumpTestDays: 30 } }\n');
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await bare?.close();
+  });
+
+  it('says no plan is configured, and lists the overdue detector on top of the overview', async () => {
+    const page = await newPage(browser);
+    await signIn(page, bare.base, USERS.viewer);
+    await expect.poll(() => page.locator('[data-testid="device-alert"]').textContent(), POLL).toContain('GD-1: 已超期');
+    expect(await page.locator('[data-testid="device-GD-1"]').textContent()).toContain('已超期');
+    await screenshot(page, 'overview-overdue');
+    await page.locator('nav a[href="/plan"]').click();
+    await expect.poll(() => page.locator('[data-testid="plan-none"]').textContent(), POLL).toBe('未配置厂区平面图（配置文件中的 site.plan）。');
+    await page.context().close();
+  }, 60_000);
+});
