@@ -67,7 +67,7 @@ export const en: Catalog = {
       upkeep: 'Upkeep',
       bumpTest: 'Bump test due',
       calibration: 'Calibration due',
-      notPlanned: 'not planned',
+      noRecord: 'no record',
       notDetector: 'not a detector',
       overdue: 'Overdue',
       attention: '{{count}} device(s) need attention',

@@ -66,7 +66,7 @@ export const zhCN = {
       upkeep: '检定维护',
       bumpTest: '泵吸测试到期',
       calibration: '标定到期',
-      notPlanned: '未计划',
+      noRecord: '无记录',
       notDetector: '非探测器',
       overdue: '已超期',
       attention: '{{count}} 台设备需要处理',

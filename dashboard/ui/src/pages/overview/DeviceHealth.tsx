@@ -45,10 +45,10 @@ function Upkeep({ upkeep }: { readonly upkeep: Device['upkeep'] }) {
     <div>
       {upkeep.overdue && <span class="mark quality-bad">{t('overview.devices.overdue')}</span>}
       <div>
-        {t('overview.devices.bumpTest')} {upkeep.bumpTestDue === null ? t('overview.devices.notPlanned') : <Time ms={upkeep.bumpTestDue} />}
+        {t('overview.devices.bumpTest')} {upkeep.bumpTestDue === null ? t('overview.devices.noRecord') : <Time ms={upkeep.bumpTestDue} />}
       </div>
       <div>
-        {t('overview.devices.calibration')} {upkeep.calibrationDue === null ? t('overview.devices.notPlanned') : <Time ms={upkeep.calibrationDue} />}
+        {t('overview.devices.calibration')} {upkeep.calibrationDue === null ? t('overview.devices.noRecord') : <Time ms={upkeep.calibrationDue} />}
       </div>
     </div>
   );
