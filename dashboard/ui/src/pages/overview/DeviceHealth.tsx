@@ -10,6 +10,7 @@ import type { Device } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms } from '../../live/store.ts';
 import { Time } from '../../shell/Time.tsx';
+import { trendHref } from './point-state.ts';
 
 const REFRESH_MS = 5000;
 
@@ -70,7 +71,10 @@ function DeviceRow({ device }: { readonly device: Device }) {
           ? t('overview.devices.noFaults')
           : device.faults.map((fault) => (
               <div key={fault.pointId}>
-                <span class={`mark quality-${fault.quality}`}>{fault.pointId}</span> {fault.message ?? fault.reason ?? ''}
+                <a href={trendHref(fault.pointId)} class={`mark quality-${fault.quality}`}>
+                  {fault.pointId}
+                </a>{' '}
+                {fault.message ?? fault.reason ?? ''}
               </div>
             ))}
       </td>
