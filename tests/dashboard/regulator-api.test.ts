@@ -151,12 +151,14 @@ describe('GET /api/v1/points', () => {
       casNumber: '74-82-8',
       position: { x: 120.5, y: 600 },
       pollIntervalMs: expect.any(Number),
+      resolution: expect.any(Number),
       disabled: { by: 'zhang', at: Date.parse('2026-01-05T00:00:00Z'), reason: 'sensor replaced' },
     });
     expect(gas.outOfService).toEqual([{ alarmId: ALARMS.lo, by: 'sup', at: expect.any(Number), reason: 'detector recalibration' }]);
     expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({
       thresholds: { lolo: null, lo: null, hi: null, hihi: null },
       indicatorCode: null,
+      resolution: 1,
       position: null,
       disabled: null,
       outOfService: [],

@@ -19,6 +19,7 @@ export interface PageRoute {
 
 export const PAGES: readonly PageRoute[] = [
   { path: '/', label: 'nav.overview', page: Overview },
+  { path: '/plan', label: 'nav.plan', page: lazy(() => import('./pages/plan/index.tsx')) },
   { path: '/alarms', label: 'nav.alarms', page: lazy(() => import('./pages/alarms/index.tsx')) },
   { path: '/trends', label: 'nav.trends', page: lazy(() => import('./pages/trends/index.tsx')) },
   { path: '/valves', label: 'nav.valves', page: lazy(() => import('./pages/valves/index.tsx')) },

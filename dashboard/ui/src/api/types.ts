@@ -39,13 +39,17 @@ export interface Point {
   readonly area: string | null;
   readonly unit: string | null;
   readonly gas: string | null;
-  /** Decimal places to show; when the server gives none, formatValue picks a safe default. */
+  /** The step values are stored at (0.1: one decimal); formatValue shows values at it, or picks a safe default without one. */
   readonly resolution?: number | null;
   readonly value: number | boolean | null;
   readonly quality: Quality | null;
   readonly reason: { readonly code: string; readonly message: string } | null;
   readonly sourceTime: number | null;
   readonly receiveTime: number | null;
+  /** Expected spacing of readings: a reading older than a few of these is stale. */
+  readonly pollIntervalMs?: number | null;
+  /** On the site plan, in plan units from its top left; null when not placed. */
+  readonly position?: { readonly x: number; readonly y: number } | null;
 }
 
 export interface ReadingUpdate {
@@ -55,10 +59,57 @@ export interface ReadingUpdate {
   readonly time: number;
 }
 
+/** The area presets of the agent's config (agent/src/config/area-presets.ts). */
+export type AreaKind = 'kitchen' | 'nh3-machine-room' | 'dust-point' | 'tank-farm' | 'process';
+
 export interface Site {
   readonly site: { readonly id: string; readonly name: string; readonly timeZone?: string };
   readonly warningGrade: WarningGrade;
-  readonly areas: readonly { readonly id: string; readonly name: string | null; readonly warningGrade: WarningGrade }[];
+  readonly areas: readonly { readonly id: string; readonly name: string | null; readonly kind?: AreaKind | null; readonly warningGrade: WarningGrade }[];
+  /** The site plan's image (GET url) and size in plan units; null when the config names none. */
+  readonly plan?: { readonly url: string; readonly width: number; readonly height: number } | null;
+  /** R and its grade (1 highest .. 4) from the config's inventories; null without them. */
+  readonly majorHazard?: { readonly r: number; readonly grade: number } | null;
+}
+
+/** GET /api/v1/devices: each device's comms and health. */
+export interface Device {
+  readonly id: string;
+  readonly kind: 'modbus' | 'opcua';
+  readonly comms: 'ok' | 'comms_loss' | 'refusing_requests';
+  readonly lastGoodReadingAt: number | null;
+  readonly disconnections: number;
+  readonly offlineHours: number;
+  readonly faults: readonly { readonly pointId: string; readonly quality: string; readonly reason: string | null; readonly message: string | null }[];
+  readonly sensorLifeHours: number | null;
+  readonly upkeep: { readonly bumpTestDue: number | null; readonly calibrationDue: number | null; readonly overdue: boolean } | null;
+}
+
+export interface LimitSwitch {
+  readonly pointId: string;
+  readonly value: boolean | null;
+  readonly quality: Quality | null;
+  readonly sourceTime: number | null;
+  readonly receiveTime: number | null;
+}
+
+export type ActionState = 'normal' | 'commanded' | 'confirmed' | 'discrepancy' | 'latched';
+
+/** GET /api/v1/actions: a shut-off valve, fan, siren or power cut with its latch, feedback and triggers. */
+export interface Action {
+  readonly id: string;
+  readonly name: string | null;
+  readonly kind: 'shutoff_valve' | 'fan' | 'siren' | 'power_cut';
+  readonly output: { readonly id: string; readonly command: string; readonly tripValue: boolean | number };
+  readonly state: ActionState;
+  readonly latched: boolean;
+  readonly latchedSince: number | null;
+  readonly trippedBy: readonly string[];
+  readonly discrepancy: string | null;
+  readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
+  readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
+  readonly resetAllowed: boolean;
+  readonly resetRefusal: string | null;
 }
 
 /** A count of alarm activations in one UTC hour or day (GET /api/v1/alarm-health). */
