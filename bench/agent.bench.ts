@@ -252,7 +252,8 @@ try {
     );
     const configFor = (name: string, profiles: string) => {
       const configPath = join(dir, `${name}.yaml`);
-      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles));
+      // The web server runs as it does on a gateway, on a free port so a bench never collides with a running dashboard.
+      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles, { sections: 'api: { port: 0 }' }));
       return configPath;
     };
     const prepare = (pollMs: number, name: string) => {
