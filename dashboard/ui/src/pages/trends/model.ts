@@ -76,7 +76,7 @@ export function buildModel(trend: Trend, pollMsOf: (pointId: string) => number |
   return { from, to, bucketMs, x, columns, noReadings: merged(noReadings), notGood: merged(notGood), empty: trend.series.every((series) => series.buckets.length === 0) };
 }
 
-export const LIMIT_LABELS = { hihi: 'HH', hi: 'H', lo: 'L', lolo: 'LL' } as const satisfies Record<keyof Limits, string>;
+export const LIMIT_LABELS = { lolo: 'LL', lo: 'L', hi: 'H', hihi: 'HH' } as const satisfies Record<keyof Limits, string>;
 export type LimitName = keyof typeof LIMIT_LABELS;
 export const LIMIT_NAMES = Object.keys(LIMIT_LABELS) as LimitName[];
 
