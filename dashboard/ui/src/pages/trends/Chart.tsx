@@ -63,9 +63,13 @@ function hatch(ctx: CanvasRenderingContext2D, colour: string): CanvasPattern | s
   return ctx.createPattern(tile, 'repeat') ?? colour;
 }
 
+/** Hatching light enough that a line drawn over it stays readable. */
+const SHADE_ALPHA = 0.45;
+
 function shade(u: uPlot, periods: readonly Period[], fill: CanvasPattern | string): void {
   const { ctx, bbox } = u;
   ctx.save();
+  ctx.globalAlpha = SHADE_ALPHA;
   ctx.fillStyle = fill;
   for (const period of periods) {
     const left = Math.max(bbox.left, u.valToPos(period.from, 'x', true));
@@ -80,10 +84,10 @@ function drawLimits(u: uPlot, points: readonly ChartPoint[]): void {
   const pxRatio = devicePixelRatio;
   ctx.save();
   ctx.font = `bold ${13 * pxRatio}px system-ui, sans-serif`;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'bottom';
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
   ctx.lineWidth = 2 * pxRatio;
-  points.forEach((point, index) => {
+  for (const point of points) {
     for (const name of LIMIT_NAMES) {
       const value = point.limits[name];
       if (value === null) continue;
@@ -96,15 +100,22 @@ function drawLimits(u: uPlot, points: readonly ChartPoint[]): void {
       ctx.moveTo(bbox.left, y);
       ctx.lineTo(bbox.left + bbox.width, y);
       ctx.stroke();
+      // The label on a plate at the left end: a live window's newest data is at the right.
+      const label = `${LIMIT_LABELS[name]} ${formatValue(value, point.resolution)}${points.length > 1 ? ` ${point.pointId}` : ''}`;
+      const labelWidth = ctx.measureText(label).width + 8 * pxRatio;
+      const labelLeft = bbox.left + 6 * pxRatio;
+      ctx.setLineDash([]);
+      ctx.fillStyle = css('--panel');
+      ctx.fillRect(labelLeft, y - 9 * pxRatio, labelWidth, 18 * pxRatio);
+      ctx.strokeRect(labelLeft, y - 9 * pxRatio, labelWidth, 18 * pxRatio);
       ctx.fillStyle = colour;
-      const label = `${LIMIT_LABELS[name]} ${formatValue(value, point.resolution)}${points.length > 1 ? ` (${index + 1})` : ''}`;
-      ctx.fillText(label, bbox.left + bbox.width - 4 * pxRatio, y - 2 * pxRatio);
+      ctx.fillText(label, labelLeft + 4 * pxRatio, y);
     }
-  });
+  }
   ctx.restore();
 }
 
-const eventColour = (event: AlarmEvent) => (event.kind === 'raised' ? css('--emergency') : event.kind === 'cleared' || event.kind === 'returned' ? css('--good') : css('--text'));
+const eventColour = (event: AlarmEvent) => (event.kind === 'raised' ? css('--emergency') : event.kind === 'cleared' ? css('--good') : css('--text'));
 
 function drawEvents(u: uPlot, events: readonly AlarmEvent[]): void {
   const { ctx, bbox } = u;
