@@ -35,7 +35,7 @@ export interface ChartModel {
 /** Adjacent or overlapping periods of a point joined. */
 function merged(periods: readonly Period[]): Period[] {
   const out: Period[] = [];
-  for (const period of [...periods].sort((a, b) => a.from - b.from)) {
+  for (const period of [...periods].sort((a, b) => a.pointId.localeCompare(b.pointId) || a.from - b.from)) {
     const last = out.at(-1);
     if (last && last.pointId === period.pointId && period.from <= last.to) out[out.length - 1] = { ...last, to: Math.max(last.to, period.to) };
     else out.push(period);
