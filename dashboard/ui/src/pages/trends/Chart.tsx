@@ -25,6 +25,8 @@ export interface ChartPoint {
   readonly pointId: string;
   readonly unit: string | null;
   readonly resolution: number | null | undefined;
+  /** An on/off point (a limit switch): drawn 0..1 on an axis saying off / on. */
+  readonly onOff: boolean;
   readonly limits: Limits;
 }
 
@@ -162,6 +164,7 @@ function tooltipLines(u: uPlot, props: ChartProps, left: number): string[] {
     const at = index == null ? undefined : avg[index];
     const unit = point.unit ?? '';
     if (index == null || at == null) lines.push(`${point.pointId}: ${t('trends.noReadingHere')}`);
+    else if (point.onOff) lines.push(`${point.pointId}: ${min[index] === max[index] ? formatValue(at >= 0.5) : `${formatValue(false)} / ${formatValue(true)}`}`);
     else lines.push(`${point.pointId}: ${formatValue(at, point.resolution)} ${unit}  (${formatValue(min[index] ?? null, point.resolution)} .. ${formatValue(max[index] ?? null, point.resolution)})`);
   });
   for (const event of props.trend.events) if (Math.abs(u.valToPos(event.time, 'x') - left) <= EVENT_HOVER_PX) lines.push(eventLine(event));
@@ -197,6 +200,21 @@ function options(props: ChartProps, width: number, propsRef: { current: ChartPro
     },
   ];
   props.units.forEach((unit, index) => {
+    const onOff = props.points.filter((point) => point.unit === unit).every((point) => point.onOff);
+    if (onOff) {
+      scales[scaleOf(unit)] = { range: [-0.15, 1.15] };
+      axes.push({
+        scale: scaleOf(unit),
+        side: index === 0 ? 3 : 1,
+        stroke: text,
+        grid: { show: false },
+        ticks: { stroke: grid },
+        size: 70,
+        splits: () => [0, 1],
+        values: (_u, splits) => splits.map((split) => formatValue(split === 1)),
+      });
+      return;
+    }
     scales[scaleOf(unit)] = {
       range: (_u, dataMin, dataMax) => {
         const limits = propsRef.current.points
@@ -297,7 +315,7 @@ export function TrendChart(props: ChartProps) {
   propsRef.current = props;
   const plot = useRef<uPlot | null>(null);
   // The chart is rebuilt when its series, axes or theme change; otherwise new data is swapped in.
-  const shape = `${props.points.map((point) => `${point.pointId}|${point.unit}`).join(',')}/${props.units.join(',')}`;
+  const shape = `${props.points.map((point) => `${point.pointId}|${point.unit}|${point.onOff}`).join(',')}/${props.units.join(',')}`;
 
   useEffect(() => {
     const element = host.current;

@@ -10,7 +10,7 @@ import { ApiError, api } from '../../api/client.ts';
 import type { PointDetails, Trend } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
-import { points, site } from '../../live/store.ts';
+import { points, site, stale } from '../../live/store.ts';
 import { QualityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { alarmOf, type ChartPoint, colourOf, kindWord, TrendChart } from './Chart.tsx';
@@ -121,8 +121,10 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
       <h2>
         <span class="swatch" ref={(element) => element?.style.setProperty('--swatch', colourOf(index))} /> {point.description ?? pointId}
       </h2>
-      <p class="value">
-        <span data-testid="current-value">{formatValue(point.value, point.resolution)}</span> {point.unit ?? ''} <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />{' '}
+      <p class={`value${stale.value ? ' is-stale' : ''}`}>
+        <span data-testid="current-value">{formatValue(point.value, point.resolution)}</span> {point.unit ?? ''}{' '}
+        {/* A last-known "good" is not good now: while the stream is down the quality says stale. */}
+        {stale.value ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />}{' '}
         <span class="muted">
           <Time ms={point.receiveTime} />
         </span>
@@ -296,6 +298,7 @@ export default function TrendsPage() {
     pointId: series.pointId,
     unit: series.unit,
     resolution: points.value.get(series.pointId)?.resolution,
+    onOff: typeof points.value.get(series.pointId)?.value === 'boolean',
     limits: series.limits,
   }));
   const chartUnits = [...new Set(chartPoints.map((point) => point.unit))];
