@@ -169,14 +169,17 @@ describe('GET /api/v1/points', () => {
 
 describe('GET /api/v1/devices', () => {
   it('gives each device its comms state, last good reading and request counters', async () => {
-    const answer = await pull<{ devices: { id: string; kind: string; comms: string; lastGoodReadingAt: number | null; counters: { requests: number } | null }[] }>('/api/v1/devices');
+    type Devices = { devices: { id: string; kind: string; comms: string; lastGoodReadingAt: number | null; counters: { requests: number } | null }[] };
+    // A poll timed out on a loaded machine is a comms loss for its return hold: wait for the plant to be healthy.
+    await waitFor('every device ok', async () => (await pull<Devices>('/api/v1/devices')).body.devices.every((device) => device.comms === 'ok'), { timeoutMs: 30_000 });
+    const answer = await pull<Devices>('/api/v1/devices');
     expect(answer.status).toBe(200);
     expect(answer.body.devices.map((device) => device.id).sort()).toEqual(['GD-1', 'XV-1']);
     for (const device of answer.body.devices) {
       expect(device).toMatchObject({ kind: 'modbus', comms: 'ok', lastGoodReadingAt: expect.any(Number) });
       expect(device.counters!.requests).toBeGreaterThan(0);
     }
-  });
+  }, 60_000);
 });
 
 interface AggregatePage {

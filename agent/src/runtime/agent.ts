@@ -55,7 +55,7 @@ import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
-import type { LatestValue } from './latest-values.ts';
+import type { LatestChanges, LatestValue } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
 import type { ActionView } from './action-views.ts';
@@ -398,6 +398,10 @@ export class Agent implements AgentApi {
 
   latestValues(pointIds?: readonly string[]): LatestValue[] {
     return this.latest.list(pointIds);
+  }
+
+  latestChanges(version: number): LatestChanges {
+    return this.latest.changedSince(version);
   }
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
@@ -746,6 +750,7 @@ export class Agent implements AgentApi {
       opcua: opcua.changes,
       outputs,
       skipped,
+      limitsMoved: restored.limitsMoved,
       latched,
       recommanded,
     };

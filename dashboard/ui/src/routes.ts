@@ -5,6 +5,7 @@
  */
 import { lazy } from 'preact-iso';
 import type { ComponentType } from 'preact';
+import { CAN, type Role } from './api/client.ts';
 import type { MessageKey } from './i18n/index.ts';
 import { Overview } from './pages/overview/index.tsx';
 
@@ -12,6 +13,8 @@ export interface PageRoute {
   readonly path: string;
   readonly label: MessageKey;
   readonly page: ComponentType;
+  /** Who sees the page in the navigation; every role when absent (the server refuses the others anyway). */
+  readonly may?: (role: Role) => boolean;
 }
 
 export const PAGES: readonly PageRoute[] = [
@@ -20,8 +23,8 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/trends', label: 'nav.trends', page: lazy(() => import('./pages/trends/index.tsx')) },
   { path: '/valves', label: 'nav.valves', page: lazy(() => import('./pages/valves/index.tsx')) },
   { path: '/upkeep', label: 'nav.upkeep', page: lazy(() => import('./pages/upkeep/index.tsx')) },
-  { path: '/health', label: 'nav.health', page: lazy(() => import('./pages/health/index.tsx')) },
-  { path: '/audit', label: 'nav.audit', page: lazy(() => import('./pages/audit/index.tsx')) },
+  { path: '/health', label: 'nav.health', page: lazy(() => import('./pages/health/index.tsx')), may: CAN.supervise },
+  { path: '/audit', label: 'nav.audit', page: lazy(() => import('./pages/audit/index.tsx')), may: CAN.supervise },
   { path: '/shift-report', label: 'nav.shiftReport', page: lazy(() => import('./pages/shift-report/index.tsx')) },
   { path: '/admin', label: 'nav.admin', page: lazy(() => import('./pages/admin/index.tsx')) },
 ];

@@ -113,3 +113,95 @@ export interface Trend {
   readonly events: readonly AlarmEvent[];
   readonly eventsTruncated: boolean;
 }
+
+/** A count of alarm activations in one UTC hour or day (GET /api/v1/alarm-health). */
+export interface ActivationCount {
+  readonly start: number;
+  readonly count: number;
+}
+
+export interface StandingAlarm {
+  readonly alarmId: string;
+  readonly pointId: string | null;
+  readonly priority: string | null;
+  readonly state: string;
+  readonly activeSince: number;
+}
+
+export interface AlarmHealth {
+  readonly from: number;
+  readonly to: number;
+  readonly activations: number;
+  readonly averagePer10Min: number;
+  readonly perHour: readonly ActivationCount[];
+  readonly perDay: readonly ActivationCount[];
+  readonly floods: readonly { readonly start: number; readonly end: number; readonly alarms: number }[];
+  readonly chattering: readonly { readonly alarmId: string; readonly pointId: string | null; readonly activations: number; readonly maxIn1Min: number }[];
+  readonly standing: readonly StandingAlarm[];
+  readonly stale: readonly StandingAlarm[];
+  readonly worstPoints: readonly { readonly pointId: string; readonly activations: number }[];
+}
+
+export interface AuditRow {
+  readonly seq: number;
+  readonly time: number;
+  readonly who: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AuditPage {
+  readonly rows: readonly AuditRow[];
+  readonly next: number;
+  readonly complete: boolean;
+  readonly chain: {
+    readonly ok: boolean;
+    readonly rowsChecked: number;
+    readonly problems: readonly { readonly seq: number; readonly problem: 'content_changed' | 'chain_broken' | 'missing' | 'duplicate'; readonly message: string }[];
+  };
+}
+
+interface ShiftEvent {
+  readonly seq: number;
+  readonly time: number;
+  readonly alarmId: string;
+  readonly pointId: string | null;
+  readonly who: string | null;
+}
+
+export interface ShiftReport {
+  readonly from: number;
+  readonly to: number;
+  readonly raised: { readonly total: number; readonly byPriority: Readonly<Record<Priority, number>> };
+  readonly acknowledgements: readonly (ShiftEvent & { readonly priority: string | null; readonly comment: string | null; readonly secondsToAcknowledge: number | null })[];
+  readonly handling: readonly (ShiftEvent & { readonly found: string; readonly done: string; readonly result: string })[];
+  readonly modeChanges: readonly (ShiftEvent & {
+    readonly kind: 'shelved' | 'unshelved' | 'suppressed' | 'out_of_service' | 'returned_to_service';
+    readonly reason: string | null;
+    readonly shelvedUntil: number | null;
+  })[];
+  readonly actions: readonly (ShiftEvent & { readonly kind: string; readonly actionId: string | null; readonly command: string | null; readonly reason: string | null })[];
+  readonly upkeep: readonly {
+    readonly seq: number;
+    readonly deviceId: string;
+    readonly kind: 'bump_test' | 'calibration';
+    readonly at: number;
+    readonly result: 'pass' | 'fail' | 'adjusted';
+    readonly notes: string | null;
+    readonly nextDue: number | null;
+    readonly who: string | null;
+    readonly recordedAt: number;
+  }[];
+  readonly commsLosses: readonly { readonly deviceId: string; readonly disconnections: number; readonly offlineHours: number }[];
+  readonly points: readonly {
+    readonly pointId: string;
+    readonly min: number | null;
+    readonly avg: number | null;
+    readonly max: number | null;
+    readonly count: number;
+    readonly completeness: number;
+  }[];
+  readonly pointsTruncated: boolean;
+  readonly standing: readonly (StandingAlarm & { readonly mode: string })[];
+}
