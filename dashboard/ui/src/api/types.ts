@@ -112,6 +112,59 @@ export interface Action {
   readonly resetRefusal: string | null;
 }
 
+/** The limits in force of a point (GET /api/v1/points `thresholds`, the trends' `limits`); null where none. */
+export interface Limits {
+  readonly lolo: number | null;
+  readonly lo: number | null;
+  readonly hi: number | null;
+  readonly hihi: number | null;
+}
+
+/** What GET /api/v1/points gives beyond the live value: limits and the provincial indicator metadata. */
+export interface PointDetails extends Point {
+  readonly thresholds?: Limits;
+  readonly description?: string | null;
+  readonly indicatorCode?: string | null;
+  readonly equipmentCode?: string | null;
+  readonly tagNumber?: string | null;
+  readonly range?: readonly [number, number] | null;
+  readonly hazardSourceCode?: string | null;
+  readonly casNumber?: string | null;
+  readonly pollIntervalMs?: number | null;
+  readonly disabled?: { readonly by: string; readonly at: number; readonly reason: string } | null;
+}
+
+/** A stored alarm event row (GET /api/v1/alarm-events, the trends' `events`). */
+export interface AlarmEvent {
+  readonly seq: number;
+  readonly time: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly stateAfter: string;
+  readonly priority?: Priority | null;
+  readonly who?: string | null;
+  readonly why?: string | null;
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+/** GET /api/v1/trends: per point, buckets of good readings (min / max / avg) and those holding readings not good. */
+export interface Trend {
+  readonly from: number;
+  readonly to: number;
+  readonly bucketMs: number;
+  readonly series: readonly {
+    readonly pointId: string;
+    readonly unit: string | null;
+    readonly source: 'raw' | '1m' | '1h' | '1d';
+    readonly limits: Limits;
+    readonly buckets: readonly { readonly start: number; readonly min: number; readonly max: number; readonly avg: number; readonly count: number }[];
+    readonly notGood: readonly { readonly start: number; readonly count: number }[];
+  }[];
+  readonly events: readonly AlarmEvent[];
+  readonly eventsTruncated: boolean;
+}
+
 /** A count of alarm activations in one UTC hour or day (GET /api/v1/alarm-health). */
 export interface ActivationCount {
   readonly start: number;
