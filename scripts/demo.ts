@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
@@ -59,7 +59,7 @@ async function dashboardPort(): Promise<number> {
 
 /**
  * The example config names placeholder ports and paths; the simulators pick free ones at start. Fill in what the
- * site printed, exactly as an integrator would edit the file, with the store and the dashboard's port.
+ * site printed, exactly as an integrator would edit the file, with the store, the plan image's path and the dashboard's port.
  */
 function configForSite(site: RunningSite, storePath: string, port: number): string {
   const document = parseDocument(readFileSync(CONFIG_FILE, 'utf8'));
@@ -77,6 +77,9 @@ function configForSite(site: RunningSite, storePath: string, port: number): stri
   document.setIn(['opcua', 0, 'pkiDir'], OPCUA_PKI_DIR);
   // The simulated tank farm makes a new server certificate at each start: there is no one to check it here.
   document.setIn(['opcua', 0, 'trustUnknownServerCertificate'], true);
+  // The config is written elsewhere (--dir): its plan image stays where the example names it, beside the example.
+  const planImage = document.getIn(['site', 'plan', 'image']);
+  if (typeof planImage === 'string') document.setIn(['site', 'plan', 'image'], resolve(dirname(CONFIG_FILE), planImage));
   document.setIn(['store', 'path'], storePath);
   document.setIn(['api', 'port'], port);
   return document.toString();

@@ -1,7 +1,7 @@
 /**
  * The README's demo command: the demo plant's simulators and the gateway's `hazmon run` (agent + web server) on them.
  * The story's first event happens (the tank overfill closes T-101's inlet, confirmed by its limit switches), the
- * dashboard answers at the printed address, the printed demo logins sign in, and the demo stops cleanly.
+ * dashboard answers at the printed address with the site plan, the printed demo logins sign in, and the demo stops cleanly.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const STORY_TIMEOUT_MS = 90_000;
 
 describe('demo', () => {
-  it('plays the tank overfill on the demo plant, serves the dashboard with the printed logins, and stops cleanly', async () => {
+  it('plays the tank overfill on the demo plant, serves the dashboard and its site plan with the printed logins, and stops cleanly', async () => {
     // --duration bounds the run should the test fail before stopping it; --port 0 and --dir keep clear of a demo already running.
     const dir = mkdtempSync(join(tmpdir(), 'hazmon-demo-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--duration', '150', '--port', '0', '--dir', dir], { cwd: repoRoot });
@@ -44,9 +44,16 @@ describe('demo', () => {
       // The regulator's view of the site: the inventories give R = 1.5 * (2 * 300/50 + 800/500 + 2 * 20/10) = 26.4, grade 3.
       const siteResponse = await fetch(`${address}/api/v1/site`, { headers: { Cookie: viewerCookie } });
       expect(siteResponse.status).toBe(200);
-      const siteBody = (await siteResponse.json()) as { majorHazard: { r: number; grade: number } | null };
+      const siteBody = (await siteResponse.json()) as { site: { timeZone: string }; plan: { url: string; width: number; height: number } | null; majorHazard: { r: number; grade: number } | null };
       expect(siteBody.majorHazard?.r).toBeCloseTo(26.4, 6);
       expect(siteBody.majorHazard?.grade).toBe(3);
+      // The risk map: the config the demo wrote elsewhere still finds the example's plan image.
+      expect(siteBody.site.timeZone).toBe('Asia/Shanghai');
+      expect(siteBody.plan).toEqual({ url: '/api/v1/site/plan', width: 1600, height: 1000 });
+      const plan = await fetch(`${address}${siteBody.plan!.url}`, { headers: { Cookie: viewerCookie } });
+      expect(plan.status).toBe(200);
+      expect(plan.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await plan.text()).toContain('氨制冷机房');
 
       await waitFor('the overfill closing T-101 inlet', () => /action close-T-101-inlet close T-101-inlet by engine: T-101\.level\/hihi active/.test(stdout), { timeoutMs: STORY_TIMEOUT_MS, state });
       await waitFor(
