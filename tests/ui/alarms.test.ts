@@ -249,7 +249,7 @@ describe('the alarm list', () => {
     await page.context().close();
   }, 90_000);
 
-  it('reads in English too (screenshots of the list, the help and the print view)', async () => {
+  it('reads in English too; a supervisor takes an alarm out of service and back (screenshots: list, help, high contrast, print)', async () => {
     const page = await newPage(browser);
     await openAlarms(page, USERS.supervisor);
     await page.locator('[data-testid="language"]').selectOption('en');
@@ -264,6 +264,25 @@ describe('the alarm list', () => {
     expect(await page.locator('[data-testid="dialog-shelve"] [data-testid="error-reason"]').textContent()).toBe('Required');
     await screenshot(page, 'alarms-shelve-invalid');
     await page.keyboard.press('Escape');
+
+    // A supervisor takes lo out of service with a reason, and back.
+    await page.locator('[data-testid="open-outOfService"]').click();
+    await page.locator('[data-testid="dialog-outOfService"] input[name="reason"]').fill('detector removed for calibration');
+    await page.locator('[data-testid="dialog-outOfService"] input[name="reason"]').press('Enter');
+    await expect.poll(() => alarmRow(page, ALARMS.lo).locator('.mode-out_of_service').count(), POLL).toBe(1);
+    expect(engineAlarm(ALARMS.lo)?.mode).toBe('out_of_service');
+    await page.locator('[data-testid="high-contrast"]').click();
+    await screenshot(page, 'alarms-high-contrast');
+    await page.locator('[data-testid="open-returnToService"]').click();
+    await page.locator('[data-testid="dialog-returnToService"] [data-testid="submit"]').click();
+    await expect.poll(() => alarmRow(page, ALARMS.lo).locator('.mode-out_of_service').count(), POLL).toBe(0);
+    expect(engineAlarm(ALARMS.lo)?.mode).toBe('in_service');
+    expect(await peoplesEvents()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'out_of_service', who: USERS.supervisor.name, why: 'detector removed for calibration' }),
+        expect.objectContaining({ kind: 'returned_to_service', who: USERS.supervisor.name }),
+      ]),
+    );
     await page.emulateMedia({ media: 'print' });
     await screenshot(page, 'alarms-print');
     await page.context().close();
