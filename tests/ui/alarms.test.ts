@@ -68,10 +68,13 @@ describe('the alarm list', () => {
     await shelve.locator('input[name="minutes"]').press('Enter');
     expect(await shelve.locator('[data-testid="error-reason"]').textContent()).toBe('必填');
     expect(await shelve.locator('[data-testid="error-minutes"]').textContent()).toContain('1 到 1440');
+    const focused = async () => (await page.locator(':focus').getAttribute('name')) ?? (await page.locator(':focus').getAttribute('data-testid'));
+    expect(await focused()).toBe('reason');
     await screenshot(page, 'alarms-shelve-invalid');
-    // Escape closes without sending; the dialog opens again with Enter-to-submit.
+    // Escape closes without sending, focus back on the button that opened it; the dialog opens again, Enter sends.
     await page.keyboard.press('Escape');
     await expect.poll(() => shelve.count(), POLL).toBe(0);
+    expect(await focused()).toBe('open-shelve');
     expect(engineAlarm(ALARMS.lo)?.mode).toBe('in_service');
     await page.locator('[data-testid="open-shelve"]').click();
     await shelve.locator('input[name="reason"]').fill('探头更换');
@@ -234,6 +237,7 @@ describe('the alarm list', () => {
     setGas(0);
     await expect.poll(() => dialog.locator('[data-testid="reset-triggers"]').textContent(), { timeout: 30_000 }).toContain('已消除');
     expect(await dialog.locator('[data-testid="reset-refusal"]').count()).toBe(0);
+    expect(await dialog.locator('[data-testid="form-error"]').count()).toBe(0);
     await screenshot(page, 'alarms-reset-confirm');
     await dialog.locator('[data-testid="submit"]').click();
     await expect.poll(() => dialog.count(), POLL).toBe(0);

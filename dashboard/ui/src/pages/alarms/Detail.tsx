@@ -4,7 +4,7 @@
  * stored events. Every command is a dialog that checks its fields before sending.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { api, CAN, type Role, session } from '../../api/client.ts';
 import type { Action, AlarmHelp, AlarmState, LimitSwitch, Priority } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
@@ -153,6 +153,7 @@ function ResetDialog({ actionId, onClose }: { readonly actionId: string; readonl
       fields={FIELDS.reset}
       submitLabel={t('alarms.reset.confirm')}
       danger
+      refusalOutdatedBy={action?.resetAllowed}
       onClose={onClose}
       onSubmit={async (values) => {
         await api.post(`/api/v1/actions/${encodeURIComponent(actionId)}/reset`, { reason: values['reason'] });
@@ -174,6 +175,9 @@ function CommandButton({ command, onOpen }: { readonly command: Command; readonl
 
 export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onClose: () => void }) {
   const open = useSignal<Command | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Keyboard users land in the panel they opened, not back at the top of the list.
+  useEffect(() => heading.current?.focus(), []);
   const role = session.value?.role;
   const may = (check: (role: Role) => boolean) => role !== undefined && check(role);
   const latch = latchedActionOf(row.id);
@@ -195,7 +199,9 @@ export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onC
   return (
     <aside class="alarm-detail" data-testid="alarm-detail" aria-labelledby="alarm-detail-title">
       <div class="alarm-detail-head">
-        <h2 id="alarm-detail-title">{row.id}</h2>
+        <h2 id="alarm-detail-title" ref={heading} tabIndex={-1}>
+          {row.id}
+        </h2>
         <button type="button" onClick={onClose} data-testid="close-detail">
           {t('alarms.closeDetail')}
         </button>

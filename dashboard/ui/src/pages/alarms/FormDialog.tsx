@@ -37,6 +37,8 @@ export function FormDialog(props: {
   readonly initial?: Values;
   readonly submitLabel: string;
   readonly danger?: boolean;
+  /** When this changes, a refusal shown is outdated (a reset refused while the gas was there, now cleared): it goes. */
+  readonly refusalOutdatedBy?: unknown;
   readonly children?: ComponentChildren;
   readonly onSubmit: (values: Values) => Promise<void>;
   readonly onClose: () => void;
@@ -50,6 +52,9 @@ export function FormDialog(props: {
   useEffect(() => {
     dialog.current?.showModal();
   }, []);
+  useEffect(() => {
+    general.value = null;
+  }, [props.refusalOutdatedBy]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -60,8 +65,9 @@ export function FormDialog(props: {
     }
     problems.value = found;
     general.value = null;
-    if (Object.keys(found).length > 0) {
-      dialog.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    const firstBad = props.fields.find((field) => found[field.name] !== undefined);
+    if (firstBad) {
+      dialog.current?.querySelector<HTMLElement>(`[name="${firstBad.name}"]`)?.focus();
       return;
     }
     busy.value = true;
@@ -72,7 +78,7 @@ export function FormDialog(props: {
       const message = error instanceof ApiError ? error.message : t('error.network');
       const field = error instanceof ApiError ? props.fields.find((candidate) => candidate.name === error.field) : undefined;
       if (field) problems.value = { [field.name]: message };
-      else general.value = message;
+      else general.value = t('alarms.failed', { message });
     } finally {
       busy.value = false;
     }

@@ -1,4 +1,5 @@
 /** Stored alarm events as table rows: when, which alarm, what happened, who, and why (a comment, a handling record). */
+import { Fragment } from 'preact';
 import type { AlarmEvent } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { PriorityMark } from '../../shell/marks.tsx';
@@ -26,6 +27,20 @@ const KNOWN_KINDS = [
 ] as const;
 type KnownKind = (typeof KNOWN_KINDS)[number];
 
+/** An alarm id that may wrap after its dots and slashes (GD-1.concentration/<wbr>hihi), never inside a word. */
+export function BreakableId({ id }: { readonly id: string }) {
+  return (
+    <>
+      {id.split(/(?<=[./])/).map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
 export function kindWord(kind: string): string {
   return (KNOWN_KINDS as readonly string[]).includes(kind) ? t(`alarms.kind.${kind as KnownKind}`) : kind;
 }
@@ -49,9 +64,9 @@ export function EventRows({ events, onOpen }: { readonly events: readonly AlarmE
             <Time ms={event.time} />
           </td>
           {onOpen && (
-            <td class="alarm-id">
+            <td>
               <button type="button" class="link" onClick={() => onOpen(alarmIdOf(event))}>
-                {alarmIdOf(event)}
+                <BreakableId id={alarmIdOf(event)} />
               </button>
             </td>
           )}

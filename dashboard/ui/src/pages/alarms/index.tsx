@@ -17,7 +17,7 @@ import { Time } from '../../shell/Time.tsx';
 import { download, toCsv } from './csv.ts';
 import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
 import { type ActiveRow, Detail } from './Detail.tsx';
-import { EventRows, eventText, kindWord } from './HistoryTable.tsx';
+import { BreakableId, EventRows, eventText, kindWord } from './HistoryTable.tsx';
 
 const STATE_FILTERS = ['unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned', 'shelved', 'suppressed', 'out_of_service'] as const;
 type StateFilter = (typeof STATE_FILTERS)[number];
@@ -373,7 +373,8 @@ export default function AlarmsPage() {
                   <PriorityMark priority={row.priority} />
                 </td>
                 <td>
-                  <span class="alarm-id">{row.source === 'runtime' ? `${t('alarms.runtime')}: ${row.id}` : row.id}</span>
+                  {row.source === 'runtime' && `${t('alarms.runtime')}: `}
+                  <BreakableId id={row.id} />
                   {row.area && <div class="muted">{site.value?.areas.find((area) => area.id === row.area)?.name ?? row.area}</div>}
                   {row.why && <div class="muted">{row.why}</div>}
                 </td>
