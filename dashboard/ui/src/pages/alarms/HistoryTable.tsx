@@ -71,7 +71,7 @@ export function EventRows({ events, onOpen }: { readonly events: readonly AlarmE
             </td>
           )}
           <td>{event.priority ? <PriorityMark priority={event.priority} /> : '—'}</td>
-          <td>
+          <td class="event-kind">
             <span class={`mark kind-${event.kind}`}>{kindWord(event.kind)}</span>
           </td>
           <td>{event.who ?? '—'}</td>

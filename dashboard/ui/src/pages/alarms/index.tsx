@@ -378,7 +378,7 @@ export default function AlarmsPage() {
                   {row.area && <div class="muted">{site.value?.areas.find((area) => area.id === row.area)?.name ?? row.area}</div>}
                   {row.why && <div class="muted">{row.why}</div>}
                 </td>
-                <td>
+                <td class="state-cell">
                   <StateMark state={row.state} />
                   {row.mode !== 'in_service' && (
                     <div>
