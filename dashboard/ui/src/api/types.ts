@@ -5,6 +5,14 @@ export type AlarmState = 'normal' | 'unacknowledged_active' | 'acknowledged_acti
 export type Quality = 'good' | 'uncertain' | 'bad';
 export type WarningGrade = 'red' | 'orange' | 'yellow' | 'blue' | 'normal';
 
+/** The config's help for an alarm: what a person on shift needs to act on it. */
+export interface AlarmHelp {
+  readonly cause: string | null;
+  readonly consequence: string | null;
+  readonly responseMinutes: number | null;
+  readonly action: string | null;
+}
+
 export interface EngineAlarm {
   readonly id: string;
   readonly pointId: string;
@@ -15,6 +23,7 @@ export interface EngineAlarm {
   readonly priority: Priority;
   readonly activeSince: number | null;
   readonly shelvedUntil: number | null;
+  readonly help: AlarmHelp | null;
 }
 
 export interface RuntimeAlarm {
@@ -26,6 +35,7 @@ export interface RuntimeAlarm {
   readonly conditionActive: boolean;
   readonly since: number;
   readonly why: string;
+  readonly help: AlarmHelp | null;
 }
 
 export interface AlarmList {
@@ -255,4 +265,43 @@ export interface ShiftReport {
   }[];
   readonly pointsTruncated: boolean;
   readonly standing: readonly (StandingAlarm & { readonly mode: string })[];
+}
+
+/** A stored alarm event (GET /api/v1/alarm-events): transitions, acknowledgements, handling records, resets. */
+export interface AlarmEvent {
+  readonly seq: number;
+  readonly time: number;
+  readonly writtenAt: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly stateAfter: string;
+  readonly priority?: Priority | null;
+  readonly who?: string | null;
+  readonly why?: string | null;
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface LimitSwitch {
+  readonly pointId: string;
+  readonly value: boolean | null;
+  readonly quality: Quality | null;
+  readonly sourceTime: number | null;
+  readonly receiveTime: number | null;
+}
+
+/** A configured action (GET /api/v1/actions): a shut-off valve, fan, siren or power cut, and whether a reset would pass. */
+export interface Action {
+  readonly id: string;
+  readonly name: string | null;
+  readonly kind: 'shutoff_valve' | 'fan' | 'siren' | 'power_cut';
+  readonly state: 'normal' | 'commanded' | 'confirmed' | 'discrepancy' | 'latched';
+  readonly latched: boolean;
+  readonly latchedSince: number | null;
+  readonly trippedBy: readonly string[];
+  readonly discrepancy: string | null;
+  readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
+  readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
+  readonly resetAllowed: boolean;
+  readonly resetRefusal: string | null;
 }
