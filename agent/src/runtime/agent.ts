@@ -280,12 +280,15 @@ export class Agent implements AgentApi {
    */
   async resetAction(actionId: string, credentials: Credentials, reason = 'reset'): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, RESET_ROLES, 'resetting a latched action');
-    const result: CommandResult =
-      'refused' in access
-        ? { ok: false, reason: access.refused }
-        : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }));
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
-    if (result.ok) await this.journal.settled();
+    const result = storedOrFailed(
+      await this.journal.issue(
+        (): CommandResult =>
+          'refused' in access
+            ? { ok: false, reason: access.refused }
+            : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason })),
+      ),
+    );
     await this.journal.audit(
       'reset_action',
       actionId,
@@ -304,15 +307,17 @@ export class Agent implements AgentApi {
   async commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, rolesFor(request.kind), request.kind);
     const reason = request.reason?.trim() ?? '';
-    let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
-      result =
-        request.kind === 'ack'
-          ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
-          : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
-    } else result = this.engine.command({ ...request, time: this.now(), person: access.user.name });
-    if (result.ok) await this.journal.settled();
+    const result = storedOrFailed(
+      await this.journal.issue((): CommandResult => {
+        if ('refused' in access) return { ok: false, reason: access.refused };
+        if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
+          return request.kind === 'ack'
+            ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
+            : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
+        }
+        return this.engine.command({ ...request, time: this.now(), person: access.user.name });
+      }),
+    );
     await this.journal.audit(
       'alarm_command',
       request.target,
@@ -971,6 +976,14 @@ export class Agent implements AgentApi {
     }
     this.journal.publish(event);
   }
+}
+
+/**
+ * An accepted command whose event could not be stored is answered as failed: what a person is told was done must be
+ * on disk (the in-memory state it set stands until a restart takes the stored one back).
+ */
+function storedOrFailed({ result, failure }: { result: CommandResult; failure: string | null }): CommandResult {
+  return result.ok && failure !== null ? { ok: false, reason: `accepted but not stored, so not done: ${failure}` } : result;
 }
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */
