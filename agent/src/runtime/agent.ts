@@ -49,6 +49,7 @@ import type {
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
+import { GatewayClock } from './gateway-clock.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
@@ -90,8 +91,13 @@ function logToStderr(line: string): void {
 }
 
 export interface AgentOptions {
-  /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
+  /**
+   * The gateway clock, epoch ms UTC (receive times, ticks, command times). Default a GatewayClock: the wall clock at
+   * start advanced by the monotonic clock, a step of the wall clock raised as `agent/clock_jump`.
+   */
   readonly now?: () => number;
+  /** The wall clock the default gateway clock starts from and watches for steps (tests step it). Default Date.now. */
+  readonly wallClock?: () => number;
   /** How often the engine is ticked so stale, delays and shelf expiry work without readings. Default 250. */
   readonly tickIntervalMs?: number;
   /** Store settings beyond the config's (queue size, flush interval); callbacks are the runtime's. */
@@ -107,6 +113,8 @@ const COMMS_RETURN_HOLD_MS = 5000;
 
 export class Agent implements AgentApi {
   private readonly now: () => number;
+  /** The default gateway clock, checked for wall clock steps at each tick; null when AgentOptions.now was given. */
+  private readonly clock: GatewayClock | null;
   private readonly log: (line: string) => void;
   private readonly journal: EventJournal;
   private readonly runtimeAlarms: RuntimeAlarms;
@@ -161,7 +169,8 @@ export class Agent implements AgentApi {
     options: AgentOptions,
   ) {
     this.reader = store.reader();
-    this.now = options.now ?? Date.now;
+    this.clock = options.now ? null : new GatewayClock(options.wallClock);
+    this.now = this.clock?.now ?? options.now ?? Date.now;
     this.log = options.log ?? logToStderr;
     this.current = runningConfig(config);
     this.currentPublic = publicConfig(this.current);
@@ -864,6 +873,11 @@ export class Agent implements AgentApi {
   }
 
   private tick(): void {
+    const step = this.clock?.check();
+    if (step) {
+      this.log(`hazmon: ${step.why}`);
+      this.raiseRuntimeAlarm(step);
+    }
     const now = this.now();
     this.arrivedAt = now;
     this.lastTickAt = now;
