@@ -13,7 +13,7 @@ import { createApp } from './app.ts';
 import type { AppContext } from './context.ts';
 import { LiveFeed } from './live-feed.ts';
 import { LoginThrottle, ADDRESS_LIMITS, USER_LIMITS, type ThrottleLimits } from './login-throttle.ts';
-import { DEFAULT_SESSION_LIMITS, SessionStore, type SessionLimits } from './sessions.ts';
+import { DEFAULT_SESSION_LIMITS, SessionStore, sessionFile, type SessionLimits } from './sessions.ts';
 
 export const SERVER_LIMITS = {
   /** A client has this long to send its headers (slowloris). */
@@ -62,9 +62,10 @@ export function createDashboardServer(options: DashboardOptions = {}): AgentServ
         log(`web server: WARNING plain HTTP on ${host} (api.allowPlainHttp): passwords and session cookies cross the network readable; give api.tls`);
       const now = options.now ?? Date.now;
       const live = await LiveFeed.start(api, log);
+      const sessions = await SessionStore.open(sessionFile(api.config.store.path), now, () => api.config.users, options.sessionLimits ?? DEFAULT_SESSION_LIMITS, log);
       const context: AppContext = {
         api,
-        sessions: new SessionStore(now, () => api.config.users, options.sessionLimits ?? DEFAULT_SESSION_LIMITS),
+        sessions,
         throttle: new LoginThrottle(now, options.throttleLimits ?? { user: USER_LIMITS, address: ADDRESS_LIMITS }),
         live,
         secure,
@@ -94,6 +95,7 @@ export function createDashboardServer(options: DashboardOptions = {}): AgentServ
           // Live streams never end on their own.
           server.closeAllConnections();
           await closed;
+          await sessions.close();
         },
       };
     },

@@ -2,6 +2,9 @@
  * Sessions end 30 min after the last request or 12 h after sign-in, on sign-out and when the user leaves the config;
  * they take the role the config gives now, and are kept only as hashes.
  */
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SESSION_LIMITS, sameToken, SessionStore } from './sessions.ts';
 
@@ -80,5 +83,40 @@ describe('SessionStore', () => {
     expect(sameToken('abc', 'abc')).toBe(true);
     expect(sameToken('abc', 'abd')).toBe(false);
     expect(sameToken('ab', 'abc')).toBe(false);
+  });
+});
+
+describe('SessionStore over a restart', () => {
+  it('keeps the sessions in a file, hashes only, and a new store of the same file finds them alive; expired and signed-out ones are gone', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'hazmon-sessions-')), 'store.duckdb.sessions.json');
+    const { state, now } = clock();
+    const first = await SessionStore.open(file, now, CONFIG_USERS, DEFAULT_SESSION_LIMITS, () => undefined);
+    const kept = first.create(USER);
+    const signedOut = first.create(USER);
+    first.end(signedOut.id);
+    await first.close();
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain(kept.id);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    state.now += 10 * MINUTE;
+    const second = await SessionStore.open(file, now, CONFIG_USERS, DEFAULT_SESSION_LIMITS, () => undefined);
+    expect(second.touch(kept.id)).toMatchObject({ user: USER, csrfToken: kept.session.csrfToken });
+    expect(second.touch(signedOut.id)).toBeUndefined();
+    await second.close();
+
+    state.now += 31 * MINUTE;
+    const third = await SessionStore.open(file, now, CONFIG_USERS, DEFAULT_SESSION_LIMITS, () => undefined);
+    expect(third.touch(kept.id), 'idle for 31 min').toBeUndefined();
+  });
+
+  it('starts empty, saying why, from a file that is not a sessions file', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'hazmon-sessions-')), 'store.duckdb.sessions.json');
+    await writeFile(file, '{"not": "a list"');
+    const lines: string[] = [];
+    const { now } = clock();
+    const store = await SessionStore.open(file, now, CONFIG_USERS, DEFAULT_SESSION_LIMITS, (line) => lines.push(line));
+    expect(store.touch('x'.repeat(43))).toBeUndefined();
+    expect(lines).toEqual([expect.stringMatching(/store\.duckdb\.sessions\.json: not a sessions file .*everyone signs in again/)]);
   });
 });

@@ -48,7 +48,7 @@ async function alarmsOf(client: WebClient): Promise<Map<string, AlarmView>> {
 
 const command = (alarmId: string, word: string) => `/api/v1/alarms/${encodeURIComponent(alarmId)}/${word}`;
 
-it('acknowledged, shelved and out-of-service states, a handling record and a threshold change survive kill -9', async () => {
+it('acknowledged, shelved and out-of-service states, a handling record, a threshold change and the session survive kill -9', async () => {
   plant = await startPlant({ speed: 4 });
   const file = join(plant.dir, 'site.yaml');
   writeFileSync(file, await webConfigYaml(plant.yaml));
@@ -72,6 +72,9 @@ it('acknowledged, shelved and out-of-service states, a handling record and a thr
   await first.run.exited;
 
   const second = await startHazmon(file);
+  // The signed-in page of before the kill goes on without signing in again (the sessions file beside the store).
+  const sameBrowser = await before.movedTo(second.base);
+  expect((await sameBrowser.request('GET', '/api/v1/session')).body).toMatchObject({ name: 'sup', role: 'supervisor' });
   const after = await signIn(second.base);
   await waitFor('hi judged again after the restart', async () => (await alarmsOf(after)).get(ALARMS.hi)?.conditionActive === true, { timeoutMs: 30_000, everyMs: 250 });
   const restored = await alarmsOf(after);

@@ -145,6 +145,14 @@ export class WebClient {
     private readonly document: DocumentCheck,
   ) {}
 
+  /** The same browser (cookie and CSRF token) talking to the server at a new address: a restarted agent on a new port. */
+  async movedTo(base: string): Promise<WebClient> {
+    const moved = new WebClient(base, await DocumentCheck.load(base));
+    moved.cookie = this.cookie;
+    moved.csrfToken = this.csrfToken;
+    return moved;
+  }
+
   async login(user: { readonly name: string; readonly password: string }): Promise<Answer<{ name: string; role: string; csrfToken: string }>> {
     const answer = await this.request<{ name: string; role: string; csrfToken: string }>('POST', '/api/v1/session', { body: { name: user.name, password: user.password } });
     if (answer.status === 200) this.csrfToken = answer.body.csrfToken;
