@@ -5,6 +5,7 @@
  */
 import { lazy } from 'preact-iso';
 import type { ComponentType } from 'preact';
+import { CAN, type Role } from './api/client.ts';
 import type { MessageKey } from './i18n/index.ts';
 import { Overview } from './pages/overview/index.tsx';
 
@@ -12,6 +13,8 @@ export interface PageRoute {
   readonly path: string;
   readonly label: MessageKey;
   readonly page: ComponentType;
+  /** Who sees the page in the navigation (everyone when left out); the server refuses the others anyway. */
+  readonly visibleTo?: (role: Role) => boolean;
 }
 
 export const PAGES: readonly PageRoute[] = [
@@ -23,5 +26,6 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/health', label: 'nav.health', page: lazy(() => import('./pages/health/index.tsx')) },
   { path: '/audit', label: 'nav.audit', page: lazy(() => import('./pages/audit/index.tsx')) },
   { path: '/shift-report', label: 'nav.shiftReport', page: lazy(() => import('./pages/shift-report/index.tsx')) },
-  { path: '/admin', label: 'nav.admin', page: lazy(() => import('./pages/admin/index.tsx')) },
+  { path: '/thresholds', label: 'nav.thresholds', page: lazy(() => import('./pages/thresholds/index.tsx')), visibleTo: CAN.changeThresholds },
+  { path: '/admin', label: 'nav.admin', page: lazy(() => import('./pages/admin/index.tsx')), visibleTo: CAN.admin },
 ];
