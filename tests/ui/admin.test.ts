@@ -218,6 +218,8 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     await expect.poll(() => record.count(), POLL).toBe(1);
     for (const part of ['泵吸测试', '合格', USERS.operator.name, '读数 48 %LEL']) expect(await record.textContent()).toContain(part);
     await screenshotsInBothLanguages(page, 'upkeep', () => expect.poll(() => detector.locator('[data-testid="upkeep-status"]').textContent(), POLL).toBe('OVERDUE'));
+    await page.locator('[data-testid="high-contrast"]').click();
+    await screenshot(page, 'upkeep-high-contrast');
     await page.context().close();
   });
 

@@ -151,6 +151,7 @@ export const en: Catalog = {
     never: 'Never recorded',
     nextDue: 'Next due',
     notPlanned: 'no interval',
+    dueNow: 'now (never done)',
     sensorLife: 'Sensor life left',
     sensorLifeValue: '{{hours}} h (about {{days}} days)',
     notReported: 'not reported',

@@ -150,6 +150,7 @@ export const zhCN = {
     never: '从未记录',
     nextDue: '下次到期',
     notPlanned: '未设周期',
+    dueNow: '现在（从未做过）',
     sensorLife: '传感器剩余寿命',
     sensorLifeValue: '{{hours}} 小时（约 {{days}} 天）',
     notReported: '设备不提供',

@@ -130,7 +130,7 @@ function ChangeForm({ point, overrides, onApplied }: { readonly point: PointLimi
                   <span class="value" data-testid="in-force">
                     {shown(point.thresholds[limit])}
                   </span>{' '}
-                  {point.unit ?? ''}
+                  {point.thresholds[limit] !== null && point.unit}
                   {override && (
                     <div>
                       <span class="mark overridden">{t('thresholds.overridden')}</span> {override.by} <Time ms={override.at} />
@@ -150,7 +150,7 @@ function ChangeForm({ point, overrides, onApplied }: { readonly point: PointLimi
                         onInput={(event) => setEntry(limit, { kind: 'set', text: event.currentTarget.value })}
                       />
                       {override && (
-                        <label>
+                        <label class="check">
                           <input
                             type="checkbox"
                             name={`${limit}-restore`}

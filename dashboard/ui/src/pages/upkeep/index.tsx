@@ -39,6 +39,12 @@ function StatusMark({ detector }: { readonly detector: DetectorUpkeep }) {
   );
 }
 
+/** Overdue without a date: an interval is set and nothing was ever recorded, so it is owed now. */
+function NextDue({ due }: { readonly due: Due }) {
+  if (due.nextDue !== null) return <Time ms={due.nextDue} />;
+  return due.overdue ? <span>{t('upkeep.dueNow')}</span> : <span class="muted">{t('upkeep.notPlanned')}</span>;
+}
+
 function DueCell({ due, testId }: { readonly due: Due; readonly testId: string }) {
   return (
     <td data-testid={testId}>
@@ -52,7 +58,7 @@ function DueCell({ due, testId }: { readonly due: Due; readonly testId: string }
         )}
       </div>
       <div class={due.overdue ? 'due-overdue' : undefined}>
-        {t('upkeep.nextDue')}: {due.nextDue === null ? <span class="muted">{t('upkeep.notPlanned')}</span> : <Time ms={due.nextDue} />}
+        {t('upkeep.nextDue')}: <NextDue due={due} />
         {due.overdue && <strong> ({t('upkeep.overdue')})</strong>}
       </div>
     </td>
