@@ -147,7 +147,7 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     await page.context().close();
   });
 
-  it("refuses a broken order on the page and shows the agent's refusal of a limit off the range", async () => {
+  it("refuses a broken order on the page, shows the agent's refusal of a limit off the range, and puts a limit back to the file's value", async () => {
     const page = await newPage(browser);
     await signIn(page, web.base, USERS.supervisor);
     await page.goto(`${web.base}/thresholds?point=${encodeURIComponent(POINT)}`);
@@ -169,6 +169,17 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     await screenshot(page, 'thresholds-server-refused');
     expect(web.agent.thresholdOverview().history.length).toBe(changesBefore);
     expect((await pointsApi(page, web.base)).find((point) => point.id === POINT)?.thresholds).toEqual({ lolo: null, lo: 10, hi: 22, hihi: 40 });
+
+    // Back to the config file's value: the override goes, the history says so.
+    await hihi.locator('input[name="hihi"]').fill('');
+    await page.locator('[data-testid="limit-hi"] input[name="hi-restore"]').check();
+    await page.locator('input[name="reason"]').fill('试运行结束');
+    await page.locator('[data-testid="apply-thresholds"]').click();
+    await expect.poll(() => page.locator('[data-testid="limit-hi"] [data-testid="in-force"]').textContent(), POLL).toBe('20');
+    expect((await pointsApi(page, web.base)).find((point) => point.id === POINT)?.thresholds).toEqual({ lolo: null, lo: 10, hi: 20, hihi: 40 });
+    expect(await page.locator('[data-testid="overrides"]').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid="history-row"]').first().textContent(), POLL).toContain('恢复配置值');
+    expect(await page.locator('[data-testid="history-row"]').first().textContent()).toContain('试运行结束');
     await page.context().close();
   });
 
