@@ -234,6 +234,21 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     await page.context().close();
   });
 
+  it("shows the server's refusal at the field it names: a tablet whose clock runs a day ahead enters a test in the future", async () => {
+    const page = await newPage(browser);
+    await signIn(page, web.base, USERS.operator);
+    await page.clock.setSystemTime(Date.now() + DAY_MS);
+    await page.goto(`${web.base}/upkeep`);
+    const form = page.locator('[data-testid="upkeep-form"]');
+    await expect.poll(() => form.count(), POLL).toBe(1);
+    await form.locator('[data-testid="record-upkeep"]').click();
+    await expect.poll(() => form.locator('[data-testid="upkeep-error-at"]').textContent(), POLL).toMatch(/服务器拒绝：at: is in the future/);
+    expect(await form.locator('[data-testid="upkeep-saved"]').count()).toBe(0);
+    expect(await web.agent.reader.ruleHistory('upkeep', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+    await screenshot(page, 'upkeep-server-refused');
+    await page.context().close();
+  });
+
   it('a viewer sees no Admin, no alarm limits and no upkeep form', async () => {
     const page = await newPage(browser);
     await signIn(page, web.base, USERS.viewer);
