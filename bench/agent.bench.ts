@@ -36,19 +36,34 @@
  * second for that many minutes and prints its RSS (anonymous / file-backed) and V8 heap in use every 30 s, then the
  * growth over the second half and the max with when it was seen, beside the poller alone.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
+import {
+  agentConfig,
+  DEVICES_PER_LINE,
+  fmt,
+  LINES,
+  lineMatching,
+  metric,
+  mib,
+  NODE_OPTIONS,
+  nodeCommand,
+  pinnable,
+  POINTS,
+  POINTS_PER_DEVICE,
+  pollerPlan,
+  sleep,
+  startSimulator,
+  UNIT_ENVIRONMENT,
+  writeProfiles,
+} from './agent-bench/plant.ts';
 import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
 
-const LINES = 10;
-const DEVICES_PER_LINE = 8;
-const POINTS_PER_DEVICE = 125;
-const POINTS = LINES * DEVICES_PER_LINE * POINTS_PER_DEVICE;
 /** 50 ms offers 200k readings/s, more than the target, so the figure is what the agent sustains; 100 ms offers the target's 100k. */
 const FAST_POLL_MS = Number(process.env.HAZMON_BENCH_FAST_POLL_MS ?? 50);
 const SLOW_POLL_MS = 1000;
@@ -65,151 +80,8 @@ const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
 const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
 const PROFILE_OPTIONS = process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : [];
 
-const SIM = fileURLToPath(new URL('./agent-bench/sim.ts', import.meta.url));
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
-const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-
-const UNIT = readFileSync(fileURLToPath(new URL('../gateway/deploy/hazmon.service', import.meta.url)), 'utf8');
-
-/**
- * The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...` and the options before the
- * script in `ExecStart=`), so RSS is measured as deployed.
- */
-function deployedNodeOptions(): string[] {
-  const environment = /^Environment=NODE_OPTIONS=(.*)$/m.exec(UNIT)?.[1]?.trim().split(/\s+/) ?? [];
-  const [, ...execStart] = /^ExecStart=(.*)$/m.exec(UNIT)?.[1]?.trim().split(/\s+/) ?? [];
-  const beforeScript = execStart.findIndex((word) => !word.startsWith('-'));
-  return [...environment, ...execStart.slice(0, Math.max(0, beforeScript))];
-}
-const NODE_OPTIONS = deployedNodeOptions();
-/** The unit's other `Environment=NAME=value` lines (glibc's malloc settings), given to the measured process. */
-const UNIT_ENVIRONMENT = Object.fromEntries(
-  [...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()]),
-);
-
-/** `node [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
-function nodeCommand(cpu: number, script: string, args: readonly string[], extraOptions: readonly string[] = []): [string, string[]] {
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const node = [process.execPath, ...NODE_OPTIONS, ...extraOptions, ...loader, script, ...args];
-  return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
-}
-
-const deviceId = (line: number, device: number) => `B${line + 1}-${device + 1}`;
-
-function siteSpec(): object {
-  return {
-    name: 'agent-bench',
-    speed: 1,
-    pointsPerDevice: POINTS_PER_DEVICE,
-    tcp: Array.from({ length: LINES }, (_, line) => ({
-      name: `line${line + 1}`,
-      port: 0,
-      devices: Array.from({ length: DEVICES_PER_LINE }, (_, device) => ({
-        id: deviceId(line, device),
-        unitId: device + 1,
-        model: 'register-bank',
-        options: { generate: [{ namePrefix: 'p', count: POINTS_PER_DEVICE, table: 'holding', type: 'int16', start: 100, step: 0 }] },
-      })),
-    })),
-  };
-}
-
-/** A profile folder holding the bench's register bank with every point polled at `pollMs`. */
-function writeProfiles(dir: string, pollMs: number): string {
-  const profiles = join(dir, `profiles-${pollMs}`);
-  mkdirSync(profiles);
-  writeFileSync(
-    join(profiles, 'bench-bank.yaml'),
-    `model: bench-bank
-description: ${POINTS_PER_DEVICE} gas readings in ppm, one int16 holding register each
-defaults: { table: holding }
-points:
-  - { id: "p{n}", address: 0, repeat: { count: ${POINTS_PER_DEVICE}, step: 1 }, type: int16, unit: ppm, intervalMs: ${pollMs} }
-`,
-  );
-  return profiles;
-}
-
-/** The lines and devices, as the config's sections hold them (JSON is YAML). */
-function pollerPlan(ports: readonly number[]) {
-  return {
-    lines: ports.map((port, line) => ({ id: `line${line + 1}`, kind: 'tcp', host: '127.0.0.1', port })),
-    devices: Array.from({ length: LINES * DEVICES_PER_LINE }, (_, i) => {
-      const line = Math.floor(i / DEVICES_PER_LINE);
-      return { id: deviceId(line, i % DEVICES_PER_LINE), profile: 'bench-bank', line: `line${line + 1}`, unitId: (i % DEVICES_PER_LINE) + 1 };
-    }),
-  };
-}
-
-function agentConfig(ports: readonly number[], storePath: string, profilesDir: string): string {
-  const plan = pollerPlan(ports);
-  const points = plan.devices.flatMap((device) => Array.from({ length: POINTS_PER_DEVICE }, (_, p) => `  - { id: ${device.id}.p${p + 1}, rules: { limits: { hi: 2000, hihi: 4000 }, deadband: 10 } }`));
-  const list = (items: readonly object[]) => items.map((item) => `  - ${JSON.stringify(item)}`).join('\n');
-  return `site: { id: bench, name: Agent bench }
-lines:
-${list(plan.lines)}
-devices:
-${list(plan.devices)}
-points:
-${points.join('\n')}
-store: { path: ${JSON.stringify(storePath)} }
-profiles: { dir: ${JSON.stringify(profilesDir)} }
-metrics: { host: 127.0.0.1, port: 0 }
-`;
-}
-
-/** Runs the simulator child; resolves once it printed its endpoints. */
-async function startSimulator(specPath: string): Promise<{ ports: number[]; stop(): Promise<void> }> {
-  const [command, args] = nodeCommand(1, SIM, [specPath]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let text = '';
-  const endpoints = await new Promise<{ deviceId: string; port?: number }[]>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const newline = text.indexOf('\n');
-      if (newline >= 0) resolve((JSON.parse(text.slice(0, newline)) as { endpoints: { deviceId: string; port?: number }[] }).endpoints);
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code} before listening`)));
-  });
-  const ports = Array.from({ length: LINES }, (_, line) => endpoints.find((endpoint) => endpoint.deviceId === deviceId(line, 0))!.port!);
-  return {
-    ports,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
-const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mib = (bytes: number) => bytes / 2 ** 20;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves with the first stdout line matching `pattern`; rejects when the child exits first. */
-function lineMatching(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = pattern.exec(text);
-      if (match) {
-        child.stdout!.off('data', onData);
-        resolve(match);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what}: exited with ${code} first; stdout so far: ${text}`)));
-  });
-}
-
-/** The value of an unlabelled sample in Prometheus text. */
-function metric(text: string, name: string): number {
-  const match = new RegExp(`^hazmon_${name} (\\S+)$`, 'm').exec(text);
-  if (!match) throw new Error(`no hazmon_${name} in /metrics`);
-  return Number(match[1]);
-}
 
 /** Every `le` bucket of an unlabelled histogram: [bound s, cumulative count]. */
 function buckets(text: string, name: string): [number, number][] {
@@ -366,9 +238,7 @@ try {
   const agentBundle = join(bundleDir, 'hazmon.mjs');
   const helperBundle = join(bundleDir, 'measure.mjs');
   await Promise.all([bundleGateway({ outfile: agentBundle }), bundleGateway({ entry: HELPER_SOURCE, outfile: helperBundle })]);
-  const specPath = join(dir, 'site.json');
-  writeFileSync(specPath, JSON.stringify(siteSpec()));
-  const simulator = await startSimulator(specPath);
+  const simulator = await startSimulator(join(dir, 'site.json'));
   try {
     console.log(
       `agent end to end: ${fmt(POINTS)} points (${LINES} lines x ${DEVICES_PER_LINE} devices x ${POINTS_PER_DEVICE} registers), every point with hi/hihi limits; ` +
@@ -382,7 +252,8 @@ try {
     );
     const configFor = (name: string, profiles: string) => {
       const configPath = join(dir, `${name}.yaml`);
-      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles));
+      // The web server runs as it does on a gateway, on a free port so a bench never collides with a running dashboard.
+      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles, { sections: 'api: { port: 0 }' }));
       return configPath;
     };
     const prepare = (pollMs: number, name: string) => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the demo: simulated site plus the live view of decoded readings. Ctrl-C stops it.
+# Starts the demo: the simulated demo plant and hazmon run (agent + web server) on it. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

@@ -1,40 +1,67 @@
 /**
- * The demo: runs the simulated demo site and the hazmon agent against it (protocol clients -> alarm engine ->
- * verified shut-off -> DuckDB file), and shows live readings and alarm events. The dashboard joins it later.
+ * The demo: the demo plant's simulated devices (simulators/sites/demo-plant.yaml), and the gateway's own `hazmon run`
+ * on them (the agent and its web server, one process, as on a gateway) with an embedded DuckDB file under .tmp/demo/.
+ * Prints the dashboard's address and the demo logins, then one line per alarm event; the plant's story loops every
+ * 4 minutes. Ctrl-C stops both.
  *
- * node --import tsx scripts/demo.ts [--duration SECONDS] [--plain]
+ * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT] [--dir DIR]
+ *   --port: the dashboard's port; default 8080, or the next free one (0: any free port)
+ *   --dir: where the demo writes its config and DuckDB file (both made afresh at start); default .tmp/demo/
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { Agent, parseAgentConfig, type AgentEvent } from '@hazmon/agent';
-import type { Reading } from '@hazmon/protocols';
 import { startSite, type RunningSite } from '@hazmon/simulators';
 
-const SITE_FILE = fileURLToPath(new URL('../simulators/sites/demo.yaml', import.meta.url));
-const CONFIG_FILE = fileURLToPath(new URL('../agent/examples/site.yaml', import.meta.url));
-const STORE_DIR = fileURLToPath(new URL('../.tmp/demo/', import.meta.url));
-const RECENT_EVENTS = 12;
+const SITE_FILE = fileURLToPath(new URL('../simulators/sites/demo-plant.yaml', import.meta.url));
+const CONFIG_FILE = fileURLToPath(new URL('../agent/examples/demo-plant.yaml', import.meta.url));
+const HAZMON = fileURLToPath(new URL('../gateway/bin/hazmon.js', import.meta.url));
+const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../.tmp/demo/', import.meta.url));
+/** Kept from one run to the next: the agent's OPC UA client certificate is made once, not at every start. */
+const OPCUA_PKI_DIR = fileURLToPath(new URL('../.tmp/demo-opcua-pki/', import.meta.url));
+const STORE_FILE = 'hazmon.duckdb';
+const DASHBOARD_PORT = 8080;
+/** Ports tried after 8080 before giving up. */
+const PORT_ATTEMPTS = 20;
+/** The demo config's users (agent/examples/demo-plant.yaml): each one's password is demo-<name>. */
+const DEMO_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string' },
-    plain: { type: 'boolean', default: !process.stdout.isTTY },
-  },
-});
+const { values: args } = parseArgs({ options: { duration: { type: 'string' }, port: { type: 'string' }, dir: { type: 'string' } } });
 
-const durationS = args.duration === undefined ? undefined : Number(args.duration);
-if (durationS !== undefined && !(durationS > 0)) {
-  console.error(`demo: --duration must be a positive number of seconds (got ${JSON.stringify(args.duration)})`);
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
   process.exit(2);
 }
 
+const durationS = args.duration === undefined ? undefined : Number(args.duration);
+if (durationS !== undefined && !(durationS > 0)) fail(`--duration must be a positive number of seconds (got ${JSON.stringify(args.duration)})`);
+const askedPort = args.port === undefined ? undefined : Number(args.port);
+if (askedPort !== undefined && !(Number.isInteger(askedPort) && askedPort >= 0 && askedPort <= 65535)) fail(`--port must be 0..65535 (got ${JSON.stringify(args.port)})`);
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** 8080, or the next free port, so the printed address stays the same from one run to the next. */
+async function dashboardPort(): Promise<number> {
+  if (askedPort !== undefined) return askedPort;
+  for (let port = DASHBOARD_PORT; port < DASHBOARD_PORT + PORT_ATTEMPTS; port++) if (await portIsFree(port)) return port;
+  return fail(`ports ${DASHBOARD_PORT}-${DASHBOARD_PORT + PORT_ATTEMPTS - 1} are all taken: give one with --port`);
+}
+
 /**
- * The sample config names placeholder ports and paths; the simulators pick free ones at start. Fill in what the
- * site printed, exactly as an integrator would edit the file, and put the DuckDB file under .tmp/demo/.
+ * The example config names placeholder ports and paths; the simulators pick free ones at start. Fill in what the
+ * site printed, exactly as an integrator would edit the file, with the store, the plan image's path and the dashboard's port.
  */
-function configForSite(site: RunningSite, storePath: string): string {
+function configForSite(site: RunningSite, storePath: string, port: number): string {
   const document = parseDocument(readFileSync(CONFIG_FILE, 'utf8'));
   const endpointOf = new Map(site.endpoints.map((endpoint) => [endpoint.deviceId, endpoint]));
   const devices = document.toJS().devices as { id: string; line: string }[];
@@ -47,86 +74,70 @@ function configForSite(site: RunningSite, storePath: string): string {
   });
   const tankFarm = site.endpoints.find((endpoint) => endpoint.transport === 'opcua');
   if (tankFarm) document.setIn(['opcua', 0, 'endpointUrl'], tankFarm.endpointUrl);
+  document.setIn(['opcua', 0, 'pkiDir'], OPCUA_PKI_DIR);
+  // The simulated tank farm makes a new server certificate at each start: there is no one to check it here.
+  document.setIn(['opcua', 0, 'trustUnknownServerCertificate'], true);
+  // The config is written elsewhere (--dir): its plan image stays where the example names it, beside the example.
+  const planImage = document.getIn(['site', 'plan', 'image']);
+  if (typeof planImage === 'string') document.setIn(['site', 'plan', 'image'], resolve(dirname(CONFIG_FILE), planImage));
   document.setIn(['store', 'path'], storePath);
+  document.setIn(['api', 'port'], port);
   return document.toString();
 }
 
-rmSync(STORE_DIR, { recursive: true, force: true });
-mkdirSync(STORE_DIR, { recursive: true });
-const storePath = `${STORE_DIR}hazmon.duckdb`;
-
-const site = await startSite(SITE_FILE);
-const agent = await Agent.start(parseAgentConfig(configForSite(site, storePath), CONFIG_FILE));
-
-const latest = new Map<string, Reading>();
-agent.subscribeReadings((batch) => {
-  for (const reading of batch) latest.set(reading.pointId, reading);
-});
-const recentEvents: string[] = [];
-agent.subscribe((event) => {
-  const line = describeEvent(event);
-  if (line === null) return;
-  recentEvents.push(line);
-  if (recentEvents.length > RECENT_EVENTS) recentEvents.shift();
-});
-
-function describeEvent(event: AgentEvent): string | null {
-  const at = new Date(event.time).toISOString().slice(11, 19);
-  switch (event.type) {
-    case 'alarm':
-      return `${at} ${event.priority.padEnd(9)} ${event.alarmId} ${event.fromState} -> ${event.toState} (${event.why})`;
-    case 'action':
-      return `${at} action    ${event.actionId} ${event.command} (${event.why})`;
-    case 'runtime_alarm':
-      return `${at} ${event.priority.padEnd(9)} ${event.alarmId} ${event.transition} -> ${event.toState} (${event.why})`;
-    default:
-      return null;
-  }
-}
-
-function formatValue(reading: Reading): string {
-  if (reading.value === null) return '—';
-  if (typeof reading.value === 'boolean') return reading.value ? 'true' : 'false';
-  return Number.isInteger(reading.value) ? String(reading.value) : reading.value.toFixed(2);
-}
-
-function render(): string {
-  const now = Date.now();
-  const rows = [...latest.values()]
-    .sort((a, b) => a.pointId.localeCompare(b.pointId))
-    .map((reading) => {
-      const age = ((now - reading.receiveTime) / 1000).toFixed(1);
-      const flags = Object.entries(reading.flags ?? {})
-        .filter(([, on]) => on)
-        .map(([name]) => name)
-        .join(',');
-      const why = reading.reason ? `${reading.reason.code}: ${reading.reason.message}` : '';
-      return `${reading.pointId.padEnd(30)} ${formatValue(reading).padStart(10)} ${reading.unit.padEnd(6)} ${reading.quality.padEnd(9)} ${age.padStart(5)}s  ${flags} ${why}`;
-    });
+function banner(address: string): string {
+  const logins = DEMO_ROLES.map((role) => `  ${role.padEnd(11)} password demo-${role}`);
   return [
-    `hazmon demo: site ${site.name}, ${latest.size} points, store ${storePath}, ${new Date(now).toISOString()}`,
-    `${'point'.padEnd(30)} ${'value'.padStart(10)} ${'unit'.padEnd(6)} ${'quality'.padEnd(9)} ${'age'.padStart(6)}  flags / reason`,
-    ...rows,
-    `-- latest alarm events (${agent.stats().eventsPersisted} stored) --`,
-    ...recentEvents,
+    '',
+    `hazmon demo: dashboard at ${address}/`,
+    'demo logins (name, password):',
+    ...logins,
+    'The story loops every 4 minutes: tank overfill, NH3 leak, kitchen gas leak with a sticking valve, dust spark,',
+    'a detector fault and a comms loss on the RS-485 line. Latched shut-offs wait for a supervisor to reset them.',
+    '',
   ].join('\n');
 }
 
-console.log(site.describe().join('\n'));
-const screen = setInterval(() => {
-  // A terminal gets a refreshing screen; a pipe or log file gets one block per second.
-  process.stdout.write(args.plain ? `${render()}\n\n` : `\x1b[2J\x1b[H${render()}\n`);
-}, 1000);
+const demoDir = resolve(args.dir ?? DEFAULT_DEMO_DIR);
+const configPath = join(demoDir, 'demo-plant.yaml');
+const storePath = join(demoDir, STORE_FILE);
+mkdirSync(demoDir, { recursive: true });
+// A fresh store each run; only what the demo itself made goes (the store and its sidecars, the config): --dir may name any folder.
+for (const name of readdirSync(demoDir)) if (name.startsWith(STORE_FILE) || name === basename(configPath)) rmSync(join(demoDir, name), { recursive: true, force: true });
+const port = await dashboardPort();
+const site = await startSite(SITE_FILE);
+writeFileSync(configPath, configForSite(site, storePath, port));
+console.log(`hazmon demo: ${site.endpoints.length} simulated devices of site ${site.name}; config ${configPath}`);
+
+// The gateway's `hazmon run`, in its own process as on a gateway: the agent, its web server, DuckDB.
+// Its own process group: a Ctrl-C in the terminal reaches the demo alone, which stops hazmon with one SIGTERM (hazmon
+// run stops on the first signal and would die on a second one, mid-stop).
+const hazmon = spawn(process.execPath, [HAZMON, 'run', configPath], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+let pending = '';
+hazmon.stdout.setEncoding('utf8');
+hazmon.stdout.on('data', (chunk: string) => {
+  pending += chunk;
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) {
+    console.log(line);
+    const web = /^hazmon run: web server at (\S+)/.exec(line);
+    if (web) console.log(banner(web[1]!));
+  }
+});
 
 let stopping = false;
-async function stop(): Promise<void> {
+const stopHazmon = (): void => {
   if (stopping) return;
   stopping = true;
-  clearInterval(screen);
-  await agent.stop();
-  await site.stop();
-  process.exit(0);
-}
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
-if (durationS !== undefined) setTimeout(() => void stop(), durationS * 1000);
+  hazmon.kill('SIGTERM');
+};
+// Should the demo itself end otherwise (an error), hazmon does not outlive it.
+process.on('exit', () => hazmon.exitCode === null && hazmon.signalCode === null && hazmon.kill('SIGKILL'));
+process.on('SIGINT', stopHazmon);
+process.on('SIGTERM', stopHazmon);
+if (durationS !== undefined) setTimeout(stopHazmon, durationS * 1000).unref();
+
+const code = await new Promise<number>((resolve) => hazmon.on('close', (exitCode) => resolve(exitCode ?? 1)));
+await site.stop();
+process.exit(code);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine that has only Node 20:
 # Debian packages (socat for RTU pty pairs, mbpoll as an independent Modbus client, openssl for the web server's test
-# certificates, chromium and a Chinese font for the browser tests of the UI, driven by playwright-core) and the pnpm workspace.
+# certificates; for the tests only (HAZMON_SETUP_TESTS=1, set by scripts/test.sh): chromium and a Chinese font for the
+# browser tests of the UI, driven by playwright-core) and the pnpm workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,10 +10,12 @@ missing=()
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v mbpoll >/dev/null 2>&1 || missing+=(mbpoll)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-# tests/ui launches exactly this binary; playwright never downloads a browser.
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-# A Chinese font, so the zh-CN screenshots show characters rather than empty boxes.
-{ command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh)" ]; } || missing+=(fonts-wqy-microhei)
+if [ "${HAZMON_SETUP_TESTS:-0}" = 1 ]; then
+  # tests/ui launches exactly this binary; playwright never downloads a browser.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # A Chinese font, so the zh-CN screenshots show characters rather than empty boxes.
+  { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh)" ]; } || missing+=(fonts-wqy-microhei)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   sudo_cmd=()

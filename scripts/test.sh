@@ -2,7 +2,7 @@
 # Runs every test: type-check of the whole workspace, the layering check, unused code and dependencies (knip), lint and format (Biome), then every vitest suite (unit and cross-package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+HAZMON_SETUP_TESTS=1 source scripts/setup.sh
 mkdir -p .tmp && rm -f .tmp/vitest-results.json
 status=0
 $HAZMON_PNPM run test --reporter=default --reporter=json --outputFile.json=.tmp/vitest-results.json || status=$?

@@ -1,7 +1,7 @@
 /** Trend downsampling on made-up rows: a one-reading spike survives as its bucket's max, averages weigh by count, bad readings do not count. */
 import type { AggregateRow, RawReadingRow } from '@hazmon/agent';
 import { describe, expect, it } from 'vitest';
-import { downsample } from './downsample.ts';
+import { downsample, notGoodBuckets } from './downsample.ts';
 
 const raw = (time: number, value: number | null, quality: RawReadingRow['quality'] = 'good'): RawReadingRow => ({ time, sourceTime: null, value, quality, reason: null, reasonText: null });
 const hour = (start: number, min: number, max: number, avg: number, goodCount: number): AggregateRow => ({
@@ -37,5 +37,15 @@ describe('downsample', () => {
     const from = 1_800_000;
     const buckets = downsample({ resolution: '1h', rows: [hour(0, 1, 3, 2, 3600), hour(3_600_000, 0, 10, 8, 1200)] }, from, 7_200_000);
     expect(buckets).toEqual([{ start: from, min: 0, max: 10, avg: (2 * 3600 + 8 * 1200) / 4800, count: 4800 }]);
+  });
+
+  it('counts the readings that were not good per bucket: bad, uncertain or without value; from a rollup, count less good', () => {
+    const rows = [raw(0, 5), raw(1000, 99, 'bad'), raw(2000, null, 'uncertain'), raw(3500, null), raw(9000, 7)];
+    expect(notGoodBuckets({ resolution: 'raw', rows }, 0, 3000)).toEqual([
+      { start: 0, count: 2 },
+      { start: 3000, count: 1 },
+    ]);
+    const partlyBad: AggregateRow = { ...hour(3_600_000, 0, 1, 0.5, 100), count: 130 };
+    expect(notGoodBuckets({ resolution: '1h', rows: [hour(0, 1, 3, 2, 3600), partlyBad] }, 0, 3_600_000)).toEqual([{ start: 3_600_000, count: 30 }]);
   });
 });

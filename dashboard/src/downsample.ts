@@ -1,7 +1,8 @@
 /**
  * Trend downsampling: readings (raw rows or rollup rows) folded into at most `buckets` equal time buckets, each with
  * the min, max and average of its good values, so a one-reading spike in a year-long trend still shows as a bucket's
- * max. Pure: the route reads, this folds.
+ * max. Pure: the route reads, this folds. Readings that were not good are counted apart (`notGoodBuckets`), so a
+ * trend can show where the instrument said nothing trustworthy instead of leaving a gap that looks like all clear.
  */
 import type { ReadingsResult } from '@hazmon/agent';
 
@@ -47,4 +48,25 @@ export function downsample(result: ReadingsResult, from: number, bucketMs: numbe
     }
   }
   return [...folds.entries()].sort(([a], [b]) => a - b).map(([index, fold]) => ({ start: from + index * bucketMs, min: fold.min, max: fold.max, avg: fold.sum / fold.count, count: fold.count }));
+}
+
+export interface NotGoodBucket {
+  readonly start: number;
+  /** Readings in the bucket whose quality was bad or uncertain (or that carried no value). */
+  readonly count: number;
+}
+
+function notGoodSamplesOf(result: ReadingsResult): { time: number; count: number }[] {
+  if (result.resolution === 'raw') return result.rows.flatMap((row) => (row.quality === 'good' && row.value !== null ? [] : [{ time: row.time, count: 1 }]));
+  return result.rows.flatMap((row) => (row.count > row.goodCount ? [{ time: row.start, count: row.count - row.goodCount }] : []));
+}
+
+/** Buckets of `bucketMs` from `from` holding readings that were not good, with how many, oldest first. */
+export function notGoodBuckets(result: ReadingsResult, from: number, bucketMs: number): NotGoodBucket[] {
+  const counts = new Map<number, number>();
+  for (const sample of notGoodSamplesOf(result)) {
+    const index = Math.max(0, Math.floor((sample.time - from) / bucketMs));
+    counts.set(index, (counts.get(index) ?? 0) + sample.count);
+  }
+  return [...counts.entries()].sort(([a], [b]) => a - b).map(([index, count]) => ({ start: from + index * bucketMs, count }));
 }

@@ -17,6 +17,8 @@ export { IGD_COILS, IGD_REGISTERS, IGD_STATUS, IgdToc635, igdRawFromLel, type Ig
 export { AI_REGISTERS, AnalogInputModule, type AnalogInputOptions } from './devices/analog-input.ts';
 export { TANK_REGISTERS, TankGauge, type TankGaugeOptions } from './devices/tank-gauge.ts';
 export { ShutoffValve, VALVE_COILS, VALVE_DISCRETE_INPUTS, type ShutoffValveOptions } from './devices/shutoff-valve.ts';
+export { MotorStarter, STARTER_COILS, STARTER_DISCRETE_INPUTS, type MotorStarterOptions } from './devices/motor-starter.ts';
+export { DUST_REGISTERS, DUST_STATUS, DustCollector, type DustCollectorOptions } from './devices/dust-collector.ts';
 export { RegisterBank, type RegisterBankOptions, type RegisterBankPoint } from './devices/register-bank.ts';
 export { loopCurrentMa, NE43 } from './devices/loop-current.ts';
 export { decodeRegisters, encodeRegisters, registerCount, type RegisterValueType, type WordOrder } from './word-order.ts';

@@ -27,6 +27,20 @@ describe('AgentApi', () => {
     expect(latest.receiveTime).toBeGreaterThan(0);
     expect(api.latestValues(['nope'])).toEqual([]);
     expect(api.latestValues().map((value) => value.pointId)).toContain('XV-1.closed');
+    // What changed after a version: every point from 0; after the latest version, only what is read later.
+    const all = api.latestChanges(0);
+    expect(all.values.map((value) => value.pointId).sort()).toEqual(
+      api
+        .latestValues()
+        .map((value) => value.pointId)
+        .sort(),
+    );
+    plant.site.device('GD-1').set('concentration', 13.5);
+    const changed = await waitFor('GD-1 read at 13.5 after the version', () => api.latestChanges(all.version).values.find((value) => value.pointId === 'GD-1.concentration' && value.value === 13.5));
+    expect(changed).toMatchObject({ quality: 'good' });
+    expect(api.latestChanges(api.latestChanges(0).version).values).toEqual([]);
+    plant.site.device('GD-1').set('concentration', 12.5);
+    await waitFor('GD-1 back at 12.5', () => api.latestValues(['GD-1.concentration'])[0]?.value === 12.5);
 
     expect(await api.authenticate('sup', PASSWORDS.supervisor)).toEqual({ name: 'sup', role: 'supervisor' });
     expect(await api.authenticate('sup', 'guess')).toBeNull();

@@ -21,9 +21,9 @@ afterEach(async () => {
 });
 
 /**
- * The simulated tank's inlet has one boolean node (open or not) and no limit switches, so it is configured as an
- * output that is written but not verified (kind power_cut: "cut the inlet"); a shut-off valve output needs a
- * closed/open switch pair, which this simulator does not offer.
+ * The inlet is configured as an output that is written but not verified (kind power_cut: "cut the inlet"), as for an
+ * inlet without limit switches; the demo plant (tests/demo.test.ts) has its inlets verified as shut-off valves through
+ * the simulated tanks' InletClosed / InletOpen switches.
  */
 function overfillConfig(endpointUrl: string, storePath: string): string {
   return `

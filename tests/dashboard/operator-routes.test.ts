@@ -6,7 +6,22 @@
 import type { AlarmView } from '@hazmon/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
-import { ALARMS, auditRowsAfter, DocumentCheck, lastAuditSeq, ROLE_NAMES, startWebPlant, USERS, WebClient, type Answer, type Role, type WebPlant, expectNoMarks, peoplesMarks } from './web-fixture.ts';
+import {
+  ALARMS,
+  auditRowsAfter,
+  DocumentCheck,
+  lastAuditSeq,
+  ROLE_NAMES,
+  startWebPlant,
+  USERS,
+  WebClient,
+  type Answer,
+  type Role,
+  type WebPlant,
+  expectNoMarks,
+  peoplesMarks,
+  withAlarmHelp,
+} from './web-fixture.ts';
 
 let web: WebPlant;
 let document: DocumentCheck;
@@ -14,15 +29,8 @@ const sessions = {} as Record<Role, WebClient>;
 
 const engineAlarm = (id: string): AlarmView | undefined => web.agent.alarms().engine.find((alarm) => alarm.id === id);
 
-/** The house as a process area (its preset's help for hi and hihi), the gas point's own help for lo, the valve named. */
-const withHelp = (yaml: string) =>
-  yaml
-    .replace('areas: [{ id: house, name: Compressor house }]', 'areas: [{ id: house, name: Compressor house, kind: process }]')
-    .replace('    area: house\n', '    area: house\n    help: { lo: { cause: 量程下限漂移, responseMinutes: 60 }, all: { action: 通知值班长 } }\n')
-    .replace('  - id: XV-1\n    kind: shutoff_valve\n', '  - id: XV-1\n    name: 燃气总管切断阀\n    kind: shutoff_valve\n');
-
 beforeAll(async () => {
-  web = await startWebPlant({}, undefined, withHelp);
+  web = await startWebPlant({}, undefined, withAlarmHelp);
   document = await DocumentCheck.load(web.base);
   for (const role of ROLE_NAMES) {
     sessions[role] = new WebClient(web.base, document);

@@ -108,7 +108,12 @@ describe('a threshold change through the reload path', () => {
       ['root', POINT, { result: 'accepted', reason: 'hi above the working level', role: 'admin', changes: [{ limit: 'hi', old: 20, new: 30 }] }],
       ['sup', POINT, { result: 'accepted', reason: 'back to the design value', role: 'supervisor', changes: [{ limit: 'hi', old: 30, new: 20 }] }],
     ]);
-    expect((await web.agent.reader.auditRows({ afterSeq: audit })).filter((row) => row.action === 'config_reload')).toHaveLength(3);
+    const reloads = (await web.agent.reader.auditRows({ afterSeq: audit })).filter((row) => row.action === 'config_reload');
+    expect(reloads.map((row) => [row.details?.['trigger'], row.details?.['limitsMoved'], row.details?.['skipped']])).toEqual([
+      ['threshold change by sup', [POINT], []],
+      ['threshold change by root', [POINT], []],
+      ['threshold change by sup', [POINT], []],
+    ]);
   }, 60_000);
 
   it('shows the limits in force in points, trends and the regulator points, and the overrides with their history', async () => {
@@ -189,9 +194,13 @@ describe('the route x role matrix of the thresholds and users routes', () => {
         expect(rows.map((row) => [row.action, row.who])).toEqual(route.method === 'PUT' ? [['threshold_change', USERS[role].name]] : []);
       }
     }
-    // the agent checks the role itself too
+    // the agent checks the role itself too, and audits the refusal
+    const auditBefore = await lastAuditSeq(web.agent);
     const refused = await web.agent.changeThresholds(POINT, { hi: 22, reason: 'x' }, { authenticated: { name: 'op', role: 'operator' } });
     expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/role operator; changing a threshold needs supervisor or admin/) });
+    expect((await auditRowsAfter(web.agent, auditBefore)).map((row) => [row.action, row.who, row.details?.['result'], row.details?.['role']])).toEqual([
+      ['threshold_change', 'op', 'refused', 'operator'],
+    ]);
   }, 60_000);
 
   it('GET /api/v1/users lists the users with their roles, never a hash, and what each role may do', async () => {

@@ -1,10 +1,12 @@
 /**
  * Trends on the real server in the real agent, real DuckDB file: a spike a few seconds wide survives a year folded into
  * 12 buckets (the bucket's max), the source follows the range (raw readings, the minute rollup, the hourly one), the
- * limits in force and the alarm events of the range come along, a bad query names its param; every role may read.
+ * limits in force and the alarm events of the range come along, readings that were not good are counted per bucket (a
+ * sensor fault shows as such, not as a quiet gap), a bad query names its param; every role may read.
  */
-import type { AlarmEventRow } from '@hazmon/agent';
+import type { AlarmEventRow, RawReadingRow } from '@hazmon/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../agent/fixture.ts';
 import { DAY_MS, expectRoleMatrix, expectUnauthenticated, GAS, gasSpike, type SignedIn, startSignedIn } from './history-fixture.ts';
 
 let signedIn: SignedIn;
@@ -20,9 +22,21 @@ afterAll(async () => {
 
 interface Trend {
   bucketMs: number;
-  series: { pointId: string; source: string; unit: string | null; limits: Record<string, number | null>; buckets: { start: number; min: number; max: number; avg: number; count: number }[] }[];
+  series: {
+    pointId: string;
+    source: string;
+    unit: string | null;
+    limits: Record<string, number | null>;
+    buckets: { start: number; min: number; max: number; avg: number; count: number }[];
+    notGood: { start: number; count: number }[];
+  }[];
   events: AlarmEventRow[];
   eventsTruncated: boolean;
+}
+
+async function rawSince(from: number, to = Date.now() + 1000): Promise<readonly RawReadingRow[]> {
+  const stored = await signedIn.web.agent.reader.readings(GAS, from, to, { resolution: 'raw' });
+  return stored.resolution === 'raw' ? stored.rows : [];
 }
 
 const trendPath = (from: number, to: number, buckets: number, points = GAS) => `/api/v1/trends?points=${encodeURIComponent(points)}&from=${from}&to=${to}&buckets=${buckets}`;
@@ -67,6 +81,26 @@ describe('GET /api/v1/trends', () => {
     }
     const short = await trend(now - 30 * 60_000, now, 2000);
     expect(Math.max(...short.body.series[0]!.buckets.map((bucket) => bucket.max))).toBeGreaterThan(40);
+  });
+
+  it('counts the readings a sensor fault made bad in their buckets, apart from the good ones', async () => {
+    const faultFrom = Date.now() - 1000;
+    const detector = signedIn.web.plant.site.device('GD-1');
+    detector.set('sensorFault', 1);
+    await waitFor('a reading that is not good stored', async () => (await rawSince(faultFrom)).some((row) => row.quality !== 'good'), { timeoutMs: 30_000 });
+    detector.set('sensorFault', 0);
+    await waitFor('a good reading after the fault stored', async () => (await rawSince(faultFrom)).at(-1)?.quality === 'good', { timeoutMs: 30_000 });
+    const to = Date.now() + 1000;
+    const answer = await trend(to - 30 * 60_000, to, 60);
+    expect(answer.status).toBe(200);
+    const [gas] = answer.body.series;
+    expect(gas!.source).toBe('raw');
+    const faulty = gas!.notGood.filter((bucket) => bucket.start + answer.body.bucketMs > faultFrom);
+    expect(faulty.length).toBeGreaterThan(0);
+    expect(faulty.every((bucket) => bucket.count > 0)).toBe(true);
+    // The store's own count of readings that were not good in the range, bucket by bucket summed.
+    const stored = await rawSince(to - 30 * 60_000, to);
+    expect(gas!.notGood.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(stored.filter((row) => row.quality !== 'good' || row.value === null).length);
   });
 
   it('names the param of a bad query: an unknown point, a range under a minute or over a year, too many buckets, no from', async () => {

@@ -40,6 +40,13 @@ export async function webConfigYaml(yaml: string, api = DEFAULT_API_YAML): Promi
   return `${yaml.replace('users:\n', users).replace('limits: { hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 40 }').replace(PLANT_API, `api: ${api}`)}\n`;
 }
 
+/** A config edit for startWebPlant: the house as a process area (its preset's help for hi and hihi), the gas point's own help for lo, the valve named. */
+export const withAlarmHelp = (yaml: string) =>
+  yaml
+    .replace('areas: [{ id: house, name: Compressor house }]', 'areas: [{ id: house, name: Compressor house, kind: process }]')
+    .replace('    area: house\n', '    area: house\n    help: { lo: { cause: 量程下限漂移, responseMinutes: 60 }, all: { action: 通知值班长 } }\n')
+    .replace('  - id: XV-1\n    kind: shutoff_valve\n', '  - id: XV-1\n    name: 燃气总管切断阀\n    kind: shutoff_valve\n');
+
 export interface WebPlant {
   readonly plant: Plant;
   readonly agent: Agent;

@@ -49,13 +49,14 @@ import type {
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
+import { GatewayClock } from './gateway-clock.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
-import type { LatestValue } from './latest-values.ts';
+import type { LatestChanges, LatestValue } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
 import type { ActionView } from './action-views.ts';
@@ -90,8 +91,13 @@ function logToStderr(line: string): void {
 }
 
 export interface AgentOptions {
-  /** The gateway clock, epoch ms UTC (receive times, ticks, command times). Default Date.now. */
+  /**
+   * The gateway clock, epoch ms UTC (receive times, ticks, command times). Default a GatewayClock: the wall clock at
+   * start advanced by the monotonic clock, a step of the wall clock raised as `agent/clock_jump`.
+   */
   readonly now?: () => number;
+  /** The wall clock the default gateway clock starts from and watches for steps (tests step it). Default Date.now. */
+  readonly wallClock?: () => number;
   /** How often the engine is ticked so stale, delays and shelf expiry work without readings. Default 250. */
   readonly tickIntervalMs?: number;
   /** Store settings beyond the config's (queue size, flush interval); callbacks are the runtime's. */
@@ -107,6 +113,8 @@ const COMMS_RETURN_HOLD_MS = 5000;
 
 export class Agent implements AgentApi {
   private readonly now: () => number;
+  /** The default gateway clock, checked for wall clock steps at each tick; null when AgentOptions.now was given. */
+  private readonly clock: GatewayClock | null;
   private readonly log: (line: string) => void;
   private readonly journal: EventJournal;
   private readonly runtimeAlarms: RuntimeAlarms;
@@ -161,7 +169,8 @@ export class Agent implements AgentApi {
     options: AgentOptions,
   ) {
     this.reader = store.reader();
-    this.now = options.now ?? Date.now;
+    this.clock = options.now ? null : new GatewayClock(options.wallClock);
+    this.now = this.clock?.now ?? options.now ?? Date.now;
     this.log = options.log ?? logToStderr;
     this.current = runningConfig(config);
     this.currentPublic = publicConfig(this.current);
@@ -280,12 +289,15 @@ export class Agent implements AgentApi {
    */
   async resetAction(actionId: string, credentials: Credentials, reason = 'reset'): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, RESET_ROLES, 'resetting a latched action');
-    const result: CommandResult =
-      'refused' in access
-        ? { ok: false, reason: access.refused }
-        : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }));
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
-    if (result.ok) await this.journal.settled();
+    const result = storedOrFailed(
+      await this.journal.issue(
+        (): CommandResult =>
+          'refused' in access
+            ? { ok: false, reason: access.refused }
+            : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason })),
+      ),
+    );
     await this.journal.audit(
       'reset_action',
       actionId,
@@ -304,15 +316,17 @@ export class Agent implements AgentApi {
   async commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, rolesFor(request.kind), request.kind);
     const reason = request.reason?.trim() ?? '';
-    let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
-      result =
-        request.kind === 'ack'
-          ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
-          : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
-    } else result = this.engine.command({ ...request, time: this.now(), person: access.user.name });
-    if (result.ok) await this.journal.settled();
+    const result = storedOrFailed(
+      await this.journal.issue((): CommandResult => {
+        if ('refused' in access) return { ok: false, reason: access.refused };
+        if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
+          return request.kind === 'ack'
+            ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
+            : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
+        }
+        return this.engine.command({ ...request, time: this.now(), person: access.user.name });
+      }),
+    );
     await this.journal.audit(
       'alarm_command',
       request.target,
@@ -398,6 +412,10 @@ export class Agent implements AgentApi {
 
   latestValues(pointIds?: readonly string[]): LatestValue[] {
     return this.latest.list(pointIds);
+  }
+
+  latestChanges(version: number): LatestChanges {
+    return this.latest.changedSince(version);
   }
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
@@ -746,6 +764,7 @@ export class Agent implements AgentApi {
       opcua: opcua.changes,
       outputs,
       skipped,
+      limitsMoved: restored.limitsMoved,
       latched,
       recommanded,
     };
@@ -858,6 +877,11 @@ export class Agent implements AgentApi {
   }
 
   private tick(): void {
+    const step = this.clock?.check();
+    if (step) {
+      this.log(`hazmon: ${step.why}`);
+      this.raiseRuntimeAlarm(step);
+    }
     const now = this.now();
     this.arrivedAt = now;
     this.lastTickAt = now;
@@ -970,6 +994,14 @@ export class Agent implements AgentApi {
     }
     this.journal.publish(event);
   }
+}
+
+/**
+ * An accepted command whose event could not be stored is answered as failed: what a person is told was done must be
+ * on disk (the in-memory state it set stands until a restart takes the stored one back).
+ */
+function storedOrFailed({ result, failure }: { result: CommandResult; failure: string | null }): CommandResult {
+  return result.ok && failure !== null ? { ok: false, reason: `accepted but not stored, so not done: ${failure}` } : result;
 }
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */

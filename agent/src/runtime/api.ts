@@ -9,7 +9,7 @@ import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
-import type { LatestValue } from './latest-values.ts';
+import type { LatestChanges, LatestValue } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
@@ -101,6 +101,11 @@ export interface AgentApi {
   actions(): ActionView[];
   /** The latest reading of each point asked for (default all) since the agent started. */
   latestValues(pointIds?: readonly string[]): LatestValue[];
+  /**
+   * The latest value of each point that changed after `version` (0: all), with the version to ask from next: a live
+   * view polls this per window instead of subscribing to every reading.
+   */
+  latestChanges(version: number): LatestChanges;
   /** The user with this name and password, or null. */
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null>;
   /** Writes a server's sign-in, refused sign-in or sign-out to the audit log (`session_<action>`, target the address). */

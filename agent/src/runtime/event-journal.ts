@@ -17,6 +17,8 @@ export class EventJournal {
   private readonly listeners = new Set<AgentListener>();
   private readonly durableFeed: DurableEventFeed<AgentEvent>;
   private readonly pending = new Set<Promise<unknown>>();
+  /** While `issue` runs: each write started, as its failure (null once stored). */
+  private issued: Promise<string | null>[] | null = null;
   readonly counts = { eventsPersisted: 0, persistFailures: 0 };
 
   constructor(
@@ -91,25 +93,43 @@ export class EventJournal {
 
   /** Keeps a durable write in sight until it settles; a failure is counted, logged, then handed to onFailure. */
   track(write: () => Promise<unknown>, what: string, onFailure?: (error: unknown) => void): Promise<void> {
+    let failure: string | null = null;
     // Started inside a promise so a store that is already closed (a late callback during stop) rejects, not throws.
     const tracked = Promise.resolve()
       .then(write)
       .then(
         () => undefined,
         (error: unknown) => {
+          failure = `could not store ${what}: ${messageOf(error)}`;
           this.counts.persistFailures += 1;
-          this.log(`hazmon: could not store ${what}: ${messageOf(error)}`);
+          this.log(`hazmon: ${failure}`);
           onFailure?.(error);
         },
       );
+    this.issued?.push(tracked.then(() => failure));
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
     return tracked;
   }
 
-  /** Resolves once every write started so far has settled (an accepted command's event is then on disk). */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+  /**
+   * Runs `command`, which publishes its events at once (an engine command, an acknowledgement), and resolves once
+   * every write it started has settled, with its result and the first write that failed (null when all were stored):
+   * a person is told "done" only when what the command changed is on disk.
+   */
+  async issue<T>(command: () => T): Promise<{ result: T; failure: string | null }> {
+    const outer = this.issued;
+    const writes: Promise<string | null>[] = [];
+    this.issued = writes;
+    let result: T;
+    try {
+      result = command();
+    } finally {
+      this.issued = outer;
+    }
+    outer?.push(...writes);
+    const failures = await Promise.all(writes);
+    return { result, failure: failures.find((failure) => failure !== null) ?? null };
   }
 
   /** Resolves once no write is pending, including writes started by the ones settling meanwhile. */

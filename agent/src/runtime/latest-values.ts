@@ -26,7 +26,17 @@ const FALSE = 1;
 const TRUE = 2;
 const EMPTY = 3;
 
+/** The points whose latest value changed after a version, and the version to ask from next time. */
+export interface LatestChanges {
+  readonly version: number;
+  readonly values: LatestValue[];
+}
+
 export class LatestValues {
+  /** Counts every reading noted: a live view asks for what changed after the count it last saw. */
+  private version = 0;
+  /** The version at which each slot last changed. */
+  private versions = new Float64Array(0);
   private indexOf = new Map<string, number>();
   private ids: readonly string[] = [];
   private values = new Float64Array(0);
@@ -60,6 +70,9 @@ export class LatestValues {
     this.receiveTimes = new Float64Array(count).fill(Number.NaN);
     this.qualities = new Uint8Array(count).fill(NONE);
     this.kinds = new Uint8Array(count).fill(EMPTY);
+    // Every kept point counts as changed: a live view then sends each point of the new config once.
+    this.version += 1;
+    this.versions = new Float64Array(count).fill(this.version);
     this.reasons.clear();
     pointIds.forEach((id, i) => {
       const j = previous.indexOf.get(id);
@@ -81,6 +94,7 @@ export class LatestValues {
 
   /** A reading of the point in slot `i` (`slotOf`). */
   noteAt(i: number, reading: Reading): void {
+    this.versions[i] = ++this.version;
     const value = reading.value;
     this.kinds[i] = value === null ? EMPTY : value === true ? TRUE : value === false ? FALSE : NUMBER;
     this.values[i] = typeof value === 'number' ? value : 0;
@@ -93,6 +107,7 @@ export class LatestValues {
 
   /** A good number with no source time or reason (`ReadingRows`' plain row) of the point in slot `i`: no object. */
   noteValue(i: number, receiveTime: number, value: number): void {
+    this.versions[i] = ++this.version;
     this.kinds[i] = NUMBER;
     this.values[i] = value;
     this.sourceTimes[i] = Number.NaN;
@@ -105,6 +120,16 @@ export class LatestValues {
   list(pointIds?: readonly string[]): LatestValue[] {
     const indices = pointIds === undefined ? this.ids.map((_, i) => i) : pointIds.map((id) => this.indexOf.get(id)).filter((i): i is number => i !== undefined);
     return indices.map((i) => this.at(i));
+  }
+
+  /**
+   * The latest value of each point that changed after `version` (0: every point), in config order, and the version to
+   * pass next time: one scan of a typed array, an object only per changed point.
+   */
+  changedSince(version: number): LatestChanges {
+    const values: LatestValue[] = [];
+    for (let i = 0; i < this.versions.length; i += 1) if (this.versions[i]! > version) values.push(this.at(i));
+    return { version: this.version, values };
   }
 
   private at(i: number): LatestValue {

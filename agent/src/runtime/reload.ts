@@ -35,6 +35,8 @@ export interface ReloadReport {
   /** Outputs: a kept shut-off valve controller keeps watching a confirmation in progress. */
   readonly outputs: ChangeSet;
   readonly skipped: readonly SkippedState[];
+  /** Points whose limit values alone moved: state carried over (counted as kept), the moved limits judged by the next reading. */
+  readonly limitsMoved: readonly string[];
   /** Actions latched across the reload (latched again when their rules changed: only a person releases a latch). */
   readonly latched: readonly string[];
   /** Outputs of latched actions written again because the output (or the action's choice of output) changed. */
@@ -171,6 +173,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function reloadSummary(report: ReloadReport): string {
   const counts = (name: string, set: ChangeSet) => `${name} ${set.kept.length} kept, ${set.restarted.length} restarted, ${set.added.length} added, ${set.removed.length} removed`;
   const skipped = report.skipped.length === 0 ? 'all engine state carried over' : `state not carried over: ${report.skipped.map((entry) => `${entry.id} (${entry.reason})`).join(', ')}`;
+  const moved = report.limitsMoved.length === 0 ? '' : `; limits moved: ${report.limitsMoved.join(', ')}`;
   const latched = report.latched.length === 0 ? '' : `; latched: ${report.latched.join(', ')}`;
-  return `${counts('points', report.points)}; ${counts('devices', report.devices)}; ${counts('OPC UA', report.opcua)}; ${counts('outputs', report.outputs)}; ${skipped}${latched}`;
+  return `${counts('points', report.points)}; ${counts('devices', report.devices)}; ${counts('OPC UA', report.opcua)}; ${counts('outputs', report.outputs)}; ${skipped}${moved}${latched}`;
 }

@@ -21,6 +21,8 @@ export function storeEventAlarm(event: StoreEvent): RuntimeAlarmInput {
       return alarm('readings_dropped', true, 'high', `store queue full: ${event.dropped} reading(s) dropped (${event.totalDropped} in all)`);
     case 'flush_failed':
       return alarm('flush_failed', true, 'high', `store commit of ${event.rows} reading(s) failed: ${event.message}`);
+    case 'flush_resumed':
+      return alarm('flush_failed', false, 'high', `store commits go through again: ${event.rows} reading(s) committed after ${event.failedCommits} failed commit(s)`);
     case 'background_failed':
       return alarm(`${event.job}_failed`, true, 'medium', `store ${event.job} failed: ${event.message}`);
     case 'database_invalidated':

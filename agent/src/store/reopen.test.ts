@@ -122,6 +122,6 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     expect(store.flush()).toBe(5);
     await store.appendAlarmEvent(alarm(1));
     await expectComplete(store, 15, 2, 0);
-    expect(events.map((event) => event.kind)).toEqual(['database_invalidated', 'database_reopen_failed', 'flush_failed', 'database_reopened']);
+    expect(events.map((event) => event.kind)).toEqual(['database_invalidated', 'database_reopen_failed', 'flush_failed', 'database_reopened', 'flush_resumed']);
   });
 });

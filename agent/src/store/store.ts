@@ -194,6 +194,8 @@ export class HazmonStore {
   private droppedUnreported = 0;
   private batches = 0;
   private flushFailures = 0;
+  /** Failed commits since the last one that went through: the first to go through after them emits flush_resumed. */
+  private failedFlushesInARow = 0;
   private lastFlushAt: number | null = null;
   private latestCommittedTime = Number.NEGATIVE_INFINITY;
   private queueHigh = false;
@@ -452,6 +454,7 @@ export class HazmonStore {
       committed = this.rawWriter.flush();
     } catch (error) {
       this.flushFailures += 1;
+      this.failedFlushesInARow += 1;
       this.lastError = `flush: ${messageOf(error)}`;
       this.emit({ kind: 'flush_failed', rows: this.queue.depth, message: messageOf(error) });
       void this.afterFailure(error);
@@ -462,6 +465,10 @@ export class HazmonStore {
     this.batches += 1;
     this.rawRowsWritten += committed.rows;
     this.lastFlushAt = this.options.now();
+    if (this.failedFlushesInARow > 0) {
+      this.emit({ kind: 'flush_resumed', rows: committed.rows, failedCommits: this.failedFlushesInARow });
+      this.failedFlushesInARow = 0;
+    }
     if (committed.maxTime > this.latestCommittedTime) this.latestCommittedTime = committed.maxTime;
     if (this.queueHigh && this.queue.depth <= this.queue.capacity * LOW_WATER) {
       this.queueHigh = false;

@@ -123,6 +123,8 @@ export type StoreEvent =
   | { readonly kind: 'queue_normal'; readonly depth: number; readonly capacity: number }
   | { readonly kind: 'readings_dropped'; readonly dropped: number; readonly totalDropped: number }
   | { readonly kind: 'flush_failed'; readonly rows: number; readonly message: string }
+  /** The first commit that went through after failed ones: the queued readings are committed. */
+  | { readonly kind: 'flush_resumed'; readonly rows: number; readonly failedCommits: number }
   | { readonly kind: 'background_failed'; readonly job: 'rollup' | 'retention'; readonly message: string }
   /** DuckDB invalidated the database (a fatal error): nothing is written until the store has opened the file again. */
   | { readonly kind: 'database_invalidated'; readonly message: string }

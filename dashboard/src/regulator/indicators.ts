@@ -16,6 +16,8 @@ export interface Indicator {
   readonly hazardSourceCode: string | null;
   readonly casNumber: string | null;
   readonly pollIntervalMs: number | null;
+  /** The step its values are stored at (0.1: one decimal), so values are shown without float noise. */
+  readonly resolution: number | null;
   readonly disabled: { readonly by: string; readonly at: number; readonly reason: string } | null;
 }
 
@@ -31,6 +33,7 @@ export const NO_INDICATOR: Indicator = {
   hazardSourceCode: null,
   casNumber: null,
   pollIntervalMs: null,
+  resolution: null,
   disabled: null,
 };
 
@@ -47,6 +50,7 @@ function indicatorOf(point: StorePointDefinition): Indicator {
     hazardSourceCode: point.hazardSourceCode ?? null,
     casNumber: point.casNumber ?? null,
     pollIntervalMs: point.pollIntervalMs,
+    resolution: point.resolution,
     disabled: point.disabled ?? null,
   };
 }

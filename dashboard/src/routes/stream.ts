@@ -12,8 +12,8 @@ import { allow, ROLES } from '../access.ts';
 import type { AppContext, AppEnv, ContextOf } from '../context.ts';
 import { checkCursor } from '../cursor.ts';
 import { ApiError } from '../errors.ts';
-import type { LiveClient, ReadingUpdate } from '../live-feed.ts';
-import { TAIL_PAGE } from '../live-feed.ts';
+import type { LiveClient } from '../live-feed.ts';
+import { sseMessage, TAIL_PAGE } from '../live-feed.ts';
 import type { Session } from '../sessions.ts';
 import { StreamHeaders } from '../schemas.ts';
 import { errorResponses, SESSION_SECURITY } from './openapi.ts';
@@ -21,16 +21,16 @@ import { errorResponses, SESSION_SECURITY } from './openapi.ts';
 const KEEP_ALIVE_MS = 15_000;
 /** Open streams at most: each holds a socket and a place in every broadcast. */
 export const MAX_STREAMS = 64;
-/** Messages queued for a client that does not read: past this it is cut off (it reconnects and catches up by seq). */
-const MAX_QUEUED_MESSAGES = 2000;
+/**
+ * Bytes queued for a client that does not read: past this it is cut off (it reconnects and catches up alarm events by
+ * seq). Counted in bytes: a readings message of a large site is hundreds of KB.
+ */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 /** How long the browser waits before reconnecting. */
 const RETRY_MS = 2000;
 
 const encoder = new TextEncoder();
-
-function message(event: string, data: unknown, id?: number): string {
-  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
+const KEEP_ALIVE = encoder.encode(': keep-alive\n\n');
 
 /** One open stream: its cursor (the last seq sent) and, while it catches up, the live rows that must wait. */
 class StreamClient implements LiveClient {
@@ -48,9 +48,9 @@ class StreamClient implements LiveClient {
     private readonly onClose: () => void,
   ) {
     this.cursor = from;
-    this.write(`retry: ${RETRY_MS}\n${message('hello', { after: from }, from)}`);
+    this.write(encoder.encode(`retry: ${RETRY_MS}\n${sseMessage('hello', { after: from }, from)}`));
     this.leave = context.live.add(this);
-    this.keepAlive = setInterval(() => (context.sessions.alive(session) ? this.write(': keep-alive\n\n') : this.close()), KEEP_ALIVE_MS);
+    this.keepAlive = setInterval(() => (context.sessions.alive(session) ? this.write(KEEP_ALIVE) : this.close()), KEEP_ALIVE_MS);
   }
 
   /** Sends every stored event after the cursor, then what came live meanwhile. */
@@ -70,9 +70,9 @@ class StreamClient implements LiveClient {
     else this.send(rows);
   }
 
-  readings(updates: readonly ReadingUpdate[]): void {
+  readings(message: Uint8Array): void {
     if (this.session.ended) this.close();
-    else this.write(message('readings', updates));
+    else this.write(message);
   }
 
   close(): void {
@@ -92,14 +92,14 @@ class StreamClient implements LiveClient {
     for (const row of rows) {
       if (row.seq <= this.cursor) continue;
       this.cursor = row.seq;
-      this.write(message('alarm', row, row.seq));
+      this.write(encoder.encode(sseMessage('alarm', row, row.seq)));
     }
   }
 
-  private write(text: string): void {
+  private write(bytes: Uint8Array): void {
     if (this.closed) return;
-    if ((this.controller.desiredSize ?? 0) < -MAX_QUEUED_MESSAGES) this.close();
-    else this.controller.enqueue(encoder.encode(text));
+    if ((this.controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) this.close();
+    else this.controller.enqueue(bytes);
   }
 }
 
@@ -124,18 +124,22 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
       const from = lastEventId === undefined ? context.live.position : Number(lastEventId);
       let client: StreamClient | null = null;
       open += 1;
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          client = new StreamClient(context, c.get('session'), controller, from, () => (open -= 1));
-          client.catchUp().catch((error: unknown) => {
-            context.log(`web server: stream catch-up after ${from} failed: ${String(error)}`);
+      const body = new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            client = new StreamClient(context, c.get('session'), controller, from, () => (open -= 1));
+            client.catchUp().catch((error: unknown) => {
+              context.log(`web server: stream catch-up after ${from} failed: ${String(error)}`);
+              client?.close();
+            });
+          },
+          cancel() {
             client?.close();
-          });
+          },
         },
-        cancel() {
-          client?.close();
-        },
-      });
+        // desiredSize in bytes, so MAX_QUEUED_BYTES bounds what a client that does not read holds in memory.
+        new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+      );
       c.req.raw.signal.addEventListener('abort', () => client?.close());
       return new Response(body, { headers: { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' } });
     },

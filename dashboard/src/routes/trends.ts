@@ -7,7 +7,7 @@ import { type AgentApi, type AlarmEventRow, type ReadingsResult, thresholdsOf } 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { downsample } from '../downsample.ts';
+import { downsample, notGoodBuckets } from '../downsample.ts';
 import { ApiError } from '../errors.ts';
 import { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS } from '../query-params.ts';
 import { AlarmEventSchema } from '../schemas.ts';
@@ -57,6 +57,9 @@ const TrendSchema = z
         buckets: z
           .array(z.object({ start: z.number(), min: z.number(), max: z.number(), avg: z.number(), count: z.number().int() }))
           .openapi({ description: 'Buckets with good readings only, oldest first' }),
+        notGood: z
+          .array(z.object({ start: z.number(), count: z.number().int() }))
+          .openapi({ description: 'Buckets holding readings that were bad or uncertain, with how many, oldest first: a bucket in neither list had no reading at all' }),
       }),
     ),
     events: z.array(AlarmEventSchema),
@@ -125,7 +128,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           from,
           to,
           bucketMs,
-          series: series.map(({ readings, ...rest }) => ({ ...rest, buckets: downsample(readings, from, bucketMs) })),
+          series: series.map(({ readings, ...rest }) => ({ ...rest, buckets: downsample(readings, from, bucketMs), notGood: notGoodBuckets(readings, from, bucketMs) })),
           events,
           eventsTruncated: truncated,
         },

@@ -31,10 +31,24 @@ export function utcTooltip(ms: number): string {
 /** Decimal places at most when the point does not say its resolution: enough for 0.01 steps, no float noise. */
 const DEFAULT_MAX_DECIMALS = 2;
 
-/** At the point's resolution (decimal places) when known, fixed; otherwise rounded, without trailing zeros. */
+const MAX_DECIMALS = 6;
+
+/** Decimal places that show every multiple of a resolution step: 0.1 -> 1, 0.25 -> 2, 1 or 10 -> 0. */
+function decimalsOf(step: number): number {
+  for (let decimals = 0; decimals < MAX_DECIMALS; decimals += 1) {
+    const scaled = step * 10 ** decimals;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * scaled) return decimals;
+  }
+  return MAX_DECIMALS;
+}
+
+/**
+ * Rounded to the point's resolution (the step values are stored at, from GET /api/v1/points) when known, else to two
+ * decimals; without trailing zeros, as the source's default step (0.001) would print "0.000 ppm" for a plain zero.
+ */
 export function formatValue(value: number | boolean | null, resolution?: number | null): string {
   if (value === null) return t('value.none');
   if (typeof value === 'boolean') return value ? t('value.on') : t('value.off');
-  const digits = resolution == null ? { minimumFractionDigits: 0, maximumFractionDigits: DEFAULT_MAX_DECIMALS } : { minimumFractionDigits: resolution, maximumFractionDigits: resolution };
-  return new Intl.NumberFormat(language.value, { ...digits, useGrouping: false }).format(value);
+  const decimals = resolution == null || !(resolution > 0) ? null : decimalsOf(resolution);
+  return new Intl.NumberFormat(language.value, { minimumFractionDigits: 0, maximumFractionDigits: decimals ?? DEFAULT_MAX_DECIMALS, useGrouping: false }).format(value);
 }

@@ -142,6 +142,25 @@ describe('ModbusPoller over Modbus TCP on loopback', () => {
     expect(running.counters('gas-1').responses).toBeGreaterThan(10);
   });
 
+  it('counts an overrun when a tick on time finds the previous cycle still out', async () => {
+    server.silentUnits.add(7);
+    const running = startPoller([device('gas-3', 7)], { ...FAST, timeoutMs: 300, retries: 0 });
+    await waitFor('a silent unit overrunning its 100 ms interval', () => running.counters('gas-3').overruns > 0);
+  });
+
+  it('skips the ticks that run late after the event loop was held without counting them as overruns', async () => {
+    const running = startPoller([device('gas-1', 1)]);
+    const responses = running.counters('gas-1').responses;
+    await waitFor('the unit answering', () => running.counters('gas-1').responses > responses + 3);
+    const before = running.counters('gas-1').overruns;
+    // Hold the event loop for 20 of the unit's 100 ms ticks: they then run late, one after another.
+    const heldUntil = Date.now() + 2000;
+    while (Date.now() < heldUntil);
+    const afterHold = running.counters('gas-1').responses;
+    await waitFor('the unit answering after the hold', () => running.counters('gas-1').responses > afterHold + 3);
+    expect(running.counters('gas-1').overruns - before).toBeLessThan(5);
+  });
+
   it('reports an exception response as bad quality naming the register', async () => {
     server.exceptions.set(exceptionKey(1, 'holding', 2), 2);
     const running = startPoller([device('gas-1', 1)]);

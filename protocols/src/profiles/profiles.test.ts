@@ -58,8 +58,8 @@ const abcd = (address: number, [high, low]: number[]) => ({ [address]: high!, [a
 const cdab = (address: number, [high, low]: number[]) => ({ [address]: low!, [address + 1]: high! });
 
 describe('shipped profiles', () => {
-  it('all seven models load', () => {
-    expect(listProfiles()).toEqual(['analog-input-4-20ma', 'honeywell-midas', 'honeywell-xnx', 'igd-toc-635', 'msa-ultima-x', 'shutoff-valve', 'tank-gauge']);
+  it('all nine models load', () => {
+    expect(listProfiles()).toEqual(['analog-input-4-20ma', 'dust-collector', 'honeywell-midas', 'honeywell-xnx', 'igd-toc-635', 'motor-starter', 'msa-ultima-x', 'shutoff-valve', 'tank-gauge']);
     for (const model of listProfiles()) expect(loadProfile(model).model).toBe(model);
   });
 
@@ -167,6 +167,20 @@ describe('golden decodes of hand-made register images', () => {
     expect(decoded.get('command')?.value).toBe(true);
     expect(decoded.get('closed')?.value).toBe(false);
     expect(decoded.get('open')?.value).toBe(true);
+  });
+
+  it('motor-starter: command coil, auxiliary contact and overload relay', () => {
+    const decoded = decode(device('motor-starter'), { coil: { 0: 1 }, discrete_input: { 0: 1, 1: 0 } });
+    expect([decoded.get('command')?.value, decoded.get('running')?.value, decoded.get('overload')?.value]).toEqual([true, true, false]);
+  });
+
+  it('dust-collector: differential pressure and inlet temperature as float32, the spark flag, the fault bit making them bad', () => {
+    const spark = decode(device('dust-collector'), { holding: { ...abcd(0, F1500), ...abcd(2, F35), 4: 1, 5: 3, 6: 0b01 } });
+    expect(spark.get('differentialPressure')).toMatchObject({ value: 1500, unit: 'Pa', quality: 'good' });
+    expect(spark.get('inletTemperature')).toMatchObject({ value: 35, unit: 'degC', quality: 'good' });
+    expect([spark.get('sparkDetected')?.value, spark.get('sparkCount')?.value]).toEqual([1, 3]);
+    const fault = decode(device('dust-collector'), { holding: { ...abcd(0, F1500), ...abcd(2, F35), 4: 0, 5: 3, 6: 0b10 } });
+    expect(fault.get('differentialPressure')).toMatchObject({ quality: 'bad', reason: { code: 'device_fault' } });
   });
 });
 

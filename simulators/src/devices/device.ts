@@ -12,7 +12,17 @@ export interface SimulatedDevice {
   advance(simMs: number): void;
 }
 
-export type DeviceModel = 'honeywell-xnx' | 'honeywell-midas' | 'msa-ultima-x' | 'igd-toc-635' | 'analog-input-4-20ma' | 'tank-gauge' | 'shutoff-valve' | 'register-bank';
+export type DeviceModel =
+  | 'honeywell-xnx'
+  | 'honeywell-midas'
+  | 'msa-ultima-x'
+  | 'igd-toc-635'
+  | 'analog-input-4-20ma'
+  | 'tank-gauge'
+  | 'shutoff-valve'
+  | 'motor-starter'
+  | 'dust-collector'
+  | 'register-bank';
 
 export interface ModbusSimulatedDevice extends SimulatedDevice, ModbusUnit {
   readonly id: string;

@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { AnalogInputModule, analogInputOptionsSchema } from './analog-input.ts';
 import type { ModbusSimulatedDevice } from './device.ts';
+import { DustCollector, dustCollectorOptionsSchema } from './dust-collector.ts';
 import { HoneywellMidas, midasOptionsSchema } from './honeywell-midas.ts';
 import { HoneywellXnx, xnxOptionsSchema } from './honeywell-xnx.ts';
 import { IgdToc635, igdOptionsSchema } from './igd-toc-635.ts';
+import { MotorStarter, motorStarterOptionsSchema } from './motor-starter.ts';
 import { MsaUltimaX, msaOptionsSchema } from './msa-ultima-x.ts';
 import { RegisterBank, registerBankOptionsSchema } from './register-bank.ts';
 import { ShutoffValve, shutoffValveOptionsSchema } from './shutoff-valve.ts';
@@ -30,6 +32,8 @@ export function deviceSpecSchemaWith<TExtra extends z.ZodRawShape>(extra: TExtra
     variant('analog-input-4-20ma', analogInputOptionsSchema, extra),
     variant('tank-gauge', tankGaugeOptionsSchema, extra),
     variant('shutoff-valve', shutoffValveOptionsSchema, extra),
+    variant('motor-starter', motorStarterOptionsSchema, extra),
+    variant('dust-collector', dustCollectorOptionsSchema, extra),
     variant('register-bank', registerBankOptionsSchema, extra),
   ]);
 }
@@ -59,6 +63,10 @@ export function createParsedDevice(parsed: z.output<typeof deviceSpecSchema>): M
       return new TankGauge(parsed.id, parsed.options);
     case 'shutoff-valve':
       return new ShutoffValve(parsed.id, parsed.options);
+    case 'motor-starter':
+      return new MotorStarter(parsed.id, parsed.options);
+    case 'dust-collector':
+      return new DustCollector(parsed.id, parsed.options);
     case 'register-bank':
       return new RegisterBank(parsed.id, parsed.options);
   }

@@ -59,7 +59,7 @@ export interface RunningTankFarm {
 }
 
 /** Variables of each tank, named as they appear in the address space. */
-export type TankVariableName = 'Level' | 'Pressure' | 'Temperature' | 'InletValve' | 'OutletPump';
+export type TankVariableName = 'Level' | 'Pressure' | 'Temperature' | 'InletValve' | 'InletClosed' | 'InletOpen' | 'OutletPump';
 
 export const TANK_FARM_APPLICATION_URI = 'urn:hazmon:tank-farm';
 
@@ -179,6 +179,18 @@ function addTank(namespace: Namespace, folder: UAObject, device: TankDevice): Ta
   };
   command('InletValve', 'inletOpen');
   command('OutletPump', 'outletRunning');
+  const limitSwitch = (name: TankVariableName, which: 'closed' | 'open'): void => {
+    namespace.addVariable({
+      componentOf: tank,
+      browseName: name,
+      nodeId: `${prefix}.${name}`,
+      dataType: 'Boolean',
+      minimumSamplingInterval: 50,
+      value: { get: () => new Variant({ dataType: DataType.Boolean, value: device.inletSwitch(which) }) },
+    });
+  };
+  limitSwitch('InletClosed', 'closed');
+  limitSwitch('InletOpen', 'open');
   const nodes: TankNodes = {
     device,
     level: analog('Level', standardUnits.millimetre, 0, device.heightMm),

@@ -55,4 +55,22 @@ describe('TankDevice', () => {
     expect(() => new TankDevice({ ...spec, levelMm: 1200 })).toThrow(/tank "T1": levelMm must lie within 0\.\.1000, got 1200/);
     expect(() => new TankDevice({ ...spec, heightMm: 0 })).toThrow(/heightMm must be > 0, got 0/);
   });
+
+  it('moves the inlet valve over its travel time, its limit switches following; stuck holds it', () => {
+    const tank = new TankDevice({ ...spec, inletTravelTimeMs: 2000 });
+    const switches = () => [tank.inletSwitch('closed'), tank.inletSwitch('open')];
+    expect(switches()).toEqual([true, false]);
+    tank.set('inletOpen', 1);
+    tank.advance(1000);
+    expect(switches()).toEqual([false, false]);
+    tank.advance(1000);
+    expect(switches()).toEqual([false, true]);
+    tank.set('inletStuck', 1);
+    tank.set('inletOpen', 0);
+    tank.advance(5000);
+    expect(switches()).toEqual([false, true]);
+    tank.set('inletStuck', 0);
+    tank.advance(2000);
+    expect(switches()).toEqual([true, false]);
+  });
 });

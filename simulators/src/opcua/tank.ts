@@ -13,10 +13,17 @@ export interface TankSpec {
   inletFlowMmPerS?: number;
   /** Level fall while the outlet pump runs. Default 5 mm/s. */
   outletFlowMmPerS?: number;
+  /** Stroke time of the inlet valve (simulated ms); its limit switches follow the position. Default 0: it moves at once. */
+  inletTravelTimeMs?: number;
+  /** The inlet valve starts open (a tank being filled). Default false. */
+  inletOpen?: boolean;
 }
 
-/** Quantity names a scenario or test can drive; `sensorFault` 1 turns the Level variable BadSensorFailure. */
-export const TANK_QUANTITIES = ['level', 'pressure', 'temperature', 'inletOpen', 'outletRunning', 'sensorFault'] as const;
+/**
+ * Quantity names a scenario or test can drive; `sensorFault` 1 turns the Level variable BadSensorFailure; `inletOpen`
+ * is the inlet valve's command, `inletPosition` (0 closed .. 1 open) where it is, `inletStuck` 1 holds it there.
+ */
+export const TANK_QUANTITIES = ['level', 'pressure', 'temperature', 'inletOpen', 'inletPosition', 'inletStuck', 'outletRunning', 'sensorFault'] as const;
 export type TankQuantity = (typeof TANK_QUANTITIES)[number];
 
 const DEFAULT_FLOW_MM_PER_S = 5;
@@ -30,6 +37,7 @@ export class TankDevice implements SimulatedDevice {
   readonly heightMm: number;
   readonly inletFlowMmPerS: number;
   readonly outletFlowMmPerS: number;
+  readonly inletTravelTimeMs: number;
   private readonly state: Record<TankQuantity, number>;
   /** Called after every change so the OPC UA variables follow the physics. */
   onChange: () => void = () => {};
@@ -44,11 +52,14 @@ export class TankDevice implements SimulatedDevice {
     this.heightMm = spec.heightMm;
     this.inletFlowMmPerS = spec.inletFlowMmPerS ?? DEFAULT_FLOW_MM_PER_S;
     this.outletFlowMmPerS = spec.outletFlowMmPerS ?? DEFAULT_FLOW_MM_PER_S;
+    this.inletTravelTimeMs = spec.inletTravelTimeMs ?? 0;
     this.state = {
       level: spec.levelMm,
       pressure: spec.pressureKPa,
       temperature: spec.temperatureC,
-      inletOpen: 0,
+      inletOpen: spec.inletOpen === true ? 1 : 0,
+      inletPosition: spec.inletOpen === true ? 1 : 0,
+      inletStuck: 0,
       outletRunning: 0,
       sensorFault: 0,
     };
@@ -60,7 +71,13 @@ export class TankDevice implements SimulatedDevice {
       throw new SimulatorError('HAZMON_SIM_DEVICE_INVALID', `tank "${this.id}": quantity "${quantity}" needs a finite number, got ${value}`);
     }
     this.state[name] = value;
+    if (name === 'inletOpen' && this.inletTravelTimeMs === 0 && this.state.inletStuck === 0) this.state.inletPosition = value !== 0 ? 1 : 0;
     this.onChange();
+  }
+
+  /** The inlet valve's limit switches: closed at position 0, open at 1, neither while it travels. */
+  inletSwitch(which: 'closed' | 'open'): boolean {
+    return which === 'closed' ? this.state.inletPosition <= 0 : this.state.inletPosition >= 1;
   }
 
   get(quantity: string): number {
@@ -69,9 +86,18 @@ export class TankDevice implements SimulatedDevice {
 
   advance(simMs: number): void {
     const seconds = simMs / 1000;
-    const rate = this.state.inletOpen * this.inletFlowMmPerS - this.state.outletRunning * this.outletFlowMmPerS;
+    this.moveInlet(simMs);
+    const rate = this.state.inletPosition * this.inletFlowMmPerS - this.state.outletRunning * this.outletFlowMmPerS;
     if (rate !== 0) this.state.level = Math.min(this.heightMm, Math.max(0, this.state.level + rate * seconds));
     this.onChange();
+  }
+
+  private moveInlet(simMs: number): void {
+    if (this.state.inletStuck !== 0) return;
+    const target = this.state.inletOpen !== 0 ? 1 : 0;
+    const step = this.inletTravelTimeMs > 0 ? simMs / this.inletTravelTimeMs : 1;
+    const position = this.state.inletPosition;
+    this.state.inletPosition = target > position ? Math.min(target, position + step) : Math.max(target, position - step);
   }
 
   private checked(quantity: string): TankQuantity {

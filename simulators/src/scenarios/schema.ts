@@ -46,6 +46,8 @@ export const scenarioSchema = z.strictObject({
   seed: z.number().int().default(1),
   /** Length of the scenario in seconds: how long a replay should sample. Effects keep their rule after it (ramps hold, open-ended noise goes on). */
   durationS: z.number().positive(),
+  /** Start over every durationS (a demo's story that plays in rounds); effects then see the time since the round began. */
+  loop: z.boolean().default(false),
   /** Values of driven quantities before any effect (default 0). */
   initial: z.record(z.string(), z.number()).default({}),
   effects: z.array(effectSchema).min(1),

@@ -59,4 +59,21 @@ describe('scenario signals', () => {
     expect([0, 1000, 2000, 3000].map((t) => scenarioCommsFaultAt(faults, t))).toEqual(['none', 'noAnswer', 'garbled', 'none']);
     expect(scenarioValueAt(faults, 'unrelated', 2500)).toBe(0);
   });
+
+  it('starts over every durationS when it loops, comms faults included', () => {
+    const story = scenario(
+      [
+        { kind: 'ramp', quantity: 'c', startS: 2, durationS: 4, to: 40 },
+        { kind: 'commsLoss', mode: 'noAnswer', startS: 8, durationS: 1 },
+      ],
+      { durationS: 10, loop: true },
+    );
+    const round = renderScenarioSignal(story, 'c', { stepMs: 1000, durationMs: 9000 }).map((sample) => sample.value);
+    const next = renderScenarioSignal(story, 'c', { stepMs: 1000, durationMs: 19_000 })
+      .map((sample) => sample.value)
+      .slice(10);
+    expect(round).toEqual([0, 0, 0, 10, 20, 30, 40, 40, 40, 40]);
+    expect(next).toEqual(round);
+    expect([8000, 9000, 18_000, 19_000].map((t) => scenarioCommsFaultAt(story, t))).toEqual(['noAnswer', 'none', 'noAnswer', 'none']);
+  });
 });

@@ -36,10 +36,15 @@ export function scenarioQuantities(scenario: Scenario): string[] {
   return [...names];
 }
 
+/** Seconds since the scenario started, or since its current round began when it loops. */
+function secondsIntoRound(scenario: Scenario, simTimeMs: number): number {
+  return (scenario.loop ? simTimeMs % (scenario.durationS * 1000) : simTimeMs) / 1000;
+}
+
 /** Value of `quantity` at `simTimeMs` after the scenario started: effects apply in file order, each on the result of the previous ones. */
 export function scenarioValueAt(scenario: Scenario, quantity: string, simTimeMs: number): number {
   let value = scenario.initial[quantity] ?? 0;
-  const t = simTimeMs / 1000;
+  const t = secondsIntoRound(scenario, simTimeMs);
   scenario.effects.forEach((effect, index) => {
     if (effect.kind === 'commsLoss' || effect.quantity !== quantity || t < effect.startS) return;
     const elapsed = t - effect.startS;
@@ -74,7 +79,7 @@ export function scenarioValueAt(scenario: Scenario, quantity: string, simTimeMs:
 
 /** The comms fault in force at `simTimeMs` (the last listed active commsLoss wins), or 'none'. */
 export function scenarioCommsFaultAt(scenario: Scenario, simTimeMs: number): CommsFault {
-  const t = simTimeMs / 1000;
+  const t = secondsIntoRound(scenario, simTimeMs);
   let fault: CommsFault = 'none';
   for (const effect of scenario.effects) {
     if (effect.kind !== 'commsLoss' || t < effect.startS) continue;

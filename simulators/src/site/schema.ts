@@ -40,6 +40,8 @@ const tankSchema = z.strictObject({
   temperatureC: z.number(),
   inletFlowMmPerS: z.number().nonnegative().optional(),
   outletFlowMmPerS: z.number().nonnegative().optional(),
+  inletTravelTimeMs: z.number().nonnegative().optional(),
+  inletOpen: z.boolean().optional(),
   scenario: scenarioReference.optional(),
 });
 

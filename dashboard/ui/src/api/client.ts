@@ -35,6 +35,8 @@ export const CAN = {
   shelve: (role: Role) => role !== 'viewer',
   outOfService: (role: Role) => role === 'supervisor' || role === 'admin',
   reset: (role: Role) => role === 'supervisor' || role === 'admin',
+  /** The audit log and the alarm-system health (the server's ROLES.supervise). */
+  supervise: (role: Role) => role === 'supervisor' || role === 'admin',
   admin: (role: Role) => role === 'admin',
   changeThresholds: (role: Role) => role === 'supervisor' || role === 'admin',
   recordUpkeep: (role: Role) => role !== 'viewer',

@@ -5,6 +5,14 @@ export type AlarmState = 'normal' | 'unacknowledged_active' | 'acknowledged_acti
 export type Quality = 'good' | 'uncertain' | 'bad';
 export type WarningGrade = 'red' | 'orange' | 'yellow' | 'blue' | 'normal';
 
+/** The config's help for an alarm: what a person on shift needs to act on it. */
+export interface AlarmHelp {
+  readonly cause: string | null;
+  readonly consequence: string | null;
+  readonly responseMinutes: number | null;
+  readonly action: string | null;
+}
+
 export interface EngineAlarm {
   readonly id: string;
   readonly pointId: string;
@@ -15,6 +23,7 @@ export interface EngineAlarm {
   readonly priority: Priority;
   readonly activeSince: number | null;
   readonly shelvedUntil: number | null;
+  readonly help: AlarmHelp | null;
 }
 
 export interface RuntimeAlarm {
@@ -26,6 +35,7 @@ export interface RuntimeAlarm {
   readonly conditionActive: boolean;
   readonly since: number;
   readonly why: string;
+  readonly help: AlarmHelp | null;
 }
 
 export interface AlarmList {
@@ -39,13 +49,17 @@ export interface Point {
   readonly area: string | null;
   readonly unit: string | null;
   readonly gas: string | null;
-  /** Decimal places to show; when the server gives none, formatValue picks a safe default. */
+  /** The step values are stored at (0.1: one decimal); formatValue shows values at it, or picks a safe default without one. */
   readonly resolution?: number | null;
   readonly value: number | boolean | null;
   readonly quality: Quality | null;
   readonly reason: { readonly code: string; readonly message: string } | null;
   readonly sourceTime: number | null;
   readonly receiveTime: number | null;
+  /** Expected spacing of readings: a reading older than a few of these is stale. */
+  readonly pollIntervalMs?: number | null;
+  /** On the site plan, in plan units from its top left; null when not placed. */
+  readonly position?: { readonly x: number; readonly y: number } | null;
 }
 
 export interface ReadingUpdate {
@@ -55,8 +69,239 @@ export interface ReadingUpdate {
   readonly time: number;
 }
 
+/** The area presets of the agent's config (agent/src/config/area-presets.ts). */
+export type AreaKind = 'kitchen' | 'nh3-machine-room' | 'dust-point' | 'tank-farm' | 'process';
+
 export interface Site {
   readonly site: { readonly id: string; readonly name: string; readonly timeZone?: string };
   readonly warningGrade: WarningGrade;
-  readonly areas: readonly { readonly id: string; readonly name: string | null; readonly warningGrade: WarningGrade }[];
+  readonly areas: readonly { readonly id: string; readonly name: string | null; readonly kind?: AreaKind | null; readonly warningGrade: WarningGrade }[];
+  /** The site plan's image (GET url) and size in plan units; null when the config names none. */
+  readonly plan?: { readonly url: string; readonly width: number; readonly height: number } | null;
+  /** R and its grade (1 highest .. 4) from the config's inventories; null without them. */
+  readonly majorHazard?: { readonly r: number; readonly grade: number } | null;
+}
+
+/** GET /api/v1/devices: each device's comms and health. */
+export interface Device {
+  readonly id: string;
+  readonly kind: 'modbus' | 'opcua';
+  readonly comms: 'ok' | 'comms_loss' | 'refusing_requests';
+  readonly lastGoodReadingAt: number | null;
+  readonly disconnections: number;
+  readonly offlineHours: number;
+  readonly faults: readonly { readonly pointId: string; readonly quality: string; readonly reason: string | null; readonly message: string | null }[];
+  readonly sensorLifeHours: number | null;
+  readonly upkeep: { readonly bumpTestDue: number | null; readonly calibrationDue: number | null; readonly overdue: boolean } | null;
+}
+
+export interface LimitSwitch {
+  readonly pointId: string;
+  readonly value: boolean | null;
+  readonly quality: Quality | null;
+  readonly sourceTime: number | null;
+  readonly receiveTime: number | null;
+}
+
+export type ActionState = 'normal' | 'commanded' | 'confirmed' | 'discrepancy' | 'latched';
+
+/** GET /api/v1/actions: a shut-off valve, fan, siren or power cut with its latch, feedback and triggers. */
+export interface Action {
+  readonly id: string;
+  readonly name: string | null;
+  readonly kind: 'shutoff_valve' | 'fan' | 'siren' | 'power_cut';
+  readonly output: { readonly id: string; readonly command: string; readonly tripValue: boolean | number };
+  readonly state: ActionState;
+  readonly latched: boolean;
+  readonly latchedSince: number | null;
+  readonly trippedBy: readonly string[];
+  readonly discrepancy: string | null;
+  readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
+  readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
+  readonly resetAllowed: boolean;
+  readonly resetRefusal: string | null;
+}
+
+/** The limits in force of a point (GET /api/v1/points `thresholds`, the trends' `limits`); null where none. */
+export interface Limits {
+  readonly lolo: number | null;
+  readonly lo: number | null;
+  readonly hi: number | null;
+  readonly hihi: number | null;
+}
+
+/** What GET /api/v1/points gives beyond the live value: limits and the provincial indicator metadata. */
+export interface PointDetails extends Point {
+  readonly thresholds?: Limits;
+  readonly description?: string | null;
+  readonly indicatorCode?: string | null;
+  readonly equipmentCode?: string | null;
+  readonly tagNumber?: string | null;
+  readonly range?: readonly [number, number] | null;
+  readonly hazardSourceCode?: string | null;
+  readonly casNumber?: string | null;
+  readonly pollIntervalMs?: number | null;
+  readonly disabled?: { readonly by: string; readonly at: number; readonly reason: string } | null;
+}
+
+/** A stored alarm event row (GET /api/v1/alarm-events, the trends' `events`). */
+export interface AlarmEvent {
+  readonly seq: number;
+  readonly time: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly stateAfter: string;
+  readonly priority?: Priority | null;
+  readonly who?: string | null;
+  readonly why?: string | null;
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+/** GET /api/v1/trends: per point, buckets of good readings (min / max / avg) and those holding readings not good. */
+export interface Trend {
+  readonly from: number;
+  readonly to: number;
+  readonly bucketMs: number;
+  readonly series: readonly {
+    readonly pointId: string;
+    readonly unit: string | null;
+    readonly source: 'raw' | '1m' | '1h' | '1d';
+    readonly limits: Limits;
+    readonly buckets: readonly { readonly start: number; readonly min: number; readonly max: number; readonly avg: number; readonly count: number }[];
+    readonly notGood: readonly { readonly start: number; readonly count: number }[];
+  }[];
+  readonly events: readonly AlarmEvent[];
+  readonly eventsTruncated: boolean;
+}
+
+/** A count of alarm activations in one UTC hour or day (GET /api/v1/alarm-health). */
+export interface ActivationCount {
+  readonly start: number;
+  readonly count: number;
+}
+
+export interface StandingAlarm {
+  readonly alarmId: string;
+  readonly pointId: string | null;
+  readonly priority: string | null;
+  readonly state: string;
+  readonly activeSince: number;
+}
+
+export interface AlarmHealth {
+  readonly from: number;
+  readonly to: number;
+  readonly activations: number;
+  readonly averagePer10Min: number;
+  readonly perHour: readonly ActivationCount[];
+  readonly perDay: readonly ActivationCount[];
+  readonly floods: readonly { readonly start: number; readonly end: number; readonly alarms: number }[];
+  readonly chattering: readonly { readonly alarmId: string; readonly pointId: string | null; readonly activations: number; readonly maxIn1Min: number }[];
+  readonly standing: readonly StandingAlarm[];
+  readonly stale: readonly StandingAlarm[];
+  readonly worstPoints: readonly { readonly pointId: string; readonly activations: number }[];
+}
+
+export interface AuditRow {
+  readonly seq: number;
+  readonly time: number;
+  readonly who: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AuditPage {
+  readonly rows: readonly AuditRow[];
+  readonly next: number;
+  readonly complete: boolean;
+  readonly chain: {
+    readonly ok: boolean;
+    readonly rowsChecked: number;
+    readonly problems: readonly { readonly seq: number; readonly problem: 'content_changed' | 'chain_broken' | 'missing' | 'duplicate'; readonly message: string }[];
+  };
+}
+
+interface ShiftEvent {
+  readonly seq: number;
+  readonly time: number;
+  readonly alarmId: string;
+  readonly pointId: string | null;
+  readonly who: string | null;
+}
+
+export interface ShiftReport {
+  readonly from: number;
+  readonly to: number;
+  readonly raised: { readonly total: number; readonly byPriority: Readonly<Record<Priority, number>> };
+  readonly acknowledgements: readonly (ShiftEvent & { readonly priority: string | null; readonly comment: string | null; readonly secondsToAcknowledge: number | null })[];
+  readonly handling: readonly (ShiftEvent & { readonly found: string; readonly done: string; readonly result: string })[];
+  readonly modeChanges: readonly (ShiftEvent & {
+    readonly kind: 'shelved' | 'unshelved' | 'suppressed' | 'out_of_service' | 'returned_to_service';
+    readonly reason: string | null;
+    readonly shelvedUntil: number | null;
+  })[];
+  readonly actions: readonly (ShiftEvent & { readonly kind: string; readonly actionId: string | null; readonly command: string | null; readonly reason: string | null })[];
+  readonly upkeep: readonly {
+    readonly seq: number;
+    readonly deviceId: string;
+    readonly kind: 'bump_test' | 'calibration';
+    readonly at: number;
+    readonly result: 'pass' | 'fail' | 'adjusted';
+    readonly notes: string | null;
+    readonly nextDue: number | null;
+    readonly who: string | null;
+    readonly recordedAt: number;
+  }[];
+  readonly commsLosses: readonly { readonly deviceId: string; readonly disconnections: number; readonly offlineHours: number }[];
+  readonly points: readonly {
+    readonly pointId: string;
+    readonly min: number | null;
+    readonly avg: number | null;
+    readonly max: number | null;
+    readonly count: number;
+    readonly completeness: number;
+  }[];
+  readonly pointsTruncated: boolean;
+  readonly standing: readonly (StandingAlarm & { readonly mode: string })[];
+}
+
+/** A stored alarm event (GET /api/v1/alarm-events): transitions, acknowledgements, handling records, resets. */
+export interface AlarmEvent {
+  readonly seq: number;
+  readonly time: number;
+  readonly writtenAt: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly stateAfter: string;
+  readonly priority?: Priority | null;
+  readonly who?: string | null;
+  readonly why?: string | null;
+  readonly details?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface LimitSwitch {
+  readonly pointId: string;
+  readonly value: boolean | null;
+  readonly quality: Quality | null;
+  readonly sourceTime: number | null;
+  readonly receiveTime: number | null;
+}
+
+/** A configured action (GET /api/v1/actions): a shut-off valve, fan, siren or power cut, and whether a reset would pass. */
+export interface Action {
+  readonly id: string;
+  readonly name: string | null;
+  readonly kind: 'shutoff_valve' | 'fan' | 'siren' | 'power_cut';
+  readonly state: 'normal' | 'commanded' | 'confirmed' | 'discrepancy' | 'latched';
+  readonly latched: boolean;
+  readonly latchedSince: number | null;
+  readonly trippedBy: readonly string[];
+  readonly discrepancy: string | null;
+  readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
+  readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
+  readonly resetAllowed: boolean;
+  readonly resetRefusal: string | null;
 }

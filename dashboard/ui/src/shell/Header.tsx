@@ -39,7 +39,7 @@ export function Header({ user }: { readonly user: Session }) {
         </button>
       </div>
       <nav aria-label={t('header.navigation')}>
-        {PAGES.filter((page) => page.visibleTo?.(user.role) ?? true).map((page) => (
+        {PAGES.filter((page) => page.may?.(user.role) ?? true).map((page) => (
           <a key={page.path} href={page.path} aria-current={page.path === path ? 'page' : undefined}>
             {t(page.label)}
           </a>

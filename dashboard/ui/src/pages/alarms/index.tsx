@@ -1,19 +1,143 @@
-/** The active alarms, worst first, with Acknowledge (and a comment) for the roles that may. */
+/**
+ * The alarm list: the active alarms (the live store) and their stored history (GET /api/v1/alarm-events) in one view,
+ * narrowed by one filter bar (area, priority, state, point, time range, text) and one sort. Acknowledge with a comment
+ * in the row; the detail panel has the alarm's help and the other commands. The filtered lists export as CSV and
+ * print on A4 (alarms.css).
+ */
+import './alarms.css';
 import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { ApiError, api, CAN, session } from '../../api/client.ts';
-import { PRIORITIES, type Priority } from '../../api/types.ts';
+import { type AlarmEvent, type AlarmState, PRIORITIES, type Priority } from '../../api/types.ts';
+import { formatTime, timeZone } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
-import { alarms, reloadAlarms } from '../../live/store.ts';
+import { alarms, points, reloadAlarms, site } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
+import { download, toCsv } from './csv.ts';
+import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
+import { type ActiveRow, Detail } from './Detail.tsx';
+import { BreakableId, EventRows, eventText, kindWord } from './HistoryTable.tsx';
 
-interface Row {
-  readonly id: string;
-  readonly label: string;
-  readonly priority: Priority;
-  readonly state: Parameters<typeof StateMark>[0]['state'];
-  readonly since: number | null;
-  readonly ackable: boolean;
+const STATE_FILTERS = ['unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned', 'shelved', 'suppressed', 'out_of_service'] as const;
+type StateFilter = (typeof STATE_FILTERS)[number];
+const SORTS = ['newest', 'oldest', 'priority'] as const;
+type Sort = (typeof SORTS)[number];
+/** History rows drawn on screen; the CSV has every filtered one. */
+const HISTORY_SHOWN = 500;
+
+interface Filters {
+  readonly area: string;
+  readonly priority: Priority | '';
+  readonly state: StateFilter | '';
+  readonly point: string;
+  readonly from: string;
+  readonly to: string;
+  readonly text: string;
+  readonly sort: Sort;
+}
+
+const NO_FILTERS: Filters = { area: '', priority: '', state: '', point: '', from: '', to: '', text: '', sort: 'newest' };
+const ALARM_STATES: readonly string[] = ['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned'];
+
+const areaOf = (pointId: string | null) => (pointId === null ? null : (points.value.get(pointId)?.area ?? null));
+
+function activeRows(): ActiveRow[] {
+  return [
+    ...alarms.value.engine.map((alarm) => ({
+      id: alarm.id,
+      source: 'engine' as const,
+      pointId: alarm.pointId,
+      area: areaOf(alarm.pointId),
+      priority: alarm.priority,
+      state: alarm.state,
+      mode: alarm.mode,
+      conditionActive: alarm.conditionActive,
+      since: alarm.activeSince,
+      shelvedUntil: alarm.shelvedUntil,
+      why: null,
+      help: alarm.help ?? null,
+    })),
+    ...alarms.value.runtime.map((alarm) => ({
+      id: alarm.id,
+      source: 'runtime' as const,
+      pointId: null,
+      area: null,
+      priority: alarm.priority,
+      state: alarm.state,
+      mode: 'in_service' as const,
+      conditionActive: alarm.conditionActive,
+      since: alarm.since,
+      shelvedUntil: null,
+      why: alarm.why,
+      help: alarm.help ?? null,
+    })),
+  ];
+}
+
+/** An alarm no longer active, opened from its history: what its latest event says. */
+function rowFromEvent(event: AlarmEvent): ActiveRow {
+  return {
+    id: alarmIdOf(event),
+    source: event.pointId === null ? 'runtime' : 'engine',
+    pointId: event.pointId,
+    area: areaOf(event.pointId),
+    priority: event.priority ?? 'low',
+    state: (ALARM_STATES.includes(event.stateAfter) ? event.stateAfter : 'normal') as AlarmState,
+    mode: 'in_service',
+    conditionActive: false,
+    since: null,
+    shelvedUntil: null,
+    why: null,
+    help: null,
+  };
+}
+
+/** datetime-local text (the browser's zone) as epoch ms; null when empty or unreadable. */
+function msOf(local: string): number | null {
+  if (local === '') return null;
+  const ms = new Date(local).getTime();
+  return Number.isNaN(ms) ? null : ms;
+}
+
+interface Matchable {
+  readonly alarmId: string;
+  readonly pointId: string | null;
+  readonly area: string | null;
+  readonly priority: Priority | null;
+  readonly states: readonly string[];
+  readonly time: number | null;
+  readonly text: string;
+}
+
+function matcher(filters: Filters): (item: Matchable) => boolean {
+  const from = msOf(filters.from);
+  const to = msOf(filters.to);
+  const point = filters.point.trim().toLowerCase();
+  const text = filters.text.trim().toLowerCase();
+  return (item) =>
+    (filters.area === '' || item.area === filters.area) &&
+    (filters.priority === '' || item.priority === filters.priority) &&
+    (filters.state === '' || item.states.includes(filters.state)) &&
+    (point === '' || (item.pointId ?? item.alarmId).toLowerCase().includes(point)) &&
+    (from === null || (item.time !== null && item.time >= from)) &&
+    (to === null || (item.time !== null && item.time < to)) &&
+    (text === '' || `${item.alarmId} ${item.text}`.toLowerCase().includes(text));
+}
+
+function sorter<T>(sort: Sort, priorityOf: (item: T) => Priority | null, timeOf: (item: T) => number | null): (a: T, b: T) => number {
+  const rank = (item: T) => {
+    const priority = priorityOf(item);
+    return priority === null ? PRIORITIES.length : PRIORITIES.indexOf(priority);
+  };
+  const byTime = (a: T, b: T) => (timeOf(a) ?? 0) - (timeOf(b) ?? 0);
+  if (sort === 'oldest') return byTime;
+  if (sort === 'newest') return (a, b) => byTime(b, a);
+  return (a, b) => rank(a) - rank(b) || byTime(b, a);
+}
+
+function helpText(row: ActiveRow): string {
+  return row.help ? [row.help.cause, row.help.consequence, row.help.action].filter((part) => part !== null).join(' ') : '';
 }
 
 function AckForm({ alarmId }: { readonly alarmId: string }) {
@@ -26,7 +150,7 @@ function AckForm({ alarmId }: { readonly alarmId: string }) {
       await api.post(`/api/v1/alarms/${encodeURIComponent(alarmId)}/ack`, text === '' ? {} : { comment: text });
       comment.value = '';
       message.value = null;
-      await reloadAlarms();
+      await Promise.all([reloadAlarms(), refreshHistory()]);
     } catch (error) {
       message.value = t('alarms.failed', { message: error instanceof ApiError ? error.message : t('error.network') });
     }
@@ -46,62 +170,277 @@ function AckForm({ alarmId }: { readonly alarmId: string }) {
   );
 }
 
+function FilterBar({ filters, onChange }: { readonly filters: Filters; readonly onChange: (next: Filters) => void }) {
+  const set =
+    <K extends keyof Filters>(key: K) =>
+    (event: Event) =>
+      onChange({ ...filters, [key]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value });
+  return (
+    <form class="alarm-filters no-print" data-testid="filters" onSubmit={(event) => event.preventDefault()} aria-label={t('alarms.filter.title')}>
+      <label>
+        {t('alarms.filter.area')}
+        <select name="area" value={filters.area} onChange={set('area')}>
+          <option value="">{t('alarms.filter.all')}</option>
+          {(site.value?.areas ?? []).map((area) => (
+            <option key={area.id} value={area.id}>
+              {area.name ?? area.id}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('alarms.priority')}
+        <select name="priority" value={filters.priority} onChange={set('priority')}>
+          <option value="">{t('alarms.filter.all')}</option>
+          {PRIORITIES.map((priority) => (
+            <option key={priority} value={priority}>
+              {t(`priority.${priority}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('alarms.state')}
+        <select name="state" value={filters.state} onChange={set('state')}>
+          <option value="">{t('alarms.filter.all')}</option>
+          {STATE_FILTERS.map((state) => (
+            <option key={state} value={state}>
+              {state === 'shelved' || state === 'suppressed' || state === 'out_of_service' ? t(`mode.${state}`) : t(`state.${state}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('alarms.filter.point')}
+        <input name="point" value={filters.point} onInput={set('point')} />
+      </label>
+      <label>
+        {t('alarms.filter.from')}
+        <input name="from" type="datetime-local" step={1} value={filters.from} onInput={set('from')} />
+      </label>
+      <label>
+        {t('alarms.filter.to')}
+        <input name="to" type="datetime-local" step={1} value={filters.to} onInput={set('to')} />
+      </label>
+      <label>
+        {t('alarms.filter.text')}
+        <input name="text" type="search" value={filters.text} onInput={set('text')} />
+      </label>
+      <label>
+        {t('alarms.filter.sort')}
+        <select name="sort" value={filters.sort} onChange={set('sort')}>
+          {SORTS.map((sort) => (
+            <option key={sort} value={sort}>
+              {t(`alarms.sort.${sort}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" onClick={() => onChange(NO_FILTERS)} data-testid="clear-filters">
+        {t('alarms.filter.clear')}
+      </button>
+    </form>
+  );
+}
+
+function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): string {
+  const zone = timeZone.value;
+  const times = (ms: number | null) => (ms === null ? ['', ''] : [new Date(ms).toISOString(), formatTime(ms)]);
+  const header = ['list', 'time_utc', `time_site (${zone})`, 'alarm', 'point', 'area', 'priority', 'state_or_event', 'mode', 'who', 'text'];
+  return toCsv([
+    header,
+    ...active.map((row) => [
+      t('alarms.activeTitle'),
+      ...times(row.since),
+      row.id,
+      row.pointId ?? '',
+      row.area ?? '',
+      t(`priority.${row.priority}`),
+      t(`state.${row.state}`),
+      t(`mode.${row.mode}`),
+      '',
+      row.why ?? '',
+    ]),
+    ...events.map((event) => [
+      t('alarms.historyTitle'),
+      ...times(event.time),
+      alarmIdOf(event),
+      event.pointId ?? '',
+      areaOf(event.pointId) ?? '',
+      event.priority ? t(`priority.${event.priority}`) : '',
+      kindWord(event.kind),
+      '',
+      event.who ?? '',
+      eventText(event),
+    ]),
+  ]);
+}
+
 export default function AlarmsPage() {
+  const filters = useSignal<Filters>(NO_FILTERS);
+  const selected = useSignal<string | null>(null);
   const role = session.value?.role;
   const mayAck = role !== undefined && CAN.acknowledge(role);
-  const rows: Row[] = [
-    ...alarms.value.engine.map((alarm) => ({
-      id: alarm.id,
-      label: alarm.id,
-      priority: alarm.priority,
-      state: alarm.state,
-      since: alarm.activeSince,
-      ackable: alarm.state.startsWith('unacknowledged'),
-    })),
-    ...alarms.value.runtime.map((alarm) => ({
-      id: alarm.id,
-      label: `${t('alarms.runtime')}: ${alarm.id}`,
-      priority: alarm.priority,
-      state: alarm.state,
-      since: alarm.since,
-      ackable: alarm.state.startsWith('unacknowledged'),
-    })),
-  ].sort((a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || (a.since ?? 0) - (b.since ?? 0));
+  const list = alarms.value;
+
+  // Every stored alarm event reaches the stream, which reloads the alarm list: read the new events and actions then.
+  useEffect(() => {
+    void refreshHistory();
+    void refreshActions().catch(() => undefined);
+  }, [list]);
+
+  const matches = matcher(filters.value);
+  const active = activeRows()
+    .filter((row) =>
+      matches({ alarmId: row.id, pointId: row.pointId, area: row.area, priority: row.priority, states: [row.state, row.mode], time: row.since, text: `${row.why ?? ''} ${helpText(row)}` }),
+    )
+    .sort(
+      sorter(
+        filters.value.sort,
+        (row) => row.priority,
+        (row) => row.since,
+      ),
+    );
+  const events = history.value
+    .filter((event) =>
+      matches({
+        alarmId: alarmIdOf(event),
+        pointId: event.pointId,
+        area: areaOf(event.pointId),
+        priority: event.priority ?? null,
+        states: [event.stateAfter, event.kind],
+        time: event.time,
+        text: `${event.who ?? ''} ${eventText(event)}`,
+      }),
+    )
+    .sort(
+      sorter(
+        filters.value.sort,
+        (event) => event.priority ?? null,
+        (event) => event.time,
+      ),
+    );
+  const selectedRow = selected.value === null ? null : (activeRows().find((row) => row.id === selected.value) ?? rowOfHistory(selected.value));
+
+  const exportCsv = () =>
+    download(
+      `alarms-${new Date()
+        .toISOString()
+        .replaceAll(':', '-')
+        .replace(/\.\d+Z$/, 'Z')}.csv`,
+      csvOf(active, events),
+    );
+
   return (
-    <section class="page">
-      <h1>{t('alarms.title')}</h1>
-      {rows.length === 0 ? (
-        <p>{t('alarms.empty')}</p>
+    <section class="page alarms-page">
+      <div class="alarms-head">
+        <h1>{t('alarms.title')}</h1>
+        <div class="no-print alarms-tools">
+          <button type="button" onClick={exportCsv} data-testid="export-csv">
+            {t('alarms.exportCsv')}
+          </button>
+          <button type="button" onClick={() => window.print()} data-testid="print">
+            {t('alarms.print')}
+          </button>
+        </div>
+      </div>
+      <p class="print-only">{t('alarms.printedAt', { time: formatTime(Date.now()), zone: timeZone.value, user: session.value?.name ?? '' })}</p>
+      <FilterBar filters={filters.value} onChange={(next) => (filters.value = next)} />
+      {selectedRow && <Detail key={selectedRow.id} row={selectedRow} onClose={() => (selected.value = null)} />}
+
+      <h2>
+        {t('alarms.activeTitle')} <span class="muted">({active.length})</span>
+      </h2>
+      {active.length === 0 ? (
+        <p data-testid="active-empty">{t('alarms.empty')}</p>
       ) : (
-        <table class="alarm-table">
+        <table class="alarm-table" data-testid="active-table">
           <thead>
             <tr>
               <th scope="col">{t('alarms.priority')}</th>
               <th scope="col">{t('alarms.alarm')}</th>
               <th scope="col">{t('alarms.state')}</th>
               <th scope="col">{t('alarms.since')}</th>
-              {mayAck && <th scope="col">{t('alarms.action')}</th>}
+              <th scope="col" class="no-print">
+                {t('alarms.action')}
+              </th>
             </tr>
           </thead>
           <tbody>
-            {rows.map((row) => (
+            {active.map((row) => (
               <tr key={row.id} data-testid={`alarm-${row.id}`} class={`priority-row-${row.priority}`}>
                 <td>
                   <PriorityMark priority={row.priority} />
                 </td>
-                <td>{row.label}</td>
                 <td>
+                  {row.source === 'runtime' && `${t('alarms.runtime')}: `}
+                  <BreakableId id={row.id} />
+                  {row.area && <div class="muted">{site.value?.areas.find((area) => area.id === row.area)?.name ?? row.area}</div>}
+                  {row.why && <div class="muted">{row.why}</div>}
+                </td>
+                <td class="state-cell">
                   <StateMark state={row.state} />
+                  {row.mode !== 'in_service' && (
+                    <div>
+                      <span class={`mark mode-${row.mode}`}>{t(`mode.${row.mode}`)}</span>
+                      {row.shelvedUntil !== null && (
+                        <span class="muted">
+                          {' '}
+                          {t('alarms.shelvedUntil')} <Time ms={row.shelvedUntil} />
+                        </span>
+                      )}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <Time ms={row.since} />
                 </td>
-                {mayAck && <td>{row.ackable && <AckForm alarmId={row.id} />}</td>}
+                <td class="no-print row-actions">
+                  {mayAck && row.state.startsWith('unacknowledged') && <AckForm alarmId={row.id} />}
+                  <button type="button" data-testid="details" aria-expanded={selected.value === row.id} onClick={() => (selected.value = row.id)}>
+                    {t('alarms.details')}
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+
+      <h2>
+        {t('alarms.historyTitle')} <span class="muted">({events.length})</span>
+      </h2>
+      {historyError.value && (
+        <p class="form-error" role="alert">
+          {t('alarms.history.failed', { message: historyError.value })}
+        </p>
+      )}
+      {events.length === 0 ? (
+        <p>{t('alarms.history.empty')}</p>
+      ) : (
+        <table class="event-table" data-testid="history-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('alarms.history.time')}</th>
+              <th scope="col">{t('alarms.alarm')}</th>
+              <th scope="col">{t('alarms.priority')}</th>
+              <th scope="col">{t('alarms.history.event')}</th>
+              <th scope="col">{t('alarms.history.who')}</th>
+              <th scope="col">{t('alarms.history.text')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <EventRows events={events.slice(0, HISTORY_SHOWN)} onOpen={(alarmId) => (selected.value = alarmId)} />
+          </tbody>
+        </table>
+      )}
+      {events.length > HISTORY_SHOWN && <p class="muted">{t('alarms.history.more', { shown: HISTORY_SHOWN, total: events.length })}</p>}
     </section>
   );
+}
+
+/** An alarm that is no longer active is still opened (its handling is often recorded after it cleared). */
+function rowOfHistory(alarmId: string): ActiveRow | null {
+  const latest = history.value.findLast((event) => alarmIdOf(event) === alarmId);
+  return latest ? rowFromEvent(latest) : null;
 }

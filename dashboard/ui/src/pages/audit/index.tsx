@@ -1,5 +1,214 @@
-import { Placeholder } from '../../shell/Placeholder.tsx';
+/**
+ * The audit log (GET /api/v1/audit) for supervisors and admins: who did what to which target, with what result and
+ * reason, filtered by person, action and time, a page at a time (load more via `next`). The hash chain's status is on
+ * top: intact with the rows checked, or a red banner naming each altered, missing or duplicated row.
+ */
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { ApiError, api } from '../../api/client.ts';
+import type { AuditPage, AuditRow } from '../../api/types.ts';
+import { type MessageKey, t } from '../../i18n/index.ts';
+import { lastPreset, type Range, RangePicker } from '../../shell/RangePicker.tsx';
+import { DAY_MS } from '../../shell/site-time.ts';
+import { Time } from '../../shell/Time.tsx';
+import './audit.css';
 
-export default function Page() {
-  return <Placeholder title="nav.audit" />;
+const PAGE_SIZE = 100;
+const PRESETS = [lastPreset('24h', 'audit.last24h', DAY_MS), lastPreset('7d', 'audit.last7d', 7 * DAY_MS), lastPreset('30d', 'audit.last30d', 30 * DAY_MS)];
+
+/** Actions with a name in the catalogs; others are shown by their code. */
+const KNOWN_ACTIONS = [
+  'alarm_command',
+  'alarm_handling',
+  'reset_action',
+  'device_upkeep',
+  'threshold_change',
+  'threshold_override_retired',
+  'session_login',
+  'session_login_failed',
+  'session_login_throttled',
+  'session_logout',
+  'regulator_token_created',
+  'regulator_token_revoked',
+  'config_reload',
+  'shutoff_command',
+  'shutoff_confirmed',
+  'shutoff_discrepancy',
+] as const;
+
+const KNOWN_COMMANDS = ['ack', 'shelve', 'unshelve', 'suppress', 'unsuppress', 'remove_from_service', 'return_to_service', 'reset'];
+
+function actionName(action: string): string {
+  return (KNOWN_ACTIONS as readonly string[]).includes(action) ? t(`audit.actions.${action}` as MessageKey) : action;
+}
+
+function text(details: AuditRow['details'], key: string): string | null {
+  const value = details?.[key];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** What the person gave as the reason: a command's reason or comment, a refusal's reason, a handling record's result. */
+function reasonOf(details: AuditRow['details']): string | null {
+  const handling = details?.['handling'];
+  const handled = typeof handling === 'object' && handling !== null ? text(handling as Record<string, unknown>, 'result') : null;
+  return text(details, 'reason') ?? handled ?? text(details, 'why');
+}
+
+function Result({ row }: { readonly row: AuditRow }) {
+  const result = text(row.details, 'result');
+  if (result === null) return <span>—</span>;
+  const refused = result === 'refused' || result === 'failed';
+  const known = ['accepted', 'refused', 'written', 'failed'].includes(result);
+  return <span class={`mark ${refused ? 'verdict-over' : 'verdict-ok'}`}>{known ? t(`audit.results.${result}` as MessageKey) : result}</span>;
+}
+
+function ChainStatus({ chain }: { readonly chain: AuditPage['chain'] }) {
+  if (chain.ok)
+    return (
+      <div class="chain chain-ok" role="status" data-testid="chain-ok">
+        <span class="mark verdict-ok">{t('audit.chainOk')}</span> {t('audit.rowsChecked', { count: chain.rowsChecked })}
+      </div>
+    );
+  return (
+    <div class="banner banner-lost chain" role="alert" data-testid="chain-broken">
+      <p>
+        <span aria-hidden="true">⚠ </span>
+        {t('audit.chainBroken', { count: chain.problems.length, checked: chain.rowsChecked })}
+      </p>
+      <ul>
+        {chain.problems.map((problem) => (
+          <li key={`${problem.seq}-${problem.problem}`}>
+            {t('audit.problem', { seq: problem.seq, problem: t(`audit.problems.${problem.problem}`) })}: {problem.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export default function AuditLogPage() {
+  const chosen = useSignal('24h');
+  const range = useSignal<Range>(PRESETS[0]!.range());
+  const who = useSignal('');
+  const action = useSignal('');
+  const applied = useSignal({ who: '', action: '' });
+  const rows = useSignal<readonly AuditRow[]>([]);
+  const page = useSignal<AuditPage | null>(null);
+  const loading = useSignal(false);
+  const error = useSignal<string | null>(null);
+
+  const load = async (after: number) => {
+    const query = new URLSearchParams({ from: String(range.value.from), to: String(range.value.to), limit: String(PAGE_SIZE), after: String(after) });
+    if (applied.value.who !== '') query.set('who', applied.value.who);
+    if (applied.value.action !== '') query.set('action', applied.value.action);
+    loading.value = true;
+    try {
+      const answer = await api.get<AuditPage>(`/api/v1/audit?${query}`);
+      rows.value = after === 0 ? answer.rows : [...rows.value, ...answer.rows];
+      page.value = answer;
+      error.value = null;
+    } catch (failure) {
+      error.value = failure instanceof ApiError ? failure.message : t('error.network');
+    } finally {
+      loading.value = false;
+    }
+  };
+  useEffect(() => {
+    void load(0);
+  }, [range.value, applied.value]);
+
+  return (
+    <section class="page audit-page">
+      <h1>{t('audit.title')}</h1>
+      {page.value && <ChainStatus chain={page.value.chain} />}
+      <RangePicker
+        presets={PRESETS}
+        chosen={chosen.value}
+        range={range.value}
+        onChange={(next, key) => {
+          chosen.value = key;
+          range.value = next;
+        }}
+      />
+      <form
+        class="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          applied.value = { who: who.value.trim(), action: action.value.trim() };
+        }}
+      >
+        <label>
+          {t('audit.who')}
+          <input data-testid="filter-who" value={who.value} placeholder={t('audit.anyone')} onInput={(event) => (who.value = event.currentTarget.value)} />
+        </label>
+        <label>
+          {t('audit.action')}
+          <select data-testid="filter-action" value={action.value} onChange={(event) => (action.value = event.currentTarget.value)}>
+            <option value="">{t('audit.anyAction')}</option>
+            {KNOWN_ACTIONS.map((code) => (
+              <option key={code} value={code}>
+                {actionName(code)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="primary" data-testid="filter-apply">
+          {t('audit.filter')}
+        </button>
+      </form>
+      {error.value && (
+        <p class="form-error" role="alert">
+          {t('audit.failed', { message: error.value })}
+        </p>
+      )}
+      {page.value && rows.value.length === 0 && <p data-testid="audit-empty">{t('audit.empty')}</p>}
+      {rows.value.length > 0 && (
+        <table class="audit-table" data-testid="audit-rows">
+          <thead>
+            <tr>
+              <th scope="col">{t('audit.time')}</th>
+              <th scope="col">{t('audit.who')}</th>
+              <th scope="col">{t('audit.action')}</th>
+              <th scope="col">{t('audit.target')}</th>
+              <th scope="col">{t('audit.result')}</th>
+              <th scope="col">{t('audit.reason')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.value.map((row) => {
+              const command = text(row.details, 'command');
+              const role = text(row.details, 'role');
+              return (
+                <tr key={row.seq} data-testid={`audit-${row.seq}`} data-action={row.action}>
+                  <td>
+                    <Time ms={row.time} />
+                    <div class="muted">#{row.seq}</div>
+                  </td>
+                  <td>
+                    {row.who}
+                    {role && <div class="muted">{t(`role.${role}` as MessageKey)}</div>}
+                  </td>
+                  <td>
+                    {actionName(row.action)}
+                    {command && <div class="muted">{KNOWN_COMMANDS.includes(command) ? t(`audit.commands.${command}` as MessageKey) : command}</div>}
+                  </td>
+                  <td class="wrap">{row.target ?? '—'}</td>
+                  <td>
+                    <Result row={row} />
+                  </td>
+                  <td class="wrap">{reasonOf(row.details) ?? '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {page.value && !page.value.complete && (
+        <button type="button" data-testid="load-more" disabled={loading.value} onClick={() => void load(page.value!.next)}>
+          {t('audit.loadMore')}
+        </button>
+      )}
+      {page.value?.complete && rows.value.length > 0 && <p class="muted">{t('audit.end', { count: rows.value.length })}</p>}
+    </section>
+  );
 }

@@ -1,0 +1,549 @@
+/**
+ * The web server inside the agent (issue 18): `hazmon run` as the systemd unit starts it (the bundle of
+ * gateway/scripts/build.ts, the unit's Node options and environment, pinned to CPU 0) with its web server on a loopback
+ * port, on the 10,000-point simulated plant of bench/agent.bench.ts (a child pinned to CPU 1). The clients run in this
+ * process and talk to it over real sockets as browsers and regulators do.
+ *
+ * Figures, each beside a baseline measured in the same run (targets from shared/README.md):
+ * 1. Alarm -> SSE: 20 signed-in `GET /api/v1/stream` readers; 20 more points (a register bank simulated in this
+ *    process, polled every 50 ms, `hi` at 500) driven over and under their limit until ALARMS `raised` events have
+ *    been seen. Latency = arrival at each reader less the event's time (the agent's receive time of the reading the
+ *    engine raised it on; same clock), p50 / p99 over every reader's copy. Baseline: the agent's own durable
+ *    subscriber seeing the committed row (the `[seq N]` line `hazmon run` prints for it, timed as it arrives here
+ *    through the stdout pipe) less the same time; also the row's `writtenAt` (taken as the store's commit round began).
+ * 2. Regulator aggregates `GET /api/v1/aggregates` of 1,000 points at 1 min, over one hour and over one day, every page
+ *    (the route pages at 10,000 rows), by a regulator token. Baseline: one SQL query of the same 1-minute rows on the
+ *    same file (before the agent starts), read into JavaScript objects.
+ * 3. Trend of one point `GET /api/v1/trends` over ranges log-spaced from 1 minute to 1 year, ending now, 500 buckets.
+ *    Baseline: the store's own query (`StoreReader.readings`, resolution auto) of the same spans on the same file.
+ * 4. History over 100k stored alarm events and 100k audit rows: `GET /api/v1/alarm-events` pages of 1,000 after
+ *    cursors spread over the table (the only alarm-history route there is), `GET /api/v1/audit` pages of 1,000, all
+ *    rows and of one person (`who`). Baseline: the same page by plain SQL on the same file.
+ * 5. Ingest with the web server, every point polled each 100 ms (100k readings/s offered): readings/s the store
+ *    committed in the window (`hazmon_store_raw_rows_written_total`), without clients and with 20 dashboards (each a
+ *    stream plus `GET /api/v1/points` every 5 s) and 10 regulator pulls a second (aggregates of the last minute, alarm
+ *    events after a cursor, site, devices); the ratio; RSS max of each run from /proc every 50 ms, spawn to exit.
+ * The history (2-4) is written into the agent's file first (bench/api-bench/history.ts); phases 1-4 run on the
+ * plant polled each second, phase 1 first with the streams open, then 2-4 with them closed.
+ *
+ * The default run took 6-11 min on the shared 2-core machine at load 10-21 (the whole-day aggregate pull alone 55-160 s
+ * while the route pages it by 10,000 rows); the figures print as each phase ends.
+ * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives the loaded ingest run one kind of client only (default both).
+ * HAZMON_BENCH_DAY_PULLS (default 1; 0 skips the day) sets the whole-day aggregate pulls.
+ * HAZMON_BENCH_ALARMS (default 1000), HAZMON_BENCH_HISTORY_EVENTS (100000), HAZMON_BENCH_REQUESTS (requests per
+ * figure of 3 and 4, default 60), HAZMON_BENCH_WARMUP_S (3), HAZMON_BENCH_MEASURE_S (8) and HAZMON_BENCH_ROUNDS
+ * (ingest pairs, each order in turn, default 1) change the run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { hashPassword } from '@hazmon/agent';
+import { startSite } from '@hazmon/simulators';
+import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
+import { ApiClient, nowMs, quantile, SseReader, type Timed } from './api-bench/client.ts';
+import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
+import { agentConfig, bankProfile, fmt, lineMatching, metric, mib, nodeCommand, onCpu, plantPointIds, POINTS, sleep, startSimulator, UNIT_ENVIRONMENT, writeProfiles } from './agent-bench/plant.ts';
+import { sampleMemory } from './agent-bench/process-memory.ts';
+
+const env = process.env;
+const ALARMS = Number(env.HAZMON_BENCH_ALARMS ?? 1000);
+const HISTORY_EVENTS = Number(env.HAZMON_BENCH_HISTORY_EVENTS ?? 100_000);
+const REQUESTS = Number(env.HAZMON_BENCH_REQUESTS ?? 20);
+const WARMUP_S = Number(env.HAZMON_BENCH_WARMUP_S ?? 3);
+const MEASURE_S = Number(env.HAZMON_BENCH_MEASURE_S ?? 8);
+const ROUNDS = Number(env.HAZMON_BENCH_ROUNDS ?? 1);
+/** Pulls of a whole day of aggregates: each is 144 pages, ~1 min on this shared machine today. */
+const DAY_PULLS = Number(env.HAZMON_BENCH_DAY_PULLS ?? 1);
+/** Which clients the loaded ingest run has: both (the target's), or one kind alone to see which costs what. */
+const LOAD = env.HAZMON_BENCH_LOAD ?? 'both';
+if (!['both', 'dashboards', 'regulators'].includes(LOAD)) throw new Error(`HAZMON_BENCH_LOAD: both, dashboards or regulators (got ${LOAD})`);
+/** history (figures 1-4) or ingest (figure 5) alone; both by default. */
+const ONLY = env.HAZMON_BENCH_ONLY ?? 'both';
+if (!['both', 'history', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history or ingest (got ${ONLY})`);
+const withDashboards = LOAD !== 'regulators';
+const withRegulators = LOAD !== 'dashboards';
+
+const STREAMS = 20;
+const DASHBOARDS = 20;
+/** How often each dashboard asks for every point (HAZMON_BENCH_POINTS_POLL_S; 0: never, streams only). */
+const POINTS_POLL_MS = Number(env.HAZMON_BENCH_POINTS_POLL_S ?? 5) * 1000;
+const REGULATOR_PULLS_PER_S = 10;
+const AGGREGATE_POINTS = 1000;
+const ALARM_POINTS = 20;
+const ALARM_POLL_MS = 50;
+/** Each alarm point goes over its limit for half of this, under for the other half: ~40 raised a second from 20 points. */
+const ALARM_CYCLE_MS = 500;
+const HISTORY_POLL_MS = 1000;
+const INGEST_POLL_MS = 100;
+const AGGREGATE_PAGE_ROWS = 10_000;
+const HISTORY_PAGE = 1000;
+const SAMPLE_MS = 50;
+
+const TARGET = { sseP99Ms: 50, aggregatesHourMs: 200, aggregatesDayMs: 2000, aggregatesRatio: 1.5, trendP99Ms: 100, historyP99Ms: 100, ingestRatio: 0.95, rssBytes: 165_000_000 };
+
+const USERS = { viewer: { name: 'view', password: 'view-secret' }, admin: { name: 'root', password: 'root-secret' } };
+/** A cheap scrypt cost: 21 sign-ins must not be what the bench measures. */
+const BENCH_COST = { ln: 10, r: 8, p: 1 };
+
+const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+const ms = (value: number) => `${fmt(value, value < 10 ? 2 : 1)} ms`;
+const iso = (time: number) => new Date(time).toISOString();
+const median = (values: readonly number[]) => quantile(values, 0.5);
+const p99 = (values: readonly number[]) => quantile(values, 0.99);
+const spread = (values: readonly number[]) => (values.length === 0 ? 'none' : `p50 ${ms(median(values))}, p99 ${ms(p99(values))}, max ${ms(Math.max(...values))} (${values.length})`);
+
+interface RunningAgent {
+  readonly base: string;
+  readonly metricsUrl: string;
+  /** performance.now() when RSS sampling began (at spawn), and the samples, `atMs` from then. */
+  readonly spawnedAt: number;
+  readonly samples: readonly { readonly atMs: number; readonly rssBytes: number }[];
+  /** When the line `hazmon run` prints for each committed event (its durable subscriber's, `[seq N]`) arrived here, by seq. */
+  readonly durableSeenAt: ReadonlyMap<number, number>;
+  stop(): Promise<void>;
+}
+
+/** `hazmon run CONFIG` as the unit runs it; resolves once its web server serves. */
+async function startAgent(bundle: string, configPath: string): Promise<RunningAgent> {
+  const [command, args] = nodeCommand(0, bundle, ['run', configPath]);
+  const child = spawn(command, args, { env: { ...env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const memory = sampleMemory(child.pid!, SAMPLE_MS);
+  const spawnedAt = performance.now();
+  try {
+    const [, metricsUrl, base] = await lineMatching(child, /metrics at (\S+)\/metrics[\s\S]*web server at (\S+)\n/, 'hazmon run');
+    const durableSeenAt = new Map<number, number>();
+    let partial = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const seenAt = nowMs();
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const seq = / \[seq (\d+)\]$/.exec(line)?.[1];
+        if (seq !== undefined) durableSeenAt.set(Number(seq), seenAt);
+      }
+    });
+    return {
+      durableSeenAt,
+      base: base!,
+      metricsUrl: `${metricsUrl}/metrics`,
+      spawnedAt,
+      samples: memory.samples,
+      async stop() {
+        child.kill('SIGTERM');
+        const code = await exited;
+        memory.stop();
+        if (code !== 0) throw new Error(`hazmon run exited with ${code}`);
+      },
+    };
+  } catch (error) {
+    memory.stop();
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function usersSection(): Promise<string> {
+  const viewer = await hashPassword(USERS.viewer.password, BENCH_COST);
+  const admin = await hashPassword(USERS.admin.password, BENCH_COST);
+  return `users:
+  - { name: ${USERS.viewer.name}, role: viewer, passwordHash: "${viewer}" }
+  - { name: ${USERS.admin.name}, role: admin, passwordHash: "${admin}" }
+api: { host: 127.0.0.1, port: 0 }
+`;
+}
+
+/** An admin issues a regulator token; the regulator's client holds its secret. */
+async function regulatorClient(base: string): Promise<ApiClient> {
+  const admin = await ApiClient.signIn(base, USERS.admin.name, USERS.admin.password);
+  const created = await admin.post<{ secret?: string }>('/api/v1/tokens', { name: 'api bench regulator' });
+  if (created.status !== 201 || !created.body.secret) throw new Error(`token: ${created.status} ${JSON.stringify(created.body)}`);
+  return ApiClient.regulator(base, created.body.secret);
+}
+
+/** Every page of an aggregates query, timed as one pull; returns the rows read. */
+async function pullAggregates(regulator: ApiClient, points: string, from: number, to: number): Promise<{ ms: number; rows: number; pages: number }> {
+  const started = performance.now();
+  let rows = 0;
+  let pages = 0;
+  for (let cursor: string | null = iso(from); cursor !== null; pages++) {
+    const page: Timed<{ rows: unknown[]; next: string | null }> = await regulator.ok(`/api/v1/aggregates?points=${points}&interval=1m&from=${cursor}&to=${iso(to)}&limit=${AGGREGATE_PAGE_ROWS}`);
+    rows += page.body.rows.length;
+    cursor = page.body.next;
+  }
+  return { ms: performance.now() - started, rows, pages };
+}
+
+/** The alarm points' register bank, simulated here so the bench drives their values. */
+async function startAlarmBank() {
+  const site = await startSite({
+    name: 'api-bench-alarms',
+    speed: 1,
+    tcp: [
+      {
+        name: 'alarms',
+        port: 0,
+        devices: [{ id: 'AL', unitId: 1, model: 'register-bank', options: { generate: [{ namePrefix: 'p', count: ALARM_POINTS, table: 'holding', type: 'int16', start: 0, step: 0 }] } }],
+      },
+    ],
+  });
+  const port = site.endpoints.find((endpoint) => endpoint.deviceId === 'AL')!.port!;
+  return {
+    site,
+    extras: {
+      lines: [{ id: 'alarms', kind: 'tcp', host: '127.0.0.1', port }],
+      devices: [{ id: 'AL', profile: 'alarm-bank', line: 'alarms', unitId: 1 }],
+      points: Array.from({ length: ALARM_POINTS }, (_, i) => `  - { id: AL.p${i + 1}, rules: { limits: { hi: 500 } } }`),
+    },
+  };
+}
+
+/** Log-spaced spans from 1 minute to 365 days, `count` of them, shuffled the same way every run. */
+function trendSpans(count: number): number[] {
+  const spans = Array.from({ length: count }, (_, i) => Math.round(MINUTE_MS * (365 * 1440) ** (i / Math.max(1, count - 1))));
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = spans.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [spans[i], spans[j]] = [spans[j]!, spans[i]!];
+  }
+  return spans;
+}
+
+function printVersus(what: string, route: readonly number[], baseline: readonly number[], baselineName: string, target: string): void {
+  console.log(`  ${what}`);
+  console.log(`    route     : ${spread(route)}`);
+  console.log(`    ${baselineName.padEnd(10)}: ${spread(baseline)}`);
+  console.log(`    ratio route / baseline: p50 ${fmt(median(route) / median(baseline), 2)}x, p99 ${fmt(p99(route) / p99(baseline), 2)}x; ${target}`);
+}
+
+async function historyPhase(bundle: string, dir: string, ports: readonly number[], sections: string): Promise<void> {
+  const alarmBank = await startAlarmBank();
+  try {
+    const profiles = writeProfiles(dir, HISTORY_POLL_MS);
+    writeFileSync(join(profiles, 'alarm-bank.yaml'), bankProfile('alarm-bank', ALARM_POINTS, ALARM_POLL_MS));
+    const storePath = join(dir, 'history.duckdb');
+    const configPath = join(dir, 'history.yaml');
+    writeFileSync(configPath, agentConfig(ports, storePath, profiles, { ...alarmBank.extras, sections }));
+    const pointIds = plantPointIds();
+    const trendPoint = pointIds[0]!;
+    const aggregatePoints = pointIds.slice(POINTS - AGGREGATE_POINTS);
+    const prepared = await prepareHistory(configPath, { trendPoint, aggregatePoints, alarmEvents: HISTORY_EVENTS, auditRows: HISTORY_EVENTS }, dir);
+    console.log(
+      `\nhistory written through the store in ${fmt(prepared.seconds, 1)} s: ${fmt(AGGREGATE_POINTS)} points x 1 day of 1-minute rollups (${iso(prepared.aggregateDay).slice(0, 10)}), ` +
+        `${trendPoint}: raw at 1 s from ${iso(prepared.rawFrom)}, rollups a year before; ${fmt(HISTORY_EVENTS)} alarm events, ${fmt(HISTORY_EVENTS)} audit rows`,
+    );
+    const hourFrom = prepared.aggregateDay + 12 * HOUR_MS;
+    // Aggregates and audit pages take seconds each today: fewer of them, so the default run stays within minutes.
+    const hourRepeats = Math.ceil(REQUESTS / 2);
+    const dayRepeats = DAY_PULLS;
+    const spreadOver = (count: number) => Array.from({ length: count }, (_, i) => Math.floor((i * (HISTORY_EVENTS - HISTORY_PAGE)) / count));
+    const cursors = spreadOver(REQUESTS);
+    const auditCursors = spreadOver(Math.ceil(REQUESTS / 4));
+    const spans = trendSpans(REQUESTS);
+    // The baselines run on the agent's CPU, as the agent's queries will.
+    const bare = await onCpu(0, () =>
+      bareQueryTimes(storePath, {
+        aggregatePoints,
+        hourFrom,
+        dayFrom: prepared.aggregateDay,
+        hourRepeats,
+        dayRepeats,
+        eventCursors: cursors,
+        auditCursors,
+        rareWho: prepared.rareWho,
+      }),
+    );
+    const pageMs = Math.floor(AGGREGATE_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
+    const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs }));
+
+    const agent = await startAgent(bundle, configPath);
+    try {
+      const base = agent.base;
+      console.log(`agent with its web server at ${base}: ${fmt(POINTS)} points polled each second, ${ALARM_POINTS} alarm points each ${ALARM_POLL_MS} ms; load average ${fmt(loadavg()[0]!, 2)}`);
+      const viewers = await Promise.all(Array.from({ length: STREAMS }, () => ApiClient.signIn(base, USERS.viewer.name, USERS.viewer.password)));
+      const regulator = await regulatorClient(base);
+      const readers = await Promise.all(viewers.map((viewer) => SseReader.open(base, viewer.cookie)));
+      await sleep(WARMUP_S * 1000);
+
+      // 1. Alarm -> SSE.
+      const device = alarmBank.site.device('AL');
+      // Every time the engine makes an alarm active: `raised` from normal, `changed` from unacknowledged-returned.
+      const raisedAt = (reader: SseReader) => reader.alarms.filter((alarm) => alarm.who === 'engine' && alarm.stateAfter === 'unacknowledged_active' && alarm.pointId?.startsWith('AL.'));
+      const driveStarted = performance.now();
+      let tick = 0;
+      const driver = setInterval(
+        () => {
+          // Point k goes over its limit at k steps into the cycle and back under half a cycle later.
+          const point = tick % ALARM_POINTS;
+          const high = Math.floor(tick / ALARM_POINTS) % 2 === 0;
+          device.set(`p${point}`, high ? 1000 : 0);
+          tick += 1;
+        },
+        ALARM_CYCLE_MS / 2 / ALARM_POINTS,
+      );
+      const deadline = Date.now() + Math.max(60_000, (ALARMS / ALARM_POINTS) * ALARM_CYCLE_MS * 3);
+      while (raisedAt(readers[0]!).length < ALARMS && Date.now() < deadline) await sleep(100);
+      clearInterval(driver);
+      for (let i = 0; i < ALARM_POINTS; i++) device.set(`p${i}`, 0);
+      const driveS = (performance.now() - driveStarted) / 1000;
+      const target = raisedAt(readers[0]!).slice(0, ALARMS);
+      const lastSeq = target.at(-1)?.seq ?? 0;
+      const settle = Date.now() + 10_000;
+      while (readers.some((reader) => !reader.alarms.some((alarm) => alarm.seq >= lastSeq)) && Date.now() < settle) await sleep(50);
+      const wanted = new Set(target.map((alarm) => alarm.seq));
+      const latencies = readers.flatMap((reader) =>
+        raisedAt(reader)
+          .filter((alarm) => wanted.has(alarm.seq))
+          .map((alarm) => alarm.receivedAt - alarm.time),
+      );
+      const commits = target.map((alarm) => alarm.writtenAt - alarm.time);
+      const durable = target.flatMap((alarm) => {
+        const seenAt = agent.durableSeenAt.get(alarm.seq);
+        return seenAt === undefined ? [] : [seenAt - alarm.time];
+      });
+      const missing = wanted.size * STREAMS - latencies.length;
+      const streamBytes = readers.reduce((sum, reader) => sum + reader.bytes, 0);
+      await Promise.all(readers.map((reader) => reader.close()));
+      console.log(
+        `\n1. engine alarm -> SSE reader, ${fmt(target.length)} raised alarms (~${fmt(target.length / driveS)}/s) x ${STREAMS} open streams (${fmt(mib(streamBytes) / STREAMS, 1)} MiB each, readings included)`,
+      );
+      console.log(`    at the readers          : ${spread(latencies)}${missing > 0 ? `; ${fmt(missing)} copies never arrived` : ''}`);
+      console.log(`    baseline durable line   : ${spread(durable)} (the line \`hazmon run\`'s durable subscriber prints for the committed row, read here from its stdout)`);
+      console.log(`    commit round began      : ${spread(commits)} (the row's writtenAt)`);
+      console.log(
+        `    the stream's own share  : p50 ${ms(median(latencies) - median(durable))}, p99 ${ms(p99(latencies) - p99(durable))}; target p99 <= ${TARGET.sseP99Ms} ms: ${met(p99(latencies) <= TARGET.sseP99Ms && missing === 0)}`,
+      );
+
+      // 2. Aggregates.
+      const ids = aggregatePoints.join(',');
+      const hourPulls: number[] = [];
+      for (let i = 0; i < hourRepeats; i++) hourPulls.push((await pullAggregates(regulator, ids, hourFrom, hourFrom + HOUR_MS)).ms);
+      const dayPulls: { ms: number; rows: number; pages: number }[] = [];
+      for (let i = 0; i < dayRepeats; i++) dayPulls.push(await pullAggregates(regulator, ids, prepared.aggregateDay, prepared.aggregateDay + DAY_MS));
+      console.log(`\n2. GET /api/v1/aggregates, ${fmt(AGGREGATE_POINTS)} points at 1 min, pages of ${fmt(AGGREGATE_PAGE_ROWS)} rows (regulator token)`);
+      const hourRatio = median(hourPulls) / median(bare.aggregatesHour);
+      printVersus(
+        `1 hour (${fmt(AGGREGATE_POINTS * 60)} rows), ${hourRepeats} pulls`,
+        hourPulls,
+        bare.aggregatesHour,
+        'bare SQL',
+        `target <= ${TARGET.aggregatesHourMs} ms: ${met(p99(hourPulls) <= TARGET.aggregatesHourMs)} (p99), <= ${TARGET.aggregatesRatio}x bare: ${met(hourRatio <= TARGET.aggregatesRatio)} (p50)`,
+      );
+      console.log(`    the store's own query, same pages (StoreReader.aggregates): ${spread(store.aggregatesHour)}`);
+      if (dayPulls.length > 0) {
+        const dayTimes = dayPulls.map((pull) => pull.ms);
+        const dayRatio = median(dayTimes) / median(bare.aggregatesDay);
+        printVersus(
+          `1 day (${fmt(dayPulls[0]!.rows)} rows in ${dayPulls[0]!.pages} pages), ${dayRepeats} pulls`,
+          dayTimes,
+          bare.aggregatesDay,
+          'bare SQL',
+          `target <= ${TARGET.aggregatesDayMs} ms: ${met(Math.max(...dayTimes) <= TARGET.aggregatesDayMs)} (max), <= ${TARGET.aggregatesRatio}x bare: ${met(dayRatio <= TARGET.aggregatesRatio)} (p50)`,
+        );
+      }
+
+      // 3. Trends.
+      const trendTimes: number[] = [];
+      for (const span of spans) {
+        const to = Date.now();
+        trendTimes.push((await viewers[0]!.ok(`/api/v1/trends?points=${trendPoint}&from=${to - span}&to=${to}&buckets=500`)).ms);
+      }
+      console.log(`\n3. GET /api/v1/trends, ${trendPoint}, ${spans.length} ranges from 1 min to 365 days, 500 buckets`);
+      printVersus('every range', trendTimes, store.trends, 'store', `target p99 <= ${TARGET.trendP99Ms} ms: ${met(p99(trendTimes) <= TARGET.trendP99Ms)}`);
+      const bySpan = (limit: number) => trendTimes.filter((_, i) => spans[i]! <= limit);
+      console.log(`    route by range: <= 6 h (raw) ${spread(bySpan(6 * HOUR_MS))}; <= 8 d ${spread(bySpan(8 * DAY_MS))}`);
+
+      // 4. History.
+      const eventPages: number[] = [];
+      for (const after of cursors) eventPages.push((await regulator.ok(`/api/v1/alarm-events?after=${after}&limit=${HISTORY_PAGE}`)).ms);
+      const admin = await ApiClient.signIn(base, USERS.admin.name, USERS.admin.password);
+      const auditPages: number[] = [];
+      const auditWhoPages: number[] = [];
+      let chain: unknown = null;
+      for (const after of auditCursors) {
+        const page = await admin.ok<{ chain: { ok: boolean; rowsChecked: number } }>(`/api/v1/audit?after=${after}&limit=${HISTORY_PAGE}`);
+        chain ??= page.body.chain;
+        auditPages.push(page.ms);
+        auditWhoPages.push((await admin.ok(`/api/v1/audit?after=${after}&limit=${HISTORY_PAGE}&who=${prepared.rareWho}`)).ms);
+      }
+      console.log(`\n4. history over ${fmt(HISTORY_EVENTS)} alarm events and ${fmt(HISTORY_EVENTS)} audit rows, pages of ${HISTORY_PAGE} after cursors spread over the table`);
+      const historyTarget = (times: readonly number[]) => `target p99 <= ${TARGET.historyP99Ms} ms: ${met(p99(times) <= TARGET.historyP99Ms)}`;
+      printVersus('GET /api/v1/alarm-events?after=&limit=1000', eventPages, bare.alarmEventPages, 'bare SQL', historyTarget(eventPages));
+      console.log(`  the audit chain as the route reports it: ${JSON.stringify(chain)}`);
+      printVersus('GET /api/v1/audit?after=&limit=1000', auditPages, bare.auditPages, 'bare SQL', historyTarget(auditPages));
+      printVersus(`GET /api/v1/audit?who=${prepared.rareWho} (every tenth row)`, auditWhoPages, bare.auditWhoPages, 'bare SQL', historyTarget(auditWhoPages));
+      const rss = Math.max(...agent.samples.map((sample) => sample.rssBytes));
+      console.log(`\n  RSS max of this agent over phases 1-4: ${fmt(mib(rss), 1)} MiB`);
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    await alarmBank.site.stop();
+  }
+}
+
+interface IngestRun {
+  readonly storedPerS: number;
+  readonly dropped: number;
+  readonly rssMaxBytes: number;
+  readonly rssWindowMedianBytes: number;
+  readonly load: string;
+}
+
+/** 20 dashboards (a stream each, `GET /api/v1/points` every 5 s) and 10 regulator pulls a second, until `stop()`. */
+async function startClientLoad(base: string) {
+  const viewers = withDashboards ? await Promise.all(Array.from({ length: DASHBOARDS }, () => ApiClient.signIn(base, USERS.viewer.name, USERS.viewer.password))) : [];
+  const regulator = await regulatorClient(base);
+  const readers = await Promise.all(viewers.map((viewer) => SseReader.open(base, viewer.cookie)));
+  const pointPolls: number[] = [];
+  const pulls: number[] = [];
+  const failures: string[] = [];
+  let skipped = 0;
+  let inFlight = 0;
+  let cursor = 0;
+  const polls = (POINTS_POLL_MS > 0 ? viewers : []).map((viewer, i) =>
+    setTimeout(
+      function poll() {
+        polls[i] = setTimeout(poll, POINTS_POLL_MS);
+        viewer.ok('/api/v1/points').then(
+          (answer) => pointPolls.push(answer.ms),
+          (error: unknown) => failures.push(String(error)),
+        );
+      },
+      (i * POINTS_POLL_MS) / DASHBOARDS,
+    ),
+  );
+  let pull = 0;
+  const regulatorPaths = [
+    () => {
+      const to = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+      return `/api/v1/aggregates?interval=1m&from=${iso(to - MINUTE_MS)}&to=${iso(to)}&limit=${AGGREGATE_PAGE_ROWS}`;
+    },
+    () => `/api/v1/alarm-events?after=${cursor}&limit=1000`,
+    () => '/api/v1/site',
+    () => '/api/v1/devices',
+  ];
+  const puller = setInterval(() => {
+    if (!withRegulators) return;
+    // Open loop, at most 10 in flight: a server that falls behind shows as pulls skipped, not as a slower schedule.
+    if (inFlight >= REGULATOR_PULLS_PER_S) {
+      skipped += 1;
+      return;
+    }
+    inFlight += 1;
+    const path = regulatorPaths[pull++ % regulatorPaths.length]!();
+    regulator
+      .ok<{ next?: number }>(path)
+      .then(
+        (answer) => {
+          pulls.push(answer.ms);
+          if (path.startsWith('/api/v1/alarm-events') && typeof answer.body.next === 'number') cursor = answer.body.next;
+        },
+        (error: unknown) => failures.push(String(error)),
+      )
+      .finally(() => (inFlight -= 1));
+  }, 1000 / REGULATOR_PULLS_PER_S);
+  return {
+    async stop(): Promise<string> {
+      clearInterval(puller);
+      for (const poll of polls) clearTimeout(poll);
+      const streamed = readers.reduce((sum, reader) => sum + reader.bytes, 0);
+      await Promise.all(readers.map((reader) => reader.close()));
+      return (
+        `points polls ${spread(pointPolls)}; regulator pulls ${spread(pulls)}, ${skipped} skipped (10 in flight); ` +
+        `${fmt(mib(streamed) / Math.max(1, readers.length), 1)} MiB streamed to each dashboard${failures.length > 0 ? `; ${failures.length} FAILED, first: ${failures[0]}` : ''}`
+      );
+    },
+  };
+}
+
+async function ingestRun(bundle: string, configPath: string, loaded: boolean): Promise<IngestRun> {
+  const load = loadavg()[0]!;
+  const agent = await startAgent(bundle, configPath);
+  let clientLoad: Awaited<ReturnType<typeof startClientLoad>> | null = null;
+  let clients = '';
+  let stored = 0;
+  let windowMs = 0;
+  let dropped = 0;
+  let window = { from: 0, to: 0 };
+  try {
+    if (loaded) clientLoad = await startClientLoad(agent.base);
+    await sleep(WARMUP_S * 1000);
+    const rows = async () => metric(await (await fetch(agent.metricsUrl)).text(), 'store_raw_rows_written_total');
+    const before = await rows();
+    const started = performance.now();
+    window = { from: started - agent.spawnedAt, to: 0 };
+    await sleep(MEASURE_S * 1000);
+    const after = await (await fetch(agent.metricsUrl)).text();
+    windowMs = performance.now() - started;
+    window = { ...window, to: performance.now() - agent.spawnedAt };
+    stored = metric(after, 'store_raw_rows_written_total') - before;
+    dropped = metric(after, 'store_readings_dropped_total');
+    if (clientLoad) clients = await clientLoad.stop();
+    clientLoad = null;
+  } finally {
+    await clientLoad?.stop();
+    await agent.stop();
+  }
+  const inWindow = agent.samples
+    .filter((sample) => sample.atMs >= window.from && sample.atMs <= window.to)
+    .map((sample) => sample.rssBytes)
+    .sort((a, b) => a - b);
+  return {
+    storedPerS: (stored / windowMs) * 1000,
+    dropped,
+    rssMaxBytes: Math.max(...agent.samples.map((sample) => sample.rssBytes)),
+    rssWindowMedianBytes: median(inWindow),
+    load: `load average ${fmt(load, 2)} before it${clients ? `; ${clients}` : ''}`,
+  };
+}
+
+async function ingestPhase(bundle: string, dir: string, ports: readonly number[], sections: string): Promise<void> {
+  const profiles = writeProfiles(dir, INGEST_POLL_MS);
+  const runs: Record<'alone' | 'loaded', IngestRun[]> = { alone: [], loaded: [] };
+  console.log(
+    `\n5. ingest, ${fmt(POINTS)} points each ${INGEST_POLL_MS} ms (${fmt((POINTS * 1000) / INGEST_POLL_MS)}/s offered), web server on; ${WARMUP_S} s warm-up + ${MEASURE_S} s measured; ` +
+      `loaded: ${withDashboards ? `${DASHBOARDS} dashboards (a stream each, points every ${POINTS_POLL_MS / 1000} s)` : 'no dashboards'} and ${withRegulators ? REGULATOR_PULLS_PER_S : 'no'} regulator pulls a second (HAZMON_BENCH_LOAD=${LOAD})`,
+  );
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const which of round % 2 === 0 ? (['alone', 'loaded'] as const) : (['loaded', 'alone'] as const)) {
+      const configPath = join(dir, `ingest-${which}-${round}.yaml`);
+      writeFileSync(configPath, agentConfig(ports, join(dir, `ingest-${which}-${round}.duckdb`), profiles, { sections }));
+      const run = await ingestRun(bundle, configPath, which === 'loaded');
+      runs[which].push(run);
+      console.log(
+        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}); ${run.load}`,
+      );
+    }
+  }
+  const ratios = runs.loaded.map((run, i) => run.storedPerS / runs.alone[i]!.storedPerS);
+  const ratio = median(ratios);
+  const rssMax = Math.max(...runs.loaded.map((run) => run.rssMaxBytes));
+  console.log(`    ratio loaded / alone: ${fmt(ratio, 3)}x (${ratios.map((value) => fmt(value, 3)).join(', ')}); target >= ${TARGET.ingestRatio}x: ${met(ratio >= TARGET.ingestRatio)}`);
+  console.log(
+    `    RSS max loaded ${fmt(mib(rssMax), 1)} MiB = ${fmt(rssMax / 1e6, 1)} MB, alone ${fmt(mib(Math.max(...runs.alone.map((run) => run.rssMaxBytes))), 1)} MiB; target <= ${fmt(TARGET.rssBytes / 1e6)} MB: ${met(rssMax <= TARGET.rssBytes)}`,
+  );
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hazmon-api-bench-'));
+mkdirSync(dirname(GATEWAY_BUNDLE), { recursive: true });
+// Under gateway/dist/ as the unit's bundle: its externals (DuckDB) resolve through gateway/node_modules.
+const bundleDir = mkdtempSync(join(dirname(GATEWAY_BUNDLE), 'api-bench-'));
+try {
+  const bundle = join(bundleDir, 'hazmon.mjs');
+  await bundleGateway({ outfile: bundle });
+  const simulator = await startSimulator(join(dir, 'site.json'));
+  try {
+    console.log(`web server bench: \`hazmon run\` as the unit starts it (pinned to CPU 0), the ${fmt(POINTS)}-point plant simulated on CPU 1, clients in this process`);
+    const sections = await usersSection();
+    if (ONLY !== 'ingest') await historyPhase(bundle, dir, simulator.ports, sections);
+    if (ONLY !== 'history') await ingestPhase(bundle, dir, simulator.ports, sections);
+  } finally {
+    await simulator.stop();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
+}

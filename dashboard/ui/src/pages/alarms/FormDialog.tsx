@@ -1,0 +1,135 @@
+/**
+ * A modal form (the native <dialog>: focus moves in and stays, Escape closes, Enter submits, focus returns to the
+ * button that opened it). Each field is checked before sending; the server's refusal is shown beside the field it
+ * names, or above the buttons when it names none of them.
+ */
+import type { ComponentChildren } from 'preact';
+import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import { ApiError } from '../../api/client.ts';
+import { type MessageKey, t } from '../../i18n/index.ts';
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly label: MessageKey;
+  readonly kind: 'text' | 'textarea' | 'minutes';
+  readonly required: boolean;
+  /** Characters for text, minutes for `minutes`. */
+  readonly max: number;
+}
+
+export type Values = Readonly<Record<string, string>>;
+
+function problemOf(field: FieldSpec, raw: string): string | null {
+  const text = raw.trim();
+  if (text === '') return field.required ? t('alarms.form.required') : null;
+  if (field.kind === 'minutes') {
+    const minutes = Number(text);
+    return /^\d+$/.test(text) && minutes >= 1 && minutes <= field.max ? null : t('alarms.form.minutesRange', { max: field.max });
+  }
+  return text.length <= field.max ? null : t('alarms.form.tooLong', { max: field.max });
+}
+
+export function FormDialog(props: {
+  readonly title: string;
+  readonly testId: string;
+  readonly fields: readonly FieldSpec[];
+  readonly initial?: Values;
+  readonly submitLabel: string;
+  readonly danger?: boolean;
+  /** When this changes, a refusal shown is outdated (a reset refused while the gas was there, now cleared): it goes. */
+  readonly refusalOutdatedBy?: unknown;
+  readonly children?: ComponentChildren;
+  readonly onSubmit: (values: Values) => Promise<void>;
+  readonly onClose: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const values = useSignal<Values>(props.initial ?? {});
+  const problems = useSignal<Readonly<Record<string, string>>>({});
+  const general = useSignal<string | null>(null);
+  const busy = useSignal(false);
+
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+  useEffect(() => {
+    general.value = null;
+  }, [props.refusalOutdatedBy]);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const found: Record<string, string> = {};
+    for (const field of props.fields) {
+      const problem = problemOf(field, values.value[field.name] ?? '');
+      if (problem) found[field.name] = problem;
+    }
+    problems.value = found;
+    general.value = null;
+    const firstBad = props.fields.find((field) => found[field.name] !== undefined);
+    if (firstBad) {
+      dialog.current?.querySelector<HTMLElement>(`[name="${firstBad.name}"]`)?.focus();
+      return;
+    }
+    busy.value = true;
+    try {
+      await props.onSubmit(Object.fromEntries(props.fields.map((field) => [field.name, (values.value[field.name] ?? '').trim()])));
+      dialog.current?.close();
+    } catch (error) {
+      const message = error instanceof ApiError ? error.message : t('error.network');
+      const field = error instanceof ApiError ? props.fields.find((candidate) => candidate.name === error.field) : undefined;
+      if (field) problems.value = { [field.name]: message };
+      else general.value = t('alarms.failed', { message });
+    } finally {
+      busy.value = false;
+    }
+  };
+
+  return (
+    <dialog ref={dialog} class="form-dialog" data-testid={props.testId} aria-labelledby={`${props.testId}-title`} onClose={props.onClose}>
+      <form onSubmit={submit} noValidate>
+        <h2 id={`${props.testId}-title`}>{props.title}</h2>
+        {props.children}
+        {props.fields.map((field) => {
+          const problem = problems.value[field.name];
+          const common = {
+            id: `${props.testId}-${field.name}`,
+            name: field.name,
+            value: values.value[field.name] ?? '',
+            'aria-invalid': problem ? ('true' as const) : ('false' as const),
+            'aria-describedby': problem ? `${props.testId}-${field.name}-error` : undefined,
+            onInput: (event: Event) => {
+              values.value = { ...values.value, [field.name]: (event.currentTarget as HTMLInputElement).value };
+            },
+          };
+          return (
+            <label key={field.name} for={common.id}>
+              <span>
+                {t(field.label)}
+                {field.required ? ' *' : ''}
+              </span>
+              {field.kind === 'textarea' ? <textarea rows={3} {...common} /> : <input type="text" inputMode={field.kind === 'minutes' ? 'numeric' : undefined} {...common} />}
+              {problem && (
+                <span class="form-error" id={`${props.testId}-${field.name}-error`} data-testid={`error-${field.name}`} role="alert">
+                  {problem}
+                </span>
+              )}
+            </label>
+          );
+        })}
+        {general.value && (
+          <p class="form-error" role="alert" data-testid="form-error">
+            {general.value}
+          </p>
+        )}
+        <div class="dialog-buttons">
+          <button type="button" onClick={() => dialog.current?.close()}>
+            {t('alarms.form.cancel')}
+          </button>
+          <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={busy.value} data-testid="submit">
+            {props.submitLabel}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

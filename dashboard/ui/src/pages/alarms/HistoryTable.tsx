@@ -1,0 +1,83 @@
+/** Stored alarm events as table rows: when, which alarm, what happened, who, and why (a comment, a handling record). */
+import { Fragment } from 'preact';
+import type { AlarmEvent } from '../../api/types.ts';
+import { t } from '../../i18n/index.ts';
+import { PriorityMark } from '../../shell/marks.tsx';
+import { Time } from '../../shell/Time.tsx';
+import { alarmIdOf } from './data.ts';
+
+const KNOWN_KINDS = [
+  'raised',
+  'acknowledged',
+  'changed',
+  'cleared',
+  'reset',
+  'shelved',
+  'unshelved',
+  'suppressed',
+  'out_of_service',
+  'returned_to_service',
+  'action_commanded',
+  'action_released',
+  'command_refused',
+  'handled',
+  'updated',
+  'notice',
+  'chattering',
+] as const;
+type KnownKind = (typeof KNOWN_KINDS)[number];
+
+/** An alarm id that may wrap after its dots and slashes (GD-1.concentration/<wbr>hihi), never inside a word. */
+export function BreakableId({ id }: { readonly id: string }) {
+  return (
+    <>
+      {id.split(/(?<=[./])/).map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+export function kindWord(kind: string): string {
+  return (KNOWN_KINDS as readonly string[]).includes(kind) ? t(`alarms.kind.${kind as KnownKind}`) : kind;
+}
+
+/** The handling record's three parts, or the event's reason. */
+export function eventText(event: AlarmEvent): string {
+  if (event.kind === 'handled' && event.details) {
+    const part = (name: 'found' | 'done' | 'result') => `${t(`alarms.handling.${name}`)}: ${String(event.details?.[name] ?? '')}`;
+    return [part('found'), part('done'), part('result')].join('; ');
+  }
+  return event.why ?? '';
+}
+
+/** `onOpen`: the alarm column is shown, each id a button opening that alarm. */
+export function EventRows({ events, onOpen }: { readonly events: readonly AlarmEvent[]; readonly onOpen?: (alarmId: string) => void }) {
+  return (
+    <>
+      {events.map((event) => (
+        <tr key={event.seq} data-testid={`event-${event.seq}`} data-kind={event.kind}>
+          <td>
+            <Time ms={event.time} />
+          </td>
+          {onOpen && (
+            <td>
+              <button type="button" class="link" onClick={() => onOpen(alarmIdOf(event))}>
+                <BreakableId id={alarmIdOf(event)} />
+              </button>
+            </td>
+          )}
+          <td>{event.priority ? <PriorityMark priority={event.priority} /> : '—'}</td>
+          <td class="event-kind">
+            <span class={`mark kind-${event.kind}`}>{kindWord(event.kind)}</span>
+          </td>
+          <td>{event.who ?? '—'}</td>
+          <td class="event-text">{eventText(event)}</td>
+        </tr>
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * The trend answer turned into what the chart draws: one time column shared by every point and, per point, its
+ * average, minimum and maximum columns, where `null` breaks the line (no good reading for longer than a poll or two)
+ * and `undefined` is only "no bucket here" (a bucket finer than the poll), which the line spans. Periods without any
+ * reading and periods with readings that were not good are listed apart, to be shaded: a gap is never drawn as calm.
+ */
+import type { Limits, Trend } from '../../api/types.ts';
+
+/** A poll interval to assume where the point does not say one. */
+const DEFAULT_POLL_MS = 5000;
+/** A line breaks where good readings are missing for more than this many polls (or two buckets, whichever is longer). */
+const POLLS_PER_GAP = 3;
+
+export interface Period {
+  readonly pointId: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export type Cell = number | null | undefined;
+
+export interface ChartModel {
+  readonly from: number;
+  readonly to: number;
+  readonly bucketMs: number;
+  readonly x: readonly number[];
+  /** Per point, in the answer's order: [avg, min, max], each aligned with `x`. */
+  readonly columns: readonly (readonly [Cell[], Cell[], Cell[]])[];
+  readonly noReadings: readonly Period[];
+  readonly notGood: readonly Period[];
+  /** No point had a good reading in the range. */
+  readonly empty: boolean;
+}
+
+/** Adjacent or overlapping periods of a point joined. */
+function merged(periods: readonly Period[]): Period[] {
+  const out: Period[] = [];
+  for (const period of [...periods].sort((a, b) => a.pointId.localeCompare(b.pointId) || a.from - b.from)) {
+    const last = out.at(-1);
+    if (last && last.pointId === period.pointId && period.from <= last.to) out[out.length - 1] = { ...last, to: Math.max(last.to, period.to) };
+    else out.push(period);
+  }
+  return out;
+}
+
+export function buildModel(trend: Trend, pollMsOf: (pointId: string) => number | null | undefined, now: number): ChartModel {
+  const { from, to, bucketMs } = trend;
+  // Nothing can have been read after now: the future part of a window is not "no readings".
+  const seenUntil = Math.min(to, now);
+  const breaks = trend.series.map(() => new Set<number>());
+  const noReadings: Period[] = [];
+  const notGood: Period[] = [];
+  trend.series.forEach((series, index) => {
+    const gapMs = Math.max(2 * bucketMs, POLLS_PER_GAP * (pollMsOf(series.pointId) ?? DEFAULT_POLL_MS));
+    const good = series.buckets.map((bucket) => bucket.start);
+    for (let i = 1; i < good.length; i += 1) if (good[i]! - good[i - 1]! > gapMs) breaks[index]!.add(good[i - 1]! + bucketMs);
+    for (const bucket of series.notGood) notGood.push({ pointId: series.pointId, from: bucket.start, to: bucket.start + bucketMs });
+    const read = [...new Set([...good, ...series.notGood.map((bucket) => bucket.start)])].sort((a, b) => a - b);
+    let readUntil = from;
+    for (const start of read) {
+      if (start - readUntil > gapMs) noReadings.push({ pointId: series.pointId, from: readUntil, to: start });
+      readUntil = Math.max(readUntil, start + bucketMs);
+    }
+    if (seenUntil - readUntil > gapMs) noReadings.push({ pointId: series.pointId, from: readUntil, to: seenUntil });
+  });
+  const x = [...new Set([...trend.series.flatMap((series) => series.buckets.map((bucket) => bucket.start)), ...breaks.flatMap((set) => [...set])])].sort((a, b) => a - b);
+  const columns = trend.series.map((series, index) => {
+    const byStart = new Map(series.buckets.map((bucket) => [bucket.start, bucket]));
+    const cell = (time: number, pick: (bucket: Trend['series'][number]['buckets'][number]) => number): Cell => {
+      const bucket = byStart.get(time);
+      if (bucket) return pick(bucket);
+      return breaks[index]!.has(time) ? null : undefined;
+    };
+    return [x.map((time) => cell(time, (bucket) => bucket.avg)), x.map((time) => cell(time, (bucket) => bucket.min)), x.map((time) => cell(time, (bucket) => bucket.max))] as [Cell[], Cell[], Cell[]];
+  });
+  return { from, to, bucketMs, x, columns, noReadings: merged(noReadings), notGood: merged(notGood), empty: trend.series.every((series) => series.buckets.length === 0) };
+}
+
+export const LIMIT_LABELS = { lolo: 'LL', lo: 'L', hi: 'H', hihi: 'HH' } as const satisfies Record<keyof Limits, string>;
+export type LimitName = keyof typeof LIMIT_LABELS;
+export const LIMIT_NAMES = Object.keys(LIMIT_LABELS) as LimitName[];
+
+/** `hi:20,hihi:40`: the limits a point has, for the legend's data attribute. */
+export function limitsText(limits: Limits): string {
+  return LIMIT_NAMES.filter((name) => limits[name] !== null)
+    .map((name) => `${name}:${limits[name]}`)
+    .join(',');
+}

@@ -1,0 +1,112 @@
+/** The trends page's pure parts: its URL contract (what other pages link to) and the chart model's gaps and shading. */
+import { describe, expect, it } from 'vitest';
+import type { Trend } from '../../dashboard/ui/src/api/types.ts';
+import { buildModel, limitsText } from '../../dashboard/ui/src/pages/trends/model.ts';
+import { clampedWindow, parseView, spanOf, viewUrl } from '../../dashboard/ui/src/pages/trends/url.ts';
+
+const NO_LIMITS = { lolo: null, lo: null, hi: null, hihi: null };
+const bucket = (start: number, value: number) => ({ start, min: value - 1, max: value + 1, avg: value, count: 1 });
+
+function trendOf(series: { buckets: ReturnType<typeof bucket>[]; notGood?: { start: number; count: number }[] }[], from = 0, to = 100_000, bucketMs = 1000): Trend {
+  return {
+    from,
+    to,
+    bucketMs,
+    series: series.map((one, index) => ({ pointId: `P${index}`, unit: 'ppm', source: 'raw', limits: NO_LIMITS, buckets: one.buckets, notGood: one.notGood ?? [] })),
+    events: [],
+    eventsTruncated: false,
+  };
+}
+
+describe('the trends URL', () => {
+  it('reads points with a preset, or a fixed window, and writes the same back', () => {
+    expect(parseView({ points: 'GD-1.concentration,XV-1.closed', range: '7d' })).toEqual({ pointIds: ['GD-1.concentration', 'XV-1.closed'], window: { kind: 'live', range: '7d' } });
+    const fixed = parseView({ points: 'A', from: '1000', to: '3601000' });
+    expect(fixed.window).toEqual({ kind: 'fixed', from: 1000, to: 3_601_000 });
+    expect(viewUrl(fixed)).toBe('/trends?points=A&from=1000&to=3601000');
+    expect(viewUrl({ pointIds: ['A', 'B'], window: { kind: 'live', range: '10m' } })).toBe('/trends?points=A,B&range=10m');
+  });
+
+  it('falls back to the last hour for a missing or unknown range and for a window the server would refuse', () => {
+    const lastHour = { kind: 'live', range: '1h' };
+    expect(parseView({ points: 'A' }).window).toEqual(lastHour);
+    expect(parseView({ points: 'A', range: '2w' }).window).toEqual(lastHour);
+    expect(parseView({ points: 'A', from: '1000', to: '2000' }).window).toEqual(lastHour);
+    expect(parseView({ points: 'A', from: 'x', to: '3601000' }).window).toEqual(lastHour);
+    expect(parseView({}).pointIds).toEqual([]);
+    expect(spanOf({ kind: 'live', range: '10m' }, 1_000_000)).toEqual({ from: 400_000, to: 1_000_000 });
+  });
+
+  it('widens a zoom under a minute to one minute about its middle', () => {
+    expect(clampedWindow(100_000, 110_000)).toEqual({ kind: 'fixed', from: 75_000, to: 135_000 });
+  });
+});
+
+describe('the chart model', () => {
+  it('breaks the line only where good readings are missing for longer than three polls, and shades that as no readings', () => {
+    // Poll 1 s, buckets of 1 s: 2 s without a bucket is spanned, 10 s is a gap.
+    const model = buildModel(trendOf([{ buckets: [bucket(0, 1), bucket(2000, 2), bucket(4000, 3), bucket(14_000, 4)] }], 0, 15_000), () => 1000, 15_000);
+    expect(model.x).toEqual([0, 2000, 4000, 5000, 14_000]);
+    expect(model.columns[0]![0]).toEqual([1, 2, 3, null, 4]);
+    expect(model.noReadings).toEqual([{ pointId: 'P0', from: 5000, to: 14_000 }]);
+    expect(model.empty).toBe(false);
+  });
+
+  it('shades readings that were not good apart from missing ones, and never the part of the window after now', () => {
+    const model = buildModel(
+      trendOf(
+        [
+          {
+            buckets: [bucket(0, 1)],
+            notGood: [
+              { start: 1000, count: 1 },
+              { start: 2000, count: 1 },
+            ],
+          },
+        ],
+        0,
+        100_000,
+      ),
+      () => 1000,
+      3000,
+    );
+    expect(model.notGood).toEqual([{ pointId: 'P0', from: 1000, to: 3000 }]);
+    expect(model.noReadings).toEqual([]);
+  });
+
+  it('joins the adjacent periods of each point, with several points interleaved', () => {
+    const notGood = [
+      { start: 1000, count: 1 },
+      { start: 2000, count: 3 },
+    ];
+    const model = buildModel(
+      trendOf(
+        [
+          { buckets: [bucket(0, 1)], notGood },
+          { buckets: [bucket(0, 1)], notGood },
+        ],
+        0,
+        3000,
+      ),
+      () => 1000,
+      3000,
+    );
+    expect(model.notGood.map((period) => [period.pointId, period.from, period.to])).toEqual([
+      ['P0', 1000, 3000],
+      ['P1', 1000, 3000],
+    ]);
+  });
+
+  it('says empty when no point had a good reading, the whole range then being no readings', () => {
+    const model = buildModel(trendOf([{ buckets: [] }, { buckets: [] }], 0, 60_000), () => null, 60_000);
+    expect(model.empty).toBe(true);
+    expect(model.noReadings.map((period) => [period.pointId, period.from, period.to])).toEqual([
+      ['P0', 0, 60_000],
+      ['P1', 0, 60_000],
+    ]);
+  });
+
+  it('writes the limits a point has, low to high, for the legend', () => {
+    expect(limitsText({ lolo: null, lo: 10, hi: 20, hihi: 40 })).toBe('lo:10,hi:20,hihi:40');
+  });
+});
