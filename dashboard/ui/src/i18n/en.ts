@@ -581,6 +581,5 @@ export const en: Catalog = {
       refused: 'Refused by the server: {{message}}',
     },
   },
-  page: { placeholder: 'This page is being built.' },
   error: { network: 'Cannot reach the server' },
 };

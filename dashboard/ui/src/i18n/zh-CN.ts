@@ -571,7 +571,6 @@ export const zhCN = {
       refused: '服务器拒绝：{{message}}',
     },
   },
-  page: { placeholder: '此页面正在建设中。' },
   error: { network: '无法连接服务器' },
 } as const;
 
