@@ -214,8 +214,8 @@ describe('the route x role matrix of the thresholds and users routes', () => {
       ]),
     );
     expect(JSON.stringify(answer.body)).not.toMatch(/scrypt|passwordHash/);
-    expect(answer.body.permissions).toContainEqual({ duty: expect.stringMatching(/change a point's limits/), roles: ['supervisor', 'admin'] });
-    expect(answer.body.permissions).toContainEqual({ duty: expect.stringMatching(/acknowledge/), roles: ['operator', 'supervisor', 'admin'] });
+    expect(answer.body.permissions).toContainEqual({ key: 'changeThresholds', duty: expect.stringMatching(/change a point's limits/), roles: ['supervisor', 'admin'] });
+    expect(answer.body.permissions).toContainEqual({ key: 'handleAlarms', duty: expect.stringMatching(/acknowledge/), roles: ['operator', 'supervisor', 'admin'] });
   });
 });
 

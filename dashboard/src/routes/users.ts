@@ -10,11 +10,13 @@ const role = z.enum(USER_ROLES);
 const UserListSchema = z
   .object({
     users: z.array(z.object({ name: z.string(), role })),
-    permissions: z.array(z.object({ duty: z.string(), roles: z.array(role) })).openapi({ description: 'What each role may do: the rules the server and the agent check' }),
+    permissions: z
+      .array(z.object({ key: z.string().openapi({ description: 'A stable name of the duty, for a translated label' }), duty: z.string(), roles: z.array(role) }))
+      .openapi({ description: 'What each role may do: the rules the server and the agent check' }),
   })
   .openapi('UserList');
 
-const PERMISSIONS = (Object.keys(ROLES) as (keyof typeof ROLES)[]).map((key) => ({ duty: ROLE_DUTIES[key], roles: [...ROLES[key]] }));
+const PERMISSIONS = (Object.keys(ROLES) as (keyof typeof ROLES)[]).map((key) => ({ key, duty: ROLE_DUTIES[key], roles: [...ROLES[key]] }));
 
 export function registerUserRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(

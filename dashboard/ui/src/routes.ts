@@ -27,5 +27,6 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/health', label: 'nav.health', page: lazy(() => import('./pages/health/index.tsx')), may: CAN.supervise },
   { path: '/audit', label: 'nav.audit', page: lazy(() => import('./pages/audit/index.tsx')), may: CAN.supervise },
   { path: '/shift-report', label: 'nav.shiftReport', page: lazy(() => import('./pages/shift-report/index.tsx')) },
-  { path: '/admin', label: 'nav.admin', page: lazy(() => import('./pages/admin/index.tsx')) },
+  { path: '/thresholds', label: 'nav.thresholds', page: lazy(() => import('./pages/thresholds/index.tsx')), may: CAN.changeThresholds },
+  { path: '/admin', label: 'nav.admin', page: lazy(() => import('./pages/admin/index.tsx')), may: CAN.admin },
 ];

@@ -38,6 +38,8 @@ export const CAN = {
   /** The audit log and the alarm-system health (the server's ROLES.supervise). */
   supervise: (role: Role) => role === 'supervisor' || role === 'admin',
   admin: (role: Role) => role === 'admin',
+  changeThresholds: (role: Role) => role === 'supervisor' || role === 'admin',
+  recordUpkeep: (role: Role) => role !== 'viewer',
 } as const;
 
 async function errorOf(response: Response): Promise<ApiError> {
@@ -46,7 +48,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.field ?? null);
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') {
     headers['Origin'] = location.origin;
@@ -66,6 +68,7 @@ async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
 };
 
