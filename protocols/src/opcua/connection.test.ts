@@ -405,7 +405,9 @@ describe('browse and write', () => {
     expect(byPath.get('T102/Temperature')?.engineeringUnits?.uneceCode).toBe('CEL');
     expect(byPath.get('T101/InletValve')).toMatchObject({ dataType: 'Boolean', writable: true });
     expect(byPath.get('T101/InletValve')?.engineeringUnits).toBeUndefined();
-    expect(variables.filter((variable) => variable.browsePath.startsWith('T101/')).length).toBe(5);
+    // Level, pressure, temperature, the inlet valve with its two limit switches, the outlet pump.
+    expect(byPath.get('T101/InletClosed')).toMatchObject({ dataType: 'Boolean', writable: false });
+    expect(variables.filter((variable) => variable.browsePath.startsWith('T101/')).length).toBe(7);
   });
 
   it('writes to InletValve return Good and change the physics; writing a read-only node returns its status', async () => {

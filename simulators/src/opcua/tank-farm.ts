@@ -185,6 +185,9 @@ function addTank(namespace: Namespace, folder: UAObject, device: TankDevice): Ta
       browseName: name,
       nodeId: `${prefix}.${name}`,
       dataType: 'Boolean',
+      // A limit switch is read, never written: the valve's position sets it.
+      accessLevel: 'CurrentRead',
+      userAccessLevel: 'CurrentRead',
       minimumSamplingInterval: 50,
       value: { get: () => new Variant({ dataType: DataType.Boolean, value: device.inletSwitch(which) }) },
     });
