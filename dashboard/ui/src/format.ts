@@ -5,8 +5,10 @@ import { language, t } from './i18n/index.ts';
 /** The site's IANA time zone from GET /api/v1/site when it says one; the browser's until then. */
 export const timeZone = signal<string>(Intl.DateTimeFormat().resolvedOptions().timeZone);
 
-/** YYYY-MM-DD HH:mm:ss in both languages: "12/6/26" means different days to different readers. */
-export function formatTime(ms: number): string {
+type ClockField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second';
+
+/** The site's wall clock at `ms`, field by field (zero-padded, 24-hour). */
+export function siteClock(ms: number): Record<ClockField, string> {
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone: timeZone.value,
     year: 'numeric',
@@ -17,8 +19,14 @@ export function formatTime(ms: number): string {
     second: '2-digit',
     hourCycle: 'h23',
   }).formatToParts(ms);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((candidate) => candidate.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+  const part = (type: ClockField) => parts.find((candidate) => candidate.type === type)?.value ?? '';
+  return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour'), minute: part('minute'), second: part('second') };
+}
+
+/** YYYY-MM-DD HH:mm:ss in both languages: "12/6/26" means different days to different readers. */
+export function formatTime(ms: number): string {
+  const clock = siteClock(ms);
+  return `${clock.year}-${clock.month}-${clock.day} ${clock.hour}:${clock.minute}:${clock.second}`;
 }
 
 export function utcTooltip(ms: number): string {

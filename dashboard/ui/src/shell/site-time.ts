@@ -2,7 +2,7 @@
  * Wall-clock times in the site's time zone for range pickers and shift boundaries: a person types "08:00" meaning
  * 08:00 at the plant, whatever zone the browser is in. Epoch ms UTC goes to the API.
  */
-import { formatTime, timeZone } from '../format.ts';
+import { formatTime, siteClock } from '../format.ts';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -10,18 +10,8 @@ export const DAY_MS = 24 * HOUR_MS;
 
 /** The site's wall clock at `ms`, written as if it were UTC (so plain arithmetic on days and hours works). */
 export function siteWallClock(ms: number): number {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: timeZone.value,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(ms);
-  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((candidate) => candidate.type === type)?.value ?? 0);
-  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  const clock = siteClock(ms);
+  return Date.UTC(Number(clock.year), Number(clock.month) - 1, Number(clock.day), Number(clock.hour), Number(clock.minute), Number(clock.second));
 }
 
 /** The instant whose site wall clock is `wall` (a second pass settles a guess made across a daylight-saving change). */
@@ -30,7 +20,7 @@ export function fromSiteWallClock(wall: number): number {
   return wall - (siteWallClock(first) - first);
 }
 
-/** `YYYY-MM-DD HH:mm` in the site's zone, for a time typed in a range picker. */
+/** `YYYY-MM-DD HH:mm` in the site's zone, for a time typed in a range picker (a `datetime-local` field wants the T). */
 export function toSiteInput(ms: number): string {
   return formatTime(ms).slice(0, 16);
 }

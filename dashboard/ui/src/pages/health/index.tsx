@@ -4,11 +4,10 @@
  * the ten points with the most activations, each opening its trend. Supervisors and admins.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
-import { ApiError, api } from '../../api/client.ts';
 import type { AlarmHealth, StandingAlarm } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { lastPreset, type Range, RangePicker } from '../../shell/RangePicker.tsx';
+import { useRangeQuery } from '../../shell/range-query.ts';
 import { DAY_MS, HOUR_MS } from '../../shell/site-time.ts';
 import { PriorityOf } from '../../shell/marks.tsx';
 import { PointLink } from '../../shell/PointLink.tsx';
@@ -254,23 +253,7 @@ function Report({ health, range }: { readonly health: AlarmHealth; readonly rang
 export default function HealthPage() {
   const chosen = useSignal('24h');
   const range = useSignal<Range>(PRESETS[0]!.range());
-  const health = useSignal<AlarmHealth | null>(null);
-  const error = useSignal<string | null>(null);
-  useEffect(() => {
-    let current = true;
-    error.value = null;
-    api
-      .get<AlarmHealth>(`/api/v1/alarm-health?from=${range.value.from}&to=${range.value.to}`)
-      .then((answer) => {
-        if (current) health.value = answer;
-      })
-      .catch((failure: unknown) => {
-        if (current) error.value = failure instanceof ApiError ? failure.message : t('error.network');
-      });
-    return () => {
-      current = false;
-    };
-  }, [range.value]);
+  const { answer: health, error } = useRangeQuery<AlarmHealth>('/api/v1/alarm-health', range.value);
   return (
     <section class="page health-page">
       <h1>{t('health.title')}</h1>

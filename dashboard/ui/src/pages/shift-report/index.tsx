@@ -6,9 +6,8 @@
  */
 import { useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { ApiError, api, session } from '../../api/client.ts';
+import { session } from '../../api/client.ts';
 import { PRIORITIES, type ShiftReport } from '../../api/types.ts';
 import { formatTime, formatValue, timeZone, utcTooltip } from '../../format.ts';
 import { type MessageKey, t } from '../../i18n/index.ts';
@@ -16,6 +15,7 @@ import { points, site } from '../../live/store.ts';
 import { PriorityMark, PriorityOf } from '../../shell/marks.tsx';
 import { PointLink } from '../../shell/PointLink.tsx';
 import { type Range, RangePicker } from '../../shell/RangePicker.tsx';
+import { useRangeQuery } from '../../shell/range-query.ts';
 import { Time } from '../../shell/Time.tsx';
 import { SHIFT_PRESETS } from './shifts.ts';
 import './print.css';
@@ -295,24 +295,7 @@ export default function ShiftReportPage() {
   const linked = rangeFromQuery(query);
   const chosen = useSignal(linked === null ? 'current8h' : 'custom');
   const range = useSignal<Range>(linked ?? SHIFT_PRESETS[0]!.range());
-  const report = useSignal<ShiftReport | null>(null);
-  const error = useSignal<string | null>(null);
-  useEffect(() => {
-    let current = true;
-    error.value = null;
-    report.value = null;
-    api
-      .get<ShiftReport>(`/api/v1/shift-report?from=${range.value.from}&to=${range.value.to}`)
-      .then((answer) => {
-        if (current) report.value = answer;
-      })
-      .catch((failure: unknown) => {
-        if (current) error.value = failure instanceof ApiError ? failure.message : t('error.network');
-      });
-    return () => {
-      current = false;
-    };
-  }, [range.value]);
+  const { answer: report, error } = useRangeQuery<ShiftReport>('/api/v1/shift-report', range.value);
   return (
     <section class="page shift-report-page">
       <div class="no-print">

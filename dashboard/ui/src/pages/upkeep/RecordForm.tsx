@@ -6,7 +6,7 @@ import { useSignal } from '@preact/signals';
 import { ApiError, api } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
 import { messageOf } from '../admin/errors.ts';
-import { parseSiteTime, siteTimeInput } from './site-time.ts';
+import { fromSiteInput, toSiteInput } from '../../shell/site-time.ts';
 import { type DetectorUpkeep, UPKEEP_KINDS, UPKEEP_RESULTS, type UpkeepKind, type UpkeepResult } from './types.ts';
 
 /** The server's slack for a tester's watch running ahead of the gateway. */
@@ -19,7 +19,7 @@ type Errors = Partial<Record<Field | 'form', string>>;
 export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detectors: readonly DetectorUpkeep[]; readonly deviceId: string; readonly onRecorded: () => Promise<void> }) {
   const device = useSignal(deviceId);
   const kind = useSignal<UpkeepKind>('bump_test');
-  const at = useSignal(siteTimeInput(Date.now()));
+  const at = useSignal(toSiteInput(Date.now()).replace(' ', 'T'));
   const result = useSignal<UpkeepResult>('pass');
   const notes = useSignal('');
   const nextDue = useSignal('');
@@ -29,10 +29,10 @@ export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detec
   const validate = (): { errors: Errors; body?: Record<string, unknown> } => {
     const found: Errors = {};
     if (!detectors.some((detector) => detector.deviceId === device.value)) found.deviceId = t('upkeep.errors.device');
-    const atMs = parseSiteTime(at.value);
+    const atMs = fromSiteInput(at.value);
     if (atMs === null) found.at = t('upkeep.errors.time');
     else if (atMs > Date.now() + CLOCK_SLACK_MS) found.at = t('upkeep.errors.future');
-    const dueMs = nextDue.value === '' ? undefined : parseSiteTime(nextDue.value);
+    const dueMs = nextDue.value === '' ? undefined : fromSiteInput(nextDue.value);
     if (dueMs === null) found.nextDue = t('upkeep.errors.time');
     else if (dueMs !== undefined && atMs !== null && dueMs <= atMs) found.nextDue = t('upkeep.errors.dueBeforeAt');
     const text = notes.value.trim();
