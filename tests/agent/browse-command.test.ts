@@ -73,7 +73,9 @@ store: { path: ${JSON.stringify(join(dir, 'pasted.duckdb'))} }
 `;
     const config = parseAgentConfig(yaml, join(dir, 'pasted.yaml'));
     expect(config.storePoints.find((point) => point.pointId === 'TankFarm.T-1.InletValve')).toMatchObject({ valueKind: 'boolean' });
-    expect(config.opcua[0]!.points.map((point) => point.id).sort()).toEqual(['InletClosed', 'InletOpen', 'InletValve', 'Level', 'OutletPump', 'Pressure', 'Temperature'].map((name) => `TankFarm.T-1.${name}`));
+    expect(config.opcua[0]!.points.map((point) => point.id).sort()).toEqual(
+      ['InletClosed', 'InletOpen', 'InletValve', 'Level', 'OutletPump', 'Pressure', 'Temperature'].map((name) => `TankFarm.T-1.${name}`),
+    );
     const agent = await Agent.start(config, { store: { flushIntervalMs: 100 } });
     try {
       const levels: unknown[] = [];
