@@ -93,18 +93,20 @@ export interface Relay {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** New connections go to this server from now on (a restarted agent on another port); the page's address stays. */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
 /** A TCP relay to `target` (http://host:port) on a free loopback port. */
 export async function startRelay(target: string): Promise<Relay> {
-  const { hostname, port } = new URL(target);
+  let upstreamAt = new URL(target);
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   const listen = (atPort: number) =>
     new Promise<number>((resolve, reject) => {
       const next = createServer((client) => {
-        const upstream = connect(Number(port), hostname);
+        const upstream = connect(Number(upstreamAt.port), upstreamAt.hostname);
         for (const socket of [client, upstream]) {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
@@ -129,5 +131,13 @@ export async function startRelay(target: string): Promise<Relay> {
       server = null;
     });
   const relayPort = await listen(0);
-  return { url: `http://127.0.0.1:${relayPort}`, cut: stop, restore: () => listen(relayPort).then(() => undefined), close: stop };
+  return {
+    url: `http://127.0.0.1:${relayPort}`,
+    cut: stop,
+    restore: () => listen(relayPort).then(() => undefined),
+    retarget: (next) => {
+      upstreamAt = new URL(next);
+    },
+    close: stop,
+  };
 }

@@ -73,6 +73,7 @@ export const en: Catalog = {
       overdue: 'Overdue',
       attention: '{{count}} device(s) need attention',
       allOk: 'All {{count}} devices OK',
+      unknown: 'Device state unknown: no answer from the gateway',
       separator: '; ',
       loadFailed: 'Device health unavailable: {{message}}',
     },

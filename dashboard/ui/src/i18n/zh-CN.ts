@@ -72,6 +72,7 @@ export const zhCN = {
       overdue: '已超期',
       attention: '{{count}} 台设备需要处理',
       allOk: '{{count}} 台设备全部正常',
+      unknown: '设备状态未知：网关无应答',
       separator: '；',
       loadFailed: '设备状态无法读取：{{message}}',
     },

@@ -8,7 +8,7 @@ import { useEffect } from 'preact/hooks';
 import { ApiError, api } from '../../api/client.ts';
 import type { Device } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
-import { alarms } from '../../live/store.ts';
+import { alarms, stale } from '../../live/store.ts';
 import { Time } from '../../shell/Time.tsx';
 import { trendHref } from './point-state.ts';
 
@@ -132,7 +132,14 @@ export function DeviceHealth() {
       <details open={troubled.length > 0 || undefined}>
         <summary>
           <h2 id="device-health-title">{t('overview.devices.title')}</h2>
-          {known && troubled.length === 0 && <span class="mark quality-good">{t('overview.devices.allOk', { count: known.length })}</span>}
+          {/* Devices "all OK" from an answer the gateway can no longer confirm would be an all-clear from silence. */}
+          {stale.value || failure.value !== null ? (
+            <span class="mark quality-bad" data-testid="devices-unknown">
+              {t('overview.devices.unknown')}
+            </span>
+          ) : (
+            known && troubled.length === 0 && <span class="mark quality-good">{t('overview.devices.allOk', { count: known.length })}</span>
+          )}
         </summary>
         {known && (
           <table>
