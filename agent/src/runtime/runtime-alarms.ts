@@ -39,6 +39,11 @@ export interface RuntimeAlarmInput {
   readonly priority: Priority;
   readonly why: string;
   readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * While it stands, repeats within this time are counted but not stored as `updated` events: a condition reported on
+   * every store commit (a failing disk) would otherwise fill the alarm history with one row a second.
+   */
+  readonly updateEveryMs?: number;
 }
 
 /** A runtime alarm as it stands now. */
@@ -77,6 +82,8 @@ interface Standing {
   occurrences: number;
   since: number;
   why: string;
+  /** When its last event was published. */
+  publishedAt: number;
 }
 
 export class RuntimeAlarms {
@@ -88,15 +95,16 @@ export class RuntimeAlarms {
   ) {}
 
   /** Raises the alarm, or updates it (occurrences + 1) when it already stands: one activation, one raised row. */
-  raise(alarmId: string, source: string, rule: string, priority: Priority, why: string, details: Readonly<Record<string, unknown>> = {}): void {
+  raise(alarmId: string, source: string, rule: string, priority: Priority, why: string, details: Readonly<Record<string, unknown>> = {}, updateEveryMs = 0): void {
     const standing = this.alarms.get(alarmId);
     if (standing?.conditionActive) {
       standing.occurrences += 1;
       standing.why = why;
+      if (this.now() - standing.publishedAt < updateEveryMs) return;
       return this.emit(alarmId, standing, 'updated', standing.state, HAZMON, why, details);
     }
     const fromState = standing?.state ?? 'normal';
-    const next: Standing = { source, rule, priority, state: 'unacknowledged_active', conditionActive: true, occurrences: 1, since: this.now(), why };
+    const next: Standing = { source, rule, priority, state: 'unacknowledged_active', conditionActive: true, occurrences: 1, since: this.now(), why, publishedAt: this.now() };
     this.alarms.set(alarmId, next);
     this.emit(alarmId, next, 'raised', fromState, HAZMON, why, details);
   }
@@ -115,13 +123,13 @@ export class RuntimeAlarms {
 
   /** raise or clear by a flag, for callers that follow a condition. */
   set(alarm: RuntimeAlarmInput): void {
-    if (alarm.active) this.raise(alarm.alarmId, alarm.source ?? 'agent', alarm.rule, alarm.priority, alarm.why, alarm.details);
+    if (alarm.active) this.raise(alarm.alarmId, alarm.source ?? 'agent', alarm.rule, alarm.priority, alarm.why, alarm.details, alarm.updateEveryMs);
     else this.clear(alarm.alarmId, alarm.why, alarm.details);
   }
 
   /** An event with no standing condition (a shut-off confirmed): published and stored, nothing to acknowledge. */
   notice(alarmId: string, source: string, rule: string, priority: Priority, why: string, details: Readonly<Record<string, unknown>> = {}): void {
-    this.emit(alarmId, { source, rule, priority, state: 'normal', conditionActive: false, occurrences: 1, since: this.now(), why }, 'notice', 'normal', HAZMON, why, details);
+    this.emit(alarmId, { source, rule, priority, state: 'normal', conditionActive: false, occurrences: 1, since: this.now(), why, publishedAt: this.now() }, 'notice', 'normal', HAZMON, why, details);
   }
 
   acknowledge(alarmId: string, person: string, reason: string): CommandResult {
@@ -182,11 +190,14 @@ export class RuntimeAlarms {
         occurrences: entry.occurrences,
         since: entry.time,
         why: entry.why,
+        // Its first repeat in this run is published, whenever it comes.
+        publishedAt: Number.NEGATIVE_INFINITY,
       });
     }
   }
 
   private emit(alarmId: string, standing: Standing, transition: RuntimeAlarmTransition, fromState: AlarmState, who: string, why: string, details: Readonly<Record<string, unknown>>): void {
+    standing.publishedAt = this.now();
     this.publish({
       type: 'runtime_alarm',
       time: this.now(),

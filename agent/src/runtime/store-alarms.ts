@@ -2,6 +2,9 @@
 import type { StoreEvent } from '../store/index.ts';
 import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 
+/** A store problem repeats with every commit (about once a second): its standing alarm is updated at most this often. */
+const STORE_UPDATE_EVERY_MS = 60_000;
+
 export function storeEventAlarm(event: StoreEvent): RuntimeAlarmInput {
   const alarm = (name: string, active: boolean, priority: RuntimeAlarmInput['priority'], why: string): RuntimeAlarmInput => ({
     alarmId: `store/${name}`,
@@ -11,6 +14,7 @@ export function storeEventAlarm(event: StoreEvent): RuntimeAlarmInput {
     priority,
     why,
     details: { ...event },
+    updateEveryMs: STORE_UPDATE_EVERY_MS,
   });
   switch (event.kind) {
     case 'queue_high':
