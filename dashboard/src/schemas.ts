@@ -86,7 +86,23 @@ const RuntimeAlarmSchema = z
   })
   .openapi('RuntimeAlarm');
 
-export const AlarmListSchema = z.object({ engine: z.array(EngineAlarmSchema), runtime: z.array(RuntimeAlarmSchema) }).openapi('AlarmList');
+const PendingDelaySchema = z
+  .object({
+    alarmId: z.string(),
+    pointId: z.string(),
+    site: z.string(),
+    rule: z.string(),
+    priority,
+    kind: z.enum(['on', 'off']).openapi({ description: 'on: the alarm is raised at dueAt; off: it clears at dueAt; unless the condition turns back before' }),
+    pendingSince: z.number().openapi({ description: 'When the condition changed side (epoch ms, the reading time)' }),
+    delayMs: z.number(),
+    dueAt: z.number().openapi({ description: 'pendingSince + delayMs (epoch ms)' }),
+    value: z.number().openapi({ description: 'The value that started the delay' }),
+    limit: z.number(),
+  })
+  .openapi('PendingDelay', { description: 'A running on- or off-delay (GB 16808-2025 5.5.1.3): shown with its time, never as an active alarm' });
+
+export const AlarmListSchema = z.object({ engine: z.array(EngineAlarmSchema), runtime: z.array(RuntimeAlarmSchema), pending: z.array(PendingDelaySchema) }).openapi('AlarmList');
 
 const quality = z.enum(['good', 'uncertain', 'bad']);
 

@@ -135,6 +135,11 @@ export class ConditionTable {
     this.refreshQuiet(i);
   }
 
+  /** When condition i's pending delay started; NaN while none is pending. */
+  pendingSinceOf(i: number): number {
+    return this.data[i * CONDITION_FIELDS + C_PENDING]!;
+  }
+
   /** Whether condition i's debounced state is active. */
   isActive(i: number): boolean {
     return this.data[i * CONDITION_FIELDS + C_ACTIVE] === 1;

@@ -62,6 +62,40 @@ describe('limits', () => {
     feed('P', 6, 40);
     expect(engine.alarm('P/hi')?.conditionActive).toBe(false);
   });
+
+  it('pendingDelays: each running on- and off-delay with its start, length and due time; gone when it completes or the value turns back', () => {
+    const { engine, feed } = setup({
+      points: [
+        {
+          id: 'P',
+          site: 'north',
+          limits: { hi: 50, hihi: { value: 80, priority: 'emergency' } },
+          onDelayS: 10,
+          offDelayS: 4,
+          windows: [{ name: 'max5', aggregate: 'max', windowS: 5, above: 70, onDelayS: 3 }],
+        },
+      ],
+    });
+    feed('P', 0, 40);
+    expect(engine.pendingDelays()).toEqual([]);
+    feed('P', 1, 85);
+    const on = { pointId: 'P', site: 'north', kind: 'on', pendingSince: T0 + 1000, value: 85 };
+    expect(engine.pendingDelays()).toEqual([
+      { ...on, alarmId: 'P/hihi', rule: 'hihi', priority: 'emergency', delayMs: 10_000, dueAt: T0 + 11_000, limit: 80 },
+      { ...on, alarmId: 'P/hi', rule: 'hi', priority: 'medium', delayMs: 10_000, dueAt: T0 + 11_000, limit: 50 },
+      { ...on, alarmId: 'P/max5', rule: 'max5', priority: 'medium', delayMs: 3000, dueAt: T0 + 4000, limit: 70 },
+    ]);
+    feed('P', 2, 60);
+    expect(engine.pendingDelays().map((entry) => entry.alarmId)).toEqual(['P/hi', 'P/max5']);
+    engine.tick(T0 + 11_000);
+    expect(engine.alarm('P/hi')?.activeSince).toBe(T0 + 11_000);
+    expect(engine.pendingDelays()).toEqual([]);
+    feed('P', 12, 40);
+    expect(engine.pendingDelays()).toMatchObject([{ alarmId: 'P/hi', kind: 'off', pendingSince: T0 + 12_000, delayMs: 4000, dueAt: T0 + 16_000, value: 40 }]);
+    feed('P', 13, 55);
+    expect(engine.pendingDelays()).toEqual([]);
+    expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
+  });
 });
 
 describe('alarm event texts and colours', () => {

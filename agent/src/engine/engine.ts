@@ -93,6 +93,28 @@ export interface AlarmView {
   readonly shelvedUntil: number | null;
 }
 
+/**
+ * A rule whose condition changed side but waits out its delay (GB 16808-2025 5.5.1.3: a running delay is shown with
+ * its time): `on` before the alarm is raised, `off` before it clears. Computed only when asked (pendingDelays).
+ */
+export interface PendingDelayView {
+  /** The alarm the delay leads to (on) or clears (off). */
+  readonly alarmId: string;
+  readonly pointId: string;
+  readonly site: string;
+  readonly rule: string;
+  readonly priority: Alarm['priority'];
+  readonly kind: 'on' | 'off';
+  /** When the condition changed side (epoch ms, the reading's time). */
+  readonly pendingSince: number;
+  readonly delayMs: number;
+  /** pendingSince + delayMs: when the alarm is raised (on) or cleared (off) unless the condition turns back before. */
+  readonly dueAt: number;
+  /** The value that started the delay, and the limit it was compared with. */
+  readonly value: number;
+  readonly limit: number;
+}
+
 class VotingGroup {
   readonly ignored: Uint8Array;
   readonly fingerprint: string;
@@ -513,6 +535,32 @@ export class AlarmEngine {
       if (point.stuck !== null) views.push(this.view(point.stuck.alarm));
     }
     for (const group of this.groups) views.push(this.view(group.alarm));
+    return views;
+  }
+
+  /** The running on- and off-delays, by point then rule: read from the condition table, never kept up to date. */
+  pendingDelays(): PendingDelayView[] {
+    const views: PendingDelayView[] = [];
+    for (let k = 0; k < this.slotRules.length; k += 1) {
+      const condition = this.slotCondition[k]!;
+      const pendingSince = this.conditionTable.pendingSinceOf(condition);
+      if (Number.isNaN(pendingSince)) continue;
+      const alarm = this.slotRules[k]!.alarm;
+      const dueAt = this.conditionTable.dueTime(condition);
+      views.push({
+        alarmId: alarm.id,
+        pointId: alarm.pointId,
+        site: alarm.site,
+        rule: alarm.rule,
+        priority: alarm.priority,
+        kind: this.conditionTable.isActive(condition) ? 'off' : 'on',
+        pendingSince,
+        delayMs: dueAt - pendingSince,
+        dueAt,
+        value: this.conditionTable.pendingValueOf(condition),
+        limit: this.conditionTable.limitOf(condition),
+      });
+    }
     return views;
   }
 

@@ -398,7 +398,7 @@ export class Agent implements AgentApi {
   }
 
   alarms(): AlarmList {
-    return { engine: this.engine.alarmsOfInterest(), runtime: this.runtimeAlarms.list() };
+    return { engine: this.engine.alarmsOfInterest(), runtime: this.runtimeAlarms.list(), pending: this.engine.pendingDelays() };
   }
 
   /** Engine alarms not normal (any mode) and runtime alarms not normal. */

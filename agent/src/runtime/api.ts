@@ -3,7 +3,7 @@
  * across config reloads (nothing it hands out holds the engine or the config of the moment), gives no secrets, and
  * every command names the acting person's credentials.
  */
-import type { AlarmView, CommandResult } from '../engine/index.ts';
+import type { AlarmView, CommandResult, PendingDelayView } from '../engine/index.ts';
 import type { StoreReader } from '../store/index.ts';
 import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
@@ -38,10 +38,14 @@ export type PublicConfig = Omit<RunningConfig, 'users' | 'opcua'> & {
   readonly opcua: readonly (Omit<RunningConfig['opcua'][number], 'user'> & { readonly user?: { readonly userName: string } })[];
 };
 
-/** Every alarm a person has to know of: engine alarms not normal or not in service, runtime alarms not normal. */
+/**
+ * Every alarm a person has to know of: engine alarms not normal or not in service, runtime alarms not normal, and the
+ * running on-/off-delays (a condition that changed side and waits out its delay: no alarm yet, or not yet cleared).
+ */
 export interface AlarmList {
   readonly engine: readonly AlarmView[];
   readonly runtime: readonly RuntimeAlarmView[];
+  readonly pending: readonly PendingDelayView[];
 }
 
 /** A sign-in at a server, as the audit log keeps it: `who` is the name given, whether or not it checked out. */

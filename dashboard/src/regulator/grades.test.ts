@@ -20,7 +20,7 @@ function alarm(pointId: string, priority: AlarmView['priority'], state: AlarmVie
   return { id: `${pointId}/hi`, pointId, site: 's', rule: 'hi', state, mode, priority, conditionActive: true, activeSince: 0, shelvedUntil: null };
 }
 
-const list = (...engine: AlarmView[]): AlarmList => ({ engine, runtime: [] });
+const list = (...engine: AlarmView[]): AlarmList => ({ engine, runtime: [], pending: [] });
 const notLatched = () => false;
 
 describe('warningGrades', () => {

@@ -92,7 +92,7 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/alarms',
-      summary: 'Every alarm a person has to know of: engine alarms not normal or not in service, runtime alarms not normal',
+      summary: 'Every alarm a person has to know of: engine alarms not normal or not in service, runtime alarms not normal, and the running on-/off-delays',
       description: rolesText(ROLES.read),
       middleware: [allow(ROLES.read, contextOf)] as const,
       security: SESSION_SECURITY,
@@ -100,9 +100,12 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     }),
     (c) => {
       const { api } = contextOf();
-      const { engine, runtime } = api.alarms();
+      const { engine, runtime, pending } = api.alarms();
       const config = api.config;
-      return c.json({ engine: engine.map((alarm) => ({ ...alarm, help: alarmHelpOf(config, alarm) })), runtime: runtime.map((alarm) => ({ ...alarm, help: alarmHelpOf(config, alarm) })) }, 200);
+      return c.json(
+        { engine: engine.map((alarm) => ({ ...alarm, help: alarmHelpOf(config, alarm) })), runtime: runtime.map((alarm) => ({ ...alarm, help: alarmHelpOf(config, alarm) })), pending: [...pending] },
+        200,
+      );
     },
   );
   registerAlarmCommand(app, contextOf, ACK);

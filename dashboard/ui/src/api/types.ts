@@ -38,9 +38,24 @@ export interface RuntimeAlarm {
   readonly help: AlarmHelp | null;
 }
 
+/** A running on-delay (no alarm yet) or off-delay (not cleared yet): GB 16808-2025 5.5.1.3 asks it shown with its time. */
+export interface PendingDelay {
+  readonly alarmId: string;
+  readonly pointId: string;
+  readonly rule: string;
+  readonly priority: Priority;
+  readonly kind: 'on' | 'off';
+  readonly pendingSince: number;
+  readonly delayMs: number;
+  readonly dueAt: number;
+  readonly value: number;
+  readonly limit: number;
+}
+
 export interface AlarmList {
   readonly engine: readonly EngineAlarm[];
   readonly runtime: readonly RuntimeAlarm[];
+  readonly pending: readonly PendingDelay[];
 }
 
 export interface Point {

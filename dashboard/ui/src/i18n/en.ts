@@ -582,5 +582,16 @@ export const en: Catalog = {
       refused: 'Refused by the server: {{message}}',
     },
   },
+  pending: {
+    title: 'Delays running (no alarm yet, or not yet cleared)',
+    onRunning: 'delay running {{seconds}} s',
+    offRunning: 'clearing delay {{seconds}} s',
+    valueVsLimit: '{{rule}} {{value}} vs limit {{limit}}',
+    remaining: 'Time left',
+    alarm: 'Alarm',
+    condition: 'Value and limit',
+    priority: 'Priority once due',
+    delayOf: 'delay {{seconds}} s',
+  },
   error: { network: 'Cannot reach the server' },
 };

@@ -572,6 +572,17 @@ export const zhCN = {
       refused: '服务器拒绝：{{message}}',
     },
   },
+  pending: {
+    title: '延时中（尚未报警或尚未解除）',
+    onRunning: '延时中 {{seconds}} s',
+    offRunning: '解除延时中 {{seconds}} s',
+    valueVsLimit: '{{rule}} {{value}}，限值 {{limit}}',
+    remaining: '剩余时间',
+    alarm: '报警',
+    condition: '数值与限值',
+    priority: '到时报警级别',
+    delayOf: '延时 {{seconds}} s',
+  },
   error: { network: '无法连接服务器' },
 } as const;
 

@@ -1,7 +1,8 @@
 /**
  * The live state every page reads: points' latest values, the active alarms, the site, and the stream's health. The
  * first load is GET /api/v1/points, /alarms and /site; then one EventSource on /api/v1/stream keeps them current.
- * `readings` patch the values; an `alarm` event reloads the alarm list (its rows carry the event, the list the state).
+ * `readings` patch the values; an `alarm` event reloads the alarm list (its rows carry the event, the list the state),
+ * and so do readings, at most once a second, for the running delays (PENDING_RELOAD_MS).
  * When the stream drops, `connection` says since when and every value counts as stale until the stream is back and
  * the lists are reloaded: silence is never "all clear".
  */
@@ -13,7 +14,7 @@ import { timeZone } from '../format.ts';
 export type Connection = { readonly state: 'connecting' } | { readonly state: 'live' } | { readonly state: 'down'; readonly since: number };
 
 export const points = signal<ReadonlyMap<string, Point>>(new Map());
-export const alarms = signal<AlarmList>({ engine: [], runtime: [] });
+export const alarms = signal<AlarmList>({ engine: [], runtime: [], pending: [] });
 export const site = signal<Site | null>(null);
 export const connection = signal<Connection>({ state: 'connecting' });
 /** True while values may be old: the stream is not (yet, or no longer) live. */
@@ -27,9 +28,27 @@ const REOPEN_MS = 3000;
  * all. Short, because it adds to every alarm's way to the screen (issue 19: p99 <= 250 ms; bench/ui.bench.ts).
  */
 const ALARM_RELOAD_DELAY_MS = 20;
+/**
+ * A running on-delay starts on a reading and, when the value turns back in time, ends without any alarm event: while
+ * readings come, the alarm list (with its `pending` delays) is read again at most this often.
+ */
+const PENDING_RELOAD_MS = 1000;
+let lastReadingsReload = 0;
 
-export async function reloadAlarms(): Promise<void> {
-  alarms.value = await api.get<AlarmList>('/api/v1/alarms');
+function reloadAfterReadings(): void {
+  const now = Date.now();
+  if (now - lastReadingsReload < PENDING_RELOAD_MS) return;
+  lastReadingsReload = now;
+  scheduleAlarmReload(false);
+}
+
+/**
+ * `onlyIfChanged`: the reload that readings cause (PENDING_RELOAD_MS) sets the list only when it differs, so pages that
+ * act on each new list (the alarm page reads the history) do so on alarm events, not every second.
+ */
+export async function reloadAlarms(onlyIfChanged = false): Promise<void> {
+  const next = await api.get<AlarmList>('/api/v1/alarms');
+  if (!onlyIfChanged || JSON.stringify(next) !== JSON.stringify(alarms.value)) alarms.value = next;
 }
 
 async function reloadPoints(): Promise<void> {
@@ -59,12 +78,17 @@ function markDown(): void {
 let source: EventSource | null = null;
 let reopenTimer: ReturnType<typeof setTimeout> | null = null;
 let alarmReload: ReturnType<typeof setTimeout> | null = null;
+/** Whether an alarm event asked for the scheduled reload (then the list is set even when equal). */
+let alarmEventReload = false;
 
-function scheduleAlarmReload(): void {
+function scheduleAlarmReload(byAlarmEvent: boolean): void {
+  alarmEventReload ||= byAlarmEvent;
   if (alarmReload !== null) return;
   alarmReload = setTimeout(() => {
     alarmReload = null;
-    reloadAlarms().catch(markDown);
+    const onlyIfChanged = !alarmEventReload;
+    alarmEventReload = false;
+    reloadAlarms(onlyIfChanged).catch(markDown);
   }, ALARM_RELOAD_DELAY_MS);
 }
 
@@ -79,8 +103,11 @@ function open(): void {
       })
       .catch(markDown);
   });
-  stream.addEventListener('alarm', scheduleAlarmReload);
-  stream.addEventListener('readings', (event) => applyReadings(JSON.parse((event as MessageEvent<string>).data) as ReadingUpdate[]));
+  stream.addEventListener('alarm', () => scheduleAlarmReload(true));
+  stream.addEventListener('readings', (event) => {
+    applyReadings(JSON.parse((event as MessageEvent<string>).data) as ReadingUpdate[]);
+    reloadAfterReadings();
+  });
   stream.addEventListener('error', () => {
     markDown();
     // The browser retries by itself (with Last-Event-ID) after a network drop; after an HTTP error it gives up.
@@ -113,7 +140,7 @@ export function stopLive(): void {
   reopenTimer = null;
   batch(() => {
     points.value = new Map();
-    alarms.value = { engine: [], runtime: [] };
+    alarms.value = { engine: [], runtime: [], pending: [] };
     connection.value = { state: 'connecting' };
   });
 }

@@ -5,6 +5,7 @@ import { formatTime } from '../format.ts';
 import { t } from '../i18n/index.ts';
 import { countsByPriority, firstOut, unacknowledged } from '../live/alarm-summary.ts';
 import { connection } from '../live/store.ts';
+import { PendingBannerItems } from './PendingDelays.tsx';
 import { Time } from './Time.tsx';
 
 export function ConnectionBanner() {
@@ -50,6 +51,7 @@ export function AlarmBanner() {
           {t('banner.firstOut')}: {first.label} <Time ms={first.since} />
         </span>
       )}
+      <PendingBannerItems />
       {state === 'silenced' ? (
         <span class="silenced">{t('banner.silenced')}</span>
       ) : (

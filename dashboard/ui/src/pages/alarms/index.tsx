@@ -13,6 +13,7 @@ import { formatTime, timeZone } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, points, reloadAlarms, site } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
+import { PendingTable } from '../../shell/PendingDelays.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { download, toCsv } from './csv.ts';
 import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
@@ -348,6 +349,7 @@ export default function AlarmsPage() {
       <FilterBar filters={filters.value} onChange={(next) => (filters.value = next)} />
       {selectedRow && <Detail key={selectedRow.id} row={selectedRow} onClose={() => (selected.value = null)} />}
 
+      <PendingTable />
       <h2>
         {t('alarms.activeTitle')} <span class="muted">({active.length})</span>
       </h2>
