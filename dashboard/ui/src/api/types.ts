@@ -159,10 +159,11 @@ export interface PointDetails extends Point {
   readonly disabled?: { readonly by: string; readonly at: number; readonly reason: string } | null;
 }
 
-/** A stored alarm event row (GET /api/v1/alarm-events, the trends' `events`). */
+/** A stored alarm event row (GET /api/v1/alarm-events, the trends' `events`): transitions, acknowledgements, handling records, resets. */
 export interface AlarmEvent {
   readonly seq: number;
   readonly time: number;
+  readonly writtenAt: number;
   readonly pointId: string | null;
   readonly ruleId: string;
   readonly kind: string;
@@ -280,43 +281,4 @@ export interface ShiftReport {
   }[];
   readonly pointsTruncated: boolean;
   readonly standing: readonly (StandingAlarm & { readonly mode: string })[];
-}
-
-/** A stored alarm event (GET /api/v1/alarm-events): transitions, acknowledgements, handling records, resets. */
-export interface AlarmEvent {
-  readonly seq: number;
-  readonly time: number;
-  readonly writtenAt: number;
-  readonly pointId: string | null;
-  readonly ruleId: string;
-  readonly kind: string;
-  readonly stateAfter: string;
-  readonly priority?: Priority | null;
-  readonly who?: string | null;
-  readonly why?: string | null;
-  readonly details?: Readonly<Record<string, unknown>> | null;
-}
-
-export interface LimitSwitch {
-  readonly pointId: string;
-  readonly value: boolean | null;
-  readonly quality: Quality | null;
-  readonly sourceTime: number | null;
-  readonly receiveTime: number | null;
-}
-
-/** A configured action (GET /api/v1/actions): a shut-off valve, fan, siren or power cut, and whether a reset would pass. */
-export interface Action {
-  readonly id: string;
-  readonly name: string | null;
-  readonly kind: 'shutoff_valve' | 'fan' | 'siren' | 'power_cut';
-  readonly state: 'normal' | 'commanded' | 'confirmed' | 'discrepancy' | 'latched';
-  readonly latched: boolean;
-  readonly latchedSince: number | null;
-  readonly trippedBy: readonly string[];
-  readonly discrepancy: string | null;
-  readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
-  readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
-  readonly resetAllowed: boolean;
-  readonly resetRefusal: string | null;
 }
