@@ -65,6 +65,9 @@ function scheduleAlarmReload(): void {
   alarmReload = setTimeout(() => {
     alarmReload = null;
     reloadAlarms().catch(markDown);
+    // The site's and its areas' warning grades follow the alarms and latches (a latch and its reset are alarm events
+    // too): loaded once at connection, an area would show "normal" through the whole overfill.
+    reloadSite().catch(markDown);
   }, ALARM_RELOAD_DELAY_MS);
 }
 
