@@ -51,15 +51,19 @@ async function language(page: Page, lang: 'en' | 'zh-CN'): Promise<void> {
   await expect.poll(() => page.locator('html').getAttribute('lang'), POLL).toBe(lang);
 }
 
+/** What the tablet's screen shows now: the README's pictures. */
+const shoot = (page: Page, name: string) => screenshot(page, name, { viewportOnly: true });
+
 /** zh-CN, then English, then back: the README shows the overview and the plan in both. */
 async function inBothLanguages(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
+  await shoot(page, name);
   await language(page, 'en');
-  await screenshot(page, name);
+  await shoot(page, name);
   await language(page, 'zh-CN');
 }
 
 it('follows the first round of the demo story as the supervisor: each event caught, shown and handled', async () => {
+  const startedAt = Date.now();
   // --duration bounds the demo should the test die before stopping it.
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--duration', '400', '--port', '0', '--dir', dir], { cwd: repoRoot });
   let stdout = '';
@@ -88,7 +92,7 @@ it('follows the first round of the demo story as the supervisor: each event caug
       POLL,
     )
     .toBeGreaterThanOrEqual(1);
-  await screenshot(page, 'story-1-alarms');
+  await shoot(page, 'story-1-alarms');
   await overfill.locator('input').fill(ACK_COMMENT);
   await overfill.locator('[data-testid="acknowledge"]').click();
   await expect.poll(() => overfill.locator('[data-testid="acknowledge"]').count(), POLL).toBe(0);
@@ -101,7 +105,7 @@ it('follows the first round of the demo story as the supervisor: each event caug
   await expect.poll(() => handling.count(), POLL).toBe(0);
   await expect.poll(() => page.locator('[data-testid="alarm-detail"] tr[data-kind="handled"]').count(), POLL).toBe(1);
   expect(await page.locator('[data-testid="alarm-detail"]').textContent()).toContain(ACK_COMMENT);
-  await screenshot(page, 'story-1-handled');
+  await shoot(page, 'story-1-handled');
   await page.locator('[data-testid="close-detail"]').click();
 
   // The inlet closed, confirmed by its limit switches, and latched: no reset while the level is still over hi-hi.
@@ -111,7 +115,7 @@ it('follows the first round of the demo story as the supervisor: each event caug
   expect(await inlet.locator('[data-testid="tripped-by"]').textContent()).toContain(OVERFILL);
   expect(await inlet.locator('[data-testid="reset-status"]').textContent()).toContain(OVERFILL);
   expect(await inlet.locator('[data-testid="switch-T-101.inlet-closed"]').count()).toBe(1);
-  await screenshot(page, 'story-1-valves');
+  await shoot(page, 'story-1-valves');
 
   // The tank farm's area is graded on the overview, the site's major-hazard grade beside it.
   await go(page, '/');
@@ -129,18 +133,19 @@ it('follows the first round of the demo story as the supervisor: each event caug
   await inBothLanguages(page, 'story-1-plan');
 
   // The trend of T-101's level: its limits (hi-hi 9500 mm) and the alarm events under the chart.
-  await page.goto(`${base}/trends?points=T-101.level&range=10m`);
+  await page.goto(`${base}/trends?points=T-101.level&from=${startedAt}&to=${Date.now()}`);
   await expect.poll(() => page.locator('[data-testid="trend-chart"] canvas').count(), POLL).toBeGreaterThan(0);
   expect(await page.locator('[data-testid="legend-T-101.level"]').getAttribute('data-limits')).toContain('9500');
   await expect.poll(() => page.locator('[data-testid="trend-event"]').filter({ hasText: 'hihi' }).count(), POLL).toBeGreaterThan(0);
-  await screenshot(page, 'story-1-trend');
+  await shoot(page, 'story-1-trend');
 
   // 2. NH3 at NH3-02 passes 150 ppm: the alarm, and both emergency fans started and latched.
   await go(page, '/alarms');
   await expect.poll(() => alarmRow(page, NH3).count(), POLL).toBe(1);
   await go(page, '/valves');
   for (const fan of ['EF-01', 'EF-02']) await expect.poll(() => action(page, `nh3-machine-room.${fan}`).locator('[data-testid="tripped-by"]').textContent(), POLL).toContain(NH3);
-  await screenshot(page, 'story-2-fans');
+  await action(page, 'nh3-machine-room.EF-01').scrollIntoViewIfNeeded();
+  await shoot(page, 'story-2-fans');
 
   // 3. The kitchen leak (two detectors) closes KV-1, which sticks open: a discrepancy, then closed and confirmed.
   const kitchenValve = action(page, 'kitchen.KV-1');
@@ -148,11 +153,11 @@ it('follows the first round of the demo story as the supervisor: each event caug
   expect(await kitchenValve.locator('[data-testid="action-state"]').textContent()).toBe('动作不一致');
   expect(await kitchenValve.locator('[data-testid="discrepancy"]').textContent()).toContain('stuck open');
   await kitchenValve.scrollIntoViewIfNeeded();
-  await screenshot(page, 'story-3-discrepancy');
+  await shoot(page, 'story-3-discrepancy');
   await expect.poll(() => kitchenValve.locator('[data-testid="action-state"]').textContent(), { ...POLL, timeout: 90_000 }).toBe('已关闭（反馈确认）');
   expect(await kitchenValve.locator('[data-testid="discrepancy"]').count()).toBe(0);
   await kitchenValve.scrollIntoViewIfNeeded();
-  await screenshot(page, 'story-3-confirmed');
+  await shoot(page, 'story-3-confirmed');
 
   // 2, handled: the NH3 has cleared, so the supervisor resets the first fan's latch (with a reason; the audit keeps it).
   const fan = action(page, 'nh3-machine-room.EF-01');
@@ -162,14 +167,15 @@ it('follows the first round of the demo story as the supervisor: each event caug
   await fan.locator('[data-testid="reset-confirm"]').click();
   await expect.poll(() => page.locator('[data-testid="valves-message"]').textContent(), POLL).toContain('nh3-machine-room.EF-01');
   await expect.poll(() => fan.locator('[data-testid="latched-since"]').count(), POLL).toBe(0);
-  await screenshot(page, 'story-2-reset');
+  await fan.scrollIntoViewIfNeeded();
+  await shoot(page, 'story-2-reset');
 
   // 4. The spark at the dust collector: its fan stopped and its isolation valve closed, both latched.
   for (const output of ['DF-1', 'DV-1']) await expect.poll(() => action(page, `dust-point.${output}`).locator('[data-testid="latched-since"]').count(), { ...POLL, timeout: 90_000 }).toBe(1);
   await action(page, 'dust-point.DF-1').scrollIntoViewIfNeeded();
-  await screenshot(page, 'story-4-dust');
+  await shoot(page, 'story-4-dust');
   await go(page, '/');
   await expect.poll(() => page.locator('[data-testid="area-dust-point"] h2 [data-testid="grade"]').textContent(), POLL).not.toBe('正常');
-  await screenshot(page, 'story-4-overview');
+  await shoot(page, 'story-4-overview');
   await page.context().close();
 }, 330_000);
