@@ -160,6 +160,7 @@ it('follows the first round of the demo story as the supervisor: each event caug
   await expect.poll(() => page.locator('[data-testid="trend-chart"] canvas').count(), POLL).toBeGreaterThan(0);
   expect(await page.locator('[data-testid="legend-T-101.level"]').getAttribute('data-limits')).toContain('9500');
   await expect.poll(() => page.locator('[data-testid="trend-event"]').filter({ hasText: 'hihi' }).count(), POLL).toBeGreaterThan(0);
+  await page.locator('[data-testid="trend-chart"]').evaluate((chart) => chart.scrollIntoView({ block: 'center' }));
   await shoot(page, 'story-1-trend');
   await go(page, '/valves');
 
@@ -171,6 +172,10 @@ it('follows the first round of the demo story as the supervisor: each event caug
   await fan.locator('[data-testid="reset-confirm"]').click();
   await expect.poll(() => page.locator('[data-testid="valves-message"]').textContent(), POLL).toContain('nh3-machine-room.EF-01');
   await expect.poll(() => fan.locator('[data-testid="latched-since"]').count(), POLL).toBe(0);
+  const audit = await page.context().request.get(`${base}/api/v1/audit?action=reset_action`);
+  expect(((await audit.json()) as { rows: { target: string; who: string }[] }).rows).toEqual(
+    expect.arrayContaining([expect.objectContaining({ target: 'nh3-machine-room.EF-01', who: 'supervisor' })]),
+  );
   await fan.scrollIntoViewIfNeeded();
   await shoot(page, 'story-2-reset');
 
