@@ -52,12 +52,15 @@ export async function newPage(browser: Browser, { autoplayPolicy = false }: { re
   return context.newPage();
 }
 
-/** Writes .tmp/screenshots/<name>-<lang>.png, the language being the page's own (<html lang>). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Writes .tmp/screenshots/<name>-<lang>.png, the language being the page's own (<html lang>): the whole page, or with
+ * `viewportOnly` what the tablet's screen shows now (the README's pictures: a 500-point page is 14000 px tall).
+ */
+export async function screenshot(page: Page, name: string, { viewportOnly = false }: { readonly viewportOnly?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const lang = await page.locator('html').getAttribute('lang');
   const path = join(SCREENSHOTS, `${name}-${lang}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: !viewportOnly });
   return path;
 }
 

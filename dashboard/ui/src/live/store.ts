@@ -86,9 +86,12 @@ function scheduleAlarmReload(byAlarmEvent: boolean): void {
   if (alarmReload !== null) return;
   alarmReload = setTimeout(() => {
     alarmReload = null;
-    const onlyIfChanged = !alarmEventReload;
+    const byAlarmEvents = alarmEventReload;
     alarmEventReload = false;
-    reloadAlarms(onlyIfChanged).catch(markDown);
+    reloadAlarms(!byAlarmEvents).catch(markDown);
+    // The site's and its areas' warning grades follow the alarms and latches (a latch and its reset are alarm events
+    // too): loaded once at connection, an area would show "normal" through the whole overfill.
+    if (byAlarmEvents) reloadSite().catch(markDown);
   }, ALARM_RELOAD_DELAY_MS);
 }
 
