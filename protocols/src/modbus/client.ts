@@ -81,6 +81,8 @@ class PolledDevice {
   private tick = 0;
   private outstanding = 0;
   private startedAt = 0;
+  /** The cycle out now was sent before its line had connected: it waited for the connect, not for a slow line. */
+  private cycleWaitedForConnect = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -111,10 +113,11 @@ class PolledDevice {
     if (this.outstanding > 0) {
       // The line is too slow for the intervals when a tick on time finds the previous cycle still out. A tick running
       // late is the event loop's delay (start-up, a long commit: the agent's event-loop lag alarm reports it), and a
-      // cycle waiting for the line's first connection is the connect's: those ticks are skipped but not overruns.
+      // cycle that waited for its line's connection is the connect's: those ticks are skipped but not overruns.
       const late = this.now() - (this.startedAt + this.tick * tickMs);
-      if (this.line.isOpen && late < tickMs / 2) this.counters.overruns += 1;
+      if (!this.cycleWaitedForConnect && late < tickMs / 2) this.counters.overruns += 1;
     } else {
+      if (requests.length > 0) this.cycleWaitedForConnect = !this.line.isOpen;
       for (const request of requests) {
         const parts = this.splits.get(request);
         if (parts) this.sendAll(parts);
