@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import { ModbusDevice } from './device.ts';
+import { CommandedCoilDevice } from './commanded-coil.ts';
 
 export const motorStarterOptionsSchema = z.strictObject({
   /** Start energized (a running supply fan, a powered machine room) or de-energized (an emergency fan at rest). */
@@ -24,7 +24,7 @@ const [COMMAND, RUNNING, PICK_UP_TIME, OVERLOAD, COMMAND_IGNORED] = [0, 1, 2, 3,
  * Faults: overload (the overload relay trips: the motor stops whatever the command, discrete input 1 true),
  * commandIgnored (a command write is acknowledged but not applied; the coil reads back the old command).
  */
-export class MotorStarter extends ModbusDevice {
+export class MotorStarter extends CommandedCoilDevice {
   /** Simulated ms the command has differed from the auxiliary contact. */
   private pendingMs = 0;
 
@@ -33,6 +33,8 @@ export class MotorStarter extends ModbusDevice {
       id,
       'motor-starter',
       QUANTITIES.map((name) => ({ name, initial: 0, readOnly: name === 'running' })),
+      COMMAND,
+      COMMAND_IGNORED,
     );
     this.values[COMMAND] = options.running ? 1 : 0;
     this.values[RUNNING] = options.running ? 1 : 0;
@@ -40,15 +42,6 @@ export class MotorStarter extends ModbusDevice {
     this.memory.coils.define(STARTER_COILS.command, 1, true);
     this.memory.discreteInputs.define(STARTER_DISCRETE_INPUTS.running, 2, false);
     this.refresh();
-  }
-
-  override writeCoil(_address: number, value: boolean): void {
-    if (!this.flag(COMMAND_IGNORED)) this.values[COMMAND] = value ? 1 : 0;
-    this.refresh();
-  }
-
-  protected override quantityChanged(index: number): void {
-    if (index === COMMAND) this.values[COMMAND] = this.values[COMMAND] !== 0 ? 1 : 0;
   }
 
   protected override step(simMs: number): void {

@@ -1,7 +1,7 @@
 /** Fail-safe shut-off valve: coil energized = open, de-energized = close; closed/open limit switches; travel on simulated time. */
 
 import { z } from 'zod';
-import { ModbusDevice } from './device.ts';
+import { CommandedCoilDevice } from './commanded-coil.ts';
 
 export const shutoffValveOptionsSchema = z.strictObject({
   /** Start energized and open (a running plant) or de-energized and closed. */
@@ -24,7 +24,7 @@ const READ_ONLY = new Set<string>(['position', 'closedSwitch', 'openSwitch']);
  * Faults: stuckOpen (does not move), slowTravel (stroke slowFactor times longer), feedbackBroken (both limit
  * switches read false), commandIgnored (a command write is acknowledged but not applied; the coil reads back the old state).
  */
-export class ShutoffValve extends ModbusDevice {
+export class ShutoffValve extends CommandedCoilDevice {
   constructor(
     id: string,
     private readonly options: ShutoffValveOptions,
@@ -33,6 +33,8 @@ export class ShutoffValve extends ModbusDevice {
       id,
       'shutoff-valve',
       QUANTITIES.map((name) => ({ name, initial: 0, readOnly: READ_ONLY.has(name) })),
+      COMMAND,
+      COMMAND_IGNORED,
     );
     this.values[COMMAND] = options.open ? 1 : 0;
     this.values[POSITION] = options.open ? 1 : 0;
@@ -40,15 +42,6 @@ export class ShutoffValve extends ModbusDevice {
     this.memory.coils.define(VALVE_COILS.command, 1, true);
     this.memory.discreteInputs.define(VALVE_DISCRETE_INPUTS.closed, 2, false);
     this.refresh();
-  }
-
-  override writeCoil(_address: number, value: boolean): void {
-    if (!this.flag(COMMAND_IGNORED)) this.values[COMMAND] = value ? 1 : 0;
-    this.refresh();
-  }
-
-  protected override quantityChanged(index: number): void {
-    if (index === COMMAND) this.values[COMMAND] = this.values[COMMAND] !== 0 ? 1 : 0;
   }
 
   protected override step(simMs: number): void {
