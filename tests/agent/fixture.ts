@@ -1,5 +1,6 @@
 /** A simulated plant (gas detector + shut-off valve over Modbus TCP) and an agent config pointing at it, in a temp dir. */
 import { spawn } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,4 +174,17 @@ export async function startOneTankFarm(prefix: string, cleanup: (step: () => Pro
   const farm = await startTankFarm({ port: 0, speed: 0, pkiDir: join(dir, 'server-pki'), tanks: [{ id: 'T-1', heightMm: 10_000, levelMm: 1000, pressureKPa: 101, temperatureC: 15 }] });
   cleanup(() => farm.stop());
   return { dir, farm };
+}
+
+/** Rows in raw_readings, read straight from a store file no agent holds (a killed one's): the store API reads one point at a time. */
+export async function countRawRows(path: string): Promise<number> {
+  const instance = await DuckDBInstance.create(path);
+  try {
+    const connection = await instance.connect();
+    const [row] = (await connection.runAndReadAll('SELECT count(*) AS n FROM raw_readings')).getRowObjectsJS();
+    connection.closeSync();
+    return Number(row?.['n']);
+  } finally {
+    instance.closeSync();
+  }
 }

@@ -8,11 +8,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HazmonStore, type AlarmEventRow } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
-import { RESETTER_YAML, runHazmon, waitFor } from './fixture.ts';
+import { countRawRows, RESETTER_YAML, runHazmon, waitFor } from './fixture.ts';
 
 /** Background analog input modules, 8 channels each, every channel polled at POLL_MS in one request per module. */
 const MODULES = 16;
@@ -147,19 +146,6 @@ function storedSignature(row: AlarmEventRow): string {
   if (row.kind === 'command_refused') return `${row.time}|${row.ruleId}|command_refused`;
   if (row.kind.startsWith('flood_')) return `${row.time}|alarm_flood|${row.stateAfter}`;
   return `${row.time}|${String(row.details?.['alarmId'])}|${row.stateAfter}`;
-}
-
-/** Rows in raw_readings, read straight from the file (the store API reads one point at a time). */
-async function countRawRows(path: string): Promise<number> {
-  const instance = await DuckDBInstance.create(path);
-  try {
-    const connection = await instance.connect();
-    const [row] = (await connection.runAndReadAll('SELECT count(*) AS n FROM raw_readings')).getRowObjectsJS();
-    connection.closeSync();
-    return Number(row?.['n']);
-  } finally {
-    instance.closeSync();
-  }
 }
 
 describe('kill -9 of hazmon run under load', () => {

@@ -7,10 +7,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { AlarmView } from '@hazmon/agent';
 import { afterEach, expect, it } from 'vitest';
-import { type Plant, runHazmon, startPlant, waitFor } from '../agent/fixture.ts';
+import { countRawRows, type Plant, runHazmon, startPlant, waitFor } from '../agent/fixture.ts';
 import { SseStream } from './sse-client.ts';
 import { ALARMS, DocumentCheck, USERS, WebClient, webConfigYaml } from './web-fixture.ts';
 
@@ -73,19 +72,6 @@ async function storedEvents(client: WebClient): Promise<StoredEvent[]> {
 async function committedRaw(metricsUrl: string): Promise<number> {
   const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   return Number(/^hazmon_store_raw_rows_written_total (\S+)$/m.exec(text)?.[1]);
-}
-
-/** Rows in raw_readings, read straight from the killed process's file. */
-async function rawRowsInFile(path: string): Promise<number> {
-  const instance = await DuckDBInstance.create(path);
-  try {
-    const connection = await instance.connect();
-    const [row] = (await connection.runAndReadAll('SELECT count(*) AS n FROM raw_readings')).getRowObjectsJS();
-    connection.closeSync();
-    return Number(row?.['n']);
-  } finally {
-    instance.closeSync();
-  }
 }
 
 const command = (alarmId: string, word: string) => `/api/v1/alarms/${encodeURIComponent(alarmId)}/${word}`;
@@ -170,7 +156,7 @@ it(`${ROUNDS} kills -9 in a row under load: each restart has every acknowledged 
     expect(new Set(seen.map((event) => event.row.seq)).size).toBe(seen.length);
     lastSeenId = seen.at(-1)?.id ?? lastSeenId;
 
-    const rows = await rawRowsInFile(storePath);
+    const rows = await countRawRows(storePath);
     expect(rows, `raw rows after kill ${round + 1}: ${rawInFile} before the run + ${committed} committed in it`).toBeGreaterThanOrEqual(rawInFile + committed);
     expect(committed).toBeGreaterThan(0);
     rawInFile = rows;
