@@ -293,7 +293,7 @@ export default function TrendsPage() {
   }, [viewKey, pointsReady]);
 
   const trend = load.state === 'loaded' ? load.trend : null;
-  const model = useMemo(() => (trend ? buildModel(trend, (id) => (points.peek().get(id) as PointDetails | undefined)?.pollIntervalMs, load.state === 'loaded' ? load.at : Date.now()) : null), [trend]);
+  const model = useMemo(() => (trend ? buildModel(trend, load.state === 'loaded' ? load.at : Date.now()) : null), [trend]);
   const chartPoints: ChartPoint[] = (trend?.series ?? []).map((series) => ({
     pointId: series.pointId,
     unit: series.unit,
