@@ -49,6 +49,7 @@ import type {
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
+import { freshnessByPoint } from './freshness.ts';
 import { GatewayClock } from './gateway-clock.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
@@ -428,6 +429,10 @@ export class Agent implements AgentApi {
 
   latestChanges(version: number): LatestChanges {
     return this.latest.changedSince(version);
+  }
+
+  pointFreshness(): ReadonlyMap<string, number> {
+    return freshnessByPoint(this.current);
   }
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
