@@ -39,6 +39,14 @@ class BigIntCache {
   }
 }
 
+/**
+ * Rows appended (and moved into the transaction by the appender's flush) per turn of the event loop: a commit's 16-18k
+ * rows in one turn held the loop 10-46 ms on the loaded machine. Each appender flush has a cost of its own: with one per
+ * 2,048-row chunk the agent did 0.83x the readings per CPU second of the synchronous commit (4 alternated pairs,
+ * 0.72-0.91), with one per 8,192 rows 0.94x (0.87-0.99; bench/RESULTS.md).
+ */
+const ROWS_PER_TURN = 4 * CHUNK_ROWS;
+
 export interface FlushResult {
   readonly rows: number;
   /** Largest receive time among the committed rows, or -Infinity when none. */
@@ -69,7 +77,7 @@ export class RawWriter {
   ) {}
 
   /**
-   * Commits every waiting reading: BEGIN, the rows appended a chunk per turn of the event loop (the appender's flush
+   * Commits every waiting reading: BEGIN, the rows appended ROWS_PER_TURN per turn of the event loop (the appender's flush
    * joins the transaction: no WAL write yet), then COMMIT, which writes and fsyncs the WAL on a libuv thread, so the
    * event loop goes on meanwhile and readings queued during the commit wait for the next one. Call it again only once it settled (the store does).
    * Readings leave the queue only after the commit succeeded; on failure the transaction is rolled back and they stay
@@ -101,13 +109,13 @@ export class RawWriter {
     try {
       texts = this.texts.appendPending(appenders.texts);
       for (let offset = 0; offset < rows; offset += CHUNK_ROWS) {
-        // A chunk per turn of the event loop: a commit's 16k rows in one go held it 10-40 ms on a loaded machine.
-        if (offset > 0) await new Promise((resolve) => setImmediate(resolve));
         const count = Math.min(CHUNK_ROWS, rows - offset);
         const chunkMax = this.fillChunk(offset, count);
         if (chunkMax > maxTime) maxTime = chunkMax;
         this.columns.chunk.appendTo(appenders.readings);
-        appenders.readings.flushSync();
+        if ((offset + count) % ROWS_PER_TURN === 0 || offset + count === rows) appenders.readings.flushSync();
+        // A commit's 16k rows in one go held the event loop 10-46 ms on the loaded machine.
+        if ((offset + count) % ROWS_PER_TURN === 0 && offset + count < rows) await new Promise((resolve) => setImmediate(resolve));
       }
       this.beforeCommit();
       await appenders.connection.run('COMMIT');
