@@ -17,7 +17,8 @@
  *   with a receive time in the window, counted in the file after the stop; also per CPU second of the agent, the
  *   store's commits (wall time: the COMMIT runs on a libuv thread) and the longest main-thread stall in the window
  *   (the agent's `event_loop_lag_max_seconds`, the largest event-loop delay of its last 1-s window, scraped every
- *   500 ms so that no window is missed).
+ *   500 ms so that no window is missed), beside the longest delay an idle process pinned to the same CPU saw in the
+ *   same window (the CPU's own wait on a shared machine: what the agent's figure holds that is not its own).
  *   Baseline: the ModbusPoller alone (no engine, no store) on the same lines and devices.
  * - agent RSS with the 10,000 points polled each second: the max over the whole run (start-up, window, stop) and the
  *   window's samples. Baseline: the poller alone.
@@ -111,6 +112,27 @@ interface AgentRun {
   readonly heapUsedBytes: number;
   /** Largest event-loop delay of the agent's lag windows seen in the window, ms. */
   readonly longestStallMs: number;
+  /** Largest event-loop delay of an idle process on the agent's CPU over the window, ms. */
+  readonly canaryStallMs: number;
+}
+
+/** An idle process's event-loop delay: each line on its stdin is answered with the largest delay (ms) since the last. */
+const CANARY_SOURCE = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+require('node:readline').createInterface({ input: process.stdin }).on('line', () => { console.log(String(h.count > 0 ? h.max / 1e6 : 0)); h.reset(); });`;
+
+/** The canary on `cpu`; `mark()` resolves with its largest delay since the previous mark. */
+function startCanary(cpu: number): { mark(): Promise<number>; stop(): void } {
+  const [command, args] = nodeCommand(cpu, '-e', [CANARY_SOURCE]);
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return {
+    mark: async () => {
+      const answer = lineMatching(child, /^([\d.]+)\n/m, 'canary');
+      child.stdin!.write('\n');
+      const [, ms] = await answer;
+      return Number(ms);
+    },
+    stop: () => child.kill(),
+  };
 }
 
 /** How often the lag gauge is read: under its 1-s window, so every window is seen. */
@@ -122,6 +144,7 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
   const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
+  const canary = startCanary(0);
   const spawnedAt = performance.now();
   const sinceSpawn = () => performance.now() - spawnedAt;
   try {
@@ -133,6 +156,7 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
     const windowFromMs = sinceSpawn();
     const cpuAtStart = cpuMsOf(child.pid!);
     const before = await scrape(metricsUrl);
+    await canary.mark();
     const windowEnd = windowStart + measureS * 1000;
     for (let next = windowStart + (everyS ?? measureS) * 1000; everyS !== null && next <= windowEnd; next += everyS * 1000) {
       await sleep(next - Date.now());
@@ -148,6 +172,7 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
       await sleep(Math.min(STALL_SCRAPE_MS, windowEnd - now));
       longestStallMs = Math.max(longestStallMs, metric(await scrape(metricsUrl), 'event_loop_lag_max_seconds') * 1000);
     }
+    const canaryStallMs = await canary.mark();
     const after = await scrape(metricsUrl);
     const actualEnd = Date.now();
     const windowToMs = sinceSpawn();
@@ -178,9 +203,11 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
       flushLongestUpToMs: longest * 1000,
       heapUsedBytes: metric(after, 'process_heap_used_bytes'),
       longestStallMs,
+      canaryStallMs,
     };
   } finally {
     memory.stop();
+    canary.stop();
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
@@ -234,7 +261,7 @@ async function alternate(baselineBundle: string, agentBundle: string, helper: st
       perCpu[which].push(storedPerCpu);
       console.log(
         `  round ${round + 1} ${which.padEnd(3)}: ${fmt(perSecond(run.store.inWindow, run.windowMs))} readings/s stored, ${fmt(storedPerCpu)} per CPU second, ` +
-          `longest stall ${fmt(run.longestStallMs)} ms, longest commit <= ${fmt(run.flushLongestUpToMs)} ms, ${fmt(mib(rssFigures(run).max.rssBytes), 1)} MiB max RSS, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
+          `longest stall ${fmt(run.longestStallMs)} ms (idle process on its CPU ${fmt(run.canaryStallMs)}), longest commit <= ${fmt(run.flushLongestUpToMs)} ms, ${fmt(mib(rssFigures(run).max.rssBytes), 1)} MiB max RSS, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
       );
     }
   }
@@ -312,7 +339,9 @@ try {
       console.log(
         `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms from BEGIN to COMMIT done (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
       );
-      console.log(`  longest main-thread stall (window)  : ${fmt(fastAgent.longestStallMs)} ms (target <= ${TARGET.stallMs} ms at 200k readings/s)`);
+      console.log(
+        `  longest main-thread stall (window)  : ${fmt(fastAgent.longestStallMs)} ms; an idle process on the same CPU ${fmt(fastAgent.canaryStallMs)} ms  (target <= ${TARGET.stallMs} ms at 200k readings/s)`,
+      );
       console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
 
       const { store } = fastAgent;

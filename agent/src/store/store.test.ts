@@ -447,6 +447,19 @@ describe('HazmonStore schema and ingest', () => {
     expect(rows[1]?.reasonText).toBe('3.2 mA');
   });
 
+  it('commits at close() every reading queued, with a checkpoint() under way', async () => {
+    const { store, path } = await openStore({ flushIntervalMs: 1000 });
+    await store.registerPoints([point('P')]);
+    for (let i = 0; i < 100; i++) store.writeReading(reading('P', T0 + i, i));
+    const checkpoint = store.checkpoint();
+    for (let i = 100; i < 150; i++) store.writeReading(reading('P', T0 + i, i));
+    // The checkpoint may lose its connections to close() (not waited for); close() must not lose a reading.
+    const [closed] = await Promise.allSettled([store.close(), checkpoint]);
+    expect(closed.status).toBe('fulfilled');
+    const [counts] = await readBack<{ raw: bigint }>(path, 'SELECT count(*) AS raw FROM raw_readings');
+    expect(counts).toEqual({ raw: 150n });
+  });
+
   it('takes readings while a commit runs and commits them with the next; flushes asked for meanwhile share that one', async () => {
     let during: { readonly accepted: boolean[]; readonly flushes: Promise<number>[] } | null = null;
     // Runs once the first commit's rows are in its transaction, as the poller's readings arrive during the COMMIT.

@@ -205,6 +205,8 @@ export class HazmonStore {
   /** The raw commit under way, and the one asked for meanwhile (it commits what is queued once the first settled). */
   private flushRunning: Promise<number> | null = null;
   private flushAgain: Promise<number> | null = null;
+  /** A pause of raw commits under way (pausingFlushes): close()'s last flush waits for it. */
+  private flushesPaused: Promise<void> | null = null;
   /** From close()'s last flush on: readings, alarm events and points are refused. */
   private takingNoMore = false;
   private writableWaiters: (() => void)[] = [];
@@ -695,16 +697,21 @@ export class HazmonStore {
    * A store recovering keeps its mode, which pauses them as well; one that `work` sent recovering, or that was closed
    * meanwhile, stays so.
    */
-  private async pausingFlushes(paused: 'releasing_blocks' | 'reopening' | 'checkpointing', work: () => Promise<void>): Promise<void> {
+  private pausingFlushes(paused: 'releasing_blocks' | 'reopening' | 'checkpointing', work: () => Promise<void>): Promise<void> {
     const resume = this.mode;
     if (!commitsFlushes(resume)) return work();
     this.mode = { name: paused };
-    try {
-      await this.flushRunning;
-      await work();
-    } finally {
-      if (this.mode.name === paused) this.mode = resume;
-    }
+    const pause = (async () => {
+      try {
+        await this.flushRunning;
+        await work();
+      } finally {
+        if (this.mode.name === paused) this.mode = resume;
+        this.flushesPaused = null;
+      }
+    })();
+    this.flushesPaused = pause.catch(() => undefined);
+    return pause;
   }
 
   /** A plain CHECKPOINT, with raw commits paused (one under way is waited for) so that no raw transaction makes DuckDB refuse it. */
@@ -891,7 +898,11 @@ export class HazmonStore {
     await this.checkpointRunning;
     await this.releaseRunning?.catch(() => undefined);
     await this.reopenUnderWay();
+    // No reading is taken from here on; the last flush commits them all, once a commit or a pause of commits (a
+    // checkpoint() a caller started) under way is over.
     this.takingNoMore = true;
+    await this.flushRunning;
+    await this.flushesPaused;
     await this.flush();
     this.markClosed();
     const waiters = this.writableWaiters;
