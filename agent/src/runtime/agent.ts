@@ -703,7 +703,6 @@ export class Agent implements AgentApi {
     this.outputs.stop();
     await Promise.all([this.poller.stop(), this.connections.stop()]);
     await this.journal.drain();
-    this.store.flush();
     await this.store.close();
   }
 
