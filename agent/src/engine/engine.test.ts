@@ -630,7 +630,7 @@ describe('actions', () => {
     feed('GT-1', 1, 70);
     expect(events.filter((e) => e.type === 'action')).toHaveLength(1);
     const refused = engine.command({ kind: 'reset', target: 'SOV-1', time: T0 + 2000, person: 'Li Wei' });
-    expect(refused).toEqual({ ok: false, reason: expect.stringContaining('condition still active') });
+    expect(refused).toEqual({ ok: false, reason: expect.stringContaining('condition still active'), code: 'condition_active', params: { target: 'SOV-1', active: 'GT-1/hihi' } });
     expect(events.at(-1)).toMatchObject({ type: 'command_refused', who: 'Li Wei' });
     feed('GT-1', 3, 10);
     expect(engine.actionLatched('SOV-1')).toBe(true);

@@ -3,7 +3,7 @@
  * output's controller and the latch, the valve's limit switches as last read, the alarms that trip it, and whether a
  * reset would be accepted now (and why not).
  */
-import type { AlarmView } from '../engine/index.ts';
+import { type AlarmView, type CommandRefusal, refusal } from '../engine/index.ts';
 import type { LatestValue } from './latest-values.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
@@ -45,8 +45,11 @@ export interface ActionView {
   readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmView['state'] | null; readonly conditionActive: boolean }[];
   /** Whether a reset would be accepted now: latched, every trigger condition cleared, the latch judged. */
   readonly resetAllowed: boolean;
-  /** Why a reset would be refused now; null when it would be accepted. */
+  /** Why a reset would be refused now, in English; null when it would be accepted. */
   readonly resetRefusal: string | null;
+  /** The same as a refusal code with its params (what the reset command would answer), for a UI's own language; null when accepted. */
+  readonly resetRefusalCode: CommandRefusal['code'] | null;
+  readonly resetRefusalParams: CommandRefusal['params'] | null;
 }
 
 export interface ActionViewSources {
@@ -57,7 +60,7 @@ export interface ActionViewSources {
   readonly output: (outputId: string) => { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[] };
   readonly latest: (pointIds: readonly string[]) => readonly LatestValue[];
   /** The latch guard's refusal of a reset (a restored latch not judged yet), or null. */
-  readonly refusesReset: (actionId: string) => string | null;
+  readonly refusesReset: (actionId: string) => CommandRefusal | null;
 }
 
 const VALVE_STATES: Readonly<Record<ShutoffState, ActionState>> = { idle: 'latched', commanding: 'commanded', verifying: 'commanded', discrepancy: 'discrepancy', confirmed: 'confirmed' };
@@ -89,7 +92,11 @@ export function actionViews(sources: ActionViewSources): ActionView[] {
       return { alarmId, state: alarm?.state ?? null, conditionActive: alarm?.conditionActive ?? false };
     });
     const active = triggers.filter((trigger) => trigger.conditionActive).map((trigger) => trigger.alarmId);
-    const resetRefusal = !latched ? `${action.id} is not latched` : active.length > 0 ? `the trigger condition is still active: ${active.join(', ')}` : sources.refusesReset(action.id);
+    const resetRefusal = !latched
+      ? refusal('not_latched', { target: action.id }, `${action.id} is not latched`)
+      : active.length > 0
+        ? refusal('condition_active', { target: action.id, active: active.join(', ') }, `the trigger condition is still active: ${active.join(', ')}`)
+        : sources.refusesReset(action.id);
     return {
       id: action.id,
       name: output.name ?? null,
@@ -106,7 +113,9 @@ export function actionViews(sources: ActionViewSources): ActionView[] {
           : null,
       triggers,
       resetAllowed: resetRefusal === null,
-      resetRefusal,
+      resetRefusal: resetRefusal?.reason ?? null,
+      resetRefusalCode: resetRefusal?.code ?? null,
+      resetRefusalParams: resetRefusal?.params ?? null,
     };
   });
 }

@@ -26,7 +26,7 @@ import { messageOf } from '@hazmon/errors';
 import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading, ReadingRows } from '@hazmon/protocols';
 import { ReadingRowBuffer, createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
-import type { AlarmView, CommandResult, EngineEvent, Priority } from '../engine/index.ts';
+import { type AlarmView, type CommandRefusal, type CommandResult, type EngineEvent, type Priority, refusal } from '../engine/index.ts';
 import { AlarmEngine } from '../engine/index.ts';
 import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
@@ -294,7 +294,7 @@ export class Agent implements AgentApi {
       await this.journal.issue(
         (): CommandResult =>
           'refused' in access
-            ? { ok: false, reason: access.refused }
+            ? notPermitted(access.refused, credentials)
             : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason })),
       ),
     );
@@ -318,11 +318,11 @@ export class Agent implements AgentApi {
     const reason = request.reason?.trim() ?? '';
     const result = storedOrFailed(
       await this.journal.issue((): CommandResult => {
-        if ('refused' in access) return { ok: false, reason: access.refused };
+        if ('refused' in access) return notPermitted(access.refused, credentials);
         if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
           return request.kind === 'ack'
             ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
-            : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
+            : refusal('runtime_alarm_ack_only', { target: request.target, command: request.kind }, `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}`);
         }
         return this.engine.command({ ...request, time: this.now(), person: access.user.name });
       }),
@@ -350,8 +350,8 @@ export class Agent implements AgentApi {
     const access = await this.access.authorize(credentials, rolesFor('ack'), 'recording how an alarm was handled');
     const alarm = this.alarm(alarmId);
     let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else if (alarm === undefined) result = { ok: false, reason: `no alarm ${alarmId}` };
+    if ('refused' in access) result = notPermitted(access.refused, credentials);
+    else if (alarm === undefined) result = refusal('unknown_target', { target: alarmId, command: 'handling' }, `no alarm ${alarmId}`);
     else {
       const durability = await this.journal.publishRecord({
         type: 'alarm_handled',
@@ -364,7 +364,8 @@ export class Agent implements AgentApi {
         who: access.user.name,
         ...handling,
       });
-      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the handling record could not be stored' };
+      result =
+        durability.outcome === 'stored' ? { ok: true } : refusal('not_stored', { failure: 'error' in durability ? durability.error : durability.outcome }, 'the handling record could not be stored');
     }
     await this.journal.audit(
       'alarm_handling',
@@ -382,11 +383,12 @@ export class Agent implements AgentApi {
   async recordUpkeep(deviceId: string, record: UpkeepRecord, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, rolesFor('ack'), 'recording a bump test or calibration');
     let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else if (!this.config.devices.some((device) => device.id === deviceId)) result = { ok: false, reason: `no Modbus device ${deviceId}` };
+    if ('refused' in access) result = notPermitted(access.refused, credentials);
+    else if (!this.config.devices.some((device) => device.id === deviceId)) result = refusal('unknown_target', { target: deviceId, command: 'upkeep' }, `no Modbus device ${deviceId}`);
     else {
       const durability = await this.journal.publishRecord({ type: 'upkeep_recorded', time: this.now(), deviceId, who: access.user.name, ...record });
-      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the upkeep record could not be stored' };
+      result =
+        durability.outcome === 'stored' ? { ok: true } : refusal('not_stored', { failure: 'error' in durability ? durability.error : durability.outcome }, 'the upkeep record could not be stored');
     }
     await this.journal.audit(
       'device_upkeep',
@@ -445,8 +447,8 @@ export class Agent implements AgentApi {
   async revokeRegulatorToken(tokenId: string, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, REGULATOR_TOKEN_ROLES, 'revoking a regulator token');
     let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : { ok: false, reason: `no live regulator token ${tokenId}` };
+    if ('refused' in access) result = notPermitted(access.refused, credentials);
+    else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : refusal('unknown_target', { target: tokenId, command: 'revoke' }, `no live regulator token ${tokenId}`);
     await this.journal.audit(
       'regulator_token_revoked',
       tokenId,
@@ -637,10 +639,7 @@ export class Agent implements AgentApi {
       runtimeAlarms: this.runtimeAlarms.list(),
       output: (outputId) => this.outputs.condition(outputId),
       latest: (pointIds) => this.latest.list(pointIds),
-      refusesReset: (actionId) => {
-        const refusal = this.latches.refusesReset(actionId);
-        return refusal === null || refusal.ok ? null : refusal.reason;
-      },
+      refusesReset: (actionId) => this.latches.refusesReset(actionId),
     });
   }
 
@@ -1001,7 +1000,12 @@ export class Agent implements AgentApi {
  * on disk (the in-memory state it set stands until a restart takes the stored one back).
  */
 function storedOrFailed({ result, failure }: { result: CommandResult; failure: string | null }): CommandResult {
-  return result.ok && failure !== null ? { ok: false, reason: `accepted but not stored, so not done: ${failure}` } : result;
+  return result.ok && failure !== null ? refusal('not_stored', { failure }, `accepted but not stored, so not done: ${failure}`) : result;
+}
+
+/** The access check's refusal (a role too low, a user a reload removed) as a command's. */
+function notPermitted(refused: string, credentials: Credentials): CommandRefusal {
+  return refusal('not_permitted', { user: nameOf(credentials) }, refused);
 }
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */

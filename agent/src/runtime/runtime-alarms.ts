@@ -3,7 +3,7 @@
  * health), each with the ISA-18.2 life cycle the engine's alarms have: raised once, updated while it stands (a retry,
  * a repeated loss: `occurrences` counts them), cleared when its condition ends, acknowledged by a person.
  */
-import type { AlarmState, CommandResult, Priority } from '../engine/index.ts';
+import { type AlarmState, type CommandResult, type Priority, refusal } from '../engine/index.ts';
 
 /** raised: condition went active; updated: it is still active and something changed; cleared; acknowledged; notice: an event with no condition (e.g. a shut-off confirmed). */
 export type RuntimeAlarmTransition = 'raised' | 'updated' | 'cleared' | 'acknowledged' | 'notice';
@@ -135,7 +135,7 @@ export class RuntimeAlarms {
   acknowledge(alarmId: string, person: string, reason: string): CommandResult {
     const standing = this.alarms.get(alarmId);
     if (standing === undefined || (standing.state !== 'unacknowledged_active' && standing.state !== 'unacknowledged_returned')) {
-      return { ok: false, reason: `alarm ${alarmId} is ${standing?.state ?? 'normal'}: nothing to acknowledge` };
+      return refusal('nothing_to_acknowledge', { target: alarmId, state: standing?.state ?? 'normal' }, `alarm ${alarmId} is ${standing?.state ?? 'normal'}: nothing to acknowledge`);
     }
     const fromState = standing.state;
     standing.state = fromState === 'unacknowledged_active' ? 'acknowledged_active' : 'normal';
