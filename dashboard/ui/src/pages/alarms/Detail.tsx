@@ -7,7 +7,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { api, CAN, type Role, session } from '../../api/client.ts';
 import type { Action, AlarmHelp, AlarmState, LimitSwitch, Priority } from '../../api/types.ts';
-import { t } from '../../i18n/index.ts';
+import { t, tCode } from '../../i18n/index.ts';
 import { reloadAlarms } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
@@ -26,8 +26,15 @@ export interface ActiveRow {
   readonly conditionActive: boolean;
   readonly since: number | null;
   readonly shelvedUntil: number | null;
+  /** A runtime alarm's rule (what it is about, said from the catalog) and the gateway's own detail; null for engine alarms. */
+  readonly rule: string | null;
   readonly why: string | null;
   readonly help: AlarmHelp | null;
+}
+
+/** What a runtime alarm is about in the language shown (its rule from the catalog), else the gateway's sentence. */
+export function runtimeAlarmText(row: Pick<ActiveRow, 'rule' | 'why'>): string | null {
+  return (row.rule === null ? null : tCode('runtimeRule', row.rule)) ?? row.why;
 }
 
 type Command = 'shelve' | 'unshelve' | 'outOfService' | 'returnToService' | 'handling' | 'reset';
@@ -215,7 +222,8 @@ export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onC
           </>
         )}
       </p>
-      {row.why && <p>{row.why}</p>}
+      {runtimeAlarmText(row) && <p data-testid="runtime-why">{runtimeAlarmText(row)}</p>}
+      {row.why && runtimeAlarmText(row) !== row.why && <p class="muted">{t('error.gatewayDetail', { detail: row.why })}</p>}
       <h3>{t('alarms.help.title')}</h3>
       <HelpPanel help={row.help} />
       {commands.length > 0 && (

@@ -7,7 +7,7 @@
 import './alarms.css';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { ApiError, api, CAN, session } from '../../api/client.ts';
+import { api, CAN, session } from '../../api/client.ts';
 import { type AlarmEvent, type AlarmState, PRIORITIES, type Priority } from '../../api/types.ts';
 import { formatTime, timeZone } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
@@ -17,8 +17,9 @@ import { PendingTable } from '../../shell/PendingDelays.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { download, toCsv } from './csv.ts';
 import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
-import { type ActiveRow, Detail } from './Detail.tsx';
+import { type ActiveRow, Detail, runtimeAlarmText } from './Detail.tsx';
 import { BreakableId, EventRows, eventText, kindWord } from './HistoryTable.tsx';
+import { errorText } from '../../api/error-text.ts';
 
 const STATE_FILTERS = ['unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned', 'shelved', 'suppressed', 'out_of_service'] as const;
 type StateFilter = (typeof STATE_FILTERS)[number];
@@ -56,6 +57,7 @@ function activeRows(): ActiveRow[] {
       conditionActive: alarm.conditionActive,
       since: alarm.activeSince,
       shelvedUntil: alarm.shelvedUntil,
+      rule: null,
       why: null,
       help: alarm.help ?? null,
     })),
@@ -70,6 +72,7 @@ function activeRows(): ActiveRow[] {
       conditionActive: alarm.conditionActive,
       since: alarm.since,
       shelvedUntil: null,
+      rule: alarm.rule,
       why: alarm.why,
       help: alarm.help ?? null,
     })),
@@ -89,6 +92,7 @@ function rowFromEvent(event: AlarmEvent): ActiveRow {
     conditionActive: false,
     since: null,
     shelvedUntil: null,
+    rule: event.pointId === null ? event.ruleId : null,
     why: null,
     help: null,
   };
@@ -153,7 +157,7 @@ function AckForm({ alarmId }: { readonly alarmId: string }) {
       message.value = null;
       await Promise.all([reloadAlarms(), refreshHistory()]);
     } catch (error) {
-      message.value = t('alarms.failed', { message: error instanceof ApiError ? error.message : t('error.network') });
+      message.value = t('alarms.failed', { message: errorText(error) });
     }
   };
   return (
@@ -260,7 +264,7 @@ function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): str
       t(`state.${row.state}`),
       t(`mode.${row.mode}`),
       '',
-      row.why ?? '',
+      [runtimeAlarmText(row), row.why].filter((text, index, texts) => text && texts.indexOf(text) === index).join(' / '),
     ]),
     ...events.map((event) => [
       t('alarms.historyTitle'),
@@ -293,7 +297,15 @@ export default function AlarmsPage() {
   const matches = matcher(filters.value);
   const active = activeRows()
     .filter((row) =>
-      matches({ alarmId: row.id, pointId: row.pointId, area: row.area, priority: row.priority, states: [row.state, row.mode], time: row.since, text: `${row.why ?? ''} ${helpText(row)}` }),
+      matches({
+        alarmId: row.id,
+        pointId: row.pointId,
+        area: row.area,
+        priority: row.priority,
+        states: [row.state, row.mode],
+        time: row.since,
+        text: `${runtimeAlarmText(row) ?? ''} ${row.why ?? ''} ${helpText(row)}`,
+      }),
     )
     .sort(
       sorter(
@@ -378,7 +390,11 @@ export default function AlarmsPage() {
                   {row.source === 'runtime' && `${t('alarms.runtime')}: `}
                   <BreakableId id={row.id} />
                   {row.area && <div class="muted">{site.value?.areas.find((area) => area.id === row.area)?.name ?? row.area}</div>}
-                  {row.why && <div class="muted">{row.why}</div>}
+                  {row.why && (
+                    <div class="muted" title={row.why} data-testid="runtime-why">
+                      {runtimeAlarmText(row)}
+                    </div>
+                  )}
                 </td>
                 <td class="state-cell">
                   <StateMark state={row.state} />

@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
-import { ApiError, signIn } from '../../api/client.ts';
+import { signIn } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
+import { errorText } from '../../api/error-text.ts';
 
 /** Shown while nobody is signed in; the server's own message is shown when it refuses. */
 export function LoginPage() {
@@ -14,7 +15,7 @@ export function LoginPage() {
     try {
       await signIn(String(form.get('name') ?? ''), String(form.get('password') ?? ''));
     } catch (caught) {
-      error.value = t('login.failed', { message: caught instanceof ApiError ? caught.message : t('error.network') });
+      error.value = t('login.failed', { message: errorText(caught) });
     } finally {
       busy.value = false;
     }

@@ -5,9 +5,9 @@
 import { useSignal } from '@preact/signals';
 import { ApiError, api } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
-import { messageOf } from '../admin/errors.ts';
 import { fromSiteInput, toSiteInput } from '../../shell/site-time.ts';
 import { type DetectorUpkeep, UPKEEP_KINDS, UPKEEP_RESULTS, type UpkeepKind, type UpkeepResult } from './types.ts';
+import { errorText } from '../../api/error-text.ts';
 
 /** The server's slack for a tester's watch running ahead of the gateway. */
 const CLOCK_SLACK_MS = 5 * 60_000;
@@ -56,7 +56,7 @@ export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detec
     } catch (failure) {
       const field = failure instanceof ApiError ? failure.field : null;
       const known: Field | 'form' = field === 'deviceId' || field === 'kind' || field === 'at' || field === 'result' || field === 'notes' || field === 'nextDue' ? field : 'form';
-      errors.value = { [known]: t('upkeep.errors.refused', { message: messageOf(failure) }) };
+      errors.value = { [known]: t('upkeep.errors.refused', { message: errorText(failure) }) };
     }
   };
 

@@ -7,17 +7,16 @@
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, CAN, session } from '../../api/client.ts';
+import { api, CAN, session } from '../../api/client.ts';
 import type { Action, LimitSwitch } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms } from '../../live/store.ts';
 import { StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import './valves.css';
+import { errorText } from '../../api/error-text.ts';
 
 const REFRESH_MS = 3000;
-
-const failureText = (error: unknown) => (error instanceof ApiError ? error.message : t('error.network'));
 
 function ActionStateMark({ state }: { readonly state: Action['state'] }) {
   return (
@@ -89,7 +88,7 @@ function ResetDialog({ action, onDone, onCancel }: { readonly action: Action; re
       await api.post(`/api/v1/actions/${encodeURIComponent(action.id)}/reset`, { reason: reason.value.trim() });
       onDone();
     } catch (error) {
-      failure.value = t('valves.failed', { message: failureText(error) });
+      failure.value = t('valves.failed', { message: errorText(error) });
     } finally {
       busy.value = false;
     }
@@ -204,7 +203,7 @@ export default function ValvesPage() {
           setActions(answer.actions);
           setFailure(null);
         },
-        (error: unknown) => live && setFailure(t('valves.loadFailed', { message: failureText(error) })),
+        (error: unknown) => live && setFailure(t('valves.loadFailed', { message: errorText(error) })),
       );
     void load();
     const timer = setInterval(load, REFRESH_MS);
