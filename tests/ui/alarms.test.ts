@@ -222,15 +222,16 @@ describe('the alarm list', () => {
     await openDetail(page, LATCH);
     await page.locator('[data-testid="open-reset"]').click();
     const dialog = page.locator('[data-testid="dialog-reset"]');
-    await expect.poll(() => dialog.locator('[data-testid="reset-triggers"]').textContent(), POLL).toContain(`${ALARMS.hihi}: 仍然存在`);
+    await expect.poll(() => dialog.locator('[data-testid="reset-triggers"]').textContent(), POLL).toMatch(new RegExp(`${ALARMS.hihi.replaceAll('.', '\\.')}.*条件仍存在`));
     await expect.poll(() => dialog.locator('[data-testid="reset-feedback"]').textContent(), POLL).toContain('XV-1.closed');
-    expect(await dialog.locator('[data-testid="reset-who"]').textContent()).toContain('sup (主管)');
-    expect(await dialog.locator('[data-testid="reset-refusal"]').textContent()).toContain(ALARMS.hihi);
+    expect(await dialog.locator('[data-testid="reset-who"]').textContent()).toBe('复位人：sup（主管）');
+    // The agent's refusal said from the catalog (its code and params), not its English sentence.
+    expect(await dialog.locator('[data-testid="reset-refusal"]').textContent()).toBe(`现在不能复位：close-gas 的触发条件仍然存在（${ALARMS.hihi}），不能复位`);
 
     await dialog.locator('input[name="reason"]').fill('泄漏已处理');
     await dialog.locator('[data-testid="submit"]').click();
     // The server's refusal, under the field it names or above the buttons.
-    await expect.poll(() => dialog.locator('[data-testid="form-error"], [data-testid="error-reason"]').textContent(), POLL).toContain(ALARMS.hihi);
+    await expect.poll(() => dialog.locator('[data-testid="form-error"], [data-testid="error-reason"]').textContent(), POLL).toBe(`操作失败：close-gas 的触发条件仍然存在（${ALARMS.hihi}），不能复位`);
     expect(web.agent.actionLatched('close-gas')).toBe(true);
     await screenshot(page, 'alarms-reset-refused');
 

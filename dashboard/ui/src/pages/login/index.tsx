@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { signIn } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
+import { LanguageSelect } from '../../shell/LanguageSelect.tsx';
 import { errorText } from '../../api/error-text.ts';
 
 /** Shown while nobody is signed in; the server's own message is shown when it refuses. */
@@ -23,7 +24,10 @@ export function LoginPage() {
   return (
     <main class="login">
       <form onSubmit={submit}>
-        <h1>{t('login.title')}</h1>
+        <div class="login-head">
+          <h1>{t('login.title')}</h1>
+          <LanguageSelect />
+        </div>
         <label>
           {t('login.name')}
           <input name="name" autocomplete="username" required />

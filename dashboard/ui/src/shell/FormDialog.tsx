@@ -6,9 +6,10 @@
 import type { ComponentChildren } from 'preact';
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { ApiError } from '../../api/client.ts';
-import { type MessageKey, t } from '../../i18n/index.ts';
-import { errorText } from '../../api/error-text.ts';
+import { ApiError } from '../api/client.ts';
+import { type MessageKey, t } from '../i18n/index.ts';
+import { errorText } from '../api/error-text.ts';
+import './form-dialog.css';
 
 export interface FieldSpec {
   readonly name: string;
