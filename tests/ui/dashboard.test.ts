@@ -85,7 +85,7 @@ describe('the dashboard in Chromium', () => {
     await screenshot(page, 'overview');
     expect(refusedByCsp).toEqual([]);
     await page.context().close();
-  });
+  }, 60_000);
 
   it('asks for a click where the browser blocks sound, and sounds after it', async () => {
     const page = await newPage(browser, { autoplayPolicy: true });
@@ -100,7 +100,7 @@ describe('the dashboard in Chromium', () => {
     await page.locator('[data-testid="enable-sound"]').click();
     await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
     await page.context().close();
-  });
+  }, 60_000);
 
   it('silences without acknowledging; a leak raises a new alarm that shows and sounds again; acknowledging with a comment stops the sound', async () => {
     const page = await newPage(browser);
@@ -186,5 +186,5 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('[data-testid="stale"]').count()).toBe(0);
     await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.hi));
     await page.context().close();
-  });
+  }, 60_000);
 });

@@ -265,6 +265,12 @@ export const en: Catalog = {
     disabledBy: '{{who}}: {{why}}',
   },
   range: { presets: 'Time range', from: 'From', to: 'To', apply: 'Show custom range', invalid: 'Enter both a start and an end time', endBeforeStart: 'The end must be after the start' },
+  siteTime: {
+    hint: 'as {{pattern}}, 24-hour, site time ({{zone}})',
+    invalid: '"{{text}}" is not a time: type it as {{pattern}}, e.g. 2026-03-08 14:30',
+    required: 'Enter a time ({{pattern}})',
+    endBeforeStart: 'The end must be after the start',
+  },
   health: {
     title: 'Alarm-system health',
     last24h: 'Last 24 h',
@@ -553,7 +559,6 @@ export const en: Catalog = {
     recordsOf: 'Records of {{device}}',
     errors: {
       device: 'Choose a detector.',
-      time: 'Enter the whole date and time.',
       future: 'The time cannot be in the future.',
       dueBeforeAt: 'Next due must be after the time it was done.',
       notesLong: 'Notes: at most {{max}} characters.',
@@ -585,7 +590,7 @@ export const en: Catalog = {
     refusal: {
       nothing_to_acknowledge: '{{target}} is "{{state}}": nothing to acknowledge',
       not_latched: '{{target}} is not latched: nothing to reset',
-      condition_active: 'The trigger condition of {{target}} is still present ({{active}}): reset refused',
+      condition_active: 'the trigger condition of {{target}} is still present ({{active}})',
       nothing_to_reset: '{{target}} is normal again: nothing to reset',
       reason_required: '{{command}} of {{target}} needs a reason',
       expiry_not_after_now: 'The shelf of {{target}} must end after now',
@@ -594,7 +599,7 @@ export const en: Catalog = {
       already_in_mode: '{{target}} is already "{{mode}}"',
       runtime_alarm_ack_only: '{{target}} is raised by the gateway itself: it can be acknowledged, not given "{{command}}"',
       unknown_target: '{{command}}: there is no {{target}} (it may have cleared, or the config changed)',
-      latch_not_judged: '{{target}} was latched before the {{since}}; its trigger points are not judged yet (good readings still needed: {{waiting}}): reset refused',
+      latch_not_judged: '{{target}} was latched before the {{since}}; its trigger points are not judged yet (good readings still needed: {{waiting}})',
       person_unnamed: '{{command}} {{target}}: the command names no person',
       time_invalid: '{{command}} {{target}}: the command time is invalid',
       not_permitted: "User {{user}}'s role may not do this",

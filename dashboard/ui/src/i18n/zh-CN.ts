@@ -264,6 +264,12 @@ export const zhCN = {
     disabledBy: '{{who}}：{{why}}',
   },
   range: { presets: '时间范围', from: '开始', to: '结束', apply: '按自定义范围查询', invalid: '请填写完整的开始和结束时间', endBeforeStart: '结束时间必须晚于开始时间' },
+  siteTime: {
+    hint: '格式 {{pattern}}，24 小时制，厂区时间（{{zone}}）',
+    invalid: '“{{text}}”不是有效时间：请按 {{pattern}} 填写，如 2026-03-08 14:30',
+    required: '请填写时间（{{pattern}}）',
+    endBeforeStart: '结束时间必须晚于开始时间',
+  },
   health: {
     title: '报警系统健康',
     last24h: '最近 24 小时',
@@ -543,7 +549,6 @@ export const zhCN = {
     recordsOf: '{{device}} 的记录',
     errors: {
       device: '请选择探测器。',
-      time: '请填写完整的日期和时间。',
       future: '时间不能晚于现在。',
       dueBeforeAt: '下次到期须晚于测试时间。',
       notesLong: '备注最多 {{max}} 字。',
@@ -577,7 +582,7 @@ export const zhCN = {
     refusal: {
       nothing_to_acknowledge: '{{target}} 当前为「{{state}}」，没有需要确认的报警',
       not_latched: '{{target}} 未处于锁定状态，无需复位',
-      condition_active: '{{target}} 的触发条件仍然存在（{{active}}），不能复位',
+      condition_active: '{{target}} 的触发条件仍然存在（{{active}}）',
       nothing_to_reset: '{{target}} 已恢复正常，无需复位',
       reason_required: '{{command}} {{target}} 必须填写原因',
       expiry_not_after_now: '搁置 {{target}} 的到期时间必须晚于现在',
@@ -586,7 +591,7 @@ export const zhCN = {
       already_in_mode: '{{target}} 已经是「{{mode}}」',
       runtime_alarm_ack_only: '{{target}} 是网关自身的报警，只能确认，不能{{command}}',
       unknown_target: '{{command}}：找不到 {{target}}（可能已恢复或配置已更改）',
-      latch_not_judged: '{{target}} 在{{since}}前已锁定，触发测点尚未重新判定（还需连续正常读数：{{waiting}}），暂不能复位',
+      latch_not_judged: '{{target}} 在{{since}}前已锁定，触发测点尚未重新判定（还需连续正常读数：{{waiting}}）',
       person_unnamed: '{{command}} {{target}}：命令没有署名操作人',
       time_invalid: '{{command}} {{target}}：命令时间无效',
       not_permitted: '用户 {{user}} 的角色无权执行此操作',

@@ -15,6 +15,8 @@ import { alarms, points, reloadAlarms, site } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
 import { PendingTable } from '../../shell/PendingDelays.tsx';
 import { Time } from '../../shell/Time.tsx';
+import { SiteTimeField, siteTimeProblem } from '../../shell/SiteTimeField.tsx';
+import { fromSiteInput } from '../../shell/site-time.ts';
 import { download, toCsv } from './csv.ts';
 import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
 import { type ActiveRow, Detail, runtimeAlarmText } from './Detail.tsx';
@@ -98,11 +100,14 @@ function rowFromEvent(event: AlarmEvent): ActiveRow {
   };
 }
 
-/** datetime-local text (the browser's zone) as epoch ms; null when empty or unreadable. */
-function msOf(local: string): number | null {
-  if (local === '') return null;
-  const ms = new Date(local).getTime();
-  return Number.isNaN(ms) ? null : ms;
+/** The time filter as typed (site time), or what is wrong with each end; a bad end narrows nothing until it is fixed. */
+function timeFilter(filters: Pick<Filters, 'from' | 'to'>): { from: number | null; to: number | null; fromProblem: string | null; toProblem: string | null } {
+  const fromProblem = siteTimeProblem(filters.from, { required: false });
+  let toProblem = siteTimeProblem(filters.to, { required: false });
+  const from = fromProblem === null ? fromSiteInput(filters.from) : null;
+  const to = toProblem === null ? fromSiteInput(filters.to) : null;
+  if (from !== null && to !== null && to <= from) toProblem = t('siteTime.endBeforeStart');
+  return { from, to: toProblem === null ? to : null, fromProblem, toProblem };
 }
 
 interface Matchable {
@@ -116,8 +121,7 @@ interface Matchable {
 }
 
 function matcher(filters: Filters): (item: Matchable) => boolean {
-  const from = msOf(filters.from);
-  const to = msOf(filters.to);
+  const { from, to } = timeFilter(filters);
   const point = filters.point.trim().toLowerCase();
   const text = filters.text.trim().toLowerCase();
   return (item) =>
@@ -180,6 +184,7 @@ function FilterBar({ filters, onChange }: { readonly filters: Filters; readonly 
     <K extends keyof Filters>(key: K) =>
     (event: Event) =>
       onChange({ ...filters, [key]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value });
+  const times = timeFilter(filters);
   return (
     <form class="alarm-filters no-print" data-testid="filters" onSubmit={(event) => event.preventDefault()} aria-label={t('alarms.filter.title')}>
       <label>
@@ -219,14 +224,8 @@ function FilterBar({ filters, onChange }: { readonly filters: Filters; readonly 
         {t('alarms.filter.point')}
         <input name="point" value={filters.point} onInput={set('point')} />
       </label>
-      <label>
-        {t('alarms.filter.from')}
-        <input name="from" type="datetime-local" step={1} value={filters.from} onInput={set('from')} />
-      </label>
-      <label>
-        {t('alarms.filter.to')}
-        <input name="to" type="datetime-local" step={1} value={filters.to} onInput={set('to')} />
-      </label>
+      <SiteTimeField name="from" label="alarms.filter.from" value={filters.from} error={times.fromProblem} errorTestId="filter-error-from" onInput={(from) => onChange({ ...filters, from })} />
+      <SiteTimeField name="to" label="alarms.filter.to" value={filters.to} error={times.toProblem} errorTestId="filter-error-to" onInput={(to) => onChange({ ...filters, to })} />
       <label>
         {t('alarms.filter.text')}
         <input name="text" type="search" value={filters.text} onInput={set('text')} />
