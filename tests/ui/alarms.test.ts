@@ -252,6 +252,9 @@ describe('the alarm list', () => {
     // The server's refusal, under the field it names or above the buttons.
     await expect.poll(() => dialog.locator('[data-testid="form-error"], [data-testid="error-reason"]').textContent(), POLL).toBe(`操作失败：close-gas 的触发条件仍然存在（${ALARMS.hihi}）`);
     expect(web.agent.actionLatched('close-gas')).toBe(true);
+    // The stored refusal in the history, said from its code too.
+    const refusedRow = page.locator('[data-testid="history-table"] tr[data-kind="command_refused"]').first();
+    await expect.poll(() => refusedRow.locator('.event-text').textContent(), POLL).toBe(`close-gas 的触发条件仍然存在（${ALARMS.hihi}）`);
     await screenshot(page, 'alarms-reset-refused');
 
     setGas(0);

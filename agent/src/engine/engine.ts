@@ -497,7 +497,7 @@ export class AlarmEngine {
   command(command: OperatorCommand): CommandResult {
     const result = this.applyCommand(command);
     if (!result.ok) {
-      this.sink({ type: 'command_refused', time: command.time, command: command.kind, target: command.target, who: command.person, reason: result.reason });
+      this.sink({ type: 'command_refused', time: command.time, command: command.kind, target: command.target, who: command.person, reason: result.reason, code: result.code, params: result.params });
     }
     return result;
   }

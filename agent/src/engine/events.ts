@@ -59,6 +59,9 @@ export interface CommandRefusedEvent {
   readonly target: string;
   readonly who: string;
   readonly reason: string;
+  /** The refusal's code and params (CommandRefusal), for a history said in a person's language. */
+  readonly code: RefusalCode;
+  readonly params: RefusalParams;
 }
 
 /** A reading older than the point's latest by more than its tolerance: refused, not merged. */
