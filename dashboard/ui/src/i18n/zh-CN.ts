@@ -628,6 +628,24 @@ export const zhCN = {
     backoff: '多次失败，暂停轮询',
   },
   /** What a runtime alarm (raised by the gateway itself) is about, by its rule; the gateway's detail follows it. */
+  /** An engine alarm's rule (the limit or health check it stands for); a rule the config names itself is shown as named. */
+  engineRule: {
+    hihi: '高高限',
+    hi: '高限',
+    lo: '低限',
+    lolo: '低低限',
+    rate_rising: '上升过快',
+    rate_falling: '下降过快',
+    stel: '短时接触限值',
+    twa: '时间加权平均限值',
+    stuck: '读数不变（疑似卡死）',
+    stale: '数据停更',
+    bad_quality: '读数质量故障',
+    comms_loss: '通信中断',
+    device_fault: '设备故障',
+    signal_out_of_range: '信号超量程',
+    named: '{{word}}（{{rule}}）',
+  },
   runtimeRule: {
     comms_loss: '设备通信中断',
     modbus_exception: '设备拒绝请求（Modbus 异常）',

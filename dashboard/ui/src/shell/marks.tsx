@@ -45,3 +45,9 @@ export function PriorityOf({ priority }: { readonly priority: string | null }) {
   const known = PRIORITIES.find((candidate) => candidate === priority);
   return known ? <PriorityMark priority={known} /> : <span>{priority ?? '—'}</span>;
 }
+
+/** An engine alarm's rule in words with its config name (`高高限（hihi）`); a rule the config names itself as named. */
+export function RuleName({ rule }: { readonly rule: string }) {
+  const word = rule === 'named' ? null : tCode('engineRule', rule);
+  return <span class="rule-name">{word === null ? rule : t('engineRule.named', { word, rule })}</span>;
+}

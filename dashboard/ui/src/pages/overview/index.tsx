@@ -7,7 +7,7 @@ import type { EngineAlarm, Point, WarningGrade } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
-import { GradeMark, PriorityMark, QualityMark, StateMark } from '../../shell/marks.tsx';
+import { GradeMark, PriorityMark, QualityMark, RuleName, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { DeviceHealth, faultReasonOf } from './DeviceHealth.tsx';
 import { activeAlarmsOf, staleSince, trendHref, useTicking } from './point-state.ts';
@@ -54,7 +54,7 @@ function PointRow({ point, pointAlarms }: { readonly point: Point; readonly poin
           ? t('overview.noAlarm')
           : pointAlarms.map((alarm) => (
               <div key={alarm.id}>
-                <PriorityMark priority={alarm.priority} /> <StateMark state={alarm.state} /> {alarm.rule}
+                <PriorityMark priority={alarm.priority} /> <StateMark state={alarm.state} /> <RuleName rule={alarm.rule} />
               </div>
             ))}
       </td>
