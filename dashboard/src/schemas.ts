@@ -141,6 +141,10 @@ const ActionSchema = z
     latchedSince: z.number().nullable().openapi({ description: 'Epoch ms UTC the latch began; null while not latched' }),
     trippedBy: z.array(z.string()).openapi({ description: 'The alarms that tripped it, while latched' }),
     discrepancy: z.string().nullable().openapi({ description: 'Why the standing discrepancy or failed command, null when none' }),
+    discrepancyCode: z.string().nullable().openapi({
+      description:
+        'The same as a code: stuck_open, feedback_broken, feedback_inconsistent, not_closed, no_feedback, command_ignored, opened_under_latch (a valve), command_failed (another output); null when none',
+    }),
     feedback: z.object({ closed: LimitSwitchSchema, open: LimitSwitchSchema.nullable() }).nullable().openapi({ description: "A valve's limit switches as last read; null without feedback" }),
     triggers: z.array(z.object({ alarmId: z.string(), state: alarmState.nullable(), conditionActive: z.boolean() })).openapi({ description: 'The alarms whose activation trips it, as they stand' }),
     resetAllowed: z.boolean(),

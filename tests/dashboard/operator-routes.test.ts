@@ -239,6 +239,7 @@ describe('alarm commands', () => {
       latchedSince: expect.any(Number),
       trippedBy: [ALARMS.hihi],
       discrepancy: null,
+      discrepancyCode: null,
       triggers: [{ alarmId: ALARMS.hihi, state: expect.any(String), conditionActive: true }],
       resetAllowed: false,
       resetRefusal: expect.stringContaining(ALARMS.hihi),

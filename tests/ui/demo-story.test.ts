@@ -147,7 +147,9 @@ it('follows the first round of the demo story as the supervisor: each event caug
   const kitchenValve = action(page, 'kitchen.KV-1');
   await expect.poll(() => kitchenValve.locator('[data-testid="discrepancy"]').count(), POLL).toBe(1);
   expect(await kitchenValve.locator('[data-testid="action-state"]').textContent()).toBe('动作不一致');
-  expect(await kitchenValve.locator('[data-testid="discrepancy"]').textContent()).toContain('stuck open');
+  // Said from its code in Chinese; the gateway's own sentence in the tooltip.
+  expect(await kitchenValve.locator('[data-testid="discrepancy"]').textContent()).toContain('疑似卡阀');
+  expect(await kitchenValve.locator('[data-testid="discrepancy"]').getAttribute('title')).toContain('stuck open');
   await kitchenValve.scrollIntoViewIfNeeded();
   await shoot(page, 'story-3-discrepancy');
   await expect.poll(() => kitchenValve.locator('[data-testid="action-state"]').textContent(), { ...POLL, timeout: 90_000 }).toBe('已关闭（反馈确认）');

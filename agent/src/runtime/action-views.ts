@@ -7,7 +7,7 @@ import { type AlarmView, type CommandRefusal, refusal } from '../engine/index.ts
 import type { LatestValue } from './latest-values.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
-import type { ShutoffState } from './shutoff.ts';
+import type { ShutoffDiscrepancyReason, ShutoffState } from './shutoff.ts';
 
 /**
  * normal: not latched; commanded: a valve's close written or under way, its feedback not yet confirming; confirmed:
@@ -37,8 +37,10 @@ export interface ActionView {
   readonly latchedSince: number | null;
   /** The alarms that tripped it (while latched). */
   readonly trippedBy: readonly string[];
-  /** The reason of the standing shut-off discrepancy or failed command, null when none. */
+  /** The reason of the standing shut-off discrepancy or failed command, in English; null when none. */
   readonly discrepancy: string | null;
+  /** The same as a code for a UI's own language: the valve's ShutoffDiscrepancyReason, or `command_failed`; null when none. */
+  readonly discrepancyCode: ShutoffDiscrepancyReason | 'command_failed' | null;
   /** A valve's limit switches as last read; null for an output without feedback. */
   readonly feedback: { readonly closed: LimitSwitchView; readonly open: LimitSwitchView | null } | null;
   /** Each alarm whose activation trips it, with its state now (null: the engine has no such alarm now). */
@@ -57,7 +59,7 @@ export interface ActionViewSources {
   readonly latched: (actionId: string) => boolean;
   readonly alarm: (alarmId: string) => AlarmView | undefined;
   readonly runtimeAlarms: readonly RuntimeAlarmView[];
-  readonly output: (outputId: string) => { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[] };
+  readonly output: (outputId: string) => { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[]; readonly discrepancyReason: ShutoffDiscrepancyReason | null };
   readonly latest: (pointIds: readonly string[]) => readonly LatestValue[];
   /** The latch guard's refusal of a reset (a restored latch not judged yet), or null. */
   readonly refusesReset: (actionId: string) => CommandRefusal | null;
@@ -107,6 +109,7 @@ export function actionViews(sources: ActionViewSources): ActionView[] {
       latchedSince: latched ? (runtime.get(`${action.id}/latched`)?.since ?? null) : null,
       trippedBy: latched ? condition.trippedBy : [],
       discrepancy: latched ? (fault?.why ?? null) : null,
+      discrepancyCode: latched && fault !== undefined ? (fault.rule === 'command_failed' ? 'command_failed' : condition.discrepancyReason) : null,
       feedback:
         switches && readings
           ? { closed: switchView(readings.get(switches.closed), switches.closed), open: switches.open === undefined ? null : switchView(readings.get(switches.open), switches.open) }

@@ -139,6 +139,8 @@ export interface Action {
   readonly latchedSince: number | null;
   readonly trippedBy: readonly string[];
   readonly discrepancy: string | null;
+  /** The discrepancy's reason as a code (stuck_open, no_feedback, ..., command_failed), said from the catalog. */
+  readonly discrepancyCode: string | null;
   readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
   readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
   readonly resetAllowed: boolean;

@@ -49,7 +49,7 @@ export function t(key: MessageKey, values?: Record<string, string | number>): st
 }
 
 /** Catalog sections whose keys are codes the server sends (refusals, error codes, quality reasons, runtime alarm rules). */
-type CodeSection = 'error.refusal' | 'error.api' | 'error.command' | 'error.latchSince' | 'qualityReason' | 'engineRule' | 'runtimeRule' | 'state' | 'mode';
+type CodeSection = 'error.refusal' | 'error.api' | 'error.command' | 'error.latchSince' | 'valves.discrepancyCode' | 'qualityReason' | 'engineRule' | 'runtimeRule' | 'state' | 'mode';
 
 /** The entry of a code from the server, or null when the catalog has none (a newer server): the caller shows the server's own text. */
 export function tCode(section: CodeSection, code: string, values?: Record<string, string | number>): string | null {

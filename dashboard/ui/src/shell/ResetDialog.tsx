@@ -9,7 +9,7 @@ import { useEffect } from 'preact/hooks';
 import { api, session } from '../api/client.ts';
 import type { Action } from '../api/types.ts';
 import { t } from '../i18n/index.ts';
-import { ActionFeedback, ActionTriggers, resetVerdict } from './action-parts.tsx';
+import { ActionFeedback, ActionTriggers, discrepancyText, resetVerdict } from './action-parts.tsx';
 import { type FieldSpec, FormDialog } from './FormDialog.tsx';
 import { Time } from './Time.tsx';
 
@@ -64,7 +64,11 @@ export function ResetDialog({ action: opened, onDone, onClose }: { readonly acti
         <div data-testid="reset-feedback">
           <ActionFeedback feedback={current.feedback} />
         </div>
-        {current.discrepancy && <p class="form-error">{t('valves.discrepancyWhy', { reason: current.discrepancy })}</p>}
+        {current.discrepancy && (
+          <p class="form-error" title={current.discrepancy}>
+            {t('valves.discrepancyWhy', { reason: discrepancyText(current) ?? '' })}
+          </p>
+        )}
         <p data-testid="reset-who">{user ? t('valves.who', { name: user.name, role: t(`role.${user.role}`) }) : '—'}</p>
         <p data-testid="reset-verdict" class={current.resetAllowed ? 'mark quality-good' : 'form-error'}>
           {current.resetAllowed ? resetVerdict(current) : <span data-testid="reset-refusal">{resetVerdict(current)}</span>}

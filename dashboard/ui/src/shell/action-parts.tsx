@@ -5,7 +5,7 @@
 import './action-parts.css';
 import type { Action, LimitSwitch } from '../api/types.ts';
 import { refusalText } from '../api/error-text.ts';
-import { t } from '../i18n/index.ts';
+import { t, tCode } from '../i18n/index.ts';
 import { StateMark } from './marks.tsx';
 import { Time } from './Time.tsx';
 
@@ -68,4 +68,10 @@ export function resetVerdict(action: Action): string {
   if (action.resetAllowed) return t('valves.resetAllowed');
   const reason = action.resetRefusalCode === null ? (action.resetRefusal ?? '') : refusalText({ code: action.resetRefusalCode, params: action.resetRefusalParams ?? {} }, action.resetRefusal ?? '');
   return t('valves.resetRefused', { reason });
+}
+
+/** Why the action is in discrepancy, in the language shown (its code from the catalog), else the gateway's sentence; null when it is not. */
+export function discrepancyText(action: Action): string | null {
+  if (action.discrepancy === null) return null;
+  return (action.discrepancyCode === null ? null : tCode('valves.discrepancyCode', action.discrepancyCode)) ?? action.discrepancy;
 }

@@ -11,7 +11,7 @@ import { errorText } from '../../api/error-text.ts';
 import type { Action } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms } from '../../live/store.ts';
-import { ActionFeedback, ActionTriggers, resetVerdict } from '../../shell/action-parts.tsx';
+import { ActionFeedback, ActionTriggers, discrepancyText, resetVerdict } from '../../shell/action-parts.tsx';
 import { ResetDialog } from '../../shell/ResetDialog.tsx';
 import { Time } from '../../shell/Time.tsx';
 import './valves.css';
@@ -53,8 +53,8 @@ function ActionCard({ action, canReset, onReset }: { readonly action: Action; re
         {action.discrepancy && (
           <>
             <dt>{t('valves.discrepancy')}</dt>
-            <dd class="form-error" data-testid="discrepancy">
-              {action.discrepancy}
+            <dd class="form-error" data-testid="discrepancy" title={action.discrepancy}>
+              {discrepancyText(action)}
             </dd>
           </>
         )}
