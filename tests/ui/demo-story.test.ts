@@ -170,8 +170,10 @@ it('follows the first round of the demo story as the supervisor: each event caug
   const fan = action(page, 'nh3-machine-room.EF-01');
   await expect.poll(() => fan.locator('[data-testid="reset-status"]').textContent(), { ...POLL, timeout: 90_000 }).toBe('可以复位。');
   await fan.locator('[data-testid="reset"]').click();
-  await fan.locator('[data-testid="reset-reason"]').fill('氨浓度已回落，现场确认无泄漏');
-  await fan.locator('[data-testid="reset-confirm"]').click();
+  // The shared reset confirmation (shell/ResetDialog.tsx), as on the alarm list.
+  const confirmation = fan.locator('[data-testid="dialog-reset"]');
+  await confirmation.locator('input[name="reason"]').fill('氨浓度已回落，现场确认无泄漏');
+  await confirmation.locator('[data-testid="submit"]').click();
   await expect.poll(() => page.locator('[data-testid="valves-message"]').textContent(), POLL).toContain('nh3-machine-room.EF-01');
   await expect.poll(() => fan.locator('[data-testid="latched-since"]').count(), POLL).toBe(0);
   const audit = await page.context().request.get(`${base}/api/v1/audit?action=reset_action`);
