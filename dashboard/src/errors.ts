@@ -2,6 +2,7 @@
  * The one JSON error shape of every 4xx and 5xx answer, `{ error: { code, message, field? } }`, and the one place
  * where error codes map to HTTP statuses. Nothing here puts a stack trace or an internal message in a response.
  */
+import type { CommandRefusal } from '@hazmon/agent';
 import { HazmonError, isHazmonError, messageOf } from '@hazmon/errors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
@@ -26,13 +27,19 @@ const STATUS_OF: Readonly<Record<ApiErrorCode, ContentfulStatusCode>> = {
   HAZMON_API_FORBIDDEN: 403,
   HAZMON_API_CSRF: 403,
   HAZMON_API_NOT_FOUND: 404,
-  /** The agent refused a well-formed command (the alarm is not in a state that allows it, a latch whose trigger holds). */
+  /** The agent refused a well-formed command (the alarm is not in a state that allows it, a latch whose trigger holds): `refusal` says which. */
   HAZMON_API_REFUSED: 409,
   HAZMON_API_TOO_LARGE: 413,
   HAZMON_API_THROTTLED: 429,
   HAZMON_API_BUSY: 503,
   HAZMON_API_INTERNAL: 500,
 };
+
+/**
+ * Why the agent refused a command (or found no alarm or action to give it to): its stable code and the params its
+ * sentence needs, so a client says it in its own language (the English `message` stays for the others).
+ */
+export type Refusal = Pick<CommandRefusal, 'code' | 'params'>;
 
 /** An error a route answers with: its code picks the status; `field` names the offending param, header or body path. */
 export class ApiError extends HazmonError<ApiErrorCode> {
@@ -44,13 +51,24 @@ export class ApiError extends HazmonError<ApiErrorCode> {
     readonly field?: string,
     /** Seconds the client should wait before trying again (429), sent as Retry-After. */
     readonly retryAfterS?: number,
+    readonly refusal?: Refusal,
   ) {
     super(code, message);
   }
 }
 
+/** The agent's refusal of a well-formed command: a 409 with its reason as the message and its code and params. */
+export function refusedError(result: CommandRefusal): ApiError {
+  return new ApiError('HAZMON_API_REFUSED', result.reason, undefined, undefined, { code: result.code, params: result.params });
+}
+
+/** A 404 for an alarm, action or device a command names that the agent does not know (`command`: the route's word). */
+export function unknownTargetError(message: string, field: string, target: string, command: string): ApiError {
+  return new ApiError('HAZMON_API_NOT_FOUND', message, field, undefined, { code: 'unknown_target', params: { target, command } });
+}
+
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
+  readonly error: { readonly code: string; readonly message: string; readonly field?: string; readonly refusal?: Refusal };
 }
 
 export interface ErrorAnswer {
@@ -66,7 +84,9 @@ export interface ErrorAnswer {
  */
 export function errorAnswer(error: unknown, log: (line: string) => void): ErrorAnswer {
   if (error instanceof ApiError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) } };
+    const body: ErrorBody = {
+      error: { code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }), ...(error.refusal === undefined ? {} : { refusal: error.refusal }) },
+    };
     return { status: STATUS_OF[error.code], body, headers: error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) } };
   }
   if (error instanceof HTTPException && error.status < 500) return errorAnswer(new ApiError('HAZMON_API_INVALID', error.message, 'body'), log);

@@ -3,8 +3,15 @@
  * OpenAPI document is generated from them, so the two cannot disagree. Request objects are strict: an unknown field
  * is refused by name rather than ignored (a misspelt `minutes` must not shelve for a default).
  */
-import { USER_ROLES } from '@hazmon/agent';
+import { REFUSAL_CODES, USER_ROLES } from '@hazmon/agent';
 import { z } from '@hono/zod-openapi';
+
+const RefusalParamsSchema = z.record(z.string(), z.union([z.string(), z.number()])).openapi({
+  description: "The values the refusal's sentence needs, by name (dashboard/README.md, Refusal codes)",
+  example: { target: 'V-1', active: 'GD-101.concentration/hihi' },
+});
+
+const RefusalSchema = z.object({ code: z.enum(REFUSAL_CODES), params: RefusalParamsSchema }).openapi('Refusal');
 
 export const ErrorSchema = z
   .object({
@@ -12,6 +19,10 @@ export const ErrorSchema = z
       code: z.string().openapi({ example: 'HAZMON_API_INVALID' }),
       message: z.string().openapi({ example: 'minutes: Too big: expected number to be <=1440' }),
       field: z.string().optional().openapi({ description: 'The offending param, header or body path', example: 'minutes' }),
+      refusal: RefusalSchema.optional().openapi({
+        description:
+          'Why the agent refused a command (409), or that it knows no such alarm, action or detector (404, code `unknown_target`): render `code` with `params` in your language, `message` being the English sentence',
+      }),
     }),
   })
   .openapi('Error');
@@ -130,10 +141,16 @@ const ActionSchema = z
     latchedSince: z.number().nullable().openapi({ description: 'Epoch ms UTC the latch began; null while not latched' }),
     trippedBy: z.array(z.string()).openapi({ description: 'The alarms that tripped it, while latched' }),
     discrepancy: z.string().nullable().openapi({ description: 'Why the standing discrepancy or failed command, null when none' }),
+    discrepancyCode: z.string().nullable().openapi({
+      description:
+        'The same as a code: stuck_open, feedback_broken, feedback_inconsistent, not_closed, no_feedback, command_ignored, opened_under_latch (a valve), command_failed (another output); null when none',
+    }),
     feedback: z.object({ closed: LimitSwitchSchema, open: LimitSwitchSchema.nullable() }).nullable().openapi({ description: "A valve's limit switches as last read; null without feedback" }),
     triggers: z.array(z.object({ alarmId: z.string(), state: alarmState.nullable(), conditionActive: z.boolean() })).openapi({ description: 'The alarms whose activation trips it, as they stand' }),
     resetAllowed: z.boolean(),
     resetRefusal: z.string().nullable().openapi({ description: 'Why a reset would be refused now; null when it would be accepted' }),
+    resetRefusalCode: z.enum(REFUSAL_CODES).nullable().openapi({ description: 'The same as a refusal code (what the reset would answer); null when it would be accepted' }),
+    resetRefusalParams: RefusalParamsSchema.nullable(),
   })
   .openapi('Action');
 

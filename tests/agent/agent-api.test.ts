@@ -47,7 +47,7 @@ describe('AgentApi', () => {
 
     const until = Date.now() + 60_000;
     const refused = await api.commandAlarm({ kind: 'shelve', target: 'GD-1.concentration/hihi', reason: 'calibration', until }, { user: 'view', password: PASSWORDS.viewer });
-    expect(refused).toEqual({ ok: false, reason: 'user "view" has role viewer; shelve needs operator or supervisor or admin' });
+    expect(refused).toEqual({ ok: false, reason: 'user "view" has role viewer; shelve needs operator or supervisor or admin', code: 'not_permitted', params: { user: 'view' } });
     const outOfService = await api.commandAlarm({ kind: 'remove_from_service', target: 'GD-1.concentration/hi', reason: 'sensor swap' }, { user: 'view', password: PASSWORDS.viewer });
     expect(outOfService).toMatchObject({ ok: false, reason: expect.stringMatching(/remove_from_service needs supervisor or admin/) });
     const audited = await api.reader.auditRows({});

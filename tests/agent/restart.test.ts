@@ -102,7 +102,12 @@ describe('latch across restarts', () => {
     const supervisor = { authenticated: { name: 'sup', role: 'supervisor' } } as const;
     // No reading can have arrived yet (the reset runs before any socket I/O): the fresh engine knows nothing of the leak.
     const unjudged = await agent.resetAction('close-gas', supervisor);
-    expect(unjudged).toMatchObject({ ok: false, reason: expect.stringMatching(/latched before the agent restarted.*GD-1\.concentration/) });
+    expect(unjudged).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/latched before the agent restarted.*GD-1\.concentration/),
+      code: 'latch_not_judged',
+      params: { target: 'close-gas', since: 'restart', waiting: expect.stringMatching(/^GD-1\.concentration \d+ s$/) },
+    });
     expect(agent.actionLatched('close-gas')).toBe(true);
 
     await goodReading(agent);

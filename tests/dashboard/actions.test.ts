@@ -38,6 +38,7 @@ interface ActionAnswer {
   state: string;
   latched: boolean;
   discrepancy: string | null;
+  discrepancyCode: string | null;
   feedback: { closed: { value: boolean | null }; open: { value: boolean | null } | null } | null;
   resetAllowed: boolean;
   resetRefusal: string | null;
@@ -61,7 +62,13 @@ describe('GET /api/v1/actions', () => {
     web.plant.site.device('GD-1').set('concentration', 45);
     await waitFor('the valve action in discrepancy', async () => (await valveAction()).state === 'discrepancy', { timeoutMs: 30_000 });
     const action = await valveAction();
-    expect(action).toMatchObject({ latched: true, discrepancy: expect.stringContaining('stuck open'), feedback: { closed: { value: false }, open: { value: true } }, resetAllowed: false });
+    expect(action).toMatchObject({
+      latched: true,
+      discrepancy: expect.stringContaining('stuck open'),
+      discrepancyCode: 'stuck_open',
+      feedback: { closed: { value: false }, open: { value: true } },
+      resetAllowed: false,
+    });
     expect(action.resetRefusal).toContain(ALARMS.hihi);
   }, 40_000);
 

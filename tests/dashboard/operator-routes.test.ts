@@ -214,11 +214,16 @@ describe('alarm commands', () => {
     const before = await lastAuditSeq(web.agent);
     const refused = await sessions.admin.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/unshelve`, { body: {} });
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', message: expect.stringContaining('not shelved') } } });
+    // The refusal's code and params, for a UI to say it in its own language.
+    expect(refused.body).toMatchObject({ error: { refusal: { code: 'not_in_mode', params: { target: ALARMS.hi, mode: 'in_service', expected: 'shelved' } } } });
     expect(await auditRowsAfter(web.agent, before)).toEqual([
       expect.objectContaining({ action: 'alarm_command', who: 'root', details: expect.objectContaining({ command: 'unshelve', result: 'refused' }) }),
     ]);
     const unknown = await sessions.admin.request('POST', '/api/v1/alarms/GD-9.nothing%2Fhi/ack', { body: {} });
-    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'HAZMON_API_NOT_FOUND', field: 'alarmId' } } });
+    expect(unknown).toMatchObject({
+      status: 404,
+      body: { error: { code: 'HAZMON_API_NOT_FOUND', field: 'alarmId', refusal: { code: 'unknown_target', params: { target: 'GD-9.nothing/hi', command: 'ack' } } } },
+    });
   });
 
   it('resets the latched shut-off once the gas is gone (supervisor; 403 for viewer and operator), refuses while it is not latched, 404 for an unknown action', async () => {
@@ -234,10 +239,15 @@ describe('alarm commands', () => {
       latchedSince: expect.any(Number),
       trippedBy: [ALARMS.hihi],
       discrepancy: null,
+      discrepancyCode: null,
       triggers: [{ alarmId: ALARMS.hihi, state: expect.any(String), conditionActive: true }],
       resetAllowed: false,
       resetRefusal: expect.stringContaining(ALARMS.hihi),
+      resetRefusalCode: 'condition_active',
+      resetRefusalParams: { target: 'close-gas', active: ALARMS.hihi },
     });
+    const whileGas = await sessions.supervisor.request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'too early' } });
+    expect(whileGas).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', refusal: { code: 'condition_active', params: { target: 'close-gas', active: ALARMS.hihi } } } } });
     expect(confirmed.feedback).toEqual({
       closed: { pointId: 'XV-1.closed', value: true, quality: 'good', sourceTime: null, receiveTime: expect.any(Number) },
       open: { pointId: 'XV-1.open', value: false, quality: 'good', sourceTime: null, receiveTime: expect.any(Number) },
@@ -245,7 +255,15 @@ describe('alarm commands', () => {
     expect(confirmed.latchedSince).toBeLessThanOrEqual(confirmed.feedback!.closed.receiveTime!);
     web.plant.site.device('GD-1').set('concentration', 0);
     await waitFor('hihi condition cleared', () => engineAlarm(ALARMS.hihi)?.conditionActive === false || engineAlarm(ALARMS.hihi) === undefined);
-    expect(await action()).toMatchObject({ state: 'confirmed', latched: true, resetAllowed: true, resetRefusal: null, triggers: [{ alarmId: ALARMS.hihi, conditionActive: false }] });
+    expect(await action()).toMatchObject({
+      state: 'confirmed',
+      latched: true,
+      resetAllowed: true,
+      resetRefusal: null,
+      resetRefusalCode: null,
+      resetRefusalParams: null,
+      triggers: [{ alarmId: ALARMS.hihi, conditionActive: false }],
+    });
     const before = await lastAuditSeq(web.agent);
     for (const role of ['viewer', 'operator'] as const) {
       const forbidden = await sessions[role].request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'may I?' } });
@@ -255,9 +273,17 @@ describe('alarm commands', () => {
     const reset = await sessions.supervisor.request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'leak fixed, header checked' } });
     expect(reset.status, JSON.stringify(reset.body)).toBe(200);
     expect(web.agent.actionLatched('close-gas')).toBe(false);
-    expect(await action()).toMatchObject({ state: 'normal', latched: false, latchedSince: null, trippedBy: [], resetAllowed: false, resetRefusal: 'close-gas is not latched' });
+    expect(await action()).toMatchObject({
+      state: 'normal',
+      latched: false,
+      latchedSince: null,
+      trippedBy: [],
+      resetAllowed: false,
+      resetRefusal: 'close-gas is not latched',
+      resetRefusalCode: 'not_latched',
+    });
     const again = await sessions.admin.request('POST', '/api/v1/actions/close-gas/reset', { body: { reason: 'again' } });
-    expect(again).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED' } } });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', refusal: { code: 'not_latched', params: { target: 'close-gas' } } } } });
     expect((await auditRowsAfter(web.agent, before)).map((row) => [row.action, row.target, row.who, row.details?.['result']])).toEqual([
       ['reset_action', 'close-gas', 'sup', 'accepted'],
       ['reset_action', 'close-gas', 'root', 'refused'],

@@ -196,7 +196,13 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     // The page's own check: next due before the test.
     const form = page.locator('[data-testid="upkeep-form"]');
     const at = await form.locator('input[name="at"]').inputValue();
-    await form.locator('input[name="nextDue"]').fill('2020-01-01T08:00');
+    // Times are typed as YYYY-MM-DD HH:mm in the site's zone, whatever the browser's locale: a date that does not exist is said under its field.
+    await form.locator('input[name="nextDue"]').fill('2026-02-30 08:00');
+    await form.locator('[data-testid="record-upkeep"]').click();
+    await expect.poll(() => form.locator('[data-testid="upkeep-error-nextDue"]').textContent(), POLL).toContain('“2026-02-30 08:00”不是有效时间');
+    expect(at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await screenshot(page, 'upkeep-time-invalid');
+    await form.locator('input[name="nextDue"]').fill('2020-01-01 08:00');
     await form.locator('[data-testid="record-upkeep"]').click();
     await expect.poll(() => form.locator('[data-testid="upkeep-error-nextDue"]').textContent(), POLL).toContain('下次到期须晚于测试时间');
     expect(await web.agent.reader.ruleHistory('upkeep', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);

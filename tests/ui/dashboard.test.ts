@@ -18,6 +18,15 @@ const priorityOf = (alarmId: string) => web.agent.alarms().engine.find((alarm) =
 const alarmRow = (page: Page, alarmId: string) => page.locator(`[data-testid="alarm-${alarmId}"]`);
 const POLL = { timeout: 20_000 } as const;
 
+/** Runs `look` with the page switched to English by its language switch (no reload: the page may be offline), then back to Chinese. */
+async function inEnglish(page: Page, look: () => Promise<void>): Promise<void> {
+  await page.locator('[data-testid="language"]').selectOption('en');
+  await expect.poll(() => page.locator('html').getAttribute('lang'), POLL).toBe('en');
+  await look();
+  await page.locator('[data-testid="language"]').selectOption('zh-CN');
+  await expect.poll(() => page.locator('html').getAttribute('lang'), POLL).toBe('zh-CN');
+}
+
 beforeAll(async () => {
   web = await startWebPlant();
   relay = await startRelay(web.base);
@@ -57,6 +66,11 @@ describe('the dashboard in Chromium', () => {
     });
     await page.goto(relay.url);
     await screenshot(page, 'login');
+    // The sign-in page has the language switch too: someone who reads only English must be able to sign in.
+    await inEnglish(page, async () => {
+      expect(await page.locator('button[type="submit"]').textContent()).toBe('Sign in');
+      await screenshot(page, 'login');
+    });
     await page.locator('input[name="name"]').fill(USERS.operator.name);
     await page.locator('input[name="password"]').fill('wrong');
     await page.locator('button[type="submit"]').click();
@@ -71,17 +85,22 @@ describe('the dashboard in Chromium', () => {
     await screenshot(page, 'overview');
     expect(refusedByCsp).toEqual([]);
     await page.context().close();
-  });
+  }, 60_000);
 
   it('asks for a click where the browser blocks sound, and sounds after it', async () => {
     const page = await newPage(browser, { autoplayPolicy: true });
     await signInWithoutGesture(page, relay.url, USERS.operator);
     await expect.poll(() => audible(page), POLL).toBe('blocked');
     await screenshot(page, 'sound-blocked');
+    await inEnglish(page, async () => {
+      expect(await page.locator('[data-testid="enable-sound"]').textContent()).toContain('The browser blocks the alarm sound');
+      expect(await audible(page)).toBe('blocked');
+      await screenshot(page, 'sound-blocked');
+    });
     await page.locator('[data-testid="enable-sound"]').click();
     await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.lo));
     await page.context().close();
-  });
+  }, 60_000);
 
   it('silences without acknowledging; a leak raises a new alarm that shows and sounds again; acknowledging with a comment stops the sound', async () => {
     const page = await newPage(browser);
@@ -154,6 +173,10 @@ describe('the dashboard in Chromium', () => {
     expect(await point.locator('[data-testid="stale"]').count()).toBe(1);
     expect(await page.locator('[data-testid="connection-lost"]').textContent()).toContain('实时连接中断');
     await screenshot(page, 'connection-lost');
+    await inEnglish(page, async () => {
+      expect(await page.locator('[data-testid="connection-lost"]').textContent()).toContain('Live connection lost');
+      await screenshot(page, 'connection-lost');
+    });
 
     // While away, a leak: the page must show it after reconnecting, not only new events.
     setGas(30);
@@ -163,5 +186,5 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('[data-testid="stale"]').count()).toBe(0);
     await expect.poll(() => audible(page), POLL).toBe(priorityOf(ALARMS.hi));
     await page.context().close();
-  });
+  }, 60_000);
 });

@@ -147,7 +147,9 @@ it('follows the first round of the demo story as the supervisor: each event caug
   const kitchenValve = action(page, 'kitchen.KV-1');
   await expect.poll(() => kitchenValve.locator('[data-testid="discrepancy"]').count(), POLL).toBe(1);
   expect(await kitchenValve.locator('[data-testid="action-state"]').textContent()).toBe('动作不一致');
-  expect(await kitchenValve.locator('[data-testid="discrepancy"]').textContent()).toContain('stuck open');
+  // Said from its code in Chinese; the gateway's own sentence in the tooltip.
+  expect(await kitchenValve.locator('[data-testid="discrepancy"]').textContent()).toContain('疑似卡阀');
+  expect(await kitchenValve.locator('[data-testid="discrepancy"]').getAttribute('title')).toContain('stuck open');
   await kitchenValve.scrollIntoViewIfNeeded();
   await shoot(page, 'story-3-discrepancy');
   await expect.poll(() => kitchenValve.locator('[data-testid="action-state"]').textContent(), { ...POLL, timeout: 90_000 }).toBe('已关闭（反馈确认）');
@@ -168,8 +170,10 @@ it('follows the first round of the demo story as the supervisor: each event caug
   const fan = action(page, 'nh3-machine-room.EF-01');
   await expect.poll(() => fan.locator('[data-testid="reset-status"]').textContent(), { ...POLL, timeout: 90_000 }).toBe('可以复位。');
   await fan.locator('[data-testid="reset"]').click();
-  await fan.locator('[data-testid="reset-reason"]').fill('氨浓度已回落，现场确认无泄漏');
-  await fan.locator('[data-testid="reset-confirm"]').click();
+  // The shared reset confirmation (shell/ResetDialog.tsx), as on the alarm list.
+  const confirmation = fan.locator('[data-testid="dialog-reset"]');
+  await confirmation.locator('input[name="reason"]').fill('氨浓度已回落，现场确认无泄漏');
+  await confirmation.locator('[data-testid="submit"]').click();
   await expect.poll(() => page.locator('[data-testid="valves-message"]').textContent(), POLL).toContain('nh3-machine-room.EF-01');
   await expect.poll(() => fan.locator('[data-testid="latched-since"]').count(), POLL).toBe(0);
   const audit = await page.context().request.get(`${base}/api/v1/audit?action=reset_action`);

@@ -175,16 +175,18 @@ describe('the valves page', () => {
     const page = await openAs(USERS.supervisor, '/valves');
     const card = page.locator(`[data-testid="action-${ACTION}"]`);
     await card.locator('[data-testid="reset"]').click();
-    const dialog = card.locator('[data-testid="reset-dialog"]');
+    const dialog = card.locator('[data-testid="dialog-reset"]');
     expect(await dialog.locator('[data-testid="reset-who"]').textContent()).toBe('复位人：sup（主管）');
-    expect(await dialog.locator('[data-testid="feedback"]').textContent()).toContain('到位');
+    expect(await dialog.locator('[data-testid="reset-feedback"]').textContent()).toContain('到位');
+    expect(await dialog.locator('[data-testid="reset-triggers"]').textContent()).toContain('条件仍存在');
     await expect.poll(() => dialog.locator('[data-testid="reset-verdict"]').textContent(), POLL).toContain('现在不能复位');
     await screenshot(page, 'valves');
 
     setGas(0);
     await expect.poll(() => dialog.locator('[data-testid="reset-verdict"]').textContent(), POLL).toBe('可以复位。');
-    await dialog.locator('[data-testid="reset-reason"]').fill('leak fixed, checked on site');
-    await dialog.locator('[data-testid="reset-confirm"]').click();
+    await dialog.locator('input[name="reason"]').fill('leak fixed, checked on site');
+    await dialog.locator('[data-testid="submit"]').click();
+    await expect.poll(() => dialog.count(), POLL).toBe(0);
     await expect.poll(() => card.locator('[data-testid="action-state"]').textContent(), POLL).toBe('正常');
     const rows = await web.agent.reader.auditRows({ limit: 10_000 });
     expect(rows.some((row) => row.who === USERS.supervisor.name && JSON.stringify(row).includes('leak fixed, checked on site'))).toBe(true);

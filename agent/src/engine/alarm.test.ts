@@ -43,7 +43,7 @@ describe('alarm states', () => {
   it('latched alarms stay until reset; reset is refused while the condition is active', () => {
     const { value, command, state, events } = setup(true);
     value(0, 20);
-    expect(command('reset', 1)).toEqual({ ok: false, reason: 'alarm P/hi: condition still active, reset refused' });
+    expect(command('reset', 1)).toEqual({ ok: false, reason: 'alarm P/hi: condition still active, reset refused', code: 'condition_active', params: { target: 'P/hi', active: 'P/hi' } });
     expect(events.at(-1)).toMatchObject({ type: 'command_refused', command: 'reset', who: 'Wang Fang' });
     value(2, 5);
     expect(state()).toBe('unacknowledged_active');

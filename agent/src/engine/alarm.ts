@@ -1,6 +1,6 @@
 /** ISA-18.2 alarm life cycle of one alarm: states, shelving, suppression, out of service, latching and reset. */
 import { PRIORITY_COLOUR, type Priority } from './config.ts';
-import type { AlarmEvent, AlarmKind, AlarmMode, AlarmState, CommandResult, EventSink, OperatorCommand } from './events.ts';
+import { type AlarmEvent, type AlarmKind, type AlarmMode, type AlarmState, type CommandResult, type EventSink, type OperatorCommand, refusal } from './events.ts';
 
 export interface AlarmSnapshot {
   state: AlarmState;
@@ -14,7 +14,6 @@ export interface AlarmSnapshot {
 const OK: CommandResult = { ok: true };
 /** Every alarm's activationTimes until the tracker hands it its list: one frozen array, not one per alarm. */
 const NOT_TAKEN = Object.freeze([]) as unknown as number[];
-const refuse = (reason: string): CommandResult => ({ ok: false, reason });
 
 export class Alarm {
   readonly id: string;
@@ -73,38 +72,40 @@ export class Alarm {
     const fromState = this.state;
     const fromMode = this.mode;
     const reason = command.reason?.trim() ?? '';
+    const target = this.id;
     switch (command.kind) {
       case 'ack':
         if (this.state === 'unacknowledged_active') this.state = 'acknowledged_active';
         else if (this.state === 'unacknowledged_returned') this.state = 'normal';
-        else return refuse(`alarm ${this.id} is ${this.state}: nothing to acknowledge`);
+        else return refusal('nothing_to_acknowledge', { target, state: this.state }, `alarm ${this.id} is ${this.state}: nothing to acknowledge`);
         break;
       case 'reset':
-        if (!this.latch) return refuse(`alarm ${this.id} is not latched: it returns to normal by itself`);
-        if (this.conditionActive) return refuse(`alarm ${this.id}: condition still active, reset refused`);
-        if (this.state === 'normal') return refuse(`alarm ${this.id} is normal: nothing to reset`);
+        if (!this.latch) return refusal('not_latched', { target }, `alarm ${this.id} is not latched: it returns to normal by itself`);
+        if (this.conditionActive) return refusal('condition_active', { target, active: this.id }, `alarm ${this.id}: condition still active, reset refused`);
+        if (this.state === 'normal') return refusal('nothing_to_reset', { target }, `alarm ${this.id} is normal: nothing to reset`);
         this.state = 'normal';
         break;
       case 'shelve':
-        if (reason === '') return refuse(`shelving ${this.id} needs a reason`);
+        if (reason === '') return refusal('reason_required', { target, command: command.kind }, `shelving ${this.id} needs a reason`);
         if (command.until === undefined || !(command.until > command.time)) {
-          return refuse(`shelving ${this.id} needs an expiry after ${command.time}, got ${String(command.until)}`);
+          return refusal('expiry_not_after_now', { target, until: String(command.until) }, `shelving ${this.id} needs an expiry after ${command.time}, got ${String(command.until)}`);
         }
-        if (this.mode === 'out_of_service' || this.mode === 'suppressed') return refuse(`alarm ${this.id} is ${this.mode}: cannot shelve`);
+        if (this.mode === 'out_of_service' || this.mode === 'suppressed')
+          return refusal('mode_forbids', { target, mode: this.mode, command: command.kind }, `alarm ${this.id} is ${this.mode}: cannot shelve`);
         this.mode = 'shelved';
         this.shelvedUntil = command.until;
         break;
       case 'unshelve':
-        if (this.mode !== 'shelved') return refuse(`alarm ${this.id} is ${this.mode}, not shelved`);
+        if (this.mode !== 'shelved') return refusal('not_in_mode', { target, mode: this.mode, expected: 'shelved' }, `alarm ${this.id} is ${this.mode}, not shelved`);
         this.mode = 'in_service';
         this.shelvedUntil = Number.NaN;
         break;
       case 'suppress':
       case 'remove_from_service': {
-        if (reason === '') return refuse(`${command.kind} of ${this.id} needs a reason`);
+        if (reason === '') return refusal('reason_required', { target, command: command.kind }, `${command.kind} of ${this.id} needs a reason`);
         const to = command.kind === 'suppress' ? 'suppressed' : 'out_of_service';
-        if (this.mode === to) return refuse(`alarm ${this.id} is already ${to}`);
-        if (this.mode === 'out_of_service') return refuse(`alarm ${this.id} is out of service: return it to service first`);
+        if (this.mode === to) return refusal('already_in_mode', { target, mode: to }, `alarm ${this.id} is already ${to}`);
+        if (this.mode === 'out_of_service') return refusal('mode_forbids', { target, mode: this.mode, command: command.kind }, `alarm ${this.id} is out of service: return it to service first`);
         this.mode = to;
         this.shelvedUntil = Number.NaN;
         break;
@@ -112,7 +113,7 @@ export class Alarm {
       case 'unsuppress':
       case 'return_to_service': {
         const from = command.kind === 'unsuppress' ? 'suppressed' : 'out_of_service';
-        if (this.mode !== from) return refuse(`alarm ${this.id} is ${this.mode}, not ${from}`);
+        if (this.mode !== from) return refusal('not_in_mode', { target, mode: this.mode, expected: from }, `alarm ${this.id} is ${this.mode}, not ${from}`);
         this.mode = this.designSuppressed ? 'suppressed' : 'in_service';
         break;
       }

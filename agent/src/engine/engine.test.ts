@@ -630,8 +630,8 @@ describe('actions', () => {
     feed('GT-1', 1, 70);
     expect(events.filter((e) => e.type === 'action')).toHaveLength(1);
     const refused = engine.command({ kind: 'reset', target: 'SOV-1', time: T0 + 2000, person: 'Li Wei' });
-    expect(refused).toEqual({ ok: false, reason: expect.stringContaining('condition still active') });
-    expect(events.at(-1)).toMatchObject({ type: 'command_refused', who: 'Li Wei' });
+    expect(refused).toEqual({ ok: false, reason: expect.stringContaining('condition still active'), code: 'condition_active', params: { target: 'SOV-1', active: 'GT-1/hihi' } });
+    expect(events.at(-1)).toMatchObject({ type: 'command_refused', who: 'Li Wei', code: 'condition_active', params: { target: 'SOV-1', active: 'GT-1/hihi' } });
     feed('GT-1', 3, 10);
     expect(engine.actionLatched('SOV-1')).toBe(true);
     expect(engine.command({ kind: 'reset', target: 'SOV-1', time: T0 + 4000, person: '' }).ok).toBe(false);

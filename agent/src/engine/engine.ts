@@ -5,7 +5,7 @@ import { AlarmHealthTracker, type AlarmSystemHealth } from './alarm-health.ts';
 import type { ActionConfig, EngineConfig, VotingGroupConfig } from './config.ts';
 import { QUIET_FIELDS, ConditionTable, type ThresholdCondition } from './condition.ts';
 import { EngineError } from './errors.ts';
-import type { ActionEvent, CommandResult, EventSink, OperatorCommand } from './events.ts';
+import { type ActionEvent, type CommandRefusal, type CommandResult, type EventSink, type OperatorCommand, refusal } from './events.ts';
 import { formatValue } from './format.ts';
 import { compileBatchLoop, compileValueKernel, kernelShapeKey, type BatchLoop, type InlinedKernel, type KernelEnv, type KernelShape, type ValueKernel } from './kernel.ts';
 import { FLAG_FAULT, HealthBit, KERNEL_LAYOUT, PointField, PointFlag, RuleField, SettingField, StoreField, setPointFlags, type ReadingBatch } from './layout.ts';
@@ -87,8 +87,8 @@ export interface RevertibleCommand {
 const NOTHING_TO_REVERT = (): void => undefined;
 
 /** A refused command: nothing to take back. */
-export function refusedCommand(reason: string): RevertibleCommand {
-  return { result: { ok: false, reason }, revert: NOTHING_TO_REVERT };
+export function refusedCommand(refused: CommandRefusal): RevertibleCommand {
+  return { result: refused, revert: NOTHING_TO_REVERT };
 }
 
 export interface AlarmView {
@@ -510,7 +510,7 @@ export class AlarmEngine {
   command(command: OperatorCommand): CommandResult {
     const result = this.applyCommand(command);
     if (!result.ok) {
-      this.sink({ type: 'command_refused', time: command.time, command: command.kind, target: command.target, who: command.person, reason: result.reason });
+      this.sink({ type: 'command_refused', time: command.time, command: command.kind, target: command.target, who: command.person, reason: result.reason, code: result.code, params: result.params });
     }
     return result;
   }
@@ -902,18 +902,19 @@ export class AlarmEngine {
 
   private applyCommand(command: OperatorCommand): CommandResult {
     if (typeof command.person !== 'string' || command.person.trim() === '') {
-      return { ok: false, reason: `${command.kind} ${command.target}: the person giving the command must be named` };
+      return refusal('person_unnamed', { target: command.target, command: command.kind }, `${command.kind} ${command.target}: the person giving the command must be named`);
     }
-    if (!Number.isFinite(command.time)) return { ok: false, reason: `${command.kind} ${command.target}: time ${command.time} is not finite` };
+    if (!Number.isFinite(command.time)) return refusal('time_invalid', { target: command.target, command: command.kind }, `${command.kind} ${command.target}: time ${command.time} is not finite`);
     const alarm = this.alarmsById.get(command.target) ?? this.healthAlarmById(command.target);
     if (alarm !== undefined) return alarm.command(command, this.sink);
     const action = this.actions.get(command.target);
     if (action === undefined || command.kind !== 'reset') {
-      return { ok: false, reason: `${command.kind}: unknown ${action === undefined ? 'alarm or action' : 'alarm'} "${command.target}"` };
+      return refusal('unknown_target', { target: command.target, command: command.kind }, `${command.kind}: unknown ${action === undefined ? 'alarm or action' : 'alarm'} "${command.target}"`);
     }
-    if (!action.latched) return { ok: false, reason: `action ${action.config.id} is not latched: nothing to reset` };
+    if (!action.latched) return refusal('not_latched', { target: action.config.id }, `action ${action.config.id} is not latched: nothing to reset`);
     const active = action.triggers.filter((trigger) => trigger.conditionActive).map((trigger) => trigger.id);
-    if (active.length > 0) return { ok: false, reason: `action ${action.config.id}: condition still active (${active.join(', ')}), reset refused` };
+    if (active.length > 0)
+      return refusal('condition_active', { target: action.config.id, active: active.join(', ') }, `action ${action.config.id}: condition still active (${active.join(', ')}), reset refused`);
     action.latched = false;
     this.emitAction(action, command.time, 'release', null, command.person, command.reason?.trim() || 'reset after the condition cleared');
     return { ok: true };

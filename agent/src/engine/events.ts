@@ -59,6 +59,9 @@ export interface CommandRefusedEvent {
   readonly target: string;
   readonly who: string;
   readonly reason: string;
+  /** The refusal's code and params (CommandRefusal), for a history said in a person's language. */
+  readonly code: RefusalCode;
+  readonly params: RefusalParams;
 }
 
 /** A reading older than the point's latest by more than its tolerance: refused, not merged. */
@@ -118,4 +121,55 @@ export interface OperatorCommand {
   readonly until?: number;
 }
 
-export type CommandResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * Why a command was refused, as a stable code a user interface renders in its own language with `params`; `reason`
+ * is the same in an English sentence (logs, the audit row, the fallback for a code a client does not know).
+ * Append only: a code keeps its meaning and its params.
+ */
+export const REFUSAL_CODES = [
+  /** params: target, state (the alarm's, or `normal` for a runtime alarm no longer standing). */
+  'nothing_to_acknowledge',
+  /** params: target. */
+  'not_latched',
+  /** params: target, active (the alarm ids whose condition holds, comma-separated). */
+  'condition_active',
+  /** params: target (a normal latching alarm). */
+  'nothing_to_reset',
+  /** params: target, command. */
+  'reason_required',
+  /** params: target, until. */
+  'expiry_not_after_now',
+  /** params: target, mode (the alarm's), command. */
+  'mode_forbids',
+  /** params: target, mode (the alarm's), expected (the mode the command ends). */
+  'not_in_mode',
+  /** params: target, mode. */
+  'already_in_mode',
+  /** params: target, command (a runtime alarm is only acknowledged). */
+  'runtime_alarm_ack_only',
+  /** params: target, command. */
+  'unknown_target',
+  /** params: target, since (`restart` or `reload`: what left the latch unjudged), waiting (`<point> <seconds> s` of good readings each still needs, comma-separated). */
+  'latch_not_judged',
+  /** params: target, command. */
+  'person_unnamed',
+  /** params: target, command. */
+  'time_invalid',
+  /** params: user (a role too low, or a user a reload removed). */
+  'not_permitted',
+  /** params: failure (the store's error, technical): accepted but its event could not be stored, so it is not done. */
+  'not_stored',
+] as const;
+
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+export type RefusalParams = Readonly<Record<string, string | number>>;
+
+export type CommandRefusal = { readonly ok: false; readonly reason: string; readonly code: RefusalCode; readonly params: RefusalParams };
+
+export type CommandResult = { readonly ok: true } | CommandRefusal;
+
+/** A refusal with its code, the params its sentence needs, and the English sentence. */
+export function refusal(code: RefusalCode, params: RefusalParams, reason: string): CommandRefusal {
+  return { ok: false, reason, code, params };
+}

@@ -23,6 +23,7 @@ export type {
   AlarmKind,
   AlarmMode,
   AlarmState,
+  CommandRefusal,
   CommandRefusedEvent,
   CommandResult,
   EngineEvent,
@@ -30,8 +31,11 @@ export type {
   InvalidReadingEvent,
   LateReadingEvent,
   OperatorCommand,
+  RefusalCode,
+  RefusalParams,
   VoteIgnoredEvent,
 } from './events.ts';
+export { REFUSAL_CODES, refusal } from './events.ts';
 export type { AlarmSystemHealth } from './alarm-health.ts';
 export { CHATTER_COUNT, CHATTER_WINDOW_MS, FLOOD_COUNT, FLOOD_WINDOW_MS, STALE_ALARM_MS } from './alarm-health.ts';
 export { GAS_LIBRARY, GAS_NAMES, MOLAR_VOLUME_L_20C, mgPerM3ToPpm, ppmToMgPerM3, presetLimits } from './gas-library.ts';

@@ -3,11 +3,11 @@
  * output's controller and the latch, the valve's limit switches as last read, the alarms that trip it, and whether a
  * reset would be accepted now (and why not).
  */
-import type { AlarmView } from '../engine/index.ts';
+import { type AlarmView, type CommandRefusal, refusal } from '../engine/index.ts';
 import type { LatestValue } from './latest-values.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
-import type { ShutoffState } from './shutoff.ts';
+import type { ShutoffDiscrepancyReason, ShutoffState } from './shutoff.ts';
 
 /**
  * normal: not latched; commanded: a valve's close written or under way, its feedback not yet confirming; confirmed:
@@ -37,16 +37,21 @@ export interface ActionView {
   readonly latchedSince: number | null;
   /** The alarms that tripped it (while latched). */
   readonly trippedBy: readonly string[];
-  /** The reason of the standing shut-off discrepancy or failed command, null when none. */
+  /** The reason of the standing shut-off discrepancy or failed command, in English; null when none. */
   readonly discrepancy: string | null;
+  /** The same as a code for a UI's own language: the valve's ShutoffDiscrepancyReason, or `command_failed`; null when none. */
+  readonly discrepancyCode: ShutoffDiscrepancyReason | 'command_failed' | null;
   /** A valve's limit switches as last read; null for an output without feedback. */
   readonly feedback: { readonly closed: LimitSwitchView; readonly open: LimitSwitchView | null } | null;
   /** Each alarm whose activation trips it, with its state now (null: the engine has no such alarm now). */
   readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmView['state'] | null; readonly conditionActive: boolean }[];
   /** Whether a reset would be accepted now: latched, every trigger condition cleared, the latch judged. */
   readonly resetAllowed: boolean;
-  /** Why a reset would be refused now; null when it would be accepted. */
+  /** Why a reset would be refused now, in English; null when it would be accepted. */
   readonly resetRefusal: string | null;
+  /** The same as a refusal code with its params (what the reset command would answer), for a UI's own language; null when accepted. */
+  readonly resetRefusalCode: CommandRefusal['code'] | null;
+  readonly resetRefusalParams: CommandRefusal['params'] | null;
 }
 
 export interface ActionViewSources {
@@ -54,10 +59,10 @@ export interface ActionViewSources {
   readonly latched: (actionId: string) => boolean;
   readonly alarm: (alarmId: string) => AlarmView | undefined;
   readonly runtimeAlarms: readonly RuntimeAlarmView[];
-  readonly output: (outputId: string) => { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[] };
+  readonly output: (outputId: string) => { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[]; readonly discrepancyReason: ShutoffDiscrepancyReason | null };
   readonly latest: (pointIds: readonly string[]) => readonly LatestValue[];
   /** The latch guard's refusal of a reset (a restored latch not judged yet), or null. */
-  readonly refusesReset: (actionId: string) => string | null;
+  readonly refusesReset: (actionId: string) => CommandRefusal | null;
 }
 
 const VALVE_STATES: Readonly<Record<ShutoffState, ActionState>> = { idle: 'latched', commanding: 'commanded', verifying: 'commanded', discrepancy: 'discrepancy', confirmed: 'confirmed' };
@@ -89,7 +94,11 @@ export function actionViews(sources: ActionViewSources): ActionView[] {
       return { alarmId, state: alarm?.state ?? null, conditionActive: alarm?.conditionActive ?? false };
     });
     const active = triggers.filter((trigger) => trigger.conditionActive).map((trigger) => trigger.alarmId);
-    const resetRefusal = !latched ? `${action.id} is not latched` : active.length > 0 ? `the trigger condition is still active: ${active.join(', ')}` : sources.refusesReset(action.id);
+    const resetRefusal = !latched
+      ? refusal('not_latched', { target: action.id }, `${action.id} is not latched`)
+      : active.length > 0
+        ? refusal('condition_active', { target: action.id, active: active.join(', ') }, `the trigger condition is still active: ${active.join(', ')}`)
+        : sources.refusesReset(action.id);
     return {
       id: action.id,
       name: output.name ?? null,
@@ -100,13 +109,16 @@ export function actionViews(sources: ActionViewSources): ActionView[] {
       latchedSince: latched ? (runtime.get(`${action.id}/latched`)?.since ?? null) : null,
       trippedBy: latched ? condition.trippedBy : [],
       discrepancy: latched ? (fault?.why ?? null) : null,
+      discrepancyCode: latched && fault !== undefined ? (fault.rule === 'command_failed' ? 'command_failed' : condition.discrepancyReason) : null,
       feedback:
         switches && readings
           ? { closed: switchView(readings.get(switches.closed), switches.closed), open: switches.open === undefined ? null : switchView(readings.get(switches.open), switches.open) }
           : null,
       triggers,
       resetAllowed: resetRefusal === null,
-      resetRefusal,
+      resetRefusal: resetRefusal?.reason ?? null,
+      resetRefusalCode: resetRefusal?.code ?? null,
+      resetRefusalParams: resetRefusal?.params ?? null,
     };
   });
 }

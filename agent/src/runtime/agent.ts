@@ -26,7 +26,7 @@ import { messageOf } from '@hazmon/errors';
 import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading, ReadingRows } from '@hazmon/protocols';
 import { ReadingRowBuffer, createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
-import type { AlarmView, CommandResult, EngineEvent, Priority, RevertibleCommand } from '../engine/index.ts';
+import { type AlarmView, type CommandRefusal, type CommandResult, type EngineEvent, type Priority, type RevertibleCommand, refusal } from '../engine/index.ts';
 import { AlarmEngine, refusedCommand } from '../engine/index.ts';
 import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
@@ -298,7 +298,7 @@ export class Agent implements AgentApi {
     });
     if (!result.ok || failure === null) return result;
     revert(this.now(), `not stored, so taken back: ${failure}`);
-    return { ok: false, reason: `accepted but not stored, so not done: ${failure}` };
+    return refusal('not_stored', { failure }, `accepted but not stored, so not done: ${failure}`);
   }
 
   /**
@@ -309,9 +309,9 @@ export class Agent implements AgentApi {
     const access = await this.access.authorize(credentials, RESET_ROLES, 'resetting a latched action');
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
     const result = await this.issueStored((): RevertibleCommand => {
-      if ('refused' in access) return refusedCommand(access.refused);
-      const refusal = this.latches.refusesReset(actionId);
-      return refusal === null ? this.engine.commandRevertible({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }) : refusedCommand(refusal);
+      if ('refused' in access) return refusedCommand(notPermitted(access.refused, credentials));
+      const refused = this.latches.refusesReset(actionId);
+      return refused === null ? this.engine.commandRevertible({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }) : refusedCommand(refused);
     });
     await this.journal.audit(
       'reset_action',
@@ -332,11 +332,13 @@ export class Agent implements AgentApi {
     const access = await this.access.authorize(credentials, rolesFor(request.kind), request.kind);
     const reason = request.reason?.trim() ?? '';
     const result = await this.issueStored((): RevertibleCommand => {
-      if ('refused' in access) return refusedCommand(access.refused);
+      if ('refused' in access) return refusedCommand(notPermitted(access.refused, credentials));
       if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
         return request.kind === 'ack'
           ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
-          : refusedCommand(`${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}`);
+          : refusedCommand(
+              refusal('runtime_alarm_ack_only', { target: request.target, command: request.kind }, `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}`),
+            );
       }
       return this.engine.commandRevertible({ ...request, time: this.now(), person: access.user.name });
     });
@@ -363,8 +365,8 @@ export class Agent implements AgentApi {
     const access = await this.access.authorize(credentials, rolesFor('ack'), 'recording how an alarm was handled');
     const alarm = this.alarm(alarmId);
     let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else if (alarm === undefined) result = { ok: false, reason: `no alarm ${alarmId}` };
+    if ('refused' in access) result = notPermitted(access.refused, credentials);
+    else if (alarm === undefined) result = refusal('unknown_target', { target: alarmId, command: 'handling' }, `no alarm ${alarmId}`);
     else {
       const durability = await this.journal.publishRecord({
         type: 'alarm_handled',
@@ -377,7 +379,8 @@ export class Agent implements AgentApi {
         who: access.user.name,
         ...handling,
       });
-      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the handling record could not be stored' };
+      result =
+        durability.outcome === 'stored' ? { ok: true } : refusal('not_stored', { failure: 'error' in durability ? durability.error : durability.outcome }, 'the handling record could not be stored');
     }
     await this.journal.audit(
       'alarm_handling',
@@ -395,11 +398,12 @@ export class Agent implements AgentApi {
   async recordUpkeep(deviceId: string, record: UpkeepRecord, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, rolesFor('ack'), 'recording a bump test or calibration');
     let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else if (!this.config.devices.some((device) => device.id === deviceId)) result = { ok: false, reason: `no Modbus device ${deviceId}` };
+    if ('refused' in access) result = notPermitted(access.refused, credentials);
+    else if (!this.config.devices.some((device) => device.id === deviceId)) result = refusal('unknown_target', { target: deviceId, command: 'upkeep' }, `no Modbus device ${deviceId}`);
     else {
       const durability = await this.journal.publishRecord({ type: 'upkeep_recorded', time: this.now(), deviceId, who: access.user.name, ...record });
-      result = durability.outcome === 'stored' ? { ok: true } : { ok: false, reason: 'the upkeep record could not be stored' };
+      result =
+        durability.outcome === 'stored' ? { ok: true } : refusal('not_stored', { failure: 'error' in durability ? durability.error : durability.outcome }, 'the upkeep record could not be stored');
     }
     await this.journal.audit(
       'device_upkeep',
@@ -462,8 +466,8 @@ export class Agent implements AgentApi {
   async revokeRegulatorToken(tokenId: string, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, REGULATOR_TOKEN_ROLES, 'revoking a regulator token');
     let result: CommandResult;
-    if ('refused' in access) result = { ok: false, reason: access.refused };
-    else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : { ok: false, reason: `no live regulator token ${tokenId}` };
+    if ('refused' in access) result = notPermitted(access.refused, credentials);
+    else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : refusal('unknown_target', { target: tokenId, command: 'revoke' }, `no live regulator token ${tokenId}`);
     await this.journal.audit(
       'regulator_token_revoked',
       tokenId,
@@ -1007,6 +1011,11 @@ export class Agent implements AgentApi {
     }
     this.journal.publish(event);
   }
+}
+
+/** The access check's refusal (a role too low, a user a reload removed) as a command's. */
+function notPermitted(refused: string, credentials: Credentials): CommandRefusal {
+  return refusal('not_permitted', { user: nameOf(credentials) }, refused);
 }
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */

@@ -188,7 +188,16 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         details: { alarmId: event.alarmId, actionKind: event.kind },
       };
     case 'command_refused':
-      return { time: event.time, pointId: null, ruleId: event.target, kind: 'command_refused', stateAfter: 'unchanged', who: event.who, why: event.reason, details: { command: event.command } };
+      return {
+        time: event.time,
+        pointId: null,
+        ruleId: event.target,
+        kind: 'command_refused',
+        stateAfter: 'unchanged',
+        who: event.who,
+        why: event.reason,
+        details: { command: event.command, refusal: { code: event.code, params: event.params } },
+      };
     case 'runtime_alarm':
       return {
         time: event.time,

@@ -4,7 +4,7 @@
  * trigger points' state) refuses a reset until its trigger points have been read good long enough to be judged.
  */
 import type { Reading } from '@hazmon/protocols';
-import type { AlarmEngine, EngineSnapshot } from '../engine/index.ts';
+import { type AlarmEngine, type CommandRefusal, type EngineSnapshot, refusal } from '../engine/index.ts';
 import type { AlarmEventRow } from '../store/index.ts';
 import type { EventJournal } from './event-journal.ts';
 import type { OutputDriver } from './outputs.ts';
@@ -25,9 +25,11 @@ export interface LatchGuardDeps {
 interface UnjudgedLatch {
   /** Trigger point -> how long it must be read good first (its on-delay or longest window). */
   readonly settle: ReadonlyMap<string, number>;
-  /** What left the trigger points unjudged, for the refusal. */
-  readonly since: string;
+  /** What left the trigger points unjudged, for the refusal: a restart of the agent or a reload that reset their state. */
+  readonly since: 'restart' | 'reload';
 }
+
+const SINCE_TEXT: Readonly<Record<UnjudgedLatch['since'], string>> = { restart: 'the agent restarted', reload: "the config reload that reset its trigger points' state" };
 
 function latchAlarmId(actionId: string): string {
   return `${actionId}/latched`;
@@ -72,7 +74,7 @@ export class LatchGuard {
       }
       latched.push(action.id);
       this.deps.outputs.holdRestored(action.output, details.trippedBy);
-      this.unjudged.set(action.id, { settle: this.settleTimes(action.when), since: 'the agent restarted' });
+      this.unjudged.set(action.id, { settle: this.settleTimes(action.when), since: 'restart' });
       audits.push(this.deps.journal.audit('latch_restored', action.id, details));
     }
     latchActions(this.deps.engine(), latched);
@@ -105,19 +107,20 @@ export class LatchGuard {
       const waiting = new Map([...this.settleTimes(action.when)].filter(([pointId]) => fresh.has(pointId) || previous?.settle.has(pointId)));
       const resetHere = [...waiting.keys()].some((pointId) => fresh.has(pointId));
       if (waiting.size === 0) this.unjudged.delete(actionId);
-      else this.unjudged.set(actionId, { settle: waiting, since: resetHere ? "the config reload that reset its trigger points' state" : previous!.since });
+      else this.unjudged.set(actionId, { settle: waiting, since: resetHere ? 'reload' : previous!.since });
     }
   }
 
   /** A restored latch's reset is refused until its trigger points have been read good long enough to judge them. */
-  refusesReset(actionId: string): string | null {
+  refusesReset(actionId: string): CommandRefusal | null {
     const restored = this.unjudged.get(actionId);
     if (restored === undefined || !this.deps.engine().actionLatched(actionId)) return null;
     const now = this.deps.now();
     const waiting = [...restored.settle].filter(([pointId, ms]) => now - (this.goodSince.get(pointId) ?? Infinity) < ms);
     if (waiting.length === 0) return null;
     const names = waiting.map(([pointId, ms]) => `${pointId} (${ms / 1000} s of good readings needed)`).join(', ');
-    return `action ${actionId} was latched before ${restored.since}; its trigger condition is not judged yet: ${names}, reset refused`;
+    const params = { target: actionId, since: restored.since, waiting: waiting.map(([pointId, ms]) => `${pointId} ${ms / 1000} s`).join(', ') };
+    return refusal('latch_not_judged', params, `action ${actionId} was latched before ${SINCE_TEXT[restored.since]}; its trigger condition is not judged yet: ${names}, reset refused`);
   }
 
   /** Readings as they arrive: the first good one of each point counts for the latches still unjudged. */

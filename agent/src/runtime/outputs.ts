@@ -11,7 +11,7 @@ import type { EventJournal } from './event-journal.ts';
 import type { ChangeSet } from './reload.ts';
 import { changesBetween, fingerprints } from './reload.ts';
 import type { RuntimeAlarms } from './runtime-alarms.ts';
-import type { OutputWriter, ShutoffDiscrepancy, ShutoffState, ShutoffStats } from './shutoff.ts';
+import type { OutputWriter, ShutoffDiscrepancy, ShutoffDiscrepancyReason, ShutoffState, ShutoffStats } from './shutoff.ts';
 import { ShutoffValveController } from './shutoff.ts';
 
 export interface OutputDriverDeps {
@@ -31,6 +31,8 @@ export class OutputDriver {
   private readonly writers = new Map<string, OutputWriter>();
   /** Alarm ids that tripped each latched output, for the audit's why. */
   private readonly trippedBy = new Map<string, string[]>();
+  /** Each valve's latest discrepancy reason, for the actions view (the runtime alarm says it in words). */
+  private readonly discrepancyReasons = new Map<string, ShutoffDiscrepancyReason>();
 
   constructor(
     private readonly deps: OutputDriverDeps,
@@ -109,8 +111,8 @@ export class OutputDriver {
   }
 
   /** A valve's controller state (null for another kind of output), and the alarms that tripped the output while it is held. */
-  condition(outputId: string): { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[] } {
-    return { valve: this.valves.get(outputId)?.stats().state ?? null, trippedBy: this.trippedBy.get(outputId) ?? [] };
+  condition(outputId: string): { readonly valve: ShutoffState | null; readonly trippedBy: readonly string[]; readonly discrepancyReason: ShutoffDiscrepancyReason | null } {
+    return { valve: this.valves.get(outputId)?.stats().state ?? null, trippedBy: this.trippedBy.get(outputId) ?? [], discrepancyReason: this.discrepancyReasons.get(outputId) ?? null };
   }
 
   stats(): ShutoffStats[] {
@@ -166,6 +168,7 @@ export class OutputDriver {
 
   private onDiscrepancy(discrepancy: ShutoffDiscrepancy): void {
     const { outputId, why, ...details } = discrepancy;
+    this.discrepancyReasons.set(outputId, discrepancy.reason);
     this.deps.runtimeAlarms.raise(`${outputId}/shutoff_discrepancy`, outputId, 'shutoff_discrepancy', 'emergency', why, { ...details, trippedBy: this.trippedBy.get(outputId) ?? [] });
   }
 

@@ -4,7 +4,7 @@
  * a repeated loss: `occurrences` counts them), cleared when its condition ends, acknowledged by a person.
  */
 import type { AlarmState, Priority, RevertibleCommand } from '../engine/index.ts';
-import { refusedCommand } from '../engine/index.ts';
+import { refusal, refusedCommand } from '../engine/index.ts';
 
 /** raised: condition went active; updated: it is still active and something changed; cleared; acknowledged; notice: an event with no condition (e.g. a shut-off confirmed). */
 export type RuntimeAlarmTransition = 'raised' | 'updated' | 'cleared' | 'acknowledged' | 'notice';
@@ -137,7 +137,7 @@ export class RuntimeAlarms {
   acknowledge(alarmId: string, person: string, reason: string): RevertibleCommand {
     const standing = this.alarms.get(alarmId);
     if (standing === undefined || (standing.state !== 'unacknowledged_active' && standing.state !== 'unacknowledged_returned')) {
-      return refusedCommand(`alarm ${alarmId} is ${standing?.state ?? 'normal'}: nothing to acknowledge`);
+      return refusedCommand(refusal('nothing_to_acknowledge', { target: alarmId, state: standing?.state ?? 'normal' }, `alarm ${alarmId} is ${standing?.state ?? 'normal'}: nothing to acknowledge`));
     }
     const fromState = standing.state;
     standing.state = fromState === 'unacknowledged_active' ? 'acknowledged_active' : 'normal';

@@ -5,7 +5,7 @@ import type { HonoRequest } from 'hono';
 import type { z } from 'zod';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { refusedError, unknownTargetError } from '../errors.ts';
 import { AckBody, ActionIdParams, ActionListSchema, AlarmIdParams, AlarmListSchema, CommandAccepted, NoQuery, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
@@ -78,10 +78,10 @@ function registerAlarmCommand<Body extends z.ZodType>(app: OpenAPIHono<AppEnv>, 
       // Hono's types cannot follow a route declared over a generic body; the validators ran on AlarmIdParams and command.body.
       const request = c.req as HonoRequest<string, { param: z.output<typeof AlarmIdParams>; json: z.output<Body> }>;
       const { alarmId } = request.valid('param');
-      if (api.alarm(alarmId) === undefined) throw new ApiError('HAZMON_API_NOT_FOUND', `no alarm ${alarmId}`, 'alarmId');
+      if (api.alarm(alarmId) === undefined) throw unknownTargetError(`no alarm ${alarmId}`, 'alarmId', alarmId, command.kind);
       const body = request.valid('json');
       const result = await api.commandAlarm({ kind: command.kind, target: alarmId, ...command.fields(body, now()) }, { authenticated: c.get('session').user });
-      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      if (!result.ok) throw refusedError(result);
       return c.json({ ok: true as const }, 200);
     },
   );
@@ -150,9 +150,9 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     async (c) => {
       const { api } = contextOf();
       const { actionId } = c.req.valid('param');
-      if (!api.config.engine.actions.some((action) => action.id === actionId)) throw new ApiError('HAZMON_API_NOT_FOUND', `no action ${actionId}`, 'actionId');
+      if (!api.config.engine.actions.some((action) => action.id === actionId)) throw unknownTargetError(`no action ${actionId}`, 'actionId', actionId, 'reset');
       const result = await api.resetAction(actionId, { authenticated: c.get('session').user }, c.req.valid('json').reason);
-      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      if (!result.ok) throw refusedError(result);
       return c.json({ ok: true as const }, 200);
     },
   );

@@ -6,7 +6,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { refusedError, unknownTargetError } from '../errors.ts';
 import { AlarmIdParams, CommandAccepted } from '../schemas.ts';
 import { errorResponses, json, STATE_CHANGE_SECURITY } from './openapi.ts';
 
@@ -35,9 +35,9 @@ export function registerHandlingRoutes(app: OpenAPIHono<AppEnv>, contextOf: Cont
     async (c) => {
       const { api } = contextOf();
       const { alarmId } = c.req.valid('param');
-      if (api.alarm(alarmId) === undefined) throw new ApiError('HAZMON_API_NOT_FOUND', `no alarm ${alarmId}`, 'alarmId');
+      if (api.alarm(alarmId) === undefined) throw unknownTargetError(`no alarm ${alarmId}`, 'alarmId', alarmId, 'handling');
       const result = await api.recordHandling(alarmId, c.req.valid('json'), { authenticated: c.get('session').user });
-      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      if (!result.ok) throw refusedError(result);
       return c.json({ ok: true as const }, 200);
     },
   );

@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, refusedError } from '../errors.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
 const TokenBody = z
@@ -86,7 +86,7 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const { tokenId } = c.req.valid('param');
       if (!api.regulatorTokens().some((token) => token.id === tokenId)) throw new ApiError('HAZMON_API_NOT_FOUND', `no regulator token ${tokenId}`, 'tokenId');
       const result = await api.revokeRegulatorToken(tokenId, { authenticated: c.get('session').user });
-      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      if (!result.ok) throw refusedError(result);
       return c.json({ ok: true as const }, 200);
     },
   );

@@ -7,7 +7,7 @@ import { UPKEEP_RULE } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, refusedError, unknownTargetError } from '../errors.ts';
 import { CommandAccepted } from '../schemas.ts';
 import { detectorIds, detectorUpkeep, UPKEEP_KINDS, UPKEEP_RESULTS, upkeepRecords } from '../upkeep.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
@@ -87,11 +87,11 @@ export function registerUpkeepRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
       const { api, now } = contextOf();
       const { deviceId } = c.req.valid('param');
       const body = c.req.valid('json');
-      if (!detectorIds(api.config).includes(deviceId)) throw new ApiError('HAZMON_API_NOT_FOUND', `no detector ${deviceId}`, 'deviceId');
+      if (!detectorIds(api.config).includes(deviceId)) throw unknownTargetError(`no detector ${deviceId}`, 'deviceId', deviceId, 'upkeep');
       if (body.at > now() + CLOCK_SLACK_MS) throw new ApiError('HAZMON_API_INVALID', 'at: is in the future', 'at');
       if (body.nextDue !== undefined && body.nextDue <= body.at) throw new ApiError('HAZMON_API_INVALID', 'nextDue: must be after at', 'nextDue');
       const result = await api.recordUpkeep(deviceId, body, { authenticated: c.get('session').user });
-      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      if (!result.ok) throw refusedError(result);
       return c.json({ ok: true as const }, 200);
     },
   );

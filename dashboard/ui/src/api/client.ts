@@ -1,9 +1,10 @@
 /**
  * The one way pages talk to the server: JSON both ways, the session cookie (same origin), and on every state change
  * the CSRF token from the session answer plus the Origin header. Any 4xx/5xx becomes an ApiError carrying the server's
- * `{error: {code, message, field}}`, which the pages show as it is.
+ * `{error: {code, message, field, refusal?}}`, which the pages say through errorText (error-text.ts).
  */
 import { signal } from '@preact/signals';
+import type { Refusal } from './types.ts';
 
 export type Role = 'viewer' | 'operator' | 'supervisor' | 'admin';
 
@@ -21,6 +22,10 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field: string | null,
+    /** The agent's refusal as a code with params, for the catalogs (the message is its English sentence). */
+    readonly refusal: Refusal | null = null,
+    /** Retry-After of a 429, in seconds. */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
   }
@@ -42,10 +47,15 @@ export const CAN = {
   recordUpkeep: (role: Role) => role !== 'viewer',
 } as const;
 
+function retryAfterOf(response: Response): number | null {
+  const seconds = Number(response.headers.get('Retry-After') ?? Number.NaN);
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
 async function errorOf(response: Response): Promise<ApiError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string } } | null;
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string; refusal?: Refusal } } | null;
   const error = body?.error;
-  return new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.field ?? null);
+  return new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.field ?? null, error?.refusal ?? null, retryAfterOf(response));
 }
 
 async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {

@@ -120,6 +120,14 @@ export interface LimitSwitch {
   readonly receiveTime: number | null;
 }
 
+export type RefusalParams = Readonly<Record<string, string | number>>;
+
+/** Why the agent refused a command (the error's `refusal`, dashboard/README.md "Refusal codes"). */
+export interface Refusal {
+  readonly code: string;
+  readonly params: RefusalParams;
+}
+
 export type ActionState = 'normal' | 'commanded' | 'confirmed' | 'discrepancy' | 'latched';
 
 /** GET /api/v1/actions: a shut-off valve, fan, siren or power cut with its latch, feedback and triggers. */
@@ -133,10 +141,15 @@ export interface Action {
   readonly latchedSince: number | null;
   readonly trippedBy: readonly string[];
   readonly discrepancy: string | null;
+  /** The discrepancy's reason as a code (stuck_open, no_feedback, ..., command_failed), said from the catalog. */
+  readonly discrepancyCode: string | null;
   readonly feedback: { readonly closed: LimitSwitch; readonly open: LimitSwitch | null } | null;
   readonly triggers: readonly { readonly alarmId: string; readonly state: AlarmState | null; readonly conditionActive: boolean }[];
   readonly resetAllowed: boolean;
+  /** The agent's English sentence; the UI says resetRefusalCode with its params from the catalog when it knows the code. */
   readonly resetRefusal: string | null;
+  readonly resetRefusalCode: string | null;
+  readonly resetRefusalParams: RefusalParams | null;
 }
 
 /** The limits in force of a point (GET /api/v1/points `thresholds`, the trends' `limits`); null where none. */

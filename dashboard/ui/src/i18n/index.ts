@@ -47,3 +47,12 @@ export function t(key: MessageKey, values?: Record<string, string | number>): st
   // Reading the signal subscribes the calling component to language changes.
   return i18n.t(key, { lng: language.value, ...values });
 }
+
+/** Catalog sections whose keys are codes the server sends (refusals, error codes, quality reasons, runtime alarm rules). */
+type CodeSection = 'error.refusal' | 'error.api' | 'error.command' | 'error.latchSince' | 'valves.discrepancyCode' | 'qualityReason' | 'engineRule' | 'runtimeRule' | 'state' | 'mode';
+
+/** The entry of a code from the server, or null when the catalog has none (a newer server): the caller shows the server's own text. */
+export function tCode(section: CodeSection, code: string, values?: Record<string, string | number>): string | null {
+  const key = `${section}.${code}`;
+  return i18n.exists(key, { lng: language.value }) ? i18n.t(key, { lng: language.value, ...values }) : null;
+}

@@ -1,9 +1,10 @@
 import { signal } from '@preact/signals';
 import { useLocation } from 'preact-iso';
 import { type Session, signOut } from '../api/client.ts';
-import { type LANGUAGES, language, setLanguage, t } from '../i18n/index.ts';
+import { t } from '../i18n/index.ts';
 import { site } from '../live/store.ts';
 import { PAGES } from '../routes.ts';
+import { LanguageSelect } from './LanguageSelect.tsx';
 
 const CONTRAST_KEY = 'hazmon.highContrast';
 const highContrast = signal(localStorage.getItem(CONTRAST_KEY) === '1');
@@ -24,13 +25,7 @@ export function Header({ user }: { readonly user: Session }) {
         <span class="user" data-testid="user">
           {t('header.user', { name: user.name, role: t(`role.${user.role}`) })}
         </span>
-        <label class="language">
-          <span class="visually-hidden">{t('header.language')}</span>
-          <select data-testid="language" value={language.value} onChange={(event) => setLanguage(event.currentTarget.value as (typeof LANGUAGES)[number])}>
-            <option value="zh-CN">中文</option>
-            <option value="en">English</option>
-          </select>
-        </label>
+        <LanguageSelect />
         <button type="button" data-testid="high-contrast" aria-pressed={highContrast.value} onClick={toggleContrast}>
           {t('header.highContrast')}
         </button>

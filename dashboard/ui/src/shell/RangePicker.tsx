@@ -4,10 +4,7 @@
  */
 import { useSignal } from '@preact/signals';
 import { type MessageKey, t } from '../i18n/index.ts';
-import { fromSiteInput, toSiteInput } from './site-time.ts';
-
-/** Typed as formatTime shows times (24-hour, in the site's zone): a datetime-local input would follow the browser's locale, often with AM/PM. */
-const TIME_PATTERN = 'YYYY-MM-DD HH:mm';
+import { fromSiteInput, SITE_TIME_PATTERN, toSiteInput } from './site-time.ts';
 
 export interface Range {
   readonly from: number;
@@ -73,11 +70,17 @@ export function RangePicker({
       </fieldset>
       <label>
         {t('range.from')}
-        <input data-testid="range-from" class="range-time" placeholder={TIME_PATTERN} value={from.value ?? toSiteInput(range.from)} onInput={(event) => (from.value = event.currentTarget.value)} />
+        <input
+          data-testid="range-from"
+          class="range-time"
+          placeholder={SITE_TIME_PATTERN}
+          value={from.value ?? toSiteInput(range.from)}
+          onInput={(event) => (from.value = event.currentTarget.value)}
+        />
       </label>
       <label>
         {t('range.to')}
-        <input data-testid="range-to" class="range-time" placeholder={TIME_PATTERN} value={to.value ?? toSiteInput(range.to)} onInput={(event) => (to.value = event.currentTarget.value)} />
+        <input data-testid="range-to" class="range-time" placeholder={SITE_TIME_PATTERN} value={to.value ?? toSiteInput(range.to)} onInput={(event) => (to.value = event.currentTarget.value)} />
       </label>
       <button type="submit" aria-pressed={chosen === 'custom'} data-testid="range-apply">
         {t('range.apply')}

@@ -1,6 +1,6 @@
 /** State words with their colour: state is never shown by colour alone. */
 import { type AlarmState, PRIORITIES, type Priority, type Quality, type WarningGrade } from '../api/types.ts';
-import { t } from '../i18n/index.ts';
+import { t, tCode } from '../i18n/index.ts';
 
 export function PriorityMark({ priority }: { readonly priority: Priority }) {
   return <span class={`mark priority-${priority}`}>{t(`priority.${priority}`)}</span>;
@@ -14,11 +14,24 @@ export function GradeMark({ grade }: { readonly grade: WarningGrade }) {
   );
 }
 
-export function QualityMark({ quality, reason }: { readonly quality: Quality | null; readonly reason: string | null }) {
+/** Why a reading is not good: the protocol's reason code and the source's own (technical, English) text. */
+export interface QualityReason {
+  readonly code: string | null;
+  readonly message: string | null;
+}
+
+/** The reason in words of the language shown (the code from the catalog), the source's text in the tooltip; its text alone for a code the catalog lacks. */
+export function qualityReasonText(reason: QualityReason | null): string | null {
+  if (reason === null) return null;
+  return (reason.code === null ? null : tCode('qualityReason', reason.code)) ?? reason.message ?? reason.code;
+}
+
+export function QualityMark({ quality, reason }: { readonly quality: Quality | null; readonly reason: QualityReason | null }) {
+  const words = quality === 'good' ? null : qualityReasonText(reason);
   return (
-    <span class={`mark quality-${quality ?? 'none'}`} title={reason ?? undefined}>
+    <span class={`mark quality-${quality ?? 'none'}`} title={reason?.message ?? undefined}>
       {t(`quality.${quality ?? 'none'}`)}
-      {reason && quality !== 'good' ? `: ${reason}` : ''}
+      {words ? `: ${words}` : ''}
     </span>
   );
 }
@@ -31,4 +44,10 @@ export function StateMark({ state }: { readonly state: AlarmState }) {
 export function PriorityOf({ priority }: { readonly priority: string | null }) {
   const known = PRIORITIES.find((candidate) => candidate === priority);
   return known ? <PriorityMark priority={known} /> : <span>{priority ?? '—'}</span>;
+}
+
+/** An engine alarm's rule in words with its config name (`高高限（hihi）`); a rule the config names itself as named. */
+export function RuleName({ rule }: { readonly rule: string }) {
+  const word = rule === 'named' ? null : tCode('engineRule', rule);
+  return <span class="rule-name">{word === null ? rule : t('engineRule.named', { word, rule })}</span>;
 }

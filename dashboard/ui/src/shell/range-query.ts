@@ -4,9 +4,9 @@
  */
 import { type Signal, useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { ApiError, api } from '../api/client.ts';
-import { t } from '../i18n/index.ts';
+import { api } from '../api/client.ts';
 import type { Range } from './RangePicker.tsx';
+import { errorText } from '../api/error-text.ts';
 
 export interface RangeQuery<T> {
   /** null while the range's answer is on its way. */
@@ -29,7 +29,7 @@ export function useRangeQuery<T>(route: string, range: Range): RangeQuery<T> {
         if (current) answer.value = received;
       })
       .catch((failure: unknown) => {
-        if (current) error.value = failure instanceof ApiError ? failure.message : t('error.network');
+        if (current) error.value = errorText(failure);
       });
     return () => {
       current = false;

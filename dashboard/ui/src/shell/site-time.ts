@@ -20,15 +20,21 @@ export function fromSiteWallClock(wall: number): number {
   return wall - (siteWallClock(first) - first);
 }
 
-/** `YYYY-MM-DD HH:mm` in the site's zone, for a time typed in a range picker (a `datetime-local` field wants the T). */
+/** `YYYY-MM-DD HH:mm` in the site's zone, for a time typed in a SiteTimeField or a range picker. */
 export function toSiteInput(ms: number): string {
   return formatTime(ms).slice(0, 16);
 }
 
-/** A typed `YYYY-MM-DD HH:mm` (or with a T) read in the site's zone; null when it is not a time. */
+/** A typed `YYYY-MM-DD HH:mm` (or with a T) read in the site's zone; null when it is not a time (a 31 February, a 24:10 included). */
 export function fromSiteInput(value: string): number | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(value.trim());
   if (!match) return null;
   const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
-  return fromSiteWallClock(Date.UTC(year, month - 1, day, hour, minute));
+  const wall = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  // Date.UTC rolls 31 February over into March: a date that does not come back as typed is no date.
+  if (wall.getUTCFullYear() !== year || wall.getUTCMonth() !== month - 1 || wall.getUTCDate() !== day || wall.getUTCHours() !== hour || wall.getUTCMinutes() !== minute) return null;
+  return fromSiteWallClock(wall.getTime());
 }
+
+/** The placeholder and format of every typed time: as formatTime shows times, 24-hour, whatever the browser's locale. */
+export const SITE_TIME_PATTERN = 'YYYY-MM-DD HH:mm';

@@ -9,8 +9,8 @@ import { type MessageKey, t } from '../../i18n/index.ts';
 import { Time } from '../../shell/Time.tsx';
 import './admin.css';
 import { Dialog } from './Dialog.tsx';
-import { messageOf } from './errors.ts';
 import type { RegulatorToken, TokenCreated, UserList } from './types.ts';
+import { errorText } from '../../api/error-text.ts';
 
 const ROLES: readonly Role[] = ['viewer', 'operator', 'supervisor', 'admin'];
 const DUTY_KEYS = ['read', 'handleAlarms', 'recordUpkeep', 'serviceAlarms', 'supervise', 'resetAction', 'manageTokens', 'changeThresholds', 'listUsers'] as const;
@@ -26,7 +26,7 @@ function Users() {
   useEffect(() => {
     api.get<UserList>('/api/v1/users').then(
       (answer) => (list.value = answer),
-      (failure) => (error.value = messageOf(failure)),
+      (failure) => (error.value = errorText(failure)),
     );
   }, []);
   if (error.value)
@@ -149,7 +149,7 @@ function Tokens() {
         listError.value = null;
       },
       (failure) => {
-        listError.value = messageOf(failure);
+        listError.value = errorText(failure);
       },
     );
   useEffect(() => void reload(), []);
@@ -167,7 +167,7 @@ function Tokens() {
       days.value = '';
       await reload();
     } catch (failure) {
-      formError.value = { field: failure instanceof ApiError ? failure.field : null, message: messageOf(failure) };
+      formError.value = { field: failure instanceof ApiError ? failure.field : null, message: errorText(failure) };
     }
   };
 
@@ -178,7 +178,7 @@ function Tokens() {
       await reload();
     } catch (failure) {
       revoking.value = null;
-      listError.value = messageOf(failure);
+      listError.value = errorText(failure);
     }
   };
 

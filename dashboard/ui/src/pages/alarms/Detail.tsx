@@ -6,13 +6,14 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { api, CAN, type Role, session } from '../../api/client.ts';
-import type { Action, AlarmHelp, AlarmState, LimitSwitch, Priority } from '../../api/types.ts';
-import { t } from '../../i18n/index.ts';
+import type { AlarmHelp, AlarmState, Priority } from '../../api/types.ts';
+import { t, tCode } from '../../i18n/index.ts';
 import { reloadAlarms } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
-import { actions, alarmIdOf, history, latchedActionOf, refreshActions, refreshHistory } from './data.ts';
-import { type FieldSpec, FormDialog, type Values } from './FormDialog.tsx';
+import { alarmIdOf, history, latchedActionOf, refreshActions, refreshHistory } from './data.ts';
+import { type FieldSpec, FormDialog, type Values } from '../../shell/FormDialog.tsx';
+import { ResetDialog } from '../../shell/ResetDialog.tsx';
 import { EventRows } from './HistoryTable.tsx';
 
 export interface ActiveRow {
@@ -26,18 +27,25 @@ export interface ActiveRow {
   readonly conditionActive: boolean;
   readonly since: number | null;
   readonly shelvedUntil: number | null;
+  /** A runtime alarm's rule (what it is about, said from the catalog) and the gateway's own detail; null for engine alarms. */
+  readonly rule: string | null;
   readonly why: string | null;
   readonly help: AlarmHelp | null;
 }
 
+/** What a runtime alarm is about in the language shown (its rule from the catalog), else the gateway's sentence. */
+export function runtimeAlarmText(row: Pick<ActiveRow, 'rule' | 'why'>): string | null {
+  return (row.rule === null ? null : tCode('runtimeRule', row.rule)) ?? row.why;
+}
+
 type Command = 'shelve' | 'unshelve' | 'outOfService' | 'returnToService' | 'handling' | 'reset';
+type FormCommand = Exclude<Command, 'reset'>;
 
 const REASON: FieldSpec = { name: 'reason', label: 'alarms.form.reason', kind: 'text', required: true, max: 500 };
 const OPTIONAL_REASON: FieldSpec = { ...REASON, required: false };
 const HANDLING_TEXT = { kind: 'textarea', required: true, max: 2000 } as const;
-const RESET_FEEDBACK_REFRESH_MS = 2000;
 
-const FIELDS: Readonly<Record<Command, readonly FieldSpec[]>> = {
+const FIELDS: Readonly<Record<FormCommand, readonly FieldSpec[]>> = {
   shelve: [REASON, { name: 'minutes', label: 'alarms.form.minutesLabel', kind: 'minutes', required: true, max: 1440 }],
   unshelve: [OPTIONAL_REASON],
   outOfService: [REASON],
@@ -47,10 +55,9 @@ const FIELDS: Readonly<Record<Command, readonly FieldSpec[]>> = {
     { name: 'done', label: 'alarms.handling.done', ...HANDLING_TEXT },
     { name: 'result', label: 'alarms.handling.result', ...HANDLING_TEXT },
   ],
-  reset: [REASON],
 };
 
-const ROUTE: Readonly<Record<Exclude<Command, 'reset'>, string>> = {
+const ROUTE: Readonly<Record<FormCommand, string>> = {
   shelve: 'shelve',
   unshelve: 'unshelve',
   outOfService: 'out-of-service',
@@ -58,7 +65,7 @@ const ROUTE: Readonly<Record<Exclude<Command, 'reset'>, string>> = {
   handling: 'handling',
 };
 
-function bodyOf(command: Command, values: Values): Record<string, string | number> {
+function bodyOf(command: FormCommand, values: Values): Record<string, string | number> {
   if (command === 'shelve') return { reason: values['reason']!, minutes: Number(values['minutes']) };
   if (command === 'handling') return { found: values['found']!, done: values['done']!, result: values['result']! };
   // An optional reason left empty is not sent: the server refuses an empty one.
@@ -82,86 +89,6 @@ function HelpPanel({ help }: { readonly help: AlarmHelp | null }) {
         </div>
       ))}
     </dl>
-  );
-}
-
-function SwitchLine({ label, limit }: { readonly label: string; readonly limit: LimitSwitch | null }) {
-  if (limit === null) return null;
-  return (
-    <li>
-      {label} <a href={`/trends?points=${encodeURIComponent(limit.pointId)}&range=1h`}>{limit.pointId}</a>:{' '}
-      <strong>{limit.value === null ? t('value.none') : t(limit.value ? 'alarms.reset.switchMade' : 'alarms.reset.switchNotMade')}</strong> ({t(`quality.${limit.quality ?? 'none'}`)},{' '}
-      <Time ms={limit.receiveTime} />)
-    </li>
-  );
-}
-
-/** What the person resetting must see before confirming: the trigger conditions, the valve's limit switches, who they are. */
-function ResetContext({ action }: { readonly action: Action }) {
-  const user = session.value;
-  return (
-    <div class="reset-context" data-testid="reset-context">
-      <p>
-        {t('alarms.reset.action')}: <strong>{action.name ?? action.id}</strong> ({action.id}) — {t(`alarms.actionState.${action.state}`)}, {t('alarms.reset.latchedSince')}{' '}
-        <Time ms={action.latchedSince} />
-      </p>
-      <h3>{t('alarms.reset.triggers')}</h3>
-      <ul data-testid="reset-triggers">
-        {action.triggers.map((trigger) => (
-          <li key={trigger.alarmId}>
-            {trigger.alarmId}:{' '}
-            <span class={`mark ${trigger.conditionActive ? 'priority-emergency' : 'quality-good'}`}>{t(trigger.conditionActive ? 'alarms.reset.conditionActive' : 'alarms.reset.conditionClear')}</span>
-          </li>
-        ))}
-      </ul>
-      <h3>{t('alarms.reset.feedback')}</h3>
-      {action.feedback === null ? (
-        <p>{t('alarms.reset.noFeedback')}</p>
-      ) : (
-        <ul data-testid="reset-feedback">
-          <SwitchLine label={t('alarms.reset.closedSwitch')} limit={action.feedback.closed} />
-          <SwitchLine label={t('alarms.reset.openSwitch')} limit={action.feedback.open} />
-        </ul>
-      )}
-      {action.discrepancy && <p class="form-error">{action.discrepancy}</p>}
-      <p data-testid="reset-who">
-        {t('alarms.reset.who')}: <strong>{user ? `${user.name} (${t(`role.${user.role}`)})` : '—'}</strong>
-      </p>
-      {action.resetRefusal ? (
-        <p class="form-error" data-testid="reset-refusal">
-          {t('alarms.reset.wouldRefuse', { reason: action.resetRefusal })}
-        </p>
-      ) : (
-        <p class="mark quality-good">{t('alarms.reset.wouldPass')}</p>
-      )}
-      <p class="muted">{t('alarms.reset.valveStays')}</p>
-    </div>
-  );
-}
-
-function ResetDialog({ actionId, onClose }: { readonly actionId: string; readonly onClose: () => void }) {
-  // Limit switches and trigger conditions change without an alarm event: read them again while the dialog is open.
-  useEffect(() => {
-    const timer = setInterval(() => void refreshActions().catch(() => undefined), RESET_FEEDBACK_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
-  const action = actions.value.find((candidate) => candidate.id === actionId);
-  return (
-    <FormDialog
-      title={t('alarms.reset.title')}
-      testId="dialog-reset"
-      fields={FIELDS.reset}
-      submitLabel={t('alarms.reset.confirm')}
-      danger
-      refusalOutdatedBy={action?.resetAllowed}
-      onClose={onClose}
-      onSubmit={async (values) => {
-        await api.post(`/api/v1/actions/${encodeURIComponent(actionId)}/reset`, { reason: values['reason'] });
-        await Promise.all([refreshActions(), reloadAlarms(), refreshHistory()]);
-      }}
-    >
-      {action ? <ResetContext action={action} /> : <p>{actionId}</p>}
-    </FormDialog>
   );
 }
 
@@ -192,7 +119,7 @@ export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onC
     .slice(-20)
     .reverse();
   const close = () => (open.value = null);
-  const run = async (command: Exclude<Command, 'reset'>, values: Values) => {
+  const run = async (command: FormCommand, values: Values) => {
     await api.post(`/api/v1/alarms/${encodeURIComponent(row.id)}/${ROUTE[command]}`, bodyOf(command, values));
     await Promise.all([reloadAlarms(), refreshHistory()]);
   };
@@ -215,7 +142,8 @@ export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onC
           </>
         )}
       </p>
-      {row.why && <p>{row.why}</p>}
+      {runtimeAlarmText(row) && <p data-testid="runtime-why">{runtimeAlarmText(row)}</p>}
+      {row.why && runtimeAlarmText(row) !== row.why && <p class="muted">{t('error.gatewayDetail', { detail: row.why })}</p>}
       <h3>{t('alarms.help.title')}</h3>
       <HelpPanel help={row.help} />
       {commands.length > 0 && (
@@ -235,7 +163,7 @@ export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onC
           </tbody>
         </table>
       )}
-      {current === 'reset' && latch && <ResetDialog actionId={latch.id} onClose={close} />}
+      {current === 'reset' && latch && <ResetDialog action={latch} onClose={close} onDone={() => Promise.all([refreshActions(), reloadAlarms(), refreshHistory()]).then(() => undefined)} />}
       {current !== null && current !== 'reset' && (
         <FormDialog
           key={current}

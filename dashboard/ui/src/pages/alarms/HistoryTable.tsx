@@ -1,6 +1,7 @@
 /** Stored alarm events as table rows: when, which alarm, what happened, who, and why (a comment, a handling record). */
 import { Fragment } from 'preact';
-import type { AlarmEvent } from '../../api/types.ts';
+import { refusalText } from '../../api/error-text.ts';
+import type { AlarmEvent, Refusal } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { PriorityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
@@ -45,12 +46,20 @@ export function kindWord(kind: string): string {
   return (KNOWN_KINDS as readonly string[]).includes(kind) ? t(`alarms.kind.${kind as KnownKind}`) : kind;
 }
 
-/** The handling record's three parts, or the event's reason. */
+/** A refused command's stored refusal (`details.refusal`, code and params), when the row has one. */
+function storedRefusal(event: AlarmEvent): Refusal | null {
+  const refusal = event.details?.['refusal'] as Partial<Refusal> | undefined;
+  return typeof refusal?.code === 'string' && typeof refusal.params === 'object' && refusal.params !== null ? { code: refusal.code, params: refusal.params } : null;
+}
+
+/** The handling record's three parts, a refused command's refusal in the language shown, or the event's reason. */
 export function eventText(event: AlarmEvent): string {
   if (event.kind === 'handled' && event.details) {
     const part = (name: 'found' | 'done' | 'result') => `${t(`alarms.handling.${name}`)}: ${String(event.details?.[name] ?? '')}`;
     return [part('found'), part('done'), part('result')].join('; ');
   }
+  const refusal = event.kind === 'command_refused' ? storedRefusal(event) : null;
+  if (refusal !== null) return refusalText(refusal, event.why ?? '');
   return event.why ?? '';
 }
 

@@ -16,7 +16,7 @@ const UPKEEP_RULE = 'upkeep';
 
 export const history = signal<readonly AlarmEvent[]>([]);
 export const historyError = signal<string | null>(null);
-export const actions = signal<readonly Action[]>([]);
+const actions = signal<readonly Action[]>([]);
 
 let after = 0;
 let loading: Promise<void> | null = null;

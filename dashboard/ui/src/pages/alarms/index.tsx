@@ -7,7 +7,7 @@
 import './alarms.css';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { ApiError, api, CAN, session } from '../../api/client.ts';
+import { api, CAN, session } from '../../api/client.ts';
 import { type AlarmEvent, type AlarmState, PRIORITIES, type Priority } from '../../api/types.ts';
 import { formatTime, timeZone } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
@@ -15,10 +15,13 @@ import { alarms, points, reloadAlarms, site } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
 import { PendingTable } from '../../shell/PendingDelays.tsx';
 import { Time } from '../../shell/Time.tsx';
+import { SiteTimeField, siteTimeProblem } from '../../shell/SiteTimeField.tsx';
+import { fromSiteInput } from '../../shell/site-time.ts';
 import { download, toCsv } from './csv.ts';
 import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
-import { type ActiveRow, Detail } from './Detail.tsx';
+import { type ActiveRow, Detail, runtimeAlarmText } from './Detail.tsx';
 import { BreakableId, EventRows, eventText, kindWord } from './HistoryTable.tsx';
+import { errorText } from '../../api/error-text.ts';
 
 const STATE_FILTERS = ['unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned', 'shelved', 'suppressed', 'out_of_service'] as const;
 type StateFilter = (typeof STATE_FILTERS)[number];
@@ -56,6 +59,7 @@ function activeRows(): ActiveRow[] {
       conditionActive: alarm.conditionActive,
       since: alarm.activeSince,
       shelvedUntil: alarm.shelvedUntil,
+      rule: null,
       why: null,
       help: alarm.help ?? null,
     })),
@@ -70,6 +74,7 @@ function activeRows(): ActiveRow[] {
       conditionActive: alarm.conditionActive,
       since: alarm.since,
       shelvedUntil: null,
+      rule: alarm.rule,
       why: alarm.why,
       help: alarm.help ?? null,
     })),
@@ -89,16 +94,20 @@ function rowFromEvent(event: AlarmEvent): ActiveRow {
     conditionActive: false,
     since: null,
     shelvedUntil: null,
+    rule: event.pointId === null ? event.ruleId : null,
     why: null,
     help: null,
   };
 }
 
-/** datetime-local text (the browser's zone) as epoch ms; null when empty or unreadable. */
-function msOf(local: string): number | null {
-  if (local === '') return null;
-  const ms = new Date(local).getTime();
-  return Number.isNaN(ms) ? null : ms;
+/** The time filter as typed (site time), or what is wrong with each end; a bad end narrows nothing until it is fixed. */
+function timeFilter(filters: Pick<Filters, 'from' | 'to'>): { from: number | null; to: number | null; fromProblem: string | null; toProblem: string | null } {
+  const fromProblem = siteTimeProblem(filters.from, { required: false });
+  let toProblem = siteTimeProblem(filters.to, { required: false });
+  const from = fromProblem === null ? fromSiteInput(filters.from) : null;
+  const to = toProblem === null ? fromSiteInput(filters.to) : null;
+  if (from !== null && to !== null && to <= from) toProblem = t('siteTime.endBeforeStart');
+  return { from, to: toProblem === null ? to : null, fromProblem, toProblem };
 }
 
 interface Matchable {
@@ -112,8 +121,7 @@ interface Matchable {
 }
 
 function matcher(filters: Filters): (item: Matchable) => boolean {
-  const from = msOf(filters.from);
-  const to = msOf(filters.to);
+  const { from, to } = timeFilter(filters);
   const point = filters.point.trim().toLowerCase();
   const text = filters.text.trim().toLowerCase();
   return (item) =>
@@ -153,7 +161,7 @@ function AckForm({ alarmId }: { readonly alarmId: string }) {
       message.value = null;
       await Promise.all([reloadAlarms(), refreshHistory()]);
     } catch (error) {
-      message.value = t('alarms.failed', { message: error instanceof ApiError ? error.message : t('error.network') });
+      message.value = t('alarms.failed', { message: errorText(error) });
     }
   };
   return (
@@ -176,6 +184,7 @@ function FilterBar({ filters, onChange }: { readonly filters: Filters; readonly 
     <K extends keyof Filters>(key: K) =>
     (event: Event) =>
       onChange({ ...filters, [key]: (event.currentTarget as HTMLInputElement | HTMLSelectElement).value });
+  const times = timeFilter(filters);
   return (
     <form class="alarm-filters no-print" data-testid="filters" onSubmit={(event) => event.preventDefault()} aria-label={t('alarms.filter.title')}>
       <label>
@@ -215,14 +224,8 @@ function FilterBar({ filters, onChange }: { readonly filters: Filters; readonly 
         {t('alarms.filter.point')}
         <input name="point" value={filters.point} onInput={set('point')} />
       </label>
-      <label>
-        {t('alarms.filter.from')}
-        <input name="from" type="datetime-local" step={1} value={filters.from} onInput={set('from')} />
-      </label>
-      <label>
-        {t('alarms.filter.to')}
-        <input name="to" type="datetime-local" step={1} value={filters.to} onInput={set('to')} />
-      </label>
+      <SiteTimeField name="from" label="alarms.filter.from" value={filters.from} error={times.fromProblem} errorTestId="filter-error-from" onInput={(from) => onChange({ ...filters, from })} />
+      <SiteTimeField name="to" label="alarms.filter.to" value={filters.to} error={times.toProblem} errorTestId="filter-error-to" onInput={(to) => onChange({ ...filters, to })} />
       <label>
         {t('alarms.filter.text')}
         <input name="text" type="search" value={filters.text} onInput={set('text')} />
@@ -260,7 +263,7 @@ function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): str
       t(`state.${row.state}`),
       t(`mode.${row.mode}`),
       '',
-      row.why ?? '',
+      [runtimeAlarmText(row), row.why].filter((text, index, texts) => text && texts.indexOf(text) === index).join(' / '),
     ]),
     ...events.map((event) => [
       t('alarms.historyTitle'),
@@ -293,7 +296,15 @@ export default function AlarmsPage() {
   const matches = matcher(filters.value);
   const active = activeRows()
     .filter((row) =>
-      matches({ alarmId: row.id, pointId: row.pointId, area: row.area, priority: row.priority, states: [row.state, row.mode], time: row.since, text: `${row.why ?? ''} ${helpText(row)}` }),
+      matches({
+        alarmId: row.id,
+        pointId: row.pointId,
+        area: row.area,
+        priority: row.priority,
+        states: [row.state, row.mode],
+        time: row.since,
+        text: `${runtimeAlarmText(row) ?? ''} ${row.why ?? ''} ${helpText(row)}`,
+      }),
     )
     .sort(
       sorter(
@@ -378,7 +389,11 @@ export default function AlarmsPage() {
                   {row.source === 'runtime' && `${t('alarms.runtime')}: `}
                   <BreakableId id={row.id} />
                   {row.area && <div class="muted">{site.value?.areas.find((area) => area.id === row.area)?.name ?? row.area}</div>}
-                  {row.why && <div class="muted">{row.why}</div>}
+                  {row.why && (
+                    <div class="muted" title={row.why} data-testid="runtime-why">
+                      {runtimeAlarmText(row)}
+                    </div>
+                  )}
                 </td>
                 <td class="state-cell">
                   <StateMark state={row.state} />

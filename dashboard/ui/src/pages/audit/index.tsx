@@ -5,13 +5,14 @@
  */
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { AuditPage, AuditRow } from '../../api/types.ts';
 import { type MessageKey, t } from '../../i18n/index.ts';
 import { lastPreset, type Range, RangePicker } from '../../shell/RangePicker.tsx';
 import { DAY_MS } from '../../shell/site-time.ts';
 import { Time } from '../../shell/Time.tsx';
 import './audit.css';
+import { errorText } from '../../api/error-text.ts';
 
 const PAGE_SIZE = 100;
 const PRESETS = [lastPreset('24h', 'audit.last24h', DAY_MS), lastPreset('7d', 'audit.last7d', 7 * DAY_MS), lastPreset('30d', 'audit.last30d', 30 * DAY_MS)];
@@ -108,7 +109,7 @@ export default function AuditLogPage() {
       page.value = answer;
       error.value = null;
     } catch (failure) {
-      error.value = failure instanceof ApiError ? failure.message : t('error.network');
+      error.value = errorText(failure);
     } finally {
       loading.value = false;
     }

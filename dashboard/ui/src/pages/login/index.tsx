@@ -1,6 +1,8 @@
 import { useSignal } from '@preact/signals';
-import { ApiError, signIn } from '../../api/client.ts';
+import { signIn } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
+import { LanguageSelect } from '../../shell/LanguageSelect.tsx';
+import { errorText } from '../../api/error-text.ts';
 
 /** Shown while nobody is signed in; the server's own message is shown when it refuses. */
 export function LoginPage() {
@@ -14,7 +16,7 @@ export function LoginPage() {
     try {
       await signIn(String(form.get('name') ?? ''), String(form.get('password') ?? ''));
     } catch (caught) {
-      error.value = t('login.failed', { message: caught instanceof ApiError ? caught.message : t('error.network') });
+      error.value = t('login.failed', { message: errorText(caught) });
     } finally {
       busy.value = false;
     }
@@ -22,7 +24,10 @@ export function LoginPage() {
   return (
     <main class="login">
       <form onSubmit={submit}>
-        <h1>{t('login.title')}</h1>
+        <div class="login-head">
+          <h1>{t('login.title')}</h1>
+          <LanguageSelect />
+        </div>
         <label>
           {t('login.name')}
           <input name="name" autocomplete="username" required />

@@ -5,12 +5,14 @@
  */
 import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { Device } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, stale } from '../../live/store.ts';
+import { type QualityReason, qualityReasonText } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { trendHref } from './point-state.ts';
+import { errorText } from '../../api/error-text.ts';
 
 const REFRESH_MS = 5000;
 
@@ -19,10 +21,10 @@ const devices = signal<readonly Device[] | null>(null);
 const failure = signal<string | null>(null);
 
 /** Why a point's latest reading is not good, as its device reports it (the stream's readings carry no reason). */
-export function faultMessageOf(pointId: string): string | null {
+export function faultReasonOf(pointId: string): QualityReason | null {
   for (const device of devices.value ?? []) {
     const fault = device.faults.find((candidate) => candidate.pointId === pointId);
-    if (fault) return fault.message ?? fault.reason;
+    if (fault) return { code: fault.reason, message: fault.message };
   }
   return null;
 }
@@ -74,7 +76,7 @@ function DeviceRow({ device }: { readonly device: Device }) {
                 <a href={trendHref(fault.pointId)} class={`mark quality-${fault.quality}`}>
                   {fault.pointId}
                 </a>{' '}
-                {fault.message ?? fault.reason ?? ''}
+                <span title={fault.message ?? undefined}>{qualityReasonText({ code: fault.reason, message: fault.message }) ?? ''}</span>
               </div>
             ))}
       </td>
@@ -98,7 +100,7 @@ export function DeviceHealth() {
           failure.value = null;
         },
         (error: unknown) => {
-          if (live) failure.value = error instanceof ApiError ? error.message : t('error.network');
+          if (live) failure.value = errorText(error);
         },
       );
     void load();

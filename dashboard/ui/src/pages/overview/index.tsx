@@ -7,9 +7,9 @@ import type { EngineAlarm, Point, WarningGrade } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
-import { GradeMark, PriorityMark, QualityMark, StateMark } from '../../shell/marks.tsx';
+import { GradeMark, PriorityMark, QualityMark, RuleName, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
-import { DeviceHealth, faultMessageOf } from './DeviceHealth.tsx';
+import { DeviceHealth, faultReasonOf } from './DeviceHealth.tsx';
 import { activeAlarmsOf, staleSince, trendHref, useTicking } from './point-state.ts';
 import './overview.css';
 
@@ -47,14 +47,14 @@ function PointRow({ point, pointAlarms }: { readonly point: Point; readonly poin
       </td>
       <td>
         {/* A last-known "good" is not good now: a stale value's quality says stale. */}
-        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? faultMessageOf(point.id)} />}
+        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason ?? faultReasonOf(point.id)} />}
       </td>
       <td data-testid="alarm-state">
         {pointAlarms.length === 0
           ? t('overview.noAlarm')
           : pointAlarms.map((alarm) => (
               <div key={alarm.id}>
-                <PriorityMark priority={alarm.priority} /> <StateMark state={alarm.state} /> {alarm.rule}
+                <PriorityMark priority={alarm.priority} /> <StateMark state={alarm.state} /> <RuleName rule={alarm.rule} />
               </div>
             ))}
       </td>

@@ -11,8 +11,8 @@ import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { Time } from '../../shell/Time.tsx';
 import '../admin/admin.css';
-import { messageOf } from '../admin/errors.ts';
 import { LIMITS, type LimitName, type Limits, orderBroken } from './limits.ts';
+import { errorText } from '../../api/error-text.ts';
 
 interface PointLimits {
   readonly id: string;
@@ -103,7 +103,7 @@ function ChangeForm({ point, overrides, onApplied }: { readonly point: PointLimi
       entries.value = { lolo: { kind: 'keep' }, lo: { kind: 'keep' }, hi: { kind: 'keep' }, hihi: { kind: 'keep' } };
       await onApplied();
     } catch (failure) {
-      error.value = { field: null, message: t('thresholds.refused', { message: messageOf(failure) }) };
+      error.value = { field: null, message: t('thresholds.refused', { message: errorText(failure) }) };
     }
   };
 
@@ -295,7 +295,7 @@ export default function ThresholdsPage() {
       changes.value = changeList;
       loadError.value = null;
     } catch (failure) {
-      loadError.value = messageOf(failure);
+      loadError.value = errorText(failure);
     }
   };
   useEffect(() => {

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { ApiError, api } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { PointDetails, Trend } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
@@ -18,6 +18,7 @@ import { staleSince, useTicking } from '../overview/point-state.ts';
 import { buildModel, LIMIT_LABELS, LIMIT_NAMES, limitsText } from './model.ts';
 import { clampedWindow, parseView, RANGES, type RangeName, spanOf, type TrendView, viewUrl } from './url.ts';
 import './trends.css';
+import { errorText } from '../../api/error-text.ts';
 
 const MAX_UNITS = 2;
 const MAX_POINTS = 20;
@@ -28,8 +29,6 @@ const LIVE_REFRESH_MIN_MS = 5000;
 const LIVE_REFRESH_MAX_MS = 60_000;
 
 type Load = { readonly state: 'loading' } | { readonly state: 'loaded'; readonly trend: Trend; readonly at: number } | { readonly state: 'failed'; readonly message: string };
-
-const errorText = (error: unknown) => (error instanceof ApiError ? error.message : t('error.network'));
 
 function Limits({ point }: { readonly point: ChartPoint }) {
   const set = LIMIT_NAMES.filter((name) => point.limits[name] !== null);
@@ -126,7 +125,7 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
       <p class={`value${isStale ? ' is-stale' : ''}`}>
         <span data-testid="current-value">{formatValue(point.value, point.resolution)}</span> {point.unit ?? ''}{' '}
         {/* A last-known "good" is not good now: while the stream is down or the reading is older than it stays current, the quality says stale. */}
-        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />}{' '}
+        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason} />}{' '}
         <span class="muted">
           <Time ms={point.receiveTime} />
         </span>

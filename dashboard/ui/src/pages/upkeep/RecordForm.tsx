@@ -5,9 +5,10 @@
 import { useSignal } from '@preact/signals';
 import { ApiError, api } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
-import { messageOf } from '../admin/errors.ts';
+import { SiteTimeField, siteTimeProblem } from '../../shell/SiteTimeField.tsx';
 import { fromSiteInput, toSiteInput } from '../../shell/site-time.ts';
 import { type DetectorUpkeep, UPKEEP_KINDS, UPKEEP_RESULTS, type UpkeepKind, type UpkeepResult } from './types.ts';
+import { errorText } from '../../api/error-text.ts';
 
 /** The server's slack for a tester's watch running ahead of the gateway. */
 const CLOCK_SLACK_MS = 5 * 60_000;
@@ -19,7 +20,7 @@ type Errors = Partial<Record<Field | 'form', string>>;
 export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detectors: readonly DetectorUpkeep[]; readonly deviceId: string; readonly onRecorded: () => Promise<void> }) {
   const device = useSignal(deviceId);
   const kind = useSignal<UpkeepKind>('bump_test');
-  const at = useSignal(toSiteInput(Date.now()).replace(' ', 'T'));
+  const at = useSignal(toSiteInput(Date.now()));
   const result = useSignal<UpkeepResult>('pass');
   const notes = useSignal('');
   const nextDue = useSignal('');
@@ -30,15 +31,17 @@ export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detec
     const found: Errors = {};
     if (!detectors.some((detector) => detector.deviceId === device.value)) found.deviceId = t('upkeep.errors.device');
     const atMs = fromSiteInput(at.value);
-    if (atMs === null) found.at = t('upkeep.errors.time');
-    else if (atMs > Date.now() + CLOCK_SLACK_MS) found.at = t('upkeep.errors.future');
-    const dueMs = nextDue.value === '' ? undefined : fromSiteInput(nextDue.value);
-    if (dueMs === null) found.nextDue = t('upkeep.errors.time');
-    else if (dueMs !== undefined && atMs !== null && dueMs <= atMs) found.nextDue = t('upkeep.errors.dueBeforeAt');
+    const atProblem = siteTimeProblem(at.value, { required: true });
+    if (atProblem !== null) found.at = atProblem;
+    else if (atMs !== null && atMs > Date.now() + CLOCK_SLACK_MS) found.at = t('upkeep.errors.future');
+    const dueMs = nextDue.value.trim() === '' ? undefined : fromSiteInput(nextDue.value);
+    const dueProblem = siteTimeProblem(nextDue.value, { required: false });
+    if (dueProblem !== null) found.nextDue = dueProblem;
+    else if (dueMs != null && atMs !== null && dueMs <= atMs) found.nextDue = t('upkeep.errors.dueBeforeAt');
     const text = notes.value.trim();
     if (text.length > NOTES_MAX) found.notes = t('upkeep.errors.notesLong', { max: NOTES_MAX });
     if (Object.keys(found).length > 0) return { errors: found };
-    return { errors: found, body: { kind: kind.value, at: atMs, result: result.value, ...(text === '' ? {} : { notes: text }), ...(dueMs === undefined ? {} : { nextDue: dueMs }) } };
+    return { errors: found, body: { kind: kind.value, at: atMs, result: result.value, ...(text === '' ? {} : { notes: text }), ...(dueMs == null ? {} : { nextDue: dueMs }) } };
   };
 
   const submit = async (event: Event) => {
@@ -56,7 +59,7 @@ export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detec
     } catch (failure) {
       const field = failure instanceof ApiError ? failure.field : null;
       const known: Field | 'form' = field === 'deviceId' || field === 'kind' || field === 'at' || field === 'result' || field === 'notes' || field === 'nextDue' ? field : 'form';
-      errors.value = { [known]: t('upkeep.errors.refused', { message: messageOf(failure) }) };
+      errors.value = { [known]: t('upkeep.errors.refused', { message: errorText(failure) }) };
     }
   };
 
@@ -90,11 +93,7 @@ export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detec
         </select>
         {errorOf('kind')}
       </label>
-      <label class="field">
-        <span>{t('upkeep.at')}</span>
-        <input type="datetime-local" name="at" value={at.value} onInput={(event) => (at.value = event.currentTarget.value)} />
-        {errorOf('at')}
-      </label>
+      <SiteTimeField name="at" label="upkeep.at" value={at.value} error={errors.value.at} errorTestId="upkeep-error-at" onInput={(value) => (at.value = value)} />
       <label class="field">
         <span>{t('upkeep.result')}</span>
         <select name="result" value={result.value} onChange={(event) => (result.value = event.currentTarget.value as UpkeepResult)}>
@@ -106,11 +105,7 @@ export function RecordForm({ detectors, deviceId, onRecorded }: { readonly detec
         </select>
         {errorOf('result')}
       </label>
-      <label class="field">
-        <span>{t('upkeep.nextDueOptional')}</span>
-        <input type="datetime-local" name="nextDue" value={nextDue.value} onInput={(event) => (nextDue.value = event.currentTarget.value)} />
-        {errorOf('nextDue')}
-      </label>
+      <SiteTimeField name="nextDue" label="upkeep.nextDueOptional" value={nextDue.value} error={errors.value.nextDue} errorTestId="upkeep-error-nextDue" onInput={(value) => (nextDue.value = value)} />
       <label class="field wide">
         <span>{t('upkeep.notes')}</span>
         <textarea name="notes" rows={2} placeholder={t('upkeep.notesExample')} value={notes.value} onInput={(event) => (notes.value = event.currentTarget.value)} />

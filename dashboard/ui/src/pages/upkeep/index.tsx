@@ -10,9 +10,9 @@ import { t } from '../../i18n/index.ts';
 import { Time } from '../../shell/Time.tsx';
 import '../admin/admin.css';
 import './upkeep.css';
-import { messageOf } from '../admin/errors.ts';
 import { RecordForm } from './RecordForm.tsx';
 import type { DetectorUpkeep, Due, UpkeepList, UpkeepRecord } from './types.ts';
+import { errorText } from '../../api/error-text.ts';
 
 const HOURS_PER_DAY = 24;
 
@@ -123,7 +123,7 @@ export default function UpkeepPage() {
         loadError.value = null;
       },
       (failure) => {
-        loadError.value = messageOf(failure);
+        loadError.value = errorText(failure);
       },
     );
   useEffect(() => void reload(), []);

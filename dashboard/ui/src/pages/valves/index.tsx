@@ -5,123 +5,24 @@
  * event of a trigger). A supervisor or admin resets through a confirmation that shows the condition, the feedback and
  * who is resetting; a reset releases the latch and never opens the valve.
  */
-import { useSignal } from '@preact/signals';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, CAN, session } from '../../api/client.ts';
-import type { Action, LimitSwitch } from '../../api/types.ts';
+import { api, CAN, session } from '../../api/client.ts';
+import { errorText } from '../../api/error-text.ts';
+import type { Action } from '../../api/types.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms } from '../../live/store.ts';
-import { StateMark } from '../../shell/marks.tsx';
+import { ActionFeedback, ActionTriggers, discrepancyText, resetVerdict } from '../../shell/action-parts.tsx';
+import { ResetDialog } from '../../shell/ResetDialog.tsx';
 import { Time } from '../../shell/Time.tsx';
 import './valves.css';
 
 const REFRESH_MS = 3000;
-
-const failureText = (error: unknown) => (error instanceof ApiError ? error.message : t('error.network'));
 
 function ActionStateMark({ state }: { readonly state: Action['state'] }) {
   return (
     <span class={`mark action-${state}`} data-testid="action-state">
       {t(`valves.state.${state}`)}
     </span>
-  );
-}
-
-function SwitchRow({ label, limit }: { readonly label: string; readonly limit: LimitSwitch }) {
-  const reading = limit.value === null ? t('valves.switchUnknown') : limit.value ? t('valves.switchMade') : t('valves.switchNotMade');
-  return (
-    <tr data-testid={`switch-${limit.pointId}`}>
-      <th scope="row">{label}</th>
-      <td data-testid="switch-value">
-        <a href={`/trends?points=${encodeURIComponent(limit.pointId)}`}>{reading}</a>
-      </td>
-      <td>
-        <span class={`mark quality-${limit.quality ?? 'none'}`}>{t(`quality.${limit.quality ?? 'none'}`)}</span>
-      </td>
-      <td>
-        <Time ms={limit.receiveTime} />
-        {limit.sourceTime !== null && limit.sourceTime !== limit.receiveTime && (
-          <div class="muted">
-            {t('valves.sourceTime')} <Time ms={limit.sourceTime} />
-          </div>
-        )}
-      </td>
-    </tr>
-  );
-}
-
-function Feedback({ feedback }: { readonly feedback: Action['feedback'] }) {
-  if (!feedback) return <p class="muted">{t('valves.noFeedback')}</p>;
-  return (
-    <table class="feedback" data-testid="feedback">
-      <tbody>
-        <SwitchRow label={t('valves.closedSwitch')} limit={feedback.closed} />
-        {feedback.open && <SwitchRow label={t('valves.openSwitch')} limit={feedback.open} />}
-      </tbody>
-    </table>
-  );
-}
-
-function Triggers({ action }: { readonly action: Action }) {
-  return (
-    <ul class="triggers">
-      {action.triggers.map((trigger) => (
-        <li key={trigger.alarmId} data-testid={`trigger-${trigger.alarmId}`}>
-          {trigger.alarmId} {trigger.state && <StateMark state={trigger.state} />}{' '}
-          <span class={`mark ${trigger.conditionActive ? 'quality-bad' : 'quality-good'}`}>{trigger.conditionActive ? t('valves.conditionActive') : t('valves.conditionClear')}</span>
-          {action.trippedBy.includes(trigger.alarmId) && <span class="mark tripped">{t('valves.tripped')}</span>}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-/** The confirmation: the condition, the feedback and who resets, and a reason for the audit log. */
-function ResetDialog({ action, onDone, onCancel }: { readonly action: Action; readonly onDone: () => void; readonly onCancel: () => void }) {
-  const reason = useSignal('');
-  const failure = useSignal<string | null>(null);
-  const busy = useSignal(false);
-  const user = session.value!;
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    busy.value = true;
-    try {
-      await api.post(`/api/v1/actions/${encodeURIComponent(action.id)}/reset`, { reason: reason.value.trim() });
-      onDone();
-    } catch (error) {
-      failure.value = t('valves.failed', { message: failureText(error) });
-    } finally {
-      busy.value = false;
-    }
-  };
-  return (
-    <form class="reset-dialog" aria-labelledby={`reset-title-${action.id}`} data-testid="reset-dialog" onSubmit={submit}>
-      <h3 id={`reset-title-${action.id}`}>{t('valves.confirmTitle', { name: action.name ?? action.id })}</h3>
-      <p class="muted">{t('valves.resetNote')}</p>
-      <h4>{t('valves.condition')}</h4>
-      <Triggers action={action} />
-      <p data-testid="reset-verdict">{action.resetAllowed ? t('valves.resetAllowed') : t('valves.resetRefused', { reason: action.resetRefusal ?? '' })}</p>
-      <h4>{t('valves.feedback')}</h4>
-      <Feedback feedback={action.feedback} />
-      <p data-testid="reset-who">{t('valves.who', { name: user.name, role: t(`role.${user.role}`) })}</p>
-      <label>
-        {t('valves.reason')}
-        <input data-testid="reset-reason" required minLength={1} maxLength={2000} value={reason.value} onInput={(event) => (reason.value = event.currentTarget.value)} />
-      </label>
-      {failure.value && (
-        <p class="form-error" role="alert" data-testid="reset-error">
-          {failure.value}
-        </p>
-      )}
-      <div class="dialog-buttons">
-        <button type="submit" class="primary" data-testid="reset-confirm" disabled={busy.value || reason.value.trim() === ''}>
-          {t('valves.confirm')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('valves.cancel')}
-        </button>
-      </div>
-    </form>
   );
 }
 
@@ -152,37 +53,27 @@ function ActionCard({ action, canReset, onReset }: { readonly action: Action; re
         {action.discrepancy && (
           <>
             <dt>{t('valves.discrepancy')}</dt>
-            <dd class="form-error" data-testid="discrepancy">
-              {action.discrepancy}
+            <dd class="form-error" data-testid="discrepancy" title={action.discrepancy}>
+              {discrepancyText(action)}
             </dd>
           </>
         )}
       </dl>
       <h3>{t('valves.feedback')}</h3>
-      <Feedback feedback={action.feedback} />
+      <ActionFeedback feedback={action.feedback} />
       <h3>{t('valves.triggers')}</h3>
-      <Triggers action={action} />
+      <ActionTriggers action={action} />
       {action.latched && (
         <p data-testid="reset-status" class={action.resetAllowed ? undefined : 'muted'}>
-          {action.resetAllowed ? t('valves.resetAllowed') : t('valves.resetRefused', { reason: action.resetRefusal ?? '' })}
+          {resetVerdict(action)}
         </p>
       )}
-      {canReset &&
-        action.latched &&
-        (confirming ? (
-          <ResetDialog
-            action={action}
-            onCancel={() => setConfirming(false)}
-            onDone={() => {
-              setConfirming(false);
-              onReset(action.id);
-            }}
-          />
-        ) : (
-          <button type="button" data-testid="reset" onClick={() => setConfirming(true)}>
-            {t('valves.reset')}
-          </button>
-        ))}
+      {canReset && action.latched && (
+        <button type="button" data-testid="reset" onClick={() => setConfirming(true)}>
+          {t('valves.reset')}
+        </button>
+      )}
+      {confirming && <ResetDialog action={action} onClose={() => setConfirming(false)} onDone={() => onReset(action.id)} />}
     </article>
   );
 }
@@ -204,7 +95,7 @@ export default function ValvesPage() {
           setActions(answer.actions);
           setFailure(null);
         },
-        (error: unknown) => live && setFailure(t('valves.loadFailed', { message: failureText(error) })),
+        (error: unknown) => live && setFailure(t('valves.loadFailed', { message: errorText(error) })),
       );
     void load();
     const timer = setInterval(load, REFRESH_MS);

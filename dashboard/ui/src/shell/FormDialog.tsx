@@ -6,8 +6,10 @@
 import type { ComponentChildren } from 'preact';
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { ApiError } from '../../api/client.ts';
-import { type MessageKey, t } from '../../i18n/index.ts';
+import { ApiError } from '../api/client.ts';
+import { type MessageKey, t } from '../i18n/index.ts';
+import { errorText } from '../api/error-text.ts';
+import './form-dialog.css';
 
 export interface FieldSpec {
   readonly name: string;
@@ -75,7 +77,7 @@ export function FormDialog(props: {
       await props.onSubmit(Object.fromEntries(props.fields.map((field) => [field.name, (values.value[field.name] ?? '').trim()])));
       dialog.current?.close();
     } catch (error) {
-      const message = error instanceof ApiError ? error.message : t('error.network');
+      const message = errorText(error);
       const field = error instanceof ApiError ? props.fields.find((candidate) => candidate.name === error.field) : undefined;
       if (field) problems.value = { [field.name]: message };
       else general.value = t('alarms.failed', { message });
