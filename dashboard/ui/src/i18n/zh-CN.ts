@@ -83,6 +83,8 @@ export const zhCN = {
     unplaced: '未标注在平面图上的测点',
     normal: '正常',
     alarmWord: '{{priority}}优先级 · {{state}}',
+    legend: '绿色圆点：正常；菱形：报警（颜色表示优先级）；灰色圆点：信号故障或无数据；虚线圆点：信号可疑或无新数据。点击标记打开趋势。',
+    labelsHidden: '另有 {{count}} 个测点因标记拥挤未显示标签：指向或点击标记即可查看。',
   },
   valves: {
     title: '切断阀与联锁',
