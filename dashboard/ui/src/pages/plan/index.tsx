@@ -66,13 +66,15 @@ function Marker({ marker, radius, fontSize, place }: { readonly marker: PlacedMa
       ) : (
         <circle cx={x} cy={y} r={radius} class="marker-shape" />
       )}
+      {/* The label's box: readable over the plan's drawing, and part of the link like the marker. */}
+      {place && <rect x={place.x} y={place.y} width={place.width} height={place.height} class="marker-label-box" />}
       {place && (
-        <text x={place.x} y={place.baseline} class="marker-label" font-size={fontSize} data-testid="marker-text">
+        <text x={place.textX} y={place.baseline} class="marker-label" font-size={fontSize} data-testid="marker-text">
           {marker.lines[0]}
         </text>
       )}
       {place && marker.lines[1] !== undefined && (
-        <text x={place.x} y={place.baseline + place.lineHeight} class="marker-label marker-word" font-size={fontSize * 0.9} data-testid="marker-word">
+        <text x={place.textX} y={place.baseline + place.lineHeight} class="marker-label marker-word" font-size={fontSize * 0.9} data-testid="marker-word">
           {marker.lines[1]}
         </text>
       )}
@@ -99,7 +101,16 @@ export default function PlanPage() {
   });
   const labels = plan
     ? layoutLabels(
-        markers.map(({ point, state, lines }) => ({ id: point.id, x: point.position!.x, y: point.position!.y, radius, lines, fontSize, rank: state.rank, leader: state.css !== 'normal' })),
+        markers.map(({ point, state, lines }) => ({
+          id: point.id,
+          x: point.position!.x,
+          y: point.position!.y,
+          radius: radius * Math.SQRT2,
+          lines,
+          fontSize,
+          rank: state.rank,
+          leader: state.css.startsWith('priority-'),
+        })),
         plan,
         fontMeasure(),
       )

@@ -11,23 +11,24 @@ export interface LabelRequest {
   readonly id: string;
   readonly x: number;
   readonly y: number;
-  /** The marker's radius, plan units. */
+  /** Half the marker's extent, plan units (an alarm's diamond of radius r reaches r * sqrt 2 each side). */
   readonly radius: number;
   /** One line of text each, the first in `fontSize`, the rest in 0.9 of it. */
   readonly lines: readonly string[];
   readonly fontSize: number;
   /** Lower first: 0 emergency .. 3 low alarms, 4 not-good or stale values, 5 normal. */
   readonly rank: number;
-  /** May sit away from its marker, joined by a leader line (alarms and bad values); else only right beside it. */
+  /** May sit away from its marker, joined by a leader line (alarms); else only right beside it. */
   readonly leader: boolean;
 }
 
-/** A placed label: its box (x, y top left), text starting at x, first baseline at `baseline`. */
+/** A placed label: its box (x, y top left), text starting at textX, first baseline at `baseline`. */
 export interface PlacedLabel {
   readonly x: number;
   readonly y: number;
   readonly width: number;
   readonly height: number;
+  readonly textX: number;
   readonly baseline: number;
   readonly lineHeight: number;
   /** From the marker's centre to the label, when the label sits away from its marker. */
@@ -52,13 +53,13 @@ const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x +
 
 /** Beside the marker (right, left, above, below, the four corners), then, for a label that may have a leader, ever further out on those sides and above
  * and below shifted sideways. */
-const LEADER_STEPS = 6;
+const LEADER_STEPS = 4;
 
 function candidateBoxes({ x, y, radius, leader }: LabelRequest, width: number, height: number, gap: number): Box[] {
   const boxes: Box[] = [];
   for (let step = 0; step <= (leader ? LEADER_STEPS : 0); step += 1) {
     const out = radius + gap + step * (height + gap);
-    const corner = radius * 0.7 + step * (height + gap);
+    const corner = radius + step * (height + gap);
     boxes.push(
       { x: x + out, y: y - height / 2, width, height },
       { x: x - out - width, y: y - height / 2, width, height },
@@ -91,7 +92,9 @@ export function layoutLabels(
   for (const request of ordered) {
     // A line's box in the browser runs from its ascent to its descent, about 1.2 em: 1.25 em per line keeps it inside.
     const lineHeight = request.fontSize * 1.25;
-    const width = Math.max(...request.lines.map((line, index) => measure(line, index === 0 ? request.fontSize : request.fontSize * 0.9)));
+    // A little room either side of the text inside the label's box.
+    const padding = request.fontSize * 0.15;
+    const width = 2 * padding + Math.max(...request.lines.map((line, index) => measure(line, index === 0 ? request.fontSize : request.fontSize * 0.9)));
     const height = lineHeight * request.lines.length;
     const gap = request.radius * 0.4;
     const { x, y, radius } = request;
@@ -110,7 +113,7 @@ export function layoutLabels(
     const nearX = Math.min(Math.max(x, free.x), free.x + free.width);
     const nearY = Math.min(Math.max(y, free.y), free.y + free.height);
     const leader = Math.hypot(nearX - x, nearY - y) > radius + gap * 1.5 ? { x1: x, y1: y, x2: nearX, y2: nearY } : null;
-    result.set(request.id, { ...free, baseline: free.y + request.fontSize, lineHeight, leader });
+    result.set(request.id, { ...free, textX: free.x + padding, baseline: free.y + request.fontSize, lineHeight, leader });
   }
   return result;
 }
