@@ -14,8 +14,11 @@
  *
  * Figures, each beside a baseline measured in the same run:
  * - sustained readings/s into the store, every point polled each 50 ms (200k readings/s offered): rows DuckDB holds
- *   with a receive time in the window, counted in the file after the stop; also per CPU second of the agent, and the
- *   time the store's commits held the main thread (a poll that falls due meanwhile is skipped as an overrun).
+ *   with a receive time in the window, counted in the file after the stop; also per CPU second of the agent, the
+ *   store's commits (wall time: the COMMIT runs on a libuv thread) and the longest main-thread stall in the window
+ *   (the agent's `event_loop_lag_max_seconds`, the largest event-loop delay of its last 1-s window, scraped every
+ *   500 ms so that no window is missed), beside the longest delay an idle process pinned to the same CPU saw in the
+ *   same window (the CPU's own wait on a shared machine: what the agent's figure holds that is not its own).
  *   Baseline: the ModbusPoller alone (no engine, no store) on the same lines and devices.
  * - agent RSS with the 10,000 points polled each second: the max over the whole run (start-up, window, stop) and the
  *   window's samples. Baseline: the poller alone.
@@ -73,7 +76,7 @@ const MEASURE_S = Number(process.env.HAZMON_BENCH_MEASURE_S ?? 8);
 /** point_idx INTEGER + t BIGINT + value_scaled INTEGER + quality UTINYINT + source_t BIGINT + reason UTINYINT. */
 const RAW_ROW_WIDTH = 4 + 8 + 4 + 1 + 8 + 1;
 /** RSS target: 150 MB = 150,000,000 bytes, for the whole run, momentary peaks included. */
-const TARGET = { readingsPerS: 100_000, rssBytes: 150_000_000, bytesPerReading: 4 };
+const TARGET = { readingsPerS: 100_000, rssBytes: 150_000_000, bytesPerReading: 4, stallMs: 20 };
 /** How often the measured process's RSS is read. */
 const SAMPLE_MS = 50;
 const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
@@ -108,7 +111,33 @@ interface AgentRun {
   readonly flushLongestUpToMs: number;
   /** V8 heap in use at the window's end (from /metrics). */
   readonly heapUsedBytes: number;
+  /** Largest event-loop delay of the agent's lag windows seen in the window, ms. */
+  readonly longestStallMs: number;
+  /** Largest event-loop delay of an idle process on the agent's CPU over the window, ms. */
+  readonly canaryStallMs: number;
 }
+
+/** An idle process's event-loop delay: each line on its stdin is answered with the largest delay (ms) since the last. */
+const CANARY_SOURCE = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+require('node:readline').createInterface({ input: process.stdin }).on('line', () => { console.log(String(h.count > 0 ? h.max / 1e6 : 0)); h.reset(); });`;
+
+/** The canary on `cpu`; `mark()` resolves with its largest delay since the previous mark. */
+function startCanary(cpu: number): { mark(): Promise<number>; stop(): void } {
+  const [command, args] = nodeCommand(cpu, '-e', [CANARY_SOURCE]);
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return {
+    mark: async () => {
+      const answer = lineMatching(child, /^([\d.]+)\n/m, 'canary');
+      child.stdin!.write('\n');
+      const [, ms] = await answer;
+      return Number(ms);
+    },
+    stop: () => child.kill(),
+  };
+}
+
+/** How often the lag gauge is read: under its 1-s window, so every window is seen. */
+const STALL_SCRAPE_MS = 500;
 
 /** `hazmon run CONFIG` as the unit runs it, measured from outside; `everyS` prints a sample line that often (the soak). */
 async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null): Promise<AgentRun> {
@@ -116,6 +145,7 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
   const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
+  const canary = startCanary(0);
   const spawnedAt = performance.now();
   const sinceSpawn = () => performance.now() - spawnedAt;
   try {
@@ -127,6 +157,7 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
     const windowFromMs = sinceSpawn();
     const cpuAtStart = cpuMsOf(child.pid!);
     const before = await scrape(metricsUrl);
+    await canary.mark();
     const windowEnd = windowStart + measureS * 1000;
     for (let next = windowStart + (everyS ?? measureS) * 1000; everyS !== null && next <= windowEnd; next += everyS * 1000) {
       await sleep(next - Date.now());
@@ -137,7 +168,12 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
           `  ${fmt((next - windowStart) / 1000).padStart(5)} s  RSS ${fmt(mib(now.rssBytes), 1)} MiB (anonymous ${fmt(mib(now.anonBytes), 1)}, file-backed ${fmt(mib(now.fileBytes), 1)}), V8 heap used ${fmt(mib(heap), 1)}`,
         );
     }
-    await sleep(windowEnd - Date.now());
+    let longestStallMs = 0;
+    for (let now = Date.now(); now < windowEnd; now = Date.now()) {
+      await sleep(Math.min(STALL_SCRAPE_MS, windowEnd - now));
+      longestStallMs = Math.max(longestStallMs, metric(await scrape(metricsUrl), 'event_loop_lag_max_seconds') * 1000);
+    }
+    const canaryStallMs = await canary.mark();
     const after = await scrape(metricsUrl);
     const actualEnd = Date.now();
     const windowToMs = sinceSpawn();
@@ -167,9 +203,12 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
       flushMs: (metric(after, 'store_flush_duration_seconds_sum') - metric(before, 'store_flush_duration_seconds_sum')) * 1000,
       flushLongestUpToMs: longest * 1000,
       heapUsedBytes: metric(after, 'process_heap_used_bytes'),
+      longestStallMs,
+      canaryStallMs,
     };
   } finally {
     memory.stop();
+    canary.stop();
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
@@ -232,7 +271,7 @@ async function alternate(baselineBundle: string, agentBundle: string, helper: st
       perCpu[which].push(storedPerCpu);
       console.log(
         `  round ${round + 1} ${which.padEnd(3)}: ${fmt(perSecond(run.store.inWindow, run.windowMs))} readings/s stored, ${fmt(storedPerCpu)} per CPU second, ` +
-          `${fmt(mib(rssFigures(run).max.rssBytes), 1)} MiB max RSS, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
+          `longest stall ${fmt(run.longestStallMs)} ms (idle process on its CPU ${fmt(run.canaryStallMs)}), longest commit <= ${fmt(run.flushLongestUpToMs)} ms, ${fmt(mib(rssFigures(run).max.rssBytes), 1)} MiB max RSS, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
       );
     }
   }
@@ -321,7 +360,10 @@ try {
         baseline: { name: 'ModbusPoller alone, per CPU second', value: polledPerCpu },
       });
       console.log(
-        `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms on the main thread (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
+        `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms from BEGIN to COMMIT done (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
+      );
+      console.log(
+        `  longest main-thread stall (window)  : ${fmt(fastAgent.longestStallMs)} ms; an idle process on the same CPU ${fmt(fastAgent.canaryStallMs)} ms  (target <= ${TARGET.stallMs} ms at 200k readings/s)`,
       );
       console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
 

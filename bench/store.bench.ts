@@ -82,11 +82,11 @@ async function storePath(dir: string): Promise<{ rate: { wall: number; cpu: numb
   for (const readings of plantSeconds()) {
     watch.start();
     for (const reading of readings) store.writeReading(reading);
-    if (++second % SECONDS_PER_COMMIT === 0) store.flush();
+    if (++second % SECONDS_PER_COMMIT === 0) await store.flush();
     watch.stop();
   }
   watch.start();
-  store.flush();
+  await store.flush();
   watch.stop();
   const { rawRowsWritten, rawDropped } = store.stats();
   if (rawDropped !== 0 || rawRowsWritten !== POINTS * SECONDS) throw new Error(`expected ${POINTS * SECONDS} rows, wrote ${rawRowsWritten}, dropped ${rawDropped}`);

@@ -68,9 +68,9 @@ export async function prepareHistory(configPath: string, plan: HistoryPlan, dir:
     // The trend point's raw readings at 1 s through the store, committed and rolled up by it.
     for (let time = rawFrom; time < preparedAt; time += 1000) {
       store.writeValue(trendIndex, time, valueAt(time));
-      if ((time - rawFrom) % 3_600_000 === 0) store.flush();
+      if ((time - rawFrom) % 3_600_000 === 0) await store.flush();
     }
-    store.flush();
+    await store.flush();
     await store.rollUp();
 
     await store.checkpoint();

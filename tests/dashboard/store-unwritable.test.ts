@@ -2,8 +2,9 @@
  * The DuckDB file unwritable (the store's fault hooks: each raw commit fails as DuckDB's IO error would, and the
  * alarm event table is taken away so every alarm event commit fails): monitoring and the shut-off go on (a leak
  * closes the valve, its feedback confirms it), the condition is a store alarm in GET /api/v1/alarms, an acknowledgement
- * attempted meanwhile is not answered OK, the readings not stored are counted, and once the file is writable again
- * the queued readings are committed, an acknowledgement is answered OK with its row on disk, and the audit chain
+ * attempted meanwhile is not answered OK and is taken back (the alarm still unacknowledged), the readings not stored
+ * are counted, and once the file is writable again the queued readings are committed, the same acknowledgement tried
+ * again is answered OK with its row on disk, and the audit chain
  * verifies. (Permissions cannot be taken away from a test running as root, so the hooks stand in for them.)
  */
 import { join } from 'node:path';
@@ -72,6 +73,8 @@ it('with the store unwritable the shut-off still works and is confirmed, the con
   const refused = await client.request<{ error: { message: string } }>('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, { body: { comment: 'while unwritable' } });
   expect(refused.status).not.toBe(200);
   expect(JSON.stringify(refused.body)).toMatch(/not stored/);
+  // ...and taken back: the alarm still asks for an acknowledgement, as the journal a restart reads says.
+  expect((await alarms()).engine.find((alarm) => alarm.id === ALARMS.hi)?.state).toBe('unacknowledged_active');
 
   // The readings not stored are counted: queued, failed commits, none claimed written.
   const during = agent.stats().store;
@@ -93,10 +96,12 @@ it('with the store unwritable the shut-off still works and is confirmed, the con
   });
   expect(cleared.why).toMatch(/commits go through again/);
   await waitFor('the queue drained', () => agent.stats().store.queueDepth === 0 || undefined, { timeoutMs: 30_000 });
-  const ackOk = await client.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hihi)}/ack`, { body: { comment: 'writable again' } });
+  // The same acknowledgement tried again is accepted (it was taken back, not left half done).
+  const ackOk = await client.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, { body: { comment: 'writable again' } });
   expect(ackOk.status).toBe(200);
+  expect((await alarms()).engine.find((alarm) => alarm.id === ALARMS.hi)?.state).toBe('acknowledged_active');
   const events = await agent.reader.alarmEventsAfter(0, 10_000);
-  expect(events.some((row) => row.kind === 'acknowledged' && row.details?.['alarmId'] === ALARMS.hihi && row.who === 'sup')).toBe(true);
+  expect(events.some((row) => row.kind === 'acknowledged' && row.details?.['alarmId'] === ALARMS.hi && row.who === 'sup' && row.why === 'writable again')).toBe(true);
   expect(await agent.reader.verifyAuditChain()).toMatchObject({ ok: true });
   // The shut-off stays latched and confirmed throughout.
   expect(agent.actions().find((action) => action.id === 'close-gas')).toMatchObject({ state: 'confirmed', latched: true });

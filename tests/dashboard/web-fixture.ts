@@ -8,6 +8,7 @@ import { Agent, hashPassword, parseAgentConfig, type AgentConfig, type AgentOpti
 import { createDashboardServer, OPENAPI_PATH, type DashboardOptions } from '@hazmon/dashboard';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
+import { startLinkRelay, startTankFarm, tankNodeId, type LinkRelay } from '@hazmon/simulators';
 import { PASSWORDS, PLANT_API, startPlant, waitFor, type Plant } from '../agent/fixture.ts';
 
 /** One user per role; the plant's config already has `sup` (supervisor) and `view` (viewer). */
@@ -46,6 +47,59 @@ export const withAlarmHelp = (yaml: string) =>
     .replace('areas: [{ id: house, name: Compressor house }]', 'areas: [{ id: house, name: Compressor house, kind: process }]')
     .replace('    area: house\n', '    area: house\n    help: { lo: { cause: 量程下限漂移, responseMinutes: 60 }, all: { action: 通知值班长 } }\n')
     .replace('  - id: XV-1\n    kind: shutoff_valve\n', '  - id: XV-1\n    name: 燃气总管切断阀\n    kind: shutoff_valve\n');
+
+/** The OPC UA tank T-101 of a tank farm: what `withSteadyTank` subscribes to, and the freshness the agent gives each point. */
+export const TANK = {
+  pressure: 'T-101.pressure',
+  level: 'T-101.level',
+  /** Keep-alive 100 ms x 10 = 1 s, restated once per period; 2 keep-alives may go missing: current for 1 s x (1 + 2). */
+  pressureFreshMs: 3000,
+  /** Its staleS (2.5 s) is shorter than the connection's 3 s: the engine's rule wins. */
+  levelFreshMs: 2500,
+} as const;
+
+/**
+ * A config edit for startWebPlant: an OPC UA connection (publishing every 100 ms) to T-101 of the tank farm at
+ * `endpointUrl`, with its pressure and level in the house. A request timeout of 30 s keeps the connection from
+ * counting itself lost for 32 s of silence, so a silent link shows first as stale values.
+ */
+export const withSteadyTank = (endpointUrl: string) => (yaml: string) =>
+  yaml
+    .replace(
+      'opcua: []\n',
+      `opcua:
+  - id: farm
+    endpointUrl: ${endpointUrl}
+    publishingIntervalMs: 100
+    keepAliveMissesAllowed: 2
+    requestTimeoutMs: 30000
+    reconnect: { initialDelayMs: 200, maxDelayMs: 1000 }
+    points:
+      - { id: ${TANK.pressure}, nodeId: "${tankNodeId('T-101', 'Pressure')}", samplingIntervalMs: 100 }
+      - { id: ${TANK.level}, nodeId: "${tankNodeId('T-101', 'Level')}", samplingIntervalMs: 100 }
+`,
+    )
+    .replace(
+      '\npoints:\n',
+      `\npoints:
+  - { id: ${TANK.pressure}, area: house }
+  - { id: ${TANK.level}, area: house, rules: { health: { staleS: 2.5 } } }
+`,
+    );
+
+/** A tank farm whose tanks never move (speed 0: the subscription only restates), behind a relay that can fall silent. */
+export async function startSteadyTank(): Promise<{ readonly relay: LinkRelay; readonly endpointUrl: string; close(): Promise<void> }> {
+  const farm = await startTankFarm({ port: 0, speed: 0, tanks: [{ id: 'T-101', heightMm: 12_000, levelMm: 4200, pressureKPa: 101, temperatureC: 15 }] });
+  const relay = await startLinkRelay(farm.port);
+  return {
+    relay,
+    endpointUrl: `opc.tcp://127.0.0.1:${relay.port}`,
+    async close() {
+      await relay.close();
+      await farm.stop();
+    },
+  };
+}
 
 export interface WebPlant {
   readonly plant: Plant;

@@ -7,12 +7,20 @@ import { clampedWindow, parseView, spanOf, viewUrl } from '../../dashboard/ui/sr
 const NO_LIMITS = { lolo: null, lo: null, hi: null, hihi: null };
 const bucket = (start: number, value: number) => ({ start, min: value - 1, max: value + 1, avg: value, count: 1 });
 
-function trendOf(series: { buckets: ReturnType<typeof bucket>[]; notGood?: { start: number; count: number }[] }[], from = 0, to = 100_000, bucketMs = 1000): Trend {
+function trendOf(series: { buckets: ReturnType<typeof bucket>[]; notGood?: { start: number; count: number }[]; freshForMs?: number | null }[], from = 0, to = 100_000, bucketMs = 1000): Trend {
   return {
     from,
     to,
     bucketMs,
-    series: series.map((one, index) => ({ pointId: `P${index}`, unit: 'ppm', source: 'raw', limits: NO_LIMITS, buckets: one.buckets, notGood: one.notGood ?? [] })),
+    series: series.map((one, index) => ({
+      pointId: `P${index}`,
+      unit: 'ppm',
+      source: 'raw',
+      limits: NO_LIMITS,
+      freshForMs: one.freshForMs === undefined ? 3000 : one.freshForMs,
+      buckets: one.buckets,
+      notGood: one.notGood ?? [],
+    })),
     events: [],
     eventsTruncated: false,
   };
@@ -43,9 +51,9 @@ describe('the trends URL', () => {
 });
 
 describe('the chart model', () => {
-  it('breaks the line only where good readings are missing for longer than three polls, and shades that as no readings', () => {
-    // Poll 1 s, buckets of 1 s: 2 s without a bucket is spanned, 10 s is a gap.
-    const model = buildModel(trendOf([{ buckets: [bucket(0, 1), bucket(2000, 2), bucket(4000, 3), bucket(14_000, 4)] }], 0, 15_000), () => 1000, 15_000);
+  it('breaks the line only where good readings are missing for longer than a reading stays current, and shades that as no readings', () => {
+    // Fresh for 3 s (a 1 s poll), buckets of 1 s: 2 s without a bucket is spanned, 10 s is a gap.
+    const model = buildModel(trendOf([{ buckets: [bucket(0, 1), bucket(2000, 2), bucket(4000, 3), bucket(14_000, 4)] }], 0, 15_000), 15_000);
     expect(model.x).toEqual([0, 2000, 4000, 5000, 14_000]);
     expect(model.columns[0]![0]).toEqual([1, 2, 3, null, 4]);
     expect(model.noReadings).toEqual([{ pointId: 'P0', from: 5000, to: 14_000 }]);
@@ -67,7 +75,6 @@ describe('the chart model', () => {
         0,
         100_000,
       ),
-      () => 1000,
       3000,
     );
     expect(model.notGood).toEqual([{ pointId: 'P0', from: 1000, to: 3000 }]);
@@ -88,7 +95,6 @@ describe('the chart model', () => {
         0,
         3000,
       ),
-      () => 1000,
       3000,
     );
     expect(model.notGood.map((period) => [period.pointId, period.from, period.to])).toEqual([
@@ -98,12 +104,22 @@ describe('the chart model', () => {
   });
 
   it('says empty when no point had a good reading, the whole range then being no readings', () => {
-    const model = buildModel(trendOf([{ buckets: [] }, { buckets: [] }], 0, 60_000), () => null, 60_000);
+    const model = buildModel(trendOf([{ buckets: [] }, { buckets: [], freshForMs: null }], 0, 60_000), 60_000);
     expect(model.empty).toBe(true);
     expect(model.noReadings.map((period) => [period.pointId, period.from, period.to])).toEqual([
       ['P0', 0, 60_000],
       ['P1', 0, 60_000],
     ]);
+  });
+
+  it('holds an on-change value level between its restatements while it is current, and breaks at a silence longer than that', () => {
+    // An OPC UA point restated every 5 s, current for 20 s: steady at 1 until it changes to 3 at 12 s, then 28 s silent.
+    const buckets = [bucket(0, 1), bucket(5000, 1), bucket(10_000, 1), bucket(12_000, 3), bucket(40_000, 3)];
+    const model = buildModel(trendOf([{ buckets, freshForMs: 20_000 }], 0, 60_000), 41_000);
+    expect(model.x).toEqual([0, 4000, 5000, 9000, 10_000, 12_000, 13_000, 40_000]);
+    // The value before the change holds until the bucket before the next reading: no slope from 1 to 3 over the silence.
+    expect(model.columns[0]![0]).toEqual([1, 1, 1, 1, 1, 3, null, 3]);
+    expect(model.noReadings).toEqual([{ pointId: 'P0', from: 13_000, to: 40_000 }]);
   });
 
   it('writes the limits a point has, low to high, for the legend', () => {

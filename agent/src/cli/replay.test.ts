@@ -45,7 +45,7 @@ beforeAll(async () => {
         store.writeReading({ pointId, value: v, unit: '%LEL', sourceTime: T0 + i * 1000 - SOURCE_LAG_MS, receiveTime: T0 + i * 1000, quality: 'good' });
       }
     }
-    store.flush();
+    await store.flush();
   } finally {
     await store.close();
   }

@@ -100,6 +100,78 @@ describe('alarm modes', () => {
   });
 });
 
+describe('commands taken back (their events could not be stored)', () => {
+  const revertible = (engine: AlarmEngine, kind: OperatorCommand['kind'], seconds: number, extra: Partial<OperatorCommand> = {}) =>
+    engine.commandRevertible({ kind, target: 'P/hi', time: T0 + seconds * 1000, person: 'Wang Fang', ...extra });
+
+  it('an acknowledgement taken back asks again, also when the alarm cleared meanwhile; a retry is accepted', () => {
+    const { engine, value, last, state } = setup();
+    value(0, 20);
+    const ack = revertible(engine, 'ack', 1);
+    expect(ack.result).toEqual({ ok: true });
+    ack.revert(T0 + 1500, 'not stored');
+    expect(state()).toBe('unacknowledged_active');
+    expect(last()).toMatchObject({ fromState: 'acknowledged_active', toState: 'unacknowledged_active', who: 'engine', why: 'not stored', time: T0 + 1500 });
+    const retry = revertible(engine, 'ack', 2);
+    expect(retry.result).toEqual({ ok: true });
+    value(3, 5);
+    expect(state()).toBe('normal');
+    retry.revert(T0 + 3500, 'not stored');
+    expect(state()).toBe('unacknowledged_returned');
+    expect(engine.alarm('P/hi')!.activeSince).toBe(T0);
+  });
+
+  it('a shelve taken back restores the mode before it; a refused command has nothing to take back', () => {
+    const { engine, value, events, state } = setup();
+    value(0, 20);
+    const shelve = revertible(engine, 'shelve', 1, { reason: 'sensor work', until: T0 + 60_000 });
+    expect(engine.alarm('P/hi')!.mode).toBe('shelved');
+    shelve.revert(T0 + 1500, 'not stored');
+    expect(engine.alarm('P/hi')).toMatchObject({ mode: 'in_service', shelvedUntil: null, state: 'unacknowledged_active' });
+    const refused = revertible(engine, 'unshelve', 2);
+    expect(refused.result.ok).toBe(false);
+    const count = events.length;
+    refused.revert(T0 + 2500, 'not stored');
+    expect(events.length).toBe(count);
+    expect(state()).toBe('unacknowledged_active');
+  });
+
+  it('a reset of a latched alarm taken back latches it again, unless it was raised again meanwhile', () => {
+    const { engine, value, state } = setup(true);
+    value(0, 20);
+    value(1, 5);
+    const reset = revertible(engine, 'reset', 2);
+    expect(reset.result).toEqual({ ok: true });
+    expect(state()).toBe('normal');
+    reset.revert(T0 + 2500, 'not stored');
+    expect(state()).toBe('unacknowledged_active');
+    const again = revertible(engine, 'reset', 3);
+    value(4, 20);
+    again.revert(T0 + 4500, 'not stored');
+    expect(state()).toBe('unacknowledged_active');
+  });
+
+  it('a released shut-off taken back is latched again and commanded closed again', () => {
+    const events: EngineEvent[] = [];
+    const engine = new AlarmEngine(
+      { points: [{ id: 'P', limits: { hihi: { value: 10, priority: 'emergency' } } }], actions: [{ id: 'SOV-1', kind: 'shutoff_valve', output: 'valve-1', when: ['P/hihi'] }] },
+      (e) => events.push(e),
+    );
+    engine.processReading(0, T0, 20, 0, 0, 0);
+    engine.processReading(0, T0 + 1000, 5, 0, 0, 0);
+    const release = engine.commandRevertible({ kind: 'reset', target: 'SOV-1', time: T0 + 2000, person: 'Wang Fang' });
+    expect(release.result).toEqual({ ok: true });
+    expect(engine.actionLatched('SOV-1')).toBe(false);
+    release.revert(T0 + 2500, 'release not stored');
+    expect(engine.actionLatched('SOV-1')).toBe(true);
+    expect(events.filter((e) => e.type === 'action').map((e) => e.type === 'action' && [e.command, e.who, e.why])).toEqual([
+      ['close', 'engine', 'P/hihi active (hihi reached: 20 vs limit 10)'],
+      ['release', 'Wang Fang', 'reset after the condition cleared'],
+      ['close', 'engine', 'release not stored'],
+    ]);
+  });
+});
+
 describe('alarm-system health figures', () => {
   it('counts chattering (3 in 1 min), floods (10 in 10 min), stale (> 24 h) and the average rate per site', () => {
     const events: EngineEvent[] = [];

@@ -122,6 +122,28 @@ export class Alarm {
     return OK;
   }
 
+  /**
+   * Takes back an accepted command whose event could not be stored, so that memory agrees with the journal a restart
+   * reads. An acknowledgement is undone on whatever state the alarm reached since (it may have cleared meanwhile); a
+   * reset only while nothing raised the alarm again; a mode change gives back the mode before it.
+   */
+  revert(kind: OperatorCommand['kind'], before: AlarmSnapshot, time: number, why: string, sink: EventSink): void {
+    const fromState = this.state;
+    const fromMode = this.mode;
+    if (kind === 'ack') {
+      if (this.state === 'acknowledged_active') this.state = 'unacknowledged_active';
+      else if (this.state === 'normal' && !this.conditionActive) this.state = 'unacknowledged_returned';
+    } else if (kind === 'reset') {
+      if (this.state === 'normal' && !this.conditionActive) this.state = before.state;
+    } else {
+      this.mode = before.mode;
+      this.shelvedUntil = before.shelvedUntil;
+    }
+    if (this.state === fromState && this.mode === fromMode) return;
+    if (fromState === 'normal') this.activeSince = before.activeSince;
+    this.emit(sink, time, fromState, fromMode, 'engine', why, null);
+  }
+
   /** Time passing: a shelf that expired returns the alarm to service. */
   expireShelf(now: number, sink: EventSink): void {
     if (this.mode !== 'shelved' || now < this.shelvedUntil) return;

@@ -78,6 +78,19 @@ export interface WindowValue {
   readonly coverage: number;
 }
 
+/** An accepted command and how to take it back (see AlarmEngine.commandRevertible). */
+export interface RevertibleCommand {
+  readonly result: CommandResult;
+  readonly revert: (time: number, why: string) => void;
+}
+
+const NOTHING_TO_REVERT = (): void => undefined;
+
+/** A refused command: nothing to take back. */
+export function refusedCommand(reason: string): RevertibleCommand {
+  return { result: { ok: false, reason }, revert: NOTHING_TO_REVERT };
+}
+
 export interface AlarmView {
   readonly id: string;
   readonly pointId: string;
@@ -500,6 +513,28 @@ export class AlarmEngine {
       this.sink({ type: 'command_refused', time: command.time, command: command.kind, target: command.target, who: command.person, reason: result.reason });
     }
     return result;
+  }
+
+  /**
+   * command(), for a caller that stores its events before it tells a person "done": when accepted, `revert` takes the
+   * command back should those events not be stored, so memory agrees with the journal a restart reads (an
+   * acknowledgement asked for again, a released latch latched again, the mode before a shelve or removal).
+   */
+  commandRevertible(command: OperatorCommand): RevertibleCommand {
+    const alarm = this.alarmsById.get(command.target) ?? this.healthAlarmById(command.target);
+    const before = alarm?.snapshot();
+    const result = this.command(command);
+    if (!result.ok) return { result, revert: NOTHING_TO_REVERT };
+    if (alarm !== undefined && before !== undefined) return { result, revert: (time, why) => alarm.revert(command.kind, before, time, why, this.sink) };
+    const action = this.actions.get(command.target)!;
+    return {
+      result,
+      revert: (time, why) => {
+        if (action.latched) return;
+        action.latched = true;
+        this.emitAction(action, time, ACTION_COMMANDS[action.config.kind], null, 'engine', why);
+      },
+    };
   }
 
   alarm(alarmId: string): AlarmView | undefined {

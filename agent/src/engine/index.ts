@@ -1,6 +1,6 @@
 /** Public surface of the alarm engine (re-exported by @hazmon/agent). */
-export { AlarmEngine, REASON_CODES } from './engine.ts';
-export type { AlarmView, EngineStats, PendingDelayView, WindowValue } from './engine.ts';
+export { AlarmEngine, REASON_CODES, refusedCommand } from './engine.ts';
+export type { AlarmView, EngineStats, PendingDelayView, RevertibleCommand, WindowValue } from './engine.ts';
 export type { AlarmStateRestore, EngineSnapshot, RestoreResult, SavedAlarmState } from './snapshot.ts';
 export { FLAG_FAULT } from './layout.ts';
 export type { ReadingBatch } from './layout.ts';

@@ -26,8 +26,8 @@ import { messageOf } from '@hazmon/errors';
 import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading, ReadingRows } from '@hazmon/protocols';
 import { ReadingRowBuffer, createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
-import type { AlarmView, CommandResult, EngineEvent, Priority } from '../engine/index.ts';
-import { AlarmEngine } from '../engine/index.ts';
+import type { AlarmView, CommandResult, EngineEvent, Priority, RevertibleCommand } from '../engine/index.ts';
+import { AlarmEngine, refusedCommand } from '../engine/index.ts';
 import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
@@ -49,6 +49,7 @@ import type {
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
+import { freshnessByPoint } from './freshness.ts';
 import { GatewayClock } from './gateway-clock.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
@@ -284,20 +285,34 @@ export class Agent implements AgentApi {
   }
 
   /**
+   * Runs a command whose events must be on disk before a person is told "done". One accepted but not stored is
+   * answered as failed and taken back, so what memory shows agrees with the journal a restart reads and the person
+   * can simply try again.
+   */
+  private async issueStored(command: () => RevertibleCommand): Promise<CommandResult> {
+    let revert: RevertibleCommand['revert'] = () => undefined;
+    const { result, failure } = await this.journal.issue((): CommandResult => {
+      const issued = command();
+      revert = issued.revert;
+      return issued.result;
+    });
+    if (!result.ok || failure === null) return result;
+    revert(this.now(), `not stored, so taken back: ${failure}`);
+    return { ok: false, reason: `accepted but not stored, so not done: ${failure}` };
+  }
+
+  /**
    * Resets a latched action for a supervisor or admin, once its trigger conditions have cleared (the engine's
    * refusal is passed through). Audited either way. Releasing never reopens a valve.
    */
   async resetAction(actionId: string, credentials: Credentials, reason = 'reset'): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, RESET_ROLES, 'resetting a latched action');
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
-    const result = storedOrFailed(
-      await this.journal.issue(
-        (): CommandResult =>
-          'refused' in access
-            ? { ok: false, reason: access.refused }
-            : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason })),
-      ),
-    );
+    const result = await this.issueStored((): RevertibleCommand => {
+      if ('refused' in access) return refusedCommand(access.refused);
+      const refusal = this.latches.refusesReset(actionId);
+      return refusal === null ? this.engine.commandRevertible({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }) : refusedCommand(refusal);
+    });
     await this.journal.audit(
       'reset_action',
       actionId,
@@ -316,17 +331,15 @@ export class Agent implements AgentApi {
   async commandAlarm(request: AlarmCommandRequest, credentials: Credentials): Promise<CommandResult> {
     const access = await this.access.authorize(credentials, rolesFor(request.kind), request.kind);
     const reason = request.reason?.trim() ?? '';
-    const result = storedOrFailed(
-      await this.journal.issue((): CommandResult => {
-        if ('refused' in access) return { ok: false, reason: access.refused };
-        if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
-          return request.kind === 'ack'
-            ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
-            : { ok: false, reason: `${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}` };
-        }
-        return this.engine.command({ ...request, time: this.now(), person: access.user.name });
-      }),
-    );
+    const result = await this.issueStored((): RevertibleCommand => {
+      if ('refused' in access) return refusedCommand(access.refused);
+      if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
+        return request.kind === 'ack'
+          ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
+          : refusedCommand(`${request.target} is raised by the agent itself: it can be acknowledged, not ${request.kind}`);
+      }
+      return this.engine.commandRevertible({ ...request, time: this.now(), person: access.user.name });
+    });
     await this.journal.audit(
       'alarm_command',
       request.target,
@@ -416,6 +429,10 @@ export class Agent implements AgentApi {
 
   latestChanges(version: number): LatestChanges {
     return this.latest.changedSince(version);
+  }
+
+  pointFreshness(): ReadonlyMap<string, number> {
+    return freshnessByPoint(this.current);
   }
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {
@@ -637,10 +654,7 @@ export class Agent implements AgentApi {
       runtimeAlarms: this.runtimeAlarms.list(),
       output: (outputId) => this.outputs.condition(outputId),
       latest: (pointIds) => this.latest.list(pointIds),
-      refusesReset: (actionId) => {
-        const refusal = this.latches.refusesReset(actionId);
-        return refusal === null || refusal.ok ? null : refusal.reason;
-      },
+      refusesReset: (actionId) => this.latches.refusesReset(actionId),
     });
   }
 
@@ -689,7 +703,6 @@ export class Agent implements AgentApi {
     this.outputs.stop();
     await Promise.all([this.poller.stop(), this.connections.stop()]);
     await this.journal.drain();
-    this.store.flush();
     await this.store.close();
   }
 
@@ -994,14 +1007,6 @@ export class Agent implements AgentApi {
     }
     this.journal.publish(event);
   }
-}
-
-/**
- * An accepted command whose event could not be stored is answered as failed: what a person is told was done must be
- * on disk (the in-memory state it set stands until a restart takes the stored one back).
- */
-function storedOrFailed({ result, failure }: { result: CommandResult; failure: string | null }): CommandResult {
-  return result.ok && failure !== null ? { ok: false, reason: `accepted but not stored, so not done: ${failure}` } : result;
 }
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */

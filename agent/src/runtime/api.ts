@@ -110,6 +110,12 @@ export interface AgentApi {
    * view polls this per window instead of subscribing to every reading.
    */
   latestChanges(version: number): LatestChanges;
+  /**
+   * Per reading point, how long (ms) its latest reading stays current after it was received: the source's
+   * restatement rhythm (Modbus: a few polls; OPC UA, which reports changes only: the keep-alive periods its connection
+   * tolerates), never longer than the engine's `staleS`. Older is stale; views judge staleness by this alone.
+   */
+  pointFreshness(): ReadonlyMap<string, number>;
   /** The user with this name and password, or null. */
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null>;
   /** Writes a server's sign-in, refused sign-in or sign-out to the audit log (`session_<action>`, target the address). */

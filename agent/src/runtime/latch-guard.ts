@@ -4,7 +4,7 @@
  * trigger points' state) refuses a reset until its trigger points have been read good long enough to be judged.
  */
 import type { Reading } from '@hazmon/protocols';
-import type { AlarmEngine, CommandResult, EngineSnapshot } from '../engine/index.ts';
+import type { AlarmEngine, EngineSnapshot } from '../engine/index.ts';
 import type { AlarmEventRow } from '../store/index.ts';
 import type { EventJournal } from './event-journal.ts';
 import type { OutputDriver } from './outputs.ts';
@@ -110,14 +110,14 @@ export class LatchGuard {
   }
 
   /** A restored latch's reset is refused until its trigger points have been read good long enough to judge them. */
-  refusesReset(actionId: string): CommandResult | null {
+  refusesReset(actionId: string): string | null {
     const restored = this.unjudged.get(actionId);
     if (restored === undefined || !this.deps.engine().actionLatched(actionId)) return null;
     const now = this.deps.now();
     const waiting = [...restored.settle].filter(([pointId, ms]) => now - (this.goodSince.get(pointId) ?? Infinity) < ms);
     if (waiting.length === 0) return null;
     const names = waiting.map(([pointId, ms]) => `${pointId} (${ms / 1000} s of good readings needed)`).join(', ');
-    return { ok: false, reason: `action ${actionId} was latched before ${restored.since}; its trigger condition is not judged yet: ${names}, reset refused` };
+    return `action ${actionId} was latched before ${restored.since}; its trigger condition is not judged yet: ${names}, reset refused`;
   }
 
   /** Readings as they arrive: the first good one of each point counts for the latches still unjudged. */

@@ -3,7 +3,8 @@
  * health), each with the ISA-18.2 life cycle the engine's alarms have: raised once, updated while it stands (a retry,
  * a repeated loss: `occurrences` counts them), cleared when its condition ends, acknowledged by a person.
  */
-import type { AlarmState, CommandResult, Priority } from '../engine/index.ts';
+import type { AlarmState, Priority, RevertibleCommand } from '../engine/index.ts';
+import { refusedCommand } from '../engine/index.ts';
 
 /** raised: condition went active; updated: it is still active and something changed; cleared; acknowledged; notice: an event with no condition (e.g. a shut-off confirmed). */
 export type RuntimeAlarmTransition = 'raised' | 'updated' | 'cleared' | 'acknowledged' | 'notice';
@@ -132,16 +133,17 @@ export class RuntimeAlarms {
     this.emit(alarmId, { source, rule, priority, state: 'normal', conditionActive: false, occurrences: 1, since: this.now(), why, publishedAt: this.now() }, 'notice', 'normal', HAZMON, why, details);
   }
 
-  acknowledge(alarmId: string, person: string, reason: string): CommandResult {
+  /** An acknowledgement, with how to take it back should its event not be stored (AlarmEngine.commandRevertible). */
+  acknowledge(alarmId: string, person: string, reason: string): RevertibleCommand {
     const standing = this.alarms.get(alarmId);
     if (standing === undefined || (standing.state !== 'unacknowledged_active' && standing.state !== 'unacknowledged_returned')) {
-      return { ok: false, reason: `alarm ${alarmId} is ${standing?.state ?? 'normal'}: nothing to acknowledge` };
+      return refusedCommand(`alarm ${alarmId} is ${standing?.state ?? 'normal'}: nothing to acknowledge`);
     }
     const fromState = standing.state;
     standing.state = fromState === 'unacknowledged_active' ? 'acknowledged_active' : 'normal';
     this.emit(alarmId, standing, 'acknowledged', fromState, person, reason || 'ack', {});
     if (standing.state === 'normal') this.alarms.delete(alarmId);
-    return { ok: true };
+    return { result: { ok: true }, revert: (_time, why) => this.revertAcknowledge(alarmId, standing, why) };
   }
 
   has(alarmId: string): boolean {
@@ -194,6 +196,22 @@ export class RuntimeAlarms {
         publishedAt: Number.NEGATIVE_INFINITY,
       });
     }
+  }
+
+  /**
+   * Takes back an acknowledgement on whatever state the alarm reached since (it may have cleared meanwhile), so memory
+   * agrees with the journal a restart reads: the alarm asks for an acknowledgement again.
+   */
+  private revertAcknowledge(alarmId: string, acknowledged: Standing, why: string): void {
+    const standing = this.alarms.get(alarmId);
+    if (standing === undefined) {
+      const returned: Standing = { ...acknowledged, state: 'unacknowledged_returned', conditionActive: false };
+      this.alarms.set(alarmId, returned);
+      return this.emit(alarmId, returned, 'updated', 'normal', HAZMON, why, {});
+    }
+    if (standing.state !== 'acknowledged_active') return;
+    standing.state = 'unacknowledged_active';
+    this.emit(alarmId, standing, 'updated', 'acknowledged_active', HAZMON, why, {});
   }
 
   private emit(alarmId: string, standing: Standing, transition: RuntimeAlarmTransition, fromState: AlarmState, who: string, why: string, details: Readonly<Record<string, unknown>>): void {

@@ -21,7 +21,7 @@ describe('export', () => {
       store.writeReading(reading('A', T0 + i * 1000, i / 100, { sourceTime: T0 + i * 1000 - 3 }));
       store.writeReading(i === 4 ? reading("B'quote", T0 + i * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 't' } }) : reading("B'quote", T0 + i * 1000, i / 10));
     }
-    store.flush();
+    await store.flush();
     await store.appendAlarmEvent({ time: T0 + 5, pointId: 'A', ruleId: 'A.hi', kind: 'raised', stateAfter: 'unack_active', priority: 'high', details: { v: 1 } });
 
     const from = T0 + 10_000;
@@ -58,7 +58,7 @@ describe('export', () => {
     store.writeReading(reading('XV.closed', T0 + 1000, true, { unit: '' }));
     store.writeReading(reading('XV.closed', T0 + 2000, null, { unit: '', quality: 'bad', reason: { code: 'timeout', message: 't' } }));
     store.writeReading(reading('GD.c', T0, 12.5));
-    store.flush();
+    await store.flush();
     const csvPath = dir.file('b.csv');
     const parquetPath = dir.file('b.parquet');
     expect(await store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: T0, to: T0 + 3000 })).toBe(4);

@@ -1,4 +1,4 @@
-/** The bounded reading queue: ordering across wrap-around, refusal when full, encoding. */
+/** The bounded reading queue: order kept as committed readings leave, refusal when full, encoding. */
 import { describe, expect, it } from 'vitest';
 import { point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { PointRegistry } from './points.ts';
@@ -21,7 +21,7 @@ describe('RawReadingQueue', () => {
     expect(() => new RawReadingQueue(1)).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_CONFIG_INVALID' }));
   });
 
-  it('keeps readings in order across many wrap-arounds and refuses when full', () => {
+  it('keeps readings in order as committed ones leave and refuses when full', () => {
     const points = registry();
     const queue = new RawReadingQueue(4);
     let next = 0;
@@ -36,16 +36,18 @@ describe('RawReadingQueue', () => {
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
   });
 
-  it('starts again at the first slot once emptied, and not while readings wait', () => {
+  it('moves the readings still waiting to the first slot once the ones before them are committed', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);
     for (let i = 0; i < 3; i++) queue.offer(0, reading('A', i, i), points, texts);
     queue.consume(2);
-    expect(queue.slot(0)).toBe(2);
-    queue.consume(1);
-    expect(queue.depth).toBe(0);
+    expect([queue.depth, queue.slot(0), queue.valueScaled[0], queue.time[0]]).toEqual([1, 0, 200, 2]);
     queue.offer(0, reading('A', 3, 3), points, texts);
-    expect([queue.slot(0), queue.valueScaled[0]]).toEqual([0, 300]);
+    expect([queue.slot(1), queue.valueScaled[1]]).toEqual([1, 300]);
+    queue.consume(2);
+    expect(queue.depth).toBe(0);
+    queue.offer(0, reading('A', 4, 4), points, texts);
+    expect([queue.slot(0), queue.valueScaled[0]]).toEqual([0, 400]);
   });
 
   it('encodes scaling, flags, quality, reason and the reason text id (one id per distinct text)', () => {

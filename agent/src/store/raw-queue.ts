@@ -53,17 +53,20 @@ export class RawReadingQueue {
   }
 
   /**
-   * Forgets the n oldest readings once they are committed. An emptied queue starts again at slot 0 (every flush
-   * empties it), so only the slots of the deepest backlog are ever written: the pages of the rest of the arrays are
-   * never touched and cost no resident memory (the default capacity's arrays are ~7 MB; a second's readings of a
-   * 10k-point plant fill ~270 kB).
+   * Forgets the n oldest readings once they are committed. The readings queued while that commit ran move to slot 0
+   * (a copy of a commit's worth of rows at most), so only the slots of the deepest backlog are ever written: the pages
+   * of the rest of the arrays are never touched and cost no resident memory (the default capacity's arrays are ~7 MB;
+   * a second's readings of a 10k-point plant fill ~270 kB).
    */
   consume(n: number): void {
     this.read += Math.min(n, this.depth);
-    if (this.read === this.written) {
-      this.read = 0;
-      this.written = 0;
+    const left = this.written - this.read;
+    const from = this.read & this.mask;
+    if (left > 0 && from > 0) {
+      for (const column of [this.pointIndex, this.time, this.sourceTime, this.valueScaled, this.quality, this.reason, this.reasonText, this.flags]) column.copyWithin(0, from, from + left);
     }
+    this.read = 0;
+    this.written = left;
   }
 
   /**

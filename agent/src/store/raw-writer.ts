@@ -1,13 +1,14 @@
-/** Moves queued raw readings into DuckDB through the appender, one reused data chunk at a time, and commits. */
-import { BIGINT, INTEGER, UTINYINT, type DuckDBAppender } from '@duckdb/node-api';
+/** Moves queued raw readings into DuckDB through the appender, one reused data chunk at a time, and commits off the event loop. */
+import { BIGINT, INTEGER, UTINYINT, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { CHUNK_ROWS, ColumnChunk, nullableColumn, setValid } from './chunk.ts';
 import { committedDespiteError } from './errors.ts';
 import { discardAppender } from './sql.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
 import type { ReasonTexts } from './reason-texts.ts';
 
-/** The ingest connection's appenders: raw_readings, and reason_texts for the messages its rows reference. */
+/** The ingest connection and its appenders: raw_readings, and reason_texts for the messages its rows reference. */
 export interface RawAppenders {
+  readonly connection: DuckDBConnection;
   readonly readings: DuckDBAppender;
   readonly texts: DuckDBAppender;
 }
@@ -38,6 +39,14 @@ class BigIntCache {
   }
 }
 
+/**
+ * Rows appended (and moved into the transaction by the appender's flush) per turn of the event loop: a commit's 16-18k
+ * rows in one turn held the loop 10-46 ms on the loaded machine. Each appender flush has a cost of its own: with one per
+ * 2,048-row chunk the agent did 0.83x the readings per CPU second of the synchronous commit (4 alternated pairs,
+ * 0.72-0.91), with one per 8,192 rows 0.94x (0.87-0.99; bench/RESULTS.md).
+ */
+const ROWS_PER_TURN = 4 * CHUNK_ROWS;
+
 export interface FlushResult {
   readonly rows: number;
   /** Largest receive time among the committed rows, or -Infinity when none. */
@@ -53,6 +62,8 @@ export class RawWriter {
 
   /** A new appender being opened after a failed commit (see reopen); flushes wait for it. */
   private reopening: Promise<void> | null = null;
+  /** The commit under way (its COMMIT runs on a libuv thread); detach and close wait for it. */
+  private committing: Promise<FlushResult> | null = null;
 
   constructor(
     private appenders: RawAppenders,
@@ -66,42 +77,63 @@ export class RawWriter {
   ) {}
 
   /**
-   * Appends every waiting reading and commits (the appender flush is its own transaction, so the WAL is
-   * written and fsynced before this returns). Readings leave the queue only after the commit succeeded;
-   * on failure they stay queued for the next attempt, which goes through a new appender (see reopen). A commit that
-   * DuckDB reports durable though its automatic checkpoint then failed counts as committed (a retry would store the
-   * rows twice): the error comes back in fatalAfterCommit.
+   * Commits every waiting reading: BEGIN, the rows appended ROWS_PER_TURN per turn of the event loop (the appender's flush
+   * joins the transaction: no WAL write yet), then COMMIT, which writes and fsyncs the WAL on a libuv thread, so the
+   * event loop goes on meanwhile and readings queued during the commit wait for the next one. Call it again only once it settled (the store does).
+   * Readings leave the queue only after the commit succeeded; on failure the transaction is rolled back and they stay
+   * queued for the next attempt, which goes through a new appender (see reopen). A commit that DuckDB reports durable
+   * though its automatic checkpoint then failed counts as committed (a retry would store the rows twice): the error
+   * comes back in fatalAfterCommit.
    */
-  flush(): FlushResult {
+  flush(): Promise<FlushResult> {
+    if (this.committing !== null) throw new Error('raw_readings: a commit is under way; flush once it settled');
+    const commit = this.commit();
+    this.committing = commit;
+    // Registered before the caller's await, so a flush the caller starts once this one settled finds it cleared.
+    const clear = (): void => {
+      this.committing = null;
+    };
+    commit.then(clear, clear);
+    return commit;
+  }
+
+  private async commit(): Promise<FlushResult> {
+    if (this.queue.depth === 0) return { rows: 0, maxTime: Number.NEGATIVE_INFINITY };
+    if (this.reopening !== null) throw new Error(`raw_readings appender: being reopened after a failed commit; ${this.queue.depth} readings stay queued`);
+    const appenders = this.appenders;
+    await appenders.connection.run('BEGIN TRANSACTION');
+    // Readings queued while BEGIN ran are in this commit too; those queued from here on wait for the next.
     const rows = this.queue.depth;
     let maxTime = Number.NEGATIVE_INFINITY;
-    if (rows === 0) return { rows, maxTime };
-    if (this.reopening !== null) throw new Error(`raw_readings appender: being reopened after a failed commit; ${rows} readings stay queued`);
+    let texts = 0;
     try {
-      this.texts.commitPending(this.appenders.texts);
+      texts = this.texts.appendPending(appenders.texts);
       for (let offset = 0; offset < rows; offset += CHUNK_ROWS) {
         const count = Math.min(CHUNK_ROWS, rows - offset);
         const chunkMax = this.fillChunk(offset, count);
         if (chunkMax > maxTime) maxTime = chunkMax;
-        this.columns.chunk.appendTo(this.appenders.readings);
+        this.columns.chunk.appendTo(appenders.readings);
+        if ((offset + count) % ROWS_PER_TURN === 0 || offset + count === rows) appenders.readings.flushSync();
+        // A commit's 16k rows in one go held the event loop 10-46 ms on the loaded machine.
+        if ((offset + count) % ROWS_PER_TURN === 0 && offset + count < rows) await new Promise((resolve) => setImmediate(resolve));
       }
       this.beforeCommit();
-      this.appenders.readings.flushSync();
+      await appenders.connection.run('COMMIT');
     } catch (error) {
       if (committedDespiteError(error)) {
-        this.consumeCommitted(rows);
+        this.consumeCommitted(rows, texts);
         return { rows, maxTime, fatalAfterCommit: error };
       }
-      this.reopen();
+      this.reopen(appenders);
       throw error;
     }
-    this.consumeCommitted(rows);
+    this.consumeCommitted(rows, texts);
     return { rows, maxTime };
   }
 
   /** Closes the appender; call after the last flush. */
   async close(): Promise<void> {
-    await this.reopening;
+    await this.settled();
     this.appenders.texts.closeSync();
     this.appenders.readings.closeSync();
   }
@@ -111,7 +143,7 @@ export class RawWriter {
    * Flushes must not run until attach().
    */
   async detach(): Promise<void> {
-    await this.reopening;
+    await this.settled();
     discardAppenders(this.appenders);
   }
 
@@ -120,15 +152,21 @@ export class RawWriter {
     this.appenders = await this.openAppenders();
   }
 
+  /** Resolves once no commit or reopen of the appenders is under way. */
+  private async settled(): Promise<void> {
+    await this.committing?.catch(() => undefined);
+    await this.reopening;
+  }
+
   /**
    * DuckDB invalidates an appender whose flush failed: it takes no more rows and must be destroyed (C API
-   * duckdb_appender_flush). Without a new one every later flush would fail too, until a restart. The failed rows
-   * are dropped from the old appender (they are still queued) and a new appender is opened; if that fails, the
-   * next failed flush tries again.
+   * duckdb_appender_flush). Without a new one every later flush would fail too, until a restart. The failed
+   * transaction is rolled back, the failed rows are dropped from the old appender (they are still queued) and a new
+   * appender is opened; if that fails, the next failed flush tries again.
    */
-  private reopen(): void {
-    const broken = this.appenders;
+  private reopen(broken: RawAppenders): void {
     this.reopening = (async () => {
+      await broken.connection.run('ROLLBACK').catch(() => undefined);
       discardAppenders(broken);
       this.appenders = await this.openAppenders();
     })()
@@ -138,8 +176,9 @@ export class RawWriter {
       });
   }
 
-  /** Hands the committed rows to `committed` (the rollups' sums), then lets them leave the queue. */
-  private consumeCommitted(rows: number): void {
+  /** Hands the committed rows to `committed` (the rollups' sums), then lets them and their new texts leave the queue. */
+  private consumeCommitted(rows: number, texts: number): void {
+    this.texts.committed(texts);
     this.committed(this.queue, rows);
     this.queue.consume(rows);
   }

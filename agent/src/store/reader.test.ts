@@ -109,7 +109,7 @@ describe('HazmonStore.reader()', () => {
     const store = await openStore();
     await store.registerPoints([point('T1.LEL')]);
     for (let second = 0; second < 120; second++) store.writeReading(reading('T1.LEL', T0 + second * 1000, second % 10));
-    store.flush();
+    await store.flush();
     await store.appendAlarmEvent(lifeCycle(1, 'raised', 'unack_active'));
     await store.appendAlarmEvent(lifeCycle(2, 'acknowledged', 'ack_active'));
     await store.appendAlarmEvent(lifeCycle(3, 'handled', 'ack_active'));

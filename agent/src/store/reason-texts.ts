@@ -30,17 +30,24 @@ export class ReasonTexts {
   }
 
   /**
-   * Commits the texts handed out since the last call through `appender` (its flush is its own transaction), so every
-   * raw row committed after it finds its text. On failure they stay pending for the next flush.
+   * Appends the texts handed out since the last commit through `appender` into the raw commit's transaction (its flush
+   * joins it), so every raw row of that commit finds its text; returns how many, for `committed`. Until then they stay
+   * pending: a commit that fails appends them again.
    */
-  commitPending(appender: DuckDBAppender): void {
-    if (this.pending.length === 0) return;
+  appendPending(appender: DuckDBAppender): number {
+    const count = this.pending.length;
+    if (count === 0) return 0;
     for (const { id, text } of this.pending) {
       appender.appendInteger(id);
       appender.appendVarchar(text);
       appender.endRow();
     }
     appender.flushSync();
-    this.pending = [];
+    return count;
+  }
+
+  /** The first `count` pending texts are committed (texts handed out while the commit ran stay pending). */
+  committed(count: number): void {
+    this.pending.splice(0, count);
   }
 }

@@ -57,7 +57,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
   it('opens the file again after a fatal checkpoint; readings, alarm events and audit rows taken meanwhile are committed', async () => {
     const { store, path, events, database } = await openStore();
     writeReadings(store, 0, 100);
-    expect(store.flush()).toBe(100);
+    expect(await store.flush()).toBe(100);
     await store.appendAlarmEvent(alarm(0));
     await store.appendAudit({ time: T0, who: 'op1', action: 'acknowledge', target: 'T1.LEL/hi' });
 
@@ -72,7 +72,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     expect(events.map((event) => event.kind)).toEqual(['database_invalidated', 'database_reopened']);
     expect(store.stats().databaseReopens).toBe(1);
 
-    expect(store.flush()).toBe(50);
+    expect(await store.flush()).toBe(50);
     await expectComplete(store, 150, 2, 2);
     await store.close();
     const again = await HazmonStore.open({ path, retentionIntervalMs: 0 });
@@ -83,7 +83,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
   it('does not write twice what DuckDB committed before its automatic checkpoint failed', async () => {
     const { store, events, database } = await openStore();
     writeReadings(store, 0, 10);
-    expect(store.flush()).toBe(10);
+    expect(await store.flush()).toBe(10);
     await abortCheckpoints(database, { onEveryCommit: true });
     // The durable log's commit succeeds, then its automatic checkpoint fails fatally: the row is on disk once.
     expect((await store.appendAlarmEvent(alarm(0))).seq).toBe(1);
@@ -92,7 +92,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     await abortCheckpoints(database, { onEveryCommit: true });
     writeReadings(store, 10, 20);
     // The appender's commit, the same way: the rows leave the queue as committed.
-    expect(store.flush()).toBe(20);
+    expect(await store.flush()).toBe(20);
     await waitFor('the second reopen', () => store.stats().databaseReopens === 2);
     expect(store.stats().queueDepth).toBe(0);
     await store.appendAudit({ time: T0, who: 'op1', action: 'acknowledge', target: 'T1.LEL/hi' });
@@ -103,7 +103,7 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
   it('reports a reopen that fails, and reopens at the next failed write once the file can be opened', async () => {
     const { store, path, events, database } = await openStore();
     writeReadings(store, 0, 10);
-    expect(store.flush()).toBe(10);
+    expect(await store.flush()).toBe(10);
     await store.appendAlarmEvent(alarm(0));
     await abortCheckpoints(database);
     // DuckDB keeps the file it opened; a folder in its place makes every attempt to open it again fail.
@@ -117,9 +117,9 @@ describe('HazmonStore after DuckDB invalidated its database', () => {
     rmdirSync(path);
     renameSync(`${path}.moved`, path);
     writeReadings(store, 10, 5);
-    expect(store.flush()).toBe(0); // fails on the lost database, starts another round
+    expect(await store.flush()).toBe(0); // fails on the lost database, starts another round
     await waitFor('the reopen once the file is back', () => store.stats().databaseReopens === 1);
-    expect(store.flush()).toBe(5);
+    expect(await store.flush()).toBe(5);
     await store.appendAlarmEvent(alarm(1));
     await expectComplete(store, 15, 2, 0);
     expect(events.map((event) => event.kind)).toEqual(['database_invalidated', 'database_reopen_failed', 'flush_failed', 'database_reopened', 'flush_resumed']);

@@ -26,7 +26,7 @@ describe('retention', () => {
     }
     const recentStart = NOW - 60_000;
     for (let t = recentStart; t < NOW; t += 10_000) for (const id of ids) store.writeReading(reading(id, t, 7));
-    store.flush();
+    await store.flush();
     await store.rollUp();
 
     const retention = store.runRetention();
@@ -39,7 +39,7 @@ describe('retention', () => {
     while (!retentionDone) {
       for (const id of ids) store.writeReading(reading(id, t, 9));
       t += 1000;
-      if (store.flush() > 0 && !retentionDone) flushesDuringRetention += 1;
+      if ((await store.flush()) > 0 && !retentionDone) flushesDuringRetention += 1;
       await nextTurn();
     }
     const result = await retention;

@@ -85,12 +85,12 @@ describe('reason messages', () => {
     store.writeReading(reading('T1.LEL', T0, null, { quality: 'bad', reason: { code: 'exception', message: refused } }));
     store.writeReading(reading('T1.LEL', T0 + 1, null, { quality: 'bad', reason: { code: 'exception', message: refused } }));
     store.writeReading(reading('T1.LEL', T0 + 2, 5));
-    expect(store.flush()).toBe(3);
+    expect(await store.flush()).toBe(3);
     await store.close();
 
     const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
     reopened.writeReading(reading('T1.LEL', T0 + 3, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }));
-    reopened.flush();
+    await reopened.flush();
     expect((await reopened.rawReadings('T1.LEL', T0, T0 + 10)).map((row) => [row.reason, row.reasonText])).toEqual([
       ['exception', refused],
       ['exception', refused],
@@ -122,7 +122,7 @@ describe('HazmonStore schema and ingest', () => {
     await store.registerPoints([point('T1.LEL'), point('T1.O2', { unit: '%VOL', resolution: 0.1 })]);
     expect(store.writeReading(reading('T1.LEL', T0, 12.34))).toBe(true);
     expect(store.writeReading(reading('T1.O2', T0, 20.9, { sourceTime: T0 - 7 }))).toBe(true);
-    expect(store.flush()).toBe(2);
+    expect(await store.flush()).toBe(2);
     await store.close();
 
     const reopened = await HazmonStore.open({ path, retentionIntervalMs: 0 });
@@ -135,7 +135,7 @@ describe('HazmonStore schema and ingest', () => {
     await Promise.all([reopened.registerPoints([point('T2.LEL')]), reopened.registerPoints([point('T3.LEL'), point('T1.LEL')])]);
     reopened.writeReading(reading('T3.LEL', T0, 3));
     reopened.writeReading(reading('T2.LEL', T0, 1));
-    reopened.flush();
+    await reopened.flush();
     expect(await reopened.rawReadings('T2.LEL', T0, T0 + 1)).toHaveLength(1);
     expect(await reopened.rawReadings('T1.LEL', T0, T0 + 1)).toHaveLength(1);
     expect((await reopened.rawReadings('T3.LEL', T0, T0 + 1)).map((row) => row.value)).toEqual([3]);
@@ -149,7 +149,7 @@ describe('HazmonStore schema and ingest', () => {
       await store.registerPoints([point('T1.LEL')]);
       await store.checkpoint();
       for (let i = 0; i < 1000; i++) store.writeReading(reading('T1.LEL', T0 + i, i / 100));
-      expect(store.flush()).toBe(1000);
+      expect(await store.flush()).toBe(1000);
     }
     await waitFor('the periodic checkpoint to empty the WAL', () => walBytes(periodic.path) === 0);
     expect(walBytes(never.path)).toBeGreaterThan(0);
@@ -202,7 +202,7 @@ describe('HazmonStore schema and ingest', () => {
         store.writeReading(bad ? reading(id, T0 + second * 1000, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }) : reading(id, T0 + second * 1000, i + second / 100));
       }
     }
-    expect(store.flush()).toBe(5000);
+    expect(await store.flush()).toBe(5000);
     const stats = store.stats();
     expect(stats.rawRowsWritten).toBe(5000);
     expect(stats.batches).toBe(1);
@@ -223,7 +223,7 @@ describe('HazmonStore schema and ingest', () => {
       const time = T0 + i * 1000;
       store.writeReading(kind === 'full' ? reading('A', time, i / 100, { sourceTime: time - 5 }) : reading('A', time, null, { quality: 'bad', reason: { code: 'timeout', message: 'no answer' } }));
     });
-    expect(store.flush()).toBe(kinds.length);
+    expect(await store.flush()).toBe(kinds.length);
     const rows = await store.rawReadings('A', T0, T0 + kinds.length * 1000);
     expect(rows).toHaveLength(kinds.length);
     const wrong = rows.filter((row, i) =>
@@ -240,12 +240,12 @@ describe('HazmonStore schema and ingest', () => {
     // 26 hours at one reading per 20 s per point, crossing a UTC day, written at once: more minutes than the store
     // keeps open in memory, so most are built in SQL.
     for (let t = start; t < start + 26 * 3_600_000; t += 20_000) for (const id of ['A', 'B']) store.writeReading(randomReading(random, id, t));
-    store.flush();
+    await store.flush();
     await store.rollUp();
     // A late reading for an already rolled minute reopens it.
     store.writeReading(reading('A', start + 90_000, 99.99));
     store.writeReading(reading('A', start + 27 * 3_600_000, 1));
-    store.flush();
+    await store.flush();
     await store.rollUp();
     expect(store.stats().rollupSqlBuilds).toBeGreaterThan(0);
     await store.close();
@@ -275,10 +275,10 @@ describe('HazmonStore schema and ingest', () => {
           ids.push('D');
         }
         for (const id of ids) target.writeReading(randomReading(random, id, t));
-        if ((t - from) % 30_000 === 20_000) target.flush();
+        if ((t - from) % 30_000 === 20_000) await target.flush();
         if ((t - from) % 120_000 === 110_000) await target.rollUp();
       }
-      target.flush();
+      await target.flush();
       await target.rollUp();
     };
     await write(store, start, start + 130 * 60_000);
@@ -324,7 +324,7 @@ describe('HazmonStore schema and ingest', () => {
     const random = seeded(9);
     // 12 minutes committed before any rollup: more than memory keeps open, so the oldest are marked for SQL.
     for (let t = start; t < start + 12 * 60_000; t += 5000) for (const id of ['A', 'B']) store.writeReading(randomReading(random, id, t));
-    store.flush();
+    await store.flush();
     await drill.database().run('ALTER TABLE rollup_1m RENAME TO rollup_1m_away');
     await store.rollUp();
     expect(store.stats().backgroundFailures).toBe(1);
@@ -343,12 +343,12 @@ describe('HazmonStore schema and ingest', () => {
     await store.registerPoints(ids.map((id) => point(id)));
     const start = Date.UTC(2026, 10, 22, 10, 0, 0);
     const random = seeded(5);
-    const writeMinute = (target: HazmonStore, minute: number): void => {
+    const writeMinute = async (target: HazmonStore, minute: number): Promise<void> => {
       for (let t = start + minute * 60_000; t < start + (minute + 1) * 60_000; t += 20_000) for (const id of ids) target.writeReading(randomReading(random, id, t));
-      target.flush();
+      await target.flush();
     };
-    writeMinute(store, 0);
-    writeMinute(store, 1);
+    await writeMinute(store, 0);
+    await writeMinute(store, 1);
     await store.rollUp();
     expect([store.stats().rollupBucketsFromMemory, store.stats().rollupSqlBuilds]).toEqual([1, 0]);
     // Minute 1 is only in memory when the process dies; the first chunk of its close had committed (wrong values, so
@@ -364,7 +364,7 @@ describe('HazmonStore schema and ingest', () => {
     cleanups.push(() => reopened.close());
     const [first] = await reopened.aggregates({ pointIds: ['P0'], from: start + 60_000, to: start + 120_000, intervalMs: 60_000 });
     expect(first?.count).toBe(3);
-    writeMinute(reopened, 2);
+    await writeMinute(reopened, 2);
     await reopened.rollUp();
     expect(reopened.stats().rollupSqlBuilds).toBeGreaterThan(0);
     await reopened.close();
@@ -380,7 +380,7 @@ describe('HazmonStore schema and ingest', () => {
     const appended: Promise<unknown>[] = [];
     let t = start;
     // Flushes fall due while a reopen has the handles closed, too.
-    const flusher = setInterval(() => store.flush(), 1);
+    const flusher = setInterval(() => void store.flush(), 1);
     cleanups.push(() => clearInterval(flusher));
     // 100 s of readings a round, an alarm event every 10 s, flushes and rollups as the timers do, until 3 reopens
     // and an hour is closed.
@@ -388,16 +388,16 @@ describe('HazmonStore schema and ingest', () => {
       for (let i = 0; i < 100; i++, t += 1000) {
         for (const id of ['A', 'B']) store.writeReading(randomReading(random, id, t));
         if (i % 10 === 0) appended.push(store.appendAlarmEvent({ time: t, pointId: 'A', ruleId: 'hi', kind: 'raised', stateAfter: 'unack' }));
-        if (i % 25 === 0) store.flush();
+        if (i % 25 === 0) await store.flush();
       }
       // Commits keep up with the minutes, as on a gateway that is not overloaded: past the minutes memory keeps open
       // (6) a loaded machine's lag would have buckets built in SQL by design, which is not what this test is about.
-      await waitFor('the round committed', () => store.flush() === 0 && store.stats().queueDepth === 0);
+      await waitFor('the round committed', async () => (await store.flush()) === 0 && store.stats().queueDepth === 0);
       await store.rollUp();
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
     await Promise.all(appended);
-    await waitFor('the queue to empty', () => store.flush() === 0 && store.stats().queueDepth === 0);
+    await waitFor('the queue to empty', async () => (await store.flush()) === 0 && store.stats().queueDepth === 0);
     await store.rollUp();
     const stats = store.stats();
     expect(stats.scheduledReopens).toBeGreaterThanOrEqual(3);
@@ -431,16 +431,54 @@ describe('HazmonStore schema and ingest', () => {
     const { store } = await openStore({ flushIntervalMs: 1000, onEvent: (event) => events.push(event), faults: { beforeRawCommit } });
     await store.registerPoints([point('T1.LEL')]);
     store.writeReading(reading('T1.LEL', T0, 1));
+    // A new reason text goes into the failed transaction with its row: it must be committed with the retry.
+    store.writeReading(reading('T1.LEL', T0 + 500, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message: '3.2 mA' } }));
     store.writeReading(reading('T1.LEL', T0 + 1000, 2));
-    expect(store.flush()).toBe(0);
+    expect(await store.flush()).toBe(0);
     expect(events.filter((event) => event.kind === 'flush_failed')).toHaveLength(1);
     store.writeReading(reading('T1.LEL', T0 + 2000, 3));
     // The next flushes (the explicit ones here, or the store's timer) go through a new appender once it is open.
     for (let attempt = 0; attempt < 100 && store.stats().queueDepth > 0; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      store.flush();
+      await store.flush();
     }
-    expect((await store.rawReadings('T1.LEL', T0, T0 + 3000)).map((row) => row.value)).toEqual([1, 2, 3]);
+    const rows = await store.rawReadings('T1.LEL', T0, T0 + 3000);
+    expect(rows.map((row) => row.value)).toEqual([1, null, 2, 3]);
+    expect(rows[1]?.reasonText).toBe('3.2 mA');
+  });
+
+  it('commits at close() every reading queued, with a checkpoint() under way', async () => {
+    const { store, path } = await openStore({ flushIntervalMs: 1000 });
+    await store.registerPoints([point('P')]);
+    for (let i = 0; i < 100; i++) store.writeReading(reading('P', T0 + i, i));
+    const checkpoint = store.checkpoint();
+    for (let i = 100; i < 150; i++) store.writeReading(reading('P', T0 + i, i));
+    // The checkpoint may lose its connections to close() (not waited for); close() must not lose a reading.
+    const [closed] = await Promise.allSettled([store.close(), checkpoint]);
+    expect(closed.status).toBe('fulfilled');
+    const [counts] = await readBack<{ raw: bigint }>(path, 'SELECT count(*) AS raw FROM raw_readings');
+    expect(counts).toEqual({ raw: 150n });
+  });
+
+  it('takes readings while a commit runs and commits them with the next; flushes asked for meanwhile share that one', async () => {
+    let during: { readonly accepted: boolean[]; readonly flushes: Promise<number>[] } | null = null;
+    // Runs once the first commit's rows are in its transaction, as the poller's readings arrive during the COMMIT.
+    const beforeRawCommit = (): void => {
+      if (during !== null) return;
+      during = { accepted: [], flushes: [] };
+      for (let i = 100; i < 150; i++) during.accepted.push(store.writeReading(reading('P', T0 + i, i)));
+      during.flushes.push(store.flush(), store.flush());
+    };
+    const { store } = await openStore({ flushIntervalMs: 1000, faults: { beforeRawCommit } });
+    await store.registerPoints([point('P')]);
+    for (let i = 0; i < 100; i++) store.writeReading(reading('P', T0 + i, i));
+    expect(await store.flush()).toBe(100);
+    const { accepted, flushes } = during!;
+    expect(accepted.every(Boolean)).toBe(true);
+    expect(flushes[0]).toBe(flushes[1]);
+    expect(await flushes[0]).toBe(50);
+    expect(store.stats()).toMatchObject({ queueDepth: 0, rawRowsWritten: 150 });
+    expect((await store.rawReadings('P', T0, T0 + 150)).map((row) => row.value)).toEqual(Array.from({ length: 150 }, (_, i) => i));
   });
 
   it('applies back-pressure, counts drops and reports them with a tiny queue', async () => {
@@ -458,7 +496,7 @@ describe('HazmonStore schema and ingest', () => {
     expect(stats.backPressure).toBe(true);
     expect(events).toContainEqual({ kind: 'queue_high', depth: 6, capacity: 8 });
     expect(events).toContainEqual({ kind: 'readings_dropped', dropped: 12, totalDropped: 12 });
-    expect(store.flush()).toBe(8);
+    expect(await store.flush()).toBe(8);
     await writable;
     expect(store.backPressure).toBe(false);
     expect(events.at(-1)).toEqual({ kind: 'queue_normal', depth: 0, capacity: 8 });
@@ -533,7 +571,7 @@ describe('HazmonStore schema and ingest', () => {
       store.writeReading(i < 3 ? reading('P', T0 + 60_000 + i * 10_000, 20) : reading('P', T0 + 60_000 + i * 10_000, null, { quality: 'bad' }));
     }
     store.writeReading(reading('P', T0 + 185_000, 30));
-    store.flush();
+    await store.flush();
     await store.rollUp();
     const rows = await store.aggregates({ from: T0, to: T0 + 240_000, intervalMs: 60_000 });
     expect(rows.map((r) => [r.start - T0, r.min, r.avg, r.max, r.count, r.goodCount, r.completeness])).toEqual([
@@ -551,7 +589,7 @@ describe('HazmonStore schema and ingest', () => {
     const { store } = await openStore();
     await store.registerPoints([point('P')]);
     store.writeReading(reading('P', T0, 1));
-    store.flush();
+    await store.flush();
     expect(() => store.writeReading(reading('nope', T0, 1))).toThrow(/HAZMON|unknown point "nope"/);
     expect(() => store.writeReading(reading('P', T0, Number.NaN))).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_BAD_READING', message: expect.stringContaining('value NaN') }));
     expect(() => store.writeReading(reading('P', Number.NaN, 1))).toThrowError(expect.objectContaining({ code: 'HAZMON_STORE_BAD_READING' }));
@@ -609,7 +647,7 @@ describe('HazmonStore schema and ingest', () => {
     for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 500; i++, written++) store.writeReading(reading(written % 2 === 0 ? 'A' : 'B', T0 + written, written % 1000));
       // A flush that falls while the limit is lowered commits nothing; its readings go with a later one.
-      store.flush();
+      await store.flush();
       // A plain CHECKPOINT is refused while another transaction runs; the eviction then waits for the next one.
       if (round % 3 === 0) pending.push(store.checkpoint().catch(() => undefined));
       pending.push(store.appendAlarmEvent({ time: T0 + round, pointId: 'A', ruleId: 'A.hi', kind: 'raised', stateAfter: 'unack_active' }));

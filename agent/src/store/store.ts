@@ -148,6 +148,8 @@ type StoreMode =
   | { readonly name: 'open' }
   /** releaseCachedBlocks has DuckDB's memory_limit lowered: nothing else may allocate in DuckDB. */
   | { readonly name: 'releasing_blocks' }
+  /** A CHECKPOINT runs: DuckDB refuses a plain one while another transaction (a raw commit) is open. */
+  | { readonly name: 'checkpointing' }
   /** reopenAfterRows: every handle is being closed and the file opened again. */
   | { readonly name: 'reopening' }
   /**
@@ -200,6 +202,13 @@ export class HazmonStore {
   private latestCommittedTime = Number.NEGATIVE_INFINITY;
   private queueHigh = false;
   private flushScheduled = false;
+  /** The raw commit under way, and the one asked for meanwhile (it commits what is queued once the first settled). */
+  private flushRunning: Promise<number> | null = null;
+  private flushAgain: Promise<number> | null = null;
+  /** A pause of raw commits under way (pausingFlushes): close()'s last flush waits for it. */
+  private flushesPaused: Promise<void> | null = null;
+  /** From close()'s last flush on: readings, alarm events and points are refused. */
+  private takingNoMore = false;
   private writableWaiters: (() => void)[] = [];
   private rollupRunning: Promise<void> | null = null;
   private retentionRunning: Promise<RetentionResult> | null = null;
@@ -350,7 +359,7 @@ export class HazmonStore {
     await store.durable.load();
     store.latestCommittedTime = (await store.rollups.load()) ?? Number.NEGATIVE_INFINITY;
     options.faults?.opened?.({ run: (sql) => maintenance.run(sql), rows: (sql) => maintenance.rows(sql) });
-    store.timers.push(setInterval(() => store.flush(), flushIntervalMs));
+    store.timers.push(setInterval(() => void store.flush(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
     const retain = (): void => void store.runRetention().catch(() => undefined);
     if (retentionIntervalMs > 0) {
@@ -413,7 +422,7 @@ export class HazmonStore {
     }
     if (depth >= this.options.flushBatchRows && !this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => void this.flush());
     }
     return true;
   }
@@ -440,18 +449,34 @@ export class HazmonStore {
   }
 
   /**
-   * Commits every queued reading now (the timer does this every flushIntervalMs). Returns the rows committed;
-   * 0 when the commit failed (the readings stay queued and the failure is reported through onEvent), and 0 while
-   * releaseCachedBlocks() has DuckDB's limit lowered (a few ms; the readings stay queued for the next flush) or
-   * while the store opens the file again after DuckDB invalidated the database (see afterFailure).
+   * Commits every queued reading now (the timer does this every flushIntervalMs); resolves with the rows committed.
+   * The COMMIT (its WAL write and fsync) runs on a libuv thread: readings keep being queued meanwhile, and a flush
+   * asked for while one is under way commits them once it settled (several such calls share that one). Resolves 0
+   * when the commit failed (the readings stay queued and the failure is reported through onEvent), and 0 while
+   * releaseCachedBlocks() has DuckDB's limit lowered, a CHECKPOINT runs (a few ms; the readings stay queued for the
+   * next flush) or the store opens the file again after DuckDB invalidated the database (see afterFailure).
    */
-  flush(): number {
+  flush(): Promise<number> {
     this.flushScheduled = false;
-    if (!commitsFlushes(this.mode) || this.queue.depth === 0) return 0;
+    if (this.flushRunning !== null) {
+      this.flushAgain ??= this.flushRunning.then(() => {
+        this.flushAgain = null;
+        return this.flush();
+      });
+      return this.flushAgain;
+    }
+    if (!commitsFlushes(this.mode) || this.queue.depth === 0) return Promise.resolve(0);
+    this.flushRunning = this.commitQueued().finally(() => {
+      this.flushRunning = null;
+    });
+    return this.flushRunning;
+  }
+
+  private async commitQueued(): Promise<number> {
     const started = performance.now();
     let committed;
     try {
-      committed = this.rawWriter.flush();
+      committed = await this.rawWriter.flush();
     } catch (error) {
       this.flushFailures += 1;
       this.failedFlushesInARow += 1;
@@ -579,10 +604,9 @@ export class HazmonStore {
 
   /**
    * Checkpoints when raw rows were committed since the last time, so they leave memory (see checkpointIntervalMs).
-   * A plain CHECKPOINT, which DuckDB refuses while another transaction runs (FORCE would make new ones wait, and the
-   * synchronous raw commit could then block the event loop that has to finish the transaction it waits for); a refused
-   * or failed one is left to the next turn: the rows are committed either way, and a store that cannot write shows
-   * in the flushes.
+   * A plain CHECKPOINT with raw commits paused, which DuckDB refuses while another transaction runs (an alarm commit, a
+   * rollup; FORCE would make them wait); a refused or failed one is left to the next turn: the rows are committed
+   * either way, and a store that cannot write shows in the flushes.
    */
   private foldCommittedRows(): Promise<void> {
     if (this.rawRowsWritten === this.rawRowsCheckpointed) return Promise.resolve();
@@ -595,7 +619,7 @@ export class HazmonStore {
   private async checkpointThenRelease(): Promise<void> {
     const written = this.rawRowsWritten;
     try {
-      await this.maintenance.run(`CHECKPOINT ${STORE_CATALOG}`);
+      await this.checkpointPausingFlushes();
       this.rawRowsCheckpointed = written;
       const { reopenAfterRows } = this.options;
       if (reopenAfterRows > 0 && written - this.rowsAtOpen >= reopenAfterRows) {
@@ -673,23 +697,34 @@ export class HazmonStore {
    * A store recovering keeps its mode, which pauses them as well; one that `work` sent recovering, or that was closed
    * meanwhile, stays so.
    */
-  private async pausingFlushes(paused: 'releasing_blocks' | 'reopening', work: () => Promise<void>): Promise<void> {
+  private pausingFlushes(paused: 'releasing_blocks' | 'reopening' | 'checkpointing', work: () => Promise<void>): Promise<void> {
     const resume = this.mode;
     if (!commitsFlushes(resume)) return work();
     this.mode = { name: paused };
-    try {
-      await work();
-    } finally {
-      if (this.mode.name === paused) this.mode = resume;
-    }
+    const pause = (async () => {
+      try {
+        await this.flushRunning;
+        await work();
+      } finally {
+        if (this.mode.name === paused) this.mode = resume;
+        this.flushesPaused = null;
+      }
+    })();
+    this.flushesPaused = pause.catch(() => undefined);
+    return pause;
+  }
+
+  /** A plain CHECKPOINT, with raw commits paused (one under way is waited for) so that no raw transaction makes DuckDB refuse it. */
+  private checkpointPausingFlushes(): Promise<void> {
+    return this.pausingFlushes('checkpointing', () => this.maintenance.run(`CHECKPOINT ${STORE_CATALOG}`));
   }
 
   /** Commits queued readings, folds the WAL into the database file and drops the blocks it wrote from memory. */
   async checkpoint(): Promise<void> {
-    this.flush();
+    await this.flush();
     await this.durable.idle();
     try {
-      await this.maintenance.run(`CHECKPOINT ${STORE_CATALOG}`);
+      await this.checkpointPausingFlushes();
     } catch (error) {
       void this.afterFailure(error);
       throw error;
@@ -863,7 +898,12 @@ export class HazmonStore {
     await this.checkpointRunning;
     await this.releaseRunning?.catch(() => undefined);
     await this.reopenUnderWay();
-    this.flush();
+    // No reading is taken from here on; the last flush commits them all, once a commit or a pause of commits (a
+    // checkpoint() a caller started) under way is over.
+    this.takingNoMore = true;
+    await this.flushRunning;
+    await this.flushesPaused;
+    await this.flush();
     this.markClosed();
     const waiters = this.writableWaiters;
     this.writableWaiters = [];
@@ -910,10 +950,10 @@ export class HazmonStore {
   }
 
   private assertOpen(where: string): void {
-    if (this.mode.name === 'closed') throw new StoreError('HAZMON_STORE_CLOSED', `${where}: the store is closed`);
+    if (this.mode.name === 'closed' || this.takingNoMore) throw new StoreError('HAZMON_STORE_CLOSED', `${where}: the store is closed`);
   }
 }
 
 async function openRawAppenders(connection: DuckDBConnection): Promise<RawAppenders> {
-  return { readings: await connection.createAppender('raw_readings'), texts: await connection.createAppender('reason_texts') };
+  return { connection, readings: await connection.createAppender('raw_readings'), texts: await connection.createAppender('reason_texts') };
 }

@@ -58,7 +58,7 @@ export interface StoreOptions {
  */
 export interface StoreFaultHooks {
   /**
-   * Called before each raw commit (the appender's flush), after the rows were appended. What it throws fails that
+   * Called before each raw COMMIT, after the rows were appended into its transaction. What it throws fails that
    * commit as a DuckDB error would: the readings stay queued and the next flush goes through a new appender.
    */
   readonly beforeRawCommit?: () => void;

@@ -138,6 +138,11 @@ export const RegulatorPointSchema = PointSchema.extend({
   hazardSourceCode: z.string().nullable(),
   casNumber: z.string().nullable(),
   pollIntervalMs: z.number().nullable().openapi({ description: 'Expected spacing of readings: completeness counts against it' }),
+  freshForMs: z.number().nullable().openapi({
+    description:
+      "How long a reading stays current after its receiveTime, ms: the agent's rule (a few polls; for OPC UA, which reports changes only, the keep-alive periods its connection tolerates; never past the point's staleS). Older is stale",
+    example: 3000,
+  }),
   resolution: z.number().nullable().openapi({ description: 'The step values are stored at (0.1: one decimal; 1 for booleans and whole numbers): show values at it', example: 0.1 }),
   position: z.object({ x: z.number(), y: z.number() }).nullable().openapi({ description: 'On the site plan, in plan units from its top left; null when not placed' }),
   disabled: z.object({ by: z.string(), at: z.number(), reason: z.string() }).nullable().openapi({ description: "The config's disable record of the point (STOP_PSN, STOP_TIME, STOP_REMARK)" }),

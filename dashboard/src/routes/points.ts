@@ -66,13 +66,15 @@ const staticJsonByConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string,
 
 function staticJson(api: AgentApi): Promise<ReadonlyMap<string, string>> {
   const config = api.config;
+  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
+  const freshness = api.pointFreshness();
   let known = staticJsonByConfig.get(config);
   if (known === undefined) {
     known = indicatorsOf(api).then((indicators) => {
       const metadata = pointMetadata(config);
       return new Map(
         config.readingPoints.map((id) => {
-          return [id, openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id]))];
+          return [id, openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id)))];
         }),
       );
     });
@@ -92,7 +94,7 @@ function bareOpeningJson(id: string): string {
   return openingJson(staticFields(id, undefined, NO_INDICATOR, undefined));
 }
 
-function staticFields(id: string, metadata: PointMetadata | undefined, indicator: Indicator, position: PlanPosition | undefined): StaticFields {
+function staticFields(id: string, metadata: PointMetadata | undefined, indicator: Indicator, position: PlanPosition | undefined, freshForMs?: number): StaticFields {
   return {
     id,
     device: metadata?.device ?? null,
@@ -102,6 +104,7 @@ function staticFields(id: string, metadata: PointMetadata | undefined, indicator
     thresholds: metadata?.thresholds ?? NO_THRESHOLDS,
     ...indicator,
     position: position ?? null,
+    freshForMs: freshForMs ?? null,
   };
 }
 

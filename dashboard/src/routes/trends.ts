@@ -54,6 +54,10 @@ const TrendSchema = z
         unit: z.string().nullable(),
         source: source.openapi({ description: 'What the buckets were folded from: raw readings or a rollup' }),
         limits: z.object({ lolo: limit, lo: limit, hi: limit, hihi: limit }).openapi({ description: 'The limits in force (explicit over preset); null where none' }),
+        freshForMs: z.number().nullable().openapi({
+          description:
+            "How long a reading stays current, ms (the points' freshForMs): a value holds until the next reading within it (an OPC UA point reports changes only and is restated once per keep-alive period); a longer silence is a gap",
+        }),
         buckets: z
           .array(z.object({ start: z.number(), min: z.number(), max: z.number(), avg: z.number(), count: z.number().int() }))
           .openapi({ description: 'Buckets with good readings only, oldest first' }),
@@ -108,6 +112,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const buckets = Number(query.buckets ?? TREND_LIMITS.defaultBuckets);
       const metadata = pointMetadata(api.config);
       const rules = new Map(api.config.engine.points.map((point) => [point.id, point]));
+      const freshness = api.pointFreshness();
       const series = [];
       let bucketMs = Math.ceil((to - from) / buckets);
       for (const pointId of pointIds) {
@@ -119,6 +124,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           unit: metadata.get(pointId)?.unit ?? null,
           source: readings.resolution,
           limits: { lolo: thresholds.lowLow ?? null, lo: thresholds.low ?? null, hi: thresholds.high ?? null, hihi: thresholds.highHigh ?? null },
+          freshForMs: freshness.get(pointId) ?? null,
           readings,
         });
       }

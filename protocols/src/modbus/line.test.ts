@@ -31,15 +31,15 @@ describe('ModbusLine back-off', () => {
 
     expect(detail(await read())).toBe('timeout: timeout after 200 ms');
     await others();
-    expect(detail(await read())).toBe('backoff: unit backed off for 400 ms more after 1 failed attempt(s)');
+    expect(detail(await read())).toBe('backoff: unit backed off for 400 ms after it failed to answer');
     now += 400;
     expect(detail(await read())).toBe('timeout: timeout after 200 ms');
     await others();
-    expect(detail(await read())).toBe('backoff: unit backed off for 800 ms more after 2 failed attempt(s)');
+    expect(detail(await read())).toBe('backoff: unit backed off for 800 ms after it failed to answer');
     now += 800;
     expect(detail(await read())).toBe('timeout: timeout after 200 ms');
     await others();
-    expect(detail(await read())).toBe('backoff: unit backed off for 1000 ms more after 3 failed attempt(s)');
+    expect(detail(await read())).toBe('backoff: unit backed off for 1000 ms after it failed to answer');
     expect(counters).toMatchObject({ requests: 6, timeouts: 3, backoffs: 3, skipped: 3 });
 
     server.silentUnits.delete(5);

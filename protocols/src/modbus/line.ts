@@ -158,6 +158,8 @@ type ModbusClient = InstanceType<typeof ModbusClient>;
 interface SlaveHealth {
   failures: number;
   until: number;
+  /** The back-off's length, which names it in the skipped jobs' reason (a text without the remaining ms, so it repeats). */
+  periodMs: number;
 }
 
 /** A serialized Modbus line. Jobs queue in order; urgent jobs (writes, commands) jump the queue. */
@@ -333,7 +335,7 @@ export class ModbusLine {
       const slave = this.slaves.get(job.unitId);
       if (slave && slave.until > this.now() && !job.urgent) {
         job.counters.skipped += 1;
-        const detail = `unit backed off for ${slave.until - this.now()} ms more after ${slave.failures} failed attempt(s)`;
+        const detail = `unit backed off for ${slave.periodMs} ms after it failed to answer`;
         this.finish(job, { ok: false, code: 'backoff', detail });
         continue;
       }
@@ -434,10 +436,10 @@ export class ModbusLine {
   }
 
   private backOff(job: LineJob): void {
-    const slave = this.slaves.get(job.unitId) ?? { failures: 0, until: 0 };
+    const slave = this.slaves.get(job.unitId) ?? { failures: 0, until: 0, periodMs: 0 };
     slave.failures += 1;
-    const delay = Math.min(this.timing.backoffBaseMs * 2 ** (slave.failures - 1), this.timing.backoffMaxMs);
-    slave.until = this.now() + delay;
+    slave.periodMs = Math.min(this.timing.backoffBaseMs * 2 ** (slave.failures - 1), this.timing.backoffMaxMs);
+    slave.until = this.now() + slave.periodMs;
     this.slaves.set(job.unitId, slave);
     job.counters.backoffs += 1;
   }

@@ -65,6 +65,14 @@ interface LiveSession {
 }
 
 const KEEP_ALIVE_COUNT = 10;
+
+/**
+ * The keep-alive period the connection asks the server for (the server may revise it): a subscription with nothing
+ * to report still answers this often, and a steady value is restated as still holding once per period (see deliver).
+ */
+export function requestedKeepAliveMs(config: Pick<OpcuaConnectionConfig, 'publishingIntervalMs'>): number {
+  return config.publishingIntervalMs * KEEP_ALIVE_COUNT;
+}
 const LIFETIME_COUNT = 60;
 const WATCHDOG_PERIOD_MS = 1000;
 

@@ -10,7 +10,7 @@ export type {
 } from './config.ts';
 export { opcuaConnectionSchema, opcuaEndpointSchema, opcuaPointSchema, parseOpcuaConnection, parseOpcuaEndpoint } from './config.ts';
 export type { OpcuaAttemptResult, OpcuaConnectionHandlers, OpcuaConnectionState, OpcuaWriteResult } from './connection.ts';
-export { OpcuaConnection, createOpcuaConnection } from './connection.ts';
+export { OpcuaConnection, createOpcuaConnection, requestedKeepAliveMs } from './connection.ts';
 export { hazmonUnit, uneceCode } from './engineering-units.ts';
 export type { OpcuaErrorCode } from './errors.ts';
 export { OpcuaError } from './errors.ts';

@@ -71,8 +71,10 @@ export interface Point {
   readonly reason: { readonly code: string; readonly message: string } | null;
   readonly sourceTime: number | null;
   readonly receiveTime: number | null;
-  /** Expected spacing of readings: a reading older than a few of these is stale. */
+  /** Expected spacing of readings. */
   readonly pollIntervalMs?: number | null;
+  /** How long a reading stays current after its receiveTime, by the agent's rule (older is stale); null when the agent gives none. */
+  readonly freshForMs?: number | null;
   /** On the site plan, in plan units from its top left; null when not placed. */
   readonly position?: { readonly x: number; readonly y: number } | null;
 }
@@ -184,6 +186,8 @@ export interface Trend {
     readonly unit: string | null;
     readonly source: 'raw' | '1m' | '1h' | '1d';
     readonly limits: Limits;
+    /** The point's freshForMs: a value holds until the next reading within it; a longer silence is a gap. */
+    readonly freshForMs: number | null;
     readonly buckets: readonly { readonly start: number; readonly min: number; readonly max: number; readonly avg: number; readonly count: number }[];
     readonly notGood: readonly { readonly start: number; readonly count: number }[];
   }[];

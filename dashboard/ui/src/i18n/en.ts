@@ -284,6 +284,7 @@ export const en: Catalog = {
     hazardSourceCode: 'Hazard source code',
     casNumber: 'CAS number',
     pollInterval: 'Poll interval',
+    freshFor: 'Reading current for',
     seconds: '{{count}} s',
     disabled: 'Disabled',
     disabledBy: '{{who}}: {{why}}',

@@ -283,6 +283,7 @@ export const zhCN = {
     hazardSourceCode: '危险源编码',
     casNumber: 'CAS 号',
     pollInterval: '采集周期',
+    freshFor: '数据有效时长',
     seconds: '{{count}} 秒',
     disabled: '已停用',
     disabledBy: '{{who}}：{{why}}',

@@ -1,17 +1,15 @@
 /**
  * What the overview and the site plan both say about a point: whether its value is stale (the stream is down, or its
- * last reading is older than a few poll intervals: silence is never "all clear"), its worst active alarm, and the link
- * that opens it in a trend.
+ * last reading is older than the agent says a reading stays current, `freshForMs`: silence is never "all clear"), its
+ * worst active alarm, and the link that opens it in a trend.
  */
 import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { PRIORITIES, type EngineAlarm, type Point } from '../../api/types.ts';
 import { connection, stale } from '../../live/store.ts';
 
-/** Poll intervals a point may miss before its value counts as stale (one late poll on a busy line is normal). */
-const STALE_POLLS = 3;
-/** When the API gives no poll interval: the agent's usual 1 s poll, with room for retries. */
-const DEFAULT_POLL_MS = 5000;
+/** When the agent gives no freshness (a point the running config does not know yet): generous, yet a silent point is still marked. */
+const DEFAULT_FRESH_MS = 15_000;
 const TICK_MS = 1000;
 
 /** The wall clock, ticking while a page that judges staleness is open. */
@@ -40,8 +38,7 @@ export function staleSince(point: Point): number | null {
     return point.receiveTime ?? (link.state === 'down' ? link.since : null);
   }
   if (point.receiveTime === null) return null;
-  const limit = STALE_POLLS * (point.pollIntervalMs ?? DEFAULT_POLL_MS);
-  return now.value - point.receiveTime > limit ? point.receiveTime : null;
+  return now.value - point.receiveTime > (point.freshForMs ?? DEFAULT_FRESH_MS) ? point.receiveTime : null;
 }
 
 /** The point's active alarms (not normal), most urgent first. */

@@ -10,10 +10,11 @@ import { ApiError, api } from '../../api/client.ts';
 import type { PointDetails, Trend } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
-import { points, site, stale } from '../../live/store.ts';
+import { points, site } from '../../live/store.ts';
 import { QualityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { alarmOf, type ChartPoint, colourOf, kindWord, TrendChart } from './Chart.tsx';
+import { staleSince, useTicking } from '../overview/point-state.ts';
 import { buildModel, LIMIT_LABELS, LIMIT_NAMES, limitsText } from './model.ts';
 import { clampedWindow, parseView, RANGES, type RangeName, spanOf, type TrendView, viewUrl } from './url.ts';
 import './trends.css';
@@ -116,15 +117,16 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
   if (!point) return null;
   const areaName = site.value?.areas.find((area) => area.id === point.area)?.name ?? point.area;
   const limits = point.thresholds;
+  const isStale = staleSince(point) !== null;
   return (
     <section class="point-detail" data-testid={`detail-${pointId}`}>
       <h2>
         <span class="swatch" ref={(element) => element?.style.setProperty('--swatch', colourOf(index))} /> {point.description ?? pointId}
       </h2>
-      <p class={`value${stale.value ? ' is-stale' : ''}`}>
+      <p class={`value${isStale ? ' is-stale' : ''}`}>
         <span data-testid="current-value">{formatValue(point.value, point.resolution)}</span> {point.unit ?? ''}{' '}
-        {/* A last-known "good" is not good now: while the stream is down the quality says stale. */}
-        {stale.value ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />}{' '}
+        {/* A last-known "good" is not good now: while the stream is down or the reading is older than it stays current, the quality says stale. */}
+        {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason?.message ?? null} />}{' '}
         <span class="muted">
           <Time ms={point.receiveTime} />
         </span>
@@ -152,6 +154,7 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
         <Detail label={t('trends.hazardSourceCode')} value={point.hazardSourceCode} />
         <Detail label={t('trends.casNumber')} value={point.casNumber} />
         <Detail label={t('trends.pollInterval')} value={point.pollIntervalMs == null ? null : t('trends.seconds', { count: point.pollIntervalMs / 1000 })} />
+        <Detail label={t('trends.freshFor')} value={point.freshForMs == null ? null : t('trends.seconds', { count: point.freshForMs / 1000 })} />
         <Detail label={t('trends.disabled')} value={point.disabled ? t('trends.disabledBy', { who: point.disabled.by, why: point.disabled.reason }) : null} />
       </dl>
     </section>
@@ -245,6 +248,7 @@ function Toolbar({ view, span, go, loadedAt }: { readonly view: TrendView; reado
 }
 
 export default function TrendsPage() {
+  useTicking();
   const { query, route } = useLocation();
   const view = parseView(query);
   const viewKey = viewUrl(view);
@@ -293,7 +297,7 @@ export default function TrendsPage() {
   }, [viewKey, pointsReady]);
 
   const trend = load.state === 'loaded' ? load.trend : null;
-  const model = useMemo(() => (trend ? buildModel(trend, (id) => (points.peek().get(id) as PointDetails | undefined)?.pollIntervalMs, load.state === 'loaded' ? load.at : Date.now()) : null), [trend]);
+  const model = useMemo(() => (trend ? buildModel(trend, load.state === 'loaded' ? load.at : Date.now()) : null), [trend]);
   const chartPoints: ChartPoint[] = (trend?.series ?? []).map((series) => ({
     pointId: series.pointId,
     unit: series.unit,

@@ -1,15 +1,16 @@
 /**
  * The trend answer turned into what the chart draws: one time column shared by every point and, per point, its
- * average, minimum and maximum columns, where `null` breaks the line (no good reading for longer than a poll or two)
- * and `undefined` is only "no bucket here" (a bucket finer than the poll), which the line spans. Periods without any
- * reading and periods with readings that were not good are listed apart, to be shaded: a gap is never drawn as calm.
+ * average, minimum and maximum columns, where `null` breaks the line (no good reading for longer than the point's
+ * `freshForMs`, the agent's rule for how long a reading stays current) and `undefined` is only "no bucket here", which
+ * the line spans. Within that time a value holds until the next reading (an OPC UA point reports changes only and is
+ * restated once per keep-alive period), so the line stays level until the bucket before it instead of sloping across.
+ * Periods without any reading and periods with readings that were not good are listed apart, to be shaded: a gap is
+ * never drawn as calm.
  */
 import type { Limits, Trend } from '../../api/types.ts';
 
-/** A poll interval to assume where the point does not say one. */
-const DEFAULT_POLL_MS = 5000;
-/** A line breaks where good readings are missing for more than this many polls (or two buckets, whichever is longer). */
-const POLLS_PER_GAP = 3;
+/** Where the answer gives no freshness (a point the running config does not know): generous, yet a silence still shows. */
+const DEFAULT_FRESH_MS = 15_000;
 
 export interface Period {
   readonly pointId: string;
@@ -43,17 +44,26 @@ function merged(periods: readonly Period[]): Period[] {
   return out;
 }
 
-export function buildModel(trend: Trend, pollMsOf: (pointId: string) => number | null | undefined, now: number): ChartModel {
+type Bucket = Trend['series'][number]['buckets'][number];
+
+export function buildModel(trend: Trend, now: number): ChartModel {
   const { from, to, bucketMs } = trend;
   // Nothing can have been read after now: the future part of a window is not "no readings".
   const seenUntil = Math.min(to, now);
   const breaks = trend.series.map(() => new Set<number>());
+  /** Per point, the bucket whose value still holds at a time with no bucket of its own (the one before the next reading). */
+  const holds = trend.series.map(() => new Map<number, Bucket>());
   const noReadings: Period[] = [];
   const notGood: Period[] = [];
   trend.series.forEach((series, index) => {
-    const gapMs = Math.max(2 * bucketMs, POLLS_PER_GAP * (pollMsOf(series.pointId) ?? DEFAULT_POLL_MS));
+    // A line breaks where good readings are missing for longer than a reading stays current (or two buckets).
+    const gapMs = Math.max(2 * bucketMs, series.freshForMs ?? DEFAULT_FRESH_MS);
     const good = series.buckets.map((bucket) => bucket.start);
-    for (let i = 1; i < good.length; i += 1) if (good[i]! - good[i - 1]! > gapMs) breaks[index]!.add(good[i - 1]! + bucketMs);
+    for (let i = 1; i < good.length; i += 1) {
+      const silentMs = good[i]! - good[i - 1]!;
+      if (silentMs > gapMs) breaks[index]!.add(good[i - 1]! + bucketMs);
+      else if (silentMs > 2 * bucketMs) holds[index]!.set(good[i]! - bucketMs, series.buckets[i - 1]!);
+    }
     for (const bucket of series.notGood) notGood.push({ pointId: series.pointId, from: bucket.start, to: bucket.start + bucketMs });
     const read = [...new Set([...good, ...series.notGood.map((bucket) => bucket.start)])].sort((a, b) => a - b);
     let readUntil = from;
@@ -63,11 +73,13 @@ export function buildModel(trend: Trend, pollMsOf: (pointId: string) => number |
     }
     if (seenUntil - readUntil > gapMs) noReadings.push({ pointId: series.pointId, from: readUntil, to: seenUntil });
   });
-  const x = [...new Set([...trend.series.flatMap((series) => series.buckets.map((bucket) => bucket.start)), ...breaks.flatMap((set) => [...set])])].sort((a, b) => a - b);
+  const x = [...new Set([...trend.series.flatMap((series) => series.buckets.map((bucket) => bucket.start)), ...breaks.flatMap((set) => [...set]), ...holds.flatMap((held) => [...held.keys()])])].sort(
+    (a, b) => a - b,
+  );
   const columns = trend.series.map((series, index) => {
     const byStart = new Map(series.buckets.map((bucket) => [bucket.start, bucket]));
-    const cell = (time: number, pick: (bucket: Trend['series'][number]['buckets'][number]) => number): Cell => {
-      const bucket = byStart.get(time);
+    const cell = (time: number, pick: (bucket: Bucket) => number): Cell => {
+      const bucket = byStart.get(time) ?? holds[index]!.get(time);
       if (bucket) return pick(bucket);
       return breaks[index]!.has(time) ? null : undefined;
     };
