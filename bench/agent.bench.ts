@@ -66,6 +66,7 @@ import {
   writeProfiles,
 } from './agent-bench/plant.ts';
 import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
+import { recordFigure } from './figures.ts';
 
 /** 50 ms offers 200k readings/s, more than the target, so the figure is what the agent sustains; 100 ms offers the target's 100k. */
 const FAST_POLL_MS = Number(process.env.HAZMON_BENCH_FAST_POLL_MS ?? 50);
@@ -245,6 +246,15 @@ function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, ind
     `${indent}agent in the window (every ${SAMPLE_MS} ms)   : min ${fmt(mib(rss.windowMin), 1)}, median ${fmt(mib(rss.windowMedian), 1)}, max ${fmt(mib(rss.windowMax), 1)} MiB; V8 heap used at its end ${fmt(mib(run.heapUsedBytes), 1)} MiB`,
   );
   console.log(`${indent}baseline ModbusPoller alone         : ${fmt(mib(baseline.rssMaxBytes), 1)} MiB max; ratio agent / poller ${fmt(rss.max.rssBytes / baseline.rssMaxBytes, 2)}x`);
+  const poller = { name: 'ModbusPoller alone, max', value: mib(baseline.rssMaxBytes) };
+  recordFigure({
+    name: `RSS of \`hazmon run\`, ${fmt(POINTS)} points polled each second, max over the whole run`,
+    value: mib(rss.max.rssBytes),
+    unit: 'MiB',
+    target: { text: `RSS <= 150 MB (${fmt(mib(TARGET.rssBytes), 2)} MiB), peaks included`, atMost: mib(TARGET.rssBytes) },
+    baseline: poller,
+  });
+  recordFigure({ name: 'RSS of `hazmon run`, window median', value: mib(rss.windowMedian), unit: 'MiB', baseline: poller });
 }
 
 /**
@@ -336,12 +346,32 @@ try {
       console.log(
         `  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`,
       );
+      recordFigure({
+        name: `end to end, simulated devices -> \`hazmon run\` -> DuckDB, polls every ${FAST_POLL_MS} ms, stored`,
+        value: stored,
+        unit: 'readings/s',
+        target: { text: `>= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core`, atLeast: TARGET.readingsPerS },
+        baseline: { name: 'ModbusPoller alone, received', value: polled },
+      });
+      recordFigure({
+        name: `end to end, polls every ${FAST_POLL_MS} ms, stored per CPU second of the agent`,
+        value: storedPerCpu,
+        unit: 'readings/s',
+        baseline: { name: 'ModbusPoller alone, per CPU second', value: polledPerCpu },
+      });
       console.log(
         `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms from BEGIN to COMMIT done (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
       );
       console.log(
         `  longest main-thread stall (window)  : ${fmt(fastAgent.longestStallMs)} ms; an idle process on the same CPU ${fmt(fastAgent.canaryStallMs)} ms  (target <= ${TARGET.stallMs} ms at 200k readings/s)`,
       );
+      recordFigure({
+        name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms`,
+        value: fastAgent.longestStallMs,
+        unit: 'ms',
+        target: { text: `issue 21 (not shared/README.md): <= ${TARGET.stallMs} ms at 200k readings/s`, atMost: TARGET.stallMs },
+        baseline: { name: 'an idle process on the same CPU', value: fastAgent.canaryStallMs },
+      });
       console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
 
       const { store } = fastAgent;
@@ -350,6 +380,13 @@ try {
         `\nbytes on disk per raw reading after the closing checkpoint: ${fmt(bytesPerReading, 2)} (growth over the store with its points registered: ` +
           `${fmt(mib(store.fileBytes - store.emptyFileBytes), 2)} MiB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
       );
+      recordFigure({
+        name: 'bytes on disk per raw reading after the closing checkpoint',
+        value: bytesPerReading,
+        unit: 'B',
+        target: { text: `<= ${TARGET.bytesPerReading} bytes per raw reading`, atMost: TARGET.bytesPerReading },
+        baseline: { name: 'uncompressed row', value: RAW_ROW_WIDTH },
+      });
       console.log(`  baseline uncompressed row           : ${RAW_ROW_WIDTH} bytes; ratio ${fmt(bytesPerReading / RAW_ROW_WIDTH, 3)}x  (target <= ${TARGET.bytesPerReading})`);
 
       const slow = prepare(SLOW_POLL_MS, 'slow');

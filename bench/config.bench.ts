@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../agent/src/cli/run.ts';
 import { sampleWithUnknownFields } from '../agent/src/config/generated-configs.ts';
+import { recordFigure } from './figures.ts';
 
 const PROBLEM_COUNTS = [8_000, 32_000];
 const RUNS = 5;
@@ -43,6 +44,13 @@ try {
     const text = readFileSync(file, 'utf8');
     const checkMs = await medianMs(() => checkConfig(file));
     const parseMs = await medianMs(() => parse(text, { uniqueKeys: false }));
+    recordFigure({
+      name: `check-config, ${problems.toLocaleString('en-US')} problems (median of ${RUNS})`,
+      value: checkMs / 1000,
+      unit: 's',
+      target: { text: 'none in shared/README.md (linear: the same ratio at 8k and 32k)' },
+      baseline: { name: 'yaml parse', value: parseMs / 1000 },
+    });
     console.log(
       `${String(problems).padStart(8)}  ${(checkMs / 1000).toFixed(2).padStart(10)} s  ${(parseMs / 1000).toFixed(2).padStart(18)} s  ${(checkMs / parseMs).toFixed(1).padStart(5)}  ${((checkMs * 1000) / problems).toFixed(1).padStart(20)} us`,
     );

@@ -12,6 +12,7 @@ import type { PointSpec } from '../protocols/src/modbus/point.ts';
 import { READ_FUNCTION, resolvePoint } from '../protocols/src/modbus/point.ts';
 import { DeviceReadings } from '../protocols/src/modbus/readings.ts';
 import { startTestServer } from '../protocols/src/modbus/test-server.ts';
+import { recordFigure } from './figures.ts';
 
 const UNITS = 4;
 const SECONDS_PER_STRATEGY = Number(process.env.HAZMON_BENCH_SECONDS ?? 5);
@@ -87,4 +88,10 @@ const perCycle = (result: { requests: number; cycles: number }) => (result.reque
 console.log(`Modbus TCP over loopback, ${UNITS} units x ${points().length} points = ${pointCount} points, ${SECONDS_PER_STRATEGY} s per strategy`);
 console.log(`planner (merge):            ${planned.pointsPerSecond.toFixed(0)} points/s (${perCycle(planned)} requests per cycle)`);
 console.log(`baseline (one per point):   ${baseline.pointsPerSecond.toFixed(0)} points/s (${perCycle(baseline)} requests per cycle)`);
+recordFigure({
+  name: `Modbus TCP over loopback, ${pointCount} points, request planner`,
+  value: planned.pointsPerSecond,
+  unit: 'points/s',
+  baseline: { name: 'one request per point', value: baseline.pointsPerSecond },
+});
 console.log(`ratio planner / baseline:   ${(planned.pointsPerSecond / baseline.pointsPerSecond).toFixed(1)}x`);

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { OpcuaConnection, parseOpcuaConnection, type OpcuaEndpointConfig } from '../protocols/src/opcua/index.ts';
 import { openRawSubscription } from '../protocols/src/opcua/raw-subscription.ts';
 import { bulkNodeId, startTankFarm } from '../simulators/src/opcua/index.ts';
+import { recordFigure } from './figures.ts';
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -106,6 +107,13 @@ async function main(): Promise<void> {
       console.log(`  ${name.padEnd(42)} ${Math.round(m.perSecond).toLocaleString('en-US').padStart(9)} notifications/s  ${m.cpuMicrosPerNotification.toFixed(2).padStart(7)} µs CPU each`);
     row('baseline: raw node-opcua callback', baseline);
     row('ours: OpcuaConnection -> Reading[]', ours);
+    recordFigure({
+      name: `OPC UA, ${ITEMS} monitored items, OpcuaConnection -> Reading[]`,
+      value: ours.perSecond,
+      unit: 'notifications/s',
+      baseline: { name: 'raw node-opcua callback', value: baseline.perSecond },
+    });
+    recordFigure({ name: 'OPC UA, CPU per notification', value: ours.cpuMicrosPerNotification, unit: 'µs', baseline: { name: 'raw node-opcua callback', value: baseline.cpuMicrosPerNotification } });
     console.log(
       `  ratio ours/baseline: throughput ${(ours.perSecond / baseline.perSecond).toFixed(2)}x, CPU per notification ${(ours.cpuMicrosPerNotification / baseline.cpuMicrosPerNotification).toFixed(2)}x`,
     );

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { RegisterBank } from '../simulators/src/devices/register-bank.ts';
 import { startModbusTcpServer } from '../simulators/src/modbus/tcp-server.ts';
 import { ModbusUnitHost } from '../simulators/src/modbus/unit-host.ts';
+import { recordFigure } from './figures.ts';
 
 interface BaselineServer {
   on(event: 'initialized', listener: () => void): void;
@@ -88,3 +89,9 @@ await new Promise<void>((resolve) => baseline.close(() => resolve()));
 console.log(`simulator TCP server:      ${Math.round(oursRate).toLocaleString('en')} points/s (float32, ${PER_REQUEST} registers per request)`);
 console.log(`modbus-serial ServerTCP:   ${Math.round(baselineRate).toLocaleString('en')} points/s (baseline, same bank and client)`);
 console.log(`ratio to baseline:         ${(oursRate / baselineRate).toFixed(2)}x`);
+recordFigure({
+  name: `simulator Modbus TCP server, float32, ${PER_REQUEST} registers per request`,
+  value: oursRate,
+  unit: 'points/s',
+  baseline: { name: 'modbus-serial ServerTCP', value: baselineRate },
+});

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Reading } from '@hazmon/protocols';
 import { HazmonStore } from '@hazmon/agent';
+import { recordFigure } from './figures.ts';
 
 const POINTS = 10_000;
 const POINTS_PER_DEVICE = 100;
@@ -138,6 +139,16 @@ try {
   console.log(`baseline row-by-row appender       : ${fmt(baseline.wall)} wall, ${fmt(baseline.cpu)} per CPU second`);
   console.log(`HazmonStore (validate + data chunks): ${fmt(store.rate.wall)} wall, ${fmt(store.rate.cpu)} per CPU second  (target >= 1 M)`);
   console.log(`ratio to baseline: ${(store.rate.wall / baseline.wall).toFixed(2)}x wall, ${(store.rate.cpu / baseline.cpu).toFixed(2)}x CPU`);
+  const ingestTarget = { text: '>= 1 M rows/s through the appender', atLeast: 1_000_000 };
+  recordFigure({ name: 'raw readings through HazmonStore, wall', value: store.rate.wall, unit: 'rows/s', target: ingestTarget, baseline: { name: 'row-by-row appender', value: baseline.wall } });
+  recordFigure({
+    name: 'raw readings through HazmonStore, per CPU second',
+    value: store.rate.cpu,
+    unit: 'rows/s',
+    target: ingestTarget,
+    baseline: { name: 'row-by-row appender', value: baseline.cpu },
+  });
+  recordFigure({ name: 'bytes on disk per raw reading after a checkpoint (whole file)', value: store.bytesPerRow, unit: 'B', target: { text: '<= 4 bytes per raw reading', atMost: 4 } });
   console.log(`bytes on disk per raw reading after checkpoint: ${store.bytesPerRow.toFixed(2)} (whole file), ${store.tableBytesPerRow.toFixed(2)} (growth over the empty store)  (target <= 4)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

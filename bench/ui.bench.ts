@@ -24,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 import { Agent, hashPassword, parseAgentConfig } from '@hazmon/agent';
 import { startSite } from '@hazmon/simulators';
 import { createDashboardServer } from '../dashboard/src/index.ts';
+import { recordFigure } from './figures.ts';
 
 const ALARMS = Number(process.env.HAZMON_BENCH_ALARMS ?? 100);
 const LOADS = Number(process.env.HAZMON_BENCH_LOADS ?? 10);
@@ -224,6 +225,25 @@ api: { host: 127.0.0.1, port: 0 }
     console.log(
       `first page JavaScript: ${firstPageKb.toFixed(1)} KB gzip (target <= ${TARGET.firstPageKbGzip} KB); baseline Preact runtime ${preactKb.toFixed(1)} KB gzip, ratio ${(firstPageKb / preactKb).toFixed(1)}x`,
     );
+    recordFigure({
+      name: `alarm raised -> shown in an open page (DOM), ${ALARMS} alarms, p99`,
+      value: percentile(pageLatency, 0.99),
+      unit: 'ms',
+      target: { text: `p99 <= ${TARGET.alarmP99Ms} ms`, atMost: TARGET.alarmP99Ms },
+      baseline: { name: 'SSE event at a Node client, p99', value: percentile(sseLatency, 0.99) },
+    });
+    recordFigure({ name: 'alarm raised -> shown in an open page, p50', value: median(pageLatency), unit: 'ms', baseline: { name: 'SSE event at a Node client, p50', value: median(sseLatency) } });
+    const usableTarget = { text: `usable <= ${TARGET.usableMs} ms on the plant network`, atMost: TARGET.usableMs };
+    const nodeFetch = { name: 'Node fetches its data, median', value: median(baseline) };
+    recordFigure({ name: `first page usable (cold cache), median of ${LOADS} loads`, value: median(usable), unit: 'ms', target: usableTarget, baseline: nodeFetch });
+    recordFigure({ name: `first page usable (cold cache), max of ${LOADS} loads`, value: Math.max(...usable), unit: 'ms', target: usableTarget, baseline: nodeFetch });
+    recordFigure({
+      name: 'first page JavaScript, gzip',
+      value: firstPageKb,
+      unit: 'KB',
+      target: { text: `<= ${TARGET.firstPageKbGzip} KB gzip JavaScript`, atMost: TARGET.firstPageKbGzip },
+      baseline: { name: 'Preact runtime', value: preactKb },
+    });
   } finally {
     abort.abort();
     await browser.close();

@@ -1,7 +1,8 @@
 /**
  * The demo: the demo plant's simulated devices (simulators/sites/demo-plant.yaml), and the gateway's own `hazmon run`
  * on them (the agent and its web server, one process, as on a gateway) with an embedded DuckDB file under .tmp/demo/.
- * Prints the dashboard's address and the demo logins, then one line per alarm event; the plant's story loops every
+ * Enters the detectors' upkeep history through the dashboard's API (scripts/demo-upkeep.ts), prints the dashboard's
+ * address and the demo logins, then one line per alarm event; the plant's story loops every
  * 4 minutes. Ctrl-C stops both.
  *
  * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT] [--dir DIR]
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
 import { startSite, type RunningSite } from '@hazmon/simulators';
+import { recordDemoUpkeep, type UpkeepPlan } from './demo-upkeep.ts';
 
 const SITE_FILE = fileURLToPath(new URL('../simulators/sites/demo-plant.yaml', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('../agent/examples/demo-plant.yaml', import.meta.url));
@@ -122,9 +124,24 @@ hazmon.stdout.on('data', (chunk: string) => {
   for (const line of lines) {
     console.log(line);
     const web = /^hazmon run: web server at (\S+)/.exec(line);
-    if (web) console.log(banner(web[1]!));
+    if (web) void startDashboard(web[1]!);
   }
 });
+
+/** The detectors' upkeep history first (a fresh store would show every detector overdue), then the address and logins. */
+async function startDashboard(address: string): Promise<void> {
+  try {
+    console.log(`demo: ${await recordDemoUpkeep(address, upkeepPlans())}`);
+  } catch (error) {
+    console.error(`demo: the upkeep history was not entered, so detectors show overdue: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  console.log(banner(address));
+}
+
+function upkeepPlans(): UpkeepPlan[] {
+  const devices = parseDocument(readFileSync(CONFIG_FILE, 'utf8')).toJS().devices as { id: string; upkeep?: Omit<UpkeepPlan, 'deviceId'> }[];
+  return devices.flatMap((device) => (device.upkeep ? [{ deviceId: device.id, ...device.upkeep }] : []));
+}
 
 let stopping = false;
 const stopHazmon = (): void => {

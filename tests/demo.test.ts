@@ -41,6 +41,19 @@ describe('demo', () => {
         expect(await response.json()).toMatchObject({ name: login.name, role: login.name });
         if (login.name === 'viewer') viewerCookie = response.headers.get('set-cookie')!.split(';')[0]!;
       }
+      // The upkeep history the demo entered through the API before printing the logins: only the two left overdue on purpose are due.
+      expect(stdout).toMatch(/demo: \d+ upkeep records of \d+ detectors entered as operator/);
+      const upkeep = (await (await fetch(`${address}/api/v1/upkeep`, { headers: { Cookie: viewerCookie } })).json()) as {
+        detectors: { deviceId: string; bumpTest: { overdue: boolean }; calibration: { overdue: boolean } }[];
+        records: { who: string }[];
+      };
+      const overdue = upkeep.detectors.flatMap((detector) => [
+        ...(detector.bumpTest.overdue ? [`${detector.deviceId} bump test`] : []),
+        ...(detector.calibration.overdue ? [`${detector.deviceId} calibration`] : []),
+      ]);
+      expect(overdue).toEqual(['GD-T05 bump test', 'HS-P2 calibration']);
+      expect(upkeep.records.length).toBeGreaterThan(50);
+      expect(new Set(upkeep.records.map((record) => record.who))).toEqual(new Set(['operator']));
       // The regulator's view of the site: the inventories give R = 1.5 * (2 * 300/50 + 800/500 + 2 * 20/10) = 26.4, grade 3.
       const siteResponse = await fetch(`${address}/api/v1/site`, { headers: { Cookie: viewerCookie } });
       expect(siteResponse.status).toBe(200);

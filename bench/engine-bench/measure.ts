@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AlarmEngine, type ReadingBatch } from '@hazmon/agent';
 import { ReadingRowBuffer, type Reading } from '@hazmon/protocols';
+import { recordFigure, type Target } from '../figures.ts';
 
 // A collectable heap for the state-size figure without asking for a command-line flag.
 setFlagsFromString('--expose-gc');
@@ -244,6 +245,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const THROUGHPUT: Target = { text: '>= 10 M readings/s on one core', atLeast: 10_000_000 };
+
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
 const formatRate = (rate: Rate) => `${format(rate.wall)} readings/s (${format(rate.cpu)} per CPU-second; median batch ${format(rate.medianBatchCpu)})`;
 let events = 0;
@@ -279,6 +282,18 @@ const naiveReadings = Math.min(TOTAL_READINGS, 1_000_000);
 const naive = naiveThroughput(POINTS, naiveReadings);
 console.log(`naive re-scanning engine: ${formatRate(naive)} over ${format(naiveReadings)} readings`);
 console.log(`engine / naive throughput (10k points, same run): ${(fast.wall / naive.wall).toFixed(2)}x wall, ${(fast.cpu / naive.cpu).toFixed(2)}x CPU`);
+const againstNaive = { name: 'naive re-scanning engine, wall', value: naive.wall };
+recordFigure({ name: '10k points, full rule set, processRows (the agent path), wall', value: agentPath.wall, unit: 'readings/s', target: THROUGHPUT, baseline: againstNaive });
+recordFigure({
+  name: '10k points, full rule set, processRows, per CPU-second',
+  value: agentPath.cpu,
+  unit: 'readings/s',
+  target: THROUGHPUT,
+  baseline: { name: 'naive, per CPU-second', value: naive.cpu },
+});
+recordFigure({ name: '10k points, full rule set, processReadings (Reading[] of 32), wall', value: objectPath.wall, unit: 'readings/s', target: THROUGHPUT, baseline: againstNaive });
+recordFigure({ name: '10k points, full rule set, processBatch (columnar), wall', value: fast.wall, unit: 'readings/s', target: THROUGHPUT, baseline: againstNaive });
+recordFigure({ name: '100 points (state in cache), processBatch, wall', value: inCache.wall, unit: 'readings/s', baseline: againstNaive });
 
 // 3. Cost per reading as the window grows from 10 s to 8 h (1000 points, one reading per 10 s, 8.3 h of data).
 // Windows up to 5 minutes keep raw readings, longer ones panes of window / 480; the kernels step both in place, so
@@ -308,6 +323,10 @@ const windowRates = windowLengths.map(([label, windowS]) => [label, throughput(w
 const rateOf = (label: string) => windowRates.find(([name]) => name.startsWith(label))![1];
 const costRatio = (long: string, short: string) => (rateOf(short).cpu / rateOf(long).cpu).toFixed(2);
 console.log(`windows: ${windowRates.map(([label, rate]) => `${label} ${format(rate.cpu)}/CPU-s`).join('; ')}`);
+// shared/README.md says "flat"; a cost ratio within 1.5 (this machine's run-to-run swing) is read as flat.
+const FLAT: Target = { text: 'flat (O(1) per reading); <= 1.5 read as flat', atMost: 1.5 };
+recordFigure({ name: 'cost per reading, window 8 h / 10 s (CPU)', value: rateOf('10 s').cpu / rateOf('8 h').cpu, unit: 'x', target: FLAT });
+recordFigure({ name: 'cost per reading, raw window 5 min / 10 s (CPU)', value: rateOf('10 s').cpu / rateOf('5 min').cpu, unit: 'x', target: FLAT });
 console.log(`cost ratio per reading (CPU): 8 h / 10 s ${costRatio('8 h', '10 s')}; raw 5 min / 10 s ${costRatio('5 min', '10 s')}; paned 8 h / 15 min ${costRatio('8 h', '15 min')} (target about 1)`);
 
 // 4. Latency per batch at 100k readings/s: 10 ms of readings (1000) per batch, on the full engine, after 20 untimed
@@ -336,10 +355,18 @@ for (let round = 0; round < WARMUP_ROUNDS + 100; round += 1) {
   }
 }
 latencies.sort((a, b) => a - b);
+recordFigure({
+  name: `latency, batch of ${sliceLength} readings at 100k readings/s, p99`,
+  value: percentile(latencies, 99),
+  unit: 'ms',
+  target: { text: 'p99 < 1 ms at 100k readings/s', below: 1 },
+  baseline: { name: 'p50', value: percentile(latencies, 50) },
+});
 console.log(`batch of ${sliceLength} readings (10 ms at 100k readings/s): p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms (target p99 < 1 ms)`);
 
 // 5. State per point.
 console.log(
   `state per point: ${format(engine.stateBytesPerPoint())} bytes of typed arrays (engine tables + window rings) + ${format(heapPerPoint)} bytes of JS heap retained after construction (rule and alarm objects, ids, parsed config)`,
 );
+recordFigure({ name: 'state per point, typed arrays', value: engine.stateBytesPerPoint(), unit: 'B' });
 console.log(`target: >= 10,000,000 readings/s on one core; measured on ${AGENT_PATH} ${formatRate(agentPath)}`);

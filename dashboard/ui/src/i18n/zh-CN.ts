@@ -33,7 +33,7 @@ export const zhCN = {
   priority: { emergency: '紧急', high: '高', medium: '中', low: '低' },
   state: { normal: '正常', unacknowledged_active: '报警未确认', acknowledged_active: '报警已确认', unacknowledged_returned: '已恢复未确认' },
   mode: { in_service: '投用', shelved: '搁置', suppressed: '抑制', out_of_service: '停用' },
-  quality: { good: '正常', uncertain: '可疑', bad: '故障', none: '无数据' },
+  quality: { good: '信号正常', uncertain: '可疑', bad: '故障', none: '无数据' },
   grade: { red: '红色预警', orange: '橙色预警', yellow: '黄色预警', blue: '蓝色预警', normal: '正常' },
   value: { on: '开', off: '关', none: '—' },
   overview: {
@@ -41,7 +41,7 @@ export const zhCN = {
     noArea: '未分区',
     point: '测点',
     value: '数值',
-    quality: '质量',
+    quality: '信号质量',
     alarm: '报警状态',
     noAlarm: '无报警',
     loading: '正在加载…',
@@ -83,6 +83,8 @@ export const zhCN = {
     unplaced: '未标注在平面图上的测点',
     normal: '正常',
     alarmWord: '{{priority}}优先级 · {{state}}',
+    legend: '绿色圆点：正常；菱形：报警（颜色表示优先级）；灰色圆点：信号故障或无数据；虚线圆点：信号可疑或无新数据。点击标记打开趋势。',
+    labelsHidden: '另有 {{count}} 个测点因标记拥挤未显示标签：指向或点击标记即可查看。',
   },
   valves: {
     title: '切断阀与联锁',
