@@ -1,0 +1,191 @@
+/**
+ * Store and forward, end to end on real servers: a real agent on the simulated plant sends through its uplink to a
+ * real nats-server with JetStream, across a TCP link that is cut for a while (the agent restarted meanwhile), and
+ * the hub's ingest writes PostgreSQL and VictoriaMetrics. Once the link is back, every alarm event and every closed
+ * minute's aggregates of the agent's store is at the hub exactly once: in the stream, in PostgreSQL, in VictoriaMetrics.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, parseAgentConfig, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
+import { HUB_STREAM, HubIngest } from '@hazmon/hub';
+import { startLinkRelay, type LinkRelay } from '@hazmon/simulators';
+import { startUplink, type Uplink } from '@hazmon/uplink';
+import { uplinkSubject } from '@hazmon/uplink/contract';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlant, waitFor, type Plant } from '../agent/fixture.ts';
+import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+
+const GATEWAY = 'GW-TEST-01';
+const PASSWORD = 'gw-secret';
+/** The store closes minutes soon after they end, so the test waits for one boundary, not two. */
+const AGENT_OPTIONS = { store: { flushIntervalMs: 200, rollupIntervalMs: 500, rollupGraceMs: 500 } } as const;
+
+let nats: NatsServer;
+let victoria: VictoriaMetrics;
+let postgres: Postgres;
+let hub: HubIngest;
+let relay: LinkRelay;
+let plant: Plant;
+let database: pg.Client;
+const hubLog: string[] = [];
+
+beforeAll(async () => {
+  [nats, victoria, postgres] = await Promise.all([startNats([{ gateway: GATEWAY, password: PASSWORD }]), startVictoriaMetrics(), startPostgres()]);
+  hub = await HubIngest.start({
+    nats: { servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password },
+    postgresUrl: postgres.url,
+    victoriaMetricsUrl: victoria.url,
+    log: (line) => hubLog.push(line),
+  });
+  relay = await startLinkRelay(Number(new URL(nats.url.replace('nats:', 'http:')).port));
+  plant = await startPlant({ speed: 4 });
+  database = new pg.Client({ connectionString: postgres.url });
+  await database.connect();
+}, 60_000);
+
+afterAll(async () => {
+  await database?.end();
+  await plant?.close();
+  await relay?.close();
+  await hub?.close();
+  await Promise.all([nats?.close(), victoria?.close(), postgres?.close()]);
+});
+
+/** The plant's config with its gateway code and an uplink through the relay, the password in a file beside it. */
+function uplinkConfig(): AgentConfig {
+  const passwordFile = join(plant.dir, 'uplink.password');
+  writeFileSync(passwordFile, `${PASSWORD}\n`);
+  const yaml = `${plant.yaml.replace('  name: Test plant\n', `  name: Test plant\n  gatewayCode: ${GATEWAY}\n`)}
+uplink:
+  servers: [nats://127.0.0.1:${relay.port}]
+  auth: { user: ${gatewayUserName(GATEWAY)}, passwordFile: uplink.password }
+  healthIntervalS: 1
+`;
+  return parseAgentConfig(yaml, join(plant.dir, 'site.yaml'));
+}
+
+/** The agent and its uplink, as `hazmon run` composes them. */
+async function startGateway(config: AgentConfig, log: string[]): Promise<{ agent: Agent; uplink: Uplink }> {
+  const agent = await Agent.start(config, AGENT_OPTIONS);
+  plant.agent = agent;
+  const uplink = await startUplink(agent, (line) => log.push(line));
+  return { agent, uplink };
+}
+
+async function hubEvents(): Promise<{ gateway: string; seq: number; kind: string; rule_id: string; point_id: string | null; t: number }[]> {
+  const result = await database.query('SELECT gateway, seq::float8 AS seq, kind, rule_id, point_id, t::float8 AS t FROM alarm_events ORDER BY gateway, seq');
+  return result.rows;
+}
+
+/** Every `hazmon_point_<field>` sample of the gateway in VictoriaMetrics: `<point>@<minute>` -> field -> values (one each, exactly once). */
+async function hubAggregates(): Promise<Map<string, Record<string, number[]>>> {
+  await fetch(`${victoria.url}/internal/force_flush`);
+  const response = await fetch(`${victoria.url}/api/v1/export`, { method: 'POST', body: new URLSearchParams({ 'match[]': `{__name__=~"hazmon_point_.*",gateway="${GATEWAY}"}` }) });
+  const samples = new Map<string, Record<string, number[]>>();
+  for (const line of (await response.text()).split('\n').filter(Boolean)) {
+    const series = JSON.parse(line) as { metric: { __name__: string; point: string }; values: number[]; timestamps: number[] };
+    const field = series.metric.__name__.replace('hazmon_point_', '');
+    series.timestamps.forEach((timestamp, index) => {
+      const key = `${series.metric.point}@${timestamp}`;
+      const fields = samples.get(key) ?? {};
+      (fields[field] ??= []).push(series.values[index]!);
+      samples.set(key, fields);
+    });
+  }
+  return samples;
+}
+
+/** Messages the hub's stream holds per subject. */
+async function streamCounts(): Promise<Record<string, number>> {
+  const connection = await connect({ servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password });
+  try {
+    const info = await (await jetstreamManager(connection)).streams.info(HUB_STREAM, { subjects_filter: '>' });
+    return info.state.subjects ?? {};
+  } finally {
+    await connection.close();
+  }
+}
+
+const eventKey = (row: { seq: number; kind: string }) => `${row.seq}:${row.kind}`;
+
+describe('the uplink through a cut link and an agent restart', () => {
+  it('delivers every alarm event and every closed minute to PostgreSQL and VictoriaMetrics exactly once', async () => {
+    const config = uplinkConfig();
+    const uplinkLog: string[] = [];
+    let { agent, uplink } = await startGateway(config, uplinkLog);
+
+    // Link up: the hi alarm's events reach PostgreSQL.
+    plant.site.device('GD-1').set('concentration', 25);
+    await waitFor('hi raised in PostgreSQL', async () => (await hubEvents()).some((row) => row.rule_id === 'hi' && row.kind === 'raised'), { timeoutMs: 30_000 });
+    const beforeCut = uplink.acknowledged;
+
+    // Cut: what comes meanwhile stays in the agent's store; the agent restarts during the cut.
+    relay.silence(true);
+    relay.drop();
+    plant.site.device('GD-1').set('concentration', 0);
+    await waitFor('hi cleared in the store', async () => (await agent.reader.alarmEventsAfter(beforeCut.eventsSeq)).some((row) => row.ruleId === 'hi' && row.kind === 'cleared'), {
+      timeoutMs: 30_000,
+    });
+    await uplink.close();
+    await agent.stop();
+    ({ agent, uplink } = await startGateway(config, uplinkLog));
+    plant.site.device('GD-1').set('concentration', 25);
+    // A minute closes during the cut, so aggregates wait in the store too.
+    await waitFor('a closed minute waiting in the store', async () => (await agent.reader.minuteRollupsAfter(beforeCut.aggregatesMinute)).length > 0, { timeoutMs: 80_000, everyMs: 500 });
+    const waiting = await agent.reader.alarmEventsAfter(beforeCut.eventsSeq);
+    expect(waiting.length).toBeGreaterThan(1);
+    expect(uplink.acknowledged.eventsSeq).toBe(beforeCut.eventsSeq);
+    expect(uplinkLog.some((line) => line.startsWith('uplink: cannot send to the hub'))).toBe(true);
+
+    // Restored: everything arrives, once.
+    relay.silence(false);
+    relay.drop();
+    let storeEvents: AlarmEventRow[] = [];
+    let storeMinutes: AggregateRow[] = [];
+    await waitFor(
+      'the hub holding every event and closed minute of the store',
+      async () => {
+        storeEvents = await agent.reader.alarmEventsAfter(0, 10_000);
+        storeMinutes = await agent.reader.minuteRollupsAfter(-1);
+        const events = await hubEvents();
+        const aggregates = await hubAggregates();
+        return events.length === storeEvents.length && storeMinutes.every((row) => aggregates.has(`${row.pointId}@${row.start}`));
+      },
+      { timeoutMs: 40_000, everyMs: 500 },
+    );
+    expect(storeMinutes.map((row) => row.start).some((start) => start > beforeCut.aggregatesMinute)).toBe(true);
+
+    // Events: the same rows, each once.
+    const events = await hubEvents();
+    expect(events.map(eventKey)).toEqual(storeEvents.map(eventKey));
+    expect(events.every((row) => row.gateway === GATEWAY)).toBe(true);
+    expect(events.map((row) => row.t)).toEqual(storeEvents.map((row) => row.time));
+
+    // Aggregates: each point's minute once, with the store's values.
+    const aggregates = await hubAggregates();
+    for (const row of storeMinutes) {
+      const fields = aggregates.get(`${row.pointId}@${row.start}`)!;
+      expect(fields['count'], `${row.pointId} ${new Date(row.start).toISOString()}`).toEqual([row.count]);
+      expect(fields['good_count']).toEqual([row.goodCount]);
+      if (row.max !== null) expect(fields['max']).toEqual([row.max]);
+      if (row.min !== null) expect(fields['min']).toEqual([row.min]);
+      expect(fields['avg']?.[0] ?? null).toBeCloseTo(row.avg ?? Number.NaN, 9);
+    }
+    // Nothing beyond the store's closed minutes (a minute closing right now may be on its way, never an extra one).
+    const storeKeys = new Set((await agent.reader.minuteRollupsAfter(-1)).map((row) => `${row.pointId}@${row.start}`));
+    expect([...aggregates.keys()].filter((key) => !storeKeys.has(key))).toEqual([]);
+
+    // The stream itself took each message once: JetStream dropped what was sent again under the same message id.
+    const subjects = await streamCounts();
+    expect(subjects[uplinkSubject(GATEWAY, 'events')]).toBe(storeEvents.length);
+    expect(subjects[uplinkSubject(GATEWAY, 'aggregates')]).toBe(new Set(storeMinutes.map((row) => row.start)).size);
+    expect(hub.status.rejected).toBe(0);
+
+    // The position on disk is the last acknowledged one.
+    await waitFor('the position past every event', () => uplink.acknowledged.eventsSeq === storeEvents.at(-1)!.seq);
+    await uplink.close();
+  }, 150_000);
+});
