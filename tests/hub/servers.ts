@@ -8,7 +8,10 @@ import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
 import { gatewayPublishSubjects } from '@hazmon/uplink/contract';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats } from '@nats-io/transport-node';
 import { waitFor } from '@hazmon/test-support';
 
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
@@ -119,6 +122,9 @@ accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
 
 export interface VictoriaMetrics {
   readonly url: string;
+  /** Stops it (SIGTERM: it flushes what it holds) and starts it again on the same port and data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -132,13 +138,18 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
     '-dedup.minScrapeInterval=1ms',
     '-retentionPeriod=100y',
   ]);
-  process.start();
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`victoria-metrics on ${port}`, async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true, { timeoutMs: 15_000 }).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${process.lastOutput}`);
-  });
+  const start = async () => {
+    process.start();
+    await waitFor(`victoria-metrics on ${port}`, async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true, { timeoutMs: 15_000 }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${process.lastOutput}`);
+    });
+  };
+  await start();
   return {
     url,
+    stop: () => process.stop(),
+    start,
     async close() {
       await process.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -149,6 +160,9 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
 export interface Postgres {
   /** postgres://hazmon@127.0.0.1:<port>/hazmon */
   readonly url: string;
+  /** Stops it (fast shutdown) and starts it again on the same port and data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -166,13 +180,18 @@ export async function startPostgres(): Promise<Postgres> {
   const [command, args] = as(`${POSTGRES_BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
   // SIGINT: PostgreSQL's fast shutdown.
   const server = new ServiceProcess('postgres', command, args, 'SIGINT');
-  server.start();
-  await waitFor(`postgres on ${port}`, () => spawnSync(`${POSTGRES_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)]).status === 0, { timeoutMs: 20_000 }).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${server.lastOutput}`);
-  });
+  const start = async () => {
+    server.start();
+    await waitFor(`postgres on ${port}`, () => spawnSync(`${POSTGRES_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port)]).status === 0, { timeoutMs: 20_000 }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${server.lastOutput}`);
+    });
+  };
+  await start();
   run(`${POSTGRES_BIN}/createdb`, ['-h', '127.0.0.1', '-p', String(port), '-U', 'hazmon', 'hazmon']);
   return {
     url: `postgres://hazmon@127.0.0.1:${port}/hazmon`,
+    stop: () => server.stop(),
+    start,
     async close() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -195,4 +214,35 @@ function tcpOpen(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Every `hazmon_point_<field>` sample of a gateway in VictoriaMetrics: `<point>@<minute ms>` -> field -> its values (one each when written once). */
+export async function victoriaSamples(victoria: VictoriaMetrics, gateway: string): Promise<Map<string, Record<string, number[]>>> {
+  await fetch(`${victoria.url}/internal/force_flush`);
+  const response = await fetch(`${victoria.url}/api/v1/export`, { method: 'POST', body: new URLSearchParams({ 'match[]': `{__name__=~"hazmon_point_.*",gateway="${gateway}"}` }) });
+  const samples = new Map<string, Record<string, number[]>>();
+  for (const line of (await response.text()).split('\n').filter(Boolean)) {
+    const series = JSON.parse(line) as { metric: { __name__: string; point: string }; values: number[]; timestamps: number[] };
+    const field = series.metric.__name__.replace('hazmon_point_', '');
+    series.timestamps.forEach((timestamp, index) => {
+      const key = `${series.metric.point}@${timestamp}`;
+      const fields = samples.get(key) ?? {};
+      (fields[field] ??= []).push(series.values[index]!);
+      samples.set(key, fields);
+    });
+  }
+  return samples;
+}
+
+/** Messages the hub's stream holds per subject, and what its ingest consumer has yet to take or acknowledge. */
+export async function streamState(nats: NatsServer): Promise<{ subjects: Record<string, number>; unfinished: number }> {
+  const connection = await connectNats({ servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password });
+  try {
+    const manager = await jetstreamManager(connection);
+    const info = await manager.streams.info(HUB_STREAM, { subjects_filter: '>' });
+    const consumer = await manager.consumers.info(HUB_STREAM, HUB_CONSUMER);
+    return { subjects: info.state.subjects ?? {}, unfinished: consumer.num_pending + consumer.num_ack_pending };
+  } finally {
+    await connection.close();
+  }
 }

@@ -7,16 +7,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, parseAgentConfig, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
-import { HUB_STREAM, HubIngest } from '@hazmon/hub';
+import { HubIngest } from '@hazmon/hub';
 import { startLinkRelay, type LinkRelay } from '@hazmon/simulators';
 import { startUplink, type Uplink } from '@hazmon/uplink';
 import { uplinkSubject } from '@hazmon/uplink/contract';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlant, waitFor, type Plant } from '../agent/fixture.ts';
-import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 const GATEWAY = 'GW-TEST-01';
 const PASSWORD = 'gw-secret';
@@ -80,35 +78,6 @@ async function hubEvents(): Promise<{ gateway: string; seq: number; kind: string
   return result.rows;
 }
 
-/** Every `hazmon_point_<field>` sample of the gateway in VictoriaMetrics: `<point>@<minute>` -> field -> values (one each, exactly once). */
-async function hubAggregates(): Promise<Map<string, Record<string, number[]>>> {
-  await fetch(`${victoria.url}/internal/force_flush`);
-  const response = await fetch(`${victoria.url}/api/v1/export`, { method: 'POST', body: new URLSearchParams({ 'match[]': `{__name__=~"hazmon_point_.*",gateway="${GATEWAY}"}` }) });
-  const samples = new Map<string, Record<string, number[]>>();
-  for (const line of (await response.text()).split('\n').filter(Boolean)) {
-    const series = JSON.parse(line) as { metric: { __name__: string; point: string }; values: number[]; timestamps: number[] };
-    const field = series.metric.__name__.replace('hazmon_point_', '');
-    series.timestamps.forEach((timestamp, index) => {
-      const key = `${series.metric.point}@${timestamp}`;
-      const fields = samples.get(key) ?? {};
-      (fields[field] ??= []).push(series.values[index]!);
-      samples.set(key, fields);
-    });
-  }
-  return samples;
-}
-
-/** Messages the hub's stream holds per subject. */
-async function streamCounts(): Promise<Record<string, number>> {
-  const connection = await connect({ servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password });
-  try {
-    const info = await (await jetstreamManager(connection)).streams.info(HUB_STREAM, { subjects_filter: '>' });
-    return info.state.subjects ?? {};
-  } finally {
-    await connection.close();
-  }
-}
-
 const eventKey = (row: { seq: number; kind: string }) => `${row.seq}:${row.kind}`;
 
 describe('the uplink through a cut link and an agent restart', () => {
@@ -151,7 +120,7 @@ describe('the uplink through a cut link and an agent restart', () => {
         storeEvents = await agent.reader.alarmEventsAfter(0, 10_000);
         storeMinutes = await agent.reader.minuteRollupsAfter(-1);
         const events = await hubEvents();
-        const aggregates = await hubAggregates();
+        const aggregates = await victoriaSamples(victoria, GATEWAY);
         return events.length === storeEvents.length && storeMinutes.every((row) => aggregates.has(`${row.pointId}@${row.start}`));
       },
       { timeoutMs: 40_000, everyMs: 500 },
@@ -165,7 +134,7 @@ describe('the uplink through a cut link and an agent restart', () => {
     expect(events.map((row) => row.t)).toEqual(storeEvents.map((row) => row.time));
 
     // Aggregates: each point's minute once, with the store's values.
-    const aggregates = await hubAggregates();
+    const aggregates = await victoriaSamples(victoria, GATEWAY);
     for (const row of storeMinutes) {
       const fields = aggregates.get(`${row.pointId}@${row.start}`)!;
       expect(fields['count'], `${row.pointId} ${new Date(row.start).toISOString()}`).toEqual([row.count]);
@@ -179,7 +148,7 @@ describe('the uplink through a cut link and an agent restart', () => {
     expect([...aggregates.keys()].filter((key) => !storeKeys.has(key))).toEqual([]);
 
     // The stream itself took each message once: JetStream dropped what was sent again under the same message id.
-    const subjects = await streamCounts();
+    const { subjects } = await streamState(nats);
     expect(subjects[uplinkSubject(GATEWAY, 'events')]).toBe(storeEvents.length);
     expect(subjects[uplinkSubject(GATEWAY, 'aggregates')]).toBe(new Set(storeMinutes.map((row) => row.start)).size);
     expect(hub.status.rejected).toBe(0);
