@@ -1,19 +1,19 @@
 /**
  * Store and forward, end to end on real servers: a real agent on the simulated plant sends through its uplink to a
- * real nats-server with JetStream, across a TCP link that is cut for a while (the agent restarted meanwhile), and
- * the hub's ingest writes PostgreSQL and VictoriaMetrics. Once the link is back, every alarm event and every closed
+ * real nats-server with JetStream, across a TCP link that is cut for a while (the agent restarted meanwhile, its
+ * uplink position lost as a crash could lose it), and the hub's ingest writes PostgreSQL and VictoriaMetrics. Once the link is back, every alarm event and every closed
  * minute's aggregates of the agent's store is at the hub exactly once: in the stream, in PostgreSQL, in VictoriaMetrics.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, parseAgentConfig, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
+import { Agent, loadAgentConfig, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
 import { HubIngest } from '@hazmon/hub';
 import { startLinkRelay, type LinkRelay } from '@hazmon/simulators';
-import { startUplink, type Uplink } from '@hazmon/uplink';
+import { positionPathOf, startUplink, type Uplink } from '@hazmon/uplink';
 import { uplinkSubject } from '@hazmon/uplink/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlant, waitFor, type Plant } from '../agent/fixture.ts';
+import { runHazmon, startPlant, waitFor, type Plant } from '../agent/fixture.ts';
 import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 const GATEWAY = 'GW-TEST-01';
@@ -52,7 +52,7 @@ afterAll(async () => {
   await Promise.all([nats?.close(), victoria?.close(), postgres?.close()]);
 });
 
-/** The plant's config with its gateway code and an uplink through the relay, the password in a file beside it. */
+/** The plant's config file with its gateway code and an uplink through the relay, the password in a file beside it. */
 function uplinkConfig(): AgentConfig {
   const passwordFile = join(plant.dir, 'uplink.password');
   writeFileSync(passwordFile, `${PASSWORD}\n`);
@@ -62,7 +62,9 @@ uplink:
   auth: { user: ${gatewayUserName(GATEWAY)}, passwordFile: uplink.password }
   healthIntervalS: 1
 `;
-  return parseAgentConfig(yaml, join(plant.dir, 'site.yaml'));
+  const file = join(plant.dir, 'site.yaml');
+  writeFileSync(file, yaml);
+  return loadAgentConfig(file);
 }
 
 /** The agent and its uplink, as `hazmon run` composes them. */
@@ -100,13 +102,16 @@ describe('the uplink through a cut link and an agent restart', () => {
     });
     await uplink.close();
     await agent.stop();
+    // As if a crash had lost every write of the position since the start: the restarted uplink sends the whole store
+    // again, under the same message ids.
+    writeFileSync(positionPathOf(config.store.path), JSON.stringify({ eventsSeq: 0, aggregatesMinute: -1 }));
     ({ agent, uplink } = await startGateway(config, uplinkLog));
     plant.site.device('GD-1').set('concentration', 25);
     // A minute closes during the cut, so aggregates wait in the store too.
     await waitFor('a closed minute waiting in the store', async () => (await agent.reader.minuteRollupsAfter(beforeCut.aggregatesMinute)).length > 0, { timeoutMs: 80_000, everyMs: 500 });
     const waiting = await agent.reader.alarmEventsAfter(beforeCut.eventsSeq);
     expect(waiting.length).toBeGreaterThan(1);
-    expect(uplink.acknowledged.eventsSeq).toBe(beforeCut.eventsSeq);
+    expect(uplink.acknowledged).toEqual({ eventsSeq: 0, aggregatesMinute: -1 });
     expect(uplinkLog.some((line) => line.startsWith('uplink: cannot send to the hub'))).toBe(true);
 
     // Restored: everything arrives, once.
@@ -153,8 +158,32 @@ describe('the uplink through a cut link and an agent restart', () => {
     expect(subjects[uplinkSubject(GATEWAY, 'aggregates')]).toBe(new Set(storeMinutes.map((row) => row.start)).size);
     expect(hub.status.rejected).toBe(0);
 
+    // The site and its points' metadata, sent once for this config.
+    const [site] = (await database.query<{ site: { id: string; name: string }; points: { pointId: string }[] }>('SELECT site, points FROM gateway_sites WHERE gateway = $1', [GATEWAY])).rows;
+    expect(site?.site).toMatchObject({ id: 'test-plant', name: 'Test plant' });
+    expect(site?.points.map((point) => point.pointId)).toContain('GD-1.concentration');
+    expect(subjects[uplinkSubject(GATEWAY, 'site')]).toBe(1);
+
     // The position on disk is the last acknowledged one.
     await waitFor('the position past every event', () => uplink.acknowledged.eventsSeq === storeEvents.at(-1)!.seq);
     await uplink.close();
+    await agent.stop();
+    plant.agent = null;
   }, 150_000);
+
+  it('is started by `hazmon run` when the config has an uplink section, and sends the gateway health', async () => {
+    const config = uplinkConfig();
+    const startedAt = Date.now();
+    const run = runHazmon(['run', config.file]);
+    try {
+      await waitFor('the uplink started', () => run.output.stdout.includes(`hazmon run: uplink at nats://127.0.0.1:${relay.port} as ${GATEWAY}\n`), { timeoutMs: 30_000 });
+      await waitFor('a health message of this run at the hub', async () => {
+        const health = await database.query('SELECT healthy FROM gateway_health WHERE gateway = $1 AND received_at >= $2', [GATEWAY, startedAt]);
+        return health.rows.length === 1;
+      });
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited, run.output.stderr).toBe(0);
+  }, 60_000);
 });
