@@ -1,8 +1,9 @@
 /**
  * The hub's ingest: one durable JetStream consumer on the uplink stream, fetched in batches; each batch's alarm
  * events, health and sites go to PostgreSQL in one transaction and its aggregates to VictoriaMetrics, and only then
- * is each message acknowledged. A failure acknowledges nothing: the batch is delivered again (ack wait) and written
- * again, which changes nothing (unique by gateway and seq; one sample per series and minute).
+ * is each message acknowledged. A failure acknowledges nothing: the same batch is written again until it goes through
+ * (or, after a crash, delivered again), which changes nothing (unique by gateway and seq; one sample per series and
+ * minute). At most one batch is out at a time (max_ack_pending = the batch size), so events commit in stream order.
  */
 import { messageOf } from '@hazmon/errors';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type Consumer, type JsMsg } from '@nats-io/jetstream';
@@ -155,33 +156,53 @@ export class HubIngest {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.stopped) {
-      let messages: JsMsg[] = [];
+      const messages = await this.fetch();
+      if (messages.length === 0) continue;
+      if (await this.writeUntilDone(messages)) for (const message of messages) message.ack();
+    }
+  }
+
+  /**
+   * Writes the batch, again and again with back-off while a store is down, telling the stream it is being worked on;
+   * never takes the next batch meanwhile, so ids commit in stream order. False when stopped before it was written (the
+   * messages are delivered again to the next ingest after the ack wait).
+   */
+  private async writeUntilDone(messages: readonly JsMsg[]): Promise<boolean> {
+    for (let failures = 0; !this.stopped; failures++) {
       try {
-        messages = await this.fetch();
-        if (messages.length > 0) await this.write(messages);
-        for (const message of messages) message.ack();
-        if (failures > 0) this.log(`hub ingest: writing again after ${failures} failed attempt(s)`);
-        failures = 0;
+        await this.write(messages);
+        if (failures > 0) this.log(`hub ingest: batch written after ${failures} failed attempt(s)`);
+        return true;
       } catch (error) {
-        // Not acknowledged: delivered again once the stores are back.
-        for (const message of messages) message.nak(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]);
         const why = messageOf(error);
         this.stats = { ...this.stats, failures: this.stats.failures + 1, lastError: why };
         if (failures === 0) this.log(`hub ingest: cannot write a batch of ${messages.length} (${why}); retrying`);
         await this.database?.close().catch(() => undefined);
         this.database = null;
-        if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]));
-        failures += 1;
+        for (const message of messages) message.working();
+        await this.pause(failures);
       }
     }
+    return false;
   }
 
+  private pause(failures: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]));
+  }
+
+  /** The next batch; none while NATS cannot be reached (the client reconnects meanwhile). */
   private async fetch(): Promise<JsMsg[]> {
     const messages: JsMsg[] = [];
-    const batch = await this.consumer.fetch({ max_messages: BATCH, expires: 1000 });
-    for await (const message of batch) messages.push(message);
+    try {
+      const batch = await this.consumer.fetch({ max_messages: BATCH, expires: 1000 });
+      for await (const message of batch) messages.push(message);
+    } catch (error) {
+      const why = messageOf(error);
+      if (this.stats.lastError !== why) this.log(`hub ingest: cannot fetch from the stream (${why}); retrying`);
+      this.stats = { ...this.stats, lastError: why };
+      await this.pause(BACKOFF_MS.length - 1);
+    }
     return messages;
   }
 
