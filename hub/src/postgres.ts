@@ -38,8 +38,15 @@ CREATE TABLE IF NOT EXISTS gateway_sites (
   config_hash TEXT NOT NULL,
   t BIGINT NOT NULL,
   site JSONB NOT NULL,
-  points JSONB NOT NULL,
   received_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gateway_points (
+  gateway TEXT NOT NULL,
+  point_id TEXT NOT NULL,
+  config_hash TEXT NOT NULL,
+  t BIGINT NOT NULL,
+  metadata JSONB NOT NULL,
+  PRIMARY KEY (gateway, point_id)
 );
 CREATE TABLE IF NOT EXISTS rejected_messages (
   id BIGINT PRIMARY KEY,
@@ -96,14 +103,7 @@ export class HubDatabase {
           [health.gateway, health.time, health.healthy, health.alive, JSON.stringify(health.reasons), JSON.stringify(health.activeAlarms), receivedAt],
         );
       }
-      for (const site of batch.sites) {
-        await client.query(
-          `INSERT INTO gateway_sites (gateway, config_hash, t, site, points, received_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (gateway) DO UPDATE SET config_hash = excluded.config_hash, t = excluded.t, site = excluded.site, points = excluded.points, received_at = excluded.received_at
-           WHERE gateway_sites.t <= excluded.t`,
-          [site.gateway, site.configHash, site.time, JSON.stringify(site.site), JSON.stringify(site.points), receivedAt],
-        );
-      }
+      for (const site of batch.sites) await this.upsertSite(site, receivedAt);
       for (const rejection of batch.rejections) {
         await client.query('INSERT INTO rejected_messages (id, subject, reason, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
           rejection.streamSeq,
@@ -117,6 +117,30 @@ export class HubDatabase {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * A site message's part: the site row and its points, newer data only (`t`, the time the gateway sent that config's
+   * parts). The points of an older config the gateway no longer has are deleted: all parts of a config share `t`.
+   */
+  private async upsertSite(site: SiteMessage, receivedAt: number): Promise<void> {
+    const current = await this.client.query(
+      `INSERT INTO gateway_sites (gateway, config_hash, t, site, received_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (gateway) DO UPDATE SET config_hash = excluded.config_hash, t = excluded.t, site = excluded.site, received_at = excluded.received_at
+       WHERE gateway_sites.t <= excluded.t
+       RETURNING gateway`,
+      [site.gateway, site.configHash, site.time, JSON.stringify(site.site), receivedAt],
+    );
+    // A part of a config older than the one the hub has: its points are no longer the gateway's.
+    if (current.rowCount === 0) return;
+    await this.client.query(
+      `INSERT INTO gateway_points (gateway, point_id, config_hash, t, metadata)
+       SELECT $1, point ->> 'pointId', $2, $3, point FROM jsonb_array_elements($4::jsonb) AS point
+       ON CONFLICT (gateway, point_id) DO UPDATE SET config_hash = excluded.config_hash, t = excluded.t, metadata = excluded.metadata
+       WHERE gateway_points.t <= excluded.t`,
+      [site.gateway, site.configHash, site.time, JSON.stringify(site.points)],
+    );
+    await this.client.query('DELETE FROM gateway_points WHERE gateway = $1 AND t < $2', [site.gateway, site.time]);
   }
 
   /** One statement for the whole batch (arrays unnested): ~100k rows/s measured with batches of 1000. */

@@ -4,7 +4,7 @@
  * the hub refuses.
  */
 import { HubIngest } from '@hazmon/hub';
-import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type EventMessage, type UplinkKind } from '@hazmon/uplink/contract';
+import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type EventMessage, type SiteMessage, type UplinkKind } from '@hazmon/uplink/contract';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -129,6 +129,38 @@ describe('the hub ingest', () => {
     }
     expect(hubLog.some((line) => line.includes('hub ingest: cannot write a batch'))).toBe(true);
   }, 90_000);
+
+  it("keeps each gateway's site and points as of its latest config, parts in any order, an older config's late parts ignored", async () => {
+    const js = await gatewayClient('GW-B', 'b-secret');
+    const site = { id: 'b', name: 'Site B', timeZone: 'Asia/Shanghai', enterprise: null };
+    const point = (id: string, high: number) => ({ pointId: id, unit: '%LEL', resolution: 0.1, pollIntervalMs: 1000, high });
+    const message = (configHash: string, time: number, part: number, parts: number, points: ReturnType<typeof point>[]): SiteMessage => ({
+      v: UPLINK_VERSION,
+      gateway: 'GW-B',
+      time,
+      configHash,
+      part,
+      parts,
+      site,
+      points,
+    });
+    // Config 1 in two parts, the second sent first; then config 2 without P3; then a late part of config 1.
+    await send(js, 'GW-B', 'site', 'h1.1', message('h1', MINUTE0, 1, 2, [point('P3', 20)]));
+    await send(js, 'GW-B', 'site', 'h1.0', message('h1', MINUTE0, 0, 2, [point('P1', 20), point('P2', 20)]));
+    await waitFor('config 1 at the hub', async () => (await query('SELECT 1 FROM gateway_points WHERE gateway = $1', ['GW-B'])).length === 3, { everyMs: 200 });
+    await send(js, 'GW-B', 'site', 'h2.0', message('h2', MINUTE0 + 1000, 0, 1, [point('P1', 25), point('P2', 20)]));
+    await send(js, 'GW-B', 'site', 'h1.1.late', message('h1', MINUTE0, 1, 2, [point('P3', 20)]));
+    await waitFor('every message taken', async () => (await streamState(nats)).unfinished === 0, { everyMs: 200 });
+    const points = await query<{ point_id: string; config_hash: string; metadata: { high: number } }>(
+      'SELECT point_id, config_hash, metadata FROM gateway_points WHERE gateway = $1 ORDER BY point_id',
+      ['GW-B'],
+    );
+    expect(points.map((row) => [row.point_id, row.config_hash, row.metadata.high])).toEqual([
+      ['P1', 'h2', 25],
+      ['P2', 'h2', 20],
+    ]);
+    expect(await query('SELECT config_hash FROM gateway_sites WHERE gateway = $1', ['GW-B'])).toEqual([{ config_hash: 'h2' }]);
+  }, 30_000);
 
   it("refuses a wrong password and another gateway's subjects at the server, and records a payload naming another gateway", async () => {
     await expect(connect({ servers: nats.url, user: gatewayUserName('GW-A'), pass: 'wrong', reconnect: false })).rejects.toThrow(/authorization/i);

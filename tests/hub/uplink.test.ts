@@ -159,9 +159,12 @@ describe('the uplink through a cut link and an agent restart', () => {
     expect(hub.status.rejected).toBe(0);
 
     // The site and its points' metadata, sent once for this config.
-    const [site] = (await database.query<{ site: { id: string; name: string }; points: { pointId: string }[] }>('SELECT site, points FROM gateway_sites WHERE gateway = $1', [GATEWAY])).rows;
+    const [site] = (await database.query<{ site: { id: string; name: string } }>('SELECT site FROM gateway_sites WHERE gateway = $1', [GATEWAY])).rows;
     expect(site?.site).toMatchObject({ id: 'test-plant', name: 'Test plant' });
-    expect(site?.points.map((point) => point.pointId)).toContain('GD-1.concentration');
+    const points = (await database.query<{ point_id: string; metadata: { gatewayCode: string } }>('SELECT point_id, metadata FROM gateway_points WHERE gateway = $1 ORDER BY point_id', [GATEWAY]))
+      .rows;
+    expect(points.map((point) => point.point_id)).toEqual((await agent.reader.pointDefinitions()).map((point) => point.pointId).sort());
+    expect(points.every((point) => point.metadata.gatewayCode === GATEWAY)).toBe(true);
     expect(subjects[uplinkSubject(GATEWAY, 'site')]).toBe(1);
 
     // The position on disk is the last acknowledged one.

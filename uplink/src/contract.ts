@@ -107,12 +107,20 @@ export const healthMessageSchema = z.strictObject({
 });
 export type HealthMessage = z.output<typeof healthMessageSchema>;
 
-/** Who the gateway is and what it monitors: sent at each start and whenever the running config changes. */
+/** Points' metadata per site message at most: a point's is ~300-500 bytes of JSON, so a part stays well under NATS's 1 MB. */
+export const SITE_POINTS_PER_MESSAGE = 500;
+
+/**
+ * Who the gateway is and what it monitors: sent at each start and whenever the running config changes, the points in
+ * parts of at most SITE_POINTS_PER_MESSAGE (catalog order), each part with the site.
+ */
 export const siteMessageSchema = z.strictObject({
   ...envelope,
   time: epochMs,
-  /** The running config's hash: the site message's key (one message per config). */
+  /** The running config's hash: with the part, the site message's key (one set of messages per config). */
   configHash: z.string(),
+  part: z.number().int().nonnegative(),
+  parts: z.number().int().positive(),
   site: z.strictObject({
     id: z.string(),
     name: z.string(),
@@ -120,7 +128,7 @@ export const siteMessageSchema = z.strictObject({
     enterprise: z.strictObject({ code: z.string(), name: z.string() }).nullable(),
   }),
   /** Each point's regulatory metadata as the store keeps it (StorePointDefinition). */
-  points: z.array(z.record(z.string(), z.unknown())),
+  points: z.array(z.record(z.string(), z.unknown())).max(SITE_POINTS_PER_MESSAGE),
 });
 export type SiteMessage = z.output<typeof siteMessageSchema>;
 

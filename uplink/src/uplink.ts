@@ -8,6 +8,7 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
   AGGREGATE_ROWS_PER_MESSAGE,
+  SITE_POINTS_PER_MESSAGE,
   UPLINK_VERSION,
   uplinkMessageId,
   uplinkSubject,
@@ -119,7 +120,8 @@ export class Uplink implements RunningServer {
     while (!this.stopped) {
       try {
         const js = await this.jetstream();
-        const sent = (await this.sendSite(js)) + (await this.sendEvents(js)) + (await this.sendAggregates(js));
+        // Alarm events first: nothing else may hold them back.
+        const sent = (await this.sendEvents(js)) + (await this.sendAggregates(js)) + (await this.sendSite(js));
         if (this.outage !== null) this.log(`uplink: sending to the hub again (after: ${this.outage})`);
         this.outage = null;
         failures = 0;
@@ -180,17 +182,26 @@ export class Uplink implements RunningServer {
   private async sendSite(js: JetStreamClient): Promise<number> {
     const { config } = this.api;
     if (this.siteSentFor === config.hash) return 0;
-    const message: SiteMessage = {
-      v: UPLINK_VERSION,
-      gateway: this.options.gateway,
-      time: Date.now(),
-      configHash: config.hash,
-      site: { id: config.site.id, name: config.site.name, timeZone: config.site.timeZone, enterprise: config.site.enterprise ?? null },
-      points: (await this.api.reader.pointDefinitions()).map((point) => ({ ...point })),
-    };
-    await this.publish(js, 'site', config.hash, message);
+    const points = (await this.api.reader.pointDefinitions()).map((point) => ({ ...point }));
+    const parts = Math.max(1, Math.ceil(points.length / SITE_POINTS_PER_MESSAGE));
+    const site = { id: config.site.id, name: config.site.name, timeZone: config.site.timeZone, enterprise: config.site.enterprise ?? null };
+    const time = Date.now();
+    const messages = Array.from(
+      { length: parts },
+      (_, part): SiteMessage => ({
+        v: UPLINK_VERSION,
+        gateway: this.options.gateway,
+        time,
+        configHash: config.hash,
+        part,
+        parts,
+        site,
+        points: points.slice(part * SITE_POINTS_PER_MESSAGE, (part + 1) * SITE_POINTS_PER_MESSAGE),
+      }),
+    );
+    await Promise.all(messages.map((message) => this.publish(js, 'site', `${config.hash}.${message.part}`, message)));
     this.siteSentFor = config.hash;
-    return 1;
+    return parts;
   }
 
   /** Latest wins: a health message lost in a cut is replaced by the next, never sent again. */
