@@ -37,5 +37,9 @@ export function connectionOptions(uplink: UplinkConfig, gateway: string): NodeCo
     reconnectTimeWait: 1000,
     reconnectJitter: 500,
     timeout: 5000,
+    // A link that goes silent (no reset, as a cut cable or a NAT that forgot the flow) is noticed within a minute, not
+    // the client's default four.
+    pingInterval: 20_000,
+    maxPingOut: 3,
   };
 }

@@ -18,6 +18,7 @@ import {
   type SiteMessage,
   type UplinkKind,
 } from './contract.ts';
+import { UplinkError } from './errors.ts';
 import { PositionFile, type UplinkPosition } from './position.ts';
 
 /** Alarm events per page: each is its own message, published together and acknowledged each. */
@@ -78,6 +79,11 @@ export class Uplink implements RunningServer {
   private readonly position: PositionFile;
   private readonly idle = new Idle();
   private connection: NatsConnection | null = null;
+  /**
+   * False from the connection's disconnect to its reconnect: nothing is published meanwhile, since the client would
+   * buffer every publish in memory for as long as the cut lasts (the store holds it all already).
+   */
+  private linkUp = false;
   private stopped = false;
   private readonly loop: Promise<void>;
   private readonly unsubscribe: () => void;
@@ -141,8 +147,24 @@ export class Uplink implements RunningServer {
   }
 
   private async jetstream(): Promise<JetStreamClient> {
-    if (this.connection === null || this.connection.isClosed()) this.connection = await connect(this.options.connection);
+    if (this.connection === null || this.connection.isClosed()) {
+      const connection = await connect(this.options.connection);
+      this.connection = connection;
+      this.linkUp = true;
+      void this.followStatus(connection);
+    }
+    if (!this.linkUp) throw new UplinkError('HAZMON_UPLINK_LINK_DOWN', 'the connection to the hub dropped; reconnecting');
     return jetstream(this.connection);
+  }
+
+  private async followStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect') this.linkUp = false;
+      if (status.type === 'reconnect') {
+        this.linkUp = true;
+        this.idle.wake();
+      }
+    }
   }
 
   private publish(js: JetStreamClient, kind: UplinkKind, key: string | number, body: unknown): Promise<PubAck> {
@@ -206,7 +228,7 @@ export class Uplink implements RunningServer {
 
   /** Latest wins: a health message lost in a cut is replaced by the next, never sent again. */
   private async sendHealth(): Promise<void> {
-    if (this.connection === null || this.outage !== null) return;
+    if (this.connection === null || !this.linkUp || this.outage !== null) return;
     const { healthy, alive, reasons } = this.api.health();
     const { engine, runtime } = this.api.alarms();
     const activeAlarms: Record<string, number> = {};
