@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
-import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { gatewayUserName, hubConnection, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 const GATEWAYS = [
   { gateway: 'GW-A', password: 'a-secret' },
@@ -29,7 +29,7 @@ const connections: NatsConnection[] = [];
 beforeAll(async () => {
   [nats, victoria, postgres] = await Promise.all([startNats(GATEWAYS), startVictoriaMetrics(), startPostgres()]);
   hub = await HubIngest.start({
-    nats: { servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password },
+    nats: hubConnection(nats),
     postgresUrl: postgres.url,
     victoriaMetricsUrl: victoria.url,
     log: (line) => hubLog.push(line),

@@ -67,6 +67,8 @@ export interface GatewayUser {
 
 export interface NatsServer {
   readonly url: string;
+  /** With TLS: the CA file a client trusts (the server's self-signed certificate, for 127.0.0.1). */
+  readonly caFile: string | null;
   /** The hub's user (publishes anywhere: it runs the stream and the consumer). */
   readonly hubUser: { readonly user: string; readonly password: string };
   stop(): Promise<void>;
@@ -79,9 +81,42 @@ export function gatewayUserName(gateway: string): string {
   return `gw-${gateway}`;
 }
 
-/** nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its permissions. */
-export async function startNats(gateways: readonly GatewayUser[]): Promise<NatsServer> {
+/**
+ * A self-signed certificate for 127.0.0.1 (its own CA) and its key, in `dir`. It names localhost too: for a server
+ * given by IP address the NATS client checks the certificate against `localhost` (uplink README).
+ */
+function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
+  return { cert, key };
+}
+
+/**
+ * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
+ * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1).
+ */
+export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-nats-'));
+  const certificate = options.tls ? selfSignedCertificate(dir) : null;
   const port = await freePort();
   const hubUser = { user: 'hub', password: 'hub-secret' };
   const users = [
@@ -95,7 +130,7 @@ export async function startNats(gateways: readonly GatewayUser[]): Promise<NatsS
   writeFileSync(
     config,
     `listen: 127.0.0.1:${port}
-http: 0
+${certificate ? `tls { cert_file: ${JSON.stringify(certificate.cert)}, key_file: ${JSON.stringify(certificate.key)} }` : ''}
 jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 1GB }
 accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
 `,
@@ -109,7 +144,8 @@ accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
   };
   await start();
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${certificate ? 'tls' : 'nats'}://127.0.0.1:${port}`,
+    caFile: certificate?.cert ?? null,
     hubUser,
     stop: () => process.stop(),
     start,
@@ -234,9 +270,14 @@ export async function victoriaSamples(victoria: VictoriaMetrics, gateway: string
   return samples;
 }
 
+/** The hub user's connection options (TLS when the server has it). */
+export function hubConnection(nats: NatsServer) {
+  return { servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password, ...(nats.caFile && { tls: { caFile: nats.caFile } }) };
+}
+
 /** Messages the hub's stream holds per subject, and what its ingest consumer has yet to take or acknowledge. */
 export async function streamState(nats: NatsServer): Promise<{ subjects: Record<string, number>; unfinished: number }> {
-  const connection = await connectNats({ servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password });
+  const connection = await connectNats(hubConnection(nats));
   try {
     const manager = await jetstreamManager(connection);
     const info = await manager.streams.info(HUB_STREAM, { subjects_filter: '>' });

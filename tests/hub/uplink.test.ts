@@ -1,6 +1,6 @@
 /**
- * Store and forward, end to end on real servers: a real agent on the simulated plant sends through its uplink to a
- * real nats-server with JetStream, across a TCP link that is cut for a while (the agent restarted meanwhile, its
+ * Store and forward, end to end on real servers: a real agent on the simulated plant sends through its uplink (TLS,
+ * its own NATS user) to a real nats-server with JetStream, across a TCP link that is cut for a while (the agent restarted meanwhile, its
  * uplink position lost as a crash could lose it), and the hub's ingest writes PostgreSQL and VictoriaMetrics. Once the link is back, every alarm event and every closed
  * minute's aggregates of the agent's store is at the hub exactly once: in the stream, in PostgreSQL, in VictoriaMetrics.
  */
@@ -14,7 +14,7 @@ import { uplinkSubject } from '@hazmon/uplink/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHazmon, startPlant, waitFor, type Plant } from '../agent/fixture.ts';
-import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { gatewayUserName, hubConnection, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 const GATEWAY = 'GW-TEST-01';
 const PASSWORD = 'gw-secret';
@@ -31,14 +31,14 @@ let database: pg.Client;
 const hubLog: string[] = [];
 
 beforeAll(async () => {
-  [nats, victoria, postgres] = await Promise.all([startNats([{ gateway: GATEWAY, password: PASSWORD }]), startVictoriaMetrics(), startPostgres()]);
+  [nats, victoria, postgres] = await Promise.all([startNats([{ gateway: GATEWAY, password: PASSWORD }], { tls: true }), startVictoriaMetrics(), startPostgres()]);
   hub = await HubIngest.start({
-    nats: { servers: nats.url, user: nats.hubUser.user, pass: nats.hubUser.password },
+    nats: hubConnection(nats),
     postgresUrl: postgres.url,
     victoriaMetricsUrl: victoria.url,
     log: (line) => hubLog.push(line),
   });
-  relay = await startLinkRelay(Number(new URL(nats.url.replace('nats:', 'http:')).port));
+  relay = await startLinkRelay(Number(new URL(nats.url.replace(/^\w+:/, 'http:')).port));
   plant = await startPlant({ speed: 4 });
   database = new pg.Client({ connectionString: postgres.url });
   await database.connect();
@@ -59,8 +59,9 @@ function uplinkConfig(): AgentConfig {
   writeFileSync(passwordFile, `${PASSWORD}\n`);
   const yaml = `${plant.yaml.replace('  name: Test plant\n', `  name: Test plant\n  gatewayCode: ${GATEWAY}\n`)}
 uplink:
-  servers: [nats://127.0.0.1:${relay.port}]
+  servers: [tls://127.0.0.1:${relay.port}]
   auth: { user: ${gatewayUserName(GATEWAY)}, passwordFile: uplink.password }
+  tls: { ca: ${JSON.stringify(nats.caFile)} }
   healthIntervalS: 1
 `;
   const file = join(plant.dir, 'site.yaml');
@@ -188,14 +189,22 @@ describe('the uplink through a cut link and an agent restart', () => {
     const startedAt = Date.now();
     const run = runHazmon(['run', config.file]);
     try {
-      await waitFor('the uplink started', () => run.output.stdout.includes(`hazmon run: uplink at nats://127.0.0.1:${relay.port} as ${GATEWAY}\n`), { timeoutMs: 30_000 });
-      await waitFor('a health message of this run at the hub', async () => {
-        const health = await database.query('SELECT healthy FROM gateway_health WHERE gateway = $1 AND received_at >= $2', [GATEWAY, startedAt]);
-        return health.rows.length === 1;
-      });
+      const state = () => `stdout: ${run.output.stdout.slice(-1500)}\nstderr: ${run.output.stderr.slice(-1500)}`;
+      await waitFor('the uplink started', () => run.output.stdout.includes(`hazmon run: uplink at tls://127.0.0.1:${relay.port} as ${GATEWAY}\n`), { timeoutMs: 45_000, state });
+      await waitFor(
+        'a health message of this run at the hub',
+        async () => {
+          const health = await database.query('SELECT healthy FROM gateway_health WHERE gateway = $1 AND received_at >= $2', [GATEWAY, startedAt]);
+          return health.rows.length === 1;
+        },
+        { state },
+      );
     } finally {
       run.child.kill('SIGTERM');
     }
-    expect(await run.exited, run.output.stderr).toBe(0);
-  }, 60_000);
+    const hung = new Promise<string>((resolve) => setTimeout(() => resolve('still running 30 s after SIGTERM'), 30_000).unref());
+    const exit = await Promise.race([run.exited, hung]);
+    if (typeof exit === 'string') run.child.kill('SIGKILL');
+    expect(exit, run.output.stderr).toBe(0);
+  }, 120_000);
 });
