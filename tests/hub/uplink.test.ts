@@ -192,9 +192,9 @@ describe('the uplink through a cut link and an agent restart', () => {
       const state = () => `stdout: ${run.output.stdout.slice(-1500)}\nstderr: ${run.output.stderr.slice(-1500)}`;
       await waitFor('the uplink started', () => run.output.stdout.includes(`hazmon run: uplink at tls://127.0.0.1:${relay.port} as ${GATEWAY}\n`), { timeoutMs: 45_000, state });
       await waitFor(
-        'a health message of this run at the hub',
+        'a health message this run sent, at the hub',
         async () => {
-          const health = await database.query('SELECT healthy FROM gateway_health WHERE gateway = $1 AND received_at >= $2', [GATEWAY, startedAt]);
+          const health = await database.query('SELECT healthy FROM gateway_health WHERE gateway = $1 AND t >= $2', [GATEWAY, startedAt]);
           return health.rows.length === 1;
         },
         { state },
@@ -205,6 +205,6 @@ describe('the uplink through a cut link and an agent restart', () => {
     const hung = new Promise<string>((resolve) => setTimeout(() => resolve('still running 30 s after SIGTERM'), 30_000).unref());
     const exit = await Promise.race([run.exited, hung]);
     if (typeof exit === 'string') run.child.kill('SIGKILL');
-    expect(exit, run.output.stderr).toBe(0);
+    expect(exit, `stdout: ${run.output.stdout.slice(-1500)}\nstderr: ${run.output.stderr.slice(-1500)}`).toBe(0);
   }, 120_000);
 });

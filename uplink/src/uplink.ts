@@ -119,6 +119,8 @@ export class Uplink implements RunningServer {
     // the position stays before it and the next start sends it again.
     await this.connection?.close();
     await this.loop;
+    // A connection the loop was opening meanwhile.
+    await this.connection?.close();
   }
 
   private async run(): Promise<void> {
@@ -150,6 +152,7 @@ export class Uplink implements RunningServer {
     if (this.connection === null || this.connection.isClosed()) {
       const connection = await connect(this.options.connection);
       this.connection = connection;
+      if (this.stopped) throw new UplinkError('HAZMON_UPLINK_LINK_DOWN', 'closing');
       this.linkUp = true;
       void this.followStatus(connection);
     }
