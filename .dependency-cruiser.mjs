@@ -10,8 +10,12 @@ const importsAllowed = {
   protocols: ['errors'],
   agent: ['errors', 'protocols'],
   dashboard: ['errors', 'protocols', 'agent'],
+  // Reads the agent through its AgentApi, as the dashboard does, and publishes to the hub.
+  uplink: ['errors', 'agent'],
+  // The hub runs apart from any gateway: it shares the uplink's contract (@hazmon/uplink/contract), never the agent.
+  hub: ['errors', 'uplink'],
   // The top-level command package, when it comes.
-  gateway: ['errors', 'protocols', 'agent', 'dashboard'],
+  gateway: ['errors', 'protocols', 'agent', 'dashboard', 'uplink'],
 };
 const packages = Object.keys(importsAllowed);
 // Test code may also import the simulators (to talk to) and test-support; these are devDependencies, never shipped.
@@ -46,6 +50,13 @@ export default {
       severity: 'error',
       from: { path: under(packages) },
       to: { path: '^(tests|bench|scripts)/' },
+    },
+    {
+      name: 'hub-uses-uplink-contract-only',
+      comment: 'the hub shares the subjects and payloads (uplink/src/contract.ts), not the uplink that reads an agent',
+      severity: 'error',
+      from: { path: '^hub/' },
+      to: { path: '^uplink/', pathNot: '^uplink/src/contract\\.ts$' },
     },
     {
       name: 'no-new-file-cycle',

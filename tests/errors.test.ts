@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import * as agent from '@hazmon/agent';
 import * as dashboard from '@hazmon/dashboard';
 import * as errors from '@hazmon/errors';
+import * as hub from '@hazmon/hub';
 import * as protocols from '@hazmon/protocols';
 import * as simulators from '@hazmon/simulators';
+import * as uplink from '@hazmon/uplink';
 // The hazmon command is the agent's other public surface; its UsageError is not in the library's index.
 import * as cli from '../agent/src/cli/command.ts';
 
-const SURFACES: Record<string, Record<string, unknown>> = { errors, protocols, simulators, agent, 'agent cli': cli, dashboard };
+const SURFACES: Record<string, Record<string, unknown>> = { errors, protocols, simulators, agent, 'agent cli': cli, dashboard, uplink, hub };
 
 const errorClasses = Object.entries(SURFACES).flatMap(([surface, exports]) =>
   Object.entries(exports)

@@ -12,8 +12,15 @@ const webServer: AgentServer = {
   start: async (api, log) => (await import('@hazmon/dashboard')).dashboardServer.start(api, log),
 };
 
+/** The uplink to the regulator hub, loaded (with the NATS client) only when the config has an `uplink:` section. */
+const uplinkServer: AgentServer = {
+  name: 'uplink',
+  wanted: (config) => config.uplink !== null,
+  start: async (api, log) => (await import('@hazmon/uplink')).startUplink(api, log),
+};
+
 /** The servers `hazmon run` starts in the agent's process (one DuckDB writer per file). */
-const GATEWAY_SERVERS: readonly AgentServer[] = [webServer];
+const GATEWAY_SERVERS: readonly AgentServer[] = [webServer, uplinkServer];
 
 const openapiCommand: Command = {
   name: 'openapi',

@@ -137,6 +137,7 @@ async function startServers(agent: Agent, servers: readonly AgentServer[], io: C
   const log = (line: string) => io.stderr.write(`${line}\n`);
   const running: RunningServer[] = [];
   for (const server of servers) {
+    if (server.wanted?.(agent.config) === false) continue;
     try {
       const started = await server.start(agent, log);
       running.push(started);

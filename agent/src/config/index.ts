@@ -4,7 +4,20 @@ export type { AgentConfig, LoadConfigOptions, ResolvedOutput } from './load.ts';
 export { HazmonConfigError, MAX_LISTED_PROBLEMS, formatIssue, problemListing } from './errors.ts';
 export type { ConfigIssue, ConfigIssueCode } from './errors.ts';
 export { OUTPUT_KINDS, RESET_ROLES, USER_ROLES, configSections, isLoopbackHost } from './schema.ts';
-export type { ApiConfig, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, PointEntry, RetentionConfig, SiteConfig, UpkeepIntervals, UserConfig, UserRole } from './schema.ts';
+export type {
+  ApiConfig,
+  HealthLimits,
+  HeartbeatConfig,
+  MetricsListenConfig,
+  OutputConfig,
+  PointEntry,
+  RetentionConfig,
+  SiteConfig,
+  UpkeepIntervals,
+  UplinkConfig,
+  UserConfig,
+  UserRole,
+} from './schema.ts';
 export { PASSWORD_HASH_PATTERN, hashPassword, verifyPassword } from './password.ts';
 export { thresholdsOf } from './store-points.ts';
 export { AREA_KINDS, AREA_PRESETS } from './area-presets.ts';

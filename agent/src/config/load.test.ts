@@ -88,6 +88,31 @@ describe('the sample config (agent/examples/site.yaml)', () => {
     expect(issuesOf(withApi('{ allowPlainHttp: "yes" }'))).toEqual([expect.objectContaining({ path: 'api.allowPlainHttp' })]);
   });
 
+  it('checks the uplink section: TLS off loopback, one way to authenticate, files relative to the config file, a gateway code fit for subjects', () => {
+    const withUplink = (uplink: string, text = sampleText) => `${text}\nuplink: ${uplink}\n`;
+    expect(parseAgentConfig(sampleText, SAMPLE).uplink).toBeNull();
+    const uplink = parseAgentConfig(withUplink('{ servers: [tls://hub.example:4222], auth: { user: gw-demo, passwordFile: secrets/uplink.pw }, tls: { ca: /etc/hazmon/hub-ca.pem } }'), SAMPLE).uplink;
+    expect(uplink).toEqual({
+      servers: ['tls://hub.example:4222'],
+      auth: { user: 'gw-demo', passwordFile: join(dirname(SAMPLE), 'secrets/uplink.pw') },
+      tls: { ca: '/etc/hazmon/hub-ca.pem' },
+      allowPlainText: false,
+      healthIntervalS: 30,
+    });
+    expect(issuesOf(withUplink('{ servers: [nats://hub.example:4222] }'))).toEqual([expect.objectContaining({ path: 'uplink.servers[0]', problem: expect.stringContaining('uplink.allowPlainText') })]);
+    expect(parseAgentConfig(withUplink('{ servers: [nats://127.0.0.1:4222] }'), SAMPLE).uplink?.servers).toEqual(['nats://127.0.0.1:4222']);
+    expect(issuesOf(withUplink('{ servers: [http://hub:4222] }'))).toEqual([expect.objectContaining({ path: 'uplink.servers[0]', problem: expect.stringContaining('nats://host:port') })]);
+    expect(issuesOf(withUplink('{ servers: [nats://127.0.0.1:4222], auth: { user: gw, credsFile: gw.creds } }'))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'uplink.auth', problem: expect.stringContaining('exactly one') })]),
+    );
+    expect(issuesOf(withUplink('{ servers: [nats://127.0.0.1:4222], auth: { user: gw } }'))).toEqual([expect.objectContaining({ path: 'uplink.auth.passwordFile' })]);
+    expect(issuesOf(withUplink('{ servers: [nats://127.0.0.1:4222], auth: { password: x } }'))).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'uplink.auth' })]));
+    const noCode = replaceOnce(sampleText, '  gatewayCode: GW-DEMO-0001           # issued by the provincial platform\n', '');
+    expect(issuesOf(withUplink('{ servers: [nats://127.0.0.1:4222] }', noCode))).toEqual([expect.objectContaining({ path: 'uplink', problem: expect.stringContaining('site.gatewayCode') })]);
+    const dotted = replaceOnce(sampleText, 'gatewayCode: GW-DEMO-0001', 'gatewayCode: GW.DEMO');
+    expect(issuesOf(withUplink('{ servers: [nats://127.0.0.1:4222] }', dotted))).toEqual([expect.objectContaining({ path: 'site.gatewayCode' })]);
+  });
+
   it('holds the documented demo password as a hash, never in plain', async () => {
     expect(sampleText).not.toMatch(/^\s*password:/m);
     expect(await verifyPassword('change-me', config.users[0]!.passwordHash)).toBe(true);

@@ -23,7 +23,19 @@ import { IssueList } from './issues.ts';
 import type { PlanPosition } from './plan.ts';
 import { checkPlan } from './plan.ts';
 import { compileRules, tripValueOf } from './rules.ts';
-import type { ApiConfig, ConfigSectionName, ConfigSections, HealthLimits, HeartbeatConfig, MetricsListenConfig, OutputConfig, SiteConfig, UpkeepIntervals, UserConfig } from './schema.ts';
+import type {
+  ApiConfig,
+  ConfigSectionName,
+  ConfigSections,
+  HealthLimits,
+  HeartbeatConfig,
+  MetricsListenConfig,
+  OutputConfig,
+  SiteConfig,
+  UpkeepIntervals,
+  UplinkConfig,
+  UserConfig,
+} from './schema.ts';
 import { configSections } from './schema.ts';
 import { storePointDefinitions } from './store-points.ts';
 import { parseYamlDocument, readYamlData } from './yaml-data.ts';
@@ -57,6 +69,8 @@ export interface AgentConfig {
   readonly api: ApiConfig;
   /** Where `hazmon run` serves /metrics and /healthz; null = not served. */
   readonly metrics: MetricsListenConfig | null;
+  /** The uplink to the regulator hub (file paths absolute); null = none. Sent as `site.gatewayCode`. */
+  readonly uplink: UplinkConfig | null;
   readonly health: HealthLimits;
   /** The point written periodically toward a PLC; null = no heartbeat. */
   readonly heartbeat: HeartbeatConfig | null;
@@ -135,6 +149,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
   if (sections.retention && sections.retention.minuteRollupDays < sections.retention.rawDays) {
     issues.add('HAZMON_CONFIG_INVALID', ['retention', 'minuteRollupDays'], `must not be shorter than rawDays (${sections.retention.rawDays})`);
   }
+  checkUplinkGateway(sections, issues);
   if (issues.count > 0 || !rules || !catalog || !isComplete(sections)) throw new HazmonConfigError(file, issues.listed, issues.count);
   const storePath = resolve(dirname(file), sections.store.path);
   return {
@@ -157,12 +172,30 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     users: sections.users,
     api: sections.api.tls === undefined ? sections.api : { ...sections.api, tls: { cert: resolve(dirname(file), sections.api.tls.cert), key: resolve(dirname(file), sections.api.tls.key) } },
     metrics: sections.metrics,
+    uplink: sections.uplink === null ? null : resolveUplinkFiles(sections.uplink, dirname(file)),
     health: sections.health,
     heartbeat: sections.heartbeat,
     positions: plan.positions,
     alarmHelp,
     alarmCount: rules.alarmCount,
   };
+}
+
+/** A gateway code is a token of the uplink's NATS subjects (`hazmon.<gatewayCode>.events`): no dots, wildcards or spaces. */
+const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function checkUplinkGateway(sections: Partial<ConfigSections>, issues: IssueList): void {
+  if (!sections.uplink || !sections.site) return;
+  const code = sections.site.gatewayCode;
+  if (code === undefined) issues.add('HAZMON_CONFIG_INVALID', ['uplink'], 'the uplink sends as the gateway: give site.gatewayCode (the code the provincial platform assigned)');
+  else if (!SUBJECT_TOKEN.test(code)) issues.add('HAZMON_CONFIG_INVALID', ['site', 'gatewayCode'], 'with an uplink the gateway code names its NATS subjects: 1-64 letters, digits, _ or -');
+}
+
+/** The uplink's credential and certificate files, relative to the config file's folder. */
+function resolveUplinkFiles(uplink: UplinkConfig, folder: string): UplinkConfig {
+  const fromFolder = <T extends Record<string, string | undefined>>(files: T): T =>
+    Object.fromEntries(Object.entries(files).map(([key, value]) => [key, key === 'user' || value === undefined ? value : resolve(folder, value)])) as T;
+  return { ...uplink, ...(uplink.auth && { auth: fromFolder(uplink.auth) }), ...(uplink.tls && { tls: fromFolder(uplink.tls) }) };
 }
 
 /** The file's data, or HazmonConfigError with every syntax error placed. */

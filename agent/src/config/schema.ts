@@ -207,6 +207,62 @@ const metricsSchema = z.strictObject({
   port: z.number().int().min(0).max(65535),
 });
 
+/** A NATS server URL: nats://host:port, or tls://host:port (TLS from the first byte). */
+const natsUrl = z.string().regex(/^(nats|tls):\/\/[^\s/@]+:\d{1,5}$/, 'a NATS server URL: nats://host:port or tls://host:port');
+
+/** The host of a NATS server URL, without brackets around an IPv6 address. */
+function natsHost(url: string): string {
+  return new URL(url.replace(/^(nats|tls):/, 'http:')).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** How the gateway proves who it is to the hub: one of them, from files the service reads (never a secret in this file). */
+const uplinkAuthSchema = z
+  .strictObject({
+    /** A NATS user with the password in `passwordFile` (its first line). */
+    user: text.optional(),
+    passwordFile: text.optional(),
+    /** A NATS credentials file (user JWT and nkey seed), as `nsc` writes it. */
+    credsFile: text.optional(),
+    /** A file holding an nkey seed (SU...). */
+    nkeySeedFile: text.optional(),
+  })
+  .superRefine((auth, context) => {
+    const ways = [auth.user !== undefined || auth.passwordFile !== undefined, auth.credsFile !== undefined, auth.nkeySeedFile !== undefined].filter(Boolean).length;
+    if (ways !== 1) context.addIssue({ code: 'custom', path: [], message: 'give exactly one of: user with passwordFile, credsFile, nkeySeedFile' });
+    if ((auth.user === undefined) !== (auth.passwordFile === undefined))
+      context.addIssue({ code: 'custom', path: [auth.user === undefined ? 'user' : 'passwordFile'], message: 'user and passwordFile go together' });
+  });
+
+/** The uplink to the regulator hub over NATS JetStream (uplink/README.md): outbound only, the agent's store as its outbox. */
+const uplinkSchema = z
+  .strictObject({
+    /** The hub's NATS servers; the client moves on to the next when one fails. */
+    servers: z.array(natsUrl).min(1),
+    auth: uplinkAuthSchema.optional(),
+    /** TLS to the hub: `ca` to trust (default the system's), `cert` and `key` for a client certificate (PEM files, relative paths from the config file's folder). */
+    tls: z.strictObject({ ca: text.optional(), cert: text.optional(), key: text.optional() }).optional(),
+    /** Talk to a server off loopback without TLS: the credentials and the site's data cross the network readable. */
+    allowPlainText: z.boolean().default(false),
+    /** How often the agent's health is sent (latest wins; not kept in the outbox). */
+    healthIntervalS: z.number().int().min(1).max(3600).default(30),
+  })
+  .superRefine((uplink, context) => {
+    if (uplink.tls === undefined && !uplink.allowPlainText) {
+      uplink.servers.forEach((url, index) => {
+        if (url.startsWith('nats:') && !isLoopbackHost(natsHost(url))) {
+          context.addIssue({
+            code: 'custom',
+            path: ['servers', index],
+            message: 'without TLS the credentials and the data cross the network readable: give uplink.tls, or set uplink.allowPlainText: true',
+          });
+        }
+      });
+    }
+    if (uplink.tls !== undefined && (uplink.tls.cert === undefined) !== (uplink.tls.key === undefined)) {
+      context.addIssue({ code: 'custom', path: ['tls', uplink.tls.cert === undefined ? 'cert' : 'key'], message: 'a client certificate needs both cert and key' });
+    }
+  });
+
 /** Limits past which the agent calls itself unhealthy (runtime alarm, /healthz 503, no systemd watchdog ping). */
 const healthSchema = z.strictObject({
   /** Event-loop delay that raises `agent/event_loop_lag` (polls, ticks and shut-offs all wait on the loop). */
@@ -262,6 +318,7 @@ export const configSections = {
   store: storeSectionSchema.prefault({}),
   api: apiSchema.prefault({}),
   metrics: metricsSchema.nullable().default(null),
+  uplink: uplinkSchema.nullable().default(null),
   health: healthSchema.prefault({}),
   heartbeat: heartbeatSchema.nullable().default(null),
   profiles: profilesSchema.nullable().default(null),
@@ -279,6 +336,7 @@ export type UserConfig = z.output<typeof userSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
 export type ApiConfig = z.output<typeof apiSchema>;
 export type MetricsListenConfig = z.output<typeof metricsSchema>;
+export type UplinkConfig = z.output<typeof uplinkSchema>;
 export type HealthLimits = z.output<typeof healthSchema>;
 export type HeartbeatConfig = z.output<typeof heartbeatSchema>;
 export type UpkeepIntervals = z.output<typeof upkeepIntervalsSchema>;

@@ -153,6 +153,8 @@ export interface RegulatorTokenCreated {
 export interface AgentServer {
   /** What it is, for log lines: e.g. `web server`. */
   readonly name: string;
+  /** Whether this config asks for it (e.g. the uplink only with an `uplink:` section); absent: always started. */
+  wanted?(config: PublicConfig): boolean;
   /** Starts serving; resolves once it serves. A rejection leaves the agent monitoring without this server. */
   start(api: AgentApi, log: (line: string) => void): Promise<RunningServer>;
 }

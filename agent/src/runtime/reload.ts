@@ -134,7 +134,7 @@ function updateWithJson(hash: Hash, value: unknown, depth: number): void {
 
 /**
  * Config fields a running agent cannot take over, by their path in the file: the store is opened once (path, memory
- * limit and retention), and the listeners, health limits and heartbeat are set up at start.
+ * limit and retention), and the listeners, the uplink, health limits and heartbeat are set up at start.
  */
 export function fixedFieldChanges(before: AgentConfig | RunningConfig, after: AgentConfig): string[] {
   const store = (config: AgentConfig | RunningConfig) => ({
@@ -152,6 +152,7 @@ export function fixedFieldChanges(before: AgentConfig | RunningConfig, after: Ag
     ...differingFields('retention', retentionBefore, retentionAfter),
     ...differingFields('api', before.api, after.api),
     ...differingFields('metrics', before.metrics, after.metrics),
+    ...differingFields('uplink', before.uplink, after.uplink),
     ...differingFields('health', before.health, after.health),
     ...differingFields('heartbeat', before.heartbeat, after.heartbeat),
   ];

@@ -179,6 +179,43 @@ export async function readings(
   return { resolution: chosen, rows };
 }
 
+/** Closed minutes minuteRollupsAfter returns at most per call: at 10k points, 100k rows. */
+export const MAX_ROLLUP_MINUTES = 10;
+
+/**
+ * The 1-minute rollup rows of the closed minutes (below the 1-minute watermark) after `afterStart`, whole minutes
+ * oldest first, each minute's rows in catalog order: an uplink's cursor, which moves by the last minute it got.
+ * Minutes without any row (the agent was not running) are skipped, not returned empty.
+ */
+export async function minuteRollupsAfter(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, afterStart: number, maxMinutes: number): Promise<AggregateRow[]> {
+  if (!Number.isSafeInteger(afterStart)) badRange('minuteRollupsAfter', `afterStart ${quote(afterStart)} must be epoch ms (a whole number)`);
+  requireCount(maxMinutes, MAX_ROLLUP_MINUTES, 'minuteRollupsAfter', 'maxMinutes');
+  const closedBefore = watermarks['1m'];
+  if (closedBefore === null) return [];
+  const rows = await connection.rows(
+    `WITH minutes AS (SELECT DISTINCT bucket FROM rollup_1m WHERE bucket > $1 AND bucket < $2 ORDER BY bucket LIMIT ${maxMinutes})
+     SELECT r.point_idx, r.bucket, r.min_value, r.max_value, r.sum_value / nullif(r.good_count, 0) AS avg_value, r.count, r.good_count
+     FROM rollup_1m r WHERE r.bucket IN (SELECT bucket FROM minutes) ORDER BY r.bucket, r.point_idx`,
+    [afterStart, closedBefore],
+  );
+  return rows.map((row) => {
+    const pointIndex = num(row.point_idx);
+    const start = num(row.bucket);
+    const goodCount = num(row.good_count);
+    return {
+      pointId: points.idOf(pointIndex),
+      start,
+      end: start + MINUTE_MS,
+      min: numOrNull(row.min_value),
+      avg: numOrNull(row.avg_value),
+      max: numOrNull(row.max_value),
+      count: num(row.count),
+      goodCount,
+      completeness: Math.min(1, goodCount / (MINUTE_MS / points.pollIntervalOf(pointIndex))),
+    };
+  });
+}
+
 export async function alarmEventsAfter(connection: SerialConnection, afterSeq: number, limit: number): Promise<AlarmEventRow[]> {
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsAfter', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
   requireCount(limit, MAX_PAGE, 'alarmEventsAfter', 'limit');

@@ -40,6 +40,7 @@ describe('HazmonStore.reader()', () => {
       'auditRows',
       'exportRange',
       'latestAlarmStates',
+      'minuteRollupsAfter',
       'pointDefinitions',
       'readings',
       'ruleHistory',
@@ -133,6 +134,32 @@ describe('HazmonStore.reader()', () => {
     expect((await reader.auditRows()).map((row) => [row.seq, row.who, row.action])).toEqual([[1, 'officer.li', 'acknowledge']]);
     // A handling record is no life-cycle step: the state a restart takes back is still the acknowledgement's.
     expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
+  });
+
+  it('gives the closed minutes after a cursor, whole minutes oldest first, never one still open', async () => {
+    const store = await openStore();
+    await store.registerPoints([point('T1.LEL'), point('T2.LEL')]);
+    // Minutes 0 and 1 of both points, minute 3 of T1 only (minute 2 had no reading), minute 4 still open.
+    for (let second = 0; second < 120; second++) for (const id of ['T1.LEL', 'T2.LEL']) store.writeReading(reading(id, T0 + second * 1000, second % 10));
+    for (let second = 180; second < 250; second++) store.writeReading(reading('T1.LEL', T0 + second * 1000, 5));
+    store.flush();
+    await store.rollUp();
+    const reader = store.reader();
+    const rows = await reader.minuteRollupsAfter(-1);
+    expect(rows.map((row) => [row.pointId, row.start - T0, row.count, row.min, row.max])).toEqual([
+      ['T1.LEL', 0, 60, 0, 9],
+      ['T2.LEL', 0, 60, 0, 9],
+      ['T1.LEL', 60_000, 60, 0, 9],
+      ['T2.LEL', 60_000, 60, 0, 9],
+      ['T1.LEL', 180_000, 60, 5, 5],
+    ]);
+    expect(rows[0]).toMatchObject({ end: T0 + 60_000, avg: 4.5, goodCount: 60, completeness: 1 });
+    expect((await reader.minuteRollupsAfter(T0, 1)).map((row) => [row.pointId, row.start - T0])).toEqual([
+      ['T1.LEL', 60_000],
+      ['T2.LEL', 60_000],
+    ]);
+    expect(await reader.minuteRollupsAfter(T0 + 180_000)).toEqual([]);
+    await expect(reader.minuteRollupsAfter(T0, 11)).rejects.toThrow(/maxMinutes 11 must be a whole number in 1\.\.10/);
   });
 
   it("keeps the store's row caps: a page of 10,000 events or audit rows, 1,000,000 readings", async () => {

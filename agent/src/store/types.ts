@@ -88,6 +88,12 @@ export interface StoreReader {
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]>;
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
   alarmEventsAfter(afterSeq: number, limit?: number): Promise<AlarmEventRow[]>;
+  /**
+   * The 1-minute aggregates of closed minutes after the minute starting at `afterStart` (at most `maxMinutes`, default
+   * and cap 10), whole minutes oldest first: pass the last start you got as the next cursor. A closed minute does not
+   * change (but for a rebuild after a late reading, a gateway clock stepped back); minutes without rows are skipped.
+   */
+  minuteRollupsAfter(afterStart: number, maxMinutes?: number): Promise<AggregateRow[]>;
   /** Alarm events with time in [from, to) and seq > afterSeq (of the given points, all when omitted), oldest first: a range read in pages. */
   alarmEventsInRange(query: AlarmEventRangeQuery): Promise<AlarmEventRow[]>;
   auditRows(query?: AuditRangeQuery): Promise<AuditRow[]>;

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_UPLINK_SUBJECTS, eventMessageSchema, gatewayPublishSubjects, parseUplinkSubject, uplinkMessageId, uplinkSubject } from './contract.ts';
+
+describe('uplink subjects and message ids', () => {
+  it('names one subject per gateway and kind, inside the stream and the gateway permission', () => {
+    expect(uplinkSubject('GW-1', 'events')).toBe('hazmon.GW-1.events');
+    expect(ALL_UPLINK_SUBJECTS).toBe('hazmon.*.*');
+    expect(gatewayPublishSubjects('GW-1')).toBe('hazmon.GW-1.>');
+    expect(parseUplinkSubject('hazmon.GW-1.aggregates')).toEqual({ gateway: 'GW-1', kind: 'aggregates' });
+  });
+
+  it('refuses subjects outside the contract', () => {
+    for (const subject of ['hazmon.GW-1', 'hazmon.GW-1.readings', 'other.GW-1.events', 'hazmon.GW-1.events.extra', 'hazmon.GW 1.events']) expect(parseUplinkSubject(subject), subject).toBeNull();
+  });
+
+  it('gives the same data the same message id, apart per gateway and kind', () => {
+    expect(uplinkMessageId('GW-1', 'events', 42)).toBe('GW-1.events.42');
+    expect(uplinkMessageId('GW-1', 'aggregates', '1796544120000.0')).toBe('GW-1.aggregates.1796544120000.0');
+    expect(uplinkMessageId('GW-2', 'events', 42)).not.toBe(uplinkMessageId('GW-1', 'events', 42));
+  });
+
+  it('refuses a payload of another version, naming the field', () => {
+    const event = { v: 1, gateway: 'GW-1', seq: 1, time: 1, writtenAt: 1, pointId: null, ruleId: 'hi', kind: 'raised', stateAfter: 'unack', priority: 'high', who: 'engine', why: null, details: null };
+    expect(eventMessageSchema.safeParse(event).success).toBe(true);
+    const parsed = eventMessageSchema.safeParse({ ...event, v: 2 });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['v']);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The uplink contract between a gateway and the regulator hub: NATS subjects per gateway, the JetStream message id
+ * of each message, and each payload as a zod schema carrying the contract's version. Both sides import this file and
+ * nothing else of the uplink, so it depends on zod alone.
+ */
+import { z } from 'zod';
+
+/** Bumped when a payload changes in a way an older hub would misread; the hub refuses versions it does not know. */
+export const UPLINK_VERSION = 1;
+
+/** The first token of every uplink subject. */
+const SUBJECT_ROOT = 'hazmon';
+
+export const UPLINK_KINDS = ['events', 'aggregates', 'health', 'site'] as const;
+export type UplinkKind = (typeof UPLINK_KINDS)[number];
+
+/** A gateway code as a subject token: no dots, wildcards or spaces (the agent's config checks the same). */
+const gatewayCode = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/** `hazmon.<gatewayCode>.<kind>`: the only subjects a gateway's credentials may publish to. */
+export function uplinkSubject(gateway: string, kind: UplinkKind): string {
+  return `${SUBJECT_ROOT}.${gateway}.${kind}`;
+}
+
+/** Every gateway's subjects, for the hub's stream. */
+export const ALL_UPLINK_SUBJECTS = `${SUBJECT_ROOT}.*.*`;
+
+/** What a gateway's NATS user may publish: its own subjects (the JetStream replies come back on its inbox). */
+export function gatewayPublishSubjects(gateway: string): string {
+  return `${SUBJECT_ROOT}.${gateway}.>`;
+}
+
+/** The gateway and kind a subject names, or null for a subject outside the contract. */
+export function parseUplinkSubject(subject: string): { readonly gateway: string; readonly kind: UplinkKind } | null {
+  const [root, gateway, kind, ...rest] = subject.split('.');
+  if (root !== SUBJECT_ROOT || rest.length > 0 || !gatewayCode.safeParse(gateway).success || !(UPLINK_KINDS as readonly string[]).includes(kind ?? '')) return null;
+  return { gateway: gateway!, kind: kind as UplinkKind };
+}
+
+/**
+ * The `Nats-Msg-Id` of a message: the same data always gets the same id, so a message sent again after a cut or a
+ * restart (its acknowledgement lost) is dropped by the stream inside its duplicate window. `key` is the event's seq,
+ * or `<minute start>.<part>` for aggregates.
+ */
+export function uplinkMessageId(gateway: string, kind: UplinkKind, key: string | number): string {
+  return `${gateway}.${kind}.${key}`;
+}
+
+const epochMs = z.number().int().nonnegative();
+const envelope = { v: z.literal(UPLINK_VERSION), gateway: gatewayCode };
+
+/** One alarm life-cycle row of the agent's store (`alarm_events`), handling records (`kind: handled`) and upkeep records included. */
+export const eventMessageSchema = z.strictObject({
+  ...envelope,
+  /** The store's seq: unique per gateway, 1, 2, 3, ... in commit order. */
+  seq: z.number().int().positive(),
+  /** Event time and when the gateway committed it, epoch ms UTC. */
+  time: epochMs,
+  writtenAt: epochMs,
+  pointId: z.string().nullable(),
+  ruleId: z.string(),
+  kind: z.string(),
+  stateAfter: z.string(),
+  priority: z.enum(['emergency', 'high', 'medium', 'low']).nullable(),
+  who: z.string().nullable(),
+  why: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export type EventMessage = z.output<typeof eventMessageSchema>;
+
+/** One point's closed minute, as the agent's 1-minute rollup has it; min/avg/max over good readings, null when none. */
+const aggregateSchema = z.strictObject({
+  pointId: z.string(),
+  min: z.number().nullable(),
+  avg: z.number().nullable(),
+  max: z.number().nullable(),
+  count: z.number().int().nonnegative(),
+  goodCount: z.number().int().nonnegative(),
+  /** goodCount / expected readings (60 s / the point's poll interval), capped at 1. */
+  completeness: z.number().min(0).max(1),
+});
+export type AggregateEntry = z.output<typeof aggregateSchema>;
+
+/** Points of one minute per message at most: 1000 rows are ~100 KB of JSON, a tenth of NATS's default max payload. */
+export const AGGREGATE_ROWS_PER_MESSAGE = 1000;
+
+/** A closed minute's aggregates of every point that had readings, split in parts of at most AGGREGATE_ROWS_PER_MESSAGE points (in catalog order). */
+export const aggregatesMessageSchema = z.strictObject({
+  ...envelope,
+  /** The minute's start, epoch ms UTC. */
+  minute: epochMs.refine((value) => value % 60_000 === 0, 'a minute start'),
+  part: z.number().int().nonnegative(),
+  parts: z.number().int().positive(),
+  rows: z.array(aggregateSchema).min(1).max(AGGREGATE_ROWS_PER_MESSAGE),
+});
+export type AggregatesMessage = z.output<typeof aggregatesMessageSchema>;
+
+/** The agent's health now (latest wins: not in the outbox). */
+export const healthMessageSchema = z.strictObject({
+  ...envelope,
+  time: epochMs,
+  healthy: z.boolean(),
+  alive: z.boolean(),
+  reasons: z.array(z.string()),
+  /** Alarms standing now (engine and runtime), by priority. */
+  activeAlarms: z.record(z.string(), z.number().int().nonnegative()),
+});
+export type HealthMessage = z.output<typeof healthMessageSchema>;
+
+/** Points' metadata per site message at most: a point's is ~300-500 bytes of JSON, so a part stays well under NATS's 1 MB. */
+export const SITE_POINTS_PER_MESSAGE = 500;
+
+/**
+ * Who the gateway is and what it monitors: sent at each start and whenever the running config changes, the points in
+ * parts of at most SITE_POINTS_PER_MESSAGE (catalog order), each part with the site.
+ */
+export const siteMessageSchema = z.strictObject({
+  ...envelope,
+  time: epochMs,
+  /** The running config's hash: with the part, the site message's key (one set of messages per config). */
+  configHash: z.string(),
+  part: z.number().int().nonnegative(),
+  parts: z.number().int().positive(),
+  site: z.strictObject({
+    id: z.string(),
+    name: z.string(),
+    timeZone: z.string(),
+    enterprise: z.strictObject({ code: z.string(), name: z.string() }).nullable(),
+  }),
+  /** Each point's regulatory metadata as the store keeps it (StorePointDefinition). */
+  points: z.array(z.record(z.string(), z.unknown())).max(SITE_POINTS_PER_MESSAGE),
+});
+export type SiteMessage = z.output<typeof siteMessageSchema>;
+
+export const UPLINK_SCHEMAS = {
+  events: eventMessageSchema,
+  aggregates: aggregatesMessageSchema,
+  health: healthMessageSchema,
+  site: siteMessageSchema,
+} as const satisfies Record<UplinkKind, z.ZodType>;
+
+export type UplinkMessage = { [K in UplinkKind]: { readonly kind: K; readonly body: z.output<(typeof UPLINK_SCHEMAS)[K]> } }[UplinkKind];
