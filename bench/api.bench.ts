@@ -29,6 +29,7 @@
  * The default run took 6-11 min on the shared 2-core machine at load 10-21 (the whole-day aggregate pull alone 55-160 s
  * while the route pages it by 10,000 rows); the figures print as each phase ends.
  * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives the loaded ingest run one kind of client only (default both).
+ * HAZMON_BENCH_CPU_PROFILE=DIR writes the loaded ingest run's CPU profile (node --cpu-prof) to DIR.
  * HAZMON_BENCH_DAY_PULLS (default 1; 0 skips the day) sets the whole-day aggregate pulls.
  * HAZMON_BENCH_ALARMS (default 1000), HAZMON_BENCH_HISTORY_EVENTS (100000), HAZMON_BENCH_REQUESTS (requests per
  * figure of 3 and 4, default 60), HAZMON_BENCH_WARMUP_S (3), HAZMON_BENCH_MEASURE_S (8) and HAZMON_BENCH_ROUNDS
@@ -62,6 +63,8 @@ if (!['both', 'dashboards', 'regulators'].includes(LOAD)) throw new Error(`HAZMO
 const ONLY = env.HAZMON_BENCH_ONLY ?? 'both';
 if (!['both', 'history', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history or ingest (got ${ONLY})`);
 const withDashboards = LOAD !== 'regulators';
+/** HAZMON_BENCH_CPU_PROFILE=DIR: the loaded ingest run's agent writes a V8 CPU profile there (node --cpu-prof) when it stops. */
+const CPU_PROFILE_DIR = env.HAZMON_BENCH_CPU_PROFILE;
 const withRegulators = LOAD !== 'dashboards';
 
 const STREAMS = 20;
@@ -105,8 +108,8 @@ interface RunningAgent {
 }
 
 /** `hazmon run CONFIG` as the unit runs it; resolves once its web server serves. */
-async function startAgent(bundle: string, configPath: string): Promise<RunningAgent> {
-  const [command, args] = nodeCommand(0, bundle, ['run', configPath]);
+async function startAgent(bundle: string, configPath: string, profiled = false): Promise<RunningAgent> {
+  const [command, args] = nodeCommand(0, bundle, ['run', configPath], profiled && CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []);
   const child = spawn(command, args, { env: { ...env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
@@ -461,7 +464,7 @@ async function startClientLoad(base: string) {
 
 async function ingestRun(bundle: string, configPath: string, loaded: boolean): Promise<IngestRun> {
   const load = loadavg()[0]!;
-  const agent = await startAgent(bundle, configPath);
+  const agent = await startAgent(bundle, configPath, loaded);
   let clientLoad: Awaited<ReturnType<typeof startClientLoad>> | null = null;
   let clients = '';
   let stored = 0;

@@ -6,6 +6,7 @@ import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, type Quality } from '@hazmon
 import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
 import { quote } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
+import type { BucketSums } from './open-buckets.ts';
 import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
@@ -72,12 +73,83 @@ function levelFor(from: number, intervalMs: number): RollupLevel {
   return '1m';
 }
 
+/** A minute not yet rolled up whose sums are in memory (RollupMaintainer.openMinutes). */
+export interface OpenMinute {
+  readonly start: number;
+  readonly sums: BucketSums | 'empty';
+}
+
+/** Good-reading min / max / sum (engineering units, as a rollup row holds them) and counts of one point and interval. */
+interface CellSums {
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+  count: number;
+  good: number;
+}
+
+/** Adds `more` into `into` as SQL's min / max / sum over rollup rows do (NULL where no good reading). */
+function addCell(into: CellSums, more: CellSums): void {
+  into.count += more.count;
+  into.good += more.good;
+  if (more.min === null) return;
+  into.min = into.min === null ? more.min : Math.min(into.min, more.min);
+  into.max = into.max === null ? more.max : Math.max(into.max!, more.max!);
+  into.sum = into.sum === null ? more.sum : into.sum + more.sum!;
+}
+
+/**
+ * The open minutes' sums of the asked points by cell (point_idx * intervals + interval), each minute divided as the
+ * rollup row of it will be: read synchronously, before the SQL part runs, as the sums grow with each commit.
+ */
+function openMinuteCells(minutes: readonly OpenMinute[], points: PointRegistry, query: AggregateQuery): Map<number, CellSums> {
+  const { from, to, intervalMs, pointIndexes } = query;
+  const intervals = (to - from) / intervalMs;
+  const cells = new Map<number, CellSums>();
+  for (const { start, sums } of minutes) {
+    if (sums === 'empty') continue;
+    const interval = Math.floor((start - from) / intervalMs);
+    for (const point of pointIndexes) {
+      const count = point < sums.points ? sums.count[point]! : 0;
+      if (count === 0) continue;
+      const good = sums.good[point]!;
+      const divisor = points.divisorOf(point);
+      const minute: CellSums =
+        good === 0 ? { min: null, max: null, sum: null, count, good } : { min: sums.min[point]! / divisor, max: sums.max[point]! / divisor, sum: sums.sum[point]! / divisor, count, good };
+      const key = point * intervals + interval;
+      const cell = cells.get(key);
+      if (cell === undefined) cells.set(key, minute);
+      else addCell(cell, minute);
+    }
+  }
+  return cells;
+}
+
+/** [from, to) less the open minutes, as consecutive ranges. */
+function rangesOutside(from: number, to: number, minutes: readonly OpenMinute[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let cursor = from;
+  for (const { start } of minutes) {
+    if (start > cursor) ranges.push([cursor, start]);
+    cursor = Math.max(cursor, start + MINUTE_MS);
+  }
+  if (cursor < to) ranges.push([cursor, to]);
+  return ranges;
+}
+
 /**
  * Min/avg/max/count/good count per point and interval, with completeness. Each stretch of time is read
- * from the coarsest level that is complete there, then finer levels, then raw rows not yet rolled up;
- * intervals without any reading are returned with count 0 and completeness 0, never left out.
+ * from the coarsest level that is complete there, then finer levels, then the minutes not yet rolled up: from their
+ * sums in memory where the store keeps them (`openMinutes`, the same figures their rollup rows will hold), else from
+ * raw rows. Intervals without any reading are returned with count 0 and completeness 0, never left out.
  */
-export async function aggregates(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, query: AggregateQuery): Promise<AggregateRow[]> {
+export async function aggregates(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  query: AggregateQuery,
+  openMinutes: (from: number, to: number) => readonly OpenMinute[] = () => [],
+): Promise<AggregateRow[]> {
   const { from, to, intervalMs, pointIndexes } = query;
   const where = 'aggregates';
   requireRange(from, to, where);
@@ -87,7 +159,8 @@ export async function aggregates(connection: SerialConnection, points: PointRegi
   if (from % MINUTE_MS !== 0) badRange(where, `from ${from} must fall on a minute boundary`);
   if ((to - from) % intervalMs !== 0) badRange(where, `to - from (${to - from} ms) must be a whole number of intervals of ${intervalMs} ms`);
   if (pointIndexes.length === 0) return [];
-  const cells = ((to - from) / intervalMs) * pointIndexes.length;
+  const intervals = (to - from) / intervalMs;
+  const cells = intervals * pointIndexes.length;
   if (cells > MAX_AGGREGATE_CELLS) badRange(where, `${cells} point-intervals asked for; at most ${MAX_AGGREGATE_CELLS} per query`);
 
   const parts: string[] = [];
@@ -102,16 +175,22 @@ export async function aggregates(connection: SerialConnection, points: PointRegi
       cursor = end;
     }
   }
-  if (cursor < to) {
+  const inMemory = cursor < to ? openMinutes(cursor, to) : [];
+  const memoryCells = openMinuteCells(inMemory, points, query);
+  const rawRanges = rangesOutside(cursor, to, inMemory);
+  if (rawRanges.length > 0) {
     parts.push(`SELECT r.point_idx, r.t // ${MINUTE_MS} * ${MINUTE_MS} AS bucket,
         min(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
         max(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
         sum(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
         count(*), count(*) FILTER (WHERE r.quality = 0)
       FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
-      WHERE r.t >= ${cursor} AND r.t < ${to}
+      WHERE ${rawRanges.map(([start, end]) => `(r.t >= ${start} AND r.t < ${end})`).join(' OR ')}
       GROUP BY r.point_idx, bucket, p.value_divisor`);
   }
+  if (parts.length === 0) parts.push('SELECT point_idx, bucket, min_value, max_value, sum_value, count, good_count FROM rollup_1m WHERE false');
+  // Every registered point (a regulator's whole-site pull): no list of them to parse twice.
+  const everyPoint = pointIndexes.length === points.size && new Set(pointIndexes).size === points.size;
   const pointList = pointIndexes.join(', ');
   const rows = await connection.rows(`
     WITH parts (point_idx, bucket, min_value, max_value, sum_value, count, good_count) AS (${parts.join('\nUNION ALL\n')}),
@@ -119,11 +198,10 @@ export async function aggregates(connection: SerialConnection, points: PointRegi
       SELECT point_idx, ${from} + (bucket - ${from}) // ${intervalMs} * ${intervalMs} AS start,
              min(min_value) AS min_value, max(max_value) AS max_value, sum(sum_value) AS sum_value,
              sum(count) AS count, sum(good_count) AS good_count
-      FROM parts WHERE point_idx IN (${pointList}) GROUP BY ALL
+      FROM parts ${everyPoint ? '' : `WHERE point_idx IN (${pointList})`} GROUP BY ALL
     ),
-    grid AS (SELECT p.point_idx, s.start FROM (SELECT unnest([${pointList}]) AS point_idx) p CROSS JOIN range(${from}, ${to}, ${intervalMs}) s(start))
-    SELECT g.point_idx, g.start, a.min_value, a.max_value, a.sum_value / nullif(a.good_count, 0) AS avg_value,
-           coalesce(a.count, 0) AS count, coalesce(a.good_count, 0) AS good_count
+    grid AS (SELECT p.point_idx, s.start FROM (${everyPoint ? 'SELECT point_idx FROM points' : `SELECT unnest([${pointList}]) AS point_idx`}) p CROSS JOIN range(${from}, ${to}, ${intervalMs}) s(start))
+    SELECT g.point_idx, g.start, a.min_value, a.max_value, a.sum_value, coalesce(a.count, 0) AS count, coalesce(a.good_count, 0) AS good_count
     FROM grid g
     LEFT JOIN per_interval a ON a.point_idx = g.point_idx AND a.start = g.start
     ORDER BY g.point_idx, g.start`);
@@ -131,18 +209,20 @@ export async function aggregates(connection: SerialConnection, points: PointRegi
     const pointIndex = num(row.point_idx);
     const start = num(row.start);
     const end = Math.min(start + intervalMs, to);
-    const goodCount = num(row.good_count);
+    const sums: CellSums = { min: numOrNull(row.min_value), max: numOrNull(row.max_value), sum: numOrNull(row.sum_value), count: num(row.count), good: num(row.good_count) };
+    const fromMemory = memoryCells.get(pointIndex * intervals + (start - from) / intervalMs);
+    if (fromMemory !== undefined) addCell(sums, fromMemory);
     const expected = (end - start) / points.pollIntervalOf(pointIndex);
     return {
       pointId: points.idOf(pointIndex),
       start,
       end,
-      min: numOrNull(row.min_value),
-      avg: numOrNull(row.avg_value),
-      max: numOrNull(row.max_value),
-      count: num(row.count),
-      goodCount,
-      completeness: expected > 0 ? Math.min(1, goodCount / expected) : 0,
+      min: sums.min,
+      avg: sums.good === 0 || sums.sum === null ? null : sums.sum / sums.good,
+      max: sums.max,
+      count: sums.count,
+      goodCount: sums.good,
+      completeness: expected > 0 ? Math.min(1, sums.good / expected) : 0,
     };
   });
 }
@@ -167,6 +247,7 @@ export async function readings(
   resolution: ReadingsResolution,
   limit: number,
   rawKeptFrom: number,
+  openMinutes?: (from: number, to: number) => readonly OpenMinute[],
 ): Promise<ReadingsResult> {
   const pointIndex = points.require(pointId, 'readings');
   requireRange(from, to, 'readings');
@@ -175,7 +256,7 @@ export async function readings(
   const width = ROLLUP_WIDTH_MS[chosen];
   const alignedFrom = floorTo(from, width);
   const alignedTo = Math.ceil(to / width) * width;
-  const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width });
+  const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width }, openMinutes);
   return { resolution: chosen, rows };
 }
 

@@ -294,6 +294,8 @@ export interface StoreStats {
   readonly rollupBucketsFromMemory: number;
   /** Rollup windows built by an aggregate over the finer table (catch-up after a start, a late reading). */
   readonly rollupSqlBuilds: number;
+  /** Minutes not yet rolled up that queries (aggregates, trends) read from those sums instead of raw rows. */
+  readonly queryMinutesFromMemory: number;
   readonly retentionRuns: number;
   readonly retentionDeletedRaw: number;
   readonly backgroundFailures: number;
