@@ -52,8 +52,8 @@ let secret: string;
 let revokedSecret: string;
 
 /** GET with `Authorization: Bearer <token>` and nothing else. */
-function pull<T = unknown>(path: string, token = secret): Promise<Answer<T>> {
-  return new WebClient(web.base, document).request<T>('GET', path, { headers: { Authorization: `Bearer ${token}` } });
+function pull<T = unknown>(path: string, token = secret, headers: Record<string, string> = {}): Promise<Answer<T>> {
+  return new WebClient(web.base, document).request<T>('GET', path, { headers: { Authorization: `Bearer ${token}`, ...headers } });
 }
 
 const engineAlarm = (id: string) => web.agent.alarms().engine.find((alarm) => alarm.id === id);
@@ -166,6 +166,38 @@ describe('GET /api/v1/points', () => {
     // Out of service, lo no longer colours the site.
     expect((await pull<SiteAnswer>('/api/v1/site')).body.warningGrade).toBe('normal');
     expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/return-to-service`, { body: {} })).status).toBe(200);
+  });
+});
+
+describe('GET /api/v1/points?fields=fixed|live', () => {
+  it('splits each entry into the fixed fields, kept by their ETag (304 while the config is the same), and the live ones', async () => {
+    type Entry = Record<string, unknown> & { id: string };
+    const all = await pull<{ points: Entry[] }>('/api/v1/points');
+    const fixed = await pull<{ points: Entry[] }>('/api/v1/points?fields=fixed');
+    const live = await pull<{ points: Entry[] }>('/api/v1/points?fields=live');
+    expect([fixed.status, live.status]).toEqual([200, 200]);
+    const liveFields = ['outOfService', 'value', 'quality', 'reason', 'sourceTime', 'receiveTime'];
+    const tag = fixed.headers.get('etag');
+    expect(tag).toMatch(/^"points-[0-9a-z]+-\d+"$/);
+    expect(fixed.headers.get('cache-control')).toBe('private, no-cache');
+    expect(live.headers.get('etag')).toBeNull();
+    // The same points in the same order; the fixed and the live fields together make each whole entry.
+    expect(fixed.body.points.map((point) => point.id)).toEqual(all.body.points.map((point) => point.id));
+    expect(live.body.points.map((point) => point.id)).toEqual(all.body.points.map((point) => point.id));
+    for (const [i, point] of all.body.points.entries()) {
+      expect(fixed.body.points[i]).toEqual(Object.fromEntries(Object.entries(point).filter(([field]) => !liveFields.includes(field))));
+      expect(Object.keys(live.body.points[i]!).sort()).toEqual(['id', ...liveFields].sort());
+    }
+    const gas = live.body.points.find((point) => point.id === 'GD-1.concentration')!;
+    expect(gas).toMatchObject({ quality: 'good', value: expect.any(Number), receiveTime: expect.any(Number) });
+
+    const again = await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': tag! });
+    expect(again).toMatchObject({ status: 304, body: '' });
+    expect(again.headers.get('etag')).toBe(tag);
+    expect((await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': `"other", ${tag}` })).status).toBe(304);
+    expect((await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': '"points-0-1"' })).status).toBe(200);
+    expect((await pull('/api/v1/points?fields=live', secret, { 'If-None-Match': tag! })).status).toBe(200);
+    expect(await pull('/api/v1/points?fields=values')).toMatchObject({ status: 400, body: { error: { field: 'fields' } } });
   });
 });
 

@@ -36,7 +36,11 @@ describe('aggregates of open minutes', () => {
     const random = seeded(5);
     for (let t = T0; t < T0 + 3 * MINUTE; t += 1000) {
       const r = random();
-      store.writeReading(r < 0.05 ? reading('P', t, null, { quality: 'bad', reason: { code: 'frame', message: 'crc' } }) : reading('P', t, Math.round(random() * 10_000) / 100, { quality: r < 0.1 ? 'uncertain' : 'good' }));
+      store.writeReading(
+        r < 0.05
+          ? reading('P', t, null, { quality: 'bad', reason: { code: 'frame', message: 'crc' } })
+          : reading('P', t, Math.round(random() * 10_000) / 100, { quality: r < 0.1 ? 'uncertain' : 'good' }),
+      );
       if (t % 5000 === 0) store.writeReading(reading('H', t, Math.round(random() * 200) / 2 - 50));
     }
     // A reading in the fourth minute: the first three can close, the fourth stays open.

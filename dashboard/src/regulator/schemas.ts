@@ -147,3 +147,15 @@ export const RegulatorPointSchema = PointSchema.extend({
 }).openapi('RegulatorPoint');
 
 export const RegulatorPointListSchema = z.object({ points: z.array(RegulatorPointSchema) }).openapi('PointList');
+
+/** What changes with every reading or alarm-mode change; the rest of a point's entry changes only with the config. */
+const LIVE_FIELDS = { outOfService: true, value: true, quality: true, reason: true, sourceTime: true, receiveTime: true } as const;
+export const PointFixedListSchema = z.object({ points: z.array(RegulatorPointSchema.omit(LIVE_FIELDS).openapi('PointFixed')) }).openapi('PointFixedList');
+export const PointLiveListSchema = z.object({ points: z.array(RegulatorPointSchema.pick({ id: true, ...LIVE_FIELDS }).openapi('PointLive')) }).openapi('PointLiveList');
+
+export const PointsQuery = z.strictObject({
+  fields: z.enum(['all', 'fixed', 'live']).optional().openapi({
+    description:
+      'all (default): every field. fixed: what changes only with the config (metadata, thresholds, indicator codes, position), with an ETag to send back as If-None-Match (304 while unchanged). live: the id and the latest value, quality, reason, times and out-of-service alarms',
+  }),
+});

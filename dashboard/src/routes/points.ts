@@ -1,13 +1,12 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
 import { type AgentApi, type LatestValue, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { z } from 'zod';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
-import { type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
+import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
@@ -105,7 +104,7 @@ function staticFields(id: string, metadata: PointMetadata | undefined, indicator
   };
 }
 
-/** The live fields of a point's entry, as JSON without the opening brace: they follow its static JSON. */
+/** The live fields of a point's entry, as JSON without the opening brace: they follow its static JSON or its id. */
 function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): string {
   const live: Omit<PointView, keyof StaticFields> = {
     outOfService: [...outOfService],
@@ -118,24 +117,71 @@ function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): s
   return JSON.stringify(live).slice(1);
 }
 
+/** Started per process: an ETag of a restarted server never matches one of before (its config may differ). */
+const ETAG_PREFIX = `points-${Date.now().toString(36)}`;
+let configsSeen = 0;
+const fixedTagByConfig = new WeakMap<PublicConfig, string>();
+
+/** The ETag of the fixed fields under a config: a new one for each config object (each start and reload). */
+function fixedTag(config: PublicConfig): string {
+  let tag = fixedTagByConfig.get(config);
+  if (tag === undefined) {
+    configsSeen += 1;
+    tag = `"${ETAG_PREFIX}-${configsSeen}"`;
+    fixedTagByConfig.set(config, tag);
+  }
+  return tag;
+}
+
+/** If-None-Match names the tag (or is `*`): the client has the representation already. */
+function matches(ifNoneMatch: string | undefined, tag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((candidate) => {
+    const trimmed = candidate.trim();
+    return trimmed === '*' || trimmed === tag || trimmed === `W/${tag}`;
+  });
+}
+
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+
 export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
     createRoute({
       method: 'get',
       path: '/api/v1/points',
       summary:
-        'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start)',
-      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
+        'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start); or only the fixed or the live fields',
+      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}. The fixed fields change only when the config does (a start, a reload, a threshold change): a client keeps them with their ETag and asks for the live fields.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
-      responses: { 200: { description: 'The points', content: json(RegulatorPointListSchema) }, ...errorResponses(401, 403) },
+      request: { query: PointsQuery },
+      responses: {
+        200: {
+          description: 'The points (every field, the fixed ones with an ETag, or the live ones)',
+          headers: { ETag: { description: 'With fields=fixed: the version of the fixed fields, for If-None-Match', schema: { type: 'string' } } },
+          content: json(z.union([RegulatorPointListSchema, PointFixedListSchema, PointLiveListSchema])),
+        },
+        304: { description: 'fields=fixed and If-None-Match names the ETag of the fixed fields in force: unchanged' },
+        ...errorResponses(400, 401, 403),
+      },
     }),
     async (c) => {
       const { api } = contextOf();
-      const [fixed, outOfService] = await Promise.all([staticJson(api), outOfServiceByPoint(api)]);
-      const entries = api.latestValues().map((latest) => `${fixed.get(latest.pointId) ?? bareOpeningJson(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`);
-      // The document's shape (RegulatorPointListSchema) built as text: the metadata was serialized once per config.
-      return c.body(`{"points":[${entries.join(',')}]}`, 200, { 'Content-Type': 'application/json' }) as never;
+      const fields = c.req.valid('query').fields ?? 'all';
+      // Built as text, in the shape of the schemas above: the fixed fields were serialized once per config.
+      if (fields === 'fixed') {
+        // The config of the moment: a reload while its fixed fields are read does not mix two configs under one tag.
+        const config = api.config;
+        const cache = { ETag: fixedTag(config), 'Cache-Control': 'private, no-cache' };
+        if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
+        const fixed = await staticJson(api);
+        const entries = config.readingPoints.map((id) => `${(fixed.get(id) ?? bareOpeningJson(id)).slice(0, -1)}}`);
+        return c.body(`{"points":[${entries.join(',')}]}`, 200, { ...JSON_TYPE, ...cache }) as never;
+      }
+      const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
+      const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
+      const entries = api.latestValues().map((latest) => `${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`);
+      return c.body(`{"points":[${entries.join(',')}]}`, 200, JSON_TYPE) as never;
     },
   );
 }
