@@ -299,6 +299,31 @@ describe('GET /api/v1/export', () => {
     await waitFor('temporary export files deleted', () => exportDirs().length <= before.length);
   });
 
+  it('streams the aggregates of a range in one file, the rows of GET /api/v1/aggregates by interval then point', async () => {
+    const to = minute(Date.now());
+    const from = to - 3 * 60_000;
+    const points = 'GD-1.concentration,XV-1.closed';
+    const csv = await pull<string>(`/api/v1/export?what=aggregates&interval=1m&points=${points}&format=csv&from=${iso(from)}&to=${iso(to)}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="aggregates-.*\.csv"$/);
+    const [header, ...lines] = csv.body.trim().split('\n');
+    expect(header).toBe('point_id,start_ms,end_ms,min,avg,max,count,good_count,completeness');
+    const page = await pull<AggregatePage>(`/api/v1/aggregates?points=${points}&interval=1m&from=${iso(from)}&to=${iso(to)}`);
+    const exported = lines.map((line) => line.split(','));
+    // The minutes are closed and rolled up (or read from the same raw rows): the same figures, by interval then point.
+    const byInterval = [...page.body.rows].sort((a, b) => a.start.localeCompare(b.start) || a.pointId.localeCompare(b.pointId));
+    expect(exported.map(([pointId, start, , , , , count]) => [pointId, iso(Number(start)), Number(count)])).toEqual(byInterval.map((row) => [row.pointId, row.start, row.count]));
+    for (const [query, field] of [
+      [`what=aggregates&format=csv&from=${iso(from)}&to=${iso(to)}`, 'interval'],
+      [`what=readings&interval=1m&format=csv&from=${iso(from)}&to=${iso(to)}`, 'interval'],
+      [`what=aggregates&interval=1h&format=csv&from=${iso(from)}&to=${iso(to)}`, 'from'],
+      [`what=aggregates&interval=1m&points=nope&format=csv&from=${iso(from)}&to=${iso(to)}`, 'points'],
+      [`what=alarm_events&points=${points}&format=csv&from=${iso(from)}&to=${iso(to)}`, 'points'],
+    ] as const) {
+      expect(await pull(`/api/v1/export?${query}`), query).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field } } });
+    }
+  });
+
   it('refuses a range over 31 days, naming to', async () => {
     expect(await pull('/api/v1/export?what=readings&format=csv&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z')).toMatchObject({ status: 400, body: { error: { field: 'to' } } });
   });
@@ -329,10 +354,10 @@ describe('the regulator route x credential matrix', () => {
 describe('generated query params', () => {
   const AGGREGATE_PARAMS = ['points', 'interval', 'from', 'to', 'limit'] as const;
   const DEVICE_PARAMS = ['from', 'to'] as const;
-  const EXPORT_PARAMS = ['what', 'format', 'from', 'to'] as const;
+  const EXPORT_PARAMS = ['what', 'format', 'from', 'to', 'interval', 'points'] as const;
   const value = fc.oneof(
     fc.string({ maxLength: 40 }),
-    fc.constantFrom('1m', '1h', '1d', 'csv', 'parquet', 'readings', 'alarm_events', '0', '-1', '99999', '1e3', 'GD-1.concentration', ',', ''),
+    fc.constantFrom('1m', '1h', '1d', 'csv', 'parquet', 'readings', 'aggregates', 'alarm_events', '0', '-1', '99999', '1e3', 'GD-1.concentration', ',', ''),
     fc.date({ min: new Date(-1e14), max: new Date(3e14), noInvalidDate: true }).map((date) => date.toISOString()),
     fc.date({ min: new Date('2026-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }).map((date) => new Date(Math.floor(date.getTime() / 3_600_000) * 3_600_000).toISOString()),
   );

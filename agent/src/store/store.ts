@@ -544,7 +544,7 @@ export class HazmonStore {
 
   /** Writes a time range to CSV or Parquet; returns the number of rows written. Commit first with flush() to include queued readings. */
   exportRange(request: ExportRequest): Promise<number> {
-    return queries.exportRange(this.reads, this.points, request);
+    return queries.exportRange(this.reads, this.points, this.rollups.watermarks, request);
   }
 
   /** Rolls up every minute closed by the committed readings (the timer does this every rollupIntervalMs). */

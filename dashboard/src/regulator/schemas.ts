@@ -113,11 +113,18 @@ export const AggregatePageSchema = z
 
 export const EXPORT_MAX_DAYS = 31;
 
+/** Point-intervals an aggregates export holds at most (the store's cap): ~60 bytes of CSV each. */
+export const EXPORT_MAX_AGGREGATE_CELLS = 10_000_000;
+
 export const ExportQuery = z.strictObject({
-  what: z.enum(['readings', 'alarm_events']),
+  what: z.enum(['readings', 'aggregates', 'alarm_events']).openapi({
+    description: `aggregates: the rows of GET /api/v1/aggregates (point_id, start_ms, end_ms, min, avg, max, count, good_count, completeness) by interval then point, in one file instead of pages; at most ${EXPORT_MAX_AGGREGATE_CELLS} point-intervals`,
+  }),
   format: z.enum(['csv', 'parquet']),
   from: instant,
   to: instant.openapi({ description: `End (excluded); at most ${EXPORT_MAX_DAYS} days after from` }),
+  points: z.string().max(100_000).optional().openapi({ description: 'Readings and aggregates: point ids, comma-separated; all points when left out' }),
+  interval: z.enum(['1m', '1h', '1d']).optional().openapi({ description: 'Aggregates (required there): the bucket; from and to whole buckets in UTC' }),
 });
 
 const threshold = z.number().nullable();
