@@ -36,6 +36,11 @@ export class ApiClient {
     return new ApiClient(base, { Authorization: `Bearer ${secret}` });
   }
 
+  /** The regulator's Authorization header (for a request read as a stream). */
+  get authorization(): Record<string, string> {
+    return this.headers['Authorization'] === undefined ? {} : { Authorization: this.headers['Authorization'] };
+  }
+
   get cookie(): string {
     return this.headers['Cookie'] ?? '';
   }
