@@ -104,17 +104,19 @@ function staticFields(id: string, metadata: PointMetadata | undefined, indicator
   };
 }
 
-/** The live fields of a point's entry, as JSON without the opening brace: they follow its static JSON or its id. */
+/** A live field's JSON: numbers, booleans and null as themselves (the values are finite), the rest through JSON.stringify. */
+const fieldJson = (value: Omit<PointView, keyof StaticFields>[keyof Omit<PointView, keyof StaticFields>]) =>
+  value === null || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+
+/**
+ * The live fields of a point's entry (PointView less StaticFields), as JSON without the opening brace: they follow its
+ * static JSON or its id. Written field by field: 10k points a request, and no object per point to collect afterwards.
+ */
 function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): string {
-  const live: Omit<PointView, keyof StaticFields> = {
-    outOfService: [...outOfService],
-    value: latest.value,
-    quality: latest.quality,
-    reason: latest.reason,
-    sourceTime: latest.sourceTime,
-    receiveTime: latest.receiveTime,
-  };
-  return JSON.stringify(live).slice(1);
+  return (
+    `"outOfService":${outOfService.length === 0 ? '[]' : JSON.stringify(outOfService)},"value":${fieldJson(latest.value)},"quality":${fieldJson(latest.quality)},` +
+    `"reason":${fieldJson(latest.reason)},"sourceTime":${fieldJson(latest.sourceTime)},"receiveTime":${fieldJson(latest.receiveTime)}}`
+  );
 }
 
 /** Started per process: an ETag of a restarted server never matches one of before (its config may differ). */
