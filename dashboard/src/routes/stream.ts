@@ -82,6 +82,11 @@ class StreamClient implements LiveClient {
     else this.send(rows);
   }
 
+  /** More than the stream's buffer (64 KB) waits for the socket. */
+  get behind(): boolean {
+    return (this.controller.desiredSize ?? 0) < 0;
+  }
+
   readings(message: Uint8Array): void {
     if (this.session.ended) this.close();
     else this.write(message);
