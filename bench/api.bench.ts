@@ -11,9 +11,10 @@
  *    engine raised it on; same clock), p50 / p99 over every reader's copy. Baseline: the agent's own durable
  *    subscriber seeing the committed row (the `[seq N]` line `hazmon run` prints for it, timed as it arrives here
  *    through the stdout pipe) less the same time; also the row's `writtenAt` (taken as the store's commit round began).
- * 2. Regulator aggregates `GET /api/v1/aggregates` of 1,000 points at 1 min, over one hour and over one day, every page
- *    (the route pages at 10,000 rows), by a regulator token. Baseline: one SQL query of the same 1-minute rows on the
- *    same file (before the agent starts), read into JavaScript objects.
+ * 2. Regulator aggregates of 1,000 points at 1 min by a regulator token: one hour by `GET /api/v1/aggregates`, every
+ *    page (pages of 10,000 rows), and one day streamed as CSV by `GET /api/v1/export?what=aggregates` (read to the last
+ *    byte). Baseline: one SQL query of the same 1-minute rows on the same file (before the agent starts), read into
+ *    JavaScript objects.
  * 3. Trend of one point `GET /api/v1/trends` over ranges log-spaced from 1 minute to 1 year, ending now, 500 buckets.
  *    Baseline: the store's own query (`StoreReader.readings`, resolution auto) of the same spans on the same file.
  * 4. History over 100k stored alarm events and 100k audit rows: `GET /api/v1/alarm-events` pages of 1,000 after
@@ -21,14 +22,15 @@
  *    rows and of one person (`who`). Baseline: the same page by plain SQL on the same file.
  * 5. Ingest with the web server, every point polled each 100 ms (100k readings/s offered): readings/s the store
  *    committed in the window (`hazmon_store_raw_rows_written_total`), without clients and with 20 dashboards (each a
- *    stream plus `GET /api/v1/points` every 5 s) and 10 regulator pulls a second (aggregates of the last minute, alarm
+ *    stream plus the points every 5 s as the UI loads them: `GET /api/v1/points?fields=fixed` with the ETag it got, 304
+ *    while unchanged, and `?fields=live`) and 10 regulator pulls a second (aggregates of the last minute, alarm
  *    events after a cursor, site, devices); the ratio; RSS max of each run from /proc every 50 ms, spawn to exit.
  * The history (2-4) is written into the agent's file first (bench/api-bench/history.ts); phases 1-4 run on the
  * plant polled each second, phase 1 first with the streams open, then 2-4 with them closed.
  *
- * The default run took 6-11 min on the shared 2-core machine at load 10-21 (the whole-day aggregate pull alone 55-160 s
- * while the route pages it by 10,000 rows); the figures print as each phase ends.
+ * The default run took 6-11 min on the shared 2-core machine at load 10-21; the figures print as each phase ends.
  * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives the loaded ingest run one kind of client only (default both).
+ * HAZMON_BENCH_CPU_PROFILE=DIR writes the loaded ingest run's CPU profile (node --cpu-prof) to DIR.
  * HAZMON_BENCH_DAY_PULLS (default 1; 0 skips the day) sets the whole-day aggregate pulls.
  * HAZMON_BENCH_ALARMS (default 1000), HAZMON_BENCH_HISTORY_EVENTS (100000), HAZMON_BENCH_REQUESTS (requests per
  * figure of 3 and 4, default 60), HAZMON_BENCH_WARMUP_S (3), HAZMON_BENCH_MEASURE_S (8) and HAZMON_BENCH_ROUNDS
@@ -54,7 +56,7 @@ const REQUESTS = Number(env.HAZMON_BENCH_REQUESTS ?? 20);
 const WARMUP_S = Number(env.HAZMON_BENCH_WARMUP_S ?? 3);
 const MEASURE_S = Number(env.HAZMON_BENCH_MEASURE_S ?? 8);
 const ROUNDS = Number(env.HAZMON_BENCH_ROUNDS ?? 1);
-/** Pulls of a whole day of aggregates: each is 144 pages, ~1 min on this shared machine today. */
+/** Pulls of a whole day of aggregates (one streamed export each). */
 const DAY_PULLS = Number(env.HAZMON_BENCH_DAY_PULLS ?? 1);
 /** Which clients the loaded ingest run has: both (the target's), or one kind alone to see which costs what. */
 const LOAD = env.HAZMON_BENCH_LOAD ?? 'both';
@@ -63,6 +65,8 @@ if (!['both', 'dashboards', 'regulators'].includes(LOAD)) throw new Error(`HAZMO
 const ONLY = env.HAZMON_BENCH_ONLY ?? 'both';
 if (!['both', 'history', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history or ingest (got ${ONLY})`);
 const withDashboards = LOAD !== 'regulators';
+/** HAZMON_BENCH_CPU_PROFILE=DIR: the loaded ingest run's agent writes a V8 CPU profile there (node --cpu-prof) when it stops. */
+const CPU_PROFILE_DIR = env.HAZMON_BENCH_CPU_PROFILE;
 const withRegulators = LOAD !== 'dashboards';
 
 const STREAMS = 20;
@@ -106,8 +110,8 @@ interface RunningAgent {
 }
 
 /** `hazmon run CONFIG` as the unit runs it; resolves once its web server serves. */
-async function startAgent(bundle: string, configPath: string): Promise<RunningAgent> {
-  const [command, args] = nodeCommand(0, bundle, ['run', configPath]);
+async function startAgent(bundle: string, configPath: string, profiled = false): Promise<RunningAgent> {
+  const [command, args] = nodeCommand(0, bundle, ['run', configPath], profiled && CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []);
   const child = spawn(command, args, { env: { ...env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
@@ -174,6 +178,16 @@ async function pullAggregates(regulator: ApiClient, points: string, from: number
     cursor = page.body.next;
   }
   return { ms: performance.now() - started, rows, pages };
+}
+
+/** The aggregates of a range as one streamed CSV (`GET /api/v1/export?what=aggregates`), read to its last byte; rows counted by line. */
+async function exportAggregates(regulator: ApiClient, points: string, from: number, to: number): Promise<{ ms: number; rows: number; pages: number }> {
+  const started = performance.now();
+  const response = await fetch(`${regulator.base}/api/v1/export?what=aggregates&interval=1m&format=csv&points=${points}&from=${iso(from)}&to=${iso(to)}`, { headers: regulator.authorization });
+  if (response.status !== 200 || response.body === null) throw new Error(`export of aggregates: ${response.status} ${await response.text()}`);
+  let lines = 0;
+  for await (const chunk of response.body) for (const byte of chunk as Uint8Array) if (byte === 10) lines += 1;
+  return { ms: performance.now() - started, rows: lines - 1, pages: 1 };
 }
 
 /** The alarm points' register bank, simulated here so the bench drives their values. */
@@ -335,7 +349,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       const hourPulls: number[] = [];
       for (let i = 0; i < hourRepeats; i++) hourPulls.push((await pullAggregates(regulator, ids, hourFrom, hourFrom + HOUR_MS)).ms);
       const dayPulls: { ms: number; rows: number; pages: number }[] = [];
-      for (let i = 0; i < dayRepeats; i++) dayPulls.push(await pullAggregates(regulator, ids, prepared.aggregateDay, prepared.aggregateDay + DAY_MS));
+      for (let i = 0; i < dayRepeats; i++) dayPulls.push(await exportAggregates(regulator, ids, prepared.aggregateDay, prepared.aggregateDay + DAY_MS));
       console.log(`\n2. GET /api/v1/aggregates, ${fmt(AGGREGATE_POINTS)} points at 1 min, pages of ${fmt(AGGREGATE_PAGE_ROWS)} rows (regulator token)`);
       const hourRatio = median(hourPulls) / median(bare.aggregatesHour);
       printVersus(
@@ -360,7 +374,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         const dayTimes = dayPulls.map((pull) => pull.ms);
         const dayRatio = median(dayTimes) / median(bare.aggregatesDay);
         printVersus(
-          `1 day (${fmt(dayPulls[0]!.rows)} rows in ${dayPulls[0]!.pages} pages), ${dayRepeats} pulls`,
+          `1 day (${fmt(dayPulls[0]!.rows)} rows), streamed as CSV by GET /api/v1/export?what=aggregates, ${dayRepeats} pulls`,
           dayTimes,
           bare.aggregatesDay,
           'bare SQL',
@@ -442,12 +456,22 @@ async function startClientLoad(base: string) {
   let skipped = 0;
   let inFlight = 0;
   let cursor = 0;
+  // As the dashboard UI loads the points (dashboard/ui/src/live/store.ts): the fixed fields revalidated by their ETag
+  // (the browser's cache sends If-None-Match), the live fields each time.
+  const fixedTags: (string | null)[] = viewers.map(() => null);
+  const loadPoints = async (viewer: ApiClient, i: number): Promise<number> => {
+    const tag = fixedTags[i];
+    const [fixed, live] = await Promise.all([viewer.get('/api/v1/points?fields=fixed', tag ? { 'If-None-Match': tag } : {}), viewer.ok('/api/v1/points?fields=live')]);
+    if (fixed.status !== 200 && fixed.status !== 304) throw new Error(`GET /api/v1/points?fields=fixed: ${fixed.status}`);
+    fixedTags[i] = fixed.etag ?? tag ?? null;
+    return Math.max(fixed.ms, live.ms);
+  };
   const polls = (POINTS_POLL_MS > 0 ? viewers : []).map((viewer, i) =>
     setTimeout(
       function poll() {
         polls[i] = setTimeout(poll, POINTS_POLL_MS);
-        viewer.ok('/api/v1/points').then(
-          (answer) => pointPolls.push(answer.ms),
+        loadPoints(viewer, i).then(
+          (pollMs) => pointPolls.push(pollMs),
           (error: unknown) => failures.push(String(error)),
         );
       },
@@ -500,7 +524,7 @@ async function startClientLoad(base: string) {
 
 async function ingestRun(bundle: string, configPath: string, loaded: boolean): Promise<IngestRun> {
   const load = loadavg()[0]!;
-  const agent = await startAgent(bundle, configPath);
+  const agent = await startAgent(bundle, configPath, loaded);
   let clientLoad: Awaited<ReturnType<typeof startClientLoad>> | null = null;
   let clients = '';
   let stored = 0;

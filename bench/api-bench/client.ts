@@ -13,6 +13,7 @@ export interface Timed<T> {
   readonly ms: number;
   readonly bytes: number;
   readonly body: T;
+  readonly etag: string | null;
 }
 
 export class ApiClient {
@@ -35,18 +36,23 @@ export class ApiClient {
     return new ApiClient(base, { Authorization: `Bearer ${secret}` });
   }
 
+  /** The regulator's Authorization header (for a request read as a stream). */
+  get authorization(): Record<string, string> {
+    return this.headers['Authorization'] === undefined ? {} : { Authorization: this.headers['Authorization'] };
+  }
+
   get cookie(): string {
     return this.headers['Cookie'] ?? '';
   }
 
   /** GET, timed from the request to the last byte of the answer; the body parsed as JSON when it is JSON. */
-  async get<T = unknown>(path: string): Promise<Timed<T>> {
+  async get<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<Timed<T>> {
     const started = performance.now();
-    const response = await fetch(`${this.base}${path}`, { headers: this.headers });
+    const response = await fetch(`${this.base}${path}`, { headers: { ...this.headers, ...headers } });
     const text = await response.text();
     const ms = performance.now() - started;
     const body = (response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text) as T;
-    return { status: response.status, ms, bytes: text.length, body };
+    return { status: response.status, ms, bytes: text.length, body, etag: response.headers.get('etag') };
   }
 
   /** GET that must answer 200. */

@@ -18,8 +18,10 @@ export interface ReadingUpdate {
 
 export interface LiveClient {
   alarmEvents(rows: readonly AlarmEventRow[]): void;
-  /** One `readings` message, already encoded: the same bytes for every stream. */
+  /** One `readings` message, already encoded: the same bytes for every stream in step. */
   readings(message: Uint8Array): void;
+  /** The client has not taken what was sent before (its socket is behind): it is sent no readings until it has. */
+  readonly behind: boolean;
 }
 
 export const TAIL_PAGE = 1000;
@@ -29,6 +31,16 @@ const encoder = new TextEncoder();
 /** A Server-Sent Events message. */
 export function sseMessage(event: string, data: unknown, id?: number): string {
   return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The `readings` message of these latest values (those with a reading), encoded; null when none has. */
+function readingsMessage(values: readonly LatestValue[]): Uint8Array | null {
+  const updates: ReadingUpdate[] = [];
+  for (const latest of values) {
+    if (latest.quality === null || latest.receiveTime === null) continue;
+    updates.push({ pointId: latest.pointId, value: latest.value, quality: latest.quality, time: latest.receiveTime });
+  }
+  return updates.length === 0 ? null : encoder.encode(sseMessage('readings', updates));
 }
 
 /** The highest stored seq: `alarmEventsAfter(x, 1)` is empty exactly for x >= it, so search for the first such x. */
@@ -56,6 +68,8 @@ export class LiveFeed {
   private tailRead: Promise<void> | null = null;
   /** The agent's latest-values version the last window was read at. */
   private readingsVersion = 0;
+  /** Per client, the version its last readings message brought it to (a client skipped while behind lags). */
+  private readonly sentVersion = new Map<LiveClient, number>();
   private flushTimer: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -89,8 +103,10 @@ export class LiveFeed {
   add(client: LiveClient): () => void {
     this.clients.add(client);
     if (this.clients.size === 1) this.startReadings();
+    this.sentVersion.set(client, this.readingsVersion);
     return () => {
       this.clients.delete(client);
+      this.sentVersion.delete(client);
       if (this.clients.size === 0) this.stopReadingsAndFlush();
     };
   }
@@ -136,17 +152,23 @@ export class LiveFeed {
     this.flushTimer = setInterval(() => this.flushReadings(), READING_WINDOW_MS);
   }
 
+  /**
+   * Sends the window's changes, encoded once, to every client in step. A client whose socket is behind is skipped and,
+   * once it has caught up, sent the net changes since the last message it got: a slow reader costs one message, not a
+   * queue of them (each up to ~0.7 MB at 10k points), and still ends with every point's latest value.
+   */
   private flushReadings(): void {
-    const { version, values } = this.api.latestChanges(this.readingsVersion);
+    const previous = this.readingsVersion;
+    const { version, values } = this.api.latestChanges(previous);
     this.readingsVersion = version;
-    const updates: ReadingUpdate[] = [];
-    for (const latest of values) {
-      if (latest.quality === null || latest.receiveTime === null) continue;
-      updates.push({ pointId: latest.pointId, value: latest.value, quality: latest.quality, time: latest.receiveTime });
+    let inStep: Uint8Array | null | undefined;
+    for (const client of this.clients) {
+      if (client.behind) continue;
+      const since = this.sentVersion.get(client) ?? previous;
+      const message = since === previous ? (inStep ??= readingsMessage(values)) : readingsMessage(this.api.latestChanges(since).values);
+      this.sentVersion.set(client, version);
+      if (message !== null) client.readings(message);
     }
-    if (updates.length === 0) return;
-    const message = encoder.encode(sseMessage('readings', updates));
-    for (const client of this.clients) client.readings(message);
   }
 
   private stopReadingsAndFlush(): void {

@@ -52,8 +52,8 @@ let secret: string;
 let revokedSecret: string;
 
 /** GET with `Authorization: Bearer <token>` and nothing else. */
-function pull<T = unknown>(path: string, token = secret): Promise<Answer<T>> {
-  return new WebClient(web.base, document).request<T>('GET', path, { headers: { Authorization: `Bearer ${token}` } });
+function pull<T = unknown>(path: string, token = secret, headers: Record<string, string> = {}): Promise<Answer<T>> {
+  return new WebClient(web.base, document).request<T>('GET', path, { headers: { Authorization: `Bearer ${token}`, ...headers } });
 }
 
 const engineAlarm = (id: string) => web.agent.alarms().engine.find((alarm) => alarm.id === id);
@@ -169,6 +169,38 @@ describe('GET /api/v1/points', () => {
   });
 });
 
+describe('GET /api/v1/points?fields=fixed|live', () => {
+  it('splits each entry into the fixed fields, kept by their ETag (304 while the config is the same), and the live ones', async () => {
+    type Entry = Record<string, unknown> & { id: string };
+    const all = await pull<{ points: Entry[] }>('/api/v1/points');
+    const fixed = await pull<{ points: Entry[] }>('/api/v1/points?fields=fixed');
+    const live = await pull<{ points: Entry[] }>('/api/v1/points?fields=live');
+    expect([fixed.status, live.status]).toEqual([200, 200]);
+    const liveFields = ['outOfService', 'value', 'quality', 'reason', 'sourceTime', 'receiveTime'];
+    const tag = fixed.headers.get('etag');
+    expect(tag).toMatch(/^"points-[0-9a-z]+-\d+"$/);
+    expect(fixed.headers.get('cache-control')).toBe('private, no-cache');
+    expect(live.headers.get('etag')).toBeNull();
+    // The same points in the same order; the fixed and the live fields together make each whole entry.
+    expect(fixed.body.points.map((point) => point.id)).toEqual(all.body.points.map((point) => point.id));
+    expect(live.body.points.map((point) => point.id)).toEqual(all.body.points.map((point) => point.id));
+    for (const [i, point] of all.body.points.entries()) {
+      expect(fixed.body.points[i]).toEqual(Object.fromEntries(Object.entries(point).filter(([field]) => !liveFields.includes(field))));
+      expect(Object.keys(live.body.points[i]!).sort()).toEqual(['id', ...liveFields].sort());
+    }
+    const gas = live.body.points.find((point) => point.id === 'GD-1.concentration')!;
+    expect(gas).toMatchObject({ quality: 'good', value: expect.any(Number), receiveTime: expect.any(Number) });
+
+    const again = await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': tag! });
+    expect(again).toMatchObject({ status: 304, body: '' });
+    expect(again.headers.get('etag')).toBe(tag);
+    expect((await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': `"other", ${tag}` })).status).toBe(304);
+    expect((await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': '"points-0-1"' })).status).toBe(200);
+    expect((await pull('/api/v1/points?fields=live', secret, { 'If-None-Match': tag! })).status).toBe(200);
+    expect(await pull('/api/v1/points?fields=values')).toMatchObject({ status: 400, body: { error: { field: 'fields' } } });
+  });
+});
+
 describe('GET /api/v1/devices', () => {
   it('gives each device its comms state, last good reading and request counters', async () => {
     type Devices = { devices: { id: string; kind: string; comms: string; lastGoodReadingAt: number | null; counters: { requests: number } | null }[] };
@@ -267,6 +299,31 @@ describe('GET /api/v1/export', () => {
     await waitFor('temporary export files deleted', () => exportDirs().length <= before.length);
   });
 
+  it('streams the aggregates of a range in one file, the rows of GET /api/v1/aggregates by interval then point', async () => {
+    const to = minute(Date.now());
+    const from = to - 3 * 60_000;
+    const points = 'GD-1.concentration,XV-1.closed';
+    const csv = await pull<string>(`/api/v1/export?what=aggregates&interval=1m&points=${points}&format=csv&from=${iso(from)}&to=${iso(to)}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="aggregates-.*\.csv"$/);
+    const [header, ...lines] = csv.body.trim().split('\n');
+    expect(header).toBe('point_id,start_ms,end_ms,min,avg,max,count,good_count,completeness');
+    const page = await pull<AggregatePage>(`/api/v1/aggregates?points=${points}&interval=1m&from=${iso(from)}&to=${iso(to)}`);
+    const exported = lines.map((line) => line.split(','));
+    // The minutes are closed and rolled up (or read from the same raw rows): the same figures, by interval then point.
+    const byInterval = [...page.body.rows].sort((a, b) => a.start.localeCompare(b.start) || a.pointId.localeCompare(b.pointId));
+    expect(exported.map(([pointId, start, , , , , count]) => [pointId, iso(Number(start)), Number(count)])).toEqual(byInterval.map((row) => [row.pointId, row.start, row.count]));
+    for (const [query, field] of [
+      [`what=aggregates&format=csv&from=${iso(from)}&to=${iso(to)}`, 'interval'],
+      [`what=readings&interval=1m&format=csv&from=${iso(from)}&to=${iso(to)}`, 'interval'],
+      [`what=aggregates&interval=1h&format=csv&from=${iso(from)}&to=${iso(to)}`, 'from'],
+      [`what=aggregates&interval=1m&points=nope&format=csv&from=${iso(from)}&to=${iso(to)}`, 'points'],
+      [`what=alarm_events&points=${points}&format=csv&from=${iso(from)}&to=${iso(to)}`, 'points'],
+    ] as const) {
+      expect(await pull(`/api/v1/export?${query}`), query).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field } } });
+    }
+  });
+
   it('refuses a range over 31 days, naming to', async () => {
     expect(await pull('/api/v1/export?what=readings&format=csv&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z')).toMatchObject({ status: 400, body: { error: { field: 'to' } } });
   });
@@ -297,10 +354,10 @@ describe('the regulator route x credential matrix', () => {
 describe('generated query params', () => {
   const AGGREGATE_PARAMS = ['points', 'interval', 'from', 'to', 'limit'] as const;
   const DEVICE_PARAMS = ['from', 'to'] as const;
-  const EXPORT_PARAMS = ['what', 'format', 'from', 'to'] as const;
+  const EXPORT_PARAMS = ['what', 'format', 'from', 'to', 'interval', 'points'] as const;
   const value = fc.oneof(
     fc.string({ maxLength: 40 }),
-    fc.constantFrom('1m', '1h', '1d', 'csv', 'parquet', 'readings', 'alarm_events', '0', '-1', '99999', '1e3', 'GD-1.concentration', ',', ''),
+    fc.constantFrom('1m', '1h', '1d', 'csv', 'parquet', 'readings', 'aggregates', 'alarm_events', '0', '-1', '99999', '1e3', 'GD-1.concentration', ',', ''),
     fc.date({ min: new Date(-1e14), max: new Date(3e14), noInvalidDate: true }).map((date) => date.toISOString()),
     fc.date({ min: new Date('2026-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }).map((date) => new Date(Math.floor(date.getTime() / 3_600_000) * 3_600_000).toISOString()),
   );

@@ -81,8 +81,17 @@ describe('a threshold change through the reload path', () => {
     const seq = await lastEventSeq();
     const audit = await lastAuditSeq(web.agent);
 
+    const fixedBefore = await sessions.viewer.request('GET', '/api/v1/points?fields=fixed');
+    const tagBefore = fixedBefore.headers.get('etag')!;
+    expect((await sessions.viewer.request('GET', '/api/v1/points?fields=fixed', { headers: { 'If-None-Match': tagBefore } })).status).toBe(304);
+
     const raised = await sessions.supervisor.request<{ thresholds: Limits }>('PUT', THRESHOLDS, { body: { hihi: 45, reason: 'new detector position' } });
     expect(raised).toMatchObject({ status: 200, body: { ok: true, thresholds: { lolo: null, lo: 10, hi: 20, hihi: 45 } } });
+    // The fixed fields changed with the config: the tag the browser kept no longer matches, the new limits come.
+    const fixedAfter = await sessions.viewer.request<{ points: { id: string; thresholds: Limits }[] }>('GET', '/api/v1/points?fields=fixed', { headers: { 'If-None-Match': tagBefore } });
+    expect(fixedAfter.status).toBe(200);
+    expect(fixedAfter.headers.get('etag')).not.toBe(tagBefore);
+    expect(fixedAfter.body.points.find((point) => point.id === POINT)!.thresholds.hihi).toBe(45);
     // hi's limit did not move: still acknowledged and standing, not announced again, no state dropped
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(stateOf(ALARMS.hi)).toBe('acknowledged_active');

@@ -48,6 +48,56 @@ describe('export', () => {
     await expect(store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: to, to: from })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
   });
 
+  it('exports aggregates as aggregates() gives them, by interval then point, rolled-up and raw minutes alike, in windows', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await HazmonStore.open({ path: dir.file('a.duckdb'), retentionIntervalMs: 0, rollupGraceMs: 1, rollupIntervalMs: 3_600_000 });
+    cleanups.push(() => store.close());
+    // More points than one export window holds at one interval of 10 minutes: several windows, one part file each.
+    const ids = Array.from({ length: 6000 }, (_, i) => `P${i}`);
+    await store.registerPoints(ids.map((id) => point(id, { pollIntervalMs: 60_000 })));
+    const writeMinutes = (first: number, end: number) => {
+      for (let minute = first; minute < end; minute++) {
+        for (const [i, id] of ids.entries()) if ((i + minute) % 7 !== 0) store.writeReading(reading(id, T0 + minute * 60_000 + 1000, ((i * 31 + minute * 17) % 1000) / 100));
+      }
+      store.flush();
+    };
+    // The first 9 minutes rolled up, the rest read from raw rows.
+    writeMinutes(0, 10);
+    await store.rollUp();
+    writeMinutes(10, 20);
+    store.writeReading(reading('P2', T0 + 10 * 60_000 + 2000, 99.5));
+    store.flush();
+
+    const csvPath = dir.file('aggregates.csv');
+    const intervalMs = 10 * 60_000;
+    expect(await store.exportRange({ what: 'aggregates', format: 'csv', path: csvPath, from: T0, to: T0 + 20 * 60_000, intervalMs })).toBe(2 * ids.length);
+    const expected = await store.aggregates({ from: T0, to: T0 + 20 * 60_000, intervalMs });
+    const exported = await queryExportedFiles(`SELECT * FROM read_csv('${csvPath}')`);
+    const byIntervalThenPoint = [...expected].sort((a, b) => a.start - b.start || Number(a.pointId.slice(1)) - Number(b.pointId.slice(1)));
+    // An interval's sum adds its minutes' sums in whatever order the aggregate meets them: equal to 12 digits.
+    const rounded = (avg: unknown) => (avg === null ? null : Number((avg as number).toPrecision(12)));
+    expect(exported.map((row) => [row.point_id, Number(row.start_ms), Number(row.end_ms), row.min, rounded(row.avg), row.max, Number(row.count), Number(row.good_count), row.completeness])).toEqual(
+      byIntervalThenPoint.map((row) => [row.pointId, row.start, row.end, row.min, rounded(row.avg), row.max, row.count, row.goodCount, row.completeness]),
+    );
+    expect(exported.find((row) => row.point_id === 'P2' && Number(row.start_ms) === T0 + intervalMs)).toMatchObject({ max: 99.5 });
+
+    const parquetPath = dir.file('aggregates.parquet');
+    expect(await store.exportRange({ what: 'aggregates', format: 'parquet', path: parquetPath, from: T0, to: T0 + 20 * 60_000, intervalMs, pointIds: ['P5', 'P3'] })).toBe(4);
+    const fromParquet = await queryExportedFiles(`SELECT point_id, start_ms FROM read_parquet('${parquetPath}')`);
+    expect(fromParquet.map((row) => [row.point_id, Number(row.start_ms)])).toEqual([
+      ['P3', T0],
+      ['P5', T0],
+      ['P3', T0 + intervalMs],
+      ['P5', T0 + intervalMs],
+    ]);
+    await expect(store.exportRange({ what: 'aggregates', format: 'csv', path: csvPath, from: T0, to: T0 + 20 * 60_000 })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
+    await expect(store.exportRange({ what: 'aggregates', format: 'csv', path: csvPath, from: T0, to: T0 + 25 * 60_000, intervalMs })).rejects.toMatchObject({
+      code: 'HAZMON_STORE_BAD_RANGE',
+      message: expect.stringContaining('whole number of intervals'),
+    });
+  });
+
   it('exports a boolean point (coil, input, OPC UA type: bool) in value_bool: true/false in CSV, BOOLEAN in Parquet', async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);

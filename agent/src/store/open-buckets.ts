@@ -148,6 +148,19 @@ export class OpenBuckets {
     return known ? 'empty' : null;
   }
 
+  /** The start of the latest open bucket; -Infinity when none is open. */
+  latestOpen(): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const bucket of this.open.keys()) if (bucket > latest) latest = bucket;
+    return latest;
+  }
+
+  /** What take() would answer for `bucket`, leaving it open: its sums (still growing as rows commit), 'empty' or null. */
+  peek(bucket: number): BucketSums | 'empty' | null {
+    if (bucket < this.trackedFrom || this.unknown.has(bucket)) return null;
+    return this.open.get(bucket) ?? 'empty';
+  }
+
   release(sums: BucketSums): void {
     sums.clear();
     this.spare = sums;

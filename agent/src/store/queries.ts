@@ -6,6 +6,7 @@ import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, type Quality } from '@hazmon
 import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
 import { quote } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
+import type { BucketSums } from './open-buckets.ts';
 import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
@@ -16,6 +17,8 @@ import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } fro
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
 const MAX_RAW_ROWS = 1_000_000;
 const MAX_AGGREGATE_CELLS = 1_000_000;
+/** An aggregates export is written to a file window by window: ~60 bytes of CSV per cell, 600 MB at most. */
+const MAX_EXPORT_AGGREGATE_CELLS = 10_000_000;
 const MAX_PAGE = 10_000;
 /** DuckDB's Parquet writer holds a row group per thread in memory until it is full (default 122,880 rows): too much under a small memory_limit. */
 const PARQUET_ROW_GROUP_ROWS = 16_384;
@@ -72,24 +75,96 @@ function levelFor(from: number, intervalMs: number): RollupLevel {
   return '1m';
 }
 
+/** A minute not yet rolled up whose sums are in memory (RollupMaintainer.openMinutes). */
+export interface OpenMinute {
+  readonly start: number;
+  readonly sums: BucketSums | 'empty';
+}
+
+/** Good-reading min / max / sum (engineering units, as a rollup row holds them) and counts of one point and interval. */
+interface CellSums {
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+  count: number;
+  good: number;
+}
+
+/** Adds `more` into `into` as SQL's min / max / sum over rollup rows do (NULL where no good reading). */
+function addCell(into: CellSums, more: CellSums): void {
+  into.count += more.count;
+  into.good += more.good;
+  if (more.min === null) return;
+  into.min = into.min === null ? more.min : Math.min(into.min, more.min);
+  into.max = into.max === null ? more.max : Math.max(into.max!, more.max!);
+  into.sum = into.sum === null ? more.sum : into.sum + more.sum!;
+}
+
+/**
+ * The open minutes' sums of the asked points by cell (point_idx * intervals + interval), each minute divided as the
+ * rollup row of it will be: read synchronously, before the SQL part runs, as the sums grow with each commit.
+ */
+function openMinuteCells(minutes: readonly OpenMinute[], points: PointRegistry, query: AggregateQuery): Map<number, CellSums> {
+  const { from, to, intervalMs, pointIndexes } = query;
+  const intervals = (to - from) / intervalMs;
+  const cells = new Map<number, CellSums>();
+  for (const { start, sums } of minutes) {
+    if (sums === 'empty') continue;
+    const interval = Math.floor((start - from) / intervalMs);
+    for (const point of pointIndexes) {
+      const count = point < sums.points ? sums.count[point]! : 0;
+      if (count === 0) continue;
+      const good = sums.good[point]!;
+      const divisor = points.divisorOf(point);
+      const minute: CellSums =
+        good === 0 ? { min: null, max: null, sum: null, count, good } : { min: sums.min[point]! / divisor, max: sums.max[point]! / divisor, sum: sums.sum[point]! / divisor, count, good };
+      const key = point * intervals + interval;
+      const cell = cells.get(key);
+      if (cell === undefined) cells.set(key, minute);
+      else addCell(cell, minute);
+    }
+  }
+  return cells;
+}
+
+/** [from, to) less the open minutes, as consecutive ranges. */
+function rangesOutside(from: number, to: number, minutes: readonly OpenMinute[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let cursor = from;
+  for (const { start } of minutes) {
+    if (start > cursor) ranges.push([cursor, start]);
+    cursor = Math.max(cursor, start + MINUTE_MS);
+  }
+  if (cursor < to) ranges.push([cursor, to]);
+  return ranges;
+}
+
 /**
  * Min/avg/max/count/good count per point and interval, with completeness. Each stretch of time is read
- * from the coarsest level that is complete there, then finer levels, then raw rows not yet rolled up;
- * intervals without any reading are returned with count 0 and completeness 0, never left out.
+ * from the coarsest level that is complete there, then finer levels, then the minutes not yet rolled up: from their
+ * sums in memory where the store keeps them (`openMinutes`, the same figures their rollup rows will hold), else from
+ * raw rows. Intervals without any reading are returned with count 0 and completeness 0, never left out.
  */
-export async function aggregates(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, query: AggregateQuery): Promise<AggregateRow[]> {
+/** Checks an aggregate query's range and interval and that it asks at most `maxCells` point-intervals. */
+function checkAggregateQuery(query: AggregateQuery, where: string, maxCells: number): void {
   const { from, to, intervalMs, pointIndexes } = query;
-  const where = 'aggregates';
   requireRange(from, to, where);
   if (!Number.isSafeInteger(intervalMs) || intervalMs < MINUTE_MS || intervalMs % MINUTE_MS !== 0) {
     badRange(where, `intervalMs ${quote(intervalMs)} must be a whole number of minutes (a multiple of ${MINUTE_MS})`);
   }
   if (from % MINUTE_MS !== 0) badRange(where, `from ${from} must fall on a minute boundary`);
   if ((to - from) % intervalMs !== 0) badRange(where, `to - from (${to - from} ms) must be a whole number of intervals of ${intervalMs} ms`);
-  if (pointIndexes.length === 0) return [];
   const cells = ((to - from) / intervalMs) * pointIndexes.length;
-  if (cells > MAX_AGGREGATE_CELLS) badRange(where, `${cells} point-intervals asked for; at most ${MAX_AGGREGATE_CELLS} per query`);
+  if (cells > maxCells) badRange(where, `${cells} point-intervals asked for; at most ${maxCells} per query`);
+}
 
+/**
+ * The SELECT of every cell (point_idx, start, min_value, max_value, sum_value, count, good_count) of a query, unordered:
+ * each stretch of time from the coarsest rollup level complete there, then finer levels, then raw rows for the minutes
+ * not yet rolled up but those in `inMemory` (their sums are added by the caller). A cell without rows has count 0.
+ */
+function aggregateCellsSql(points: PointRegistry, watermarks: Watermarks, query: AggregateQuery, openMinutes: (from: number, to: number) => readonly OpenMinute[]) {
+  const { from, to, intervalMs, pointIndexes } = query;
   const parts: string[] = [];
   let cursor = from;
   const levels: RollupLevel[] = ['1d', '1h', '1m'];
@@ -102,47 +177,75 @@ export async function aggregates(connection: SerialConnection, points: PointRegi
       cursor = end;
     }
   }
-  if (cursor < to) {
+  const inMemory = cursor < to ? openMinutes(cursor, to) : [];
+  const rawRanges = rangesOutside(cursor, to, inMemory);
+  if (rawRanges.length > 0) {
     parts.push(`SELECT r.point_idx, r.t // ${MINUTE_MS} * ${MINUTE_MS} AS bucket,
         min(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
         max(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
         sum(r.value_scaled) FILTER (WHERE r.quality = 0) / p.value_divisor,
         count(*), count(*) FILTER (WHERE r.quality = 0)
       FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
-      WHERE r.t >= ${cursor} AND r.t < ${to}
+      WHERE ${rawRanges.map(([start, end]) => `(r.t >= ${start} AND r.t < ${end})`).join(' OR ')}
       GROUP BY r.point_idx, bucket, p.value_divisor`);
   }
+  if (parts.length === 0) parts.push('SELECT point_idx, bucket, min_value, max_value, sum_value, count, good_count FROM rollup_1m WHERE false');
+  // Every registered point (a regulator's whole-site pull): no list of them to parse twice.
+  const everyPoint = pointIndexes.length === points.size && new Set(pointIndexes).size === points.size;
   const pointList = pointIndexes.join(', ');
-  const rows = await connection.rows(`
+  const sql = `
     WITH parts (point_idx, bucket, min_value, max_value, sum_value, count, good_count) AS (${parts.join('\nUNION ALL\n')}),
     per_interval AS (
       SELECT point_idx, ${from} + (bucket - ${from}) // ${intervalMs} * ${intervalMs} AS start,
              min(min_value) AS min_value, max(max_value) AS max_value, sum(sum_value) AS sum_value,
              sum(count) AS count, sum(good_count) AS good_count
-      FROM parts WHERE point_idx IN (${pointList}) GROUP BY ALL
+      FROM parts ${everyPoint ? '' : `WHERE point_idx IN (${pointList})`} GROUP BY ALL
     ),
-    grid AS (SELECT p.point_idx, s.start FROM (SELECT unnest([${pointList}]) AS point_idx) p CROSS JOIN range(${from}, ${to}, ${intervalMs}) s(start))
-    SELECT g.point_idx, g.start, a.min_value, a.max_value, a.sum_value / nullif(a.good_count, 0) AS avg_value,
-           coalesce(a.count, 0) AS count, coalesce(a.good_count, 0) AS good_count
+    grid AS (SELECT p.point_idx, s.start FROM (${everyPoint ? 'SELECT point_idx FROM points' : `SELECT unnest([${pointList}]) AS point_idx`}) p CROSS JOIN range(${from}, ${to}, ${intervalMs}) s(start))
+    SELECT g.point_idx, g.start, a.min_value, a.max_value, a.sum_value, coalesce(a.count, 0) AS count, coalesce(a.good_count, 0) AS good_count
     FROM grid g
-    LEFT JOIN per_interval a ON a.point_idx = g.point_idx AND a.start = g.start
-    ORDER BY g.point_idx, g.start`);
+    LEFT JOIN per_interval a ON a.point_idx = g.point_idx AND a.start = g.start`;
+  return { sql, inMemory };
+}
+
+/**
+ * Min/avg/max/count/good count per point and interval, with completeness, by point then interval. The minutes not yet
+ * rolled up are read from their sums in memory where the store keeps them (`openMinutes`, the same figures their rollup
+ * rows will hold), else from raw rows. Intervals without any reading are returned with count 0 and completeness 0,
+ * never left out.
+ */
+export async function aggregates(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  query: AggregateQuery,
+  openMinutes: (from: number, to: number) => readonly OpenMinute[] = () => [],
+): Promise<AggregateRow[]> {
+  const { from, to, intervalMs } = query;
+  checkAggregateQuery(query, 'aggregates', MAX_AGGREGATE_CELLS);
+  if (query.pointIndexes.length === 0) return [];
+  const intervals = (to - from) / intervalMs;
+  const { sql, inMemory } = aggregateCellsSql(points, watermarks, query, openMinutes);
+  const memoryCells = openMinuteCells(inMemory, points, query);
+  const rows = await connection.rows(`${sql} ORDER BY g.point_idx, g.start`);
   return rows.map((row) => {
     const pointIndex = num(row.point_idx);
     const start = num(row.start);
     const end = Math.min(start + intervalMs, to);
-    const goodCount = num(row.good_count);
+    const sums: CellSums = { min: numOrNull(row.min_value), max: numOrNull(row.max_value), sum: numOrNull(row.sum_value), count: num(row.count), good: num(row.good_count) };
+    const fromMemory = memoryCells.get(pointIndex * intervals + (start - from) / intervalMs);
+    if (fromMemory !== undefined) addCell(sums, fromMemory);
     const expected = (end - start) / points.pollIntervalOf(pointIndex);
     return {
       pointId: points.idOf(pointIndex),
       start,
       end,
-      min: numOrNull(row.min_value),
-      avg: numOrNull(row.avg_value),
-      max: numOrNull(row.max_value),
-      count: num(row.count),
-      goodCount,
-      completeness: expected > 0 ? Math.min(1, goodCount / expected) : 0,
+      min: sums.min,
+      avg: sums.good === 0 || sums.sum === null ? null : sums.sum / sums.good,
+      max: sums.max,
+      count: sums.count,
+      goodCount: sums.good,
+      completeness: expected > 0 ? Math.min(1, sums.good / expected) : 0,
     };
   });
 }
@@ -167,6 +270,7 @@ export async function readings(
   resolution: ReadingsResolution,
   limit: number,
   rawKeptFrom: number,
+  openMinutes?: (from: number, to: number) => readonly OpenMinute[],
 ): Promise<ReadingsResult> {
   const pointIndex = points.require(pointId, 'readings');
   requireRange(from, to, 'readings');
@@ -175,7 +279,7 @@ export async function readings(
   const width = ROLLUP_WIDTH_MS[chosen];
   const alignedFrom = floorTo(from, width);
   const alignedTo = Math.ceil(to / width) * width;
-  const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width });
+  const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width }, openMinutes);
   return { resolution: chosen, rows };
 }
 
@@ -320,9 +424,41 @@ interface ExportSource {
   readonly select: (window: KeyWindow) => string;
 }
 
-function exportSource(request: ExportRequest, pointIndexes: readonly number[] | null): ExportSource {
+/** Point-intervals one COPY of an aggregates export builds at a time (a window of whole intervals, at least one). */
+const AGGREGATE_CELLS_PER_WINDOW = ROWS_PER_WINDOW;
+
+/** An aggregates export's columns: as the aggregates route gives them, times as epoch ms (end excluded). */
+function aggregateExportSelect(points: PointRegistry, watermarks: Watermarks, query: AggregateQuery): string {
+  const { sql } = aggregateCellsSql(points, watermarks, query, () => []);
+  return `SELECT p.point_id, c.start AS start_ms, c.start + ${query.intervalMs} AS end_ms, c.min_value AS min, c.sum_value / nullif(c.good_count, 0) AS avg, c.max_value AS max,
+                 c.count, c.good_count, least(1, c.good_count / (${query.intervalMs} / p.poll_interval_ms)) AS completeness
+          FROM (${sql}) c JOIN points p ON p.point_idx = c.point_idx
+          ORDER BY c.start, c.point_idx`;
+}
+
+/** Windows of whole intervals with at most AGGREGATE_CELLS_PER_WINDOW cells (one interval at least). */
+async function* aggregateWindows(from: number, to: number, intervalMs: number, points: number): AsyncGenerator<KeyWindow> {
+  const width = Math.max(1, Math.floor(AGGREGATE_CELLS_PER_WINDOW / Math.max(1, points))) * intervalMs;
+  for (let start = from; start < to; start += width) {
+    const end = Math.min(to, start + width);
+    yield { from: start, to: end, rows: ((end - start) / intervalMs) * points };
+  }
+}
+
+function exportSource(request: ExportRequest, pointIndexes: readonly number[] | null, points: PointRegistry, watermarks: Watermarks): ExportSource {
   const { from, to } = request;
   switch (request.what) {
+    case 'aggregates': {
+      const indexes = pointIndexes ?? Array.from({ length: points.size }, (_, index) => index);
+      const intervalMs = request.intervalMs ?? MINUTE_MS;
+      return {
+        table: 'rollup_1m',
+        key: 'bucket',
+        where: '',
+        maxRows: AGGREGATE_CELLS_PER_WINDOW,
+        select: (window) => aggregateExportSelect(points, watermarks, { pointIndexes: indexes, from: window.from, to: window.to, intervalMs }),
+      };
+    }
     case 'readings': {
       const where = pointIndexes ? `r.point_idx IN (${pointIndexes.join(', ')})` : '';
       return {
@@ -360,7 +496,7 @@ function exportSource(request: ExportRequest, pointIndexes: readonly number[] | 
 
 /** The key range to split: the requested times for readings, the seq numbers of the rows in the time range otherwise. */
 async function exportKeyRange(connection: SerialConnection, request: ExportRequest, source: ExportSource): Promise<{ from: number; to: number } | null> {
-  if (request.what === 'readings') return { from: request.from, to: request.to };
+  if (request.what === 'readings' || request.what === 'aggregates') return { from: request.from, to: request.to };
   const [row] = await connection.rows(`SELECT min(${source.key}) AS first, max(${source.key}) AS last FROM ${source.table} WHERE ${source.where}`);
   const first = numOrNull(row?.first);
   return first === null ? null : { from: first, to: num(row?.last) + 1 };
@@ -376,24 +512,29 @@ async function copyTo(connection: SerialConnection, select: string, path: string
  * files in a folder beside the target, then joined in order: CSV parts are concatenated, Parquet parts read back in
  * file order into one file (a scan in insertion order, no sort).
  */
-export async function exportRange(connection: SerialConnection, points: PointRegistry, request: ExportRequest): Promise<number> {
+export async function exportRange(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, request: ExportRequest): Promise<number> {
   requireRange(request.from, request.to, 'exportRange');
-  if (!['readings', 'alarm_events', 'audit_log'].includes(request.what)) {
-    badRange('exportRange', `what ${quote(request.what)} must be 'readings', 'alarm_events' or 'audit_log'`);
+  if (!['readings', 'aggregates', 'alarm_events', 'audit_log'].includes(request.what)) {
+    badRange('exportRange', `what ${quote(request.what)} must be 'readings', 'aggregates', 'alarm_events' or 'audit_log'`);
   }
   if (request.format !== 'csv' && request.format !== 'parquet') badRange('exportRange', `format ${quote(request.format)} must be 'csv' or 'parquet'`);
   if (typeof request.path !== 'string' || request.path.length === 0) badRange('exportRange', `path ${quote(request.path)} must be a file path`);
   const pointIndexes = request.pointIds ? request.pointIds.map((id) => points.require(id, 'exportRange')) : null;
+  if (request.what === 'aggregates') {
+    const pointIndexesOrAll = pointIndexes ?? Array.from({ length: points.size }, (_, index) => index);
+    checkAggregateQuery({ pointIndexes: pointIndexesOrAll, from: request.from, to: request.to, intervalMs: request.intervalMs ?? Number.NaN }, 'exportRange', MAX_EXPORT_AGGREGATE_CELLS);
+  }
   const csv = request.format === 'csv';
   const options = csv ? 'FORMAT csv, HEADER' : `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_ROWS}`;
-  const source = exportSource(request, pointIndexes);
+  const source = exportSource(request, pointIndexes, points, watermarks);
   const range = await exportKeyRange(connection, request, source);
   const parts = mkdtempSync(`${request.path}.parts-`);
   try {
     const files: string[] = [];
     let rows = 0;
     if (range) {
-      const windows = keyWindows(connection, { ...source, ...range, align: 1 });
+      const windows =
+        request.what === 'aggregates' ? aggregateWindows(range.from, range.to, request.intervalMs!, pointIndexes?.length ?? points.size) : keyWindows(connection, { ...source, ...range, align: 1 });
       for await (const window of windows) {
         const file = join(parts, `${String(files.length).padStart(9, '0')}.${request.format}`);
         const partOptions = csv ? `FORMAT csv, HEADER ${files.length === 0}` : `FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_ROWS}`;

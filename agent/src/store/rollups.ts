@@ -84,6 +84,8 @@ export class RollupMaintainer {
   /** Buckets closed from the sums in memory, and windows built in SQL (each one aggregate over the finer table). */
   bucketsFromMemory = 0;
   sqlBuilds = 0;
+  /** Open minutes handed to queries with their sums (openMinutes). */
+  minutesReadFromMemory = 0;
 
   constructor(
     private readonly connection: SerialConnection,
@@ -92,6 +94,25 @@ export class RollupMaintainer {
 
   get watermarks(): Watermarks {
     return { ...this.complete };
+  }
+
+  /**
+   * The minutes of [from, to) an aggregate may read from the sums in memory instead of raw rows: each not rolled and
+   * not being rolled, every committed row of it gone through its sums. Each comes with its sums ('empty': known to hold
+   * no row); read them before any await, as they grow with each commit and go when the minute closes.
+   */
+  openMinutes(from: number, to: number): { readonly start: number; readonly sums: BucketSums | 'empty' }[] {
+    const minutes = this.open['1m'];
+    const rolledUntil = Math.max(this.lateBefore, this.complete['1m'] ?? Number.NEGATIVE_INFINITY);
+    const known: { start: number; sums: BucketSums | 'empty' }[] = [];
+    // Up to the latest open minute only: a range far into the future is left to SQL, where it costs an empty scan.
+    const end = Math.min(to, minutes.latestOpen() + MINUTE_MS);
+    for (let start = Math.max(floorTo(from, MINUTE_MS), rolledUntil); start < end; start += MINUTE_MS) {
+      const sums = minutes.peek(start);
+      if (sums !== null) known.push({ start, sums });
+    }
+    this.minutesReadFromMemory += known.length;
+    return known;
   }
 
   /**

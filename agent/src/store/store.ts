@@ -221,6 +221,8 @@ export class HazmonStore {
   private scheduledReopens = 0;
   private lastError: string | null = null;
   private registering: Promise<void> = Promise.resolve();
+  /** The minutes not yet rolled up that the rollups' sums in memory answer for (queries read them instead of raw rows). */
+  private readonly openMinutes = (from: number, to: number) => this.rollups.openMinutes(from, to);
   /** reader(): closures over the store's queries, so the object it hands out reaches nothing else. */
   private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
     readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
@@ -538,13 +540,13 @@ export class HazmonStore {
   /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
   readings(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingsResult> {
     const rawKeptFrom = this.options.now() - this.options.retention.rawDays * DAY_MS;
-    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom);
+    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom, this.openMinutes);
   }
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]> {
     const pointIndexes = query.pointIds ? query.pointIds.map((id) => this.points.require(id, 'aggregates')) : Array.from({ length: this.points.size }, (_, index) => index);
-    return queries.aggregates(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes });
+    return queries.aggregates(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes }, this.openMinutes);
   }
 
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
@@ -568,7 +570,7 @@ export class HazmonStore {
 
   /** Writes a time range to CSV or Parquet; returns the number of rows written. Commit first with flush() to include queued readings. */
   exportRange(request: ExportRequest): Promise<number> {
-    return queries.exportRange(this.reads, this.points, request);
+    return queries.exportRange(this.reads, this.points, this.rollups.watermarks, request);
   }
 
   /** Rolls up every minute closed by the committed readings (the timer does this every rollupIntervalMs). */
@@ -877,6 +879,7 @@ export class HazmonStore {
       rollupRuns: this.rollups.runs,
       rollupBucketsFromMemory: this.rollups.bucketsFromMemory,
       rollupSqlBuilds: this.rollups.sqlBuilds,
+      queryMinutesFromMemory: this.rollups.minutesReadFromMemory,
       retentionRuns: this.retentionRuns,
       retentionDeletedRaw: this.retentionDeletedRaw,
       backgroundFailures: this.backgroundFailures,

@@ -256,14 +256,17 @@ export interface AuditRangeQuery {
 }
 
 export interface ExportRequest {
-  readonly what: 'readings' | 'alarm_events' | 'audit_log';
+  /** aggregates: min / avg / max / counts / completeness per point and interval, as aggregates() gives them, by interval then point. */
+  readonly what: 'readings' | 'aggregates' | 'alarm_events' | 'audit_log';
   readonly format: 'csv' | 'parquet';
   /** Target file; overwritten. */
   readonly path: string;
   readonly from: number;
   readonly to: number;
-  /** Readings only; all points when omitted. */
+  /** Readings and aggregates; all points when omitted. */
   readonly pointIds?: readonly string[];
+  /** Aggregates: the interval, a whole number of minutes; from and to a whole number of them apart. */
+  readonly intervalMs?: number;
 }
 
 /** Flush latencies: counts per upper bound in ms, the last entry above every bound (see LatencyHistogram). */
@@ -300,6 +303,8 @@ export interface StoreStats {
   readonly rollupBucketsFromMemory: number;
   /** Rollup windows built by an aggregate over the finer table (catch-up after a start, a late reading). */
   readonly rollupSqlBuilds: number;
+  /** Minutes not yet rolled up that queries (aggregates, trends) read from those sums instead of raw rows. */
+  readonly queryMinutesFromMemory: number;
   readonly retentionRuns: number;
   readonly retentionDeletedRaw: number;
   readonly backgroundFailures: number;

@@ -113,11 +113,18 @@ export const AggregatePageSchema = z
 
 export const EXPORT_MAX_DAYS = 31;
 
+/** Point-intervals an aggregates export holds at most (the store's cap): ~60 bytes of CSV each. */
+export const EXPORT_MAX_AGGREGATE_CELLS = 10_000_000;
+
 export const ExportQuery = z.strictObject({
-  what: z.enum(['readings', 'alarm_events']),
+  what: z.enum(['readings', 'aggregates', 'alarm_events']).openapi({
+    description: `aggregates: the rows of GET /api/v1/aggregates (point_id, start_ms, end_ms, min, avg, max, count, good_count, completeness) by interval then point, in one file instead of pages; at most ${EXPORT_MAX_AGGREGATE_CELLS} point-intervals`,
+  }),
   format: z.enum(['csv', 'parquet']),
   from: instant,
   to: instant.openapi({ description: `End (excluded); at most ${EXPORT_MAX_DAYS} days after from` }),
+  points: z.string().max(100_000).optional().openapi({ description: 'Readings and aggregates: point ids, comma-separated; all points when left out' }),
+  interval: z.enum(['1m', '1h', '1d']).optional().openapi({ description: 'Aggregates (required there): the bucket; from and to whole buckets in UTC' }),
 });
 
 const threshold = z.number().nullable();
@@ -152,3 +159,15 @@ export const RegulatorPointSchema = PointSchema.extend({
 }).openapi('RegulatorPoint');
 
 export const RegulatorPointListSchema = z.object({ points: z.array(RegulatorPointSchema) }).openapi('PointList');
+
+/** What changes with every reading or alarm-mode change; the rest of a point's entry changes only with the config. */
+const LIVE_FIELDS = { outOfService: true, value: true, quality: true, reason: true, sourceTime: true, receiveTime: true } as const;
+export const PointFixedListSchema = z.object({ points: z.array(RegulatorPointSchema.omit(LIVE_FIELDS).openapi('PointFixed')) }).openapi('PointFixedList');
+export const PointLiveListSchema = z.object({ points: z.array(RegulatorPointSchema.pick({ id: true, ...LIVE_FIELDS }).openapi('PointLive')) }).openapi('PointLiveList');
+
+export const PointsQuery = z.strictObject({
+  fields: z.enum(['all', 'fixed', 'live']).optional().openapi({
+    description:
+      'all (default): every field. fixed: what changes only with the config (metadata, thresholds, indicator codes, position), with an ETag to send back as If-None-Match (304 while unchanged). live: the id and the latest value, quality, reason, times and out-of-service alarms',
+  }),
+});

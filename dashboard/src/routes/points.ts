@@ -1,13 +1,12 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
 import { type AgentApi, type LatestValue, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { z } from 'zod';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
-import { type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
+import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
@@ -108,18 +107,67 @@ function staticFields(id: string, metadata: PointMetadata | undefined, indicator
   };
 }
 
-/** The live fields of a point's entry, as JSON without the opening brace: they follow its static JSON. */
+/** A live field's JSON: numbers, booleans and null as themselves (the values are finite), the rest through JSON.stringify. */
+const fieldJson = (value: Omit<PointView, keyof StaticFields>[keyof Omit<PointView, keyof StaticFields>]) =>
+  value === null || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+
+/**
+ * The live fields of a point's entry (PointView less StaticFields), as JSON without the opening brace: they follow its
+ * static JSON or its id. Written field by field: 10k points a request, and no object per point to collect afterwards.
+ */
 function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): string {
-  const live: Omit<PointView, keyof StaticFields> = {
-    outOfService: [...outOfService],
-    value: latest.value,
-    quality: latest.quality,
-    reason: latest.reason,
-    sourceTime: latest.sourceTime,
-    receiveTime: latest.receiveTime,
-  };
-  return JSON.stringify(live).slice(1);
+  return (
+    `"outOfService":${outOfService.length === 0 ? '[]' : JSON.stringify(outOfService)},"value":${fieldJson(latest.value)},"quality":${fieldJson(latest.quality)},` +
+    `"reason":${fieldJson(latest.reason)},"sourceTime":${fieldJson(latest.sourceTime)},"receiveTime":${fieldJson(latest.receiveTime)}}`
+  );
 }
+
+/**
+ * Per config, the whole `fields=fixed` answer, encoded once: every dashboard loads it when it connects (20 at once
+ * after a restart), and ~3 MB built per request at 10k points made that many transient copies in the agent's heap.
+ */
+const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<Uint8Array<ArrayBuffer>>>();
+
+function fixedBody(api: AgentApi): Promise<Uint8Array<ArrayBuffer>> {
+  const config = api.config;
+  let body = fixedBodyByConfig.get(config);
+  if (body === undefined) {
+    body = staticJson(api).then((fixed) => {
+      const entries = config.readingPoints.map((id) => `${(fixed.get(id) ?? bareOpeningJson(id)).slice(0, -1)}}`);
+      return new TextEncoder().encode(`{"points":[${entries.join(',')}]}`);
+    });
+    body.catch(() => fixedBodyByConfig.delete(config));
+    fixedBodyByConfig.set(config, body);
+  }
+  return body;
+}
+
+/** Started per process: an ETag of a restarted server never matches one of before (its config may differ). */
+const ETAG_PREFIX = `points-${Date.now().toString(36)}`;
+let configsSeen = 0;
+const fixedTagByConfig = new WeakMap<PublicConfig, string>();
+
+/** The ETag of the fixed fields under a config: a new one for each config object (each start and reload). */
+function fixedTag(config: PublicConfig): string {
+  let tag = fixedTagByConfig.get(config);
+  if (tag === undefined) {
+    configsSeen += 1;
+    tag = `"${ETAG_PREFIX}-${configsSeen}"`;
+    fixedTagByConfig.set(config, tag);
+  }
+  return tag;
+}
+
+/** If-None-Match names the tag (or is `*`): the client has the representation already. */
+function matches(ifNoneMatch: string | undefined, tag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((candidate) => {
+    const trimmed = candidate.trim();
+    return trimmed === '*' || trimmed === tag || trimmed === `W/${tag}`;
+  });
+}
+
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
@@ -127,18 +175,35 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       method: 'get',
       path: '/api/v1/points',
       summary:
-        'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start)',
-      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
+        'Every configured point: device, area, unit, gas, thresholds in force, the provincial indicator metadata, its position on the site plan, out-of-service alarms, latest reading (null before the first since start); or only the fixed or the live fields',
+      description: `A regulator token, or a session of role ${ROLES.read.join(', ')}. The fixed fields change only when the config does (a start, a reload, a threshold change): a client keeps them with their ETag and asks for the live fields.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
-      responses: { 200: { description: 'The points', content: json(RegulatorPointListSchema) }, ...errorResponses(401, 403) },
+      request: { query: PointsQuery },
+      responses: {
+        200: {
+          description: 'The points (every field, the fixed ones with an ETag, or the live ones)',
+          headers: { ETag: { description: 'With fields=fixed: the version of the fixed fields, for If-None-Match', schema: { type: 'string' } } },
+          content: json(z.union([RegulatorPointListSchema, PointFixedListSchema, PointLiveListSchema])),
+        },
+        304: { description: 'fields=fixed and If-None-Match names the ETag of the fixed fields in force: unchanged' },
+        ...errorResponses(400, 401, 403),
+      },
     }),
     async (c) => {
       const { api } = contextOf();
-      const [fixed, outOfService] = await Promise.all([staticJson(api), outOfServiceByPoint(api)]);
-      const entries = api.latestValues().map((latest) => `${fixed.get(latest.pointId) ?? bareOpeningJson(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`);
-      // The document's shape (RegulatorPointListSchema) built as text: the metadata was serialized once per config.
-      return c.body(`{"points":[${entries.join(',')}]}`, 200, { 'Content-Type': 'application/json' }) as never;
+      const fields = c.req.valid('query').fields ?? 'all';
+      // Built as text, in the shape of the schemas above: the fixed fields were serialized once per config.
+      if (fields === 'fixed') {
+        // The tag of the config fixedBody() reads now: a reload meanwhile does not put a new tag on the old fields.
+        const cache = { ETag: fixedTag(api.config), 'Cache-Control': 'private, no-cache' };
+        if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
+        return c.body(await fixedBody(api), 200, { ...JSON_TYPE, ...cache }) as never;
+      }
+      const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
+      const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
+      const entries = api.latestValues().map((latest) => `${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`);
+      return c.body(`{"points":[${entries.join(',')}]}`, 200, JSON_TYPE) as never;
     },
   );
 }

@@ -24,6 +24,7 @@ import {
   DEVICE_PERIOD_MAX_DAYS,
   DeviceListSchema,
   DevicesQuery,
+  EXPORT_MAX_AGGREGATE_CELLS,
   EXPORT_MAX_DAYS,
   ExportQuery,
   SiteSchema,
@@ -51,6 +52,15 @@ export function timeRange(query: { from: string; to: string }): { from: number; 
   if (from < 0) throw new ApiError('HAZMON_API_INVALID', 'from: before 1970-01-01T00:00:00Z', 'from');
   if (to <= from) throw new ApiError('HAZMON_API_INVALID', 'to: must be after from', 'to');
   return { from, to };
+}
+
+/** from and to as epoch ms, whole intervals of `interval` in UTC apart. */
+function intervalRange(query: { from: string; to: string; interval: keyof typeof AGGREGATE_INTERVALS }): { from: number; to: number; intervalMs: number } {
+  const intervalMs = AGGREGATE_INTERVALS[query.interval];
+  const { from, to } = timeRange(query);
+  if (from % intervalMs !== 0) throw new ApiError('HAZMON_API_INVALID', `from: must start a whole ${query.interval} interval in UTC`, 'from');
+  if ((to - from) % intervalMs !== 0) throw new ApiError('HAZMON_API_INVALID', `to: must be a whole number of ${query.interval} intervals after from`, 'to');
+  return { from, to, intervalMs };
 }
 
 /** The point ids asked for, each configured, or every point. */
@@ -193,29 +203,32 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
     async (c) => {
       const { api } = contextOf();
       const query = c.req.valid('query');
-      const intervalMs = AGGREGATE_INTERVALS[query.interval];
-      const { from, to } = timeRange(query);
-      if (from % intervalMs !== 0) throw new ApiError('HAZMON_API_INVALID', `from: must start a whole ${query.interval} interval in UTC`, 'from');
-      if ((to - from) % intervalMs !== 0) throw new ApiError('HAZMON_API_INVALID', `to: must be a whole number of ${query.interval} intervals after from`, 'to');
+      const { from, to, intervalMs } = intervalRange({ ...query, interval: query.interval });
       const ids = pointIds(query.points, api.config.readingPoints);
       const limit = Number(query.limit ?? AGGREGATE_PAGE.default);
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
       const rows = ids.length === 0 ? [] : await api.reader.aggregates({ pointIds: ids, from, to: pageTo, intervalMs });
-      return c.json(
-        {
-          interval: query.interval,
-          rows: rows.map((row) => ({ pointId: row.pointId, start: new Date(row.start).toISOString(), min: row.min, avg: row.avg, max: row.max, count: row.count, completeness: row.completeness })),
-          next: pageTo < to ? new Date(pageTo).toISOString() : null,
-        },
-        200,
-      );
+      // Built as text in the shape of AggregatePageSchema: a page holds up to 10k rows, and each point id and bucket
+      // start recurs (every point has every start), so each is written once and the rows are only concatenated.
+      const starts = new Map<number, string>();
+      const pointIdJson = new Map<string, string>();
+      const number = (value: number | null) => (value === null ? 'null' : String(value));
+      const entries = rows.map((row) => {
+        let start = starts.get(row.start);
+        if (start === undefined) starts.set(row.start, (start = JSON.stringify(new Date(row.start).toISOString())));
+        let pointId = pointIdJson.get(row.pointId);
+        if (pointId === undefined) pointIdJson.set(row.pointId, (pointId = JSON.stringify(row.pointId)));
+        return `{"pointId":${pointId},"start":${start},"min":${number(row.min)},"avg":${number(row.avg)},"max":${number(row.max)},"count":${row.count},"completeness":${row.completeness}}`;
+      });
+      const next = pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null';
+      return c.body(`{"interval":${JSON.stringify(query.interval)},"rows":[${entries.join(',')}],"next":${next}}`, 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
 
   app.openapi(
     createRoute({
-      ...regulatorRoute('/api/v1/export', `Readings or alarm events of a time range (at most ${EXPORT_MAX_DAYS} days) as CSV or Parquet, streamed`),
+      ...regulatorRoute('/api/v1/export', `Readings, aggregates or alarm events of a time range (at most ${EXPORT_MAX_DAYS} days) as CSV or Parquet, streamed`),
       middleware,
       request: { query: ExportQuery },
       responses: {
@@ -231,12 +244,22 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const query = c.req.valid('query');
       const { from, to } = timeRange(query);
       if (to - from > EXPORT_MAX_DAYS * DAY_MS) throw new ApiError('HAZMON_API_INVALID', `to: at most ${EXPORT_MAX_DAYS} days after from`, 'to');
+      const ids = query.points === undefined ? undefined : pointIds(query.points, api.config.readingPoints);
+      let intervalMs: number | undefined;
+      if (query.what === 'aggregates') {
+        if (query.interval === undefined) throw new ApiError('HAZMON_API_INVALID', 'interval: required for aggregates (1m, 1h or 1d)', 'interval');
+        intervalMs = intervalRange({ ...query, interval: query.interval }).intervalMs;
+        const cells = ((to - from) / intervalMs) * (ids ?? api.config.readingPoints).length;
+        if (cells > EXPORT_MAX_AGGREGATE_CELLS)
+          throw new ApiError('HAZMON_API_INVALID', `to: ${cells} point-intervals asked for, at most ${EXPORT_MAX_AGGREGATE_CELLS}: ask fewer points or a shorter range`, 'to');
+      } else if (query.interval !== undefined) throw new ApiError('HAZMON_API_INVALID', 'interval: for aggregates only', 'interval');
+      if (query.what === 'alarm_events' && ids !== undefined) throw new ApiError('HAZMON_API_INVALID', 'points: for readings and aggregates only', 'points');
       const dir = await mkdtemp(join(tmpdir(), 'hazmon-export-'));
       const name = `${query.what}-${query.from}-${query.to}.${query.format}`.replaceAll(':', '');
       const path = join(dir, name);
       const removeDir = () => rm(dir, { recursive: true, force: true });
       try {
-        await api.reader.exportRange({ what: query.what, format: query.format, path, from, to });
+        await api.reader.exportRange({ what: query.what, format: query.format, path, from, to, ...(ids === undefined ? {} : { pointIds: ids }), ...(intervalMs === undefined ? {} : { intervalMs }) });
       } catch (error) {
         await removeDir();
         throw error;

@@ -32,6 +32,18 @@ const RETRY_MS = 2000;
 const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(': keep-alive\n\n');
 
+/** Each live row's message, encoded once for every stream it goes to (the feed hands each stream the same row object). */
+const alarmMessages = new WeakMap<AlarmEventRow, Uint8Array>();
+
+function alarmMessage(row: AlarmEventRow): Uint8Array {
+  let message = alarmMessages.get(row);
+  if (message === undefined) {
+    message = encoder.encode(sseMessage('alarm', row, row.seq));
+    alarmMessages.set(row, message);
+  }
+  return message;
+}
+
 /** One open stream: its cursor (the last seq sent) and, while it catches up, the live rows that must wait. */
 class StreamClient implements LiveClient {
   private cursor: number;
@@ -70,6 +82,11 @@ class StreamClient implements LiveClient {
     else this.send(rows);
   }
 
+  /** More than the stream's buffer (64 KB) waits for the socket. */
+  get behind(): boolean {
+    return (this.controller.desiredSize ?? 0) < 0;
+  }
+
   readings(message: Uint8Array): void {
     if (this.session.ended) this.close();
     else this.write(message);
@@ -92,7 +109,7 @@ class StreamClient implements LiveClient {
     for (const row of rows) {
       if (row.seq <= this.cursor) continue;
       this.cursor = row.seq;
-      this.write(encoder.encode(sseMessage('alarm', row, row.seq)));
+      this.write(alarmMessage(row));
     }
   }
 

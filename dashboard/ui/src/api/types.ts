@@ -79,6 +79,11 @@ export interface Point {
   readonly position?: { readonly x: number; readonly y: number } | null;
 }
 
+/** GET /api/v1/points?fields=live: what changes with readings. */
+export type PointLive = Pick<Point, 'id' | 'value' | 'quality' | 'reason' | 'sourceTime' | 'receiveTime'>;
+/** GET /api/v1/points?fields=fixed: what changes only with the config. */
+export type PointFixed = Omit<Point, Exclude<keyof PointLive, 'id'>>;
+
 export interface ReadingUpdate {
   readonly pointId: string;
   readonly value: number | boolean | null;

@@ -8,7 +8,7 @@
  */
 import { batch, computed, signal } from '@preact/signals';
 import { api, restoreSession, session } from '../api/client.ts';
-import type { AlarmList, Point, ReadingUpdate, Site } from '../api/types.ts';
+import type { AlarmList, Point, PointFixed, PointLive, ReadingUpdate, Site } from '../api/types.ts';
 import { timeZone } from '../format.ts';
 
 export type Connection = { readonly state: 'connecting' } | { readonly state: 'live' } | { readonly state: 'down'; readonly since: number };
@@ -51,9 +51,16 @@ export async function reloadAlarms(onlyIfChanged = false): Promise<void> {
   if (!onlyIfChanged || JSON.stringify(next) !== JSON.stringify(alarms.value)) alarms.value = next;
 }
 
+const NO_LIVE_VALUE: Omit<PointLive, 'id'> = { value: null, quality: null, reason: null, sourceTime: null, receiveTime: null };
+
+/**
+ * The fixed fields change only with the config: the server gives them with an ETag and no-cache, so the browser keeps
+ * them and asks again with If-None-Match (a 304 while unchanged, ~3 MB not sent at 10k points); the live ones each time.
+ */
 async function reloadPoints(): Promise<void> {
-  const answer = await api.get<{ points: Point[] }>('/api/v1/points');
-  points.value = new Map(answer.points.map((point) => [point.id, point]));
+  const [fixed, live] = await Promise.all([api.get<{ points: PointFixed[] }>('/api/v1/points?fields=fixed'), api.get<{ points: PointLive[] }>('/api/v1/points?fields=live')]);
+  const liveById = new Map(live.points.map((point) => [point.id, point]));
+  points.value = new Map(fixed.points.map((point) => [point.id, { ...point, ...NO_LIVE_VALUE, ...liveById.get(point.id) }]));
 }
 
 async function reloadSite(): Promise<void> {
