@@ -56,18 +56,18 @@ describe('export', () => {
     // More points than one export window holds at one interval of 10 minutes: several windows, one part file each.
     const ids = Array.from({ length: 6000 }, (_, i) => `P${i}`);
     await store.registerPoints(ids.map((id) => point(id, { pollIntervalMs: 60_000 })));
-    const writeMinutes = (first: number, end: number) => {
+    const writeMinutes = async (first: number, end: number) => {
       for (let minute = first; minute < end; minute++) {
         for (const [i, id] of ids.entries()) if ((i + minute) % 7 !== 0) store.writeReading(reading(id, T0 + minute * 60_000 + 1000, ((i * 31 + minute * 17) % 1000) / 100));
       }
-      store.flush();
+      await store.flush();
     };
     // The first 9 minutes rolled up, the rest read from raw rows.
-    writeMinutes(0, 10);
+    await writeMinutes(0, 10);
     await store.rollUp();
-    writeMinutes(10, 20);
+    await writeMinutes(10, 20);
     store.writeReading(reading('P2', T0 + 10 * 60_000 + 2000, 99.5));
-    store.flush();
+    await store.flush();
 
     const csvPath = dir.file('aggregates.csv');
     const intervalMs = 10 * 60_000;

@@ -45,7 +45,7 @@ describe('aggregates of open minutes', () => {
     }
     // A reading in the fourth minute: the first three can close, the fourth stays open.
     store.writeReading(reading('P', T0 + 3 * MINUTE + 5000, 42.42));
-    expect(store.flush()).toBeGreaterThan(0);
+    expect(await store.flush()).toBeGreaterThan(0);
 
     const ask = async () => ({
       minutes: await store.aggregates({ from: T0, to: T0 + 4 * MINUTE, intervalMs: MINUTE }),
@@ -71,11 +71,11 @@ describe('aggregates of open minutes', () => {
     const store = await openStore();
     await store.registerPoints([point('P')]);
     store.writeReading(reading('P', T0 + 1000, 10));
-    store.flush();
+    await store.flush();
     const first = await store.aggregates({ from: T0, to: T0 + MINUTE, intervalMs: MINUTE });
     expect(first.map((row) => [row.min, row.max, row.count])).toEqual([[10, 10, 1]]);
     store.writeReading(reading('P', T0 + 2000, 30));
-    store.flush();
+    await store.flush();
     const second = await store.aggregates({ from: T0, to: T0 + MINUTE, intervalMs: MINUTE });
     expect(second.map((row) => [row.min, row.avg, row.max, row.count])).toEqual([[10, 20, 30, 2]]);
   });

@@ -142,7 +142,7 @@ describe('HazmonStore.reader()', () => {
     // Minutes 0 and 1 of both points, minute 3 of T1 only (minute 2 had no reading), minute 4 still open.
     for (let second = 0; second < 120; second++) for (const id of ['T1.LEL', 'T2.LEL']) store.writeReading(reading(id, T0 + second * 1000, second % 10));
     for (let second = 180; second < 250; second++) store.writeReading(reading('T1.LEL', T0 + second * 1000, 5));
-    store.flush();
+    await store.flush();
     await store.rollUp();
     const reader = store.reader();
     const rows = await reader.minuteRollupsAfter(-1);
