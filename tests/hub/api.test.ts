@@ -119,7 +119,13 @@ async function publishFixture(): Promise<void> {
   await Promise.all(
     GATEWAYS.map(async ({ gateway, enterprise, activeAlarms }) => {
       const site = { id: gateway.toLowerCase(), name: enterprise.name, timeZone: 'Asia/Shanghai', enterprise };
-      const points = POINTS.map((pointId) => ({ pointId, unit: '%LEL', pollIntervalMs: 1000 }));
+      // GW-B's GD-2 is out of service (a disable record): not counted in completeness.
+      const points = POINTS.map((pointId) => ({
+        pointId,
+        unit: '%LEL',
+        pollIntervalMs: 1000,
+        ...(gateway === 'GW-B' && pointId === 'GD-2.concentration' && { disabled: { by: 'root', at: HOUR0, reason: 'replaced' } }),
+      }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
       await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms });
       for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
@@ -202,7 +208,7 @@ describe('the hub regulator API', () => {
     expect(answer.status).toBe(200);
     const validation = await new Validator().validate(answer.body);
     expect(validation.errors).toBeUndefined();
-    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/sites']);
+    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/sites']);
     const printed = await cli('openapi');
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
@@ -360,6 +366,21 @@ describe('the hub regulator API', () => {
     await expectInvalid(`/api/v1/aggregates?gateway=GW-A&from=${HOUR0}&to=${HOUR0 - 60_000}`, 'to');
     await expectInvalid(`/api/v1/aggregates?gateway=GW-A&from=yesterday&to=${HOUR0}`, 'from');
     await expectInvalid(path('points=a,,b'), 'points');
+  });
+
+  it("gives each gateway's completeness from the aggregates' counts and its points' poll intervals, out-of-service points apart", async () => {
+    const span = `from=${HOUR0}&to=${HOUR0 + 2 * 3_600_000}`;
+    const answer = await get<{ gateways: unknown[] }>(`/api/v1/completeness?${span}`);
+    expect(answer.status).toBe(200);
+    // Two hours at one reading a second: 7200 expected and received per point, good ones alternating 60 and 20 a minute.
+    expect(answer.body.gateways).toEqual([
+      { gateway: 'GW-A', points: 2, outOfService: 0, expected: 14_400, received: 14_400, good: 9600, completeness: 2 / 3 },
+      { gateway: 'GW-B', points: 1, outOfService: 1, expected: 7200, received: 7200, good: 4800, completeness: 2 / 3 },
+    ]);
+    const firstHalf = await get<{ gateways: { gateway: string; expected: number; received: number }[] }>(`/api/v1/completeness?from=${HOUR0}&to=${HOUR0 + 1_800_000}&region=3205`);
+    expect(firstHalf.body.gateways.map(({ gateway, expected, received }) => [gateway, expected, received])).toEqual([['GW-B', 1800, 1800]]);
+    await expectInvalid(`/api/v1/completeness?from=${HOUR0}`, 'to');
+    await expectInvalid(`/api/v1/completeness?${span}&region=north`, 'region');
   });
 });
 

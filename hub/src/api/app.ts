@@ -3,14 +3,15 @@
  * discipline as the gateway's API (@hazmon/dashboard/http-kit): one error shape naming the field, strict query
  * params, the OpenAPI 3.1 document generated from the route declarations that validate the requests.
  */
-import { ApiError, errorAnswer, validationError } from '@hazmon/dashboard/http-kit';
+import { ApiError, errorAnswer, MINUTE_MS, validationError } from '@hazmon/dashboard/http-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
 import { INTERVALS, queryAggregates } from './aggregates.ts';
+import { completeness } from './completeness.ts';
 import { supervisionRank, warningGrade } from './grades.ts';
 import type { HubReader } from './reader.ts';
-import { AggregatesQuery, AggregatesSchema, AlarmEventPageSchema, AlarmEventsQuery, ErrorSchema, EVENT_PAGE, SiteListSchema, SitesQuery } from './schemas.ts';
+import { AggregatesQuery, AggregatesSchema, AlarmEventPageSchema, AlarmEventsQuery, CompletenessQuery, CompletenessSchema, ErrorSchema, EVENT_PAGE, SiteListSchema, SitesQuery } from './schemas.ts';
 
 export const HUB_OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -131,6 +132,25 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const to = Math.ceil(Number(query.to) / step) * step;
       const points = await queryAggregates(victoriaMetricsUrl, { gateway: query.gateway, points: query.points?.split(','), from, to, interval: query.interval });
       return c.json({ gateway: query.gateway, interval: query.interval, from, to, points }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/completeness',
+      summary: "Each gateway's completeness over a span: good readings received / expected by its points' poll intervals (points out of service apart)",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: CompletenessQuery },
+      responses: { 200: { description: 'Per gateway', content: json(CompletenessSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader, victoriaMetricsUrl } = contextOf();
+      const { from: fromText, to: toText, ...filter } = c.req.valid('query');
+      const from = Math.floor(Number(fromText) / MINUTE_MS) * MINUTE_MS;
+      const to = Math.ceil(Number(toText) / MINUTE_MS) * MINUTE_MS;
+      return c.json({ from, to, gateways: await completeness(victoriaMetricsUrl, await reader.points(filter), from, to) }, 200);
     },
   );
 

@@ -46,6 +46,13 @@ export interface HubEventRow {
   readonly details: Record<string, unknown> | null;
 }
 
+export interface GatewayPoint {
+  readonly gateway: string;
+  readonly pointId: string;
+  readonly pollIntervalMs: number | null;
+  readonly disabled: boolean;
+}
+
 /** `$n` placeholders for the filters on `gateway` and the site JSON `site` of table alias `s`, from parameter `first` on. */
 function filterClause(filter: SiteFilter, first: number, gatewayColumn: string): { sql: string; values: string[] } {
   const conditions: string[] = [];
@@ -161,6 +168,19 @@ export class HubReader {
       why: row.why ?? null,
       details: row.details,
     }));
+  }
+
+  /** The points in each gateway's running config: their poll interval and whether they are out of service (a disable record). */
+  async points(filter: SiteFilter): Promise<GatewayPoint[]> {
+    const where = filterClause(filter, 1, 'p.gateway');
+    const result = await this.pool.query<{ gateway: string; point_id: string; poll_interval_ms: string | null; disabled: boolean }>(
+      `SELECT p.gateway, p.point_id, p.metadata ->> 'pollIntervalMs' AS poll_interval_ms, COALESCE(jsonb_typeof(p.metadata -> 'disabled') = 'object', FALSE) AS disabled
+       FROM gateway_points p LEFT JOIN gateway_sites s ON s.gateway = p.gateway
+       WHERE TRUE${where.sql}
+       ORDER BY p.gateway, p.point_id`,
+      where.values,
+    );
+    return result.rows.map((row) => ({ gateway: row.gateway, pointId: row.point_id, pollIntervalMs: row.poll_interval_ms === null ? null : Number(row.poll_interval_ms), disabled: row.disabled }));
   }
 
   /** Whether an event with id >= cursor exists: a cursor past every event would skip those still to come. */

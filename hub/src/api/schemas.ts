@@ -155,3 +155,31 @@ export const AggregatesSchema = z
     points: z.array(z.object({ pointId: z.string(), buckets: z.array(BucketSchema).openapi({ description: 'Buckets holding at least one minute, oldest first' }) })),
   })
   .openapi('Aggregates');
+
+export const CompletenessQuery = z
+  .strictObject({
+    from: epochMs.openapi({ description: 'Epoch ms UTC, rounded down to the minute' }),
+    to: epochMs.openapi({ description: 'Epoch ms UTC, rounded up to the minute' }),
+    ...siteFilter,
+  })
+  .superRefine(checkSpan(MINUTE_MS, 366 * DAY_MS));
+
+export const CompletenessSchema = z
+  .object({
+    from: z.number(),
+    to: z.number(),
+    gateways: z.array(
+      z
+        .object({
+          gateway: z.string(),
+          points: z.number().int().openapi({ description: 'Points in service in the running config' }),
+          outOfService: z.number().int().openapi({ description: 'Points with a disable record: reported apart, not counted missing' }),
+          expected: z.number().openapi({ description: "Readings expected: the span / each point's poll interval" }),
+          received: z.number().openapi({ description: 'Readings received, any quality' }),
+          good: z.number(),
+          completeness: z.number().nullable().openapi({ description: 'good / expected, at most 1; null when nothing is expected' }),
+        })
+        .openapi('GatewayCompleteness'),
+    ),
+  })
+  .openapi('Completeness');
