@@ -3,9 +3,11 @@
  * two gateways' NATS users publishing the contract's messages directly: sites, events and aggregates across both
  * gateways through the API, the filters, the event cursor while events arrive (a property), bad params and tokens.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
 import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type EventMessage, type UplinkKind } from '@hazmon/uplink/contract';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
@@ -29,7 +31,7 @@ const MINUTES = 120;
 let nats: NatsServer;
 let victoria: VictoriaMetrics;
 let postgres: Postgres;
-let hub: RunningHub;
+let hub: RunningHub | undefined;
 let dir: string;
 let configPath: string;
 let token: string;
@@ -132,7 +134,7 @@ async function publishFixture(): Promise<void> {
       for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
     }),
   );
-  await waitFor('the fixture ingested', async () => (await streamState(nats)).unfinished === 0 && hub.ingest.status.events >= 40, { everyMs: 200, timeoutMs: 30_000 });
+  await waitFor('the fixture ingested', async () => (await streamState(nats)).unfinished === 0 && hub!.ingest.status.events >= 40, { everyMs: 200, timeoutMs: 30_000 });
 }
 
 interface Answer<T> {
@@ -141,7 +143,7 @@ interface Answer<T> {
 }
 
 async function get<T = unknown>(path: string, bearer: string | null = token): Promise<Answer<T>> {
-  const response = await fetch(`${hub.url}${path}`, { headers: bearer === null ? {} : { Authorization: `Bearer ${bearer}` } });
+  const response = await fetch(`${hub!.url}${path}`, { headers: bearer === null ? {} : { Authorization: `Bearer ${bearer}` } });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -424,3 +426,34 @@ async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[]
     await client.end();
   }
 }
+
+const BIN = fileURLToPath(new URL('../../hub/bin/hazmon-hub.js', import.meta.url));
+
+describe('hazmon-hub run', () => {
+  it('runs the ingest and the API from the config, and stops on SIGTERM', async () => {
+    // One ingest per hub: the in-process one stops first.
+    await hub!.close();
+    hub = undefined;
+    const child = spawn(process.execPath, [BIN, 'run', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await waitFor('the API address in the log', () => /regulator API on (http:\/\/\S+?)\/api\/v1\/openapi\.json/.exec(output)?.[1], { state: () => output, timeoutMs: 30_000 });
+      await send('GW-B', 'events', 5000, event('GW-B', 5000));
+      const seen = await waitFor(
+        'the event through the running hub',
+        async () => {
+          const page = (await (await fetch(`${url}/api/v1/alarm-events?gateway=GW-B&after=0&limit=1000`, { headers: { Authorization: `Bearer ${token}` } })).json()) as EventPage;
+          return page.events.find((entry) => entry.seq === 5000);
+        },
+        { state: () => output },
+      );
+      expect(seen.gateway).toBe('GW-B');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output).toContain('hub: stopping');
+  }, 60_000);
+});
