@@ -73,13 +73,18 @@ const needsSite = (filter: SiteFilter) => filter.enterprise !== undefined || fil
 export class HubReader {
   private constructor(private readonly pool: pg.Pool) {}
 
-  /** A pool of read connections; makes the token table when missing (the ingest makes the others). */
+  /**
+   * A pool of read connections; makes the token table when missing, and the index of one gateway's events by id (a
+   * filtered page would otherwise walk every gateway's events after the cursor), built without blocking the ingest.
+   * The ingest makes the other tables: it starts first.
+   */
   static async open(url: string): Promise<HubReader> {
     const pool = new pg.Pool({ connectionString: url, application_name: 'hazmon-hub-api', max: 8 });
     // An idle connection that breaks emits 'error' on the pool; the next query takes a new one.
     pool.on('error', () => undefined);
     try {
       await createTokenTable(pool);
+      await pool.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS alarm_events_gateway_id ON alarm_events (gateway, id)');
     } catch (error) {
       await pool.end();
       throw error;
