@@ -4,7 +4,8 @@
  * gateways through the API, the filters, the event cursor while events arrive (a property), bad params and tokens.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
-import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { gatewayUserName, selfSignedCertificate, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 const GATEWAYS = [
   { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 } },
@@ -429,24 +430,44 @@ async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[]
 
 const BIN = fileURLToPath(new URL('../../hub/bin/hazmon-hub.js', import.meta.url));
 
+/** A GET over HTTPS trusting `ca` (the test's self-signed certificate). */
+function getOverTls<T>(url: string, ca: Buffer): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, headers: { Authorization: `Bearer ${token}` } }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(JSON.parse(body) as T));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
 describe('hazmon-hub run', () => {
-  it('runs the ingest and the API from the config, and stops on SIGTERM', async () => {
+  it('runs the ingest and the API over TLS from the config, and stops on SIGTERM', async () => {
     // One ingest per hub: the in-process one stops first.
     await hub!.close();
     hub = undefined;
-    const child = spawn(process.execPath, [BIN, 'run', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const certificate = selfSignedCertificate(dir);
+    const tlsConfig = writeConfig(
+      'hub-tls.yaml',
+      `nats: { servers: [${nats.url}], user: ${nats.hubUser.user}, passwordFile: nats.password }
+postgres: { url: "${postgres.url}" }
+victoriaMetrics: { url: "${victoria.url}" }
+api: { host: 127.0.0.1, port: 0, tls: { cert: cert.pem, key: key.pem } }
+`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', tlsConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const url = await waitFor('the API address in the log', () => /regulator API on (http:\/\/\S+?)\/api\/v1\/openapi\.json/.exec(output)?.[1], { state: () => output, timeoutMs: 30_000 });
+      const url = await waitFor('the API address in the log', () => /regulator API on (https:\/\/\S+?)\/api\/v1\/openapi\.json/.exec(output)?.[1], { state: () => output, timeoutMs: 30_000 });
       await send('GW-B', 'events', 5000, event('GW-B', 5000));
+      const ca = readFileSync(certificate.cert);
       const seen = await waitFor(
         'the event through the running hub',
-        async () => {
-          const page = (await (await fetch(`${url}/api/v1/alarm-events?gateway=GW-B&after=0&limit=1000`, { headers: { Authorization: `Bearer ${token}` } })).json()) as EventPage;
-          return page.events.find((entry) => entry.seq === 5000);
-        },
+        async () => (await getOverTls<EventPage>(`${url}/api/v1/alarm-events?gateway=GW-B&after=0&limit=1000`, ca)).events.find((entry) => entry.seq === 5000),
         { state: () => output },
       );
       expect(seen.gateway).toBe('GW-B');
