@@ -12,8 +12,9 @@ const importsAllowed = {
   dashboard: ['errors', 'protocols', 'agent'],
   // Reads the agent through its AgentApi, as the dashboard does, and publishes to the hub.
   uplink: ['errors', 'agent'],
-  // The hub runs apart from any gateway: it shares the uplink's contract (@hazmon/uplink/contract), never the agent.
-  hub: ['errors', 'uplink'],
+  // The hub runs apart from any gateway: it shares the uplink's contract (@hazmon/uplink/contract) and the web API's
+  // discipline (@hazmon/dashboard/http-kit), never the agent.
+  hub: ['errors', 'uplink', 'dashboard'],
   // The top-level command package, when it comes.
   gateway: ['errors', 'protocols', 'agent', 'dashboard', 'uplink'],
 };
@@ -57,6 +58,13 @@ export default {
       severity: 'error',
       from: { path: '^hub/' },
       to: { path: '^uplink/', pathNot: '^uplink/src/contract\\.ts$' },
+    },
+    {
+      name: 'hub-uses-dashboard-http-kit-only',
+      comment: 'the hub shares the error shape and query params (dashboard/src/http-kit.ts), never the routes that read an agent',
+      severity: 'error',
+      from: { path: '^hub/' },
+      to: { path: '^dashboard/', pathNot: '^dashboard/src/http-kit\\.ts$' },
     },
     {
       name: 'no-new-file-cycle',

@@ -85,7 +85,7 @@ export function gatewayUserName(gateway: string): string {
  * A self-signed certificate for 127.0.0.1 (its own CA) and its key, in `dir`. It names localhost too: for a server
  * given by IP address the NATS client checks the certificate against `localhost` (uplink README).
  */
-function selfSignedCertificate(dir: string): { cert: string; key: string } {
+export function selfSignedCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   run('openssl', [

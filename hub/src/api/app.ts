@@ -1,0 +1,173 @@
+/**
+ * The hub's regulator API v1: read-only, bearer tokens only, across every gateway the hub hears from. The same
+ * discipline as the gateway's API (@hazmon/dashboard/http-kit): one error shape naming the field, strict query
+ * params, the OpenAPI 3.1 document generated from the route declarations that validate the requests.
+ */
+import { ApiError, errorAnswer, MINUTE_MS, validationError } from '@hazmon/dashboard/http-kit';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ZodType } from 'zod';
+import { INTERVALS, queryAggregates } from './aggregates.ts';
+import { completeness } from './completeness.ts';
+import { supervisionRank, warningGrade } from './grades.ts';
+import type { HubReader } from './reader.ts';
+import { AggregatesQuery, AggregatesSchema, AlarmEventPageSchema, AlarmEventsQuery, CompletenessQuery, CompletenessSchema, ErrorSchema, EVENT_PAGE, SiteListSchema, SitesQuery } from './schemas.ts';
+
+export const HUB_OPENAPI_PATH = '/api/v1/openapi.json';
+
+export interface HubApiContext {
+  readonly reader: HubReader;
+  readonly victoriaMetricsUrl: string;
+  /** A gateway with no message for this long is offline. */
+  readonly offlineAfterMs: number;
+  readonly now: () => number;
+  readonly log: (line: string) => void;
+}
+
+interface HubEnv {
+  Variables: { regulator: string };
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9_-]{1,200})$/i;
+
+function json<S extends ZodType>(schema: S) {
+  return { 'application/json': { schema } } as const;
+}
+
+const ERRORS = {
+  400: { description: 'Invalid params: `field` names the one to change', content: json(ErrorSchema) },
+  401: { description: 'No token, or one unknown or revoked (send Authorization: Bearer <token>)', content: json(ErrorSchema) },
+} as const;
+const SECURITY = [{ regulatorToken: [] }];
+
+function requireToken(context: HubApiContext): MiddlewareHandler<HubEnv> {
+  return async (c, next) => {
+    const secret = BEARER.exec(c.req.header('Authorization') ?? '')?.[1];
+    const name = secret === undefined ? null : await context.reader.tokenName(secret);
+    if (name === null) throw new ApiError('HAZMON_API_UNAUTHENTICATED', 'a live regulator token is needed (send Authorization: Bearer <token>; made by `hazmon-hub token create`)', 'Authorization');
+    c.set('regulator', name);
+    await next();
+  };
+}
+
+/** The app; `contextOf` is called per request, so the OpenAPI document is built without databases. */
+export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv> {
+  const app = new OpenAPIHono<HubEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('Cache-Control', 'no-store');
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'regulatorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A read-only regulator token made at the hub by `hazmon-hub token create <name>`',
+  });
+  const auth: MiddlewareHandler<HubEnv> = (c, next) => requireToken(contextOf())(c, next);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/sites',
+      summary: 'Every gateway the hub has heard from: its site, warning grade, latest health and whether it is online, in graded-supervision order',
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: SitesQuery },
+      responses: { 200: { description: 'The sites', content: json(SiteListSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader, now, offlineAfterMs } = contextOf();
+      const time = now();
+      const sites = (await reader.sites(c.req.valid('query'))).map((row) => ({
+        ...row,
+        warningGrade: warningGrade(row.health?.activeAlarms ?? null),
+        majorHazardGrade: null,
+        online: row.lastMessageAt !== null && time - row.lastMessageAt <= offlineAfterMs,
+      }));
+      sites.sort((a, b) => supervisionRank(a.warningGrade, a.online) - supervisionRank(b.warningGrade, b.online) || a.gateway.localeCompare(b.gateway));
+      return c.json({ sites }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/alarm-events',
+      summary: "Every gateway's alarm events with the hub's id > after, oldest first; pass `next` as `after` for the following page (no gap, no repeat while events arrive)",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: AlarmEventsQuery },
+      responses: { 200: { description: 'A page of events', content: json(AlarmEventPageSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader } = contextOf();
+      const { after: afterText, limit, ...filter } = c.req.valid('query');
+      const after = Number(afterText ?? 0);
+      // Resuming after a made-up id past every event would skip the events still to come below it.
+      if (after > 0 && !(await reader.eventAtOrAfter(after))) throw new ApiError('HAZMON_API_INVALID', `after: no alarm event has id ${after} or later`, 'after');
+      const events = await reader.eventsAfter(after, Number(limit ?? EVENT_PAGE.default), filter);
+      return c.json({ events, next: events.at(-1)?.id ?? after }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/aggregates',
+      summary: "A gateway's points per bucket (1m, 1h or 1d, aligned to UTC): min, average and max of good readings, readings received, from VictoriaMetrics",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: AggregatesQuery },
+      responses: { 200: { description: "Each point's buckets", content: json(AggregatesSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { victoriaMetricsUrl } = contextOf();
+      const query = c.req.valid('query');
+      const step = INTERVALS[query.interval];
+      const from = Math.floor(Number(query.from) / step) * step;
+      const to = Math.ceil(Number(query.to) / step) * step;
+      const points = await queryAggregates(victoriaMetricsUrl, { gateway: query.gateway, points: query.points?.split(','), from, to, interval: query.interval });
+      return c.json({ gateway: query.gateway, interval: query.interval, from, to, points }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/completeness',
+      summary: "Each gateway's completeness over a span: good readings received / expected by its points' poll intervals (points out of service apart)",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: CompletenessQuery },
+      responses: { 200: { description: 'Per gateway', content: json(CompletenessSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader, victoriaMetricsUrl } = contextOf();
+      const { from: fromText, to: toText, ...filter } = c.req.valid('query');
+      const from = Math.floor(Number(fromText) / MINUTE_MS) * MINUTE_MS;
+      const to = Math.ceil(Number(toText) / MINUTE_MS) * MINUTE_MS;
+      return c.json({ from, to, gateways: await completeness(victoriaMetricsUrl, await reader.points(filter), from, to) }, 200);
+    },
+  );
+
+  let document: ReturnType<typeof documentOf> | undefined;
+  app.get(HUB_OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
+  const respond = (error: unknown, c: Context<HubEnv>) => {
+    const answer = errorAnswer(error, contextOf().log);
+    return c.json(answer.body, answer.status, answer.headers);
+  };
+  app.notFound((c) => respond(new ApiError('HAZMON_API_NOT_FOUND', 'no such route', 'path'), c));
+  app.onError(respond);
+  return app;
+}
+
+function documentOf(app: OpenAPIHono<HubEnv>) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'hazmon hub regulator API', version: '1', description: "The regulator hub's read-only API across every gateway that pushes to it (hub/README.md)" },
+  });
+}

@@ -1,0 +1,200 @@
+/**
+ * What the regulator API reads from the hub's PostgreSQL tables (written by the ingest alone): sites with their last
+ * health, alarm events by the hub's event id. Reads only, on a pool of its own.
+ */
+import pg from 'pg';
+import { createTokenTable, tokenName } from './tokens.ts';
+
+/** Which gateways a regulator asks about: each filter exact, `region` a prefix of the enterprise's administrative code. */
+export interface SiteFilter {
+  readonly gateway?: string | undefined;
+  readonly enterprise?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+export interface SiteRow {
+  readonly gateway: string;
+  readonly site: { readonly id: string; readonly name: string; readonly timeZone: string; readonly enterprise: { readonly code: string; readonly name: string } | null } | null;
+  readonly configHash: string | null;
+  readonly points: number;
+  readonly health: {
+    readonly time: number;
+    readonly receivedAt: number;
+    readonly healthy: boolean;
+    readonly alive: boolean;
+    readonly reasons: string[];
+    readonly activeAlarms: Record<string, number>;
+  } | null;
+  /** The latest of the hub's receipt times of the gateway's health, site and event messages. */
+  readonly lastMessageAt: number | null;
+}
+
+export interface HubEventRow {
+  readonly id: number;
+  readonly gateway: string;
+  readonly seq: number;
+  readonly time: number;
+  readonly writtenAt: number;
+  readonly receivedAt: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly stateAfter: string;
+  readonly priority: string | null;
+  readonly who: string | null;
+  readonly why: string | null;
+  readonly details: Record<string, unknown> | null;
+}
+
+export interface GatewayPoint {
+  readonly gateway: string;
+  readonly pointId: string;
+  readonly pollIntervalMs: number | null;
+  readonly disabled: boolean;
+}
+
+/** `$n` placeholders for the filters on `gateway` and the site JSON `site` of table alias `s`, from parameter `first` on. */
+function filterClause(filter: SiteFilter, first: number, gatewayColumn: string): { sql: string; values: string[] } {
+  const conditions: string[] = [];
+  const values: string[] = [];
+  const add = (condition: (placeholder: string) => string, value: string | undefined) => {
+    if (value === undefined) return;
+    values.push(value);
+    conditions.push(condition(`$${first + values.length - 1}`));
+  };
+  add((p) => `${gatewayColumn} = ${p}`, filter.gateway);
+  add((p) => `s.site -> 'enterprise' ->> 'code' = ${p}`, filter.enterprise);
+  add((p) => `starts_with(s.site -> 'enterprise' ->> 'code', ${p})`, filter.region);
+  return { sql: conditions.map((condition) => ` AND ${condition}`).join(''), values };
+}
+
+const needsSite = (filter: SiteFilter) => filter.enterprise !== undefined || filter.region !== undefined;
+
+export class HubReader {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * A pool of read connections; makes the token table when missing, and the index of one gateway's events by id (a
+   * filtered page would otherwise walk every gateway's events after the cursor), built without blocking the ingest.
+   * The ingest makes the other tables: it starts first.
+   */
+  static async open(url: string): Promise<HubReader> {
+    const pool = new pg.Pool({ connectionString: url, application_name: 'hazmon-hub-api', max: 8 });
+    // An idle connection that breaks emits 'error' on the pool; the next query takes a new one.
+    pool.on('error', () => undefined);
+    try {
+      await createTokenTable(pool);
+      await pool.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS alarm_events_gateway_id ON alarm_events (gateway, id)');
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new HubReader(pool);
+  }
+
+  tokenName(token: string): Promise<string | null> {
+    return tokenName(this.pool, token);
+  }
+
+  /** Every gateway the hub has heard from (a site or a health message), with its site and latest health. */
+  async sites(filter: SiteFilter): Promise<SiteRow[]> {
+    const where = filterClause(filter, 1, 'g.gateway');
+    const result = await this.pool.query<{
+      gateway: string;
+      site: SiteRow['site'];
+      config_hash: string | null;
+      site_received_at: string | null;
+      points: string;
+      health_t: string | null;
+      health_received_at: string | null;
+      healthy: boolean | null;
+      alive: boolean | null;
+      reasons: string[] | null;
+      active_alarms: Record<string, number> | null;
+      event_received_at: string | null;
+    }>(
+      `SELECT g.gateway, s.site, s.config_hash, s.received_at AS site_received_at,
+              (SELECT count(*) FROM gateway_points p WHERE p.gateway = g.gateway) AS points,
+              h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms,
+              (SELECT e.received_at FROM alarm_events e WHERE e.gateway = g.gateway ORDER BY e.seq DESC LIMIT 1) AS event_received_at
+       FROM (SELECT gateway FROM gateway_sites UNION SELECT gateway FROM gateway_health) AS g
+       LEFT JOIN gateway_sites s ON s.gateway = g.gateway
+       LEFT JOIN gateway_health h ON h.gateway = g.gateway
+       WHERE TRUE${where.sql}
+       ORDER BY g.gateway`,
+      where.values,
+    );
+    return result.rows.map((row) => {
+      const received = [row.site_received_at, row.health_received_at, row.event_received_at].filter((time) => time !== null).map(Number);
+      return {
+        gateway: row.gateway,
+        site: row.site,
+        configHash: row.config_hash,
+        points: Number(row.points),
+        health:
+          row.health_t === null
+            ? null
+            : {
+                time: Number(row.health_t),
+                receivedAt: Number(row.health_received_at),
+                healthy: row.healthy!,
+                alive: row.alive!,
+                reasons: row.reasons!,
+                activeAlarms: row.active_alarms!,
+              },
+        lastMessageAt: received.length === 0 ? null : Math.max(...received),
+      };
+    });
+  }
+
+  /** Events with id > after, oldest first. Ids commit in order (one writer: the ingest), so paging by id skips nothing. */
+  async eventsAfter(after: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+    const where = filterClause(filter, 3, 'e.gateway');
+    const result = await this.pool.query<Record<string, string | null> & { details: Record<string, unknown> | null }>(
+      `SELECT e.id, e.gateway, e.seq, e.t, e.written_at, e.received_at, e.point_id, e.rule_id, e.kind, e.state_after, e.priority, e.who, e.why, e.details
+       FROM alarm_events e${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = e.gateway' : ''}
+       WHERE e.id > $1${where.sql}
+       ORDER BY e.id LIMIT $2`,
+      [after, limit, ...where.values],
+    );
+    return result.rows.map((row) => ({
+      id: Number(row.id),
+      gateway: row.gateway!,
+      seq: Number(row.seq),
+      time: Number(row.t),
+      writtenAt: Number(row.written_at),
+      receivedAt: Number(row.received_at),
+      pointId: row.point_id ?? null,
+      ruleId: row.rule_id!,
+      kind: row.kind!,
+      stateAfter: row.state_after!,
+      priority: row.priority ?? null,
+      who: row.who ?? null,
+      why: row.why ?? null,
+      details: row.details,
+    }));
+  }
+
+  /** The points in each gateway's running config: their poll interval and whether they are out of service (a disable record). */
+  async points(filter: SiteFilter): Promise<GatewayPoint[]> {
+    const where = filterClause(filter, 1, 'p.gateway');
+    const result = await this.pool.query<{ gateway: string; point_id: string; poll_interval_ms: string | null; disabled: boolean }>(
+      `SELECT p.gateway, p.point_id, p.metadata ->> 'pollIntervalMs' AS poll_interval_ms, COALESCE(jsonb_typeof(p.metadata -> 'disabled') = 'object', FALSE) AS disabled
+       FROM gateway_points p LEFT JOIN gateway_sites s ON s.gateway = p.gateway
+       WHERE TRUE${where.sql}
+       ORDER BY p.gateway, p.point_id`,
+      where.values,
+    );
+    return result.rows.map((row) => ({ gateway: row.gateway, pointId: row.point_id, pollIntervalMs: row.poll_interval_ms === null ? null : Number(row.poll_interval_ms), disabled: row.disabled }));
+  }
+
+  /** Whether an event with id >= cursor exists: a cursor past every event would skip those still to come. */
+  async eventAtOrAfter(cursor: number): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM alarm_events WHERE id >= $1 LIMIT 1', [cursor]);
+    return result.rowCount === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,185 @@
+/** The regulator API's params and answers as zod schemas: the routes validate with them and the OpenAPI document comes from them. */
+import { checkSpan, DAY_MS, epochMs, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
+import { z } from '@hono/zod-openapi';
+import { INTERVALS } from './aggregates.ts';
+import { WARNING_GRADES } from './grades.ts';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'HAZMON_API_INVALID' }),
+      message: z.string().openapi({ example: 'region: a prefix of an administrative code: 2 to 12 digits' }),
+      field: z.string().optional().openapi({ description: 'The offending param or header', example: 'region' }),
+    }),
+  })
+  .openapi('Error');
+
+const gateway = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a gateway code (letters, digits, _ -)')
+  .openapi({ description: "A gateway's code, as it names its uplink subjects", example: 'GW-1101100012NR-01' });
+
+/** The filters every regulator list takes. */
+const siteFilter = {
+  gateway: gateway.optional(),
+  enterprise: z.string().min(1).max(64).optional().openapi({ description: "The enterprise's code, exactly", example: '1101100012NR' }),
+  region: z
+    .string()
+    .regex(/^[0-9]{2,12}$/, 'a prefix of an administrative code: 2 to 12 digits')
+    .optional()
+    .openapi({ description: 'Enterprises whose code (keyed by the administrative code) starts with it: 11 a province, 1101 a city, 110110 a county', example: '1101' }),
+};
+
+export const SitesQuery = z.strictObject(siteFilter);
+
+const SiteSchema = z
+  .object({
+    gateway: z.string(),
+    site: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        timeZone: z.string(),
+        enterprise: z.object({ code: z.string(), name: z.string() }).nullable(),
+      })
+      .nullable()
+      .openapi({ description: 'As the gateway last sent it; null before its first site message' }),
+    points: z.number().int().openapi({ description: "Points in the gateway's running config" }),
+    warningGrade: z.enum(WARNING_GRADES).nullable().openapi({
+      description:
+        "From the active alarms of the latest health message (emergency red, high orange, medium yellow, low blue); null before the first. Read with `online`: an offline gateway's is its last word",
+    }),
+    majorHazardGrade: z.null().openapi({ description: 'Not in the uplink contract v1 yet: always null' }),
+    online: z.boolean().openapi({ description: 'A message from the gateway reached the hub within the offline threshold (hub config `api.offlineAfterS`)' }),
+    lastMessageAt: z.number().nullable().openapi({ description: "The hub's receipt time of the gateway's latest health, site or event message, epoch ms UTC" }),
+    health: z
+      .object({
+        time: z.number().openapi({ description: "By the gateway's clock, epoch ms UTC" }),
+        receivedAt: z.number().openapi({ description: "By the hub's clock" }),
+        healthy: z.boolean(),
+        alive: z.boolean(),
+        reasons: z.array(z.string()),
+        activeAlarms: z.record(z.string(), z.number()).openapi({ description: 'Active alarms by priority' }),
+      })
+      .nullable(),
+  })
+  .openapi('Site');
+
+export const SiteListSchema = z
+  .object({
+    sites: z
+      .array(SiteSchema)
+      .openapi({ description: 'Graded supervision order: red, orange, yellow, blue, then silent gateways (offline or no health yet), then normal; by gateway code within each' }),
+  })
+  .openapi('SiteList');
+
+export const EVENT_PAGE = { default: 100, max: 1000 } as const;
+
+export const AlarmEventsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'an event id (a whole number >= 0)')
+    .optional()
+    .openapi({ description: 'The id of the last event you have (the `next` of the previous page); 0 or none from the start' }),
+  limit: pageSize(EVENT_PAGE.max, EVENT_PAGE.default),
+  ...siteFilter,
+});
+
+const HubEventSchema = z
+  .object({
+    id: z.number().int().openapi({ description: "The hub's event id (its stream sequence): increasing in the order the hub took the events" }),
+    gateway: z.string(),
+    seq: z.number().int().openapi({ description: "The gateway's own seq" }),
+    time: z.number().openapi({ description: 'Event time at the gateway, epoch ms UTC' }),
+    writtenAt: z.number().openapi({ description: 'When the gateway stored it' }),
+    receivedAt: z.number().openapi({ description: 'When the hub stored it' }),
+    pointId: z.string().nullable(),
+    ruleId: z.string(),
+    kind: z.string(),
+    stateAfter: z.string(),
+    priority: z.string().nullable(),
+    who: z.string().nullable(),
+    why: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('HubAlarmEvent');
+
+export const AlarmEventPageSchema = z
+  .object({
+    events: z.array(HubEventSchema),
+    next: z.number().int().openapi({ description: 'Pass as `after` for the next page: the last id here, or `after` itself when there were none' }),
+  })
+  .openapi('HubAlarmEventPage');
+
+const POINTS_PER_QUERY = 50;
+/** The longest span per interval: VictoriaMetrics' per-series limits (30k points, 100k for the average's 1-minute subquery). */
+const MAX_SPAN_MS: Readonly<Record<keyof typeof INTERVALS, number>> = { '1m': DAY_MS, '1h': 31 * DAY_MS, '1d': 62 * DAY_MS };
+
+export const AggregatesQuery = z
+  .strictObject({
+    gateway,
+    points: z
+      .string()
+      .regex(/^[^,]{1,200}(,[^,]{1,200})*$/, 'point ids separated by commas')
+      .refine((text) => text.split(',').length <= POINTS_PER_QUERY, `at most ${POINTS_PER_QUERY} points`)
+      .optional()
+      .openapi({ description: 'Point ids separated by commas; every point of the gateway when left out', example: 'GD-101.concentration,GD-102.concentration' }),
+    from: epochMs.openapi({ description: "The first bucket's start, epoch ms UTC (rounded down to the interval)" }),
+    to: epochMs.openapi({ description: "The last bucket's end (rounded up to the interval)" }),
+    interval: z.enum(Object.keys(INTERVALS) as [keyof typeof INTERVALS, ...(keyof typeof INTERVALS)[]]).default('1h'),
+  })
+  .superRefine(checkSpan(MINUTE_MS, MAX_SPAN_MS['1d']))
+  .superRefine((query, context) => {
+    if (Number(query.to) - Number(query.from) > MAX_SPAN_MS[query.interval]) {
+      context.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_SPAN_MS[query.interval] / DAY_MS} days after from with interval ${query.interval}` });
+    }
+  });
+
+const BucketSchema = z
+  .object({
+    t: z.number().openapi({ description: "The bucket's start, epoch ms UTC" }),
+    min: z.number().nullable().openapi({ description: 'Over good readings; null when none' }),
+    avg: z.number().nullable().openapi({ description: 'Over good readings (each minute weighted by its good readings)' }),
+    max: z.number().nullable(),
+    count: z.number().openapi({ description: 'Readings received, any quality' }),
+    goodCount: z.number(),
+  })
+  .openapi('AggregateBucket');
+
+export const AggregatesSchema = z
+  .object({
+    gateway: z.string(),
+    interval: z.string(),
+    from: z.number(),
+    to: z.number(),
+    points: z.array(z.object({ pointId: z.string(), buckets: z.array(BucketSchema).openapi({ description: 'Buckets holding at least one minute, oldest first' }) })),
+  })
+  .openapi('Aggregates');
+
+export const CompletenessQuery = z
+  .strictObject({
+    from: epochMs.openapi({ description: 'Epoch ms UTC, rounded down to the minute' }),
+    to: epochMs.openapi({ description: 'Epoch ms UTC, rounded up to the minute' }),
+    ...siteFilter,
+  })
+  .superRefine(checkSpan(MINUTE_MS, 366 * DAY_MS));
+
+export const CompletenessSchema = z
+  .object({
+    from: z.number(),
+    to: z.number(),
+    gateways: z.array(
+      z
+        .object({
+          gateway: z.string(),
+          points: z.number().int().openapi({ description: 'Points in service in the running config' }),
+          outOfService: z.number().int().openapi({ description: 'Points with a disable record: reported apart, not counted missing' }),
+          expected: z.number().openapi({ description: "Readings expected: the span / each point's poll interval" }),
+          received: z.number().openapi({ description: 'Readings received, any quality' }),
+          good: z.number(),
+          completeness: z.number().nullable().openapi({ description: 'good / expected, at most 1; null when nothing is expected' }),
+        })
+        .openapi('GatewayCompleteness'),
+    ),
+  })
+  .openapi('Completeness');

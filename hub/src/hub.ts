@@ -1,0 +1,36 @@
+/** `hazmon-hub run`: the ingest and the regulator API in one process, from one config. */
+import { HubReader } from './api/reader.ts';
+import { startHubApi } from './api/server.ts';
+import type { HubConfig } from './config.ts';
+import { HubIngest } from './ingest.ts';
+
+export interface RunningHub {
+  readonly ingest: HubIngest;
+  /** Where the API listens. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the ingest first (it makes the tables the API reads), then the API. */
+export async function startHub(config: HubConfig, log: (line: string) => void): Promise<RunningHub> {
+  const ingest = await HubIngest.start({ nats: config.nats, postgresUrl: config.postgresUrl, victoriaMetricsUrl: config.victoriaMetricsUrl, replicas: config.replicas, log });
+  let reader: HubReader | null = null;
+  try {
+    reader = await HubReader.open(config.postgresUrl);
+    const api = await startHubApi({ reader, victoriaMetricsUrl: config.victoriaMetricsUrl, offlineAfterMs: config.api.offlineAfterMs, now: Date.now, log }, config.api);
+    const openReader = reader;
+    return {
+      ingest,
+      url: api.url,
+      async close() {
+        await api.close();
+        await openReader.close();
+        await ingest.close();
+      },
+    };
+  } catch (error) {
+    await reader?.close();
+    await ingest.close();
+    throw error;
+  }
+}

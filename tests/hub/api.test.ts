@@ -1,0 +1,480 @@
+/**
+ * The hub's regulator API on real servers, started by `startHub` from a YAML config as `hazmon-hub run` does, fed by
+ * two gateways' NATS users publishing the contract's messages directly: sites, events and aggregates across both
+ * gateways through the API, the filters, the event cursor while events arrive (a property), bad params and tokens.
+ */
+import { spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
+import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type EventMessage, type UplinkKind } from '@hazmon/uplink/contract';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@hazmon/test-support';
+import { gatewayUserName, selfSignedCertificate, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+
+const GATEWAYS = [
+  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 } },
+  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {} },
+] as const;
+const POINTS = ['GD-1.concentration', 'GD-2.concentration'] as const;
+/** A whole hour three hours back: two hours of minutes follow it. */
+const HOUR0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+const MINUTES = 120;
+
+let nats: NatsServer;
+let victoria: VictoriaMetrics;
+let postgres: Postgres;
+let hub: RunningHub | undefined;
+let dir: string;
+let configPath: string;
+let token: string;
+const hubLog: string[] = [];
+const connections: NatsConnection[] = [];
+const clients = new Map<string, JetStreamClient>();
+
+/** Runs `hazmon-hub` in process: exit code and what it printed. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
+  return { code, out, err };
+}
+
+function writeConfig(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+beforeAll(async () => {
+  [nats, victoria, postgres] = await Promise.all([startNats(GATEWAYS), startVictoriaMetrics(), startPostgres()]);
+  dir = mkdtempSync(join(tmpdir(), 'hazmon-hub-api-'));
+  writeFileSync(join(dir, 'nats.password'), `${nats.hubUser.password}\n`);
+  configPath = writeConfig(
+    'hub.yaml',
+    `nats: { servers: [${nats.url}], user: ${nats.hubUser.user}, passwordFile: nats.password }
+postgres: { url: "${postgres.url}" }
+victoriaMetrics: { url: "${victoria.url}" }
+api: { host: 127.0.0.1, port: 0 }
+`,
+  );
+  const created = await cli('token', 'create', configPath, 'bureau');
+  expect(created.code, created.err).toBe(EXIT.ok);
+  token = created.out.trim();
+  hub = await startHub(loadHubConfig(configPath), (line) => hubLog.push(line));
+  for (const { gateway, password } of GATEWAYS) {
+    const connection = await connect({ servers: nats.url, user: gatewayUserName(gateway), pass: password });
+    connections.push(connection);
+    clients.set(gateway, jetstream(connection));
+  }
+  await publishFixture();
+}, 60_000);
+
+afterAll(async () => {
+  for (const connection of connections) await connection.close();
+  await hub?.close();
+  await Promise.all([nats?.close(), victoria?.close(), postgres?.close()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function send(gateway: string, kind: UplinkKind, key: string | number, body: unknown): Promise<void> {
+  await clients.get(gateway)!.publish(uplinkSubject(gateway, kind), JSON.stringify(body), { msgID: uplinkMessageId(gateway, kind, key) });
+}
+
+function event(gateway: string, seq: number): EventMessage {
+  return {
+    v: UPLINK_VERSION,
+    gateway,
+    seq,
+    time: HOUR0 + seq,
+    writtenAt: HOUR0 + seq + 1,
+    pointId: POINTS[seq % 2]!,
+    ruleId: 'hi',
+    kind: 'raised',
+    stateAfter: 'unack',
+    priority: 'high',
+    who: null,
+    why: null,
+    details: null,
+  };
+}
+
+/** Minute `index` of a gateway: GD-1 reads the minute's index, GD-2 ten times it; good readings alternate 60 and 20. */
+function minute(gateway: string, index: number): AggregatesMessage {
+  const goodCount = index % 2 === 0 ? 60 : 20;
+  const rows = POINTS.map((pointId, point) => {
+    const value = index * (point === 0 ? 1 : 10) + (gateway === 'GW-B' ? 1000 : 0);
+    return { pointId, min: value - 1, avg: value, max: value + 1, count: 60, goodCount, completeness: goodCount / 60 };
+  });
+  return { v: UPLINK_VERSION, gateway, minute: HOUR0 + index * 60_000, part: 0, parts: 1, rows };
+}
+
+/** Each gateway's site, health, 20 events and two hours of minutes. */
+async function publishFixture(): Promise<void> {
+  await Promise.all(
+    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms }) => {
+      const site = { id: gateway.toLowerCase(), name: enterprise.name, timeZone: 'Asia/Shanghai', enterprise };
+      // GW-B's GD-2 is out of service (a disable record): not counted in completeness.
+      const points = POINTS.map((pointId) => ({
+        pointId,
+        unit: '%LEL',
+        pollIntervalMs: 1000,
+        ...(gateway === 'GW-B' && pointId === 'GD-2.concentration' && { disabled: { by: 'root', at: HOUR0, reason: 'replaced' } }),
+      }));
+      await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
+      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms });
+      for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
+      for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
+    }),
+  );
+  await waitFor('the fixture ingested', async () => (await streamState(nats)).unfinished === 0 && hub!.ingest.status.events >= 40, { everyMs: 200, timeoutMs: 30_000 });
+}
+
+interface Answer<T> {
+  status: number;
+  body: T;
+}
+
+async function get<T = unknown>(path: string, bearer: string | null = token): Promise<Answer<T>> {
+  const response = await fetch(`${hub!.url}${path}`, { headers: bearer === null ? {} : { Authorization: `Bearer ${bearer}` } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+interface ErrorAnswer {
+  error: { code: string; message: string; field?: string };
+}
+
+async function expectInvalid(path: string, field: string): Promise<void> {
+  const answer = await get<ErrorAnswer>(path);
+  expect(answer.status, path).toBe(400);
+  expect(answer.body.error.code).toBe('HAZMON_API_INVALID');
+  expect(answer.body.error.field, path).toBe(field);
+}
+
+interface SiteAnswer {
+  gateway: string;
+  site: { enterprise: { code: string } | null } | null;
+  warningGrade: string | null;
+  online: boolean;
+  points: number;
+  health: { activeAlarms: Record<string, number> } | null;
+}
+
+interface HubEvent {
+  id: number;
+  gateway: string;
+  seq: number;
+}
+
+interface EventPage {
+  events: HubEvent[];
+  next: number;
+}
+
+interface Bucket {
+  t: number;
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+  count: number;
+  goodCount: number;
+}
+
+interface Aggregates {
+  from: number;
+  to: number;
+  points: { pointId: string; buckets: Bucket[] }[];
+}
+
+async function allEvents(query: string): Promise<HubEvent[]> {
+  const events: HubEvent[] = [];
+  for (let after = 0; ; ) {
+    const page = await get<EventPage>(`/api/v1/alarm-events?after=${after}&limit=7${query}`);
+    expect(page.status).toBe(200);
+    if (page.body.events.length === 0) return events;
+    events.push(...page.body.events);
+    after = page.body.next;
+  }
+}
+
+describe('the hub regulator API', () => {
+  it('serves its OpenAPI 3.1 document, the one `hazmon-hub openapi` prints', async () => {
+    const answer = await get<Record<string, unknown>>(HUB_OPENAPI_PATH, null);
+    expect(answer.status).toBe(200);
+    const validation = await new Validator().validate(answer.body);
+    expect(validation.errors).toBeUndefined();
+    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/sites']);
+    const printed = await cli('openapi');
+    expect(JSON.parse(printed.out)).toEqual(answer.body);
+  });
+
+  it('answers 401 without a live token: none, unknown, revoked', async () => {
+    for (const bearer of [null, 'not-a-token']) {
+      const answer = await get<ErrorAnswer>('/api/v1/sites', bearer);
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toMatchObject({ code: 'HAZMON_API_UNAUTHENTICATED', field: 'Authorization' });
+    }
+    const created = await cli('token', 'create', configPath, 'short-lived');
+    expect((await get('/api/v1/alarm-events', created.out.trim())).status).toBe(200);
+    expect((await cli('token', 'revoke', configPath, 'short-lived')).code).toBe(EXIT.ok);
+    expect((await get('/api/v1/alarm-events', created.out.trim())).status).toBe(401);
+    expect((await cli('token', 'create', configPath, 'short-lived')).code).toBe(EXIT.failure);
+    expect((await cli('token', 'list', configPath)).out).toMatch(/^bureau\tcreated .*\nshort-lived\tcreated .*\trevoked /);
+  });
+
+  it('lists both sites in graded-supervision order, online, filtered by region, enterprise and gateway', async () => {
+    const all = await get<{ sites: SiteAnswer[] }>('/api/v1/sites');
+    expect(all.status).toBe(200);
+    expect(all.body.sites.map((site) => [site.gateway, site.warningGrade, site.online, site.points, site.site?.enterprise?.code])).toEqual([
+      ['GW-A', 'orange', true, 2, '1101100012NR'],
+      ['GW-B', 'normal', true, 2, '3205000001AB'],
+    ]);
+    expect(all.body.sites[0]!.health?.activeAlarms).toEqual({ high: 1, low: 2 });
+    const gateways = async (query: string) => (await get<{ sites: SiteAnswer[] }>(`/api/v1/sites?${query}`)).body.sites.map((site) => site.gateway);
+    expect(await gateways('region=1101')).toEqual(['GW-A']);
+    expect(await gateways('region=32')).toEqual(['GW-B']);
+    expect(await gateways('region=44')).toEqual([]);
+    expect(await gateways('enterprise=3205000001AB')).toEqual(['GW-B']);
+    expect(await gateways('gateway=GW-A')).toEqual(['GW-A']);
+    await expectInvalid('/api/v1/sites?region=11a', 'region');
+    await expectInvalid('/api/v1/sites?gateway=GW.A', 'gateway');
+    await expectInvalid('/api/v1/sites?site=x', 'site');
+  });
+
+  it("pages every gateway's events by the hub's id, filtered by gateway and region", async () => {
+    const events = await allEvents('');
+    expect(events.length).toBeGreaterThanOrEqual(40);
+    expect(events.map((entry) => entry.id)).toEqual([...events.map((entry) => entry.id)].sort((a, b) => a - b));
+    for (const { gateway } of GATEWAYS) {
+      const own = events.filter((entry) => entry.gateway === gateway).slice(0, 20);
+      expect(own.map((entry) => entry.seq)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    }
+    const ofB = await allEvents('&gateway=GW-B');
+    expect(ofB.length).toBeGreaterThanOrEqual(20);
+    expect(ofB.every((entry) => entry.gateway === 'GW-B')).toBe(true);
+    const inBeijing = await allEvents('&region=110110');
+    expect(inBeijing.every((entry) => entry.gateway === 'GW-A')).toBe(true);
+    expect(inBeijing).toEqual(events.filter((entry) => entry.gateway === 'GW-A'));
+
+    const lastId = events.at(-1)!.id;
+    await expectInvalid(`/api/v1/alarm-events?after=${lastId + 1_000_000}`, 'after');
+    await expectInvalid('/api/v1/alarm-events?after=-1', 'after');
+    await expectInvalid('/api/v1/alarm-events?limit=0', 'limit');
+    await expectInvalid('/api/v1/alarm-events?limit=1001', 'limit');
+    await expectInvalid('/api/v1/alarm-events?region=x', 'region');
+  });
+
+  it("pages joined equal the hub's table while two gateways' events arrive: no gap, no repeat", async () => {
+    const nextSeq = new Map(GATEWAYS.map(({ gateway }) => [gateway, 1000]));
+    const step = fc.record({ limit: fc.integer({ min: 1, max: 7 }), publishA: fc.integer({ min: 0, max: 4 }), publishB: fc.integer({ min: 0, max: 4 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
+        const start = (await allEvents('')).at(-1)!.id;
+        const received: HubEvent[] = [];
+        let after = start;
+        let published = 0;
+        for (const { limit, publishA, publishB } of steps) {
+          const publishes = (
+            [
+              ['GW-A', publishA],
+              ['GW-B', publishB],
+            ] as const
+          ).flatMap(([gateway, count]) =>
+            Array.from({ length: count }, () => {
+              const seq = nextSeq.get(gateway)!;
+              nextSeq.set(gateway, seq + 1);
+              return send(gateway, 'events', seq, event(gateway, seq));
+            }),
+          );
+          published += publishes.length;
+          const page = await get<EventPage>(`/api/v1/alarm-events?after=${after}&limit=${limit}`);
+          expect(page.status).toBe(200);
+          expect(page.body.events.length).toBeLessThanOrEqual(limit);
+          received.push(...page.body.events);
+          after = page.body.next;
+          await Promise.all(publishes);
+        }
+        await waitFor('the published events ingested', async () => (await streamState(nats)).unfinished === 0, { everyMs: 100 });
+        for (;;) {
+          const page = await get<EventPage>(`/api/v1/alarm-events?after=${after}&limit=5`);
+          received.push(...page.body.events);
+          if (page.body.events.length === 0) break;
+          after = page.body.next;
+        }
+        const stored = await query<{ id: string; gateway: string; seq: string }>('SELECT id, gateway, seq FROM alarm_events WHERE id > $1 ORDER BY id', [start]);
+        expect(received.map((entry) => [entry.id, entry.gateway, entry.seq])).toEqual(stored.map((row) => [Number(row.id), row.gateway, Number(row.seq)]));
+        expect(received).toHaveLength(published);
+      }),
+      { numRuns: 10 },
+    );
+  }, 60_000);
+
+  it('answers aggregates per minute, hour and day from VictoriaMetrics, the average weighted by good readings', async () => {
+    const path = (query: string) => `/api/v1/aggregates?gateway=GW-A&from=${HOUR0}&to=${HOUR0 + 2 * 3_600_000}&${query}`;
+    const minutes = await get<Aggregates>(path('interval=1m&points=GD-2.concentration'));
+    expect(minutes.status).toBe(200);
+    expect(minutes.body.points.map((point) => point.pointId)).toEqual(['GD-2.concentration']);
+    expect(minutes.body.points[0]!.buckets).toEqual(
+      Array.from({ length: MINUTES }, (_, index) => {
+        const { rows } = minute('GW-A', index);
+        const row = rows[1]!;
+        return { t: HOUR0 + index * 60_000, min: row.min, avg: row.avg, max: row.max, count: row.count, goodCount: row.goodCount };
+      }),
+    );
+
+    const hours = await get<Aggregates>(path('interval=1h'));
+    expect(hours.status).toBe(200);
+    expect(hours.body.points.map((point) => point.pointId)).toEqual([...POINTS]);
+    for (const [point, scale] of [
+      [0, 1],
+      [1, 10],
+    ] as const) {
+      const buckets = hours.body.points[point]!.buckets;
+      expect(buckets.map((bucket) => bucket.t)).toEqual([HOUR0, HOUR0 + 3_600_000]);
+      buckets.forEach((bucket, hour) => {
+        const indexes = Array.from({ length: 60 }, (_, index) => hour * 60 + index);
+        const weights = indexes.map((index) => (index % 2 === 0 ? 60 : 20));
+        const weighted = indexes.reduce((sum, index, at) => sum + index * scale * weights[at]!, 0) / weights.reduce((sum, weight) => sum + weight, 0);
+        expect(bucket.min).toBe(indexes[0]! * scale - 1);
+        expect(bucket.max).toBe(indexes[59]! * scale + 1);
+        expect(bucket.count).toBe(3600);
+        expect(bucket.goodCount).toBe(2400);
+        expect(bucket.avg).toBeCloseTo(weighted, 9);
+      });
+    }
+
+    // Rounded out to whole UTC days.
+    const [from, to] = [HOUR0 - 1, HOUR0 + 2 * 3_600_000 + 1];
+    const days = await get<Aggregates>(`/api/v1/aggregates?gateway=GW-B&points=GD-1.concentration&from=${from}&to=${to}&interval=1d`);
+    expect(days.status).toBe(200);
+    expect([days.body.from, days.body.to]).toEqual([Math.floor(from / 86_400_000) * 86_400_000, Math.ceil(to / 86_400_000) * 86_400_000]);
+    const dayBuckets = days.body.points[0]!.buckets;
+    // The two hours fall in one UTC day, or across midnight in two.
+    expect(dayBuckets.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(MINUTES * 60);
+    expect(Math.min(...dayBuckets.map((bucket) => bucket.min!))).toBe(999);
+    expect(Math.max(...dayBuckets.map((bucket) => bucket.max!))).toBe(1000 + MINUTES);
+
+    expect((await get<Aggregates>(`/api/v1/aggregates?gateway=GW-X&from=${HOUR0}&to=${HOUR0 + 3_600_000}`)).body.points).toEqual([]);
+    await expectInvalid(`/api/v1/aggregates?from=${HOUR0}&to=${HOUR0 + 3_600_000}`, 'gateway');
+    await expectInvalid(path('interval=5m'), 'interval');
+    await expectInvalid(`/api/v1/aggregates?gateway=GW-A&from=${HOUR0}&to=${HOUR0 + 2 * 86_400_000}&interval=1m`, 'to');
+    await expectInvalid(`/api/v1/aggregates?gateway=GW-A&from=${HOUR0}&to=${HOUR0 - 60_000}`, 'to');
+    await expectInvalid(`/api/v1/aggregates?gateway=GW-A&from=yesterday&to=${HOUR0}`, 'from');
+    await expectInvalid(path('points=a,,b'), 'points');
+  });
+
+  it("gives each gateway's completeness from the aggregates' counts and its points' poll intervals, out-of-service points apart", async () => {
+    const span = `from=${HOUR0}&to=${HOUR0 + 2 * 3_600_000}`;
+    const answer = await get<{ gateways: unknown[] }>(`/api/v1/completeness?${span}`);
+    expect(answer.status).toBe(200);
+    // Two hours at one reading a second: 7200 expected and received per point, good ones alternating 60 and 20 a minute.
+    expect(answer.body.gateways).toEqual([
+      { gateway: 'GW-A', points: 2, outOfService: 0, expected: 14_400, received: 14_400, good: 9600, completeness: 2 / 3 },
+      { gateway: 'GW-B', points: 1, outOfService: 1, expected: 7200, received: 7200, good: 4800, completeness: 2 / 3 },
+    ]);
+    const firstHalf = await get<{ gateways: { gateway: string; expected: number; received: number }[] }>(`/api/v1/completeness?from=${HOUR0}&to=${HOUR0 + 1_800_000}&region=3205`);
+    expect(firstHalf.body.gateways.map(({ gateway, expected, received }) => [gateway, expected, received])).toEqual([['GW-B', 1800, 1800]]);
+    await expectInvalid(`/api/v1/completeness?from=${HOUR0}`, 'to');
+    await expectInvalid(`/api/v1/completeness?${span}&region=north`, 'region');
+  });
+});
+
+describe('hazmon-hub config', () => {
+  it('names the field of each problem', async () => {
+    const base = {
+      nats: `{ servers: [${nats.url}], user: hub, passwordFile: nats.password }`,
+      postgres: `{ url: "${postgres.url}" }`,
+      victoriaMetrics: `{ url: "${victoria.url}" }`,
+      api: '{ host: 127.0.0.1, port: 0 }',
+    };
+    const check = async (changes: Partial<typeof base>, extra = '') => {
+      const text = `${Object.entries({ ...base, ...changes })
+        .map(([key, value]) => `${key}: ${value}`)
+        .join('\n')}\n${extra}`;
+      return cli('check-config', writeConfig('check.yaml', text));
+    };
+    expect((await check({})).code).toBe(EXIT.ok);
+    const problems: [Partial<typeof base>, string, RegExp][] = [
+      [{ victoriaMetrics: '{ url: "ftp://x" }' }, '', /victoriaMetrics\.url: a URL \(http: or https:\)/],
+      [{ api: '{ host: 0.0.0.0, port: 8443 }' }, '', /api\.tls: off loopback the API needs tls/],
+      [{ api: '{ host: 127.0.0.1, port: 70000 }' }, '', /api\.port: /],
+      [{ postgres: '{ url: "postgres://u:secret@h/db" }' }, '', /postgres\.url: no password in the URL/],
+      [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: missing.password }` }, '', /nats\.passwordFile: cannot read .*missing\.password/],
+      [{}, 'listen: 1', /listen: is not a field of the hub config/],
+    ];
+    for (const [changes, extra, message] of problems) {
+      const result = await check(changes, extra);
+      expect(result.code).toBe(EXIT.failure);
+      expect(result.err).toMatch(message);
+    }
+  });
+});
+
+async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const BIN = fileURLToPath(new URL('../../hub/bin/hazmon-hub.js', import.meta.url));
+
+/** A GET over HTTPS trusting `ca` (the test's self-signed certificate). */
+function getOverTls<T>(url: string, ca: Buffer): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, headers: { Authorization: `Bearer ${token}` } }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(JSON.parse(body) as T));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe('hazmon-hub run', () => {
+  it('runs the ingest and the API over TLS from the config, and stops on SIGTERM', async () => {
+    // One ingest per hub: the in-process one stops first.
+    await hub!.close();
+    hub = undefined;
+    const certificate = selfSignedCertificate(dir);
+    const tlsConfig = writeConfig(
+      'hub-tls.yaml',
+      `nats: { servers: [${nats.url}], user: ${nats.hubUser.user}, passwordFile: nats.password }
+postgres: { url: "${postgres.url}" }
+victoriaMetrics: { url: "${victoria.url}" }
+api: { host: 127.0.0.1, port: 0, tls: { cert: cert.pem, key: key.pem } }
+`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', tlsConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await waitFor('the API address in the log', () => /regulator API on (https:\/\/\S+?)\/api\/v1\/openapi\.json/.exec(output)?.[1], { state: () => output, timeoutMs: 30_000 });
+      await send('GW-B', 'events', 5000, event('GW-B', 5000));
+      const ca = readFileSync(certificate.cert);
+      const seen = await waitFor(
+        'the event through the running hub',
+        async () => (await getOverTls<EventPage>(`${url}/api/v1/alarm-events?gateway=GW-B&after=0&limit=1000`, ca)).events.find((entry) => entry.seq === 5000),
+        { state: () => output },
+      );
+      expect(seen.gateway).toBe('GW-B');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output).toContain('hub: stopping');
+  }, 60_000);
+});
