@@ -2,7 +2,7 @@
  * The DuckDB file unwritable (the store's fault hooks: each raw commit fails as DuckDB's IO error would, and the
  * alarm event table is taken away so every alarm event commit fails): monitoring and the shut-off go on (a leak
  * closes the valve, its feedback confirms it), the condition is a store alarm in GET /api/v1/alarms, an acknowledgement
- * attempted meanwhile is not answered OK, the readings not stored are counted, and once the file is writable again
+ * attempted meanwhile is refused and leaves the alarm unacknowledged, the readings not stored are counted, and once the file is writable again
  * the queued readings are committed, an acknowledgement is answered OK with its row on disk, and the audit chain
  * verifies. (Permissions cannot be taken away from a test running as root, so the hooks stand in for them.)
  */
@@ -72,6 +72,8 @@ it('with the store unwritable the shut-off still works and is confirmed, the con
   const refused = await client.request<{ error: { message: string } }>('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, { body: { comment: 'while unwritable' } });
   expect(refused.status).not.toBe(200);
   expect(JSON.stringify(refused.body)).toMatch(/not stored/);
+  // Refused before it changed anything: not shown acknowledged while nothing on disk says so.
+  expect((await alarms()).engine.find((alarm) => alarm.id === ALARMS.hi)?.state).toBe('unacknowledged_active');
 
   // The readings not stored are counted: queued, failed commits, none claimed written.
   const during = agent.stats().store;

@@ -295,7 +295,7 @@ export class Agent implements AgentApi {
         (): CommandResult =>
           'refused' in access
             ? { ok: false, reason: access.refused }
-            : (this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason })),
+            : (this.storeCannotWrite() ?? this.latches.refusesReset(actionId) ?? this.engine.command({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason })),
       ),
     );
     await this.journal.audit(
@@ -319,6 +319,8 @@ export class Agent implements AgentApi {
     const result = storedOrFailed(
       await this.journal.issue((): CommandResult => {
         if ('refused' in access) return { ok: false, reason: access.refused };
+        const unwritable = this.storeCannotWrite();
+        if (unwritable) return unwritable;
         if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
           return request.kind === 'ack'
             ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
@@ -982,6 +984,16 @@ export class Agent implements AgentApi {
     }
   }
 
+  /**
+   * A refusal while the store's writes fail (a full disk, an unwritable file): the command is refused before it
+   * changes anything. Applied and then found not stored, it would stand in memory (an alarm shown acknowledged, a
+   * latch released) while the person was told it failed, and a restart would undo it.
+   */
+  private storeCannotWrite(): CommandResult | null {
+    const failing = this.runtimeAlarms.list().find((alarm) => alarm.id === STORE_FLUSH_FAILED && alarm.conditionActive);
+    return failing === undefined ? null : { ok: false, reason: `not stored, so not done: the store cannot write now (${failing.id}: ${failing.why})` };
+  }
+
   private onEngineEvent(event: EngineEvent): void {
     if (event.type === 'late_reading') this.counts.lateReadings += 1;
     else if (event.type === 'invalid_reading') this.counts.invalidReadings += 1;
@@ -995,6 +1007,9 @@ export class Agent implements AgentApi {
     this.journal.publish(event);
   }
 }
+
+/** The store's runtime alarm that stands while its commits fail (store-alarms.ts); a reopen (database_invalidated) holds writes instead. */
+const STORE_FLUSH_FAILED = 'store/flush_failed';
 
 /**
  * An accepted command whose event could not be stored is answered as failed: what a person is told was done must be
