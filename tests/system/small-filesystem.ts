@@ -84,7 +84,8 @@ function filesystem(dir: string, wrap: CommandWrap, unmount: () => Promise<void>
     wrap,
     run,
     freeBytes: () => Number(run('df', ['-B1', '--output=avail', dir]).trim().split('\n').at(-1)),
-    resize: (sizeMb) => void run('mount', ['-o', `remount,${tmpfsOptions(sizeMb)}`, dir]),
+    // The type and source given: in a user namespace `mount -o remount,...` alone fails ("mount point not mounted").
+    resize: (sizeMb) => void run('mount', ['-t', 'tmpfs', '-o', `remount,${tmpfsOptions(sizeMb)}`, 'tmpfs', dir]),
     close: async () => {
       if (closed) return;
       closed = true;
