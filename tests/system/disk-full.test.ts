@@ -45,9 +45,7 @@ it('a full disk under the store: shut-off confirmed, a store alarm, acks refused
   let hazmon = await startHazmonRun(file, small.wrap);
   processes.push(hazmon);
   let client = hazmon.client;
-  const metrics = /metrics at (\S+)\/metrics/.exec(hazmon.run.output.stdout)![1]!;
-  /** Raw readings this process reports committed (its own counter). */
-  const committedRaw = async () => Number(/^hazmon_store_raw_rows_written_total (\S+)$/m.exec(await (await fetch(`${metrics}/metrics`)).text())?.[1]);
+  const committedRaw = hazmon.committedRaw;
   const alive = () => expect(hazmon.exitReport()).toBeUndefined();
   const answeredOk: string[] = [];
   const acknowledge = async (alarmId: string, comment: string) => {

@@ -7,6 +7,8 @@ import { DocumentCheck, USERS, WebClient } from '../dashboard/web-fixture.ts';
 export interface RunningHazmon {
   readonly run: ReturnType<typeof runHazmon>;
   readonly client: WebClient;
+  /** Raw readings this process reports committed (its own counter); needs `metrics: { port: 0 }` in the config. */
+  committedRaw(): Promise<number>;
   /** Why the process is gone (its exit and stderr), or undefined while it runs. */
   exitReport(): string | undefined;
   /** Kills the process if it still runs (an afterEach/afterAll that must not leave it behind). */
@@ -27,7 +29,12 @@ export async function startHazmonRun(configFile: string, wrap?: CommandWrap): Pr
     expect(exitReport()).toBeUndefined();
     const client = new WebClient(base, await DocumentCheck.load(base));
     expect((await client.login(USERS.supervisor)).status).toBe(200);
-    return { run, client, exitReport, kill };
+    const committedRaw = async () => {
+      const metrics = /metrics at (\S+)\/metrics/.exec(run.output.stdout)?.[1];
+      if (metrics === undefined) throw new Error('hazmon run serves no metrics: add `metrics: { port: 0 }` to its config');
+      return Number(/^hazmon_store_raw_rows_written_total (\S+)$/m.exec(await (await fetch(`${metrics}/metrics`)).text())?.[1]);
+    };
+    return { run, client, exitReport, kill, committedRaw };
   } catch (error) {
     await kill();
     throw error;
