@@ -142,10 +142,15 @@ export async function waitForRows<T>(read: () => Promise<T[]>, done: (rows: T[])
 
 const BIN = fileURLToPath(new URL('../../gateway/bin/hazmon.js', import.meta.url));
 
-/** `hazmon <args>` as a child process; its output is collected as it comes; its stdin is `input` (default: nothing). */
-export function runHazmon(args: string[], input?: string) {
-  return runCommand(process.execPath, [BIN, ...args], input);
+/**
+ * `hazmon <args>` as a child process; its output is collected as it comes; its stdin is `input` (default: nothing).
+ * `wrap` puts a command in front (e.g. one that enters a mount namespace): it gets the command and its arguments.
+ */
+export function runHazmon(args: string[], input?: string, wrap: CommandWrap = (command, rest) => [command, rest]) {
+  return runCommand(...wrap(process.execPath, [BIN, ...args]), input);
 }
+
+export type CommandWrap = (command: string, args: string[]) => [string, string[]];
 
 /** A child process whose output is collected as it comes. */
 export function runCommand(command: string, args: string[], input?: string) {

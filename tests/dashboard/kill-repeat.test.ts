@@ -9,69 +9,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlarmView } from '@hazmon/agent';
 import { afterEach, expect, it } from 'vitest';
-import { countRawRows, type Plant, runHazmon, startPlant, waitFor } from '../agent/fixture.ts';
+import { countRawRows, type Plant, startPlant, waitFor } from '../agent/fixture.ts';
+import { type RunningHazmon, startHazmonRun, storedEvents } from '../system/hazmon-process.ts';
 import { SseStream } from './sse-client.ts';
-import { ALARMS, DocumentCheck, USERS, WebClient, webConfigYaml } from './web-fixture.ts';
+import { ALARMS, type WebClient, webConfigYaml } from './web-fixture.ts';
 
 const ROUNDS = process.env['HAZMON_SOAK'] === '1' ? 50 : 10;
 
 let plant: Plant | undefined;
-const children: ReturnType<typeof runHazmon>[] = [];
+const children: RunningHazmon[] = [];
 const streams: SseStream[] = [];
 
 afterEach(async () => {
   for (const stream of streams.splice(0)) await stream.close();
-  for (const run of children.splice(0)) {
-    if (run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGKILL');
-      await run.exited;
-    }
-  }
+  for (const running of children.splice(0)) await running.kill();
   await plant?.close();
   plant = undefined;
 });
-
-interface Running {
-  readonly run: ReturnType<typeof runHazmon>;
-  readonly client: WebClient;
-  readonly metrics: string;
-}
-
-async function startHazmon(file: string): Promise<Running> {
-  const run = runHazmon(['run', file]);
-  children.push(run);
-  const failed = () => (run.child.exitCode !== null ? `hazmon run exited ${run.child.exitCode}: ${run.output.stderr}` : undefined);
-  const base = await waitFor('web server started', () => failed() ?? /web server at (http:\/\/\S+)/.exec(run.output.stdout)?.[1], { timeoutMs: 60_000, everyMs: 100 });
-  expect(failed()).toBeUndefined();
-  const metrics = /metrics at (\S+)\/metrics/.exec(run.output.stdout)![1]!;
-  const client = new WebClient(base, await DocumentCheck.load(base));
-  expect((await client.login(USERS.supervisor)).status).toBe(200);
-  return { run, client, metrics };
-}
 
 async function alarmsOf(client: WebClient): Promise<Map<string, AlarmView>> {
   const answer = await client.request<{ engine: AlarmView[] }>('GET', '/api/v1/alarms');
   expect(answer.status).toBe(200);
   return new Map(answer.body.engine.map((alarm) => [alarm.id, alarm]));
-}
-
-type StoredEvent = { seq: number; kind: string; who: string; details: Record<string, unknown> | null };
-
-async function storedEvents(client: WebClient): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  for (let after = 0; ; ) {
-    const page = await client.request<{ events: StoredEvent[]; next: number | null }>('GET', `/api/v1/alarm-events?after=${after}&limit=1000`);
-    expect(page.status).toBe(200);
-    out.push(...page.body.events);
-    if (page.body.events.length < 1000) return out;
-    after = page.body.events.at(-1)!.seq;
-  }
-}
-
-/** Raw rows the store reported committed (its own counter of this process). */
-async function committedRaw(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-  return Number(/^hazmon_store_raw_rows_written_total (\S+)$/m.exec(text)?.[1]);
 }
 
 const command = (alarmId: string, word: string) => `/api/v1/alarms/${encodeURIComponent(alarmId)}/${word}`;
@@ -88,7 +47,9 @@ it(`${ROUNDS} kills -9 in a row under load: each restart has every acknowledged 
   const answeredOk: { alarmId: string; kind: 'acknowledged' | 'handled' }[] = [];
   let expectedStates = new Map<string, string>();
   for (let round = 0; round < ROUNDS; round += 1) {
-    const { run, client, metrics } = await startHazmon(file);
+    const hazmon = await startHazmonRun(file);
+    children.push(hazmon);
+    const { run, client } = hazmon;
     const stream = await SseStream.open(client.base, client.sessionCookie!, lastSeenId);
     streams.push(stream);
     const stored = await storedEvents(client);
@@ -148,7 +109,7 @@ it(`${ROUNDS} kills -9 in a row under load: each restart has every acknowledged 
     const states = await alarmsOf(client);
     expect(states.get(raised)?.state).toBe('acknowledged_active');
     expectedStates = new Map([[raised, 'acknowledged_active']]);
-    const committed = await committedRaw(metrics);
+    const committed = await hazmon.committedRaw();
     run.child.kill('SIGKILL');
     await run.exited;
     await stream.until('the stream ended by the kill', (s) => s.ended);

@@ -2,9 +2,9 @@
  * The DuckDB file unwritable (the store's fault hooks: each raw commit fails as DuckDB's IO error would, and the
  * alarm event table is taken away so every alarm event commit fails): monitoring and the shut-off go on (a leak
  * closes the valve, its feedback confirms it), the condition is a store alarm in GET /api/v1/alarms, an acknowledgement
- * attempted meanwhile is not answered OK and is taken back (the alarm still unacknowledged), the readings not stored
- * are counted, and once the file is writable again the queued readings are committed, the same acknowledgement tried
- * again is answered OK with its row on disk, and the audit chain
+ * attempted meanwhile is refused and leaves the alarm unacknowledged (one whose event alone failed to be stored, before
+ * any commit failed, is taken back), the readings not stored are counted, and once the file is writable again the
+ * queued readings are committed, the same acknowledgement tried again is answered OK with its row on disk, and the audit chain
  * verifies. (Permissions cannot be taken away from a test running as root, so the hooks stand in for them.)
  */
 import { join } from 'node:path';
@@ -53,9 +53,16 @@ it('with the store unwritable the shut-off still works and is confirmed, the con
     (rows) => rows.length > 0,
   );
 
+  // Only the alarm events cannot be written (no commit has failed yet): an acknowledgement is answered "not stored"
+  // and taken back, so the alarm still asks for one, as the journal a restart reads says.
+  await drill!.run('ALTER TABLE alarm_events RENAME TO alarm_events_unwritable');
+  const notStored = await client.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/ack`, { body: { comment: 'event not stored' } });
+  expect(notStored.status).not.toBe(200);
+  expect(JSON.stringify(notStored.body)).toMatch(/accepted but not stored/);
+  expect((await alarms()).engine.find((alarm) => alarm.id === ALARMS.lo)?.state).toBe('unacknowledged_active');
+
   // The file becomes unwritable.
   unwritable = true;
-  await drill!.run('ALTER TABLE alarm_events RENAME TO alarm_events_unwritable');
   const failedAt = Date.now();
   const flushFailed = await waitFor('store/flush_failed in GET /api/v1/alarms', async () => (await alarms()).runtime.find((alarm) => alarm.id === 'store/flush_failed'), {
     timeoutMs: 30_000,
@@ -73,7 +80,7 @@ it('with the store unwritable the shut-off still works and is confirmed, the con
   const refused = await client.request<{ error: { message: string } }>('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.hi)}/ack`, { body: { comment: 'while unwritable' } });
   expect(refused.status).not.toBe(200);
   expect(JSON.stringify(refused.body)).toMatch(/not stored/);
-  // ...and taken back: the alarm still asks for an acknowledgement, as the journal a restart reads says.
+  // Refused before it changed anything: not shown acknowledged while nothing on disk says so.
   expect((await alarms()).engine.find((alarm) => alarm.id === ALARMS.hi)?.state).toBe('unacknowledged_active');
 
   // The readings not stored are counted: queued, failed commits, none claimed written.

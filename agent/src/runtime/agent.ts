@@ -310,7 +310,7 @@ export class Agent implements AgentApi {
     // The release event must be durable before the caller hears "reset": a restart must not bring the latch back.
     const result = await this.issueStored((): RevertibleCommand => {
       if ('refused' in access) return refusedCommand(notPermitted(access.refused, credentials));
-      const refused = this.latches.refusesReset(actionId);
+      const refused = this.storeCannotWrite() ?? this.latches.refusesReset(actionId);
       return refused === null ? this.engine.commandRevertible({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }) : refusedCommand(refused);
     });
     await this.journal.audit(
@@ -333,6 +333,8 @@ export class Agent implements AgentApi {
     const reason = request.reason?.trim() ?? '';
     const result = await this.issueStored((): RevertibleCommand => {
       if ('refused' in access) return refusedCommand(notPermitted(access.refused, credentials));
+      const unwritable = this.storeCannotWrite();
+      if (unwritable) return refusedCommand(unwritable);
       if (this.runtimeAlarms.has(request.target) && this.engine.alarm(request.target) === undefined) {
         return request.kind === 'ack'
           ? this.runtimeAlarms.acknowledge(request.target, access.user.name, reason)
@@ -999,6 +1001,18 @@ export class Agent implements AgentApi {
     }
   }
 
+  /**
+   * A refusal while the store's writes fail (a full disk, an unwritable file): the command is refused before it
+   * changes anything. Applied and then found not stored, it would stand in memory (an alarm shown acknowledged, a
+   * latch released) while the person was told it failed, and a restart would undo it.
+   */
+  private storeCannotWrite(): CommandRefusal | null {
+    const failing = this.runtimeAlarms.list().find((alarm) => alarm.id === STORE_FLUSH_FAILED && alarm.conditionActive);
+    if (failing === undefined) return null;
+    const failure = `the store cannot write now (${failing.id}: ${failing.why})`;
+    return refusal('not_stored', { failure }, `not stored, so not done: ${failure}`);
+  }
+
   private onEngineEvent(event: EngineEvent): void {
     if (event.type === 'late_reading') this.counts.lateReadings += 1;
     else if (event.type === 'invalid_reading') this.counts.invalidReadings += 1;
@@ -1017,6 +1031,9 @@ export class Agent implements AgentApi {
 function notPermitted(refused: string, credentials: Credentials): CommandRefusal {
   return refusal('not_permitted', { user: nameOf(credentials) }, refused);
 }
+
+/** The store's runtime alarm that stands while its commits fail (store-alarms.ts); a reopen (database_invalidated) holds writes instead. */
+const STORE_FLUSH_FAILED = 'store/flush_failed';
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */
 function onlyCommsFailures(rows: ReadingRows): boolean {

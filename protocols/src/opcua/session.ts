@@ -77,10 +77,11 @@ export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: st
   const opcua = await loadNodeOpcua();
   const { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } = opcua;
   const secure = endpoint.securityMode !== 'None';
+  const certificateManager = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: endpoint.trustUnknownServerCertificate });
   const client = OPCUAClient.create({
     applicationName: 'hazmon',
     applicationUri: 'urn:hazmon:gateway',
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: endpoint.trustUnknownServerCertificate }),
+    clientCertificateManager: certificateManager,
     securityMode: MessageSecurityMode[endpoint.securityMode],
     securityPolicy: secure ? SecurityPolicy[endpoint.securityPolicy] : SecurityPolicy.None,
     endpointMustExist: false,
@@ -96,6 +97,11 @@ export async function openOpcuaSession(endpoint: OpcuaEndpointConfig, pkiDir: st
     } catch {
       // the channel is already gone; nothing left to release
     }
+    // node-opcua keeps every initialised certificate manager (its folder watchers and state) in a registry until it is
+    // disposed, and the client counted itself a user of this one and never lets go: undisposed, each connection
+    // attempt left one behind (the agent's memory grew with every OPC UA server restart). This one is the client's alone.
+    certificateManager.referenceCounter = 0;
+    await certificateManager.dispose();
   };
   try {
     await client.connect(endpoint.endpointUrl);
