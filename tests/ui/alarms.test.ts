@@ -255,6 +255,12 @@ describe('the alarm list', () => {
     // The stored refusal in the history, said from its code too.
     const refusedRow = page.locator('[data-testid="history-table"] tr[data-kind="command_refused"]').first();
     await expect.poll(() => refusedRow.locator('.event-text').textContent(), POLL).toBe(`close-gas 的触发条件仍然存在（${ALARMS.hihi}）`);
+    // The engine's own transitions said from their rule and deciding value; the gateway's sentence is the tooltip.
+    const raisedRow = page.locator('[data-testid="history-table"] tr[data-kind="raised"]').filter({ hasText: ALARMS.hihi }).filter({ hasText: 'engine' }).first();
+    await expect.poll(() => raisedRow.locator('.event-text').textContent(), POLL).toMatch(/^高高限，判定值 \d/);
+    expect(await raisedRow.locator('.event-text').getAttribute('title')).toMatch(/^hihi reached: /);
+    const confirmedRow = page.locator('[data-testid="history-table"] tr[data-kind="notice"]').filter({ hasText: 'shutoff_confirmed' }).first();
+    expect(await confirmedRow.locator('.event-text').textContent()).toBe('切断阀已确认关闭');
     await screenshot(page, 'alarms-reset-refused');
 
     setGas(0);

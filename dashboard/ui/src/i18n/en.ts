@@ -133,6 +133,8 @@ export const en: Catalog = {
   },
   alarms: {
     title: 'Alarms',
+    engineWhy: '{{rule}}, deciding value {{value}}',
+    shelveExpired: 'Shelf expired: back in service',
     activeTitle: 'Active alarms',
     historyTitle: 'Alarm history',
     empty: 'No active alarms',

@@ -132,6 +132,9 @@ export const zhCN = {
   },
   alarms: {
     title: '报警列表',
+    /** An engine transition said from its rule and the value that decided it (the gateway's own sentence is the tooltip). */
+    engineWhy: '{{rule}}，判定值 {{value}}',
+    shelveExpired: '搁置到期，自动恢复',
     activeTitle: '活动报警',
     historyTitle: '报警历史',
     empty: '没有活动报警',

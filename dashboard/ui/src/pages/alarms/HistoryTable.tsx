@@ -2,10 +2,14 @@
 import { Fragment } from 'preact';
 import { refusalText } from '../../api/error-text.ts';
 import type { AlarmEvent, Refusal } from '../../api/types.ts';
-import { t } from '../../i18n/index.ts';
+import { formatValue } from '../../format.ts';
+import { t, tCode } from '../../i18n/index.ts';
+import { points } from '../../live/store.ts';
 import { PriorityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { alarmIdOf } from './data.ts';
+
+const ENGINE_TRANSITIONS: ReadonlySet<string> = new Set(['raised', 'changed', 'cleared']);
 
 const KNOWN_KINDS = [
   'raised',
@@ -60,7 +64,24 @@ export function eventText(event: AlarmEvent): string {
   }
   const refusal = event.kind === 'command_refused' ? storedRefusal(event) : null;
   if (refusal !== null) return refusalText(refusal, event.why ?? '');
-  return event.why ?? '';
+  return gatewayText(event) ?? event.why ?? '';
+}
+
+/**
+ * What the gateway itself wrote, said in the language shown: an engine transition (raised, changed, cleared) from its
+ * rule and the value that decided it, a shelf's expiry, a runtime alarm's row from its rule. Null for a person's words
+ * (kept as written) or a rule the catalog does not know; the gateway's own sentence is the tooltip and in the CSV.
+ */
+function gatewayText(event: AlarmEvent): string | null {
+  if (event.who === 'hazmon') return tCode('runtimeRule', event.ruleId);
+  if (event.who !== 'engine') return null;
+  if (event.kind === 'unshelved') return t('alarms.shelveExpired');
+  if (!ENGINE_TRANSITIONS.has(event.kind)) return null;
+  const rule = tCode('engineRule', event.ruleId);
+  const value = event.details?.['value'];
+  if (rule === null || typeof value !== 'number') return null;
+  const resolution = event.pointId === null ? null : (points.value.get(event.pointId)?.resolution ?? null);
+  return t('alarms.engineWhy', { rule, value: formatValue(value, resolution) });
 }
 
 /** `onOpen`: the alarm column is shown, each id a button opening that alarm. */
@@ -84,7 +105,9 @@ export function EventRows({ events, onOpen }: { readonly events: readonly AlarmE
             <span class={`mark kind-${event.kind}`}>{kindWord(event.kind)}</span>
           </td>
           <td>{event.who ?? '—'}</td>
-          <td class="event-text">{eventText(event)}</td>
+          <td class="event-text" title={event.why ?? undefined}>
+            {eventText(event)}
+          </td>
         </tr>
       ))}
     </>

@@ -263,7 +263,7 @@ function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): str
       t(`state.${row.state}`),
       t(`mode.${row.mode}`),
       '',
-      [runtimeAlarmText(row), row.why].filter((text, index, texts) => text && texts.indexOf(text) === index).join(' / '),
+      bothTexts(runtimeAlarmText(row), row.why),
     ]),
     ...events.map((event) => [
       t('alarms.historyTitle'),
@@ -275,9 +275,14 @@ function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): str
       kindWord(event.kind),
       '',
       event.who ?? '',
-      eventText(event),
+      bothTexts(eventText(event), event.why),
     ]),
   ]);
+}
+
+/** The text said in the language shown and the gateway's own sentence, each once (the CSV keeps both). */
+function bothTexts(said: string | null, own: string | null | undefined): string {
+  return [said, own].filter((text, index, texts) => text && texts.indexOf(text) === index).join(' / ');
 }
 
 export default function AlarmsPage() {
@@ -322,7 +327,7 @@ export default function AlarmsPage() {
         priority: event.priority ?? null,
         states: [event.stateAfter, event.kind],
         time: event.time,
-        text: `${event.who ?? ''} ${eventText(event)}`,
+        text: `${event.who ?? ''} ${eventText(event)} ${event.why ?? ''}`,
       }),
     )
     .sort(
