@@ -152,16 +152,16 @@ describe('a threshold change through the reload path', () => {
   it('refuses a limit the point lacks, a broken order, a value off the range, nothing to change: 409, audited, nothing changes', async () => {
     const before = await pointLimits();
     const audit = await lastAuditSeq(web.agent);
-    const refusals: [Record<string, unknown>, RegExp][] = [
-      [{ lolo: 1 }, /no lolo limit/],
-      [{ lo: 25 }, /lo \(25\) must be below hi \(20\)/],
-      [{ hihi: 150 }, /hihi \(150\) is outside the point's range 0\.\.100/],
-      [{ lo: null }, /no override to remove/],
-      [{ hi: 20 }, /nothing changes/],
+    const refusals: [Record<string, unknown>, RegExp, string][] = [
+      [{ lolo: 1 }, /no lolo limit/, 'limit_absent'],
+      [{ lo: 25 }, /lo \(25\) must be below hi \(20\)/, 'limits_out_of_order'],
+      [{ hihi: 150 }, /hihi \(150\) is outside the point's range 0\.\.100/, 'limit_out_of_range'],
+      [{ lo: null }, /no override to remove/, 'no_override'],
+      [{ hi: 20 }, /nothing changes/, 'nothing_changes'],
     ];
-    for (const [limits, reason] of refusals) {
+    for (const [limits, reason, code] of refusals) {
       const answer = await sessions.admin.request('PUT', THRESHOLDS, { body: { ...limits, reason: 'try' } });
-      expect(answer, JSON.stringify(limits)).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', message: expect.stringMatching(reason) } } });
+      expect(answer, JSON.stringify(limits)).toMatchObject({ status: 409, body: { error: { code: 'HAZMON_API_REFUSED', message: expect.stringMatching(reason), refusal: { code } } } });
     }
     const rows = await auditRowsAfter(web.agent, audit);
     expect(rows.map((row) => [row.action, row.details?.['result'], row.details?.['asked']])).toEqual(refusals.map(([limits]) => ['threshold_change', 'refused', limits]));

@@ -165,7 +165,8 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     await page.locator('[data-testid="limit-hi"] input[name="hi"]').fill('');
     await hihi.locator('input[name="hihi"]').fill('150');
     await page.locator('[data-testid="apply-thresholds"]').click();
-    await expect.poll(() => error.textContent(), POLL).toMatch(/服务器拒绝：.*hihi \(150\) is outside the point's range 0\.\.100/);
+    // The agent's refusal said from its code: the Chinese sentence, not the agent's English.
+    await expect.poll(() => error.textContent(), POLL).toBe(`服务器拒绝：${POINT}：hihi（150）超出测点量程 0..100`);
     await screenshot(page, 'thresholds-server-refused');
     expect(web.agent.thresholdOverview().history.length).toBe(changesBefore);
     expect((await pointsApi(page, web.base)).find((point) => point.id === POINT)?.thresholds).toEqual({ lolo: null, lo: 10, hi: 22, hihi: 40 });

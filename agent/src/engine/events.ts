@@ -159,6 +159,24 @@ export const REFUSAL_CODES = [
   'not_permitted',
   /** params: failure (the store's error, technical): accepted but its event could not be stored, so it is not done. */
   'not_stored',
+  /** params: none (the agent is shutting down). */
+  'agent_stopping',
+  /** params: target (a point without alarm rules: no limit to change). */
+  'no_limit_rules',
+  /** params: target, limit (a limit the point does not have). */
+  'limit_absent',
+  /** params: target, limit, value (as given: NaN or an infinity). */
+  'limit_not_finite',
+  /** params: target, limit, value (the config file's value: no override to remove). */
+  'no_override',
+  /** params: target (the limits asked are the ones in force). */
+  'nothing_changes',
+  /** params: target, lower, lowerValue, higher, higherValue (lolo < lo < hi < hihi broken). */
+  'limits_out_of_order',
+  /** params: target, limit, value, low, high (the point's range; `-inf` / `inf` where open). */
+  'limit_out_of_range',
+  /** params: target, failure (technical: the reload or the overrides file): the limits are as before. */
+  'limits_not_applied',
 ] as const;
 
 export type RefusalCode = (typeof REFUSAL_CODES)[number];

@@ -559,9 +559,9 @@ export class Agent implements AgentApi {
     const reason = change.reason.trim();
     const result: ThresholdChangeResult & { changes?: readonly ThresholdHistoryEntry[] } =
       'refused' in access
-        ? { ok: false, reason: access.refused }
+        ? notPermitted(access.refused, credentials)
         : reason === ''
-          ? { ok: false, reason: 'a threshold change needs a reason' }
+          ? refusal('reason_required', { target: pointId, command: 'threshold_change' }, 'a threshold change needs a reason')
           : await this.oneReloadAtATime(() => this.applyThresholdChange(pointId, change, reason, access.user.name));
     await this.journal.audit(
       'threshold_change',
@@ -587,10 +587,10 @@ export class Agent implements AgentApi {
     change: ThresholdChangeRequest,
     reason: string,
     who: string,
-  ): Promise<(ThresholdChangeResult & { ok: true; changes: readonly ThresholdHistoryEntry[] }) | { ok: false; reason: string }> {
-    if (this.stopped) return { ok: false, reason: 'the agent is stopping' };
+  ): Promise<(ThresholdChangeResult & { ok: true; changes: readonly ThresholdHistoryEntry[] }) | CommandRefusal> {
+    if (this.stopped) return refusal('agent_stopping', {}, 'the agent is stopping');
     const rules = this.current.engine.points.find((point) => point.id === pointId);
-    if (rules === undefined) return { ok: false, reason: `point ${pointId} has no alarm rules: no limit to change` };
+    if (rules === undefined) return refusal('no_limit_rules', { target: pointId }, `point ${pointId} has no alarm rules: no limit to change`);
     const before = limitsOf(rules);
     const after = { ...before };
     const time = this.now();
@@ -602,29 +602,31 @@ export class Agent implements AgentApi {
       const value = change[limit];
       if (value === undefined) continue;
       const old = before[limit];
-      if (old === null) return { ok: false, reason: `point ${pointId} has no ${limit} limit; a threshold change moves a limit the point has` };
-      if (value !== null && !Number.isFinite(value)) return { ok: false, reason: `${limit} must be a finite number, got ${value}` };
+      if (old === null) return refusal('limit_absent', { target: pointId, limit }, `point ${pointId} has no ${limit} limit; a threshold change moves a limit the point has`);
+      if (value !== null && !Number.isFinite(value)) return refusal('limit_not_finite', { target: pointId, limit, value: String(value) }, `${limit} must be a finite number, got ${value}`);
       const existing = overrides.find((override) => override.pointId === pointId && override.limit === limit);
-      if (value === null && existing === undefined) return { ok: false, reason: `${pointId} ${limit} has no override to remove: ${old} is the config file's value` };
+      if (value === null && existing === undefined)
+        return refusal('no_override', { target: pointId, limit, value: old }, `${pointId} ${limit} has no override to remove: ${old} is the config file's value`);
       const configValue = existing?.configValue ?? old;
       after[limit] = value ?? configValue;
       overrides = overrides.filter((override) => override !== existing);
       if (after[limit] !== configValue) overrides.push({ pointId, limit, value: after[limit], configValue, by: who, at: time, reason });
       if (after[limit] !== old) entries.push({ time, pointId, limit, old, new: after[limit], who, why: reason, kind: value === null ? 'removed' : 'changed' });
     }
-    if (entries.length === 0) return { ok: false, reason: `nothing changes: ${pointId} has these limits already` };
+    if (entries.length === 0) return refusal('nothing_changes', { target: pointId }, `nothing changes: ${pointId} has these limits already`);
     const definitions = new Map((await this.reader.pointDefinitions()).map((definition) => [definition.pointId, definition]));
     const definition = definitions.get(pointId);
-    const problem = limitProblem(after, [definition?.rangeLow ?? null, definition?.rangeHigh ?? null]);
-    if (problem !== null) return { ok: false, reason: `${pointId}: ${problem}` };
+    const problem = limitProblem(pointId, after, [definition?.rangeLow ?? null, definition?.rangeHigh ?? null]);
+    if (problem !== null) return problem;
     const applied = await this.applyLimits(pointId, after, definitions, `threshold change by ${who}`);
-    if (applied !== null) return { ok: false, reason: applied };
+    if (applied !== null) return refusal('limits_not_applied', { target: pointId, failure: applied }, applied);
     try {
       await this.thresholdOverrides.replace(overrides, entries);
     } catch (error) {
       // Not on disk: the change must not stand either (a restart would silently undo what the person was told).
       await this.applyLimits(pointId, before, definitions, `threshold change by ${who} undone`);
-      return { ok: false, reason: `the threshold overrides file could not be written (${messageOf(error)}); the limits are as before` };
+      const failure = `the threshold overrides file could not be written (${messageOf(error)})`;
+      return refusal('limits_not_applied', { target: pointId, failure }, `${failure}; the limits are as before`);
     }
     return { ok: true, thresholds: after, changes: entries };
   }

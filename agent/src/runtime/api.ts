@@ -3,7 +3,7 @@
  * across config reloads (nothing it hands out holds the engine or the config of the moment), gives no secrets, and
  * every command names the acting person's credentials.
  */
-import type { AlarmView, CommandResult, PendingDelayView } from '../engine/index.ts';
+import type { AlarmView, CommandRefusal, CommandResult, PendingDelayView } from '../engine/index.ts';
 import type { StoreReader } from '../store/index.ts';
 import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
@@ -18,7 +18,7 @@ import type { LimitName, ThresholdChange, ThresholdHistoryEntry, ThresholdOverri
 /** A threshold change as a person asks for it: the limits to move (null: back to the config file's value) and why. */
 export type ThresholdChangeRequest = ThresholdChange & { readonly reason: string };
 
-export type ThresholdChangeResult = { readonly ok: true; readonly thresholds: Readonly<Record<LimitName, number | null>> } | { readonly ok: false; readonly reason: string };
+export type ThresholdChangeResult = { readonly ok: true; readonly thresholds: Readonly<Record<LimitName, number | null>> } | CommandRefusal;
 
 /** The overrides in force (over the config file's limits) and the history of changes, oldest first. */
 export interface ThresholdOverview {

@@ -50,17 +50,26 @@ describe('applyOverrides', () => {
       ['T-101.level', 'hi', "the config file's hi changed from 8000 to 9000: the file's value is in force"],
       ['GONE.level', 'hi', 'point GONE.level has no rules in the config file any more'],
       ['T-101.level', 'lo', 'point T-101.level has no lo limit in the config file any more'],
-      ['T-102.level', 'hi', "with the config file's other limits: hi (9600) must be below hihi (9500); the file's values are in force"],
+      ['T-102.level', 'hi', "with the config file's other limits: T-102.level: hi (9600) must be below hihi (9500); the file's values are in force"],
     ]);
   });
 });
 
 describe('limitProblem', () => {
   it('needs lolo < lo < hi < hihi among the limits present, within the range', () => {
-    expect(limitProblem({ lolo: 1, lo: 2, hi: 3, hihi: 4 }, [0, 10])).toBeNull();
-    expect(limitProblem({ lolo: null, lo: 2, hi: 2, hihi: null }, [null, null])).toBe('lo (2) must be below hi (2)');
-    expect(limitProblem({ lolo: null, lo: null, hi: 11, hihi: null }, [0, 10])).toBe("hi (11) is outside the point's range 0..10");
-    expect(limitProblem({ lolo: -1, lo: null, hi: null, hihi: null }, [0, null])).toBe("lolo (-1) is outside the point's range 0..inf");
+    expect(limitProblem('P', { lolo: 1, lo: 2, hi: 3, hihi: 4 }, [0, 10])).toBeNull();
+    expect(limitProblem('P', { lolo: null, lo: 2, hi: 2, hihi: null }, [null, null])).toEqual({
+      ok: false,
+      code: 'limits_out_of_order',
+      params: { target: 'P', lower: 'lo', lowerValue: 2, higher: 'hi', higherValue: 2 },
+      reason: 'P: lo (2) must be below hi (2)',
+    });
+    expect(limitProblem('P', { lolo: null, lo: null, hi: 11, hihi: null }, [0, 10])).toMatchObject({
+      code: 'limit_out_of_range',
+      params: { limit: 'hi', value: 11, low: 0, high: 10 },
+      reason: "P: hi (11) is outside the point's range 0..10",
+    });
+    expect(limitProblem('P', { lolo: -1, lo: null, hi: null, hihi: null }, [0, null])).toMatchObject({ code: 'limit_out_of_range', reason: "P: lolo (-1) is outside the point's range 0..inf" });
   });
 });
 

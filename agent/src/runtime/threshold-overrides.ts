@@ -14,8 +14,8 @@ import { messageOf } from '@hazmon/errors';
 import { z } from 'zod';
 import type { AgentConfig, UserRole } from '../config/index.ts';
 import { thresholdsOf } from '../config/index.ts';
-import type { EngineConfig, LimitConfig } from '../engine/index.ts';
-import { parseEngineConfig } from '../engine/index.ts';
+import type { CommandRefusal, EngineConfig, LimitConfig } from '../engine/index.ts';
+import { parseEngineConfig, refusal } from '../engine/index.ts';
 import type { StorePointDefinition } from '../store/index.ts';
 
 /** Who may change a threshold: the people who may take an alarm out of service. */
@@ -93,17 +93,23 @@ export function limitsOf(rules: EngineConfig['points'][number] | undefined): Rec
 }
 
 /** Why a set of limits does not fit a point (order, range), or null. */
-export function limitProblem(limits: Record<LimitName, number | null>, range: readonly [number | null, number | null]): string | null {
+export function limitProblem(pointId: string, limits: Record<LimitName, number | null>, range: readonly [number | null, number | null]): CommandRefusal | null {
   const present = LIMIT_NAMES.filter((name) => limits[name] !== null);
   for (let i = 1; i < present.length; i += 1) {
     const lower = present[i - 1]!;
     const higher = present[i]!;
-    if (!(limits[lower]! < limits[higher]!)) return `${lower} (${limits[lower]}) must be below ${higher} (${limits[higher]})`;
+    if (!(limits[lower]! < limits[higher]!)) {
+      const params = { target: pointId, lower, lowerValue: limits[lower]!, higher, higherValue: limits[higher]! };
+      return refusal('limits_out_of_order', params, `${pointId}: ${lower} (${limits[lower]}) must be below ${higher} (${limits[higher]})`);
+    }
   }
   const [low, high] = range;
   for (const name of present) {
     const value = limits[name]!;
-    if ((low !== null && value < low) || (high !== null && value > high)) return `${name} (${value}) is outside the point's range ${low ?? '-inf'}..${high ?? 'inf'}`;
+    if ((low !== null && value < low) || (high !== null && value > high)) {
+      const params = { target: pointId, limit: name, value, low: low ?? '-inf', high: high ?? 'inf' };
+      return refusal('limit_out_of_range', params, `${pointId}: ${name} (${value}) is outside the point's range ${params.low}..${params.high}`);
+    }
   }
   return null;
 }
@@ -170,11 +176,11 @@ export function applyOverrides(config: AgentConfig, overrides: readonly Threshol
   for (const [pointId, list] of byPoint) {
     const set = limitsOf(rules.get(pointId));
     for (const override of list) set[override.limit] = override.value;
-    const problem = limitProblem(set, ranges.get(pointId) ?? [null, null]);
+    const problem = limitProblem(pointId, set, ranges.get(pointId) ?? [null, null]);
     if (problem === null) {
       limits.set(pointId, set);
       inForce.push(...list);
-    } else for (const override of list) retired.push({ override, why: `with the config file's other limits: ${problem}; the file's values are in force` });
+    } else for (const override of list) retired.push({ override, why: `with the config file's other limits: ${problem.reason}; the file's values are in force` });
   }
   return { config: { ...config, ...withLimits(config.engine, config.storePoints, limits) }, inForce, retired };
 }

@@ -6,7 +6,7 @@ import { LIMIT_NAMES } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, refusedError } from '../errors.ts';
 import { PointIdParams, reason } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
@@ -68,7 +68,7 @@ export function registerThresholdRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const { pointId } = c.req.valid('param');
       if (!api.config.readingPoints.includes(pointId)) throw new ApiError('HAZMON_API_NOT_FOUND', `no point ${pointId}`, 'pointId');
       const result = await api.changeThresholds(pointId, c.req.valid('json'), { authenticated: c.get('session').user });
-      if (!result.ok) throw new ApiError('HAZMON_API_REFUSED', result.reason);
+      if (!result.ok) throw refusedError(result);
       return c.json({ ok: true as const, thresholds: result.thresholds }, 200);
     },
   );
