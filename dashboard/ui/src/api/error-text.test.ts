@@ -1,0 +1,34 @@
+/** What the pages say of a failed request (dashboard/ui/src/api/error-text.ts), in zh-CN, without a browser. */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+
+type ErrorTextModule = typeof import('./error-text.ts');
+type ClientModule = typeof import('./client.ts');
+let errorText: ErrorTextModule['errorText'];
+let ApiError: ClientModule['ApiError'];
+
+beforeAll(async () => {
+  // The catalogs' module reads the chosen language as a browser keeps it.
+  vi.stubGlobal('localStorage', { getItem: () => 'zh-CN', setItem: () => undefined });
+  vi.stubGlobal('navigator', { languages: ['zh-CN'] });
+  vi.stubGlobal('document', { documentElement: {} });
+  ({ errorText } = await import('./error-text.ts'));
+  ({ ApiError } = await import('./client.ts'));
+});
+
+describe('errorText', () => {
+  it('says a refusal from its code and params, not the agent sentence', () => {
+    const refused = new ApiError(409, 'HAZMON_API_REFUSED', "P: hihi (150) is outside the point's range 0..100", null, {
+      code: 'limit_out_of_range',
+      params: { target: 'P', limit: 'hihi', value: 150, low: 0, high: 100 },
+    });
+    expect(errorText(refused)).toBe('P：hihi（150）超出测点量程 0..100');
+  });
+
+  it("names the field of the server's own input check around its sentence", () => {
+    expect(errorText(new ApiError(400, 'HAZMON_API_INVALID', 'Number must be less than or equal to 1440', 'minutes'))).toBe('输入有误（字段 minutes）：Number must be less than or equal to 1440');
+  });
+
+  it("falls back to the server's sentence for a code the catalog does not know", () => {
+    expect(errorText(new ApiError(409, 'HAZMON_API_REFUSED', 'a newer refusal', null, { code: 'from_a_newer_agent' as never, params: {} }))).toBe('a newer refusal');
+  });
+});
