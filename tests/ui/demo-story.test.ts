@@ -7,17 +7,12 @@
  * Timeline (simulators/sites/demo-plant.yaml): T-101 overfill 3-18 s, NH3 leak 40-120 s, kitchen leak from 70 s with
  * KV-1 stuck open until 105 s, dust spark 120-123 s.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
 import { launchChromium, newPage, screenshot, signIn } from './browser.ts';
+import { type DemoProcess, startDemo } from './demo-process.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: the demo runs 71 simulated devices beside Chromium on a shared machine. */
 const POLL = { timeout: 60_000, interval: 500 } as const;
 const OVERFILL = 'T-101.level/hihi';
@@ -25,18 +20,12 @@ const NH3 = 'NH3-02.concentration/hi';
 const ACK_COMMENT = 'T-101 进料已由联锁切断，现场确认液位';
 const HANDLING = { found: 'T-101 液位超高联锁，进料阀已关闭', done: '停止卸车，核对液位计', result: '液位回落，待复位' };
 
-let child: ChildProcess | undefined;
+let demo: DemoProcess | undefined;
 let browser: Browser | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'hazmon-story-'));
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child!.on('close', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 const action = (page: Page, actionId: string) => page.locator(`[data-testid="action-${actionId}"]`);
@@ -64,14 +53,9 @@ async function inBothLanguages(page: Page, name: string): Promise<void> {
 
 it('follows the first round of the demo story as the supervisor: each event caught, shown and handled', async () => {
   const startedAt = Date.now();
-  // --duration bounds the demo should the test die before stopping it.
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--duration', '400', '--port', '0', '--dir', dir], { cwd: repoRoot });
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', () => undefined);
-  const state = () => stdout.slice(-3000);
-  const base = await waitFor('the dashboard address', () => /hazmon demo: dashboard at (http:\/\/\S+)\//.exec(stdout)?.[1], { timeoutMs: 90_000, state });
-  const password = await waitFor('the supervisor login', () => /^ {2}supervisor +password (\S+)$/m.exec(stdout)?.[1], { timeoutMs: 10_000, state });
+  demo = await startDemo(400);
+  const { base } = demo;
+  const password = await waitFor('the supervisor login', () => /^ {2}supervisor +password (\S+)$/m.exec(demo!.output())?.[1], { timeoutMs: 10_000, state: () => demo!.output().slice(-3000) });
   browser = await launchChromium();
   const page = await newPage(browser);
   await signIn(page, base, { name: 'supervisor', password });

@@ -4,31 +4,19 @@
  * marker, in zh-CN and in English, with the T-101 overfill (from about 3 s) in alarm and labelled. Screenshots
  * `.tmp/screenshots/demo-plan-<lang>.png` and the high-contrast one.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { waitFor } from '@hazmon/test-support';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
 import { launchChromium, newPage, screenshot, signIn } from './browser.ts';
+import { type DemoProcess, startDemo } from './demo-process.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const POLL = { timeout: 60_000, interval: 500 } as const;
 
-let child: ChildProcess | undefined;
+let demo: DemoProcess | undefined;
 let browser: Browser | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'hazmon-plan-'));
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child!.on('close', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 interface Rect {
@@ -74,12 +62,8 @@ async function shootPlan(page: Page, name: string): Promise<void> {
 }
 
 it('lays out the demo plan at 1024 px with no label over another label or a marker, the overfill in words', async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--duration', '240', '--port', '0', '--dir', dir], { cwd: repoRoot });
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', () => undefined);
-  const state = () => stdout.slice(-3000);
-  const base = await waitFor('the dashboard address', () => /hazmon demo: dashboard at (http:\/\/\S+)\//.exec(stdout)?.[1], { timeoutMs: 90_000, state });
+  demo = await startDemo(240);
+  const base = demo.base;
   browser = await launchChromium();
   const page = await newPage(browser);
   await signIn(page, base, { name: 'supervisor', password: 'demo-supervisor' });
