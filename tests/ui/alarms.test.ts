@@ -261,6 +261,8 @@ describe('the alarm list', () => {
     expect(await raisedRow.locator('.event-text').getAttribute('title')).toMatch(/^hihi reached: /);
     const confirmedRow = page.locator('[data-testid="history-table"] tr[data-kind="notice"]').filter({ hasText: 'shutoff_confirmed' }).first();
     expect(await confirmedRow.locator('.event-text').textContent()).toBe('切断阀已确认关闭');
+    const trippedRow = page.locator('[data-testid="history-table"] tr[data-kind="action_commanded"]').first();
+    expect(await trippedRow.locator('.event-text').textContent()).toBe(`由 ${ALARMS.hihi} 触发联锁动作`);
     await screenshot(page, 'alarms-reset-refused');
 
     setGas(0);

@@ -135,6 +135,7 @@ export const en: Catalog = {
     title: 'Alarms',
     engineWhy: '{{rule}}, deciding value {{value}}',
     shelveExpired: 'Shelf expired: back in service',
+    trippedBy: 'Interlock tripped by {{alarm}}',
     activeTitle: 'Active alarms',
     historyTitle: 'Alarm history',
     empty: 'No active alarms',

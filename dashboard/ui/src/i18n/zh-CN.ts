@@ -135,6 +135,7 @@ export const zhCN = {
     /** An engine transition said from its rule and the value that decided it (the gateway's own sentence is the tooltip). */
     engineWhy: '{{rule}}，判定值 {{value}}',
     shelveExpired: '搁置到期，自动恢复',
+    trippedBy: '由 {{alarm}} 触发联锁动作',
     activeTitle: '活动报警',
     historyTitle: '报警历史',
     empty: '没有活动报警',

@@ -69,13 +69,15 @@ export function eventText(event: AlarmEvent): string {
 
 /**
  * What the gateway itself wrote, said in the language shown: an engine transition (raised, changed, cleared) from its
- * rule and the value that decided it, a shelf's expiry, a runtime alarm's row from its rule. Null for a person's words
+ * rule and the value that decided it, a shelf's expiry, the alarm that tripped an interlock, a runtime alarm's row from its rule. Null for a person's words
  * (kept as written) or a rule the catalog does not know; the gateway's own sentence is the tooltip and in the CSV.
  */
 function gatewayText(event: AlarmEvent): string | null {
   if (event.who === 'hazmon') return tCode('runtimeRule', event.ruleId);
   if (event.who !== 'engine') return null;
   if (event.kind === 'unshelved') return t('alarms.shelveExpired');
+  const trippedBy = event.details?.['alarmId'];
+  if (event.kind === 'action_commanded' && typeof trippedBy === 'string') return t('alarms.trippedBy', { alarm: trippedBy });
   if (!ENGINE_TRANSITIONS.has(event.kind)) return null;
   const rule = tCode('engineRule', event.ruleId);
   const value = event.details?.['value'];
