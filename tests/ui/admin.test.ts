@@ -249,7 +249,7 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     const form = page.locator('[data-testid="upkeep-form"]');
     await expect.poll(() => form.count(), POLL).toBe(1);
     await form.locator('[data-testid="record-upkeep"]').click();
-    await expect.poll(() => form.locator('[data-testid="upkeep-error-at"]').textContent(), POLL).toMatch(/服务器拒绝：at: is in the future/);
+    await expect.poll(() => form.locator('[data-testid="upkeep-error-at"]').textContent(), POLL).toBe('服务器拒绝：输入有误：at: is in the future');
     expect(await form.locator('[data-testid="upkeep-saved"]').count()).toBe(0);
     expect(await web.agent.reader.ruleHistory('upkeep', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
     await screenshot(page, 'upkeep-server-refused');

@@ -24,8 +24,8 @@ describe('errorText', () => {
     expect(errorText(refused)).toBe('P：hihi（150）超出测点量程 0..100');
   });
 
-  it("names the field of the server's own input check around its sentence", () => {
-    expect(errorText(new ApiError(400, 'HAZMON_API_INVALID', 'Number must be less than or equal to 1440', 'minutes'))).toBe('输入有误（字段 minutes）：Number must be less than or equal to 1440');
+  it("says the server's own input check (its sentence names the field) as an input error", () => {
+    expect(errorText(new ApiError(400, 'HAZMON_API_INVALID', 'minutes: Number must be less than or equal to 1440', 'minutes'))).toBe('输入有误：minutes: Number must be less than or equal to 1440');
   });
 
   it("falls back to the server's sentence for a code the catalog does not know", () => {

@@ -31,7 +31,7 @@ export function errorText(error: unknown): string {
   if (!(error instanceof ApiError)) return t('error.network');
   if (error.refusal !== null) return refusalText(error.refusal, error.message);
   if (error.code === 'HAZMON_API_THROTTLED') return error.retryAfterS === null ? error.message : t('error.api.HAZMON_API_THROTTLED', { seconds: error.retryAfterS });
-  // The server's check of a field says why in English (the page's own checks come first): the field named in words around it.
-  if (error.code === 'HAZMON_API_INVALID') return t('error.api.HAZMON_API_INVALID', { field: error.field ?? '—', message: error.message });
+  // The server's check of a field says why in English, naming the field (the page's own checks come first): said as an input error around it.
+  if (error.code === 'HAZMON_API_INVALID') return t('error.api.HAZMON_API_INVALID', { message: error.message });
   return tCode('error.api', error.code) ?? error.message;
 }

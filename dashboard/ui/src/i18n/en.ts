@@ -595,7 +595,7 @@ export const en: Catalog = {
   error: {
     network: 'Cannot reach the server',
     api: {
-      HAZMON_API_INVALID: 'Invalid input (field {{field}}): {{message}}',
+      HAZMON_API_INVALID: 'Invalid input: {{message}}',
       HAZMON_API_UNAUTHENTICATED: 'Wrong user name or password, or the session has expired',
       HAZMON_API_FORBIDDEN: 'Your role may not do this',
       HAZMON_API_CSRF: "This page's session token is no longer valid: reload the page and try again",

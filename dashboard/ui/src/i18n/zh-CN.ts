@@ -587,7 +587,7 @@ export const zhCN = {
     network: '无法连接服务器',
     /** The server's error codes whose sentence needs nothing from the request; others keep the server's message. */
     api: {
-      HAZMON_API_INVALID: '输入有误（字段 {{field}}）：{{message}}',
+      HAZMON_API_INVALID: '输入有误：{{message}}',
       HAZMON_API_UNAUTHENTICATED: '用户名或密码错误，或登录已过期',
       HAZMON_API_FORBIDDEN: '当前角色无权执行此操作',
       HAZMON_API_CSRF: '页面的会话令牌已失效，请刷新页面后重试',
