@@ -2,11 +2,11 @@
  * Where and how the web server listens: HTTPS with api.tls (Secure __Host- cookie, HSTS), a warning for plain HTTP off
  * loopback, and `hazmon run` starting it beside the agent in the gateway process.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from '@hazmon/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHazmon, startPlant, waitFor } from '../agent/fixture.ts';
 import { startWebPlant, USERS, webConfigYaml } from './web-fixture.ts';
@@ -16,30 +16,7 @@ let cert: string;
 
 beforeAll(() => {
   tlsDir = mkdtempSync(join(tmpdir(), 'hazmon-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(tlsDir, 'key.pem'),
-      '-out',
-      join(tlsDir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = join(tlsDir, 'cert.pem');
+  cert = selfSignedCertificate(tlsDir).cert;
 });
 
 afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));

@@ -12,7 +12,7 @@ import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
 import { gatewayPublishSubjects } from '@hazmon/uplink/contract';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
-import { waitFor } from '@hazmon/test-support';
+import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -79,35 +79,6 @@ export interface NatsServer {
 /** The NATS user of a gateway: its code. */
 export function gatewayUserName(gateway: string): string {
   return `gw-${gateway}`;
-}
-
-/**
- * A self-signed certificate for 127.0.0.1 (its own CA) and its key, in `dir`. It names localhost too: for a server
- * given by IP address the NATS client checks the certificate against `localhost` (uplink README).
- */
-export function selfSignedCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  return { cert, key };
 }
 
 /**
