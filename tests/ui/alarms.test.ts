@@ -252,6 +252,10 @@ describe('the alarm list', () => {
     // The server's refusal, under the field it names or above the buttons.
     await expect.poll(() => dialog.locator('[data-testid="form-error"], [data-testid="error-reason"]').textContent(), POLL).toBe(`操作失败：close-gas 的触发条件仍然存在（${ALARMS.hihi}）`);
     expect(web.agent.actionLatched('close-gas')).toBe(true);
+    // Said once: the prediction steps aside for the answer, and the buttons stay on a 768-px screen.
+    expect(await dialog.locator('[data-testid="reset-verdict"]').isVisible()).toBe(false);
+    const submitBox = await dialog.locator('[data-testid="submit"]').boundingBox();
+    expect(submitBox && submitBox.y + submitBox.height).toBeLessThanOrEqual(page.viewportSize()?.height ?? 0);
     // The stored refusal in the history, said from its code too.
     const refusedRow = page.locator('[data-testid="history-table"] tr[data-kind="command_refused"]').first();
     await expect.poll(() => refusedRow.locator('.event-text').textContent(), POLL).toBe(`close-gas 的触发条件仍然存在（${ALARMS.hihi}）`);
@@ -263,7 +267,7 @@ describe('the alarm list', () => {
     expect(await confirmedRow.locator('.event-text').textContent()).toBe('切断阀已确认关闭');
     const trippedRow = page.locator('[data-testid="history-table"] tr[data-kind="action_commanded"]').first();
     expect(await trippedRow.locator('.event-text').textContent()).toBe(`由 ${ALARMS.hihi} 触发联锁动作`);
-    await screenshot(page, 'alarms-reset-refused');
+    await screenshot(page, 'alarms-reset-refused', { viewportOnly: true });
 
     setGas(0);
     await expect.poll(() => dialog.locator('[data-testid="reset-triggers"]').textContent(), { timeout: 30_000 }).toContain('已消除');

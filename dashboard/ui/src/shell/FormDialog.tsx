@@ -1,7 +1,9 @@
 /**
  * A modal form (the native <dialog>: focus moves in and stays, Escape closes, Enter submits, focus returns to the
  * button that opened it). Each field is checked before sending; the server's refusal is shown beside the field it
- * names, or above the buttons when it names none of them.
+ * names, or above the buttons when it names none of them. The body scrolls and the buttons stay in view (a reset's
+ * context can be taller than a 768-px tablet); while the server's answer is shown the form is `answered`, so a
+ * prediction of that answer in the body (`.before-answer`) steps aside instead of saying it twice.
  */
 import type { ComponentChildren } from 'preact';
 import { useSignal } from '@preact/signals';
@@ -88,41 +90,43 @@ export function FormDialog(props: {
 
   return (
     <dialog ref={dialog} class="form-dialog" data-testid={props.testId} aria-labelledby={`${props.testId}-title`} onClose={props.onClose}>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate class={general.value ? 'answered' : undefined}>
         <h2 id={`${props.testId}-title`}>{props.title}</h2>
-        {props.children}
-        {props.fields.map((field) => {
-          const problem = problems.value[field.name];
-          const common = {
-            id: `${props.testId}-${field.name}`,
-            name: field.name,
-            value: values.value[field.name] ?? '',
-            'aria-invalid': problem ? ('true' as const) : ('false' as const),
-            'aria-describedby': problem ? `${props.testId}-${field.name}-error` : undefined,
-            onInput: (event: Event) => {
-              values.value = { ...values.value, [field.name]: (event.currentTarget as HTMLInputElement).value };
-            },
-          };
-          return (
-            <label key={field.name} for={common.id}>
-              <span>
-                {t(field.label)}
-                {field.required ? ' *' : ''}
-              </span>
-              {field.kind === 'textarea' ? <textarea rows={3} {...common} /> : <input type="text" inputMode={field.kind === 'minutes' ? 'numeric' : undefined} {...common} />}
-              {problem && (
-                <span class="form-error" id={`${props.testId}-${field.name}-error`} data-testid={`error-${field.name}`} role="alert">
-                  {problem}
+        <div class="dialog-body">
+          {props.children}
+          {props.fields.map((field) => {
+            const problem = problems.value[field.name];
+            const common = {
+              id: `${props.testId}-${field.name}`,
+              name: field.name,
+              value: values.value[field.name] ?? '',
+              'aria-invalid': problem ? ('true' as const) : ('false' as const),
+              'aria-describedby': problem ? `${props.testId}-${field.name}-error` : undefined,
+              onInput: (event: Event) => {
+                values.value = { ...values.value, [field.name]: (event.currentTarget as HTMLInputElement).value };
+              },
+            };
+            return (
+              <label key={field.name} for={common.id}>
+                <span>
+                  {t(field.label)}
+                  {field.required ? ' *' : ''}
                 </span>
-              )}
-            </label>
-          );
-        })}
-        {general.value && (
-          <p class="form-error" role="alert" data-testid="form-error">
-            {general.value}
-          </p>
-        )}
+                {field.kind === 'textarea' ? <textarea rows={3} {...common} /> : <input type="text" inputMode={field.kind === 'minutes' ? 'numeric' : undefined} {...common} />}
+                {problem && (
+                  <span class="form-error" id={`${props.testId}-${field.name}-error`} data-testid={`error-${field.name}`} role="alert">
+                    {problem}
+                  </span>
+                )}
+              </label>
+            );
+          })}
+          {general.value && (
+            <p class="form-error" role="alert" data-testid="form-error">
+              {general.value}
+            </p>
+          )}
+        </div>
         <div class="dialog-buttons">
           <button type="button" onClick={() => dialog.current?.close()}>
             {t('alarms.form.cancel')}

@@ -70,7 +70,7 @@ export function ResetDialog({ action: opened, onDone, onClose }: { readonly acti
           </p>
         )}
         <p data-testid="reset-who">{user ? t('valves.who', { name: user.name, role: t(`role.${user.role}`) }) : '—'}</p>
-        <p data-testid="reset-verdict" class={current.resetAllowed ? 'mark quality-good' : 'form-error'}>
+        <p data-testid="reset-verdict" class={current.resetAllowed ? 'mark quality-good' : 'form-error before-answer'}>
           {current.resetAllowed ? resetVerdict(current) : <span data-testid="reset-refusal">{resetVerdict(current)}</span>}
         </p>
       </div>
