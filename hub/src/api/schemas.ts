@@ -45,6 +45,14 @@ const SiteSchema = z
       .nullable()
       .openapi({ description: 'As the gateway last sent it; null before its first site message' }),
     points: z.number().int().openapi({ description: "Points in the gateway's running config" }),
+    location: z
+      .object({
+        longitude: z.number(),
+        latitude: z.number(),
+        points: z.number().int().openapi({ description: 'How many points have both coordinates' }),
+      })
+      .nullable()
+      .openapi({ description: "Where the site is, WGS 84 degrees: the centroid of its points' longitude/latitude (the site message carries none); null when no point has both" }),
     warningGrade: z.enum(WARNING_GRADES).nullable().openapi({
       description:
         "From the active alarms of the latest health message (emergency red, high orange, medium yellow, low blue); null before the first. Read with `online`: an offline gateway's is its last word",
