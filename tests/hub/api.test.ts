@@ -282,6 +282,23 @@ describe('the hub regulator API', () => {
     expect(inBeijing.every((entry) => entry.gateway === 'GW-A')).toBe(true);
     expect(inBeijing).toEqual(events.filter((entry) => entry.gateway === 'GW-A'));
 
+    // Newest first, by `before`: the same events in reverse, per gateway too.
+    const newestFirst = async (query: string) => {
+      const pages: HubEvent[] = [];
+      for (let before = ''; ; ) {
+        const page = await get<EventPage>(`/api/v1/alarm-events?order=desc&limit=6${before}${query}`);
+        expect(page.status).toBe(200);
+        if (page.body.events.length === 0) return pages;
+        pages.push(...page.body.events);
+        before = `&before=${page.body.next}`;
+      }
+    };
+    expect(await newestFirst('')).toEqual(events.toReversed());
+    expect(await newestFirst('&gateway=GW-B')).toEqual(ofB.toReversed());
+    await expectInvalid('/api/v1/alarm-events?before=5', 'before');
+    await expectInvalid('/api/v1/alarm-events?order=desc&after=5', 'after');
+    await expectInvalid('/api/v1/alarm-events?order=up', 'order');
+
     const lastId = events.at(-1)!.id;
     await expectInvalid(`/api/v1/alarm-events?after=${lastId + 1_000_000}`, 'after');
     await expectInvalid('/api/v1/alarm-events?after=-1', 'after');

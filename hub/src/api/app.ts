@@ -104,7 +104,8 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     createRoute({
       method: 'get',
       path: '/api/v1/alarm-events',
-      summary: "Every gateway's alarm events with the hub's id > after, oldest first; pass `next` as `after` for the following page (no gap, no repeat while events arrive)",
+      summary:
+        "Every gateway's alarm events with the hub's id > after, oldest first (or with order=desc, id < before, newest first); pass `next` as the cursor for the following page (no gap, no repeat while events arrive)",
       middleware: [auth] as const,
       security: SECURITY,
       request: { query: AlarmEventsQuery },
@@ -112,11 +113,17 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     }),
     async (c) => {
       const { reader } = contextOf();
-      const { after: afterText, limit, ...filter } = c.req.valid('query');
+      const { order, after: afterText, before: beforeText, limit: limitText, ...filter } = c.req.valid('query');
+      const limit = Number(limitText ?? EVENT_PAGE.default);
+      if (order === 'desc') {
+        const before = beforeText === undefined ? null : Number(beforeText);
+        const events = await reader.eventsBefore(before, limit, filter);
+        return c.json({ events, next: events.at(-1)?.id ?? before ?? 0 }, 200);
+      }
       const after = Number(afterText ?? 0);
       // Resuming after a made-up id past every event would skip the events still to come below it.
       if (after > 0 && !(await reader.eventAtOrAfter(after))) throw new ApiError('HAZMON_API_INVALID', `after: no alarm event has id ${after} or later`, 'after');
-      const events = await reader.eventsAfter(after, Number(limit ?? EVENT_PAGE.default), filter);
+      const events = await reader.eventsAfter(after, limit, filter);
       return c.json({ events, next: events.at(-1)?.id ?? after }, 200);
     },
   );

@@ -156,14 +156,23 @@ export class HubReader {
   }
 
   /** Events with id > after, oldest first. Ids commit in order (one writer: the ingest), so paging by id skips nothing. */
-  async eventsAfter(after: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+  eventsAfter(after: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+    return this.events('e.id > $1', 'e.id', after, limit, filter);
+  }
+
+  /** Events with id < before (every one when null), newest first: a person looking back; events arriving meanwhile come above, so paging down skips nothing. */
+  eventsBefore(before: number | null, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+    return this.events('e.id < $1', 'e.id DESC', before ?? Number.MAX_SAFE_INTEGER, limit, filter);
+  }
+
+  private async events(bound: string, order: string, cursor: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
     const where = filterClause(filter, 3, 'e.gateway');
     const result = await this.pool.query<Record<string, string | null> & { details: Record<string, unknown> | null }>(
       `SELECT e.id, e.gateway, e.seq, e.t, e.written_at, e.received_at, e.point_id, e.rule_id, e.kind, e.state_after, e.priority, e.who, e.why, e.details
        FROM alarm_events e${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = e.gateway' : ''}
-       WHERE e.id > $1${where.sql}
-       ORDER BY e.id LIMIT $2`,
-      [after, limit, ...where.values],
+       WHERE ${bound}${where.sql}
+       ORDER BY ${order} LIMIT $2`,
+      [cursor, limit, ...where.values],
     );
     return result.rows.map((row) => ({
       id: Number(row.id),
