@@ -123,12 +123,9 @@ const HubEventSchema = z
 export const AlarmEventPageSchema = z
   .object({
     events: z.array(HubEventSchema),
-    next: z
-      .number()
-      .int()
-      .openapi({
-        description: 'Pass as `after` (order=asc) or `before` (order=desc) for the next page: the last id here, or the cursor itself when there were none (0 for a first desc page of nothing)',
-      }),
+    next: z.number().int().openapi({
+      description: 'Pass as `after` (order=asc) or `before` (order=desc) for the next page: the last id here, or the cursor itself when there were none (0 for a first desc page of nothing)',
+    }),
   })
   .openapi('HubAlarmEventPage');
 
