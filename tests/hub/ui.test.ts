@@ -178,6 +178,12 @@ async function openSignedIn(): Promise<Page> {
   return page;
 }
 
+/** The page as shot, and no wider than the 1024 px tablet (nothing to scroll sideways for). */
+async function shoot(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await page.evaluate('document.documentElement.scrollWidth'), name).toBeLessThanOrEqual(1024);
+}
+
 /** Runs `look` in English (the language switch), then switches back to Chinese. */
 async function inEnglish(page: Page, look: () => Promise<void>): Promise<void> {
   await page.locator('[data-testid="language"]').selectOption('en');
@@ -216,16 +222,17 @@ describe("the bureau's page at the hub", () => {
     expect(await rowText(page, 'GW-YELLOW')).toContain('黄色预警');
     const offline = await rowText(page, 'GW-OFFLINE');
     expect(offline).toContain('离线');
+    expect(await page.locator('tr[data-gateway="GW-OFFLINE"] [data-testid="silent-for"]').textContent()).toMatch(/^无消息( \d+ 分钟|不足 1 分钟)$/);
     // Its last word was normal: never shown as such while it is silent.
     expect(offline).not.toContain('正常');
     expect(await rowText(page, 'GW-NORMAL')).toContain('正常');
     // GW-RED sent 150 of the last 24 hours' 1440 minutes of its two points (1 s polls): about 10 %.
     await expect.poll(() => rowText(page, 'GW-RED')).toMatch(/\d+\.\d %/);
-    await screenshot(page, 'hub-list');
+    await shoot(page, 'hub-list');
     await inEnglish(page, async () => {
       expect(await rowText(page, 'GW-RED')).toMatch(/Red warning|red/i);
       expect(await rowText(page, 'GW-OFFLINE')).toContain('Offline');
-      await screenshot(page, 'hub-list');
+      await shoot(page, 'hub-list');
     });
 
     await page.locator('input[name="region"]').fill('32');
@@ -262,16 +269,16 @@ describe("the bureau's page at the hub", () => {
     expect(labels.some((label) => /^40(\.\d+)?°N$/.test(label))).toBe(true);
     expect(await page.locator('[data-testid="map-scale"] text').textContent()).toMatch(/^\d+ 公里$/);
     expect(await page.locator('[data-testid="unplaced"]').textContent()).toContain('苏州燃气调压站');
-    await screenshot(page, 'hub-map');
+    await shoot(page, 'hub-map');
     await inEnglish(page, async () => {
       expect(await page.locator('.map-site[data-gateway="GW-OFFLINE"] .map-label').textContent()).toBe('通州餐饮燃气 · Offline');
       expect(await page.locator('[data-testid="map-scale"] text').textContent()).toMatch(/^\d+ km$/);
-      await screenshot(page, 'hub-map');
+      await shoot(page, 'hub-map');
     });
     // In bright light: the same map in high contrast.
     await page.locator('[data-testid="high-contrast"]').click();
     await expect.poll(() => page.locator('html').getAttribute('class')).toContain('high-contrast');
-    await screenshot(page, 'hub-map-high-contrast');
+    await shoot(page, 'hub-map-high-contrast');
     await page.locator('[data-testid="high-contrast"]').click();
     await page.locator('.map-site[data-gateway="GW-RED"]').click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sites/GW-RED');
@@ -304,7 +311,7 @@ describe("the bureau's page at the hub", () => {
     expect(first).toEqual([...first].sort((a, b) => b - a));
     const newest = page.locator('[data-testid="events"] tbody tr').first();
     expect(await newest.textContent()).toMatch(/处置记录[\s\S]*值班员张工[\s\S]*关闭进气阀/);
-    await screenshot(page, 'hub-site');
+    await shoot(page, 'hub-site');
     await page.locator('[data-testid="older"]').click();
     await expect.poll(() => eventIds()).toHaveLength(RED_EVENTS - 20);
     expect(Math.max(...(await eventIds()))).toBeLessThan(Math.min(...first));
@@ -313,7 +320,7 @@ describe("the bureau's page at the hub", () => {
     await inEnglish(page, async () => {
       expect(await newest.textContent()).toContain('值班员张工');
       expect(await page.locator('[data-testid="events"] h2').textContent()).toBe('Alarm events (newest first)');
-      await screenshot(page, 'hub-site');
+      await shoot(page, 'hub-site');
     });
 
     await page.goto(`${hub!.url}/sites/GW-OFFLINE`);

@@ -42,6 +42,14 @@ export function SiteStateMarks({ site }: { readonly site: HubSite }) {
   );
 }
 
+/** How long a gateway has been silent, to the minute: "2 h 5 min". */
+export function silentFor(site: HubSite, now: number): string | null {
+  if (site.online || site.lastMessageAt === null) return null;
+  const minutes = Math.max(0, Math.floor((now - site.lastMessageAt) / 60_000));
+  if (minutes === 0) return t('state.forUnderMinute');
+  return minutes < 60 ? t('state.forMinutes', { minutes }) : t('state.forHours', { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
+}
+
 export function siteName(site: HubSite): string {
   return site.site?.enterprise?.name ?? site.site?.name ?? site.gateway;
 }

@@ -7,7 +7,7 @@ import { Time } from '@hazmon/dashboard/ui/time';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
 import { RegionFilter, useRegion } from '../region.tsx';
-import { percent, SiteStateMarks, siteName } from '../site-state.tsx';
+import { percent, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
 import { useSites } from '../sites-data.ts';
 
 export function SiteListPage() {
@@ -46,15 +46,18 @@ export function SiteListPage() {
                       <a class="site-link" href={`/sites/${encodeURIComponent(site.gateway)}`}>
                         {siteName(site)}
                       </a>
-                      <div class="muted">
-                        {site.site?.enterprise?.code ?? '—'} · {site.gateway}
+                      <div class="muted codes">
+                        <span>{site.site?.enterprise?.code ?? '—'}</span> <span>{site.gateway}</span>
                       </div>
                     </td>
                     <td>
                       <SiteStateMarks site={site} />
                     </td>
                     <td class="muted">{site.majorHazardGrade ?? t('list.notReported')}</td>
-                    <td>{site.online ? t('state.online') : <strong>{t('state.offline')}</strong>}</td>
+                    <td>
+                      {site.online ? t('state.online') : <strong>{t('state.offline')}</strong>}
+                      {loadedAt !== null && silentFor(site, loadedAt) !== null && <div data-testid="silent-for">{silentFor(site, loadedAt)}</div>}
+                    </td>
                     <td>
                       <Time ms={site.lastMessageAt} />
                     </td>

@@ -12,7 +12,7 @@ import { useRoute } from 'preact-iso';
 import { type Aggregates, type GatewayCompleteness, get, type HubEvent, type HubSite } from '../api.ts';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
-import { percent, SilentMark, SiteStateMarks, siteName } from '../site-state.tsx';
+import { percent, SilentMark, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
 import { AggregateChart } from './AggregateChart.tsx';
 
 const HOUR_MS = 3_600_000;
@@ -85,7 +85,9 @@ function Identity({ site, completeness }: { readonly site: HubSite; readonly com
         <h2>{t('site.health')}</h2>
         <dl>
           <dt>{t('list.link')}</dt>
-          <dd>{site.online ? t('state.online') : <SilentMark site={site} />}</dd>
+          <dd>
+            {site.online ? t('state.online') : <SilentMark site={site} />} {silentFor(site, Date.now())}
+          </dd>
           <dt>{t('site.lastMessage')}</dt>
           <dd>
             <Time ms={site.lastMessageAt} />
@@ -229,7 +231,6 @@ function Events({ gateway }: { readonly gateway: string }) {
             <tr>
               <th>{t('site.time')}</th>
               <th>{t('site.pointCol')}</th>
-              <th>{t('site.rule')}</th>
               <th>{t('site.kind')}</th>
               <th>{t('site.priority')}</th>
               <th>{t('site.who')}</th>
@@ -245,9 +246,11 @@ function Events({ gateway }: { readonly gateway: string }) {
                     {t('site.received')} <Time ms={event.receivedAt} />
                   </div>
                 </td>
-                <td class="nowrap">{event.pointId ?? '—'}</td>
                 <td>
-                  <RuleName rule={event.ruleId} />
+                  <span class="nowrap">{event.pointId ?? '—'}</span>
+                  <div class="muted">
+                    <RuleName rule={event.ruleId} />
+                  </div>
                 </td>
                 <td>{kindWord(event.kind)}</td>
                 <td>
