@@ -63,8 +63,19 @@ export default {
       name: 'hub-uses-dashboard-http-kit-only',
       comment: 'the hub shares the error shape and query params (dashboard/src/http-kit.ts), never the routes that read an agent',
       severity: 'error',
-      from: { path: '^hub/' },
+      from: { path: '^hub/', pathNot: '^hub/ui/' },
       to: { path: '^dashboard/', pathNot: '^dashboard/src/http-kit\\.ts$' },
+    },
+    {
+      name: 'hub-page-uses-dashboard-ui-pieces-only',
+      comment: "the bureau's page (hub/ui) reuses the dashboard UI's shared pieces (its package's ./ui/* exports and the build's budget), never a gateway page, the live store or the server",
+      severity: 'error',
+      from: { path: '^hub/ui/' },
+      to: {
+        path: '^dashboard/',
+        pathNot:
+          '^dashboard/ui/(first-page-budget\\.ts|src/(format\\.ts|styles\\.css|api/types\\.ts|i18n/index\\.ts|shell/(marks\\.tsx|Time\\.tsx|LanguageSelect\\.tsx|contrast\\.ts|event-kind\\.ts)))$',
+      },
     },
     {
       name: 'no-new-file-cycle',

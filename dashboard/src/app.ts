@@ -22,7 +22,7 @@ import { registerStreamRoutes } from './routes/stream.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
 import { registerThresholdRoutes } from './routes/thresholds.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
-import { registerUiRoutes } from './ui-files.ts';
+import { BROWSER_SECURITY_HEADERS, CSP_HEADER, registerUiRoutes } from './ui-files.ts';
 import { registerUserRoutes } from './routes/users.ts';
 import { registerUpkeepRoutes } from './routes/upkeep.ts';
 
@@ -43,14 +43,7 @@ const DOCUMENT_CONFIG = {
   },
 };
 
-const CSP_HEADER = 'Content-Security-Policy';
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  [CSP_HEADER]: "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  [API_VERSION_HEADER]: API_VERSION,
-};
+const SECURITY_HEADERS: Readonly<Record<string, string>> = { ...BROWSER_SECURITY_HEADERS, [API_VERSION_HEADER]: API_VERSION };
 
 function securityHeaders(contextOf: ContextOf): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

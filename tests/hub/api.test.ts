@@ -127,6 +127,8 @@ async function publishFixture(): Promise<void> {
         pointId,
         unit: '%LEL',
         pollIntervalMs: 1000,
+        // GW-A's points are placed (their site's location is their centroid); GW-B's are not.
+        ...(gateway === 'GW-A' && { longitude: pointId === 'GD-1.concentration' ? 116.3 : 116.4, latitude: pointId === 'GD-1.concentration' ? 39.9 : 39.96 }),
         ...(gateway === 'GW-B' && pointId === 'GD-2.concentration' && { disabled: { by: 'root', at: HOUR0, reason: 'replaced' } }),
       }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
@@ -166,6 +168,7 @@ interface SiteAnswer {
   online: boolean;
   points: number;
   health: { activeAlarms: Record<string, number> } | null;
+  location: { longitude: number; latitude: number; points: number } | null;
 }
 
 interface HubEvent {
@@ -216,6 +219,19 @@ describe('the hub regulator API', () => {
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
 
+  it("sends the gateway's browser security headers on every answer, and an unknown API path stays the JSON 404 beside the page", async () => {
+    for (const path of ['/api/v1/sites', '/api/v1/no-such-route']) {
+      const response = await fetch(`${hub!.url}${path}`);
+      expect(response.headers.get('content-security-policy'), path).toContain("default-src 'self'");
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    }
+    const unknown = await get<ErrorAnswer>('/api/v1/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('HAZMON_API_NOT_FOUND');
+  });
+
   it('answers 401 without a live token: none, unknown, revoked', async () => {
     for (const bearer of [null, 'not-a-token']) {
       const answer = await get<ErrorAnswer>('/api/v1/sites', bearer);
@@ -238,6 +254,8 @@ describe('the hub regulator API', () => {
       ['GW-B', 'normal', true, 2, '3205000001AB'],
     ]);
     expect(all.body.sites[0]!.health?.activeAlarms).toEqual({ high: 1, low: 2 });
+    expect(all.body.sites[0]!.location).toEqual({ longitude: expect.closeTo(116.35, 9), latitude: expect.closeTo(39.93, 9), points: 2 });
+    expect(all.body.sites[1]!.location).toBeNull();
     const gateways = async (query: string) => (await get<{ sites: SiteAnswer[] }>(`/api/v1/sites?${query}`)).body.sites.map((site) => site.gateway);
     expect(await gateways('region=1101')).toEqual(['GW-A']);
     expect(await gateways('region=32')).toEqual(['GW-B']);
@@ -263,6 +281,23 @@ describe('the hub regulator API', () => {
     const inBeijing = await allEvents('&region=110110');
     expect(inBeijing.every((entry) => entry.gateway === 'GW-A')).toBe(true);
     expect(inBeijing).toEqual(events.filter((entry) => entry.gateway === 'GW-A'));
+
+    // Newest first, by `before`: the same events in reverse, per gateway too.
+    const newestFirst = async (query: string) => {
+      const pages: HubEvent[] = [];
+      for (let before = ''; ; ) {
+        const page = await get<EventPage>(`/api/v1/alarm-events?order=desc&limit=6${before}${query}`);
+        expect(page.status).toBe(200);
+        if (page.body.events.length === 0) return pages;
+        pages.push(...page.body.events);
+        before = `&before=${page.body.next}`;
+      }
+    };
+    expect(await newestFirst('')).toEqual(events.toReversed());
+    expect(await newestFirst('&gateway=GW-B')).toEqual(ofB.toReversed());
+    await expectInvalid('/api/v1/alarm-events?before=5', 'before');
+    await expectInvalid('/api/v1/alarm-events?order=desc&after=5', 'after');
+    await expectInvalid('/api/v1/alarm-events?order=up', 'order');
 
     const lastId = events.at(-1)!.id;
     await expectInvalid(`/api/v1/alarm-events?after=${lastId + 1_000_000}`, 'after');

@@ -9,8 +9,8 @@ import { createServer, connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
-import { gatewayPublishSubjects } from '@hazmon/uplink/contract';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { gatewayPublishSubjects, type UplinkKind, uplinkMessageId, uplinkSubject } from '@hazmon/uplink/contract';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 
@@ -257,4 +257,22 @@ export async function streamState(nats: NatsServer): Promise<{ subjects: Record<
   } finally {
     await connection.close();
   }
+}
+
+export interface GatewayPublisher {
+  /** Publishes one contract message to JetStream under the contract's subject and message id (`key`: seq, minute.part, ...). */
+  send(kind: UplinkKind, key: string | number, body: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A gateway's own NATS user, publishing straight to the hub's stream as the uplink would. */
+export async function gatewayPublisher(nats: NatsServer, { gateway, password }: GatewayUser): Promise<GatewayPublisher> {
+  const connection = await connectNats({ servers: nats.url, user: gatewayUserName(gateway), pass: password, ...(nats.caFile && { tls: { caFile: nats.caFile } }) });
+  const client = jetstream(connection);
+  return {
+    async send(kind, key, body) {
+      await client.publish(uplinkSubject(gateway, kind), JSON.stringify(body), { msgID: uplinkMessageId(gateway, kind, key) });
+    },
+    close: () => connection.close(),
+  };
 }

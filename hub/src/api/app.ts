@@ -1,9 +1,11 @@
 /**
  * The hub's regulator API v1: read-only, bearer tokens only, across every gateway the hub hears from. The same
  * discipline as the gateway's API (@hazmon/dashboard/http-kit): one error shape naming the field, strict query
- * params, the OpenAPI 3.1 document generated from the route declarations that validate the requests.
+ * params, the OpenAPI 3.1 document generated from the route declarations that validate the requests. The bureau's
+ * web page (hub/ui, built into hub/ui/dist) is served beside it, under the gateway's security headers.
  */
-import { ApiError, errorAnswer, MINUTE_MS, validationError } from '@hazmon/dashboard/http-kit';
+import { fileURLToPath } from 'node:url';
+import { ApiError, BROWSER_SECURITY_HEADERS, errorAnswer, findUiDir, MINUTE_MS, registerUiRoutes, validationError } from '@hazmon/dashboard/http-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
@@ -14,6 +16,9 @@ import type { HubReader } from './reader.ts';
 import { AggregatesQuery, AggregatesSchema, AlarmEventPageSchema, AlarmEventsQuery, CompletenessQuery, CompletenessSchema, ErrorSchema, EVENT_PAGE, SiteListSchema, SitesQuery } from './schemas.ts';
 
 export const HUB_OPENAPI_PATH = '/api/v1/openapi.json';
+
+/** The bureau's page as `pnpm run build:ui` builds it (hub/ui/vite.config.ts). */
+const HUB_UI_DIR = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
 
 export interface HubApiContext {
   readonly reader: HubReader;
@@ -59,8 +64,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
   });
   app.use('*', async (c, next) => {
     await next();
-    c.res.headers.set('Cache-Control', 'no-store');
-    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(BROWSER_SECURITY_HEADERS)) c.res.headers.set(name, value);
+    // The page's hashed assets keep their year; everything else (answers, index.html's no-cache aside) is not stored.
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+    if (new URL(c.req.url).protocol === 'https:') c.res.headers.set('Strict-Transport-Security', 'max-age=31536000');
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'regulatorToken', {
     type: 'http',
@@ -97,7 +104,8 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     createRoute({
       method: 'get',
       path: '/api/v1/alarm-events',
-      summary: "Every gateway's alarm events with the hub's id > after, oldest first; pass `next` as `after` for the following page (no gap, no repeat while events arrive)",
+      summary:
+        "Every gateway's alarm events with the hub's id > after, oldest first (or with order=desc, id < before, newest first); pass `next` as the cursor for the following page (no gap, no repeat while events arrive)",
       middleware: [auth] as const,
       security: SECURITY,
       request: { query: AlarmEventsQuery },
@@ -105,11 +113,17 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     }),
     async (c) => {
       const { reader } = contextOf();
-      const { after: afterText, limit, ...filter } = c.req.valid('query');
+      const { order, after: afterText, before: beforeText, limit: limitText, ...filter } = c.req.valid('query');
+      const limit = Number(limitText ?? EVENT_PAGE.default);
+      if (order === 'desc') {
+        const before = beforeText === undefined ? null : Number(beforeText);
+        const events = await reader.eventsBefore(before, limit, filter);
+        return c.json({ events, next: events.at(-1)?.id ?? before ?? 0 }, 200);
+      }
       const after = Number(afterText ?? 0);
       // Resuming after a made-up id past every event would skip the events still to come below it.
       if (after > 0 && !(await reader.eventAtOrAfter(after))) throw new ApiError('HAZMON_API_INVALID', `after: no alarm event has id ${after} or later`, 'after');
-      const events = await reader.eventsAfter(after, Number(limit ?? EVENT_PAGE.default), filter);
+      const events = await reader.eventsAfter(after, limit, filter);
       return c.json({ events, next: events.at(-1)?.id ?? after }, 200);
     },
   );
@@ -156,6 +170,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   let document: ReturnType<typeof documentOf> | undefined;
   app.get(HUB_OPENAPI_PATH, (c) => c.json((document ??= documentOf(app)), 200));
+  registerUiRoutes(app, findUiDir([HUB_UI_DIR]), "hub's page");
   const respond = (error: unknown, c: Context<HubEnv>) => {
     const answer = errorAnswer(error, contextOf().log);
     return c.json(answer.body, answer.status, answer.headers);

@@ -17,6 +17,8 @@ export interface SiteRow {
   readonly site: { readonly id: string; readonly name: string; readonly timeZone: string; readonly enterprise: { readonly code: string; readonly name: string } | null } | null;
   readonly configHash: string | null;
   readonly points: number;
+  /** The centroid of its points' coordinates (the site message has none); null when no point has both. */
+  readonly location: { readonly longitude: number; readonly latitude: number; readonly points: number } | null;
   readonly health: {
     readonly time: number;
     readonly receivedAt: number;
@@ -105,6 +107,7 @@ export class HubReader {
       config_hash: string | null;
       site_received_at: string | null;
       points: string;
+      location: { longitude: number; latitude: number; points: number } | null;
       health_t: string | null;
       health_received_at: string | null;
       healthy: boolean | null;
@@ -115,6 +118,10 @@ export class HubReader {
     }>(
       `SELECT g.gateway, s.site, s.config_hash, s.received_at AS site_received_at,
               (SELECT count(*) FROM gateway_points p WHERE p.gateway = g.gateway) AS points,
+              (SELECT json_build_object('longitude', avg((p.metadata ->> 'longitude')::float8), 'latitude', avg((p.metadata ->> 'latitude')::float8), 'points', count(*))
+               FROM gateway_points p
+               WHERE p.gateway = g.gateway AND jsonb_typeof(p.metadata -> 'longitude') = 'number' AND jsonb_typeof(p.metadata -> 'latitude') = 'number'
+               HAVING count(*) > 0) AS location,
               h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms,
               (SELECT e.received_at FROM alarm_events e WHERE e.gateway = g.gateway ORDER BY e.seq DESC LIMIT 1) AS event_received_at
        FROM (SELECT gateway FROM gateway_sites UNION SELECT gateway FROM gateway_health) AS g
@@ -131,6 +138,7 @@ export class HubReader {
         site: row.site,
         configHash: row.config_hash,
         points: Number(row.points),
+        location: row.location,
         health:
           row.health_t === null
             ? null
@@ -148,14 +156,23 @@ export class HubReader {
   }
 
   /** Events with id > after, oldest first. Ids commit in order (one writer: the ingest), so paging by id skips nothing. */
-  async eventsAfter(after: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+  eventsAfter(after: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+    return this.events('e.id > $1', 'e.id', after, limit, filter);
+  }
+
+  /** Events with id < before (every one when null), newest first: a person looking back; events arriving meanwhile come above, so paging down skips nothing. */
+  eventsBefore(before: number | null, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+    return this.events('e.id < $1', 'e.id DESC', before ?? Number.MAX_SAFE_INTEGER, limit, filter);
+  }
+
+  private async events(bound: string, order: string, cursor: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
     const where = filterClause(filter, 3, 'e.gateway');
     const result = await this.pool.query<Record<string, string | null> & { details: Record<string, unknown> | null }>(
       `SELECT e.id, e.gateway, e.seq, e.t, e.written_at, e.received_at, e.point_id, e.rule_id, e.kind, e.state_after, e.priority, e.who, e.why, e.details
        FROM alarm_events e${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = e.gateway' : ''}
-       WHERE e.id > $1${where.sql}
-       ORDER BY e.id LIMIT $2`,
-      [after, limit, ...where.values],
+       WHERE ${bound}${where.sql}
+       ORDER BY ${order} LIMIT $2`,
+      [cursor, limit, ...where.values],
     );
     return result.rows.map((row) => ({
       id: Number(row.id),

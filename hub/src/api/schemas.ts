@@ -45,6 +45,14 @@ const SiteSchema = z
       .nullable()
       .openapi({ description: 'As the gateway last sent it; null before its first site message' }),
     points: z.number().int().openapi({ description: "Points in the gateway's running config" }),
+    location: z
+      .object({
+        longitude: z.number(),
+        latitude: z.number(),
+        points: z.number().int().openapi({ description: 'How many points have both coordinates' }),
+      })
+      .nullable()
+      .openapi({ description: "Where the site is, WGS 84 degrees: the centroid of its points' longitude/latitude (the site message carries none); null when no point has both" }),
     warningGrade: z.enum(WARNING_GRADES).nullable().openapi({
       description:
         "From the active alarms of the latest health message (emergency red, high orange, medium yellow, low blue); null before the first. Read with `online`: an offline gateway's is its last word",
@@ -75,15 +83,23 @@ export const SiteListSchema = z
 
 export const EVENT_PAGE = { default: 100, max: 1000 } as const;
 
-export const AlarmEventsQuery = z.strictObject({
-  after: z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, 'an event id (a whole number >= 0)')
-    .optional()
-    .openapi({ description: 'The id of the last event you have (the `next` of the previous page); 0 or none from the start' }),
-  limit: pageSize(EVENT_PAGE.max, EVENT_PAGE.default),
-  ...siteFilter,
-});
+const eventId = z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'an event id (a whole number >= 0)');
+
+export const AlarmEventsQuery = z
+  .strictObject({
+    order: z
+      .enum(['asc', 'desc'])
+      .default('asc')
+      .openapi({ description: '`asc` (default): ids after `after`, oldest first, for reading every event; `desc`: ids before `before`, newest first, for a person looking back' }),
+    after: eventId.optional().openapi({ description: 'With order=asc: the id of the last event you have (the `next` of the previous page); 0 or none from the start' }),
+    before: eventId.optional().openapi({ description: 'With order=desc: the `next` of the previous page; none from the newest' }),
+    limit: pageSize(EVENT_PAGE.max, EVENT_PAGE.default),
+    ...siteFilter,
+  })
+  .superRefine((query, context) => {
+    if (query.order === 'asc' && query.before !== undefined) context.addIssue({ code: 'custom', path: ['before'], message: 'only with order=desc (oldest first pages by after)' });
+    if (query.order === 'desc' && query.after !== undefined) context.addIssue({ code: 'custom', path: ['after'], message: 'only with order=asc (newest first pages by before)' });
+  });
 
 const HubEventSchema = z
   .object({
@@ -107,7 +123,9 @@ const HubEventSchema = z
 export const AlarmEventPageSchema = z
   .object({
     events: z.array(HubEventSchema),
-    next: z.number().int().openapi({ description: 'Pass as `after` for the next page: the last id here, or `after` itself when there were none' }),
+    next: z.number().int().openapi({
+      description: 'Pass as `after` (order=asc) or `before` (order=desc) for the next page: the last id here, or the cursor itself when there were none (0 for a first desc page of nothing)',
+    }),
   })
   .openapi('HubAlarmEventPage');
 

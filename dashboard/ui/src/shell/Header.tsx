@@ -1,20 +1,10 @@
-import { signal } from '@preact/signals';
 import { useLocation } from 'preact-iso';
 import { type Session, signOut } from '../api/client.ts';
 import { t } from '../i18n/index.ts';
 import { site } from '../live/store.ts';
 import { PAGES } from '../routes.ts';
+import { highContrast, toggleContrast } from './contrast.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
-
-const CONTRAST_KEY = 'hazmon.highContrast';
-const highContrast = signal(localStorage.getItem(CONTRAST_KEY) === '1');
-document.documentElement.classList.toggle('high-contrast', highContrast.value);
-
-function toggleContrast(): void {
-  highContrast.value = !highContrast.value;
-  localStorage.setItem(CONTRAST_KEY, highContrast.value ? '1' : '0');
-  document.documentElement.classList.toggle('high-contrast', highContrast.value);
-}
 
 export function Header({ user }: { readonly user: Session }) {
   const { path } = useLocation();

@@ -5,32 +5,12 @@ import type { AlarmEvent, Refusal } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t, tCode } from '../../i18n/index.ts';
 import { points } from '../../live/store.ts';
+import { kindWord } from '../../shell/event-kind.ts';
 import { PriorityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { alarmIdOf } from './data.ts';
 
 const ENGINE_TRANSITIONS: ReadonlySet<string> = new Set(['raised', 'changed', 'cleared']);
-
-const KNOWN_KINDS = [
-  'raised',
-  'acknowledged',
-  'changed',
-  'cleared',
-  'reset',
-  'shelved',
-  'unshelved',
-  'suppressed',
-  'out_of_service',
-  'returned_to_service',
-  'action_commanded',
-  'action_released',
-  'command_refused',
-  'handled',
-  'updated',
-  'notice',
-  'chattering',
-] as const;
-type KnownKind = (typeof KNOWN_KINDS)[number];
 
 /** An alarm id that may wrap after its dots and slashes (GD-1.concentration/<wbr>hihi), never inside a word. */
 export function BreakableId({ id }: { readonly id: string }) {
@@ -44,10 +24,6 @@ export function BreakableId({ id }: { readonly id: string }) {
       ))}
     </>
   );
-}
-
-export function kindWord(kind: string): string {
-  return (KNOWN_KINDS as readonly string[]).includes(kind) ? t(`alarms.kind.${kind as KnownKind}`) : kind;
 }
 
 /** A refused command's stored refusal (`details.refusal`, code and params), when the row has one. */

@@ -20,7 +20,8 @@ import { fromSiteInput } from '../../shell/site-time.ts';
 import { download, toCsv } from './csv.ts';
 import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
 import { type ActiveRow, Detail, runtimeAlarmText } from './Detail.tsx';
-import { BreakableId, EventRows, eventText, kindWord } from './HistoryTable.tsx';
+import { kindWord } from '../../shell/event-kind.ts';
+import { BreakableId, EventRows, eventText } from './HistoryTable.tsx';
 import { errorText } from '../../api/error-text.ts';
 
 const STATE_FILTERS = ['unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned', 'shelved', 'suppressed', 'out_of_service'] as const;

@@ -1,0 +1,109 @@
+/**
+ * The regulator API as the page reads it: the bureau's token (made by `hazmon-hub token create`) kept in this tab's
+ * sessionStorage only (gone when the tab closes; never a cookie, so no request is made with it unasked) and sent as
+ * `Authorization: Bearer`. A 401 signs out with the reason shown on the sign-in screen.
+ */
+import { signal } from '@preact/signals';
+import type { WarningGrade } from '@hazmon/dashboard/ui/types';
+
+const TOKEN_KEY = 'hazmon.hub.token';
+
+export const token = signal<string | null>(sessionStorage.getItem(TOKEN_KEY));
+/** Why the sign-in screen is shown again, when a token stopped working. */
+export const signedOutBecause = signal<'expired' | null>(null);
+
+export function signIn(secret: string): void {
+  sessionStorage.setItem(TOKEN_KEY, secret);
+  signedOutBecause.value = null;
+  token.value = secret;
+}
+
+export function signOut(reason: 'expired' | null = null): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  signedOutBecause.value = reason;
+  token.value = null;
+}
+
+export class HubApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** GET a regulator route with the token (or the one being tried at sign-in); the API's own sentence on failure. */
+export async function get<T>(path: string, params: Record<string, string | number | undefined> = {}, bearer: string | null = token.value): Promise<T> {
+  const query = new URLSearchParams(Object.entries(params).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])));
+  const url = `/api/v1/${path}${query.size > 0 ? `?${query}` : ''}`;
+  const response = await fetch(url, { headers: bearer === null ? {} : { Authorization: `Bearer ${bearer}` } });
+  if (response.ok) return (await response.json()) as T;
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (response.status === 401 && bearer === token.value) signOut('expired');
+  throw new HubApiError(response.status, body?.error?.message ?? `HTTP ${response.status}`);
+}
+
+export interface HubSite {
+  readonly gateway: string;
+  readonly site: { readonly id: string; readonly name: string; readonly timeZone: string; readonly enterprise: { readonly code: string; readonly name: string } | null } | null;
+  readonly points: number;
+  readonly location: { readonly longitude: number; readonly latitude: number; readonly points: number } | null;
+  readonly warningGrade: WarningGrade | null;
+  readonly majorHazardGrade: string | null;
+  readonly online: boolean;
+  readonly lastMessageAt: number | null;
+  readonly health: {
+    readonly time: number;
+    readonly receivedAt: number;
+    readonly healthy: boolean;
+    readonly alive: boolean;
+    readonly reasons: readonly string[];
+    readonly activeAlarms: Readonly<Record<string, number>>;
+  } | null;
+}
+
+export interface GatewayCompleteness {
+  readonly gateway: string;
+  readonly points: number;
+  readonly outOfService: number;
+  readonly expected: number;
+  readonly good: number;
+  readonly completeness: number | null;
+}
+
+export interface HubEvent {
+  readonly id: number;
+  readonly gateway: string;
+  readonly seq: number;
+  readonly time: number;
+  readonly receivedAt: number;
+  readonly pointId: string | null;
+  readonly ruleId: string;
+  readonly kind: string;
+  readonly priority: string | null;
+  readonly who: string | null;
+  readonly why: string | null;
+}
+
+export interface Bucket {
+  readonly t: number;
+  readonly min: number | null;
+  readonly avg: number | null;
+  readonly max: number | null;
+  readonly count: number;
+  readonly goodCount: number;
+}
+
+export interface Aggregates {
+  readonly points: readonly { readonly pointId: string; readonly buckets: readonly Bucket[] }[];
+}
+
+/** The sites (graded order, from the API) and each one's completeness over the last 24 hours. */
+export async function loadSites(region: string | undefined, now: number): Promise<{ sites: HubSite[]; completeness: Map<string, GatewayCompleteness> }> {
+  const [{ sites }, { gateways }] = await Promise.all([
+    get<{ sites: HubSite[] }>('sites', { region }),
+    get<{ gateways: GatewayCompleteness[] }>('completeness', { from: now - 86_400_000, to: now, region }),
+  ]);
+  return { sites, completeness: new Map(gateways.map((entry) => [entry.gateway, entry])) };
+}

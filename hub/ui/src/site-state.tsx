@@ -1,0 +1,59 @@
+/**
+ * A site's supervision state in words and colour, never colour alone: its warning grade (the dashboard's grade mark),
+ * and beside it, when it is silent, "offline" or "no status yet" as marks of their own (silence is never all clear).
+ */
+import { GradeMark } from '@hazmon/dashboard/ui/marks';
+import type { WarningGrade } from '@hazmon/dashboard/ui/types';
+import type { HubSite } from './api.ts';
+import { t } from './i18n.ts';
+
+/**
+ * How the map draws a site: its grade's shape and colour; `silent` (grey, dashed) when it never sent a status, or went
+ * offline with a last word of normal: that is not all clear. An offline site whose last word was a warning keeps it.
+ */
+export type MapGrade = WarningGrade | 'silent';
+
+/** The warning grade worth showing: none when there is none, or when it is "normal" from a gateway gone silent. */
+function shownGrade(site: HubSite): WarningGrade | null {
+  return site.warningGrade === 'normal' && !site.online ? null : site.warningGrade;
+}
+
+export function mapGrade(site: HubSite): MapGrade {
+  return shownGrade(site) ?? 'silent';
+}
+
+export function SilentMark({ site }: { readonly site: HubSite }) {
+  if (!site.online) {
+    return (
+      <span class="mark silent-mark" data-testid="offline">
+        {t('state.offline')}
+      </span>
+    );
+  }
+  return site.warningGrade === null ? <span class="mark silent-mark">{t('state.noHealth')}</span> : null;
+}
+
+export function SiteStateMarks({ site }: { readonly site: HubSite }) {
+  return (
+    <span class="site-state">
+      {shownGrade(site) !== null && <GradeMark grade={shownGrade(site)!} />}
+      <SilentMark site={site} />
+    </span>
+  );
+}
+
+/** How long a gateway has been silent, to the minute: "2 h 5 min". */
+export function silentFor(site: HubSite, now: number): string | null {
+  if (site.online || site.lastMessageAt === null) return null;
+  const minutes = Math.max(0, Math.floor((now - site.lastMessageAt) / 60_000));
+  if (minutes === 0) return t('state.forUnderMinute');
+  return minutes < 60 ? t('state.forMinutes', { minutes }) : t('state.forHours', { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
+}
+
+export function siteName(site: HubSite): string {
+  return site.site?.enterprise?.name ?? site.site?.name ?? site.gateway;
+}
+
+export function percent(ratio: number | null): string {
+  return ratio === null ? '—' : `${(ratio * 100).toFixed(1)} %`;
+}
