@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS gateway_health (
   active_alarms JSONB NOT NULL,
   received_at BIGINT NOT NULL
 );
+-- The gateway's own grades (health messages carry them since the field came: null from a gateway that sends none).
+ALTER TABLE gateway_health ADD COLUMN IF NOT EXISTS grades JSONB;
 CREATE TABLE IF NOT EXISTS gateway_sites (
   gateway TEXT PRIMARY KEY,
   config_hash TEXT NOT NULL,
@@ -97,10 +99,19 @@ export class HubDatabase {
       if (batch.events.length > 0) await this.insertEvents(batch.events, receivedAt);
       for (const health of batch.health) {
         await client.query(
-          `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (gateway) DO UPDATE SET t = excluded.t, healthy = excluded.healthy, alive = excluded.alive, reasons = excluded.reasons, active_alarms = excluded.active_alarms, received_at = excluded.received_at
+          `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, grades, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (gateway) DO UPDATE SET t = excluded.t, healthy = excluded.healthy, alive = excluded.alive, reasons = excluded.reasons, active_alarms = excluded.active_alarms, grades = excluded.grades, received_at = excluded.received_at
            WHERE gateway_health.t <= excluded.t`,
-          [health.gateway, health.time, health.healthy, health.alive, JSON.stringify(health.reasons), JSON.stringify(health.activeAlarms), receivedAt],
+          [
+            health.gateway,
+            health.time,
+            health.healthy,
+            health.alive,
+            JSON.stringify(health.reasons),
+            JSON.stringify(health.activeAlarms),
+            health.grades === undefined ? null : JSON.stringify(health.grades),
+            receivedAt,
+          ],
         );
       }
       for (const site of batch.sites) await this.upsertSite(site, receivedAt);

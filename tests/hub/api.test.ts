@@ -20,9 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
+/** GW-A sends its own grades (a latched shut-off: red, though its highest active alarm is high); GW-B, as a gateway from before them, none. */
+const GW_A_GRADES = { warning: 'red', areas: { 'tank-farm': 'red', kitchen: 'normal' }, majorHazard: { r: 120, grade: 1 } } as const;
 const GATEWAYS = [
-  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 } },
-  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {} },
+  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 }, grades: GW_A_GRADES },
+  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined },
 ] as const;
 const POINTS = ['GD-1.concentration', 'GD-2.concentration'] as const;
 /** A whole hour three hours back: two hours of minutes follow it. */
@@ -120,7 +122,7 @@ function minute(gateway: string, index: number): AggregatesMessage {
 /** Each gateway's site, health, 20 events and two hours of minutes. */
 async function publishFixture(): Promise<void> {
   await Promise.all(
-    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms }) => {
+    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms, grades }) => {
       const site = { id: gateway.toLowerCase(), name: enterprise.name, timeZone: 'Asia/Shanghai', enterprise };
       // GW-B's GD-2 is out of service (a disable record): not counted in completeness.
       const points = POINTS.map((pointId) => ({
@@ -130,7 +132,7 @@ async function publishFixture(): Promise<void> {
         ...(gateway === 'GW-B' && pointId === 'GD-2.concentration' && { disabled: { by: 'root', at: HOUR0, reason: 'replaced' } }),
       }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
-      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms });
+      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms, ...(grades && { grades }) });
       for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
       for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
     }),
@@ -163,6 +165,9 @@ interface SiteAnswer {
   gateway: string;
   site: { enterprise: { code: string } | null } | null;
   warningGrade: string | null;
+  warningGradeFrom: string | null;
+  areaGrades: Record<string, string>;
+  majorHazardGrade: { r: number; grade: number } | null;
   online: boolean;
   points: number;
   health: { activeAlarms: Record<string, number> } | null;
@@ -233,11 +238,13 @@ describe('the hub regulator API', () => {
   it('lists both sites in graded-supervision order, online, filtered by region, enterprise and gateway', async () => {
     const all = await get<{ sites: SiteAnswer[] }>('/api/v1/sites');
     expect(all.status).toBe(200);
-    expect(all.body.sites.map((site) => [site.gateway, site.warningGrade, site.online, site.points, site.site?.enterprise?.code])).toEqual([
-      ['GW-A', 'orange', true, 2, '1101100012NR'],
-      ['GW-B', 'normal', true, 2, '3205000001AB'],
+    expect(all.body.sites.map((site) => [site.gateway, site.warningGrade, site.warningGradeFrom, site.online, site.points, site.site?.enterprise?.code])).toEqual([
+      ['GW-A', 'red', 'gateway', true, 2, '1101100012NR'],
+      ['GW-B', 'normal', 'activeAlarms', true, 2, '3205000001AB'],
     ]);
     expect(all.body.sites[0]!.health?.activeAlarms).toEqual({ high: 1, low: 2 });
+    expect([all.body.sites[0]!.areaGrades, all.body.sites[0]!.majorHazardGrade]).toEqual([GW_A_GRADES.areas, GW_A_GRADES.majorHazard]);
+    expect([all.body.sites[1]!.areaGrades, all.body.sites[1]!.majorHazardGrade]).toEqual([{}, null]);
     const gateways = async (query: string) => (await get<{ sites: SiteAnswer[] }>(`/api/v1/sites?${query}`)).body.sites.map((site) => site.gateway);
     expect(await gateways('region=1101')).toEqual(['GW-A']);
     expect(await gateways('region=32')).toEqual(['GW-B']);

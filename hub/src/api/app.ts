@@ -9,7 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
 import { INTERVALS, queryAggregates } from './aggregates.ts';
 import { completeness } from './completeness.ts';
-import { supervisionRank, warningGrade } from './grades.ts';
+import { bySupervision, warningGradeOfAlarms } from './grades.ts';
 import type { HubReader } from './reader.ts';
 import { AggregatesQuery, AggregatesSchema, AlarmEventPageSchema, AlarmEventsQuery, CompletenessQuery, CompletenessSchema, ErrorSchema, EVENT_PAGE, SiteListSchema, SitesQuery } from './schemas.ts';
 
@@ -82,13 +82,20 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     async (c) => {
       const { reader, now, offlineAfterMs } = contextOf();
       const time = now();
-      const sites = (await reader.sites(c.req.valid('query'))).map((row) => ({
-        ...row,
-        warningGrade: warningGrade(row.health?.activeAlarms ?? null),
-        majorHazardGrade: null,
-        online: row.lastMessageAt !== null && time - row.lastMessageAt <= offlineAfterMs,
-      }));
-      sites.sort((a, b) => supervisionRank(a.warningGrade, a.online) - supervisionRank(b.warningGrade, b.online) || a.gateway.localeCompare(b.gateway));
+      const sites = (await reader.sites(c.req.valid('query'))).map(({ health, ...row }) => {
+        const grades = health?.grades ?? null;
+        return {
+          ...row,
+          warningGrade: grades?.warning ?? warningGradeOfAlarms(health?.activeAlarms ?? null),
+          warningGradeFrom: health === null ? null : grades === null ? ('activeAlarms' as const) : ('gateway' as const),
+          areaGrades: grades?.areas ?? {},
+          majorHazardGrade: grades?.majorHazard ?? null,
+          online: row.lastMessageAt !== null && time - row.lastMessageAt <= offlineAfterMs,
+          health:
+            health === null ? null : { time: health.time, receivedAt: health.receivedAt, healthy: health.healthy, alive: health.alive, reasons: health.reasons, activeAlarms: health.activeAlarms },
+        };
+      });
+      sites.sort(bySupervision);
       return c.json({ sites }, 200);
     },
   );

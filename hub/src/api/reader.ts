@@ -2,6 +2,7 @@
  * What the regulator API reads from the hub's PostgreSQL tables (written by the ingest alone): sites with their last
  * health, alarm events by the hub's event id. Reads only, on a pool of its own.
  */
+import type { HealthMessage } from '@hazmon/uplink/contract';
 import pg from 'pg';
 import { createTokenTable, tokenName } from './tokens.ts';
 
@@ -24,6 +25,8 @@ export interface SiteRow {
     readonly alive: boolean;
     readonly reasons: string[];
     readonly activeAlarms: Record<string, number>;
+    /** The gateway's own grades; null from a gateway that does not send them. */
+    readonly grades: NonNullable<HealthMessage['grades']> | null;
   } | null;
   /** The latest of the hub's receipt times of the gateway's health, site and event messages. */
   readonly lastMessageAt: number | null;
@@ -111,11 +114,12 @@ export class HubReader {
       alive: boolean | null;
       reasons: string[] | null;
       active_alarms: Record<string, number> | null;
+      grades: NonNullable<HealthMessage['grades']> | null;
       event_received_at: string | null;
     }>(
       `SELECT g.gateway, s.site, s.config_hash, s.received_at AS site_received_at,
               (SELECT count(*) FROM gateway_points p WHERE p.gateway = g.gateway) AS points,
-              h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms,
+              h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms, h.grades,
               (SELECT e.received_at FROM alarm_events e WHERE e.gateway = g.gateway ORDER BY e.seq DESC LIMIT 1) AS event_received_at
        FROM (SELECT gateway FROM gateway_sites UNION SELECT gateway FROM gateway_health) AS g
        LEFT JOIN gateway_sites s ON s.gateway = g.gateway
@@ -141,6 +145,7 @@ export class HubReader {
                 alive: row.alive!,
                 reasons: row.reasons!,
                 activeAlarms: row.active_alarms!,
+                grades: row.grades,
               },
         lastMessageAt: received.length === 0 ? null : Math.max(...received),
       };

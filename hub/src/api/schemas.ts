@@ -2,7 +2,7 @@
 import { checkSpan, DAY_MS, epochMs, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
-import { WARNING_GRADES } from './grades.ts';
+import { WARNING_GRADES } from '@hazmon/uplink/contract';
 
 export const ErrorSchema = z
   .object({
@@ -47,9 +47,22 @@ const SiteSchema = z
     points: z.number().int().openapi({ description: "Points in the gateway's running config" }),
     warningGrade: z.enum(WARNING_GRADES).nullable().openapi({
       description:
-        "From the active alarms of the latest health message (emergency red, high orange, medium yellow, low blue); null before the first. Read with `online`: an offline gateway's is its last word",
+        "The gateway's own live warning grade from its latest health message (as its /api/v1/site gives it: in-service active alarms, a latched or discrepant shut-off red); from a gateway that does not send it, the colour of that message's highest active-alarm priority (see `warningGradeFrom`); null before the first health. Read with `online`: an offline gateway's is its last word",
     }),
-    majorHazardGrade: z.null().openapi({ description: 'Not in the uplink contract v1 yet: always null' }),
+    warningGradeFrom: z
+      .enum(['gateway', 'activeAlarms'])
+      .nullable()
+      .openapi({ description: "`gateway`: its own grade; `activeAlarms`: the hub's estimate for a gateway that does not send it; null before the first health" }),
+    areaGrades: z.record(z.string(), z.enum(WARNING_GRADES)).openapi({ description: "The gateway's warning grade per configured area (its own); empty when it sends none" }),
+    majorHazardGrade: z
+      .object({
+        r: z.number().openapi({ description: 'R = alpha * sum(beta_i q_i / Q_i) of the configured inventory' }),
+        grade: z.number().int().openapi({ description: '1 (R >= 100), 2 (50-100), 3 (10-50), 4 (< 10)' }),
+      })
+      .nullable()
+      .openapi({
+        description: "The major-hazard grade from the gateway's configured inventory, as its latest health message carries it; null without an inventory or before a health message with grades",
+      }),
     online: z.boolean().openapi({ description: 'A message from the gateway reached the hub within the offline threshold (hub config `api.offlineAfterS`)' }),
     lastMessageAt: z.number().nullable().openapi({ description: "The hub's receipt time of the gateway's latest health, site or event message, epoch ms UTC" }),
     health: z
@@ -67,9 +80,10 @@ const SiteSchema = z
 
 export const SiteListSchema = z
   .object({
-    sites: z
-      .array(SiteSchema)
-      .openapi({ description: 'Graded supervision order: red, orange, yellow, blue, then silent gateways (offline or no health yet), then normal; by gateway code within each' }),
+    sites: z.array(SiteSchema).openapi({
+      description:
+        'Graded supervision order: red, orange, yellow, blue, then silent gateways (offline or no health yet), then normal; within each by major-hazard grade (1 first, none last), then gateway code',
+    }),
   })
   .openapi('SiteList');
 
