@@ -168,6 +168,8 @@ interface SiteAnswer {
   warningGradeFrom: string | null;
   areaGrades: Record<string, string>;
   majorHazardGrade: { r: number; grade: number } | null;
+  link: unknown;
+  refusals: number;
   online: boolean;
   points: number;
   health: { activeAlarms: Record<string, number> } | null;
@@ -216,7 +218,7 @@ describe('the hub regulator API', () => {
     expect(answer.status).toBe(200);
     const validation = await new Validator().validate(answer.body);
     expect(validation.errors).toBeUndefined();
-    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/sites']);
+    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/link-health', '/api/v1/refusals', '/api/v1/sites']);
     const printed = await cli('openapi');
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
@@ -245,6 +247,14 @@ describe('the hub regulator API', () => {
     expect(all.body.sites[0]!.health?.activeAlarms).toEqual({ high: 1, low: 2 });
     expect([all.body.sites[0]!.areaGrades, all.body.sites[0]!.majorHazardGrade]).toEqual([GW_A_GRADES.areas, GW_A_GRADES.majorHazard]);
     expect([all.body.sites[1]!.areaGrades, all.body.sites[1]!.majorHazardGrade]).toEqual([{}, null]);
+    // This hub has no NATS system user: it cannot see the links (tests/hub/link.test.ts has one).
+    expect(all.body.sites.map((site) => [site.link, site.refusals])).toEqual([
+      [null, 0],
+      [null, 0],
+    ]);
+    const linkHealth = await get<ErrorAnswer>(`/api/v1/link-health?from=${HOUR0}&to=${HOUR0 + 3_600_000}`);
+    expect(linkHealth.status).toBe(409);
+    expect(linkHealth.body.error.message).toMatch(/nats\.system/);
     const gateways = async (query: string) => (await get<{ sites: SiteAnswer[] }>(`/api/v1/sites?${query}`)).body.sites.map((site) => site.gateway);
     expect(await gateways('region=1101')).toEqual(['GW-A']);
     expect(await gateways('region=32')).toEqual(['GW-B']);
@@ -416,6 +426,8 @@ describe('hazmon-hub config', () => {
       [{ postgres: '{ url: "postgres://u:secret@h/db" }' }, '', /postgres\.url: no password in the URL/],
       [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: missing.password }` }, '', /nats\.passwordFile: cannot read .*missing\.password/],
       [{}, 'listen: 1', /listen: is not a field of the hub config/],
+      [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: nats.password, system: { user: sys, passwordFile: nats.password } }` }, '', /nats\.system\.account: /],
+      [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: nats.password, system: { user: sys, passwordFile: gone.password, account: A } }` }, '', /nats\.system\.passwordFile: cannot read/],
     ];
     for (const [changes, extra, message] of problems) {
       const result = await check(changes, extra);

@@ -30,6 +30,21 @@ export function gatewayPublishSubjects(gateway: string): string {
   return `${SUBJECT_ROOT}.${gateway}.>`;
 }
 
+/** The prefix of a gateway's NATS user name: `gw-<gatewayCode>`, so the hub can tell from NATS's events which gateway connected. */
+const GATEWAY_USER_PREFIX = 'gw-';
+
+/** The NATS user name of a gateway. */
+export function gatewayNatsUser(gateway: string): string {
+  return `${GATEWAY_USER_PREFIX}${gateway}`;
+}
+
+/** The gateway a NATS user name belongs to, or null for a user that is not a gateway's (the hub's own, a mistyped name). */
+export function gatewayOfNatsUser(user: string | undefined): string | null {
+  if (user === undefined || !user.startsWith(GATEWAY_USER_PREFIX)) return null;
+  const gateway = user.slice(GATEWAY_USER_PREFIX.length);
+  return gatewayCode.safeParse(gateway).success ? gateway : null;
+}
+
 /** The gateway and kind a subject names, or null for a subject outside the contract. */
 export function parseUplinkSubject(subject: string): { readonly gateway: string; readonly kind: UplinkKind } | null {
   const [root, gateway, kind, ...rest] = subject.split('.');
