@@ -8,6 +8,7 @@
  *   stops sends no disconnect for its clients. A connection listed and not known is added from its start time; a known
  *   open connection no longer listed is closed at the previous look (its end unseen: counted offline from the last
  *   time the hub knew, never online on trust);
+ * - closes a server's connections when it announces its shutdown (`$SYS.SERVER.<id>.SHUTDOWN`);
  * - records the auth error events (`$SYS.SERVER.*.CLIENT.AUTH.ERR`: a wrong password) and, from the servers' log files
  *   it is given, publish permission violations (nats-server 2.9 sends no event for those: nats-log.ts).
  * It is the one writer of link_connections, link_looks, nats_refusals and nats_log_positions, one task at a time;
@@ -78,13 +79,20 @@ export class LinkMonitor {
     const account = options.account;
     connection.subscribe(`$SYS.ACCOUNT.${account}.CONNECT`, { callback: (_, message) => monitor.onEvent(message, (db, event) => monitor.connected(db, event)) });
     connection.subscribe(`$SYS.ACCOUNT.${account}.DISCONNECT`, { callback: (_, message) => monitor.onEvent(message, (db, event) => monitor.disconnected(db, event)) });
+    connection.subscribe('$SYS.SERVER.*.SHUTDOWN', { callback: (_, message) => monitor.onShutdown(message) });
     connection.subscribe('$SYS.SERVER.*.CLIENT.AUTH.ERR', { callback: (_, message) => monitor.onEvent(message, (db, event) => monitor.authFailed(db, event)) });
     // The subscriptions are in place before the first look, so nothing falls between the look and the events.
     await connection.flush();
     await monitor.look();
+    void monitor.lookAfterReconnects();
     monitor.timers.push(setInterval(() => void monitor.look(), options.lookIntervalMs ?? 60_000));
     if (options.serverLogs.length > 0) monitor.timers.push(setInterval(() => monitor.followLogs(), options.logPollMs ?? 1000));
     return monitor;
+  }
+
+  /** Events sent while the monitor's own link was down are gone: a look at once after it is back. */
+  private async lookAfterReconnects(): Promise<void> {
+    for await (const status of this.connection.status()) if (status.type === 'reconnect') void this.look();
   }
 
   /** Ends the subscriptions and waits for the tasks under way (those waiting for PostgreSQL are dropped). */
@@ -134,6 +142,22 @@ export class LinkMonitor {
       return;
     }
     void this.enqueue(`an event on ${message.subject}`, (db) => record(db, event));
+  }
+
+  /**
+   * A server shutting down sends no disconnect for its clients, only this (heard through the other servers of a
+   * cluster; from a lone server it may not arrive, and the look after the monitor reconnects closes them instead).
+   */
+  private onShutdown(message: Msg): void {
+    const serverId = message.subject.split('.')[2]!;
+    const at = Date.now();
+    void this.enqueue(`the shutdown of server ${serverId}`, async (db) => {
+      await db.query(
+        `UPDATE link_connections SET disconnected_at = GREATEST(connected_at, $2), closed_by = 'event', reason = 'the NATS server shut down'
+         WHERE server_id = $1 AND disconnected_at IS NULL`,
+        [serverId, at],
+      );
+    });
   }
 
   private async connected(db: pg.Client, event: ClientEvent): Promise<void> {

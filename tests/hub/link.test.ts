@@ -180,6 +180,25 @@ describe('link health at the hub', () => {
     expect((await linkOf('GW-B')).disconnections).toBe(2);
   }, 60_000);
 
+  it("sees a gateway's connection end with its NATS server's restart, and its reconnection", async () => {
+    const gwA = await connect({ servers: nats.url, user: gatewayUserName('GW-A'), pass: 'a-secret', maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    connections.push(gwA);
+    await waitFor('GW-A connected at the hub', async () => (await linkOf('GW-A')).connected);
+    const before = (await linkOf('GW-A')).disconnections;
+    await nats.stop();
+    await nats.start();
+    await waitFor(
+      'the old connection closed and the new one open at the hub',
+      async () => {
+        const link = await linkOf('GW-A');
+        return link.connected && link.disconnections === before + 1;
+      },
+      { timeoutMs: 30_000 },
+    );
+    await gwA.close();
+    await waitFor('GW-A disconnected at the hub', async () => !(await linkOf('GW-A')).connected);
+  }, 60_000);
+
   it('answers 400 naming the param', async () => {
     for (const [query, field] of [
       [`from=${today()}`, 'to'],

@@ -72,8 +72,8 @@ export interface NatsServer {
   /** The hub's user (publishes anywhere: it runs the stream and the consumer). */
   readonly hubUser: { readonly user: string; readonly password: string };
   /** With `system`: the hub's user in the system account (SYS) and the gateways' account; its log file. */
-  readonly systemUser: { readonly user: string; readonly password: string; readonly account: string } | null;
-  readonly logFile: string | null;
+  readonly systemUser?: { readonly user: string; readonly password: string; readonly account: string } | null;
+  readonly logFile?: string | null;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
