@@ -28,10 +28,6 @@ export interface LinkMonitorOptions {
   readonly postgresUrl: string;
   /** nats-server log files to follow for publish permission violations (none: not recorded). */
   readonly serverLogs: readonly string[];
-  /** 60 s by default. */
-  readonly lookIntervalMs?: number;
-  /** 1 s by default. */
-  readonly logPollMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -50,7 +46,11 @@ interface ConnzReply {
   readonly data?: { readonly connections?: readonly { readonly cid: number; readonly ip: string; readonly port: number; readonly start: string; readonly authorized_user?: string }[] };
 }
 
+/** How often the monitor looks at the servers' connections: the longest a closure it did not hear of stays unseen. */
+const LOOK_EVERY_MS = 60_000;
+/** How long the look waits for the servers' answers. */
 const LOOK_WAIT_MS = 2000;
+const LOG_POLL_MS = 1000;
 /** More connections than this per server would need paging; a bureau's server holds fewer. */
 const CONNZ_LIMIT = 100_000;
 const BACKOFF_MS = [500, 1000, 2000, 5000] as const;
@@ -76,18 +76,34 @@ export class LinkMonitor {
   static async start(options: LinkMonitorOptions): Promise<LinkMonitor> {
     const connection = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 1000, name: 'hazmon-hub-link-monitor', ...options.nats });
     const monitor = new LinkMonitor(options, connection);
-    const account = options.account;
-    connection.subscribe(`$SYS.ACCOUNT.${account}.CONNECT`, { callback: (_, message) => monitor.onEvent(message, (db, event) => monitor.connected(db, event)) });
-    connection.subscribe(`$SYS.ACCOUNT.${account}.DISCONNECT`, { callback: (_, message) => monitor.onEvent(message, (db, event) => monitor.disconnected(db, event)) });
-    connection.subscribe('$SYS.SERVER.*.SHUTDOWN', { callback: (_, message) => monitor.onShutdown(message) });
-    connection.subscribe('$SYS.SERVER.*.CLIENT.AUTH.ERR', { callback: (_, message) => monitor.onEvent(message, (db, event) => monitor.authFailed(db, event)) });
+    try {
+      await monitor.begin();
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return monitor;
+  }
+
+  private async begin(): Promise<void> {
+    const { connection, options } = this;
+    const subscribe = (subject: string, handle: (message: Msg) => void) =>
+      connection.subscribe(subject, {
+        callback: (error, message) => {
+          if (error === null) handle(message);
+          else this.log(`hub link monitor: cannot follow ${subject} (${messageOf(error)}): is nats.system.user in the system account?`);
+        },
+      });
+    subscribe(`$SYS.ACCOUNT.${options.account}.CONNECT`, (message) => this.onEvent(message, (db, event) => this.connected(db, event)));
+    subscribe(`$SYS.ACCOUNT.${options.account}.DISCONNECT`, (message) => this.onEvent(message, (db, event) => this.disconnected(db, event)));
+    subscribe('$SYS.SERVER.*.SHUTDOWN', (message) => this.onShutdown(message));
+    subscribe('$SYS.SERVER.*.CLIENT.AUTH.ERR', (message) => this.onEvent(message, (db, event) => this.authFailed(db, event)));
     // The subscriptions are in place before the first look, so nothing falls between the look and the events.
     await connection.flush();
-    await monitor.look();
-    void monitor.lookAfterReconnects();
-    monitor.timers.push(setInterval(() => void monitor.look(), options.lookIntervalMs ?? 60_000));
-    if (options.serverLogs.length > 0) monitor.timers.push(setInterval(() => monitor.followLogs(), options.logPollMs ?? 1000));
-    return monitor;
+    await this.look();
+    void this.lookAfterReconnects();
+    this.timers.push(setInterval(() => void this.look(), LOOK_EVERY_MS));
+    if (options.serverLogs.length > 0) this.timers.push(setInterval(() => this.followLogs(), LOG_POLL_MS));
   }
 
   /** Events sent while the monitor's own link was down are gone: a look at once after it is back. */
