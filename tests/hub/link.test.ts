@@ -156,6 +156,11 @@ describe('link health at the hub', () => {
         days: [0, 1, 2].map((day) => ({ day: new Date(from + day * DAY).toISOString().slice(0, 10), onlineHours: 0, offlineHours: 24, disconnections: 0 })),
       },
     ]);
+    // Filtered by region: GW-A's site names no enterprise, and a gateway never heard from has no site to match.
+    const inRegion = await get<{ gateways: GatewayLink[] }>(`/api/v1/link-health?from=${from}&to=${today()}&region=11`);
+    expect(inRegion.body.gateways).toEqual([]);
+    const namedInRegion = await get<{ gateways: GatewayLink[] }>(`/api/v1/link-health?from=${from}&to=${today()}&region=11&gateway=GW-NEVER`);
+    expect(namedInRegion.body.gateways).toEqual([]);
   });
 
   it('closes, at its look after a restart, a connection that ended while the hub was not listening; and finds one opened meanwhile', async () => {

@@ -10,7 +10,7 @@ import type { ZodType } from 'zod';
 import { INTERVALS, queryAggregates } from './aggregates.ts';
 import { completeness } from './completeness.ts';
 import { bySupervision, warningGradeOfAlarms } from './grades.ts';
-import { lastDayLinkScore, linkHealth } from './link-health.ts';
+import { lastDayLinkScores, linkHealth } from './link-health.ts';
 import type { HubReader } from './reader.ts';
 import {
   AggregatesQuery,
@@ -103,6 +103,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const time = now();
       const filter = c.req.valid('query');
       const [rows, connections, refusals] = await Promise.all([reader.sites(filter), linkMonitored ? reader.linkConnections(filter, time - DAY_MS, time) : [], reader.refusalCounts(time - DAY_MS)]);
+      const linkOf = lastDayLinkScores(connections, time);
       const sites = rows.map(({ health, ...row }) => {
         const grades = health?.grades ?? null;
         return {
@@ -114,7 +115,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
           online: row.lastMessageAt !== null && time - row.lastMessageAt <= offlineAfterMs,
           health:
             health === null ? null : { time: health.time, receivedAt: health.receivedAt, healthy: health.healthy, alive: health.alive, reasons: health.reasons, activeAlarms: health.activeAlarms },
-          link: linkMonitored ? lastDayLinkScore(row.gateway, connections, time) : null,
+          link: linkMonitored ? linkOf(row.gateway) : null,
           refusals: refusals.get(row.gateway) ?? 0,
         };
       });

@@ -1,6 +1,6 @@
 /** Link health per UTC day from a gateway's NATS connections: overlaps merged, open connections, silence offline. */
 import { describe, expect, it } from 'vitest';
-import { lastDayLinkScore, linkHealth } from './link-health.ts';
+import { lastDayLinkScores, linkHealth } from './link-health.ts';
 
 const HOUR = 3_600_000;
 const DAY0 = Date.UTC(2026, 11, 1);
@@ -33,7 +33,15 @@ describe('linkHealth', () => {
 
   it('sums the last 24 hours for the site list', () => {
     const now = DAY0 + 36 * HOUR;
-    const score = lastDayLinkScore('GW-A', [{ gateway: 'GW-A', connectedAt: DAY0, disconnectedAt: DAY0 + 30 * HOUR }], now);
-    expect(score).toEqual({ onlineHours: 18, offlineHours: 6, disconnections: 1, connected: false });
+    const scoreOf = lastDayLinkScores(
+      [
+        { gateway: 'GW-A', connectedAt: DAY0, disconnectedAt: DAY0 + 30 * HOUR },
+        { gateway: 'GW-B', connectedAt: DAY0 + 35 * HOUR, disconnectedAt: null },
+      ],
+      now,
+    );
+    expect(scoreOf('GW-A')).toEqual({ onlineHours: 18, offlineHours: 6, disconnections: 1, connected: false });
+    expect(scoreOf('GW-B')).toEqual({ onlineHours: 1, offlineHours: 23, disconnections: 0, connected: true });
+    expect(scoreOf('GW-C')).toEqual({ onlineHours: 0, offlineHours: 24, disconnections: 0, connected: false });
   });
 });

@@ -48,6 +48,17 @@ function onlineSpans(connections: readonly LinkConnection[]): Span[] {
   return spans;
 }
 
+/** Each gateway's online spans, the connections grouped once. */
+function spansByGateway(connections: readonly LinkConnection[]): (gateway: string) => Span[] {
+  const byGateway = new Map<string, LinkConnection[]>();
+  for (const connection of connections) {
+    const own = byGateway.get(connection.gateway);
+    if (own === undefined) byGateway.set(connection.gateway, [connection]);
+    else own.push(connection);
+  }
+  return (gateway) => onlineSpans(byGateway.get(gateway) ?? []);
+}
+
 function connectedAt(spans: readonly Span[], now: number): boolean {
   return spans.some(([start, end]) => start <= now && end > now);
 }
@@ -69,8 +80,9 @@ function linkScore(spans: readonly Span[], start: number, end: number): LinkScor
  * a gateway without a connection is offline the whole span.
  */
 export function linkHealth(gateways: readonly string[], connections: readonly LinkConnection[], from: number, to: number, now: number): GatewayLinkHealth[] {
+  const spansOf = spansByGateway(connections);
   return gateways.map((gateway) => {
-    const spans = onlineSpans(connections.filter((connection) => connection.gateway === gateway));
+    const spans = spansOf(gateway);
     const days: LinkHealthDay[] = [];
     for (let start = from; start < Math.min(to, now); start += DAY_MS) {
       days.push({ day: new Date(start).toISOString().slice(0, 10), ...linkScore(spans, start, Math.min(start + DAY_MS, now)) });
@@ -87,7 +99,10 @@ export function linkHealth(gateways: readonly string[], connections: readonly Li
 }
 
 /** The last 24 hours up to now, per gateway: the summary of /api/v1/sites. */
-export function lastDayLinkScore(gateway: string, connections: readonly LinkConnection[], now: number): LinkScore & { readonly connected: boolean } {
-  const spans = onlineSpans(connections.filter((connection) => connection.gateway === gateway));
-  return { ...linkScore(spans, now - DAY_MS, now), connected: connectedAt(spans, now) };
+export function lastDayLinkScores(connections: readonly LinkConnection[], now: number): (gateway: string) => LinkScore & { readonly connected: boolean } {
+  const spansOf = spansByGateway(connections);
+  return (gateway) => {
+    const spans = spansOf(gateway);
+    return { ...linkScore(spans, now - DAY_MS, now), connected: connectedAt(spans, now) };
+  };
 }
