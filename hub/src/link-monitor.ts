@@ -18,6 +18,7 @@ import { messageOf } from '@hazmon/errors';
 import { connect, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { gatewayOfNatsUser } from '@hazmon/uplink/contract';
 import pg from 'pg';
+import { z } from 'zod';
 import { publishViolationOf, readLogLines, type LogPosition } from './nats-log.ts';
 
 export interface LinkMonitorOptions {
@@ -31,22 +32,40 @@ export interface LinkMonitorOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A time as nats-server writes it (RFC 3339, nanoseconds). */
+const serverTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'an RFC 3339 time');
+
 /** What the connect, disconnect and auth error events carry (nats-server 2.9 server/events.go), as far as the hub reads them. */
-interface ClientEvent {
-  readonly id: string;
-  readonly timestamp: string;
-  readonly server: { readonly id: string; readonly name: string };
-  readonly client: { readonly start?: string; readonly stop?: string; readonly host?: string; readonly id: number; readonly user?: string };
-  readonly reason?: string;
-}
+const clientEventSchema = z.object({
+  id: z.string(),
+  timestamp: serverTime,
+  server: z.object({ id: z.string(), name: z.string() }),
+  client: z.object({ start: serverTime.optional(), stop: serverTime.optional(), host: z.string().optional(), id: z.number().int().nonnegative(), user: z.string().optional() }),
+  reason: z.string().optional(),
+});
+type ClientEvent = z.output<typeof clientEventSchema>;
 
 /** One server's answer to the CONNZ ping. */
-interface ConnzReply {
-  readonly server: { readonly id: string; readonly name: string };
-  readonly data?: { readonly connections?: readonly { readonly cid: number; readonly ip: string; readonly port: number; readonly start: string; readonly authorized_user?: string }[] };
+const connzReplySchema = z.object({
+  server: z.object({ id: z.string(), name: z.string() }),
+  data: z
+    .object({
+      connections: z.array(z.object({ cid: z.number().int().nonnegative(), ip: z.string(), port: z.number().int(), start: serverTime, authorized_user: z.string().optional() })).default([]),
+    })
+    .optional(),
+});
+type ConnzReply = z.output<typeof connzReplySchema>;
+
+/**
+ * PostgreSQL refusing the data itself (SQLSTATE classes 22 data exception, 23 integrity, 42 syntax or access): the
+ * same task would fail forever and hold every later one, so it is dropped with a log line; anything else (the server
+ * gone, a connection broken) is retried.
+ */
+function refusedForGood(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|42)[0-9A-Z]{3}$/.test(code);
 }
 
-/** How often the monitor looks at the servers' connections: the longest a closure it did not hear of stays unseen. */
 const LOOK_EVERY_MS = 60_000;
 /** How long the look waits for the servers' answers. */
 const LOOK_WAIT_MS = 2000;
@@ -55,6 +74,20 @@ const LOG_POLL_MS = 1000;
 const CONNZ_LIMIT = 100_000;
 const BACKOFF_MS = [500, 1000, 2000, 5000] as const;
 const CLOSED_UNSEEN = "not connected at the hub's look: it closed unseen (a server that stopped, or while the hub was not listening); offline from the previous look";
+
+/** The message's JSON as the schema reads it, or why not. */
+function parseJson<S extends z.ZodType>(message: Msg, schema: S): z.output<S> | string {
+  let data: unknown;
+  try {
+    data = message.json();
+  } catch (error) {
+    return `not JSON (${messageOf(error)})`;
+  }
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return `${issue.path.join('.') || '(top)'}: ${issue.message}`;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -139,6 +172,10 @@ export class LinkMonitor {
           if (failures > 0) this.log(`hub link monitor: ${what} recorded after ${failures} failed attempt(s)`);
           return;
         } catch (error) {
+          if (refusedForGood(error)) {
+            this.log(`hub link monitor: PostgreSQL refused ${what} (${messageOf(error)}); not recorded`);
+            return;
+          }
           if (failures === 0) this.log(`hub link monitor: cannot record ${what} (${messageOf(error)}); retrying`);
           await this.database?.end().catch(() => undefined);
           this.database = null;
@@ -150,13 +187,8 @@ export class LinkMonitor {
   }
 
   private onEvent(message: Msg, record: (db: pg.Client, event: ClientEvent) => Promise<void>): void {
-    let event: ClientEvent;
-    try {
-      event = message.json<ClientEvent>();
-    } catch (error) {
-      this.log(`hub link monitor: an event on ${message.subject} is not JSON (${messageOf(error)})`);
-      return;
-    }
+    const event = parseJson(message, clientEventSchema);
+    if (typeof event === 'string') return this.log(`hub link monitor: ignored an event on ${message.subject}: ${event}`);
     void this.enqueue(`an event on ${message.subject}`, (db) => record(db, event));
   }
 
@@ -230,7 +262,11 @@ export class LinkMonitor {
         strategy: 'timer',
         maxWait: LOOK_WAIT_MS,
       });
-      for await (const answer of answers) replies.push(answer.json<ConnzReply>());
+      for await (const answer of answers) {
+        const reply = parseJson(answer, connzReplySchema);
+        if (typeof reply === 'string') this.log(`hub link monitor: ignored a server's connections: ${reply}`);
+        else replies.push(reply);
+      }
     } catch (error) {
       this.log(`hub link monitor: cannot look at the NATS servers' connections (${messageOf(error)})`);
       return;

@@ -204,6 +204,19 @@ describe('link health at the hub', () => {
     await waitFor('GW-A disconnected at the hub', async () => !(await linkOf('GW-A')).connected);
   }, 60_000);
 
+  it('holds the events while PostgreSQL is down and records them once it is back', async () => {
+    const before = (await linkOf('GW-B')).disconnections;
+    await postgres.stop();
+    const gwB = await gatewayConnection('GW-B', 'b-secret');
+    await gwB.close();
+    await postgres.start();
+    await waitFor('the connection and its end recorded', async () => {
+      const link = await linkOf('GW-B').catch(() => null);
+      return link !== null && !link.connected && link.disconnections === before + 1;
+    });
+    expect(hubLog.some((line) => line.startsWith('hub link monitor: cannot record an event on $SYS.ACCOUNT.HAZMON.CONNECT'))).toBe(true);
+  }, 60_000);
+
   it('answers 400 naming the param', async () => {
     for (const [query, field] of [
       [`from=${today()}`, 'to'],
