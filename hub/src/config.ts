@@ -33,6 +33,17 @@ const configSchema = z.strictObject({
     tls: z.strictObject({ ca: file }).optional(),
     /** 3 on a 3-node cluster. */
     replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+    /** The hub's user in the NATS system account: link health and refusals (link-monitor.ts). */
+    system: z
+      .strictObject({
+        user: z.string().min(1),
+        passwordFile: file,
+        /** The account of the gateways' users. */
+        account: z.string().min(1),
+        /** nats-server log files to follow for publish permission violations (2.9 sends no event for them). */
+        serverLogs: z.array(file).default([]),
+      })
+      .optional(),
   }),
   postgres: z.strictObject({
     /** Without the password: postgres://user@host:port/db */
@@ -55,6 +66,8 @@ const configSchema = z.strictObject({
 
 export interface HubConfig {
   readonly nats: NodeConnectionOptions;
+  /** The link monitor's NATS connection (system account), the gateways' account and the server logs; null without `nats.system`. */
+  readonly system: { readonly nats: NodeConnectionOptions; readonly account: string; readonly serverLogs: readonly string[] } | null;
   readonly replicas: number;
   readonly postgresUrl: string;
   readonly victoriaMetricsUrl: string;
@@ -93,13 +106,23 @@ export function loadHubConfig(path: string): HubConfig {
   const postgresUrl = new URL(config.postgres.url);
   if (config.postgres.passwordFile !== undefined) postgresUrl.password = encodeURIComponent(readFileOf('postgres.passwordFile', at(config.postgres.passwordFile), true));
   const tls = config.api.tls;
+  const natsTls = config.nats.tls && { tls: { caFile: at(config.nats.tls.ca) } };
+  const system = config.nats.system;
   return {
     nats: {
       servers: config.nats.servers,
       user: config.nats.user,
       pass: readFileOf('nats.passwordFile', at(config.nats.passwordFile), true),
-      ...(config.nats.tls && { tls: { caFile: at(config.nats.tls.ca) } }),
+      ...natsTls,
     },
+    system:
+      system === undefined
+        ? null
+        : {
+            nats: { servers: config.nats.servers, user: system.user, pass: readFileOf('nats.system.passwordFile', at(system.passwordFile), true), ...natsTls },
+            account: system.account,
+            serverLogs: system.serverLogs.map(at),
+          },
     replicas: config.nats.replicas,
     postgresUrl: postgresUrl.toString(),
     victoriaMetricsUrl: config.victoriaMetrics.url.replace(/\/+$/, ''),

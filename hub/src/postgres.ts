@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS gateway_health (
   active_alarms JSONB NOT NULL,
   received_at BIGINT NOT NULL
 );
+-- The gateway's own grades (health messages carry them since the field came: null from a gateway that sends none).
+ALTER TABLE gateway_health ADD COLUMN IF NOT EXISTS grades JSONB;
 CREATE TABLE IF NOT EXISTS gateway_sites (
   gateway TEXT PRIMARY KEY,
   config_hash TEXT NOT NULL,
@@ -47,6 +49,48 @@ CREATE TABLE IF NOT EXISTS gateway_points (
   t BIGINT NOT NULL,
   metadata JSONB NOT NULL,
   PRIMARY KEY (gateway, point_id)
+);
+-- Written by the link monitor alone (link-monitor.ts): each NATS connection of a gateway's user, keyed by the server
+-- (its id changes at each start) and the client id it gave; closed_by 'event' (the server's disconnect event) or
+-- 'look' (gone at the hub's look, its end unseen).
+CREATE TABLE IF NOT EXISTS link_connections (
+  server_id TEXT NOT NULL,
+  client_id BIGINT NOT NULL,
+  gateway TEXT NOT NULL,
+  nats_user TEXT NOT NULL,
+  client_address TEXT,
+  server_name TEXT,
+  connected_at BIGINT NOT NULL,
+  disconnected_at BIGINT,
+  closed_by TEXT,
+  reason TEXT,
+  PRIMARY KEY (server_id, client_id)
+);
+CREATE INDEX IF NOT EXISTS link_connections_gateway ON link_connections (gateway, connected_at);
+CREATE TABLE IF NOT EXISTS link_looks (
+  id INT PRIMARY KEY CHECK (id = 1),
+  looked_at BIGINT NOT NULL
+);
+-- What NATS refused: a wrong credential (the server's auth error event), a publish outside the user's permission
+-- (the server's log: nats-server 2.9 sends no event for it). source_key makes a second sight of the same one a no-op.
+CREATE TABLE IF NOT EXISTS nats_refusals (
+  id BIGSERIAL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  t BIGINT NOT NULL,
+  source_time TEXT NOT NULL,
+  nats_user TEXT,
+  gateway TEXT,
+  client_address TEXT,
+  server_name TEXT,
+  reason TEXT NOT NULL,
+  subject TEXT,
+  source_key TEXT NOT NULL UNIQUE,
+  received_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nats_log_positions (
+  path TEXT PRIMARY KEY,
+  file_id TEXT NOT NULL,
+  position BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rejected_messages (
   id BIGINT PRIMARY KEY,
@@ -97,10 +141,19 @@ export class HubDatabase {
       if (batch.events.length > 0) await this.insertEvents(batch.events, receivedAt);
       for (const health of batch.health) {
         await client.query(
-          `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (gateway) DO UPDATE SET t = excluded.t, healthy = excluded.healthy, alive = excluded.alive, reasons = excluded.reasons, active_alarms = excluded.active_alarms, received_at = excluded.received_at
+          `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, grades, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (gateway) DO UPDATE SET t = excluded.t, healthy = excluded.healthy, alive = excluded.alive, reasons = excluded.reasons, active_alarms = excluded.active_alarms, grades = excluded.grades, received_at = excluded.received_at
            WHERE gateway_health.t <= excluded.t`,
-          [health.gateway, health.time, health.healthy, health.alive, JSON.stringify(health.reasons), JSON.stringify(health.activeAlarms), receivedAt],
+          [
+            health.gateway,
+            health.time,
+            health.healthy,
+            health.alive,
+            JSON.stringify(health.reasons),
+            JSON.stringify(health.activeAlarms),
+            health.grades === undefined ? null : JSON.stringify(health.grades),
+            receivedAt,
+          ],
         );
       }
       for (const site of batch.sites) await this.upsertSite(site, receivedAt);

@@ -20,9 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
+/** GW-A sends its own grades (a latched shut-off: red, though its highest active alarm is high); GW-B, as a gateway from before them, none. */
+const GW_A_GRADES = { warning: 'red', areas: { 'tank-farm': 'red', kitchen: 'normal' }, majorHazard: { r: 120, grade: 1 } } as const;
 const GATEWAYS = [
-  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 } },
-  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {} },
+  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 }, grades: GW_A_GRADES },
+  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined },
 ] as const;
 const POINTS = ['GD-1.concentration', 'GD-2.concentration'] as const;
 /** A whole hour three hours back: two hours of minutes follow it. */
@@ -120,7 +122,7 @@ function minute(gateway: string, index: number): AggregatesMessage {
 /** Each gateway's site, health, 20 events and two hours of minutes. */
 async function publishFixture(): Promise<void> {
   await Promise.all(
-    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms }) => {
+    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms, grades }) => {
       const site = { id: gateway.toLowerCase(), name: enterprise.name, timeZone: 'Asia/Shanghai', enterprise };
       // GW-B's GD-2 is out of service (a disable record): not counted in completeness.
       const points = POINTS.map((pointId) => ({
@@ -132,7 +134,7 @@ async function publishFixture(): Promise<void> {
         ...(gateway === 'GW-B' && pointId === 'GD-2.concentration' && { disabled: { by: 'root', at: HOUR0, reason: 'replaced' } }),
       }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
-      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms });
+      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms, ...(grades && { grades }) });
       for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
       for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
     }),
@@ -165,6 +167,11 @@ interface SiteAnswer {
   gateway: string;
   site: { enterprise: { code: string } | null } | null;
   warningGrade: string | null;
+  warningGradeFrom: string | null;
+  areaGrades: Record<string, string>;
+  majorHazardGrade: { r: number; grade: number } | null;
+  link: unknown;
+  refusals: number;
   online: boolean;
   points: number;
   health: { activeAlarms: Record<string, number> } | null;
@@ -214,7 +221,7 @@ describe('the hub regulator API', () => {
     expect(answer.status).toBe(200);
     const validation = await new Validator().validate(answer.body);
     expect(validation.errors).toBeUndefined();
-    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/sites']);
+    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/link-health', '/api/v1/refusals', '/api/v1/sites']);
     const printed = await cli('openapi');
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
@@ -249,13 +256,23 @@ describe('the hub regulator API', () => {
   it('lists both sites in graded-supervision order, online, filtered by region, enterprise and gateway', async () => {
     const all = await get<{ sites: SiteAnswer[] }>('/api/v1/sites');
     expect(all.status).toBe(200);
-    expect(all.body.sites.map((site) => [site.gateway, site.warningGrade, site.online, site.points, site.site?.enterprise?.code])).toEqual([
-      ['GW-A', 'orange', true, 2, '1101100012NR'],
-      ['GW-B', 'normal', true, 2, '3205000001AB'],
+    expect(all.body.sites.map((site) => [site.gateway, site.warningGrade, site.warningGradeFrom, site.online, site.points, site.site?.enterprise?.code])).toEqual([
+      ['GW-A', 'red', 'gateway', true, 2, '1101100012NR'],
+      ['GW-B', 'normal', 'activeAlarms', true, 2, '3205000001AB'],
     ]);
     expect(all.body.sites[0]!.health?.activeAlarms).toEqual({ high: 1, low: 2 });
     expect(all.body.sites[0]!.location).toEqual({ longitude: expect.closeTo(116.35, 9), latitude: expect.closeTo(39.93, 9), points: 2 });
     expect(all.body.sites[1]!.location).toBeNull();
+    expect([all.body.sites[0]!.areaGrades, all.body.sites[0]!.majorHazardGrade]).toEqual([GW_A_GRADES.areas, GW_A_GRADES.majorHazard]);
+    expect([all.body.sites[1]!.areaGrades, all.body.sites[1]!.majorHazardGrade]).toEqual([{}, null]);
+    // This hub has no NATS system user: it cannot see the links (tests/hub/link.test.ts has one).
+    expect(all.body.sites.map((site) => [site.link, site.refusals])).toEqual([
+      [null, 0],
+      [null, 0],
+    ]);
+    const linkHealth = await get<ErrorAnswer>(`/api/v1/link-health?from=${HOUR0}&to=${HOUR0 + 3_600_000}`);
+    expect(linkHealth.status).toBe(409);
+    expect(linkHealth.body.error.message).toMatch(/nats\.system/);
     const gateways = async (query: string) => (await get<{ sites: SiteAnswer[] }>(`/api/v1/sites?${query}`)).body.sites.map((site) => site.gateway);
     expect(await gateways('region=1101')).toEqual(['GW-A']);
     expect(await gateways('region=32')).toEqual(['GW-B']);
@@ -444,6 +461,8 @@ describe('hazmon-hub config', () => {
       [{ postgres: '{ url: "postgres://u:secret@h/db" }' }, '', /postgres\.url: no password in the URL/],
       [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: missing.password }` }, '', /nats\.passwordFile: cannot read .*missing\.password/],
       [{}, 'listen: 1', /listen: is not a field of the hub config/],
+      [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: nats.password, system: { user: sys, passwordFile: nats.password } }` }, '', /nats\.system\.account: /],
+      [{ nats: `{ servers: [${nats.url}], user: hub, passwordFile: nats.password, system: { user: sys, passwordFile: gone.password, account: A } }` }, '', /nats\.system\.passwordFile: cannot read/],
     ];
     for (const [changes, extra, message] of problems) {
       const result = await check(changes, extra);

@@ -71,6 +71,9 @@ export interface NatsServer {
   readonly caFile: string | null;
   /** The hub's user (publishes anywhere: it runs the stream and the consumer). */
   readonly hubUser: { readonly user: string; readonly password: string };
+  /** With `system`: the hub's user in the system account (SYS) and the gateways' account; its log file. */
+  readonly systemUser?: { readonly user: string; readonly password: string; readonly account: string } | null;
+  readonly logFile?: string | null;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -85,7 +88,7 @@ export function gatewayUserName(gateway: string): string {
  * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
  * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1).
  */
-export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean } = {}): Promise<NatsServer> {
+export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean; readonly system?: boolean } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-nats-'));
   const certificate = options.tls ? selfSignedCertificate(dir) : null;
   const port = await freePort();
@@ -98,12 +101,15 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
     ),
   ];
   const config = join(dir, 'nats.conf');
+  const systemUser = options.system ? { user: 'hub-sys', password: 'hub-sys-secret', account: 'HAZMON' } : null;
+  const logFile = options.system ? join(dir, 'nats.log') : null;
   writeFileSync(
     config,
     `listen: 127.0.0.1:${port}
 ${certificate ? `tls { cert_file: ${JSON.stringify(certificate.cert)}, key_file: ${JSON.stringify(certificate.key)} }` : ''}
 jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 1GB }
-accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
+accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] }${systemUser ? `, SYS { users: [ { user: ${systemUser.user}, password: ${systemUser.password} } ] }` : ''} }
+${systemUser ? `system_account: SYS\nlog_file: ${JSON.stringify(logFile)}` : ''}
 `,
   );
   const process = new ServiceProcess('nats-server', 'nats-server', ['-c', config]);
@@ -118,6 +124,8 @@ accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
     url: `${certificate ? 'tls' : 'nats'}://127.0.0.1:${port}`,
     caFile: certificate?.cert ?? null,
     hubUser,
+    systemUser,
+    logFile,
     stop: () => process.stop(),
     start,
     async close() {

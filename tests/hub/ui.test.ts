@@ -10,11 +10,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
 import { UPLINK_VERSION } from '@hazmon/uplink/contract';
+import { connect } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
 import { launchChromium, newPage, screenshot } from '../ui/browser.ts';
-import { type GatewayPublisher, gatewayPublisher, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import {
+  type GatewayPublisher,
+  gatewayPublisher,
+  gatewayUserName,
+  startNats,
+  startPostgres,
+  startVictoriaMetrics,
+  streamState,
+  type NatsServer,
+  type Postgres,
+  type VictoriaMetrics,
+} from './servers.ts';
 
 const UI_BUILT = join(import.meta.dirname, '..', '..', 'hub', 'ui', 'dist', 'index.html');
 
@@ -25,6 +37,8 @@ interface Fixture {
   readonly activeAlarms: Record<string, number>;
   /** Each point's longitude/latitude; none: the site has no location. */
   readonly at: readonly (readonly [number, number])[] | null;
+  /** The gateway's own grades as its health message carries them; none: an older gateway, graded by its alarms. */
+  readonly grades?: { readonly warning: string; readonly areas: Record<string, string>; readonly majorHazard: { readonly r: number; readonly grade: number } | null };
 }
 
 const SITES: readonly Fixture[] = [
@@ -33,6 +47,7 @@ const SITES: readonly Fixture[] = [
     code: '1101050001AA',
     name: '朝阳燃气储配站',
     activeAlarms: { emergency: 1, high: 1 },
+    grades: { warning: 'red', areas: { 储罐区: 'red' }, majorHazard: { r: 62.5, grade: 2 } },
     at: [
       [116.45, 39.92],
       [116.47, 39.94],
@@ -64,7 +79,16 @@ const publishers = new Map<string, GatewayPublisher>();
 const cspViolations: string[] = [];
 
 function health(fixture: Fixture) {
-  return { v: UPLINK_VERSION, gateway: fixture.gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms: fixture.activeAlarms };
+  return {
+    v: UPLINK_VERSION,
+    gateway: fixture.gateway,
+    time: Date.now(),
+    healthy: true,
+    alive: true,
+    reasons: [],
+    activeAlarms: fixture.activeAlarms,
+    ...(fixture.grades && { grades: fixture.grades }),
+  };
 }
 
 async function publishSite(fixture: Fixture): Promise<void> {
@@ -123,14 +147,19 @@ async function sites(): Promise<SiteAnswer[]> {
 beforeAll(async () => {
   if (!existsSync(UI_BUILT)) throw new Error(`the hub's page is not built (${UI_BUILT}): run \`pnpm run build:ui\` first (the test command does)`);
   const users = SITES.map(({ gateway }) => ({ gateway, password: `${gateway.toLowerCase()}-secret` }));
-  [nats, victoria, postgres] = await Promise.all([startNats(users), startVictoriaMetrics(), startPostgres()]);
+  [nats, victoria, postgres] = await Promise.all([startNats(users, { system: true }), startVictoriaMetrics(), startPostgres()]);
   dir = mkdtempSync(join(tmpdir(), 'hazmon-hub-ui-'));
   writeFileSync(join(dir, 'nats.password'), `${nats.hubUser.password}\n`);
+  writeFileSync(join(dir, 'nats-system.password'), `${nats.systemUser!.password}\n`);
   const configPath = join(dir, 'hub.yaml');
   // The shortest offline threshold: GW-OFFLINE goes quiet at the start and is offline half a minute later.
   writeFileSync(
     configPath,
-    `nats: { servers: [${nats.url}], user: ${nats.hubUser.user}, passwordFile: nats.password }
+    `nats:
+  servers: [${nats.url}]
+  user: ${nats.hubUser.user}
+  passwordFile: nats.password
+  system: { user: ${nats.systemUser!.user}, passwordFile: nats-system.password, account: ${nats.systemUser!.account} }
 postgres: { url: "${postgres.url}" }
 victoriaMetrics: { url: "${victoria.url}" }
 api: { host: 127.0.0.1, port: 0, offlineAfterS: 30 }
@@ -148,6 +177,8 @@ api: { host: 127.0.0.1, port: 0, offlineAfterS: 30 }
   for (const user of users) publishers.set(user.gateway, await gatewayPublisher(nats, user));
   for (const fixture of SITES) await publishSite(fixture);
   await publishRedHistory();
+  // GW-ORANGE's gateway once tried a wrong password: NATS refused it, the page says so.
+  await expect(connect({ servers: nats.url, user: gatewayUserName('GW-ORANGE'), pass: 'wrong', reconnect: false })).rejects.toThrow(/Authorization Violation/i);
   // Every gateway but GW-OFFLINE keeps talking, as a live one does.
   heartbeat = setInterval(() => {
     for (const fixture of SITES) if (fixture.gateway !== 'GW-OFFLINE') void publishers.get(fixture.gateway)!.send('health', Date.now(), health(fixture));
@@ -220,6 +251,11 @@ describe("the bureau's page at the hub", () => {
     await expect.poll(() => rowGateways(page)).toEqual(GRADED_ORDER);
     expect(await rowText(page, 'GW-RED')).toMatch(/朝阳燃气储配站[\s\S]*红色预警[\s\S]*在线[\s\S]*紧急 1[\s\S]*高 1/);
     expect(await rowText(page, 'GW-YELLOW')).toContain('黄色预警');
+    // The gateway's own major-hazard grade; one that reports none says so. The link as provinces score it, and refusals.
+    expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="major-hazard"]').textContent()).toBe('二级（R = 62.5）');
+    expect(await rowText(page, 'GW-YELLOW')).toContain('未上报');
+    expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="link-score"]').textContent()).toMatch(/^24 小时：离线 \d+\.\d 小时，断线 0 次$/);
+    await expect.poll(() => page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="refusals"]').textContent(), { timeout: 30_000 }).toBe('24 小时内 NATS 拒绝 1 次（凭据或主题不符）');
     const offline = await rowText(page, 'GW-OFFLINE');
     expect(offline).toContain('离线');
     expect(await page.locator('tr[data-gateway="GW-OFFLINE"] [data-testid="silent-for"]').textContent()).toMatch(/^无消息( \d+ 分钟|不足 1 分钟)$/);

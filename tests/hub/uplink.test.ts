@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, loadAgentConfig, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
+import { isDeepStrictEqual } from 'node:util';
+import { Agent, loadAgentConfig, siteGrades, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
 import { HubIngest } from '@hazmon/hub';
 import { startLinkRelay, type LinkRelay } from '@hazmon/simulators';
 import { positionPathOf, startUplink, type Uplink } from '@hazmon/uplink';
@@ -53,11 +54,14 @@ afterAll(async () => {
   await Promise.all([nats?.close(), victoria?.close(), postgres?.close()]);
 });
 
-/** The plant's config file with its gateway code and an uplink through the relay, the password in a file beside it. */
+/** The site's inventory: R = 2 * (2 * 150 / 50) = 12, grade 3. */
+const MAJOR_HAZARD = '{ alpha: 2, substances: [{ name: LPG, quantityT: 150, criticalQuantityT: 50, beta: 2 }] }';
+
+/** The plant's config file with its gateway code, a major-hazard inventory and an uplink through the relay, the password in a file beside it. */
 function uplinkConfig(): AgentConfig {
   const passwordFile = join(plant.dir, 'uplink.password');
   writeFileSync(passwordFile, `${PASSWORD}\n`);
-  const yaml = `${plant.yaml.replace('  name: Test plant\n', `  name: Test plant\n  gatewayCode: ${GATEWAY}\n`)}
+  const yaml = `${plant.yaml.replace('  name: Test plant\n', `  name: Test plant\n  gatewayCode: ${GATEWAY}\n  majorHazard: ${MAJOR_HAZARD}\n`)}
 uplink:
   servers: [tls://127.0.0.1:${relay.port}]
   auth: { user: ${gatewayUserName(GATEWAY)}, passwordFile: uplink.password }
@@ -181,6 +185,19 @@ describe('the uplink through a cut link and an agent restart', () => {
 
     // The position on disk is the last acknowledged one.
     await waitFor('the position past every event', () => uplink.acknowledged.eventsSeq === storeEvents.at(-1)!.seq);
+
+    // The gateway's own grades ride on its health messages: the ones its /api/v1/site gives (hi standing on GD-1).
+    const gatewayGrades = () => {
+      const { warning, majorHazard } = siteGrades(agent);
+      return { warning: warning.site, areas: Object.fromEntries(warning.areas), majorHazard };
+    };
+    expect(gatewayGrades().warning).not.toBe('normal');
+    expect(gatewayGrades().areas['house']).toBe(gatewayGrades().warning);
+    expect(gatewayGrades().majorHazard).toEqual({ r: 12, grade: 3 });
+    await waitFor('the gateway grades at the hub', async () => {
+      const [row] = (await database.query<{ grades: unknown }>('SELECT grades FROM gateway_health WHERE gateway = $1', [GATEWAY])).rows;
+      return isDeepStrictEqual(row?.grades, gatewayGrades());
+    });
   }, 150_000);
 
   it('is started by `hazmon run` when the config has an uplink section, and sends the gateway health', async () => {

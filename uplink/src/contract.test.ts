@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_UPLINK_SUBJECTS, eventMessageSchema, gatewayPublishSubjects, parseUplinkSubject, uplinkMessageId, uplinkSubject } from './contract.ts';
+import { ALL_UPLINK_SUBJECTS, eventMessageSchema, gatewayNatsUser, gatewayOfNatsUser, gatewayPublishSubjects, parseUplinkSubject, uplinkMessageId, uplinkSubject } from './contract.ts';
 
 describe('uplink subjects and message ids', () => {
   it('names one subject per gateway and kind, inside the stream and the gateway permission', () => {
@@ -7,6 +7,12 @@ describe('uplink subjects and message ids', () => {
     expect(ALL_UPLINK_SUBJECTS).toBe('hazmon.*.*');
     expect(gatewayPublishSubjects('GW-1')).toBe('hazmon.GW-1.>');
     expect(parseUplinkSubject('hazmon.GW-1.aggregates')).toEqual({ gateway: 'GW-1', kind: 'aggregates' });
+  });
+
+  it("names a gateway's NATS user after its code, and tells the gateway back from the user name", () => {
+    expect(gatewayNatsUser('GW-1')).toBe('gw-GW-1');
+    expect(gatewayOfNatsUser(gatewayNatsUser('GW-1'))).toBe('GW-1');
+    for (const user of ['hub', 'gw-', 'gw-GW.1', undefined]) expect(gatewayOfNatsUser(user), String(user)).toBeNull();
   });
 
   it('refuses subjects outside the contract', () => {

@@ -30,6 +30,21 @@ export function gatewayPublishSubjects(gateway: string): string {
   return `${SUBJECT_ROOT}.${gateway}.>`;
 }
 
+/** The prefix of a gateway's NATS user name: `gw-<gatewayCode>`, so the hub can tell from NATS's events which gateway connected. */
+const GATEWAY_USER_PREFIX = 'gw-';
+
+/** The NATS user name of a gateway. */
+export function gatewayNatsUser(gateway: string): string {
+  return `${GATEWAY_USER_PREFIX}${gateway}`;
+}
+
+/** The gateway a NATS user name belongs to, or null for a user that is not a gateway's (the hub's own, a mistyped name). */
+export function gatewayOfNatsUser(user: string | undefined): string | null {
+  if (user === undefined || !user.startsWith(GATEWAY_USER_PREFIX)) return null;
+  const gateway = user.slice(GATEWAY_USER_PREFIX.length);
+  return gatewayCode.safeParse(gateway).success ? gateway : null;
+}
+
 /** The gateway and kind a subject names, or null for a subject outside the contract. */
 export function parseUplinkSubject(subject: string): { readonly gateway: string; readonly kind: UplinkKind } | null {
   const [root, gateway, kind, ...rest] = subject.split('.');
@@ -95,6 +110,20 @@ export const aggregatesMessageSchema = z.strictObject({
 });
 export type AggregatesMessage = z.output<typeof aggregatesMessageSchema>;
 
+/** The warning grade's colours, highest first (shared/dashboard.md, "Warning grade"). */
+export const WARNING_GRADES = ['red', 'orange', 'yellow', 'blue', 'normal'] as const;
+const warningGrade = z.enum(WARNING_GRADES);
+
+/** The gateway's own grades, as its regulator API (/api/v1/site) gives them: the agent's `siteGrades`. */
+const gradesSchema = z.strictObject({
+  /** The site's live warning grade: in-service active alarms only, a latched or discrepant shut-off as emergency. */
+  warning: warningGrade,
+  /** Per configured area. */
+  areas: z.record(z.string(), warningGrade),
+  /** R = alpha * sum(beta_i q_i / Q_i) of the configured inventory and its grade (1 highest); null without an inventory. */
+  majorHazard: z.strictObject({ r: z.number().nonnegative(), grade: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]) }).nullable(),
+});
+
 /** The agent's health now (latest wins: not in the outbox). */
 export const healthMessageSchema = z.strictObject({
   ...envelope,
@@ -104,6 +133,8 @@ export const healthMessageSchema = z.strictObject({
   reasons: z.array(z.string()),
   /** Alarms standing now (engine and runtime), by priority. */
   activeAlarms: z.record(z.string(), z.number().int().nonnegative()),
+  /** Optional (v stays 1): a gateway from before it sends none, and the hub then grades by `activeAlarms`. */
+  grades: gradesSchema.optional(),
 });
 export type HealthMessage = z.output<typeof healthMessageSchema>;
 

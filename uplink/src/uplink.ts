@@ -2,7 +2,7 @@
  * The uplink's one job: send what the agent's store holds to the hub's JetStream stream, in order, by cursor, and
  * move the cursor only past what the stream acknowledged. Reads through the AgentApi alone.
  */
-import type { AgentApi, AggregateRow, AlarmEventRow, RunningServer } from '@hazmon/agent';
+import { siteGrades, type AgentApi, type AggregateRow, type AlarmEventRow, type RunningServer } from '@hazmon/agent';
 import { messageOf } from '@hazmon/errors';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -236,8 +236,10 @@ export class Uplink implements RunningServer {
     const { engine, runtime } = this.api.alarms();
     const activeAlarms: Record<string, number> = {};
     for (const alarm of [...engine, ...runtime]) activeAlarms[alarm.priority] = (activeAlarms[alarm.priority] ?? 0) + 1;
+    const { warning, majorHazard } = siteGrades(this.api);
+    const grades = { warning: warning.site, areas: Object.fromEntries(warning.areas), majorHazard };
     const time = Date.now();
-    const message: HealthMessage = { v: UPLINK_VERSION, gateway: this.options.gateway, time, healthy, alive, reasons: [...reasons], activeAlarms };
+    const message: HealthMessage = { v: UPLINK_VERSION, gateway: this.options.gateway, time, healthy, alive, reasons: [...reasons], activeAlarms, grades };
     try {
       await this.publish(jetstream(this.connection), 'health', time, message);
     } catch {

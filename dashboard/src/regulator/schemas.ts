@@ -1,8 +1,7 @@
 /** Queries and answers of the regulator pull API (zod, so the requests are validated and the document generated from the same declarations). */
-import { AREA_KINDS } from '@hazmon/agent';
+import { AREA_KINDS, WARNING_GRADES } from '@hazmon/agent';
 import { z } from '@hono/zod-openapi';
 import { PointSchema } from '../schemas.ts';
-import { WARNING_GRADES } from './grades.ts';
 
 const grade = z.enum(WARNING_GRADES).openapi({ description: 'The highest colour of the active in-service alarms; normal without one' });
 

@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { PLAN_IMAGE_TYPES } from '@hazmon/agent';
+import { PLAN_IMAGE_TYPES, siteGrades } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { commsScores } from '../regulator/comms-history.ts';
-import { majorHazardGrade, warningGrades } from '../regulator/grades.ts';
 import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
@@ -90,21 +89,21 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
     (c) => {
       const { api, now } = contextOf();
       const { site } = api.config;
-      const grades = warningGrades(api.config, api.alarms(), (actionId) => api.actionLatched(actionId));
+      const grades = siteGrades(api);
       return c.json(
         {
           enterprise: site.enterprise ?? null,
           site: { id: site.id, name: site.name, gatewayCode: site.gatewayCode ?? null, timeZone: site.timeZone },
           plan: site.plan === undefined ? null : { url: PLAN_PATH, width: site.plan.width, height: site.plan.height },
-          warningGrade: grades.site,
+          warningGrade: grades.warning.site,
           areas: site.areas.map((area) => ({
             id: area.id,
             name: area.name ?? null,
             kind: area.kind ?? null,
             hazardSourceCode: area.hazardSourceCode ?? null,
-            warningGrade: grades.areas.get(area.id) ?? 'normal',
+            warningGrade: grades.warning.areas.get(area.id) ?? 'normal',
           })),
-          majorHazard: site.majorHazard === undefined ? null : majorHazardGrade(site.majorHazard),
+          majorHazard: grades.majorHazard,
           time: now(),
         },
         200,

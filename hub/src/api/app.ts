@@ -5,15 +5,32 @@
  * web page (hub/ui, built into hub/ui/dist) is served beside it, under the gateway's security headers.
  */
 import { fileURLToPath } from 'node:url';
-import { ApiError, BROWSER_SECURITY_HEADERS, errorAnswer, findUiDir, MINUTE_MS, registerUiRoutes, validationError } from '@hazmon/dashboard/http-kit';
+import { ApiError, BROWSER_SECURITY_HEADERS, DAY_MS, errorAnswer, findUiDir, MINUTE_MS, registerUiRoutes, validationError } from '@hazmon/dashboard/http-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
 import { INTERVALS, queryAggregates } from './aggregates.ts';
 import { completeness } from './completeness.ts';
-import { supervisionRank, warningGrade } from './grades.ts';
+import { bySupervision, warningGradeOfAlarms } from './grades.ts';
+import { lastDayLinkScores, linkHealth } from './link-health.ts';
 import type { HubReader } from './reader.ts';
-import { AggregatesQuery, AggregatesSchema, AlarmEventPageSchema, AlarmEventsQuery, CompletenessQuery, CompletenessSchema, ErrorSchema, EVENT_PAGE, SiteListSchema, SitesQuery } from './schemas.ts';
+import {
+  AggregatesQuery,
+  AggregatesSchema,
+  AlarmEventPageSchema,
+  AlarmEventsQuery,
+  CompletenessQuery,
+  CompletenessSchema,
+  ErrorSchema,
+  EVENT_PAGE,
+  LinkHealthQuery,
+  LinkHealthSchema,
+  REFUSAL_PAGE,
+  RefusalPageSchema,
+  RefusalsQuery,
+  SiteListSchema,
+  SitesQuery,
+} from './schemas.ts';
 
 export const HUB_OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -25,6 +42,8 @@ export interface HubApiContext {
   readonly victoriaMetricsUrl: string;
   /** A gateway with no message for this long is offline. */
   readonly offlineAfterMs: number;
+  /** The link monitor runs (the hub has a NATS system user): link health is known. */
+  readonly linkMonitored: boolean;
   readonly now: () => number;
   readonly log: (line: string) => void;
 }
@@ -87,15 +106,27 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       responses: { 200: { description: 'The sites', content: json(SiteListSchema) }, ...ERRORS },
     }),
     async (c) => {
-      const { reader, now, offlineAfterMs } = contextOf();
+      const { reader, now, offlineAfterMs, linkMonitored } = contextOf();
       const time = now();
-      const sites = (await reader.sites(c.req.valid('query'))).map((row) => ({
-        ...row,
-        warningGrade: warningGrade(row.health?.activeAlarms ?? null),
-        majorHazardGrade: null,
-        online: row.lastMessageAt !== null && time - row.lastMessageAt <= offlineAfterMs,
-      }));
-      sites.sort((a, b) => supervisionRank(a.warningGrade, a.online) - supervisionRank(b.warningGrade, b.online) || a.gateway.localeCompare(b.gateway));
+      const filter = c.req.valid('query');
+      const [rows, connections, refusals] = await Promise.all([reader.sites(filter), linkMonitored ? reader.linkConnections(filter, time - DAY_MS, time) : [], reader.refusalCounts(time - DAY_MS)]);
+      const linkOf = lastDayLinkScores(connections, time);
+      const sites = rows.map(({ health, ...row }) => {
+        const grades = health?.grades ?? null;
+        return {
+          ...row,
+          warningGrade: grades?.warning ?? warningGradeOfAlarms(health?.activeAlarms ?? null),
+          warningGradeFrom: health === null ? null : grades === null ? ('activeAlarms' as const) : ('gateway' as const),
+          areaGrades: grades?.areas ?? {},
+          majorHazardGrade: grades?.majorHazard ?? null,
+          online: row.lastMessageAt !== null && time - row.lastMessageAt <= offlineAfterMs,
+          health:
+            health === null ? null : { time: health.time, receivedAt: health.receivedAt, healthy: health.healthy, alive: health.alive, reasons: health.reasons, activeAlarms: health.activeAlarms },
+          link: linkMonitored ? linkOf(row.gateway) : null,
+          refusals: refusals.get(row.gateway) ?? 0,
+        };
+      });
+      sites.sort(bySupervision);
       return c.json({ sites }, 200);
     },
   );
@@ -165,6 +196,57 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const from = Math.floor(Number(fromText) / MINUTE_MS) * MINUTE_MS;
       const to = Math.ceil(Number(toText) / MINUTE_MS) * MINUTE_MS;
       return c.json({ from, to, gateways: await completeness(victoriaMetricsUrl, await reader.points(filter), from, to) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/link-health',
+      summary: "Each gateway's NATS link per UTC day, as provincial platforms score it: hours online and offline, disconnections, and their averages per day",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: LinkHealthQuery },
+      responses: {
+        200: { description: 'Per gateway and day', content: json(LinkHealthSchema) },
+        409: { description: 'The hub has no NATS system user (`nats.system`): it cannot see the links', content: json(ErrorSchema) },
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { reader, linkMonitored, now } = contextOf();
+      if (!linkMonitored) throw new ApiError('HAZMON_API_REFUSED', "link health needs the hub's NATS system user (nats.system in the hub config)");
+      const { from: fromText, to: toText, ...filter } = c.req.valid('query');
+      const from = Math.floor(Number(fromText) / DAY_MS) * DAY_MS;
+      const to = Math.ceil(Number(toText) / DAY_MS) * DAY_MS;
+      const time = now();
+      const [gateways, connections] = await Promise.all([reader.linkGateways(filter), reader.linkConnections(filter, from, to)]);
+      const scored = linkHealth(gateways, connections, from, to, time).map((health) => ({
+        ...health,
+        days: [...health.days],
+        averageOfflineHoursPerDay: health.days.length === 0 ? null : health.offlineHours / health.days.length,
+        disconnectionsPerDay: health.days.length === 0 ? null : health.disconnections / health.days.length,
+      }));
+      return c.json({ from, to, gateways: scored }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/refusals',
+      summary: "What NATS refused, with the hub's id > after, oldest first: wrong credentials (auth error events) and publishes outside a user's subjects (from the servers' logs)",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: RefusalsQuery },
+      responses: { 200: { description: 'A page of refusals', content: json(RefusalPageSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader } = contextOf();
+      const { after: afterText, limit, ...filter } = c.req.valid('query');
+      const after = Number(afterText ?? 0);
+      const refusals = await reader.refusals(after, Number(limit ?? REFUSAL_PAGE.default), filter);
+      return c.json({ refusals, next: refusals.at(-1)?.id ?? after }, 200);
     },
   );
 

@@ -2,7 +2,9 @@
  * What the regulator API reads from the hub's PostgreSQL tables (written by the ingest alone): sites with their last
  * health, alarm events by the hub's event id. Reads only, on a pool of its own.
  */
+import type { HealthMessage } from '@hazmon/uplink/contract';
 import pg from 'pg';
+import type { LinkConnection } from './link-health.ts';
 import { createTokenTable, tokenName } from './tokens.ts';
 
 /** Which gateways a regulator asks about: each filter exact, `region` a prefix of the enterprise's administrative code. */
@@ -26,6 +28,8 @@ export interface SiteRow {
     readonly alive: boolean;
     readonly reasons: string[];
     readonly activeAlarms: Record<string, number>;
+    /** The gateway's own grades; null from a gateway that does not send them. */
+    readonly grades: NonNullable<HealthMessage['grades']> | null;
   } | null;
   /** The latest of the hub's receipt times of the gateway's health, site and event messages. */
   readonly lastMessageAt: number | null;
@@ -53,6 +57,23 @@ export interface GatewayPoint {
   readonly pointId: string;
   readonly pollIntervalMs: number | null;
   readonly disabled: boolean;
+}
+
+export const REFUSAL_KINDS = ['authentication', 'publish_permission'] as const;
+
+/** What NATS refused, as the link monitor recorded it. */
+export interface RefusalRow {
+  readonly id: number;
+  readonly kind: (typeof REFUSAL_KINDS)[number];
+  readonly time: number;
+  readonly sourceTime: string;
+  readonly user: string | null;
+  readonly gateway: string | null;
+  readonly clientAddress: string | null;
+  readonly server: string | null;
+  readonly reason: string;
+  readonly subject: string | null;
+  readonly receivedAt: number;
 }
 
 /** `$n` placeholders for the filters on `gateway` and the site JSON `site` of table alias `s`, from parameter `first` on. */
@@ -114,6 +135,7 @@ export class HubReader {
       alive: boolean | null;
       reasons: string[] | null;
       active_alarms: Record<string, number> | null;
+      grades: NonNullable<HealthMessage['grades']> | null;
       event_received_at: string | null;
     }>(
       `SELECT g.gateway, s.site, s.config_hash, s.received_at AS site_received_at,
@@ -122,7 +144,7 @@ export class HubReader {
                FROM gateway_points p
                WHERE p.gateway = g.gateway AND jsonb_typeof(p.metadata -> 'longitude') = 'number' AND jsonb_typeof(p.metadata -> 'latitude') = 'number'
                HAVING count(*) > 0) AS location,
-              h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms,
+              h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms, h.grades,
               (SELECT e.received_at FROM alarm_events e WHERE e.gateway = g.gateway ORDER BY e.seq DESC LIMIT 1) AS event_received_at
        FROM (SELECT gateway FROM gateway_sites UNION SELECT gateway FROM gateway_health) AS g
        LEFT JOIN gateway_sites s ON s.gateway = g.gateway
@@ -149,6 +171,7 @@ export class HubReader {
                 alive: row.alive!,
                 reasons: row.reasons!,
                 activeAlarms: row.active_alarms!,
+                grades: row.grades,
               },
         lastMessageAt: received.length === 0 ? null : Math.max(...received),
       };
@@ -203,6 +226,64 @@ export class HubReader {
       where.values,
     );
     return result.rows.map((row) => ({ gateway: row.gateway, pointId: row.point_id, pollIntervalMs: row.poll_interval_ms === null ? null : Number(row.poll_interval_ms), disabled: row.disabled }));
+  }
+
+  /**
+   * The gateways link health is told for: every one the hub heard from (a site, a health message, a NATS connection),
+   * and the one `filter.gateway` names even if never (unless an enterprise or region filter asks for a site it has not sent).
+   */
+  async linkGateways(filter: SiteFilter): Promise<string[]> {
+    const where = filterClause(filter, 1, 'g.gateway');
+    const result = await this.pool.query<{ gateway: string }>(
+      `SELECT g.gateway FROM (SELECT gateway FROM gateway_sites UNION SELECT gateway FROM gateway_health UNION SELECT gateway FROM link_connections) AS g
+       LEFT JOIN gateway_sites s ON s.gateway = g.gateway
+       WHERE TRUE${where.sql}
+       ORDER BY g.gateway`,
+      where.values,
+    );
+    const gateways = result.rows.map((row) => row.gateway);
+    if (filter.gateway !== undefined && !needsSite(filter) && !gateways.includes(filter.gateway)) gateways.push(filter.gateway);
+    return gateways;
+  }
+
+  /** The connections of the filter's gateways open at some time in [from, to). */
+  async linkConnections(filter: SiteFilter, from: number, to: number): Promise<LinkConnection[]> {
+    const where = filterClause(filter, 3, 'c.gateway');
+    const result = await this.pool.query<{ gateway: string; connected_at: string; disconnected_at: string | null }>(
+      `SELECT c.gateway, c.connected_at, c.disconnected_at FROM link_connections c LEFT JOIN gateway_sites s ON s.gateway = c.gateway
+       WHERE c.connected_at < $2 AND (c.disconnected_at IS NULL OR c.disconnected_at >= $1)${where.sql}`,
+      [from, to, ...where.values],
+    );
+    return result.rows.map((row) => ({ gateway: row.gateway, connectedAt: Number(row.connected_at), disconnectedAt: row.disconnected_at === null ? null : Number(row.disconnected_at) }));
+  }
+
+  /** Refusals with id > after, oldest first (one writer, the link monitor, so ids commit in order). */
+  async refusals(after: number, limit: number, filter: { readonly gateway?: string | undefined; readonly kind?: RefusalRow['kind'] | undefined }): Promise<RefusalRow[]> {
+    const result = await this.pool.query<Record<string, string | null>>(
+      `SELECT id, kind, t, source_time, nats_user, gateway, client_address, server_name, reason, subject, received_at FROM nats_refusals
+       WHERE id > $1 AND ($3::text IS NULL OR gateway = $3) AND ($4::text IS NULL OR kind = $4)
+       ORDER BY id LIMIT $2`,
+      [after, limit, filter.gateway ?? null, filter.kind ?? null],
+    );
+    return result.rows.map((row) => ({
+      id: Number(row.id),
+      kind: row.kind as RefusalRow['kind'],
+      time: Number(row.t),
+      sourceTime: row.source_time!,
+      user: row.nats_user ?? null,
+      gateway: row.gateway ?? null,
+      clientAddress: row.client_address ?? null,
+      server: row.server_name ?? null,
+      reason: row.reason!,
+      subject: row.subject ?? null,
+      receivedAt: Number(row.received_at),
+    }));
+  }
+
+  /** Refusals per gateway since a time (those of users that are no gateway's apart). */
+  async refusalCounts(since: number): Promise<Map<string, number>> {
+    const result = await this.pool.query<{ gateway: string; count: string }>('SELECT gateway, count(*) AS count FROM nats_refusals WHERE t >= $1 AND gateway IS NOT NULL GROUP BY gateway', [since]);
+    return new Map(result.rows.map((row) => [row.gateway, Number(row.count)]));
   }
 
   /** Whether an event with id >= cursor exists: a cursor past every event would skip those still to come. */

@@ -2,7 +2,8 @@
 import { checkSpan, DAY_MS, epochMs, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
-import { WARNING_GRADES } from './grades.ts';
+import { REFUSAL_KINDS } from './reader.ts';
+import { WARNING_GRADES } from '@hazmon/uplink/contract';
 
 export const ErrorSchema = z
   .object({
@@ -32,6 +33,12 @@ const siteFilter = {
 
 export const SitesQuery = z.strictObject(siteFilter);
 
+const LinkScoreSchema = z.object({
+  onlineHours: z.number().openapi({ description: 'Hours with at least one NATS connection of the gateway open' }),
+  offlineHours: z.number().openapi({ description: 'Hours without: silence, the hub not listening and a gateway never heard from included' }),
+  disconnections: z.number().int().openapi({ description: 'Times the gateway went from connected to not (a reconnect overlapping the old connection is none)' }),
+});
+
 const SiteSchema = z
   .object({
     gateway: z.string(),
@@ -55,10 +62,27 @@ const SiteSchema = z
       .openapi({ description: "Where the site is, WGS 84 degrees: the centroid of its points' longitude/latitude (the site message carries none); null when no point has both" }),
     warningGrade: z.enum(WARNING_GRADES).nullable().openapi({
       description:
-        "From the active alarms of the latest health message (emergency red, high orange, medium yellow, low blue); null before the first. Read with `online`: an offline gateway's is its last word",
+        "The gateway's own live warning grade from its latest health message (as its /api/v1/site gives it: in-service active alarms, a latched or discrepant shut-off red); from a gateway that does not send it, the colour of that message's highest active-alarm priority (see `warningGradeFrom`); null before the first health. Read with `online`: an offline gateway's is its last word",
     }),
-    majorHazardGrade: z.null().openapi({ description: 'Not in the uplink contract v1 yet: always null' }),
+    warningGradeFrom: z
+      .enum(['gateway', 'activeAlarms'])
+      .nullable()
+      .openapi({ description: "`gateway`: its own grade; `activeAlarms`: the hub's estimate for a gateway that does not send it; null before the first health" }),
+    areaGrades: z.record(z.string(), z.enum(WARNING_GRADES)).openapi({ description: "The gateway's warning grade per configured area (its own); empty when it sends none" }),
+    majorHazardGrade: z
+      .object({
+        r: z.number().openapi({ description: 'R = alpha * sum(beta_i q_i / Q_i) of the configured inventory' }),
+        grade: z.number().int().openapi({ description: '1 (R >= 100), 2 (50-100), 3 (10-50), 4 (< 10)' }),
+      })
+      .nullable()
+      .openapi({
+        description: "The major-hazard grade from the gateway's configured inventory, as its latest health message carries it; null without an inventory or before a health message with grades",
+      }),
     online: z.boolean().openapi({ description: 'A message from the gateway reached the hub within the offline threshold (hub config `api.offlineAfterS`)' }),
+    link: LinkScoreSchema.extend({ connected: z.boolean().openapi({ description: 'A NATS connection of the gateway open now' }) })
+      .nullable()
+      .openapi({ description: "The gateway's NATS link over the last 24 hours (as in /api/v1/link-health); null when the hub has no NATS system user (`nats.system`)" }),
+    refusals: z.number().int().openapi({ description: "What NATS refused the gateway's user in the last 24 hours (/api/v1/refusals)" }),
     lastMessageAt: z.number().nullable().openapi({ description: "The hub's receipt time of the gateway's latest health, site or event message, epoch ms UTC" }),
     health: z
       .object({
@@ -75,9 +99,10 @@ const SiteSchema = z
 
 export const SiteListSchema = z
   .object({
-    sites: z
-      .array(SiteSchema)
-      .openapi({ description: 'Graded supervision order: red, orange, yellow, blue, then silent gateways (offline or no health yet), then normal; by gateway code within each' }),
+    sites: z.array(SiteSchema).openapi({
+      description:
+        'Graded supervision order: red, orange, yellow, blue, then silent gateways (offline or no health yet), then normal; within each by major-hazard grade (1 first, none last), then gateway code',
+    }),
   })
   .openapi('SiteList');
 
@@ -201,3 +226,58 @@ export const CompletenessSchema = z
     ),
   })
   .openapi('Completeness');
+
+export const LinkHealthQuery = z
+  .strictObject({
+    from: epochMs.openapi({ description: 'Epoch ms UTC, rounded down to midnight UTC' }),
+    to: epochMs.openapi({ description: 'Epoch ms UTC, rounded up to midnight UTC; days after now are left out, today counts up to now' }),
+    ...siteFilter,
+  })
+  .superRefine(checkSpan(MINUTE_MS, 366 * DAY_MS));
+
+export const LinkHealthSchema = z
+  .object({
+    from: z.number(),
+    to: z.number(),
+    gateways: z.array(
+      LinkScoreSchema.extend({
+        gateway: z.string(),
+        connected: z.boolean().openapi({ description: 'A NATS connection of the gateway open now' }),
+        averageOfflineHoursPerDay: z.number().nullable().openapi({ description: 'offlineHours / days (null with no day up to now): how provincial platforms score a link' }),
+        disconnectionsPerDay: z.number().nullable(),
+        days: z.array(LinkScoreSchema.extend({ day: z.string().openapi({ description: 'The UTC day, YYYY-MM-DD', example: '2026-12-06' }) }).openapi('LinkHealthDay')),
+      }).openapi('GatewayLinkHealth'),
+    ),
+  })
+  .openapi('LinkHealth');
+
+export const REFUSAL_PAGE = { default: 100, max: 1000 } as const;
+
+export const RefusalsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'a refusal id (a whole number >= 0)')
+    .optional()
+    .openapi({ description: 'The id of the last refusal you have (the `next` of the previous page); 0 or none from the start' }),
+  limit: pageSize(REFUSAL_PAGE.max, REFUSAL_PAGE.default),
+  gateway: gateway.optional(),
+  kind: z.enum(REFUSAL_KINDS).optional().openapi({ description: "`authentication`: a wrong credential; `publish_permission`: a publish outside the user's subjects" }),
+});
+
+const RefusalSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(REFUSAL_KINDS),
+    time: z.number().openapi({ description: "Epoch ms UTC: the NATS server's event time; for a publish violation (from its log) when the hub read the line" }),
+    sourceTime: z.string().openapi({ description: "The server's own timestamp as it gave it (a log's is the server host's local time)" }),
+    user: z.string().nullable().openapi({ description: 'The NATS user name the client gave' }),
+    gateway: z.string().nullable().openapi({ description: "The gateway of that user (`gw-<code>`); null for a user that is no gateway's" }),
+    clientAddress: z.string().nullable(),
+    server: z.string().nullable().openapi({ description: 'The NATS server (its name), or the log file the line came from' }),
+    reason: z.string(),
+    subject: z.string().nullable().openapi({ description: 'The subject refused (publish violations)' }),
+    receivedAt: z.number().openapi({ description: 'When the hub recorded it' }),
+  })
+  .openapi('Refusal');
+
+export const RefusalPageSchema = z.object({ refusals: z.array(RefusalSchema), next: z.number().int().openapi({ description: 'Pass as `after` for the next page' }) }).openapi('RefusalPage');

@@ -50,8 +50,13 @@ export interface HubSite {
   readonly points: number;
   readonly location: { readonly longitude: number; readonly latitude: number; readonly points: number } | null;
   readonly warningGrade: WarningGrade | null;
-  readonly majorHazardGrade: string | null;
+  /** R and its grade (1 the highest risk) from the gateway's configured inventory; null when it reports none. */
+  readonly majorHazardGrade: { readonly r: number; readonly grade: 1 | 2 | 3 | 4 } | null;
   readonly online: boolean;
+  /** The NATS link over the last 24 hours; null when the hub cannot see links (no NATS system user). */
+  readonly link: { readonly connected: boolean; readonly onlineHours: number; readonly offlineHours: number; readonly disconnections: number } | null;
+  /** What NATS refused the gateway's user in the last 24 hours. */
+  readonly refusals: number;
   readonly lastMessageAt: number | null;
   readonly health: {
     readonly time: number;

@@ -42,6 +42,30 @@ export function SiteStateMarks({ site }: { readonly site: HubSite }) {
   );
 }
 
+export function MajorHazard({ site }: { readonly site: HubSite }) {
+  const grade = site.majorHazardGrade;
+  if (grade === null) return <span class="muted">{t('list.notReported')}</span>;
+  return <span data-testid="major-hazard">{t('list.majorHazardOf', { grade: t(`list.hazardGrade.g${grade.grade}`), r: grade.r.toFixed(1) })}</span>;
+}
+
+/** The link as provincial platforms score it (offline hours, disconnections) over the last 24 hours, and NATS refusals. */
+export function LinkScore({ site }: { readonly site: HubSite }) {
+  return (
+    <>
+      {site.link !== null && (
+        <div class="muted" data-testid="link-score">
+          {t('list.link24h', { offline: site.link.offlineHours.toFixed(1), disconnections: site.link.disconnections })}
+        </div>
+      )}
+      {site.refusals > 0 && (
+        <div data-testid="refusals">
+          <strong class="form-error">{t('list.refusals', { count: site.refusals })}</strong>
+        </div>
+      )}
+    </>
+  );
+}
+
 /** How long a gateway has been silent, to the minute: "2 h 5 min". */
 export function silentFor(site: HubSite, now: number): string | null {
   if (site.online || site.lastMessageAt === null) return null;

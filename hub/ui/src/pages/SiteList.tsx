@@ -7,7 +7,7 @@ import { Time } from '@hazmon/dashboard/ui/time';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
 import { RegionFilter, useRegion } from '../region.tsx';
-import { percent, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
+import { LinkScore, MajorHazard, percent, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
 import { useSites } from '../sites-data.ts';
 
 export function SiteListPage() {
@@ -53,10 +53,13 @@ export function SiteListPage() {
                     <td>
                       <SiteStateMarks site={site} />
                     </td>
-                    <td class="muted">{site.majorHazardGrade ?? t('list.notReported')}</td>
+                    <td>
+                      <MajorHazard site={site} />
+                    </td>
                     <td>
                       {site.online ? t('state.online') : <strong>{t('state.offline')}</strong>}
                       {loadedAt !== null && silentFor(site, loadedAt) !== null && <div data-testid="silent-for">{silentFor(site, loadedAt)}</div>}
+                      <LinkScore site={site} />
                     </td>
                     <td>
                       <Time ms={site.lastMessageAt} />

@@ -12,7 +12,7 @@ import { useRoute } from 'preact-iso';
 import { type Aggregates, type GatewayCompleteness, get, type HubEvent, type HubSite } from '../api.ts';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
-import { percent, SilentMark, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
+import { LinkScore, MajorHazard, percent, SilentMark, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
 import { AggregateChart } from './AggregateChart.tsx';
 
 const HOUR_MS = 3_600_000;
@@ -69,7 +69,9 @@ function Identity({ site, completeness }: { readonly site: HubSite; readonly com
             <SiteStateMarks site={site} />
           </dd>
           <dt>{t('list.majorHazard')}</dt>
-          <dd class="muted">{site.majorHazardGrade ?? t('list.notReported')}</dd>
+          <dd>
+            <MajorHazard site={site} />
+          </dd>
           <dt>{t('site.activeAlarms')}</dt>
           <dd>
             <ActiveAlarms counts={site.health?.activeAlarms ?? null} />
@@ -87,6 +89,7 @@ function Identity({ site, completeness }: { readonly site: HubSite; readonly com
           <dt>{t('list.link')}</dt>
           <dd>
             {site.online ? t('state.online') : <SilentMark site={site} />} {silentFor(site, Date.now())}
+            <LinkScore site={site} />
           </dd>
           <dt>{t('site.lastMessage')}</dt>
           <dd>

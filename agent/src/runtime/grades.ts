@@ -1,8 +1,10 @@
 /**
  * The live warning grade per area and for the site (dashboard.md, "Warning grade", ours) and the major-hazard grade
  * (README.md: R = alpha * sum(beta_i q_i / Q_i); R >= 100 grade 1, 50-100 grade 2, 10-50 grade 3, < 10 grade 4).
+ * Pure rules in the agent, so the gateway's regulator API (/api/v1/site) and its uplink to the hub give the same grades.
  */
-import { type AlarmList, type PublicConfig, PRIORITY_COLOUR } from '@hazmon/agent';
+import { PRIORITY_COLOUR } from '../engine/index.ts';
+import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
 
 export const WARNING_GRADES = ['red', 'orange', 'yellow', 'blue', 'normal'] as const;
 export type WarningGrade = (typeof WARNING_GRADES)[number];
@@ -65,4 +67,19 @@ export interface MajorHazardGrade {
 export function majorHazardGrade(inventory: NonNullable<PublicConfig['site']['majorHazard']>): MajorHazardGrade {
   const r = inventory.alpha * inventory.substances.reduce((sum, substance) => sum + (substance.beta * substance.quantityT) / substance.criticalQuantityT, 0);
   return { r, grade: r >= 100 ? 1 : r >= 50 ? 2 : r >= 10 ? 3 : 4 };
+}
+
+export interface SiteGrades {
+  readonly warning: WarningGrades;
+  /** From the configured inventory (`site.majorHazard`); null without one. */
+  readonly majorHazard: MajorHazardGrade | null;
+}
+
+/** The site's grades now, from the running config, the alarms standing and the latched shut-offs. */
+export function siteGrades(api: Pick<AgentApi, 'config' | 'alarms' | 'actionLatched'>): SiteGrades {
+  const { majorHazard } = api.config.site;
+  return {
+    warning: warningGrades(api.config, api.alarms(), (actionId) => api.actionLatched(actionId)),
+    majorHazard: majorHazard === undefined ? null : majorHazardGrade(majorHazard),
+  };
 }

@@ -1,5 +1,6 @@
 /** The warning-grade rule (dashboard.md) and the major-hazard grade bounds (README.md) on hand-made alarm lists. */
-import type { AlarmList, AlarmView, PublicConfig } from '@hazmon/agent';
+import type { AlarmView } from '../engine/index.ts';
+import type { AlarmList, PublicConfig } from './api.ts';
 import { describe, expect, it } from 'vitest';
 import { majorHazardGrade, warningGrades } from './grades.ts';
 
