@@ -414,6 +414,17 @@ describe('the hub regulator API', () => {
     expect(Math.min(...dayBuckets.map((bucket) => bucket.min!))).toBe(999);
     expect(Math.max(...dayBuckets.map((bucket) => bucket.max!))).toBe(1000 + MINUTES);
 
+    // The longest spans taken (31 days of hours, 62 of days) are asked of VictoriaMetrics in parts (its 30,000 points
+    // a series: 20.8 days of the average's minutes): the same buckets as the short spans.
+    const hoursEnd = HOUR0 + 2 * 3_600_000;
+    const longHours = await get<Aggregates>(`/api/v1/aggregates?gateway=GW-A&from=${hoursEnd - 31 * 86_400_000}&to=${hoursEnd}&interval=1h`);
+    expect(longHours.status).toBe(200);
+    expect(longHours.body.points).toEqual(hours.body.points);
+    const daysEnd = Math.ceil(to / 86_400_000) * 86_400_000;
+    const longDays = await get<Aggregates>(`/api/v1/aggregates?gateway=GW-B&points=GD-1.concentration&from=${daysEnd - 62 * 86_400_000}&to=${daysEnd}&interval=1d`);
+    expect(longDays.status).toBe(200);
+    expect(longDays.body.points).toEqual(days.body.points);
+
     expect((await get<Aggregates>(`/api/v1/aggregates?gateway=GW-X&from=${HOUR0}&to=${HOUR0 + 3_600_000}`)).body.points).toEqual([]);
     await expectInvalid(`/api/v1/aggregates?from=${HOUR0}&to=${HOUR0 + 3_600_000}`, 'gateway');
     await expectInvalid(path('interval=5m'), 'interval');

@@ -335,8 +335,8 @@ describe("the bureau's page at the hub", () => {
     expect(hours).toBeGreaterThanOrEqual(3);
     expect(hours).toBeLessThanOrEqual(4);
     await page.locator('[data-testid="point"]').selectOption(POINTS[1]);
-    await page.locator('button[data-range="7d"]').click();
-    await expect.poll(() => page.locator('button[data-range="7d"]').getAttribute('aria-pressed')).toBe('true');
+    await page.locator('button[data-range="30d"]').click();
+    await expect.poll(() => page.locator('button[data-range="30d"]').getAttribute('aria-pressed')).toBe('true');
     await page.locator('[data-testid="aggregate-chart"]').waitFor();
     await page.locator('button[data-range="24h"]').click();
     await expect.poll(() => page.locator('button[data-range="24h"]').getAttribute('aria-pressed')).toBe('true');

@@ -97,8 +97,27 @@ async function queryRange(victoriaMetricsUrl: string, expression: string, query:
   return byPoint;
 }
 
+/**
+ * VictoriaMetrics refuses a query whose series would hold more than `-search.maxPointsPerTimeseries` points (30,000 by
+ * default), and the weighted average's one-minute subquery holds one per minute: 20.8 days. A longer span is asked in
+ * parts of 20 days (a whole number of buckets of every interval), one after the other.
+ */
+const PART_MS = 20 * INTERVALS['1d'];
+
 /** Each point's buckets that hold at least one minute, oldest first; points in name order. */
 export async function queryAggregates(victoriaMetricsUrl: string, query: AggregateQuery): Promise<PointAggregates[]> {
+  const byPoint = new Map<string, AggregateBucket[]>();
+  for (let from = query.from; from < query.to; from += PART_MS) {
+    for (const { pointId, buckets } of await queryPart(victoriaMetricsUrl, { ...query, from, to: Math.min(query.to, from + PART_MS) })) {
+      const kept = byPoint.get(pointId);
+      if (kept) kept.push(...buckets);
+      else byPoint.set(pointId, buckets);
+    }
+  }
+  return [...byPoint.keys()].sort().map((pointId) => ({ pointId, buckets: byPoint.get(pointId)! }));
+}
+
+async function queryPart(victoriaMetricsUrl: string, query: AggregateQuery): Promise<PointAggregates[]> {
   const queries = statisticQueries(query);
   const statistics = Object.keys(queries) as Statistic[];
   const results = await Promise.all(statistics.map((statistic) => queryRange(victoriaMetricsUrl, queries[statistic], query)));
