@@ -17,7 +17,7 @@ import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
 
 /** A port nothing listens on now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A child process whose output is kept for the failure message, stopped with `signal` and waited for. */
-class ServiceProcess {
+export class ServiceProcess {
   readonly output: string[] = [];
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -81,6 +81,21 @@ export function gatewayUserName(gateway: string): string {
   return `gw-${gateway}`;
 }
 
+/** The hub's NATS user, the same on every server the tests start. */
+export const HUB_USER = { user: 'hub', password: 'hub-secret' } as const;
+
+/** The config's accounts block: the hub's user and one user per gateway allowed only its own subjects. */
+export function natsAccounts(gateways: readonly GatewayUser[]): string {
+  const users = [
+    `{ user: ${HUB_USER.user}, password: ${HUB_USER.password} }`,
+    ...gateways.map(
+      ({ gateway, password }) =>
+        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
+    ),
+  ];
+  return `accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }`;
+}
+
 /**
  * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
  * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1).
@@ -89,21 +104,13 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-nats-'));
   const certificate = options.tls ? selfSignedCertificate(dir) : null;
   const port = await freePort();
-  const hubUser = { user: 'hub', password: 'hub-secret' };
-  const users = [
-    `{ user: ${hubUser.user}, password: ${hubUser.password} }`,
-    ...gateways.map(
-      ({ gateway, password }) =>
-        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
-    ),
-  ];
   const config = join(dir, 'nats.conf');
   writeFileSync(
     config,
     `listen: 127.0.0.1:${port}
 ${certificate ? `tls { cert_file: ${JSON.stringify(certificate.cert)}, key_file: ${JSON.stringify(certificate.key)} }` : ''}
 jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 1GB }
-accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
+${natsAccounts(gateways)}
 `,
   );
   const process = new ServiceProcess('nats-server', 'nats-server', ['-c', config]);
@@ -117,7 +124,7 @@ accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
   return {
     url: `${certificate ? 'tls' : 'nats'}://127.0.0.1:${port}`,
     caFile: certificate?.cert ?? null,
-    hubUser,
+    hubUser: HUB_USER,
     stop: () => process.stop(),
     start,
     async close() {
@@ -212,7 +219,7 @@ function run(command: string, args: readonly string[]): string {
   return result.stdout;
 }
 
-function tcpOpen(port: number): Promise<boolean> {
+export function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connectTcp(port, '127.0.0.1');
     socket.once('connect', () => {
