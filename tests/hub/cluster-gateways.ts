@@ -142,7 +142,10 @@ uplink:
       body: JSON.stringify(VIEWER),
     });
     if (!response.ok) throw new Error(`${this.code}: sign-in: HTTP ${response.status}: ${await response.text()}\n${state()}`);
-    this.cookie = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+    this.cookie = response.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(';')[0])
+      .join('; ');
   }
 
   /** kill -9: no shutdown, the store and the uplink's position as the crash left them. */

@@ -29,8 +29,8 @@ export interface NatsCluster {
   readonly nodes: readonly ClusterNode[];
   /** The hub's connection options: every node. */
   readonly hubConnection: { readonly servers: string[]; readonly user: string; readonly pass: string };
-  /** The node leading the hub's stream now. */
-  streamLeader(): Promise<ClusterNode>;
+  /** The node leading the hub's stream now, and the stream's replicas. */
+  streamCluster(): Promise<{ readonly leader: ClusterNode; readonly replicas: number }>;
   close(): Promise<void>;
 }
 
@@ -93,13 +93,13 @@ ${natsAccounts(gateways)}
   return {
     nodes,
     hubConnection,
-    async streamLeader() {
+    async streamCluster() {
       const connection = await connectNats(hubConnection);
       try {
         const info = await (await jetstreamManager(connection)).streams.info(HUB_STREAM);
         const leader = nodes.find((node) => node.name === info.cluster?.leader);
         if (leader === undefined) throw new Error(`the stream ${HUB_STREAM} has no leader among ${nodes.map((node) => node.name).join(', ')}: ${JSON.stringify(info.cluster)}`);
-        return leader;
+        return { leader, replicas: info.config.num_replicas };
       } finally {
         await connection.close();
       }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
 import { gatewayPublishSubjects } from '@hazmon/uplink/contract';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect as connectNats } from '@nats-io/transport-node';
+import { connect as connectNats, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
@@ -219,7 +219,7 @@ function run(command: string, args: readonly string[]): string {
   return result.stdout;
 }
 
-export function tcpOpen(port: number): Promise<boolean> {
+function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connectTcp(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -254,8 +254,13 @@ export function hubConnection(nats: NatsServer) {
 }
 
 /** Messages the hub's stream holds per subject, and what its ingest consumer has yet to take or acknowledge. */
-export async function streamState(nats: NatsServer): Promise<{ subjects: Record<string, number>; unfinished: number }> {
-  const connection = await connectNats(hubConnection(nats));
+export function streamState(nats: NatsServer): Promise<{ subjects: Record<string, number>; unfinished: number }> {
+  return streamStateOver(hubConnection(nats));
+}
+
+/** As `streamState`, through the hub's connection options (a cluster's). */
+export async function streamStateOver(hub: NodeConnectionOptions): Promise<{ subjects: Record<string, number>; unfinished: number }> {
+  const connection = await connectNats(hub);
   try {
     const manager = await jetstreamManager(connection);
     const info = await manager.streams.info(HUB_STREAM, { subjects_filter: '>' });
