@@ -18,6 +18,8 @@ export interface ClusterNode {
   /** nats://127.0.0.1:<client port> */
   readonly url: string;
   readonly clientPort: number;
+  /** http://127.0.0.1:<monitoring port> */
+  readonly monitorUrl: string;
   /** Kills it with SIGKILL (no shutdown: as a crash or a power cut), its store left as the crash left it. */
   kill(): Promise<void>;
   /** Starts it again on the same ports and store, and waits until its JetStream is current with the cluster. */
@@ -29,6 +31,8 @@ export interface NatsCluster {
   readonly nodes: readonly ClusterNode[];
   /** The hub's connection options: every node. */
   readonly hubConnection: { readonly servers: string[]; readonly user: string; readonly pass: string };
+  /** The node a client of this connection name is connected to now (its monitoring's connection list), if any. */
+  nodeServing(connectionName: string): Promise<ClusterNode | undefined>;
   /** The node leading the hub's stream now, and the stream's replicas. */
   streamCluster(): Promise<{ readonly leader: ClusterNode; readonly replicas: number }>;
   close(): Promise<void>;
@@ -62,6 +66,7 @@ ${natsAccounts(gateways)}
       name,
       url: `nats://127.0.0.1:${client}`,
       clientPort: client,
+      monitorUrl: `http://127.0.0.1:${monitor}`,
       process,
       kill: () => process.stop('SIGKILL'),
       async start() {
@@ -93,6 +98,15 @@ ${natsAccounts(gateways)}
   return {
     nodes,
     hubConnection,
+    async nodeServing(connectionName) {
+      for (const node of nodes) {
+        const connections = (await fetch(`${node.monitorUrl}/connz`)
+          .then((response) => response.json())
+          .catch(() => ({ connections: [] }))) as { connections: { name?: string }[] | null };
+        if ((connections.connections ?? []).some((connection) => connection.name === connectionName)) return node;
+      }
+      return undefined;
+    },
     async streamCluster() {
       const connection = await connectNats(hubConnection);
       try {

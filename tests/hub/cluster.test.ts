@@ -4,9 +4,10 @@
  * three gateways (`hazmon run` processes on simulated plants whose scenarios keep raising alarms), each reaching the
  * cluster through relays the test cuts. Faults, overlapped: a 60 s cut of each gateway's link (staggered), PostgreSQL
  * and VictoriaMetrics restarted while gateways publish, the stream's leader node killed (SIGKILL) while a gateway's
- * backlog pours in and started again, one gateway killed with -9 in the middle of its cut and started again on its
- * store. Then every alarm event of each gateway is at the hub exactly once (the same seqs, none twice, no gap), and
- * the hub's 1-minute aggregates equal each gateway's own.
+ * backlog pours in and started again, later the node the hub's ingest is connected to, one gateway killed with -9 in
+ * the middle of its cut and started again on its store. Then every alarm event of each gateway is at the hub exactly
+ * once (the same seqs, none twice, no gap, and once in the stream), and the hub's 1-minute aggregates equal each
+ * gateway's own.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const GATEWAYS = [
   { gateway: 'GW-CL-C', password: 'c-secret', loopS: 14 },
 ] as const;
 const CUT_MS = 60_000;
+/** The name the hub's ingest gives its NATS connection (hub/src/ingest.ts). */
+const INGEST_CONNECTION = 'hazmon-hub-ingest';
 const MINUTE_MS = 60_000;
 /**
  * VictoriaMetrics keeps a sample's value to 12 significant decimal digits (its encoding: a decimal mantissa and
@@ -164,6 +167,7 @@ describe('the hub on a 3-node JetStream cluster with three gateways through faul
       }),
     ];
     let killedLeader = '';
+    let killedServing = '';
     const faults = await Promise.allSettled([
       // A: cut for the first minute; when it returns, its backlog pours in and the stream's leader is killed under it.
       ...cut(a, 0),
@@ -189,6 +193,14 @@ describe('the hub on a 3-node JetStream cluster with three gateways through faul
         await sleep(5000);
         await b.start();
       }),
+      // The node the hub's ingest is connected to, killed as B's backlog pours in: the ingest goes on through another.
+      after(startedAt, 30_000 + CUT_MS + 1000, async () => {
+        const node = await waitFor('the node serving the ingest', () => cluster!.nodeServing(INGEST_CONNECTION), { timeoutMs: 30_000, everyMs: 500 });
+        killedServing = node.name;
+        await node.kill();
+        await waitFor('the ingest on another node', async () => (await cluster!.nodeServing(INGEST_CONNECTION)) !== undefined, { timeoutMs: 30_000, everyMs: 500 });
+        await node.start();
+      }),
       // VictoriaMetrics down as A sends its first minute (closed at 65-70 s) behind its backlog.
       after(startedAt, CUT_MS + 3000, async () => {
         await victoria!.stop();
@@ -199,6 +211,7 @@ describe('the hub on a 3-node JetStream cluster with three gateways through faul
     // Every step ran to its end (a failed one leaves no process started behind the cleanup's back).
     for (const fault of faults) if (fault.status === 'rejected') throw fault.reason;
     expect(killedLeader).not.toBe('');
+    expect(killedServing).not.toBe('');
     // Both stores' outages met the ingest: it could not write, retried and wrote.
     expect(
       hubLog.some((line) => /cannot write a batch.*VictoriaMetrics/.test(line)),
