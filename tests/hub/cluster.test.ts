@@ -293,7 +293,7 @@ describe('the hub on a 3-node JetStream cluster with three gateways through faul
       }
     }
 
-    // The stream itself holds each event once: JetStream dropped what a gateway sent again (after a lost
+    // The stream itself holds each event and minute once: JetStream dropped what a gateway sent again (after a lost
     // acknowledgement, a leader change, its own restart) by its message id, so the tables had nothing to drop.
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     const stream = await waitFor(
@@ -309,6 +309,10 @@ describe('the hub on a 3-node JetStream cluster with three gateways through faul
       const seqs = finalEvents.filter((event) => event.gateway === gateway.code).map((event) => event.seq);
       expect(seqs, gateway.code).toEqual(seqs.map((_, index) => index + 1));
       expect(stream.subjects[uplinkSubject(gateway.code, 'events')], gateway.code).toBe(seqs.length);
+      // Each closed minute is one message (a gateway of two points sends one part), so the stream holds as many as
+      // the hub has minutes of the gateway.
+      const sentMinutes = new Set([...(await hubMinutes(gateway.code, firstMinute, Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS)).values()].map((bucket) => bucket.t));
+      expect(stream.subjects[uplinkSubject(gateway.code, 'aggregates')], gateway.code).toBe(sentMinutes.size);
     }
     expect(hub!.ingest.status.rejected).toBe(0);
   }, 600_000);
