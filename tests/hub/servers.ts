@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
 import { gatewayPublishSubjects, type UplinkKind, uplinkMessageId, uplinkSubject } from '@hazmon/uplink/contract';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect as connectNats } from '@nats-io/transport-node';
+import { connect as connectNats, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
 
 /** A port nothing listens on now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A child process whose output is kept for the failure message, stopped with `signal` and waited for. */
-class ServiceProcess {
+export class ServiceProcess {
   readonly output: string[] = [];
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -84,6 +84,22 @@ export function gatewayUserName(gateway: string): string {
   return `gw-${gateway}`;
 }
 
+/** The hub's NATS user, the same on every server the tests start. */
+export const HUB_USER = { user: 'hub', password: 'hub-secret' } as const;
+
+/** The config's accounts block: the hub's user and one user per gateway allowed only its own subjects. */
+export function natsAccounts(gateways: readonly GatewayUser[], systemUser: { readonly user: string; readonly password: string } | null = null): string {
+  const users = [
+    `{ user: ${HUB_USER.user}, password: ${HUB_USER.password} }`,
+    ...gateways.map(
+      ({ gateway, password }) =>
+        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
+    ),
+  ];
+  const system = systemUser ? `, SYS { users: [ { user: ${systemUser.user}, password: ${systemUser.password} } ] }` : '';
+  return `accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] }${system} }`;
+}
+
 /**
  * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
  * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1).
@@ -92,14 +108,6 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-nats-'));
   const certificate = options.tls ? selfSignedCertificate(dir) : null;
   const port = await freePort();
-  const hubUser = { user: 'hub', password: 'hub-secret' };
-  const users = [
-    `{ user: ${hubUser.user}, password: ${hubUser.password} }`,
-    ...gateways.map(
-      ({ gateway, password }) =>
-        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
-    ),
-  ];
   const config = join(dir, 'nats.conf');
   const systemUser = options.system ? { user: 'hub-sys', password: 'hub-sys-secret', account: 'HAZMON' } : null;
   const logFile = options.system ? join(dir, 'nats.log') : null;
@@ -108,7 +116,7 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
     `listen: 127.0.0.1:${port}
 ${certificate ? `tls { cert_file: ${JSON.stringify(certificate.cert)}, key_file: ${JSON.stringify(certificate.key)} }` : ''}
 jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 1GB }
-accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] }${systemUser ? `, SYS { users: [ { user: ${systemUser.user}, password: ${systemUser.password} } ] }` : ''} }
+${natsAccounts(gateways, systemUser)}
 ${systemUser ? `system_account: SYS\nlog_file: ${JSON.stringify(logFile)}` : ''}
 `,
   );
@@ -123,7 +131,7 @@ ${systemUser ? `system_account: SYS\nlog_file: ${JSON.stringify(logFile)}` : ''}
   return {
     url: `${certificate ? 'tls' : 'nats'}://127.0.0.1:${port}`,
     caFile: certificate?.cert ?? null,
-    hubUser,
+    hubUser: HUB_USER,
     systemUser,
     logFile,
     stop: () => process.stop(),
@@ -255,8 +263,13 @@ export function hubConnection(nats: NatsServer) {
 }
 
 /** Messages the hub's stream holds per subject, and what its ingest consumer has yet to take or acknowledge. */
-export async function streamState(nats: NatsServer): Promise<{ subjects: Record<string, number>; unfinished: number }> {
-  const connection = await connectNats(hubConnection(nats));
+export function streamState(nats: NatsServer): Promise<{ subjects: Record<string, number>; unfinished: number }> {
+  return streamStateOver(hubConnection(nats));
+}
+
+/** As `streamState`, through the hub's connection options (a cluster's). */
+export async function streamStateOver(hub: NodeConnectionOptions): Promise<{ subjects: Record<string, number>; unfinished: number }> {
+  const connection = await connectNats(hub);
   try {
     const manager = await jetstreamManager(connection);
     const info = await manager.streams.info(HUB_STREAM, { subjects_filter: '>' });
