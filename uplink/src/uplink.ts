@@ -19,6 +19,7 @@ import {
   type UplinkKind,
 } from './contract.ts';
 import { UplinkError } from './errors.ts';
+import { outageText } from './outage-text.ts';
 import { PositionFile, type UplinkPosition } from './position.ts';
 
 /** Alarm events per page: each is its own message, published together and acknowledged each. */
@@ -136,7 +137,7 @@ export class Uplink implements RunningServer {
         if (sent === 0) await this.idle.wait(IDLE_MS);
       } catch (error) {
         if (this.stopped) break;
-        const why = messageOf(error);
+        const why = outageText(error);
         if (this.outage === null)
           this.log(
             `uplink: cannot send to the hub (${why}); the store keeps everything after event seq ${this.position.position.eventsSeq} and minute ${minuteText(this.position.position.aggregatesMinute)} until it can`,
