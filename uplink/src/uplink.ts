@@ -3,7 +3,6 @@
  * move the cursor only past what the stream acknowledged. Reads through the AgentApi alone.
  */
 import { siteGrades, type AgentApi, type AggregateRow, type AlarmEventRow, type RunningServer } from '@hazmon/agent';
-import { messageOf } from '@hazmon/errors';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
