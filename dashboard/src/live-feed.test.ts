@@ -1,34 +1,35 @@
 /** The readings coalescer: clients in step share one message; a client behind is skipped, then sent the net changes. */
-import type { AgentApi, LatestValue } from '@hazmon/agent';
+import type { AgentApi, LatestChangeVisitor, LatestValue } from '@hazmon/agent';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type LiveClient, LiveFeed, type ReadingUpdate } from './live-feed.ts';
+import { type LiveClient, LiveFeed, type ReadingsData } from './live-feed.ts';
 
 /** The agent's latest values as latestChanges() answers: a version per change, the points changed after a version. */
 class LatestValuesFake {
   private version = 0;
   private readonly changed = new Map<string, { version: number; value: LatestValue }>();
 
-  set(pointId: string, value: number, time: number): void {
+  set(pointId: string, value: number, time: number, quality: LatestValue['quality'] = 'good'): void {
     this.version += 1;
-    this.changed.set(pointId, { version: this.version, value: { pointId, value, quality: 'good', reason: null, sourceTime: null, receiveTime: time } });
+    this.changed.set(pointId, { version: this.version, value: { pointId, value, quality, reason: null, sourceTime: null, receiveTime: time } });
   }
 
-  changes(since: number): { version: number; values: LatestValue[] } {
-    return { version: this.version, values: [...this.changed.values()].filter((entry) => entry.version > since).map((entry) => entry.value) };
+  changes(since: number, visit: LatestChangeVisitor): number {
+    for (const { version, value } of this.changed.values()) if (version > since) visit(value.pointId, value.value, value.quality!, value.receiveTime!);
+    return this.version;
   }
 }
 
 class ClientFake implements LiveClient {
   behind = false;
   readonly messages: Uint8Array[] = [];
-  readonly received: ReadingUpdate[][] = [];
+  readonly received: ReadingsData[] = [];
 
   alarmEvents(): void {}
 
   readings(message: Uint8Array): void {
     this.messages.push(message);
     const data = /^data: (.*)$/m.exec(new TextDecoder().decode(message))![1]!;
-    this.received.push(JSON.parse(data) as ReadingUpdate[]);
+    this.received.push(JSON.parse(data) as ReadingsData);
   }
 }
 
@@ -47,7 +48,11 @@ afterEach(() => {
 describe('LiveFeed readings', () => {
   it('shares one message among the clients in step; one behind gets nothing until it has caught up, then the net changes', async () => {
     const values = new LatestValuesFake();
-    const api = { subscribeDurable: () => () => undefined, reader: { alarmEventsAfter: async () => [] }, latestChanges: (version: number) => values.changes(version) };
+    const api = {
+      subscribeDurable: () => () => undefined,
+      reader: { alarmEventsAfter: async () => [] },
+      latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
+    };
     feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
     const steady = new ClientFake();
     const slow = new ClientFake();
@@ -57,7 +62,10 @@ describe('LiveFeed readings', () => {
       set();
       vi.advanceTimersByTime(WINDOW_MS);
     };
-    const points = (client: ClientFake) => client.received.at(-1)?.map((update) => [update.pointId, update.value]);
+    const points = (client: ClientFake) => {
+      const last = client.received.at(-1);
+      return last?.pointIds.map((pointId, i) => [pointId, last.values[i]]);
+    };
 
     window(() => values.set('P1', 1, 1000));
     expect(points(steady)).toEqual([['P1', 1]]);
@@ -66,7 +74,7 @@ describe('LiveFeed readings', () => {
     slow.behind = true;
     window(() => values.set('P2', 2, 2000));
     window(() => values.set('P1', 3, 3000));
-    expect(steady.received.map((updates) => updates.length)).toEqual([1, 1, 1]);
+    expect(steady.received.map((data) => data.pointIds.length)).toEqual([1, 1, 1]);
     expect(slow.received).toHaveLength(1);
 
     slow.behind = false;
@@ -85,5 +93,33 @@ describe('LiveFeed readings', () => {
     // A window without changes sends nothing.
     window(() => undefined);
     expect([steady.messages.length, slow.messages.length]).toEqual([5, 3]);
+  });
+
+  it("sends each point by column: its value, its time from the base (the first point's), its quality when not good", async () => {
+    const values = new LatestValuesFake();
+    const api = {
+      subscribeDurable: () => () => undefined,
+      reader: { alarmEventsAfter: async () => [] },
+      latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
+    };
+    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    const client = new ClientFake();
+    feed.add(client);
+    values.set('GD-1.concentration', 12.5, 1_700_000_000_250);
+    values.set('TK-1.level', Number.NaN, 1_700_000_000_100, 'bad');
+    values.set('V-1.open', 7, 1_700_000_000_180, 'uncertain');
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(client.received).toEqual([
+      {
+        base: 1_700_000_000_250,
+        pointIds: ['GD-1.concentration', 'TK-1.level', 'V-1.open'],
+        values: [12.5, null, 7],
+        times: [0, -150, -70],
+        qualities: { 1: 'bad', 2: 'uncertain' },
+      },
+    ]);
+    values.set('GD-1.concentration', 13, 1_700_000_000_400);
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(client.received[1]).toEqual({ base: 1_700_000_000_400, pointIds: ['GD-1.concentration'], values: [13], times: [0] });
   });
 });

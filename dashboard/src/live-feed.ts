@@ -9,11 +9,17 @@
  */
 import type { AgentApi, AlarmEventRow, LatestValue } from '@hazmon/agent';
 
-export interface ReadingUpdate {
-  readonly pointId: string;
-  readonly value: number | boolean | null;
-  readonly quality: NonNullable<LatestValue['quality']>;
-  readonly time: number;
+/**
+ * The data of a `readings` message, by column (a third of the bytes of an object per point; 10k points changed in a
+ * window make ~0.25 MB): `times[i]` is ms after `base`, and `qualities` names by index the few points whose latest
+ * reading is not good (absent: every one is good).
+ */
+export interface ReadingsData {
+  readonly base: number;
+  readonly pointIds: readonly string[];
+  readonly values: readonly (number | boolean | null)[];
+  readonly times: readonly number[];
+  readonly qualities?: Readonly<Record<number, NonNullable<LatestValue['quality']>>>;
 }
 
 export interface LiveClient {
@@ -33,14 +39,30 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
   return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** The `readings` message of these latest values (those with a reading), encoded; null when none has. */
-function readingsMessage(values: readonly LatestValue[]): Uint8Array | null {
-  const updates: ReadingUpdate[] = [];
-  for (const latest of values) {
-    if (latest.quality === null || latest.receiveTime === null) continue;
-    updates.push({ pointId: latest.pointId, value: latest.value, quality: latest.quality, time: latest.receiveTime });
-  }
-  return updates.length === 0 ? null : encoder.encode(sseMessage('readings', updates));
+/**
+ * The `readings` message (ReadingsData) of the points that changed after `version`, encoded; null when none did.
+ * Written as text column by column from the agent's typed arrays: no object per point, each point's id quoted once.
+ */
+function readingsMessage(api: AgentApi, version: number, quotedIds: Map<string, string>): { readonly version: number; readonly message: Uint8Array | null } {
+  let base = 0;
+  const ids: string[] = [];
+  const readings: string[] = [];
+  const times: string[] = [];
+  const notGood: string[] = [];
+  const next = api.latestChanges(version, (pointId, value, quality, receiveTime) => {
+    if (ids.length === 0) base = receiveTime;
+    let quoted = quotedIds.get(pointId);
+    if (quoted === undefined) quotedIds.set(pointId, (quoted = JSON.stringify(pointId)));
+    if (quality !== 'good') notGood.push(`"${ids.length}":"${quality}"`);
+    ids.push(quoted);
+    // As JSON.stringify writes them: a number that is not finite is null.
+    readings.push(typeof value === 'number' && !Number.isFinite(value) ? 'null' : String(value));
+    times.push(String(receiveTime - base));
+  });
+  if (ids.length === 0) return { version: next, message: null };
+  const qualities = notGood.length === 0 ? '' : `,"qualities":{${notGood.join(',')}}`;
+  const data = `{"base":${base},"pointIds":[${ids.join(',')}],"values":[${readings.join(',')}],"times":[${times.join(',')}]${qualities}}`;
+  return { version: next, message: encoder.encode(`event: readings\ndata: ${data}\n\n`) };
 }
 
 /** The highest stored seq: `alarmEventsAfter(x, 1)` is empty exactly for x >= it, so search for the first such x. */
@@ -71,6 +93,8 @@ export class LiveFeed {
   /** Per client, the version its last readings message brought it to (a client skipped while behind lags). */
   private readonly sentVersion = new Map<LiveClient, number>();
   private flushTimer: NodeJS.Timeout | null = null;
+  /** Each point's id as JSON text, for the readings messages: as many as the config has points (cleared when the streams stop). */
+  private readonly quotedIds = new Map<string, string>();
 
   private constructor(
     private readonly api: AgentApi,
@@ -148,7 +172,7 @@ export class LiveFeed {
 
   private startReadings(): void {
     // What changed from now on: a stream opened later has the values of GET /api/v1/points to start from.
-    this.readingsVersion = this.api.latestChanges(Number.MAX_SAFE_INTEGER).version;
+    this.readingsVersion = this.api.latestChanges(Number.MAX_SAFE_INTEGER, () => undefined);
     this.flushTimer = setInterval(() => this.flushReadings(), READING_WINDOW_MS);
   }
 
@@ -159,14 +183,13 @@ export class LiveFeed {
    */
   private flushReadings(): void {
     const previous = this.readingsVersion;
-    const { version, values } = this.api.latestChanges(previous);
-    this.readingsVersion = version;
-    let inStep: Uint8Array | null | undefined;
+    const inStep = readingsMessage(this.api, previous, this.quotedIds);
+    this.readingsVersion = inStep.version;
     for (const client of this.clients) {
       if (client.behind) continue;
       const since = this.sentVersion.get(client) ?? previous;
-      const message = since === previous ? (inStep ??= readingsMessage(values)) : readingsMessage(this.api.latestChanges(since).values);
-      this.sentVersion.set(client, version);
+      const message = since === previous ? inStep.message : readingsMessage(this.api, since, this.quotedIds).message;
+      this.sentVersion.set(client, inStep.version);
       if (message !== null) client.readings(message);
     }
   }
@@ -174,5 +197,6 @@ export class LiveFeed {
   private stopReadingsAndFlush(): void {
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    this.quotedIds.clear();
   }
 }
