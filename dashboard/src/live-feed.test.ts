@@ -1,5 +1,5 @@
 /** The readings coalescer: clients in step share one message; a client behind is skipped, then sent the net changes. */
-import type { AgentApi, LatestChangeVisitor, LatestValue } from '@hazmon/agent';
+import type { AgentApi, AgentDurableListener, AgentEvent, AlarmEventRow, LatestChangeVisitor, LatestValue } from '@hazmon/agent';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LiveClient, LiveFeed, type ReadingsData } from './live-feed.ts';
 
@@ -121,5 +121,62 @@ describe('LiveFeed readings', () => {
     values.set('GD-1.concentration', 13, 1_700_000_000_400);
     vi.advanceTimersByTime(WINDOW_MS);
     expect(client.received[1]).toEqual({ base: 1_700_000_000_400, pointIds: ['GD-1.concentration'], values: [13], times: [0] });
+  });
+});
+
+describe('LiveFeed alarm events', () => {
+  const stored = (seq: number): AlarmEventRow => ({
+    seq,
+    time: 1_700_000_000_000 + seq,
+    pointId: 'GD-1.concentration',
+    ruleId: 'hi',
+    kind: 'raised',
+    stateAfter: 'unacknowledged_active',
+    priority: null,
+    who: 'engine',
+    why: `probe ${seq}`,
+    details: { alarmId: 'GD-1.concentration/hi' },
+    writtenAt: 1_700_000_000_005 + seq,
+  });
+
+  it('sends a committed row as it is when it follows the last one sent; after a gap it reads the rows from the store, none skipped', async () => {
+    const table = [stored(1)];
+    const reads: number[] = [];
+    let durable: AgentDurableListener = () => undefined;
+    const api = {
+      subscribeDurable: (listener: AgentDurableListener) => {
+        durable = listener;
+        return () => undefined;
+      },
+      reader: {
+        alarmEventsAfter: async (after: number, limit: number) => {
+          reads.push(after);
+          return table.filter((row) => row.seq > after).slice(0, limit);
+        },
+      },
+      latestChanges: () => 0,
+    };
+    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    expect(feed.position).toBe(1);
+    reads.length = 0;
+    const received: AlarmEventRow[] = [];
+    feed.add({ behind: false, alarmEvents: (rows) => received.push(...rows), readings: () => undefined });
+    const commit = (row: AlarmEventRow, announced: AlarmEventRow = row) => {
+      table.push(row);
+      durable({} as AgentEvent, { outcome: 'stored', seq: announced.seq, row: announced });
+    };
+
+    // As the journal hands it on: the input's absent fields are undefined; it goes out as the store reads it back.
+    const { priority: _priority, ...withoutPriority } = stored(2);
+    commit(stored(2), withoutPriority as AlarmEventRow);
+    expect(received).toEqual([stored(2)]);
+    expect(reads).toEqual([]);
+
+    // Row 3 committed without reaching the feed (or out of turn): row 4 makes it read the store from 2 on.
+    table.push(stored(3));
+    commit(stored(4));
+    await vi.waitFor(() => expect(received.map((row) => row.seq)).toEqual([2, 3, 4]));
+    expect(reads).toEqual([2]);
+    expect(received.slice(1)).toEqual([stored(3), stored(4)]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * What the live streams share: one reader of the alarm events the agent commits, and one coalescer of readings.
  *
- * Alarm events: the agent's durable feed says when a row is committed (its seq); one tail read of the store per burst
- * gives the rows, sent to every stream in seq order, so a live event has the very shape a replayed one has. Readings:
+ * Alarm events: the agent's durable feed hands each committed row on; the next one after the last sent goes to every
+ * stream as it is (in the shape a replayed row has), and a row out of turn makes one tail read of the store give every
+ * row after the last sent, so streams get them all in seq order. Readings:
  * once per window (250 ms) the points whose latest value changed are read from the agent's latest values (typed
  * arrays: no object per reading, and the agent's ingest makes no Reading objects for the feed) and encoded once for
  * every stream, so a point polled at 10 Hz costs a browser four updates a second; nothing runs while no stream is open.
@@ -65,6 +66,12 @@ function readingsMessage(api: AgentApi, version: number, quotedIds: Map<string, 
   return { version: next, message: encoder.encode(`event: readings\ndata: ${data}\n\n`) };
 }
 
+/** A committed row as the store reads it back (`alarmEventsAfter`): its fields in that order, absent ones null, so a live event has the fields and values of a replayed one. */
+function asStored(row: AlarmEventRow): AlarmEventRow {
+  const { seq, time, pointId, ruleId, kind, stateAfter, writtenAt } = row;
+  return { seq, time, pointId, ruleId, kind, stateAfter, priority: row.priority ?? null, who: row.who ?? null, why: row.why ?? null, details: row.details ?? null, writtenAt };
+}
+
 /** The highest stored seq: `alarmEventsAfter(x, 1)` is empty exactly for x >= it, so search for the first such x. */
 async function lastStoredSeq(api: AgentApi): Promise<number> {
   const beyond = async (seq: number) => (await api.reader.alarmEventsAfter(seq, 1)).length === 0;
@@ -108,7 +115,7 @@ export class LiveFeed {
     const early: number[] = [];
     const stopDurable = api.subscribeDurable((_event, durability) => {
       if (durability.outcome !== 'stored') return;
-      if (feed) feed.committed(durability.seq);
+      if (feed) feed.committed(durability.row);
       else early.push(durability.seq);
     });
     const last = await lastStoredSeq(api);
@@ -141,11 +148,21 @@ export class LiveFeed {
     this.stopReadingsAndFlush();
   }
 
-  private committed(seq: number): void {
-    this.committedSeq = Math.max(this.committedSeq, seq);
+  /**
+   * A committed row goes out as it is when it is the next after the last sent and no tail read is under way (the
+   * durable feed hands rows on in commit order): an alarm event does not wait for the store's read connection, which
+   * a regulator's export may hold for seconds. Any other row is read from the store with the rows before it, so none
+   * is ever skipped.
+   */
+  private committed(row: AlarmEventRow): void {
+    this.committedSeq = Math.max(this.committedSeq, row.seq);
     // With no stream open there is nobody to send to: move on, so the first stream opened later starts at "now".
     if (this.clients.size === 0 && this.tailRead === null) this.tailSeq = this.committedSeq;
-    else this.readTail();
+    else if (this.tailRead === null && row.seq === this.tailSeq + 1) {
+      this.tailSeq = row.seq;
+      const rows = [asStored(row)];
+      for (const client of this.clients) client.alarmEvents(rows);
+    } else this.readTail();
   }
 
   /** One tail read at a time; commits during a read are picked up by one more read after it. */

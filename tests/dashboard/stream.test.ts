@@ -48,6 +48,8 @@ describe('the live stream', () => {
     setGas(30);
     const raised = await stream.until('hi raised', (s) => s.alarmEvents().find((event) => event.row.details.alarmId === ALARMS.hi && event.row.kind === 'raised'));
     expect(raised.id).toBe(String(raised.row.seq));
+    // Sent live as the journal committed it, with the fields and values of the row the store reads back.
+    expect(raised.row).toEqual((await web.agent.reader.alarmEventsAfter(raised.row.seq - 1, 1))[0]);
     const stored = await storedSeqs(start);
     expect(stream.alarmEvents().map((event) => event.row.seq)).toEqual(stored.slice(0, stream.alarmEvents().length));
 
