@@ -32,7 +32,8 @@
  * The default run took 6-11 min on the shared 2-core machine at load 10-21; the figures print as each phase ends.
  * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives
  * the loaded ingest run one kind of client only (default both).
- * HAZMON_BENCH_CPU_PROFILE=DIR writes the loaded ingest run's CPU profile (node --cpu-prof) to DIR.
+ * HAZMON_BENCH_CPU_PROFILE=DIR writes the CPU profiles (node --cpu-prof) of the history agent (figures 1-4) and of the
+ * loaded ingest run to DIR.
  * HAZMON_BENCH_DAY_PULLS (default 1; 0 skips the day) sets the whole-day aggregate pulls.
  * HAZMON_BENCH_ALARMS (default 1000), HAZMON_BENCH_HISTORY_EVENTS (100000), HAZMON_BENCH_REQUESTS (requests per
  * figure of 3 and 4, default 60), HAZMON_BENCH_WARMUP_S (3), HAZMON_BENCH_MEASURE_S (8) and HAZMON_BENCH_ROUNDS
@@ -68,7 +69,7 @@ if (!['both', 'dashboards', 'regulators'].includes(LOAD)) throw new Error(`HAZMO
 const ONLY = env.HAZMON_BENCH_ONLY ?? 'both';
 if (!['both', 'history', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history or ingest (got ${ONLY})`);
 const withDashboards = LOAD !== 'regulators';
-/** HAZMON_BENCH_CPU_PROFILE=DIR: the loaded ingest run's agent writes a V8 CPU profile there (node --cpu-prof) when it stops. */
+/** HAZMON_BENCH_CPU_PROFILE=DIR: the history agent and the loaded ingest run's agent write a V8 CPU profile there (node --cpu-prof) when they stop. */
 const CPU_PROFILE_DIR = env.HAZMON_BENCH_CPU_PROFILE;
 const withRegulators = LOAD !== 'dashboards';
 
@@ -293,7 +294,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
     const pageMs = Math.floor(AGGREGATE_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
     const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs }));
 
-    const agent = await startAgent(bundle, configPath);
+    const agent = await startAgent(bundle, configPath, true);
     try {
       const base = agent.base;
       console.log(`agent with its web server at ${base}: ${fmt(POINTS)} points polled each second, ${ALARM_POINTS} alarm points each ${ALARM_POLL_MS} ms; load average ${fmt(loadavg()[0]!, 2)}`);

@@ -67,9 +67,13 @@ function intervalRange(query: { from: string; to: string; interval: keyof typeof
 }
 
 /** The point ids asked for, each configured, or every point. */
+/** Per config's list of reading points (a reload makes a new one): a regulator's pages each name up to 10k of them. */
+const knownByConfigured = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 function pointIds(text: string | undefined, configured: readonly string[]): string[] {
   if (text === undefined) return [...configured];
-  const known = new Set(configured);
+  let known = knownByConfigured.get(configured);
+  if (known === undefined) knownByConfigured.set(configured, (known = new Set(configured)));
   const ids = [...new Set(text.split(','))];
   const unknown = ids.find((id) => !known.has(id));
   if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${JSON.stringify(unknown.slice(0, 200))}`, 'points');
