@@ -21,29 +21,33 @@
  *    cursors spread over the table (the only alarm-history route there is), `GET /api/v1/audit` pages of 1,000, all
  *    rows and of one person (`who`). Baseline: the same page by plain SQL on the same file.
  * 5. Ingest with the web server, every point polled each 100 ms (100k readings/s offered): readings/s the store
- *    committed in the window (`hazmon_store_raw_rows_written_total`), without clients and with 20 dashboards (each a
- *    stream plus the points every 5 s as the UI loads them: `GET /api/v1/points?fields=fixed` with the ETag it got, 304
- *    while unchanged, and `?fields=live`) and 10 regulator pulls a second (aggregates of the last minute, alarm
- *    events after a cursor, site, devices); the ratio; RSS max of each run from /proc every 50 ms, spawn to exit.
+ *    committed in the window (`hazmon_store_raw_rows_written_total`), without clients and with 20 dashboards (each as
+ *    the UI's live store drives one, bench/api-bench/dashboard.ts: a stream, the points at connection, the alarm list
+ *    at most once a second) and 10 regulator pulls a second (aggregates of the last minute, alarm events after a
+ *    cursor, site, devices); the ratio; RSS max of each run from /proc every 50 ms, spawn to exit. Beside it, the
+ *    window's Modbus answers and poll cycles overrun: a ratio below 1 with none dropped is polls not made in time.
  * The history (2-4) is written into the agent's file first (bench/api-bench/history.ts); phases 1-4 run on the
  * plant polled each second, phase 1 first with the streams open, then 2-4 with them closed.
  *
  * The default run took 6-11 min on the shared 2-core machine at load 10-21; the figures print as each phase ends.
- * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives the loaded ingest run one kind of client only (default both).
- * HAZMON_BENCH_CPU_PROFILE=DIR writes the loaded ingest run's CPU profile (node --cpu-prof) to DIR.
+ * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives
+ * the loaded ingest run one kind of client only (default both).
+ * HAZMON_BENCH_CPU_PROFILE=DIR writes the CPU profiles (node --cpu-prof) of the history agent (figures 1-4) and of the
+ * loaded ingest run to DIR.
  * HAZMON_BENCH_DAY_PULLS (default 1; 0 skips the day) sets the whole-day aggregate pulls.
  * HAZMON_BENCH_ALARMS (default 1000), HAZMON_BENCH_HISTORY_EVENTS (100000), HAZMON_BENCH_REQUESTS (requests per
  * figure of 3 and 4, default 60), HAZMON_BENCH_WARMUP_S (3), HAZMON_BENCH_MEASURE_S (8) and HAZMON_BENCH_ROUNDS
  * (ingest pairs, each order in turn, default 1) change the run.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { hashPassword } from '@hazmon/agent';
 import { startSite } from '@hazmon/simulators';
 import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import { ApiClient, nowMs, quantile, SseReader, type Timed } from './api-bench/client.ts';
+import { BenchDashboard } from './api-bench/dashboard.ts';
 import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
 import { agentConfig, bankProfile, fmt, lineMatching, metric, mib, nodeCommand, onCpu, plantPointIds, POINTS, sleep, startSimulator, UNIT_ENVIRONMENT, writeProfiles } from './agent-bench/plant.ts';
 import { sampleMemory } from './agent-bench/process-memory.ts';
@@ -65,14 +69,14 @@ if (!['both', 'dashboards', 'regulators'].includes(LOAD)) throw new Error(`HAZMO
 const ONLY = env.HAZMON_BENCH_ONLY ?? 'both';
 if (!['both', 'history', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history or ingest (got ${ONLY})`);
 const withDashboards = LOAD !== 'regulators';
-/** HAZMON_BENCH_CPU_PROFILE=DIR: the loaded ingest run's agent writes a V8 CPU profile there (node --cpu-prof) when it stops. */
+/** HAZMON_BENCH_CPU_PROFILE=DIR: the history agent and the loaded ingest run's agent write a V8 CPU profile there (node --cpu-prof) when they stop. */
 const CPU_PROFILE_DIR = env.HAZMON_BENCH_CPU_PROFILE;
 const withRegulators = LOAD !== 'dashboards';
 
 const STREAMS = 20;
 const DASHBOARDS = 20;
-/** How often each dashboard asks for every point (HAZMON_BENCH_POINTS_POLL_S; 0: never, streams only). */
-const POINTS_POLL_MS = Number(env.HAZMON_BENCH_POINTS_POLL_S ?? 5) * 1000;
+/** How long the dashboards' first loads may take before the loaded run starts its warm-up anyway. */
+const CONNECT_LIMIT_MS = 60_000;
 const REGULATOR_PULLS_PER_S = 10;
 const AGGREGATE_POINTS = 1000;
 const ALARM_POINTS = 20;
@@ -91,6 +95,8 @@ const USERS = { viewer: { name: 'view', password: 'view-secret' }, admin: { name
 /** A cheap scrypt cost: 21 sign-ins must not be what the bench measures. */
 const BENCH_COST = { ln: 10, r: 8, p: 1 };
 
+/** The sum of a metric's samples over its labels (a per-line counter). */
+const metricTotal = (text: string, name: string) => [...text.matchAll(new RegExp(`^hazmon_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
 const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 const ms = (value: number) => `${fmt(value, value < 10 ? 2 : 1)} ms`;
 const iso = (time: number) => new Date(time).toISOString();
@@ -100,6 +106,8 @@ const spread = (values: readonly number[]) => (values.length === 0 ? 'none' : `p
 
 interface RunningAgent {
   readonly base: string;
+  /** CPU seconds (user + system) the agent's process has used so far. */
+  cpuSeconds(): number;
   readonly metricsUrl: string;
   /** performance.now() when RSS sampling began (at spawn), and the samples, `atMs` from then. */
   readonly spawnedAt: number;
@@ -107,6 +115,12 @@ interface RunningAgent {
   /** When the line `hazmon run` prints for each committed event (its durable subscriber's, `[seq N]`) arrived here, by seq. */
   readonly durableSeenAt: ReadonlyMap<number, number>;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a process from /proc (in clock ticks of 1/100 s, Linux's USER_HZ). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** `hazmon run CONFIG` as the unit runs it; resolves once its web server serves. */
@@ -131,6 +145,7 @@ async function startAgent(bundle: string, configPath: string, profiled = false):
     });
     return {
       durableSeenAt,
+      cpuSeconds: () => processCpuSeconds(child.pid!),
       base: base!,
       metricsUrl: `${metricsUrl}/metrics`,
       spawnedAt,
@@ -279,7 +294,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
     const pageMs = Math.floor(AGGREGATE_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
     const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs }));
 
-    const agent = await startAgent(bundle, configPath);
+    const agent = await startAgent(bundle, configPath, true);
     try {
       const base = agent.base;
       console.log(`agent with its web server at ${base}: ${fmt(POINTS)} points polled each second, ${ALARM_POINTS} alarm points each ${ALARM_POLL_MS} ms; load average ${fmt(loadavg()[0]!, 2)}`);
@@ -440,44 +455,31 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
 interface IngestRun {
   readonly storedPerS: number;
   readonly dropped: number;
+  /** In the measured window: Modbus answers received a second, and poll cycles skipped (the previous one still running). */
+  readonly answersPerS: number;
+  readonly overruns: number;
+  /** The agent's CPU in the window, in seconds a second (1: its whole core). */
+  readonly cpuShare: number;
   readonly rssMaxBytes: number;
   readonly rssWindowMedianBytes: number;
   readonly load: string;
 }
 
-/** 20 dashboards (a stream each, `GET /api/v1/points` every 5 s) and 10 regulator pulls a second, until `stop()`. */
+/** 20 dashboards (each as the UI's live store drives one: bench/api-bench/dashboard.ts) and 10 regulator pulls a second, until `stop()`. */
 async function startClientLoad(base: string) {
   const viewers = withDashboards ? await Promise.all(Array.from({ length: DASHBOARDS }, () => ApiClient.signIn(base, USERS.viewer.name, USERS.viewer.password))) : [];
   const regulator = await regulatorClient(base);
-  const readers = await Promise.all(viewers.map((viewer) => SseReader.open(base, viewer.cookie)));
-  const pointPolls: number[] = [];
+  const dashboards = await Promise.all(viewers.map((viewer) => BenchDashboard.open(viewer)));
+  // What the figure is about is 20 dashboards open, not 20 opening at once: their first loads (~3 MB of fixed point
+  // fields each) end before the warm-up begins, and are reported apart.
+  const connecting = performance.now();
+  while (dashboards.some((dashboard) => dashboard.connectLoads.length + dashboard.failures.length === 0) && performance.now() - connecting < CONNECT_LIMIT_MS) await sleep(100);
+  const connectedMs = performance.now() - connecting;
   const pulls: number[] = [];
   const failures: string[] = [];
   let skipped = 0;
   let inFlight = 0;
   let cursor = 0;
-  // As the dashboard UI loads the points (dashboard/ui/src/live/store.ts): the fixed fields revalidated by their ETag
-  // (the browser's cache sends If-None-Match), the live fields each time.
-  const fixedTags: (string | null)[] = viewers.map(() => null);
-  const loadPoints = async (viewer: ApiClient, i: number): Promise<number> => {
-    const tag = fixedTags[i];
-    const [fixed, live] = await Promise.all([viewer.get('/api/v1/points?fields=fixed', tag ? { 'If-None-Match': tag } : {}), viewer.ok('/api/v1/points?fields=live')]);
-    if (fixed.status !== 200 && fixed.status !== 304) throw new Error(`GET /api/v1/points?fields=fixed: ${fixed.status}`);
-    fixedTags[i] = fixed.etag ?? tag ?? null;
-    return Math.max(fixed.ms, live.ms);
-  };
-  const polls = (POINTS_POLL_MS > 0 ? viewers : []).map((viewer, i) =>
-    setTimeout(
-      function poll() {
-        polls[i] = setTimeout(poll, POINTS_POLL_MS);
-        loadPoints(viewer, i).then(
-          (pollMs) => pointPolls.push(pollMs),
-          (error: unknown) => failures.push(String(error)),
-        );
-      },
-      (i * POINTS_POLL_MS) / DASHBOARDS,
-    ),
-  );
   let pull = 0;
   const regulatorPaths = [
     () => {
@@ -511,12 +513,14 @@ async function startClientLoad(base: string) {
   return {
     async stop(): Promise<string> {
       clearInterval(puller);
-      for (const poll of polls) clearTimeout(poll);
-      const streamed = readers.reduce((sum, reader) => sum + reader.bytes, 0);
-      await Promise.all(readers.map((reader) => reader.close()));
+      const streamed = dashboards.reduce((sum, dashboard) => sum + dashboard.streamedBytes, 0);
+      await Promise.all(dashboards.map((dashboard) => dashboard.close()));
+      failures.push(...dashboards.flatMap((dashboard) => dashboard.failures));
       return (
-        `points polls ${spread(pointPolls)}; regulator pulls ${spread(pulls)}, ${skipped} skipped (10 in flight); ` +
-        `${fmt(mib(streamed) / Math.max(1, readers.length), 1)} MiB streamed to each dashboard${failures.length > 0 ? `; ${failures.length} FAILED, first: ${failures[0]}` : ''}`
+        `dashboards' loads at connection ${spread(dashboards.flatMap((dashboard) => dashboard.connectLoads))} (all done ${fmt(connectedMs / 1000, 1)} s after opening), ` +
+        `alarm list reloads ${spread(dashboards.flatMap((dashboard) => dashboard.reloads))} (largest ${fmt(Math.max(0, ...dashboards.map((dashboard) => dashboard.alarmListMaxBytes)))} bytes); ` +
+        `regulator pulls ${spread(pulls)}, ${skipped} skipped (10 in flight); ` +
+        `${fmt(mib(streamed) / Math.max(1, dashboards.length), 1)} MiB streamed to each dashboard${failures.length > 0 ? `; ${failures.length} FAILED, first: ${failures[0]}` : ''}`
       );
     },
   };
@@ -530,20 +534,27 @@ async function ingestRun(bundle: string, configPath: string, loaded: boolean): P
   let stored = 0;
   let windowMs = 0;
   let dropped = 0;
+  let answers = 0;
+  let overruns = 0;
+  let cpuShare = 0;
   let window = { from: 0, to: 0 };
   try {
     if (loaded) clientLoad = await startClientLoad(agent.base);
     await sleep(WARMUP_S * 1000);
-    const rows = async () => metric(await (await fetch(agent.metricsUrl)).text(), 'store_raw_rows_written_total');
-    const before = await rows();
+    const metricsBefore = await (await fetch(agent.metricsUrl)).text();
+    const before = metric(metricsBefore, 'store_raw_rows_written_total');
+    const cpuBefore = agent.cpuSeconds();
     const started = performance.now();
     window = { from: started - agent.spawnedAt, to: 0 };
     await sleep(MEASURE_S * 1000);
     const after = await (await fetch(agent.metricsUrl)).text();
     windowMs = performance.now() - started;
+    cpuShare = ((agent.cpuSeconds() - cpuBefore) * 1000) / windowMs;
     window = { ...window, to: performance.now() - agent.spawnedAt };
     stored = metric(after, 'store_raw_rows_written_total') - before;
     dropped = metric(after, 'store_readings_dropped_total');
+    answers = metricTotal(after, 'modbus_responses_total') - metricTotal(metricsBefore, 'modbus_responses_total');
+    overruns = metricTotal(after, 'modbus_poll_overruns_total') - metricTotal(metricsBefore, 'modbus_poll_overruns_total');
     if (clientLoad) clients = await clientLoad.stop();
     clientLoad = null;
   } finally {
@@ -557,6 +568,9 @@ async function ingestRun(bundle: string, configPath: string, loaded: boolean): P
   return {
     storedPerS: (stored / windowMs) * 1000,
     dropped,
+    answersPerS: (answers / windowMs) * 1000,
+    overruns,
+    cpuShare,
     rssMaxBytes: Math.max(...agent.samples.map((sample) => sample.rssBytes)),
     rssWindowMedianBytes: median(inWindow),
     load: `load average ${fmt(load, 2)} before it${clients ? `; ${clients}` : ''}`,
@@ -568,7 +582,7 @@ async function ingestPhase(bundle: string, dir: string, ports: readonly number[]
   const runs: Record<'alone' | 'loaded', IngestRun[]> = { alone: [], loaded: [] };
   console.log(
     `\n5. ingest, ${fmt(POINTS)} points each ${INGEST_POLL_MS} ms (${fmt((POINTS * 1000) / INGEST_POLL_MS)}/s offered), web server on; ${WARMUP_S} s warm-up + ${MEASURE_S} s measured; ` +
-      `loaded: ${withDashboards ? `${DASHBOARDS} dashboards (a stream each, points every ${POINTS_POLL_MS / 1000} s)` : 'no dashboards'} and ${withRegulators ? REGULATOR_PULLS_PER_S : 'no'} regulator pulls a second (HAZMON_BENCH_LOAD=${LOAD})`,
+      `loaded: ${withDashboards ? `${DASHBOARDS} dashboards (as the UI's live store: a stream each, the points at connection, the alarm list at most once a second)` : 'no dashboards'} and ${withRegulators ? REGULATOR_PULLS_PER_S : 'no'} regulator pulls a second (HAZMON_BENCH_LOAD=${LOAD})`,
   );
   for (let round = 0; round < ROUNDS; round++) {
     for (const which of round % 2 === 0 ? (['alone', 'loaded'] as const) : (['loaded', 'alone'] as const)) {
@@ -577,7 +591,7 @@ async function ingestPhase(bundle: string, dir: string, ports: readonly number[]
       const run = await ingestRun(bundle, configPath, which === 'loaded');
       runs[which].push(run);
       console.log(
-        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}); ${run.load}`,
+        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, ${fmt(run.answersPerS)} Modbus answers/s, ${fmt(run.overruns)} poll cycles overrun, agent CPU ${fmt(run.cpuShare, 2)} s/s, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}); ${run.load}`,
       );
     }
   }

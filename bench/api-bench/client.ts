@@ -80,7 +80,10 @@ export interface ReceivedAlarm {
   readonly receivedAt: number;
 }
 
-/** One open `GET /api/v1/stream`: alarm events with their arrival time; other events counted. */
+/** Events of a stream other than `alarm`, by name (`hello`, `readings`), as they arrive. */
+export type StreamListener = (event: string) => void;
+
+/** One open `GET /api/v1/stream`: alarm events with their arrival time; other events counted (and told to `listener`). */
 export class SseReader {
   readonly alarms: ReceivedAlarm[] = [];
   bytes = 0;
@@ -91,8 +94,10 @@ export class SseReader {
   private readonly abort = new AbortController();
   private done: Promise<void> = Promise.resolve();
 
-  static async open(base: string, cookie: string): Promise<SseReader> {
-    const reader = new SseReader();
+  private constructor(private readonly listener: StreamListener | null) {}
+
+  static async open(base: string, cookie: string, listener: StreamListener | null = null): Promise<SseReader> {
+    const reader = new SseReader(listener);
     const response = await fetch(`${base}/api/v1/stream`, { headers: { Cookie: cookie, Accept: 'text/event-stream' }, signal: reader.abort.signal });
     if (response.status !== 200) throw new Error(`stream: ${response.status} ${await response.text()}`);
     reader.done = reader.read(response.body!);
@@ -127,7 +132,12 @@ export class SseReader {
       if (block.startsWith('id: ') && block.includes('\nevent: alarm\n') && dataAt >= 0) {
         const row = JSON.parse(block.slice(dataAt + 7)) as Omit<ReceivedAlarm, 'receivedAt'>;
         this.alarms.push({ seq: row.seq, pointId: row.pointId, kind: row.kind, stateAfter: row.stateAfter, who: row.who, time: row.time, writtenAt: row.writtenAt, receivedAt });
-      } else this.otherEvents += 1;
+        this.listener?.('alarm');
+      } else {
+        this.otherEvents += 1;
+        const name = /(?:^|\n)event: (\w+)/.exec(block.slice(0, 200))?.[1];
+        if (name !== undefined) this.listener?.(name);
+      }
     }
     this.buffer = this.buffer.slice(start);
     this.scanFrom = Math.max(0, this.buffer.length - 1);

@@ -1,34 +1,35 @@
 /** The readings coalescer: clients in step share one message; a client behind is skipped, then sent the net changes. */
-import type { AgentApi, LatestValue } from '@hazmon/agent';
+import type { AgentApi, AgentDurableListener, AgentEvent, AlarmEventRow, LatestChangeVisitor, LatestValue } from '@hazmon/agent';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type LiveClient, LiveFeed, type ReadingUpdate } from './live-feed.ts';
+import { type LiveClient, LiveFeed, type ReadingsData } from './live-feed.ts';
 
 /** The agent's latest values as latestChanges() answers: a version per change, the points changed after a version. */
 class LatestValuesFake {
   private version = 0;
   private readonly changed = new Map<string, { version: number; value: LatestValue }>();
 
-  set(pointId: string, value: number, time: number): void {
+  set(pointId: string, value: number, time: number, quality: LatestValue['quality'] = 'good'): void {
     this.version += 1;
-    this.changed.set(pointId, { version: this.version, value: { pointId, value, quality: 'good', reason: null, sourceTime: null, receiveTime: time } });
+    this.changed.set(pointId, { version: this.version, value: { pointId, value, quality, reason: null, sourceTime: null, receiveTime: time } });
   }
 
-  changes(since: number): { version: number; values: LatestValue[] } {
-    return { version: this.version, values: [...this.changed.values()].filter((entry) => entry.version > since).map((entry) => entry.value) };
+  changes(since: number, visit: LatestChangeVisitor): number {
+    for (const { version, value } of this.changed.values()) if (version > since) visit(value.pointId, value.value, value.quality!, value.receiveTime!);
+    return this.version;
   }
 }
 
 class ClientFake implements LiveClient {
   behind = false;
   readonly messages: Uint8Array[] = [];
-  readonly received: ReadingUpdate[][] = [];
+  readonly received: ReadingsData[] = [];
 
   alarmEvents(): void {}
 
   readings(message: Uint8Array): void {
     this.messages.push(message);
     const data = /^data: (.*)$/m.exec(new TextDecoder().decode(message))![1]!;
-    this.received.push(JSON.parse(data) as ReadingUpdate[]);
+    this.received.push(JSON.parse(data) as ReadingsData);
   }
 }
 
@@ -47,7 +48,11 @@ afterEach(() => {
 describe('LiveFeed readings', () => {
   it('shares one message among the clients in step; one behind gets nothing until it has caught up, then the net changes', async () => {
     const values = new LatestValuesFake();
-    const api = { subscribeDurable: () => () => undefined, reader: { alarmEventsAfter: async () => [] }, latestChanges: (version: number) => values.changes(version) };
+    const api = {
+      subscribeDurable: () => () => undefined,
+      reader: { alarmEventsAfter: async () => [] },
+      latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
+    };
     feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
     const steady = new ClientFake();
     const slow = new ClientFake();
@@ -57,7 +62,10 @@ describe('LiveFeed readings', () => {
       set();
       vi.advanceTimersByTime(WINDOW_MS);
     };
-    const points = (client: ClientFake) => client.received.at(-1)?.map((update) => [update.pointId, update.value]);
+    const points = (client: ClientFake) => {
+      const last = client.received.at(-1);
+      return last?.pointIds.map((pointId, i) => [pointId, last.values[i]]);
+    };
 
     window(() => values.set('P1', 1, 1000));
     expect(points(steady)).toEqual([['P1', 1]]);
@@ -66,7 +74,7 @@ describe('LiveFeed readings', () => {
     slow.behind = true;
     window(() => values.set('P2', 2, 2000));
     window(() => values.set('P1', 3, 3000));
-    expect(steady.received.map((updates) => updates.length)).toEqual([1, 1, 1]);
+    expect(steady.received.map((data) => data.pointIds.length)).toEqual([1, 1, 1]);
     expect(slow.received).toHaveLength(1);
 
     slow.behind = false;
@@ -85,5 +93,90 @@ describe('LiveFeed readings', () => {
     // A window without changes sends nothing.
     window(() => undefined);
     expect([steady.messages.length, slow.messages.length]).toEqual([5, 3]);
+  });
+
+  it("sends each point by column: its value, its time from the base (the first point's), its quality when not good", async () => {
+    const values = new LatestValuesFake();
+    const api = {
+      subscribeDurable: () => () => undefined,
+      reader: { alarmEventsAfter: async () => [] },
+      latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
+    };
+    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    const client = new ClientFake();
+    feed.add(client);
+    values.set('GD-1.concentration', 12.5, 1_700_000_000_250);
+    values.set('TK-1.level', Number.NaN, 1_700_000_000_100, 'bad');
+    values.set('V-1.open', 7, 1_700_000_000_180, 'uncertain');
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(client.received).toEqual([
+      {
+        base: 1_700_000_000_250,
+        pointIds: ['GD-1.concentration', 'TK-1.level', 'V-1.open'],
+        values: [12.5, null, 7],
+        times: [0, -150, -70],
+        qualities: { 1: 'bad', 2: 'uncertain' },
+      },
+    ]);
+    values.set('GD-1.concentration', 13, 1_700_000_000_400);
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(client.received[1]).toEqual({ base: 1_700_000_000_400, pointIds: ['GD-1.concentration'], values: [13], times: [0] });
+  });
+});
+
+describe('LiveFeed alarm events', () => {
+  const stored = (seq: number): AlarmEventRow => ({
+    seq,
+    time: 1_700_000_000_000 + seq,
+    pointId: 'GD-1.concentration',
+    ruleId: 'hi',
+    kind: 'raised',
+    stateAfter: 'unacknowledged_active',
+    priority: null,
+    who: 'engine',
+    why: `probe ${seq}`,
+    details: { alarmId: 'GD-1.concentration/hi' },
+    writtenAt: 1_700_000_000_005 + seq,
+  });
+
+  it('sends a committed row as it is when it follows the last one sent; after a gap it reads the rows from the store, none skipped', async () => {
+    const table = [stored(1)];
+    const reads: number[] = [];
+    let durable: AgentDurableListener = () => undefined;
+    const api = {
+      subscribeDurable: (listener: AgentDurableListener) => {
+        durable = listener;
+        return () => undefined;
+      },
+      reader: {
+        alarmEventsAfter: async (after: number, limit: number) => {
+          reads.push(after);
+          return table.filter((row) => row.seq > after).slice(0, limit);
+        },
+      },
+      latestChanges: () => 0,
+    };
+    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    expect(feed.position).toBe(1);
+    reads.length = 0;
+    const received: AlarmEventRow[] = [];
+    feed.add({ behind: false, alarmEvents: (rows) => received.push(...rows), readings: () => undefined });
+    const commit = (row: AlarmEventRow, announced: AlarmEventRow = row) => {
+      table.push(row);
+      durable({} as AgentEvent, { outcome: 'stored', seq: announced.seq, row: announced });
+    };
+
+    // As the journal hands it on: the input's absent fields are undefined; it goes out as the store reads it back.
+    const { priority: _priority, ...withoutPriority } = stored(2);
+    commit(stored(2), withoutPriority as AlarmEventRow);
+    expect(received).toEqual([stored(2)]);
+    expect(reads).toEqual([]);
+
+    // Row 3 committed without reaching the feed (or out of turn): row 4 makes it read the store from 2 on.
+    table.push(stored(3));
+    commit(stored(4));
+    await vi.waitFor(() => expect(received.map((row) => row.seq)).toEqual([2, 3, 4]));
+    expect(reads).toEqual([2]);
+    expect(received.slice(1)).toEqual([stored(3), stored(4)]);
   });
 });

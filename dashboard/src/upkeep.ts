@@ -67,10 +67,18 @@ export function upkeepRecords(rows: readonly AlarmEventRow[]): UpkeepRecordView[
  * The detectors: Modbus devices with a monitored point (one with alarm rules) or upkeep intervals in the config. A
  * shut-off valve or an I/O module is not bump-tested.
  */
-export function detectorIds(config: PublicConfig): string[] {
-  const monitored = new Set(config.engine.points.map((point) => point.id));
-  return config.devices.filter((device) => config.upkeep[device.id] !== undefined || device.points.some((point) => monitored.has(point.readingId))).map((device) => device.id);
+export function detectorIds(config: PublicConfig): readonly string[] {
+  let ids = detectorIdsByConfig.get(config);
+  if (ids === undefined) {
+    const monitored = new Set(config.engine.points.map((point) => point.id));
+    ids = config.devices.filter((device) => config.upkeep[device.id] !== undefined || device.points.some((point) => monitored.has(point.readingId))).map((device) => device.id);
+    detectorIdsByConfig.set(config, ids);
+  }
+  return ids;
 }
+
+/** Per config (a reload makes a new one): the regulator's device pulls ask for them several times a second at 10k points. */
+const detectorIdsByConfig = new WeakMap<PublicConfig, readonly string[]>();
 
 function dueOf(last: UpkeepRecordView | undefined, intervalDays: number | null, now: number): UpkeepDue {
   if (last === undefined) return { last: null, nextDue: null, overdue: intervalDays !== null };
@@ -84,9 +92,13 @@ export function detectorUpkeep(config: PublicConfig, records: readonly UpkeepRec
     records
       .filter((record) => record.deviceId === deviceId && record.kind === kind)
       .reduce<UpkeepRecordView | undefined>((best, record) => (best === undefined || record.at >= best.at ? record : best), undefined);
-  const lifeOf = new Map(latest.map((value) => [value.pointId, value]));
+  const detectors = detectorIds(config);
+  // Only the sensor-life points: `latest` holds every point of the site (10k), read on each regulator pull.
+  const lifeIds = new Set(detectors.flatMap((deviceId) => SENSOR_LIFE_POINTS.map((point) => `${deviceId}.${point}`)));
+  const lifeOf = new Map<string, LatestValue>();
+  for (const value of latest) if (lifeIds.has(value.pointId)) lifeOf.set(value.pointId, value);
   const devices = new Map(config.devices.map((device) => [device.id, device]));
-  return detectorIds(config).map((deviceId) => {
+  return detectors.map((deviceId) => {
     const intervals = config.upkeep[deviceId];
     const bumpTestDays = intervals?.bumpTestDays ?? null;
     const calibrationDays = intervals?.calibrationDays ?? null;

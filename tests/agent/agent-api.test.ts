@@ -1,6 +1,6 @@
 /** AgentApi through a running agent on a simulated plant: no secrets out, latest values, alarms of interest, across a reload. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentApi } from '@hazmon/agent';
+import type { AgentApi, LatestValue } from '@hazmon/agent';
 import { parseAgentConfig } from '@hazmon/agent';
 import { PASSWORDS, startPlant, waitFor, type Plant } from './fixture.ts';
 
@@ -28,17 +28,27 @@ describe('AgentApi', () => {
     expect(api.latestValues(['nope'])).toEqual([]);
     expect(api.latestValues().map((value) => value.pointId)).toContain('XV-1.closed');
     // What changed after a version: every point from 0; after the latest version, only what is read later.
-    const all = api.latestChanges(0);
-    expect(all.values.map((value) => value.pointId).sort()).toEqual(
+    const changes = (version: number) => {
+      const values: Pick<LatestValue, 'pointId' | 'value' | 'quality' | 'receiveTime'>[] = [];
+      const next = api.latestChanges(version, (pointId, value, quality, receiveTime) => values.push({ pointId, value, quality, receiveTime }));
+      return { version: next, values };
+    };
+    const withReading = () =>
       api
         .latestValues()
+        .filter((value) => value.receiveTime !== null)
         .map((value) => value.pointId)
-        .sort(),
-    );
+        .sort();
+    const before = withReading();
+    const all = changes(0);
+    // Every point with a reading (those read meanwhile too), none without.
+    expect(all.values.map((value) => value.pointId)).toEqual(expect.arrayContaining(before));
+    expect(withReading()).toEqual(expect.arrayContaining(all.values.map((value) => value.pointId)));
+    expect(all.values.find((value) => value.pointId === 'GD-1.concentration')).toMatchObject({ value: 12.5, quality: 'good' });
     plant.site.device('GD-1').set('concentration', 13.5);
-    const changed = await waitFor('GD-1 read at 13.5 after the version', () => api.latestChanges(all.version).values.find((value) => value.pointId === 'GD-1.concentration' && value.value === 13.5));
+    const changed = await waitFor('GD-1 read at 13.5 after the version', () => changes(all.version).values.find((value) => value.pointId === 'GD-1.concentration' && value.value === 13.5));
     expect(changed).toMatchObject({ quality: 'good' });
-    expect(api.latestChanges(api.latestChanges(0).version).values).toEqual([]);
+    expect(changes(changes(0).version).values).toEqual([]);
     plant.site.device('GD-1').set('concentration', 12.5);
     await waitFor('GD-1 back at 12.5', () => api.latestValues(['GD-1.concentration'])[0]?.value === 12.5);
 

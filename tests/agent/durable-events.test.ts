@@ -73,10 +73,10 @@ describe('Agent.subscribeDurable', () => {
     const seqOf = (alarmId: string) => rows.find((row) => row.details?.['alarmId'] === alarmId)?.seq;
     expect(rows).toHaveLength(2);
     expect(durable.map(([, durability]) => durability)).toEqual([
-      { outcome: 'stored', seq: seqOf('probe/first') },
+      { outcome: 'stored', seq: seqOf('probe/first'), row: expect.objectContaining({ seq: seqOf('probe/first'), details: expect.objectContaining({ alarmId: 'probe/first' }) }) },
       { outcome: 'audited', auditSeq: (await agent.reader.auditRows({})).find((row) => row.action === 'config_reload_refused')?.seq },
       { outcome: 'append_failed', error: expect.stringMatching(/appendAlarmEvent: why: "" must be a non-empty string/) },
-      { outcome: 'stored', seq: seqOf('probe/second') },
+      { outcome: 'stored', seq: seqOf('probe/second'), row: expect.objectContaining({ seq: seqOf('probe/second'), details: expect.objectContaining({ alarmId: 'probe/second' }) }) },
     ]);
     // The refused row went the existing failure path: counted and logged.
     expect(agent.stats().persistFailures).toBe(1);

@@ -2,7 +2,7 @@
  * GET /api/v1/stream on the real server in the real agent: alarm events with their store seq as id, readings coalesced
  * per point, and a reconnect with Last-Event-ID that gets every missed alarm event once before the live ones.
  */
-import { MAX_STREAMS } from '@hazmon/dashboard';
+import { MAX_STREAMS, type ReadingsData } from '@hazmon/dashboard';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, waitForRows } from '../agent/fixture.ts';
 import { SseStream } from './sse-client.ts';
@@ -48,6 +48,8 @@ describe('the live stream', () => {
     setGas(30);
     const raised = await stream.until('hi raised', (s) => s.alarmEvents().find((event) => event.row.details.alarmId === ALARMS.hi && event.row.kind === 'raised'));
     expect(raised.id).toBe(String(raised.row.seq));
+    // Sent live as the journal committed it, with the fields and values of the row the store reads back.
+    expect(raised.row).toEqual((await web.agent.reader.alarmEventsAfter(raised.row.seq - 1, 1))[0]);
     const stored = await storedSeqs(start);
     expect(stream.alarmEvents().map((event) => event.row.seq)).toEqual(stored.slice(0, stream.alarmEvents().length));
 
@@ -59,12 +61,15 @@ describe('the live stream', () => {
     expect(readings.length).toBeGreaterThan(0);
     // One message per 250 ms window at most, each naming a point once.
     expect(readings.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
-    for (const message of readings) {
-      const ids = (JSON.parse(message.data) as { pointId: string }[]).map((update) => update.pointId);
-      expect(new Set(ids).size).toBe(ids.length);
+    const updates = readings.map((message) => JSON.parse(message.data) as ReadingsData);
+    for (const data of updates) {
+      expect(new Set(data.pointIds).size).toBe(data.pointIds.length);
+      expect([data.values.length, data.times.length]).toEqual([data.pointIds.length, data.pointIds.length]);
     }
-    const gas = readings.flatMap((message) => JSON.parse(message.data) as { pointId: string; value: number }[]).filter((update) => update.pointId === 'GD-1.concentration');
+    const gas = updates.flatMap((data) => data.pointIds.flatMap((id, i) => (id === 'GD-1.concentration' ? [{ value: data.values[i], time: data.base + data.times[i]! }] : [])));
     expect(gas.at(-1)?.value).toBeCloseTo(30, 0);
+    // The time is the gateway's receive time: within the window the message was read in.
+    expect(gas.at(-1)!.time).toBeGreaterThan(readingsFrom - 5000);
     await stream.close();
   });
 

@@ -17,6 +17,18 @@ describe('eventLine', () => {
       done: 'gasket replaced',
       result: 'gas back to 0 %LEL',
     } as const;
-    expect(eventLine(event, { outcome: 'stored', seq: 7 })).toBe('2026-12-06T03:00:00.000Z handled GD-1.concentration/hihi by op: gas back to 0 %LEL [seq 7]');
+    const row = {
+      seq: 7,
+      time: event.time,
+      pointId: event.pointId,
+      ruleId: 'hihi',
+      kind: 'handled',
+      stateAfter: event.state,
+      priority: event.priority,
+      who: 'op',
+      why: event.result,
+      writtenAt: event.time + 3,
+    };
+    expect(eventLine(event, { outcome: 'stored', seq: 7, row })).toBe('2026-12-06T03:00:00.000Z handled GD-1.concentration/hihi by op: gas back to 0 %LEL [seq 7]');
   });
 });

@@ -57,7 +57,7 @@ import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
-import type { LatestChanges, LatestValue } from './latest-values.ts';
+import type { LatestChangeVisitor, LatestValue } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
 import type { ActionView } from './action-views.ts';
@@ -433,8 +433,8 @@ export class Agent implements AgentApi {
     return this.latest.list(pointIds);
   }
 
-  latestChanges(version: number): LatestChanges {
-    return this.latest.changedSince(version);
+  latestChanges(version: number, visit: LatestChangeVisitor): number {
+    return this.latest.changedSince(version, visit);
   }
 
   pointFreshness(): ReadonlyMap<string, number> {

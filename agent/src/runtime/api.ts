@@ -9,7 +9,7 @@ import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
-import type { LatestChanges, LatestValue } from './latest-values.ts';
+import type { LatestChangeVisitor, LatestValue } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
@@ -106,10 +106,11 @@ export interface AgentApi {
   /** The latest reading of each point asked for (default all) since the agent started. */
   latestValues(pointIds?: readonly string[]): LatestValue[];
   /**
-   * The latest value of each point that changed after `version` (0: all), with the version to ask from next: a live
-   * view polls this per window instead of subscribing to every reading.
+   * Each point with a reading whose latest value changed after `version` (0: all), handed to `visit` without an object
+   * per point; returns the version to ask from next: a live view polls this per window instead of subscribing to every
+   * reading.
    */
-  latestChanges(version: number): LatestChanges;
+  latestChanges(version: number, visit: LatestChangeVisitor): number;
   /**
    * Per reading point, how long (ms) its latest reading stays current after it was received: the source's
    * restatement rhythm (Modbus: a few polls; OPC UA, which reports changes only: the keep-alive periods its connection

@@ -50,7 +50,7 @@ describe('DurableEventFeed', () => {
       return Promise.resolve()
         .then(() => store.appendAlarmEvent(row))
         .then(
-          (stored) => settle({ outcome: 'stored', seq: stored.seq }),
+          (stored) => settle({ outcome: 'stored', seq: stored.seq, row: stored }),
           (error: unknown) => settle(appendFailed(error)),
         )
         .finally(() => {
@@ -74,10 +74,10 @@ describe('DurableEventFeed', () => {
       [2, 'second'],
     ]);
     expect(heard.map(([, durability]) => durability)).toEqual([
-      { outcome: 'stored', seq: 1 },
+      { outcome: 'stored', seq: 1, row: expect.objectContaining({ seq: 1, ruleId: 'first', kind: 'raised', why: 'probe first' }) },
       { outcome: 'append_failed', error: expect.stringMatching(/kind "Not Snake Case" must be lower_snake_case/) },
       { outcome: 'not_stored' },
-      { outcome: 'stored', seq: 2 },
+      { outcome: 'stored', seq: 2, row: expect.objectContaining({ seq: 2, ruleId: 'second', kind: 'raised', why: 'probe second' }) },
     ]);
     expect(feed.waiting).toBe(0);
   }, 60_000);
@@ -88,7 +88,7 @@ describe('DurableEventFeed', () => {
     let previous = feed.awaitStore('e0');
     for (let i = 1; i < count; i += 1) {
       const next = feed.awaitStore(`e${i}`);
-      previous({ outcome: 'stored', seq: i });
+      previous({ outcome: 'stored', seq: i, row: { ...alarmRow(`e${i - 1}`), seq: i, writtenAt: 1_700_000_000_001 } });
       previous = next;
     }
     expect(feed.waiting).toBe(1);

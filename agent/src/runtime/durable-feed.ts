@@ -1,10 +1,14 @@
 /** The agent's events in publish order, each handed on only once the store's append for it has settled. */
 import { messageOf } from '@hazmon/errors';
+import type { AlarmEventRow } from '../store/index.ts';
 
 /** What became of an event's `alarm_events` row by the time a durable listener gets the event. */
 export type EventDurability =
-  /** Committed (WAL written and fsynced): `seq` is the row's `alarm_events.seq`. */
-  | { readonly outcome: 'stored'; readonly seq: number }
+  /**
+   * Committed (WAL written and fsynced): `seq` is the row's `alarm_events.seq`, `row` the row as committed (a live
+   * view sends it without reading it back from the store).
+   */
+  | { readonly outcome: 'stored'; readonly seq: number; readonly row: AlarmEventRow }
   /** An event kept as an audit row instead (config reloads): `auditSeq` is the row's `audit_log.seq`. */
   | { readonly outcome: 'audited'; readonly auditSeq: number }
   /** An event the store does not keep (late and invalid readings). */

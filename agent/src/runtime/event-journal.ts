@@ -79,7 +79,7 @@ export class EventJournal {
       () =>
         this.store.appendAlarmEvent(row).then((stored) => {
           this.counts.eventsPersisted += 1;
-          settled?.({ outcome: 'stored', seq: stored.seq });
+          settled?.({ outcome: 'stored', seq: stored.seq, row: stored });
         }),
       `alarm event ${row.kind} ${row.ruleId}`,
       settled && ((error) => settled(appendFailed(error))),

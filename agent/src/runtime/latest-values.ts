@@ -26,11 +26,8 @@ const FALSE = 1;
 const TRUE = 2;
 const EMPTY = 3;
 
-/** The points whose latest value changed after a version, and the version to ask from next time. */
-export interface LatestChanges {
-  readonly version: number;
-  readonly values: LatestValue[];
-}
+/** One point whose latest value changed, as arguments: a live view of 10k points polled at 10 Hz makes no object per point. */
+export type LatestChangeVisitor = (pointId: string, value: number | boolean | null, quality: Quality, receiveTime: number) => void;
 
 export class LatestValues {
   /** Counts every reading noted: a live view asks for what changed after the count it last saw. */
@@ -123,13 +120,18 @@ export class LatestValues {
   }
 
   /**
-   * The latest value of each point that changed after `version` (0: every point), in config order, and the version to
-   * pass next time: one scan of a typed array, an object only per changed point.
+   * Each point with a reading whose latest value changed after `version` (0: every point), in config order, handed to
+   * `visit`; returns the version to pass next time. One scan of a typed array.
    */
-  changedSince(version: number): LatestChanges {
-    const values: LatestValue[] = [];
-    for (let i = 0; i < this.versions.length; i += 1) if (this.versions[i]! > version) values.push(this.at(i));
-    return { version: this.version, values };
+  changedSince(version: number, visit: LatestChangeVisitor): number {
+    for (let i = 0; i < this.versions.length; i += 1) {
+      if (!(this.versions[i]! > version)) continue;
+      const quality = QUALITIES[this.qualities[i]!];
+      if (quality === undefined) continue;
+      const kind = this.kinds[i]!;
+      visit(this.ids[i]!, kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : this.values[i]!, quality, this.receiveTimes[i]!);
+    }
+    return this.version;
   }
 
   private at(i: number): LatestValue {

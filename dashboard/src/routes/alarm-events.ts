@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import { checkCursor } from '../cursor.ts';
+import { alarmEventsAfterCursor } from '../cursor.ts';
 import { ALARM_EVENT_PAGE, AlarmEventPageSchema, AlarmEventsQuery } from '../schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
@@ -23,8 +23,7 @@ export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
       const { api } = contextOf();
       const query = c.req.valid('query');
       const after = Number(query.after ?? 0);
-      await checkCursor(api.reader, after, 'after');
-      const events = await api.reader.alarmEventsAfter(after, Number(query.limit ?? ALARM_EVENT_PAGE.default));
+      const events = await alarmEventsAfterCursor(api.reader, after, Number(query.limit ?? ALARM_EVENT_PAGE.default), 'after');
       return c.json({ events, next: events.at(-1)?.seq ?? after }, 200);
     },
   );

@@ -3,6 +3,7 @@ import { type AgentApi, type LatestValue, type PlanPosition, type PublicConfig, 
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
+import { JsonBytes } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
@@ -168,6 +169,9 @@ function matches(ifNoneMatch: string | undefined, tag: string): boolean {
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
+/** About what one point takes as JSON (its live fields; all its fields), to size the answer's buffer. */
+const LIVE_POINT_BYTES = 140;
+const POINT_BYTES = 400;
 
 export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
@@ -202,8 +206,12 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       }
       const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
       const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
-      const entries = api.latestValues().map((latest) => `${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`);
-      return c.body(`{"points":[${entries.join(',')}]}`, 200, JSON_TYPE) as never;
+      const latestValues = api.latestValues();
+      const answer = new JsonBytes(latestValues.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
+      answer.write('{"points":[');
+      latestValues.forEach((latest, i) => answer.write(`${i === 0 ? '' : ','}${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`));
+      answer.write(']}');
+      return c.body(answer.bytes(), 200, JSON_TYPE) as never;
     },
   );
 }

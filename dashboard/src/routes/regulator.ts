@@ -13,6 +13,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { JsonBytes } from '../json-bytes.ts';
 import { commsScores } from '../regulator/comms-history.ts';
 import {
   AGGREGATE_INTERVALS,
@@ -38,6 +39,8 @@ const DAY_MS = 86_400_000;
 const PLAN_PATH = '/api/v1/site/plan';
 const PLAN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 const HOUR_MS = 3_600_000;
+/** About what one aggregate row takes as JSON, to size the answer's buffer. */
+const AGGREGATE_ROW_BYTES = 160;
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const;
 
 export function regulatorRoute<const Path extends string>(path: Path, summary: string) {
@@ -63,9 +66,13 @@ function intervalRange(query: { from: string; to: string; interval: keyof typeof
 }
 
 /** The point ids asked for, each configured, or every point. */
+/** Per config's list of reading points (a reload makes a new one): a regulator's pages each name up to 10k of them. */
+const knownByConfigured = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 function pointIds(text: string | undefined, configured: readonly string[]): string[] {
   if (text === undefined) return [...configured];
-  const known = new Set(configured);
+  let known = knownByConfigured.get(configured);
+  if (known === undefined) knownByConfigured.set(configured, (known = new Set(configured)));
   const ids = [...new Set(text.split(','))];
   const unknown = ids.find((id) => !known.has(id));
   if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${JSON.stringify(unknown.slice(0, 200))}`, 'points');
@@ -208,20 +215,24 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
       const rows = ids.length === 0 ? [] : await api.reader.aggregates({ pointIds: ids, from, to: pageTo, intervalMs });
-      // Built as text in the shape of AggregatePageSchema: a page holds up to 10k rows, and each point id and bucket
-      // start recurs (every point has every start), so each is written once and the rows are only concatenated.
+      // Written as text in the shape of AggregatePageSchema, row by row into one buffer (JsonBytes): a page holds up to
+      // 10k rows, and each point id and bucket start recurs (every point has every start), so each is quoted once.
       const starts = new Map<number, string>();
       const pointIdJson = new Map<string, string>();
       const number = (value: number | null) => (value === null ? 'null' : String(value));
-      const entries = rows.map((row) => {
+      const answer = new JsonBytes(rows.length * AGGREGATE_ROW_BYTES);
+      answer.write(`{"interval":${JSON.stringify(query.interval)},"rows":[`);
+      rows.forEach((row, i) => {
         let start = starts.get(row.start);
         if (start === undefined) starts.set(row.start, (start = JSON.stringify(new Date(row.start).toISOString())));
         let pointId = pointIdJson.get(row.pointId);
         if (pointId === undefined) pointIdJson.set(row.pointId, (pointId = JSON.stringify(row.pointId)));
-        return `{"pointId":${pointId},"start":${start},"min":${number(row.min)},"avg":${number(row.avg)},"max":${number(row.max)},"count":${row.count},"completeness":${row.completeness}}`;
+        answer.write(
+          `${i === 0 ? '' : ','}{"pointId":${pointId},"start":${start},"min":${number(row.min)},"avg":${number(row.avg)},"max":${number(row.max)},"count":${row.count},"completeness":${row.completeness}}`,
+        );
       });
-      const next = pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null';
-      return c.body(`{"interval":${JSON.stringify(query.interval)},"rows":[${entries.join(',')}],"next":${next}}`, 200, { 'Content-Type': 'application/json' }) as never;
+      answer.write(`],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`);
+      return c.body(answer.bytes(), 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
 

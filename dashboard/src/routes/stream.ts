@@ -127,7 +127,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
       method: 'get',
       path: '/api/v1/stream',
       summary: 'Live alarm events (id = store seq; Last-Event-ID resumes without gaps or repeats) and coalesced readings, as Server-Sent Events',
-      description: `Roles: ${ROLES.read.join(', ')}. Events: \`hello\` (id = where the stream starts), \`alarm\` (an AlarmEvent), \`readings\` (the latest reading of each point that changed in the last 250 ms).`,
+      description: `Roles: ${ROLES.read.join(', ')}. Events: \`hello\` (id = where the stream starts), \`alarm\` (an AlarmEvent), \`readings\` (the latest reading of each point that changed in the last 250 ms, by column: base, pointIds, values, times (ms from base), qualities (index: quality, for those not good)).`,
       middleware: [allow(ROLES.read, contextOf)] as const,
       security: SESSION_SECURITY,
       request: { headers: StreamHeaders },

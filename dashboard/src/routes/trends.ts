@@ -3,7 +3,7 @@
  * resolution picks by range, folded into at most `buckets` buckets with min, max and avg (a spike survives), with each
  * point's limits in force and the alarm events of the range for those points.
  */
-import { type AgentApi, type AlarmEventRow, type ReadingsResult, thresholdsOf } from '@hazmon/agent';
+import { type AgentApi, type AlarmEventRow, type PublicConfig, type ReadingsResult, thresholdsOf } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -88,6 +88,19 @@ async function eventsOf(api: AgentApi, pointIds: readonly string[], from: number
   }
 }
 
+type PointRules = PublicConfig['engine']['points'][number];
+const pointsByConfig = new WeakMap<PublicConfig, { readonly known: ReadonlySet<string>; readonly rules: ReadonlyMap<string, PointRules> }>();
+
+/** The reading points and each point's rules, per config (a reload makes a new one): not 10k entries built per trend asked. */
+function pointsOf(config: PublicConfig): { readonly known: ReadonlySet<string>; readonly rules: ReadonlyMap<string, PointRules> } {
+  let points = pointsByConfig.get(config);
+  if (points === undefined) {
+    points = { known: new Set(config.readingPoints), rules: new Map(config.engine.points.map((point) => [point.id, point])) };
+    pointsByConfig.set(config, points);
+  }
+  return points;
+}
+
 export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
     createRoute({
@@ -104,14 +117,13 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const { api } = contextOf();
       const query = c.req.valid('query');
       const pointIds = [...new Set(query.points.split(','))];
-      const known = new Set(api.config.readingPoints);
+      const { known, rules } = pointsOf(api.config);
       const unknown = pointIds.find((id) => !known.has(id));
       if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${unknown}`, 'points');
       const from = Number(query.from);
       const to = Number(query.to);
       const buckets = Number(query.buckets ?? TREND_LIMITS.defaultBuckets);
       const metadata = pointMetadata(api.config);
-      const rules = new Map(api.config.engine.points.map((point) => [point.id, point]));
       const freshness = api.pointFreshness();
       const series = [];
       let bucketMs = Math.ceil((to - from) / buckets);

@@ -84,11 +84,16 @@ export type PointLive = Pick<Point, 'id' | 'value' | 'quality' | 'reason' | 'sou
 /** GET /api/v1/points?fields=fixed: what changes only with the config. */
 export type PointFixed = Omit<Point, Exclude<keyof PointLive, 'id'>>;
 
-export interface ReadingUpdate {
-  readonly pointId: string;
-  readonly value: number | boolean | null;
-  readonly quality: Quality;
-  readonly time: number;
+/**
+ * A `readings` event of the live stream, by column (dashboard/src/live-feed.ts): point i read `values[i]` at
+ * `base + times[i]` (the gateway's receive time), good unless `qualities` names it.
+ */
+export interface ReadingsData {
+  readonly base: number;
+  readonly pointIds: readonly string[];
+  readonly values: readonly (number | boolean | null)[];
+  readonly times: readonly number[];
+  readonly qualities?: Readonly<Record<number, Quality>>;
 }
 
 /** The area presets of the agent's config (agent/src/config/area-presets.ts). */

@@ -8,7 +8,7 @@
  */
 import { batch, computed, signal } from '@preact/signals';
 import { api, restoreSession, session } from '../api/client.ts';
-import type { AlarmList, Point, PointFixed, PointLive, ReadingUpdate, Site } from '../api/types.ts';
+import type { AlarmList, Point, PointFixed, PointLive, ReadingsData, Site } from '../api/types.ts';
 import { timeZone } from '../format.ts';
 
 export type Connection = { readonly state: 'connecting' } | { readonly state: 'live' } | { readonly state: 'down'; readonly since: number };
@@ -69,12 +69,14 @@ async function reloadSite(): Promise<void> {
   if (answer.site.timeZone) timeZone.value = answer.site.timeZone;
 }
 
-function applyReadings(updates: readonly ReadingUpdate[]): void {
+function applyReadings(readings: ReadingsData): void {
   const next = new Map(points.value);
-  for (const update of updates) {
-    const point = next.get(update.pointId);
-    if (point) next.set(update.pointId, { ...point, value: update.value, quality: update.quality, receiveTime: update.time, reason: update.quality === 'good' ? null : point.reason });
-  }
+  readings.pointIds.forEach((pointId, i) => {
+    const point = next.get(pointId);
+    if (point === undefined) return;
+    const quality = readings.qualities?.[i] ?? 'good';
+    next.set(pointId, { ...point, value: readings.values[i] ?? null, quality, receiveTime: readings.base + readings.times[i]!, reason: quality === 'good' ? null : point.reason });
+  });
   points.value = next;
 }
 
@@ -115,7 +117,7 @@ function open(): void {
   });
   stream.addEventListener('alarm', () => scheduleAlarmReload(true));
   stream.addEventListener('readings', (event) => {
-    applyReadings(JSON.parse((event as MessageEvent<string>).data) as ReadingUpdate[]);
+    applyReadings(JSON.parse((event as MessageEvent<string>).data) as ReadingsData);
     reloadAfterReadings();
   });
   stream.addEventListener('error', () => {
