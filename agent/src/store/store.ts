@@ -281,7 +281,7 @@ export class HazmonStore {
   static async open(options: StoreOptions): Promise<HazmonStore> {
     const retention = retentionPolicy(options.rawRetentionDays, options.minuteRollupRetentionDays, options.coarseRollupRetentionDays);
     const flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 1000);
-    const flushBatchRows = positiveInteger(options.flushBatchRows, 16_384, 'flushBatchRows');
+    const flushBatchRows = positiveInteger(options.flushBatchRows, 65_536, 'flushBatchRows');
     const rollupIntervalMs = positiveInteger(options.rollupIntervalMs, 5000, 'rollupIntervalMs');
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');

@@ -286,7 +286,8 @@ function requestFrame(transactionId: number, job: ClientRequest): Buffer | strin
   const words = functionCode === 16 ? (payload as readonly number[]) : null;
   const coils = functionCode === 15 ? (payload as readonly boolean[]) : null;
   const dataBytes = words ? 5 + words.length * 2 : coils ? 5 + Math.ceil(coils.length / 8) : 4;
-  const frame = Buffer.alloc(MBAP_HEADER + 2 + dataBytes);
+  // From Node's pool (no ArrayBuffer of its own); every byte is written below.
+  const frame = Buffer.allocUnsafe(MBAP_HEADER + 2 + dataBytes);
   frame.writeUInt16BE(transactionId, 0);
   frame.writeUInt16BE(MODBUS_PROTOCOL_ID, 2);
   frame.writeUInt16BE(2 + dataBytes, 4);
@@ -304,6 +305,7 @@ function requestFrame(transactionId: number, job: ClientRequest): Buffer | strin
     case 15:
       frame.writeUInt16BE(coils!.length, 10);
       frame[12] = Math.ceil(coils!.length / 8);
+      frame.fill(0, 13);
       coils!.forEach((on, bit) => {
         if (on) frame[13 + (bit >> 3)]! |= 1 << (bit & 7);
       });
