@@ -114,6 +114,8 @@ export class ModbusTcpClient implements LineClient {
   close(): Promise<void> {
     this.stopWaiting();
     clearTimeout(this.timer);
+    // Closed by the line, not lost: the close that follows is not reported.
+    this.connected = false;
     if (this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
