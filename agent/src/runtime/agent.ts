@@ -69,6 +69,7 @@ import { fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from '.
 import type { RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
 import { RuntimeAlarms } from './runtime-alarms.ts';
 import type { Retiring } from './sources.ts';
+import { collectStartupGarbage } from './startup-garbage.ts';
 import { ModbusLines, SourceUnits } from './sources.ts';
 import { SourceHealth } from './source-health.ts';
 import type { AgentStats } from './stats.ts';
@@ -248,12 +249,14 @@ export class Agent implements AgentApi {
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
       // points) until the WAL reaches DuckDB's checkpoint_threshold; nothing else writes yet.
       await store.checkpoint();
+      collectStartupGarbage();
       const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, log), thresholdOverrides, options);
       holder.agent = agent;
       await agent.retireOverrides(overridden, 'start');
       const latched = await agent.latches.restore(await store.latestActionEvents());
       agent.restoreAlarms(await store.latestAlarmStates());
       agent.latches.hold(latched);
+      collectStartupGarbage();
       agent.run(options.tickIntervalMs ?? 250);
       return agent;
     } catch (error) {

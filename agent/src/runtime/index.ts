@@ -49,3 +49,4 @@ export type { LatencySnapshot } from '../latency-histogram.ts';
 export type { OutputWriteResult, ShutoffDiscrepancy, ShutoffDiscrepancyReason, ShutoffState, ShutoffStats } from './shutoff.ts';
 export { RuntimeError } from './errors.ts';
 export type { RuntimeErrorCode } from './errors.ts';
+export { collectStartupGarbage } from './startup-garbage.ts';
