@@ -16,9 +16,11 @@
  * - sustained readings/s into the store, every point polled each 50 ms (200k readings/s offered): rows DuckDB holds
  *   with a receive time in the window, counted in the file after the stop; also per CPU second of the agent, the
  *   store's commits (wall time: the COMMIT runs on a libuv thread) and the longest main-thread stall in the window
- *   (the agent's `event_loop_lag_max_seconds`, the largest event-loop delay of its last 1-s window, scraped every
- *   500 ms so that no window is missed), beside the longest delay an idle process pinned to the same CPU saw in the
- *   same window (the CPU's own wait on a shared machine: what the agent's figure holds that is not its own).
+ *   (the agent's `event_loop_lag_window_max_seconds`, a histogram of each 1-s window's largest event-loop delay, read
+ *   at the window's start and end: no scraping in between adds to what is measured), beside the longest delay an idle
+ *   process pinned to the same CPU saw in the same window (the CPU's own wait on a shared machine: what the agent's
+ *   figure holds that is not its own). Then the stall once more with the agent and the idle process at nice
+ *   HAZMON_BENCH_STALL_NICE (default -15; needs root), ahead of the machine's other work on that CPU.
  *   Baseline: the ModbusPoller alone (no engine, no store) on the same lines and devices.
  * - agent RSS with the 10,000 points polled each second: the max over the whole run (start-up, window, stop) and the
  *   window's samples. Baseline: the poller alone.
@@ -94,6 +96,22 @@ function buckets(text: string, name: string): [number, number][] {
 
 const scrape = async (url: string) => (await fetch(url)).text();
 
+/** Samples a histogram took between two scrapes. */
+const countIn = (before: string, after: string, name: string) => metric(after, `${name}_count`) - metric(before, `${name}_count`);
+
+/** Of those, how many were at most `bound` (a bucket bound, s). */
+function upTo(before: string, after: string, name: string, bound: number): number {
+  const at = (text: string) => buckets(text, name).find(([le]) => le === bound)?.[1] ?? Number.NaN;
+  return at(after) - at(before);
+}
+
+/** The smallest bucket bound (s) holding every sample taken between two scrapes. */
+function longestUpTo(before: string, after: string, name: string): number {
+  const total = countIn(before, after, name);
+  const countsBefore = new Map(buckets(before, name));
+  return buckets(after, name).find(([le, count]) => count - (countsBefore.get(le) ?? 0) === total)?.[0] ?? Infinity;
+}
+
 interface AgentRun {
   readonly windowMs: number;
   readonly cpuMs: number;
@@ -111,10 +129,28 @@ interface AgentRun {
   readonly flushLongestUpToMs: number;
   /** V8 heap in use at the window's end (from /metrics). */
   readonly heapUsedBytes: number;
-  /** Largest event-loop delay of the agent's lag windows seen in the window, ms. */
-  readonly longestStallMs: number;
+  /**
+   * The agent's 1-s lag windows that ended in the window (`event_loop_lag_window_max_seconds`, each window's largest
+   * event-loop delay), the smallest bucket bound holding the longest, and how many were over the target.
+   */
+  readonly stallWindows: number;
+  readonly longestStallUpToMs: number;
+  readonly windowsOverTarget: number;
   /** Largest event-loop delay of an idle process on the agent's CPU over the window, ms. */
   readonly canaryStallMs: number;
+}
+
+/**
+ * The niceness of the stall run: the agent and the idle process beside it ahead of the machine's other work on their
+ * CPU (CFS gives a nice -15 process ~28x the share of a nice 0 one), so what the stall figure holds is the agent's own.
+ */
+const STALL_NICE = Number(process.env.HAZMON_BENCH_STALL_NICE ?? -15);
+/** Negative niceness needs root (or CAP_SYS_NICE): without it the stall run is skipped, and says so. */
+const canRaisePriority = STALL_NICE >= 0 || spawnSync('nice', ['-n', String(STALL_NICE), 'true']).status === 0;
+
+/** `nodeCommand`'s command at a niceness (0: as it is). */
+function atNice(nice: number, [command, args]: [string, string[]]): [string, string[]] {
+  return nice === 0 ? [command, args] : ['nice', ['-n', String(nice), command, ...args]];
 }
 
 /** An idle process's event-loop delay: each line on its stdin is answered with the largest delay (ms) since the last. */
@@ -122,8 +158,8 @@ const CANARY_SOURCE = `const h = require('node:perf_hooks').monitorEventLoopDela
 require('node:readline').createInterface({ input: process.stdin }).on('line', () => { console.log(String(h.count > 0 ? h.max / 1e6 : 0)); h.reset(); });`;
 
 /** The canary on `cpu`; `mark()` resolves with its largest delay since the previous mark. */
-function startCanary(cpu: number): { mark(): Promise<number>; stop(): void } {
-  const [command, args] = nodeCommand(cpu, '-e', [CANARY_SOURCE]);
+function startCanary(cpu: number, nice: number): { mark(): Promise<number>; stop(): void } {
+  const [command, args] = atNice(nice, nodeCommand(cpu, '-e', [CANARY_SOURCE]));
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return {
     mark: async () => {
@@ -136,16 +172,16 @@ function startCanary(cpu: number): { mark(): Promise<number>; stop(): void } {
   };
 }
 
-/** How often the lag gauge is read: under its 1-s window, so every window is seen. */
-const STALL_SCRAPE_MS = 500;
-
-/** `hazmon run CONFIG` as the unit runs it, measured from outside; `everyS` prints a sample line that often (the soak). */
-async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null): Promise<AgentRun> {
-  const [command, args] = nodeCommand(0, bundle, ['run', configPath], PROFILE_OPTIONS);
+/**
+ * `hazmon run CONFIG` as the unit runs it, measured from outside; `everyS` prints a sample line that often (the soak);
+ * `nice` runs it and the idle process beside it at that niceness.
+ */
+async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null, nice = 0): Promise<AgentRun> {
+  const [command, args] = atNice(nice, nodeCommand(0, bundle, ['run', configPath], PROFILE_OPTIONS));
   const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
-  const canary = startCanary(0);
+  const canary = startCanary(0, nice);
   const spawnedAt = performance.now();
   const sinceSpawn = () => performance.now() - spawnedAt;
   try {
@@ -168,11 +204,7 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
           `  ${fmt((next - windowStart) / 1000).padStart(5)} s  RSS ${fmt(mib(now.rssBytes), 1)} MiB (anonymous ${fmt(mib(now.anonBytes), 1)}, file-backed ${fmt(mib(now.fileBytes), 1)}), V8 heap used ${fmt(mib(heap), 1)}`,
         );
     }
-    let longestStallMs = 0;
-    for (let now = Date.now(); now < windowEnd; now = Date.now()) {
-      await sleep(Math.min(STALL_SCRAPE_MS, windowEnd - now));
-      longestStallMs = Math.max(longestStallMs, metric(await scrape(metricsUrl), 'event_loop_lag_max_seconds') * 1000);
-    }
+    await sleep(windowEnd - Date.now());
     const canaryStallMs = await canary.mark();
     const after = await scrape(metricsUrl);
     const actualEnd = Date.now();
@@ -183,10 +215,9 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
     const code = await exited;
     if (code !== 0) throw new Error(`hazmon run exited with ${code}`);
     memory.stop();
-    const flushCount = (text: string) => metric(text, 'store_flush_duration_seconds_count');
-    const flushes = flushCount(after) - flushCount(before);
-    const countsBefore = new Map(buckets(before, 'store_flush_duration_seconds'));
-    const longest = buckets(after, 'store_flush_duration_seconds').find(([le, count]) => count - (countsBefore.get(le) ?? 0) === flushes)?.[0] ?? Infinity;
+    const flushes = countIn(before, after, 'store_flush_duration_seconds');
+    // An older agent (a baseline bundle) has no histogram of its windows' largest delays: its stall is not shown.
+    const stallWindows = before.includes('hazmon_event_loop_lag_window_max_seconds_count') ? countIn(before, after, 'event_loop_lag_window_max_seconds') : Number.NaN;
     const figures = spawnSync(process.execPath, [...NODE_OPTIONS, helper, 'store', configPath, String(windowStart), String(actualEnd)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (figures.status !== 0) throw new Error(`store figures failed (exit ${figures.status ?? figures.signal})`);
     return {
@@ -201,9 +232,11 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
       dropped: metric(after, 'store_readings_dropped_total'),
       flushes,
       flushMs: (metric(after, 'store_flush_duration_seconds_sum') - metric(before, 'store_flush_duration_seconds_sum')) * 1000,
-      flushLongestUpToMs: longest * 1000,
+      flushLongestUpToMs: longestUpTo(before, after, 'store_flush_duration_seconds') * 1000,
       heapUsedBytes: metric(after, 'process_heap_used_bytes'),
-      longestStallMs,
+      longestStallUpToMs: Number.isNaN(stallWindows) ? Number.NaN : longestUpTo(before, after, 'event_loop_lag_window_max_seconds') * 1000,
+      stallWindows,
+      windowsOverTarget: Number.isNaN(stallWindows) ? Number.NaN : stallWindows - upTo(before, after, 'event_loop_lag_window_max_seconds', TARGET.stallMs / 1000),
       canaryStallMs,
     };
   } finally {
@@ -232,6 +265,19 @@ function rssFigures(run: AgentRun) {
     .map((sample) => sample.rssBytes)
     .sort((a, b) => a - b);
   return { max, phase, windowMin: window[0]!, windowMedian: window[Math.floor(window.length / 2)]!, windowMax: window.at(-1)! };
+}
+
+/** The longest main-thread stall of a run's window beside the idle process's on the same CPU. */
+function stallText(run: AgentRun): string {
+  const canary = `an idle process on the same CPU ${fmt(run.canaryStallMs)} ms`;
+  if (Number.isNaN(run.stallWindows)) return `not measured (no window histogram in this agent); ${canary}`;
+  return `<= ${fmt(run.longestStallUpToMs)} ms, ${run.windowsOverTarget} of ${run.stallWindows} 1-s windows over ${TARGET.stallMs} ms; ${canary}`;
+}
+
+/** The run's max RSS with when it was seen. */
+function rssMaxText(run: AgentRun): string {
+  const { max, phase, windowMedian } = rssFigures(run);
+  return `${fmt(mib(max.rssBytes), 1)} MiB max RSS (${phase}, ${fmt(max.atMs / 1000, 1)} s after spawn; window median ${fmt(mib(windowMedian), 1)})`;
 }
 
 const verdict = (bytes: number) =>
@@ -271,7 +317,7 @@ async function alternate(baselineBundle: string, agentBundle: string, helper: st
       perCpu[which].push(storedPerCpu);
       console.log(
         `  round ${round + 1} ${which.padEnd(3)}: ${fmt(perSecond(run.store.inWindow, run.windowMs))} readings/s stored, ${fmt(storedPerCpu)} per CPU second, ` +
-          `longest stall ${fmt(run.longestStallMs)} ms (idle process on its CPU ${fmt(run.canaryStallMs)}), longest commit <= ${fmt(run.flushLongestUpToMs)} ms, ${fmt(mib(rssFigures(run).max.rssBytes), 1)} MiB max RSS, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
+          `longest stall ${stallText(run)}, longest commit <= ${fmt(run.flushLongestUpToMs)} ms, ${rssMaxText(run)}, ${fmt(run.dropped)} dropped; load average ${fmt(load, 2)} before it`,
       );
     }
   }
@@ -362,17 +408,29 @@ try {
       console.log(
         `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms from BEGIN to COMMIT done (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
       );
-      console.log(
-        `  longest main-thread stall (window)  : ${fmt(fastAgent.longestStallMs)} ms; an idle process on the same CPU ${fmt(fastAgent.canaryStallMs)} ms  (target <= ${TARGET.stallMs} ms at 200k readings/s)`,
-      );
+      console.log(`  longest main-thread stall (window)  : ${stallText(fastAgent)}  (target <= ${TARGET.stallMs} ms at 200k readings/s)`);
       recordFigure({
         name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms`,
-        value: fastAgent.longestStallMs,
+        value: fastAgent.longestStallUpToMs,
         unit: 'ms',
         target: { text: `issue 21 (not shared/README.md): <= ${TARGET.stallMs} ms at 200k readings/s`, atMost: TARGET.stallMs },
         baseline: { name: 'an idle process on the same CPU', value: fastAgent.canaryStallMs },
       });
       console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
+      if (canRaisePriority) {
+        // The stall above is mostly the agent waiting for its CPU while other work runs on it: once more, ahead of that work.
+        const stallRun = await runAgent(agentBundle, helperBundle, configFor('stall', fast.profiles), MEASURE_S, null, STALL_NICE);
+        console.log(
+          `  the same at nice ${STALL_NICE}, idle process too: longest stall ${stallText(stallRun)}; ${fmt(perSecond(stallRun.store.inWindow, stallRun.windowMs))} readings/s stored, ${fmt(stallRun.store.inWindow / (stallRun.cpuMs / 1000))} per CPU second  (target <= ${TARGET.stallMs} ms)`,
+        );
+        recordFigure({
+          name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms, agent at nice ${STALL_NICE}`,
+          value: stallRun.longestStallUpToMs,
+          unit: 'ms',
+          target: { text: `issue 21 (not shared/README.md): <= ${TARGET.stallMs} ms at 200k readings/s`, atMost: TARGET.stallMs },
+          baseline: { name: 'an idle process on the same CPU at the same niceness', value: stallRun.canaryStallMs },
+        });
+      } else console.log(`  (no stall run at nice ${STALL_NICE}: raising the priority needs root or CAP_SYS_NICE)`);
 
       const { store } = fastAgent;
       const bytesPerReading = (store.fileBytes - store.emptyFileBytes) / store.total;

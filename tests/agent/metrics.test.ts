@@ -212,7 +212,13 @@ describe('/metrics of a running agent', () => {
     expect(health.status).toBe(body.healthy ? 200 : 503);
     if (!body.healthy) expect(body.reasons.join()).toMatch(/event loop stalled/);
     await waitFor('lag alarm cleared', () => lag(false));
-    expect(parseExposition(metricsOf(agent)).get('hazmon_event_loop_stalled_windows_total')!.samples[0]!.value).toBeGreaterThanOrEqual(1);
+    const exposition = parseExposition(metricsOf(agent));
+    expect(exposition.get('hazmon_event_loop_stalled_windows_total')!.samples[0]!.value).toBeGreaterThanOrEqual(1);
+    // The blocked window is counted among the windows whose largest delay was over the limit (500 ms: a bucket bound).
+    const windowMaxima = exposition.get('hazmon_event_loop_lag_window_max_seconds')!.samples.filter((sample) => sample.name.endsWith('_bucket'));
+    const windowsUpTo = (le: string) => windowMaxima.find((sample) => sample.labels['le'] === le)!.value;
+    expect(limits.eventLoopLagMs).toBe(500);
+    expect(windowsUpTo('+Inf') - windowsUpTo('0.5')).toBeGreaterThanOrEqual(1);
     const rows = await waitForRows(
       () => agent.reader.alarmEventsAfter(0),
       (found) => found.filter((row) => row.ruleId === 'event_loop_lag').length === 2,

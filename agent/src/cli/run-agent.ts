@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { messageOf } from '@hazmon/errors';
 import type { AgentEvent, AgentServer, EventDurability, RunningServer } from '../runtime/index.ts';
-import { Agent, RuntimeError, startServiceHooks } from '../runtime/index.ts';
+import { Agent, collectStartupGarbage, RuntimeError, startServiceHooks } from '../runtime/index.ts';
 import type { CliIo } from './command.ts';
 import { EXIT, UsageError } from './command.ts';
 import { loadConfigOrReport } from './load-config.ts';
@@ -118,6 +118,8 @@ function firstSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals
  */
 async function startAgent(file: string, io: CliIo): Promise<Agent | null> {
   const config = loadConfigOrReport(file, io, (problems) => `hazmon run: ${problems} problem(s) in ${file}: not started`);
+  // The parse's and the checks' garbage, before the store and the engine add theirs.
+  collectStartupGarbage();
   return config && Agent.start(config, { log: (line) => io.stderr.write(`${line}\n`) });
 }
 

@@ -69,6 +69,7 @@ import { fingerprints, fixedFieldChanges, reloadSummary, runningConfig } from '.
 import type { RuntimeAlarmInput, RuntimeAlarmView } from './runtime-alarms.ts';
 import { RuntimeAlarms } from './runtime-alarms.ts';
 import type { Retiring } from './sources.ts';
+import { collectStartupGarbage } from './startup-garbage.ts';
 import { ModbusLines, SourceUnits } from './sources.ts';
 import { SourceHealth } from './source-health.ts';
 import type { AgentStats } from './stats.ts';
@@ -134,6 +135,10 @@ export class Agent implements AgentApi {
   });
   /** An OPC UA notification's readings as rows (refilled by the next one). */
   private readonly notificationRows = new ReadingRowBuffer(64);
+  /** A batch's plain rows for the store (their row, the store's index of the point, the value), grown to the longest batch. */
+  private plainRows = new Int32Array(128);
+  private plainStoreIndexes = new Int32Array(128);
+  private plainValues = new Float64Array(128);
   private readonly readingListeners = new Set<ReadingsListener>();
   private readonly rejectedPoints = new Set<string>();
   /**
@@ -244,12 +249,14 @@ export class Agent implements AgentApi {
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
       // points) until the WAL reaches DuckDB's checkpoint_threshold; nothing else writes yet.
       await store.checkpoint();
+      collectStartupGarbage();
       const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, log), thresholdOverrides, options);
       holder.agent = agent;
       await agent.retireOverrides(overridden, 'start');
       const latched = await agent.latches.restore(await store.latestActionEvents());
       agent.restoreAlarms(await store.latestAlarmStates());
       agent.latches.hold(latched);
+      collectStartupGarbage();
       agent.run(options.tickIntervalMs ?? 250);
       return agent;
     } catch (error) {
@@ -936,6 +943,8 @@ export class Agent implements AgentApi {
     this.engine.processRows(rows, routes.engine);
     let readings: Reading[] | undefined;
     if (this.latches.awaitingReadings) this.latches.noteReadings((readings = rows.readings()));
+    if (rows.length > this.plainRows.length) this.growPlainRows(rows.length);
+    let plain = 0;
     for (let row = 0; row < rows.length; row += 1) {
       const route = rows.point[row]!;
       const reading = rows.objectAt(row);
@@ -945,8 +954,15 @@ export class Agent implements AgentApi {
         if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!);
         else this.latest.noteAt(slot, reading);
       }
-      this.storeRow(rows, row);
+      const storeIndex = routes.store[route] ?? -1;
+      if (reading === undefined && storeIndex >= 0) {
+        this.plainRows[plain] = row;
+        this.plainStoreIndexes[plain] = storeIndex;
+        this.plainValues[plain] = rows.value[row]!;
+        plain += 1;
+      } else this.storeRow(rows, row);
     }
+    this.storePlainRows(rows, plain);
     // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
     if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
     if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
@@ -981,6 +997,31 @@ export class Agent implements AgentApi {
   private storeStopReadings(rows: ReadingRows): void {
     this.counts.reloadStopReadings += rows.length;
     for (let row = 0; row < rows.length; row += 1) this.storeRow(rows, row);
+  }
+
+  /**
+   * The batch's plain rows to the store in one call (`writeValues`: a call per reading boxed its time and value); a row
+   * it cannot queue goes alone through `storeRow`, which counts it dropped or refused.
+   */
+  private storePlainRows(rows: ReadingRows, count: number): void {
+    for (let from = 0; from < count; ) {
+      let stopped = from;
+      try {
+        stopped = this.store.writeValues(rows.receiveTime, this.plainStoreIndexes, this.plainValues, from, count);
+      } catch {
+        // The store closed: each row alone is refused and counted below.
+      }
+      if (stopped === count) return;
+      this.storeRow(rows, this.plainRows[stopped]!);
+      from = stopped + 1;
+    }
+  }
+
+  private growPlainRows(length: number): void {
+    const capacity = 2 ** Math.ceil(Math.log2(length));
+    this.plainRows = new Int32Array(capacity);
+    this.plainStoreIndexes = new Int32Array(capacity);
+    this.plainValues = new Float64Array(capacity);
   }
 
   /** A row to the store by the store's index of its point; a point the store does not know is refused as before. */

@@ -1,6 +1,8 @@
 /** Event-loop delay of the agent's process (perf_hooks), judged once per window: over the limit raises a runtime alarm, a calm window clears it. */
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LatencySnapshot } from '../latency-histogram.ts';
+import { LatencyHistogram } from '../latency-histogram.ts';
 import type { RuntimeAlarmInput } from './runtime-alarms.ts';
 
 export interface EventLoopLagSnapshot {
@@ -15,6 +17,8 @@ export interface EventLoopLagSnapshot {
   readonly windows: number;
   /** True from a window over the limit until a window under it. */
   readonly stalled: boolean;
+  /** Every window's largest delay, counted by bucket: how many windows held the loop how long, read by two scrapes. */
+  readonly windowMaxima: LatencySnapshot;
 }
 
 export interface EventLoopLagOptions {
@@ -33,6 +37,8 @@ const RESOLUTION_MS = 10;
  */
 const PROBE_MS = 50;
 const NS_PER_MS = 1e6;
+/** Buckets of a window's largest delay, ms: fine around issue 21's 20 ms, coarse beyond. */
+const WINDOW_MAX_BOUNDS_MS = [5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000] as const;
 
 export const EVENT_LOOP_LAG_ALARM = 'agent/event_loop_lag';
 
@@ -47,6 +53,7 @@ export class EventLoopLagMonitor {
   private stalledWindows = 0;
   private windows = 0;
   private stalled = false;
+  private readonly windowMaxima = new LatencyHistogram(WINDOW_MAX_BOUNDS_MS);
 
   constructor(private readonly options: EventLoopLagOptions) {}
 
@@ -67,7 +74,7 @@ export class EventLoopLagMonitor {
   }
 
   snapshot(): EventLoopLagSnapshot {
-    return { ...this.last, maxEverMs: this.maxEverMs, stalledWindows: this.stalledWindows, windows: this.windows, stalled: this.stalled };
+    return { ...this.last, maxEverMs: this.maxEverMs, stalledWindows: this.stalledWindows, windows: this.windows, stalled: this.stalled, windowMaxima: this.windowMaxima.snapshot() };
   }
 
   /** How much later than due the probe runs: a blocked loop shows here as the length of the block. */
@@ -93,6 +100,7 @@ export class EventLoopLagMonitor {
     histogram.reset();
     this.windowLateMs = 0;
     this.windows += 1;
+    this.windowMaxima.record(this.last.maxMs);
     if (this.last.maxMs > this.maxEverMs) this.maxEverMs = this.last.maxMs;
     const over = this.last.maxMs > this.options.limitMs;
     if (over) this.stalledWindows += 1;

@@ -51,3 +51,4 @@ export { majorHazardGrade, siteGrades, WARNING_GRADES, warningGrades } from './g
 export type { MajorHazardGrade, SiteGrades, WarningGrade, WarningGrades } from './grades.ts';
 export { RuntimeError } from './errors.ts';
 export type { RuntimeErrorCode } from './errors.ts';
+export { collectStartupGarbage } from './startup-garbage.ts';

@@ -186,6 +186,7 @@ export function renderMetrics(input: MetricsInput): string {
     .single('event_loop_lag_max_seconds', 'gauge', 'Largest event-loop delay over the last window', seconds(loop.maxMs))
     .single('event_loop_stalled', 'gauge', '1 while the event-loop delay is over its limit (alarm agent/event_loop_lag)', flag(loop.stalled))
     .single('event_loop_stalled_windows_total', 'counter', 'Windows whose largest event-loop delay was over the limit', loop.stalledWindows)
+    .histogram('event_loop_lag_window_max_seconds', 'Largest event-loop delay of each window', [[{}, loop.windowMaxima]])
     .single('runtime_alarms_active', 'gauge', 'Runtime alarms (comms loss, store, shut-off, heartbeat, event loop) now active', agent.runtimeAlarmsActive.length);
   if (input.alarmsActive) {
     out.family('alarms_active', 'gauge', 'Engine alarms not in state normal, by priority');

@@ -36,6 +36,11 @@ export class PointRegistry {
     return id;
   }
 
+  /** Whether the store handed out this index (idOf would not throw). */
+  has(index: number): boolean {
+    return this.ids[index] !== undefined;
+  }
+
   divisorOf(index: number): number {
     return this.divisors[index] ?? Number.NaN;
   }

@@ -36,6 +36,31 @@ describe('RawReadingQueue', () => {
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
   });
 
+  it('queues a batch of plain values as offerValue does, stopping before a row it cannot queue', () => {
+    const points = registry();
+    const one = new RawReadingQueue(8);
+    for (const [index, value] of [
+      [0, 1.23],
+      [1, 20.94],
+    ] as const)
+      one.offerValue(index, 5000, value, points);
+    const batch = new RawReadingQueue(8);
+    const indexes = Int32Array.of(0, 1, 0, 7, 1);
+    const values = Float64Array.of(1.23, 20.94, Number.NaN, 1, 2);
+    // Row 2 is not a finite number, row 3 names a point the store never handed out: each stops the batch before it.
+    expect(batch.offerValues(5000, indexes, values, 0, 5, points)).toBe(2);
+    expect(batch.offerValues(5000, indexes, values, 3, 5, points)).toBe(3);
+    expect(batch.offerValues(5000, indexes, values, 4, 5, points)).toBe(5);
+    const columns = (queue: RawReadingQueue, rows: number) =>
+      Array.from({ length: rows }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
+    expect(columns(batch, 2)).toEqual(columns(one, 2));
+    expect([batch.depth, batch.valueScaled[2], batch.flags[2]]).toEqual([3, 20, HAS_VALUE]);
+    // A full queue stops it too; a time that is not epoch ms stops it at once.
+    const full = new RawReadingQueue(2);
+    expect(full.offerValues(5000, Int32Array.of(0, 0, 0), Float64Array.of(1, 2, 3), 0, 3, points)).toBe(2);
+    expect(batch.offerValues(-1, indexes, values, 0, 2, points)).toBe(0);
+  });
+
   it('moves the readings still waiting to the first slot once the ones before them are committed', () => {
     const points = registry();
     const queue = new RawReadingQueue(8);

@@ -281,7 +281,7 @@ export class HazmonStore {
   static async open(options: StoreOptions): Promise<HazmonStore> {
     const retention = retentionPolicy(options.rawRetentionDays, options.minuteRollupRetentionDays, options.coarseRollupRetentionDays);
     const flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 1000);
-    const flushBatchRows = positiveInteger(options.flushBatchRows, 16_384, 'flushBatchRows');
+    const flushBatchRows = positiveInteger(options.flushBatchRows, 65_536, 'flushBatchRows');
     const rollupIntervalMs = positiveInteger(options.rollupIntervalMs, 5000, 'rollupIntervalMs');
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
@@ -411,13 +411,30 @@ export class HazmonStore {
     return this.queued(this.queue.offerValue(pointIndex, receiveTime, value, this.points));
   }
 
+  /**
+   * `writeValue` for rows [from, to) of readings received at one time: `indexes` (the points' indexes) and `values`,
+   * queued in one loop. Stops before the first row it cannot queue (a bad value, the queue full) and returns where:
+   * `to` when it queued them all; `writeValue` on that row then throws or drops it (and counts it).
+   */
+  writeValues(receiveTime: number, indexes: Int32Array, values: Float64Array, from: number, to: number): number {
+    this.assertOpen('writeReading');
+    const stopped = this.queue.offerValues(receiveTime, indexes, values, from, to, this.points);
+    if (stopped > from) this.countQueued(stopped - from);
+    return stopped;
+  }
+
   /** Counts a reading queued or dropped (`accepted` false: the queue was full), watches the queue's depth. */
   private queued(accepted: boolean): boolean {
     if (!accepted) {
       this.countDrop();
       return false;
     }
-    this.rawAccepted += 1;
+    this.countQueued(1);
+    return true;
+  }
+
+  private countQueued(readings: number): void {
+    this.rawAccepted += readings;
     const depth = this.queue.depth;
     if (!this.queueHigh && depth >= this.queue.capacity * HIGH_WATER) {
       this.queueHigh = true;
@@ -427,7 +444,6 @@ export class HazmonStore {
       this.flushScheduled = true;
       setImmediate(() => void this.flush());
     }
-    return true;
   }
 
   /**

@@ -16,7 +16,7 @@ export interface StoreOptions {
   readonly queueCapacity?: number;
   /** Raw readings are committed at least this often. Default 500, at most 1000. */
   readonly flushIntervalMs?: number;
-  /** A flush starts early once this many readings wait. Default 16384. */
+  /** A flush starts early once this many readings wait. Default 65536 (a third of a second at 200k readings/s). */
   readonly flushBatchRows?: number;
   /** How often closed minutes are rolled up. Default 5000. */
   readonly rollupIntervalMs?: number;

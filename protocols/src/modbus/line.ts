@@ -2,11 +2,12 @@
  * One queue per Modbus line (a TCP connection or a serial port): one request in flight, a timeout on every
  * request, retries, per-slave exponential back-off and reconnection after the connection is lost.
  */
-import modbusSerial from 'modbus-serial';
 import { z } from 'zod';
 import { messageOf } from '@hazmon/errors';
 import type { QualityReasonCode } from '../reading.ts';
-import { ScreenedTcpPort } from './tcp-port.ts';
+import type { ClientFailure, ClientRequest, LineClient } from './line-client.ts';
+import { SerialClient } from './serial-client.ts';
+import { ModbusTcpClient } from './tcp-client.ts';
 
 export interface TcpLineConfig {
   readonly id: string;
@@ -127,33 +128,23 @@ export function newCounters(): ModbusCounters {
   };
 }
 
-/** The outcome of one job: register bytes or bits, or a failure with a reason code and detail. */
+/**
+ * The outcome of one job: register bytes (the line client's buffer: read them in `done`, copy to keep them) or bits,
+ * or a failure with a reason code and detail.
+ */
 export type JobOutcome =
   | { readonly ok: true; readonly registers: Buffer | null; readonly bits: readonly boolean[] | null }
   | { readonly ok: false; readonly code: QualityReasonCode; readonly detail: string; readonly exceptionCode?: number };
 
 /** A request to run on a line. */
-export interface LineJob {
-  readonly unitId: number;
-  /** 1-4 read; 5, 6, 15, 16 write. */
-  readonly functionCode: 1 | 2 | 3 | 4 | 5 | 6 | 15 | 16;
-  readonly address: number;
-  readonly quantity: number;
-  /** Write payload: a coil state, one register, coil states or register words. */
-  readonly payload?: boolean | number | readonly boolean[] | readonly number[];
+export interface LineJob extends ClientRequest {
   readonly counters: ModbusCounters;
   /** Writes and their read-backs: jump the queue and are sent even to a slave in back-off. */
   readonly urgent?: boolean;
   readonly done: (outcome: JobOutcome) => void;
 }
 
-type Callback = (error: unknown, result: unknown) => void;
-
 const SILENT_ATTEMPTS_BEFORE_RECONNECT = 3;
-
-// modbus-serial is CommonJS; under NodeNext its class is the default export's `default`.
-const ModbusClient = modbusSerial.default;
-type ModbusClient = InstanceType<typeof ModbusClient>;
 
 interface SlaveHealth {
   failures: number;
@@ -162,16 +153,27 @@ interface SlaveHealth {
   periodMs: number;
 }
 
+/** The request on the wire: one object per line, reused by every request. */
+interface InFlight {
+  job: LineJob;
+  attempt: number;
+  token: number;
+  sentAt: number;
+  /** An RTU line holding still after its timeout (see quietAfterTimeoutMs). */
+  quiet: boolean;
+}
+
 /** A serialized Modbus line. Jobs queue in order; urgent jobs (writes, commands) jump the queue. */
 export class ModbusLine {
   readonly timing: LineTiming;
-  private client: ModbusClient | null = null;
+  private client: LineClient | null = null;
   private state: 'idle' | 'connecting' | 'open' | 'down' | 'stopped' = 'idle';
   private readonly queue: LineJob[] = [];
   private queueHead = 0;
   private readonly urgent: LineJob[] = [];
-  /** The request on the wire; `quiet` once an RTU line holds still after its timeout (see quietAfterTimeoutMs). */
-  private inFlight: { job: LineJob; attempt: number; token: number; sentAt: number; quiet?: boolean } | null = null;
+  /** The request on the wire (`flight`), or null. */
+  private inFlight: InFlight | null = null;
+  private flight: InFlight | null = null;
   private token = 0;
   private reconnectDelay: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -225,25 +227,14 @@ export class ModbusLine {
   private connect(): void {
     this.state = 'connecting';
     const { config } = this;
-    // Over TCP our own port screens each frame (modbus-serial's would take a non-Modbus protocol id for an answer).
-    const port =
-      config.kind === 'tcp' ? new ScreenedTcpPort({ host: config.host, port: config.port, connectTimeoutMs: this.timing.timeoutMs }, (detail) => this.refusedFrame(client, detail)) : undefined;
-    const client = new ModbusClient(port);
-    this.client = client;
-    client.setTimeout(this.timing.timeoutMs);
-    const opening =
+    const { timeoutMs } = this.timing;
+    const client: LineClient =
       config.kind === 'tcp'
-        ? new Promise<void>((resolve, reject) => client.open((error: unknown) => (error ? reject(error) : resolve())))
-        : // Unset serial settings fall back to the Modbus serial-line defaults: 19200 baud, even parity, 8 data bits.
-          client.connectRTUBuffered(config.path, {
-            baudRate: config.baudRate ?? 19200,
-            parity: config.parity ?? 'even',
-            dataBits: config.dataBits ?? 8,
-            stopBits: config.stopBits ?? 1,
-          });
-    client.on('close', () => this.lost(client, 'connection closed by peer'));
-    client.on('error', (error: unknown) => this.lost(client, messageOf(error)));
-    opening.then(
+        ? new ModbusTcpClient({ host: config.host, port: config.port, timeoutMs }, (failure, registers, bits) => this.answered(client, failure, registers, bits))
+        : new SerialClient({ ...config, timeoutMs }, (failure, registers, bits) => this.answered(client, failure, registers, bits));
+    this.client = client;
+    client.onLost((why) => this.lost(client, why));
+    client.open().then(
       () => {
         if (this.client !== client || this.state !== 'connecting') return;
         this.state = 'open';
@@ -255,14 +246,8 @@ export class ModbusLine {
     );
   }
 
-  /** The port refused a frame as not Modbus: the request in flight failed with a frame error (settled as any other). */
-  private refusedFrame(client: ModbusClient, detail: string): void {
-    if (this.client !== client || this.inFlight === null || this.inFlight.quiet) return;
-    this.answered(this.inFlight.token, new Error(`frame refused: ${detail}`), undefined);
-  }
-
   /** The connection is gone: fail what is in flight and queued (no silent gaps), then reconnect with back-off. */
-  private lost(client: ModbusClient, why: string): void {
+  private lost(client: LineClient, why: string): void {
     if (this.client !== client || this.state === 'stopped' || this.state === 'down') return;
     this.state = 'down';
     this.lastError = why;
@@ -282,7 +267,7 @@ export class ModbusLine {
    * A fresh connection for a byte stream out of step. The line was not lost: the other units' queued jobs wait for the
    * new connection rather than fail as a comms loss; if it cannot be made, that is a loss (see `lost`).
    */
-  private resynchronise(client: ModbusClient, why: string): void {
+  private resynchronise(client: LineClient, why: string): void {
     if (this.client !== client || this.state !== 'open') return;
     this.lastError = why;
     this.silentAttempts = 0;
@@ -344,66 +329,48 @@ export class ModbusLine {
   }
 
   private send(job: LineJob, attempt: number): void {
-    const client = this.client!;
-    const token = ++this.token;
-    this.inFlight = { job, attempt, token, sentAt: this.now() };
+    const flight = this.flight ?? { job, attempt, token: 0, sentAt: 0, quiet: false };
+    this.flight = flight;
+    flight.job = job;
+    flight.attempt = attempt;
+    flight.token = ++this.token;
+    flight.sentAt = this.now();
+    flight.quiet = false;
+    this.inFlight = flight;
     job.counters.requests += 1;
-    const callback: Callback = (error, result) => this.answered(token, error, result);
-    const { unitId, address, quantity, payload } = job;
-    switch (job.functionCode) {
-      case 1:
-        return client.writeFC1(unitId, address, quantity, callback);
-      case 2:
-        return client.writeFC2(unitId, address, quantity, callback);
-      case 3:
-        return client.writeFC3(unitId, address, quantity, callback);
-      case 4:
-        return client.writeFC4(unitId, address, quantity, callback);
-      case 5:
-        return client.writeFC5(unitId, address, payload as boolean, callback);
-      case 6:
-        return client.writeFC6(unitId, address, payload as number, callback);
-      case 15:
-        return client.writeFC15(unitId, address, [...(payload as boolean[])], callback);
-      case 16:
-        return client.writeFC16(unitId, address, [...(payload as number[])], callback);
-    }
+    this.client!.send(job);
   }
 
-  private answered(token: number, error: unknown, result: unknown): void {
+  /** What the client reports for the request in flight; a report from a client the line no longer uses is dropped. */
+  private answered(client: LineClient, failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null): void {
     const flying = this.inFlight;
-    // A late answer (after a timeout or a lost connection already settled the job) is dropped.
-    if (!flying || flying.token !== token) return;
-    if (error && this.config.kind === 'rtu' && !flying.quiet && this.timing.quietAfterTimeoutMs > 0) {
-      const code = classify(error, this.timing.timeoutMs).code;
-      if (code === 'timeout' || code === 'frame') {
-        // The line stays busy (nothing else is sent) until the gap has passed: a late answer arriving meanwhile
-        // finds no request waiting and modbus-serial drops it. Settling then goes on as below.
-        const quietToken = ++this.token;
-        this.inFlight = { ...flying, token: quietToken, quiet: true };
-        setTimeout(() => this.answered(quietToken, error, result), this.timing.quietAfterTimeoutMs).unref();
-        return;
-      }
+    if (this.client !== client || flying === null || flying.quiet) return;
+    if (failure && this.config.kind === 'rtu' && this.timing.quietAfterTimeoutMs > 0 && (failure.code === 'timeout' || failure.code === 'frame')) {
+      // The line stays busy (nothing else is sent) until the gap has passed: a late answer arriving meanwhile
+      // finds no request waiting and modbus-serial drops it. Settling then goes on as below.
+      flying.quiet = true;
+      const token = ++this.token;
+      flying.token = token;
+      setTimeout(() => {
+        if (this.inFlight === flying && flying.token === token) this.settle(failure, null, null);
+      }, this.timing.quietAfterTimeoutMs).unref();
+      return;
     }
+    this.settle(failure, registers, bits);
+  }
+
+  private settle(failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null): void {
+    const { job, attempt, sentAt } = this.inFlight!;
     this.inFlight = null;
-    const { job, attempt } = flying;
-    if (!error) {
+    if (failure === null) {
       job.counters.responses += 1;
-      job.counters.responseMs += this.now() - flying.sentAt;
+      job.counters.responseMs += this.now() - sentAt;
       this.slaves.delete(job.unitId);
       this.silentAttempts = 0;
-      const { data, buffer } = result as { data?: unknown; buffer?: Buffer };
-      const bitsRead = job.functionCode === 1 || job.functionCode === 2;
-      const registersRead = job.functionCode === 3 || job.functionCode === 4;
-      this.finish(job, {
-        ok: true,
-        registers: registersRead ? (buffer ?? null) : null,
-        bits: bitsRead ? (data as boolean[]) : null,
-      });
+      this.finish(job, { ok: true, registers, bits });
       this.pump();
       return;
     }
-    const failure = classify(error, this.timing.timeoutMs);
     if (failure.code === 'exception') job.counters.exceptions += 1;
     else if (failure.code === 'timeout') {
       job.counters.timeouts += 1;
@@ -413,7 +380,7 @@ export class ModbusLine {
     if (failure.code === 'frame' && this.config.kind === 'tcp' && this.client) {
       // A malformed MBAP length leaves the TCP byte stream out of step: every later answer would be misparsed and
       // surface as timeouts. Report the frame error, then reconnect to resynchronise instead of retrying.
-      this.finish(job, { ok: false, code: failure.code, detail: failure.detail });
+      this.finish(job, { ok: false, ...failure });
       this.resynchronise(this.client, `garbled frame, reconnecting to resynchronise: ${failure.detail}`);
       return;
     }
@@ -458,42 +425,14 @@ export class ModbusLine {
   private async closeClient(): Promise<void> {
     const client = this.client;
     this.client = null;
-    if (client) await new Promise<void>((resolve) => client.close(() => resolve()));
+    await client?.close();
   }
 }
 
-function destroyQuietly(client: ModbusClient): void {
+function destroyQuietly(client: LineClient): void {
   try {
-    client.destroy(() => undefined);
+    client.destroy();
   } catch {
     // Already torn down; nothing left to release.
   }
-}
-
-/** Maps a modbus-serial error onto a reason code: exception, timeout, frame or connection. */
-function classify(error: unknown, timeoutMs: number): { code: QualityReasonCode; detail: string; exceptionCode?: number } {
-  const record = (error ?? {}) as { modbusCode?: unknown; errno?: unknown; message?: unknown };
-  if (typeof record.modbusCode === 'number') {
-    return { code: 'exception', detail: `exception ${record.modbusCode}: ${exceptionName(record.modbusCode)}`, exceptionCode: record.modbusCode };
-  }
-  if (record.errno === 'ETIMEDOUT') return { code: 'timeout', detail: `timeout after ${timeoutMs} ms` };
-  const message = messageOf(error);
-  if (record.errno === 'ECONNREFUSED' || /Port Not Open/i.test(message)) return { code: 'connection', detail: message };
-  return { code: 'frame', detail: message };
-}
-
-const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
-  1: 'illegal function',
-  2: 'illegal data address',
-  3: 'illegal data value',
-  4: 'slave device failure',
-  5: 'acknowledge',
-  6: 'slave device busy',
-  8: 'memory parity error',
-  10: 'gateway path unavailable',
-  11: 'gateway target failed to respond',
-};
-
-function exceptionName(code: number): string {
-  return EXCEPTION_NAMES[code] ?? 'unknown exception';
 }

@@ -7,9 +7,11 @@ import { registerLabel } from './point.ts';
 
 type WriteFunction = 5 | 6 | 16;
 
-/** Runs one urgent job on the line and resolves with its outcome. */
+/** Runs one urgent job on the line and resolves with its outcome (its register bytes copied: the line's are lent for `done` only). */
 function run(line: ModbusLine, job: Omit<LineJob, 'done' | 'urgent'>): Promise<JobOutcome> {
-  return new Promise((resolve) => line.enqueue({ ...job, urgent: true, done: resolve }));
+  return new Promise((resolve) =>
+    line.enqueue({ ...job, urgent: true, done: (outcome) => resolve(outcome.ok && outcome.registers ? { ...outcome, registers: Buffer.from(outcome.registers) } : outcome) }),
+  );
 }
 
 /** Raw words for a register write, checked to fit the point's type. */
