@@ -83,9 +83,10 @@ export function gatewayUserName(gateway: string): string {
 
 /**
  * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
- * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1).
+ * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1). `moreUsers`: entries of
+ * the account's users as written in the config file (e.g. what `hazmon-hub gateway add` prints).
  */
-export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean } = {}): Promise<NatsServer> {
+export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean; readonly moreUsers?: readonly string[] } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-nats-'));
   const certificate = options.tls ? selfSignedCertificate(dir) : null;
   const port = await freePort();
@@ -96,6 +97,7 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
       ({ gateway, password }) =>
         `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
     ),
+    ...(options.moreUsers ?? []),
   ];
   const config = join(dir, 'nats.conf');
   writeFileSync(
@@ -103,7 +105,9 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
     `listen: 127.0.0.1:${port}
 ${certificate ? `tls { cert_file: ${JSON.stringify(certificate.cert)}, key_file: ${JSON.stringify(certificate.key)} }` : ''}
 jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 1GB }
-accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] } }
+accounts { HAZMON { jetstream: enabled, users: [
+  ${users.join('\n  ')}
+] } }
 `,
   );
   const process = new ServiceProcess('nats-server', 'nats-server', ['-c', config]);

@@ -17,6 +17,11 @@ export type UplinkKind = (typeof UPLINK_KINDS)[number];
 /** A gateway code as a subject token: no dots, wildcards or spaces (the agent's config checks the same). */
 const gatewayCode = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
+/** Whether a gateway code can name its subjects (the hub's enrolment checks it as the gateway's config does). */
+export function isGatewayCode(code: string): boolean {
+  return gatewayCode.safeParse(code).success;
+}
+
 /** `hazmon.<gatewayCode>.<kind>`: the only subjects a gateway's credentials may publish to. */
 export function uplinkSubject(gateway: string, kind: UplinkKind): string {
   return `${SUBJECT_ROOT}.${gateway}.${kind}`;
