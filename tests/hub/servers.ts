@@ -17,7 +17,7 @@ import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
 
 /** A port nothing listens on now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
