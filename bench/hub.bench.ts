@@ -231,8 +231,10 @@ api: { host: 127.0.0.1, port: 0 }
   const started = performance.now();
   const passed: Record<'sites' | 'events' | 'minutes', number> = { sites: Number.NaN, events: Number.NaN, minutes: Number.NaN };
   while (Number.isNaN(passed.minutes)) {
+    const asked = performance.now();
     const { ackFloor } = await consumerState(manager);
     const at = (performance.now() - started) / 1000;
+    if (performance.now() - asked > 1000) console.log(`  (the consumer's state took ${fmt((performance.now() - asked) / 1000, 1)} s to read at ${fmt(at, 1)} s: ack floor ${ackFloor})`);
     if (Number.isNaN(passed.sites) && ackFloor >= sitesEnd) passed.sites = at;
     if (Number.isNaN(passed.events) && ackFloor >= eventsEnd) passed.events = at;
     if (ackFloor >= minutesEnd) passed.minutes = at;

@@ -7,6 +7,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   AGGREGATE_ROWS_PER_MESSAGE,
+  SITE_POINTS_PER_MESSAGE,
   UPLINK_VERSION,
   uplinkMessageId,
   uplinkSubject,
@@ -65,8 +66,8 @@ export class SimulatedGateway {
     }
   }
 
-  /** The site and its points' regulatory metadata, as the uplink sends at start. */
-  publishSite(time: number): Promise<void> {
+  /** The site and its points' regulatory metadata in parts of at most 500 points, as the uplink sends at start. */
+  async publishSite(time: number): Promise<void> {
     const metadata = this.points.map((pointId, index) => ({
       pointId,
       indicatorCode: `${this.code}-${index}`,
@@ -78,17 +79,20 @@ export class SimulatedGateway {
       latitude: 39.9,
       disable: null,
     }));
-    const message: SiteMessage = {
-      v: UPLINK_VERSION,
-      gateway: this.code,
-      time,
-      configHash: 'bench',
-      part: 0,
-      parts: 1,
-      site: { id: this.code, name: `Site ${this.code}`, timeZone: 'Asia/Shanghai', enterprise: { code: '1101100012NR', name: 'Bench Enterprise' } },
-      points: metadata,
-    };
-    return this.publish('site', 'bench.0', message);
+    const parts = Math.ceil(metadata.length / SITE_POINTS_PER_MESSAGE);
+    for (let part = 0; part < parts; part++) {
+      const message: SiteMessage = {
+        v: UPLINK_VERSION,
+        gateway: this.code,
+        time,
+        configHash: 'bench',
+        part,
+        parts,
+        site: { id: this.code, name: `Site ${this.code}`, timeZone: 'Asia/Shanghai', enterprise: { code: '1101100012NR', name: 'Bench Enterprise' } },
+        points: metadata.slice(part * SITE_POINTS_PER_MESSAGE, (part + 1) * SITE_POINTS_PER_MESSAGE),
+      };
+      await this.publish('site', `bench.${part}`, message);
+    }
   }
 
   /** One alarm life-cycle row, the next seq. */
