@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { messageOf } from '@hazmon/errors';
 import { nkeys } from '@nats-io/transport-node';
-import { gatewayPublishSubjects, isGatewayCode } from '@hazmon/uplink/contract';
+import { gatewayInboxPrefix, gatewayPublishSubjects, isGatewayCode } from '@hazmon/uplink/contract';
 import type { HubConfig } from './config.ts';
 import { HubError } from './errors.ts';
 
@@ -37,7 +37,7 @@ export function enrolGateway(code: string, hub: Pick<HubConfig, 'nats'>, seedFil
     throw new HubError('HAZMON_HUB_ENROL', `seed file ${seedFile}: ${messageOf(error)}`, { cause: error });
   }
   const publicKey = pair.getPublicKey();
-  const natsUser = `{ nkey: ${publicKey}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(code))}] }, subscribe: { allow: ["_INBOX.>"] } } }  # ${code}, enrolled ${new Date(now).toISOString()}`;
+  const natsUser = `{ nkey: ${publicKey}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(code))}] }, subscribe: { allow: [${JSON.stringify(`${gatewayInboxPrefix(code)}.>`)}] } } }  # ${code}, enrolled ${new Date(now).toISOString()}`;
   const servers = hub.nats.servers === undefined ? [] : [hub.nats.servers].flat();
   const gatewayConfig = [
     'site:',

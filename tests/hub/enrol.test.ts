@@ -11,7 +11,8 @@ import { parseAgentConfig } from '@hazmon/agent';
 import { EXIT, HUB_STREAM, runHubCli } from '@hazmon/hub';
 import { ALL_UPLINK_SUBJECTS, uplinkSubject } from '@hazmon/uplink/contract';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
+import { connectionOptions } from '../../uplink/src/connection.ts';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubConnection, startNats, type NatsServer } from './servers.ts';
@@ -70,12 +71,21 @@ describe('hazmon-hub gateway add', () => {
     expect(other.code, other.err).toBe(EXIT.ok);
     const otherUser = other.out.split('\n').find((line) => line.startsWith('{ nkey: '));
 
+    // The printed gateway config, in a site's config, is one the agent's config loader takes.
+    const printed = parse(enrolled.out.slice(enrolled.out.indexOf('\nsite:'))) as { site: { gatewayCode: string }; uplink: object };
+    expect(printed.site.gatewayCode).toBe(CODE);
+    const uplinkSection = enrolled.out.slice(enrolled.out.indexOf('\nuplink:'));
+    const siteConfig = parseAgentConfig(`${readFileSync(SAMPLE_SITE, 'utf8').replace(/gatewayCode: \S+/, `gatewayCode: ${CODE}`)}${uplinkSection}`, SAMPLE_SITE);
+    expect(siteConfig.uplink).toEqual({ ...printed.uplink, healthIntervalS: 30, allowPlainText: false });
+
     nats = await startNats([], { moreUsers: [natsUser!, otherUser!] });
     const hub = await connect(hubConnection(nats));
     connections.push(hub);
     await (await jetstreamManager(hub)).streams.add({ name: HUB_STREAM, subjects: [ALL_UPLINK_SUBJECTS] });
 
-    const gateway = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) });
+    // The gateway connects as its uplink does (that section, on this server without TLS, the seed where the bureau wrote it).
+    const { tls: _tls, ...plain } = siteConfig.uplink!;
+    const gateway = await connect({ ...connectionOptions({ ...plain, servers: [nats.url], auth: { nkeySeedFile: seedFile } }, CODE), maxReconnectAttempts: 0 });
     connections.push(gateway);
     const client = jetstream(gateway);
     const ack = await client.publish(uplinkSubject(CODE, 'health'), '{}');
@@ -83,16 +93,11 @@ describe('hazmon-hub gateway add', () => {
     await expect(client.publish(uplinkSubject('GW-OTHER', 'health'), '{}', { timeout: 2000 })).rejects.toThrow();
     const stream = await (await jetstreamManager(hub)).streams.info(HUB_STREAM, { subjects_filter: '>' });
     expect(stream.state.subjects).toEqual({ [uplinkSubject(CODE, 'health')]: 1 });
+    // Its user may not listen on the other inboxes (the hub's consumer delivers every gateway's messages to the hub's).
+    expect(await gateway.subscribe('_INBOX.>').closed).toBeInstanceOf(Error);
     // A wrong seed is not let in.
-    const stranger = (await import('@nats-io/transport-node')).nkeys.createUser().getSeed();
+    const stranger = nkeys.createUser().getSeed();
     await expect(connect({ servers: nats.url, authenticator: nkeyAuthenticator(stranger), maxReconnectAttempts: 0 })).rejects.toThrow();
-
-    // The printed gateway config, in a site's config, is one the agent's config loader takes.
-    const printed = parse(enrolled.out.slice(enrolled.out.indexOf('\nsite:'))) as { site: { gatewayCode: string }; uplink: object };
-    expect(printed.site.gatewayCode).toBe(CODE);
-    const uplinkSection = enrolled.out.slice(enrolled.out.indexOf('\nuplink:'));
-    const siteConfig = parseAgentConfig(`${readFileSync(SAMPLE_SITE, 'utf8').replace(/gatewayCode: \S+/, `gatewayCode: ${CODE}`)}${uplinkSection}`, SAMPLE_SITE);
-    expect(siteConfig.uplink).toEqual({ ...printed.uplink!, healthIntervalS: 30, allowPlainText: false });
   }, 60_000);
 
   it('refuses a code unfit for subjects and an existing seed file, naming them', async () => {

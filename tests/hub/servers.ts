@@ -9,7 +9,7 @@ import { createServer, connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
-import { gatewayPublishSubjects } from '@hazmon/uplink/contract';
+import { gatewayInboxPrefix, gatewayPublishSubjects } from '@hazmon/uplink/contract';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
@@ -83,7 +83,7 @@ export function gatewayUserName(gateway: string): string {
 
 /**
  * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
- * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1). `moreUsers`: entries of
+ * permissions (its inbox, as the uplink connects, and `_INBOX.>` for the tests' plain clients); with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1). `moreUsers`: entries of
  * the account's users as written in the config file (e.g. what `hazmon-hub gateway add` prints).
  */
 export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean; readonly moreUsers?: readonly string[] } = {}): Promise<NatsServer> {
@@ -95,7 +95,7 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
     `{ user: ${hubUser.user}, password: ${hubUser.password} }`,
     ...gateways.map(
       ({ gateway, password }) =>
-        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
+        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: [${JSON.stringify(`${gatewayInboxPrefix(gateway)}.>`)}, "_INBOX.>"] } } }`,
     ),
     ...(options.moreUsers ?? []),
   ];

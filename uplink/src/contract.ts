@@ -35,6 +35,14 @@ export function gatewayPublishSubjects(gateway: string): string {
   return `${SUBJECT_ROOT}.${gateway}.>`;
 }
 
+/**
+ * The inbox prefix of a gateway's connection, where the stream's acknowledgements come back: its own, so that its user
+ * may subscribe there only. With `_INBOX.>` any gateway could read what the hub's consumer delivers to the hub's inbox.
+ */
+export function gatewayInboxPrefix(gateway: string): string {
+  return `_INBOX_${gateway}`;
+}
+
 /** The gateway and kind a subject names, or null for a subject outside the contract. */
 export function parseUplinkSubject(subject: string): { readonly gateway: string; readonly kind: UplinkKind } | null {
   const [root, gateway, kind, ...rest] = subject.split('.');
