@@ -7,6 +7,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   AGGREGATE_ROWS_PER_MESSAGE,
+  gatewayInboxPrefix,
   SITE_POINTS_PER_MESSAGE,
   UPLINK_VERSION,
   uplinkMessageId,
@@ -47,7 +48,7 @@ export class SimulatedGateway {
     for (let start = 0; start < users.length; start += CONNECT_AT_ONCE) {
       const connected = await Promise.all(
         users.slice(start, start + CONNECT_AT_ONCE).map(async ({ gateway, password }) => {
-          const connection = await connect({ servers: url, user: gatewayUserName(gateway), pass: password, name: `bench-${gateway}` });
+          const connection = await connect({ servers: url, user: gatewayUserName(gateway), pass: password, name: `bench-${gateway}`, inboxPrefix: gatewayInboxPrefix(gateway) });
           return new SimulatedGateway(gateway, points, connection, jetstream(connection), counts);
         }),
       );
