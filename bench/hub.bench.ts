@@ -7,10 +7,11 @@
  * 1. Baselines, on the same servers before the hub starts: the bare VictoriaMetrics import (the backlog's minutes as
  *    Influx lines straight to /write, in the hub's batch size) and the bare PostgreSQL insert (the backlog's events in
  *    batches of the hub's size, the hub's unnest ... ON CONFLICT DO NOTHING statement, into a copy of its table).
- * 2. Catch-up: with the hub stopped, each gateway publishes its site (points' metadata), then EVENTS_BACKLOG alarm
- *    events and BACKLOG_MINUTES minutes of every point, as gateways do returning from an outage; then the hub starts
- *    and the stream's acknowledged floor is followed every 100 ms: the time the hub took for the events and for the
- *    minutes, as rows and samples per second beside the bare imports.
+ * 2. Catch-up, as gateways returning from an outage: with the hub stopped each gateway publishes its site (points'
+ *    metadata) and EVENTS_BACKLOG alarm events; the hub starts and the stream's acknowledged floor is followed every
+ *    100 ms: events per second from the first batch past the sites to the last full batch (a partial last batch waits
+ *    for the fetch's 1-s expiry). The hub stops; BACKLOG_MINUTES minutes of every point are published; it starts again
+ *    (and runs on for the live part): samples per second the same way, beside the bare imports.
  * 3. Live: HAZMON_HUB_BENCH_S seconds (default 600) of national scale: every point's minute a jittered few seconds
  *    after each minute (440k point-minutes a minute: 7.3k/s, 37k samples/s on average, in a burst each minute),
  *    EVENTS_PER_S alarm events a second, health every 30 s per gateway. Every second: what the consumer has not
@@ -28,6 +29,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
+import { AGGREGATE_ROWS_PER_MESSAGE } from '@hazmon/uplink/contract';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -196,15 +198,15 @@ api: { host: 127.0.0.1, port: 0 }
     return { child, log };
   };
   // A first start makes the stream, the consumer and the tables, then stops: the backlog goes in with the hub down.
-  const first = startHub();
+  const setup = startHub();
   const manager = await jetstreamManager(await connect(hubConnection(nats)));
   for (let tries = 0; ; tries++) {
-    if ((await manager.consumers.info(HUB_STREAM, HUB_CONSUMER).catch(() => null)) !== null && first.log.join('').includes('ingest running')) break;
-    if (tries > 600) throw new Error(`the hub did not start: ${first.log.join('')}`);
+    if ((await manager.consumers.info(HUB_STREAM, HUB_CONSUMER).catch(() => null)) !== null && setup.log.join('').includes('ingest running')) break;
+    if (tries > 600) throw new Error(`the hub did not start: ${setup.log.join('')}`);
     await sleep(100);
   }
-  first.child.kill('SIGTERM');
-  await new Promise((resolve) => first.child.once('exit', resolve));
+  setup.child.kill('SIGTERM');
+  await new Promise((resolve) => setup.child.once('exit', resolve));
 
   const now = Date.now();
   const firstBacklogMinute = Math.floor(now / 60_000) * 60_000 - BACKLOG_MINUTES * 60_000;
@@ -215,36 +217,52 @@ api: { host: 127.0.0.1, port: 0 }
   );
 
   const gateways = await SimulatedGateway.connectAll(nats.url, users, POINTS_EACH, counts);
+  /** Starts the hub and follows the stream's acknowledged floor every 100 ms until it reaches `until`: the samples. */
+  const catchUp = async (until: number) => {
+    const hub = startHub();
+    hubProcess = hub.child;
+    const started = performance.now();
+    const samples: { atS: number; floor: number }[] = [];
+    for (let floor = -1; floor < until; ) {
+      floor = (await consumerState(manager)).ackFloor;
+      samples.push({ atS: (performance.now() - started) / 1000, floor });
+      if (hub.child.exitCode !== null) throw new Error(`the hub exited: ${hub.log.join('')}`);
+      await sleep(100);
+    }
+    return { hub, samples };
+  };
+  /** Messages a second between the first sample past `from` and the first at or past `to` (a partial last batch waits for the fetch's expiry: leave it out). */
+  const rateOf = (samples: readonly { atS: number; floor: number }[], from: number, to: number) => {
+    const first = samples.find((sample) => sample.floor > from)!;
+    const last = samples.find((sample) => sample.floor >= to)!;
+    return { perS: (last.floor - first.floor) / (last.atS - first.atS), seconds: last.atS - first.atS };
+  };
+
+  // Catch-up 1: the sites and the events, with the hub down; then the hub started on them.
   await each(gateways, 1, 50, (gateway) => gateway.publishSite(now));
   const sitesEnd = await lastStreamSeq(manager);
   await each(gateways, Math.ceil(EVENTS_BACKLOG / GATEWAY_COUNT), 200, (gateway, index) => (index < EVENTS_BACKLOG ? gateway.publishEvent(now - 600_000 + index) : Promise.resolve()));
   const eventsEnd = await lastStreamSeq(manager);
+  const eventsRound = await catchUp(eventsEnd);
+  const sitesS = eventsRound.samples.find((sample) => sample.floor >= sitesEnd)!.atS;
+  const events = rateOf(eventsRound.samples, sitesEnd, eventsEnd - HUB_BATCH);
+  eventsRound.hub.child.kill('SIGTERM');
+  await new Promise((resolve) => eventsRound.hub.child.once('exit', resolve));
+
+  // Catch-up 2: the minutes, with the hub down; then the hub started on them (it runs on for the live part).
   await each(gateways, BACKLOG_MINUTES, 50, (gateway, index) => gateway.publishMinute(firstBacklogMinute + Math.floor(index / GATEWAY_COUNT) * 60_000));
   const minutesEnd = await lastStreamSeq(manager);
   if (counts.failures > 0) throw new Error(`${counts.failures} publishes failed: ${counts.lastFailure}`);
-  console.log(`backlog in the stream: ${GATEWAY_COUNT} sites (seq ..${sitesEnd}), ${fmt(EVENTS_BACKLOG, 0)} events (..${eventsEnd}), ${BACKLOG_MINUTES} minutes (..${minutesEnd})`);
-
-  const hub = startHub();
-  hubProcess = hub.child;
+  const minutesRound = await catchUp(minutesEnd);
+  const hub = minutesRound.hub;
   const pid = hub.child.pid!;
   const memory = sampleMemory(pid, 200);
-  const started = performance.now();
-  const passed: Record<'sites' | 'events' | 'minutes', number> = { sites: Number.NaN, events: Number.NaN, minutes: Number.NaN };
-  while (Number.isNaN(passed.minutes)) {
-    const asked = performance.now();
-    const { ackFloor } = await consumerState(manager);
-    const at = (performance.now() - started) / 1000;
-    if (performance.now() - asked > 1000) console.log(`  (the consumer's state took ${fmt((performance.now() - asked) / 1000, 1)} s to read at ${fmt(at, 1)} s: ack floor ${ackFloor})`);
-    if (Number.isNaN(passed.sites) && ackFloor >= sitesEnd) passed.sites = at;
-    if (Number.isNaN(passed.events) && ackFloor >= eventsEnd) passed.events = at;
-    if (ackFloor >= minutesEnd) passed.minutes = at;
-    if (hub.child.exitCode !== null) throw new Error(`the hub exited: ${hub.log.join('')}`);
-    await sleep(100);
-  }
-  const hubEventsPerS = EVENTS_BACKLOG / (passed.events - passed.sites);
-  const hubSamplesPerS = (BACKLOG_MINUTES * GATEWAY_COUNT * POINTS_EACH * SAMPLES_PER_ROW) / (passed.minutes - passed.events);
+  const rowsPerMessage = POINTS_EACH / Math.ceil(POINTS_EACH / AGGREGATE_ROWS_PER_MESSAGE);
+  const minutes = rateOf(minutesRound.samples, eventsEnd, minutesEnd - HUB_BATCH);
+  const hubEventsPerS = events.perS;
+  const hubSamplesPerS = minutes.perS * rowsPerMessage * SAMPLES_PER_ROW;
   console.log(
-    `catch-up: sites (${fmt(GATEWAY_COUNT * POINTS_EACH, 0)} points' metadata, hub start included) ${fmt(passed.sites, 1)} s; events ${fmt(passed.events - passed.sites, 1)} s = ${fmt(hubEventsPerS, 0)} rows/s (${fmt(hubEventsPerS / barePostgres, 2)}x bare PostgreSQL); minutes ${fmt(passed.minutes - passed.events, 1)} s = ${fmt(hubSamplesPerS / 1000)}k samples/s (${fmt(hubSamplesPerS / bareVictoria.samplesPerS, 2)}x bare VictoriaMetrics)`,
+    `catch-up: ${GATEWAY_COUNT} sites (${fmt(GATEWAY_COUNT * POINTS_EACH, 0)} points' metadata) done ${fmt(sitesS, 1)} s after the hub's spawn; events ${fmt(hubEventsPerS, 0)} rows/s over ${fmt(events.seconds, 1)} s (${fmt(hubEventsPerS / barePostgres, 2)}x bare PostgreSQL); minutes ${fmt(hubSamplesPerS / 1000)}k samples/s over ${fmt(minutes.seconds, 1)} s (${fmt(hubSamplesPerS / bareVictoria.samplesPerS, 2)}x bare VictoriaMetrics)`,
   );
 
   // Live.
