@@ -7,6 +7,7 @@
  *   hazmon-hub token create CONFIG NAME    a regulator token, printed once (only its hash is kept)
  *   hazmon-hub token revoke CONFIG NAME
  *   hazmon-hub token list CONFIG
+ *   hazmon-hub gateway add CONFIG CODE [PASSWORD_FILE]   enrols a gateway: its NATS password to PASSWORD_FILE (CODE.password), its NATS user and uplink section printed
  *   hazmon-hub openapi                     the regulator API's OpenAPI document
  */
 import { isHazmonError, messageOf } from '@hazmon/errors';
@@ -14,6 +15,7 @@ import pg from 'pg';
 import { createHubApp, HUB_OPENAPI_PATH } from './api/app.ts';
 import { createToken, createTokenTable, listTokens, revokeToken } from './api/tokens.ts';
 import { loadHubConfig } from './config.ts';
+import { enrolGateway } from './enrol.ts';
 import { startHub } from './hub.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -30,6 +32,7 @@ const USAGE = `usage:
   hazmon-hub check-config CONFIG
   hazmon-hub token create|revoke CONFIG NAME
   hazmon-hub token list CONFIG
+  hazmon-hub gateway add CONFIG CODE [PASSWORD_FILE]
   hazmon-hub openapi
 `;
 
@@ -77,6 +80,21 @@ async function tokenCommand([action, configPath, name, ...rest]: readonly string
   return EXIT.ok;
 }
 
+async function gatewayCommand([action, configPath, code, passwordFile, ...rest]: readonly string[], io: CliIo): Promise<number> {
+  if (action !== 'add' || configPath === undefined || code === undefined || rest.length > 0) {
+    io.stderr.write(`hazmon-hub gateway: give add, a config file and a gateway code\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const file = passwordFile ?? `${code}.password`;
+  const enrolment = enrolGateway(code, loadHubConfig(configPath), file, Date.now());
+  io.stdout.write(`# ${code}'s NATS password is in ${file} (mode 0600): copy it to the gateway as its uplink.auth.passwordFile, then delete it here.
+# 1. Add this entry to the users of the account HAZMON on every NATS server, then reload them (nats-server --signal reload):
+${enrolment.natsUser}
+# 2. The gateway's config (site.gatewayCode and the uplink section):
+${enrolment.gatewayConfig}`);
+  return EXIT.ok;
+}
+
 async function run(configPath: string, io: CliIo): Promise<number> {
   const log = (line: string) => void io.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const hub = await startHub(loadHubConfig(configPath), log);
@@ -101,6 +119,8 @@ export async function runHubCli(argv: readonly string[], io: CliIo): Promise<num
       }
       case 'token':
         return await tokenCommand(args, io);
+      case 'gateway':
+        return await gatewayCommand(args, io);
       case 'openapi': {
         if (args.length !== 0) break;
         const document = await createHubApp(() => {

@@ -28,6 +28,19 @@ export const HUB_STREAM = 'HAZMON_UPLINK';
 export const HUB_CONSUMER = 'hub-ingest';
 /** Messages per batch: 1000 events are one PostgreSQL statement (93-104k rows/s measured), 500 aggregate parts ~0.5 M samples. */
 const BATCH = 500;
+/**
+ * What a batch's messages may weigh together, about: the next fetch asks for as many messages as fit at the last
+ * batch's mean size. 500 aggregate parts of 440 points are ~24 MB of JSON, held at once with their parsed rows and
+ * Influx lines (the hub's RSS passed 500 MiB in bench/hub.bench.ts at national scale); 8 MB still makes each
+ * VictoriaMetrics request tens of thousands of lines. A count, not the fetch's max_bytes: a message larger than
+ * max_bytes would stall the consumer.
+ */
+const BATCH_BYTES = 8 * 1024 * 1024;
+
+/** How many messages to fetch after a batch whose messages weighed `meanBytes` each: 1..BATCH. */
+export function batchSizeAfter(meanBytes: number): number {
+  return Math.max(1, Math.min(BATCH, Math.floor(BATCH_BYTES / meanBytes)));
+}
 /** A message not acknowledged within this is delivered again. */
 const ACK_WAIT_MS = 60_000;
 /**
@@ -95,6 +108,8 @@ export class HubIngest {
   private stopped = false;
   private readonly loop: Promise<void>;
   private stats: HubIngestStats = { batches: 0, events: 0, aggregateMessages: 0, rejected: 0, failures: 0, lastError: null };
+  /** Messages the next fetch asks for: BATCH, or fewer after a batch of large messages (BATCH_BYTES). */
+  private batchSize = BATCH;
 
   private constructor(
     private readonly options: HubIngestOptions,
@@ -195,8 +210,11 @@ export class HubIngest {
   private async fetch(): Promise<JsMsg[]> {
     const messages: JsMsg[] = [];
     try {
-      const batch = await this.consumer.fetch({ max_messages: BATCH, expires: 1000 });
+      const batch = await this.consumer.fetch({ max_messages: this.batchSize, expires: 1000 });
       for await (const message of batch) messages.push(message);
+      if (messages.length > 0) {
+        this.batchSize = batchSizeAfter(messages.reduce((sum, message) => sum + message.data.length, 0) / messages.length);
+      }
     } catch (error) {
       const why = messageOf(error);
       if (this.stats.lastError !== why) this.log(`hub ingest: cannot fetch from the stream (${why}); retrying`);

@@ -15,6 +15,7 @@ import { gatewayUserName, hubConnection, startNats, startPostgres, startVictoria
 const GATEWAYS = [
   { gateway: 'GW-A', password: 'a-secret' },
   { gateway: 'GW-B', password: 'b-secret' },
+  { gateway: 'GW-C', password: 'c-secret' },
 ] as const;
 /** A whole minute a few minutes back: inside VictoriaMetrics' retention. */
 const MINUTE0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
@@ -161,6 +162,16 @@ describe('the hub ingest', () => {
     ]);
     expect(await query('SELECT config_hash FROM gateway_sites WHERE gateway = $1', ['GW-B'])).toEqual([{ config_hash: 'h2' }]);
   }, 30_000);
+
+  it('writes large messages (fewer a batch), every one', async () => {
+    const js = await gatewayClient('GW-C', 'c-secret');
+    // ~200 KB each, 12 MB in all: more than a batch of large messages holds (hub/src/ingest.ts BATCH_BYTES).
+    const large = (seq: number) => ({ ...event('GW-C', seq), details: { n: seq, text: 'x'.repeat(200_000) } });
+    await Promise.all(Array.from({ length: 60 }, (_, index) => send(js, 'GW-C', 'events', index + 1, large(index + 1))));
+    await waitFor('the 60 large events in PostgreSQL', async () => (await eventCount('GW-C')) === 60, { everyMs: 200, timeoutMs: 30_000 });
+    const rows = await query<{ n: number }>("SELECT (details ->> 'n')::int AS n FROM alarm_events WHERE gateway = $1 ORDER BY id", ['GW-C']);
+    expect(rows.map((row) => row.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, index) => index + 1));
+  }, 60_000);
 
   it("refuses a wrong password and another gateway's subjects at the server, and records a payload naming another gateway", async () => {
     await expect(connect({ servers: nats.url, user: gatewayUserName('GW-A'), pass: 'wrong', reconnect: false })).rejects.toThrow(/authorization/i);

@@ -9,7 +9,7 @@ import { createServer, connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
-import { gatewayPublishSubjects, type UplinkKind, uplinkMessageId, uplinkSubject } from '@hazmon/uplink/contract';
+import { gatewayInboxPrefix, gatewayPublishSubjects, type UplinkKind, uplinkMessageId, uplinkSubject } from '@hazmon/uplink/contract';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
@@ -88,23 +88,29 @@ export function gatewayUserName(gateway: string): string {
 export const HUB_USER = { user: 'hub', password: 'hub-secret' } as const;
 
 /** The config's accounts block: the hub's user and one user per gateway allowed only its own subjects. */
-export function natsAccounts(gateways: readonly GatewayUser[], systemUser: { readonly user: string; readonly password: string } | null = null): string {
+export function natsAccounts(gateways: readonly GatewayUser[], systemUser: { readonly user: string; readonly password: string } | null = null, moreUsers: readonly string[] = []): string {
   const users = [
     `{ user: ${HUB_USER.user}, password: ${HUB_USER.password} }`,
     ...gateways.map(
       ({ gateway, password }) =>
-        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: ["_INBOX.>"] } } }`,
+        `{ user: ${JSON.stringify(gatewayUserName(gateway))}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: [${JSON.stringify(gatewayPublishSubjects(gateway))}] }, subscribe: { allow: [${JSON.stringify(`${gatewayInboxPrefix(gateway)}.>`)}, "_INBOX.>"] } } }`,
     ),
+    ...moreUsers,
   ];
   const system = systemUser ? `, SYS { users: [ { user: ${systemUser.user}, password: ${systemUser.password} } ] }` : '';
-  return `accounts { HAZMON { jetstream: enabled, users: [ ${users.join(', ')} ] }${system} }`;
+  return `accounts { HAZMON { jetstream: enabled, users: [
+  ${users.join('\n  ')}
+] }${system} }`;
 }
 
 /**
  * nats-server with JetStream in a temp dir; one account, the hub's user and one user per gateway with its
- * permissions; with `tls`, clients must speak TLS (a self-signed certificate for 127.0.0.1).
+ * permissions (its inbox, as the uplink connects, and `_INBOX.>` for the tests' plain clients); with `tls`, clients
+ * must speak TLS (a self-signed certificate for 127.0.0.1); with `system`, a system account with the hub's system user
+ * and a log file. `moreUsers`: entries of the account's users as written in the config file (e.g. what `hazmon-hub
+ * gateway add` prints).
  */
-export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean; readonly system?: boolean } = {}): Promise<NatsServer> {
+export async function startNats(gateways: readonly GatewayUser[], options: { readonly tls?: boolean; readonly system?: boolean; readonly moreUsers?: readonly string[] } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hazmon-nats-'));
   const certificate = options.tls ? selfSignedCertificate(dir) : null;
   const port = await freePort();
@@ -116,7 +122,7 @@ export async function startNats(gateways: readonly GatewayUser[], options: { rea
     `listen: 127.0.0.1:${port}
 ${certificate ? `tls { cert_file: ${JSON.stringify(certificate.cert)}, key_file: ${JSON.stringify(certificate.key)} }` : ''}
 jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_memory_store: 64MB, max_file_store: 1GB }
-${natsAccounts(gateways, systemUser)}
+${natsAccounts(gateways, systemUser, options.moreUsers)}
 ${systemUser ? `system_account: SYS\nlog_file: ${JSON.stringify(logFile)}` : ''}
 `,
   );

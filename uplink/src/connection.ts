@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { UplinkConfig } from '@hazmon/agent';
 import { messageOf } from '@hazmon/errors';
 import { credsAuthenticator, nkeyAuthenticator, usernamePasswordAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { gatewayInboxPrefix } from './contract.ts';
 import { UplinkError } from './errors.ts';
 
 function readCredential(path: string, field: string): string {
@@ -31,6 +32,8 @@ export function connectionOptions(uplink: UplinkConfig, gateway: string): NodeCo
   return {
     servers: [...uplink.servers],
     name: `hazmon-gateway-${gateway}`,
+    // Replies (the stream's acknowledgements) on the gateway's own inbox, the only one its NATS user may subscribe to.
+    inboxPrefix: gatewayInboxPrefix(gateway),
     ...(authenticator && { authenticator }),
     ...(tlsWanted && { tls: { ...(tls?.ca && { caFile: tls.ca }), ...(tls?.cert && { certFile: tls.cert }), ...(tls?.key && { keyFile: tls.key }) } }),
     maxReconnectAttempts: -1,

@@ -17,6 +17,11 @@ export type UplinkKind = (typeof UPLINK_KINDS)[number];
 /** A gateway code as a subject token: no dots, wildcards or spaces (the agent's config checks the same). */
 const gatewayCode = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
+/** Whether a gateway code can name its subjects (the hub's enrolment checks it as the gateway's config does). */
+export function isGatewayCode(code: string): boolean {
+  return gatewayCode.safeParse(code).success;
+}
+
 /** `hazmon.<gatewayCode>.<kind>`: the only subjects a gateway's credentials may publish to. */
 export function uplinkSubject(gateway: string, kind: UplinkKind): string {
   return `${SUBJECT_ROOT}.${gateway}.${kind}`;
@@ -43,6 +48,14 @@ export function gatewayOfNatsUser(user: string | undefined): string | null {
   if (user === undefined || !user.startsWith(GATEWAY_USER_PREFIX)) return null;
   const gateway = user.slice(GATEWAY_USER_PREFIX.length);
   return gatewayCode.safeParse(gateway).success ? gateway : null;
+}
+
+/**
+ * The inbox prefix of a gateway's connection, where the stream's acknowledgements come back: its own, so that its user
+ * may subscribe there only. With `_INBOX.>` any gateway could read what the hub's consumer delivers to the hub's inbox.
+ */
+export function gatewayInboxPrefix(gateway: string): string {
+  return `_INBOX_${gateway}`;
 }
 
 /** The gateway and kind a subject names, or null for a subject outside the contract. */
