@@ -27,6 +27,25 @@ const GATEWAYS = [
   { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined },
 ] as const;
 const POINTS = ['GD-1.concentration', 'GD-2.concentration'] as const;
+/** GW-A's GD-1 carries the provincial indicator metadata, as the agent's store definition has it. */
+const GD1_INDICATOR = {
+  resolution: 0.1,
+  valueKind: 'number',
+  description: '1号储罐区可燃气体',
+  indicatorCode: 'IND-GD-1',
+  equipmentCode: 'EQ-T1',
+  gatewayCode: '11011000120001',
+  tagNumber: 'GT-101',
+  lowLow: null,
+  low: null,
+  high: 20,
+  highHigh: 40,
+  rangeLow: 0,
+  rangeHigh: 100,
+  hazardSourceCode: 'HZ-01',
+  casNumber: '74-82-8',
+  disabled: null,
+} as const;
 /** A whole hour three hours back: two hours of minutes follow it. */
 const HOUR0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
 const MINUTES = 120;
@@ -132,6 +151,7 @@ async function publishFixture(): Promise<void> {
         // GW-A's points are placed (their site's location is their centroid); GW-B's are not.
         ...(gateway === 'GW-A' && { longitude: pointId === 'GD-1.concentration' ? 116.3 : 116.4, latitude: pointId === 'GD-1.concentration' ? 39.9 : 39.96 }),
         ...(gateway === 'GW-B' && pointId === 'GD-2.concentration' && { disabled: { by: 'root', at: HOUR0, reason: 'replaced' } }),
+        ...(gateway === 'GW-A' && pointId === 'GD-1.concentration' && GD1_INDICATOR),
       }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
       await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms, ...(grades && { grades }) });
@@ -198,6 +218,11 @@ interface Bucket {
   goodCount: number;
 }
 
+interface PointPage {
+  points: { gateway: string; id: string; disabled: unknown }[];
+  next: string | null;
+}
+
 interface Aggregates {
   from: number;
   to: number;
@@ -221,7 +246,15 @@ describe('the hub regulator API', () => {
     expect(answer.status).toBe(200);
     const validation = await new Validator().validate(answer.body);
     expect(validation.errors).toBeUndefined();
-    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/link-health', '/api/v1/refusals', '/api/v1/sites']);
+    expect(Object.keys(answer.body.paths as object).sort()).toEqual([
+      '/api/v1/aggregates',
+      '/api/v1/alarm-events',
+      '/api/v1/completeness',
+      '/api/v1/link-health',
+      '/api/v1/points',
+      '/api/v1/refusals',
+      '/api/v1/sites',
+    ]);
     const printed = await cli('openapi');
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
@@ -368,6 +401,79 @@ describe('the hub regulator API', () => {
       { numRuns: 10 },
     );
   }, 60_000);
+
+  it("lists every gateway's points with their indicator metadata, filtered, in pages by (gateway, point id) that join to the whole table", async () => {
+    const first = await get<PointPage>('/api/v1/points');
+    expect(first.status).toBe(200);
+    expect(first.body.next).toBeNull();
+    expect(first.body.points.map((point) => [point.gateway, point.id])).toEqual([
+      ['GW-A', 'GD-1.concentration'],
+      ['GW-A', 'GD-2.concentration'],
+      ['GW-B', 'GD-1.concentration'],
+      ['GW-B', 'GD-2.concentration'],
+    ]);
+    const [withIndicator, placedOnly, bare, disabled] = first.body.points;
+    expect(withIndicator).toEqual({
+      gateway: 'GW-A',
+      id: 'GD-1.concentration',
+      unit: '%LEL',
+      thresholds: { lolo: null, lo: null, hi: 20, hihi: 40 },
+      description: '1号储罐区可燃气体',
+      indicatorCode: 'IND-GD-1',
+      equipmentCode: 'EQ-T1',
+      gatewayCode: '11011000120001',
+      tagNumber: 'GT-101',
+      range: [0, 100],
+      longitude: 116.3,
+      latitude: 39.9,
+      hazardSourceCode: 'HZ-01',
+      casNumber: '74-82-8',
+      pollIntervalMs: 1000,
+      resolution: 0.1,
+      disabled: null,
+      configHash: 'h1',
+      configTime: expect.any(Number),
+    });
+    // What a gateway did not send is null, never made up.
+    expect(placedOnly).toMatchObject({ unit: '%LEL', thresholds: { lolo: null, lo: null, hi: null, hihi: null }, indicatorCode: null, range: null, longitude: 116.4, latitude: 39.96 });
+    expect(bare).toMatchObject({ gateway: 'GW-B', longitude: null, latitude: null, disabled: null });
+    expect(disabled!.disabled).toEqual({ by: 'root', at: HOUR0, reason: 'replaced' });
+
+    const ids = async (query: string) => (await get<PointPage>(`/api/v1/points?${query}`)).body.points.map((point) => `${point.gateway}:${point.id}`);
+    expect(await ids('gateway=GW-B')).toEqual(['GW-B:GD-1.concentration', 'GW-B:GD-2.concentration']);
+    expect(await ids('region=110110')).toEqual(['GW-A:GD-1.concentration', 'GW-A:GD-2.concentration']);
+    expect(await ids('enterprise=3205000001AB')).toEqual(['GW-B:GD-1.concentration', 'GW-B:GD-2.concentration']);
+    expect(await ids('region=44')).toEqual([]);
+    expect(await ids('after=GW-A:GD-2.concentration&limit=1')).toEqual(['GW-B:GD-1.concentration']);
+    expect(await ids('after=GW-A:GD-1.concentration&region=32')).toEqual(['GW-B:GD-1.concentration', 'GW-B:GD-2.concentration']);
+
+    // Pages of every size, walked by `next` until null, join to the table in its key's order, with each filter.
+    const stored = await query<{ gateway: string; point_id: string }>('SELECT gateway, point_id FROM gateway_points ORDER BY gateway, point_id');
+    for (const filter of ['', '&gateway=GW-A', '&region=32']) {
+      for (const limit of [1, 2, 3, 4, 5]) {
+        const walked: string[] = [];
+        for (let after: string | null = '', pages = 0; after !== null; pages++) {
+          const page: Answer<PointPage> = await get<PointPage>(`/api/v1/points?limit=${limit}${after === '' ? '' : `&after=${encodeURIComponent(after)}`}${filter}`);
+          expect(page.status).toBe(200);
+          expect(page.body.points.length).toBeLessThanOrEqual(limit);
+          expect(pages).toBeLessThan(10);
+          walked.push(...page.body.points.map((point) => `${point.gateway}:${point.id}`));
+          after = page.body.next;
+        }
+        const gateways = filter === '' ? ['GW-A', 'GW-B'] : filter === '&gateway=GW-A' ? ['GW-A'] : ['GW-B'];
+        expect(walked, `${filter} limit ${limit}`).toEqual(stored.filter((row) => gateways.includes(row.gateway)).map((row) => `${row.gateway}:${row.point_id}`));
+      }
+    }
+
+    await expectInvalid('/api/v1/points?after=GD-1.concentration', 'after');
+    await expectInvalid('/api/v1/points?after=GW.A:GD-1', 'after');
+    await expectInvalid('/api/v1/points?limit=0', 'limit');
+    await expectInvalid('/api/v1/points?limit=10001', 'limit');
+    await expectInvalid('/api/v1/points?region=1101x', 'region');
+    await expectInvalid('/api/v1/points?gateway=GW.A', 'gateway');
+    await expectInvalid('/api/v1/points?point=GD-1', 'point');
+    expect((await get('/api/v1/points', null)).status).toBe(401);
+  });
 
   it('answers aggregates per minute, hour and day from VictoriaMetrics, the average weighted by good readings', async () => {
     const path = (query: string) => `/api/v1/aggregates?gateway=GW-A&from=${HOUR0}&to=${HOUR0 + 2 * 3_600_000}&${query}`;

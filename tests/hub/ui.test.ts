@@ -63,6 +63,10 @@ const SITES: readonly Fixture[] = [
 /** The API's graded order: red, orange, yellow, blue, the silent (offline), then normal by gateway code. */
 const GRADED_ORDER = ['GW-RED', 'GW-ORANGE', 'GW-YELLOW', 'GW-BLUE', 'GW-OFFLINE', 'GW-NOPOS', 'GW-NORMAL'];
 const POINTS = ['GD-101.concentration', 'GD-102.concentration'] as const;
+/** The indicator metadata of each point: GD-101's name, GD-102's code only (a name is not required). */
+const INDICATORS = [{ description: '1号储罐可燃气体' }, { indicatorCode: 'IND-102' }] as const;
+/** How the page names them, in the chart's point chooser and over the chart. */
+const POINT_LABELS = ['GD-101.concentration · 1号储罐可燃气体 (%LEL)', 'GD-102.concentration · IND-102 (%LEL)'];
 const RED_EVENTS = 25;
 const HOUR0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
 const MINUTES = 150;
@@ -97,6 +101,7 @@ async function publishSite(fixture: Fixture): Promise<void> {
     pointId,
     unit: '%LEL',
     pollIntervalMs: 1000,
+    ...INDICATORS[index],
     ...(fixture.at && { longitude: fixture.at[index % fixture.at.length]![0], latitude: fixture.at[index % fixture.at.length]![1] }),
   }));
   const site = { id: fixture.gateway.toLowerCase(), name: fixture.name, timeZone: 'Asia/Shanghai', enterprise: { code: fixture.code, name: fixture.name } };
@@ -327,7 +332,10 @@ describe("the bureau's page at the hub", () => {
     await page.locator('[data-testid="aggregate-chart"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('h1').textContent()).toMatch(/朝阳燃气储配站\s*红色预警/);
     expect(await page.locator('[data-testid="location"]').textContent()).toBe('116.4600°E，39.9300°N（2 个测点坐标的中心）');
-    expect(await page.locator('[data-testid="point"] option').allTextContents()).toEqual([...POINTS]);
+    // The points of the gateway's config (GET /api/v1/points), each with its indicator's name or code and unit.
+    expect(await page.locator('[data-testid="point"] option').allTextContents()).toEqual(POINT_LABELS);
+    expect(await page.locator('[data-testid="chart-point"]').textContent()).toBe(POINT_LABELS[0]);
+    expect(await page.locator('[data-testid="chart-unit"]').textContent()).toBe('%LEL');
     // Two and a half hours of minutes: three or four hourly buckets, each drawn as a band and its line.
     await expect.poll(() => page.locator('.chart-line').count()).toBeGreaterThan(0);
     await page.locator('[data-testid="statistics"] summary').click();
@@ -335,6 +343,7 @@ describe("the bureau's page at the hub", () => {
     expect(hours).toBeGreaterThanOrEqual(3);
     expect(hours).toBeLessThanOrEqual(4);
     await page.locator('[data-testid="point"]').selectOption(POINTS[1]);
+    await expect.poll(() => page.locator('[data-testid="chart-point"]').textContent()).toBe(POINT_LABELS[1]);
     await page.locator('button[data-range="30d"]').click();
     await expect.poll(() => page.locator('button[data-range="30d"]').getAttribute('aria-pressed')).toBe('true');
     await page.locator('[data-testid="aggregate-chart"]').waitFor();

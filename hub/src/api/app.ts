@@ -13,6 +13,7 @@ import { INTERVALS, queryAggregates } from './aggregates.ts';
 import { completeness } from './completeness.ts';
 import { bySupervision, warningGradeOfAlarms } from './grades.ts';
 import { lastDayLinkScores, linkHealth } from './link-health.ts';
+import { hubPointOf, pointCursor, pointCursorOf } from './points.ts';
 import type { HubReader } from './reader.ts';
 import {
   AggregatesQuery,
@@ -25,6 +26,9 @@ import {
   EVENT_PAGE,
   LinkHealthQuery,
   LinkHealthSchema,
+  POINT_PAGE,
+  PointPageSchema,
+  PointsQuery,
   REFUSAL_PAGE,
   RefusalPageSchema,
   RefusalsQuery,
@@ -156,6 +160,28 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       if (after > 0 && !(await reader.eventAtOrAfter(after))) throw new ApiError('HAZMON_API_INVALID', `after: no alarm event has id ${after} or later`, 'after');
       const events = await reader.eventsAfter(after, limit, filter);
       return c.json({ events, next: events.at(-1)?.id ?? after }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/points',
+      summary:
+        "Every gateway's points with their regulatory metadata (indicator codes, unit, thresholds in force, range, coordinates, disable record) as of its latest config, by gateway then point id; pass `next` as `after` for the following page",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: PointsQuery },
+      responses: { 200: { description: 'A page of points', content: json(PointPageSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader } = contextOf();
+      const { after, limit: limitText, ...filter } = c.req.valid('query');
+      const limit = Number(limitText ?? POINT_PAGE.default);
+      // One row more than the page says whether another page follows.
+      const rows = await reader.pointPage(after === undefined ? null : pointCursorOf(after), limit + 1, filter);
+      const points = rows.slice(0, limit).map(hubPointOf);
+      return c.json({ points, next: rows.length > limit ? pointCursor(points.at(-1)!) : null }, 200);
     },
   );
 

@@ -59,6 +59,15 @@ export interface GatewayPoint {
   readonly disabled: boolean;
 }
 
+/** A point's row as the ingest keeps it: the metadata as the gateway's site message carried it (StorePointDefinition). */
+export interface PointMetadataRow {
+  readonly gateway: string;
+  readonly pointId: string;
+  readonly configHash: string;
+  readonly configTime: number;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
 export const REFUSAL_KINDS = ['authentication', 'publish_permission'] as const;
 
 /** What NATS refused, as the link monitor recorded it. */
@@ -226,6 +235,22 @@ export class HubReader {
       where.values,
     );
     return result.rows.map((row) => ({ gateway: row.gateway, pointId: row.point_id, pollIntervalMs: row.poll_interval_ms === null ? null : Number(row.poll_interval_ms), disabled: row.disabled }));
+  }
+
+  /**
+   * Up to `limit` points after the cursor (gateway, point id), ordered by both: the table's key, so a page is one index
+   * range whatever the table's size, and points added or removed meanwhile neither shift nor repeat the others.
+   */
+  async pointPage(after: readonly [string, string] | null, limit: number, filter: SiteFilter): Promise<PointMetadataRow[]> {
+    const where = filterClause(filter, 4, 'p.gateway');
+    const result = await this.pool.query<{ gateway: string; point_id: string; config_hash: string; t: string; metadata: Record<string, unknown> }>(
+      `SELECT p.gateway, p.point_id, p.config_hash, p.t, p.metadata
+       FROM gateway_points p${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = p.gateway' : ''}
+       WHERE (p.gateway, p.point_id) > ($1, $2)${where.sql}
+       ORDER BY p.gateway, p.point_id LIMIT $3`,
+      [after?.[0] ?? '', after?.[1] ?? '', limit, ...where.values],
+    );
+    return result.rows.map((row) => ({ gateway: row.gateway, pointId: row.point_id, configHash: row.config_hash, configTime: Number(row.t), metadata: row.metadata }));
   }
 
   /**

@@ -281,3 +281,53 @@ const RefusalSchema = z
   .openapi('Refusal');
 
 export const RefusalPageSchema = z.object({ refusals: z.array(RefusalSchema), next: z.number().int().openapi({ description: 'Pass as `after` for the next page' }) }).openapi('RefusalPage');
+
+export const POINT_PAGE = { default: 1000, max: 10_000 } as const;
+
+export const PointsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}:[\s\S]{1,1000}$/, 'a point cursor <gateway>:<point id> (the `next` of the previous page)')
+    .optional()
+    .openapi({ description: 'The `next` of the previous page: points after that gateway and point id; none from the first', example: 'GW-1101100012NR-01:GD-101.concentration' }),
+  limit: pageSize(POINT_PAGE.max, POINT_PAGE.default),
+  ...siteFilter,
+});
+
+const threshold = z.number().nullable();
+
+const HubPointSchema = z
+  .object({
+    gateway: z.string().openapi({ description: "The hub's gateway code (its uplink subjects)" }),
+    id: z.string().openapi({ description: "The point's id at its gateway" }),
+    unit: z.string().nullable(),
+    thresholds: z
+      .object({ lolo: threshold, lo: threshold, hi: threshold, hihi: threshold })
+      .openapi({ description: "The limits in force at the gateway (its config's, with its threshold overrides laid over them), low-low / low / high / high-high; null where none" }),
+    description: z.string().nullable().openapi({ description: 'The indicator name (TARGET_NAME)' }),
+    indicatorCode: z.string().nullable().openapi({ description: 'TARGET_CODE' }),
+    equipmentCode: z.string().nullable().openapi({ description: 'EQUIP_CODE' }),
+    gatewayCode: z.string().nullable().openapi({ description: 'GATEWAY_CODE (the provincial code the site config gives)' }),
+    tagNumber: z.string().nullable().openapi({ description: 'BIT_NO' }),
+    range: z.array(z.number()).length(2).nullable().openapi({ description: 'The measuring range [low, high] (LOW_VALUE..TOP_VALUE)' }),
+    longitude: z.number().nullable(),
+    latitude: z.number().nullable(),
+    hazardSourceCode: z.string().nullable(),
+    casNumber: z.string().nullable(),
+    pollIntervalMs: z.number().nullable().openapi({ description: 'Expected spacing of readings: completeness counts against it' }),
+    resolution: z.number().nullable().openapi({ description: 'The step values are stored at (0.1: one decimal)' }),
+    disabled: z
+      .object({ by: z.string(), at: z.number(), reason: z.string() })
+      .nullable()
+      .openapi({ description: "The gateway config's disable record of the point (STOP_PSN, STOP_TIME epoch ms UTC, STOP_REMARK): out of service" }),
+    configHash: z.string().openapi({ description: "The gateway's running config these come from" }),
+    configTime: z.number().openapi({ description: "When the gateway sent that config's site message, by its clock, epoch ms UTC" }),
+  })
+  .openapi('HubPoint');
+
+export const PointPageSchema = z
+  .object({
+    points: z.array(HubPointSchema).openapi({ description: 'Ordered by gateway, then point id' }),
+    next: z.string().nullable().openapi({ description: 'Pass as `after` for the next page; null when no point follows this page' }),
+  })
+  .openapi('HubPointPage');

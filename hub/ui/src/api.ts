@@ -91,6 +91,34 @@ export interface HubEvent {
   readonly why: string | null;
 }
 
+/** A point as its gateway's latest config describes it (GET /api/v1/points). */
+export interface HubPoint {
+  readonly gateway: string;
+  readonly id: string;
+  readonly unit: string | null;
+  /** The indicator name (TARGET_NAME). */
+  readonly description: string | null;
+  readonly indicatorCode: string | null;
+  readonly disabled: { readonly by: string; readonly at: number; readonly reason: string } | null;
+}
+
+/** Every point of one gateway, page after page by the API's cursor. */
+export async function loadPoints(gateway: string): Promise<HubPoint[]> {
+  const points: HubPoint[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await get<{ points: HubPoint[]; next: string | null }>('points', { gateway, after, limit: 10_000 });
+    points.push(...page.points);
+    if (page.next === null) return points;
+    after = page.next;
+  }
+}
+
+/** A point as people name it: its id, the indicator's name (else its code) and unit beside it. */
+export function pointLabel(point: HubPoint): string {
+  const name = point.description ?? point.indicatorCode;
+  return `${point.id}${name === null ? '' : ` · ${name}`}${point.unit === null ? '' : ` (${point.unit})`}`;
+}
+
 export interface Bucket {
   readonly t: number;
   readonly min: number | null;

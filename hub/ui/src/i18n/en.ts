@@ -89,7 +89,7 @@ export const en: Catalog<typeof zhCN> = {
     point: 'Point',
     range: 'Range',
     ranges: { '24h': '24 hours', '7d': '7 days', '30d': '30 days' },
-    noPointsData: 'No statistics from this gateway in the last 30 days',
+    noPointList: 'The gateway has reported no points',
     noData: 'No data in this range',
     chartLabel: '{{point}} hourly minimum, average and maximum',
     legendAvg: 'Average',

@@ -85,7 +85,7 @@ export const zhCN = {
     point: '测点',
     range: '时间范围',
     ranges: { '24h': '24 小时', '7d': '7 天', '30d': '30 天' },
-    noPointsData: '最近 30 天没有该网关的统计数据',
+    noPointList: '该网关未上报测点',
     noData: '此范围内无数据',
     chartLabel: '{{point}} 每小时最小值、平均值、最大值',
     legendAvg: '平均值',

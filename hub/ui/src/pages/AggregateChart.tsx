@@ -9,7 +9,7 @@ import { t } from '../i18n.ts';
 
 const WIDTH = 960;
 const HEIGHT = 300;
-const MARGIN = { left: 70, right: 16, top: 14, bottom: 36 } as const;
+const MARGIN = { left: 70, right: 16, top: 28, bottom: 36 } as const;
 const HOUR_MS = 3_600_000;
 
 function niceTicks(min: number, max: number, count: number): number[] {
@@ -36,7 +36,20 @@ function runs(buckets: readonly Bucket[]): Bucket[][] {
   return result;
 }
 
-export function AggregateChart({ pointId, buckets, from, to }: { readonly pointId: string; readonly buckets: readonly Bucket[]; readonly from: number; readonly to: number }) {
+/** `label`: the point as people name it (id, indicator name, unit); `unit` heads the value axis. */
+export function AggregateChart({
+  label,
+  unit,
+  buckets,
+  from,
+  to,
+}: {
+  readonly label: string;
+  readonly unit: string | null;
+  readonly buckets: readonly Bucket[];
+  readonly from: number;
+  readonly to: number;
+}) {
   const good = buckets.filter((bucket) => bucket.min !== null && bucket.max !== null);
   if (good.length === 0) return <p data-testid="chart-empty">{t('site.noData')}</p>;
   const low = Math.min(...good.map((bucket) => bucket.min!));
@@ -51,7 +64,12 @@ export function AggregateChart({ pointId, buckets, from, to }: { readonly pointI
   const spanDays = (to - from) / 86_400_000;
   const timeLabel = (ms: number) => (spanDays <= 1 ? formatTime(ms).slice(11, 16) : formatTime(ms).slice(5, 16));
   return (
-    <svg class="aggregate-chart" data-testid="aggregate-chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={t('site.chartLabel', { point: pointId })}>
+    <svg class="aggregate-chart" data-testid="aggregate-chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={t('site.chartLabel', { point: label })}>
+      {unit !== null && (
+        <text class="chart-unit" data-testid="chart-unit" x={MARGIN.left - 8} y={MARGIN.top - 12} text-anchor="end">
+          {unit}
+        </text>
+      )}
       <g class="chart-grid">
         {niceTicks(yMin, yMax, 5).map((value) => (
           <g key={`y${value}`}>

@@ -9,7 +9,7 @@ import { PriorityOf, RuleName } from '@hazmon/dashboard/ui/marks';
 import { Time } from '@hazmon/dashboard/ui/time';
 import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
-import { type Aggregates, type GatewayCompleteness, get, type HubEvent, type HubSite } from '../api.ts';
+import { type Aggregates, type GatewayCompleteness, get, type HubEvent, type HubPoint, type HubSite, loadPoints, pointLabel } from '../api.ts';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
 import { LinkScore, MajorHazard, percent, SilentMark, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
@@ -115,19 +115,17 @@ function Identity({ site, completeness }: { readonly site: HubSite; readonly com
 }
 
 function Statistics({ gateway }: { readonly gateway: string }) {
-  const [pointIds, setPointIds] = useState<readonly string[] | null>(null);
+  const [points, setPoints] = useState<readonly HubPoint[] | null>(null);
   const [pointId, setPointId] = useState<string | null>(null);
   const [range, setRange] = useState<RangeName>('24h');
   const [data, setData] = useState<{ key: string; from: number; to: number; aggregates: Aggregates } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    // The points with data in the longest range, from one daily bucket each: the API lists no points of its own.
-    const { from, to } = rangeOf('30d', Date.now());
-    get<Aggregates>('aggregates', { gateway, from, to, interval: '1d' })
-      .then((answer) => {
-        const ids = answer.points.map((point) => point.pointId);
-        setPointIds(ids);
-        setPointId((chosen) => chosen ?? ids[0] ?? null);
+    // The points of the gateway's latest config, with or without data.
+    loadPoints(gateway)
+      .then((loaded) => {
+        setPoints(loaded);
+        setPointId((chosen) => chosen ?? loaded[0]?.id ?? null);
       })
       .catch((failure: unknown) => setError(messageOf(failure)));
   }, [gateway]);
@@ -140,19 +138,20 @@ function Statistics({ gateway }: { readonly gateway: string }) {
       .catch((failure: unknown) => setError(messageOf(failure)));
   }, [gateway, pointId, range]);
   const buckets = data?.aggregates.points.find((point) => point.pointId === pointId)?.buckets ?? [];
+  const chosen = points?.find((point) => point.id === pointId);
   return (
     <section class="card" data-testid="statistics">
       <h2>{t('site.aggregates')}</h2>
       {error && <p class="form-error">{t('site.failed', { message: error })}</p>}
-      {pointIds !== null && pointIds.length === 0 && <p>{t('site.noPointsData')}</p>}
-      {pointIds !== null && pointIds.length > 0 && (
+      {points !== null && points.length === 0 && <p>{t('site.noPointList')}</p>}
+      {points !== null && points.length > 0 && (
         <div class="filters">
           <label>
             {t('site.point')}
             <select data-testid="point" value={pointId ?? ''} onChange={(event) => setPointId(event.currentTarget.value)}>
-              {pointIds.map((id) => (
-                <option key={id} value={id}>
-                  {id}
+              {points.map((point) => (
+                <option key={point.id} value={point.id}>
+                  {pointLabel(point)}
                 </option>
               ))}
             </select>
@@ -167,12 +166,15 @@ function Statistics({ gateway }: { readonly gateway: string }) {
           </fieldset>
         </div>
       )}
-      {data !== null && data.key === `${pointId}/${range}` && pointId !== null && (
+      {data !== null && data.key === `${pointId}/${range}` && chosen !== undefined && (
         <>
+          <p class="chart-point" data-testid="chart-point">
+            {pointLabel(chosen)}
+          </p>
           <p class="chart-legend muted">
             <span class="legend-line" /> {t('site.legendAvg')} <span class="legend-band" /> {t('site.legendBand')}
           </p>
-          <AggregateChart pointId={pointId} buckets={buckets} from={data.from} to={data.to} />
+          <AggregateChart label={pointLabel(chosen)} unit={chosen.unit} buckets={buckets} from={data.from} to={data.to} />
           {buckets.length > 0 && (
             <details>
               <summary>{t('site.tableToggle')}</summary>
