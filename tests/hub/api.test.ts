@@ -221,7 +221,17 @@ describe('the hub regulator API', () => {
     expect(answer.status).toBe(200);
     const validation = await new Validator().validate(answer.body);
     expect(validation.errors).toBeUndefined();
-    expect(Object.keys(answer.body.paths as object).sort()).toEqual(['/api/v1/aggregates', '/api/v1/alarm-events', '/api/v1/completeness', '/api/v1/link-health', '/api/v1/refusals', '/api/v1/sites']);
+    expect(Object.keys(answer.body.paths as object).sort()).toEqual([
+      '/api/v1/aggregates',
+      '/api/v1/alarm-events',
+      '/api/v1/completeness',
+      '/api/v1/link-health',
+      '/api/v1/login',
+      '/api/v1/logout',
+      '/api/v1/refusals',
+      '/api/v1/session',
+      '/api/v1/sites',
+    ]);
     const printed = await cli('openapi');
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
