@@ -9,6 +9,7 @@ import { getCookie } from 'hono/cookie';
 import { bearerToken } from './bearer.ts';
 import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError } from './errors.ts';
+import { requireSameOrigin } from './origin.ts';
 import { sameToken } from './sessions.ts';
 
 /** What each kind of route needs. */
@@ -59,13 +60,6 @@ export function clientAddress(c: Context<AppEnv>): string {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Refuses a state-changing request whose Origin is not this server's own (a page of another site posting here). */
-export function requireSameOrigin(c: Context<AppEnv>): void {
-  const origin = c.req.header('Origin');
-  if (origin === undefined) throw new ApiError('HAZMON_API_CSRF', 'a state-changing request must carry an Origin header', 'Origin');
-  if (origin !== new URL(c.req.url).origin) throw new ApiError('HAZMON_API_CSRF', `Origin ${origin} is not this server's`, 'Origin');
-}
 
 /** Middleware: a live session whose role is one of `roles`; for unsafe methods also the same origin and the CSRF token. */
 export function allow(roles: readonly UserRole[], contextOf: ContextOf): MiddlewareHandler<AppEnv> {

@@ -2,14 +2,15 @@
  * Signed-in people: the browser holds an opaque random id, the server only its SHA-256 (a heap dump, a log line or the
  * sessions file gives no usable cookie). A session ends after 30 min without a request or 12 h after sign-in,
  * whichever comes first, on sign-out, and when its user leaves the config. A session takes its user's role from the
- * config running now, so a reload that lowers a role takes effect on the next request.
+ * config running now, so a reload that lowers a role takes effect on the next request. The roles are the server's:
+ * the gateway's users' by default, the regulator hub's for its bureau staff.
  *
  * The sessions are kept in a file beside the store (`<store>.sessions.json`, mode 0600, replaced whole), so a restart
  * of the agent does not sign out the control room's screen: a page showing the sign-in form shows no alarms.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { type AuthenticatedUser, type PublicUser, USER_ROLES } from '@hazmon/agent';
+import type { UserRole } from '@hazmon/agent';
 import { messageOf } from '@hazmon/errors';
 import { z } from 'zod';
 
@@ -20,9 +21,15 @@ export interface SessionLimits {
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 3600_000 };
 
-export interface Session {
+/** A person of the config, as a session holds them (never a password hash). */
+export interface SessionUser<Role extends string = UserRole> {
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface Session<Role extends string = UserRole> {
   /** Its role follows the config's (see SessionStore.touch). */
-  user: AuthenticatedUser;
+  user: SessionUser<Role>;
   /** Sent back in X-CSRF-Token on every state-changing request: a cross-site form cannot read it. */
   readonly csrfToken: string;
   readonly createdAt: number;
@@ -43,7 +50,7 @@ export function sessionFile(storePath: string): string {
 const savedSessionsSchema = z.array(
   z.object({
     digest: z.string(),
-    user: z.object({ name: z.string(), role: z.enum(USER_ROLES) }),
+    user: z.object({ name: z.string(), role: z.string() }),
     csrfToken: z.string(),
     createdAt: z.number(),
     lastSeenAt: z.number(),
@@ -54,15 +61,15 @@ function digest(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 
-export class SessionStore {
-  private readonly byDigest = new Map<string, Session>();
+export class SessionStore<Role extends string = UserRole> {
+  private readonly byDigest = new Map<string, Session<Role>>();
   private saving: Promise<void> = Promise.resolve();
   private savedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly now: () => number,
     /** The config's users now: a session of a user no longer there ends, a changed role applies at once. */
-    private readonly usersNow: () => readonly PublicUser[],
+    private readonly usersNow: () => readonly SessionUser<Role>[],
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
     /** The sessions file; null: in memory only (a restart signs everyone out). */
     private readonly file: string | null = null,
@@ -73,8 +80,14 @@ export class SessionStore {
    * The sessions saved in `file` that are still alive. A file that cannot be read or parsed is logged and ignored
    * (everyone signs in again): sessions are a convenience, never a reason not to start.
    */
-  static async open(file: string, now: () => number, usersNow: () => readonly PublicUser[], limits: SessionLimits, log: (line: string) => void): Promise<SessionStore> {
-    const store = new SessionStore(now, usersNow, limits, file, log);
+  static async open<Role extends string = UserRole>(
+    file: string,
+    now: () => number,
+    usersNow: () => readonly SessionUser<Role>[],
+    limits: SessionLimits,
+    log: (line: string) => void,
+  ): Promise<SessionStore<Role>> {
+    const store = new SessionStore<Role>(now, usersNow, limits, file, log);
     let text: string | null = null;
     try {
       text = await readFile(file, 'utf8');
@@ -84,7 +97,13 @@ export class SessionStore {
     if (text !== null) {
       const parsed = savedSessionsSchema.safeParse(safeJson(text));
       if (!parsed.success) log(`web server: ${file}: not a sessions file (${parsed.error.issues[0]?.message ?? 'bad JSON'}); everyone signs in again`);
-      else for (const saved of parsed.data) store.byDigest.set(saved.digest, { user: saved.user, csrfToken: saved.csrfToken, createdAt: saved.createdAt, lastSeenAt: saved.lastSeenAt, ended: false });
+      else
+        for (const saved of parsed.data) {
+          // The role is the config's now, as on every request: a saved one is never trusted.
+          const user = usersNow().find((candidate) => candidate.name === saved.user.name);
+          if (user !== undefined)
+            store.byDigest.set(saved.digest, { user: { name: user.name, role: user.role }, csrfToken: saved.csrfToken, createdAt: saved.createdAt, lastSeenAt: saved.lastSeenAt, ended: false });
+        }
       store.dropExpired();
     }
     return store;
@@ -96,11 +115,11 @@ export class SessionStore {
   }
 
   /** A new session for the user; returns the id for the cookie (kept nowhere else) and the session. */
-  create(user: AuthenticatedUser): { readonly id: string; readonly session: Session } {
+  create(user: SessionUser<Role>): { readonly id: string; readonly session: Session<Role> } {
     this.dropExpired();
     const id = randomBytes(ID_BYTES).toString('base64url');
     const time = this.now();
-    const session: Session = { user, csrfToken: randomBytes(ID_BYTES).toString('base64url'), createdAt: time, lastSeenAt: time, ended: false };
+    const session: Session<Role> = { user: { name: user.name, role: user.role }, csrfToken: randomBytes(ID_BYTES).toString('base64url'), createdAt: time, lastSeenAt: time, ended: false };
     this.byDigest.set(digest(id), session);
     this.save();
     return { id, session };
@@ -110,7 +129,7 @@ export class SessionStore {
    * The live session of this id, its idle clock restarted and its role the config's; undefined (and forgotten) once
    * expired or once its user has left the config.
    */
-  touch(id: string): Session | undefined {
+  touch(id: string): Session<Role> | undefined {
     const key = digest(id);
     const session = this.byDigest.get(key);
     if (session === undefined) return undefined;
@@ -132,7 +151,7 @@ export class SessionStore {
    * True while the session is neither expired nor ended and its user is still in the config, without restarting its
    * idle clock (a live stream checks this).
    */
-  alive(session: Session): boolean {
+  alive(session: Session<Role>): boolean {
     return !session.ended && !this.expired(session, this.now()) && this.configured(session) !== undefined;
   }
 
@@ -145,7 +164,7 @@ export class SessionStore {
   }
 
   /** When the session ends if nothing more happens. */
-  expiresAt(session: Session): number {
+  expiresAt(session: Session<Role>): number {
     return Math.min(session.lastSeenAt + this.limits.idleMs, session.createdAt + this.limits.absoluteMs);
   }
 
@@ -166,11 +185,11 @@ export class SessionStore {
       .catch((error: unknown) => this.log(`web server: ${file}: cannot save the sessions (${messageOf(error)}); a restart will sign everyone out`));
   }
 
-  private configured(session: Session): PublicUser | undefined {
+  private configured(session: Session<Role>): SessionUser<Role> | undefined {
     return this.usersNow().find((user) => user.name === session.user.name);
   }
 
-  private expired(session: Session, time: number): boolean {
+  private expired(session: Session<Role>, time: number): boolean {
     return time >= this.expiresAt(session);
   }
 

@@ -1,9 +1,11 @@
 /**
- * The hub's config file (YAML): NATS, PostgreSQL, VictoriaMetrics and the API's listener. Secrets are never in it: it
- * names files the service reads (the first line of each). Every problem names its field.
+ * The hub's config file (YAML): NATS, PostgreSQL, VictoriaMetrics, the API's listener and the bureau's staff who sign
+ * in to its page. Secrets are never in it: it names files the service reads (the first line of each), and a user has
+ * a scrypt hash, never a password. Every problem names its field.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { PASSWORD_HASH_PATTERN } from '@hazmon/dashboard/http-kit';
 import { messageOf } from '@hazmon/errors';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { parse } from 'yaml';
@@ -24,6 +26,16 @@ const url = (protocols: readonly string[]) =>
   );
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** What a signed-in person may do: `regulator` reads every route (the API has no writes). */
+export const HUB_ROLES = ['regulator'] as const;
+export type HubRole = (typeof HUB_ROLES)[number];
+
+const userSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'a name of 1 to 64 letters, digits, dots, dashes, underscores or @'),
+  role: z.enum(HUB_ROLES),
+  passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, 'a scrypt hash as `hazmon hash-password` prints it ($scrypt$ln=...), never a password'),
+});
 
 const configSchema = z.strictObject({
   nats: z.strictObject({
@@ -62,7 +74,24 @@ const configSchema = z.strictObject({
       offlineAfterS: z.number().int().min(30).max(86_400).default(120),
     })
     .refine((api) => api.tls !== undefined || api.allowPlainHttp || LOOPBACK.test(api.host), { message: 'off loopback the API needs tls (or allowPlainHttp: true)', path: ['tls'] }),
+  /** The bureau's staff who sign in to the page with a name and password; machines keep their bearer tokens. */
+  users: z
+    .array(userSchema)
+    .default([])
+    .superRefine((users, context) => {
+      const seen = new Set<string>();
+      users.forEach((user, index) => {
+        if (seen.has(user.name)) context.addIssue({ code: 'custom', message: `user ${user.name} is named twice`, path: [index, 'name'] });
+        seen.add(user.name);
+      });
+    }),
 });
+
+export interface HubUser {
+  readonly name: string;
+  readonly role: HubRole;
+  readonly passwordHash: string;
+}
 
 export interface HubConfig {
   readonly nats: NodeConnectionOptions;
@@ -72,6 +101,7 @@ export interface HubConfig {
   readonly postgresUrl: string;
   readonly victoriaMetricsUrl: string;
   readonly api: { readonly host: string; readonly port: number; readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null; readonly offlineAfterMs: number };
+  readonly users: readonly HubUser[];
 }
 
 /** The first line of a secret's file; an error names the field that gave the path. */
@@ -132,5 +162,6 @@ export function loadHubConfig(path: string): HubConfig {
       tls: tls === undefined ? null : { cert: Buffer.from(readFileOf('api.tls.cert', at(tls.cert), false)), key: Buffer.from(readFileOf('api.tls.key', at(tls.key), false)) },
       offlineAfterMs: config.api.offlineAfterS * 1000,
     },
+    users: config.users,
   };
 }

@@ -1,6 +1,7 @@
 /** `hazmon-hub run`: the ingest and the regulator API in one process, from one config. */
 import { HubReader } from './api/reader.ts';
 import { startHubApi } from './api/server.ts';
+import { hubSignIn } from './api/sign-in.ts';
 import type { HubConfig } from './config.ts';
 import { HubIngest } from './ingest.ts';
 import { LinkMonitor } from './link-monitor.ts';
@@ -13,7 +14,12 @@ export interface RunningHub {
 }
 
 /** Starts the ingest first (it makes the tables the API reads), then the link monitor (with `nats.system`), then the API. */
-export async function startHub(config: HubConfig, log: (line: string) => void): Promise<RunningHub> {
+export async function startHub(
+  config: HubConfig,
+  log: (line: string) => void,
+  /** The API's clock (sessions, login back-off, online): tests move it. */
+  now: () => number = Date.now,
+): Promise<RunningHub> {
   const ingest = await HubIngest.start({ nats: config.nats, postgresUrl: config.postgresUrl, victoriaMetricsUrl: config.victoriaMetricsUrl, replicas: config.replicas, log });
   let reader: HubReader | null = null;
   let monitor: LinkMonitor | null = null;
@@ -21,7 +27,7 @@ export async function startHub(config: HubConfig, log: (line: string) => void): 
     if (config.system !== null) monitor = await LinkMonitor.start({ ...config.system, postgresUrl: config.postgresUrl, log });
     reader = await HubReader.open(config.postgresUrl);
     const api = await startHubApi(
-      { reader, victoriaMetricsUrl: config.victoriaMetricsUrl, offlineAfterMs: config.api.offlineAfterMs, linkMonitored: monitor !== null, now: Date.now, log },
+      { reader, victoriaMetricsUrl: config.victoriaMetricsUrl, offlineAfterMs: config.api.offlineAfterMs, linkMonitored: monitor !== null, signIn: hubSignIn(config.users, now), now, log },
       config.api,
     );
     const [openReader, openMonitor] = [reader, monitor];

@@ -251,8 +251,11 @@ describe('the hub regulator API', () => {
       '/api/v1/alarm-events',
       '/api/v1/completeness',
       '/api/v1/link-health',
+      '/api/v1/login',
+      '/api/v1/logout',
       '/api/v1/points',
       '/api/v1/refusals',
+      '/api/v1/session',
       '/api/v1/sites',
     ]);
     const printed = await cli('openapi');

@@ -1,9 +1,10 @@
 /** Sign in, who am I, sign out: the session cookie and the CSRF token every state-changing route asks for. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { allow, clientAddress, requireSameOrigin, ROLES, sessionCookieName } from '../access.ts';
+import { allow, clientAddress, ROLES, sessionCookieName } from '../access.ts';
 import type { AppContext, AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { requireSameOrigin } from '../origin.ts';
 import { LoginBody, SessionSchema } from '../schemas.ts';
 import type { Session } from '../sessions.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';

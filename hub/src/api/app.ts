@@ -1,13 +1,14 @@
 /**
- * The hub's regulator API v1: read-only, bearer tokens only, across every gateway the hub hears from. The same
- * discipline as the gateway's API (@hazmon/dashboard/http-kit): one error shape naming the field, strict query
- * params, the OpenAPI 3.1 document generated from the route declarations that validate the requests. The bureau's
- * web page (hub/ui, built into hub/ui/dist) is served beside it, under the gateway's security headers.
+ * The hub's regulator API v1: read-only, for a regulator bearer token or a signed-in bureau user (sign-in.ts), across
+ * every gateway the hub hears from. The same discipline as the gateway's API (@hazmon/dashboard/http-kit): one error
+ * shape naming the field, strict query params, the OpenAPI 3.1 document generated from the route declarations that
+ * validate the requests. The bureau's web page (hub/ui, built into hub/ui/dist) is served beside it, under the
+ * gateway's security headers.
  */
 import { fileURLToPath } from 'node:url';
 import { ApiError, BROWSER_SECURITY_HEADERS, DAY_MS, errorAnswer, findUiDir, MINUTE_MS, registerUiRoutes, validationError } from '@hazmon/dashboard/http-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { INTERVALS, queryAggregates } from './aggregates.ts';
 import { completeness } from './completeness.ts';
@@ -35,6 +36,7 @@ import {
   SiteListSchema,
   SitesQuery,
 } from './schemas.ts';
+import { type HubSignIn, registerSignInRoutes, requireCaller, type SignInEnv } from './sign-in.ts';
 
 export const HUB_OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -48,15 +50,13 @@ export interface HubApiContext {
   readonly offlineAfterMs: number;
   /** The link monitor runs (the hub has a NATS system user): link health is known. */
   readonly linkMonitored: boolean;
+  /** The bureau's users, their sessions and login back-off. */
+  readonly signIn: HubSignIn;
   readonly now: () => number;
   readonly log: (line: string) => void;
 }
 
-interface HubEnv {
-  Variables: { regulator: string };
-}
-
-const BEARER = /^Bearer +([A-Za-z0-9_-]{1,200})$/i;
+type HubEnv = SignInEnv;
 
 function json<S extends ZodType>(schema: S) {
   return { 'application/json': { schema } } as const;
@@ -64,19 +64,9 @@ function json<S extends ZodType>(schema: S) {
 
 const ERRORS = {
   400: { description: 'Invalid params: `field` names the one to change', content: json(ErrorSchema) },
-  401: { description: 'No token, or one unknown or revoked (send Authorization: Bearer <token>)', content: json(ErrorSchema) },
+  401: { description: 'No live session cookie (POST /api/v1/login) and no live token (send Authorization: Bearer <token>)', content: json(ErrorSchema) },
 } as const;
-const SECURITY = [{ regulatorToken: [] }];
-
-function requireToken(context: HubApiContext): MiddlewareHandler<HubEnv> {
-  return async (c, next) => {
-    const secret = BEARER.exec(c.req.header('Authorization') ?? '')?.[1];
-    const name = secret === undefined ? null : await context.reader.tokenName(secret);
-    if (name === null) throw new ApiError('HAZMON_API_UNAUTHENTICATED', 'a live regulator token is needed (send Authorization: Bearer <token>; made by `hazmon-hub token create`)', 'Authorization');
-    c.set('regulator', name);
-    await next();
-  };
-}
+const SECURITY: { [scheme: string]: string[] }[] = [{ regulatorToken: [] }, { session: [] }];
 
 /** The app; `contextOf` is called per request, so the OpenAPI document is built without databases. */
 export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv> {
@@ -97,7 +87,15 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     scheme: 'bearer',
     description: 'A read-only regulator token made at the hub by `hazmon-hub token create <name>`',
   });
-  const auth: MiddlewareHandler<HubEnv> = (c, next) => requireToken(contextOf())(c, next);
+  const auth = requireCaller(
+    () => contextOf().signIn,
+    (secret) => contextOf().reader.tokenName(secret),
+  );
+  registerSignInRoutes(
+    app,
+    () => contextOf().signIn,
+    () => contextOf().log,
+  );
 
   app.openapi(
     createRoute({

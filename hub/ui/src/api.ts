@@ -1,27 +1,45 @@
 /**
- * The regulator API as the page reads it: the bureau's token (made by `hazmon-hub token create`) kept in this tab's
- * sessionStorage only (gone when the tab closes; never a cookie, so no request is made with it unasked) and sent as
- * `Authorization: Bearer`. A 401 signs out with the reason shown on the sign-in screen.
+ * The regulator API as the page reads it: a bureau user signs in with a name and password (POST /api/v1/login) and
+ * the hub's HttpOnly SameSite=Strict cookie goes with every request; the page never holds a secret. Regulator tokens
+ * stay for tools, not for this page. A 401 signs out with the reason shown on the sign-in screen.
  */
 import { signal } from '@preact/signals';
 import type { WarningGrade } from '@hazmon/dashboard/ui/types';
 
-const TOKEN_KEY = 'hazmon.hub.token';
-
-export const token = signal<string | null>(sessionStorage.getItem(TOKEN_KEY));
-/** Why the sign-in screen is shown again, when a token stopped working. */
-export const signedOutBecause = signal<'expired' | null>(null);
-
-export function signIn(secret: string): void {
-  sessionStorage.setItem(TOKEN_KEY, secret);
-  signedOutBecause.value = null;
-  token.value = secret;
+export interface HubSession {
+  readonly name: string;
+  readonly role: string;
+  readonly expiresAt: number;
 }
 
-export function signOut(reason: 'expired' | null = null): void {
-  sessionStorage.removeItem(TOKEN_KEY);
+/** Who is signed in; undefined while the page asks the hub (GET /api/v1/session) on opening. */
+export const session = signal<HubSession | null | undefined>(undefined);
+/** Why the sign-in screen is shown again, when a session ended. */
+export const signedOutBecause = signal<'expired' | null>(null);
+
+/** The API's own sentence of a failed answer. */
+async function failure(response: Response): Promise<HubApiError> {
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  return new HubApiError(response.status, body?.error?.message ?? `HTTP ${response.status}`);
+}
+
+/** Asks the hub whether this browser's cookie is a live session (on opening the page). */
+export async function loadSession(): Promise<void> {
+  const response = await fetch('/api/v1/session').catch(() => null);
+  session.value = response?.ok ? ((await response.json()) as HubSession) : null;
+}
+
+export async function signIn(name: string, password: string): Promise<void> {
+  const response = await fetch('/api/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  if (!response.ok) throw await failure(response);
+  signedOutBecause.value = null;
+  session.value = (await response.json()) as HubSession;
+}
+
+export async function signOut(reason: 'expired' | null = null): Promise<void> {
+  if (reason === null) await fetch('/api/v1/logout', { method: 'POST' }).catch(() => undefined);
   signedOutBecause.value = reason;
-  token.value = null;
+  session.value = null;
 }
 
 export class HubApiError extends Error {
@@ -33,15 +51,14 @@ export class HubApiError extends Error {
   }
 }
 
-/** GET a regulator route with the token (or the one being tried at sign-in); the API's own sentence on failure. */
-export async function get<T>(path: string, params: Record<string, string | number | undefined> = {}, bearer: string | null = token.value): Promise<T> {
+/** GET a regulator route with the session cookie; the API's own sentence on failure. */
+export async function get<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
   const query = new URLSearchParams(Object.entries(params).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])));
   const url = `/api/v1/${path}${query.size > 0 ? `?${query}` : ''}`;
-  const response = await fetch(url, { headers: bearer === null ? {} : { Authorization: `Bearer ${bearer}` } });
+  const response = await fetch(url);
   if (response.ok) return (await response.json()) as T;
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-  if (response.status === 401 && bearer === token.value) signOut('expired');
-  throw new HubApiError(response.status, body?.error?.message ?? `HTTP ${response.status}`);
+  if (response.status === 401) void signOut('expired');
+  throw await failure(response);
 }
 
 export interface HubSite {

@@ -1,8 +1,8 @@
-/** The shell: the sign-in screen until a token is kept, then the header and the pages (list, map, one site). */
+/** The shell: the sign-in screen until a user is signed in, then the header and the pages (list, map, one site). */
 import { highContrast, toggleContrast } from '@hazmon/dashboard/ui/contrast';
 import { LanguageSelect } from '@hazmon/dashboard/ui/language-select';
 import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import { signOut, token } from './api.ts';
+import { session, signOut } from './api.ts';
 import { type HubMessageKey, t } from './i18n.ts';
 import { RegionMapPage } from './pages/RegionMap.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
@@ -26,7 +26,10 @@ function Header() {
         <button type="button" data-testid="high-contrast" aria-pressed={highContrast.value} onClick={toggleContrast}>
           {t('app.highContrast')}
         </button>
-        <button type="button" onClick={() => signOut()}>
+        <span class="muted" data-testid="signed-in-as">
+          {session.value?.name}
+        </span>
+        <button type="button" onClick={() => void signOut()}>
           {t('app.signOut')}
         </button>
       </div>
@@ -42,7 +45,8 @@ function Header() {
 }
 
 export function App() {
-  if (token.value === null) return <SignInPage />;
+  if (session.value === undefined) return null;
+  if (session.value === null) return <SignInPage />;
   return (
     <LocationProvider>
       <Header />

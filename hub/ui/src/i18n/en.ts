@@ -7,11 +7,12 @@ export const en: Catalog<typeof zhCN> = {
   app: { title: 'Regulator hub: chemical safety monitoring', signOut: 'Sign out', highContrast: 'High contrast', navigation: 'Navigation', list: 'Enterprises', map: 'Region map' },
   signIn: {
     title: 'Regulator hub sign-in',
-    token: 'Access token',
-    tokenHint: 'Made by the hub administrator with hazmon-hub token create; kept in this tab only and cleared when it closes.',
+    name: 'User name',
+    password: 'Password',
     submit: 'Sign in',
-    refused: 'The token is unknown or revoked: ask the hub administrator for a new one.',
-    expired: 'The token is no longer valid (it may have been revoked): sign in again.',
+    refused: 'Unknown user or wrong password.',
+    throttled: 'Too many failed sign-ins: wait a moment and try again.',
+    expired: 'The session has ended (30 minutes idle, 12 hours at most, or signed out elsewhere): sign in again.',
     failed: 'Cannot reach the hub: {{message}}',
   },
   state: {

@@ -3,11 +3,12 @@ export const zhCN = {
   app: { title: '危化品安全监测 · 监管平台', signOut: '退出', highContrast: '高对比度', navigation: '导航', list: '企业列表', map: '区域地图' },
   signIn: {
     title: '监管平台登录',
-    token: '访问令牌',
-    tokenHint: '由平台管理员用 hazmon-hub token create 生成；只保存在本标签页，关闭即清除。',
+    name: '用户名',
+    password: '密码',
     submit: '登录',
-    refused: '令牌无效或已吊销，请向平台管理员申请新令牌。',
-    expired: '令牌已失效（可能已被吊销），请重新登录。',
+    refused: '用户名或密码错误。',
+    throttled: '登录失败次数过多，请稍后再试。',
+    expired: '会话已结束（闲置 30 分钟、最长 12 小时或已在别处退出），请重新登录。',
     failed: '无法连接监管平台：{{message}}',
   },
   state: {

@@ -1,15 +1,22 @@
 /**
- * Sign-in with a regulator token (made at the hub by `hazmon-hub token create NAME`): tried on GET /api/v1/sites
- * before it is kept (this tab's sessionStorage only). The language switch is here too: a person who reads only one of
- * the two languages must be able to sign in.
+ * Sign-in of a bureau user of the hub config (`users:`) with a name and password; the hub keeps the session in an
+ * HttpOnly cookie, so the page holds no secret. The language switch is here too: a person who reads only one of the
+ * two languages must be able to sign in.
  */
 import { LanguageSelect } from '@hazmon/dashboard/ui/language-select';
 import { useState } from 'preact/hooks';
-import { get, HubApiError, signedOutBecause, signIn } from '../api.ts';
+import { HubApiError, signedOutBecause, signIn } from '../api.ts';
 import { t } from '../i18n.ts';
 
+function reasonOf(failure: unknown): string {
+  if (failure instanceof HubApiError && failure.status === 401) return t('signIn.refused');
+  if (failure instanceof HubApiError && failure.status === 429) return t('signIn.throttled');
+  return t('signIn.failed', { message: failure instanceof Error ? failure.message : String(failure) });
+}
+
 export function SignInPage() {
-  const [secret, setSecret] = useState('');
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(signedOutBecause.value === 'expired' ? t('signIn.expired') : null);
   const [busy, setBusy] = useState(false);
   return (
@@ -17,11 +24,9 @@ export function SignInPage() {
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          const tried = secret.trim();
           setBusy(true);
-          get('sites', {}, tried)
-            .then(() => signIn(tried))
-            .catch((failure: unknown) => setError(failure instanceof HubApiError && failure.status === 401 ? t('signIn.refused') : t('signIn.failed', { message: String(failure) })))
+          signIn(name.trim(), password)
+            .catch((failure: unknown) => setError(reasonOf(failure)))
             .finally(() => setBusy(false));
         }}
       >
@@ -30,12 +35,13 @@ export function SignInPage() {
           <LanguageSelect />
         </div>
         <label>
-          {t('signIn.token')}
-          <input name="token" type="password" autocomplete="off" required value={secret} onInput={(event) => setSecret(event.currentTarget.value)} aria-describedby="token-hint" />
+          {t('signIn.name')}
+          <input name="name" autocomplete="username" required value={name} onInput={(event) => setName(event.currentTarget.value)} />
         </label>
-        <span id="token-hint" class="muted">
-          {t('signIn.tokenHint')}
-        </span>
+        <label>
+          {t('signIn.password')}
+          <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(event) => setPassword(event.currentTarget.value)} />
+        </label>
         {error && (
           <p class="form-error" role="alert">
             {error}
