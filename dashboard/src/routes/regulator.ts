@@ -85,6 +85,19 @@ function upkeepDue(detector: DetectorUpkeep | undefined) {
   return { bumpTestDue: detector.bumpTest.nextDue, calibrationDue: detector.calibration.nextDue, overdue: detector.bumpTest.overdue || detector.calibration.overdue };
 }
 
+/** The constant pieces of an aggregate row's JSON, encoded once. */
+const AGGREGATE_ROW_PIECES = {
+  first: Buffer.from('{"pointId":'),
+  next: Buffer.from(',{"pointId":'),
+  start: Buffer.from(',"start":'),
+  min: Buffer.from(',"min":'),
+  avg: Buffer.from(',"avg":'),
+  max: Buffer.from(',"max":'),
+  count: Buffer.from(',"count":'),
+  completeness: Buffer.from(',"completeness":'),
+  end: Buffer.from('}'),
+};
+
 /** A JSON number, or null for NaN (the store's columns' null). */
 function jsonNumber(value: number): string {
   return Number.isNaN(value) ? 'null' : String(value);
@@ -92,21 +105,34 @@ function jsonNumber(value: number): string {
 
 /**
  * The rows of an aggregates page as text in the shape of AggregatePageSchema's rows, from the store's columns (no
- * object per row), row by row into one buffer: a page holds up to 10k rows, and each point id and bucket start recurs
- * (every point has every start), so each is quoted once.
+ * object per row), piece by piece into one buffer (no string per row: 10k rows' strings outgrew the agent's 1 MB young
+ * generation); each point id and bucket start recurs (every point has every start), so each is quoted and encoded once.
  */
 function writeAggregateRows(answer: JsonBytes, page: AggregateColumns): void {
   const { pointId: pointIds, start: starts, min, avg, max, count, completeness } = page;
-  const startJson = new Map<number, string>();
-  const pointIdJson = new Map<string, string>();
+  const startJson = new Map<number, Buffer>();
+  const pointIdJson = new Map<string, Buffer>();
+  const pieces = AGGREGATE_ROW_PIECES;
   for (let row = 0; row < page.length; row++) {
     let start = startJson.get(starts[row]!);
-    if (start === undefined) startJson.set(starts[row]!, (start = JSON.stringify(new Date(starts[row]!).toISOString())));
+    if (start === undefined) startJson.set(starts[row]!, (start = Buffer.from(JSON.stringify(new Date(starts[row]!).toISOString()))));
     let pointId = pointIdJson.get(pointIds[row]!);
-    if (pointId === undefined) pointIdJson.set(pointIds[row]!, (pointId = JSON.stringify(pointIds[row]!)));
-    answer.write(
-      `${row === 0 ? '' : ','}{"pointId":${pointId},"start":${start},"min":${jsonNumber(min[row]!)},"avg":${jsonNumber(avg[row]!)},"max":${jsonNumber(max[row]!)},"count":${count[row]!},"completeness":${completeness[row]!}}`,
-    );
+    if (pointId === undefined) pointIdJson.set(pointIds[row]!, (pointId = Buffer.from(JSON.stringify(pointIds[row]!))));
+    answer.writeBytes(row === 0 ? pieces.first : pieces.next);
+    answer.writeBytes(pointId);
+    answer.writeBytes(pieces.start);
+    answer.writeBytes(start);
+    answer.writeBytes(pieces.min);
+    answer.writeAscii(jsonNumber(min[row]!));
+    answer.writeBytes(pieces.avg);
+    answer.writeAscii(jsonNumber(avg[row]!));
+    answer.writeBytes(pieces.max);
+    answer.writeAscii(jsonNumber(max[row]!));
+    answer.writeBytes(pieces.count);
+    answer.writeAscii(String(count[row]!));
+    answer.writeBytes(pieces.completeness);
+    answer.writeAscii(String(completeness[row]!));
+    answer.writeBytes(pieces.end);
   }
 }
 
