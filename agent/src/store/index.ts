@@ -6,6 +6,7 @@ export type { RetentionResult } from './retention.ts';
 export type { RollupLevel } from './schema.ts';
 export { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
 export type {
+  AggregateColumns,
   AggregateRow,
   AggregatesQuery,
   AlarmEventInput,

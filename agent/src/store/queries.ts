@@ -11,7 +11,7 @@ import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
-import type { AggregateRow, AlarmEventRangeQuery, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
+import type { AggregateColumns, AggregateRow, AlarmEventRangeQuery, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
 import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } from './windows.ts';
 
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
@@ -209,45 +209,92 @@ function aggregateCellsSql(points: PointRegistry, watermarks: Watermarks, query:
 }
 
 /**
- * Min/avg/max/count/good count per point and interval, with completeness, by point then interval. The minutes not yet
- * rolled up are read from their sums in memory where the store keeps them (`openMinutes`, the same figures their rollup
- * rows will hold), else from raw rows. Intervals without any reading are returned with count 0 and completeness 0,
- * never left out.
+ * Min/avg/max/count/good count per point and interval, with completeness, by point then interval, as columns. The
+ * minutes not yet rolled up are read from their sums in memory where the store keeps them (`openMinutes`, the same
+ * figures their rollup rows will hold), else from raw rows. Intervals without any reading are returned with count 0
+ * and completeness 0, never left out.
  */
-export async function aggregates(
+export async function aggregateColumns(
   connection: SerialConnection,
   points: PointRegistry,
   watermarks: Watermarks,
   query: AggregateQuery,
   openMinutes: (from: number, to: number) => readonly OpenMinute[] = () => [],
-): Promise<AggregateRow[]> {
+): Promise<AggregateColumns> {
   const { from, to, intervalMs } = query;
   checkAggregateQuery(query, 'aggregates', MAX_AGGREGATE_CELLS);
-  if (query.pointIndexes.length === 0) return [];
+  if (query.pointIndexes.length === 0) {
+    const none = new Float64Array(0);
+    return { length: 0, pointId: [], start: none, end: none, min: none, avg: none, max: none, count: none, goodCount: none, completeness: none };
+  }
   const intervals = (to - from) / intervalMs;
   const { sql, inMemory } = aggregateCellsSql(points, watermarks, query, openMinutes);
   const memoryCells = openMinuteCells(inMemory, points, query);
-  const rows = await connection.rows(`${sql} ORDER BY g.point_idx, g.start`);
-  return rows.map((row) => {
-    const pointIndex = num(row.point_idx);
-    const start = num(row.start);
-    const end = Math.min(start + intervalMs, to);
-    const sums: CellSums = { min: numOrNull(row.min_value), max: numOrNull(row.max_value), sum: numOrNull(row.sum_value), count: num(row.count), good: num(row.good_count) };
-    const fromMemory = memoryCells.get(pointIndex * intervals + (start - from) / intervalMs);
-    if (fromMemory !== undefined) addCell(sums, fromMemory);
-    const expected = (end - start) / points.pollIntervalOf(pointIndex);
-    return {
-      pointId: points.idOf(pointIndex),
-      start,
-      end,
-      min: sums.min,
-      avg: sums.good === 0 || sums.sum === null ? null : sums.sum / sums.good,
-      max: sums.max,
-      count: sums.count,
-      goodCount: sums.good,
-      completeness: expected > 0 ? Math.min(1, sums.good / expected) : 0,
-    };
-  });
+  // NaN stands for NULL (no good reading): a reading's value is a whole number over a divisor, never NaN.
+  const [pointIndex, start, min, max, sum, count, good] = (await connection.doubleColumns(
+    `SELECT point_idx::DOUBLE, start::DOUBLE, coalesce(min_value::DOUBLE, 'NaN'), coalesce(max_value::DOUBLE, 'NaN'), coalesce(sum_value::DOUBLE, 'NaN'),
+       count::DOUBLE, good_count::DOUBLE FROM (${sql}) ORDER BY point_idx, start`,
+  )) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const length = start.length;
+  const end = new Float64Array(length);
+  const avg = new Float64Array(length);
+  const completeness = new Float64Array(length);
+  const pointId = new Array<string>(length);
+  const cell: CellSums = { min: null, max: null, sum: null, count: 0, good: 0 };
+  for (let row = 0; row < length; row++) {
+    const point = pointIndex[row]!;
+    pointId[row] = points.idOf(point);
+    end[row] = Math.min(start[row]! + intervalMs, to);
+    const fromMemory = memoryCells.get(point * intervals + (start[row]! - from) / intervalMs);
+    if (fromMemory !== undefined) {
+      cell.min = nullIfNaN(min[row]!);
+      cell.max = nullIfNaN(max[row]!);
+      cell.sum = nullIfNaN(sum[row]!);
+      cell.count = count[row]!;
+      cell.good = good[row]!;
+      addCell(cell, fromMemory);
+      min[row] = cell.min ?? Number.NaN;
+      max[row] = cell.max ?? Number.NaN;
+      sum[row] = cell.sum ?? Number.NaN;
+      count[row] = cell.count;
+      good[row] = cell.good;
+    }
+    avg[row] = good[row] === 0 ? Number.NaN : sum[row]! / good[row]!;
+    const expected = (end[row]! - start[row]!) / points.pollIntervalOf(point);
+    completeness[row] = expected > 0 ? Math.min(1, good[row]! / expected) : 0;
+  }
+  return { length, pointId, start, end, min, avg, max, count, goodCount: good, completeness };
+}
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+/** Aggregate columns as one object per row (NaN as null). */
+export function aggregateRowsOf(columns: AggregateColumns): AggregateRow[] {
+  const { pointId, start, end, min, avg, max, count, goodCount, completeness } = columns;
+  return pointId.map((id, row) => ({
+    pointId: id,
+    start: start[row]!,
+    end: end[row]!,
+    min: nullIfNaN(min[row]!),
+    avg: nullIfNaN(avg[row]!),
+    max: nullIfNaN(max[row]!),
+    count: count[row]!,
+    goodCount: goodCount[row]!,
+    completeness: completeness[row]!,
+  }));
+}
+
+/** aggregateColumns as one object per row. */
+async function aggregates(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  query: AggregateQuery,
+  openMinutes?: (from: number, to: number) => readonly OpenMinute[],
+): Promise<AggregateRow[]> {
+  return aggregateRowsOf(await aggregateColumns(connection, points, watermarks, query, openMinutes));
 }
 
 /** 'auto' keeps a trend to a few thousand rows, and uses rollups where raw rows may already be past retention. */

@@ -34,6 +34,7 @@ describe('HazmonStore.reader()', () => {
     const store = await openStore();
     const reader = store.reader();
     expect(Object.keys(reader).sort()).toEqual([
+      'aggregateColumns',
       'aggregates',
       'alarmEventsAfter',
       'alarmEventsInRange',
@@ -134,6 +135,45 @@ describe('HazmonStore.reader()', () => {
     expect((await reader.auditRows()).map((row) => [row.seq, row.who, row.action])).toEqual([[1, 'officer.li', 'acknowledge']]);
     // A handling record is no life-cycle step: the state a restart takes back is still the acknowledgement's.
     expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
+  });
+
+  it('gives the aggregates as columns equal to its rows, NaN where a row has null, by point then interval', async () => {
+    const store = await openStore();
+    await store.registerPoints([point('T1.LEL'), point('T2.LEL', { resolution: 0.1 })]);
+    for (let second = 0; second < 60; second++) {
+      store.writeReading(reading('T1.LEL', T0 + second * 1000, second % 7));
+      // T2.LEL: good readings in the first minute, bad ones in the second, none in the third.
+      store.writeReading(reading('T2.LEL', T0 + second * 1000, second / 10));
+      if (second % 2 === 0) store.writeReading(reading('T2.LEL', T0 + 60_000 + second * 1000, null, { quality: 'bad' }));
+    }
+    await store.flush();
+    const query = { pointIds: ['T2.LEL', 'T1.LEL'], from: T0, to: T0 + 180_000, intervalMs: 60_000 };
+    const rows = await store.reader().aggregates(query);
+    const columns = await store.reader().aggregateColumns(query);
+    const nullIfNaN = (value: number) => (Number.isNaN(value) ? null : value);
+    const fromColumns = columns.pointId.map((pointId, row) => ({
+      pointId,
+      start: columns.start[row],
+      end: columns.end[row],
+      min: nullIfNaN(columns.min[row]!),
+      avg: nullIfNaN(columns.avg[row]!),
+      max: nullIfNaN(columns.max[row]!),
+      count: columns.count[row],
+      goodCount: columns.goodCount[row],
+      completeness: columns.completeness[row],
+    }));
+    expect(columns.length).toBe(6);
+    expect(fromColumns).toEqual(rows);
+    expect(rows.map((row) => [row.pointId, row.start - T0, row.count, row.goodCount, row.min, row.max])).toEqual([
+      ['T1.LEL', 0, 60, 60, 0, 6],
+      ['T1.LEL', 60_000, 0, 0, null, null],
+      ['T1.LEL', 120_000, 0, 0, null, null],
+      ['T2.LEL', 0, 60, 60, 0, 5.9],
+      ['T2.LEL', 60_000, 30, 0, null, null],
+      ['T2.LEL', 120_000, 0, 0, null, null],
+    ]);
+    expect(rows[3]!.avg).toBeCloseTo(2.95);
+    expect((await store.reader().aggregateColumns({ pointIds: [], from: T0, to: T0 + 60_000, intervalMs: 60_000 })).length).toBe(0);
   });
 
   it('gives the closed minutes after a cursor, whole minutes oldest first, never one still open', async () => {

@@ -15,6 +15,7 @@ import { RollupMaintainer } from './rollups.ts';
 import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
 import { SerialConnection, closeQuietly, num, sqlString } from './sql.ts';
 import type {
+  AggregateColumns,
   AggregateRow,
   AggregatesQuery,
   DuckdbMemory,
@@ -227,6 +228,7 @@ export class HazmonStore {
   private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
     readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
     aggregates: (query) => this.aggregates(query),
+    aggregateColumns: (query) => this.aggregateColumns(query),
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
     alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query),
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
@@ -561,8 +563,13 @@ export class HazmonStore {
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]> {
+    return this.aggregateColumns(query).then(queries.aggregateRowsOf);
+  }
+
+  /** aggregates() as columns, no object per row. */
+  aggregateColumns(query: AggregatesQuery): Promise<AggregateColumns> {
     const pointIndexes = query.pointIds ? query.pointIds.map((id) => this.points.require(id, 'aggregates')) : Array.from({ length: this.points.size }, (_, index) => index);
-    return queries.aggregates(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes }, this.openMinutes);
+    return queries.aggregateColumns(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes }, this.openMinutes);
   }
 
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */

@@ -86,6 +86,8 @@ export interface StoreReader {
   readings(pointId: string, from: number, to: number, options?: { resolution?: ReadingsResolution; limit?: number }): Promise<ReadingsResult>;
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]>;
+  /** aggregates() as columns, no object per row: for answers of many rows (a regulator's pages of 10k). */
+  aggregateColumns(query: AggregatesQuery): Promise<AggregateColumns>;
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
   alarmEventsAfter(afterSeq: number, limit?: number): Promise<AlarmEventRow[]>;
   /**
@@ -242,6 +244,23 @@ export interface AggregateRow {
   readonly goodCount: number;
   /** goodCount / expected readings (interval length / poll interval), capped at 1. */
   readonly completeness: number;
+}
+
+/**
+ * AggregateRows as columns: row i is pointId[i]'s interval [start[i], end[i]), each field as AggregateRow's, by point
+ * then interval; NaN in min / avg / max where AggregateRow has null (no good reading).
+ */
+export interface AggregateColumns {
+  readonly length: number;
+  readonly pointId: readonly string[];
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly min: Float64Array;
+  readonly avg: Float64Array;
+  readonly max: Float64Array;
+  readonly count: Float64Array;
+  readonly goodCount: Float64Array;
+  readonly completeness: Float64Array;
 }
 
 export type ReadingsResolution = 'raw' | RollupLevel | 'auto';
