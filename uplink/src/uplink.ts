@@ -177,23 +177,40 @@ export class Uplink implements RunningServer {
 
   /** One page of alarm events after the acknowledged seq; returns how many the stream acknowledged. */
   private async sendEvents(js: JetStreamClient): Promise<number> {
-    const start = this.position.position;
-    const rows = await this.api.reader.alarmEventsAfter(start.eventsSeq, EVENTS_PAGE);
-    if (rows.length === 0) return 0;
-    const results = await Promise.allSettled(rows.map((row) => this.publish(js, 'events', row.seq, this.eventMessage(row))));
-    const { acked, failure } = leadingAcks(results);
-    if (acked > 0) this.position.save({ ...this.position.position, eventsSeq: rows[acked - 1]!.seq });
-    if (failure !== null) throw failure;
-    return acked;
+    const rows = await this.api.reader.alarmEventsAfter(this.position.position.eventsSeq, EVENTS_PAGE);
+    return this.sendBySeq(
+      js,
+      'events',
+      rows,
+      (row) => this.eventMessage(row),
+      (eventsSeq) => ({ ...this.position.position, eventsSeq }),
+    );
   }
 
   /** One page of audit rows after the acknowledged seq, with their hash chain; returns how many the stream acknowledged. */
   private async sendAudit(js: JetStreamClient): Promise<number> {
     const rows = await this.api.reader.auditRows({ afterSeq: this.position.position.auditSeq, limit: EVENTS_PAGE });
+    return this.sendBySeq(
+      js,
+      'audit',
+      rows,
+      (row) => this.auditMessage(row),
+      (auditSeq) => ({ ...this.position.position, auditSeq }),
+    );
+  }
+
+  /** Publishes a page of rows keyed by their seq and moves the position past the leading acknowledged ones. */
+  private async sendBySeq<Row extends { readonly seq: number }>(
+    js: JetStreamClient,
+    kind: 'events' | 'audit',
+    rows: readonly Row[],
+    toMessage: (row: Row) => EventMessage | AuditMessage,
+    positionAfter: (seq: number) => UplinkPosition,
+  ): Promise<number> {
     if (rows.length === 0) return 0;
-    const results = await Promise.allSettled(rows.map((row) => this.publish(js, 'audit', row.seq, this.auditMessage(row))));
+    const results = await Promise.allSettled(rows.map((row) => this.publish(js, kind, row.seq, toMessage(row))));
     const { acked, failure } = leadingAcks(results);
-    if (acked > 0) this.position.save({ ...this.position.position, auditSeq: rows[acked - 1]!.seq });
+    if (acked > 0) this.position.save(positionAfter(rows[acked - 1]!.seq));
     if (failure !== null) throw failure;
     return acked;
   }
