@@ -7,7 +7,7 @@
  */
 export { PASSWORD_HASH_PATTERN, verifyPassword } from '@hazmon/agent/password';
 export { ApiError, errorAnswer, validationError, type ErrorBody } from './errors.ts';
-export { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS, pageSize } from './query-params.ts';
+export { checkSpan, DAY_MS, epochMs, filterText, HOUR_MS, MINUTE_MS, pageSize } from './query-params.ts';
 export { BROWSER_SECURITY_HEADERS, CSP_HEADER, findUiDir, registerUiRoutes } from './ui-files.ts';
 export { LoginThrottle } from './login-throttle.ts';
 export { requireSameOrigin } from './origin.ts';

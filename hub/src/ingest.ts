@@ -1,6 +1,6 @@
 /**
  * The hub's ingest: one durable JetStream consumer on the uplink stream, fetched in batches; each batch's alarm
- * events, health and sites go to PostgreSQL in one transaction and its aggregates to VictoriaMetrics, and only then
+ * events, audit rows, health and sites go to PostgreSQL in one transaction and its aggregates to VictoriaMetrics, and only then
  * is each message acknowledged. A failure acknowledges nothing: the same batch is written again until it goes through
  * (or, after a crash, delivered again), which changes nothing (unique by gateway and seq; one sample per series and
  * minute). At most one batch is out at a time (max_ack_pending = the batch size), so events commit in stream order.
@@ -8,8 +8,8 @@
 import { messageOf } from '@hazmon/errors';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { ALL_UPLINK_SUBJECTS, UPLINK_SCHEMAS, parseUplinkSubject, type AggregatesMessage, type HealthMessage, type SiteMessage } from '@hazmon/uplink/contract';
-import { HubDatabase, type Rejection, type StreamEvent } from './postgres.ts';
+import { ALL_UPLINK_SUBJECTS, UPLINK_SCHEMAS, parseUplinkSubject, type AggregatesMessage, type AuditMessage, type HealthMessage, type SiteMessage } from '@hazmon/uplink/contract';
+import { HubDatabase, type Rejection, type StreamAudit, type StreamEvent } from './postgres.ts';
 import { writeAggregates } from './victoria.ts';
 
 export interface HubIngestOptions {
@@ -55,6 +55,7 @@ const BACKOFF_MS = [500, 1000, 2000, 5000] as const;
 export interface HubIngestStats {
   readonly batches: number;
   readonly events: number;
+  readonly auditRows: number;
   readonly aggregateMessages: number;
   readonly rejected: number;
   readonly failures: number;
@@ -64,6 +65,7 @@ export interface HubIngestStats {
 /** What one batch holds, sorted by where it goes. */
 interface Batch {
   readonly events: StreamEvent[];
+  readonly audit: StreamAudit[];
   readonly aggregates: AggregatesMessage[];
   readonly health: HealthMessage[];
   readonly sites: SiteMessage[];
@@ -101,13 +103,16 @@ function sortInto(batch: Batch, message: JsMsg): void {
     case 'site':
       batch.sites.push(parsed.data as SiteMessage);
       break;
+    case 'audit':
+      batch.audit.push({ streamSeq: message.seq, row: parsed.data as AuditMessage });
+      break;
   }
 }
 
 export class HubIngest {
   private stopped = false;
   private readonly loop: Promise<void>;
-  private stats: HubIngestStats = { batches: 0, events: 0, aggregateMessages: 0, rejected: 0, failures: 0, lastError: null };
+  private stats: HubIngestStats = { batches: 0, events: 0, auditRows: 0, aggregateMessages: 0, rejected: 0, failures: 0, lastError: null };
   /** Messages the next fetch asks for: BATCH, or fewer after a batch of large messages (BATCH_BYTES). */
   private batchSize = BATCH;
 
@@ -226,7 +231,7 @@ export class HubIngest {
 
   /** PostgreSQL first (one transaction), then VictoriaMetrics: either failing fails the batch. */
   private async write(messages: readonly JsMsg[]): Promise<void> {
-    const batch: Batch = { events: [], aggregates: [], health: [], sites: [], rejections: [] };
+    const batch: Batch = { events: [], audit: [], aggregates: [], health: [], sites: [], rejections: [] };
     for (const message of messages) sortInto(batch, message);
     for (const rejection of batch.rejections) this.log(`hub ingest: refused stream message ${rejection.streamSeq} on ${rejection.subject}: ${rejection.reason}`);
     this.database ??= await HubDatabase.open(this.options.postgresUrl);
@@ -236,6 +241,7 @@ export class HubIngest {
       ...this.stats,
       batches: this.stats.batches + 1,
       events: this.stats.events + batch.events.length,
+      auditRows: this.stats.auditRows + batch.audit.length,
       aggregateMessages: this.stats.aggregateMessages + batch.aggregates.length,
       rejected: this.stats.rejected + batch.rejections.length,
     };

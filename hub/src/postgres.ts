@@ -1,10 +1,10 @@
 /**
- * The hub's PostgreSQL tables and their one writer: the ingest. Alarm events are unique by (gateway, seq), so a
- * message delivered twice is ignored; `id` is the hub stream's sequence, and with one writer per table ids commit in
+ * The hub's PostgreSQL tables and their one writer: the ingest. Alarm events and audit rows are unique by (gateway,
+ * seq), so a message delivered twice is ignored; `id` is the hub stream's sequence, and with one writer per table ids commit in
  * order, so a regulator's cursor (events after an id) never skips a row (issue #22's trap with concurrent writers).
  */
 import pg from 'pg';
-import type { EventMessage, HealthMessage, SiteMessage } from '@hazmon/uplink/contract';
+import type { AuditMessage, EventMessage, HealthMessage, SiteMessage } from '@hazmon/uplink/contract';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alarm_events (
@@ -22,6 +22,22 @@ CREATE TABLE IF NOT EXISTS alarm_events (
   who TEXT,
   why TEXT,
   details JSONB,
+  UNIQUE (gateway, seq)
+);
+-- Each gateway's audit log with its hash chain: details is the exact text the gateway hashed (TEXT, not JSONB, which
+-- would reorder its keys), so anyone can recompute each row's hash.
+CREATE TABLE IF NOT EXISTS audit_log (
+  id BIGINT PRIMARY KEY,
+  gateway TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  t BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  who TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  details TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
   UNIQUE (gateway, seq)
 );
 CREATE TABLE IF NOT EXISTS gateway_health (
@@ -106,6 +122,12 @@ export interface StreamEvent {
   readonly event: EventMessage;
 }
 
+/** An audit row with the hub stream's sequence it came in. */
+export interface StreamAudit {
+  readonly streamSeq: number;
+  readonly row: AuditMessage;
+}
+
 export interface Rejection {
   readonly streamSeq: number;
   readonly subject: string;
@@ -130,15 +152,22 @@ export class HubDatabase {
     return new HubDatabase(client);
   }
 
-  /** Writes one batch in one transaction: events (duplicates ignored), the latest health and site per gateway, rejections. */
+  /** Writes one batch in one transaction: events and audit rows (duplicates ignored), the latest health and site per gateway, rejections. */
   async write(
-    batch: { readonly events: readonly StreamEvent[]; readonly health: readonly HealthMessage[]; readonly sites: readonly SiteMessage[]; readonly rejections: readonly Rejection[] },
+    batch: {
+      readonly events: readonly StreamEvent[];
+      readonly audit: readonly StreamAudit[];
+      readonly health: readonly HealthMessage[];
+      readonly sites: readonly SiteMessage[];
+      readonly rejections: readonly Rejection[];
+    },
     receivedAt: number,
   ): Promise<void> {
     const { client } = this;
     await client.query('BEGIN');
     try {
       if (batch.events.length > 0) await this.insertEvents(batch.events, receivedAt);
+      if (batch.audit.length > 0) await this.insertAudit(batch.audit, receivedAt);
       for (const health of batch.health) {
         await client.query(
           `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, grades, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -219,6 +248,31 @@ export class HubDatabase {
         column((event) => event.who),
         column((event) => event.why),
         column((event) => (event.details === null ? null : JSON.stringify(event.details))),
+        receivedAt,
+      ],
+    );
+  }
+
+  /** One statement for the batch's audit rows, as for events. */
+  private async insertAudit(rows: readonly StreamAudit[], receivedAt: number): Promise<void> {
+    const column = <T>(pick: (row: AuditMessage) => T) => rows.map(({ row }) => pick(row));
+    await this.client.query(
+      `INSERT INTO audit_log (id, gateway, seq, t, received_at, who, action, target, details, prev_hash, hash)
+       SELECT id, gateway, seq, t, $11, who, action, target, details, prev_hash, hash
+       FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         AS a(id, gateway, seq, t, who, action, target, details, prev_hash, hash)
+       ON CONFLICT (gateway, seq) DO NOTHING`,
+      [
+        rows.map((entry) => entry.streamSeq),
+        column((row) => row.gateway),
+        column((row) => row.seq),
+        column((row) => row.time),
+        column((row) => row.who),
+        column((row) => row.action),
+        column((row) => row.target),
+        column((row) => row.details),
+        column((row) => row.prevHash),
+        column((row) => row.hash),
         receivedAt,
       ],
     );

@@ -1,7 +1,7 @@
 /**
  * The hub's regulator API on real servers, started by `startHub` from a YAML config as `hazmon-hub run` does, fed by
- * two gateways' NATS users publishing the contract's messages directly: sites, events and aggregates across both
- * gateways through the API, the filters, the event cursor while events arrive (a property), bad params and tokens.
+ * two gateways' NATS users publishing the contract's messages directly: sites, events, audit rows and aggregates across
+ * both gateways through the API, the filters, the event cursor while events arrive (a property), bad params and tokens.
  */
 import { spawn } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
-import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type EventMessage, type UplinkKind } from '@hazmon/uplink/contract';
+import { auditRowHash, GENESIS_HASH } from '@hazmon/agent';
+import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type AuditMessage, type EventMessage, type UplinkKind } from '@hazmon/uplink/contract';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -128,6 +129,29 @@ function event(gateway: string, seq: number): EventMessage {
   };
 }
 
+const AUDIT_ROWS = 6;
+
+/** A gateway's audit log of AUDIT_ROWS rows, hash-chained as the agent's: odd seqs `sup` acknowledging, even seqs `view` signing in. */
+function auditLog(gateway: string): AuditMessage[] {
+  const rows: AuditMessage[] = [];
+  for (let seq = 1, prevHash = GENESIS_HASH; seq <= AUDIT_ROWS; seq++) {
+    const ack = seq % 2 === 1;
+    const fields = {
+      seq,
+      time: HOUR0 + seq,
+      who: ack ? 'sup' : 'view',
+      action: ack ? 'alarm_command' : 'session_login',
+      target: ack ? 'GD-1.concentration/hi' : '127.0.0.1',
+      details: ack ? JSON.stringify({ kind: 'ack', reason: `round ${seq}` }) : null,
+      prevHash,
+    };
+    const hash = auditRowHash(fields);
+    rows.push({ v: UPLINK_VERSION, gateway, ...fields, hash });
+    prevHash = hash;
+  }
+  return rows;
+}
+
 /** Minute `index` of a gateway: GD-1 reads the minute's index, GD-2 ten times it; good readings alternate 60 and 20. */
 function minute(gateway: string, index: number): AggregatesMessage {
   const goodCount = index % 2 === 0 ? 60 : 20;
@@ -156,10 +180,14 @@ async function publishFixture(): Promise<void> {
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
       await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms, ...(grades && { grades }) });
       for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
+      for (const row of auditLog(gateway)) await send(gateway, 'audit', row.seq, row);
       for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
     }),
   );
-  await waitFor('the fixture ingested', async () => (await streamState(nats)).unfinished === 0 && hub!.ingest.status.events >= 40, { everyMs: 200, timeoutMs: 30_000 });
+  await waitFor('the fixture ingested', async () => (await streamState(nats)).unfinished === 0 && hub!.ingest.status.events >= 40 && hub!.ingest.status.auditRows >= 2 * AUDIT_ROWS, {
+    everyMs: 200,
+    timeoutMs: 30_000,
+  });
 }
 
 interface Answer<T> {
@@ -229,6 +257,22 @@ interface Aggregates {
   points: { pointId: string; buckets: Bucket[] }[];
 }
 
+interface HubAudit extends Omit<AuditMessage, 'v'> {
+  id: number;
+  receivedAt: number;
+}
+
+async function allAudit(query: string): Promise<HubAudit[]> {
+  const rows: HubAudit[] = [];
+  for (let after = 0; ; ) {
+    const page = await get<{ rows: HubAudit[]; next: number }>(`/api/v1/audit?after=${after}&limit=5${query}`);
+    expect(page.status).toBe(200);
+    if (page.body.rows.length === 0) return rows;
+    rows.push(...page.body.rows);
+    after = page.body.next;
+  }
+}
+
 async function allEvents(query: string): Promise<HubEvent[]> {
   const events: HubEvent[] = [];
   for (let after = 0; ; ) {
@@ -249,6 +293,7 @@ describe('the hub regulator API', () => {
     expect(Object.keys(answer.body.paths as object).sort()).toEqual([
       '/api/v1/aggregates',
       '/api/v1/alarm-events',
+      '/api/v1/audit',
       '/api/v1/completeness',
       '/api/v1/link-health',
       '/api/v1/login',
@@ -358,6 +403,40 @@ describe('the hub regulator API', () => {
     await expectInvalid('/api/v1/alarm-events?limit=0', 'limit');
     await expectInvalid('/api/v1/alarm-events?limit=1001', 'limit');
     await expectInvalid('/api/v1/alarm-events?region=x', 'region');
+  });
+
+  it("pages every gateway's audit log by the hub's id, each chain checkable from the answers, filtered by site, action and person", async () => {
+    const rows = await allAudit('');
+    expect(rows.map((row) => row.id)).toEqual([...rows.map((row) => row.id)].sort((a, b) => a - b));
+    for (const { gateway } of GATEWAYS) {
+      const own = rows.filter((row) => row.gateway === gateway);
+      expect(own.map(({ id, receivedAt, ...row }) => ({ v: UPLINK_VERSION, ...row }))).toEqual(auditLog(gateway));
+      // A regulator checks the chain from the answer alone.
+      own.forEach((row, index) => {
+        expect(auditRowHash(row)).toBe(row.hash);
+        expect(row.prevHash).toBe(index === 0 ? GENESIS_HASH : own[index - 1]!.hash);
+      });
+    }
+    const keys = async (query: string) => (await allAudit(query)).map((row) => `${row.gateway}:${row.seq}`);
+    const everyKey = rows.map((row) => `${row.gateway}:${row.seq}`);
+    expect(await keys('&gateway=GW-B')).toEqual(everyKey.filter((key) => key.startsWith('GW-B:')));
+    expect(await keys('&region=110110')).toEqual(everyKey.filter((key) => key.startsWith('GW-A:')));
+    expect(await keys('&enterprise=3205000001AB')).toEqual(everyKey.filter((key) => key.startsWith('GW-B:')));
+    expect(await keys('&action=session_login')).toEqual(rows.filter((row) => row.action === 'session_login').map((row) => `${row.gateway}:${row.seq}`));
+    expect(await keys('&who=sup&region=3205')).toEqual(['GW-B:1', 'GW-B:3', 'GW-B:5']);
+    expect(await keys('&who=nobody')).toEqual([]);
+    // A page of nothing keeps the cursor.
+    expect((await get<{ next: number }>(`/api/v1/audit?after=${rows.at(-1)!.id}`)).body).toEqual({ rows: [], next: rows.at(-1)!.id });
+
+    await expectInvalid(`/api/v1/audit?after=${rows.at(-1)!.id + 1_000_000}`, 'after');
+    await expectInvalid('/api/v1/audit?after=-1', 'after');
+    await expectInvalid('/api/v1/audit?limit=0', 'limit');
+    await expectInvalid('/api/v1/audit?limit=1001', 'limit');
+    await expectInvalid('/api/v1/audit?region=x', 'region');
+    await expectInvalid('/api/v1/audit?gateway=GW.A', 'gateway');
+    await expectInvalid('/api/v1/audit?action=', 'action');
+    await expectInvalid('/api/v1/audit?seq=1', 'seq');
+    expect((await get('/api/v1/audit', null)).status).toBe(401);
   });
 
   it("pages joined equal the hub's table while two gateways' events arrive: no gap, no repeat", async () => {

@@ -1,20 +1,20 @@
 /**
  * Store and forward, end to end on real servers: a real agent on the simulated plant sends through its uplink (TLS,
  * its own NATS user) to a real nats-server with JetStream, across a TCP link that is cut for a while (the agent restarted meanwhile, its
- * uplink position lost as a crash could lose it), and the hub's ingest writes PostgreSQL and VictoriaMetrics. Once the link is back, every alarm event and every closed
- * minute's aggregates of the agent's store is at the hub exactly once: in the stream, in PostgreSQL, in VictoriaMetrics.
+ * uplink position lost as a crash could lose it), and the hub's ingest writes PostgreSQL and VictoriaMetrics. Once the link is back, every alarm event, every audit
+ * row (its hash chain checkable at the hub) and every closed minute's aggregates of the agent's store is at the hub exactly once: in the stream, in PostgreSQL, in VictoriaMetrics.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Agent, loadAgentConfig, siteGrades, type AgentConfig, type AggregateRow, type AlarmEventRow } from '@hazmon/agent';
+import { Agent, auditRowHash, GENESIS_HASH, loadAgentConfig, siteGrades, type AgentConfig, type AggregateRow, type AlarmEventRow, type AuditRow } from '@hazmon/agent';
 import { HubIngest } from '@hazmon/hub';
 import { startLinkRelay, type LinkRelay } from '@hazmon/simulators';
 import { positionPathOf, startUplink, type Uplink } from '@hazmon/uplink';
 import { uplinkSubject } from '@hazmon/uplink/contract';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHazmon, startPlant, waitFor, type Plant } from '../agent/fixture.ts';
+import { PASSWORDS, runHazmon, startPlant, waitFor, type Plant } from '../agent/fixture.ts';
 import { gatewayUserName, hubConnection, startNats, startPostgres, startVictoriaMetrics, streamState, victoriaSamples, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 const GATEWAY = 'GW-TEST-01';
@@ -98,8 +98,27 @@ async function hubEvents(): Promise<{ gateway: string; seq: number; kind: string
 
 const eventKey = (row: { seq: number; kind: string }) => `${row.seq}:${row.kind}`;
 
+interface HubAuditRow {
+  gateway: string;
+  seq: number;
+  time: number;
+  who: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+async function hubAudit(): Promise<HubAuditRow[]> {
+  const result = await database.query('SELECT gateway, seq::float8 AS seq, t::float8 AS time, who, action, target, details, prev_hash AS "prevHash", hash FROM audit_log ORDER BY gateway, seq');
+  return result.rows;
+}
+
+const auditKey = (row: { seq: number; action: string; hash: string }) => `${row.seq}:${row.action}:${row.hash}`;
+
 describe('the uplink through a cut link and an agent restart', () => {
-  it('delivers every alarm event and every closed minute to PostgreSQL and VictoriaMetrics exactly once', async () => {
+  it('delivers every alarm event, audit row and closed minute to PostgreSQL and VictoriaMetrics exactly once', async () => {
     const config = uplinkConfig();
     const uplinkLog: string[] = [];
     let { agent, uplink } = await startGateway(config, uplinkLog);
@@ -107,18 +126,24 @@ describe('the uplink through a cut link and an agent restart', () => {
     // Link up: the hi alarm's events reach PostgreSQL.
     plant.site.device('GD-1').set('concentration', 25);
     await waitFor('hi raised in PostgreSQL', async () => (await hubEvents()).some((row) => row.rule_id === 'hi' && row.kind === 'raised'), { timeoutMs: 30_000 });
+    // A sign-in, audited at the gateway, reaches the hub's audit log.
+    await agent.auditSession({ who: 'sup', action: 'login', address: '127.0.0.1', role: 'supervisor' });
+    await waitFor('the sign-in in the hub audit log', async () => (await hubAudit()).some((row) => row.action === 'session_login' && row.who === 'sup'), { timeoutMs: 30_000 });
     const beforeCut = uplink.acknowledged;
 
     // Cut: what comes meanwhile stays in the agent's store; the agent restarts during the cut.
     relay.silence(true);
     relay.drop();
+    // An acknowledgement during the cut: its audit row waits in the store with the events.
+    expect(await agent.commandAlarm({ kind: 'ack', target: 'GD-1.concentration/hi', reason: 'crew sent' }, { user: 'sup', password: PASSWORDS.supervisor })).toEqual({ ok: true });
     plant.site.device('GD-1').set('concentration', 0);
     await waitFor('hi cleared in the store', async () => (await agent.reader.alarmEventsAfter(beforeCut.eventsSeq)).some((row) => row.ruleId === 'hi' && row.kind === 'cleared'), {
       timeoutMs: 30_000,
     });
     await stopGateway();
     // As if a crash had lost every write of the position since the start: the restarted uplink sends the whole store
-    // again, under the same message ids.
+    // again, under the same message ids. The file has no auditSeq, as one written before audit rows were sent: the
+    // whole audit log goes again too.
     writeFileSync(positionPathOf(config.store.path), JSON.stringify({ eventsSeq: 0, aggregatesMinute: -1 }));
     ({ agent, uplink } = await startGateway(config, uplinkLog));
     plant.site.device('GD-1').set('concentration', 25);
@@ -126,7 +151,8 @@ describe('the uplink through a cut link and an agent restart', () => {
     await waitFor('a closed minute waiting in the store', async () => (await agent.reader.minuteRollupsAfter(beforeCut.aggregatesMinute)).length > 0, { timeoutMs: 80_000, everyMs: 500 });
     const waiting = await agent.reader.alarmEventsAfter(beforeCut.eventsSeq);
     expect(waiting.length).toBeGreaterThan(1);
-    expect(uplink.acknowledged).toEqual({ eventsSeq: 0, aggregatesMinute: -1 });
+    expect(uplink.acknowledged).toEqual({ eventsSeq: 0, aggregatesMinute: -1, auditSeq: 0 });
+    expect((await agent.reader.auditRows({ afterSeq: beforeCut.auditSeq })).some((row) => row.action === 'alarm_command' && row.who === 'sup')).toBe(true);
     expect(uplinkLog.some((line) => line.startsWith('uplink: cannot send to the hub'))).toBe(true);
 
     // Restored: everything arrives, once.
@@ -134,14 +160,16 @@ describe('the uplink through a cut link and an agent restart', () => {
     relay.drop();
     let storeEvents: AlarmEventRow[] = [];
     let storeMinutes: AggregateRow[] = [];
+    let storeAudit: AuditRow[] = [];
     await waitFor(
-      'the hub holding every event and closed minute of the store',
+      'the hub holding every event, audit row and closed minute of the store',
       async () => {
         storeEvents = await agent.reader.alarmEventsAfter(0, 10_000);
         storeMinutes = await agent.reader.minuteRollupsAfter(-1);
+        storeAudit = await agent.reader.auditRows({ limit: 10_000 });
         const events = await hubEvents();
         const aggregates = await victoriaSamples(victoria, GATEWAY);
-        return events.length === storeEvents.length && storeMinutes.every((row) => aggregates.has(`${row.pointId}@${row.start}`));
+        return events.length === storeEvents.length && (await hubAudit()).length === storeAudit.length && storeMinutes.every((row) => aggregates.has(`${row.pointId}@${row.start}`));
       },
       { timeoutMs: 40_000, everyMs: 500 },
     );
@@ -152,6 +180,17 @@ describe('the uplink through a cut link and an agent restart', () => {
     expect(events.map(eventKey)).toEqual(storeEvents.map(eventKey));
     expect(events.every((row) => row.gateway === GATEWAY)).toBe(true);
     expect(events.map((row) => row.t)).toEqual(storeEvents.map((row) => row.time));
+
+    // Audit rows: the same rows, each once, and the chain checks out from the hub's rows alone.
+    const audit = await hubAudit();
+    expect(audit.map(auditKey)).toEqual(storeAudit.map(auditKey));
+    expect(audit.some((row) => row.action === 'alarm_command' && row.who === 'sup' && row.target === 'GD-1.concentration/hi')).toBe(true);
+    audit.forEach((row, index) => {
+      expect(row.gateway).toBe(GATEWAY);
+      expect(auditRowHash(row), `audit row ${row.seq}`).toBe(row.hash);
+      expect(row.prevHash).toBe(index === 0 ? GENESIS_HASH : audit[index - 1]!.hash);
+    });
+    expect(audit[0]!.seq).toBe(1);
 
     // Aggregates: each point's minute once, with the store's values.
     const aggregates = await victoriaSamples(victoria, GATEWAY);
@@ -171,6 +210,7 @@ describe('the uplink through a cut link and an agent restart', () => {
     // The stream itself took each message once: JetStream dropped what was sent again under the same message id.
     const { subjects } = await streamState(nats);
     expect(subjects[uplinkSubject(GATEWAY, 'events')]).toBe(storeEvents.length);
+    expect(subjects[uplinkSubject(GATEWAY, 'audit')]).toBe(storeAudit.length);
     expect(subjects[uplinkSubject(GATEWAY, 'aggregates')]).toBe(new Set(storeMinutes.map((row) => row.start)).size);
     expect(hub.status.rejected).toBe(0);
 
@@ -184,7 +224,7 @@ describe('the uplink through a cut link and an agent restart', () => {
     expect(subjects[uplinkSubject(GATEWAY, 'site')]).toBe(1);
 
     // The position on disk is the last acknowledged one.
-    await waitFor('the position past every event', () => uplink.acknowledged.eventsSeq === storeEvents.at(-1)!.seq);
+    await waitFor('the position past every event and audit row', () => uplink.acknowledged.eventsSeq === storeEvents.at(-1)!.seq && uplink.acknowledged.auditSeq === storeAudit.at(-1)!.seq);
 
     // The gateway's own grades ride on its health messages: the ones its /api/v1/site gives (hi standing on GD-1).
     const gatewayGrades = () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_UPLINK_SUBJECTS, eventMessageSchema, gatewayNatsUser, gatewayOfNatsUser, gatewayPublishSubjects, parseUplinkSubject, uplinkMessageId, uplinkSubject } from './contract.ts';
+import {
+  ALL_UPLINK_SUBJECTS,
+  auditMessageSchema,
+  eventMessageSchema,
+  gatewayNatsUser,
+  gatewayOfNatsUser,
+  gatewayPublishSubjects,
+  parseUplinkSubject,
+  uplinkMessageId,
+  uplinkSubject,
+} from './contract.ts';
 
 describe('uplink subjects and message ids', () => {
   it('names one subject per gateway and kind, inside the stream and the gateway permission', () => {
@@ -7,6 +17,7 @@ describe('uplink subjects and message ids', () => {
     expect(ALL_UPLINK_SUBJECTS).toBe('hazmon.*.*');
     expect(gatewayPublishSubjects('GW-1')).toBe('hazmon.GW-1.>');
     expect(parseUplinkSubject('hazmon.GW-1.aggregates')).toEqual({ gateway: 'GW-1', kind: 'aggregates' });
+    expect(parseUplinkSubject('hazmon.GW-1.audit')).toEqual({ gateway: 'GW-1', kind: 'audit' });
   });
 
   it("names a gateway's NATS user after its code, and tells the gateway back from the user name", () => {
@@ -23,6 +34,7 @@ describe('uplink subjects and message ids', () => {
     expect(uplinkMessageId('GW-1', 'events', 42)).toBe('GW-1.events.42');
     expect(uplinkMessageId('GW-1', 'aggregates', '1796544120000.0')).toBe('GW-1.aggregates.1796544120000.0');
     expect(uplinkMessageId('GW-2', 'events', 42)).not.toBe(uplinkMessageId('GW-1', 'events', 42));
+    expect(uplinkMessageId('GW-1', 'audit', 42)).toBe('GW-1.audit.42');
   });
 
   it('refuses a payload of another version, naming the field', () => {
@@ -31,5 +43,22 @@ describe('uplink subjects and message ids', () => {
     const parsed = eventMessageSchema.safeParse({ ...event, v: 2 });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(['v']);
+  });
+
+  it('takes an audit row with its hash chain fields and the details as the text that was hashed, naming a bad field', () => {
+    const row = { v: 1, gateway: 'GW-1', seq: 1, time: 1, who: 'sup', action: 'alarm_command', target: 'GD-1/hi', details: '{"kind":"ack"}', prevHash: '0'.repeat(64), hash: 'a'.repeat(64) };
+    expect(auditMessageSchema.safeParse(row).success).toBe(true);
+    expect(auditMessageSchema.safeParse({ ...row, target: null, details: null }).success).toBe(true);
+    for (const [field, value] of [
+      ['v', 2],
+      ['seq', 0],
+      ['details', { kind: 'ack' }],
+      ['hash', 'A'.repeat(64)],
+      ['prevHash', '0'.repeat(63)],
+    ] as const) {
+      const parsed = auditMessageSchema.safeParse({ ...row, [field]: value });
+      expect(parsed.error?.issues[0]?.path, field).toEqual([field]);
+    }
+    expect(auditMessageSchema.safeParse({ ...row, extra: 1 }).success).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ export const UPLINK_VERSION = 1;
 /** The first token of every uplink subject. */
 const SUBJECT_ROOT = 'hazmon';
 
-export const UPLINK_KINDS = ['events', 'aggregates', 'health', 'site'] as const;
+export const UPLINK_KINDS = ['events', 'aggregates', 'health', 'site', 'audit'] as const;
 export type UplinkKind = (typeof UPLINK_KINDS)[number];
 
 /** A gateway code as a subject token: no dots, wildcards or spaces (the agent's config checks the same). */
@@ -67,8 +67,8 @@ export function parseUplinkSubject(subject: string): { readonly gateway: string;
 
 /**
  * The `Nats-Msg-Id` of a message: the same data always gets the same id, so a message sent again after a cut or a
- * restart (its acknowledgement lost) is dropped by the stream inside its duplicate window. `key` is the event's seq,
- * or `<minute start>.<part>` for aggregates.
+ * restart (its acknowledgement lost) is dropped by the stream inside its duplicate window. `key` is the event's or the
+ * audit row's seq, or `<minute start>.<part>` for aggregates.
  */
 export function uplinkMessageId(gateway: string, kind: UplinkKind, key: string | number): string {
   return `${gateway}.${kind}.${key}`;
@@ -95,6 +95,27 @@ export const eventMessageSchema = z.strictObject({
   details: z.record(z.string(), z.unknown()).nullable(),
 });
 export type EventMessage = z.output<typeof eventMessageSchema>;
+
+/**
+ * One row of the gateway's audit log (who did what, why: every state change), with its place in the log's hash chain,
+ * so a regulator can check the chain at the hub: `hash` = SHA-256 hex of the JSON array [seq, time, who, action,
+ * target, details, prevHash] (the agent's `auditRowHash`), `prevHash` the previous row's hash (64 zeros before row 1).
+ */
+export const auditMessageSchema = z.strictObject({
+  ...envelope,
+  /** The audit log's seq: unique per gateway, 1, 2, 3, ... in commit order. */
+  seq: z.number().int().positive(),
+  /** When it happened, epoch ms UTC. */
+  time: epochMs,
+  who: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  /** The details as the gateway hashed them: canonical JSON text (sorted keys, no spaces), or null. */
+  details: z.string().nullable(),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type AuditMessage = z.output<typeof auditMessageSchema>;
 
 /** One point's closed minute, as the agent's 1-minute rollup has it; min/avg/max over good readings, null when none. */
 const aggregateSchema = z.strictObject({
@@ -181,6 +202,7 @@ export const UPLINK_SCHEMAS = {
   aggregates: aggregatesMessageSchema,
   health: healthMessageSchema,
   site: siteMessageSchema,
+  audit: auditMessageSchema,
 } as const satisfies Record<UplinkKind, z.ZodType>;
 
 export type UplinkMessage = { [K in UplinkKind]: { readonly kind: K; readonly body: z.output<(typeof UPLINK_SCHEMAS)[K]> } }[UplinkKind];

@@ -1,6 +1,6 @@
 /**
- * The uplink's position in the agent's store: the last alarm event seq and the last minute the hub's stream has
- * acknowledged. Kept in `<store>.uplink.json` and written after each acknowledged page, so a restart resumes there;
+ * The uplink's position in the agent's store: the last alarm event seq, the last minute and the last audit row seq
+ * the hub's stream has acknowledged. Kept in `<store>.uplink.json` and written after each acknowledged page, so a restart resumes there;
  * what a crash between an acknowledgement and the write sends again carries the same message ids (uplink README).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -13,10 +13,12 @@ const positionSchema = z.strictObject({
   eventsSeq: z.number().int().nonnegative(),
   /** Every closed minute starting up to this (epoch ms) is in the hub's stream; -1: none yet. */
   aggregatesMinute: z.number().int().min(-1),
+  /** Every audit row with seq up to this is in the hub's stream; a file from before audit rows were sent has none: 0, the whole log once. */
+  auditSeq: z.number().int().nonnegative().default(0),
 });
 export type UplinkPosition = z.output<typeof positionSchema>;
 
-const START: UplinkPosition = { eventsSeq: 0, aggregatesMinute: -1 };
+const START: UplinkPosition = { eventsSeq: 0, aggregatesMinute: -1, auditSeq: 0 };
 
 export class PositionFile {
   private constructor(
@@ -53,7 +55,7 @@ export class PositionFile {
 
   /** Replaces the file in one rename, so a crash leaves the old position or the new one, never half a file. */
   save(next: UplinkPosition): void {
-    if (next.eventsSeq === this.current.eventsSeq && next.aggregatesMinute === this.current.aggregatesMinute) return;
+    if (next.eventsSeq === this.current.eventsSeq && next.aggregatesMinute === this.current.aggregatesMinute && next.auditSeq === this.current.auditSeq) return;
     const temporary = `${this.path}.tmp`;
     writeFileSync(temporary, `${JSON.stringify(next)}\n`);
     renameSync(temporary, this.path);

@@ -2,7 +2,7 @@
  * The uplink's one job: send what the agent's store holds to the hub's JetStream stream, in order, by cursor, and
  * move the cursor only past what the stream acknowledged. Reads through the AgentApi alone.
  */
-import { siteGrades, type AgentApi, type AggregateRow, type AlarmEventRow, type RunningServer } from '@hazmon/agent';
+import { siteGrades, type AgentApi, type AggregateRow, type AlarmEventRow, type AuditRow, type RunningServer } from '@hazmon/agent';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
@@ -12,6 +12,7 @@ import {
   uplinkMessageId,
   uplinkSubject,
   type AggregatesMessage,
+  type AuditMessage,
   type EventMessage,
   type HealthMessage,
   type SiteMessage,
@@ -21,7 +22,7 @@ import { UplinkError } from './errors.ts';
 import { outageText } from './outage-text.ts';
 import { PositionFile, type UplinkPosition } from './position.ts';
 
-/** Alarm events per page: each is its own message, published together and acknowledged each. */
+/** Alarm events (and audit rows) per page: each is its own message, published together and acknowledged each. */
 const EVENTS_PAGE = 500;
 /** Closed minutes per page. */
 const MINUTES_PAGE = 5;
@@ -128,8 +129,8 @@ export class Uplink implements RunningServer {
     while (!this.stopped) {
       try {
         const js = await this.jetstream();
-        // Alarm events first: nothing else may hold them back.
-        const sent = (await this.sendEvents(js)) + (await this.sendAggregates(js)) + (await this.sendSite(js));
+        // Alarm events first: nothing else may hold them back. One page of each kind per round, so none starves another.
+        const sent = (await this.sendEvents(js)) + (await this.sendAudit(js)) + (await this.sendAggregates(js)) + (await this.sendSite(js));
         if (this.outage !== null) this.log(`uplink: sending to the hub again (after: ${this.outage})`);
         this.outage = null;
         failures = 0;
@@ -139,7 +140,7 @@ export class Uplink implements RunningServer {
         const why = outageText(error);
         if (this.outage === null)
           this.log(
-            `uplink: cannot send to the hub (${why}); the store keeps everything after event seq ${this.position.position.eventsSeq} and minute ${minuteText(this.position.position.aggregatesMinute)} until it can`,
+            `uplink: cannot send to the hub (${why}); the store keeps everything after event seq ${this.position.position.eventsSeq}, audit seq ${this.position.position.auditSeq} and minute ${minuteText(this.position.position.aggregatesMinute)} until it can`,
           );
         this.outage = why;
         await this.idle.wait(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!);
@@ -176,12 +177,40 @@ export class Uplink implements RunningServer {
 
   /** One page of alarm events after the acknowledged seq; returns how many the stream acknowledged. */
   private async sendEvents(js: JetStreamClient): Promise<number> {
-    const start = this.position.position;
-    const rows = await this.api.reader.alarmEventsAfter(start.eventsSeq, EVENTS_PAGE);
+    const rows = await this.api.reader.alarmEventsAfter(this.position.position.eventsSeq, EVENTS_PAGE);
+    return this.sendBySeq(
+      js,
+      'events',
+      rows,
+      (row) => this.eventMessage(row),
+      (eventsSeq) => ({ ...this.position.position, eventsSeq }),
+    );
+  }
+
+  /** One page of audit rows after the acknowledged seq, with their hash chain; returns how many the stream acknowledged. */
+  private async sendAudit(js: JetStreamClient): Promise<number> {
+    const rows = await this.api.reader.auditRows({ afterSeq: this.position.position.auditSeq, limit: EVENTS_PAGE });
+    return this.sendBySeq(
+      js,
+      'audit',
+      rows,
+      (row) => this.auditMessage(row),
+      (auditSeq) => ({ ...this.position.position, auditSeq }),
+    );
+  }
+
+  /** Publishes a page of rows keyed by their seq and moves the position past the leading acknowledged ones. */
+  private async sendBySeq<Row extends { readonly seq: number }>(
+    js: JetStreamClient,
+    kind: 'events' | 'audit',
+    rows: readonly Row[],
+    toMessage: (row: Row) => EventMessage | AuditMessage,
+    positionAfter: (seq: number) => UplinkPosition,
+  ): Promise<number> {
     if (rows.length === 0) return 0;
-    const results = await Promise.allSettled(rows.map((row) => this.publish(js, 'events', row.seq, this.eventMessage(row))));
+    const results = await Promise.allSettled(rows.map((row) => this.publish(js, kind, row.seq, toMessage(row))));
     const { acked, failure } = leadingAcks(results);
-    if (acked > 0) this.position.save({ ...this.position.position, eventsSeq: rows[acked - 1]!.seq });
+    if (acked > 0) this.position.save(positionAfter(rows[acked - 1]!.seq));
     if (failure !== null) throw failure;
     return acked;
   }
@@ -263,6 +292,15 @@ export class Uplink implements RunningServer {
       why: row.why ?? null,
       details: row.details ? { ...row.details } : null,
     };
+  }
+
+  /**
+   * The row as the chain hashed it: the store keeps details as canonical JSON text and the reader parses it, so
+   * JSON.stringify gives that text back (same key order, same number forms).
+   */
+  private auditMessage(row: AuditRow): AuditMessage {
+    const { seq, time, who, action, target, prevHash, hash } = row;
+    return { v: UPLINK_VERSION, gateway: this.options.gateway, seq, time, who, action, target, details: row.details === null ? null : JSON.stringify(row.details), prevHash, hash };
   }
 
   private aggregatesMessages(minute: number, rows: readonly AggregateRow[]): AggregatesMessage[] {

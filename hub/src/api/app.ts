@@ -21,6 +21,9 @@ import {
   AggregatesSchema,
   AlarmEventPageSchema,
   AlarmEventsQuery,
+  AUDIT_PAGE,
+  AuditPageSchema,
+  AuditQuery,
   CompletenessQuery,
   CompletenessSchema,
   ErrorSchema,
@@ -158,6 +161,28 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       if (after > 0 && !(await reader.eventAtOrAfter(after))) throw new ApiError('HAZMON_API_INVALID', `after: no alarm event has id ${after} or later`, 'after');
       const events = await reader.eventsAfter(after, limit, filter);
       return c.json({ events, next: events.at(-1)?.id ?? after }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/audit',
+      summary:
+        "Every gateway's audit log (who did what, why: acknowledgements, shelves, resets, threshold changes, sign-ins...) with the hub's id > after, oldest first, with each row's hash chain fields; pass `next` as `after` for the following page",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: AuditQuery },
+      responses: { 200: { description: 'A page of audit rows', content: json(AuditPageSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader } = contextOf();
+      const { after: afterText, limit, ...filter } = c.req.valid('query');
+      const after = Number(afterText ?? 0);
+      // Resuming after a made-up id past every row would skip the rows still to come below it.
+      if (after > 0 && !(await reader.auditAtOrAfter(after))) throw new ApiError('HAZMON_API_INVALID', `after: no audit row has id ${after} or later`, 'after');
+      const rows = await reader.auditAfter(after, Number(limit ?? AUDIT_PAGE.default), filter);
+      return c.json({ rows, next: rows.at(-1)?.id ?? after }, 200);
     },
   );
 

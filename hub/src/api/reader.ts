@@ -1,6 +1,6 @@
 /**
  * What the regulator API reads from the hub's PostgreSQL tables (written by the ingest alone): sites with their last
- * health, alarm events by the hub's event id. Reads only, on a pool of its own.
+ * health, alarm events and audit rows by the hub's id. Reads only, on a pool of its own.
  */
 import type { HealthMessage } from '@hazmon/uplink/contract';
 import pg from 'pg';
@@ -50,6 +50,27 @@ export interface HubEventRow {
   readonly who: string | null;
   readonly why: string | null;
   readonly details: Record<string, unknown> | null;
+}
+
+/** A gateway's audit row at the hub: `details` the exact text its hash covers. */
+export interface HubAuditRow {
+  readonly id: number;
+  readonly gateway: string;
+  readonly seq: number;
+  readonly time: number;
+  readonly receivedAt: number;
+  readonly who: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly details: string | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** Which audit rows: the sites' filters, and `action` and `who` exactly. */
+export interface AuditFilter extends SiteFilter {
+  readonly action?: string | undefined;
+  readonly who?: string | undefined;
 }
 
 export interface GatewayPoint {
@@ -117,6 +138,7 @@ export class HubReader {
     try {
       await createTokenTable(pool);
       await pool.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS alarm_events_gateway_id ON alarm_events (gateway, id)');
+      await pool.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_log_gateway_id ON audit_log (gateway, id)');
     } catch (error) {
       await pool.end();
       throw error;
@@ -222,6 +244,37 @@ export class HubReader {
       why: row.why ?? null,
       details: row.details,
     }));
+  }
+
+  /** Audit rows with id > after, oldest first: one writer (the ingest), so paging by id skips nothing, as for events. */
+  async auditAfter(after: number, limit: number, filter: AuditFilter): Promise<HubAuditRow[]> {
+    const where = filterClause(filter, 5, 'a.gateway');
+    const result = await this.pool.query<Record<string, string | null>>(
+      `SELECT a.id, a.gateway, a.seq, a.t, a.received_at, a.who, a.action, a.target, a.details, a.prev_hash, a.hash
+       FROM audit_log a${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = a.gateway' : ''}
+       WHERE a.id > $1 AND ($3::text IS NULL OR a.action = $3) AND ($4::text IS NULL OR a.who = $4)${where.sql}
+       ORDER BY a.id LIMIT $2`,
+      [after, limit, filter.action ?? null, filter.who ?? null, ...where.values],
+    );
+    return result.rows.map((row) => ({
+      id: Number(row.id),
+      gateway: row.gateway!,
+      seq: Number(row.seq),
+      time: Number(row.t),
+      receivedAt: Number(row.received_at),
+      who: row.who!,
+      action: row.action!,
+      target: row.target ?? null,
+      details: row.details ?? null,
+      prevHash: row.prev_hash!,
+      hash: row.hash!,
+    }));
+  }
+
+  /** Whether an audit row with id >= cursor exists: a cursor past every row would skip those still to come. */
+  async auditAtOrAfter(cursor: number): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM audit_log WHERE id >= $1 LIMIT 1', [cursor]);
+    return result.rowCount === 1;
   }
 
   /** The points in each gateway's running config: their poll interval and whether they are out of service (a disable record). */

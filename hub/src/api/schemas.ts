@@ -1,5 +1,5 @@
 /** The regulator API's params and answers as zod schemas: the routes validate with them and the OpenAPI document comes from them. */
-import { checkSpan, DAY_MS, epochMs, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
+import { checkSpan, DAY_MS, epochMs, filterText, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
 import { REFUSAL_KINDS } from './reader.ts';
@@ -108,7 +108,9 @@ export const SiteListSchema = z
 
 export const EVENT_PAGE = { default: 100, max: 1000 } as const;
 
-const eventId = z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'an event id (a whole number >= 0)');
+/** A hub id as a cursor param (a stream sequence): `what` names it in the error. */
+const hubId = (what: string) => z.string().regex(/^(0|[1-9][0-9]{0,15})$/, `${what} (a whole number >= 0)`);
+const eventId = hubId('an event id');
 
 export const AlarmEventsQuery = z
   .strictObject({
@@ -153,6 +155,39 @@ export const AlarmEventPageSchema = z
     }),
   })
   .openapi('HubAlarmEventPage');
+
+export const AUDIT_PAGE = { default: 100, max: 1000 } as const;
+
+export const AuditQuery = z.strictObject({
+  after: hubId('an audit row id').optional().openapi({ description: 'The id of the last audit row you have (the `next` of the previous page); 0 or none from the start' }),
+  limit: pageSize(AUDIT_PAGE.max, AUDIT_PAGE.default),
+  ...siteFilter,
+  action: filterText.optional().openapi({ description: 'Only rows of this action (exact: alarm_command, alarm_handling, reset_action, threshold_change, session_login, ...)' }),
+  who: filterText.optional().openapi({ description: 'Only rows of this person (exact name; `hazmon` for the gateway itself)' }),
+});
+
+const HubAuditRowSchema = z
+  .object({
+    id: z.number().int().openapi({ description: "The hub's id (its stream sequence): increasing in the order the hub took the rows" }),
+    gateway: z.string(),
+    seq: z.number().int().openapi({ description: "The row's seq in its gateway's audit log" }),
+    time: z.number().openapi({ description: 'When it happened at the gateway, epoch ms UTC' }),
+    receivedAt: z.number().openapi({ description: 'When the hub stored it' }),
+    who: z.string(),
+    action: z.string(),
+    target: z.string().nullable(),
+    details: z.string().nullable().openapi({ description: 'Canonical JSON text (sorted keys), exactly as the gateway hashed it; null when none' }),
+    prevHash: z.string().openapi({ description: "The hash of the same gateway's row seq - 1 (64 zeros for seq 1)" }),
+    hash: z.string().openapi({ description: 'SHA-256 hex of the JSON array [seq, time, who, action, target, details, prevHash]: recompute it to check the chain' }),
+  })
+  .openapi('HubAuditRow');
+
+export const AuditPageSchema = z
+  .object({
+    rows: z.array(HubAuditRowSchema),
+    next: z.number().int().openapi({ description: 'Pass as `after` for the next page: the last id here, or the cursor itself when there were none' }),
+  })
+  .openapi('HubAuditPage');
 
 const POINTS_PER_QUERY = 50;
 /** The longest span per interval: VictoriaMetrics' per-series limits (30k points, 100k for the average's 1-minute subquery). */
