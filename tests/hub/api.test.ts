@@ -22,9 +22,26 @@ import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, stream
 
 /** GW-A sends its own grades (a latched shut-off: red, though its highest active alarm is high); GW-B, as a gateway from before them, none. */
 const GW_A_GRADES = { warning: 'red', areas: { 'tank-farm': 'red', kitchen: 'normal' }, majorHazard: { r: 120, grade: 1 } } as const;
+/** GW-A sends its devices (a detector in comms loss, an OPC UA connection fine); GW-B, as a gateway from before them, none. */
+const GW_A_DEVICES = [
+  {
+    id: 'GD-1',
+    kind: 'modbus',
+    comms: 'comms_loss',
+    lastGoodReadingAt: 1_700_000_000_000,
+    disconnections: 2,
+    offlineHours: 1.5,
+    counters: { requests: 100, responses: 90, timeouts: 10, exceptions: 0, connectionErrors: 3 },
+    faults: [{ pointId: 'GD-1.concentration', quality: 'bad', reason: 'comms_loss', message: 'no answer in 3 s' }],
+    faultCount: 1,
+    sensorLifeHours: 4000,
+    upkeep: { bumpTestDue: 1_700_100_000_000, calibrationDue: null, overdue: true },
+  },
+  { id: 'PLC-1', kind: 'opcua', comms: 'ok', lastGoodReadingAt: 1_700_000_001_000, disconnections: 0, offlineHours: 0, counters: null, faults: [], faultCount: 0, sensorLifeHours: null, upkeep: null },
+] as const;
 const GATEWAYS = [
-  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 }, grades: GW_A_GRADES },
-  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined },
+  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 }, grades: GW_A_GRADES, devices: GW_A_DEVICES },
+  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined, devices: undefined },
 ] as const;
 const POINTS = ['GD-1.concentration', 'GD-2.concentration'] as const;
 /** GW-A's GD-1 carries the provincial indicator metadata, as the agent's store definition has it. */
@@ -141,7 +158,7 @@ function minute(gateway: string, index: number): AggregatesMessage {
 /** Each gateway's site, health, 20 events and two hours of minutes. */
 async function publishFixture(): Promise<void> {
   await Promise.all(
-    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms, grades }) => {
+    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms, grades, devices }) => {
       const site = { id: gateway.toLowerCase(), name: enterprise.name, timeZone: 'Asia/Shanghai', enterprise };
       // GW-B's GD-2 is out of service (a disable record): not counted in completeness.
       const points = POINTS.map((pointId) => ({
@@ -154,7 +171,17 @@ async function publishFixture(): Promise<void> {
         ...(gateway === 'GW-A' && pointId === 'GD-1.concentration' && GD1_INDICATOR),
       }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
-      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms, ...(grades && { grades }) });
+      await send(gateway, 'health', Date.now(), {
+        v: UPLINK_VERSION,
+        gateway,
+        time: Date.now(),
+        healthy: true,
+        alive: true,
+        reasons: [],
+        activeAlarms,
+        ...(grades && { grades }),
+        ...(devices && { devices }),
+      });
       for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
       for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
     }),
@@ -250,6 +277,7 @@ describe('the hub regulator API', () => {
       '/api/v1/aggregates',
       '/api/v1/alarm-events',
       '/api/v1/completeness',
+      '/api/v1/devices',
       '/api/v1/link-health',
       '/api/v1/login',
       '/api/v1/logout',
@@ -318,6 +346,28 @@ describe('the hub regulator API', () => {
     await expectInvalid('/api/v1/sites?region=11a', 'region');
     await expectInvalid('/api/v1/sites?gateway=GW.A', 'gateway');
     await expectInvalid('/api/v1/sites?site=x', 'site');
+  });
+
+  it("lists each gateway's devices from its latest health, the gateway's time beside the hub's receipt, filtered by gateway, enterprise and region", async () => {
+    interface DeviceList {
+      gateways: { gateway: string; time: number; receivedAt: number; devices: unknown[] | null }[];
+    }
+    const all = await get<DeviceList>('/api/v1/devices');
+    expect(all.status).toBe(200);
+    expect(all.body.gateways.map(({ gateway, devices }) => ({ gateway, devices }))).toEqual([
+      { gateway: 'GW-A', devices: GW_A_DEVICES },
+      { gateway: 'GW-B', devices: null },
+    ]);
+    for (const row of all.body.gateways) expect(row.receivedAt).toBeGreaterThanOrEqual(row.time - 60_000);
+    const gateways = async (query: string) => (await get<DeviceList>(`/api/v1/devices?${query}`)).body.gateways.map((row) => row.gateway);
+    expect(await gateways('gateway=GW-B')).toEqual(['GW-B']);
+    expect(await gateways('enterprise=1101100012NR')).toEqual(['GW-A']);
+    expect(await gateways('region=32')).toEqual(['GW-B']);
+    expect(await gateways('region=44')).toEqual([]);
+    await expectInvalid('/api/v1/devices?region=1x', 'region');
+    await expectInvalid('/api/v1/devices?gateway=GW.A', 'gateway');
+    await expectInvalid('/api/v1/devices?device=GD-1', 'device');
+    expect((await get('/api/v1/devices', null)).status).toBe(401);
   });
 
   it("pages every gateway's events by the hub's id, filtered by gateway and region", async () => {

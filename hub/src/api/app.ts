@@ -23,6 +23,8 @@ import {
   AlarmEventsQuery,
   CompletenessQuery,
   CompletenessSchema,
+  DeviceListSchema,
+  DevicesQuery,
   ErrorSchema,
   EVENT_PAGE,
   LinkHealthQuery,
@@ -272,6 +274,20 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const refusals = await reader.refusals(after, Number(limit ?? REFUSAL_PAGE.default), filter);
       return c.json({ refusals, next: refusals.at(-1)?.id ?? after }, 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/devices',
+      summary:
+        "Each gateway's devices as its latest health message carried them (its /api/v1/devices: comms state, last good reading, faults, sensor life, upkeep due), the gateway's time beside the hub's receipt",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: DevicesQuery },
+      responses: { 200: { description: 'Per gateway', content: json(DeviceListSchema) }, ...ERRORS },
+    }),
+    async (c) => c.json({ gateways: await contextOf().reader.devices(c.req.valid('query')) }, 200),
   );
 
   let document: ReturnType<typeof documentOf> | undefined;

@@ -35,6 +35,15 @@ export interface SiteRow {
   readonly lastMessageAt: number | null;
 }
 
+/** A gateway's devices as its latest health message carried them. */
+export interface GatewayDevicesRow {
+  readonly gateway: string;
+  readonly time: number;
+  readonly receivedAt: number;
+  /** Null when that message carried none (a gateway from before the field, or one that could not read its store). */
+  readonly devices: NonNullable<HealthMessage['devices']> | null;
+}
+
 export interface HubEventRow {
   readonly id: number;
   readonly gateway: string;
@@ -185,6 +194,18 @@ export class HubReader {
         lastMessageAt: received.length === 0 ? null : Math.max(...received),
       };
     });
+  }
+
+  /** Each gateway's devices from its latest health message, by gateway code. */
+  async devices(filter: SiteFilter): Promise<GatewayDevicesRow[]> {
+    const where = filterClause(filter, 1, 'h.gateway');
+    const result = await this.pool.query<{ gateway: string; t: string; received_at: string; devices: GatewayDevicesRow['devices'] }>(
+      `SELECT h.gateway, h.t, h.received_at, h.devices FROM gateway_health h${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = h.gateway' : ''}
+       WHERE TRUE${where.sql}
+       ORDER BY h.gateway`,
+      where.values,
+    );
+    return result.rows.map((row) => ({ gateway: row.gateway, time: Number(row.t), receivedAt: Number(row.received_at), devices: row.devices }));
   }
 
   /** Events with id > after, oldest first. Ids commit in order (one writer: the ingest), so paging by id skips nothing. */
