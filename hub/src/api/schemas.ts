@@ -2,6 +2,7 @@
 import { checkSpan, DAY_MS, epochMs, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
+import { EXPORT_KINDS } from './export.ts';
 import { REFUSAL_KINDS } from './reader.ts';
 import { DEVICES_PERIOD_DAYS, MAX_DEVICE_FAULTS, WARNING_GRADES } from '@hazmon/uplink/contract';
 
@@ -380,3 +381,16 @@ export const DeviceListSchema = z
       .openapi({ description: 'Every gateway with a health message, by gateway code' }),
   })
   .openapi('HubDeviceList');
+
+/** The longest span of one export: a month, as regulators ask for (a day of 1m aggregates per VictoriaMetrics query). */
+const EXPORT_MAX_DAYS = 31;
+
+export const ExportQuery = z
+  .strictObject({
+    what: z.enum(EXPORT_KINDS).openapi({ description: "`alarm-events`: every gateway's events of the span by event time, in the hub's id order; `aggregates`: each gateway's points per minute" }),
+    format: z.enum(['csv']).default('csv'),
+    from: epochMs.openapi({ description: 'Epoch ms UTC, rounded down to the minute' }),
+    to: epochMs.openapi({ description: `Epoch ms UTC (excluded), rounded up to the minute; at most ${EXPORT_MAX_DAYS} days after from` }),
+    ...siteFilter,
+  })
+  .superRefine(checkSpan(MINUTE_MS, EXPORT_MAX_DAYS * DAY_MS));
