@@ -660,6 +660,10 @@ describe('the hub regulator API', () => {
     expect(gatewayA).toHaveLength(2 * MINUTES);
     expect(await csv(`what=aggregates&from=${span.from}&to=${span.to}`)).toEqual([aggregateHeader, ...gatewayA, ...gatewayB]);
     expect(await csv(`what=aggregates&from=${span.from}&to=${span.to}&enterprise=3205000001AB`)).toEqual([aggregateHeader, ...gatewayB]);
+    // 25 hours ending with the fixture's: two day-long parts per gateway, the first holding its first hour, in that order.
+    const longFrom = span.to - 25 * 3_600_000;
+    const inHour = (rows: string[][], hour: number) => rows.filter((row) => Date.parse(row[2]!) >= HOUR0 + hour * 3_600_000 && Date.parse(row[2]!) < HOUR0 + (hour + 1) * 3_600_000);
+    expect(await csv(`what=aggregates&from=${longFrom}&to=${span.to}&gateway=GW-A`)).toEqual([aggregateHeader, ...inHour(gatewayA, 0), ...inHour(gatewayA, 1)]);
 
     await expectInvalid(`/api/v1/export?what=readings&from=${from}&to=${to}`, 'what');
     await expectInvalid(`/api/v1/export?what=aggregates&format=parquet&from=${from}&to=${to}`, 'format');

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_UPLINK_SUBJECTS, eventMessageSchema, gatewayNatsUser, gatewayOfNatsUser, gatewayPublishSubjects, parseUplinkSubject, uplinkMessageId, uplinkSubject } from './contract.ts';
+import {
+  ALL_UPLINK_SUBJECTS,
+  eventMessageSchema,
+  healthMessageSchema,
+  MAX_DEVICE_FAULTS,
+  gatewayNatsUser,
+  gatewayOfNatsUser,
+  gatewayPublishSubjects,
+  parseUplinkSubject,
+  uplinkMessageId,
+  uplinkSubject,
+} from './contract.ts';
 
 describe('uplink subjects and message ids', () => {
   it('names one subject per gateway and kind, inside the stream and the gateway permission', () => {
@@ -31,5 +42,29 @@ describe('uplink subjects and message ids', () => {
     const parsed = eventMessageSchema.safeParse({ ...event, v: 2 });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(['v']);
+  });
+
+  it('takes a health message with or without devices (v stays 1), a device with at most MAX_DEVICE_FAULTS faults listed', () => {
+    const health = { v: 1, gateway: 'GW-1', time: 1, healthy: true, alive: true, reasons: [], activeAlarms: {} };
+    const fault = { pointId: 'GD-1.concentration', quality: 'bad', reason: 'comms_loss', message: null };
+    const device = (faults: number) => ({
+      id: 'GD-1',
+      kind: 'modbus',
+      comms: 'comms_loss',
+      lastGoodReadingAt: null,
+      disconnections: 1,
+      offlineHours: 0.5,
+      counters: null,
+      faults: Array.from({ length: faults }, () => fault),
+      faultCount: faults + 7,
+      sensorLifeHours: null,
+      upkeep: null,
+    });
+    expect(healthMessageSchema.safeParse(health).success).toBe(true);
+    expect(healthMessageSchema.safeParse({ ...health, devices: [device(MAX_DEVICE_FAULTS)] }).success).toBe(true);
+    const tooMany = healthMessageSchema.safeParse({ ...health, devices: [device(MAX_DEVICE_FAULTS + 1)] });
+    expect(tooMany.error?.issues[0]?.path).toEqual(['devices', 0, 'faults']);
+    const unknownComms = healthMessageSchema.safeParse({ ...health, devices: [{ ...device(0), comms: 'fine' }] });
+    expect(unknownComms.error?.issues[0]?.path).toEqual(['devices', 0, 'comms']);
   });
 });
