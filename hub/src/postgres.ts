@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS gateway_health (
 );
 -- The gateway's own grades (health messages carry them since the field came: null from a gateway that sends none).
 ALTER TABLE gateway_health ADD COLUMN IF NOT EXISTS grades JSONB;
+-- Its devices as its /api/v1/devices gives them (health messages carry them since the field came: null when absent).
+ALTER TABLE gateway_health ADD COLUMN IF NOT EXISTS devices JSONB;
 CREATE TABLE IF NOT EXISTS gateway_sites (
   gateway TEXT PRIMARY KEY,
   config_hash TEXT NOT NULL,
@@ -170,8 +172,8 @@ export class HubDatabase {
       if (batch.audit.length > 0) await this.insertAudit(batch.audit, receivedAt);
       for (const health of batch.health) {
         await client.query(
-          `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, grades, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (gateway) DO UPDATE SET t = excluded.t, healthy = excluded.healthy, alive = excluded.alive, reasons = excluded.reasons, active_alarms = excluded.active_alarms, grades = excluded.grades, received_at = excluded.received_at
+          `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, grades, received_at, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (gateway) DO UPDATE SET t = excluded.t, healthy = excluded.healthy, alive = excluded.alive, reasons = excluded.reasons, active_alarms = excluded.active_alarms, grades = excluded.grades, received_at = excluded.received_at, devices = excluded.devices
            WHERE gateway_health.t <= excluded.t`,
           [
             health.gateway,
@@ -182,6 +184,7 @@ export class HubDatabase {
             JSON.stringify(health.activeAlarms),
             health.grades === undefined ? null : JSON.stringify(health.grades),
             receivedAt,
+            health.devices === undefined ? null : JSON.stringify(health.devices),
           ],
         );
       }

@@ -23,9 +23,26 @@ import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, stream
 
 /** GW-A sends its own grades (a latched shut-off: red, though its highest active alarm is high); GW-B, as a gateway from before them, none. */
 const GW_A_GRADES = { warning: 'red', areas: { 'tank-farm': 'red', kitchen: 'normal' }, majorHazard: { r: 120, grade: 1 } } as const;
+/** GW-A sends its devices (a detector in comms loss, an OPC UA connection fine); GW-B, as a gateway from before them, none. */
+const GW_A_DEVICES = [
+  {
+    id: 'GD-1',
+    kind: 'modbus',
+    comms: 'comms_loss',
+    lastGoodReadingAt: 1_700_000_000_000,
+    disconnections: 2,
+    offlineHours: 1.5,
+    counters: { requests: 100, responses: 90, timeouts: 10, exceptions: 0, connectionErrors: 3 },
+    faults: [{ pointId: 'GD-1.concentration', quality: 'bad', reason: 'comms_loss', message: 'no answer in 3 s' }],
+    faultCount: 1,
+    sensorLifeHours: 4000,
+    upkeep: { bumpTestDue: 1_700_100_000_000, calibrationDue: null, overdue: true },
+  },
+  { id: 'PLC-1', kind: 'opcua', comms: 'ok', lastGoodReadingAt: 1_700_000_001_000, disconnections: 0, offlineHours: 0, counters: null, faults: [], faultCount: 0, sensorLifeHours: null, upkeep: null },
+] as const;
 const GATEWAYS = [
-  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 }, grades: GW_A_GRADES },
-  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined },
+  { gateway: 'GW-A', password: 'a-secret', enterprise: { code: '1101100012NR', name: 'Beijing Gas Depot' }, activeAlarms: { high: 1, low: 2 }, grades: GW_A_GRADES, devices: GW_A_DEVICES },
+  { gateway: 'GW-B', password: 'b-secret', enterprise: { code: '3205000001AB', name: 'Suzhou Tank Farm' }, activeAlarms: {}, grades: undefined, devices: undefined },
 ] as const;
 const POINTS = ['GD-1.concentration', 'GD-2.concentration'] as const;
 /** GW-A's GD-1 carries the provincial indicator metadata, as the agent's store definition has it. */
@@ -165,7 +182,7 @@ function minute(gateway: string, index: number): AggregatesMessage {
 /** Each gateway's site, health, 20 events and two hours of minutes. */
 async function publishFixture(): Promise<void> {
   await Promise.all(
-    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms, grades }) => {
+    GATEWAYS.map(async ({ gateway, enterprise, activeAlarms, grades, devices }) => {
       const site = { id: gateway.toLowerCase(), name: enterprise.name, timeZone: 'Asia/Shanghai', enterprise };
       // GW-B's GD-2 is out of service (a disable record): not counted in completeness.
       const points = POINTS.map((pointId) => ({
@@ -178,7 +195,17 @@ async function publishFixture(): Promise<void> {
         ...(gateway === 'GW-A' && pointId === 'GD-1.concentration' && GD1_INDICATOR),
       }));
       await send(gateway, 'site', 'h1.0', { v: UPLINK_VERSION, gateway, time: Date.now(), configHash: 'h1', part: 0, parts: 1, site, points });
-      await send(gateway, 'health', Date.now(), { v: UPLINK_VERSION, gateway, time: Date.now(), healthy: true, alive: true, reasons: [], activeAlarms, ...(grades && { grades }) });
+      await send(gateway, 'health', Date.now(), {
+        v: UPLINK_VERSION,
+        gateway,
+        time: Date.now(),
+        healthy: true,
+        alive: true,
+        reasons: [],
+        activeAlarms,
+        ...(grades && { grades }),
+        ...(devices && { devices }),
+      });
       for (let seq = 1; seq <= 20; seq++) await send(gateway, 'events', seq, event(gateway, seq));
       for (const row of auditLog(gateway)) await send(gateway, 'audit', row.seq, row);
       for (let index = 0; index < MINUTES; index++) await send(gateway, 'aggregates', `${HOUR0 + index * 60_000}.0`, minute(gateway, index));
@@ -295,6 +322,8 @@ describe('the hub regulator API', () => {
       '/api/v1/alarm-events',
       '/api/v1/audit',
       '/api/v1/completeness',
+      '/api/v1/devices',
+      '/api/v1/export',
       '/api/v1/link-health',
       '/api/v1/login',
       '/api/v1/logout',
@@ -363,6 +392,28 @@ describe('the hub regulator API', () => {
     await expectInvalid('/api/v1/sites?region=11a', 'region');
     await expectInvalid('/api/v1/sites?gateway=GW.A', 'gateway');
     await expectInvalid('/api/v1/sites?site=x', 'site');
+  });
+
+  it("lists each gateway's devices from its latest health, the gateway's time beside the hub's receipt, filtered by gateway, enterprise and region", async () => {
+    interface DeviceList {
+      gateways: { gateway: string; time: number; receivedAt: number; devices: unknown[] | null }[];
+    }
+    const all = await get<DeviceList>('/api/v1/devices');
+    expect(all.status).toBe(200);
+    expect(all.body.gateways.map(({ gateway, devices }) => ({ gateway, devices }))).toEqual([
+      { gateway: 'GW-A', devices: GW_A_DEVICES },
+      { gateway: 'GW-B', devices: null },
+    ]);
+    for (const row of all.body.gateways) expect(row.receivedAt).toBeGreaterThanOrEqual(row.time - 60_000);
+    const gateways = async (query: string) => (await get<DeviceList>(`/api/v1/devices?${query}`)).body.gateways.map((row) => row.gateway);
+    expect(await gateways('gateway=GW-B')).toEqual(['GW-B']);
+    expect(await gateways('enterprise=1101100012NR')).toEqual(['GW-A']);
+    expect(await gateways('region=32')).toEqual(['GW-B']);
+    expect(await gateways('region=44')).toEqual([]);
+    await expectInvalid('/api/v1/devices?region=1x', 'region');
+    await expectInvalid('/api/v1/devices?gateway=GW.A', 'gateway');
+    await expectInvalid('/api/v1/devices?device=GD-1', 'device');
+    expect((await get('/api/v1/devices', null)).status).toBe(401);
   });
 
   it("pages every gateway's events by the hub's id, filtered by gateway and region", async () => {
@@ -636,7 +687,102 @@ describe('the hub regulator API', () => {
     await expectInvalid(`/api/v1/completeness?from=${HOUR0}`, 'to');
     await expectInvalid(`/api/v1/completeness?${span}&region=north`, 'region');
   });
+
+  it('exports alarm events and 1-minute aggregates as streamed CSV equal to what the JSON routes give for the range, filtered, quoted', async () => {
+    // An event whose text needs quoting: a comma, quotes, a line break.
+    const quoted = { ...event('GW-A', 900_000), time: HOUR0 + 30_000, who: 'Li, "Wei"', why: 'line one\r\nline two', details: { note: 'a,b' } };
+    await send('GW-A', 'events', quoted.seq, quoted);
+    await waitFor('the quoted event ingested', async () => (await allEvents('&gateway=GW-A')).some((row) => row.seq === quoted.seq));
+    const csv = async (query: string) => {
+      const response = await fetch(`${hub!.url}/api/v1/export?${query}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(response.status, query).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/);
+      return parseCsv(await response.text());
+    };
+    const text = (value: unknown) => (value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+    const iso = (time: number) => new Date(time).toISOString();
+
+    const from = HOUR0;
+    const to = HOUR0 + 60_000;
+    const eventRows = (events: (HubEvent & Record<string, unknown>)[]) =>
+      events
+        .filter((row) => (row['time'] as number) >= from && (row['time'] as number) < to)
+        .map((row) =>
+          [
+            row.id,
+            row.gateway,
+            row.seq,
+            iso(row['time'] as number),
+            iso(row['writtenAt'] as number),
+            iso(row['receivedAt'] as number),
+            ...['pointId', 'ruleId', 'kind', 'stateAfter', 'priority', 'who', 'why', 'details'].map((key) => row[key]),
+          ].map(text),
+        );
+    const header = ['id', 'gateway', 'seq', 'time', 'writtenAt', 'receivedAt', 'pointId', 'ruleId', 'kind', 'stateAfter', 'priority', 'who', 'why', 'details'];
+    const allRows = eventRows((await allEvents('')) as (HubEvent & Record<string, unknown>)[]);
+    expect(allRows.length).toBeGreaterThan(40);
+    expect(allRows.some((row) => row[11] === 'Li, "Wei"' && row[12] === 'line one\r\nline two' && row[13] === '{"note":"a,b"}')).toBe(true);
+    expect(await csv(`what=alarm-events&from=${from}&to=${to}`)).toEqual([header, ...allRows]);
+    expect(await csv(`what=alarm-events&format=csv&from=${from}&to=${to}&region=32`)).toEqual([header, ...eventRows((await allEvents('&region=32')) as (HubEvent & Record<string, unknown>)[])]);
+    expect(await csv(`what=alarm-events&from=${HOUR0 - 120_000}&to=${HOUR0 - 60_000}`)).toEqual([header]);
+
+    const span = { from: HOUR0, to: HOUR0 + 2 * 3_600_000 };
+    const aggregateRows = async (gateway: string) => {
+      const answer = await get<Aggregates>(`/api/v1/aggregates?gateway=${gateway}&from=${span.from}&to=${span.to}&interval=1m`);
+      return answer.body.points.flatMap(({ pointId, buckets }) =>
+        buckets.map((bucket) => [gateway, pointId, iso(bucket.t), bucket.min, bucket.avg, bucket.max, bucket.count, bucket.goodCount].map(text)),
+      );
+    };
+    const aggregateHeader = ['gateway', 'pointId', 'minute', 'min', 'avg', 'max', 'count', 'goodCount'];
+    const [gatewayA, gatewayB] = [await aggregateRows('GW-A'), await aggregateRows('GW-B')];
+    expect(gatewayA).toHaveLength(2 * MINUTES);
+    expect(await csv(`what=aggregates&from=${span.from}&to=${span.to}`)).toEqual([aggregateHeader, ...gatewayA, ...gatewayB]);
+    expect(await csv(`what=aggregates&from=${span.from}&to=${span.to}&enterprise=3205000001AB`)).toEqual([aggregateHeader, ...gatewayB]);
+    // 25 hours ending with the fixture's: two day-long parts per gateway, the first holding its first hour, in that order.
+    const longFrom = span.to - 25 * 3_600_000;
+    const inHour = (rows: string[][], hour: number) => rows.filter((row) => Date.parse(row[2]!) >= HOUR0 + hour * 3_600_000 && Date.parse(row[2]!) < HOUR0 + (hour + 1) * 3_600_000);
+    expect(await csv(`what=aggregates&from=${longFrom}&to=${span.to}&gateway=GW-A`)).toEqual([aggregateHeader, ...inHour(gatewayA, 0), ...inHour(gatewayA, 1)]);
+
+    await expectInvalid(`/api/v1/export?what=readings&from=${from}&to=${to}`, 'what');
+    await expectInvalid(`/api/v1/export?what=aggregates&format=parquet&from=${from}&to=${to}`, 'format');
+    await expectInvalid(`/api/v1/export?what=aggregates&from=${from}`, 'to');
+    await expectInvalid(`/api/v1/export?what=aggregates&from=${from}&to=${from + 32 * 86_400_000}`, 'to');
+    await expectInvalid(`/api/v1/export?what=alarm-events&from=${from}&to=${to}&region=north`, 'region');
+    await expectInvalid(`/api/v1/export?what=alarm-events&from=${from}&to=${to}&points=GD-1`, 'points');
+    expect((await get(`/api/v1/export?what=alarm-events&from=${from}&to=${to}`, null)).status).toBe(401);
+  });
 });
+
+/** RFC 4180 CSV into rows of fields: quoted fields may hold commas, doubled quotes and line breaks; lines end in CRLF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let at = 0; at < text.length; at++) {
+    const character = text[at]!;
+    if (quoted) {
+      if (character === '"' && text[at + 1] === '"') {
+        field += '"';
+        at++;
+      } else if (character === '"') quoted = false;
+      else field += character;
+    } else if (character === '"') quoted = true;
+    else if (character === ',') {
+      row.push(field);
+      field = '';
+    } else if (character === '\r' && text[at + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      at++;
+    } else field += character;
+  }
+  expect(field === '' && row.length === 0 && !quoted, 'the CSV ends with a CRLF').toBe(true);
+  return rows;
+}
 
 describe('hazmon-hub config', () => {
   it('names the field of each problem', async () => {

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Agent, auditRowHash, GENESIS_HASH, loadAgentConfig, siteGrades, type AgentConfig, type AggregateRow, type AlarmEventRow, type AuditRow } from '@hazmon/agent';
+import { Agent, auditRowHash, deviceStates, GENESIS_HASH, loadAgentConfig, siteGrades, type AgentConfig, type AggregateRow, type AlarmEventRow, type AuditRow } from '@hazmon/agent';
 import { HubIngest } from '@hazmon/hub';
 import { startLinkRelay, type LinkRelay } from '@hazmon/simulators';
 import { positionPathOf, startUplink, type Uplink } from '@hazmon/uplink';
@@ -237,6 +237,20 @@ describe('the uplink through a cut link and an agent restart', () => {
     await waitFor('the gateway grades at the hub', async () => {
       const [row] = (await database.query<{ grades: unknown }>('SELECT grades FROM gateway_health WHERE gateway = $1', [GATEWAY])).rows;
       return isDeepStrictEqual(row?.grades, gatewayGrades());
+    });
+
+    // So do its devices: what its /api/v1/devices gives (the same code), as of the message's time.
+    type HubDevice = { id: string; kind: string; comms: string; lastGoodReadingAt: number | null; faultCount: number; upkeep: unknown; sensorLifeHours: number | null };
+    const stable = ({ id, kind, comms, faultCount, upkeep, sensorLifeHours }: HubDevice) => ({ id, kind, comms, faultCount, upkeep, sensorLifeHours });
+    const gatewayDevices = async () => {
+      const now = Date.now();
+      return (await deviceStates(agent, now - 30 * 86_400_000, now, now)).map((device) => stable({ ...device, faultCount: device.faults.length }));
+    };
+    expect((await gatewayDevices()).length).toBeGreaterThan(0);
+    await waitFor('the gateway devices at the hub', async () => {
+      const [row] = (await database.query<{ t: string; devices: HubDevice[] | null }>('SELECT t, devices FROM gateway_health WHERE gateway = $1', [GATEWAY])).rows;
+      if (!row?.devices || !isDeepStrictEqual(row.devices.map(stable), await gatewayDevices())) return false;
+      return row.devices.every((device) => device.comms !== 'ok' || (device.lastGoodReadingAt !== null && device.lastGoodReadingAt <= Number(row.t)));
     });
   }, 150_000);
 

@@ -3,6 +3,8 @@ import {
   ALL_UPLINK_SUBJECTS,
   auditMessageSchema,
   eventMessageSchema,
+  healthMessageSchema,
+  MAX_DEVICE_FAULTS,
   gatewayNatsUser,
   gatewayOfNatsUser,
   gatewayPublishSubjects,
@@ -60,5 +62,29 @@ describe('uplink subjects and message ids', () => {
       expect(parsed.error?.issues[0]?.path, field).toEqual([field]);
     }
     expect(auditMessageSchema.safeParse({ ...row, extra: 1 }).success).toBe(false);
+  });
+
+  it('takes a health message with or without devices (v stays 1), a device with at most MAX_DEVICE_FAULTS faults listed', () => {
+    const health = { v: 1, gateway: 'GW-1', time: 1, healthy: true, alive: true, reasons: [], activeAlarms: {} };
+    const fault = { pointId: 'GD-1.concentration', quality: 'bad', reason: 'comms_loss', message: null };
+    const device = (faults: number) => ({
+      id: 'GD-1',
+      kind: 'modbus',
+      comms: 'comms_loss',
+      lastGoodReadingAt: null,
+      disconnections: 1,
+      offlineHours: 0.5,
+      counters: null,
+      faults: Array.from({ length: faults }, () => fault),
+      faultCount: faults + 7,
+      sensorLifeHours: null,
+      upkeep: null,
+    });
+    expect(healthMessageSchema.safeParse(health).success).toBe(true);
+    expect(healthMessageSchema.safeParse({ ...health, devices: [device(MAX_DEVICE_FAULTS)] }).success).toBe(true);
+    const tooMany = healthMessageSchema.safeParse({ ...health, devices: [device(MAX_DEVICE_FAULTS + 1)] });
+    expect(tooMany.error?.issues[0]?.path).toEqual(['devices', 0, 'faults']);
+    const unknownComms = healthMessageSchema.safeParse({ ...health, devices: [{ ...device(0), comms: 'fine' }] });
+    expect(unknownComms.error?.issues[0]?.path).toEqual(['devices', 0, 'comms']);
   });
 });

@@ -158,6 +158,40 @@ const gradesSchema = z.strictObject({
   majorHazard: z.strictObject({ r: z.number().nonnegative(), grade: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]) }).nullable(),
 });
 
+/** Faulty points listed per device at most (`faultCount` says how many there are). */
+export const MAX_DEVICE_FAULTS = 50;
+
+/** One device as the gateway's regulator API (/api/v1/devices) gives it: the agent's `deviceStates`. */
+const deviceSchema = z.strictObject({
+  id: z.string(),
+  kind: z.enum(['modbus', 'opcua']),
+  comms: z.enum(['ok', 'comms_loss', 'refusing_requests']),
+  /** The latest receive time of a good reading of any of its points since the gateway's start, epoch ms UTC. */
+  lastGoodReadingAt: epochMs.nullable(),
+  /** Over the last DEVICES_PERIOD_DAYS. */
+  disconnections: z.number().int().nonnegative(),
+  offlineHours: z.number().nonnegative(),
+  counters: z
+    .strictObject({
+      requests: z.number().int().nonnegative(),
+      responses: z.number().int().nonnegative(),
+      timeouts: z.number().int().nonnegative(),
+      exceptions: z.number().int().nonnegative(),
+      connectionErrors: z.number().int().nonnegative(),
+    })
+    .nullable(),
+  /** Its points whose latest reading is not good, the first MAX_DEVICE_FAULTS of them: a health message stays far below NATS's 1 MB with every point faulty. */
+  faults: z.array(z.strictObject({ pointId: z.string(), quality: z.string(), reason: z.string().nullable(), message: z.string().nullable() })).max(MAX_DEVICE_FAULTS),
+  /** How many of its points are faulty, those beyond `faults` included. */
+  faultCount: z.number().int().nonnegative(),
+  sensorLifeHours: z.number().nullable(),
+  upkeep: z.strictObject({ bumpTestDue: epochMs.nullable(), calibrationDue: epochMs.nullable(), overdue: z.boolean() }).nullable(),
+});
+export type DeviceEntry = z.output<typeof deviceSchema>;
+
+/** The period a health message's disconnections and offline hours cover: the days before its time (the gateway API's default). */
+export const DEVICES_PERIOD_DAYS = 30;
+
 /** The agent's health now (latest wins: not in the outbox). */
 export const healthMessageSchema = z.strictObject({
   ...envelope,
@@ -169,6 +203,8 @@ export const healthMessageSchema = z.strictObject({
   activeAlarms: z.record(z.string(), z.number().int().nonnegative()),
   /** Optional (v stays 1): a gateway from before it sends none, and the hub then grades by `activeAlarms`. */
   grades: gradesSchema.optional(),
+  /** Optional (v stays 1): each device of the gateway; a gateway from before it sends none. */
+  devices: z.array(deviceSchema).optional(),
 });
 export type HealthMessage = z.output<typeof healthMessageSchema>;
 

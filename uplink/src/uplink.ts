@@ -2,17 +2,20 @@
  * The uplink's one job: send what the agent's store holds to the hub's JetStream stream, in order, by cursor, and
  * move the cursor only past what the stream acknowledged. Reads through the AgentApi alone.
  */
-import { siteGrades, type AgentApi, type AggregateRow, type AlarmEventRow, type AuditRow, type RunningServer } from '@hazmon/agent';
+import { deviceStates, siteGrades, type AgentApi, type AggregateRow, type AlarmEventRow, type AuditRow, type RunningServer } from '@hazmon/agent';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
   AGGREGATE_ROWS_PER_MESSAGE,
+  DEVICES_PERIOD_DAYS,
+  MAX_DEVICE_FAULTS,
   SITE_POINTS_PER_MESSAGE,
   UPLINK_VERSION,
   uplinkMessageId,
   uplinkSubject,
   type AggregatesMessage,
   type AuditMessage,
+  type DeviceEntry,
   type EventMessage,
   type HealthMessage,
   type SiteMessage,
@@ -32,6 +35,7 @@ const ACK_TIMEOUT_MS = 5000;
 const IDLE_MS = 2000;
 /** Waits after a failure, doubling up to the last. */
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000] as const;
+const DAY_MS = 86_400_000;
 
 export interface UplinkOptions {
   readonly connection: NodeConnectionOptions;
@@ -268,11 +272,22 @@ export class Uplink implements RunningServer {
     const { warning, majorHazard } = siteGrades(this.api);
     const grades = { warning: warning.site, areas: Object.fromEntries(warning.areas), majorHazard };
     const time = Date.now();
-    const message: HealthMessage = { v: UPLINK_VERSION, gateway: this.options.gateway, time, healthy, alive, reasons: [...reasons], activeAlarms, grades };
+    const devices = await this.devices(time);
+    const message: HealthMessage = { v: UPLINK_VERSION, gateway: this.options.gateway, time, healthy, alive, reasons: [...reasons], activeAlarms, grades, ...(devices === null ? {} : { devices }) };
     try {
       await this.publish(jetstream(this.connection), 'health', time, message);
     } catch {
       // The outbox loop reports the outage; health is sent again at the next tick.
+    }
+  }
+
+  /** What the gateway's /api/v1/devices says now; null when the store cannot be read (the hub then shows the devices unknown, not fine). */
+  private async devices(time: number): Promise<DeviceEntry[] | null> {
+    try {
+      const states = await deviceStates(this.api, time - DEVICES_PERIOD_DAYS * DAY_MS, time, time);
+      return states.map((device) => ({ ...device, faults: device.faults.slice(0, MAX_DEVICE_FAULTS), faultCount: device.faults.length }));
+    } catch {
+      return null;
     }
   }
 

@@ -3,8 +3,7 @@
  * readings received against expected. Online and disconnections come from the stored `comms_loss` events
  * (commsScores, day by day); readings from the store's daily aggregates of the device's points.
  */
-import type { AggregateRow, AlarmEventRow } from '@hazmon/agent';
-import { commsScores } from './comms-history.ts';
+import { type AggregateRow, type AlarmEventRow, commsScores } from '@hazmon/agent';
 
 const HOUR_MS = 3_600_000;
 

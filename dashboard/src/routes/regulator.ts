@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { type AggregateColumns, PLAN_IMAGE_TYPES, siteGrades } from '@hazmon/agent';
+import { type AggregateColumns, deviceStates, PLAN_IMAGE_TYPES, siteGrades } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { JsonBytes } from '../json-bytes.ts';
-import { commsScores } from '../regulator/comms-history.ts';
 import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
@@ -30,15 +29,11 @@ import {
   SiteSchema,
 } from '../regulator/schemas.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import { type DetectorUpkeep, detectorUpkeep } from '../upkeep.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
-import { pointMetadata } from './points.ts';
-import { storedUpkeep } from './upkeep.ts';
 
 const DAY_MS = 86_400_000;
 const PLAN_PATH = '/api/v1/site/plan';
 const PLAN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
-const HOUR_MS = 3_600_000;
 /** About what one aggregate row takes as JSON, to size the answer's buffer. */
 const AGGREGATE_ROW_BYTES = 160;
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const;
@@ -77,12 +72,6 @@ function pointIds(text: string | undefined, configured: readonly string[]): stri
   const unknown = ids.find((id) => !known.has(id));
   if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${JSON.stringify(unknown.slice(0, 200))}`, 'points');
   return ids;
-}
-
-/** A detector's upkeep as the devices list gives it. */
-function upkeepDue(detector: DetectorUpkeep | undefined) {
-  if (detector === undefined) return null;
-  return { bumpTestDue: detector.bumpTest.nextDue, calibrationDue: detector.calibration.nextDue, overdue: detector.bumpTest.overdue || detector.calibration.overdue };
 }
 
 /** The constant pieces of an aggregate row's JSON, encoded once. */
@@ -211,41 +200,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const from = query.from === undefined ? to - DEVICE_PERIOD_DEFAULT_DAYS * DAY_MS : Date.parse(query.from);
       if (query.from !== undefined && to <= from) throw new ApiError('HAZMON_API_INVALID', 'from: must be before to and before now', 'from');
       if (to - from > DEVICE_PERIOD_MAX_DAYS * DAY_MS) throw new ApiError('HAZMON_API_INVALID', `to: at most ${DEVICE_PERIOD_MAX_DAYS} days after from`, 'to');
-      const scores = commsScores(await api.reader.ruleHistory('comms_loss', from, to), from, to);
-      const stats = api.stats();
-      const metadata = pointMetadata(api.config);
-      const latestValues = api.latestValues();
-      const lastGood = new Map<string, number>();
-      const faults = new Map<string, { pointId: string; quality: string; reason: string | null; message: string | null }[]>();
-      for (const latest of latestValues) {
-        const device = metadata.get(latest.pointId)?.device;
-        if (!device || latest.quality === null) continue;
-        if (latest.quality === 'good' && latest.receiveTime !== null) lastGood.set(device, Math.max(lastGood.get(device) ?? 0, latest.receiveTime));
-        if (latest.quality !== 'good')
-          faults.set(device, [...(faults.get(device) ?? []), { pointId: latest.pointId, quality: latest.quality, reason: latest.reason?.code ?? null, message: latest.reason?.message ?? null }]);
-      }
-      const upkeep = new Map(detectorUpkeep(api.config, await storedUpkeep(contextOf), latestValues, now()).map((detector) => [detector.deviceId, detector]));
-      const opcua = new Set(api.config.opcua.map((connection) => connection.id));
-      const lost = new Set(stats.devicesInCommsLoss);
-      const refusing = new Set(stats.devicesRefusingRequests);
-      const devices = stats.sources.map((id) => {
-        const counters = stats.modbus.find((device) => device.deviceId === id)?.counters;
-        return {
-          id,
-          kind: opcua.has(id) ? ('opcua' as const) : ('modbus' as const),
-          comms: lost.has(id) ? ('comms_loss' as const) : refusing.has(id) ? ('refusing_requests' as const) : ('ok' as const),
-          lastGoodReadingAt: lastGood.get(id) ?? null,
-          disconnections: scores.get(id)?.disconnections ?? 0,
-          offlineHours: (scores.get(id)?.offlineMs ?? 0) / HOUR_MS,
-          counters:
-            counters === undefined
-              ? null
-              : { requests: counters.requests, responses: counters.responses, timeouts: counters.timeouts, exceptions: counters.exceptions, connectionErrors: counters.connectionErrors },
-          faults: faults.get(id) ?? [],
-          sensorLifeHours: upkeep.get(id)?.sensorLifeHours ?? null,
-          upkeep: upkeepDue(upkeep.get(id)),
-        };
-      });
+      const devices = await deviceStates(api, from, to, now());
       return c.json({ period: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, devices }, 200);
     },
   );

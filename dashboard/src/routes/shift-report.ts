@@ -1,12 +1,11 @@
 /** The data of a shift report for a range of up to 31 days: what happened, who did what, what stands at the end. */
+import { commsScores, upkeepRecords } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS } from '../query-params.ts';
 import { eventsInRange } from '../range-events.ts';
-import { commsScores } from '../regulator/comms-history.ts';
 import { MODE_CHANGE_KINDS, shiftEvents, standingAt } from '../shift-report.ts';
-import { upkeepRecords } from '../upkeep.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
 import { UpkeepRecordSchema } from './upkeep.ts';
 

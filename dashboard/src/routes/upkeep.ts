@@ -3,13 +3,12 @@
  * `upkeep` before the answer, audited `device_upkeep`); the list says per detector what was done last, what is due
  * when and what is overdue, with the record history.
  */
-import { UPKEEP_RULE } from '@hazmon/agent';
+import { detectorIds, detectorUpkeep, UPKEEP_KINDS, UPKEEP_RESULTS, UPKEEP_RULE, upkeepRecords } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError, refusedError, unknownTargetError } from '../errors.ts';
 import { CommandAccepted } from '../schemas.ts';
-import { detectorIds, detectorUpkeep, UPKEEP_KINDS, UPKEEP_RESULTS, upkeepRecords } from '../upkeep.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
 /** A record may be entered up to this long before its own `at` by the gateway clock (a tester's watch running ahead). */
@@ -121,6 +120,6 @@ export function registerUpkeepRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
 }
 
 /** Every upkeep record stored, oldest first. */
-export async function storedUpkeep(contextOf: ContextOf) {
+async function storedUpkeep(contextOf: ContextOf) {
   return upkeepRecords(await contextOf().api.reader.ruleHistory(UPKEEP_RULE, 0, Number.MAX_SAFE_INTEGER));
 }

@@ -7,11 +7,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ApiError, BROWSER_SECURITY_HEADERS, DAY_MS, errorAnswer, findUiDir, MINUTE_MS, registerUiRoutes, validationError } from '@hazmon/dashboard/http-kit';
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { INTERVALS, queryAggregates } from './aggregates.ts';
 import { completeness } from './completeness.ts';
+import { csvStream, exportCsv } from './export.ts';
 import { bySupervision, warningGradeOfAlarms } from './grades.ts';
 import { lastDayLinkScores, linkHealth } from './link-health.ts';
 import { hubPointOf, pointCursor, pointCursorOf } from './points.ts';
@@ -26,6 +27,9 @@ import {
   AuditQuery,
   CompletenessQuery,
   CompletenessSchema,
+  DeviceListSchema,
+  DevicesQuery,
+  ExportQuery,
   ErrorSchema,
   EVENT_PAGE,
   LinkHealthQuery,
@@ -296,6 +300,42 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const after = Number(afterText ?? 0);
       const refusals = await reader.refusals(after, Number(limit ?? REFUSAL_PAGE.default), filter);
       return c.json({ refusals, next: refusals.at(-1)?.id ?? after }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/devices',
+      summary:
+        "Each gateway's devices as its latest health message carried them (its /api/v1/devices: comms state, last good reading, faults, sensor life, upkeep due), the gateway's time beside the hub's receipt",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: DevicesQuery },
+      responses: { 200: { description: 'Per gateway', content: json(DeviceListSchema) }, ...ERRORS },
+    }),
+    async (c) => c.json({ gateways: await contextOf().reader.devices(c.req.valid('query')) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/export',
+      summary:
+        "Alarm events (every column of /api/v1/alarm-events, event time in the span) or 1-minute aggregates (as /api/v1/aggregates?interval=1m, per gateway) as CSV with a header row, streamed; times ISO 8601 UTC, an event's gateway times beside the hub's receipt",
+      middleware: [auth] as const,
+      security: SECURITY,
+      request: { query: ExportQuery },
+      responses: { 200: { description: 'The file, as an attachment', content: { 'text/csv; charset=utf-8': { schema: z.string() } } }, ...ERRORS },
+    }),
+    async (c) => {
+      const { reader, victoriaMetricsUrl, log } = contextOf();
+      const { what, format, from: fromText, to: toText, ...filter } = c.req.valid('query');
+      const from = Math.floor(Number(fromText) / MINUTE_MS) * MINUTE_MS;
+      const to = Math.ceil(Number(toText) / MINUTE_MS) * MINUTE_MS;
+      const body = await csvStream(exportCsv(reader, victoriaMetricsUrl, { what, from, to, filter }), log);
+      const name = `${what}-${new Date(from).toISOString()}-${new Date(to).toISOString()}.${format}`.replaceAll(':', '');
+      return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"` }) as never;
     },
   );
 

@@ -35,6 +35,15 @@ export interface SiteRow {
   readonly lastMessageAt: number | null;
 }
 
+/** A gateway's devices as its latest health message carried them. */
+export interface GatewayDevicesRow {
+  readonly gateway: string;
+  readonly time: number;
+  readonly receivedAt: number;
+  /** Null when that message carried none (a gateway from before the field, or one that could not read its store). */
+  readonly devices: NonNullable<HealthMessage['devices']> | null;
+}
+
 export interface HubEventRow {
   readonly id: number;
   readonly gateway: string;
@@ -209,9 +218,26 @@ export class HubReader {
     });
   }
 
+  /** Each gateway's devices from its latest health message, by gateway code. */
+  async devices(filter: SiteFilter): Promise<GatewayDevicesRow[]> {
+    const where = filterClause(filter, 1, 'h.gateway');
+    const result = await this.pool.query<{ gateway: string; t: string; received_at: string; devices: GatewayDevicesRow['devices'] }>(
+      `SELECT h.gateway, h.t, h.received_at, h.devices FROM gateway_health h${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = h.gateway' : ''}
+       WHERE TRUE${where.sql}
+       ORDER BY h.gateway`,
+      where.values,
+    );
+    return result.rows.map((row) => ({ gateway: row.gateway, time: Number(row.t), receivedAt: Number(row.received_at), devices: row.devices }));
+  }
+
   /** Events with id > after, oldest first. Ids commit in order (one writer: the ingest), so paging by id skips nothing. */
   eventsAfter(after: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
     return this.events('e.id > $1', 'e.id', after, limit, filter);
+  }
+
+  /** Events with id > after and event time in [from, to), oldest id first: an export's next chunk. */
+  eventsInRangeAfter(after: number, range: { readonly from: number; readonly to: number }, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
+    return this.events('e.id > $1', 'e.id', after, limit, filter, range);
   }
 
   /** Events with id < before (every one when null), newest first: a person looking back; events arriving meanwhile come above, so paging down skips nothing. */
@@ -219,14 +245,14 @@ export class HubReader {
     return this.events('e.id < $1', 'e.id DESC', before ?? Number.MAX_SAFE_INTEGER, limit, filter);
   }
 
-  private async events(bound: string, order: string, cursor: number, limit: number, filter: SiteFilter): Promise<HubEventRow[]> {
-    const where = filterClause(filter, 3, 'e.gateway');
+  private async events(bound: string, order: string, cursor: number, limit: number, filter: SiteFilter, range?: { readonly from: number; readonly to: number }): Promise<HubEventRow[]> {
+    const where = filterClause(filter, range === undefined ? 3 : 5, 'e.gateway');
     const result = await this.pool.query<Record<string, string | null> & { details: Record<string, unknown> | null }>(
       `SELECT e.id, e.gateway, e.seq, e.t, e.written_at, e.received_at, e.point_id, e.rule_id, e.kind, e.state_after, e.priority, e.who, e.why, e.details
        FROM alarm_events e${needsSite(filter) ? ' JOIN gateway_sites s ON s.gateway = e.gateway' : ''}
-       WHERE ${bound}${where.sql}
+       WHERE ${bound}${range === undefined ? '' : ' AND e.t >= $3 AND e.t < $4'}${where.sql}
        ORDER BY ${order} LIMIT $2`,
-      [cursor, limit, ...where.values],
+      [cursor, limit, ...(range === undefined ? [] : [range.from, range.to]), ...where.values],
     );
     return result.rows.map((row) => ({
       id: Number(row.id),

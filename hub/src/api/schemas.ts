@@ -2,8 +2,9 @@
 import { checkSpan, DAY_MS, epochMs, filterText, MINUTE_MS, pageSize } from '@hazmon/dashboard/http-kit';
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
+import { EXPORT_KINDS } from './export.ts';
 import { REFUSAL_KINDS } from './reader.ts';
-import { WARNING_GRADES } from '@hazmon/uplink/contract';
+import { DEVICES_PERIOD_DAYS, MAX_DEVICE_FAULTS, WARNING_GRADES } from '@hazmon/uplink/contract';
 
 export const ErrorSchema = z
   .object({
@@ -366,3 +367,65 @@ export const PointPageSchema = z
     next: z.string().nullable().openapi({ description: 'Pass as `after` for the next page; null when no point follows this page' }),
   })
   .openapi('HubPointPage');
+
+export const DevicesQuery = z.strictObject(siteFilter);
+
+const HubDeviceSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The Modbus device or OPC UA connection id at its gateway' }),
+    kind: z.enum(['modbus', 'opcua']),
+    comms: z.enum(['ok', 'comms_loss', 'refusing_requests']),
+    lastGoodReadingAt: z.number().nullable().openapi({ description: "The latest receive time of a good reading of any of its points since the gateway's start, by the gateway's clock, epoch ms UTC" }),
+    disconnections: z
+      .number()
+      .int()
+      .openapi({ description: `Comms losses that began in the ${DEVICES_PERIOD_DAYS} days before the health message` }),
+    offlineHours: z.number().openapi({ description: `Hours in comms loss in those ${DEVICES_PERIOD_DAYS} days` }),
+    counters: z
+      .object({ requests: z.number(), responses: z.number(), timeouts: z.number(), exceptions: z.number(), connectionErrors: z.number() })
+      .nullable()
+      .openapi({ description: "Modbus request counters since the gateway's start; null for OPC UA" }),
+    faults: z
+      .array(z.object({ pointId: z.string(), quality: z.string(), reason: z.string().nullable(), message: z.string().nullable() }))
+      .openapi({ description: `Its points whose latest reading is not good, with the reason: the first ${MAX_DEVICE_FAULTS}` }),
+    faultCount: z.number().int().openapi({ description: 'How many of its points are not good, those beyond `faults` included' }),
+    sensorLifeHours: z.number().nullable().openapi({ description: 'Remaining sensor life the device reports; null where it reports none' }),
+    upkeep: z
+      .object({ bumpTestDue: z.number().nullable(), calibrationDue: z.number().nullable(), overdue: z.boolean() })
+      .nullable()
+      .openapi({ description: "A detector's next bump test and calibration (epoch ms UTC) and whether either is overdue; null for other devices" }),
+  })
+  .openapi('HubDevice');
+
+export const DeviceListSchema = z
+  .object({
+    gateways: z
+      .array(
+        z
+          .object({
+            gateway: z.string(),
+            time: z.number().openapi({ description: "The health message's time, by the gateway's clock, epoch ms UTC: the devices as of then" }),
+            receivedAt: z.number().openapi({ description: "When the hub received it, by the hub's clock" }),
+            devices: z.array(HubDeviceSchema).nullable().openapi({
+              description:
+                "As the gateway's GET /api/v1/devices gives them; null when its latest health message carried none (a gateway from before the field, or one that could not read its store): unknown, not fine",
+            }),
+          })
+          .openapi('GatewayDevices'),
+      )
+      .openapi({ description: 'Every gateway with a health message, by gateway code' }),
+  })
+  .openapi('HubDeviceList');
+
+/** The longest span of one export: a month, as regulators ask for (a day of 1m aggregates per VictoriaMetrics query). */
+const EXPORT_MAX_DAYS = 31;
+
+export const ExportQuery = z
+  .strictObject({
+    what: z.enum(EXPORT_KINDS).openapi({ description: "`alarm-events`: every gateway's events of the span by event time, in the hub's id order; `aggregates`: each gateway's points per minute" }),
+    format: z.enum(['csv']).default('csv'),
+    from: epochMs.openapi({ description: 'Epoch ms UTC, rounded down to the minute' }),
+    to: epochMs.openapi({ description: `Epoch ms UTC (excluded), rounded up to the minute; at most ${EXPORT_MAX_DAYS} days after from` }),
+    ...siteFilter,
+  })
+  .superRefine(checkSpan(MINUTE_MS, EXPORT_MAX_DAYS * DAY_MS));

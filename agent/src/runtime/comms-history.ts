@@ -3,7 +3,7 @@
  * average offline hours and number of disconnections): from the `comms_loss` alarm events, a device is offline
  * while its condition is active; each change from online to offline within the period is one disconnection.
  */
-import type { AlarmEventRow } from '@hazmon/agent';
+import type { AlarmEventRow } from '../store/index.ts';
 
 export interface CommsScore {
   readonly disconnections: number;

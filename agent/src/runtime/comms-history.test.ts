@@ -1,5 +1,5 @@
 /** Offline time and disconnections of each device over a period, from its comms_loss events. */
-import type { AlarmEventRow } from '@hazmon/agent';
+import type { AlarmEventRow } from '../index.ts';
 import { describe, expect, it } from 'vitest';
 import { commsScores } from './comms-history.ts';
 

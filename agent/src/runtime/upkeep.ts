@@ -1,9 +1,15 @@
 /**
  * Detector upkeep (bump tests and calibrations): each record is an `alarm_events` row of rule `upkeep` (point id =
  * the device, kind = bump_test | calibration); this folds them with the config's intervals into what is due when.
+ * In the agent, so the gateway's regulator API and its uplink to the hub (the devices it reports) fold them alike.
  */
-import { type AlarmEventRow, type LatestValue, type PublicConfig, UPKEEP_RULE, type UpkeepRecord } from '@hazmon/agent';
-import { DAY_MS } from './query-params.ts';
+import type { AlarmEventRow } from '../store/index.ts';
+import type { PublicConfig } from './api.ts';
+import { UPKEEP_RULE } from './event-journal.ts';
+import type { UpkeepRecord } from './events.ts';
+import type { LatestValue } from './latest-values.ts';
+
+const DAY_MS = 86_400_000;
 
 export const UPKEEP_KINDS = ['bump_test', 'calibration'] as const;
 export const UPKEEP_RESULTS = ['pass', 'fail', 'adjusted'] as const;

@@ -1,5 +1,5 @@
 /** Detector upkeep: which devices are detectors, next due dates from records and intervals, overdue flags, sensor life. */
-import type { AlarmEventRow, LatestValue, PublicConfig } from '@hazmon/agent';
+import type { AlarmEventRow, LatestValue, PublicConfig } from '../index.ts';
 import { describe, expect, it } from 'vitest';
 import { detectorUpkeep, upkeepRecords } from './upkeep.ts';
 
