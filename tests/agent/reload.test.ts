@@ -288,7 +288,11 @@ describe('Agent.reload', () => {
     expect(report.recommanded).toEqual(['XV-1']);
     // The new controller writes the close again and confirms it through the limit switches (the valve is closed).
     await waitFor('confirmed again', () => runtimeAlarms(plant!.events, 'XV-1/shutoff_confirmed')[1]);
-    const commands = (await agent.reader.auditRows({})).filter((row) => row.action === 'shutoff_command');
+    // The command's audit row commits on the store's own turn, which a loaded machine can put after the confirmation.
+    const commands = await waitFor('both commands audited', async () => {
+      const rows = (await agent.reader.auditRows({})).filter((row) => row.action === 'shutoff_command');
+      return rows.length >= 2 ? rows : undefined;
+    });
     expect(commands.map((row) => row.details?.['why'])).toEqual([['GD-1.concentration/hihi'], ['GD-1.concentration/hihi']]);
     const refused = await agent.resetAction('close-gas', { user: 'sup', password: PASSWORDS.supervisor });
     expect(refused).toMatchObject({ ok: false, reason: expect.stringMatching(/config reload.*GD-1\.concentration \(30 s of good readings needed\)/) });
