@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
+import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
 import { auditRowHash, GENESIS_HASH } from '@hazmon/agent';
 import { UPLINK_VERSION, uplinkMessageId, uplinkSubject, type AggregatesMessage, type AuditMessage, type EventMessage, type UplinkKind } from '@hazmon/uplink/contract';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
-import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics, hubCli } from './servers.ts';
 
 /** GW-A sends its own grades (a latched shut-off: red, though its highest active alarm is high); GW-B, as a gateway from before them, none. */
 const GW_A_GRADES = { warning: 'red', areas: { 'tank-farm': 'red', kitchen: 'normal' }, majorHazard: { r: 120, grade: 1 } } as const;
@@ -79,14 +79,6 @@ const hubLog: string[] = [];
 const connections: NatsConnection[] = [];
 const clients = new Map<string, JetStreamClient>();
 
-/** Runs `hazmon-hub` in process: exit code and what it printed. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
-  return { code, out, err };
-}
-
 function writeConfig(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -105,7 +97,7 @@ victoriaMetrics: { url: "${victoria.url}" }
 api: { host: 127.0.0.1, port: 0 }
 `,
   );
-  const created = await cli('token', 'create', configPath, 'bureau');
+  const created = await hubCli('token', 'create', configPath, 'bureau');
   expect(created.code, created.err).toBe(EXIT.ok);
   token = created.out.trim();
   hub = await startHub(loadHubConfig(configPath), (line) => hubLog.push(line));
@@ -332,7 +324,7 @@ describe('the hub regulator API', () => {
       '/api/v1/session',
       '/api/v1/sites',
     ]);
-    const printed = await cli('openapi');
+    const printed = await hubCli('openapi');
     expect(JSON.parse(printed.out)).toEqual(answer.body);
   });
 
@@ -355,12 +347,12 @@ describe('the hub regulator API', () => {
       expect(answer.status).toBe(401);
       expect(answer.body.error).toMatchObject({ code: 'HAZMON_API_UNAUTHENTICATED', field: 'Authorization' });
     }
-    const created = await cli('token', 'create', configPath, 'short-lived');
+    const created = await hubCli('token', 'create', configPath, 'short-lived');
     expect((await get('/api/v1/alarm-events', created.out.trim())).status).toBe(200);
-    expect((await cli('token', 'revoke', configPath, 'short-lived')).code).toBe(EXIT.ok);
+    expect((await hubCli('token', 'revoke', configPath, 'short-lived')).code).toBe(EXIT.ok);
     expect((await get('/api/v1/alarm-events', created.out.trim())).status).toBe(401);
-    expect((await cli('token', 'create', configPath, 'short-lived')).code).toBe(EXIT.failure);
-    expect((await cli('token', 'list', configPath)).out).toMatch(/^bureau\tcreated .*\nshort-lived\tcreated .*\trevoked /);
+    expect((await hubCli('token', 'create', configPath, 'short-lived')).code).toBe(EXIT.failure);
+    expect((await hubCli('token', 'list', configPath)).out).toMatch(/^bureau\tcreated .*\nshort-lived\tcreated .*\trevoked /);
   });
 
   it('lists both sites in graded-supervision order, online, filtered by region, enterprise and gateway', async () => {
@@ -796,7 +788,7 @@ describe('hazmon-hub config', () => {
       const text = `${Object.entries({ ...base, ...changes })
         .map(([key, value]) => `${key}: ${value}`)
         .join('\n')}\n${extra}`;
-      return cli('check-config', writeConfig('check.yaml', text));
+      return hubCli('check-config', writeConfig('check.yaml', text));
     };
     expect((await check({})).code).toBe(EXIT.ok);
     const problems: [Partial<typeof base>, string, RegExp][] = [

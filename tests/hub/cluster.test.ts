@@ -12,13 +12,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
+import { EXIT, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
 import { waitFor } from '@hazmon/test-support';
 import { uplinkSubject } from '@hazmon/uplink/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, type NatsCluster } from './cluster-servers.ts';
 import { Gateway, type GatewayEvent, type GatewayMinute } from './cluster-gateways.ts';
-import { startPostgres, startVictoriaMetrics, streamStateOver, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { hubCli, startPostgres, startVictoriaMetrics, streamStateOver, type Postgres, type VictoriaMetrics } from './servers.ts';
 
 /** Each gateway's plant raises and clears its alarm every `loopS` seconds. */
 const GATEWAYS = [
@@ -61,15 +61,9 @@ victoriaMetrics: { url: "${victoria.url}" }
 api: { host: 127.0.0.1, port: 0 }
 `,
   );
-  let out = '';
-  let err = '';
-  const code = await runHubCli(['token', 'create', configPath, 'bureau'], {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    stopSignal: new Promise(() => undefined),
-  });
-  expect(code, err).toBe(EXIT.ok);
-  token = out.trim();
+  const created = await hubCli('token', 'create', configPath, 'bureau');
+  expect(created.code, created.err).toBe(EXIT.ok);
+  token = created.out.trim();
   hub = await startHub(loadHubConfig(configPath), (line) => hubLog.push(line));
   const nodePorts = cluster.nodes.map((node) => node.clientPort);
   for (const [index, user] of GATEWAYS.entries()) gateways[index] = await Gateway.create(user, user.loopS, nodePorts);

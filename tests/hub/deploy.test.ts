@@ -8,10 +8,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, runHubCli } from '@hazmon/hub';
+import { EXIT } from '@hazmon/hub';
 import { selfSignedCertificate, waitFor } from '@hazmon/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './servers.ts';
+import { freePort, hubCli } from './servers.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = join(REPO, 'hub/deploy');
@@ -56,13 +56,9 @@ describe('hub/deploy/', () => {
       hubConfig,
       `nats: { servers: [tls://hub-1.bureau.example:4222], user: hub, passwordFile: nats.password }\npostgres: { url: "postgres://hazmon@127.0.0.1/hazmon" }\nvictoriaMetrics: { url: "http://127.0.0.1:8428" }\napi: { host: 127.0.0.1, port: 0 }\n`,
     );
-    let printed = '';
-    const code = await runHubCli(['gateway', 'add', hubConfig, 'GW-1101100012NR-01', join(dir, 'gw.password')], {
-      stdout: { write: (text: string) => (printed += text) },
-      stderr: { write: () => true },
-      stopSignal: new Promise(() => undefined),
-    });
-    expect(code).toBe(EXIT.ok);
+    const enrolled = await hubCli('gateway', 'add', hubConfig, 'GW-1101100012NR-01', join(dir, 'gw.password'));
+    expect(enrolled.code, enrolled.err).toBe(EXIT.ok);
+    const printed = enrolled.out;
     const usersFile = join(natsDir, 'hazmon-users.conf');
     const entry = printed.split('\n').find((line) => line.startsWith('{ user: '))!;
     writeFileSync(usersFile, readFileSync(usersFile, 'utf8').replace(/\n]\n$/, `\n  ${entry}\n]\n`));

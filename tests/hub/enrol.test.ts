@@ -8,26 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAgentConfig } from '@hazmon/agent';
-import { EXIT, HUB_STREAM, runHubCli } from '@hazmon/hub';
+import { EXIT, HUB_STREAM } from '@hazmon/hub';
 import { ALL_UPLINK_SUBJECTS, gatewayNatsUser, uplinkSubject } from '@hazmon/uplink/contract';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { connectionOptions } from '../../uplink/src/connection.ts';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hubConnection, startNats, type NatsServer } from './servers.ts';
+import { hubConnection, startNats, type NatsServer, hubCli } from './servers.ts';
 
 const CODE = 'GW-3205000001AB-01';
 const SAMPLE_SITE = fileURLToPath(new URL('../../agent/examples/site.yaml', import.meta.url));
 let dir: string;
 let configPath: string;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
-  return { code, out, err };
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hazmon-hub-enrol-'));
@@ -56,7 +49,7 @@ describe('hazmon-hub gateway add', () => {
 
   it('writes the password (0600) and prints a NATS user that may publish its own subjects only, and an uplink section the gateway takes', async () => {
     const passwordFile = join(dir, `${CODE}.password`);
-    const enrolled = await cli('gateway', 'add', configPath, CODE, passwordFile);
+    const enrolled = await hubCli('gateway', 'add', configPath, CODE, passwordFile);
     expect(enrolled.code, enrolled.err).toBe(EXIT.ok);
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
     const password = readFileSync(passwordFile, 'utf8').trim();
@@ -68,7 +61,7 @@ describe('hazmon-hub gateway add', () => {
     expect(natsUser).toContain('"hazmon.GW-3205000001AB-01.>"');
 
     // A second gateway enrolled the same way: the first may not publish as it.
-    const other = await cli('gateway', 'add', configPath, 'GW-OTHER', join(dir, 'other.password'));
+    const other = await hubCli('gateway', 'add', configPath, 'GW-OTHER', join(dir, 'other.password'));
     expect(other.code, other.err).toBe(EXIT.ok);
     const otherUser = other.out.split('\n').find((line) => line.startsWith('{ user: '));
 
@@ -102,15 +95,15 @@ describe('hazmon-hub gateway add', () => {
   }, 60_000);
 
   it('refuses a code unfit for subjects and an existing password file, naming them', async () => {
-    const dotted = await cli('gateway', 'add', configPath, 'GW.1', join(dir, 'dotted.password'));
+    const dotted = await hubCli('gateway', 'add', configPath, 'GW.1', join(dir, 'dotted.password'));
     expect(dotted.code).toBe(EXIT.failure);
     expect(dotted.err).toContain('gateway code "GW.1": 1-64 letters, digits, _ or -');
     const existing = join(dir, 'existing.password');
     writeFileSync(existing, 'keep me\n');
-    const again = await cli('gateway', 'add', configPath, 'GW-2', existing);
+    const again = await hubCli('gateway', 'add', configPath, 'GW-2', existing);
     expect(again.code).toBe(EXIT.failure);
     expect(again.err).toContain(`password file ${existing}`);
     expect(readFileSync(existing, 'utf8')).toBe('keep me\n');
-    expect((await cli('gateway', 'remove', configPath, 'GW-2')).code).toBe(EXIT.usage);
+    expect((await hubCli('gateway', 'remove', configPath, 'GW-2')).code).toBe(EXIT.usage);
   });
 });

@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
+import { EXIT, HUB_OPENAPI_PATH, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
 import { UPLINK_VERSION, uplinkMessageId, uplinkSubject } from '@hazmon/uplink/contract';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
-import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { gatewayUserName, startNats, startPostgres, startVictoriaMetrics, streamState, type NatsServer, type Postgres, type VictoriaMetrics, hubCli } from './servers.ts';
 
 const GATEWAYS = [
   { gateway: 'GW-A', password: 'a-secret' },
@@ -31,13 +31,6 @@ let configPath: string;
 let token: string;
 const hubLog: string[] = [];
 const connections: NatsConnection[] = [];
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
-  return { code, out, err };
-}
 
 beforeAll(async () => {
   [nats, victoria, postgres] = await Promise.all([startNats(GATEWAYS, { system: true }), startVictoriaMetrics(), startPostgres()]);
@@ -57,7 +50,7 @@ victoriaMetrics: { url: "${victoria.url}" }
 api: { host: 127.0.0.1, port: 0 }
 `,
   );
-  const created = await cli('token', 'create', configPath, 'bureau');
+  const created = await hubCli('token', 'create', configPath, 'bureau');
   expect(created.code, created.err).toBe(EXIT.ok);
   token = created.out.trim();
   hub = await startHub(loadHubConfig(configPath), (line) => hubLog.push(line));

@@ -8,7 +8,7 @@ import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HUB_CONSUMER, HUB_STREAM } from '@hazmon/hub';
+import { HUB_CONSUMER, HUB_STREAM, runHubCli } from '@hazmon/hub';
 import { gatewayInboxPrefix, gatewayPublishSubjects, type UplinkKind, uplinkMessageId, uplinkSubject } from '@hazmon/uplink/contract';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -302,4 +302,12 @@ export async function gatewayPublisher(nats: NatsServer, { gateway, password }: 
     },
     close: () => connection.close(),
   };
+}
+
+/** Runs `hazmon-hub` in process: its exit code and what it printed on stdout and stderr. */
+export async function hubCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
+  return { code, out, err };
 }

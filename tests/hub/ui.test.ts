@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@hazmon/agent/password';
-import { EXIT, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
+import { EXIT, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
 import { UPLINK_VERSION } from '@hazmon/uplink/contract';
 import { connect } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
@@ -20,6 +20,7 @@ import {
   type GatewayPublisher,
   gatewayPublisher,
   gatewayUserName,
+  hubCli,
   startNats,
   startPostgres,
   startVictoriaMetrics,
@@ -175,14 +176,9 @@ users:
   - { name: ${USER.name}, role: regulator, passwordHash: "${await hashPassword(USER.password, { ln: 10, r: 8, p: 1 })}" }
 `,
   );
-  let out = '';
-  const code = await runHubCli(['token', 'create', configPath, 'duty-officer'], {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: () => true },
-    stopSignal: new Promise(() => undefined),
-  });
-  expect(code).toBe(EXIT.ok);
-  token = out.trim();
+  const created = await hubCli('token', 'create', configPath, 'duty-officer');
+  expect(created.code, created.err).toBe(EXIT.ok);
+  token = created.out.trim();
   hub = await startHub(loadHubConfig(configPath), () => undefined);
   for (const user of users) publishers.set(user.gateway, await gatewayPublisher(nats, user));
   for (const fixture of SITES) await publishSite(fixture);

@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@hazmon/agent/password';
-import { EXIT, loadHubConfig, runHubCli, startHub, type RunningHub } from '@hazmon/hub';
+import { EXIT, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '@hazmon/test-support';
-import { startNats, startPostgres, startVictoriaMetrics, type NatsServer, type Postgres, type VictoriaMetrics } from './servers.ts';
+import { startNats, startPostgres, startVictoriaMetrics, type NatsServer, type Postgres, type VictoriaMetrics, hubCli } from './servers.ts';
 
 const MINUTE = 60_000;
 /** The cheapest cost the config accepts: the tests check sessions, not scrypt's strength. */
@@ -28,13 +28,6 @@ let token: string;
 /** The API's clock: the tests move it past the idle and absolute limits and the back-off. */
 let clock = Date.now();
 const hubLog: string[] = [];
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
-  return { code, out, err };
-}
 
 function configText(api: string, users: string): string {
   return `nats: { servers: [${nats.url}], user: ${nats.hubUser.user}, passwordFile: nats.password }
@@ -59,7 +52,7 @@ beforeAll(async () => {
   - { name: zhao, role: regulator, passwordHash: "${await hashPassword('battery staple', TEST_COST)}" }
 `;
   const configPath = writeConfig('hub.yaml', configText('{ host: 127.0.0.1, port: 0 }', usersYaml));
-  const created = await cli('token', 'create', configPath, 'bureau-tool');
+  const created = await hubCli('token', 'create', configPath, 'bureau-tool');
   expect(created.code, created.err).toBe(EXIT.ok);
   token = created.out.trim();
   hub = await startHub(
@@ -258,11 +251,11 @@ describe('hazmon-hub check-config: users', () => {
       [`users:\n  - { role: regulator, passwordHash: "${hash}" }\n`, /users\.0\.name: /],
     ];
     for (const [users, message] of problems) {
-      const result = await cli('check-config', writeConfig('check.yaml', configText('{ host: 127.0.0.1, port: 0 }', users)));
+      const result = await hubCli('check-config', writeConfig('check.yaml', configText('{ host: 127.0.0.1, port: 0 }', users)));
       expect(result.code, users).toBe(EXIT.failure);
       expect(result.err, users).toMatch(message);
     }
-    const good = await cli('check-config', writeConfig('check.yaml', configText('{ host: 127.0.0.1, port: 0 }', usersYaml)));
+    const good = await hubCli('check-config', writeConfig('check.yaml', configText('{ host: 127.0.0.1, port: 0 }', usersYaml)));
     expect(good.code, good.err).toBe(EXIT.ok);
   });
 });
