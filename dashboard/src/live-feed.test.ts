@@ -45,15 +45,20 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A feed over an agent with no alarm events whose latest values are `values`. */
+function readingsFeed(values: LatestValuesFake): Promise<LiveFeed> {
+  const api = {
+    subscribeDurable: () => () => undefined,
+    reader: { alarmEventsAfter: async () => [] },
+    latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
+  };
+  return LiveFeed.start(api as unknown as AgentApi, () => undefined);
+}
+
 describe('LiveFeed readings', () => {
   it('shares one message among the clients in step; one behind gets nothing until it has caught up, then the net changes', async () => {
     const values = new LatestValuesFake();
-    const api = {
-      subscribeDurable: () => () => undefined,
-      reader: { alarmEventsAfter: async () => [] },
-      latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
-    };
-    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    feed = await readingsFeed(values);
     const steady = new ClientFake();
     const slow = new ClientFake();
     feed.add(steady);
@@ -97,12 +102,7 @@ describe('LiveFeed readings', () => {
 
   it("sends each point by column: its value, its time from the base (the first point's), its quality when not good", async () => {
     const values = new LatestValuesFake();
-    const api = {
-      subscribeDurable: () => () => undefined,
-      reader: { alarmEventsAfter: async () => [] },
-      latestChanges: (version: number, visit: LatestChangeVisitor) => values.changes(version, visit),
-    };
-    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    feed = await readingsFeed(values);
     const client = new ClientFake();
     feed.add(client);
     values.set('GD-1.concentration', 12.5, 1_700_000_000_250);
