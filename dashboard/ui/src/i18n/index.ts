@@ -5,6 +5,8 @@
  */
 import { signal } from '@preact/signals';
 import i18next from 'i18next';
+import type { CatalogOf, MessageKeys } from './catalog.ts';
+export type { CatalogOf, MessageKeys } from './catalog.ts';
 import { en } from './en.ts';
 import { zhCN } from './zh-CN.ts';
 
@@ -21,15 +23,31 @@ function initialLanguage(): Language {
 
 export const language = signal<Language>(initialLanguage());
 
-const i18n = i18next.createInstance();
-void i18n.init({
-  lng: language.value,
-  fallbackLng: 'zh-CN',
-  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
-  initAsync: false,
-  interpolation: { escapeValue: false },
-  returnNull: false,
-});
+/**
+ * A translator over a zh-CN catalog and its English twin that follows `language`: the dashboard's own, and the
+ * regulator hub's page, which shares the language choice (and borrows the dashboard's words for grades and events).
+ */
+export function createTranslator<Catalog extends object>(zhCN: Catalog, en: CatalogOf<Catalog>) {
+  const instance = i18next.createInstance();
+  void instance.init({
+    lng: language.value,
+    fallbackLng: 'zh-CN',
+    resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+    initAsync: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  // Reading the signal subscribes the calling component to language changes. The key's type is checked by
+  // MessageKeys; i18next's own typing of generic keys cannot follow it.
+  const t = (key: MessageKeys<Catalog>, values?: Record<string, string | number>): string => instance.t(key as string, { lng: language.value, ...values });
+  return { instance, t };
+}
+
+export type MessageKey = MessageKeys<typeof zhCN>;
+
+const dashboardTranslator = createTranslator(zhCN, en);
+const i18n = dashboardTranslator.instance;
+export const t = dashboardTranslator.t;
 document.documentElement.lang = language.value;
 
 export function setLanguage(next: Language): void {
@@ -37,15 +55,6 @@ export function setLanguage(next: Language): void {
   void i18n.changeLanguage(next);
   document.documentElement.lang = next;
   language.value = next;
-}
-
-/** Dotted catalog keys, so a misspelt key is a type error. */
-type Keys<T, Prefix extends string = ''> = { [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : Keys<T[K], `${Prefix}${K}.`> }[keyof T & string];
-export type MessageKey = Keys<typeof zhCN>;
-
-export function t(key: MessageKey, values?: Record<string, string | number>): string {
-  // Reading the signal subscribes the calling component to language changes.
-  return i18n.t(key, { lng: language.value, ...values });
 }
 
 /** Catalog sections whose keys are codes the server sends (refusals, error codes, quality reasons, runtime alarm rules). */

@@ -1,3 +1,5 @@
+import type { CatalogOf } from './catalog.ts';
+
 /** The Chinese catalog: the default language; en.ts must have the same keys (its type says so). */
 export const zhCN = {
   app: { name: '危化品安全监测' },
@@ -695,5 +697,4 @@ export const zhCN = {
   },
 } as const;
 
-type Widen<T> = { readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
-export type Catalog = Widen<typeof zhCN>;
+export type Catalog = CatalogOf<typeof zhCN>;

@@ -1,9 +1,8 @@
+import type { CatalogOf } from '@hazmon/dashboard/ui/i18n';
 import type { zhCN } from './zh-CN.ts';
 
 /** The page in English: the same keys as the Chinese catalog. */
-type Catalog<T> = { [K in keyof T]: T[K] extends string ? string : Catalog<T[K]> };
-
-export const en: Catalog<typeof zhCN> = {
+export const en: CatalogOf<typeof zhCN> = {
   app: { title: 'Regulator hub: chemical safety monitoring', signOut: 'Sign out', highContrast: 'High contrast', navigation: 'Navigation', list: 'Enterprises', map: 'Region map' },
   signIn: {
     title: 'Regulator hub sign-in',
