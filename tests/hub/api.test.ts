@@ -683,8 +683,11 @@ describe('the hub regulator API', () => {
   it('exports alarm events and 1-minute aggregates as streamed CSV equal to what the JSON routes give for the range, filtered, quoted', async () => {
     // An event whose text needs quoting: a comma, quotes, a line break.
     const quoted = { ...event('GW-A', 900_000), time: HOUR0 + 30_000, who: 'Li, "Wei"', why: 'line one\r\nline two', details: { note: 'a,b' } };
+    // And one whose texts a spreadsheet would run as formulas: they are written behind an apostrophe.
+    const formula = { ...event('GW-A', 900_001), time: HOUR0 + 31_000, who: '=HYPERLINK("http://x","y")', why: '-2+3', details: null };
     await send('GW-A', 'events', quoted.seq, quoted);
-    await waitFor('the quoted event ingested', async () => (await allEvents('&gateway=GW-A')).some((row) => row.seq === quoted.seq));
+    await send('GW-A', 'events', formula.seq, formula);
+    await waitFor('the quoted events ingested', async () => (await allEvents('&gateway=GW-A')).filter((row) => row.seq === quoted.seq || row.seq === formula.seq).length === 2);
     const csv = async (query: string) => {
       const response = await fetch(`${hub!.url}/api/v1/export?${query}`, { headers: { Authorization: `Bearer ${token}` } });
       expect(response.status, query).toBe(200);
@@ -692,7 +695,7 @@ describe('the hub regulator API', () => {
       expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/);
       return parseCsv(await response.text());
     };
-    const text = (value: unknown) => (value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+    const text = (value: unknown) => (value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value));
     const iso = (time: number) => new Date(time).toISOString();
 
     const from = HOUR0;
@@ -715,6 +718,7 @@ describe('the hub regulator API', () => {
     const allRows = eventRows((await allEvents('')) as (HubEvent & Record<string, unknown>)[]);
     expect(allRows.length).toBeGreaterThan(40);
     expect(allRows.some((row) => row[11] === 'Li, "Wei"' && row[12] === 'line one\r\nline two' && row[13] === '{"note":"a,b"}')).toBe(true);
+    expect(allRows.some((row) => row[11] === `'=HYPERLINK("http://x","y")` && row[12] === "'-2+3")).toBe(true);
     expect(await csv(`what=alarm-events&from=${from}&to=${to}`)).toEqual([header, ...allRows]);
     expect(await csv(`what=alarm-events&format=csv&from=${from}&to=${to}&region=32`)).toEqual([header, ...eventRows((await allEvents('&region=32')) as (HubEvent & Record<string, unknown>)[])]);
     expect(await csv(`what=alarm-events&from=${HOUR0 - 120_000}&to=${HOUR0 - 60_000}`)).toEqual([header]);

@@ -1,6 +1,6 @@
 /**
  * The regulator's exports as CSV (RFC 4180: a header row, CRLF line ends, a field quoted when it holds a comma, a
- * quote or a line break, quotes doubled), streamed chunk by chunk so a month of a province stays out of memory: alarm
+ * quote or a line break, quotes doubled; a text that starts like a formula behind an apostrophe), streamed chunk by chunk so a month of a province stays out of memory: alarm
  * events from PostgreSQL by the hub's id (the same cursor as /api/v1/alarm-events), aggregates per gateway from
  * VictoriaMetrics a day at a time (the same query as /api/v1/aggregates). Times are ISO 8601 UTC.
  */
@@ -19,9 +19,16 @@ const AGGREGATE_PART_MS = DAY_MS;
 
 type Field = string | number | null;
 
+/**
+ * A text a spreadsheet would run as a formula (=, +, -, @, a tab or a carriage return first) gets a leading apostrophe:
+ * the file is opened by bureau staff in Excel or WPS, and a person's comment or a gateway's text must not become a
+ * formula there (OWASP, CSV injection). Numbers are written as they are; the JSON routes carry every text unchanged.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function csvField(value: Field): string {
   if (value === null) return '';
-  const text = String(value);
+  const text = typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
