@@ -95,7 +95,7 @@ it('follows the first round of the demo story as the supervisor: each event caug
 
   // The inlet closed, confirmed by its limit switches, and latched: no reset while the level is still over hi-hi.
   await go(page, '/valves');
-  const inlet = action(page, 'close-T-101-inlet');
+  const inlet = action(page, 'tank-farm.T-101-inlet');
   await expect.poll(() => inlet.locator('[data-testid="action-state"]').textContent(), POLL).toBe('已关闭（反馈确认）');
   expect(await inlet.locator('[data-testid="tripped-by"]').textContent()).toContain(OVERFILL);
   expect(await inlet.locator('[data-testid="reset-status"]').textContent()).toContain(OVERFILL);

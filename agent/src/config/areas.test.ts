@@ -145,6 +145,33 @@ describe('area presets', () => {
     expect(config.engine.actions).toEqual([{ id: 'nh3-room.FAN-1', kind: 'fan', output: 'FAN-1', when: ['NH-1.concentration/hi'] }]);
   });
 
+  it("trips an output on its own points' alarms where the interlock names them: each tank's level for its own inlet valve", () => {
+    const areas = '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [{ output: XV-1, points: [NH-1.concentration] }, FAN-1] } }';
+    const points = '  - { id: NH-1.concentration, area: nh3-room, gas: NH3 }\n  - { id: GD-3.concentration, area: nh3-room, gas: CH4 }';
+    expect(load({ areas, points }).engine.actions).toEqual([
+      { id: 'nh3-room.XV-1', kind: 'shutoff_valve', output: 'XV-1', when: ['NH-1.concentration/hihi'] },
+      { id: 'nh3-room.FAN-1', kind: 'fan', output: 'FAN-1', when: ['NH-1.concentration/hi', 'GD-3.concentration/hi'] },
+    ]);
+  });
+
+  it("places an output's own points' problems at each: not of the area, no limit the trip needs, a vote", () => {
+    const areas = (outputs: string) =>
+      `    - { id: kitchen-1, kind: kitchen, interlock: { outputs: ${outputs} } }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [{ output: FAN-1, points: [NH-1.concentration] }] } }`;
+    expect(problems(yaml({ areas: areas('[{ output: XV-1, points: [GD-1.concentration, NH-1.concentration, GD-9.concentration] }]') }))).toEqual([
+      expect.objectContaining({ path: 'site.areas[0].interlock.outputs[0].points[1]', problem: expect.stringContaining('"NH-1.concentration" is not a point of this area') }),
+      expect.objectContaining({ path: 'site.areas[0].interlock.outputs[0].points[2]', problem: expect.stringContaining('(its points: GD-1.concentration, GD-2.concentration)') }),
+    ]);
+    expect(problems(yaml({ areas: areas('[{ output: XV-1, points: [GD-1.concentration, GD-2.concentration] }]') }))).toEqual([
+      expect.objectContaining({ path: 'site.areas[0].interlock.outputs[0]', problem: expect.stringContaining("the output's own points cannot vote") }),
+    ]);
+    const noHihi =
+      '  - { id: GD-1.concentration, area: kitchen-1, gas: CH4 }\n  - { id: GD-2.concentration, area: kitchen-1, gas: CH4 }\n  - { id: NH-1.concentration, area: nh3-room, rules: { limits: { hi: 20 } } }';
+    const nh3Valve = '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [{ output: XV-1, points: [NH-1.concentration] }] } }';
+    expect(problems(yaml({ areas: nh3Valve, points: noHihi }))).toEqual([
+      expect.objectContaining({ path: 'site.areas[1].interlock.outputs[0]', problem: expect.stringContaining('but none of the points given has a hihi limit') }),
+    ]);
+  });
+
   it("lets a point's own rules override what the preset gives", () => {
     const points =
       '  - { id: GD-1.concentration, area: kitchen-1, gas: CH4, rules: { limits: { hi: 20 } } }\n  - { id: GD-2.concentration, area: kitchen-1, gas: CH4, rules: { preset: { standard: gbt50493 }, limits: { hihi: 40 } } }';

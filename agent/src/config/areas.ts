@@ -3,6 +3,7 @@
  * preset generates (a voting group and one action per output), and the help of each alarm resolved from the preset,
  * the point and its rule. Problems are placed at the area or the point they come from.
  */
+import { quote } from '@hazmon/errors';
 import type { ActionConfig, EngineConfig, EngineConfigInput, PresetStandard, VotingGroupConfig } from '../engine/index.ts';
 import { presetLimits, RESERVED_RULE_NAMES } from '../engine/index.ts';
 import type { AlarmHelp, AreaKind, InterlockTrigger } from './area-presets.ts';
@@ -88,11 +89,12 @@ export function areaInterlocks(sections: Partial<ConfigSections>, points: readon
     const preset = AREA_PRESETS[area.kind];
     const members = points.filter((point) => point.area === area.id);
     const voteId = area.id;
-    const triggers = (trigger: InterlockTrigger): string[] | string => {
+    const triggers = (trigger: InterlockTrigger, own: readonly EnginePointInput[] | null): string[] | string => {
       if (trigger !== 'vote') {
-        const ids = members.filter((point) => hasLimit(point, trigger)).map((point) => `${point.id}/${trigger}`);
-        return ids.length > 0 ? ids : `no point of area ${area.id} has a ${trigger} limit`;
+        const ids = (own ?? members).filter((point) => hasLimit(point, trigger)).map((point) => `${point.id}/${trigger}`);
+        return ids.length > 0 ? ids : own ? `none of the points given has a ${trigger} limit` : `no point of area ${area.id} has a ${trigger} limit`;
       }
+      if (own) return `the output's own points cannot vote: the area's gas points confirm each other (split the area, or write votingGroups and actions yourself)`;
       const voters = members.filter((point) => point.preset !== undefined && hasLimit(point, 'hi'));
       const vote = CONFIRMING_VOTES[voters.length];
       if (vote === undefined) {
@@ -104,20 +106,34 @@ export function areaInterlocks(sections: Partial<ConfigSections>, points: readon
       }
       return [`vote/${voteId}`];
     };
-    area.interlock.outputs.forEach((outputId, member) => {
+    area.interlock.outputs.forEach((entry, member) => {
       const at = [...path, 'outputs', member];
+      const outputId = typeof entry === 'string' ? entry : entry.output;
+      const own = typeof entry === 'string' ? null : ownPoints(entry.points, members, area.id, [...at, 'points'], issues);
+      if (own === undefined) return;
       const output = outputs?.get(outputId);
       if (outputs && !output) return issues.add('HAZMON_CONFIG_REFERENCE', at, `area ${area.id}: no output with this id (outputs: ${[...outputs.keys()].join(', ') || 'none'})`);
       if (!output) return;
       const actionId = `${area.id}.${outputId}`;
       if (actionIds.has(actionId)) return issues.add('HAZMON_CONFIG_DUPLICATE', at, `area ${area.id}: the preset's action ${actionId} has the id of an action in actions`);
       const trigger = preset.trips[output.kind];
-      const when = triggers(trigger);
+      const when = triggers(trigger, own);
       if (typeof when === 'string') return issues.add('HAZMON_CONFIG_REFERENCE', at, `area ${area.id}: the ${area.kind} preset trips a ${output.kind} on ${trigger}, but ${when}`);
       generated.actions.push({ id: actionId, kind: output.kind, output: outputId, when });
     });
   });
   return generated;
+}
+
+/** The points an interlock output names for itself, each of the area; undefined (with each problem added) when one is not. */
+function ownPoints(ids: readonly string[], members: readonly EnginePointInput[], areaId: string, path: PathPart[], issues: IssueList): EnginePointInput[] | undefined {
+  const own: EnginePointInput[] = [];
+  ids.forEach((id, index) => {
+    const point = members.find((member) => member.id === id);
+    if (point) own.push(point);
+    else issues.add('HAZMON_CONFIG_REFERENCE', [...path, index], `area ${areaId}: ${quote(id)} is not a point of this area (its points: ${members.map((member) => member.id).join(', ') || 'none'})`);
+  });
+  return own.length === ids.length ? own : undefined;
 }
 
 const HELP_ALL = 'all';

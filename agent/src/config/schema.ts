@@ -26,8 +26,11 @@ const areaSchema = z.strictObject({
   hazardSourceCode: text.optional(),
   /** The kind of area: its preset (area-presets.ts) gives the area's gas points their standard and every alarm of the area its help. */
   kind: z.enum(AREA_KINDS).optional(),
-  /** Outputs the area's preset trips, each by the alarms the preset names for its kind of output. */
-  interlock: z.strictObject({ outputs: z.array(id).min(1) }).optional(),
+  /**
+   * Outputs the area's preset trips, each by the alarms the preset names for its kind of output: of every point of the
+   * area, or of the points given with it (a tank's own level and pressure for its own inlet valve).
+   */
+  interlock: z.strictObject({ outputs: z.array(z.union([id, z.strictObject({ output: id, points: z.array(id).min(1) })])).min(1) }).optional(),
 });
 
 const substanceSchema = z.strictObject({
