@@ -214,17 +214,21 @@ describe('GET /api/v1/points?fields=fixed|live', () => {
     expect(await pull('/api/v1/points?fields=values')).toMatchObject({ status: 400, body: { error: { field: 'fields' } } });
   });
 
-  it('sends the fixed fields gzipped to a client that accepts gzip, the same bytes once unzipped', async () => {
+  it('sends the fixed fields gzipped to a client that accepts gzip, the same bytes once unzipped; every answer with its length', async () => {
     const plain = await rawGet('/api/v1/points?fields=fixed', {});
     const zipped = await rawGet('/api/v1/points?fields=fixed', { 'Accept-Encoding': 'br;q=1, gzip;q=0.5' });
     const refused = await rawGet('/api/v1/points?fields=fixed', { 'Accept-Encoding': 'gzip;q=0, identity' });
     expect([plain.status, zipped.status, refused.status]).toEqual([200, 200, 200]);
     expect([plain.headers['content-encoding'], zipped.headers['content-encoding'], refused.headers['content-encoding']]).toEqual([undefined, 'gzip', undefined]);
     expect(zipped.headers['vary']).toBe('Accept-Encoding');
+    expect([plain.headers['content-length'], zipped.headers['content-length']]).toEqual([String(plain.body.length), String(zipped.body.length)]);
     expect(zipped.body.length).toBeLessThan(plain.body.length);
     expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
     expect(refused.body.equals(plain.body)).toBe(true);
     expect(JSON.parse(plain.body.toString('utf8'))).toHaveProperty('points');
+    const live = await rawGet('/api/v1/points?fields=live', {});
+    expect(live.headers['content-length']).toBe(String(live.body.length));
+    expect((JSON.parse(live.body.toString('utf8')) as { points: unknown[] }).points.length).toBe((JSON.parse(plain.body.toString('utf8')) as { points: unknown[] }).points.length);
   });
 });
 

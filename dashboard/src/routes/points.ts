@@ -5,7 +5,7 @@ import { gzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { JsonBytes } from '../json-bytes.ts';
+import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
@@ -227,8 +227,8 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
         const cache = { ETag: fixedTag(api.config), 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' };
         if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
         const body = await fixedBody(api);
-        if (acceptsGzip(c.req.header('Accept-Encoding'))) return c.body(body.gzip, 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
-        return c.body(body.identity, 200, { ...JSON_TYPE, ...cache }) as never;
+        if (acceptsGzip(c.req.header('Accept-Encoding'))) return c.body(uncopiedBody(body.gzip), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
+        return c.body(uncopiedBody(body.identity), 200, { ...JSON_TYPE, ...cache }) as never;
       }
       const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
       const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
@@ -237,7 +237,7 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       answer.write('{"points":[');
       latestValues.forEach((latest, i) => answer.write(`${i === 0 ? '' : ','}${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`));
       answer.write(']}');
-      return c.body(answer.bytes(), 200, JSON_TYPE) as never;
+      return c.body(uncopiedBody(answer.bytes()), 200, JSON_TYPE) as never;
     },
   );
 }
