@@ -49,3 +49,18 @@ export class JsonBytes {
     return new Uint8Array(this.buffer.buffer as ArrayBuffer, this.buffer.byteOffset, this.length);
   }
 }
+
+/**
+ * Bytes as a response body that is not copied: undici's Response (the agent's process keeps Node's own) copies a
+ * Uint8Array body whole, so each points answer was held twice until the socket took it (20 at once at the dashboards'
+ * first loads); a stream's chunk is handed to the socket as it is. A default stream, not a byte stream: enqueueing in
+ * a byte stream detaches the buffer, which may be shared (the fixed fields' answer) or Node's pool.
+ */
+export function uncopiedBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}

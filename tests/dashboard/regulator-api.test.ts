@@ -5,8 +5,10 @@
  * never a 5xx). Every JSON answer is checked against the served OpenAPI document.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
@@ -54,6 +56,18 @@ let revokedSecret: string;
 /** GET with `Authorization: Bearer <token>` and nothing else. */
 function pull<T = unknown>(path: string, token = secret, headers: Record<string, string> = {}): Promise<Answer<T>> {
   return new WebClient(web.base, document).request<T>('GET', path, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+}
+
+/** GET over node:http, which neither asks for nor undoes a content coding: the bytes as sent. */
+function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(`${web.base}${path}`, { headers: { Authorization: `Bearer ${secret}`, ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 const engineAlarm = (id: string) => web.agent.alarms().engine.find((alarm) => alarm.id === id);
@@ -198,6 +212,23 @@ describe('GET /api/v1/points?fields=fixed|live', () => {
     expect((await pull('/api/v1/points?fields=fixed', secret, { 'If-None-Match': '"points-0-1"' })).status).toBe(200);
     expect((await pull('/api/v1/points?fields=live', secret, { 'If-None-Match': tag! })).status).toBe(200);
     expect(await pull('/api/v1/points?fields=values')).toMatchObject({ status: 400, body: { error: { field: 'fields' } } });
+  });
+
+  it('sends the fixed fields gzipped to a client that accepts gzip, the same bytes once unzipped; every answer with its length', async () => {
+    const plain = await rawGet('/api/v1/points?fields=fixed', {});
+    const zipped = await rawGet('/api/v1/points?fields=fixed', { 'Accept-Encoding': 'br;q=1, gzip;q=0.5' });
+    const refused = await rawGet('/api/v1/points?fields=fixed', { 'Accept-Encoding': 'gzip;q=0, identity' });
+    expect([plain.status, zipped.status, refused.status]).toEqual([200, 200, 200]);
+    expect([plain.headers['content-encoding'], zipped.headers['content-encoding'], refused.headers['content-encoding']]).toEqual([undefined, 'gzip', undefined]);
+    expect(zipped.headers['vary']).toBe('Accept-Encoding');
+    expect([plain.headers['content-length'], zipped.headers['content-length']]).toEqual([String(plain.body.length), String(zipped.body.length)]);
+    expect(zipped.body.length).toBeLessThan(plain.body.length);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    expect(refused.body.equals(plain.body)).toBe(true);
+    expect(JSON.parse(plain.body.toString('utf8'))).toHaveProperty('points');
+    const live = await rawGet('/api/v1/points?fields=live', {});
+    expect(live.headers['content-length']).toBe(String(live.body.length));
+    expect((JSON.parse(live.body.toString('utf8')) as { points: unknown[] }).points.length).toBe((JSON.parse(plain.body.toString('utf8')) as { points: unknown[] }).points.length);
   });
 });
 

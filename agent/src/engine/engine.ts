@@ -236,9 +236,9 @@ export class AlarmEngine {
     const conditions: ThresholdCondition[] = [];
     for (const point of this.points) {
       this.initScalars(point);
-      const limits = new Set(point.limits.map((limit) => limit.condition));
       this.ruleRanges[point.index * RuleField.Count + RuleField.Conditions] = conditions.length;
-      conditions.push(...point.conditions.filter((condition) => !limits.has(condition)));
+      // Four limits at most: no set per point (10k of them, garbage as soon as the engine is built).
+      for (const condition of point.conditions) if (!point.limits.some((limit) => limit.condition === condition)) conditions.push(condition);
       this.addRuleSlots(point);
     }
     for (const point of this.points) {

@@ -114,34 +114,8 @@ export class PointRuntime {
       throw configError([...where, 'preset', 'unit'], `"${rules.preset.unit}" differs from the point's unit "${rules.unit}"`);
     }
     this.compileLimits(rules, preset, where);
-    const taken = new Set<string>(RESERVED_RULE_NAMES);
-    for (const [i, window] of rules.windows.entries()) {
-      // Each alarm of a point is "<point>/<rule>": a window named like another of its alarms would hide one of them.
-      if (taken.has(window.name)) {
-        throw configError(
-          [...where, 'windows', i, 'name'],
-          `"${window.name}" names another alarm of the point: a window needs a name of its own, not a limit, health, stuck, rate or exposure rule's, nor another window's`,
-        );
-      }
-      taken.add(window.name);
-      const above = window.above !== undefined;
-      if (above === (window.below !== undefined)) {
-        throw configError([...where, 'windows', i], `give exactly one of "above" or "below" (rule "${window.name}")`);
-      }
-      const windowMs = window.windowS * 1000;
-      this.windowRules.push(
-        this.windowRule(
-          window.name,
-          'window',
-          AGGREGATE_CODES[window.aggregate],
-          windowMs,
-          window.paneS === undefined ? defaultPaneMs(windowMs) : window.paneS * 1000,
-          new ThresholdCondition(above, (window.above ?? window.below)!, window.deadband ?? 0, (window.onDelayS ?? 0) * 1000, (window.offDelayS ?? 0) * 1000),
-          window.priority,
-          window.latch,
-        ),
-      );
-    }
+    // Most points have no window: no set of taken names for them (10k sets to collect as an engine is built).
+    if (rules.windows.length > 0) this.compileWindows(rules, where);
     if (rules.rate) this.compileRate(rules.rate, where);
     this.compileExposure(rules, preset, where);
     this.healthPriority = rules.health.priority;
@@ -206,6 +180,37 @@ export class PointRuntime {
    */
   get fingerprintBesideLimitValues(): string {
     return JSON.stringify({ ...this.rules, resolution: undefined, limits: this.limits.map(({ name, alarm }) => [name, alarm.priority, alarm.latch]) });
+  }
+
+  private compileWindows(rules: PointRules, where: EnginePath): void {
+    const taken = new Set<string>(RESERVED_RULE_NAMES);
+    for (const [i, window] of rules.windows.entries()) {
+      // Each alarm of a point is "<point>/<rule>": a window named like another of its alarms would hide one of them.
+      if (taken.has(window.name)) {
+        throw configError(
+          [...where, 'windows', i, 'name'],
+          `"${window.name}" names another alarm of the point: a window needs a name of its own, not a limit, health, stuck, rate or exposure rule's, nor another window's`,
+        );
+      }
+      taken.add(window.name);
+      const above = window.above !== undefined;
+      if (above === (window.below !== undefined)) {
+        throw configError([...where, 'windows', i], `give exactly one of "above" or "below" (rule "${window.name}")`);
+      }
+      const windowMs = window.windowS * 1000;
+      this.windowRules.push(
+        this.windowRule(
+          window.name,
+          'window',
+          AGGREGATE_CODES[window.aggregate],
+          windowMs,
+          window.paneS === undefined ? defaultPaneMs(windowMs) : window.paneS * 1000,
+          new ThresholdCondition(above, (window.above ?? window.below)!, window.deadband ?? 0, (window.onDelayS ?? 0) * 1000, (window.offDelayS ?? 0) * 1000),
+          window.priority,
+          window.latch,
+        ),
+      );
+    }
   }
 
   private compileLimits(rules: PointRules, preset: PresetLimits, where: EnginePath): void {

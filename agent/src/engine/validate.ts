@@ -28,13 +28,13 @@ export function voteOf(group: VotingGroupConfig): { readonly required: number; r
  */
 export function checkRuleSet(input: unknown, keep: (point: PointRuntime) => void = () => {}): CheckedRuleSet {
   const config = parseEngineConfig(input);
-  /** Point id -> its limits' names. */
-  const limitsOf = new Map<string, ReadonlySet<string>>();
+  /** Point id -> its limits (a point has four at most: no set of names per point, 10k of them to collect). */
+  const limitsOf = new Map<string, PointRuntime['limits']>();
   const alarmIds = new Set<string>();
   config.points.forEach((rules, i) => {
     if (limitsOf.has(rules.id)) throw duplicate(['points', i, 'id'], 'point id', rules.id);
     const point = new PointRuntime(i, rules);
-    limitsOf.set(rules.id, new Set(point.limits.map((limit) => limit.name)));
+    limitsOf.set(rules.id, point.limits);
     // Health alarms are created on first use, but their ids are taken from the start.
     for (const id of point.alarmIds) alarmIds.add(id);
     keep(point);
@@ -51,7 +51,7 @@ export function checkRuleSet(input: unknown, keep: (point: PointRuntime) => void
       return limits;
     });
     memberLimits.forEach((limits, j) => {
-      if (!limits.has(group.trip)) throw configError([...where, 'points', j], `point "${group.points[j]}" has no "${group.trip}" limit to vote with`);
+      if (!limits.some((limit) => limit.name === group.trip)) throw configError([...where, 'points', j], `point "${group.points[j]}" has no "${group.trip}" limit to vote with`);
     });
     alarmIds.add(alarmId);
   });

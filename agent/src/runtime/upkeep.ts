@@ -92,6 +92,15 @@ function dueOf(last: UpkeepRecordView | undefined, intervalDays: number | null, 
   return { last, nextDue, overdue: nextDue !== null && now >= nextDue };
 }
 
+const sensorLifeIdsByConfig = new WeakMap<PublicConfig, readonly string[]>();
+
+/** Per config, the points that may carry a detector's sensor life: the only latest values detectorUpkeep reads. */
+export function sensorLifePointIds(config: PublicConfig): readonly string[] {
+  let ids = sensorLifeIdsByConfig.get(config);
+  if (ids === undefined) sensorLifeIdsByConfig.set(config, (ids = detectorIds(config).flatMap((deviceId) => SENSOR_LIFE_POINTS.map((point) => `${deviceId}.${point}`))));
+  return ids;
+}
+
 /** Each detector's upkeep now, from its records (in any order: the latest `at` of each kind counts). */
 export function detectorUpkeep(config: PublicConfig, records: readonly UpkeepRecordView[], latest: readonly LatestValue[], now: number): DetectorUpkeep[] {
   const latestOf = (kind: UpkeepKind, deviceId: string) =>
@@ -99,8 +108,8 @@ export function detectorUpkeep(config: PublicConfig, records: readonly UpkeepRec
       .filter((record) => record.deviceId === deviceId && record.kind === kind)
       .reduce<UpkeepRecordView | undefined>((best, record) => (best === undefined || record.at >= best.at ? record : best), undefined);
   const detectors = detectorIds(config);
-  // Only the sensor-life points: `latest` holds every point of the site (10k), read on each regulator pull.
-  const lifeIds = new Set(detectors.flatMap((deviceId) => SENSOR_LIFE_POINTS.map((point) => `${deviceId}.${point}`)));
+  // Only the sensor-life points: `latest` may hold every point of the site (10k).
+  const lifeIds = new Set(sensorLifePointIds(config));
   const lifeOf = new Map<string, LatestValue>();
   for (const value of latest) if (lifeIds.has(value.pointId)) lifeOf.set(value.pointId, value);
   const devices = new Map(config.devices.map((device) => [device.id, device]));
