@@ -192,7 +192,8 @@ describe('GET /api/v1/points?fields=fixed|live', () => {
     expect([fixed.status, live.status]).toEqual([200, 200]);
     const liveFields = ['outOfService', 'value', 'quality', 'reason', 'sourceTime', 'receiveTime'];
     const tag = fixed.headers.get('etag');
-    expect(tag).toMatch(/^"points-[0-9a-z]+-\d+"$/);
+    // fetch accepts gzip: the gzipped representation's own tag.
+    expect(tag).toMatch(/^"points-[0-9a-z]+-\d+-gzip"$/);
     expect(fixed.headers.get('cache-control')).toBe('private, no-cache');
     expect(live.headers.get('etag')).toBeNull();
     // The same points in the same order; the fixed and the live fields together make each whole entry.
@@ -221,6 +222,9 @@ describe('GET /api/v1/points?fields=fixed|live', () => {
     expect([plain.status, zipped.status, refused.status]).toEqual([200, 200, 200]);
     expect([plain.headers['content-encoding'], zipped.headers['content-encoding'], refused.headers['content-encoding']]).toEqual([undefined, 'gzip', undefined]);
     expect(zipped.headers['vary']).toBe('Accept-Encoding');
+    // Each representation its own strong tag: a cache never answers one with the other's bytes.
+    expect(zipped.headers['etag']).toBe(`${plain.headers['etag']!.slice(0, -1)}-gzip"`);
+    expect(refused.headers['etag']).toBe(plain.headers['etag']);
     expect([plain.headers['content-length'], zipped.headers['content-length']]).toEqual([String(plain.body.length), String(zipped.body.length)]);
     expect(zipped.body.length).toBeLessThan(plain.body.length);
     expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);

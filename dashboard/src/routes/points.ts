@@ -224,10 +224,13 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       // Built as text, in the shape of the schemas above: the fixed fields were serialized once per config.
       if (fields === 'fixed') {
         // The tag of the config fixedBody() reads now: a reload meanwhile does not put a new tag on the old fields.
-        const cache = { ETag: fixedTag(api.config), 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' };
+        // A strong tag names one representation: the gzipped answer has its own (RFC 9110 8.8.3).
+        const zipped = acceptsGzip(c.req.header('Accept-Encoding'));
+        const tag = fixedTag(api.config);
+        const cache = { ETag: zipped ? `${tag.slice(0, -1)}-gzip"` : tag, 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' };
         if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
         const body = await fixedBody(api);
-        if (acceptsGzip(c.req.header('Accept-Encoding'))) return c.body(uncopiedBody(body.gzip), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
+        if (zipped) return c.body(uncopiedBody(body.gzip), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
         return c.body(uncopiedBody(body.identity), 200, { ...JSON_TYPE, ...cache }) as never;
       }
       const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
