@@ -34,8 +34,10 @@
  * compare nothing): HAZMON_BENCH_BASELINE_BUNDLE=PATH (a hazmon.mjs built by gateway/scripts/build.ts from the old
  * commit, in a tree with its node_modules) alternates that bundle and this tree's at the fast poll,
  * HAZMON_BENCH_ROUNDS (default 3) pairs in turn, each order equally often, printing each run's figures with the load
- * average and the median ratio new / old per CPU second. HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with
- * `--cpu-prof` into DIR (profiling slows it: figures of such a run are not the agent's).
+ * average and the median ratio new / old per CPU second; HAZMON_BENCH_ALTERNATE_ONLY=1 stops there (no single run, stall run
+ * or RSS run: a shorter turn of the machine's bench lock). HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with
+ * `--cpu-prof` into DIR (profiling slows it: figures of such a run are not the agent's); HAZMON_BENCH_PERF_MAP=1 with
+ * `--perf-basic-prof`, so that `perf record -p PID` names its JavaScript functions.
  *
  * Soak (opt-in, not in CI): HAZMON_SOAK=1 [HAZMON_SOAK_MIN=10] runs only the agent with the 10,000 points polled each
  * second for that many minutes and prints its RSS (anonymous / file-backed) and V8 heap in use every 30 s, then the
@@ -84,7 +86,11 @@ const SAMPLE_MS = 50;
 const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
 const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
 const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
-const PROFILE_OPTIONS = process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : [];
+const ALTERNATE_ONLY = BASELINE_BUNDLE !== undefined && process.env.HAZMON_BENCH_ALTERNATE_ONLY === '1';
+const PROFILE_OPTIONS = [
+  ...(process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : []),
+  ...(process.env.HAZMON_BENCH_PERF_MAP === '1' ? ['--perf-basic-prof'] : []),
+];
 
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
@@ -378,82 +384,86 @@ try {
         console.log(`\nold (${BASELINE_BUNDLE}) against new (this tree), alternated, every point each ${FAST_POLL_MS} ms:`);
         await alternate(BASELINE_BUNDLE, agentBundle, helperBundle, (name) => configFor(name, fast.profiles));
       }
-      const fastAgent = await runAgent(agentBundle, helperBundle, fast.configPath, MEASURE_S, null);
-      const stored = perSecond(fastAgent.store.inWindow, fastAgent.windowMs);
-      const polled = perSecond(fastBaseline.received, fastBaseline.windowMs);
-      const storedPerCpu = fastAgent.store.inWindow / (fastAgent.cpuMs / 1000);
-      const polledPerCpu = fastBaseline.received / (fastBaseline.cpuMs / 1000);
-      const core = (cpuMs: number, windowMs: number) => `${fmt((cpuMs / windowMs) * 100)} % of a core`;
-      console.log(`\nreadings/s, every point each ${FAST_POLL_MS} ms (${fmt(perSecond(POINTS, FAST_POLL_MS))}/s offered)`);
-      console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fastBaseline.cpuMs, fastBaseline.windowMs)})`);
-      console.log(
-        `  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fastAgent.cpuMs, fastAgent.windowMs)}); ${fmt(fastAgent.dropped)} dropped`,
-      );
-      console.log(
-        `  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`,
-      );
-      recordFigure({
-        name: `end to end, simulated devices -> \`hazmon run\` -> DuckDB, polls every ${FAST_POLL_MS} ms, stored`,
-        value: stored,
-        unit: 'readings/s',
-        target: { text: `>= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core`, atLeast: TARGET.readingsPerS },
-        baseline: { name: 'ModbusPoller alone, received', value: polled },
-      });
-      recordFigure({
-        name: `end to end, polls every ${FAST_POLL_MS} ms, stored per CPU second of the agent`,
-        value: storedPerCpu,
-        unit: 'readings/s',
-        baseline: { name: 'ModbusPoller alone, per CPU second', value: polledPerCpu },
-      });
-      console.log(
-        `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms from BEGIN to COMMIT done (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
-      );
-      console.log(`  longest main-thread stall (window)  : ${stallText(fastAgent)}  (target <= ${TARGET.stallMs} ms at 200k readings/s)`);
-      recordFigure({
-        name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms`,
-        value: fastAgent.longestStallUpToMs,
-        unit: 'ms',
-        target: { text: `issue 21 (not shared/README.md): <= ${TARGET.stallMs} ms at 200k readings/s`, atMost: TARGET.stallMs },
-        baseline: { name: 'an idle process on the same CPU', value: fastAgent.canaryStallMs },
-      });
-      console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
-      if (canRaisePriority) {
-        // The stall above is mostly the agent waiting for its CPU while other work runs on it: once more, ahead of that work.
-        const stallRun = await runAgent(agentBundle, helperBundle, configFor('stall', fast.profiles), MEASURE_S, null, STALL_NICE);
+      if (ALTERNATE_ONLY) {
+        console.log(`  baseline ModbusPoller alone: ${fmt(fastBaseline.received / (fastBaseline.cpuMs / 1000))} readings per CPU second`);
+      } else {
+        const fastAgent = await runAgent(agentBundle, helperBundle, fast.configPath, MEASURE_S, null);
+        const stored = perSecond(fastAgent.store.inWindow, fastAgent.windowMs);
+        const polled = perSecond(fastBaseline.received, fastBaseline.windowMs);
+        const storedPerCpu = fastAgent.store.inWindow / (fastAgent.cpuMs / 1000);
+        const polledPerCpu = fastBaseline.received / (fastBaseline.cpuMs / 1000);
+        const core = (cpuMs: number, windowMs: number) => `${fmt((cpuMs / windowMs) * 100)} % of a core`;
+        console.log(`\nreadings/s, every point each ${FAST_POLL_MS} ms (${fmt(perSecond(POINTS, FAST_POLL_MS))}/s offered)`);
+        console.log(`  baseline ModbusPoller alone         : ${fmt(polled)} readings/s received, ${fmt(polledPerCpu)} per CPU second (${core(fastBaseline.cpuMs, fastBaseline.windowMs)})`);
         console.log(
-          `  the same at nice ${STALL_NICE}, idle process too: longest stall ${stallText(stallRun)}; ${fmt(perSecond(stallRun.store.inWindow, stallRun.windowMs))} readings/s stored, ${fmt(stallRun.store.inWindow / (stallRun.cpuMs / 1000))} per CPU second  (target <= ${TARGET.stallMs} ms)`,
+          `  agent -> DuckDB (rows in the file)  : ${fmt(stored)} readings/s stored, ${fmt(storedPerCpu)} per CPU second (${core(fastAgent.cpuMs, fastAgent.windowMs)}); ${fmt(fastAgent.dropped)} dropped`,
+        );
+        console.log(
+          `  ratio agent / poller alone          : ${fmt(stored / polled, 2)}x stored/s, ${fmt(storedPerCpu / polledPerCpu, 2)}x per CPU second  (target >= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core)`,
         );
         recordFigure({
-          name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms, agent at nice ${STALL_NICE}`,
-          value: stallRun.longestStallUpToMs,
+          name: `end to end, simulated devices -> \`hazmon run\` -> DuckDB, polls every ${FAST_POLL_MS} ms, stored`,
+          value: stored,
+          unit: 'readings/s',
+          target: { text: `>= ${fmt(TARGET.readingsPerS)} readings/s sustained on one core`, atLeast: TARGET.readingsPerS },
+          baseline: { name: 'ModbusPoller alone, received', value: polled },
+        });
+        recordFigure({
+          name: `end to end, polls every ${FAST_POLL_MS} ms, stored per CPU second of the agent`,
+          value: storedPerCpu,
+          unit: 'readings/s',
+          baseline: { name: 'ModbusPoller alone, per CPU second', value: polledPerCpu },
+        });
+        console.log(
+          `  store commits in the window         : ${fastAgent.flushes}, ${fmt(fastAgent.flushMs)} ms from BEGIN to COMMIT done (${fmt((fastAgent.flushMs / fastAgent.windowMs) * 100, 1)} % of the window), longest <= ${fmt(fastAgent.flushLongestUpToMs)} ms`,
+        );
+        console.log(`  longest main-thread stall (window)  : ${stallText(fastAgent)}  (target <= ${TARGET.stallMs} ms at 200k readings/s)`);
+        recordFigure({
+          name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms`,
+          value: fastAgent.longestStallUpToMs,
           unit: 'ms',
           target: { text: `issue 21 (not shared/README.md): <= ${TARGET.stallMs} ms at 200k readings/s`, atMost: TARGET.stallMs },
-          baseline: { name: 'an idle process on the same CPU at the same niceness', value: stallRun.canaryStallMs },
+          baseline: { name: 'an idle process on the same CPU', value: fastAgent.canaryStallMs },
         });
-      } else console.log(`  (no stall run at nice ${STALL_NICE}: raising the priority needs root or CAP_SYS_NICE)`);
+        console.log(`  RSS max of this run                 : ${fmt(mib(rssFigures(fastAgent).max.rssBytes), 1)} MiB (${rssFigures(fastAgent).phase})`);
+        if (canRaisePriority) {
+          // The stall above is mostly the agent waiting for its CPU while other work runs on it: once more, ahead of that work.
+          const stallRun = await runAgent(agentBundle, helperBundle, configFor('stall', fast.profiles), MEASURE_S, null, STALL_NICE);
+          console.log(
+            `  the same at nice ${STALL_NICE}, idle process too: longest stall ${stallText(stallRun)}; ${fmt(perSecond(stallRun.store.inWindow, stallRun.windowMs))} readings/s stored, ${fmt(stallRun.store.inWindow / (stallRun.cpuMs / 1000))} per CPU second  (target <= ${TARGET.stallMs} ms)`,
+          );
+          recordFigure({
+            name: `longest main-thread stall in the window, polls every ${FAST_POLL_MS} ms, agent at nice ${STALL_NICE}`,
+            value: stallRun.longestStallUpToMs,
+            unit: 'ms',
+            target: { text: `issue 21 (not shared/README.md): <= ${TARGET.stallMs} ms at 200k readings/s`, atMost: TARGET.stallMs },
+            baseline: { name: 'an idle process on the same CPU at the same niceness', value: stallRun.canaryStallMs },
+          });
+        } else console.log(`  (no stall run at nice ${STALL_NICE}: raising the priority needs root or CAP_SYS_NICE)`);
 
-      const { store } = fastAgent;
-      const bytesPerReading = (store.fileBytes - store.emptyFileBytes) / store.total;
-      console.log(
-        `\nbytes on disk per raw reading after the closing checkpoint: ${fmt(bytesPerReading, 2)} (growth over the store with its points registered: ` +
-          `${fmt(mib(store.fileBytes - store.emptyFileBytes), 2)} MiB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
-      );
-      recordFigure({
-        name: 'bytes on disk per raw reading after the closing checkpoint',
-        value: bytesPerReading,
-        unit: 'B',
-        target: { text: `<= ${TARGET.bytesPerReading} bytes per raw reading`, atMost: TARGET.bytesPerReading },
-        baseline: { name: 'uncompressed row', value: RAW_ROW_WIDTH },
-      });
-      console.log(`  baseline uncompressed row           : ${RAW_ROW_WIDTH} bytes; ratio ${fmt(bytesPerReading / RAW_ROW_WIDTH, 3)}x  (target <= ${TARGET.bytesPerReading})`);
+        const { store } = fastAgent;
+        const bytesPerReading = (store.fileBytes - store.emptyFileBytes) / store.total;
+        console.log(
+          `\nbytes on disk per raw reading after the closing checkpoint: ${fmt(bytesPerReading, 2)} (growth over the store with its points registered: ` +
+            `${fmt(mib(store.fileBytes - store.emptyFileBytes), 2)} MiB / ${fmt(store.total)} rows; whole file ${fmt(store.fileBytes / store.total, 2)})`,
+        );
+        recordFigure({
+          name: 'bytes on disk per raw reading after the closing checkpoint',
+          value: bytesPerReading,
+          unit: 'B',
+          target: { text: `<= ${TARGET.bytesPerReading} bytes per raw reading`, atMost: TARGET.bytesPerReading },
+          baseline: { name: 'uncompressed row', value: RAW_ROW_WIDTH },
+        });
+        console.log(`  baseline uncompressed row           : ${RAW_ROW_WIDTH} bytes; ratio ${fmt(bytesPerReading / RAW_ROW_WIDTH, 3)}x  (target <= ${TARGET.bytesPerReading})`);
 
-      const slow = prepare(SLOW_POLL_MS, 'slow');
-      const slowBaseline = await runPoller(helperBundle, slow.planPath, slow.profiles, MEASURE_S);
-      const slowAgent = await runAgent(agentBundle, helperBundle, slow.configPath, MEASURE_S, null);
-      console.log(
-        `\nRSS with ${fmt(POINTS)} points polled each second (${fmt(perSecond(slowAgent.store.inWindow, slowAgent.windowMs))} readings/s stored, ${core(slowAgent.cpuMs, slowAgent.windowMs)})`,
-      );
-      printRss(slowAgent, slowBaseline);
+        const slow = prepare(SLOW_POLL_MS, 'slow');
+        const slowBaseline = await runPoller(helperBundle, slow.planPath, slow.profiles, MEASURE_S);
+        const slowAgent = await runAgent(agentBundle, helperBundle, slow.configPath, MEASURE_S, null);
+        console.log(
+          `\nRSS with ${fmt(POINTS)} points polled each second (${fmt(perSecond(slowAgent.store.inWindow, slowAgent.windowMs))} readings/s stored, ${core(slowAgent.cpuMs, slowAgent.windowMs)})`,
+        );
+        printRss(slowAgent, slowBaseline);
+      }
     }
   } finally {
     await simulator.stop();

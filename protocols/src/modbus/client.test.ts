@@ -315,3 +315,42 @@ describe('ModbusPoller on a device that refuses reads across undefined registers
     expect(counters.exceptions).toBe(of('tank-2.orphan').length + 1);
   });
 });
+
+const PLAIN = parseProfile(
+  `
+model: plain-transmitter
+defaults: { table: holding }
+points:
+  - { id: flow, address: 0, type: float32, unit: m3/h, intervalMs: 100 }
+  - { id: level, address: 2, type: int16, unit: cm, scale: 0.5, offset: 10, intervalMs: 100 }
+`,
+  'plain-transmitter.yaml',
+);
+
+describe('ModbusPoller on a device of plain numbers only (no status word, unit code or NE43 loop)', () => {
+  it('hands good numbers as plain rows, scaled, and a register that decodes to no finite number as a bad decode reading', async () => {
+    const ids = ['pipe-1.flow', 'pipe-1.level'];
+    const rows: { point: number; plain: boolean; reading: Reading }[] = [];
+    const line: LineConfig = { id: 'plant', kind: 'tcp', host: '127.0.0.1', port: server.port, timing: FAST };
+    server.unit(1).holding[0] = 0x4228; // 42.0 as float32, high word first
+    server.unit(1).holding[2] = 7;
+    poller = new ModbusPoller({
+      lines: [line],
+      devices: [createModbusDevice(PLAIN, { id: 'pipe-1', profile: 'plain-transmitter', line: 'plant', unitId: 1 })],
+      pointIndex: (readingId) => ids.indexOf(readingId),
+      onRows: (batch) => {
+        for (let row = 0; row < batch.length; row++) rows.push({ point: batch.point[row]!, plain: batch.objectAt(row) === undefined, reading: batch.readingAt(row) });
+      },
+    });
+    poller.start();
+    await waitFor('a row of each point', () => rows.some((row) => row.point === 0) && rows.some((row) => row.point === 1));
+    expect(rows.find((row) => row.point === 0)).toMatchObject({ plain: true, reading: { pointId: 'pipe-1.flow', value: 42, unit: 'm3/h', quality: 'good', sourceTime: null } });
+    expect(rows.find((row) => row.point === 1)).toMatchObject({ plain: true, reading: { pointId: 'pipe-1.level', value: 13.5, unit: 'cm', quality: 'good' } });
+    server.unit(1).holding[0] = 0x7fc0; // NaN
+    await waitFor('a bad flow', () => rows.some((row) => row.point === 0 && row.reading.quality === 'bad'));
+    const bad = rows.find((row) => row.point === 0 && row.reading.quality === 'bad')!;
+    expect(bad).toMatchObject({ plain: false, reading: { value: null, reason: { code: 'decode', message: `device pipe-1 (unit 1) flow ${registerLabel('holding', 0)}: not a finite number (NaN)` } } });
+    // Its neighbour in the same answer stays a plain good number.
+    expect(rows.filter((row) => row.point === 1).every((row) => row.plain && row.reading.value === 13.5)).toBe(true);
+  });
+});

@@ -317,7 +317,8 @@ export class ModbusLine {
       }
       const job = this.next();
       if (!job) return;
-      const slave = this.slaves.get(job.unitId);
+      // Most lines have no unit backed off: no lookup per request then.
+      const slave = this.slaves.size === 0 ? undefined : this.slaves.get(job.unitId);
       if (slave && slave.until > this.now() && !job.urgent) {
         job.counters.skipped += 1;
         const detail = `unit backed off for ${slave.periodMs} ms after it failed to answer`;
@@ -365,7 +366,7 @@ export class ModbusLine {
     if (failure === null) {
       job.counters.responses += 1;
       job.counters.responseMs += this.now() - sentAt;
-      this.slaves.delete(job.unitId);
+      if (this.slaves.size > 0) this.slaves.delete(job.unitId);
       this.silentAttempts = 0;
       this.finish(job, { ok: true, registers, bits });
       this.pump();

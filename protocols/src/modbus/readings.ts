@@ -25,6 +25,8 @@ export class DeviceReadings {
   private readonly statusReason: (QualityReason | undefined)[];
   /** Unit text last read from each unit-code point (undefined until read, or for an unknown code). */
   private readonly unitText: (string | undefined)[];
+  /** Per request: whether its points are all plain numbers (plainOnly). */
+  private readonly plainRequests = new Map<PlannedRequest, boolean>();
 
   constructor(readonly device: ReadyDevice) {
     const count = device.points.length;
@@ -40,6 +42,7 @@ export class DeviceReadings {
    * registers hold the response bytes, bits the coil states.
    */
   fromResponse(request: PlannedRequest, registers: Buffer | null, bits: readonly boolean[] | null, pointIndex: Int32Array, out: ReadingRowBuffer): void {
+    if (registers !== null && this.plainOnly(request)) return this.plainValues(request, registers, pointIndex, out);
     const receiveTime = out.receiveTime;
     const { points, polled } = this.device;
     const members = request.members;
@@ -61,6 +64,34 @@ export class DeviceReadings {
         this.addRegister(index, point, point.decode!(registers, offset * 2), pointIndex[index]!, out);
       }
     }
+  }
+
+  /**
+   * `fromResponse` for a request whose every point is a plain number (no status word, unit code, NE43 loop or
+   * governing status point): each row as `addRegister` would make it, without its checks per value (the agent bench's
+   * 200k values a second spent ~11 % of the agent's CPU in the general path).
+   */
+  private plainValues(request: PlannedRequest, registers: Buffer, pointIndex: Int32Array, out: ReadingRowBuffer): void {
+    const { points, polled } = this.device;
+    const { members, offsets } = request;
+    for (let m = 0; m < members.length; m++) {
+      const index = polled[members[m]!]!;
+      const point = points[index]!;
+      const raw = point.decode!(registers, offsets[m]! * 2);
+      if (Number.isFinite(raw)) out.addValue(pointIndex[index]!, point.readingId, point.spec.unit, point.scaling.toEngineering(raw));
+      else this.addRegister(index, point, raw, pointIndex[index]!, out);
+    }
+  }
+
+  /** Whether every point of the request is a plain number (see plainValues); worked out once per request. */
+  private plainOnly(request: PlannedRequest): boolean {
+    let plain = this.plainRequests.get(request);
+    if (plain === undefined) {
+      const { points, polled } = this.device;
+      plain = request.members.every((member) => isPlainNumber(points[polled[member]!]!));
+      this.plainRequests.set(request, plain);
+    }
+    return plain;
   }
 
   /** Appends a bad row for every point of a failed request: silence is never all-clear. */
@@ -178,4 +209,10 @@ export class DeviceReadings {
     const message = `${this.where(point)} = ${hex}: ${label} (${raisedBy.join(', ')})`;
     this.statusReason[index] = Object.freeze({ code, message });
   }
+}
+
+/** A register point whose good reading is its scaled number alone: no bit, status word, unit code, NE43 loop or governing status point. */
+function isPlainNumber(point: ReadyPoint): boolean {
+  const { spec } = point;
+  return point.decode !== null && spec.type !== 'bit' && spec.role !== 'status' && !spec.units && point.loop === null && point.governedBy.length === 0 && point.unitFrom < 0;
 }
