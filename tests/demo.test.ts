@@ -68,7 +68,10 @@ describe('demo', () => {
       expect(plan.headers.get('content-type')).toBe('image/svg+xml');
       expect(await plan.text()).toContain('氨制冷机房');
 
-      await waitFor('the overfill closing T-101 inlet', () => /action tank-farm\.T-101-inlet close T-101-inlet by engine: T-101\.level\/hihi active/.test(stdout), { timeoutMs: STORY_TIMEOUT_MS, state });
+      await waitFor('the overfill closing T-101 inlet', () => /action tank-farm\.T-101-inlet close T-101-inlet by engine: T-101\.level\/hihi active/.test(stdout), {
+        timeoutMs: STORY_TIMEOUT_MS,
+        state,
+      });
       await waitFor(
         'the inlet confirmed closed by its limit switches',
         () => /T-101-inlet\/shutoff_confirmed .*T-101-inlet confirmed closed \(T-101\.inlet-closed true, T-101\.inlet-open false\)/.test(stdout),
