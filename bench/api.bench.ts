@@ -88,6 +88,8 @@ const INGEST_POLL_MS = 100;
 const AGGREGATE_PAGE_ROWS = 10_000;
 /** The route's largest page: the hour of 1,000 points in one request. */
 const AGGREGATE_HOUR_PAGE_ROWS = 60_000;
+/** The pause before the trends are asked a second time (figure 3). */
+const TREND_SETTLE_MS = 3000;
 const HISTORY_PAGE = 1000;
 const SAMPLE_MS = 50;
 
@@ -423,11 +425,19 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       }
 
       // 3. Trends.
-      const trendTimes: number[] = [];
-      for (const span of spans) {
-        const to = Date.now();
-        trendTimes.push((await viewers[0]!.ok(`/api/v1/trends?points=${trendPoint}&from=${to - span}&to=${to}&buckets=500`)).ms);
-      }
+      const trendsOf = async () => {
+        const times: number[] = [];
+        for (const span of spans) {
+          const to = Date.now();
+          times.push((await viewers[0]!.ok(`/api/v1/trends?points=${trendPoint}&from=${to - span}&to=${to}&buckets=500`)).ms);
+        }
+        return times;
+      };
+      const trendTimes = await trendsOf();
+      // The same ranges again once the agent has had a few seconds after the day's export: its first requests above
+      // meet what the export left behind (the 170 MB sent, the agent's catch-up), which is not the trend route's cost.
+      await sleep(TREND_SETTLE_MS);
+      const settledTrendTimes = await trendsOf();
       console.log(`\n3. GET /api/v1/trends, ${trendPoint}, ${spans.length} ranges from 1 min to 365 days, 500 buckets`);
       printVersus('every range', trendTimes, store.trends, 'store', `target p99 <= ${TARGET.trendP99Ms} ms: ${met(p99(trendTimes) <= TARGET.trendP99Ms)}`);
       recordVersus(`trend of one point at 1 s, ${spans.length} ranges 1 min .. 1 year`, trendTimes, store.trends, "the store's query", {
@@ -440,6 +450,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         .map((time, i) => ({ time, i }))
         .sort((a, b) => b.time - a.time)
         .slice(0, 3);
+      console.log(`    again ${TREND_SETTLE_MS / 1000} s later: ${spread(settledTrendTimes)}; target p99 <= ${TARGET.trendP99Ms} ms: ${met(p99(settledTrendTimes) <= TARGET.trendP99Ms)}`);
       console.log(`    slowest: ${slowest.map(({ time, i }) => `${ms(time)} (request ${i + 1}, span ${fmt(spans[i]! / MINUTE_MS)} min; store ${ms(store.trends[i]!)})`).join(', ')}`);
 
       // 4. History.
