@@ -86,6 +86,10 @@ const ALARM_CYCLE_MS = 500;
 const HISTORY_POLL_MS = 1000;
 const INGEST_POLL_MS = 100;
 const AGGREGATE_PAGE_ROWS = 10_000;
+/** The route's largest page: the hour of 1,000 points in one request. */
+const AGGREGATE_HOUR_PAGE_ROWS = 60_000;
+/** The pause before the trends are asked a second time (figure 3). */
+const TREND_SETTLE_MS = 3000;
 const HISTORY_PAGE = 1000;
 const SAMPLE_MS = 50;
 
@@ -183,12 +187,12 @@ async function regulatorClient(base: string): Promise<ApiClient> {
 }
 
 /** Every page of an aggregates query, timed as one pull; returns the rows read. */
-async function pullAggregates(regulator: ApiClient, points: string, from: number, to: number): Promise<{ ms: number; rows: number; pages: number }> {
+async function pullAggregates(regulator: ApiClient, points: string, from: number, to: number, pageRows: number): Promise<{ ms: number; rows: number; pages: number }> {
   const started = performance.now();
   let rows = 0;
   let pages = 0;
   for (let cursor: string | null = iso(from); cursor !== null; pages++) {
-    const page: Timed<{ rows: unknown[]; next: string | null }> = await regulator.ok(`/api/v1/aggregates?points=${points}&interval=1m&from=${cursor}&to=${iso(to)}&limit=${AGGREGATE_PAGE_ROWS}`);
+    const page: Timed<{ rows: unknown[]; next: string | null }> = await regulator.ok(`/api/v1/aggregates?points=${points}&interval=1m&from=${cursor}&to=${iso(to)}&limit=${pageRows}`);
     rows += page.body.rows.length;
     cursor = page.body.next;
   }
@@ -292,7 +296,8 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       }),
     );
     const pageMs = Math.floor(AGGREGATE_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
-    const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs }));
+    const onePageMs = Math.floor(AGGREGATE_HOUR_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
+    const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs, onePageMs }));
 
     const agent = await startAgent(bundle, configPath, true);
     try {
@@ -362,7 +367,9 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       // 2. Aggregates.
       const ids = aggregatePoints.join(',');
       const hourPulls: number[] = [];
-      for (let i = 0; i < hourRepeats; i++) hourPulls.push((await pullAggregates(regulator, ids, hourFrom, hourFrom + HOUR_MS)).ms);
+      for (let i = 0; i < hourRepeats; i++) hourPulls.push((await pullAggregates(regulator, ids, hourFrom, hourFrom + HOUR_MS, AGGREGATE_PAGE_ROWS)).ms);
+      const onePagePulls: number[] = [];
+      for (let i = 0; i < hourRepeats; i++) onePagePulls.push((await pullAggregates(regulator, ids, hourFrom, hourFrom + HOUR_MS, AGGREGATE_HOUR_PAGE_ROWS)).ms);
       const dayPulls: { ms: number; rows: number; pages: number }[] = [];
       for (let i = 0; i < dayRepeats; i++) dayPulls.push(await exportAggregates(regulator, ids, prepared.aggregateDay, prepared.aggregateDay + DAY_MS));
       console.log(`\n2. GET /api/v1/aggregates, ${fmt(AGGREGATE_POINTS)} points at 1 min, pages of ${fmt(AGGREGATE_PAGE_ROWS)} rows (regulator token)`);
@@ -375,6 +382,18 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         `target <= ${TARGET.aggregatesHourMs} ms: ${met(p99(hourPulls) <= TARGET.aggregatesHourMs)} (p99), <= ${TARGET.aggregatesRatio}x bare: ${met(hourRatio <= TARGET.aggregatesRatio)} (p50)`,
       );
       console.log(`    the store's own query, same pages (StoreReader.aggregates): ${spread(store.aggregatesHour)}`);
+      printVersus(
+        `1 hour in one page of ${fmt(AGGREGATE_HOUR_PAGE_ROWS)} rows (limit=${AGGREGATE_HOUR_PAGE_ROWS}), ${hourRepeats} pulls`,
+        onePagePulls,
+        bare.aggregatesHour,
+        'bare SQL',
+        `target <= ${TARGET.aggregatesHourMs} ms: ${met(p99(onePagePulls) <= TARGET.aggregatesHourMs)} (p99), <= ${TARGET.aggregatesRatio}x bare: ${met(median(onePagePulls) / median(bare.aggregatesHour) <= TARGET.aggregatesRatio)} (p50)`,
+      );
+      console.log(`    the store's own query, one page: ${spread(store.aggregatesHourOnePage)}`);
+      recordVersus(`aggregates, ${fmt(AGGREGATE_POINTS)} points x 1 h at 1 min, one page`, onePagePulls, bare.aggregatesHour, 'bare SQL', {
+        text: `<= ${TARGET.aggregatesHourMs} ms`,
+        atMost: TARGET.aggregatesHourMs,
+      });
       recordVersus(`aggregates, ${fmt(AGGREGATE_POINTS)} points x 1 h at 1 min`, hourPulls, bare.aggregatesHour, 'bare SQL', {
         text: `<= ${TARGET.aggregatesHourMs} ms`,
         atMost: TARGET.aggregatesHourMs,
@@ -406,11 +425,19 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       }
 
       // 3. Trends.
-      const trendTimes: number[] = [];
-      for (const span of spans) {
-        const to = Date.now();
-        trendTimes.push((await viewers[0]!.ok(`/api/v1/trends?points=${trendPoint}&from=${to - span}&to=${to}&buckets=500`)).ms);
-      }
+      const trendsOf = async () => {
+        const times: number[] = [];
+        for (const span of spans) {
+          const to = Date.now();
+          times.push((await viewers[0]!.ok(`/api/v1/trends?points=${trendPoint}&from=${to - span}&to=${to}&buckets=500`)).ms);
+        }
+        return times;
+      };
+      const trendTimes = await trendsOf();
+      // The same ranges again once the agent has had a few seconds after the day's export: its first requests above
+      // meet what the export left behind (the 170 MB sent, the agent's catch-up), which is not the trend route's cost.
+      await sleep(TREND_SETTLE_MS);
+      const settledTrendTimes = await trendsOf();
       console.log(`\n3. GET /api/v1/trends, ${trendPoint}, ${spans.length} ranges from 1 min to 365 days, 500 buckets`);
       printVersus('every range', trendTimes, store.trends, 'store', `target p99 <= ${TARGET.trendP99Ms} ms: ${met(p99(trendTimes) <= TARGET.trendP99Ms)}`);
       recordVersus(`trend of one point at 1 s, ${spans.length} ranges 1 min .. 1 year`, trendTimes, store.trends, "the store's query", {
@@ -419,6 +446,15 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       });
       const bySpan = (limit: number) => trendTimes.filter((_, i) => spans[i]! <= limit);
       console.log(`    route by range: <= 6 h (raw) ${spread(bySpan(6 * HOUR_MS))}; <= 8 d ${spread(bySpan(8 * DAY_MS))}`);
+      const slowest = (times: readonly number[]) =>
+        times
+          .map((time, i) => ({ time, i }))
+          .sort((a, b) => b.time - a.time)
+          .slice(0, 3)
+          .map(({ time, i }) => `${ms(time)} (request ${i + 1}, span ${fmt(spans[i]! / MINUTE_MS)} min; store ${ms(store.trends[i]!)})`)
+          .join(', ');
+      console.log(`    again ${TREND_SETTLE_MS / 1000} s later: ${spread(settledTrendTimes)}; target p99 <= ${TARGET.trendP99Ms} ms: ${met(p99(settledTrendTimes) <= TARGET.trendP99Ms)}`);
+      console.log(`    slowest: ${slowest(trendTimes)}; ${TREND_SETTLE_MS / 1000} s later: ${slowest(settledTrendTimes)}`);
 
       // 4. History.
       const eventPages: number[] = [];

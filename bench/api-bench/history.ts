@@ -154,6 +154,8 @@ export interface StoreQueries {
   readonly trends: number[];
   /** The aggregate points' hour at 1 min, in the windows the route pages it by; one figure per whole hour. */
   readonly aggregatesHour: number[];
+  /** The same hour in pages of `onePageMs` (the route's largest page: the whole hour). */
+  readonly aggregatesHourOnePage: number[];
 }
 
 /** The store's own queries (StoreReader, as the web server calls them) on the same file: no HTTP, no JSON. */
@@ -167,20 +169,24 @@ export async function storeQueryTimes(
     readonly hourFrom: number;
     readonly hourRepeats: number;
     readonly pageMs: number;
+    readonly onePageMs: number;
   },
 ): Promise<StoreQueries> {
   const store = await HazmonStore.open({ path: loadAgentConfig(configPath).store.path, retentionIntervalMs: 0 });
   try {
     const reader = store.reader();
     const trends = await timeEach(plan.spans, (span) => reader.readings(plan.trendPoint, plan.to - span, plan.to, { resolution: 'auto' }));
-    const aggregatesHour = await timeEach(
-      Array.from({ length: plan.hourRepeats }, (_, i) => i),
-      async () => {
-        for (let from = plan.hourFrom; from < plan.hourFrom + HOUR_MS; from += plan.pageMs)
-          await reader.aggregates({ pointIds: plan.aggregatePoints, from, to: Math.min(from + plan.pageMs, plan.hourFrom + HOUR_MS), intervalMs: MINUTE_MS });
-      },
-    );
-    return { trends, aggregatesHour };
+    const hourIn = (pageMs: number) =>
+      timeEach(
+        Array.from({ length: plan.hourRepeats }, (_, i) => i),
+        async () => {
+          for (let from = plan.hourFrom; from < plan.hourFrom + HOUR_MS; from += pageMs)
+            await reader.aggregates({ pointIds: plan.aggregatePoints, from, to: Math.min(from + pageMs, plan.hourFrom + HOUR_MS), intervalMs: MINUTE_MS });
+        },
+      );
+    const aggregatesHour = await hourIn(plan.pageMs);
+    const aggregatesHourOnePage = await hourIn(plan.onePageMs);
+    return { trends, aggregatesHour, aggregatesHourOnePage };
   } finally {
     await store.close();
   }

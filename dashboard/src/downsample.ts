@@ -22,31 +22,33 @@ interface Fold {
   count: number;
 }
 
-/** Only good readings count, as in the store's rollups: a bad reading's value is no measurement. */
-function samplesOf(result: ReadingsResult): { time: number; min: number; max: number; avg: number; count: number }[] {
+/**
+ * Calls `visit` for each good sample: only good readings count, as in the store's rollups (a bad reading's value is no
+ * measurement). A visitor, not an array of samples: 21,600 raw rows made 43k short-lived objects per trend.
+ */
+function forEachSample(result: ReadingsResult, visit: (time: number, min: number, max: number, avg: number, count: number) => void): void {
   if (result.resolution === 'raw') {
-    return result.rows.flatMap((row) => (row.quality === 'good' && row.value !== null ? [{ time: row.time, min: row.value, max: row.value, avg: row.value, count: 1 }] : []));
+    for (const row of result.rows) if (row.quality === 'good' && row.value !== null) visit(row.time, row.value, row.value, row.value, 1);
+    return;
   }
-  return result.rows.flatMap((row) =>
-    row.min !== null && row.max !== null && row.avg !== null && row.goodCount > 0 ? [{ time: row.start, min: row.min, max: row.max, avg: row.avg, count: row.goodCount }] : [],
-  );
+  for (const row of result.rows) if (row.min !== null && row.max !== null && row.avg !== null && row.goodCount > 0) visit(row.start, row.min, row.max, row.avg, row.goodCount);
 }
 
 /** Buckets of `bucketMs` from `from`, only those with good readings, oldest first; the average is weighted by count. */
 export function downsample(result: ReadingsResult, from: number, bucketMs: number): TrendBucket[] {
   const folds = new Map<number, Fold>();
-  for (const sample of samplesOf(result)) {
+  forEachSample(result, (time, min, max, avg, count) => {
     // A rollup row aligned before `from` (an hour that began earlier) belongs to the first bucket.
-    const index = Math.max(0, Math.floor((sample.time - from) / bucketMs));
+    const index = Math.max(0, Math.floor((time - from) / bucketMs));
     const fold = folds.get(index);
-    if (fold === undefined) folds.set(index, { min: sample.min, max: sample.max, sum: sample.avg * sample.count, count: sample.count });
+    if (fold === undefined) folds.set(index, { min, max, sum: avg * count, count });
     else {
-      fold.min = Math.min(fold.min, sample.min);
-      fold.max = Math.max(fold.max, sample.max);
-      fold.sum += sample.avg * sample.count;
-      fold.count += sample.count;
+      fold.min = Math.min(fold.min, min);
+      fold.max = Math.max(fold.max, max);
+      fold.sum += avg * count;
+      fold.count += count;
     }
-  }
+  });
   return [...folds.entries()].sort(([a], [b]) => a - b).map(([index, fold]) => ({ start: from + index * bucketMs, min: fold.min, max: fold.max, avg: fold.sum / fold.count, count: fold.count }));
 }
 
@@ -56,17 +58,21 @@ export interface NotGoodBucket {
   readonly count: number;
 }
 
-function notGoodSamplesOf(result: ReadingsResult): { time: number; count: number }[] {
-  if (result.resolution === 'raw') return result.rows.flatMap((row) => (row.quality === 'good' && row.value !== null ? [] : [{ time: row.time, count: 1 }]));
-  return result.rows.flatMap((row) => (row.count > row.goodCount ? [{ time: row.start, count: row.count - row.goodCount }] : []));
+/** Calls `visit` for each row holding readings that were not good (bad, uncertain, or without a value), with how many. */
+function forEachNotGood(result: ReadingsResult, visit: (time: number, count: number) => void): void {
+  if (result.resolution === 'raw') {
+    for (const row of result.rows) if (row.quality !== 'good' || row.value === null) visit(row.time, 1);
+    return;
+  }
+  for (const row of result.rows) if (row.count > row.goodCount) visit(row.start, row.count - row.goodCount);
 }
 
 /** Buckets of `bucketMs` from `from` holding readings that were not good, with how many, oldest first. */
 export function notGoodBuckets(result: ReadingsResult, from: number, bucketMs: number): NotGoodBucket[] {
   const counts = new Map<number, number>();
-  for (const sample of notGoodSamplesOf(result)) {
-    const index = Math.max(0, Math.floor((sample.time - from) / bucketMs));
-    counts.set(index, (counts.get(index) ?? 0) + sample.count);
-  }
+  forEachNotGood(result, (time, count) => {
+    const index = Math.max(0, Math.floor((time - from) / bucketMs));
+    counts.set(index, (counts.get(index) ?? 0) + count);
+  });
   return [...counts.entries()].sort(([a], [b]) => a - b).map(([index, count]) => ({ start: from + index * bucketMs, count }));
 }

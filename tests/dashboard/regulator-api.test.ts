@@ -291,6 +291,10 @@ describe('GET /api/v1/aggregates', () => {
     expect(pages).toBe(3);
     expect(new Set(starts).size).toBe(10);
     expect(starts).toHaveLength(10);
+    // The largest page (an hour of 1,000 points at 1 min) holds the same rows in one answer.
+    const whole = await pull<AggregatePage>(`/api/v1/aggregates?points=${points}&interval=1h&from=${iso(from)}&to=${iso(to)}&limit=60000`);
+    expect(whole).toMatchObject({ status: 200, body: { next: null } });
+    expect(whole.body.rows.map((row) => `${row.pointId}@${row.start}`).sort()).toEqual([...starts].sort());
   });
 
   it('names the field of a range that is not whole intervals or an unknown point', async () => {
@@ -301,6 +305,7 @@ describe('GET /api/v1/aggregates', () => {
       [`interval=1m&from=${iso(start)}&to=${iso(start)}`, 'to'],
       [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&points=nope`, 'points'],
       [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&limit=1`, 'limit'],
+      [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&limit=60001`, 'limit'],
       [`interval=5m&from=${iso(start)}&to=${iso(start + 60_000)}`, 'interval'],
       [`interval=1m&from=yesterday&to=${iso(start + 60_000)}`, 'from'],
       [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&page=2`, 'page'],

@@ -1,7 +1,7 @@
 /** Read side for the dashboard and the regulator API: raw or rolled-up readings, aggregates with completeness, cursors, exports. */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { QUALITY_CODE, REASON_BY_CODE, REASON_CODE, type Quality } from '@hazmon/protocols';
 import { alarmEventFromRow, auditFromRow } from './durable-log.ts';
 import { quote } from '@hazmon/errors';
@@ -40,22 +40,34 @@ function requireCount(value: number, max: number, where: string, field: string):
 /** The reason message of a raw row `r` as `x.text` (NULL for good readings and rows stored before messages were kept). */
 const REASON_TEXT_JOIN = 'LEFT JOIN reason_texts x ON r.reason_text <> 0 AND x.text_id = r.reason_text';
 
+/**
+ * A point's raw rows, read as columns (no DuckDB row object and no BigInt per row: 21,600 rows of 6 h at 1 s were
+ * ~75k short-lived objects); the reason messages of the rows that have one (readings not good) by a second query of
+ * their ids, whose texts are committed before the rows that use them and never deleted.
+ */
 async function rawReadings(connection: SerialConnection, pointIndex: number, from: number, to: number, limit: number): Promise<RawReadingRow[]> {
   requireCount(limit, MAX_RAW_ROWS, 'readings', 'limit');
-  const rows = await connection.rows(
-    `SELECT r.t, r.source_t, r.value_scaled / p.value_divisor AS value, r.quality, r.reason, x.text AS reason_text
-     FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx ${REASON_TEXT_JOIN}
-     WHERE r.point_idx = $1 AND r.t >= $2 AND r.t < $3
+  // NaN stands for NULL: a value is a whole number over a divisor, a time a whole number, never NaN.
+  const [time, sourceTime, value, quality, reason, textId] = (await connection.doubleColumns(
+    `SELECT r.t::DOUBLE, coalesce(r.source_t::DOUBLE, 'NaN'), coalesce((r.value_scaled / p.value_divisor)::DOUBLE, 'NaN'), r.quality::DOUBLE, r.reason::DOUBLE,
+       coalesce(r.reason_text, 0)::DOUBLE
+     FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx
+     WHERE r.point_idx = ${pointIndex} AND r.t >= ${from} AND r.t < ${to}
      ORDER BY r.t LIMIT ${limit}`,
-    [pointIndex, from, to],
-  );
-  return rows.map((row) => ({
-    time: num(row.t),
-    sourceTime: numOrNull(row.source_t),
-    value: numOrNull(row.value),
-    quality: QUALITY_BY_CODE.get(num(row.quality)) ?? 'bad',
-    reason: REASON_BY_CODE[num(row.reason)] ?? null,
-    reasonText: row.reason_text === null || row.reason_text === undefined ? null : String(row.reason_text),
+  )) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const textIds = new Set<number>();
+  for (const id of textId) if (id !== 0) textIds.add(id);
+  const texts = new Map<number, string>();
+  if (textIds.size > 0) {
+    for (const row of await connection.rows(`SELECT text_id, text FROM reason_texts WHERE text_id IN (${[...textIds].join(', ')})`)) texts.set(num(row.text_id), String(row.text));
+  }
+  return Array.from(time, (t, row) => ({
+    time: t,
+    sourceTime: nullIfNaN(sourceTime[row]!),
+    value: nullIfNaN(value[row]!),
+    quality: QUALITY_BY_CODE.get(quality[row]!) ?? 'bad',
+    reason: REASON_BY_CODE[reason[row]!] ?? null,
+    reasonText: texts.get(textId[row]!) ?? null,
   }));
 }
 
@@ -471,6 +483,12 @@ interface ExportSource {
   readonly select: (window: KeyWindow) => string;
 }
 
+/**
+ * The chunk the CSV parts are joined by: a day of 1k points at 1 min is ~170 MB, 2,600 chunks at the streams' default
+ * 64 KiB, each a turn of the agent's event loop.
+ */
+const EXPORT_CHUNK_BYTES = 1024 * 1024;
+
 /** Point-intervals one COPY of an aggregates export builds at a time (a window of whole intervals, at least one). */
 const AGGREGATE_CELLS_PER_WINDOW = ROWS_PER_WINDOW;
 
@@ -593,7 +611,12 @@ export async function exportRange(connection: SerialConnection, points: PointReg
       // Nothing in the range: an empty file that still has the header or the Parquet schema.
       await copyTo(connection, source.select({ from: 0, to: 0, rows: 0 }), request.path, options);
     } else if (csv) {
-      for (const [index, file] of files.entries()) await pipeline(createReadStream(file), createWriteStream(request.path, { flags: index === 0 ? 'w' : 'a' }));
+      const joined = await open(request.path, 'w');
+      try {
+        for (const file of files) for await (const chunk of createReadStream(file, { highWaterMark: EXPORT_CHUNK_BYTES })) await joined.writeFile(chunk as Buffer);
+      } finally {
+        await joined.close();
+      }
     } else {
       await copyTo(connection, `SELECT * FROM read_parquet(${sqlString(join(parts, '*.parquet'))})`, request.path, options);
     }
