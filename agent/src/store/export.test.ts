@@ -48,6 +48,33 @@ describe('export', () => {
     await expect(store.exportRange({ what: 'readings', format: 'csv', path: csvPath, from: to, to: from })).rejects.toMatchObject({ code: 'HAZMON_STORE_BAD_RANGE' });
   });
 
+  it('writes a text that starts like a spreadsheet formula behind an apostrophe in CSV, as stored in Parquet', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await HazmonStore.open({ path: dir.file('f.duckdb'), retentionIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    await store.registerPoints([point('A', { unit: '-' })]);
+    store.writeReading(reading('A', T0, null, { quality: 'bad', reason: { code: 'device_fault', message: '@SUM(1+1)' } }));
+    await store.flush();
+    const formulas = ['=HYPERLINK("http://x","y")', '+1', '-2+3', '@A1', '\t=1', '\r=1'];
+    for (const [i, why] of formulas.entries()) {
+      await store.appendAlarmEvent({ time: T0 + i, pointId: 'A', ruleId: 'A.hi', kind: 'acknowledged', stateAfter: 'ack_active', priority: 'high', who: '=cmd', why });
+    }
+    await store.appendAlarmEvent({ time: T0 + 10, pointId: 'A', ruleId: 'A.hi', kind: 'acknowledged', stateAfter: 'ack_active', priority: 'high', who: 'li', why: 'a=b, -1 kept' });
+    await store.appendAudit({ time: T0, who: '+who', action: 'alarm.acknowledge', target: '=target', details: null });
+    const file = (name: string) => dir.file(name).replaceAll("'", "''");
+    const exported = async (what: 'readings' | 'alarm_events' | 'audit_log', format: 'csv' | 'parquet', columns: string) => {
+      await store.exportRange({ what, format, path: dir.file(`${what}.${format}`), from: T0, to: T0 + 60_000 });
+      const read = format === 'csv' ? `read_csv('${file(`${what}.csv`)}', all_varchar = true)` : `read_parquet('${file(`${what}.parquet`)}')`;
+      return queryExportedFiles(`SELECT ${columns} FROM ${read} ORDER BY time_ms`);
+    };
+    expect((await exported('alarm_events', 'csv', 'who, why')).map((row) => [row.who, row.why])).toEqual([...formulas.map((why) => ["'=cmd", `'${why}`]), ['li', 'a=b, -1 kept']]);
+    expect((await exported('alarm_events', 'parquet', 'who, why')).map((row) => row.why)).toEqual([...formulas, 'a=b, -1 kept']);
+    expect(await exported('readings', 'csv', 'unit, reason_message')).toEqual([{ unit: "'-", reason_message: "'@SUM(1+1)" }]);
+    expect(await exported('audit_log', 'csv', 'who, target')).toEqual([{ who: "'+who", target: "'=target" }]);
+    expect(await exported('audit_log', 'parquet', 'who, target')).toEqual([{ who: '+who', target: '=target' }]);
+  });
+
   it('exports aggregates as aggregates() gives them, by interval then point, rolled-up and raw minutes alike, in windows', async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);

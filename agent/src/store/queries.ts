@@ -510,8 +510,20 @@ async function* aggregateWindows(from: number, to: number, intervalMs: number, p
   }
 }
 
+/**
+ * A text column as exported. In CSV a text that starts like a spreadsheet formula (=, +, -, @, a tab or a carriage
+ * return) is written behind an apostrophe: the file is opened in Excel or WPS, where an operator's reason or a
+ * device's text must not run (OWASP, CSV injection). Ids need none (they start with a letter or digit). Parquet,
+ * read by tools, keeps every text as stored.
+ */
+function exportedText(column: string, name: string, csv: boolean): string {
+  return csv ? `CASE WHEN regexp_matches(${column}, '^[=+\\-@\\t\\r]') THEN '''' || ${column} ELSE ${column} END AS ${name}` : `${column} AS ${name}`;
+}
+
 function exportSource(request: ExportRequest, pointIndexes: readonly number[] | null, points: PointRegistry, watermarks: Watermarks): ExportSource {
   const { from, to } = request;
+  const csv = request.format === 'csv';
+  const text = (column: string, name = column.replace(/^\w+\./, '')) => exportedText(column, name, csv);
   switch (request.what) {
     case 'aggregates': {
       const indexes = pointIndexes ?? Array.from({ length: points.size }, (_, index) => index);
@@ -531,8 +543,8 @@ function exportSource(request: ExportRequest, pointIndexes: readonly number[] | 
         key: 'r.t',
         where,
         maxRows: ROWS_PER_WINDOW,
-        select: (window) => `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, ${EXPORTED_VALUES}, p.unit,
-                CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_NAME_SQL} AS reason, x.text AS reason_message
+        select: (window) => `SELECT p.point_id, r.t AS time_ms, r.source_t AS source_time_ms, ${EXPORTED_VALUES}, ${text('p.unit')},
+                CASE r.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END AS quality, ${REASON_NAME_SQL} AS reason, ${text('x.text', 'reason_message')}
               FROM raw_readings r JOIN points p ON p.point_idx = r.point_idx ${REASON_TEXT_JOIN}
               WHERE r.t >= ${window.from} AND r.t < ${window.to}${where ? ` AND ${where}` : ''}
               ORDER BY r.t, p.point_id`,
@@ -544,7 +556,7 @@ function exportSource(request: ExportRequest, pointIndexes: readonly number[] | 
         key: 'seq',
         where: `t >= ${from} AND t < ${to}`,
         maxRows: TEXT_ROWS_PER_WINDOW,
-        select: (window) => `SELECT seq, t AS time_ms, point_id, rule_id, kind, state_after, priority, who, why, details, written_at AS written_at_ms
+        select: (window) => `SELECT seq, t AS time_ms, point_id, rule_id, kind, state_after, priority, ${text('who')}, ${text('why')}, details, written_at AS written_at_ms
               FROM alarm_events WHERE t >= ${from} AND t < ${to} AND seq >= ${window.from} AND seq < ${window.to} ORDER BY seq`,
       };
     case 'audit_log':
@@ -553,7 +565,7 @@ function exportSource(request: ExportRequest, pointIndexes: readonly number[] | 
         key: 'seq',
         where: `t >= ${from} AND t < ${to}`,
         maxRows: TEXT_ROWS_PER_WINDOW,
-        select: (window) => `SELECT seq, t AS time_ms, who, action, target, details, prev_hash, hash FROM audit_log
+        select: (window) => `SELECT seq, t AS time_ms, ${text('who')}, action, ${text('target')}, details, prev_hash, hash FROM audit_log
               WHERE t >= ${from} AND t < ${to} AND seq >= ${window.from} AND seq < ${window.to} ORDER BY seq`,
       };
   }
