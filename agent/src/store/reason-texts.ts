@@ -16,6 +16,16 @@ export class ReasonTexts {
   /** `nextId`: one past the largest id in the file (1 for a new file). */
   constructor(private nextId: number) {}
 
+  /**
+   * Forgets every remembered text, so no id below the returned one (the next to hand out) is handed out again: rows
+   * offered from now on reference only newer texts, and once retention has deleted every raw row offered before now,
+   * no row references a text below it (`TextEra`, retention.ts).
+   */
+  forget(): number {
+    this.ids.clear();
+    return this.nextId;
+  }
+
   /** The id of a text, handing out a new one (committed before the rows that use it) for a text not remembered. */
   idOf(text: string): number {
     let id = this.ids.get(text);

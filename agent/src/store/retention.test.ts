@@ -1,7 +1,7 @@
 /** Retention removes old raw rows, keeps rollups, and lets ingest commit while it runs. */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { point, reading, tempDir } from '../../test/fixtures/store/test-helpers.ts';
+import { databaseDrill, point, reading, tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 
 const DAY = 86_400_000;
@@ -59,4 +59,37 @@ describe('retention', () => {
     expect((await store.rawReadings('P0', recentStart, NOW)).map((row) => row.value)).toEqual([7, 7, 7, 7, 7, 7]);
     expect((await store.rawReadings('P0', NOW, t)).length).toBe((t - NOW) / 1000);
   }, 120_000);
+
+  it("deletes the reason texts of the rows it deleted once no id of theirs can be handed out again, and keeps the others'", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const drill = databaseDrill();
+    let clock = NOW - 40 * DAY;
+    const store = await HazmonStore.open({ path: dir.file('t.duckdb'), retentionIntervalMs: 0, rollupGraceMs: 1, now: () => clock, faults: drill.faults });
+    cleanups.push(() => store.close());
+    await store.registerPoints([point('P')]);
+    const bad = (t: number, message: string) => reading('P', t, null, { quality: 'bad', reason: { code: 'signal_out_of_range', message } });
+    // A failing transmitter 40 days ago: a message with a changing figure each reading.
+    const old = ['loop 3.51 mA', 'loop 3.52 mA', 'loop 3.53 mA'];
+    old.forEach((message, i) => store.writeReading(bad(clock + i * 1000, message)));
+    await store.flush();
+    await store.rollUp();
+    // Nothing is old enough yet; the run begins a new era: the texts above are handed out no more.
+    expect(await store.runRetention()).toMatchObject({ deletedRaw: 0, deletedTexts: 0 });
+
+    clock = NOW;
+    store.writeReading(bad(NOW - 2000, 'loop 3.51 mA'));
+    store.writeReading(bad(NOW - 1000, 'timeout'));
+    await store.flush();
+    await store.rollUp();
+    const texts = async () => (await drill.database().rows('SELECT text FROM reason_texts ORDER BY text_id')).map((row) => row.text);
+    expect(await texts()).toEqual([...old, 'loop 3.51 mA', 'timeout']);
+    expect(await store.runRetention()).toMatchObject({ deletedRaw: 3, deletedTexts: 3 });
+    // The recent rows keep their messages (the one seen again has its own id); none of the old ones is left.
+    expect(await texts()).toEqual(['loop 3.51 mA', 'timeout']);
+    expect((await store.rawReadings('P', NOW - DAY, NOW)).map((row) => row.reasonText)).toEqual(['loop 3.51 mA', 'timeout']);
+    // Their era has not ended: a run now deletes nothing more.
+    expect(await store.runRetention()).toMatchObject({ deletedRaw: 0, deletedTexts: 0 });
+    expect(await texts()).toEqual(['loop 3.51 mA', 'timeout']);
+  }, 60_000);
 });

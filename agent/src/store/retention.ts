@@ -35,16 +35,39 @@ export function retentionPolicy(rawDays: number | undefined, minuteRollupDays: n
 export interface RetentionResult {
   readonly deletedRaw: number;
   readonly deletedRollups: number;
+  /** Reason texts no raw row references any more (`TextEra`): how many, and the id they were all below (0: none). */
+  readonly deletedTexts: number;
+  readonly textsDeletedBelow: number;
   /** Raw rows older than this were deleted (never past the rolled-up minutes). */
   readonly rawCutoff: number;
   readonly slices: number;
 }
 
 /**
- * Deletes raw rows older than the policy allows, one hour of data per statement, yielding to the event
- * loop between statements; never deletes raw minutes that are not yet rolled up.
+ * The reason texts' ids were forgotten (`ReasonTexts.forget`) at `at` (the store's clock), when the next id was `below`:
+ * a text below it is referenced only by raw rows offered before `at`, whose receive times are before `at` too.
  */
-export async function applyRetention(connection: SerialConnection, policy: RetentionPolicy, now: number, minuteRollupsCompleteUntil: number | null): Promise<RetentionResult> {
+export interface TextEra {
+  readonly below: number;
+  readonly at: number;
+}
+
+/** Slack between a row's receive time and the store's clock when it is offered (a poll's answer, a queue's wait). */
+const TEXT_ERA_SLACK_MS = HOUR_MS;
+
+/**
+ * Deletes raw rows older than the policy allows, one hour of data per statement, yielding to the event
+ * loop between statements; never deletes raw minutes that are not yet rolled up. Then the reason texts of the newest
+ * era whose rows are all gone (`eras`, oldest first), without reading the raw rows: a failing device's messages with
+ * changing figures (a loop current, a back-off) would otherwise grow the table for as long as the file lives.
+ */
+export async function applyRetention(
+  connection: SerialConnection,
+  policy: RetentionPolicy,
+  now: number,
+  minuteRollupsCompleteUntil: number | null,
+  eras: readonly TextEra[],
+): Promise<RetentionResult> {
   const rawCutoff = Math.min(now - policy.rawDays * DAY_MS, minuteRollupsCompleteUntil ?? Number.NEGATIVE_INFINITY);
   let deletedRaw = 0;
   let slices = 0;
@@ -67,7 +90,9 @@ export async function applyRetention(connection: SerialConnection, policy: Reten
     deletedRollups += await deleteCount(connection, 'DELETE FROM rollup_1h WHERE bucket < $1', coarseCutoff);
     deletedRollups += await deleteCount(connection, 'DELETE FROM rollup_1d WHERE bucket < $1', coarseCutoff);
   }
-  return { deletedRaw, deletedRollups, rawCutoff, slices };
+  const ended = eras.filter((era) => era.at + TEXT_ERA_SLACK_MS <= rawCutoff).at(-1);
+  const deletedTexts = ended ? await deleteCount(connection, 'DELETE FROM reason_texts WHERE text_id < $1', ended.below) : 0;
+  return { deletedRaw, deletedRollups, deletedTexts, textsDeletedBelow: ended?.below ?? 0, rawCutoff, slices };
 }
 
 async function deleteCount(connection: SerialConnection, sql: string, cutoff: number): Promise<number> {

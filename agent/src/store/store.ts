@@ -10,7 +10,7 @@ import * as queries from './queries.ts';
 import { RawReadingQueue } from './raw-queue.ts';
 import { RawWriter, type RawAppenders } from './raw-writer.ts';
 import { ReasonTexts } from './reason-texts.ts';
-import { applyRetention, retentionPolicy, type RetentionPolicy, type RetentionResult } from './retention.ts';
+import { applyRetention, retentionPolicy, type RetentionPolicy, type RetentionResult, type TextEra } from './retention.ts';
 import { RollupMaintainer } from './rollups.ts';
 import { DAY_MS, META_SCHEMA_VERSION, SCHEMA_DDL, SCHEMA_VERSION } from './schema.ts';
 import { SerialConnection, closeQuietly, num, sqlString } from './sql.ts';
@@ -213,6 +213,8 @@ export class HazmonStore {
   private writableWaiters: (() => void)[] = [];
   private rollupRunning: Promise<void> | null = null;
   private retentionRunning: Promise<RetentionResult> | null = null;
+  /** When the reason texts were forgotten, oldest first: at open, then at each retention run (retention.ts, TextEra). */
+  private textEras: TextEra[] = [];
   private retentionRuns = 0;
   private retentionDeletedRaw = 0;
   private backgroundFailures = 0;
@@ -363,6 +365,7 @@ export class HazmonStore {
     await loadPoints(maintenance, store.points);
     await store.durable.load();
     store.latestCommittedTime = (await store.rollups.load()) ?? Number.NEGATIVE_INFINITY;
+    store.beginTextEra();
     options.faults?.opened?.({ run: (sql) => maintenance.run(sql), rows: (sql) => maintenance.rows(sql) });
     store.timers.push(setInterval(() => void store.flush(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
@@ -612,10 +615,13 @@ export class HazmonStore {
   /** Deletes raw readings past the raw retention (never ones not yet rolled up) and rollups past theirs. */
   runRetention(): Promise<RetentionResult> {
     if (this.retentionRunning) return this.retentionRunning;
-    this.retentionRunning = applyRetention(this.maintenance, this.options.retention, this.options.now(), this.rollups.watermarks['1m'])
+    this.retentionRunning = applyRetention(this.maintenance, this.options.retention, this.options.now(), this.rollups.watermarks['1m'], this.textEras)
       .then((result) => {
         this.retentionRuns += 1;
         this.retentionDeletedRaw += result.deletedRaw;
+        // The eras whose texts went stay no longer; a new one begins (a text seen again gets a new id: an hour's few rows).
+        this.textEras = this.textEras.filter((era) => era.below > result.textsDeletedBelow);
+        this.beginTextEra();
         return result;
       })
       .catch((error: unknown) => {
@@ -626,6 +632,15 @@ export class HazmonStore {
         this.retentionRunning = null;
       });
     return this.retentionRunning;
+  }
+
+  /**
+   * Forgets the remembered reason texts and notes when. The time is the later of the store's clock and the newest
+   * receive time committed: the agent stamps readings by its own steady clock, which a step of the wall clock sets
+   * apart from the store's.
+   */
+  private beginTextEra(): void {
+    this.textEras.push({ below: this.reasonTexts.forget(), at: Math.max(this.options.now(), this.latestCommittedTime) });
   }
 
   /**
