@@ -12,6 +12,7 @@ export class PointRegistry {
   /** value_scaled = round(value * divisor); indexed by point_idx. */
   private divisors: Float64Array = new Float64Array(64);
   private pollIntervals: Float64Array = new Float64Array(64);
+  private rowsPerSecond = 0;
 
   get size(): number {
     return this.ids.length;
@@ -49,17 +50,31 @@ export class PointRegistry {
     return this.pollIntervals[index] ?? Number.NaN;
   }
 
+  /**
+   * Raw rows a second of all points at their poll intervals (one a second for a point without one): how many rows a
+   * raw read of one point scans per second of its range, the table holding every point's rows in time order.
+   */
+  get rawRowsPerSecond(): number {
+    return this.rowsPerSecond;
+  }
+
   set(index: number, pointId: string, divisor: number, pollIntervalMs: number): void {
     if (index >= this.divisors.length) {
       const grown = Math.max(this.divisors.length * 2, index + 1);
       this.divisors = copyInto(new Float64Array(grown), this.divisors);
       this.pollIntervals = copyInto(new Float64Array(grown), this.pollIntervals);
     }
+    if (this.ids[index] !== undefined) this.rowsPerSecond -= rowsPerSecondOf(this.pollIntervals[index]!);
+    this.rowsPerSecond += rowsPerSecondOf(pollIntervalMs);
     this.indexById.set(pointId, index);
     this.ids[index] = pointId;
     this.divisors[index] = divisor;
     this.pollIntervals[index] = pollIntervalMs;
   }
+}
+
+function rowsPerSecondOf(pollIntervalMs: number): number {
+  return pollIntervalMs > 0 ? 1000 / pollIntervalMs : 1;
 }
 
 function copyInto(target: Float64Array, source: Float64Array): Float64Array {

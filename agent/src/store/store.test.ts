@@ -585,6 +585,20 @@ describe('HazmonStore schema and ingest', () => {
     expect(trend.rows).toHaveLength(4);
   });
 
+  it("chooses raw rows for 'auto' while the range's rows of all points are few enough to scan, the 1-minute rollup beyond", async () => {
+    const { store } = await openStore({ rollupGraceMs: 1 });
+    // 1,000 points polled each 10 ms: 100k raw rows a second, so 100 s of them are the 10M rows a raw read may scan.
+    await store.registerPoints(Array.from({ length: 1000 }, (_, i) => point(`P${i}`, { pollIntervalMs: 10 })));
+    const now = Date.now();
+    for (let t = now - 200_000; t < now; t += 10_000) store.writeReading(reading('P0', t, 1));
+    await store.flush();
+    expect((await store.readings('P0', now - 90_000, now, { resolution: 'auto' })).resolution).toBe('raw');
+    expect((await store.readings('P0', now - 110_000, now, { resolution: 'auto' })).resolution).toBe('1m');
+    // Polled each second instead, the same points' 110 s are 110k rows: raw.
+    await store.registerPoints(Array.from({ length: 1000 }, (_, i) => point(`P${i}`, { pollIntervalMs: 1000 })));
+    expect((await store.readings('P0', now - 110_000, now, { resolution: 'auto' })).resolution).toBe('raw');
+  });
+
   it('rejects bad inputs with clear errors and keeps what is stored', async () => {
     const { store } = await openStore();
     await store.registerPoints([point('P')]);
