@@ -36,7 +36,7 @@ describe('the demo plant', () => {
     expect(config.site.timeZone).toBe('Asia/Shanghai');
   });
 
-  it('takes its interlocks from the area presets: the machine room, the kitchen (a vote of both detectors) and the dust point', () => {
+  it("takes its interlocks from the area presets: the machine room, the kitchen (a vote of both detectors), the dust point and each tank's inlet", () => {
     const actions = Object.fromEntries(config.engine.actions.map((action) => [action.id, action.when]));
     const nh3Points = config.engine.points.filter((point) => point.area === 'nh3-machine-room').map((point) => point.id);
     expect(nh3Points).toHaveLength(9);
@@ -46,8 +46,10 @@ describe('the demo plant', () => {
     expect([actions['kitchen.KV-1'], actions['kitchen.KF-1']]).toEqual([['vote/kitchen'], ['vote/kitchen']]);
     expect(actions['dust-point.DF-1']).toContain('DC-1.sparkDetected/hihi');
     expect(actions['dust-point.DV-1']).toContain('DC-1.sparkDetected/hihi');
-    // Each tank's own level closes its own inlet (the tank-farm preset would close them all on any point's hi-hi).
-    for (const tank of site.opcua.flatMap((farm) => farm.tanks)) expect(actions[`close-${tank.id}-inlet`], tank.id).toEqual([`${tank.id}.level/hihi`]);
+    // Each tank's own level closes its own inlet (given with its output; the preset alone would close them all on any
+    // point's hi-hi, a bund detector's too).
+    for (const tank of site.opcua.flatMap((farm) => farm.tanks)) expect(actions[`tank-farm.${tank.id}-inlet`], tank.id).toEqual([`${tank.id}.level/hihi`]);
+    expect(Object.keys(actions).filter((id) => id.startsWith('tank-farm.'))).toHaveLength(site.opcua.flatMap((farm) => farm.tanks).length);
   });
 
   it("places every point with rules on the site plan, inside its area's zone; the plan has no script and no external reference", () => {
