@@ -43,7 +43,8 @@ const REASON_TEXT_JOIN = 'LEFT JOIN reason_texts x ON r.reason_text <> 0 AND x.t
 /**
  * A point's raw rows, read as columns (no DuckDB row object and no BigInt per row: 21,600 rows of 6 h at 1 s were
  * ~75k short-lived objects); the reason messages of the rows that have one (readings not good) by a second query of
- * their ids, whose texts are committed before the rows that use them and never deleted.
+ * their ids, whose texts are committed before the rows that use them and deleted only after the last of those rows
+ * (retention.ts, TextEra): a read of rows retention deletes meanwhile may find their text gone (reasonText null).
  */
 async function rawReadings(connection: SerialConnection, pointIndex: number, from: number, to: number, limit: number): Promise<RawReadingRow[]> {
   requireCount(limit, MAX_RAW_ROWS, 'readings', 'limit');
