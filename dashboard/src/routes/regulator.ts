@@ -13,7 +13,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { JsonBytes } from '../json-bytes.ts';
+import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
@@ -248,7 +248,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       answer.write(`{"interval":${JSON.stringify(query.interval)},"rows":[`);
       if (page !== undefined) writeAggregateRows(answer, page, pointIdJsonOf(api.config.readingPoints));
       answer.write(`],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`);
-      return c.body(answer.bytes(), 200, { 'Content-Type': 'application/json' }) as never;
+      return c.body(uncopiedBody(answer.bytes()), 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
 
