@@ -98,6 +98,8 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
     () => contextOf().signIn,
     (secret) => contextOf().reader.tokenName(secret),
   );
+  /** What every read route of the API shares: GET, a regulator token or a staff session. */
+  const readRoute = <const Path extends string>(path: Path, summary: string) => ({ method: 'get' as const, path, summary, middleware: auth, security: SECURITY });
   registerSignInRoutes(
     app,
     () => contextOf().signIn,
@@ -106,11 +108,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/sites',
-      summary: 'Every gateway the hub has heard from: its site, warning grade, latest health and whether it is online, in graded-supervision order',
-      middleware: [auth] as const,
-      security: SECURITY,
+      ...readRoute('/api/v1/sites', 'Every gateway the hub has heard from: its site, warning grade, latest health and whether it is online, in graded-supervision order'),
       request: { query: SitesQuery },
       responses: { 200: { description: 'The sites', content: json(SiteListSchema) }, ...ERRORS },
     }),
@@ -142,12 +140,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/alarm-events',
-      summary:
+      ...readRoute(
+        '/api/v1/alarm-events',
         "Every gateway's alarm events with the hub's id > after, oldest first (or with order=desc, id < before, newest first); pass `next` as the cursor for the following page (no gap, no repeat while events arrive)",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ),
       request: { query: AlarmEventsQuery },
       responses: { 200: { description: 'A page of events', content: json(AlarmEventPageSchema) }, ...ERRORS },
     }),
@@ -170,12 +166,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/audit',
-      summary:
+      ...readRoute(
+        '/api/v1/audit',
         "Every gateway's audit log (who did what, why: acknowledgements, shelves, resets, threshold changes, sign-ins...) with the hub's id > after, oldest first, with each row's hash chain fields; pass `next` as `after` for the following page",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ),
       request: { query: AuditQuery },
       responses: { 200: { description: 'A page of audit rows', content: json(AuditPageSchema) }, ...ERRORS },
     }),
@@ -192,12 +186,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/points',
-      summary:
+      ...readRoute(
+        '/api/v1/points',
         "Every gateway's points with their regulatory metadata (indicator codes, unit, thresholds in force, range, coordinates, disable record) as of its latest config, by gateway then point id; pass `next` as `after` for the following page",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ),
       request: { query: PointsQuery },
       responses: { 200: { description: 'A page of points', content: json(PointPageSchema) }, ...ERRORS },
     }),
@@ -214,11 +206,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/aggregates',
-      summary: "A gateway's points per bucket (1m, 1h or 1d, aligned to UTC): min, average and max of good readings, readings received, from VictoriaMetrics",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ...readRoute('/api/v1/aggregates', "A gateway's points per bucket (1m, 1h or 1d, aligned to UTC): min, average and max of good readings, readings received, from VictoriaMetrics"),
       request: { query: AggregatesQuery },
       responses: { 200: { description: "Each point's buckets", content: json(AggregatesSchema) }, ...ERRORS },
     }),
@@ -235,11 +223,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/completeness',
-      summary: "Each gateway's completeness over a span: good readings received / expected by its points' poll intervals (points out of service apart)",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ...readRoute('/api/v1/completeness', "Each gateway's completeness over a span: good readings received / expected by its points' poll intervals (points out of service apart)"),
       request: { query: CompletenessQuery },
       responses: { 200: { description: 'Per gateway', content: json(CompletenessSchema) }, ...ERRORS },
     }),
@@ -254,11 +238,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/link-health',
-      summary: "Each gateway's NATS link per UTC day, as provincial platforms score it: hours online and offline, disconnections, and their averages per day",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ...readRoute('/api/v1/link-health', "Each gateway's NATS link per UTC day, as provincial platforms score it: hours online and offline, disconnections, and their averages per day"),
       request: { query: LinkHealthQuery },
       responses: {
         200: { description: 'Per gateway and day', content: json(LinkHealthSchema) },
@@ -286,11 +266,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/refusals',
-      summary: "What NATS refused, with the hub's id > after, oldest first: wrong credentials (auth error events) and publishes outside a user's subjects (from the servers' logs)",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ...readRoute(
+        '/api/v1/refusals',
+        "What NATS refused, with the hub's id > after, oldest first: wrong credentials (auth error events) and publishes outside a user's subjects (from the servers' logs)",
+      ),
       request: { query: RefusalsQuery },
       responses: { 200: { description: 'A page of refusals', content: json(RefusalPageSchema) }, ...ERRORS },
     }),
@@ -305,12 +284,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/devices',
-      summary:
+      ...readRoute(
+        '/api/v1/devices',
         "Each gateway's devices as its latest health message carried them (its /api/v1/devices: comms state, last good reading, faults, sensor life, upkeep due), the gateway's time beside the hub's receipt",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ),
       request: { query: DevicesQuery },
       responses: { 200: { description: 'Per gateway', content: json(DeviceListSchema) }, ...ERRORS },
     }),
@@ -319,12 +296,10 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/api/v1/export',
-      summary:
+      ...readRoute(
+        '/api/v1/export',
         "Alarm events (every column of /api/v1/alarm-events, event time in the span) or 1-minute aggregates (as /api/v1/aggregates?interval=1m, per gateway) as CSV with a header row, streamed; times ISO 8601 UTC, an event's gateway times beside the hub's receipt",
-      middleware: [auth] as const,
-      security: SECURITY,
+      ),
       request: { query: ExportQuery },
       responses: { 200: { description: 'The file, as an attachment', content: { 'text/csv; charset=utf-8': { schema: z.string() } } }, ...ERRORS },
     }),
