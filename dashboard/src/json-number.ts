@@ -1,0 +1,170 @@
+/**
+ * A number's JSON text (what JSON.stringify and String give for a finite number) written byte by byte into an output
+ * buffer without a JS string: a page of 60k aggregate rows has 180k min, avg and max values, and a string per value
+ * was a sixth of the page's time and much of its garbage.
+ *
+ * Values that String writes in fixed notation (1e-6 <= |x| < 1e15 here) are written from exact arithmetic: String's
+ * text is the decimal with the fewest significant digits that parses back to the value, and of those the nearest.
+ * - At most 15 digits (a plant's readings over a divisor, integers): any two such decimals are different doubles
+ *   (DBL_DIG), so the one that divides back to exactly the value is the text.
+ * - 16 or 17 digits (an average): the value times 10^k as an exact sum of two doubles (Dekker's product), its nearest
+ *   integer, and whether that integer over 10^k lies within half an ulp of the value, which decides if it parses back.
+ *   Where that test is too close to call (a tie, a power of two, within a rounding of the bound) String writes it.
+ * Other values (exponents, larger, Infinity) are written from String(value).
+ */
+
+/** 10^0 .. 10^22, each exact as a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
+/** Decimals below this have at most 15 significant digits. */
+const FIFTEEN_DIGITS = 1e15;
+/** Below this String writes an exponent. */
+const SMALLEST_FIXED = 1e-6;
+const ZERO = 48;
+const MINUS = 45;
+const DOT = 46;
+/** 2^27 + 1: splits a double into two halves whose products are exact (Dekker). */
+const SPLITTER = 134_217_729;
+const HUNDRED_MILLION = 1e8;
+/** The value's bits: its exponent gives its ulp. */
+const BITS = new Float64Array(1);
+const BITS_WORDS = new Uint32Array(BITS.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HIGH_WORD = LITTLE_ENDIAN ? 1 : 0;
+const LOW_WORD = 1 - HIGH_WORD;
+/** Relative margin around a bound within which a test computed in doubles is left to String. */
+const MARGIN = 2 ** -40;
+/** The longest text String gives for a number ("-1.2345678901234567e-308"). */
+export const MAX_NUMBER_BYTES = 24;
+
+/**
+ * Writes the text of `value` (finite or not; NaN gives "NaN" as String does) at `at` in `out`, which must have
+ * MAX_NUMBER_BYTES free there; returns the index after it.
+ */
+export function writeNumber(out: Uint8Array, at: number, value: number): number {
+  // 0 and -0 alike: JSON.stringify(-0) is "0".
+  if (value === 0) {
+    out[at] = ZERO;
+    return at + 1;
+  }
+  const magnitude = value < 0 ? -value : value;
+  if (magnitude >= SMALLEST_FIXED && magnitude < FIFTEEN_DIGITS) {
+    // The fraction digits that make 15 significant digits: 15 less the integer digits, or 15 and the zeros after the point.
+    let fractionDigits = 15;
+    if (magnitude >= 1) {
+      let integerDigits = 1;
+      while (magnitude >= POWERS_OF_TEN[integerDigits]!) integerDigits++;
+      fractionDigits -= integerDigits;
+    } else {
+      while (magnitude * POWERS_OF_TEN[fractionDigits - 14]! < 1) fractionDigits++;
+    }
+    // Within 0.25 of the decimal's digits (below 1e15 a double's relative error 2^-53 is < 0.12 of a unit).
+    if (Math.round(magnitude * POWERS_OF_TEN[fractionDigits]!) / POWERS_OF_TEN[fractionDigits]! === magnitude) {
+      // The one decimal of at most 15 digits that is this double, with the fewest fraction digits: String's text.
+      for (let fewest = 0; ; fewest++) {
+        const digits = Math.round(magnitude * POWERS_OF_TEN[fewest]!);
+        if (digits / POWERS_OF_TEN[fewest]! === magnitude) {
+          if (value < 0) out[at++] = MINUS;
+          const high = Math.floor(digits / HUNDRED_MILLION);
+          return writeFixed(out, at, high, digits - high * HUNDRED_MILLION, fewest);
+        }
+      }
+    }
+    const end = writeLongDecimal(out, value < 0 ? at + 1 : at, magnitude, fractionDigits);
+    if (end >= 0) {
+      if (value < 0) out[at] = MINUS;
+      return end;
+    }
+  }
+  const text = String(value);
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
+/**
+ * The 16 or 17 significant digits of `magnitude` (whose shortest decimal has more than 15; 15 of them are
+ * `fifteenFractionDigits` fraction digits) in fixed notation when exact arithmetic can tell they are String's; else
+ * -1 and nothing written.
+ */
+function writeLongDecimal(out: Uint8Array, at: number, magnitude: number, fifteenFractionDigits: number): number {
+  BITS[0] = magnitude;
+  const high = BITS_WORDS[HIGH_WORD]!;
+  // A power of two (zero mantissa) has a nearer neighbour below than above: not worth the asymmetric bound.
+  if ((high & 0xfffff) === 0 && BITS_WORDS[LOW_WORD] === 0) return -1;
+  // The ulp, 2^(exponent - 52), built from its bits (magnitude >= 1e-6: the ulp is a normal double).
+  BITS_WORDS[HIGH_WORD] = (high & 0x7ff00000) - (52 << 20);
+  BITS_WORDS[LOW_WORD] = 0;
+  const ulp = BITS[0]!;
+  for (let extraDigits = 1; extraDigits <= 2; extraDigits++) {
+    const fractionDigits = fifteenFractionDigits + extraDigits;
+    const scale = POWERS_OF_TEN[fractionDigits]!;
+    // magnitude * scale = product + error exactly (Dekker's two-product; scale <= 10^22 is exact).
+    const product = magnitude * scale;
+    const magnitudeHigh = SPLITTER * magnitude - (SPLITTER * magnitude - magnitude);
+    const magnitudeLow = magnitude - magnitudeHigh;
+    const scaleHigh = SPLITTER * scale - (SPLITTER * scale - scale);
+    const scaleLow = scale - scaleHigh;
+    const error = magnitudeHigh * scaleHigh - product + magnitudeHigh * scaleLow + magnitudeLow * scaleHigh + magnitudeLow * scaleLow;
+    // The nearest integer to product + error, as whole + step; product - whole is exact (both large, close, and a
+    // multiple of product's ulp, >= 2^-3 above 1e15).
+    const whole = Math.round(product);
+    const fraction = product - whole;
+    const step = Math.round(fraction + error);
+    // How far that integer is from the exact scaled value, and half an ulp scaled: the bound within which it parses back.
+    const distance = Math.abs(step - fraction - error);
+    const bound = (scale * ulp) / 2;
+    // A tie between two integers, or a distance too close to the bound to tell in doubles: String decides.
+    if (Math.abs(distance - 0.5) < MARGIN || Math.abs(distance - bound) < bound * MARGIN) return -1;
+    if (distance > bound) continue;
+    let upper = Math.floor(whole / HUNDRED_MILLION);
+    let lower = whole - upper * HUNDRED_MILLION + step;
+    while (lower < 0) {
+      lower += HUNDRED_MILLION;
+      upper--;
+    }
+    while (lower >= HUNDRED_MILLION) {
+      lower -= HUNDRED_MILLION;
+      upper++;
+    }
+    const digits = 15 + extraDigits;
+    // The digits' count must be what was asked, and a trailing zero would mean fewer digits parse back: left to String.
+    if (upper < POWERS_OF_TEN[digits - 9]! || upper >= POWERS_OF_TEN[digits - 8]! || lower === Math.floor(lower / 10) * 10) return -1;
+    return writeFixed(out, at, upper, lower, fractionDigits);
+  }
+  return -1;
+}
+
+/**
+ * The integer upper * 10^8 + lower (lower < 10^8; at most 17 digits, not ending in 0 when fractionDigits > 0) over
+ * 10^fractionDigits, in fixed notation.
+ */
+function writeFixed(out: Uint8Array, at: number, upper: number, lower: number, fractionDigits: number): number {
+  let length = 1;
+  if (upper > 0) {
+    length = 9;
+    while (upper >= POWERS_OF_TEN[length - 8]!) length++;
+  } else {
+    while (length < 8 && lower >= POWERS_OF_TEN[length]!) length++;
+  }
+  const integerDigits = length - fractionDigits;
+  let end: number;
+  if (integerDigits > 0) {
+    end = at + length + (fractionDigits > 0 ? 1 : 0);
+  } else {
+    // 0.000ddd: "0." and the zeros before the digits.
+    out[at] = ZERO;
+    out[at + 1] = DOT;
+    for (let i = 0; i < -integerDigits; i++) out[at + 2 + i] = ZERO;
+    end = at + 2 - integerDigits + length;
+  }
+  // Both halves are below 10^9, so int32: their divisions by 10 are integer ones.
+  let rest = lower | 0;
+  let position = end;
+  for (let written = 0; written < length; written++) {
+    if (written === 8) rest = upper | 0;
+    if (written === fractionDigits && fractionDigits > 0 && integerDigits > 0) out[--position] = DOT;
+    const next = (rest / 10) | 0;
+    out[--position] = ZERO + rest - next * 10;
+    rest = next;
+  }
+  return end;
+}
