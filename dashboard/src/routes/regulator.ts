@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { type AggregateColumns, deviceStates, PLAN_IMAGE_TYPES, siteGrades } from '@hazmon/agent';
+import { deviceStates, PLAN_IMAGE_TYPES, siteGrades } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
@@ -28,17 +27,13 @@ import {
   ExportQuery,
   SiteSchema,
 } from '../regulator/schemas.ts';
+import { aggregatePageBody } from '../regulator/aggregate-page.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 const DAY_MS = 86_400_000;
 const PLAN_PATH = '/api/v1/site/plan';
 const PLAN_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
-/**
- * About what one aggregate row takes as JSON at most, to size the answer's buffer: 176 bytes with 17-digit doubles
- * (the api bench's); at 160 a page of 60k such rows outgrew its buffer and was copied into one twice the size.
- */
-const AGGREGATE_ROW_BYTES = 180;
 /**
  * The chunk an export is read and sent by: a day of 1k points' aggregates is ~170 MB of CSV, 2,600 chunks through the
  * web stream at the default 64 KiB against 170 at 1 MiB (half the time for the same bytes over loopback).
@@ -82,19 +77,6 @@ function pointIds(text: string | undefined, configured: readonly string[]): stri
   return ids;
 }
 
-/** The constant pieces of an aggregate row's JSON, encoded once. */
-const AGGREGATE_ROW_PIECES = {
-  first: Buffer.from('{"pointId":'),
-  next: Buffer.from(',{"pointId":'),
-  start: Buffer.from(',"start":'),
-  min: Buffer.from(',"min":'),
-  avg: Buffer.from(',"avg":'),
-  max: Buffer.from(',"max":'),
-  count: Buffer.from(',"count":'),
-  completeness: Buffer.from(',"completeness":'),
-  end: Buffer.from('}'),
-};
-
 /** Per config's list of reading points: each point id quoted and encoded once, not once per page (10k Buffers a page that outlived the young generation). */
 const pointIdJsonByConfigured = new WeakMap<readonly string[], Map<string, Buffer>>();
 
@@ -102,50 +84,6 @@ function pointIdJsonOf(configured: readonly string[]): Map<string, Buffer> {
   let json = pointIdJsonByConfigured.get(configured);
   if (json === undefined) pointIdJsonByConfigured.set(configured, (json = new Map(configured.map((id) => [id, Buffer.from(JSON.stringify(id))]))));
   return json;
-}
-
-/** The bytes of a value that recurs through a page (a bucket start, a count, a completeness), encoded once a page. */
-function recurring<K>(cache: Map<K, Buffer>, key: K, text: (key: K) => string): Buffer {
-  let bytes = cache.get(key);
-  if (bytes === undefined) cache.set(key, (bytes = Buffer.from(text(key))));
-  return bytes;
-}
-
-/** A JSON number, or null for NaN (the store's columns' null). */
-function jsonNumber(value: number): string {
-  return Number.isNaN(value) ? 'null' : String(value);
-}
-
-const isoJson = (start: number) => JSON.stringify(new Date(start).toISOString());
-
-/**
- * The rows of an aggregates page as text in the shape of AggregatePageSchema's rows, from the store's columns (no
- * object per row), piece by piece into one buffer (no string per row: 10k rows' strings outgrew the agent's 1 MB young
- * generation). What recurs is encoded once: the point ids per config, the bucket starts, counts and completeness per
- * page (every point has every start, and a page holds few distinct counts); min, avg and max are written as text.
- */
-function writeAggregateRows(answer: JsonBytes, page: AggregateColumns, pointIdJson: ReadonlyMap<string, Buffer>): void {
-  const { pointId: pointIds, start: starts, min, avg, max, count, completeness } = page;
-  const startJson = new Map<number, Buffer>();
-  const numberJson = new Map<number, Buffer>();
-  const pieces = AGGREGATE_ROW_PIECES;
-  for (let row = 0; row < page.length; row++) {
-    answer.writeBytes(row === 0 ? pieces.first : pieces.next);
-    answer.writeBytes(pointIdJson.get(pointIds[row]!) ?? Buffer.from(JSON.stringify(pointIds[row]!)));
-    answer.writeBytes(pieces.start);
-    answer.writeBytes(recurring(startJson, starts[row]!, isoJson));
-    answer.writeBytes(pieces.min);
-    answer.writeAscii(jsonNumber(min[row]!));
-    answer.writeBytes(pieces.avg);
-    answer.writeAscii(jsonNumber(avg[row]!));
-    answer.writeBytes(pieces.max);
-    answer.writeAscii(jsonNumber(max[row]!));
-    answer.writeBytes(pieces.count);
-    answer.writeBytes(recurring(numberJson, count[row]!, String));
-    answer.writeBytes(pieces.completeness);
-    answer.writeBytes(recurring(numberJson, completeness[row]!, String));
-    answer.writeBytes(pieces.end);
-  }
 }
 
 export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
@@ -243,12 +181,16 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const limit = Number(query.limit ?? AGGREGATE_PAGE.default);
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
-      const page = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs });
-      const answer = new JsonBytes((page?.length ?? 0) * AGGREGATE_ROW_BYTES);
-      answer.write(`{"interval":${JSON.stringify(query.interval)},"rows":[`);
-      if (page !== undefined) writeAggregateRows(answer, page, pointIdJsonOf(api.config.readingPoints));
-      answer.write(`],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`);
-      return c.body(uncopiedBody(answer.bytes()), 200, { 'Content-Type': 'application/json' }) as never;
+      const columns = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs });
+      const body = aggregatePageBody({
+        head: `{"interval":${JSON.stringify(query.interval)},"rows":[`,
+        columns,
+        from,
+        intervalMs,
+        pointIdJson: pointIdJsonOf(api.config.readingPoints),
+        tail: `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`,
+      });
+      return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
 
