@@ -50,14 +50,15 @@ export class SerialConnection {
    * as they stream: no JS object or heap number per row or value (10k rows of row objects outlive the agent's 1 MB
    * young generation), and no result held whole in DuckDB until the GC finalizes it (a materialized result is freed
    * only then, and with little garbage made that can be long after: memory the next query, an export, goes without).
+   * `expectedRows`, when the caller knows the count (an aggregate grid), sizes the columns once instead of doubling them.
    */
-  doubleColumns(sql: string): Promise<Float64Array[]> {
+  doubleColumns(sql: string, expectedRows = CHUNK_ROWS): Promise<Float64Array[]> {
     return this.exclusive(async (connection) => {
       const result = await connection.stream(sql);
       for (let column = 0; column < result.columnCount; column++) {
         if (result.columnTypeId(column) !== DuckDBTypeId.DOUBLE) throw new TypeError(`doubleColumns: column ${result.columnName(column)} is not DOUBLE`);
       }
-      let columns = Array.from({ length: result.columnCount }, () => new Float64Array(CHUNK_ROWS));
+      let columns = Array.from({ length: result.columnCount }, () => new Float64Array(Math.max(1, expectedRows)));
       let rows = 0;
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const count = chunk.rowCount;
