@@ -12,16 +12,13 @@ const CHUNK_BYTES = 256 * 1024;
 
 const utf8 = (text: string) => Buffer.from(text);
 const PIECES = {
-  first: utf8('{"pointId":'),
   next: utf8(',{"pointId":'),
   avg: utf8(',"avg":'),
   max: utf8(',"max":'),
-  count: utf8(',"count":'),
-  completeness: utf8(',"completeness":'),
   null: utf8('null'),
 };
-/** A row's bytes but its point id and bucket start, at most: the pieces, three numbers, count and completeness. */
-const ROW_BYTES_BEYOND_ID_AND_START = 80 + 5 * MAX_NUMBER_BYTES;
+/** A row's bytes beyond its start, bucket start and end pieces, at most: two keys and three numbers. */
+const ROW_BYTES_BEYOND_PIECES = 14 + 3 * MAX_NUMBER_BYTES;
 
 export interface AggregatePage {
   /** The text before the rows, e.g. `{"interval":"1m","rows":[`. */
@@ -58,15 +55,17 @@ class AggregatePageWriter {
   private headWritten = false;
   private tailWritten = false;
   /** Each interval's `,"start":"…","min":`, encoded when first written. */
-  private readonly startPieces: (Uint8Array | undefined)[];
-  private readonly countText = new Map<number, Uint8Array>();
-  private readonly completenessText = new Map<number, Uint8Array>();
+  private readonly startPieces: (Uint8Array | undefined)[] = [];
+  /** `,"count":…,"completeness":…}` by count, then completeness: a page holds few of them. */
+  private readonly rowEnds = new Map<number, Map<number, Uint8Array>>();
   private lastPointId: string | undefined;
-  private lastPointIdJson: Uint8Array = PIECES.null;
+  /** `,{"pointId":…` of the last row's point (rows come by point). */
+  private rowStart: Uint8Array = PIECES.next;
+  private lastCount = Number.NaN;
+  private lastCompleteness = Number.NaN;
+  private rowEnd: Uint8Array = PIECES.null;
 
-  constructor(private readonly page: AggregatePage) {
-    this.startPieces = [];
-  }
+  constructor(private readonly page: AggregatePage) {}
 
   nextChunk(): Uint8Array | undefined {
     if (this.tailWritten) return undefined;
@@ -86,29 +85,29 @@ class AggregatePageWriter {
         const pointId = pointIds[row]!;
         if (pointId !== this.lastPointId) {
           this.lastPointId = pointId;
-          this.lastPointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
+          this.rowStart = Buffer.concat([PIECES.next, page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId))]);
         }
-        const idJson = this.lastPointIdJson;
+        if (count[row] !== this.lastCount || completeness[row] !== this.lastCompleteness) {
+          this.lastCount = count[row]!;
+          this.lastCompleteness = completeness[row]!;
+          this.rowEnd = this.rowEndOf(this.lastCount, this.lastCompleteness);
+        }
         const startPiece = this.startPiece(starts[row]!);
-        const rowBytes = idJson.length + startPiece.length + ROW_BYTES_BEYOND_ID_AND_START;
+        const rowBytes = this.rowStart.length + startPiece.length + this.rowEnd.length + ROW_BYTES_BEYOND_PIECES;
         if (at + rowBytes > out.length) {
           // A row always fits an empty chunk (a point id of any length gets a chunk of its own size).
           if (at > 0) break;
           out = Buffer.allocUnsafe(rowBytes);
         }
-        at = copy(out, at, row === 0 ? PIECES.first : PIECES.next);
-        at = copy(out, at, idJson);
-        at = copy(out, at, startPiece);
+        // The first row has no comma before it.
+        at = copy(out, at, this.rowStart, row === 0 ? 1 : 0);
+        at = copy(out, at, startPiece, 0);
         at = writeValue(out, at, min[row]!);
-        at = copy(out, at, PIECES.avg);
+        at = copy(out, at, PIECES.avg, 0);
         at = writeValue(out, at, avg[row]!);
-        at = copy(out, at, PIECES.max);
+        at = copy(out, at, PIECES.max, 0);
         at = writeValue(out, at, max[row]!);
-        at = copy(out, at, PIECES.count);
-        at = copy(out, at, recurring(this.countText, count[row]!));
-        at = copy(out, at, PIECES.completeness);
-        at = copy(out, at, recurring(this.completenessText, completeness[row]!));
-        out[at++] = 0x7d; // }
+        at = copy(out, at, this.rowEnd, 0);
       }
     }
     this.row = row;
@@ -117,6 +116,14 @@ class AggregatePageWriter {
       this.tailWritten = true;
     }
     return out.subarray(0, at);
+  }
+
+  private rowEndOf(count: number, completeness: number): Uint8Array {
+    let byCompleteness = this.rowEnds.get(count);
+    if (byCompleteness === undefined) this.rowEnds.set(count, (byCompleteness = new Map()));
+    let rowEnd = byCompleteness.get(completeness);
+    if (rowEnd === undefined) byCompleteness.set(completeness, (rowEnd = utf8(`,"count":${count},"completeness":${completeness}}`)));
+    return rowEnd;
   }
 
   private startPiece(start: number): Uint8Array {
@@ -129,18 +136,12 @@ class AggregatePageWriter {
 
 /** A number, or null for NaN (the store's columns' null). */
 function writeValue(out: Uint8Array, at: number, value: number): number {
-  return Number.isNaN(value) ? copy(out, at, PIECES.null) : writeNumber(out, at, value);
+  return Number.isNaN(value) ? copy(out, at, PIECES.null, 0) : writeNumber(out, at, value);
 }
 
-/** A value that recurs through a page (a count, a completeness), encoded once a page. */
-function recurring(cache: Map<number, Uint8Array>, value: number): Uint8Array {
-  let text = cache.get(value);
-  if (text === undefined) cache.set(value, (text = utf8(String(value))));
-  return text;
-}
-
-/** Short pieces byte by byte: cheaper than TypedArray.set's call for a dozen bytes. */
-function copy(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
-  return at + bytes.length;
+/** Short pieces byte by byte, from `skip` on: cheaper than TypedArray.set's call for a few dozen bytes. */
+function copy(out: Uint8Array, at: number, bytes: Uint8Array, skip: number): number {
+  const length = bytes.length - skip;
+  for (let i = 0; i < length; i++) out[at + i] = bytes[skip + i]!;
+  return at + length;
 }
