@@ -176,6 +176,28 @@ describe('HazmonStore.reader()', () => {
     expect((await store.reader().aggregateColumns({ pointIds: [], from: T0, to: T0 + 60_000, intervalMs: 60_000 })).length).toBe(0);
   });
 
+  it('gives a subset of points the rows the whole site has for them, asked as runs of neighbours, single points or scattered ones', async () => {
+    const store = await openStore();
+    const ids = Array.from({ length: 80 }, (_, i) => `P${String(i).padStart(2, '0')}`);
+    await store.registerPoints(ids.map((id) => point(id)));
+    // Every third point read, the others silent: cells with and without rows in every subset.
+    for (let second = 0; second < 120; second += 5) ids.forEach((id, i) => i % 3 === 0 && store.writeReading(reading(id, T0 + second * 1000, (i * second) % 17)));
+    await store.flush();
+    const range = { from: T0, to: T0 + 180_000, intervalMs: 60_000 };
+    const site = await store.reader().aggregates(range);
+    const subsets = {
+      neighbours: [...ids.slice(10, 40), ...ids.slice(50, 52)],
+      single: [ids[7]!],
+      reversedSingles: ids.filter((_, i) => i % 5 === 0).reverse(),
+      // 40 runs of one point: more runs than are written as ranges.
+      scattered: ids.filter((_, i) => i % 2 === 1),
+    };
+    for (const [name, pointIds] of Object.entries(subsets)) {
+      const asked = new Set(pointIds);
+      expect(await store.reader().aggregates({ ...range, pointIds }), name).toEqual(site.filter((row) => asked.has(row.pointId)));
+    }
+  });
+
   it('gives the closed minutes after a cursor, whole minutes oldest first, never one still open', async () => {
     const store = await openStore();
     await store.registerPoints([point('T1.LEL'), point('T2.LEL')]);
