@@ -18,25 +18,6 @@ export class JsonBytes {
     this.length += this.buffer.write(text, this.length);
   }
 
-  /**
-   * ASCII text (a JSON number, `null`), byte by byte: a row written in pieces this way and by writeBytes makes no
-   * string of the whole row, which write() would need (a template's pieces, then their flat copy, per row).
-   */
-  writeAscii(text: string): void {
-    this.reserve(text.length);
-    const { buffer } = this;
-    for (let i = 0; i < text.length; i++) buffer[this.length + i] = text.charCodeAt(i);
-    this.length += text.length;
-  }
-
-  /** Text encoded before (asciiBytes or Buffer.from), e.g. a key or a quoted id that recurs in every row. */
-  writeBytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    const { buffer } = this;
-    for (let i = 0; i < bytes.length; i++) buffer[this.length + i] = bytes[i]!;
-    this.length += bytes.length;
-  }
-
   private reserve(bytes: number): void {
     if (this.buffer.length - this.length >= bytes) return;
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
