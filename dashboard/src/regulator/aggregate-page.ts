@@ -17,8 +17,8 @@ const PIECES = {
   max: utf8(',"max":'),
   null: utf8('null'),
 };
-/** A row's bytes beyond its start, bucket start and end pieces, at most: two keys and three numbers. */
-const ROW_BYTES_BEYOND_PIECES = 14 + 3 * MAX_NUMBER_BYTES;
+/** A row's bytes beyond its point id, bucket start and end pieces, at most: three keys and three numbers. */
+const ROW_BYTES_BEYOND_PIECES = 26 + 3 * MAX_NUMBER_BYTES;
 
 export interface AggregatePage {
   /** The text before the rows, e.g. `{"interval":"1m","rows":[`. */
@@ -59,8 +59,8 @@ class AggregatePageWriter {
   /** `,"count":…,"completeness":…}` by count, then completeness: a page holds few of them. */
   private readonly rowEnds = new Map<number, Map<number, Uint8Array>>();
   private lastPointId: string | undefined;
-  /** `,{"pointId":…` of the last row's point (rows come by point). */
-  private rowStart: Uint8Array = PIECES.next;
+  /** The last row's point id as its JSON string (rows come by point). */
+  private pointIdJson: Uint8Array = PIECES.null;
   private lastCount = Number.NaN;
   private lastCompleteness = Number.NaN;
   private rowEnd: Uint8Array = PIECES.null;
@@ -85,7 +85,7 @@ class AggregatePageWriter {
         const pointId = pointIds[row]!;
         if (pointId !== this.lastPointId) {
           this.lastPointId = pointId;
-          this.rowStart = Buffer.concat([PIECES.next, page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId))]);
+          this.pointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
         }
         if (count[row] !== this.lastCount || completeness[row] !== this.lastCompleteness) {
           this.lastCount = count[row]!;
@@ -93,14 +93,15 @@ class AggregatePageWriter {
           this.rowEnd = this.rowEndOf(this.lastCount, this.lastCompleteness);
         }
         const startPiece = this.startPiece(starts[row]!);
-        const rowBytes = this.rowStart.length + startPiece.length + this.rowEnd.length + ROW_BYTES_BEYOND_PIECES;
+        const rowBytes = this.pointIdJson.length + startPiece.length + this.rowEnd.length + ROW_BYTES_BEYOND_PIECES;
         if (at + rowBytes > out.length) {
           // A row always fits an empty chunk (a point id of any length gets a chunk of its own size).
           if (at > 0) break;
           out = Buffer.allocUnsafe(rowBytes);
         }
         // The first row has no comma before it.
-        at = copy(out, at, this.rowStart, row === 0 ? 1 : 0);
+        at = copy(out, at, PIECES.next, row === 0 ? 1 : 0);
+        at = copy(out, at, this.pointIdJson, 0);
         at = copy(out, at, startPiece, 0);
         at = writeValue(out, at, min[row]!);
         at = copy(out, at, PIECES.avg, 0);
