@@ -90,7 +90,7 @@ describe('aggregatePageBody', () => {
   });
 
   it('splits a large page into chunks, a point id longer than a chunk included, and joins to the same text', async () => {
-    const rows: Row[] = Array.from({ length: 6000 }, (_, i) => ({
+    const rows: Row[] = Array.from({ length: 20_000 }, (_, i) => ({
       pointId: i === 2500 ? `气体-${'x'.repeat(300_000)}` : `B${i % 7}-${i % 100}.p1`,
       minute: i % 60,
       min: 100 + Math.sin(i),

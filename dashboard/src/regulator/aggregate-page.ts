@@ -7,8 +7,8 @@
 import type { AggregateColumns } from '@hazmon/agent';
 import { MAX_NUMBER_BYTES, writeNumber } from '../json-number.ts';
 
-/** The bytes of one chunk: the socket's writes are few, and a chunk is small against the unit's heap. */
-const CHUNK_BYTES = 256 * 1024;
+/** The bytes of one chunk: a regulator's last minute of 10k points (~1.5 MB) in two turns of the event loop, the hour of 1k points (~10.7 MB) in 11. */
+const CHUNK_BYTES = 1024 * 1024;
 
 const utf8 = (text: string) => Buffer.from(text);
 const PIECES = {
