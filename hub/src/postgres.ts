@@ -116,6 +116,8 @@ CREATE TABLE IF NOT EXISTS rejected_messages (
   reason TEXT NOT NULL,
   received_at BIGINT NOT NULL
 );
+-- Whose they were, for the regulator API (/api/v1/rejections and the sites' count); rows of older hubs have none.
+ALTER TABLE rejected_messages ADD COLUMN IF NOT EXISTS gateway TEXT;
 `;
 
 /** An event with the hub stream's sequence it came in. */
@@ -132,6 +134,8 @@ export interface StreamAudit {
 
 export interface Rejection {
   readonly streamSeq: number;
+  /** Whose credentials published it (the subject's gateway token); null for a subject no gateway may publish to. */
+  readonly gateway: string | null;
   readonly subject: string;
   readonly reason: string;
 }
@@ -190,8 +194,9 @@ export class HubDatabase {
       }
       for (const site of batch.sites) await this.upsertSite(site, receivedAt);
       for (const rejection of batch.rejections) {
-        await client.query('INSERT INTO rejected_messages (id, subject, reason, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
+        await client.query('INSERT INTO rejected_messages (id, gateway, subject, reason, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [
           rejection.streamSeq,
+          rejection.gateway,
           rejection.subject,
           rejection.reason,
           receivedAt,

@@ -239,6 +239,7 @@ interface SiteAnswer {
   majorHazardGrade: { r: number; grade: number } | null;
   link: unknown;
   refusals: number;
+  rejected: number;
   online: boolean;
   points: number;
   health: { activeAlarms: Record<string, number> } | null;
@@ -321,6 +322,7 @@ describe('the hub regulator API', () => {
       '/api/v1/logout',
       '/api/v1/points',
       '/api/v1/refusals',
+      '/api/v1/rejections',
       '/api/v1/session',
       '/api/v1/sites',
     ]);
@@ -368,9 +370,9 @@ describe('the hub regulator API', () => {
     expect([all.body.sites[0]!.areaGrades, all.body.sites[0]!.majorHazardGrade]).toEqual([GW_A_GRADES.areas, GW_A_GRADES.majorHazard]);
     expect([all.body.sites[1]!.areaGrades, all.body.sites[1]!.majorHazardGrade]).toEqual([{}, null]);
     // This hub has no NATS system user: it cannot see the links (tests/hub/link.test.ts has one).
-    expect(all.body.sites.map((site) => [site.link, site.refusals])).toEqual([
-      [null, 0],
-      [null, 0],
+    expect(all.body.sites.map((site) => [site.link, site.refusals, site.rejected])).toEqual([
+      [null, 0, 0],
+      [null, 0, 0],
     ]);
     const linkHealth = await get<ErrorAnswer>(`/api/v1/link-health?from=${HOUR0}&to=${HOUR0 + 3_600_000}`);
     expect(linkHealth.status).toBe(409);
@@ -747,6 +749,46 @@ describe('the hub regulator API', () => {
     await expectInvalid(`/api/v1/export?what=alarm-events&from=${from}&to=${to}&region=north`, 'region');
     await expectInvalid(`/api/v1/export?what=alarm-events&from=${from}&to=${to}&points=GD-1`, 'points');
     expect((await get(`/api/v1/export?what=alarm-events&from=${from}&to=${to}`, null)).status).toBe(401);
+  });
+
+  it("lists the gateways' messages it refused, paged by the stream's id and filtered by gateway, and counts them on the sites", async () => {
+    interface Rejection {
+      id: number;
+      gateway: string | null;
+      kind: string | null;
+      subject: string;
+      reason: string;
+      receivedAt: number;
+    }
+    type RejectionPage = { rejections: Rejection[]; next: number };
+    const before = (await get<RejectionPage>('/api/v1/rejections')).body.next;
+    // Both in the stream (GW-B's own subjects), both outside the contract: a priority no gateway sends, a kind there is not.
+    await send('GW-B', 'events', 'broken-priority', { ...event('GW-B', 9_001), priority: 'urgent' });
+    await clients.get('GW-B')!.publish('hazmon.GW-B.weather', '{}', { msgID: 'weather-1' });
+    const all = await waitFor('both refused by the hub', async () => {
+      const page = await get<RejectionPage>(`/api/v1/rejections?after=${before}`);
+      return page.body.rejections.length === 2 ? page.body : undefined;
+    });
+    expect(all.rejections.map(({ gateway, kind, subject }) => [gateway, kind, subject])).toEqual([
+      ['GW-B', 'events', 'hazmon.GW-B.events'],
+      ['GW-B', null, 'hazmon.GW-B.weather'],
+    ]);
+    expect(all.rejections[0]!.reason).toMatch(/^events payload: priority: /);
+    expect(all.rejections[1]!.reason).toBe('subject outside the uplink contract');
+    expect(all.next).toBe(all.rejections[1]!.id);
+    const first = await get<RejectionPage>(`/api/v1/rejections?after=${before}&limit=1`);
+    expect(first.body.rejections).toEqual([all.rejections[0]]);
+    expect((await get<RejectionPage>(`/api/v1/rejections?after=${first.body.next}&limit=1`)).body.rejections).toEqual([all.rejections[1]]);
+    expect((await get<RejectionPage>(`/api/v1/rejections?after=${all.next}`)).body).toEqual({ rejections: [], next: all.next });
+    expect((await get<RejectionPage>(`/api/v1/rejections?after=${before}&gateway=GW-A`)).body.rejections).toEqual([]);
+    const sites = (await get<{ sites: SiteAnswer[] }>('/api/v1/sites')).body.sites;
+    expect(sites.map((site) => [site.gateway, site.rejected])).toEqual([
+      ['GW-A', 0],
+      ['GW-B', 2],
+    ]);
+    await expectInvalid('/api/v1/rejections?after=-1', 'after');
+    await expectInvalid('/api/v1/rejections?limit=0', 'limit');
+    await expectInvalid('/api/v1/rejections?gateway=GW.B', 'gateway');
   });
 });
 

@@ -185,6 +185,8 @@ users:
   await publishRedHistory();
   // GW-ORANGE's gateway once tried a wrong password: NATS refused it, the page says so.
   await expect(connect({ servers: nats.url, user: gatewayUserName('GW-ORANGE'), pass: 'wrong', reconnect: false })).rejects.toThrow(/Authorization Violation/i);
+  // And once sent an event its hub refused (no such priority): the page says its data is missing.
+  await publishers.get('GW-ORANGE')!.send('events', 'broken', { gateway: 'GW-ORANGE', priority: 'urgent' });
   // Every gateway but GW-OFFLINE keeps talking, as a live one does.
   heartbeat = setInterval(() => {
     for (const fixture of SITES) if (fixture.gateway !== 'GW-OFFLINE') void publishers.get(fixture.gateway)!.send('health', Date.now(), health(fixture));
@@ -270,6 +272,8 @@ describe("the bureau's page at the hub", () => {
     expect(await rowText(page, 'GW-YELLOW')).toContain('未上报');
     expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="link-score"]').textContent()).toMatch(/^24 小时：离线 \d+\.\d 小时，断线 0 次$/);
     await expect.poll(() => page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="refusals"]').textContent(), { timeout: 30_000 }).toBe('24 小时内 NATS 拒绝 1 次（凭据或主题不符）');
+    expect(await page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="rejected"]').textContent()).toBe('24 小时内中心拒收 1 条（不符合上传协议，数据缺失）');
+    expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="rejected"]').count()).toBe(0);
     const offline = await rowText(page, 'GW-OFFLINE');
     expect(offline).toContain('离线');
     expect(await page.locator('tr[data-gateway="GW-OFFLINE"] [data-testid="silent-for"]').textContent()).toMatch(/^无消息( \d+ 分钟|不足 1 分钟)$/);

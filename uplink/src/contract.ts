@@ -58,6 +58,15 @@ export function gatewayInboxPrefix(gateway: string): string {
   return `_INBOX_${gateway}`;
 }
 
+/**
+ * The gateway whose credentials publish to a subject (`hazmon.<gatewayCode>.…`, gatewayPublishSubjects), whatever its
+ * kind: a message the hub refuses is still that gateway's. Null for a subject no gateway may publish to.
+ */
+export function gatewayOfUplinkSubject(subject: string): string | null {
+  const [root, gateway] = subject.split('.');
+  return root === SUBJECT_ROOT && gatewayCode.safeParse(gateway).success ? gateway! : null;
+}
+
 /** The gateway and kind a subject names, or null for a subject outside the contract. */
 export function parseUplinkSubject(subject: string): { readonly gateway: string; readonly kind: UplinkKind } | null {
   const [root, gateway, kind, ...rest] = subject.split('.');

@@ -2,7 +2,7 @@
  * What the regulator API reads from the hub's PostgreSQL tables (written by the ingest alone): sites with their last
  * health, alarm events and audit rows by the hub's id. Reads only, on a pool of its own.
  */
-import type { HealthMessage } from '@hazmon/uplink/contract';
+import { type HealthMessage, parseUplinkSubject, type UplinkKind } from '@hazmon/uplink/contract';
 import pg from 'pg';
 import type { LinkConnection } from './link-health.ts';
 import { createTokenTable, tokenName } from './tokens.ts';
@@ -112,6 +112,18 @@ export interface RefusalRow {
   readonly server: string | null;
   readonly reason: string;
   readonly subject: string | null;
+  readonly receivedAt: number;
+}
+
+/** A message of a gateway's that the hub refused (it broke the uplink contract), as the ingest recorded it. */
+export interface RejectionRow {
+  /** The message's sequence in the hub's stream. */
+  readonly id: number;
+  readonly gateway: string | null;
+  /** The uplink kind its subject names; null for a subject outside the contract. */
+  readonly kind: UplinkKind | null;
+  readonly subject: string;
+  readonly reason: string;
   readonly receivedAt: number;
 }
 
@@ -387,6 +399,31 @@ export class HubReader {
   /** Refusals per gateway since a time (those of users that are no gateway's apart). */
   async refusalCounts(since: number): Promise<Map<string, number>> {
     const result = await this.pool.query<{ gateway: string; count: string }>('SELECT gateway, count(*) AS count FROM nats_refusals WHERE t >= $1 AND gateway IS NOT NULL GROUP BY gateway', [since]);
+    return new Map(result.rows.map((row) => [row.gateway, Number(row.count)]));
+  }
+
+  /** Rejected messages with stream seq > after, oldest first (one writer, the ingest, taking the stream in order, so ids commit in order). */
+  async rejections(after: number, limit: number, filter: { readonly gateway?: string | undefined }): Promise<RejectionRow[]> {
+    const result = await this.pool.query<{ id: string; gateway: string | null; subject: string; reason: string; received_at: string }>(
+      `SELECT id, gateway, subject, reason, received_at FROM rejected_messages WHERE id > $1 AND ($3::text IS NULL OR gateway = $3) ORDER BY id LIMIT $2`,
+      [after, limit, filter.gateway ?? null],
+    );
+    return result.rows.map((row) => ({
+      id: Number(row.id),
+      gateway: row.gateway,
+      kind: parseUplinkSubject(row.subject)?.kind ?? null,
+      subject: row.subject,
+      reason: row.reason,
+      receivedAt: Number(row.received_at),
+    }));
+  }
+
+  /** Rejected messages per gateway received since a time. */
+  async rejectionCounts(since: number): Promise<Map<string, number>> {
+    const result = await this.pool.query<{ gateway: string; count: string }>(
+      'SELECT gateway, count(*) AS count FROM rejected_messages WHERE received_at >= $1 AND gateway IS NOT NULL GROUP BY gateway',
+      [since],
+    );
     return new Map(result.rows.map((row) => [row.gateway, Number(row.count)]));
   }
 

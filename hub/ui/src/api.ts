@@ -74,6 +74,8 @@ export interface HubSite {
   readonly link: { readonly connected: boolean; readonly onlineHours: number; readonly offlineHours: number; readonly disconnections: number } | null;
   /** What NATS refused the gateway's user in the last 24 hours. */
   readonly refusals: number;
+  /** Its messages the hub refused in the last 24 hours (outside the uplink contract: their data is missing here). */
+  readonly rejected: number;
   readonly lastMessageAt: number | null;
   readonly health: {
     readonly time: number;

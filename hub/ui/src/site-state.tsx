@@ -48,7 +48,10 @@ export function MajorHazard({ site }: { readonly site: HubSite }) {
   return <span data-testid="major-hazard">{t('list.majorHazardOf', { grade: t(`list.hazardGrade.g${grade.grade}`), r: grade.r.toFixed(1) })}</span>;
 }
 
-/** The link as provincial platforms score it (offline hours, disconnections) over the last 24 hours, and NATS refusals. */
+/**
+ * The link as provincial platforms score it (offline hours, disconnections) over the last 24 hours, what NATS refused
+ * the gateway and what the hub refused of its messages: data missing here for a reason the link score cannot show.
+ */
 export function LinkScore({ site }: { readonly site: HubSite }) {
   return (
     <>
@@ -60,6 +63,11 @@ export function LinkScore({ site }: { readonly site: HubSite }) {
       {site.refusals > 0 && (
         <div data-testid="refusals">
           <strong class="form-error">{t('list.refusals', { count: site.refusals })}</strong>
+        </div>
+      )}
+      {site.rejected > 0 && (
+        <div data-testid="rejected">
+          <strong class="form-error">{t('list.rejected', { count: site.rejected })}</strong>
         </div>
       )}
     </>

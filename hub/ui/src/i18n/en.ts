@@ -38,6 +38,7 @@ export const en: CatalogOf<typeof zhCN> = {
     hazardGrade: { g1: 'Grade 1', g2: 'Grade 2', g3: 'Grade 3', g4: 'Grade 4' },
     link24h: '24 h: offline {{offline}} h, {{disconnections}} disconnections',
     refusals: 'NATS refused it {{count}} times in 24 h (credential or subject)',
+    rejected: 'Hub refused {{count}} messages in 24 h (outside the uplink contract: data missing)',
     link: 'Link',
     lastMessage: 'Last message',
     completeness: 'Completeness (24 h)',

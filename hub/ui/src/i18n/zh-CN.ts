@@ -35,6 +35,7 @@ export const zhCN = {
     hazardGrade: { g1: '一级', g2: '二级', g3: '三级', g4: '四级' },
     link24h: '24 小时：离线 {{offline}} 小时，断线 {{disconnections}} 次',
     refusals: '24 小时内 NATS 拒绝 {{count}} 次（凭据或主题不符）',
+    rejected: '24 小时内中心拒收 {{count}} 条（不符合上传协议，数据缺失）',
     link: '联网状态',
     lastMessage: '最后消息',
     completeness: '数据完整率（24 小时）',
