@@ -3,6 +3,7 @@ import { checkSpan, DAY_MS, epochMs, filterText, MINUTE_MS, pageSize } from '@ha
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
 import { EXPORT_KINDS } from './export.ts';
+import { AUDIT_CHAIN_PROBLEMS } from '../audit-chain.ts';
 import { REFUSAL_KINDS } from './reader.ts';
 import { DEVICES_PERIOD_DAYS, MAX_DEVICE_FAULTS, UPLINK_KINDS, WARNING_GRADES } from '@hazmon/uplink/contract';
 
@@ -84,6 +85,24 @@ const SiteSchema = z
       .nullable()
       .openapi({ description: "The gateway's NATS link over the last 24 hours (as in /api/v1/link-health); null when the hub has no NATS system user (`nats.system`)" }),
     refusals: z.number().int().openapi({ description: "What NATS refused the gateway's user in the last 24 hours (/api/v1/refusals)" }),
+    auditChain: z
+      .object({
+        verifiedThrough: z.number().int().openapi({ description: 'The last audit seq of the unbroken chain from seq 1, each row hashed and linked as the gateway made it' }),
+        received: z.number().int().openapi({ description: 'The highest audit seq the hub has; above verifiedThrough with no problem, the rows after a missing one wait for it' }),
+        problem: z
+          .object({
+            seq: z.number().int(),
+            problem: z.enum(AUDIT_CHAIN_PROBLEMS).openapi({
+              description:
+                '`content_changed`: a row whose hash is not that of its content; `chain_broken`: a row not linked to the one before; `rewritten`: a row sent again with another hash than the one the hub kept',
+            }),
+            message: z.string(),
+          })
+          .nullable()
+          .openapi({ description: 'The first problem the hub met: the check stops there (what follows a broken link proves nothing)' }),
+      })
+      .nullable()
+      .openapi({ description: "The gateway's audit hash chain as the hub checked it on arrival, from its own copy; null before any audit row" }),
     rejected: z
       .number()
       .int()

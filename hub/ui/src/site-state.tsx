@@ -74,6 +74,31 @@ export function LinkScore({ site }: { readonly site: HubSite }) {
   );
 }
 
+/** The first problem the hub met in the gateway's audit chain, in red; nothing while the chain holds. */
+export function AuditChainProblem({ site }: { readonly site: HubSite }) {
+  const problem = site.auditChain?.problem;
+  if (!problem) return null;
+  return (
+    <div data-testid="audit-chain-problem">
+      <strong class="form-error">{t('site.auditChainProblem', { seq: problem.seq, problem: t(`site.auditProblem.${problem.problem}`) })}</strong>
+    </div>
+  );
+}
+
+/** How far the hub has checked the gateway's audit chain, and a row it still waits for. */
+export function AuditChainState({ site }: { readonly site: HubSite }) {
+  const chain = site.auditChain;
+  if (chain === null) return <span class="muted">{t('site.auditChainNone')}</span>;
+  if (chain.problem !== null) return <AuditChainProblem site={site} />;
+  const waiting = chain.received > chain.verifiedThrough;
+  return (
+    <span data-testid="audit-chain">
+      {t('site.auditChainVerified', { seq: chain.verifiedThrough })}
+      {waiting && <span class="muted">; {t('site.auditChainWaiting', { seq: chain.verifiedThrough + 1 })}</span>}
+    </span>
+  );
+}
+
 /** How long a gateway has been silent, to the minute: "2 h 5 min". */
 export function silentFor(site: HubSite, now: number): string | null {
   if (site.online || site.lastMessageAt === null) return null;

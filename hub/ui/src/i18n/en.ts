@@ -63,6 +63,12 @@ export const en: CatalogOf<typeof zhCN> = {
   },
   site: {
     back: 'Back to the enterprises',
+    auditChain: 'Audit chain',
+    auditChainNone: 'No audit rows yet',
+    auditChainVerified: 'Verified through row {{seq}}',
+    auditChainWaiting: 'row {{seq}} not received yet',
+    auditChainProblem: 'Audit chain broken at row {{seq}}: {{problem}}',
+    auditProblem: { content_changed: 'a row edited before it was sent', chain_broken: 'rows edited together with their hashes', rewritten: 'rewritten after it was sent' },
     notFound: 'The hub has no record of gateway {{gateway}}',
     identity: 'Enterprise',
     enterprise: 'Enterprise',

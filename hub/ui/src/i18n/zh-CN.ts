@@ -60,6 +60,12 @@ export const zhCN = {
   },
   site: {
     back: '返回企业列表',
+    auditChain: '审计链',
+    auditChainNone: '尚无审计记录',
+    auditChainVerified: '已校验至第 {{seq}} 条',
+    auditChainWaiting: '第 {{seq}} 条尚未收到',
+    auditChainProblem: '审计链第 {{seq}} 条异常：{{problem}}',
+    auditProblem: { content_changed: '记录内容被改动', chain_broken: '记录连同哈希被改动', rewritten: '发送后被改写' },
     notFound: '没有网关 {{gateway}} 的记录',
     identity: '企业信息',
     enterprise: '企业',
