@@ -13,7 +13,14 @@ export type SqlRow = Record<string, JS>;
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private connection: DuckDBConnection) {}
+  /**
+   * `runStatement` runs each piece of work given to exclusive() (for the read connection: again after it met a lowered
+   * memory_limit, LimitLowering.retried).
+   */
+  constructor(
+    private connection: DuckDBConnection,
+    private readonly runStatement: <T>(statement: () => Promise<T>) => Promise<T> = (statement) => statement(),
+  ) {}
 
   /**
    * Puts a connection to a reopened database in place of the current one, which it returns (for closing). Call it
@@ -27,10 +34,8 @@ export class SerialConnection {
 
   /** Runs `work` after everything queued before it, whether that succeeded or failed. */
   exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const result = this.tail.then(
-      () => work(this.connection),
-      () => work(this.connection),
-    );
+    const run = () => this.runStatement(() => work(this.connection));
+    const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
   }

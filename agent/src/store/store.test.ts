@@ -675,6 +675,31 @@ describe('HazmonStore schema and ingest', () => {
     expect(counts).toEqual({ readings: BigInt(written), alarms: 40n });
   });
 
+  it('answers reads while a release of cached blocks holds the writes', async () => {
+    let releasing = false;
+    let letGo = (): void => undefined;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const releases = (): Promise<void> => {
+      releasing = true;
+      return held;
+    };
+    const { store } = await openStore({ checkpointIntervalMs: 0, faults: { releasing: releases } });
+    await store.registerPoints([point('A')]);
+    for (let i = 0; i < 100; i++) store.writeReading(reading('A', T0 + i, i));
+    await store.flush();
+    let checkpointed = false;
+    const checkpointing = store.checkpoint().then(() => (checkpointed = true));
+    await waitFor('the release to hold the writes', () => releasing);
+    // Before, a release held the read connection too: these waited for it.
+    const [rows, events] = await Promise.all([store.rawReadings('A', T0, T0 + 100), store.reader().alarmEventsAfter(0)]);
+    expect(checkpointed).toBe(false);
+    expect(rows.map((row) => row.value)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(events).toEqual([]);
+    letGo();
+    await checkpointing;
+    expect((await store.duckdbMemory()).limitBytes).toBe(DEFAULT_STORE_MEMORY_LIMIT_MB * 2 ** 20);
+  });
+
   it('gives DuckDB the configured memory limit, a spill folder beside the file, one thread and no vacuum tasks', async () => {
     const drill = databaseDrill();
     const { store, path } = await openStore({ memoryLimitMb: 40, faults: drill.faults });
