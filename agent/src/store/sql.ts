@@ -51,6 +51,20 @@ export class SerialConnection {
   }
 
   /**
+   * The rows of `select` in `orderBy`'s order, as rows() gives them but with numbers for BIGINTs (exact below 2^53: ids,
+   * epoch ms), made into one JSON text by DuckDB off the event loop and parsed here at once: node-api builds each value
+   * of each row on the event loop (a page of 1,000 alarm events: ~14 ms under the unit's V8 flags, against ~2 ms to
+   * parse the text), where it delays every other request, poll and commit.
+   */
+  jsonRows(select: string, orderBy: string, params: SqlParams = []): Promise<SqlRow[]> {
+    return this.exclusive(async (connection) => {
+      const reader = await connection.runAndReadAll(`SELECT to_json(list(page ORDER BY page.${orderBy}))::VARCHAR AS page FROM (${select}) page`, toValues(params));
+      const page = reader.getRowsJS()[0]?.[0];
+      return page === null || page === undefined ? [] : (JSON.parse(String(page)) as SqlRow[]);
+    });
+  }
+
+  /**
    * The rows of `sql`, every column DOUBLE and never NULL, as one Float64Array per column, copied from DuckDB's chunks
    * as they stream: no JS object or heap number per row or value (10k rows of row objects outlive the agent's 1 MB
    * young generation), and no result held whole in DuckDB until the GC finalizes it (a materialized result is freed

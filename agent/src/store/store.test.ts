@@ -540,6 +540,31 @@ describe('HazmonStore schema and ingest', () => {
     expect(audits.map((row) => row.seq)).toEqual([3, 4, 5]);
   });
 
+  it('reads alarm events back exactly as they were appended: texts with quotes, escapes, controls and non-ASCII, NULLs, nested details', async () => {
+    const { store } = await openStore();
+    const texts = ['say "stop"', 'back\\slash / slash', 'tab\there\nnew line\r', '\u0001\u001f control', '甲烷 ≥ 25 %LEL 🔥', "it's", ' ', '{"not":"json"}'];
+    const appended = [];
+    for (const [i, text] of texts.entries()) {
+      appended.push(
+        await store.appendAlarmEvent({
+          time: T0 + i,
+          pointId: i % 3 === 0 ? null : `P-${text}`,
+          ruleId: `r.${i}`,
+          kind: 'raised',
+          stateAfter: 'unack_active',
+          priority: i % 2 === 0 ? 'high' : null,
+          who: i % 4 === 1 ? null : text,
+          why: text,
+          details: i % 2 === 0 ? null : { text, nested: { list: [1, 2.5, -3e-7, null, text], big: 2 ** 53 - 1 } },
+        }),
+      );
+    }
+    expect(await store.alarmEventsAfter(0, 100)).toEqual(appended);
+    const inRange = await store.reader().alarmEventsInRange({ from: T0, to: T0 + texts.length, pointIds: appended.flatMap((event) => event.pointId ?? []) });
+    expect(inRange).toEqual(appended.filter((event) => event.pointId !== null));
+    expect(await store.alarmEventsAfter(appended.length, 100)).toEqual([]);
+  });
+
   it('latestActionEvents: the last commanded or released event of each action, surviving a reopen', async () => {
     const { store, path } = await openStore();
     const action = (time: number, ruleId: string, kind: string) => store.appendAlarmEvent({ time, pointId: 'XV-1', ruleId, kind, stateAfter: kind === 'action_released' ? 'release' : 'close' });
