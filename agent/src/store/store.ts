@@ -898,9 +898,12 @@ export class HazmonStore {
     await this.rawWriter.attach();
   }
 
-  /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
+  /**
+   * DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. On
+   * the maintenance connection, which a release of cached blocks holds: not the lowered limit of that moment.
+   */
   async duckdbMemory(): Promise<DuckdbMemory> {
-    const [row] = await this.reads.rows(
+    const [row] = await this.maintenance.rows(
       `SELECT (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') AS limit_text,
               (SELECT value FROM duckdb_settings() WHERE name = 'temp_directory') AS temp_directory,
               sum(memory_usage_bytes) AS used, sum(temporary_storage_bytes) AS spilled
