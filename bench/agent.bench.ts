@@ -27,17 +27,23 @@
  * - bytes on disk per raw reading after the closing checkpoint (file growth over the same store with its points
  *   registered and no reading, divided by the rows; from the fast run). Baseline: the uncompressed width of a raw row.
  * Targets from shared/README.md ("MB" there is read as 10^6 bytes: 150 MB = 143.05 MiB; figures here are MiB).
- * HAZMON_BENCH_WARMUP_S (default 3), HAZMON_BENCH_MEASURE_S (default 8) and HAZMON_BENCH_FAST_POLL_MS (default 50)
- * change the run.
+ * HAZMON_BENCH_WARMUP_S (default 20: the unit's `--optimize-for-size` has V8's memory reducer run up to three full GCs
+ * ~8 s after the start-up's, once; a window that begins before they are over measures start-up, not the running agent's
+ * cost: bench/RESULTS.md "The memory reducer under `--optimize-for-size`"), HAZMON_BENCH_MEASURE_S (default 8) and
+ * HAZMON_BENCH_FAST_POLL_MS (default 50) change the run.
  *
  * Old against new on this shared machine (load swings figures 1.5-2x between runs, so two benches minutes apart
  * compare nothing): HAZMON_BENCH_BASELINE_BUNDLE=PATH (a hazmon.mjs built by gateway/scripts/build.ts from the old
  * commit, in a tree with its node_modules) alternates that bundle and this tree's at the fast poll,
  * HAZMON_BENCH_ROUNDS (default 3) pairs in turn, each order equally often, printing each run's figures with the load
- * average and the median ratio new / old per CPU second; HAZMON_BENCH_ALTERNATE_ONLY=1 stops there (no single run, stall run
- * or RSS run: a shorter turn of the machine's bench lock). HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with
- * `--cpu-prof` into DIR (profiling slows it: figures of such a run are not the agent's); HAZMON_BENCH_PERF_MAP=1 with
- * `--perf-basic-prof`, so that `perf record -p PID` names its JavaScript functions.
+ * average and the median ratio new / old per CPU second. HAZMON_BENCH_BASELINE_UNIT=PATH makes the old side a unit
+ * file's flags (this tree's bundle, or the baseline bundle, run with that file's Node options and environment): V8 flags
+ * against V8 flags; with HAZMON_BENCH_FAST_POLL_MS=1000 the pairs show RSS at 1-s polls. HAZMON_BENCH_UNIT=PATH measures
+ * the new side and every other run with that unit file instead of gateway/deploy/hazmon.service.
+ * HAZMON_BENCH_ALTERNATE_ONLY=1 stops after the pairs (no single run, stall run or RSS run: a shorter turn of the
+ * machine's bench lock). HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with `--cpu-prof` into DIR (profiling
+ * slows it: figures of such a run are not the agent's); HAZMON_BENCH_PERF_MAP=1 with `--perf-basic-prof`, so that
+ * `perf record -p PID` names its JavaScript functions.
  *
  * Soak (opt-in, not in CI): HAZMON_SOAK=1 [HAZMON_SOAK_MIN=10] runs only the agent with the 10,000 points polled each
  * second for that many minutes and prints its RSS (anonymous / file-backed) and V8 heap in use every 30 s, then the
@@ -52,6 +58,7 @@ import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
 import {
   agentConfig,
+  DEPLOYED_UNIT,
   DEVICES_PER_LINE,
   fmt,
   LINES,
@@ -67,6 +74,8 @@ import {
   sleep,
   startSimulator,
   UNIT_ENVIRONMENT,
+  type UnitSettings,
+  unitSettings,
   writeProfiles,
 } from './agent-bench/plant.ts';
 import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
@@ -75,7 +84,7 @@ import { recordFigure } from './figures.ts';
 /** 50 ms offers 200k readings/s, more than the target, so the figure is what the agent sustains; 100 ms offers the target's 100k. */
 const FAST_POLL_MS = Number(process.env.HAZMON_BENCH_FAST_POLL_MS ?? 50);
 const SLOW_POLL_MS = 1000;
-const WARMUP_S = Number(process.env.HAZMON_BENCH_WARMUP_S ?? 3);
+const WARMUP_S = Number(process.env.HAZMON_BENCH_WARMUP_S ?? 20);
 const MEASURE_S = Number(process.env.HAZMON_BENCH_MEASURE_S ?? 8);
 /** point_idx INTEGER + t BIGINT + value_scaled INTEGER + quality UTINYINT + source_t BIGINT + reason UTINYINT. */
 const RAW_ROW_WIDTH = 4 + 8 + 4 + 1 + 8 + 1;
@@ -85,8 +94,10 @@ const TARGET = { readingsPerS: 100_000, rssBytes: 150_000_000, bytesPerReading: 
 const SAMPLE_MS = 50;
 const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
 const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
+const BASELINE_UNIT = process.env.HAZMON_BENCH_BASELINE_UNIT;
 const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
-const ALTERNATE_ONLY = BASELINE_BUNDLE !== undefined && process.env.HAZMON_BENCH_ALTERNATE_ONLY === '1';
+const ALTERNATING = BASELINE_BUNDLE !== undefined || BASELINE_UNIT !== undefined;
+const ALTERNATE_ONLY = ALTERNATING && process.env.HAZMON_BENCH_ALTERNATE_ONLY === '1';
 const PROFILE_OPTIONS = [
   ...(process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : []),
   ...(process.env.HAZMON_BENCH_PERF_MAP === '1' ? ['--perf-basic-prof'] : []),
@@ -182,9 +193,9 @@ function startCanary(cpu: number, nice: number): { mark(): Promise<number>; stop
  * `hazmon run CONFIG` as the unit runs it, measured from outside; `everyS` prints a sample line that often (the soak);
  * `nice` runs it and the idle process beside it at that niceness.
  */
-async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null, nice = 0): Promise<AgentRun> {
-  const [command, args] = atNice(nice, nodeCommand(0, bundle, ['run', configPath], PROFILE_OPTIONS));
-  const child = spawn(command, args, { env: { ...process.env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
+async function runAgent(bundle: string, helper: string, configPath: string, measureS: number, everyS: number | null, nice = 0, unit: UnitSettings = DEPLOYED_UNIT): Promise<AgentRun> {
+  const [command, args] = atNice(nice, nodeCommand(0, bundle, ['run', configPath], PROFILE_OPTIONS, unit.nodeOptions));
+  const child = spawn(command, args, { env: { ...process.env, ...unit.environment }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
   const canary = startCanary(0, nice);
@@ -310,15 +321,19 @@ function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, ind
 }
 
 /**
- * Runs the old and the new bundle in turn, ROUNDS pairs, each order equally often, each run on a store of its own;
- * prints every run's figures with the load average before it, then the median of the pairs' ratios new / old.
+ * Runs the old (its bundle with its unit's flags) and the new in turn, ROUNDS pairs, each order equally often, each run
+ * on a store of its own; prints every run's figures with the load average before it, then the median of the pairs'
+ * ratios new / old.
  */
-async function alternate(baselineBundle: string, agentBundle: string, helper: string, configFor: (name: string) => string): Promise<void> {
+async function alternate(baseline: { readonly bundle: string; readonly unit: UnitSettings }, agentBundle: string, helper: string, configFor: (name: string) => string): Promise<void> {
   const perCpu: Record<'old' | 'new', number[]> = { old: [], new: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const which of round % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
       const load = loadavg()[0]!;
-      const run = await runAgent(which === 'old' ? baselineBundle : agentBundle, helper, configFor(`${which}-${round}`), MEASURE_S, null);
+      const run =
+        which === 'old'
+          ? await runAgent(baseline.bundle, helper, configFor(`${which}-${round}`), MEASURE_S, null, 0, baseline.unit)
+          : await runAgent(agentBundle, helper, configFor(`${which}-${round}`), MEASURE_S, null);
       const storedPerCpu = run.store.inWindow / (run.cpuMs / 1000);
       perCpu[which].push(storedPerCpu);
       console.log(
@@ -380,9 +395,12 @@ try {
     } else {
       const fast = prepare(FAST_POLL_MS, 'fast');
       const fastBaseline = await runPoller(helperBundle, fast.planPath, fast.profiles, MEASURE_S);
-      if (BASELINE_BUNDLE !== undefined) {
-        console.log(`\nold (${BASELINE_BUNDLE}) against new (this tree), alternated, every point each ${FAST_POLL_MS} ms:`);
-        await alternate(BASELINE_BUNDLE, agentBundle, helperBundle, (name) => configFor(name, fast.profiles));
+      if (ALTERNATING) {
+        const baselineUnit = BASELINE_UNIT === undefined ? DEPLOYED_UNIT : unitSettings(BASELINE_UNIT);
+        console.log(
+          `\nold (${BASELINE_BUNDLE ?? 'this tree'}, \`node ${baselineUnit.nodeOptions.join(' ')}\`) against new (this tree, \`node ${NODE_OPTIONS.join(' ')}\`), alternated, every point each ${FAST_POLL_MS} ms:`,
+        );
+        await alternate({ bundle: BASELINE_BUNDLE ?? agentBundle, unit: baselineUnit }, agentBundle, helperBundle, (name) => configFor(name, fast.profiles));
       }
       if (ALTERNATE_ONLY) {
         console.log(`  baseline ModbusPoller alone: ${fmt(fastBaseline.received / (fastBaseline.cpuMs / 1000))} readings per CPU second`);

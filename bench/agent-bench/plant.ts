@@ -17,28 +17,35 @@ export const POINTS = LINES * DEVICES_PER_LINE * POINTS_PER_DEVICE;
 const SIM = fileURLToPath(new URL('./sim.ts', import.meta.url));
 export const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-const UNIT = readFileSync(fileURLToPath(new URL('../../gateway/deploy/hazmon.service', import.meta.url)), 'utf8');
-
-/**
- * The Node options the systemd unit runs the agent with (`Environment=NODE_OPTIONS=...` and the options before the
- * script in `ExecStart=`), so RSS is measured as deployed.
- */
-function deployedNodeOptions(): string[] {
-  const environment = /^Environment=NODE_OPTIONS=(.*)$/m.exec(UNIT)?.[1]?.trim().split(/\s+/) ?? [];
-  const [, ...execStart] = /^ExecStart=(.*)$/m.exec(UNIT)?.[1]?.trim().split(/\s+/) ?? [];
-  const beforeScript = execStart.findIndex((word) => !word.startsWith('-'));
-  return [...environment, ...execStart.slice(0, Math.max(0, beforeScript))];
+/** The Node options and environment a systemd unit file runs the agent with. */
+export interface UnitSettings {
+  /** `Environment=NODE_OPTIONS=...` and the options before the script in `ExecStart=`. */
+  readonly nodeOptions: readonly string[];
+  /** The unit's other `Environment=NAME=value` lines (glibc's malloc settings). */
+  readonly environment: Readonly<Record<string, string>>;
 }
-export const NODE_OPTIONS = deployedNodeOptions();
-/** The unit's other `Environment=NAME=value` lines (glibc's malloc settings), given to the measured process. */
-export const UNIT_ENVIRONMENT = Object.fromEntries(
-  [...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()]),
-);
+
+/** What the unit file at `path` runs `node` with, so RSS and CPU are measured as deployed. */
+export function unitSettings(path: string): UnitSettings {
+  const unit = readFileSync(path, 'utf8');
+  const environment = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  const [, ...execStart] = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  const beforeScript = execStart.findIndex((word) => !word.startsWith('-'));
+  return {
+    nodeOptions: [...environment, ...execStart.slice(0, Math.max(0, beforeScript))],
+    environment: Object.fromEntries([...unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()])),
+  };
+}
+
+/** gateway/deploy/hazmon.service, or HAZMON_BENCH_UNIT=PATH: a variant of it (other V8 flags) measured the same way. */
+export const DEPLOYED_UNIT = unitSettings(process.env.HAZMON_BENCH_UNIT ?? fileURLToPath(new URL('../../gateway/deploy/hazmon.service', import.meta.url)));
+export const NODE_OPTIONS = DEPLOYED_UNIT.nodeOptions;
+export const UNIT_ENVIRONMENT = DEPLOYED_UNIT.environment;
 
 /** `node [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
-export function nodeCommand(cpu: number, script: string, args: readonly string[], extraOptions: readonly string[] = []): [string, string[]] {
+export function nodeCommand(cpu: number, script: string, args: readonly string[], extraOptions: readonly string[] = [], nodeOptions = NODE_OPTIONS): [string, string[]] {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const node = [process.execPath, ...NODE_OPTIONS, ...extraOptions, ...loader, script, ...args];
+  const node = [process.execPath, ...nodeOptions, ...extraOptions, ...loader, script, ...args];
   return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
 }
 

@@ -8,8 +8,10 @@
  *   hazmon-hub token revoke CONFIG NAME
  *   hazmon-hub token list CONFIG
  *   hazmon-hub gateway add CONFIG CODE [PASSWORD_FILE]   enrols a gateway: its NATS password to PASSWORD_FILE (CODE.password), its NATS user and uplink section printed
+ *   hazmon-hub hash-password               a user's passwordHash, the password read at a hidden prompt or from stdin
  *   hazmon-hub openapi                     the regulator API's OpenAPI document
  */
+import { hashPasswordCommand } from '@hazmon/dashboard/http-kit';
 import { isHazmonError, messageOf } from '@hazmon/errors';
 import pg from 'pg';
 import { createHubApp, HUB_OPENAPI_PATH } from './api/app.ts';
@@ -21,6 +23,8 @@ import { startHub } from './hub.ts';
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 export interface CliIo {
+  /** Where `hash-password` reads the password: a terminal (hidden prompt) or a pipe (its first line). */
+  readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
   /** Resolves when the process is told to stop (`run` only). */
@@ -33,6 +37,7 @@ const USAGE = `usage:
   hazmon-hub token create|revoke CONFIG NAME
   hazmon-hub token list CONFIG
   hazmon-hub gateway add CONFIG CODE [PASSWORD_FILE]
+  hazmon-hub hash-password
   hazmon-hub openapi
 `;
 
@@ -121,6 +126,10 @@ export async function runHubCli(argv: readonly string[], io: CliIo): Promise<num
         return await tokenCommand(args, io);
       case 'gateway':
         return await gatewayCommand(args, io);
+      case 'hash-password':
+        // No argument: a password on the command line would be in the shell's history.
+        if (args.length !== 0) break;
+        return await hashPasswordCommand(args, io);
       case 'openapi': {
         if (args.length !== 0) break;
         const document = await createHubApp(() => {

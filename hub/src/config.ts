@@ -34,7 +34,7 @@ export type HubRole = (typeof HUB_ROLES)[number];
 const userSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'a name of 1 to 64 letters, digits, dots, dashes, underscores or @'),
   role: z.enum(HUB_ROLES),
-  passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, 'a scrypt hash as `hazmon hash-password` prints it ($scrypt$ln=...), never a password'),
+  passwordHash: z.string().regex(PASSWORD_HASH_PATTERN, 'a scrypt hash as `hazmon-hub hash-password` prints it ($scrypt$ln=...), never a password'),
 });
 
 const configSchema = z.strictObject({

@@ -8,7 +8,16 @@
 import { messageOf } from '@hazmon/errors';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { ALL_UPLINK_SUBJECTS, UPLINK_SCHEMAS, parseUplinkSubject, type AggregatesMessage, type AuditMessage, type HealthMessage, type SiteMessage } from '@hazmon/uplink/contract';
+import {
+  ALL_UPLINK_SUBJECTS,
+  UPLINK_SCHEMAS,
+  gatewayOfUplinkSubject,
+  parseUplinkSubject,
+  type AggregatesMessage,
+  type AuditMessage,
+  type HealthMessage,
+  type SiteMessage,
+} from '@hazmon/uplink/contract';
 import { HubDatabase, type Rejection, type StreamAudit, type StreamEvent } from './postgres.ts';
 import { writeAggregates } from './victoria.ts';
 
@@ -74,7 +83,7 @@ interface Batch {
 
 /** Sorts a message into the batch, or into its rejections when its subject or payload breaks the contract. */
 function sortInto(batch: Batch, message: JsMsg): void {
-  const reject = (reason: string): void => void batch.rejections.push({ streamSeq: message.seq, subject: message.subject, reason });
+  const reject = (reason: string): void => void batch.rejections.push({ streamSeq: message.seq, gateway: gatewayOfUplinkSubject(message.subject), subject: message.subject, reason });
   const target = parseUplinkSubject(message.subject);
   if (target === null) return reject('subject outside the uplink contract');
   let data: unknown;

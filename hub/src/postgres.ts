@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { AuditMessage, EventMessage, HealthMessage, SiteMessage } from '@hazmon/uplink/contract';
+import { AUDIT_CHAIN_SCHEMA, advanceAuditChains, advanceEveryAuditChain, findRewrittenRows } from './audit-chain.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alarm_events (
@@ -116,6 +117,8 @@ CREATE TABLE IF NOT EXISTS rejected_messages (
   reason TEXT NOT NULL,
   received_at BIGINT NOT NULL
 );
+-- Whose they were, for the regulator API (/api/v1/rejections and the sites' count); rows of older hubs have none.
+ALTER TABLE rejected_messages ADD COLUMN IF NOT EXISTS gateway TEXT;
 `;
 
 /** An event with the hub stream's sequence it came in. */
@@ -132,6 +135,8 @@ export interface StreamAudit {
 
 export interface Rejection {
   readonly streamSeq: number;
+  /** Whose credentials published it (the subject's gateway token); null for a subject no gateway may publish to. */
+  readonly gateway: string | null;
   readonly subject: string;
   readonly reason: string;
 }
@@ -146,7 +151,8 @@ export class HubDatabase {
     client.on('error', () => undefined);
     await client.connect();
     try {
-      await client.query(SCHEMA);
+      await client.query(SCHEMA + AUDIT_CHAIN_SCHEMA);
+      await advanceEveryAuditChain(client, Date.now());
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -154,7 +160,10 @@ export class HubDatabase {
     return new HubDatabase(client);
   }
 
-  /** Writes one batch in one transaction: events and audit rows (duplicates ignored), the latest health and site per gateway, rejections. */
+  /**
+   * Writes one batch in one transaction: events and audit rows (duplicates ignored; each gateway's audit chain checked on,
+   * audit-chain.ts), the latest health and site per gateway, rejections.
+   */
   async write(
     batch: {
       readonly events: readonly StreamEvent[];
@@ -169,7 +178,11 @@ export class HubDatabase {
     await client.query('BEGIN');
     try {
       if (batch.events.length > 0) await this.insertEvents(batch.events, receivedAt);
-      if (batch.audit.length > 0) await this.insertAudit(batch.audit, receivedAt);
+      if (batch.audit.length > 0) {
+        await this.insertAudit(batch.audit, receivedAt);
+        const sent = batch.audit.map(({ row }) => row);
+        await advanceAuditChains(client, new Set(sent.map((row) => row.gateway)), await findRewrittenRows(client, sent), receivedAt);
+      }
       for (const health of batch.health) {
         await client.query(
           `INSERT INTO gateway_health (gateway, t, healthy, alive, reasons, active_alarms, grades, received_at, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -190,8 +203,9 @@ export class HubDatabase {
       }
       for (const site of batch.sites) await this.upsertSite(site, receivedAt);
       for (const rejection of batch.rejections) {
-        await client.query('INSERT INTO rejected_messages (id, subject, reason, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
+        await client.query('INSERT INTO rejected_messages (id, gateway, subject, reason, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [
           rejection.streamSeq,
+          rejection.gateway,
           rejection.subject,
           rejection.reason,
           receivedAt,

@@ -239,6 +239,8 @@ interface SiteAnswer {
   majorHazardGrade: { r: number; grade: number } | null;
   link: unknown;
   refusals: number;
+  rejected: number;
+  auditChain: { verifiedThrough: number; received: number; problem: { seq: number; problem: string; message: string } | null } | null;
   online: boolean;
   points: number;
   health: { activeAlarms: Record<string, number> } | null;
@@ -321,6 +323,7 @@ describe('the hub regulator API', () => {
       '/api/v1/logout',
       '/api/v1/points',
       '/api/v1/refusals',
+      '/api/v1/rejections',
       '/api/v1/session',
       '/api/v1/sites',
     ]);
@@ -368,9 +371,14 @@ describe('the hub regulator API', () => {
     expect([all.body.sites[0]!.areaGrades, all.body.sites[0]!.majorHazardGrade]).toEqual([GW_A_GRADES.areas, GW_A_GRADES.majorHazard]);
     expect([all.body.sites[1]!.areaGrades, all.body.sites[1]!.majorHazardGrade]).toEqual([{}, null]);
     // This hub has no NATS system user: it cannot see the links (tests/hub/link.test.ts has one).
-    expect(all.body.sites.map((site) => [site.link, site.refusals])).toEqual([
-      [null, 0],
-      [null, 0],
+    expect(all.body.sites.map((site) => [site.link, site.refusals, site.rejected])).toEqual([
+      [null, 0, 0],
+      [null, 0, 0],
+    ]);
+    // Both audit logs arrived whole and hash-chained: checked by the hub on arrival.
+    expect(all.body.sites.map((site) => site.auditChain)).toEqual([
+      { verifiedThrough: AUDIT_ROWS, received: AUDIT_ROWS, problem: null },
+      { verifiedThrough: AUDIT_ROWS, received: AUDIT_ROWS, problem: null },
     ]);
     const linkHealth = await get<ErrorAnswer>(`/api/v1/link-health?from=${HOUR0}&to=${HOUR0 + 3_600_000}`);
     expect(linkHealth.status).toBe(409);
@@ -747,6 +755,85 @@ describe('the hub regulator API', () => {
     await expectInvalid(`/api/v1/export?what=alarm-events&from=${from}&to=${to}&region=north`, 'region');
     await expectInvalid(`/api/v1/export?what=alarm-events&from=${from}&to=${to}&points=GD-1`, 'points');
     expect((await get(`/api/v1/export?what=alarm-events&from=${from}&to=${to}`, null)).status).toBe(401);
+  });
+
+  it("lists the gateways' messages it refused, paged by the stream's id and filtered by gateway, and counts them on the sites", async () => {
+    interface Rejection {
+      id: number;
+      gateway: string | null;
+      kind: string | null;
+      subject: string;
+      reason: string;
+      receivedAt: number;
+    }
+    type RejectionPage = { rejections: Rejection[]; next: number };
+    const before = (await get<RejectionPage>('/api/v1/rejections')).body.next;
+    // Both in the stream (GW-B's own subjects), both outside the contract: a priority no gateway sends, a kind there is not.
+    await send('GW-B', 'events', 'broken-priority', { ...event('GW-B', 9_001), priority: 'urgent' });
+    await clients.get('GW-B')!.publish('hazmon.GW-B.weather', '{}', { msgID: 'weather-1' });
+    const all = await waitFor('both refused by the hub', async () => {
+      const page = await get<RejectionPage>(`/api/v1/rejections?after=${before}`);
+      return page.body.rejections.length === 2 ? page.body : undefined;
+    });
+    expect(all.rejections.map(({ gateway, kind, subject }) => [gateway, kind, subject])).toEqual([
+      ['GW-B', 'events', 'hazmon.GW-B.events'],
+      ['GW-B', null, 'hazmon.GW-B.weather'],
+    ]);
+    expect(all.rejections[0]!.reason).toMatch(/^events payload: priority: /);
+    expect(all.rejections[1]!.reason).toBe('subject outside the uplink contract');
+    expect(all.next).toBe(all.rejections[1]!.id);
+    const first = await get<RejectionPage>(`/api/v1/rejections?after=${before}&limit=1`);
+    expect(first.body.rejections).toEqual([all.rejections[0]]);
+    expect((await get<RejectionPage>(`/api/v1/rejections?after=${first.body.next}&limit=1`)).body.rejections).toEqual([all.rejections[1]]);
+    expect((await get<RejectionPage>(`/api/v1/rejections?after=${all.next}`)).body).toEqual({ rejections: [], next: all.next });
+    expect((await get<RejectionPage>(`/api/v1/rejections?after=${before}&gateway=GW-A`)).body.rejections).toEqual([]);
+    const sites = (await get<{ sites: SiteAnswer[] }>('/api/v1/sites')).body.sites;
+    expect(sites.map((site) => [site.gateway, site.rejected])).toEqual([
+      ['GW-A', 0],
+      ['GW-B', 2],
+    ]);
+    await expectInvalid('/api/v1/rejections?after=-1', 'after');
+    await expectInvalid('/api/v1/rejections?limit=0', 'limit');
+    await expectInvalid('/api/v1/rejections?gateway=GW.B', 'gateway');
+  });
+
+  it("checks each gateway's audit chain on arrival: a row waiting for a missing one, a row rewritten after it was sent, a row edited", async () => {
+    const chainOf = async (gateway: string) => (await get<{ sites: SiteAnswer[] }>(`/api/v1/sites?gateway=${gateway}`)).body.sites[0]!.auditChain;
+    const chained = (gateway: string, from: AuditMessage, count: number): AuditMessage[] => {
+      const rows: AuditMessage[] = [];
+      for (let seq = from.seq + 1, prevHash = from.hash; seq <= from.seq + count; seq++) {
+        const fields = { seq, time: HOUR0 + seq, who: 'sup', action: 'threshold_change', target: 'GD-1.concentration/hi', details: null, prevHash };
+        const hash = auditRowHash(fields);
+        rows.push({ v: UPLINK_VERSION, gateway, ...fields, hash });
+        prevHash = hash;
+      }
+      return rows;
+    };
+    const [next, afterNext] = chained('GW-B', auditLog('GW-B').at(-1)!, 2);
+    // The row after a missing one waits for it, then both are checked.
+    await send('GW-B', 'audit', afterNext!.seq, afterNext);
+    await waitFor('the later row at the hub', async () => (await chainOf('GW-B'))?.received === AUDIT_ROWS + 2);
+    expect(await chainOf('GW-B')).toEqual({ verifiedThrough: AUDIT_ROWS, received: AUDIT_ROWS + 2, problem: null });
+    await send('GW-B', 'audit', next!.seq, next);
+    await waitFor('the gap filled', async () => (await chainOf('GW-B'))?.verifiedThrough === AUDIT_ROWS + 2);
+    expect((await chainOf('GW-B'))!.problem).toBeNull();
+
+    // Row 2 sent again, past the stream's duplicate window, rewritten with a hash of its own (the chain after it not).
+    const [, second] = auditLog('GW-B');
+    const rewritten = { ...second!, who: 'admin', hash: auditRowHash({ ...second!, who: 'admin' }) };
+    await send('GW-B', 'audit', '2.again', rewritten);
+    const broken = await waitFor('the rewrite seen', async () => (await chainOf('GW-B'))?.problem ?? undefined);
+    expect(broken).toMatchObject({ seq: 2, problem: 'rewritten' });
+    // The hub keeps the row it had; the page shows the problem.
+    const kept = (await get<{ rows: { seq: number; who: string }[] }>('/api/v1/audit?gateway=GW-B&limit=1000')).body.rows.filter((row) => row.seq === 2);
+    expect(kept.map((row) => row.who)).toEqual([second!.who]);
+
+    // A new row whose content is not what its hash covers: edited before it was sent.
+    const [edited] = chained('GW-A', auditLog('GW-A').at(-1)!, 1);
+    await send('GW-A', 'audit', edited!.seq, { ...edited!, target: 'GD-2.concentration/hi' });
+    const editedProblem = await waitFor('the edit seen', async () => (await chainOf('GW-A'))?.problem ?? undefined);
+    expect(editedProblem).toMatchObject({ seq: AUDIT_ROWS + 1, problem: 'content_changed' });
+    expect(await chainOf('GW-A')).toMatchObject({ verifiedThrough: AUDIT_ROWS, received: AUDIT_ROWS + 1 });
   });
 });
 

@@ -183,8 +183,8 @@ describe('the hub ingest', () => {
     // On its own subject, a payload claiming to be GW-B: taken by the stream, refused and recorded by the hub.
     await send(js, 'GW-A', 'events', 'forged', event('GW-B', 7));
     await waitFor('the refusal recorded', async () => (await query('SELECT 1 FROM rejected_messages')).length === 1, { everyMs: 200 });
-    const [refusal] = await query<{ subject: string; reason: string }>('SELECT subject, reason FROM rejected_messages');
-    expect(refusal).toEqual({ subject: 'hazmon.GW-A.events', reason: "payload of gateway GW-B on GW-A's subject" });
+    const [refusal] = await query<{ gateway: string; subject: string; reason: string }>('SELECT gateway, subject, reason FROM rejected_messages');
+    expect(refusal).toEqual({ gateway: 'GW-A', subject: 'hazmon.GW-A.events', reason: "payload of gateway GW-B on GW-A's subject" });
     expect(await eventCount('GW-B')).toBe(0);
     expect(hub.status.rejected).toBe(1);
   }, 30_000);

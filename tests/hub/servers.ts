@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as connectTcp } from 'node:net';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_CONSUMER, HUB_STREAM, runHubCli } from '@hazmon/hub';
@@ -308,6 +309,11 @@ export async function gatewayPublisher(nats: NatsServer, { gateway, password }: 
 export async function hubCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runHubCli(argv, { stdout: { write: (text: string) => (out += text) }, stderr: { write: (text: string) => (err += text) }, stopSignal: new Promise(() => undefined) });
+  const code = await runHubCli(argv, {
+    stdin: Readable.from([]),
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    stopSignal: new Promise(() => undefined),
+  });
   return { code, out, err };
 }

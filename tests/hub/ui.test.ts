@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@hazmon/agent/password';
 import { EXIT, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
-import { UPLINK_VERSION } from '@hazmon/uplink/contract';
+import { auditRowHash, GENESIS_HASH, UPLINK_VERSION } from '@hazmon/uplink/contract';
 import { connect } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +185,12 @@ users:
   await publishRedHistory();
   // GW-ORANGE's gateway once tried a wrong password: NATS refused it, the page says so.
   await expect(connect({ servers: nats.url, user: gatewayUserName('GW-ORANGE'), pass: 'wrong', reconnect: false })).rejects.toThrow(/Authorization Violation/i);
+  // And once sent an event its hub refused (no such priority): the page says its data is missing.
+  await publishers.get('GW-ORANGE')!.send('events', 'broken', { gateway: 'GW-ORANGE', priority: 'urgent' });
+  // GW-RED's audit log holds; GW-ORANGE's first row is not what its hash covers.
+  const login = { seq: 1, time: Date.now(), who: 'zhang', action: 'session_login', target: '10.0.0.5', details: null, prevHash: GENESIS_HASH };
+  await publishers.get('GW-RED')!.send('audit', 1, { v: UPLINK_VERSION, gateway: 'GW-RED', ...login, hash: auditRowHash(login) });
+  await publishers.get('GW-ORANGE')!.send('audit', 1, { v: UPLINK_VERSION, gateway: 'GW-ORANGE', ...login, who: 'admin', hash: auditRowHash(login) });
   // Every gateway but GW-OFFLINE keeps talking, as a live one does.
   heartbeat = setInterval(() => {
     for (const fixture of SITES) if (fixture.gateway !== 'GW-OFFLINE') void publishers.get(fixture.gateway)!.send('health', Date.now(), health(fixture));
@@ -270,6 +276,10 @@ describe("the bureau's page at the hub", () => {
     expect(await rowText(page, 'GW-YELLOW')).toContain('未上报');
     expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="link-score"]').textContent()).toMatch(/^24 小时：离线 \d+\.\d 小时，断线 0 次$/);
     await expect.poll(() => page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="refusals"]').textContent(), { timeout: 30_000 }).toBe('24 小时内 NATS 拒绝 1 次（凭据或主题不符）');
+    expect(await page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="rejected"]').textContent()).toBe('24 小时内中心拒收 1 条（不符合上传协议，数据缺失）');
+    expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="rejected"]').count()).toBe(0);
+    expect(await page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="audit-chain-problem"]').textContent()).toBe('审计链第 1 条异常：记录内容被改动');
+    expect(await page.locator('tr[data-gateway="GW-RED"] [data-testid="audit-chain-problem"]').count()).toBe(0);
     const offline = await rowText(page, 'GW-OFFLINE');
     expect(offline).toContain('离线');
     expect(await page.locator('tr[data-gateway="GW-OFFLINE"] [data-testid="silent-for"]').textContent()).toMatch(/^无消息( \d+ 分钟|不足 1 分钟)$/);
@@ -341,6 +351,7 @@ describe("the bureau's page at the hub", () => {
     await page.locator('[data-testid="aggregate-chart"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('h1').textContent()).toMatch(/朝阳燃气储配站\s*红色预警/);
     expect(await page.locator('[data-testid="location"]').textContent()).toBe('116.4600°E，39.9300°N（2 个测点坐标的中心）');
+    expect(await page.locator('[data-testid="audit-chain"]').textContent()).toBe('已校验至第 1 条');
     // The points of the gateway's config (GET /api/v1/points), each with its indicator's name or code and unit.
     expect(await page.locator('[data-testid="point"] option').allTextContents()).toEqual(POINT_LABELS);
     expect(await page.locator('[data-testid="chart-point"]').textContent()).toBe(POINT_LABELS[0]);

@@ -243,7 +243,7 @@ describe('hazmon-hub check-config: users', () => {
   it('names the field of each problem', async () => {
     const hash = await hashPassword('x', TEST_COST);
     const problems: [string, RegExp][] = [
-      ['users:\n  - { name: li, role: regulator, passwordHash: "correct horse" }\n', /users\.0\.passwordHash: a scrypt hash as `hazmon hash-password` prints it/],
+      ['users:\n  - { name: li, role: regulator, passwordHash: "correct horse" }\n', /users\.0\.passwordHash: a scrypt hash as `hazmon-hub hash-password` prints it/],
       [`users:\n  - { name: li, role: boss, passwordHash: "${hash}" }\n`, /users\.0\.role: /],
       [`users:\n  - { name: "li li", role: regulator, passwordHash: "${hash}" }\n`, /users\.0\.name: a name of 1 to 64 letters/],
       [`users:\n  - { name: li, role: regulator, passwordHash: "${hash}" }\n  - { name: li, role: regulator, passwordHash: "${hash}" }\n`, /users\.1\.name: user li is named twice/],

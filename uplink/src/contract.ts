@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+// The audit chain's hash is the agent's own code: the hub checks each gateway's chain with exactly what made it.
+export { auditRowHash, GENESIS_HASH } from '@hazmon/agent/audit-chain';
+
 /** Bumped when a payload changes in a way an older hub would misread; the hub refuses versions it does not know. */
 export const UPLINK_VERSION = 1;
 
@@ -56,6 +59,15 @@ export function gatewayOfNatsUser(user: string | undefined): string | null {
  */
 export function gatewayInboxPrefix(gateway: string): string {
   return `_INBOX_${gateway}`;
+}
+
+/**
+ * The gateway whose credentials publish to a subject (`hazmon.<gatewayCode>.…`, gatewayPublishSubjects), whatever its
+ * kind: a message the hub refuses is still that gateway's. Null for a subject no gateway may publish to.
+ */
+export function gatewayOfUplinkSubject(subject: string): string | null {
+  const [root, gateway] = subject.split('.');
+  return root === SUBJECT_ROOT && gatewayCode.safeParse(gateway).success ? gateway! : null;
 }
 
 /** The gateway and kind a subject names, or null for a subject outside the contract. */

@@ -425,7 +425,7 @@ export async function minuteRollupsAfter(connection: SerialConnection, points: P
 export async function alarmEventsAfter(connection: SerialConnection, afterSeq: number, limit: number): Promise<AlarmEventRow[]> {
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsAfter', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
   requireCount(limit, MAX_PAGE, 'alarmEventsAfter', 'limit');
-  const rows = await connection.rows(`SELECT * FROM alarm_events WHERE seq > $1 ORDER BY seq LIMIT ${limit}`, [afterSeq]);
+  const rows = await connection.jsonRows(`SELECT * FROM alarm_events WHERE seq > $1 ORDER BY seq LIMIT ${limit}`, 'seq', [afterSeq]);
   return rows.map(alarmEventFromRow);
 }
 
@@ -436,7 +436,7 @@ export async function alarmEventsInRange(connection: SerialConnection, query: Al
   requireRange(query.from, query.to, 'alarmEventsInRange');
   requireCount(limit, MAX_PAGE, 'alarmEventsInRange', 'limit');
   const points = query.pointIds === undefined ? '' : `AND point_id IN (${query.pointIds.length === 0 ? 'NULL' : query.pointIds.map(sqlString).join(', ')})`;
-  const rows = await connection.rows(`SELECT * FROM alarm_events WHERE seq > $1 AND t >= $2 AND t < $3 ${points} ORDER BY seq LIMIT ${limit}`, [afterSeq, query.from, query.to]);
+  const rows = await connection.jsonRows(`SELECT * FROM alarm_events WHERE seq > $1 AND t >= $2 AND t < $3 ${points} ORDER BY seq LIMIT ${limit}`, 'seq', [afterSeq, query.from, query.to]);
   return rows.map(alarmEventFromRow);
 }
 

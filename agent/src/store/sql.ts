@@ -13,7 +13,14 @@ export type SqlRow = Record<string, JS>;
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private connection: DuckDBConnection) {}
+  /**
+   * `runStatement` runs each piece of work given to exclusive() (for the read connection: again after it met a lowered
+   * memory_limit, LimitLowering.retried).
+   */
+  constructor(
+    private connection: DuckDBConnection,
+    private readonly runStatement: <T>(statement: () => Promise<T>) => Promise<T> = (statement) => statement(),
+  ) {}
 
   /**
    * Puts a connection to a reopened database in place of the current one, which it returns (for closing). Call it
@@ -27,10 +34,8 @@ export class SerialConnection {
 
   /** Runs `work` after everything queued before it, whether that succeeded or failed. */
   exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const result = this.tail.then(
-      () => work(this.connection),
-      () => work(this.connection),
-    );
+    const run = () => this.runStatement(() => work(this.connection));
+    const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -43,6 +48,20 @@ export class SerialConnection {
 
   rows(sql: string, params: SqlParams = []): Promise<SqlRow[]> {
     return this.exclusive((connection) => readRows(connection, sql, params));
+  }
+
+  /**
+   * The rows of `select` in `orderBy`'s order, as rows() gives them but with numbers for BIGINTs (exact below 2^53: ids,
+   * epoch ms), made into one JSON text by DuckDB off the event loop and parsed here at once: node-api builds each value
+   * of each row on the event loop (a page of 1,000 alarm events: ~14 ms under the unit's V8 flags, against ~2 ms to
+   * parse the text), where it delays every other request, poll and commit.
+   */
+  jsonRows(select: string, orderBy: string, params: SqlParams = []): Promise<SqlRow[]> {
+    return this.exclusive(async (connection) => {
+      const reader = await connection.runAndReadAll(`SELECT to_json(list(page ORDER BY page.${orderBy}))::VARCHAR AS page FROM (${select}) page`, toValues(params));
+      const page = reader.getRowsJS()[0]?.[0];
+      return page === null || page === undefined ? [] : (JSON.parse(String(page)) as SqlRow[]);
+    });
   }
 
   /**

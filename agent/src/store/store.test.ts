@@ -540,6 +540,31 @@ describe('HazmonStore schema and ingest', () => {
     expect(audits.map((row) => row.seq)).toEqual([3, 4, 5]);
   });
 
+  it('reads alarm events back exactly as they were appended: texts with quotes, escapes, controls and non-ASCII, NULLs, nested details', async () => {
+    const { store } = await openStore();
+    const texts = ['say "stop"', 'back\\slash / slash', 'tab\there\nnew line\r', '\u0001\u001f control', '甲烷 ≥ 25 %LEL 🔥', "it's", ' ', '{"not":"json"}'];
+    const appended = [];
+    for (const [i, text] of texts.entries()) {
+      appended.push(
+        await store.appendAlarmEvent({
+          time: T0 + i,
+          pointId: i % 3 === 0 ? null : `P-${text}`,
+          ruleId: `r.${i}`,
+          kind: 'raised',
+          stateAfter: 'unack_active',
+          priority: i % 2 === 0 ? 'high' : null,
+          who: i % 4 === 1 ? null : text,
+          why: text,
+          details: i % 2 === 0 ? null : { text, nested: { list: [1, 2.5, -3e-7, null, text], big: 2 ** 53 - 1 } },
+        }),
+      );
+    }
+    expect(await store.alarmEventsAfter(0, 100)).toEqual(appended);
+    const inRange = await store.reader().alarmEventsInRange({ from: T0, to: T0 + texts.length, pointIds: appended.flatMap((event) => event.pointId ?? []) });
+    expect(inRange).toEqual(appended.filter((event) => event.pointId !== null));
+    expect(await store.alarmEventsAfter(appended.length, 100)).toEqual([]);
+  });
+
   it('latestActionEvents: the last commanded or released event of each action, surviving a reopen', async () => {
     const { store, path } = await openStore();
     const action = (time: number, ruleId: string, kind: string) => store.appendAlarmEvent({ time, pointId: 'XV-1', ruleId, kind, stateAfter: kind === 'action_released' ? 'release' : 'close' });
@@ -673,6 +698,31 @@ describe('HazmonStore schema and ingest', () => {
     expect(events.filter((event) => event.kind === 'flush_failed')).toEqual([]);
     const [counts] = await readBack<{ readings: bigint; alarms: bigint }>(path, 'SELECT (SELECT count(*) FROM raw_readings) AS readings, (SELECT count(*) FROM alarm_events) AS alarms');
     expect(counts).toEqual({ readings: BigInt(written), alarms: 40n });
+  });
+
+  it('answers reads while a release of cached blocks holds the writes', async () => {
+    let releasing = false;
+    let letGo = (): void => undefined;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const releases = (): Promise<void> => {
+      releasing = true;
+      return held;
+    };
+    const { store } = await openStore({ checkpointIntervalMs: 0, faults: { releasing: releases } });
+    await store.registerPoints([point('A')]);
+    for (let i = 0; i < 100; i++) store.writeReading(reading('A', T0 + i, i));
+    await store.flush();
+    let checkpointed = false;
+    const checkpointing = store.checkpoint().then(() => (checkpointed = true));
+    await waitFor('the release to hold the writes', () => releasing);
+    // Before, a release held the read connection too: these waited for it.
+    const [rows, events] = await Promise.all([store.rawReadings('A', T0, T0 + 100), store.reader().alarmEventsAfter(0)]);
+    expect(checkpointed).toBe(false);
+    expect(rows.map((row) => row.value)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(events).toEqual([]);
+    letGo();
+    await checkpointing;
+    expect((await store.duckdbMemory()).limitBytes).toBe(DEFAULT_STORE_MEMORY_LIMIT_MB * 2 ** 20);
   });
 
   it('gives DuckDB the configured memory limit, a spill folder beside the file, one thread and no vacuum tasks', async () => {

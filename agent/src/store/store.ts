@@ -37,6 +37,7 @@ import type {
   StoreStats,
 } from './types.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
+import { LimitLowering } from './limit-lowering.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 
 const FLUSH_LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] as const;
@@ -147,7 +148,7 @@ function parseDuckdbBytes(text: string): number {
  */
 type StoreMode =
   | { readonly name: 'open' }
-  /** releaseCachedBlocks has DuckDB's memory_limit lowered: nothing else may allocate in DuckDB. */
+  /** releaseCachedBlocks has DuckDB's memory_limit lowered: no write may allocate in DuckDB (reads run again after it). */
   | { readonly name: 'releasing_blocks' }
   /** A CHECKPOINT runs: DuckDB refuses a plain one while another transaction (a raw commit) is open. */
   | { readonly name: 'checkpointing' }
@@ -250,6 +251,8 @@ export class HazmonStore {
     private readonly durableConnection: SerialConnection,
     private readonly maintenance: SerialConnection,
     private readonly reads: SerialConnection,
+    /** releaseCachedBlocks' moments of lowered memory_limit, which the reads (not held for them) run again after. */
+    private readonly lowering: LimitLowering,
     private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
@@ -350,6 +353,7 @@ export class HazmonStore {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `${quote(options.path)} has store schema version ${num(version.v)}; this agent knows ${SCHEMA_VERSION}`);
     }
     const ingestConnection = await connectToStore(instance);
+    const lowering = new LimitLowering();
     const [lastText] = await maintenance.rows('SELECT max(text_id) AS id FROM reason_texts');
     const store = new HazmonStore(
       instance,
@@ -358,7 +362,8 @@ export class HazmonStore {
       (lastText?.id === null || lastText?.id === undefined ? 0 : num(lastText.id)) + 1,
       new SerialConnection(await connectToStore(instance)),
       maintenance,
-      new SerialConnection(await connectToStore(instance)),
+      new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement)),
+      lowering,
       { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent, faults: options.faults },
       queueCapacity,
     );
@@ -700,10 +705,12 @@ export class HazmonStore {
    * Drops the blocks DuckDB keeps cached once a checkpoint wrote them (they are on disk and are read again when a
    * query needs them): otherwise they fill its buffer pool up to memory_limit, which the RSS of a gateway running for
    * hours then carries. Lowering memory_limit makes DuckDB evict every block not in use (it refuses, after evicting
-   * what it could, when more than the low value is in use), and the limit goes back at once. Nothing else may
-   * allocate in DuckDB meanwhile, or it would meet the lowered limit: the maintenance, read and durable connections
-   * are held first (a job or query under way is waited for; an alarm append waits the few ms of the two statements),
-   * and a raw flush falling due returns without committing (its readings stay queued for the next flush).
+   * what it could, when more than the low value is in use, and the limit stays), and the limit goes back in the same
+   * call, so the low limit lasts no turn of the event loop. Writes must not meet it: the maintenance and durable
+   * connections are held first (a job under way is waited for; an alarm append waits the few ms of the call), and a
+   * raw flush falling due returns without committing (its readings stay queued for the next flush). Reads are not
+   * held (a user's query would wait behind the release and what it waits for): one that meets the low limit fails
+   * for lack of memory and runs again once the limit is back (LimitLowering).
    */
   private releaseCachedBlocks(): Promise<void> {
     this.releaseRunning ??= this.lowerLimitForAMoment().finally(() => {
@@ -713,15 +720,22 @@ export class HazmonStore {
   }
 
   private lowerLimitForAMoment(): Promise<void> {
-    return this.holdingConnections((maintenance) =>
-      this.pausingFlushes('releasing_blocks', async () => {
-        try {
-          await maintenance.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'`).catch(() => undefined);
-        } finally {
-          // Flushes go on even when the limit could not be put back (the next checkpoint turn tries again).
-          await maintenance.run(`SET memory_limit = '${this.options.memoryLimitMb}MiB'`);
-        }
-      }),
+    const restore = `SET memory_limit = '${this.options.memoryLimitMb}MiB'`;
+    return this.maintenance.exclusive((maintenance) =>
+      this.durableConnection.exclusive(() =>
+        this.pausingFlushes('releasing_blocks', () =>
+          this.lowering.during(async () => {
+            await this.options.faults?.releasing?.();
+            try {
+              await maintenance.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'; ${restore}`);
+            } catch {
+              // Refused (a read beside uses more than the low value) or failed: put it back in any case; flushes go
+              // on even when that fails (the next checkpoint turn tries again).
+              await maintenance.run(restore);
+            }
+          }),
+        ),
+      ),
     );
   }
 
@@ -884,9 +898,12 @@ export class HazmonStore {
     await this.rawWriter.attach();
   }
 
-  /** DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. */
+  /**
+   * DuckDB's memory_limit, what its buffer manager holds now (blocks, query state) and what it spilled, in bytes. On
+   * the maintenance connection, which a release of cached blocks holds: not the lowered limit of that moment.
+   */
   async duckdbMemory(): Promise<DuckdbMemory> {
-    const [row] = await this.reads.rows(
+    const [row] = await this.maintenance.rows(
       `SELECT (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') AS limit_text,
               (SELECT value FROM duckdb_settings() WHERE name = 'temp_directory') AS temp_directory,
               sum(memory_usage_bytes) AS used, sum(temporary_storage_bytes) AS spilled

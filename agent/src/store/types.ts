@@ -69,6 +69,11 @@ export interface StoreFaultHooks {
    * make a job fail, a setting read back.
    */
   readonly opened?: (database: FaultDrillDatabase) => void;
+  /**
+   * Awaited by each release of cached blocks once it holds what it holds (the maintenance and durable connections,
+   * raw flushes paused), before it lowers memory_limit: a test keeps a release there.
+   */
+  readonly releasing?: () => Promise<void>;
 }
 
 /** The store's database as StoreFaultHooks.opened hands it out. */

@@ -40,6 +40,9 @@ import {
   REFUSAL_PAGE,
   RefusalPageSchema,
   RefusalsQuery,
+  REJECTION_PAGE,
+  RejectionPageSchema,
+  RejectionsQuery,
   SiteListSchema,
   SitesQuery,
 } from './schemas.ts';
@@ -116,7 +119,12 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const { reader, now, offlineAfterMs, linkMonitored } = contextOf();
       const time = now();
       const filter = c.req.valid('query');
-      const [rows, connections, refusals] = await Promise.all([reader.sites(filter), linkMonitored ? reader.linkConnections(filter, time - DAY_MS, time) : [], reader.refusalCounts(time - DAY_MS)]);
+      const [rows, connections, refusals, rejected] = await Promise.all([
+        reader.sites(filter),
+        linkMonitored ? reader.linkConnections(filter, time - DAY_MS, time) : [],
+        reader.refusalCounts(time - DAY_MS),
+        reader.rejectionCounts(time - DAY_MS),
+      ]);
       const linkOf = lastDayLinkScores(connections, time);
       const sites = rows.map(({ health, ...row }) => {
         const grades = health?.grades ?? null;
@@ -131,6 +139,7 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
             health === null ? null : { time: health.time, receivedAt: health.receivedAt, healthy: health.healthy, alive: health.alive, reasons: health.reasons, activeAlarms: health.activeAlarms },
           link: linkMonitored ? linkOf(row.gateway) : null,
           refusals: refusals.get(row.gateway) ?? 0,
+          rejected: rejected.get(row.gateway) ?? 0,
         };
       });
       sites.sort(bySupervision);
@@ -279,6 +288,23 @@ export function createHubApp(contextOf: () => HubApiContext): OpenAPIHono<HubEnv
       const after = Number(afterText ?? 0);
       const refusals = await reader.refusals(after, Number(limit ?? REFUSAL_PAGE.default), filter);
       return c.json({ refusals, next: refusals.at(-1)?.id ?? after }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...readRoute(
+        '/api/v1/rejections',
+        "The gateways' messages the hub refused, with the stream's id > after, oldest first: a subject, payload or version outside the uplink contract, whose data is therefore missing here (the gateway's own store still has it)",
+      ),
+      request: { query: RejectionsQuery },
+      responses: { 200: { description: 'A page of rejections', content: json(RejectionPageSchema) }, ...ERRORS },
+    }),
+    async (c) => {
+      const { after: afterText, limit, gateway } = c.req.valid('query');
+      const after = Number(afterText ?? 0);
+      const rejections = await contextOf().reader.rejections(after, Number(limit ?? REJECTION_PAGE.default), { gateway });
+      return c.json({ rejections, next: rejections.at(-1)?.id ?? after }, 200);
     },
   );
 

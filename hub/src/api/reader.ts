@@ -2,8 +2,9 @@
  * What the regulator API reads from the hub's PostgreSQL tables (written by the ingest alone): sites with their last
  * health, alarm events and audit rows by the hub's id. Reads only, on a pool of its own.
  */
-import type { HealthMessage } from '@hazmon/uplink/contract';
+import { type HealthMessage, parseUplinkSubject, type UplinkKind } from '@hazmon/uplink/contract';
 import pg from 'pg';
+import type { AuditChainProblem } from '../audit-chain.ts';
 import type { LinkConnection } from './link-health.ts';
 import { createTokenTable, tokenName } from './tokens.ts';
 
@@ -33,6 +34,14 @@ export interface SiteRow {
   } | null;
   /** The latest of the hub's receipt times of the gateway's health, site and event messages. */
   readonly lastMessageAt: number | null;
+  /** Its audit chain as the hub checked it (hub/src/audit-chain.ts); null before any audit row. */
+  readonly auditChain: {
+    /** The last seq of the unbroken run from seq 1. */
+    readonly verifiedThrough: number;
+    /** The highest seq the hub has; above verifiedThrough without a problem: rows after a missing one wait for it. */
+    readonly received: number;
+    readonly problem: { readonly seq: number; readonly problem: AuditChainProblem; readonly message: string } | null;
+  } | null;
 }
 
 /** A gateway's devices as its latest health message carried them. */
@@ -115,6 +124,18 @@ export interface RefusalRow {
   readonly receivedAt: number;
 }
 
+/** A message of a gateway's that the hub refused (it broke the uplink contract), as the ingest recorded it. */
+export interface RejectionRow {
+  /** The message's sequence in the hub's stream. */
+  readonly id: number;
+  readonly gateway: string | null;
+  /** The uplink kind its subject names; null for a subject outside the contract. */
+  readonly kind: UplinkKind | null;
+  readonly subject: string;
+  readonly reason: string;
+  readonly receivedAt: number;
+}
+
 /** `$n` placeholders for the filters on `gateway` and the site JSON `site` of table alias `s`, from parameter `first` on. */
 function filterClause(filter: SiteFilter, first: number, gatewayColumn: string): { sql: string; values: string[] } {
   const conditions: string[] = [];
@@ -177,6 +198,11 @@ export class HubReader {
       active_alarms: Record<string, number> | null;
       grades: NonNullable<HealthMessage['grades']> | null;
       event_received_at: string | null;
+      chain_seq: string | null;
+      chain_problem_seq: string | null;
+      chain_problem: AuditChainProblem | null;
+      chain_problem_message: string | null;
+      audit_received: string | null;
     }>(
       `SELECT g.gateway, s.site, s.config_hash, s.received_at AS site_received_at,
               (SELECT count(*) FROM gateway_points p WHERE p.gateway = g.gateway) AS points,
@@ -185,10 +211,13 @@ export class HubReader {
                WHERE p.gateway = g.gateway AND jsonb_typeof(p.metadata -> 'longitude') = 'number' AND jsonb_typeof(p.metadata -> 'latitude') = 'number'
                HAVING count(*) > 0) AS location,
               h.t AS health_t, h.received_at AS health_received_at, h.healthy, h.alive, h.reasons, h.active_alarms, h.grades,
-              (SELECT e.received_at FROM alarm_events e WHERE e.gateway = g.gateway ORDER BY e.seq DESC LIMIT 1) AS event_received_at
+              (SELECT e.received_at FROM alarm_events e WHERE e.gateway = g.gateway ORDER BY e.seq DESC LIMIT 1) AS event_received_at,
+              c.seq AS chain_seq, c.problem_seq AS chain_problem_seq, c.problem AS chain_problem, c.problem_message AS chain_problem_message,
+              (SELECT max(a.seq) FROM audit_log a WHERE a.gateway = g.gateway) AS audit_received
        FROM (SELECT gateway FROM gateway_sites UNION SELECT gateway FROM gateway_health) AS g
        LEFT JOIN gateway_sites s ON s.gateway = g.gateway
        LEFT JOIN gateway_health h ON h.gateway = g.gateway
+       LEFT JOIN audit_chain_heads c ON c.gateway = g.gateway
        WHERE TRUE${where.sql}
        ORDER BY g.gateway`,
       where.values,
@@ -214,6 +243,14 @@ export class HubReader {
                 grades: row.grades,
               },
         lastMessageAt: received.length === 0 ? null : Math.max(...received),
+        auditChain:
+          row.audit_received === null
+            ? null
+            : {
+                verifiedThrough: Number(row.chain_seq ?? 0),
+                received: Number(row.audit_received),
+                problem: row.chain_problem === null ? null : { seq: Number(row.chain_problem_seq), problem: row.chain_problem, message: row.chain_problem_message ?? '' },
+              },
       };
     });
   }
@@ -387,6 +424,31 @@ export class HubReader {
   /** Refusals per gateway since a time (those of users that are no gateway's apart). */
   async refusalCounts(since: number): Promise<Map<string, number>> {
     const result = await this.pool.query<{ gateway: string; count: string }>('SELECT gateway, count(*) AS count FROM nats_refusals WHERE t >= $1 AND gateway IS NOT NULL GROUP BY gateway', [since]);
+    return new Map(result.rows.map((row) => [row.gateway, Number(row.count)]));
+  }
+
+  /** Rejected messages with stream seq > after, oldest first (one writer, the ingest, taking the stream in order, so ids commit in order). */
+  async rejections(after: number, limit: number, filter: { readonly gateway?: string | undefined }): Promise<RejectionRow[]> {
+    const result = await this.pool.query<{ id: string; gateway: string | null; subject: string; reason: string; received_at: string }>(
+      `SELECT id, gateway, subject, reason, received_at FROM rejected_messages WHERE id > $1 AND ($3::text IS NULL OR gateway = $3) ORDER BY id LIMIT $2`,
+      [after, limit, filter.gateway ?? null],
+    );
+    return result.rows.map((row) => ({
+      id: Number(row.id),
+      gateway: row.gateway,
+      kind: parseUplinkSubject(row.subject)?.kind ?? null,
+      subject: row.subject,
+      reason: row.reason,
+      receivedAt: Number(row.received_at),
+    }));
+  }
+
+  /** Rejected messages per gateway received since a time. */
+  async rejectionCounts(since: number): Promise<Map<string, number>> {
+    const result = await this.pool.query<{ gateway: string; count: string }>(
+      'SELECT gateway, count(*) AS count FROM rejected_messages WHERE received_at >= $1 AND gateway IS NOT NULL GROUP BY gateway',
+      [since],
+    );
     return new Map(result.rows.map((row) => [row.gateway, Number(row.count)]));
   }
 

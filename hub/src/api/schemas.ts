@@ -3,8 +3,9 @@ import { checkSpan, DAY_MS, epochMs, filterText, MINUTE_MS, pageSize } from '@ha
 import { z } from '@hono/zod-openapi';
 import { INTERVALS } from './aggregates.ts';
 import { EXPORT_KINDS } from './export.ts';
+import { AUDIT_CHAIN_PROBLEMS } from '../audit-chain.ts';
 import { REFUSAL_KINDS } from './reader.ts';
-import { DEVICES_PERIOD_DAYS, MAX_DEVICE_FAULTS, WARNING_GRADES } from '@hazmon/uplink/contract';
+import { DEVICES_PERIOD_DAYS, MAX_DEVICE_FAULTS, UPLINK_KINDS, WARNING_GRADES } from '@hazmon/uplink/contract';
 
 export const ErrorSchema = z
   .object({
@@ -84,6 +85,28 @@ const SiteSchema = z
       .nullable()
       .openapi({ description: "The gateway's NATS link over the last 24 hours (as in /api/v1/link-health); null when the hub has no NATS system user (`nats.system`)" }),
     refusals: z.number().int().openapi({ description: "What NATS refused the gateway's user in the last 24 hours (/api/v1/refusals)" }),
+    auditChain: z
+      .object({
+        verifiedThrough: z.number().int().openapi({ description: 'The last audit seq of the unbroken chain from seq 1, each row hashed and linked as the gateway made it' }),
+        received: z.number().int().openapi({ description: 'The highest audit seq the hub has; above verifiedThrough with no problem, the rows after a missing one wait for it' }),
+        problem: z
+          .object({
+            seq: z.number().int(),
+            problem: z.enum(AUDIT_CHAIN_PROBLEMS).openapi({
+              description:
+                '`content_changed`: a row whose hash is not that of its content; `chain_broken`: a row not linked to the one before; `rewritten`: a row sent again with another hash than the one the hub kept',
+            }),
+            message: z.string(),
+          })
+          .nullable()
+          .openapi({ description: 'The first problem the hub met: the check stops there (what follows a broken link proves nothing)' }),
+      })
+      .nullable()
+      .openapi({ description: "The gateway's audit hash chain as the hub checked it on arrival, from its own copy; null before any audit row" }),
+    rejected: z
+      .number()
+      .int()
+      .openapi({ description: "The gateway's messages the hub refused in the last 24 hours, by the hub's receipt: they broke the uplink contract, so their data is not here (/api/v1/rejections)" }),
     lastMessageAt: z.number().nullable().openapi({ description: "The hub's receipt time of the gateway's latest health, site or event message, epoch ms UTC" }),
     health: z
       .object({
@@ -317,6 +340,31 @@ const RefusalSchema = z
   .openapi('Refusal');
 
 export const RefusalPageSchema = z.object({ refusals: z.array(RefusalSchema), next: z.number().int().openapi({ description: 'Pass as `after` for the next page' }) }).openapi('RefusalPage');
+
+export const REJECTION_PAGE = { default: 100, max: 1000 } as const;
+
+export const RejectionsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'a rejection id (a whole number >= 0)')
+    .optional()
+    .openapi({ description: 'The id of the last rejection you have (the `next` of the previous page); 0 or none from the start' }),
+  limit: pageSize(REJECTION_PAGE.max, REJECTION_PAGE.default),
+  gateway: gateway.optional(),
+});
+
+const RejectionSchema = z
+  .object({
+    id: z.number().int().openapi({ description: "The message's sequence in the hub's stream" }),
+    gateway: z.string().nullable().openapi({ description: 'Whose credentials published it (its subject names the gateway); null for a subject no gateway may publish to' }),
+    kind: z.enum(UPLINK_KINDS).nullable().openapi({ description: 'The kind its subject names; null for a subject outside the uplink contract' }),
+    subject: z.string(),
+    reason: z.string().openapi({ description: 'What broke the contract: the subject, not JSON, the first field of the payload that fails, or a payload naming another gateway' }),
+    receivedAt: z.number().openapi({ description: 'When the hub refused it, epoch ms UTC' }),
+  })
+  .openapi('Rejection');
+
+export const RejectionPageSchema = z.object({ rejections: z.array(RejectionSchema), next: z.number().int().openapi({ description: 'Pass as `after` for the next page' }) }).openapi('RejectionPage');
 
 export const POINT_PAGE = { default: 1000, max: 10_000 } as const;
 

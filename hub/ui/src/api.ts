@@ -74,6 +74,14 @@ export interface HubSite {
   readonly link: { readonly connected: boolean; readonly onlineHours: number; readonly offlineHours: number; readonly disconnections: number } | null;
   /** What NATS refused the gateway's user in the last 24 hours. */
   readonly refusals: number;
+  /** Its audit chain as the hub checked it on arrival; null before any audit row. */
+  readonly auditChain: {
+    readonly verifiedThrough: number;
+    readonly received: number;
+    readonly problem: { readonly seq: number; readonly problem: 'content_changed' | 'chain_broken' | 'rewritten'; readonly message: string } | null;
+  } | null;
+  /** Its messages the hub refused in the last 24 hours (outside the uplink contract: their data is missing here). */
+  readonly rejected: number;
   readonly lastMessageAt: number | null;
   readonly health: {
     readonly time: number;

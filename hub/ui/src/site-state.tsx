@@ -48,7 +48,10 @@ export function MajorHazard({ site }: { readonly site: HubSite }) {
   return <span data-testid="major-hazard">{t('list.majorHazardOf', { grade: t(`list.hazardGrade.g${grade.grade}`), r: grade.r.toFixed(1) })}</span>;
 }
 
-/** The link as provincial platforms score it (offline hours, disconnections) over the last 24 hours, and NATS refusals. */
+/**
+ * The link as provincial platforms score it (offline hours, disconnections) over the last 24 hours, what NATS refused
+ * the gateway and what the hub refused of its messages: data missing here for a reason the link score cannot show.
+ */
 export function LinkScore({ site }: { readonly site: HubSite }) {
   return (
     <>
@@ -62,7 +65,37 @@ export function LinkScore({ site }: { readonly site: HubSite }) {
           <strong class="form-error">{t('list.refusals', { count: site.refusals })}</strong>
         </div>
       )}
+      {site.rejected > 0 && (
+        <div data-testid="rejected">
+          <strong class="form-error">{t('list.rejected', { count: site.rejected })}</strong>
+        </div>
+      )}
     </>
+  );
+}
+
+/** The first problem the hub met in the gateway's audit chain, in red; nothing while the chain holds. */
+export function AuditChainProblem({ site }: { readonly site: HubSite }) {
+  const problem = site.auditChain?.problem;
+  if (!problem) return null;
+  return (
+    <div data-testid="audit-chain-problem">
+      <strong class="form-error">{t('site.auditChainProblem', { seq: problem.seq, problem: t(`site.auditProblem.${problem.problem}`) })}</strong>
+    </div>
+  );
+}
+
+/** How far the hub has checked the gateway's audit chain, and a row it still waits for. */
+export function AuditChainState({ site }: { readonly site: HubSite }) {
+  const chain = site.auditChain;
+  if (chain === null) return <span class="muted">{t('site.auditChainNone')}</span>;
+  if (chain.problem !== null) return <AuditChainProblem site={site} />;
+  const waiting = chain.received > chain.verifiedThrough;
+  return (
+    <span data-testid="audit-chain">
+      {t('site.auditChainVerified', { seq: chain.verifiedThrough })}
+      {waiting && <span class="muted">; {t('site.auditChainWaiting', { seq: chain.verifiedThrough + 1 })}</span>}
+    </span>
   );
 }
 

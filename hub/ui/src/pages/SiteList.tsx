@@ -7,7 +7,7 @@ import { Time } from '@hazmon/dashboard/ui/time';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
 import { RegionFilter, useRegion } from '../region.tsx';
-import { LinkScore, MajorHazard, percent, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
+import { AuditChainProblem, LinkScore, MajorHazard, percent, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
 import { useSites } from '../sites-data.ts';
 
 export function SiteListPage() {
@@ -49,6 +49,7 @@ export function SiteListPage() {
                       <div class="muted codes">
                         <span>{site.site?.enterprise?.code ?? '—'}</span> <span>{site.gateway}</span>
                       </div>
+                      <AuditChainProblem site={site} />
                     </td>
                     <td>
                       <SiteStateMarks site={site} />

@@ -12,7 +12,7 @@ import { useRoute } from 'preact-iso';
 import { type Aggregates, type GatewayCompleteness, get, type HubEvent, type HubPoint, type HubSite, loadPoints, pointLabel } from '../api.ts';
 import { ActiveAlarms } from '../alarms.tsx';
 import { t } from '../i18n.ts';
-import { LinkScore, MajorHazard, percent, SilentMark, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
+import { AuditChainState, LinkScore, MajorHazard, percent, SilentMark, SiteStateMarks, silentFor, siteName } from '../site-state.tsx';
 import { AggregateChart } from './AggregateChart.tsx';
 
 const HOUR_MS = 3_600_000;
@@ -87,6 +87,10 @@ function Identity({ site, completeness }: { readonly site: HubSite; readonly com
           <dd>
             {site.online ? t('state.online') : <SilentMark site={site} />} {silentFor(site, Date.now())}
             <LinkScore site={site} />
+          </dd>
+          <dt>{t('site.auditChain')}</dt>
+          <dd>
+            <AuditChainState site={site} />
           </dd>
           <dt>{t('site.lastMessage')}</dt>
           <dd>

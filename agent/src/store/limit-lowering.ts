@@ -1,0 +1,53 @@
+/**
+ * The moments the store lowers DuckDB's memory_limit to evict its cached blocks (HazmonStore.releaseCachedBlocks), as
+ * the read connection sees them. Reads are not held for a release (a user's trend or page would wait behind it and
+ * behind the alarm append it waits for), so a read may allocate while the limit is low: DuckDB then fails that
+ * statement with its out-of-memory error (a statement that fails takes nothing with it: reads write nothing but an
+ * export's part file, which running it again rewrites). Such a failure is no answer: the statement runs again once
+ * the limit is back.
+ */
+import { messageOf } from '@hazmon/errors';
+
+/** More retries than releases a statement can overlap in practice (one per checkpoint turn, every few seconds). */
+const MAX_RETRIES = 3;
+
+/** DuckDB's error for a statement that could not get its memory under the limit ("failed to allocate data of size ..."). */
+function isOutOfMemoryError(error: unknown): boolean {
+  return /\bOut of Memory Error\b/i.test(messageOf(error));
+}
+
+export class LimitLowering {
+  /** Lowerings begun, so a statement can tell that one overlapped it even when it is over by the time it failed. */
+  private begun = 0;
+  private under: Promise<void> | null = null;
+
+  /** Runs `lower` (the statements that lower the limit and put it back), marked as a lowering. */
+  async during(lower: () => Promise<void>): Promise<void> {
+    this.begun += 1;
+    const lowering = lower();
+    this.under = lowering.catch(() => undefined);
+    try {
+      await lowering;
+    } finally {
+      this.under = null;
+    }
+  }
+
+  /**
+   * `statement`'s result; when it failed for lack of memory while a lowering ran beside it, it runs again once that is
+   * over (a failure with no lowering beside it, or of any other kind, is the statement's own and is thrown).
+   */
+  async retried<T>(statement: () => Promise<T>): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      const begunBefore = this.begun;
+      const underBefore = this.under;
+      try {
+        return await statement();
+      } catch (error) {
+        const overlapped = underBefore !== null || this.begun !== begunBefore;
+        if (!overlapped || retry === MAX_RETRIES || !isOutOfMemoryError(error)) throw error;
+        await this.under;
+      }
+    }
+  }
+}
