@@ -135,6 +135,11 @@ export const EVENT_PAGE = { default: 100, max: 1000 } as const;
 /** A hub id as a cursor param (a stream sequence): `what` names it in the error. */
 const hubId = (what: string) => z.string().regex(/^(0|[1-9][0-9]{0,15})$/, `${what} (a whole number >= 0)`);
 const eventId = hubId('an event id');
+/** `after`, the cursor of a list read oldest first: the id of the last `what` the client has. */
+const afterCursor = (what: string) =>
+  hubId(`${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id`)
+    .optional()
+    .openapi({ description: `The id of the last ${what} you have (the \`next\` of the previous page); 0 or none from the start` });
 
 export const AlarmEventsQuery = z
   .strictObject({
@@ -183,7 +188,7 @@ export const AlarmEventPageSchema = z
 export const AUDIT_PAGE = { default: 100, max: 1000 } as const;
 
 export const AuditQuery = z.strictObject({
-  after: hubId('an audit row id').optional().openapi({ description: 'The id of the last audit row you have (the `next` of the previous page); 0 or none from the start' }),
+  after: afterCursor('audit row'),
   limit: pageSize(AUDIT_PAGE.max, AUDIT_PAGE.default),
   ...siteFilter,
   action: filterText.optional().openapi({ description: 'Only rows of this action (exact: alarm_command, alarm_handling, reset_action, threshold_change, session_login, ...)' }),
@@ -313,11 +318,7 @@ export const LinkHealthSchema = z
 export const REFUSAL_PAGE = { default: 100, max: 1000 } as const;
 
 export const RefusalsQuery = z.strictObject({
-  after: z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, 'a refusal id (a whole number >= 0)')
-    .optional()
-    .openapi({ description: 'The id of the last refusal you have (the `next` of the previous page); 0 or none from the start' }),
+  after: afterCursor('refusal'),
   limit: pageSize(REFUSAL_PAGE.max, REFUSAL_PAGE.default),
   gateway: gateway.optional(),
   kind: z.enum(REFUSAL_KINDS).optional().openapi({ description: "`authentication`: a wrong credential; `publish_permission`: a publish outside the user's subjects" }),
@@ -344,11 +345,7 @@ export const RefusalPageSchema = z.object({ refusals: z.array(RefusalSchema), ne
 export const REJECTION_PAGE = { default: 100, max: 1000 } as const;
 
 export const RejectionsQuery = z.strictObject({
-  after: z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, 'a rejection id (a whole number >= 0)')
-    .optional()
-    .openapi({ description: 'The id of the last rejection you have (the `next` of the previous page); 0 or none from the start' }),
+  after: afterCursor('rejection'),
   limit: pageSize(REJECTION_PAGE.max, REJECTION_PAGE.default),
   gateway: gateway.optional(),
 });
