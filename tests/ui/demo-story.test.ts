@@ -5,7 +5,7 @@
  * (acknowledged with a comment, its handling recorded, a latch reset once its condition cleared). The screenshots,
  * named story-<step>, feed the README's walkthrough (docs/screenshots/story-*.png).
  * Timeline (simulators/sites/demo-plant.yaml): T-101 overfill 3-18 s, NH3 leak 40-120 s, kitchen leak from 70 s with
- * KV-1 stuck open until 105 s, dust spark 120-123 s.
+ * KV-1 stuck open until 130 s, dust spark 120-123 s.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
