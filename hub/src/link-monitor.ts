@@ -7,7 +7,8 @@
  *   events are plain NATS messages, sent once: those of a time the hub was not listening are gone, and a server that
  *   stops sends no disconnect for its clients. A connection listed and not known is added from its start time; a known
  *   open connection no longer listed is closed at the previous look (its end unseen: counted offline from the last
- *   time the hub knew, never online on trust);
+ *   time the hub knew, never online on trust). A server's list is read in pages; one whose pages could not all be
+ *   read closes nothing at that look;
  * - closes a server's connections when it announces its shutdown (`$SYS.SERVER.<id>.SHUTDOWN`);
  * - records the auth error events (`$SYS.SERVER.*.CLIENT.AUTH.ERR`: a wrong password) and, from the servers' log files
  *   it is given, publish permission violations (nats-server 2.9 sends no event for those: nats-log.ts).
@@ -55,6 +56,14 @@ const connzReplySchema = z.object({
     .optional(),
 });
 type ConnzReply = z.output<typeof connzReplySchema>;
+type ListedConnection = NonNullable<ConnzReply['data']>['connections'][number];
+
+/** One server's open connections at a look; `complete` false when some may be missing from the list. */
+interface ServerConnections {
+  readonly server: ConnzReply['server'];
+  readonly connections: readonly ListedConnection[];
+  readonly complete: boolean;
+}
 
 /**
  * PostgreSQL refusing the data itself (SQLSTATE classes 22 data exception, 23 integrity, 42 syntax or access): the
@@ -70,8 +79,13 @@ const LOOK_EVERY_MS = 60_000;
 /** How long the look waits for the servers' answers. */
 const LOOK_WAIT_MS = 2000;
 const LOG_POLL_MS = 1000;
-/** More connections than this per server would need paging; a bureau's server holds fewer. */
-const CONNZ_LIMIT = 100_000;
+/** Connections per CONNZ page: a server with more gateways than this is read page by page. */
+const CONNZ_PAGE = 256;
+/**
+ * Each next page starts this many connections before the previous one ended: connections closing meanwhile shift
+ * the list (sorted by connection id) forward, and an open one must not fall between two pages.
+ */
+const CONNZ_PAGE_OVERLAP = 32;
 const BACKOFF_MS = [500, 1000, 2000, 5000] as const;
 const CLOSED_UNSEEN = "not connected at the hub's look: it closed unseen (a server that stopped, or while the hub was not listening); offline from the previous look";
 
@@ -256,30 +270,31 @@ export class LinkMonitor {
   private async look(): Promise<void> {
     if (this.stopped) return;
     const asked = Date.now();
-    const replies: ConnzReply[] = [];
+    const firstPages: ConnzReply[] = [];
     try {
-      const answers = await this.connection.requestMany('$SYS.REQ.SERVER.PING.CONNZ', JSON.stringify({ acc: this.options.account, auth: true, limit: CONNZ_LIMIT }), {
-        strategy: 'timer',
-        maxWait: LOOK_WAIT_MS,
-      });
+      const answers = await this.connection.requestMany('$SYS.REQ.SERVER.PING.CONNZ', this.connzRequest(0), { strategy: 'timer', maxWait: LOOK_WAIT_MS });
       for await (const answer of answers) {
         const reply = parseJson(answer, connzReplySchema);
         if (typeof reply === 'string') this.log(`hub link monitor: ignored a server's connections: ${reply}`);
-        else replies.push(reply);
+        else firstPages.push(reply);
       }
     } catch (error) {
       this.log(`hub link monitor: cannot look at the NATS servers' connections (${messageOf(error)})`);
       return;
     }
     // No server answered (the monitor's own link is down): nothing is known, nothing is closed.
-    if (replies.length === 0) return;
-    const open = replies.flatMap((reply) =>
-      (reply.data?.connections ?? []).flatMap((connection) => {
+    if (firstPages.length === 0) return;
+    const servers = await Promise.all(firstPages.map((reply) => this.restOfPages(reply)));
+    const open = servers.flatMap(({ server, connections }) =>
+      connections.flatMap((connection) => {
         const gateway = gatewayOfNatsUser(connection.authorized_user);
         if (gateway === null) return [];
-        return [{ serverId: reply.server.id, serverName: reply.server.name, gateway, user: connection.authorized_user!, ...connection }];
+        return [{ serverId: server.id, serverName: server.name, gateway, user: connection.authorized_user!, ...connection }];
       }),
     );
+    // A server whose list came back incomplete keeps its unlisted connections open: closing one that sat on a missing
+    // page would count an offline spell that never was.
+    const partlyListed = servers.filter((listed) => !listed.complete).map((listed) => listed.server.id);
     await this.enqueue("the servers' connections", async (db) => {
       await db.query('BEGIN');
       try {
@@ -295,8 +310,8 @@ export class LinkMonitor {
         }
         await db.query(
           `UPDATE link_connections SET disconnected_at = GREATEST(connected_at, $1), closed_by = 'look', reason = $2
-           WHERE disconnected_at IS NULL AND connected_at < $3 AND NOT ((server_id || ' ' || client_id) = ANY($4::text[]))`,
-          [Number(previous?.looked_at ?? asked), CLOSED_UNSEEN, asked, open.map((connection) => `${connection.serverId} ${connection.cid}`)],
+           WHERE disconnected_at IS NULL AND connected_at < $3 AND NOT ((server_id || ' ' || client_id) = ANY($4::text[])) AND NOT (server_id = ANY($5::text[]))`,
+          [Number(previous?.looked_at ?? asked), CLOSED_UNSEEN, asked, open.map((connection) => `${connection.serverId} ${connection.cid}`), partlyListed],
         );
         await db.query('INSERT INTO link_looks (id, looked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET looked_at = excluded.looked_at', [asked]);
         await db.query('COMMIT');
@@ -305,6 +320,41 @@ export class LinkMonitor {
         throw error;
       }
     });
+  }
+
+  private connzRequest(offset: number): string {
+    return JSON.stringify({ acc: this.options.account, auth: true, sort: 'cid', offset, limit: CONNZ_PAGE });
+  }
+
+  /**
+   * The server's further pages after its answer to the ping, each asked of that server alone. The list is complete
+   * when a page came back short and every page overlapped the one before (no connection can have slipped between).
+   */
+  private async restOfPages(first: ConnzReply): Promise<ServerConnections> {
+    const { server } = first;
+    const listed = new Map<number, ListedConnection>();
+    const incomplete = (why: string): ServerConnections => {
+      this.log(`hub link monitor: server ${server.name}'s connections past the first ${listed.size} unread (${why}); its unlisted ones stay open until the next look`);
+      return { server, connections: [...listed.values()], complete: false };
+    };
+    let page = first.data?.connections ?? [];
+    let offset = 0;
+    let lastCid = -1;
+    for (;;) {
+      // Sorted by connection id: the page must begin at or before the last one listed, or some may lie between.
+      if (offset > 0 && !(page.length > 0 && page[0]!.cid <= lastCid)) return incomplete('the list moved between two pages');
+      for (const connection of page) listed.set(connection.cid, connection);
+      lastCid = page.at(-1)?.cid ?? lastCid;
+      if (page.length < CONNZ_PAGE) return { server, connections: [...listed.values()], complete: true };
+      offset += CONNZ_PAGE - CONNZ_PAGE_OVERLAP;
+      try {
+        const reply = parseJson(await this.connection.request(`$SYS.REQ.SERVER.${server.id}.CONNZ`, this.connzRequest(offset), { timeout: LOOK_WAIT_MS }), connzReplySchema);
+        if (typeof reply === 'string') return incomplete(reply);
+        page = reply.data?.connections ?? [];
+      } catch (error) {
+        return incomplete(messageOf(error));
+      }
+    }
   }
 
   /** Reads what each log gained since the last read; a follow already waiting in the queue is not doubled. */

@@ -197,6 +197,22 @@ describe('link health at the hub', () => {
     await waitFor('GW-A disconnected at the hub', async () => !(await linkOf('GW-A')).connected);
   }, 60_000);
 
+  it("reads a server's connections page by page: a gateway listed past the first page is still connected after a look", async () => {
+    // GW-A's 300 connections come first by connection id, so GW-B's lies beyond the look's first page of 256.
+    const crowd: NatsConnection[] = [];
+    for (let batch = 0; batch < 6; batch++) crowd.push(...(await Promise.all(Array.from({ length: 50 }, () => gatewayConnection('GW-A', 'a-secret')))));
+    const gwB = await gatewayConnection('GW-B', 'b-secret');
+    await waitFor('GW-B connected at the hub', async () => (await linkOf('GW-B')).connected);
+    const before = (await linkOf('GW-B')).disconnections;
+    await hub!.close();
+    hub = await startHub(loadHubConfig(configPath), (line) => hubLog.push(line));
+    const link = await linkOf('GW-B');
+    expect([link.connected, link.disconnections]).toEqual([true, before]);
+    expect(hubLog.filter((line) => line.includes('unread'))).toEqual([]);
+    await Promise.all([...crowd, gwB].map((connection) => connection.close()));
+    await waitFor('GW-B disconnected at the hub', async () => !(await linkOf('GW-B')).connected);
+  }, 60_000);
+
   it('holds the events while PostgreSQL is down and records them once it is back', async () => {
     const before = (await linkOf('GW-B')).disconnections;
     await postgres.stop();
