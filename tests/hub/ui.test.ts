@@ -292,6 +292,9 @@ describe("the bureau's page at the hub", () => {
     await inEnglish(page, async () => {
       expect(await rowText(page, 'GW-RED')).toMatch(/Red warning|red/i);
       expect(await rowText(page, 'GW-OFFLINE')).toContain('Offline');
+      // One of each: in the singular.
+      expect(await page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="refusals"]').textContent()).toBe('NATS refused it once in 24 h (credential or subject)');
+      expect(await page.locator('tr[data-gateway="GW-ORANGE"] [data-testid="rejected"]').textContent()).toBe('Hub refused 1 message in 24 h (outside the uplink contract: data missing)');
       await shoot(page, 'hub-list');
     });
 
