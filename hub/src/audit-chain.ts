@@ -2,13 +2,13 @@
  * Each gateway's audit hash chain, checked by the hub as the rows arrive (in the ingest's transaction), so a regulator
  * learns from the hub's own copy when a gateway's log was edited or rewritten, not only by checking pages himself.
  *
- * A gateway's head is the last row of the unbroken run from seq 1: each next row must hash to its `hash` (the agent's
- * `auditRowHash`) and name the head's hash as `prevHash`. Rows after a gap wait for the missing one (the stream may
- * deliver out of order after a resend). At the first problem the head stops there and keeps it: what follows a broken
+ * A gateway's head is the last row of the unbroken run from seq 1: each next row must hash to its `hash` and name the
+ * head's hash as `prevHash` (judged by the agent's own `auditLinkProblem`, as its verifier does). Rows after a gap wait
+ * for the missing one (the stream may deliver out of order after a resend). At the first problem the head stops there and keeps it: what follows a broken
  * link proves nothing, and the problem stays visible until someone looks. A row sent again with another hash than the
  * one kept (the gateway's log rewritten after it was sent) is such a problem too, whichever row it was.
  */
-import { auditRowHash, GENESIS_HASH } from '@hazmon/uplink/contract';
+import { auditLinkProblem, GENESIS_HASH } from '@hazmon/uplink/contract';
 import type pg from 'pg';
 
 export const AUDIT_CHAIN_PROBLEMS = ['content_changed', 'chain_broken', 'rewritten'] as const;
@@ -106,6 +106,11 @@ async function headOf(client: pg.Client, gateway: string): Promise<Head> {
   return { seq: Number(row.seq), hash: row.hash, problem };
 }
 
+const HUB_PROBLEM_MESSAGES = {
+  content_changed: (seq: number) => `audit row seq ${seq}: its hash does not match its content: the row was edited before it was sent`,
+  chain_broken: (seq: number) => `audit row seq ${seq}: prevHash is not the hash of row ${seq - 1}: the log was edited together with its hashes`,
+} as const;
+
 async function walk(client: pg.Client, gateway: string, head: Head): Promise<void> {
   for (;;) {
     const { rows } = await client.query<AuditRowText>('SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log WHERE gateway = $1 AND seq > $2 ORDER BY seq LIMIT $3', [
@@ -116,13 +121,10 @@ async function walk(client: pg.Client, gateway: string, head: Head): Promise<voi
     for (const row of rows) {
       const seq = Number(row.seq);
       if (seq !== head.seq + 1) return;
-      const recomputed = auditRowHash({ seq, time: Number(row.t), who: row.who, action: row.action, target: row.target, details: row.details, prevHash: row.prev_hash });
-      if (recomputed !== row.hash) {
-        head.problem = { seq, problem: 'content_changed', message: `audit row seq ${seq}: its hash does not match its content: the row was edited before it was sent` };
-        return;
-      }
-      if (row.prev_hash !== head.hash) {
-        head.problem = { seq, problem: 'chain_broken', message: `audit row seq ${seq}: prevHash is not the hash of row ${seq - 1}: the log was edited together with its hashes` };
+      const stored = { seq, time: Number(row.t), who: row.who, action: row.action, target: row.target, details: row.details, prevHash: row.prev_hash, hash: row.hash };
+      const problem = auditLinkProblem(stored, head.hash);
+      if (problem !== null) {
+        head.problem = { seq, problem, message: HUB_PROBLEM_MESSAGES[problem](seq) };
         return;
       }
       head.seq = seq;

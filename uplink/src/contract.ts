@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 // The audit chain's hash is the agent's own code: the hub checks each gateway's chain with exactly what made it.
-export { auditRowHash, GENESIS_HASH } from '@hazmon/agent/audit-chain';
+export { auditLinkProblem, auditRowHash, GENESIS_HASH } from '@hazmon/agent/audit-chain';
 
 /** Bumped when a payload changes in a way an older hub would misread; the hub refuses versions it does not know. */
 export const UPLINK_VERSION = 1;

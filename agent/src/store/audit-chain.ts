@@ -26,6 +26,16 @@ export interface StoredAuditRow extends AuditHashInput {
 }
 
 /**
+ * What is wrong with one row of a chain: its hash not over its content (`content_changed`), or its `prevHash` not the
+ * hash of the row before it (`chain_broken`; not checked with `previousHash` null, after a gap). Null when it holds.
+ * The agent's verifier and the regulator hub's check of each gateway's chain both judge rows by it.
+ */
+export function auditLinkProblem(row: StoredAuditRow, previousHash: string | null): 'content_changed' | 'chain_broken' | null {
+  if (auditRowHash(row) !== row.hash) return 'content_changed';
+  return previousHash !== null && row.prevHash !== previousHash ? 'chain_broken' : null;
+}
+
+/**
  * Walks rows in seq order (they may come in pages; pass the state along) and names every row that is
  * missing, duplicated, edited, or no longer linked to its predecessor.
  */
@@ -43,17 +53,17 @@ export class AuditChainVerifier {
     }
     const gap = row.seq > this.expectedSeq;
     if (gap) this.reportMissing(this.expectedSeq, row.seq - 1);
-    const recomputed = auditRowHash(row);
-    if (recomputed !== row.hash) {
+    const problem = auditLinkProblem(row, gap ? null : this.previousHash);
+    if (problem === 'content_changed') {
       this.problems.push({
         seq: row.seq,
-        problem: 'content_changed',
-        message: `audit row seq ${row.seq}: stored hash ${row.hash.slice(0, 12)}… does not match its content (recomputed ${recomputed.slice(0, 12)}…): the row was edited`,
+        problem,
+        message: `audit row seq ${row.seq}: stored hash ${row.hash.slice(0, 12)}… does not match its content: the row was edited`,
       });
-    } else if (!gap && row.prevHash !== this.previousHash) {
+    } else if (problem === 'chain_broken') {
       this.problems.push({
         seq: row.seq,
-        problem: 'chain_broken',
+        problem,
         message: `audit row seq ${row.seq}: prev_hash ${row.prevHash.slice(0, 12)}… is not the hash of row ${row.seq - 1} (${this.previousHash.slice(0, 12)}…): row ${row.seq - 1} was edited together with its hash`,
       });
     }
