@@ -142,7 +142,10 @@ export const RegulatorPointSchema = PointSchema.extend({
   equipmentCode: z.string().nullable().openapi({ description: 'EQUIP_CODE' }),
   gatewayCode: z.string().nullable().openapi({ description: 'GATEWAY_CODE' }),
   tagNumber: z.string().nullable().openapi({ description: 'BIT_NO' }),
-  range: z.array(z.number()).length(2).nullable().openapi({ description: "The measuring range [low, high] (LOW_VALUE..TOP_VALUE): the config's, else the device point's" }),
+  range: z
+    .tuple([z.number(), z.number()])
+    .nullable()
+    .openapi({ minItems: 2, maxItems: 2, description: "The measuring range [low, high] (LOW_VALUE..TOP_VALUE): the config's, else the device point's" }),
   longitude: z.number().nullable(),
   latitude: z.number().nullable(),
   hazardSourceCode: z.string().nullable(),

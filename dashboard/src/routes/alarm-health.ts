@@ -17,7 +17,7 @@ const AlarmHealthQuery = z
 const count = z.object({ start: z.number(), count: z.number().int() });
 const standing = z.object({ alarmId: z.string(), pointId: z.string().nullable(), priority: z.string().nullable(), state: z.string(), activeSince: z.number() });
 
-const AlarmHealthSchema = z
+export const AlarmHealthSchema = z
   .object({
     from: z.number(),
     to: z.number(),

@@ -69,7 +69,7 @@ const AuditRowSchema = z
   })
   .openapi('AuditRow');
 
-const AuditPageSchema = z
+export const AuditPageSchema = z
   .object({
     rows: z.array(AuditRowSchema),
     next: z.number().int().openapi({ description: 'Pass as `after` for the next page: the last seq examined' }),

@@ -23,7 +23,7 @@ const ShiftReportQuery = z
 const person = z.string().nullable();
 const eventBase = { seq: z.number().int(), time: z.number(), alarmId: z.string(), pointId: z.string().nullable(), who: person };
 
-const ShiftReportSchema = z
+export const ShiftReportSchema = z
   .object({
     from: z.number(),
     to: z.number(),

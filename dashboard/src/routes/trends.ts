@@ -43,7 +43,7 @@ const TrendsQuery = z
 const source = z.enum(['raw', '1m', '1h', '1d']);
 const limit = z.number().nullable();
 
-const TrendSchema = z
+export const TrendSchema = z
   .object({
     from: z.number(),
     to: z.number(),

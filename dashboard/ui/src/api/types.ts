@@ -1,4 +1,4 @@
-/** The API's answers as the pages use them (dashboard/src/schemas.ts is the source of truth). */
+/** The API's answers as the pages use them (the server's zod schemas are the source of truth; dashboard/src/ui-answer-types.test.ts has the type check hold these to them). */
 export type Priority = 'emergency' | 'high' | 'medium' | 'low';
 export const PRIORITIES: readonly Priority[] = ['emergency', 'high', 'medium', 'low'];
 export type AlarmState = 'normal' | 'unacknowledged_active' | 'acknowledged_active' | 'unacknowledged_returned';
