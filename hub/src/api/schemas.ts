@@ -74,7 +74,7 @@ const SiteSchema = z
     majorHazardGrade: z
       .object({
         r: z.number().openapi({ description: 'R = alpha * sum(beta_i q_i / Q_i) of the configured inventory' }),
-        grade: z.number().int().openapi({ description: '1 (R >= 100), 2 (50-100), 3 (10-50), 4 (< 10)' }),
+        grade: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).openapi({ description: '1 (R >= 100), 2 (50-100), 3 (10-50), 4 (< 10)' }),
       })
       .nullable()
       .openapi({

@@ -4,7 +4,7 @@
  */
 import { GradeMark } from '@hazmon/dashboard/ui/marks';
 import type { WarningGrade } from '@hazmon/dashboard/ui/types';
-import type { HubSite } from './api.ts';
+import type { HubSite } from './api-types.ts';
 import { t } from './i18n.ts';
 
 /**

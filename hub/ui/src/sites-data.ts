@@ -1,6 +1,7 @@
 /** The sites of the region shown, loaded on open and every 30 s (the list and the map read the same answer). */
 import { useEffect, useState } from 'preact/hooks';
-import { type GatewayCompleteness, type HubSite, loadSites } from './api.ts';
+import { loadSites } from './api.ts';
+import type { GatewayCompleteness, HubSite } from './api-types.ts';
 
 const REFRESH_MS = 30_000;
 

@@ -4,7 +4,7 @@
  * are in the table under it. Times on the axis as the rest of the page shows them.
  */
 import { formatTime, formatValue } from '@hazmon/dashboard/ui/format';
-import type { Bucket } from '../api.ts';
+import type { Bucket } from '../api-types.ts';
 import { t } from '../i18n.ts';
 
 const WIDTH = 960;

@@ -9,7 +9,7 @@
  */
 import { t as tDashboard } from '@hazmon/dashboard/ui/i18n';
 import { useLocation } from 'preact-iso';
-import type { HubSite } from '../api.ts';
+import type { HubSite } from '../api-types.ts';
 import { t } from '../i18n.ts';
 import { RegionFilter, useRegion } from '../region.tsx';
 import { type MapGrade, mapGrade, siteName } from '../site-state.tsx';
