@@ -23,7 +23,7 @@
  *   HAZMON_BENCH_STALL_NICE (default -15; needs root), ahead of the machine's other work on that CPU.
  *   Baseline: the ModbusPoller alone (no engine, no store) on the same lines and devices.
  * - agent RSS with the 10,000 points polled each second: the max over the whole run (start-up, window, stop) and the
- *   window's samples. Baseline: the poller alone.
+ *   window's samples; each alternated run's max with the max of each phase (start-up, warm-up, window, stop). Baseline: the poller alone.
  * - bytes on disk per raw reading after the closing checkpoint (file growth over the same store with its points
  *   registered and no reading, divided by the rows; from the fast run). Baseline: the uncompressed width of a raw row.
  * Targets from shared/README.md ("MB" there is read as 10^6 bytes: 150 MB = 143.05 MiB; figures here are MiB).
@@ -273,15 +273,27 @@ async function runPoller(helper: string, planPath: string, profiles: string, mea
   return { ...(JSON.parse(line) as PollerResult), rssMaxBytes: Math.max(...memory.samples.map((sample) => sample.rssBytes)) };
 }
 
-/** Max RSS of the samples and where it was seen; the window's min / median / max; the closing phase's max. */
+const PHASES = ['start-up', 'warm-up', 'window', 'stop'] as const;
+
+/** The phase of the run a sample was taken in. */
+function phaseOf(run: AgentRun, atMs: number): (typeof PHASES)[number] {
+  return atMs < run.startedAtMs ? 'start-up' : atMs < run.windowFromMs ? 'warm-up' : atMs <= run.windowToMs ? 'window' : 'stop';
+}
+
+/** Max RSS of the samples and where it was seen, and each phase's max; the window's min / median / max. */
 function rssFigures(run: AgentRun) {
   const max = run.samples.reduce((best, sample) => (sample.rssBytes > best.rssBytes ? sample : best));
-  const phase = max.atMs < run.startedAtMs ? 'start-up' : max.atMs < run.windowFromMs ? 'warm-up' : max.atMs <= run.windowToMs ? 'window' : 'stop';
+  const phase = phaseOf(run, max.atMs);
+  const phaseMax = new Map<(typeof PHASES)[number], number>();
+  for (const sample of run.samples) {
+    const at = phaseOf(run, sample.atMs);
+    phaseMax.set(at, Math.max(phaseMax.get(at) ?? 0, sample.rssBytes));
+  }
   const window = run.samples
     .filter((sample) => sample.atMs >= run.windowFromMs && sample.atMs <= run.windowToMs)
     .map((sample) => sample.rssBytes)
     .sort((a, b) => a - b);
-  return { max, phase, windowMin: window[0]!, windowMedian: window[Math.floor(window.length / 2)]!, windowMax: window.at(-1)! };
+  return { max, phase, phaseMax, windowMin: window[0]!, windowMedian: window[Math.floor(window.length / 2)]!, windowMax: window.at(-1)! };
 }
 
 /** The longest main-thread stall of a run's window beside the idle process's on the same CPU. */
@@ -293,8 +305,11 @@ function stallText(run: AgentRun): string {
 
 /** The run's max RSS with when it was seen. */
 function rssMaxText(run: AgentRun): string {
-  const { max, phase, windowMedian } = rssFigures(run);
-  return `${fmt(mib(max.rssBytes), 1)} MiB max RSS (${phase}, ${fmt(max.atMs / 1000, 1)} s after spawn; window median ${fmt(mib(windowMedian), 1)})`;
+  const { max, phase, phaseMax, windowMedian } = rssFigures(run);
+  const byPhase = PHASES.filter((at) => phaseMax.has(at))
+    .map((at) => `${at} ${fmt(mib(phaseMax.get(at)!), 1)}`)
+    .join(', ');
+  return `${fmt(mib(max.rssBytes), 1)} MiB max RSS (${phase}, ${fmt(max.atMs / 1000, 1)} s after spawn; by phase ${byPhase}; window median ${fmt(mib(windowMedian), 1)})`;
 }
 
 const verdict = (bytes: number) =>

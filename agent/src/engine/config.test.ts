@@ -96,6 +96,30 @@ describe('parseEngineConfig', () => {
     }
   });
 
+  it('knows an alarm by its point and rule without a list of every id: point ids with "/", a point named "vote", windows, health', () => {
+    const points = [
+      { id: 'a/b', limits: { hi: 1 } },
+      { id: 'a', limits: { hi: 1 }, windows: [{ name: 'b', aggregate: 'max', windowS: 10, above: 3 }] },
+      { id: 'vote', limits: { hi: 1 }, health: { stuck: { epsilon: 0, forS: 60 } } },
+    ];
+    const votingGroups = [{ id: 'g', area: 'x', vote: '1oo2', points: ['a/b', 'a'] }];
+    const config = { points, votingGroups, actions: [{ id: 'v', kind: 'fan', output: 'o', when: ['a/b/hi', 'a/b', 'a/b/stale', 'vote/hi', 'vote/stuck', 'vote/g'] }] };
+    const engine = new AlarmEngine(config, () => {});
+    expect(AlarmEngine.check(config).alarmCount).toBe(engine.alarms().length);
+    for (const [when, unknown] of [
+      [['a/b/b'], 'a/b/b'],
+      [['a/hi', 'a/b/w'], 'a/b/w'],
+      [['vote/stale', 'vote/h'], 'vote/h'],
+      [['a/'], 'a/'],
+      [['b'], 'b'],
+    ] as const) {
+      const refused = { points, votingGroups, actions: [{ id: 'v', kind: 'fan', output: 'o', when }] };
+      for (const judge of [() => new AlarmEngine(refused, () => {}), () => AlarmEngine.check(refused)]) {
+        expect(errorOf(judge).problems).toEqual([{ path: ['actions', 0, 'when', when.length - 1], message: `unknown alarm "${unknown}"` }]);
+      }
+    }
+  });
+
   it('lists every problem with its field path, so callers place them without reading the message', () => {
     expect(
       errorOf(() =>

@@ -224,7 +224,9 @@ export class AlarmEngine {
     this.config = checkRuleSet(config, (point) => {
       this.indexById.set(point.id, point.index);
       this.points.push(point);
-      for (const alarm of point.alarms) this.alarmsById.set(alarm.id, alarm);
+      // A new point has no health alarm yet (created on first use): its rule alarms and stuck, without point.alarms' copies.
+      for (const alarm of point.ruleAlarms) this.alarmsById.set(alarm.id, alarm);
+      if (point.stuck) this.alarmsById.set(point.stuck.alarm.id, point.stuck.alarm);
     }).config;
     this.sink = sink;
     this.pointCount = this.points.length;

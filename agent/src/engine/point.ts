@@ -142,9 +142,14 @@ export class PointRuntime {
     return [...this.ruleAlarms, ...created, ...(this.stuck ? [this.stuck.alarm] : [])];
   }
 
-  /** Ids of every alarm the point can raise, created or not. */
-  get alarmIds(): string[] {
-    return [...this.ruleAlarms.map((alarm) => alarm.id), ...HEALTH_RULES.map((rule) => `${this.id}/${rule}`), ...(this.stuck ? [this.stuck.alarm.id] : [])];
+  /** How many alarms the point can raise, created or not (rule alarms, health alarms, stuck). */
+  get alarmCount(): number {
+    return this.ruleAlarms.length + HEALTH_RULES.length + (this.stuck ? 1 : 0);
+  }
+
+  /** Whether `<point>/<rule>` is one of the alarms the point can raise, created or not. */
+  hasAlarm(rule: string): boolean {
+    return this.ruleAlarms.some((alarm) => alarm.rule === rule) || (HEALTH_RULES as readonly string[]).includes(rule) || (this.stuck !== null && rule === 'stuck');
   }
 
   /** The health alarm for `rule` if it was created. */
