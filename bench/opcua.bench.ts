@@ -11,7 +11,11 @@
  * batches as it took them then: `onReadings` (a Reading per value), copied into rows by point id if that tree's
  * agent did so (before the rows path: `ReadingRowBuffer.addReading`), then read the same way.
  *
- * node --import tsx bench/opcua.bench.ts [--items 5000] [--seconds 5]
+ * --agent: instead, a whole Agent (engine with a limit rule per point, latest values, DuckDB store) on the same
+ * items, readings judged per client CPU second, ours and (with HAZMON_BENCH_BASELINE_TREE, which then needs its own
+ * `pnpm install`) the tree's Agent in turns.
+ *
+ * node --import tsx bench/opcua.bench.ts [--items 5000] [--seconds 5] [--agent]
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -157,10 +161,71 @@ async function measureBaseline(endpointUrl: string, pkiDir: string): Promise<Mea
   return result;
 }
 
+interface BenchAgent {
+  stats(): { readonly readings: number };
+  stop(): Promise<void>;
+}
+
+/** A whole Agent of the tree at `root` on the items, each a point with a limit rule; readings counted as it judged them. */
+async function measureAgent(root: string, endpointUrl: string): Promise<Measurement> {
+  const { Agent, parseAgentConfig } = (await import(pathToFileURL(join(root, 'agent/src/index.ts')).href)) as {
+    Agent: { start(config: unknown, options: object): Promise<BenchAgent> };
+    parseAgentConfig(text: string, file: string): unknown;
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'hazmon-opcua-bench-agent-'));
+  const ids = Array.from({ length: ITEMS }, (_, index) => `bulk.${index}`);
+  const config = {
+    site: { id: 'bench', name: 'OPC UA bench', areas: [{ id: 'yard', name: 'Yard' }] },
+    lines: [],
+    devices: [],
+    opcua: [
+      { id: 'farm', endpointUrl, publishingIntervalMs: PUBLISHING_MS, points: ids.map((id, index) => ({ id, nodeId: bulkNodeId(index), unit: 'm3', samplingIntervalMs: SAMPLING_MS, queueSize: 1 })) },
+    ],
+    points: ids.map((id) => ({ id, area: 'yard', range: [0, 1_000_000], rules: { limits: { hihi: 900_000 } } })),
+    store: { path: join(dir, 'site.duckdb') },
+  };
+  const agent = await Agent.start(parseAgentConfig(JSON.stringify(config), join(dir, 'site.yaml')), { log: () => {} });
+  try {
+    return await measure({
+      get count() {
+        return agent.stats().readings;
+      },
+    });
+  } finally {
+    await agent.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function agentMain(endpointUrl: string): Promise<void> {
+  const ours = fileURLToPath(new URL('..', import.meta.url));
+  const row = (name: string, m: Measurement) =>
+    console.log(
+      `  ${name.padEnd(34)} ${Math.round(m.perSecond).toLocaleString('en-US').padStart(9)} readings/s  ${m.cpuMicrosPerNotification.toFixed(2).padStart(6)} µs CPU each (${(1 / m.cpuMicrosPerNotification).toFixed(3)} M per CPU second)  ${Math.round(m.bytesPerNotification).toLocaleString('en-US').padStart(6)} bytes allocated each`,
+    );
+  console.log(`opcua --agent: an Agent on ${ITEMS} monitored items changing every ${PUBLISHING_MS} ms, ${SECONDS} s per run`);
+  for (let round = 1; round <= (BASELINE_TREE === undefined ? 1 : ROUNDS); round++) {
+    const order = round % 2 === 1 ? ['old', 'new'] : ['new', 'old'];
+    const results = new Map<string, Measurement>();
+    for (const side of order) {
+      if (side === 'old' && BASELINE_TREE === undefined) continue;
+      results.set(side, await measureAgent(side === 'old' ? BASELINE_TREE! : ours, endpointUrl));
+    }
+    const [old, fresh] = [results.get('old'), results.get('new')!];
+    if (old !== undefined) row(`round ${round}, old tree's Agent`, old);
+    row(`round ${round}, our Agent`, fresh);
+    if (old !== undefined)
+      console.log(
+        `    new / old: CPU per reading ${(fresh.cpuMicrosPerNotification / old.cpuMicrosPerNotification).toFixed(2)}x, bytes allocated ${(fresh.bytesPerNotification / old.bytesPerNotification).toFixed(2)}x`,
+      );
+  }
+}
+
 async function main(): Promise<void> {
   const pkiDir = await mkdtemp(join(tmpdir(), 'hazmon-opcua-bench-client-'));
   const { child, endpointUrl } = await startServer();
   try {
+    if (process.argv.includes('--agent')) return await agentMain(endpointUrl);
     console.log(`opcua: ${ITEMS} monitored items changing every ${PUBLISHING_MS} ms (server in a child process), ${SECONDS} s per run`);
     const row = (name: string, m: Measurement) =>
       console.log(
