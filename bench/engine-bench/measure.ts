@@ -1,7 +1,7 @@
 /**
  * Alarm-engine benchmark, run by bench/engine.bench.ts as a JavaScript bundle: throughput with a full rule set on the
  * agent's path (processRows, a device request's rows of plain good numbers), on the path of Reading objects
- * (processReadings: OPC UA, replay) and on the columnar path
+ * (processReadings: replay) and on the columnar path
  * (processBatch) vs a naive re-scanning engine, window-length cost, batch latency, state size.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -267,7 +267,7 @@ const agentPath = rowsThroughput(new AlarmEngine({ points }, sink), pointIds, TO
 const AGENT_PATH = `processRows, rows of ${AGENT_BATCH} plain good numbers (the agent's path for Modbus)`;
 console.log(`engine, ${POINTS} points, full rule set, ${AGENT_PATH}: ${formatRate(agentPath)} over ${format(TOTAL_READINGS)} readings after 2,000,000 untimed`);
 const objectPath = readingsThroughput(new AlarmEngine({ points }, sink), pointIds, TOTAL_READINGS, INTERVAL_MS, 2_000_000);
-console.log(`engine, ${POINTS} points, full rule set, processReadings, Reading[] batches of ${AGENT_BATCH} (OPC UA, replay): ${formatRate(objectPath)}`);
+console.log(`engine, ${POINTS} points, full rule set, processReadings, Reading[] batches of ${AGENT_BATCH} (replay): ${formatRate(objectPath)}`);
 events = 0;
 const fast = throughput(engine, POINTS, TOTAL_READINGS, INTERVAL_MS, 100, 2_000_000);
 console.log(

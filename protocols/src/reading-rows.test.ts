@@ -20,12 +20,23 @@ describe('ReadingRowBuffer', () => {
     ]);
   });
 
+  it("keeps a plain row's source time and restatement as columns, and builds its Reading with them", () => {
+    const rows = new ReadingRowBuffer(1);
+    rows.reset(5000);
+    rows.addValue(3, 'T101.level', 'mm', 1000, 4990, true);
+    rows.addValue(4, 'T101.temperature', 'degC', 18.5, 4995);
+    rows.addReading(5, bad);
+    expect([[...rows.sourceTime.subarray(0, 3)], [...rows.restated.subarray(0, 3)], rows.unitAt(0), rows.unitAt(2)]).toEqual([[4990, 4995, Number.NaN], [1, 0, 0], 'mm', 'ppm']);
+    expect(rows.readingAt(0)).toStrictEqual({ pointId: 'T101.level', value: 1000, unit: 'mm', sourceTime: 4990, receiveTime: 5000, quality: 'good', restated: true });
+    expect(rows.readingAt(1)).toStrictEqual({ pointId: 'T101.temperature', value: 18.5, unit: 'degC', sourceTime: 4995, receiveTime: 5000, quality: 'good' });
+  });
+
   it('forgets a batch at reset: a row once holding a Reading is plain when refilled so', () => {
     const rows = new ReadingRowBuffer(2);
     rows.reset(1000);
     rows.addReading(0, bad);
     rows.reset(2000);
     rows.addValue(0, 'GD-1.gas', 'ppm', 5);
-    expect([rows.length, rows.objectAt(0), rows.readingAt(0).receiveTime]).toEqual([1, undefined, 2000]);
+    expect([rows.length, rows.objectAt(0), rows.readingAt(0).receiveTime, rows.sourceTime[0], rows.restated[0]]).toEqual([1, undefined, 2000, Number.NaN, 0]);
   });
 });

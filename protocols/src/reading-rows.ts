@@ -1,9 +1,10 @@
 /**
  * A source's batch of readings (one Modbus request's, one OPC UA notification's) as rows a consumer reads by index:
- * a plain row (a good, finite number with no flags, at the batch's receive time, no source time) is two columns,
- * the consumer's index of its point and its value; any other row (bad or uncertain with its reason, status flags, a
- * boolean, a source time) also carries its `Reading`. So the common reading costs no object, and a consumer that
- * needs objects (a subscriber, a log line) builds them: `readingAt`, `readings`.
+ * a plain row (a good, finite number with no flags, at the batch's receive time) is columns: the consumer's index of
+ * its point, its value, its source time (an OPC UA server's; none from Modbus) and whether it restates a value; any
+ * other row (bad or uncertain with its reason, status flags, a boolean) also carries its `Reading`. So the common
+ * reading costs no object, and a consumer that needs objects (a subscriber, a log line) builds them: `readingAt`,
+ * `readings`.
  *
  * @example
  * poller = new ModbusPoller({ lines, devices, pointIndex: (id) => routes.indexOf(id), onRows: (rows) => {
@@ -23,8 +24,14 @@ export interface ReadingRows {
   readonly point: Int32Array;
   /** Per row, the value of a plain row (NaN for a row with a Reading). */
   readonly value: Float64Array;
+  /** Per row, a plain row's source time (epoch ms UTC, a whole number >= 0); NaN for none and for a row with a Reading. */
+  readonly sourceTime: Float64Array;
+  /** Per row, 1 for a plain row that restates a value the source stated before (`Reading.restated`), else 0. */
+  readonly restated: Uint8Array;
   /** The row's Reading, or undefined for a plain row. */
   objectAt(row: number): Reading | undefined;
+  /** The row's unit, without building its Reading. */
+  unitAt(row: number): string;
   /** The row as a Reading: its own, or one built for a plain row. */
   readingAt(row: number): Reading;
   /** Every row as a Reading, in row order (a fresh array; plain rows' objects built on each call). */
@@ -40,6 +47,8 @@ export class ReadingRowBuffer implements ReadingRows {
   receiveTime = 0;
   point: Int32Array;
   value: Float64Array;
+  sourceTime: Float64Array;
+  restated: Uint8Array;
   /** Per row: the point id and unit a plain row's Reading is built with, or the row's own Reading. */
   private ids: string[];
   private units: string[];
@@ -48,6 +57,8 @@ export class ReadingRowBuffer implements ReadingRows {
   constructor(capacity: number) {
     this.point = new Int32Array(capacity);
     this.value = new Float64Array(capacity);
+    this.sourceTime = new Float64Array(capacity);
+    this.restated = new Uint8Array(capacity);
     this.ids = new Array<string>(capacity).fill('');
     this.units = new Array<string>(capacity).fill('');
     this.objects = new Array<Reading | undefined>(capacity).fill(undefined);
@@ -59,11 +70,16 @@ export class ReadingRowBuffer implements ReadingRows {
     this.receiveTime = receiveTime;
   }
 
-  /** A plain row: a good, finite number with no flags, as of the batch's receive time. */
-  addValue(point: number, pointId: string, unit: string, value: number): void {
+  /**
+   * A plain row: a good, finite number with no flags, received at the batch's receive time; `sourceTime` NaN for none,
+   * else epoch ms (a whole number >= 0: a source time the store would refuse goes in a Reading).
+   */
+  addValue(point: number, pointId: string, unit: string, value: number, sourceTime = Number.NaN, restated = false): void {
     const row = this.nextRow();
     this.point[row] = point;
     this.value[row] = value;
+    this.sourceTime[row] = sourceTime;
+    this.restated[row] = restated ? 1 : 0;
     this.ids[row] = pointId;
     this.units[row] = unit;
     this.objects[row] = undefined;
@@ -74,6 +90,8 @@ export class ReadingRowBuffer implements ReadingRows {
     const row = this.nextRow();
     this.point[row] = point;
     this.value[row] = Number.NaN;
+    this.sourceTime[row] = Number.NaN;
+    this.restated[row] = 0;
     this.objects[row] = reading;
   }
 
@@ -81,8 +99,20 @@ export class ReadingRowBuffer implements ReadingRows {
     return this.objects[row];
   }
 
+  unitAt(row: number): string {
+    return this.objects[row]?.unit ?? this.units[row]!;
+  }
+
   readingAt(row: number): Reading {
-    return this.objects[row] ?? { pointId: this.ids[row]!, value: this.value[row]!, unit: this.units[row]!, sourceTime: null, receiveTime: this.receiveTime, quality: 'good' };
+    const object = this.objects[row];
+    if (object !== undefined) return object;
+    const pointId = this.ids[row]!;
+    const value = this.value[row]!;
+    const unit = this.units[row]!;
+    const receiveTime = this.receiveTime;
+    const sourceTime = Number.isNaN(this.sourceTime[row]) ? null : this.sourceTime[row]!;
+    if (this.restated[row] === 1) return { pointId, value, unit, sourceTime, receiveTime, quality: 'good', restated: true };
+    return { pointId, value, unit, sourceTime, receiveTime, quality: 'good' };
   }
 
   readings(): Reading[] {
@@ -100,8 +130,14 @@ export class ReadingRowBuffer implements ReadingRows {
     point.set(this.point);
     const value = new Float64Array(capacity);
     value.set(this.value);
+    const sourceTime = new Float64Array(capacity);
+    sourceTime.set(this.sourceTime);
+    const restated = new Uint8Array(capacity);
+    restated.set(this.restated);
     this.point = point;
     this.value = value;
+    this.sourceTime = sourceTime;
+    this.restated = restated;
     const added = capacity - this.ids.length;
     this.ids = this.ids.concat(new Array<string>(added).fill(''));
     this.units = this.units.concat(new Array<string>(added).fill(''));

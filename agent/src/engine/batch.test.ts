@@ -312,6 +312,9 @@ describe('processReadings', () => {
       quality: fc.constantFrom('good', 'good', 'good', 'uncertain', 'bad'),
       reason: fc.option(fc.record({ code: fc.constantFrom('timeout', 'decode', 'device_fault'), message: fc.string({ maxLength: 8 }) }), { nil: undefined }),
       fault: fc.boolean(),
+      // an OPC UA server's source time, before or after the batch's receive time; a restated value counts as of the receive time
+      sourceAgeMs: fc.option(fc.integer({ min: -200, max: 2_000 }), { nil: undefined }),
+      restated: fc.boolean(),
     });
     const ids = ['A', 'B', 'no-rules'];
     const config = POINTS_A_B_WITH_HEALTH;
@@ -327,9 +330,10 @@ describe('processReadings', () => {
         for (const batch of batches) {
           time += batch.gapMs;
           rows.reset(time);
-          for (const { route, value, quality, reason, fault } of batch.rows) {
+          for (const { route, value, quality, reason, fault, sourceAgeMs, restated } of batch.rows) {
             const pointId = ids[route]!;
-            if (quality === 'good' && typeof value === 'number' && reason === undefined && !fault) rows.addValue(route, pointId, '', value);
+            if (quality === 'good' && typeof value === 'number' && reason === undefined && !fault)
+              rows.addValue(route, pointId, '', value, sourceAgeMs === undefined ? Number.NaN : time - sourceAgeMs, restated);
             else rows.addReading(route, { pointId, value, unit: '', sourceTime: null, receiveTime: time, quality, ...(reason === undefined ? {} : { reason }), flags: { fault } } as Reading);
           }
           byRows.processRows(rows, engineIndex);

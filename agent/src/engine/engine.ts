@@ -358,7 +358,7 @@ export class AlarmEngine {
    */
   processRows(rows: ReadingRows, engineIndex: Int32Array): void {
     const columns = this.readingRows;
-    const { point, value, receiveTime } = rows;
+    const { point, value, sourceTime, restated, receiveTime } = rows;
     let row = 0;
     for (let i = 0; i < rows.length; i += 1) {
       const index = engineIndex[point[i]!] ?? -1;
@@ -368,8 +368,10 @@ export class AlarmEngine {
         row = this.addReadingRow(row, index, reading);
         continue;
       }
+      // effectiveTime: the source's time unless there is none (NaN) or the row restates a value
+      const stamped = sourceTime[i]!;
       columns.point[row] = index;
-      columns.time[row] = receiveTime;
+      columns.time[row] = restated[i] === 1 || Number.isNaN(stamped) ? receiveTime : stamped;
       columns.value[row] = value[i]!;
       columns.quality[row] = GOOD;
       columns.reason[row] = 0;

@@ -24,7 +24,7 @@
  */
 import { messageOf } from '@hazmon/errors';
 import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading, ReadingRows } from '@hazmon/protocols';
-import { ReadingRowBuffer, createOpcuaConnection } from '@hazmon/protocols';
+import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
 import { type AlarmView, type CommandRefusal, type CommandResult, type EngineEvent, type Priority, type RevertibleCommand, refusal } from '../engine/index.ts';
 import { AlarmEngine, refusedCommand } from '../engine/index.ts';
@@ -133,19 +133,18 @@ export class Agent implements AgentApi {
     latestSlot: (pointId) => this.latest.slotOf(pointId),
     isFeedback: (pointId) => this.outputs.isFeedback(pointId),
   });
-  /** An OPC UA notification's readings as rows (refilled by the next one). */
-  private readonly notificationRows = new ReadingRowBuffer(64);
-  /** A batch's plain rows for the store (their row, the store's index of the point, the value), grown to the longest batch. */
+  /** A batch's plain rows for the store (their row, the store's index of the point, the value, its source time), grown to the longest batch. */
   private plainRows = new Int32Array(128);
   private plainStoreIndexes = new Int32Array(128);
   private plainValues = new Float64Array(128);
+  private plainSourceTimes = new Float64Array(128);
   private readonly readingListeners = new Set<ReadingsListener>();
   private readonly rejectedPoints = new Set<string>();
   /**
-   * OPC UA points without a unit in the config, by id: their unit comes from the node's EngineeringUnits once
+   * OPC UA points without a unit in the config, by route: their unit comes from the node's EngineeringUnits once
    * connected, and is registered in the store (exports read it there) with the first reading that names one.
    */
-  private serverUnits = new Map<string, StorePointDefinition>();
+  private serverUnits = new Map<number, StorePointDefinition>();
   private readonly latency = { decision: new LatencyHistogram(), command: new LatencyHistogram(), confirm: new LatencyHistogram() };
   private readonly connections = new SourceUnits<OpcuaConnection>({ start: (connection) => connection.start(), stop: (connection) => connection.stop() });
   private readonly poller: ModbusLines;
@@ -851,7 +850,8 @@ export class Agent implements AgentApi {
       createOpcuaConnection(
         configs.find((config) => config.id === id),
         {
-          onReadings: (batch) => this.onNotification(batch, retiring),
+          onRows: (rows) => this.onNotification(rows, retiring),
+          pointIndex: (pointId) => this.routes.indexOf(pointId),
           onStateChange: (state, cause) => {
             if (!retiring()) this.sources.onConnectionState(id, state, cause);
           },
@@ -917,12 +917,9 @@ export class Agent implements AgentApi {
     this.sources.tick(now, this.current.devices, (deviceId) => this.poller.counters(deviceId).overruns);
   }
 
-  /** An OPC UA notification's readings: as rows, each point's route looked up by id (not yet resolved once). */
-  private onNotification(batch: readonly Reading[], retiring: Retiring): void {
-    const rows = this.notificationRows;
-    rows.reset(this.now());
-    for (const reading of batch) rows.addReading(this.routes.indexOf(reading.pointId), reading);
-    if (this.onRows(rows, retiring) && this.serverUnits.size > 0) this.registerServerUnits(batch);
+  /** An OPC UA notification's rows (or a connection's loss, every point bad), judged like a Modbus request's. */
+  private onNotification(rows: ReadingRows, retiring: Retiring): void {
+    if (this.onRows(rows, retiring) && this.serverUnits.size > 0) this.registerServerUnits(rows);
   }
 
   /**
@@ -951,7 +948,7 @@ export class Agent implements AgentApi {
       if (routes.feedback[route] === 1) this.outputs.feedback(reading ?? rows.readingAt(row));
       const slot = routes.latest[route] ?? -1;
       if (slot >= 0) {
-        if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!);
+        if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!, rows.sourceTime[row]!);
         else this.latest.noteAt(slot, reading);
       }
       const storeIndex = routes.store[route] ?? -1;
@@ -959,6 +956,7 @@ export class Agent implements AgentApi {
         this.plainRows[plain] = row;
         this.plainStoreIndexes[plain] = storeIndex;
         this.plainValues[plain] = rows.value[row]!;
+        this.plainSourceTimes[plain] = rows.sourceTime[row]!;
         plain += 1;
       } else this.storeRow(rows, row);
     }
@@ -981,15 +979,17 @@ export class Agent implements AgentApi {
 
   private awaitServerUnits(config: AgentConfig): void {
     const opcuaIds = new Set(config.opcua.flatMap((connection) => connection.points.map((point) => point.id)));
-    this.serverUnits = new Map(config.storePoints.filter((point) => point.unit === '' && opcuaIds.has(point.pointId)).map((point) => [point.pointId, point]));
+    this.serverUnits = new Map(config.storePoints.filter((point) => point.unit === '' && opcuaIds.has(point.pointId)).map((point) => [this.routes.indexOf(point.pointId), point]));
   }
 
-  private registerServerUnits(batch: readonly Reading[]): void {
-    for (const reading of batch) {
-      const point = this.serverUnits.get(reading.pointId);
-      if (point === undefined || reading.unit === '') continue;
-      this.serverUnits.delete(reading.pointId);
-      void this.journal.track(() => this.store.registerPoints([{ ...point, unit: reading.unit }]), `the unit ${reading.unit} of ${reading.pointId} named by its OPC UA server`);
+  private registerServerUnits(rows: ReadingRows): void {
+    for (let row = 0; row < rows.length; row += 1) {
+      const route = rows.point[row]!;
+      const point = this.serverUnits.get(route);
+      const unit = point === undefined ? '' : rows.unitAt(row);
+      if (unit === '') continue;
+      this.serverUnits.delete(route);
+      void this.journal.track(() => this.store.registerPoints([{ ...point!, unit }]), `the unit ${unit} of ${point!.pointId} named by its OPC UA server`);
     }
   }
 
@@ -1007,7 +1007,7 @@ export class Agent implements AgentApi {
     for (let from = 0; from < count; ) {
       let stopped = from;
       try {
-        stopped = this.store.writeValues(rows.receiveTime, this.plainStoreIndexes, this.plainValues, from, count);
+        stopped = this.store.writeValues(rows.receiveTime, this.plainStoreIndexes, this.plainValues, this.plainSourceTimes, from, count);
       } catch {
         // The store closed: each row alone is refused and counted below.
       }
@@ -1022,6 +1022,7 @@ export class Agent implements AgentApi {
     this.plainRows = new Int32Array(capacity);
     this.plainStoreIndexes = new Int32Array(capacity);
     this.plainValues = new Float64Array(capacity);
+    this.plainSourceTimes = new Float64Array(capacity);
   }
 
   /** A row to the store by the store's index of its point; a point the store does not know is refused as before. */
@@ -1032,8 +1033,8 @@ export class Agent implements AgentApi {
     try {
       let queued: boolean;
       if (index < 0) queued = this.store.writeReading(reading ?? rows.readingAt(row));
-      else if (reading === undefined) queued = this.store.writeValue(index, rows.receiveTime, rows.value[row]!);
-      else queued = this.store.writeReadingAt(index, reading);
+      else if (reading === undefined && Number.isNaN(rows.sourceTime[row])) queued = this.store.writeValue(index, rows.receiveTime, rows.value[row]!);
+      else queued = this.store.writeReadingAt(index, reading ?? rows.readingAt(row));
       if (!queued) this.counts.storeDropped += 1;
     } catch (error) {
       this.counts.storeRejected += 1;

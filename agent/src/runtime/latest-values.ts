@@ -102,12 +102,12 @@ export class LatestValues {
     else if (this.reasons.size > 0) this.reasons.delete(i);
   }
 
-  /** A good number with no source time or reason (`ReadingRows`' plain row) of the point in slot `i`: no object. */
-  noteValue(i: number, receiveTime: number, value: number): void {
+  /** A good number with no reason (`ReadingRows`' plain row; `sourceTime` NaN for none) of the point in slot `i`: no object. */
+  noteValue(i: number, receiveTime: number, value: number, sourceTime: number): void {
     this.versions[i] = ++this.version;
     this.kinds[i] = NUMBER;
     this.values[i] = value;
-    this.sourceTimes[i] = Number.NaN;
+    this.sourceTimes[i] = sourceTime;
     this.receiveTimes[i] = receiveTime;
     this.qualities[i] = GOOD;
     if (this.reasons.size > 0) this.reasons.delete(i);

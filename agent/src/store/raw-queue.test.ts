@@ -47,18 +47,32 @@ describe('RawReadingQueue', () => {
     const batch = new RawReadingQueue(8);
     const indexes = Int32Array.of(0, 1, 0, 7, 1);
     const values = Float64Array.of(1.23, 20.94, Number.NaN, 1, 2);
+    const unstamped = new Float64Array(5).fill(Number.NaN);
     // Row 2 is not a finite number, row 3 names a point the store never handed out: each stops the batch before it.
-    expect(batch.offerValues(5000, indexes, values, 0, 5, points)).toBe(2);
-    expect(batch.offerValues(5000, indexes, values, 3, 5, points)).toBe(3);
-    expect(batch.offerValues(5000, indexes, values, 4, 5, points)).toBe(5);
+    expect(batch.offerValues(5000, indexes, values, unstamped, 0, 5, points)).toBe(2);
+    expect(batch.offerValues(5000, indexes, values, unstamped, 3, 5, points)).toBe(3);
+    expect(batch.offerValues(5000, indexes, values, unstamped, 4, 5, points)).toBe(5);
     const columns = (queue: RawReadingQueue, rows: number) =>
-      Array.from({ length: rows }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
+      Array.from({ length: rows }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.sourceTime[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
     expect(columns(batch, 2)).toEqual(columns(one, 2));
     expect([batch.depth, batch.valueScaled[2], batch.flags[2]]).toEqual([3, 20, HAS_VALUE]);
     // A full queue stops it too; a time that is not epoch ms stops it at once.
     const full = new RawReadingQueue(2);
-    expect(full.offerValues(5000, Int32Array.of(0, 0, 0), Float64Array.of(1, 2, 3), 0, 3, points)).toBe(2);
-    expect(batch.offerValues(-1, indexes, values, 0, 2, points)).toBe(0);
+    expect(full.offerValues(5000, Int32Array.of(0, 0, 0), Float64Array.of(1, 2, 3), new Float64Array(3).fill(Number.NaN), 0, 3, points)).toBe(2);
+    expect(batch.offerValues(-1, indexes, values, unstamped, 0, 2, points)).toBe(0);
+  });
+
+  it("queues plain values with a source time (an OPC UA server's) as offer does the same readings; one that is not epoch ms stops the batch", () => {
+    const points = registry();
+    const one = new RawReadingQueue(8);
+    one.offer(0, reading('A', 5000, 1.23, { sourceTime: 4990 }), points, texts);
+    one.offer(1, reading('B', 5000, 20.94), points, texts);
+    const batch = new RawReadingQueue(8);
+    const stopped = batch.offerValues(5000, Int32Array.of(0, 1, 0), Float64Array.of(1.23, 20.94, 5), Float64Array.of(4990, Number.NaN, -1), 0, 3, points);
+    const columns = (queue: RawReadingQueue) =>
+      Array.from({ length: queue.depth }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.sourceTime[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
+    expect([stopped, columns(batch)]).toEqual([2, columns(one)]);
+    expect(batch.flags[0]).toBe(HAS_VALUE | HAS_SOURCE_TIME);
   });
 
   it('moves the readings still waiting to the first slot once the ones before them are committed', () => {

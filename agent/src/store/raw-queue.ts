@@ -109,28 +109,32 @@ export class RawReadingQueue {
   }
 
   /**
-   * `offerValue` for rows [from, to) of one receive time (the store's point indexes and the values), in one loop: a call
-   * per reading boxed its time and value, most of the agent's garbage at 200k readings/s. Stops before the first row it
-   * cannot queue (a value that is not finite or does not fit, an unknown index, the queue full) and returns where: `to`
-   * when it queued them all; `offerValue` then says what is wrong with that row.
+   * `offerValue` for rows [from, to) of one receive time (the store's point indexes, the values and their source times,
+   * NaN for none), in one loop: a call per reading boxed its time and value, most of the agent's garbage at 200k
+   * readings/s. Stops before the first row it cannot queue (a value that is not finite or does not fit, a source time
+   * that is not epoch ms, an unknown index, the queue full) and returns where: `to` when it queued them all; `offer`
+   * (`offerValue` for a row with no source time) then says what is wrong with that row.
    */
-  offerValues(receiveTime: number, indexes: Int32Array, values: Float64Array, from: number, to: number, points: PointRegistry): number {
+  offerValues(receiveTime: number, indexes: Int32Array, values: Float64Array, sourceTimes: Float64Array, from: number, to: number, points: PointRegistry): number {
     if (!Number.isSafeInteger(receiveTime) || receiveTime < 0) return from;
     for (let row = from; row < to; row++) {
       const index = indexes[row]!;
       // NaN (a value not finite) fails both comparisons.
       const scaled = Math.round(values[row]! * points.divisorOf(index));
       if (!(scaled <= INT32_MAX && scaled >= -INT32_MAX) || !points.has(index) || this.full) return row;
+      const sourceTime = sourceTimes[row]!;
+      const stamped = !Number.isNaN(sourceTime);
+      if (stamped && !(Number.isSafeInteger(sourceTime) && sourceTime >= 0)) return row;
       // put()'s stores written out: a call would box the time again.
       const slot = this.written & this.mask;
       this.pointIndex[slot] = index;
       this.time[slot] = receiveTime;
-      this.sourceTime[slot] = 0;
+      this.sourceTime[slot] = stamped ? sourceTime : 0;
       this.valueScaled[slot] = scaled;
       this.quality[slot] = QUALITY_CODE.good;
       this.reason[slot] = 0;
       this.reasonText[slot] = 0;
-      this.flags[slot] = HAS_VALUE;
+      this.flags[slot] = stamped ? HAS_VALUE | HAS_SOURCE_TIME : HAS_VALUE;
       this.written += 1;
     }
     return to;

@@ -422,13 +422,14 @@ export class HazmonStore {
   }
 
   /**
-   * `writeValue` for rows [from, to) of readings received at one time: `indexes` (the points' indexes) and `values`,
-   * queued in one loop. Stops before the first row it cannot queue (a bad value, the queue full) and returns where:
-   * `to` when it queued them all; `writeValue` on that row then throws or drops it (and counts it).
+   * `writeValue` for rows [from, to) of good numbers received at one time: `indexes` (the points' indexes), `values`
+   * and `sourceTimes` (NaN for none), queued in one loop. Stops before the first row it cannot queue (a bad value or
+   * source time, the queue full) and returns where: `to` when it queued them all; `writeReadingAt` (`writeValue` for a
+   * row with no source time) on that row then throws or drops it (and counts it).
    */
-  writeValues(receiveTime: number, indexes: Int32Array, values: Float64Array, from: number, to: number): number {
+  writeValues(receiveTime: number, indexes: Int32Array, values: Float64Array, sourceTimes: Float64Array, from: number, to: number): number {
     this.assertOpen('writeReading');
-    const stopped = this.queue.offerValues(receiveTime, indexes, values, from, to, this.points);
+    const stopped = this.queue.offerValues(receiveTime, indexes, values, sourceTimes, from, to, this.points);
     if (stopped > from) this.countQueued(stopped - from);
     return stopped;
   }

@@ -211,6 +211,106 @@ describe('OpcuaConnection subscriptions', () => {
     for (const gap of gaps) expect(gap).toBeLessThan(2500);
   });
 
+  it('hands each notification over as rows: a good number as columns equal field by field to the Reading the old path made, a boolean and a bad status as their Reading', async () => {
+    const farm = sharedFarm;
+    resetTanks(farm);
+    const ids = ['t101.level', 't101.temperature', 't101.inlet'];
+    const rows: { plain: boolean; point: number; value: number; sourceTime: number; restated: number; reading: Reading }[] = [];
+    const connection = createOpcuaConnection(
+      {
+        id: 'tank-farm',
+        endpointUrl: farm.endpointUrl,
+        pkiDir: join(pkiRoot, 'client'),
+        trustUnknownServerCertificate: true,
+        publishingIntervalMs: 100,
+        points: ids.map((id, index) => point(id, 'T101', (['Level', 'Temperature', 'InletValve'] as const)[index]!)),
+      },
+      {
+        onRows: (batch) => {
+          for (let row = 0; row < batch.length; row++) {
+            const [plain, reading] = [batch.objectAt(row) === undefined, batch.readingAt(row)];
+            rows.push({ plain, point: batch.point[row]!, value: batch.value[row]!, sourceTime: batch.sourceTime[row]!, restated: batch.restated[row]!, reading });
+          }
+        },
+        pointIndex: (id) => 10 + ids.indexOf(id),
+      },
+    );
+    cleanups.push(() => connection.stop());
+    await connection.start();
+    const last = (id: string, accept: (reading: Reading) => boolean) => rows.findLast((row) => row.reading.pointId === id && accept(row.reading));
+
+    // A session's first value is restated (it counts as of now), the server's source time beside the gateway's.
+    const first = await waitFor('the first level', () => last('t101.level', () => true));
+    const firstTimes = { sourceTime: first.reading.sourceTime!, receiveTime: first.reading.receiveTime };
+    expect(first).toStrictEqual({
+      plain: true,
+      point: 10,
+      value: 1000,
+      sourceTime: firstTimes.sourceTime,
+      restated: 1,
+      reading: { pointId: 't101.level', value: 1000, unit: 'mm', ...firstTimes, quality: 'good', restated: true },
+    });
+    expect(firstTimes.sourceTime).toBeGreaterThan(0);
+    expect(firstTimes.sourceTime).toBeLessThanOrEqual(firstTimes.receiveTime);
+    const inlet = await waitFor('the inlet', () => last('t101.inlet', () => true));
+    expect(inlet).toStrictEqual({
+      plain: false,
+      point: 12,
+      value: Number.NaN,
+      sourceTime: Number.NaN,
+      restated: 0,
+      reading: { pointId: 't101.inlet', value: false, unit: '', sourceTime: inlet.reading.sourceTime, receiveTime: inlet.reading.receiveTime, quality: 'good', restated: true },
+    });
+    expect(inlet.reading.sourceTime).toBeGreaterThan(0);
+
+    // A change: not restated.
+    farm.tank('T101').set('level', 1050);
+    const changed = await waitFor('the changed level', () => last('t101.level', (reading) => reading.value === 1050));
+    const changedTimes = { sourceTime: changed.reading.sourceTime!, receiveTime: changed.reading.receiveTime };
+    expect(changed).toStrictEqual({
+      plain: true,
+      point: 10,
+      value: 1050,
+      sourceTime: changedTimes.sourceTime,
+      restated: 0,
+      reading: { pointId: 't101.level', value: 1050, unit: 'mm', ...changedTimes, quality: 'good' },
+    });
+    expect(changedTimes.sourceTime).toBeGreaterThanOrEqual(firstTimes.sourceTime);
+
+    // A steady value restated once a keep-alive period: the value and source time it was stated with, as of now.
+    const temperature = await waitFor('the first temperature', () => last('t101.temperature', () => true));
+    const restated = await waitFor('a restated temperature', () => last('t101.temperature', (reading) => reading.receiveTime > temperature.reading.receiveTime), { timeoutMs: 10_000 });
+    expect(restated).toStrictEqual({
+      plain: true,
+      point: 11,
+      value: 18.5,
+      sourceTime: temperature.sourceTime,
+      restated: 1,
+      reading: { pointId: 't101.temperature', value: 18.5, unit: 'degC', sourceTime: temperature.reading.sourceTime, receiveTime: restated.reading.receiveTime, quality: 'good', restated: true },
+    });
+
+    // A bad status: the Reading with its reason, the value the server sent with it.
+    farm.tank('T101').set('sensorFault', 1);
+    const bad = await waitFor('the bad level', () => last('t101.level', (reading) => reading.quality === 'bad'));
+    expect(bad).toStrictEqual({
+      plain: false,
+      point: 10,
+      value: Number.NaN,
+      sourceTime: Number.NaN,
+      restated: 0,
+      reading: {
+        pointId: 't101.level',
+        value: 1050,
+        unit: 'mm',
+        sourceTime: bad.reading.sourceTime,
+        receiveTime: bad.reading.receiveTime,
+        quality: 'bad',
+        reason: { code: 'opcua_status', message: `${farm.endpointUrl} node ns=1;s=TankFarm.T101.Level status BadSensorFailure (0x808C0000)` },
+      },
+    });
+    expect(bad.reading.sourceTime).toBeGreaterThanOrEqual(changedTimes.sourceTime);
+  });
+
   it('reports a point whose node does not exist as bad instead of leaving it silent', async () => {
     const farm = sharedFarm;
     resetTanks(farm);

@@ -1,28 +1,47 @@
 /**
- * A supervised OPC UA connection: one session and one subscription per server, a Reading batch per notification
- * message, every point bad the moment the connection is lost, and a fresh client/session/subscription on reconnect.
+ * A supervised OPC UA connection: one session and one subscription per server, a batch of rows per notification
+ * message (a good number as columns, no object; see ReadingRows), every point bad the moment the connection is lost,
+ * and a fresh client/session/subscription on reconnect.
  */
 
 import type { ClientSession, ClientSubscription, DataType, DataValue, NotificationMessage, StatusCode } from 'node-opcua';
 import { messageOf } from '@hazmon/errors';
 import type { QualityReason, Reading } from '../reading.ts';
+import { ReadingRowBuffer, type ReadingRows } from '../reading-rows.ts';
 import { parseOpcuaConnection, type OpcuaConnectionConfig, type OpcuaPointConfig } from './config.ts';
 import { hazmonUnit, readEngineeringInfo } from './engineering-units.ts';
 import { OpcuaError } from './errors.ts';
 import { loadNodeOpcua, type NodeOpcua } from './node-opcua.ts';
 import { clientPkiFolder, openOpcuaSession, type OpenedSession } from './session.ts';
+import { StatedValues } from './stated-values.ts';
 import { describeStatus, isGoodStatus, qualityOfStatus, scalarOf } from './status.ts';
 
 export type OpcuaConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
-export interface OpcuaConnectionHandlers {
-  /** One call per notification message (and one per connection loss or failed attempt, with every point bad). */
-  onReadings(readings: Reading[]): void;
+interface OpcuaHandlersBase {
   /** Every failed attempt and every loss, for logs; the points have already been reported bad. */
   onError?(error: OpcuaError): void;
   /** `cause`: why it is `reconnecting`; called again while reconnecting when the cause changes (e.g. server up, certificate refused). */
   onStateChange?(state: OpcuaConnectionState, cause?: OpcuaError): void;
 }
+
+/**
+ * One call per notification message (and one per connection loss or failed attempt, with every point bad), with its
+ * readings as objects or as rows (no object per good number): one of the two callbacks.
+ */
+export type OpcuaConnectionHandlers = OpcuaHandlersBase &
+  (
+    | {
+        /** The batch's readings (a fresh array and objects each time). */
+        onReadings(readings: Reading[]): void;
+      }
+    | {
+        /** The batch's rows, the connection's own and refilled by its next batch: read them in the call, keep only objects built from them. */
+        onRows(rows: ReadingRows): void;
+        /** The consumer's index of a point (`ReadingRows.point`), asked once per point when the connection is built; -1 for none. */
+        pointIndex(pointId: string): number;
+      }
+  );
 
 export type OpcuaAttemptResult = { readonly ok: true } | { readonly ok: false; readonly error: OpcuaError };
 
@@ -38,6 +57,10 @@ export interface OpcuaWriteResult {
 
 interface PointRuntime {
   readonly config: OpcuaPointConfig;
+  /** Its position in the config's points (its slot in StatedValues). */
+  readonly position: number;
+  /** The consumer's index of the point (`ReadingRows.point`). */
+  readonly route: number;
   unit: string;
   /** The reason for the last non-good status, kept so a repeated status does not build a new message each time. */
   lastStatusValue: number;
@@ -55,7 +78,7 @@ interface LiveSession {
   /** A value the subscription has not repeated for this long is restated (see deliver); the keep-alive period. */
   readonly restateAfterMs: number;
   /** What the subscription last said of each point in this session (its latest reading or restatement). */
-  readonly stated: Map<PointRuntime, Reading>;
+  readonly stated: StatedValues;
   lastActivityMs: number;
   /**
    * Notifications that came in before their CreateMonitoredItems call returned (the first publish response can
@@ -79,6 +102,9 @@ const WATCHDOG_PERIOD_MS = 1000;
 export class OpcuaConnection {
   readonly config: OpcuaConnectionConfig;
   private readonly handlers: OpcuaConnectionHandlers;
+  private readonly emit: (rows: ReadingRows) => void;
+  /** Each batch's rows, refilled by the next (batches are handed over one at a time, synchronously). */
+  private readonly rows = new ReadingRowBuffer(64);
   private readonly points: PointRuntime[];
   private readonly pointsById = new Map<string, PointRuntime>();
   private currentState: OpcuaConnectionState = 'idle';
@@ -94,7 +120,12 @@ export class OpcuaConnection {
   constructor(config: OpcuaConnectionConfig, handlers: OpcuaConnectionHandlers) {
     this.config = config;
     this.handlers = handlers;
-    this.points = config.points.map((point) => ({ config: point, unit: point.unit ?? '', lastStatusValue: 0, lastReason: undefined }));
+    const { emit, pointIndex } =
+      'onRows' in handlers
+        ? { emit: (rows: ReadingRows) => handlers.onRows(rows), pointIndex: (pointId: string) => handlers.pointIndex(pointId) }
+        : { emit: (rows: ReadingRows) => handlers.onReadings(rows.readings()), pointIndex: () => -1 };
+    this.emit = emit;
+    this.points = config.points.map((point, position) => ({ config: point, position, route: pointIndex(point.id), unit: point.unit ?? '', lastStatusValue: 0, lastReason: undefined }));
     for (const point of this.points) this.pointsById.set(point.config.id, point);
   }
 
@@ -195,7 +226,7 @@ export class OpcuaConnection {
   private fail(error: OpcuaError): void {
     if (this.currentState === 'stopped') return;
     this.generation++;
-    this.handlers.onReadings(this.connectionReadings(error.toString()));
+    this.emit(this.connectionRows(error.toString()));
     this.handlers.onError?.(error);
     this.setState('reconnecting', error);
     const { initialDelayMs, maxDelayMs } = this.config.reconnect;
@@ -223,10 +254,13 @@ export class OpcuaConnection {
     if (silentMs > live.silenceLimitMs) this.lose(this.generation, `no publish response or keep-alive for ${silentMs} ms`);
   }
 
-  private connectionReadings(message: string): Reading[] {
+  private connectionRows(message: string): ReadingRows {
     const receiveTime = Date.now();
     const reason: QualityReason = { code: 'connection', message };
-    return this.points.map((point) => ({ pointId: point.config.id, value: null, unit: point.unit, sourceTime: null, receiveTime, quality: 'bad', reason }));
+    const rows = this.rows;
+    rows.reset(receiveTime);
+    for (const point of this.points) rows.addReading(point.route, { pointId: point.config.id, value: null, unit: point.unit, sourceTime: null, receiveTime, quality: 'bad', reason });
+    return rows;
   }
 
   private async connectAndSubscribe(generation: number): Promise<LiveSession> {
@@ -254,7 +288,7 @@ export class OpcuaConnection {
         dataTypeByNodeId: new Map(),
         silenceLimitMs: keepAliveMs * this.config.keepAliveMissesAllowed + this.config.requestTimeoutMs,
         restateAfterMs: keepAliveMs,
-        stated: new Map(),
+        stated: new StatedValues(this.points.length),
         lastActivityMs: Date.now(),
         early: [],
       };
@@ -295,7 +329,8 @@ export class OpcuaConnection {
       else group.push(point);
     }
     const { AttributeIds, DataChangeFilter, DataChangeTrigger, DeadbandType, TimestampsToReturn } = live.opcua;
-    const setupReadings: Reading[] = [];
+    // Collected apart from the rows: a notification may be delivered (and fill the rows) while monitorItems is awaited.
+    const refused: [PointRuntime, Reading][] = [];
     for (const group of groups.values()) {
       const { samplingIntervalMs, queueSize, deadband } = group[0]!.config;
       const filter =
@@ -311,16 +346,19 @@ export class OpcuaConnection {
       created.monitoredItems.forEach((item, index) => {
         const point = group[index]!;
         if (item.statusCode.value >>> 30 === 0) live.pointByHandle.set(item.monitoringParameters.clientHandle, point);
-        else setupReadings.push(this.statusReading(point, item.statusCode, null, null, Date.now(), 'cannot be monitored: '));
+        else refused.push([point, this.statusReading(point, item.statusCode, null, null, Date.now(), 'cannot be monitored: ')]);
       });
     }
+    const rows = this.rows;
+    rows.reset(Date.now());
+    for (const [point, reading] of refused) rows.addReading(point.route, reading);
     const early = live.early ?? [];
     live.early = undefined;
     for (const { clientHandle, value, receiveTime } of early) {
       const point = live.pointByHandle.get(clientHandle);
-      if (point !== undefined) setupReadings.push(this.toReading(live, point, value, receiveTime));
+      if (point !== undefined) rows.addReading(point.route, this.toReading(live, point, value, receiveTime));
     }
-    if (setupReadings.length > 0) this.handlers.onReadings(setupReadings);
+    if (rows.length > 0) this.emit(rows);
   }
 
   /**
@@ -332,33 +370,54 @@ export class OpcuaConnection {
     const receiveTime = Date.now();
     live.lastActivityMs = receiveTime;
     const { DataChangeNotification } = live.opcua;
-    const readings: Reading[] = [];
+    const rows = this.rows;
+    rows.reset(receiveTime);
     for (const notification of message.notificationData ?? []) {
       if (!(notification instanceof DataChangeNotification) || notification.monitoredItems === null) continue;
       for (const item of notification.monitoredItems) {
         const point = live.pointByHandle.get(item.clientHandle);
-        if (point !== undefined) readings.push(this.toReading(live, point, item.value, receiveTime));
+        if (point !== undefined) this.addRow(live, point, item.value, receiveTime);
         else live.early?.push({ clientHandle: item.clientHandle, value: item.value, receiveTime });
       }
     }
-    for (const [point, stated] of live.stated) {
-      if (receiveTime - stated.receiveTime >= live.restateAfterMs) readings.push(this.remember(live, point, { ...stated, receiveTime, restated: true }));
+    const stated = live.stated;
+    for (let i = 0; i < stated.count; i += 1) {
+      const position = stated.order[i]!;
+      if (receiveTime - stated.at[position]! < live.restateAfterMs) continue;
+      const point = this.points[position]!;
+      const reading = stated.readings[position];
+      if (reading !== undefined) rows.addReading(point.route, stated.noteReading(position, { ...reading, receiveTime, restated: true }));
+      else {
+        const value = stated.value[position]!;
+        const sourceTime = stated.sourceTime[position]!;
+        rows.addValue(point.route, point.config.id, point.unit, value, sourceTime, true);
+        stated.noteValue(position, receiveTime, value, sourceTime);
+      }
     }
-    if (readings.length > 0) this.handlers.onReadings(readings);
+    if (rows.length > 0) this.emit(rows);
   }
 
   /**
-   * A monitored item's first value in a session is its current value, whenever it last changed (after a reconnect
-   * often before the loss): restated, so it counts as of now and restores the point.
+   * A monitored item's value as a row: a good number (with a source time the store takes, or none) as a plain row,
+   * anything else as its Reading. A monitored item's first value in a session is its current value, whenever it last
+   * changed (after a reconnect often before the loss): restated, so it counts as of now and restores the point.
    */
-  private toReading(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
-    const reading = this.readingOf(live, point, dataValue, receiveTime);
-    return this.remember(live, point, live.stated.has(point) ? reading : { ...reading, restated: true });
+  private addRow(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): void {
+    const value = scalarOf(dataValue.value);
+    const stamp = dataValue.sourceTimestamp;
+    const sourceTime = stamp === null ? Number.NaN : stamp.getTime();
+    const plain = typeof value === 'number' && Number.isFinite(value) && dataValue.statusCode.value >>> 30 === 0 && point.config.type !== 'bool';
+    if (plain && (stamp === null || (Number.isSafeInteger(sourceTime) && sourceTime >= 0))) {
+      const stated = live.stated;
+      this.rows.addValue(point.route, point.config.id, point.unit, value, sourceTime, !stated.has(point.position));
+      stated.noteValue(point.position, receiveTime, value, sourceTime);
+    } else this.rows.addReading(point.route, this.toReading(live, point, dataValue, receiveTime));
   }
 
-  private remember(live: LiveSession, point: PointRuntime, reading: Reading): Reading {
-    live.stated.set(point, reading);
-    return reading;
+  /** addRow's value as a Reading (the first in a session restated), kept as the point's last statement. */
+  private toReading(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
+    const reading = this.readingOf(live, point, dataValue, receiveTime);
+    return live.stated.noteReading(point.position, live.stated.has(point.position) ? reading : { ...reading, restated: true });
   }
 
   private readingOf(live: LiveSession, point: PointRuntime, dataValue: DataValue, receiveTime: number): Reading {
