@@ -282,7 +282,20 @@ describe('over a restart and a config file change', () => {
     expect(edited).toContain('hihi: 50');
     writeFileSync(file, edited);
     await web.agent.reload(parseAgentConfig(edited, file), 'test');
+    // A trend first after the reload works out its point's facts alone: the same as the whole plant's, the new limit.
+    const now = Date.now();
+    const trend = await sessions.viewer.request<{ series: { unit: string | null; limits: Limits; freshForMs: number | null }[] }>(
+      'GET',
+      `/api/v1/trends?points=${POINT}&from=${now - 600_000}&to=${now}`,
+    );
+    expect(trend.status).toBe(200);
     expect((await pointLimits()).hihi).toBe(50);
+    const point = (await sessions.viewer.request<{ points: { id: string; unit: string | null; thresholds: Limits; freshForMs: number | null }[] }>('GET', '/api/v1/points')).body.points.find(
+      (entry) => entry.id === POINT,
+    )!;
+    expect(trend.body.series[0]).toMatchObject({ unit: point.unit, limits: point.thresholds, freshForMs: point.freshForMs });
+    expect(trend.body.series[0]!.limits.hihi).toBe(50);
+    expect(trend.body.series[0]!.freshForMs).toBe(web.agent.pointFreshness().get(POINT));
     const changes = await sessions.admin.request<{ inForce: { limit: string }[]; history: { kind: string; limit: string; old: number; new: number }[] }>('GET', '/api/v1/threshold-changes');
     expect(changes.body.inForce.map((override) => override.limit)).not.toContain('hihi');
     expect(changes.body.history[0]).toMatchObject({ kind: 'retired', limit: 'hihi', old: 45, new: 50, who: 'hazmon' });

@@ -49,7 +49,7 @@ import type {
 import { publicConfig } from './api.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
-import { freshnessByPoint } from './freshness.ts';
+import { freshnessByPoint, freshnessOf } from './freshness.ts';
 import { GatewayClock } from './gateway-clock.ts';
 import { EventJournal, HAZMON } from './event-journal.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
@@ -443,8 +443,8 @@ export class Agent implements AgentApi {
     return this.latest.changedSince(version, visit);
   }
 
-  pointFreshness(): ReadonlyMap<string, number> {
-    return freshnessByPoint(this.current);
+  pointFreshness(pointIds?: readonly string[]): ReadonlyMap<string, number> {
+    return pointIds === undefined ? freshnessByPoint(this.current) : freshnessOf(this.current, pointIds);
   }
 
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null> {

@@ -115,8 +115,9 @@ export interface AgentApi {
    * Per reading point, how long (ms) its latest reading stays current after it was received: the source's
    * restatement rhythm (Modbus: a few polls; OPC UA, which reports changes only: the keep-alive periods its connection
    * tolerates), never longer than the engine's `staleS`. Older is stale; views judge staleness by this alone.
+   * `pointIds`: these points at least, maybe others (a view of a few points need not wait for the whole plant's map).
    */
-  pointFreshness(): ReadonlyMap<string, number>;
+  pointFreshness(pointIds?: readonly string[]): ReadonlyMap<string, number>;
   /** The user with this name and password, or null. */
   authenticate(name: string, password: string): Promise<AuthenticatedUser | null>;
   /** Writes a server's sign-in, refused sign-in or sign-out to the audit log (`session_<action>`, target the address). */

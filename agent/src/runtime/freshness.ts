@@ -20,19 +20,52 @@ const byConfig = new WeakMap<RunningConfig, ReadonlyMap<string, number>>();
 export function freshnessByPoint(config: RunningConfig): ReadonlyMap<string, number> {
   const known = byConfig.get(config);
   if (known) return known;
+  const freshness = freshnessAmong(config, undefined);
+  byConfig.set(config, freshness);
+  return freshness;
+}
+
+/** Per config, the points freshnessOf worked out so far (reading points only, so it never outgrows the plant). */
+const someByConfig = new WeakMap<RunningConfig, Map<string, number>>();
+
+/**
+ * The same for some points only, without the whole plant's map when it was not built yet: a trend of one point after
+ * a start or a reload passes over the config once for the points it has not seen, instead of building 10k entries
+ * on the request's turn.
+ */
+export function freshnessOf(config: RunningConfig, pointIds: readonly string[]): ReadonlyMap<string, number> {
+  const all = byConfig.get(config);
+  if (all) return all;
+  let some = someByConfig.get(config);
+  if (some === undefined) {
+    some = new Map();
+    someByConfig.set(config, some);
+  }
+  const missing = pointIds.filter((id) => !some.has(id));
+  if (missing.length > 0) for (const [id, ms] of freshnessAmong(config, new Set(missing))) some.set(id, ms);
+  return some;
+}
+
+/** The points of `wanted` (all when undefined), in the order of `readingPoints`. */
+function freshnessAmong(config: RunningConfig, wanted: ReadonlySet<string> | undefined): Map<string, number> {
   const sourceMs = new Map<string, number>();
-  for (const device of config.devices) for (const point of device.points) if (point.spec.poll) sourceMs.set(point.readingId, MODBUS_FRESH_POLLS * point.spec.intervalMs);
+  for (const device of config.devices) {
+    for (const point of device.points) if (point.spec.poll && (wanted === undefined || wanted.has(point.readingId))) sourceMs.set(point.readingId, MODBUS_FRESH_POLLS * point.spec.intervalMs);
+  }
   for (const connection of config.opcua) {
     const freshMs = requestedKeepAliveMs(connection) * (1 + connection.keepAliveMissesAllowed);
-    for (const point of connection.points) sourceMs.set(point.id, freshMs);
+    for (const point of connection.points) if (wanted === undefined || wanted.has(point.id)) sourceMs.set(point.id, freshMs);
   }
-  const staleMs = new Map(config.engine.points.map((rules) => [rules.id, rules.health.staleS * 1000]));
-  const freshness = new Map(
-    config.readingPoints.flatMap((id): [string, number][] => {
-      const fromSource = sourceMs.get(id);
-      return fromSource === undefined ? [] : [[id, Math.min(fromSource, staleMs.get(id) ?? Number.POSITIVE_INFINITY)]];
-    }),
-  );
-  byConfig.set(config, freshness);
+  const freshness = new Map<string, number>();
+  if (sourceMs.size === 0) return freshness;
+  for (const id of config.readingPoints) {
+    const fromSource = sourceMs.get(id);
+    if (fromSource !== undefined) freshness.set(id, fromSource);
+  }
+  // Never longer than the engine's staleS (point ids are unique in engine.points).
+  for (const rules of config.engine.points) {
+    const fromSource = freshness.get(rules.id);
+    if (fromSource !== undefined) freshness.set(rules.id, Math.min(fromSource, rules.health.staleS * 1000));
+  }
   return freshness;
 }

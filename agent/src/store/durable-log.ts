@@ -7,6 +7,7 @@ import type { DuckDBValue, JS } from '@duckdb/node-api';
 import { insertValuesSql, num, numOrNull, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
 import type { AlarmEventInput, AlarmEventRow, AlarmPriority, AuditInput, AuditRow, AuditVerification } from './types.ts';
 import { keyWindows, TEXT_ROWS_PER_WINDOW } from './windows.ts';
+import { PointEventBounds } from './point-event-bounds.ts';
 
 const PRIORITIES: ReadonlySet<AlarmPriority | null> = new Set(['emergency', 'high', 'medium', 'low', null]);
 const KIND_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -40,6 +41,8 @@ export class DurableLog {
   private writing: Promise<void> | null = null;
   alarmEventsWritten = 0;
   auditRowsWritten = 0;
+  /** Where each point's alarm events lie, for range reads of a few points. */
+  readonly pointBounds = new PointEventBounds();
 
   constructor(
     private readonly connection: SerialConnection,
@@ -55,6 +58,7 @@ export class DurableLog {
       this.auditSeq = num(audit.seq);
       this.auditHead = String(audit.hash);
     }
+    await this.pointBounds.load(this.connection);
   }
 
   appendAlarmEvent(event: AlarmEventInput): Promise<AlarmEventRow> {
@@ -118,6 +122,7 @@ export class DurableLog {
         head = hash;
         return row;
       });
+      this.pointBounds.widen(alarmRows);
       try {
         await this.commit(alarms, alarmRows, audits, auditRows);
       } catch (cause) {

@@ -137,6 +137,56 @@ describe('HazmonStore.reader()', () => {
     expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
   });
 
+  it("reads a few points' alarm events in a range as a scan of every event does, among other points' events, after more commits and after a reopen", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const path = dir.file('events.duckdb');
+    let store = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    // 40 points' events (P39 none yet), times out of seq order (late events), every tenth without a point.
+    const event = (i: number, pointId: string | null): AlarmEventInput => ({
+      time: T0 + ((i * 37) % 400) * 1000,
+      pointId,
+      ruleId: `${pointId ?? 'group'}/hi`,
+      kind: 'raised',
+      stateAfter: 'unack_active',
+    });
+    await Promise.all(Array.from({ length: 400 }, (_, i) => store.appendAlarmEvent(event(i, i % 10 === 0 ? null : `P${(i * 7) % 39}`))));
+    const asked: { pointIds: string[]; from: number; to: number; afterSeq: number; limit: number }[] = [];
+    for (const pointIds of [['P1'], ['P7'], ['P39'], ['P1', 'P2', 'P38'], ['P39', 'P5'], [], ['not-a-point']]) {
+      for (const [from, to] of [
+        [T0, T0 + 400_000],
+        [T0 + 100_000, T0 + 200_000],
+        [T0 + 399_000, T0 + 500_000],
+        [T0 - 60_000, T0],
+      ] as const) {
+        for (const afterSeq of [0, 150, 399]) for (const limit of [3, 1000]) asked.push({ pointIds, from, to, afterSeq, limit });
+      }
+    }
+    const expectAsScan = async () => {
+      const reader = store.reader();
+      let nonEmpty = 0;
+      for (const query of asked) {
+        const every = await reader.alarmEventsInRange({ from: query.from, to: query.to, afterSeq: query.afterSeq, limit: 10_000 });
+        const expected = every.filter((row) => row.pointId !== null && query.pointIds.includes(row.pointId)).slice(0, query.limit);
+        expect(await reader.alarmEventsInRange(query), JSON.stringify(query)).toEqual(expected);
+        if (expected.length > 0) nonEmpty += 1;
+      }
+      return nonEmpty;
+    };
+    expect(await expectAsScan()).toBeGreaterThan(20);
+    // P39's first events, and P1's with times before and after all others: their windows widen as they commit.
+    await store.appendAlarmEvent(event(5, 'P39'));
+    await store.appendAlarmEvent({ ...event(6, 'P1'), time: T0 - 30_000 });
+    await store.appendAlarmEvent({ ...event(7, 'P1'), time: T0 + 450_000 });
+    expect((await store.reader().alarmEventsInRange({ from: T0 - 60_000, to: T0, pointIds: ['P1'] })).map((row) => row.seq)).toEqual([402]);
+    expect(await expectAsScan()).toBeGreaterThan(20);
+    await store.close();
+    store = await HazmonStore.open({ path, retentionIntervalMs: 0 });
+    cleanups.push(() => store.close());
+    expect((await store.reader().alarmEventsInRange({ from: T0, to: T0 + 400_000, pointIds: ['P39'] })).map((row) => row.seq)).toEqual([401]);
+    expect(await expectAsScan()).toBeGreaterThan(20);
+  });
+
   it('gives the aggregates as columns equal to its rows, NaN where a row has null, by point then interval', async () => {
     const store = await openStore();
     await store.registerPoints([point('T1.LEL'), point('T2.LEL', { resolution: 0.1 })]);

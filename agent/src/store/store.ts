@@ -233,7 +233,7 @@ export class HazmonStore {
     aggregates: (query) => this.aggregates(query),
     aggregateColumns: (query) => this.aggregateColumns(query),
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
-    alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query),
+    alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query, this.durable.pointBounds),
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
     auditRows: (query) => this.auditRows(query),
     latestAlarmStates: (before) => this.latestAlarmStates(before),

@@ -31,28 +31,57 @@ const metadataByConfig = new WeakMap<PublicConfig, ReadonlyMap<string, PointMeta
 export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
   const known = metadataByConfig.get(config);
   if (known) return known;
-  const rules = new Map(config.engine.points.map((point) => [point.id, point]));
-  const source = new Map<string, { device: string; unit: string | null }>();
-  for (const device of config.devices) for (const point of device.points) source.set(point.readingId, { device: device.id, unit: point.spec.unit });
-  for (const connection of config.opcua) for (const point of connection.points) source.set(point.id, { device: connection.id, unit: point.unit ?? null });
-  const metadata = new Map(
-    config.readingPoints.map((id): [string, PointMetadata] => {
-      const rule = rules.get(id);
-      const from = source.get(id);
-      const limits = thresholdsOf(rule);
-      return [
-        id,
-        {
-          device: from?.device ?? null,
-          area: rule?.area ?? null,
-          unit: rule?.unit ?? from?.unit ?? null,
-          gas: rule?.preset?.gas ?? null,
-          thresholds: { lolo: limits.lowLow ?? null, lo: limits.low ?? null, hi: limits.high ?? null, hihi: limits.highHigh ?? null },
-        },
-      ];
-    }),
-  );
+  const metadata = metadataAmong(config, undefined);
   metadataByConfig.set(config, metadata);
+  return metadata;
+}
+
+/** Per config, the points pointMetadataOf worked out so far (reading points only, so it never outgrows the plant). */
+const someMetadataByConfig = new WeakMap<PublicConfig, Map<string, PointMetadata>>();
+
+/**
+ * The same for some points only (the reading points among them, and maybe others): without the whole plant's map when
+ * it was not built yet, a trend after a start or a reload passes over the config once for the points not seen yet,
+ * instead of building 10k entries on its turn.
+ */
+export function pointMetadataOf(config: PublicConfig, pointIds: readonly string[]): ReadonlyMap<string, PointMetadata> {
+  const all = metadataByConfig.get(config);
+  if (all) return all;
+  let some = someMetadataByConfig.get(config);
+  if (some === undefined) {
+    some = new Map();
+    someMetadataByConfig.set(config, some);
+  }
+  const missing = pointIds.filter((id) => !some.has(id));
+  if (missing.length > 0) for (const [id, metadata] of metadataAmong(config, new Set(missing))) some.set(id, metadata);
+  return some;
+}
+
+/** The points of `wanted` (all when undefined), in the order of `readingPoints`. */
+function metadataAmong(config: PublicConfig, wanted: ReadonlySet<string> | undefined): Map<string, PointMetadata> {
+  const rules = new Map<string, PublicConfig['engine']['points'][number]>();
+  for (const point of config.engine.points) if (wanted === undefined || wanted.has(point.id)) rules.set(point.id, point);
+  const source = new Map<string, { device: string; unit: string | null }>();
+  for (const device of config.devices) {
+    for (const point of device.points) if (wanted === undefined || wanted.has(point.readingId)) source.set(point.readingId, { device: device.id, unit: point.spec.unit });
+  }
+  for (const connection of config.opcua) {
+    for (const point of connection.points) if (wanted === undefined || wanted.has(point.id)) source.set(point.id, { device: connection.id, unit: point.unit ?? null });
+  }
+  const metadata = new Map<string, PointMetadata>();
+  for (const id of config.readingPoints) {
+    if (wanted !== undefined && !wanted.has(id)) continue;
+    const rule = rules.get(id);
+    const from = source.get(id);
+    const limits = thresholdsOf(rule);
+    metadata.set(id, {
+      device: from?.device ?? null,
+      area: rule?.area ?? null,
+      unit: rule?.unit ?? from?.unit ?? null,
+      gas: rule?.preset?.gas ?? null,
+      thresholds: { lolo: limits.lowLow ?? null, lo: limits.low ?? null, hi: limits.high ?? null, hihi: limits.highHigh ?? null },
+    });
+  }
   return metadata;
 }
 

@@ -3,7 +3,7 @@
  * resolution picks by range, folded into at most `buckets` buckets with min, max and avg (a spike survives), with each
  * point's limits in force and the alarm events of the range for those points.
  */
-import { type AgentApi, type AlarmEventRow, type PublicConfig, type ReadingsResult, thresholdsOf } from '@hazmon/agent';
+import type { AgentApi, AlarmEventRow, ReadingsResult } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -12,7 +12,7 @@ import { ApiError } from '../errors.ts';
 import { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS } from '../query-params.ts';
 import { AlarmEventSchema } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
-import { pointMetadata } from './points.ts';
+import { pointMetadataOf } from './points.ts';
 
 const TREND_LIMITS = { maxPoints: 20, maxBuckets: 2000, defaultBuckets: 500, minSpanMs: MINUTE_MS, maxSpanMs: 366 * DAY_MS, maxEvents: 5000 } as const;
 /** Raw rows read per point at most; a range with more (a fast poll over hours) is read from the 1-minute rollup instead. */
@@ -88,19 +88,6 @@ async function eventsOf(api: AgentApi, pointIds: readonly string[], from: number
   }
 }
 
-type PointRules = PublicConfig['engine']['points'][number];
-const pointsByConfig = new WeakMap<PublicConfig, { readonly known: ReadonlySet<string>; readonly rules: ReadonlyMap<string, PointRules> }>();
-
-/** The reading points and each point's rules, per config (a reload makes a new one): not 10k entries built per trend asked. */
-function pointsOf(config: PublicConfig): { readonly known: ReadonlySet<string>; readonly rules: ReadonlyMap<string, PointRules> } {
-  let points = pointsByConfig.get(config);
-  if (points === undefined) {
-    points = { known: new Set(config.readingPoints), rules: new Map(config.engine.points.map((point) => [point.id, point])) };
-    pointsByConfig.set(config, points);
-  }
-  return points;
-}
-
 export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
     createRoute({
@@ -117,25 +104,25 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const { api } = contextOf();
       const query = c.req.valid('query');
       const pointIds = [...new Set(query.points.split(','))];
-      const { known, rules } = pointsOf(api.config);
-      const unknown = pointIds.find((id) => !known.has(id));
+      // The asked points' facts alone: after a start or a reload, the whole plant's are not built on this request's turn.
+      const metadata = pointMetadataOf(api.config, pointIds);
+      const freshness = api.pointFreshness(pointIds);
+      const unknown = pointIds.find((id) => !metadata.has(id));
       if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${unknown}`, 'points');
       const from = Number(query.from);
       const to = Number(query.to);
       const buckets = Number(query.buckets ?? TREND_LIMITS.defaultBuckets);
-      const metadata = pointMetadata(api.config);
-      const freshness = api.pointFreshness();
       const series = [];
       let bucketMs = Math.ceil((to - from) / buckets);
       for (const pointId of pointIds) {
         const readings = await readingsOf(api, pointId, from, to);
         bucketMs = Math.max(bucketMs, ROW_WIDTH_MS[readings.resolution]);
-        const thresholds = thresholdsOf(rules.get(pointId));
+        const { unit, thresholds } = metadata.get(pointId)!;
         series.push({
           pointId,
-          unit: metadata.get(pointId)?.unit ?? null,
+          unit,
           source: readings.resolution,
-          limits: { lolo: thresholds.lowLow ?? null, lo: thresholds.low ?? null, hi: thresholds.high ?? null, hihi: thresholds.highHigh ?? null },
+          limits: thresholds,
           freshForMs: freshness.get(pointId) ?? null,
           readings,
         });
