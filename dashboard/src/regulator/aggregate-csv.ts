@@ -33,17 +33,19 @@ const LARGEST_FIXED = 1e16;
 const ROW_BYTES_BEYOND_ID = 9 + 8 * (MAX_NUMBER_BYTES + 2);
 
 /**
- * A DOUBLE as DuckDB's CSV writer gives it (1.5.x): the shortest decimal that reads back as the value, as JS has it,
- * but with ".0" after a whole number ("1.0", "-0.0") and exponents below 1e-4 and from 1e16 ("1.5e-05", "1e+16"),
- * the exponent of two digits at least; NaN (the store's columns' NULL) as nothing, an empty field. Returns the index
- * after it; `out` must have MAX_NUMBER_BYTES + 2 free at `at`.
+ * `values[index]`, a DOUBLE, as DuckDB's CSV writer gives it (1.5.x): the shortest decimal that reads back as the
+ * value, as JS has it, but with ".0" after a whole number ("1.0", "-0.0") and exponents below 1e-4 and from 1e16
+ * ("1.5e-05", "1e+16"), the exponent of two digits at least; NaN (the store's columns' NULL) as nothing, an empty
+ * field. Returns the index after it; `out` must have MAX_NUMBER_BYTES + 2 free at `at`. Read from its array, not
+ * passed, as writeNumber.
  */
-export function writeDuckDbDouble(out: Uint8Array, at: number, value: number): number {
+export function writeDuckDbDouble(out: Uint8Array, at: number, values: Float64Array, index: number): number {
+  const value = values[index]!;
   if (Number.isNaN(value)) return at;
   const magnitude = Math.abs(value);
   if (magnitude === 0 || (magnitude >= SMALLEST_FIXED && magnitude < LARGEST_FIXED)) {
     if (Object.is(value, -0)) out[at++] = MINUS;
-    const end = writeNumber(out, at, value);
+    const end = writeNumber(out, at, values, index);
     if (!Number.isInteger(value)) return end;
     out[end] = DOT;
     out[end + 1] = ZERO;
@@ -184,6 +186,14 @@ class AggregateCsvWriter {
       const { start, min, avg, max, count, goodCount, completeness, length } = this.columns;
       const { points, intervals } = this;
       let row = this.row;
+      // `start_ms,end_ms,` of the interval being written, made once per interval.
+      let intervalOfPiece = -1;
+      let intervalPiece: Uint8Array = this.pointFields[0]!;
+      // The last completeness written in this chunk, and where its text is: neighbouring points mostly have the same
+      // (1.0 where every poll was answered), so its text is copied rather than written again.
+      let lastCompleteness = Number.NaN;
+      let completenessAt = 0;
+      let completenessEnd = 0;
       for (; row < length; row++) {
         // Row `row` of the CSV (by interval, then point) is the store's row place * intervals + interval.
         const interval = (row / points) | 0;
@@ -194,24 +204,31 @@ class AggregateCsvWriter {
           if (at > 0) break;
           out = Buffer.allocUnsafe(field.length + ROW_BYTES_BEYOND_ID);
         }
+        if (interval !== intervalOfPiece) {
+          intervalOfPiece = interval;
+          const rowStart = start[stored]!;
+          intervalPiece = Buffer.from(`,${rowStart},${rowStart + intervalMs},`);
+        }
         at = copy(out, at, field);
+        at = copy(out, at, intervalPiece);
+        at = writeDuckDbDouble(out, at, min, stored);
         out[at++] = COMMA;
-        const rowStart = start[stored]!;
-        at = writeNumber(out, at, rowStart);
+        at = writeDuckDbDouble(out, at, avg, stored);
         out[at++] = COMMA;
-        at = writeNumber(out, at, rowStart + intervalMs);
+        at = writeDuckDbDouble(out, at, max, stored);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, min[stored]!);
+        at = writeNumber(out, at, count, stored);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, avg[stored]!);
+        at = writeNumber(out, at, goodCount, stored);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, max[stored]!);
-        out[at++] = COMMA;
-        at = writeNumber(out, at, count[stored]!);
-        out[at++] = COMMA;
-        at = writeNumber(out, at, goodCount[stored]!);
-        out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, completeness[stored]!);
+        if (completeness[stored] === lastCompleteness && completenessEnd > 0) {
+          for (let i = completenessAt; i < completenessEnd; i++) out[at++] = out[i]!;
+        } else {
+          lastCompleteness = completeness[stored]!;
+          completenessAt = at;
+          at = writeDuckDbDouble(out, at, completeness, stored);
+          completenessEnd = at;
+        }
         out[at++] = NEWLINE;
       }
       this.row = row;
