@@ -232,8 +232,10 @@ async function exportAggregates(regulator: ApiClient, points: string, from: numb
   let lines = 0;
   let bytes = 0;
   for await (const chunk of response.body) {
-    bytes += (chunk as Uint8Array).length;
-    if (format === 'csv') for (const byte of chunk as Uint8Array) if (byte === 10) lines += 1;
+    const bytesRead = Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
+    bytes += bytesRead.length;
+    // Newlines found natively: a JS loop over each of ~170 MB took the client ~0.8 s, near the route's own time.
+    if (format === 'csv') for (let at = bytesRead.indexOf(10); at >= 0; at = bytesRead.indexOf(10, at + 1)) lines += 1;
   }
   return { ms: performance.now() - started, rows: format === 'csv' ? lines - 1 : -1, bytes };
 }
