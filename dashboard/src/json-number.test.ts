@@ -4,7 +4,7 @@ import { MAX_NUMBER_BYTES, writeNumber } from './json-number.ts';
 
 const textOf = (value: number) => {
   const out = new Uint8Array(MAX_NUMBER_BYTES + 8).fill(0x7e);
-  const end = writeNumber(out, 4, Float64Array.of(value), 0);
+  const end = writeNumber(out, 4, value);
   expect(out[3], 'nothing written before the number').toBe(0x7e);
   expect(out[end], 'nothing written after the number').toBe(0x7e);
   return Buffer.from(out.subarray(4, end)).toString('latin1');

@@ -42,12 +42,10 @@ const MARGIN = 2 ** -40;
 export const MAX_NUMBER_BYTES = 24;
 
 /**
- * Writes the text of `values[index]` (finite or not; NaN gives "NaN" as String does) at `at` in `out`, which must have
- * MAX_NUMBER_BYTES free there; returns the index after it. The value is read here from its array, not passed: a double
- * passed to a function V8 does not inline is boxed, a heap number per call (a day's export made 6M of them).
+ * Writes the text of `value` (finite or not; NaN gives "NaN" as String does) at `at` in `out`, which must have
+ * MAX_NUMBER_BYTES free there; returns the index after it.
  */
-export function writeNumber(out: Uint8Array, at: number, values: Float64Array, index: number): number {
-  const value = values[index]!;
+export function writeNumber(out: Uint8Array, at: number, value: number): number {
   // 0 and -0 alike: JSON.stringify(-0) is "0".
   if (value === 0) {
     out[at] = ZERO;
@@ -76,7 +74,7 @@ export function writeNumber(out: Uint8Array, at: number, values: Float64Array, i
         }
       }
     }
-    const end = writeLongDecimal(out, value < 0 ? at + 1 : at, values, index, fractionDigits);
+    const end = writeLongDecimal(out, value < 0 ? at + 1 : at, magnitude, fractionDigits);
     if (end >= 0) {
       if (value < 0) out[at] = MINUS;
       return end;
@@ -88,12 +86,11 @@ export function writeNumber(out: Uint8Array, at: number, values: Float64Array, i
 }
 
 /**
- * The 16 or 17 significant digits of the magnitude of `values[index]` (whose shortest decimal has more than 15; 15 of
- * them are `fifteenFractionDigits` fraction digits) in fixed notation when exact arithmetic can tell they are String's;
- * else -1 and nothing written.
+ * The 16 or 17 significant digits of `magnitude` (whose shortest decimal has more than 15; 15 of them are
+ * `fifteenFractionDigits` fraction digits) in fixed notation when exact arithmetic can tell they are String's; else
+ * -1 and nothing written.
  */
-function writeLongDecimal(out: Uint8Array, at: number, values: Float64Array, index: number, fifteenFractionDigits: number): number {
-  const magnitude = Math.abs(values[index]!);
+function writeLongDecimal(out: Uint8Array, at: number, magnitude: number, fifteenFractionDigits: number): number {
   BITS[0] = magnitude;
   const high = BITS_WORDS[HIGH_WORD]!;
   // A power of two (zero mantissa) has a nearer neighbour below than above: not worth the asymmetric bound.

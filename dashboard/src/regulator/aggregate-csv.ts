@@ -33,19 +33,17 @@ const LARGEST_FIXED = 1e16;
 const ROW_BYTES_BEYOND_ID = 9 + 8 * (MAX_NUMBER_BYTES + 2);
 
 /**
- * `values[index]`, a DOUBLE, as DuckDB's CSV writer gives it (1.5.x): the shortest decimal that reads back as the
- * value, as JS has it, but with ".0" after a whole number ("1.0", "-0.0") and exponents below 1e-4 and from 1e16
- * ("1.5e-05", "1e+16"), the exponent of two digits at least; NaN (the store's columns' NULL) as nothing, an empty
- * field. Returns the index after it; `out` must have MAX_NUMBER_BYTES + 2 free at `at`. Read from its array, not
- * passed, as writeNumber.
+ * A DOUBLE as DuckDB's CSV writer gives it (1.5.x): the shortest decimal that reads back as the value, as JS has it,
+ * but with ".0" after a whole number ("1.0", "-0.0") and exponents below 1e-4 and from 1e16 ("1.5e-05", "1e+16"),
+ * the exponent of two digits at least; NaN (the store's columns' NULL) as nothing, an empty field. Returns the index
+ * after it; `out` must have MAX_NUMBER_BYTES + 2 free at `at`.
  */
-export function writeDuckDbDouble(out: Uint8Array, at: number, values: Float64Array, index: number): number {
-  const value = values[index]!;
+export function writeDuckDbDouble(out: Uint8Array, at: number, value: number): number {
   if (Number.isNaN(value)) return at;
   const magnitude = Math.abs(value);
   if (magnitude === 0 || (magnitude >= SMALLEST_FIXED && magnitude < LARGEST_FIXED)) {
     if (Object.is(value, -0)) out[at++] = MINUS;
-    const end = writeNumber(out, at, values, index);
+    const end = writeNumber(out, at, value);
     if (!Number.isInteger(value)) return end;
     out[end] = DOT;
     out[end + 1] = ZERO;
@@ -211,22 +209,22 @@ class AggregateCsvWriter {
         }
         at = copy(out, at, field);
         at = copy(out, at, intervalPiece);
-        at = writeDuckDbDouble(out, at, min, stored);
+        at = writeDuckDbDouble(out, at, min[stored]!);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, avg, stored);
+        at = writeDuckDbDouble(out, at, avg[stored]!);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, max, stored);
+        at = writeDuckDbDouble(out, at, max[stored]!);
         out[at++] = COMMA;
-        at = writeNumber(out, at, count, stored);
+        at = writeNumber(out, at, count[stored]!);
         out[at++] = COMMA;
-        at = writeNumber(out, at, goodCount, stored);
+        at = writeNumber(out, at, goodCount[stored]!);
         out[at++] = COMMA;
         if (completeness[stored] === lastCompleteness && completenessEnd > 0) {
           for (let i = completenessAt; i < completenessEnd; i++) out[at++] = out[i]!;
         } else {
           lastCompleteness = completeness[stored]!;
           completenessAt = at;
-          at = writeDuckDbDouble(out, at, completeness, stored);
+          at = writeDuckDbDouble(out, at, completeness[stored]!);
           completenessEnd = at;
         }
         out[at++] = NEWLINE;

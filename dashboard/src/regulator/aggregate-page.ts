@@ -103,11 +103,11 @@ class AggregatePageWriter {
         at = copy(out, at, PIECES.next, row === 0 ? 1 : 0);
         at = copy(out, at, this.pointIdJson, 0);
         at = copy(out, at, startPiece, 0);
-        at = writeValue(out, at, min, row);
+        at = writeValue(out, at, min[row]!);
         at = copy(out, at, PIECES.avg, 0);
-        at = writeValue(out, at, avg, row);
+        at = writeValue(out, at, avg[row]!);
         at = copy(out, at, PIECES.max, 0);
-        at = writeValue(out, at, max, row);
+        at = writeValue(out, at, max[row]!);
         at = copy(out, at, this.rowEnd, 0);
       }
     }
@@ -135,9 +135,9 @@ class AggregatePageWriter {
   }
 }
 
-/** A column's number, or null for NaN (the store's columns' null); read from its column, not passed (writeNumber). */
-function writeValue(out: Uint8Array, at: number, column: Float64Array, row: number): number {
-  return Number.isNaN(column[row]!) ? copy(out, at, PIECES.null, 0) : writeNumber(out, at, column, row);
+/** A number, or null for NaN (the store's columns' null). */
+function writeValue(out: Uint8Array, at: number, value: number): number {
+  return Number.isNaN(value) ? copy(out, at, PIECES.null, 0) : writeNumber(out, at, value);
 }
 
 /** Short pieces byte by byte, from `skip` on: cheaper than TypedArray.set's call for a few dozen bytes. */
