@@ -24,6 +24,11 @@ const MINUS = 45;
 const DOT = 46;
 /** 2^27 + 1: splits a double into two halves whose products are exact (Dekker). */
 const SPLITTER = 134_217_729;
+/** The high half of a double (Dekker's split); the low half is the value less it. */
+const highHalf = (value: number) => SPLITTER * value - (SPLITTER * value - value);
+/** Each power of ten's high and low halves, split once here rather than for every number. */
+const POWER_HIGH = POWERS_OF_TEN.map(highHalf);
+const POWER_LOW = POWERS_OF_TEN.map((power, exponent) => power - POWER_HIGH[exponent]!);
 const HUNDRED_MILLION = 1e8;
 /** The value's bits: its exponent gives its ulp. */
 const BITS = new Float64Array(1);
@@ -94,15 +99,15 @@ function writeLongDecimal(out: Uint8Array, at: number, magnitude: number, fiftee
   BITS_WORDS[HIGH_WORD] = (high & 0x7ff00000) - (52 << 20);
   BITS_WORDS[LOW_WORD] = 0;
   const ulp = BITS[0]!;
+  const magnitudeHigh = highHalf(magnitude);
+  const magnitudeLow = magnitude - magnitudeHigh;
   for (let extraDigits = 1; extraDigits <= 2; extraDigits++) {
     const fractionDigits = fifteenFractionDigits + extraDigits;
     const scale = POWERS_OF_TEN[fractionDigits]!;
     // magnitude * scale = product + error exactly (Dekker's two-product; scale <= 10^22 is exact).
     const product = magnitude * scale;
-    const magnitudeHigh = SPLITTER * magnitude - (SPLITTER * magnitude - magnitude);
-    const magnitudeLow = magnitude - magnitudeHigh;
-    const scaleHigh = SPLITTER * scale - (SPLITTER * scale - scale);
-    const scaleLow = scale - scaleHigh;
+    const scaleHigh = POWER_HIGH[fractionDigits]!;
+    const scaleLow = POWER_LOW[fractionDigits]!;
     const error = magnitudeHigh * scaleHigh - product + magnitudeHigh * scaleLow + magnitudeLow * scaleHigh + magnitudeLow * scaleLow;
     // The nearest integer to product + error, as whole + step; product - whole is exact (both large, close, and a
     // multiple of product's ulp, >= 2^-3 above 1e15).
