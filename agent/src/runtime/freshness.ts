@@ -6,44 +6,25 @@
  * after which the engine raises `<point>/stale`.
  */
 import { requestedKeepAliveMs } from '@hazmon/protocols';
+import { perConfigPoints } from './per-config-points.ts';
 import type { RunningConfig } from './reload.ts';
 
 /** Poll intervals a Modbus reading stays current for: one or two late polls on a busy line are normal (counted as overruns). */
 const MODBUS_FRESH_POLLS = 3;
 
-const byConfig = new WeakMap<RunningConfig, ReadonlyMap<string, number>>();
+const freshness = perConfigPoints(freshnessAmong);
 
 /**
  * Per reading point, ms a reading stays current after it was received. An OPC UA value: one keep-alive period until
  * its restatement is due, plus the keep-alives its connection lets go missing before it counts itself lost.
  */
 export function freshnessByPoint(config: RunningConfig): ReadonlyMap<string, number> {
-  const known = byConfig.get(config);
-  if (known) return known;
-  const freshness = freshnessAmong(config, undefined);
-  byConfig.set(config, freshness);
-  return freshness;
+  return freshness.all(config);
 }
 
-/** Per config, the points freshnessOf worked out so far (reading points only, so it never outgrows the plant). */
-const someByConfig = new WeakMap<RunningConfig, Map<string, number>>();
-
-/**
- * The same for some points only, without the whole plant's map when it was not built yet: a trend of one point after
- * a start or a reload passes over the config once for the points it has not seen, instead of building 10k entries
- * on the request's turn.
- */
+/** The same for some points only (see perConfigPoints): a trend of one point after a start or a reload. */
 export function freshnessOf(config: RunningConfig, pointIds: readonly string[]): ReadonlyMap<string, number> {
-  const all = byConfig.get(config);
-  if (all) return all;
-  let some = someByConfig.get(config);
-  if (some === undefined) {
-    some = new Map();
-    someByConfig.set(config, some);
-  }
-  const missing = pointIds.filter((id) => !some.has(id));
-  if (missing.length > 0) for (const [id, ms] of freshnessAmong(config, new Set(missing))) some.set(id, ms);
-  return some;
+  return freshness.of(config, pointIds);
 }
 
 /** The points of `wanted` (all when undefined), in the order of `readingPoints`. */

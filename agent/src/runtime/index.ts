@@ -26,6 +26,7 @@ export type { ActionState, ActionView, LimitSwitchView } from './action-views.ts
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, RuntimeAlarmView } from './runtime-alarms.ts';
 export type { EventDurability } from './durable-feed.ts';
 export { rolesFor } from './access.ts';
+export { perConfigPoints, type PerConfigPoints } from './per-config-points.ts';
 export { LIMIT_NAMES, THRESHOLD_ROLES, thresholdOverrideFile } from './threshold-overrides.ts';
 export type { LimitName, ThresholdHistoryEntry, ThresholdOverride } from './threshold-overrides.ts';
 export { configHash } from './reload.ts';

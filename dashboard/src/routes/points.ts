@@ -1,5 +1,5 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
-import { type AgentApi, type LatestValue, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
+import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -26,35 +26,15 @@ interface PointMetadata {
 }
 
 /** Per config (a reload hands out a new object), each reading point's device, area, unit, gas and thresholds, worked out once. */
-const metadataByConfig = new WeakMap<PublicConfig, ReadonlyMap<string, PointMetadata>>();
+const metadata = perConfigPoints(metadataAmong);
 
 export function pointMetadata(config: PublicConfig): ReadonlyMap<string, PointMetadata> {
-  const known = metadataByConfig.get(config);
-  if (known) return known;
-  const metadata = metadataAmong(config, undefined);
-  metadataByConfig.set(config, metadata);
-  return metadata;
+  return metadata.all(config);
 }
 
-/** Per config, the points pointMetadataOf worked out so far (reading points only, so it never outgrows the plant). */
-const someMetadataByConfig = new WeakMap<PublicConfig, Map<string, PointMetadata>>();
-
-/**
- * The same for some points only (the reading points among them, and maybe others): without the whole plant's map when
- * it was not built yet, a trend after a start or a reload passes over the config once for the points not seen yet,
- * instead of building 10k entries on its turn.
- */
+/** The same for some points only (see perConfigPoints): a trend after a start or a reload. */
 export function pointMetadataOf(config: PublicConfig, pointIds: readonly string[]): ReadonlyMap<string, PointMetadata> {
-  const all = metadataByConfig.get(config);
-  if (all) return all;
-  let some = someMetadataByConfig.get(config);
-  if (some === undefined) {
-    some = new Map();
-    someMetadataByConfig.set(config, some);
-  }
-  const missing = pointIds.filter((id) => !some.has(id));
-  if (missing.length > 0) for (const [id, metadata] of metadataAmong(config, new Set(missing))) some.set(id, metadata);
-  return some;
+  return metadata.of(config, pointIds);
 }
 
 /** The points of `wanted` (all when undefined), in the order of `readingPoints`. */

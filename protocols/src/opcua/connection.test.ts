@@ -86,17 +86,18 @@ interface Collected {
   errors: { error: OpcuaError; at: number }[];
 }
 
+/** The tank farm's connection as these tests make it (a trusted server, fast publishing). */
+function farmConnection(farm: RunningTankFarm) {
+  return { id: 'tank-farm', endpointUrl: farm.endpointUrl, pkiDir: join(pkiRoot, 'client'), trustUnknownServerCertificate: true, publishingIntervalMs: 100 };
+}
+
 function connect(farm: RunningTankFarm, overrides: Partial<OpcuaConnectionInput> = {}): Collected {
   const readings: Reading[] = [];
   const batches: number[] = [];
   const errors: { error: OpcuaError; at: number }[] = [];
   const connection = createOpcuaConnection(
     {
-      id: 'tank-farm',
-      endpointUrl: farm.endpointUrl,
-      pkiDir: join(pkiRoot, 'client'),
-      trustUnknownServerCertificate: true,
-      publishingIntervalMs: 100,
+      ...farmConnection(farm),
       reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
       points: [point('t101.level', 'T101', 'Level'), point('t101.temperature', 'T101', 'Temperature'), point('t101.inlet', 'T101', 'InletValve')],
       ...overrides,
@@ -218,11 +219,7 @@ describe('OpcuaConnection subscriptions', () => {
     const rows: { plain: boolean; point: number; value: number; sourceTime: number; restated: number; reading: Reading }[] = [];
     const connection = createOpcuaConnection(
       {
-        id: 'tank-farm',
-        endpointUrl: farm.endpointUrl,
-        pkiDir: join(pkiRoot, 'client'),
-        trustUnknownServerCertificate: true,
-        publishingIntervalMs: 100,
+        ...farmConnection(farm),
         points: ids.map((id, index) => point(id, 'T101', (['Level', 'Temperature', 'InletValve'] as const)[index]!)),
       },
       {
