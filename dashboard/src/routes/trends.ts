@@ -106,9 +106,9 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const pointIds = [...new Set(query.points.split(','))];
       // The asked points' facts alone: after a start or a reload, the whole plant's are not built on this request's turn.
       const metadata = pointMetadataOf(api.config, pointIds);
-      const freshness = api.pointFreshness(pointIds);
       const unknown = pointIds.find((id) => !metadata.has(id));
       if (unknown !== undefined) throw new ApiError('HAZMON_API_INVALID', `points: no point ${unknown}`, 'points');
+      const freshness = api.pointFreshness(pointIds);
       const from = Number(query.from);
       const to = Number(query.to);
       const buckets = Number(query.buckets ?? TREND_LIMITS.defaultBuckets);
