@@ -38,6 +38,43 @@ describe('EventLoopLagMonitor', () => {
     expect(snapshot.p50Ms).toBeLessThanOrEqual(snapshot.p99Ms);
   }, 30_000);
 
+  it("counts a window's delay as busy no longer than the loop thread ran: a wait for the CPU is not the agent's work", async () => {
+    const alarms: RuntimeAlarmInput[] = [];
+    let ranMs = 0;
+    monitor = new EventLoopLagMonitor({ limitMs: 2000, windowMs: 100, alarm: (alarm) => alarms.push(alarm), cpuTimeMs: () => ranMs });
+    monitor.start();
+    await waitFor('a first window', () => monitor!.snapshot().windows > 0);
+    const windows = monitor.snapshot().windows;
+    // 300 ms blocked, of which the thread ran (as the kernel would count it) 40 ms: the rest was a wait for the CPU.
+    blockLoop(300);
+    ranMs += 40;
+    await waitFor('the window of the block', () => monitor!.snapshot().windows > windows + 1);
+    const { windowMaxima, busyWindowMaxima } = monitor.snapshot();
+    expect(windowMaxima.maxMs).toBeGreaterThan(250);
+    expect(busyWindowMaxima.maxMs).toBeGreaterThan(0);
+    expect(busyWindowMaxima.maxMs).toBeLessThanOrEqual(40);
+    expect(alarms).toEqual([]);
+  }, 30_000);
+
+  it('measures its own thread by default: a block asleep is not busy, a block on the CPU is busy all along', async () => {
+    monitor = new EventLoopLagMonitor({ limitMs: 2000, windowMs: 100, alarm: () => {} });
+    monitor.start();
+    await waitFor('a first window', () => monitor!.snapshot().windows > 0);
+    let windows = monitor.snapshot().windows;
+    blockLoop(300);
+    await waitFor('the window of the sleep', () => monitor!.snapshot().windows > windows + 1);
+    expect(monitor.snapshot().windowMaxima.maxMs).toBeGreaterThan(250);
+    expect(monitor.snapshot().busyWindowMaxima.maxMs).toBeLessThan(100);
+    windows = monitor.snapshot().windows;
+    const until = performance.now() + 300;
+    while (performance.now() < until) {
+      // Spinning, unlike Atomics.wait, is time on the CPU.
+    }
+    await waitFor('the window of the block', () => monitor!.snapshot().windows > windows + 1);
+    // The probe's 10 ms period and the histogram's bucket make up the rest.
+    expect(monitor.snapshot().busyWindowMaxima.maxMs).toBeGreaterThan(250);
+  }, 30_000);
+
   it('stays quiet while the loop is free, and stop() ends the windows', async () => {
     const alarms: RuntimeAlarmInput[] = [];
     monitor = new EventLoopLagMonitor({ limitMs: 2000, windowMs: 50, alarm: (alarm) => alarms.push(alarm) });

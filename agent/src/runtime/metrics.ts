@@ -187,6 +187,9 @@ export function renderMetrics(input: MetricsInput): string {
     .single('event_loop_stalled', 'gauge', '1 while the event-loop delay is over its limit (alarm agent/event_loop_lag)', flag(loop.stalled))
     .single('event_loop_stalled_windows_total', 'counter', 'Windows whose largest event-loop delay was over the limit', loop.stalledWindows)
     .histogram('event_loop_lag_window_max_seconds', 'Largest event-loop delay of each window', [[{}, loop.windowMaxima]])
+    .histogram('event_loop_busy_window_max_seconds', "Largest event-loop delay of each window, each no longer than the loop thread's own CPU time in it (Linux; elsewhere the whole delay)", [
+      [{}, loop.busyWindowMaxima],
+    ])
     .single('runtime_alarms_active', 'gauge', 'Runtime alarms (comms loss, store, shut-off, heartbeat, event loop) now active', agent.runtimeAlarmsActive.length);
   if (input.alarmsActive) {
     out.family('alarms_active', 'gauge', 'Engine alarms not in state normal, by priority');
