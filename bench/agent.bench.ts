@@ -172,9 +172,15 @@ const STALL_NICE = Number(process.env.HAZMON_BENCH_STALL_NICE ?? -15);
 /** Negative niceness needs root (or CAP_SYS_NICE): without it the stall run is skipped, and says so. */
 const canRaisePriority = STALL_NICE >= 0 || spawnSync('nice', ['-n', String(STALL_NICE), 'true']).status === 0;
 
-/** `nodeCommand`'s command at a niceness (0: as it is). */
+/**
+ * `nodeCommand`'s command at a niceness (0: as it is), in a session of its own whose autogroup has that niceness too:
+ * under the kernel's autogroups (sched_autogroup_enabled) a niceness orders threads only within their session's group,
+ * and every other session (another shell's tests, a build) gets its equal share of the CPU whatever its niceness.
+ */
 function atNice(nice: number, [command, args]: [string, string[]]): [string, string[]] {
-  return nice === 0 ? [command, args] : ['nice', ['-n', String(nice), command, ...args]];
+  if (nice === 0) return [command, args];
+  const intoGroup = `[ -w /proc/self/autogroup ] && echo ${nice} > /proc/self/autogroup; exec nice -n ${nice} "$@"`;
+  return ['setsid', ['sh', '-c', intoGroup, 'sh', command, ...args]];
 }
 
 /** An idle process's event-loop delay: each line on its stdin is answered with the largest delay (ms) since the last. */
