@@ -299,8 +299,10 @@ describe('GET /api/v1/aggregates', () => {
 
   it('names the field of a range that is not whole intervals or an unknown point', async () => {
     const start = minute(Date.now());
+    // A minute past an hour's start: never a whole hour, whatever minute the test runs in.
+    const pastHour = Math.floor(start / 3_600_000) * 3_600_000 + 60_000;
     for (const [query, field] of [
-      [`interval=1h&from=${iso(start + 60_000)}&to=${iso(start + 3_660_000)}`, 'from'],
+      [`interval=1h&from=${iso(pastHour)}&to=${iso(pastHour + 3_600_000)}`, 'from'],
       [`interval=1m&from=${iso(start)}&to=${iso(start + 90_000)}`, 'to'],
       [`interval=1m&from=${iso(start)}&to=${iso(start)}`, 'to'],
       [`interval=1m&from=${iso(start)}&to=${iso(start + 60_000)}&points=nope`, 'points'],
