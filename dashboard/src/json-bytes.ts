@@ -18,6 +18,12 @@ export class JsonBytes {
     this.length += this.buffer.write(text, this.length);
   }
 
+  writeBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
   private reserve(bytes: number): void {
     if (this.buffer.length - this.length >= bytes) return;
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));

@@ -1,7 +1,7 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
 import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -13,6 +13,7 @@ import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorP
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 const gzipped = promisify(gzip);
+const gunzipped = promisify(gunzip);
 
 type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
 
@@ -72,29 +73,17 @@ type PointView = z.input<typeof RegulatorPointSchema>;
 type StaticFields = Omit<PointView, 'outOfService' | 'value' | 'quality' | 'reason' | 'sourceTime' | 'receiveTime'>;
 
 /**
- * Per config, each point's fixed fields already as JSON (the object's opening and its fields, up to the comma before
- * the live ones): a regulator or a page asking for 10k points then costs the latest values, not the metadata again.
+ * Each point's fixed fields as JSON (the object's opening and its fields, up to the comma before the live ones), under
+ * the config read now: built once per config, into the fixed answer (fixedBody), and not kept as strings.
  */
-const staticJsonByConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string, string>>>();
-
-function staticJson(api: AgentApi): Promise<ReadonlyMap<string, string>> {
+async function staticJson(api: AgentApi): Promise<readonly string[]> {
   const config = api.config;
   // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
   const freshness = api.pointFreshness();
-  let known = staticJsonByConfig.get(config);
-  if (known === undefined) {
-    known = indicatorsOf(api).then((indicators) => {
-      const metadata = pointMetadata(config);
-      return new Map(
-        config.readingPoints.map((id) => {
-          return [id, openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id)))];
-        }),
-      );
-    });
-    known.catch(() => staticJsonByConfig.delete(config));
-    staticJsonByConfig.set(config, known);
-  }
-  return known;
+  const indicators = await indicatorsOf(api);
+  // Not the map kept per config (pointMetadata): built once per config here too, its answer is kept gzipped.
+  const metadata = metadataAmong(config, undefined);
+  return config.readingPoints.map((id) => openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id))));
 }
 
 /** The entry's opening brace and fixed fields, ending with the comma before the live fields. */
@@ -136,29 +125,65 @@ function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): s
   );
 }
 
-/** The `fields=fixed` answer as bytes, and the same gzipped for a client that accepts it (a browser, Node's fetch). */
-interface FixedBody {
-  readonly identity: Uint8Array<ArrayBuffer>;
-  readonly gzip: Uint8Array<ArrayBuffer>;
+/**
+ * The `fields=fixed` answer gzipped, and where each point's entry lies in it once unzipped: `{"points":[` then the
+ * entries in the order of `readingPoints`, each `{...}`, joined by commas, then `]}`. The entries less their closing
+ * brace are the openings of the whole answer (fields=all): the fixed fields are kept once, tens of KB gzipped (37 KB
+ * for the bench's 10k points), not as ~4 MB of strings on the heap beside ~4 MB of their bytes.
+ */
+class FixedBody {
+  /** The unzipped answer while some request holds it: concurrent plain requests share one. */
+  private unzipped: WeakRef<Buffer> | null = null;
+  private unzipping: Promise<Buffer> | null = null;
+
+  constructor(
+    readonly gzip: Uint8Array<ArrayBuffer>,
+    /** Entry i of readingPoints starts at byte entryStarts[i] of the unzipped answer; entryStarts[n] is 1 past the last entry's comma. */
+    private readonly entryStarts: Uint32Array,
+  ) {}
+
+  /** The answer unzipped (on libuv's threads): for a client that does not take gzip, and the openings of fields=all. */
+  async identity(): Promise<Buffer> {
+    const held = this.unzipped?.deref();
+    if (held !== undefined) return held;
+    this.unzipping ??= gunzipped(this.gzip)
+      .then((bytes) => {
+        this.unzipped = new WeakRef(bytes);
+        return bytes;
+      })
+      .finally(() => {
+        this.unzipping = null;
+      });
+    return this.unzipping;
+  }
+
+  /** Point i's opening in `identity` (its entry less the closing brace), without the comma after it. */
+  opening(identity: Buffer, i: number): Uint8Array {
+    return identity.subarray(this.entryStarts[i]!, this.entryStarts[i + 1]! - 2);
+  }
 }
 
-/**
- * Per config, the whole `fields=fixed` answer, encoded and gzipped once: every dashboard loads it when it connects (20
- * at once after a restart), ~3 MB at 10k points each, held until the socket has taken it: the agent's highest RSS.
- * Gzipped it is tens of KB (37 KB for the bench's plant).
- */
 const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
 
+/** Per config, the whole `fields=fixed` answer built and gzipped once: every dashboard loads it when it connects (20 at once after a restart). */
 function fixedBody(api: AgentApi): Promise<FixedBody> {
   const config = api.config;
   let body = fixedBodyByConfig.get(config);
   if (body === undefined) {
-    body = staticJson(api).then(async (fixed) => {
-      const entries = config.readingPoints.map((id) => `${(fixed.get(id) ?? bareOpeningJson(id)).slice(0, -1)}}`);
-      const identity = new TextEncoder().encode(`{"points":[${entries.join(',')}]}`);
+    body = staticJson(api).then(async (openings) => {
+      const entryStarts = new Uint32Array(openings.length + 1);
+      const head = '{"points":[';
+      let at = head.length;
+      const entries = openings.map((opening, i) => {
+        entryStarts[i] = at;
+        const entry = `${opening.slice(0, -1)}}`;
+        at += Buffer.byteLength(entry) + 1;
+        return entry;
+      });
+      entryStarts[openings.length] = at;
       // On libuv's threads, not the event loop that polls.
-      const zipped = await gzipped(identity);
-      return { identity, gzip: new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength) as Uint8Array<ArrayBuffer> };
+      const zipped = await gzipped(new TextEncoder().encode(`${head}${entries.join(',')}]}`));
+      return new FixedBody(new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength) as Uint8Array<ArrayBuffer>, entryStarts);
     });
     body.catch(() => fixedBodyByConfig.delete(config));
     fixedBodyByConfig.set(config, body);
@@ -201,6 +226,15 @@ function matches(ifNoneMatch: string | undefined, tag: string): boolean {
   });
 }
 
+/** Per config's list of reading points (a reload makes a new one): each point's index in it, where its entry lies in the fixed answer. */
+const indexByConfigured = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+function readingPointIndex(configured: readonly string[]): ReadonlyMap<string, number> {
+  let index = indexByConfigured.get(configured);
+  if (index === undefined) indexByConfigured.set(configured, (index = new Map(configured.map((id, i) => [id, i]))));
+  return index;
+}
+
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 /** About what one point takes as JSON (its live fields; all its fields), to size the answer's buffer. */
 const LIVE_POINT_BYTES = 140;
@@ -240,14 +274,26 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
         if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
         const body = await fixedBody(api);
         if (zipped) return c.body(uncopiedBody(body.gzip), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
-        return c.body(uncopiedBody(body.identity), 200, { ...JSON_TYPE, ...cache }) as never;
+        return c.body(uncopiedBody(await body.identity()), 200, { ...JSON_TYPE, ...cache }) as never;
       }
-      const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
-      const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
+      const config = api.config;
+      const [fixed, outOfService] = await Promise.all([fields === 'all' ? fixedBody(api) : null, outOfServiceByPoint(api)]);
+      // The entries of the fixed answer, unzipped, where the openings are: every field's answer has them as they are there.
+      const openings = fixed === null ? null : { body: fixed, identity: await fixed.identity(), indexOf: readingPointIndex(config.readingPoints) };
       const latestValues = api.latestValues();
       const answer = new JsonBytes(latestValues.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
       answer.write('{"points":[');
-      latestValues.forEach((latest, i) => answer.write(`${i === 0 ? '' : ','}${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`));
+      latestValues.forEach((latest, i) => {
+        if (i > 0) answer.write(',');
+        const index = openings?.indexOf.get(latest.pointId);
+        if (openings === null) answer.write(`{"id":${JSON.stringify(latest.pointId)},`);
+        else if (index === undefined) answer.write(bareOpeningJson(latest.pointId));
+        else {
+          answer.writeBytes(openings.body.opening(openings.identity, index));
+          answer.write(',');
+        }
+        answer.write(liveJson(latest, outOfService.get(latest.pointId) ?? []));
+      });
       answer.write(']}');
       return c.body(uncopiedBody(answer.bytes()), 200, JSON_TYPE) as never;
     },
