@@ -37,7 +37,7 @@ export const NO_INDICATOR: Indicator = {
   disabled: null,
 };
 
-function indicatorOf(point: StorePointDefinition): Indicator {
+export function indicatorOf(point: StorePointDefinition): Indicator {
   return {
     description: point.description ?? null,
     indicatorCode: point.indicatorCode ?? null,
@@ -56,9 +56,9 @@ function indicatorOf(point: StorePointDefinition): Indicator {
 }
 
 /**
- * Read from the store (the running config leaves the store's point definitions out: megabytes at 10k points). Not
- * kept: its one reader, the points' fixed answer, is built once per config and kept gzipped.
+ * Each point's definition as the store registered it (the running config leaves them out: megabytes at 10k points),
+ * read when asked, not kept: its one reader, the points' fixed answer, is built once per config and kept gzipped.
  */
-export async function indicatorsOf(api: AgentApi): Promise<ReadonlyMap<string, Indicator>> {
-  return new Map((await api.reader.pointDefinitions()).map((point) => [point.pointId, indicatorOf(point)]));
+export async function definitionsOf(api: AgentApi): Promise<ReadonlyMap<string, StorePointDefinition>> {
+  return new Map((await api.reader.pointDefinitions()).map((point) => [point.pointId, point]));
 }

@@ -1,18 +1,18 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
 import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, gunzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
+import { definitionsOf, type Indicator, indicatorOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
 import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
-const gzipped = promisify(gzip);
 const gunzipped = promisify(gunzip);
 
 type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
@@ -71,20 +71,6 @@ const NO_THRESHOLDS: Thresholds = { lolo: null, lo: null, hi: null, hihi: null }
 type PointView = z.input<typeof RegulatorPointSchema>;
 /** What a point's entry has from the config and the store's definitions: the same until a reload. */
 type StaticFields = Omit<PointView, 'outOfService' | 'value' | 'quality' | 'reason' | 'sourceTime' | 'receiveTime'>;
-
-/**
- * Each point's fixed fields as JSON (the object's opening and its fields, up to the comma before the live ones), under
- * the config read now: built once per config, into the fixed answer (fixedBody), and not kept as strings.
- */
-async function staticJson(api: AgentApi): Promise<readonly string[]> {
-  const config = api.config;
-  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
-  const freshness = api.pointFreshness();
-  const indicators = await indicatorsOf(api);
-  // Not the map kept per config (pointMetadata): built once per config here too, its answer is kept gzipped.
-  const metadata = metadataAmong(config, undefined);
-  return config.readingPoints.map((id) => openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id))));
-}
 
 /** The entry's opening brace and fixed fields, ending with the comma before the live fields. */
 function openingJson(fields: StaticFields): string {
@@ -164,31 +150,54 @@ class FixedBody {
 }
 
 const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
+/** The text handed to gzip at a time while the fixed answer is built: the whole answer (~4 MB at 10k points) is never one string or one buffer. */
+const FIXED_CHUNK_CHARS = 64 * 1024;
 
 /** Per config, the whole `fields=fixed` answer built and gzipped once: every dashboard loads it when it connects (20 at once after a restart). */
 function fixedBody(api: AgentApi): Promise<FixedBody> {
   const config = api.config;
   let body = fixedBodyByConfig.get(config);
   if (body === undefined) {
-    body = staticJson(api).then(async (openings) => {
-      const entryStarts = new Uint32Array(openings.length + 1);
-      const head = '{"points":[';
-      let at = head.length;
-      const entries = openings.map((opening, i) => {
-        entryStarts[i] = at;
-        const entry = `${opening.slice(0, -1)}}`;
-        at += Buffer.byteLength(entry) + 1;
-        return entry;
-      });
-      entryStarts[openings.length] = at;
-      // On libuv's threads, not the event loop that polls.
-      const zipped = await gzipped(new TextEncoder().encode(`${head}${entries.join(',')}]}`));
-      return new FixedBody(new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength) as Uint8Array<ArrayBuffer>, entryStarts);
-    });
+    body = buildFixedBody(api, config);
     body.catch(() => fixedBodyByConfig.delete(config));
     fixedBodyByConfig.set(config, body);
   }
   return body;
+}
+
+/**
+ * Each point's entry (its fixed fields) written in order into gzip (on libuv's threads, not the event loop that polls)
+ * in chunks, with where it starts in the unzipped answer: `{"points":[` then the entries joined by commas, then `]}`.
+ */
+async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<FixedBody> {
+  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
+  const freshness = api.pointFreshness();
+  const definitions = await definitionsOf(api);
+  // Not the map kept per config (pointMetadata): this answer is built once per config and kept gzipped.
+  const metadata = metadataAmong(config, undefined);
+  const zip = createGzip();
+  const zipped: Buffer[] = [];
+  zip.on('data', (chunk: Buffer) => zipped.push(chunk));
+  const entryStarts = new Uint32Array(config.readingPoints.length + 1);
+  let chunk = '{"points":[';
+  let at = Buffer.byteLength(chunk);
+  for (const [i, id] of config.readingPoints.entries()) {
+    const definition = definitions.get(id);
+    const opening = openingJson(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
+    const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
+    entryStarts[i] = at + (i === 0 ? 0 : 1);
+    at += Buffer.byteLength(entry);
+    chunk += entry;
+    if (chunk.length >= FIXED_CHUNK_CHARS) {
+      if (!zip.write(chunk)) await once(zip, 'drain');
+      chunk = '';
+    }
+  }
+  entryStarts[config.readingPoints.length] = at + 1;
+  zip.end(`${chunk}]}`);
+  await once(zip, 'end');
+  const gzip = Buffer.concat(zipped);
+  return new FixedBody(new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength) as Uint8Array<ArrayBuffer>, entryStarts);
 }
 
 /** Whether an Accept-Encoding header takes gzip (named, or `*`, without q=0). */
