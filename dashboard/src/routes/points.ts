@@ -104,10 +104,17 @@ const fieldJson = (value: Omit<PointView, keyof StaticFields>[keyof Omit<PointVi
  * The live fields of a point's entry (PointView less StaticFields), as JSON without the opening brace: they follow its
  * static JSON or its id. Written field by field: 10k points a request, and no object per point to collect afterwards.
  */
-function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): string {
+function liveJson(
+  outOfService: readonly OutOfService[],
+  value: LatestValue['value'],
+  quality: LatestValue['quality'],
+  reason: LatestValue['reason'],
+  sourceTime: LatestValue['sourceTime'],
+  receiveTime: LatestValue['receiveTime'],
+): string {
   return (
-    `"outOfService":${outOfService.length === 0 ? '[]' : JSON.stringify(outOfService)},"value":${fieldJson(latest.value)},"quality":${fieldJson(latest.quality)},` +
-    `"reason":${fieldJson(latest.reason)},"sourceTime":${fieldJson(latest.sourceTime)},"receiveTime":${fieldJson(latest.receiveTime)}}`
+    `"outOfService":${outOfService.length === 0 ? '[]' : JSON.stringify(outOfService)},"value":${fieldJson(value)},"quality":${fieldJson(quality)},` +
+    `"reason":${fieldJson(reason)},"sourceTime":${fieldJson(sourceTime)},"receiveTime":${fieldJson(receiveTime)}}`
   );
 }
 
@@ -289,19 +296,20 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const [fixed, outOfService] = await Promise.all([fields === 'all' ? fixedBody(api) : null, outOfServiceByPoint(api)]);
       // The entries of the fixed answer, unzipped, where the openings are: every field's answer has them as they are there.
       const openings = fixed === null ? null : { body: fixed, identity: await fixed.identity(), indexOf: readingPointIndex(config.readingPoints) };
-      const latestValues = api.latestValues();
-      const answer = new JsonBytes(latestValues.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
+      const answer = new JsonBytes(config.readingPoints.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
       answer.write('{"points":[');
-      latestValues.forEach((latest, i) => {
-        if (i > 0) answer.write(',');
-        const index = openings?.indexOf.get(latest.pointId);
-        if (openings === null) answer.write(`{"id":${JSON.stringify(latest.pointId)},`);
-        else if (index === undefined) answer.write(bareOpeningJson(latest.pointId));
+      let first = true;
+      api.eachLatestValue((pointId, value, quality, reason, sourceTime, receiveTime) => {
+        if (!first) answer.write(',');
+        first = false;
+        const index = openings?.indexOf.get(pointId);
+        if (openings === null) answer.write(`{"id":${JSON.stringify(pointId)},`);
+        else if (index === undefined) answer.write(bareOpeningJson(pointId));
         else {
           answer.writeBytes(openings.body.opening(openings.identity, index));
           answer.write(',');
         }
-        answer.write(liveJson(latest, outOfService.get(latest.pointId) ?? []));
+        answer.write(liveJson(outOfService.get(pointId) ?? [], value, quality, reason, sourceTime, receiveTime));
       });
       answer.write(']}');
       return c.body(uncopiedBody(answer.bytes()), 200, JSON_TYPE) as never;
