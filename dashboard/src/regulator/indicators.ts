@@ -56,9 +56,9 @@ export function indicatorOf(point: StorePointDefinition): Indicator {
 }
 
 /**
- * Each point's definition as the store registered it (the running config leaves them out: megabytes at 10k points),
- * read when asked, not kept: its one reader, the points' fixed answer, is built once per config and kept gzipped.
+ * These points' definitions as the store registered them (the running config leaves them out: megabytes at 10k points),
+ * read when asked, not kept: its one reader, the points' fixed answer, is built once per config, a page at a time.
  */
-export async function definitionsOf(api: AgentApi): Promise<ReadonlyMap<string, StorePointDefinition>> {
-  return new Map((await api.reader.pointDefinitions()).map((point) => [point.pointId, point]));
+export async function definitionsOf(api: AgentApi, pointIds: readonly string[]): Promise<ReadonlyMap<string, StorePointDefinition>> {
+  return new Map((await api.reader.pointDefinitions(pointIds)).map((point) => [point.pointId, point]));
 }

@@ -159,6 +159,8 @@ class FixedBody {
 const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
 /** The text handed to gzip at a time while the fixed answer is built: the whole answer (~4 MB at 10k points) is never one string or one buffer. */
 const FIXED_CHUNK_CHARS = 64 * 1024;
+/** Point definitions read from the store at a time while it is built: 10k of DuckDB's row objects at once were the 20 first loads' peak (~20 MB of heap). */
+const DEFINITIONS_PAGE = 1000;
 
 /** Per config, the whole `fields=fixed` answer built and gzipped once: every dashboard loads it when it connects (20 at once after a restart). */
 function fixedBody(api: AgentApi): Promise<FixedBody> {
@@ -179,7 +181,6 @@ function fixedBody(api: AgentApi): Promise<FixedBody> {
 async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<FixedBody> {
   // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
   const freshness = api.pointFreshness();
-  const definitions = await definitionsOf(api);
   // Not the map kept per config (pointMetadata): this answer is built once per config and kept gzipped.
   const metadata = metadataAmong(config, undefined);
   const zip = createGzip();
@@ -188,17 +189,28 @@ async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<Fixe
   const entryStarts = new Uint32Array(config.readingPoints.length + 1);
   let chunk = '{"points":[';
   let at = Buffer.byteLength(chunk);
-  for (const [i, id] of config.readingPoints.entries()) {
-    const definition = definitions.get(id);
-    const opening = openingJson(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
-    const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
-    entryStarts[i] = at + (i === 0 ? 0 : 1);
-    at += Buffer.byteLength(entry);
-    chunk += entry;
-    if (chunk.length >= FIXED_CHUNK_CHARS) {
-      if (!zip.write(chunk)) await once(zip, 'drain');
-      chunk = '';
+  try {
+    for (let page = 0; page < config.readingPoints.length; page += DEFINITIONS_PAGE) {
+      const ids = config.readingPoints.slice(page, page + DEFINITIONS_PAGE);
+      const definitions = await definitionsOf(api, ids);
+      for (const [k, id] of ids.entries()) {
+        const i = page + k;
+        const definition = definitions.get(id);
+        const opening = openingJson(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
+        const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
+        entryStarts[i] = at + (i === 0 ? 0 : 1);
+        at += Buffer.byteLength(entry);
+        chunk += entry;
+        if (chunk.length >= FIXED_CHUNK_CHARS) {
+          if (!zip.write(chunk)) await once(zip, 'drain');
+          chunk = '';
+        }
+      }
     }
+  } catch (error) {
+    // A failed read (the store closing): the next request builds it again.
+    zip.destroy();
+    throw error;
   }
   entryStarts[config.readingPoints.length] = at + 1;
   zip.end(`${chunk}]}`);
