@@ -15,5 +15,8 @@ describe('JsonBytes', () => {
     }
     expect(answer.bytes().length).toBeGreaterThan(1024 * 4);
     expect(Buffer.from(answer.bytes()).toString('utf8')).toBe(expected);
+    answer.clear();
+    answer.write('[1]');
+    expect(Buffer.from(answer.bytes()).toString('utf8')).toBe('[1]');
   });
 });

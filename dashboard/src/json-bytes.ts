@@ -24,6 +24,11 @@ export class JsonBytes {
     this.length += bytes.length;
   }
 
+  /** Empty again, keeping its buffer: for a writer used over and over (the live feed's columns). */
+  clear(): void {
+    this.length = 0;
+  }
+
   private reserve(bytes: number): void {
     if (this.buffer.length - this.length >= bytes) return;
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
