@@ -18,6 +18,17 @@ export class JsonBytes {
     this.length += this.buffer.write(text, this.length);
   }
 
+  writeBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** Empty again, keeping its buffer: for a writer used over and over (the live feed's columns). */
+  clear(): void {
+    this.length = 0;
+  }
+
   private reserve(bytes: number): void {
     if (this.buffer.length - this.length >= bytes) return;
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));

@@ -124,6 +124,59 @@ describe('LiveFeed readings', () => {
   });
 });
 
+/** The readings message as JSON.stringify writes it: what the bytes written column by column must equal. */
+function expectedMessage(points: readonly { pointId: string; value: number | boolean | null; quality: LatestValue['quality']; receiveTime: number }[]): string {
+  const base = points[0]!.receiveTime;
+  const qualities = Object.fromEntries(points.flatMap((point, i) => (point.quality === 'good' ? [] : [[i, point.quality]])));
+  const data = {
+    base,
+    pointIds: points.map((point) => point.pointId),
+    values: points.map((point) => point.value),
+    times: points.map((point) => point.receiveTime - base),
+    ...(Object.keys(qualities).length === 0 ? {} : { qualities }),
+  };
+  return `event: readings\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+describe('LiveFeed readings bytes', () => {
+  it('writes the bytes JSON.stringify would, window after window (its buffers reused and grown): ids of any text, numbers of any form, booleans, no value', async () => {
+    type Point = Parameters<typeof expectedMessage>[0][number];
+    let window: Point[] = [];
+    let version = 0;
+    const api = {
+      subscribeDurable: () => () => undefined,
+      reader: { alarmEventsAfter: async () => [] },
+      latestChanges: (since: number, visit: LatestChangeVisitor) => {
+        if (since < version) for (const point of window) visit(point.pointId, point.value, point.quality!, point.receiveTime);
+        return version;
+      },
+    };
+    feed = await LiveFeed.start(api as unknown as AgentApi, () => undefined);
+    const client = new ClientFake();
+    feed.add(client);
+    const windows: Point[][] = [
+      [
+        { pointId: '气体-1."quoted"\\', value: -0.000001234, quality: 'good', receiveTime: 1_700_000_000_250 },
+        { pointId: 'TK-1.level', value: Number.NaN, quality: 'bad', receiveTime: 1_700_000_000_100 },
+        { pointId: 'V-1.open', value: true, quality: 'uncertain', receiveTime: 1_700_000_000_180 },
+        { pointId: 'V-2.open', value: false, quality: 'good', receiveTime: 1_700_000_000_300 },
+        { pointId: 'P-1', value: 1e21, quality: 'good', receiveTime: 1_700_000_000_301 },
+        { pointId: 'P-2', value: null, quality: 'good', receiveTime: 1_700_000_000_302 },
+        { pointId: 'P-3', value: Number.POSITIVE_INFINITY, quality: 'good', receiveTime: 1_700_000_000_303 },
+      ],
+      // Beyond the columns' first 16 KB, then a small window in the grown buffers.
+      Array.from({ length: 5000 }, (_, i) => ({ pointId: `PLANT-${i}.value`, value: i / 7, quality: i % 997 === 0 ? 'bad' : 'good', receiveTime: 1_700_000_001_000 + i })),
+      [{ pointId: 'P-1', value: 3, quality: 'good', receiveTime: 1_700_000_002_000 }],
+    ];
+    for (const points of windows) {
+      window = points;
+      version += 1;
+      vi.advanceTimersByTime(WINDOW_MS);
+    }
+    expect(client.messages.map((message) => new TextDecoder().decode(message))).toEqual(windows.map(expectedMessage));
+  });
+});
+
 describe('LiveFeed alarm events', () => {
   const stored = (seq: number): AlarmEventRow => ({
     seq,

@@ -49,6 +49,13 @@ describe('AgentApi', () => {
     const changed = await waitFor('GD-1 read at 13.5 after the version', () => changes(all.version).values.find((value) => value.pointId === 'GD-1.concentration' && value.value === 13.5));
     expect(changed).toMatchObject({ quality: 'good' });
     expect(changes(changes(0).version).values).toEqual([]);
+    // Every point's latest value field by field, as latestValues() has them, in its order (nulls before a first reading).
+    const visited: LatestValue[] = [];
+    api.eachLatestValue((pointId, value, quality, reason, sourceTime, receiveTime) => visited.push({ pointId, value, quality, reason, sourceTime, receiveTime }));
+    const listed = api.latestValues();
+    expect(visited.map((value) => value.pointId)).toEqual(listed.map((value) => value.pointId));
+    for (const [i, value] of visited.entries()) if (value.receiveTime === listed[i]!.receiveTime) expect(value).toEqual(listed[i]);
+    expect(visited.find((value) => value.pointId === 'GD-1.concentration')).toMatchObject({ value: 13.5, quality: 'good', reason: null });
     plant.site.device('GD-1').set('concentration', 12.5);
     await waitFor('GD-1 back at 12.5', () => api.latestValues(['GD-1.concentration'])[0]?.value === 12.5);
 

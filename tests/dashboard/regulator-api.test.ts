@@ -232,6 +232,14 @@ describe('GET /api/v1/points?fields=fixed|live', () => {
     expect(JSON.parse(plain.body.toString('utf8'))).toHaveProperty('points');
     const live = await rawGet('/api/v1/points?fields=live', {});
     expect(live.headers['content-length']).toBe(String(live.body.length));
+    // The whole answer's entries open with the fixed answer's entries byte for byte (they are cut from its unzipped bytes), then the live fields.
+    const all = await rawGet('/api/v1/points', { 'Accept-Encoding': 'identity' });
+    const fixedEntries = (JSON.parse(plain.body.toString('utf8')) as { points: object[] }).points.map((entry) => JSON.stringify(entry).slice(0, -1));
+    const allEntries = (JSON.parse(all.body.toString('utf8')) as { points: object[] }).points.map((entry) => JSON.stringify(entry));
+    expect(allEntries.length).toBe(fixedEntries.length);
+    for (const [i, entry] of allEntries.entries()) expect(entry.startsWith(`${fixedEntries[i]},"outOfService":`), entry).toBe(true);
+    expect(all.body.toString('utf8')).toBe(JSON.stringify(JSON.parse(all.body.toString('utf8'))));
+    expect(plain.body.toString('utf8')).toBe(JSON.stringify(JSON.parse(plain.body.toString('utf8'))));
     expect((JSON.parse(live.body.toString('utf8')) as { points: unknown[] }).points.length).toBe((JSON.parse(plain.body.toString('utf8')) as { points: unknown[] }).points.length);
   });
 });

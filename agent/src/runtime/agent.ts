@@ -57,7 +57,7 @@ import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
-import type { LatestChangeVisitor, LatestValue } from './latest-values.ts';
+import type { LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
 import type { ActionView } from './action-views.ts';
@@ -437,6 +437,10 @@ export class Agent implements AgentApi {
 
   latestValues(pointIds?: readonly string[]): LatestValue[] {
     return this.latest.list(pointIds);
+  }
+
+  eachLatestValue(visit: LatestValueVisitor): void {
+    this.latest.each(visit);
   }
 
   latestChanges(version: number, visit: LatestChangeVisitor): number {

@@ -34,6 +34,20 @@ describe('warningGrades', () => {
     ]);
   });
 
+  it("does not look at the config's points while nothing stands (a site of 10k points is asked several times a second)", () => {
+    const untouchable = {
+      ...config,
+      engine: {
+        ...config.engine,
+        get points(): never {
+          throw new Error('points read');
+        },
+      },
+    } as unknown as PublicConfig;
+    expect(warningGrades(untouchable, list(alarm('GD-1', 'emergency', 'normal')), notLatched).site).toBe('normal');
+    expect(() => warningGrades(untouchable, list(alarm('GD-1', 'low')), notLatched)).toThrow('points read');
+  });
+
   it("gives each area its highest active alarm's colour, acknowledged or not, and the site its areas' highest", () => {
     const grades = warningGrades(config, list(alarm('GD-1', 'low'), alarm('GD-2', 'medium', 'acknowledged_active'), alarm('GD-3', 'high')), notLatched);
     expect(grades.areas.get('tank-farm')).toBe('blue');

@@ -16,12 +16,20 @@ function higher(a: WarningGrade, b: WarningGrade): WarningGrade {
   return WARNING_GRADES.indexOf(a) <= WARNING_GRADES.indexOf(b) ? a : b;
 }
 
-/** The area of each point and voting group (an engine alarm's pointId), per config. */
+/**
+ * The area of a point or voting group (an engine alarm's pointId) under a config; the map of every one (10k points) is
+ * built at the first question only: a site with nothing standing asks none (a regulator's pull, a dashboard's reload).
+ */
 function areaOf(config: PublicConfig): (pointId: string) => string | undefined {
-  const areas = new Map<string, string>();
-  for (const point of config.engine.points) if (point.area !== undefined) areas.set(point.id, point.area);
-  for (const group of config.engine.votingGroups) areas.set(group.id, group.area);
-  return (pointId) => areas.get(pointId);
+  let areas: Map<string, string> | undefined;
+  return (pointId) => {
+    if (areas === undefined) {
+      areas = new Map<string, string>();
+      for (const point of config.engine.points) if (point.area !== undefined) areas.set(point.id, point.area);
+      for (const group of config.engine.votingGroups) areas.set(group.id, group.area);
+    }
+    return areas.get(pointId);
+  };
 }
 
 /** The point or voting group of an alarm id an action names: `<point>/<rule>` or `vote/<group>`. */

@@ -26,8 +26,20 @@ const FALSE = 1;
 const TRUE = 2;
 const EMPTY = 3;
 
+const finite = (time: number) => (Number.isNaN(time) ? null : time);
+
 /** One point whose latest value changed, as arguments: a live view of 10k points polled at 10 Hz makes no object per point. */
 export type LatestChangeVisitor = (pointId: string, value: number | boolean | null, quality: Quality, receiveTime: number) => void;
+
+/** One point's latest value, as LatestValue's fields in order, as arguments: the points' live answer makes no object per point. */
+export type LatestValueVisitor = (
+  pointId: LatestValue['pointId'],
+  value: LatestValue['value'],
+  quality: LatestValue['quality'],
+  reason: LatestValue['reason'],
+  sourceTime: LatestValue['sourceTime'],
+  receiveTime: LatestValue['receiveTime'],
+) => void;
 
 export class LatestValues {
   /** Counts every reading noted: a live view asks for what changed after the count it last saw. */
@@ -134,12 +146,21 @@ export class LatestValues {
     return this.version;
   }
 
-  private at(i: number): LatestValue {
+  /** What list() gives, every point in config order, handed to `visit` field by field. */
+  each(visit: LatestValueVisitor): void {
+    for (let i = 0; i < this.ids.length; i += 1)
+      visit(this.ids[i]!, this.valueAt(i), QUALITIES[this.qualities[i]!] ?? null, this.reasons.get(i) ?? null, finite(this.sourceTimes[i]!), finite(this.receiveTimes[i]!));
+  }
+
+  private valueAt(i: number): LatestValue['value'] {
     const kind = this.kinds[i]!;
-    const finite = (time: number) => (Number.isNaN(time) ? null : time);
+    return kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : this.values[i]!;
+  }
+
+  private at(i: number): LatestValue {
     return {
       pointId: this.ids[i]!,
-      value: kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : this.values[i]!,
+      value: this.valueAt(i),
       quality: QUALITIES[this.qualities[i]!] ?? null,
       reason: this.reasons.get(i) ?? null,
       sourceTime: finite(this.sourceTimes[i]!),

@@ -80,6 +80,14 @@ describe('HazmonStore.reader()', () => {
     const [first, second] = await store.reader().pointDefinitions();
     expect(first).toEqual(full);
     expect(second).toMatchObject({ pointId: 'T2.LEL', indicatorCode: null, disabled: null });
+    // Those of some points only, in catalog order whatever the order asked; a quote in an id is an id like any other.
+    await store.registerPoints([point("T3.it's")]);
+    const some = await store.reader().pointDefinitions(["T3.it's", 'T1.LEL', 'nowhere']);
+    expect(some.map((definition) => definition.pointId)).toEqual(['T1.LEL', "T3.it's"]);
+    expect(some[0]).toEqual(full);
+    expect(some[1]).toEqual((await store.reader().pointDefinitions()).at(-1));
+    expect((await store.reader().pointDefinitions(["T3.it's"])).map((definition) => definition.pointId)).toEqual(["T3.it's"]);
+    expect(await store.reader().pointDefinitions([])).toEqual([]);
   });
 
   it("gives a rule's history over a range: each source's latest row before it, then every row in it", async () => {

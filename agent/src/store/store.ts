@@ -239,7 +239,7 @@ export class HazmonStore {
     latestAlarmStates: (before) => this.latestAlarmStates(before),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
-    pointDefinitions: () => readPointDefinitions(this.reads),
+    pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),
     ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
   });
 

@@ -110,8 +110,8 @@ export interface StoreReader {
   verifyAuditChain(): Promise<AuditVerification>;
   /** Writes a time range of committed rows to CSV or Parquet; returns the number of rows written. */
   exportRange(request: ExportRequest): Promise<number>;
-  /** Every registered point with its regulatory metadata (indicator codes, thresholds, range, disable record), in catalog order. */
-  pointDefinitions(): Promise<StorePointDefinition[]>;
+  /** Every registered point (or those of pointIds) with its regulatory metadata (indicator codes, thresholds, range, disable record), in catalog order. */
+  pointDefinitions(pointIds?: readonly string[]): Promise<StorePointDefinition[]>;
   /** The alarm events of one rule (e.g. `comms_loss`) over [from, to): each source's latest before from, then every one in it, by seq. */
   ruleHistory(ruleId: string, from: number, to: number): Promise<AlarmEventRow[]>;
 }

@@ -2,7 +2,7 @@
  * Each point's provincial indicator metadata (Jiangsu WC_ENT_CGQ / WC_ENT_LEAKPOINT and the like) as the store
  * registered it from the config: codes, tag number, range, coordinates, hazard source, CAS number, the disable record.
  */
-import type { AgentApi, PublicConfig, StorePointDefinition } from '@hazmon/agent';
+import type { AgentApi, StorePointDefinition } from '@hazmon/agent';
 
 export interface Indicator {
   readonly description: string | null;
@@ -37,7 +37,7 @@ export const NO_INDICATOR: Indicator = {
   disabled: null,
 };
 
-function indicatorOf(point: StorePointDefinition): Indicator {
+export function indicatorOf(point: StorePointDefinition): Indicator {
   return {
     description: point.description ?? null,
     indicatorCode: point.indicatorCode ?? null,
@@ -56,19 +56,9 @@ function indicatorOf(point: StorePointDefinition): Indicator {
 }
 
 /**
- * Read from the store once per config: the running config leaves the store's point definitions out (megabytes at
- * 10k points), and they change only with the config (a reload registers them again and hands out a new config).
+ * These points' definitions as the store registered them (the running config leaves them out: megabytes at 10k points),
+ * read when asked, not kept: its one reader, the points' fixed answer, is built once per config, a page at a time.
  */
-const byConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string, Indicator>>>();
-
-export function indicatorsOf(api: AgentApi): Promise<ReadonlyMap<string, Indicator>> {
-  const config = api.config;
-  let indicators = byConfig.get(config);
-  if (indicators === undefined) {
-    indicators = api.reader.pointDefinitions().then((points) => new Map(points.map((point) => [point.pointId, indicatorOf(point)])));
-    // A failed read is not kept: the next request tries again.
-    indicators.catch(() => byConfig.delete(config));
-    byConfig.set(config, indicators);
-  }
-  return indicators;
+export async function definitionsOf(api: AgentApi, pointIds: readonly string[]): Promise<ReadonlyMap<string, StorePointDefinition>> {
+  return new Map((await api.reader.pointDefinitions(pointIds)).map((point) => [point.pointId, point]));
 }

@@ -1,18 +1,19 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
 import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, gunzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import { type Indicator, indicatorsOf, NO_INDICATOR } from '../regulator/indicators.ts';
+import { definitionsOf, type Indicator, indicatorOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
 import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
-const gzipped = promisify(gzip);
+const gunzipped = promisify(gunzip);
 
 type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
 
@@ -71,32 +72,6 @@ type PointView = z.input<typeof RegulatorPointSchema>;
 /** What a point's entry has from the config and the store's definitions: the same until a reload. */
 type StaticFields = Omit<PointView, 'outOfService' | 'value' | 'quality' | 'reason' | 'sourceTime' | 'receiveTime'>;
 
-/**
- * Per config, each point's fixed fields already as JSON (the object's opening and its fields, up to the comma before
- * the live ones): a regulator or a page asking for 10k points then costs the latest values, not the metadata again.
- */
-const staticJsonByConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string, string>>>();
-
-function staticJson(api: AgentApi): Promise<ReadonlyMap<string, string>> {
-  const config = api.config;
-  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
-  const freshness = api.pointFreshness();
-  let known = staticJsonByConfig.get(config);
-  if (known === undefined) {
-    known = indicatorsOf(api).then((indicators) => {
-      const metadata = pointMetadata(config);
-      return new Map(
-        config.readingPoints.map((id) => {
-          return [id, openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id)))];
-        }),
-      );
-    });
-    known.catch(() => staticJsonByConfig.delete(config));
-    staticJsonByConfig.set(config, known);
-  }
-  return known;
-}
-
 /** The entry's opening brace and fixed fields, ending with the comma before the live fields. */
 function openingJson(fields: StaticFields): string {
   return `${JSON.stringify(fields).slice(0, -1)},`;
@@ -129,41 +104,119 @@ const fieldJson = (value: Omit<PointView, keyof StaticFields>[keyof Omit<PointVi
  * The live fields of a point's entry (PointView less StaticFields), as JSON without the opening brace: they follow its
  * static JSON or its id. Written field by field: 10k points a request, and no object per point to collect afterwards.
  */
-function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): string {
+function liveJson(
+  outOfService: readonly OutOfService[],
+  value: LatestValue['value'],
+  quality: LatestValue['quality'],
+  reason: LatestValue['reason'],
+  sourceTime: LatestValue['sourceTime'],
+  receiveTime: LatestValue['receiveTime'],
+): string {
   return (
-    `"outOfService":${outOfService.length === 0 ? '[]' : JSON.stringify(outOfService)},"value":${fieldJson(latest.value)},"quality":${fieldJson(latest.quality)},` +
-    `"reason":${fieldJson(latest.reason)},"sourceTime":${fieldJson(latest.sourceTime)},"receiveTime":${fieldJson(latest.receiveTime)}}`
+    `"outOfService":${outOfService.length === 0 ? '[]' : JSON.stringify(outOfService)},"value":${fieldJson(value)},"quality":${fieldJson(quality)},` +
+    `"reason":${fieldJson(reason)},"sourceTime":${fieldJson(sourceTime)},"receiveTime":${fieldJson(receiveTime)}}`
   );
 }
 
-/** The `fields=fixed` answer as bytes, and the same gzipped for a client that accepts it (a browser, Node's fetch). */
-interface FixedBody {
-  readonly identity: Uint8Array<ArrayBuffer>;
-  readonly gzip: Uint8Array<ArrayBuffer>;
+/**
+ * The `fields=fixed` answer gzipped, and where each point's entry lies in it once unzipped: `{"points":[` then the
+ * entries in the order of `readingPoints`, each `{...}`, joined by commas, then `]}`. The entries less their closing
+ * brace are the openings of the whole answer (fields=all): the fixed fields are kept once, tens of KB gzipped (37 KB
+ * for the bench's 10k points), not as ~4 MB of strings on the heap beside ~4 MB of their bytes.
+ */
+class FixedBody {
+  /** The unzipped answer while some request holds it: concurrent plain requests share one. */
+  private unzipped: WeakRef<Buffer> | null = null;
+  private unzipping: Promise<Buffer> | null = null;
+
+  constructor(
+    readonly gzip: Uint8Array<ArrayBuffer>,
+    /** Entry i of readingPoints starts at byte entryStarts[i] of the unzipped answer; entryStarts[n] is 1 past the last entry's comma. */
+    private readonly entryStarts: Uint32Array,
+  ) {}
+
+  /** The answer unzipped (on libuv's threads): for a client that does not take gzip, and the openings of fields=all. */
+  async identity(): Promise<Buffer> {
+    const held = this.unzipped?.deref();
+    if (held !== undefined) return held;
+    this.unzipping ??= gunzipped(this.gzip)
+      .then((bytes) => {
+        this.unzipped = new WeakRef(bytes);
+        return bytes;
+      })
+      .finally(() => {
+        this.unzipping = null;
+      });
+    return this.unzipping;
+  }
+
+  /** Point i's opening in `identity` (its entry less the closing brace), without the comma after it. */
+  opening(identity: Buffer, i: number): Uint8Array {
+    return identity.subarray(this.entryStarts[i]!, this.entryStarts[i + 1]! - 2);
+  }
 }
 
-/**
- * Per config, the whole `fields=fixed` answer, encoded and gzipped once: every dashboard loads it when it connects (20
- * at once after a restart), ~3 MB at 10k points each, held until the socket has taken it: the agent's highest RSS.
- * Gzipped it is tens of KB (37 KB for the bench's plant).
- */
 const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
+/** The text handed to gzip at a time while the fixed answer is built: the whole answer (~4 MB at 10k points) is never one string or one buffer. */
+const FIXED_CHUNK_CHARS = 64 * 1024;
+/** Point definitions read from the store at a time while it is built: 10k of DuckDB's row objects at once were the 20 first loads' peak (~20 MB of heap). */
+const DEFINITIONS_PAGE = 1000;
 
+/** Per config, the whole `fields=fixed` answer built and gzipped once: every dashboard loads it when it connects (20 at once after a restart). */
 function fixedBody(api: AgentApi): Promise<FixedBody> {
   const config = api.config;
   let body = fixedBodyByConfig.get(config);
   if (body === undefined) {
-    body = staticJson(api).then(async (fixed) => {
-      const entries = config.readingPoints.map((id) => `${(fixed.get(id) ?? bareOpeningJson(id)).slice(0, -1)}}`);
-      const identity = new TextEncoder().encode(`{"points":[${entries.join(',')}]}`);
-      // On libuv's threads, not the event loop that polls.
-      const zipped = await gzipped(identity);
-      return { identity, gzip: new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength) as Uint8Array<ArrayBuffer> };
-    });
+    body = buildFixedBody(api, config);
     body.catch(() => fixedBodyByConfig.delete(config));
     fixedBodyByConfig.set(config, body);
   }
   return body;
+}
+
+/**
+ * Each point's entry (its fixed fields) written in order into gzip (on libuv's threads, not the event loop that polls)
+ * in chunks, with where it starts in the unzipped answer: `{"points":[` then the entries joined by commas, then `]}`.
+ */
+async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<FixedBody> {
+  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
+  const freshness = api.pointFreshness();
+  // Not the map kept per config (pointMetadata): this answer is built once per config and kept gzipped.
+  const metadata = metadataAmong(config, undefined);
+  const zip = createGzip();
+  const zipped: Buffer[] = [];
+  zip.on('data', (chunk: Buffer) => zipped.push(chunk));
+  const entryStarts = new Uint32Array(config.readingPoints.length + 1);
+  let chunk = '{"points":[';
+  let at = Buffer.byteLength(chunk);
+  try {
+    for (let page = 0; page < config.readingPoints.length; page += DEFINITIONS_PAGE) {
+      const ids = config.readingPoints.slice(page, page + DEFINITIONS_PAGE);
+      const definitions = await definitionsOf(api, ids);
+      for (const [k, id] of ids.entries()) {
+        const i = page + k;
+        const definition = definitions.get(id);
+        const opening = openingJson(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
+        const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
+        entryStarts[i] = at + (i === 0 ? 0 : 1);
+        at += Buffer.byteLength(entry);
+        chunk += entry;
+        if (chunk.length >= FIXED_CHUNK_CHARS) {
+          if (!zip.write(chunk)) await once(zip, 'drain');
+          chunk = '';
+        }
+      }
+    }
+  } catch (error) {
+    // A failed read (the store closing): the next request builds it again.
+    zip.destroy();
+    throw error;
+  }
+  entryStarts[config.readingPoints.length] = at + 1;
+  zip.end(`${chunk}]}`);
+  await once(zip, 'end');
+  const gzip = Buffer.concat(zipped);
+  return new FixedBody(new Uint8Array(gzip.buffer, gzip.byteOffset, gzip.byteLength) as Uint8Array<ArrayBuffer>, entryStarts);
 }
 
 /** Whether an Accept-Encoding header takes gzip (named, or `*`, without q=0). */
@@ -199,6 +252,15 @@ function matches(ifNoneMatch: string | undefined, tag: string): boolean {
     const trimmed = candidate.trim();
     return trimmed === '*' || trimmed === tag || trimmed === `W/${tag}`;
   });
+}
+
+/** Per config's list of reading points (a reload makes a new one): each point's index in it, where its entry lies in the fixed answer. */
+const indexByConfigured = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+function readingPointIndex(configured: readonly string[]): ReadonlyMap<string, number> {
+  let index = indexByConfigured.get(configured);
+  if (index === undefined) indexByConfigured.set(configured, (index = new Map(configured.map((id, i) => [id, i]))));
+  return index;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
@@ -240,14 +302,27 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
         if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
         const body = await fixedBody(api);
         if (zipped) return c.body(uncopiedBody(body.gzip), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
-        return c.body(uncopiedBody(body.identity), 200, { ...JSON_TYPE, ...cache }) as never;
+        return c.body(uncopiedBody(await body.identity()), 200, { ...JSON_TYPE, ...cache }) as never;
       }
-      const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
-      const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
-      const latestValues = api.latestValues();
-      const answer = new JsonBytes(latestValues.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
+      const config = api.config;
+      const [fixed, outOfService] = await Promise.all([fields === 'all' ? fixedBody(api) : null, outOfServiceByPoint(api)]);
+      // The entries of the fixed answer, unzipped, where the openings are: every field's answer has them as they are there.
+      const openings = fixed === null ? null : { body: fixed, identity: await fixed.identity(), indexOf: readingPointIndex(config.readingPoints) };
+      const answer = new JsonBytes(config.readingPoints.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
       answer.write('{"points":[');
-      latestValues.forEach((latest, i) => answer.write(`${i === 0 ? '' : ','}${opening(latest.pointId)}${liveJson(latest, outOfService.get(latest.pointId) ?? [])}`));
+      let first = true;
+      api.eachLatestValue((pointId, value, quality, reason, sourceTime, receiveTime) => {
+        if (!first) answer.write(',');
+        first = false;
+        const index = openings?.indexOf.get(pointId);
+        if (openings === null) answer.write(`{"id":${JSON.stringify(pointId)},`);
+        else if (index === undefined) answer.write(bareOpeningJson(pointId));
+        else {
+          answer.writeBytes(openings.body.opening(openings.identity, index));
+          answer.write(',');
+        }
+        answer.write(liveJson(outOfService.get(pointId) ?? [], value, quality, reason, sourceTime, receiveTime));
+      });
       answer.write(']}');
       return c.body(uncopiedBody(answer.bytes()), 200, JSON_TYPE) as never;
     },
