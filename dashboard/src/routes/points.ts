@@ -1,7 +1,7 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
 import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -13,6 +13,7 @@ import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorP
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
 const gzipped = promisify(gzip);
+const gunzipped = promisify(gunzip);
 
 type Thresholds = Record<'lolo' | 'lo' | 'hi' | 'hihi', number | null>;
 
@@ -136,35 +137,30 @@ function liveJson(latest: LatestValue, outOfService: readonly OutOfService[]): s
   );
 }
 
-/** The `fields=fixed` answer as bytes, and the same gzipped for a client that accepts it (a browser, Node's fetch). */
-interface FixedBody {
-  readonly identity: Uint8Array<ArrayBuffer>;
-  readonly gzip: Uint8Array<ArrayBuffer>;
-}
-
 /**
- * Per config, the whole `fields=fixed` answer, encoded and gzipped once: every dashboard loads it when it connects (20
- * at once after a restart), ~3 MB at 10k points each, held until the socket has taken it: the agent's highest RSS.
- * Gzipped it is tens of KB (37 KB for the bench's plant).
+ * Per config, the whole `fields=fixed` answer, gzipped once: every dashboard loads it when it connects (20 at once after
+ * a restart), ~3 MB at 10k points each, held until the socket has taken it: the agent's highest RSS. Gzipped it is tens
+ * of KB (37 KB for the bench's plant). Only the gzipped bytes are kept: a client that takes no gzip gets them unzipped on
+ * its turn (the same bytes); the 3 MB kept beside them stayed in the agent's RSS for the config's life.
  */
-const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
+const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<Uint8Array<ArrayBuffer>>>();
 
-function fixedBody(api: AgentApi): Promise<FixedBody> {
+function fixedBody(api: AgentApi): Promise<Uint8Array<ArrayBuffer>> {
   const config = api.config;
   let body = fixedBodyByConfig.get(config);
   if (body === undefined) {
     body = staticJson(api).then(async (fixed) => {
       const entries = config.readingPoints.map((id) => `${(fixed.get(id) ?? bareOpeningJson(id)).slice(0, -1)}}`);
-      const identity = new TextEncoder().encode(`{"points":[${entries.join(',')}]}`);
       // On libuv's threads, not the event loop that polls.
-      const zipped = await gzipped(identity);
-      return { identity, gzip: new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.byteLength) as Uint8Array<ArrayBuffer> };
+      return asBytes(await gzipped(new TextEncoder().encode(`{"points":[${entries.join(',')}]}`)));
     });
     body.catch(() => fixedBodyByConfig.delete(config));
     fixedBodyByConfig.set(config, body);
   }
   return body;
 }
+
+const asBytes = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) as Uint8Array<ArrayBuffer>;
 
 /** Whether an Accept-Encoding header takes gzip (named, or `*`, without q=0). */
 function acceptsGzip(acceptEncoding: string | undefined): boolean {
@@ -239,8 +235,8 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
         const cache = { ETag: zipped ? `${tag.slice(0, -1)}-gzip"` : tag, 'Cache-Control': 'private, no-cache', Vary: 'Accept-Encoding' };
         if (matches(c.req.header('If-None-Match'), cache.ETag)) return c.body(null, 304, cache) as never;
         const body = await fixedBody(api);
-        if (zipped) return c.body(uncopiedBody(body.gzip), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
-        return c.body(uncopiedBody(body.identity), 200, { ...JSON_TYPE, ...cache }) as never;
+        if (zipped) return c.body(uncopiedBody(body), 200, { ...JSON_TYPE, ...cache, 'Content-Encoding': 'gzip' }) as never;
+        return c.body(uncopiedBody(asBytes(await gunzipped(body))), 200, { ...JSON_TYPE, ...cache }) as never;
       }
       const [fixed, outOfService] = await Promise.all([fields === 'all' ? staticJson(api) : null, outOfServiceByPoint(api)]);
       const opening = (id: string) => (fixed === null ? `{"id":${JSON.stringify(id)},` : (fixed.get(id) ?? bareOpeningJson(id)));
