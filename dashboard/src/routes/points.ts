@@ -74,28 +74,36 @@ type StaticFields = Omit<PointView, 'outOfService' | 'value' | 'quality' | 'reas
 
 /**
  * Per config, each point's fixed fields already as JSON (the object's opening and its fields, up to the comma before
- * the live ones): a regulator or a page asking for 10k points then costs the latest values, not the metadata again.
+ * the live ones): a regulator or a page asking for every field of 10k points then costs the latest values, not the
+ * metadata again. Kept once such a request came (~2.5 MB at 10k points); the dashboard's `fields=fixed` answer is
+ * built from them once per config and kept gzipped, so it does not keep them.
  */
 const staticJsonByConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string, string>>>();
 
 function staticJson(api: AgentApi): Promise<ReadonlyMap<string, string>> {
   const config = api.config;
-  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
-  const freshness = api.pointFreshness();
   let known = staticJsonByConfig.get(config);
   if (known === undefined) {
-    known = indicatorsOf(api).then((indicators) => {
-      const metadata = pointMetadata(config);
-      return new Map(
-        config.readingPoints.map((id) => {
-          return [id, openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id)))];
-        }),
-      );
-    });
+    known = staticJsonOf(api);
     known.catch(() => staticJsonByConfig.delete(config));
     staticJsonByConfig.set(config, known);
   }
   return known;
+}
+
+/** The fixed fields' JSON of every point of the config of the moment, built anew. */
+function staticJsonOf(api: AgentApi): Promise<ReadonlyMap<string, string>> {
+  const config = api.config;
+  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
+  const freshness = api.pointFreshness();
+  return indicatorsOf(api).then((indicators) => {
+    const metadata = pointMetadata(config);
+    return new Map(
+      config.readingPoints.map((id) => {
+        return [id, openingJson(staticFields(id, metadata.get(id), indicators.get(id) ?? NO_INDICATOR, config.positions[id], freshness.get(id)))];
+      }),
+    );
+  });
 }
 
 /** The entry's opening brace and fixed fields, ending with the comma before the live fields. */
@@ -149,7 +157,7 @@ function fixedBody(api: AgentApi): Promise<Uint8Array<ArrayBuffer>> {
   const config = api.config;
   let body = fixedBodyByConfig.get(config);
   if (body === undefined) {
-    body = staticJson(api).then(async (fixed) => {
+    body = (staticJsonByConfig.get(config) ?? staticJsonOf(api)).then(async (fixed) => {
       const entries = config.readingPoints.map((id) => `${(fixed.get(id) ?? bareOpeningJson(id)).slice(0, -1)}}`);
       // On libuv's threads, not the event loop that polls.
       return asBytes(await gzipped(new TextEncoder().encode(`{"points":[${entries.join(',')}]}`)));
