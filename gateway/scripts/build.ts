@@ -11,11 +11,9 @@ export const GATEWAY_ENTRY = fileURLToPath(new URL('../src/main.ts', import.meta
 /**
  * Packages left to Node's resolver at run time: native bindings cannot be bundled, and node-opcua is big and only
  * loaded (`import('node-opcua')`) when the config has OPC UA servers. Each must be a dependency of @hazmon/gateway, or
- * pnpm's strict node_modules leaves it unresolvable from a bundle under gateway/. DuckDB's JavaScript API
- * (@duckdb/node-api) is bundled: loaded by Node it kept 0.4 MB of commented source in V8's heap, whitespace-minified
- * here; only its native bindings (@duckdb/node-bindings and the platform's package) stay outside.
+ * pnpm's strict node_modules leaves it unresolvable from a bundle under gateway/.
  */
-export const BUNDLE_EXTERNALS = ['@duckdb/node-bindings*', 'serialport', '@serialport/*', 'node-opcua', 'node-opcua-*'] as const;
+export const BUNDLE_EXTERNALS = ['@duckdb/*', 'serialport', '@serialport/*', 'node-opcua', 'node-opcua-*'] as const;
 
 /**
  * The bundle's CommonJS dependencies (modbus-serial, debug) `require` Node built-ins and the externals; an ES module
@@ -83,11 +81,8 @@ export async function bundleGateway({ entry = GATEWAY_ENTRY, outfile }: BundleOp
 /** The built browser UI (`pnpm run build:ui`) and where the bundle's web server looks for it (dashboard/src/ui-files.ts). */
 const UI_BUILD = fileURLToPath(new URL('../../dashboard/ui/dist', import.meta.url));
 const GATEWAY_UI = fileURLToPath(new URL('../dist/ui', import.meta.url));
-const GATEWAY_CHUNKS = fileURLToPath(new URL('../dist/chunks', import.meta.url));
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // Chunks are named by their content: those of an earlier build would stay beside the new ones.
-  rmSync(GATEWAY_CHUNKS, { recursive: true, force: true });
   await bundleGateway({ outfile: GATEWAY_BUNDLE });
   console.log(`wrote ${GATEWAY_BUNDLE}`);
   rmSync(GATEWAY_UI, { recursive: true, force: true });
