@@ -81,8 +81,11 @@ export async function bundleGateway({ entry = GATEWAY_ENTRY, outfile }: BundleOp
 /** The built browser UI (`pnpm run build:ui`) and where the bundle's web server looks for it (dashboard/src/ui-files.ts). */
 const UI_BUILD = fileURLToPath(new URL('../../dashboard/ui/dist', import.meta.url));
 const GATEWAY_UI = fileURLToPath(new URL('../dist/ui', import.meta.url));
+const GATEWAY_CHUNKS = fileURLToPath(new URL('../dist/chunks', import.meta.url));
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Chunks are named by their content: those of an earlier build would stay beside the new ones.
+  rmSync(GATEWAY_CHUNKS, { recursive: true, force: true });
   await bundleGateway({ outfile: GATEWAY_BUNDLE });
   console.log(`wrote ${GATEWAY_BUNDLE}`);
   rmSync(GATEWAY_UI, { recursive: true, force: true });
