@@ -75,7 +75,7 @@ type StaticFields = Omit<PointView, 'outOfService' | 'value' | 'quality' | 'reas
 /**
  * Per config, each point's fixed fields already as JSON (the object's opening and its fields, up to the comma before
  * the live ones): a regulator or a page asking for every field of 10k points then costs the latest values, not the
- * metadata again. Kept once such a request came (~2.5 MB at 10k points); the dashboard's `fields=fixed` answer is
+ * metadata again. Kept once such a request came (~4.5 MB at 10k points); the dashboard's `fields=fixed` answer is
  * built from them once per config and kept gzipped, so it does not keep them.
  */
 const staticJsonByConfig = new WeakMap<PublicConfig, Promise<ReadonlyMap<string, string>>>();
