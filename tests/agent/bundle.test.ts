@@ -48,6 +48,22 @@ describe('gateway bundle', () => {
     expect(external).toContain('@duckdb/node-api');
   });
 
+  // A site without an `uplink:` section never reads the NATS client's source (kept in V8's heap once loaded).
+  it('leaves the uplink and its NATS client to a chunk the entry does not load before it is imported', () => {
+    const outputs = metafile.outputs;
+    const entry = Object.keys(outputs).find((path) => path.endsWith('/hazmon.mjs'))!;
+    const loadedFirst = new Set<string>();
+    const pending = [entry];
+    for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+      if (loadedFirst.has(path)) continue;
+      loadedFirst.add(path);
+      for (const { path: imported, kind, external } of outputs[path]!.imports) if (!external && kind === 'import-statement') pending.push(imported);
+    }
+    const withNats = Object.keys(outputs).filter((path) => Object.keys(outputs[path]!.inputs).some((input) => input.includes('@nats-io')));
+    expect(withNats.length).toBeGreaterThan(0);
+    expect(withNats.filter((path) => loadedFirst.has(path))).toEqual([]);
+  });
+
   it('check-config of the example site exits 0', async () => {
     const run = runBundle(['check-config', EXAMPLE_SITE]);
     expect(await run.exited, run.output.stderr).toBe(0);
