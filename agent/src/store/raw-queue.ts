@@ -13,16 +13,16 @@ export const HAS_SOURCE_TIME = 2;
 export class RawReadingQueue {
   readonly capacity: number;
   private readonly mask: number;
-  readonly pointIndex: Int32Array;
-  readonly time: Float64Array;
-  readonly sourceTime: Float64Array;
-  readonly valueScaled: Int32Array;
-  readonly quality: Uint8Array;
+  readonly pointIndex: Int32Array<ArrayBuffer>;
+  readonly time: Float64Array<ArrayBuffer>;
+  readonly sourceTime: Float64Array<ArrayBuffer>;
+  readonly valueScaled: Int32Array<ArrayBuffer>;
+  readonly quality: Uint8Array<ArrayBuffer>;
   /** 0 when the reading has no reason (good readings). */
-  readonly reason: Uint8Array;
+  readonly reason: Uint8Array<ArrayBuffer>;
   /** The reason message's id in reason_texts; 0 when the reading has no reason. */
-  readonly reasonText: Int32Array;
-  readonly flags: Uint8Array;
+  readonly reasonText: Int32Array<ArrayBuffer>;
+  readonly flags: Uint8Array<ArrayBuffer>;
   /** Counts since the queue was last empty; depth = written - read. */
   private written = 0;
   private read = 0;
