@@ -50,8 +50,8 @@ export type ModbusPollerOptions = PollerBase &
       }
     | {
         /**
-         * Called once per request with its points' rows and what it came to. The rows are the request's own and are
-         * refilled by its next answer: read them in the call, keep only objects built from them.
+         * Called once per request with its points' rows and what it came to. The rows are the poller's and are refilled
+         * by its next answer: read them in the call, keep only objects built from them.
          */
         readonly onRows: (rows: ReadingRows, outcome: PollOutcome) => void;
         /** The consumer's index of a point (`ReadingRows.point`), asked once per point when the poller is built; -1 for none. */
