@@ -82,6 +82,8 @@ class PolledDevice {
   /** The cycle out now was sent before its line had connected: it waited for the connect, not for a slow line. */
   private cycleWaitedForConnect = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The timer's callback, made once (not a closure per tick: 1,600 ticks a second on the agent bench). */
+  private readonly onTick = (): void => this.runTick();
 
   constructor(
     readonly device: ReadyDevice,
@@ -126,7 +128,7 @@ class PolledDevice {
     this.tick += 1;
     // Ticks are anchored to the start time so intervals do not drift with processing time.
     const due = this.startedAt + this.tick * tickMs;
-    this.timer = setTimeout(() => this.runTick(), Math.max(0, due - this.now()));
+    this.timer = setTimeout(this.onTick, Math.max(0, due - this.now()));
   }
 
   private send(request: PlannedRequest): void {
