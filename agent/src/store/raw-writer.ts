@@ -13,6 +13,13 @@ export interface RawAppenders {
   readonly texts: DuckDBAppender;
 }
 
+/** raw_readings' columns taken from the queue's arrays, by position. */
+const POINT = 0;
+const VALUE = 2;
+const QUALITY = 3;
+const REASON = 5;
+const REASON_TEXT = 6;
+
 /**
  * A raw chunk in the order of raw_readings' columns. The columns the queue already holds in their DuckDB type (point,
  * value, quality, reason, reason text) go into the chunk straight from the queue's arrays (`seal`'s first rows); the
@@ -24,7 +31,7 @@ class RawColumns {
   readonly sourceTime = nullableColumn(new BigInt64Array(CHUNK_ROWS));
   readonly chunk: ColumnChunk;
   /** Per column, the row its chunk starts at: the queue's slot for the queue's columns, 0 for the chunk's own. */
-  readonly firstRow = [0, 0, 0, 0, 0, 0, 0];
+  private readonly firstRow = [0, 0, 0, 0, 0, 0, 0];
 
   constructor(queue: RawReadingQueue) {
     this.value = { items: queue.valueScaled, valid: new Uint32Array(CHUNK_ROWS / 32) };
@@ -43,12 +50,6 @@ class RawColumns {
     this.chunk.seal(rows, firstRow);
   }
 }
-/** raw_readings' columns taken from the queue's arrays, by position. */
-const POINT = 0;
-const VALUE = 2;
-const QUALITY = 3;
-const REASON = 5;
-const REASON_TEXT = 6;
 
 /** Epoch ms -> bigint, reusing the last conversion: readings of one poll share a receive time. */
 class BigIntCache {
