@@ -133,11 +133,6 @@ export class Agent implements AgentApi {
     latestSlot: (pointId) => this.latest.slotOf(pointId),
     isFeedback: (pointId) => this.outputs.isFeedback(pointId),
   });
-  /** A batch's plain rows for the store (their row, the store's index of the point, the value, its source time), grown to the longest batch. */
-  private plainRows = new Int32Array(128);
-  private plainStoreIndexes = new Int32Array(128);
-  private plainValues = new Float64Array(128);
-  private plainSourceTimes = new Float64Array(128);
   private readonly readingListeners = new Set<ReadingsListener>();
   private readonly rejectedPoints = new Set<string>();
   /**
@@ -944,8 +939,6 @@ export class Agent implements AgentApi {
     this.engine.processRows(rows, routes.engine);
     let readings: Reading[] | undefined;
     if (this.latches.awaitingReadings) this.latches.noteReadings((readings = rows.readings()));
-    if (rows.length > this.plainRows.length) this.growPlainRows(rows.length);
-    let plain = 0;
     for (let row = 0; row < rows.length; row += 1) {
       const route = rows.point[row]!;
       const reading = rows.objectAt(row);
@@ -955,16 +948,10 @@ export class Agent implements AgentApi {
         if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!, rows.sourceTime[row]!);
         else this.latest.noteAt(slot, reading);
       }
-      const storeIndex = routes.store[route] ?? -1;
-      if (reading === undefined && storeIndex >= 0) {
-        this.plainRows[plain] = row;
-        this.plainStoreIndexes[plain] = storeIndex;
-        this.plainValues[plain] = rows.value[row]!;
-        this.plainSourceTimes[plain] = rows.sourceTime[row]!;
-        plain += 1;
-      } else this.storeRow(rows, row);
+      // Plain rows of stored points go to the store together below, straight from the batch's columns.
+      if (reading !== undefined || (routes.store[route] ?? -1) < 0) this.storeRow(rows, row);
     }
-    this.storePlainRows(rows, plain);
+    this.storePlainRows(rows);
     // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
     if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
     if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
@@ -1004,29 +991,25 @@ export class Agent implements AgentApi {
   }
 
   /**
-   * The batch's plain rows to the store in one call (`writeValues`: a call per reading boxed its time and value); a row
-   * it cannot queue goes alone through `storeRow`, which counts it dropped or refused.
+   * The batch's plain rows of stored points to the store in one call (`writeRows`, from the batch's own columns: a call
+   * per reading boxed its time and value); a row it cannot queue goes alone through `storeRow`, which counts it dropped
+   * or refused.
    */
-  private storePlainRows(rows: ReadingRows, count: number): void {
-    for (let from = 0; from < count; ) {
-      let stopped = from;
+  private storePlainRows(rows: ReadingRows): void {
+    const storeIndex = this.routes.store;
+    for (let from = 0; from < rows.length; ) {
+      let stopped: number;
       try {
-        stopped = this.store.writeValues(rows.receiveTime, this.plainStoreIndexes, this.plainValues, this.plainSourceTimes, from, count);
+        stopped = this.store.writeRows(rows, storeIndex, from);
       } catch {
-        // The store closed: each row alone is refused and counted below.
+        // The store closed: each plain row alone is refused and counted.
+        for (let row = from; row < rows.length; row += 1) if (rows.objectAt(row) === undefined && (storeIndex[rows.point[row]!] ?? -1) >= 0) this.storeRow(rows, row);
+        return;
       }
-      if (stopped === count) return;
-      this.storeRow(rows, this.plainRows[stopped]!);
+      if (stopped === rows.length) return;
+      this.storeRow(rows, stopped);
       from = stopped + 1;
     }
-  }
-
-  private growPlainRows(length: number): void {
-    const capacity = 2 ** Math.ceil(Math.log2(length));
-    this.plainRows = new Int32Array(capacity);
-    this.plainStoreIndexes = new Int32Array(capacity);
-    this.plainValues = new Float64Array(capacity);
-    this.plainSourceTimes = new Float64Array(capacity);
   }
 
   /** A row to the store by the store's index of its point; a point the store does not know is refused as before. */

@@ -57,9 +57,9 @@ export class DeviceCommsHealth {
     if (failure !== null && LINK_FAILURES.has(failure.code)) return this.linkFailed(outcome.deviceId, state, failure, now);
     if (state.lost && Number.isNaN(state.answeringSince)) state.answeringSince = now;
     this.settleReturn(outcome.deviceId, state, now);
-    const key = `FC${outcome.functionCode}@${outcome.address}x${outcome.quantity}`;
-    if (failure?.exceptionCode !== undefined) this.refused(outcome.deviceId, state, key, failure.message, failure.exceptionCode);
-    else if (state.refused.delete(key) && state.refused.size === 0) {
+    // The request's key is built only where a refusal is noted or may be cleared: not per answer of a device refusing nothing.
+    if (failure?.exceptionCode !== undefined) this.refused(outcome.deviceId, state, requestKey(outcome), failure.message, failure.exceptionCode);
+    else if (state.refused.size > 0 && state.refused.delete(requestKey(outcome)) && state.refused.size === 0) {
       this.options.raise({
         alarmId: `${outcome.deviceId}/modbus_exception`,
         deviceId: outcome.deviceId,
@@ -143,4 +143,9 @@ export class DeviceCommsHealth {
     }
     return state;
   }
+}
+
+/** A request's key in `DeviceState.refused`. */
+function requestKey(outcome: PollOutcome): string {
+  return `FC${outcome.functionCode}@${outcome.address}x${outcome.quantity}`;
 }

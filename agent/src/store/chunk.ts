@@ -49,13 +49,18 @@ export class ColumnChunk {
     for (const { valid } of this.columns) valid?.fill(0);
   }
 
-  /** Copies the first `rows` rows of every column into the chunk's vectors and sets its row count. */
-  seal(rows: number): void {
+  /**
+   * Copies `rows` rows of every column into the chunk's vectors and sets its row count: from row `firstRow[c]` of
+   * column c's items (0 for every column unless given; a validity mask always from its first row, so a nullable
+   * column's items start there too).
+   */
+  seal(rows: number, firstRow?: readonly number[]): void {
     const native = this.chunk.chunk;
     duckdb.data_chunk_reset(native);
     this.columns.forEach(({ items, valid }, index) => {
       const vector = duckdb.data_chunk_get_vector(native, index);
-      duckdb.copy_data_to_vector(vector, 0, items.buffer, 0, rows * items.BYTES_PER_ELEMENT);
+      const from = items.byteOffset + (firstRow?.[index] ?? 0) * items.BYTES_PER_ELEMENT;
+      duckdb.copy_data_to_vector(vector, 0, items.buffer, from, rows * items.BYTES_PER_ELEMENT);
       if (valid === undefined) return;
       duckdb.vector_ensure_validity_writable(vector);
       duckdb.copy_data_to_vector_validity(vector, 0, valid.buffer, 0, Math.ceil(rows / 32) * 4);

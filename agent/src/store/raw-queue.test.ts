@@ -4,7 +4,7 @@ import { point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { PointRegistry } from './points.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, RawReadingQueue } from './raw-queue.ts';
 import { ReasonTexts } from './reason-texts.ts';
-import { REASON_CODE } from '@hazmon/protocols';
+import { REASON_CODE, ReadingRowBuffer, type Reading } from '@hazmon/protocols';
 
 function registry(): PointRegistry {
   const points = new PointRegistry();
@@ -36,7 +36,22 @@ describe('RawReadingQueue', () => {
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
   });
 
-  it('queues a batch of plain values as offerValue does, stopping before a row it cannot queue', () => {
+  /** A source's batch: plain rows of [point, value, source time (NaN: none)], a Reading for rows given one. */
+  function batchOf(receiveTime: number, rows: readonly (readonly [number, number, number] | Reading)[]): ReadingRowBuffer {
+    const buffer = new ReadingRowBuffer(rows.length);
+    buffer.reset(receiveTime);
+    for (const row of rows) {
+      if ('pointId' in row) buffer.addReading(0, row);
+      else buffer.addValue(row[0], `p${row[0]}`, 'ppm', row[1], row[2]);
+    }
+    return buffer;
+  }
+  const columns = (queue: RawReadingQueue) =>
+    Array.from({ length: queue.depth }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.sourceTime[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
+  // The batch's point is a route; the store's index of route r is storeIndex[r] (-1: a point the store does not keep).
+  const storeIndex = Int32Array.of(0, 1, -1, 7);
+
+  it("queues a batch's plain rows as offerValue does, skipping rows with a Reading or no store index, stopping before a row it cannot queue", () => {
     const points = registry();
     const one = new RawReadingQueue(8);
     for (const [index, value] of [
@@ -45,32 +60,46 @@ describe('RawReadingQueue', () => {
     ] as const)
       one.offerValue(index, 5000, value, points);
     const batch = new RawReadingQueue(8);
-    const indexes = Int32Array.of(0, 1, 0, 7, 1);
-    const values = Float64Array.of(1.23, 20.94, Number.NaN, 1, 2);
-    const unstamped = new Float64Array(5).fill(Number.NaN);
-    // Row 2 is not a finite number, row 3 names a point the store never handed out: each stops the batch before it.
-    expect(batch.offerValues(5000, indexes, values, unstamped, 0, 5, points)).toBe(2);
-    expect(batch.offerValues(5000, indexes, values, unstamped, 3, 5, points)).toBe(3);
-    expect(batch.offerValues(5000, indexes, values, unstamped, 4, 5, points)).toBe(5);
-    const columns = (queue: RawReadingQueue, rows: number) =>
-      Array.from({ length: rows }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.sourceTime[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
-    expect(columns(batch, 2)).toEqual(columns(one, 2));
+    const rows = batchOf(5000, [[0, 1.23, Number.NaN], reading('A', 5000, 9), [2, 5, Number.NaN], [1, 20.94, Number.NaN], [0, Number.NaN, Number.NaN], [3, 1, Number.NaN], [1, 2, Number.NaN]]);
+    // Row 4 is not a finite number, row 5 names a point the store never handed out: each stops the batch before it.
+    expect(batch.offerRows(rows, storeIndex, 0, points)).toBe(4);
+    expect(columns(batch)).toEqual(columns(one));
+    expect(batch.offerRows(rows, storeIndex, 5, points)).toBe(5);
+    expect(batch.offerRows(rows, storeIndex, 6, points)).toBe(7);
     expect([batch.depth, batch.valueScaled[2], batch.flags[2]]).toEqual([3, 20, HAS_VALUE]);
-    // A full queue stops it too; a time that is not epoch ms stops it at once.
+    // A full queue stops it too; a receive time that is not epoch ms at its first plain row.
     const full = new RawReadingQueue(2);
-    expect(full.offerValues(5000, Int32Array.of(0, 0, 0), Float64Array.of(1, 2, 3), new Float64Array(3).fill(Number.NaN), 0, 3, points)).toBe(2);
-    expect(batch.offerValues(-1, indexes, values, unstamped, 0, 2, points)).toBe(0);
+    expect(
+      full.offerRows(
+        batchOf(5000, [
+          [0, 1, Number.NaN],
+          [0, 2, Number.NaN],
+          [0, 3, Number.NaN],
+        ]),
+        storeIndex,
+        0,
+        points,
+      ),
+    ).toBe(2);
+    expect(batch.offerRows(batchOf(-1, [reading('A', 5000, 9), [0, 1, Number.NaN]]), storeIndex, 0, points)).toBe(1);
   });
 
-  it("queues plain values with a source time (an OPC UA server's) as offer does the same readings; one that is not epoch ms stops the batch", () => {
+  it("queues plain rows with a source time (an OPC UA server's) as offer does the same readings; one that is not epoch ms stops the batch", () => {
     const points = registry();
     const one = new RawReadingQueue(8);
     one.offer(0, reading('A', 5000, 1.23, { sourceTime: 4990 }), points, texts);
     one.offer(1, reading('B', 5000, 20.94), points, texts);
     const batch = new RawReadingQueue(8);
-    const stopped = batch.offerValues(5000, Int32Array.of(0, 1, 0), Float64Array.of(1.23, 20.94, 5), Float64Array.of(4990, Number.NaN, -1), 0, 3, points);
-    const columns = (queue: RawReadingQueue) =>
-      Array.from({ length: queue.depth }, (_, row) => [queue.pointIndex[row], queue.time[row], queue.sourceTime[row], queue.valueScaled[row], queue.quality[row], queue.flags[row]]);
+    const stopped = batch.offerRows(
+      batchOf(5000, [
+        [0, 1.23, 4990],
+        [1, 20.94, Number.NaN],
+        [0, 5, -1],
+      ]),
+      storeIndex,
+      0,
+      points,
+    );
     expect([stopped, columns(batch)]).toEqual([2, columns(one)]);
     expect(batch.flags[0]).toBe(HAS_VALUE | HAS_SOURCE_TIME);
   });

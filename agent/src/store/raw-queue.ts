@@ -1,5 +1,5 @@
 /** Bounded ring of encoded raw readings in preallocated typed arrays: validation and scaling happen here, once. */
-import { QUALITY_CODE, REASON_CODE, type Reading } from '@hazmon/protocols';
+import { QUALITY_CODE, REASON_CODE, type Reading, type ReadingRows } from '@hazmon/protocols';
 import { quote } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
 import type { PointRegistry } from './points.ts';
@@ -13,16 +13,16 @@ export const HAS_SOURCE_TIME = 2;
 export class RawReadingQueue {
   readonly capacity: number;
   private readonly mask: number;
-  readonly pointIndex: Int32Array;
-  readonly time: Float64Array;
-  readonly sourceTime: Float64Array;
-  readonly valueScaled: Int32Array;
-  readonly quality: Uint8Array;
+  readonly pointIndex: Int32Array<ArrayBuffer>;
+  readonly time: Float64Array<ArrayBuffer>;
+  readonly sourceTime: Float64Array<ArrayBuffer>;
+  readonly valueScaled: Int32Array<ArrayBuffer>;
+  readonly quality: Uint8Array<ArrayBuffer>;
   /** 0 when the reading has no reason (good readings). */
-  readonly reason: Uint8Array;
+  readonly reason: Uint8Array<ArrayBuffer>;
   /** The reason message's id in reason_texts; 0 when the reading has no reason. */
-  readonly reasonText: Int32Array;
-  readonly flags: Uint8Array;
+  readonly reasonText: Int32Array<ArrayBuffer>;
+  readonly flags: Uint8Array<ArrayBuffer>;
   /** Counts since the queue was last empty; depth = written - read. */
   private written = 0;
   private read = 0;
@@ -109,19 +109,22 @@ export class RawReadingQueue {
   }
 
   /**
-   * `offerValue` for rows [from, to) of one receive time (the store's point indexes, the values and their source times,
-   * NaN for none), in one loop: a call per reading boxed its time and value, most of the agent's garbage at 200k
-   * readings/s. Stops before the first row it cannot queue (a value that is not finite or does not fit, a source time
-   * that is not epoch ms, an unknown index, the queue full) and returns where: `to` when it queued them all; `offer`
-   * (`offerValue` for a row with no source time) then says what is wrong with that row.
+   * `offerValue` for the plain rows of a source's batch from row `from` on (`ReadingRows`: a good number at the batch's
+   * receive time, with a source time or NaN), read from the batch's own columns in one loop: `storeIndex[rows.point[row]]`
+   * is the store's index of a row's point. A row with a Reading, or whose point has no store index (< 0), is skipped:
+   * the caller stores those alone. Stops before the first plain row it cannot queue (a value that is not finite or does
+   * not fit, a time that is not epoch ms, an unknown index, the queue full) and returns that row, `rows.length` when
+   * it queued them all; `offer` (`offerValue` for a row with no source time) then says what is wrong with it.
    */
-  offerValues(receiveTime: number, indexes: Int32Array, values: Float64Array, sourceTimes: Float64Array, from: number, to: number, points: PointRegistry): number {
-    if (!Number.isSafeInteger(receiveTime) || receiveTime < 0) return from;
-    for (let row = from; row < to; row++) {
-      const index = indexes[row]!;
+  offerRows(rows: ReadingRows, storeIndex: Int32Array, from: number, points: PointRegistry): number {
+    const { receiveTime, point, value, sourceTime: sourceTimes, length } = rows;
+    const timeValid = Number.isSafeInteger(receiveTime) && receiveTime >= 0;
+    for (let row = from; row < length; row++) {
+      const index = storeIndex[point[row]!] ?? -1;
+      if (index < 0 || rows.objectAt(row) !== undefined) continue;
       // NaN (a value not finite) fails both comparisons.
-      const scaled = Math.round(values[row]! * points.divisorOf(index));
-      if (!(scaled <= INT32_MAX && scaled >= -INT32_MAX) || !points.has(index) || this.full) return row;
+      const scaled = Math.round(value[row]! * points.divisorOf(index));
+      if (!timeValid || !(scaled <= INT32_MAX && scaled >= -INT32_MAX) || !points.has(index) || this.full) return row;
       const sourceTime = sourceTimes[row]!;
       const stamped = !Number.isNaN(sourceTime);
       if (stamped && !(Number.isSafeInteger(sourceTime) && sourceTime >= 0)) return row;
@@ -137,7 +140,7 @@ export class RawReadingQueue {
       this.flags[slot] = stamped ? HAS_VALUE | HAS_SOURCE_TIME : HAS_VALUE;
       this.written += 1;
     }
-    return to;
+    return length;
   }
 
   private get full(): boolean {

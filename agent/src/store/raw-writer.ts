@@ -1,6 +1,6 @@
 /** Moves queued raw readings into DuckDB through the appender, one reused data chunk at a time, and commits off the event loop. */
 import { BIGINT, INTEGER, UTINYINT, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { CHUNK_ROWS, ColumnChunk, nullableColumn, setValid } from './chunk.ts';
+import { CHUNK_ROWS, type ChunkColumn, ColumnChunk, nullableColumn } from './chunk.ts';
 import { committedDespiteError } from './errors.ts';
 import { discardAppender } from './sql.ts';
 import { HAS_SOURCE_TIME, HAS_VALUE, type RawReadingQueue } from './raw-queue.ts';
@@ -13,16 +13,42 @@ export interface RawAppenders {
   readonly texts: DuckDBAppender;
 }
 
-/** The rows of one raw chunk, in the order of raw_readings' columns. */
+/** raw_readings' columns taken from the queue's arrays, by position. */
+const POINT = 0;
+const VALUE = 2;
+const QUALITY = 3;
+const REASON = 5;
+const REASON_TEXT = 6;
+
+/**
+ * A raw chunk in the order of raw_readings' columns. The columns the queue already holds in their DuckDB type (point,
+ * value, quality, reason, reason text) go into the chunk straight from the queue's arrays (`seal`'s first rows); the
+ * times (epoch ms as doubles in the queue, BIGINT here) and the two validity masks are filled per chunk.
+ */
 class RawColumns {
-  readonly point = { items: new Int32Array(CHUNK_ROWS) };
   readonly time = { items: new BigInt64Array(CHUNK_ROWS) };
-  readonly value = nullableColumn(new Int32Array(CHUNK_ROWS));
-  readonly quality = { items: new Uint8Array(CHUNK_ROWS) };
+  readonly value: ChunkColumn & { readonly valid: Uint32Array<ArrayBuffer> };
   readonly sourceTime = nullableColumn(new BigInt64Array(CHUNK_ROWS));
-  readonly reason = { items: new Uint8Array(CHUNK_ROWS) };
-  readonly reasonText = { items: new Int32Array(CHUNK_ROWS) };
-  readonly chunk = new ColumnChunk([INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT, INTEGER], [this.point, this.time, this.value, this.quality, this.sourceTime, this.reason, this.reasonText]);
+  readonly chunk: ColumnChunk;
+  /** Per column, the row its chunk starts at: the queue's slot for the queue's columns, 0 for the chunk's own. */
+  private readonly firstRow = [0, 0, 0, 0, 0, 0, 0];
+
+  constructor(queue: RawReadingQueue) {
+    this.value = { items: queue.valueScaled, valid: new Uint32Array(CHUNK_ROWS / 32) };
+    const columns = [{ items: queue.pointIndex }, this.time, this.value, { items: queue.quality }, this.sourceTime, { items: queue.reason }, { items: queue.reasonText }];
+    this.chunk = new ColumnChunk([INTEGER, BIGINT, INTEGER, UTINYINT, BIGINT, UTINYINT, INTEGER], columns);
+  }
+
+  /** Seals `rows` rows from queue slot `slot` on (the times and masks already filled from row 0). */
+  seal(slot: number, rows: number): void {
+    const firstRow = this.firstRow;
+    firstRow[POINT] = slot;
+    firstRow[VALUE] = slot;
+    firstRow[QUALITY] = slot;
+    firstRow[REASON] = slot;
+    firstRow[REASON_TEXT] = slot;
+    this.chunk.seal(rows, firstRow);
+  }
 }
 
 /** Epoch ms -> bigint, reusing the last conversion: readings of one poll share a receive time. */
@@ -56,7 +82,7 @@ export interface FlushResult {
 }
 
 export class RawWriter {
-  private readonly columns = new RawColumns();
+  private readonly columns: RawColumns;
   private readonly times = new BigIntCache();
   private readonly sourceTimes = new BigIntCache();
 
@@ -74,7 +100,9 @@ export class RawWriter {
     private readonly committed: (queue: RawReadingQueue, rows: number) => void,
     /** StoreFaultHooks.beforeRawCommit. */
     private readonly beforeCommit: () => void = () => undefined,
-  ) {}
+  ) {
+    this.columns = new RawColumns(queue);
+  }
 
   /**
    * Commits every waiting reading: BEGIN, the rows appended ROWS_PER_TURN per turn of the event loop (the appender's flush
@@ -183,32 +211,41 @@ export class RawWriter {
     this.queue.consume(rows);
   }
 
-  /** Fills the chunk with `count` queued rows from `offset` on; returns the largest receive time among them. */
+  /**
+   * Seals the chunk with `count` queued rows from `offset` on: the queue's own columns as they are, the times and
+   * validity masks filled here; returns the largest receive time among them. The queued rows are contiguous from slot
+   * 0 (`RawReadingQueue.consume` moves the waiting ones there).
+   */
   private fillChunk(offset: number, count: number): number {
     const { queue } = this;
-    const { point, time, value, quality, sourceTime, reason, reasonText, chunk } = this.columns;
-    chunk.clearValidity();
+    const { time, value, sourceTime } = this.columns;
+    const slot = queue.slot(offset);
+    if (slot + count > queue.capacity) throw new Error(`raw_readings: queued rows ${offset}..${offset + count} not contiguous from slot ${slot}`);
+    const times = queue.time;
+    const flags = queue.flags;
     let max = Number.NEGATIVE_INFINITY;
+    let valueWord = 0;
+    let sourceTimeWord = 0;
     for (let row = 0; row < count; row++) {
-      const slot = queue.slot(offset + row);
-      const receiveTime = queue.time[slot]!;
-      const flags = queue.flags[slot]!;
+      const at = slot + row;
+      const receiveTime = times[at]!;
       if (receiveTime > max) max = receiveTime;
-      point.items[row] = queue.pointIndex[slot]!;
       time.items[row] = this.times.of(receiveTime);
-      quality.items[row] = queue.quality[slot]!;
-      reason.items[row] = queue.reason[slot]!;
-      reasonText.items[row] = queue.reasonText[slot]!;
-      if (flags & HAS_VALUE) {
-        value.items[row] = queue.valueScaled[slot]!;
-        setValid(value.valid, row);
+      const flag = flags[at]!;
+      const bit = 1 << (row & 31);
+      if (flag & HAS_VALUE) valueWord |= bit;
+      if (flag & HAS_SOURCE_TIME) {
+        sourceTime.items[row] = this.sourceTimes.of(queue.sourceTime[at]!);
+        sourceTimeWord |= bit;
       }
-      if (flags & HAS_SOURCE_TIME) {
-        sourceTime.items[row] = this.sourceTimes.of(queue.sourceTime[slot]!);
-        setValid(sourceTime.valid, row);
+      if ((row & 31) === 31 || row === count - 1) {
+        value.valid[row >>> 5] = valueWord;
+        sourceTime.valid[row >>> 5] = sourceTimeWord;
+        valueWord = 0;
+        sourceTimeWord = 0;
       }
     }
-    chunk.seal(count);
+    this.columns.seal(slot, count);
     return max;
   }
 }

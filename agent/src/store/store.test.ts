@@ -214,6 +214,35 @@ describe('HazmonStore schema and ingest', () => {
     expect(p0[1]).toEqual({ time: T0 + 1000, sourceTime: null, value: 0.01, quality: 'good', reason: null, reasonText: null });
   });
 
+  it('stores every row as written when a commit starts from the slots the rows queued during the last one moved to', async () => {
+    let during: (() => void) | undefined;
+    const { store } = await openStore({ faults: { beforeRawCommit: () => during?.() } });
+    await store.registerPoints([point('A')]);
+    const random = seeded(21);
+    const written = Array.from({ length: 5_500 }, (_, i) => {
+      const time = T0 + i * 1000;
+      const kind = random();
+      if (kind < 0.1) return reading('A', time, null, { quality: 'bad', reason: { code: i % 2 === 0 ? 'timeout' : 'decode', message: `why ${i % 3}` } });
+      return reading('A', time, Math.round(random() * 100_000) / 100, {
+        quality: kind < 0.2 ? 'uncertain' : 'good',
+        sourceTime: kind > 0.7 ? time - (i % 50) : null,
+        ...(kind < 0.2 ? { reason: { code: 'warm_up', message: 'warm' } } : {}),
+      });
+    });
+    for (const row of written.slice(0, 3_000)) store.writeReading(row);
+    // Queued while the first commit runs (after its rows were appended): they wait behind its rows, then move to the first slots.
+    during = () => {
+      during = undefined;
+      for (const row of written.slice(3_000)) store.writeReading(row);
+    };
+    expect(await store.flush()).toBe(3_000);
+    expect(await store.flush()).toBe(2_500);
+    const rows = await store.rawReadings('A', T0, T0 + written.length * 1000);
+    expect(rows).toEqual(
+      written.map(({ receiveTime, sourceTime, value, quality, reason }) => ({ time: receiveTime, sourceTime, value, quality, reason: reason?.code ?? null, reasonText: reason?.message ?? null })),
+    );
+  });
+
   it('gives each chunk of a flush its own NULLs: values and source times across chunk boundaries', async () => {
     const { store } = await openStore();
     await store.registerPoints([point('A')]);

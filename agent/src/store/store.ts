@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { messageOf, quote } from '@hazmon/errors';
-import type { Reading } from '@hazmon/protocols';
+import type { Reading, ReadingRows } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
 import { StoreError, isFatalDuckdbError } from './errors.ts';
 import { PointRegistry, loadPoints, readPointDefinitions, registerPoints } from './points.ts';
@@ -422,15 +422,17 @@ export class HazmonStore {
   }
 
   /**
-   * `writeValue` for rows [from, to) of good numbers received at one time: `indexes` (the points' indexes), `values`
-   * and `sourceTimes` (NaN for none), queued in one loop. Stops before the first row it cannot queue (a bad value or
-   * source time, the queue full) and returns where: `to` when it queued them all; `writeReadingAt` (`writeValue` for a
-   * row with no source time) on that row then throws or drops it (and counts it).
+   * `writeValue` for the plain rows of a source's batch (`ReadingRows`) from row `from` on, queued in one loop from the
+   * batch's columns; `storeIndex[rows.point[row]]` is the store's index of a row's point. Rows with a Reading and rows
+   * of points with no store index (< 0) are skipped: the caller writes those alone. Stops before the first plain row it
+   * cannot queue (a bad value or source time, the queue full) and returns it, `rows.length` when it queued them all;
+   * `writeReadingAt` (`writeValue` for a row with no source time) on that row then throws or drops it (and counts it).
    */
-  writeValues(receiveTime: number, indexes: Int32Array, values: Float64Array, sourceTimes: Float64Array, from: number, to: number): number {
+  writeRows(rows: ReadingRows, storeIndex: Int32Array, from: number): number {
     this.assertOpen('writeReading');
-    const stopped = this.queue.offerValues(receiveTime, indexes, values, sourceTimes, from, to, this.points);
-    if (stopped > from) this.countQueued(stopped - from);
+    const queuedBefore = this.queue.depth;
+    const stopped = this.queue.offerRows(rows, storeIndex, from, this.points);
+    if (this.queue.depth > queuedBefore) this.countQueued(this.queue.depth - queuedBefore);
     return stopped;
   }
 

@@ -354,3 +354,42 @@ describe('ModbusPoller on a device of plain numbers only (no status word, unit c
     expect(rows.filter((row) => row.point === 1).every((row) => row.plain && row.reading.value === 13.5)).toBe(true);
   });
 });
+
+describe('ModbusPoller rows handed to a consumer that makes it settle requests inside its callback', () => {
+  it('keeps the batch being read intact while the requests settled inside the callback get rows of their own', async () => {
+    const ids = ['pipe-1.flow', 'pipe-1.level', 'pipe-2.flow', 'pipe-2.level', 'pipe-3.flow', 'pipe-3.level'];
+    const line: LineConfig = { id: 'plant', kind: 'tcp', host: '127.0.0.1', port: server.port, timing: FAST };
+    for (const unitId of [1, 2, 3]) {
+      server.unit(unitId).holding[0] = 0x4228; // 42.0 as float32
+      server.unit(unitId).holding[2] = 7; // level 13.5
+    }
+    const devices = [1, 2, 3].map((unitId) => createModbusDevice(PLAIN, { id: `pipe-${unitId}`, profile: 'plain-transmitter', line: 'plant', unitId }));
+    let outer: { before: Reading[]; after: Reading[] } | undefined;
+    const inner: Reading[] = [];
+    let stopping = false;
+    const running = new ModbusPoller({
+      lines: [line],
+      devices,
+      pointIndex: (readingId) => ids.indexOf(readingId),
+      onRows: (batch) => {
+        if (stopping) {
+          inner.push(...batch.readings());
+          return;
+        }
+        stopping = true;
+        const before = batch.readings();
+        // Stopping the line settles the requests still out or queued at once, each as bad rows, inside this callback.
+        void running.stop();
+        outer = { before, after: batch.readings() };
+      },
+    });
+    poller = running;
+    running.start();
+    await waitFor('the first answer and the stop inside it', () => outer !== undefined);
+    expect(outer!.before).toHaveLength(2);
+    expect(outer!.before.every((reading) => reading.quality === 'good')).toBe(true);
+    expect(outer!.after).toEqual(outer!.before);
+    expect(inner.length).toBeGreaterThanOrEqual(2);
+    expect(inner.every((reading) => reading.quality === 'bad' && reading.reason?.code === 'connection')).toBe(true);
+  });
+});

@@ -98,6 +98,11 @@ export interface Scaling {
 
 const IDENTITY: Scaling = { toEngineering: (raw) => raw, toRaw: (engineering) => engineering };
 
+/** Whether the scaling gives the raw value back unchanged (no scale, offset or range), so a hot loop can skip its call. */
+export function isIdentityScaling(scaling: Scaling): boolean {
+  return scaling === IDENTITY;
+}
+
 /**
  * Builds the point's scaling once: rawRange -> range linearly, else raw * scale + offset.
  * NE43 points use this for counts -> mA, check the band, then map with `loopScaling`.
