@@ -66,13 +66,14 @@ describe('EventLoopLagMonitor', () => {
     expect(monitor.snapshot().windowMaxima.maxMs).toBeGreaterThan(250);
     expect(monitor.snapshot().busyWindowMaxima.maxMs).toBeLessThan(100);
     windows = monitor.snapshot().windows;
-    const until = performance.now() + 300;
-    while (performance.now() < until) {
-      // Spinning, unlike Atomics.wait, is time on the CPU.
+    // 300 ms of this process's CPU, however long that takes on a busy machine: spinning, unlike Atomics.wait, is time on the CPU.
+    const cpuAtStart = process.cpuUsage();
+    while (process.cpuUsage(cpuAtStart).user < 300_000) {
+      // spin
     }
     await waitFor('the window of the block', () => monitor!.snapshot().windows > windows + 1);
-    // The probe's 10 ms period and the histogram's bucket make up the rest.
-    expect(monitor.snapshot().busyWindowMaxima.maxMs).toBeGreaterThan(250);
+    // The process's other threads (V8's helpers) may have had some of those 300 ms.
+    expect(monitor.snapshot().busyWindowMaxima.maxMs).toBeGreaterThan(200);
   }, 30_000);
 
   it('stays quiet while the loop is free, and stop() ends the windows', async () => {
