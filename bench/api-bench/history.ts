@@ -56,9 +56,11 @@ export async function prepareHistory(configPath: string, plan: HistoryPlan, dir:
     // The trend point: a year of minutes before its raw readings, the daily spike in the minute's max.
     await database!.run(`INSERT INTO rollup_1m SELECT ${trendIndex}, b, v - 1, v + 1 + (CASE WHEN b % ${DAY_MS} = ${3 * HOUR_MS} THEN 400 ELSE 0 END), 60 * v, 60, 60
       FROM (SELECT b, 100 + 50 * sin(b / 7200000.0) AS v FROM range(${rawFrom - TREND_SPAN_MS}, ${rawFrom}, ${MINUTE_MS}) t(b))`);
-    // The aggregate points: one whole UTC day of minutes each.
+    // The aggregate points: one whole UTC day of minutes each, stored minute after minute as the store appends them
+    // (each minute's rows of every point as it closes): a row group then holds some minutes of every point.
     await database!.run(`INSERT INTO rollup_1m SELECT p.idx, b, v - 1, v + 1, 60 * v, 60, 59
-      FROM (SELECT b, 100 + 50 * sin(b / 7200000.0) AS v FROM range(${aggregateDay}, ${aggregateDay + DAY_MS}, ${MINUTE_MS}) t(b)) CROSS JOIN (SELECT unnest([${aggregateIndexes}]) AS idx) p`);
+      FROM (SELECT b, 100 + 50 * sin(b / 7200000.0) AS v FROM range(${aggregateDay}, ${aggregateDay + DAY_MS}, ${MINUTE_MS}) t(b)) CROSS JOIN (SELECT unnest([${aggregateIndexes}]) AS idx) p
+      ORDER BY b, p.idx`);
     const coarser = (table: string, finer: string, width: number, before: number) =>
       database!.run(`INSERT INTO ${table} SELECT point_idx, bucket // ${width} * ${width} AS b, min(min_value), max(max_value), sum(sum_value), sum(count), sum(good_count)
         FROM ${finer} WHERE bucket < ${before} GROUP BY point_idx, b`);
