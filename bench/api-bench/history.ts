@@ -154,7 +154,7 @@ async function timeEach<T>(items: readonly T[], query: (item: T) => Promise<unkn
 export interface StoreQueries {
   /** The trend point per span, ending at `to` (the store's `auto` resolution). */
   readonly trends: number[];
-  /** The aggregate points' hour at 1 min, in the windows the route pages it by; one figure per whole hour. */
+  /** The aggregate points' hour at 1 min as the route reads it (aggregateColumns), in the windows it pages by; one figure per whole hour. */
   readonly aggregatesHour: number[];
   /** The same hour in pages of `onePageMs` (the route's largest page: the whole hour). */
   readonly aggregatesHourOnePage: number[];
@@ -183,7 +183,7 @@ export async function storeQueryTimes(
         Array.from({ length: plan.hourRepeats }, (_, i) => i),
         async () => {
           for (let from = plan.hourFrom; from < plan.hourFrom + HOUR_MS; from += pageMs)
-            await reader.aggregates({ pointIds: plan.aggregatePoints, from, to: Math.min(from + pageMs, plan.hourFrom + HOUR_MS), intervalMs: MINUTE_MS });
+            await reader.aggregateColumns({ pointIds: plan.aggregatePoints, from, to: Math.min(from + pageMs, plan.hourFrom + HOUR_MS), intervalMs: MINUTE_MS });
         },
       );
     const aggregatesHour = await hourIn(plan.pageMs);
