@@ -434,7 +434,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         `target <= ${TARGET.aggregatesHourMs} ms: ${met(p99(hourPulls) <= TARGET.aggregatesHourMs)} (p99), <= ${TARGET.aggregatesRatio}x bare: ${met(hourRatio <= TARGET.aggregatesRatio)} (p50)`,
       );
       console.log(`    to the last byte of each page, the client's JSON.parse left out: ${spread(hourPullsTimed.map((pull) => pull.toLastByteMs))}`);
-      console.log(`    the store's own query, same pages (StoreReader.aggregates): ${spread(store.aggregatesHour)}`);
+      console.log(`    the store's own query, same pages (StoreReader.aggregateColumns, as the route reads them): ${spread(store.aggregatesHour)}`);
       printVersus(
         `1 hour in one page of ${fmt(AGGREGATE_HOUR_PAGE_ROWS)} rows (limit=${AGGREGATE_HOUR_PAGE_ROWS}), ${hourRepeats} pulls`,
         onePagePulls,

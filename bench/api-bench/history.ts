@@ -56,9 +56,11 @@ export async function prepareHistory(configPath: string, plan: HistoryPlan, dir:
     // The trend point: a year of minutes before its raw readings, the daily spike in the minute's max.
     await database!.run(`INSERT INTO rollup_1m SELECT ${trendIndex}, b, v - 1, v + 1 + (CASE WHEN b % ${DAY_MS} = ${3 * HOUR_MS} THEN 400 ELSE 0 END), 60 * v, 60, 60
       FROM (SELECT b, 100 + 50 * sin(b / 7200000.0) AS v FROM range(${rawFrom - TREND_SPAN_MS}, ${rawFrom}, ${MINUTE_MS}) t(b))`);
-    // The aggregate points: one whole UTC day of minutes each.
+    // The aggregate points: one whole UTC day of minutes each, stored minute after minute as the store appends them
+    // (each minute's rows of every point as it closes): a row group then holds some minutes of every point.
     await database!.run(`INSERT INTO rollup_1m SELECT p.idx, b, v - 1, v + 1, 60 * v, 60, 59
-      FROM (SELECT b, 100 + 50 * sin(b / 7200000.0) AS v FROM range(${aggregateDay}, ${aggregateDay + DAY_MS}, ${MINUTE_MS}) t(b)) CROSS JOIN (SELECT unnest([${aggregateIndexes}]) AS idx) p`);
+      FROM (SELECT b, 100 + 50 * sin(b / 7200000.0) AS v FROM range(${aggregateDay}, ${aggregateDay + DAY_MS}, ${MINUTE_MS}) t(b)) CROSS JOIN (SELECT unnest([${aggregateIndexes}]) AS idx) p
+      ORDER BY b, p.idx`);
     const coarser = (table: string, finer: string, width: number, before: number) =>
       database!.run(`INSERT INTO ${table} SELECT point_idx, bucket // ${width} * ${width} AS b, min(min_value), max(max_value), sum(sum_value), sum(count), sum(good_count)
         FROM ${finer} WHERE bucket < ${before} GROUP BY point_idx, b`);
@@ -152,7 +154,7 @@ async function timeEach<T>(items: readonly T[], query: (item: T) => Promise<unkn
 export interface StoreQueries {
   /** The trend point per span, ending at `to` (the store's `auto` resolution). */
   readonly trends: number[];
-  /** The aggregate points' hour at 1 min, in the windows the route pages it by; one figure per whole hour. */
+  /** The aggregate points' hour at 1 min as the route reads it (aggregateColumns), in the windows it pages by; one figure per whole hour. */
   readonly aggregatesHour: number[];
   /** The same hour in pages of `onePageMs` (the route's largest page: the whole hour). */
   readonly aggregatesHourOnePage: number[];
@@ -181,7 +183,7 @@ export async function storeQueryTimes(
         Array.from({ length: plan.hourRepeats }, (_, i) => i),
         async () => {
           for (let from = plan.hourFrom; from < plan.hourFrom + HOUR_MS; from += pageMs)
-            await reader.aggregates({ pointIds: plan.aggregatePoints, from, to: Math.min(from + pageMs, plan.hourFrom + HOUR_MS), intervalMs: MINUTE_MS });
+            await reader.aggregateColumns({ pointIds: plan.aggregatePoints, from, to: Math.min(from + pageMs, plan.hourFrom + HOUR_MS), intervalMs: MINUTE_MS });
         },
       );
     const aggregatesHour = await hourIn(plan.pageMs);

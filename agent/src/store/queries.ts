@@ -153,12 +153,6 @@ function rangesOutside(from: number, to: number, minutes: readonly OpenMinute[])
   return ranges;
 }
 
-/**
- * Min/avg/max/count/good count per point and interval, with completeness. Each stretch of time is read
- * from the coarsest level that is complete there, then finer levels, then the minutes not yet rolled up: from their
- * sums in memory where the store keeps them (`openMinutes`, the same figures their rollup rows will hold), else from
- * raw rows. Intervals without any reading are returned with count 0 and completeness 0, never left out.
- */
 /** Checks an aggregate query's range and interval and that it asks at most `maxCells` point-intervals. */
 function checkAggregateQuery(query: AggregateQuery, where: string, maxCells: number): void {
   const { from, to, intervalMs, pointIndexes } = query;
@@ -173,11 +167,12 @@ function checkAggregateQuery(query: AggregateQuery, where: string, maxCells: num
 }
 
 /**
- * The SELECT of every cell (point_idx, start, min_value, max_value, sum_value, count, good_count) of a query, unordered:
- * each stretch of time from the coarsest rollup level complete there, then finer levels, then raw rows for the minutes
- * not yet rolled up but those in `inMemory` (their sums are added by the caller). A cell without rows has count 0.
+ * The rows a query's cells are made of, as the CTE `parts` (point_idx, bucket, min_value, max_value, sum_value, count,
+ * good_count), unordered: each stretch of time from the coarsest rollup level complete there, then finer levels, then
+ * raw rows (one row per point and minute) for the minutes not yet rolled up but those in `inMemory` (their sums are
+ * added by the caller); `filter`, the WHERE of the asked points.
  */
-function aggregateCellsSql(points: PointRegistry, watermarks: Watermarks, query: AggregateQuery, openMinutes: (from: number, to: number) => readonly OpenMinute[]) {
+function aggregateParts(points: PointRegistry, watermarks: Watermarks, query: AggregateQuery, openMinutes: (from: number, to: number) => readonly OpenMinute[]) {
   const { from, to, intervalMs, pointIndexes } = query;
   const parts: string[] = [];
   let cursor = from;
@@ -207,19 +202,34 @@ function aggregateCellsSql(points: PointRegistry, watermarks: Watermarks, query:
   // Every registered point (a regulator's whole-site pull): no list of them to parse twice.
   const everyPoint = pointIndexes.length === points.size && new Set(pointIndexes).size === points.size;
   const asked = everyPoint ? { filter: '', grid: 'SELECT point_idx FROM points' } : pointSetSql(pointIndexes);
-  const sql = `
-    WITH parts (point_idx, bucket, min_value, max_value, sum_value, count, good_count) AS (${parts.join('\nUNION ALL\n')}),
-    per_interval AS (
+  return { parts: `parts (point_idx, bucket, min_value, max_value, sum_value, count, good_count) AS (${parts.join('\nUNION ALL\n')})`, asked, inMemory };
+}
+
+/** The CTE `per_interval`: the parts' rows of the asked points summed per point and interval (start). */
+function perIntervalSql(query: AggregateQuery, filter: string): string {
+  const { from, intervalMs } = query;
+  return `per_interval AS (
       SELECT point_idx, ${from} + (bucket - ${from}) // ${intervalMs} * ${intervalMs} AS start,
              min(min_value) AS min_value, max(max_value) AS max_value, sum(sum_value) AS sum_value,
              sum(count) AS count, sum(good_count) AS good_count
-      FROM parts ${asked.filter} GROUP BY ALL
-    ),
+      FROM parts ${filter} GROUP BY ALL
+    )`;
+}
+
+/**
+ * The SELECT of every cell (point_idx, start, min_value, max_value, sum_value, count, good_count) of a query, unordered,
+ * for SQL that needs every cell (the store's export): a cell without rows has count 0.
+ */
+function aggregateCellsSql(points: PointRegistry, watermarks: Watermarks, query: AggregateQuery): string {
+  const { from, to, intervalMs } = query;
+  const { parts, asked } = aggregateParts(points, watermarks, query, () => []);
+  return `
+    WITH ${parts},
+    ${perIntervalSql(query, asked.filter)},
     grid AS (SELECT p.point_idx, s.start FROM (${asked.grid}) p CROSS JOIN range(${from}, ${to}, ${intervalMs}) s(start))
     SELECT g.point_idx, g.start, a.min_value, a.max_value, a.sum_value, coalesce(a.count, 0) AS count, coalesce(a.good_count, 0) AS good_count
     FROM grid g
     LEFT JOIN per_interval a ON a.point_idx = g.point_idx AND a.start = g.start`;
-  return { sql, inMemory };
 }
 
 /** Runs of consecutive point indexes written as ranges at most: beyond, the list (a plain predicate either way). */
@@ -253,10 +263,34 @@ function pointSetSql(pointIndexes: readonly number[]): { filter: string; grid: s
 }
 
 /**
+ * The cells of a query that have rows, by point then start, as columns (point_idx, start, min, max, sum, count, good
+ * count; NaN stands for NULL, no good reading: a value is a whole number over a divisor, never NaN). At 1 min a cell is
+ * one row of the parts (a minute's rollup row, or the aggregate of its raw rows), read as stored and sorted: no GROUP
+ * BY, and no grid of every cell joined to the rows (the bench's 1k points: 27-35 ms of CPU a window of 50k cells with
+ * them, 15-17 without; DuckDB alone, threads 1). Sorted in SQL though the rows could be placed in any order: a plain scan
+ * streamed chunk by chunk cost ~3x the CPU of the same rows sorted (DuckDB 1.5, node-api's stream). A longer interval
+ * sums its rows per point and interval in SQL, as does a minute found twice (the store writes one row per point and
+ * minute; a file written otherwise), so a cell's figures are always SQL's sum.
+ */
+async function filledCells(connection: SerialConnection, parts: string, filter: string, query: AggregateQuery, expectedRows: number): Promise<Float64Array[]> {
+  const columns = "point_idx::DOUBLE, start::DOUBLE, coalesce(min_value::DOUBLE, 'NaN'), coalesce(max_value::DOUBLE, 'NaN'), coalesce(sum_value::DOUBLE, 'NaN'), count::DOUBLE, good_count::DOUBLE";
+  const summed = () => connection.doubleColumns(`WITH ${parts}, ${perIntervalSql(query, filter)} SELECT ${columns} FROM per_interval ORDER BY point_idx, start`, expectedRows);
+  if (query.intervalMs !== MINUTE_MS) return summed();
+  const rows = await connection.doubleColumns(`WITH ${parts} SELECT ${columns.replace('start::DOUBLE', 'bucket::DOUBLE')} FROM parts ${filter} ORDER BY point_idx, bucket`, expectedRows);
+  const [point, start, , , sum] = rows as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  for (let row = 1; row < point.length; row++) {
+    if (point[row] === point[row - 1] && start[row] === start[row - 1]) return summed();
+  }
+  // SQL's sum of one row is 0 + it: -0 becomes 0.
+  for (let row = 0; row < sum.length; row++) sum[row] = sum[row]! + 0;
+  return rows;
+}
+
+/**
  * Min/avg/max/count/good count per point and interval, with completeness, by point then interval, as columns. The
  * minutes not yet rolled up are read from their sums in memory where the store keeps them (`openMinutes`, the same
  * figures their rollup rows will hold), else from raw rows. Intervals without any reading are returned with count 0
- * and completeness 0, never left out.
+ * and completeness 0, never left out; a point asked twice has each of its rows twice.
  */
 export async function aggregateColumns(
   connection: SerialConnection,
@@ -269,48 +303,113 @@ export async function aggregateColumns(
   checkAggregateQuery(query, 'aggregates', MAX_AGGREGATE_CELLS);
   if (query.pointIndexes.length === 0) {
     const none = new Float64Array(0);
-    return { length: 0, pointId: [], start: none, end: none, min: none, avg: none, max: none, count: none, goodCount: none, completeness: none };
+    return { length: 0, intervals: (to - from) / intervalMs, pointIds: [], start: none, end: none, min: none, avg: none, max: none, count: none, goodCount: none, completeness: none };
   }
+  // The rows come by point index, then start; each point as often as asked.
+  const asked = [...query.pointIndexes].sort((a, b) => a - b);
   const intervals = (to - from) / intervalMs;
-  const { sql, inMemory } = aggregateCellsSql(points, watermarks, query, openMinutes);
+  const length = asked.length * intervals;
+  const { parts, asked: askedSql, inMemory } = aggregateParts(points, watermarks, query, openMinutes);
   const memoryCells = openMinuteCells(inMemory, points, query);
-  // NaN stands for NULL (no good reading): a reading's value is a whole number over a divisor, never NaN.
-  const [pointIndex, start, min, max, sum, count, good] = (await connection.doubleColumns(
-    `SELECT point_idx::DOUBLE, start::DOUBLE, coalesce(min_value::DOUBLE, 'NaN'), coalesce(max_value::DOUBLE, 'NaN'), coalesce(sum_value::DOUBLE, 'NaN'),
-       count::DOUBLE, good_count::DOUBLE FROM (${sql}) ORDER BY point_idx, start`,
-    // The grid: every asked point has every interval.
-    query.pointIndexes.length * intervals,
-  )) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  const length = start.length;
-  const end = new Float64Array(length);
+  const cells = await filledCells(connection, parts, askedSql.filter, query, length);
+  // The cells spread over every row in the columns they were read into; the point column then takes the completeness.
+  const [completeness, start, min, max, sum, count, good] = spreadCells(cells, asked, from, intervals, intervalMs) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
   // Each row's average replaces its sum once read: one column fewer to allocate.
   const avg = sum;
-  const completeness = new Float64Array(length);
-  const pointId = new Array<string>(length);
-  const cell: CellSums = { min: null, max: null, sum: null, count: 0, good: 0 };
-  for (let row = 0; row < length; row++) {
-    const point = pointIndex[row]!;
-    pointId[row] = points.idOf(point);
-    end[row] = Math.min(start[row]! + intervalMs, to);
-    const fromMemory = memoryCells.get(point * intervals + (start[row]! - from) / intervalMs);
-    if (fromMemory !== undefined) {
-      cell.min = nullIfNaN(min[row]!);
-      cell.max = nullIfNaN(max[row]!);
-      cell.sum = nullIfNaN(sum[row]!);
-      cell.count = count[row]!;
-      cell.good = good[row]!;
-      addCell(cell, fromMemory);
-      min[row] = cell.min ?? Number.NaN;
-      max[row] = cell.max ?? Number.NaN;
-      sum[row] = cell.sum ?? Number.NaN;
-      count[row] = cell.count;
-      good[row] = cell.good;
+  const end = new Float64Array(length);
+  const memoryCell: CellSums = { min: null, max: null, sum: null, count: 0, good: 0 };
+  for (let place = 0, copies = 1; place < asked.length; place += copies) {
+    const point = asked[place]!;
+    copies = 1;
+    while (asked[place + copies] === point) copies++;
+    const pollIntervalMs = points.pollIntervalOf(point);
+    for (let row = place * intervals, interval = 0; interval < intervals; interval++) {
+      const rowStart = from + interval * intervalMs;
+      const fromMemory = memoryCells.size === 0 ? undefined : memoryCells.get(point * intervals + interval);
+      for (let copy = 0; copy < copies; copy++, row++) {
+        start[row] = rowStart;
+        end[row] = Math.min(rowStart + intervalMs, to);
+        if (fromMemory !== undefined) {
+          memoryCell.min = nullIfNaN(min[row]!);
+          memoryCell.max = nullIfNaN(max[row]!);
+          memoryCell.sum = nullIfNaN(sum[row]!);
+          memoryCell.count = count[row]!;
+          memoryCell.good = good[row]!;
+          addCell(memoryCell, fromMemory);
+          min[row] = memoryCell.min ?? Number.NaN;
+          max[row] = memoryCell.max ?? Number.NaN;
+          sum[row] = memoryCell.sum ?? Number.NaN;
+          count[row] = memoryCell.count;
+          good[row] = memoryCell.good;
+        }
+        avg[row] = good[row] === 0 ? Number.NaN : sum[row]! / good[row]!;
+        const expected = (end[row]! - start[row]!) / pollIntervalMs;
+        completeness[row] = expected > 0 ? Math.min(1, good[row]! / expected) : 0;
+      }
     }
-    avg[row] = good[row] === 0 ? Number.NaN : sum[row]! / good[row]!;
-    const expected = (end[row]! - start[row]!) / points.pollIntervalOf(point);
-    completeness[row] = expected > 0 ? Math.min(1, good[row]! / expected) : 0;
   }
-  return { length, pointId, start, end, min, avg, max, count, goodCount: good, completeness };
+  return { length, intervals, pointIds: asked.map((point) => points.idOf(point)), start, end, min, avg, max, count, goodCount: good, completeness };
+}
+
+/**
+ * The cells read (point, start, min, max, sum, count, good count; by point, then start) moved to their rows among the
+ * asked points' (sorted, a point asked twice there twice) every interval, in the same arrays (doubleColumns sized them
+ * for every row) and from the last, so no cell is overwritten before it moved: a row of a point asked twice holds its
+ * cell twice; a row without one gets NaN (null) and counts of 0. Returns the columns over every row.
+ */
+function spreadCells(cells: readonly Float64Array[], asked: readonly number[], from: number, intervals: number, intervalMs: number): Float64Array[] {
+  const length = asked.length * intervals;
+  const [point, start, min, max, sum, count, good] = cells.map((column) => new Float64Array(column.buffer, column.byteOffset, length)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  // Rows from filledFrom on have their figures; those between the next cell's rows and filledFrom get none.
+  let filledFrom = length;
+  let place = asked.length - 1;
+  // Down to cell -1, which takes no row: the rows before the first cell's get none.
+  for (let cell = cells[0]!.length - 1; cell >= -1; cell--) {
+    let first = 0;
+    let copies = 0;
+    if (cell >= 0) {
+      const cellPoint = point[cell]!;
+      while (place >= 0 && asked[place]! > cellPoint) place--;
+      // A row of a point not asked (none: the filter names the asked) is no cell.
+      if (place < 0 || asked[place] !== cellPoint) continue;
+      let firstPlace = place;
+      while (firstPlace > 0 && asked[firstPlace - 1] === cellPoint) firstPlace--;
+      copies = place - firstPlace + 1;
+      first = firstPlace * intervals + ((start[cell]! - from) / intervalMs) * copies;
+    }
+    for (let row = first + copies; row < filledFrom; row++) {
+      min[row] = Number.NaN;
+      max[row] = Number.NaN;
+      sum[row] = Number.NaN;
+      count[row] = 0;
+      good[row] = 0;
+    }
+    for (let row = first + copies - 1; row >= first; row--) {
+      min[row] = min[cell]!;
+      max[row] = max[cell]!;
+      sum[row] = sum[cell]!;
+      count[row] = count[cell]!;
+      good[row] = good[cell]!;
+    }
+    filledFrom = first;
+  }
+  return [point, start, min, max, sum, count, good];
 }
 
 function nullIfNaN(value: number): number | null {
@@ -319,10 +418,10 @@ function nullIfNaN(value: number): number | null {
 
 /** Aggregate columns as one object per row (NaN as null). */
 export function aggregateRowsOf(columns: AggregateColumns): AggregateRow[] {
-  const { pointId, start, end, min, avg, max, count, goodCount, completeness } = columns;
-  return pointId.map((id, row) => ({
-    pointId: id,
-    start: start[row]!,
+  const { intervals, pointIds, start, end, min, avg, max, count, goodCount, completeness } = columns;
+  return Array.from(start, (rowStart, row) => ({
+    pointId: pointIds[Math.floor(row / intervals)]!,
+    start: rowStart,
     end: end[row]!,
     min: nullIfNaN(min[row]!),
     avg: nullIfNaN(avg[row]!),
@@ -555,7 +654,7 @@ const AGGREGATE_CELLS_PER_WINDOW = ROWS_PER_WINDOW;
 
 /** An aggregates export's columns: as the aggregates route gives them, times as epoch ms (end excluded). */
 function aggregateExportSelect(points: PointRegistry, watermarks: Watermarks, query: AggregateQuery): string {
-  const { sql } = aggregateCellsSql(points, watermarks, query, () => []);
+  const sql = aggregateCellsSql(points, watermarks, query);
   return `SELECT p.point_id, c.start AS start_ms, c.start + ${query.intervalMs} AS end_ms, c.min_value AS min, c.sum_value / nullif(c.good_count, 0) AS avg, c.max_value AS max,
                  c.count, c.good_count, least(1, c.good_count / (${query.intervalMs} / p.poll_interval_ms)) AS completeness
           FROM (${sql}) c JOIN points p ON p.point_idx = c.point_idx

@@ -1,8 +1,8 @@
 /** HazmonStore.reader(): the read-only facade a web server gets, against a real DuckDB file. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
+import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
-import type { AlarmEventInput } from './types.ts';
+import type { AggregateColumns, AlarmEventInput } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -209,8 +209,8 @@ describe('HazmonStore.reader()', () => {
     const rows = await store.reader().aggregates(query);
     const columns = await store.reader().aggregateColumns(query);
     const nullIfNaN = (value: number) => (Number.isNaN(value) ? null : value);
-    const fromColumns = columns.pointId.map((pointId, row) => ({
-      pointId,
+    const fromColumns = Array.from(columns.start, (_, row) => ({
+      pointId: columns.pointIds[Math.floor(row / columns.intervals)],
       start: columns.start[row],
       end: columns.end[row],
       min: nullIfNaN(columns.min[row]!),
@@ -221,6 +221,7 @@ describe('HazmonStore.reader()', () => {
       completeness: columns.completeness[row],
     }));
     expect(columns.length).toBe(6);
+    expect([columns.pointIds, columns.intervals]).toEqual([['T1.LEL', 'T2.LEL'], 3]);
     expect(fromColumns).toEqual(rows);
     expect(rows.map((row) => [row.pointId, row.start - T0, row.count, row.goodCount, row.min, row.max])).toEqual([
       ['T1.LEL', 0, 60, 60, 0, 6],
@@ -254,6 +255,65 @@ describe('HazmonStore.reader()', () => {
       const asked = new Set(pointIds);
       expect(await store.reader().aggregates({ ...range, pointIds }), name).toEqual(site.filter((row) => asked.has(row.pointId)));
     }
+  });
+
+  it('reads each minute as its one stored row, a minute without one as empty, a point asked twice twice, a minute stored twice as SQL sums it', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const drill = databaseDrill();
+    const store = await HazmonStore.open({ path: dir.file('minutes.duckdb'), retentionIntervalMs: 0, rollupGraceMs: 1, faults: drill.faults });
+    cleanups.push(() => store.close());
+    await store.registerPoints(['A', 'B', 'C', 'D'].map((id) => point(id)));
+    // A: every minute; B: minutes 1 and 2 (empty at the start and the end); C: minutes 0 and 3 (empty in the middle).
+    for (let second = 0; second < 240; second++) {
+      const minute = Math.floor(second / 60);
+      store.writeReading(reading('A', T0 + second * 1000, second % 10));
+      if (minute === 1 || minute === 2) store.writeReading(reading('B', T0 + second * 1000, 2));
+      if (minute === 0 || minute === 3) store.writeReading(reading('C', T0 + second * 1000, 3));
+    }
+    store.writeReading(reading('A', T0 + 300_000, 0));
+    await store.flush();
+    await store.rollUp();
+    const [d, c] = [store.pointIndex('D'), store.pointIndex('C')];
+    // D, minute 1: a row whose sum is -0 (SQL's sum of it is 0); C, minute 3: a second row, as no store writes one.
+    await drill.database().run(`INSERT INTO rollup_1m VALUES (${d}, ${T0 + 60_000}, '-0'::DOUBLE, 0.0, '-0'::DOUBLE, 1, 1), (${c}, ${T0 + 180_000}, 1.0, 10.0, 5.5, 2, 2)`);
+    const reader = store.reader();
+    const cellsOf = (columns: AggregateColumns) =>
+      Array.from(columns.start, (start, row) => [
+        columns.pointIds[Math.floor(row / columns.intervals)],
+        (start - T0) / 60_000,
+        columns.count[row],
+        columns.min[row],
+        columns.max[row],
+        columns.avg[row],
+      ]);
+    const three = await reader.aggregateColumns({ pointIds: ['C', 'A', 'B', 'A', 'D'], from: T0, to: T0 + 180_000, intervalMs: 60_000 });
+    expect([three.pointIds, three.intervals, three.length]).toEqual([['A', 'A', 'B', 'C', 'D'], 3, 15]);
+    expect(cellsOf(three)).toEqual([
+      ['A', 0, 60, 0, 9, 4.5],
+      ['A', 0, 60, 0, 9, 4.5],
+      ['A', 1, 60, 0, 9, 4.5],
+      ['A', 1, 60, 0, 9, 4.5],
+      ['A', 2, 60, 0, 9, 4.5],
+      ['A', 2, 60, 0, 9, 4.5],
+      ['B', 0, 0, Number.NaN, Number.NaN, Number.NaN],
+      ['B', 1, 60, 2, 2, 2],
+      ['B', 2, 60, 2, 2, 2],
+      ['C', 0, 60, 3, 3, 3],
+      ['C', 1, 0, Number.NaN, Number.NaN, Number.NaN],
+      ['C', 2, 0, Number.NaN, Number.NaN, Number.NaN],
+      ['D', 0, 0, Number.NaN, Number.NaN, Number.NaN],
+      ['D', 1, 1, -0, 0, 0],
+      ['D', 2, 0, Number.NaN, Number.NaN, Number.NaN],
+    ]);
+    expect(Object.is(three.avg[13], 0)).toBe(true);
+    expect(Array.from(three.completeness.subarray(6, 9))).toEqual([0, 1, 1]);
+    // With minute 3, C's two rows of it are summed in SQL; every other cell is as before.
+    const four = await reader.aggregateColumns({ pointIds: ['C', 'A', 'B', 'A', 'D'], from: T0, to: T0 + 240_000, intervalMs: 60_000 });
+    const fourCells = cellsOf(four);
+    expect(fourCells.filter(([, minute]) => minute !== 3)).toEqual(cellsOf(three));
+    expect(fourCells.find(([id, minute]) => id === 'C' && minute === 3)).toEqual(['C', 3, 62, 1, 10, 185.5 / 62]);
+    expect(Object.is(four.avg[4 * 4 + 1], 0)).toBe(true);
   });
 
   it('gives the closed minutes after a cursor, whole minutes oldest first, never one still open', async () => {

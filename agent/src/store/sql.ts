@@ -69,7 +69,8 @@ export class SerialConnection {
    * as they stream: no JS object or heap number per row or value (10k rows of row objects outlive the agent's 1 MB
    * young generation), and no result held whole in DuckDB until the GC finalizes it (a materialized result is freed
    * only then, and with little garbage made that can be long after: memory the next query, an export, goes without).
-   * `expectedRows`, when the caller knows the count (an aggregate grid), sizes the columns once instead of doubling them.
+   * `expectedRows`, when the caller knows the count or its bound (an aggregate grid), sizes the columns once instead of
+   * doubling them: each column returned is then a view of a buffer of room for `expectedRows` at least.
    */
   doubleColumns(sql: string, expectedRows = CHUNK_ROWS): Promise<Float64Array[]> {
     return this.exclusive(async (connection) => {

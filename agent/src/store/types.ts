@@ -252,12 +252,16 @@ export interface AggregateRow {
 }
 
 /**
- * AggregateRows as columns: row i is pointId[i]'s interval [start[i], end[i]), each field as AggregateRow's, by point
- * then interval; NaN in min / avg / max where AggregateRow has null (no good reading).
+ * AggregateRows as columns, by point then interval: row i is pointIds[floor(i / intervals)]'s interval [start[i],
+ * end[i]) (a point asked twice is there twice, each of its rows twice in a row), each field as AggregateRow's; NaN in
+ * min / avg / max where AggregateRow has null (no good reading). A point's id once, not once per row: a page of 60k rows
+ * made a 60k-entry array a request, in the old generation, and so a full GC every few requests under the unit's flags.
  */
 export interface AggregateColumns {
   readonly length: number;
-  readonly pointId: readonly string[];
+  /** Rows of each entry of pointIds. */
+  readonly intervals: number;
+  readonly pointIds: readonly string[];
   readonly start: Float64Array;
   readonly end: Float64Array;
   readonly min: Float64Array;

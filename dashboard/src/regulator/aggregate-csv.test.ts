@@ -131,7 +131,8 @@ describe('aggregateCsvBody when the store fails', () => {
     const values = new Float64Array(intervals).fill(1);
     return {
       length: intervals,
-      pointId: Array(intervals).fill('A'),
+      intervals,
+      pointIds: ['A'],
       start,
       end: start.map((s) => s + MINUTE),
       min: values,

@@ -159,12 +159,12 @@ class AggregateCsvWriter {
     if (read === undefined) return false;
     const columns = await read.columns;
     this.readNextWindow();
-    const points = columns.length / read.intervals;
-    if (!Number.isInteger(points) || (this.pointFields.length > 0 && points !== this.pointFields.length)) {
-      throw new Error(`aggregate export: ${columns.length} rows are not ${this.pointFields.length || 'whole'} points x ${read.intervals} intervals`);
+    const points = columns.pointIds.length;
+    if (columns.intervals !== read.intervals || columns.length !== points * read.intervals || (this.pointFields.length > 0 && points !== this.pointFields.length)) {
+      throw new Error(`aggregate export: ${columns.length} rows are not ${this.pointFields.length || points} points x ${read.intervals} intervals`);
     }
-    // The store's rows come by point, then start: each point's first row names it.
-    if (this.pointFields.length === 0) this.pointFields = Array.from({ length: points }, (_, place) => csvField(columns.pointId[place * read.intervals]!));
+    // The store's rows come by point, then start.
+    if (this.pointFields.length === 0) this.pointFields = columns.pointIds.map(csvField);
     this.columns = columns;
     this.points = points;
     this.intervals = read.intervals;

@@ -20,7 +20,9 @@ function columnsOf(rows: readonly Row[]): AggregateColumns {
   const column = (value: (row: Row) => number) => Float64Array.from(rows, value);
   return {
     length: rows.length,
-    pointId: rows.map((row) => row.pointId),
+    // Each row a point of its own: the writer takes a row's point from its place.
+    intervals: 1,
+    pointIds: rows.map((row) => row.pointId),
     start: column((row) => FROM + row.minute * MINUTE),
     end: column((row) => FROM + (row.minute + 1) * MINUTE),
     min: column((row) => row.min),

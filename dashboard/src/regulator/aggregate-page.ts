@@ -80,9 +80,9 @@ class AggregatePageWriter {
     const rows = columns?.length ?? 0;
     let row = this.row;
     if (columns !== undefined) {
-      const { pointId: pointIds, start: starts, min, avg, max, count, completeness } = columns;
+      const { pointIds, intervals, start: starts, min, avg, max, count, completeness } = columns;
       for (; row < rows; row++) {
-        const pointId = pointIds[row]!;
+        const pointId = pointIds[(row / intervals) | 0]!;
         if (pointId !== this.lastPointId) {
           this.lastPointId = pointId;
           this.pointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
