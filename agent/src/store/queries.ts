@@ -313,15 +313,7 @@ export async function aggregateColumns(
   const memoryCells = openMinuteCells(inMemory, points, query);
   const cells = await filledCells(connection, parts, askedSql.filter, query, length);
   // The cells spread over every row in the columns they were read into; the point column then takes the completeness.
-  const [completeness, start, min, max, sum, count, good] = spreadCells(cells, asked, from, intervals, intervalMs) as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [completeness, start, min, max, sum, count, good] = spreadCells(cells, asked, from, intervals, intervalMs);
   // Each row's average replaces its sum once read: one column fewer to allocate.
   const avg = sum;
   const end = new Float64Array(length);
@@ -359,23 +351,18 @@ export async function aggregateColumns(
   return { length, intervals, pointIds: asked.map((point) => points.idOf(point)), start, end, min, avg, max, count, goodCount: good, completeness };
 }
 
+/** A cell's seven figures as columns: point, start, min, max, sum, count, good count. */
+type CellColumns = [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+
 /**
  * The cells read (point, start, min, max, sum, count, good count; by point, then start) moved to their rows among the
  * asked points' (sorted, a point asked twice there twice) every interval, in the same arrays (doubleColumns sized them
  * for every row) and from the last, so no cell is overwritten before it moved: a row of a point asked twice holds its
  * cell twice; a row without one gets NaN (null) and counts of 0. Returns the columns over every row.
  */
-function spreadCells(cells: readonly Float64Array[], asked: readonly number[], from: number, intervals: number, intervalMs: number): Float64Array[] {
+function spreadCells(cells: readonly Float64Array[], asked: readonly number[], from: number, intervals: number, intervalMs: number): CellColumns {
   const length = asked.length * intervals;
-  const [point, start, min, max, sum, count, good] = cells.map((column) => new Float64Array(column.buffer, column.byteOffset, length)) as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
+  const [point, start, min, max, sum, count, good] = cells.map((column) => new Float64Array(column.buffer, column.byteOffset, length)) as CellColumns;
   // Rows from filledFrom on have their figures; those between the next cell's rows and filledFrom get none.
   let filledFrom = length;
   let place = asked.length - 1;
