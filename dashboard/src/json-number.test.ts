@@ -40,6 +40,18 @@ describe('writeNumber', () => {
     );
   });
 
+  it('writes every digit string of 1 to 17 digits with the point at each place as JSON.stringify does', () => {
+    // The digits are written two at a time in two int32 halves of 8: this puts the point before, inside and after
+    // either half, at the 8-digit seam, and leading zeros inside the lower half.
+    fc.assert(
+      fc.property(fc.stringMatching(/^[1-9][0-9]{0,16}$/), fc.integer({ min: 0, max: 24 }), fc.boolean(), (digits, fractionDigits, negative) => {
+        const value = Number(`${negative ? '-' : ''}${digits}e-${fractionDigits}`);
+        expect(textOf(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+
   it('writes the edges of fixed notation, of 15 digits, signs and zeros as String does', () => {
     const edges = [
       0,
@@ -73,6 +85,19 @@ describe('writeNumber', () => {
       4.35,
       0.07,
       1.005,
+      12_345_678.9,
+      1_234_567.89,
+      123_456_789.5,
+      0.12345678,
+      0.012345678,
+      99_999_999,
+      100_000_000,
+      100_000_000.5,
+      12_345_678.12345678,
+      10_000_000.000000002,
+      1_000_000_000_000.01,
+      0.10000000000000002,
+      90_000_000.00000001,
       Number.MIN_VALUE,
       Number.MAX_VALUE,
       Number.EPSILON,

@@ -161,15 +161,45 @@ function writeFixed(out: Uint8Array, at: number, upper: number, lower: number, f
     for (let i = 0; i < -integerDigits; i++) out[at + 2 + i] = ZERO;
     end = at + 2 - integerDigits + length;
   }
-  // Both halves are below 10^9, so int32: their divisions by 10 are integer ones.
-  let rest = lower | 0;
+  const dotted = integerDigits > 0 && fractionDigits > 0 ? fractionDigits : 0;
+  // Both halves are below 10^9, so int32: their divisions by powers of ten are integer ones.
+  if (length > 8) writeDigitsBefore(out, writeDigitsBefore(out, end, lower | 0, 8, dotted), upper | 0, length - 8, dotted - 8);
+  else writeDigitsBefore(out, end, lower | 0, length, dotted);
+  return end;
+}
+
+/** "00" to "99": each number below 100's two digits, written a pair at a time (half the divisions of one at a time). */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, index) => ZERO + (index % 2 === 0 ? Math.floor(index / 20) : (index >> 1) % 10));
+
+/**
+ * Writes the `count` low digits of `value` (an int32; leading zeros where it has fewer) to end before `end`, with a dot
+ * before the last `fractionDigits` of them when 0 < fractionDigits <= count; returns where they begin.
+ */
+function writeDigitsBefore(out: Uint8Array, end: number, value: number, count: number, fractionDigits: number): number {
   let position = end;
-  for (let written = 0; written < length; written++) {
-    if (written === 8) rest = upper | 0;
-    if (written === fractionDigits && fractionDigits > 0 && integerDigits > 0) out[--position] = DOT;
-    const next = (rest / 10) | 0;
-    out[--position] = ZERO + rest - next * 10;
+  let rest = value;
+  let left = count;
+  if (fractionDigits > 0 && fractionDigits <= count) {
+    position = writeDigitPairs(out, position, rest, fractionDigits);
+    rest = (rest / POWERS_OF_TEN[fractionDigits]!) | 0;
+    out[--position] = DOT;
+    left -= fractionDigits;
+  }
+  return writeDigitPairs(out, position, rest, left);
+}
+
+/** Writes the `count` low digits of `value` (an int32) to end before `end`, two at a time; returns where they begin. */
+function writeDigitPairs(out: Uint8Array, end: number, value: number, count: number): number {
+  let position = end;
+  let rest = value;
+  let left = count;
+  for (; left >= 2; left -= 2) {
+    const next = (rest / 100) | 0;
+    const pair = (rest - next * 100) << 1;
+    out[--position] = DIGIT_PAIRS[pair + 1]!;
+    out[--position] = DIGIT_PAIRS[pair]!;
     rest = next;
   }
-  return end;
+  if (left === 1) out[--position] = ZERO + (rest % 10);
+  return position;
 }
