@@ -187,11 +187,13 @@ class AggregateCsvWriter {
       // `start_ms,end_ms,` of the interval being written, made once per interval.
       let intervalOfPiece = -1;
       let intervalPiece: Uint8Array = this.pointFields[0]!;
-      // The last completeness written in this chunk, and where its text is: neighbouring points mostly have the same
-      // (1.0 where every poll was answered), so its text is copied rather than written again.
+      // The last `count,good_count,completeness` written in this chunk, and where its text is: neighbouring points
+      // mostly have the same (60,60,1.0 where every poll was answered), so its text is copied rather than written again.
+      let lastCount = Number.NaN;
+      let lastGoodCount = Number.NaN;
       let lastCompleteness = Number.NaN;
-      let completenessAt = 0;
-      let completenessEnd = 0;
+      let countsAt = 0;
+      let countsEnd = 0;
       for (; row < length; row++) {
         // Row `row` of the CSV (by interval, then point) is the store's row place * intervals + interval.
         const interval = (row / points) | 0;
@@ -215,17 +217,20 @@ class AggregateCsvWriter {
         out[at++] = COMMA;
         at = writeDuckDbDouble(out, at, max[stored]!);
         out[at++] = COMMA;
-        at = writeNumber(out, at, count[stored]!);
-        out[at++] = COMMA;
-        at = writeNumber(out, at, goodCount[stored]!);
-        out[at++] = COMMA;
-        if (completeness[stored] === lastCompleteness && completenessEnd > 0) {
-          for (let i = completenessAt; i < completenessEnd; i++) out[at++] = out[i]!;
+        // === holds for 0 and -0, which the counts write alike (a completeness is never -0: good_count / expected).
+        if (count[stored] === lastCount && goodCount[stored] === lastGoodCount && completeness[stored] === lastCompleteness && countsEnd > 0) {
+          for (let i = countsAt; i < countsEnd; i++) out[at++] = out[i]!;
         } else {
+          lastCount = count[stored]!;
+          lastGoodCount = goodCount[stored]!;
           lastCompleteness = completeness[stored]!;
-          completenessAt = at;
-          at = writeDuckDbDouble(out, at, completeness[stored]!);
-          completenessEnd = at;
+          countsAt = at;
+          at = writeNumber(out, at, lastCount);
+          out[at++] = COMMA;
+          at = writeNumber(out, at, lastGoodCount);
+          out[at++] = COMMA;
+          at = writeDuckDbDouble(out, at, lastCompleteness);
+          countsEnd = at;
         }
         out[at++] = NEWLINE;
       }
