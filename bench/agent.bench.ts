@@ -48,7 +48,9 @@
  *
  * Soak (opt-in, not in CI): HAZMON_SOAK=1 [HAZMON_SOAK_MIN=10] runs only the agent with the 10,000 points polled each
  * second for that many minutes and prints its RSS (anonymous / file-backed) and V8 heap in use every 30 s, then the
- * growth over the second half and the max with when it was seen, beside the poller alone.
+ * growth over the second half and the max with when it was seen, beside the poller alone. HAZMON_SOAK_TRACE=FILE writes
+ * every memory sample and a scrape of the store's counters every HAZMON_SOAK_TRACE_SCRAPE_S s (default 1; 0 none:
+ * the scrapes are work for the agent) (reopens, rows written, queue depth, V8 heap) to FILE as JSON.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,6 +96,11 @@ const TARGET = { readingsPerS: 100_000, rssBytes: 150_000_000, bytesPerReading: 
 /** How often the measured process's RSS is read. */
 const SAMPLE_MS = 50;
 const SOAK_MIN = process.env.HAZMON_SOAK === '1' ? Number(process.env.HAZMON_SOAK_MIN ?? 10) : null;
+/** The soak's every memory sample and a scrape of the store's counters each second, as JSON, for finding what a peak coincides with. */
+const SOAK_TRACE = process.env.HAZMON_SOAK_TRACE;
+/** Seconds between the trace's scrapes (0: none, the memory samples only: a scrape each second is itself work for the agent). */
+const SOAK_TRACE_SCRAPE_S = Number(process.env.HAZMON_SOAK_TRACE_SCRAPE_S ?? 1);
+const TRACED_METRICS = ['store_scheduled_reopens_total', 'store_raw_rows_written_total', 'store_queue_depth', 'process_heap_used_bytes'] as const;
 const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
 const BASELINE_UNIT = process.env.HAZMON_BENCH_BASELINE_UNIT;
 const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
@@ -218,6 +225,17 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
     const [, url] = await lineMatching(child, /metrics at (\S+)\/metrics/, 'hazmon run');
     const startedAtMs = sinceSpawn();
     const metricsUrl = `${url}/metrics`;
+    const scrapes: Record<string, number>[] = [];
+    const tracer =
+      SOAK_TRACE !== undefined && everyS !== null && SOAK_TRACE_SCRAPE_S > 0
+        ? setInterval(() => {
+            const atMs = sinceSpawn();
+            void scrape(metricsUrl).then(
+              (text) => scrapes.push({ atMs, ...Object.fromEntries(TRACED_METRICS.map((name) => [name, metric(text, name)])) }),
+              () => undefined,
+            );
+          }, SOAK_TRACE_SCRAPE_S * 1000)
+        : undefined;
     await sleep(WARMUP_S * 1000);
     const windowStart = Date.now();
     const windowFromMs = sinceSpawn();
@@ -241,10 +259,12 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
     const windowToMs = sinceSpawn();
     const cpuMs = cpuMsOf(child.pid!) - cpuAtStart;
     const stopAtMs = sinceSpawn();
+    clearInterval(tracer);
     child.kill('SIGTERM');
     const code = await exited;
     if (code !== 0) throw new Error(`hazmon run exited with ${code}`);
     memory.stop();
+    if (SOAK_TRACE !== undefined && everyS !== null) writeFileSync(SOAK_TRACE, JSON.stringify({ startedAtMs, windowFromMs, samples: memory.samples, scrapes }));
     const flushes = countIn(before, after, 'store_flush_duration_seconds');
     // An older agent (a baseline bundle) has no histogram of its windows' largest delays: its stall is not shown.
     const stallWindows = before.includes('hazmon_event_loop_lag_window_max_seconds_count') ? countIn(before, after, 'event_loop_lag_window_max_seconds') : Number.NaN;
