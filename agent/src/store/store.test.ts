@@ -157,6 +157,59 @@ describe('HazmonStore schema and ingest', () => {
     await expect(openStore({ checkpointIntervalMs: -1 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
   });
 
+  it('checkpoints once checkpointAfterRows raw rows were committed since the last one, before checkpointIntervalMs is up', async () => {
+    const walBytes = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+    const { store, path } = await openStore({ checkpointIntervalMs: 0, checkpointAfterRows: 1000 });
+    await store.registerPoints([point('T1.LEL')]);
+    await store.checkpoint();
+    for (let i = 0; i < 999; i++) store.writeReading(reading('T1.LEL', T0 + i, i / 100));
+    expect(await store.flush()).toBe(999);
+    // Below the count no checkpoint runs: the rows are in the WAL.
+    store.writeReading(reading('T1.LEL', T0 + 999, 9.99));
+    const walBefore = walBytes(path);
+    expect(walBefore).toBeGreaterThan(0);
+    expect(await store.flush()).toBe(1);
+    await waitFor('the checkpoint after 1000 rows to empty the WAL', () => walBytes(path) === 0);
+    expect((await store.rawReadings('T1.LEL', T0, T0 + 1000)).map((row) => row.value)).toEqual(Array.from({ length: 1000 }, (_, i) => i / 100));
+    await expect(openStore({ checkpointAfterRows: -1 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
+  });
+
+  it('commits a flush asked for while a checkpoint holds the writes once it is over, and close() loses nothing to checkpoints after rows', async () => {
+    let releasing = false;
+    let letGo = (): void => undefined;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const { store, path } = await openStore({ checkpointIntervalMs: 0, checkpointAfterRows: 0, faults: { releasing: () => ((releasing = true), held) } });
+    await store.registerPoints([point('A')]);
+    store.writeReading(reading('A', T0, 0));
+    await store.flush();
+    const checkpointing = store.checkpoint();
+    await waitFor('the release to hold the writes', () => releasing);
+    for (let i = 1; i <= 10; i++) store.writeReading(reading('A', T0 + i, i));
+    let committed: number | null = null;
+    const flushed = store.flush().then((rows) => (committed = rows));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(committed).toBeNull();
+    letGo();
+    await checkpointing;
+    expect(await flushed).toBe(10);
+    await store.close();
+
+    // A checkpoint (and a reopen) after every few rows while readings keep coming, then close(): every reading is in the file.
+    const busy = await openStore({ checkpointIntervalMs: 0, checkpointAfterRows: 50, reopenAfterRows: 200, flushIntervalMs: 1 });
+    await busy.store.registerPoints([point('B')]);
+    for (let i = 0; i < 2000; i++) {
+      busy.store.writeReading(reading('B', T0 + i, i % 100));
+      if (i % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await busy.store.close();
+    expect(busy.store.stats()).toMatchObject({ rawRowsWritten: 2000, rawDropped: 0, flushFailures: 0 });
+    expect(busy.store.stats().scheduledReopens).toBeGreaterThan(0);
+    const [count] = await readBack<{ n: bigint }>(busy.path, 'SELECT count(*) AS n FROM raw_readings');
+    expect(count?.n).toBe(2000n);
+    const [first] = await readBack<{ n: bigint }>(path, 'SELECT count(*) AS n FROM raw_readings');
+    expect(first?.n).toBe(11n);
+  });
+
   it('re-registering updates the metadata of every known point (several statements of them) and inserts the new ones', async () => {
     const { store, path } = await openStore();
     const known = Array.from({ length: 450 }, (_, i) => `K${i}`);

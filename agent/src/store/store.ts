@@ -70,6 +70,12 @@ const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
   max_vacuum_tasks: '0',
 };
 
+/**
+ * StoreOptions.checkpointAfterRows' default: 10 s of a 10k-point plant polled each second (whose 5-s checkpoints come
+ * first), 1 s of one polled each 100 ms, where the 5-s interval let 500k rows (~22 MiB) gather in DuckDB's memory.
+ */
+const DEFAULT_CHECKPOINT_AFTER_ROWS = 100_000;
+
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
 /** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */
@@ -253,7 +259,7 @@ export class HazmonStore {
     private readonly reads: SerialConnection,
     /** releaseCachedBlocks' moments of lowered memory_limit, which the reads (not held for them) run again after. */
     private readonly lowering: LimitLowering,
-    private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
+    private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'checkpointAfterRows' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
       readonly faults: StoreFaultHooks | undefined;
@@ -293,6 +299,7 @@ export class HazmonStore {
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
     const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 5000, 'checkpointIntervalMs');
+    const checkpointAfterRows = wholeNumberOrZero(options.checkpointAfterRows, DEFAULT_CHECKPOINT_AFTER_ROWS, 'checkpointAfterRows');
     const reopenAfterRows = wholeNumberOrZero(options.reopenAfterRows, 1_000_000, 'reopenAfterRows');
     const queueCapacity = options.queueCapacity ?? 262_144;
     const memoryLimitMb = positiveInteger(options.memoryLimitMb, DEFAULT_STORE_MEMORY_LIMIT_MB, 'memoryLimitMb', MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB);
@@ -314,6 +321,7 @@ export class HazmonStore {
         rollupGraceMs,
         retentionIntervalMs,
         checkpointIntervalMs,
+        checkpointAfterRows,
         reopenAfterRows,
         memoryLimitMb,
         retention,
@@ -335,12 +343,13 @@ export class HazmonStore {
       rollupGraceMs: number;
       retentionIntervalMs: number;
       checkpointIntervalMs: number;
+      checkpointAfterRows: number;
       reopenAfterRows: number;
       memoryLimitMb: number;
       retention: RetentionPolicy;
     },
   ): Promise<HazmonStore> {
-    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, reopenAfterRows, memoryLimitMb, retention } = settings;
+    const { flushIntervalMs, flushBatchRows, rollupIntervalMs, rollupGraceMs, retentionIntervalMs, checkpointIntervalMs, checkpointAfterRows, reopenAfterRows, memoryLimitMb, retention } = settings;
     const maintenance = new SerialConnection(await connectToStore(instance));
     for (const statement of SCHEMA_DDL) await maintenance.run(statement);
     const [version] = await maintenance.rows('SELECT max(value) AS v FROM store_meta WHERE key = $1', [META_SCHEMA_VERSION]);
@@ -364,7 +373,19 @@ export class HazmonStore {
       maintenance,
       new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement)),
       lowering,
-      { path: options.path, flushIntervalMs, flushBatchRows, rollupGraceMs, reopenAfterRows, memoryLimitMb, now: options.now ?? Date.now, retention, onEvent: options.onEvent, faults: options.faults },
+      {
+        path: options.path,
+        flushIntervalMs,
+        flushBatchRows,
+        rollupGraceMs,
+        checkpointAfterRows,
+        reopenAfterRows,
+        memoryLimitMb,
+        now: options.now ?? Date.now,
+        retention,
+        onEvent: options.onEvent,
+        faults: options.faults,
+      },
       queueCapacity,
     );
     await loadPoints(maintenance, store.points);
@@ -483,15 +504,16 @@ export class HazmonStore {
   /**
    * Commits every queued reading now (the timer does this every flushIntervalMs); resolves with the rows committed.
    * The COMMIT (its WAL write and fsync) runs on a libuv thread: readings keep being queued meanwhile, and a flush
-   * asked for while one is under way commits them once it settled (several such calls share that one). Resolves 0
-   * when the commit failed (the readings stay queued and the failure is reported through onEvent), and 0 while
-   * releaseCachedBlocks() has DuckDB's limit lowered, a CHECKPOINT runs (a few ms; the readings stay queued for the
-   * next flush) or the store opens the file again after DuckDB invalidated the database (see afterFailure).
+   * asked for while one is under way, or while commits are paused (a CHECKPOINT, releaseCachedBlocks() with DuckDB's
+   * limit lowered, a reopen after reopenAfterRows: a few ms), commits them once that is over (several such calls share
+   * that one). Resolves 0 when the commit failed (the readings stay queued and the failure is reported through
+   * onEvent), and 0 while the store opens the file again after DuckDB invalidated the database (see afterFailure).
    */
   flush(): Promise<number> {
     this.flushScheduled = false;
-    if (this.flushRunning !== null) {
-      this.flushAgain ??= this.flushRunning.then(() => {
+    const settling = this.flushRunning ?? this.flushesPaused;
+    if (settling !== null) {
+      this.flushAgain ??= settling.then(() => {
         this.flushAgain = null;
         return this.flush();
       });
@@ -522,6 +544,9 @@ export class HazmonStore {
     this.batches += 1;
     this.rawRowsWritten += committed.rows;
     this.lastFlushAt = this.options.now();
+    const { checkpointAfterRows } = this.options;
+    // Not once close() began: its last flush must commit, not meet a checkpoint's pause (close() waits for one begun before).
+    if (checkpointAfterRows > 0 && this.rawRowsWritten - this.rawRowsCheckpointed >= checkpointAfterRows && this.closing === null) void this.foldCommittedRows();
     if (this.failedFlushesInARow > 0) {
       this.emit({ kind: 'flush_resumed', rows: committed.rows, failedCommits: this.failedFlushesInARow });
       this.failedFlushesInARow = 0;
@@ -652,7 +677,8 @@ export class HazmonStore {
   }
 
   /**
-   * Checkpoints when raw rows were committed since the last time, so they leave memory (see checkpointIntervalMs).
+   * Checkpoints when raw rows were committed since the last time, so they leave memory (see checkpointIntervalMs and
+   * checkpointAfterRows).
    * A plain CHECKPOINT with raw commits paused, which DuckDB refuses while another transaction runs (an alarm commit, a
    * rollup; FORCE would make them wait); a refused or failed one is left to the next turn: the rows are committed
    * either way, and a store that cannot write shows in the flushes.

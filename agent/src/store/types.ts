@@ -29,6 +29,8 @@ export interface StoreOptions {
    * ~30 MB).
    */
   readonly checkpointIntervalMs?: number;
+  /** Raw rows committed since the last checkpoint after which one runs at once, before checkpointIntervalMs is up. */
+  readonly checkpointAfterRows?: number;
   /**
    * Raw rows after which the store closes its file and opens it again, right after a checkpoint. Default 1,000,000
    * (~100 s at 10k readings/s); 0 never. DuckDB keeps what it knows of every row group it checkpointed since the file
