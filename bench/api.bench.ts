@@ -557,7 +557,23 @@ interface IngestRun {
   readonly cpuShare: number;
   readonly rssMaxBytes: number;
   readonly rssWindowMedianBytes: number;
+  /** Where the RSS max was: each phase's max, and when the run's max was seen (ms after spawn). */
+  readonly rssByPhase: string;
   readonly load: string;
+}
+
+/** The phases of an ingest run, in order, each from its `fromMs` (after spawn) to the next one's. */
+const INGEST_PHASES = ['start-up', 'first loads', 'warm-up', 'window', 'stop'] as const;
+
+/** Each phase's RSS max (MiB) and when the run's max was seen: which moment a figure's max is. */
+function rssByPhase(samples: RunningAgent['samples'], phaseFrom: Readonly<Record<(typeof INGEST_PHASES)[number], number>>): string {
+  const top = samples.reduce((best, sample) => (sample.rssBytes > best.rssBytes ? sample : best));
+  const maxima = INGEST_PHASES.flatMap((phase, i) => {
+    const next = INGEST_PHASES[i + 1];
+    const within = samples.filter((sample) => sample.atMs >= phaseFrom[phase] && (next === undefined || sample.atMs < phaseFrom[next]));
+    return within.length === 0 ? [] : [`${phase} ${fmt(mib(Math.max(...within.map((sample) => sample.rssBytes))), 1)}`];
+  });
+  return `${maxima.join(', ')}; max at ${fmt(top.atMs / 1000, 1)} s after spawn`;
 }
 
 /** 20 dashboards (each as the UI's live store drives one: bench/api-bench/dashboard.ts) and 10 regulator pulls a second, until `stop()`. */
@@ -650,8 +666,11 @@ async function ingestRun(bundle: string, configPath: string, storePath: string, 
   let cpuShare = 0;
   let window = { from: 0, to: 0 };
   let received = { from: 0, to: 0 };
+  const sinceSpawn = () => performance.now() - agent.spawnedAt;
+  const phaseFrom = { 'start-up': 0, 'first loads': sinceSpawn(), 'warm-up': 0, window: 0, stop: Number.POSITIVE_INFINITY };
   try {
     if (loaded) clientLoad = await startClientLoad(agent.base);
+    phaseFrom['warm-up'] = sinceSpawn();
     await sleep(WARMUP_S * 1000);
     const metricsBefore = await (await fetch(agent.metricsUrl)).text();
     const cpuBefore = agent.cpuSeconds();
@@ -664,6 +683,8 @@ async function ingestRun(bundle: string, configPath: string, storePath: string, 
     received = { ...received, to: received.from + windowMs };
     cpuShare = ((agent.cpuSeconds() - cpuBefore) * 1000) / windowMs;
     window = { ...window, to: performance.now() - agent.spawnedAt };
+    phaseFrom.window = window.from;
+    phaseFrom.stop = window.to;
     dropped = metric(after, 'store_readings_dropped_total');
     answers = metricTotal(after, 'modbus_responses_total') - metricTotal(metricsBefore, 'modbus_responses_total');
     overruns = metricTotal(after, 'modbus_poll_overruns_total') - metricTotal(metricsBefore, 'modbus_poll_overruns_total');
@@ -686,6 +707,7 @@ async function ingestRun(bundle: string, configPath: string, storePath: string, 
     cpuShare,
     rssMaxBytes: Math.max(...agent.samples.map((sample) => sample.rssBytes)),
     rssWindowMedianBytes: median(inWindow),
+    rssByPhase: rssByPhase(agent.samples, phaseFrom),
     load: `load average ${fmt(load, 2)} before it${clients ? `; ${clients}` : ''}`,
   };
 }
@@ -705,7 +727,7 @@ async function ingestPhase(bundle: string, dir: string, ports: readonly number[]
       const run = await ingestRun(bundle, configPath, storePath, which === 'loaded');
       runs[which].push(run);
       console.log(
-        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, ${fmt(run.answersPerS)} Modbus answers/s, ${fmt(run.overruns)} poll cycles overrun, agent CPU ${fmt(run.cpuShare, 2)} s/s, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}); ${run.load}`,
+        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, ${fmt(run.answersPerS)} Modbus answers/s, ${fmt(run.overruns)} poll cycles overrun, agent CPU ${fmt(run.cpuShare, 2)} s/s, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}; by phase ${run.rssByPhase}); ${run.load}`,
       );
     }
   }
