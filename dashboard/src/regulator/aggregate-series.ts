@@ -31,42 +31,59 @@ export interface AggregateSeriesPage {
 
 /** The page's bytes as a stream of chunks, each written when the socket asks for more. */
 export function aggregateSeriesBody(page: AggregateSeriesPage): ReadableStream<Uint8Array> {
-  const chunks = seriesChunks(page);
-  return chunkStream(() => {
-    const next = chunks.next();
-    return next.done ? undefined : next.value;
-  });
+  const writer = new AggregateSeriesWriter(page);
+  return chunkStream(() => writer.nextChunk());
 }
 
-function* seriesChunks(page: AggregateSeriesPage): Generator<Uint8Array, void> {
-  let out = Buffer.allocUnsafe(CHUNK_BYTES);
-  let at = out.write(page.head, 0, 'utf8');
-  const columns = page.columns;
-  if (columns !== undefined) {
-    const { pointIds, intervals } = columns;
-    const figures = [columns.min, columns.avg, columns.max, columns.count, columns.completeness];
-    for (let point = 0; point < pointIds.length; point++) {
-      const pointId = pointIds[point]!;
-      const pointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
-      const openingBytes = 1 + SERIES_OPENING.length + pointIdJson.length;
-      if (at + openingBytes > out.length) {
-        yield out.subarray(0, at);
-        // A point id of any length gets a chunk of its own size.
-        out = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, openingBytes));
-        at = 0;
+/**
+ * Where the writing stands between chunks: a point, a figure, a bucket. A class and not a generator: a generator's
+ * loops ran unoptimized (V8 does not replace a running generator's frame with optimized code), boxing each value.
+ */
+class AggregateSeriesWriter {
+  private headWritten = false;
+  private tailWritten = false;
+  private point = 0;
+  private figure = 0;
+  private bucket = 0;
+  private readonly figures: readonly Float64Array[];
+
+  constructor(private readonly page: AggregateSeriesPage) {
+    const columns = page.columns;
+    this.figures = columns === undefined ? [] : [columns.min, columns.avg, columns.max, columns.count, columns.completeness];
+  }
+
+  nextChunk(): Uint8Array | undefined {
+    if (this.tailWritten) return undefined;
+    const { page, figures } = this;
+    let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let at = 0;
+    if (!this.headWritten) {
+      at = out.write(page.head, 0, 'utf8');
+      this.headWritten = true;
+    }
+    const pointIds = page.columns?.pointIds ?? [];
+    const intervals = page.columns?.intervals ?? 0;
+    let { point, figure, bucket } = this;
+    points: for (; point < pointIds.length; point++, figure = 0, bucket = 0) {
+      if (figure === 0 && bucket === 0) {
+        const pointId = pointIds[point]!;
+        const pointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
+        // The opening and the first value in one chunk: figure 0, bucket 0 then means the opening is still to write.
+        const openingBytes = 1 + SERIES_OPENING.length + pointIdJson.length + VALUE_ROOM;
+        if (at + openingBytes > out.length) {
+          if (at > 0) break;
+          // A point id of any length gets a chunk of its own size.
+          out = Buffer.allocUnsafe(openingBytes);
+        }
+        if (point > 0) out[at++] = COMMA;
+        at = copy(out, at, SERIES_OPENING, 0);
+        at = copy(out, at, pointIdJson, 0);
       }
-      if (point > 0) out[at++] = COMMA;
-      at = copy(out, at, SERIES_OPENING, 0);
-      at = copy(out, at, pointIdJson, 0);
       const first = point * intervals;
-      for (let figure = 0; figure < figures.length; figure++) {
+      for (; figure < figures.length; figure++, bucket = 0) {
         const values = figures[figure]!;
-        for (let bucket = 0; bucket < intervals; bucket++) {
-          if (at + VALUE_ROOM > out.length) {
-            yield out.subarray(0, at);
-            out = Buffer.allocUnsafe(CHUNK_BYTES);
-            at = 0;
-          }
+        for (; bucket < intervals; bucket++) {
+          if (at + VALUE_ROOM > out.length) break points;
           if (bucket === 0) at = copy(out, at, FIGURE_OPENINGS[figure]!, 0);
           else out[at++] = COMMA;
           at = writeValue(out, at, values[first + bucket]!);
@@ -75,13 +92,16 @@ function* seriesChunks(page: AggregateSeriesPage): Generator<Uint8Array, void> {
       out[at++] = CLOSE_ARRAY;
       out[at++] = CLOSE_OBJECT;
     }
+    this.point = point;
+    this.figure = figure;
+    this.bucket = bucket;
+    if (point >= pointIds.length) {
+      const tailBytes = Buffer.byteLength(page.tail);
+      if (at + tailBytes <= out.length) {
+        at += out.write(page.tail, at, 'utf8');
+        this.tailWritten = true;
+      }
+    }
+    return out.subarray(0, at);
   }
-  const tailBytes = Buffer.byteLength(page.tail);
-  if (at + tailBytes > out.length) {
-    yield out.subarray(0, at);
-    out = Buffer.allocUnsafe(tailBytes);
-    at = 0;
-  }
-  at += out.write(page.tail, at, 'utf8');
-  yield out.subarray(0, at);
 }

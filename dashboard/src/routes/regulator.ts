@@ -66,10 +66,10 @@ function intervalRange(query: { from: string; to: string; interval: keyof typeof
   return { from, to, intervalMs };
 }
 
-/** The point ids asked for, each configured, or every point. */
 /** Per config's list of reading points (a reload makes a new one): a regulator's pages each name up to 10k of them. */
 const knownByConfigured = new WeakMap<readonly string[], ReadonlySet<string>>();
 
+/** The point ids asked for, each configured, or every point. */
 function pointIds(text: string | undefined, configured: readonly string[]): string[] {
   if (text === undefined) return [...configured];
   let known = knownByConfigured.get(configured);
