@@ -605,7 +605,9 @@ export async function auditRows(connection: SerialConnection, query: AuditRangeQ
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('auditRows', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
   requireRange(fromTime, toTime, 'auditRows');
   requireCount(limit, MAX_PAGE, 'auditRows', 'limit');
-  const rows = await connection.rows(`SELECT * FROM audit_log WHERE seq > $1 AND t >= $2 AND t < $3 ORDER BY seq LIMIT ${limit}`, [afterSeq, fromTime, toTime]);
+  const params: (number | string)[] = [afterSeq, fromTime, toTime];
+  const filters = [query.who === undefined ? '' : ` AND who = $${params.push(query.who)}`, query.action === undefined ? '' : ` AND action = $${params.push(query.action)}`].join('');
+  const rows = await connection.rows(`SELECT * FROM audit_log WHERE seq > $1 AND t >= $2 AND t < $3${filters} ORDER BY seq LIMIT ${limit}`, params);
   return rows.map(auditFromRow);
 }
 

@@ -141,6 +141,16 @@ describe('HazmonStore.reader()', () => {
     expect((await reader.alarmEventsInRange({ from: T0, to: T0 + 4, pointIds: ['T1.LEL'], afterSeq: 1, limit: 1 })).map((row) => row.seq)).toEqual([2]);
     expect(await reader.alarmEventsInRange({ from: T0, to: T0 + 4, pointIds: ['T2.LEL'] })).toEqual([]);
     expect((await reader.auditRows()).map((row) => [row.seq, row.who, row.action])).toEqual([[1, 'officer.li', 'acknowledge']]);
+    await store.appendAudit({ time: T0 + 4, who: 'officer.wang', action: 'acknowledge', target: 'T1.LEL/hihi' });
+    await store.appendAudit({ time: T0 + 5, who: 'officer.li', action: 'shelve', target: 'T1.LEL/hi' });
+    await store.appendAudit({ time: T0 + 6, who: "o'neil", action: 'acknowledge', target: 'T1.LEL/hi' });
+    const seqs = async (query: Parameters<typeof reader.auditRows>[0]) => (await reader.auditRows(query)).map((row) => row.seq);
+    expect(await seqs({ who: 'officer.li' })).toEqual([1, 3]);
+    expect(await seqs({ action: 'acknowledge' })).toEqual([1, 2, 4]);
+    expect(await seqs({ who: 'officer.li', action: 'acknowledge' })).toEqual([1]);
+    expect(await seqs({ who: "o'neil" })).toEqual([4]);
+    expect(await seqs({ action: 'acknowledge', afterSeq: 1, limit: 1 })).toEqual([2]);
+    expect(await seqs({ who: 'nobody' })).toEqual([]);
     // A handling record is no life-cycle step: the state a restart takes back is still the acknowledgement's.
     expect((await reader.latestAlarmStates()).map((row) => [row.seq, row.stateAfter])).toEqual([[2, 'ack_active']]);
   });

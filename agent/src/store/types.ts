@@ -286,6 +286,9 @@ export interface AuditRangeQuery {
   readonly fromTime?: number;
   readonly toTime?: number;
   readonly limit?: number;
+  /** Only rows of this person, of this action (exact). */
+  readonly who?: string;
+  readonly action?: string;
 }
 
 export interface ExportRequest {

@@ -8,7 +8,7 @@ import type { AggregateColumns } from '@hazmon/agent';
 import { MAX_NUMBER_BYTES, writeNumber } from '../json-number.ts';
 
 /** The bytes of one chunk: a regulator's last minute of 10k points (~1.5 MB) in two turns of the event loop, the hour of 1k points (~10.7 MB) in 11. */
-const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 1024 * 1024;
 
 const utf8 = (text: string) => Buffer.from(text);
 const PIECES = {
@@ -37,10 +37,15 @@ export interface AggregatePage {
 /** The page's bytes as a stream of chunks, each written when the socket asks for more. */
 export function aggregatePageBody(page: AggregatePage): ReadableStream<Uint8Array> {
   const writer = new AggregatePageWriter(page);
+  return chunkStream(() => writer.nextChunk());
+}
+
+/** A stream of the chunks `next` writes, each written when the socket asks for more; undefined ends it. */
+export function chunkStream(next: () => Uint8Array | undefined): ReadableStream<Uint8Array> {
   return new ReadableStream(
     {
       pull(controller) {
-        const chunk = writer.nextChunk();
+        const chunk = next();
         if (chunk === undefined) controller.close();
         else controller.enqueue(chunk);
       },
@@ -136,12 +141,12 @@ class AggregatePageWriter {
 }
 
 /** A number, or null for NaN (the store's columns' null). */
-function writeValue(out: Uint8Array, at: number, value: number): number {
+export function writeValue(out: Uint8Array, at: number, value: number): number {
   return Number.isNaN(value) ? copy(out, at, PIECES.null, 0) : writeNumber(out, at, value);
 }
 
 /** Short pieces byte by byte, from `skip` on: cheaper than TypedArray.set's call for a few dozen bytes. */
-function copy(out: Uint8Array, at: number, bytes: Uint8Array, skip: number): number {
+export function copy(out: Uint8Array, at: number, bytes: Uint8Array, skip: number): number {
   const length = bytes.length - skip;
   for (let i = 0; i < length; i++) out[at + i] = bytes[skip + i]!;
   return at + length;

@@ -92,6 +92,10 @@ export const AggregatesQuery = z.strictObject({
     .refine((text) => Number(text) <= AGGREGATE_PAGE.max, `at most ${AGGREGATE_PAGE.max}`)
     .optional()
     .openapi({ description: `Rows per page at most (points x buckets), default ${AGGREGATE_PAGE.default}` }),
+  shape: z.enum(['rows', 'series']).optional().openapi({
+    description:
+      "rows (default): one object per point and bucket. series: per point, one array per figure over the page's buckets (from, to), a fifth of the bytes for many buckets; the same values and paging",
+  }),
 });
 
 const AggregateSchema = z
@@ -113,6 +117,27 @@ export const AggregatePageSchema = z
     next: z.string().nullable().openapi({ description: 'Pass as `from` (same `to`) for the next page; null on the last' }),
   })
   .openapi('AggregatePage');
+
+const AggregateSeriesSchema = z
+  .object({
+    pointId: z.string(),
+    min: z.array(z.number().nullable()),
+    avg: z.array(z.number().nullable()),
+    max: z.array(z.number().nullable()),
+    count: z.array(z.number().int()),
+    completeness: z.array(z.number().min(0).max(1)),
+  })
+  .openapi('AggregateSeries', { description: "A point's figures over the page's buckets, one array entry per bucket from the page's from on" });
+
+export const AggregateSeriesPageSchema = z
+  .object({
+    interval: z.enum(['1m', '1h', '1d']),
+    from: z.string().openapi({ description: "The page's first bucket start, ISO 8601 UTC" }),
+    to: z.string().openapi({ description: "The end of the page's last bucket (excluded), ISO 8601 UTC" }),
+    series: z.array(AggregateSeriesSchema),
+    next: z.string().nullable().openapi({ description: 'Pass as `from` (same `to`) for the next page; null on the last' }),
+  })
+  .openapi('AggregateSeriesPage');
 
 export const EXPORT_MAX_DAYS = 31;
 

@@ -17,6 +17,7 @@ import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
   AggregatePageSchema,
+  AggregateSeriesPageSchema,
   AggregatesQuery,
   DEVICE_PERIOD_DEFAULT_DAYS,
   DEVICE_PERIOD_MAX_DAYS,
@@ -29,6 +30,7 @@ import {
 } from '../regulator/schemas.ts';
 import { aggregateCsvBody } from '../regulator/aggregate-csv.ts';
 import { aggregatePageBody } from '../regulator/aggregate-page.ts';
+import { aggregateSeriesBody } from '../regulator/aggregate-series.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
@@ -64,10 +66,10 @@ function intervalRange(query: { from: string; to: string; interval: keyof typeof
   return { from, to, intervalMs };
 }
 
-/** The point ids asked for, each configured, or every point. */
 /** Per config's list of reading points (a reload makes a new one): a regulator's pages each name up to 10k of them. */
 const knownByConfigured = new WeakMap<readonly string[], ReadonlySet<string>>();
 
+/** The point ids asked for, each configured, or every point. */
 function pointIds(text: string | undefined, configured: readonly string[]): string[] {
   if (text === undefined) return [...configured];
   let known = knownByConfigured.get(configured);
@@ -172,7 +174,10 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       ...regulatorRoute('/api/v1/aggregates', 'Min, avg, max, count and completeness per point and UTC bucket, in pages by time'),
       middleware,
       request: { query: AggregatesQuery },
-      responses: { 200: { description: 'A page of buckets', content: json(AggregatePageSchema) }, ...errorResponses(400, 401, 403) },
+      responses: {
+        200: { description: 'A page of buckets, as rows or as series (shape)', content: json(z.union([AggregatePageSchema, AggregateSeriesPageSchema])) },
+        ...errorResponses(400, 401, 403),
+      },
     }),
     async (c) => {
       const { api } = contextOf();
@@ -183,14 +188,13 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
       const columns = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs });
-      const body = aggregatePageBody({
-        head: `{"interval":${JSON.stringify(query.interval)},"rows":[`,
-        columns,
-        from,
-        intervalMs,
-        pointIdJson: pointIdJsonOf(api.config.readingPoints),
-        tail: `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`,
-      });
+      const pointIdJson = pointIdJsonOf(api.config.readingPoints);
+      const tail = `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`;
+      const interval = JSON.stringify(query.interval);
+      const body =
+        query.shape === 'series'
+          ? aggregateSeriesBody({ head: `{"interval":${interval},"from":"${new Date(from).toISOString()}","to":"${new Date(pageTo).toISOString()}","series":[`, columns, pointIdJson, tail })
+          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, pointIdJson, tail });
       return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
