@@ -81,6 +81,7 @@ import {
   unitSettings,
   writeProfiles,
 } from './agent-bench/plant.ts';
+import { atNice, mayRunAtNice } from './agent-bench/priority.ts';
 import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
 import { recordFigure } from './figures.ts';
 
@@ -177,18 +178,7 @@ interface AgentRun {
  */
 const STALL_NICE = Number(process.env.HAZMON_BENCH_STALL_NICE ?? -15);
 /** Negative niceness needs root (or CAP_SYS_NICE): without it the stall run is skipped, and says so. */
-const canRaisePriority = STALL_NICE >= 0 || spawnSync('nice', ['-n', String(STALL_NICE), 'true']).status === 0;
-
-/**
- * `nodeCommand`'s command at a niceness (0: as it is), in a session of its own whose autogroup has that niceness too:
- * under the kernel's autogroups (sched_autogroup_enabled) a niceness orders threads only within their session's group,
- * and every other session (another shell's tests, a build) gets its equal share of the CPU whatever its niceness.
- */
-function atNice(nice: number, [command, args]: [string, string[]]): [string, string[]] {
-  if (nice === 0) return [command, args];
-  const intoGroup = `[ -w /proc/self/autogroup ] && echo ${nice} > /proc/self/autogroup; exec nice -n ${nice} "$@"`;
-  return ['setsid', ['sh', '-c', intoGroup, 'sh', command, ...args]];
-}
+const canRaisePriority = mayRunAtNice(STALL_NICE);
 
 /** An idle process's event-loop delay: each line on its stdin is answered with the largest delay (ms) since the last. */
 const CANARY_SOURCE = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();

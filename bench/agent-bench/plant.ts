@@ -23,6 +23,8 @@ export interface UnitSettings {
   readonly nodeOptions: readonly string[];
   /** The unit's other `Environment=NAME=value` lines (glibc's malloc settings). */
   readonly environment: Readonly<Record<string, string>>;
+  /** `CPUWeight=` (systemd's default for a service without one: 100), emulated by bench/agent-bench/priority.ts. */
+  readonly cpuWeight: number;
 }
 
 /** What the unit file at `path` runs `node` with, so RSS and CPU are measured as deployed. */
@@ -34,6 +36,7 @@ export function unitSettings(path: string): UnitSettings {
   return {
     nodeOptions: [...environment, ...execStart.slice(0, Math.max(0, beforeScript))],
     environment: Object.fromEntries([...unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()])),
+    cpuWeight: Number(/^CPUWeight=(\d+)\s*$/m.exec(unit)?.[1] ?? 100),
   };
 }
 
@@ -42,11 +45,15 @@ export const DEPLOYED_UNIT = unitSettings(process.env.HAZMON_BENCH_UNIT ?? fileU
 export const NODE_OPTIONS = DEPLOYED_UNIT.nodeOptions;
 export const UNIT_ENVIRONMENT = DEPLOYED_UNIT.environment;
 
+/** A command line pinned to one CPU when taskset works. */
+export function pinnedTo(cpu: number, [command, ...args]: readonly [string, ...string[]]): [string, string[]] {
+  return pinnable ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
 /** `node [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
 export function nodeCommand(cpu: number, script: string, args: readonly string[], extraOptions: readonly string[] = [], nodeOptions = NODE_OPTIONS): [string, string[]] {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const node = [process.execPath, ...nodeOptions, ...extraOptions, ...loader, script, ...args];
-  return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
+  return pinnedTo(cpu, [process.execPath, ...nodeOptions, ...extraOptions, ...loader, script, ...args]);
 }
 
 const deviceId = (line: number, device: number) => `B${line + 1}-${device + 1}`;
