@@ -129,7 +129,7 @@ export function priorityPlan(otherMachines: string): PriorityPlan {
     : setting === 'unit'
       ? `the agent's session at nice ${agentNice} for ${unit} (${weighs(agentNice)} of a default session)`
       : `HAZMON_BENCH_PRIORITY=equal: the agent's session at nice 0, weighed as a default service and as each background process (for ${unit}: nice ${unitNice})`;
-  const others = `${otherMachines} (other machines on a plant) at nice ${otherMachinesNice}, apart from the agent's session`;
+  const others = `${otherMachines}, other machines on a plant, at nice ${otherMachinesNice}, apart from the agent's session`;
   const load = background === 0 ? 'no background load' : `background load: ${background} busy processes at nice 0, each in a session of its own, pinned to each CPU in turn`;
   const kernel = autogroups ? 'autogroups on' : 'autogroups off (a niceness orders the threads directly)';
   return { agentNice, otherMachinesNice, background, text: `priority: ${agent}; ${others}; ${load} (${kernel})` };
