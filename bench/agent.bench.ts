@@ -61,11 +61,13 @@ import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
 import {
   agentConfig,
+  countIn,
   DEPLOYED_UNIT,
   DEVICES_PER_LINE,
   fmt,
   LINES,
   lineMatching,
+  longestUpTo,
   metric,
   mib,
   NODE_OPTIONS,
@@ -79,6 +81,7 @@ import {
   UNIT_ENVIRONMENT,
   type UnitSettings,
   unitSettings,
+  upTo,
   writeProfiles,
 } from './agent-bench/plant.ts';
 import { atNice, mayRunAtNice } from './agent-bench/priority.ts';
@@ -115,28 +118,7 @@ const PROFILE_OPTIONS = [
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
 
-/** Every `le` bucket of an unlabelled histogram: [bound s, cumulative count]. */
-function buckets(text: string, name: string): [number, number][] {
-  return [...text.matchAll(new RegExp(`^hazmon_${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(([, le, count]) => [le === '+Inf' ? Infinity : Number(le), Number(count)]);
-}
-
 const scrape = async (url: string) => (await fetch(url)).text();
-
-/** Samples a histogram took between two scrapes. */
-const countIn = (before: string, after: string, name: string) => metric(after, `${name}_count`) - metric(before, `${name}_count`);
-
-/** Of those, how many were at most `bound` (a bucket bound, s). */
-function upTo(before: string, after: string, name: string, bound: number): number {
-  const at = (text: string) => buckets(text, name).find(([le]) => le === bound)?.[1] ?? Number.NaN;
-  return at(after) - at(before);
-}
-
-/** The smallest bucket bound (s) holding every sample taken between two scrapes. */
-function longestUpTo(before: string, after: string, name: string): number {
-  const total = countIn(before, after, name);
-  const countsBefore = new Map(buckets(before, name));
-  return buckets(after, name).find(([le, count]) => count - (countsBefore.get(le) ?? 0) === total)?.[0] ?? Infinity;
-}
 
 interface AgentRun {
   readonly windowMs: number;

@@ -59,7 +59,23 @@ import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import { ApiClient, nowMs, quantile, SseReader, type Timed } from './api-bench/client.ts';
 import { BenchDashboard } from './api-bench/dashboard.ts';
 import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
-import { agentConfig, bankProfile, fmt, lineMatching, metric, mib, nodeCommand, onCpu, plantPointIds, POINTS, sleep, startSimulator, UNIT_ENVIRONMENT, writeProfiles } from './agent-bench/plant.ts';
+import {
+  agentConfig,
+  bankProfile,
+  fmt,
+  lineMatching,
+  longestUpTo,
+  metric,
+  mib,
+  nodeCommand,
+  onCpu,
+  plantPointIds,
+  POINTS,
+  sleep,
+  startSimulator,
+  UNIT_ENVIRONMENT,
+  writeProfiles,
+} from './agent-bench/plant.ts';
 import { inSession, priorityPlan, setOwnSessionNice, startBackgroundLoad } from './agent-bench/priority.ts';
 import { sampleMemory } from './agent-bench/process-memory.ts';
 import { recordFigure, type Target } from './figures.ts';
@@ -364,6 +380,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       const device = alarmBank.site.device('AL');
       // Every time the engine makes an alarm active: `raised` from normal, `changed` from unacknowledged-returned.
       const raisedAt = (reader: SseReader) => reader.alarms.filter((alarm) => alarm.who === 'engine' && alarm.stateAfter === 'unacknowledged_active' && alarm.pointId?.startsWith('AL.'));
+      const loopBefore = await (await fetch(agent.metricsUrl)).text();
       const driveStarted = performance.now();
       let tick = 0;
       const driver = setInterval(
@@ -396,6 +413,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         const seenAt = agent.durableSeenAt.get(alarm.seq);
         return seenAt === undefined ? [] : [seenAt - alarm.time];
       });
+      const loopAfter = await (await fetch(agent.metricsUrl)).text();
       const missing = wanted.size * STREAMS - latencies.length;
       const streamBytes = readers.reduce((sum, reader) => sum + reader.bytes, 0);
       await Promise.all(readers.map((reader) => reader.close()));
@@ -405,6 +423,11 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       console.log(`    at the readers          : ${spread(latencies)}${missing > 0 ? `; ${fmt(missing)} copies never arrived` : ''}`);
       console.log(`    baseline durable line   : ${spread(durable)} (the line \`hazmon run\`'s durable subscriber prints for the committed row, read here from its stdout)`);
       console.log(`    commit round began      : ${spread(commits)} (the row's writtenAt)`);
+      const loopUpTo = (name: string) => `<= ${fmt(longestUpTo(loopBefore, loopAfter, name) * 1000)} ms`;
+      console.log(
+        `    the agent's event loop  : each 1-s window's largest delay ${loopUpTo('event_loop_lag_window_max_seconds')}; ` +
+          `its part no longer than the loop thread ran ${loopUpTo('event_loop_busy_window_max_seconds')} (the agent's own work; the rest is waiting for the CPU)`,
+      );
       recordFigure({
         name: `engine alarm -> SSE event, ${STREAMS} streams, p99${missing > 0 ? ` (${fmt(missing)} copies never arrived)` : ''}`,
         value: missing > 0 ? Number.NaN : p99(latencies),

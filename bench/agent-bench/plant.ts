@@ -188,6 +188,27 @@ export function metric(text: string, name: string): number {
   return Number(match[1]);
 }
 
+/** Every `le` bucket of an unlabelled histogram: [bound s, cumulative count]. */
+function buckets(text: string, name: string): [number, number][] {
+  return [...text.matchAll(new RegExp(`^hazmon_${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(([, le, count]) => [le === '+Inf' ? Infinity : Number(le), Number(count)]);
+}
+
+/** Samples a histogram took between two scrapes. */
+export const countIn = (before: string, after: string, name: string) => metric(after, `${name}_count`) - metric(before, `${name}_count`);
+
+/** Of those, how many were at most `bound` (a bucket bound, s). */
+export function upTo(before: string, after: string, name: string, bound: number): number {
+  const at = (text: string) => buckets(text, name).find(([le]) => le === bound)?.[1] ?? Number.NaN;
+  return at(after) - at(before);
+}
+
+/** The smallest bucket bound (s) holding every sample taken between two scrapes. */
+export function longestUpTo(before: string, after: string, name: string): number {
+  const total = countIn(before, after, name);
+  const countsBefore = new Map(buckets(before, name));
+  return buckets(after, name).find(([le, count]) => count - (countsBefore.get(le) ?? 0) === total)?.[0] ?? Infinity;
+}
+
 export const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const mib = (bytes: number) => bytes / 2 ** 20;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
