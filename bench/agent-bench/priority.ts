@@ -121,7 +121,8 @@ export function priorityPlan(otherMachines: string): PriorityPlan {
   const allowed = mayRunAtNice(unitNice);
   const otherMachinesNice = allowed ? unitNice : 0;
   const agentNice = setting === 'unit' ? otherMachinesNice : 0;
-  const autogroups = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', { encoding: 'utf8', flag: 'r' }).trim() === '1';
+  const autogroupSwitch = '/proc/sys/kernel/sched_autogroup_enabled';
+  const autogroups = existsSync(autogroupSwitch) && readFileSync(autogroupSwitch, 'utf8').trim() === '1';
   const weighs = (nice: number) => `kernel weight ${fmt(weightOfNice(nice))} against ${fmt(weightOfNice(0))}, ${fmt(weightOfNice(nice) / weightOfNice(0), 1)}x`;
   const unit = `the unit's CPUWeight=${DEPLOYED_UNIT.cpuWeight}, ${fmt(DEPLOYED_UNIT.cpuWeight / 100, 1)}x a default service's 100`;
   const agent = !allowed
