@@ -61,11 +61,13 @@ import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
 import {
   agentConfig,
+  countIn,
   DEPLOYED_UNIT,
   DEVICES_PER_LINE,
   fmt,
   LINES,
   lineMatching,
+  longestUpTo,
   metric,
   mib,
   NODE_OPTIONS,
@@ -79,8 +81,10 @@ import {
   UNIT_ENVIRONMENT,
   type UnitSettings,
   unitSettings,
+  upTo,
   writeProfiles,
 } from './agent-bench/plant.ts';
+import { atNice, mayRunAtNice } from './agent-bench/priority.ts';
 import { cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './agent-bench/process-memory.ts';
 import { recordFigure } from './figures.ts';
 
@@ -114,28 +118,7 @@ const PROFILE_OPTIONS = [
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
 
-/** Every `le` bucket of an unlabelled histogram: [bound s, cumulative count]. */
-function buckets(text: string, name: string): [number, number][] {
-  return [...text.matchAll(new RegExp(`^hazmon_${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(([, le, count]) => [le === '+Inf' ? Infinity : Number(le), Number(count)]);
-}
-
 const scrape = async (url: string) => (await fetch(url)).text();
-
-/** Samples a histogram took between two scrapes. */
-const countIn = (before: string, after: string, name: string) => metric(after, `${name}_count`) - metric(before, `${name}_count`);
-
-/** Of those, how many were at most `bound` (a bucket bound, s). */
-function upTo(before: string, after: string, name: string, bound: number): number {
-  const at = (text: string) => buckets(text, name).find(([le]) => le === bound)?.[1] ?? Number.NaN;
-  return at(after) - at(before);
-}
-
-/** The smallest bucket bound (s) holding every sample taken between two scrapes. */
-function longestUpTo(before: string, after: string, name: string): number {
-  const total = countIn(before, after, name);
-  const countsBefore = new Map(buckets(before, name));
-  return buckets(after, name).find(([le, count]) => count - (countsBefore.get(le) ?? 0) === total)?.[0] ?? Infinity;
-}
 
 interface AgentRun {
   readonly windowMs: number;
@@ -177,18 +160,7 @@ interface AgentRun {
  */
 const STALL_NICE = Number(process.env.HAZMON_BENCH_STALL_NICE ?? -15);
 /** Negative niceness needs root (or CAP_SYS_NICE): without it the stall run is skipped, and says so. */
-const canRaisePriority = STALL_NICE >= 0 || spawnSync('nice', ['-n', String(STALL_NICE), 'true']).status === 0;
-
-/**
- * `nodeCommand`'s command at a niceness (0: as it is), in a session of its own whose autogroup has that niceness too:
- * under the kernel's autogroups (sched_autogroup_enabled) a niceness orders threads only within their session's group,
- * and every other session (another shell's tests, a build) gets its equal share of the CPU whatever its niceness.
- */
-function atNice(nice: number, [command, args]: [string, string[]]): [string, string[]] {
-  if (nice === 0) return [command, args];
-  const intoGroup = `[ -w /proc/self/autogroup ] && echo ${nice} > /proc/self/autogroup; exec nice -n ${nice} "$@"`;
-  return ['setsid', ['sh', '-c', intoGroup, 'sh', command, ...args]];
-}
+const canRaisePriority = mayRunAtNice(STALL_NICE);
 
 /** An idle process's event-loop delay: each line on its stdin is answered with the largest delay (ms) since the last. */
 const CANARY_SOURCE = `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();

@@ -29,6 +29,14 @@
  * The history (2-4) is written into the agent's file first (bench/api-bench/history.ts); phases 1-4 run on the
  * plant polled each second, phase 1 first with the streams open, then 2-4 with them closed.
  *
+ * Priority (bench/agent-bench/priority.ts): the agent runs in a session of its own whose autogroup has the niceness
+ * nearest to the unit's `CPUWeight=` (1000: nice -10), as the unit weighs it against the gateway's other services;
+ * HAZMON_BENCH_PRIORITY=equal runs it at a default service's (nice 0) instead. This process (the web clients, which on
+ * a plant are browsers and regulators' tools on other machines) and the plant's simulator it starts (the field devices)
+ * run at the unit's niceness in both settings, so that only the agent's priority differs between them.
+ * HAZMON_BENCH_BACKGROUND=N adds N busy processes at nice 0 for the whole run, each in a session of its own, on both
+ * CPUs: the figures under the gateway's other work. The bench prints which priority and load it ran with.
+ *
  * The default run took 6-11 min on the shared 2-core machine at load 10-21; the figures print as each phase ends.
  * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives
  * the loaded ingest run one kind of client only (default both).
@@ -51,7 +59,24 @@ import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import { ApiClient, nowMs, quantile, SseReader, type Timed } from './api-bench/client.ts';
 import { BenchDashboard } from './api-bench/dashboard.ts';
 import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
-import { agentConfig, bankProfile, fmt, lineMatching, metric, mib, nodeCommand, onCpu, plantPointIds, POINTS, sleep, startSimulator, UNIT_ENVIRONMENT, writeProfiles } from './agent-bench/plant.ts';
+import {
+  agentConfig,
+  bankProfile,
+  fmt,
+  lineMatching,
+  longestUpTo,
+  metric,
+  mib,
+  nodeCommand,
+  onCpu,
+  plantPointIds,
+  POINTS,
+  sleep,
+  startSimulator,
+  UNIT_ENVIRONMENT,
+  writeProfiles,
+} from './agent-bench/plant.ts';
+import { inSession, priorityPlan, setOwnSessionNice, startBackgroundLoad } from './agent-bench/priority.ts';
 import { sampleMemory } from './agent-bench/process-memory.ts';
 import { recordFigure, type Target } from './figures.ts';
 
@@ -95,6 +120,9 @@ const TREND_SETTLE_MS = 3000;
 const HISTORY_PAGE = 1000;
 const SAMPLE_MS = 50;
 
+/** The agent's priority and the background load (HAZMON_BENCH_PRIORITY, HAZMON_BENCH_BACKGROUND). */
+const PRIORITY = priorityPlan('the web clients (this process) and the simulated field devices (its simulator child)');
+
 const TARGET = { sseP99Ms: 50, aggregatesHourMs: 200, aggregatesDayMs: 2000, aggregatesRatio: 1.5, trendP99Ms: 100, historyP99Ms: 100, ingestRatio: 0.95, rssBytes: 165_000_000 };
 
 const USERS = { viewer: { name: 'view', password: 'view-secret' }, admin: { name: 'root', password: 'root-secret' } };
@@ -129,9 +157,9 @@ function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** `hazmon run CONFIG` as the unit runs it; resolves once its web server serves. */
+/** `hazmon run CONFIG` as the unit runs it, weighed as it weighs it (or as PRIORITY says), in a session of its own; resolves once its web server serves. */
 async function startAgent(bundle: string, configPath: string, profiled = false): Promise<RunningAgent> {
-  const [command, args] = nodeCommand(0, bundle, ['run', configPath], profiled && CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []);
+  const [command, args] = inSession(PRIORITY.agentNice, nodeCommand(0, bundle, ['run', configPath], profiled && CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []));
   const child = spawn(command, args, { env: { ...env, ...UNIT_ENVIRONMENT }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const memory = sampleMemory(child.pid!, SAMPLE_MS);
@@ -361,6 +389,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       const device = alarmBank.site.device('AL');
       // Every time the engine makes an alarm active: `raised` from normal, `changed` from unacknowledged-returned.
       const raisedAt = (reader: SseReader) => reader.alarms.filter((alarm) => alarm.who === 'engine' && alarm.stateAfter === 'unacknowledged_active' && alarm.pointId?.startsWith('AL.'));
+      const loopBefore = await (await fetch(agent.metricsUrl)).text();
       const driveStarted = performance.now();
       let tick = 0;
       const driver = setInterval(
@@ -393,6 +422,7 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         const seenAt = agent.durableSeenAt.get(alarm.seq);
         return seenAt === undefined ? [] : [seenAt - alarm.time];
       });
+      const loopAfter = await (await fetch(agent.metricsUrl)).text();
       const missing = wanted.size * STREAMS - latencies.length;
       const streamBytes = readers.reduce((sum, reader) => sum + reader.bytes, 0);
       await Promise.all(readers.map((reader) => reader.close()));
@@ -402,6 +432,11 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       console.log(`    at the readers          : ${spread(latencies)}${missing > 0 ? `; ${fmt(missing)} copies never arrived` : ''}`);
       console.log(`    baseline durable line   : ${spread(durable)} (the line \`hazmon run\`'s durable subscriber prints for the committed row, read here from its stdout)`);
       console.log(`    commit round began      : ${spread(commits)} (the row's writtenAt)`);
+      const loopUpTo = (name: string) => `<= ${fmt(longestUpTo(loopBefore, loopAfter, name) * 1000)} ms`;
+      console.log(
+        `    the agent's event loop  : each 1-s window's largest delay ${loopUpTo('event_loop_lag_window_max_seconds')}; ` +
+          `its part no longer than the loop thread ran ${loopUpTo('event_loop_busy_window_max_seconds')} (the agent's own work; the rest is waiting for the CPU)`,
+      );
       recordFigure({
         name: `engine alarm -> SSE event, ${STREAMS} streams, p99${missing > 0 ? ` (${fmt(missing)} copies never arrived)` : ''}`,
         value: missing > 0 ? Number.NaN : p99(latencies),
@@ -782,16 +817,20 @@ async function ingestPhase(bundle: string, dir: string, ports: readonly number[]
   );
 }
 
+// The clients (here) and the simulator (a child in this session) stand for other machines: ahead of the background load.
+setOwnSessionNice(PRIORITY.otherMachinesNice);
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-api-bench-'));
 mkdirSync(dirname(GATEWAY_BUNDLE), { recursive: true });
 // Under gateway/dist/ as the unit's bundle: its externals (DuckDB) resolve through gateway/node_modules.
 const bundleDir = mkdtempSync(join(dirname(GATEWAY_BUNDLE), 'api-bench-'));
+const background = startBackgroundLoad(PRIORITY.background);
 try {
   const bundle = join(bundleDir, 'hazmon.mjs');
   await bundleGateway({ outfile: bundle });
   const simulator = await startSimulator(join(dir, 'site.json'));
   try {
     console.log(`web server bench: \`hazmon run\` as the unit starts it (pinned to CPU 0), the ${fmt(POINTS)}-point plant simulated on CPU 1, clients in this process`);
+    console.log(`  ${PRIORITY.text}`);
     const sections = await usersSection();
     if (ONLY !== 'ingest') await historyPhase(bundle, dir, simulator.ports, sections);
     if (ONLY !== 'history') await ingestPhase(bundle, dir, simulator.ports, sections);
@@ -799,6 +838,7 @@ try {
     await simulator.stop();
   }
 } finally {
+  background.stop();
   rmSync(dir, { recursive: true, force: true });
   rmSync(bundleDir, { recursive: true, force: true });
 }

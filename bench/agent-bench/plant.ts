@@ -23,6 +23,8 @@ export interface UnitSettings {
   readonly nodeOptions: readonly string[];
   /** The unit's other `Environment=NAME=value` lines (glibc's malloc settings). */
   readonly environment: Readonly<Record<string, string>>;
+  /** `CPUWeight=` (systemd's default for a service without one: 100), emulated by bench/agent-bench/priority.ts. */
+  readonly cpuWeight: number;
 }
 
 /** What the unit file at `path` runs `node` with, so RSS and CPU are measured as deployed. */
@@ -34,6 +36,7 @@ export function unitSettings(path: string): UnitSettings {
   return {
     nodeOptions: [...environment, ...execStart.slice(0, Math.max(0, beforeScript))],
     environment: Object.fromEntries([...unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].filter(([, name]) => name !== 'NODE_OPTIONS').map(([, name, value]) => [name!, value!.trim()])),
+    cpuWeight: Number(/^CPUWeight=(\d+)\s*$/m.exec(unit)?.[1] ?? 100),
   };
 }
 
@@ -42,11 +45,15 @@ export const DEPLOYED_UNIT = unitSettings(process.env.HAZMON_BENCH_UNIT ?? fileU
 export const NODE_OPTIONS = DEPLOYED_UNIT.nodeOptions;
 export const UNIT_ENVIRONMENT = DEPLOYED_UNIT.environment;
 
+/** A command line pinned to one CPU when taskset works. */
+export function pinnedTo(cpu: number, [command, ...args]: readonly [string, ...string[]]): [string, string[]] {
+  return pinnable ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
 /** `node [the unit's options] [--import tsx for a .ts] SCRIPT ...args`, pinned to one CPU when taskset works. */
 export function nodeCommand(cpu: number, script: string, args: readonly string[], extraOptions: readonly string[] = [], nodeOptions = NODE_OPTIONS): [string, string[]] {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const node = [process.execPath, ...nodeOptions, ...extraOptions, ...loader, script, ...args];
-  return pinnable ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
+  return pinnedTo(cpu, [process.execPath, ...nodeOptions, ...extraOptions, ...loader, script, ...args]);
 }
 
 const deviceId = (line: number, device: number) => `B${line + 1}-${device + 1}`;
@@ -179,6 +186,27 @@ export function metric(text: string, name: string): number {
   const match = new RegExp(`^hazmon_${name} (\\S+)$`, 'm').exec(text);
   if (!match) throw new Error(`no hazmon_${name} in /metrics`);
   return Number(match[1]);
+}
+
+/** Every `le` bucket of an unlabelled histogram: [bound s, cumulative count]. */
+function buckets(text: string, name: string): [number, number][] {
+  return [...text.matchAll(new RegExp(`^hazmon_${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(([, le, count]) => [le === '+Inf' ? Infinity : Number(le), Number(count)]);
+}
+
+/** Samples a histogram took between two scrapes. */
+export const countIn = (before: string, after: string, name: string) => metric(after, `${name}_count`) - metric(before, `${name}_count`);
+
+/** Of those, how many were at most `bound` (a bucket bound, s). */
+export function upTo(before: string, after: string, name: string, bound: number): number {
+  const at = (text: string) => buckets(text, name).find(([le]) => le === bound)?.[1] ?? Number.NaN;
+  return at(after) - at(before);
+}
+
+/** The smallest bucket bound (s) holding every sample taken between two scrapes. */
+export function longestUpTo(before: string, after: string, name: string): number {
+  const total = countIn(before, after, name);
+  const countsBefore = new Map(buckets(before, name));
+  return buckets(after, name).find(([le, count]) => count - (countsBefore.get(le) ?? 0) === total)?.[0] ?? Infinity;
 }
 
 export const fmt = (value: number, digits = 0) => value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
