@@ -2,6 +2,7 @@ import type { AggregateColumns } from '@hazmon/agent';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregatePageBody } from './aggregate-page.ts';
+import { bodyText, columnValue } from './page-text.ts';
 
 const MINUTE = 60_000;
 const FROM = Date.UTC(2026, 11, 4);
@@ -61,22 +62,15 @@ async function pageText(rows: readonly Row[], next: string | null, known: readon
     pointIdJson: new Map(known.map((id) => [id, Buffer.from(JSON.stringify(id))])),
     tail: `],"next":${JSON.stringify(next)}}`,
   });
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return { text: Buffer.concat(chunks).toString('utf8'), chunks: chunks.length };
+  return bodyText(body);
 }
 
-const value = fc.oneof(
-  fc.double({ noDefaultInfinity: true }),
-  fc.integer({ min: -100_000, max: 100_000 }).map((scaled) => scaled / 10),
-  fc.constant(Number.NaN),
-);
 const row = fc.record({
   pointId: fc.oneof(fc.constantFrom('B1-1.p1', 'B1-2.p1', 'tank "3" level'), fc.string({ maxLength: 40 })),
   minute: fc.integer({ min: 0, max: 1439 }),
-  min: value,
-  avg: value,
-  max: value,
+  min: columnValue,
+  avg: columnValue,
+  max: columnValue,
   count: fc.integer({ min: 0, max: 60 }),
   completeness: fc.oneof(fc.constantFrom(0, 1, 59 / 60), fc.double({ min: 0, max: 1, noNaN: true })),
 });

@@ -2,6 +2,7 @@ import type { AggregateColumns } from '@hazmon/agent';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateSeriesBody } from './aggregate-series.ts';
+import { bodyText, columnValue } from './page-text.ts';
 
 const MINUTE = 60_000;
 const FROM = Date.UTC(2026, 11, 4);
@@ -54,16 +55,9 @@ async function pageText(series: readonly Series[], intervals: number, next: stri
     pointIdJson: new Map(known.map((id) => [id, Buffer.from(JSON.stringify(id))])),
     tail: `],"next":${JSON.stringify(next)}}`,
   });
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return { text: Buffer.concat(chunks).toString('utf8'), chunks: chunks.length };
+  return bodyText(body);
 }
 
-const value = fc.oneof(
-  fc.double({ noDefaultInfinity: true }),
-  fc.integer({ min: -100_000, max: 100_000 }).map((scaled) => scaled / 10),
-  fc.constant(Number.NaN),
-);
 
 const page = fc.integer({ min: 1, max: 30 }).chain((intervals) =>
   fc.record({
@@ -71,9 +65,9 @@ const page = fc.integer({ min: 1, max: 30 }).chain((intervals) =>
     series: fc.array(
       fc.record({
         pointId: fc.oneof(fc.constantFrom('B1-1.p1', 'B1-2.p1', 'tank "3" level'), fc.string({ maxLength: 40 })),
-        min: fc.array(value, { minLength: intervals, maxLength: intervals }),
-        avg: fc.array(value, { minLength: intervals, maxLength: intervals }),
-        max: fc.array(value, { minLength: intervals, maxLength: intervals }),
+        min: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
+        avg: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
+        max: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
         count: fc.array(fc.integer({ min: 0, max: 60 }), { minLength: intervals, maxLength: intervals }),
         completeness: fc.array(fc.oneof(fc.constantFrom(0, 1, 59 / 60), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: intervals, maxLength: intervals }),
       }),
