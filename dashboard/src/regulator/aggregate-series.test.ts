@@ -58,7 +58,6 @@ async function pageText(series: readonly Series[], intervals: number, next: stri
   return bodyText(body);
 }
 
-
 const page = fc.integer({ min: 1, max: 30 }).chain((intervals) =>
   fc.record({
     intervals: fc.constant(intervals),
