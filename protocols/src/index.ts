@@ -20,6 +20,7 @@ export { PollSchedule, planRequests } from './modbus/plan.ts';
 export type { BuildDeviceInput, HealthCategory, HealthMap, ReadyDevice, ReadyPoint } from './modbus/device.ts';
 export { buildReadyDevice } from './modbus/device.ts';
 export type { LineConfig, LineTiming, ModbusCounters, RtuLineConfig, TcpLineConfig } from './modbus/line.ts';
+export { newCounters } from './modbus/line.ts';
 export { DEFAULT_LINE_TIMING, ModbusLine, lineConfigSchema } from './modbus/line.ts';
 export type { ModbusPollerOptions, PollOutcome } from './modbus/client.ts';
 export { ModbusPoller } from './modbus/client.ts';

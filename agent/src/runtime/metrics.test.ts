@@ -1,5 +1,5 @@
 /** renderMetrics' text as bytes: label values escaped and in UTF-8, a text longer than the render's first buffer whole. */
-import type { ModbusCounters } from '@hazmon/protocols';
+import { type ModbusCounters, newCounters } from '@hazmon/protocols';
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { renderMetrics } from './metrics.ts';
@@ -11,22 +11,7 @@ const snapshot = (...samplesMs: number[]) => {
   return histogram.snapshot();
 };
 
-const counters = (requests: number): ModbusCounters => ({
-  requests,
-  responses: requests,
-  responseMs: requests * 1.5,
-  timeouts: 0,
-  exceptions: 0,
-  frameErrors: 0,
-  connectionErrors: 0,
-  retries: 0,
-  backoffs: 0,
-  skipped: 0,
-  overruns: 0,
-  writes: 0,
-  writeFailures: 0,
-  splits: 0,
-});
+const counters = (requests: number): ModbusCounters => ({ ...newCounters(), requests, responses: requests, responseMs: requests * 1.5 });
 
 /** What renderMetrics reads of the agent's stats, with `devices` Modbus devices (device `i` counted `i` requests). */
 function statsWith(devices: readonly { readonly deviceId: string; readonly line: string }[]): AgentStats {
