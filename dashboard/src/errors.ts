@@ -2,7 +2,7 @@
  * The one JSON error shape of every 4xx and 5xx answer, `{ error: { code, message, field? } }`, and the one place
  * where error codes map to HTTP statuses. Nothing here puts a stack trace or an internal message in a response.
  */
-import type { CommandRefusal } from '@hazmon/agent';
+import type { CommandRefusal, StoreErrorCode } from '@hazmon/agent';
 import { HazmonError, isHazmonError, messageOf } from '@hazmon/errors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
@@ -49,7 +49,7 @@ export class ApiError extends HazmonError<ApiErrorCode> {
     code: ApiErrorCode,
     message: string,
     readonly field?: string,
-    /** Seconds the client should wait before trying again (429), sent as Retry-After. */
+    /** Seconds the client should wait before trying again (429, 503), sent as Retry-After. */
     readonly retryAfterS?: number,
     readonly refusal?: Refusal,
   ) {
@@ -77,10 +77,15 @@ export interface ErrorAnswer {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+const STORE_BUSY: StoreErrorCode = 'HAZMON_STORE_BUSY';
+/** A read the store had no memory for runs again in a moment: other reads or a release of its cached blocks held it. */
+const STORE_BUSY_RETRY_AFTER_S = 1;
+
 /**
  * The answer to whatever a route threw. ApiErrors keep their code; Hono's own 4xx (malformed JSON) becomes
- * HAZMON_API_INVALID on the body; a hazmon error from the agent keeps its code and message as
- * a 500; anything else is a 500 that says only that the fault is logged (`log` gets the message).
+ * HAZMON_API_INVALID on the body; a store read that found no memory is a 503 with Retry-After (nothing is wrong with
+ * the request: asked again it may fit); any other hazmon error from the agent keeps its code and message as a 500;
+ * anything else is a 500 that says only that the fault is logged (`log` gets the message).
  */
 export function errorAnswer(error: unknown, log: (line: string) => void): ErrorAnswer {
   if (error instanceof ApiError) {
@@ -91,6 +96,9 @@ export function errorAnswer(error: unknown, log: (line: string) => void): ErrorA
   }
   if (error instanceof HTTPException && error.status < 500) return errorAnswer(new ApiError('HAZMON_API_INVALID', error.message, 'body'), log);
   log(`web server: ${isHazmonError(error) ? String(error) : messageOf(error)}`);
+  if (isHazmonError(error) && error.code === STORE_BUSY) {
+    return errorAnswer(new ApiError('HAZMON_API_BUSY', "the gateway's store has no memory free for this read just now: try again", undefined, STORE_BUSY_RETRY_AFTER_S), log);
+  }
   if (isHazmonError(error)) return { status: STATUS_OF.HAZMON_API_INTERNAL, body: { error: { code: error.code, message: error.message } }, headers: {} };
   return { status: STATUS_OF.HAZMON_API_INTERNAL, body: { error: { code: 'HAZMON_API_INTERNAL', message: 'internal error (logged by the gateway)' } }, headers: {} };
 }

@@ -11,7 +11,9 @@ export type StoreErrorCode =
   | 'HAZMON_STORE_BAD_RANGE'
   | 'HAZMON_STORE_BAD_EVENT'
   | 'HAZMON_STORE_CLOSED'
-  | 'HAZMON_STORE_WRITE_FAILED';
+  | 'HAZMON_STORE_WRITE_FAILED'
+  /** A read did not get its memory under DuckDB's memory_limit: nothing is wrong with the request or the data; asked again later it may fit. */
+  | 'HAZMON_STORE_BUSY';
 
 export class StoreError extends HazmonError<StoreErrorCode> {
   override readonly name = 'StoreError';

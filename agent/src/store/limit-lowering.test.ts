@@ -44,11 +44,11 @@ describe('LimitLowering', () => {
     expect(failures).toBe(1);
   });
 
-  it("throws a read's own failures: out of memory with no lowering beside it, any other error during one", async () => {
+  it("throws a read's own failures: out of memory with no lowering beside it (as the store busy), any other error during one", async () => {
     const lowering = new LimitLowering();
     await maintenance.run("SET memory_limit = '1MiB'");
     try {
-      await expect(lowering.retried(heavyRead)).rejects.toThrow(/Out of Memory Error/);
+      await expect(lowering.retried(heavyRead)).rejects.toMatchObject({ code: 'HAZMON_STORE_BUSY', message: expect.stringMatching(/Out of Memory Error/) });
     } finally {
       await maintenance.run("SET memory_limit = '128MiB'");
     }
@@ -62,7 +62,7 @@ describe('LimitLowering', () => {
     expect(runs).toBe(1);
   });
 
-  it('gives up after a few retries when every attempt overlaps a lowering and fails for memory', async () => {
+  it('gives up after a few retries, as the store busy, when every attempt overlaps a lowering and fails for memory', async () => {
     const lowering = new LimitLowering();
     let runs = 0;
     const outOfMemory = async (): Promise<never> => {
@@ -70,7 +70,7 @@ describe('LimitLowering', () => {
       await lowering.during(() => Promise.resolve());
       throw new Error('Out of Memory Error: failed to allocate data of size 2.0 MiB (288.0 KiB/1.0 MiB used)');
     };
-    await expect(lowering.retried(outOfMemory)).rejects.toThrow(/Out of Memory Error/);
+    await expect(lowering.retried(outOfMemory)).rejects.toMatchObject({ code: 'HAZMON_STORE_BUSY', cause: expect.objectContaining({ message: expect.stringMatching(/^Out of Memory Error/) }) });
     expect(runs).toBe(4);
   });
 });

@@ -4,9 +4,11 @@
  * behind the alarm append it waits for), so a read may allocate while the limit is low: DuckDB then fails that
  * statement with its out-of-memory error (a statement that fails takes nothing with it: reads write nothing but an
  * export's part file, which running it again rewrites). Such a failure is no answer: the statement runs again once
- * the limit is back.
+ * the limit is back. A read that still finds no memory (other reads hold it, or it met more lowerings than it retries)
+ * fails as HAZMON_STORE_BUSY, which a caller may answer with "try again" rather than as a fault.
  */
 import { messageOf } from '@hazmon/errors';
+import { StoreError } from './errors.ts';
 
 /** More retries than releases a statement can overlap in practice (one per checkpoint turn, every few seconds). */
 const MAX_RETRIES = 3;
@@ -35,7 +37,8 @@ export class LimitLowering {
 
   /**
    * `statement`'s result; when it failed for lack of memory while a lowering ran beside it, it runs again once that is
-   * over (a failure with no lowering beside it, or of any other kind, is the statement's own and is thrown).
+   * over. A failure of any other kind is the statement's own and is thrown; one for lack of memory that is not run
+   * again is thrown as HAZMON_STORE_BUSY (the DuckDB error its cause).
    */
   async retried<T>(statement: () => Promise<T>): Promise<T> {
     for (let retry = 0; ; retry++) {
@@ -45,7 +48,8 @@ export class LimitLowering {
         return await statement();
       } catch (error) {
         const overlapped = underBefore !== null || this.begun !== begunBefore;
-        if (!overlapped || retry === MAX_RETRIES || !isOutOfMemoryError(error)) throw error;
+        if (!isOutOfMemoryError(error)) throw error;
+        if (!overlapped || retry === MAX_RETRIES) throw new StoreError('HAZMON_STORE_BUSY', `a read found no memory under the store's memory_limit: ${messageOf(error)}`, { cause: error });
         await this.under;
       }
     }

@@ -14,15 +14,16 @@ const ERROR_DESCRIPTIONS = {
   409: 'The agent refused the command: its reason is the message, and `refusal` gives it as a code with params (README, Refusal codes)',
   413: 'The body is over the size cap',
   429: 'Too many failed sign-ins: Retry-After says when to try again',
-  503: 'Too many live streams open',
+  503: "Busy: too many live streams open, or the gateway's store had no memory free for the read just now; Retry-After says when to try again",
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
-/** The error responses a route may give, each in the one error shape. */
-export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S) {
-  return Object.fromEntries(statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status], content: json(ErrorSchema) }])) as {
-    [K in S[number]]: { description: string; content: ReturnType<typeof json<typeof ErrorSchema>> };
+/** The error responses a route may give, each in the one error shape; any route may be busy (503). */
+export function errorResponses<const S extends readonly Exclude<ErrorStatus, 503>[]>(...statuses: S) {
+  const all: readonly ErrorStatus[] = [...statuses, 503];
+  return Object.fromEntries(all.map((status) => [status, { description: ERROR_DESCRIPTIONS[status], content: json(ErrorSchema) }])) as {
+    [K in S[number] | 503]: { description: string; content: ReturnType<typeof json<typeof ErrorSchema>> };
   };
 }
 

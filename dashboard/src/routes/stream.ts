@@ -131,7 +131,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
       middleware: [allow(ROLES.read, contextOf)] as const,
       security: SESSION_SECURITY,
       request: { headers: StreamHeaders },
-      responses: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errorResponses(400, 401, 403, 503) },
+      responses: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
       const context = contextOf();
