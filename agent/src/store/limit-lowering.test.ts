@@ -42,6 +42,7 @@ describe('LimitLowering', () => {
     });
     expect(await answer).toEqual([{ n: 200_000 }]);
     expect(failures).toBe(1);
+    expect([lowering.readsRunAgain, lowering.readsBusy]).toEqual([1, 0]);
   });
 
   it("throws a read's own failures: out of memory with no lowering beside it (as the store busy), any other error during one", async () => {
@@ -60,6 +61,7 @@ describe('LimitLowering', () => {
     };
     await expect(lowering.retried(failing)).rejects.toThrow(/nowhere/);
     expect(runs).toBe(1);
+    expect([lowering.readsRunAgain, lowering.readsBusy]).toEqual([0, 1]);
   });
 
   it('gives up after a few retries, as the store busy, when every attempt overlaps a lowering and fails for memory', async () => {
@@ -72,5 +74,6 @@ describe('LimitLowering', () => {
     };
     await expect(lowering.retried(outOfMemory)).rejects.toMatchObject({ code: 'HAZMON_STORE_BUSY', cause: expect.objectContaining({ message: expect.stringMatching(/^Out of Memory Error/) }) });
     expect(runs).toBe(4);
+    expect([lowering.readsRunAgain, lowering.readsBusy]).toEqual([3, 1]);
   });
 });

@@ -22,6 +22,10 @@ export class LimitLowering {
   /** Lowerings begun, so a statement can tell that one overlapped it even when it is over by the time it failed. */
   private begun = 0;
   private under: Promise<void> | null = null;
+  /** Reads that met a lowered limit and ran again once it was back (StoreStats.readsRunAgain). */
+  readsRunAgain = 0;
+  /** Reads that found no memory and failed as HAZMON_STORE_BUSY (StoreStats.readsBusy). */
+  readsBusy = 0;
 
   /** Runs `lower` (the statements that lower the limit and put it back), marked as a lowering. */
   async during(lower: () => Promise<void>): Promise<void> {
@@ -49,7 +53,11 @@ export class LimitLowering {
       } catch (error) {
         const overlapped = underBefore !== null || this.begun !== begunBefore;
         if (!isOutOfMemoryError(error)) throw error;
-        if (!overlapped || retry === MAX_RETRIES) throw new StoreError('HAZMON_STORE_BUSY', `a read found no memory under the store's memory_limit: ${messageOf(error)}`, { cause: error });
+        if (!overlapped || retry === MAX_RETRIES) {
+          this.readsBusy += 1;
+          throw new StoreError('HAZMON_STORE_BUSY', `a read found no memory under the store's memory_limit: ${messageOf(error)}`, { cause: error });
+        }
+        this.readsRunAgain += 1;
         await this.under;
       }
     }

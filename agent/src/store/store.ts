@@ -969,6 +969,8 @@ export class HazmonStore {
       backgroundFailures: this.backgroundFailures,
       databaseReopens: this.databaseReopens,
       scheduledReopens: this.scheduledReopens,
+      readsRunAgain: this.lowering.readsRunAgain,
+      readsBusy: this.lowering.readsBusy,
       lastError: this.lastError,
     };
   }

@@ -348,5 +348,9 @@ export interface StoreStats {
   readonly databaseReopens: number;
   /** Times the store closed and opened its file after reopenAfterRows rows, to drop DuckDB's row group metadata. */
   readonly scheduledReopens: number;
+  /** Reads that met the moment of lowered memory_limit a release of cached blocks takes, and ran again once it was back. */
+  readonly readsRunAgain: number;
+  /** Reads that found no memory under memory_limit and failed as HAZMON_STORE_BUSY (a web client is told to try again). */
+  readonly readsBusy: number;
   readonly lastError: string | null;
 }
