@@ -58,15 +58,18 @@ async function pageText(series: readonly Series[], intervals: number, next: stri
   return bodyText(body);
 }
 
+/** A column's values, often the same as the last (a repeat's text is copied): 0 and -0, a long decimal, NaN. */
+const repeatingValue = fc.oneof(columnValue, fc.constantFrom(0, -0, 59 / 60, Number.NaN));
+
 const page = fc.integer({ min: 1, max: 30 }).chain((intervals) =>
   fc.record({
     intervals: fc.constant(intervals),
     series: fc.array(
       fc.record({
         pointId: fc.oneof(fc.constantFrom('B1-1.p1', 'B1-2.p1', 'tank "3" level'), fc.string({ maxLength: 40 })),
-        min: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
-        avg: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
-        max: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
+        min: fc.array(repeatingValue, { minLength: intervals, maxLength: intervals }),
+        avg: fc.array(repeatingValue, { minLength: intervals, maxLength: intervals }),
+        max: fc.array(repeatingValue, { minLength: intervals, maxLength: intervals }),
         count: fc.array(fc.integer({ min: 0, max: 60 }), { minLength: intervals, maxLength: intervals }),
         completeness: fc.array(fc.oneof(fc.constantFrom(0, 1, 59 / 60), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: intervals, maxLength: intervals }),
       }),

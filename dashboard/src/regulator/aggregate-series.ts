@@ -64,6 +64,11 @@ class AggregateSeriesWriter {
     const pointIds = page.columns?.pointIds ?? [];
     const intervals = page.columns?.intervals ?? 0;
     let { point, figure, bucket } = this;
+    // The last number written in this chunk and where its text is: a point's counts and completeness mostly repeat
+    // (60, 60, ...; 1, 1, ...), so their text is copied rather than written again. NaN (null) never equals it.
+    let lastValue = Number.NaN;
+    let lastValueAt = 0;
+    let lastValueEnd = 0;
     points: for (; point < pointIds.length; point++, figure = 0, bucket = 0) {
       if (figure === 0 && bucket === 0) {
         const pointId = pointIds[point]!;
@@ -86,7 +91,16 @@ class AggregateSeriesWriter {
           if (at + VALUE_ROOM > out.length) break points;
           if (bucket === 0) at = copy(out, at, FIGURE_OPENINGS[figure]!, 0);
           else out[at++] = COMMA;
-          at = writeValue(out, at, values[first + bucket]!);
+          const value = values[first + bucket]!;
+          // === takes 0 and -0 as one, which JSON writes alike ("0").
+          if (value === lastValue) {
+            for (let i = lastValueAt; i < lastValueEnd; i++) out[at++] = out[i]!;
+          } else {
+            lastValue = value;
+            lastValueAt = at;
+            at = writeValue(out, at, value);
+            lastValueEnd = at;
+          }
         }
       }
       out[at++] = CLOSE_ARRAY;
