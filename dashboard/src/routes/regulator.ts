@@ -234,7 +234,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       // those stay the store's COPY.
       if (intervalMs === AGGREGATE_INTERVALS['1m'] && query.format === 'csv') {
         const pointCount = (ids ?? api.config.readingPoints).length;
-        const body = await aggregateCsvBody({ pointIds: ids, pointCount, from, to, intervalMs, read: (window) => api.reader.aggregateColumns(window) });
+        const body = await aggregateCsvBody({ pointIds: ids, pointCount, from, to, intervalMs, read: (window, reuse) => api.reader.aggregateColumns(window, reuse) });
         return c.body(body, 200, attachment);
       }
       const dir = await mkdtemp(join(tmpdir(), 'hazmon-export-'));
