@@ -7,8 +7,9 @@
  * text is the decimal with the fewest significant digits that parses back to the value, and of those the nearest.
  * - At most 15 digits (a plant's readings over a divisor, integers): any two such decimals are different doubles
  *   (DBL_DIG), so the one that divides back to exactly the value is the text.
- * - 16 or 17 digits (an average): the value times 10^k as an exact sum of two doubles (Dekker's product), its nearest
- *   integer, and whether that integer over 10^k lies within half an ulp of the value, which decides if it parses back.
+ * - 16 or 17 digits (an average): the value times 10^k as an exact sum of two doubles (Dekker's product) at 17
+ *   digits, its nearest integer and the nearest at 16 digits (from the 17th digit and the remainder), and whether each
+ *   over 10^k lies within half an ulp of the value, which decides if it parses back.
  *   Where that test is too close to call (a tie, a power of two, within a rounding of the bound) String writes it.
  * Other values (exponents, larger, Infinity) are written from String(value).
  */
@@ -88,7 +89,8 @@ export function writeNumber(out: Uint8Array, at: number, value: number): number 
 /**
  * The 16 or 17 significant digits of `magnitude` (whose shortest decimal has more than 15; 15 of them are
  * `fifteenFractionDigits` fraction digits) in fixed notation when exact arithmetic can tell they are String's; else
- * -1 and nothing written.
+ * -1 and nothing written. One exact product, at 17 digits: the nearest 16-digit integer and its distance follow from
+ * the 17-digit one's last digit and remainder (a second product per value cost as much as the rest of the number).
  */
 function writeLongDecimal(out: Uint8Array, at: number, magnitude: number, fifteenFractionDigits: number): number {
   BITS[0] = magnitude;
@@ -99,55 +101,76 @@ function writeLongDecimal(out: Uint8Array, at: number, magnitude: number, fiftee
   BITS_WORDS[HIGH_WORD] = (high & 0x7ff00000) - (52 << 20);
   BITS_WORDS[LOW_WORD] = 0;
   const ulp = BITS[0]!;
+  const fractionDigits = fifteenFractionDigits + 2;
+  const scale = POWERS_OF_TEN[fractionDigits]!;
+  // magnitude * scale = product + error exactly (Dekker's two-product; scale <= 10^22 is exact).
+  const product = magnitude * scale;
   const magnitudeHigh = highHalf(magnitude);
   const magnitudeLow = magnitude - magnitudeHigh;
-  for (let extraDigits = 1; extraDigits <= 2; extraDigits++) {
-    const fractionDigits = fifteenFractionDigits + extraDigits;
-    const scale = POWERS_OF_TEN[fractionDigits]!;
-    // magnitude * scale = product + error exactly (Dekker's two-product; scale <= 10^22 is exact).
-    const product = magnitude * scale;
-    const scaleHigh = POWER_HIGH[fractionDigits]!;
-    const scaleLow = POWER_LOW[fractionDigits]!;
-    const error = magnitudeHigh * scaleHigh - product + magnitudeHigh * scaleLow + magnitudeLow * scaleHigh + magnitudeLow * scaleLow;
-    // The nearest integer to product + error, as whole + step; product - whole is exact (both large, close, and a
-    // multiple of product's ulp, >= 2^-3 above 1e15).
-    const whole = Math.round(product);
-    const fraction = product - whole;
-    const step = Math.round(fraction + error);
-    // How far that integer is from the exact scaled value, and half an ulp scaled: the bound within which it parses back.
-    const distance = Math.abs(step - fraction - error);
-    const bound = (scale * ulp) / 2;
-    // A tie between two integers, or a distance too close to the bound to tell in doubles: String decides.
-    if (Math.abs(distance - 0.5) < MARGIN || Math.abs(distance - bound) < bound * MARGIN) return -1;
-    if (distance > bound) continue;
-    let upper = Math.floor(whole / HUNDRED_MILLION);
-    let lower = whole - upper * HUNDRED_MILLION + step;
-    while (lower < 0) {
-      lower += HUNDRED_MILLION;
-      upper--;
-    }
-    while (lower >= HUNDRED_MILLION) {
-      lower -= HUNDRED_MILLION;
-      upper++;
-    }
-    const digits = 15 + extraDigits;
-    // The digits' count must be what was asked, and a trailing zero would mean fewer digits parse back: left to String.
-    if (upper < POWERS_OF_TEN[digits - 9]! || upper >= POWERS_OF_TEN[digits - 8]! || lower === Math.floor(lower / 10) * 10) return -1;
-    return writeFixed(out, at, upper, lower, fractionDigits);
+  const scaleHigh = POWER_HIGH[fractionDigits]!;
+  const scaleLow = POWER_LOW[fractionDigits]!;
+  const error = magnitudeHigh * scaleHigh - product + magnitudeHigh * scaleLow + magnitudeLow * scaleHigh + magnitudeLow * scaleLow;
+  // The nearest integer to product + error, as whole + step; product - whole is exact (both large, close, and a
+  // multiple of product's ulp, >= 2^-3 above 1e15).
+  const whole = Math.round(product);
+  const fraction = product - whole;
+  const step = Math.round(fraction + error);
+  // The exact scaled value less that integer, in [-0.5, 0.5]; half an ulp scaled: the bound within which an integer parses back.
+  const remainder = fraction + error - step;
+  const bound = (scale * ulp) / 2;
+  let upper = Math.floor(whole / HUNDRED_MILLION);
+  let lower = whole - upper * HUNDRED_MILLION + step;
+  while (lower < 0) {
+    lower += HUNDRED_MILLION;
+    upper--;
   }
-  return -1;
+  while (lower >= HUNDRED_MILLION) {
+    lower -= HUNDRED_MILLION;
+    upper++;
+  }
+  // 17 digits: upper has 9.
+  if (upper < 1e8 || upper >= 1e9) return -1;
+  // Both halves are below 10^9, so int32: their divisions are integer ones.
+  // At 16 digits the scaled value is the 17-digit integer's tenth: its digits but the last, and (last digit +
+  // remainder) / 10, whose nearest integer (0 or 1) is added; both distances in units of the 17th digit.
+  const lowerDigits = lower | 0;
+  const upperDigits = upper | 0;
+  const lastDigit = lowerDigits - ((lowerDigits / 10) | 0) * 10;
+  const tenths = lastDigit + remainder;
+  const roundUp = tenths > 5 ? 1 : 0;
+  const distance16 = Math.abs(tenths - 10 * roundUp);
+  const distance17 = Math.abs(remainder);
+  // A tie between two integers, or a distance too close to its bound to tell in doubles: String decides.
+  if (Math.abs(tenths - 5) < 10 * MARGIN || Math.abs(distance16 - bound) < bound * MARGIN) return -1;
+  if (distance16 <= bound) {
+    let upper16 = (upperDigits / 10) | 0;
+    let lower16 = (upperDigits - upper16 * 10) * 10_000_000 + ((lowerDigits / 10) | 0) + roundUp;
+    if (lower16 >= HUNDRED_MILLION) {
+      lower16 -= HUNDRED_MILLION;
+      upper16++;
+    }
+    // Exactly 16 digits, and not a trailing zero (fewer digits would parse back): else left to String.
+    if (upper16 >= 1e8 || lower16 === ((lower16 / 10) | 0) * 10) return -1;
+    return writeFixed(out, at, upper16, lower16, fractionDigits - 1);
+  }
+  if (Math.abs(distance17 - 0.5) < MARGIN || Math.abs(distance17 - bound) < bound * MARGIN || distance17 > bound || lastDigit === 0) return -1;
+  return writeFixed(out, at, upperDigits, lowerDigits, fractionDigits);
 }
 
 /**
  * The integer upper * 10^8 + lower (lower < 10^8; at most 17 digits, not ending in 0 when fractionDigits > 0) over
- * 10^fractionDigits, in fixed notation.
+ * 10^fractionDigits, in fixed notation. The digits are written two at a time from the right in one loop, then the
+ * integer digits moved one place left for the point: calls per half and a division at the point cost more than the
+ * digits (most numbers here have a few integer digits).
  */
 function writeFixed(out: Uint8Array, at: number, upper: number, lower: number, fractionDigits: number): number {
-  let length = 1;
+  let length: number;
   if (upper > 0) {
-    length = 9;
-    while (upper >= POWERS_OF_TEN[length - 8]!) length++;
+    let upperDigits = 9;
+    while (upper < POWERS_OF_TEN[upperDigits - 1]!) upperDigits--;
+    length = 8 + upperDigits;
   } else {
+    length = 1;
     while (length < 8 && lower >= POWERS_OF_TEN[length]!) length++;
   }
   const integerDigits = length - fractionDigits;
@@ -161,45 +184,36 @@ function writeFixed(out: Uint8Array, at: number, upper: number, lower: number, f
     for (let i = 0; i < -integerDigits; i++) out[at + 2 + i] = ZERO;
     end = at + 2 - integerDigits + length;
   }
-  const dotted = integerDigits > 0 && fractionDigits > 0 ? fractionDigits : 0;
-  // Both halves are below 10^9, so int32: their divisions by powers of ten are integer ones.
-  if (length > 8) writeDigitsBefore(out, writeDigitsBefore(out, end, lower | 0, 8, dotted), upper | 0, length - 8, dotted - 8);
-  else writeDigitsBefore(out, end, lower | 0, length, dotted);
-  return end;
-}
-
-/** "00" to "99": each number below 100's two digits, written a pair at a time (half the divisions of one at a time). */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, index) => ZERO + (index % 2 === 0 ? Math.floor(index / 20) : (index >> 1) % 10));
-
-/**
- * Writes the `count` low digits of `value` (an int32; leading zeros where it has fewer) to end before `end`, with a dot
- * before the last `fractionDigits` of them when 0 < fractionDigits <= count; returns where they begin.
- */
-function writeDigitsBefore(out: Uint8Array, end: number, value: number, count: number, fractionDigits: number): number {
+  // Both halves are below 10^9, so int32: their divisions by 100 are integer ones.
   let position = end;
-  let rest = value;
-  let left = count;
-  if (fractionDigits > 0 && fractionDigits <= count) {
-    position = writeDigitPairs(out, position, rest, fractionDigits);
-    rest = (rest / POWERS_OF_TEN[fractionDigits]!) | 0;
-    out[--position] = DOT;
-    left -= fractionDigits;
+  let rest = lower | 0;
+  if (upper > 0) {
+    // Lower's 8 digits, leading zeros included.
+    for (let pairs = 0; pairs < 4; pairs++) {
+      const next = (rest / 100) | 0;
+      const pair = (rest - next * 100) << 1;
+      out[--position] = DIGIT_PAIRS[pair + 1]!;
+      out[--position] = DIGIT_PAIRS[pair]!;
+      rest = next;
+    }
+    rest = upper | 0;
   }
-  return writeDigitPairs(out, position, rest, left);
-}
-
-/** Writes the `count` low digits of `value` (an int32) to end before `end`, two at a time; returns where they begin. */
-function writeDigitPairs(out: Uint8Array, end: number, value: number, count: number): number {
-  let position = end;
-  let rest = value;
-  let left = count;
-  for (; left >= 2; left -= 2) {
+  // The leading digits: the number has no leading zero, so a rest of 0 means every digit is written.
+  while (rest >= 10) {
     const next = (rest / 100) | 0;
     const pair = (rest - next * 100) << 1;
     out[--position] = DIGIT_PAIRS[pair + 1]!;
     out[--position] = DIGIT_PAIRS[pair]!;
     rest = next;
   }
-  if (left === 1) out[--position] = ZERO + (rest % 10);
-  return position;
+  if (rest > 0) out[--position] = ZERO + rest;
+  if (integerDigits > 0 && fractionDigits > 0) {
+    // The digits begin one place after `at`: the integer digits move left and the point takes their last place.
+    for (let i = 0; i < integerDigits; i++) out[at + i] = out[at + 1 + i]!;
+    out[at + integerDigits] = DOT;
+  }
+  return end;
 }
+
+/** "00" to "99": each number below 100's two digits, written a pair at a time (half the divisions of one at a time). */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, index) => ZERO + (index % 2 === 0 ? Math.floor(index / 20) : (index >> 1) % 10));

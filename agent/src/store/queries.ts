@@ -272,11 +272,18 @@ function pointSetSql(pointIndexes: readonly number[]): { filter: string; grid: s
  * sums its rows per point and interval in SQL, as does a minute found twice (the store writes one row per point and
  * minute; a file written otherwise), so a cell's figures are always SQL's sum.
  */
-async function filledCells(connection: SerialConnection, parts: string, filter: string, query: AggregateQuery, expectedRows: number): Promise<Float64Array[]> {
+async function filledCells(
+  connection: SerialConnection,
+  parts: string,
+  filter: string,
+  query: AggregateQuery,
+  expectedRows: number,
+  into: readonly Float64Array[] | undefined,
+): Promise<Float64Array[]> {
   const columns = "point_idx::DOUBLE, start::DOUBLE, coalesce(min_value::DOUBLE, 'NaN'), coalesce(max_value::DOUBLE, 'NaN'), coalesce(sum_value::DOUBLE, 'NaN'), count::DOUBLE, good_count::DOUBLE";
-  const summed = () => connection.doubleColumns(`WITH ${parts}, ${perIntervalSql(query, filter)} SELECT ${columns} FROM per_interval ORDER BY point_idx, start`, expectedRows);
+  const summed = () => connection.doubleColumns(`WITH ${parts}, ${perIntervalSql(query, filter)} SELECT ${columns} FROM per_interval ORDER BY point_idx, start`, expectedRows, into);
   if (query.intervalMs !== MINUTE_MS) return summed();
-  const rows = await connection.doubleColumns(`WITH ${parts} SELECT ${columns.replace('start::DOUBLE', 'bucket::DOUBLE')} FROM parts ${filter} ORDER BY point_idx, bucket`, expectedRows);
+  const rows = await connection.doubleColumns(`WITH ${parts} SELECT ${columns.replace('start::DOUBLE', 'bucket::DOUBLE')} FROM parts ${filter} ORDER BY point_idx, bucket`, expectedRows, into);
   const [point, start, , , sum] = rows as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   for (let row = 1; row < point.length; row++) {
     if (point[row] === point[row - 1] && start[row] === start[row - 1]) return summed();
@@ -290,7 +297,8 @@ async function filledCells(connection: SerialConnection, parts: string, filter: 
  * Min/avg/max/count/good count per point and interval, with completeness, by point then interval, as columns. The
  * minutes not yet rolled up are read from their sums in memory where the store keeps them (`openMinutes`, the same
  * figures their rollup rows will hold), else from raw rows. Intervals without any reading are returned with count 0
- * and completeness 0, never left out; a point asked twice has each of its rows twice.
+ * and completeness 0, never left out; a point asked twice has each of its rows twice. `reuse`: earlier columns the
+ * caller is done with, whose buffers take these where they have room (StoreReader.aggregateColumns).
  */
 export async function aggregateColumns(
   connection: SerialConnection,
@@ -298,6 +306,7 @@ export async function aggregateColumns(
   watermarks: Watermarks,
   query: AggregateQuery,
   openMinutes: (from: number, to: number) => readonly OpenMinute[] = () => [],
+  reuse?: AggregateColumns,
 ): Promise<AggregateColumns> {
   const { from, to, intervalMs } = query;
   checkAggregateQuery(query, 'aggregates', MAX_AGGREGATE_CELLS);
@@ -311,12 +320,16 @@ export async function aggregateColumns(
   const length = asked.length * intervals;
   const { parts, asked: askedSql, inMemory } = aggregateParts(points, watermarks, query, openMinutes);
   const memoryCells = openMinuteCells(inMemory, points, query);
-  const cells = await filledCells(connection, parts, askedSql.filter, query, length);
+  // The columns as filledCells reads them (point, start, min, max, sum, count, good count) take the places they will
+  // have: the point column becomes the completeness, the sum the average.
+  const into = reuse && [reuse.completeness, reuse.start, reuse.min, reuse.max, reuse.avg, reuse.count, reuse.goodCount].map(wholeBuffer);
+  const cells = await filledCells(connection, parts, askedSql.filter, query, length, into);
   // The cells spread over every row in the columns they were read into; the point column then takes the completeness.
   const [completeness, start, min, max, sum, count, good] = spreadCells(cells, asked, from, intervals, intervalMs);
   // Each row's average replaces its sum once read: one column fewer to allocate.
   const avg = sum;
-  const end = new Float64Array(length);
+  const reusedEnd = reuse && wholeBuffer(reuse.end);
+  const end = reusedEnd !== undefined && reusedEnd.length >= length ? reusedEnd.subarray(0, length) : new Float64Array(length);
   const memoryCell: CellSums = { min: null, max: null, sum: null, count: 0, good: 0 };
   for (let place = 0, copies = 1; place < asked.length; place += copies) {
     const point = asked[place]!;
@@ -349,6 +362,11 @@ export async function aggregateColumns(
     }
   }
   return { length, intervals, pointIds: asked.map((point) => points.idOf(point)), start, end, min, avg, max, count, goodCount: good, completeness };
+}
+
+/** A column's whole buffer, from its start: the room a reused column has. */
+function wholeBuffer(column: Float64Array): Float64Array {
+  return new Float64Array(column.buffer, column.byteOffset, (column.buffer.byteLength - column.byteOffset) / Float64Array.BYTES_PER_ELEMENT);
 }
 
 /** A cell's seven figures as columns: point, start, min, max, sum, count, good count. */

@@ -324,6 +324,21 @@ describe('HazmonStore.reader()', () => {
     expect(fourCells.filter(([, minute]) => minute !== 3)).toEqual(cellsOf(three));
     expect(fourCells.find(([id, minute]) => id === 'C' && minute === 3)).toEqual(['C', 3, 62, 1, 10, 185.5 / 62]);
     expect(Object.is(four.avg[4 * 4 + 1], 0)).toBe(true);
+    // Read again into the buffers of columns the caller is done with: the same columns, in those buffers where they
+    // have room (four's 20 rows), in new ones where not (one row).
+    const columnsOf = (columns: AggregateColumns) => (['start', 'end', 'min', 'avg', 'max', 'count', 'goodCount', 'completeness'] as const).map((name) => [name, Array.from(columns[name])]);
+    const threeColumns = columnsOf(three);
+    const small = await reader.aggregateColumns({ pointIds: ['A'], from: T0, to: T0 + 60_000, intervalMs: 60_000 });
+    const again = { pointIds: ['C', 'A', 'B', 'A', 'D'], from: T0, to: T0 + 180_000, intervalMs: 60_000 };
+    const intoFour = await reader.aggregateColumns(again, four);
+    expect(columnsOf(intoFour)).toEqual(threeColumns);
+    for (const name of ['min', 'end', 'completeness'] as const) expect(intoFour[name].buffer, name).toBe(four[name].buffer);
+    const intoSmall = await reader.aggregateColumns(again, small);
+    expect(columnsOf(intoSmall)).toEqual(threeColumns);
+    expect(intoSmall.min.buffer).not.toBe(small.min.buffer);
+    // Intervals longer than a minute (summed in SQL) alike.
+    const hourly = { ...again, to: T0 + 3_600_000, intervalMs: 3_600_000 };
+    expect(columnsOf(await reader.aggregateColumns(hourly, intoFour))).toEqual(columnsOf(await reader.aggregateColumns(hourly)));
   });
 
   it('gives the closed minutes after a cursor, whole minutes oldest first, never one still open', async () => {

@@ -70,15 +70,20 @@ export class SerialConnection {
    * young generation), and no result held whole in DuckDB until the GC finalizes it (a materialized result is freed
    * only then, and with little garbage made that can be long after: memory the next query, an export, goes without).
    * `expectedRows`, when the caller knows the count or its bound (an aggregate grid), sizes the columns once instead of
-   * doubling them: each column returned is then a view of a buffer of room for `expectedRows` at least.
+   * doubling them: each column returned is then a view of a buffer of room for `expectedRows` at least. `into`: arrays
+   * the caller is done with, one a column, taken instead of new ones where they have that room.
    */
-  doubleColumns(sql: string, expectedRows = CHUNK_ROWS): Promise<Float64Array[]> {
+  doubleColumns(sql: string, expectedRows = CHUNK_ROWS, into?: readonly Float64Array[]): Promise<Float64Array[]> {
     return this.exclusive(async (connection) => {
       const result = await connection.stream(sql);
       for (let column = 0; column < result.columnCount; column++) {
         if (result.columnTypeId(column) !== DuckDBTypeId.DOUBLE) throw new TypeError(`doubleColumns: column ${result.columnName(column)} is not DOUBLE`);
       }
-      let columns = Array.from({ length: result.columnCount }, () => new Float64Array(Math.max(1, expectedRows)));
+      const room = Math.max(1, expectedRows);
+      let columns = Array.from({ length: result.columnCount }, (_, column) => {
+        const spare = into?.[column];
+        return spare !== undefined && spare.length >= room ? spare : new Float64Array(room);
+      });
       let rows = 0;
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const count = chunk.rowCount;

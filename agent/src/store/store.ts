@@ -237,7 +237,7 @@ export class HazmonStore {
   private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
     readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
     aggregates: (query) => this.aggregates(query),
-    aggregateColumns: (query) => this.aggregateColumns(query),
+    aggregateColumns: (query, reuse) => this.aggregateColumns(query, reuse),
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
     alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query, this.durable.pointBounds),
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
@@ -602,10 +602,10 @@ export class HazmonStore {
     return this.aggregateColumns(query).then(queries.aggregateRowsOf);
   }
 
-  /** aggregates() as columns, no object per row. */
-  aggregateColumns(query: AggregatesQuery): Promise<AggregateColumns> {
+  /** aggregates() as columns, no object per row; `reuse`'s buffers take them where they have room (StoreReader). */
+  aggregateColumns(query: AggregatesQuery, reuse?: AggregateColumns): Promise<AggregateColumns> {
     const pointIndexes = query.pointIds ? query.pointIds.map((id) => this.points.require(id, 'aggregates')) : Array.from({ length: this.points.size }, (_, index) => index);
-    return queries.aggregateColumns(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes }, this.openMinutes);
+    return queries.aggregateColumns(this.reads, this.points, this.rollups.watermarks, { ...query, pointIndexes }, this.openMinutes, reuse);
   }
 
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */

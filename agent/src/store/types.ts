@@ -96,8 +96,14 @@ export interface StoreReader {
   readings(pointId: string, from: number, to: number, options?: { resolution?: ReadingsResolution; limit?: number }): Promise<ReadingsResult>;
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
   aggregates(query: AggregatesQuery): Promise<AggregateRow[]>;
-  /** aggregates() as columns, no object per row: for answers of many rows (a regulator's pages of 10k). */
-  aggregateColumns(query: AggregatesQuery): Promise<AggregateColumns>;
+  /**
+   * aggregates() as columns, no object per row: for answers of many rows (a regulator's pages of 10k). `reuse`: the
+   * columns of an earlier call that the caller is done with, whose buffers take the rows where they have room (and must
+   * not be read after): an export that reads window after window then allocates none after its first two. Each window's
+   * new buffers (~3 MB) outlived two scavenges, so only a full GC freed them, and under the unit's
+   * `--heap-growing-percent=10` a few MB of them were enough to start one.
+   */
+  aggregateColumns(query: AggregatesQuery, reuse?: AggregateColumns): Promise<AggregateColumns>;
   /** Alarm events with seq > afterSeq, oldest first; pass the last seq you got as the next cursor. */
   alarmEventsAfter(afterSeq: number, limit?: number): Promise<AlarmEventRow[]>;
   /**

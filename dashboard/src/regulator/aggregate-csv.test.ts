@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AggregateColumns, HazmonStore, type StorePointDefinition } from '@hazmon/agent';
+import { type AggregateColumns, type AggregatesQuery, HazmonStore, type StorePointDefinition } from '@hazmon/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATE_CSV_HEADER, AGGREGATE_CSV_WINDOW_CELLS, aggregateCsvBody, writeDuckDbDouble } from './aggregate-csv.ts';
 
@@ -102,14 +102,24 @@ describe('aggregateCsvBody', () => {
     { name: 'every point (several windows, rolled-up and raw minutes)', from: T0, pointIds: undefined },
     { name: 'a reversed subset', from: T0, pointIds: ids.filter((_, i) => i % 2 === 1 && i < 200).reverse() },
     { name: 'three points, the raw minutes only', from: T0 + 12 * MINUTE, pointIds: ['P11', 'P7', 'P2'] },
+    // Windows of 5 minutes: the third and fourth read into the buffers of the first and second.
+    { name: 'every point in four windows, two of them read into buffers written already', from: T0, pointIds: undefined, pointCount: 10_000 },
   ])(
     'equals the store export byte for byte: $name',
-    async ({ from, pointIds }) => {
+    async ({ from, pointIds, pointCount }) => {
       const to = T0 + MINUTES * MINUTE;
-      const path = join(dir, `export-${from}-${pointIds?.length ?? 'all'}.csv`);
+      const path = join(dir, `export-${from}-${pointIds?.length ?? 'all'}-${pointCount ?? ''}.csv`);
       const rows = await store.exportRange({ what: 'aggregates', format: 'csv', path, from, to, intervalMs, ...(pointIds === undefined ? {} : { pointIds }) });
       const reader = store.reader();
-      const { bytes, chunks } = await bytesOf(await aggregateCsvBody({ pointIds, pointCount: (pointIds ?? ids).length, from, to, intervalMs, read: (query) => reader.aggregateColumns(query) }));
+      let reads = 0;
+      let reused = 0;
+      const read = (query: AggregatesQuery, reuse: AggregateColumns | undefined) => {
+        reads += 1;
+        if (reuse !== undefined) reused += 1;
+        return reader.aggregateColumns(query, reuse);
+      };
+      const { bytes, chunks } = await bytesOf(await aggregateCsvBody({ pointIds, pointCount: pointCount ?? (pointIds ?? ids).length, from, to, intervalMs, read }));
+      if (pointCount !== undefined) expect([reads, reused]).toEqual([4, 2]);
       const expected = readFileSync(path);
       expect(bytes.toString().split('\n').length - 2).toBe(rows);
       expect(bytes.subarray(0, AGGREGATE_CSV_HEADER.length).toString()).toBe(AGGREGATE_CSV_HEADER);

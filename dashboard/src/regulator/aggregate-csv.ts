@@ -15,7 +15,8 @@ import { MAX_NUMBER_BYTES, writeNumber } from '../json-number.ts';
 const CHUNK_BYTES = 1024 * 1024;
 /**
  * Point-intervals one query reads: the store's export windows (its ROWS_PER_WINDOW). Two windows' columns are held at
- * a time (~3 MB each), the one being written and the next being read.
+ * a time (~3 MB each), the one being written and the next being read; from the third window on, each is read into the
+ * buffers of the one before last, so a day allocates two windows' columns, not 29.
  */
 export const AGGREGATE_CSV_WINDOW_CELLS = 50_000;
 
@@ -78,8 +79,8 @@ export interface AggregateCsvRequest {
   readonly from: number;
   readonly to: number;
   readonly intervalMs: number;
-  /** The store's columnar read (StoreReader.aggregateColumns). */
-  readonly read: (query: AggregatesQuery) => Promise<AggregateColumns>;
+  /** The store's columnar read (StoreReader.aggregateColumns), into the buffers of `reuse`, a window written already. */
+  readonly read: (query: AggregatesQuery, reuse: AggregateColumns | undefined) => Promise<AggregateColumns>;
 }
 
 /**
@@ -112,9 +113,10 @@ interface WindowRead {
 class AggregateCsvWriter {
   private readonly intervalsPerWindow: number;
   private nextFrom: number;
-  /** The window being written; the next window's read, under way. */
+  /** The window being written; the next window's read, under way; the last window written, whose buffers the read after takes. */
   private columns: AggregateColumns | undefined;
   private nextRead: WindowRead | undefined;
+  private written: AggregateColumns | undefined;
   /** The window's points and intervals; the next row to write of it, in the CSV's order (by interval, then point). */
   private points = 0;
   private intervals = 0;
@@ -147,7 +149,8 @@ class AggregateCsvWriter {
     const from = this.nextFrom;
     const to = Math.min(request.to, from + this.intervalsPerWindow * request.intervalMs);
     this.nextFrom = to;
-    const columns = request.read({ ...(request.pointIds === undefined ? {} : { pointIds: request.pointIds }), from, to, intervalMs: request.intervalMs });
+    const columns = request.read({ ...(request.pointIds === undefined ? {} : { pointIds: request.pointIds }), from, to, intervalMs: request.intervalMs }, this.written);
+    this.written = undefined;
     // Its error is taken when it is awaited (or dropped once the client has gone); until then it must not count as unhandled.
     columns.catch(() => undefined);
     this.nextRead = { intervals: (to - from) / request.intervalMs, columns };
@@ -236,6 +239,8 @@ class AggregateCsvWriter {
       }
       this.row = row;
       if (row < length) break;
+      // Every row of the window is text in `out` now: its buffers are free for the window after next.
+      this.written = this.columns;
       this.columns = undefined;
       if (!(await this.takeNextWindow())) break;
       if (at >= out.length - ROW_BYTES_BEYOND_ID) break;

@@ -53,8 +53,9 @@ function expectedText(rows: readonly Row[], next: string | null): string {
   });
 }
 
-async function pageText(rows: readonly Row[], next: string | null, known: readonly string[]): Promise<{ text: string; chunks: number }> {
+async function pageText(rows: readonly Row[], next: string | null, known: readonly string[], written?: (columns: AggregateColumns) => void): Promise<{ text: string; chunks: number }> {
   const body = aggregatePageBody({
+    ...(written === undefined ? {} : { written }),
     head: '{"interval":"1m","rows":[',
     columns: rows.length === 0 ? undefined : columnsOf(rows),
     from: FROM,
@@ -95,8 +96,15 @@ describe('aggregatePageBody', () => {
       count: 60,
       completeness: 59 / 60,
     }));
-    const { text, chunks } = await pageText(rows, null, ['B1-1.p1']);
+    // Columns handed back are another page's to overwrite: the writer must have read its last value before.
+    const handed: AggregateColumns[] = [];
+    const overwrite = (columns: AggregateColumns) => {
+      handed.push(columns);
+      for (const figure of [columns.min, columns.avg, columns.max, columns.count, columns.completeness, columns.start]) figure.fill(-1);
+    };
+    const { text, chunks } = await pageText(rows, null, ['B1-1.p1'], overwrite);
     expect(chunks).toBeGreaterThan(3);
     expect(text).toBe(expectedText(rows, null));
+    expect(handed.map((columns) => columns.length)).toEqual([rows.length]);
   });
 });

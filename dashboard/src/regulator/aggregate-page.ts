@@ -32,6 +32,8 @@ export interface AggregatePage {
   readonly pointIdJson: ReadonlyMap<string, Uint8Array>;
   /** The text after the rows, e.g. `],"next":null}`. */
   readonly tail: string;
+  /** Called with the columns once every row is text (the writer reads them no more): a SpareColumns' give. */
+  readonly written?: (columns: AggregateColumns) => void;
 }
 
 /** The page's bytes as a stream of chunks, each written when the socket asks for more. */
@@ -56,6 +58,9 @@ export function chunkStream(next: () => Uint8Array | undefined): ReadableStream<
 }
 
 class AggregatePageWriter {
+  /** The page's columns until every row is written. */
+  private columns: AggregateColumns | undefined;
+  private readonly rows: number;
   private row = 0;
   private headWritten = false;
   private tailWritten = false;
@@ -70,7 +75,10 @@ class AggregatePageWriter {
   private lastCompleteness = Number.NaN;
   private rowEnd: Uint8Array = PIECES.null;
 
-  constructor(private readonly page: AggregatePage) {}
+  constructor(private readonly page: AggregatePage) {
+    this.columns = page.columns;
+    this.rows = page.columns?.length ?? 0;
+  }
 
   nextChunk(): Uint8Array | undefined {
     if (this.tailWritten) return undefined;
@@ -81,8 +89,7 @@ class AggregatePageWriter {
       at += out.write(page.head, at, 'utf8');
       this.headWritten = true;
     }
-    const columns = page.columns;
-    const rows = columns?.length ?? 0;
+    const { columns, rows } = this;
     let row = this.row;
     if (columns !== undefined) {
       const { pointIds, intervals, start: starts, min, avg, max, count, completeness } = columns;
@@ -117,6 +124,10 @@ class AggregatePageWriter {
       }
     }
     this.row = row;
+    if (row >= rows && columns !== undefined) {
+      this.columns = undefined;
+      page.written?.(columns);
+    }
     if (row >= rows && at + Buffer.byteLength(page.tail) <= out.length) {
       at += out.write(page.tail, at, 'utf8');
       this.tailWritten = true;

@@ -48,8 +48,15 @@ function expectedText(series: readonly Series[], intervals: number, next: string
   });
 }
 
-async function pageText(series: readonly Series[], intervals: number, next: string | null, known: readonly string[]): Promise<{ text: string; chunks: number }> {
+async function pageText(
+  series: readonly Series[],
+  intervals: number,
+  next: string | null,
+  known: readonly string[],
+  written?: (columns: AggregateColumns) => void,
+): Promise<{ text: string; chunks: number }> {
   const body = aggregateSeriesBody({
+    ...(written === undefined ? {} : { written }),
     head: `{"interval":"1m","from":"${new Date(FROM).toISOString()}","to":"${new Date(FROM + intervals * MINUTE).toISOString()}","series":[`,
     columns: series.length === 0 ? undefined : columnsOf(series, intervals),
     pointIdJson: new Map(known.map((id) => [id, Buffer.from(JSON.stringify(id))])),
@@ -58,15 +65,18 @@ async function pageText(series: readonly Series[], intervals: number, next: stri
   return bodyText(body);
 }
 
+/** A column's values, often the same as the last (a repeat's text is copied): 0 and -0, a long decimal, NaN. */
+const repeatingValue = fc.oneof(columnValue, fc.constantFrom(0, -0, 59 / 60, Number.NaN));
+
 const page = fc.integer({ min: 1, max: 30 }).chain((intervals) =>
   fc.record({
     intervals: fc.constant(intervals),
     series: fc.array(
       fc.record({
         pointId: fc.oneof(fc.constantFrom('B1-1.p1', 'B1-2.p1', 'tank "3" level'), fc.string({ maxLength: 40 })),
-        min: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
-        avg: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
-        max: fc.array(columnValue, { minLength: intervals, maxLength: intervals }),
+        min: fc.array(repeatingValue, { minLength: intervals, maxLength: intervals }),
+        avg: fc.array(repeatingValue, { minLength: intervals, maxLength: intervals }),
+        max: fc.array(repeatingValue, { minLength: intervals, maxLength: intervals }),
         count: fc.array(fc.integer({ min: 0, max: 60 }), { minLength: intervals, maxLength: intervals }),
         completeness: fc.array(fc.oneof(fc.constantFrom(0, 1, 59 / 60), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: intervals, maxLength: intervals }),
       }),
@@ -95,8 +105,15 @@ describe('aggregateSeriesBody', () => {
       count: Array.from({ length: intervals }, () => 60),
       completeness: Array.from({ length: intervals }, (_, i) => (i % 2 === 0 ? 1 : 59 / 60)),
     }));
-    const { text, chunks } = await pageText(series, intervals, null, ['B0.p1']);
+    // Columns handed back are another page's to overwrite: the writer must have read its last value before.
+    const handed: AggregateColumns[] = [];
+    const overwrite = (columns: AggregateColumns) => {
+      handed.push(columns);
+      for (const figure of FIGURES) columns[figure].fill(-1);
+    };
+    const { text, chunks } = await pageText(series, intervals, null, ['B0.p1'], overwrite);
     expect(chunks).toBeGreaterThan(6);
     expect(text).toBe(expectedText(series, intervals, null));
+    expect(handed.map((columns) => columns.length)).toEqual([3 * intervals]);
   });
 });

@@ -27,6 +27,8 @@ export interface AggregateSeriesPage {
   readonly pointIdJson: ReadonlyMap<string, Uint8Array>;
   /** The text after the series, e.g. `],"next":null}`. */
   readonly tail: string;
+  /** Called with the columns once every value is text (the writer reads them no more): a SpareColumns' give. */
+  readonly written?: (columns: AggregateColumns) => void;
 }
 
 /** The page's bytes as a stream of chunks, each written when the socket asks for more. */
@@ -45,25 +47,35 @@ class AggregateSeriesWriter {
   private point = 0;
   private figure = 0;
   private bucket = 0;
-  private readonly figures: readonly Float64Array[];
+  /** The page's columns and their figures' arrays, until every value is written. */
+  private columns: AggregateColumns | undefined;
+  private figures: readonly Float64Array[];
+  private readonly pointIds: readonly string[];
+  private readonly intervals: number;
 
   constructor(private readonly page: AggregateSeriesPage) {
     const columns = page.columns;
+    this.columns = columns;
     this.figures = columns === undefined ? [] : [columns.min, columns.avg, columns.max, columns.count, columns.completeness];
+    this.pointIds = columns?.pointIds ?? [];
+    this.intervals = columns?.intervals ?? 0;
   }
 
   nextChunk(): Uint8Array | undefined {
     if (this.tailWritten) return undefined;
-    const { page, figures } = this;
+    const { page, figures, pointIds, intervals } = this;
     let out = Buffer.allocUnsafe(CHUNK_BYTES);
     let at = 0;
     if (!this.headWritten) {
       at = out.write(page.head, 0, 'utf8');
       this.headWritten = true;
     }
-    const pointIds = page.columns?.pointIds ?? [];
-    const intervals = page.columns?.intervals ?? 0;
     let { point, figure, bucket } = this;
+    // The last number written in this chunk and where its text is: a point's counts and completeness mostly repeat
+    // (60, 60, ...; 1, 1, ...), so their text is copied rather than written again. NaN (null) never equals it.
+    let lastValue = Number.NaN;
+    let lastValueAt = 0;
+    let lastValueEnd = 0;
     points: for (; point < pointIds.length; point++, figure = 0, bucket = 0) {
       if (figure === 0 && bucket === 0) {
         const pointId = pointIds[point]!;
@@ -86,7 +98,16 @@ class AggregateSeriesWriter {
           if (at + VALUE_ROOM > out.length) break points;
           if (bucket === 0) at = copy(out, at, FIGURE_OPENINGS[figure]!, 0);
           else out[at++] = COMMA;
-          at = writeValue(out, at, values[first + bucket]!);
+          const value = values[first + bucket]!;
+          // === takes 0 and -0 as one, which JSON writes alike ("0").
+          if (value === lastValue) {
+            for (let i = lastValueAt; i < lastValueEnd; i++) out[at++] = out[i]!;
+          } else {
+            lastValue = value;
+            lastValueAt = at;
+            at = writeValue(out, at, value);
+            lastValueEnd = at;
+          }
         }
       }
       out[at++] = CLOSE_ARRAY;
@@ -96,6 +117,12 @@ class AggregateSeriesWriter {
     this.figure = figure;
     this.bucket = bucket;
     if (point >= pointIds.length) {
+      const { columns } = this;
+      if (columns !== undefined) {
+        this.columns = undefined;
+        this.figures = [];
+        page.written?.(columns);
+      }
       const tailBytes = Buffer.byteLength(page.tail);
       if (at + tailBytes <= out.length) {
         at += out.write(page.tail, at, 'utf8');

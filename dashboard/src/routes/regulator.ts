@@ -31,6 +31,7 @@ import {
 import { aggregateCsvBody } from '../regulator/aggregate-csv.ts';
 import { aggregatePageBody } from '../regulator/aggregate-page.ts';
 import { aggregateSeriesBody } from '../regulator/aggregate-series.ts';
+import { SpareColumns } from '../regulator/spare-columns.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
@@ -91,6 +92,7 @@ function pointIdJsonOf(configured: readonly string[]): Map<string, Buffer> {
 
 export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   const middleware = allowRegulator(contextOf);
+  const spareColumns = new SpareColumns();
   app.openapi(
     createRoute({
       ...regulatorRoute('/api/v1/site', 'Enterprise and site identity, areas, the live warning grade per area and site, the major-hazard grade'),
@@ -187,14 +189,20 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const limit = Number(query.limit ?? AGGREGATE_PAGE.default);
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
-      const columns = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs });
+      const columns = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs }, spareColumns.take());
       const pointIdJson = pointIdJsonOf(api.config.readingPoints);
       const tail = `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`;
       const interval = JSON.stringify(query.interval);
       const body =
         query.shape === 'series'
-          ? aggregateSeriesBody({ head: `{"interval":${interval},"from":"${new Date(from).toISOString()}","to":"${new Date(pageTo).toISOString()}","series":[`, columns, pointIdJson, tail })
-          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, pointIdJson, tail });
+          ? aggregateSeriesBody({
+              head: `{"interval":${interval},"from":"${new Date(from).toISOString()}","to":"${new Date(pageTo).toISOString()}","series":[`,
+              columns,
+              pointIdJson,
+              tail,
+              written: spareColumns.give,
+            })
+          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, pointIdJson, tail, written: spareColumns.give });
       return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
@@ -234,7 +242,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       // those stay the store's COPY.
       if (intervalMs === AGGREGATE_INTERVALS['1m'] && query.format === 'csv') {
         const pointCount = (ids ?? api.config.readingPoints).length;
-        const body = await aggregateCsvBody({ pointIds: ids, pointCount, from, to, intervalMs, read: (window) => api.reader.aggregateColumns(window) });
+        const body = await aggregateCsvBody({ pointIds: ids, pointCount, from, to, intervalMs, read: (window, reuse) => api.reader.aggregateColumns(window, reuse) });
         return c.body(body, 200, attachment);
       }
       const dir = await mkdtemp(join(tmpdir(), 'hazmon-export-'));
