@@ -90,6 +90,8 @@ export class RawWriter {
   private reopening: Promise<void> | null = null;
   /** The commit under way (its COMMIT runs on a libuv thread); detach and close wait for it. */
   private committing: Promise<FlushResult> | null = null;
+  /** The queue's first rows that the commit under way holds (0 until its BEGIN is done). */
+  private rowsInCommit = 0;
 
   constructor(
     private appenders: RawAppenders,
@@ -105,7 +107,8 @@ export class RawWriter {
   }
 
   /**
-   * Commits every waiting reading: BEGIN, the rows appended ROWS_PER_TURN per turn of the event loop (the appender's flush
+   * Commits every waiting reading, or with `batchRows` the largest whole number of batches of that many (none while
+   * fewer wait; the rest stay queued): BEGIN, the rows appended ROWS_PER_TURN per turn of the event loop (the appender's flush
    * joins the transaction: no WAL write yet), then COMMIT, which writes and fsyncs the WAL on a libuv thread, so the
    * event loop goes on meanwhile and readings queued during the commit wait for the next one. Call it again only once it settled (the store does).
    * Readings leave the queue only after the commit succeeded; on failure the transaction is rolled back and they stay
@@ -113,25 +116,33 @@ export class RawWriter {
    * though its automatic checkpoint then failed counts as committed (a retry would store the rows twice): the error
    * comes back in fatalAfterCommit.
    */
-  flush(): Promise<FlushResult> {
+  flush(batchRows = 0): Promise<FlushResult> {
     if (this.committing !== null) throw new Error('raw_readings: a commit is under way; flush once it settled');
-    const commit = this.commit();
+    const commit = this.commit(batchRows);
     this.committing = commit;
     // Registered before the caller's await, so a flush the caller starts once this one settled finds it cleared.
     const clear = (): void => {
       this.committing = null;
+      this.rowsInCommit = 0;
     };
     commit.then(clear, clear);
     return commit;
   }
 
-  private async commit(): Promise<FlushResult> {
-    if (this.queue.depth === 0) return { rows: 0, maxTime: Number.NEGATIVE_INFINITY };
+  /** The queued readings a commit under way holds (they leave the queue once it is durable). */
+  get committingRows(): number {
+    return this.rowsInCommit;
+  }
+
+  private async commit(batchRows: number): Promise<FlushResult> {
+    if (this.queue.depth === 0 || this.queue.depth < batchRows) return { rows: 0, maxTime: Number.NEGATIVE_INFINITY };
     if (this.reopening !== null) throw new Error(`raw_readings appender: being reopened after a failed commit; ${this.queue.depth} readings stay queued`);
     const appenders = this.appenders;
     await appenders.connection.run('BEGIN TRANSACTION');
-    // Readings queued while BEGIN ran are in this commit too; those queued from here on wait for the next.
-    const rows = this.queue.depth;
+    // Readings queued while BEGIN ran are in this commit too (up to a whole number of batches); the rest wait for the next.
+    const depth = this.queue.depth;
+    const rows = batchRows > 0 ? depth - (depth % batchRows) : depth;
+    this.rowsInCommit = rows;
     let maxTime = Number.NEGATIVE_INFINITY;
     let texts = 0;
     try {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { CHUNK_ROWS } from './chunk.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
-import { HazmonStore } from './store.ts';
+import { HazmonStore, turnCommits } from './store.ts';
 import type { StoreEvent, StoreOptions } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -172,6 +172,54 @@ describe('HazmonStore schema and ingest', () => {
     await waitFor('the checkpoint after 1000 rows to empty the WAL', () => walBytes(path) === 0);
     expect((await store.rawReadings('T1.LEL', T0, T0 + 1000)).map((row) => row.value)).toEqual(Array.from({ length: 1000 }, (_, i) => i / 100));
     await expect(openStore({ checkpointAfterRows: -1 })).rejects.toMatchObject({ code: 'HAZMON_STORE_CONFIG_INVALID' });
+  });
+
+  it('commits whole batches of flushBatchRows once that many wait and leaves the rest for the next commit, every reading once and in order', async () => {
+    const committedBefore: number[] = [];
+    const { store } = await openStore({ flushBatchRows: 1000, faults: { beforeRawCommit: () => void committedBefore.push(store.stats().rawRowsWritten) } });
+    await store.registerPoints([point('P')]);
+    for (let i = 0; i < 2500; i++) store.writeReading(reading('P', T0 + i, i));
+    await waitFor('the commit of whole batches', () => store.stats().rawRowsWritten > 0);
+    await store.flush();
+    const commits = [...committedBefore.slice(1), store.stats().rawRowsWritten].map((total, i) => total - committedBefore[i]!);
+    expect(commits).toEqual([2000, 500]);
+    expect((await store.rawReadings('P', T0, T0 + 2500)).map((row) => row.value)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+  });
+
+  it('has the flush timer leave readings for a batch that is near, never ones that waited from before its last turn', async () => {
+    // Turns of 500 ms (two within MAX_COMMIT_WAIT_MS), batches of 61,440.
+    const turn = (waiting: number, queuedSinceLastTurn: number, intervalMs = 500) => turnCommits(waiting, queuedSinceLastTurn, 61_440, intervalMs);
+    expect(turn(5000, 5000)).toBe(true); // 10k readings/s: every turn commits, as before
+    expect(turn(30_000, 100_000)).toBe(false); // 200k/s: the whole batch's own commit takes them within ~150 ms
+    expect(turn(31_000, 31_000)).toBe(false); // a batch (61,440) per two turns
+    expect(turn(31_000, 31_000, 1000)).toBe(true); // two turns of 1 s would be over the wait allowed
+    expect(turn(41_000, 31_000)).toBe(true); // 10k of them waited from before the last turn
+    // With nothing more coming, the next turn commits what the first left for a batch (the test waits for it).
+    const { store } = await openStore({ flushBatchRows: 1000, flushIntervalMs: 100 });
+    await store.registerPoints([point('P')]);
+    for (let i = 0; i < 600; i++) store.writeReading(reading('P', T0 + i, i));
+    await waitFor('the flush timer to commit the 600 readings', () => store.stats().rawRowsWritten === 600);
+  });
+
+  it('writes a commit of a row group to the file at once: a small WAL, and its rows do not count toward checkpointAfterRows', async () => {
+    const walBytes = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+    let releases = 0;
+    const { store, path } = await openStore({ checkpointIntervalMs: 0, checkpointAfterRows: 1000, faults: { releasing: async () => void (releases += 1) } });
+    await store.registerPoints([point('P')]);
+    await store.checkpoint();
+    releases = 0;
+    const rowGroup = 61_440;
+    for (let i = 0; i < rowGroup; i++) store.writeReading(reading('P', T0 + i, i % 1000));
+    await waitFor('the commit of the row group', () => store.stats().rawRowsWritten === rowGroup);
+    // Block pointers, not rows (the rows of a smaller commit take ~30 bytes each in the WAL).
+    expect(walBytes(path)).toBeLessThan(rowGroup);
+    for (let i = rowGroup; i < rowGroup + 999; i++) store.writeReading(reading('P', T0 + i, i % 1000));
+    expect(await store.flush()).toBe(999);
+    // close() waits for a checkpoint a commit started (each releases the blocks it cached): 999 rows start none.
+    await store.close();
+    expect(releases).toBe(0);
+    const [count] = await readBack<{ n: bigint }>(path, 'SELECT count(*) AS n FROM raw_readings');
+    expect(count?.n).toBe(BigInt(rowGroup + 999));
   });
 
   it('commits a flush asked for while a checkpoint holds the writes once it is over, and close() loses nothing to checkpoints after rows', async () => {

@@ -76,6 +76,23 @@ const STORE_DUCKDB_SETTINGS: Readonly<Record<string, string>> = {
  */
 const DEFAULT_CHECKPOINT_AFTER_ROWS = 100_000;
 
+/** The longest a queued reading may wait for its commit to begin (turnCommits). */
+const MAX_COMMIT_WAIT_MS = 1000;
+
+/**
+ * Whether a turn of the flush timer commits every queued reading (`waiting`, apart from a commit under way). It
+ * leaves them queued when none waits from before the last turn and they come fast enough (a batch in two turns) that
+ * a whole batch will likely be queued before the next turn; a commit of whole batches (StoreOptions.flushBatchRows:
+ * a row group by default, see DEFAULT_FLUSH_BATCH_ROWS) then takes them, and the next turn commits what it left. So a
+ * reading waits at most two turns (1 s at the default 500 ms, never more than MAX_COMMIT_WAIT_MS) for its commit to
+ * begin, and one turn, as before, below a batch per two turns (~61k readings/s at the defaults).
+ */
+export function turnCommits(waiting: number, queuedSinceLastTurn: number, batchRows: number, intervalMs: number): boolean {
+  const waitingFromBefore = waiting > queuedSinceLastTurn;
+  const batchComing = waiting + queuedSinceLastTurn >= batchRows;
+  return waitingFromBefore || !batchComing || 2 * intervalMs > MAX_COMMIT_WAIT_MS;
+}
+
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
 /** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */
@@ -94,6 +111,17 @@ const STORE_CATALOG = 'store';
  * open); the block size is, and 64 KiB blocks need storage version 1.2 or later.
  */
 const ROW_GROUP_ROWS = 61_440;
+
+/**
+ * StoreOptions.flushBatchRows' default: a row group. DuckDB (1.5, LocalStorage::Flush) moves the rows of a transaction
+ * that holds a row group or more into the table as they are: written to the file compressed during the COMMIT (on the
+ * libuv thread that runs it; the file is fsynced before the WAL, which holds their block pointers), their statistics
+ * merged. A smaller commit's rows are appended to the table a second time at the COMMIT (every column's HyperLogLog and
+ * min / max counted again, fresh pages written) and compressed by the next checkpoint, and again by each later one
+ * while their row group is not full. At 50 ms polls (200k readings/s) the 500-ms flush had held ~100k rows, split at
+ * 65,536 into one commit that moved and one that did not (bench/RESULTS.md, session 18, wt-cpu5).
+ */
+const DEFAULT_FLUSH_BATCH_ROWS = ROW_GROUP_ROWS;
 const NEW_FILE_OPTIONS = `BLOCK_SIZE ${64 * 1024}, STORAGE_VERSION 'v1.2.0'`;
 
 async function openInstance(path: string, memoryLimitMb: number): Promise<DuckDBInstance> {
@@ -195,6 +223,13 @@ export class HazmonStore {
   private rawRowsWritten = 0;
   /** rawRowsWritten at the last periodic checkpoint. */
   private rawRowsCheckpointed = 0;
+  /**
+   * Raw rows committed since the last periodic checkpoint in commits of less than a row group: DuckDB keeps those in
+   * the table's memory uncompressed until a checkpoint. A commit of a row group or more (LocalStorage::Flush) moves
+   * its row groups into the table as they are, written to the file compressed before the COMMIT returns (the WAL
+   * holds their block pointers): a checkpoint has nothing of them to write.
+   */
+  private rawRowsInTableMemory = 0;
   private mode: StoreMode = OPEN;
   /** The periodic checkpoint under way, with the release or reopen after it (close() waits for it). */
   private checkpointRunning: Promise<void> | null = null;
@@ -209,10 +244,15 @@ export class HazmonStore {
   private lastFlushAt: number | null = null;
   private latestCommittedTime = Number.NEGATIVE_INFINITY;
   private queueHigh = false;
-  private flushScheduled = false;
+  /** A commit of whole batches (flushBatchRows) was asked for and has not begun. */
+  private batchesAsked = false;
+  /** rawAccepted at the flush timer's last turn. */
+  private acceptedAtLastTurn = 0;
   /** The raw commit under way, and the one asked for meanwhile (it commits what is queued once the first settled). */
   private flushRunning: Promise<number> | null = null;
   private flushAgain: Promise<number> | null = null;
+  /** What flushAgain commits: 0 every queued reading, or whole batches of this many (see commitRows). */
+  private flushAgainBatchRows = 0;
   /** A pause of raw commits under way (pausingFlushes): close()'s last flush waits for it. */
   private flushesPaused: Promise<void> | null = null;
   /** From close()'s last flush on: readings, alarm events and points are refused. */
@@ -294,7 +334,7 @@ export class HazmonStore {
   static async open(options: StoreOptions): Promise<HazmonStore> {
     const retention = retentionPolicy(options.rawRetentionDays, options.minuteRollupRetentionDays, options.coarseRollupRetentionDays);
     const flushIntervalMs = positiveInteger(options.flushIntervalMs, 500, 'flushIntervalMs', 1000);
-    const flushBatchRows = positiveInteger(options.flushBatchRows, 65_536, 'flushBatchRows');
+    const flushBatchRows = positiveInteger(options.flushBatchRows, DEFAULT_FLUSH_BATCH_ROWS, 'flushBatchRows');
     const rollupIntervalMs = positiveInteger(options.rollupIntervalMs, 5000, 'rollupIntervalMs');
     const rollupGraceMs = positiveInteger(options.rollupGraceMs, 5000, 'rollupGraceMs');
     const retentionIntervalMs = wholeNumberOrZero(options.retentionIntervalMs, 3_600_000, 'retentionIntervalMs');
@@ -393,7 +433,7 @@ export class HazmonStore {
     store.latestCommittedTime = (await store.rollups.load()) ?? Number.NEGATIVE_INFINITY;
     store.beginTextEra();
     options.faults?.opened?.({ run: (sql) => maintenance.run(sql), rows: (sql) => maintenance.rows(sql) });
-    store.timers.push(setInterval(() => void store.flush(), flushIntervalMs));
+    store.timers.push(setInterval(() => store.flushOnTimer(), flushIntervalMs));
     store.timers.push(setInterval(() => void store.rollUp().catch(() => undefined), rollupIntervalMs));
     const retain = (): void => void store.runRetention().catch(() => undefined);
     if (retentionIntervalMs > 0) {
@@ -474,10 +514,19 @@ export class HazmonStore {
       this.queueHigh = true;
       this.emit({ kind: 'queue_high', depth, capacity: this.queue.capacity });
     }
-    if (depth >= this.options.flushBatchRows && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => void this.flush());
+    const { flushBatchRows } = this.options;
+    if (depth - this.rawWriter.committingRows >= flushBatchRows && !this.batchesAsked) {
+      this.batchesAsked = true;
+      setImmediate(() => void this.commitRows(flushBatchRows));
     }
+  }
+
+  /** The flush timer's turn (see turnCommits). */
+  private flushOnTimer(): void {
+    const queuedSinceLastTurn = this.rawAccepted - this.acceptedAtLastTurn;
+    this.acceptedAtLastTurn = this.rawAccepted;
+    const { flushBatchRows, flushIntervalMs } = this.options;
+    if (turnCommits(this.queue.depth - this.rawWriter.committingRows, queuedSinceLastTurn, flushBatchRows, flushIntervalMs)) void this.flush();
   }
 
   /**
@@ -510,27 +559,37 @@ export class HazmonStore {
    * onEvent), and 0 while the store opens the file again after DuckDB invalidated the database (see afterFailure).
    */
   flush(): Promise<number> {
-    this.flushScheduled = false;
+    return this.commitRows(0);
+  }
+
+  /**
+   * flush() with `batchRows` 0; else it commits the largest whole number of batches of `batchRows` queued (nothing
+   * while fewer wait) and leaves the rest queued. A call while a commit or a pause is under way asks for one after it,
+   * shared by every such call: it commits every queued reading if any of them asked for that.
+   */
+  private commitRows(batchRows: number): Promise<number> {
     const settling = this.flushRunning ?? this.flushesPaused;
     if (settling !== null) {
+      if (this.flushAgain === null || batchRows < this.flushAgainBatchRows) this.flushAgainBatchRows = batchRows;
       this.flushAgain ??= settling.then(() => {
         this.flushAgain = null;
-        return this.flush();
+        return this.commitRows(this.flushAgainBatchRows);
       });
       return this.flushAgain;
     }
-    if (!commitsFlushes(this.mode) || this.queue.depth === 0) return Promise.resolve(0);
-    this.flushRunning = this.commitQueued().finally(() => {
+    this.batchesAsked = false;
+    if (!commitsFlushes(this.mode) || this.queue.depth === 0 || this.queue.depth < batchRows) return Promise.resolve(0);
+    this.flushRunning = this.commitQueued(batchRows).finally(() => {
       this.flushRunning = null;
     });
     return this.flushRunning;
   }
 
-  private async commitQueued(): Promise<number> {
+  private async commitQueued(batchRows: number): Promise<number> {
     const started = performance.now();
     let committed;
     try {
-      committed = await this.rawWriter.flush();
+      committed = await this.rawWriter.flush(batchRows);
     } catch (error) {
       this.flushFailures += 1;
       this.failedFlushesInARow += 1;
@@ -543,10 +602,11 @@ export class HazmonStore {
     this.flushLatency.record(performance.now() - started);
     this.batches += 1;
     this.rawRowsWritten += committed.rows;
+    if (committed.rows < ROW_GROUP_ROWS) this.rawRowsInTableMemory += committed.rows;
     this.lastFlushAt = this.options.now();
     const { checkpointAfterRows } = this.options;
     // Not once close() began: its last flush must commit, not meet a checkpoint's pause (close() waits for one begun before).
-    if (checkpointAfterRows > 0 && this.rawRowsWritten - this.rawRowsCheckpointed >= checkpointAfterRows && this.closing === null) void this.foldCommittedRows();
+    if (checkpointAfterRows > 0 && this.rawRowsInTableMemory >= checkpointAfterRows && this.closing === null) void this.foldCommittedRows();
     if (this.failedFlushesInARow > 0) {
       this.emit({ kind: 'flush_resumed', rows: committed.rows, failedCommits: this.failedFlushesInARow });
       this.failedFlushesInARow = 0;
@@ -693,9 +753,11 @@ export class HazmonStore {
 
   private async checkpointThenRelease(): Promise<void> {
     const written = this.rawRowsWritten;
+    const inTableMemory = this.rawRowsInTableMemory;
     try {
       await this.checkpointPausingFlushes();
       this.rawRowsCheckpointed = written;
+      this.rawRowsInTableMemory -= inTableMemory;
       const { reopenAfterRows } = this.options;
       if (reopenAfterRows > 0 && written - this.rowsAtOpen >= reopenAfterRows) {
         await this.reopenToDropMetadata();

@@ -14,9 +14,16 @@ export interface StoreOptions {
   readonly coarseRollupRetentionDays?: number | null;
   /** Capacity of the raw-reading queue (rounded up to a power of two). Default 262144 (26 s at 10k readings/s). */
   readonly queueCapacity?: number;
-  /** Raw readings are committed at least this often. Default 500, at most 1000. */
+  /**
+   * A turn of the flush timer, default 500, at most 1000: each turn commits the queued readings, unless they come at a
+   * batch (flushBatchRows) per two turns or more and none waits from before the last turn; then a commit of whole
+   * batches takes them or the next turn does: a reading waits at most two turns (at most 1 s) for its commit to begin.
+   */
   readonly flushIntervalMs?: number;
-  /** A flush starts early once this many readings wait. Default 65536 (a third of a second at 200k readings/s). */
+  /**
+   * A commit of whole batches of this many starts as soon as one waits; the rest stay queued. Default 61,440, a
+   * DuckDB row group: such a commit is written to the file compressed at once (a third of a second at 200k readings/s).
+   */
   readonly flushBatchRows?: number;
   /** How often closed minutes are rolled up. Default 5000. */
   readonly rollupIntervalMs?: number;
@@ -30,8 +37,10 @@ export interface StoreOptions {
    */
   readonly checkpointIntervalMs?: number;
   /**
-   * Raw rows committed since the last checkpoint after which one runs at once, before checkpointIntervalMs is up.
-   * Default 100,000; 0 only the interval. At 100k readings/s the 5-s interval let 500k rows (~22 MiB) gather.
+   * Raw rows committed since the last checkpoint after which one runs at once, before checkpointIntervalMs is up,
+   * counting only commits of less than a row group (DuckDB holds their rows uncompressed until a checkpoint; a larger
+   * commit's rows are in the file already). Default 100,000; 0 only the interval. Below a row group per two flush
+   * turns (~61k readings/s) the 5-s interval would let up to 300k rows (~13 MiB) gather.
    */
   readonly checkpointAfterRows?: number;
   /**
