@@ -859,7 +859,7 @@ try {
     console.log(`  ${PRIORITY.text}`);
     const sections = await usersSection();
     if (ONLY !== 'ingest') await historyPhase(bundle, dir, simulator.ports, sections);
-    if (ONLY !== 'history') await ingestPhase(bundle, dir, simulator.ports, sections);
+    if (ONLY === 'both' || ONLY === 'ingest') await ingestPhase(bundle, dir, simulator.ports, sections);
   } finally {
     await simulator.stop();
   }
