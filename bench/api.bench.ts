@@ -38,7 +38,8 @@
  * CPUs: the figures under the gateway's other work. The bench prints which priority and load it ran with.
  *
  * The default run took 6-11 min on the shared 2-core machine at load 10-21; the figures print as each phase ends.
- * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone; HAZMON_BENCH_LOAD=dashboards|regulators gives
+ * HAZMON_BENCH_ONLY=history|ingest runs figures 1-4 or figure 5 alone, =stream figure 1 alone (on the same history
+ * file, without the baselines of 2-4); HAZMON_BENCH_LOAD=dashboards|regulators gives
  * the loaded ingest run one kind of client only (default both).
  * HAZMON_BENCH_CPU_PROFILE=DIR writes the CPU profiles (node --cpu-prof) of the history agent (figures 1-4) and of the
  * loaded ingest run to DIR.
@@ -56,7 +57,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { hashPassword } from '@hazmon/agent';
 import { startSite } from '@hazmon/simulators';
 import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
-import { ApiClient, nowMs, quantile, SseReader, type Timed } from './api-bench/client.ts';
+import { ApiClient, nowMs, quantile, type ReceivedAlarm, SseReader, type Timed } from './api-bench/client.ts';
 import { BenchDashboard } from './api-bench/dashboard.ts';
 import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
 import {
@@ -92,9 +93,11 @@ const DAY_PULLS = Number(env.HAZMON_BENCH_DAY_PULLS ?? 1);
 /** Which clients the loaded ingest run has: both (the target's), or one kind alone to see which costs what. */
 const LOAD = env.HAZMON_BENCH_LOAD ?? 'both';
 if (!['both', 'dashboards', 'regulators'].includes(LOAD)) throw new Error(`HAZMON_BENCH_LOAD: both, dashboards or regulators (got ${LOAD})`);
-/** history (figures 1-4) or ingest (figure 5) alone; both by default. */
+/** history (figures 1-4), stream (figure 1) or ingest (figure 5) alone; all by default. */
 const ONLY = env.HAZMON_BENCH_ONLY ?? 'both';
-if (!['both', 'history', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history or ingest (got ${ONLY})`);
+if (!['both', 'history', 'stream', 'ingest'].includes(ONLY)) throw new Error(`HAZMON_BENCH_ONLY: history, stream or ingest (got ${ONLY})`);
+/** Figure 1 without figures 2-4 and their baselines. */
+const STREAM_ONLY = ONLY === 'stream';
 const withDashboards = LOAD !== 'regulators';
 /** HAZMON_BENCH_CPU_PROFILE=DIR: the history agent and the loaded ingest run's agent write a V8 CPU profile there (node --cpu-prof) when they stop. */
 const CPU_PROFILE_DIR = env.HAZMON_BENCH_CPU_PROFILE;
@@ -335,6 +338,25 @@ function printVersus(what: string, route: readonly number[], baseline: readonly 
   console.log(`    ratio route / baseline: p50 ${fmt(median(route) / median(baseline), 2)}x, p99 ${fmt(p99(route) / p99(baseline), 2)}x; ${target}`);
 }
 
+/**
+ * The alarms whose last stream copy came latest, each stage as ms after the reading the engine raised it on: the
+ * commit round began (its writtenAt), the agent's durable line, the first and the last stream copy. Late at the
+ * durable line: the agent (its queue of appends, the commit); late only at the streams: the feed or the sockets.
+ */
+function printSlowestAlarms(target: readonly ReceivedAlarm[], readers: readonly SseReader[], durableSeenAt: ReadonlyMap<number, number>, count = 12): void {
+  const arrivals = new Map<number, number[]>();
+  for (const reader of readers) for (const alarm of reader.alarms) arrivals.get(alarm.seq)?.push(alarm.receivedAt) ?? arrivals.set(alarm.seq, [alarm.receivedAt]);
+  const stages = target.map((alarm) => {
+    const copies = arrivals.get(alarm.seq) ?? [];
+    return { alarm, first: Math.min(...copies) - alarm.time, last: Math.max(...copies) - alarm.time, durable: (durableSeenAt.get(alarm.seq) ?? Number.NaN) - alarm.time };
+  });
+  stages.sort((a, b) => b.last - a.last);
+  console.log(`    the ${count} latest (ms after the reading): commit round began / durable line / first stream / last stream`);
+  for (const { alarm, first, last, durable } of stages.slice(0, count)) {
+    console.log(`      seq ${alarm.seq} at ${iso(alarm.time).slice(11)}: ${fmt(alarm.writtenAt - alarm.time)} / ${fmt(durable, 1)} / ${fmt(first, 1)} / ${fmt(last, 1)}`);
+  }
+}
+
 async function historyPhase(bundle: string, dir: string, ports: readonly number[], sections: string): Promise<void> {
   const alarmBank = await startAlarmBank();
   try {
@@ -360,21 +382,23 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
     const auditCursors = spreadOver(Math.ceil(REQUESTS / 4));
     const spans = trendSpans(REQUESTS);
     // The baselines run on the agent's CPU, as the agent's queries will.
-    const bare = await onCpu(0, () =>
-      bareQueryTimes(storePath, {
-        aggregatePoints,
-        hourFrom,
-        dayFrom: prepared.aggregateDay,
-        hourRepeats,
-        dayRepeats,
-        eventCursors: cursors,
-        auditCursors,
-        rareWho: prepared.rareWho,
-      }),
-    );
+    const bare = STREAM_ONLY
+      ? null
+      : await onCpu(0, () =>
+          bareQueryTimes(storePath, {
+            aggregatePoints,
+            hourFrom,
+            dayFrom: prepared.aggregateDay,
+            hourRepeats,
+            dayRepeats,
+            eventCursors: cursors,
+            auditCursors,
+            rareWho: prepared.rareWho,
+          }),
+        );
     const pageMs = Math.floor(AGGREGATE_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
     const onePageMs = Math.floor(AGGREGATE_HOUR_PAGE_ROWS / AGGREGATE_POINTS) * MINUTE_MS;
-    const store = await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs, onePageMs }));
+    const store = STREAM_ONLY ? null : await onCpu(0, () => storeQueryTimes(configPath, { trendPoint, spans, to: Date.now(), aggregatePoints, hourFrom, hourRepeats, pageMs, onePageMs }));
 
     const agent = await startAgent(bundle, configPath, true);
     try {
@@ -447,6 +471,8 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
       console.log(
         `    the stream's own share  : p50 ${ms(median(latencies) - median(durable))}, p99 ${ms(p99(latencies) - p99(durable))}; target p99 <= ${TARGET.sseP99Ms} ms: ${met(p99(latencies) <= TARGET.sseP99Ms && missing === 0)}`,
       );
+      printSlowestAlarms(target, readers, agent.durableSeenAt);
+      if (bare === null || store === null) return;
 
       // 2. Aggregates.
       const ids = aggregatePoints.join(',');
@@ -833,7 +859,7 @@ try {
     console.log(`  ${PRIORITY.text}`);
     const sections = await usersSection();
     if (ONLY !== 'ingest') await historyPhase(bundle, dir, simulator.ports, sections);
-    if (ONLY !== 'history') await ingestPhase(bundle, dir, simulator.ports, sections);
+    if (ONLY === 'both' || ONLY === 'ingest') await ingestPhase(bundle, dir, simulator.ports, sections);
   } finally {
     await simulator.stop();
   }

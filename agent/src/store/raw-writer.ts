@@ -101,7 +101,7 @@ export class RawWriter {
     /** Told of every commit's rows (the queue's first `rows`) before they leave the queue. */
     private readonly committed: (queue: RawReadingQueue, rows: number) => void,
     /** StoreFaultHooks.beforeRawCommit. */
-    private readonly beforeCommit: () => void = () => undefined,
+    private readonly beforeCommit: () => void | Promise<void> = () => undefined,
   ) {
     this.columns = new RawColumns(queue);
   }
@@ -156,7 +156,7 @@ export class RawWriter {
         // A commit's 16k rows in one go held the event loop 10-46 ms on the loaded machine.
         if ((offset + count) % ROWS_PER_TURN === 0 && offset + count < rows) await new Promise((resolve) => setImmediate(resolve));
       }
-      this.beforeCommit();
+      await this.beforeCommit();
       await appenders.connection.run('COMMIT');
     } catch (error) {
       if (committedDespiteError(error)) {

@@ -657,6 +657,20 @@ describe('HazmonStore schema and ingest', () => {
     expect(audits).toEqual([{ seq: 1n, hash: audit.hash }]);
   });
 
+  it('commits a round of alarm events alone in one statement, and larger or mixed rounds in one transaction, every row once in seq order', async () => {
+    const { store, path } = await openStore();
+    const alarm = (i: number) => store.appendAlarmEvent({ time: T0 + i, pointId: `P${i % 7}`, ruleId: 'r.hi', kind: 'raised', stateAfter: 'unack_active', details: { i } });
+    // Rounds: 1 row (one statement), 450 rows (three statements), 30 rows with 5 audit rows.
+    expect((await alarm(0)).seq).toBe(1);
+    const large = await Promise.all(Array.from({ length: 450 }, (_, i) => alarm(1 + i)));
+    const mixed = await Promise.all([...Array.from({ length: 30 }, (_, i) => alarm(451 + i)), ...Array.from({ length: 5 }, (_, i) => store.appendAudit({ time: T0 + i, who: 'a', action: 'shelve' }))]);
+    expect(large.map((row) => row.seq)).toEqual(Array.from({ length: 450 }, (_, i) => 2 + i));
+    expect(mixed.map((row) => row.seq)).toEqual([...Array.from({ length: 30 }, (_, i) => 452 + i), 1, 2, 3, 4, 5]);
+    await store.close();
+    const rows = await readBack<{ seq: bigint; t: bigint; details: string }>(path, 'SELECT seq, t, details FROM alarm_events ORDER BY seq');
+    expect(rows).toEqual(Array.from({ length: 481 }, (_, i) => ({ seq: BigInt(i + 1), t: BigInt(T0 + i), details: `{"i":${i}}` })));
+  });
+
   it('pages alarm events after a cursor and audit rows by range', async () => {
     const { store } = await openStore();
     await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendAlarmEvent({ time: T0 + i, pointId: null, ruleId: 'area1.vote', kind: i % 2 ? 'cleared' : 'raised', stateAfter: 'x' })));
@@ -828,6 +842,52 @@ describe('HazmonStore schema and ingest', () => {
     expect(events.filter((event) => event.kind === 'flush_failed')).toEqual([]);
     const [counts] = await readBack<{ readings: bigint; alarms: bigint }>(path, 'SELECT (SELECT count(*) FROM raw_readings) AS readings, (SELECT count(*) FROM alarm_events) AS alarms');
     expect(counts).toEqual({ readings: BigInt(written), alarms: 40n });
+  });
+
+  it('commits an alarm event while a release of cached blocks waits for a raw commit, and holds appends only for the release itself', async () => {
+    let rawCommitHeld = false;
+    let holdRawCommit: Promise<void> | null = null;
+    let letRawCommitGo = (): void => undefined;
+    let releasing = false;
+    let letReleaseGo = (): void => undefined;
+    const releaseHeld = new Promise<void>((resolve) => (letReleaseGo = resolve));
+    const beforeRawCommit = (): Promise<void> | undefined => {
+      if (holdRawCommit === null) return undefined;
+      rawCommitHeld = true;
+      return holdRawCommit;
+    };
+    const { store } = await openStore({ checkpointIntervalMs: 0, checkpointAfterRows: 0, faults: { beforeRawCommit, releasing: () => ((releasing = true), releaseHeld) } });
+    await store.registerPoints([point('A')]);
+    // Enough rows that the CHECKPOINT below runs for a while: the flush is asked for during it.
+    for (let i = 0; i < 20_000; i++) store.writeReading(reading('A', T0 + i, i % 100));
+    await store.flush();
+    const checkpointing = store.checkpoint();
+    await new Promise((resolve) => setImmediate(resolve));
+    store.writeReading(reading('A', T0 + 20_000, 1));
+    holdRawCommit = new Promise<void>((resolve) => (letRawCommitGo = resolve));
+    // Commits as the checkpoint's pause ends, before the release that follows it: the release waits for this commit.
+    const flushed = store.flush();
+    await waitFor('the raw commit after the checkpoint to be under way', () => rawCommitHeld);
+    let first: number | null = null;
+    const appendedFirst = store.appendAlarmEvent({ time: T0, pointId: 'A', ruleId: 'A.hi', kind: 'raised', stateAfter: 'unack_active' }).then((row) => (first = row.seq));
+    try {
+      await waitFor('the alarm event to commit while the raw commit the release waits for is held', () => first, { timeoutMs: 10_000 });
+    } finally {
+      letRawCommitGo();
+    }
+    await appendedFirst;
+    expect(first).toBe(1);
+    expect(releasing).toBe(false);
+    expect(await flushed).toBe(1);
+    await waitFor('the release to hold the writes', () => releasing);
+    let second: number | null = null;
+    const appended = store.appendAlarmEvent({ time: T0 + 1, pointId: 'A', ruleId: 'A.hi', kind: 'cleared', stateAfter: 'unack_returned' }).then((row) => (second = row.seq));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(second).toBeNull();
+    letReleaseGo();
+    await checkpointing;
+    await appended;
+    expect(second).toBe(2);
   });
 
   it('answers reads while a release of cached blocks holds the writes', async () => {

@@ -778,8 +778,8 @@ export class HazmonStore {
    * database takes over (event, agent alarm, retries).
    */
   private reopenToDropMetadata(): Promise<void> {
-    return this.holdingConnections((...handles) =>
-      this.pausingFlushes('reopening', async () => {
+    return this.holdingConnections(
+      async (...handles) => {
         try {
           await this.swapDatabase(...handles);
         } catch (error) {
@@ -788,7 +788,8 @@ export class HazmonStore {
           return;
         }
         this.scheduledReopens += 1;
-      }),
+      },
+      (holdDurable) => this.pausingFlushes('reopening', holdDurable),
     );
   }
 
@@ -797,11 +798,12 @@ export class HazmonStore {
    * query needs them): otherwise they fill its buffer pool up to memory_limit, which the RSS of a gateway running for
    * hours then carries. Lowering memory_limit makes DuckDB evict every block not in use (it refuses, after evicting
    * what it could, when more than the low value is in use, and the limit stays), and the limit goes back in the same
-   * call, so the low limit lasts no turn of the event loop. Writes must not meet it: the maintenance and durable
-   * connections are held first (a job under way is waited for; an alarm append waits the few ms of the call), and a
-   * raw flush falling due returns without committing (its readings stay queued for the next flush). Reads are not
-   * held (a user's query would wait behind the release and what it waits for): one that meets the low limit fails
-   * for lack of memory and runs again once the limit is back (LimitLowering).
+   * call, so the low limit lasts no turn of the event loop. Writes must not meet it: the maintenance connection is
+   * held (a job under way is waited for), raw flushes are paused (a commit under way is waited for; one falling due
+   * meanwhile commits after the call), and only then the durable connection is held, so an alarm append waits the few
+   * ms of the call and never a raw commit (the flush the checkpoint's pause held back starts as it ends, and took
+   * 10-50 ms). Reads are not held (a user's query would wait behind the release and what it waits for): one that
+   * meets the low limit fails for lack of memory and runs again once the limit is back (LimitLowering).
    */
   private releaseCachedBlocks(): Promise<void> {
     this.releaseRunning ??= this.lowerLimitForAMoment().finally(() => {
@@ -813,8 +815,8 @@ export class HazmonStore {
   private lowerLimitForAMoment(): Promise<void> {
     const restore = `SET memory_limit = '${this.options.memoryLimitMb}MiB'`;
     return this.maintenance.exclusive((maintenance) =>
-      this.durableConnection.exclusive(() =>
-        this.pausingFlushes('releasing_blocks', () =>
+      this.pausingFlushes('releasing_blocks', () =>
+        this.durableConnection.exclusive(() =>
           this.lowering.during(async () => {
             await this.options.faults?.releasing?.();
             try {
@@ -832,10 +834,15 @@ export class HazmonStore {
 
   /**
    * Runs `work` holding the maintenance, read and durable connections (what runs on them is waited for), in that
-   * order: what may take long (a rollup, an export) is waited for before the alarm appends are held.
+   * order: what may take long (a rollup, an export) is waited for before the alarm appends are held. `beforeDurable`
+   * runs once the first two are held and holds the durable connection when it calls its argument: a pause of raw
+   * flushes there waits for a raw commit under way before the alarm appends are held, not while they are.
    */
-  private holdingConnections(work: (maintenance: DuckDBConnection, reads: DuckDBConnection, durable: DuckDBConnection) => Promise<void>): Promise<void> {
-    return this.maintenance.exclusive((maintenance) => this.reads.exclusive((reads) => this.durableConnection.exclusive((durable) => work(maintenance, reads, durable))));
+  private holdingConnections(
+    work: (maintenance: DuckDBConnection, reads: DuckDBConnection, durable: DuckDBConnection) => Promise<void>,
+    beforeDurable: (holdDurable: () => Promise<void>) => Promise<void> = (holdDurable) => holdDurable(),
+  ): Promise<void> {
+    return this.maintenance.exclusive((maintenance) => this.reads.exclusive((reads) => beforeDurable(() => this.durableConnection.exclusive((durable) => work(maintenance, reads, durable)))));
   }
 
   /**

@@ -72,10 +72,11 @@ export interface StoreOptions {
  */
 export interface StoreFaultHooks {
   /**
-   * Called before each raw COMMIT, after the rows were appended into its transaction. What it throws fails that
-   * commit as a DuckDB error would: the readings stay queued and the next flush goes through a new appender.
+   * Called before each raw COMMIT, after the rows were appended into its transaction. What it throws (or its promise
+   * rejects with) fails that commit as a DuckDB error would: the readings stay queued and the next flush goes through a
+   * new appender. A promise it returns holds the commit until it settles: a test keeps a raw commit under way.
    */
-  readonly beforeRawCommit?: () => void;
+  readonly beforeRawCommit?: () => void | Promise<void>;
   /**
    * Called once the store has opened its file, with a way to run statements on the database it has open (also after
    * a reopen), in turn with the store's background jobs: DuckDB's own fault switches (`SET debug_checkpoint_abort =
