@@ -100,32 +100,6 @@ describe('LiveFeed readings', () => {
     expect([steady.messages.length, slow.messages.length]).toEqual([5, 3]);
   });
 
-  it('sends the clients that catch up from the same window one message between them', async () => {
-    const values = new LatestValuesFake();
-    feed = await readingsFeed(values);
-    const steady = new ClientFake();
-    const [slow, alsoSlow, slower] = [new ClientFake(), new ClientFake(), new ClientFake()];
-    for (const client of [steady, slow, alsoSlow, slower]) feed.add(client);
-    const window = (set: () => void) => {
-      set();
-      vi.advanceTimersByTime(WINDOW_MS);
-    };
-
-    slower.behind = true;
-    window(() => values.set('P1', 1, 1000));
-    slow.behind = true;
-    alsoSlow.behind = true;
-    window(() => values.set('P2', 2, 2000));
-    for (const client of [slow, alsoSlow, slower]) client.behind = false;
-    window(() => values.set('P3', 3, 3000));
-
-    expect(slow.messages.at(-1)).toBe(alsoSlow.messages.at(-1));
-    expect(new Set(slow.received.at(-1)?.pointIds)).toEqual(new Set(['P2', 'P3']));
-    // Skipped from an earlier window: its own message, with what it missed before the others were skipped.
-    expect(new Set(slower.received.at(-1)?.pointIds)).toEqual(new Set(['P1', 'P2', 'P3']));
-    expect(steady.received.at(-1)?.pointIds).toEqual(['P3']);
-  });
-
   it("sends each point by column: its value, its time from the base (the first point's), its quality when not good", async () => {
     const values = new LatestValuesFake();
     feed = await readingsFeed(values);

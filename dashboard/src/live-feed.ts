@@ -219,21 +219,17 @@ export class LiveFeed {
   /**
    * Sends the window's changes, encoded once, to every client in step. A client whose socket is behind is skipped and,
    * once it has caught up, sent the net changes since the last message it got: a slow reader costs one message, not a
-   * queue of them (each up to ~0.7 MB at 10k points), and still ends with every point's latest value. Clients that
-   * catch up from the same version share one message too: after the 20 dashboards' first loads at a restart they
-   * were each sent their own copy of every point (~0.5 MB each at 10 Hz polls), all queued at once.
+   * queue of them (each up to ~0.7 MB at 10k points), and still ends with every point's latest value.
    */
   private flushReadings(): void {
     const previous = this.readingsVersion;
-    const columns = (this.columns ??= { ids: new JsonBytes(COLUMN_BYTES), values: new JsonBytes(COLUMN_BYTES), times: new JsonBytes(COLUMN_BYTES) });
-    const inStep = readingsMessage(this.api, previous, this.quotedIds, columns);
+    this.columns ??= { ids: new JsonBytes(COLUMN_BYTES), values: new JsonBytes(COLUMN_BYTES), times: new JsonBytes(COLUMN_BYTES) };
+    const inStep = readingsMessage(this.api, previous, this.quotedIds, this.columns);
     this.readingsVersion = inStep.version;
-    const messageSince = new Map([[previous, inStep.message]]);
     for (const client of this.clients) {
       if (client.behind) continue;
       const since = this.sentVersion.get(client) ?? previous;
-      let message = messageSince.get(since);
-      if (message === undefined) messageSince.set(since, (message = readingsMessage(this.api, since, this.quotedIds, columns).message));
+      const message = since === previous ? inStep.message : readingsMessage(this.api, since, this.quotedIds, this.columns).message;
       this.sentVersion.set(client, inStep.version);
       if (message !== null) client.readings(message);
     }
