@@ -90,6 +90,24 @@ describe('HazmonStore.reader()', () => {
     expect(await store.reader().pointDefinitions([])).toEqual([]);
   });
 
+  it('gives each number of a definition back as registered, to the last bit', async () => {
+    const store = await openStore();
+    const awkward = {
+      ...point('T1.LEL'),
+      lowLow: -0,
+      low: 0.1 + 0.2,
+      high: 1 / 3,
+      highHigh: 1.7976931348623157e308,
+      rangeLow: 5e-324,
+      rangeHigh: 2 ** 53 - 1,
+      longitude: 121.47370000000001,
+      latitude: -31.2304,
+    };
+    await store.registerPoints([awkward]);
+    const [read] = await store.reader().pointDefinitions();
+    for (const field of ['lowLow', 'low', 'high', 'highHigh', 'rangeLow', 'rangeHigh', 'longitude', 'latitude'] as const) expect(Object.is(read?.[field], awkward[field]), field).toBe(true);
+  });
+
   it("gives a rule's history over a range: each source's latest row before it, then every row in it", async () => {
     const store = await openStore();
     const comms = (time: number, source: string, active: boolean) =>

@@ -783,6 +783,10 @@ describe('HazmonStore schema and ingest', () => {
     await expect(store.readings('nope', T0, T0 + 1)).rejects.toMatchObject({ code: 'HAZMON_STORE_UNKNOWN_POINT' });
     await expect(store.registerPoints([point('P', { resolution: 0.1 })])).rejects.toMatchObject({ code: 'HAZMON_STORE_POINT_CONFLICT' });
     await expect(store.registerPoints([point('Q', { pollIntervalMs: 0 })])).rejects.toMatchObject({ code: 'HAZMON_STORE_POINT_INVALID' });
+    await expect(store.registerPoints([point('Q', { longitude: Number.POSITIVE_INFINITY })])).rejects.toMatchObject({
+      code: 'HAZMON_STORE_POINT_INVALID',
+      message: expect.stringContaining('points[0].longitude'),
+    });
     await expect(store.appendAlarmEvent({ time: T0, pointId: 'P', ruleId: 'r', kind: 'Raised!', stateAfter: 's' })).rejects.toMatchObject({
       code: 'HAZMON_STORE_BAD_EVENT',
     });
