@@ -182,6 +182,7 @@ export function renderMetrics(input: MetricsInput): string {
     .single('store_background_failures_total', 'counter', 'Failed store rollup or retention runs', store.backgroundFailures)
     .single('store_database_reopens_total', 'counter', 'Times the store opened its file again after DuckDB invalidated the database', store.databaseReopens)
     .single('store_scheduled_reopens_total', 'counter', 'Times the store closed and opened its file to drop DuckDB row group metadata', store.scheduledReopens)
+    .single('store_block_releases_refused_total', 'counter', 'Releases of cached DuckDB blocks after a checkpoint that were refused (a read held memory) or failed', store.releasesRefused)
     .single('store_reads_run_again_total', 'counter', 'Store reads that met the lowered memory limit of a block release and ran again', store.readsRunAgain)
     .single('store_reads_busy_total', 'counter', 'Store reads that found no memory under the memory limit and were refused as busy', store.readsBusy)
     .single('store_retention_deleted_raw_total', 'counter', 'Raw rows deleted by retention', store.retentionDeletedRaw)

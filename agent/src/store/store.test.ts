@@ -896,6 +896,19 @@ describe('HazmonStore schema and ingest', () => {
     expect(second).toBe(2);
   });
 
+  it('counts a release of cached blocks that DuckDB refused because a read beside it held memory, and leaves the limit as configured', async () => {
+    const { store } = await openStore({ checkpointIntervalMs: 0 });
+    await store.registerPoints(Array.from({ length: 5000 }, (_, i) => point(`P${i}`, { description: 'd'.repeat(50) })));
+    const reader = store.reader();
+    // Reading every point's definition (a few MB of JSON made by DuckDB) beside the checkpoint and its release.
+    for (let round = 0; round < 20 && store.stats().releasesRefused === 0; round++) {
+      const [, definitions] = await Promise.all([store.checkpoint(), reader.pointDefinitions(), reader.pointDefinitions()]);
+      expect(definitions).toHaveLength(5000);
+    }
+    expect(store.stats().releasesRefused).toBeGreaterThan(0);
+    expect((await store.duckdbMemory()).limitBytes).toBe(DEFAULT_STORE_MEMORY_LIMIT_MB * 2 ** 20);
+  });
+
   it('answers reads while a release of cached blocks holds the writes', async () => {
     let releasing = false;
     let letGo = (): void => undefined;

@@ -269,6 +269,7 @@ export class HazmonStore {
   /** rawRowsCheckpointed when the file was last opened (for reopenAfterRows). */
   private rowsAtOpen = 0;
   private scheduledReopens = 0;
+  private releasesRefused = 0;
   private lastError: string | null = null;
   private registering: Promise<void> = Promise.resolve();
   /** The minutes not yet rolled up that the rollups' sums in memory answer for (queries read them instead of raw rows). */
@@ -824,6 +825,7 @@ export class HazmonStore {
             } catch {
               // Refused (a read beside uses more than the low value) or failed: put it back in any case; flushes go
               // on even when that fails (the next checkpoint turn tries again).
+              this.releasesRefused += 1;
               await maintenance.run(restore);
             }
           }),
@@ -1038,6 +1040,7 @@ export class HazmonStore {
       backgroundFailures: this.backgroundFailures,
       databaseReopens: this.databaseReopens,
       scheduledReopens: this.scheduledReopens,
+      releasesRefused: this.releasesRefused,
       readsRunAgain: this.lowering.readsRunAgain,
       readsBusy: this.lowering.readsBusy,
       lastError: this.lastError,

@@ -364,6 +364,11 @@ export interface StoreStats {
   readonly databaseReopens: number;
   /** Times the store closed and opened its file after reopenAfterRows rows, to drop DuckDB's row group metadata. */
   readonly scheduledReopens: number;
+  /**
+   * Releases of cached blocks (after a checkpoint) that DuckDB refused, or that failed: a read beside held more than the
+   * low limit. The blocks stay cached until the next checkpoint turn's release.
+   */
+  readonly releasesRefused: number;
   /** Reads that met the moment of lowered memory_limit a release of cached blocks takes, and ran again once it was back. */
   readonly readsRunAgain: number;
   /** Reads that found no memory under memory_limit and failed as HAZMON_STORE_BUSY (a web client is told to try again). */
