@@ -42,7 +42,9 @@
  * against V8 flags; with HAZMON_BENCH_FAST_POLL_MS=1000 the pairs show RSS at 1-s polls. HAZMON_BENCH_UNIT=PATH measures
  * the new side and every other run with that unit file instead of gateway/deploy/hazmon.service.
  * HAZMON_BENCH_ALTERNATE_ONLY=1 stops after the pairs (no single run, stall run or RSS run: a shorter turn of the
- * machine's bench lock). HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with `--cpu-prof` into DIR (profiling
+ * machine's bench lock). HAZMON_BENCH_STALL_ONLY=1 runs the pairs at HAZMON_BENCH_STALL_NICE, with no poller baseline and
+ * nothing after them, and sums each side's 1-s windows by their largest delay (whole and busy part) over its runs: old
+ * against new for the stall alone, with HAZMON_BENCH_MEASURE_S longer for more windows per warm-up. HAZMON_BENCH_CPU_PROF=DIR runs the measured agent with `--cpu-prof` into DIR (profiling
  * slows it: figures of such a run are not the agent's); HAZMON_BENCH_PERF_MAP=1 with `--perf-basic-prof`, so that
  * `perf record -p PID` names its JavaScript functions.
  *
@@ -61,6 +63,7 @@ import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import type { PollerResult, StoreFigures } from './agent-bench/measure.ts';
 import {
   agentConfig,
+  bucketCountsIn,
   countIn,
   DEPLOYED_UNIT,
   DEVICES_PER_LINE,
@@ -109,7 +112,9 @@ const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
 const BASELINE_UNIT = process.env.HAZMON_BENCH_BASELINE_UNIT;
 const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
 const ALTERNATING = BASELINE_BUNDLE !== undefined || BASELINE_UNIT !== undefined;
-const ALTERNATE_ONLY = ALTERNATING && process.env.HAZMON_BENCH_ALTERNATE_ONLY === '1';
+/** The pairs at HAZMON_BENCH_STALL_NICE only, without the poller's baseline run, each side's windows summed by bucket. */
+const STALL_ONLY = ALTERNATING && process.env.HAZMON_BENCH_STALL_ONLY === '1';
+const ALTERNATE_ONLY = STALL_ONLY || (ALTERNATING && process.env.HAZMON_BENCH_ALTERNATE_ONLY === '1');
 const PROFILE_OPTIONS = [
   ...(process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : []),
   ...(process.env.HAZMON_BENCH_PERF_MAP === '1' ? ['--perf-basic-prof'] : []),
@@ -150,6 +155,9 @@ interface AgentRun {
    */
   readonly longestBusyUpToMs: number;
   readonly busyWindowsOverTarget: number;
+  /** The windows by their largest delay (whole, busy part), each bucket's own count: [upper bound ms, windows]; empty when not measured. */
+  readonly stallBuckets: readonly [number, number][];
+  readonly busyBuckets: readonly [number, number][];
   /** Largest event-loop delay of an idle process on the agent's CPU over the window, ms. */
   readonly canaryStallMs: number;
 }
@@ -262,6 +270,8 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
       windowsOverTarget: Number.isNaN(stallWindows) ? Number.NaN : stallWindows - upTo(before, after, 'event_loop_lag_window_max_seconds', TARGET.stallMs / 1000),
       longestBusyUpToMs: busyMeasured ? longestUpTo(before, after, 'event_loop_busy_window_max_seconds') * 1000 : Number.NaN,
       busyWindowsOverTarget: busyMeasured ? stallWindows - upTo(before, after, 'event_loop_busy_window_max_seconds', TARGET.stallMs / 1000) : Number.NaN,
+      stallBuckets: Number.isNaN(stallWindows) ? [] : bucketsInMs(before, after, 'event_loop_lag_window_max_seconds'),
+      busyBuckets: busyMeasured ? bucketsInMs(before, after, 'event_loop_busy_window_max_seconds') : [],
       canaryStallMs,
     };
   } finally {
@@ -269,6 +279,18 @@ async function runAgent(bundle: string, helper: string, configPath: string, meas
     canary.stop();
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+const bucketsInMs = (before: string, after: string, name: string): [number, number][] => bucketCountsIn(before, after, name).map(([le, count]) => [le * 1000, count]);
+
+/** Windows summed over runs by bucket, as `<=5: 3, <=10: 40, ...` (empty buckets left out). */
+function bucketText(runs: readonly (readonly [number, number][])[]): string {
+  const sums = new Map<number, number>();
+  for (const run of runs) for (const [le, count] of run) sums.set(le, (sums.get(le) ?? 0) + count);
+  return [...sums]
+    .filter(([, count]) => count > 0)
+    .map(([le, count]) => `<=${fmt(le)}: ${count}`)
+    .join(', ');
 }
 
 /** The poller alone (the baseline), measured from outside the same way. */
@@ -348,18 +370,20 @@ function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, ind
 
 /**
  * Runs the old (its bundle with its unit's flags) and the new in turn, ROUNDS pairs, each order equally often, each run
- * on a store of its own; prints every run's figures with the load average before it, then the median of the pairs'
- * ratios new / old.
+ * on a store of its own, both at `nice`; prints every run's figures with the load average before it, then the median of
+ * the pairs' ratios new / old and each side's stall windows summed by bucket.
  */
-async function alternate(baseline: { readonly bundle: string; readonly unit: UnitSettings }, agentBundle: string, helper: string, configFor: (name: string) => string): Promise<void> {
+async function alternate(baseline: { readonly bundle: string; readonly unit: UnitSettings }, agentBundle: string, helper: string, configFor: (name: string) => string, nice: number): Promise<void> {
   const perCpu: Record<'old' | 'new', number[]> = { old: [], new: [] };
+  const runs: Record<'old' | 'new', AgentRun[]> = { old: [], new: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const which of round % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const)) {
       const load = loadavg()[0]!;
       const run =
         which === 'old'
-          ? await runAgent(baseline.bundle, helper, configFor(`${which}-${round}`), MEASURE_S, null, 0, baseline.unit)
-          : await runAgent(agentBundle, helper, configFor(`${which}-${round}`), MEASURE_S, null);
+          ? await runAgent(baseline.bundle, helper, configFor(`${which}-${round}`), MEASURE_S, null, nice, baseline.unit)
+          : await runAgent(agentBundle, helper, configFor(`${which}-${round}`), MEASURE_S, null, nice);
+      runs[which].push(run);
       const storedPerCpu = run.store.inWindow / (run.cpuMs / 1000);
       perCpu[which].push(storedPerCpu);
       console.log(
@@ -370,6 +394,12 @@ async function alternate(baseline: { readonly bundle: string; readonly unit: Uni
   }
   const ratios = perCpu.new.map((value, i) => value / perCpu.old[i]!).sort((a, b) => a - b);
   console.log(`  new / old per CPU second, by round: median ${fmt(ratios[Math.floor(ratios.length / 2)]!, 2)}x (${ratios.map((ratio) => fmt(ratio, 2)).join(', ')})`);
+  for (const which of ['old', 'new'] as const) {
+    const sideRuns = runs[which];
+    console.log(
+      `  ${which} stall windows by their largest delay (ms), ${ROUNDS} runs: whole ${bucketText(sideRuns.map((run) => run.stallBuckets))}; busy part ${bucketText(sideRuns.map((run) => run.busyBuckets))}`,
+    );
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hazmon-agent-bench-'));
@@ -420,16 +450,18 @@ try {
       console.log(`  ${fmt(perSecond(agent.store.inWindow, agent.windowMs))} readings/s stored, ${fmt(agent.dropped)} dropped`);
     } else {
       const fast = prepare(FAST_POLL_MS, 'fast');
-      const fastBaseline = await runPoller(helperBundle, fast.planPath, fast.profiles, MEASURE_S);
+      const fastBaseline = STALL_ONLY ? null : await runPoller(helperBundle, fast.planPath, fast.profiles, MEASURE_S);
       if (ALTERNATING) {
         const baselineUnit = BASELINE_UNIT === undefined ? DEPLOYED_UNIT : unitSettings(BASELINE_UNIT);
+        if (STALL_ONLY && !canRaisePriority) throw new Error(`HAZMON_BENCH_STALL_ONLY runs at nice ${STALL_NICE}: raising the priority needs root or CAP_SYS_NICE`);
+        const nice = STALL_ONLY ? STALL_NICE : 0;
         console.log(
-          `\nold (${BASELINE_BUNDLE ?? 'this tree'}, \`node ${baselineUnit.nodeOptions.join(' ')}\`) against new (this tree, \`node ${NODE_OPTIONS.join(' ')}\`), alternated, every point each ${FAST_POLL_MS} ms:`,
+          `\nold (${BASELINE_BUNDLE ?? 'this tree'}, \`node ${baselineUnit.nodeOptions.join(' ')}\`) against new (this tree, \`node ${NODE_OPTIONS.join(' ')}\`), alternated at nice ${nice}, every point each ${FAST_POLL_MS} ms:`,
         );
-        await alternate({ bundle: BASELINE_BUNDLE ?? agentBundle, unit: baselineUnit }, agentBundle, helperBundle, (name) => configFor(name, fast.profiles));
+        await alternate({ bundle: BASELINE_BUNDLE ?? agentBundle, unit: baselineUnit }, agentBundle, helperBundle, (name) => configFor(name, fast.profiles), nice);
       }
-      if (ALTERNATE_ONLY) {
-        console.log(`  baseline ModbusPoller alone: ${fmt(fastBaseline.received / (fastBaseline.cpuMs / 1000))} readings per CPU second`);
+      if (ALTERNATE_ONLY || fastBaseline === null) {
+        if (fastBaseline !== null) console.log(`  baseline ModbusPoller alone: ${fmt(fastBaseline.received / (fastBaseline.cpuMs / 1000))} readings per CPU second`);
       } else {
         const fastAgent = await runAgent(agentBundle, helperBundle, fast.configPath, MEASURE_S, null);
         const stored = perSecond(fastAgent.store.inWindow, fastAgent.windowMs);

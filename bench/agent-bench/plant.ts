@@ -202,6 +202,18 @@ export function upTo(before: string, after: string, name: string, bound: number)
   return at(after) - at(before);
 }
 
+/** Samples taken between two scrapes in each bucket of their own (not cumulative): [upper bound s, count]. */
+export function bucketCountsIn(before: string, after: string, name: string): [number, number][] {
+  const countsBefore = new Map(buckets(before, name));
+  let below = 0;
+  return buckets(after, name).map(([le, count]) => {
+    const upTo = count - (countsBefore.get(le) ?? 0);
+    const own = upTo - below;
+    below = upTo;
+    return [le, own];
+  });
+}
+
 /** The smallest bucket bound (s) holding every sample taken between two scrapes. */
 export function longestUpTo(before: string, after: string, name: string): number {
   const total = countIn(before, after, name);
