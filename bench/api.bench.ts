@@ -649,6 +649,8 @@ interface IngestRun {
   readonly rssWindowMedianBytes: number;
   /** Where the RSS max was: each phase's max, and when the run's max was seen (ms after spawn). */
   readonly rssByPhase: string;
+  /** The store's block releases refused (a read beside held memory: the blocks stay cached until the next turn), by the first loads' end and by the window's. */
+  readonly releasesRefused: { readonly firstLoads: number; readonly total: number };
   readonly load: string;
 }
 
@@ -756,11 +758,14 @@ async function ingestRun(bundle: string, configPath: string, storePath: string, 
   let cpuShare = 0;
   let window = { from: 0, to: 0 };
   let received = { from: 0, to: 0 };
+  let refusedByFirstLoads = 0;
+  let refused = 0;
   const sinceSpawn = () => performance.now() - agent.spawnedAt;
   const phaseFrom = { 'start-up': 0, 'first loads': sinceSpawn(), 'warm-up': 0, window: 0, stop: Number.POSITIVE_INFINITY };
   try {
     if (loaded) clientLoad = await startClientLoad(agent.base);
     phaseFrom['warm-up'] = sinceSpawn();
+    refusedByFirstLoads = metric(await (await fetch(agent.metricsUrl)).text(), 'store_block_releases_refused_total');
     await sleep(WARMUP_S * 1000);
     const metricsBefore = await (await fetch(agent.metricsUrl)).text();
     const cpuBefore = agent.cpuSeconds();
@@ -776,6 +781,7 @@ async function ingestRun(bundle: string, configPath: string, storePath: string, 
     phaseFrom.window = window.from;
     phaseFrom.stop = window.to;
     dropped = metric(after, 'store_readings_dropped_total');
+    refused = metric(after, 'store_block_releases_refused_total');
     answers = metricTotal(after, 'modbus_responses_total') - metricTotal(metricsBefore, 'modbus_responses_total');
     overruns = metricTotal(after, 'modbus_poll_overruns_total') - metricTotal(metricsBefore, 'modbus_poll_overruns_total');
     if (clientLoad) clients = await clientLoad.stop();
@@ -798,6 +804,7 @@ async function ingestRun(bundle: string, configPath: string, storePath: string, 
     rssMaxBytes: Math.max(...agent.samples.map((sample) => sample.rssBytes)),
     rssWindowMedianBytes: median(inWindow),
     rssByPhase: rssByPhase(agent.samples, phaseFrom),
+    releasesRefused: { firstLoads: refusedByFirstLoads, total: refused },
     load: `load average ${fmt(load, 2)} before it${clients ? `; ${clients}` : ''}`,
   };
 }
@@ -817,7 +824,7 @@ async function ingestPhase(bundle: string, dir: string, ports: readonly number[]
       const run = await ingestRun(bundle, configPath, storePath, which === 'loaded');
       runs[which].push(run);
       console.log(
-        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, ${fmt(run.answersPerS)} Modbus answers/s, ${fmt(run.overruns)} poll cycles overrun, agent CPU ${fmt(run.cpuShare, 2)} s/s, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}; by phase ${run.rssByPhase}); ${run.load}`,
+        `    round ${round + 1} ${which.padEnd(6)}: ${fmt(run.storedPerS)} readings/s stored, ${fmt(run.dropped)} dropped, ${fmt(run.answersPerS)} Modbus answers/s, ${fmt(run.overruns)} poll cycles overrun, agent CPU ${fmt(run.cpuShare, 2)} s/s, RSS max ${fmt(mib(run.rssMaxBytes), 1)} MiB (window median ${fmt(mib(run.rssWindowMedianBytes), 1)}; by phase ${run.rssByPhase}); block releases refused ${run.releasesRefused.firstLoads} by the first loads' end, ${run.releasesRefused.total} by the window's; ${run.load}`,
       );
     }
   }
