@@ -13,7 +13,7 @@ import { EXIT, loadHubConfig, startHub, type RunningHub } from '@hazmon/hub';
 import { auditRowHash, GENESIS_HASH, UPLINK_VERSION } from '@hazmon/uplink/contract';
 import { connect } from '@nats-io/transport-node';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
 import { launchChromium, newPage, screenshot } from '../ui/browser.ts';
 import {
@@ -85,6 +85,10 @@ const USER = { name: 'duty.officer', password: 'correct horse battery' } as cons
 let heartbeat: ReturnType<typeof setInterval> | undefined;
 const publishers = new Map<string, GatewayPublisher>();
 const cspViolations: string[] = [];
+/** The hub's log lines with their time: printed when a test fails (a page that did not load for minutes under CI's load left no trace). */
+const hubLog: string[] = [];
+/** Each browser step's own limit, under the tests' own: a step that never ends fails naming its locator, not as a bare test timeout. */
+const STEP_TIMEOUT_MS = 20_000;
 
 function health(fixture: Fixture) {
   return {
@@ -179,7 +183,7 @@ users:
   const created = await hubCli('token', 'create', configPath, 'duty-officer');
   expect(created.code, created.err).toBe(EXIT.ok);
   token = created.out.trim();
-  hub = await startHub(loadHubConfig(configPath), () => undefined);
+  hub = await startHub(loadHubConfig(configPath), (line) => hubLog.push(`${new Date().toISOString()} ${line}`));
   for (const user of users) publishers.set(user.gateway, await gatewayPublisher(nats, user));
   for (const fixture of SITES) await publishSite(fixture);
   await publishRedHistory();
@@ -209,8 +213,20 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function openSignedIn(): Promise<Page> {
+/** A fresh page at the step limit; if the test fails, its console and the hub's latest log lines go to stderr. */
+async function hubPage(): Promise<Page> {
   const page = await newPage(browser!);
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const consoleLines: string[] = [];
+  page.on('console', (message) => consoleLines.push(`${new Date().toISOString()} ${message.type()} ${message.text()}`));
+  onTestFailed(() => {
+    console.error(`failed at ${new Date().toISOString()}; the page's console:\n${consoleLines.join('\n') || '(nothing)'}\nthe hub's last log lines:\n${hubLog.slice(-40).join('\n') || '(nothing)'}`);
+  });
+  return page;
+}
+
+async function openSignedIn(): Promise<Page> {
+  const page = await hubPage();
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
@@ -241,7 +257,7 @@ const rowText = (page: Page, gateway: string) => page.locator(`tr[data-gateway="
 
 describe("the bureau's page at the hub", () => {
   it('signs in a bureau user: a wrong password is refused in words; the session is an HttpOnly cookie that outlives a reload and ends on sign-out', async () => {
-    const page = await newPage(browser!);
+    const page = await hubPage();
     const answer = await page.goto(hub!.url);
     expect(answer?.headers()['content-security-policy']).toContain("default-src 'self'");
     expect(answer?.headers()['x-frame-options']).toBe('DENY');
