@@ -55,6 +55,8 @@ export class LatestValues {
   /** NUMBER, FALSE, TRUE or EMPTY (no value). */
   private kinds = new Uint8Array(0);
   private readonly reasons = new Map<number, QualityReason>();
+  /** 1 where `reasons` holds the slot: a good reading after it asks the map nothing (one bad detector on a plant otherwise cost every reading a hash lookup). */
+  private withReason = new Uint8Array(0);
 
   constructor(pointIds: readonly string[]) {
     this.resize(pointIds);
@@ -83,6 +85,7 @@ export class LatestValues {
     this.version += 1;
     this.versions = new Float64Array(count).fill(this.version);
     this.reasons.clear();
+    this.withReason = new Uint8Array(count);
     pointIds.forEach((id, i) => {
       const j = previous.indexOf.get(id);
       if (j === undefined) return;
@@ -92,7 +95,7 @@ export class LatestValues {
       this.qualities[i] = previous.qualities[j]!;
       this.kinds[i] = previous.kinds[j]!;
       const reason = previous.reasons.get(j);
-      if (reason) this.reasons.set(i, reason);
+      if (reason) this.setReason(i, reason);
     });
   }
 
@@ -110,8 +113,8 @@ export class LatestValues {
     this.sourceTimes[i] = reading.sourceTime ?? Number.NaN;
     this.receiveTimes[i] = reading.receiveTime;
     this.qualities[i] = QUALITY_CODE[reading.quality];
-    if (reading.reason) this.reasons.set(i, reading.reason);
-    else if (this.reasons.size > 0) this.reasons.delete(i);
+    if (reading.reason) this.setReason(i, reading.reason);
+    else if (this.withReason[i] === 1) this.clearReason(i);
   }
 
   /** A good number with no reason (`ReadingRows`' plain row; `sourceTime` NaN for none) of the point in slot `i`: no object. */
@@ -122,7 +125,17 @@ export class LatestValues {
     this.sourceTimes[i] = sourceTime;
     this.receiveTimes[i] = receiveTime;
     this.qualities[i] = GOOD;
-    if (this.reasons.size > 0) this.reasons.delete(i);
+    if (this.withReason[i] === 1) this.clearReason(i);
+  }
+
+  private setReason(i: number, reason: QualityReason): void {
+    this.reasons.set(i, reason);
+    this.withReason[i] = 1;
+  }
+
+  private clearReason(i: number): void {
+    this.reasons.delete(i);
+    this.withReason[i] = 0;
   }
 
   /** The latest value of each point asked for (default all), in config order; unknown ids are left out. */

@@ -1,0 +1,43 @@
+/** LatestValues: a point's reason kept exactly while its latest reading has one, whichever way the readings come. */
+import type { Reading } from '@hazmon/protocols';
+import { describe, expect, it } from 'vitest';
+import { LatestValues } from './latest-values.ts';
+
+const TIMEOUT = { code: 'timeout', message: 'GD-1 unit 3: no answer to read holding registers 0-1 within 1000 ms' } as const;
+
+function reading(pointId: string, fields: Partial<Reading> = {}): Reading {
+  return { pointId, value: 12.5, unit: '%LEL', sourceTime: null, receiveTime: 1_000, quality: 'good', ...fields };
+}
+
+const reasonOf = (latest: LatestValues, pointId: string) => latest.list([pointId])[0]?.reason ?? null;
+
+describe('LatestValues reasons', () => {
+  it("clears a point's reason at its next good reading, as an object or as a plain value, and no other point's", () => {
+    const latest = new LatestValues(['A', 'B', 'C']);
+    latest.noteAt(latest.slotOf('A'), reading('A', { value: null, quality: 'bad', reason: TIMEOUT }));
+    latest.noteAt(latest.slotOf('B'), reading('B', { quality: 'uncertain', reason: { code: 'warm_up', message: 'GD-2 warming up' } }));
+    latest.noteValue(latest.slotOf('C'), 2_000, 3, Number.NaN);
+    expect([reasonOf(latest, 'A'), reasonOf(latest, 'B')]).toEqual([TIMEOUT, { code: 'warm_up', message: 'GD-2 warming up' }]);
+    latest.noteValue(latest.slotOf('A'), 3_000, 11, Number.NaN);
+    expect(latest.list([`A`])[0]).toMatchObject({ value: 11, quality: 'good', reason: null });
+    expect(reasonOf(latest, 'B')).toEqual({ code: 'warm_up', message: 'GD-2 warming up' });
+    latest.noteAt(latest.slotOf('B'), reading('B'));
+    expect(reasonOf(latest, 'B')).toBeNull();
+    // Bad again after good: the reason is back.
+    latest.noteAt(latest.slotOf('A'), reading('A', { value: null, quality: 'bad', reason: TIMEOUT }));
+    expect(reasonOf(latest, 'A')).toEqual(TIMEOUT);
+  });
+
+  it("keeps a kept point's reason over a reload that moves its slot, and clears it there", () => {
+    const latest = new LatestValues(['A', 'B']);
+    latest.noteAt(latest.slotOf('B'), reading('B', { value: null, quality: 'bad', reason: TIMEOUT }));
+    latest.resize(['B', 'NEW']);
+    expect(latest.slotOf('B')).toBe(0);
+    expect(reasonOf(latest, 'B')).toEqual(TIMEOUT);
+    expect(reasonOf(latest, 'NEW')).toBeNull();
+    latest.noteValue(latest.slotOf('NEW'), 4_000, 1, Number.NaN);
+    expect(reasonOf(latest, 'B')).toEqual(TIMEOUT);
+    latest.noteValue(latest.slotOf('B'), 4_000, 1, Number.NaN);
+    expect(reasonOf(latest, 'B')).toBeNull();
+  });
+});
