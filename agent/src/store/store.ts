@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { messageOf, quote } from '@hazmon/errors';
 import type { Reading, ReadingRows } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
+import { verifyAuditChain } from './audit-check.ts';
 import { StoreError, isFatalDuckdbError } from './errors.ts';
 import { PointRegistry, loadPoints, readPointDefinitions, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
@@ -635,8 +636,9 @@ export class HazmonStore {
     return this.durable.appendAudit(entry);
   }
 
-  verifyAuditChain(): Promise<AuditVerification> {
-    return this.durable.verifyAuditChain();
+  /** The whole audit chain up to the head committed when it is called, on the read connection (alarm commits do not wait behind it). */
+  async verifyAuditChain(): Promise<AuditVerification> {
+    return verifyAuditChain(this.reads, await this.durable.committedAuditHead());
   }
 
   /**
