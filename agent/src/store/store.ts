@@ -29,6 +29,7 @@ import type {
   ExportRequest,
   RawReadingRow,
   ReadingsResolution,
+  ReadingColumns,
   ReadingsResult,
   StoreEvent,
   StoreFaultHooks,
@@ -278,6 +279,7 @@ export class HazmonStore {
   /** reader(): closures over the store's queries, so the object it hands out reaches nothing else. */
   private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
     readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
+    readingColumns: (pointId, from, to, options) => this.readingColumns(pointId, from, to, options),
     aggregates: (query) => this.aggregates(query),
     aggregateColumns: (query, reuse) => this.aggregateColumns(query, reuse),
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
@@ -656,8 +658,13 @@ export class HazmonStore {
 
   /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
   readings(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingsResult> {
+    return this.readingColumns(pointId, from, to, options).then(queries.readingRows);
+  }
+
+  /** readings() with rollup rows as columns (no object per row). */
+  readingColumns(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingColumns> {
     const rawKeptFrom = this.options.now() - this.options.retention.rawDays * DAY_MS;
-    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom, this.openMinutes);
+    return queries.readingColumns(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom, this.openMinutes);
   }
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */
