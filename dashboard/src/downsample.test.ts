@@ -1,5 +1,5 @@
 /** Trend downsampling on made-up rows: a one-reading spike survives as its bucket's max, averages weigh by count, bad readings do not count. */
-import type { AggregateRow, RawReadingRow } from '@hazmon/agent';
+import type { AggregateRow, RawReadingRow, ReadingColumns } from '@hazmon/agent';
 import { describe, expect, it } from 'vitest';
 import { downsample, notGoodBuckets } from './downsample.ts';
 
@@ -15,6 +15,26 @@ const hour = (start: number, min: number, max: number, avg: number, goodCount: n
   goodCount,
   completeness: 1,
 });
+/** Rollup rows as the store's columns hand them over: NaN where a figure had no good reading. */
+const hours = (...rows: AggregateRow[]): ReadingColumns => {
+  const column = (figure: (row: AggregateRow) => number | null) => Float64Array.from(rows, (row) => figure(row) ?? Number.NaN);
+  return {
+    resolution: '1h',
+    columns: {
+      length: rows.length,
+      intervals: rows.length,
+      pointIds: ['P'],
+      start: column((row) => row.start),
+      end: column((row) => row.end),
+      min: column((row) => row.min),
+      avg: column((row) => row.avg),
+      max: column((row) => row.max),
+      count: column((row) => row.count),
+      goodCount: column((row) => row.goodCount),
+      completeness: column((row) => row.completeness),
+    },
+  };
+};
 
 describe('downsample', () => {
   it('keeps a single spike among a thousand flat readings as its bucket max; the average barely moves', () => {
@@ -35,8 +55,16 @@ describe('downsample', () => {
 
   it('weighs rollup averages by their good readings, and puts a row aligned before `from` in the first bucket', () => {
     const from = 1_800_000;
-    const buckets = downsample({ resolution: '1h', rows: [hour(0, 1, 3, 2, 3600), hour(3_600_000, 0, 10, 8, 1200)] }, from, 7_200_000);
+    const buckets = downsample(hours(hour(0, 1, 3, 2, 3600), hour(3_600_000, 0, 10, 8, 1200)), from, 7_200_000);
     expect(buckets).toEqual([{ start: from, min: 0, max: 10, avg: (2 * 3600 + 8 * 1200) / 4800, count: 4800 }]);
+  });
+
+  it('leaves out rollup rows without good readings, which count as not good', () => {
+    const allBad: AggregateRow = { ...hour(3_600_000, 0, 0, 0, 0), min: null, max: null, avg: null, count: 3600 };
+    const empty: AggregateRow = { ...hour(7_200_000, 0, 0, 0, 0), min: null, max: null, avg: null, count: 0 };
+    const trend = hours(hour(0, 1, 3, 2, 3600), allBad, empty);
+    expect(downsample(trend, 0, 3_600_000)).toEqual([{ start: 0, min: 1, max: 3, avg: 2, count: 3600 }]);
+    expect(notGoodBuckets(trend, 0, 3_600_000)).toEqual([{ start: 3_600_000, count: 3600 }]);
   });
 
   it('counts the readings that were not good per bucket: bad, uncertain or without value; from a rollup, count less good', () => {
@@ -46,6 +74,6 @@ describe('downsample', () => {
       { start: 3000, count: 1 },
     ]);
     const partlyBad: AggregateRow = { ...hour(3_600_000, 0, 1, 0.5, 100), count: 130 };
-    expect(notGoodBuckets({ resolution: '1h', rows: [hour(0, 1, 3, 2, 3600), partlyBad] }, 0, 3_600_000)).toEqual([{ start: 3_600_000, count: 30 }]);
+    expect(notGoodBuckets(hours(hour(0, 1, 3, 2, 3600), partlyBad), 0, 3_600_000)).toEqual([{ start: 3_600_000, count: 30 }]);
   });
 });

@@ -4,7 +4,7 @@
  * max. Pure: the route reads, this folds. Readings that were not good are counted apart (`notGoodBuckets`), so a
  * trend can show where the instrument said nothing trustworthy instead of leaving a gap that looks like all clear.
  */
-import type { ReadingsResult } from '@hazmon/agent';
+import type { ReadingColumns } from '@hazmon/agent';
 
 export interface TrendBucket {
   readonly start: number;
@@ -24,18 +24,23 @@ interface Fold {
 
 /**
  * Calls `visit` for each good sample: only good readings count, as in the store's rollups (a bad reading's value is no
- * measurement). A visitor, not an array of samples: 21,600 raw rows made 43k short-lived objects per trend.
+ * measurement). A visitor, not an array of samples: 21,600 raw rows made 43k short-lived objects per trend. Rollup
+ * rows come as columns, where NaN is a figure without good readings.
  */
-function forEachSample(result: ReadingsResult, visit: (time: number, min: number, max: number, avg: number, count: number) => void): void {
+function forEachSample(result: ReadingColumns, visit: (time: number, min: number, max: number, avg: number, count: number) => void): void {
   if (result.resolution === 'raw') {
     for (const row of result.rows) if (row.quality === 'good' && row.value !== null) visit(row.time, row.value, row.value, row.value, 1);
     return;
   }
-  for (const row of result.rows) if (row.min !== null && row.max !== null && row.avg !== null && row.goodCount > 0) visit(row.start, row.min, row.max, row.avg, row.goodCount);
+  const { length, start, min, max, avg, goodCount } = result.columns;
+  for (let row = 0; row < length; row++) {
+    const good = goodCount[row]!;
+    if (good > 0 && !Number.isNaN(min[row]!) && !Number.isNaN(max[row]!) && !Number.isNaN(avg[row]!)) visit(start[row]!, min[row]!, max[row]!, avg[row]!, good);
+  }
 }
 
 /** Buckets of `bucketMs` from `from`, only those with good readings, oldest first; the average is weighted by count. */
-export function downsample(result: ReadingsResult, from: number, bucketMs: number): TrendBucket[] {
+export function downsample(result: ReadingColumns, from: number, bucketMs: number): TrendBucket[] {
   const folds = new Map<number, Fold>();
   forEachSample(result, (time, min, max, avg, count) => {
     // A rollup row aligned before `from` (an hour that began earlier) belongs to the first bucket.
@@ -59,16 +64,17 @@ export interface NotGoodBucket {
 }
 
 /** Calls `visit` for each row holding readings that were not good (bad, uncertain, or without a value), with how many. */
-function forEachNotGood(result: ReadingsResult, visit: (time: number, count: number) => void): void {
+function forEachNotGood(result: ReadingColumns, visit: (time: number, count: number) => void): void {
   if (result.resolution === 'raw') {
     for (const row of result.rows) if (row.quality !== 'good' || row.value === null) visit(row.time, 1);
     return;
   }
-  for (const row of result.rows) if (row.count > row.goodCount) visit(row.start, row.count - row.goodCount);
+  const { length, start, count, goodCount } = result.columns;
+  for (let row = 0; row < length; row++) if (count[row]! > goodCount[row]!) visit(start[row]!, count[row]! - goodCount[row]!);
 }
 
 /** Buckets of `bucketMs` from `from` holding readings that were not good, with how many, oldest first. */
-export function notGoodBuckets(result: ReadingsResult, from: number, bucketMs: number): NotGoodBucket[] {
+export function notGoodBuckets(result: ReadingColumns, from: number, bucketMs: number): NotGoodBucket[] {
   const counts = new Map<number, number>();
   forEachNotGood(result, (time, count) => {
     const index = Math.max(0, Math.floor((time - from) / bucketMs));

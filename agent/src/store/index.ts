@@ -24,6 +24,7 @@ export type {
   FlushLatencyHistogram,
   RawReadingRow,
   ReadingsResolution,
+  ReadingColumns,
   ReadingsResult,
   StoreEvent,
   StoreFaultHooks,

@@ -12,7 +12,19 @@ import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
 import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
-import type { AggregateColumns, AggregateRow, AlarmEventRangeQuery, AlarmEventRow, AuditRangeQuery, AuditRow, ExportRequest, RawReadingRow, ReadingsResolution, ReadingsResult } from './types.ts';
+import type {
+  AggregateColumns,
+  AggregateRow,
+  AlarmEventRangeQuery,
+  AlarmEventRow,
+  AuditRangeQuery,
+  AuditRow,
+  ExportRequest,
+  RawReadingRow,
+  ReadingColumns,
+  ReadingsResolution,
+  ReadingsResult,
+} from './types.ts';
 import { keyWindows, ROWS_PER_WINDOW, TEXT_ROWS_PER_WINDOW, type KeyWindow } from './windows.ts';
 
 const QUALITY_BY_CODE: ReadonlyMap<number, Quality> = new Map(Object.entries(QUALITY_CODE).map(([quality, code]) => [code, quality as Quality]));
@@ -437,17 +449,6 @@ export function aggregateRowsOf(columns: AggregateColumns): AggregateRow[] {
   }));
 }
 
-/** aggregateColumns as one object per row. */
-async function aggregates(
-  connection: SerialConnection,
-  points: PointRegistry,
-  watermarks: Watermarks,
-  query: AggregateQuery,
-  openMinutes?: (from: number, to: number) => readonly OpenMinute[],
-): Promise<AggregateRow[]> {
-  return aggregateRowsOf(await aggregateColumns(connection, points, watermarks, query, openMinutes));
-}
-
 /**
  * Raw rows of all points a raw read of one point may scan: the raw table holds every point's rows in time order, so a
  * point's range is read from all of them (10M: ~17 min of 10k points at 1 s, ~30 ms here; 6 h of 460 such points).
@@ -467,7 +468,7 @@ function resolutionFor(requested: ReadingsResolution, from: number, to: number, 
   return '1d';
 }
 
-export async function readings(
+export async function readingColumns(
   connection: SerialConnection,
   points: PointRegistry,
   watermarks: Watermarks,
@@ -478,7 +479,7 @@ export async function readings(
   limit: number,
   rawKeptFrom: number,
   openMinutes?: (from: number, to: number) => readonly OpenMinute[],
-): Promise<ReadingsResult> {
+): Promise<ReadingColumns> {
   const pointIndex = points.require(pointId, 'readings');
   requireRange(from, to, 'readings');
   const chosen = resolutionFor(resolution, from, to, rawKeptFrom, points.rawRowsPerSecond);
@@ -486,8 +487,13 @@ export async function readings(
   const width = ROLLUP_WIDTH_MS[chosen];
   const alignedFrom = floorTo(from, width);
   const alignedTo = Math.ceil(to / width) * width;
-  const rows = await aggregates(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width }, openMinutes);
-  return { resolution: chosen, rows };
+  const columns = await aggregateColumns(connection, points, watermarks, { pointIndexes: [pointIndex], from: alignedFrom, to: alignedTo, intervalMs: width }, openMinutes);
+  return { resolution: chosen, columns };
+}
+
+/** readingColumns with the rollup rows as objects. */
+export function readingRows(result: ReadingColumns): ReadingsResult {
+  return result.resolution === 'raw' ? result : { resolution: result.resolution, rows: aggregateRowsOf(result.columns) };
 }
 
 /** Closed minutes minuteRollupsAfter returns at most per call: at 10k points, 100k rows. */

@@ -43,6 +43,7 @@ describe('HazmonStore.reader()', () => {
       'latestAlarmStates',
       'minuteRollupsAfter',
       'pointDefinitions',
+      'readingColumns',
       'readings',
       'ruleHistory',
       'verifyAuditChain',

@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { messageOf, quote } from '@hazmon/errors';
 import type { Reading, ReadingRows } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
+import { verifyAuditChain } from './audit-check.ts';
 import { StoreError, isFatalDuckdbError } from './errors.ts';
 import { PointRegistry, loadPoints, readPointDefinitions, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
@@ -28,6 +29,7 @@ import type {
   ExportRequest,
   RawReadingRow,
   ReadingsResolution,
+  ReadingColumns,
   ReadingsResult,
   StoreEvent,
   StoreFaultHooks,
@@ -277,6 +279,7 @@ export class HazmonStore {
   /** reader(): closures over the store's queries, so the object it hands out reaches nothing else. */
   private readonly readOnly: StoreReader = Object.freeze<StoreReader>({
     readings: (pointId, from, to, options) => this.readings(pointId, from, to, options),
+    readingColumns: (pointId, from, to, options) => this.readingColumns(pointId, from, to, options),
     aggregates: (query) => this.aggregates(query),
     aggregateColumns: (query, reuse) => this.aggregateColumns(query, reuse),
     alarmEventsAfter: (afterSeq, limit) => this.alarmEventsAfter(afterSeq, limit),
@@ -635,8 +638,9 @@ export class HazmonStore {
     return this.durable.appendAudit(entry);
   }
 
-  verifyAuditChain(): Promise<AuditVerification> {
-    return this.durable.verifyAuditChain();
+  /** The whole audit chain up to the head committed when it is called, on the read connection (alarm commits do not wait behind it). */
+  async verifyAuditChain(): Promise<AuditVerification> {
+    return verifyAuditChain(this.reads, await this.durable.committedAuditHead());
   }
 
   /**
@@ -654,8 +658,13 @@ export class HazmonStore {
 
   /** Readings of one point in [from, to): raw rows, or rollup rows for '1m' | '1h' | '1d' | 'auto'. */
   readings(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingsResult> {
+    return this.readingColumns(pointId, from, to, options).then(queries.readingRows);
+  }
+
+  /** readings() with rollup rows as columns (no object per row). */
+  readingColumns(pointId: string, from: number, to: number, options: { resolution?: ReadingsResolution; limit?: number } = {}): Promise<ReadingColumns> {
     const rawKeptFrom = this.options.now() - this.options.retention.rawDays * DAY_MS;
-    return queries.readings(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom, this.openMinutes);
+    return queries.readingColumns(this.reads, this.points, this.rollups.watermarks, pointId, from, to, options.resolution ?? 'raw', options.limit ?? 100_000, rawKeptFrom, this.openMinutes);
   }
 
   /** Aggregates per interval in [from, to) for the given points (all when omitted), with completeness. */

@@ -3,7 +3,7 @@
  * resolution picks by range, folded into at most `buckets` buckets with min, max and avg (a spike survives), with each
  * point's limits in force and the alarm events of the range for those points.
  */
-import type { AgentApi, AlarmEventRow, ReadingsResult } from '@hazmon/agent';
+import type { AgentApi, AlarmEventRow, ReadingColumns } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -19,7 +19,7 @@ const TREND_LIMITS = { maxPoints: 20, maxBuckets: 2000, defaultBuckets: 500, min
 const MAX_RAW_ROWS = 200_000;
 const EVENT_PAGE = 1000;
 /** The time one source row covers: a bucket is never finer. */
-const ROW_WIDTH_MS: Readonly<Record<ReadingsResult['resolution'], number>> = { raw: 1, '1m': MINUTE_MS, '1h': HOUR_MS, '1d': DAY_MS };
+const ROW_WIDTH_MS: Readonly<Record<ReadingColumns['resolution'], number>> = { raw: 1, '1m': MINUTE_MS, '1h': HOUR_MS, '1d': DAY_MS };
 
 const TrendsQuery = z
   .strictObject({
@@ -71,10 +71,13 @@ export const TrendSchema = z
   })
   .openapi('Trend');
 
-/** The store's choice by range ('auto'); a raw read past the row cap is read again from the 1-minute rollup. */
-async function readingsOf(api: AgentApi, pointId: string, from: number, to: number): Promise<ReadingsResult> {
-  const result = await api.reader.readings(pointId, from, to, { resolution: 'auto', limit: MAX_RAW_ROWS });
-  if (result.resolution === 'raw' && result.rows.length >= MAX_RAW_ROWS) return api.reader.readings(pointId, from, to, { resolution: '1m' });
+/**
+ * The store's choice by range ('auto'); a raw read past the row cap is read again from the 1-minute rollup. Rollup rows
+ * as columns: they are folded into buckets at once, and a year of hours as objects brought on full GCs.
+ */
+async function readingsOf(api: AgentApi, pointId: string, from: number, to: number): Promise<ReadingColumns> {
+  const result = await api.reader.readingColumns(pointId, from, to, { resolution: 'auto', limit: MAX_RAW_ROWS });
+  if (result.resolution === 'raw' && result.rows.length >= MAX_RAW_ROWS) return api.reader.readingColumns(pointId, from, to, { resolution: '1m' });
   return result;
 }
 
