@@ -26,7 +26,7 @@ const heavyRead = async (): Promise<unknown> => (await reads.runAndReadAll(HEAVY
 
 describe('LimitLowering', () => {
   it('runs a read that met the lowered limit again once the limit is back, and answers it', async () => {
-    const lowering = new LimitLowering();
+    const lowering = new LimitLowering(1);
     let failures = 0;
     let answer: Promise<unknown> = Promise.resolve();
     await lowering.during(async () => {
@@ -46,8 +46,9 @@ describe('LimitLowering', () => {
   });
 
   it("throws a read's own failures: out of memory with no lowering beside it (as the store busy), any other error during one", async () => {
-    const lowering = new LimitLowering();
-    await maintenance.run("SET memory_limit = '1MiB'");
+    const lowering = new LimitLowering(1);
+    // Not the lowered limit: a limit the read does not fit under of its own.
+    await maintenance.run("SET memory_limit = '2MiB'");
     try {
       await expect(lowering.retried(heavyRead)).rejects.toMatchObject({ code: 'HAZMON_STORE_BUSY', message: expect.stringMatching(/Out of Memory Error/) });
     } finally {
@@ -64,8 +65,20 @@ describe('LimitLowering', () => {
     expect([lowering.readsRunAgain, lowering.readsBusy]).toEqual([0, 1]);
   });
 
+  it('runs again a read whose error names the lowered limit, though no lowering was seen beside it', async () => {
+    const lowering = new LimitLowering(1);
+    let runs = 0;
+    const failsOnce = async (): Promise<string> => {
+      runs += 1;
+      if (runs === 1) throw new Error('Out of Memory Error: failed to allocate data of size 192.0 KiB (928.0 KiB/1.0 MiB used)');
+      return 'answered';
+    };
+    expect(await lowering.retried(failsOnce)).toBe('answered');
+    expect([runs, lowering.readsRunAgain, lowering.readsBusy]).toEqual([2, 1, 0]);
+  });
+
   it('gives up after a few retries, as the store busy, when every attempt overlaps a lowering and fails for memory', async () => {
-    const lowering = new LimitLowering();
+    const lowering = new LimitLowering(1);
     let runs = 0;
     const outOfMemory = async (): Promise<never> => {
       runs += 1;

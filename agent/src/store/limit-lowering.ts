@@ -7,11 +7,14 @@
  * the limit is back. A read that still finds no memory (other reads hold it, or it met more lowerings than it retries)
  * fails as HAZMON_STORE_BUSY, which a caller may answer with "try again" rather than as a fault.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { messageOf } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
 
 /** More retries than releases a statement can overlap in practice (one per checkpoint turn, every few seconds). */
 const MAX_RETRIES = 3;
+/** How long a read whose error names the lowered limit waits before it runs again when no lowering is under way to wait for. */
+const AFTER_LOWERED_LIMIT_MS = 5;
 
 /** DuckDB's error for a statement that could not get its memory under the limit ("failed to allocate data of size ..."). */
 function isOutOfMemoryError(error: unknown): boolean {
@@ -19,6 +22,14 @@ function isOutOfMemoryError(error: unknown): boolean {
 }
 
 export class LimitLowering {
+  /**
+   * `loweredLimitMib`: the limit a lowering sets. DuckDB's out-of-memory error names the limit in force ("(928.0 KiB/1.0
+   * MiB used)"): one naming that limit met a lowering even where the counts below did not see it overlap (twice in
+   * session 19's history benches a page of alarm events failed so, the limit at 1 MiB, with no overlap counted; how it
+   * escaped them was not found), and runs again like the others.
+   */
+  constructor(private readonly loweredLimitMib: number) {}
+
   /** Lowerings begun, so a statement can tell that one overlapped it even when it is over by the time it failed. */
   private begun = 0;
   private under: Promise<void> | null = null;
@@ -51,15 +62,20 @@ export class LimitLowering {
       try {
         return await statement();
       } catch (error) {
-        const overlapped = underBefore !== null || this.begun !== begunBefore;
         if (!isOutOfMemoryError(error)) throw error;
+        const overlapped = underBefore !== null || this.begun !== begunBefore || this.namesLoweredLimit(error);
         if (!overlapped || retry === MAX_RETRIES) {
           this.readsBusy += 1;
           throw new StoreError('HAZMON_STORE_BUSY', `a read found no memory under the store's memory_limit: ${messageOf(error)}`, { cause: error });
         }
         this.readsRunAgain += 1;
-        await this.under;
+        await (this.under ?? delay(AFTER_LOWERED_LIMIT_MS));
       }
     }
+  }
+
+  /** The error names the lowered limit as the one in force (DuckDB writes it with one decimal: "/1.0 MiB used)"). */
+  private namesLoweredLimit(error: unknown): boolean {
+    return messageOf(error).includes(`/${this.loweredLimitMib.toFixed(1)} MiB used)`);
   }
 }

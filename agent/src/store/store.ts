@@ -406,7 +406,7 @@ export class HazmonStore {
       throw new StoreError('HAZMON_STORE_CONFIG_INVALID', `${quote(options.path)} has store schema version ${num(version.v)}; this agent knows ${SCHEMA_VERSION}`);
     }
     const ingestConnection = await connectToStore(instance);
-    const lowering = new LimitLowering();
+    const lowering = new LimitLowering(RELEASE_LIMIT_MIB);
     const [lastText] = await maintenance.rows('SELECT max(text_id) AS id FROM reason_texts');
     const store = new HazmonStore(
       instance,
