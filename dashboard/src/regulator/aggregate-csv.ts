@@ -15,6 +15,14 @@ import { copyPiece, copyWritten, WORD_SLACK, type WordPiece, wordPiece } from '.
 /** The bytes of one chunk the socket is given (~9k rows). */
 const CHUNK_BYTES = 1024 * 1024;
 /**
+ * While the next window is read, the event loop gets a turn after this many bytes of a chunk: each of the read's
+ * DuckDB chunks (2,048 rows, ~25 a window) comes back in a turn of the loop, and a chunk of 1 MiB written in one go
+ * gave it about one turn per 9k rows written, so at each window's end the writer waited, idle, for the read's last
+ * ~20 chunks one turn at a time. A turn every 128 KiB (~47 a window) lets the read finish while the window is
+ * written.
+ */
+const TURN_BYTES = 128 * 1024;
+/**
  * Point-intervals one query reads: the store's export windows (its ROWS_PER_WINDOW). Two windows' columns are held at
  * a time (~3 MB each), the one being written and the next being read; from the third window on, each is read into the
  * buffers of the one before last, so a day allocates two windows' columns, not 29.
@@ -109,7 +117,12 @@ export async function aggregateCsvBody(request: AggregateCsvRequest): Promise<Re
 interface WindowRead {
   readonly intervals: number;
   readonly columns: Promise<AggregateColumns>;
+  /** Whether `columns` has settled: the writer need not give the loop turns for it. */
+  settled: boolean;
 }
+
+/** A turn of the event loop: what came back from DuckDB's thread meanwhile is taken. */
+const loopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class AggregateCsvWriter {
   private readonly intervalsPerWindow: number;
@@ -152,9 +165,13 @@ class AggregateCsvWriter {
     this.nextFrom = to;
     const columns = request.read({ ...(request.pointIds === undefined ? {} : { pointIds: request.pointIds }), from, to, intervalMs: request.intervalMs }, this.written);
     this.written = undefined;
+    const read: WindowRead = { intervals: (to - from) / request.intervalMs, columns, settled: false };
     // Its error is taken when it is awaited (or dropped once the client has gone); until then it must not count as unhandled.
-    columns.catch(() => undefined);
-    this.nextRead = { intervals: (to - from) / request.intervalMs, columns };
+    columns.then(
+      () => (read.settled = true),
+      () => (read.settled = true),
+    );
+    this.nextRead = read;
   }
 
   /** Waits for the window under way and starts reading the one after it; false when none is left. */
@@ -189,6 +206,7 @@ class AggregateCsvWriter {
       const { start, min, avg, max, count, goodCount, completeness, length } = this.columns;
       const { points, intervals } = this;
       let row = this.row;
+      const turnAt = this.nextRead === undefined || this.nextRead.settled ? Number.POSITIVE_INFINITY : at + TURN_BYTES;
       // `start_ms,end_ms,` of the interval being written, made once per interval.
       let intervalOfPiece = -1;
       let intervalPiece = this.pointFields[0]!;
@@ -199,7 +217,7 @@ class AggregateCsvWriter {
       let lastCompleteness = Number.NaN;
       let countsAt = 0;
       let countsEnd = 0;
-      for (; row < length; row++) {
+      for (; row < length && at < turnAt; row++) {
         // Row `row` of the CSV (by interval, then point) is the store's row place * intervals + interval.
         const interval = (row / points) | 0;
         const place = row - interval * points;
@@ -241,7 +259,12 @@ class AggregateCsvWriter {
         out[at++] = NEWLINE;
       }
       this.row = row;
-      if (row < length) break;
+      if (row < length) {
+        if (at < turnAt) break;
+        // The rest of the chunk after a turn; the pieces above are made again (a copy's source must be in this chunk).
+        await loopTurn();
+        continue;
+      }
       // Every row of the window is text in `out` now: its buffers are free for the window after next.
       this.written = this.columns;
       this.columns = undefined;
