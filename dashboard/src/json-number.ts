@@ -1,6 +1,6 @@
 /**
- * A number's JSON text (what JSON.stringify and String give for a finite number) written byte by byte into an output
- * buffer without a JS string: a page of 60k aggregate rows has 180k min, avg and max values, and a string per value
+ * A number's JSON text (what JSON.stringify and String give for a finite number) written into an output buffer
+ * without a JS string: a page of 60k aggregate rows has 180k min, avg and max values, and a string per value
  * was a sixth of the page's time and much of its garbage.
  *
  * Values that String writes in fixed notation (1e-6 <= |x| < 1e15 here) are written from exact arithmetic: String's
@@ -228,7 +228,7 @@ const DIGIT_QUADS = Int32Array.from(
   (_, n) => (ZERO + ((n / 1000) | 0)) | ((ZERO + (((n / 100) | 0) % 10)) << 8) | ((ZERO + (((n / 10) | 0) % 10)) << 16) | ((ZERO + (n % 10)) << 24),
 );
 
-/** A DataView of `out`, for writeNumber and the writers' word copies (byte-words.ts): one per output chunk. */
+/** A DataView of `out`, for writeNumber and the writers' word copies (regulator/word-pieces.ts): one per output chunk. */
 export function viewOf(out: Uint8Array): DataView {
   return new DataView(out.buffer, out.byteOffset, out.byteLength);
 }
