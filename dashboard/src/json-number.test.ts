@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_NUMBER_BYTES, writeNumber } from './json-number.ts';
+import { MAX_NUMBER_BYTES, viewOf, writeNumber } from './json-number.ts';
 
 const textOf = (value: number) => {
   const out = new Uint8Array(MAX_NUMBER_BYTES + 8).fill(0x7e);
-  const end = writeNumber(out, 4, value);
+  const end = writeNumber(out, viewOf(out), 4, value);
   expect(out[3], 'nothing written before the number').toBe(0x7e);
   expect(out[end], 'nothing written after the number').toBe(0x7e);
   return Buffer.from(out.subarray(4, end)).toString('latin1');

@@ -393,6 +393,10 @@ type CellColumns = [Float64Array, Float64Array, Float64Array, Float64Array, Floa
 function spreadCells(cells: readonly Float64Array[], asked: readonly number[], from: number, intervals: number, intervalMs: number): CellColumns {
   const length = asked.length * intervals;
   const [point, start, min, max, sum, count, good] = cells.map((column) => new Float64Array(column.buffer, column.byteOffset, length)) as CellColumns;
+  // The cells (one per point and start) are at most the distinct asked points x intervals: as many as the rows only
+  // when no point is asked twice and every row has its cell, each read in its row's place already (the bench's day:
+  // ~45 ms of moves a day saved).
+  if (cells[0]!.length === length) return [point, start, min, max, sum, count, good];
   // Rows from filledFrom on have their figures; those between the next cell's rows and filledFrom get none.
   let filledFrom = length;
   let place = asked.length - 1;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AggregateColumns, type AggregatesQuery, HazmonStore, type StorePointDefinition } from '@hazmon/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { viewOf } from '../json-number.ts';
 import { AGGREGATE_CSV_HEADER, AGGREGATE_CSV_WINDOW_CELLS, aggregateCsvBody, writeDuckDbDouble } from './aggregate-csv.ts';
 
 const MINUTE = 60_000;
@@ -46,7 +47,7 @@ describe('writeDuckDbDouble', () => {
 
   it.each(DUCKDB_TEXT)('%s as DuckDB writes it', (value, text) => {
     const out = new Uint8Array(64);
-    expect(Buffer.from(out.subarray(0, writeDuckDbDouble(out, 0, value))).toString()).toBe(text);
+    expect(Buffer.from(out.subarray(0, writeDuckDbDouble(out, viewOf(out), 0, value))).toString()).toBe(text);
   });
 });
 

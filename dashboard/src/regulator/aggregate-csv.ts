@@ -9,10 +9,19 @@
  * sums several, in the order the query's plan meets them, and the route leaves those to the store's export.
  */
 import type { AggregateColumns, AggregatesQuery } from '@hazmon/agent';
-import { MAX_NUMBER_BYTES, writeNumber } from '../json-number.ts';
+import { MAX_NUMBER_BYTES, viewOf, writeNumber } from '../json-number.ts';
+import { copyPiece, copyWritten, WORD_SLACK, type WordPiece, wordPiece } from './word-pieces.ts';
 
 /** The bytes of one chunk the socket is given (~9k rows). */
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * While the next window is read, the event loop gets a turn after this many bytes of a chunk: each of the read's
+ * DuckDB chunks (2,048 rows, ~25 a window) comes back in a turn of the loop, and a chunk of 1 MiB written in one go
+ * gave it about one turn per 9k rows written, so at each window's end the writer waited, idle, for the read's last
+ * ~20 chunks one turn at a time. A turn every 128 KiB (~47 a window) lets the read finish while the window is
+ * written.
+ */
+const TURN_BYTES = 128 * 1024;
 /**
  * Point-intervals one query reads: the store's export windows (its ROWS_PER_WINDOW). Two windows' columns are held at
  * a time (~3 MB each), the one being written and the next being read; from the third window on, each is read into the
@@ -30,8 +39,8 @@ const MINUS = 45;
 /** DuckDB writes a DOUBLE in fixed notation from 1e-4 up to 1e16, else as an exponent. */
 const SMALLEST_FIXED = 1e-4;
 const LARGEST_FIXED = 1e16;
-/** A row's bytes beyond its point id, at most: eight commas, a newline and eight numbers. */
-const ROW_BYTES_BEYOND_ID = 9 + 8 * (MAX_NUMBER_BYTES + 2);
+/** A row's bytes beyond its point id, at most: eight commas, a newline and eight numbers, and a word copy's slack. */
+const ROW_BYTES_BEYOND_ID = 9 + 8 * (MAX_NUMBER_BYTES + 2) + WORD_SLACK;
 
 /**
  * A DOUBLE as DuckDB's CSV writer gives it (1.5.x): the shortest decimal that reads back as the value, as JS has it,
@@ -39,12 +48,12 @@ const ROW_BYTES_BEYOND_ID = 9 + 8 * (MAX_NUMBER_BYTES + 2);
  * the exponent of two digits at least; NaN (the store's columns' NULL) as nothing, an empty field. Returns the index
  * after it; `out` must have MAX_NUMBER_BYTES + 2 free at `at`.
  */
-export function writeDuckDbDouble(out: Uint8Array, at: number, value: number): number {
+export function writeDuckDbDouble(out: Uint8Array, view: DataView, at: number, value: number): number {
   if (Number.isNaN(value)) return at;
   const magnitude = Math.abs(value);
   if (magnitude === 0 || (magnitude >= SMALLEST_FIXED && magnitude < LARGEST_FIXED)) {
     if (Object.is(value, -0)) out[at++] = MINUS;
-    const end = writeNumber(out, at, value);
+    const end = writeNumber(out, view, at, value);
     if (!Number.isInteger(value)) return end;
     out[end] = DOT;
     out[end + 1] = ZERO;
@@ -67,8 +76,8 @@ function writeText(out: Uint8Array, at: number, text: string): number {
 }
 
 /** A text field as DuckDB's CSV writer quotes it: in quotes, its quotes doubled, when it holds a comma, a quote or a line break, or is empty. */
-function csvField(text: string): Buffer {
-  return Buffer.from(text === '' || /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+function csvField(text: string): WordPiece {
+  return wordPiece(Buffer.from(text === '' || /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text));
 }
 
 export interface AggregateCsvRequest {
@@ -108,7 +117,12 @@ export async function aggregateCsvBody(request: AggregateCsvRequest): Promise<Re
 interface WindowRead {
   readonly intervals: number;
   readonly columns: Promise<AggregateColumns>;
+  /** Whether `columns` has settled: the writer need not give the loop turns for it. */
+  settled: boolean;
 }
+
+/** A turn of the event loop: what came back from DuckDB's thread meanwhile is taken. */
+const loopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class AggregateCsvWriter {
   private readonly intervalsPerWindow: number;
@@ -124,7 +138,7 @@ class AggregateCsvWriter {
   private headerWritten = false;
   private cancelled = false;
   /** Each point's id as a CSV field, by its place among the columns' points (by point index, as the store orders them). */
-  private pointFields: Buffer[] = [];
+  private pointFields: WordPiece[] = [];
 
   constructor(private readonly request: AggregateCsvRequest) {
     this.intervalsPerWindow = Math.max(1, Math.floor(AGGREGATE_CSV_WINDOW_CELLS / Math.max(1, request.pointCount)));
@@ -151,9 +165,13 @@ class AggregateCsvWriter {
     this.nextFrom = to;
     const columns = request.read({ ...(request.pointIds === undefined ? {} : { pointIds: request.pointIds }), from, to, intervalMs: request.intervalMs }, this.written);
     this.written = undefined;
+    const read: WindowRead = { intervals: (to - from) / request.intervalMs, columns, settled: false };
     // Its error is taken when it is awaited (or dropped once the client has gone); until then it must not count as unhandled.
-    columns.catch(() => undefined);
-    this.nextRead = { intervals: (to - from) / request.intervalMs, columns };
+    columns.then(
+      () => (read.settled = true),
+      () => (read.settled = true),
+    );
+    this.nextRead = read;
   }
 
   /** Waits for the window under way and starts reading the one after it; false when none is left. */
@@ -177,6 +195,7 @@ class AggregateCsvWriter {
 
   async nextChunk(): Promise<Uint8Array | undefined> {
     let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let view = viewOf(out);
     let at = 0;
     if (!this.headerWritten) {
       at = writeText(out, at, AGGREGATE_CSV_HEADER);
@@ -187,9 +206,10 @@ class AggregateCsvWriter {
       const { start, min, avg, max, count, goodCount, completeness, length } = this.columns;
       const { points, intervals } = this;
       let row = this.row;
+      const turnAt = this.nextRead === undefined || this.nextRead.settled ? Number.POSITIVE_INFINITY : at + TURN_BYTES;
       // `start_ms,end_ms,` of the interval being written, made once per interval.
       let intervalOfPiece = -1;
-      let intervalPiece: Uint8Array = this.pointFields[0]!;
+      let intervalPiece = this.pointFields[0]!;
       // The last `count,good_count,completeness` written in this chunk, and where its text is: neighbouring points
       // mostly have the same (60,60,1.0 where every poll was answered), so its text is copied rather than written again.
       let lastCount = Number.NaN;
@@ -197,7 +217,7 @@ class AggregateCsvWriter {
       let lastCompleteness = Number.NaN;
       let countsAt = 0;
       let countsEnd = 0;
-      for (; row < length; row++) {
+      for (; row < length && at < turnAt; row++) {
         // Row `row` of the CSV (by interval, then point) is the store's row place * intervals + interval.
         const interval = (row / points) | 0;
         const place = row - interval * points;
@@ -206,39 +226,45 @@ class AggregateCsvWriter {
         if (at + field.length + ROW_BYTES_BEYOND_ID > out.length) {
           if (at > 0) break;
           out = Buffer.allocUnsafe(field.length + ROW_BYTES_BEYOND_ID);
+          view = viewOf(out);
         }
         if (interval !== intervalOfPiece) {
           intervalOfPiece = interval;
           const rowStart = start[stored]!;
-          intervalPiece = Buffer.from(`,${rowStart},${rowStart + intervalMs},`);
+          intervalPiece = wordPiece(Buffer.from(`,${rowStart},${rowStart + intervalMs},`));
         }
-        at = copy(out, at, field);
-        at = copy(out, at, intervalPiece);
-        at = writeDuckDbDouble(out, at, min[stored]!);
+        at = copyPiece(view, at, field);
+        at = copyPiece(view, at, intervalPiece);
+        at = writeDuckDbDouble(out, view, at, min[stored]!);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, avg[stored]!);
+        at = writeDuckDbDouble(out, view, at, avg[stored]!);
         out[at++] = COMMA;
-        at = writeDuckDbDouble(out, at, max[stored]!);
+        at = writeDuckDbDouble(out, view, at, max[stored]!);
         out[at++] = COMMA;
         // === holds for 0 and -0, which the counts write alike (a completeness is never -0: good_count / expected).
         if (count[stored] === lastCount && goodCount[stored] === lastGoodCount && completeness[stored] === lastCompleteness && countsEnd > 0) {
-          for (let i = countsAt; i < countsEnd; i++) out[at++] = out[i]!;
+          at = copyWritten(view, at, countsAt, countsEnd);
         } else {
           lastCount = count[stored]!;
           lastGoodCount = goodCount[stored]!;
           lastCompleteness = completeness[stored]!;
           countsAt = at;
-          at = writeNumber(out, at, lastCount);
+          at = writeNumber(out, view, at, lastCount);
           out[at++] = COMMA;
-          at = writeNumber(out, at, lastGoodCount);
+          at = writeNumber(out, view, at, lastGoodCount);
           out[at++] = COMMA;
-          at = writeDuckDbDouble(out, at, lastCompleteness);
+          at = writeDuckDbDouble(out, view, at, lastCompleteness);
           countsEnd = at;
         }
         out[at++] = NEWLINE;
       }
       this.row = row;
-      if (row < length) break;
+      if (row < length) {
+        if (at < turnAt) break;
+        // The rest of the chunk after a turn; the pieces above are made again (a copy's source must be in this chunk).
+        await loopTurn();
+        continue;
+      }
       // Every row of the window is text in `out` now: its buffers are free for the window after next.
       this.written = this.columns;
       this.columns = undefined;
@@ -248,10 +274,4 @@ class AggregateCsvWriter {
     if (at === 0) return undefined;
     return out.subarray(0, at);
   }
-}
-
-/** Short pieces byte by byte: cheaper than TypedArray.set's call for a few dozen bytes. */
-function copy(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
-  return at + bytes.length;
 }

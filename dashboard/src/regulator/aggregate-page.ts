@@ -5,20 +5,22 @@
  * config, the bucket starts, counts and completeness per page); numbers by writeNumber.
  */
 import type { AggregateColumns } from '@hazmon/agent';
-import { MAX_NUMBER_BYTES, writeNumber } from '../json-number.ts';
+import { MAX_NUMBER_BYTES, viewOf, writeNumber } from '../json-number.ts';
+import { copyPiece, WORD_SLACK, type WordPiece, wordPiece } from './word-pieces.ts';
 
 /** The bytes of one chunk: a regulator's last minute of 10k points (~1.5 MB) in two turns of the event loop, the hour of 1k points (~10.7 MB) in 11. */
 export const CHUNK_BYTES = 1024 * 1024;
 
 const utf8 = (text: string) => Buffer.from(text);
 const PIECES = {
-  next: utf8(',{"pointId":'),
-  avg: utf8(',"avg":'),
-  max: utf8(',"max":'),
-  null: utf8('null'),
+  first: wordPiece(utf8('{"pointId":')),
+  next: wordPiece(utf8(',{"pointId":')),
+  avg: wordPiece(utf8(',"avg":')),
+  max: wordPiece(utf8(',"max":')),
 };
-/** A row's bytes beyond its point id, bucket start and end pieces, at most: three keys and three numbers. */
-const ROW_BYTES_BEYOND_PIECES = 26 + 3 * MAX_NUMBER_BYTES;
+const NULL = utf8('null');
+/** A row's bytes beyond its point id, bucket start and end pieces, at most: three keys, three numbers and a word copy's slack. */
+const ROW_BYTES_BEYOND_PIECES = 26 + 3 * MAX_NUMBER_BYTES + WORD_SLACK;
 
 export interface AggregatePage {
   /** The text before the rows, e.g. `{"interval":"1m","rows":[`. */
@@ -65,15 +67,15 @@ class AggregatePageWriter {
   private headWritten = false;
   private tailWritten = false;
   /** Each interval's `,"start":"…","min":`, encoded when first written. */
-  private readonly startPieces: (Uint8Array | undefined)[] = [];
+  private readonly startPieces: (WordPiece | undefined)[] = [];
   /** `,"count":…,"completeness":…}` by count, then completeness: a page holds few of them. */
-  private readonly rowEnds = new Map<number, Map<number, Uint8Array>>();
+  private readonly rowEnds = new Map<number, Map<number, WordPiece>>();
   private lastPointId: string | undefined;
   /** The last row's point id as its JSON string (rows come by point). */
-  private pointIdJson: Uint8Array = PIECES.null;
+  private pointIdJson: Uint8Array = NULL;
   private lastCount = Number.NaN;
   private lastCompleteness = Number.NaN;
-  private rowEnd: Uint8Array = PIECES.null;
+  private rowEnd: WordPiece = PIECES.first;
 
   constructor(private readonly page: AggregatePage) {
     this.columns = page.columns;
@@ -84,6 +86,7 @@ class AggregatePageWriter {
     if (this.tailWritten) return undefined;
     const { page } = this;
     let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let view = viewOf(out);
     let at = 0;
     if (!this.headWritten) {
       at += out.write(page.head, at, 'utf8');
@@ -110,17 +113,18 @@ class AggregatePageWriter {
           // A row always fits an empty chunk (a point id of any length gets a chunk of its own size).
           if (at > 0) break;
           out = Buffer.allocUnsafe(rowBytes);
+          view = viewOf(out);
         }
         // The first row has no comma before it.
-        at = copy(out, at, PIECES.next, row === 0 ? 1 : 0);
-        at = copy(out, at, this.pointIdJson, 0);
-        at = copy(out, at, startPiece, 0);
-        at = writeValue(out, at, min[row]!);
-        at = copy(out, at, PIECES.avg, 0);
-        at = writeValue(out, at, avg[row]!);
-        at = copy(out, at, PIECES.max, 0);
-        at = writeValue(out, at, max[row]!);
-        at = copy(out, at, this.rowEnd, 0);
+        at = copyPiece(view, at, row === 0 ? PIECES.first : PIECES.next);
+        at = copy(out, at, this.pointIdJson);
+        at = copyPiece(view, at, startPiece);
+        at = writeValue(out, view, at, min[row]!);
+        at = copyPiece(view, at, PIECES.avg);
+        at = writeValue(out, view, at, avg[row]!);
+        at = copyPiece(view, at, PIECES.max);
+        at = writeValue(out, view, at, max[row]!);
+        at = copyPiece(view, at, this.rowEnd);
       }
     }
     this.row = row;
@@ -135,30 +139,29 @@ class AggregatePageWriter {
     return out.subarray(0, at);
   }
 
-  private rowEndOf(count: number, completeness: number): Uint8Array {
+  private rowEndOf(count: number, completeness: number): WordPiece {
     let byCompleteness = this.rowEnds.get(count);
     if (byCompleteness === undefined) this.rowEnds.set(count, (byCompleteness = new Map()));
     let rowEnd = byCompleteness.get(completeness);
-    if (rowEnd === undefined) byCompleteness.set(completeness, (rowEnd = utf8(`,"count":${count},"completeness":${completeness}}`)));
+    if (rowEnd === undefined) byCompleteness.set(completeness, (rowEnd = wordPiece(utf8(`,"count":${count},"completeness":${completeness}}`))));
     return rowEnd;
   }
 
-  private startPiece(start: number): Uint8Array {
+  private startPiece(start: number): WordPiece {
     const index = (start - this.page.from) / this.page.intervalMs;
     let piece = this.startPieces[index];
-    if (piece === undefined) this.startPieces[index] = piece = utf8(`,"start":${JSON.stringify(new Date(start).toISOString())},"min":`);
+    if (piece === undefined) this.startPieces[index] = piece = wordPiece(utf8(`,"start":${JSON.stringify(new Date(start).toISOString())},"min":`));
     return piece;
   }
 }
 
-/** A number, or null for NaN (the store's columns' null). */
-export function writeValue(out: Uint8Array, at: number, value: number): number {
-  return Number.isNaN(value) ? copy(out, at, PIECES.null, 0) : writeNumber(out, at, value);
+/** A number, or null for NaN (the store's columns' null); `view` is a DataView of `out` (viewOf). */
+export function writeValue(out: Uint8Array, view: DataView, at: number, value: number): number {
+  return Number.isNaN(value) ? copy(out, at, NULL) : writeNumber(out, view, at, value);
 }
 
-/** Short pieces byte by byte, from `skip` on: cheaper than TypedArray.set's call for a few dozen bytes. */
-export function copy(out: Uint8Array, at: number, bytes: Uint8Array, skip: number): number {
-  const length = bytes.length - skip;
-  for (let i = 0; i < length; i++) out[at + i] = bytes[skip + i]!;
-  return at + length;
+/** Short pieces byte by byte: cheaper than TypedArray.set's call for a few dozen bytes. */
+export function copy(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
+  return at + bytes.length;
 }

@@ -5,8 +5,9 @@
  * parses a fifth of the text. Written from the store's columns in chunks as the socket takes them, like the rows.
  */
 import type { AggregateColumns } from '@hazmon/agent';
-import { MAX_NUMBER_BYTES } from '../json-number.ts';
+import { MAX_NUMBER_BYTES, viewOf } from '../json-number.ts';
 import { CHUNK_BYTES, chunkStream, copy, writeValue } from './aggregate-page.ts';
+import { copyWritten, WORD_SLACK } from './word-pieces.ts';
 
 const utf8 = (text: string) => Buffer.from(text);
 const SERIES_OPENING = utf8('{"pointId":');
@@ -15,8 +16,8 @@ const FIGURE_OPENINGS = ['min', 'avg', 'max', 'count', 'completeness'].map((figu
 const COMMA = 0x2c;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
-/** Room kept free before each value: a figure's opening, the value, and the series' closing `]}` after it. */
-const VALUE_ROOM = Math.max(...FIGURE_OPENINGS.map((opening) => opening.length)) + MAX_NUMBER_BYTES + 2;
+/** Room kept free before each value: a figure's opening, the value, and the series' closing `]}` or a word copy's slack after it. */
+const VALUE_ROOM = Math.max(...FIGURE_OPENINGS.map((opening) => opening.length)) + MAX_NUMBER_BYTES + Math.max(2, WORD_SLACK);
 
 export interface AggregateSeriesPage {
   /** The text before the series, e.g. `{"interval":"1m","from":…,"to":…,"series":[`. */
@@ -65,6 +66,7 @@ class AggregateSeriesWriter {
     if (this.tailWritten) return undefined;
     const { page, figures, pointIds, intervals } = this;
     let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let view = viewOf(out);
     let at = 0;
     if (!this.headWritten) {
       at = out.write(page.head, 0, 'utf8');
@@ -86,26 +88,27 @@ class AggregateSeriesWriter {
           if (at > 0) break;
           // A point id of any length gets a chunk of its own size.
           out = Buffer.allocUnsafe(openingBytes);
+          view = viewOf(out);
         }
         if (point > 0) out[at++] = COMMA;
-        at = copy(out, at, SERIES_OPENING, 0);
-        at = copy(out, at, pointIdJson, 0);
+        at = copy(out, at, SERIES_OPENING);
+        at = copy(out, at, pointIdJson);
       }
       const first = point * intervals;
       for (; figure < figures.length; figure++, bucket = 0) {
         const values = figures[figure]!;
         for (; bucket < intervals; bucket++) {
           if (at + VALUE_ROOM > out.length) break points;
-          if (bucket === 0) at = copy(out, at, FIGURE_OPENINGS[figure]!, 0);
+          if (bucket === 0) at = copy(out, at, FIGURE_OPENINGS[figure]!);
           else out[at++] = COMMA;
           const value = values[first + bucket]!;
           // === takes 0 and -0 as one, which JSON writes alike ("0").
           if (value === lastValue) {
-            for (let i = lastValueAt; i < lastValueEnd; i++) out[at++] = out[i]!;
+            at = copyWritten(view, at, lastValueAt, lastValueEnd);
           } else {
             lastValue = value;
             lastValueAt = at;
-            at = writeValue(out, at, value);
+            at = writeValue(out, view, at, value);
             lastValueEnd = at;
           }
         }
