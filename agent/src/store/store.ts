@@ -286,7 +286,7 @@ export class HazmonStore {
     latestAlarmStates: (before) => this.latestAlarmStates(before),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
-    pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),
+    pointDefinitions: (pointIds) => this.pointDefinitions(pointIds),
     ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
   });
 
@@ -640,6 +640,23 @@ export class HazmonStore {
   }
 
   /**
+   * The definitions as registered, and what DuckDB's allocator kept of their read handed back to the system at once.
+   * That allocator (DuckDB's bundled jemalloc) keeps the pages a query freed, and with one thread (threads=1: no worker
+   * whose tasks' ends check allocator_flush_threshold) only a change of memory_limit makes it give them back (DuckDB's
+   * BufferPool::SetLimit flushes it), which the store makes after a checkpoint (releaseCachedBlocks). The points'
+   * fixed answer, which 20 dashboards' first loads wait on after a start, reads 10k definitions 1,000 at a time, and
+   * those reads' pages piled up between two releases: +20-26 MiB of RSS over the build, against +8-12 with this
+   * (bench/RESULTS.md, session 19, wt-rss7).
+   */
+  private async pointDefinitions(pointIds?: readonly string[]): Promise<StorePointDefinition[]> {
+    const definitions = await readPointDefinitions(this.reads, pointIds);
+    // The limit set to the value it has: nothing evicted, the allocator flushed. Should it fail (more than the limit in
+    // use), the pages go back at the next release: the definitions were read all the same.
+    await this.reads.run(this.ownLimit).catch(() => undefined);
+    return definitions;
+  }
+
+  /**
    * The store's queries and nothing else, for a web server or an API: on the store's read connection, with its row
    * caps; nothing in it writes or closes the store. The same object every time.
    */
@@ -813,8 +830,13 @@ export class HazmonStore {
     return this.releaseRunning;
   }
 
+  /** DuckDB's memory_limit set to the store's own (StoreOptions.memoryLimitMb). */
+  private get ownLimit(): string {
+    return `SET memory_limit = '${this.options.memoryLimitMb}MiB'`;
+  }
+
   private lowerLimitForAMoment(): Promise<void> {
-    const restore = `SET memory_limit = '${this.options.memoryLimitMb}MiB'`;
+    const restore = this.ownLimit;
     return this.maintenance.exclusive((maintenance) =>
       this.pausingFlushes('releasing_blocks', () =>
         this.durableConnection.exclusive(() =>
