@@ -109,16 +109,19 @@ describe('HazmonStore.reader()', () => {
     for (const field of ['lowLow', 'low', 'high', 'highHigh', 'rangeLow', 'rangeHigh', 'longitude', 'latitude'] as const) expect(Object.is(read?.[field], awkward[field]), field).toBe(true);
   });
 
-  it("has DuckDB's allocator give back what a read of definitions kept (memory_limit set to the store's own, not another)", async () => {
+  it("has DuckDB's allocator give back what each read kept (memory_limit set to the store's own, not another)", async () => {
     const store = await openStore(40);
     await store.registerPoints([point('T1.LEL'), point('T2.LEL')]);
     const run = vi.spyOn(DuckDBConnection.prototype, 'run');
     cleanups.push(() => run.mockRestore());
     const limitsSet = () => run.mock.calls.filter(([sql]) => /^SET memory_limit/.test(sql)).map(([sql]) => sql);
-    expect((await store.reader().pointDefinitions(['T2.LEL'])).map((definition) => definition.pointId)).toEqual(['T2.LEL']);
+    const reader = store.reader();
+    expect((await reader.pointDefinitions(['T2.LEL'])).map((definition) => definition.pointId)).toEqual(['T2.LEL']);
     expect(limitsSet()).toEqual(["SET memory_limit = '40MiB'"]);
-    expect(await store.reader().pointDefinitions()).toHaveLength(2);
-    expect(limitsSet()).toHaveLength(2);
+    expect(await reader.alarmEventsAfter(0)).toEqual([]);
+    expect((await reader.readings('T1.LEL', T0, T0 + 1000)).rows).toEqual([]);
+    expect(await reader.pointDefinitions()).toHaveLength(2);
+    expect(limitsSet()).toHaveLength(4);
     expect((await store.duckdbMemory()).limitBytes).toBe(40 * 2 ** 20);
   });
 

@@ -141,6 +141,30 @@ async function openInstance(path: string, memoryLimitMb: number): Promise<DuckDB
   return instance;
 }
 
+/** DuckDB's memory_limit set to `memoryLimitMb` (StoreOptions.memoryLimitMb). */
+function setMemoryLimit(memoryLimitMb: number): string {
+  return `SET memory_limit = '${memoryLimitMb}MiB'`;
+}
+
+/**
+ * Run after each read on the read connection: DuckDB's allocator (its bundled jemalloc) hands back to the system the
+ * pages the read freed. It keeps them otherwise, and with one thread (threads=1: no worker whose tasks' ends check
+ * allocator_flush_threshold) only a change of memory_limit makes it give them back (DuckDB's BufferPool::SetLimit
+ * flushes it): setting the limit it has evicts nothing and flushes. The block release after each checkpoint did it
+ * alone, so the reads' pages piled up between two: the points' fixed answer's 10 reads of 1,000 definitions, which 20
+ * dashboards' first loads wait on, +20-26 MiB of RSS (in process; +7-13 with this), and in figure 5's window the
+ * regulators' pulls (window median 150.3-155.2 MiB against 156.4-158.5 without: bench/RESULTS.md, session 19,
+ * wt-rss7). A flush that fails (more than the limit in use) leaves the pages to the next release.
+ */
+function flushingAllocator(memoryLimitMb: number): (reads: DuckDBConnection) => Promise<void> {
+  const flush = setMemoryLimit(memoryLimitMb);
+  return (reads) =>
+    reads.run(flush).then(
+      () => undefined,
+      () => undefined,
+    );
+}
+
 /** A connection whose statements and appenders address the store file. */
 async function connectToStore(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const connection = await instance.connect();
@@ -286,7 +310,7 @@ export class HazmonStore {
     latestAlarmStates: (before) => this.latestAlarmStates(before),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
-    pointDefinitions: (pointIds) => this.pointDefinitions(pointIds),
+    pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),
     ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
   });
 
@@ -412,7 +436,7 @@ export class HazmonStore {
       (lastText?.id === null || lastText?.id === undefined ? 0 : num(lastText.id)) + 1,
       new SerialConnection(await connectToStore(instance)),
       maintenance,
-      new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement)),
+      new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement), flushingAllocator(memoryLimitMb)),
       lowering,
       {
         path: options.path,
@@ -640,23 +664,6 @@ export class HazmonStore {
   }
 
   /**
-   * The definitions as registered, and what DuckDB's allocator kept of their read handed back to the system at once.
-   * That allocator (DuckDB's bundled jemalloc) keeps the pages a query freed, and with one thread (threads=1: no worker
-   * whose tasks' ends check allocator_flush_threshold) only a change of memory_limit makes it give them back (DuckDB's
-   * BufferPool::SetLimit flushes it), which the store makes after a checkpoint (releaseCachedBlocks). The points'
-   * fixed answer, which 20 dashboards' first loads wait on after a start, reads 10k definitions 1,000 at a time, and
-   * those reads' pages piled up between two releases: +20-26 MiB of RSS over the build, against +8-12 with this
-   * (bench/RESULTS.md, session 19, wt-rss7).
-   */
-  private async pointDefinitions(pointIds?: readonly string[]): Promise<StorePointDefinition[]> {
-    const definitions = await readPointDefinitions(this.reads, pointIds);
-    // The limit set to the value it has: nothing evicted, the allocator flushed. Should it fail (more than the limit in
-    // use), the pages go back at the next release: the definitions were read all the same.
-    await this.reads.run(this.ownLimit).catch(() => undefined);
-    return definitions;
-  }
-
-  /**
    * The store's queries and nothing else, for a web server or an API: on the store's read connection, with its row
    * caps; nothing in it writes or closes the store. The same object every time.
    */
@@ -830,13 +837,8 @@ export class HazmonStore {
     return this.releaseRunning;
   }
 
-  /** DuckDB's memory_limit set to the store's own (StoreOptions.memoryLimitMb). */
-  private get ownLimit(): string {
-    return `SET memory_limit = '${this.options.memoryLimitMb}MiB'`;
-  }
-
   private lowerLimitForAMoment(): Promise<void> {
-    const restore = this.ownLimit;
+    const restore = setMemoryLimit(this.options.memoryLimitMb);
     return this.maintenance.exclusive((maintenance) =>
       this.pausingFlushes('releasing_blocks', () =>
         this.durableConnection.exclusive(() =>
