@@ -1,5 +1,6 @@
 /** HazmonStore.reader(): the read-only facade a web server gets, against a real DuckDB file. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { DuckDBConnection } from '@duckdb/node-api';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { HazmonStore } from './store.ts';
 import type { AggregateColumns, AlarmEventInput } from './types.ts';
@@ -11,10 +12,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function openStore(): Promise<HazmonStore> {
+async function openStore(memoryLimitMb?: number): Promise<HazmonStore> {
   const dir = tempDir();
   cleanups.push(dir.remove);
-  const store = await HazmonStore.open({ path: dir.file('reader.duckdb'), retentionIntervalMs: 0 });
+  const store = await HazmonStore.open({ path: dir.file('reader.duckdb'), retentionIntervalMs: 0, ...(memoryLimitMb === undefined ? {} : { memoryLimitMb }) });
   cleanups.push(() => store.close());
   return store;
 }
@@ -107,6 +108,22 @@ describe('HazmonStore.reader()', () => {
     await store.registerPoints([awkward]);
     const [read] = await store.reader().pointDefinitions();
     for (const field of ['lowLow', 'low', 'high', 'highHigh', 'rangeLow', 'rangeHigh', 'longitude', 'latitude'] as const) expect(Object.is(read?.[field], awkward[field]), field).toBe(true);
+  });
+
+  it("has DuckDB's allocator give back what each read kept (memory_limit set to the store's own, not another)", async () => {
+    const store = await openStore(40);
+    await store.registerPoints([point('T1.LEL'), point('T2.LEL')]);
+    const run = vi.spyOn(DuckDBConnection.prototype, 'run');
+    cleanups.push(() => run.mockRestore());
+    const limitsSet = () => run.mock.calls.filter(([sql]) => /^SET memory_limit/.test(sql)).map(([sql]) => sql);
+    const reader = store.reader();
+    expect((await reader.pointDefinitions(['T2.LEL'])).map((definition) => definition.pointId)).toEqual(['T2.LEL']);
+    expect(limitsSet()).toEqual(["SET memory_limit = '40MiB'"]);
+    expect(await reader.alarmEventsAfter(0)).toEqual([]);
+    expect((await reader.readings('T1.LEL', T0, T0 + 1000)).rows).toEqual([]);
+    expect(await reader.pointDefinitions()).toHaveLength(2);
+    expect(limitsSet()).toHaveLength(4);
+    expect((await store.duckdbMemory()).limitBytes).toBe(40 * 2 ** 20);
   });
 
   it("gives a rule's history over a range: each source's latest row before it, then every row in it", async () => {

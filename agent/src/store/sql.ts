@@ -15,11 +15,13 @@ export class SerialConnection {
 
   /**
    * `runStatement` runs each piece of work given to exclusive() (for the read connection: again after it met a lowered
-   * memory_limit, LimitLowering.retried).
+   * memory_limit, LimitLowering.retried); `afterEach`, which must not throw, runs after each piece, done or failed,
+   * before the next one (for the read connection: DuckDB's allocator flushed).
    */
   constructor(
     private connection: DuckDBConnection,
     private readonly runStatement: <T>(statement: () => Promise<T>) => Promise<T> = (statement) => statement(),
+    private readonly afterEach?: (connection: DuckDBConnection) => Promise<void>,
   ) {}
 
   /**
@@ -34,7 +36,13 @@ export class SerialConnection {
 
   /** Runs `work` after everything queued before it, whether that succeeded or failed. */
   exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const run = () => this.runStatement(() => work(this.connection));
+    const run = async () => {
+      try {
+        return await this.runStatement(() => work(this.connection));
+      } finally {
+        await this.afterEach?.(this.connection);
+      }
+    };
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;

@@ -143,6 +143,30 @@ async function openInstance(path: string, memoryLimitMb: number): Promise<DuckDB
   return instance;
 }
 
+/** DuckDB's memory_limit set to `memoryLimitMb` (StoreOptions.memoryLimitMb). */
+function setMemoryLimit(memoryLimitMb: number): string {
+  return `SET memory_limit = '${memoryLimitMb}MiB'`;
+}
+
+/**
+ * Run after each read on the read connection: DuckDB's allocator (its bundled jemalloc) hands back to the system the
+ * pages the read freed. It keeps them otherwise, and with one thread (threads=1: no worker whose tasks' ends check
+ * allocator_flush_threshold) only a change of memory_limit makes it give them back (DuckDB's BufferPool::SetLimit
+ * flushes it): setting the limit it has evicts nothing and flushes. The block release after each checkpoint did it
+ * alone, so the reads' pages piled up between two: the points' fixed answer's 10 reads of 1,000 definitions, which 20
+ * dashboards' first loads wait on, +20-26 MiB of RSS (in process; +7-13 with this), and in figure 5's window the
+ * regulators' pulls (window median 150.3-155.2 MiB against 156.4-158.5 without: bench/RESULTS.md, session 19,
+ * wt-rss7). A flush that fails (more than the limit in use) leaves the pages to the next release.
+ */
+function flushingAllocator(memoryLimitMb: number): (reads: DuckDBConnection) => Promise<void> {
+  const flush = setMemoryLimit(memoryLimitMb);
+  return (reads) =>
+    reads.run(flush).then(
+      () => undefined,
+      () => undefined,
+    );
+}
+
 /** A connection whose statements and appenders address the store file. */
 async function connectToStore(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const connection = await instance.connect();
@@ -415,7 +439,7 @@ export class HazmonStore {
       (lastText?.id === null || lastText?.id === undefined ? 0 : num(lastText.id)) + 1,
       new SerialConnection(await connectToStore(instance)),
       maintenance,
-      new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement)),
+      new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement), flushingAllocator(memoryLimitMb)),
       lowering,
       {
         path: options.path,
@@ -823,7 +847,7 @@ export class HazmonStore {
   }
 
   private lowerLimitForAMoment(): Promise<void> {
-    const restore = `SET memory_limit = '${this.options.memoryLimitMb}MiB'`;
+    const restore = setMemoryLimit(this.options.memoryLimitMb);
     return this.maintenance.exclusive((maintenance) =>
       this.pausingFlushes('releasing_blocks', () =>
         this.durableConnection.exclusive(() =>
