@@ -8,7 +8,7 @@
  * KV-1 stuck open until 130 s, dust spark 120-123 s.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFailed } from 'vitest';
 import { waitFor } from '@hazmon/test-support';
 import { launchChromium, newPage, screenshot, signIn } from './browser.ts';
 import { type DemoProcess, startDemo } from './demo-process.ts';
@@ -55,9 +55,16 @@ it('follows the first round of the demo story as the supervisor: each event caug
   const startedAt = Date.now();
   demo = await startDemo(400);
   const { base } = demo;
+  // A step that waited in vain under CI's load left nothing to read: the demo's own log and the page as it was then.
+  onTestFailed(() => {
+    console.error(`failed ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the test began; the demo's last output:\n${demo?.output().slice(-6000)}`);
+  });
   const password = await waitFor('the supervisor login', () => /^ {2}supervisor +password (\S+)$/m.exec(demo!.output())?.[1], { timeoutMs: 10_000, state: () => demo!.output().slice(-3000) });
   browser = await launchChromium();
   const page = await newPage(browser);
+  onTestFailed(async () => {
+    console.error(`the page as it was: ${await screenshot(page, 'story-failed', { viewportOnly: true }).catch((error: unknown) => String(error))}`);
+  });
   await signIn(page, base, { name: 'supervisor', password });
 
   // 1. T-101 overfills: hi-hi in the alarm list and the banner; acknowledged with a comment, its handling recorded.
