@@ -161,7 +161,7 @@ export class LatestValues {
 
   /** Every point's latest value as it is now, copied: what list() gives, read later or in parts. */
   snapshot(): LatestSnapshot {
-    return new LatestSnapshot(this.ids, this.kinds.slice(), this.values.slice(), this.qualities.slice(), new Map(this.reasons), this.sourceTimes.slice(), this.receiveTimes.slice());
+    return new CopiedLatestValues(this.ids, this.kinds.slice(), this.values.slice(), this.qualities.slice(), new Map(this.reasons), this.sourceTimes.slice(), this.receiveTimes.slice());
   }
 
   private valueAt(i: number): LatestValue['value'] {
@@ -180,11 +180,19 @@ export class LatestValues {
   }
 }
 
+/** Every point's latest value at one moment: what list() gave then, read later or in parts. */
+export interface LatestSnapshot {
+  /** The number of points, in config order. */
+  readonly count: number;
+  /** Points `from` (inclusive) to `to` (exclusive, default the last) handed to `visit` field by field, in config order. */
+  each(visit: LatestValueVisitor, from?: number, to?: number): void;
+}
+
 /**
- * Every point's latest value at one moment (~26 bytes a point, copied from LatestValues' arrays): an answer written in
- * chunks as its socket takes them (10k points' live fields are ~1.4 MB) still says one moment's values.
+ * LatestValues' arrays copied (~26 bytes a point): an answer written in chunks as its socket takes them (10k points'
+ * live fields are ~1.4 MB) still says one moment's values.
  */
-export class LatestSnapshot {
+class CopiedLatestValues implements LatestSnapshot {
   constructor(
     private readonly ids: readonly string[],
     private readonly kinds: Uint8Array,
@@ -195,12 +203,10 @@ export class LatestSnapshot {
     private readonly receiveTimes: Float64Array,
   ) {}
 
-  /** The number of points, in config order. */
   get count(): number {
     return this.ids.length;
   }
 
-  /** Points `from` (inclusive) to `to` (exclusive, default the last) handed to `visit` field by field, in config order. */
   each(visit: LatestValueVisitor, from = 0, to = this.ids.length): void {
     const end = Math.min(to, this.ids.length);
     for (let i = from; i < end; i += 1)

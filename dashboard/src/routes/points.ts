@@ -279,6 +279,12 @@ interface Openings {
   readonly indexOf: ReadonlyMap<string, number>;
 }
 
+/** The points answer with every field (`openings` from the fixed answer) or the live ones (null), as a stream of chunks (PointsAnswerWriter). */
+export function pointsAnswerBody(latest: LatestSnapshot, outOfService: ReadonlyMap<string, readonly OutOfService[]>, openings: Openings | null): ReadableStream<Uint8Array> {
+  const writer = new PointsAnswerWriter(latest, outOfService, openings);
+  return chunkStream(() => writer.nextChunk());
+}
+
 /**
  * The points answer (`fields=all` or `fields=live`) from one moment's values, written a chunk of points at a time as
  * the socket takes them: built whole it was ~1.4 MB (live) or ~4 MB (all) per client, 20 of them at once when the
