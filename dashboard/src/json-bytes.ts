@@ -1,5 +1,5 @@
 /**
- * A JSON answer or a chunk of one (1,000 points' live fields; the aggregates page has its own chunked writer) written piece by piece into one growing buffer
+ * A large JSON answer (10k points' live fields; the aggregates page has its own chunked writer) written piece by piece into one growing buffer
  * outside the JS heap: each piece dies as soon as it is written, where an array of 10k row strings joined at the end
  * outlived the young generation's scavenges (1 MB in the unit) and was promoted, and the joined text was encoded once
  * more for the socket.

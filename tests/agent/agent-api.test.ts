@@ -51,7 +51,7 @@ describe('AgentApi', () => {
     expect(changes(changes(0).version).values).toEqual([]);
     // Every point's latest value field by field, as latestValues() has them, in its order (nulls before a first reading).
     const visited: LatestValue[] = [];
-    api.latestSnapshot().each((pointId, value, quality, reason, sourceTime, receiveTime) => visited.push({ pointId, value, quality, reason, sourceTime, receiveTime }));
+    api.eachLatestValue((pointId, value, quality, reason, sourceTime, receiveTime) => visited.push({ pointId, value, quality, reason, sourceTime, receiveTime }));
     const listed = api.latestValues();
     expect(visited.map((value) => value.pointId)).toEqual(listed.map((value) => value.pointId));
     for (const [i, value] of visited.entries()) if (value.receiveTime === listed[i]!.receiveTime) expect(value).toEqual(listed[i]);

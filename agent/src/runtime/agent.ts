@@ -57,7 +57,7 @@ import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
-import type { LatestChangeVisitor, LatestSnapshot, LatestValue } from './latest-values.ts';
+import type { LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
 import type { ActionView } from './action-views.ts';
@@ -434,8 +434,8 @@ export class Agent implements AgentApi {
     return this.latest.list(pointIds);
   }
 
-  latestSnapshot(): LatestSnapshot {
-    return this.latest.snapshot();
+  eachLatestValue(visit: LatestValueVisitor): void {
+    this.latest.each(visit);
   }
 
   latestChanges(version: number, visit: LatestChangeVisitor): number {

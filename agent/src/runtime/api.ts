@@ -9,7 +9,7 @@ import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
-import type { LatestChangeVisitor, LatestSnapshot, LatestValue } from './latest-values.ts';
+import type { LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
@@ -105,8 +105,8 @@ export interface AgentApi {
   actions(): ActionView[];
   /** The latest reading of each point asked for (default all) since the agent started. */
   latestValues(pointIds?: readonly string[]): LatestValue[];
-  /** latestValues() of every point as they are now, in the same order, read field by field: no object per point (10k points an answer). */
-  latestSnapshot(): LatestSnapshot;
+  /** latestValues() of every point, in the same order, handed to `visit` field by field: no object per point (10k points an answer). */
+  eachLatestValue(visit: LatestValueVisitor): void;
   /**
    * Each point with a reading whose latest value changed after `version` (0: all), handed to `visit` without an object
    * per point; returns the version to ask from next: a live view polls this per window instead of subscribing to every

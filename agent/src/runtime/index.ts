@@ -21,7 +21,7 @@ export { REGULATOR_TOKEN_ROLES } from './regulator-tokens.ts';
 export type { RegulatorTokenView } from './regulator-tokens.ts';
 export type { AgentDurableListener, AgentEvent, AgentListener, AlarmCommandRequest, AuthenticatedUser, ConfigReloadEvent, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 export { UPKEEP_RULE } from './event-journal.ts';
-export type { LatestChangeVisitor, LatestSnapshot, LatestValue, LatestValueVisitor } from './latest-values.ts';
+export type { LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 export type { ActionState, ActionView, LimitSwitchView } from './action-views.ts';
 export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, RuntimeAlarmView } from './runtime-alarms.ts';
 export type { EventDurability } from './durable-feed.ts';

@@ -41,31 +41,3 @@ describe('LatestValues reasons', () => {
     expect(reasonOf(latest, 'B')).toBeNull();
   });
 });
-
-describe('LatestValues snapshot', () => {
-  it('keeps the values of its moment through later readings, whole or from any point to any other', () => {
-    const ids = ['A', 'B', 'C', 'D'];
-    const latest = new LatestValues(ids);
-    latest.noteAt(latest.slotOf('A'), reading('A', { value: null, quality: 'bad', reason: TIMEOUT }));
-    latest.noteAt(latest.slotOf('B'), reading('B', { value: true, sourceTime: 900 }));
-    latest.noteValue(latest.slotOf('C'), 2_000, 3.25, Number.NaN);
-    const then = latest.list();
-    const snapshot = latest.snapshot();
-    latest.noteValue(latest.slotOf('A'), 3_000, 11, Number.NaN);
-    latest.noteValue(latest.slotOf('C'), 3_000, 4.5, 2_500);
-    latest.noteAt(latest.slotOf('B'), reading('B', { value: false }));
-    latest.noteAt(latest.slotOf('D'), reading('D', { quality: 'uncertain', reason: { code: 'warm_up', message: 'GD-4 warming up' } }));
-    latest.resize(['D', 'C']);
-    const read = (from?: number, to?: number) => {
-      const visited: object[] = [];
-      snapshot.each((pointId, value, quality, reason, sourceTime, receiveTime) => visited.push({ pointId, value, quality, reason, sourceTime, receiveTime }), from, to);
-      return visited;
-    };
-    expect(snapshot.count).toBe(4);
-    expect(read()).toEqual(then);
-    expect(then[0]).toMatchObject({ value: null, quality: 'bad', reason: TIMEOUT });
-    expect(read(1, 3)).toEqual(then.slice(1, 3));
-    expect(read(3, 99)).toEqual(then.slice(3));
-    expect(read(4)).toEqual([]);
-  });
-});

@@ -27,7 +27,6 @@ const TRUE = 2;
 const EMPTY = 3;
 
 const finite = (time: number) => (Number.isNaN(time) ? null : time);
-const readingValue = (kind: number, value: number): LatestValue['value'] => (kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : value);
 
 /** One point whose latest value changed, as arguments: a live view of 10k points polled at 10 Hz makes no object per point. */
 export type LatestChangeVisitor = (pointId: string, value: number | boolean | null, quality: Quality, receiveTime: number) => void;
@@ -154,18 +153,21 @@ export class LatestValues {
       if (!(this.versions[i]! > version)) continue;
       const quality = QUALITIES[this.qualities[i]!];
       if (quality === undefined) continue;
-      visit(this.ids[i]!, readingValue(this.kinds[i]!, this.values[i]!), quality, this.receiveTimes[i]!);
+      const kind = this.kinds[i]!;
+      visit(this.ids[i]!, kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : this.values[i]!, quality, this.receiveTimes[i]!);
     }
     return this.version;
   }
 
-  /** Every point's latest value as it is now, copied: what list() gives, read later or in parts. */
-  snapshot(): LatestSnapshot {
-    return new CopiedLatestValues(this.ids, this.kinds.slice(), this.values.slice(), this.qualities.slice(), new Map(this.reasons), this.sourceTimes.slice(), this.receiveTimes.slice());
+  /** What list() gives, every point in config order, handed to `visit` field by field. */
+  each(visit: LatestValueVisitor): void {
+    for (let i = 0; i < this.ids.length; i += 1)
+      visit(this.ids[i]!, this.valueAt(i), QUALITIES[this.qualities[i]!] ?? null, this.reasons.get(i) ?? null, finite(this.sourceTimes[i]!), finite(this.receiveTimes[i]!));
   }
 
   private valueAt(i: number): LatestValue['value'] {
-    return readingValue(this.kinds[i]!, this.values[i]!);
+    const kind = this.kinds[i]!;
+    return kind === EMPTY ? null : kind === TRUE ? true : kind === FALSE ? false : this.values[i]!;
   }
 
   private at(i: number): LatestValue {
@@ -177,46 +179,5 @@ export class LatestValues {
       sourceTime: finite(this.sourceTimes[i]!),
       receiveTime: finite(this.receiveTimes[i]!),
     };
-  }
-}
-
-/** Every point's latest value at one moment: what list() gave then, read later or in parts. */
-export interface LatestSnapshot {
-  /** The number of points, in config order. */
-  readonly count: number;
-  /** Points `from` (inclusive) to `to` (exclusive, default the last) handed to `visit` field by field, in config order. */
-  each(visit: LatestValueVisitor, from?: number, to?: number): void;
-}
-
-/**
- * LatestValues' arrays copied (~26 bytes a point): an answer written in chunks as its socket takes them (10k points'
- * live fields are ~1.4 MB) still says one moment's values.
- */
-class CopiedLatestValues implements LatestSnapshot {
-  constructor(
-    private readonly ids: readonly string[],
-    private readonly kinds: Uint8Array,
-    private readonly values: Float64Array,
-    private readonly qualities: Uint8Array,
-    private readonly reasons: ReadonlyMap<number, QualityReason>,
-    private readonly sourceTimes: Float64Array,
-    private readonly receiveTimes: Float64Array,
-  ) {}
-
-  get count(): number {
-    return this.ids.length;
-  }
-
-  each(visit: LatestValueVisitor, from = 0, to = this.ids.length): void {
-    const end = Math.min(to, this.ids.length);
-    for (let i = from; i < end; i += 1)
-      visit(
-        this.ids[i]!,
-        readingValue(this.kinds[i]!, this.values[i]!),
-        QUALITIES[this.qualities[i]!] ?? null,
-        this.reasons.get(i) ?? null,
-        finite(this.sourceTimes[i]!),
-        finite(this.receiveTimes[i]!),
-      );
   }
 }

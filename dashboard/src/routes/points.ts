@@ -1,5 +1,5 @@
 /** The configured points with their latest values: what a plant overview opens with before the stream takes over. */
-import { type AgentApi, type LatestSnapshot, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
+import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip, gunzip } from 'node:zlib';
@@ -8,7 +8,6 @@ import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import { chunkStream } from '../regulator/aggregate-page.ts';
 import { definitionsOf, type Indicator, indicatorOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
 import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
@@ -266,72 +265,9 @@ function readingPointIndex(configured: readonly string[]): ReadonlyMap<string, n
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
-/** About what one point takes as JSON (its live fields; all its fields), to size a chunk's buffer. */
+/** About what one point takes as JSON (its live fields; all its fields), to size the answer's buffer. */
 const LIVE_POINT_BYTES = 140;
 const POINT_BYTES = 400;
-/** Points written to the socket at a time: ~140 KB of live fields (~400 KB with the fixed ones) per client in flight, not the whole answer. */
-const POINTS_PER_CHUNK = 1000;
-
-/** The fixed answer's entries where `fields=all` takes its points' openings from. */
-interface Openings {
-  readonly body: FixedBody;
-  readonly identity: Buffer;
-  readonly indexOf: ReadonlyMap<string, number>;
-}
-
-/** The points answer with every field (`openings` from the fixed answer) or the live ones (null), as a stream of chunks (PointsAnswerWriter). */
-export function pointsAnswerBody(latest: LatestSnapshot, outOfService: ReadonlyMap<string, readonly OutOfService[]>, openings: Openings | null): ReadableStream<Uint8Array> {
-  const writer = new PointsAnswerWriter(latest, outOfService, openings);
-  return chunkStream(() => writer.nextChunk());
-}
-
-/**
- * The points answer (`fields=all` or `fields=live`) from one moment's values, written a chunk of points at a time as
- * the socket takes them: built whole it was ~1.4 MB (live) or ~4 MB (all) per client, 20 of them at once when the
- * dashboards open, each held until its socket had taken the last byte.
- */
-class PointsAnswerWriter {
-  private next = 0;
-  private ended = false;
-
-  constructor(
-    private readonly latest: LatestSnapshot,
-    private readonly outOfService: ReadonlyMap<string, readonly OutOfService[]>,
-    private readonly openings: Openings | null,
-  ) {}
-
-  nextChunk(): Uint8Array | undefined {
-    if (this.ended) return undefined;
-    const { latest, openings, outOfService } = this;
-    const from = this.next;
-    const to = Math.min(from + POINTS_PER_CHUNK, latest.count);
-    const chunk = new JsonBytes((to - from) * (openings === null ? LIVE_POINT_BYTES : POINT_BYTES) + 16);
-    if (from === 0) chunk.write('{"points":[');
-    let first = from === 0;
-    latest.each(
-      (pointId, value, quality, reason, sourceTime, receiveTime) => {
-        if (!first) chunk.write(',');
-        first = false;
-        const index = openings?.indexOf.get(pointId);
-        if (openings === null) chunk.write(`{"id":${JSON.stringify(pointId)},`);
-        else if (index === undefined) chunk.write(bareOpeningJson(pointId));
-        else {
-          chunk.writeBytes(openings.body.opening(openings.identity, index));
-          chunk.write(',');
-        }
-        chunk.write(liveJson(outOfService.get(pointId) ?? [], value, quality, reason, sourceTime, receiveTime));
-      },
-      from,
-      to,
-    );
-    this.next = to;
-    if (to >= latest.count) {
-      chunk.write(']}');
-      this.ended = true;
-    }
-    return chunk.bytes();
-  }
-}
 
 export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
@@ -373,12 +309,23 @@ export function registerPointRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const [fixed, outOfService] = await Promise.all([fields === 'all' ? fixedBody(api) : null, outOfServiceByPoint(api)]);
       // The entries of the fixed answer, unzipped, where the openings are: every field's answer has them as they are there.
       const openings = fixed === null ? null : { body: fixed, identity: await fixed.identity(), indexOf: readingPointIndex(config.readingPoints) };
-      const writer = new PointsAnswerWriter(api.latestSnapshot(), outOfService, openings);
-      return c.body(
-        chunkStream(() => writer.nextChunk()),
-        200,
-        JSON_TYPE,
-      ) as never;
+      const answer = new JsonBytes(config.readingPoints.length * (fixed === null ? LIVE_POINT_BYTES : POINT_BYTES));
+      answer.write('{"points":[');
+      let first = true;
+      api.eachLatestValue((pointId, value, quality, reason, sourceTime, receiveTime) => {
+        if (!first) answer.write(',');
+        first = false;
+        const index = openings?.indexOf.get(pointId);
+        if (openings === null) answer.write(`{"id":${JSON.stringify(pointId)},`);
+        else if (index === undefined) answer.write(bareOpeningJson(pointId));
+        else {
+          answer.writeBytes(openings.body.opening(openings.identity, index));
+          answer.write(',');
+        }
+        answer.write(liveJson(outOfService.get(pointId) ?? [], value, quality, reason, sourceTime, receiveTime));
+      });
+      answer.write(']}');
+      return c.body(uncopiedBody(answer.bytes()), 200, JSON_TYPE) as never;
     },
   );
 }
