@@ -100,7 +100,8 @@ async function walkChain(connection: SerialConnection, first: number, headSeq: n
   return verifier.finish(headSeq);
 }
 
-function storedAuditRow(row: SqlRow): StoredAuditRow {
+/** A row of audit_log's columns (ROW_COLUMNS) with its details as the text stored, which the hash covers. */
+export function storedAuditRow(row: SqlRow): StoredAuditRow {
   return {
     seq: num(row.seq),
     time: num(row.t),

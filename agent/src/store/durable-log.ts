@@ -1,5 +1,6 @@
 /** Alarm events and audit rows: validated, numbered, hash-chained, group-committed; a promise resolves only once its row is durable. */
 import { GENESIS_HASH, auditRowHash } from './audit-chain.ts';
+import { storedAuditRow } from './audit-check.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { messageOf, quote } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
@@ -233,17 +234,9 @@ export function alarmEventFromRow(row: SqlRow): AlarmEventRow {
   };
 }
 
+/** A stored audit row as the chain check reads it, its details parsed. */
 export function auditFromRow(row: SqlRow): AuditRow {
-  return {
-    seq: num(row.seq),
-    time: num(row.t),
-    who: String(row.who),
-    action: String(row.action),
-    target: strOrNull(row.target),
-    details: parseDetails(row.details),
-    prevHash: String(row.prev_hash),
-    hash: String(row.hash),
-  };
+  return { ...storedAuditRow(row), details: parseDetails(row.details) };
 }
 
 function parseDetails(text: JS | undefined): Record<string, unknown> | null {
