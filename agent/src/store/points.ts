@@ -89,15 +89,31 @@ export async function loadPoints(connection: SerialConnection, registry: PointRe
   }
 }
 
+/** Points read per statement: the JSON text of all 10k at once took DuckDB +52-60 MiB at its peak, a page ~+14-20. */
+const DEFINITIONS_PER_READ = 1000;
+
 /**
- * Every registered point with its metadata (or those of `pointIds`: a caller of 10k reads them a page at a time), in
- * point_idx order: what a regulator's indicator table is filled from. Read as one JSON text (every number in it is
- * finite: validatePoint), not as node-api's row objects: ~1 MB of heap per 1,000 points instead of ~6 MB, which the
- * 20 dashboards' first loads after a restart read while the points' fixed answer is built.
+ * Every registered point with its metadata (or those of `pointIds`: a caller of 10k names them a page at a time), in
+ * point_idx order: what a regulator's indicator table is filled from. Read as JSON text (every number in it is finite:
+ * validatePoint), not as node-api's row objects: ~1 MB of heap per 1,000 points instead of ~6 MB, which the 20
+ * dashboards' first loads after a restart read while the points' fixed answer is built. All of them are read a page
+ * per statement, so that a threshold change or a link-health pull at 10k points does not lift the agent's RSS by
+ * DuckDB's peak for the whole table. The pages are not one snapshot: the table changes only by registerPoints, which
+ * the one caller that must not race it (a threshold change) runs one at a time with its read.
  */
 export async function readPointDefinitions(connection: SerialConnection, pointIds?: readonly string[]): Promise<StorePointDefinition[]> {
-  if (pointIds?.length === 0) return [];
-  const rows = await connection.jsonRows(`SELECT * FROM points${pointIds === undefined ? '' : ` WHERE point_id IN (${pointIds.map(sqlString).join(', ')})`}`, 'point_idx');
+  if (pointIds !== undefined) return pointIds.length === 0 ? [] : readDefinitionsWhere(connection, `point_id IN (${pointIds.map(sqlString).join(', ')})`);
+  const [bounds] = await connection.rows('SELECT max(point_idx) AS last FROM points');
+  const last = bounds?.last === null || bounds?.last === undefined ? -1 : num(bounds.last);
+  const definitions: StorePointDefinition[] = [];
+  for (let first = 0; first <= last; first += DEFINITIONS_PER_READ) {
+    definitions.push(...(await readDefinitionsWhere(connection, `point_idx >= ${first} AND point_idx < ${first + DEFINITIONS_PER_READ}`)));
+  }
+  return definitions;
+}
+
+async function readDefinitionsWhere(connection: SerialConnection, where: string): Promise<StorePointDefinition[]> {
+  const rows = await connection.jsonRows(`SELECT * FROM points WHERE ${where}`, 'point_idx');
   return rows.map((row) => ({
     pointId: String(row.point_id),
     unit: String(row.unit),

@@ -92,6 +92,13 @@ describe('HazmonStore.reader()', () => {
     expect(await store.reader().pointDefinitions([])).toEqual([]);
   });
 
+  it('reads every point a page of 1,000 at a time: each once, in catalog order', async () => {
+    const store = await openStore();
+    const ids = Array.from({ length: 2_345 }, (_, i) => `P${i}.LEL`);
+    await store.registerPoints(ids.map((id) => point(id)));
+    expect((await store.reader().pointDefinitions()).map((definition) => definition.pointId)).toEqual(ids);
+  });
+
   it('gives each number of a definition back as registered, to the last bit', async () => {
     const store = await openStore();
     const awkward = {
@@ -122,7 +129,8 @@ describe('HazmonStore.reader()', () => {
     expect(await reader.alarmEventsAfter(0)).toEqual([]);
     expect((await reader.readings('T1.LEL', T0, T0 + 1000)).rows).toEqual([]);
     expect(await reader.pointDefinitions()).toHaveLength(2);
-    expect(limitsSet()).toHaveLength(4);
+    // All the points are two reads: their last index, then a page.
+    expect(limitsSet()).toHaveLength(5);
     expect((await store.duckdbMemory()).limitBytes).toBe(40 * 2 ** 20);
   });
 

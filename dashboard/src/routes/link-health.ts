@@ -55,7 +55,11 @@ export function registerLinkHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
       const pointsOf = new Map<string, { pointId: string; pollIntervalMs: number }[]>();
       for (const definition of await api.reader.pointDefinitions()) {
         const device = metadata.get(definition.pointId)?.device;
-        if (device && stored.has(definition.pointId)) pointsOf.set(device, [...(pointsOf.get(device) ?? []), { pointId: definition.pointId, pollIntervalMs: definition.pollIntervalMs }]);
+        if (!device || !stored.has(definition.pointId)) continue;
+        const points = pointsOf.get(device);
+        const point = { pointId: definition.pointId, pollIntervalMs: definition.pollIntervalMs };
+        if (points === undefined) pointsOf.set(device, [point]);
+        else points.push(point);
       }
       const pointIds = [...pointsOf.values()].flat().map((point) => point.pointId);
       if (pointIds.length * ((to - from) / DAY_MS) > MAX_POINT_DAYS) throw new ApiError('HAZMON_API_INVALID', `to: over ${MAX_POINT_DAYS} point-days; ask fewer days at a time`, 'to');
