@@ -5,6 +5,7 @@ import type { AggregateColumns } from '@hazmon/agent';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateCsvBody } from './aggregate-csv.ts';
 import { aggregatePageBody } from './aggregate-page.ts';
 import { CHUNK_BYTES, ChunkPool, type SentResponse } from './chunk-pool.ts';
 import { bodyText } from './page-text.ts';
@@ -67,17 +68,17 @@ const FROM = Date.UTC(2026, 11, 4);
 const POINTS = 1000;
 const MINUTES = 60;
 
-/** An hour of `POINTS` points as the store reads it, values differing with `seed`: ~10.7 MB as rows. */
-function hourColumns(seed: number): AggregateColumns {
-  const length = POINTS * MINUTES;
+/** `intervals` minutes from `from` of `POINTS` points as the store reads them, values differing with `seed`: an hour is ~10.7 MB as rows. */
+function minuteColumns(seed: number, from: number, intervals: number): AggregateColumns {
+  const length = POINTS * intervals;
   const column = (value: (row: number) => number) => Float64Array.from({ length }, (_, row) => value(row));
-  const reading = (row: number) => ((row * 7919 + seed * 104_729) % 100_003) / 7;
+  const reading = (row: number) => ((row * 7919 + from / MINUTE + seed * 104_729) % 100_003) / 7;
   return {
     length,
-    intervals: MINUTES,
+    intervals,
     pointIds: Array.from({ length: POINTS }, (_, point) => `P${seed}-${point}.value`),
-    start: column((row) => FROM + (row % MINUTES) * MINUTE),
-    end: column((row) => FROM + ((row % MINUTES) + 1) * MINUTE),
+    start: column((row) => from + (row % intervals) * MINUTE),
+    end: column((row) => from + ((row % intervals) + 1) * MINUTE),
     min: column((row) => reading(row) - 1),
     avg: column((row) => (reading(row) * 60) / 59),
     max: column((row) => reading(row) + 1),
@@ -90,11 +91,27 @@ function hourColumns(seed: number): AggregateColumns {
 function hourPage(seed: number, chunks?: () => Buffer): ReadableStream<Uint8Array> {
   return aggregatePageBody({
     head: '{"interval":"1m","rows":[',
-    columns: hourColumns(seed),
+    columns: minuteColumns(seed, FROM, MINUTES),
     from: FROM,
     intervalMs: MINUTE,
     pointIdJson: new Map(),
     tail: '],"next":null}',
+    ...(chunks === undefined ? {} : { chunks }),
+  });
+}
+
+/** Two hours of `POINTS` points as the CSV export, each window read after a pause (the writer takes turns of the loop meanwhile): ~14 MB. */
+function twoHoursCsv(seed: number, chunks?: () => Buffer): Promise<ReadableStream<Uint8Array>> {
+  return aggregateCsvBody({
+    pointIds: undefined,
+    pointCount: POINTS,
+    from: FROM,
+    to: FROM + 2 * MINUTES * MINUTE,
+    intervalMs: MINUTE,
+    read: async (window) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return minuteColumns(seed, window.from, (window.to - window.from) / MINUTE);
+    },
     ...(chunks === undefined ? {} : { chunks }),
   });
 }
@@ -129,19 +146,18 @@ describe('an answer written into pooled chunks, sent over a real socket to a slo
 
   beforeAll(async () => {
     const app = new Hono<{ Bindings: HttpBindings }>();
-    app.get('/hour/:seed', (c) => {
-      const chunks = pool.forAnswer(c.env.outgoing);
-      return c.body(
-        hourPage(Number(c.req.param('seed')), () => {
-          const chunk = chunks();
-          memories.add(chunk.buffer);
-          taken++;
-          return chunk;
-        }),
-        200,
-        { 'Content-Type': 'application/json' },
-      );
-    });
+    /** The answer's chunks from the pool, counted. */
+    const counted = (response: SentResponse) => {
+      const chunks = pool.forAnswer(response);
+      return () => {
+        const chunk = chunks();
+        memories.add(chunk.buffer);
+        taken++;
+        return chunk;
+      };
+    };
+    app.get('/hour/:seed', (c) => c.body(hourPage(Number(c.req.param('seed')), counted(c.env.outgoing)), 200, { 'Content-Type': 'application/json' }));
+    app.get('/csv/:seed', async (c) => c.body(await twoHoursCsv(Number(c.req.param('seed')), counted(c.env.outgoing)), 200, { 'Content-Type': 'text/csv' }));
     server = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -159,6 +175,15 @@ describe('an answer written into pooled chunks, sent over a real socket to a slo
     // Three answers of 11 chunks each in a handful of chunks' memory: they were written again.
     expect(taken).toBeGreaterThanOrEqual(33);
     expect(memories.size).toBeLessThanOrEqual(8);
+  });
+
+  it('gets the CSV export of chunks written new, its chunks written while the next window is read', async () => {
+    const expected = (await bodyText(await twoHoursCsv(5))).text;
+    const before = { taken, memories: memories.size };
+    const answer = await slowRead(`${base}/csv/5`);
+    expect(answer === expected).toBe(true);
+    expect(taken - before.taken).toBeGreaterThanOrEqual(13);
+    expect(memories.size - before.memories).toBeLessThanOrEqual(4);
   });
 
   it('gets the bytes of chunks written new when every chunk is written at once, whatever the socket has left to send', async () => {
