@@ -8,11 +8,11 @@
  * chunk to the Node response (`c.env.outgoing`) before it reads the next, except the first two or three, which it holds
  * until it has written the headers and then writes at once. A Node stream counts a write's bytes in `writableLength`
  * (the response's: its own buffer and its socket's) until the write's callback has run, and by then the socket's write
- * request, which held the buffer, is done with it (libuv has handed the bytes to the kernel; TLS has copied them into its
- * encrypted output). So when the writer asks for a chunk while the response's headers are sent and its `writableLength`
- * is 0, every chunk it was handed before has been written and sent: those are free. 'finish' (the end's callback, which
- * runs after every earlier write's) frees all of an answer's chunks for the next answer; after 'close' without 'finish'
- * (the client went away) they are left to the GC.
+ * request, which held the buffer, is done with it (libuv has handed the bytes to the kernel; TLS encrypts them, or
+ * copies what it cannot encrypt yet, as they are written). So when the writer asks for a chunk while the response's
+ * headers are sent and its `writableLength` is 0, every chunk it was handed before has been written and sent: those
+ * are free. 'finish' (the end's callback, which runs after every earlier write's) frees all of an answer's chunks for
+ * the next answer; after 'close' without 'finish' (the client went away) they are left to the GC.
  */
 
 /** The bytes of one chunk: a regulator's last minute of 10k points (~1.5 MB) in two turns of the event loop, the hour of 1k points (~10.7 MB) in 11. */
