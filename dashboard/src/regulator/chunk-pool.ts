@@ -17,7 +17,7 @@
 
 /** The bytes of one chunk: a regulator's last minute of 10k points (~1.5 MB) in two turns of the event loop, the hour of 1k points (~10.7 MB) in 11. */
 export const CHUNK_BYTES = 1024 * 1024;
-/** Free chunks kept between answers: what one answer holds at once (two before its headers, one being sent, one written), and no more (the agent's RSS). */
+/** Free chunks kept between answers: the three an answer holds at once (two before its headers, a third while those are sent) and one more; no more (the agent's RSS). */
 const KEPT_CHUNKS = 4;
 /** Kept this long after the last answer, then left to the GC, so pulls that stopped hold no memory. */
 const KEPT_MS = 30_000;
