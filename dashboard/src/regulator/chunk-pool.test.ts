@@ -59,7 +59,8 @@ describe('ChunkPool', () => {
 
   it('gives a new chunk each time without a Node response (app.request)', () => {
     const take = new ChunkPool().forAnswer(undefined);
-    expect(take() === take()).toBe(false);
+    const first = take();
+    expect(take() === first).toBe(false);
   });
 });
 
