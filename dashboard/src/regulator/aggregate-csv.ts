@@ -10,10 +10,9 @@
  */
 import type { AggregateColumns, AggregatesQuery } from '@hazmon/agent';
 import { MAX_NUMBER_BYTES, viewOf, writeNumber } from '../json-number.ts';
+import { type ChunkSource, newChunk } from './chunk-pool.ts';
 import { copyPiece, copyWritten, WORD_SLACK, type WordPiece, wordPiece } from './word-pieces.ts';
 
-/** The bytes of one chunk the socket is given (~9k rows). */
-const CHUNK_BYTES = 1024 * 1024;
 /**
  * While the next window is read, the event loop gets a turn after this many bytes of a chunk: each of the read's
  * DuckDB chunks (2,048 rows, ~25 a window) comes back in a turn of the loop, and a chunk of 1 MiB written in one go
@@ -90,6 +89,8 @@ export interface AggregateCsvRequest {
   readonly intervalMs: number;
   /** The store's columnar read (StoreReader.aggregateColumns), into the buffers of `reuse`, a window written already. */
   readonly read: (query: AggregatesQuery, reuse: AggregateColumns | undefined) => Promise<AggregateColumns>;
+  /** Where the chunks (of CHUNK_BYTES, ~9k rows) come from (a ChunkPool's, the route's); new ones without. */
+  readonly chunks?: ChunkSource;
 }
 
 /**
@@ -194,7 +195,7 @@ class AggregateCsvWriter {
   }
 
   async nextChunk(): Promise<Uint8Array | undefined> {
-    let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let out = (this.request.chunks ?? newChunk)();
     let view = viewOf(out);
     let at = 0;
     if (!this.headerWritten) {

@@ -6,10 +6,8 @@
  */
 import type { AggregateColumns } from '@hazmon/agent';
 import { MAX_NUMBER_BYTES, viewOf, writeNumber } from '../json-number.ts';
+import { type ChunkSource, newChunk } from './chunk-pool.ts';
 import { copyPiece, WORD_SLACK, type WordPiece, wordPiece } from './word-pieces.ts';
-
-/** The bytes of one chunk: a regulator's last minute of 10k points (~1.5 MB) in two turns of the event loop, the hour of 1k points (~10.7 MB) in 11. */
-export const CHUNK_BYTES = 1024 * 1024;
 
 const utf8 = (text: string) => Buffer.from(text);
 const PIECES = {
@@ -36,6 +34,8 @@ export interface AggregatePage {
   readonly tail: string;
   /** Called with the columns once every row is text (the writer reads them no more): a SpareColumns' give. */
   readonly written?: (columns: AggregateColumns) => void;
+  /** Where the chunks come from (a ChunkPool's, the route's); new ones without. */
+  readonly chunks?: ChunkSource;
 }
 
 /** The page's bytes as a stream of chunks, each written when the socket asks for more. */
@@ -85,7 +85,7 @@ class AggregatePageWriter {
   nextChunk(): Uint8Array | undefined {
     if (this.tailWritten) return undefined;
     const { page } = this;
-    let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let out = (page.chunks ?? newChunk)();
     let view = viewOf(out);
     let at = 0;
     if (!this.headWritten) {

@@ -6,7 +6,8 @@
  */
 import type { AggregateColumns } from '@hazmon/agent';
 import { MAX_NUMBER_BYTES, viewOf } from '../json-number.ts';
-import { CHUNK_BYTES, chunkStream, copy, writeValue } from './aggregate-page.ts';
+import { chunkStream, copy, writeValue } from './aggregate-page.ts';
+import { type ChunkSource, newChunk } from './chunk-pool.ts';
 import { copyWritten, WORD_SLACK } from './word-pieces.ts';
 
 const utf8 = (text: string) => Buffer.from(text);
@@ -30,6 +31,8 @@ export interface AggregateSeriesPage {
   readonly tail: string;
   /** Called with the columns once every value is text (the writer reads them no more): a SpareColumns' give. */
   readonly written?: (columns: AggregateColumns) => void;
+  /** Where the chunks come from (a ChunkPool's, the route's); new ones without. */
+  readonly chunks?: ChunkSource;
 }
 
 /** The page's bytes as a stream of chunks, each written when the socket asks for more. */
@@ -65,7 +68,7 @@ class AggregateSeriesWriter {
   nextChunk(): Uint8Array | undefined {
     if (this.tailWritten) return undefined;
     const { page, figures, pointIds, intervals } = this;
-    let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    let out = (page.chunks ?? newChunk)();
     let view = viewOf(out);
     let at = 0;
     if (!this.headWritten) {

@@ -9,6 +9,7 @@ import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { deviceStates, PLAN_IMAGE_TYPES, siteGrades } from '@hazmon/agent';
+import type { HttpBindings } from '@hono/node-server';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -31,6 +32,7 @@ import {
 import { aggregateCsvBody } from '../regulator/aggregate-csv.ts';
 import { aggregatePageBody } from '../regulator/aggregate-page.ts';
 import { aggregateSeriesBody } from '../regulator/aggregate-series.ts';
+import { ChunkPool } from '../regulator/chunk-pool.ts';
 import { SpareColumns } from '../regulator/spare-columns.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
@@ -93,6 +95,9 @@ function pointIdJsonOf(configured: readonly string[]): Map<string, Buffer> {
 export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   const middleware = allowRegulator(contextOf);
   const spareColumns = new SpareColumns();
+  const chunkPool = new ChunkPool();
+  /** An answer's chunks, written again once its Node response (@hono/node-server's; none through app.request) has sent them. */
+  const chunksOf = (env: Partial<HttpBindings> | undefined) => chunkPool.forAnswer(env?.outgoing);
   app.openapi(
     createRoute({
       ...regulatorRoute('/api/v1/site', 'Enterprise and site identity, areas, the live warning grade per area and site, the major-hazard grade'),
@@ -193,6 +198,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const pointIdJson = pointIdJsonOf(api.config.readingPoints);
       const tail = `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`;
       const interval = JSON.stringify(query.interval);
+      const chunks = chunksOf(c.env);
       const body =
         query.shape === 'series'
           ? aggregateSeriesBody({
@@ -201,8 +207,9 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
               pointIdJson,
               tail,
               written: spareColumns.give,
+              chunks,
             })
-          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, pointIdJson, tail, written: spareColumns.give });
+          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, pointIdJson, tail, written: spareColumns.give, chunks });
       return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
@@ -242,7 +249,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       // those stay the store's COPY.
       if (intervalMs === AGGREGATE_INTERVALS['1m'] && query.format === 'csv') {
         const pointCount = (ids ?? api.config.readingPoints).length;
-        const body = await aggregateCsvBody({ pointIds: ids, pointCount, from, to, intervalMs, read: (window, reuse) => api.reader.aggregateColumns(window, reuse) });
+        const body = await aggregateCsvBody({ pointIds: ids, pointCount, from, to, intervalMs, read: (window, reuse) => api.reader.aggregateColumns(window, reuse), chunks: chunksOf(c.env) });
         return c.body(body, 200, attachment);
       }
       const dir = await mkdtemp(join(tmpdir(), 'hazmon-export-'));
