@@ -1,7 +1,7 @@
 /**
  * The Modbus TCP client of one line's connection: MBAP frames parsed from the socket's reads into buffers the client
- * keeps, up to `maxInFlight` requests out at once, each answer paired with its request by the MBAP transaction id and
- * checked before its bytes are handed on.
+ * keeps, as many requests out at once as the line sends (its `maxInFlight`), each answer paired with its request by
+ * the MBAP transaction id and checked before its bytes are handed on.
  *
  * Why not modbus-serial's client here (it stays for serial lines): it is built around RTU frames, so every TCP answer
  * cost a new frame with a CRC-16 added by our port only for the client to compute it again, an array of every
