@@ -112,9 +112,9 @@ describe('a TCP line with several requests in flight', () => {
         else socket.write(lateIsDue && late ? Buffer.concat([answer(late, 9999), answerOf(frame)]) : answerOf(frame));
       }
     });
-    await openLine({ maxInFlight: 4, timeoutMs: 150 });
+    await openLine({ maxInFlight: 4, timeoutMs: 300 });
     const [unit2, unit3] = [newCounters(), newCounters()];
-    expect(await Promise.all([read(1), read(2, unit2), read(3, unit3)])).toEqual(['ok 100', 'timeout: timeout after 150 ms', 'ok 300']);
+    expect(await Promise.all([read(1), read(2, unit2), read(3, unit3)])).toEqual(['ok 100', 'timeout: timeout after 300 ms', 'ok 300']);
     expect(unit2).toMatchObject({ requests: 1, responses: 0, timeouts: 1, backoffs: 1 });
     lateIsDue = true;
     expect(await read(3, unit3)).toBe('ok 300');
@@ -204,10 +204,10 @@ describe('a TCP line with several requests in flight', () => {
   it('against a server that takes one request per read: the others time out and back off, no answer is misread', async () => {
     // Answers the first frame of each read and ignores the rest, as a server that handles one transaction at a time.
     peer = await startPeer((frames, socket) => socket.write(answerOf(frames[0]!)));
-    await openLine({ maxInFlight: 4, timeoutMs: 150, backoffBaseMs: 5000 });
+    await openLine({ maxInFlight: 4, timeoutMs: 300, backoffBaseMs: 5000 });
     const units = [1, 2, 3, 4].map(() => newCounters());
     const outcomes = await Promise.all(units.map((counters, index) => read(index + 1, counters)));
-    expect(outcomes).toEqual(['ok 100', 'timeout: timeout after 150 ms', 'timeout: timeout after 150 ms', 'timeout: timeout after 150 ms']);
+    expect(outcomes).toEqual(['ok 100', 'timeout: timeout after 300 ms', 'timeout: timeout after 300 ms', 'timeout: timeout after 300 ms']);
     expect(units.map((counters) => counters.backoffs)).toEqual([0, 1, 1, 1]);
     // While they are backed off, their polls fail at once with that reason; unit 1 is still read.
     expect(await Promise.all([read(1), read(2)])).toEqual(['ok 100', 'backoff: unit backed off for 5000 ms after it failed to answer']);
