@@ -252,17 +252,18 @@ export class ModbusLine {
       job.done({ ok: false, code: 'connection', detail: 'line stopped' });
       return;
     }
-    if (job.urgent) this.urgent.push(job);
-    else if (this.maxInFlight > 1) {
-      // The polls due in one turn of the event loop (each device's timer is its own callback) go out in one write.
-      this.queue.push(job);
-      if (!this.pumpScheduled) {
-        this.pumpScheduled = true;
-        setImmediate(this.scheduledPump);
-      }
+    if (job.urgent) {
+      this.urgent.push(job);
+      this.pump();
       return;
-    } else this.queue.push(job);
-    this.pump();
+    }
+    this.queue.push(job);
+    if (this.maxInFlight === 1) this.pump();
+    else if (!this.pumpScheduled) {
+      // The polls due in one turn of the event loop (each device's timer is its own callback) go out in one write.
+      this.pumpScheduled = true;
+      setImmediate(this.scheduledPump);
+    }
   }
 
   private connect(): void {
