@@ -212,6 +212,7 @@ describe('a TCP line with several requests in flight', () => {
     // While they are backed off, their polls fail at once with that reason; unit 1 is still read.
     expect(await Promise.all([read(1), read(2)])).toEqual(['ok 100', 'backoff: unit backed off for 5000 ms after it failed to answer']);
   });
+
   it('reconnects a line on which no unit answers any of the requests out (a half-open connection)', async () => {
     peer = await startPeer();
     await openLine({ maxInFlight: 4, timeoutMs: 100, reconnectBaseMs: 50 });
