@@ -41,6 +41,10 @@
  * file's flags (this tree's bundle, or the baseline bundle, run with that file's Node options and environment): V8 flags
  * against V8 flags; with HAZMON_BENCH_FAST_POLL_MS=1000 the pairs show RSS at 1-s polls. HAZMON_BENCH_UNIT=PATH measures
  * the new side and every other run with that unit file instead of gateway/deploy/hazmon.service.
+ * HAZMON_BENCH_MAX_IN_FLIGHT (default 1) is the plant's lines' `timing.maxInFlight` (Modbus TCP requests a line sends
+ * before their answers come; 8 is one request per device of a line), for the agent and the poller alone alike;
+ * HAZMON_BENCH_BASELINE_MAX_IN_FLIGHT=N alternates too (alone: this tree's bundle on both sides) with the old side's
+ * lines at N, and runs the poller alone at both settings.
  * HAZMON_BENCH_ALTERNATE_ONLY=1 stops after the pairs (no single run, stall run or RSS run: a shorter turn of the
  * machine's bench lock). HAZMON_BENCH_STALL_ONLY=1 runs the pairs at HAZMON_BENCH_STALL_NICE, with no poller baseline and
  * nothing after them, and sums each side's 1-s windows by their largest delay (whole and busy part) over its runs: old
@@ -110,8 +114,11 @@ const SOAK_TRACE_SCRAPE_S = Number(process.env.HAZMON_SOAK_TRACE_SCRAPE_S ?? 1);
 const TRACED_METRICS = ['store_scheduled_reopens_total', 'store_raw_rows_written_total', 'store_queue_depth', 'process_heap_used_bytes'] as const;
 const BASELINE_BUNDLE = process.env.HAZMON_BENCH_BASELINE_BUNDLE;
 const BASELINE_UNIT = process.env.HAZMON_BENCH_BASELINE_UNIT;
+/** Requests in flight on each of the plant's lines, new side and old (`timing.maxInFlight`). */
+const MAX_IN_FLIGHT = inFlightSetting('HAZMON_BENCH_MAX_IN_FLIGHT') ?? 1;
+const BASELINE_MAX_IN_FLIGHT = inFlightSetting('HAZMON_BENCH_BASELINE_MAX_IN_FLIGHT');
 const ROUNDS = Number(process.env.HAZMON_BENCH_ROUNDS ?? 3);
-const ALTERNATING = BASELINE_BUNDLE !== undefined || BASELINE_UNIT !== undefined;
+const ALTERNATING = BASELINE_BUNDLE !== undefined || BASELINE_UNIT !== undefined || BASELINE_MAX_IN_FLIGHT !== undefined;
 /** The pairs at HAZMON_BENCH_STALL_NICE only, without the poller's baseline run, each side's windows summed by bucket. */
 const STALL_ONLY = ALTERNATING && process.env.HAZMON_BENCH_STALL_ONLY === '1';
 const ALTERNATE_ONLY = STALL_ONLY || (ALTERNATING && process.env.HAZMON_BENCH_ALTERNATE_ONLY === '1');
@@ -119,6 +126,14 @@ const PROFILE_OPTIONS = [
   ...(process.env.HAZMON_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAZMON_BENCH_CPU_PROF}`] : []),
   ...(process.env.HAZMON_BENCH_PERF_MAP === '1' ? ['--perf-basic-prof'] : []),
 ];
+
+function inFlightSetting(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 16) throw new Error(`${name} must be an integer 1..16 (got ${JSON.stringify(text)})`);
+  return value;
+}
 
 const HELPER_SOURCE = fileURLToPath(new URL('./agent-bench/measure.ts', import.meta.url));
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
@@ -373,7 +388,13 @@ function printRss(run: AgentRun, baseline: { readonly rssMaxBytes: number }, ind
  * on a store of its own, both at `nice`; prints every run's figures with the load average before it, then the median of
  * the pairs' ratios new / old and each side's stall windows summed by bucket.
  */
-async function alternate(baseline: { readonly bundle: string; readonly unit: UnitSettings }, agentBundle: string, helper: string, configFor: (name: string) => string, nice: number): Promise<void> {
+async function alternate(
+  baseline: { readonly bundle: string; readonly unit: UnitSettings; readonly maxInFlight: number },
+  agentBundle: string,
+  helper: string,
+  configFor: (name: string, maxInFlight: number) => string,
+  nice: number,
+): Promise<void> {
   const perCpu: Record<'old' | 'new', number[]> = { old: [], new: [] };
   const runs: Record<'old' | 'new', AgentRun[]> = { old: [], new: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -381,8 +402,8 @@ async function alternate(baseline: { readonly bundle: string; readonly unit: Uni
       const load = loadavg()[0]!;
       const run =
         which === 'old'
-          ? await runAgent(baseline.bundle, helper, configFor(`${which}-${round}`), MEASURE_S, null, nice, baseline.unit)
-          : await runAgent(agentBundle, helper, configFor(`${which}-${round}`), MEASURE_S, null, nice);
+          ? await runAgent(baseline.bundle, helper, configFor(`${which}-${round}`, baseline.maxInFlight), MEASURE_S, null, nice, baseline.unit)
+          : await runAgent(agentBundle, helper, configFor(`${which}-${round}`, MAX_IN_FLIGHT), MEASURE_S, null, nice);
       runs[which].push(run);
       const storedPerCpu = run.store.inWindow / (run.cpuMs / 1000);
       perCpu[which].push(storedPerCpu);
@@ -422,17 +443,20 @@ try {
         } (the systemd unit's), ` +
         `RSS read from /proc every ${SAMPLE_MS} ms from spawn to exit`,
     );
-    const configFor = (name: string, profiles: string) => {
+    const configFor = (name: string, profiles: string, maxInFlight = MAX_IN_FLIGHT) => {
       const configPath = join(dir, `${name}.yaml`);
       // The web server runs as it does on a gateway, on a free port so a bench never collides with a running dashboard.
-      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles, { sections: 'api: { port: 0 }' }));
+      writeFileSync(configPath, agentConfig(simulator.ports, join(dir, `${name}.duckdb`), profiles, { sections: 'api: { port: 0 }', maxInFlight }));
       return configPath;
+    };
+    const planFor = (name: string, maxInFlight: number) => {
+      const planPath = join(dir, `${name}-poller.json`);
+      writeFileSync(planPath, JSON.stringify(pollerPlan(simulator.ports, maxInFlight)));
+      return planPath;
     };
     const prepare = (pollMs: number, name: string) => {
       const profiles = writeProfiles(dir, pollMs);
-      const planPath = join(dir, `${name}-poller.json`);
-      writeFileSync(planPath, JSON.stringify(pollerPlan(simulator.ports)));
-      return { profiles, configPath: configFor(name, profiles), planPath };
+      return { profiles, configPath: configFor(name, profiles), planPath: planFor(name, MAX_IN_FLIGHT) };
     };
     if (SOAK_MIN !== null) {
       const soak = prepare(SLOW_POLL_MS, 'soak');
@@ -455,13 +479,24 @@ try {
         const baselineUnit = BASELINE_UNIT === undefined ? DEPLOYED_UNIT : unitSettings(BASELINE_UNIT);
         if (STALL_ONLY && !canRaisePriority) throw new Error(`HAZMON_BENCH_STALL_ONLY runs at nice ${STALL_NICE}: raising the priority needs root or CAP_SYS_NICE`);
         const nice = STALL_ONLY ? STALL_NICE : 0;
+        const baselineInFlight = BASELINE_MAX_IN_FLIGHT ?? MAX_IN_FLIGHT;
         console.log(
-          `\nold (${BASELINE_BUNDLE ?? 'this tree'}, \`node ${baselineUnit.nodeOptions.join(' ')}\`) against new (this tree, \`node ${NODE_OPTIONS.join(' ')}\`), alternated at nice ${nice}, every point each ${FAST_POLL_MS} ms:`,
+          `\nold (${BASELINE_BUNDLE ?? 'this tree'}, \`node ${baselineUnit.nodeOptions.join(' ')}\`, ${baselineInFlight} in flight per line) against new (this tree, \`node ${NODE_OPTIONS.join(' ')}\`, ${MAX_IN_FLIGHT} in flight), alternated at nice ${nice}, every point each ${FAST_POLL_MS} ms:`,
         );
-        await alternate({ bundle: BASELINE_BUNDLE ?? agentBundle, unit: baselineUnit }, agentBundle, helperBundle, (name) => configFor(name, fast.profiles), nice);
+        await alternate(
+          { bundle: BASELINE_BUNDLE ?? agentBundle, unit: baselineUnit, maxInFlight: baselineInFlight },
+          agentBundle,
+          helperBundle,
+          (name, maxInFlight) => configFor(name, fast.profiles, maxInFlight),
+          nice,
+        );
+        if (fastBaseline !== null && baselineInFlight !== MAX_IN_FLIGHT) {
+          const oldPoller = await runPoller(helperBundle, planFor('fast-old', baselineInFlight), fast.profiles, MEASURE_S);
+          console.log(`  baseline ModbusPoller alone, ${baselineInFlight} in flight (old side): ${fmt(oldPoller.received / (oldPoller.cpuMs / 1000))} readings per CPU second`);
+        }
       }
       if (ALTERNATE_ONLY || fastBaseline === null) {
-        if (fastBaseline !== null) console.log(`  baseline ModbusPoller alone: ${fmt(fastBaseline.received / (fastBaseline.cpuMs / 1000))} readings per CPU second`);
+        if (fastBaseline !== null) console.log(`  baseline ModbusPoller alone, ${MAX_IN_FLIGHT} in flight: ${fmt(fastBaseline.received / (fastBaseline.cpuMs / 1000))} readings per CPU second`);
       } else {
         const fastAgent = await runAgent(agentBundle, helperBundle, fast.configPath, MEASURE_S, null);
         const stored = perSecond(fastAgent.store.inWindow, fastAgent.windowMs);

@@ -101,10 +101,14 @@ export function writeProfiles(dir: string, pollMs: number): string {
   return profiles;
 }
 
-/** The lines and devices, as the config's sections hold them (JSON is YAML). */
-export function pollerPlan(ports: readonly number[]) {
+/**
+ * The lines and devices, as the config's sections hold them (JSON is YAML); `maxInFlight` above 1 goes into each line's
+ * timing (at 1 the lines carry no timing, so an agent older than the setting reads the same config).
+ */
+export function pollerPlan(ports: readonly number[], maxInFlight = 1) {
+  const timing = maxInFlight > 1 ? { timing: { maxInFlight } } : {};
   return {
-    lines: ports.map((port, line) => ({ id: `line${line + 1}`, kind: 'tcp', host: '127.0.0.1', port })),
+    lines: ports.map((port, line) => ({ id: `line${line + 1}`, kind: 'tcp', host: '127.0.0.1', port, ...timing })),
     devices: Array.from({ length: LINES * DEVICES_PER_LINE }, (_, i) => {
       const line = Math.floor(i / DEVICES_PER_LINE);
       return { id: deviceId(line, i % DEVICES_PER_LINE), profile: 'bench-bank', line: `line${line + 1}`, unitId: (i % DEVICES_PER_LINE) + 1 };
@@ -119,11 +123,13 @@ export interface ConfigExtras {
   readonly points?: readonly string[];
   /** Top-level sections (YAML text), e.g. `users:` and `api:`. */
   readonly sections?: string;
+  /** The plant's lines' `timing.maxInFlight` (default 1). */
+  readonly maxInFlight?: number;
 }
 
 /** The plant's config: every point with hi/hihi limits, the store at `storePath`, a loopback /metrics listener. */
 export function agentConfig(ports: readonly number[], storePath: string, profilesDir: string, extras: ConfigExtras = {}): string {
-  const plan = pollerPlan(ports);
+  const plan = pollerPlan(ports, extras.maxInFlight);
   const points = plantPointIds().map((id) => `  - { id: ${id}, rules: { limits: { hi: 2000, hihi: 4000 }, deadband: 10 } }`);
   const list = (items: readonly object[]) => items.map((item) => `  - ${JSON.stringify(item)}`).join('\n');
   return `site: { id: bench, name: Agent bench }

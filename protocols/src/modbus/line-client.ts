@@ -1,4 +1,7 @@
-/** What a Modbus line drives under it: a client per connection (TCP or serial) that sends one request at a time. */
+/**
+ * What a Modbus line drives under it: a client per connection (TCP or serial). A serial client takes one request at a
+ * time; a TCP client as many as the line sends before their answers come (the MBAP transaction id pairs them).
+ */
 import type { QualityReasonCode } from '../reading.ts';
 
 /** One request: a read (functions 1-4) or a write (5, 6, 15, 16) with its payload. */
@@ -20,16 +23,23 @@ export interface ClientFailure {
 }
 
 /**
- * How a client reports the request it sent, once: its failure, or its answer's register bytes (functions 3 and 4; the
- * client's own buffer, valid during the call only) or bits (1 and 2); a write's answer has neither.
+ * How a client reports each request it was sent, once: its failure, or its answer's register bytes (functions 3 and 4;
+ * the client's own buffer, valid during the call only) or bits (1 and 2); a write's answer has neither. `request` is
+ * the object given to `send`.
  */
-export type ClientAnswered = (failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null) => void;
+export type ClientAnswered = (failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null, request: ClientRequest) => void;
 
 /** One connection of a line; the line makes a new one for every (re)connect. */
 export interface LineClient {
   open(): Promise<void>;
-  /** Sends a request; its outcome comes to the client's ClientAnswered. Call only once the previous one was reported. */
+  /**
+   * Sends a request; its outcome comes to the client's ClientAnswered. A serial client: only once the previous one was
+   * reported; a TCP client: while no more than the line's `maxInFlight` wait.
+   */
   send(request: ClientRequest): void;
+  /** The requests sent until `uncork` go out in one write (TCP; a serial client sends one at a time and ignores it). */
+  cork(): void;
+  uncork(): void;
   close(): Promise<void>;
   destroy(): void;
   /** The connection is gone (closed by the peer, a socket or port error): why. */

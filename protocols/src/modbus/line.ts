@@ -1,6 +1,7 @@
 /**
- * One queue per Modbus line (a TCP connection or a serial port): one request in flight, a timeout on every
- * request, retries, per-slave exponential back-off and reconnection after the connection is lost.
+ * One queue per Modbus line (a TCP connection or a serial port): one request in flight (on TCP up to
+ * `timing.maxInFlight`), a timeout on every request, retries, per-slave exponential back-off and reconnection after the
+ * connection is lost.
  */
 import { z } from 'zod';
 import { messageOf } from '@hazmon/errors';
@@ -46,23 +47,36 @@ export interface LineTiming {
    * request to the same unit and function, it would be taken for that one's answer, with other registers' values.
    */
   readonly quietAfterTimeoutMs: number;
+  /**
+   * TCP only: requests sent before their answers come (default 1, at most MAX_IN_FLIGHT), paired with their answers by
+   * the MBAP transaction id. Only for a server that takes several transactions at once (protocols/profiles/README.md).
+   */
+  readonly maxInFlight: number;
 }
 
-const timingSchema = z
+/** The most requests a TCP line sends before their answers come. */
+const MAX_IN_FLIGHT = 16;
+
+const timingFields = {
+  timeoutMs: z.number().int().min(10).max(60_000),
+  retries: z.number().int().min(0).max(10),
+  backoffBaseMs: z.number().int().min(0),
+  backoffMaxMs: z.number().int().min(0),
+  reconnectBaseMs: z.number().int().min(10),
+  reconnectMaxMs: z.number().int().min(10),
+  quietAfterTimeoutMs: z.number().int().min(0).max(60_000),
+};
+const tcpTimingSchema = z.strictObject({ ...timingFields, maxInFlight: z.number().int().min(1).max(MAX_IN_FLIGHT) }).partial();
+const rtuTimingSchema = z
   .strictObject({
-    timeoutMs: z.number().int().min(10).max(60_000),
-    retries: z.number().int().min(0).max(10),
-    backoffBaseMs: z.number().int().min(0),
-    backoffMaxMs: z.number().int().min(0),
-    reconnectBaseMs: z.number().int().min(10),
-    reconnectMaxMs: z.number().int().min(10),
-    quietAfterTimeoutMs: z.number().int().min(0).max(60_000),
+    ...timingFields,
+    maxInFlight: z.literal(1, { error: 'an RTU line sends one request at a time: RTU frames carry no transaction id to pair answers with (maxInFlight is for Modbus TCP lines)' }),
   })
   .partial();
 
 /** Validates a line entry of a site config (the agent's config loader uses it). */
 export const lineConfigSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ id: z.string().min(1), kind: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535), timing: timingSchema.optional() }),
+  z.strictObject({ id: z.string().min(1), kind: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535), timing: tcpTimingSchema.optional() }),
   z.strictObject({
     id: z.string().min(1),
     kind: z.literal('rtu'),
@@ -71,7 +85,7 @@ export const lineConfigSchema = z.discriminatedUnion('kind', [
     parity: z.enum(['none', 'even', 'odd']).optional(),
     dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
     stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
-    timing: timingSchema.optional(),
+    timing: rtuTimingSchema.optional(),
   }),
 ]);
 
@@ -83,6 +97,7 @@ export const DEFAULT_LINE_TIMING: LineTiming = {
   reconnectBaseMs: 200,
   reconnectMaxMs: 10_000,
   quietAfterTimeoutMs: 100,
+  maxInFlight: 1,
 };
 
 /** Per-device request statistics, for /metrics. */
@@ -90,7 +105,7 @@ export interface ModbusCounters {
   /** Requests put on the wire, retries included. */
   requests: number;
   responses: number;
-  /** Sum over `responses` of the time from sending the request to its answer, ms (retries timed from their own send). */
+  /** Sum over `responses` of the time from sending each request to its answer, ms (retries timed from their own send). */
   responseMs: number;
   timeouts: number;
   exceptions: number;
@@ -153,7 +168,7 @@ interface SlaveHealth {
   periodMs: number;
 }
 
-/** The request on the wire: one object per line, reused by every request. */
+/** A request on the wire; the line's slots are reused by every request. */
 interface InFlight {
   job: LineJob;
   attempt: number;
@@ -163,17 +178,28 @@ interface InFlight {
   quiet: boolean;
 }
 
-/** A serialized Modbus line. Jobs queue in order; urgent jobs (writes, commands) jump the queue. */
+/**
+ * A Modbus line. Jobs queue in order; urgent jobs (writes, commands) jump the queue. Up to `maxInFlight` are on the
+ * wire at once (1 unless a TCP line's timing says more); a pipelined line sends the jobs queued in one turn of the
+ * event loop in one write.
+ */
 export class ModbusLine {
   readonly timing: LineTiming;
+  readonly maxInFlight: number;
   private client: LineClient | null = null;
   private state: 'idle' | 'connecting' | 'open' | 'down' | 'stopped' = 'idle';
   private readonly queue: LineJob[] = [];
   private queueHead = 0;
   private readonly urgent: LineJob[] = [];
-  /** The request on the wire (`flight`), or null. */
-  private inFlight: InFlight | null = null;
-  private flight: InFlight | null = null;
+  /** The requests on the wire, in send order: the first `flightCount` slots. */
+  private readonly flights: InFlight[] = [];
+  private flightCount = 0;
+  /** A pipelined line's pump is waiting for the end of this turn of the event loop (see `enqueue`). */
+  private pumpScheduled = false;
+  private readonly scheduledPump = (): void => {
+    this.pumpScheduled = false;
+    this.pump();
+  };
   private token = 0;
   private reconnectDelay: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -186,6 +212,11 @@ export class ModbusLine {
   private queueWaitsForConnect = true;
   /** Timed-out attempts since the last answer from any unit; a TCP line that hears nothing at all is reconnected. */
   private silentAttempts = 0;
+  /**
+   * The token of the last request sent when the last answer came: a request sent before that and timing out was not
+   * met by silence (a pipelined line heard another unit after sending it) and does not count toward `silentAttempts`.
+   */
+  private heardAfterToken = 0;
   /** Incremented on every successful (re)connect; tests and metrics read it. */
   connects = 0;
 
@@ -194,6 +225,8 @@ export class ModbusLine {
     private readonly now: () => number = Date.now,
   ) {
     this.timing = { ...DEFAULT_LINE_TIMING, ...config.timing };
+    // RTU frames carry no transaction id to pair answers with (the config schema refuses more on an RTU line).
+    this.maxInFlight = config.kind === 'tcp' ? this.timing.maxInFlight : 1;
     this.reconnectDelay = this.timing.reconnectBaseMs;
   }
 
@@ -219,9 +252,18 @@ export class ModbusLine {
       job.done({ ok: false, code: 'connection', detail: 'line stopped' });
       return;
     }
-    if (job.urgent) this.urgent.push(job);
-    else this.queue.push(job);
-    this.pump();
+    if (job.urgent) {
+      this.urgent.push(job);
+      this.pump();
+      return;
+    }
+    this.queue.push(job);
+    if (this.maxInFlight === 1) this.pump();
+    else if (!this.pumpScheduled) {
+      // The polls due in one turn of the event loop (each device's timer is its own callback) go out in one write.
+      this.pumpScheduled = true;
+      setImmediate(this.scheduledPump);
+    }
   }
 
   private connect(): void {
@@ -230,8 +272,8 @@ export class ModbusLine {
     const { timeoutMs } = this.timing;
     const client: LineClient =
       config.kind === 'tcp'
-        ? new ModbusTcpClient({ host: config.host, port: config.port, timeoutMs }, (failure, registers, bits) => this.answered(client, failure, registers, bits))
-        : new SerialClient({ ...config, timeoutMs }, (failure, registers, bits) => this.answered(client, failure, registers, bits));
+        ? new ModbusTcpClient({ host: config.host, port: config.port, timeoutMs }, (failure, registers, bits, request) => this.answered(client, failure, registers, bits, request))
+        : new SerialClient({ ...config, timeoutMs }, (failure, registers, bits, request) => this.answered(client, failure, registers, bits, request));
     this.client = client;
     client.onLost((why) => this.lost(client, why));
     client.open().then(
@@ -265,7 +307,8 @@ export class ModbusLine {
 
   /**
    * A fresh connection for a byte stream out of step. The line was not lost: the other units' queued jobs wait for the
-   * new connection rather than fail as a comms loss; if it cannot be made, that is a loss (see `lost`).
+   * new connection rather than fail as a comms loss; if it cannot be made, that is a loss (see `lost`). Requests still
+   * on the wire fail: their answers were in the stream given up.
    */
   private resynchronise(client: LineClient, why: string): void {
     if (this.client !== client || this.state !== 'open') return;
@@ -275,17 +318,46 @@ export class ModbusLine {
     destroyQuietly(client);
     this.queueWaitsForConnect = true;
     this.connect();
+    const detail = `no answer read: ${why}`;
+    for (const job of this.takeFlights()) {
+      job.counters.connectionErrors += 1;
+      this.finish(job, { ok: false, code: 'connection', detail });
+    }
   }
 
   private failEverything(code: QualityReasonCode, detail: string): void {
-    const flying = this.inFlight;
-    this.inFlight = null;
     const fail = (job: LineJob) => {
       job.counters.connectionErrors += 1;
       this.finish(job, { ok: false, code, detail });
     };
-    if (flying) fail(flying.job);
+    for (const job of this.takeFlights()) fail(job);
     for (let job = this.next(); job; job = this.next()) fail(job);
+  }
+
+  /** Takes every request off the wire, oldest first (before any is failed: a failure's callback may send again). */
+  private takeFlights(): LineJob[] {
+    const jobs: LineJob[] = [];
+    for (let index = 0; index < this.flightCount; index++) jobs.push(this.flights[index]!.job);
+    this.flightCount = 0;
+    return jobs;
+  }
+
+  private flightOf(job: ClientRequest): number {
+    for (let index = 0; index < this.flightCount; index++) if (this.flights[index]!.job === job) return index;
+    return -1;
+  }
+
+  /** Takes the flight at `index` off the wire, keeping the others in send order; its slot goes to the end for reuse. */
+  private land(index: number): InFlight {
+    const flight = this.flights[index]!;
+    for (let at = index + 1; at < this.flightCount; at++) this.flights[at - 1] = this.flights[at]!;
+    this.flightCount -= 1;
+    this.flights[this.flightCount] = flight;
+    return flight;
+  }
+
+  private hasQueued(): boolean {
+    return this.urgent.length > 0 || this.queueHead < this.queue.length;
   }
 
   private next(): LineJob | undefined {
@@ -304,7 +376,9 @@ export class ModbusLine {
   }
 
   private pump(): void {
-    while (this.inFlight === null) {
+    /** The client whose writes this pump gathers into one, once it sends more than one request. */
+    let corked: LineClient | null = null;
+    while (this.flightCount < this.maxInFlight) {
       if (this.state !== 'open') {
         // While the line is down (or reconnecting after a loss) every job fails at once with the reason.
         if (this.state === 'down' || (this.state === 'connecting' && !this.queueWaitsForConnect)) {
@@ -313,10 +387,10 @@ export class ModbusLine {
             this.finish(job, { ok: false, code: 'connection', detail: `line ${this.config.id} down: ${this.lastError}` });
           }
         }
-        return;
+        break;
       }
       const job = this.next();
-      if (!job) return;
+      if (!job) break;
       // Most lines have no unit backed off: no lookup per request then.
       const slave = this.slaves.size === 0 ? undefined : this.slaves.get(job.unitId);
       if (slave && slave.until > this.now() && !job.urgent) {
@@ -325,27 +399,34 @@ export class ModbusLine {
         this.finish(job, { ok: false, code: 'backoff', detail });
         continue;
       }
+      if (corked === null && this.flightCount + 1 < this.maxInFlight && this.hasQueued()) {
+        corked = this.client!;
+        corked.cork();
+      }
       this.send(job, 0);
     }
+    corked?.uncork();
   }
 
   private send(job: LineJob, attempt: number): void {
-    const flight = this.flight ?? { job, attempt, token: 0, sentAt: 0, quiet: false };
-    this.flight = flight;
+    const flight = this.flights[this.flightCount] ?? (this.flights[this.flightCount] = { job, attempt, token: 0, sentAt: 0, quiet: false });
     flight.job = job;
     flight.attempt = attempt;
     flight.token = ++this.token;
     flight.sentAt = this.now();
     flight.quiet = false;
-    this.inFlight = flight;
+    this.flightCount += 1;
     job.counters.requests += 1;
     this.client!.send(job);
   }
 
-  /** What the client reports for the request in flight; a report from a client the line no longer uses is dropped. */
-  private answered(client: LineClient, failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null): void {
-    const flying = this.inFlight;
-    if (this.client !== client || flying === null || flying.quiet) return;
+  /** What the client reports for a request on the wire; a report from a client the line no longer uses is dropped. */
+  private answered(client: LineClient, failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null, request: ClientRequest): void {
+    if (this.client !== client) return;
+    const index = this.flightOf(request);
+    if (index < 0) return;
+    const flying = this.flights[index]!;
+    if (flying.quiet) return;
     if (failure && this.config.kind === 'rtu' && this.timing.quietAfterTimeoutMs > 0 && (failure.code === 'timeout' || failure.code === 'frame')) {
       // The line stays busy (nothing else is sent) until the gap has passed: a late answer arriving meanwhile
       // finds no request waiting and modbus-serial drops it. Settling then goes on as below.
@@ -353,21 +434,23 @@ export class ModbusLine {
       const token = ++this.token;
       flying.token = token;
       setTimeout(() => {
-        if (this.inFlight === flying && flying.token === token) this.settle(failure, null, null);
+        const at = this.flights.indexOf(flying);
+        if (at >= 0 && at < this.flightCount && flying.token === token) this.settle(at, failure, null, null);
       }, this.timing.quietAfterTimeoutMs).unref();
       return;
     }
-    this.settle(failure, registers, bits);
+    this.settle(index, failure, registers, bits);
   }
 
-  private settle(failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null): void {
-    const { job, attempt, sentAt } = this.inFlight!;
-    this.inFlight = null;
+  /** The outcome of the request at `flights[index]`: finish it, retry it or back its unit off, then send what waits. */
+  private settle(index: number, failure: ClientFailure | null, registers: Buffer | null, bits: readonly boolean[] | null): void {
+    const { job, attempt, sentAt, token } = this.land(index);
     if (failure === null) {
       job.counters.responses += 1;
       job.counters.responseMs += this.now() - sentAt;
       if (this.slaves.size > 0) this.slaves.delete(job.unitId);
       this.silentAttempts = 0;
+      this.heardAfterToken = this.token;
       this.finish(job, { ok: true, registers, bits });
       this.pump();
       return;
@@ -375,7 +458,7 @@ export class ModbusLine {
     if (failure.code === 'exception') job.counters.exceptions += 1;
     else if (failure.code === 'timeout') {
       job.counters.timeouts += 1;
-      this.silentAttempts += 1;
+      if (token > this.heardAfterToken) this.silentAttempts += 1;
     } else if (failure.code === 'frame') job.counters.frameErrors += 1;
     else job.counters.connectionErrors += 1;
     if (failure.code === 'frame' && this.config.kind === 'tcp' && this.client) {

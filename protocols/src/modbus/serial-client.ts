@@ -44,9 +44,9 @@ export class SerialClient implements LineClient {
     const { client } = this;
     const { unitId, address, quantity, payload, functionCode } = request;
     const callback: Callback = (error, result) => {
-      if (error) return this.answered(classify(error, this.options.timeoutMs), null, null);
+      if (error) return this.answered(classify(error, this.options.timeoutMs), null, null, request);
       const { data, buffer } = result as { data?: unknown; buffer?: Buffer };
-      this.answered(null, functionCode === 3 || functionCode === 4 ? (buffer ?? null) : null, functionCode === 1 || functionCode === 2 ? (data as boolean[]) : null);
+      this.answered(null, functionCode === 3 || functionCode === 4 ? (buffer ?? null) : null, functionCode === 1 || functionCode === 2 ? (data as boolean[]) : null, request);
     };
     switch (functionCode) {
       case 1:
@@ -66,6 +66,14 @@ export class SerialClient implements LineClient {
       case 16:
         return client.writeFC16(unitId, address, [...(payload as number[])], callback);
     }
+  }
+
+  cork(): void {
+    // One request at a time on a serial line: nothing to gather.
+  }
+
+  uncork(): void {
+    // As cork.
   }
 
   close(): Promise<void> {

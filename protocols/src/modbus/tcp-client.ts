@@ -1,6 +1,7 @@
 /**
  * The Modbus TCP client of one line's connection: MBAP frames parsed from the socket's reads into buffers the client
- * keeps, one timer re-armed per request, and each answer checked before its bytes are handed on.
+ * keeps, as many requests out at once as the line sends (its `maxInFlight`), each answer paired with its request by
+ * the MBAP transaction id and checked before its bytes are handed on.
  *
  * Why not modbus-serial's client here (it stays for serial lines): it is built around RTU frames, so every TCP answer
  * cost a new frame with a CRC-16 added by our port only for the client to compute it again, an array of every
@@ -29,15 +30,22 @@ const MODBUS_PROTOCOL_ID = 0;
 const MIN_LENGTH_FIELD = 2;
 const MAX_LENGTH_FIELD = 254;
 const MAX_FRAME = MBAP_HEADER + MAX_LENGTH_FIELD;
-/** A read's size: several answers' worth, though one request is in flight at a time. */
+/** A read's size: several answers' worth (a pipelined line's answers often come in one read). */
 const READ_BUFFER_BYTES = 4096;
 const EXCEPTION_FLAG = 0x80;
 
 export interface ModbusTcpClientOptions {
   readonly host: string;
   readonly port: number;
-  /** A connect or an answer that has not come within this fails. */
+  /** A connect or an answer that has not come within this fails (each request timed from its own send). */
   readonly timeoutMs: number;
+}
+
+/** A request sent and not yet answered: its transaction id and when it times out (`performance.now()` ms). */
+interface Transaction {
+  request: ClientRequest;
+  id: number;
+  deadline: number;
 }
 
 export class ModbusTcpClient implements LineClient {
@@ -46,9 +54,20 @@ export class ModbusTcpClient implements LineClient {
   /** An answer split over reads is gathered here. */
   private readonly partial = Buffer.allocUnsafe(MAX_FRAME);
   private partialLength = 0;
+  /**
+   * Re-armed (refreshed: no new timer) by a request sent with none waiting: it times out that request. When it fires,
+   * requests sent after it are timed out by their own deadlines, and `followUp` is armed for the oldest left.
+   */
   private readonly timer: NodeJS.Timeout;
-  /** The request waiting for its answer (null: none; an answer then is late and dropped). */
-  private waiting: ClientRequest | null = null;
+  private followUp: NodeJS.Timeout | null = null;
+  /** The transaction the armed timer times out without a look at its deadline. */
+  private armedFor = -1;
+  /**
+   * The requests waiting for their answers, in send order (`waiting[0]` the oldest), `waitingCount` of them; the slots
+   * are reused. An answer to a transaction not here (late, after its timeout) is dropped.
+   */
+  private readonly waiting: Transaction[] = [];
+  private waitingCount = 0;
   private transactionId = 0;
   /** Why the byte stream is out of step (a frame's length no frame has): every request fails with it. */
   private outOfStep: string | null = null;
@@ -80,8 +99,8 @@ export class ModbusTcpClient implements LineClient {
     this.socket.on('error', (error) => {
       this.lastError = error.message;
     });
-    // Re-armed by each request (refresh: no new timer); when it fires with nothing waiting it does nothing.
-    this.timer = setTimeout(() => this.timedOut(), options.timeoutMs);
+    // When it fires with nothing waiting it does nothing.
+    this.timer = setTimeout(this.expire, options.timeoutMs);
   }
 
   onLost(listener: (why: string) => void): void {
@@ -114,6 +133,7 @@ export class ModbusTcpClient implements LineClient {
   close(): Promise<void> {
     this.stopWaiting();
     clearTimeout(this.timer);
+    if (this.followUp !== null) clearTimeout(this.followUp);
     // Closed by the line, not lost: the close that follows is not reported.
     this.connected = false;
     if (this.socket.destroyed) return Promise.resolve();
@@ -126,31 +146,79 @@ export class ModbusTcpClient implements LineClient {
   destroy(): void {
     this.stopWaiting();
     clearTimeout(this.timer);
+    if (this.followUp !== null) clearTimeout(this.followUp);
     this.connected = false;
     this.socket.destroy();
   }
 
+  /** The requests sent next go out in one write, at `uncork`. */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   send(request: ClientRequest): void {
-    if (!this.connected) return this.answered({ code: 'connection', detail: 'Port Not Open' }, null, null);
+    if (!this.connected) return this.answered({ code: 'connection', detail: 'Port Not Open' }, null, null, request);
     this.transactionId = (this.transactionId + 1) & 0xffff;
-    if (this.outOfStep !== null) return this.answered({ code: 'frame', detail: this.outOfStep }, null, null);
+    if (this.outOfStep !== null) return this.answered({ code: 'frame', detail: this.outOfStep }, null, null, request);
     const frame = requestFrame(this.transactionId, request);
-    if (typeof frame === 'string') return this.answered({ code: 'frame', detail: frame }, null, null);
-    this.waiting = request;
-    this.timer.refresh();
+    if (typeof frame === 'string') return this.answered({ code: 'frame', detail: frame }, null, null, request);
+    const slot = this.waiting[this.waitingCount] ?? (this.waiting[this.waitingCount] = { request, id: 0, deadline: 0 });
+    slot.request = request;
+    slot.id = this.transactionId;
+    slot.deadline = performance.now() + this.options.timeoutMs;
+    if (this.waitingCount === 0) {
+      // The timer times out the oldest request; the others are checked against their deadlines when it fires.
+      this.armedFor = this.transactionId;
+      this.timer.refresh();
+    }
+    this.waitingCount += 1;
     // socket.write keeps the buffer until it is sent: each request has its own (a few bytes).
     this.socket.write(frame);
   }
 
   private stopWaiting(): void {
-    this.waiting = null;
+    this.waitingCount = 0;
+    this.armedFor = -1;
   }
 
-  private timedOut(): void {
-    if (this.waiting === null) return;
-    this.waiting = null;
-    this.answered({ code: 'timeout', detail: `timeout after ${this.options.timeoutMs} ms` }, null, null);
+  /** Takes the request at `index` off the waiting list, keeping the others in send order; returns it. */
+  private takeWaiting(index: number): ClientRequest {
+    const slot = this.waiting[index]!;
+    for (let at = index + 1; at < this.waitingCount; at++) this.waiting[at - 1] = this.waiting[at]!;
+    this.waitingCount -= 1;
+    this.waiting[this.waitingCount] = slot;
+    if (this.waitingCount === 0 && this.followUp !== null) {
+      clearTimeout(this.followUp);
+      this.followUp = null;
+    }
+    return slot.request;
   }
+
+  /** Times out the request the timer was armed for and every other whose deadline has passed; arms `followUp` for the next. */
+  private readonly expire = (): void => {
+    if (this.followUp !== null) clearTimeout(this.followUp);
+    this.followUp = null;
+    const armed = this.armedFor;
+    let now = -1;
+    while (this.waitingCount > 0) {
+      const oldest = this.waiting[0]!;
+      if (oldest.id !== armed) {
+        now = now < 0 ? performance.now() : now;
+        // Timers fire on the loop's whole-ms clock: a deadline within the millisecond is due.
+        if (oldest.deadline > now + 1) break;
+      }
+      this.answered({ code: 'timeout', detail: `timeout after ${this.options.timeoutMs} ms` }, null, null, this.takeWaiting(0));
+    }
+    // A request sent with none waiting (a retry, during the reports above) has the timer armed for it already.
+    if (this.waitingCount === 0 || !this.connected || this.waiting[0]!.id === this.armedFor) return;
+    const next = this.waiting[0]!;
+    this.armedFor = next.id;
+    this.followUp = setTimeout(this.expire, Math.max(1, Math.ceil(next.deadline - performance.now())));
+  };
 
   private onRead(buffer: Buffer, length: number): void {
     if (this.outOfStep !== null) return;
@@ -210,59 +278,60 @@ export class ModbusTcpClient implements LineClient {
     const protocolId = bytes.readUInt16BE(at + 2);
     const lengthField = bytes.readUInt16BE(at + 4);
     if (!lengthFieldFits(lengthField)) {
-      // Nothing says where the next frame starts: nothing more is read, and the request now or next fails with this
-      // frame error, on which the line reconnects.
+      // Nothing says where the next frame starts: nothing more is read, and the requests waiting now or sent next fail
+      // with this frame error, on which the line reconnects.
       this.partialLength = 0;
       this.outOfStep = `frame refused: MBAP length ${lengthField} is outside ${MIN_LENGTH_FIELD}..${MAX_LENGTH_FIELD} (transaction ${transactionId})`;
-      this.fail('frame', this.outOfStep);
+      this.failAll('frame', this.outOfStep);
       return false;
     }
-    const job = this.waiting;
-    if (job === null || transactionId !== this.transactionId) return true;
+    const index = this.waitingIndexOf(transactionId);
+    if (index < 0) return true;
+    const job = this.takeWaiting(index);
     if (protocolId !== MODBUS_PROTOCOL_ID) {
-      this.fail('frame', `frame refused: MBAP protocol id ${protocolId}, not Modbus (0), in the answer to transaction ${transactionId}`);
+      this.answered({ code: 'frame', detail: `frame refused: MBAP protocol id ${protocolId}, not Modbus (0), in the answer to transaction ${transactionId}` }, null, null, job);
       return true;
     }
     const unitId = bytes[at + MBAP_HEADER]!;
     const functionCode = bytes[at + MBAP_HEADER + 1]!;
     const pduLength = frameLength - MBAP_HEADER - 1;
-    if (unitId !== job.unitId) return this.failed(`answer from unit ${unitId}, expected unit ${job.unitId}`);
+    if (unitId !== job.unitId) return this.failed(job, `answer from unit ${unitId}, expected unit ${job.unitId}`);
     if (functionCode === (EXCEPTION_FLAG | job.functionCode) && pduLength === 2) {
-      const code = bytes[at + MBAP_HEADER + 2]!;
-      this.stopWaiting();
-      this.answered(exceptionFailure(code), null, null);
+      this.answered(exceptionFailure(bytes[at + MBAP_HEADER + 2]!), null, null, job);
       return true;
     }
-    if (functionCode !== job.functionCode) return this.failed(`answer with function ${functionCode}, expected ${job.functionCode}`);
+    if (functionCode !== job.functionCode) return this.failed(job, `answer with function ${functionCode}, expected ${job.functionCode}`);
     const expected = answerLength(job);
-    if (pduLength !== expected) return this.failed(`answer of ${pduLength} bytes after the unit id, expected ${expected}`);
+    if (pduLength !== expected) return this.failed(job, `answer of ${pduLength} bytes after the unit id, expected ${expected}`);
     const data = at + MBAP_HEADER + 3;
     if (job.functionCode === 3 || job.functionCode === 4) {
-      if (bytes[data - 1] !== job.quantity * 2) return this.failed(`byte count ${bytes[data - 1]}, expected ${job.quantity * 2}`);
-      this.stopWaiting();
-      this.answered(null, bytes.subarray(data, data + job.quantity * 2), null);
+      if (bytes[data - 1] !== job.quantity * 2) return this.failed(job, `byte count ${bytes[data - 1]}, expected ${job.quantity * 2}`);
+      this.answered(null, bytes.subarray(data, data + job.quantity * 2), null, job);
     } else if (job.functionCode === 1 || job.functionCode === 2) {
       const bits: boolean[] = [];
       for (let bit = 0; bit < job.quantity; bit++) bits.push(((bytes[data + (bit >> 3)]! >> (bit & 7)) & 1) === 1);
-      this.stopWaiting();
-      this.answered(null, null, bits);
+      this.answered(null, null, bits, job);
     } else {
-      this.stopWaiting();
-      this.answered(null, null, null);
+      this.answered(null, null, null, job);
     }
     return true;
   }
 
-  /** The request in flight got a wrong answer: a frame error (the stream is still in step). */
-  private failed(detail: string): true {
-    this.fail('frame', `unexpected answer: ${detail}`);
+  /** Where the request of `transactionId` waits, or -1 (not sent on this connection, or already reported). */
+  private waitingIndexOf(transactionId: number): number {
+    for (let index = 0; index < this.waitingCount; index++) if (this.waiting[index]!.id === transactionId) return index;
+    return -1;
+  }
+
+  /** A request got a wrong answer: a frame error (the stream is still in step). */
+  private failed(request: ClientRequest, detail: string): true {
+    this.answered({ code: 'frame', detail: `unexpected answer: ${detail}` }, null, null, request);
     return true;
   }
 
-  private fail(code: ClientFailure['code'], detail: string): void {
-    if (this.waiting === null) return;
-    this.stopWaiting();
-    this.answered({ code, detail }, null, null);
+  /** Every waiting request fails with the same reason, oldest first. */
+  private failAll(code: ClientFailure['code'], detail: string): void {
+    while (this.waitingCount > 0) this.answered({ code, detail }, null, null, this.takeWaiting(0));
   }
 }
 

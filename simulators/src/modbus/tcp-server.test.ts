@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { waitFor } from '@hazmon/test-support';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RegisterBank } from '../devices/register-bank.ts';
 import { tcpFixtures } from '../test-support.ts';
 
@@ -87,6 +87,34 @@ describe('Modbus TCP server', () => {
     expect((await first.readHoldingRegisters(0, 1)).data).toEqual([11]);
     expect((await second.readHoldingRegisters(0, 1)).data).toEqual([7]);
     await expect(unknown.readHoldingRegisters(0, 1)).rejects.toMatchObject({ name: 'TransactionTimedOutError' });
+  });
+
+  it('answers the frames of one chunk (a pipelining client) each with its transaction id, in one write', async () => {
+    const other = new RegisterBank('other', { points: [{ name: 'x', table: 'holding', address: 0, type: 'uint16', value: 7 }] });
+    const fixture = await tcp.serve({ 1: bank(), 2: other });
+    const read = (transactionId: number, unitId: number, address: number) => [transactionId >> 8, transactionId & 0xff, 0, 0, 0, 6, unitId, 3, 0, address, 0, 1];
+    const chunks: Buffer[] = [];
+    // Node hands a corked socket's writes to `_writev` together; a socket writing as it goes calls `_write` first.
+    const internals = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    const single = vi.spyOn(internals, '_write');
+    const gathered = vi.spyOn(internals, '_writev');
+    const socket = net.connect({ host: '127.0.0.1', port: fixture.server.port }, () => {
+      socket.write(Buffer.from([...read(0x101, 1, 0), ...read(0x102, 2, 0), ...read(0x103, 1, 1)]));
+    });
+    socket.on('data', (data: Buffer) => chunks.push(data));
+    await waitFor('three answers', () => Buffer.concat(chunks).length >= 3 * 11);
+    socket.destroy();
+    const writes = { single: single.mock.calls.length, gathered: gathered.mock.calls.map(([each]) => (each as unknown[]).length) };
+    single.mockRestore();
+    gathered.mockRestore();
+    const answers = Buffer.concat(chunks);
+    expect([0, 11, 22].map((at) => [answers.readUInt16BE(at), answers[at + 6], answers.readUInt16BE(at + 9)])).toEqual([
+      [0x101, 1, 11],
+      [0x102, 2, 7],
+      [0x103, 1, 22],
+    ]);
+    // The client's one request write, then the server's three answers in one.
+    expect(writes).toEqual({ single: 1, gathered: [3] });
   });
 
   it('counts requests per unit, function code, address and quantity, and resets', async () => {

@@ -71,6 +71,8 @@ function serveConnection(socket: net.Socket, units: ModbusUnitHost): void {
     pendingLength += chunk.length;
 
     let offset = 0;
+    // The answers to the frames of one chunk (a pipelining client's requests) go out in one write, as they are made.
+    let corked = false;
     while (pendingLength - offset >= MBAP_LENGTH) {
       const protocolId = pending.readUInt16BE(offset + 2);
       const length = pending.readUInt16BE(offset + 4);
@@ -98,8 +100,13 @@ function serveConnection(socket: net.Socket, units: ModbusUnitHost): void {
       response.writeUInt16BE(outcome.action === ResponseAction.RespondGarbled ? lengthField - 2 : lengthField, 4);
       response[6] = unitId;
       scratch.copy(response, MBAP_LENGTH, MBAP_LENGTH, MBAP_LENGTH + outcome.length);
+      if (!corked && pendingLength - offset >= MBAP_LENGTH) {
+        corked = true;
+        socket.cork();
+      }
       socket.write(outcome.action === ResponseAction.RespondTruncated ? response.subarray(0, response.length - TRUNCATED_BYTES) : response);
     }
+    if (corked) socket.uncork();
     pending.copyWithin(0, offset, pendingLength);
     pendingLength -= offset;
   });
