@@ -69,9 +69,11 @@ class BigIntCache {
  * Rows appended (and moved into the transaction by the appender's flush) per turn of the event loop: a commit's 16-18k
  * rows in one turn held the loop 10-46 ms on the loaded machine. Each appender flush has a cost of its own: with one per
  * 2,048-row chunk the agent did 0.83x the readings per CPU second of the synchronous commit (4 alternated pairs,
- * 0.72-0.91), with one per 8,192 rows 0.94x (0.87-0.99; bench/RESULTS.md).
+ * 0.72-0.91), with one per 8,192 rows 0.94x (0.87-0.99). Each flush is an INSERT of its own (~0.34 ms): 16,384 rows a
+ * turn took ~10 % off the store's CPU per row alone and was 1.00-1.11x end to end in 4 pairs, the stall not worse;
+ * 30,720 (two flushes a row group) lengthened the loop's delays (bench/RESULTS.md, sessions 19 and 20).
  */
-const ROWS_PER_TURN = 4 * CHUNK_ROWS;
+const ROWS_PER_TURN = 8 * CHUNK_ROWS;
 
 export interface FlushResult {
   readonly rows: number;
