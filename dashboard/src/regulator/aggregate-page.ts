@@ -5,6 +5,7 @@
  * comes, the bucket starts, counts and completeness per page); numbers by writeNumber.
  */
 import type { AggregateColumns } from '@hazmon/agent';
+import { standsForItself } from '../json-bytes.ts';
 import { MAX_NUMBER_BYTES, viewOf, writeNumber } from '../json-number.ts';
 import { type ChunkSource, newChunk } from './chunk-pool.ts';
 import { copyPiece, WORD_SLACK, type WordPiece, wordPiece } from './word-pieces.ts';
@@ -18,7 +19,6 @@ const PIECES = {
 };
 const NULL = utf8('null');
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 /** A row's bytes beyond its point id, bucket start and end pieces, at most: three keys, three numbers and a word copy's slack. */
 const ROW_BYTES_BEYOND_PIECES = 26 + 3 * MAX_NUMBER_BYTES + WORD_SLACK;
 
@@ -170,15 +170,15 @@ export class PointIdJson {
   length = 0;
 
   encode(pointId: string): void {
-    // Printable ASCII but the quote and the backslash is its own JSON text: copied as it is read (no string made, no
-    // call out of JavaScript: 10k ids a regulator's pull of the last minute); anything else as JSON.stringify writes it.
+    // Text that stands for itself (printable ASCII but the quote and the backslash) is copied as it is read: no string
+    // made, no call out of JavaScript, 10k ids a regulator's pull of the last minute; anything else as JSON.stringify writes it.
     if (pointId.length + 2 <= this.bytes.length) {
       const { bytes } = this;
       bytes[0] = QUOTE;
       let i = 0;
       for (; i < pointId.length; i++) {
         const code = pointId.charCodeAt(i);
-        if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) break;
+        if (!standsForItself(code)) break;
         bytes[i + 1] = code;
       }
       if (i === pointId.length) {
