@@ -159,13 +159,8 @@ class FixedBody {
 const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
 /** The text handed to gzip at a time while the fixed answer is built: the whole answer (~4 MB at 10k points) is never one string or one buffer. */
 const FIXED_CHUNK_CHARS = 64 * 1024;
-/**
- * Point definitions read from the store at a time while it is built: 10k of DuckDB's row objects at once were the 20
- * first loads' peak (~20 MB of heap). 250, not 1,000: a page's definitions, parsed and mapped, outlive the young
- * generation's scavenges while the page is written, and DuckDB's pages of a read are flushed after it (wt-rss7: the
- * build's rise +4.9-5.9 MiB at 250 against +7.7-11.7 at 1,000, in process).
- */
-const DEFINITIONS_PAGE = 250;
+/** Point definitions read from the store at a time while it is built: 10k of DuckDB's row objects at once were the 20 first loads' peak (~20 MB of heap). */
+const DEFINITIONS_PAGE = 1000;
 
 /** Per config, the whole `fields=fixed` answer built and gzipped once: every dashboard loads it when it connects (20 at once after a restart). */
 function fixedBody(api: AgentApi): Promise<FixedBody> {
