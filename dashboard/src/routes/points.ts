@@ -197,10 +197,8 @@ async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<Fixe
       for (const [k, id] of ids.entries()) {
         const i = page + k;
         const definition = definitions.get(id);
-        // The entry as JSON.stringify writes it, not its opening (openingJson) closed again: two strings less a point, of
-        // what a page of the build allocates while its definitions are alive (they outlive scavenges and are promoted).
-        const fields = JSON.stringify(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
-        const entry = i === 0 ? fields : `,${fields}`;
+        const opening = openingJson(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
+        const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
         entryStarts[i] = at + (i === 0 ? 0 : 1);
         at += Buffer.byteLength(entry);
         chunk += entry;
