@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonBytes } from './json-bytes.ts';
+import { JsonBytes, jsonString } from './json-bytes.ts';
 
 describe('JsonBytes', () => {
   it('keeps every piece in order as it grows past its first size, ASCII and other UTF-8 alike, text and bytes mixed', () => {
@@ -18,5 +19,17 @@ describe('JsonBytes', () => {
     answer.clear();
     answer.write('[1]');
     expect(Buffer.from(answer.bytes()).toString('utf8')).toBe('[1]');
+  });
+});
+
+describe('jsonString', () => {
+  it('writes what JSON.stringify writes for any string: quotes, backslashes, controls, DEL, non-ASCII and lone surrogates', () => {
+    const anyText = fc.oneof(fc.string({ unit: 'binary' }), fc.string(), fc.constantFrom('', 'B1-1.p1', 'tank "3" level', 'a\\b', '\u007f', '\u001f', '气体', '\ud800'));
+    fc.assert(
+      fc.property(anyText, (text) => {
+        expect(jsonString(text)).toBe(JSON.stringify(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -89,7 +89,7 @@ export interface AggregateCsvRequest {
   readonly intervalMs: number;
   /** The store's columnar read (StoreReader.aggregateColumns), into the buffers of `reuse`, a window written already. */
   readonly read: (query: AggregatesQuery, reuse: AggregateColumns | undefined) => Promise<AggregateColumns>;
-  /** Where the chunks (of CHUNK_BYTES, ~9k rows) come from (a ChunkPool's, the route's); new ones without. */
+  /** Where the chunks (of CHUNK_BYTES, ~2k rows) come from (a ChunkPool's, the route's); new ones without. */
   readonly chunks?: ChunkSource;
 }
 

@@ -1,10 +1,11 @@
 /**
  * A page of `GET /api/v1/aggregates` as JSON bytes, written from the store's columns in chunks as the socket takes
  * them: a page of 60k rows is ~10 MB, which as one buffer was written whole before its first byte was sent and held
- * whole until the last. No JS string or object per row or value; what recurs is encoded once (the point ids per
- * config, the bucket starts, counts and completeness per page); numbers by writeNumber.
+ * whole until the last. No JS string or object per row or value; what recurs is encoded once (each point's id as it
+ * comes, the bucket starts, counts and completeness per page); numbers by writeNumber.
  */
 import type { AggregateColumns } from '@hazmon/agent';
+import { standsForItself } from '../json-bytes.ts';
 import { MAX_NUMBER_BYTES, viewOf, writeNumber } from '../json-number.ts';
 import { type ChunkSource, newChunk } from './chunk-pool.ts';
 import { copyPiece, WORD_SLACK, type WordPiece, wordPiece } from './word-pieces.ts';
@@ -17,6 +18,7 @@ const PIECES = {
   max: wordPiece(utf8(',"max":')),
 };
 const NULL = utf8('null');
+const QUOTE = 0x22;
 /** A row's bytes beyond its point id, bucket start and end pieces, at most: three keys, three numbers and a word copy's slack. */
 const ROW_BYTES_BEYOND_PIECES = 26 + 3 * MAX_NUMBER_BYTES + WORD_SLACK;
 
@@ -28,8 +30,6 @@ export interface AggregatePage {
   /** The start of the page's first interval and the interval: each row's start is one of from + i * intervalMs. */
   readonly from: number;
   readonly intervalMs: number;
-  /** Each configured point id as its JSON string, encoded. */
-  readonly pointIdJson: ReadonlyMap<string, Uint8Array>;
   /** The text after the rows, e.g. `],"next":null}`. */
   readonly tail: string;
   /** Called with the columns once every row is text (the writer reads them no more): a SpareColumns' give. */
@@ -72,7 +72,7 @@ class AggregatePageWriter {
   private readonly rowEnds = new Map<number, Map<number, WordPiece>>();
   private lastPointId: string | undefined;
   /** The last row's point id as its JSON string (rows come by point). */
-  private pointIdJson: Uint8Array = NULL;
+  private readonly pointIdJson = new PointIdJson();
   private lastCount = Number.NaN;
   private lastCompleteness = Number.NaN;
   private rowEnd: WordPiece = PIECES.first;
@@ -100,7 +100,7 @@ class AggregatePageWriter {
         const pointId = pointIds[(row / intervals) | 0]!;
         if (pointId !== this.lastPointId) {
           this.lastPointId = pointId;
-          this.pointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
+          this.pointIdJson.encode(pointId);
         }
         if (count[row] !== this.lastCount || completeness[row] !== this.lastCompleteness) {
           this.lastCount = count[row]!;
@@ -117,7 +117,7 @@ class AggregatePageWriter {
         }
         // The first row has no comma before it.
         at = copyPiece(view, at, row === 0 ? PIECES.first : PIECES.next);
-        at = copy(out, at, this.pointIdJson);
+        at = this.pointIdJson.copyTo(out, at);
         at = copyPiece(view, at, startPiece);
         at = writeValue(out, view, at, min[row]!);
         at = copyPiece(view, at, PIECES.avg);
@@ -158,6 +158,47 @@ class AggregatePageWriter {
 /** A number, or null for NaN (the store's columns' null); `view` is a DataView of `out` (viewOf). */
 export function writeValue(out: Uint8Array, view: DataView, at: number, value: number): number {
   return Number.isNaN(value) ? copy(out, at, NULL) : writeNumber(out, view, at, value);
+}
+
+/**
+ * A point id's JSON string, encoded into a buffer of the writer's own and written over for the next point: no Buffer
+ * per point id, neither per page (10k a page outlived the young generation) nor per config (10k kept, ~2 MB of heap for
+ * as long as the config, beside the agent's RSS target).
+ */
+export class PointIdJson {
+  private bytes = Buffer.allocUnsafe(256);
+  length = 0;
+
+  encode(pointId: string): void {
+    // Text that stands for itself (printable ASCII but the quote and the backslash) is copied as it is read: no string
+    // made, no call out of JavaScript, 10k ids a regulator's pull of the last minute; anything else as JSON.stringify writes it.
+    if (pointId.length + 2 <= this.bytes.length) {
+      const { bytes } = this;
+      bytes[0] = QUOTE;
+      let i = 0;
+      for (; i < pointId.length; i++) {
+        const code = pointId.charCodeAt(i);
+        if (!standsForItself(code)) break;
+        bytes[i + 1] = code;
+      }
+      if (i === pointId.length) {
+        bytes[i + 1] = QUOTE;
+        this.length = i + 2;
+        return;
+      }
+    }
+    const json = JSON.stringify(pointId);
+    // UTF-16 code units to UTF-8: at most 3 bytes each.
+    if (json.length * 3 > this.bytes.length) this.bytes = Buffer.allocUnsafe(json.length * 3);
+    this.length = this.bytes.write(json, 0, 'utf8');
+  }
+
+  /** The encoded id into `out` at `at`; returns the index after it. */
+  copyTo(out: Uint8Array, at: number): number {
+    const { bytes, length } = this;
+    for (let i = 0; i < length; i++) out[at + i] = bytes[i]!;
+    return at + length;
+  }
 }
 
 /** Short pieces byte by byte: cheaper than TypedArray.set's call for a few dozen bytes. */

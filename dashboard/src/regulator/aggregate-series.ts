@@ -6,7 +6,7 @@
  */
 import type { AggregateColumns } from '@hazmon/agent';
 import { MAX_NUMBER_BYTES, viewOf } from '../json-number.ts';
-import { chunkStream, copy, writeValue } from './aggregate-page.ts';
+import { chunkStream, copy, PointIdJson, writeValue } from './aggregate-page.ts';
 import { type ChunkSource, newChunk } from './chunk-pool.ts';
 import { copyWritten, WORD_SLACK } from './word-pieces.ts';
 
@@ -25,8 +25,6 @@ export interface AggregateSeriesPage {
   readonly head: string;
   /** The rows, by point then start (`intervals` of them per point); absent for a page without points. */
   readonly columns: AggregateColumns | undefined;
-  /** Each configured point id as its JSON string, encoded. */
-  readonly pointIdJson: ReadonlyMap<string, Uint8Array>;
   /** The text after the series, e.g. `],"next":null}`. */
   readonly tail: string;
   /** Called with the columns once every value is text (the writer reads them no more): a SpareColumns' give. */
@@ -56,6 +54,8 @@ class AggregateSeriesWriter {
   private figures: readonly Float64Array[];
   private readonly pointIds: readonly string[];
   private readonly intervals: number;
+  /** The point being written's id as its JSON string. */
+  private readonly pointIdJson = new PointIdJson();
 
   constructor(private readonly page: AggregateSeriesPage) {
     const columns = page.columns;
@@ -67,7 +67,7 @@ class AggregateSeriesWriter {
 
   nextChunk(): Uint8Array | undefined {
     if (this.tailWritten) return undefined;
-    const { page, figures, pointIds, intervals } = this;
+    const { page, figures, pointIds, intervals, pointIdJson } = this;
     let out = (page.chunks ?? newChunk)();
     let view = viewOf(out);
     let at = 0;
@@ -84,7 +84,7 @@ class AggregateSeriesWriter {
     points: for (; point < pointIds.length; point++, figure = 0, bucket = 0) {
       if (figure === 0 && bucket === 0) {
         const pointId = pointIds[point]!;
-        const pointIdJson = page.pointIdJson.get(pointId) ?? utf8(JSON.stringify(pointId));
+        pointIdJson.encode(pointId);
         // The opening and the first value in one chunk: figure 0, bucket 0 then means the opening is still to write.
         const openingBytes = 1 + SERIES_OPENING.length + pointIdJson.length + VALUE_ROOM;
         if (at + openingBytes > out.length) {
@@ -95,7 +95,7 @@ class AggregateSeriesWriter {
         }
         if (point > 0) out[at++] = COMMA;
         at = copy(out, at, SERIES_OPENING);
-        at = copy(out, at, pointIdJson);
+        at = pointIdJson.copyTo(out, at);
       }
       const first = point * intervals;
       for (; figure < figures.length; figure++, bucket = 0) {

@@ -95,7 +95,6 @@ function hourPage(seed: number, chunks?: () => Buffer): ReadableStream<Uint8Arra
     columns: minuteColumns(seed, FROM, MINUTES),
     from: FROM,
     intervalMs: MINUTE,
-    pointIdJson: new Map(),
     tail: '],"next":null}',
     ...(chunks === undefined ? {} : { chunks }),
   });
@@ -173,7 +172,7 @@ describe('an answer written into pooled chunks, sent over a real socket to a slo
     expect(atOnce[0] === expected[0]).toBe(true);
     expect(atOnce[1] === expected[1]).toBe(true);
     expect(after === expected[2]).toBe(true);
-    // Three answers of 11 chunks each in a handful of chunks' memory: they were written again.
+    // Three answers of 10.7 MB each in a handful of chunks' memory: they were written again.
     expect(taken).toBeGreaterThanOrEqual(33);
     expect(memories.size).toBeLessThanOrEqual(8);
   });

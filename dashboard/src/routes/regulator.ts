@@ -83,15 +83,6 @@ function pointIds(text: string | undefined, configured: readonly string[]): stri
   return ids;
 }
 
-/** Per config's list of reading points: each point id quoted and encoded once, not once per page (10k Buffers a page that outlived the young generation). */
-const pointIdJsonByConfigured = new WeakMap<readonly string[], Map<string, Buffer>>();
-
-function pointIdJsonOf(configured: readonly string[]): Map<string, Buffer> {
-  let json = pointIdJsonByConfigured.get(configured);
-  if (json === undefined) pointIdJsonByConfigured.set(configured, (json = new Map(configured.map((id) => [id, Buffer.from(JSON.stringify(id))]))));
-  return json;
-}
-
 export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   const middleware = allowRegulator(contextOf);
   const spareColumns = new SpareColumns();
@@ -195,7 +186,6 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
       const columns = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs }, spareColumns.take());
-      const pointIdJson = pointIdJsonOf(api.config.readingPoints);
       const tail = `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`;
       const interval = JSON.stringify(query.interval);
       const chunks = chunksOf(c.env);
@@ -204,12 +194,11 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
           ? aggregateSeriesBody({
               head: `{"interval":${interval},"from":"${new Date(from).toISOString()}","to":"${new Date(pageTo).toISOString()}","series":[`,
               columns,
-              pointIdJson,
               tail,
               written: spareColumns.give,
               chunks,
             })
-          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, pointIdJson, tail, written: spareColumns.give, chunks });
+          : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, tail, written: spareColumns.give, chunks });
       return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
     },
   );
