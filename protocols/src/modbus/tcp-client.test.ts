@@ -186,6 +186,16 @@ describe('ModbusTcpClient', () => {
     expect(reports.every((report) => report.failure === null && report.registers === null && report.bits === null)).toBe(true);
   });
 
+  it('takes a connect made while the loop was held past the timeout, not reported as timed out', async () => {
+    peer = await startPeer(() => undefined);
+    client = new ModbusTcpClient({ host: '127.0.0.1', port: peer.port, timeoutMs: 50 }, () => undefined);
+    const opened = client.open();
+    // The loop held 200 ms (a start's module loading): the timer is due before the connect is taken in.
+    const heldUntil = performance.now() + 200;
+    while (performance.now() < heldUntil);
+    await opened;
+  });
+
   it('fails a request at once with the connection reason when the peer closed the connection', async () => {
     peer = await startPeer((_request, socket) => socket.destroy());
     const reports = await connect(2000);

@@ -125,7 +125,13 @@ export class ModbusTcpClient implements LineClient {
       };
       this.socket.once('error', failed);
       this.socket.once('connect', succeeded);
-      this.socket.setTimeout(timeoutMs, () => failed(new Error(`TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`)));
+      // Judged after the loop's I/O: when the loop was held past the timeout (a start's module loading), the timer runs
+      // before the connect made meanwhile is taken in, and every device would be reported lost at once.
+      this.socket.setTimeout(timeoutMs, () =>
+        setImmediate(() => {
+          if (!this.connected && !this.socket.destroyed) failed(new Error(`TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+        }),
+      );
       this.socket.connect({ host, port });
     });
   }
