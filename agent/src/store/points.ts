@@ -104,7 +104,7 @@ const DEFINITIONS_PER_READ = 1000;
 export async function readPointDefinitions(connection: SerialConnection, pointIds?: readonly string[]): Promise<StorePointDefinition[]> {
   if (pointIds !== undefined) return pointIds.length === 0 ? [] : readDefinitionsWhere(connection, `point_id IN (${pointIds.map(sqlString).join(', ')})`);
   const [bounds] = await connection.rows('SELECT max(point_idx) AS last FROM points');
-  const last = bounds?.last === null || bounds?.last === undefined ? -1 : num(bounds.last);
+  const last = numOrNull(bounds?.last) ?? -1;
   const definitions: StorePointDefinition[] = [];
   for (let first = 0; first <= last; first += DEFINITIONS_PER_READ) {
     definitions.push(...(await readDefinitionsWhere(connection, `point_idx >= ${first} AND point_idx < ${first + DEFINITIONS_PER_READ}`)));

@@ -195,14 +195,12 @@ export class PointIdJson {
 
   /** The encoded id into `out` at `at`; returns the index after it. */
   copyTo(out: Uint8Array, at: number): number {
-    const { bytes, length } = this;
-    for (let i = 0; i < length; i++) out[at + i] = bytes[i]!;
-    return at + length;
+    return copy(out, at, this.bytes, this.length);
   }
 }
 
-/** Short pieces byte by byte: cheaper than TypedArray.set's call for a few dozen bytes. */
-export function copy(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i]!;
-  return at + bytes.length;
+/** Short pieces byte by byte (the first `length` of `bytes`): cheaper than TypedArray.set's call for a few dozen bytes. */
+export function copy(out: Uint8Array, at: number, bytes: Uint8Array, length = bytes.length): number {
+  for (let i = 0; i < length; i++) out[at + i] = bytes[i]!;
+  return at + length;
 }
