@@ -252,6 +252,7 @@ export class Agent implements AgentApi {
       agent.latches.hold(latched);
       collectStartupGarbage();
       agent.run(options.tickIntervalMs ?? 250);
+      agent.checkAuditChainAtStart();
       return agent;
     } catch (error) {
       await store.close();
@@ -703,6 +704,22 @@ export class Agent implements AgentApi {
   /** Raises or clears a runtime alarm like the agent's own: to subscribers and the store's alarm events. */
   raiseRuntimeAlarm(alarm: RuntimeAlarmInput): void {
     this.runtimeAlarms.set(alarm);
+  }
+
+  /**
+   * The whole audit chain checked once, in the background, as the agent starts: a log altered while the agent was down
+   * is reported now, not when someone opens the audit page, and that page's first check hashes only the rows appended
+   * since (HazmonStore.verifyAuditChain).
+   */
+  private checkAuditChainAtStart(): void {
+    this.store.verifyAuditChain().then(
+      ({ ok, problems }) => {
+        if (!ok) this.log(`hazmon: the audit log's hash chain does not hold (${problems.length} problem(s); the first: ${problems[0]?.message}); \`hazmon audit verify\` lists them all`);
+      },
+      (error: unknown) => {
+        if (!this.stopped) this.log(`hazmon: the audit chain could not be checked at start: ${messageOf(error)}`);
+      },
+    );
   }
 
   /** Stops polling and subscriptions, waits for pending durable writes (durable listeners hear each), flushes and closes the store. */

@@ -8,6 +8,8 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { AuditChainVerifier, auditRowHash, GENESIS_HASH, type StoredAuditRow } from './audit-chain.ts';
+import { type CheckedAuditPrefix, verifyAuditChain } from './audit-check.ts';
+import { SerialConnection } from './sql.ts';
 import type { AuditVerification } from './types.ts';
 import { HazmonStore } from './store.ts';
 
@@ -74,27 +76,29 @@ async function withDatabase<T>(path: string, work: (connection: DuckDBConnection
 }
 
 /** AuditChainVerifier over every row of the file, read here in (seq, hash) order, up to the head the store would take. */
-async function walkedHere(path: string): Promise<AuditVerification> {
-  return withDatabase(path, async (connection) => {
-    const reader = await connection.runAndReadAll('SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log ORDER BY seq, hash');
-    const verifier = new AuditChainVerifier();
-    for (const [seq, time, who, action, target, details, prevHash, hash] of reader.getRowsJS()) {
-      verifier.add({
-        seq: Number(seq),
-        time: Number(time),
-        who: String(who),
-        action: String(action),
-        target: target === null ? null : String(target),
-        details: details === null ? null : String(details),
-        prevHash: String(prevHash),
-        hash: String(hash),
-      });
-    }
-    const head = (
-      await connection.runAndReadAll(`SELECT greatest((SELECT coalesce(max(value), 0) FROM store_meta WHERE key = 'audit_head_seq'), (SELECT coalesce(max(seq), 0) FROM audit_log))`)
-    ).getRowsJS()[0]?.[0];
-    return verifier.finish(Number(head));
-  });
+function walkedHere(path: string): Promise<AuditVerification> {
+  return withDatabase(path, walkedOn);
+}
+
+async function walkedOn(connection: DuckDBConnection): Promise<AuditVerification> {
+  const reader = await connection.runAndReadAll('SELECT seq, t, who, action, target, details, prev_hash, hash FROM audit_log ORDER BY seq, hash');
+  const verifier = new AuditChainVerifier();
+  for (const [seq, time, who, action, target, details, prevHash, hash] of reader.getRowsJS()) {
+    verifier.add({
+      seq: Number(seq),
+      time: Number(time),
+      who: String(who),
+      action: String(action),
+      target: target === null ? null : String(target),
+      details: details === null ? null : String(details),
+      prevHash: String(prevHash),
+      hash: String(hash),
+    });
+  }
+  const head = (
+    await connection.runAndReadAll(`SELECT greatest((SELECT coalesce(max(value), 0) FROM store_meta WHERE key = 'audit_head_seq'), (SELECT coalesce(max(seq), 0) FROM audit_log))`)
+  ).getRowsJS()[0]?.[0];
+  return verifier.finish(Number(head));
 }
 
 /** A copy of the intact chain with `tamper` applied by raw SQL; the store's check of it beside the walk done here. */
@@ -113,14 +117,16 @@ async function checkedAfter(...tamper: string[]): Promise<{ checked: AuditVerifi
   }
 }
 
+/** Row `seq` of the intact chain. */
+function chainRow(seq: number): StoredAuditRow {
+  let row = auditRow(1, GENESIS_HASH);
+  for (let s = 2; s <= seq; s++) row = auditRow(s, row.hash);
+  return row;
+}
+
 /** SQL that rewrites row `seq` with `who` and the hash a forger would recompute over the new content. */
 function forgedRowSql(seq: number, who: string): string {
-  let prevHash = GENESIS_HASH;
-  let row = auditRow(1, prevHash);
-  for (let s = 2; s <= seq; s++) {
-    prevHash = row.hash;
-    row = auditRow(s, prevHash);
-  }
+  const row = chainRow(seq);
   return `UPDATE audit_log SET who = '${who}', hash = '${auditRowHash({ ...row, who })}' WHERE seq = ${seq}`;
 }
 
@@ -161,6 +167,74 @@ describe('audit chain check over several windows', () => {
     expect(checked.problems).toContainEqual(expect.objectContaining({ seq: EDGE, problem: 'missing' }));
     expect(checked.problems).toContainEqual(expect.objectContaining({ seq: EDGE + 1, problem: 'duplicate' }));
     expect(checked).toEqual(walked);
+  });
+});
+
+describe('audit chain check from a prefix an earlier check found whole', () => {
+  const PREFIX: CheckedAuditPrefix = { throughSeq: EDGE - 1, hash: chainRow(EDGE - 1).hash };
+
+  /** The check from PREFIX on a copy of the intact chain with `tamper` applied, beside the walk of every row done here. */
+  async function checkedFromPrefix(prefix: CheckedAuditPrefix, ...tamper: string[]): Promise<{ checked: Awaited<ReturnType<typeof verifyAuditChain>>; walked: AuditVerification }> {
+    const path = dir.file(`prefix-${++copies}.duckdb`);
+    copyFileSync(chainFile, path);
+    return withDatabase(path, async (connection) => {
+      for (const sql of tamper) await connection.run(sql);
+      const checked = await verifyAuditChain(new SerialConnection(connection), ROWS, prefix);
+      return { checked, walked: await walkedOn(connection) };
+    });
+  }
+
+  it('counts the whole chain and hashes only the rows after the prefix, whose content it takes as checked', async () => {
+    // Row 100 edited without its hash lies inside the prefix: only a whole check, which the store makes once an hour
+    // and at each start, sees it.
+    const { checked, walked } = await checkedFromPrefix(PREFIX, "UPDATE audit_log SET who = 'unseen' WHERE seq = 100");
+    expect(checked.verification).toEqual({ ok: true, rowsChecked: ROWS, problems: [] });
+    expect(checked.checked).toEqual({ throughSeq: ROWS, hash: chainRow(ROWS).hash });
+    expect(walked.problems).toEqual([expect.objectContaining({ seq: 100, problem: 'content_changed' })]);
+  });
+
+  it.each([
+    ['a row after it edited', [`UPDATE audit_log SET who = 'someone.else' WHERE seq = ${EDGE + 5}`]],
+    ['its next row deleted', [`DELETE FROM audit_log WHERE seq = ${EDGE}`]],
+    ['its last row deleted', [`DELETE FROM audit_log WHERE seq = ${EDGE - 1}`]],
+    ['its last row forged with its hash recomputed', [forgedRowSql(EDGE - 1, 'forger')]],
+    ['a row inside it duplicated', ['INSERT INTO audit_log SELECT * FROM audit_log WHERE seq = 100']],
+  ])('walks the whole chain and names what the walk of every row names when %s', async (_case, tamper) => {
+    const { checked, walked } = await checkedFromPrefix(PREFIX, ...tamper);
+    expect(walked.ok).toBe(false);
+    expect(checked.verification).toEqual(walked);
+    expect(checked.checked).toBeNull();
+  });
+
+  it('checks the whole chain again when the prefix does not end where the chain has it', async () => {
+    const { checked } = await checkedFromPrefix({ throughSeq: EDGE - 1, hash: chainRow(EDGE - 2).hash });
+    expect(checked.verification).toEqual({ ok: true, rowsChecked: ROWS, problems: [] });
+  });
+});
+
+describe("the store's audit chain checks over time", () => {
+  it('hashes the whole chain at its first check and an hour later, and between them only the rows appended', async () => {
+    const path = dir.file('over-time.duckdb');
+    let clock = T0;
+    const store = await HazmonStore.open({ path, retentionIntervalMs: 0, now: () => clock });
+    const wholeChecks = vi.spyOn(SerialConnection.prototype, 'rows');
+    const wholeCheckCount = () => wholeChecks.mock.calls.filter(([sql]) => sql.startsWith('SELECT min(seq) AS first FROM audit_log')).length;
+    try {
+      for (let i = 1; i <= 20; i++) await store.appendAudit({ time: T0 + i, who: 'op', action: 'acknowledge', target: `rule-${i}`, details: null });
+      expect(await store.verifyAuditChain()).toEqual({ ok: true, rowsChecked: 20, problems: [] });
+      expect(wholeCheckCount()).toBe(1);
+      for (let i = 21; i <= 30; i++) await store.appendAudit({ time: T0 + i, who: 'op', action: 'shelve', target: null, details: { i } });
+      clock += 59 * 60_000;
+      expect(await store.verifyAuditChain()).toEqual({ ok: true, rowsChecked: 30, problems: [] });
+      expect(await store.verifyAuditChain()).toEqual({ ok: true, rowsChecked: 30, problems: [] });
+      expect(wholeCheckCount()).toBe(1);
+      clock += 60_000;
+      expect(await store.verifyAuditChain()).toEqual({ ok: true, rowsChecked: 30, problems: [] });
+      expect(wholeCheckCount()).toBe(2);
+    } finally {
+      wholeChecks.mockRestore();
+      await store.close();
+    }
   });
 });
 

@@ -40,35 +40,66 @@ const WINDOW_CHECK_SQL = `WITH hashed AS (SELECT seq, hash, prev_hash, ${CONTENT
 const ROW_COLUMNS = 'seq, t, who, action, target, details, prev_hash, hash';
 
 /**
- * Checks every row with seq up to `headSeq` (the last seq the store committed when the check began; rows appended
- * since are left to the next check). DuckDB hashes the rows (no row reaches JavaScript) and reports whether every window
- * is whole and linked; the answer is then `ok` with every row counted. Anything else (a hash SQL did not reproduce
- * that auditRowHash does not either, a gap, a repeat, a broken link, rows short of the head) has the rows read and
- * walked by AuditChainVerifier, which names each problem: the answer is always the verifier's.
+ * Rows 1..throughSeq of the chain found whole by an earlier check, the last of them with `hash`. Only the process that
+ * holds the file (DuckDB lets one process open it for writing) can change its rows, and the store only ever appends
+ * them, so within that process a later check need only hash the rows after the prefix and confirm the prefix still
+ * ends where it did (no row removed, added or re-hashed at its end).
  */
-export async function verifyAuditChain(connection: SerialConnection, headSeq: number): Promise<AuditVerification> {
-  const [range] = await connection.rows('SELECT min(seq) AS first FROM audit_log WHERE seq <= $1', [headSeq]);
-  const first = numOrNull(range?.first);
-  if (first === null) return new AuditChainVerifier().finish(headSeq);
-  const rowsChecked = await wholeChainRows(connection, first, headSeq);
-  return rowsChecked === null ? walkChain(connection, first, headSeq) : { ok: true, rowsChecked, problems: [] };
+export interface CheckedAuditPrefix {
+  readonly throughSeq: number;
+  readonly hash: string;
 }
 
-/** The rows of an intact chain 1..headSeq, or null when SQL saw anything else. */
-async function wholeChainRows(connection: SerialConnection, first: number, headSeq: number): Promise<number | null> {
-  if (first !== 1) return null;
-  let expectedSeq = 1;
-  let previousHash = GENESIS_HASH;
+export interface AuditChainCheck {
+  readonly verification: AuditVerification;
+  /** The whole chain up to the head, when it holds: the prefix for the next check. */
+  readonly checked: CheckedAuditPrefix | null;
+}
+
+/**
+ * Checks every row with seq up to `headSeq` (the last seq the store committed when the check began; rows appended
+ * since are left to the next check), or, given a prefix an earlier check found whole, the rows after it. DuckDB hashes
+ * the rows (no row reaches JavaScript) and reports whether every window is whole and linked; the answer is then `ok`
+ * with every row counted. Anything else (a hash SQL did not reproduce that auditRowHash does not either, a gap, a
+ * repeat, a broken link, rows short of the head, a prefix that no longer ends as it did) has every row read and walked
+ * by AuditChainVerifier, which names each problem: the answer is always the verifier's.
+ */
+export async function verifyAuditChain(connection: SerialConnection, headSeq: number, checked: CheckedAuditPrefix | null = null): Promise<AuditChainCheck> {
+  if (checked !== null && checked.throughSeq <= headSeq && (await prefixEndsAsChecked(connection, checked))) {
+    const rest = await linkedRows(connection, checked.throughSeq + 1, headSeq, checked.hash);
+    if (rest !== null) return intact(checked.throughSeq + rest.rows, rest.lastHash);
+  }
+  const [range] = await connection.rows('SELECT min(seq) AS first FROM audit_log WHERE seq <= $1', [headSeq]);
+  const first = numOrNull(range?.first);
+  if (first === null) return { verification: new AuditChainVerifier().finish(headSeq), checked: null };
+  const whole = first === 1 ? await linkedRows(connection, 1, headSeq, GENESIS_HASH) : null;
+  return whole === null ? { verification: await walkChain(connection, first, headSeq), checked: null } : intact(whole.rows, whole.lastHash);
+}
+
+function intact(rows: number, lastHash: string): AuditChainCheck {
+  return { verification: { ok: true, rowsChecked: rows, problems: [] }, checked: { throughSeq: rows, hash: lastHash } };
+}
+
+/** The prefix's rows still number throughSeq and its last row still has the hash the check saw. */
+async function prefixEndsAsChecked(connection: SerialConnection, checked: CheckedAuditPrefix): Promise<boolean> {
+  const [end] = await connection.rows('SELECT count(*) AS rows, max(seq) AS last, arg_max(hash, seq) AS last_hash FROM audit_log WHERE seq <= $1', [checked.throughSeq]);
+  return num(end?.rows ?? 0) === checked.throughSeq && numOrNull(end?.last) === checked.throughSeq && strOrNull(end?.last_hash) === checked.hash;
+}
+
+/** Rows from..headSeq whole, linked to each other and to `previousHash`: their count and the last one's hash; null when SQL saw anything else. */
+async function linkedRows(connection: SerialConnection, from: number, headSeq: number, previousHash: string): Promise<{ rows: number; lastHash: string } | null> {
+  let expectedSeq = from;
+  let lastHash = previousHash;
   let rows = 0;
-  for await (const window of keyWindows(connection, { table: 'audit_log', key: 'seq', where: '', from: first, to: headSeq + 1, align: 1, maxRows: CHECKED_ROWS_PER_WINDOW })) {
+  for await (const window of keyWindows(connection, { table: 'audit_log', key: 'seq', where: '', from, to: headSeq + 1, align: 1, maxRows: CHECKED_ROWS_PER_WINDOW })) {
     const [summary] = await connection.rows(WINDOW_CHECK_SQL, [window.from, window.to]);
-    if (!summary || !windowFollows(summary, expectedSeq, previousHash)) return null;
+    if (!summary || !windowFollows(summary, expectedSeq, lastHash)) return null;
     if (num(summary.unmatched) > 0 && !(await unmatchedHoldByAuditRowHash(connection, window.from, window.to))) return null;
     rows += num(summary.rows);
     expectedSeq = num(summary.last) + 1;
-    previousHash = String(summary.last_hash);
+    lastHash = String(summary.last_hash);
   }
-  return expectedSeq === headSeq + 1 ? rows : null;
+  return expectedSeq === headSeq + 1 ? { rows, lastHash } : null;
 }
 
 /** A window with seqs expectedSeq.. without gaps or repeats, linked within and to the window before. */

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { messageOf, quote } from '@hazmon/errors';
 import type { Reading, ReadingRows } from '@hazmon/protocols';
 import { DurableLog } from './durable-log.ts';
-import { verifyAuditChain } from './audit-check.ts';
+import { type CheckedAuditPrefix, verifyAuditChain } from './audit-check.ts';
 import { StoreError, isFatalDuckdbError } from './errors.ts';
 import { PointRegistry, loadPoints, readPointDefinitions, registerPoints } from './points.ts';
 import * as queries from './queries.ts';
@@ -98,6 +98,11 @@ export function turnCommits(waiting: number, queuedSinceLastTurn: number, batchR
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
 /** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */
+/**
+ * How long a chain prefix one check found whole lets later checks hash only the rows after it (CheckedAuditPrefix);
+ * the first check after this age walks the whole chain again, as does the first of each process.
+ */
+const AUDIT_FULL_CHECK_INTERVAL_MS = 60 * 60_000;
 const REOPEN_ATTEMPTS = 3;
 const REOPEN_BACKOFF_MS = 1000;
 
@@ -261,6 +266,9 @@ export class HazmonStore {
   private checkpointRunning: Promise<void> | null = null;
   private releaseRunning: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
+  /** The audit chain's checks, one after another, so each can start from the prefix the one before found whole. */
+  private auditChainChecks: Promise<unknown> = Promise.resolve();
+  private auditChainChecked: { readonly prefix: CheckedAuditPrefix; readonly wholeCheckedAt: number } | null = null;
   private rawDropped = 0;
   private droppedUnreported = 0;
   private batches = 0;
@@ -662,9 +670,25 @@ export class HazmonStore {
     return this.durable.appendAudit(entry);
   }
 
-  /** The whole audit chain up to the head committed when it is called, on the read connection (alarm commits do not wait behind it). */
-  async verifyAuditChain(): Promise<AuditVerification> {
-    return verifyAuditChain(this.reads, await this.durable.committedAuditHead());
+  /**
+   * The whole audit chain up to the head committed when the check begins, on the read connection (alarm commits do not
+   * wait behind it). Only the first check of the process and one an hour hash every row; the others hash the rows
+   * appended since the last whole chain (audit-check.ts, CheckedAuditPrefix), so a page of the log does not wait for
+   * 100k rows to be hashed.
+   */
+  verifyAuditChain(): Promise<AuditVerification> {
+    const check = this.auditChainChecks.then(() => this.checkAuditChain());
+    this.auditChainChecks = check.catch(() => undefined);
+    return check;
+  }
+
+  private async checkAuditChain(): Promise<AuditVerification> {
+    const startedAt = this.options.now();
+    const earlier = this.auditChainChecked;
+    const recent = earlier !== null && startedAt - earlier.wholeCheckedAt < AUDIT_FULL_CHECK_INTERVAL_MS ? earlier : null;
+    const { verification, checked } = await verifyAuditChain(this.reads, await this.durable.committedAuditHead(), recent?.prefix ?? null);
+    this.auditChainChecked = checked === null ? null : { prefix: checked, wholeCheckedAt: recent?.wholeCheckedAt ?? startedAt };
+    return verification;
   }
 
   /**
