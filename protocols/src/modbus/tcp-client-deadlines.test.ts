@@ -14,16 +14,21 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The loop's next turn, after its I/O (the real setImmediate: the tests fake the global one). */
+const realSetImmediate = setImmediate;
+const nextTurn = () => new Promise((resolve) => realSetImmediate(resolve));
+
 /**
  * A client with a 300 ms timeout on a peer that reads every request and answers none, on fake timers (faked before
- * the client makes its timer; I/O and setImmediate stay real). `onTimeout` runs in each report.
+ * the client makes its timer, setImmediate with them: a due timer is judged in an immediate; I/O stays real).
+ * `onTimeout` runs in each report.
  */
 async function silentPeerClient(onTimeout: (unitId: number) => void = () => undefined) {
   const received: number[] = [];
   server = net.createServer((socket) => socket.on('data', (data: Buffer) => received.push(data.length)));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const reports: number[] = [];
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
   client = new ModbusTcpClient({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, timeoutMs: 300 }, (failure, _registers, _bits, request) => {
     expect(failure?.code).toBe('timeout');
     reports.push(request.unitId);
@@ -42,7 +47,7 @@ describe('ModbusTcpClient deadlines', () => {
     read(3);
     vi.advanceTimersByTime(150);
     read(4);
-    while (received.reduce((sum, bytes) => sum + bytes, 0) < 4 * 12) await new Promise((resolve) => setImmediate(resolve));
+    while (received.reduce((sum, bytes) => sum + bytes, 0) < 4 * 12) await nextTurn();
     vi.advanceTimersByTime(49); // t = 299
     expect(reports).toEqual([]);
     vi.advanceTimersByTime(2); // t = 301: unit 1's deadline (sent at 0) has passed, the others' have not

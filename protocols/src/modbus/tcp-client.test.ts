@@ -196,6 +196,20 @@ describe('ModbusTcpClient', () => {
     await opened;
   });
 
+  it('takes an answer that came while the loop was held past the timeout, not reported as timed out', async () => {
+    peer = await startPeer((request, socket) => {
+      socket.write(registersAnswer(request, [0x2a]));
+      // The loop held 200 ms (a long GC) with the answer in the client's socket: the timer is due before it is read.
+      const heldUntil = performance.now() + 200;
+      while (performance.now() < heldUntil);
+    });
+    const reports = await connect(50);
+    read(1);
+    await waitFor('the report', () => reports.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reports).toEqual([{ failure: null, registers: [0x2a], bits: null }]);
+  });
+
   it('fails a request at once with the connection reason when the peer closed the connection', async () => {
     peer = await startPeer((_request, socket) => socket.destroy());
     const reports = await connect(2000);

@@ -100,7 +100,7 @@ export class ModbusTcpClient implements LineClient {
       this.lastError = error.message;
     });
     // When it fires with nothing waiting it does nothing.
-    this.timer = setTimeout(this.expire, options.timeoutMs);
+    this.timer = setTimeout(this.timerDue, options.timeoutMs);
   }
 
   onLost(listener: (why: string) => void): void {
@@ -204,11 +204,23 @@ export class ModbusTcpClient implements LineClient {
     return slot.request;
   }
 
-  /** Times out the request the timer was armed for and every other whose deadline has passed; arms `followUp` for the next. */
-  private readonly expire = (): void => {
+  /**
+   * A timer due is judged after the loop's I/O: when the loop was held past a deadline (a long GC, a start's module
+   * loading), libuv runs due timers before it takes in the answers that came meanwhile, and each request would be
+   * reported timed out with its answer waiting in the socket.
+   */
+  private readonly timerDue = (): void => {
+    const armed = this.armedFor;
+    setImmediate(() => this.expire(armed));
+  };
+
+  /**
+   * Times out the request the timer was armed for (`armed`, if still waiting) and every other whose deadline has
+   * passed; arms `followUp` for the next.
+   */
+  private expire(armed: number): void {
     if (this.followUp !== null) clearTimeout(this.followUp);
     this.followUp = null;
-    const armed = this.armedFor;
     let now = -1;
     while (this.waitingCount > 0) {
       const oldest = this.waiting[0]!;
@@ -223,8 +235,8 @@ export class ModbusTcpClient implements LineClient {
     if (this.waitingCount === 0 || !this.connected || this.waiting[0]!.id === this.armedFor) return;
     const next = this.waiting[0]!;
     this.armedFor = next.id;
-    this.followUp = setTimeout(this.expire, Math.max(1, Math.ceil(next.deadline - performance.now())));
-  };
+    this.followUp = setTimeout(this.timerDue, Math.max(1, Math.ceil(next.deadline - performance.now())));
+  }
 
   private onRead(buffer: Buffer, length: number): void {
     if (this.outOfStep !== null) return;
