@@ -8,6 +8,7 @@ import { messageOf } from '@hazmon/errors';
 import type { QualityReasonCode } from '../reading.ts';
 import type { ClientFailure, ClientRequest, LineClient } from './line-client.ts';
 import { SerialClient } from './serial-client.ts';
+import { takeSlot } from './slots.ts';
 import { ModbusTcpClient } from './tcp-client.ts';
 
 export interface TcpLineConfig {
@@ -349,10 +350,8 @@ export class ModbusLine {
 
   /** Takes the flight at `index` off the wire, keeping the others in send order; its slot goes to the end for reuse. */
   private land(index: number): InFlight {
-    const flight = this.flights[index]!;
-    for (let at = index + 1; at < this.flightCount; at++) this.flights[at - 1] = this.flights[at]!;
+    const flight = takeSlot(this.flights, this.flightCount, index);
     this.flightCount -= 1;
-    this.flights[this.flightCount] = flight;
     return flight;
   }
 

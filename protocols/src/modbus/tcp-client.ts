@@ -22,6 +22,7 @@
 import net from 'node:net';
 import type { ClientAnswered, ClientFailure, ClientRequest, LineClient } from './line-client.ts';
 import { exceptionFailure } from './line-client.ts';
+import { takeSlot } from './slots.ts';
 
 /** Transaction id, protocol id, length; the length counts the unit id and the PDU after them. */
 const MBAP_HEADER = 6;
@@ -193,10 +194,8 @@ export class ModbusTcpClient implements LineClient {
 
   /** Takes the request at `index` off the waiting list, keeping the others in send order; returns it. */
   private takeWaiting(index: number): ClientRequest {
-    const slot = this.waiting[index]!;
-    for (let at = index + 1; at < this.waitingCount; at++) this.waiting[at - 1] = this.waiting[at]!;
+    const slot = takeSlot(this.waiting, this.waitingCount, index);
     this.waitingCount -= 1;
-    this.waiting[this.waitingCount] = slot;
     if (this.waitingCount === 0 && this.followUp !== null) {
       clearTimeout(this.followUp);
       this.followUp = null;
