@@ -357,6 +357,7 @@ export class AlarmEngine {
    * out). Plain rows go into the batch columns as they are; a row with a Reading as processReadings takes it.
    */
   processRows(rows: ReadingRows, engineIndex: Int32Array): void {
+    if (rows.atReceiveTime) return this.processRowsAtReceiveTime(rows, engineIndex);
     const columns = this.readingRows;
     const { point, value, sourceTime, restated, receiveTime } = rows;
     let row = 0;
@@ -380,6 +381,37 @@ export class AlarmEngine {
       row = this.nextRow(row);
     }
     this.runReadingRows(row);
+  }
+
+  /**
+   * processRows for rows that are all plain at the batch's receive time (`ReadingRows.atReceiveTime`: a Modbus answer
+   * of plain numbers): per row only its point and value go into the columns, their time, quality, reason and flags
+   * are filled once for the batch.
+   */
+  private processRowsAtReceiveTime(rows: ReadingRows, engineIndex: Int32Array): void {
+    const columns = this.readingRows;
+    const { point, value, receiveTime, length } = rows;
+    let row = 0;
+    for (let i = 0; i < length; i += 1) {
+      const index = engineIndex[point[i]!] ?? -1;
+      if (index < 0) continue;
+      columns.point[row] = index;
+      columns.value[row] = value[i]!;
+      row += 1;
+      if (row === READING_ROWS) row = this.runGoodRowsAt(row, receiveTime);
+    }
+    this.runGoodRowsAt(row, receiveTime);
+  }
+
+  /** Runs the columns' first `length` rows, whose points and values are set, as good readings at time `t`; returns 0. */
+  private runGoodRowsAt(length: number, t: number): number {
+    const columns = this.readingRows;
+    columns.time.fill(t, 0, length);
+    columns.quality.fill(GOOD, 0, length);
+    columns.reason.fill(0, 0, length);
+    columns.flags.fill(0, 0, length);
+    this.readingReasonTexts.fill(undefined, 0, length);
+    return this.runReadingRows(length);
   }
 
   /** Puts a Reading of point `index` into row `row` of the columns (or runs it alone, see there); returns the next free row. */
