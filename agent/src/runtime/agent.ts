@@ -939,21 +939,6 @@ export class Agent implements AgentApi {
     this.engine.processRows(rows, routes.engine);
     let readings: Reading[] | undefined;
     if (this.latches.awaitingReadings) this.latches.noteReadings((readings = rows.readings()));
-    if (rows.atReceiveTime) this.notePlainRows(rows);
-    else this.noteRows(rows);
-    this.storePlainRows(rows);
-    // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
-    if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
-    if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
-    return true;
-  }
-
-  /**
-   * The rows' outputs' feedback and latest values, and the rows the store takes alone (with a Reading, or of a point
-   * the store does not know): the plain rows of stored points go to the store together (storePlainRows).
-   */
-  private noteRows(rows: ReadingRows): void {
-    const routes = this.routes;
     for (let row = 0; row < rows.length; row += 1) {
       const route = rows.point[row]!;
       const reading = rows.objectAt(row);
@@ -963,21 +948,14 @@ export class Agent implements AgentApi {
         if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!, rows.sourceTime[row]!);
         else this.latest.noteAt(slot, reading);
       }
+      // Plain rows of stored points go to the store together below, straight from the batch's columns.
       if (reading !== undefined || (routes.store[route] ?? -1) < 0) this.storeRow(rows, row);
     }
-  }
-
-  /** noteRows for rows that are all plain at the batch's receive time (`ReadingRows.atReceiveTime`): no Reading to look for. */
-  private notePlainRows(rows: ReadingRows): void {
-    const { feedback, latest, store } = this.routes;
-    const { point, value, receiveTime, length } = rows;
-    for (let row = 0; row < length; row += 1) {
-      const route = point[row]!;
-      if (feedback[route] === 1) this.outputs.feedback(rows.readingAt(row));
-      const slot = latest[route] ?? -1;
-      if (slot >= 0) this.latest.noteValue(slot, receiveTime, value[row]!, Number.NaN);
-      if ((store[route] ?? -1) < 0) this.storeRow(rows, row);
-    }
+    this.storePlainRows(rows);
+    // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
+    if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
+    if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
+    return true;
   }
 
   private notifyReadingListeners(readings: readonly Reading[]): void {
