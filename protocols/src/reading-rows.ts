@@ -95,7 +95,8 @@ export class ReadingRowBuffer implements ReadingRows {
     this.length = first + count;
     this.sourceTime.fill(Number.NaN, first, first + count);
     this.restated.fill(0, first, first + count);
-    this.objects.fill(undefined, first, first + count);
+    // A loop, not Array.prototype.fill: on an array of objects that runs in V8's C++ runtime, slower for a few rows.
+    for (let row = first; row < first + count; row++) this.objects[row] = undefined;
     if (this.runLength === 0) {
       this.runFirst = first;
       this.runLength = count;

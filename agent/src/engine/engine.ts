@@ -414,13 +414,16 @@ export class AlarmEngine {
 
   /** Runs the columns' first `length` rows, whose points and values are set, as good readings at time `t`; returns 0. */
   private runGoodRowsAt(length: number, t: number): number {
+    if (length === 0) return 0;
     const columns = this.readingRows;
     columns.time.fill(t, 0, length);
     columns.quality.fill(GOOD, 0, length);
     columns.reason.fill(0, 0, length);
     columns.flags.fill(0, 0, length);
-    this.readingReasonTexts.fill(undefined, 0, length);
-    return this.runReadingRows(length);
+    columns.length = length;
+    // Good readings carry no reason message.
+    this.runBatch(columns, undefined);
+    return 0;
   }
 
   /** Puts a Reading of point `index` into row `row` of the columns (or runs it alone, see there); returns the next free row. */
