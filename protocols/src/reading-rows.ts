@@ -28,6 +28,11 @@ export interface ReadingRows {
   readonly sourceTime: Float64Array;
   /** Per row, 1 for a plain row that restates a value the source stated before (`Reading.restated`), else 0. */
   readonly restated: Uint8Array;
+  /**
+   * True when every row is a plain row at the batch's receive time (no Reading, no source time, not restated): all a
+   * consumer needs of each row is then its point and value (a Modbus answer of plain numbers).
+   */
+  readonly atReceiveTime: boolean;
   /** The row's Reading, or undefined for a plain row. */
   objectAt(row: number): Reading | undefined;
   /** The row's unit, without building its Reading. */
@@ -45,6 +50,7 @@ export interface ReadingRows {
 export class ReadingRowBuffer implements ReadingRows {
   length = 0;
   receiveTime = 0;
+  atReceiveTime = true;
   point: Int32Array;
   value: Float64Array;
   sourceTime: Float64Array;
@@ -53,6 +59,11 @@ export class ReadingRowBuffer implements ReadingRows {
   private ids: string[];
   private units: string[];
   private objects: (Reading | undefined)[];
+  /** The rows of `addPlainRun` (one run a batch): their ids and units by row - runFirst, not copied per row. */
+  private runFirst = 0;
+  private runLength = 0;
+  private runIds: readonly string[] = [];
+  private runUnits: readonly string[] = [];
 
   constructor(capacity: number) {
     this.point = new Int32Array(capacity);
@@ -68,6 +79,44 @@ export class ReadingRowBuffer implements ReadingRows {
   reset(receiveTime: number): void {
     this.length = 0;
     this.receiveTime = receiveTime;
+    this.atReceiveTime = true;
+    this.runLength = 0;
+  }
+
+  /**
+   * `count` plain rows at the batch's receive time, added at once: returns the first, whose `point` and `value` (and
+   * the next count - 1 rows') the caller writes; the rows' ids and units are `ids[r]` and `units[r]` for the run's
+   * r-th row (kept by reference: a source's arrays made once). A row of the run that is not a plain number after all
+   * is replaced with `setReading`.
+   */
+  addPlainRun(count: number, ids: readonly string[], units: readonly string[]): number {
+    const first = this.length;
+    while (this.point.length < first + count) this.grow();
+    this.length = first + count;
+    this.sourceTime.fill(Number.NaN, first, first + count);
+    this.restated.fill(0, first, first + count);
+    // A loop, not Array.prototype.fill: on an array of objects that runs in V8's C++ runtime, slower for a few rows.
+    for (let row = first; row < first + count; row++) this.objects[row] = undefined;
+    if (this.runLength === 0) {
+      this.runFirst = first;
+      this.runLength = count;
+      this.runIds = ids;
+      this.runUnits = units;
+    } else {
+      for (let r = 0; r < count; r++) {
+        this.ids[first + r] = ids[r]!;
+        this.units[first + r] = units[r]!;
+      }
+    }
+    return first;
+  }
+
+  /** Replaces row `row` (of `addPlainRun`) with a row that keeps its Reading. */
+  setReading(row: number, point: number, reading: Reading): void {
+    this.point[row] = point;
+    this.value[row] = Number.NaN;
+    this.objects[row] = reading;
+    this.atReceiveTime = false;
   }
 
   /**
@@ -83,6 +132,7 @@ export class ReadingRowBuffer implements ReadingRows {
     this.ids[row] = pointId;
     this.units[row] = unit;
     this.objects[row] = undefined;
+    if (restated || !Number.isNaN(sourceTime)) this.atReceiveTime = false;
   }
 
   /** A row that keeps its Reading (anything but a plain row). */
@@ -93,6 +143,7 @@ export class ReadingRowBuffer implements ReadingRows {
     this.sourceTime[row] = Number.NaN;
     this.restated[row] = 0;
     this.objects[row] = reading;
+    this.atReceiveTime = false;
   }
 
   objectAt(row: number): Reading | undefined {
@@ -100,15 +151,17 @@ export class ReadingRowBuffer implements ReadingRows {
   }
 
   unitAt(row: number): string {
-    return this.objects[row]?.unit ?? this.units[row]!;
+    return this.objects[row]?.unit ?? this.unitOf(row);
   }
 
   readingAt(row: number): Reading {
     const object = this.objects[row];
     if (object !== undefined) return object;
-    const pointId = this.ids[row]!;
+    const run = row - this.runFirst;
+    const inRun = run >= 0 && run < this.runLength;
+    const pointId = inRun ? this.runIds[run]! : this.ids[row]!;
     const value = this.value[row]!;
-    const unit = this.units[row]!;
+    const unit = this.unitOf(row);
     const receiveTime = this.receiveTime;
     const sourceTime = Number.isNaN(this.sourceTime[row]) ? null : this.sourceTime[row]!;
     if (this.restated[row] === 1) return { pointId, value, unit, sourceTime, receiveTime, quality: 'good', restated: true };
@@ -117,6 +170,11 @@ export class ReadingRowBuffer implements ReadingRows {
 
   readings(): Reading[] {
     return Array.from({ length: this.length }, (_, row) => this.readingAt(row));
+  }
+
+  private unitOf(row: number): string {
+    const run = row - this.runFirst;
+    return run >= 0 && run < this.runLength ? this.runUnits[run]! : this.units[row]!;
   }
 
   private nextRow(): number {

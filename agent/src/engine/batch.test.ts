@@ -347,6 +347,48 @@ describe('processReadings', () => {
     );
   });
 
+  it('processRows: a batch of plain rows at its receive time (a Modbus answer of plain numbers), longer than the columns, as processReadings takes it', () => {
+    const ids = ['A', 'B', 'no-rules'];
+    const config = POINTS_A_B_WITH_HEALTH;
+    const rowArbitrary = fc.record({ route: fc.constantFrom(0, 1, 2), value: fc.oneof(fc.double({ min: -20, max: 120, noNaN: true }), fc.constantFrom(12, 60, 71, 90, 92)) });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 3_000 }), asRun: fc.boolean(), rows: fc.array(rowArbitrary, { maxLength: 600 }) }), { minLength: 1, maxLength: 6 }),
+        (batches) => {
+          const rowsEvents: EngineEvent[] = [];
+          const readingsEvents: EngineEvent[] = [];
+          const byRows = new AlarmEngine(config, (event) => rowsEvents.push(event));
+          const byReadings = new AlarmEngine(config, (event) => readingsEvents.push(event));
+          const engineIndex = Int32Array.from(ids, (id) => byRows.pointIndex(id));
+          const rows = new ReadingRowBuffer(4);
+          let time = T0;
+          for (const batch of batches) {
+            time += batch.gapMs;
+            rows.reset(time);
+            if (batch.asRun) {
+              const first = rows.addPlainRun(
+                batch.rows.length,
+                batch.rows.map(({ route }) => ids[route]!),
+                batch.rows.map(() => ''),
+              );
+              batch.rows.forEach(({ route, value }, r) => {
+                rows.point[first + r] = route;
+                rows.value[first + r] = value;
+              });
+            } else for (const { route, value } of batch.rows) rows.addValue(route, ids[route]!, '', value);
+            expect(rows.atReceiveTime).toBe(true);
+            byRows.processRows(rows, engineIndex);
+            byReadings.processReadings(rows.readings().filter((reading) => reading.pointId !== 'no-rules'));
+          }
+          expect(rowsEvents).toEqual(readingsEvents);
+          expect(byRows.snapshot()).toEqual(byReadings.snapshot());
+          expect(byRows.stats()).toEqual(byReadings.stats());
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('quotes each reading its own reason message when a batch raises health alarms on several points', () => {
     const events: EngineEvent[] = [];
     const engine = new AlarmEngine({ points: [{ id: 'A' }, { id: 'B' }] }, (event) => events.push(event));

@@ -111,6 +111,15 @@ export class ConditionTable {
     return changed;
   }
 
+  /**
+   * Whether condition i can have a delay for a tick to complete: it has an on- or off-delay, or one is pending (restored).
+   * Without a delay a step that changes the side completes at once (advanceCondition): nothing is left pending.
+   */
+  mayBeDue(i: number): boolean {
+    const base = i * CONDITION_FIELDS;
+    return this.data[base + C_ON_DELAY]! > 0 || this.data[base + C_OFF_DELAY]! > 0 || !Number.isNaN(this.data[base + C_PENDING]!);
+  }
+
   /** When condition i's pending delay runs out; NaN while none is pending. */
   dueTime(i: number): number {
     return dueTime(this.data, i * CONDITION_FIELDS);

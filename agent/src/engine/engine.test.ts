@@ -53,6 +53,37 @@ describe('limits', () => {
     expect(engine.alarm('P/hi')?.conditionActive).toBe(true);
   });
 
+  it('ticks complete the delays of the points that have them among points without; a restored pending delay completes at a tick', () => {
+    const config = {
+      points: [
+        { id: 'Q', limits: { hi: 50 } },
+        { id: 'P', limits: { hi: 50 }, onDelayS: 10 },
+        { id: 'R', limits: { hi: 50 }, offDelayS: 5 },
+      ],
+    };
+    const { engine, feed } = setup(config);
+    feed('Q', 0, 60);
+    feed('P', 0, 60);
+    feed('R', 0, 60);
+    feed('R', 1, 40);
+    engine.tick(T0 + 5_500);
+    expect(['Q', 'P', 'R'].map((id) => engine.alarm(`${id}/hi`)?.conditionActive)).toEqual([true, false, true]);
+    engine.tick(T0 + 10_500);
+    expect(['Q', 'P', 'R'].map((id) => engine.alarm(`${id}/hi`)?.conditionActive)).toEqual([true, true, false]);
+    // Restored from a snapshot taken while P's on-delay ran, and one (made up) with a delay pending on Q, which has none:
+    // a tick completes both, as it would any pending delay.
+    const { engine: before, feed: feedBefore } = setup(config);
+    feedBefore('P', 0, 60);
+    feedBefore('Q', 0, 40);
+    const snapshot = before.snapshot();
+    snapshot.points.Q!.conditions[0] = { raw: true, active: false, pendingSince: T0 + 1_000, pendingValue: 60 };
+    const { engine: restored } = setup(config);
+    restored.restore(snapshot);
+    expect([restored.alarm('P/hi')?.conditionActive, restored.alarm('Q/hi')?.conditionActive]).toEqual([false, false]);
+    restored.tick(T0 + 10_500);
+    expect([restored.alarm('P/hi')?.conditionActive, restored.alarm('Q/hi')?.conditionActive]).toEqual([true, true]);
+  });
+
   it('off-delay: the alarm clears only after the value stayed clear for the delay', () => {
     const { engine, feed } = setup({ points: [{ id: 'P', limits: { hi: 50 }, offDelayS: 5 }] });
     feed('P', 0, 60);

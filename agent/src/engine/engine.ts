@@ -178,6 +178,11 @@ export class AlarmEngine {
   private readonly scalars: Float64Array;
   private readonly pointSettings: Float64Array;
   private readonly ruleRanges: Int32Array;
+  /**
+   * 1 for a point whose limit or window conditions may have a delay for tick to complete (ConditionTable.mayBeDue):
+   * tick looks at the others' conditions not at all (at 10k points without delays that was most of a tick).
+   */
+  private readonly delayedPoints: Uint8Array;
   private readonly conditionTable: ConditionTable;
   /** Per rule slot: the index of its condition in conditionTable. */
   private readonly slotCondition: Int32Array;
@@ -254,7 +259,11 @@ export class AlarmEngine {
     this.storePaneMs = Float64Array.from(this.stores, (store) => store.paneMs);
     this.packWindows();
     this.slotCondition = Int32Array.from(this.slotRules, (rule) => rule.condition.index);
-    for (let index = 0; index < this.pointCount; index += 1) this.refreshLimitBand(index);
+    this.delayedPoints = new Uint8Array(this.pointCount);
+    for (let index = 0; index < this.pointCount; index += 1) {
+      this.refreshLimitBand(index);
+      this.refreshDelayed(index);
+    }
     ({ pointKernel: this.pointKernel, batchLoop: this.batchLoop } = this.compileKernels());
     // checkRuleSet has checked every id the groups and actions name.
     for (const group of this.config.votingGroups) {
@@ -357,6 +366,7 @@ export class AlarmEngine {
    * out). Plain rows go into the batch columns as they are; a row with a Reading as processReadings takes it.
    */
   processRows(rows: ReadingRows, engineIndex: Int32Array): void {
+    if (rows.atReceiveTime) return this.processRowsAtReceiveTime(rows, engineIndex);
     const columns = this.readingRows;
     const { point, value, sourceTime, restated, receiveTime } = rows;
     let row = 0;
@@ -380,6 +390,40 @@ export class AlarmEngine {
       row = this.nextRow(row);
     }
     this.runReadingRows(row);
+  }
+
+  /**
+   * processRows for rows that are all plain at the batch's receive time (`ReadingRows.atReceiveTime`: a Modbus answer
+   * of plain numbers): per row only its point and value go into the columns, their time, quality, reason and flags
+   * are filled once for the batch.
+   */
+  private processRowsAtReceiveTime(rows: ReadingRows, engineIndex: Int32Array): void {
+    const columns = this.readingRows;
+    const { point, value, receiveTime, length } = rows;
+    let row = 0;
+    for (let i = 0; i < length; i += 1) {
+      const index = engineIndex[point[i]!] ?? -1;
+      if (index < 0) continue;
+      columns.point[row] = index;
+      columns.value[row] = value[i]!;
+      row += 1;
+      if (row === READING_ROWS) row = this.runGoodRowsAt(row, receiveTime);
+    }
+    this.runGoodRowsAt(row, receiveTime);
+  }
+
+  /** Runs the columns' first `length` rows, whose points and values are set, as good readings at time `t`; returns 0. */
+  private runGoodRowsAt(length: number, t: number): number {
+    if (length === 0) return 0;
+    const columns = this.readingRows;
+    columns.time.fill(t, 0, length);
+    columns.quality.fill(GOOD, 0, length);
+    columns.reason.fill(0, 0, length);
+    columns.flags.fill(0, 0, length);
+    columns.length = length;
+    // Good readings carry no reason message.
+    this.runBatch(columns, undefined);
+    return 0;
   }
 
   /** Puts a Reading of point `index` into row `row` of the columns (or runs it alone, see there); returns the next free row. */
@@ -502,7 +546,7 @@ export class AlarmEngine {
       const lastTime = this.scalar(index, PointField.LastTime);
       const t = Number.isNaN(lastTime) ? now : Math.max(now, lastTime);
       // Delays that ran out complete first: they are due at or before `t`.
-      this.completeDelays(index, t);
+      if (this.delayedPoints[index] === 1) this.completeDelays(index, t);
       this.checkStale(index, t);
     }
     for (const group of this.groups) this.evaluateGroup(group, now);
@@ -647,6 +691,7 @@ export class AlarmEngine {
       this.scalars.byteLength +
       this.pointSettings.byteLength +
       this.ruleRanges.byteLength +
+      this.delayedPoints.byteLength +
       this.conditionTable.data.byteLength +
       this.conditionQuiet.byteLength +
       this.slotCondition.byteLength +
@@ -689,6 +734,7 @@ export class AlarmEngine {
       },
       refreshPoint: (index) => {
         this.refreshLimitBand(index);
+        this.refreshDelayed(index);
         for (let k = this.ruleRange(index, RuleField.Stores); k < this.ruleRange(index, RuleField.StoresEnd); k += 1) this.refreshStoreLayout(k);
       },
     };
@@ -1014,6 +1060,15 @@ export class AlarmEngine {
   /** A good value: every window of the point takes the reading, then its value rules and stuck detection (kernel.ts). */
   private evaluateValueRules(index: number): void {
     this.kernels[this.pointKernel[index]!]!(index);
+  }
+
+  /** Whether tick must look at point `index`'s delays (delayedPoints); call after its conditions were built or restored. */
+  private refreshDelayed(index: number): void {
+    let delayed = 0;
+    for (let k = this.ruleRange(index, RuleField.Limits); k < this.ruleRange(index, RuleField.Rates); k += 1) {
+      if (this.conditionTable.mayBeDue(this.slotCondition[k]!)) delayed = 1;
+    }
+    this.delayedPoints[index] = delayed;
   }
 
   /** Recomputes PointField.LimitQuietLow / HIGH from the point's limit conditions; call after any of them stepped or advanced. */

@@ -84,6 +84,37 @@ describe('RawReadingQueue', () => {
     expect(batch.offerRows(batchOf(-1, [reading('A', 5000, 9), [0, 1, Number.NaN]]), storeIndex, 0, points)).toBe(1);
   });
 
+  it('queues a batch of plain rows at its receive time (a Modbus answer) as offerValue does, stopping before a row it cannot queue', () => {
+    const points = registry();
+    const one = new RawReadingQueue(8);
+    for (const [index, value] of [
+      [0, 1.23],
+      [1, 20.94],
+      [0, 3],
+    ] as const)
+      one.offerValue(index, 5000, value, points);
+    const batch = new RawReadingQueue(8);
+    // What the slots held before: every column of a slot is written, not only point and value.
+    batch.offer(1, reading('B', 1, 2, { sourceTime: 1, quality: 'bad', reason: { code: 'timeout', message: 'x' } }), points, texts);
+    batch.consume(1);
+    const rows = batchOf(5000, [
+      [0, 1.23, Number.NaN],
+      [2, 5, Number.NaN],
+      [1, 20.94, Number.NaN],
+      [0, 3, Number.NaN],
+      [0, 2 ** 40, Number.NaN],
+      [1, 1, Number.NaN],
+    ]);
+    expect(rows.atReceiveTime).toBe(true);
+    // Row 4 does not fit a 32-bit step count: it stops the batch before it.
+    expect(batch.offerRows(rows, storeIndex, 0, points)).toBe(4);
+    expect(columns(batch)).toEqual(columns(one));
+    expect([batch.reason[0], batch.reasonText[0]]).toEqual([0, 0]);
+    const full = new RawReadingQueue(2);
+    expect(full.offerRows(rows, storeIndex, 0, points)).toBe(3);
+    expect(full.depth).toBe(2);
+  });
+
   it("queues plain rows with a source time (an OPC UA server's) as offer does the same readings; one that is not epoch ms stops the batch", () => {
     const points = registry();
     const one = new RawReadingQueue(8);

@@ -119,6 +119,7 @@ export class RawReadingQueue {
   offerRows(rows: ReadingRows, storeIndex: Int32Array, from: number, points: PointRegistry): number {
     const { receiveTime, point, value, sourceTime: sourceTimes, length } = rows;
     const timeValid = Number.isSafeInteger(receiveTime) && receiveTime >= 0;
+    if (rows.atReceiveTime && timeValid) return this.offerRowsAtReceiveTime(rows, storeIndex, from, points);
     for (let row = from; row < length; row++) {
       const index = storeIndex[point[row]!] ?? -1;
       if (index < 0 || rows.objectAt(row) !== undefined) continue;
@@ -141,6 +142,48 @@ export class RawReadingQueue {
       this.written += 1;
     }
     return length;
+  }
+
+  /**
+   * offerRows for rows that are all plain at a valid receive time (`ReadingRows.atReceiveTime`): per row only its
+   * point and scaled value go into the slot; the slots' time, source time, quality, reason and flags are filled once.
+   */
+  private offerRowsAtReceiveTime(rows: ReadingRows, storeIndex: Int32Array, from: number, points: PointRegistry): number {
+    const { point, value, length } = rows;
+    const first = this.written;
+    let stopped = length;
+    for (let row = from; row < length; row++) {
+      const index = storeIndex[point[row]!] ?? -1;
+      if (index < 0) continue;
+      // NaN (a value not finite) fails both comparisons.
+      const scaled = Math.round(value[row]! * points.divisorOf(index));
+      if (!(scaled <= INT32_MAX && scaled >= -INT32_MAX) || !points.has(index) || this.full) {
+        stopped = row;
+        break;
+      }
+      const slot = this.written & this.mask;
+      this.pointIndex[slot] = index;
+      this.valueScaled[slot] = scaled;
+      this.written += 1;
+    }
+    this.fillGoodAt(first, this.written - first, rows.receiveTime);
+    return stopped;
+  }
+
+  /** The columns but point and value of `count` slots from the `first` written: good readings received at `time`. */
+  private fillGoodAt(first: number, count: number, time: number): void {
+    // In at most two runs: the ring's end, then its start.
+    for (let done = 0; done < count; ) {
+      const from = (first + done) & this.mask;
+      const to = Math.min(from + count - done, this.capacity);
+      this.time.fill(time, from, to);
+      this.sourceTime.fill(0, from, to);
+      this.quality.fill(QUALITY_CODE.good, from, to);
+      this.reason.fill(0, from, to);
+      this.reasonText.fill(0, from, to);
+      this.flags.fill(HAS_VALUE, from, to);
+      done += to - from;
+    }
   }
 
   private get full(): boolean {

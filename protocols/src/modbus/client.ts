@@ -19,6 +19,7 @@ import type { JobOutcome, LineConfig, LineJob, ModbusCounters } from './line.ts'
 import { ModbusLine, newCounters } from './line.ts';
 import type { PlannedRequest } from './plan.ts';
 import { MAX_REGISTERS_PER_READ, READ_FUNCTION } from './point.ts';
+import { PollTimer } from './poll-timer.ts';
 import { DeviceReadings } from './readings.ts';
 import { writePoint } from './write.ts';
 
@@ -59,6 +60,21 @@ export type ModbusPollerOptions = PollerBase &
       }
   );
 
+/** A planned request as a device polls it: made once, reused by every send and answer. */
+interface RequestPoll {
+  readonly request: PlannedRequest;
+  /** The device and registers, naming the request in a failure's message. */
+  readonly what: string;
+  readonly job: LineJob;
+  /** Its outcome when answered with data: the same object every time. */
+  readonly answered: PollOutcome;
+  /**
+   * Set when the request was refused with exception 02, decided once: the gap-free parts read in its place from then
+   * on, or the request alone when it bridged no gap (its refusal is a genuinely wrong address and stays visible).
+   */
+  parts: readonly PlannedRequest[] | undefined;
+}
+
 /** Modbus exception 02: what devices answer for a read that touches an undefined register. */
 const ILLEGAL_DATA_ADDRESS = 2;
 
@@ -68,22 +84,15 @@ class PolledDevice {
   readonly readings: DeviceReadings;
   /** The consumer's index of each of the device's points. */
   private readonly pointIndex: Int32Array;
-  private readonly jobs = new Map<PlannedRequest, LineJob>();
-  /** The outcome of each planned request answered with data: the same object every time. */
-  private readonly answered = new Map<PlannedRequest, PollOutcome>();
-  /**
-   * Planned requests refused with exception 02, decided once each: the gap-free parts read in their place from then
-   * on, or the request alone when it bridged no gap (its refusal is a genuinely wrong address and stays visible).
-   */
-  private readonly splits = new Map<PlannedRequest, readonly PlannedRequest[]>();
+  /** What is kept per planned request, made on its first send: one lookup per request sent, none per answer. */
+  private readonly polls = new Map<PlannedRequest, RequestPoll>();
   private tick = 0;
   private outstanding = 0;
   private startedAt = 0;
   /** The cycle out now was sent before its line had connected: it waited for the connect, not for a slow line. */
   private cycleWaitedForConnect = false;
-  private timer: NodeJS.Timeout | null = null;
-  /** The timer's callback, made once (not a closure per tick: 1,600 ticks a second on the agent bench). */
-  private readonly onTick = (): void => this.runTick();
+  /** When the next tick is due (ms on the poller's clock); the poller's PollTimer runs it then. */
+  due = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly device: ReadyDevice,
@@ -103,12 +112,7 @@ class PolledDevice {
     this.runTick();
   }
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private runTick(): void {
+  runTick(): void {
     const requests = this.device.schedule.requestsAt(this.tick);
     const tickMs = this.device.schedule.tickMs;
     if (this.outstanding > 0) {
@@ -120,70 +124,64 @@ class PolledDevice {
     } else {
       if (requests.length > 0) this.cycleWaitedForConnect = !this.line.isOpen;
       for (const request of requests) {
-        const parts = this.splits.get(request);
-        if (parts) this.sendAll(parts);
-        else this.send(request);
+        const poll = this.pollOf(request);
+        if (poll.parts !== undefined) this.sendAll(poll.parts);
+        else this.send(poll);
       }
     }
     this.tick += 1;
     // Ticks are anchored to the start time so intervals do not drift with processing time.
-    const due = this.startedAt + this.tick * tickMs;
-    this.timer = setTimeout(this.onTick, Math.max(0, due - this.now()));
+    this.due = this.startedAt + this.tick * tickMs;
   }
 
-  private send(request: PlannedRequest): void {
+  private send(poll: RequestPoll): void {
     this.outstanding += 1;
-    this.line.enqueue(this.jobFor(request));
+    this.line.enqueue(poll.job);
   }
 
   private sendAll(requests: readonly PlannedRequest[]): void {
-    for (const request of requests) this.send(request);
+    for (const request of requests) this.send(this.pollOf(request));
   }
 
-  private jobFor(request: PlannedRequest): LineJob {
-    let job = this.jobs.get(request);
-    if (!job) {
+  private pollOf(request: PlannedRequest): RequestPoll {
+    let poll = this.polls.get(request);
+    if (poll === undefined) {
       const what = `${this.device.label} ${describeRequest(request.table, request.address, request.quantity)}`;
-      job = {
+      const functionCode = READ_FUNCTION[request.table];
+      const job: LineJob = {
         unitId: this.device.unitId,
-        functionCode: READ_FUNCTION[request.table],
+        functionCode,
         address: request.address,
         quantity: request.quantity,
         counters: this.counters,
-        done: (outcome) => this.settled(request, what, outcome),
+        done: (outcome) => this.settled(made, outcome),
       };
-      this.jobs.set(request, job);
+      const answered = Object.freeze({ deviceId: this.device.id, functionCode, address: request.address, quantity: request.quantity, failure: null });
+      const made: RequestPoll = { request, what, job, answered, parts: undefined };
+      poll = made;
+      this.polls.set(request, poll);
     }
-    return job;
+    return poll;
   }
 
-  private settled(request: PlannedRequest, what: string, outcome: JobOutcome): void {
+  private settled(poll: RequestPoll, outcome: JobOutcome): void {
     this.outstanding = Math.max(0, this.outstanding - 1);
-    if (!outcome.ok && outcome.exceptionCode === ILLEGAL_DATA_ADDRESS && this.splitRefused(request)) return;
+    if (!outcome.ok && outcome.exceptionCode === ILLEGAL_DATA_ADDRESS && this.splitRefused(poll)) return;
     const rows = this.rows.borrow();
     try {
       rows.reset(this.now());
       if (outcome.ok) {
-        this.readings.fromResponse(request, outcome.registers, outcome.bits, this.pointIndex, rows);
-        this.emit(rows, this.answeredOutcome(request));
+        this.readings.fromResponse(poll.request, outcome.registers, outcome.bits, this.pointIndex, rows);
+        this.emit(rows, poll.answered);
         return;
       }
-      const reason = { code: outcome.code, message: `${what}: ${outcome.detail}` };
-      this.readings.fromFailure(request, reason, this.pointIndex, rows);
+      const reason = { code: outcome.code, message: `${poll.what}: ${outcome.detail}` };
+      this.readings.fromFailure(poll.request, reason, this.pointIndex, rows);
       const failure = outcome.exceptionCode === undefined ? reason : { ...reason, exceptionCode: outcome.exceptionCode };
-      this.emit(rows, { ...this.answeredOutcome(request), failure });
+      this.emit(rows, { ...poll.answered, failure });
     } finally {
       this.rows.giveBack(rows);
     }
-  }
-
-  private answeredOutcome(request: PlannedRequest): PollOutcome {
-    let outcome = this.answered.get(request);
-    if (!outcome) {
-      outcome = Object.freeze({ deviceId: this.device.id, functionCode: READ_FUNCTION[request.table], address: request.address, quantity: request.quantity, failure: null });
-      this.answered.set(request, outcome);
-    }
-    return outcome;
   }
 
   /**
@@ -191,10 +189,10 @@ class PolledDevice {
    * readable: read such a request gap-free from now on, starting with this cycle, so its points never go bad for it.
    * Returns false when the request bridged no gap (or was already split), leaving the exception to be reported.
    */
-  private splitRefused(request: PlannedRequest): boolean {
-    if (this.splits.has(request)) return false;
-    const parts = this.device.schedule.gapFree(request);
-    this.splits.set(request, parts.length > 1 ? parts : [request]);
+  private splitRefused(poll: RequestPoll): boolean {
+    if (poll.parts !== undefined) return false;
+    const parts = this.device.schedule.gapFree(poll.request);
+    poll.parts = parts.length > 1 ? parts : [poll.request];
     if (parts.length < 2) return false;
     this.counters.splits += 1;
     this.sendAll(parts);
@@ -233,6 +231,7 @@ function objectsTo(onReadings: (readings: Reading[], outcome: PollOutcome) => vo
 export class ModbusPoller {
   private readonly lines = new Map<string, ModbusLine>();
   private readonly polled = new Map<string, PolledDevice>();
+  private readonly timer: PollTimer;
   private running = false;
 
   constructor(options: ModbusPollerOptions) {
@@ -249,6 +248,7 @@ export class ModbusPoller {
       if (this.polled.has(device.id)) throw new RangeError(`device ${JSON.stringify(device.id)} is defined twice`);
       this.polled.set(device.id, new PolledDevice(device, line, emit, pointIndex, now, rows));
     }
+    this.timer = new PollTimer([...this.polled.values()], now);
   }
 
   /** Opens every line and starts every device's schedule (tick 0 reads every point at once). */
@@ -257,12 +257,13 @@ export class ModbusPoller {
     this.running = true;
     for (const line of this.lines.values()) line.start();
     for (const device of this.polled.values()) device.start();
+    this.timer.arm();
   }
 
   /** Stops the schedules and closes the lines; requests still queued get bad `connection` readings. */
   async stop(): Promise<void> {
     this.running = false;
-    for (const device of this.polled.values()) device.stop();
+    this.timer.stop();
     await Promise.all([...this.lines.values()].map((line) => line.stop()));
   }
 

@@ -78,19 +78,24 @@ export class DeviceReadings {
    */
   private plainValues(plain: PlainRequest, registers: Buffer, pointIndex: Int32Array, out: ReadingRowBuffer): void {
     const consumers = plain.consumersFor(pointIndex);
-    const { indexes, byteOffsets, kinds, decoders, scalings, ids, units } = plain;
-    for (let m = 0; m < byteOffsets.length; m++) {
+    const { byteOffsets, kinds, decoders, scalings } = plain;
+    const count = byteOffsets.length;
+    // The rows' ids, units, source times and flags once for the run: per row only its point and value.
+    const first = out.addPlainRun(count, plain.ids, plain.units);
+    const point = out.point;
+    const value = out.value;
+    for (let m = 0; m < count; m++) {
       const at = byteOffsets[m]!;
       const kind = kinds[m]!;
       // The big-endian int16 / uint16 of `Buffer.readInt16BE` / `readUInt16BE`, read here without the call.
       const raw = kind === INT16 ? (((registers[at]! << 8) | registers[at + 1]!) << 16) >> 16 : kind === UINT16 ? (registers[at]! << 8) | registers[at + 1]! : decoders[m]!(registers, at);
+      point[first + m] = consumers[m]!;
       // raw - raw is 0 for every finite number, NaN for NaN and +-Infinity.
       if (raw - raw === 0) {
         const scaling = scalings[m];
-        out.addValue(consumers[m]!, ids[m]!, units[m]!, scaling === null ? raw : scaling!.toEngineering(raw));
+        value[first + m] = scaling === null ? raw : scaling!.toEngineering(raw);
       } else {
-        const index = indexes[m]!;
-        this.addRegister(index, this.device.points[index]!, raw, pointIndex[index]!, out);
+        out.setReading(first + m, consumers[m]!, this.notFinite(this.device.points[plain.indexes[m]!]!, raw, out.receiveTime));
       }
     }
   }
@@ -135,9 +140,7 @@ export class DeviceReadings {
     if (spec.role === 'status') {
       return out.addReading(consumer, { pointId: point.readingId, value: raw, unit: this.unitOf(point), sourceTime: null, receiveTime, quality: 'good', flags: this.statusFlags[index]! });
     }
-    if (!Number.isFinite(raw)) {
-      return out.addReading(consumer, this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` }));
-    }
+    if (!Number.isFinite(raw)) return out.addReading(consumer, this.notFinite(point, raw, receiveTime));
     let value = point.scaling.toEngineering(raw);
     let own: Quality = 'good';
     const milliamps = value;
@@ -160,6 +163,11 @@ export class DeviceReadings {
       return out.addReading(consumer, this.flagged(point, value, receiveTime, 'uncertain', { code: 'signal_out_of_range', message }));
     }
     out.addValue(consumer, point.readingId, this.unitOf(point), value);
+  }
+
+  /** A register that decodes to no finite number (a float's NaN or infinity): bad, naming the register. */
+  private notFinite(point: ReadyPoint, raw: number, receiveTime: number): Reading {
+    return this.flagged(point, null, receiveTime, 'bad', { code: 'decode', message: `${this.where(point)}: not a finite number (${raw})` });
   }
 
   private reading(point: ReadyPoint, value: number | boolean, receiveTime: number): Reading {
