@@ -77,6 +77,29 @@ describe('LimitLowering', () => {
     expect([runs, lowering.readsRunAgain, lowering.readsBusy]).toEqual([2, 1, 0]);
   });
 
+  it('puts the limit back before it runs again a read that found the lowered limit with no lowering under way', async () => {
+    let limitLow = true;
+    let runs = 0;
+    const read = async (): Promise<string> => {
+      runs += 1;
+      if (limitLow) throw new Error('Out of Memory Error: could not allocate block of size 256.0 KiB (884.6 KiB/1.0 MiB used)');
+      return 'answered';
+    };
+    // Without a way to put it back, a limit that stays low fails every run.
+    const stuck = new LimitLowering(1);
+    await expect(stuck.retried(read)).rejects.toMatchObject({ code: 'HAZMON_STORE_BUSY' });
+    expect(runs).toBe(4);
+    runs = 0;
+    const lowering = new LimitLowering(1);
+    let putBack = 0;
+    const answer = await lowering.retried(read, async () => {
+      putBack += 1;
+      limitLow = false;
+    });
+    expect(answer).toBe('answered');
+    expect([runs, putBack, lowering.readsRunAgain, lowering.readsBusy]).toEqual([2, 1, 1, 0]);
+  });
+
   it('gives up after a few retries, as the store busy, when every attempt overlaps a lowering and fails for memory', async () => {
     const lowering = new LimitLowering(1);
     let runs = 0;

@@ -13,7 +13,7 @@ import { StoreError } from './errors.ts';
 
 /** More retries than releases a statement can overlap in practice (one per checkpoint turn, every few seconds). */
 const MAX_RETRIES = 3;
-/** How long a read whose error names the lowered limit waits before it runs again when no lowering is under way to wait for. */
+/** How long a read that met a lowering waits before it runs again when the lowering is over and nothing puts the limit back. */
 const AFTER_LOWERED_LIMIT_MS = 5;
 
 /** DuckDB's error for a statement that could not get its memory under the limit ("failed to allocate data of size ..."). */
@@ -53,9 +53,12 @@ export class LimitLowering {
   /**
    * `statement`'s result; when it failed for lack of memory while a lowering ran beside it, it runs again once that is
    * over. A failure of any other kind is the statement's own and is thrown; one for lack of memory that is not run
-   * again is thrown as HAZMON_STORE_BUSY (the DuckDB error its cause).
+   * again is thrown as HAZMON_STORE_BUSY (the DuckDB error its cause). `putLimitBack` (the store's limit set again on
+   * the statement's connection) runs before a statement runs again with no lowering under way: a limit still found low
+   * then would otherwise fail every run again (a day's export answered 503 so in session 21, each of its four runs
+   * meeting the 1-MiB limit; how the limit stayed low was not found).
    */
-  async retried<T>(statement: () => Promise<T>): Promise<T> {
+  async retried<T>(statement: () => Promise<T>, putLimitBack?: () => Promise<void>): Promise<T> {
     for (let retry = 0; ; retry++) {
       const begunBefore = this.begun;
       const underBefore = this.under;
@@ -69,7 +72,9 @@ export class LimitLowering {
           throw new StoreError('HAZMON_STORE_BUSY', `a read found no memory under the store's memory_limit: ${messageOf(error)}`, { cause: error });
         }
         this.readsRunAgain += 1;
-        await (this.under ?? delay(AFTER_LOWERED_LIMIT_MS));
+        if (this.under !== null) await this.under;
+        else if (putLimitBack !== undefined && this.namesLoweredLimit(error)) await putLimitBack();
+        else await delay(AFTER_LOWERED_LIMIT_MS);
       }
     }
   }

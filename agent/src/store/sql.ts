@@ -20,7 +20,7 @@ export class SerialConnection {
    */
   constructor(
     private connection: DuckDBConnection,
-    private readonly runStatement: <T>(statement: () => Promise<T>) => Promise<T> = (statement) => statement(),
+    private readonly runStatement: <T>(statement: () => Promise<T>, connection: DuckDBConnection) => Promise<T> = (statement) => statement(),
     private readonly afterEach?: (connection: DuckDBConnection) => Promise<void>,
   ) {}
 
@@ -38,7 +38,7 @@ export class SerialConnection {
   exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const run = async () => {
       try {
-        return await this.runStatement(() => work(this.connection));
+        return await this.runStatement(() => work(this.connection), this.connection);
       } finally {
         await this.afterEach?.(this.connection);
       }

@@ -439,6 +439,7 @@ export class HazmonStore {
     }
     const ingestConnection = await connectToStore(instance);
     const lowering = new LimitLowering(RELEASE_LIMIT_MIB);
+    const flushAllocator = flushingAllocator(memoryLimitMb);
     const [lastText] = await maintenance.rows('SELECT max(text_id) AS id FROM reason_texts');
     const store = new HazmonStore(
       instance,
@@ -447,7 +448,7 @@ export class HazmonStore {
       (lastText?.id === null || lastText?.id === undefined ? 0 : num(lastText.id)) + 1,
       new SerialConnection(await connectToStore(instance)),
       maintenance,
-      new SerialConnection(await connectToStore(instance), (statement) => lowering.retried(statement), flushingAllocator(memoryLimitMb)),
+      new SerialConnection(await connectToStore(instance), (statement, reads) => lowering.retried(statement, () => flushAllocator(reads)), flushAllocator),
       lowering,
       {
         path: options.path,
