@@ -97,12 +97,12 @@ export function turnCommits(waiting: number, queuedSinceLastTurn: number, batchR
 
 /** The limit set for a moment to make DuckDB evict the blocks it caches (releaseCachedBlocks). */
 const RELEASE_LIMIT_MIB = 1;
-/** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */
 /**
  * How long a chain prefix one check found whole lets later checks hash only the rows after it (CheckedAuditPrefix);
  * the first check after this age walks the whole chain again, as does the first of each process.
  */
 const AUDIT_FULL_CHECK_INTERVAL_MS = 60 * 60_000;
+/** Attempts to open the file again after DuckDB invalidated the database, waiting n * REOPEN_BACKOFF_MS after the n-th. */
 const REOPEN_ATTEMPTS = 3;
 const REOPEN_BACKOFF_MS = 1000;
 
