@@ -47,6 +47,34 @@ const POINTS_A_B_WITH_HEALTH = {
     health: { staleS: 5, faultFlags: ['fault'] },
   })),
 };
+/** The points rows are routed to by their index; 'no-rules' is in no engine's config. */
+const ROUTED_IDS = ['A', 'B', 'no-rules'];
+
+/**
+ * Each batch, its rows put in by `fill` at its receive time, judged by processRows on one engine and by
+ * processReadings (the same rows as Readings, the point without rules left out) on another: the same events, state
+ * and stats.
+ */
+function expectRowsJudgedAsReadings<B extends { readonly gapMs: number }>(batches: readonly B[], fill: (rows: ReadingRowBuffer, batch: B, time: number) => void): void {
+  const rowsEvents: EngineEvent[] = [];
+  const readingsEvents: EngineEvent[] = [];
+  const byRows = new AlarmEngine(POINTS_A_B_WITH_HEALTH, (event) => rowsEvents.push(event));
+  const byReadings = new AlarmEngine(POINTS_A_B_WITH_HEALTH, (event) => readingsEvents.push(event));
+  const engineIndex = Int32Array.from(ROUTED_IDS, (id) => byRows.pointIndex(id));
+  const rows = new ReadingRowBuffer(4);
+  let time = T0;
+  for (const batch of batches) {
+    time += batch.gapMs;
+    rows.reset(time);
+    fill(rows, batch, time);
+    byRows.processRows(rows, engineIndex);
+    byReadings.processReadings(rows.readings().filter((reading) => reading.pointId !== 'no-rules'));
+  }
+  expect(rowsEvents).toEqual(readingsEvents);
+  expect(byRows.snapshot()).toEqual(byReadings.snapshot());
+  expect(byRows.stats()).toEqual(byReadings.stats());
+}
+
 describe('batch loop', () => {
   it('raw and paned windows, rules and events equal naive recomputes and the one-by-one path (ring growth, restore included)', () => {
     fc.assert(
@@ -316,74 +344,41 @@ describe('processReadings', () => {
       sourceAgeMs: fc.option(fc.integer({ min: -200, max: 2_000 }), { nil: undefined }),
       restated: fc.boolean(),
     });
-    const ids = ['A', 'B', 'no-rules'];
-    const config = POINTS_A_B_WITH_HEALTH;
     fc.assert(
-      fc.property(fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 3_000 }), rows: fc.array(rowArbitrary, { maxLength: 300 }) }), { minLength: 1, maxLength: 6 }), (batches) => {
-        const rowsEvents: EngineEvent[] = [];
-        const readingsEvents: EngineEvent[] = [];
-        const byRows = new AlarmEngine(config, (event) => rowsEvents.push(event));
-        const byReadings = new AlarmEngine(config, (event) => readingsEvents.push(event));
-        const engineIndex = Int32Array.from(ids, (id) => byRows.pointIndex(id));
-        const rows = new ReadingRowBuffer(4);
-        let time = T0;
-        for (const batch of batches) {
-          time += batch.gapMs;
-          rows.reset(time);
+      fc.property(fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 3_000 }), rows: fc.array(rowArbitrary, { maxLength: 300 }) }), { minLength: 1, maxLength: 6 }), (batches) =>
+        expectRowsJudgedAsReadings(batches, (rows, batch, time) => {
           for (const { route, value, quality, reason, fault, sourceAgeMs, restated } of batch.rows) {
-            const pointId = ids[route]!;
+            const pointId = ROUTED_IDS[route]!;
             if (quality === 'good' && typeof value === 'number' && reason === undefined && !fault)
               rows.addValue(route, pointId, '', value, sourceAgeMs === undefined ? Number.NaN : time - sourceAgeMs, restated);
             else rows.addReading(route, { pointId, value, unit: '', sourceTime: null, receiveTime: time, quality, ...(reason === undefined ? {} : { reason }), flags: { fault } } as Reading);
           }
-          byRows.processRows(rows, engineIndex);
-          byReadings.processReadings(rows.readings().filter((reading) => reading.pointId !== 'no-rules'));
-        }
-        expect(rowsEvents).toEqual(readingsEvents);
-        expect(byRows.snapshot()).toEqual(byReadings.snapshot());
-        expect(byRows.stats()).toEqual(byReadings.stats());
-      }),
+        }),
+      ),
       { numRuns: 40 },
     );
   });
 
   it('processRows: a batch of plain rows at its receive time (a Modbus answer of plain numbers), longer than the columns, as processReadings takes it', () => {
-    const ids = ['A', 'B', 'no-rules'];
-    const config = POINTS_A_B_WITH_HEALTH;
     const rowArbitrary = fc.record({ route: fc.constantFrom(0, 1, 2), value: fc.oneof(fc.double({ min: -20, max: 120, noNaN: true }), fc.constantFrom(12, 60, 71, 90, 92)) });
     fc.assert(
       fc.property(
         fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 3_000 }), asRun: fc.boolean(), rows: fc.array(rowArbitrary, { maxLength: 600 }) }), { minLength: 1, maxLength: 6 }),
-        (batches) => {
-          const rowsEvents: EngineEvent[] = [];
-          const readingsEvents: EngineEvent[] = [];
-          const byRows = new AlarmEngine(config, (event) => rowsEvents.push(event));
-          const byReadings = new AlarmEngine(config, (event) => readingsEvents.push(event));
-          const engineIndex = Int32Array.from(ids, (id) => byRows.pointIndex(id));
-          const rows = new ReadingRowBuffer(4);
-          let time = T0;
-          for (const batch of batches) {
-            time += batch.gapMs;
-            rows.reset(time);
+        (batches) =>
+          expectRowsJudgedAsReadings(batches, (rows, batch) => {
             if (batch.asRun) {
               const first = rows.addPlainRun(
                 batch.rows.length,
-                batch.rows.map(({ route }) => ids[route]!),
+                batch.rows.map(({ route }) => ROUTED_IDS[route]!),
                 batch.rows.map(() => ''),
               );
               batch.rows.forEach(({ route, value }, r) => {
                 rows.point[first + r] = route;
                 rows.value[first + r] = value;
               });
-            } else for (const { route, value } of batch.rows) rows.addValue(route, ids[route]!, '', value);
+            } else for (const { route, value } of batch.rows) rows.addValue(route, ROUTED_IDS[route]!, '', value);
             expect(rows.atReceiveTime).toBe(true);
-            byRows.processRows(rows, engineIndex);
-            byReadings.processReadings(rows.readings().filter((reading) => reading.pointId !== 'no-rules'));
-          }
-          expect(rowsEvents).toEqual(readingsEvents);
-          expect(byRows.snapshot()).toEqual(byReadings.snapshot());
-          expect(byRows.stats()).toEqual(byReadings.stats());
-        },
+          }),
       ),
       { numRuns: 40 },
     );
