@@ -1,7 +1,10 @@
-/** The agent checks the audit log's hash chain as it starts: a row edited while it was down is logged at once. */
+/**
+ * The agent checks the audit log's hash chain as it starts: a row edited while it was down is logged and raised as
+ * `agent/audit_chain_broken` at once; a later start on an intact log clears the alarm the restart brought back.
+ */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, expect, it } from 'vitest';
-import { PASSWORDS, type Plant, startPlant, waitFor } from './fixture.ts';
+import { PASSWORDS, type Plant, runtimeAlarms, startPlant, waitFor } from './fixture.ts';
 
 let plant: Plant | null = null;
 afterEach(async () => {
@@ -33,8 +36,18 @@ it('logs an audit row edited while the agent was down as it starts, and nothing 
   plant.agent = null;
 
   await runOnStoreFile(plant.config.store.path, "UPDATE audit_log SET who = 'mallory' WHERE action = 'reset_action'");
-  await plant.startAgent({ log: (line) => logged.push(line) });
+  const second = await plant.startAgent({ log: (line) => logged.push(line) });
   const line = await waitFor('the broken chain logged', () => logged.find((entry) => entry.includes('hash chain does not hold')));
   expect(line).toMatch(/audit row seq \d+: stored hash .* does not match its content: the row was edited/);
   expect(line).toContain('hazmon audit verify');
+  const raised = await waitFor('the broken chain raised', () => runtimeAlarms(plant!.events, 'agent/audit_chain_broken').find((event) => event.transition === 'raised'));
+  expect(raised).toMatchObject({ priority: 'high', why: expect.stringMatching(/does not hold \(1 problem\(s\); the first: audit row seq \d+/) });
+  await second.stop();
+  plant.agent = null;
+
+  // The row put back as it was written: the next start finds the chain whole and clears the alarm it restored.
+  await runOnStoreFile(plant.config.store.path, "UPDATE audit_log SET who = 'sup' WHERE action = 'reset_action'");
+  await plant.startAgent();
+  const cleared = await waitFor('the alarm cleared', () => runtimeAlarms(plant!.events, 'agent/audit_chain_broken').find((event) => event.transition === 'cleared'));
+  expect(cleared.why).toBe("the audit log's hash chain holds");
 });

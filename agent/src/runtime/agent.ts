@@ -88,6 +88,9 @@ import {
   withLimits,
 } from './threshold-overrides.ts';
 
+/** Raised at start when the audit log's hash chain does not hold (rows edited, removed or duplicated while the agent was down). */
+const AUDIT_CHAIN_ALARM = 'agent/audit_chain_broken';
+
 function logToStderr(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -708,13 +711,27 @@ export class Agent implements AgentApi {
 
   /**
    * The whole audit chain checked once, in the background, as the agent starts: a log altered while the agent was down
-   * is reported now, not when someone opens the audit page, and that page's first check hashes only the rows appended
-   * since (HazmonStore.verifyAuditChain).
+   * is logged and raised as `agent/audit_chain_broken` now, not found when someone opens the audit page, and that
+   * page's first check hashes only the rows appended since (HazmonStore.verifyAuditChain). A start whose chain holds
+   * clears the alarm a restart brought back.
    */
   private checkAuditChainAtStart(): void {
     this.store.verifyAuditChain().then(
       ({ ok, problems }) => {
-        if (!ok) this.log(`hazmon: the audit log's hash chain does not hold (${problems.length} problem(s); the first: ${problems[0]?.message}); \`hazmon audit verify\` lists them all`);
+        const first = problems[0];
+        const why = ok
+          ? "the audit log's hash chain holds"
+          : `the audit log's hash chain does not hold (${problems.length} problem(s); the first: ${first?.message}); \`hazmon audit verify\` lists them all`;
+        if (!ok) this.log(`hazmon: ${why}`);
+        this.raiseRuntimeAlarm({
+          alarmId: AUDIT_CHAIN_ALARM,
+          source: null,
+          rule: 'audit_chain_broken',
+          active: !ok,
+          priority: 'high',
+          why,
+          details: first === undefined ? { problems: 0 } : { problems: problems.length, firstSeq: first.seq, firstProblem: first.problem },
+        });
       },
       (error: unknown) => {
         if (!this.stopped) this.log(`hazmon: the audit chain could not be checked at start: ${messageOf(error)}`);
@@ -892,7 +909,7 @@ export class Agent implements AgentApi {
     }
   }
 
-  /** Runtime alarms this run watches from its start: a source's comms, a latched valve's discrepancy, a latch. */
+  /** Runtime alarms this run watches from its start: a source's comms, a latched valve's discrepancy, a latch, the audit chain. */
   private watchesAfterRestart(alarmId: string): boolean {
     const config = this.current;
     const slash = alarmId.lastIndexOf('/');
@@ -904,6 +921,9 @@ export class Agent implements AgentApi {
         return config.engine.actions.some((action) => action.output === owner && this.engine.actionLatched(action.id));
       case 'latched':
         return this.engine.actionLatched(owner);
+      case 'audit_chain_broken':
+        // checkAuditChainAtStart judges it again.
+        return alarmId === AUDIT_CHAIN_ALARM;
       default:
         return false;
     }

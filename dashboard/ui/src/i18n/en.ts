@@ -688,6 +688,7 @@ export const en: Catalog = {
     shutoff_confirmed: 'Shut-off confirmed closed',
     event_loop_lag: 'Gateway processing delayed',
     clock_jump: "Gateway's clock jumped",
+    audit_chain_broken: 'Audit log altered (hash chain broken)',
     heartbeat_failed: 'Heartbeat output failed',
     metrics_unavailable: 'Metrics endpoint unavailable',
     server_unavailable: 'Web server could not start',

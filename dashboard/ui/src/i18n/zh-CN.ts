@@ -686,6 +686,7 @@ export const zhCN = {
     shutoff_confirmed: '切断阀已确认关闭',
     event_loop_lag: '网关处理延迟',
     clock_jump: '网关时钟跳变',
+    audit_chain_broken: '审计日志被篡改（哈希链断裂）',
     heartbeat_failed: '心跳输出失败',
     metrics_unavailable: '监控指标服务不可用',
     server_unavailable: 'Web 服务未能启动',
