@@ -152,3 +152,20 @@ describe('latch across restarts', () => {
     await expectLatchRestored(plant, agent);
   }, 90_000);
 });
+
+it('an alarm that returned unacknowledged keeps over a restart the time it went active', async () => {
+  plant = await startPlant({ speed: 4 });
+  const first = await plant.startAgent();
+  const hi = () => first.alarmsNotNormal().engine.find((alarm) => alarm.id === 'GD-1.concentration/hi');
+  plant.site.device('GD-1').set('concentration', 30);
+  const raised = await waitFor('hi raised', () => hi()?.activeSince ?? undefined);
+  plant.site.device('GD-1').set('concentration', 0);
+  await waitFor('hi returned', () => hi()?.state === 'unacknowledged_returned');
+
+  const second = await restart(plant);
+  expect(second.alarmsNotNormal().engine.find((alarm) => alarm.id === 'GD-1.concentration/hi')).toMatchObject({
+    state: 'unacknowledged_returned',
+    conditionActive: false,
+    activeSince: raised,
+  });
+}, 60_000);

@@ -85,5 +85,8 @@ function savedEngineAlarm(row: AlarmEventRow, alarmId: string, state: AlarmState
   const details = row.details ?? {};
   const mode = (details['mode'] === 'suppressed' && row.who === 'engine' ? 'in_service' : (details['mode'] ?? 'in_service')) as AlarmMode;
   const conditionActive = details['conditionActive'] === true;
-  return { alarmId, state, mode, conditionActive, activeSince: conditionActive ? numberOr(details['activeSince'], row.time) : Number.NaN, shelvedUntil: numberOr(details['shelvedUntil'], Number.NaN) };
+  // As the engine keeps it: from going active until the alarm is back to normal, so one that returned unacknowledged
+  // still says when it began (the banner's first out orders by it).
+  const activeSince = state === 'normal' ? Number.NaN : numberOr(details['activeSince'], conditionActive ? row.time : Number.NaN);
+  return { alarmId, state, mode, conditionActive, activeSince, shelvedUntil: numberOr(details['shelvedUntil'], Number.NaN) };
 }

@@ -7,18 +7,25 @@ export interface UnacknowledgedAlarm {
   readonly id: string;
   readonly label: string;
   readonly priority: Priority;
-  readonly since: number;
+  /** When it went active; null when the gateway does not know (a journal row of an older version). */
+  readonly since: number | null;
 }
 
 const isUnacknowledged = (state: string) => state === 'unacknowledged_active' || state === 'unacknowledged_returned';
+
+/** Oldest first; one whose start is unknown after every known one (it cannot be named first out before them). */
+function bySince(a: UnacknowledgedAlarm, b: UnacknowledgedAlarm): number {
+  if (a.since !== b.since) return a.since === null ? 1 : b.since === null ? -1 : a.since - b.since;
+  return a.id.localeCompare(b.id);
+}
 
 /** Engine alarms in service and the agent's own alarms that wait for a person, oldest first. */
 function unacknowledgedOf(list: AlarmList): UnacknowledgedAlarm[] {
   const engine = list.engine
     .filter((alarm) => alarm.mode === 'in_service' && isUnacknowledged(alarm.state))
-    .map((alarm) => ({ id: alarm.id, label: alarm.id, priority: alarm.priority, since: alarm.activeSince ?? 0 }));
+    .map((alarm) => ({ id: alarm.id, label: alarm.id, priority: alarm.priority, since: alarm.activeSince }));
   const runtime = list.runtime.filter((alarm) => isUnacknowledged(alarm.state)).map((alarm) => ({ id: alarm.id, label: alarm.id, priority: alarm.priority, since: alarm.since }));
-  return [...engine, ...runtime].sort((a, b) => a.since - b.since || a.id.localeCompare(b.id));
+  return [...engine, ...runtime].sort(bySince);
 }
 
 export const unacknowledged = computed(() => unacknowledgedOf(alarms.value));

@@ -1,0 +1,51 @@
+/** The banner's unacknowledged alarms and first out (dashboard/ui/src/live/alarm-summary.ts), without a browser. */
+import { beforeAll, expect, it, vi } from 'vitest';
+import type { AlarmList, EngineAlarm } from '../api/types.ts';
+
+type SummaryModule = typeof import('./alarm-summary.ts');
+type StoreModule = typeof import('./store.ts');
+let summary: SummaryModule;
+let store: StoreModule;
+
+beforeAll(async () => {
+  // The store's modules read the session and language as a browser keeps them.
+  vi.stubGlobal('localStorage', { getItem: () => null, setItem: () => undefined });
+  vi.stubGlobal('navigator', { languages: ['en'] });
+  vi.stubGlobal('document', { documentElement: {} });
+  summary = await import('./alarm-summary.ts');
+  store = await import('./store.ts');
+});
+
+const engineAlarm = (id: string, activeSince: number | null, state: EngineAlarm['state'] = 'unacknowledged_active'): EngineAlarm => ({
+  id,
+  pointId: id.split('/')[0]!,
+  rule: id.split('/')[1]!,
+  state,
+  mode: 'in_service',
+  conditionActive: state.endsWith('active'),
+  priority: 'medium',
+  activeSince,
+  shelvedUntil: null,
+  help: null,
+});
+
+it('names the earliest start first out, an alarm whose start is unknown after every known one', () => {
+  const list: AlarmList = {
+    engine: [engineAlarm('P1/lo', null, 'unacknowledged_returned'), engineAlarm('P2/hi', 2_000), engineAlarm('P3/hihi', 1_000), engineAlarm('P4/hi', 500, 'acknowledged_active')],
+    runtime: [
+      { id: 'agent/audit_chain_broken', source: 'agent', rule: 'audit_chain_broken', priority: 'high', state: 'unacknowledged_active', conditionActive: true, since: 1_500, why: '', help: null },
+    ],
+    pending: [],
+  };
+  store.alarms.value = list;
+  expect(summary.unacknowledged.value.map((alarm) => [alarm.id, alarm.since])).toEqual([
+    ['P3/hihi', 1_000],
+    ['agent/audit_chain_broken', 1_500],
+    ['P2/hi', 2_000],
+    ['P1/lo', null],
+  ]);
+  expect(summary.firstOut.value).toMatchObject({ id: 'P3/hihi', since: 1_000 });
+
+  store.alarms.value = { ...list, engine: [engineAlarm('P1/lo', null, 'unacknowledged_returned')], runtime: [] };
+  expect(summary.firstOut.value).toMatchObject({ id: 'P1/lo', since: null });
+});
