@@ -113,6 +113,6 @@ it('shows an audit log edited while the agent was down as a high alarm once it i
   expect(firstOut).toContain('GD-1.concentration/lo');
   expect(firstOut).toMatch(/20\d\d-\d\d-\d\d \d\d:\d\d/);
   expect(firstOut).not.toContain('1970');
-  await screenshot(page, 'audit-chain-broken');
+  await screenshot(page, 'alarms-audit-chain-broken');
   await page.context().close();
 }, 180_000);
