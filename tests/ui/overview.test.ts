@@ -142,6 +142,12 @@ describe('device health', () => {
     try {
       await expect.poll(() => page.locator('[data-testid="device-alert"]').textContent(), POLL).toContain('GD-1: 通信中断');
       expect(await page.locator('[data-testid="device-GD-1"] [data-testid="comms"]').textContent()).toContain('通信中断');
+      // None of GD-1's values reads as current and good: one read since the loss is bad, one read before (the points
+      // read every 10 or 60 s, well within their freshness) is stale.
+      await expect.poll(() => page.locator('[data-testid^="point-GD-1."] .mark.quality-good').count(), POLL).toBe(0);
+      expect(await page.locator('[data-testid^="point-GD-1."] [data-testid="stale"]').count()).toBeGreaterThan(0);
+      // The concentration's own reading failed: it keeps its reason rather than turning stale.
+      expect(await page.locator(`[data-testid="point-${POINT}"] .mark.quality-bad`).textContent()).toContain('报文错误');
       await screenshot(page, 'overview-comms-loss');
     } finally {
       web.plant.site.setCommsFault('GD-1', 'none');

@@ -1,12 +1,12 @@
 /**
- * What the overview and the site plan both say about a point: whether its value is stale (the stream is down, or its
- * last reading is older than the agent says a reading stays current, `freshForMs`: silence is never "all clear"), its
- * worst active alarm, and the link that opens it in a trend.
+ * What the overview and the site plan both say about a point: whether its value is stale (the stream is down, its
+ * last reading is older than the agent says a reading stays current, `freshForMs`, or came before its device stopped
+ * answering: silence is never "all clear"), its worst active alarm, and the link that opens it in a trend.
  */
-import { signal } from '@preact/signals';
+import { computed, signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { PRIORITIES, type EngineAlarm, type Point } from '../../api/types.ts';
-import { connection, stale } from '../../live/store.ts';
+import { alarms, connection, stale } from '../../live/store.ts';
 
 /** When the agent gives no freshness (a point the running config does not know yet): generous, yet a silent point is still marked. */
 const DEFAULT_FRESH_MS = 15_000;
@@ -31,6 +31,9 @@ export function useTicking(): void {
   }, []);
 }
 
+/** Since when each Modbus device or OPC UA connection has not answered: its standing comms_loss alarm, by source. */
+const commsLostSince = computed(() => new Map(alarms.value.runtime.filter((alarm) => alarm.rule === 'comms_loss' && alarm.conditionActive).map((alarm) => [alarm.source, alarm.since])));
+
 /** Since when the point's value is stale, or null while it is current. */
 export function staleSince(point: Point): number | null {
   if (stale.value) {
@@ -38,6 +41,11 @@ export function staleSince(point: Point): number | null {
     return point.receiveTime ?? (link.state === 'down' ? link.since : null);
   }
   if (point.receiveTime === null) return null;
+  // A point read less often than its device's failing requests keeps a reading from before the loss, which no poll
+  // will refresh: stale now, not once its freshness runs out. A bad reading says so already, with its reason; one read
+  // since the loss (the device answering again) is current.
+  const lostSince = point.device === null ? undefined : commsLostSince.value.get(point.device);
+  if (lostSince !== undefined && point.quality !== 'bad' && point.receiveTime < lostSince) return point.receiveTime;
   return now.value - point.receiveTime > (point.freshForMs ?? DEFAULT_FRESH_MS) ? point.receiveTime : null;
 }
 
