@@ -14,6 +14,15 @@ describe('errorAnswer', () => {
     expect(logged).toEqual([expect.stringMatching(/^web server: HAZMON_STORE_BUSY: .*Out of Memory Error: failed to allocate/)]);
   });
 
+  it('answers a read stopped at the store time limit as busy (503) asking for less, without Retry-After', () => {
+    const answer = errorAnswer(new StoreError('HAZMON_STORE_READ_TIMEOUT', 'a read ran longer than 30 s and was stopped: ask for a shorter range or a smaller page'), () => undefined);
+    expect(answer).toEqual({
+      status: 503,
+      headers: {},
+      body: { error: { code: 'HAZMON_API_BUSY', message: 'a read ran longer than 30 s and was stopped: ask for a shorter range or a smaller page' } },
+    });
+  });
+
   it("answers the agent's other errors as 500 with their code, and anything else as a 500 that names no detail", () => {
     const logged: string[] = [];
     expect(errorAnswer(new StoreError('HAZMON_STORE_CLOSED', 'the store is closed'), (line) => logged.push(line))).toMatchObject({

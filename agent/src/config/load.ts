@@ -63,7 +63,7 @@ export interface AgentConfig {
   /** Every point that produces readings, with its regulatory metadata. */
   readonly storePoints: readonly StorePointDefinition[];
   /** Store settings except the runtime's own callbacks; the path is absolute. */
-  readonly store: Required<Pick<StoreOptions, 'path' | 'memoryLimitMb' | 'rawRetentionDays' | 'minuteRollupRetentionDays' | 'coarseRollupRetentionDays'>>;
+  readonly store: Required<Pick<StoreOptions, 'path' | 'memoryLimitMb' | 'readTimeoutMs' | 'rawRetentionDays' | 'minuteRollupRetentionDays' | 'coarseRollupRetentionDays'>>;
   readonly outputs: readonly ResolvedOutput[];
   readonly users: readonly UserConfig[];
   readonly api: ApiConfig;
@@ -164,6 +164,7 @@ export function parseAgentConfig(text: string, file: string, options: LoadConfig
     store: {
       path: storePath,
       memoryLimitMb: sections.store.memoryLimitMb,
+      readTimeoutMs: sections.store.readTimeoutS * 1000,
       rawRetentionDays: sections.retention.rawDays,
       minuteRollupRetentionDays: sections.retention.minuteRollupDays,
       coarseRollupRetentionDays: sections.retention.coarseRollupDays,

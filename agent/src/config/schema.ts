@@ -2,7 +2,14 @@
 import { deviceConfigSchema, lineConfigSchema, opcuaConnectionSchema } from '@hazmon/protocols';
 import { z } from 'zod';
 import { GAS_NAMES, engineConfigSchema } from '../engine/index.ts';
-import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_RAW_RETENTION_DAYS, MIN_STORE_MEMORY_LIMIT_MB } from '../store/limits.ts';
+import {
+  DEFAULT_STORE_MEMORY_LIMIT_MB,
+  DEFAULT_STORE_READ_TIMEOUT_S,
+  MAX_STORE_MEMORY_LIMIT_MB,
+  MAX_STORE_READ_TIMEOUT_S,
+  MIN_RAW_RETENTION_DAYS,
+  MIN_STORE_MEMORY_LIMIT_MB,
+} from '../store/limits.ts';
 import { AREA_KINDS } from './area-presets.ts';
 import { PASSWORD_HASH_PATTERN } from './password.ts';
 
@@ -178,6 +185,8 @@ const storeSectionSchema = z.strictObject({
     .min(MIN_STORE_MEMORY_LIMIT_MB, `DuckDB needs at least ${MIN_STORE_MEMORY_LIMIT_MB} MiB for the store's queries`)
     .max(MAX_STORE_MEMORY_LIMIT_MB, `at most ${MAX_STORE_MEMORY_LIMIT_MB} MiB`)
     .default(DEFAULT_STORE_MEMORY_LIMIT_MB),
+  /** The longest one read of the store may run (a trend, a page, an export's window), in seconds; a longer one is stopped. */
+  readTimeoutS: z.number().int().min(1).max(MAX_STORE_READ_TIMEOUT_S, `at most ${MAX_STORE_READ_TIMEOUT_S} s`).default(DEFAULT_STORE_READ_TIMEOUT_S),
 });
 
 /** True for an address only this machine can reach: plain HTTP there cannot be sniffed on the plant network. */

@@ -78,13 +78,22 @@ describe('fixedFieldChanges', () => {
   it('names each field the running agent cannot take over by its path in the file', () => {
     const base = load(BASE);
     const changed = load(`${BASE}
-store: { path: other.duckdb, memoryLimitMb: 64 }
+store: { path: other.duckdb, memoryLimitMb: 64, readTimeoutS: 60 }
 retention: { rawDays: 45, minuteRollupDays: 400 }
 api: { port: 8081 }
 metrics: { port: 9464 }
 health: { eventLoopLagMs: 800 }
 `);
-    expect(fixedFieldChanges(base, changed)).toEqual(['store.path', 'store.memoryLimitMb', 'retention.rawDays', 'retention.minuteRollupDays', 'api.port', 'metrics', 'health.eventLoopLagMs']);
+    expect(fixedFieldChanges(base, changed)).toEqual([
+      'store.path',
+      'store.memoryLimitMb',
+      'store.readTimeoutS',
+      'retention.rawDays',
+      'retention.minuteRollupDays',
+      'api.port',
+      'metrics',
+      'health.eventLoopLagMs',
+    ]);
   });
 
   it('lets rules, devices, outputs and users change', () => {

@@ -134,21 +134,23 @@ function updateWithJson(hash: Hash, value: unknown, depth: number): void {
 
 /**
  * Config fields a running agent cannot take over, by their path in the file: the store is opened once (path, memory
- * limit and retention), and the listeners, the uplink, health limits and heartbeat are set up at start.
+ * limit, read time limit and retention), and the listeners, the uplink, health limits and heartbeat are set up at start.
  */
 export function fixedFieldChanges(before: AgentConfig | RunningConfig, after: AgentConfig): string[] {
   const store = (config: AgentConfig | RunningConfig) => ({
     path: config.store.path,
     memoryLimitMb: config.store.memoryLimitMb,
+    readTimeoutS: config.store.readTimeoutMs / 1000,
     rawDays: config.store.rawRetentionDays,
     minuteRollupDays: config.store.minuteRollupRetentionDays,
     coarseRollupDays: config.store.coarseRollupRetentionDays,
   });
-  const { path: pathBefore, memoryLimitMb: limitBefore, ...retentionBefore } = store(before);
-  const { path: pathAfter, memoryLimitMb: limitAfter, ...retentionAfter } = store(after);
+  const { path: pathBefore, memoryLimitMb: limitBefore, readTimeoutS: timeoutBefore, ...retentionBefore } = store(before);
+  const { path: pathAfter, memoryLimitMb: limitAfter, readTimeoutS: timeoutAfter, ...retentionAfter } = store(after);
   return [
     ...differingFields('store.path', pathBefore, pathAfter),
     ...differingFields('store.memoryLimitMb', limitBefore, limitAfter),
+    ...differingFields('store.readTimeoutS', timeoutBefore, timeoutAfter),
     ...differingFields('retention', retentionBefore, retentionAfter),
     ...differingFields('api', before.api, after.api),
     ...differingFields('metrics', before.metrics, after.metrics),

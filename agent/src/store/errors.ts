@@ -13,7 +13,9 @@ export type StoreErrorCode =
   | 'HAZMON_STORE_CLOSED'
   | 'HAZMON_STORE_WRITE_FAILED'
   /** A read did not get its memory under DuckDB's memory_limit: nothing is wrong with the request or the data; asked again later it may fit. */
-  | 'HAZMON_STORE_BUSY';
+  | 'HAZMON_STORE_BUSY'
+  /** A read ran past StoreOptions.readTimeoutMs and was stopped: the request asks too much of the gateway at once. */
+  | 'HAZMON_STORE_READ_TIMEOUT';
 
 export class StoreError extends HazmonError<StoreErrorCode> {
   override readonly name = 'StoreError';

@@ -2,6 +2,7 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBTypeId, type DuckDBValue, type JS } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { CHUNK_ROWS } from './chunk.ts';
+import { StoreError } from './errors.ts';
 
 export type SqlParams = readonly (DuckDBValue | undefined)[];
 export type SqlRow = Record<string, JS>;
@@ -13,16 +14,28 @@ export type SqlRow = Record<string, JS>;
 export class SerialConnection {
   private tail: Promise<unknown> = Promise.resolve();
 
+  private readonly runStatement: <T>(statement: () => Promise<T>, connection: DuckDBConnection) => Promise<T>;
+  private readonly afterEach: ((connection: DuckDBConnection) => Promise<void>) | undefined;
+  private readonly timeoutMs: number;
+
   /**
    * `runStatement` runs each piece of work given to exclusive() (for the read connection: again after it met a lowered
    * memory_limit, LimitLowering.retried); `afterEach`, which must not throw, runs after each piece, done or failed,
-   * before the next one (for the read connection: DuckDB's allocator flushed).
+   * before the next one (for the read connection: DuckDB's allocator flushed); `timeoutMs` (> 0) is the longest a piece
+   * may run: its statement is then interrupted and it fails as HAZMON_STORE_READ_TIMEOUT.
    */
   constructor(
     private connection: DuckDBConnection,
-    private readonly runStatement: <T>(statement: () => Promise<T>, connection: DuckDBConnection) => Promise<T> = (statement) => statement(),
-    private readonly afterEach?: (connection: DuckDBConnection) => Promise<void>,
-  ) {}
+    options: {
+      readonly runStatement?: <T>(statement: () => Promise<T>, connection: DuckDBConnection) => Promise<T>;
+      readonly afterEach?: (connection: DuckDBConnection) => Promise<void>;
+      readonly timeoutMs?: number;
+    } = {},
+  ) {
+    this.runStatement = options.runStatement ?? ((statement) => statement());
+    this.afterEach = options.afterEach;
+    this.timeoutMs = options.timeoutMs ?? 0;
+  }
 
   /**
    * Puts a connection to a reopened database in place of the current one, which it returns (for closing). Call it
@@ -37,15 +50,32 @@ export class SerialConnection {
   /** Runs `work` after everything queued before it, whether that succeeded or failed. */
   exclusive<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const run = async () => {
+      const connection = this.connection;
+      let expired = false;
+      const deadline = this.timeoutMs > 0 ? setTimeout(() => ((expired = true), connection.interrupt()), this.timeoutMs) : undefined;
+      let result: T;
       try {
-        return await this.runStatement(() => work(this.connection), this.connection);
+        result = await this.runStatement(() => work(connection), connection);
+      } catch (error) {
+        throw expired ? this.timedOut(error) : error;
       } finally {
-        await this.afterEach?.(this.connection);
+        clearTimeout(deadline);
+        await this.afterEach?.(connection);
       }
+      // An interrupted stream ends as if complete (node-api's fetchChunk gives no more chunks): what the work returned
+      // after the deadline is no whole answer.
+      if (expired) throw this.timedOut();
+      return result;
     };
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** `cause`: DuckDB's interrupt error, when the statement failed for it. */
+  private timedOut(cause?: unknown): StoreError {
+    const message = `a read ran longer than ${this.timeoutMs / 1000} s and was stopped: ask for a shorter range or a smaller page`;
+    return new StoreError('HAZMON_STORE_READ_TIMEOUT', message, cause === undefined ? undefined : { cause });
   }
 
   run(sql: string, params: SqlParams = []): Promise<void> {

@@ -40,7 +40,7 @@ import type {
 } from './types.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { LimitLowering } from './limit-lowering.ts';
-import { DEFAULT_STORE_MEMORY_LIMIT_MB, MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB } from './limits.ts';
+import { DEFAULT_STORE_MEMORY_LIMIT_MB, DEFAULT_STORE_READ_TIMEOUT_S, MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB } from './limits.ts';
 
 const FLUSH_LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] as const;
 /** Above this share of the queue the producer is told to slow down; below the lower one it is told all is well again. */
@@ -377,6 +377,7 @@ export class HazmonStore {
     const checkpointIntervalMs = wholeNumberOrZero(options.checkpointIntervalMs, 5000, 'checkpointIntervalMs');
     const checkpointAfterRows = wholeNumberOrZero(options.checkpointAfterRows, DEFAULT_CHECKPOINT_AFTER_ROWS, 'checkpointAfterRows');
     const reopenAfterRows = wholeNumberOrZero(options.reopenAfterRows, 1_000_000, 'reopenAfterRows');
+    const readTimeoutMs = wholeNumberOrZero(options.readTimeoutMs, DEFAULT_STORE_READ_TIMEOUT_S * 1000, 'readTimeoutMs');
     const queueCapacity = options.queueCapacity ?? 262_144;
     const memoryLimitMb = positiveInteger(options.memoryLimitMb, DEFAULT_STORE_MEMORY_LIMIT_MB, 'memoryLimitMb', MAX_STORE_MEMORY_LIMIT_MB, MIN_STORE_MEMORY_LIMIT_MB);
     if (typeof options.path !== 'string' || options.path.length === 0 || options.path === ':memory:') {
@@ -400,6 +401,7 @@ export class HazmonStore {
         checkpointAfterRows,
         reopenAfterRows,
         memoryLimitMb,
+        readTimeoutMs,
         retention,
       });
     } catch (error) {
@@ -422,6 +424,7 @@ export class HazmonStore {
       checkpointAfterRows: number;
       reopenAfterRows: number;
       memoryLimitMb: number;
+      readTimeoutMs: number;
       retention: RetentionPolicy;
     },
   ): Promise<HazmonStore> {
@@ -448,7 +451,11 @@ export class HazmonStore {
       (lastText?.id === null || lastText?.id === undefined ? 0 : num(lastText.id)) + 1,
       new SerialConnection(await connectToStore(instance)),
       maintenance,
-      new SerialConnection(await connectToStore(instance), (statement, reads) => lowering.retried(statement, () => flushAllocator(reads)), flushAllocator),
+      new SerialConnection(await connectToStore(instance), {
+        runStatement: (statement, reads) => lowering.retried(statement, () => flushAllocator(reads)),
+        afterEach: flushAllocator,
+        timeoutMs: settings.readTimeoutMs,
+      }),
       lowering,
       {
         path: options.path,

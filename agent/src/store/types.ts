@@ -56,6 +56,11 @@ export interface StoreOptions {
    * and large sorts and aggregates spill to `<path>.tmp`. Default 128 (DEFAULT_STORE_MEMORY_LIMIT_MB).
    */
   readonly memoryLimitMb?: number;
+  /**
+   * The longest a read (a trend, a page, an export's window, a report) may run, in ms: one still running then is
+   * interrupted and fails as HAZMON_STORE_READ_TIMEOUT. Default 30 s (DEFAULT_STORE_READ_TIMEOUT_S); 0 no limit.
+   */
+  readonly readTimeoutMs?: number;
   /** How often retention runs. Default one hour; 0 turns the timer off (call runRetention yourself). */
   readonly retentionIntervalMs?: number;
   /** Clock for retention cut-offs and `written_at`; tests replace it. Default Date.now. */

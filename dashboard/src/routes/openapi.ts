@@ -14,7 +14,7 @@ const ERROR_DESCRIPTIONS = {
   409: 'The agent refused the command: its reason is the message, and `refusal` gives it as a code with params (README, Refusal codes)',
   413: 'The body is over the size cap',
   429: 'Too many failed sign-ins: Retry-After says when to try again',
-  503: "Busy: too many live streams open, or the gateway's store had no memory free for the read just now; Retry-After says when to try again",
+  503: "Busy: too many live streams open, or the gateway's store had no memory free for the read just now (Retry-After says when to try again); or, without Retry-After, the read ran past the store's time limit (`store.readTimeoutS`) and was stopped: ask for a shorter range or a smaller page",
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
