@@ -24,7 +24,7 @@ export class ApiError extends Error {
     readonly field: string | null,
     /** The agent's refusal as a code with params, for the catalogs (the message is its English sentence). */
     readonly refusal: Refusal | null = null,
-    /** Retry-After of a 429, in seconds. */
+    /** Retry-After of a 429 or 503, in seconds. */
     readonly retryAfterS: number | null = null,
   ) {
     super(message);

@@ -28,6 +28,13 @@ describe('errorText', () => {
     expect(errorText(new ApiError(400, 'HAZMON_API_INVALID', 'minutes: Number must be less than or equal to 1440', 'minutes'))).toBe('输入有误：minutes: Number must be less than or equal to 1440');
   });
 
+  it('says a busy server with Retry-After as busy, and a read stopped at the time limit (no Retry-After) as asking for less', () => {
+    expect(errorText(new ApiError(503, 'HAZMON_API_BUSY', "the gateway's store has no memory free for this read just now: try again", null, null, 1))).toBe('服务器繁忙，请稍后重试');
+    expect(errorText(new ApiError(503, 'HAZMON_API_BUSY', 'a read ran longer than 30 s and was stopped: ask for a shorter range or a smaller page', null))).toBe(
+      '查询耗时超过网关限制，已停止：请缩短时间范围或减少条数',
+    );
+  });
+
   it("falls back to the server's sentence for a code the catalog does not know", () => {
     expect(errorText(new ApiError(409, 'HAZMON_API_REFUSED', 'a newer refusal', null, { code: 'from_a_newer_agent' as never, params: {} }))).toBe('a newer refusal');
   });

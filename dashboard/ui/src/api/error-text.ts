@@ -33,5 +33,7 @@ export function errorText(error: unknown): string {
   if (error.code === 'HAZMON_API_THROTTLED') return error.retryAfterS === null ? error.message : t('error.api.HAZMON_API_THROTTLED', { seconds: error.retryAfterS });
   // The server's check of a field says why in English, naming the field (the page's own checks come first): said as an input error around it.
   if (error.code === 'HAZMON_API_INVALID') return t('error.api.HAZMON_API_INVALID', { message: error.message });
+  // Busy without Retry-After: a read stopped at the store's time limit, which asked again would stop again.
+  if (error.code === 'HAZMON_API_BUSY' && error.retryAfterS === null) return t('error.api.readTimeout');
   return tCode('error.api', error.code) ?? error.message;
 }

@@ -602,6 +602,8 @@ export const en: Catalog = {
       HAZMON_API_TOO_LARGE: 'What was sent is too long',
       HAZMON_API_THROTTLED: 'Too many failed sign-ins: try again in {{seconds}} s',
       HAZMON_API_BUSY: 'The server is busy: try again shortly',
+      /** A 503 without Retry-After: a read stopped at the store's time limit (store.readTimeoutS). */
+      readTimeout: 'The query took longer than the gateway allows and was stopped: choose a shorter time range or fewer rows',
       HAZMON_API_INTERNAL: 'Internal error in the gateway (logged there)',
     },
     refusal: {

@@ -596,6 +596,7 @@ export const zhCN = {
       HAZMON_API_TOO_LARGE: '提交的内容过长',
       HAZMON_API_THROTTLED: '登录失败次数过多，请 {{seconds}} 秒后再试',
       HAZMON_API_BUSY: '服务器繁忙，请稍后重试',
+      readTimeout: '查询耗时超过网关限制，已停止：请缩短时间范围或减少条数',
       HAZMON_API_INTERNAL: '网关内部错误（详情已记入网关日志）',
     },
     /** The agent's refusal codes (dashboard/README.md, Refusal codes). */
