@@ -121,6 +121,7 @@ describe('the live stream', () => {
     const streams = await Promise.all(Array.from({ length: MAX_STREAMS }, () => openStream(browser)));
     const refused = await fetch(`${web.base}/api/v1/stream`, { headers: { Cookie: browser.sessionCookie! } });
     expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
     expect(await refused.json()).toMatchObject({ error: { code: 'HAZMON_API_BUSY' } });
     await Promise.all(streams.map((stream) => stream.close()));
     // The server hears of each disconnect a moment later: retry until a place is free, within the test's time.

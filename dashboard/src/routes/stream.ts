@@ -21,6 +21,8 @@ import { errorResponses, SESSION_SECURITY } from './openapi.ts';
 const KEEP_ALIVE_MS = 15_000;
 /** Open streams at most: each holds a socket and a place in every broadcast. */
 export const MAX_STREAMS = 64;
+/** A stream refused for lack of a place may be asked again this soon: a client going away frees one. */
+const STREAM_RETRY_AFTER_S = 5;
 /**
  * Bytes queued for a client that does not read: past this it is cut off (it reconnects and catches up alarm events by
  * seq). Counted in bytes: a readings message of a large site is hundreds of KB.
@@ -135,7 +137,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
     }),
     async (c) => {
       const context = contextOf();
-      if (open >= MAX_STREAMS) throw new ApiError('HAZMON_API_BUSY', `${MAX_STREAMS} streams are open already`);
+      if (open >= MAX_STREAMS) throw new ApiError('HAZMON_API_BUSY', `${MAX_STREAMS} streams are open already`, undefined, STREAM_RETRY_AFTER_S);
       const lastEventId = c.req.valid('header')['last-event-id'];
       if (lastEventId !== undefined) await checkCursor(context.api.reader, Number(lastEventId), 'Last-Event-ID');
       const from = lastEventId === undefined ? context.live.position : Number(lastEventId);
