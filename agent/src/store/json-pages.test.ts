@@ -4,8 +4,9 @@
  * the rows of a top-N over every row after the cursor, with gaps and repeated seqs; details stored as no JSON refused
  * as the rows refuse them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { databaseDrill, tempDir } from '../../test/fixtures/store/test-helpers.ts';
+import { SerialConnection } from './sql.ts';
 import { HazmonStore } from './store.ts';
 import type { AuditRangeQuery, StoreReader } from './types.ts';
 
@@ -28,6 +29,11 @@ async function openStore(): Promise<{ store: HazmonStore; drill: ReturnType<type
 /** Every control character, JSON's own escapes, a backslash before what looks like an escape, the line separators, non-ASCII text. */
 const TEXTS = [
   Array.from({ length: 32 }, (_, code) => String.fromCharCode(code)).join(''),
+  // Those DuckDB escapes as JSON.stringify does (the others it writes with upper-case hex).
+  Array.from({ length: 32 }, (_, code) => code)
+    .filter((code) => code % 16 < 10 || [0x0a, 0x0c, 0x0d].includes(code))
+    .map((code) => String.fromCharCode(code))
+    .join(''),
   'quote " backslash \\ slash / tab \t',
   'a stored \\u001F and \\u001f, not escapes',
   'line\u2028para\u2029 del \u007f',
@@ -86,6 +92,31 @@ describe('alarm events and audit rows as JSON text', () => {
     await expectSamePages(reader, [0, 1, 3, TEXTS.length - 1, TEXTS.length, 100], [1, 2, 1000], audits);
   });
 
+  it('writes a page of plain rows in one statement, and reads one with an escape DuckDB writes otherwise as rows', async () => {
+    const { store } = await openStore();
+    await fill(store);
+    const reader = store.reader();
+    const rows = vi.spyOn(SerialConnection.prototype, 'rows');
+    const jsonRows = vi.spyOn(SerialConnection.prototype, 'jsonRows');
+    const statements = () => ({
+      written: rows.mock.calls.filter(([sql]) => sql.includes('string_agg')).length,
+      readAsRows: rows.mock.calls.filter(([sql]) => sql.startsWith('SELECT * FROM audit_log')).length + jsonRows.mock.calls.filter(([sql]) => sql.includes('alarm_events')).length,
+    });
+    try {
+      // Rows 5 and 6: line separators, DEL, non-ASCII text.
+      await reader.auditRowsJson({ afterSeq: 4, limit: 2 });
+      await reader.alarmEventsAfterJson(4, 2);
+      expect(statements()).toEqual({ written: 2, readAsRows: 0 });
+      // Row 1: every control character.
+      await reader.auditRowsJson({ limit: 1 });
+      await reader.alarmEventsAfterJson(0, 1);
+      expect(statements()).toEqual({ written: 4, readAsRows: 2 });
+    } finally {
+      rows.mockRestore();
+      jsonRows.mockRestore();
+    }
+  });
+
   it('pages as a top-N of every row after the cursor does, over gaps and repeated seqs', async () => {
     const { store, drill } = await openStore();
     for (let i = 1; i <= 40; i++) {
@@ -130,9 +161,9 @@ describe('alarm events and audit rows as JSON text', () => {
     await expect(reader.auditRowsJson({})).rejects.toThrow(SyntaxError);
     await expectSamePages(reader, [3], [1000], [{}]);
     // Edited outside the store as other valid JSON: the same value, in the bytes stored (the chain names the row).
-    await database.run(`UPDATE audit_log SET details = '{ "a" : 1 }' WHERE seq = 4`);
-    const page = await reader.auditRowsJson({ afterSeq: 3 });
+    await database.run(`UPDATE audit_log SET details = '{ "a" : 1 }' WHERE seq = 5`);
+    const page = await reader.auditRowsJson({ afterSeq: 4 });
     expect(page.json).toContain('"details":{ "a" : 1 }');
-    expect(JSON.parse(page.json)).toEqual(await reader.auditRows({ afterSeq: 3 }));
+    expect(JSON.parse(page.json)).toEqual(await reader.auditRows({ afterSeq: 4 }));
   });
 });
