@@ -1,5 +1,5 @@
 /** Alarm event cursors (store seqs) a client sends back: checked against the store, so a made-up one is a 400, not a silent hole. */
-import type { AlarmEventRow, StoreReader } from '@hazmon/agent';
+import type { JsonRowsPage, StoreReader } from '@hazmon/agent';
 import { ApiError } from './errors.ts';
 
 const beyondEveryEvent = (cursor: number, field: string) => new ApiError('HAZMON_API_INVALID', `${field}: no alarm event has seq ${cursor}`, field);
@@ -14,10 +14,12 @@ export async function checkCursor(reader: StoreReader, cursor: number, field: st
   if (atOrAfter === undefined) throw beyondEveryEvent(cursor, field);
 }
 
-/** Up to `limit` events after a cursor checked as checkCursor checks it, in one query: the rows from the cursor's own seq on. */
-export async function alarmEventsAfterCursor(reader: StoreReader, cursor: number, limit: number, field: string): Promise<AlarmEventRow[]> {
-  if (cursor === 0) return reader.alarmEventsAfter(0, limit);
-  const atOrAfter = await reader.alarmEventsAfter(cursor - 1, limit + 1);
-  if (atOrAfter.length === 0) throw beyondEveryEvent(cursor, field);
-  return atOrAfter.filter((row) => row.seq > cursor).slice(0, limit);
+/**
+ * Up to `limit` events after a cursor checked as checkCursor checks it, as the JSON text of their array: the cursor is
+ * looked up only when no event follows it (an event after it shows it is not beyond every event).
+ */
+export async function alarmEventsJsonAfterCursor(reader: StoreReader, cursor: number, limit: number, field: string): Promise<JsonRowsPage> {
+  const page = await reader.alarmEventsAfterJson(cursor, limit);
+  if (page.rows === 0) await checkCursor(reader, cursor, field);
+  return page;
 }

@@ -4,6 +4,9 @@
  * outlived the young generation's scavenges (1 MB in the unit) and was promoted, and the joined text was encoded once
  * more for the socket.
  */
+/** The headers of an answer whose JSON text a route writes itself (c.json's own Content-Type). */
+export const JSON_TYPE = { 'Content-Type': 'application/json' } as const;
+
 /** Whether a UTF-16 code unit is its own JSON text inside a string: printable ASCII but the quote and the backslash. */
 export const standsForItself = (code: number): boolean => code >= 0x20 && code <= 0x7e && code !== 0x22 && code !== 0x5c;
 

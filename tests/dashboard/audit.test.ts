@@ -2,14 +2,21 @@
  * The audit log query on the real server in the real agent, real DuckDB file: paged by seq with the who / action
  * filters (neither gaps nor repeats), the hash chain status, the time range; supervisor and up.
  */
+import type { FaultDrillDatabase } from '@hazmon/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRoleMatrix, expectUnauthenticated, type SignedIn, startSignedIn } from './history-fixture.ts';
-import { ALARMS } from './web-fixture.ts';
+import { ALARMS, USERS } from './web-fixture.ts';
 
 let signedIn: SignedIn;
+/** Added to the server's clock: a chain check older than 30 s is made again at the next page. */
+let clockAheadMs = 0;
+let drill: FaultDrillDatabase | undefined;
 
 beforeAll(async () => {
-  signedIn = await startSignedIn();
+  signedIn = await startSignedIn(undefined, {
+    server: { now: () => Date.now() + clockAheadMs },
+    agent: { store: { flushIntervalMs: 200, faults: { opened: (database) => (drill = database) } } },
+  });
   const ack = await signedIn.sessions.operator.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/ack`, { body: { comment: 'crew sent' } });
   expect(ack.status).toBe(200);
 }, 90_000);
@@ -22,7 +29,16 @@ interface AuditPage {
   rows: { seq: number; who: string; action: string; time: number }[];
   next: number;
   complete: boolean;
-  chain: { ok: boolean; rowsChecked: number; problems: unknown[] };
+  chain: { ok: boolean; rowsChecked: number; problems: unknown[]; checkedAt: number };
+}
+
+/** A page as sent, its text beside it (the client's request() gives it parsed). */
+async function auditPage(path: string): Promise<{ text: string; page: AuditPage }> {
+  const answer = await fetch(`${signedIn.web.base}${path}`, { headers: { Cookie: signedIn.sessions.supervisor.sessionCookie! } });
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toBe('application/json');
+  const text = await answer.text();
+  return { text, page: JSON.parse(text) as AuditPage };
 }
 
 describe('GET /api/v1/audit', () => {
@@ -54,6 +70,48 @@ describe('GET /api/v1/audit', () => {
     const page = await sessions.supervisor.request<AuditPage>('GET', `/api/v1/audit?from=${middle}&to=${Date.now() + 1000}&limit=1000`);
     expect(page.body.rows.length).toBeGreaterThan(0);
     expect(page.body.rows.map((row) => row.seq)).toEqual(rows.filter((row) => row.time >= middle).map((row) => row.seq));
+  });
+});
+
+describe('GET /api/v1/audit, the answer', () => {
+  it('is what JSON.stringify wrote of the stored rows, the cursor and the chain, to the byte', async () => {
+    const { web } = signedIn;
+    for (const [query, asked] of [
+      ['after=1&limit=3', { afterSeq: 1, limit: 3 }],
+      ['who=sup&limit=2', { who: 'sup', limit: 2 }],
+      ['action=session_login&after=2&limit=1000', { action: 'session_login', afterSeq: 2, limit: 1000 }],
+      ['after=999999&limit=10', { afterSeq: 999_999, limit: 10 }],
+    ] as const) {
+      const { text, page } = await auditPage(`/api/v1/audit?${query}`);
+      const rows = await web.agent.reader.auditRows(asked);
+      const { ok, rowsChecked, problems, checkedAt } = page.chain;
+      const next = rows.at(-1)?.seq ?? asked.afterSeq ?? 0;
+      expect(text, query).toBe(JSON.stringify({ rows, next, complete: rows.length < asked.limit, chain: { ok, rowsChecked, problems, checkedAt } }));
+    }
+  });
+});
+
+describe('the chain status of pages asked one after another', () => {
+  it('is that of a check at most 30 s old, counts a row appended at the next check, and names a row deleted since', async () => {
+    const { web, sessions } = signedIn;
+    const first = (await auditPage('/api/v1/audit?limit=1')).page.chain;
+    expect(first).toMatchObject({ ok: true, problems: [] });
+    // A sign-in appends a row: a page within 30 s of the check gives that check, which did not count it, with its time.
+    expect((await sessions.viewer.login(USERS.viewer)).status).toBe(200);
+    const appended = (await web.agent.reader.auditRows({ limit: 10_000 })).at(-1)!.seq;
+    expect(appended).toBeGreaterThan(first.rowsChecked);
+    expect((await auditPage('/api/v1/audit?limit=1')).page.chain).toEqual(first);
+    clockAheadMs += 31_000;
+    const next = (await auditPage('/api/v1/audit?limit=1')).page.chain;
+    expect(next).toMatchObject({ ok: true, problems: [] });
+    expect(next.rowsChecked).toBeGreaterThanOrEqual(appended);
+    expect(next.checkedAt).toBeGreaterThanOrEqual(first.checkedAt + 31_000);
+    await drill!.run('DELETE FROM audit_log WHERE seq = 2');
+    clockAheadMs += 31_000;
+    const broken = await auditPage('/api/v1/audit?limit=3');
+    expect(broken.page.chain.ok).toBe(false);
+    expect(broken.page.chain.problems).toContainEqual(expect.objectContaining({ seq: 2, problem: 'missing' }));
+    expect(broken.page.rows.map((row) => row.seq)).toEqual([1, 3, 4]);
   });
 });
 

@@ -70,3 +70,28 @@ describe('GET /api/v1/alarm-events while events are appended', () => {
     );
   }, 120_000);
 });
+
+describe('GET /api/v1/alarm-events, the answer', () => {
+  /** The answer's text as sent (the client's request() gives it parsed). */
+  async function answerText(path: string): Promise<{ status: number; text: string }> {
+    const answer = await fetch(`${web.base}${path}`, { headers: { Cookie: admin.sessionCookie! } });
+    expect(answer.headers.get('content-type')).toBe('application/json');
+    return { status: answer.status, text: await answer.text() };
+  }
+
+  it('is what JSON.stringify wrote of the stored events, to the byte; a cursor beyond every event is refused', async () => {
+    const stored = await web.agent.reader.alarmEventsAfter(0, 10_000);
+    expect(stored.length).toBeGreaterThan(2);
+    for (const [after, limit] of [
+      [0, 2],
+      [stored[0]!.seq, 1],
+      [stored[1]!.seq - 1, 1],
+    ] as const) {
+      const events = await web.agent.reader.alarmEventsAfter(after, limit);
+      expect(await answerText(`/api/v1/alarm-events?after=${after}&limit=${limit}`)).toEqual({ status: 200, text: JSON.stringify({ events, next: events.at(-1)!.seq }) });
+    }
+    const beyond = await answerText('/api/v1/alarm-events?after=999999999&limit=5');
+    expect(beyond.status).toBe(400);
+    expect(JSON.parse(beyond.text)).toMatchObject({ error: { code: 'HAZMON_API_INVALID', message: expect.stringContaining('after: no alarm event has seq 999999999') } });
+  });
+});

@@ -3,7 +3,8 @@
  * the real DuckDB file, and the route x role matrix (401 without a session, 403 for a role that may not with nothing
  * stored or audited, 200 for one that may, with the audit row a state change writes).
  */
-import type { AlarmEventRow, AlarmView } from '@hazmon/agent';
+import type { AgentOptions, AlarmEventRow, AlarmView } from '@hazmon/agent';
+import type { DashboardOptions } from '@hazmon/dashboard';
 import { expect } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
 import { ALARMS, auditRowsAfter, DocumentCheck, lastAuditSeq, ROLE_NAMES, startWebPlant, USERS, WebClient, type Role, type WebPlant } from './web-fixture.ts';
@@ -23,10 +24,13 @@ function engineAlarm(web: WebPlant, id: string): AlarmView | undefined {
   return web.agent.alarms().engine.find((alarm) => alarm.id === id);
 }
 
-/** The web plant (its config text changed by `edit`), a client signed in for each role, the `lo` alarm standing (gas 0). */
-export async function startSignedIn(edit?: (yaml: string) => string): Promise<SignedIn> {
+/**
+ * The web plant (its config text changed by `edit`; the server's and the agent's options), a client signed in for
+ * each role, the `lo` alarm standing (gas 0).
+ */
+export async function startSignedIn(edit?: (yaml: string) => string, options: { server?: DashboardOptions; agent?: AgentOptions } = {}): Promise<SignedIn> {
   const startedAt = Date.now();
-  const web = await startWebPlant({}, undefined, edit);
+  const web = await startWebPlant(options.server, undefined, edit, options.agent);
   const document = await DocumentCheck.load(web.base);
   const sessions = {} as Record<Role, WebClient>;
   for (const role of ROLE_NAMES) {

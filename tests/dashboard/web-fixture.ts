@@ -135,10 +135,10 @@ async function serve(plant: Plant, config: AgentConfig, options: DashboardOption
 }
 
 /** The plant with the agent and its web server started; `api` is the config's api section (YAML flow); `edit` changes the config's text. */
-export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML, edit = (yaml: string) => yaml): Promise<WebPlant> {
+export async function startWebPlant(options: DashboardOptions = {}, api = DEFAULT_API_YAML, edit = (yaml: string) => yaml, agentOptions: AgentOptions = {}): Promise<WebPlant> {
   const plant = await startPlant({ speed: 4 });
   try {
-    return await serve(plant, parseAgentConfig(edit(await webConfigYaml(plant.yaml, api)), join(plant.dir, 'site.yaml')), options);
+    return await serve(plant, parseAgentConfig(edit(await webConfigYaml(plant.yaml, api)), join(plant.dir, 'site.yaml')), options, agentOptions);
   } catch (error) {
     await plant.close();
     throw error;

@@ -206,6 +206,39 @@ describe('audit chain check from a prefix an earlier check found whole', () => {
     expect(checked.checked).toBeNull();
   });
 
+  describe('when no row was appended after it', () => {
+    const WHOLE: CheckedAuditPrefix = { throughSeq: ROWS, hash: chainRow(ROWS).hash };
+
+    it('confirms where it ends in one statement and hashes no row', async () => {
+      const statements = vi.spyOn(SerialConnection.prototype, 'rows');
+      try {
+        const { checked } = await checkedFromPrefix(WHOLE);
+        expect(checked.verification).toEqual({ ok: true, rowsChecked: ROWS, problems: [] });
+        expect(checked.checked).toEqual(WHOLE);
+        expect(statements.mock.calls.map(([sql]) => sql.includes('sha256'))).toEqual([false]);
+      } finally {
+        statements.mockRestore();
+      }
+    });
+
+    it.each([
+      ['its last row deleted', [`DELETE FROM audit_log WHERE seq = ${ROWS}`]],
+      ['its last row duplicated', [`INSERT INTO audit_log SELECT * FROM audit_log WHERE seq = ${ROWS}`]],
+      ['a row inside it deleted', ['DELETE FROM audit_log WHERE seq = 100']],
+    ])('walks the whole chain and names what the walk of every row names when %s', async (_case, tamper) => {
+      const { checked, walked } = await checkedFromPrefix(WHOLE, ...tamper);
+      expect(walked.ok).toBe(false);
+      expect(checked.verification).toEqual(walked);
+      expect(checked.checked).toBeNull();
+    });
+
+    it('hashes the whole chain again when its last row was forged with its hash recomputed (which no link after it shows)', async () => {
+      const { checked, walked } = await checkedFromPrefix(WHOLE, forgedRowSql(ROWS, 'forger'));
+      expect(checked.verification).toEqual(walked);
+      expect(checked.checked).toEqual({ throughSeq: ROWS, hash: auditRowHash({ ...chainRow(ROWS), who: 'forger' }) });
+    });
+  });
+
   it('checks the whole chain again when the prefix does not end where the chain has it', async () => {
     const { checked } = await checkedFromPrefix({ throughSeq: EDGE - 1, hash: chainRow(EDGE - 2).hash });
     expect(checked.verification).toEqual({ ok: true, rowsChecked: ROWS, problems: [] });

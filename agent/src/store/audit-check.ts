@@ -66,6 +66,8 @@ export interface AuditChainCheck {
  */
 export async function verifyAuditChain(connection: SerialConnection, headSeq: number, checked: CheckedAuditPrefix | null = null): Promise<AuditChainCheck> {
   if (checked !== null && checked.throughSeq <= headSeq && (await prefixEndsAsChecked(connection, checked))) {
+    // Nothing appended since: the prefix's end, just confirmed, is the whole check.
+    if (checked.throughSeq === headSeq) return intact(checked.throughSeq, checked.hash);
     const rest = await linkedRows(connection, checked.throughSeq + 1, headSeq, checked.hash);
     if (rest !== null) return intact(checked.throughSeq + rest.rows, rest.lastHash);
   }
@@ -80,10 +82,17 @@ function intact(rows: number, lastHash: string): AuditChainCheck {
   return { verification: { ok: true, rowsChecked: rows, problems: [] }, checked: { throughSeq: rows, hash: lastHash } };
 }
 
-/** The prefix's rows still number throughSeq and its last row still has the hash the check saw. */
+/**
+ * The prefix's rows still number throughSeq, the last of them throughSeq, and the one row of that seq still has the
+ * hash the check saw. The hash is read for that row alone (its seq filter lets DuckDB skip the others' hashes): taken
+ * over all of the prefix's rows (`arg_max`), it made a check with nothing appended cost ~10 ms at 100k rows.
+ */
 async function prefixEndsAsChecked(connection: SerialConnection, checked: CheckedAuditPrefix): Promise<boolean> {
-  const [end] = await connection.rows('SELECT count(*) AS rows, max(seq) AS last, arg_max(hash, seq) AS last_hash FROM audit_log WHERE seq <= $1', [checked.throughSeq]);
-  return num(end?.rows ?? 0) === checked.throughSeq && numOrNull(end?.last) === checked.throughSeq && strOrNull(end?.last_hash) === checked.hash;
+  const [end] = await connection.rows(`SELECT count(*) AS rows, max(seq) AS last, (SELECT list(hash) FROM audit_log WHERE seq = $1) AS last_hashes FROM audit_log WHERE seq <= $1`, [
+    checked.throughSeq,
+  ]);
+  const lastHashes = end?.last_hashes;
+  return num(end?.rows ?? 0) === checked.throughSeq && numOrNull(end?.last) === checked.throughSeq && Array.isArray(lastHashes) && lastHashes.length === 1 && lastHashes[0] === checked.hash;
 }
 
 /** Rows from..headSeq whole, linked to each other and to `previousHash`: their count and the last one's hash; null when SQL saw anything else. */

@@ -11,7 +11,7 @@ import type { PointEventBounds } from './point-event-bounds.ts';
 import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
-import { num, numOrNull, sqlString, type SerialConnection } from './sql.ts';
+import { jsonObjectSql, num, numOrNull, sqlString, writtenAsJsonStringify, type SerialConnection } from './sql.ts';
 import type {
   AggregateColumns,
   AggregateRow,
@@ -20,6 +20,7 @@ import type {
   AuditRangeQuery,
   AuditRow,
   ExportRequest,
+  JsonRowsPage,
   RawReadingRow,
   ReadingColumns,
   ReadingsResolution,
@@ -537,11 +538,83 @@ export async function minuteRollupsAfter(connection: SerialConnection, points: P
   });
 }
 
-export async function alarmEventsAfter(connection: SerialConnection, afterSeq: number, limit: number): Promise<AlarmEventRow[]> {
+/**
+ * The first `limit` rows by seq of `table` with seq > $1 and `where` (further conditions on $2..): the page's last seq
+ * is found on the seq column alone first, so the other columns are read for the page's rows only. A top-N over every
+ * row after the cursor read all their columns: a page of 1,000 of 100k alarm events or audit rows 9-11 ms of DuckDB's
+ * time, 5-6 this way.
+ */
+function seqPageSql(table: string, where: string, limit: number): string {
+  const matching = `FROM ${table} WHERE seq > $1${where}`;
+  return `SELECT * ${matching} AND seq <= (SELECT max(seq) FROM (SELECT seq ${matching} ORDER BY seq LIMIT ${limit})) ORDER BY seq LIMIT ${limit}`;
+}
+
+/**
+ * A page's rows as the JSON text of their array, written by DuckDB (`rowJsonSql`: the keys and values the row objects
+ * have, in their order), with their count and last seq. The text is checked to be what JSON.stringify writes of the row
+ * objects (`rows()`, read otherwise: a stored text with a control character DuckDB escapes otherwise, or JSON stored
+ * in a details column that does not parse, which `rows()` then refuses as it always did), so the answer is the same
+ * to the byte either way.
+ */
+async function jsonPage(connection: SerialConnection, page: string, rowJsonSql: string, params: readonly (number | string)[], rows: () => Promise<readonly { seq: number }[]>): Promise<JsonRowsPage> {
+  const [summary] = await connection.rows(`SELECT count(*) AS rows, max(seq) AS last, '[' || coalesce(string_agg(${rowJsonSql}, ',' ORDER BY seq), '') || ']' AS json FROM (${page}) page`, params);
+  const json = String(summary?.json ?? '[]');
+  if (writtenAsJsonStringify(json) && parses(json)) return { json, rows: num(summary?.rows ?? 0), lastSeq: numOrNull(summary?.last) };
+  const objects = await rows();
+  return { json: JSON.stringify(objects), rows: objects.length, lastSeq: objects.at(-1)?.seq ?? null };
+}
+
+function parses(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An alarm event as alarmEventFromRow makes it, as a JSON text in SQL. */
+const ALARM_EVENT_JSON_SQL = jsonObjectSql([
+  ['seq', 'seq', 'integer'],
+  ['time', 't', 'integer'],
+  ['pointId', 'point_id', 'text'],
+  ['ruleId', 'rule_id', 'text'],
+  ['kind', 'kind', 'text'],
+  ['stateAfter', 'state_after', 'text'],
+  ['priority', 'priority', 'text'],
+  ['who', 'who', 'text'],
+  ['why', 'why', 'text'],
+  ['details', 'details', 'json'],
+  ['writtenAt', 'written_at', 'integer'],
+]);
+
+/** An audit row as auditFromRow makes it, as a JSON text in SQL. */
+const AUDIT_ROW_JSON_SQL = jsonObjectSql([
+  ['seq', 'seq', 'integer'],
+  ['time', 't', 'integer'],
+  ['who', 'who', 'text'],
+  ['action', 'action', 'text'],
+  ['target', 'target', 'text'],
+  ['details', 'details', 'json'],
+  ['prevHash', 'prev_hash', 'text'],
+  ['hash', 'hash', 'text'],
+]);
+
+function checkAlarmEventsAfter(afterSeq: number, limit: number): void {
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('alarmEventsAfter', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
   requireCount(limit, MAX_PAGE, 'alarmEventsAfter', 'limit');
-  const rows = await connection.jsonRows(`SELECT * FROM alarm_events WHERE seq > $1 ORDER BY seq LIMIT ${limit}`, 'seq', [afterSeq]);
+}
+
+export async function alarmEventsAfter(connection: SerialConnection, afterSeq: number, limit: number): Promise<AlarmEventRow[]> {
+  checkAlarmEventsAfter(afterSeq, limit);
+  const rows = await connection.jsonRows(seqPageSql('alarm_events', '', limit), 'seq', [afterSeq]);
   return rows.map(alarmEventFromRow);
+}
+
+/** alarmEventsAfter's rows as the JSON text JSON.stringify writes of them. */
+export function alarmEventsAfterJson(connection: SerialConnection, afterSeq: number, limit: number): Promise<JsonRowsPage> {
+  checkAlarmEventsAfter(afterSeq, limit);
+  return jsonPage(connection, seqPageSql('alarm_events', '', limit), ALARM_EVENT_JSON_SQL, [afterSeq], () => alarmEventsAfter(connection, afterSeq, limit));
 }
 
 /** `bounds`: where each point's events lie (PointEventBounds), which a read of given points is narrowed to. */
@@ -625,7 +698,8 @@ export async function latestAlarmStates(connection: SerialConnection, before = N
   return rows.map(alarmEventFromRow);
 }
 
-export async function auditRows(connection: SerialConnection, query: AuditRangeQuery): Promise<AuditRow[]> {
+/** An audit page's SQL (seqPageSql) and its parameters, the query checked. */
+function auditPage(query: AuditRangeQuery): { sql: string; params: (number | string)[] } {
   const afterSeq = query.afterSeq ?? 0;
   const fromTime = query.fromTime ?? 0;
   const toTime = query.toTime ?? Number.MAX_SAFE_INTEGER;
@@ -635,8 +709,19 @@ export async function auditRows(connection: SerialConnection, query: AuditRangeQ
   requireCount(limit, MAX_PAGE, 'auditRows', 'limit');
   const params: (number | string)[] = [afterSeq, fromTime, toTime];
   const filters = [query.who === undefined ? '' : ` AND who = $${params.push(query.who)}`, query.action === undefined ? '' : ` AND action = $${params.push(query.action)}`].join('');
-  const rows = await connection.rows(`SELECT * FROM audit_log WHERE seq > $1 AND t >= $2 AND t < $3${filters} ORDER BY seq LIMIT ${limit}`, params);
+  return { sql: seqPageSql('audit_log', ` AND t >= $2 AND t < $3${filters}`, limit), params };
+}
+
+export async function auditRows(connection: SerialConnection, query: AuditRangeQuery): Promise<AuditRow[]> {
+  const { sql, params } = auditPage(query);
+  const rows = await connection.rows(sql, params);
   return rows.map(auditFromRow);
+}
+
+/** auditRows' rows as the JSON text JSON.stringify writes of them. */
+export function auditRowsJson(connection: SerialConnection, query: AuditRangeQuery): Promise<JsonRowsPage> {
+  const { sql, params } = auditPage(query);
+  return jsonPage(connection, sql, AUDIT_ROW_JSON_SQL, params, () => auditRows(connection, query));
 }
 
 const REASON_NAME_SQL = `CASE r.reason ${Object.entries(REASON_CODE)

@@ -204,6 +204,31 @@ export function strOrNull(value: JS | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
+/** How a column is written into a JSON text: a BIGINT as its digits, a VARCHAR as a JSON string, a VARCHAR of JSON as it is stored; NULL as null. */
+export type JsonColumnKind = 'integer' | 'text' | 'json';
+
+/**
+ * The SQL expression of one row as a JSON object text, its keys in the order given (as an object literal built in
+ * that order is written by JSON.stringify). DuckDB's to_json escapes a few control characters with upper-case hex where
+ * JSON.stringify writes lower-case (`writtenAsJsonStringify`).
+ */
+export function jsonObjectSql(fields: readonly (readonly [key: string, column: string, kind: JsonColumnKind])[]): string {
+  const values = fields.map(([key, column, kind], i) => {
+    const value = kind === 'integer' ? `CAST(${column} AS VARCHAR)` : kind === 'text' ? `to_json(${column})::VARCHAR` : column;
+    return `'${i === 0 ? '{' : ','}${JSON.stringify(key)}:', coalesce(${value}, 'null')`;
+  });
+  return `concat(${values.join(', ')}, '}')`;
+}
+
+/**
+ * Whether a JSON text DuckDB wrote (jsonObjectSql) is byte for byte what JSON.stringify writes of the same values: not
+ * when it holds one of the upper-case escapes of control characters JSON.stringify writes in lower case (a stored
+ * backslash followed by such letters is taken for one too: the caller then writes the text the slow way).
+ */
+export function writtenAsJsonStringify(text: string): boolean {
+  return !/\\u00[01][A-F]/.test(text);
+}
+
 /** A SQL string literal; used only where DuckDB takes no parameter (COPY targets). */
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;

@@ -318,6 +318,8 @@ export class HazmonStore {
     alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query, this.durable.pointBounds),
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
     auditRows: (query) => this.auditRows(query),
+    alarmEventsAfterJson: (afterSeq, limit) => queries.alarmEventsAfterJson(this.reads, afterSeq, limit),
+    auditRowsJson: (query) => queries.auditRowsJson(this.reads, query ?? {}),
     latestAlarmStates: (before) => this.latestAlarmStates(before),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),

@@ -6,7 +6,7 @@ import { createGzip, gunzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
-import { JsonBytes, uncopiedBody } from '../json-bytes.ts';
+import { JSON_TYPE, JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { definitionsOf, type Indicator, indicatorOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
@@ -264,7 +264,6 @@ function readingPointIndex(configured: readonly string[]): ReadonlyMap<string, n
   return index;
 }
 
-const JSON_TYPE = { 'Content-Type': 'application/json' };
 /** About what one point takes as JSON (its live fields; all its fields), to size the answer's buffer. */
 const LIVE_POINT_BYTES = 140;
 const POINT_BYTES = 400;

@@ -14,6 +14,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { JSON_TYPE } from '../json-bytes.ts';
 import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
@@ -199,7 +200,7 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
               chunks,
             })
           : aggregatePageBody({ head: `{"interval":${interval},"rows":[`, columns, from, intervalMs, tail, written: spareColumns.give, chunks });
-      return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
+      return c.body(body, 200, JSON_TYPE) as never;
     },
   );
 
