@@ -184,7 +184,11 @@ export const en: Catalog = {
       updated: 'Updated',
       notice: 'Notice',
       chattering: 'Chattering',
+      flood_start: 'Alarm flood began',
+      flood_end: 'Alarm flood ended',
+      vote_ignored: 'Voting changed',
     },
+    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', voting: 'Quality good again: votes again' },
     handling: { found: 'Found', done: 'Done', result: 'Result' },
     help: {
       title: 'Alarm help',
@@ -699,5 +703,7 @@ export const en: Catalog = {
     flush_failed: 'Writing to disk failed',
     database_invalidated: 'Database invalidated, reopening',
     reading_rejected: 'Store refused a reading',
+    alarm_flood: 'Alarm flood (≥ 10 alarms in 10 minutes)',
+    chattering: 'Chattering alarm (≥ 3 times in 1 minute)',
   },
 };

@@ -185,8 +185,12 @@ export const zhCN = {
       handled: '处置记录',
       updated: '更新',
       notice: '通知',
-      chattering: '频繁报警',
+      chattering: '颤振报警',
+      flood_start: '报警泛滥开始',
+      flood_end: '报警泛滥结束',
+      vote_ignored: '表决变更',
     },
+    vote: { ignored: '读数故障或停更：按配置不参与表决', voting: '读数恢复正常：重新参与表决' },
     handling: { found: '现场情况', done: '处置措施', result: '处置结果' },
     help: {
       title: '报警说明',
@@ -696,6 +700,8 @@ export const zhCN = {
     flush_failed: '数据写入磁盘失败',
     database_invalidated: '数据库失效，正在重新打开',
     reading_rejected: '数据库拒收读数',
+    alarm_flood: '报警泛滥（10 分钟内 ≥ 10 条报警）',
+    chattering: '颤振报警（1 分钟内 ≥ 3 次）',
   },
 } as const;
 
