@@ -425,6 +425,7 @@ export const en: Catalog = {
     actionId: 'Action',
     trigger: 'Triggering alarm',
     actionKinds: { action_commanded: 'Commanded', action_released: 'Released', reset: 'Reset' },
+    actionCommands: { close: 'close', start: 'start', sound: 'sound', cut: 'cut power', release: 'release' },
     upkeep: 'Detector upkeep',
     device: 'Device',
     upkeepKind: 'Kind',

@@ -418,6 +418,7 @@ export const zhCN = {
     actionId: '联锁',
     trigger: '触发报警',
     actionKinds: { action_commanded: '联锁动作', action_released: '联锁解除', reset: '复位' },
+    actionCommands: { close: '关闭', start: '启动', sound: '鸣响', cut: '断电', release: '解除' },
     upkeep: '检定维护',
     device: '设备',
     upkeepKind: '类型',
