@@ -34,7 +34,7 @@ describe('alarmHealth', () => {
     ]);
   });
 
-  it('counts an alarm that comes back before anyone acknowledged it (the engine\'s changed row) as an activation', () => {
+  it("counts an alarm that comes back before anyone acknowledged it (the engine's changed row) as an activation", () => {
     const returned = (time: number) => event(time, 'U.x/hi', 'cleared', 'unacknowledged_returned');
     const again = (time: number) => event(time, 'U.x/hi', 'changed', 'unacknowledged_active');
     const health = alarmHealth([raised(0, 'U.x/hi'), returned(10_000), again(20_000), returned(30_000), again(59_000)], 0, HOUR);

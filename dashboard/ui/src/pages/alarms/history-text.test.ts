@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 
 let seq = 0;
-const row = (fields: Partial<AlarmEvent>): AlarmEvent => ({ seq: ++seq, time: 0, pointId: null, ruleId: '', kind: 'raised', stateAfter: 'unacknowledged_active', priority: null, who: 'engine', why: null, details: null, ...fields }) as AlarmEvent;
+const row = (fields: Partial<AlarmEvent>): AlarmEvent =>
+  ({ seq: ++seq, time: 0, pointId: null, ruleId: '', kind: 'raised', stateAfter: 'unacknowledged_active', priority: null, who: 'engine', why: null, details: null, ...fields }) as AlarmEvent;
 
 describe('the alarm history in zh-CN', () => {
   it('names every kind of row the gateway writes about the alarm system in words, not its stored code', () => {
@@ -25,9 +26,9 @@ describe('the alarm history in zh-CN', () => {
   });
 
   it("says the agent's flood, chattering and voting rows in the language shown", () => {
-    expect(eventText(row({ pointId: 'KD-1.concentration', ruleId: 'kitchen', kind: 'vote_ignored', stateAfter: 'ignored', who: 'hazmon', why: 'bad quality or stale: vote ignored as configured' }))).toBe(
-      '读数故障或停更：按配置不参与表决',
-    );
+    expect(
+      eventText(row({ pointId: 'KD-1.concentration', ruleId: 'kitchen', kind: 'vote_ignored', stateAfter: 'ignored', who: 'hazmon', why: 'bad quality or stale: vote ignored as configured' })),
+    ).toBe('读数故障或停更：按配置不参与表决');
     expect(eventText(row({ ruleId: 'alarm_flood', kind: 'flood_start', stateAfter: 'start', who: 'hazmon', why: '10 alarms in 10 minutes at demo-plant' }))).toBe('报警泛滥（10 分钟内 ≥ 10 条报警）');
     expect(eventText(row({ ruleId: 'GD-1.concentration/hi', kind: 'chattering', stateAfter: 'chattering', who: 'hazmon', why: '3 activations in 1 minute' }))).toBe('颤振报警（1 分钟内 ≥ 3 次）');
   });
