@@ -134,6 +134,7 @@ export const en: Catalog = {
   alarms: {
     title: 'Alarms',
     engineWhy: '{{rule}}, deciding value {{value}}',
+    voteWhy: '{{rule}}: {{trips}} detector(s) voting trip',
     shelveExpired: 'Shelf expired: back in service',
     trippedBy: 'Interlock tripped by {{alarm}}',
     activeTitle: 'Active alarms',
@@ -683,6 +684,7 @@ export const en: Catalog = {
     comms_loss: 'comms lost',
     device_fault: 'device fault',
     signal_out_of_range: 'signal out of range',
+    vote: 'detector vote',
     named: '{{word}} ({{rule}})',
   },
   runtimeRule: {

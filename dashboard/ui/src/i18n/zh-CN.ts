@@ -136,6 +136,7 @@ export const zhCN = {
     title: '报警列表',
     /** An engine transition said from its rule and the value that decided it (the gateway's own sentence is the tooltip). */
     engineWhy: '{{rule}}，判定值 {{value}}',
+    voteWhy: '{{rule}}：{{trips}} 个检测器表决动作',
     shelveExpired: '搁置到期，自动恢复',
     trippedBy: '由 {{alarm}} 触发联锁动作',
     activeTitle: '活动报警',
@@ -680,6 +681,7 @@ export const zhCN = {
     comms_loss: '通信中断',
     device_fault: '设备故障',
     signal_out_of_range: '信号超量程',
+    vote: '多检测器表决',
     named: '{{word}}（{{rule}}）',
   },
   runtimeRule: {

@@ -61,6 +61,8 @@ function gatewayText(event: AlarmEvent): string | null {
   const rule = tCode('engineRule', event.ruleId);
   const value = event.details?.['value'];
   if (rule === null || typeof value !== 'number') return rule;
+  // A vote's value is how many of its detectors trip, not a reading.
+  if (event.ruleId === 'vote') return t('alarms.voteWhy', { rule, trips: value });
   const resolution = event.pointId === null ? null : (points.value.get(event.pointId)?.resolution ?? null);
   return t('alarms.engineWhy', { rule, value: formatValue(value, resolution) });
 }

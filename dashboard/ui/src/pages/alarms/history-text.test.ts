@@ -33,6 +33,12 @@ describe('the alarm history in zh-CN', () => {
     expect(eventText(row({ ruleId: 'GD-1.concentration/hi', kind: 'chattering', stateAfter: 'chattering', who: 'hazmon', why: '3 activations in 1 minute' }))).toBe('颤振报警（1 分钟内 ≥ 3 次）');
   });
 
+  it("says a detector vote's row by how many of its detectors trip", () => {
+    expect(eventText(row({ pointId: 'kitchen', ruleId: 'vote', priority: 'emergency', why: '2 of 2 detectors vote trip (2oo2)', details: { alarmId: 'vote/kitchen', value: 2 } }))).toBe(
+      '多检测器表决：2 个检测器表决动作',
+    );
+  });
+
   it("says an engine row without a deciding value (a device gone silent has none) by its rule's word", () => {
     const why = 'comms loss (timeout: device PD-05 (unit 5) FC03 address 40201 x8: timeout after 300 ms)';
     expect(eventText(row({ pointId: 'PD-05.gas1', ruleId: 'comms_loss', priority: 'high', why, details: { value: null } }))).toBe('通信中断');
