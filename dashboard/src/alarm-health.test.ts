@@ -34,6 +34,15 @@ describe('alarmHealth', () => {
     ]);
   });
 
+  it("counts an alarm that comes back before anyone acknowledged it (the engine's changed row) as an activation", () => {
+    const returned = (time: number) => event(time, 'U.x/hi', 'cleared', 'unacknowledged_returned');
+    const again = (time: number) => event(time, 'U.x/hi', 'changed', 'unacknowledged_active');
+    const health = alarmHealth([raised(0, 'U.x/hi'), returned(10_000), again(20_000), returned(30_000), again(59_000)], 0, HOUR);
+    expect(health.activations).toBe(3);
+    expect(health.chattering).toEqual([{ alarmId: 'U.x/hi', pointId: 'U.x', activations: 3, maxIn1Min: 3 }]);
+    expect(health.worstPoints).toEqual([{ pointId: 'U.x', activations: 3 }]);
+  });
+
   it('calls an alarm standing when its last state in the range is active, and stale past 24 h; a handled or refused row changes neither', () => {
     const to = 30 * HOUR;
     const events = [

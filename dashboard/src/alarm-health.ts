@@ -90,9 +90,17 @@ function maxWithin(times: readonly number[], windowMs: number): number {
   return best;
 }
 
+/**
+ * A row of an alarm going active: `raised` from normal, or the engine's `changed` when its condition comes back before
+ * anyone acknowledged it (unacknowledged returned, or latched): the usual chattering alarm that nobody answers.
+ */
+export function isActivation(event: AlarmEventRow): boolean {
+  return event.kind === 'raised' || (event.kind === 'changed' && event.who === 'engine');
+}
+
 /** The health figures of the events of [from, to), given oldest first (by seq). */
 export function alarmHealth(events: readonly AlarmEventRow[], from: number, to: number): AlarmHealth {
-  const raised = events.filter((event) => event.kind === 'raised');
+  const raised = events.filter(isActivation);
   const times = raised.map((event) => event.time).sort((a, b) => a - b);
   const timesByAlarm = new Map<string, { pointId: string | null; times: number[] }>();
   const byPoint = new Map<string, number>();
@@ -140,7 +148,7 @@ function standingAlarms(events: readonly AlarmEventRow[]): StandingAlarm[] {
     const id = alarmIdOf(event);
     const before = latest.get(id);
     const stored = event.details?.['activeSince'];
-    const activeSince = typeof stored === 'number' ? stored : event.kind === 'raised' ? event.time : (before?.activeSince ?? null);
+    const activeSince = typeof stored === 'number' ? stored : isActivation(event) ? event.time : (before?.activeSince ?? null);
     latest.set(id, { event, activeSince: ACTIVE_STATES.has(event.stateAfter) ? activeSince : null });
   }
   return [...latest.entries()]

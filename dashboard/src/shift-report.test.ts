@@ -34,6 +34,17 @@ describe('shiftEvents', () => {
     ]);
   });
 
+  it('counts an alarm active again before anyone acknowledged it, and times the acknowledgement from that activation', () => {
+    const report = shiftEvents([
+      event(1000, 'raised'),
+      event(5000, 'cleared', { stateAfter: 'unacknowledged_returned' }),
+      event(60_000, 'changed'),
+      event(70_000, 'acknowledged', { who: 'op', stateAfter: 'acknowledged_active' }),
+    ]);
+    expect(report.raised).toEqual({ total: 2, byPriority: { emergency: 0, high: 2, medium: 0, low: 0 } });
+    expect(report.acknowledgements.map((ack) => ack.secondsToAcknowledge)).toEqual([10]);
+  });
+
   it('lists handling records, mode changes, actions with their id and resets', () => {
     const report = shiftEvents([
       event(1, 'handled', { who: 'op', details: { alarmId: 'A', found: 'f', done: 'd', result: 'r' } }),

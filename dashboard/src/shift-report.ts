@@ -5,6 +5,7 @@
  * the end, devices that lost comms and each monitored point's min / max / avg.
  */
 import type { AlarmEventRow } from '@hazmon/agent';
+import { isActivation } from './alarm-health.ts';
 
 const PRIORITIES = ['emergency', 'high', 'medium', 'low'] as const;
 const ACTIVE_STATES = new Set(['unacknowledged_active', 'acknowledged_active']);
@@ -28,14 +29,14 @@ function alarmIdOf(event: AlarmEventRow): string {
 }
 
 /**
- * People's acknowledgements, each with when its alarm went active: the alarm's latest `raised` row before it in the
+ * People's acknowledgements, each with when its alarm went active: the alarm's latest activation row before it in the
  * range, else the activeSince the row carries (an alarm raised before the range); null when neither tells.
  */
 function acknowledgements(events: readonly AlarmEventRow[]): { event: AlarmEventRow; raisedAt: number | null }[] {
   const raisedAt = new Map<string, number>();
   const acknowledged: { event: AlarmEventRow; raisedAt: number | null }[] = [];
   for (const event of events) {
-    if (event.kind === 'raised') raisedAt.set(alarmIdOf(event), event.time);
+    if (isActivation(event)) raisedAt.set(alarmIdOf(event), event.time);
     if (event.kind === 'acknowledged' && !SYSTEM.has(event.who ?? '')) acknowledged.push({ event, raisedAt: raisedAt.get(alarmIdOf(event)) ?? numberOf(event.details, 'activeSince') });
   }
   return acknowledged;
@@ -43,7 +44,7 @@ function acknowledgements(events: readonly AlarmEventRow[]): { event: AlarmEvent
 
 /** What the stored events of a range say about it, in time order. */
 export function shiftEvents(events: readonly AlarmEventRow[]) {
-  const raised = events.filter((event) => event.kind === 'raised');
+  const raised = events.filter(isActivation);
   const byPriority = Object.fromEntries(PRIORITIES.map((priority) => [priority, raised.filter((event) => event.priority === priority).length])) as Record<(typeof PRIORITIES)[number], number>;
   const base = (event: AlarmEventRow) => ({ seq: event.seq, time: event.time, alarmId: alarmIdOf(event), pointId: event.pointId, who: event.who ?? null });
   return {

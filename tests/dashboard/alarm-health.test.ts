@@ -4,7 +4,7 @@
  * (floods, chattering, stale) are in dashboard/src/alarm-health.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS, eventsOfKind, expectRoleMatrix, expectUnauthenticated, GAS, gasSpike, type SignedIn, startSignedIn } from './history-fixture.ts';
+import { activationEvents, DAY_MS, expectRoleMatrix, expectUnauthenticated, GAS, gasSpike, type SignedIn, startSignedIn } from './history-fixture.ts';
 import { ALARMS } from './web-fixture.ts';
 
 let signedIn: SignedIn;
@@ -35,7 +35,7 @@ describe('GET /api/v1/alarm-health', () => {
       chattering: unknown[];
     }>('GET', `/api/v1/alarm-health?from=${startedAt - 60_000}&to=${to}`);
     expect(answer.status).toBe(200);
-    const raised = (await eventsOfKind(web, 'raised')).filter((event) => event.time >= startedAt - 60_000);
+    const raised = (await activationEvents(web)).filter((event) => event.time >= startedAt - 60_000);
     expect(raised.length).toBeGreaterThanOrEqual(3);
     expect(answer.body.activations).toBe(raised.length);
     expect(answer.body.perHour.reduce((sum, hour) => sum + hour.count, 0)).toBe(raised.length);

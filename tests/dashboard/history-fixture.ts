@@ -59,6 +59,11 @@ export async function eventsOfKind(web: WebPlant, kind: string): Promise<AlarmEv
   return (await web.agent.reader.alarmEventsAfter(0, 10_000)).filter((event) => event.kind === kind);
 }
 
+/** The rows of alarms going active: raised from normal, or the engine's `changed` (active again before anyone acknowledged). */
+export async function activationEvents(web: WebPlant): Promise<AlarmEventRow[]> {
+  return (await web.agent.reader.alarmEventsAfter(0, 10_000)).filter((event) => event.kind === 'raised' || (event.kind === 'changed' && event.who === 'engine'));
+}
+
 export interface MatrixRoute {
   readonly method: 'GET' | 'POST';
   readonly path: string;

@@ -10,7 +10,7 @@ import { parseAgentConfig, UPKEEP_RULE } from '@hazmon/agent';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
-import { DAY_MS, eventsOfKind, expectRoleMatrix, expectUnauthenticated, GAS, gasSpike, type MatrixRoute, type SignedIn, startSignedIn } from './history-fixture.ts';
+import { activationEvents, DAY_MS, expectRoleMatrix, expectUnauthenticated, GAS, gasSpike, type MatrixRoute, type SignedIn, startSignedIn } from './history-fixture.ts';
 import { ALARMS, auditRowsAfter, lastAuditSeq } from './web-fixture.ts';
 
 const DETECTOR_LINE = '  - { id: GD-1, profile: honeywell-midas, line: plant, unitId: 1 }';
@@ -233,7 +233,7 @@ describe('GET /api/v1/shift-report', () => {
     const answer = await sessions.viewer.request<ShiftReport>('GET', `/api/v1/shift-report?from=${signedIn.startedAt - 60_000}&to=${to}`);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     const report = answer.body;
-    const raised = await eventsOfKind(web, 'raised');
+    const raised = await activationEvents(web);
     expect(report.raised.total).toBe(raised.length);
     expect(report.raised.byPriority['emergency']! + report.raised.byPriority['high']! + report.raised.byPriority['medium']! + report.raised.byPriority['low']!).toBe(report.raised.total);
     expect(report.acknowledgements).toContainEqual(expect.objectContaining({ alarmId: ALARMS.hihi, who: 'op', secondsToAcknowledge: expect.any(Number) }));

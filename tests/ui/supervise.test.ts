@@ -206,6 +206,18 @@ describe('the supervision pages in Chromium', () => {
     await page.context().close();
   });
 
+  it("lists a shut-off the engine commanded in the shift report's language: its command and the alarm that tripped it", async () => {
+    setGas(45);
+    await waitFor('hihi active, commanding close-gas', () => web.agent.alarms().engine.some((alarm) => alarm.id === ALARMS.hihi && alarm.conditionActive), { timeoutMs: 30_000 });
+    const page = await newPage(browser);
+    await signIn(page, web.base, USERS.operator);
+    await page.goto(`${web.base}/shift-report?from=${startedAt - 60_000}&to=${Date.now() + 60_000}`);
+    const actions = page.locator('[data-testid="part-actions"] tbody tr');
+    await expect.poll(() => actions.allTextContents(), POLL).toEqual([expect.stringContaining('联锁动作关闭')]);
+    expect(await actions.first().textContent()).toContain(`由 ${ALARMS.hihi} 触发联锁动作`);
+    await page.context().close();
+  });
+
   it('offers the health and audit pages to supervisors and admins only; the shift report to everyone', async () => {
     for (const [role, sees] of [
       ['viewer', false],

@@ -99,6 +99,18 @@ describe('the trends page', () => {
     await page.context().close();
   });
 
+  it('says no reading in the tooltip over a time with none, not the value of the nearest reading after it', async () => {
+    // The last hour of a plant started a minute ago: its first 55 minutes are shaded "no readings".
+    const { page } = await openTrend(`points=${GAS}`);
+    await chartDrawn(page);
+    const box = (await chart(page).locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    const tooltip = page.locator('[data-testid="trend-tooltip"]');
+    await expect.poll(() => tooltip.textContent(), POLL).toMatch(/UTC /);
+    expect(await tooltip.textContent()).toContain(`${GAS}: 此处无读数`);
+    await page.context().close();
+  });
+
   it('shades the readings a sensor fault made bad', async () => {
     const detector = web.plant.site.device('GD-1');
     const { page } = await openTrend(`points=${GAS}&range=10m`);

@@ -134,6 +134,7 @@ export const en: Catalog = {
   alarms: {
     title: 'Alarms',
     engineWhy: '{{rule}}, deciding value {{value}}',
+    voteWhy: '{{rule}}: {{trips}} detector(s) voting trip',
     shelveExpired: 'Shelf expired: back in service',
     trippedBy: 'Interlock tripped by {{alarm}}',
     activeTitle: 'Active alarms',
@@ -184,7 +185,11 @@ export const en: Catalog = {
       updated: 'Updated',
       notice: 'Notice',
       chattering: 'Chattering',
+      flood_start: 'Alarm flood began',
+      flood_end: 'Alarm flood ended',
+      vote_ignored: 'Voting changed',
     },
+    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', voting: 'Quality good again: votes again' },
     handling: { found: 'Found', done: 'Done', result: 'Result' },
     help: {
       title: 'Alarm help',
@@ -421,6 +426,7 @@ export const en: Catalog = {
     actionId: 'Action',
     trigger: 'Triggering alarm',
     actionKinds: { action_commanded: 'Commanded', action_released: 'Released', reset: 'Reset' },
+    actionCommands: { close: 'close', start: 'start', sound: 'sound', cut: 'cut power', release: 'release' },
     upkeep: 'Detector upkeep',
     device: 'Device',
     upkeepKind: 'Kind',
@@ -678,6 +684,7 @@ export const en: Catalog = {
     comms_loss: 'comms lost',
     device_fault: 'device fault',
     signal_out_of_range: 'signal out of range',
+    vote: 'detector vote',
     named: '{{word}} ({{rule}})',
   },
   runtimeRule: {
@@ -699,5 +706,7 @@ export const en: Catalog = {
     flush_failed: 'Writing to disk failed',
     database_invalidated: 'Database invalidated, reopening',
     reading_rejected: 'Store refused a reading',
+    alarm_flood: 'Alarm flood (≥ 10 alarms in 10 minutes)',
+    chattering: 'Chattering alarm (≥ 3 times in 1 minute)',
   },
 };

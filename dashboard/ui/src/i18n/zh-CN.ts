@@ -136,6 +136,7 @@ export const zhCN = {
     title: '报警列表',
     /** An engine transition said from its rule and the value that decided it (the gateway's own sentence is the tooltip). */
     engineWhy: '{{rule}}，判定值 {{value}}',
+    voteWhy: '{{rule}}：{{trips}} 个检测器表决动作',
     shelveExpired: '搁置到期，自动恢复',
     trippedBy: '由 {{alarm}} 触发联锁动作',
     activeTitle: '活动报警',
@@ -185,8 +186,12 @@ export const zhCN = {
       handled: '处置记录',
       updated: '更新',
       notice: '通知',
-      chattering: '频繁报警',
+      chattering: '颤振报警',
+      flood_start: '报警泛滥开始',
+      flood_end: '报警泛滥结束',
+      vote_ignored: '表决变更',
     },
+    vote: { ignored: '读数故障或停更：按配置不参与表决', voting: '读数恢复正常：重新参与表决' },
     handling: { found: '现场情况', done: '处置措施', result: '处置结果' },
     help: {
       title: '报警说明',
@@ -414,6 +419,7 @@ export const zhCN = {
     actionId: '联锁',
     trigger: '触发报警',
     actionKinds: { action_commanded: '联锁动作', action_released: '联锁解除', reset: '复位' },
+    actionCommands: { close: '关闭', start: '启动', sound: '鸣响', cut: '断电', release: '解除' },
     upkeep: '检定维护',
     device: '设备',
     upkeepKind: '类型',
@@ -675,6 +681,7 @@ export const zhCN = {
     comms_loss: '通信中断',
     device_fault: '设备故障',
     signal_out_of_range: '信号超量程',
+    vote: '多检测器表决',
     named: '{{word}}（{{rule}}）',
   },
   runtimeRule: {
@@ -696,6 +703,8 @@ export const zhCN = {
     flush_failed: '数据写入磁盘失败',
     database_invalidated: '数据库失效，正在重新打开',
     reading_rejected: '数据库拒收读数',
+    alarm_flood: '报警泛滥（10 分钟内 ≥ 10 条报警）',
+    chattering: '颤振报警（1 分钟内 ≥ 3 次）',
   },
 } as const;
 

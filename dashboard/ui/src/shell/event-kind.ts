@@ -19,6 +19,9 @@ const KNOWN_KINDS = [
   'updated',
   'notice',
   'chattering',
+  'flood_start',
+  'flood_end',
+  'vote_ignored',
 ] as const;
 type KnownKind = (typeof KNOWN_KINDS)[number];
 

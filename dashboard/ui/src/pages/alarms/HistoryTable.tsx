@@ -45,11 +45,14 @@ export function eventText(event: AlarmEvent): string {
 
 /**
  * What the gateway itself wrote, said in the language shown: an engine transition (raised, changed, cleared) from its
- * rule and the value that decided it, a shelf's expiry, the alarm that tripped an interlock, a runtime alarm's row from its rule. Null for a person's words
- * (kept as written) or a rule the catalog does not know; the gateway's own sentence is the tooltip and in the CSV.
+ * rule and the value that decided it (the rule alone without one: a device gone silent gives none), a shelf's expiry,
+ * the alarm that tripped an interlock, a runtime alarm's row from its rule (a chattering row's rule is the alarm's id,
+ * so from its kind), a detector left out of or back in a vote. Null for a person's words (kept as written) or a rule
+ * the catalog does not know; the gateway's own sentence is the tooltip and in the CSV.
  */
 function gatewayText(event: AlarmEvent): string | null {
-  if (event.who === 'hazmon') return tCode('runtimeRule', event.ruleId);
+  if (event.kind === 'vote_ignored') return t(event.stateAfter === 'ignored' ? 'alarms.vote.ignored' : 'alarms.vote.voting');
+  if (event.who === 'hazmon') return tCode('runtimeRule', event.kind === 'chattering' ? event.kind : event.ruleId);
   if (event.who !== 'engine') return null;
   if (event.kind === 'unshelved') return t('alarms.shelveExpired');
   const trippedBy = event.details?.['alarmId'];
@@ -57,7 +60,9 @@ function gatewayText(event: AlarmEvent): string | null {
   if (!ENGINE_TRANSITIONS.has(event.kind)) return null;
   const rule = tCode('engineRule', event.ruleId);
   const value = event.details?.['value'];
-  if (rule === null || typeof value !== 'number') return null;
+  if (rule === null || typeof value !== 'number') return rule;
+  // A vote's value is how many of its detectors trip, not a reading.
+  if (event.ruleId === 'vote') return t('alarms.voteWhy', { rule, trips: value });
   const resolution = event.pointId === null ? null : (points.value.get(event.pointId)?.resolution ?? null);
   return t('alarms.engineWhy', { rule, value: formatValue(value, resolution) });
 }

@@ -21,6 +21,7 @@ import { SHIFT_PRESETS } from './shifts.ts';
 import './print.css';
 
 const KNOWN_ACTION_KINDS = ['action_commanded', 'action_released', 'reset'];
+const KNOWN_ACTION_COMMANDS = ['close', 'start', 'sound', 'cut', 'release'];
 const KNOWN_STATES = ['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned'];
 const KNOWN_MODES = ['in_service', 'shelved', 'suppressed', 'out_of_service'];
 
@@ -61,7 +62,7 @@ function Head({ columns }: { readonly columns: readonly MessageKey[] }) {
 }
 
 /** A word for a code the catalog knows, else the code as stored. */
-function word(prefix: 'shiftReport.actionKinds' | 'state' | 'mode' | 'shiftReport.modeKinds', code: string, known: readonly string[]): string {
+function word(prefix: 'shiftReport.actionKinds' | 'shiftReport.actionCommands' | 'state' | 'mode' | 'shiftReport.modeKinds', code: string, known: readonly string[]): string {
   return known.includes(code) ? t(`${prefix}.${code}` as MessageKey) : code;
 }
 
@@ -177,12 +178,15 @@ function Report({ report }: { readonly report: ShiftReport }) {
                 </td>
                 <td>
                   {word('shiftReport.actionKinds', action.kind, KNOWN_ACTION_KINDS)}
-                  {action.command && <div class="muted">{action.command}</div>}
+                  {action.command && <div class="muted">{word('shiftReport.actionCommands', action.command, KNOWN_ACTION_COMMANDS)}</div>}
                 </td>
                 <td>{action.actionId ?? '—'}</td>
                 <td class="wrap">{action.alarmId}</td>
                 <td>{action.who ?? '—'}</td>
-                <td class="wrap">{action.reason ?? '—'}</td>
+                {/* The engine's own sentence (in English, with the deciding value) stays the tooltip, as in the alarm history. */}
+                <td class="wrap" title={action.reason ?? undefined}>
+                  {action.who === 'engine' && action.actionId !== null ? t('alarms.trippedBy', { alarm: action.alarmId }) : (action.reason ?? '—')}
+                </td>
               </tr>
             ))}
           </tbody>

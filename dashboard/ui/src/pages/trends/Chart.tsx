@@ -154,14 +154,18 @@ function eventLine(event: AlarmEvent): string {
   return `${formatTime(event.time)}  ${kindWord(event.kind)}  ${alarmOf(event)}${event.who ? `  ${t('trends.by', { who: event.who })}` : ''}`;
 }
 
-/** The tooltip's lines at the cursor: site time and UTC, each point's value there, events under the cursor. */
+/**
+ * The tooltip's lines at the cursor: site time and UTC, each point's value there, events under the cursor. The cursor's
+ * index is the nearest bucket, which in a shaded silence is a reading from before or after it: there it says none.
+ */
 function tooltipLines(u: uPlot, props: ChartProps, left: number): string[] {
   const time = u.posToVal(left, 'x');
   const lines = [formatTime(time), utcTooltip(time)];
   const index = u.cursor.idx;
   props.points.forEach((point, pointIndex) => {
     const [avg, min, max] = props.model.columns[pointIndex]!;
-    const at = index == null ? undefined : avg[index];
+    const silent = props.model.noReadings.some((period) => period.pointId === point.pointId && time >= period.from && time < period.to);
+    const at = index == null || silent ? undefined : avg[index];
     const unit = point.unit ?? '';
     if (index == null || at == null) lines.push(`${point.pointId}: ${t('trends.noReadingHere')}`);
     else if (point.onOff) lines.push(`${point.pointId}: ${min[index] === max[index] ? formatValue(at >= 0.5) : `${formatValue(false)} / ${formatValue(true)}`}`);
