@@ -494,15 +494,38 @@ describe('generated query params', () => {
 describe('GET /api/v1/devices over a period', () => {
   interface Devices {
     period: { from: string; to: string };
-    devices: { id: string; comms: string; disconnections: number; offlineHours: number }[];
+    devices: { id: string; comms: string; lastGoodReadingAt: number | null; disconnections: number; offlineHours: number }[];
   }
   const gd1 = (answer: Answer<Devices>) => answer.body.devices.find((device) => device.id === 'GD-1')!;
+  type Points = { points: { id: string; device: string | null; pollIntervalMs: number; quality: string | null; receiveTime: number | null }[] };
+  const gd1Points = async () => (await pull<Points>('/api/v1/points')).body.points.filter((point) => point.device === 'GD-1');
 
   it('counts a comms loss as one disconnection and its time as offline hours, from the stored comms_loss events', async () => {
     const from = iso(Date.now());
+    // A good concentration reading well after GD-1's minute points were read and well before they are read again: the
+    // last time the device was heard well is then that reading's or later, and a minute point's is earlier.
+    const heardAt = await waitFor(
+      'GD-1.concentration good between minute polls',
+      async () => {
+        const points = await gd1Points();
+        const read = points.find((point) => point.id === 'GD-1.concentration')!;
+        const minutePolled = Math.max(...points.filter((point) => point.pollIntervalMs === 60_000).map((point) => point.receiveTime ?? Number.NaN));
+        const between = read.receiveTime! - minutePolled > 2000 && read.receiveTime! - minutePolled < 50_000;
+        return read.quality === 'good' && between ? read.receiveTime! : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     web.plant.site.setCommsFault('GD-1', 'garbled');
     await waitFor('GD-1 in comms loss', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'comms_loss', { timeoutMs: 20_000 });
     const lostAt = Date.now();
+    // Once its 1 s and 10 s points read bad, the device still says when it was last heard well (the concentration's
+    // last good reading at least): a regulator asks that of a device in comms loss above all. It gave the time of a
+    // slow point still good, then null once every point was bad.
+    await waitFor('GD-1.temperature bad', async () => (await gd1Points()).find((point) => point.id === 'GD-1.temperature')?.quality === 'bad', { timeoutMs: 30_000 });
+    const lost = gd1(await pull<Devices>('/api/v1/devices'));
+    expect(lost.comms).toBe('comms_loss');
+    expect(lost.lastGoodReadingAt).toBeGreaterThanOrEqual(heardAt);
+    expect(lost.lastGoodReadingAt).toBeLessThanOrEqual(lostAt);
     web.plant.site.setCommsFault('GD-1', 'none');
     await waitFor('GD-1 back', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'ok', { timeoutMs: 30_000 });
     const backAt = Date.now();
