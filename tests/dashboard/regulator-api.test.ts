@@ -116,6 +116,11 @@ describe('GET /api/v1/site', () => {
     expect(quiet.body.warningGrade).toBe('yellow');
     expect(quiet.body.areas).toEqual([{ id: 'house', name: 'Compressor house', kind: null, hazardSourceCode: null, warningGrade: 'yellow' }]);
   });
+
+  it('refuses a query param by name, as every other route does: a filter the route does not have must not pass as the whole site', async () => {
+    for (const path of ['/api/v1/site?area=house', '/api/v1/site/plan?format=png'])
+      expect(await pull(path), path).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field: path.includes('area') ? 'area' : 'format' } } });
+  });
 });
 
 describe('GET /api/v1/site/plan', () => {
