@@ -174,6 +174,19 @@ describe('GET /api/v1/points', () => {
       disabled: { by: 'zhang', at: Date.parse('2026-01-05T00:00:00Z'), reason: 'sensor replaced' },
     });
     expect(gas.outOfService).toEqual([{ alarmId: ALARMS.lo, by: 'sup', at: expect.any(Number), reason: 'detector recalibration' }]);
+    // lo clears while out of service (gas 15 > 10) and the engine stores that row: the disable record still names who
+    // took it out, when and why, not the engine and its reading (STOP_PSN, STOP_TIME, STOP_REMARK).
+    type Events = { events: { seq: number; who: string; kind: string; details: { alarmId?: string } }[] };
+    const removal = (await pull<Events>('/api/v1/alarm-events?limit=1000')).body.events.findLast((event) => event.details.alarmId === ALARMS.lo)!;
+    expect(removal).toMatchObject({ kind: 'out_of_service', who: 'sup' });
+    web.plant.site.device('GD-1').set('concentration', 15);
+    await waitFor('lo cleared, stored', async () =>
+      (await pull<Events>(`/api/v1/alarm-events?after=${removal.seq}`)).body.events.some((event) => event.details.alarmId === ALARMS.lo && event.who === 'engine'),
+    );
+    const afterClear = (await pull<{ points: Point[] }>('/api/v1/points')).body.points.find((point) => point.id === 'GD-1.concentration')!;
+    web.plant.site.device('GD-1').set('concentration', 0);
+    expect(afterClear.outOfService).toEqual(gas.outOfService);
+    await waitFor('lo active again', () => engineAlarm(ALARMS.lo)?.conditionActive === true);
     expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({
       thresholds: { lolo: null, lo: null, hi: null, hihi: null },
       indicatorCode: null,

@@ -41,6 +41,7 @@ describe('HazmonStore.reader()', () => {
       'alarmEventsInRange',
       'auditRows',
       'exportRange',
+      'latestAlarmRowsOfKind',
       'latestAlarmStates',
       'minuteRollupsAfter',
       'pointDefinitions',

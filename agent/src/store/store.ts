@@ -319,6 +319,7 @@ export class HazmonStore {
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
     auditRows: (query) => this.auditRows(query),
     latestAlarmStates: (before) => this.latestAlarmStates(before),
+    latestAlarmRowsOfKind: (kind) => queries.latestAlarmRowsOfKind(this.reads, kind),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
     pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),
