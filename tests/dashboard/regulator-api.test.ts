@@ -116,6 +116,11 @@ describe('GET /api/v1/site', () => {
     expect(quiet.body.warningGrade).toBe('yellow');
     expect(quiet.body.areas).toEqual([{ id: 'house', name: 'Compressor house', kind: null, hazardSourceCode: null, warningGrade: 'yellow' }]);
   });
+
+  it('refuses a query param by name, as every other route does: a filter the route does not have must not pass as the whole site', async () => {
+    for (const path of ['/api/v1/site?area=house', '/api/v1/site/plan?format=png'])
+      expect(await pull(path), path).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field: path.includes('area') ? 'area' : 'format' } } });
+  });
 });
 
 describe('GET /api/v1/site/plan', () => {
@@ -169,6 +174,19 @@ describe('GET /api/v1/points', () => {
       disabled: { by: 'zhang', at: Date.parse('2026-01-05T00:00:00Z'), reason: 'sensor replaced' },
     });
     expect(gas.outOfService).toEqual([{ alarmId: ALARMS.lo, by: 'sup', at: expect.any(Number), reason: 'detector recalibration' }]);
+    // lo clears while out of service (gas 15 > 10) and the engine stores that row: the disable record still names who
+    // took it out, when and why, not the engine and its reading (STOP_PSN, STOP_TIME, STOP_REMARK).
+    type Events = { events: { seq: number; who: string; kind: string; details: { alarmId?: string } }[] };
+    const removal = (await pull<Events>('/api/v1/alarm-events?limit=1000')).body.events.findLast((event) => event.details.alarmId === ALARMS.lo)!;
+    expect(removal).toMatchObject({ kind: 'out_of_service', who: 'sup' });
+    web.plant.site.device('GD-1').set('concentration', 15);
+    await waitFor('lo cleared, stored', async () =>
+      (await pull<Events>(`/api/v1/alarm-events?after=${removal.seq}`)).body.events.some((event) => event.details.alarmId === ALARMS.lo && event.who === 'engine'),
+    );
+    const afterClear = (await pull<{ points: Point[] }>('/api/v1/points')).body.points.find((point) => point.id === 'GD-1.concentration')!;
+    web.plant.site.device('GD-1').set('concentration', 0);
+    expect(afterClear.outOfService).toEqual(gas.outOfService);
+    await waitFor('lo active again', () => engineAlarm(ALARMS.lo)?.conditionActive === true);
     expect(answer.body.points.find((point) => point.id === 'XV-1.closed')).toMatchObject({
       thresholds: { lolo: null, lo: null, hi: null, hihi: null },
       indicatorCode: null,
@@ -494,15 +512,38 @@ describe('generated query params', () => {
 describe('GET /api/v1/devices over a period', () => {
   interface Devices {
     period: { from: string; to: string };
-    devices: { id: string; comms: string; disconnections: number; offlineHours: number }[];
+    devices: { id: string; comms: string; lastGoodReadingAt: number | null; disconnections: number; offlineHours: number }[];
   }
   const gd1 = (answer: Answer<Devices>) => answer.body.devices.find((device) => device.id === 'GD-1')!;
+  type Points = { points: { id: string; device: string | null; pollIntervalMs: number; quality: string | null; receiveTime: number | null }[] };
+  const gd1Points = async () => (await pull<Points>('/api/v1/points')).body.points.filter((point) => point.device === 'GD-1');
 
   it('counts a comms loss as one disconnection and its time as offline hours, from the stored comms_loss events', async () => {
     const from = iso(Date.now());
+    // A good concentration reading well after GD-1's minute points were read and well before they are read again: the
+    // last time the device was heard well is then that reading's or later, and a minute point's is earlier.
+    const heardAt = await waitFor(
+      'GD-1.concentration good between minute polls',
+      async () => {
+        const points = await gd1Points();
+        const read = points.find((point) => point.id === 'GD-1.concentration')!;
+        const minutePolled = Math.max(...points.filter((point) => point.pollIntervalMs === 60_000).map((point) => point.receiveTime ?? Number.NaN));
+        const between = read.receiveTime! - minutePolled > 2000 && read.receiveTime! - minutePolled < 50_000;
+        return read.quality === 'good' && between ? read.receiveTime! : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     web.plant.site.setCommsFault('GD-1', 'garbled');
     await waitFor('GD-1 in comms loss', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'comms_loss', { timeoutMs: 20_000 });
     const lostAt = Date.now();
+    // Once its 1 s and 10 s points read bad, the device still says when it was last heard well (the concentration's
+    // last good reading at least): a regulator asks that of a device in comms loss above all. It gave the time of a
+    // slow point still good, then null once every point was bad.
+    await waitFor('GD-1.temperature bad', async () => (await gd1Points()).find((point) => point.id === 'GD-1.temperature')?.quality === 'bad', { timeoutMs: 30_000 });
+    const lost = gd1(await pull<Devices>('/api/v1/devices'));
+    expect(lost.comms).toBe('comms_loss');
+    expect(lost.lastGoodReadingAt).toBeGreaterThanOrEqual(heardAt);
+    expect(lost.lastGoodReadingAt).toBeLessThanOrEqual(lostAt);
     web.plant.site.setCommsFault('GD-1', 'none');
     await waitFor('GD-1 back', async () => gd1(await pull<Devices>('/api/v1/devices')).comms === 'ok', { timeoutMs: 30_000 });
     const backAt = Date.now();

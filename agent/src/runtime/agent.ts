@@ -57,7 +57,7 @@ import type { AgentHealth } from './health.ts';
 import { assessHealth } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LatchGuard, latchActions } from './latch-guard.ts';
-import type { LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
+import type { LastGoodVisitor, LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 import { LatestValues } from './latest-values.ts';
 import { OutputDriver } from './outputs.ts';
 import type { ActionView } from './action-views.ts';
@@ -444,6 +444,10 @@ export class Agent implements AgentApi {
 
   latestChanges(version: number, visit: LatestChangeVisitor): number {
     return this.latest.changedSince(version, visit);
+  }
+
+  eachLastGoodReading(visit: LastGoodVisitor): void {
+    this.latest.eachLastGood(visit);
   }
 
   pointFreshness(pointIds?: readonly string[]): ReadonlyMap<string, number> {

@@ -9,7 +9,7 @@ import type { ActionView } from './action-views.ts';
 import type { AgentStats } from './stats.ts';
 import type { AgentDurableListener, AgentListener, AlarmCommandRequest, AuthenticatedUser, Credentials, ReadingsListener, UpkeepRecord } from './events.ts';
 import type { AgentHealth } from './health.ts';
-import type { LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
+import type { LastGoodVisitor, LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
@@ -113,6 +113,11 @@ export interface AgentApi {
    * reading.
    */
   latestChanges(version: number, visit: LatestChangeVisitor): number;
+  /**
+   * Each point with a good reading since the agent started, with the receive time of its latest good one, kept while
+   * the readings after it are bad (a device in comms loss): when each point was last heard well. No object per point.
+   */
+  eachLastGoodReading(visit: LastGoodVisitor): void;
   /**
    * Per reading point, how long (ms) its latest reading stays current after it was received: the source's
    * restatement rhythm (Modbus: a few polls; OPC UA, which reports changes only: the keep-alive periods its connection

@@ -62,13 +62,15 @@ export async function deviceStates(api: AgentApi, from: number, to: number, now:
   const deviceOf = deviceOfPoint(api.config);
   const lastGood = new Map<string, number>();
   const faultyPoints: string[] = [];
-  // A visit of the latest values without an object per point (10k, on several regulator pulls a second); only the
-  // points not good are read whole, for their reason.
-  api.latestChanges(0, (pointId, _value, quality, receiveTime) => {
+  // Visits of the latest values without an object per point (10k, on several regulator pulls a second); only the
+  // points not good are read whole, for their reason. The last good reading is kept apart from the latest: a device in
+  // comms loss, every point's latest reading bad, still says when it was last heard.
+  api.latestChanges(0, (pointId, _value, quality) => {
+    if (quality !== 'good' && deviceOf.has(pointId)) faultyPoints.push(pointId);
+  });
+  api.eachLastGoodReading((pointId, receiveTime) => {
     const device = deviceOf.get(pointId);
-    if (device === undefined) return;
-    if (quality !== 'good') faultyPoints.push(pointId);
-    else if (!Number.isNaN(receiveTime)) lastGood.set(device, Math.max(lastGood.get(device) ?? 0, receiveTime));
+    if (device !== undefined) lastGood.set(device, Math.max(lastGood.get(device) ?? 0, receiveTime));
   });
   const faults = new Map<string, DeviceFault[]>();
   for (const latest of api.latestValues(faultyPoints)) {

@@ -94,4 +94,35 @@ describe('majorHazardGrade', () => {
     expect(result.r).toBeCloseTo(65.8, 6);
     expect(result.grade).toBe(2);
   });
+
+  it('grades an R exactly on a boundary by the boundary, whatever the float sum lands on (R 100 is grade 1, R 50 grade 2)', () => {
+    const onHundred = majorHazardGrade({
+      alpha: 2,
+      substances: [
+        { name: 'chlorine', quantityT: 172, criticalQuantityT: 50, beta: 4 },
+        { name: 'ammonia', quantityT: 181.2, criticalQuantityT: 10, beta: 2 },
+      ],
+    });
+    expect(onHundred).toEqual({ r: 100, grade: 1 });
+    const onFifty = majorHazardGrade({
+      alpha: 1,
+      substances: [
+        { name: 'a', quantityT: 114.8, criticalQuantityT: 10, beta: 1.5 },
+        { name: 'b', quantityT: 107.6, criticalQuantityT: 5, beta: 1.5 },
+        { name: 'c', quantityT: 2.5, criticalQuantityT: 5, beta: 1 },
+      ],
+    });
+    expect(onFifty).toEqual({ r: 50, grade: 2 });
+    // The demo plant's 1.5 * 17.6, as a regulator reads it.
+    expect(
+      majorHazardGrade({
+        alpha: 1.5,
+        substances: [
+          { name: 'lpg', quantityT: 300, criticalQuantityT: 50, beta: 2 },
+          { name: 'methanol', quantityT: 800, criticalQuantityT: 500, beta: 1 },
+          { name: 'ammonia', quantityT: 20, criticalQuantityT: 10, beta: 2 },
+        ],
+      }).r,
+    ).toBe(26.4);
+  });
 });

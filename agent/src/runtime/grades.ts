@@ -72,8 +72,15 @@ export interface MajorHazardGrade {
   readonly grade: 1 | 2 | 3 | 4;
 }
 
+/**
+ * R is kept to a millionth: summed in binary floats, an R exactly on a grade's boundary can land a hair under it
+ * (2 * (4 * 172 / 50 + 2 * 181.2 / 10) gives 99.99999999999999), which graded an R of 100 as grade 2, not 1.
+ */
+const R_STEPS_PER_UNIT = 1e6;
+
 export function majorHazardGrade(inventory: NonNullable<PublicConfig['site']['majorHazard']>): MajorHazardGrade {
-  const r = inventory.alpha * inventory.substances.reduce((sum, substance) => sum + (substance.beta * substance.quantityT) / substance.criticalQuantityT, 0);
+  const sum = inventory.alpha * inventory.substances.reduce((total, substance) => total + (substance.beta * substance.quantityT) / substance.criticalQuantityT, 0);
+  const r = Math.round(sum * R_STEPS_PER_UNIT) / R_STEPS_PER_UNIT;
   return { r, grade: r >= 100 ? 1 : r >= 50 ? 2 : r >= 10 ? 3 : 4 };
 }
 

@@ -41,3 +41,24 @@ describe('LatestValues reasons', () => {
     expect(reasonOf(latest, 'B')).toBeNull();
   });
 });
+
+describe('LatestValues last good readings', () => {
+  it("keeps each point's last good receive time through bad readings after it and over a reload; none before a good one", () => {
+    const latest = new LatestValues(['A', 'B', 'C']);
+    const lastGood = () => {
+      const times: Record<string, number> = {};
+      latest.eachLastGood((pointId, receiveTime) => (times[pointId] = receiveTime));
+      return times;
+    };
+    latest.noteValue(latest.slotOf('A'), 1_000, 3, Number.NaN);
+    latest.noteAt(latest.slotOf('B'), reading('B', { receiveTime: 1_500 }));
+    latest.noteAt(latest.slotOf('C'), reading('C', { value: null, quality: 'bad', reason: TIMEOUT, receiveTime: 1_600 }));
+    latest.noteAt(latest.slotOf('A'), reading('A', { value: null, quality: 'bad', reason: TIMEOUT, receiveTime: 2_000 }));
+    latest.noteAt(latest.slotOf('B'), reading('B', { quality: 'uncertain', receiveTime: 2_500 }));
+    expect(lastGood()).toEqual({ A: 1_000, B: 1_500 });
+    latest.resize(['B', 'A', 'NEW']);
+    expect(lastGood()).toEqual({ A: 1_000, B: 1_500 });
+    latest.noteValue(latest.slotOf('A'), 3_000, 4, Number.NaN);
+    expect(lastGood()).toEqual({ A: 3_000, B: 1_500 });
+  });
+});

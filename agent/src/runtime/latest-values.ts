@@ -31,6 +31,9 @@ const finite = (time: number) => (Number.isNaN(time) ? null : time);
 /** One point whose latest value changed, as arguments: a live view of 10k points polled at 10 Hz makes no object per point. */
 export type LatestChangeVisitor = (pointId: string, value: number | boolean | null, quality: Quality, receiveTime: number) => void;
 
+/** A point's latest good reading: when the gateway received it (epoch ms UTC), whatever came after it. */
+export type LastGoodVisitor = (pointId: string, receiveTime: number) => void;
+
 /** One point's latest value, as LatestValue's fields in order, as arguments: the points' live answer makes no object per point. */
 export type LatestValueVisitor = (
   pointId: LatestValue['pointId'],
@@ -51,6 +54,8 @@ export class LatestValues {
   private values = new Float64Array(0);
   private sourceTimes = new Float64Array(0);
   private receiveTimes = new Float64Array(0);
+  /** Receive time of each point's latest good reading, NaN before one: kept while later readings are bad. */
+  private lastGoodTimes = new Float64Array(0);
   private qualities = new Uint8Array(0);
   /** NUMBER, FALSE, TRUE or EMPTY (no value). */
   private kinds = new Uint8Array(0);
@@ -69,6 +74,7 @@ export class LatestValues {
       values: this.values,
       sourceTimes: this.sourceTimes,
       receiveTimes: this.receiveTimes,
+      lastGoodTimes: this.lastGoodTimes,
       qualities: this.qualities,
       kinds: this.kinds,
       reasons: new Map(this.reasons),
@@ -79,6 +85,7 @@ export class LatestValues {
     this.values = new Float64Array(count);
     this.sourceTimes = new Float64Array(count).fill(Number.NaN);
     this.receiveTimes = new Float64Array(count).fill(Number.NaN);
+    this.lastGoodTimes = new Float64Array(count).fill(Number.NaN);
     this.qualities = new Uint8Array(count).fill(NONE);
     this.kinds = new Uint8Array(count).fill(EMPTY);
     // Every kept point counts as changed: a live view then sends each point of the new config once.
@@ -92,6 +99,7 @@ export class LatestValues {
       this.values[i] = previous.values[j]!;
       this.sourceTimes[i] = previous.sourceTimes[j]!;
       this.receiveTimes[i] = previous.receiveTimes[j]!;
+      this.lastGoodTimes[i] = previous.lastGoodTimes[j]!;
       this.qualities[i] = previous.qualities[j]!;
       this.kinds[i] = previous.kinds[j]!;
       const reason = previous.reasons.get(j);
@@ -113,6 +121,7 @@ export class LatestValues {
     this.sourceTimes[i] = reading.sourceTime ?? Number.NaN;
     this.receiveTimes[i] = reading.receiveTime;
     this.qualities[i] = QUALITY_CODE[reading.quality];
+    if (reading.quality === 'good') this.lastGoodTimes[i] = reading.receiveTime;
     if (reading.reason) this.setReason(i, reading.reason);
     else if (this.withReason[i] === 1) this.clearReason(i);
   }
@@ -124,6 +133,7 @@ export class LatestValues {
     this.values[i] = value;
     this.sourceTimes[i] = sourceTime;
     this.receiveTimes[i] = receiveTime;
+    this.lastGoodTimes[i] = receiveTime;
     this.qualities[i] = GOOD;
     if (this.withReason[i] === 1) this.clearReason(i);
   }
@@ -163,6 +173,11 @@ export class LatestValues {
   each(visit: LatestValueVisitor): void {
     for (let i = 0; i < this.ids.length; i += 1)
       visit(this.ids[i]!, this.valueAt(i), QUALITIES[this.qualities[i]!] ?? null, this.reasons.get(i) ?? null, finite(this.sourceTimes[i]!), finite(this.receiveTimes[i]!));
+  }
+
+  /** Each point with a good reading since start, in config order, with that reading's receive time, though later ones were not good. */
+  eachLastGood(visit: LastGoodVisitor): void {
+    for (let i = 0; i < this.ids.length; i += 1) if (!Number.isNaN(this.lastGoodTimes[i]!)) visit(this.ids[i]!, this.lastGoodTimes[i]!);
   }
 
   private valueAt(i: number): LatestValue['value'] {

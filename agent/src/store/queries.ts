@@ -698,6 +698,21 @@ export async function latestAlarmStates(connection: SerialConnection, before = N
   return rows.map(alarmEventFromRow);
 }
 
+/**
+ * Each alarm's latest row of one kind (`out_of_service`: who took it out, when and why), oldest first: the record a
+ * later row of the alarm (the engine's raise while it is out of service) must not stand in for.
+ */
+export async function latestAlarmRowsOfKind(connection: SerialConnection, kind: string): Promise<AlarmEventRow[]> {
+  const rows = await connection.rows(
+    `SELECT * FROM alarm_events
+     WHERE kind = $1 AND json_extract_string(details, '$.alarmId') IS NOT NULL
+     QUALIFY row_number() OVER (PARTITION BY json_extract_string(details, '$.alarmId') ORDER BY seq DESC) = 1
+     ORDER BY seq`,
+    [kind],
+  );
+  return rows.map(alarmEventFromRow);
+}
+
 /** An audit page's SQL (seqPageSql) and its parameters, the query checked. */
 function auditPage(query: AuditRangeQuery): { sql: string; params: (number | string)[] } {
   const afterSeq = query.afterSeq ?? 0;

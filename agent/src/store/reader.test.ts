@@ -43,6 +43,7 @@ describe('HazmonStore.reader()', () => {
       'auditRows',
       'auditRowsJson',
       'exportRange',
+      'latestAlarmRowsOfKind',
       'latestAlarmStates',
       'minuteRollupsAfter',
       'pointDefinitions',

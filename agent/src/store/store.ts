@@ -321,6 +321,7 @@ export class HazmonStore {
     alarmEventsAfterJson: (afterSeq, limit) => queries.alarmEventsAfterJson(this.reads, afterSeq, limit),
     auditRowsJson: (query) => queries.auditRowsJson(this.reads, query ?? {}),
     latestAlarmStates: (before) => this.latestAlarmStates(before),
+    latestAlarmRowsOfKind: (kind) => queries.latestAlarmRowsOfKind(this.reads, kind),
     verifyAuditChain: () => this.verifyAuditChain(),
     exportRange: (request) => this.exportRange(request),
     pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),

@@ -144,6 +144,8 @@ export interface StoreReader {
   auditRowsJson(query?: AuditRangeQuery): Promise<JsonRowsPage>;
   /** Each alarm's latest life-cycle row (of those with time before `before`, default all) where it left the alarm not normal or not in service. */
   latestAlarmStates(before?: number): Promise<AlarmEventRow[]>;
+  /** Each alarm's latest row of this kind (e.g. `out_of_service`: who took it out, when, why), oldest first. */
+  latestAlarmRowsOfKind(kind: string): Promise<AlarmEventRow[]>;
   /** Checks the audit log's hash chain: its head, or each altered row. */
   verifyAuditChain(): Promise<AuditVerification>;
   /** Writes a time range of committed rows to CSV or Parquet; returns the number of rows written. */

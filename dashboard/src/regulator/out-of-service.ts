@@ -8,12 +8,15 @@ export interface OutOfService {
   readonly reason: string | null;
 }
 
-/** Per point, its engine alarms now out of service, each with its latest stored life-cycle row (the removal, or a later transition). */
+/**
+ * Per point, its engine alarms now out of service, each with the stored row that took it out: not the alarm's latest
+ * row, which after a raise or a clear while out of service names the engine and its reading instead of who and why.
+ */
 export async function outOfServiceByPoint(api: AgentApi): Promise<ReadonlyMap<string, OutOfService[]>> {
   const removed = api.alarms().engine.filter((alarm) => alarm.mode === 'out_of_service');
   const byPoint = new Map<string, OutOfService[]>();
   if (removed.length === 0) return byPoint;
-  const rows = new Map((await api.reader.latestAlarmStates()).map((row) => [String(row.details?.['alarmId']), row]));
+  const rows = new Map((await api.reader.latestAlarmRowsOfKind('out_of_service')).map((row) => [String(row.details?.['alarmId']), row]));
   for (const alarm of removed) {
     const row = rows.get(alarm.id);
     const record = { alarmId: alarm.id, by: row?.who ?? null, at: row?.time ?? alarm.activeSince ?? 0, reason: row?.why ?? null };

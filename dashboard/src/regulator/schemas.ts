@@ -41,7 +41,7 @@ const DeviceSchema = z
     id: z.string(),
     kind: z.enum(['modbus', 'opcua']),
     comms: z.enum(['ok', 'comms_loss', 'refusing_requests']),
-    lastGoodReadingAt: z.number().nullable().openapi({ description: 'The latest receive time of a good reading of any of its points since start' }),
+    lastGoodReadingAt: z.number().nullable().openapi({ description: 'The latest receive time of a good reading of any of its points since start, kept through a comms loss' }),
     disconnections: z.number().int().openapi({ description: 'Comms losses that began in the period' }),
     offlineHours: z.number().openapi({ description: 'Hours of the period in comms loss' }),
     counters: z

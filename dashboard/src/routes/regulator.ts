@@ -15,6 +15,7 @@ import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { JSON_TYPE } from '../json-bytes.ts';
+import { NoQuery } from '../schemas.ts';
 import {
   AGGREGATE_INTERVALS,
   AGGREGATE_PAGE,
@@ -94,7 +95,8 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
     createRoute({
       ...regulatorRoute('/api/v1/site', 'Enterprise and site identity, areas, the live warning grade per area and site, the major-hazard grade'),
       middleware,
-      responses: { 200: { description: 'The site', content: json(SiteSchema) }, ...errorResponses(401, 403) },
+      request: { query: NoQuery },
+      responses: { 200: { description: 'The site', content: json(SiteSchema) }, ...errorResponses(400, 401, 403) },
     }),
     (c) => {
       const { api, now } = contextOf();
@@ -125,12 +127,13 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
     createRoute({
       ...regulatorRoute(PLAN_PATH, 'The site plan image named in site.plan (SVG served with a policy that runs no script)'),
       middleware,
+      request: { query: NoQuery },
       responses: {
         200: {
           description: 'The image',
           content: Object.fromEntries([...new Set(Object.values(PLAN_IMAGE_TYPES))].map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
         },
-        ...errorResponses(401, 403, 404),
+        ...errorResponses(400, 401, 403, 404),
       },
     }),
     async (c) => {
