@@ -1,5 +1,6 @@
 /** What the pages say of a failed request (dashboard/ui/src/api/error-text.ts), in zh-CN, without a browser. */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stubBrowserGlobals } from '../browser-globals.test-support.ts';
 
 type ErrorTextModule = typeof import('./error-text.ts');
 type ClientModule = typeof import('./client.ts');
@@ -7,10 +8,7 @@ let errorText: ErrorTextModule['errorText'];
 let ApiError: ClientModule['ApiError'];
 
 beforeAll(async () => {
-  // The catalogs' module reads the chosen language as a browser keeps it.
-  vi.stubGlobal('localStorage', { getItem: () => 'zh-CN', setItem: () => undefined });
-  vi.stubGlobal('navigator', { languages: ['zh-CN'] });
-  vi.stubGlobal('document', { documentElement: {} });
+  stubBrowserGlobals('zh-CN');
   ({ errorText } = await import('./error-text.ts'));
   ({ ApiError } = await import('./client.ts'));
 });

@@ -1,5 +1,6 @@
 /** The banner's unacknowledged alarms and first out (dashboard/ui/src/live/alarm-summary.ts), without a browser. */
-import { beforeAll, expect, it, vi } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { stubBrowserGlobals } from '../browser-globals.test-support.ts';
 import type { AlarmList, EngineAlarm } from '../api/types.ts';
 
 type SummaryModule = typeof import('./alarm-summary.ts');
@@ -8,10 +9,7 @@ let summary: SummaryModule;
 let store: StoreModule;
 
 beforeAll(async () => {
-  // The store's modules read the session and language as a browser keeps them.
-  vi.stubGlobal('localStorage', { getItem: () => null, setItem: () => undefined });
-  vi.stubGlobal('navigator', { languages: ['en'] });
-  vi.stubGlobal('document', { documentElement: {} });
+  stubBrowserGlobals('en');
   summary = await import('./alarm-summary.ts');
   store = await import('./store.ts');
 });

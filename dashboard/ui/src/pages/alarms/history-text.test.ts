@@ -1,5 +1,6 @@
 /** What the alarm history says of the gateway's own rows (dashboard/ui/src/pages/alarms/HistoryTable.tsx), in zh-CN, without a browser. */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stubBrowserGlobals } from '../../browser-globals.test-support.ts';
 import type { AlarmEvent } from '../../api/types.ts';
 
 type HistoryModule = typeof import('./HistoryTable.tsx');
@@ -8,10 +9,7 @@ let eventText: HistoryModule['eventText'];
 let kindWord: KindModule['kindWord'];
 
 beforeAll(async () => {
-  // The catalogs' module reads the chosen language as a browser keeps it.
-  vi.stubGlobal('localStorage', { getItem: () => 'zh-CN', setItem: () => undefined });
-  vi.stubGlobal('navigator', { languages: ['zh-CN'] });
-  vi.stubGlobal('document', { documentElement: {} });
+  stubBrowserGlobals('zh-CN');
   ({ eventText } = await import('./HistoryTable.tsx'));
   ({ kindWord } = await import('../../shell/event-kind.ts'));
 });
