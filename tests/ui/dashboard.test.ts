@@ -17,17 +17,19 @@ const setGas = (value: number) => web.plant.site.device('GD-1').set('concentrati
 const priorityOf = (alarmId: string) => web.agent.alarms().engine.find((alarm) => alarm.id === alarmId)?.priority;
 const PRIORITIES = ['emergency', 'high', 'medium', 'low'] as const;
 /**
- * Whether the page sounds what the agent's unacknowledged alarms call for (their highest priority; `off` with none),
- * and that is at least `alarmId`'s: a comms loss the loaded machine caused on the simulated detector is an alarm to
- * sound too.
+ * Whether the page sounds what the agent's unacknowledged alarms call for (their highest priority; `off` with none):
+ * a comms loss the loaded machine caused on the simulated detector is an alarm to sound too. With `alarmId`, a new
+ * alarm: the page sounds at least its priority and at most what the agent calls for (a higher alarm that was standing
+ * when the page was silenced, such as a bad reading on the loaded machine, stays silenced).
  */
 async function soundsFor(page: Page, alarmId: string | null): Promise<string> {
   const { engine, runtime } = web.agent.alarms();
   const unacknowledged = [...engine, ...runtime].filter((alarm) => alarm.state.startsWith('unacknowledged')).map((alarm) => alarm.priority);
   const wanted = PRIORITIES.find((priority) => unacknowledged.includes(priority)) ?? 'off';
-  const sounding = await audible(page);
-  const atLeast = alarmId === null || (wanted !== 'off' && PRIORITIES.indexOf(wanted) <= PRIORITIES.indexOf(priorityOf(alarmId) ?? 'low'));
-  return sounding === wanted && atLeast ? 'as the agent calls for' : `${sounding}, the agent calls for ${wanted} (${alarmId}: ${alarmId && priorityOf(alarmId)})`;
+  const sounding = (await audible(page)) ?? 'none';
+  const rank = (priority: string) => PRIORITIES.indexOf(priority as (typeof PRIORITIES)[number]);
+  const asCalledFor = alarmId === null ? sounding === wanted : wanted !== 'off' && rank(sounding) >= rank(wanted) && rank(sounding) !== -1 && rank(sounding) <= rank(priorityOf(alarmId) ?? 'low');
+  return asCalledFor ? 'as the agent calls for' : `${sounding}, the agent calls for ${wanted} (${alarmId}: ${alarmId && priorityOf(alarmId)})`;
 }
 const alarmRow = (page: Page, alarmId: string) => page.locator(`[data-testid="alarm-${alarmId}"]`);
 const POLL = { timeout: 20_000 } as const;
