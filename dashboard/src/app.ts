@@ -8,6 +8,7 @@ import { apiDocsHtml, type OpenApiDocument } from './api-docs.ts';
 import { CSRF_HEADER, sessionCookieName } from './access.ts';
 import type { AppEnv, ContextOf } from './context.ts';
 import { ApiError, errorAnswer, validationError } from './errors.ts';
+import { JSON_TYPE } from './json-bytes.ts';
 import { registerAlarmEventRoutes } from './routes/alarm-events.ts';
 import { registerAlarmHealthRoutes } from './routes/alarm-health.ts';
 import { registerAlarmRoutes } from './routes/alarms.ts';
@@ -111,7 +112,7 @@ export function createApp(contextOf: ContextOf): OpenAPIHono<AppEnv> {
   let documentJson: string | undefined;
   const documentText = () => (documentJson ??= JSON.stringify(documentOf(app)));
   let docsPage: string | undefined;
-  app.get(OPENAPI_PATH, (c) => c.body(documentText(), 200, { 'Content-Type': 'application/json' }));
+  app.get(OPENAPI_PATH, (c) => c.body(documentText(), 200, JSON_TYPE));
   registerUiRoutes(app);
   app.get(API_DOCS_PATH, (c) => c.html((docsPage ??= apiDocsHtml(JSON.parse(documentText()) as OpenApiDocument)), 200));
   const respond = (error: unknown, c: Context<AppEnv>) => {

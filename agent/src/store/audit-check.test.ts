@@ -184,6 +184,14 @@ describe('audit chain check from a prefix an earlier check found whole', () => {
     });
   }
 
+  /** The check from `prefix` after `tamper` finds the chain broken and answers as the walk of every row does, keeping no prefix. */
+  async function expectWalkedWhole(prefix: CheckedAuditPrefix, tamper: readonly string[]): Promise<void> {
+    const { checked, walked } = await checkedFromPrefix(prefix, ...tamper);
+    expect(walked.ok).toBe(false);
+    expect(checked.verification).toEqual(walked);
+    expect(checked.checked).toBeNull();
+  }
+
   it('counts the whole chain and hashes only the rows after the prefix, whose content it takes as checked', async () => {
     // Row 100 edited without its hash lies inside the prefix: only a whole check, which the store makes once an hour
     // and at each start, sees it.
@@ -200,10 +208,7 @@ describe('audit chain check from a prefix an earlier check found whole', () => {
     ['its last row forged with its hash recomputed', [forgedRowSql(EDGE - 1, 'forger')]],
     ['a row inside it duplicated', ['INSERT INTO audit_log SELECT * FROM audit_log WHERE seq = 100']],
   ])('walks the whole chain and names what the walk of every row names when %s', async (_case, tamper) => {
-    const { checked, walked } = await checkedFromPrefix(PREFIX, ...tamper);
-    expect(walked.ok).toBe(false);
-    expect(checked.verification).toEqual(walked);
-    expect(checked.checked).toBeNull();
+    await expectWalkedWhole(PREFIX, tamper);
   });
 
   describe('when no row was appended after it', () => {
@@ -226,10 +231,7 @@ describe('audit chain check from a prefix an earlier check found whole', () => {
       ['its last row duplicated', [`INSERT INTO audit_log SELECT * FROM audit_log WHERE seq = ${ROWS}`]],
       ['a row inside it deleted', ['DELETE FROM audit_log WHERE seq = 100']],
     ])('walks the whole chain and names what the walk of every row names when %s', async (_case, tamper) => {
-      const { checked, walked } = await checkedFromPrefix(WHOLE, ...tamper);
-      expect(walked.ok).toBe(false);
-      expect(checked.verification).toEqual(walked);
-      expect(checked.checked).toBeNull();
+      await expectWalkedWhole(WHOLE, tamper);
     });
 
     it('hashes the whole chain again when its last row was forged with its hash recomputed (which no link after it shows)', async () => {

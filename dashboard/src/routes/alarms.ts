@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { refusedError, unknownTargetError } from '../errors.ts';
+import { JSON_TYPE } from '../json-bytes.ts';
 import { AckBody, ActionIdParams, ActionListSchema, AlarmIdParams, AlarmListSchema, CommandAccepted, NoQuery, OptionalReasonBody, ReasonBody, ShelveBody } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
@@ -115,7 +116,7 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const { engine, runtime, pending } = api.alarms();
       const config = api.config;
       const withHelp = (alarms: readonly HelpedAlarm[]) => alarms.map((alarm) => alarmJson(alarm, alarmHelpOf(config, alarm))).join(',');
-      return c.body(`{"engine":[${withHelp(engine)}],"runtime":[${withHelp(runtime)}],"pending":${JSON.stringify(pending)}}`, 200, { 'Content-Type': 'application/json' }) as never;
+      return c.body(`{"engine":[${withHelp(engine)}],"runtime":[${withHelp(runtime)}],"pending":${JSON.stringify(pending)}}`, 200, JSON_TYPE) as never;
     },
   );
   registerAlarmCommand(app, contextOf, ACK);
