@@ -5,5 +5,5 @@ import { vi } from 'vitest';
 export function stubBrowserGlobals(language: 'zh-CN' | 'en'): void {
   vi.stubGlobal('localStorage', { getItem: () => language, setItem: () => undefined });
   vi.stubGlobal('navigator', { languages: [language] });
-  vi.stubGlobal('document', { documentElement: {} });
+  vi.stubGlobal('document', { documentElement: { dataset: {} } });
 }

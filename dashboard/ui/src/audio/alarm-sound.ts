@@ -1,13 +1,14 @@
 /**
  * The audible alarm (GB 16808): a tone pattern per priority, repeated while an unacknowledged alarm stands. Silence
- * stops it without acknowledging; an alarm that was not yet there when silenced sounds again. Where the browser's
+ * stops it without acknowledging; an alarm that was not yet there when silenced sounds again, and so does a silenced
+ * one that comes back (acknowledged and raised again, or active again after it returned). Where the browser's
  * autoplay policy keeps the AudioContext suspended, `audio` says "blocked" and the shell asks for a click.
  *
  * The state is mirrored on `<html data-audible>` ("off", a priority, "silenced", "blocked") for tests.
  */
 import { computed, effect, signal } from '@preact/signals';
 import type { Priority } from '../api/types.ts';
-import { highestPriority, unacknowledged } from '../live/alarm-summary.ts';
+import { highestPriority, type UnacknowledgedAlarm, unacknowledged } from '../live/alarm-summary.ts';
 
 export type AudibleState = 'off' | Priority | 'silenced' | 'blocked';
 
@@ -19,11 +20,14 @@ const PATTERNS: Record<Priority, { readonly hz: number; readonly beeps: number; 
   low: { hz: 600, beeps: 1, beepMs: 250, gapMs: 0, cycleMs: 6000 },
 };
 
-/** The ids that stood when Silence was pressed. */
-const silencedIds = signal<ReadonlySet<string>>(new Set());
+/** An alarm's activation: the engine gives an alarm a new start each time it becomes active. */
+const activationOf = (alarm: UnacknowledgedAlarm) => `${alarm.id}\u0000${alarm.since}`;
+
+/** The activations that stood unacknowledged when Silence was pressed and still do. */
+const silencedActivations = signal<ReadonlySet<string>>(new Set());
 const contextBlocked = signal(false);
 
-const sounding = computed(() => unacknowledged.value.filter((alarm) => !silencedIds.value.has(alarm.id)));
+const sounding = computed(() => unacknowledged.value.filter((alarm) => !silencedActivations.value.has(activationOf(alarm))));
 
 export const audible = computed<AudibleState>(() => {
   const priority = highestPriority(sounding.value);
@@ -32,7 +36,7 @@ export const audible = computed<AudibleState>(() => {
 });
 
 export function silence(): void {
-  silencedIds.value = new Set(unacknowledged.value.map((alarm) => alarm.id));
+  silencedActivations.value = new Set(unacknowledged.value.map(activationOf));
 }
 
 let context: AudioContext | null = null;
@@ -80,9 +84,11 @@ export function startAlarmSound(): () => void {
     timer = null;
     playing = null;
   };
-  const stopSilenceWhenClear = effect(() => {
-    // Once nothing is left unacknowledged, a later alarm is new even if it has an old id.
-    if (unacknowledged.value.length === 0 && silencedIds.peek().size > 0) silencedIds.value = new Set();
+  const forgetWhatNoLongerStands = effect(() => {
+    // An activation acknowledged (or gone) leaves the set, so its id raised again later sounds even if its start is unknown.
+    const standing = new Set(unacknowledged.value.map(activationOf));
+    const silenced = silencedActivations.peek();
+    if ([...silenced].some((activation) => !standing.has(activation))) silencedActivations.value = new Set([...silenced].filter((activation) => standing.has(activation)));
   });
   const follow = effect(() => {
     const priority = highestPriority(sounding.value);
@@ -101,6 +107,6 @@ export function startAlarmSound(): () => void {
     stopTimer();
     follow();
     mirror();
-    stopSilenceWhenClear();
+    forgetWhatNoLongerStands();
   };
 }

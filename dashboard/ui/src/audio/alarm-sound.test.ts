@@ -1,0 +1,72 @@
+/** Silence and what sounds again after it (dashboard/ui/src/audio/alarm-sound.ts), without a browser. */
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { stubBrowserGlobals } from '../browser-globals.test-support.ts';
+import type { EngineAlarm, Priority } from '../api/types.ts';
+
+type SoundModule = typeof import('./alarm-sound.ts');
+type StoreModule = typeof import('../live/store.ts');
+let sound: SoundModule;
+let store: StoreModule;
+let stopSound: () => void;
+
+/** An AudioContext that runs and plays nothing. */
+class SilentAudioContext {
+  readonly state = 'running';
+  readonly currentTime = 0;
+  readonly destination = {};
+  onstatechange: (() => void) | null = null;
+  resume = () => Promise.resolve();
+  createOscillator = () => ({ frequency: { value: 0 }, type: '', connect: (next: unknown) => next, start: () => undefined, stop: () => undefined });
+  createGain = () => ({ gain: { value: 0 }, connect: (next: unknown) => next });
+}
+
+beforeAll(async () => {
+  stubBrowserGlobals('en');
+  vi.stubGlobal('AudioContext', SilentAudioContext);
+  sound = await import('./alarm-sound.ts');
+  store = await import('../live/store.ts');
+  stopSound = sound.startAlarmSound();
+  sound.enableSound();
+});
+
+afterAll(() => stopSound());
+
+const alarm = (id: string, priority: Priority, activeSince: number, state: EngineAlarm['state']): EngineAlarm => ({
+  id,
+  pointId: id.split('/')[0]!,
+  rule: id.split('/')[1]!,
+  state,
+  mode: 'in_service',
+  conditionActive: state.endsWith('active'),
+  priority,
+  activeSince,
+  shelvedUntil: null,
+  help: null,
+});
+const show = (...engine: EngineAlarm[]) => {
+  store.alarms.value = { engine, runtime: [], pending: [] };
+};
+
+it('keeps a silenced alarm silent while it stands; sounds it again once it comes back, whatever else still stands', () => {
+  const standing = alarm('GD-2/lo', 'low', 1_000, 'unacknowledged_active');
+  show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_active'), standing);
+  expect(sound.audible.value).toBe('high');
+  sound.silence();
+  expect(sound.audible.value).toBe('silenced');
+
+  // Acknowledged, then raised again (a new start) while GD-2/lo still stands silenced.
+  show(alarm('GD-1/hi', 'high', 2_000, 'acknowledged_active'), standing);
+  expect(sound.audible.value).toBe('silenced');
+  show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_active'), standing);
+  expect(sound.audible.value).toBe('high');
+  sound.silence();
+
+  // Returned unacknowledged, then active again: a new activation sounds.
+  show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_returned'), standing);
+  expect(sound.audible.value).toBe('silenced');
+  show(alarm('GD-1/hi', 'high', 5_000, 'unacknowledged_active'), standing);
+  expect(sound.audible.value).toBe('high');
+
+  show();
+  expect(sound.audible.value).toBe('off');
+});
