@@ -44,11 +44,26 @@ describe('freshness of readings', () => {
     expect(gas.pollIntervalMs).toBe(1000);
     expect(gas.freshForMs).toBe(3000);
     const pressure = points.get(TANK.pressure)!;
-    // Sampled every 100 ms, but reported on change only: three polls (300 ms) would call a steady pressure stale.
-    expect(pressure.pollIntervalMs).toBe(100);
+    // Sampled every 100 ms, but reported on change only and restated once per keep-alive period (1 s): that is the
+    // spacing its readings keep, and three samplings (300 ms) would call a steady pressure stale.
+    expect(pressure.pollIntervalMs).toBe(1000);
     expect(pressure.freshForMs).toBe(TANK.pressureFreshMs);
     expect(points.get(TANK.level)!.freshForMs).toBe(TANK.levelFreshMs);
     for (const point of points.values()) expect(point.freshForMs, point.id).toBe(signedIn.web.agent.pointFreshness().get(point.id));
+  });
+
+  it('a steady OPC UA value keeps the spacing /points gives it, so its completeness is whole', async () => {
+    const spacingMs = (await pointsById()).get(TANK.pressure)!.pollIntervalMs!;
+    const firstRead = signedIn.web.agent.latestValues([TANK.pressure])[0]!.receiveTime!;
+    const windowMs = 6 * spacingMs;
+    // The window closes a spacing before now: its readings are then on disk.
+    await waitFor('six spacings of readings stored', () => Date.now() > firstRead + windowMs + 2 * spacingMs, { timeoutMs: 30_000 });
+    const to = Date.now() - spacingMs;
+    const answer = await signedIn.web.agent.reader.readings(TANK.pressure, to - windowMs, to, { resolution: 'raw' });
+    if (answer.resolution !== 'raw') throw new Error(`raw readings asked, ${answer.resolution} given`);
+    const good = answer.rows.filter((row) => row.quality === 'good').length;
+    // 6 expected; the sampling interval (100 ms) would expect 60 and call the healthy tank 10 % complete.
+    expect(good).toBeGreaterThanOrEqual(windowMs / spacingMs - 1);
   });
 
   it('the trends give each series the same freshness', async () => {

@@ -1,4 +1,5 @@
 /** Store point definitions for every point that produces readings, with the regulatory metadata of its point entry. */
+import { requestedKeepAliveMs } from '@hazmon/protocols';
 import { presetLimits } from '../engine/index.ts';
 import type { EngineConfig, LimitConfig } from '../engine/index.ts';
 import type { StorePointDefinition } from '../store/index.ts';
@@ -41,10 +42,14 @@ function defaultResolution(source: SourcePoint): number {
   return integer && point.scale === 1 && point.rawRange === null && point.signal === null ? 1 : DEFAULT_RESOLUTION;
 }
 
-function pollIntervalOf(source: SourcePoint): number {
+/**
+ * The spacing a point's readings keep, which completeness counts against: a Modbus point's poll interval; an OPC UA
+ * point's keep-alive period, as a subscription reports changes only and a steady value is restated once per period
+ * (its sampling interval would count a steady, healthy point 10-20 % complete).
+ */
+function expectedSpacingOf(source: SourcePoint): number {
   if (source.source === 'modbus') return source.point.intervalMs;
-  // A sampling interval of 0 asks the server for its fastest rate; the publishing interval paces the readings.
-  return Math.max(1, Math.round(source.point.samplingIntervalMs || source.connection.publishingIntervalMs));
+  return Math.max(1, Math.round(requestedKeepAliveMs(source.connection)));
 }
 
 /** One definition per catalog point, in catalog order. */
@@ -60,7 +65,7 @@ export function storePointDefinitions(catalog: PointCatalog, entries: readonly P
       pointId: source.id,
       unit: entry?.unit ?? unitOf(source),
       resolution: resolutionOf(entry, source),
-      pollIntervalMs: pollIntervalOf(source),
+      pollIntervalMs: expectedSpacingOf(source),
       valueKind: isBooleanPoint(source) ? 'boolean' : 'number',
       description: entry?.description ?? null,
       indicatorCode: entry?.indicatorCode ?? null,

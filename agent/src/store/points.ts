@@ -51,8 +51,9 @@ export class PointRegistry {
   }
 
   /**
-   * Raw rows a second of all points at their poll intervals (one a second for a point without one): how many rows a
-   * raw read of one point scans per second of its range, the table holding every point's rows in time order.
+   * Raw rows a second of all points at their expected spacing (one a second for a point without one): about how many
+   * rows a raw read of one point scans per second of its range, the table holding every point's rows in time order
+   * (an OPC UA value that keeps changing comes more often than its keep-alive spacing; the row cap still holds).
    */
   get rawRowsPerSecond(): number {
     return this.rowsPerSecond;

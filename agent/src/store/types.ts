@@ -192,7 +192,7 @@ export interface StorePointDefinition {
   readonly unit: string;
   /** The device's resolution in engineering units (0.01, 0.1, 1, ...); values are stored rounded to it. */
   readonly resolution: number;
-  /** Expected spacing of readings; completeness = good readings / (interval / pollIntervalMs). */
+  /** Expected spacing of readings (a Modbus poll interval, an OPC UA keep-alive period); completeness = good readings / (interval / pollIntervalMs). */
   readonly pollIntervalMs: number;
   readonly valueKind?: 'number' | 'boolean';
   readonly description?: string | null;

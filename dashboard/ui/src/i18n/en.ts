@@ -279,7 +279,7 @@ export const en: Catalog = {
     equipmentCode: 'Equipment code',
     hazardSourceCode: 'Hazard source code',
     casNumber: 'CAS number',
-    pollInterval: 'Poll interval',
+    pollInterval: 'Reading expected every',
     freshFor: 'Reading current for',
     seconds: '{{count}} s',
     disabled: 'Disabled',

@@ -281,7 +281,7 @@ export const zhCN = {
     equipmentCode: '设备编码',
     hazardSourceCode: '危险源编码',
     casNumber: 'CAS 号',
-    pollInterval: '采集周期',
+    pollInterval: '预期数据间隔',
     freshFor: '数据有效时长',
     seconds: '{{count}} 秒',
     disabled: '已停用',
