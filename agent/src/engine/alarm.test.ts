@@ -28,6 +28,16 @@ describe('alarm states', () => {
     expect(last()).toMatchObject({ fromState: 'acknowledged_active', toState: 'normal', conditionActive: false });
   });
 
+  it("keeps a command's reason empty when none was given, not the command's name as if someone had written it", () => {
+    const { value, command, last } = setup();
+    value(0, 20);
+    expect(command('ack', 1)).toEqual({ ok: true });
+    expect(last()).toMatchObject({ toState: 'acknowledged_active', who: 'Wang Fang', why: '' });
+    expect(command('shelve', 2, { reason: 'sensor swap', until: T0 + 60_000 })).toEqual({ ok: true });
+    expect(command('unshelve', 3)).toEqual({ ok: true });
+    expect(last()).toMatchObject({ toMode: 'in_service', why: '' });
+  });
+
   it('unacknowledged returned: clears unacknowledged, ack returns it to normal; re-activation goes back to unacknowledged active', () => {
     const { value, command, state } = setup();
     value(0, 20);

@@ -119,7 +119,7 @@ export class Alarm {
       }
     }
     if (this.state === 'normal' && !this.conditionActive) this.activeSince = Number.NaN;
-    this.emit(sink, command.time, fromState, fromMode, command.person, reason || command.kind, null);
+    this.emit(sink, command.time, fromState, fromMode, command.person, reason, null);
     return OK;
   }
 

@@ -42,3 +42,16 @@ describe('RuntimeAlarms repeats', () => {
     ]);
   });
 });
+
+describe('RuntimeAlarms acknowledgement', () => {
+  it('keeps the reason empty when the person gave none', () => {
+    const published: AgentEvent[] = [];
+    const runtime = new RuntimeAlarms(
+      () => 1_000_000,
+      (event) => published.push(event),
+    );
+    runtime.raise('XV-1/shutoff_discrepancy', 'XV-1', 'shutoff_discrepancy', 'emergency', 'no feedback');
+    expect(runtime.acknowledge('XV-1/shutoff_discrepancy', 'Wang Fang', '').result).toEqual({ ok: true });
+    expect(published.at(-1)).toMatchObject({ type: 'runtime_alarm', transition: 'acknowledged', who: 'Wang Fang', why: '' });
+  });
+});

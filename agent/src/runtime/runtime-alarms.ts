@@ -141,7 +141,7 @@ export class RuntimeAlarms {
     }
     const fromState = standing.state;
     standing.state = fromState === 'unacknowledged_active' ? 'acknowledged_active' : 'normal';
-    this.emit(alarmId, standing, 'acknowledged', fromState, person, reason || 'ack', {});
+    this.emit(alarmId, standing, 'acknowledged', fromState, person, reason, {});
     if (standing.state === 'normal') this.alarms.delete(alarmId);
     return { result: { ok: true }, revert: (_time, why) => this.revertAcknowledge(alarmId, standing, why) };
   }

@@ -89,7 +89,7 @@ export function EventRows({ events, onOpen }: { readonly events: readonly AlarmE
           </td>
           <td>{event.who ?? '—'}</td>
           <td class="event-text" title={event.why ?? undefined}>
-            {eventText(event)}
+            {eventText(event) || '—'}
           </td>
         </tr>
       ))}
