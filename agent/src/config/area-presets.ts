@@ -127,8 +127,9 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
     },
   },
   /**
-   * Ammonia refrigeration machine room. GB 50072-2021: 150 ppm NH3 alarms and starts the emergency ventilation (hi);
-   * 25 %LEL (15 %vol LEL: 37,500 ppm) cuts the machine room's power (hihi). Ours: a shut-off valve on hihi.
+   * Ammonia refrigeration machine room. GB 50072-2021: 150 ppm NH3 alarms and starts the emergency ventilation (hi,
+   * on the ppm detectors); 25 %LEL (15 %vol LEL: 37,500 ppm) cuts the machine room's power (hihi, on a high-range
+   * %LEL detector). Ours: a shut-off valve on hihi.
    */
   'nh3-machine-room': {
     gasStandard: { gas: 'NH3', standard: 'gb50072-nh3-machine-room' },

@@ -138,18 +138,25 @@ describe('area presets', () => {
     expect(load({ points }).engine.votingGroups[0]).toMatchObject({ vote: '2oo3' });
   });
 
-  it('gives NH3 in a machine room the GB 50072 levels: 150 ppm starts the fans, 25 %LEL (37,500 ppm) cuts the power', () => {
-    const areas = '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [FAN-1] } }';
-    const config = load({ areas });
-    expect(config.storePoints.find((point) => point.pointId === 'NH-1.concentration')).toMatchObject({ high: 150, highHigh: 37_500 });
-    expect(config.engine.actions).toEqual([{ id: 'nh3-room.FAN-1', kind: 'fan', output: 'FAN-1', when: ['NH-1.concentration/hi'] }]);
+  it('gives NH3 in a machine room the GB 50072 levels: 150 ppm on the ppm detector starts the fans, 25 %LEL on the high-range one cuts the power', () => {
+    const areas = '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [FAN-1, XV-1] } }';
+    const points = '  - { id: NH-1.concentration, area: nh3-room, gas: NH3 }\n  - { id: GD-3.concentration, area: nh3-room, gas: NH3 }';
+    const config = load({ areas, points });
+    const thresholds = (pointId: string) => config.storePoints.find((point) => point.pointId === pointId);
+    // 37,500 ppm on the ppm cell could never trip; 0.1 %LEL on the %LEL head would trip on its noise.
+    expect(thresholds('NH-1.concentration')).toMatchObject({ high: 150, highHigh: null });
+    expect(thresholds('GD-3.concentration')).toMatchObject({ high: null, highHigh: 25 });
+    expect(config.engine.actions).toEqual([
+      { id: 'nh3-room.FAN-1', kind: 'fan', output: 'FAN-1', when: ['NH-1.concentration/hi'] },
+      { id: 'nh3-room.XV-1', kind: 'shutoff_valve', output: 'XV-1', when: ['GD-3.concentration/hihi'] },
+    ]);
   });
 
   it("trips an output on its own points' alarms where the interlock names them: each tank's level for its own inlet valve", () => {
-    const areas = '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [{ output: XV-1, points: [NH-1.concentration] }, FAN-1] } }';
+    const areas = '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room, kind: nh3-machine-room, interlock: { outputs: [{ output: XV-1, points: [GD-3.concentration] }, FAN-1] } }';
     const points = '  - { id: NH-1.concentration, area: nh3-room, gas: NH3 }\n  - { id: GD-3.concentration, area: nh3-room, gas: CH4 }';
     expect(load({ areas, points }).engine.actions).toEqual([
-      { id: 'nh3-room.XV-1', kind: 'shutoff_valve', output: 'XV-1', when: ['NH-1.concentration/hihi'] },
+      { id: 'nh3-room.XV-1', kind: 'shutoff_valve', output: 'XV-1', when: ['GD-3.concentration/hihi'] },
       { id: 'nh3-room.FAN-1', kind: 'fan', output: 'FAN-1', when: ['NH-1.concentration/hi', 'GD-3.concentration/hi'] },
     ]);
   });

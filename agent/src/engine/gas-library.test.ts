@@ -23,11 +23,13 @@ describe('gas library', () => {
     expect(presetLimits('Cl2', 'mg/m3')).toMatchObject({ hi: 1, hihi: 2 });
   });
 
-  it('oxygen 23.5 / 19.5 %VOL; NH3 machine room 150 ppm (ventilation) and 25 %LEL (power cut)', () => {
+  it('oxygen 23.5 / 19.5 %VOL; NH3 machine room 150 ppm on a ppm detector (ventilation) and 25 %LEL on a %LEL one (power cut)', () => {
     expect(presetLimits('O2', '%VOL')).toMatchObject({ hi: 23.5, lo: 19.5 });
     expect(() => presetLimits('O2', 'ppm')).toThrow(/oxygen preset needs unit %VOL/);
-    const nh3 = presetLimits('NH3', 'ppm', 'gb50072-nh3-machine-room');
-    expect(nh3).toMatchObject({ hi: 150, hihi: 37_500, actions: { hi: 'fan', hihi: 'power_cut' } });
+    // Each level only for the detector made to measure it: 25 %LEL (37,500 ppm) is beyond a ppm cell's range, 150 ppm
+    // (0.1 %LEL) within a high-range head's noise.
+    expect(presetLimits('NH3', 'ppm', 'gb50072-nh3-machine-room')).toEqual({ hi: 150, stel: expect.any(Number), twa: expect.any(Number), actions: { hi: 'fan' } });
+    expect(presetLimits('NH3', '%LEL', 'gb50072-nh3-machine-room')).toEqual({ hihi: 25, stel: expect.any(Number), twa: expect.any(Number), actions: { hihi: 'power_cut' } });
     expect(() => presetLimits('CH4', 'ppm', 'gb50072-nh3-machine-room')).toThrow(/applies to NH3/);
   });
 

@@ -99,8 +99,10 @@ function fromPercentLel(percentLel: number, gas: GasName, unit: PresetUnit, lelS
  * gbt50493 (GB/T 50493-2019 5.5.2): combustible level 1 (hi) 25 %LEL, level 2 (hihi) 50 %LEL; toxic level 1 = 100 % OEL,
  * level 2 = 200 % OEL, the OEL taken as MAC, else PC-STEL, else PC-TWA (GBZ 2.1), or 5 % / 10 % of IDLH without an OEL;
  * oxygen hi 23.5 %VOL, lo 19.5 %VOL.
- * gb50072-nh3-machine-room (GB 50072-2021): NH3 150 ppm (hi: alarm and emergency ventilation), 25 %LEL (hihi: cut the
- * machine room's power).
+ * gb50072-nh3-machine-room (GB 50072-2021): NH3 150 ppm (hi: alarm and emergency ventilation) for a low-range
+ * detector (ppm, mg/m3), 25 %LEL (hihi: cut the machine room's power) for a high-range one (%LEL, %VOL). Each level is
+ * given only to the detector made to measure it: 25 %LEL is 37,500 ppm, beyond any ppm cell's range (a limit that can
+ * never trip), and 150 ppm is 0.1 %LEL, within a high-range head's noise.
  */
 export function presetLimits(gas: GasName, unit: PresetUnit, standard: PresetStandard = 'gbt50493', lelSource: LelSource = 'table'): PresetLimits {
   const entry: GasEntry = GAS_LIBRARY[gas];
@@ -109,9 +111,13 @@ export function presetLimits(gas: GasName, unit: PresetUnit, standard: PresetSta
   if (entry.twaMgPerM3 !== undefined) limits.twa = fromMgPerM3(entry.twaMgPerM3, gas, unit, lelSource);
   if (standard === 'gb50072-nh3-machine-room') {
     if (gas !== 'NH3') throw new EngineError('HAZMON_ENGINE_CONFIG_INVALID', `preset ${standard} applies to NH3, not "${gas}"`);
-    limits.hi = fromPercentVol(150 / 10_000, gas, unit, lelSource);
-    limits.hihi = fromPercentLel(25, gas, unit, lelSource);
-    limits.actions = { hi: 'fan', hihi: 'power_cut' };
+    if (unit === 'ppm' || unit === 'mg/m3') {
+      limits.hi = fromPercentVol(150 / 10_000, gas, unit, lelSource);
+      limits.actions = { hi: 'fan' };
+    } else {
+      limits.hihi = fromPercentLel(25, gas, unit, lelSource);
+      limits.actions = { hihi: 'power_cut' };
+    }
     return limits;
   }
   if (entry.kind === 'oxygen') {
