@@ -95,12 +95,28 @@ function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCata
       issues.add('HAZMON_CONFIG_INVALID', [...path, 'rules', 'preset'], 'a preset needs a gas: set gas on the point or in the preset');
       return enginePoint({ ...entry, rules: { ...entry.rules, preset: undefined } }, site, source);
     }
+    checkLimitsWithinRange(entry, source, path, issues);
     const point = enginePoint(entry, site, source);
     // Without its source a preset has no unit to work in; the unknown id is reported already.
     if (source !== undefined || point.preset === undefined || point.preset.unit !== undefined) checkable.push(index);
     return point;
   });
   return { points, checkable };
+}
+
+/** A limit written outside the point's measuring range could never trip: the point would look guarded and not be. */
+function checkLimitsWithinRange(entry: PointEntry, source: SourcePoint | undefined, path: readonly PathPart[], issues: IssueList): void {
+  const range = entry.range ?? (source?.source === 'modbus' ? source.point.range : null);
+  const limits = entry.rules?.limits;
+  if (!range || !limits) return;
+  const [low, high] = range;
+  for (const name of ['lolo', 'lo', 'hi', 'hihi'] as const) {
+    const limit = limits[name];
+    const value = typeof limit === 'object' ? limit.value : limit;
+    if (value === undefined || (value >= low && value <= high)) continue;
+    const unit = entry.unit ?? (source ? unitOf(source) : '');
+    issues.add('HAZMON_CONFIG_INVALID', [...path, 'rules', 'limits', name], `${value} is outside the point's measuring range ${low}..${high}${unit ? ` ${unit}` : ''}: the alarm could never trip`);
+  }
 }
 
 /** Compiles each point's rules alone, so every rule problem is placed at its own point. */
