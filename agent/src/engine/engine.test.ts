@@ -613,6 +613,34 @@ describe('voting', () => {
     expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
     expect(events.filter((e) => e.type === 'vote_ignored')).toMatchObject([{ pointId: 'B', ignored: true, groupId: 'tank-farm' }]);
   });
+
+  it('a detector out of service does not vote (test gas on it trips nothing); the group needs k of the rest, at most all of them', () => {
+    const { engine, feed, events } = setup(group('trip'));
+    for (const id of ['A', 'B', 'C']) feed(id, 0, 5);
+    const outOfService = (id: string, seconds: number) => engine.command({ kind: 'remove_from_service', target: `${id}/hi`, time: T0 + seconds * 1000, person: 'Li Wei', reason: 'bump test' });
+    expect(outOfService('A', 1)).toEqual({ ok: true });
+    expect(events.filter((e) => e.type === 'vote_ignored')).toMatchObject([{ pointId: 'A', ignored: true, why: expect.stringContaining('out of service') }]);
+    feed('A', 2, 50);
+    feed('B', 2, 30);
+    // 2oo3 with A out: B alone is one of the two that must trip.
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+    feed('C', 3, 30);
+    expect(engine.alarm('vote/tank-farm')).toMatchObject({ conditionActive: true });
+    feed('B', 4, 5);
+    feed('C', 4, 5);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+    // With two out, 2oo3 becomes 1oo1 on the one left: the area keeps its interlock.
+    expect(outOfService('B', 5)).toEqual({ ok: true });
+    feed('C', 6, 30);
+    expect(engine.alarm('vote/tank-farm')).toMatchObject({ conditionActive: true });
+    // The test gas off A, A back in service: it votes again, so C alone (2oo2 over A and C) no longer trips.
+    feed('A', 7, 5);
+    feed('C', 7, 5);
+    expect(engine.command({ kind: 'return_to_service', target: 'A/hi', time: T0 + 8000, person: 'Li Wei' })).toEqual({ ok: true });
+    expect(events.filter((e) => e.type === 'vote_ignored').at(-1)).toMatchObject({ pointId: 'A', ignored: false });
+    feed('C', 9, 30);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+  });
 });
 
 describe('exposure', () => {

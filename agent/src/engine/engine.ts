@@ -956,7 +956,14 @@ export class AlarmEngine {
     }
     if (!Number.isFinite(command.time)) return refusal('time_invalid', { target: command.target, command: command.kind }, `${command.kind} ${command.target}: time ${command.time} is not finite`);
     const alarm = this.alarmsById.get(command.target) ?? this.healthAlarmById(command.target);
-    if (alarm !== undefined) return alarm.command(command, this.sink);
+    if (alarm !== undefined) {
+      const result = alarm.command(command, this.sink);
+      // Taken out of or back into service, a detector leaves or rejoins its votes now, not at its next reading.
+      if (result.ok && (command.kind === 'remove_from_service' || command.kind === 'return_to_service')) {
+        for (const group of this.groups) if (group.tripAlarms.includes(alarm)) this.evaluateGroup(group, command.time);
+      }
+      return result;
+    }
     const action = this.actions.get(command.target);
     if (action === undefined || command.kind !== 'reset') {
       return refusal('unknown_target', { target: command.target, command: command.kind }, `${command.kind}: unknown ${action === undefined ? 'alarm or action' : 'alarm'} "${command.target}"`);
@@ -1191,28 +1198,39 @@ export class AlarmEngine {
     for (const group of groups) this.evaluateGroup(this.groups[group]!, t);
   }
 
+  /**
+   * A detector whose trip alarm is out of service (taken out by a person, e.g. for a bump test with test gas) does
+   * not vote, as an action ignores an out-of-service alarm; the group then needs k of the detectors left, at most all
+   * of them (2oo3 -> 2oo2, 2oo2 -> 1oo1), so taking one detector out never leaves the area without its interlock.
+   */
   private evaluateGroup(group: VotingGroup, t: number): void {
     let trips = 0;
+    let voting = 0;
     const ignoreBad = group.config.onBadQuality === 'ignore';
     for (let i = 0; i < group.members.length; i += 1) {
       const member = group.members[i]!;
+      const outOfService = group.tripAlarms[i]!.mode === 'out_of_service';
       const bad = this.isBad(member.index);
-      if (ignoreBad && (bad ? 1 : 0) !== group.ignored[i]) {
-        group.ignored[i] = bad ? 1 : 0;
-        this.sink({
-          type: 'vote_ignored',
-          time: t,
-          groupId: group.config.id,
-          pointId: member.id,
-          ignored: bad,
-          why: bad ? 'bad quality or stale: vote ignored as configured' : 'quality good again: votes again',
-        });
+      const ignored = outOfService || (ignoreBad && bad);
+      if ((ignored ? 1 : 0) !== group.ignored[i]) {
+        group.ignored[i] = ignored ? 1 : 0;
+        this.sink({ type: 'vote_ignored', time: t, groupId: group.config.id, pointId: member.id, ignored, outOfService, why: this.voteIgnoredWhy(outOfService, ignored) });
       }
+      if (outOfService) continue;
+      voting += 1;
       if (bad ? !ignoreBad : group.tripAlarms[i]!.conditionActive) trips += 1;
     }
-    const active = trips >= group.required;
+    const required = Math.min(group.required, voting);
+    const active = voting > 0 && trips >= required;
     if (active !== group.alarm.conditionActive) {
-      this.raise(group.alarm, active, t, trips, `${trips} of ${group.members.length} detectors vote trip (${group.config.vote})`);
+      const outOfService = group.members.length - voting;
+      const degraded = outOfService === 0 ? '' : `; ${outOfService} out of service, voting ${required}oo${voting}`;
+      this.raise(group.alarm, active, t, trips, `${trips} of ${voting} detectors vote trip (${group.config.vote}${degraded})`);
     }
+  }
+
+  private voteIgnoredWhy(outOfService: boolean, ignored: boolean): string {
+    if (outOfService) return 'out of service: left out of the vote';
+    return ignored ? 'bad quality or stale: vote ignored as configured' : 'in service with good quality again: votes again';
   }
 }

@@ -80,13 +80,15 @@ export interface InvalidReadingEvent {
   readonly why: string;
 }
 
-/** A voting member with bad quality that the group is configured to ignore. */
+/** A voting member left out of its vote (out of service, or bad quality the group is configured to ignore), or back in it. */
 export interface VoteIgnoredEvent {
   readonly type: 'vote_ignored';
   readonly time: number;
   readonly groupId: string;
   readonly pointId: string;
   readonly ignored: boolean;
+  /** Left out because its trip alarm is out of service (else for bad quality or staleness). */
+  readonly outOfService: boolean;
   readonly why: string;
 }
 

@@ -211,7 +211,16 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active },
       };
     case 'vote_ignored':
-      return { time: event.time, pointId: event.pointId, ruleId: event.groupId, kind: 'vote_ignored', stateAfter: event.ignored ? 'ignored' : 'voting', who: HAZMON, why: event.why };
+      return {
+        time: event.time,
+        pointId: event.pointId,
+        ruleId: event.groupId,
+        kind: 'vote_ignored',
+        stateAfter: event.ignored ? 'ignored' : 'voting',
+        who: HAZMON,
+        why: event.why,
+        ...(event.outOfService ? { details: { outOfService: true } } : {}),
+      };
     case 'alarm_flood':
       return {
         time: event.time,

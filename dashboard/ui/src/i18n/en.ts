@@ -189,7 +189,7 @@ export const en: Catalog = {
       flood_end: 'Alarm flood ended',
       vote_ignored: 'Voting changed',
     },
-    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', voting: 'Quality good again: votes again' },
+    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', outOfService: 'Out of service: left out of the vote (the others vote k of those left)', voting: 'Votes again' },
     handling: { found: 'Found', done: 'Done', result: 'Result' },
     help: {
       title: 'Alarm help',

@@ -51,7 +51,10 @@ export function eventText(event: AlarmEvent): string {
  * the catalog does not know; the gateway's own sentence is the tooltip and in the CSV.
  */
 function gatewayText(event: AlarmEvent): string | null {
-  if (event.kind === 'vote_ignored') return t(event.stateAfter === 'ignored' ? 'alarms.vote.ignored' : 'alarms.vote.voting');
+  if (event.kind === 'vote_ignored') {
+    if (event.stateAfter !== 'ignored') return t('alarms.vote.voting');
+    return t(event.details?.['outOfService'] === true ? 'alarms.vote.outOfService' : 'alarms.vote.ignored');
+  }
   if (event.who === 'hazmon') return tCode('runtimeRule', event.kind === 'chattering' ? event.kind : event.ruleId);
   if (event.who !== 'engine') return null;
   if (event.kind === 'unshelved') return t('alarms.shelveExpired');

@@ -27,6 +27,19 @@ describe('the alarm history in zh-CN', () => {
     expect(
       eventText(row({ pointId: 'KD-1.concentration', ruleId: 'kitchen', kind: 'vote_ignored', stateAfter: 'ignored', who: 'hazmon', why: 'bad quality or stale: vote ignored as configured' })),
     ).toBe('读数故障或停更：按配置不参与表决');
+    expect(
+      eventText(
+        row({
+          pointId: 'KD-1.concentration',
+          ruleId: 'kitchen',
+          kind: 'vote_ignored',
+          stateAfter: 'ignored',
+          who: 'hazmon',
+          why: 'out of service: left out of the vote',
+          details: { outOfService: true },
+        }),
+      ),
+    ).toBe('已停用：不参与表决（其余探测器按剩余数量表决）');
     expect(eventText(row({ ruleId: 'alarm_flood', kind: 'flood_start', stateAfter: 'start', who: 'hazmon', why: '10 alarms in 10 minutes at demo-plant' }))).toBe('报警泛滥（10 分钟内 ≥ 10 条报警）');
     expect(eventText(row({ ruleId: 'GD-1.concentration/hi', kind: 'chattering', stateAfter: 'chattering', who: 'hazmon', why: '3 activations in 1 minute' }))).toBe('颤振报警（1 分钟内 ≥ 3 次）');
   });
