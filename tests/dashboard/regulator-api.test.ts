@@ -198,6 +198,9 @@ describe('GET /api/v1/points', () => {
     // Out of service, lo no longer colours the site.
     expect((await pull<SiteAnswer>('/api/v1/site')).body.warningGrade).toBe('normal');
     expect((await sessions.supervisor.request('POST', `/api/v1/alarms/${encodeURIComponent(ALARMS.lo)}/return-to-service`, { body: {} })).status).toBe(200);
+    // Given without a reason, the row has none (not the command's name as if someone had written it).
+    const returned = (await web.agent.reader.alarmEventsAfter(0, 10_000)).filter((row) => row.kind === 'returned_to_service').at(-1);
+    expect(returned).toMatchObject({ who: USERS.supervisor.name, why: null });
   });
 });
 

@@ -160,7 +160,8 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         stateAfter: event.toState,
         priority: event.priority,
         who: event.who,
-        why: event.why,
+        // A command given without a reason has none: stored as null, not as words nobody wrote.
+        why: event.why || null,
         details: {
           alarmId: event.alarmId,
           site: event.site,
@@ -207,7 +208,7 @@ function storedEvent(event: AgentEvent): AlarmEventInput | null {
         stateAfter: event.toState,
         priority: event.priority,
         who: event.who,
-        why: event.why,
+        why: event.why || null,
         details: { ...event.details, alarmId: event.alarmId, occurrences: event.occurrences, conditionActive: event.active },
       };
     case 'vote_ignored':

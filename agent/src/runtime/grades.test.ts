@@ -13,7 +13,12 @@ const config = {
       { id: 'GD-3', area: 'kitchen' },
     ],
     votingGroups: [{ id: 'farm-vote', area: 'tank-farm' }],
-    actions: [{ id: 'close', when: ['vote/farm-vote'] }],
+    actions: [
+      { id: 'close', kind: 'shutoff_valve', when: ['vote/farm-vote'] },
+      { id: 'cut', kind: 'power_cut', when: ['GD-1/hi'] },
+      { id: 'vent', kind: 'fan', when: ['GD-2/hi'] },
+      { id: 'horn', kind: 'siren', when: ['GD-3/hi'] },
+    ],
   },
 } as unknown as PublicConfig;
 
@@ -73,6 +78,13 @@ describe('warningGrades', () => {
     expect(grades.areas.get('tank-farm')).toBe('red');
     expect(grades.areas.get('kitchen')).toBe('blue');
     expect(grades.site).toBe('red');
+  });
+
+  it('counts a latched power cut as a shut-off; a fan or siren still latched after the gas cleared leaves the area as its alarms say', () => {
+    expect(warningGrades(config, list(), (id) => id === 'cut').areas.get('tank-farm')).toBe('red');
+    const ventilated = warningGrades(config, list(), (id) => id === 'vent' || id === 'horn');
+    expect(ventilated.areas.get('kitchen')).toBe('normal');
+    expect(ventilated.site).toBe('normal');
   });
 });
 

@@ -37,6 +37,8 @@ function ownerOf(alarmId: string): string {
   return alarmId.startsWith('vote/') ? alarmId.slice('vote/'.length) : alarmId.slice(0, alarmId.lastIndexOf('/'));
 }
 
+const SHUT_OFF_KINDS: ReadonlySet<string> = new Set(['shutoff_valve', 'power_cut']);
+
 export interface WarningGrades {
   readonly site: WarningGrade;
   /** Per configured area; alarms of points in no area count for the site only. */
@@ -45,7 +47,9 @@ export interface WarningGrades {
 
 /**
  * An active in-service alarm (unacknowledged or acknowledged; not shelved, suppressed or out of service) gives its
- * priority's colour to its area; a latched or discrepant shut-off counts as emergency in the areas of its triggers.
+ * priority's colour to its area; a latched or discrepant shut-off counts as emergency in the areas of its triggers. A
+ * shut-off is a closed valve or cut power; a fan or siren left latched after the gas cleared is no emergency (until
+ * someone resets it, its area would stay red with nothing wrong).
  */
 export function warningGrades(config: PublicConfig, alarms: AlarmList, latched: (actionId: string) => boolean): WarningGrades {
   const areas = new Map<string, WarningGrade>(config.site.areas.map((area) => [area.id, 'normal']));
@@ -58,7 +62,7 @@ export function warningGrades(config: PublicConfig, alarms: AlarmList, latched: 
   };
   for (const alarm of alarms.engine) if (alarm.mode === 'in_service' && ACTIVE_STATES.has(alarm.state)) raise(alarm.pointId, PRIORITY_COLOUR[alarm.priority]);
   for (const action of config.engine.actions) {
-    if (!latched(action.id)) continue;
+    if (!SHUT_OFF_KINDS.has(action.kind) || !latched(action.id)) continue;
     raise(undefined, 'red');
     for (const alarmId of action.when) raise(ownerOf(alarmId), 'red');
   }
