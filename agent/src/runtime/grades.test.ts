@@ -1,6 +1,7 @@
 /** The warning-grade rule (dashboard.md) and the major-hazard grade bounds (README.md) on hand-made alarm lists. */
 import type { AlarmView } from '../engine/index.ts';
 import type { AlarmList, PublicConfig } from './api.ts';
+import type { RuntimeAlarmView } from './runtime-alarms.ts';
 import { describe, expect, it } from 'vitest';
 import { majorHazardGrade, warningGrades } from './grades.ts';
 
@@ -12,9 +13,12 @@ const config = {
       { id: 'GD-2', area: 'kitchen' },
       { id: 'GD-3', area: 'kitchen' },
     ],
-    votingGroups: [{ id: 'farm-vote', area: 'tank-farm' }],
-    actions: [{ id: 'close', when: ['vote/farm-vote'] }],
+    votingGroups: [{ id: 'farm-vote', area: 'tank-farm', points: ['GD-1'] }],
+    actions: [{ id: 'close', output: 'V-1', when: ['vote/farm-vote'] }],
   },
+  outputs: [{ id: 'V-1', command: 'V-1.command' }],
+  devices: [],
+  opcua: [],
 } as unknown as PublicConfig;
 
 function alarm(pointId: string, priority: AlarmView['priority'], state: AlarmView['state'] = 'unacknowledged_active', mode: AlarmView['mode'] = 'in_service'): AlarmView {
@@ -72,6 +76,16 @@ describe('warningGrades', () => {
     const grades = warningGrades(config, list(alarm('GD-2', 'low')), (id) => id === 'close');
     expect(grades.areas.get('tank-farm')).toBe('red');
     expect(grades.areas.get('kitchen')).toBe('blue');
+    expect(grades.site).toBe('red');
+  });
+
+  it("gives a vote's colour to its group's area, and a shut-off discrepancy's red to the area of what trips the valve", () => {
+    const vote: AlarmView = { ...alarm('farm-vote', 'high'), id: 'vote/farm-vote', rule: 'vote' };
+    expect(warningGrades(config, list(vote), notLatched).areas.get('tank-farm')).toBe('orange');
+    const discrepancy: RuntimeAlarmView = { id: 'V-1/shutoff_discrepancy', source: 'V-1', rule: 'shutoff_discrepancy', priority: 'emergency', state: 'unacknowledged_active', conditionActive: true, occurrences: 1, since: 0, why: 'stuck open' };
+    const grades = warningGrades(config, { engine: [], runtime: [discrepancy], pending: [] }, notLatched);
+    expect(grades.areas.get('tank-farm')).toBe('red');
+    expect(grades.areas.get('kitchen')).toBe('normal');
     expect(grades.site).toBe('red');
   });
 });
