@@ -17,6 +17,11 @@ export interface AlarmAreas {
    * id for a vote), a runtime alarm's source, or a stored event's pointId (null when the event has none).
    */
   ofAlarm(alarmId: string, owner: string | null): readonly string[];
+  /**
+   * The areas of a stored alarm event (StoreReader's EventAreas): its pointId is its point, voting group, output or
+   * source, and without one its ruleId names the alarm or action (a refusal's target, a chattering alarm).
+   */
+  ofEvent(pointId: string | null, ruleId: string): readonly string[];
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -71,16 +76,16 @@ export function alarmAreas(config: AreaSource): AlarmAreas {
   let cached = byConfig.get(config);
   if (cached === undefined) {
     let owners: ReadonlyMap<string, readonly string[]> | undefined;
-    cached = {
-      ofAlarm(alarmId, owner) {
-        owners ??= ownerAreas(config);
-        const named = owners.get(ownerOfAlarmId(alarmId)) ?? NONE;
-        const own = owner === null ? NONE : (owners.get(owner) ?? NONE);
-        if (own === named || named.length === 0) return own;
-        if (own.length === 0) return named;
-        return inSiteOrder(config, [...own, ...named]);
-      },
+    const ofAlarm = (alarmId: string, owner: string | null): readonly string[] => {
+      owners ??= ownerAreas(config);
+      const named = owners.get(ownerOfAlarmId(alarmId)) ?? NONE;
+      const own = owner === null ? NONE : (owners.get(owner) ?? NONE);
+      if (own === named || named.length === 0) return own;
+      if (own.length === 0) return named;
+      return inSiteOrder(config, [...own, ...named]);
     };
+    const ofEvent = (pointId: string | null, ruleId: string) => (pointId === null ? ofAlarm(ruleId, null) : ofAlarm(`${pointId}/${ruleId}`, pointId));
+    cached = { ofAlarm, ofEvent };
     byConfig.set(config, cached);
   }
   return cached;
