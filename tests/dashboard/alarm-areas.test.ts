@@ -6,33 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../agent/fixture.ts';
-import { DocumentCheck, startWebPlant, USERS, WebClient, type WebPlant } from './web-fixture.ts';
+import { DocumentCheck, startWebPlant, USERS, WebClient, type WebPlant, VOTE_ALARM, withVoteTrip } from './web-fixture.ts';
 
-const VOTE = 'vote/gas-vote';
 const LATCH = 'close-gas/latched';
 const DISCREPANCY = 'XV-1/shutoff_discrepancy';
 const VALVE_COMMS = 'XV-1/comms_loss';
-
-/** The plant's close-gas action tripped by a vote of its detector instead of the detector's own hi-hi, in a site of two areas. */
-function tripByVote(yaml: string): string {
-  const action = 'actions:\n  - { id: close-gas, kind: shutoff_valve, output: XV-1, when: [GD-1.concentration/hihi] }\n';
-  const areas = 'areas: [{ id: house, name: Compressor house }]';
-  expect(yaml).toContain(action);
-  expect(yaml).toContain(areas);
-  return yaml
-    .replace(
-      action,
-      'votingGroups:\n  - { id: gas-vote, area: house, vote: 1oo1, points: [GD-1.concentration], trip: hihi }\n' +
-        'actions:\n  - { id: close-gas, kind: shutoff_valve, output: XV-1, when: [vote/gas-vote] }\n',
-    )
-    .replace(areas, 'areas: [{ id: house, name: Compressor house }, { id: yard, name: Tank yard }]');
-}
 
 let web: WebPlant;
 let viewer: WebClient;
 
 beforeAll(async () => {
-  web = await startWebPlant({}, undefined, tripByVote);
+  web = await startWebPlant({}, undefined, withVoteTrip);
   viewer = new WebClient(web.base, await DocumentCheck.load(web.base));
   expect((await viewer.login(USERS.viewer)).status).toBe(200);
 }, 60_000);
@@ -78,12 +62,12 @@ describe('the areas of alarms tied to no one point', () => {
       'the vote, the latch and the discrepancy listed',
       async () => {
         const listed = await listedAreas();
-        return [VOTE, LATCH, DISCREPANCY].every((id) => listed.has(id)) ? listed : undefined;
+        return [VOTE_ALARM, LATCH, DISCREPANCY].every((id) => listed.has(id)) ? listed : undefined;
       },
       { timeoutMs: 30_000 },
     );
-    expect([VOTE, LATCH, DISCREPANCY].map((id) => [id, areas.get(id)])).toEqual([
-      [VOTE, ['house']],
+    expect([VOTE_ALARM, LATCH, DISCREPANCY].map((id) => [id, areas.get(id)])).toEqual([
+      [VOTE_ALARM, ['house']],
       [LATCH, ['house']],
       [DISCREPANCY, ['house']],
     ]);
