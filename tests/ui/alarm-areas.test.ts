@@ -25,11 +25,15 @@ beforeAll(async () => {
   browser = await launchChromium();
   web.plant.site.device('XV-1').set('stuckOpen', 1);
   web.plant.site.device('GD-1').set('concentration', 45);
-  await waitFor('the vote, the latch and the discrepancy standing', () => {
-    const { engine, runtime } = web.agent.alarms();
-    const standing = new Set([...engine, ...runtime].map((alarm) => alarm.id));
-    return NOT_ONE_POINT.every((id) => standing.has(id));
-  }, { timeoutMs: 30_000 });
+  await waitFor(
+    'the vote, the latch and the discrepancy standing',
+    () => {
+      const { engine, runtime } = web.agent.alarms();
+      const standing = new Set([...engine, ...runtime].map((alarm) => alarm.id));
+      return NOT_ONE_POINT.every((id) => standing.has(id));
+    },
+    { timeoutMs: 30_000 },
+  );
 }, 60_000);
 
 afterAll(async () => {

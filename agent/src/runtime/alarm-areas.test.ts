@@ -5,13 +5,7 @@ import { alarmAreas, type AreaSource } from './alarm-areas.ts';
 const config = {
   site: { areas: [{ id: 'tank-farm' }, { id: 'kitchen' }, { id: 'boiler' }] },
   engine: {
-    points: [
-      { id: 'KD-1.gas', area: 'kitchen' },
-      { id: 'KD-2.gas', area: 'kitchen' },
-      { id: 'BD-1.gas', area: 'boiler' },
-      { id: 'T-1.level', area: 'tank-farm' },
-      { id: 'spare.gas' },
-    ],
+    points: [{ id: 'KD-1.gas', area: 'kitchen' }, { id: 'KD-2.gas', area: 'kitchen' }, { id: 'BD-1.gas', area: 'boiler' }, { id: 'T-1.level', area: 'tank-farm' }, { id: 'spare.gas' }],
     votingGroups: [
       { id: 'kitchen-vote', area: 'kitchen', points: ['KD-1.gas', 'KD-2.gas'] },
       { id: 'across', area: 'boiler', points: ['KD-1.gas', 'BD-1.gas'] },

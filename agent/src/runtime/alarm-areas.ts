@@ -51,19 +51,20 @@ function ownerAreas(config: AreaSource): ReadonlyMap<string, readonly string[]> 
     if (set === undefined) areas.set(id, (set = new Set()));
     for (const area of more) set.add(area);
   };
-  const of = (id: string): Iterable<string> => areas.get(id) ?? NONE;
+  const of = (ids: readonly string[]): string[] => ids.flatMap((id) => [...(areas.get(id) ?? NONE)]);
   for (const point of config.engine.points) if (point.area !== undefined) add(point.id, [point.area]);
   // Groups read before actions: an action's trigger may be a vote.
-  for (const group of config.engine.votingGroups) add(group.id, [group.area, ...group.points.flatMap((pointId) => [...of(pointId)])]);
-  for (const action of config.engine.actions) add(action.id, action.when.flatMap((alarmId) => [...of(ownerOfAlarmId(alarmId))]));
+  for (const group of config.engine.votingGroups) add(group.id, [group.area, ...of(group.points)]);
+  for (const action of config.engine.actions) add(action.id, of(action.when.map(ownerOfAlarmId)));
   for (const output of config.outputs) {
     const points = [output.command, output.feedback?.closed, output.feedback?.open].filter((id) => id !== undefined);
-    add(output.id, [...config.engine.actions.filter((action) => action.output === output.id).flatMap((action) => [...of(action.id)]), ...points.flatMap((id) => [...of(id)])]);
+    const actions = config.engine.actions.filter((action) => action.output === output.id).map((action) => action.id);
+    add(output.id, of([...actions, ...points]));
     // A valve's or fan's own points carry its areas, so the device they sit on does too.
-    for (const id of points) add(id, [...of(output.id)]);
+    for (const id of points) add(id, of([output.id]));
   }
-  for (const device of config.devices) add(device.id, device.points.flatMap((point) => [...of(point.readingId)]));
-  for (const connection of config.opcua) add(connection.id, connection.points.flatMap((point) => [...of(point.id)]));
+  for (const device of config.devices) add(device.id, of(device.points.map((point) => point.readingId)));
+  for (const connection of config.opcua) add(connection.id, of(connection.points.map((point) => point.id)));
   const sorted = new Map<string, readonly string[]>();
   for (const [id, set] of areas) if (set.size > 0) sorted.set(id, inSiteOrder(config, set));
   return sorted;

@@ -82,7 +82,17 @@ describe('warningGrades', () => {
   it("gives a vote's colour to its group's area, and a shut-off discrepancy's red to the area of what trips the valve", () => {
     const vote: AlarmView = { ...alarm('farm-vote', 'high'), id: 'vote/farm-vote', rule: 'vote' };
     expect(warningGrades(config, list(vote), notLatched).areas.get('tank-farm')).toBe('orange');
-    const discrepancy: RuntimeAlarmView = { id: 'V-1/shutoff_discrepancy', source: 'V-1', rule: 'shutoff_discrepancy', priority: 'emergency', state: 'unacknowledged_active', conditionActive: true, occurrences: 1, since: 0, why: 'stuck open' };
+    const discrepancy: RuntimeAlarmView = {
+      id: 'V-1/shutoff_discrepancy',
+      source: 'V-1',
+      rule: 'shutoff_discrepancy',
+      priority: 'emergency',
+      state: 'unacknowledged_active',
+      conditionActive: true,
+      occurrences: 1,
+      since: 0,
+      why: 'stuck open',
+    };
     const grades = warningGrades(config, { engine: [], runtime: [discrepancy], pending: [] }, notLatched);
     expect(grades.areas.get('tank-farm')).toBe('red');
     expect(grades.areas.get('kitchen')).toBe('normal');

@@ -627,25 +627,26 @@ export async function alarmEventsAfter(connection: SerialConnection, afterSeq: n
  * between two U+0001, a character JSON text never holds raw (DuckDB and JSON.stringify escape every control character
  * in a string), so nothing stored can pass for it.
  */
-const AREAS_MARKS = /\u0001([^\u0001]*)\u0001/g;
+const AREAS_MARK = '\u0001';
 
 /** An alarm event with its areas last: the marks areasInPlace replaces. */
-const ALARM_EVENT_WITH_AREAS_JSON_SQL = jsonObjectSql([
-  ...ALARM_EVENT_FIELDS,
-  ['areas', `concat(chr(1), to_json([point_id, rule_id])::VARCHAR, chr(1))`, 'json'],
-]);
+const ALARM_EVENT_WITH_AREAS_JSON_SQL = jsonObjectSql([...ALARM_EVENT_FIELDS, ['areas', `concat(chr(1), to_json([point_id, rule_id])::VARCHAR, chr(1))`, 'json']]);
 
-/** The text with each event's mark replaced by its areas' JSON, each distinct owner worked out once. */
+/** The text with each event's marked pair replaced by its areas' JSON, each distinct pair worked out once. */
 function areasInPlace(json: string, areasOf: EventAreas): string {
+  // Split at the marks, every second part is a pair.
+  const parts = json.split(AREAS_MARK);
   const written = new Map<string, string>();
-  return json.replace(AREAS_MARKS, (_mark, owner: string) => {
-    let areas = written.get(owner);
+  for (let i = 1; i < parts.length; i += 2) {
+    const pair = parts[i]!;
+    let areas = written.get(pair);
     if (areas === undefined) {
-      const [pointId, ruleId] = JSON.parse(owner) as [string | null, string];
-      written.set(owner, (areas = JSON.stringify(areasOf(pointId, ruleId))));
+      const [pointId, ruleId] = JSON.parse(pair) as [string | null, string];
+      written.set(pair, (areas = JSON.stringify(areasOf(pointId, ruleId))));
     }
-    return areas;
-  });
+    parts[i] = areas;
+  }
+  return parts.join('');
 }
 
 /** alarmEventsAfter's rows as the JSON text JSON.stringify writes of them; with `areasOf`, each with its `areas` last. */
