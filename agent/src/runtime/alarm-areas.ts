@@ -65,8 +65,17 @@ function ownerAreas(config: AreaSource): ReadonlyMap<string, readonly string[]> 
   }
   for (const device of config.devices) add(device.id, of(device.points.map((point) => point.readingId)));
   for (const connection of config.opcua) add(connection.id, of(connection.points.map((point) => point.id)));
+  // One array per distinct set of areas, shared by its ids: a site has a few such sets and 10k points.
+  const shared = new Map<string, readonly string[]>();
   const sorted = new Map<string, readonly string[]>();
-  for (const [id, set] of areas) if (set.size > 0) sorted.set(id, inSiteOrder(config, set));
+  for (const [id, set] of areas) {
+    if (set.size === 0) continue;
+    const ordered = inSiteOrder(config, set);
+    const key = JSON.stringify(ordered);
+    let array = shared.get(key);
+    if (array === undefined) shared.set(key, (array = ordered));
+    sorted.set(id, array);
+  }
   return sorted;
 }
 
