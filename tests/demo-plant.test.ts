@@ -1,7 +1,7 @@
 /** The demo plant's agent config (agent/examples/demo-plant.yaml) matches its simulated site (simulators/sites/demo-plant.yaml). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadAgentConfig, verifyPassword } from '@hazmon/agent';
+import { alarmAreas, loadAgentConfig, verifyPassword } from '@hazmon/agent';
 import { loadSiteFile, parseScenario, scenarioCommsFaultAt, scenarioValueAt, type Scenario } from '@hazmon/simulators';
 import { describe, expect, it } from 'vitest';
 
@@ -52,6 +52,17 @@ describe('the demo plant', () => {
     // point's hi-hi, a bund detector's too).
     for (const tank of site.opcua.flatMap((farm) => farm.tanks)) expect(actions[`tank-farm.${tank.id}-inlet`], tank.id).toEqual([`${tank.id}.level/hihi`]);
     expect(Object.keys(actions).filter((id) => id.startsWith('tank-farm.'))).toHaveLength(site.opcua.flatMap((farm) => farm.tanks).length);
+  });
+
+  it("files the alarms tied to no one point under the area they act in: the kitchen's vote, its valve's latch, discrepancy and comms loss", () => {
+    const areas = alarmAreas(config);
+    expect(areas.ofAlarm('vote/kitchen', 'kitchen')).toEqual(['kitchen']);
+    expect(areas.ofAlarm('kitchen.KV-1/latched', 'KV-1')).toEqual(['kitchen']);
+    expect(areas.ofAlarm('KV-1/shutoff_discrepancy', 'KV-1')).toEqual(['kitchen']);
+    expect(areas.ofAlarm('KV-1/comms_loss', 'KV-1')).toEqual(['kitchen']);
+    expect(areas.ofAlarm('T-101-inlet/shutoff_discrepancy', 'T-101-inlet')).toEqual(['tank-farm']);
+    expect(areas.ofAlarm('DV-1/shutoff_discrepancy', 'DV-1')).toEqual(['dust-point']);
+    expect(areas.ofAlarm('store/flush_failed', 'agent')).toEqual([]);
   });
 
   it("places every point with rules on the site plan, inside its area's zone; the plan has no script and no external reference", () => {

@@ -1,5 +1,5 @@
 /** Alarm event cursors (store seqs) a client sends back: checked against the store, so a made-up one is a 400, not a silent hole. */
-import type { JsonRowsPage, StoreReader } from '@hazmon/agent';
+import type { EventAreas, JsonRowsPage, StoreReader } from '@hazmon/agent';
 import { ApiError } from './errors.ts';
 
 const beyondEveryEvent = (cursor: number, field: string) => new ApiError('HAZMON_API_INVALID', `${field}: no alarm event has seq ${cursor}`, field);
@@ -15,11 +15,11 @@ export async function checkCursor(reader: StoreReader, cursor: number, field: st
 }
 
 /**
- * Up to `limit` events after a cursor checked as checkCursor checks it, as the JSON text of their array: the cursor is
- * looked up only when no event follows it (an event after it shows it is not beyond every event).
+ * Up to `limit` events after a cursor checked as checkCursor checks it, as the JSON text of their array, each with its
+ * areas: the cursor is looked up only when no event follows it (an event after it shows it is not beyond every event).
  */
-export async function alarmEventsJsonAfterCursor(reader: StoreReader, cursor: number, limit: number, field: string): Promise<JsonRowsPage> {
-  const page = await reader.alarmEventsAfterJson(cursor, limit);
+export async function alarmEventsJsonAfterCursor(reader: StoreReader, cursor: number, limit: number, field: string, areasOf: EventAreas): Promise<JsonRowsPage> {
+  const page = await reader.alarmEventsAfterJson(cursor, limit, areasOf);
   if (page.rows === 0) await checkCursor(reader, cursor, field);
   return page;
 }

@@ -66,6 +66,13 @@ const AlarmHelpSchema = z
   .nullable()
   .openapi('AlarmHelp', { description: "From the config: the point's help for the rule, its help for all rules, the preset of its area's kind; null when none gives any" });
 
+/** Where an alarm belongs, for views by area; worked out from the running config (alarmAreas), so a stored event gets it too. */
+const alarmAreasField = z.array(z.string()).openapi({
+  description:
+    "The site's areas the alarm belongs to, from the running config: a point's alarm its point's area; a vote its group's and its detectors' areas; a latch, a shut-off discrepancy or a failed command the areas of the alarms that trip the output; a device's or an OPC UA connection's alarm the areas of its points; empty for the agent's own (the site's). An alarm spanning several areas lists each",
+  example: ['kitchen'],
+});
+
 const EngineAlarmSchema = z
   .object({
     id: z.string(),
@@ -79,6 +86,7 @@ const EngineAlarmSchema = z
     activeSince: z.number().nullable(),
     shelvedUntil: z.number().nullable(),
     help: AlarmHelpSchema,
+    areas: alarmAreasField,
   })
   .openapi('EngineAlarm');
 
@@ -94,6 +102,7 @@ const RuntimeAlarmSchema = z
     since: z.number(),
     why: z.string(),
     help: AlarmHelpSchema,
+    areas: alarmAreasField,
   })
   .openapi('RuntimeAlarm');
 
@@ -201,6 +210,10 @@ export const AlarmEventSchema = z
     who: z.string().nullable().optional(),
     why: z.string().nullable().optional(),
     details: z.record(z.string(), z.unknown()).nullable().optional(),
+    areas: alarmAreasField.openapi({
+      description:
+        "The site's areas the event's alarm belongs to (as an alarm's `areas`), worked out from the config running when the page is read: the stored rows keep none, so an event stored before a point moved areas shows under its area now",
+    }),
   })
   .openapi('AlarmEvent');
 

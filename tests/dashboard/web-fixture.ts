@@ -49,6 +49,27 @@ export const withAlarmHelp = (yaml: string) =>
     .replace('  - id: XV-1\n    kind: shutoff_valve\n', '  - id: XV-1\n    name: 燃气总管切断阀\n    kind: shutoff_valve\n');
 
 /** The OPC UA tank T-101 of a tank farm: what `withSteadyTank` subscribes to, and the freshness the agent gives each point. */
+/** The vote withVoteTrip configures. */
+export const VOTE_ALARM = 'vote/gas-vote';
+
+/**
+ * The plant's close-gas action tripped by a vote of its detector (1oo1 on hi-hi, in the compressor house) instead of
+ * the detector's own hi-hi, in a site of two areas: an alarm tied to no one point, as the demo kitchen's two-detector vote.
+ */
+export const withVoteTrip = (yaml: string) => {
+  const action = 'actions:\n  - { id: close-gas, kind: shutoff_valve, output: XV-1, when: [GD-1.concentration/hihi] }\n';
+  const areas = 'areas: [{ id: house, name: Compressor house }]';
+  expect(yaml).toContain(action);
+  expect(yaml).toContain(areas);
+  return yaml
+    .replace(
+      action,
+      'votingGroups:\n  - { id: gas-vote, area: house, vote: 1oo1, points: [GD-1.concentration], trip: hihi }\n' +
+        'actions:\n  - { id: close-gas, kind: shutoff_valve, output: XV-1, when: [vote/gas-vote] }\n',
+    )
+    .replace(areas, 'areas: [{ id: house, name: Compressor house }, { id: yard, name: Tank yard }]');
+};
+
 export const TANK = {
   pressure: 'T-101.pressure',
   level: 'T-101.level',

@@ -1,6 +1,7 @@
 /** The warning-grade rule (dashboard.md) and the major-hazard grade bounds (README.md) on hand-made alarm lists. */
 import type { AlarmView } from '../engine/index.ts';
 import type { AlarmList, PublicConfig } from './api.ts';
+import type { RuntimeAlarmView } from './runtime-alarms.ts';
 import { describe, expect, it } from 'vitest';
 import { majorHazardGrade, warningGrades } from './grades.ts';
 
@@ -12,14 +13,22 @@ const config = {
       { id: 'GD-2', area: 'kitchen' },
       { id: 'GD-3', area: 'kitchen' },
     ],
-    votingGroups: [{ id: 'farm-vote', area: 'tank-farm' }],
+    votingGroups: [{ id: 'farm-vote', area: 'tank-farm', points: ['GD-1'] }],
     actions: [
-      { id: 'close', kind: 'shutoff_valve', when: ['vote/farm-vote'] },
-      { id: 'cut', kind: 'power_cut', when: ['GD-1/hi'] },
-      { id: 'vent', kind: 'fan', when: ['GD-2/hi'] },
-      { id: 'horn', kind: 'siren', when: ['GD-3/hi'] },
+      { id: 'close', kind: 'shutoff_valve', output: 'V-1', when: ['vote/farm-vote'] },
+      { id: 'cut', kind: 'power_cut', output: 'P-1', when: ['GD-1/hi'] },
+      { id: 'vent', kind: 'fan', output: 'F-1', when: ['GD-2/hi'] },
+      { id: 'horn', kind: 'siren', output: 'S-1', when: ['GD-3/hi'] },
     ],
   },
+  outputs: [
+    { id: 'V-1', command: 'V-1.command' },
+    { id: 'P-1', command: 'P-1.command' },
+    { id: 'F-1', command: 'F-1.command' },
+    { id: 'S-1', command: 'S-1.command' },
+  ],
+  devices: [],
+  opcua: [],
 } as unknown as PublicConfig;
 
 function alarm(pointId: string, priority: AlarmView['priority'], state: AlarmView['state'] = 'unacknowledged_active', mode: AlarmView['mode'] = 'in_service'): AlarmView {
@@ -85,6 +94,26 @@ describe('warningGrades', () => {
     const ventilated = warningGrades(config, list(), (id) => id === 'vent' || id === 'horn');
     expect(ventilated.areas.get('kitchen')).toBe('normal');
     expect(ventilated.site).toBe('normal');
+  });
+
+  it("gives a vote's colour to its group's area, and a shut-off discrepancy's red to the area of what trips the valve", () => {
+    const vote: AlarmView = { ...alarm('farm-vote', 'high'), id: 'vote/farm-vote', rule: 'vote' };
+    expect(warningGrades(config, list(vote), notLatched).areas.get('tank-farm')).toBe('orange');
+    const discrepancy: RuntimeAlarmView = {
+      id: 'V-1/shutoff_discrepancy',
+      source: 'V-1',
+      rule: 'shutoff_discrepancy',
+      priority: 'emergency',
+      state: 'unacknowledged_active',
+      conditionActive: true,
+      occurrences: 1,
+      since: 0,
+      why: 'stuck open',
+    };
+    const grades = warningGrades(config, { engine: [], runtime: [discrepancy], pending: [] }, notLatched);
+    expect(grades.areas.get('tank-farm')).toBe('red');
+    expect(grades.areas.get('kitchen')).toBe('normal');
+    expect(grades.site).toBe('red');
   });
 });
 

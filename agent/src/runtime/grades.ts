@@ -4,6 +4,7 @@
  * Pure rules in the agent, so the gateway's regulator API (/api/v1/site) and its uplink to the hub give the same grades.
  */
 import { PRIORITY_COLOUR } from '../engine/index.ts';
+import { alarmAreas, type AreaSource } from './alarm-areas.ts';
 import type { AgentApi, AlarmList, PublicConfig } from './api.ts';
 
 export const WARNING_GRADES = ['red', 'orange', 'yellow', 'blue', 'normal'] as const;
@@ -16,27 +17,6 @@ function higher(a: WarningGrade, b: WarningGrade): WarningGrade {
   return WARNING_GRADES.indexOf(a) <= WARNING_GRADES.indexOf(b) ? a : b;
 }
 
-/**
- * The area of a point or voting group (an engine alarm's pointId) under a config; the map of every one (10k points) is
- * built at the first question only: a site with nothing standing asks none (a regulator's pull, a dashboard's reload).
- */
-function areaOf(config: PublicConfig): (pointId: string) => string | undefined {
-  let areas: Map<string, string> | undefined;
-  return (pointId) => {
-    if (areas === undefined) {
-      areas = new Map<string, string>();
-      for (const point of config.engine.points) if (point.area !== undefined) areas.set(point.id, point.area);
-      for (const group of config.engine.votingGroups) areas.set(group.id, group.area);
-    }
-    return areas.get(pointId);
-  };
-}
-
-/** The point or voting group of an alarm id an action names: `<point>/<rule>` or `vote/<group>`. */
-function ownerOf(alarmId: string): string {
-  return alarmId.startsWith('vote/') ? alarmId.slice('vote/'.length) : alarmId.slice(0, alarmId.lastIndexOf('/'));
-}
-
 const SHUT_OFF_KINDS: ReadonlySet<string> = new Set(['shutoff_valve', 'power_cut']);
 
 export interface WarningGrades {
@@ -47,27 +27,23 @@ export interface WarningGrades {
 
 /**
  * An active in-service alarm (unacknowledged or acknowledged; not shelved, suppressed or out of service) gives its
- * priority's colour to its area; a latched or discrepant shut-off counts as emergency in the areas of its triggers. A
- * shut-off is a closed valve or cut power; a fan or siren left latched after the gas cleared is no emergency (until
- * someone resets it, its area would stay red with nothing wrong).
+ * priority's colour to its areas (alarm-areas.ts: a vote's, a device's too); a latched or discrepant shut-off counts
+ * as emergency in the areas of its triggers and of its output, and for the site. A shut-off is a closed valve or cut
+ * power; a fan or siren left latched after the gas cleared is no emergency (until someone resets it, its area would
+ * stay red with nothing wrong).
  */
-export function warningGrades(config: PublicConfig, alarms: AlarmList, latched: (actionId: string) => boolean): WarningGrades {
+export function warningGrades(config: AreaSource, alarms: AlarmList, latched: (actionId: string) => boolean): WarningGrades {
   const areas = new Map<string, WarningGrade>(config.site.areas.map((area) => [area.id, 'normal']));
   let site: WarningGrade = 'normal';
-  const area = areaOf(config);
-  const raise = (pointId: string | undefined, grade: WarningGrade) => {
+  const areasOf = alarmAreas(config);
+  const raise = (alarmAreaIds: readonly string[], grade: WarningGrade) => {
     site = higher(site, grade);
-    const id = pointId === undefined ? undefined : area(pointId);
-    if (id !== undefined) areas.set(id, higher(areas.get(id) ?? 'normal', grade));
+    for (const id of alarmAreaIds) areas.set(id, higher(areas.get(id) ?? 'normal', grade));
   };
-  for (const alarm of alarms.engine) if (alarm.mode === 'in_service' && ACTIVE_STATES.has(alarm.state)) raise(alarm.pointId, PRIORITY_COLOUR[alarm.priority]);
-  for (const action of config.engine.actions) {
-    if (!SHUT_OFF_KINDS.has(action.kind) || !latched(action.id)) continue;
-    raise(undefined, 'red');
-    for (const alarmId of action.when) raise(ownerOf(alarmId), 'red');
-  }
+  for (const alarm of alarms.engine) if (alarm.mode === 'in_service' && ACTIVE_STATES.has(alarm.state)) raise(areasOf.ofAlarm(alarm.id, alarm.pointId), PRIORITY_COLOUR[alarm.priority]);
+  for (const action of config.engine.actions) if (SHUT_OFF_KINDS.has(action.kind) && latched(action.id)) raise(areasOf.ofAlarm(`${action.id}/latched`, null), 'red');
   // A discrepant shut-off (not closed, feedback broken, command ignored) is an emergency wherever the valve is.
-  if (alarms.runtime.some((alarm) => alarm.rule === 'shutoff_discrepancy' && ACTIVE_STATES.has(alarm.state))) site = 'red';
+  for (const alarm of alarms.runtime) if (alarm.rule === 'shutoff_discrepancy' && ACTIVE_STATES.has(alarm.state)) raise(areasOf.ofAlarm(alarm.id, alarm.source), 'red');
   return { site, areas };
 }
 

@@ -48,6 +48,8 @@ export type { HeartbeatMode, HeartbeatStats } from './heartbeat.ts';
 export { LATENCY_BOUNDS_MS, LatencyHistogram } from '../latency-histogram.ts';
 export type { LatencySnapshot } from '../latency-histogram.ts';
 export type { OutputWriteResult, ShutoffDiscrepancy, ShutoffDiscrepancyReason, ShutoffState, ShutoffStats } from './shutoff.ts';
+export { alarmAreas } from './alarm-areas.ts';
+export type { AlarmAreas, AreaSource } from './alarm-areas.ts';
 export { majorHazardGrade, siteGrades, WARNING_GRADES, warningGrades } from './grades.ts';
 export type { MajorHazardGrade, SiteGrades, WarningGrade, WarningGrades } from './grades.ts';
 export { deviceStates } from './devices.ts';

@@ -22,6 +22,7 @@ export type {
   ExportRequest,
   FaultDrillDatabase,
   FlushLatencyHistogram,
+  EventAreas,
   JsonRowsPage,
   RawReadingRow,
   ReadingsResolution,

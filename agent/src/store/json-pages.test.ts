@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { databaseDrill, tempDir } from '../../test/fixtures/store/test-helpers.ts';
 import { SerialConnection } from './sql.ts';
 import { HazmonStore } from './store.ts';
-import type { AuditRangeQuery, StoreReader } from './types.ts';
+import type { AuditRangeQuery, EventAreas, StoreReader } from './types.ts';
 
 const T0 = Date.UTC(2026, 11, 7, 15, 0, 0);
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -63,6 +63,9 @@ async function fill(store: HazmonStore): Promise<void> {
   }
 }
 
+/** Areas made of what the event's owner is stored as: every control character, quotes and backslashes pass through them. */
+const areasOf: EventAreas = (pointId, ruleId) => (pointId === null ? [] : [ruleId, pointId]);
+
 /** The JSON page against JSON.stringify of the rows of the same query, with its count and last seq. */
 async function expectSamePages(reader: StoreReader, cursors: readonly number[], limits: readonly number[], audits: readonly AuditRangeQuery[]): Promise<void> {
   for (const afterSeq of cursors) {
@@ -83,16 +86,27 @@ async function expectSamePages(reader: StoreReader, cursors: readonly number[], 
 }
 
 describe('alarm events and audit rows as JSON text', () => {
-  it('writes what JSON.stringify writes of the rows, to the byte', async () => {
+  it('writes what JSON.stringify writes of the rows, to the byte, with their areas too', async () => {
     const { store } = await openStore();
     await fill(store);
     const reader = store.reader();
     expect(JSON.parse((await reader.alarmEventsAfterJson(0, 100)).json)).toHaveLength(TEXTS.length);
     const audits: AuditRangeQuery[] = [{}, { who: 'op' }, { action: 'shelve' }, { fromTime: T0 + 2, toTime: T0 + 4 }, { who: TEXTS[0]! }, { who: 'nobody' }];
     await expectSamePages(reader, [0, 1, 3, TEXTS.length - 1, TEXTS.length, 100], [1, 2, 1000], audits);
+    for (const [afterSeq, limit] of [
+      [0, 1000],
+      [3, 2],
+    ] as const) {
+      const events = await reader.alarmEventsAfter(afterSeq, limit);
+      expect(await reader.alarmEventsAfterJson(afterSeq, limit, areasOf), `events with areas after ${afterSeq}, ${limit}`).toEqual({
+        json: JSON.stringify(events.map((event) => ({ ...event, areas: areasOf(event.pointId, event.ruleId) }))),
+        rows: events.length,
+        lastSeq: events.at(-1)?.seq ?? null,
+      });
+    }
   });
 
-  it('writes a page of plain rows in one statement, and reads one with an escape DuckDB writes otherwise as rows', async () => {
+  it('writes a page of plain rows in one statement, with areas too, and reads one with an escape DuckDB writes otherwise as rows', async () => {
     const { store } = await openStore();
     await fill(store);
     const reader = store.reader();
@@ -106,11 +120,12 @@ describe('alarm events and audit rows as JSON text', () => {
       // Rows 5 and 6: line separators, DEL, non-ASCII text.
       await reader.auditRowsJson({ afterSeq: 4, limit: 2 });
       await reader.alarmEventsAfterJson(4, 2);
-      expect(statements()).toEqual({ written: 2, readAsRows: 0 });
+      await reader.alarmEventsAfterJson(4, 2, areasOf);
+      expect(statements()).toEqual({ written: 3, readAsRows: 0 });
       // Row 1: every control character.
       await reader.auditRowsJson({ limit: 1 });
       await reader.alarmEventsAfterJson(0, 1);
-      expect(statements()).toEqual({ written: 4, readAsRows: 2 });
+      expect(statements()).toEqual({ written: 5, readAsRows: 2 });
     } finally {
       rows.mockRestore();
       jsonRows.mockRestore();

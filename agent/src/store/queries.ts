@@ -11,7 +11,7 @@ import type { PointEventBounds } from './point-event-bounds.ts';
 import type { PointRegistry } from './points.ts';
 import type { Watermarks } from './rollups.ts';
 import { ROLLUP_TABLE, ROLLUP_WIDTH_MS, MINUTE_MS, HOUR_MS, DAY_MS, floorTo, type RollupLevel } from './schema.ts';
-import { jsonObjectSql, num, numOrNull, sqlString, writtenAsJsonStringify, type SerialConnection } from './sql.ts';
+import { type JsonField, jsonObjectSql, num, numOrNull, sqlString, writtenAsJsonStringify, type SerialConnection } from './sql.ts';
 import type {
   AggregateColumns,
   AggregateRow,
@@ -20,6 +20,7 @@ import type {
   AuditRangeQuery,
   AuditRow,
   ExportRequest,
+  EventAreas,
   JsonRowsPage,
   RawReadingRow,
   ReadingColumns,
@@ -556,9 +557,16 @@ function seqPageSql(table: string, where: string, limit: number): string {
  * in a details column that does not parse, which `rows()` then refuses as it always did), so the answer is the same
  * to the byte either way.
  */
-async function jsonPage(connection: SerialConnection, page: string, rowJsonSql: string, params: readonly (number | string)[], rows: () => Promise<readonly { seq: number }[]>): Promise<JsonRowsPage> {
+async function jsonPage(
+  connection: SerialConnection,
+  page: string,
+  rowJsonSql: string,
+  params: readonly (number | string)[],
+  rows: () => Promise<readonly { seq: number }[]>,
+  finish: (json: string) => string = (json) => json,
+): Promise<JsonRowsPage> {
   const [summary] = await connection.rows(`SELECT count(*) AS rows, max(seq) AS last, '[' || coalesce(string_agg(${rowJsonSql}, ',' ORDER BY seq), '') || ']' AS json FROM (${page}) page`, params);
-  const json = String(summary?.json ?? '[]');
+  const json = finish(String(summary?.json ?? '[]'));
   if (writtenAsJsonStringify(json) && parses(json)) return { json, rows: num(summary?.rows ?? 0), lastSeq: numOrNull(summary?.last) };
   const objects = await rows();
   return { json: JSON.stringify(objects), rows: objects.length, lastSeq: objects.at(-1)?.seq ?? null };
@@ -573,8 +581,8 @@ function parses(json: string): boolean {
   }
 }
 
-/** An alarm event as alarmEventFromRow makes it, as a JSON text in SQL. */
-const ALARM_EVENT_JSON_SQL = jsonObjectSql([
+/** An alarm event's fields as alarmEventFromRow makes them, in its order. */
+const ALARM_EVENT_FIELDS: readonly JsonField[] = [
   ['seq', 'seq', 'integer'],
   ['time', 't', 'integer'],
   ['pointId', 'point_id', 'text'],
@@ -586,7 +594,10 @@ const ALARM_EVENT_JSON_SQL = jsonObjectSql([
   ['why', 'why', 'text'],
   ['details', 'details', 'json'],
   ['writtenAt', 'written_at', 'integer'],
-]);
+];
+
+/** An alarm event as alarmEventFromRow makes it, as a JSON text in SQL. */
+const ALARM_EVENT_JSON_SQL = jsonObjectSql(ALARM_EVENT_FIELDS);
 
 /** An audit row as auditFromRow makes it, as a JSON text in SQL. */
 const AUDIT_ROW_JSON_SQL = jsonObjectSql([
@@ -611,10 +622,41 @@ export async function alarmEventsAfter(connection: SerialConnection, afterSeq: n
   return rows.map(alarmEventFromRow);
 }
 
-/** alarmEventsAfter's rows as the JSON text JSON.stringify writes of them. */
-export function alarmEventsAfterJson(connection: SerialConnection, afterSeq: number, limit: number): Promise<JsonRowsPage> {
+/**
+ * Where the areas of an event go in ALARM_EVENT_WITH_AREAS_JSON_SQL's text: its point id and rule id as a JSON array
+ * between two U+0001, a character JSON text never holds raw (DuckDB and JSON.stringify escape every control character
+ * in a string), so nothing stored can pass for it.
+ */
+const AREAS_MARK = '\u0001';
+
+/** An alarm event with its areas last: the marks areasInPlace replaces. */
+const ALARM_EVENT_WITH_AREAS_JSON_SQL = jsonObjectSql([...ALARM_EVENT_FIELDS, ['areas', `concat(chr(1), to_json([point_id, rule_id])::VARCHAR, chr(1))`, 'json']]);
+
+/** The text with each event's marked pair replaced by its areas' JSON, each distinct pair worked out once. */
+function areasInPlace(json: string, areasOf: EventAreas): string {
+  // Split at the marks, every second part is a pair.
+  const parts = json.split(AREAS_MARK);
+  const written = new Map<string, string>();
+  for (let i = 1; i < parts.length; i += 2) {
+    const pair = parts[i]!;
+    let areas = written.get(pair);
+    if (areas === undefined) {
+      const [pointId, ruleId] = JSON.parse(pair) as [string | null, string];
+      written.set(pair, (areas = JSON.stringify(areasOf(pointId, ruleId))));
+    }
+    parts[i] = areas;
+  }
+  return parts.join('');
+}
+
+/** alarmEventsAfter's rows as the JSON text JSON.stringify writes of them; with `areasOf`, each with its `areas` last. */
+export function alarmEventsAfterJson(connection: SerialConnection, afterSeq: number, limit: number, areasOf?: EventAreas): Promise<JsonRowsPage> {
   checkAlarmEventsAfter(afterSeq, limit);
-  return jsonPage(connection, seqPageSql('alarm_events', '', limit), ALARM_EVENT_JSON_SQL, [afterSeq], () => alarmEventsAfter(connection, afterSeq, limit));
+  const page = seqPageSql('alarm_events', '', limit);
+  const rows = () => alarmEventsAfter(connection, afterSeq, limit);
+  if (areasOf === undefined) return jsonPage(connection, page, ALARM_EVENT_JSON_SQL, [afterSeq], rows);
+  const withAreas = async () => (await rows()).map((row) => ({ ...row, areas: areasOf(row.pointId, row.ruleId) }));
+  return jsonPage(connection, page, ALARM_EVENT_WITH_AREAS_JSON_SQL, [afterSeq], withAreas, (json) => areasInPlace(json, areasOf));
 }
 
 /** `bounds`: where each point's events lie (PointEventBounds), which a read of given points is narrowed to. */

@@ -212,7 +212,10 @@ export type JsonColumnKind = 'integer' | 'text' | 'json';
  * that order is written by JSON.stringify). DuckDB's to_json escapes a few control characters with upper-case hex where
  * JSON.stringify writes lower-case (`writtenAsJsonStringify`).
  */
-export function jsonObjectSql(fields: readonly (readonly [key: string, column: string, kind: JsonColumnKind])[]): string {
+/** A key of a row's JSON object, the SQL that gives its value, and how that value is written. */
+export type JsonField = readonly [key: string, column: string, kind: JsonColumnKind];
+
+export function jsonObjectSql(fields: readonly JsonField[]): string {
   const values = fields.map(([key, column, kind], i) => {
     const value = kind === 'integer' ? `CAST(${column} AS VARCHAR)` : kind === 'text' ? `to_json(${column})::VARCHAR` : column;
     return `'${i === 0 ? '{' : ','}${JSON.stringify(key)}:', coalesce(${value}, 'null')`;

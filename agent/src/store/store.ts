@@ -318,7 +318,7 @@ export class HazmonStore {
     alarmEventsInRange: (query) => queries.alarmEventsInRange(this.reads, query, this.durable.pointBounds),
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
     auditRows: (query) => this.auditRows(query),
-    alarmEventsAfterJson: (afterSeq, limit) => queries.alarmEventsAfterJson(this.reads, afterSeq, limit),
+    alarmEventsAfterJson: (afterSeq, limit, areasOf) => queries.alarmEventsAfterJson(this.reads, afterSeq, limit, areasOf),
     auditRowsJson: (query) => queries.auditRowsJson(this.reads, query ?? {}),
     latestAlarmStates: (before) => this.latestAlarmStates(before),
     latestAlarmRowsOfKind: (kind) => queries.latestAlarmRowsOfKind(this.reads, kind),

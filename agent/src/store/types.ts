@@ -140,7 +140,7 @@ export interface StoreReader {
    * them, written by DuckDB: no row objects kept nor written again (the text is parsed once as a check, ~1.3 ms a page
    * of 1,000); a page of 1,000 audit rows took ~22 ms of CPU as row objects made into JSON, ~14 this way.
    */
-  alarmEventsAfterJson(afterSeq: number, limit: number): Promise<JsonRowsPage>;
+  alarmEventsAfterJson(afterSeq: number, limit: number, areasOf?: EventAreas): Promise<JsonRowsPage>;
   auditRowsJson(query?: AuditRangeQuery): Promise<JsonRowsPage>;
   /** Each alarm's latest life-cycle row (of those with time before `before`, default all) where it left the alarm not normal or not in service. */
   latestAlarmStates(before?: number): Promise<AlarmEventRow[]>;
@@ -253,6 +253,12 @@ export interface AuditRow {
   readonly prevHash: string;
   readonly hash: string;
 }
+
+/**
+ * The areas of a stored alarm event by its point id and rule id, worked out when it is read (the rows keep no area: a
+ * view by area asks the config running then); each event of a page gets them as `areas`, its last key.
+ */
+export type EventAreas = (pointId: string | null, ruleId: string) => readonly string[];
 
 /** A page of rows as one JSON text (an array), with how many rows it holds and the last one's seq (null when none). */
 export interface JsonRowsPage {

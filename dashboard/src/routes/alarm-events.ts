@@ -1,4 +1,5 @@
 /** Alarm history in pages by store seq: ordered, resumable from any page's `next`, no gaps and no repeats. */
+import { alarmAreas } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -24,8 +25,10 @@ export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
       const { api } = contextOf();
       const query = c.req.valid('query');
       const after = Number(query.after ?? 0);
-      // The events' JSON text as DuckDB wrote it: no object per event (AlarmEventPageSchema's shape, key for key).
-      const page = await alarmEventsJsonAfterCursor(api.reader, after, Number(query.limit ?? ALARM_EVENT_PAGE.default), 'after');
+      // The events' JSON text as DuckDB wrote it: no object per event (AlarmEventPageSchema's shape, key for key). The
+      // stored rows keep no area: each event's are worked out from the config running now.
+      const areas = alarmAreas(api.config);
+      const page = await alarmEventsJsonAfterCursor(api.reader, after, Number(query.limit ?? ALARM_EVENT_PAGE.default), 'after', areas.ofEvent);
       return c.body(`{"events":${page.json},"next":${page.lastSeq ?? after}}`, 200, JSON_TYPE) as never;
     },
   );

@@ -1,4 +1,4 @@
-/** The alarm list's entries: each alarm's own fields, then its help, in the bytes an object with both serializes to. */
+/** The alarm list's entries: each alarm's own fields, then its help and its areas, in the bytes an object with them serializes to. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alarmJson } from './alarms.ts';
@@ -30,10 +30,10 @@ const runtimeAlarm = fc.record({
 });
 
 describe('alarmJson', () => {
-  it('writes what JSON.stringify({ ...alarm, help }) writes', () => {
+  it('writes what JSON.stringify({ ...alarm, help, areas }) writes', () => {
     fc.assert(
-      fc.property(fc.oneof(engineAlarm, runtimeAlarm), help, (alarm, alarmHelp) => {
-        expect(alarmJson(alarm, alarmHelp)).toBe(JSON.stringify({ ...alarm, help: alarmHelp }));
+      fc.property(fc.oneof(engineAlarm, runtimeAlarm), help, fc.array(text), (alarm, alarmHelp, areas) => {
+        expect(alarmJson(alarm, alarmHelp, areas)).toBe(JSON.stringify({ ...alarm, help: alarmHelp, areas }));
       }),
     );
   });

@@ -1,5 +1,5 @@
 /** The alarm list and the commands a person gives an alarm or a latched action; the agent checks, applies and audits each. */
-import { type AlarmCommandRequest, alarmHelpOf, type UserRole } from '@hazmon/agent';
+import { type AlarmCommandRequest, alarmAreas, alarmHelpOf, type UserRole } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { HonoRequest } from 'hono';
 import type { z } from 'zod';
@@ -88,16 +88,17 @@ function registerAlarmCommand<Body extends z.ZodType>(app: OpenAPIHono<AppEnv>, 
   );
 }
 
-type HelpedAlarm = Parameters<typeof alarmHelpOf>[1];
+/** An engine alarm (its point or voting group) or a runtime alarm (its source). */
+type ListedAlarm = Parameters<typeof alarmHelpOf>[1] & { readonly id: string };
 
 /**
- * An alarm's JSON with its help after its own fields: the text `{ ...alarm, help }` serializes to, without that copy
- * of every alarm. With dashboards open the list is asked for ~20 times a second, and the copies were promoted to V8's
- * old space (3.8 MB in the 4 s of 20 dashboards' first loads): garbage that only a full GC frees.
+ * An alarm's JSON with its help and its areas after its own fields: the text `{ ...alarm, help, areas }` serializes
+ * to, without that copy of every alarm. With dashboards open the list is asked for ~20 times a second, and the copies
+ * were promoted to V8's old space (3.8 MB in the 4 s of 20 dashboards' first loads): garbage that only a full GC frees.
  */
-export function alarmJson(alarm: HelpedAlarm, help: ReturnType<typeof alarmHelpOf>): string {
+export function alarmJson(alarm: ListedAlarm, help: ReturnType<typeof alarmHelpOf>, areas: readonly string[]): string {
   const own = JSON.stringify(alarm);
-  return `${own === '{}' ? '{' : `${own.slice(0, -1)},`}"help":${JSON.stringify(help)}}`;
+  return `${own === '{}' ? '{' : `${own.slice(0, -1)},`}"help":${JSON.stringify(help)},"areas":${JSON.stringify(areas)}}`;
 }
 
 export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
@@ -115,8 +116,10 @@ export function registerAlarmRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const { api } = contextOf();
       const { engine, runtime, pending } = api.alarms();
       const config = api.config;
-      const withHelp = (alarms: readonly HelpedAlarm[]) => alarms.map((alarm) => alarmJson(alarm, alarmHelpOf(config, alarm))).join(',');
-      return c.body(`{"engine":[${withHelp(engine)}],"runtime":[${withHelp(runtime)}],"pending":${JSON.stringify(pending)}}`, 200, JSON_TYPE) as never;
+      const areas = alarmAreas(config);
+      const entries = (alarms: readonly ListedAlarm[]) =>
+        alarms.map((alarm) => alarmJson(alarm, alarmHelpOf(config, alarm), areas.ofAlarm(alarm.id, 'pointId' in alarm ? alarm.pointId : alarm.source))).join(',');
+      return c.body(`{"engine":[${entries(engine)}],"runtime":[${entries(runtime)}],"pending":${JSON.stringify(pending)}}`, 200, JSON_TYPE) as never;
     },
   );
   registerAlarmCommand(app, contextOf, ACK);

@@ -3,7 +3,7 @@
  * resolution picks by range, folded into at most `buckets` buckets with min, max and avg (a spike survives), with each
  * point's limits in force and the alarm events of the range for those points.
  */
-import type { AgentApi, AlarmEventRow, ReadingColumns } from '@hazmon/agent';
+import { type AgentApi, type AlarmEventRow, alarmAreas, type ReadingColumns } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -131,13 +131,14 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
         });
       }
       const { events, truncated } = await eventsOf(api, pointIds, from, to);
+      const areas = alarmAreas(api.config);
       return c.json(
         {
           from,
           to,
           bucketMs,
           series: series.map(({ readings, ...rest }) => ({ ...rest, buckets: downsample(readings, from, bucketMs), notGood: notGoodBuckets(readings, from, bucketMs) })),
-          events,
+          events: events.map((event) => ({ ...event, areas: [...areas.ofEvent(event.pointId, event.ruleId)] })),
           eventsTruncated: truncated,
         },
         200,

@@ -24,6 +24,8 @@ export interface EngineAlarm {
   readonly activeSince: number | null;
   readonly shelvedUntil: number | null;
   readonly help: AlarmHelp | null;
+  /** The site's areas the alarm belongs to (a vote's, a latch's, a device's too); empty for the agent's own. */
+  readonly areas: readonly string[];
 }
 
 export interface RuntimeAlarm {
@@ -36,6 +38,8 @@ export interface RuntimeAlarm {
   readonly since: number;
   readonly why: string;
   readonly help: AlarmHelp | null;
+  /** The site's areas the alarm belongs to (a vote's, a latch's, a device's too); empty for the agent's own. */
+  readonly areas: readonly string[];
 }
 
 /** A running on-delay (no alarm yet) or off-delay (not cleared yet): GB 16808-2025 5.5.1.3 asks it shown with its time. */
@@ -197,6 +201,8 @@ export interface AlarmEvent {
   readonly who?: string | null;
   readonly why?: string | null;
   readonly details?: Readonly<Record<string, unknown>> | null;
+  /** The areas of the event's alarm, from the config running when it was read. */
+  readonly areas: readonly string[];
 }
 
 /** GET /api/v1/trends: per point, buckets of good readings (min / max / avg) and those holding readings not good. */

@@ -42,6 +42,7 @@ const alarm = (id: string, priority: Priority, activeSince: number, state: Engin
   activeSince,
   shelvedUntil: null,
   help: null,
+  areas: [],
 });
 const show = (...engine: EngineAlarm[]) => {
   store.alarms.value = { engine, runtime: [], pending: [] };

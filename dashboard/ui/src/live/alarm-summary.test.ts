@@ -25,13 +25,25 @@ const engineAlarm = (id: string, activeSince: number | null, state: EngineAlarm[
   activeSince,
   shelvedUntil: null,
   help: null,
+  areas: [],
 });
 
 it('names the earliest start first out, an alarm whose start is unknown after every known one', () => {
   const list: AlarmList = {
     engine: [engineAlarm('P1/lo', null, 'unacknowledged_returned'), engineAlarm('P2/hi', 2_000), engineAlarm('P3/hihi', 1_000), engineAlarm('P4/hi', 500, 'acknowledged_active')],
     runtime: [
-      { id: 'agent/audit_chain_broken', source: 'agent', rule: 'audit_chain_broken', priority: 'high', state: 'unacknowledged_active', conditionActive: true, since: 1_500, why: '', help: null },
+      {
+        id: 'agent/audit_chain_broken',
+        source: 'agent',
+        rule: 'audit_chain_broken',
+        priority: 'high',
+        state: 'unacknowledged_active',
+        conditionActive: true,
+        since: 1_500,
+        why: '',
+        help: null,
+        areas: [],
+      },
     ],
     pending: [],
   };

@@ -20,7 +20,8 @@ export interface ActiveRow {
   readonly id: string;
   readonly source: 'engine' | 'runtime';
   readonly pointId: string | null;
-  readonly area: string | null;
+  /** The site's areas it belongs to, as the server works them out (a vote's group, a latch's valve, a device's points). */
+  readonly areas: readonly string[];
   readonly priority: Priority;
   readonly state: AlarmState;
   readonly mode: 'in_service' | 'shelved' | 'suppressed' | 'out_of_service';

@@ -11,7 +11,7 @@ import { api, CAN, session } from '../../api/client.ts';
 import { type AlarmEvent, type AlarmState, PRIORITIES, type Priority } from '../../api/types.ts';
 import { formatTime, timeZone } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
-import { alarms, points, reloadAlarms, site } from '../../live/store.ts';
+import { alarms, reloadAlarms, site } from '../../live/store.ts';
 import { PriorityMark, StateMark } from '../../shell/marks.tsx';
 import { PendingTable } from '../../shell/PendingDelays.tsx';
 import { Time } from '../../shell/Time.tsx';
@@ -45,7 +45,8 @@ interface Filters {
 const NO_FILTERS: Filters = { area: '', priority: '', state: '', point: '', from: '', to: '', text: '', sort: 'newest' };
 const ALARM_STATES: readonly string[] = ['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned'];
 
-const areaOf = (pointId: string | null) => (pointId === null ? null : (points.value.get(pointId)?.area ?? null));
+/** The areas' names as the site calls them. */
+const areaNames = (areas: readonly string[]) => areas.map((id) => site.value?.areas.find((area) => area.id === id)?.name ?? id).join(', ');
 
 function activeRows(): ActiveRow[] {
   return [
@@ -53,7 +54,7 @@ function activeRows(): ActiveRow[] {
       id: alarm.id,
       source: 'engine' as const,
       pointId: alarm.pointId,
-      area: areaOf(alarm.pointId),
+      areas: alarm.areas,
       priority: alarm.priority,
       state: alarm.state,
       mode: alarm.mode,
@@ -68,7 +69,7 @@ function activeRows(): ActiveRow[] {
       id: alarm.id,
       source: 'runtime' as const,
       pointId: null,
-      area: null,
+      areas: alarm.areas,
       priority: alarm.priority,
       state: alarm.state,
       mode: 'in_service' as const,
@@ -88,7 +89,7 @@ function rowFromEvent(event: AlarmEvent): ActiveRow {
     id: alarmIdOf(event),
     source: event.pointId === null ? 'runtime' : 'engine',
     pointId: event.pointId,
-    area: areaOf(event.pointId),
+    areas: event.areas,
     priority: event.priority ?? 'low',
     state: (ALARM_STATES.includes(event.stateAfter) ? event.stateAfter : 'normal') as AlarmState,
     mode: 'in_service',
@@ -114,7 +115,7 @@ function timeFilter(filters: Pick<Filters, 'from' | 'to'>): { from: number | nul
 interface Matchable {
   readonly alarmId: string;
   readonly pointId: string | null;
-  readonly area: string | null;
+  readonly areas: readonly string[];
   readonly priority: Priority | null;
   readonly states: readonly string[];
   readonly time: number | null;
@@ -126,7 +127,7 @@ function matcher(filters: Filters): (item: Matchable) => boolean {
   const point = filters.point.trim().toLowerCase();
   const text = filters.text.trim().toLowerCase();
   return (item) =>
-    (filters.area === '' || item.area === filters.area) &&
+    (filters.area === '' || item.areas.includes(filters.area)) &&
     (filters.priority === '' || item.priority === filters.priority) &&
     (filters.state === '' || item.states.includes(filters.state)) &&
     (point === '' || (item.pointId ?? item.alarmId).toLowerCase().includes(point)) &&
@@ -259,7 +260,7 @@ function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): str
       ...times(row.since),
       row.id,
       row.pointId ?? '',
-      row.area ?? '',
+      row.areas.join(', '),
       t(`priority.${row.priority}`),
       t(`state.${row.state}`),
       t(`mode.${row.mode}`),
@@ -271,7 +272,7 @@ function csvOf(active: readonly ActiveRow[], events: readonly AlarmEvent[]): str
       ...times(event.time),
       alarmIdOf(event),
       event.pointId ?? '',
-      areaOf(event.pointId) ?? '',
+      event.areas.join(', '),
       event.priority ? t(`priority.${event.priority}`) : '',
       kindWord(event.kind),
       '',
@@ -305,7 +306,7 @@ export default function AlarmsPage() {
       matches({
         alarmId: row.id,
         pointId: row.pointId,
-        area: row.area,
+        areas: row.areas,
         priority: row.priority,
         states: [row.state, row.mode],
         time: row.since,
@@ -324,7 +325,7 @@ export default function AlarmsPage() {
       matches({
         alarmId: alarmIdOf(event),
         pointId: event.pointId,
-        area: areaOf(event.pointId),
+        areas: event.areas,
         priority: event.priority ?? null,
         states: [event.stateAfter, event.kind],
         time: event.time,
@@ -394,7 +395,11 @@ export default function AlarmsPage() {
                 <td>
                   {row.source === 'runtime' && `${t('alarms.runtime')}: `}
                   <BreakableId id={row.id} />
-                  {row.area && <div class="muted">{site.value?.areas.find((area) => area.id === row.area)?.name ?? row.area}</div>}
+                  {row.areas.length > 0 && (
+                    <div class="muted" data-testid="alarm-areas">
+                      {areaNames(row.areas)}
+                    </div>
+                  )}
                   {row.why && (
                     <div class="muted" title={row.why} data-testid="runtime-why">
                       {runtimeAlarmText(row)}
