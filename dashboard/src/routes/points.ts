@@ -176,8 +176,8 @@ function fixedBody(api: AgentApi): Promise<FixedBody> {
 /**
  * Each point's entry (its fixed fields) written in order into gzip (on libuv's threads, not the event loop that polls)
  * in chunks, with where it starts in the unzipped answer: `{"points":[` then the entries joined by commas, then `]}`.
- * The definitions are the config's (as it registered them in the store), a page at a time, each page's entries
- * written in one turn of the event loop.
+ * The definitions are the config's (as it registered them in the store), a page at a time, with a turn of the event
+ * loop left to the polls between two pages.
  */
 async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<FixedBody> {
   // Read now, with the config: a reload during the build must not pair this config with the next one's rule.
@@ -192,8 +192,8 @@ async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<Fixe
   for (let page = 0; page < config.pointDefinitions.pageCount; page += 1) {
     if (page > 0) await setImmediate();
     const definitions = config.pointDefinitions.page(page);
-    // A page's only, not the map kept per config (pointMetadata): 10k points' metadata held over the build (seconds
-    // while the agent ingests) outlived the young generation and was promoted, ~1.5 MB.
+    // A page's only, not the map kept per config (pointMetadata): 10k points' metadata held over the build while the
+    // agent ingests outlived the young generation and was promoted, ~1.5 MB.
     const metadata = metadataAmong(config, new Set(definitions.map((definition) => definition.pointId)));
     for (const definition of definitions) {
       const id = definition.pointId;
