@@ -224,6 +224,27 @@ describe('GET /api/v1/points?fields=fixed|live', () => {
       expect(fixed.body.points[i]).toEqual(Object.fromEntries(Object.entries(point).filter(([field]) => !liveFields.includes(field))));
       expect(Object.keys(live.body.points[i]!).sort()).toEqual(['id', ...liveFields].sort());
     }
+    // Built from the running config's definitions: each point's as the store registered it.
+    const stored = new Map((await web.agent.reader.pointDefinitions()).map((definition) => [definition.pointId, definition]));
+    for (const point of fixed.body.points) {
+      const definition = stored.get(point.id)!;
+      expect(point).toMatchObject({
+        description: definition.description ?? null,
+        indicatorCode: definition.indicatorCode ?? null,
+        equipmentCode: definition.equipmentCode ?? null,
+        gatewayCode: definition.gatewayCode ?? null,
+        tagNumber: definition.tagNumber ?? null,
+        range: definition.rangeLow == null ? null : [definition.rangeLow, definition.rangeHigh],
+        longitude: definition.longitude ?? null,
+        latitude: definition.latitude ?? null,
+        hazardSourceCode: definition.hazardSourceCode ?? null,
+        casNumber: definition.casNumber ?? null,
+        pollIntervalMs: definition.pollIntervalMs,
+        resolution: definition.resolution,
+        disabled: definition.disabled ?? null,
+      });
+    }
+    expect(fixed.body.points.find((point) => point.id === 'GD-1.concentration')).toMatchObject({ indicatorCode: '1101100012NR0001', disabled: { by: 'zhang' } });
     const gas = live.body.points.find((point) => point.id === 'GD-1.concentration')!;
     expect(gas).toMatchObject({ quality: 'good', value: expect.any(Number), receiveTime: expect.any(Number) });
 

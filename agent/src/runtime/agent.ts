@@ -646,7 +646,7 @@ export class Agent implements AgentApi {
 
   /** The running config with one point's limits set, through the reload path; null when applied, else why not. */
   private async applyLimits(pointId: string, limits: Record<LimitName, number | null>, definitions: ReadonlyMap<string, StorePointDefinition>, trigger: string): Promise<string | null> {
-    const { hash: _hash, readingPoints, ...running } = this.current;
+    const { hash: _hash, readingPoints, pointDefinitions: _definitions, ...running } = this.current;
     const storePoints = readingPoints.map((id) => definitions.get(id)).filter((definition) => definition !== undefined);
     if (storePoints.length !== readingPoints.length) return 'the store has not registered every configured point yet';
     try {

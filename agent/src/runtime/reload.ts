@@ -1,6 +1,6 @@
 /** What a config reload changes: fields the running agent cannot take over, which parts restart, and the report. */
 import { createHash, type Hash } from 'node:crypto';
-import type { AgentConfig } from '../config/index.ts';
+import { type AgentConfig, StorePointPages } from '../config/index.ts';
 
 /** Ids of one kind of thing (points, lines, devices, connections, outputs) sorted by what a reload did to them. */
 export interface ChangeSet {
@@ -73,20 +73,21 @@ export function fingerprints(items: readonly { readonly id: string }[]): Map<str
 }
 
 /**
- * The config a running agent keeps until the next reload: the loaded one without its store point definitions (~2 MB
- * at 10k points; the store keeps its own registry, and a reload needs only which points there were), with its
- * configHash worked out once at start.
+ * The config a running agent keeps until the next reload: the loaded one with its store point definitions gzipped
+ * (~2 MB as objects at 10k points), with its configHash worked out once at start.
  */
 export type RunningConfig = Omit<AgentConfig, 'storePoints'> & {
   /** configHash of the config as loaded. */
   readonly hash: string;
   /** Every point that produces readings (the store point ids), in catalog order. */
   readonly readingPoints: readonly string[];
+  /** The definitions of readingPoints, in the same order, as the config registered them in the store. */
+  readonly pointDefinitions: StorePointPages;
 };
 
 export function runningConfig(config: AgentConfig): RunningConfig {
   const { storePoints, ...kept } = config;
-  return { ...kept, hash: configHash(config), readingPoints: storePoints.map((point) => point.pointId) };
+  return { ...kept, hash: configHash(config), readingPoints: storePoints.map((point) => point.pointId), pointDefinitions: new StorePointPages(storePoints) };
 }
 
 /**

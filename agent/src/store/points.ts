@@ -96,8 +96,7 @@ const DEFINITIONS_PER_READ = 1000;
 /**
  * Every registered point with its metadata (or those of `pointIds`: a caller of 10k names them a page at a time), in
  * point_idx order: what a regulator's indicator table is filled from. Read as JSON text (every number in it is finite:
- * validatePoint), not as node-api's row objects: ~1 MB of heap per 1,000 points instead of ~6 MB, which the 20
- * dashboards' first loads after a restart read while the points' fixed answer is built. All of them are read a page
+ * validatePoint), not as node-api's row objects: ~1 MB of heap per 1,000 points instead of ~6 MB. All of them are read a page
  * per statement, so that a threshold change or a link-health pull at 10k points does not lift the agent's RSS by
  * DuckDB's peak for the whole table. The pages are not one snapshot: the table changes only by registerPoints, which
  * the one caller that must not race it (a threshold change) runs one at a time with its read.

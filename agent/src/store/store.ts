@@ -158,8 +158,8 @@ function setMemoryLimit(memoryLimitMb: number): string {
  * pages the read freed. It keeps them otherwise, and with one thread (threads=1: no worker whose tasks' ends check
  * allocator_flush_threshold) only a change of memory_limit makes it give them back (DuckDB's BufferPool::SetLimit
  * flushes it): setting the limit it has evicts nothing and flushes. The block release after each checkpoint did it
- * alone, so the reads' pages piled up between two: the points' fixed answer's 10 reads of 1,000 definitions, which 20
- * dashboards' first loads wait on, +20-26 MiB of RSS (in process; +7-13 with this), and in figure 5's window the
+ * alone, so the reads' pages piled up between two: 10 reads of 1,000 definitions (the points' fixed answer's then),
+ * +20-26 MiB of RSS (in process; +7-13 with this), and in figure 5's window the
  * regulators' pulls (window median 150.3-155.2 MiB against 156.4-158.5 without: bench/RESULTS.md, session 19,
  * wt-rss7). A flush that fails (more than the limit in use) leaves the pages to the next release.
  */

@@ -2,7 +2,7 @@
  * Each point's provincial indicator metadata (Jiangsu WC_ENT_CGQ / WC_ENT_LEAKPOINT and the like) as the store
  * registered it from the config: codes, tag number, range, coordinates, hazard source, CAS number, the disable record.
  */
-import type { AgentApi, StorePointDefinition } from '@hazmon/agent';
+import type { StorePointDefinition } from '@hazmon/agent';
 
 export interface Indicator {
   readonly description: string | null;
@@ -53,12 +53,4 @@ export function indicatorOf(point: StorePointDefinition): Indicator {
     resolution: point.resolution,
     disabled: point.disabled ?? null,
   };
-}
-
-/**
- * These points' definitions as the store registered them (the running config leaves them out: megabytes at 10k points),
- * read when asked, not kept: its one reader, the points' fixed answer, is built once per config, a page at a time.
- */
-export async function definitionsOf(api: AgentApi, pointIds: readonly string[]): Promise<ReadonlyMap<string, StorePointDefinition>> {
-  return new Map((await api.reader.pointDefinitions(pointIds)).map((point) => [point.pointId, point]));
 }

@@ -2,13 +2,14 @@
 import { type AgentApi, type LatestValue, perConfigPoints, type PlanPosition, type PublicConfig, thresholdsOf } from '@hazmon/agent';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
+import { setImmediate } from 'node:timers/promises';
 import { createGzip, gunzip } from 'node:zlib';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { JSON_TYPE, JsonBytes, uncopiedBody } from '../json-bytes.ts';
 import { allowRegulator } from '../regulator-access.ts';
-import { definitionsOf, type Indicator, indicatorOf, NO_INDICATOR } from '../regulator/indicators.ts';
+import { type Indicator, indicatorOf, NO_INDICATOR } from '../regulator/indicators.ts';
 import { type OutOfService, outOfServiceByPoint } from '../regulator/out-of-service.ts';
 import { PointFixedListSchema, PointLiveListSchema, PointsQuery, type RegulatorPointSchema, RegulatorPointListSchema } from '../regulator/schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
@@ -159,8 +160,6 @@ class FixedBody {
 const fixedBodyByConfig = new WeakMap<PublicConfig, Promise<FixedBody>>();
 /** The text handed to gzip at a time while the fixed answer is built: the whole answer (~4 MB at 10k points) is never one string or one buffer. */
 const FIXED_CHUNK_CHARS = 64 * 1024;
-/** Point definitions read from the store at a time while it is built: 10k of DuckDB's row objects at once were the 20 first loads' peak (~20 MB of heap). */
-const DEFINITIONS_PAGE = 1000;
 
 /** Per config, the whole `fields=fixed` answer built and gzipped once: every dashboard loads it when it connects (20 at once after a restart). */
 function fixedBody(api: AgentApi): Promise<FixedBody> {
@@ -177,9 +176,11 @@ function fixedBody(api: AgentApi): Promise<FixedBody> {
 /**
  * Each point's entry (its fixed fields) written in order into gzip (on libuv's threads, not the event loop that polls)
  * in chunks, with where it starts in the unzipped answer: `{"points":[` then the entries joined by commas, then `]}`.
+ * The definitions are the config's (as it registered them in the store), a page at a time, with a turn of the event
+ * loop left to the polls between two pages.
  */
 async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<FixedBody> {
-  // Read with the config, before the store answers: a reload meanwhile must not pair this config with the next one's rule.
+  // Read now, with the config: a reload during the build must not pair this config with the next one's rule.
   const freshness = api.pointFreshness();
   const zip = createGzip();
   const zipped: Buffer[] = [];
@@ -187,31 +188,26 @@ async function buildFixedBody(api: AgentApi, config: PublicConfig): Promise<Fixe
   const entryStarts = new Uint32Array(config.readingPoints.length + 1);
   let chunk = '{"points":[';
   let at = Buffer.byteLength(chunk);
-  try {
-    for (let page = 0; page < config.readingPoints.length; page += DEFINITIONS_PAGE) {
-      const ids = config.readingPoints.slice(page, page + DEFINITIONS_PAGE);
-      const definitions = await definitionsOf(api, ids);
-      // A page's only, not the map kept per config (pointMetadata): 10k points' metadata held over the build's reads
-      // (seconds while the store ingests) outlived the young generation and was promoted, ~1.5 MB.
-      const metadata = metadataAmong(config, new Set(ids));
-      for (const [k, id] of ids.entries()) {
-        const i = page + k;
-        const definition = definitions.get(id);
-        const opening = openingJson(staticFields(id, metadata.get(id), definition === undefined ? NO_INDICATOR : indicatorOf(definition), config.positions[id], freshness.get(id)));
-        const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
-        entryStarts[i] = at + (i === 0 ? 0 : 1);
-        at += Buffer.byteLength(entry);
-        chunk += entry;
-        if (chunk.length >= FIXED_CHUNK_CHARS) {
-          if (!zip.write(chunk)) await once(zip, 'drain');
-          chunk = '';
-        }
+  let i = 0;
+  for (let page = 0; page < config.pointDefinitions.pageCount; page += 1) {
+    if (page > 0) await setImmediate();
+    const definitions = config.pointDefinitions.page(page);
+    // A page's only, not the map kept per config (pointMetadata): 10k points' metadata held over the build while the
+    // agent ingests outlived the young generation and was promoted, ~1.5 MB.
+    const metadata = metadataAmong(config, new Set(definitions.map((definition) => definition.pointId)));
+    for (const definition of definitions) {
+      const id = definition.pointId;
+      const opening = openingJson(staticFields(id, metadata.get(id), indicatorOf(definition), config.positions[id], freshness.get(id)));
+      const entry = `${i === 0 ? '' : ','}${opening.slice(0, -1)}}`;
+      entryStarts[i] = at + (i === 0 ? 0 : 1);
+      at += Buffer.byteLength(entry);
+      chunk += entry;
+      if (chunk.length >= FIXED_CHUNK_CHARS) {
+        if (!zip.write(chunk)) await once(zip, 'drain');
+        chunk = '';
       }
+      i += 1;
     }
-  } catch (error) {
-    // A failed read (the store closing): the next request builds it again.
-    zip.destroy();
-    throw error;
   }
   entryStarts[config.readingPoints.length] = at + 1;
   zip.end(`${chunk}]}`);
