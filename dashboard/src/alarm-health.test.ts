@@ -20,7 +20,15 @@ describe('alarmHealth', () => {
     const nine = Array.from({ length: 9 }, (_, index) => raised(index * MINUTE, `P${index}.x/hi`));
     expect(alarmHealth(nine, 0, HOUR).floods).toEqual([]);
     const twelve = Array.from({ length: 12 }, (_, index) => raised(index * 50_000, `P${index}.x/hi`));
-    expect(alarmHealth(twelve, 0, HOUR).floods).toEqual([{ start: 0, end: 11 * 50_000, alarms: 12 }]);
+    expect(alarmHealth(twelve, 0, HOUR).floods).toEqual([{ start: 0, end: 11 * 50_000, alarms: 12, ongoing: false }]);
+  });
+
+  it("calls a flood still at flood level at the range's end ongoing, not ended at its last activation so far", () => {
+    const twelve = Array.from({ length: 12 }, (_, index) => raised(index * 50_000, `P${index}.x/hi`));
+    const lastActivation = 11 * 50_000;
+    expect(alarmHealth(twelve, 0, lastActivation + MINUTE).floods).toEqual([{ start: 0, end: lastActivation, alarms: 12, ongoing: true }]);
+    // Ten minutes on, fewer than ten activations in the last window: over.
+    expect(alarmHealth(twelve, 0, lastActivation + 5 * MINUTE).floods[0]?.ongoing).toBe(false);
   });
 
   it('finds a chattering alarm at 3 activations within 1 minute and not when they are a minute apart', () => {

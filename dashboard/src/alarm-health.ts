@@ -20,8 +20,11 @@ interface Count {
 
 interface Episode {
   readonly start: number;
+  /** The episode's last activation so far. */
   readonly end: number;
   readonly alarms: number;
+  /** Still at flood level at the range's end (its last window held the threshold): not over, whatever `end` says. */
+  readonly ongoing: boolean;
 }
 
 export interface AlarmHealth {
@@ -64,7 +67,7 @@ function countsBy(times: readonly number[], widthMs: number): Count[] {
  * Episodes in which at least `threshold` activations fell within `windowMs` (sorted times): overlapping windows make
  * one episode, from its first activation to its last, so a long flood counts once.
  */
-function episodes(times: readonly number[], threshold: number, windowMs: number): Episode[] {
+function episodes(times: readonly number[], threshold: number, windowMs: number, to: number): Episode[] {
   const found: { start: number; end: number; first: number; last: number }[] = [];
   let left = 0;
   for (let right = 0; right < times.length; right += 1) {
@@ -76,7 +79,9 @@ function episodes(times: readonly number[], threshold: number, windowMs: number)
       current.last = right;
     } else found.push({ start: times[left]!, end: times[right]!, first: left, last: right });
   }
-  return found.map(({ start, end, first, last }) => ({ start, end, alarms: last - first + 1 }));
+  const inLastWindow = times.length - times.findIndex((time) => time > to - windowMs);
+  const floodingAtEnd = times.length > 0 && times.at(-1)! > to - windowMs && inLastWindow >= threshold;
+  return found.map(({ start, end, first, last }) => ({ start, end, alarms: last - first + 1, ongoing: floodingAtEnd && last === times.length - 1 }));
 }
 
 /** The most activations within any `windowMs` (sorted times). */
@@ -129,7 +134,7 @@ export function alarmHealth(events: readonly AlarmEventRow[], from: number, to: 
     averagePer10Min: raised.length / ((to - from) / HEALTH_FIGURES.floodWindowMs),
     perHour: countsBy(times, HOUR_MS),
     perDay: countsBy(times, DAY_MS),
-    floods: episodes(times, HEALTH_FIGURES.floodAlarms, HEALTH_FIGURES.floodWindowMs),
+    floods: episodes(times, HEALTH_FIGURES.floodAlarms, HEALTH_FIGURES.floodWindowMs, to),
     chattering,
     standing,
     stale: standing.filter((alarm) => to - alarm.activeSince > HEALTH_FIGURES.staleAfterMs),

@@ -175,13 +175,10 @@ export const RegulatorPointSchema = PointSchema.extend({
   latitude: z.number().nullable(),
   hazardSourceCode: z.string().nullable(),
   casNumber: z.string().nullable(),
-  pollIntervalMs: z
-    .number()
-    .nullable()
-    .openapi({
-      description:
-        "Expected spacing of readings, ms: a Modbus point's poll interval; an OPC UA point's keep-alive period (reported on change, a steady value restated once per period). Completeness counts against it",
-    }),
+  pollIntervalMs: z.number().nullable().openapi({
+    description:
+      "Expected spacing of readings, ms: a Modbus point's poll interval; an OPC UA point's keep-alive period (reported on change, a steady value restated once per period). Completeness counts against it",
+  }),
   freshForMs: z.number().nullable().openapi({
     description:
       "How long a reading stays current after its receiveTime, ms: the agent's rule (a few polls; for OPC UA, which reports changes only, the keep-alive periods its connection tolerates; never past the point's staleS). Older is stale",

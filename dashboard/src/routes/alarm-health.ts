@@ -26,7 +26,14 @@ export const AlarmHealthSchema = z
     perHour: z.array(count).openapi({ description: 'Activations per UTC hour, hours with none left out' }),
     perDay: z.array(count).openapi({ description: 'Activations per UTC day, days with none left out' }),
     floods: z
-      .array(z.object({ start: z.number(), end: z.number(), alarms: z.number().int() }))
+      .array(
+        z.object({
+          start: z.number(),
+          end: z.number().openapi({ description: 'The last activation of the episode so far' }),
+          alarms: z.number().int(),
+          ongoing: z.boolean().openapi({ description: "Still at flood level at the range's end: the episode is not over" }),
+        }),
+      )
       .openapi({ description: `Episodes of >= ${HEALTH_FIGURES.floodAlarms} activations within 10 minutes: first to last activation` }),
     chattering: z
       .array(z.object({ alarmId: z.string(), pointId: z.string().nullable(), activations: z.number().int(), maxIn1Min: z.number().int() }))

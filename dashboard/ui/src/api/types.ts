@@ -245,7 +245,7 @@ export interface AlarmHealth {
   readonly averagePer10Min: number;
   readonly perHour: readonly ActivationCount[];
   readonly perDay: readonly ActivationCount[];
-  readonly floods: readonly { readonly start: number; readonly end: number; readonly alarms: number }[];
+  readonly floods: readonly { readonly start: number; readonly end: number; readonly alarms: number; readonly ongoing: boolean }[];
   readonly chattering: readonly { readonly alarmId: string; readonly pointId: string | null; readonly activations: number; readonly maxIn1Min: number }[];
   readonly standing: readonly StandingAlarm[];
   readonly stale: readonly StandingAlarm[];

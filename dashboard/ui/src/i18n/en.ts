@@ -325,6 +325,7 @@ export const en: Catalog = {
     worstPoints: 'The ten points with the most alarms (open the trend)',
     perDayShort: 'Per day',
     floodsTitle: 'Alarm floods (≥ {{count}} in 10 minutes)',
+    floodOngoing: 'Still flooding',
     start: 'Start',
     end: 'End',
     chatteringTitle: 'Chattering alarms (≥ {{count}} in 1 minute)',

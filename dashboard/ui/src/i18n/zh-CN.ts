@@ -327,6 +327,7 @@ export const zhCN = {
     worstPoints: '报警最多的十个测点（点击查看趋势）',
     perDayShort: '平均每天',
     floodsTitle: '报警泛滥（10 分钟内 ≥ {{count}} 条）',
+    floodOngoing: '仍在泛滥',
     start: '开始',
     end: '结束',
     chatteringTitle: '颤振报警（1 分钟内 ≥ {{count}} 次）',

@@ -196,9 +196,7 @@ function Report({ health, range }: { readonly health: AlarmHealth; readonly rang
                   <td>
                     <Time ms={flood.start} />
                   </td>
-                  <td>
-                    <Time ms={flood.end} />
-                  </td>
+                  <td data-testid="flood-end">{flood.ongoing ? t('health.floodOngoing') : <Time ms={flood.end} />}</td>
                   <td>{flood.alarms}</td>
                 </tr>
               ))}
