@@ -302,6 +302,7 @@ describe('GET /api/v1/devices', () => {
 });
 
 interface AggregatePage {
+  asOf: string;
   rows: { pointId: string; start: string; min: number | null; avg: number | null; max: number | null; count: number; completeness: number }[];
   next: string | null;
 }
@@ -328,6 +329,11 @@ describe('GET /api/v1/aggregates', () => {
     ]);
     expect(answer.body.rows[0]!.completeness).toBeGreaterThan(0);
     expect(answer.body.rows[0]!.completeness).toBeLessThanOrEqual(1);
+    // The minute is still filling: the page says when it was read, so a puller does not take its completeness as final.
+    const asOf = Date.parse(answer.body.asOf);
+    expect(asOf).toBeGreaterThanOrEqual(start);
+    expect(asOf).toBeLessThan(start + 90_000);
+    expect(answer.body.asOf).toBe(new Date(asOf).toISOString());
   }, 30_000);
 
   it('pages by time: each page holds at most `limit` rows, `next` chains the pages, no bucket twice or missing', async () => {

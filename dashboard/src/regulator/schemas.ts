@@ -114,6 +114,9 @@ export const AggregatePageSchema = z
   .object({
     interval: z.enum(['1m', '1h', '1d']),
     rows: z.array(AggregateSchema),
+    asOf: z.string().openapi({
+      description: "The gateway's time (ISO 8601 UTC) when the page was read: a bucket ending after it was still filling, and its completeness counts against the whole bucket",
+    }),
     next: z.string().nullable().openapi({ description: 'Pass as `from` (same `to`) for the next page; null on the last' }),
   })
   .openapi('AggregatePage');
@@ -135,6 +138,9 @@ export const AggregateSeriesPageSchema = z
     from: z.string().openapi({ description: "The page's first bucket start, ISO 8601 UTC" }),
     to: z.string().openapi({ description: "The end of the page's last bucket (excluded), ISO 8601 UTC" }),
     series: z.array(AggregateSeriesSchema),
+    asOf: z.string().openapi({
+      description: "The gateway's time (ISO 8601 UTC) when the page was read: a bucket ending after it was still filling, and its completeness counts against the whole bucket",
+    }),
     next: z.string().nullable().openapi({ description: 'Pass as `from` (same `to`) for the next page; null on the last' }),
   })
   .openapi('AggregateSeriesPage');

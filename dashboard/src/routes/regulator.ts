@@ -189,8 +189,9 @@ export function registerRegulatorRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       const limit = Number(query.limit ?? AGGREGATE_PAGE.default);
       if (ids.length > limit) throw new ApiError('HAZMON_API_INVALID', `limit: ${limit} rows cannot hold one bucket of ${ids.length} points; ask fewer points or a larger limit`, 'limit');
       const pageTo = Math.min(to, from + Math.floor(limit / ids.length) * intervalMs);
+      const asOf = Date.now();
       const columns = ids.length === 0 ? undefined : await api.reader.aggregateColumns({ pointIds: ids, from, to: pageTo, intervalMs }, spareColumns.take());
-      const tail = `],"next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`;
+      const tail = `],"asOf":"${new Date(asOf).toISOString()}","next":${pageTo < to ? JSON.stringify(new Date(pageTo).toISOString()) : 'null'}}`;
       const interval = JSON.stringify(query.interval);
       const chunks = chunksOf(c.env);
       const body =
