@@ -207,14 +207,14 @@ export function strOrNull(value: JS | undefined): string | null {
 /** How a column is written into a JSON text: a BIGINT as its digits, a VARCHAR as a JSON string, a VARCHAR of JSON as it is stored; NULL as null. */
 export type JsonColumnKind = 'integer' | 'text' | 'json';
 
+/** A key of a row's JSON object, the SQL that gives its value, and how that value is written. */
+export type JsonField = readonly [key: string, column: string, kind: JsonColumnKind];
+
 /**
  * The SQL expression of one row as a JSON object text, its keys in the order given (as an object literal built in
  * that order is written by JSON.stringify). DuckDB's to_json escapes a few control characters with upper-case hex where
  * JSON.stringify writes lower-case (`writtenAsJsonStringify`).
  */
-/** A key of a row's JSON object, the SQL that gives its value, and how that value is written. */
-export type JsonField = readonly [key: string, column: string, kind: JsonColumnKind];
-
 export function jsonObjectSql(fields: readonly JsonField[]): string {
   const values = fields.map(([key, column, kind], i) => {
     const value = kind === 'integer' ? `CAST(${column} AS VARCHAR)` : kind === 'text' ? `to_json(${column})::VARCHAR` : column;
