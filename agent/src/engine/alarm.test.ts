@@ -38,6 +38,18 @@ describe('alarm states', () => {
     expect(last()).toMatchObject({ toMode: 'in_service', why: '' });
   });
 
+  it('active again before an acknowledgement keeps its first start; after one, a new activation starts anew', () => {
+    const { engine, value, command } = setup();
+    value(0, 20);
+    value(1, 5);
+    value(2, 20);
+    expect(engine.alarm('P/hi')).toMatchObject({ state: 'unacknowledged_active', activeSince: T0 });
+    expect(command('ack', 3)).toEqual({ ok: true });
+    value(4, 5);
+    value(5, 20);
+    expect(engine.alarm('P/hi')).toMatchObject({ state: 'unacknowledged_active', activeSince: T0 + 5000 });
+  });
+
   it('unacknowledged returned: clears unacknowledged, ack returns it to normal; re-activation goes back to unacknowledged active', () => {
     const { value, command, state } = setup();
     value(0, 20);

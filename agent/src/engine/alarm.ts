@@ -56,7 +56,9 @@ export class Alarm {
     const fromState = this.state;
     this.conditionActive = active;
     if (active) {
-      this.activeSince = time;
+      // Active again before anyone acknowledged it: the same annunciation, so it keeps its start (first out stays the
+      // alarm that came first, a silenced alarm stays silenced).
+      if (fromState === 'normal' || fromState === 'acknowledged_active' || Number.isNaN(this.activeSince)) this.activeSince = time;
       this.state = 'unacknowledged_active';
     } else if (!this.latch) {
       if (this.state === 'unacknowledged_active') this.state = 'unacknowledged_returned';

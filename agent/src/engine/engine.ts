@@ -100,7 +100,10 @@ export interface AlarmView {
   readonly mode: Alarm['mode'];
   readonly conditionActive: boolean;
   readonly priority: Alarm['priority'];
-  /** When the condition went active (epoch ms), null while normal. */
+  /**
+   * When the condition went active (epoch ms), null while normal; active again before an acknowledgement, the alarm
+   * keeps its first start (one annunciation until someone acknowledges it).
+   */
   readonly activeSince: number | null;
   /** When a shelf expires (epoch ms), null unless shelved. */
   readonly shelvedUntil: number | null;

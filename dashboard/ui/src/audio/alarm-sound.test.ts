@@ -48,25 +48,26 @@ const show = (...engine: EngineAlarm[]) => {
   store.alarms.value = { engine, runtime: [], pending: [] };
 };
 
-it('keeps a silenced alarm silent while it stands; sounds it again once it comes back, whatever else still stands', () => {
+it('keeps a silenced alarm silent while it stands unacknowledged; sounds it again once raised after an acknowledgement, whatever else still stands', () => {
   const standing = alarm('GD-2/lo', 'low', 1_000, 'unacknowledged_active');
   show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_active'), standing);
   expect(sound.audible.value).toBe('high');
   sound.silence();
   expect(sound.audible.value).toBe('silenced');
 
-  // Acknowledged, then raised again (a new start) while GD-2/lo still stands silenced.
+  // Acknowledged, then raised again while GD-2/lo still stands silenced: acknowledged, it left the silenced set, so it
+  // sounds even were its start the same.
   show(alarm('GD-1/hi', 'high', 2_000, 'acknowledged_active'), standing);
   expect(sound.audible.value).toBe('silenced');
   show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_active'), standing);
   expect(sound.audible.value).toBe('high');
   sound.silence();
 
-  // Returned unacknowledged, then active again: a new activation sounds.
+  // Returned unacknowledged, then active again: the engine keeps its start, one annunciation still silenced.
   show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_returned'), standing);
   expect(sound.audible.value).toBe('silenced');
-  show(alarm('GD-1/hi', 'high', 5_000, 'unacknowledged_active'), standing);
-  expect(sound.audible.value).toBe('high');
+  show(alarm('GD-1/hi', 'high', 2_000, 'unacknowledged_active'), standing);
+  expect(sound.audible.value).toBe('silenced');
 
   show();
   expect(sound.audible.value).toBe('off');

@@ -1,7 +1,8 @@
 /**
  * The audible alarm (GB 16808): a tone pattern per priority, repeated while an unacknowledged alarm stands. Silence
  * stops it without acknowledging; an alarm that was not yet there when silenced sounds again, and so does a silenced
- * one that comes back (acknowledged and raised again, or active again after it returned). Where the browser's
+ * one acknowledged and raised again (a new start); one active again after it returned unacknowledged keeps its start
+ * (the engine's one annunciation until acknowledged) and stays silenced. Where the browser's
  * autoplay policy keeps the AudioContext suspended, `audio` says "blocked" and the shell asks for a click.
  *
  * The state is mirrored on `<html data-audible>` ("off", a priority, "silenced", "blocked") for tests.
