@@ -79,6 +79,7 @@ import {
   LIMIT_NAMES,
   type LimitName,
   limitProblem,
+  limitRangeOf,
   limitsOf,
   type OverriddenConfig,
   THRESHOLD_ROLES,
@@ -629,7 +630,7 @@ export class Agent implements AgentApi {
     if (entries.length === 0) return refusal('nothing_changes', { target: pointId }, `nothing changes: ${pointId} has these limits already`);
     const definitions = new Map((await this.reader.pointDefinitions()).map((definition) => [definition.pointId, definition]));
     const definition = definitions.get(pointId);
-    const problem = limitProblem(pointId, after, [definition?.rangeLow ?? null, definition?.rangeHigh ?? null]);
+    const problem = limitProblem(pointId, after, limitRangeOf(definition));
     if (problem !== null) return problem;
     const applied = await this.applyLimits(pointId, after, definitions, `threshold change by ${who}`);
     if (applied !== null) return refusal('limits_not_applied', { target: pointId, failure: applied }, applied);
