@@ -39,6 +39,20 @@ describe('the audit log in zh-CN', () => {
     ]);
   });
 
+  it("says why the agent refused from the refusal's code in the language shown, the stored English sentence where the row has no code", () => {
+    const sentence = "GC-T1.detector1: hihi (200) is outside the point's range -10..110";
+    const refusal = { code: 'limit_out_of_range', params: { target: 'GC-T1.detector1', limit: 'hihi', value: 200, low: -10, high: 110 } };
+    expect(auditNotes(row('threshold_change', 'GC-T1.detector1', { asked: { hihi: 200 }, reason: sentence, refusal, result: 'refused' }))).toEqual([
+      '申请：高高限 (hihi) 200',
+      'GC-T1.detector1：hihi（200）超出测点量程 -10..110',
+    ]);
+    const notShelved = { code: 'not_in_mode', params: { target: 'T-101.level/hi', mode: 'in_service', expected: 'shelved' } };
+    expect(auditNotes(row('alarm_command', 'T-101.level/hi', { command: 'unshelve', reason: 'T-101.level/hi is not shelved', refusal: notShelved, result: 'refused' }))).toEqual([
+      'T-101.level/hi 当前为「投用」，不是「搁置」',
+    ]);
+    expect(auditNotes(row('reset_action', 'close-gas', { reason: 'close-gas is not latched', result: 'refused' }))).toEqual(['close-gas is not latched']);
+  });
+
   it("says a shut-off's trigger and a discrepancy's cause in words, not the stored list or code", () => {
     expect(auditNotes(row('shutoff_command', 'T-101-inlet', { attempt: 1, command: 'T-101.inlet', result: 'written', value: false, why: ['T-101.level/hihi'] }))).toEqual([
       '触发报警：T-101.level/hihi',

@@ -3,7 +3,8 @@
  * details the agent stored (a limit's old and new value, a shut-off's trigger, a discrepancy's cause, an upkeep
  * record, a shelf's end, a token's holder), so nothing stored is left to its code or hidden.
  */
-import type { AuditRow } from '../../api/types.ts';
+import { refusalText } from '../../api/error-text.ts';
+import type { AuditRow, RefusalParams } from '../../api/types.ts';
 import { formatTime, formatValue } from '../../format.ts';
 import { type MessageKey, t, tCode } from '../../i18n/index.ts';
 
@@ -97,9 +98,15 @@ function upkeepLines(details: Details | null): string[] {
   return lines(line, detailText(record, 'notes'));
 }
 
-/** What the person gave as the reason: a command's reason or comment, a refusal's reason, a handling record's result. */
+/**
+ * What the person gave as the reason (a command's reason or comment, a handling record's result), or why the agent
+ * refused: from the refusal's code in the language shown where the row has it, else the agent's sentence.
+ */
 function reasonOf(details: Details | null): string | null {
-  return detailText(details, 'reason') ?? detailText(objectAt(details, 'handling'), 'result') ?? detailText(details, 'why');
+  const reason = detailText(details, 'reason');
+  const refusal = objectAt(details, 'refusal');
+  if (refusal !== null && typeof refusal['code'] === 'string') return refusalText({ code: refusal['code'], params: (objectAt(refusal, 'params') ?? {}) as RefusalParams }, reason ?? refusal['code']);
+  return reason ?? detailText(objectAt(details, 'handling'), 'result') ?? detailText(details, 'why');
 }
 
 /** The lines of the reason / notes column; empty when the row has nothing to say there. */
@@ -108,7 +115,7 @@ export function auditNotes(row: AuditRow): string[] {
   const timeAt = (key: string) => (typeof details?.[key] === 'number' ? formatTime(details[key]) : null);
   switch (row.action) {
     case 'threshold_change':
-      return [...limitLines(details), ...lines(detailText(details, 'reason'))];
+      return [...limitLines(details), ...lines(reasonOf(details))];
     case 'threshold_override_retired':
       return lines(t('audit.notes.limitMoved', { limit: limitName(details?.['limit']), old: limitValue(details?.['value']), new: limitValue(details?.['configValue']) }), detailText(details, 'why'));
     case 'shutoff_discrepancy': {
@@ -127,11 +134,11 @@ export function auditNotes(row: AuditRow): string[] {
     case 'latch_restore_skipped':
       return lines(trippedBy(details), t('audit.notes.noLongerConfigured'));
     case 'device_upkeep':
-      return [...upkeepLines(details), ...lines(detailText(details, 'reason'))];
+      return [...upkeepLines(details), ...lines(reasonOf(details))];
     case 'regulator_token_created': {
       const name = detailText(details, 'name');
       const expires = timeAt('expiresAt');
-      return lines(name === null ? null : t('audit.notes.tokenHolder', { name }), expires === null ? null : t('audit.notes.tokenExpires', { time: expires }), detailText(details, 'reason'));
+      return lines(name === null ? null : t('audit.notes.tokenHolder', { name }), expires === null ? null : t('audit.notes.tokenExpires', { time: expires }), reasonOf(details));
     }
     case 'alarm_command': {
       const until = timeAt('until');
