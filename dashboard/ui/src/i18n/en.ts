@@ -287,6 +287,8 @@ export const en: Catalog = {
     pollInterval: 'Poll interval',
     freshFor: 'Reading current for',
     seconds: '{{count}} s',
+    outOfService: 'Take the {{rule}} alarm out of service',
+    returnToService: 'Put the {{rule}} alarm back in service',
     alarmModes: 'Alarms not in service',
     alarmMode: '{{rule}}: {{mode}}',
     alarmShelved: '{{rule}}: {{mode}} until {{until}}',

@@ -287,6 +287,8 @@ export const zhCN = {
     pollInterval: '采集周期',
     freshFor: '数据有效时长',
     seconds: '{{count}} 秒',
+    outOfService: '停用{{rule}}报警',
+    returnToService: '恢复{{rule}}报警投用',
     alarmModes: '未投用的报警',
     alarmMode: '{{rule}}：{{mode}}',
     alarmShelved: '{{rule}}：{{mode}}至 {{until}}',

@@ -12,6 +12,7 @@ import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
 import { alarmsNotInService } from './alarm-modes.ts';
+import { AlarmService } from './AlarmService.tsx';
 import { QualityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { alarmOf, type ChartPoint, colourOf, kindWord, TrendChart } from './Chart.tsx';
@@ -168,6 +169,7 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
         <Detail label={t('trends.freshFor')} value={point.freshForMs == null ? null : t('trends.seconds', { count: point.freshForMs / 1000 })} />
         <Detail label={t('trends.disabled')} value={point.disabled ? t('trends.disabledBy', { who: point.disabled.by, why: point.disabled.reason }) : null} />
       </dl>
+      <AlarmService pointId={pointId} limits={limits} engine={alarms.value.engine} />
     </section>
   );
 }
