@@ -469,7 +469,14 @@ export class Agent implements AgentApi {
     let result: CommandResult;
     if ('refused' in access) result = notPermitted(access.refused, credentials);
     else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : refusal('unknown_target', { target: tokenId, command: 'revoke' }, `no live regulator token ${tokenId}`);
-    await this.journal.audit('regulator_token_revoked', tokenId, { ...auditOutcome(result), ...(result.ok ? {} : { reason: result.reason }), role: access.user?.role ?? null }, nameOf(credentials));
+    // Its holder's name too: the id alone does not tell a reader of the audit log whose token it was.
+    const name = this.tokens.list().find((token) => token.id === tokenId)?.name;
+    await this.journal.audit(
+      'regulator_token_revoked',
+      tokenId,
+      { ...auditOutcome(result), ...(name === undefined ? {} : { name }), ...(result.ok ? {} : { reason: result.reason }), role: access.user?.role ?? null },
+      nameOf(credentials),
+    );
     return result;
   }
 

@@ -75,6 +75,7 @@ describe('the audit log in zh-CN', () => {
       '通标准气',
     ]);
     expect(auditNotes(row('regulator_token_created', 'e748', { expiresAt: at, name: '某区应急管理局', result: 'accepted' }))).toEqual(['持有单位：某区应急管理局', '到期时间：2026-12-06 23:56:36']);
+    expect(auditNotes(row('regulator_token_revoked', 'e748', { name: '某区应急管理局', result: 'accepted' }))).toEqual(['持有单位：某区应急管理局']);
     expect(auditNotes(row('alarm_command', 'PD-03.gas1/bad_quality', { command: 'shelve', reason: '检修作业', result: 'accepted', until: at }))).toEqual(['检修作业', '搁置至 2026-12-06 23:56:36']);
   });
 });

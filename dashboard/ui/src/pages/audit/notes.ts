@@ -135,6 +135,7 @@ export function auditNotes(row: AuditRow): string[] {
       return lines(trippedBy(details), t('audit.notes.noLongerConfigured'));
     case 'device_upkeep':
       return [...upkeepLines(details), ...lines(reasonOf(details))];
+    case 'regulator_token_revoked':
     case 'regulator_token_created': {
       const name = detailText(details, 'name');
       const expires = timeAt('expiresAt');
