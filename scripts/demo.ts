@@ -5,9 +5,7 @@
  * address and the demo logins, then one line per alarm event; the plant's story loops every
  * 4 minutes. Ctrl-C stops both.
  *
- * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT] [--dir DIR]
- *   --port: the dashboard's port; default 8080, or the next free one (0: any free port)
- *   --dir: where the demo writes its config and DuckDB file (both made afresh at start); default .tmp/demo/
+ * node --import tsx scripts/demo.ts [--duration SECONDS] [--port PORT] [--dir DIR] [--help]: USAGE below.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,11 +30,28 @@ const PORT_ATTEMPTS = 20;
 /** The demo config's users (agent/examples/demo-plant.yaml): each one's password is demo-<name>. */
 const DEMO_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
 
-const { values: args } = parseArgs({ options: { duration: { type: 'string' }, port: { type: 'string' }, dir: { type: 'string' } } });
+const USAGE = `usage: bash scripts/demo.sh [--duration SECONDS] [--port PORT] [--dir DIR]
+  --duration  stop by itself after SECONDS (default: run until Ctrl-C)
+  --port      the dashboard's port (default 8080, or the next free one; 0: any free port)
+  --dir       where the demo writes its config and DuckDB file, made afresh at start (default .tmp/demo/)`;
 
 function fail(message: string): never {
   console.error(`demo: ${message}`);
   process.exit(2);
+}
+
+function parsedArgs() {
+  try {
+    return parseArgs({ options: { duration: { type: 'string' }, port: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+const args = parsedArgs();
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
 const durationS = args.duration === undefined ? undefined : Number(args.duration);

@@ -3,7 +3,7 @@
  * The story's first event happens (the tank overfill closes T-101's inlet, confirmed by its limit switches), the
  * dashboard answers at the printed address with the site plan, the printed demo logins sign in, and the demo stops cleanly.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,19 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const STORY_TIMEOUT_MS = 90_000;
 
 describe('demo', () => {
+  it('says its options on --help (exit 0) and names an unknown option with them, exit 2, without a stack trace', () => {
+    const demo = (option: string) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', option], { cwd: repoRoot, encoding: 'utf8' });
+    const help = demo('--help');
+    expect(help.status).toBe(0);
+    for (const option of ['--duration', '--port', '--dir']) expect(help.stdout).toContain(option);
+    const unknown = demo('--bogus');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^demo: Unknown option '--bogus'/);
+    expect(unknown.stderr).toContain('--duration');
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    // Two starts of tsx with the simulators' imports: ~10 s each on a loaded 2-core machine.
+  }, 90_000);
+
   it('plays the tank overfill on the demo plant, serves the dashboard and its site plan with the printed logins, and stops cleanly', async () => {
     // --duration bounds the run should the test fail before stopping it; --port 0 and --dir keep clear of a demo already running.
     const dir = mkdtempSync(join(tmpdir(), 'hazmon-demo-'));

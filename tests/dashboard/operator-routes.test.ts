@@ -217,7 +217,12 @@ describe('alarm commands', () => {
     // The refusal's code and params, for a UI to say it in its own language.
     expect(refused.body).toMatchObject({ error: { refusal: { code: 'not_in_mode', params: { target: ALARMS.hi, mode: 'in_service', expected: 'shelved' } } } });
     expect(await auditRowsAfter(web.agent, before)).toEqual([
-      expect.objectContaining({ action: 'alarm_command', who: 'root', details: expect.objectContaining({ command: 'unshelve', result: 'refused' }) }),
+      expect.objectContaining({
+        action: 'alarm_command',
+        who: 'root',
+        // The refusal's code and params too, so the audit log page says it in its reader's language.
+        details: expect.objectContaining({ command: 'unshelve', result: 'refused', refusal: { code: 'not_in_mode', params: { target: ALARMS.hi, mode: 'in_service', expected: 'shelved' } } }),
+      }),
     ]);
     const unknown = await sessions.admin.request('POST', '/api/v1/alarms/GD-9.nothing%2Fhi/ack', { body: {} });
     expect(unknown).toMatchObject({

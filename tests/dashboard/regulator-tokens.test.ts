@@ -137,9 +137,10 @@ describe('regulator tokens', () => {
     expect((await sessions.admin.request('DELETE', `/api/v1/tokens/${revoked.token.id}`)).status).toBe(409);
     expect((await sessions.admin.request('DELETE', '/api/v1/tokens/no-such-token')).status).toBe(404);
     const rows = await auditRowsAfter(web.agent, before);
-    expect(rows.map((row) => [row.action, row.who, row.target, row.details?.['result']])).toEqual([
-      ['regulator_token_revoked', 'root', revoked.token.id, 'accepted'],
-      ['regulator_token_revoked', 'root', revoked.token.id, 'refused'],
+    // With the holder's name: the audit log's reader sees whose token it was, not only its id.
+    expect(rows.map((row) => [row.action, row.who, row.target, row.details?.['result'], row.details?.['name']])).toEqual([
+      ['regulator_token_revoked', 'root', revoked.token.id, 'accepted', revoked.token.name],
+      ['regulator_token_revoked', 'root', revoked.token.id, 'refused', revoked.token.name],
     ]);
     const listed = (await sessions.admin.request<{ tokens: Token[] }>('GET', '/api/v1/tokens')).body.tokens.find((token) => token.id === revoked.token.id);
     expect(listed).toMatchObject({ revokedAt: expect.any(Number), revokedBy: 'root' });

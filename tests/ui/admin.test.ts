@@ -44,10 +44,10 @@ async function screenshotsInBothLanguages(page: Page, name: string, ready: () =>
   await page.locator('[data-testid="language"]').selectOption('zh-CN');
 }
 
-async function pointsApi(page: Page, base: string): Promise<{ id: string; thresholds: Record<string, number | null> }[]> {
+async function pointsApi(page: Page, base: string): Promise<{ id: string; unit: string | null; thresholds: Record<string, number | null> }[]> {
   const answer = await page.context().request.get(`${base}/api/v1/points`);
   expect(answer.status()).toBe(200);
-  return ((await answer.json()) as { points: { id: string; thresholds: Record<string, number | null> }[] }).points;
+  return ((await answer.json()) as { points: { id: string; unit: string | null; thresholds: Record<string, number | null> }[] }).points;
 }
 
 describe('the admin, alarm-limit and upkeep pages', () => {
@@ -137,12 +137,17 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     await expect.poll(() => page.locator('[data-testid="threshold-applied"]').count(), POLL).toBe(1);
     await expect.poll(() => hi.locator('[data-testid="in-force"]').textContent(), POLL).toBe('22');
     expect(await hi.locator('[data-testid="config-value"]').textContent()).toBe('20');
-    expect((await pointsApi(page, web.base)).find((point) => point.id === POINT)?.thresholds).toEqual({ lolo: null, lo: 10, hi: 22, hihi: 40 });
+    const point = (await pointsApi(page, web.base)).find((candidate) => candidate.id === POINT);
+    expect(point?.thresholds).toEqual({ lolo: null, lo: 10, hi: 22, hihi: 40 });
+    // Every value of a limit with its unit: the file's, the override's and the history's old and new.
+    expect(point?.unit).toBeTruthy();
+    expect(await hi.locator('td:has([data-testid="config-value"])').textContent()).toBe(`20 ${point?.unit}`);
     const history = page.locator('[data-testid="history-row"]');
     await expect.poll(() => history.count(), POLL).toBe(1);
     const entry = (await history.first().textContent()) ?? '';
-    for (const part of [POINT, '高限', '20', '22', USERS.supervisor.name, '工作浓度上调，试运行']) expect(entry).toContain(part);
-    expect(await page.locator('[data-testid="overrides"]').textContent()).toContain('工作浓度上调，试运行');
+    for (const part of [POINT, '高限', `20 ${point?.unit}`, `22 ${point?.unit}`, USERS.supervisor.name, '工作浓度上调，试运行']) expect(entry).toContain(part);
+    const overrides = (await page.locator('[data-testid="overrides"]').textContent()) ?? '';
+    for (const part of ['工作浓度上调，试运行', `22 ${point?.unit}`, `20 ${point?.unit}`]) expect(overrides).toContain(part);
     await screenshotsInBothLanguages(page, 'thresholds', () => expect.poll(() => page.locator('h1').textContent(), POLL).toBe('Alarm limits'));
     await page.context().close();
   });

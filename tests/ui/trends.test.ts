@@ -73,6 +73,8 @@ describe('the trends page', () => {
     await expect.poll(() => detail.textContent(), POLL).toContain('GD-1');
     expect(await detail.textContent()).toContain('Compressor house');
     await expect.poll(() => detail.locator('[data-testid="current-value"]').textContent(), POLL).toMatch(/^\d+(\.\d{1,2})?$/);
+    // A viewer may not take an alarm out of service: no such buttons.
+    expect(await detail.locator('[data-testid="alarm-service"]').count()).toBe(0);
     await page.context().close();
   });
 
@@ -196,4 +198,28 @@ describe('the trends page', () => {
     await expect.poll(() => none.queries.at(-1)?.points, POLL).toBe(GAS);
     await none.page.context().close();
   });
+
+  it("takes a supervisor's detector alarm out of service with a reason before it alarms, says so under the trend, and puts it back", async () => {
+    expect(web.agent.alarms().engine.find((alarm) => alarm.id === ALARMS.hi)?.mode ?? 'in_service').toBe('in_service');
+    const { page } = await openTrend(`points=${GAS}&range=10m`, USERS.supervisor);
+    const detail = page.locator(`[data-testid="detail-${GAS}"]`);
+    await detail.locator('[data-testid="service-hi"]').click();
+    const takeOut = page.locator('[data-testid="dialog-outOfService"]');
+    await takeOut.locator('[data-testid="submit"]').click();
+    expect(await takeOut.locator('[data-testid="error-reason"]').count()).toBe(1);
+    await takeOut.locator('input[name="reason"]').fill('探头更换，待标定');
+    await takeOut.locator('[data-testid="submit"]').click();
+    await expect.poll(() => web.agent.alarms().engine.find((alarm) => alarm.id === ALARMS.hi)?.mode, POLL).toBe('out_of_service');
+    await expect.poll(() => detail.locator('[data-testid="alarms-not-in-service"]').textContent(), POLL).toContain('高限：停用');
+    expect(await detail.locator('[data-testid="service-hi"]').textContent()).toBe('恢复高限报警投用');
+    const audit = (await web.agent.reader.auditRows({ limit: 10_000 })).filter((row) => row.action === 'alarm_command').at(-1);
+    expect(audit).toMatchObject({ target: ALARMS.hi, who: USERS.supervisor.name, details: { command: 'remove_from_service', reason: '探头更换，待标定', result: 'accepted' } });
+    await screenshot(page, 'trends-out-of-service');
+
+    await detail.locator('[data-testid="service-hi"]').click();
+    await page.locator('[data-testid="dialog-returnToService"] [data-testid="submit"]').click();
+    await expect.poll(() => web.agent.alarms().engine.find((alarm) => alarm.id === ALARMS.hi)?.mode ?? 'in_service', POLL).toBe('in_service');
+    await expect.poll(() => detail.locator('[data-testid="service-hi"]').textContent(), POLL).toBe('停用高限报警');
+    await page.context().close();
+  }, 90_000);
 });

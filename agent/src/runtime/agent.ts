@@ -79,6 +79,7 @@ import {
   LIMIT_NAMES,
   type LimitName,
   limitProblem,
+  limitRangeOf,
   limitsOf,
   type OverriddenConfig,
   THRESHOLD_ROLES,
@@ -318,12 +319,7 @@ export class Agent implements AgentApi {
       const refused = this.storeCannotWrite() ?? this.latches.refusesReset(actionId);
       return refused === null ? this.engine.commandRevertible({ kind: 'reset', target: actionId, time: this.now(), person: access.user.name, reason }) : refusedCommand(refused);
     });
-    await this.journal.audit(
-      'reset_action',
-      actionId,
-      { result: result.ok ? 'accepted' : 'refused', reason: result.ok ? reason : result.reason, role: access.user?.role ?? null },
-      nameOf(credentials),
-    );
+    await this.journal.audit('reset_action', actionId, { ...auditOutcome(result), reason: result.ok ? reason : result.reason, role: access.user?.role ?? null }, nameOf(credentials));
     return result;
   }
 
@@ -354,7 +350,7 @@ export class Agent implements AgentApi {
       request.target,
       {
         command: request.kind,
-        result: result.ok ? 'accepted' : 'refused',
+        ...auditOutcome(result),
         reason: result.ok ? reason : result.reason,
         role: access.user?.role ?? null,
         ...(request.until === undefined ? {} : { until: request.until }),
@@ -389,12 +385,7 @@ export class Agent implements AgentApi {
       result =
         durability.outcome === 'stored' ? { ok: true } : refusal('not_stored', { failure: 'error' in durability ? durability.error : durability.outcome }, 'the handling record could not be stored');
     }
-    await this.journal.audit(
-      'alarm_handling',
-      alarmId,
-      { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? { handling } : { reason: result.reason }), role: access.user?.role ?? null },
-      nameOf(credentials),
-    );
+    await this.journal.audit('alarm_handling', alarmId, { ...auditOutcome(result), ...(result.ok ? { handling } : { reason: result.reason }), role: access.user?.role ?? null }, nameOf(credentials));
     return result;
   }
 
@@ -412,12 +403,7 @@ export class Agent implements AgentApi {
       result =
         durability.outcome === 'stored' ? { ok: true } : refusal('not_stored', { failure: 'error' in durability ? durability.error : durability.outcome }, 'the upkeep record could not be stored');
     }
-    await this.journal.audit(
-      'device_upkeep',
-      deviceId,
-      { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? { record } : { reason: result.reason }), role: access.user?.role ?? null },
-      nameOf(credentials),
-    );
+    await this.journal.audit('device_upkeep', deviceId, { ...auditOutcome(result), ...(result.ok ? { record } : { reason: result.reason }), role: access.user?.role ?? null }, nameOf(credentials));
     return result;
   }
 
@@ -483,10 +469,12 @@ export class Agent implements AgentApi {
     let result: CommandResult;
     if ('refused' in access) result = notPermitted(access.refused, credentials);
     else result = (await this.tokens.revoke(tokenId, access.user.name)) ? { ok: true } : refusal('unknown_target', { target: tokenId, command: 'revoke' }, `no live regulator token ${tokenId}`);
+    // Its holder's name too: the id alone does not tell a reader of the audit log whose token it was.
+    const name = this.tokens.list().find((token) => token.id === tokenId)?.name;
     await this.journal.audit(
       'regulator_token_revoked',
       tokenId,
-      { result: result.ok ? 'accepted' : 'refused', ...(result.ok ? {} : { reason: result.reason }), role: access.user?.role ?? null },
+      { ...auditOutcome(result), ...(name === undefined ? {} : { name }), ...(result.ok ? {} : { reason: result.reason }), role: access.user?.role ?? null },
       nameOf(credentials),
     );
     return result;
@@ -580,7 +568,7 @@ export class Agent implements AgentApi {
       'threshold_change',
       pointId,
       {
-        result: result.ok ? 'accepted' : 'refused',
+        ...auditOutcome(result),
         reason: result.ok ? reason : result.reason,
         role: access.user?.role ?? null,
         ...(result.ok ? { changes: result.changes?.map(({ limit, old, new: value }) => ({ limit, old, new: value })) } : { asked: limitsAsked(change) }),
@@ -629,7 +617,7 @@ export class Agent implements AgentApi {
     if (entries.length === 0) return refusal('nothing_changes', { target: pointId }, `nothing changes: ${pointId} has these limits already`);
     const definitions = new Map((await this.reader.pointDefinitions()).map((definition) => [definition.pointId, definition]));
     const definition = definitions.get(pointId);
-    const problem = limitProblem(pointId, after, [definition?.rangeLow ?? null, definition?.rangeHigh ?? null]);
+    const problem = limitProblem(pointId, after, limitRangeOf(definition));
     if (problem !== null) return problem;
     const applied = await this.applyLimits(pointId, after, definitions, `threshold change by ${who}`);
     if (applied !== null) return refusal('limits_not_applied', { target: pointId, failure: applied }, applied);
@@ -1105,6 +1093,14 @@ function notPermitted(refused: string, credentials: Credentials): CommandRefusal
 }
 
 /** The store's runtime alarm that stands while its commits fail (store-alarms.ts); a reopen (database_invalidated) holds writes instead. */
+/**
+ * An audited command's outcome: accepted, or refused with the refusal's code and params beside the English sentence
+ * (the `reason`), so the audit log can be read in the reader's language as the 409 can.
+ */
+function auditOutcome(result: CommandResult): { result: 'accepted' } | { result: 'refused'; refusal: Pick<CommandRefusal, 'code' | 'params'> } {
+  return result.ok ? { result: 'accepted' } : { result: 'refused', refusal: { code: result.code, params: result.params } };
+}
+
 const STORE_FLUSH_FAILED = 'store/flush_failed';
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */

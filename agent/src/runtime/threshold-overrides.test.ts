@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAgentConfig } from '../config/index.ts';
-import { applyOverrides, limitProblem, limitsOf, type ThresholdOverride, ThresholdOverrides } from './threshold-overrides.ts';
+import { applyOverrides, limitProblem, limitRangeOf, limitsOf, type ThresholdOverride, ThresholdOverrides } from './threshold-overrides.ts';
 
 const config = loadAgentConfig(fileURLToPath(new URL('../../examples/site.yaml', import.meta.url)));
 const rulesOf = (pointId: string, from = config) => from.engine.points.find((point) => point.id === pointId);
@@ -70,6 +70,24 @@ describe('limitProblem', () => {
       reason: "P: hi (11) is outside the point's range 0..10",
     });
     expect(limitProblem('P', { lolo: -1, lo: null, hi: null, hihi: null }, [0, null])).toMatchObject({ code: 'limit_out_of_range', reason: "P: lolo (-1) is outside the point's range 0..inf" });
+  });
+});
+
+describe('limitRangeOf', () => {
+  it("keeps a %LEL or %vol point's limits within 0..100, with or without a measuring range: 150 %LEL would never alarm", () => {
+    expect(limitRangeOf({ unit: '%LEL', rangeLow: null, rangeHigh: null })).toEqual([0, 100]);
+    expect(limitRangeOf({ unit: '%vol', rangeLow: -10, rangeHigh: 110 })).toEqual([0, 100]);
+    expect(limitRangeOf({ unit: '% VOL', rangeLow: 0, rangeHigh: 25 })).toEqual([0, 25]);
+    expect(limitProblem('GD-T01.concentration', { lolo: null, lo: null, hi: 150, hihi: 160 }, limitRangeOf({ unit: '%LEL', rangeLow: null, rangeHigh: null }))).toMatchObject({
+      code: 'limit_out_of_range',
+      params: { limit: 'hi', value: 150, low: 0, high: 100 },
+    });
+  });
+
+  it("leaves another unit's range as configured, open where none", () => {
+    expect(limitRangeOf({ unit: 'ppm', rangeLow: null, rangeHigh: null })).toEqual([null, null]);
+    expect(limitRangeOf({ unit: 'mm', rangeLow: 0, rangeHigh: 10_000 })).toEqual([0, 10_000]);
+    expect(limitRangeOf(undefined)).toEqual([null, null]);
   });
 });
 

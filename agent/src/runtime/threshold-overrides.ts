@@ -92,6 +92,20 @@ export function limitsOf(rules: EngineConfig['points'][number] | undefined): Rec
   return { lolo: thresholds.lowLow ?? null, lo: thresholds.low ?? null, hi: thresholds.high ?? null, hihi: thresholds.highHigh ?? null };
 }
 
+/** Units that are a percentage of a whole (of the lower explosive limit, of the volume): nothing reads below 0 or above 100. */
+const PERCENT_UNIT = /^%\s*(lel|vol|v\/v)$/i;
+
+/**
+ * The range a point's limits must lie in: its measuring range, within 0..100 for a %LEL or %vol point. A limit above
+ * full scale is never reached: accepted, it would silence the alarm (a mistyped 150 for 15 %LEL).
+ */
+export function limitRangeOf(definition: Pick<StorePointDefinition, 'unit' | 'rangeLow' | 'rangeHigh'> | undefined): readonly [number | null, number | null] {
+  const low = definition?.rangeLow ?? null;
+  const high = definition?.rangeHigh ?? null;
+  if (definition === undefined || !PERCENT_UNIT.test(definition.unit.trim())) return [low, high];
+  return [Math.max(low ?? 0, 0), Math.min(high ?? 100, 100)];
+}
+
 /** Why a set of limits does not fit a point (order, range), or null. */
 export function limitProblem(pointId: string, limits: Record<LimitName, number | null>, range: readonly [number | null, number | null]): CommandRefusal | null {
   const present = LIMIT_NAMES.filter((name) => limits[name] !== null);
@@ -156,7 +170,7 @@ export interface OverriddenConfig {
 export function applyOverrides(config: AgentConfig, overrides: readonly ThresholdOverride[]): OverriddenConfig {
   if (overrides.length === 0) return { config, inForce: [], retired: [] };
   const rules = new Map(config.engine.points.map((point) => [point.id, point]));
-  const ranges = new Map(config.storePoints.map((point) => [point.pointId, [point.rangeLow ?? null, point.rangeHigh ?? null] as const]));
+  const ranges = new Map(config.storePoints.map((point) => [point.pointId, limitRangeOf(point)]));
   const retired: { override: ThresholdOverride; why: string }[] = [];
   const byPoint = new Map<string, ThresholdOverride[]>();
   for (const override of overrides) {

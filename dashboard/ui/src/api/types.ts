@@ -81,10 +81,19 @@ export interface Point {
   readonly freshForMs?: number | null;
   /** On the site plan, in plan units from its top left; null when not placed. */
   readonly position?: { readonly x: number; readonly y: number } | null;
+  /** Its alarms out of service when the points were read (the disable record): who took each out, when, why. */
+  readonly outOfService?: readonly OutOfServiceRecord[];
 }
 
-/** GET /api/v1/points?fields=live: what changes with readings. */
-export type PointLive = Pick<Point, 'id' | 'value' | 'quality' | 'reason' | 'sourceTime' | 'receiveTime'>;
+export interface OutOfServiceRecord {
+  readonly alarmId: string;
+  readonly by: string | null;
+  readonly at: number;
+  readonly reason: string | null;
+}
+
+/** GET /api/v1/points?fields=live: what changes with readings and alarm modes. */
+export type PointLive = Pick<Point, 'id' | 'value' | 'quality' | 'reason' | 'sourceTime' | 'receiveTime' | 'outOfService'>;
 /** GET /api/v1/points?fields=fixed: what changes only with the config. */
 export type PointFixed = Omit<Point, Exclude<keyof PointLive, 'id'>>;
 

@@ -101,20 +101,28 @@ function CommandButton({ command, onOpen }: { readonly command: Command; readonl
   );
 }
 
+/**
+ * The commands the role may use on the alarm as it stands, so no button leads to a refusal the agent is bound to give:
+ * no shelf for an alarm out of service or suppressed (the agent refuses it, \`mode_forbids\`).
+ */
+export function commandsFor(row: Pick<ActiveRow, 'source' | 'mode'>, role: Role | undefined, latched: boolean): Command[] {
+  const may = (check: (role: Role) => boolean) => role !== undefined && check(role);
+  const commands: Command[] = [];
+  if (row.source === 'engine' && may(CAN.shelve) && (row.mode === 'in_service' || row.mode === 'shelved')) commands.push(row.mode === 'shelved' ? 'unshelve' : 'shelve');
+  if (row.source === 'engine' && may(CAN.outOfService)) commands.push(row.mode === 'out_of_service' ? 'returnToService' : 'outOfService');
+  if (may(CAN.acknowledge)) commands.push('handling');
+  if (latched && may(CAN.reset)) commands.push('reset');
+  return commands;
+}
+
 export function Detail({ row, onClose }: { readonly row: ActiveRow; readonly onClose: () => void }) {
   const open = useSignal<Command | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   // Keyboard users land in the panel they opened, not back at the top of the list.
   useEffect(() => heading.current?.focus(), []);
-  const role = session.value?.role;
-  const may = (check: (role: Role) => boolean) => role !== undefined && check(role);
   const latch = latchedActionOf(row.id);
   const current = open.value;
-  const commands: Command[] = [];
-  if (row.source === 'engine' && may(CAN.shelve)) commands.push(row.mode === 'shelved' ? 'unshelve' : 'shelve');
-  if (row.source === 'engine' && may(CAN.outOfService)) commands.push(row.mode === 'out_of_service' ? 'returnToService' : 'outOfService');
-  if (may(CAN.acknowledge)) commands.push('handling');
-  if (latch && may(CAN.reset)) commands.push('reset');
+  const commands = commandsFor(row, session.value?.role, latch !== null);
   const events = history.value
     .filter((event) => alarmIdOf(event) === row.id)
     .slice(-20)

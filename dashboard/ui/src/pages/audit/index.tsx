@@ -12,51 +12,16 @@ import { lastPreset, type Range, RangePicker } from '../../shell/RangePicker.tsx
 import { DAY_MS } from '../../shell/site-time.ts';
 import { Time } from '../../shell/Time.tsx';
 import './audit.css';
+import { actionName, auditNotes, detailText, KNOWN_ACTIONS } from './notes.ts';
 import { errorText } from '../../api/error-text.ts';
 
 const PAGE_SIZE = 100;
 const PRESETS = [lastPreset('24h', 'audit.last24h', DAY_MS), lastPreset('7d', 'audit.last7d', 7 * DAY_MS), lastPreset('30d', 'audit.last30d', 30 * DAY_MS)];
 
-/** Actions with a name in the catalogs; others are shown by their code. */
-const KNOWN_ACTIONS = [
-  'alarm_command',
-  'alarm_handling',
-  'reset_action',
-  'device_upkeep',
-  'threshold_change',
-  'threshold_override_retired',
-  'session_login',
-  'session_login_failed',
-  'session_login_throttled',
-  'session_logout',
-  'regulator_token_created',
-  'regulator_token_revoked',
-  'config_reload',
-  'shutoff_command',
-  'shutoff_confirmed',
-  'shutoff_discrepancy',
-] as const;
-
 const KNOWN_COMMANDS = ['ack', 'shelve', 'unshelve', 'suppress', 'unsuppress', 'remove_from_service', 'return_to_service', 'reset'];
 
-function actionName(action: string): string {
-  return (KNOWN_ACTIONS as readonly string[]).includes(action) ? t(`audit.actions.${action}` as MessageKey) : action;
-}
-
-function text(details: AuditRow['details'], key: string): string | null {
-  const value = details?.[key];
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-/** What the person gave as the reason: a command's reason or comment, a refusal's reason, a handling record's result. */
-function reasonOf(details: AuditRow['details']): string | null {
-  const handling = details?.['handling'];
-  const handled = typeof handling === 'object' && handling !== null ? text(handling as Record<string, unknown>, 'result') : null;
-  return text(details, 'reason') ?? handled ?? text(details, 'why');
-}
-
 function Result({ row }: { readonly row: AuditRow }) {
-  const result = text(row.details, 'result');
+  const result = detailText(row.details, 'result');
   if (result === null) return <span>—</span>;
   const refused = result === 'refused' || result === 'failed';
   const known = ['accepted', 'refused', 'written', 'failed'].includes(result);
@@ -177,8 +142,9 @@ export default function AuditLogPage() {
           </thead>
           <tbody>
             {rows.value.map((row) => {
-              const command = text(row.details, 'command');
-              const role = text(row.details, 'role');
+              const command = detailText(row.details, 'command');
+              const role = detailText(row.details, 'role');
+              const notes = auditNotes(row);
               return (
                 <tr key={row.seq} data-testid={`audit-${row.seq}`} data-action={row.action}>
                   <td>
@@ -197,7 +163,15 @@ export default function AuditLogPage() {
                   <td>
                     <Result row={row} />
                   </td>
-                  <td class="wrap">{reasonOf(row.details) ?? '—'}</td>
+                  <td class="wrap">
+                    {notes.length === 0
+                      ? '—'
+                      : notes.map((line) => (
+                          <div key={line} data-testid="audit-note">
+                            {line}
+                          </div>
+                        ))}
+                  </td>
                 </tr>
               );
             })}

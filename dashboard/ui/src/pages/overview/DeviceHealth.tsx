@@ -29,12 +29,22 @@ export function faultReasonOf(pointId: string): QualityReason | null {
   return null;
 }
 
+/** Which upkeep is overdue at `now`: the bump test, the calibration (past its due date), or unsaid (never recorded). */
+function overdueText(upkeep: NonNullable<Device['upkeep']>, now: number): string {
+  const bumpTest = upkeep.bumpTestDue !== null && upkeep.bumpTestDue <= now;
+  const calibration = upkeep.calibrationDue !== null && upkeep.calibrationDue <= now;
+  if (bumpTest && calibration) return t('overview.devices.bothOverdue');
+  if (bumpTest) return t('overview.devices.bumpTestOverdue');
+  if (calibration) return t('overview.devices.calibrationOverdue');
+  return t('overview.devices.overdue');
+}
+
 /** What is wrong with a device, in words; empty when nothing is. */
-function problemsOf(device: Device): string[] {
+export function problemsOf(device: Device, now = Date.now()): string[] {
   const problems: string[] = [];
   if (device.comms !== 'ok') problems.push(t(`overview.devices.comms.${device.comms}`));
   if (device.faults.length > 0) problems.push(t('overview.devices.faultCount', { count: device.faults.length }));
-  if (device.upkeep?.overdue) problems.push(t('overview.devices.overdue'));
+  if (device.upkeep?.overdue) problems.push(overdueText(device.upkeep, now));
   return problems;
 }
 

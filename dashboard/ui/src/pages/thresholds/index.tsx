@@ -59,6 +59,11 @@ function shown(value: number | null): string {
   return value === null ? t('thresholds.none') : formatValue(value);
 }
 
+/** A limit's value with its point's unit ("25 %LEL"); the dash alone where there is none. */
+function withUnit(value: number | null, unit: string | null | undefined): string {
+  return value === null || !unit ? shown(value) : `${formatValue(value)} ${unit}`;
+}
+
 function ChangeForm({ point, overrides, onApplied }: { readonly point: PointLimits; readonly overrides: readonly Override[]; readonly onApplied: () => Promise<void> }) {
   const entries = useSignal<Readonly<Record<LimitName, Entry>>>({ lolo: { kind: 'keep' }, lo: { kind: 'keep' }, hi: { kind: 'keep' }, hihi: { kind: 'keep' } });
   const reason = useSignal('');
@@ -137,7 +142,10 @@ function ChangeForm({ point, overrides, onApplied }: { readonly point: PointLimi
                     </div>
                   )}
                 </td>
-                <td data-testid="config-value">{shown(configValue(limit))}</td>
+                <td>
+                  <span data-testid="config-value">{shown(configValue(limit))}</span>
+                  {configValue(limit) !== null && point.unit !== null && ` ${point.unit}`}
+                </td>
                 <td>
                   {has ? (
                     <div class="field">
@@ -204,7 +212,7 @@ function ChangeForm({ point, overrides, onApplied }: { readonly point: PointLimi
   );
 }
 
-function Overrides({ inForce }: { readonly inForce: readonly Override[] }) {
+function Overrides({ inForce, unitOf }: { readonly inForce: readonly Override[]; readonly unitOf: (pointId: string) => string | null | undefined }) {
   if (inForce.length === 0) return <p>{t('thresholds.noOverrides')}</p>;
   return (
     <table data-testid="overrides">
@@ -225,8 +233,8 @@ function Overrides({ inForce }: { readonly inForce: readonly Override[] }) {
               <PointLink pointId={override.pointId} />
             </td>
             <td>{t(`thresholds.names.${override.limit}`)}</td>
-            <td>{formatValue(override.value)}</td>
-            <td>{formatValue(override.configValue)}</td>
+            <td>{withUnit(override.value, unitOf(override.pointId))}</td>
+            <td>{withUnit(override.configValue, unitOf(override.pointId))}</td>
             <td>
               {override.by}
               <div class="muted">
@@ -241,7 +249,7 @@ function Overrides({ inForce }: { readonly inForce: readonly Override[] }) {
   );
 }
 
-function History({ history }: { readonly history: readonly HistoryEntry[] }) {
+function History({ history, unitOf }: { readonly history: readonly HistoryEntry[]; readonly unitOf: (pointId: string) => string | null | undefined }) {
   if (history.length === 0) return <p>{t('thresholds.noHistory')}</p>;
   return (
     <table data-testid="history">
@@ -266,8 +274,8 @@ function History({ history }: { readonly history: readonly HistoryEntry[] }) {
               <PointLink pointId={entry.pointId} />
             </td>
             <td>{t(`thresholds.names.${entry.limit}`)}</td>
-            <td>{shown(entry.old)}</td>
-            <td>{shown(entry.new)}</td>
+            <td>{withUnit(entry.old, unitOf(entry.pointId))}</td>
+            <td>{withUnit(entry.new, unitOf(entry.pointId))}</td>
             <td>
               {entry.who}
               <div class="muted">{t(`thresholds.kind.${entry.kind}`)}</div>
@@ -311,6 +319,8 @@ export default function ThresholdsPage() {
     );
   }
   const selected = points.value?.find((point) => point.id === query['point']) ?? points.value?.[0];
+  const units = new Map(points.value?.map((point) => [point.id, point.unit]));
+  const unitOf = (pointId: string) => units.get(pointId);
   return (
     <section class="page thresholds-page">
       <h1>{t('nav.thresholds')}</h1>
@@ -345,11 +355,11 @@ export default function ThresholdsPage() {
           </section>
           <section aria-labelledby="overrides-title">
             <h2 id="overrides-title">{t('thresholds.overrides')}</h2>
-            <Overrides inForce={changes.value.inForce} />
+            <Overrides inForce={changes.value.inForce} unitOf={unitOf} />
           </section>
           <section aria-labelledby="history-title">
             <h2 id="history-title">{t('thresholds.history')}</h2>
-            <History history={changes.value.history} />
+            <History history={changes.value.history} unitOf={unitOf} />
           </section>
         </>
       )}

@@ -10,7 +10,9 @@ import { api } from '../../api/client.ts';
 import type { PointDetails, Trend } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
-import { points, site } from '../../live/store.ts';
+import { alarms, points, site } from '../../live/store.ts';
+import { alarmsNotInService } from './alarm-modes.ts';
+import { AlarmService } from './AlarmService.tsx';
 import { QualityMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { alarmOf, type ChartPoint, colourOf, kindWord, TrendChart } from './Chart.tsx';
@@ -116,6 +118,7 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
   if (!point) return null;
   const areaName = site.value?.areas.find((area) => area.id === point.area)?.name ?? point.area;
   const limits = point.thresholds;
+  const notInService = alarmsNotInService(pointId, alarms.value.engine, point.outOfService);
   const isStale = staleSince(point) !== null;
   return (
     <section class="point-detail" data-testid={`detail-${pointId}`}>
@@ -146,6 +149,16 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
               : null
           }
         />
+        {notInService.length > 0 && (
+          <>
+            <dt>{t('trends.alarmModes')}</dt>
+            <dd data-testid="alarms-not-in-service">
+              {notInService.map((line) => (
+                <div key={line}>{line}</div>
+              ))}
+            </dd>
+          </>
+        )}
         <Detail label={t('trends.range')} value={point.range ? `${point.range[0]} .. ${point.range[1]}` : null} />
         <Detail label={t('trends.tagNumber')} value={point.tagNumber} />
         <Detail label={t('trends.indicatorCode')} value={point.indicatorCode} />
@@ -156,6 +169,7 @@ function PointDetail({ pointId, index }: { readonly pointId: string; readonly in
         <Detail label={t('trends.freshFor')} value={point.freshForMs == null ? null : t('trends.seconds', { count: point.freshForMs / 1000 })} />
         <Detail label={t('trends.disabled')} value={point.disabled ? t('trends.disabledBy', { who: point.disabled.by, why: point.disabled.reason }) : null} />
       </dl>
+      <AlarmService pointId={pointId} limits={limits} engine={alarms.value.engine} />
     </section>
   );
 }
