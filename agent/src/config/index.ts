@@ -19,7 +19,7 @@ export type {
   UserRole,
 } from './schema.ts';
 export { PASSWORD_HASH_PATTERN, hashPassword, verifyPassword } from './password.ts';
-export { thresholdsOf } from './store-points.ts';
+export { limitRangeOf, thresholdsOf } from './store-points.ts';
 export { StorePointPages } from './store-point-pages.ts';
 export { AREA_KINDS, AREA_PRESETS } from './area-presets.ts';
 export type { AlarmHelp, AreaKind } from './area-presets.ts';

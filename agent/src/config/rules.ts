@@ -11,7 +11,7 @@ import { inBrokenDevice, isBooleanPoint, unitOf } from './catalog.ts';
 import type { IssueList, PathPart } from './issues.ts';
 import type { ConfigSections, OutputConfig, PointEntry } from './schema.ts';
 import { RESET_ROLES } from './schema.ts';
-import { resolutionOf } from './store-points.ts';
+import { limitRangeOf, resolutionOf } from './store-points.ts';
 
 type EnginePointInput = EngineConfigInput['points'][number];
 
@@ -104,18 +104,25 @@ function checkPointEntries(sections: Partial<ConfigSections>, catalog: PointCata
   return { points, checkable };
 }
 
-/** A limit written outside the point's measuring range could never trip: the point would look guarded and not be. */
+/**
+ * A limit written outside the point's measuring range (0..100 for a %LEL or %vol point, as a threshold change is held
+ * to) could never trip: the point would look guarded and not be.
+ */
 function checkLimitsWithinRange(entry: PointEntry, source: SourcePoint | undefined, path: readonly PathPart[], issues: IssueList): void {
-  const range = entry.range ?? (source?.source === 'modbus' ? source.point.range : null);
   const limits = entry.rules?.limits;
-  if (!range || !limits) return;
-  const [low, high] = range;
+  if (!limits) return;
+  const measured = entry.range ?? (source?.source === 'modbus' ? source.point.range : null);
+  const unit = entry.unit ?? (source ? unitOf(source) : '');
+  const [low, high] = limitRangeOf({ unit, rangeLow: measured?.[0] ?? null, rangeHigh: measured?.[1] ?? null });
   for (const name of ['lolo', 'lo', 'hi', 'hihi'] as const) {
     const limit = limits[name];
     const value = typeof limit === 'object' ? limit.value : limit;
-    if (value === undefined || (value >= low && value <= high)) continue;
-    const unit = entry.unit ?? (source ? unitOf(source) : '');
-    issues.add('HAZMON_CONFIG_INVALID', [...path, 'rules', 'limits', name], `${value} is outside the point's measuring range ${low}..${high}${unit ? ` ${unit}` : ''}: the alarm could never trip`);
+    if (value === undefined || ((low === null || value >= low) && (high === null || value <= high))) continue;
+    issues.add(
+      'HAZMON_CONFIG_INVALID',
+      [...path, 'rules', 'limits', name],
+      `${value} is outside the point's measuring range ${low ?? '-∞'}..${high ?? '∞'}${unit ? ` ${unit}` : ''}: the alarm could never trip`,
+    );
   }
 }
 

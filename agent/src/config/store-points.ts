@@ -52,6 +52,20 @@ function expectedSpacingOf(source: SourcePoint): number {
   return Math.max(1, Math.round(requestedKeepAliveMs(source.connection)));
 }
 
+/** Units that are a percentage of a whole (of the lower explosive limit, of the volume): nothing reads below 0 or above 100. */
+const PERCENT_UNIT = /^%\s*(lel|vol|v\/v)$/i;
+
+/**
+ * The range a point's limits must lie in: its measuring range, within 0..100 for a %LEL or %vol point. A limit above
+ * full scale is never reached: accepted, it would silence the alarm (a mistyped 150 for 15 %LEL).
+ */
+export function limitRangeOf(definition: Pick<StorePointDefinition, 'unit' | 'rangeLow' | 'rangeHigh'> | undefined): readonly [number | null, number | null] {
+  const low = definition?.rangeLow ?? null;
+  const high = definition?.rangeHigh ?? null;
+  if (definition === undefined || !PERCENT_UNIT.test(definition.unit.trim())) return [low, high];
+  return [Math.max(low ?? 0, 0), Math.min(high ?? 100, 100)];
+}
+
 /** One definition per catalog point, in catalog order. */
 export function storePointDefinitions(catalog: PointCatalog, entries: readonly PointEntry[], engine: EngineConfig, site: SiteConfig): StorePointDefinition[] {
   const entryById = new Map(entries.map((entry) => [entry.id, entry]));

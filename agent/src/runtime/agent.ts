@@ -26,6 +26,7 @@ import { messageOf } from '@hazmon/errors';
 import type { OpcuaConnection, OpcuaConnectionConfig, PollOutcome, Reading, ReadingRows } from '@hazmon/protocols';
 import { createOpcuaConnection } from '@hazmon/protocols';
 import type { AgentConfig } from '../config/index.ts';
+import { limitRangeOf } from '../config/index.ts';
 import { type AlarmView, type CommandRefusal, type CommandResult, type EngineEvent, type Priority, type RevertibleCommand, refusal } from '../engine/index.ts';
 import { AlarmEngine, refusedCommand } from '../engine/index.ts';
 import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
@@ -79,7 +80,6 @@ import {
   LIMIT_NAMES,
   type LimitName,
   limitProblem,
-  limitRangeOf,
   limitsOf,
   type OverriddenConfig,
   THRESHOLD_ROLES,

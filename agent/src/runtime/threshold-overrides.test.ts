@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAgentConfig } from '../config/index.ts';
-import { applyOverrides, limitProblem, limitRangeOf, limitsOf, type ThresholdOverride, ThresholdOverrides } from './threshold-overrides.ts';
+import { limitRangeOf } from '../config/index.ts';
+import { applyOverrides, limitProblem, limitsOf, type ThresholdOverride, ThresholdOverrides } from './threshold-overrides.ts';
 
 const config = loadAgentConfig(fileURLToPath(new URL('../../examples/site.yaml', import.meta.url)));
 const rulesOf = (pointId: string, from = config) => from.engine.points.find((point) => point.id === pointId);

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { messageOf } from '@hazmon/errors';
 import { z } from 'zod';
 import type { AgentConfig, UserRole } from '../config/index.ts';
-import { thresholdsOf } from '../config/index.ts';
+import { limitRangeOf, thresholdsOf } from '../config/index.ts';
 import type { CommandRefusal, EngineConfig, LimitConfig } from '../engine/index.ts';
 import { parseEngineConfig, refusal } from '../engine/index.ts';
 import type { StorePointDefinition } from '../store/index.ts';
@@ -90,20 +90,6 @@ const STORE_FIELD: Readonly<Record<LimitName, 'lowLow' | 'low' | 'high' | 'highH
 export function limitsOf(rules: EngineConfig['points'][number] | undefined): Record<LimitName, number | null> {
   const thresholds = thresholdsOf(rules);
   return { lolo: thresholds.lowLow ?? null, lo: thresholds.low ?? null, hi: thresholds.high ?? null, hihi: thresholds.highHigh ?? null };
-}
-
-/** Units that are a percentage of a whole (of the lower explosive limit, of the volume): nothing reads below 0 or above 100. */
-const PERCENT_UNIT = /^%\s*(lel|vol|v\/v)$/i;
-
-/**
- * The range a point's limits must lie in: its measuring range, within 0..100 for a %LEL or %vol point. A limit above
- * full scale is never reached: accepted, it would silence the alarm (a mistyped 150 for 15 %LEL).
- */
-export function limitRangeOf(definition: Pick<StorePointDefinition, 'unit' | 'rangeLow' | 'rangeHigh'> | undefined): readonly [number | null, number | null] {
-  const low = definition?.rangeLow ?? null;
-  const high = definition?.rangeHigh ?? null;
-  if (definition === undefined || !PERCENT_UNIT.test(definition.unit.trim())) return [low, high];
-  return [Math.max(low ?? 0, 0), Math.min(high ?? 100, 100)];
 }
 
 /** Why a set of limits does not fit a point (order, range), or null. */
