@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const POINT = 'GD-T03.concentration';
 const at = Date.UTC(2026, 11, 7, 18, 0, 57);
-const alarm = (rule: string, fields: Partial<EngineAlarm>): EngineAlarm => ({
+const alarm = (rule: string, fields: Partial<Omit<EngineAlarm, 'areas'>>): EngineAlarm => ({
   id: `${POINT}/${rule}`,
   pointId: POINT,
   rule,
@@ -25,6 +25,7 @@ const alarm = (rule: string, fields: Partial<EngineAlarm>): EngineAlarm => ({
   activeSince: null,
   shelvedUntil: null,
   help: null,
+  areas: ['tank-farm'],
   ...fields,
 });
 
