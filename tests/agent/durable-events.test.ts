@@ -37,8 +37,8 @@ async function startBareAgent(onLog: (line: string) => void = () => undefined): 
   return { agent, file, storePath, logged, drill: opened };
 }
 
-function probeAlarm(name: string, why = `probe ${name}`): RuntimeAlarmInput {
-  return { alarmId: `probe/${name}`, source: null, rule: 'probe', active: true, priority: 'low', why, details: {} };
+function probeAlarm(name: string, rule = 'probe'): RuntimeAlarmInput {
+  return { alarmId: `probe/${name}`, source: null, rule, active: true, priority: 'low', why: `probe ${name}`, details: {} };
 }
 
 const alarmIdOf = (event: AgentEvent) => (event.type === 'runtime_alarm' ? event.alarmId : event.type);
@@ -49,7 +49,7 @@ describe('Agent.subscribeDurable', () => {
     const durable: [AgentEvent, EventDurability][] = [];
     let handedOnWhenRefused = -1;
     const { agent, file, logged } = await startBareAgent((line) => {
-      if (line.includes('why: "" must be')) handedOnWhenRefused = durable.length;
+      if (line.includes('ruleId: "" must be')) handedOnWhenRefused = durable.length;
     });
     agent.subscribe((event) => immediate.push(event));
     agent.subscribeDurable((event, durability) => durable.push([event, durability]));
@@ -60,7 +60,7 @@ describe('Agent.subscribeDurable', () => {
     expect(durable).toEqual([]);
     // Not an alarm event (audited instead): handed on once its audit row is committed, not ahead of the append before it.
     const reloadAudited = agent.reloadRejected(file, 'test', ['points[0]: a problem']);
-    // The store refuses an empty why at once, before the earlier commits return.
+    // The store refuses an empty rule id at once, before the earlier commits return.
     agent.raiseRuntimeAlarm(probeAlarm('refused', ''));
     agent.raiseRuntimeAlarm(probeAlarm('second'));
 
@@ -75,13 +75,13 @@ describe('Agent.subscribeDurable', () => {
     expect(durable.map(([, durability]) => durability)).toEqual([
       { outcome: 'stored', seq: seqOf('probe/first'), row: expect.objectContaining({ seq: seqOf('probe/first'), details: expect.objectContaining({ alarmId: 'probe/first' }) }) },
       { outcome: 'audited', auditSeq: (await agent.reader.auditRows({})).find((row) => row.action === 'config_reload_refused')?.seq },
-      { outcome: 'append_failed', error: expect.stringMatching(/appendAlarmEvent: why: "" must be a non-empty string/) },
+      { outcome: 'append_failed', error: expect.stringMatching(/appendAlarmEvent: ruleId: "" must be a non-empty string/) },
       { outcome: 'stored', seq: seqOf('probe/second'), row: expect.objectContaining({ seq: seqOf('probe/second'), details: expect.objectContaining({ alarmId: 'probe/second' }) }) },
     ]);
     // The refused row went the existing failure path: counted and logged.
     expect(agent.stats().persistFailures).toBe(1);
     expect(agent.stats().eventsPersisted).toBe(2);
-    expect(logged.filter((line) => line.startsWith('hazmon: could not store alarm event raised probe'))).toHaveLength(1);
+    expect(logged.filter((line) => line.startsWith('hazmon: could not store alarm event raised'))).toHaveLength(1);
   }, 60_000);
 
   it('stop() resolves only after every queued event was handed on; each one handed on as stored is in the file', async () => {
