@@ -96,6 +96,26 @@ describe('warningGrades', () => {
     expect(ventilated.site).toBe('normal');
   });
 
+  it("gives a device's comms loss its priority's colour in its points' areas, an agent alarm the site's only", () => {
+    const runtime = (id: string, source: string, rule: string, priority: RuntimeAlarmView['priority'], state: RuntimeAlarmView['state'] = 'unacknowledged_active'): RuntimeAlarmView => ({
+      id,
+      source,
+      rule,
+      priority,
+      state,
+      conditionActive: state.endsWith('active'),
+      occurrences: 1,
+      since: 0,
+      why: rule,
+    });
+    const silent = warningGrades(config, { engine: [], runtime: [runtime('GD-2/comms_loss', 'GD-2', 'comms_loss', 'high')], pending: [] }, notLatched);
+    expect([silent.areas.get('kitchen'), silent.areas.get('tank-farm'), silent.site]).toEqual(['orange', 'normal', 'orange']);
+    const store = warningGrades(config, { engine: [], runtime: [runtime('store/flush_failed', 'store', 'flush_failed', 'high')], pending: [] }, notLatched);
+    expect([store.areas.get('kitchen'), store.areas.get('tank-farm'), store.site]).toEqual(['normal', 'normal', 'orange']);
+    const back = warningGrades(config, { engine: [], runtime: [runtime('GD-2/comms_loss', 'GD-2', 'comms_loss', 'high', 'unacknowledged_returned')], pending: [] }, notLatched);
+    expect(back.site).toBe('normal');
+  });
+
   it("gives a vote's colour to its group's area, and a shut-off discrepancy's red to the area of what trips the valve", () => {
     const vote: AlarmView = { ...alarm('farm-vote', 'high'), id: 'vote/farm-vote', rule: 'vote' };
     expect(warningGrades(config, list(vote), notLatched).areas.get('tank-farm')).toBe('orange');

@@ -26,8 +26,9 @@ export interface WarningGrades {
 }
 
 /**
- * An active in-service alarm (unacknowledged or acknowledged; not shelved, suppressed or out of service) gives its
- * priority's colour to its areas (alarm-areas.ts: a vote's, a device's too); a latched or discrepant shut-off counts
+ * An active in-service alarm (unacknowledged or acknowledged; not shelved, suppressed or out of service), the engine's
+ * or the agent's own (a device's comms loss), gives its priority's colour to its areas (alarm-areas.ts: a vote's, a
+ * device's too; none for the agent's own: the site only); a latched or discrepant shut-off counts
  * as emergency in the areas of its triggers and of its output, and for the site. A shut-off is a closed valve or cut
  * power; a fan or siren left latched after the gas cleared is no emergency (until someone resets it, its area would
  * stay red with nothing wrong).
@@ -42,8 +43,13 @@ export function warningGrades(config: AreaSource, alarms: AlarmList, latched: (a
   };
   for (const alarm of alarms.engine) if (alarm.mode === 'in_service' && ACTIVE_STATES.has(alarm.state)) raise(areasOf.ofAlarm(alarm.id, alarm.pointId), PRIORITY_COLOUR[alarm.priority]);
   for (const action of config.engine.actions) if (SHUT_OFF_KINDS.has(action.kind) && latched(action.id)) raise(areasOf.ofAlarm(`${action.id}/latched`, null), 'red');
-  // A discrepant shut-off (not closed, feedback broken, command ignored) is an emergency wherever the valve is.
-  for (const alarm of alarms.runtime) if (alarm.rule === 'shutoff_discrepancy' && ACTIVE_STATES.has(alarm.state)) raise(areasOf.ofAlarm(alarm.id, alarm.source), 'red');
+  // The agent's own alarms are alarms too: a device gone silent colours the areas of its points (silence is never
+  // "all clear"), one of the agent itself (its store, its clock) the site. A discrepant shut-off (not closed, feedback
+  // broken, command ignored) is an emergency wherever the valve is.
+  for (const alarm of alarms.runtime) {
+    if (!ACTIVE_STATES.has(alarm.state)) continue;
+    raise(areasOf.ofAlarm(alarm.id, alarm.source), alarm.rule === 'shutoff_discrepancy' ? 'red' : PRIORITY_COLOUR[alarm.priority]);
+  }
   return { site, areas };
 }
 
