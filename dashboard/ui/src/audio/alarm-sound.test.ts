@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { stubBrowserGlobals } from '../browser-globals.test-support.ts';
 import type { EngineAlarm, Priority } from '../api/types.ts';
+import { engineAlarm } from '../live/engine-alarm.test-support.ts';
 
 type SoundModule = typeof import('./alarm-sound.ts');
 type StoreModule = typeof import('../live/store.ts');
@@ -31,19 +32,7 @@ beforeAll(async () => {
 
 afterAll(() => stopSound());
 
-const alarm = (id: string, priority: Priority, activeSince: number, state: EngineAlarm['state']): EngineAlarm => ({
-  id,
-  pointId: id.split('/')[0]!,
-  rule: id.split('/')[1]!,
-  state,
-  mode: 'in_service',
-  conditionActive: state.endsWith('active'),
-  priority,
-  activeSince,
-  shelvedUntil: null,
-  help: null,
-  areas: [],
-});
+const alarm = (id: string, priority: Priority, activeSince: number, state: EngineAlarm['state']) => engineAlarm(id, activeSince, state, priority);
 const show = (...engine: EngineAlarm[]) => {
   store.alarms.value = { engine, runtime: [], pending: [] };
 };

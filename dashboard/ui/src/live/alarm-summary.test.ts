@@ -1,7 +1,8 @@
 /** The banner's unacknowledged alarms and first out (dashboard/ui/src/live/alarm-summary.ts), without a browser. */
 import { beforeAll, expect, it } from 'vitest';
 import { stubBrowserGlobals } from '../browser-globals.test-support.ts';
-import type { AlarmList, EngineAlarm } from '../api/types.ts';
+import type { AlarmList } from '../api/types.ts';
+import { engineAlarm } from './engine-alarm.test-support.ts';
 
 type SummaryModule = typeof import('./alarm-summary.ts');
 type StoreModule = typeof import('./store.ts');
@@ -12,20 +13,6 @@ beforeAll(async () => {
   stubBrowserGlobals('en');
   summary = await import('./alarm-summary.ts');
   store = await import('./store.ts');
-});
-
-const engineAlarm = (id: string, activeSince: number | null, state: EngineAlarm['state'] = 'unacknowledged_active'): EngineAlarm => ({
-  id,
-  pointId: id.split('/')[0]!,
-  rule: id.split('/')[1]!,
-  state,
-  mode: 'in_service',
-  conditionActive: state.endsWith('active'),
-  priority: 'medium',
-  activeSince,
-  shelvedUntil: null,
-  help: null,
-  areas: [],
 });
 
 it('names the earliest start first out, an alarm whose start is unknown after every known one', () => {
