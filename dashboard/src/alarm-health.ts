@@ -79,8 +79,8 @@ function episodes(times: readonly number[], threshold: number, windowMs: number,
       current.last = right;
     } else found.push({ start: times[left]!, end: times[right]!, first: left, last: right });
   }
-  const inLastWindow = times.length - times.findIndex((time) => time > to - windowMs);
-  const floodingAtEnd = times.length > 0 && times.at(-1)! > to - windowMs && inLastWindow >= threshold;
+  const firstInLastWindow = times.findIndex((time) => time > to - windowMs);
+  const floodingAtEnd = firstInLastWindow >= 0 && times.length - firstInLastWindow >= threshold;
   return found.map(({ start, end, first, last }) => ({ start, end, alarms: last - first + 1, ongoing: floodingAtEnd && last === times.length - 1 }));
 }
 

@@ -1092,7 +1092,6 @@ function notPermitted(refused: string, credentials: Credentials): CommandRefusal
   return refusal('not_permitted', { user: nameOf(credentials) }, refused);
 }
 
-/** The store's runtime alarm that stands while its commits fail (store-alarms.ts); a reopen (database_invalidated) holds writes instead. */
 /**
  * An audited command's outcome: accepted, or refused with the refusal's code and params beside the English sentence
  * (the `reason`), so the audit log can be read in the reader's language as the 409 can.
@@ -1101,6 +1100,7 @@ function auditOutcome(result: CommandResult): { result: 'accepted' } | { result:
   return result.ok ? { result: 'accepted' } : { result: 'refused', refusal: { code: result.code, params: result.params } };
 }
 
+/** The store's runtime alarm that stands while its commits fail (store-alarms.ts); a reopen (database_invalidated) holds writes instead. */
 const STORE_FLUSH_FAILED = 'store/flush_failed';
 
 /** Whether every row says only that the device or server did not answer (the request timed out, no connection, backoff). */

@@ -7,6 +7,7 @@ import { refusalText } from '../../api/error-text.ts';
 import type { AuditRow, RefusalParams } from '../../api/types.ts';
 import { formatTime, formatValue } from '../../format.ts';
 import { type MessageKey, t, tCode } from '../../i18n/index.ts';
+import { LIMITS, type LimitName } from '../thresholds/limits.ts';
 
 /** Actions with a name in the catalogs, in the order the filter offers them; others are shown by their code. */
 export const KNOWN_ACTIONS = [
@@ -33,7 +34,6 @@ export const KNOWN_ACTIONS = [
   'latch_restore_skipped',
 ] as const;
 
-const LIMIT_NAMES = ['lolo', 'lo', 'hi', 'hihi'] as const;
 const UPKEEP_KINDS = ['bump_test', 'calibration'];
 const UPKEEP_RESULTS = ['pass', 'fail', 'adjusted'];
 
@@ -55,7 +55,7 @@ function objectAt(details: Details | null, key: string): Details | null {
 }
 
 function limitName(limit: unknown): string {
-  return (LIMIT_NAMES as readonly unknown[]).includes(limit) ? t(`thresholds.names.${limit as (typeof LIMIT_NAMES)[number]}`) : String(limit);
+  return (LIMITS as readonly unknown[]).includes(limit) ? t(`thresholds.names.${limit as LimitName}`) : String(limit);
 }
 
 function limitValue(value: unknown): string {

@@ -8,14 +8,14 @@ import type { EngineAlarm, Limits } from '../../api/types.ts';
 import { t, tCode } from '../../i18n/index.ts';
 import { reloadAlarms } from '../../live/store.ts';
 import { type FieldSpec, FormDialog } from '../../shell/FormDialog.tsx';
+import { LIMITS } from '../thresholds/limits.ts';
 
-const LIMIT_NAMES = ['lolo', 'lo', 'hi', 'hihi'] as const;
 const REASON: FieldSpec = { name: 'reason', label: 'alarms.form.reason', kind: 'text', required: true, max: 500 };
 
 /** The point's limit alarms (`<point>/<limit>`, as the engine names them), each with its mode now. */
 function limitAlarmsOf(pointId: string, limits: Limits | undefined, engine: readonly EngineAlarm[]): { readonly alarmId: string; readonly rule: string; readonly inService: boolean }[] {
   if (limits === undefined) return [];
-  return LIMIT_NAMES.filter((limit) => limits[limit] !== null).map((limit) => {
+  return LIMITS.filter((limit) => limits[limit] !== null).map((limit) => {
     const alarmId = `${pointId}/${limit}`;
     return { alarmId, rule: limit, inService: engine.find((alarm) => alarm.id === alarmId)?.mode !== 'out_of_service' };
   });
