@@ -133,9 +133,9 @@ describe('area presets', () => {
     ]);
   });
 
-  it('votes 2oo3 over three detectors', () => {
+  it('votes 2oo3 over three detectors, two of the rest still confirming with one out of service', () => {
     const points = ['GD-1', 'GD-2', 'GD-3'].map((device) => `  - { id: ${device}.concentration, area: kitchen-1, gas: CH4 }`).join('\n');
-    expect(load({ points }).engine.votingGroups[0]).toMatchObject({ vote: '2oo3' });
+    expect(load({ points }).engine.votingGroups[0]).toMatchObject({ vote: '2oo3', onOutOfService: 'left-out' });
   });
 
   it('gives NH3 in a machine room the GB 50072 levels: 150 ppm on the ppm detector starts the fans, 25 %LEL on the high-range one cuts the power', () => {

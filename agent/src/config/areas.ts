@@ -102,7 +102,8 @@ export function areaInterlocks(sections: Partial<ConfigSections>, points: readon
       }
       if (groupIds.has(voteId)) return `the preset's voting group ${voteId} has the id of a voting group in votingGroups`;
       if (!generated.votingGroups.some((group) => group.id === voteId)) {
-        generated.votingGroups.push({ id: voteId, site: site.id, area: area.id, vote, points: voters.map((point) => point.id), trip: 'hi' });
+        // The preset's vote confirms the alarm by two detectors: with one out of service, two of the rest still confirm.
+        generated.votingGroups.push({ id: voteId, site: site.id, area: area.id, vote, points: voters.map((point) => point.id), trip: 'hi', onOutOfService: 'left-out' });
       }
       return [`vote/${voteId}`];
     };

@@ -101,6 +101,13 @@ const votingGroup = z.strictObject({
   /** Which of each member's limit alarms counts as its trip vote. */
   trip: z.enum(['hihi', 'hi', 'lo', 'lolo']).default('hi'),
   onBadQuality: z.enum(['trip', 'ignore']).default('trip'),
+  /**
+   * How a detector taken out of service changes the vote. `counts-toward-trip` (the fail-safe default, as a bypass is
+   * compensated in a safety instrumented function): its place counts as a trip vote, but never trips the group alone:
+   * k-1 of the rest (2oo3 -> 1oo2 -> 1oo1). `left-out`: k of the rest, at most all (2oo3 -> 2oo2 -> 1oo1), for a vote
+   * that exists to confirm an alarm by two detectors (GB 16808-2025 5.5.1.8) rather than to tolerate a failed one.
+   */
+  onOutOfService: z.enum(['counts-toward-trip', 'left-out']).default('counts-toward-trip'),
   priority: priority.default('emergency'),
 });
 

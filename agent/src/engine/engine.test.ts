@@ -584,10 +584,12 @@ describe('health alarms made on first use', () => {
 });
 
 describe('voting', () => {
-  const group = (onBadQuality: 'trip' | 'ignore') => ({
+  const group = (onBadQuality: 'trip' | 'ignore', onOutOfService?: 'counts-toward-trip' | 'left-out') => ({
     points: ['A', 'B', 'C'].map((id) => ({ id, limits: { hi: 20 } })),
-    votingGroups: [{ id: 'tank-farm', area: 'tank-farm', vote: '2oo3', points: ['A', 'B', 'C'], trip: 'hi', onBadQuality }],
+    votingGroups: [{ id: 'tank-farm', area: 'tank-farm', vote: '2oo3', points: ['A', 'B', 'C'], trip: 'hi', onBadQuality, onOutOfService }],
   });
+  const takeOutOfService = (engine: AlarmEngine, id: string, seconds: number) =>
+    engine.command({ kind: 'remove_from_service', target: `${id}/hi`, time: T0 + seconds * 1000, person: 'Li Wei', reason: 'bump test' });
 
   it('2oo3 trips with two detectors above hi, not with one', () => {
     const { engine, feed } = setup(group('trip'));
@@ -614,10 +616,28 @@ describe('voting', () => {
     expect(events.filter((e) => e.type === 'vote_ignored')).toMatchObject([{ pointId: 'B', ignored: true, groupId: 'tank-farm' }]);
   });
 
-  it('a detector out of service does not vote (test gas on it trips nothing); the group needs k of the rest, at most all of them', () => {
+  it('by default a detector out of service does not vote but its place counts toward the trip: 2oo3 -> 1oo2 -> 1oo1, never tripping alone', () => {
     const { engine, feed, events } = setup(group('trip'));
     for (const id of ['A', 'B', 'C']) feed(id, 0, 5);
-    const outOfService = (id: string, seconds: number) => engine.command({ kind: 'remove_from_service', target: `${id}/hi`, time: T0 + seconds * 1000, person: 'Li Wei', reason: 'bump test' });
+    expect(takeOutOfService(engine, 'A', 1)).toEqual({ ok: true });
+    // Test gas on A trips nothing by itself.
+    feed('A', 2, 50);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+    // 1oo2 over B and C: one of them is enough.
+    feed('B', 3, 30);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(true);
+    expect(events.filter((e) => e.type === 'alarm' && e.alarmId === 'vote/tank-farm').at(-1)).toMatchObject({ why: expect.stringContaining('1 out of service, voting 1oo2') });
+    feed('B', 4, 5);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(false);
+    expect(takeOutOfService(engine, 'B', 5)).toEqual({ ok: true });
+    feed('C', 6, 30);
+    expect(engine.alarm('vote/tank-farm')?.conditionActive).toBe(true);
+  });
+
+  it('with "left-out" a detector out of service does not vote (test gas on it trips nothing); the group needs k of the rest, at most all of them', () => {
+    const { engine, feed, events } = setup(group('trip', 'left-out'));
+    for (const id of ['A', 'B', 'C']) feed(id, 0, 5);
+    const outOfService = (id: string, seconds: number) => takeOutOfService(engine, id, seconds);
     expect(outOfService('A', 1)).toEqual({ ok: true });
     expect(events.filter((e) => e.type === 'vote_ignored')).toMatchObject([{ pointId: 'A', ignored: true, why: expect.stringContaining('out of service') }]);
     feed('A', 2, 50);

@@ -1203,8 +1203,9 @@ export class AlarmEngine {
 
   /**
    * A detector whose trip alarm is out of service (taken out by a person, e.g. for a bump test with test gas) does
-   * not vote, as an action ignores an out-of-service alarm; the group then needs k of the detectors left, at most all
-   * of them (2oo3 -> 2oo2, 2oo2 -> 1oo1), so taking one detector out never leaves the area without its interlock.
+   * not vote, as an action ignores an out-of-service alarm; by the group's `onOutOfService` the rest then need k-1 of
+   * them (its place counted toward the trip, never tripping alone) or k, at most all of them, so taking detectors out
+   * never leaves the area without its interlock.
    */
   private evaluateGroup(group: VotingGroup, t: number): void {
     let trips = 0;
@@ -1223,10 +1224,10 @@ export class AlarmEngine {
       voting += 1;
       if (bad ? !ignoreBad : group.tripAlarms[i]!.conditionActive) trips += 1;
     }
-    const required = Math.min(group.required, voting);
+    const outOfService = group.members.length - voting;
+    const required = group.config.onOutOfService === 'left-out' ? Math.min(group.required, voting) : Math.max(1, group.required - outOfService);
     const active = voting > 0 && trips >= required;
     if (active !== group.alarm.conditionActive) {
-      const outOfService = group.members.length - voting;
       const degraded = outOfService === 0 ? '' : `; ${outOfService} out of service, voting ${required}oo${voting}`;
       this.raise(group.alarm, active, t, trips, `${trips} of ${voting} detectors vote trip (${group.config.vote}${degraded})`);
     }

@@ -194,7 +194,7 @@ export const en: Catalog = {
       flood_end: 'Alarm flood ended',
       vote_ignored: 'Voting changed',
     },
-    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', outOfService: 'Out of service: left out of the vote (the others vote k of those left)', voting: 'Votes again' },
+    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', outOfService: 'Out of service: left out of the vote (the group votes degraded as configured, e.g. 2oo3 -> 1oo2)', voting: 'Votes again' },
     handling: { found: 'Found', done: 'Done', result: 'Result' },
     help: {
       title: 'Alarm help',

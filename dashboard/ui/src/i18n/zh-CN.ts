@@ -194,7 +194,7 @@ export const zhCN = {
       flood_end: '报警泛滥结束',
       vote_ignored: '表决变更',
     },
-    vote: { ignored: '读数故障或停更：按配置不参与表决', outOfService: '已停用：不参与表决（其余探测器按剩余数量表决）', voting: '重新参与表决' },
+    vote: { ignored: '读数故障或停更：按配置不参与表决', outOfService: '已停用：不参与表决（按配置降级表决，如 2oo3 降为 1oo2）', voting: '重新参与表决' },
     handling: { found: '现场情况', done: '处置措施', result: '处置结果' },
     help: {
       title: '报警说明',

@@ -39,7 +39,7 @@ describe('the alarm history in zh-CN', () => {
           details: { outOfService: true },
         }),
       ),
-    ).toBe('已停用：不参与表决（其余探测器按剩余数量表决）');
+    ).toBe('已停用：不参与表决（按配置降级表决，如 2oo3 降为 1oo2）');
     expect(eventText(row({ ruleId: 'alarm_flood', kind: 'flood_start', stateAfter: 'start', who: 'hazmon', why: '10 alarms in 10 minutes at demo-plant' }))).toBe('报警泛滥（10 分钟内 ≥ 10 条报警）');
     expect(eventText(row({ ruleId: 'GD-1.concentration/hi', kind: 'chattering', stateAfter: 'chattering', who: 'hazmon', why: '3 activations in 1 minute' }))).toBe('颤振报警（1 分钟内 ≥ 3 次）');
   });
