@@ -78,6 +78,13 @@ describe('the overview', () => {
       expect(await row.locator('a.value-link').getAttribute('href')).toBe(`/trends?points=${encodeURIComponent(POINT)}`);
       expect(await row.locator('[data-testid="alarm-state"]').textContent()).toContain(language === 'en' ? 'Active, unacknowledged' : '报警未确认');
       expect(await row.locator('[data-testid="stale"]').count()).toBe(0);
+      // The header names the zone every time is shown in (the site's, not the browser's UTC) and its clock runs.
+      const clock = page.locator('[data-testid="site-clock"] time');
+      expect(await page.locator('[data-testid="site-zone"]').textContent()).toBe('Asia/Shanghai UTC+08:00');
+      const shown = await clock.textContent();
+      const at = Date.parse((await clock.getAttribute('datetime'))!);
+      expect(shown).toBe(new Date(at + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' '));
+      await expect.poll(() => clock.textContent(), POLL).not.toBe(shown);
       await expect.poll(() => page.locator('[data-testid="device-GD-1"]').count(), POLL).toBe(1);
       await screenshot(page, 'overview-page');
       await page.context().close();

@@ -15,7 +15,7 @@ export const en: Catalog = {
     admin: 'Admin',
     thresholds: 'Alarm limits',
   },
-  header: { user: '{{name}} ({{role}})', language: 'Language / 语言', highContrast: 'High contrast', signOut: 'Sign out', navigation: 'Pages' },
+  header: { user: '{{name}} ({{role}})', language: 'Language / 语言', highContrast: 'High contrast', signOut: 'Sign out', navigation: 'Pages', siteTime: 'Site time and time zone' },
   role: { viewer: 'viewer', operator: 'operator', supervisor: 'supervisor', admin: 'admin' },
   login: { title: 'Sign in', name: 'User name', password: 'Password', submit: 'Sign in', failed: 'Sign-in failed: {{message}}' },
   banner: {
@@ -194,7 +194,11 @@ export const en: Catalog = {
       flood_end: 'Alarm flood ended',
       vote_ignored: 'Voting changed',
     },
-    vote: { ignored: 'Bad quality or stale: left out of the vote, as configured', outOfService: 'Out of service: left out of the vote (the group votes degraded as configured, e.g. 2oo3 -> 1oo2)', voting: 'Votes again' },
+    vote: {
+      ignored: 'Bad quality or stale: left out of the vote, as configured',
+      outOfService: 'Out of service: left out of the vote (the group votes degraded as configured, e.g. 2oo3 -> 1oo2)',
+      voting: 'Votes again',
+    },
     handling: { found: 'Found', done: 'Done', result: 'Result' },
     help: {
       title: 'Alarm help',

@@ -16,7 +16,7 @@ export const zhCN = {
     admin: '管理',
     thresholds: '报警限值',
   },
-  header: { user: '{{name}}（{{role}}）', language: 'Language / 语言', highContrast: '高对比度', signOut: '退出登录', navigation: '页面' },
+  header: { user: '{{name}}（{{role}}）', language: 'Language / 语言', highContrast: '高对比度', signOut: '退出登录', navigation: '页面', siteTime: '现场时间与时区' },
   role: { viewer: '只读', operator: '操作员', supervisor: '主管', admin: '管理员' },
   login: { title: '登录', name: '用户名', password: '密码', submit: '登录', failed: '登录失败：{{message}}' },
   banner: {

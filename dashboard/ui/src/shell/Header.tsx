@@ -5,6 +5,7 @@ import { site } from '../live/store.ts';
 import { PAGES } from '../routes.ts';
 import { highContrast, toggleContrast } from './contrast.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
+import { SiteClock } from './SiteClock.tsx';
 
 export function Header({ user }: { readonly user: Session }) {
   const { path } = useLocation();
@@ -12,6 +13,7 @@ export function Header({ user }: { readonly user: Session }) {
     <header class="header">
       <div class="header-top">
         <strong class="site-name">{site.value?.site.name ?? t('app.name')}</strong>
+        <SiteClock />
         <span class="user" data-testid="user">
           {t('header.user', { name: user.name, role: t(`role.${user.role}`) })}
         </span>

@@ -2,7 +2,7 @@
  * Wall-clock times in the site's time zone for range pickers and shift boundaries: a person types "08:00" meaning
  * 08:00 at the plant, whatever zone the browser is in. Epoch ms UTC goes to the API.
  */
-import { formatTime, siteClock } from '../format.ts';
+import { formatTime, siteClock, timeZone } from '../format.ts';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -12,6 +12,15 @@ export const DAY_MS = 24 * HOUR_MS;
 export function siteWallClock(ms: number): number {
   const clock = siteClock(ms);
   return Date.UTC(Number(clock.year), Number(clock.month) - 1, Number(clock.day), Number(clock.hour), Number(clock.minute), Number(clock.second));
+}
+
+/** The site's zone and its offset at `ms`, e.g. `Asia/Shanghai UTC+08:00`: what every time on the pages is read in. */
+export function zoneLabel(ms: number): string {
+  const offsetMinutes = Math.round((siteWallClock(ms) - (ms - (ms % 1000))) / MINUTE_MS);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const hours = String(Math.floor(Math.abs(offsetMinutes) / 60)).padStart(2, '0');
+  const minutes = String(Math.abs(offsetMinutes) % 60).padStart(2, '0');
+  return `${timeZone.value} UTC${sign}${hours}:${minutes}`;
 }
 
 /** The instant whose site wall clock is `wall` (a second pass settles a guess made across a daylight-saving change). */

@@ -10,7 +10,8 @@ import { alarms, points, site } from '../../live/store.ts';
 import { GradeMark, PriorityMark, QualityMark, RuleName, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { DeviceHealth, faultReasonOf } from './DeviceHealth.tsx';
-import { activeAlarmsOf, staleSince, trendHref, useTicking } from './point-state.ts';
+import { activeAlarmsOf, staleSince, trendHref } from './point-state.ts';
+import { useTicking } from '../../shell/clock.ts';
 import './overview.css';
 
 function PointRow({ point, pointAlarms }: { readonly point: Point; readonly pointAlarms: readonly EngineAlarm[] }) {

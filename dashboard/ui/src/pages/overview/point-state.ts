@@ -3,33 +3,13 @@
  * last reading is older than the agent says a reading stays current, `freshForMs`, or came before its device stopped
  * answering: silence is never "all clear"), its worst active alarm, and the link that opens it in a trend.
  */
-import { computed, signal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { computed } from '@preact/signals';
 import { PRIORITIES, type EngineAlarm, type Point } from '../../api/types.ts';
 import { alarms, connection, stale } from '../../live/store.ts';
+import { now } from '../../shell/clock.ts';
 
 /** When the agent gives no freshness (a point the running config does not know yet): generous, yet a silent point is still marked. */
 const DEFAULT_FRESH_MS = 15_000;
-const TICK_MS = 1000;
-
-/** The wall clock, ticking while a page that judges staleness is open. */
-const now = signal(Date.now());
-let tickers = 0;
-let timer: ReturnType<typeof setInterval> | null = null;
-
-export function useTicking(): void {
-  useEffect(() => {
-    tickers += 1;
-    timer ??= setInterval(() => (now.value = Date.now()), TICK_MS);
-    return () => {
-      tickers -= 1;
-      if (tickers === 0 && timer !== null) {
-        clearInterval(timer);
-        timer = null;
-      }
-    };
-  }, []);
-}
 
 /** Since when each Modbus device or OPC UA connection has not answered: its standing comms_loss alarm, by source. */
 const commsLostSince = computed(() => new Map(alarms.value.runtime.filter((alarm) => alarm.rule === 'comms_loss' && alarm.conditionActive).map((alarm) => [alarm.source, alarm.since])));

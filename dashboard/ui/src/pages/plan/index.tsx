@@ -9,7 +9,8 @@ import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
 import { GradeMark } from '../../shell/marks.tsx';
-import { activeAlarmsOf, staleSince, trendHref, useTicking } from '../overview/point-state.ts';
+import { activeAlarmsOf, staleSince, trendHref } from '../overview/point-state.ts';
+import { useTicking } from '../../shell/clock.ts';
 import { layoutLabels, type PlacedLabel, textWidth } from './label-layout.ts';
 import './plan.css';
 
