@@ -279,4 +279,26 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     expect(await page.locator('[data-testid="token-form"]').count()).toBe(0);
     await page.context().close();
   });
+
+  it('marks a calibration due within a week, in days, before it is overdue', async () => {
+    const page = await newPage(browser);
+    await signIn(page, web.base, USERS.operator);
+    await page.locator('nav a[href="/upkeep"]').click();
+    const detector = page.locator('[data-testid="detector-GD-1"]');
+    await expect.poll(() => detector.locator('[data-testid="upkeep-status"]').textContent(), POLL).toBe('逾期');
+    const form = page.locator('[data-testid="upkeep-form"]');
+    const at = await form.locator('input[name="at"]').inputValue();
+    // The form's time is the site's wall clock now; a due date 3 days less an hour later, typed the same way.
+    const due = new Date(Date.parse(`${at.replace(' ', 'T')}:00Z`) + 3 * DAY_MS - 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    await form.locator('select[name="kind"]').selectOption('calibration');
+    await form.locator('select[name="result"]').selectOption('pass');
+    await form.locator('input[name="nextDue"]').fill(due);
+    await form.locator('[data-testid="record-upkeep"]').click();
+    await expect.poll(() => detector.locator('[data-testid="upkeep-status"]').textContent(), POLL).toBe('一周内到期');
+    expect(await detector.locator('[data-testid="calibration-due-in"]').textContent()).toBe(' (3 天后到期)');
+    // The bump test entered earlier is due in 30 days: not marked.
+    expect(await detector.locator('[data-testid="bump-test-due-in"]').count()).toBe(0);
+    await screenshotsInBothLanguages(page, 'upkeep-due-soon', () => expect.poll(() => detector.locator('[data-testid="upkeep-status"]').textContent(), POLL).toBe('Due within a week'));
+    await page.context().close();
+  });
 });

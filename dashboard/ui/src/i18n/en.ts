@@ -583,6 +583,8 @@ export const en: Catalog = {
     status: 'Status',
     overdue: 'OVERDUE',
     onTime: 'On time',
+    dueSoon: 'Due within a week',
+    dueInDays: 'due in {{days}} day(s)',
     noPlan: 'No plan',
     never: 'Never recorded',
     nextDue: 'Next due',

@@ -570,6 +570,8 @@ export const zhCN = {
     status: '状态',
     overdue: '逾期',
     onTime: '按期',
+    dueSoon: '一周内到期',
+    dueInDays: '{{days}} 天后到期',
     noPlan: '无计划',
     never: '从未记录',
     nextDue: '下次到期',

@@ -1,6 +1,6 @@
 /**
  * Detector upkeep: per detector the last bump test and calibration, when each is next due and whether it is overdue
- * (overdue ones first, marked with a word), the sensor life the device reports; the form to enter a record (operator
+ * or due within a week (overdue ones first, marked with a word), the sensor life the device reports; the form to enter a record (operator
  * and up); and the records of one detector or all.
  */
 import { useSignal } from '@preact/signals';
@@ -15,8 +15,15 @@ import type { DetectorUpkeep, Due, UpkeepList, UpkeepRecord } from './types.ts';
 import { errorText } from '../../api/error-text.ts';
 
 const HOURS_PER_DAY = 24;
+const DAY_MS = HOURS_PER_DAY * 3_600_000;
+/** Due within this many days: marked, so the test can be planned into a shift before the detector is overdue. */
+const DUE_SOON_DAYS = 7;
 
 const isOverdue = (detector: DetectorUpkeep) => detector.bumpTest.overdue || detector.calibration.overdue;
+/** Whole days until a due date not yet passed, when it is within DUE_SOON_DAYS of `now` (the server's time of the list). */
+const daysUntilDue = (due: Due, now: number): number | null =>
+  due.overdue || due.nextDue === null || due.nextDue - now > DUE_SOON_DAYS * DAY_MS ? null : Math.max(1, Math.ceil((due.nextDue - now) / DAY_MS));
+const isDueSoon = (detector: DetectorUpkeep, now: number) => daysUntilDue(detector.bumpTest, now) !== null || daysUntilDue(detector.calibration, now) !== null;
 const earliestDue = (detector: DetectorUpkeep) => Math.min(detector.bumpTest.nextDue ?? Number.POSITIVE_INFINITY, detector.calibration.nextDue ?? Number.POSITIVE_INFINITY);
 
 /** Overdue first, then the soonest due, then by name. */
@@ -24,11 +31,17 @@ function byUrgency(a: DetectorUpkeep, b: DetectorUpkeep): number {
   return Number(isOverdue(b)) - Number(isOverdue(a)) || earliestDue(a) - earliestDue(b) || a.deviceId.localeCompare(b.deviceId);
 }
 
-function StatusMark({ detector }: { readonly detector: DetectorUpkeep }) {
+function StatusMark({ detector, now }: { readonly detector: DetectorUpkeep; readonly now: number }) {
   if (isOverdue(detector))
     return (
       <span class="mark upkeep-overdue" data-testid="upkeep-status">
         {t('upkeep.overdue')}
+      </span>
+    );
+  if (isDueSoon(detector, now))
+    return (
+      <span class="mark upkeep-soon" data-testid="upkeep-status">
+        {t('upkeep.dueSoon')}
       </span>
     );
   const planned = detector.bumpTest.nextDue !== null || detector.calibration.nextDue !== null;
@@ -45,7 +58,8 @@ function NextDue({ due }: { readonly due: Due }) {
   return due.overdue ? <span>{t('upkeep.dueNow')}</span> : <span class="muted">{t('upkeep.notPlanned')}</span>;
 }
 
-function DueCell({ due, testId }: { readonly due: Due; readonly testId: string }) {
+function DueCell({ due, testId, now }: { readonly due: Due; readonly testId: string; readonly now: number }) {
+  const daysLeft = daysUntilDue(due, now);
   return (
     <td data-testid={testId}>
       <div>
@@ -57,9 +71,10 @@ function DueCell({ due, testId }: { readonly due: Due; readonly testId: string }
           <span class="muted">{t('upkeep.never')}</span>
         )}
       </div>
-      <div class={due.overdue ? 'due-overdue' : undefined}>
+      <div class={due.overdue ? 'due-overdue' : daysLeft !== null ? 'due-soon' : undefined}>
         {t('upkeep.nextDue')}: <NextDue due={due} />
         {due.overdue && <strong> ({t('upkeep.overdue')})</strong>}
+        {daysLeft !== null && <strong data-testid={`${testId}-due-in`}> ({t('upkeep.dueInDays', { days: daysLeft })})</strong>}
       </div>
     </td>
   );
@@ -129,6 +144,7 @@ export default function UpkeepPage() {
   useEffect(() => void reload(), []);
 
   const detectors = list.value ? [...list.value.detectors].sort(byUrgency) : [];
+  const now = list.value?.time ?? Date.now();
   const records = list.value?.records.filter((record) => shownDevice.value === null || record.deviceId === shownDevice.value) ?? [];
   return (
     <section class="page upkeep-page">
@@ -163,10 +179,10 @@ export default function UpkeepPage() {
                     <div class="muted">{detector.model}</div>
                   </td>
                   <td>
-                    <StatusMark detector={detector} />
+                    <StatusMark detector={detector} now={now} />
                   </td>
-                  <DueCell due={detector.bumpTest} testId="bump-test" />
-                  <DueCell due={detector.calibration} testId="calibration" />
+                  <DueCell due={detector.bumpTest} testId="bump-test" now={now} />
+                  <DueCell due={detector.calibration} testId="calibration" now={now} />
                   <td>{sensorLife(detector.sensorLifeHours)}</td>
                   <td>
                     <button
