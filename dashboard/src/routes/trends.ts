@@ -160,7 +160,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           limits: thresholds,
           freshForMs: freshness.get(pointId) ?? null,
           readings,
-          limitsOverRange: limitsOverRange(thresholds, pointHistories.get(pointId) ?? [], history, from, to),
+          asWere: limitsOverRange(thresholds, pointHistories.get(pointId) ?? [], history, from, to),
         });
       }
       const { events, truncated } = await eventsOf(api, pointIds, from, to);
@@ -170,11 +170,11 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           from,
           to,
           bucketMs,
-          series: series.map(({ readings, limitsOverRange: overRange, ...rest }) => ({
+          series: series.map(({ readings, asWere, ...rest }) => ({
             ...rest,
             buckets: downsample(readings, from, bucketMs),
             notGood: notGoodBuckets(readings, from, bucketMs),
-            ...overRange,
+            ...asWere,
           })),
           events: events.map((event) => ({ ...event, areas: [...areas.ofEvent(event.pointId, event.ruleId)] })),
           eventsTruncated: truncated,
