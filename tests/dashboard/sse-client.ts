@@ -34,7 +34,7 @@ export class SseStream {
   }
 
   /** The alarm events received, their data parsed. */
-  alarmEvents(): { id: string; row: { seq: number; kind: string; details: { alarmId: string } } }[] {
+  alarmEvents(): { id: string; row: { seq: number; kind: string; details: { alarmId: string }; areas: string[] } }[] {
     return this.events.filter((event) => event.event === 'alarm').map((event) => ({ id: event.id!, row: JSON.parse(event.data) }));
   }
 

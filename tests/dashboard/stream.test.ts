@@ -1,5 +1,6 @@
 /**
- * GET /api/v1/stream on the real server in the real agent: alarm events with their store seq as id, readings coalesced
+ * GET /api/v1/stream on the real server in the real agent: alarm events with their store seq as id and their alarm's
+ * areas (as /api/v1/alarm-events gives them), readings coalesced
  * per point, and a reconnect with Last-Event-ID that gets every missed alarm event once before the live ones.
  */
 import { MAX_STREAMS, type ReadingsData } from '@hazmon/dashboard';
@@ -48,8 +49,10 @@ describe('the live stream', () => {
     setGas(30);
     const raised = await stream.until('hi raised', (s) => s.alarmEvents().find((event) => event.row.details.alarmId === ALARMS.hi && event.row.kind === 'raised'));
     expect(raised.id).toBe(String(raised.row.seq));
-    // Sent live as the journal committed it, with the fields and values of the row the store reads back.
-    expect(raised.row).toEqual((await web.agent.reader.alarmEventsAfter(raised.row.seq - 1, 1))[0]);
+    // Sent live as the journal committed it: the fields and values of the row /api/v1/alarm-events gives, its areas too.
+    const listed = await browser.request<{ events: unknown[] }>('GET', `/api/v1/alarm-events?after=${raised.row.seq - 1}&limit=1`);
+    expect(raised.row).toEqual(listed.body.events[0]);
+    expect(raised.row).toMatchObject({ pointId: 'GD-1.concentration', areas: ['house'] });
     const stored = await storedSeqs(start);
     expect(stream.alarmEvents().map((event) => event.row.seq)).toEqual(stored.slice(0, stream.alarmEvents().length));
 
@@ -106,6 +109,10 @@ describe('the live stream', () => {
     expect(received).toEqual(await storedSeqs(Number(lastSeen)));
     expect(new Set(received).size).toBe(received.length);
     expect(second.alarmEvents().every((event) => event.id === String(event.row.seq))).toBe(true);
+    // Replayed and live rows alike carry their alarm's areas: the gas point's and its valve's are the house.
+    const pageOf = await browser.request<{ events: { seq: number; areas: string[] }[] }>('GET', `/api/v1/alarm-events?after=${lastSeen}&limit=1000`);
+    expect(second.alarmEvents().map((event) => [event.row.seq, event.row.areas])).toEqual(pageOf.body.events.map((event) => [event.seq, event.areas]));
+    expect(second.alarmEvents().some((event) => event.row.areas.includes('house'))).toBe(true);
     await second.close();
   }, 60_000);
 

@@ -36,6 +36,8 @@ type Limits = { lolo: number | null; lo: number | null; hi: number | null; hihi:
 
 let web: WebPlant;
 let document: DocumentCheck;
+/** Before the first threshold change of the file. */
+let startedAt: number;
 const sessions = {} as Record<Role, WebClient>;
 
 async function signIn(): Promise<void> {
@@ -63,6 +65,7 @@ async function lastEventSeq(): Promise<number> {
 }
 
 beforeAll(async () => {
+  startedAt = Date.now();
   web = await startWebPlant({}, undefined, withRange);
   await signIn();
   await waitFor('lo raised at gas 0', () => stateOf(ALARMS.lo) === 'unacknowledged_active');
@@ -302,4 +305,39 @@ describe('over a restart and a config file change', () => {
     const retired = (await web.agent.reader.auditRows({ afterSeq: audit })).filter((row) => row.action === 'threshold_override_retired');
     expect(retired).toEqual([expect.objectContaining({ who: 'hazmon', target: POINT, details: expect.objectContaining({ limit: 'hihi', value: 45, configValue: 40 }) })]);
   }, 90_000);
+
+  it('draws the trend with the limits as they were: those at the range start and each change in it with who and why, over the restart', async () => {
+    type Change = { time: number; limit: string; old: number | null; new: number | null; who: string; why: string; kind: string };
+    type LimitTrend = { series: { limits: Limits; limitsAtFrom: Limits; limitChanges: Change[]; limitsRecordedFrom: number | null }[] };
+    const trendOver = async (from: number, to: number) => {
+      const answer = await sessions.viewer.request<LimitTrend>('GET', `/api/v1/trends?points=${POINT}&from=${from}&to=${to}`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body.series[0]!;
+    };
+    const history = (await sessions.supervisor.request<{ history: Change[] }>('GET', '/api/v1/threshold-changes')).body.history.reverse();
+    const whole = await trendOver(startedAt - 60_000, Date.now() + 1000);
+    expect(whole.limits).toEqual({ lolo: null, lo: 10, hi: 20, hihi: 50 });
+    expect(whole.limitsAtFrom).toEqual({ lolo: null, lo: 10, hi: 20, hihi: 40 });
+    expect(whole.limitsRecordedFrom).toBeNull();
+    // Every change the record holds, in order, each with who and why: the people's (the role matrix's hi 21 and back
+    // among them) and the agent's retirement of hihi 45 when the file's 50 took over.
+    const fields = ({ time, limit, old, new: value, who, why, kind }: Change) => ({ time, limit, old, new: value, who, why, kind });
+    expect(whole.limitChanges).toEqual(history.map(fields));
+    expect(whole.limitChanges[0]).toMatchObject({ limit: 'hihi', old: 40, new: 45, who: 'sup', kind: 'changed', why: 'new detector position' });
+    expect(whole.limitChanges[1]).toMatchObject({ limit: 'hi', old: 20, new: 30, who: 'root', kind: 'changed', why: 'hi above the working level' });
+    expect(whole.limitChanges.at(-1)).toMatchObject({ limit: 'hihi', old: 45, new: 50, who: 'hazmon', kind: 'retired', why: expect.stringContaining('hihi changed from 40 to 50') });
+    // A range from the admin's change on (the shortest, a minute): hihi was 45 at its start, and a change at its start is in it.
+    const from = history[1]!.time;
+    const inner = await trendOver(from, from + 60_000);
+    expect(inner.limitsAtFrom).toEqual({ lolo: null, lo: 10, hi: 20, hihi: 45 });
+    const inRange = history.slice(1).filter((entry) => entry.time < from + 60_000);
+    expect(inner.limitChanges.map((change) => [change.limit, change.old, change.new])).toEqual(inRange.map((entry) => [entry.limit, entry.old, entry.new]));
+    expect(inner.limitChanges.slice(0, 2).map((change) => [change.limit, change.old, change.new])).toEqual([
+      ['hi', 20, 30],
+      ['hi', 30, 20],
+    ]);
+    // Last week's trend: no change in it, the limits then were the config file's.
+    const before = await trendOver(startedAt - 7 * 86_400_000, startedAt);
+    expect(before).toMatchObject({ limitsAtFrom: { hi: 20, hihi: 40 }, limitChanges: [], limitsRecordedFrom: null });
+  });
 });

@@ -1,7 +1,7 @@
-/** The trends page's pure parts: its URL contract (what other pages link to) and the chart model's gaps and shading. */
+/** The trends page's pure parts: its URL contract (what other pages link to), the chart model's gaps and shading, the limits' steps. */
 import { describe, expect, it } from 'vitest';
 import type { Trend } from '../../dashboard/ui/src/api/types.ts';
-import { buildModel, limitsText } from '../../dashboard/ui/src/pages/trends/model.ts';
+import { buildModel, limitChangeText, limitSegments, limitsText } from '../../dashboard/ui/src/pages/trends/model.ts';
 import { clampedWindow, parseView, spanOf, viewUrl } from '../../dashboard/ui/src/pages/trends/url.ts';
 
 const NO_LIMITS = { lolo: null, lo: null, hi: null, hihi: null };
@@ -20,6 +20,9 @@ function trendOf(series: { buckets: ReturnType<typeof bucket>[]; notGood?: { sta
       freshForMs: one.freshForMs === undefined ? 3000 : one.freshForMs,
       buckets: one.buckets,
       notGood: one.notGood ?? [],
+      limitsAtFrom: NO_LIMITS,
+      limitChanges: [],
+      limitsRecordedFrom: null,
     })),
     events: [],
     eventsTruncated: false,
@@ -124,5 +127,30 @@ describe('the chart model', () => {
 
   it('writes the limits a point has, low to high, for the legend', () => {
     expect(limitsText({ lolo: null, lo: 10, hi: 20, hihi: 40 })).toBe('lo:10,hi:20,hihi:40');
+  });
+});
+
+describe('the limits as steps', () => {
+  const change = (time: number, limit: 'hi' | 'hihi', old: number | null, next: number | null) => ({ time, limit, old, new: next, who: 'sup', why: 'test', kind: 'changed' as const });
+
+  it('holds each limit from the range start and steps at each change of it; a limit that came or went has segments only where it was', () => {
+    const series = { limitsAtFrom: { lolo: null, lo: 10, hi: 20, hihi: null }, limitChanges: [change(300, 'hi', 20, 30), change(500, 'hihi', null, 45), change(700, 'hi', 30, null)] };
+    const segments = limitSegments(series, 0, 1000);
+    expect(segments.lo).toEqual([{ from: 0, to: 1000, value: 10 }]);
+    expect(segments.hi).toEqual([
+      { from: 0, to: 300, value: 20 },
+      { from: 300, to: 700, value: 30 },
+    ]);
+    expect(segments.hihi).toEqual([{ from: 500, to: 1000, value: 45 }]);
+    expect(segments.lolo).toEqual([]);
+  });
+
+  it('takes a change at the range start as the value from the start', () => {
+    expect(limitSegments({ limitsAtFrom: { lolo: null, lo: null, hi: 20, hihi: null }, limitChanges: [change(0, 'hi', 20, 25)] }, 0, 100).hi).toEqual([{ from: 0, to: 100, value: 25 }]);
+  });
+
+  it('says a change in words with its label, a limit that came or went as a dash', () => {
+    expect(limitChangeText(change(1, 'hihi', 40, 45), String)).toBe('HH 40 → 45');
+    expect(limitChangeText(change(1, 'hi', null, 30), String)).toBe('H — → 30');
   });
 });

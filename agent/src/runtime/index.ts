@@ -27,7 +27,7 @@ export type { RuntimeAlarmEvent, RuntimeAlarmInput, RuntimeAlarmTransition, Runt
 export type { EventDurability } from './durable-feed.ts';
 export { rolesFor } from './access.ts';
 export { perConfigPoints, type PerConfigPoints } from './per-config-points.ts';
-export { LIMIT_NAMES, THRESHOLD_ROLES, thresholdOverrideFile } from './threshold-overrides.ts';
+export { LIMIT_NAMES, THRESHOLD_HISTORY_LIMIT, THRESHOLD_ROLES, thresholdOverrideFile } from './threshold-overrides.ts';
 export type { LimitName, ThresholdHistoryEntry, ThresholdOverride } from './threshold-overrides.ts';
 export { configHash } from './reload.ts';
 export type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';

@@ -82,7 +82,7 @@ export async function readThresholdOverrides(file: string): Promise<OverridesFil
 }
 
 /** The history keeps this many entries (the audit log keeps all of them). */
-const HISTORY_LIMIT = 1000;
+export const THRESHOLD_HISTORY_LIMIT = 1000;
 
 const STORE_FIELD: Readonly<Record<LimitName, 'lowLow' | 'low' | 'high' | 'highHigh'>> = { lolo: 'lowLow', lo: 'low', hi: 'high', hihi: 'highHigh' };
 
@@ -224,7 +224,7 @@ export class ThresholdOverrides {
    * only then (a failed write leaves the list as it was). The agent makes these calls one after another.
    */
   async replace(overrides: readonly ThresholdOverride[], entries: readonly ThresholdHistoryEntry[]): Promise<void> {
-    const next: OverridesFile = { version: 1, overrides: [...overrides], history: [...this.state.history, ...entries].slice(-HISTORY_LIMIT) };
+    const next: OverridesFile = { version: 1, overrides: [...overrides], history: [...this.state.history, ...entries].slice(-THRESHOLD_HISTORY_LIMIT) };
     await writeDurably(this.file, JSON.stringify(next));
     this.state = next;
   }

@@ -1,11 +1,11 @@
 /**
- * GET /api/v1/stream: Server-Sent Events. `alarm` events carry the stored alarm event row, their id its seq; a client
+ * GET /api/v1/stream: Server-Sent Events. `alarm` events carry the stored alarm event row with its alarm's areas, their id its seq; a client
  * that reconnects with Last-Event-ID first gets every stored event after it (read from the store page by page), then
  * the live ones, each once: live rows that arrive during the catch-up wait, and nothing at or below the last seq sent
  * goes out again. `readings` events carry the latest reading of each point that changed in the last 250 ms. A comment
  * every 15 s keeps proxies from closing the connection; the stream ends when its session does.
  */
-import type { AlarmEventRow } from '@hazmon/agent';
+import { type AlarmAreas, type AlarmEventRow, alarmAreas } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { allow, ROLES } from '../access.ts';
@@ -37,10 +37,11 @@ const KEEP_ALIVE = encoder.encode(': keep-alive\n\n');
 /** Each live row's message, encoded once for every stream it goes to (the feed hands each stream the same row object). */
 const alarmMessages = new WeakMap<AlarmEventRow, Uint8Array>();
 
-function alarmMessage(row: AlarmEventRow): Uint8Array {
+/** The row as `/api/v1/alarm-events` gives it: its fields, then the areas of its alarm under the running config. */
+function alarmMessage(row: AlarmEventRow, areas: AlarmAreas): Uint8Array {
   let message = alarmMessages.get(row);
   if (message === undefined) {
-    message = encoder.encode(sseMessage('alarm', row, row.seq));
+    message = encoder.encode(sseMessage('alarm', { ...row, areas: areas.ofEvent(row.pointId, row.ruleId) }, row.seq));
     alarmMessages.set(row, message);
   }
   return message;
@@ -108,10 +109,11 @@ class StreamClient implements LiveClient {
   }
 
   private send(rows: readonly AlarmEventRow[]): void {
+    const areas = alarmAreas(this.context.api.config);
     for (const row of rows) {
       if (row.seq <= this.cursor) continue;
       this.cursor = row.seq;
-      this.write(alarmMessage(row));
+      this.write(alarmMessage(row, areas));
     }
   }
 
@@ -129,7 +131,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, contextOf: Contex
       method: 'get',
       path: '/api/v1/stream',
       summary: 'Live alarm events (id = store seq; Last-Event-ID resumes without gaps or repeats) and coalesced readings, as Server-Sent Events',
-      description: `Roles: ${ROLES.read.join(', ')}. Events: \`hello\` (id = where the stream starts), \`alarm\` (an AlarmEvent), \`readings\` (the latest reading of each point that changed in the last 250 ms, by column: base, pointIds, values, times (ms from base), qualities (index: quality, for those not good)).`,
+      description: `Roles: ${ROLES.read.join(', ')}. Events: \`hello\` (id = where the stream starts), \`alarm\` (an AlarmEvent, with the \`areas\` of its alarm as \`/api/v1/alarm-events\` gives them), \`readings\` (the latest reading of each point that changed in the last 250 ms, by column: base, pointIds, values, times (ms from base), qualities (index: quality, for those not good)).`,
       middleware: [allow(ROLES.read, contextOf)] as const,
       security: SESSION_SECURITY,
       request: { headers: StreamHeaders },

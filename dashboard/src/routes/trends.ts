@@ -1,15 +1,17 @@
 /**
  * Trends: one or several points over 1 minute to 1 year, read from raw readings or rollups as the store's `auto`
  * resolution picks by range, folded into at most `buckets` buckets with min, max and avg (a spike survives), with each
- * point's limits in force and the alarm events of the range for those points.
+ * point's limits in force now and as they were over the range (limit-history.ts), and the alarm events of the range
+ * for those points.
  */
-import { type AgentApi, type AlarmEventRow, alarmAreas, type ReadingColumns } from '@hazmon/agent';
+import { type AgentApi, type AlarmEventRow, alarmAreas, LIMIT_NAMES, type ReadingColumns, THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { downsample, notGoodBuckets } from '../downsample.ts';
 import { ApiError } from '../errors.ts';
 import { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS } from '../query-params.ts';
+import { historyByPoint, limitsOverRange } from '../limit-history.ts';
 import { AlarmEventSchema } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
 import { pointMetadataOf } from './points.ts';
@@ -42,6 +44,21 @@ const TrendsQuery = z
 
 const source = z.enum(['raw', '1m', '1h', '1d']);
 const limit = z.number().nullable();
+const limitSet = z.object({ lolo: limit, lo: limit, hi: limit, hihi: limit });
+
+const LimitChangeSchema = z
+  .object({
+    time: z.number(),
+    limit: z.enum(LIMIT_NAMES),
+    old: limit.openapi({ description: 'In force before (null: none)' }),
+    new: limit.openapi({ description: 'In force after (null: none)' }),
+    who: z.string(),
+    why: z.string(),
+    kind: z
+      .enum(['changed', 'removed', 'retired'])
+      .openapi({ description: "changed or removed (the config file's value again) by a person; retired by the agent (who `hazmon`) when the config file's value took over" }),
+  })
+  .openapi('TrendLimitChange');
 
 export const TrendSchema = z
   .object({
@@ -64,6 +81,19 @@ export const TrendSchema = z
         notGood: z
           .array(z.object({ start: z.number(), count: z.number().int() }))
           .openapi({ description: 'Buckets holding readings that were bad or uncertain, with how many, oldest first: a bucket in neither list had no reading at all' }),
+        limitsAtFrom: limitSet.openapi({
+          description: "The limits in force at `from`: `limits` with the run-time threshold changes since `from` undone (the agent's record of them, GET /api/v1/threshold-changes)",
+        }),
+        limitChanges: z.array(LimitChangeSchema).openapi({
+          description:
+            "The run-time threshold changes with time in [from, to), oldest first: from `limitsAtFrom` each moves one limit, so the limits in force step at each. A limit moved by editing the config file and reloading or restarting is not in the record (the audit log's `config_reload` row names the points whose limits a reload moved, not the values)",
+        }),
+        limitsRecordedFrom: z
+          .number()
+          .nullable()
+          .openapi({
+            description: `Null when the record of changes reaches back to \`from\`; else the time of its oldest change (it keeps the site's last ${THRESHOLD_HISTORY_LIMIT}): \`limitsAtFrom\` is then only known to be right from that time on`,
+          }),
       }),
     ),
     events: z.array(AlarmEventSchema),
@@ -115,6 +145,8 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const from = Number(query.from);
       const to = Number(query.to);
       const buckets = Number(query.buckets ?? TREND_LIMITS.defaultBuckets);
+      const { history } = api.thresholdOverview();
+      const pointHistories = historyByPoint(history);
       const series = [];
       let bucketMs = Math.ceil((to - from) / buckets);
       for (const pointId of pointIds) {
@@ -128,6 +160,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           limits: thresholds,
           freshForMs: freshness.get(pointId) ?? null,
           readings,
+          asWere: limitsOverRange(thresholds, pointHistories.get(pointId) ?? [], history, from, to),
         });
       }
       const { events, truncated } = await eventsOf(api, pointIds, from, to);
@@ -137,7 +170,12 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           from,
           to,
           bucketMs,
-          series: series.map(({ readings, ...rest }) => ({ ...rest, buckets: downsample(readings, from, bucketMs), notGood: notGoodBuckets(readings, from, bucketMs) })),
+          series: series.map(({ readings, asWere, ...rest }) => ({
+            ...rest,
+            buckets: downsample(readings, from, bucketMs),
+            notGood: notGoodBuckets(readings, from, bucketMs),
+            ...asWere,
+          })),
           events: events.map((event) => ({ ...event, areas: [...areas.ofEvent(event.pointId, event.ruleId)] })),
           eventsTruncated: truncated,
         },

@@ -214,6 +214,17 @@ export interface AlarmEvent {
   readonly areas: readonly string[];
 }
 
+/** A run-time threshold change inside a trend's range (who, why; `retired` by the agent when the config file's value took over). */
+export interface LimitChange {
+  readonly time: number;
+  readonly limit: keyof Limits;
+  readonly old: number | null;
+  readonly new: number | null;
+  readonly who: string;
+  readonly why: string;
+  readonly kind: 'changed' | 'removed' | 'retired';
+}
+
 /** GET /api/v1/trends: per point, buckets of good readings (min / max / avg) and those holding readings not good. */
 export interface Trend {
   readonly from: number;
@@ -228,6 +239,11 @@ export interface Trend {
     readonly freshForMs: number | null;
     readonly buckets: readonly { readonly start: number; readonly min: number; readonly max: number; readonly avg: number; readonly count: number }[];
     readonly notGood: readonly { readonly start: number; readonly count: number }[];
+    /** The limits in force at `from`; from there each change moves one limit. */
+    readonly limitsAtFrom: Limits;
+    readonly limitChanges: readonly LimitChange[];
+    /** Null, or the time from which the record of changes is whole (it keeps the site's last 1000). */
+    readonly limitsRecordedFrom: number | null;
   }[];
   readonly events: readonly AlarmEvent[];
   readonly eventsTruncated: boolean;

@@ -1,16 +1,17 @@
 /**
  * The trend chart (uPlot, loaded with this page only): per point the average line inside its min..max band, so a
- * one-reading spike stays visible; the limits in force as labelled horizontal lines (HH/H/L/LL); alarm events as
+ * one-reading spike stays visible; the limits as they were, labelled lines (HH/H/L/LL) that step where a threshold was
+ * changed, with a diamond at each change (the tooltip names who, when and why); alarm events as
  * ticks along the top with a tooltip; periods without readings and with readings that were not good shaded and
  * hatched. Drag across the chart to zoom (the page re-queries), shift-drag to pan. Times in the site's zone.
  */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { AlarmEvent, Limits, Trend } from '../../api/types.ts';
+import type { AlarmEvent, LimitChange, Limits, Trend } from '../../api/types.ts';
 import { formatTime, formatValue, timeZone, utcTooltip } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
-import { type ChartModel, LIMIT_LABELS, LIMIT_NAMES, type Period } from './model.ts';
+import { type ChartModel, LIMIT_LABELS, LIMIT_NAMES, type LimitName, type LimitSegment, limitChangeText, type Period } from './model.ts';
 
 const CHART_HEIGHT = 420;
 /** Point colours, readable on the dark theme and on high contrast's white. */
@@ -27,7 +28,11 @@ export interface ChartPoint {
   readonly resolution: number | null | undefined;
   /** An on/off point (a limit switch): drawn 0..1 on an axis saying off / on. */
   readonly onOff: boolean;
+  /** The limits in force now. */
   readonly limits: Limits;
+  /** Each limit over the range, as drawn: a step at each change. */
+  readonly segments: Readonly<Record<LimitName, readonly LimitSegment[]>>;
+  readonly changes: readonly LimitChange[];
 }
 
 export interface ChartProps {
@@ -81,37 +86,80 @@ function shade(u: uPlot, periods: readonly Period[], fill: CanvasPattern | strin
   ctx.restore();
 }
 
+const limitColour = (name: LimitName) => (name === 'hihi' || name === 'lolo' ? css('--emergency') : css('--high'));
+/** The half-width of a change's mark (a diamond on the new value), px. */
+const CHANGE_MARK_PX = 6;
+
+/**
+ * Each limit as steps: level over each segment where it held its value, a dotted riser where a person (or the agent)
+ * moved it, a diamond on the new value at the change. Each segment wide enough for it carries its label plate at its
+ * left end; the first one always does (a live window's newest data is at the right).
+ */
 function drawLimits(u: uPlot, points: readonly ChartPoint[]): void {
   const { ctx, bbox } = u;
   const pxRatio = devicePixelRatio;
+  const right = bbox.left + bbox.width;
   ctx.save();
   ctx.font = `bold ${13 * pxRatio}px system-ui, sans-serif`;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   ctx.lineWidth = 2 * pxRatio;
   for (const point of points) {
+    const yOf = (value: number) => u.valToPos(value, scaleOf(point.unit), true);
     for (const name of LIMIT_NAMES) {
-      const value = point.limits[name];
-      if (value === null) continue;
-      const y = u.valToPos(value, scaleOf(point.unit), true);
-      if (y < bbox.top || y > bbox.top + bbox.height) continue;
-      const colour = name === 'hihi' || name === 'lolo' ? css('--emergency') : css('--high');
+      const colour = limitColour(name);
+      const dash = name === 'hihi' || name === 'lolo' ? [] : [8 * pxRatio, 5 * pxRatio];
+      let labelled = false;
+      for (const segment of point.segments[name]) {
+        const left = Math.max(bbox.left, u.valToPos(segment.from, 'x', true));
+        const end = Math.min(right, u.valToPos(segment.to, 'x', true));
+        const y = yOf(segment.value!);
+        if (end < left || y < bbox.top || y > bbox.top + bbox.height) continue;
+        ctx.strokeStyle = colour;
+        ctx.setLineDash(dash);
+        ctx.beginPath();
+        ctx.moveTo(left, y);
+        ctx.lineTo(end, y);
+        ctx.stroke();
+        const label = `${LIMIT_LABELS[name]} ${formatValue(segment.value, point.resolution)}${points.length > 1 ? ` ${point.pointId}` : ''}`;
+        const labelWidth = ctx.measureText(label).width + 8 * pxRatio;
+        if (labelled && end - left < labelWidth + 12 * pxRatio) continue;
+        labelled = true;
+        const labelLeft = left + 6 * pxRatio;
+        ctx.setLineDash([]);
+        ctx.fillStyle = css('--panel');
+        ctx.fillRect(labelLeft, y - 9 * pxRatio, labelWidth, 18 * pxRatio);
+        ctx.strokeRect(labelLeft, y - 9 * pxRatio, labelWidth, 18 * pxRatio);
+        ctx.fillStyle = colour;
+        ctx.fillText(label, labelLeft + 4 * pxRatio, y);
+      }
+    }
+    for (const change of point.changes) {
+      const x = u.valToPos(change.time, 'x', true);
+      if (x < bbox.left || x > right) continue;
+      const colour = limitColour(change.limit);
+      const ys = [change.old, change.new].filter((value): value is number => value !== null).map(yOf);
       ctx.strokeStyle = colour;
-      ctx.setLineDash(name === 'hihi' || name === 'lolo' ? [] : [8 * pxRatio, 5 * pxRatio]);
-      ctx.beginPath();
-      ctx.moveTo(bbox.left, y);
-      ctx.lineTo(bbox.left + bbox.width, y);
-      ctx.stroke();
-      // The label on a plate at the left end: a live window's newest data is at the right.
-      const label = `${LIMIT_LABELS[name]} ${formatValue(value, point.resolution)}${points.length > 1 ? ` ${point.pointId}` : ''}`;
-      const labelWidth = ctx.measureText(label).width + 8 * pxRatio;
-      const labelLeft = bbox.left + 6 * pxRatio;
-      ctx.setLineDash([]);
-      ctx.fillStyle = css('--panel');
-      ctx.fillRect(labelLeft, y - 9 * pxRatio, labelWidth, 18 * pxRatio);
-      ctx.strokeRect(labelLeft, y - 9 * pxRatio, labelWidth, 18 * pxRatio);
       ctx.fillStyle = colour;
-      ctx.fillText(label, labelLeft + 4 * pxRatio, y);
+      ctx.setLineDash([2 * pxRatio, 3 * pxRatio]);
+      ctx.beginPath();
+      ctx.moveTo(x, Math.min(...ys));
+      ctx.lineTo(x, Math.max(...ys));
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const y = ys.at(-1)!;
+      const half = CHANGE_MARK_PX * pxRatio;
+      ctx.beginPath();
+      ctx.moveTo(x, y - half);
+      ctx.lineTo(x + half, y);
+      ctx.lineTo(x, y + half);
+      ctx.lineTo(x - half, y);
+      ctx.closePath();
+      ctx.fill();
+      ctx.strokeStyle = css('--panel');
+      ctx.lineWidth = pxRatio;
+      ctx.stroke();
+      ctx.lineWidth = 2 * pxRatio;
     }
   }
   ctx.restore();
@@ -154,6 +202,21 @@ function eventLine(event: AlarmEvent): string {
   return `${formatTime(event.time)}  ${kindWord(event.kind)}  ${alarmOf(event)}${event.who ? `  ${t('trends.by', { who: event.who })}` : ''}`;
 }
 
+/** The limits in force at a time, in words (`L 10  H 30  HH 40`). */
+function limitsAt(point: ChartPoint, time: number): string {
+  const held = LIMIT_NAMES.flatMap((name) => {
+    const segment = point.segments[name].find((candidate) => time >= candidate.from && time < candidate.to);
+    return segment ? [`${LIMIT_LABELS[name]} ${formatValue(segment.value, point.resolution)}`] : [];
+  });
+  return held.length > 0 ? held.join('  ') : t('trends.noLimits');
+}
+
+/** A limit change in the tooltip: when, which limit from what to what, who and why. */
+function limitChangeLine(point: ChartPoint, change: LimitChange, named: boolean): string {
+  const what = limitChangeText(change, (value) => formatValue(value, point.resolution));
+  return `${formatTime(change.time)}  ${named ? `${point.pointId} ` : ''}${t('trends.limitChanged', { what, who: change.who, why: change.why })}`;
+}
+
 /**
  * The tooltip's lines at the cursor: site time and UTC, each point's value there, events under the cursor. The cursor's
  * index is the nearest bucket, which in a shaded silence is a reading from before or after it: there it says none.
@@ -172,6 +235,11 @@ function tooltipLines(u: uPlot, props: ChartProps, left: number): string[] {
     else lines.push(`${point.pointId}: ${formatValue(at, point.resolution)} ${unit}  (${formatValue(min[index] ?? null, point.resolution)} .. ${formatValue(max[index] ?? null, point.resolution)})`);
   });
   for (const event of props.trend.events) if (Math.abs(u.valToPos(event.time, 'x') - left) <= EVENT_HOVER_PX) lines.push(eventLine(event));
+  for (const point of props.points) {
+    // Where the limits moved in the range, those in force at the cursor: the ones an alarm here was judged against.
+    if (point.changes.length > 0) lines.push(`${point.pointId}: ${t('trends.limitsThen', { limits: limitsAt(point, time) })}`);
+    for (const change of point.changes) if (Math.abs(u.valToPos(change.time, 'x') - left) <= EVENT_HOVER_PX) lines.push(limitChangeLine(point, change, props.points.length > 1));
+  }
   return lines;
 }
 
@@ -223,7 +291,7 @@ function options(props: ChartProps, width: number, propsRef: { current: ChartPro
       range: (_u, dataMin, dataMax) => {
         const limits = propsRef.current.points
           .filter((point) => point.unit === unit)
-          .flatMap((point) => LIMIT_NAMES.map((name) => point.limits[name]).filter((value): value is number => value !== null));
+          .flatMap((point) => LIMIT_NAMES.flatMap((name) => point.segments[name].map((segment) => segment.value)).filter((value): value is number => value !== null));
         const values = [dataMin, dataMax, ...limits].filter((value) => Number.isFinite(value));
         const low = values.length > 0 ? Math.min(...values) : 0;
         const high = values.length > 0 ? Math.max(...values) : 1;

@@ -1,8 +1,8 @@
 /**
  * Trends and point detail: `/trends?points=<id>[,<id>...]&range=1h` (or `&from=&to=`, epoch ms). The chart asks the
  * server for as many buckets as it is wide; each zoom, pan or preset changes the URL (so a view can be shared) and
- * queries again; a range ending now is re-queried every few seconds. Below it each point's details and the alarm
- * events of the range. An empty range or a failed query says so in words: never an empty chart that looks calm.
+ * queries again; a range ending now is re-queried every few seconds. Below it the threshold changes of the range (who,
+ * why), the alarm events of the range and each point's details. An empty range or a failed query says so in words: never an empty chart that looks calm.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
@@ -18,7 +18,7 @@ import { Time } from '../../shell/Time.tsx';
 import { alarmOf, type ChartPoint, colourOf, kindWord, TrendChart } from './Chart.tsx';
 import { staleSince } from '../overview/point-state.ts';
 import { useTicking } from '../../shell/clock.ts';
-import { buildModel, LIMIT_LABELS, LIMIT_NAMES, limitsText } from './model.ts';
+import { buildModel, LIMIT_LABELS, LIMIT_NAMES, limitChangeText, limitSegments, limitsText } from './model.ts';
 import { clampedWindow, parseView, RANGES, type RangeName, spanOf, type TrendView, viewUrl } from './url.ts';
 import './trends.css';
 import { errorText } from '../../api/error-text.ts';
@@ -50,6 +50,8 @@ function Legend({ trend, chartPoints }: { readonly trend: Trend; readonly chartP
             <strong>{point.pointId}</strong> <span data-testid="legend-unit">{point.unit ?? t('trends.noUnit')}</span>
             <span class="muted"> {series ? t(`trends.source.${series.source}`) : ''}</span>
             <div class="muted">
+              {/* Where a limit moved in the range, the legend's are today's: the chart's steps are the ones then. */}
+              {point.changes.length > 0 && t('trends.limitsNow')}
               <Limits point={point} />
             </div>
           </li>
@@ -65,6 +67,11 @@ function Legend({ trend, chartPoints }: { readonly trend: Trend; readonly chartP
       <li class="trend-key muted">
         <span class="key-tick" /> {t('trends.keyEvents')}
       </li>
+      {chartPoints.some((point) => point.changes.length > 0) && (
+        <li class="trend-key muted">
+          <span class="key-diamond" /> {t('trends.keyLimitChanges')}
+        </li>
+      )}
     </ul>
   );
 }
@@ -95,6 +102,52 @@ function Events({ trend }: { readonly trend: Trend }) {
                 <td>{kindWord(event.kind)}</td>
                 <td>{alarmOf(event)}</td>
                 <td>{event.who ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** The threshold changes of the range, newest first: when, which limit from what to what, who and why. */
+function LimitChanges({ trend, chartPoints }: { readonly trend: Trend; readonly chartPoints: readonly ChartPoint[] }) {
+  const rows = chartPoints.flatMap((point) => point.changes.map((change) => ({ point, change }))).sort((a, b) => b.change.time - a.change.time);
+  const cut = trend.series.map((series) => series.limitsRecordedFrom).find((time) => time !== null);
+  if (rows.length === 0 && cut === undefined) return null;
+  return (
+    <section class="trend-events" data-testid="limit-changes">
+      <h2>{t('trends.limitChanges')}</h2>
+      {cut !== undefined && (
+        <p class="form-error" data-testid="limits-recorded-from">
+          {t('trends.limitsRecordedFrom')} <Time ms={cut} />
+        </p>
+      )}
+      {rows.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('trends.time')}</th>
+              <th scope="col">{t('trends.point')}</th>
+              <th scope="col">{t('trends.limitChange')}</th>
+              <th scope="col">{t('trends.who')}</th>
+              <th scope="col">{t('trends.why')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ point, change }) => (
+              <tr key={`${point.pointId}/${change.time}/${change.limit}`} data-testid="limit-change" data-limit={change.limit} data-kind={change.kind}>
+                <td>
+                  <Time ms={change.time} />
+                </td>
+                <td>{point.pointId}</td>
+                <td>
+                  {limitChangeText(change, (value) => formatValue(value, point.resolution))}
+                  {change.kind === 'changed' ? '' : ` (${t(`trends.limitChangeKind.${change.kind}`)})`}
+                </td>
+                <td>{change.who}</td>
+                <td>{change.why}</td>
               </tr>
             ))}
           </tbody>
@@ -318,6 +371,8 @@ export default function TrendsPage() {
     resolution: points.value.get(series.pointId)?.resolution,
     onOff: typeof points.value.get(series.pointId)?.value === 'boolean',
     limits: series.limits,
+    segments: limitSegments(series, trend?.from ?? 0, trend?.to ?? 0),
+    changes: series.limitChanges,
   }));
   const chartUnits = [...new Set(chartPoints.map((point) => point.unit))];
   const notGoodCount = trend?.series.reduce((sum, series) => sum + series.notGood.reduce((inner, bucket) => inner + bucket.count, 0), 0) ?? 0;
@@ -364,6 +419,7 @@ export default function TrendsPage() {
             {trend && model && <TrendChart model={model} trend={trend} points={chartPoints} units={chartUnits} onZoom={(from, to) => go({ ...view, window: clampedWindow(from, to) })} />}
             <p class="muted">{t('trends.dragHint')}</p>
           </div>
+          {trend && <LimitChanges trend={trend} chartPoints={chartPoints} />}
           {trend && <Events trend={trend} />}
           <div class="point-details">
             {view.pointIds.map((id, index) => (

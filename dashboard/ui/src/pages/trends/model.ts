@@ -7,7 +7,7 @@
  * Periods without any reading and periods with readings that were not good are listed apart, to be shaded: a gap is
  * never drawn as calm.
  */
-import type { Limits, Trend } from '../../api/types.ts';
+import type { LimitChange, Limits, Trend } from '../../api/types.ts';
 
 /** Where the answer gives no freshness (a point the running config does not know): generous, yet a silence still shows. */
 const DEFAULT_FRESH_MS = 15_000;
@@ -97,4 +97,38 @@ export function limitsText(limits: Limits): string {
   return LIMIT_NAMES.filter((name) => limits[name] !== null)
     .map((name) => `${name}:${limits[name]}`)
     .join(',');
+}
+
+/** One limit's value over part of the range: [from, to), null where the point had no such limit. */
+export interface LimitSegment {
+  readonly from: number;
+  readonly to: number;
+  readonly value: number | null;
+}
+
+/**
+ * Each limit's segments over the range, as the answer's record gives them: from the limits at the range's start, a
+ * step at each change. A limit never set in the range has none.
+ */
+export function limitSegments(series: Pick<Trend['series'][number], 'limitsAtFrom' | 'limitChanges'>, from: number, to: number): Record<LimitName, LimitSegment[]> {
+  const segments = {} as Record<LimitName, LimitSegment[]>;
+  for (const name of LIMIT_NAMES) {
+    const out: LimitSegment[] = [];
+    let start = from;
+    let value = series.limitsAtFrom[name];
+    for (const change of series.limitChanges) {
+      if (change.limit !== name) continue;
+      if (change.time > start) out.push({ from: start, to: change.time, value });
+      start = Math.max(start, change.time);
+      value = change.new;
+    }
+    out.push({ from: start, to, value });
+    segments[name] = out.filter((segment) => segment.value !== null);
+  }
+  return segments;
+}
+
+/** The change's words: `H 20 → 30`, a limit that came or went as a dash. */
+export function limitChangeText(change: LimitChange, format: (value: number | null) => string): string {
+  return `${LIMIT_LABELS[change.limit]} ${change.old === null ? '—' : format(change.old)} → ${change.new === null ? '—' : format(change.new)}`;
 }
