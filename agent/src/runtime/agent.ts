@@ -968,22 +968,6 @@ export class Agent implements AgentApi {
     this.engine.processRows(rows, routes.engine);
     let readings: Reading[] | undefined;
     if (this.latches.awaitingReadings) this.latches.noteReadings((readings = rows.readings()));
-    if (rows.atReceiveTime) this.notePlainRows(rows);
-    else this.noteRows(rows);
-    this.storePlainRows(rows);
-    // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
-    if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
-    if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
-    return true;
-  }
-
-  /**
-   * onRows' work per row but the engine's and the store's batch: a limit switch's reading to the outputs, each kept
-   * point's latest value, and the rows the store's batch leaves (a Reading, a point the store does not know) to the
-   * store alone.
-   */
-  private noteRows(rows: ReadingRows): void {
-    const routes = this.routes;
     for (let row = 0; row < rows.length; row += 1) {
       const route = rows.point[row]!;
       const reading = rows.objectAt(row);
@@ -993,26 +977,14 @@ export class Agent implements AgentApi {
         if (reading === undefined) this.latest.noteValue(slot, rows.receiveTime, rows.value[row]!, rows.sourceTime[row]!);
         else this.latest.noteAt(slot, reading);
       }
-      // Plain rows of stored points go to the store together (storePlainRows), straight from the batch's columns.
+      // Plain rows of stored points go to the store together below, straight from the batch's columns.
       if (reading !== undefined || (routes.store[route] ?? -1) < 0) this.storeRow(rows, row);
     }
-  }
-
-  /**
-   * noteRows for a batch of plain rows at its receive time (`ReadingRows.atReceiveTime`, a Modbus answer of plain
-   * numbers): the latest values in a loop of their own (at 200k readings a second the loop over every row here was the
-   * agent's costliest pass over the rows), and a pass for limit switches and points the store does not know only while
-   * the routes hold one.
-   */
-  private notePlainRows(rows: ReadingRows): void {
-    const routes = this.routes;
-    this.latest.noteRowsAtReceiveTime(rows, routes.latest);
-    if (!routes.anyPlainAside) return;
-    for (let row = 0; row < rows.length; row += 1) {
-      const route = rows.point[row]!;
-      if (routes.feedback[route] === 1) this.outputs.feedback(rows.readingAt(row));
-      if ((routes.store[route] ?? -1) < 0) this.storeRow(rows, row);
-    }
+    this.storePlainRows(rows);
+    // A line being replaced says nothing of its devices any more (a removed device would keep an alarm nothing clears).
+    if (modbus && !retiring()) this.sources.onRequest(modbus, this.arrivedAt);
+    if (this.readingListeners.size > 0) this.notifyReadingListeners(readings ?? rows.readings());
+    return true;
   }
 
   private notifyReadingListeners(readings: readonly Reading[]): void {

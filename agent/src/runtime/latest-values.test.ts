@@ -1,5 +1,5 @@
 /** LatestValues: a point's reason kept exactly while its latest reading has one, whichever way the readings come. */
-import { type Reading, ReadingRowBuffer } from '@hazmon/protocols';
+import type { Reading } from '@hazmon/protocols';
 import { describe, expect, it } from 'vitest';
 import { LatestValues } from './latest-values.ts';
 
@@ -60,35 +60,5 @@ describe('LatestValues last good readings', () => {
     expect(lastGood()).toEqual({ A: 1_000, B: 1_500 });
     latest.noteValue(latest.slotOf('A'), 3_000, 4, Number.NaN);
     expect(lastGood()).toEqual({ A: 3_000, B: 1_500 });
-  });
-});
-
-describe('LatestValues from a batch of plain rows', () => {
-  it("notes each kept point's value at the batch's receive time, clears its reason, skips the points not kept", () => {
-    const latest = new LatestValues(['A', 'B', 'C']);
-    latest.noteAt(latest.slotOf('B'), reading('B', { value: null, quality: 'bad', reason: TIMEOUT, sourceTime: 900 }));
-    const rows = new ReadingRowBuffer(4);
-    rows.reset(5_000);
-    const first = rows.addPlainRun(3, ['B', 'X', 'C'], ['%LEL', '%LEL', '%LEL']);
-    rows.point.set([1, 3, 2], first);
-    rows.value.set([7, 8, 9], first);
-    // Route -> slot: route 3 (X) is not kept.
-    latest.noteRowsAtReceiveTime(rows, Int32Array.from([0, 1, 2, -1]));
-    expect(latest.list()).toEqual([
-      { pointId: 'A', value: null, quality: null, reason: null, sourceTime: null, receiveTime: null },
-      { pointId: 'B', value: 7, quality: 'good', reason: null, sourceTime: null, receiveTime: 5_000 },
-      { pointId: 'C', value: 9, quality: 'good', reason: null, sourceTime: null, receiveTime: 5_000 },
-    ]);
-    const changed: string[] = [];
-    latest.changedSince(0, (pointId, value, quality, receiveTime) => changed.push(`${pointId}=${value} ${quality} ${receiveTime}`));
-    expect(changed).toEqual(['B=7 good 5000', 'C=9 good 5000']);
-  });
-
-  it('refuses a batch with a row that is not plain at its receive time (its source time would be lost)', () => {
-    const latest = new LatestValues(['A']);
-    const rows = new ReadingRowBuffer(1);
-    rows.reset(5_000);
-    rows.addValue(0, 'A', '%LEL', 3, 4_900);
-    expect(() => latest.noteRowsAtReceiveTime(rows, Int32Array.from([0]))).toThrow(/source time/);
   });
 });

@@ -23,25 +23,4 @@ describe('PointRoutes', () => {
     routes.refresh();
     expect([routes.engine[gas], routes.latest[gas], routes.engine[limitSwitch], routes.latest[limitSwitch], routes.latest[extra[99]!]]).toEqual([-1, -1, 3, 1, 0]);
   });
-
-  it('says whether some plain row goes aside (a limit switch, a point the store does not know), again after a refresh', () => {
-    let stored = new Set(['GD-1.gas', 'ZS-1.closed']);
-    let switches = new Set(['ZS-1.closed']);
-    const routes = new PointRoutes({
-      engineIndex: () => 0,
-      storeIndex: (pointId) => (stored.has(pointId) ? 0 : -1),
-      latestSlot: () => 0,
-      isFeedback: (pointId) => switches.has(pointId),
-    });
-    routes.indexOf('GD-1.gas');
-    expect(routes.anyPlainAside).toBe(false);
-    routes.indexOf('ZS-1.closed');
-    expect(routes.anyPlainAside).toBe(true);
-    switches = new Set();
-    routes.refresh();
-    expect(routes.anyPlainAside).toBe(false);
-    stored = new Set(['ZS-1.closed']);
-    routes.refresh();
-    expect(routes.anyPlainAside).toBe(true);
-  });
 });

@@ -20,11 +20,6 @@ export class PointRoutes {
   store = new Int32Array(0);
   latest = new Int32Array(0);
   feedback = new Uint8Array(0);
-  /**
-   * True when some route's plain row needs more than the latest values and the store's batch: a limit switch's (the
-   * outputs take its Reading) or a point's the store does not know (stored alone, which refuses and counts it).
-   */
-  anyPlainAside = false;
 
   constructor(private readonly targets: RouteTargets) {}
 
@@ -36,26 +31,22 @@ export class PointRoutes {
       this.ids.push(pointId);
       this.routeById.set(pointId, route);
       if (route === this.engine.length) this.grow();
-      if (this.resolve(route)) this.anyPlainAside = true;
+      this.resolve(route);
     }
     return route;
   }
 
   /** Resolves every route again: after the engine, the store's points, the latest values or the outputs changed. */
   refresh(): void {
-    let aside = false;
-    for (let route = 0; route < this.ids.length; route += 1) aside = this.resolve(route) || aside;
-    this.anyPlainAside = aside;
+    for (let route = 0; route < this.ids.length; route += 1) this.resolve(route);
   }
 
-  /** Resolves the route's targets; returns whether its plain rows go aside (see anyPlainAside). */
-  private resolve(route: number): boolean {
+  private resolve(route: number): void {
     const pointId = this.ids[route]!;
     this.engine[route] = this.targets.engineIndex(pointId);
     this.store[route] = this.targets.storeIndex(pointId);
     this.latest[route] = this.targets.latestSlot(pointId);
     this.feedback[route] = this.targets.isFeedback(pointId) ? 1 : 0;
-    return this.feedback[route] === 1 || this.store[route] < 0;
   }
 
   private grow(): void {
