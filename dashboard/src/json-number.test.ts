@@ -10,7 +10,8 @@ const textOf = (value: number) => {
   return Buffer.from(out.subarray(4, end)).toString('latin1');
 };
 
-describe('writeNumber', () => {
+// Hundreds of thousands of generated doubles: seconds alone, over the suite's 30 s beside other test files on 2 busy cores.
+describe('writeNumber', { timeout: 120_000 }, () => {
   it('writes what JSON.stringify writes for every finite double', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
