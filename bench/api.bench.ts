@@ -19,7 +19,8 @@
  *    Baseline: the store's own query (`StoreReader.readings`, resolution auto) of the same spans on the same file.
  * 4. History over 100k stored alarm events and 100k audit rows: `GET /api/v1/alarm-events` pages of 1,000 after
  *    cursors spread over the table (the only alarm-history route there is), `GET /api/v1/audit` pages of 1,000, all
- *    rows and of one person (`who`). Baseline: the same page by plain SQL on the same file.
+ *    rows and of one person (`who`); then both newest first (`order=newest&before=`, the same rows by seq descending,
+ *    as the UI asks first). Baseline: the same page by plain SQL on the same file.
  * 5. Ingest with the web server, every point polled each 100 ms (100k readings/s offered): readings/s received in the
  *    window and stored (rows of the file with a receive time in it, counted after the stop), without clients and with 20 dashboards (each as
  *    the UI's live store drives one, bench/api-bench/dashboard.ts: a stream, the points at connection, the alarm list
@@ -61,7 +62,7 @@ import { startSite } from '@hazmon/simulators';
 import { GATEWAY_BUNDLE, bundleGateway } from '../gateway/scripts/build.ts';
 import { ApiClient, nowMs, quantile, type ReceivedAlarm, SseReader, type Timed } from './api-bench/client.ts';
 import { BenchDashboard } from './api-bench/dashboard.ts';
-import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
+import { bareQueryTimes, DAY_MS, HOUR_MS, MINUTE_MS, newestCursorOf, prepareHistory, storeQueryTimes } from './api-bench/history.ts';
 import {
   agentConfig,
   bankProfile,
@@ -622,15 +623,24 @@ async function historyPhase(bundle: string, dir: string, ports: readonly number[
         auditPages.push(page.ms);
         auditWhoPages.push((await admin.ok(`/api/v1/audit?after=${after}&limit=${HISTORY_PAGE}&who=${prepared.rareWho}`)).ms);
       }
+      // The same pages newest first, as the UI's alarm list and audit log ask for them now.
+      const eventNewestPages: number[] = [];
+      for (const after of cursors) eventNewestPages.push((await regulator.ok(`/api/v1/alarm-events?order=newest&before=${newestCursorOf(after)}&limit=${HISTORY_PAGE}`)).ms);
+      const auditNewestPages: number[] = [];
+      for (const after of auditCursors) auditNewestPages.push((await admin.ok(`/api/v1/audit?order=newest&before=${newestCursorOf(after)}&limit=${HISTORY_PAGE}`)).ms);
       console.log(`\n4. history over ${fmt(HISTORY_EVENTS)} alarm events and ${fmt(HISTORY_EVENTS)} audit rows, pages of ${HISTORY_PAGE} after cursors spread over the table`);
       const historyTarget = (times: readonly number[]) => `target p99 <= ${TARGET.historyP99Ms} ms: ${met(p99(times) <= TARGET.historyP99Ms)}`;
       printVersus('GET /api/v1/alarm-events?after=&limit=1000', eventPages, bare.alarmEventPages, 'bare SQL', historyTarget(eventPages));
       console.log(`  the audit chain as the route reports it: ${JSON.stringify(chain)}`);
       printVersus('GET /api/v1/audit?after=&limit=1000', auditPages, bare.auditPages, 'bare SQL', historyTarget(auditPages));
       printVersus(`GET /api/v1/audit?who=${prepared.rareWho} (every tenth row)`, auditWhoPages, bare.auditWhoPages, 'bare SQL', historyTarget(auditWhoPages));
+      printVersus('GET /api/v1/alarm-events?order=newest&before=&limit=1000', eventNewestPages, bare.alarmEventNewestPages, 'bare SQL', historyTarget(eventNewestPages));
+      printVersus('GET /api/v1/audit?order=newest&before=&limit=1000', auditNewestPages, bare.auditNewestPages, 'bare SQL', historyTarget(auditNewestPages));
       const historySearch: Target = { text: `p99 <= ${TARGET.historyP99Ms} ms over 100k events`, atMost: TARGET.historyP99Ms };
       recordVersus(`alarm-event pages over ${fmt(HISTORY_EVENTS)} events`, eventPages, bare.alarmEventPages, 'bare SQL', historySearch);
       recordVersus(`audit pages over ${fmt(HISTORY_EVENTS)} rows`, auditPages, bare.auditPages, 'bare SQL', historySearch);
+      recordVersus(`alarm-event pages newest first over ${fmt(HISTORY_EVENTS)} events`, eventNewestPages, bare.alarmEventNewestPages, 'bare SQL', historySearch);
+      recordVersus(`audit pages newest first over ${fmt(HISTORY_EVENTS)} rows`, auditNewestPages, bare.auditNewestPages, 'bare SQL', historySearch);
       const rss = Math.max(...agent.samples.map((sample) => sample.rssBytes));
       console.log(`\n  RSS max of this agent over phases 1-4: ${fmt(mib(rss), 1)} MiB`);
     } finally {

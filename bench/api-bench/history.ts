@@ -202,6 +202,9 @@ export interface BareQueries {
   readonly alarmEventPages: number[];
   readonly auditPages: number[];
   readonly auditWhoPages: number[];
+  /** The same pages newest first: the rows before `cursor + PAGE + 1`, by seq descending (what the UI reads first). */
+  readonly alarmEventNewestPages: number[];
+  readonly auditNewestPages: number[];
 }
 
 export interface QueryPlan {
@@ -215,6 +218,9 @@ export interface QueryPlan {
   readonly auditCursors: readonly number[];
   readonly rareWho: string;
 }
+
+/** The `before` of a newest-first page of 1,000 holding the rows of the oldest-first page after `after`. */
+export const newestCursorOf = (after: number) => after + 1000 + 1;
 
 /** The same rows as the routes read, by plain SQL on the same file with no agent, no HTTP and no JSON. */
 export async function bareQueryTimes(path: string, plan: QueryPlan): Promise<BareQueries> {
@@ -236,6 +242,8 @@ export async function bareQueryTimes(path: string, plan: QueryPlan): Promise<Bar
       alarmEventPages: await timeEach(plan.eventCursors, (after) => read('SELECT * FROM alarm_events WHERE seq > $1 ORDER BY seq LIMIT 1000', [after])),
       auditPages: await timeEach(plan.auditCursors, (after) => read('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000', [after])),
       auditWhoPages: await timeEach(plan.auditCursors, (after) => read('SELECT * FROM audit_log WHERE seq > $1 AND who = $2 ORDER BY seq LIMIT 1000', [after, plan.rareWho])),
+      alarmEventNewestPages: await timeEach(plan.eventCursors, (after) => read('SELECT * FROM alarm_events WHERE seq < $1 ORDER BY seq DESC LIMIT 1000', [newestCursorOf(after)])),
+      auditNewestPages: await timeEach(plan.auditCursors, (after) => read('SELECT * FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT 1000', [newestCursorOf(after)])),
     };
   } finally {
     connection.closeSync();

@@ -1,4 +1,4 @@
-/** Query params the history routes share: epoch-ms times, a time range with its span checked, a page size. */
+/** Query params the history routes share: epoch-ms times, a time range with its span checked, a page size, the order of a page by seq. */
 import { z } from '@hono/zod-openapi';
 
 /** Epoch ms UTC as a query param: a whole number written plainly (no sign, exponent or leading zeros). */
@@ -39,4 +39,33 @@ export function checkSpan(minMs: number, maxMs: number) {
     const issue = spanIssue(query, minMs, maxMs);
     if (issue !== null) context.addIssue({ code: 'custom', path: ['to'], message: issue });
   };
+}
+
+/** A store seq as a query param (a page's cursor): a whole number written plainly. */
+export function seqCursor(what: string) {
+  return z.string().regex(/^(0|[1-9][0-9]{0,14})$/, `a whole number >= 0 (${what} seq)`);
+}
+
+export const SEQ_ORDERS = ['oldest', 'newest'] as const;
+export type SeqOrder = (typeof SEQ_ORDERS)[number];
+
+/** Which way a page by seq runs: oldest first after `after` (the default, as before this param), newest first before `before`. */
+export const seqOrder = z
+  .enum(SEQ_ORDERS)
+  .optional()
+  .openapi({ description: '`oldest` (default): rows after `after`, oldest first; `newest`: rows before `before` (none: from the newest), newest first, for a person reading what happened last' });
+
+/**
+ * `after` goes with oldest first, `before` with newest first: a cursor of the other order is a 400 naming it, rather
+ * than a page that silently runs the other way.
+ */
+export function checkCursorOrder(query: { order?: SeqOrder | undefined; after?: string | undefined; before?: string | undefined }, context: z.RefinementCtx): void {
+  if (query.order === 'newest' && query.after !== undefined) context.addIssue({ code: 'custom', path: ['after'], message: 'only with order=oldest: newest first pages by before' });
+  if (query.order !== 'newest' && query.before !== undefined) context.addIssue({ code: 'custom', path: ['before'], message: 'only with order=newest: oldest first pages by after' });
+}
+
+/** The store's cursor of a page: `beforeSeq` newest first (from the newest when none was sent), `afterSeq` oldest first. */
+export function seqCursorOf(query: { order?: SeqOrder | undefined; after?: string | undefined; before?: string | undefined }): { order: SeqOrder; seq: number } {
+  if (query.order === 'newest') return { order: 'newest', seq: query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(query.before) };
+  return { order: 'oldest', seq: Number(query.after ?? 0) };
 }

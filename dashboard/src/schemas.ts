@@ -5,6 +5,7 @@
  */
 import { REFUSAL_CODES, USER_ROLES } from '@hazmon/agent';
 import { z } from '@hono/zod-openapi';
+import { checkCursorOrder, seqCursor, seqOrder } from './query-params.ts';
 
 const RefusalParamsSchema = z.record(z.string(), z.union([z.string(), z.number()])).openapi({
   description: "The values the refusal's sentence needs, by name (dashboard/README.md, Refusal codes)",
@@ -183,19 +184,23 @@ export const PointSchema = z
   .openapi('Point');
 
 /** A store seq as a query param: a whole number written plainly (no sign, exponent or leading zeros). */
-const seq = z.string().regex(/^(0|[1-9][0-9]{0,14})$/, 'a whole number >= 0 (an alarm event seq)');
+const seq = seqCursor('an alarm event');
 
 export const ALARM_EVENT_PAGE = { default: 100, max: 1000 } as const;
 
-export const AlarmEventsQuery = z.strictObject({
-  after: seq.optional().openapi({ description: 'The seq of the last event you have (the `next` of the previous page); 0 or none from the start' }),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,3}$/, `a whole number 1..${ALARM_EVENT_PAGE.max}`)
-    .refine((text) => Number(text) <= ALARM_EVENT_PAGE.max, `at most ${ALARM_EVENT_PAGE.max}`)
-    .optional()
-    .openapi({ description: `Events per page, default ${ALARM_EVENT_PAGE.default}` }),
-});
+export const AlarmEventsQuery = z
+  .strictObject({
+    order: seqOrder,
+    after: seq.optional().openapi({ description: 'Oldest first: the seq of the last event you have (the `next` of the previous page); 0 or none from the start' }),
+    before: seq.optional().openapi({ description: 'Newest first (`order=newest`): the `next` of the previous page, to page further back; none from the newest' }),
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]{0,3}$/, `a whole number 1..${ALARM_EVENT_PAGE.max}`)
+      .refine((text) => Number(text) <= ALARM_EVENT_PAGE.max, `at most ${ALARM_EVENT_PAGE.max}`)
+      .optional()
+      .openapi({ description: `Events per page, default ${ALARM_EVENT_PAGE.default}` }),
+  })
+  .superRefine(checkCursorOrder);
 
 export const AlarmEventSchema = z
   .object({
@@ -220,7 +225,10 @@ export const AlarmEventSchema = z
 export const AlarmEventPageSchema = z
   .object({
     events: z.array(AlarmEventSchema),
-    next: z.number().int().openapi({ description: 'Pass as `after` for the next page: the last seq here, or `after` itself when there were none' }),
+    next: z
+      .number()
+      .int()
+      .openapi({ description: 'Pass as `after` (as `before` newest first) for the next page: the last seq here, or the cursor sent when there were none (0 newest first without one)' }),
   })
   .openapi('AlarmEventPage');
 

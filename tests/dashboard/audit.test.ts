@@ -1,6 +1,6 @@
 /**
  * The audit log query on the real server in the real agent, real DuckDB file: paged by seq with the who / action
- * filters (neither gaps nor repeats), the hash chain status, the time range; supervisor and up.
+ * filters (neither gaps nor repeats), oldest first and newest first, the hash chain status, the time range; supervisor and up.
  */
 import type { FaultDrillDatabase } from '@hazmon/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,40 @@ describe('GET /api/v1/audit', () => {
     expect(op.body.complete).toBe(true);
   });
 
+  it('pages newest first before a cursor with the filters, neither gaps nor repeats, back to the first row', async () => {
+    const { web, sessions } = signedIn;
+    const stored = await web.agent.reader.auditRows({ limit: 10_000 });
+    const logins = stored.filter((row) => row.action === 'session_login');
+    const paged: number[] = [];
+    let cursor = '';
+    for (;;) {
+      const page = await sessions.supervisor.request<AuditPage>('GET', `/api/v1/audit?order=newest&action=session_login&limit=2${cursor}`);
+      expect(page.status).toBe(200);
+      expect(page.body.chain).toMatchObject({ ok: true, problems: [] });
+      paged.push(...page.body.rows.map((row) => row.seq));
+      cursor = `&before=${page.body.next}`;
+      if (page.body.complete) break;
+    }
+    expect(paged).toEqual(logins.map((row) => row.seq).reverse());
+    // The newest page of the whole log starts at its last row.
+    const newest = await sessions.supervisor.request<AuditPage>('GET', '/api/v1/audit?order=newest&limit=1');
+    expect(newest.body.rows.map((row) => row.seq)).toEqual([(await web.agent.reader.auditRows({ limit: 10_000 })).at(-1)!.seq]);
+  });
+
+  it('refuses a cursor of the other order, naming it', async () => {
+    const { sessions } = signedIn;
+    for (const [query, field] of [
+      ['order=newest&after=3', 'after'],
+      ['before=3', 'before'],
+      ['order=oldest&before=3', 'before'],
+      ['order=desc', 'order'],
+    ] as const) {
+      const answer = await sessions.supervisor.request('GET', `/api/v1/audit?${query}`);
+      expect(answer.status, query).toBe(400);
+      expect(answer.body, query).toMatchObject({ error: { code: 'HAZMON_API_INVALID', field } });
+    }
+  });
+
   it('keeps to the time range', async () => {
     const { web, sessions } = signedIn;
     const rows = await web.agent.reader.auditRows({ limit: 10_000 });
@@ -86,6 +120,20 @@ describe('GET /api/v1/audit, the answer', () => {
       const rows = await web.agent.reader.auditRows(asked);
       const { ok, rowsChecked, problems, checkedAt } = page.chain;
       const next = rows.at(-1)?.seq ?? asked.afterSeq ?? 0;
+      expect(text, query).toBe(JSON.stringify({ rows, next, complete: rows.length < asked.limit, chain: { ok, rowsChecked, problems, checkedAt } }));
+    }
+    const last = (await web.agent.reader.auditRows({ limit: 10_000 })).at(-1)!.seq;
+    for (const [query, asked, cursor] of [
+      ['order=newest&limit=3', { beforeSeq: Number.MAX_SAFE_INTEGER, limit: 3 }, 0],
+      ['order=newest&before=3&limit=1000', { beforeSeq: 3, limit: 1000 }, 3],
+      [`order=newest&who=sup&before=${last}&limit=2`, { who: 'sup', beforeSeq: last, limit: 2 }, last],
+      ['order=newest&before=1&limit=10', { beforeSeq: 1, limit: 10 }, 1],
+    ] as const) {
+      const { text, page } = await auditPage(`/api/v1/audit?${query}`);
+      const rows = await web.agent.reader.auditRows(asked);
+      expect(rows.length, query).toBeLessThan(1000);
+      const { ok, rowsChecked, problems, checkedAt } = page.chain;
+      const next = rows.at(-1)?.seq ?? cursor;
       expect(text, query).toBe(JSON.stringify({ rows, next, complete: rows.length < asked.limit, chain: { ok, rowsChecked, problems, checkedAt } }));
     }
   });

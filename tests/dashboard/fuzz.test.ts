@@ -158,13 +158,20 @@ describe('query params of GET /api/v1/alarm-events', () => {
   );
   const badLimit = fc.oneof(notASeq, fc.constant('0'), fc.integer({ min: 1001, max: 10 ** 9 }).map(String));
 
-  it('a bad cursor, page size or an unknown param is a 400 naming it, never a 5xx', async () => {
+  const badOrder = fc.string().filter((text) => text !== 'oldest' && text !== 'newest');
+
+  it('a bad cursor, page size, order, a cursor of the other order or an unknown param is a 400 naming it, never a 5xx', async () => {
     const broken = fc.oneof(
       notASeq.map((value) => ({ params: { after: value }, field: 'after' })),
       badLimit.map((value) => ({ params: { after: '0', limit: value }, field: 'limit' })),
+      notASeq.map((value) => ({ params: { order: 'newest', before: value }, field: 'before' })),
+      badLimit.map((value) => ({ params: { order: 'newest', limit: value }, field: 'limit' })),
+      badOrder.map((value) => ({ params: { order: value, limit: '5' }, field: 'order' })),
+      fc.nat().map((seq) => ({ params: { order: 'newest', after: String(seq) }, field: 'after' })),
+      fc.constantFrom(undefined, 'oldest').chain((order) => fc.nat().map((seq) => ({ params: { ...(order === undefined ? {} : { order }), before: String(seq) }, field: 'before' }))),
       fc
         .tuple(
-          fc.string({ minLength: 1, maxLength: 20 }).filter((name) => name !== 'after' && name !== 'limit'),
+          fc.string({ minLength: 1, maxLength: 20 }).filter((name) => !['after', 'before', 'order', 'limit'].includes(name)),
           fc.string(),
         )
         .map(([name, value]) => ({ params: { [name]: value }, field: name })),

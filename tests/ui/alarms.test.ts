@@ -205,6 +205,79 @@ describe('the alarm list', () => {
     await page.context().close();
   }, 90_000);
 
+  it("keeps the filters and the sort in the URL: a reload or the link in a colleague's browser shows the same list, and typing adds no history step", async () => {
+    const page = await newPage(browser);
+    await openAlarms(page, USERS.operator);
+    await expect.poll(() => historyRows(page).count(), POLL).toBeGreaterThan(3);
+    const steps = await page.evaluate<number>('history.length');
+    const filters = page.locator('[data-testid="filters"]');
+    const hiPriority = engineAlarm(ALARMS.hi)!.priority;
+    await filters.locator('select[name="priority"]').selectOption(hiPriority);
+    await filters.locator('select[name="area"]').selectOption('house');
+    await filters.locator('select[name="sort"]').selectOption('oldest');
+    await filters.locator('input[name="text"]').pressSequentially('"XV-1"');
+    await filters.locator('input[name="from"]').fill('2000-01-01 00:00');
+    await expect.poll(() => historyRows(page).count(), POLL).toBe(1);
+    const asked = { priority: hiPriority, area: 'house', sort: 'oldest', text: '"XV-1"', from: '2000-01-01 00:00' };
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual(asked);
+    // Each change replaced the entry: one Back leaves the list, not one keystroke.
+    expect(await page.evaluate<number>('history.length')).toBe(steps);
+
+    const expectSameList = async (shown: Page) => {
+      await expect.poll(() => historyRows(shown).count(), POLL).toBe(1);
+      expect(await historyRows(shown).first().textContent()).toContain('XV-1');
+      const bar = shown.locator('[data-testid="filters"]');
+      expect(await bar.locator('input[name="text"]').inputValue()).toBe('"XV-1"');
+      expect(await bar.locator('input[name="from"]').inputValue()).toBe('2000-01-01 00:00');
+      for (const name of ['priority', 'area', 'sort'] as const) expect(await bar.locator(`select[name="${name}"]`).inputValue(), name).toBe(asked[name]);
+    };
+    await page.reload();
+    await expectSameList(page);
+    await screenshot(page, 'alarms-filters-from-url');
+    const link = page.url();
+    const colleague = await newPage(browser);
+    await signIn(colleague, web.base, USERS.supervisor);
+    await colleague.goto(link);
+    await expectSameList(colleague);
+    await colleague.context().close();
+
+    // A filter that is none of the page's is left at its default, never a blank list.
+    await page.goto(`${web.base}/alarms?priority=urgent&sort=sideways&state=bogus`);
+    await expect.poll(() => historyRows(page).count(), POLL).toBeGreaterThan(3);
+    expect(await filters.locator('select[name="priority"]').inputValue()).toBe('');
+    expect(await filters.locator('select[name="sort"]').inputValue()).toBe('newest');
+
+    await page.locator('[data-testid="clear-filters"]').click();
+    await expect.poll(() => new URL(page.url()).search, POLL).toBe('');
+    await page.context().close();
+  }, 90_000);
+
+  it('shows the newest stored events from the first page it reads of the history', async () => {
+    const newestBefore = (await web.agent.reader.alarmEventsBefore(Number.MAX_SAFE_INTEGER, 1))[0]!.seq;
+    const page = await newPage(browser);
+    // Pages of 2 events, and only the first read answered: what the list shows is that first answer.
+    const reads: { events: { seq: number }[] }[] = [];
+    await page.route('**/api/v1/alarm-events?*', async (route) => {
+      if (reads.length > 0) return;
+      const answer = await route.fetch({
+        url: route
+          .request()
+          .url()
+          .replace(/limit=\d+/, 'limit=2'),
+      });
+      reads.push((await answer.json()) as { events: { seq: number }[] });
+      await route.fulfill({ response: answer });
+    });
+    await openAlarms(page, USERS.operator);
+    await expect.poll(() => historyRows(page).count(), POLL).toBe(2);
+    const answered = reads[0]!.events.map((event) => event.seq);
+    expect(answered[0]).toBeGreaterThanOrEqual(newestBefore);
+    expect(answered).toEqual([...answered].sort((a, b) => b - a));
+    const shown = await historyRows(page).evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-testid')!.replace('event-', ''))));
+    expect(shown.sort((a, b) => a - b)).toEqual([...answered].sort((a, b) => a - b));
+    await page.context().close();
+  });
+
   it('prints the list on A4 without navigation or filters', async () => {
     const page = await newPage(browser);
     await openAlarms(page, USERS.supervisor);

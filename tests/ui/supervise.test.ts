@@ -115,7 +115,7 @@ describe('the supervision pages in Chromium', () => {
     await page.context().close();
   });
 
-  it('pages the audit log with Load more, from where the last page stopped', async () => {
+  it('pages the audit log newest first with Load older, from where the last page stopped; oldest first on asking', async () => {
     const page = await newPage(browser);
     // Pages of 2 rows instead of 100, so the plant's few rows make several pages.
     await page.route('**/api/v1/audit?*', (route) =>
@@ -127,16 +127,86 @@ describe('the supervision pages in Chromium', () => {
       }),
     );
     await signIn(page, web.base, USERS.supervisor);
+    const newestBefore = (await web.agent.reader.auditRows({ beforeSeq: Number.MAX_SAFE_INTEGER, limit: 1 }))[0]!.seq;
     await page.goto(`${web.base}/audit`);
     const rows = page.locator('tr[data-action]');
+    const seqsShown = () => rows.evaluateAll((cells) => cells.map((row) => Number(row.getAttribute('data-testid')!.replace('audit-', ''))));
     await expect.poll(() => rows.count(), POLL).toBe(2);
+    // The first rows are the latest: this sign-in's (or later), not the plant's first.
+    expect((await seqsShown())[0]).toBeGreaterThanOrEqual(newestBefore);
     const total = (await web.agent.reader.auditRows({ limit: 10_000 })).filter((row) => row.time >= Date.now() - 24 * 3_600_000).length;
     expect(total).toBeGreaterThan(4);
+    expect(await page.locator('[data-testid="filter-order"]').inputValue()).toBe('newest');
+    expect(await page.locator('[data-testid="load-more"]').textContent()).toBe('加载更早的记录');
     await page.locator('[data-testid="load-more"]').click();
     await expect.poll(() => rows.count(), POLL).toBe(4);
-    const seqs = await rows.evaluateAll((cells) => cells.map((row) => Number(row.getAttribute('data-testid')!.replace('audit-', ''))));
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(new Set(seqs).size).toBe(4);
+    const newestFirst = await seqsShown();
+    expect(newestFirst).toEqual([...newestFirst].sort((a, b) => b - a));
+    expect(new Set(newestFirst).size).toBe(4);
+    await inEnglish(page);
+    await expect.poll(() => page.locator('[data-testid="load-more"]').textContent(), POLL).toBe('Load older');
+    await screenshot(page, 'audit-newest-first');
+
+    await page.locator('[data-testid="filter-order"]').selectOption('oldest');
+    await expect.poll(() => new URL(page.url()).searchParams.get('order'), POLL).toBe('oldest');
+    await expect.poll(async () => (await seqsShown())[0], POLL).toBeLessThan(newestFirst.at(-1)!);
+    await page.locator('[data-testid="load-more"]').click();
+    await expect.poll(() => rows.count(), POLL).toBe(4);
+    const oldestFirst = await seqsShown();
+    expect(oldestFirst).toEqual([...oldestFirst].sort((a, b) => a - b));
+    expect(new Set(oldestFirst).size).toBe(4);
+    await page.context().close();
+  });
+
+  it('keeps the audit filters in the URL: a reload or a link shows the same rows, Back leaves the page', async () => {
+    const page = await newPage(browser);
+    await signIn(page, web.base, USERS.supervisor);
+    await page.locator('nav a[href="/audit"]').click();
+    await expect.poll(() => page.locator('[data-testid="chain-ok"]').count(), POLL).toBe(1);
+    const steps = await page.evaluate<number>('history.length');
+    await page.locator('[data-testid="range-7d"]').click();
+    await page.locator('[data-testid="filter-who"]').fill(USERS.supervisor.name);
+    await page.locator('[data-testid="filter-action"]').selectOption('alarm_handling');
+    await page.locator('[data-testid="filter-apply"]').click();
+    await page.locator('[data-testid="filter-order"]').selectOption('oldest');
+    const url = () => Object.fromEntries(new URL(page.url()).searchParams);
+    const asked = { range: '7d', who: USERS.supervisor.name, action: 'alarm_handling', order: 'oldest' };
+    await expect.poll(url, POLL).toEqual(asked);
+    expect(await page.evaluate<number>('history.length')).toBe(steps);
+    const expectSameRows = async (shown: Page) => {
+      await expect.poll(() => shown.locator('tr[data-action]').count(), POLL).toBe(1);
+      expect(await shown.locator('tr[data-action="alarm_handling"]').textContent()).toContain(HANDLING.result);
+      expect(await shown.locator('[data-testid="filter-who"]').inputValue()).toBe(USERS.supervisor.name);
+      expect(await shown.locator('[data-testid="filter-action"]').inputValue()).toBe('alarm_handling');
+      expect(await shown.locator('[data-testid="filter-order"]').inputValue()).toBe('oldest');
+      expect(await shown.locator('[data-testid="range-7d"]').getAttribute('aria-pressed')).toBe('true');
+      expect(await shown.locator('[data-testid="chain-ok"]').count()).toBe(1);
+    };
+    await page.reload();
+    await expectSameRows(page);
+    await screenshot(page, 'audit-filters-from-url');
+    const colleague = await newPage(browser);
+    await signIn(colleague, web.base, USERS.admin);
+    await colleague.goto(page.url());
+    await expectSameRows(colleague);
+    await colleague.context().close();
+
+    // A custom range is kept as its two times.
+    const [start, end] = [await page.locator('[data-testid="range-from"]').inputValue(), await page.locator('[data-testid="range-to"]').inputValue()];
+    await page.locator('[data-testid="range-to"]').fill(`${Number(end.slice(0, 4)) + 1}${end.slice(4)}`);
+    await page.locator('[data-testid="range-from"]').fill(start);
+    await page.locator('[data-testid="range-apply"]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('range'), POLL).toBeNull();
+    const { from, to } = url();
+    expect(Number(to)).toBeGreaterThan(Number(from));
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid="range-apply"]').getAttribute('aria-pressed'), POLL).toBe('true');
+    // Shown in the site's zone once the site's answer says which it is.
+    await expect.poll(() => page.locator('[data-testid="range-from"]').inputValue(), POLL).toBe(start);
+    await expect.poll(() => page.locator('tr[data-action]').count(), POLL).toBe(1);
+
+    await page.goBack();
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/');
     await page.context().close();
   });
 

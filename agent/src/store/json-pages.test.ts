@@ -67,7 +67,8 @@ async function fill(store: HazmonStore): Promise<void> {
 const areasOf: EventAreas = (pointId, ruleId) => (pointId === null ? [] : [ruleId, pointId]);
 
 /** The JSON page against JSON.stringify of the rows of the same query, with its count and last seq. */
-async function expectSamePages(reader: StoreReader, cursors: readonly number[], limits: readonly number[], audits: readonly AuditRangeQuery[]): Promise<void> {
+/** `newestToo`: each cursor also as a newest-first page's (rows before it). */
+async function expectSamePages(reader: StoreReader, cursors: readonly number[], limits: readonly number[], audits: readonly AuditRangeQuery[], newestToo = true): Promise<void> {
   for (const afterSeq of cursors) {
     for (const limit of limits) {
       const events = await reader.alarmEventsAfter(afterSeq, limit);
@@ -76,10 +77,19 @@ async function expectSamePages(reader: StoreReader, cursors: readonly number[], 
         rows: events.length,
         lastSeq: events.at(-1)?.seq ?? null,
       });
+      if (newestToo) {
+        const older = await reader.alarmEventsBefore(afterSeq, limit);
+        expect(await reader.alarmEventsBeforeJson(afterSeq, limit), `events before ${afterSeq}, ${limit}`).toEqual({
+          json: JSON.stringify(older),
+          rows: older.length,
+          lastSeq: older.at(-1)?.seq ?? null,
+        });
+      }
       for (const query of audits) {
-        const asked = { ...query, afterSeq, limit };
-        const rows = await reader.auditRows(asked);
-        expect(await reader.auditRowsJson(asked), JSON.stringify(asked)).toEqual({ json: JSON.stringify(rows), rows: rows.length, lastSeq: rows.at(-1)?.seq ?? null });
+        for (const asked of [{ ...query, afterSeq, limit }, ...(newestToo ? [{ ...query, beforeSeq: afterSeq, limit }] : [])]) {
+          const rows = await reader.auditRows(asked);
+          expect(await reader.auditRowsJson(asked), JSON.stringify(asked)).toEqual({ json: JSON.stringify(rows), rows: rows.length, lastSeq: rows.at(-1)?.seq ?? null });
+        }
       }
     }
   }
@@ -104,6 +114,13 @@ describe('alarm events and audit rows as JSON text', () => {
         lastSeq: events.at(-1)?.seq ?? null,
       });
     }
+    const newest = await reader.alarmEventsBefore(Number.MAX_SAFE_INTEGER, 3);
+    expect(newest.map((event) => event.seq)).toEqual([TEXTS.length, TEXTS.length - 1, TEXTS.length - 2]);
+    expect(await reader.alarmEventsBeforeJson(Number.MAX_SAFE_INTEGER, 3, areasOf)).toEqual({
+      json: JSON.stringify(newest.map((event) => ({ ...event, areas: areasOf(event.pointId, event.ruleId) }))),
+      rows: 3,
+      lastSeq: TEXTS.length - 2,
+    });
   });
 
   it('writes a page of plain rows in one statement, with areas too, and reads one with an escape DuckDB writes otherwise as rows', async () => {
@@ -146,6 +163,8 @@ describe('alarm events and audit rows as JSON text', () => {
     const reader = store.reader();
     const topN = async (table: string, afterSeq: number, limit: number, where = '') =>
       (await database.rows(`SELECT seq FROM ${table} WHERE seq > ${afterSeq}${where} ORDER BY seq LIMIT ${limit}`)).map((row) => Number(row.seq));
+    const bottomN = async (table: string, beforeSeq: number, limit: number, where = '') =>
+      (await database.rows(`SELECT seq FROM ${table} WHERE seq < ${beforeSeq}${where} ORDER BY seq DESC LIMIT ${limit}`)).map((row) => Number(row.seq));
     for (let afterSeq = 0; afterSeq <= 41; afterSeq++) {
       for (const limit of [1, 2, 3, 5, 50]) {
         expect(
@@ -157,6 +176,12 @@ describe('alarm events and audit rows as JSON text', () => {
           `audit after ${afterSeq}, ${limit}`,
         ).toEqual(await topN('audit_log', afterSeq, limit));
         expect((await reader.auditRows({ afterSeq, limit, who: 'li' })).map((row) => row.seq)).toEqual(await topN('audit_log', afterSeq, limit, " AND who = 'li'"));
+        const beforeSeq = afterSeq;
+        expect(
+          (await reader.alarmEventsBefore(beforeSeq, limit)).map((row) => row.seq),
+          `events before ${beforeSeq}, ${limit}`,
+        ).toEqual(await bottomN('alarm_events', beforeSeq, limit));
+        expect((await reader.auditRows({ beforeSeq, limit, who: 'li' })).map((row) => row.seq)).toEqual(await bottomN('audit_log', beforeSeq, limit, " AND who = 'li'"));
       }
     }
     await expectSamePages(reader, [0, 4, 5, 6, 29, 30, 39], [1, 2, 50], [{}, { who: 'li' }]);
@@ -174,7 +199,11 @@ describe('alarm events and audit rows as JSON text', () => {
     await expect(reader.alarmEventsAfterJson(0, 10)).rejects.toThrow(SyntaxError);
     await expect(reader.auditRows({})).rejects.toThrow(SyntaxError);
     await expect(reader.auditRowsJson({})).rejects.toThrow(SyntaxError);
-    await expectSamePages(reader, [3], [1000], [{}]);
+    await expect(reader.alarmEventsBeforeJson(10, 10)).rejects.toThrow(SyntaxError);
+    await expect(reader.auditRowsJson({ beforeSeq: 10 })).rejects.toThrow(SyntaxError);
+    await expectSamePages(reader, [3], [1000], [{}], false);
+    const beforeBroken = await reader.alarmEventsBefore(2, 10);
+    expect(await reader.alarmEventsBeforeJson(2, 10)).toEqual({ json: JSON.stringify(beforeBroken), rows: 1, lastSeq: 1 });
     // Edited outside the store as other valid JSON: the same value, in the bytes stored (the chain names the row).
     await database.run(`UPDATE audit_log SET details = '{ "a" : 1 }' WHERE seq = 5`);
     const page = await reader.auditRowsJson({ afterSeq: 4 });

@@ -545,10 +545,20 @@ export async function minuteRollupsAfter(connection: SerialConnection, points: P
  * row after the cursor read all their columns: a page of 1,000 of 100k alarm events or audit rows 9-11 ms of DuckDB's
  * time, 5-6 this way.
  */
-function seqPageSql(table: string, where: string, limit: number): string {
-  const matching = `FROM ${table} WHERE seq > $1${where}`;
-  return `SELECT * ${matching} AND seq <= (SELECT max(seq) FROM (SELECT seq ${matching} ORDER BY seq LIMIT ${limit})) ORDER BY seq LIMIT ${limit}`;
+function seqPageSql(table: string, where: string, limit: number, order: SeqOrder = 'oldest'): string {
+  const { cursor, within, bound, direction } = SEQ_ORDERS[order];
+  const matching = `FROM ${table} WHERE seq ${cursor} $1${where}`;
+  return `SELECT * ${matching} AND seq ${within} (SELECT ${bound}(seq) FROM (SELECT seq ${matching} ORDER BY seq ${direction} LIMIT ${limit})) ORDER BY seq ${direction} LIMIT ${limit}`;
 }
+
+/** Which way a page by seq runs: oldest first after a cursor, or newest first before one. */
+type SeqOrder = 'oldest' | 'newest';
+
+/** Per order: the cursor's comparison, the page's last seq (the aggregate that finds it and how rows keep within it), the SQL direction. */
+const SEQ_ORDERS = {
+  oldest: { cursor: '>', within: '<=', bound: 'max', direction: 'ASC' },
+  newest: { cursor: '<', within: '>=', bound: 'min', direction: 'DESC' },
+} as const satisfies Record<SeqOrder, { cursor: string; within: string; bound: string; direction: string }>;
 
 /**
  * A page's rows as the JSON text of their array, written by DuckDB (`rowJsonSql`: the keys and values the row objects
@@ -560,12 +570,17 @@ function seqPageSql(table: string, where: string, limit: number): string {
 async function jsonPage(
   connection: SerialConnection,
   page: string,
+  order: SeqOrder,
   rowJsonSql: string,
   params: readonly (number | string)[],
   rows: () => Promise<readonly { seq: number }[]>,
   finish: (json: string) => string = (json) => json,
 ): Promise<JsonRowsPage> {
-  const [summary] = await connection.rows(`SELECT count(*) AS rows, max(seq) AS last, '[' || coalesce(string_agg(${rowJsonSql}, ',' ORDER BY seq), '') || ']' AS json FROM (${page}) page`, params);
+  const { bound, direction } = SEQ_ORDERS[order];
+  const [summary] = await connection.rows(
+    `SELECT count(*) AS rows, ${bound}(seq) AS last, '[' || coalesce(string_agg(${rowJsonSql}, ',' ORDER BY seq ${direction}), '') || ']' AS json FROM (${page}) page`,
+    params,
+  );
   const json = finish(String(summary?.json ?? '[]'));
   if (writtenAsJsonStringify(json) && parses(json)) return { json, rows: num(summary?.rows ?? 0), lastSeq: numOrNull(summary?.last) };
   const objects = await rows();
@@ -652,11 +667,32 @@ function areasInPlace(json: string, areasOf: EventAreas): string {
 /** alarmEventsAfter's rows as the JSON text JSON.stringify writes of them; with `areasOf`, each with its `areas` last. */
 export function alarmEventsAfterJson(connection: SerialConnection, afterSeq: number, limit: number, areasOf?: EventAreas): Promise<JsonRowsPage> {
   checkAlarmEventsAfter(afterSeq, limit);
-  const page = seqPageSql('alarm_events', '', limit);
-  const rows = () => alarmEventsAfter(connection, afterSeq, limit);
-  if (areasOf === undefined) return jsonPage(connection, page, ALARM_EVENT_JSON_SQL, [afterSeq], rows);
+  return alarmEventsJson(connection, 'oldest', afterSeq, limit, () => alarmEventsAfter(connection, afterSeq, limit), areasOf);
+}
+
+function checkAlarmEventsBefore(beforeSeq: number, limit: number): void {
+  if (!Number.isSafeInteger(beforeSeq) || beforeSeq < 0) badRange('alarmEventsBefore', `beforeSeq ${quote(beforeSeq)} must be a whole number >= 0`);
+  requireCount(limit, MAX_PAGE, 'alarmEventsBefore', 'limit');
+}
+
+/** Alarm events with seq < beforeSeq, newest first: a page further back from the last seq received. */
+export async function alarmEventsBefore(connection: SerialConnection, beforeSeq: number, limit: number): Promise<AlarmEventRow[]> {
+  checkAlarmEventsBefore(beforeSeq, limit);
+  const rows = await connection.jsonRows(seqPageSql('alarm_events', '', limit, 'newest'), 'seq DESC', [beforeSeq]);
+  return rows.map(alarmEventFromRow);
+}
+
+/** alarmEventsBefore's rows as the JSON text JSON.stringify writes of them; with `areasOf`, each with its `areas` last. */
+export function alarmEventsBeforeJson(connection: SerialConnection, beforeSeq: number, limit: number, areasOf?: EventAreas): Promise<JsonRowsPage> {
+  checkAlarmEventsBefore(beforeSeq, limit);
+  return alarmEventsJson(connection, 'newest', beforeSeq, limit, () => alarmEventsBefore(connection, beforeSeq, limit), areasOf);
+}
+
+function alarmEventsJson(connection: SerialConnection, order: SeqOrder, cursor: number, limit: number, rows: () => Promise<AlarmEventRow[]>, areasOf?: EventAreas): Promise<JsonRowsPage> {
+  const page = seqPageSql('alarm_events', '', limit, order);
+  if (areasOf === undefined) return jsonPage(connection, page, order, ALARM_EVENT_JSON_SQL, [cursor], rows);
   const withAreas = async () => (await rows()).map((row) => ({ ...row, areas: areasOf(row.pointId, row.ruleId) }));
-  return jsonPage(connection, page, ALARM_EVENT_WITH_AREAS_JSON_SQL, [afterSeq], withAreas, (json) => areasInPlace(json, areasOf));
+  return jsonPage(connection, page, order, ALARM_EVENT_WITH_AREAS_JSON_SQL, [cursor], withAreas, (json) => areasInPlace(json, areasOf));
 }
 
 /** `bounds`: where each point's events lie (PointEventBounds), which a read of given points is narrowed to. */
@@ -755,18 +791,20 @@ export async function latestAlarmRowsOfKind(connection: SerialConnection, kind: 
   return rows.map(alarmEventFromRow);
 }
 
-/** An audit page's SQL (seqPageSql) and its parameters, the query checked. */
-function auditPage(query: AuditRangeQuery): { sql: string; params: (number | string)[] } {
-  const afterSeq = query.afterSeq ?? 0;
+/** An audit page's SQL (seqPageSql), its order and its parameters, the query checked. */
+function auditPage(query: AuditRangeQuery): { sql: string; order: SeqOrder; params: (number | string)[] } {
+  if (query.afterSeq !== undefined && query.beforeSeq !== undefined) badRange('auditRows', 'afterSeq and beforeSeq together: a page runs one way');
+  const order: SeqOrder = query.beforeSeq === undefined ? 'oldest' : 'newest';
+  const cursor = query.beforeSeq ?? query.afterSeq ?? 0;
   const fromTime = query.fromTime ?? 0;
   const toTime = query.toTime ?? Number.MAX_SAFE_INTEGER;
   const limit = query.limit ?? 1000;
-  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) badRange('auditRows', `afterSeq ${quote(afterSeq)} must be a whole number >= 0`);
+  if (!Number.isSafeInteger(cursor) || cursor < 0) badRange('auditRows', `${order === 'oldest' ? 'afterSeq' : 'beforeSeq'} ${quote(cursor)} must be a whole number >= 0`);
   requireRange(fromTime, toTime, 'auditRows');
   requireCount(limit, MAX_PAGE, 'auditRows', 'limit');
-  const params: (number | string)[] = [afterSeq, fromTime, toTime];
+  const params: (number | string)[] = [cursor, fromTime, toTime];
   const filters = [query.who === undefined ? '' : ` AND who = $${params.push(query.who)}`, query.action === undefined ? '' : ` AND action = $${params.push(query.action)}`].join('');
-  return { sql: seqPageSql('audit_log', ` AND t >= $2 AND t < $3${filters}`, limit), params };
+  return { sql: seqPageSql('audit_log', ` AND t >= $2 AND t < $3${filters}`, limit, order), order, params };
 }
 
 export async function auditRows(connection: SerialConnection, query: AuditRangeQuery): Promise<AuditRow[]> {
@@ -777,8 +815,8 @@ export async function auditRows(connection: SerialConnection, query: AuditRangeQ
 
 /** auditRows' rows as the JSON text JSON.stringify writes of them. */
 export function auditRowsJson(connection: SerialConnection, query: AuditRangeQuery): Promise<JsonRowsPage> {
-  const { sql, params } = auditPage(query);
-  return jsonPage(connection, sql, AUDIT_ROW_JSON_SQL, params, () => auditRows(connection, query));
+  const { sql, order, params } = auditPage(query);
+  return jsonPage(connection, sql, order, AUDIT_ROW_JSON_SQL, params, () => auditRows(connection, query));
 }
 
 const REASON_NAME_SQL = `CASE r.reason ${Object.entries(REASON_CODE)

@@ -39,6 +39,8 @@ describe('HazmonStore.reader()', () => {
       'aggregates',
       'alarmEventsAfter',
       'alarmEventsAfterJson',
+      'alarmEventsBefore',
+      'alarmEventsBeforeJson',
       'alarmEventsInRange',
       'auditRows',
       'auditRowsJson',
@@ -421,6 +423,9 @@ describe('HazmonStore.reader()', () => {
     await expect(reader.alarmEventsAfter(0, 10_000)).resolves.toEqual([]);
     await expect(reader.alarmEventsAfter(0, 10_001)).rejects.toThrow(/limit 10001 must be a whole number in 1\.\.10000/);
     await expect(reader.auditRows({ limit: 10_001 })).rejects.toThrow(/limit 10001 must be a whole number in 1\.\.10000/);
+    await expect(reader.alarmEventsBefore(Number.MAX_SAFE_INTEGER, 10_001)).rejects.toThrow(/limit 10001 must be a whole number in 1\.\.10000/);
+    await expect(reader.alarmEventsBefore(-1, 1)).rejects.toThrow(/beforeSeq -1 must be a whole number >= 0/);
+    await expect(reader.auditRows({ afterSeq: 1, beforeSeq: 5 })).rejects.toThrow(/afterSeq and beforeSeq together/);
     await expect(reader.readings('T1.LEL', T0, T0 + 1000, { limit: 1_000_001 })).rejects.toThrow(/limit 1000001 must be a whole number in 1\.\.1000000/);
   });
 });

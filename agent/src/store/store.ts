@@ -319,6 +319,8 @@ export class HazmonStore {
     minuteRollupsAfter: (afterStart, maxMinutes) => queries.minuteRollupsAfter(this.reads, this.points, this.rollups.watermarks, afterStart, maxMinutes ?? queries.MAX_ROLLUP_MINUTES),
     auditRows: (query) => this.auditRows(query),
     alarmEventsAfterJson: (afterSeq, limit, areasOf) => queries.alarmEventsAfterJson(this.reads, afterSeq, limit, areasOf),
+    alarmEventsBefore: (beforeSeq, limit) => queries.alarmEventsBefore(this.reads, beforeSeq, limit ?? 1000),
+    alarmEventsBeforeJson: (beforeSeq, limit, areasOf) => queries.alarmEventsBeforeJson(this.reads, beforeSeq, limit, areasOf),
     auditRowsJson: (query) => queries.auditRowsJson(this.reads, query ?? {}),
     latestAlarmStates: (before) => this.latestAlarmStates(before),
     latestAlarmRowsOfKind: (kind) => queries.latestAlarmRowsOfKind(this.reads, kind),

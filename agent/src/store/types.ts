@@ -142,6 +142,13 @@ export interface StoreReader {
    */
   alarmEventsAfterJson(afterSeq: number, limit: number, areasOf?: EventAreas): Promise<JsonRowsPage>;
   auditRowsJson(query?: AuditRangeQuery): Promise<JsonRowsPage>;
+  /**
+   * Alarm events with seq < beforeSeq, newest first (Number.MAX_SAFE_INTEGER: the newest): what a person reads first;
+   * pass the last seq you got as the next cursor to page further back.
+   */
+  alarmEventsBefore(beforeSeq: number, limit?: number): Promise<AlarmEventRow[]>;
+  /** alarmEventsBefore's page as alarmEventsAfterJson gives its own: `lastSeq` is the oldest row's. */
+  alarmEventsBeforeJson(beforeSeq: number, limit: number, areasOf?: EventAreas): Promise<JsonRowsPage>;
   /** Each alarm's latest life-cycle row (of those with time before `before`, default all) where it left the alarm not normal or not in service. */
   latestAlarmStates(before?: number): Promise<AlarmEventRow[]>;
   /** Each alarm's latest row of this kind (e.g. `out_of_service`: who took it out, when, why), oldest first. */
@@ -333,7 +340,10 @@ export type ReadingsResult = { readonly resolution: 'raw'; readonly rows: readon
 export type ReadingColumns = { readonly resolution: 'raw'; readonly rows: readonly RawReadingRow[] } | { readonly resolution: RollupLevel; readonly columns: AggregateColumns };
 
 export interface AuditRangeQuery {
+  /** Rows with seq > afterSeq, oldest first (the default, from 0). */
   readonly afterSeq?: number;
+  /** Instead of afterSeq: rows with seq < beforeSeq, newest first (Number.MAX_SAFE_INTEGER: from the newest). */
+  readonly beforeSeq?: number;
   readonly fromTime?: number;
   readonly toTime?: number;
   readonly limit?: number;

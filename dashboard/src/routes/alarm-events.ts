@@ -6,6 +6,7 @@ import type { AppEnv, ContextOf } from '../context.ts';
 import { allowRegulator } from '../regulator-access.ts';
 import { alarmEventsJsonAfterCursor } from '../cursor.ts';
 import { JSON_TYPE } from '../json-bytes.ts';
+import { seqCursorOf } from '../query-params.ts';
 import { ALARM_EVENT_PAGE, AlarmEventPageSchema, AlarmEventsQuery } from '../schemas.ts';
 import { errorResponses, json, REGULATOR_SECURITY } from './openapi.ts';
 
@@ -14,7 +15,7 @@ export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
     createRoute({
       method: 'get',
       path: '/api/v1/alarm-events',
-      summary: 'Stored alarm events with seq > after, oldest first; pass `next` as `after` for the following page',
+      summary: 'Stored alarm events with seq > after, oldest first (or with seq < before, newest first); pass `next` as the cursor for the following page',
       description: `A regulator token, or a session of role ${ROLES.read.join(', ')}.`,
       middleware: [allowRegulator(contextOf)] as const,
       security: REGULATOR_SECURITY,
@@ -24,12 +25,16 @@ export function registerAlarmEventRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
     async (c) => {
       const { api } = contextOf();
       const query = c.req.valid('query');
-      const after = Number(query.after ?? 0);
+      const cursor = seqCursorOf(query);
+      const limit = Number(query.limit ?? ALARM_EVENT_PAGE.default);
       // The events' JSON text as DuckDB wrote it: no object per event (AlarmEventPageSchema's shape, key for key). The
-      // stored rows keep no area: each event's are worked out from the config running now.
+      // stored rows keep no area: each event's are worked out from the config running now. A `before` beyond every
+      // event needs no check: the page below it skips nothing.
       const areas = alarmAreas(api.config);
-      const page = await alarmEventsJsonAfterCursor(api.reader, after, Number(query.limit ?? ALARM_EVENT_PAGE.default), 'after', areas.ofEvent);
-      return c.body(`{"events":${page.json},"next":${page.lastSeq ?? after}}`, 200, JSON_TYPE) as never;
+      const page =
+        cursor.order === 'oldest' ? await alarmEventsJsonAfterCursor(api.reader, cursor.seq, limit, 'after', areas.ofEvent) : await api.reader.alarmEventsBeforeJson(cursor.seq, limit, areas.ofEvent);
+      const next = page.lastSeq ?? Number(query.before ?? query.after ?? 0);
+      return c.body(`{"events":${page.json},"next":${next}}`, 200, JSON_TYPE) as never;
     },
   );
 }

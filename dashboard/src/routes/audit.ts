@@ -7,7 +7,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { JSON_TYPE } from '../json-bytes.ts';
-import { checkSpan, epochMs, filterText, pageSize } from '../query-params.ts';
+import { checkCursorOrder, checkSpan, epochMs, filterText, pageSize, seqCursor, seqCursorOf, seqOrder } from '../query-params.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
 
 const AUDIT_PAGE = { default: 100, max: 1000 } as const;
@@ -45,14 +45,13 @@ const AuditQuery = z
     to: epochMs.optional().openapi({ description: 'Rows before, epoch ms UTC' }),
     who: filterText.optional().openapi({ description: 'Only rows of this person (exact name; `hazmon` for the agent itself)' }),
     action: filterText.optional().openapi({ description: 'Only rows of this action (exact: alarm_command, alarm_handling, reset_action, session_login, ...)' }),
-    after: z
-      .string()
-      .regex(/^(0|[1-9][0-9]{0,14})$/, 'a whole number >= 0 (an audit row seq)')
-      .optional()
-      .openapi({ description: 'The `next` of the previous page; 0 or none from the start' }),
+    order: seqOrder,
+    after: seqCursor('an audit row').optional().openapi({ description: 'Oldest first: the `next` of the previous page; 0 or none from the start' }),
+    before: seqCursor('an audit row').optional().openapi({ description: 'Newest first (`order=newest`): the `next` of the previous page; none from the newest' }),
     limit: pageSize(AUDIT_PAGE.max, AUDIT_PAGE.default),
   })
-  .superRefine(checkSpan(1, Number.MAX_SAFE_INTEGER));
+  .superRefine(checkSpan(1, Number.MAX_SAFE_INTEGER))
+  .superRefine(checkCursorOrder);
 
 const AuditRowSchema = z
   .object({
@@ -70,8 +69,8 @@ const AuditRowSchema = z
 export const AuditPageSchema = z
   .object({
     rows: z.array(AuditRowSchema),
-    next: z.number().int().openapi({ description: "Pass as `after` for the next page: the last row's seq (`after` when none)" }),
-    complete: z.boolean().openapi({ description: 'Fewer rows than `limit`: no row after `next` matched when asked' }),
+    next: z.number().int().openapi({ description: "Pass as `after` (as `before` newest first) for the next page: the last row's seq (the cursor sent when none; 0 newest first without one)" }),
+    complete: z.boolean().openapi({ description: 'Fewer rows than `limit`: no row after `next` (before it, newest first) matched when asked' }),
     chain: z
       .object({
         ok: z.boolean(),
@@ -88,7 +87,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
     createRoute({
       method: 'get',
       path: '/api/v1/audit',
-      summary: 'Audit log rows by time, person and action, oldest first, in pages by seq; with the hash chain status',
+      summary: 'Audit log rows by time, person and action, oldest first (or newest first), in pages by seq; with the hash chain status',
       description: `Roles: ${ROLES.supervise.join(', ')}.`,
       middleware: [allow(ROLES.supervise, contextOf)] as const,
       security: SESSION_SECURITY,
@@ -100,13 +99,15 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const query = c.req.valid('query');
       const limit = Number(query.limit ?? AUDIT_PAGE.default);
       const range = { ...(query.from === undefined ? {} : { fromTime: Number(query.from) }), ...(query.to === undefined ? {} : { toTime: Number(query.to) }) };
-      const after = Number(query.after ?? 0);
+      const cursor = seqCursorOf(query);
       const filter = { ...(query.who === undefined ? {} : { who: query.who }), ...(query.action === undefined ? {} : { action: query.action }) };
+      const paging = cursor.order === 'oldest' ? { afterSeq: cursor.seq } : { beforeSeq: cursor.seq };
       // The page's read and the chain's check (when one is due) queue on the store's read connection together: neither
       // waits for the other's JavaScript. The rows' JSON text is DuckDB's (AuditPageSchema's shape, key for key).
-      const [page, { checkedAt, verification }] = await Promise.all([api.reader.auditRowsJson({ ...range, ...filter, afterSeq: after, limit }), chainCheck(api, now)]);
+      const [page, { checkedAt, verification }] = await Promise.all([api.reader.auditRowsJson({ ...range, ...filter, ...paging, limit }), chainCheck(api, now)]);
       const chain = JSON.stringify({ ...verification, problems: [...verification.problems], checkedAt });
-      return c.body(`{"rows":${page.json},"next":${page.lastSeq ?? after},"complete":${page.rows < limit},"chain":${chain}}`, 200, JSON_TYPE) as never;
+      const next = page.lastSeq ?? Number(query.before ?? query.after ?? 0);
+      return c.body(`{"rows":${page.json},"next":${next},"complete":${page.rows < limit},"chain":${chain}}`, 200, JSON_TYPE) as never;
     },
   );
 }

@@ -171,6 +171,8 @@ export const en: Catalog = {
       failed: 'Alarm history could not be read: {{message}}',
       more: 'Showing {{shown}} of {{total}}; narrow the filter, or export CSV for all.',
       ofAlarm: 'Events of this alarm',
+      olderOnServer: 'Showing events back to {{time}}; older ones are kept on the gateway.',
+      loadOlder: 'Load older events',
     },
     kind: {
       raised: 'Raised',
@@ -427,6 +429,10 @@ export const en: Catalog = {
     result: 'Result',
     reason: 'Reason / comment',
     loadMore: 'Load more',
+    loadOlder: 'Load older',
+    order: 'Order',
+    newestFirst: 'Newest first',
+    oldestFirst: 'Oldest first',
     end: 'Shown: {{count}}; nothing more matches.',
   },
   shiftReport: {

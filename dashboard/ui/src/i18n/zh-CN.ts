@@ -171,6 +171,8 @@ export const zhCN = {
       failed: '无法读取报警历史：{{message}}',
       more: '显示 {{total}} 条中的 {{shown}} 条；请缩小筛选范围，或导出 CSV 查看全部。',
       ofAlarm: '本报警的事件',
+      olderOnServer: '已显示 {{time}} 以来的事件；更早的事件保存在网关上。',
+      loadOlder: '加载更早的事件',
     },
     kind: {
       raised: '报警',
@@ -414,6 +416,10 @@ export const zhCN = {
     result: '结果',
     reason: '原因 / 备注',
     loadMore: '加载更多',
+    loadOlder: '加载更早的记录',
+    order: '顺序',
+    newestFirst: '最新在前',
+    oldestFirst: '最早在前',
     end: '已显示全部 {{count}} 条',
   },
   shiftReport: {

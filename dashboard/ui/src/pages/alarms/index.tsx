@@ -9,6 +9,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, CAN, session } from '../../api/client.ts';
 import { type AlarmEvent, type AlarmState, PRIORITIES, type Priority } from '../../api/types.ts';
+import { useLocation } from 'preact-iso';
 import { formatTime, timeZone } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, reloadAlarms, site } from '../../live/store.ts';
@@ -18,31 +19,16 @@ import { Time } from '../../shell/Time.tsx';
 import { SiteTimeField, siteTimeProblem } from '../../shell/SiteTimeField.tsx';
 import { fromSiteInput } from '../../shell/site-time.ts';
 import { download, toCsv } from './csv.ts';
-import { alarmIdOf, history, historyError, refreshActions, refreshHistory } from './data.ts';
+import { type Filters, filtersUrl, NO_FILTERS, parseFilters, SORTS, type Sort, STATE_FILTERS } from './filters.ts';
+import { alarmIdOf, history, historyError, olderEvents, readOlderEvents, refreshActions, refreshHistory } from './data.ts';
 import { type ActiveRow, Detail, runtimeAlarmText } from './Detail.tsx';
 import { kindWord } from '../../shell/event-kind.ts';
 import { BreakableId, EventRows, eventText } from './HistoryTable.tsx';
 import { errorText } from '../../api/error-text.ts';
 
-const STATE_FILTERS = ['unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned', 'shelved', 'suppressed', 'out_of_service'] as const;
-type StateFilter = (typeof STATE_FILTERS)[number];
-const SORTS = ['newest', 'oldest', 'priority'] as const;
-type Sort = (typeof SORTS)[number];
 /** History rows drawn on screen; the CSV has every filtered one. */
 const HISTORY_SHOWN = 500;
 
-interface Filters {
-  readonly area: string;
-  readonly priority: Priority | '';
-  readonly state: StateFilter | '';
-  readonly point: string;
-  readonly from: string;
-  readonly to: string;
-  readonly text: string;
-  readonly sort: Sort;
-}
-
-const NO_FILTERS: Filters = { area: '', priority: '', state: '', point: '', from: '', to: '', text: '', sort: 'newest' };
 const ALARM_STATES: readonly string[] = ['normal', 'unacknowledged_active', 'acknowledged_active', 'unacknowledged_returned'];
 
 /** The areas' names as the site calls them. */
@@ -288,7 +274,10 @@ function bothTexts(said: string | null, own: string | null | undefined): string 
 }
 
 export default function AlarmsPage() {
-  const filters = useSignal<Filters>(NO_FILTERS);
+  const { query, route } = useLocation();
+  // The URL holds the filters: each change replaces the entry (no history step per keystroke).
+  const filters = parseFilters(query);
+  const setFilters = (next: Filters) => route(filtersUrl(next), true);
   const selected = useSignal<string | null>(null);
   const role = session.value?.role;
   const mayAck = role !== undefined && CAN.acknowledge(role);
@@ -300,7 +289,7 @@ export default function AlarmsPage() {
     void refreshActions().catch(() => undefined);
   }, [list]);
 
-  const matches = matcher(filters.value);
+  const matches = matcher(filters);
   const active = activeRows()
     .filter((row) =>
       matches({
@@ -315,7 +304,7 @@ export default function AlarmsPage() {
     )
     .sort(
       sorter(
-        filters.value.sort,
+        filters.sort,
         (row) => row.priority,
         (row) => row.since,
       ),
@@ -334,7 +323,7 @@ export default function AlarmsPage() {
     )
     .sort(
       sorter(
-        filters.value.sort,
+        filters.sort,
         (event) => event.priority ?? null,
         (event) => event.time,
       ),
@@ -364,7 +353,7 @@ export default function AlarmsPage() {
         </div>
       </div>
       <p class="print-only">{t('alarms.printedAt', { time: formatTime(Date.now()), zone: timeZone.value, user: session.value?.name ?? '' })}</p>
-      <FilterBar filters={filters.value} onChange={(next) => (filters.value = next)} />
+      <FilterBar filters={filters} onChange={setFilters} />
       {selectedRow && <Detail key={selectedRow.id} row={selectedRow} onClose={() => (selected.value = null)} />}
 
       <PendingTable />
@@ -463,6 +452,14 @@ export default function AlarmsPage() {
         </table>
       )}
       {events.length > HISTORY_SHOWN && <p class="muted">{t('alarms.history.more', { shown: HISTORY_SHOWN, total: events.length })}</p>}
+      {olderEvents.value.remain && olderEvents.value.since !== null && (
+        <p class="no-print history-older" data-testid="history-older">
+          {t('alarms.history.olderOnServer', { time: formatTime(olderEvents.value.since) })}{' '}
+          <button type="button" data-testid="history-load-older" onClick={() => void readOlderEvents()}>
+            {t('alarms.history.loadOlder')}
+          </button>
+        </p>
+      )}
     </section>
   );
 }

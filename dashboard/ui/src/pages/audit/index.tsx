@@ -1,10 +1,12 @@
 /**
  * The audit log (GET /api/v1/audit) for supervisors and admins: who did what to which target, with what result and
- * reason, filtered by person, action and time, a page at a time (load more via `next`). The hash chain's status is on
- * top: intact with the rows checked, or a red banner naming each altered, missing or duplicated row.
+ * reason, filtered by person, action and time, newest first (or oldest first), a page at a time (load older via
+ * `next`); the filters live in the URL (url.ts). The hash chain's status is on top: intact with the rows checked, or a
+ * red banner naming each altered, missing or duplicated row.
  */
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { api } from '../../api/client.ts';
 import type { AuditPage, AuditRow } from '../../api/types.ts';
 import { type MessageKey, t } from '../../i18n/index.ts';
@@ -13,6 +15,7 @@ import { DAY_MS } from '../../shell/site-time.ts';
 import { Time } from '../../shell/Time.tsx';
 import './audit.css';
 import { actionName, auditNotes, detailText, KNOWN_ACTIONS } from './notes.ts';
+import { type AuditView, auditUrl, isPreset, parseAuditView } from './url.ts';
 import { errorText } from '../../api/error-text.ts';
 
 const PAGE_SIZE = 100;
@@ -53,35 +56,51 @@ function ChainStatus({ chain }: { readonly chain: AuditPage['chain'] }) {
 }
 
 export default function AuditLogPage() {
-  const chosen = useSignal('24h');
-  const range = useSignal<Range>(PRESETS[0]!.range());
-  const who = useSignal('');
-  const action = useSignal('');
-  const applied = useSignal({ who: '', action: '' });
+  const { query, route } = useLocation();
+  const view = parseAuditView(query);
+  const go = (next: AuditView) => route(auditUrl(next), true);
+  // A preset's window ends when it is chosen (or the page opened): asked again, it moves to now.
+  const asked = useSignal(0);
+  const { range: choice } = view;
+  const rangeKey = choice.kind === 'custom' ? `${choice.from}-${choice.to}` : choice.key;
+  const range = useMemo<Range>(() => (choice.kind === 'custom' ? choice : PRESETS.find((preset) => preset.key === choice.key)!.range()), [rangeKey, asked.value]);
+  const who = useSignal(view.who);
+  const action = useSignal(view.action);
   const rows = useSignal<readonly AuditRow[]>([]);
   const page = useSignal<AuditPage | null>(null);
   const loading = useSignal(false);
   const error = useSignal<string | null>(null);
+  // Pages of an earlier view that answer late are dropped: rows of two filters are never mixed.
+  const current = useRef(0);
 
-  const load = async (after: number) => {
-    const query = new URLSearchParams({ from: String(range.value.from), to: String(range.value.to), limit: String(PAGE_SIZE), after: String(after) });
-    if (applied.value.who !== '') query.set('who', applied.value.who);
-    if (applied.value.action !== '') query.set('action', applied.value.action);
+  /** A page of the view: its first (cursor null) or the next one after `cursor`, further back newest first. */
+  const load = async (cursor: number | null) => {
+    const request = ++current.current;
+    const params = new URLSearchParams({ from: String(range.from), to: String(range.to), limit: String(PAGE_SIZE), order: view.order });
+    if (cursor !== null) params.set(view.order === 'newest' ? 'before' : 'after', String(cursor));
+    if (view.who !== '') params.set('who', view.who);
+    if (view.action !== '') params.set('action', view.action);
     loading.value = true;
     try {
-      const answer = await api.get<AuditPage>(`/api/v1/audit?${query}`);
-      rows.value = after === 0 ? answer.rows : [...rows.value, ...answer.rows];
+      const answer = await api.get<AuditPage>(`/api/v1/audit?${params}`);
+      if (request !== current.current) return;
+      rows.value = cursor === null ? answer.rows : [...rows.value, ...answer.rows];
       page.value = answer;
       error.value = null;
     } catch (failure) {
-      error.value = errorText(failure);
+      if (request === current.current) error.value = errorText(failure);
     } finally {
-      loading.value = false;
+      if (request === current.current) loading.value = false;
     }
   };
   useEffect(() => {
-    void load(0);
-  }, [range.value, applied.value]);
+    void load(null);
+  }, [range, view.who, view.action, view.order]);
+  // Back and forward move through views: the typed fields follow the view shown.
+  useEffect(() => {
+    who.value = view.who;
+    action.value = view.action;
+  }, [view.who, view.action]);
 
   return (
     <section class="page audit-page">
@@ -89,18 +108,18 @@ export default function AuditLogPage() {
       {page.value && <ChainStatus chain={page.value.chain} />}
       <RangePicker
         presets={PRESETS}
-        chosen={chosen.value}
-        range={range.value}
+        chosen={choice.kind === 'custom' ? 'custom' : choice.key}
+        range={range}
         onChange={(next, key) => {
-          chosen.value = key;
-          range.value = next;
+          asked.value++;
+          go({ ...view, range: isPreset(key) ? { kind: 'preset', key } : { kind: 'custom', ...next } });
         }}
       />
       <form
         class="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          applied.value = { who: who.value.trim(), action: action.value.trim() };
+          go({ ...view, who: who.value.trim(), action: action.value.trim() });
         }}
       >
         <label>
@@ -121,6 +140,13 @@ export default function AuditLogPage() {
         <button type="submit" class="primary" data-testid="filter-apply">
           {t('audit.filter')}
         </button>
+        <label>
+          {t('audit.order')}
+          <select data-testid="filter-order" value={view.order} onChange={(event) => go({ ...view, order: event.currentTarget.value === 'oldest' ? 'oldest' : 'newest' })}>
+            <option value="newest">{t('audit.newestFirst')}</option>
+            <option value="oldest">{t('audit.oldestFirst')}</option>
+          </select>
+        </label>
       </form>
       {error.value && (
         <p class="form-error" role="alert">
@@ -180,7 +206,7 @@ export default function AuditLogPage() {
       )}
       {page.value && !page.value.complete && (
         <button type="button" data-testid="load-more" disabled={loading.value} onClick={() => void load(page.value!.next)}>
-          {t('audit.loadMore')}
+          {view.order === 'newest' ? t('audit.loadOlder') : t('audit.loadMore')}
         </button>
       )}
       {page.value?.complete && rows.value.length > 0 && <p class="muted">{t('audit.end', { count: rows.value.length })}</p>}
