@@ -104,8 +104,6 @@ export class RawWriter {
     private readonly committed: (queue: RawReadingQueue, rows: number) => void,
     /** StoreFaultHooks.beforeRawCommit. */
     private readonly beforeCommit: () => void | Promise<void> = () => undefined,
-    /** Run on the ingest connection with a commit's rows once it succeeded, before the next may begin; must not throw. */
-    private readonly afterCommit: (connection: RawAppenders['connection'], rows: number) => Promise<void> = () => Promise.resolve(),
   ) {
     this.columns = new RawColumns(queue);
   }
@@ -171,7 +169,6 @@ export class RawWriter {
       throw error;
     }
     this.consumeCommitted(rows, texts);
-    await this.afterCommit(appenders.connection, rows);
     return { rows, maxTime };
   }
 

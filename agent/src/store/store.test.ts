@@ -1,8 +1,8 @@
 /** HazmonStore against real DuckDB files: schema, ingest, rollups, back-pressure, durable events, queries, bad inputs. */
 import { existsSync, statSync } from 'node:fs';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { waitFor } from '@hazmon/test-support';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { databaseDrill, tempDir, point, reading } from '../../test/fixtures/store/test-helpers.ts';
 import { CHUNK_ROWS } from './chunk.ts';
 import { DEFAULT_STORE_MEMORY_LIMIT_MB } from './limits.ts';
@@ -577,41 +577,6 @@ describe('HazmonStore schema and ingest', () => {
     const rows = await store.rawReadings('T1.LEL', T0, T0 + 3000);
     expect(rows.map((row) => row.value)).toEqual([1, null, 2, 3]);
     expect(rows[1]?.reasonText).toBe('3.2 mA');
-  });
-
-  it("flushes DuckDB's allocator after the raw commit that brings the rows committed since its last flush (a read's, a commit's) to two row groups", async () => {
-    const rowGroup = 61_440;
-    // No checkpoint turn (its block release flushes too) and no timer's commit of part of a round.
-    const { store } = await openStore({ flushIntervalMs: 1000, checkpointIntervalMs: 0, checkpointAfterRows: 0 });
-    await store.registerPoints([point('P')]);
-    const index = store.pointIndex('P');
-    const run = vi.spyOn(DuckDBConnection.prototype, 'run');
-    cleanups.push(() => run.mockRestore());
-    let time = T0;
-    const commitRowGroup = async (): Promise<void> => {
-      for (let i = 0; i < rowGroup; i++) store.writeValue(index, (time += 10), i);
-      while (store.stats().queueDepth > 0) await store.flush();
-    };
-    // The statements the raw commits ran on their connection (no alarm event or audit row here: the only transactions).
-    const ingestStatements = (): unknown[] => {
-      const ingest = run.mock.contexts[run.mock.calls.findIndex(([sql]) => sql === 'BEGIN TRANSACTION')];
-      return run.mock.calls.filter((_, i) => run.mock.contexts[i] === ingest).map(([sql]) => sql);
-    };
-    const flushes = (): number => ingestStatements().filter((sql) => sql === "SET memory_limit = '128MiB'").length;
-    await commitRowGroup();
-    expect(flushes()).toBe(0);
-    await commitRowGroup();
-    expect(flushes()).toBe(1);
-    expect(ingestStatements().at(-1)).toBe("SET memory_limit = '128MiB'");
-    await commitRowGroup();
-    expect(flushes()).toBe(1);
-    // A read flushes it (on its own connection): the count starts again.
-    await store.reader().pointDefinitions(['P']);
-    await commitRowGroup();
-    expect(flushes()).toBe(1);
-    await commitRowGroup();
-    expect(flushes()).toBe(2);
-    expect(store.stats().rawRowsWritten).toBe(5 * rowGroup);
   });
 
   it('commits at close() every reading queued, with a checkpoint() under way', async () => {

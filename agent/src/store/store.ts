@@ -154,8 +154,8 @@ function setMemoryLimit(memoryLimitMb: number): string {
 }
 
 /**
- * Run after each read on the read connection, and after some raw commits on the ingest connection (AllocatorFlushes):
- * DuckDB's allocator (its bundled jemalloc) hands back to the system the pages the read or commits freed. It keeps them otherwise, and with one thread (threads=1: no worker whose tasks' ends check
+ * Run after each read on the read connection: DuckDB's allocator (its bundled jemalloc) hands back to the system the
+ * pages the read freed. It keeps them otherwise, and with one thread (threads=1: no worker whose tasks' ends check
  * allocator_flush_threshold) only a change of memory_limit makes it give them back (DuckDB's BufferPool::SetLimit
  * flushes it): setting the limit it has evicts nothing and flushes. The block release after each checkpoint did it
  * alone, so the reads' pages piled up between two: 10 reads of 1,000 definitions (the points' fixed answer's then),
@@ -163,41 +163,13 @@ function setMemoryLimit(memoryLimitMb: number): string {
  * regulators' pulls (window median 150.3-155.2 MiB against 156.4-158.5 without: bench/RESULTS.md, session 19,
  * wt-rss7). A flush that fails (more than the limit in use) leaves the pages to the next release.
  */
-function flushingAllocator(memoryLimitMb: number): (connection: DuckDBConnection) => Promise<void> {
+function flushingAllocator(memoryLimitMb: number): (reads: DuckDBConnection) => Promise<void> {
   const flush = setMemoryLimit(memoryLimitMb);
-  return (connection) =>
-    connection.run(flush).then(
+  return (reads) =>
+    reads.run(flush).then(
       () => undefined,
       () => undefined,
     );
-}
-
-/**
- * Raw rows committed since DuckDB's allocator was last flushed after which the next raw commit flushes it: two row
- * groups. A commit of a row group leaves ~1.5 MiB of freed pages in the allocator, which keeps them to the next flush
- * (a read's, a block release's after a checkpoint turn): at 100k readings/s with no reads (figure 5's first loads)
- * 6-9 MiB of them by a release, at RSS's moments over figure 5's target (bench/RESULTS.md, session 23, wt-rss13). A
- * flush after every commit took them off but cost 5-7 % of the CPU per reading at 1-s polls (session 21, wt-rss11): there
- * the 5-s block release comes at 50k rows, before this, so no commit flushes.
- */
-const FLUSH_AFTER_RAW_ROWS = 2 * ROW_GROUP_ROWS;
-
-class AllocatorFlushes {
-  private rawRowsSinceFlush = 0;
-  constructor(private readonly flush: (connection: DuckDBConnection) => Promise<void>) {}
-  readonly afterRead = (reads: DuckDBConnection): Promise<void> => this.flushed(reads);
-  readonly afterRawCommit = (ingest: DuckDBConnection, rows: number): Promise<void> => {
-    this.rawRowsSinceFlush += rows;
-    return this.rawRowsSinceFlush < FLUSH_AFTER_RAW_ROWS ? Promise.resolve() : this.flushed(ingest);
-  };
-  /** A block release flushed it. */
-  released(): void {
-    this.rawRowsSinceFlush = 0;
-  }
-  private flushed(connection: DuckDBConnection): Promise<void> {
-    this.rawRowsSinceFlush = 0;
-    return this.flush(connection);
-  }
 }
 
 /** A connection whose statements and appenders address the store file. */
@@ -366,7 +338,6 @@ export class HazmonStore {
     private readonly reads: SerialConnection,
     /** releaseCachedBlocks' moments of lowered memory_limit, which the reads (not held for them) run again after. */
     private readonly lowering: LimitLowering,
-    private readonly allocatorFlushes: AllocatorFlushes,
     private readonly options: Required<Pick<StoreOptions, 'path' | 'flushIntervalMs' | 'flushBatchRows' | 'rollupGraceMs' | 'checkpointAfterRows' | 'reopenAfterRows' | 'memoryLimitMb' | 'now'>> & {
       readonly retention: RetentionPolicy;
       readonly onEvent: ((event: StoreEvent) => void) | undefined;
@@ -383,7 +354,6 @@ export class HazmonStore {
       () => openRawAppenders(this.ingestConnection),
       (queue, rows) => this.rollups.addCommitted(queue, rows),
       options.faults?.beforeRawCommit,
-      allocatorFlushes.afterRawCommit,
     );
     this.durable = new DurableLog(durableConnection, options.now, {
       settled: async () => void (await this.reopenUnderWay()),
@@ -475,7 +445,7 @@ export class HazmonStore {
     }
     const ingestConnection = await connectToStore(instance);
     const lowering = new LimitLowering(RELEASE_LIMIT_MIB);
-    const allocatorFlushes = new AllocatorFlushes(flushingAllocator(memoryLimitMb));
+    const flushAllocator = flushingAllocator(memoryLimitMb);
     const [lastText] = await maintenance.rows('SELECT max(text_id) AS id FROM reason_texts');
     const store = new HazmonStore(
       instance,
@@ -485,12 +455,11 @@ export class HazmonStore {
       new SerialConnection(await connectToStore(instance)),
       maintenance,
       new SerialConnection(await connectToStore(instance), {
-        runStatement: (statement, reads) => lowering.retried(statement, () => allocatorFlushes.afterRead(reads)),
-        afterEach: allocatorFlushes.afterRead,
+        runStatement: (statement, reads) => lowering.retried(statement, () => flushAllocator(reads)),
+        afterEach: flushAllocator,
         timeoutMs: settings.readTimeoutMs,
       }),
       lowering,
-      allocatorFlushes,
       {
         path: options.path,
         flushIntervalMs,
@@ -921,7 +890,6 @@ export class HazmonStore {
             await this.options.faults?.releasing?.();
             try {
               await maintenance.run(`SET memory_limit = '${RELEASE_LIMIT_MIB}MiB'; ${restore}`);
-              this.allocatorFlushes.released();
             } catch {
               // Refused (a read beside uses more than the low value) or failed: put it back in any case; flushes go
               // on even when that fails (the next checkpoint turn tries again).
