@@ -123,6 +123,7 @@ describe('reloadSummary', () => {
       outputs: { ...none, kept: ['XV-1'] },
       skipped: [{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: [] }],
       limitsMoved: ['GD-1.concentration'],
+      limitChanges: [{ pointId: 'GD-1.concentration', limit: 'hi', old: 20, new: 25, cause: 'config_file' }],
       latched: ['shut'],
       recommanded: [],
     };

@@ -1,6 +1,7 @@
 /** What a config reload changes: fields the running agent cannot take over, which parts restart, and the report. */
 import { createHash, type Hash } from 'node:crypto';
 import { type AgentConfig, StorePointPages } from '../config/index.ts';
+import type { AuditedLimitChange } from './config-limit-changes.ts';
 
 /** Ids of one kind of thing (points, lines, devices, connections, outputs) sorted by what a reload did to them. */
 export interface ChangeSet {
@@ -37,6 +38,8 @@ export interface ReloadReport {
   readonly skipped: readonly SkippedState[];
   /** Points whose limit values alone moved: state carried over (counted as kept), the moved limits judged by the next reading. */
   readonly limitsMoved: readonly string[];
+  /** Each limit the reload moved (points kept, restarted or back again): old and new in force, and what moved it. */
+  readonly limitChanges: readonly AuditedLimitChange[];
   /** Actions latched across the reload (latched again when their rules changed: only a person releases a latch). */
   readonly latched: readonly string[];
   /** Outputs of latched actions written again because the output (or the action's choice of output) changed. */
