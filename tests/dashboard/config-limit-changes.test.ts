@@ -120,13 +120,19 @@ describe('limits the config file moves', () => {
     ]);
   }, 90_000);
 
-  it('a start on the unchanged file records nothing and draws the same history', async () => {
+  it('a start on the unchanged file records nothing and draws the same history, read from the audit log again', async () => {
     const before = await limitsOver(startedAt - 60_000, Date.now() + 1000);
     const audit = await lastAuditSeq(web.agent);
     web = await web.restart();
     await signIn();
     expect((await auditAfter(audit)).filter((entry) => entry.action === 'limits_changed_at_start')).toEqual([]);
     const after = await limitsOver(startedAt - 60_000, Date.now() + 1000);
+    // The reload's and the edited start's changes, taken from the audit log again, and no more.
+    expect(after.limitChanges.map((change) => [change.limit, change.old, change.new, change.who])).toEqual([
+      ['hi', 20, 25, 'config file'],
+      ['lo', 10, 12, 'config file'],
+      ['hi', 25, 22, 'config file'],
+    ]);
     expect(after.limitChanges).toEqual(before.limitChanges);
     expect(after.limitsAtFrom).toEqual(before.limitsAtFrom);
   }, 90_000);
