@@ -1167,7 +1167,6 @@ function pointChanges(before: RunningConfig, next: RunningConfig, carried: Reado
   };
 }
 
-/** A change set with the kept ids counted rather than listed: audit rows stay small on a site of thousands of points. */
 /**
  * What moved each limit a reload of the file (or a start on it) moves: the file, or, where a person's override gave
  * way to the file's value, that retirement (the overrides file's history records it).
@@ -1177,6 +1176,7 @@ function causeOfFileChange(overridden: OverriddenConfig): (pointId: string, limi
   return (pointId, limit) => (retired.has(`${pointId}\n${limit}`) ? 'override_retired' : 'config_file');
 }
 
+/** A change set with the kept ids counted rather than listed: audit rows stay small on a site of thousands of points. */
 function auditedChanges(changes: ChangeSet) {
   return { kept: changes.kept.length, restarted: changes.restarted, added: changes.added, removed: changes.removed };
 }

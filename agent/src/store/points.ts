@@ -288,7 +288,7 @@ function validatePoint(point: StorePointDefinition, where: string): void {
 
 /**
  * Inserts new points and updates the metadata of known ones, in one transaction; returns the known points whose
- * limits that moved (a new point's are not a change). A known point's resolution cannot change: its stored rows are
+ * limits it moved (a new point's limits are no move). A known point's resolution cannot change: its stored rows are
  * scaled by it.
  */
 export async function registerPoints(connection: SerialConnection, registry: PointRegistry, points: readonly StorePointDefinition[], now: number): Promise<StoredLimitsMove[]> {
