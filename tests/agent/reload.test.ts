@@ -381,6 +381,7 @@ describe('hazmon run and SIGHUP', () => {
       hazmon.child.kill('SIGHUP');
       const applied = await waitFor('reload applied', () => /config reload applied .*site\.yaml \(SIGHUP\): points \d+ kept, 1 restarted.*/.exec(hazmon.output.stdout), { timeoutMs: 30_000 });
       expect(applied[0]).toContain('GD-2.concentration (rules changed)');
+      expect(applied[0]).toContain('limits moved: GD-2.concentration hi 20 -> 25');
 
       writeFileSync(running.file, 'site: [\n');
       hazmon.child.kill('SIGHUP');

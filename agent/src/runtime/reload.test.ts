@@ -129,7 +129,7 @@ describe('reloadSummary', () => {
     };
     expect(reloadSummary(report)).toBe(
       'points 1 kept, 1 restarted, 0 added, 1 removed; devices 2 kept, 0 restarted, 0 added, 0 removed; OPC UA 0 kept, 0 restarted, 0 added, 0 removed; ' +
-        'outputs 1 kept, 0 restarted, 0 added, 0 removed; state not carried over: GD-2.concentration (rules changed); limits moved: GD-1.concentration; latched: shut',
+        'outputs 1 kept, 0 restarted, 0 added, 0 removed; state not carried over: GD-2.concentration (rules changed); limits moved: GD-1.concentration hi 20 -> 25; latched: shut',
     );
   });
 });
