@@ -1,15 +1,19 @@
 /**
- * A point's limits as they were over a trend's range, from the limits in force now and the agent's record of run-time
- * threshold changes (the overrides file's history: changed or removed by a supervisor or admin, retired by the agent
- * when the config file's value took over): walking that record back from now gives the limits in force at the
- * range's start, and the changes inside the range are where the limit lines step.
+ * A point's limits as they were over a trend's range, from the limits in force now and the agent's two records of
+ * limit changes: the run-time threshold changes (the overrides file's history: changed or removed by a supervisor or
+ * admin, retired by the agent when the config file's value took over) and the config file's own (a reload or a start
+ * on an edited file). Walking them back from now gives the limits in force at the range's start, and the changes
+ * inside the range are where the limit lines step.
  */
-import { type LimitName, THRESHOLD_HISTORY_LIMIT, type ThresholdHistoryEntry } from '@hazmon/agent';
+import type { ConfigLimitChange, ConfigLimitRecord, LimitName, ThresholdHistoryEntry } from '@hazmon/agent';
+import { THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
 
 export type LimitSet = Record<LimitName, number | null>;
 
+type RecordedChange = ThresholdHistoryEntry | ConfigLimitChange;
+
 /** A change of the point's limits; the point is the series'. */
-export type LimitChange = Omit<ThresholdHistoryEntry, 'pointId'>;
+export type LimitChange = Omit<ThresholdHistoryEntry, 'pointId'> | Omit<ConfigLimitChange, 'pointId'>;
 
 export interface LimitsOverRange {
   /** The limits in force at the range's start. */
@@ -17,28 +21,36 @@ export interface LimitsOverRange {
   /** The recorded changes with time in [from, to), oldest first. */
   readonly limitChanges: LimitChange[];
   /**
-   * Null when the record reaches back to the range's start; else the time of the oldest change it still keeps (it
-   * keeps the last THRESHOLD_HISTORY_LIMIT of the site): a change before that time is no longer in it.
+   * Null when the records reach back to the range's start; else the time from which both are whole (each keeps its
+   * last entries): a change before that time may no longer be in them.
    */
   readonly limitsRecordedFrom: number | null;
 }
 
-/** The record's entries of each point, oldest first; the history is shared by every series of a trend. */
-export function historyByPoint(history: readonly ThresholdHistoryEntry[]): ReadonlyMap<string, readonly ThresholdHistoryEntry[]> {
-  const byPoint = new Map<string, ThresholdHistoryEntry[]>();
-  for (const entry of history) {
-    const list = byPoint.get(entry.pointId);
-    if (list === undefined) byPoint.set(entry.pointId, [entry]);
-    else list.push(entry);
-  }
-  return byPoint;
+/** The records of the points asked, each point's changes oldest first (the two records merged by time). */
+export interface LimitRecords {
+  readonly byPoint: ReadonlyMap<string, readonly RecordedChange[]>;
+  /** Null when neither record dropped an entry; else the latest time from which both are whole. */
+  readonly wholeFrom: number | null;
+}
+
+/** The two records' entries of `pointIds` (shared by every series of a trend). */
+export function limitRecordsOf(pointIds: readonly string[], thresholdHistory: readonly ThresholdHistoryEntry[], config: ConfigLimitRecord): LimitRecords {
+  const byPoint = new Map<string, RecordedChange[]>(pointIds.map((id) => [id, []]));
+  for (const entry of thresholdHistory) byPoint.get(entry.pointId)?.push(entry);
+  for (const entry of config.changes) byPoint.get(entry.pointId)?.push(entry);
+  // Each record is oldest first; sort is stable, so entries of one time keep their record's order.
+  for (const list of byPoint.values()) list.sort((a, b) => a.time - b.time);
+  const thresholdsCut = thresholdHistory.length >= THRESHOLD_HISTORY_LIMIT ? (thresholdHistory[0]?.time ?? null) : null;
+  const cuts = [thresholdsCut, config.recordedFrom].filter((time) => time !== null);
+  return { byPoint, wholeFrom: cuts.length === 0 ? null : Math.max(...cuts) };
 }
 
 /**
- * `limitsNow`: the point's limits in force now; `pointHistory`: its entries of the record, oldest first;
- * `history`: the whole record (whether it was cut). A change at `from` is inside the range.
+ * `limitsNow`: the point's limits in force now; `pointHistory`: its recorded changes, oldest first; `wholeFrom`: the
+ * records' (limitRecordsOf). A change at `from` is inside the range.
  */
-export function limitsOverRange(limitsNow: LimitSet, pointHistory: readonly ThresholdHistoryEntry[], history: readonly ThresholdHistoryEntry[], from: number, to: number): LimitsOverRange {
+export function limitsOverRange(limitsNow: LimitSet, pointHistory: readonly RecordedChange[], wholeFrom: number | null, from: number, to: number): LimitsOverRange {
   const limitsAtFrom = { ...limitsNow };
   const limitChanges: LimitChange[] = [];
   for (let i = pointHistory.length - 1; i >= 0; i -= 1) {
@@ -50,7 +62,5 @@ export function limitsOverRange(limitsNow: LimitSet, pointHistory: readonly Thre
       limitChanges.push(change);
     }
   }
-  const oldestKept = history[0]?.time;
-  const cut = history.length >= THRESHOLD_HISTORY_LIMIT && oldestKept !== undefined && oldestKept > from;
-  return { limitsAtFrom, limitChanges: limitChanges.reverse(), limitsRecordedFrom: cut ? oldestKept : null };
+  return { limitsAtFrom, limitChanges: limitChanges.reverse(), limitsRecordedFrom: wholeFrom !== null && wholeFrom > from ? wholeFrom : null };
 }

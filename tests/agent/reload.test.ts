@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '@hazmon/protocols';
-import { Agent, RuntimeError, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent } from '@hazmon/agent';
+import { Agent, HazmonStore, RuntimeError, hashPassword, parseAgentConfig, type AgentConfig, type AgentEvent } from '@hazmon/agent';
 import { startSite, type RunningSite } from '@hazmon/simulators';
 import { bufferedIo } from '../../agent/test/fixtures/cli/store-site.ts';
 import { reloadFromFile } from '../../agent/src/cli/run-agent.ts';
@@ -367,7 +367,7 @@ describe('hazmon run and SIGHUP', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reloads the file on SIGHUP, stays up on an invalid one, and stops on SIGTERM', async () => {
+  it('reloads the file on SIGHUP, stays up on an invalid one, and stops on SIGTERM; the limits the reload and a start on the edited file move are audited', async () => {
     const running = await startReloadPlant();
     site = running.site;
     dir = running.dir;
@@ -381,6 +381,7 @@ describe('hazmon run and SIGHUP', () => {
       hazmon.child.kill('SIGHUP');
       const applied = await waitFor('reload applied', () => /config reload applied .*site\.yaml \(SIGHUP\): points \d+ kept, 1 restarted.*/.exec(hazmon.output.stdout), { timeoutMs: 30_000 });
       expect(applied[0]).toContain('GD-2.concentration (rules changed)');
+      expect(applied[0]).toContain('limits moved: GD-2.concentration hi 20 -> 25');
 
       writeFileSync(running.file, 'site: [\n');
       hazmon.child.kill('SIGHUP');
@@ -396,5 +397,27 @@ describe('hazmon run and SIGHUP', () => {
     } finally {
       if (hazmon.child.exitCode === null) hazmon.child.kill('SIGKILL');
     }
-  }, 120_000);
+
+    // Started again on the file edited while it was down (GD-2's hi 25 -> 22): logged at start and audited, like the reload.
+    writeFileSync(running.file, running.yaml({ gd2Rules: '{ limits: { hi: 22, hihi: 40 } }' }));
+    const restarted = runHazmon(['run', running.file]);
+    try {
+      await waitFor('started again', () => restarted.output.stdout.includes('started'), { timeoutMs: 60_000 });
+      expect(restarted.output.stderr).toContain('1 limit(s) differ from those the last run left in force: GD-2.concentration hi 25 -> 22');
+      restarted.child.kill('SIGTERM');
+      expect(await restarted.exited).toBe(0);
+    } finally {
+      if (restarted.child.exitCode === null) restarted.child.kill('SIGKILL');
+    }
+    const store = await HazmonStore.open({ path: join(running.dir, 'site.duckdb'), retentionIntervalMs: 0 });
+    try {
+      const rows = (await store.auditRows({})).filter((row) => row.action === 'config_reload' || row.action === 'limits_changed_at_start');
+      expect(rows.map((row) => [row.action, row.details?.['trigger'], row.details?.['limitChanges']])).toEqual([
+        ['config_reload', 'SIGHUP', [{ pointId: 'GD-2.concentration', limit: 'hi', old: 20, new: 25, cause: 'config_file' }]],
+        ['limits_changed_at_start', 'start', [{ pointId: 'GD-2.concentration', limit: 'hi', old: 25, new: 22, cause: 'config_file' }]],
+      ]);
+    } finally {
+      await store.close();
+    }
+  }, 180_000);
 });

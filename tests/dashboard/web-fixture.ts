@@ -127,8 +127,8 @@ export interface WebPlant {
   readonly agent: Agent;
   readonly base: string;
   readonly logs: string[];
-  /** Stops the server and the agent and starts both again on the same store and config (the agent with `agentOptions`). */
-  restart(agentOptions?: AgentOptions): Promise<WebPlant>;
+  /** Stops the server and the agent and starts both again on the same store, and config unless `nextConfig` (the agent with `agentOptions`). */
+  restart(agentOptions?: AgentOptions, nextConfig?: AgentConfig): Promise<WebPlant>;
   close(): Promise<void>;
 }
 
@@ -143,10 +143,10 @@ async function serve(plant: Plant, config: AgentConfig, options: DashboardOption
     agent,
     base: server.address,
     logs,
-    async restart(nextOptions) {
+    async restart(nextOptions, nextConfig = config) {
       await server.close();
       await agent.stop();
-      return serve(plant, config, options, nextOptions);
+      return serve(plant, nextConfig, options, nextOptions);
     },
     async close() {
       await server.close();

@@ -1,11 +1,15 @@
 /**
  * A threshold changed at run time, seen on the trends page in Chromium against the real agent on the simulated plant:
  * the limit line steps at the change (the tooltip's limits in force differ on either side of it), the change's mark
- * names who, when and why, and the list below the chart has it. Screenshots in zh-CN and en.
+ * names who, when and why, and the list below the chart has it; a limit a reload of the edited config file moved is
+ * listed with the config file as who. Screenshots in zh-CN and en.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAgentConfig } from '@hazmon/agent';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DocumentCheck, startWebPlant, USERS, WebClient, type WebPlant } from '../dashboard/web-fixture.ts';
+import { DocumentCheck, startWebPlant, USERS, WebClient, type WebPlant, webConfigYaml } from '../dashboard/web-fixture.ts';
 import { launchChromium, newPage, screenshot, signIn } from './browser.ts';
 
 const GAS = 'GD-1.concentration';
@@ -79,6 +83,28 @@ describe('a threshold changed at run time on the trend', () => {
     expect(await page.locator('[data-testid="limit-changes"] h2').textContent()).toBe('Limit changes in this range');
     expect(await tooltipAt(page, changedAt, /by sup/)).toContain(`H 20 → 30 by sup: ${WHY}`);
     await screenshot(page, 'trend-limit-change');
+    await page.locator('[data-testid="language"]').selectOption('zh-CN');
+    await page.context().close();
+  }, 90_000);
+
+  it('lists a limit the config file moved (hihi 40 -> 45, reloaded on SIGHUP) as the config file edited, in zh-CN and English', async () => {
+    const file = join(web.plant.dir, 'site.yaml');
+    const edited = (await webConfigYaml(web.plant.yaml)).replace('limits: { lo: 10, hi: 20, hihi: 40 }', 'limits: { lo: 10, hi: 20, hihi: 45 }');
+    expect(edited).toContain('hihi: 45');
+    writeFileSync(file, edited);
+    await web.agent.reload(parseAgentConfig(edited, file), 'SIGHUP');
+    const reloadedAt = web.agent.configLimitChanges().changes.at(-1)!.time;
+    const page = await newPage(browser);
+    await signIn(page, web.base, USERS.viewer);
+    await page.goto(`${web.base}/trends?points=${GAS}&from=${reloadedAt - 90_000}&to=${reloadedAt + 90_000}`);
+    const row = page.locator('[data-testid="limit-change"][data-kind="config_file"]');
+    await expect.poll(() => row.count(), POLL).toBe(1);
+    expect(await row.getAttribute('data-limit')).toBe('hihi');
+    expect(await row.textContent()).toContain('HH 40 → 45 (配置文件已修改)');
+    expect(await row.textContent()).toContain('config file');
+    expect(await row.textContent()).toContain('config reload (SIGHUP)');
+    await page.locator('[data-testid="language"]').selectOption('en');
+    await expect.poll(async () => (await row.textContent()) ?? '', POLL).toContain('HH 40 → 45 (config file edited)');
     await page.locator('[data-testid="language"]').selectOption('zh-CN');
     await page.context().close();
   }, 90_000);

@@ -29,7 +29,7 @@ import type { AgentConfig } from '../config/index.ts';
 import { limitRangeOf } from '../config/index.ts';
 import { type AlarmView, type CommandRefusal, type CommandResult, type EngineEvent, type Priority, type RevertibleCommand, refusal } from '../engine/index.ts';
 import { AlarmEngine, refusedCommand } from '../engine/index.ts';
-import type { AlarmEventRow, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
+import type { AlarmEventRow, StoredLimitsMove, StoreOptions, StorePointDefinition, StoreReader } from '../store/index.ts';
 import { HazmonStore } from '../store/index.ts';
 import { LatencyHistogram } from '../latency-histogram.ts';
 import { Access, nameOf, RESET_ROLES, rolesFor } from './access.ts';
@@ -48,6 +48,16 @@ import type {
   ThresholdOverview,
 } from './api.ts';
 import { publicConfig } from './api.ts';
+import {
+  type AuditedLimitChange,
+  auditedLimitChanges,
+  type ConfigLimitRecord,
+  ConfigLimitHistory,
+  type LimitChangeCause,
+  limitChangesText,
+  LIMITS_CHANGED_AT_START,
+  START_TRIGGER,
+} from './config-limit-changes.ts';
 import { RuntimeError } from './errors.ts';
 import { EventLoopLagMonitor } from './event-loop.ts';
 import { freshnessByPoint, freshnessOf } from './freshness.ts';
@@ -170,6 +180,7 @@ export class Agent implements AgentApi {
     private readonly store: HazmonStore,
     private readonly tokens: RegulatorTokens,
     private readonly thresholdOverrides: ThresholdOverrides,
+    private readonly configLimits: ConfigLimitHistory,
     options: AgentOptions,
   ) {
     this.reader = store.reader();
@@ -243,14 +254,18 @@ export class Agent implements AgentApi {
       onEvent: (event) => holder.agent?.raiseRuntimeAlarm(storeEventAlarm(event)),
     });
     try {
-      await store.registerPoints(config.storePoints);
+      const configLimits = await ConfigLimitHistory.load(store.reader());
+      // Against the limits the last run left in the points table: what an edit of the file while the agent was down moved.
+      const moved = await store.registerPoints(config.storePoints);
       // The points' rows would otherwise stay in memory (a block per column of the points table, ~10 MB for 10k
       // points) until the WAL reaches DuckDB's checkpoint_threshold; nothing else writes yet.
       await store.checkpoint();
       collectStartupGarbage();
-      const agent = new Agent(config, store, await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, log), thresholdOverrides, options);
+      const tokens = await RegulatorTokens.open(regulatorTokenFile(config.store.path), options.now ?? Date.now, log);
+      const agent = new Agent(config, store, tokens, thresholdOverrides, configLimits, options);
       holder.agent = agent;
-      await agent.retireOverrides(overridden, 'start');
+      await agent.recordLimitsMovedAtStart(moved, overridden);
+      await agent.retireOverrides(overridden, START_TRIGGER);
       const latched = await agent.latches.restore(await store.latestActionEvents());
       agent.restoreAlarms(await store.latestAlarmStates());
       agent.latches.hold(latched);
@@ -506,7 +521,7 @@ export class Agent implements AgentApi {
   reload(next: AgentConfig, trigger = 'reload'): Promise<ReloadReport> {
     return this.oneReloadAtATime(async () => {
       const overridden = applyOverrides(next, this.thresholdOverrides.overrides);
-      const report = await this.applyReload(overridden.config, trigger);
+      const report = await this.applyReload(overridden.config, trigger, causeOfFileChange(overridden));
       await this.retireOverrides(overridden, `config reload (${trigger})`);
       return report;
     });
@@ -517,6 +532,24 @@ export class Agent implements AgentApi {
     const run = this.reloading.then(work);
     this.reloading = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * A start on a config file whose limits differ from those the last run left in force (edited while the agent was
+   * down): each moved limit audited with old and new (`limits_changed_at_start`) and kept for the trend, as a reload's.
+   */
+  private async recordLimitsMovedAtStart(moved: readonly StoredLimitsMove[], overridden: OverriddenConfig): Promise<void> {
+    const changes = auditedLimitChanges(moved, causeOfFileChange(overridden));
+    if (changes.length === 0) return;
+    const time = this.now();
+    this.configLimits.add(time, START_TRIGGER, changes);
+    this.log(`hazmon: ${changes.length} limit(s) differ from those the last run left in force: ${limitChangesText(changes)}`);
+    await this.journal.audit(LIMITS_CHANGED_AT_START, this.current.file, { trigger: START_TRIGGER, hashAfter: this.current.hash, limitChanges: changes }, HAZMON, time);
+  }
+
+  /** The config file's limit changes (reloads, starts on an edited file), oldest first: the trend's record of them. */
+  configLimitChanges(): ConfigLimitRecord {
+    return { changes: this.configLimits.changes, recordedFrom: this.configLimits.recordedFrom };
   }
 
   /**
@@ -638,7 +671,7 @@ export class Agent implements AgentApi {
     const storePoints = readingPoints.map((id) => definitions.get(id)).filter((definition) => definition !== undefined);
     if (storePoints.length !== readingPoints.length) return 'the store has not registered every configured point yet';
     try {
-      await this.applyReload({ ...running, ...withLimits(running.engine, storePoints, new Map([[pointId, limits]])) }, trigger);
+      await this.applyReload({ ...running, ...withLimits(running.engine, storePoints, new Map([[pointId, limits]])) }, trigger, () => 'threshold_change');
       return null;
     } catch (error) {
       return messageOf(error);
@@ -745,7 +778,8 @@ export class Agent implements AgentApi {
     await this.store.close();
   }
 
-  private async applyReload(next: AgentConfig, trigger: string): Promise<ReloadReport> {
+  /** `causeOf`: what moved each limit the reload moves (for its audit row and the trend's record). */
+  private async applyReload(next: AgentConfig, trigger: string, causeOf: (pointId: string, limit: LimitName) => LimitChangeCause): Promise<ReloadReport> {
     const refuse = async (why: string): Promise<never> => {
       await this.refuseReload(next.file, trigger, why);
       throw new RuntimeError('HAZMON_RUNTIME_RELOAD_REFUSED', `${next.file}: ${why}; still running on the previous config`);
@@ -757,22 +791,24 @@ export class Agent implements AgentApi {
     const dropped = this.current.engine.actions.filter((action) => !actionIds.has(action.id) && this.engine.actionLatched(action.id)).map((action) => action.id);
     if (dropped.length > 0) return refuse(`actions ${dropped.join(', ')}: latched, and a latch is released only by a person's reset; reset it before removing the action`);
     let engine: AlarmEngine;
+    let limitChanges: AuditedLimitChange[];
     try {
       engine = new AlarmEngine(next.engine, (event) => this.onEngineEvent(event));
       // A point whose resolution changed is refused here (its stored rows are scaled by the old one), before any swap.
-      await this.store.registerPoints(next.storePoints);
+      limitChanges = auditedLimitChanges(await this.store.registerPoints(next.storePoints), causeOf);
     } catch (error) {
       return refuse(messageOf(error));
     }
     if (this.stopped) return refuse('the agent is stopping');
-    return this.swapConfig(next, trigger, engine);
+    return this.swapConfig(next, trigger, engine, limitChanges);
   }
 
   /**
    * The reload proper. Everything from the snapshot to the last swap is synchronous, so each reading is judged by
    * exactly one of the two engines; the replaced sources stop (and their successors start) afterwards.
    */
-  private async swapConfig(next: AgentConfig, trigger: string, engine: AlarmEngine): Promise<ReloadReport> {
+  private async swapConfig(next: AgentConfig, trigger: string, engine: AlarmEngine, limitChanges: readonly AuditedLimitChange[]): Promise<ReloadReport> {
+    const time = this.now();
     const before = this.current;
     const old = this.engine;
     const opcua = this.replaceConnections(next.opcua);
@@ -788,6 +824,7 @@ export class Agent implements AgentApi {
     this.awaitServerUnits(next);
     const outputs = this.outputs.replace(next.outputs);
     this.routes.refresh();
+    this.configLimits.add(time, trigger, limitChanges);
     this.sources.forget([...modbus.devices.removed, ...opcua.changes.removed], modbus.devices.restarted);
     const carried = new Set(restored.restored);
     const fresh = new Set(next.engine.points.map((point) => point.id).filter((id) => !carried.has(id)));
@@ -817,6 +854,7 @@ export class Agent implements AgentApi {
       outputs,
       skipped,
       limitsMoved: restored.limitsMoved,
+      limitChanges,
       latched,
       recommanded,
     };
@@ -832,7 +870,7 @@ export class Agent implements AgentApi {
     await Promise.all([
       modbus.settled,
       opcua.settled,
-      this.journal.publishAudited({ type: 'config_reload', time: this.now(), file: next.file, trigger, applied: true, why: reloadSummary(report), report }, 'config_reload', next.file, audited),
+      this.journal.publishAudited({ type: 'config_reload', time, file: next.file, trigger, applied: true, why: reloadSummary(report), report }, 'config_reload', next.file, audited),
     ]);
     return report;
   }
@@ -1127,6 +1165,15 @@ function pointChanges(before: RunningConfig, next: RunningConfig, carried: Reado
     added: [...is].filter((id) => !was.has(id)),
     removed: [...was].filter((id) => !is.has(id)),
   };
+}
+
+/**
+ * What moved each limit a reload of the file (or a start on it) moves: the file, or, where a person's override gave
+ * way to the file's value, that retirement (the overrides file's history records it).
+ */
+function causeOfFileChange(overridden: OverriddenConfig): (pointId: string, limit: LimitName) => LimitChangeCause {
+  const retired = new Set(overridden.retired.map(({ override }) => `${override.pointId}\n${override.limit}`));
+  return (pointId, limit) => (retired.has(`${pointId}\n${limit}`) ? 'override_retired' : 'config_file');
 }
 
 /** A change set with the kept ids counted rather than listed: audit rows stay small on a site of thousands of points. */

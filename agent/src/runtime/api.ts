@@ -12,6 +12,7 @@ import type { AgentHealth } from './health.ts';
 import type { LastGoodVisitor, LatestChangeVisitor, LatestValue, LatestValueVisitor } from './latest-values.ts';
 import type { RegulatorTokenView } from './regulator-tokens.ts';
 import type { RunningConfig } from './reload.ts';
+import type { ConfigLimitRecord } from './config-limit-changes.ts';
 import type { RuntimeAlarmView } from './runtime-alarms.ts';
 import type { LimitName, ThresholdChange, ThresholdHistoryEntry, ThresholdOverride } from './threshold-overrides.ts';
 
@@ -95,6 +96,8 @@ export interface AgentApi {
   changeThresholds(pointId: string, change: ThresholdChangeRequest, credentials: Credentials): Promise<ThresholdChangeResult>;
   /** The threshold overrides in force and the history of changes. */
   thresholdOverview(): ThresholdOverview;
+  /** The limit changes the config file made (reloads, starts on an edited file), oldest first: kept in memory, read from the audit log once at start. */
+  configLimitChanges(): ConfigLimitRecord;
   /**
    * Records a detector's bump test or calibration (operator and up): an `alarm_events` row of rule `upkeep` (point id =
    * the device id, kind = the record's), committed before this resolves, and a `device_upkeep` audit row.

@@ -61,13 +61,12 @@ export class EventJournal {
     );
   }
 
-  /** An event whose record is an audit row: live listeners hear it at once, durable ones once the row is committed. */
+  /** An event whose record is an audit row (at the event's time): live listeners hear it at once, durable ones once the row is committed. */
   publishAudited(event: ConfigReloadEvent, action: string, target: string, details: Readonly<Record<string, unknown>>): Promise<void> {
     this.notifyListeners(event);
     const settled = this.durableFeed.awaitStore(event);
-    const time = this.now();
     return this.track(
-      () => this.store.appendAudit({ time, who: HAZMON, action, target, details }).then((row) => settled({ outcome: 'audited', auditSeq: row.seq })),
+      () => this.store.appendAudit({ time: event.time, who: HAZMON, action, target, details }).then((row) => settled({ outcome: 'audited', auditSeq: row.seq })),
       `audit ${action} ${target}`,
       (error) => settled(appendFailed(error)),
     );
@@ -86,8 +85,7 @@ export class EventJournal {
     );
   }
 
-  audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON): Promise<void> {
-    const time = this.now();
+  audit(action: string, target: string, details: Readonly<Record<string, unknown>>, who = HAZMON, time = this.now()): Promise<void> {
     return this.track(() => this.store.appendAudit({ time, who, action, target, details }), `audit ${action} ${target}`);
   }
 

@@ -29,6 +29,8 @@ export { rolesFor } from './access.ts';
 export { perConfigPoints, type PerConfigPoints } from './per-config-points.ts';
 export { LIMIT_NAMES, THRESHOLD_HISTORY_LIMIT, THRESHOLD_ROLES, thresholdOverrideFile } from './threshold-overrides.ts';
 export type { LimitName, ThresholdHistoryEntry, ThresholdOverride } from './threshold-overrides.ts';
+export { CONFIG_FILE_WHO, CONFIG_LIMIT_HISTORY_LIMIT, LIMITS_CHANGED_AT_START } from './config-limit-changes.ts';
+export type { AuditedLimitChange, ConfigLimitChange, ConfigLimitRecord, LimitChangeCause } from './config-limit-changes.ts';
 export { configHash } from './reload.ts';
 export type { ChangeSet, ReloadReport, RunningConfig, SkippedState } from './reload.ts';
 export { METRICS_CONTENT_TYPE, processStats, renderMetrics } from './metrics.ts';

@@ -123,12 +123,13 @@ describe('reloadSummary', () => {
       outputs: { ...none, kept: ['XV-1'] },
       skipped: [{ id: 'GD-2.concentration', reason: 'rules changed', activeAlarms: [] }],
       limitsMoved: ['GD-1.concentration'],
+      limitChanges: [{ pointId: 'GD-1.concentration', limit: 'hi', old: 20, new: 25, cause: 'config_file' }],
       latched: ['shut'],
       recommanded: [],
     };
     expect(reloadSummary(report)).toBe(
       'points 1 kept, 1 restarted, 0 added, 1 removed; devices 2 kept, 0 restarted, 0 added, 0 removed; OPC UA 0 kept, 0 restarted, 0 added, 0 removed; ' +
-        'outputs 1 kept, 0 restarted, 0 added, 0 removed; state not carried over: GD-2.concentration (rules changed); limits moved: GD-1.concentration; latched: shut',
+        'outputs 1 kept, 0 restarted, 0 added, 0 removed; state not carried over: GD-2.concentration (rules changed); limits moved: GD-1.concentration hi 20 -> 25; latched: shut',
     );
   });
 });

@@ -1,6 +1,7 @@
 /** What a config reload changes: fields the running agent cannot take over, which parts restart, and the report. */
 import { createHash, type Hash } from 'node:crypto';
 import { type AgentConfig, StorePointPages } from '../config/index.ts';
+import { type AuditedLimitChange, limitChangesText } from './config-limit-changes.ts';
 
 /** Ids of one kind of thing (points, lines, devices, connections, outputs) sorted by what a reload did to them. */
 export interface ChangeSet {
@@ -37,6 +38,8 @@ export interface ReloadReport {
   readonly skipped: readonly SkippedState[];
   /** Points whose limit values alone moved: state carried over (counted as kept), the moved limits judged by the next reading. */
   readonly limitsMoved: readonly string[];
+  /** Each limit the reload moved (points kept, restarted or back again): old and new in force, and what moved it. */
+  readonly limitChanges: readonly AuditedLimitChange[];
   /** Actions latched across the reload (latched again when their rules changed: only a person releases a latch). */
   readonly latched: readonly string[];
   /** Outputs of latched actions written again because the output (or the action's choice of output) changed. */
@@ -173,11 +176,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** One line for logs: counts of each change set and the state not carried over. */
+/** One line for logs: counts of each change set, the state not carried over, each limit moved (old -> new). */
 export function reloadSummary(report: ReloadReport): string {
   const counts = (name: string, set: ChangeSet) => `${name} ${set.kept.length} kept, ${set.restarted.length} restarted, ${set.added.length} added, ${set.removed.length} removed`;
   const skipped = report.skipped.length === 0 ? 'all engine state carried over' : `state not carried over: ${report.skipped.map((entry) => `${entry.id} (${entry.reason})`).join(', ')}`;
-  const moved = report.limitsMoved.length === 0 ? '' : `; limits moved: ${report.limitsMoved.join(', ')}`;
+  const moved = report.limitChanges.length === 0 ? '' : `; limits moved: ${limitChangesText(report.limitChanges)}`;
   const latched = report.latched.length === 0 ? '' : `; latched: ${report.latched.join(', ')}`;
   return `${counts('points', report.points)}; ${counts('devices', report.devices)}; ${counts('OPC UA', report.opcua)}; ${counts('outputs', report.outputs)}; ${skipped}${moved}${latched}`;
 }

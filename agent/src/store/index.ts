@@ -31,6 +31,8 @@ export type {
   StoreEvent,
   StoreFaultHooks,
   StoreOptions,
+  StoredLimits,
+  StoredLimitsMove,
   StorePointDefinition,
   StoreReader,
   StoreStats,

@@ -2,8 +2,8 @@
 import { quote } from '@hazmon/errors';
 import { StoreError } from './errors.ts';
 import { BOOLEAN, DOUBLE, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { num, numOrNull, sqlString, strOrNull, type SerialConnection } from './sql.ts';
-import type { StorePointDefinition } from './types.ts';
+import { num, numOrNull, sqlString, strOrNull, type SerialConnection, type SqlRow } from './sql.ts';
+import type { StoredLimits, StoredLimitsMove, StorePointDefinition } from './types.ts';
 
 /** In-memory view of the `points` table; the hot path reads only the Map and the typed arrays. */
 export class PointRegistry {
@@ -171,6 +171,8 @@ const METADATA_COLUMN_TYPES = {
   updated_at: DOUBLE,
 } as const satisfies Record<string, DuckDBType>;
 const METADATA_COLUMNS = Object.keys(METADATA_COLUMN_TYPES);
+/** The limit columns, in StoredLimits' order. */
+const LIMIT_COLUMNS = ['low_low', 'low', 'high', 'high_high'] as const;
 const KEYED_COLUMNS = ['point_idx', ...METADATA_COLUMNS];
 const KEYED_TYPES: DuckDBType[] = [INTEGER, ...Object.values(METADATA_COLUMN_TYPES)];
 const NEW_POINT_COLUMNS = ['point_idx', 'point_id', ...METADATA_COLUMNS];
@@ -195,9 +197,21 @@ function appendTyped(appender: DuckDBAppender, value: DuckDBValue | undefined, t
   else appender.appendVarchar(String(value));
 }
 
-/** Fills the staging table (created afresh, in the caller's transaction) with `rows`, then runs `sql` on it. */
-async function runFromStaging(connection: DuckDBConnection, sql: string, columns: readonly string[], types: readonly DuckDBType[], rows: readonly DuckDBValue[][]): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * The known points whose limits the staged update moves, with the stored (old) and staged (new) values: the limits
+ * the last start, reload or threshold change left against those given now. Only the moved rows come back to JS.
+ */
+const MOVED_LIMITS_SQL = `SELECT p.point_id, ${LIMIT_COLUMNS.map((column) => `p.${column} AS old_${column}, v.${column} AS new_${column}`).join(', ')}
+  FROM points AS p JOIN temp.${STAGING_TABLE} AS v ON p.point_idx = v.point_idx
+  WHERE ${LIMIT_COLUMNS.map((column) => `p.${column} IS DISTINCT FROM v.${column}`).join(' OR ')}
+  ORDER BY p.point_idx`;
+
+/**
+ * Fills the staging table (created afresh, in the caller's transaction) with `rows`, then runs `sql` on it; `before`
+ * reads the staging table first (its rows are returned).
+ */
+async function runFromStaging(connection: DuckDBConnection, sql: string, columns: readonly string[], types: readonly DuckDBType[], rows: readonly DuckDBValue[][], before?: string): Promise<SqlRow[]> {
+  if (rows.length === 0) return [];
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${STAGING_TABLE} (${columns.map((column, i) => `${column} ${types[i]!.toString()}`).join(', ')})`);
   const appender = await connection.createAppender(STAGING_TABLE, 'main', 'temp');
   try {
@@ -209,8 +223,10 @@ async function runFromStaging(connection: DuckDBConnection, sql: string, columns
   } finally {
     appender.closeSync();
   }
+  const read = before === undefined ? [] : (await connection.runAndReadAll(before)).getRowObjectsJS();
   await connection.run(sql);
   await connection.run(`DROP TABLE temp.${STAGING_TABLE}`);
+  return read;
 }
 
 function metadataValues(point: StorePointDefinition, updatedAt: number): DuckDBValue[] {
@@ -271,10 +287,11 @@ function validatePoint(point: StorePointDefinition, where: string): void {
 }
 
 /**
- * Inserts new points and updates the metadata of known ones, in one transaction.
- * A known point's resolution cannot change: its stored rows are scaled by it.
+ * Inserts new points and updates the metadata of known ones, in one transaction; returns the known points whose
+ * limits it moved (a new point's limits are no move). A known point's resolution cannot change: its stored rows are
+ * scaled by it.
  */
-export async function registerPoints(connection: SerialConnection, registry: PointRegistry, points: readonly StorePointDefinition[], now: number): Promise<void> {
+export async function registerPoints(connection: SerialConnection, registry: PointRegistry, points: readonly StorePointDefinition[], now: number): Promise<StoredLimitsMove[]> {
   const seen = new Set<string>();
   points.forEach((point, position) => {
     const where = `registerPoints: points[${position}]`;
@@ -308,9 +325,14 @@ export async function registerPoints(connection: SerialConnection, registry: Poi
     if (known === undefined) inserts.push([index, point.pointId, ...values]);
     else updates.push([index, ...values]);
   }
-  await connection.transaction(async (tx) => {
+  const moved = await connection.transaction(async (tx) => {
     await runFromStaging(tx, INSERT_POINTS_SQL, NEW_POINT_COLUMNS, NEW_POINT_TYPES, inserts);
-    await runFromStaging(tx, UPDATE_POINTS_SQL, KEYED_COLUMNS, KEYED_TYPES, updates);
+    return runFromStaging(tx, UPDATE_POINTS_SQL, KEYED_COLUMNS, KEYED_TYPES, updates, MOVED_LIMITS_SQL);
   });
   for (const { index, point } of assigned) registry.set(index, point.pointId, divisorFor(point.resolution), point.pollIntervalMs);
+  const limitsOf = (row: SqlRow, prefix: string): StoredLimits => {
+    const [lowLow, low, high, highHigh] = LIMIT_COLUMNS.map((column) => numOrNull(row[`${prefix}${column}`]));
+    return { lowLow: lowLow!, low: low!, high: high!, highHigh: highHigh! };
+  };
+  return moved.map((row) => ({ pointId: String(row.point_id), old: limitsOf(row, 'old_'), new: limitsOf(row, 'new_') }));
 }

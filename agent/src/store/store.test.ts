@@ -295,6 +295,19 @@ describe('HazmonStore schema and ingest', () => {
     expect(rows[450]).toMatchObject({ point_id: 'NEW', point_idx: 450, unit: 'mg/m3' });
   });
 
+  it("gives back the known points whose limits a registration moved, with the stored and the new values; a new point's are no move", async () => {
+    const { store } = await openStore();
+    expect(await store.registerPoints([point('A', { low: 10, high: 20, highHigh: 40 }), point('B', { high: 5 })])).toEqual([]);
+    const moved = await store.registerPoints([point('A', { low: 10, high: 25, highHigh: 40 }), point('B', { high: 5, description: 'not a limit' }), point('C', { high: 1 })]);
+    expect(moved).toEqual([{ pointId: 'A', old: { lowLow: null, low: 10, high: 20, highHigh: 40 }, new: { lowLow: null, low: 10, high: 25, highHigh: 40 } }]);
+    // A limit taken away or given is a move too (null: none).
+    expect(await store.registerPoints([point('A', { low: 10, high: 25 }), point('B', { lowLow: 1, high: 5 })])).toEqual([
+      { pointId: 'A', old: { lowLow: null, low: 10, high: 25, highHigh: 40 }, new: { lowLow: null, low: 10, high: 25, highHigh: null } },
+      { pointId: 'B', old: { lowLow: null, low: null, high: 5, highHigh: null }, new: { lowLow: 1, low: null, high: 5, highHigh: null } },
+    ]);
+    await store.close();
+  });
+
   it('ingests batches through the appender with quality, reason and null values intact', async () => {
     const { store } = await openStore();
     const ids = Array.from({ length: 50 }, (_, i) => `P${i}`);

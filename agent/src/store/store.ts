@@ -34,6 +34,7 @@ import type {
   StoreEvent,
   StoreFaultHooks,
   StoreOptions,
+  StoredLimitsMove,
   StorePointDefinition,
   StoreReader,
   StoreStats,
@@ -305,7 +306,7 @@ export class HazmonStore {
   private scheduledReopens = 0;
   private releasesRefused = 0;
   private lastError: string | null = null;
-  private registering: Promise<void> = Promise.resolve();
+  private registering: Promise<unknown> = Promise.resolve();
   /** The minutes not yet rolled up that the rollups' sums in memory answer for (queries read them instead of raw rows). */
   private readonly openMinutes = (from: number, to: number) => this.rollups.openMinutes(from, to);
   /** reader(): closures over the store's queries, so the object it hands out reaches nothing else. */
@@ -494,8 +495,11 @@ export class HazmonStore {
     return store;
   }
 
-  /** Adds points and updates metadata of known ones. Calls run one after another: indexes are handed out in order. */
-  registerPoints(points: readonly StorePointDefinition[]): Promise<void> {
+  /**
+   * Adds points and updates metadata of known ones; resolves with the known points whose limits moved (old and new).
+   * Calls run one after another: indexes are handed out in order.
+   */
+  registerPoints(points: readonly StorePointDefinition[]): Promise<StoredLimitsMove[]> {
     this.assertOpen('registerPoints');
     const result = this.registering.then(() => registerPoints(this.maintenance, this.points, points, this.options.now()));
     this.registering = result.catch(() => undefined);

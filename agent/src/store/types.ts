@@ -220,6 +220,21 @@ export interface StorePointDefinition {
   readonly disabled?: { readonly by: string; readonly at: number; readonly reason: string } | null;
 }
 
+/** A point's four limits as the store keeps them (null: none). */
+export interface StoredLimits {
+  readonly lowLow: number | null;
+  readonly low: number | null;
+  readonly high: number | null;
+  readonly highHigh: number | null;
+}
+
+/** A known point whose limits a registration moved: those stored before and those registered now. */
+export interface StoredLimitsMove {
+  readonly pointId: string;
+  readonly old: StoredLimits;
+  readonly new: StoredLimits;
+}
+
 export type AlarmPriority = 'emergency' | 'high' | 'medium' | 'low';
 
 /** One alarm life-cycle transition as the engine or a person produced it; the store adds seq and writtenAt. */

@@ -4,14 +4,14 @@
  * point's limits in force now and as they were over the range (limit-history.ts), and the alarm events of the range
  * for those points.
  */
-import { type AgentApi, type AlarmEventRow, alarmAreas, LIMIT_NAMES, type ReadingColumns, THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
+import { type AgentApi, type AlarmEventRow, alarmAreas, CONFIG_FILE_WHO, CONFIG_LIMIT_HISTORY_LIMIT, LIMIT_NAMES, type ReadingColumns, THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { downsample, notGoodBuckets } from '../downsample.ts';
 import { ApiError } from '../errors.ts';
 import { checkSpan, DAY_MS, epochMs, HOUR_MS, MINUTE_MS } from '../query-params.ts';
-import { historyByPoint, limitsOverRange } from '../limit-history.ts';
+import { limitRecordsOf, limitsOverRange } from '../limit-history.ts';
 import { AlarmEventSchema } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
 import { pointMetadataOf } from './points.ts';
@@ -52,11 +52,12 @@ const LimitChangeSchema = z
     limit: z.enum(LIMIT_NAMES),
     old: limit.openapi({ description: 'In force before (null: none)' }),
     new: limit.openapi({ description: 'In force after (null: none)' }),
-    who: z.string(),
-    why: z.string(),
-    kind: z
-      .enum(['changed', 'removed', 'retired'])
-      .openapi({ description: "changed or removed (the config file's value again) by a person; retired by the agent (who `hazmon`) when the config file's value took over" }),
+    who: z.string().openapi({ description: `The person; \`hazmon\` for a retirement; \`${CONFIG_FILE_WHO}\` for a change the config file made` }),
+    why: z.string().openapi({ description: "The person's reason; for the config file's change its trigger (`config reload (SIGHUP)`) or the start" }),
+    kind: z.enum(['changed', 'removed', 'retired', 'config_file']).openapi({
+      description:
+        "changed or removed (the config file's value again) by a person; retired by the agent (who `hazmon`) when the config file's value took over; config_file: the config file was edited and reloaded, or the agent started on a file edited while it was down",
+    }),
   })
   .openapi('TrendLimitChange');
 
@@ -82,17 +83,18 @@ export const TrendSchema = z
           .array(z.object({ start: z.number(), count: z.number().int() }))
           .openapi({ description: 'Buckets holding readings that were bad or uncertain, with how many, oldest first: a bucket in neither list had no reading at all' }),
         limitsAtFrom: limitSet.openapi({
-          description: "The limits in force at `from`: `limits` with the run-time threshold changes since `from` undone (the agent's record of them, GET /api/v1/threshold-changes)",
+          description:
+            "The limits in force at `from`: `limits` with the changes since `from` undone (the agent's records of them: the run-time threshold changes, GET /api/v1/threshold-changes, and the config file's, audited as `config_reload` or `limits_changed_at_start` rows)",
         }),
         limitChanges: z.array(LimitChangeSchema).openapi({
           description:
-            "The run-time threshold changes with time in [from, to), oldest first: from `limitsAtFrom` each moves one limit, so the limits in force step at each. A limit moved by editing the config file and reloading or restarting is not in the record (the audit log's `config_reload` row names the points whose limits a reload moved, not the values)",
+            "The limit changes with time in [from, to), oldest first: from `limitsAtFrom` each moves one limit, so the limits in force step at each. A person's threshold change, its retirement, and a change the config file made (a reload, or a start on a file edited while the agent was down: kind config_file; those made before the agent recorded their values are not known)",
         }),
         limitsRecordedFrom: z
           .number()
           .nullable()
           .openapi({
-            description: `Null when the record of changes reaches back to \`from\`; else the time of its oldest change (it keeps the site's last ${THRESHOLD_HISTORY_LIMIT}): \`limitsAtFrom\` is then only known to be right from that time on`,
+            description: `Null when the records of changes reach back to \`from\`; else the time from which both are whole (the run-time changes keep the site's last ${THRESHOLD_HISTORY_LIMIT}, the config file's its last ${CONFIG_LIMIT_HISTORY_LIMIT}): \`limitsAtFrom\` is then only known to be right from that time on`,
           }),
       }),
     ),
@@ -145,8 +147,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
       const from = Number(query.from);
       const to = Number(query.to);
       const buckets = Number(query.buckets ?? TREND_LIMITS.defaultBuckets);
-      const { history } = api.thresholdOverview();
-      const pointHistories = historyByPoint(history);
+      const records = limitRecordsOf(pointIds, api.thresholdOverview().history, api.configLimitChanges());
       const series = [];
       let bucketMs = Math.ceil((to - from) / buckets);
       for (const pointId of pointIds) {
@@ -160,7 +161,7 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>, contextOf: Context
           limits: thresholds,
           freshForMs: freshness.get(pointId) ?? null,
           readings,
-          asWere: limitsOverRange(thresholds, pointHistories.get(pointId) ?? [], history, from, to),
+          asWere: limitsOverRange(thresholds, records.byPoint.get(pointId) ?? [], records.wholeFrom, from, to),
         });
       }
       const { events, truncated } = await eventsOf(api, pointIds, from, to);

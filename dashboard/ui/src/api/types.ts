@@ -214,7 +214,7 @@ export interface AlarmEvent {
   readonly areas: readonly string[];
 }
 
-/** A run-time threshold change inside a trend's range (who, why; `retired` by the agent when the config file's value took over). */
+/** A limit change inside a trend's range (who, why; `retired` by the agent when the config file's value took over; `config_file` by an edit of the config file). */
 export interface LimitChange {
   readonly time: number;
   readonly limit: keyof Limits;
@@ -222,7 +222,7 @@ export interface LimitChange {
   readonly new: number | null;
   readonly who: string;
   readonly why: string;
-  readonly kind: 'changed' | 'removed' | 'retired';
+  readonly kind: 'changed' | 'removed' | 'retired' | 'config_file';
 }
 
 /** GET /api/v1/trends: per point, buckets of good readings (min / max / avg) and those holding readings not good. */

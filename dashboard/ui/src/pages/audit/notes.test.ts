@@ -39,6 +39,22 @@ describe('the audit log in zh-CN', () => {
     ]);
   });
 
+  it('says each limit a config reload or a start on an edited file moved, and what moved it where that was not the file', () => {
+    const limitChanges = [
+      { pointId: 'GD-1.concentration', limit: 'hi', old: 20, new: 25, cause: 'config_file' },
+      { pointId: 'GD-2.concentration', limit: 'hihi', old: 45, new: null, cause: 'override_retired' },
+    ];
+    expect(auditNotes(row('config_reload', '/etc/hazmon/site.yaml', { trigger: 'SIGHUP', limitChanges }))).toEqual([
+      'GD-1.concentration 高限 (hi)：20 → 25',
+      'GD-2.concentration 高高限 (hihi)：45 → — (配置文件的值取代了临时阈值)',
+    ]);
+    expect(actionName('limits_changed_at_start')).toBe('启动时限值变更（停机期间配置文件已修改）');
+    expect(auditNotes(row('limits_changed_at_start', '/etc/hazmon/site.yaml', { trigger: 'start', limitChanges: limitChanges.slice(0, 1) }))).toEqual(['GD-1.concentration 高限 (hi)：20 → 25']);
+    expect(auditNotes(row('config_reload', '/etc/hazmon/site.yaml', { trigger: 'threshold change by sup', limitChanges: [{ ...limitChanges[0], cause: 'threshold_change' }] }))).toEqual([
+      'GD-1.concentration 高限 (hi)：20 → 25 (阈值修改)',
+    ]);
+  });
+
   it("says why the agent refused from the refusal's code in the language shown, the stored English sentence where the row has no code", () => {
     const sentence = "GC-T1.detector1: hihi (200) is outside the point's range -10..110";
     const refusal = { code: 'limit_out_of_range', params: { target: 'GC-T1.detector1', limit: 'hihi', value: 200, low: -10, high: 110 } };

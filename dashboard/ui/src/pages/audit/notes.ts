@@ -24,6 +24,7 @@ export const KNOWN_ACTIONS = [
   'regulator_token_created',
   'regulator_token_revoked',
   'config_reload',
+  'limits_changed_at_start',
   'shutoff_command',
   'shutoff_confirmed',
   'shutoff_discrepancy',
@@ -73,6 +74,22 @@ function limitLines(details: Details | null): string[] {
   return limits.length === 0 ? [] : [t('audit.notes.limitsAsked', { limits: limits.join(t('audit.notes.separator')) })];
 }
 
+const LIMIT_CAUSES = ['threshold_change', 'override_retired'] as const;
+
+/**
+ * "GD-1.concentration hi: 20 → 25" for each limit a reload or a start moved; one a person's threshold change or its
+ * retirement moved says so (the config file's own change says nothing more).
+ */
+function pointLimitLines(details: Details | null): string[] {
+  const changes = details?.['limitChanges'];
+  if (!Array.isArray(changes)) return [];
+  return changes.map((change: Details) => {
+    const line = t('audit.notes.pointLimitMoved', { point: String(change['pointId']), limit: limitName(change['limit']), old: limitValue(change['old']), new: limitValue(change['new']) });
+    const cause = LIMIT_CAUSES.find((known) => known === change['cause']);
+    return cause === undefined ? line : `${line} (${t(`audit.notes.limitCause.${cause}`)})`;
+  });
+}
+
 /** The alarms that tripped an output: `why` on a command's row, `trippedBy` on a restored latch's (whose `why` is the event's sentence). */
 function trippedBy(details: Details | null): string | null {
   const alarms = [details?.['why'], details?.['trippedBy']].find(Array.isArray);
@@ -116,6 +133,9 @@ export function auditNotes(row: AuditRow): string[] {
   switch (row.action) {
     case 'threshold_change':
       return [...limitLines(details), ...lines(reasonOf(details))];
+    case 'config_reload':
+    case 'limits_changed_at_start':
+      return [...pointLimitLines(details), ...lines(reasonOf(details))];
     case 'threshold_override_retired':
       return lines(t('audit.notes.limitMoved', { limit: limitName(details?.['limit']), old: limitValue(details?.['value']), new: limitValue(details?.['configValue']) }), detailText(details, 'why'));
     case 'shutoff_discrepancy': {
