@@ -472,8 +472,6 @@ export const en: Catalog = {
     upkeep: 'Detector upkeep',
     device: 'Device',
     upkeepKind: 'Kind',
-    upkeepKinds: { bump_test: 'Bump test', calibration: 'Calibration' },
-    upkeepResults: { pass: 'Pass', fail: 'Fail', adjusted: 'Adjusted' },
     notes: 'Notes',
     nextDue: 'Next due',
     commsLosses: 'Comms losses',

@@ -459,8 +459,6 @@ export const zhCN = {
     upkeep: '检定维护',
     device: '设备',
     upkeepKind: '类型',
-    upkeepKinds: { bump_test: '响应测试', calibration: '标定' },
-    upkeepResults: { pass: '合格', fail: '不合格', adjusted: '已调校' },
     notes: '备注',
     nextDue: '下次到期',
     commsLosses: '通讯中断',
