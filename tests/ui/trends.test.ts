@@ -69,6 +69,8 @@ describe('the trends page', () => {
     expect(first!.buckets).toBeGreaterThan(500);
     expect(first!.buckets).toBeLessThanOrEqual(1024);
     expect(await page.locator('[data-testid="range-1h"]').getAttribute('aria-pressed')).toBe('true');
+    // The tooltip's times are the site's and UTC: "本地" (local) read as the browser's own zone.
+    expect(await page.locator('[data-testid="drag-hint"]').textContent()).toContain('时间（厂区时间和 UTC）');
     const detail = page.locator(`[data-testid="detail-${GAS}"]`);
     await expect.poll(() => detail.textContent(), POLL).toContain('GD-1');
     expect(await detail.textContent()).toContain('Compressor house');

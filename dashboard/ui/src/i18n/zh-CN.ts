@@ -243,7 +243,7 @@ export const zhCN = {
     noGoodReadings: '此时间范围内没有有效读数：{{count}} 个读数为坏值或不确定。',
     leftOut: '一张图最多两个单位，未显示：{{points}}',
     tooManyUnits: '一张图最多两个单位（每个单位一个坐标轴）或 20 个测点',
-    dragHint: '在图上拖动选择可放大，按住 Shift 拖动可平移；鼠标悬停显示数值、时间（本地和 UTC）与报警事件。',
+    dragHint: '在图上拖动选择可放大，按住 Shift 拖动可平移；鼠标悬停显示数值、时间（厂区时间和 UTC）与报警事件。',
     noUnit: '无单位',
     source: { raw: '原始读数', '1m': '1 分钟汇总', '1h': '1 小时汇总', '1d': '1 天汇总' },
     keyBand: '线：平均值；色带：最小..最大',
