@@ -429,6 +429,25 @@ describe('GET /api/v1/aggregates', () => {
       expect(await pull(`/api/v1/aggregates?${query}`), query).toMatchObject({ status: 400, body: { error: { code: 'HAZMON_API_INVALID', field } } });
     }
   });
+
+  it('quotes a time that is not ISO 8601 with Z or an offset and says the form wanted; an offset whose + the URL turned into a space is told so', async () => {
+    const start = minute(Date.now());
+    const to = iso(start + 60_000);
+    for (const [from, said] of [
+      ['2026-12-07', '"2026-12-07" is not an ISO 8601 time with Z or an offset, e.g. 2026-01-01T00:00:00Z'],
+      [
+        '2026-12-08T05:55:00+08:00',
+        '"2026-12-08T05:55:00 08:00" is not an ISO 8601 time with Z or an offset, e.g. 2026-01-01T00:00:00Z or 2026-01-01T08:00:00+08:00 (a "+" in a URL\'s query reads as a space: write it %2B)',
+      ],
+    ] as const) {
+      const answer = await pull<{ error: { field: string; message: string } }>(`/api/v1/aggregates?interval=1m&from=${from}&to=${to}`);
+      expect(answer.status, from).toBe(400);
+      expect(answer.body.error.field, from).toBe('from');
+      expect(answer.body.error.message, from).toContain(`from: ${said}`);
+    }
+    const offset = new Date(start + 8 * 3_600_000).toISOString().replace('.000Z', '+08:00');
+    expect((await pull(`/api/v1/aggregates?interval=1m&from=${encodeURIComponent(offset)}&to=${to}`)).status, offset).toBe(200);
+  });
 });
 
 describe('GET /api/v1/export', () => {

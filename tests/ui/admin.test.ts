@@ -240,6 +240,15 @@ describe('the admin, alarm-limit and upkeep pages', () => {
     const record = page.locator('[data-testid="upkeep-record"]');
     await expect.poll(() => record.count(), POLL).toBe(1);
     for (const part of ['泵吸测试', '合格', USERS.operator.name, '读数 48 %LEL']) expect(await record.textContent()).toContain(part);
+    // The shift report names the record in the upkeep page's words (it said 响应测试 and 已调校 where this page says
+    // 泵吸测试 and 已调整), and a next due left to the interval as such, not as a dash that reads "none".
+    await page.goto(`${web.base}/shift-report?from=${bump.last!.at - 60_000}&to=${Date.now() + 60_000}`);
+    const reported = page.locator('[data-testid="part-upkeep"] tbody tr');
+    await expect.poll(() => reported.count(), POLL).toBe(1);
+    const reportedCells = await reported.locator('td').allTextContents();
+    expect(reportedCells.slice(1, 5)).toEqual(['GD-1', '泵吸测试', '合格', USERS.operator.name]);
+    expect(reportedCells[6]).toBe('按周期');
+    await page.goBack();
     await screenshotsInBothLanguages(page, 'upkeep', () => expect.poll(() => detector.locator('[data-testid="upkeep-status"]').textContent(), POLL).toBe('OVERDUE'));
     await page.locator('[data-testid="high-contrast"]').click();
     await screenshot(page, 'upkeep-high-contrast');

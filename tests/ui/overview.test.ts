@@ -197,6 +197,18 @@ describe('the valves page', () => {
 
     setGas(0);
     await expect.poll(() => dialog.locator('[data-testid="reset-verdict"]').textContent(), POLL).toBe('可以复位。');
+    // Without a reason the dialog says so where it can be seen: inside the scrolling body's visible part, not below the buttons.
+    await dialog.locator('[data-testid="submit"]').click();
+    const problem = dialog.locator('[data-testid="error-reason"]');
+    await expect.poll(() => problem.textContent(), POLL).toBe('必填');
+    const inView = () =>
+      problem.evaluate((shown) => {
+        const body = shown.closest('.dialog-body')!.getBoundingClientRect();
+        const at = shown.getBoundingClientRect();
+        // A pixel for the sub-pixel rounding of the scroll; a hidden one was 26 px below.
+        return at.top >= body.top - 1 && at.bottom <= body.bottom + 1;
+      });
+    await expect.poll(inView, POLL).toBe(true);
     await dialog.locator('input[name="reason"]').fill('leak fixed, checked on site');
     await dialog.locator('[data-testid="submit"]').click();
     await expect.poll(() => dialog.count(), POLL).toBe(0);

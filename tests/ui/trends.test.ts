@@ -69,6 +69,8 @@ describe('the trends page', () => {
     expect(first!.buckets).toBeGreaterThan(500);
     expect(first!.buckets).toBeLessThanOrEqual(1024);
     expect(await page.locator('[data-testid="range-1h"]').getAttribute('aria-pressed')).toBe('true');
+    // The tooltip's times are the site's and UTC: "本地" (local) read as the browser's own zone.
+    expect(await page.locator('[data-testid="drag-hint"]').textContent()).toContain('时间（厂区时间和 UTC）');
     const detail = page.locator(`[data-testid="detail-${GAS}"]`);
     await expect.poll(() => detail.textContent(), POLL).toContain('GD-1');
     expect(await detail.textContent()).toContain('Compressor house');
@@ -212,9 +214,16 @@ describe('the trends page', () => {
     await expect.poll(() => web.agent.alarms().engine.find((alarm) => alarm.id === ALARMS.hi)?.mode, POLL).toBe('out_of_service');
     await expect.poll(() => detail.locator('[data-testid="alarms-not-in-service"]').textContent(), POLL).toContain('高限：停用');
     expect(await detail.locator('[data-testid="service-hi"]').textContent()).toBe('恢复高限报警投用');
-    const audit = (await web.agent.reader.auditRows({ limit: 10_000 })).filter((row) => row.action === 'alarm_command').at(-1);
-    expect(audit).toMatchObject({ target: ALARMS.hi, who: USERS.supervisor.name, details: { command: 'remove_from_service', reason: '探头更换，待标定', result: 'accepted' } });
+    // The audit row may reach the store's reader after the mode shows (it failed so on a loaded machine): waited for.
+    const lastCommand = async () => (await web.agent.reader.auditRows({ limit: 10_000 })).filter((row) => row.action === 'alarm_command').at(-1);
+    await expect.poll(lastCommand, POLL).toMatchObject({ target: ALARMS.hi, who: USERS.supervisor.name, details: { command: 'remove_from_service', reason: '探头更换，待标定', result: 'accepted' } });
     await screenshot(page, 'trends-out-of-service');
+
+    // The overview's row says so too: a detector out for a bump test raises nothing, and its row read "no alarm".
+    await page.locator('nav a[href="/"]').click();
+    await expect.poll(() => page.locator(`[data-testid="point-${GAS}"] [data-testid="alarm-off"]`).allTextContents(), POLL).toEqual(['停用 高限（hi）']);
+    await screenshot(page, 'overview-out-of-service');
+    await page.goBack();
 
     await detail.locator('[data-testid="service-hi"]').click();
     await page.locator('[data-testid="dialog-returnToService"] [data-testid="submit"]').click();

@@ -29,6 +29,11 @@ export interface AreaPreset {
   readonly trips: Readonly<Record<OutputKind, InterlockTrigger>>;
   /** Help by alarm rule (`vote` for the area's voting groups); the health rules' help is shared by every kind. */
   readonly help: Readonly<Record<string, AlarmHelp>>;
+  /**
+   * Help by rule for the area's gas points (those with a gas-library preset) where `help` is about another quantity
+   * (a tank's level, pressure, temperature): a gas detector's leak alarm must not tell the officer to stop the feed.
+   */
+  readonly gasHelp?: Readonly<Record<string, AlarmHelp>>;
 }
 
 /** Help for the health alarms, the same in every kind of area (safety rule 1: silence is never all-clear). */
@@ -90,6 +95,22 @@ const OUTPUT_HELP: Readonly<Record<string, AlarmHelp>> = {
     consequence: '风机、声光报警或断电可能没有动作。',
     responseMinutes: 2,
     action: '到现场手动执行该动作，并检查输出设备的通信。',
+  },
+};
+
+/** A gas detector's two levels where the area gives no help of its own for them: a leak, not a process value. */
+const GAS_LEAK_HELP: Readonly<Record<string, AlarmHelp>> = {
+  hi: {
+    cause: '可燃或有毒气体浓度达到一级报警值：设备、管道或阀门泄漏。',
+    consequence: '浓度继续升高可能引起爆炸或中毒。',
+    responseMinutes: 10,
+    action: '通知岗位人员检查泄漏源，加强通风；佩戴防护用品后查找漏点。',
+  },
+  hihi: {
+    cause: '可燃或有毒气体浓度达到二级报警值：严重泄漏。',
+    consequence: '爆炸或中毒危险；按联锁切断。',
+    responseMinutes: 2,
+    action: '撤离无关人员，切断泄漏源，启动应急预案；处理完毕后由主管复位。',
   },
 };
 
@@ -206,30 +227,17 @@ export const AREA_PRESETS: Readonly<Record<AreaKind, AreaPreset>> = {
         action: '停止出料泵，检查呼吸阀和氮封。',
       },
     },
+    gasHelp: GAS_LEAK_HELP,
   },
   /** Process area with gas detectors: GB/T 50493-2019 5.5.2 levels (25 / 50 %LEL combustible, 100 % / 200 % OEL toxic). Ours: fan and siren on hi, shut-off and power cut on hihi. */
-  process: {
-    trips: OUTPUTS_BY_LIMIT,
-    help: {
-      hi: {
-        cause: '可燃或有毒气体浓度达到一级报警值：设备、管道或阀门泄漏。',
-        consequence: '浓度继续升高可能引起爆炸或中毒。',
-        responseMinutes: 10,
-        action: '通知岗位人员检查泄漏源，加强通风；佩戴防护用品后查找漏点。',
-      },
-      hihi: {
-        cause: '可燃或有毒气体浓度达到二级报警值：严重泄漏。',
-        consequence: '爆炸或中毒危险；按联锁切断。',
-        responseMinutes: 2,
-        action: '撤离无关人员，切断泄漏源，启动应急预案；处理完毕后由主管复位。',
-      },
-    },
-  },
+  process: { trips: OUTPUTS_BY_LIMIT, help: GAS_LEAK_HELP },
 };
 
-/** The preset's help for one rule of an area of this kind: its own, else the shared health help. */
-export function presetHelp(kind: AreaKind, rule: string): AlarmHelp | undefined {
-  return AREA_PRESETS[kind].help[rule] ?? HEALTH_HELP[rule];
+/** The preset's help for one rule of a point (or vote) of an area of this kind: its own (a gas point's, where the kind has one), else the shared health help. */
+export function presetHelp(kind: AreaKind, rule: string, gasPoint: boolean): AlarmHelp | undefined {
+  const preset = AREA_PRESETS[kind];
+  const own = gasPoint && preset.gasHelp !== undefined ? preset.gasHelp : preset.help;
+  return own[rule] ?? HEALTH_HELP[rule];
 }
 
 /** The help of an alarm the agent raises itself (`<action>/latched`, `<output>/shutoff_discrepancy`, `<device>/comms_loss`, ...), by its rule. */

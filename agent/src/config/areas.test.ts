@@ -246,6 +246,18 @@ describe('alarm help', () => {
     expect(alarmHelpOf(config, { pointId: 'XV-1.closed', rule: 'hi' })).toBeNull();
   });
 
+  it("gives a tank farm's gas detector the help of a gas leak, its tank level the tank's", () => {
+    const points = ['  - { id: GD-1.concentration, area: tanks, gas: C3H8 }', '  - { id: NH-1.concentration, area: tanks, rules: { limits: { hihi: 9500, hi: 9000 } } }'].join('\n');
+    const config = load({ areas: '    - { id: tanks, kind: tank-farm }', points });
+    const tank = AREA_PRESETS['tank-farm'];
+    for (const rule of ['hi', 'hihi']) {
+      expect(alarmHelpOf(config, { pointId: 'GD-1.concentration', rule }), rule).toEqual({ ...tank.gasHelp![rule] });
+      expect(alarmHelpOf(config, { pointId: 'GD-1.concentration', rule })?.cause, rule).toContain('气体浓度');
+      expect(alarmHelpOf(config, { pointId: 'NH-1.concentration', rule }), rule).toEqual({ ...tank.help[rule] });
+    }
+    expect(alarmHelpOf(config, { pointId: 'GD-1.concentration', rule: 'stale' })?.cause).toContain('探测器');
+  });
+
   it("takes a voting group's own help over the preset's", () => {
     const group = '[{ id: both, area: kitchen-1, vote: 1oo2, points: [GD-1.concentration, GD-2.concentration], help: { responseMinutes: 4 } }]';
     const config = load({ votingGroups: group, areas: '    - { id: kitchen-1, kind: kitchen }\n    - { id: nh3-room }' });

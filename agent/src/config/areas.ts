@@ -161,17 +161,23 @@ export interface HelpSource {
   readonly alarmHelp: AlarmHelpTable;
 }
 
-/** Per config: the area kind of each point and voting group. */
-const kindsByConfig = new WeakMap<HelpSource, ReadonlyMap<string, AreaKind>>();
+/** What picks a point's or voting group's preset help: its area's kind, and whether it is a gas point (it has a gas-library preset). */
+interface HelpOwner {
+  readonly kind: AreaKind;
+  readonly gasPoint: boolean;
+}
 
-function kindOf(config: HelpSource, id: string): AreaKind | undefined {
+/** Per config: the area kind of each point and voting group. */
+const kindsByConfig = new WeakMap<HelpSource, ReadonlyMap<string, HelpOwner>>();
+
+function helpOwnerOf(config: HelpSource, id: string): HelpOwner | undefined {
   let kinds = kindsByConfig.get(config);
   if (kinds === undefined) {
     const ofArea = areaKinds(config.site);
-    const byId = new Map<string, AreaKind>();
+    const byId = new Map<string, HelpOwner>();
     for (const owner of [...config.engine.points, ...config.engine.votingGroups]) {
       const kind = owner.area === undefined ? undefined : ofArea.get(owner.area);
-      if (kind !== undefined) byId.set(owner.id, kind);
+      if (kind !== undefined) byId.set(owner.id, { kind, gasPoint: 'preset' in owner && owner.preset !== undefined });
     }
     kindsByConfig.set(config, byId);
     kinds = byId;
@@ -188,8 +194,8 @@ export function alarmHelpOf(config: HelpSource, alarm: { readonly pointId: strin
   let layers: (AlarmHelp | undefined)[];
   if (!('pointId' in alarm)) layers = [agentHelp(alarm.rule)];
   else {
-    const kind = kindOf(config, alarm.pointId);
-    const preset = kind === undefined ? undefined : presetHelp(kind, alarm.rule);
+    const owner = helpOwnerOf(config, alarm.pointId);
+    const preset = owner === undefined ? undefined : presetHelp(owner.kind, alarm.rule, owner.gasPoint);
     const own = alarm.rule === 'vote' ? [config.alarmHelp.groups[alarm.pointId]] : [config.alarmHelp.points[alarm.pointId]?.[alarm.rule], config.alarmHelp.points[alarm.pointId]?.[HELP_ALL]];
     layers = [...own, preset];
   }

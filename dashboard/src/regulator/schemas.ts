@@ -1,5 +1,6 @@
 /** Queries and answers of the regulator pull API (zod, so the requests are validated and the document generated from the same declarations). */
 import { AREA_KINDS, WARNING_GRADES } from '@hazmon/agent';
+import { quote } from '@hazmon/errors';
 import { z } from '@hono/zod-openapi';
 import { PointSchema } from '../schemas.ts';
 
@@ -63,8 +64,18 @@ export const DeviceListSchema = z
   .object({ period: z.object({ from: z.string(), to: z.string() }).openapi({ description: 'The period of disconnections and offlineHours, ISO 8601 UTC' }), devices: z.array(DeviceSchema) })
   .openapi('DeviceList');
 
-/** A UTC instant as ISO 8601 with Z or an offset. */
-export const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-01-01T00:00:00Z' });
+/**
+ * A UTC instant as ISO 8601 with Z or an offset. A refusal quotes the value as the server got it and says the form
+ * wanted: zod's own "Invalid ISO datetime" left an analyst who wrote `+08:00` (which a query string reads as a space)
+ * or a bare date guessing what was wrong.
+ */
+export const instant = z.iso
+  .datetime({
+    offset: true,
+    error: (issue) =>
+      `${quote(issue.input)} is not an ISO 8601 time with Z or an offset, e.g. 2026-01-01T00:00:00Z or 2026-01-01T08:00:00+08:00${typeof issue.input === 'string' && issue.input.includes(' ') ? ' (a "+" in a URL\'s query reads as a space: write it %2B)' : ''}`,
+  })
+  .openapi({ example: '2026-01-01T00:00:00Z' });
 
 export const DEVICE_PERIOD_DEFAULT_DAYS = 30;
 export const DEVICE_PERIOD_MAX_DAYS = 366;

@@ -2,6 +2,7 @@
 export type Priority = 'emergency' | 'high' | 'medium' | 'low';
 export const PRIORITIES: readonly Priority[] = ['emergency', 'high', 'medium', 'low'];
 export type AlarmState = 'normal' | 'unacknowledged_active' | 'acknowledged_active' | 'unacknowledged_returned';
+export type AlarmMode = 'in_service' | 'shelved' | 'suppressed' | 'out_of_service';
 export type Quality = 'good' | 'uncertain' | 'bad';
 export type WarningGrade = 'red' | 'orange' | 'yellow' | 'blue' | 'normal';
 
@@ -18,7 +19,7 @@ export interface EngineAlarm {
   readonly pointId: string;
   readonly rule: string;
   readonly state: AlarmState;
-  readonly mode: 'in_service' | 'shelved' | 'suppressed' | 'out_of_service';
+  readonly mode: AlarmMode;
   readonly conditionActive: boolean;
   readonly priority: Priority;
   readonly activeSince: number | null;

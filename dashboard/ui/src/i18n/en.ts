@@ -89,7 +89,9 @@ export const en: Catalog = {
     unplaced: 'Points not placed on the plan',
     normal: 'Normal',
     alarmWord: '{{priority}} priority · {{state}}',
-    legend: 'Green circle: normal; diamond: alarm (its colour is the priority); grey circle: bad value or no data; dashed circle: uncertain or stale value. Click a marker to open its trend.',
+    alarmOff: '{{mode}}: {{rule}} alarm',
+    legend:
+      'Green circle: normal; diamond: alarm (its colour is the priority); grey circle: bad value or no data; dashed circle: uncertain or stale value, or an alarm not in service. Click a marker to open its trend.',
     labelsHidden: '{{count}} labels are left off where markers crowd: point at or click a marker to see it.',
   },
   valves: {
@@ -481,8 +483,6 @@ export const en: Catalog = {
     upkeep: 'Detector upkeep',
     device: 'Device',
     upkeepKind: 'Kind',
-    upkeepKinds: { bump_test: 'Bump test', calibration: 'Calibration' },
-    upkeepResults: { pass: 'Pass', fail: 'Fail', adjusted: 'Adjusted' },
     notes: 'Notes',
     nextDue: 'Next due',
     commsLosses: 'Comms losses',

@@ -46,3 +46,13 @@ it('names the earliest start first out, an alarm whose start is unknown after ev
   store.alarms.value = { ...list, engine: [engineAlarm('P1/lo', null, 'unacknowledged_returned')], runtime: [] };
   expect(summary.firstOut.value).toMatchObject({ id: 'P1/lo', since: null });
 });
+
+it('names the worst of alarms that started together first out: one reading past hi and hihi at once', () => {
+  store.alarms.value = {
+    engine: [engineAlarm('T-101.level/hi', 1_000, 'unacknowledged_active', 'medium'), engineAlarm('T-101.level/hihi', 1_000, 'unacknowledged_active', 'high')],
+    runtime: [],
+    pending: [],
+  };
+  expect(summary.firstOut.value).toMatchObject({ id: 'T-101.level/hihi', priority: 'high' });
+  expect(summary.unacknowledged.value.map((alarm) => alarm.id)).toEqual(['T-101.level/hihi', 'T-101.level/hi']);
+});

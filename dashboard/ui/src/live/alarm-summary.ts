@@ -13,9 +13,14 @@ export interface UnacknowledgedAlarm {
 
 const isUnacknowledged = (state: string) => state === 'unacknowledged_active' || state === 'unacknowledged_returned';
 
-/** Oldest first; one whose start is unknown after every known one (it cannot be named first out before them). */
+/**
+ * Oldest first; one whose start is unknown after every known one (it cannot be named first out before them). Alarms
+ * that started together (one reading past hi and hihi at once) go by priority, highest first: the first out then
+ * names the worst of them, not the one whose name sorts first.
+ */
 function bySince(a: UnacknowledgedAlarm, b: UnacknowledgedAlarm): number {
   if (a.since !== b.since) return a.since === null ? 1 : b.since === null ? -1 : a.since - b.since;
+  if (a.priority !== b.priority) return PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority);
   return a.id.localeCompare(b.id);
 }
 

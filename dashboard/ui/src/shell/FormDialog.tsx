@@ -59,6 +59,12 @@ export function FormDialog(props: {
   useEffect(() => {
     general.value = null;
   }, [props.refusalOutdatedBy]);
+  // A field's problem or the agent's refusal is written in the scrolling body, at its end for a refusal: on a 768-px
+  // tablet a reset's dialog (its conditions and valve feedback) put it below the buttons, and the click seemed to do nothing.
+  const problemShown = general.value !== null || Object.keys(problems.value).length > 0;
+  useEffect(() => {
+    if (problemShown) dialog.current?.querySelector('.dialog-body [role="alert"]')?.scrollIntoView({ block: 'nearest' });
+  }, [problems.value, general.value]);
 
   const submit = async (event: Event) => {
     event.preventDefault();

@@ -1,5 +1,5 @@
 /** State words with their colour: state is never shown by colour alone. */
-import { type AlarmState, PRIORITIES, type Priority, type Quality, type WarningGrade } from '../api/types.ts';
+import { type AlarmMode, type AlarmState, PRIORITIES, type Priority, type Quality, type WarningGrade } from '../api/types.ts';
 import { t, tCode } from '../i18n/index.ts';
 
 export function PriorityMark({ priority }: { readonly priority: Priority }) {
@@ -34,6 +34,11 @@ export function QualityMark({ quality, reason }: { readonly quality: Quality | n
       {words ? `: ${words}` : ''}
     </span>
   );
+}
+
+/** An alarm's mode when it is not in service: it raises nothing while so. */
+export function ModeMark({ mode }: { readonly mode: AlarmMode }) {
+  return <span class={`mark mode-${mode}`}>{t(`mode.${mode}`)}</span>;
 }
 
 export function StateMark({ state }: { readonly state: AlarmState }) {

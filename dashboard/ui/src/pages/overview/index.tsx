@@ -7,14 +7,14 @@ import type { EngineAlarm, Point, WarningGrade } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
 import { t } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
-import { GradeMark, PriorityMark, QualityMark, RuleName, StateMark } from '../../shell/marks.tsx';
+import { GradeMark, ModeMark, PriorityMark, QualityMark, RuleName, StateMark } from '../../shell/marks.tsx';
 import { Time } from '../../shell/Time.tsx';
 import { DeviceHealth, faultReasonOf } from './DeviceHealth.tsx';
-import { activeAlarmsOf, staleSince, trendHref } from './point-state.ts';
+import { activeAlarmsOf, alarmsOffOf, staleSince, trendHref } from './point-state.ts';
 import { useTicking } from '../../shell/clock.ts';
 import './overview.css';
 
-function PointRow({ point, pointAlarms }: { readonly point: Point; readonly pointAlarms: readonly EngineAlarm[] }) {
+function PointRow({ point, pointAlarms, offAlarms }: { readonly point: Point; readonly pointAlarms: readonly EngineAlarm[]; readonly offAlarms: readonly EngineAlarm[] }) {
   const since = staleSince(point);
   const isStale = since !== null;
   return (
@@ -51,13 +51,17 @@ function PointRow({ point, pointAlarms }: { readonly point: Point; readonly poin
         {isStale ? <span class="mark quality-uncertain">{t('connection.stale')}</span> : <QualityMark quality={point.quality} reason={point.reason ?? faultReasonOf(point.id)} />}
       </td>
       <td data-testid="alarm-state">
-        {pointAlarms.length === 0
-          ? t('overview.noAlarm')
-          : pointAlarms.map((alarm) => (
-              <div key={alarm.id}>
-                <PriorityMark priority={alarm.priority} /> <StateMark state={alarm.state} /> <RuleName rule={alarm.rule} />
-              </div>
-            ))}
+        {pointAlarms.length === 0 && offAlarms.length === 0 && t('overview.noAlarm')}
+        {pointAlarms.map((alarm) => (
+          <div key={alarm.id}>
+            <PriorityMark priority={alarm.priority} /> <StateMark state={alarm.state} /> <RuleName rule={alarm.rule} />
+          </div>
+        ))}
+        {offAlarms.map((alarm) => (
+          <div key={`off-${alarm.id}`} data-testid="alarm-off">
+            <ModeMark mode={alarm.mode} /> <RuleName rule={alarm.rule} />
+          </div>
+        ))}
       </td>
     </tr>
   );
@@ -120,7 +124,7 @@ export function Overview() {
                 </thead>
                 <tbody>
                   {areaPoints.map((point) => (
-                    <PointRow key={point.id} point={point} pointAlarms={activeAlarmsOf(point.id, engine)} />
+                    <PointRow key={point.id} point={point} pointAlarms={activeAlarmsOf(point.id, engine)} offAlarms={alarmsOffOf(point.id, engine)} />
                   ))}
                 </tbody>
               </table>

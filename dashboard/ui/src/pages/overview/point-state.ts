@@ -29,9 +29,19 @@ export function staleSince(point: Point): number | null {
   return now.value - point.receiveTime > (point.freshForMs ?? DEFAULT_FRESH_MS) ? point.receiveTime : null;
 }
 
+const byPriority = (a: EngineAlarm, b: EngineAlarm) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority);
+
 /** The point's active alarms (not normal), most urgent first. */
 export function activeAlarmsOf(pointId: string, engine: readonly EngineAlarm[]): EngineAlarm[] {
-  return engine.filter((alarm) => alarm.pointId === pointId && alarm.state !== 'normal').sort((a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority));
+  return engine.filter((alarm) => alarm.pointId === pointId && alarm.state !== 'normal').sort(byPriority);
+}
+
+/**
+ * The point's alarms not in service (shelved, suppressed, out of service), most urgent first: a detector taken out for
+ * a bump test raises nothing, so its row and marker must say so rather than read "no alarm" or "normal".
+ */
+export function alarmsOffOf(pointId: string, engine: readonly EngineAlarm[]): EngineAlarm[] {
+  return engine.filter((alarm) => alarm.pointId === pointId && alarm.mode !== 'in_service').sort(byPriority);
 }
 
 export const trendHref = (pointId: string) => `/trends?points=${encodeURIComponent(pointId)}`;

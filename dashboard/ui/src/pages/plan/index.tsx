@@ -6,21 +6,26 @@
  */
 import { PRIORITIES, type EngineAlarm, type Point } from '../../api/types.ts';
 import { formatValue } from '../../format.ts';
-import { t } from '../../i18n/index.ts';
+import { t, tCode } from '../../i18n/index.ts';
 import { alarms, points, site } from '../../live/store.ts';
 import { GradeMark } from '../../shell/marks.tsx';
-import { activeAlarmsOf, staleSince, trendHref } from '../overview/point-state.ts';
+import { activeAlarmsOf, alarmsOffOf, staleSince, trendHref } from '../overview/point-state.ts';
 import { useTicking } from '../../shell/clock.ts';
 import { layoutLabels, type PlacedLabel, textWidth } from './label-layout.ts';
 import './plan.css';
 
-/** A marker's state: the worst active alarm's priority, else a stale or not-good value, else normal; its rank for label placement. */
-function markerState(point: Point, pointAlarms: readonly EngineAlarm[]): { readonly css: string; readonly word: string; readonly rank: number } {
-  const worst = pointAlarms[0];
+/**
+ * A marker's state: the worst active alarm's priority, else a stale or not-good value, else an alarm not in service
+ * (the point cannot alarm: never "normal"), else normal; its rank for label placement.
+ */
+function markerState(point: Point, engine: readonly EngineAlarm[]): { readonly css: string; readonly word: string; readonly rank: number } {
+  const worst = activeAlarmsOf(point.id, engine)[0];
   if (worst)
     return { css: `priority-${worst.priority}`, word: t('plan.alarmWord', { priority: t(`priority.${worst.priority}`), state: t(`state.${worst.state}`) }), rank: PRIORITIES.indexOf(worst.priority) };
   if (staleSince(point) !== null) return { css: 'stale', word: t('connection.stale'), rank: PRIORITIES.length };
   if (point.quality !== 'good') return { css: `quality-${point.quality ?? 'none'}`, word: t(`quality.${point.quality ?? 'none'}`), rank: PRIORITIES.length };
+  const off = alarmsOffOf(point.id, engine)[0];
+  if (off) return { css: 'alarm-off', word: t('plan.alarmOff', { mode: t(`mode.${off.mode}`), rule: tCode('engineRule', off.rule) ?? off.rule }), rank: PRIORITIES.length };
   return { css: 'normal', word: t('plan.normal'), rank: PRIORITIES.length + 1 };
 }
 
@@ -96,7 +101,7 @@ export default function PlanPage() {
   const radius = MARKER_RADIUS_PX * scale;
   const fontSize = LABEL_FONT_PX * scale;
   const markers: PlacedMarker[] = placed.map((point) => {
-    const state = markerState(point, activeAlarmsOf(point.id, alarms.value.engine));
+    const state = markerState(point, alarms.value.engine);
     const label = `${point.id} ${formatValue(point.value, point.resolution)} ${point.unit ?? ''}`.trim();
     return { point, state, label, lines: state.css === 'normal' ? [label] : [label, state.word] };
   });
@@ -146,7 +151,7 @@ export default function PlanPage() {
           <h2>{t('plan.unplaced')}</h2>
           <ul class="plan-unplaced">
             {unplaced.map((point) => {
-              const state = markerState(point, activeAlarmsOf(point.id, alarms.value.engine));
+              const state = markerState(point, alarms.value.engine);
               return (
                 <li key={point.id}>
                   <a href={trendHref(point.id)}>

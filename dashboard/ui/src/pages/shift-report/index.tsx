@@ -202,15 +202,13 @@ function Report({ report }: { readonly report: ShiftReport }) {
                   <Time ms={record.at} />
                 </td>
                 <td>{record.deviceId}</td>
-                <td>{t(`shiftReport.upkeepKinds.${record.kind}`)}</td>
+                <td>{t(`upkeep.kinds.${record.kind}`)}</td>
                 <td>
-                  <span class={`mark ${record.result === 'fail' ? 'verdict-over' : 'verdict-ok'}`}>{t(`shiftReport.upkeepResults.${record.result}`)}</span>
+                  <span class={`mark ${record.result === 'fail' ? 'verdict-over' : 'verdict-ok'}`}>{t(`upkeep.results.${record.result}`)}</span>
                 </td>
                 <td>{record.who ?? '—'}</td>
                 <td class="wrap">{record.notes ?? '—'}</td>
-                <td>
-                  <Time ms={record.nextDue} />
-                </td>
+                <td>{record.nextDue === null ? <span class="muted">{t('upkeep.fromInterval')}</span> : <Time ms={record.nextDue} />}</td>
               </tr>
             ))}
           </tbody>

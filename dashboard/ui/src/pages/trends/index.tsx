@@ -417,7 +417,9 @@ export default function TrendsPage() {
               </p>
             )}
             {trend && model && <TrendChart model={model} trend={trend} points={chartPoints} units={chartUnits} onZoom={(from, to) => go({ ...view, window: clampedWindow(from, to) })} />}
-            <p class="muted">{t('trends.dragHint')}</p>
+            <p class="muted" data-testid="drag-hint">
+              {t('trends.dragHint')}
+            </p>
           </div>
           {trend && <LimitChanges trend={trend} chartPoints={chartPoints} />}
           {trend && <Events trend={trend} />}
