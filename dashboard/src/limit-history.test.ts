@@ -1,6 +1,6 @@
 import { type ConfigLimitChange, THRESHOLD_HISTORY_LIMIT, type ThresholdHistoryEntry } from '@hazmon/agent';
 import { describe, expect, it } from 'vitest';
-import { limitRecordsOf, limitsOverRange } from './limit-history.ts';
+import { limitRecordsOf, limitsOverRange, mergedByTime } from './limit-history.ts';
 
 const entry = (time: number, pointId: string, limit: ThresholdHistoryEntry['limit'], old: number | null, next: number | null): ThresholdHistoryEntry => ({
   time,
@@ -73,5 +73,22 @@ describe('limitsOverRange', () => {
     const fileCut = limitRecordsOf([], full, { changes: [fileChange(1500, 'B', 'hi', 1, 2)], recordedFrom: 1500 }).wholeFrom;
     expect(limitsOverRange(NOW, [], fileCut, 1200, 5000).limitsRecordedFrom).toBe(1500);
     expect(limitsOverRange(NOW, [], limitRecordsOf([], [], { changes: [], recordedFrom: 700 }).wholeFrom, 500, 5000).limitsRecordedFrom).toBe(700);
+  });
+});
+
+describe('mergedByTime', () => {
+  it("merges the site's two records oldest first, the overrides file's entry first of one time, every point kept", () => {
+    const thresholds = [entry(100, 'A', 'hi', 20, 22), entry(200, 'B', 'lo', 1, 2), entry(400, 'A', 'hi', 18, 25)];
+    const file = [fileChange(50, 'B', 'hi', 5, 6), fileChange(200, 'A', 'hi', 22, 18), fileChange(500, 'C', 'hihi', 9, 8)];
+    expect(mergedByTime(thresholds, file).map((change) => [change.time, change.pointId, change.kind])).toEqual([
+      [50, 'B', 'config_file'],
+      [100, 'A', 'changed'],
+      [200, 'B', 'changed'],
+      [200, 'A', 'config_file'],
+      [400, 'A', 'changed'],
+      [500, 'C', 'config_file'],
+    ]);
+    expect(mergedByTime([], file)).toEqual(file);
+    expect(mergedByTime(thresholds, [])).toEqual(thresholds);
   });
 });

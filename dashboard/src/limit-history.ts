@@ -3,13 +3,15 @@
  * limit changes: the run-time threshold changes (the overrides file's history: changed or removed by a supervisor or
  * admin, retired by the agent when the config file's value took over) and the config file's own (a reload or a start
  * on an edited file). Walking them back from now gives the limits in force at the range's start, and the changes
- * inside the range are where the limit lines step.
+ * inside the range are where the limit lines step. The two records merged whole are the site's history of limit
+ * changes (GET /api/v1/threshold-changes).
  */
 import type { ConfigLimitChange, ConfigLimitRecord, LimitName, ThresholdHistoryEntry } from '@hazmon/agent';
 import { THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
 
 export type LimitSet = Record<LimitName, number | null>;
 
+/** An entry of either record: the overrides file's history or the config file's changes. */
 type RecordedChange = ThresholdHistoryEntry | ConfigLimitChange;
 
 /** A change of the point's limits; the point is the series'. */
@@ -34,16 +36,39 @@ export interface LimitRecords {
   readonly wholeFrom: number | null;
 }
 
-/** The two records' entries of `pointIds` (shared by every series of a trend). */
-export function limitRecordsOf(pointIds: readonly string[], thresholdHistory: readonly ThresholdHistoryEntry[], config: ConfigLimitRecord): LimitRecords {
-  const byPoint = new Map<string, RecordedChange[]>(pointIds.map((id) => [id, []]));
-  for (const entry of thresholdHistory) byPoint.get(entry.pointId)?.push(entry);
-  for (const entry of config.changes) byPoint.get(entry.pointId)?.push(entry);
-  // Each record is oldest first; sort is stable, so entries of one time keep their record's order.
-  for (const list of byPoint.values()) list.sort((a, b) => a.time - b.time);
+/**
+ * The two records' entries merged by time, oldest first (each record is oldest first); of one time the overrides
+ * file's come first. Linear: the site's history is merged whole for GET /api/v1/threshold-changes.
+ */
+export function mergedByTime(thresholdHistory: readonly ThresholdHistoryEntry[], configChanges: readonly ConfigLimitChange[]): RecordedChange[] {
+  const merged: RecordedChange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < thresholdHistory.length || j < configChanges.length) {
+    const fromConfig = j < configChanges.length && (i === thresholdHistory.length || configChanges[j]!.time < thresholdHistory[i]!.time);
+    merged.push(fromConfig ? configChanges[j++]! : thresholdHistory[i++]!);
+  }
+  return merged;
+}
+
+/** Null when neither record dropped an entry; else the latest time from which both are whole. */
+function recordsWholeFrom(thresholdHistory: readonly ThresholdHistoryEntry[], config: ConfigLimitRecord): number | null {
   const thresholdsCut = thresholdHistory.length >= THRESHOLD_HISTORY_LIMIT ? (thresholdHistory[0]?.time ?? null) : null;
   const cuts = [thresholdsCut, config.recordedFrom].filter((time) => time !== null);
-  return { byPoint, wholeFrom: cuts.length === 0 ? null : Math.max(...cuts) };
+  return cuts.length === 0 ? null : Math.max(...cuts);
+}
+
+/** The two records' entries of `pointIds` (shared by every series of a trend). */
+export function limitRecordsOf(pointIds: readonly string[], thresholdHistory: readonly ThresholdHistoryEntry[], config: ConfigLimitRecord): LimitRecords {
+  const ofPoints = <T extends RecordedChange>(entries: readonly T[]) => {
+    const byPoint = new Map<string, T[]>(pointIds.map((id) => [id, []]));
+    for (const entry of entries) byPoint.get(entry.pointId)?.push(entry);
+    return byPoint;
+  };
+  const thresholds = ofPoints(thresholdHistory);
+  const configChanges = ofPoints(config.changes);
+  const byPoint = new Map(pointIds.map((id) => [id, mergedByTime(thresholds.get(id)!, configChanges.get(id)!)]));
+  return { byPoint, wholeFrom: recordsWholeFrom(thresholdHistory, config) };
 }
 
 /**

@@ -3,7 +3,8 @@
  * edited file (as SIGHUP makes it) and a start on a file edited while the agent was down each leave an audit row with
  * every moved limit's old and new value, and the trend's limit history steps there with the config file as who; what
  * a reload recorded is still in the trend after a restart (taken from the audit log at start), and a start on an
- * unchanged file records nothing.
+ * unchanged file records nothing. The supervisors' history of threshold changes lists the config file's among a
+ * person's, by time.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,4 +137,23 @@ describe('limits the config file moves', () => {
     expect(after.limitChanges).toEqual(before.limitChanges);
     expect(after.limitsAtFrom).toEqual(before.limitsAtFrom);
   }, 90_000);
+
+  it("the history of threshold changes lists the config file's changes with a person's, newest first, in the documented shape", async () => {
+    const answer = await admin.request('PUT', `/api/v1/points/${encodeURIComponent(POINT)}/thresholds`, { body: { hihi: 45, reason: 'second detector added' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    // Checked against the OpenAPI document by the client: a kind it does not declare fails here.
+    const changes = await admin.request<{ history: (Change & { pointId: string })[] }>('GET', '/api/v1/threshold-changes');
+    expect(changes.status, JSON.stringify(changes.body)).toBe(200);
+    const trend = await limitsOver(startedAt - 60_000, Date.now() + 1000);
+    const [reload, startLo, startHi] = trend.limitChanges;
+    expect(changes.body.history).toEqual([
+      { time: expect.any(Number), pointId: POINT, limit: 'hihi', old: 40, new: 45, who: 'root', why: 'second detector added', kind: 'changed' },
+      { pointId: POINT, ...startHi },
+      { pointId: POINT, ...startLo },
+      { pointId: POINT, ...reload },
+    ]);
+    // Every entry in the person's entries' field order (the answer before the config file's changes were listed).
+    const fields = ['time', 'pointId', 'limit', 'old', 'new', 'who', 'why', 'kind'];
+    expect(changes.body.history.map((entry) => Object.keys(entry))).toEqual(Array(4).fill(fields));
+  }, 60_000);
 });

@@ -303,7 +303,7 @@ describe('over a restart and a config file change', () => {
     expect(changes.body.inForce.map((override) => override.limit)).not.toContain('hihi');
     expect(changes.body.history[0]).toMatchObject({ kind: 'retired', limit: 'hihi', old: 45, new: 50, who: 'hazmon' });
     const retired = (await web.agent.reader.auditRows({ afterSeq: audit })).filter((row) => row.action === 'threshold_override_retired');
-    expect(retired).toEqual([expect.objectContaining({ who: 'hazmon', target: POINT, details: expect.objectContaining({ limit: 'hihi', value: 45, configValue: 40 }) })]);
+    expect(retired).toEqual([expect.objectContaining({ who: 'hazmon', target: POINT, details: expect.objectContaining({ limit: 'hihi', value: 45, configValue: 40, valueInForce: 50 }) })]);
   }, 90_000);
 
   it('draws the trend with the limits as they were: those at the range start and each change in it with who and why, over the restart', async () => {

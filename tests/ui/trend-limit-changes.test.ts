@@ -2,7 +2,8 @@
  * A threshold changed at run time, seen on the trends page in Chromium against the real agent on the simulated plant:
  * the limit line steps at the change (the tooltip's limits in force differ on either side of it), the change's mark
  * names who, when and why, and the list below the chart has it; a limit a reload of the edited config file moved is
- * listed with the config file as who. Screenshots in zh-CN and en.
+ * listed with the config file as who, on the trend and in the alarm-limits page's history beside the supervisor's
+ * change. Screenshots in zh-CN and en.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,6 +106,27 @@ describe('a threshold changed at run time on the trend', () => {
     expect(await row.textContent()).toContain('config reload (SIGHUP)');
     await page.locator('[data-testid="language"]').selectOption('en');
     await expect.poll(async () => (await row.textContent()) ?? '', POLL).toContain('HH 40 → 45 (config file edited)');
+    await page.locator('[data-testid="language"]').selectOption('zh-CN');
+    await page.context().close();
+  }, 90_000);
+
+  it("lists the config file's change in the alarm-limits page's history, newest first above the supervisor's, in zh-CN and English", async () => {
+    const page = await newPage(browser);
+    await signIn(page, web.base, USERS.supervisor);
+    await page.goto(`${web.base}/thresholds?point=${encodeURIComponent(GAS)}`);
+    const rows = page.locator('[data-testid="history-row"]');
+    await expect.poll(() => rows.count(), POLL).toBe(2);
+    // The reload of the previous test (hihi 40 -> 45), after the supervisor's hi 20 -> 30.
+    const [fromFile, byPerson] = [rows.nth(0), rows.nth(1)];
+    expect(await fromFile.getAttribute('data-kind')).toBe('config_file');
+    for (const part of ['高高限', '40', '45', 'config file', '配置文件已修改', 'config reload (SIGHUP)']) expect(await fromFile.textContent()).toContain(part);
+    expect(await byPerson.getAttribute('data-kind')).toBe('changed');
+    for (const part of ['高限', '20', '30', 'sup', WHY]) expect(await byPerson.textContent()).toContain(part);
+    await screenshot(page, 'thresholds-config-file-change');
+    await page.locator('[data-testid="language"]').selectOption('en');
+    await expect.poll(async () => (await fromFile.textContent()) ?? '', POLL).toContain('config file edited');
+    expect(await fromFile.textContent()).toContain('High-high');
+    await screenshot(page, 'thresholds-config-file-change');
     await page.locator('[data-testid="language"]').selectOption('zh-CN');
     await page.context().close();
   }, 90_000);

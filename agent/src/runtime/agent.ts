@@ -575,9 +575,11 @@ export class Agent implements AgentApi {
       // The file's values are in force either way; the stale overrides are retired again at the next start or reload.
       this.log(`hazmon: ${thresholdOverrideFile(this.current.store.path)} could not be written (${messageOf(error)}); the retired overrides stay in it until the next start or reload`);
     }
-    for (const { override, why } of overridden.retired) {
+    for (const [i, { override, why }] of overridden.retired.entries()) {
       this.log(`hazmon: threshold override ${override.pointId} ${override.limit} = ${override.value} (by ${override.by}) retired at ${trigger}: ${why}`);
-      await this.journal.audit('threshold_override_retired', override.pointId, { limit: override.limit, value: override.value, configValue: override.configValue, by: override.by, why, trigger });
+      // configValue is the file's value the override replaced; where the file itself moved the limit, not the one now in force.
+      const details = { limit: override.limit, value: override.value, configValue: override.configValue, valueInForce: entries[i]!.new, by: override.by, why, trigger };
+      await this.journal.audit('threshold_override_retired', override.pointId, details);
     }
   }
 

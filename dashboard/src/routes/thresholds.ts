@@ -2,11 +2,12 @@
  * Thresholds changed at run time by a supervisor or admin, through the agent (which checks the role again, applies the
  * change through its reload path, keeps it in its overrides file and audits it), and their history.
  */
-import { LIMIT_NAMES } from '@hazmon/agent';
+import { CONFIG_FILE_WHO, CONFIG_LIMIT_HISTORY_LIMIT, LIMIT_NAMES, THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError, refusedError } from '../errors.ts';
+import { mergedByTime } from '../limit-history.ts';
 import { PointIdParams, reason } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY, STATE_CHANGE_SECURITY } from './openapi.ts';
 
@@ -40,9 +41,12 @@ const ThresholdHistorySchema = z
     limit: limitName,
     old: z.number().nullable(),
     new: z.number().nullable(),
-    who: z.string(),
-    why: z.string(),
-    kind: z.enum(['changed', 'removed', 'retired']).openapi({ description: "changed or removed by a person; retired by the agent when the config file's value took over" }),
+    who: z.string().openapi({ description: `The person; \`hazmon\` for a retirement; \`${CONFIG_FILE_WHO}\` for a change the config file made` }),
+    why: z.string().openapi({ description: "The person's reason; for the config file's change its trigger (`config reload (SIGHUP)`) or the start" }),
+    kind: z.enum(['changed', 'removed', 'retired', 'config_file']).openapi({
+      description:
+        "changed or removed by a person; retired by the agent when the config file's value took over; config_file: the config file was edited and reloaded, or the agent started on a file edited while it was down",
+    }),
   })
   .openapi('ThresholdHistoryEntry');
 
@@ -76,8 +80,8 @@ export function registerThresholdRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
     createRoute({
       method: 'get',
       path: '/api/v1/threshold-changes',
-      summary: 'The threshold overrides in force and the history of changes (who, when, old, new, why), newest first',
-      description: `${description} The history keeps the last 1000 changes; the audit log (\`threshold_change\`, \`threshold_override_retired\`) keeps all.`,
+      summary: 'The threshold overrides in force and the history of limit changes (who, when, old, new, why), newest first',
+      description: `${description} The history merges by time the agent's two records of limit changes, as the trend's \`limitChanges\` does: the run-time threshold changes and their retirements (the site's last ${THRESHOLD_HISTORY_LIMIT}; the audit log's \`threshold_change\` and \`threshold_override_retired\` rows keep all) and the config file's own (kind config_file: a reload of the edited file or a start on a file edited while the agent was down; the last ${CONFIG_LIMIT_HISTORY_LIMIT}; the audit log's \`config_reload\` and \`limits_changed_at_start\` rows keep all; those made before the agent recorded their values are not known).`,
       middleware: [allow(ROLES.changeThresholds, contextOf)] as const,
       security: SESSION_SECURITY,
       responses: {
@@ -89,8 +93,9 @@ export function registerThresholdRoutes(app: OpenAPIHono<AppEnv>, contextOf: Con
       },
     }),
     (c) => {
-      const { inForce, history } = contextOf().api.thresholdOverview();
-      return c.json({ inForce: [...inForce], history: [...history].reverse() }, 200);
+      const { api } = contextOf();
+      const { inForce, history } = api.thresholdOverview();
+      return c.json({ inForce: [...inForce], history: mergedByTime(history, api.configLimitChanges().changes).reverse() }, 200);
     },
   );
 }

@@ -55,6 +55,15 @@ describe('the audit log in zh-CN', () => {
     ]);
   });
 
+  it("says a retired override's value and the one in force after it, not the file's old value the override replaced", () => {
+    const why = "the config file's hihi changed from 40 to 50: the file's value is in force";
+    const retired = { limit: 'hihi', value: 45, configValue: 40, by: 'sup', why, trigger: 'SIGHUP' };
+    expect(auditNotes(row('threshold_override_retired', 'GD-1.concentration', { ...retired, valueInForce: 50 }))).toEqual(['高高限 (hihi)：45 → 50', why]);
+    expect(auditNotes(row('threshold_override_retired', 'GD-1.concentration', { ...retired, configValue: 45, valueInForce: null }))).toEqual(['高高限 (hihi)：45 → —', why]);
+    // Written before the value in force was recorded: its why alone, which names the file's values.
+    expect(auditNotes(row('threshold_override_retired', 'GD-1.concentration', retired))).toEqual([why]);
+  });
+
   it("says why the agent refused from the refusal's code in the language shown, the stored English sentence where the row has no code", () => {
     const sentence = "GC-T1.detector1: hihi (200) is outside the point's range -10..110";
     const refusal = { code: 'limit_out_of_range', params: { target: 'GC-T1.detector1', limit: 'hihi', value: 200, low: -10, high: 110 } };

@@ -137,7 +137,14 @@ export function auditNotes(row: AuditRow): string[] {
     case 'limits_changed_at_start':
       return [...pointLimitLines(details), ...lines(reasonOf(details))];
     case 'threshold_override_retired':
-      return lines(t('audit.notes.limitMoved', { limit: limitName(details?.['limit']), old: limitValue(details?.['value']), new: limitValue(details?.['configValue']) }), detailText(details, 'why'));
+      // A row written before valueInForce was recorded has only configValue, the file's value the override replaced:
+      // not the one in force where the file moved the limit, so its why (which names the file's values) says it alone.
+      return lines(
+        details !== null && 'valueInForce' in details
+          ? t('audit.notes.limitMoved', { limit: limitName(details['limit']), old: limitValue(details['value']), new: limitValue(details['valueInForce']) })
+          : null,
+        detailText(details, 'why'),
+      );
     case 'shutoff_discrepancy': {
       const code = detailText(details, 'reason');
       return lines(code === null ? null : (tCode('valves.discrepancyCode', code) ?? code), trippedBy(details));

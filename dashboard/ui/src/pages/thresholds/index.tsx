@@ -39,7 +39,8 @@ interface HistoryEntry {
   readonly new: number | null;
   readonly who: string;
   readonly why: string;
-  readonly kind: 'changed' | 'removed' | 'retired';
+  /** config_file: a reload of the edited config file, or a start on a file edited while the agent was down. */
+  readonly kind: 'changed' | 'removed' | 'retired' | 'config_file';
 }
 
 interface Changes {
@@ -249,6 +250,11 @@ function Overrides({ inForce, unitOf }: { readonly inForce: readonly Override[];
   );
 }
 
+/** The entry's kind in words: the config file's change as the trend's list names it. */
+function kindWord(kind: HistoryEntry['kind']): string {
+  return kind === 'config_file' ? t('trends.limitChangeKind.config_file') : t(`thresholds.kind.${kind}`);
+}
+
 function History({ history, unitOf }: { readonly history: readonly HistoryEntry[]; readonly unitOf: (pointId: string) => string | null | undefined }) {
   if (history.length === 0) return <p>{t('thresholds.noHistory')}</p>;
   return (
@@ -266,7 +272,7 @@ function History({ history, unitOf }: { readonly history: readonly HistoryEntry[
       </thead>
       <tbody>
         {history.map((entry) => (
-          <tr key={`${entry.time}/${entry.pointId}/${entry.limit}`} data-testid="history-row">
+          <tr key={`${entry.time}/${entry.pointId}/${entry.limit}/${entry.kind}`} data-testid="history-row" data-kind={entry.kind}>
             <td>
               <Time ms={entry.time} />
             </td>
@@ -278,7 +284,7 @@ function History({ history, unitOf }: { readonly history: readonly HistoryEntry[
             <td>{withUnit(entry.new, unitOf(entry.pointId))}</td>
             <td>
               {entry.who}
-              <div class="muted">{t(`thresholds.kind.${entry.kind}`)}</div>
+              <div class="muted">{kindWord(entry.kind)}</div>
             </td>
             <td>{entry.why}</td>
           </tr>
