@@ -24,6 +24,7 @@ import type {
   JsonRowsPage,
   RawReadingRow,
   ReadingColumns,
+  UnseenSpan,
   ReadingsResolution,
   ReadingsResult,
 } from './types.ts';
@@ -742,6 +743,42 @@ export async function ruleHistory(connection: SerialConnection, ruleId: string, 
   );
   if (rows.length > MAX_RULE_HISTORY_ROWS) badRange('ruleHistory', `over ${MAX_RULE_HISTORY_ROWS} rows of ${quote(ruleId)}: ask a shorter range`);
   return rows.map(alarmEventFromRow);
+}
+
+/** Spans unseenSpans returns at most: a gateway stopped a few times a day gives a few per device and day. */
+const MAX_UNSEEN_SPANS = 100_000;
+
+/**
+ * The spans of [from, to) in which each of `watched` had no reading at all, of any quality: the gateway was not
+ * there to read it (stopped, killed, machine off). Read from the 1-minute rollups (kept at least as long as raw rows)
+ * and the raw rows of minutes not yet rolled up, so a kill -9 loses nothing of it; a reading's minute counts as seen
+ * until the point's poll interval after the minute's end, when the next reading was due.
+ */
+export async function unseenSpans(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, pointIndexes: readonly number[], from: number, to: number): Promise<UnseenSpan[]> {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) badRange('unseenSpans', `[${quote(from)}, ${quote(to)}) is not a time range`);
+  if (pointIndexes.length === 0 || to === from) return [];
+  const watched = pointIndexes.map((pointIndex) => ({ pointIndex, reachMs: points.pollIntervalOf(pointIndex) }));
+  // A reading just before from still covers the start of the range.
+  const lookBack = floorTo(from - Math.max(...watched.map((watch) => watch.reachMs)) - MINUTE_MS, MINUTE_MS);
+  const { parts } = aggregateParts(points, watermarks, { pointIndexes: watched.map((watch) => watch.pointIndex), from: lookBack, to, intervalMs: MINUTE_MS }, () => []);
+  const rows = await connection.rows(
+    `WITH ${parts},
+     watched (point_idx, reach_ms) AS (VALUES ${watched.map((watch) => `(${watch.pointIndex}, ${watch.reachMs})`).join(', ')}),
+     seen AS (
+       SELECT p.point_idx, p.bucket, p.bucket + ${MINUTE_MS} + w.reach_ms AS seen_until
+       FROM (SELECT point_idx, bucket FROM parts WHERE count > 0 GROUP BY ALL) p JOIN watched w USING (point_idx)
+     ),
+     runs AS (SELECT *, max(seen_until) OVER (PARTITION BY point_idx ORDER BY bucket ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS seen_before FROM seen)
+     SELECT point_idx, greatest(coalesce(seen_before, ${from}), ${from}) AS start, least(bucket, ${to}) AS "end" FROM runs
+       WHERE bucket > greatest(coalesce(seen_before, ${from}), ${from}) AND greatest(coalesce(seen_before, ${from}), ${from}) < ${to}
+     UNION ALL
+     SELECT w.point_idx, greatest(coalesce(max(s.seen_until), ${from}), ${from}), ${to} FROM watched w LEFT JOIN seen s USING (point_idx)
+       GROUP BY w.point_idx HAVING coalesce(max(s.seen_until), ${from}) < ${to}
+     ORDER BY point_idx, start LIMIT ${MAX_UNSEEN_SPANS + 1}`,
+    [],
+  );
+  if (rows.length > MAX_UNSEEN_SPANS) badRange('unseenSpans', `over ${MAX_UNSEEN_SPANS} spans without readings: ask a shorter range`);
+  return rows.map((row) => ({ pointId: points.idOf(num(row['point_idx'])), start: num(row['start']), end: num(row['end']) }));
 }
 
 /** Each action's latest `action_commanded` / `action_released` row: what a restarting agent must keep latched. */

@@ -329,6 +329,15 @@ export class HazmonStore {
     exportRange: (request) => this.exportRange(request),
     pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),
     ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
+    unseenSpans: async (pointIds, from, to) =>
+      queries.unseenSpans(
+        this.reads,
+        this.points,
+        this.rollups.watermarks,
+        pointIds.map((id) => this.points.require(id, 'unseenSpans')),
+        from,
+        to,
+      ),
   });
 
   private constructor(

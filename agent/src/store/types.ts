@@ -161,6 +161,19 @@ export interface StoreReader {
   pointDefinitions(pointIds?: readonly string[]): Promise<StorePointDefinition[]>;
   /** The alarm events of one rule (e.g. `comms_loss`) over [from, to): each source's latest before from, then every one in it, by seq. */
   ruleHistory(ruleId: string, from: number, to: number): Promise<AlarmEventRow[]>;
+  /**
+   * The spans of [from, to) in which each of the points had no reading of any quality (the gateway was not reading
+   * it: stopped, killed, machine off), from the 1-minute rollups and the raw rows not yet rolled up; a reading counts
+   * until its minute's end plus the point's poll interval. By point, then start.
+   */
+  unseenSpans(pointIds: readonly string[], from: number, to: number): Promise<UnseenSpan[]>;
+}
+
+export interface UnseenSpan {
+  readonly pointId: string;
+  readonly start: number;
+  /** Excluded. */
+  readonly end: number;
 }
 
 export interface AlarmEventRangeQuery {
