@@ -40,8 +40,30 @@ describe('linkHealth', () => {
       unseen: new Map(),
     });
     expect(days).toEqual([
-      { deviceId: 'GD-1', day: '1970-01-01', onlineHours: 22, offlineHours: 2, unmonitoredHours: 0, disconnections: 1, readingsReceived: 1584, readingsGood: 1444, readingsExpected: 1584, completeness: 1444 / 1584 },
-      { deviceId: 'GD-1', day: '1970-01-02', onlineHours: 23, offlineHours: 1, unmonitoredHours: 0, disconnections: 0, readingsReceived: 720, readingsGood: 720, readingsExpected: 1584, completeness: 720 / 1584 },
+      {
+        deviceId: 'GD-1',
+        day: '1970-01-01',
+        onlineHours: 22,
+        offlineHours: 2,
+        unmonitoredHours: 0,
+        disconnections: 1,
+        readingsReceived: 1584,
+        readingsGood: 1444,
+        readingsExpected: 1584,
+        completeness: 1444 / 1584,
+      },
+      {
+        deviceId: 'GD-1',
+        day: '1970-01-02',
+        onlineHours: 23,
+        offlineHours: 1,
+        unmonitoredHours: 0,
+        disconnections: 0,
+        readingsReceived: 720,
+        readingsGood: 720,
+        readingsExpected: 1584,
+        completeness: 720 / 1584,
+      },
     ]);
   });
 
