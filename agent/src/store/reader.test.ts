@@ -192,6 +192,26 @@ describe('HazmonStore.reader()', () => {
     await expect(store.reader().unseenSpans(['nope'], T0, T0 + 1)).rejects.toThrow(/nope/);
   });
 
+  it('finds a stop inside a rolled-up day and a day a point was not read, days read through by every point taken whole', async () => {
+    const store = await openStore();
+    await store.registerPoints([point('A', { pollIntervalMs: 60_000 }), point('B', { pollIntervalMs: 60_000 })]);
+    const [DAY, HOUR, MINUTE] = [86_400_000, 3_600_000, 60_000];
+    const midnight = Date.UTC(2026, 10, 20);
+    // A: every minute of two days and a bit, but for a stop 10:00-11:00 on the second; B: from the second day on.
+    for (let time = midnight; time < midnight + 2 * DAY + 10 * MINUTE; time += MINUTE) {
+      if (time < midnight + DAY + 10 * HOUR || time >= midnight + DAY + 11 * HOUR) store.writeReading(reading('A', time, 1));
+      if (time >= midnight + DAY) store.writeReading(reading('B', time, 1));
+    }
+    await store.flush();
+    await store.rollUp();
+    const spans = await store.reader().unseenSpans(['A', 'B'], midnight, midnight + 2 * DAY);
+    expect(spans.map((span) => [span.pointId, span.start - midnight, span.end - midnight])).toEqual([
+      ['A', DAY + 10 * HOUR + MINUTE, DAY + 11 * HOUR],
+      ['B', 0, DAY],
+    ]);
+    expect(await store.reader().unseenSpans(['A'], midnight, midnight + DAY)).toEqual([]);
+  });
+
   it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {
     const store = await openStore();
     await store.registerPoints([point('T1.LEL')]);
