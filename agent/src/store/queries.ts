@@ -754,14 +754,25 @@ const MAX_UNSEEN_SPANS = 100_000;
  * and the raw rows of minutes not yet rolled up, so a kill -9 loses nothing of it; a reading's minute counts as seen
  * until the point's poll interval after the minute's end, when the next reading was due.
  */
-export async function unseenSpans(connection: SerialConnection, points: PointRegistry, watermarks: Watermarks, pointIndexes: readonly number[], from: number, to: number): Promise<UnseenSpan[]> {
+export async function unseenSpans(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  watches: readonly { readonly pointIndex: number; readonly polled: boolean }[],
+  from: number,
+  to: number,
+): Promise<UnseenSpan[]> {
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) badRange('unseenSpans', `[${quote(from)}, ${quote(to)}) is not a time range`);
-  if (pointIndexes.length === 0 || to === from) return [];
+  if (watches.length === 0 || to === from) return [];
+  const pointIndexes = watches.map((watch) => watch.pointIndex);
   const watched = pointIndexes.map((pointIndex) => ({ pointIndex, reachMs: points.pollIntervalOf(pointIndex) }));
   const watchedSql = `watched (point_idx, reach_ms) AS (VALUES ${watched.map((watch) => `(${watch.pointIndex}, ${watch.reachMs})`).join(', ')})`;
   // A reading just before from still covers the start of the range.
   const lookBack = floorTo(from - Math.max(...watched.map((watch) => watch.reachMs)) - MINUTE_MS, MINUTE_MS);
-  const fullDays = await daysReadThrough(connection, watchedSql, watched.length, floorTo(lookBack, DAY_MS) + DAY_MS, Math.min(floorTo(to, DAY_MS), watermarks['1d'] ?? lookBack));
+  // A point that reports changes (OPC UA) may report more often than its spacing: its count cannot tell a day read through.
+  const fullDays = watches.every((watch) => watch.polled)
+    ? await daysReadThrough(connection, watchedSql, watched.length, floorTo(lookBack, DAY_MS) + DAY_MS, Math.min(floorTo(to, DAY_MS), watermarks['1d'] ?? lookBack))
+    : [];
   const minuteRanges: [number, number][] = [];
   let cursor = lookBack;
   for (const run of [...fullDays, { start: to, end: to }]) {
@@ -795,7 +806,7 @@ export async function unseenSpans(connection: SerialConnection, points: PointReg
 const READ_THROUGH_MS = DAY_MS - 2 * MINUTE_MS;
 
 /**
- * The rolled-up days in [from, to) in which every watched point was read all day, merged into runs: unseenSpans reads
+ * The rolled-up days in [from, to) in which every watched point (each read at its poll interval, no more often) was read all day, merged into runs: unseenSpans reads
  * the 1-minute rollups only outside them (at 10k points a day of them is 14.4M rows, ~170 ms of CPU to scan).
  */
 async function daysReadThrough(connection: SerialConnection, watchedSql: string, watchedCount: number, from: number, to: number): Promise<{ start: number; end: number }[]> {

@@ -181,15 +181,19 @@ describe('HazmonStore.reader()', () => {
     store.writeReading(reading('A', T0 + 40 * MINUTE + 30_000, 1));
     for (let minute = 30; minute < 50; minute++) store.writeReading(reading('C', T0 + minute * MINUTE, 1));
     await store.flush();
-    const spans = await store.reader().unseenSpans(['A', 'B', 'C'], T0, T0 + 50 * MINUTE);
+    const spans = await store.reader().unseenSpans(
+      ['A', 'B', 'C'].map((pointId) => ({ pointId, polled: true })),
+      T0,
+      T0 + 50 * MINUTE,
+    );
     expect(spans.map((span) => [span.pointId, (span.start - T0) / 1000, (span.end - T0) / 1000])).toEqual([
       ['A', 605, 1200],
       ['A', 1805, 2400],
       ['A', 2465, 3000],
       ['B', 0, 3000],
     ]);
-    await expect(store.reader().unseenSpans(['A'], T0 + 1, T0)).rejects.toThrow(/unseenSpans: .* is not a time range/);
-    await expect(store.reader().unseenSpans(['nope'], T0, T0 + 1)).rejects.toThrow(/nope/);
+    await expect(store.reader().unseenSpans([{ pointId: 'A', polled: true }], T0 + 1, T0)).rejects.toThrow(/unseenSpans: .* is not a time range/);
+    await expect(store.reader().unseenSpans([{ pointId: 'nope', polled: true }], T0, T0 + 1)).rejects.toThrow(/nope/);
   });
 
   it('finds a stop inside a rolled-up day and a day a point was not read, days read through by every point taken whole', async () => {
@@ -204,12 +208,18 @@ describe('HazmonStore.reader()', () => {
     }
     await store.flush();
     await store.rollUp();
-    const spans = await store.reader().unseenSpans(['A', 'B'], midnight, midnight + 2 * DAY);
-    expect(spans.map((span) => [span.pointId, span.start - midnight, span.end - midnight])).toEqual([
-      ['A', DAY + 10 * HOUR + MINUTE, DAY + 11 * HOUR],
-      ['B', 0, DAY],
-    ]);
-    expect(await store.reader().unseenSpans(['A'], midnight, midnight + DAY)).toEqual([]);
+    for (const polled of [true, false]) {
+      const spans = await store.reader().unseenSpans(
+        ['A', 'B'].map((pointId) => ({ pointId, polled })),
+        midnight,
+        midnight + 2 * DAY,
+      );
+      expect(spans.map((span) => [span.pointId, span.start - midnight, span.end - midnight])).toEqual([
+        ['A', DAY + 10 * HOUR + MINUTE, DAY + 11 * HOUR],
+        ['B', 0, DAY],
+      ]);
+    }
+    expect(await store.reader().unseenSpans([{ pointId: 'A', polled: true }], midnight, midnight + DAY)).toEqual([]);
   });
 
   it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {

@@ -164,9 +164,11 @@ export interface StoreReader {
   /**
    * The spans of [from, to) in which each of the points had no reading of any quality (the gateway was not reading
    * it: stopped, killed, machine off), from the 1-minute rollups and the raw rows not yet rolled up; a reading counts
-   * until its minute's end plus the point's poll interval. By point, then start.
+   * until its minute's end plus the point's poll interval. `polled`: the point is read at its poll interval and no more
+   * often (a Modbus poll, not an OPC UA subscription reporting changes), so a closed day whose daily count covers it
+   * is taken whole when every point asked is so (at 10k points ~20 ms for days instead of ~120-170 ms each). By point, then start.
    */
-  unseenSpans(pointIds: readonly string[], from: number, to: number): Promise<UnseenSpan[]>;
+  unseenSpans(watches: readonly { readonly pointId: string; readonly polled: boolean }[], from: number, to: number): Promise<UnseenSpan[]>;
 }
 
 export interface UnseenSpan {

@@ -74,7 +74,7 @@ export function registerLinkHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
       const [comms, aggregates, unseen] = await Promise.all([
         api.reader.ruleHistory('comms_loss', from, to),
         pointIds.length === 0 ? [] : api.reader.aggregates({ pointIds, from, to, intervalMs: DAY_MS }),
-        unseenByDevice(api.reader, pointsOf, from, Math.max(from, Math.min(to, time))),
+        unseenByDevice(api.reader, pointsOf, new Set(api.config.devices.map((device) => device.id)), from, Math.max(from, Math.min(to, time))),
       ]);
       const days = linkHealth({ from, to, now: time, dayMs: DAY_MS, devices, pointsOf, comms, aggregates, unseen });
       return c.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), days }, 200);
@@ -87,7 +87,13 @@ export function registerLinkHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
  * device's in one poll, an OPC UA connection's in one subscription), so one point tells whether the gateway was
  * reading it, and the store reads one point's minutes instead of all of them.
  */
-async function unseenByDevice(reader: StoreReader, pointsOf: ReadonlyMap<string, readonly { pointId: string; pollIntervalMs: number }[]>, from: number, to: number) {
+async function unseenByDevice(
+  reader: StoreReader,
+  pointsOf: ReadonlyMap<string, readonly { pointId: string; pollIntervalMs: number }[]>,
+  polledDevices: ReadonlySet<string>,
+  from: number,
+  to: number,
+) {
   const watched = new Map<string, string>();
   for (const [deviceId, points] of pointsOf) {
     const fastest = points.reduce((best, point) => (point.pollIntervalMs < best.pollIntervalMs ? point : best));
@@ -95,7 +101,9 @@ async function unseenByDevice(reader: StoreReader, pointsOf: ReadonlyMap<string,
   }
   const unseen = new Map<string, { start: number; end: number }[]>();
   if (watched.size === 0) return unseen;
-  for (const span of await reader.unseenSpans([...watched.keys()], from, to)) {
+  // Modbus devices are polled at their interval; an OPC UA connection's subscription reports changes.
+  const watches = [...watched].map(([pointId, deviceId]) => ({ pointId, polled: polledDevices.has(deviceId) }));
+  for (const span of await reader.unseenSpans(watches, from, to)) {
     const deviceId = watched.get(span.pointId)!;
     const spans = unseen.get(deviceId);
     if (spans === undefined) unseen.set(deviceId, [span]);
