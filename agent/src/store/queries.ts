@@ -749,7 +749,7 @@ export async function ruleHistory(connection: SerialConnection, ruleId: string, 
 const MAX_UNSEEN_SPANS = 100_000;
 
 /**
- * The spans of [from, to) in which each of `watched` had no reading at all, of any quality: the gateway was not
+ * The spans of [from, to) in which each watched point had no reading at all, of any quality: the gateway was not
  * there to read it (stopped, killed, machine off). Read from the 1-minute rollups (kept at least as long as raw rows)
  * and the raw rows of minutes not yet rolled up, so a kill -9 loses nothing of it; a reading's minute counts as seen
  * until the point's poll interval after the minute's end, when the next reading was due.
