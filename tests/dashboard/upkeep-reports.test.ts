@@ -134,6 +134,7 @@ interface LinkHealth {
     day: string;
     onlineHours: number;
     offlineHours: number;
+    unmonitoredHours: number;
     disconnections: number;
     readingsReceived: number;
     readingsGood: number;
@@ -160,15 +161,24 @@ describe('GET /api/v1/link-health', () => {
     const xv1 = answer.body.days.find((row) => row.deviceId === 'XV-1' && row.day === day)!;
     expect(gd1.disconnections).toBe(1);
     expect(gd1.offlineHours).toBeGreaterThan(0);
-    expect(gd1.onlineHours + gd1.offlineHours).toBeCloseTo((Date.now() - start) / 3_600_000, 1);
+    expect(gd1.onlineHours + gd1.offlineHours + gd1.unmonitoredHours).toBeCloseTo((Date.now() - start) / 3_600_000, 1);
+    // Before the agent first started today it read nothing: unmonitored, not online.
+    expect(gd1.unmonitoredHours).toBeCloseTo((Math.max(signedIn.startedAt, start) - start) / 3_600_000, 1);
     for (const row of [gd1, xv1]) {
       expect(row.readingsReceived).toBeGreaterThan(0);
       expect(row.readingsExpected).toBeGreaterThan(0);
       expect(row.completeness).toBeGreaterThan(0);
       expect(row.completeness).toBeLessThanOrEqual(1);
     }
-    // Yesterday the plant did not run: nothing received, everything expected missing.
-    expect(answer.body.days.find((row) => row.deviceId === 'GD-1' && row.day !== day)).toMatchObject({ readingsReceived: 0, completeness: 0, disconnections: 0 });
+    // Yesterday the plant did not run: nothing received, everything expected missing, no hour of it online.
+    expect(answer.body.days.find((row) => row.deviceId === 'GD-1' && row.day !== day)).toMatchObject({
+      readingsReceived: 0,
+      completeness: 0,
+      disconnections: 0,
+      onlineHours: 0,
+      offlineHours: 0,
+      unmonitoredHours: 24,
+    });
   }, 90_000);
 
   it('answers a regulator token too', async () => {
@@ -208,6 +218,47 @@ describe('GET /api/v1/link-health', () => {
       { numRuns: 60 },
     );
   }, 60_000);
+});
+
+describe('GET /api/v1/link-health across a gateway stop', () => {
+  const HOUR_MS = 3_600_000;
+  const MINUTE_MS = 60_000;
+  /** The first run's gateway clock lags by this: its rows lie this far before the restart, as if the gateway had been off. */
+  const LAG_MS = 30 * MINUTE_MS;
+  /** A reading counts from its minute's start until its end plus the poll interval; starts and stops take some seconds. */
+  const SLACK_MS = 3 * MINUTE_MS;
+  let stopped: SignedIn | undefined;
+
+  afterAll(async () => {
+    await stopped?.web.close();
+  });
+
+  it('counts the time the gateway was not running as unmonitored, not online, from the rows in the DuckDB file after a restart', async () => {
+    stopped = await startSignedIn(undefined, { agent: { now: () => Date.now() - LAG_MS } });
+    const from = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
+    const range = `/api/v1/link-health?from=${new Date(from).toISOString()}&to=${new Date(from + 2 * DAY_MS).toISOString()}`;
+    const totals = (health: LinkHealth, deviceId: string) => {
+      const rows = health.days.filter((row) => row.deviceId === deviceId);
+      const sum = (field: 'onlineHours' | 'offlineHours' | 'unmonitoredHours') => rows.reduce((total, row) => total + row[field], 0) * HOUR_MS;
+      return { online: sum('onlineHours'), offline: sum('offlineHours'), unmonitored: sum('unmonitoredHours') };
+    };
+    const stoppedAt = Date.now();
+    const web = await stopped.web.restart();
+    stopped = { ...stopped, web };
+    const restartedAt = Date.now();
+    await waitFor('a reading of the restarted agent stored', async () => (await web.agent.reader.readings(GAS, restartedAt - 10_000, Date.now() + 1000)).rows.length > 0);
+    const answer = await (await stopped.sessions.viewer.movedTo(web.base)).request<LinkHealth>('GET', range);
+    const askedAt = Date.now();
+    expect(answer.status).toBe(200);
+    // Read: from the first start (its clock LAG_MS behind) to the stop, and from the restart on.
+    const ranMs = stoppedAt - stopped.startedAt + (askedAt - restartedAt);
+    for (const deviceId of ['GD-1', 'XV-1']) {
+      const { online, offline, unmonitored } = totals(answer.body, deviceId);
+      expect(Math.abs(online + offline - ranMs), deviceId).toBeLessThan(SLACK_MS);
+      expect(Math.abs(unmonitored - (askedAt - from - ranMs)), deviceId).toBeLessThan(SLACK_MS);
+      expect(online + offline + unmonitored, deviceId).toBeCloseTo(askedAt - from, -4);
+    }
+  }, 120_000);
 });
 
 interface ShiftReport {

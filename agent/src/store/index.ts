@@ -36,4 +36,5 @@ export type {
   StorePointDefinition,
   StoreReader,
   StoreStats,
+  UnseenSpan,
 } from './types.ts';

@@ -24,6 +24,7 @@ import type {
   JsonRowsPage,
   RawReadingRow,
   ReadingColumns,
+  UnseenSpan,
   ReadingsResolution,
   ReadingsResult,
 } from './types.ts';
@@ -742,6 +743,90 @@ export async function ruleHistory(connection: SerialConnection, ruleId: string, 
   );
   if (rows.length > MAX_RULE_HISTORY_ROWS) badRange('ruleHistory', `over ${MAX_RULE_HISTORY_ROWS} rows of ${quote(ruleId)}: ask a shorter range`);
   return rows.map(alarmEventFromRow);
+}
+
+/** Spans unseenSpans returns at most: a gateway stopped a few times a day gives a few per device and day. */
+const MAX_UNSEEN_SPANS = 100_000;
+
+/**
+ * The spans of [from, to) in which each watched point had no reading at all, of any quality: the gateway was not
+ * there to read it (stopped, killed, machine off). Read from the 1-minute rollups (kept at least as long as raw rows)
+ * and the raw rows of minutes not yet rolled up, so a kill -9 loses nothing of it; a reading's minute counts as seen
+ * until the point's poll interval after the minute's end, when the next reading was due.
+ */
+export async function unseenSpans(
+  connection: SerialConnection,
+  points: PointRegistry,
+  watermarks: Watermarks,
+  watches: readonly { readonly pointIndex: number; readonly polled: boolean }[],
+  from: number,
+  to: number,
+): Promise<UnseenSpan[]> {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) badRange('unseenSpans', `[${quote(from)}, ${quote(to)}) is not a time range`);
+  if (watches.length === 0 || to === from) return [];
+  const pointIndexes = watches.map((watch) => watch.pointIndex);
+  const watched = pointIndexes.map((pointIndex) => ({ pointIndex, reachMs: points.pollIntervalOf(pointIndex) }));
+  const watchedSql = `watched (point_idx, reach_ms) AS (VALUES ${watched.map((watch) => `(${watch.pointIndex}, ${watch.reachMs})`).join(', ')})`;
+  // A reading just before from still covers the start of the range.
+  const lookBack = floorTo(from - Math.max(...watched.map((watch) => watch.reachMs)) - MINUTE_MS, MINUTE_MS);
+  // A point that reports changes (OPC UA) may report more often than its spacing: its count cannot tell a day read through.
+  const fullDays = watches.every((watch) => watch.polled)
+    ? await daysReadThrough(connection, watchedSql, watched.length, floorTo(lookBack, DAY_MS) + DAY_MS, Math.min(floorTo(to, DAY_MS), watermarks['1d'] ?? lookBack))
+    : [];
+  const minuteRanges: [number, number][] = [];
+  let cursor = lookBack;
+  for (const run of [...fullDays, { start: to, end: to }]) {
+    if (run.start > cursor) minuteRanges.push([cursor, run.start]);
+    cursor = run.end;
+  }
+  const { parts } = aggregateParts(points, watermarks, { pointIndexes, from: lookBack, to, intervalMs: MINUTE_MS }, () => []);
+  const inRanges = minuteRanges.length === 0 ? 'false' : minuteRanges.map(([start, end]) => `(bucket >= ${start} AND bucket < ${end})`).join(' OR ');
+  const rows = await connection.rows(
+    `WITH ${parts},
+     ${watchedSql},
+     seen AS (
+       SELECT p.point_idx, p.bucket, p.bucket + ${MINUTE_MS} + w.reach_ms AS seen_until
+       FROM (SELECT point_idx, bucket FROM parts WHERE point_idx IN (${pointIndexes.join(', ')}) AND count > 0 AND (${inRanges})) p JOIN watched w USING (point_idx)
+       ${fullDays.length === 0 ? '' : `UNION ALL SELECT w.point_idx, d.start, d.until FROM watched w, (VALUES ${fullDays.map(({ start, end }) => `(${start}, ${end})`).join(', ')}) d(start, until)`}
+     ),
+     runs AS (SELECT *, max(seen_until) OVER (PARTITION BY point_idx ORDER BY bucket ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS seen_before FROM seen)
+     SELECT point_idx, greatest(coalesce(seen_before, ${from}), ${from}) AS start, least(bucket, ${to}) AS "end" FROM runs
+       WHERE bucket > greatest(coalesce(seen_before, ${from}), ${from}) AND greatest(coalesce(seen_before, ${from}), ${from}) < ${to}
+     UNION ALL
+     SELECT w.point_idx, greatest(coalesce(max(s.seen_until), ${from}), ${from}), ${to} FROM watched w LEFT JOIN seen s USING (point_idx)
+       GROUP BY w.point_idx HAVING coalesce(max(s.seen_until), ${from}) < ${to}
+     ORDER BY point_idx, start LIMIT ${MAX_UNSEEN_SPANS + 1}`,
+    [],
+  );
+  if (rows.length > MAX_UNSEEN_SPANS) badRange('unseenSpans', `over ${MAX_UNSEEN_SPANS} spans without readings: ask a shorter range`);
+  return rows.map((row) => ({ pointId: points.idOf(num(row['point_idx'])), start: num(row['start']), end: num(row['end']) }));
+}
+
+/** A day whose daily rollup holds this much of a point's polls (count x poll interval) had no stop longer than what a reading covers. */
+const READ_THROUGH_MS = DAY_MS - 2 * MINUTE_MS;
+
+/**
+ * The rolled-up days in [from, to) in which every watched point (each read at its poll interval, no more often) was read all day, merged into runs: unseenSpans reads
+ * the 1-minute rollups only outside them (at 10k points a day of them is 14.4M rows, ~170 ms of CPU to scan).
+ */
+async function daysReadThrough(connection: SerialConnection, watchedSql: string, watchedCount: number, from: number, to: number): Promise<{ start: number; end: number }[]> {
+  if (to <= from) return [];
+  const rows = await connection.rows(
+    `WITH ${watchedSql}
+     SELECT bucket FROM (
+       SELECT d.point_idx, d.bucket, sum(d.count) * any_value(w.reach_ms) AS read_ms FROM rollup_1d d JOIN watched w USING (point_idx)
+       WHERE d.bucket >= ${from} AND d.bucket < ${to} GROUP BY d.point_idx, d.bucket
+     ) GROUP BY bucket HAVING count(*) = ${watchedCount} AND min(read_ms) >= ${READ_THROUGH_MS} ORDER BY bucket`,
+    [],
+  );
+  const runs: { start: number; end: number }[] = [];
+  for (const row of rows) {
+    const day = num(row['bucket']);
+    const last = runs.at(-1);
+    if (last !== undefined && last.end === day) last.end = day + DAY_MS;
+    else runs.push({ start: day, end: day + DAY_MS });
+  }
+  return runs;
 }
 
 /** Each action's latest `action_commanded` / `action_released` row: what a restarting agent must keep latched. */

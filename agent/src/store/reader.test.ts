@@ -52,6 +52,7 @@ describe('HazmonStore.reader()', () => {
       'readingColumns',
       'readings',
       'ruleHistory',
+      'unseenSpans',
       'verifyAuditChain',
     ]);
     for (const name of ['close', 'flush', 'writeReading', 'appendAlarmEvent', 'appendAudit', 'registerPoints', 'checkpoint', 'runRetention']) {
@@ -162,6 +163,63 @@ describe('HazmonStore.reader()', () => {
       ['GD-2', 2000],
       ['GD-1', 5000],
     ]);
+  });
+
+  it('gives the spans without any reading of a point, from rolled minutes and raw rows not yet rolled, a reading reaching its minute end plus the poll interval', async () => {
+    const store = await openStore();
+    await store.registerPoints([point('A', { pollIntervalMs: 5000 }), point('B'), point('C')]);
+    const MINUTE = 60_000;
+    // A: minutes 0-9 (good) and 20-29 (bad: read, not all clear but seen), then one reading in minute 40; B: nothing; C: every minute.
+    for (let second = 0; second < 30 * 60; second += 5) {
+      if (second < 600) store.writeReading(reading('A', T0 + second * 1000, 1));
+      else if (second >= 1200) store.writeReading(reading('A', T0 + second * 1000, null, { quality: 'bad' }));
+    }
+    for (let minute = 0; minute < 30; minute++) store.writeReading(reading('C', T0 + minute * MINUTE, 1));
+    await store.flush();
+    await store.rollUp();
+    // After the 1-minute watermark: raw rows only.
+    store.writeReading(reading('A', T0 + 40 * MINUTE + 30_000, 1));
+    for (let minute = 30; minute < 50; minute++) store.writeReading(reading('C', T0 + minute * MINUTE, 1));
+    await store.flush();
+    const spans = await store.reader().unseenSpans(
+      ['A', 'B', 'C'].map((pointId) => ({ pointId, polled: true })),
+      T0,
+      T0 + 50 * MINUTE,
+    );
+    expect(spans.map((span) => [span.pointId, (span.start - T0) / 1000, (span.end - T0) / 1000])).toEqual([
+      ['A', 605, 1200],
+      ['A', 1805, 2400],
+      ['A', 2465, 3000],
+      ['B', 0, 3000],
+    ]);
+    await expect(store.reader().unseenSpans([{ pointId: 'A', polled: true }], T0 + 1, T0)).rejects.toThrow(/unseenSpans: .* is not a time range/);
+    await expect(store.reader().unseenSpans([{ pointId: 'nope', polled: true }], T0, T0 + 1)).rejects.toThrow(/nope/);
+  });
+
+  it('finds a stop inside a rolled-up day and a day a point was not read, days read through by every point taken whole', async () => {
+    const store = await openStore();
+    await store.registerPoints([point('A', { pollIntervalMs: 60_000 }), point('B', { pollIntervalMs: 60_000 })]);
+    const [DAY, HOUR, MINUTE] = [86_400_000, 3_600_000, 60_000];
+    const midnight = Date.UTC(2026, 10, 20);
+    // A: every minute of two days and a bit, but for a stop 10:00-11:00 on the second; B: from the second day on.
+    for (let time = midnight; time < midnight + 2 * DAY + 10 * MINUTE; time += MINUTE) {
+      if (time < midnight + DAY + 10 * HOUR || time >= midnight + DAY + 11 * HOUR) store.writeReading(reading('A', time, 1));
+      if (time >= midnight + DAY) store.writeReading(reading('B', time, 1));
+    }
+    await store.flush();
+    await store.rollUp();
+    for (const polled of [true, false]) {
+      const spans = await store.reader().unseenSpans(
+        ['A', 'B'].map((pointId) => ({ pointId, polled })),
+        midnight,
+        midnight + 2 * DAY,
+      );
+      expect(spans.map((span) => [span.pointId, span.start - midnight, span.end - midnight])).toEqual([
+        ['A', DAY + 10 * HOUR + MINUTE, DAY + 11 * HOUR],
+        ['B', 0, DAY],
+      ]);
+    }
+    expect(await store.reader().unseenSpans([{ pointId: 'A', polled: true }], midnight, midnight + DAY)).toEqual([]);
   });
 
   it('reads the readings, aggregates, alarm events after a cursor, audit rows and alarm states the store wrote', async () => {

@@ -329,6 +329,15 @@ export class HazmonStore {
     exportRange: (request) => this.exportRange(request),
     pointDefinitions: (pointIds) => readPointDefinitions(this.reads, pointIds),
     ruleHistory: (ruleId, from, to) => queries.ruleHistory(this.reads, ruleId, from, to),
+    unseenSpans: async (watches, from, to) =>
+      queries.unseenSpans(
+        this.reads,
+        this.points,
+        this.rollups.watermarks,
+        watches.map((watch) => ({ pointIndex: this.points.require(watch.pointId, 'unseenSpans'), polled: watch.polled })),
+        from,
+        to,
+      ),
   });
 
   private constructor(

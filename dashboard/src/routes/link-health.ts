@@ -1,4 +1,5 @@
-/** Link health per device and UTC day for regulators: online hours, disconnections, readings received against expected. */
+/** Link health per device and UTC day for regulators: online, offline and unmonitored hours, disconnections, readings received against expected. */
+import type { StoreReader } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv, ContextOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -23,8 +24,14 @@ const LinkHealthDaySchema = z
   .object({
     deviceId: z.string(),
     day: z.string().openapi({ description: 'UTC day, YYYY-MM-DD' }),
-    onlineHours: z.number().openapi({ description: 'Hours of the day (up to now) not in comms loss; time the gateway was down is not offline but shows as readings missing' }),
+    onlineHours: z.number().openapi({
+      description: 'Hours of the day (up to now) in which the gateway read the device: neither offline nor unmonitored. Before session 24 it counted time the gateway was not running as online',
+    }),
     offlineHours: z.number().openapi({ description: 'Hours of the day in comms loss (from the stored comms_loss events)' }),
+    unmonitoredHours: z.number().openapi({
+      description:
+        "Hours of the day (up to now) with no reading of the device stored and no comms loss known: the gateway was not reading it (stopped, killed, machine off). From the 1-minute rollups: a reading's minute counts as read until its end plus the poll interval",
+    }),
     disconnections: z.number().int().openapi({ description: 'Comms losses that began in the day' }),
     readingsReceived: z.number().int().openapi({ description: 'Readings of its points stored in the day, any quality' }),
     readingsGood: z.number().int(),
@@ -38,7 +45,7 @@ const LinkHealthSchema = z.object({ from: z.string(), to: z.string(), days: z.ar
 export function registerLinkHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: ContextOf): void {
   app.openapi(
     createRoute({
-      ...regulatorRoute('/api/v1/link-health', 'Per device and UTC day: online hours, disconnections, readings received against expected'),
+      ...regulatorRoute('/api/v1/link-health', 'Per device and UTC day: online, offline and unmonitored hours, disconnections, readings received against expected'),
       middleware: allowRegulator(contextOf),
       request: { query: LinkHealthQuery },
       responses: { 200: { description: 'Link health', content: json(LinkHealthSchema) }, ...errorResponses(400, 401, 403) },
@@ -63,9 +70,44 @@ export function registerLinkHealthRoutes(app: OpenAPIHono<AppEnv>, contextOf: Co
       }
       const pointIds = [...pointsOf.values()].flat().map((point) => point.pointId);
       if (pointIds.length * ((to - from) / DAY_MS) > MAX_POINT_DAYS) throw new ApiError('HAZMON_API_INVALID', `to: over ${MAX_POINT_DAYS} point-days; ask fewer days at a time`, 'to');
-      const [comms, aggregates] = await Promise.all([api.reader.ruleHistory('comms_loss', from, to), pointIds.length === 0 ? [] : api.reader.aggregates({ pointIds, from, to, intervalMs: DAY_MS })]);
-      const days = linkHealth({ from, to, now: now(), dayMs: DAY_MS, devices, pointsOf, comms, aggregates });
+      const time = now();
+      const [comms, aggregates, unseen] = await Promise.all([
+        api.reader.ruleHistory('comms_loss', from, to),
+        pointIds.length === 0 ? [] : api.reader.aggregates({ pointIds, from, to, intervalMs: DAY_MS }),
+        unseenByDevice(api.reader, pointsOf, new Set(api.config.devices.map((device) => device.id)), from, Math.max(from, Math.min(to, time))),
+      ]);
+      const days = linkHealth({ from, to, now: time, dayMs: DAY_MS, devices, pointsOf, comms, aggregates, unseen });
       return c.json({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), days }, 200);
     },
   );
+}
+
+/**
+ * Per device, the spans without readings of its most often read point: a device's points are read together (a Modbus
+ * device's in one poll, an OPC UA connection's in one subscription), so one point tells whether the gateway was
+ * reading it, and the store reads one point's minutes instead of all of them.
+ */
+async function unseenByDevice(
+  reader: StoreReader,
+  pointsOf: ReadonlyMap<string, readonly { pointId: string; pollIntervalMs: number }[]>,
+  polledDevices: ReadonlySet<string>,
+  from: number,
+  to: number,
+) {
+  const watched = new Map<string, string>();
+  for (const [deviceId, points] of pointsOf) {
+    const fastest = points.reduce((best, point) => (point.pollIntervalMs < best.pollIntervalMs ? point : best));
+    watched.set(fastest.pointId, deviceId);
+  }
+  const unseen = new Map<string, { start: number; end: number }[]>();
+  if (watched.size === 0) return unseen;
+  // Modbus devices are polled at their interval; an OPC UA connection's subscription reports changes.
+  const watches = [...watched].map(([pointId, deviceId]) => ({ pointId, polled: polledDevices.has(deviceId) }));
+  for (const span of await reader.unseenSpans(watches, from, to)) {
+    const deviceId = watched.get(span.pointId)!;
+    const spans = unseen.get(deviceId);
+    if (spans === undefined) unseen.set(deviceId, [span]);
+    else spans.push(span);
+  }
+  return unseen;
 }
