@@ -34,13 +34,14 @@ const ThresholdOverrideSchema = z
   })
   .openapi('ThresholdOverride');
 
-const ThresholdHistorySchema = z
+/** One change of a point's limit, as the threshold history lists it; a trend's series carries its own without `pointId`. */
+export const ThresholdHistorySchema = z
   .object({
     time: z.number(),
     pointId: z.string(),
     limit: limitName,
-    old: z.number().nullable(),
-    new: z.number().nullable(),
+    old: z.number().nullable().openapi({ description: 'In force before (null: none)' }),
+    new: z.number().nullable().openapi({ description: 'In force after (null: none)' }),
     who: z.string().openapi({ description: `The person; \`hazmon\` for a retirement; \`${CONFIG_FILE_WHO}\` for a change the config file made` }),
     why: z.string().openapi({ description: "The person's reason; for the config file's change its trigger (`config reload (SIGHUP)`) or the start" }),
     kind: z.enum(['changed', 'removed', 'retired', 'config_file']).openapi({

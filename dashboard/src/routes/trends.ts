@@ -4,7 +4,7 @@
  * point's limits in force now and as they were over the range (limit-history.ts), and the alarm events of the range
  * for those points.
  */
-import { type AgentApi, type AlarmEventRow, alarmAreas, CONFIG_FILE_WHO, CONFIG_LIMIT_HISTORY_LIMIT, LIMIT_NAMES, type ReadingColumns, THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
+import { type AgentApi, type AlarmEventRow, alarmAreas, CONFIG_LIMIT_HISTORY_LIMIT, type ReadingColumns, THRESHOLD_HISTORY_LIMIT } from '@hazmon/agent';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { allow, ROLES } from '../access.ts';
 import type { AppEnv, ContextOf } from '../context.ts';
@@ -15,6 +15,7 @@ import { limitRecordsOf, limitsOverRange } from '../limit-history.ts';
 import { AlarmEventSchema } from '../schemas.ts';
 import { errorResponses, json, SESSION_SECURITY } from './openapi.ts';
 import { pointMetadataOf } from './points.ts';
+import { ThresholdHistorySchema } from './thresholds.ts';
 
 const TREND_LIMITS = { maxPoints: 20, maxBuckets: 2000, defaultBuckets: 500, minSpanMs: MINUTE_MS, maxSpanMs: 366 * DAY_MS, maxEvents: 5000 } as const;
 /** Raw rows read per point at most; a range with more (a fast poll over hours) is read from the 1-minute rollup instead. */
@@ -46,20 +47,7 @@ const source = z.enum(['raw', '1m', '1h', '1d']);
 const limit = z.number().nullable();
 const limitSet = z.object({ lolo: limit, lo: limit, hi: limit, hihi: limit });
 
-const LimitChangeSchema = z
-  .object({
-    time: z.number(),
-    limit: z.enum(LIMIT_NAMES),
-    old: limit.openapi({ description: 'In force before (null: none)' }),
-    new: limit.openapi({ description: 'In force after (null: none)' }),
-    who: z.string().openapi({ description: `The person; \`hazmon\` for a retirement; \`${CONFIG_FILE_WHO}\` for a change the config file made` }),
-    why: z.string().openapi({ description: "The person's reason; for the config file's change its trigger (`config reload (SIGHUP)`) or the start" }),
-    kind: z.enum(['changed', 'removed', 'retired', 'config_file']).openapi({
-      description:
-        "changed or removed (the config file's value again) by a person; retired by the agent (who `hazmon`) when the config file's value took over; config_file: the config file was edited and reloaded, or the agent started on a file edited while it was down",
-    }),
-  })
-  .openapi('TrendLimitChange');
+const LimitChangeSchema = ThresholdHistorySchema.omit({ pointId: true }).openapi('TrendLimitChange');
 
 export const TrendSchema = z
   .object({
