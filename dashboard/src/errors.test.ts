@@ -23,6 +23,11 @@ describe('errorAnswer', () => {
     });
   });
 
+  it("answers a range the store refuses as the request's fault (400) in the store's words, not as a fault to retry", () => {
+    const message = 'unseenSpans: over 100000 spans without readings: ask a shorter range';
+    expect(errorAnswer(new StoreError('HAZMON_STORE_BAD_RANGE', message), () => undefined)).toEqual({ status: 400, headers: {}, body: { error: { code: 'HAZMON_API_INVALID', message } } });
+  });
+
   it("answers the agent's other errors as 500 with their code, and anything else as a 500 that names no detail", () => {
     const logged: string[] = [];
     expect(errorAnswer(new StoreError('HAZMON_STORE_CLOSED', 'the store is closed'), (line) => logged.push(line))).toMatchObject({

@@ -79,6 +79,7 @@ export interface ErrorAnswer {
 
 const STORE_BUSY: StoreErrorCode = 'HAZMON_STORE_BUSY';
 const STORE_READ_TIMEOUT: StoreErrorCode = 'HAZMON_STORE_READ_TIMEOUT';
+const STORE_BAD_RANGE: StoreErrorCode = 'HAZMON_STORE_BAD_RANGE';
 /** A read the store had no memory for runs again in a moment: other reads or a release of its cached blocks held it. */
 const STORE_BUSY_RETRY_AFTER_S = 1;
 
@@ -86,7 +87,9 @@ const STORE_BUSY_RETRY_AFTER_S = 1;
  * The answer to whatever a route threw. ApiErrors keep their code; Hono's own 4xx (malformed JSON) becomes
  * HAZMON_API_INVALID on the body; a store read that found no memory is a 503 with Retry-After (nothing is wrong with
  * the request: asked again it may fit); one stopped at the store's time limit is a 503 without (asked again it would
- * be stopped again: its message asks for less); any other hazmon error from the agent keeps its code and message as a 500;
+ * be stopped again: its message asks for less); a range or page the store refuses (more rows than one answer holds, a
+ * cursor or range it cannot read) is the request's fault, a 400 with the store's words (a 5xx would tell a regulator's
+ * tooling to ask the same again); any other hazmon error from the agent keeps its code and message as a 500;
  * anything else is a 500 that says only that the fault is logged (`log` gets the message).
  */
 export function errorAnswer(error: unknown, log: (line: string) => void): ErrorAnswer {
@@ -102,6 +105,7 @@ export function errorAnswer(error: unknown, log: (line: string) => void): ErrorA
     return errorAnswer(new ApiError('HAZMON_API_BUSY', "the gateway's store has no memory free for this read just now: try again", undefined, STORE_BUSY_RETRY_AFTER_S), log);
   }
   if (isHazmonError(error) && error.code === STORE_READ_TIMEOUT) return errorAnswer(new ApiError('HAZMON_API_BUSY', error.message), log);
+  if (isHazmonError(error) && error.code === STORE_BAD_RANGE) return errorAnswer(new ApiError('HAZMON_API_INVALID', error.message), log);
   if (isHazmonError(error)) return { status: STATUS_OF.HAZMON_API_INTERNAL, body: { error: { code: error.code, message: error.message } }, headers: {} };
   return { status: STATUS_OF.HAZMON_API_INTERNAL, body: { error: { code: 'HAZMON_API_INTERNAL', message: 'internal error (logged by the gateway)' } }, headers: {} };
 }
