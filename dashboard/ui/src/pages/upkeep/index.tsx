@@ -7,6 +7,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, CAN, session } from '../../api/client.ts';
 import { t } from '../../i18n/index.ts';
+import { DAY_MS } from '../../shell/site-time.ts';
 import { Time } from '../../shell/Time.tsx';
 import '../admin/admin.css';
 import './upkeep.css';
@@ -15,7 +16,6 @@ import type { DetectorUpkeep, Due, UpkeepList, UpkeepRecord } from './types.ts';
 import { errorText } from '../../api/error-text.ts';
 
 const HOURS_PER_DAY = 24;
-const DAY_MS = HOURS_PER_DAY * 3_600_000;
 /** Due within this many days: marked, so the test can be planned into a shift before the detector is overdue. */
 const DUE_SOON_DAYS = 7;
 
